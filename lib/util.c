@@ -1,0 +1,43 @@
+/*
+ * Version, thread-count and clock helpers.
+ */
+#include "internal.h"
+
+#include <time.h>
+#include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define SEG_STR2(x) #x
+#define SEG_STR(x) SEG_STR2(x)
+
+unsigned seg_version_number(void)
+{
+    return SEG_VERSION_NUMBER;
+}
+
+const char *seg_version_string(void)
+{
+    return SEG_STR(SEG_VERSION_MAJOR) "." SEG_STR(SEG_VERSION_MINOR) "." SEG_STR(
+        SEG_VERSION_PATCH);
+}
+
+int seg_threads_resolve(int64_t setting)
+{
+    if (setting > 0)
+        return setting > 4096 ? 4096 : (int)setting;
+#ifdef _OPENMP
+    return omp_get_num_procs();
+#else
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+#endif
+}
+
+double seg_now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
