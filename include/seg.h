@@ -149,7 +149,7 @@ typedef enum seg_csv_param {
     /** Field delimiter as a byte value: ',', ';' or '\\t' (or any other single
      *  byte except '"', CR and LF). 0 (default): detect among ',', ';' and tab
      *  from the first line outside quotes (the most frequent one wins; ties in
-     *  that order). */
+     *  that order; none of them: one column). */
     SEG_CSV_DELIMITER = 100,
     /** 1 (default): the first row holds column names. 0: columns are named
      *  "c1", "c2", ... */
@@ -158,7 +158,8 @@ typedef enum seg_csv_param {
      *  compared case-sensitively after trimming) count as missing. 0: only the
      *  empty field and the tokens added with seg_csv_options_add_missing(). */
     SEG_CSV_DEFAULT_MISSING = 102,
-    /** Longest field accepted, in bytes (default 1048576; 1 .. 2^30). */
+    /** Longest field accepted, in bytes as written between its delimiters, or
+     *  between its quotes when quoted (default 1048576; 1 .. 2^30). */
     SEG_CSV_MAX_FIELD = 103,
     /** Most columns accepted (default 10000; 1 .. 1000000). */
     SEG_CSV_MAX_COLUMNS = 104
@@ -196,7 +197,8 @@ SEG_API int seg_csv_options_get_int(const seg_csv_options *opts, seg_csv_param p
                                     int64_t *value);
 
 /**
- * Add a token that marks a missing value (compared after trimming spaces).
+ * Add a token that marks a missing value (compared with the field after
+ * trimming spaces; the token itself is used as given).
  *
  * @param opts the options.
  * @param token a NUL-terminated string; copied.
@@ -212,7 +214,9 @@ SEG_API int seg_csv_options_add_missing(seg_csv_options *opts, const char *token
  *
  * @param opts the options.
  * @param column the column name as in the header (copied).
- * @param type SEG_COLUMN_NUMERIC, SEG_COLUMN_CATEGORICAL or SEG_COLUMN_AUTO.
+ * @param type SEG_COLUMN_NUMERIC, SEG_COLUMN_CATEGORICAL or SEG_COLUMN_AUTO
+ *        (AUTO undoes an earlier call for the name, which is then no longer
+ *        looked for). A later call for the same name replaces an earlier one.
  * @return SEG_OK, SEG_ERR_INVALID_ARG or SEG_ERR_NOMEM. A name that does not
  *         appear in the file makes the read fail with SEG_ERR_NOT_FOUND.
  */
@@ -227,6 +231,18 @@ SEG_API int seg_csv_options_set_column_type(seg_csv_options *opts, const char *c
  * optional UTF-8 byte order mark, an optional final line end. Blank lines are
  * skipped. Every row must have as many fields as the header.
  *
+ * Field values: an unquoted field is trimmed of spaces and tabs (column names,
+ * levels, numbers and missing tokens alike); a quoted field is taken exactly
+ * as written between its quotes (spaces and tabs around the quotes are
+ * ignored). Quoting never changes a field's meaning: "12" is a number, "" is
+ * the empty field and so missing. A '"' inside an unquoted field is ordinary
+ * text. A blank line is one with no byte at all before its line end (with one
+ * column, write an empty value as ""). An empty column name becomes "cN", N
+ * being its 1-based field number; without a header the first row sets the
+ * number of columns. Levels keep the order of their first appearance.
+ * Numbers convert to the double strtod() gives in the "C" locale, whatever the
+ * caller's locale.
+ *
  * Type inference (for columns not forced with seg_csv_options_set_column_type()):
  * a field is a number when, after trimming spaces, it has the form
  * [+-]digits[.digits][(e|E)[+-]digits] (or [+-].digits...) and its value is
@@ -236,15 +252,21 @@ SEG_API int seg_csv_options_set_column_type(seg_csv_options *opts, const char *c
  * numeric column: add the token as missing or force the type). A column whose
  * fields are all missing is numeric.
  *
+ * Error details read "FILE:LINE:FIELD: what was found, what was expected",
+ * with LINE the 1-based physical line (lines inside quoted fields count) and
+ * FIELD the 1-based field number within the row; a quoted field that is never
+ * closed is reported at the line where its quote opens, a ragged row at the
+ * line where it starts.
+ *
  * @param[out] out receives the new dataset; set to NULL on failure.
  * @param path file name.
  * @param opts options, or NULL for the defaults; not retained.
  * @return SEG_OK, SEG_ERR_INVALID_ARG, SEG_ERR_IO (cannot open or read),
  *         SEG_ERR_EMPTY (no header, or no data rows), SEG_ERR_PARSE (ragged
  *         row, unterminated quote, stray text in a numeric column, text after
- *         a closing quote), SEG_ERR_LIMIT (too many columns, field too long,
- *         duplicate column name), SEG_ERR_NOT_FOUND (a forced column is absent),
- *         SEG_ERR_NOMEM.
+ *         a closing quote, a NUL byte), SEG_ERR_LIMIT (too many columns, field
+ *         too long, duplicate column name, more than INT32_MAX levels in a
+ *         column), SEG_ERR_NOT_FOUND (a forced column is absent), SEG_ERR_NOMEM.
  */
 SEG_API int seg_dataset_read_csv(seg_dataset **out, const char *path,
                                  const seg_csv_options *opts);
@@ -265,7 +287,9 @@ SEG_API int seg_dataset_read_csv_memory(seg_dataset **out, const void *data, siz
  * Read a NumPy .npy file (format version 1.0, 2.0 or 3.0; dtype little-endian
  * float32 '<f4' or float64 '<f8'; C order; one or two dimensions) into a new
  * all-numeric dataset with columns "x0", "x1", ... The data is read once,
- * straight into the dataset's storage.
+ * straight into the dataset's storage, and kept in the file's precision. The
+ * header may be at most 1 MiB; bytes after the data are ignored, as numpy does.
+ * A non-finite value is reported by 1-based row and column.
  *
  * @param[out] out receives the new dataset.
  * @param path file name.
@@ -336,6 +360,9 @@ SEG_API int seg_dataset_column_index(const seg_dataset *ds, const char *name, si
 /**
  * Read one numeric value.
  *
+ * @param ds the dataset.
+ * @param row row index (0-based).
+ * @param j feature column index.
  * @param[out] value receives the value (NaN when missing).
  * @return SEG_OK, SEG_ERR_INVALID_ARG (out of range) or SEG_ERR_TYPE (categorical column).
  */
@@ -344,6 +371,9 @@ SEG_API int seg_dataset_get_f64(const seg_dataset *ds, size_t row, size_t j, dou
 /**
  * Read one categorical value.
  *
+ * @param ds the dataset.
+ * @param row row index (0-based).
+ * @param j feature column index.
  * @param[out] value receives the level string (owned by the dataset), or NULL when missing.
  * @return SEG_OK, SEG_ERR_INVALID_ARG or SEG_ERR_TYPE (numeric column).
  */
@@ -385,6 +415,9 @@ SEG_API int seg_dataset_set_id_column(seg_dataset *ds, const char *name);
  * row is out of range or the id is missing. Owned by the dataset.
  */
 SEG_API const char *seg_dataset_id(const seg_dataset *ds, size_t row);
+
+/** Name of the id column, or NULL when none is set. Owned by the dataset. */
+SEG_API const char *seg_dataset_id_name(const seg_dataset *ds);
 
 /**
  * Move a numeric column aside as the row weights (for example customer value).
@@ -438,6 +471,23 @@ SEG_API int seg_dataset_copy_f64(const seg_dataset *ds, double *out, size_t len)
  *  - a level not seen in training encodes as all zeros.
  *
  * Encoded 0/1 features are not scaled.
+ *
+ * Details:
+ *  - Statistics (mean, std, min, max, median, quartiles) are computed on the
+ *    non-missing training values, after log1p when it is set; quartiles and
+ *    median follow numpy's default ('linear': position (n - 1) q). Missing
+ *    values then take the training median, also after log1p, so under
+ *    standard scaling a missing value becomes (median - mean) / std. A column
+ *    with no value at all imputes 0 with center 0 and scale 1.
+ *  - Levels are ordered by strcmp(); "(missing)" sorts among them as that
+ *    string, and a level spelt "(missing)" is the missing level. Mode ties go
+ *    to the first level in byte order; a column whose every value is missing
+ *    has "(missing)" as its level under either policy. Under SEG_IMPUTE_LEVEL,
+ *    a missing value in a column that had none in training encodes as zeros,
+ *    like an unseen level.
+ *  - A categorical column with one level gives one feature (none with
+ *    drop-first); drop-first never applies to two-level columns.
+ *  - The scaler keeps statistics and level names only, never rows.
  * @{
  */
 
@@ -503,10 +553,13 @@ SEG_API int seg_scaler_set_column_int(seg_scaler *sc, const char *column,
 /**
  * Learn the transform from a dataset (replacing any previous fit).
  *
- * @return SEG_OK, SEG_ERR_INVALID_ARG, SEG_ERR_EMPTY (no rows or columns),
- *         SEG_ERR_LIMIT (a categorical column has more levels than
- *         SEG_SCALER_MAX_LEVELS), SEG_ERR_NOT_FOUND (a per-column setting
- *         names no numeric column), SEG_ERR_NOMEM. On failure the scaler is unfitted.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG, SEG_ERR_EMPTY (no rows or columns,
+ *         or the columns encode to no feature), SEG_ERR_LIMIT (a categorical
+ *         column has more levels than SEG_SCALER_MAX_LEVELS, or two columns
+ *         share a name), SEG_ERR_NOT_FOUND (a per-column setting names no
+ *         numeric column), SEG_ERR_NONFINITE (an infinite value, or values
+ *         whose statistics overflow), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM. On
+ *         failure the scaler is unfitted.
  */
 SEG_API int seg_scaler_fit(seg_scaler *sc, const seg_dataset *ds);
 
@@ -550,7 +603,10 @@ SEG_API int seg_scaler_feature_affine(const seg_scaler *sc, size_t j, double *ce
  * @return SEG_OK, SEG_ERR_INVALID_ARG, SEG_ERR_STATE (not fitted),
  *         SEG_ERR_NOT_FOUND (a training column is missing; the detail names it),
  *         SEG_ERR_TYPE (a column's type differs from training),
- *         SEG_ERR_MISMATCH (len too small), SEG_ERR_OVERFLOW.
+ *         SEG_ERR_MISMATCH (len too small), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM
+ *         (working memory grows with the dataset's level counts, plus one
+ *         block of rows for float output). An infinite input value gives an
+ *         infinite feature.
  */
 SEG_API int seg_scaler_transform_f32(const seg_scaler *sc, const seg_dataset *ds, float *out,
                                      size_t len);
@@ -743,6 +799,9 @@ SEG_API double seg_model_segment_weight(const seg_model *m, size_t j);
 
 /** Seconds the fit took (wall clock, whole fit including initialisation). */
 SEG_API double seg_model_fit_seconds(const seg_model *m);
+
+/** Seconds spent choosing initial centroids, summed over the n_init runs. */
+SEG_API double seg_model_init_seconds(const seg_model *m);
 
 /**
  * The scaler the model was fitted through, or NULL. Owned by the model; valid

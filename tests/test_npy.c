@@ -1,21 +1,348 @@
+/*
+ * .npy reader tests. Files are written by the tests themselves, byte by byte,
+ * in the layout numpy.save produces (numpy/lib/format.py): magic, version,
+ * little-endian header length, dict header padded with spaces to a multiple
+ * of 64 bytes and ended by '\n', then the raw data.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
 #include "seg.h"
 
-static void placeholder(void **state)
+static char tmp_path[64];
+
+static int make_tmp(void **state)
+{
+    int fd;
+    (void)state;
+    snprintf(tmp_path, sizeof tmp_path, "/tmp/seg_test_npy_XXXXXX");
+    fd = mkstemp(tmp_path);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return 0;
+}
+
+static int remove_tmp(void **state)
 {
     (void)state;
-    assert_int_equal(seg_version_number(), SEG_VERSION_NUMBER);
+    remove(tmp_path);
+    return 0;
+}
+
+/* Write raw bytes to the temporary file. */
+static void write_bytes(const void *a, size_t na, const void *b, size_t nb)
+{
+    FILE *f = fopen(tmp_path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(a, 1, na, f), na);
+    if (nb)
+        assert_int_equal(fwrite(b, 1, nb, f), nb);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* A .npy file of the given version with header dict and data, padded as numpy
+ * does; pad = 0 writes the dict with no padding and no newline. */
+static void write_npy(int major, const char *dict, const void *data, size_t nbytes, int pad)
+{
+    unsigned char buf[4096];
+    size_t pre = major == 1 ? 10 : 12, len = strlen(dict), hlen;
+    memcpy(buf, "\x93NUMPY", 6);
+    buf[6] = (unsigned char)major;
+    buf[7] = 0;
+    memcpy(buf + pre, dict, len);
+    hlen = len;
+    if (pad) {
+        while ((pre + hlen + 1) % 64 != 0)
+            buf[pre + hlen++] = ' ';
+        buf[pre + hlen++] = '\n';
+    }
+    buf[8] = (unsigned char)(hlen & 0xff);
+    buf[9] = (unsigned char)(hlen >> 8);
+    if (major != 1) {
+        buf[10] = 0;
+        buf[11] = 0;
+    }
+    write_bytes(buf, pre + hlen, data, nbytes);
+}
+
+static void expect_npy_error(int code, const char *frag)
+{
+    seg_dataset *ds = (seg_dataset *)1;
+    int rc = seg_dataset_read_npy(&ds, tmp_path);
+    if (rc != code)
+        fail_msg("expected %d, got %d: %s", code, rc, seg_last_error());
+    assert_null(ds);
+    if (frag && !strstr(seg_last_error(), frag))
+        fail_msg("'%s' not in '%s'", frag, seg_last_error());
+}
+
+static double value(const seg_dataset *ds, size_t i, size_t j)
+{
+    double v = 0;
+    assert_int_equal(seg_dataset_get_f64(ds, i, j, &v), SEG_OK);
+    return v;
+}
+
+static void f8_matrix_v1(void **state)
+{
+    const double x[6] = {1.5, -2.0, 3.25, 0.0, 1e300, -7.125};
+    seg_dataset *ds = NULL;
+    bool f32 = true;
+    (void)state;
+    write_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }", x, sizeof x, 1);
+    assert_int_equal(seg_dataset_read_npy(&ds, tmp_path), SEG_OK);
+    assert_int_equal(seg_dataset_rows(ds), 3);
+    assert_int_equal(seg_dataset_columns(ds), 2);
+    assert_string_equal(seg_dataset_column_name(ds, 0), "x0");
+    assert_string_equal(seg_dataset_column_name(ds, 1), "x1");
+    assert_int_equal(seg_dataset_column_type(ds, 1), SEG_COLUMN_NUMERIC);
+    assert_int_equal(seg_dataset_column_missing(ds, 1), 0);
+    for (size_t i = 0; i < 3; i++)
+        for (size_t j = 0; j < 2; j++)
+            assert_true(value(ds, i, j) == x[i * 2 + j]);
+    /* Columns are strided views of one dense block holding the file's data. */
+    assert_non_null(ds->dense);
+    assert_int_equal(ds->dense_cols, 2);
+    assert_false(ds->dense_f32);
+    assert_memory_equal(ds->dense, x, sizeof x);
+    assert_ptr_equal(seg_dataset_dense_view(ds, &f32), ds->dense);
+    assert_false(f32);
+    assert_ptr_equal(ds->cols[1].num, (const double *)ds->dense + 1);
+    assert_int_equal(ds->cols[1].stride, 2);
+    assert_null(ds->cols[1].num_owned);
+    seg_dataset_free(ds);
+}
+
+static void f4_vector_v2_v3(void **state)
+{
+    const float x[4] = {0.5f, -1.25f, 3e30f, 7.0f};
+    seg_dataset *ds = NULL;
+    bool f32 = false;
+    (void)state;
+    for (int major = 2; major <= 3; major++) {
+        write_npy(major, "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", x, sizeof x,
+                  1);
+        assert_int_equal(seg_dataset_read_npy(&ds, tmp_path), SEG_OK);
+        assert_int_equal(seg_dataset_rows(ds), 4);
+        assert_int_equal(seg_dataset_columns(ds), 1);
+        assert_string_equal(seg_dataset_column_name(ds, 0), "x0");
+        assert_true(ds->dense_f32);
+        assert_true(ds->cols[0].num_f32);
+        for (size_t i = 0; i < 4; i++)
+            assert_true(value(ds, i, 0) == (double)x[i]);
+        assert_ptr_equal(seg_dataset_dense_view(ds, &f32), ds->dense);
+        assert_true(f32);
+        seg_dataset_free(ds);
+        ds = NULL;
+    }
+}
+
+/* Header spellings numpy's parser accepts: key order, double quotes, no
+ * trailing comma, Python 2 long literals, no padding. */
+static void header_variants(void **state)
+{
+    static const char *const dicts[] = {
+        "{'shape': (2, 1), 'fortran_order': False, 'descr': '<f8'}",
+        "{\"descr\": \"<f8\", \"fortran_order\": False, \"shape\": (2L, 1L)}",
+        "{ 'descr' : '<f8' ,\n 'fortran_order' : False , 'shape' : ( 2 , 1 , ) , }",
+    };
+    const double x[2] = {4.0, -8.0};
+    (void)state;
+    for (size_t k = 0; k < sizeof dicts / sizeof *dicts; k++) {
+        for (int pad = 0; pad <= 1; pad++) {
+            seg_dataset *ds = NULL;
+            write_npy(1, dicts[k], x, sizeof x, pad);
+            if (seg_dataset_read_npy(&ds, tmp_path) != SEG_OK)
+                fail_msg("header %zu: %s", k, seg_last_error());
+            assert_int_equal(seg_dataset_rows(ds), 2);
+            assert_int_equal(seg_dataset_columns(ds), 1);
+            assert_true(value(ds, 1, 0) == -8.0);
+            seg_dataset_free(ds);
+        }
+    }
+}
+
+static void trailing_bytes_ignored(void **state)
+{
+    const double x[3] = {1, 2, 3};
+    seg_dataset *ds = NULL;
+    (void)state;
+    /* numpy reads exactly shape * itemsize bytes; so do we. */
+    write_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", x, sizeof x, 1);
+    assert_int_equal(seg_dataset_read_npy(&ds, tmp_path), SEG_OK);
+    assert_int_equal(seg_dataset_rows(ds), 2);
+    assert_true(value(ds, 1, 0) == 2.0);
+    seg_dataset_free(ds);
+}
+
+static void dtype_and_order_errors(void **state)
+{
+    const double x[2] = {1, 2};
+    static const char *const bad[] = {"'>f8'",  "'|f4'", "'<i8'", "'<f2'",
+                                      "'<f16'", "'=f8'", "'<c16'"};
+    char dict[128];
+    (void)state;
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        snprintf(dict, sizeof dict, "{'descr': %s, 'fortran_order': False, 'shape': (2,), }",
+                 bad[k]);
+        write_npy(1, dict, x, sizeof x, 1);
+        expect_npy_error(SEG_ERR_FORMAT, "is not supported, expected '<f4' or '<f8'");
+    }
+    write_npy(1, "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (2,), }", x, sizeof x,
+              1);
+    expect_npy_error(SEG_ERR_FORMAT, "structured");
+    write_npy(1, "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 1), }", x, sizeof x, 1);
+    expect_npy_error(SEG_ERR_FORMAT, "Fortran order");
+    write_npy(1, "{'descr': '<f8', 'fortran_order': 0, 'shape': (2,), }", x, sizeof x, 1);
+    expect_npy_error(SEG_ERR_FORMAT, "expected True or False");
+}
+
+static void header_errors(void **state)
+{
+    const double x[8] = {0};
+    (void)state;
+    write_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2, 2), }", x, sizeof x, 1);
+    expect_npy_error(SEG_ERR_FORMAT, "more than 2 dimensions");
+    write_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (), }", x, sizeof x, 1);
+    expect_npy_error(SEG_ERR_FORMAT, "scalar");
+    write_npy(1, "{'descr': '<f8', 'fortran_order': False}", x, sizeof x, 1);
+    expect_npy_error(SEG_ERR_FORMAT, "lacks 'shape'");
+    write_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), 'extra': 1}", x, sizeof x,
+              1);
+    expect_npy_error(SEG_ERR_FORMAT, "key 'extra' is unknown or repeated");
+    write_npy(1, "{'descr': '<f8', 'descr': '<f8', 'fortran_order': False, 'shape': (2,)}", x,
+              sizeof x, 1);
+    expect_npy_error(SEG_ERR_FORMAT, "unknown or repeated");
+    write_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,)} junk", x, sizeof x, 1);
+    expect_npy_error(SEG_ERR_FORMAT, "only padding after the header dict");
+    write_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,", x, sizeof x, 0);
+    expect_npy_error(SEG_ERR_FORMAT, "found end of header");
+    write_npy(1, "{'descr: '<f8', 'fortran_order': False, 'shape': (2,)}", x, sizeof x, 0);
+    expect_npy_error(SEG_ERR_FORMAT, ".npy header, byte ");
+    write_npy(1, "['descr', '<f8']", x, sizeof x, 1);
+    expect_npy_error(SEG_ERR_FORMAT, "expected '{'");
+    write_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, x)}", x, sizeof x, 1);
+    expect_npy_error(SEG_ERR_FORMAT, "expected a dimension");
+    write_npy(1, "", x, sizeof x, 0);
+    expect_npy_error(SEG_ERR_FORMAT, "found end of header");
+}
+
+static void preamble_errors(void **state)
+{
+    unsigned char buf[16];
+    const double x[2] = {1, 2};
+    (void)state;
+    write_bytes("\x93NUMPX\x01\x00\x10\x00", 10, NULL, 0);
+    expect_npy_error(SEG_ERR_FORMAT, "magic");
+    write_bytes("\x93NUM", 4, NULL, 0);
+    expect_npy_error(SEG_ERR_FORMAT, "found 4 of the 10 bytes of the preamble");
+    write_bytes("", 0, NULL, 0);
+    expect_npy_error(SEG_ERR_FORMAT, "truncated");
+    write_npy(4, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", x, sizeof x, 1);
+    expect_npy_error(SEG_ERR_FORMAT, "version 4.0 is not supported");
+    /* Header length beyond the end of the file. */
+    memcpy(buf, "\x93NUMPY\x01\x00\xff\x00{'d", 13);
+    write_bytes(buf, 13, NULL, 0);
+    expect_npy_error(SEG_ERR_FORMAT, "found 3 of the 255 bytes of the header");
+    /* A version 2 header length of 4 GB - 1 is refused before any allocation. */
+    memcpy(buf, "\x93NUMPY\x02\x00\xff\xff\xff\xff", 12);
+    write_bytes(buf, 12, NULL, 0);
+    expect_npy_error(SEG_ERR_FORMAT, "expected at most");
+    /* Version 2 preamble cut in its length field. */
+    write_bytes("\x93NUMPY\x02\x00\x10\x00", 10, NULL, 0);
+    expect_npy_error(SEG_ERR_FORMAT, "preamble");
+}
+
+static void data_errors(void **state)
+{
+    const double x[5] = {1, 2, 3, 4, 5};
+    float y[4] = {1, 2, 3, 4};
+    (void)state;
+    /* Truncated data. */
+    write_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }", x, sizeof x, 1);
+    expect_npy_error(SEG_ERR_FORMAT, "found 40 of the 48 bytes of the data");
+    /* Empty arrays. */
+    write_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 3), }", x, 0, 1);
+    expect_npy_error(SEG_ERR_EMPTY, "shape (0, 3)");
+    write_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (0,), }", x, 0, 1);
+    expect_npy_error(SEG_ERR_EMPTY, NULL);
+    write_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (4, 0), }", x, 0, 1);
+    expect_npy_error(SEG_ERR_EMPTY, NULL);
+    /* n * d * itemsize overflows; a dimension beyond size_t. */
+    write_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 8), }", x,
+              0, 1);
+    expect_npy_error(SEG_ERR_OVERFLOW, "overflows");
+    write_npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2305843009213693952, 2), }", x,
+              0, 1);
+    expect_npy_error(SEG_ERR_OVERFLOW, "overflows");
+    write_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999, 1), }",
+              x, 0, 1);
+    expect_npy_error(SEG_ERR_OVERFLOW, "does not fit");
+    /* Non-finite values, named by 1-based row and column. */
+    {
+        double z[6] = {1, 2, 3, 4, NAN, 6};
+        write_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }", z, sizeof z, 1);
+        expect_npy_error(SEG_ERR_NONFINITE, "row 3, column 1 (x0): found NaN");
+    }
+    y[3] = -INFINITY;
+    write_npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", y, sizeof y, 1);
+    expect_npy_error(SEG_ERR_NONFINITE, "row 2, column 2 (x1): found infinity");
+}
+
+static void io_and_arguments(void **state)
+{
+    seg_dataset *ds = (seg_dataset *)1;
+    (void)state;
+    assert_int_equal(seg_dataset_read_npy(&ds, "/nonexistent/seg_test.npy"), SEG_ERR_IO);
+    assert_null(ds);
+    assert_non_null(strstr(seg_last_error(), "/nonexistent/seg_test.npy: cannot open: "));
+    assert_non_null(strstr(seg_last_error(), "No such file or directory"));
+    assert_int_equal(seg_dataset_read_npy(&ds, "/tmp"), SEG_ERR_IO);
+    assert_int_equal(seg_dataset_read_npy(NULL, tmp_path), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_dataset_read_npy(&ds, NULL), SEG_ERR_INVALID_ARG);
+}
+
+/* A larger file: every value lands in its row and column. */
+static void larger_matrix(void **state)
+{
+    enum { N = 1000, D = 7 };
+    double *x = malloc(sizeof *x * N * D);
+    seg_dataset *ds = NULL;
+    (void)state;
+    assert_non_null(x);
+    for (size_t i = 0; i < (size_t)N * D; i++)
+        x[i] = (double)i * 0.5 - 100.0;
+    write_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1000, 7), }", x,
+              sizeof *x * N * D, 1);
+    assert_int_equal(seg_dataset_read_npy(&ds, tmp_path), SEG_OK);
+    assert_string_equal(seg_dataset_column_name(ds, 6), "x6");
+    for (size_t i = 0; i < N; i += 37)
+        for (size_t j = 0; j < D; j++)
+            assert_true(value(ds, i, j) == x[i * D + j]);
+    assert_true(value(ds, N - 1, D - 1) == x[N * D - 1]);
+    seg_dataset_free(ds);
+    free(x);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(placeholder),
+        cmocka_unit_test(f8_matrix_v1),           cmocka_unit_test(f4_vector_v2_v3),
+        cmocka_unit_test(header_variants),        cmocka_unit_test(trailing_bytes_ignored),
+        cmocka_unit_test(dtype_and_order_errors), cmocka_unit_test(header_errors),
+        cmocka_unit_test(preamble_errors),        cmocka_unit_test(data_errors),
+        cmocka_unit_test(io_and_arguments),       cmocka_unit_test(larger_matrix),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, make_tmp, remove_tmp);
 }
