@@ -1,1 +1,955 @@
+/*
+ * Scaler: learns from a training dataset how to turn its columns into numeric
+ * features (signed log1p, median imputation and scaling for numeric columns;
+ * 0/1 and one-hot encoding for categorical ones), then applies exactly that
+ * transform to any dataset whose columns carry the same names.
+ */
 #include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MISSING_LEVEL "(missing)"
+
+/* Output elements encoded per block in transform: 128 KiB of doubles, so a
+ * block stays in L2 while every column writes its strided slots in it. */
+#define BLOCK_ELEMS 16384
+
+typedef enum scol_kind {
+    SCOL_NUMERIC = 0, /* one feature: (t(x) - center) / scale */
+    SCOL_BINARY = 1,  /* one 0/1 feature: 1 for levels[first_level] */
+    SCOL_ONEHOT = 2   /* n_out 0/1 features for levels[first_level ..] */
+} scol_kind;
+
+/*
+ * Fitted state of one training column: plain data, no pointer into the
+ * training dataset and no raw rows, only statistics and level names. A model
+ * file writer can walk it field by field and a reader rebuild it; the feature
+ * names and feature -> column table of seg_scaler are derived from it.
+ */
+typedef struct scol {
+    char *name; /* training column name: the key matched at transform */
+    scol_kind kind;
+    size_t offset; /* first output feature */
+    size_t n_out;  /* output features (0 for a single level dropped first) */
+
+    /* SCOL_NUMERIC; all in t-space (after signed log1p when log1p is set). */
+    seg_scale_method method;
+    bool log1p;
+    double median; /* what missing values take; 0 when no value was seen */
+    double center;
+    double scale; /* never 0 */
+
+    /* SCOL_BINARY and SCOL_ONEHOT. */
+    char **levels; /* distinct training levels in byte order, "(missing)" included */
+    size_t n_levels;
+    size_t first_level;   /* level of output 0: binary, the level encoded as 1;
+                             one-hot, 1 when the first level is dropped, else 0 */
+    bool drop_first;      /* one-hot only */
+    int64_t impute_level; /* level missing values take, -1: they encode as zeros */
+} scol;
+
+/* The whole fitted state: cols is what a serializer writes; the feature
+ * table is rebuilt from it (build_feature_table) after reading or cloning. */
+typedef struct scaler_fit {
+    scol *cols;
+    size_t n_cols;
+    size_t n_features;
+    char **feature_names; /* n_features, owned */
+    size_t *feature_col;  /* n_features: index into cols */
+} scaler_fit;
+
+/* Settings of one named column, indexed by seg_scaler_column_param -
+ * SEG_SCALER_COLUMN_METHOD; -1 means "not set". */
+enum { COPT_METHOD, COPT_LOG1P, N_COPTS };
+static const int64_t copt_max[N_COPTS] = {SEG_SCALE_ROBUST, 1};
+
+typedef struct col_setting {
+    char *name;
+    int64_t v[N_COPTS];
+} col_setting;
+
+/* Scaler-wide settings, indexed by seg_scaler_param - SEG_SCALER_METHOD. */
+enum { OPT_METHOD, OPT_DROP_FIRST, OPT_CAT_MISSING, OPT_MAX_LEVELS, N_OPTS };
+static const int64_t opt_default[N_OPTS] = {SEG_SCALE_STANDARD, 0, SEG_IMPUTE_LEVEL, 1000};
+static const int64_t opt_min[N_OPTS] = {SEG_SCALE_NONE, 0, SEG_IMPUTE_LEVEL, 2};
+static const int64_t opt_max[N_OPTS] = {SEG_SCALE_ROBUST, 1, SEG_IMPUTE_MODE, 1000000};
+
+struct seg_scaler {
+    int64_t opt[N_OPTS];
+    col_setting *settings;
+    size_t n_settings;
+
+    bool fitted;
+    scaler_fit fit;
+};
+
+/* ---- lifetime and settings ------------------------------------------------ */
+
+static void scol_clear(scol *s)
+{
+    seg_free(s->name);
+    if (s->levels) {
+        for (size_t i = 0; i < s->n_levels; i++)
+            seg_free(s->levels[i]);
+        seg_free(s->levels);
+    }
+    memset(s, 0, sizeof *s);
+}
+
+static void fit_clear(scaler_fit *f)
+{
+    if (f->cols) {
+        for (size_t j = 0; j < f->n_cols; j++)
+            scol_clear(&f->cols[j]);
+        seg_free(f->cols);
+    }
+    if (f->feature_names) {
+        for (size_t j = 0; j < f->n_features; j++)
+            seg_free(f->feature_names[j]);
+        seg_free(f->feature_names);
+    }
+    seg_free(f->feature_col);
+    memset(f, 0, sizeof *f);
+}
+
+int seg_scaler_new(seg_scaler **out)
+{
+    if (!out)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_scaler_new: out is NULL");
+    *out = NULL;
+    seg_scaler *sc = seg_calloc(1, sizeof *sc);
+    if (!sc)
+        return SEG_NOMEM();
+    memcpy(sc->opt, opt_default, sizeof sc->opt);
+    *out = sc;
+    return SEG_OK;
+}
+
+void seg_scaler_free(seg_scaler *sc)
+{
+    if (!sc)
+        return;
+    for (size_t i = 0; i < sc->n_settings; i++)
+        seg_free(sc->settings[i].name);
+    seg_free(sc->settings);
+    fit_clear(&sc->fit);
+    seg_free(sc);
+}
+
+/* Index of a scaler-wide setting, or -1. */
+static int opt_index(int param)
+{
+    int k = param - SEG_SCALER_METHOD;
+    return k >= 0 && k < N_OPTS ? k : -1;
+}
+
+int seg_scaler_set_int(seg_scaler *sc, seg_scaler_param param, int64_t value)
+{
+    int k = opt_index((int)param);
+    if (!sc || k < 0)
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "seg_scaler_set_int: NULL scaler or unknown parameter %d", (int)param);
+    if (value < opt_min[k] || value > opt_max[k])
+        return seg_fail(SEG_ERR_INVALID_ARG, "scaler parameter %d: %lld is outside %lld .. %lld",
+                        (int)param, (long long)value, (long long)opt_min[k], (long long)opt_max[k]);
+    sc->opt[k] = value;
+    return SEG_OK;
+}
+
+int seg_scaler_get_int(const seg_scaler *sc, seg_scaler_param param, int64_t *value)
+{
+    int k = opt_index((int)param);
+    if (!sc || !value || k < 0)
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "seg_scaler_get_int: NULL argument or unknown parameter %d", (int)param);
+    *value = sc->opt[k];
+    return SEG_OK;
+}
+
+static col_setting *find_setting(const seg_scaler *sc, const char *name)
+{
+    for (size_t i = 0; i < sc->n_settings; i++)
+        if (strcmp(sc->settings[i].name, name) == 0)
+            return &sc->settings[i];
+    return NULL;
+}
+
+int seg_scaler_set_column_int(seg_scaler *sc, const char *column, seg_scaler_column_param param,
+                              int64_t value)
+{
+    int k = (int)param - SEG_SCALER_COLUMN_METHOD;
+    if (!sc || !column || k < 0 || k >= N_COPTS)
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "seg_scaler_set_column_int: NULL argument or unknown parameter %d",
+                        (int)param);
+    if (value < 0 || value > copt_max[k])
+        return seg_fail(SEG_ERR_INVALID_ARG, "column '%s', parameter %d: %lld is outside 0 .. %lld",
+                        column, (int)param, (long long)value, (long long)copt_max[k]);
+    col_setting *s = find_setting(sc, column);
+    if (!s) {
+        size_t bytes;
+        if (!seg_mul_ok(sc->n_settings + 1, sizeof *sc->settings, &bytes))
+            return seg_fail(SEG_ERR_OVERFLOW, "too many per-column settings");
+        col_setting *grown = seg_realloc(sc->settings, bytes);
+        if (!grown)
+            return SEG_NOMEM();
+        sc->settings = grown;
+        s = &sc->settings[sc->n_settings];
+        *s = (col_setting){.name = seg_strdup(column), .v = {-1, -1}};
+        if (!s->name)
+            return SEG_NOMEM();
+        sc->n_settings++;
+    }
+    s->v[k] = value;
+    return SEG_OK;
+}
+
+/* ---- numeric statistics -------------------------------------------------- */
+
+static inline double signed_log1p(double x)
+{
+    return copysign(log1p(fabs(x)), x);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static inline void swap_double(double *a, double *b)
+{
+    double t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Rearrange v[0..n) (no NaN) so that v[k] is the k-th smallest value, with
+ * nothing larger before it and nothing smaller after it. Quickselect with
+ * median-of-three pivots; once the partitions stop shrinking fast enough the
+ * remaining range is sorted, so the worst case is O(n log n), the usual O(n). */
+static void select_kth(double *v, size_t n, size_t k)
+{
+    ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, kk = (ptrdiff_t)k;
+    int budget = 2 * ilogb((double)n + 1.0) + 4;
+    while (hi > lo) {
+        if (hi - lo < 16 || budget-- == 0) {
+            qsort(v + lo, (size_t)(hi - lo + 1), sizeof *v, cmp_double);
+            return;
+        }
+        ptrdiff_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < v[lo])
+            swap_double(&v[mid], &v[lo]);
+        if (v[hi] < v[lo])
+            swap_double(&v[hi], &v[lo]);
+        if (v[hi] < v[mid])
+            swap_double(&v[hi], &v[mid]);
+        double pivot = v[mid];
+        ptrdiff_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                swap_double(&v[i], &v[j]);
+                i++;
+                j--;
+            }
+        }
+        /* v[lo..j] <= pivot, v[i..hi] >= pivot, anything between equals it. */
+        if (kk <= j)
+            hi = j;
+        else if (kk >= i)
+            lo = i;
+        else
+            return;
+    }
+}
+
+/* Quantile q of v[0..m) (m >= 1) by linear interpolation between the order
+ * statistics around position (m - 1) q: numpy's default ('linear') method,
+ * including its interpolation formula. Reorders v. */
+static double quantile(double *v, size_t m, double q)
+{
+    double pos = (double)(m - 1) * q;
+    size_t k = (size_t)pos;
+    double t = pos - (double)k;
+    select_kth(v, m, k);
+    double a = v[k];
+    if (t == 0.0 || k + 1 >= m)
+        return a;
+    double b = v[k + 1];
+    for (size_t i = k + 2; i < m; i++)
+        if (v[i] < b)
+            b = v[i];
+    double d = b - a;
+    return t >= 0.5 ? b - d * (1.0 - t) : a + d * t;
+}
+
+/* Mean and population standard deviation of v[0..m) (m >= 1, lo < hi). Two
+ * passes, the second with the correction term of Chan, Golub and LeVeque, and
+ * the deviations scaled by a power of two so squares neither overflow nor
+ * underflow. */
+static void mean_std(const double *v, size_t m, double lo, double hi, double *mean, double *std)
+{
+    double sum = 0.0;
+    for (size_t i = 0; i < m; i++)
+        sum += v[i];
+    double mu = sum / (double)m;
+    int e;
+    double dmax = fmax(hi - mu, mu - lo);
+    if (!isfinite(dmax)) { /* the sum or range overflows: the caller reports it */
+        *mean = mu;
+        *std = INFINITY;
+        return;
+    }
+    frexp(dmax, &e);
+    double down = ldexp(1.0, -e);
+    double s1 = 0.0, s2 = 0.0;
+    for (size_t i = 0; i < m; i++) {
+        double d = (v[i] - mu) * down;
+        s1 += d;
+        s2 += d * d;
+    }
+    double var = (s2 - s1 * s1 / (double)m) / (double)m;
+    *mean = mu + ldexp(s1 / (double)m, e);
+    *std = ldexp(sqrt(var > 0.0 ? var : 0.0), e);
+}
+
+/* Fit one numeric column; buf holds room for n values. */
+static int fit_numeric(const seg_column *c, size_t n, seg_scale_method method, bool log1p,
+                       double *buf, scol *s)
+{
+    *s = (scol){.name = s->name,
+                .kind = SCOL_NUMERIC,
+                .n_out = 1,
+                .method = method,
+                .log1p = log1p,
+                .scale = 1.0};
+
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = seg_column_value(c, i);
+        if (isnan(x))
+            continue;
+        if (isinf(x))
+            return seg_fail(SEG_ERR_NONFINITE, "column '%s', row %zu: infinite value", c->name, i);
+        buf[m++] = log1p ? signed_log1p(x) : x;
+    }
+    if (m == 0)
+        return SEG_OK; /* all missing: impute 0, center 0, scale 1 */
+
+    double lo = buf[0], hi = buf[0];
+    for (size_t i = 1; i < m; i++) {
+        lo = fmin(lo, buf[i]);
+        hi = fmax(hi, buf[i]);
+    }
+    double center = 0.0, scale = 1.0;
+    if (method == SEG_SCALE_STANDARD) {
+        center = lo; /* exact for a constant column, where std is 0 */
+        if (lo < hi)
+            mean_std(buf, m, lo, hi, &center, &scale);
+    } else if (method == SEG_SCALE_MINMAX) {
+        center = lo;
+        scale = hi - lo;
+    }
+    /* Quartiles first: each selection leaves v partitioned around its
+     * position, which the next one starts from. */
+    if (method == SEG_SCALE_ROBUST) {
+        double q1 = quantile(buf, m, 0.25);
+        double q3 = quantile(buf, m, 0.75);
+        scale = q3 - q1;
+    }
+    s->median = quantile(buf, m, 0.5);
+    if (method == SEG_SCALE_ROBUST)
+        center = s->median;
+    if (!isfinite(center) || !isfinite(scale))
+        return seg_fail(SEG_ERR_NONFINITE, "column '%s': values too large to scale", c->name);
+    if (scale == 0.0)
+        scale = 1.0;
+    s->center = center;
+    s->scale = scale;
+    return SEG_OK;
+}
+
+/* ---- categorical encoding ------------------------------------------------- */
+
+typedef struct level_count {
+    const char *s;
+    size_t count;
+} level_count;
+
+static int cmp_level_count(const void *a, const void *b)
+{
+    return strcmp(((const level_count *)a)->s, ((const level_count *)b)->s);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* ASCII case-insensitive equality, independent of the C locale. */
+static bool eq_nocase(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+        if (x >= 'A' && x <= 'Z')
+            x = (unsigned char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z')
+            y = (unsigned char)(y - 'A' + 'a');
+        if (x != y)
+            return false;
+        if (x == '\0')
+            return true;
+    }
+}
+
+/* Which of two sorted levels a binary feature marks as 1. */
+static size_t binary_one_level(char *const *lv)
+{
+    static const char *const pairs[][2] = {
+        {"yes", "no"}, {"true", "false"}, {"y", "n"}, {"t", "f"}, {"1", "0"},
+    };
+    for (size_t p = 0; p < sizeof pairs / sizeof pairs[0]; p++) {
+        if (eq_nocase(lv[0], pairs[p][0]) && eq_nocase(lv[1], pairs[p][1]))
+            return 0;
+        if (eq_nocase(lv[0], pairs[p][1]) && eq_nocase(lv[1], pairs[p][0]))
+            return 1;
+    }
+    return 1;
+}
+
+static int fit_categorical(const seg_scaler *sc, const seg_column *c, size_t n, scol *s)
+{
+    size_t nl = c->n_levels, n_missing = 0, m = 0;
+    if (nl == SIZE_MAX)
+        return seg_fail(SEG_ERR_OVERFLOW, "column '%s': too many levels", c->name);
+    int rc = SEG_OK;
+    size_t *counts = seg_calloc(nl, sizeof *counts);
+    level_count *tab = seg_malloc_array(nl + 1, sizeof *tab);
+    if (!counts || !tab) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int32_t code = c->codes[i];
+        if (code == -1) {
+            n_missing++;
+        } else if (code < 0 || (size_t)code >= nl || !c->levels[code]) {
+            rc = seg_fail(SEG_ERR_INVALID_ARG, "column '%s', row %zu: bad level code %d", c->name,
+                          i, (int)code);
+            goto done;
+        } else {
+            counts[code]++;
+        }
+    }
+    for (size_t d = 0; d < nl; d++)
+        if (counts[d] > 0)
+            tab[m++] = (level_count){c->levels[d], counts[d]};
+    /* Missing is a level of its own; also under mode imputation when there is
+     * no mode because every value is missing. A real level spelt "(missing)"
+     * merges with it below. */
+    bool missing_level = n_missing > 0 && (sc->opt[OPT_CAT_MISSING] == SEG_IMPUTE_LEVEL || m == 0);
+    if (missing_level)
+        tab[m++] = (level_count){MISSING_LEVEL, n_missing};
+
+    qsort(tab, m, sizeof *tab, cmp_level_count);
+    size_t w = 0; /* merge repeated spellings (a dataset may hold duplicates) */
+    for (size_t r = 0; r < m; r++) {
+        if (w > 0 && strcmp(tab[w - 1].s, tab[r].s) == 0)
+            tab[w - 1].count += tab[r].count;
+        else
+            tab[w++] = tab[r];
+    }
+    m = w;
+    if ((uint64_t)m > (uint64_t)sc->opt[OPT_MAX_LEVELS]) {
+        rc = seg_fail(SEG_ERR_LIMIT, "column '%s' has %zu levels, more than the limit %lld",
+                      c->name, m, (long long)sc->opt[OPT_MAX_LEVELS]);
+        goto done;
+    }
+
+    s->levels = seg_calloc(m, sizeof *s->levels);
+    if (!s->levels) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    s->n_levels = m;
+    for (size_t l = 0; l < m; l++) {
+        s->levels[l] = seg_strdup(tab[l].s);
+        if (!s->levels[l]) {
+            rc = SEG_NOMEM();
+            goto done;
+        }
+    }
+
+    s->impute_level = -1;
+    if (sc->opt[OPT_CAT_MISSING] == SEG_IMPUTE_MODE && !missing_level) {
+        size_t best = 0; /* ties go to the first level in byte order */
+        for (size_t l = 1; l < m; l++)
+            if (tab[l].count > tab[best].count)
+                best = l;
+        s->impute_level = (int64_t)best;
+    } else {
+        const char *key = MISSING_LEVEL;
+        char **hit = bsearch(&key, s->levels, m, sizeof *s->levels, cmp_str);
+        if (hit)
+            s->impute_level = (int64_t)(hit - s->levels);
+    }
+
+    if (m == 2) {
+        s->kind = SCOL_BINARY;
+        s->first_level = binary_one_level(s->levels);
+        s->n_out = 1;
+    } else {
+        s->kind = SCOL_ONEHOT;
+        s->drop_first = sc->opt[OPT_DROP_FIRST] == 1;
+        s->first_level = s->drop_first ? 1 : 0;
+        s->n_out = m - s->first_level;
+    }
+done:
+    seg_free(counts);
+    seg_free(tab);
+    return rc;
+}
+
+/* ---- columns by name ---------------------------------------------------------- */
+
+static int cmp_col_name(const void *a, const void *b)
+{
+    return strcmp((*(const seg_column *const *)a)->name, (*(const seg_column *const *)b)->name);
+}
+
+/* The dataset's columns sorted by name (caller frees), so that matching m
+ * names costs O((n + m) log n) even for very wide tables. */
+static const seg_column **columns_by_name(const seg_dataset *ds)
+{
+    const seg_column **sorted = seg_malloc_array(ds->n_cols, sizeof *sorted);
+    if (sorted) {
+        for (size_t j = 0; j < ds->n_cols; j++)
+            sorted[j] = &ds->cols[j];
+        qsort(sorted, ds->n_cols, sizeof *sorted, cmp_col_name);
+    }
+    return sorted;
+}
+
+static const seg_column *find_column(const seg_column **sorted, size_t n, const char *name)
+{
+    seg_column key_col = {.name = (char *)name};
+    const seg_column *key = &key_col;
+    const seg_column **hit = bsearch(&key, sorted, n, sizeof *sorted, cmp_col_name);
+    return hit ? *hit : NULL;
+}
+
+/* ---- fit -------------------------------------------------------------------- */
+
+/* Column names must be unique and per-column settings name numeric columns. */
+static int check_names(const seg_scaler *sc, const seg_dataset *ds)
+{
+    const seg_column **sorted = columns_by_name(ds);
+    int rc = SEG_OK;
+    if (!sorted)
+        return SEG_NOMEM();
+    for (size_t j = 1; j < ds->n_cols && rc == SEG_OK; j++)
+        if (strcmp(sorted[j - 1]->name, sorted[j]->name) == 0)
+            rc = seg_fail(SEG_ERR_LIMIT, "duplicate column name '%s'", sorted[j]->name);
+    for (size_t i = 0; i < sc->n_settings && rc == SEG_OK; i++) {
+        const seg_column *c = find_column(sorted, ds->n_cols, sc->settings[i].name);
+        if (!c || c->type != SEG_COLUMN_NUMERIC)
+            rc = seg_fail(SEG_ERR_NOT_FOUND,
+                          "a per-column setting names '%s', not a numeric column of the dataset",
+                          sc->settings[i].name);
+    }
+    seg_free(sorted);
+    return rc;
+}
+
+static char *join_name(const char *column, const char *level)
+{
+    size_t a = strlen(column), b = strlen(level);
+    if (a > SIZE_MAX - 2 - b)
+        return NULL;
+    char *p = seg_malloc(a + b + 2);
+    if (p) {
+        memcpy(p, column, a);
+        p[a] = '=';
+        memcpy(p + a + 1, level, b + 1);
+    }
+    return p;
+}
+
+static int build_feature_table(scaler_fit *f)
+{
+    f->feature_names = seg_calloc(f->n_features, sizeof *f->feature_names);
+    f->feature_col = seg_malloc_array(f->n_features, sizeof *f->feature_col);
+    if (!f->feature_names || !f->feature_col)
+        return SEG_NOMEM();
+    for (size_t j = 0; j < f->n_cols; j++) {
+        const scol *s = &f->cols[j];
+        for (size_t o = 0; o < s->n_out; o++) {
+            size_t k = s->offset + o;
+            f->feature_col[k] = j;
+            f->feature_names[k] = s->kind == SCOL_NUMERIC
+                                      ? seg_strdup(s->name)
+                                      : join_name(s->name, s->levels[s->first_level + o]);
+            if (!f->feature_names[k])
+                return SEG_NOMEM();
+        }
+    }
+    return SEG_OK;
+}
+
+int seg_scaler_fit(seg_scaler *sc, const seg_dataset *ds)
+{
+    scaler_fit f = {0};
+    double *buf = NULL;
+    int rc;
+    if (!sc)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_scaler_fit: scaler is NULL");
+    fit_clear(&sc->fit); /* whatever happens next, the old fit is gone */
+    sc->fitted = false;
+    if (!ds)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_scaler_fit: dataset is NULL");
+    if (ds->n_rows == 0 || ds->n_cols == 0)
+        return seg_fail(SEG_ERR_EMPTY, "seg_scaler_fit: the dataset has %zu rows and %zu columns",
+                        ds->n_rows, ds->n_cols);
+    rc = check_names(sc, ds);
+    if (rc)
+        return rc;
+
+    f.cols = seg_calloc(ds->n_cols, sizeof *f.cols);
+    if (!f.cols) {
+        rc = SEG_NOMEM();
+        goto fail;
+    }
+    f.n_cols = ds->n_cols;
+    for (size_t j = 0; j < ds->n_cols; j++) {
+        const seg_column *c = &ds->cols[j];
+        scol *s = &f.cols[j];
+        s->name = seg_strdup(c->name);
+        if (!s->name) {
+            rc = SEG_NOMEM();
+            goto fail;
+        }
+        if (c->type == SEG_COLUMN_NUMERIC) {
+            const col_setting *cs = find_setting(sc, c->name);
+            int64_t method =
+                cs && cs->v[COPT_METHOD] >= 0 ? cs->v[COPT_METHOD] : sc->opt[OPT_METHOD];
+            bool log1p = cs && cs->v[COPT_LOG1P] == 1;
+            if (!buf && !(buf = seg_malloc_array(ds->n_rows, sizeof *buf))) {
+                rc = SEG_NOMEM();
+                goto fail;
+            }
+            rc = fit_numeric(c, ds->n_rows, (seg_scale_method)method, log1p, buf, s);
+        } else if (c->type == SEG_COLUMN_CATEGORICAL) {
+            rc = fit_categorical(sc, c, ds->n_rows, s);
+        } else {
+            rc = seg_fail(SEG_ERR_INVALID_ARG, "column '%s' has no valid type", c->name);
+        }
+        if (rc)
+            goto fail;
+        s->offset = f.n_features;
+        if (s->n_out > SIZE_MAX - f.n_features) {
+            rc = seg_fail(SEG_ERR_OVERFLOW, "too many features");
+            goto fail;
+        }
+        f.n_features += s->n_out;
+    }
+    if (f.n_features == 0) {
+        rc = seg_fail(SEG_ERR_EMPTY, "seg_scaler_fit: the columns encode to no features");
+        goto fail;
+    }
+    rc = build_feature_table(&f);
+    if (rc)
+        goto fail;
+    seg_free(buf);
+    sc->fit = f;
+    sc->fitted = true;
+    return SEG_OK;
+fail:
+    fit_clear(&f);
+    seg_free(buf);
+    return rc;
+}
+
+/* ---- queries ---------------------------------------------------------------- */
+
+int seg_scaler_is_fitted(const seg_scaler *sc)
+{
+    return sc && sc->fitted;
+}
+
+size_t seg_scaler_features(const seg_scaler *sc)
+{
+    return sc && sc->fitted ? sc->fit.n_features : 0;
+}
+
+const char *seg_scaler_feature_name(const seg_scaler *sc, size_t j)
+{
+    if (!sc || !sc->fitted || j >= sc->fit.n_features)
+        return NULL;
+    return sc->fit.feature_names[j];
+}
+
+const char *seg_scaler_feature_column(const seg_scaler *sc, size_t j)
+{
+    if (!sc || !sc->fitted || j >= sc->fit.n_features)
+        return NULL;
+    return sc->fit.cols[sc->fit.feature_col[j]].name;
+}
+
+int seg_scaler_feature_affine(const seg_scaler *sc, size_t j, double *center, double *scale)
+{
+    if (!sc || !center || !scale)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_scaler_feature_affine: NULL argument");
+    if (!sc->fitted || j >= sc->fit.n_features)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_scaler_feature_affine: no feature %zu", j);
+    const scol *s = &sc->fit.cols[sc->fit.feature_col[j]];
+    *center = s->kind == SCOL_NUMERIC ? s->center : 0.0;
+    *scale = s->kind == SCOL_NUMERIC ? s->scale : 1.0;
+    return SEG_OK;
+}
+
+/* ---- transform -------------------------------------------------------------- */
+
+/* What a transform call resolves once: the dataset column of every scaler
+ * column, and for categorical ones a table from dataset level code + 1 (0 is
+ * missing) to the output index within the column, or -1 for no 1 at all. */
+typedef struct plan {
+    const seg_column **src;
+    size_t *map_off;
+    int32_t *maps;
+} plan;
+
+static void plan_free(plan *p)
+{
+    seg_free(p->src);
+    seg_free(p->map_off);
+    seg_free(p->maps);
+}
+
+static int32_t out_index(const scol *s, int64_t level)
+{
+    if (level < 0 || (uint64_t)level < s->first_level ||
+        (uint64_t)level - s->first_level >= s->n_out)
+        return -1;
+    return (int32_t)((uint64_t)level - s->first_level);
+}
+
+static int plan_build(const scaler_fit *f, const seg_dataset *ds, plan *p)
+{
+    const seg_column **sorted = columns_by_name(ds);
+    p->src = seg_calloc(f->n_cols, sizeof *p->src);
+    p->map_off = seg_calloc(f->n_cols, sizeof *p->map_off);
+    int rc = SEG_OK;
+    if (!sorted || !p->src || !p->map_off) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    size_t total = 0;
+    for (size_t j = 0; j < f->n_cols; j++) {
+        const scol *s = &f->cols[j];
+        const seg_column *c = find_column(sorted, ds->n_cols, s->name);
+        if (!c) {
+            rc = seg_fail(SEG_ERR_NOT_FOUND, "column '%s' of the scaler is not in the dataset",
+                          s->name);
+            goto done;
+        }
+        seg_column_type want =
+            s->kind == SCOL_NUMERIC ? SEG_COLUMN_NUMERIC : SEG_COLUMN_CATEGORICAL;
+        if (c->type != want) {
+            rc = seg_fail(SEG_ERR_TYPE, "column '%s' is %s in the dataset but was %s in training",
+                          s->name, c->type == SEG_COLUMN_NUMERIC ? "numeric" : "categorical",
+                          want == SEG_COLUMN_NUMERIC ? "numeric" : "categorical");
+            goto done;
+        }
+        p->src[j] = c;
+        if (want == SEG_COLUMN_CATEGORICAL) {
+            p->map_off[j] = total;
+            if (c->n_levels > SIZE_MAX - 1 - total) {
+                rc = seg_fail(SEG_ERR_OVERFLOW, "too many levels");
+                goto done;
+            }
+            total += c->n_levels + 1;
+        }
+    }
+    p->maps = seg_malloc_array(total, sizeof *p->maps);
+    if (!p->maps) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    for (size_t j = 0; j < f->n_cols; j++) {
+        const scol *s = &f->cols[j];
+        const seg_column *c = p->src[j];
+        if (s->kind == SCOL_NUMERIC)
+            continue;
+        int32_t *map = p->maps + p->map_off[j];
+        map[0] = out_index(s, s->impute_level);
+        for (size_t d = 0; d < c->n_levels; d++) {
+            const char *key = c->levels[d];
+            char **hit =
+                key ? bsearch(&key, s->levels, s->n_levels, sizeof *s->levels, cmp_str) : NULL;
+            map[d + 1] = hit ? out_index(s, hit - s->levels) : -1;
+        }
+    }
+done:
+    seg_free(sorted);
+    return rc;
+}
+
+/* Encode rows r0 .. r0+nr-1 into dst, row-major with nf values a row. Columns
+ * outer, rows inner: each column's decisions are made once per block. */
+static void encode_block(const scaler_fit *f, const plan *p, size_t r0, size_t nr, double *dst)
+{
+    const size_t nf = f->n_features;
+    memset(dst, 0, nr * nf * sizeof *dst);
+    for (size_t j = 0; j < f->n_cols; j++) {
+        const scol *s = &f->cols[j];
+        const seg_column *c = p->src[j];
+        double *o = dst + s->offset;
+        if (s->kind == SCOL_NUMERIC) {
+            const double med = s->median, center = s->center, scale = s->scale;
+            const bool log1p = s->log1p;
+            for (size_t i = 0; i < nr; i++) {
+                double x = seg_column_value(c, r0 + i);
+                if (isnan(x))
+                    x = med;
+                else if (log1p)
+                    x = signed_log1p(x);
+                o[i * nf] = (x - center) / scale;
+            }
+        } else {
+            const int32_t *map = p->maps + p->map_off[j];
+            const int32_t *codes = c->codes + r0;
+            const size_t nl = c->n_levels;
+            for (size_t i = 0; i < nr; i++) {
+                /* code -1 (missing) -> slot 0; codes out of range encode as zeros */
+                size_t u = (size_t)((uint32_t)codes[i] + 1u);
+                if (u <= nl && map[u] >= 0)
+                    o[i * nf + (size_t)map[u]] = 1.0;
+            }
+        }
+    }
+}
+
+/* The one implementation behind both precisions: exactly one of out64, out32. */
+static int transform(const seg_scaler *sc, const seg_dataset *ds, double *out64, float *out32,
+                     size_t len)
+{
+    plan p = {0};
+    double *scratch = NULL;
+    size_t total;
+    int rc;
+    if (!sc || !ds || (!out64 && !out32))
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_scaler_transform: NULL argument");
+    if (!sc->fitted)
+        return seg_fail(SEG_ERR_STATE, "seg_scaler_transform: the scaler is not fitted");
+    const scaler_fit *f = &sc->fit;
+    const size_t n = ds->n_rows, nf = f->n_features;
+    if (!seg_mul_ok(n, nf, &total))
+        return seg_fail(SEG_ERR_OVERFLOW, "%zu rows x %zu features overflow", n, nf);
+    if (len < total)
+        return seg_fail(SEG_ERR_MISMATCH,
+                        "output holds %zu values; %zu rows x %zu features need %zu", len, n, nf,
+                        total);
+    rc = plan_build(f, ds, &p);
+    if (rc)
+        goto done;
+    size_t block = nf < BLOCK_ELEMS ? BLOCK_ELEMS / nf : 1;
+    if (out32 && n > 0) {
+        /* rows x nf <= n x nf, which did not overflow */
+        scratch = seg_malloc_array((block < n ? block : n) * nf, sizeof *scratch);
+        if (!scratch) {
+            rc = SEG_NOMEM();
+            goto done;
+        }
+    }
+    for (size_t r0 = 0; r0 < n; r0 += block) {
+        size_t nr = n - r0 < block ? n - r0 : block;
+        double *dst = out64 ? out64 + r0 * nf : scratch;
+        encode_block(f, &p, r0, nr, dst);
+        if (out32) {
+            float *o = out32 + r0 * nf;
+            for (size_t e = 0; e < nr * nf; e++)
+                o[e] = (float)dst[e];
+        }
+    }
+done:
+    plan_free(&p);
+    seg_free(scratch);
+    return rc;
+}
+
+int seg_scaler_transform_f32(const seg_scaler *sc, const seg_dataset *ds, float *out, size_t len)
+{
+    return transform(sc, ds, NULL, out, len);
+}
+
+int seg_scaler_transform_f64(const seg_scaler *sc, const seg_dataset *ds, double *out, size_t len)
+{
+    return transform(sc, ds, out, NULL, len);
+}
+
+/* ---- clone ------------------------------------------------------------------ */
+
+static int scol_copy(scol *dst, const scol *src)
+{
+    *dst = *src;
+    dst->name = NULL;
+    dst->levels = NULL;
+    dst->n_levels = 0;
+    if (!(dst->name = seg_strdup(src->name)))
+        return SEG_NOMEM();
+    if (src->kind == SCOL_NUMERIC)
+        return SEG_OK;
+    if (!(dst->levels = seg_calloc(src->n_levels, sizeof *dst->levels)))
+        return SEG_NOMEM();
+    dst->n_levels = src->n_levels;
+    for (size_t l = 0; l < src->n_levels; l++)
+        if (!(dst->levels[l] = seg_strdup(src->levels[l])))
+            return SEG_NOMEM();
+    return SEG_OK;
+}
+
+int seg_scaler_clone(const seg_scaler *sc, seg_scaler **out)
+{
+    if (!sc || !out)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_scaler_clone: NULL argument");
+    *out = NULL;
+    seg_scaler *c = seg_calloc(1, sizeof *c);
+    int rc = SEG_OK;
+    if (!c)
+        return SEG_NOMEM();
+    memcpy(c->opt, sc->opt, sizeof c->opt);
+    if (sc->n_settings > 0) {
+        if (!(c->settings = seg_calloc(sc->n_settings, sizeof *c->settings)))
+            goto nomem;
+        for (size_t i = 0; i < sc->n_settings; i++, c->n_settings++) {
+            c->settings[i] = sc->settings[i];
+            if (!(c->settings[i].name = seg_strdup(sc->settings[i].name)))
+                goto nomem;
+        }
+    }
+    if (sc->fitted) {
+        const scaler_fit *f = &sc->fit;
+        if (!(c->fit.cols = seg_calloc(f->n_cols, sizeof *c->fit.cols)))
+            goto nomem;
+        c->fit.n_cols = f->n_cols;
+        for (size_t j = 0; j < f->n_cols; j++)
+            if ((rc = scol_copy(&c->fit.cols[j], &f->cols[j])) != SEG_OK)
+                goto fail;
+        c->fit.n_features = f->n_features;
+        if ((rc = build_feature_table(&c->fit)) != SEG_OK)
+            goto fail;
+        c->fitted = true;
+    }
+    *out = c;
+    return SEG_OK;
+nomem:
+    rc = SEG_NOMEM();
+fail:
+    seg_scaler_free(c);
+    return rc;
+}
