@@ -1,1 +1,60 @@
-#include "internal.h"
+/*
+ * Distance kernel instantiations. See distance.h.
+ */
+#include "distance.h"
+
+#include <cblas.h>
+
+/* Not every cblas.h defines blasint (OpenBLAS does; netlib uses int). */
+#ifndef OPENBLAS_CONFIG_H
+typedef int blasint;
+#endif
+
+seg_blocking seg_block_plan(size_t k, size_t d, size_t elem)
+{
+    const size_t tile_bytes = 256u * 1024u;
+    seg_blocking plan = {0, true};
+    size_t b = tile_bytes / (k * elem);
+    if (b < 16)
+        b = 16;
+    if (b > 1024)
+        b = 1024;
+#ifdef OPENBLAS_GEMM_MULTITHREAD_THRESHOLD
+    {
+        const size_t serial_mnk = (size_t)65536 * OPENBLAS_GEMM_MULTITHREAD_THRESHOLD;
+        const size_t kd = k * (d ? d : 1);
+        size_t serial_rows = kd <= serial_mnk ? serial_mnk / kd : 0;
+        if (serial_rows >= 32) {
+            if (b > serial_rows)
+                b = serial_rows;
+        } else {
+            plan.threaded = false;
+        }
+    }
+#else
+    (void)d; /* other CBLAS libraries: assumed to run each call on the calling thread */
+#endif
+    plan.block = b & ~(size_t)15;
+    return plan;
+}
+
+int seg_pass_threads(seg_blocking b, int64_t setting)
+{
+    return b.threaded ? seg_threads_resolve(setting) : 1;
+}
+
+#define T float
+#define SFX f32
+#define GEMM cblas_sgemm
+#include "distance_tmpl.h"
+#undef T
+#undef SFX
+#undef GEMM
+
+#define T double
+#define SFX f64
+#define GEMM cblas_dgemm
+#include "distance_tmpl.h"
+#undef T
+#undef SFX
+#undef GEMM

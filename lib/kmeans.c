@@ -1,1 +1,555 @@
-#include "internal.h"
+/*
+ * K-means: settings, workspace, and the public fit entry points. The passes
+ * over the data are in kmeans_tmpl.h, instantiated for float and double.
+ */
+#include "kmeans.h"
+#include "distance.h"
+
+#include <float.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct seg_kmeans {
+    int64_t k, max_iter, n_init, init, seed, threads, dtype;
+    double tol;
+    double *given; /* SEG_INIT_GIVEN centroids, given_k x given_d */
+    size_t given_k, given_d;
+};
+
+/* ---- settings ------------------------------------------------------------------ */
+
+typedef struct param_info {
+    seg_kmeans_param id;
+    bool real;
+    double lo, hi;
+} param_info;
+
+static const param_info params[] = {
+    {SEG_KMEANS_K, false, 1, 1e6},
+    {SEG_KMEANS_MAX_ITER, false, 1, 1e9},
+    {SEG_KMEANS_N_INIT, false, 1, 1e6},
+    {SEG_KMEANS_INIT, false, SEG_INIT_KMEANSPP, SEG_INIT_GIVEN},
+    {SEG_KMEANS_SEED, false, (double)INT64_MIN, (double)INT64_MAX},
+    {SEG_KMEANS_THREADS, false, 0, 4096},
+    {SEG_KMEANS_DTYPE, false, SEG_DTYPE_F64, SEG_DTYPE_F32},
+    {SEG_KMEANS_TOL, true, 0, 1e6},
+};
+
+static const param_info *find_param(seg_kmeans_param id)
+{
+    for (size_t i = 0; i < sizeof params / sizeof params[0]; i++)
+        if (params[i].id == id)
+            return &params[i];
+    return NULL;
+}
+
+static int64_t *int_slot(seg_kmeans *km, seg_kmeans_param id)
+{
+    switch (id) {
+    case SEG_KMEANS_K: return &km->k;
+    case SEG_KMEANS_MAX_ITER: return &km->max_iter;
+    case SEG_KMEANS_N_INIT: return &km->n_init;
+    case SEG_KMEANS_INIT: return &km->init;
+    case SEG_KMEANS_SEED: return &km->seed;
+    case SEG_KMEANS_THREADS: return &km->threads;
+    case SEG_KMEANS_DTYPE: return &km->dtype;
+    default: return NULL;
+    }
+}
+
+int seg_kmeans_new(seg_kmeans **out)
+{
+    if (!out)
+        return seg_fail(SEG_ERR_INVALID_ARG, "out is NULL");
+    seg_kmeans *km = seg_calloc(1, sizeof *km);
+    *out = km;
+    if (!km)
+        return SEG_NOMEM();
+    km->k = 8;
+    km->max_iter = 300;
+    km->n_init = 1;
+    km->init = SEG_INIT_KMEANSPP;
+    km->tol = 1e-4;
+    return SEG_OK;
+}
+
+void seg_kmeans_free(seg_kmeans *km)
+{
+    if (!km)
+        return;
+    seg_free(km->given);
+    seg_free(km);
+}
+
+int seg_kmeans_param_bounds(seg_kmeans_param param, double *lower, double *upper)
+{
+    const param_info *p = find_param(param);
+    if (!p || !lower || !upper)
+        return seg_fail(SEG_ERR_INVALID_ARG, "unknown k-means parameter %d", (int)param);
+    *lower = p->lo;
+    *upper = p->hi;
+    return SEG_OK;
+}
+
+int seg_kmeans_set_int(seg_kmeans *km, seg_kmeans_param param, int64_t value)
+{
+    const param_info *p = find_param(param);
+    if (!km || !p || p->real)
+        return seg_fail(SEG_ERR_INVALID_ARG, "unknown integer k-means parameter %d", (int)param);
+    if ((double)value < p->lo || (double)value > p->hi)
+        return seg_fail(SEG_ERR_INVALID_ARG, "k-means parameter %d: %lld is outside [%.17g, %.17g]",
+                        (int)param, (long long)value, p->lo, p->hi);
+    if (param == SEG_KMEANS_INIT && value == SEG_INIT_GIVEN && !km->given)
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "SEG_INIT_GIVEN needs seg_kmeans_set_init_centroids_f64() first");
+    *int_slot(km, param) = value;
+    return SEG_OK;
+}
+
+int seg_kmeans_get_int(const seg_kmeans *km, seg_kmeans_param param, int64_t *value)
+{
+    const param_info *p = find_param(param);
+    if (!km || !p || p->real || !value)
+        return seg_fail(SEG_ERR_INVALID_ARG, "unknown integer k-means parameter %d", (int)param);
+    *value = *int_slot((seg_kmeans *)km, param);
+    return SEG_OK;
+}
+
+int seg_kmeans_set_double(seg_kmeans *km, seg_kmeans_param param, double value)
+{
+    const param_info *p = find_param(param);
+    if (!km || !p || !p->real)
+        return seg_fail(SEG_ERR_INVALID_ARG, "unknown real k-means parameter %d", (int)param);
+    if (!(value >= p->lo && value <= p->hi))
+        return seg_fail(SEG_ERR_INVALID_ARG, "k-means parameter %d: %g is outside [%g, %g]",
+                        (int)param, value, p->lo, p->hi);
+    km->tol = value;
+    return SEG_OK;
+}
+
+int seg_kmeans_get_double(const seg_kmeans *km, seg_kmeans_param param, double *value)
+{
+    const param_info *p = find_param(param);
+    if (!km || !p || !p->real || !value)
+        return seg_fail(SEG_ERR_INVALID_ARG, "unknown real k-means parameter %d", (int)param);
+    *value = km->tol;
+    return SEG_OK;
+}
+
+int seg_kmeans_set_init_centroids_f64(seg_kmeans *km, const double *centroids, size_t k, size_t d)
+{
+    size_t count;
+    if (!km || !centroids || k == 0 || d == 0)
+        return seg_fail(SEG_ERR_INVALID_ARG, "initial centroids need k >= 1 and d >= 1");
+    if (k > 1000000)
+        return seg_fail(SEG_ERR_INVALID_ARG, "k = %zu exceeds 1000000", k);
+    if (!seg_mul_ok(k, d, &count) || count > SIZE_MAX / sizeof(double))
+        return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu centroids overflow", k, d);
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(centroids[i]))
+            return seg_fail(SEG_ERR_NONFINITE, "initial centroid %zu, feature %zu is not finite",
+                            i / d, i % d);
+    double *copy = seg_malloc_array(count, sizeof *copy);
+    if (!copy)
+        return SEG_NOMEM();
+    memcpy(copy, centroids, count * sizeof *copy);
+    seg_free(km->given);
+    km->given = copy;
+    km->given_k = k;
+    km->given_d = d;
+    km->k = (int64_t)k;
+    km->init = SEG_INIT_GIVEN;
+    return SEG_OK;
+}
+
+/* ---- the fit ---------------------------------------------------------------------- */
+
+/* Workspace of one fit. T-typed buffers are float or double per the data. */
+typedef struct kjob {
+    const void *x;
+    const double *w;
+    size_t n, d, k;
+    int threads;
+    seg_parts parts;
+
+    void *xnorm;          /* n: squared row norms */
+    void *mind;           /* n: squared distance to the assigned centroid / k-means++ closest */
+    int32_t *labels;      /* n */
+    void *tiles;          /* threads x tile_len */
+    size_t tile_len;      /* block x k */
+    int32_t *block_labels;/* threads x block */
+
+    double *psum;         /* parts x k x d */
+    double *pweight;      /* parts x k */
+    int64_t *pcount;      /* parts x k */
+    double *pinertia;     /* parts */
+    int64_t *pchanged;    /* parts */
+    double *ppot;         /* parts: k-means++ potential */
+    size_t pp_idx[64];    /* k-means++ candidate rows */
+
+    double *sum;          /* k x d */
+    double *weight;       /* k */
+    int64_t *count;       /* k */
+    double inertia;
+    int64_t changed;
+
+    void *ct, *cnorm;     /* k x d and k, in T */
+    double *c, *c_new;    /* k x d */
+} kjob;
+
+typedef struct kresult {
+    double inertia;
+    int64_t iterations;
+    bool converged;
+    double init_seconds;
+    size_t *sizes;
+    double *weights;
+} kresult;
+
+/* Combine the per-partition partial results in partition order. */
+static void kjob_combine(kjob *J, bool accumulate)
+{
+    const size_t k = J->k, d = J->d;
+    J->inertia = 0;
+    J->changed = 0;
+    if (accumulate) {
+        memset(J->sum, 0, k * d * sizeof *J->sum);
+        memset(J->weight, 0, k * sizeof *J->weight);
+        memset(J->count, 0, k * sizeof *J->count);
+    }
+    for (size_t p = 0; p < J->parts.count; p++) {
+        J->inertia += J->pinertia[p];
+        J->changed += J->pchanged[p];
+        if (!accumulate)
+            continue;
+        const double *S = J->psum + p * k * d;
+        for (size_t i = 0; i < k * d; i++)
+            J->sum[i] += S[i];
+        for (size_t j = 0; j < k; j++) {
+            J->weight[j] += J->pweight[p * k + j];
+            J->count[j] += J->pcount[p * k + j];
+        }
+    }
+}
+
+/* Centroids := means of their rows; returns the summed squared shift. */
+static double kjob_update(kjob *J)
+{
+    const size_t k = J->k, d = J->d;
+    double shift = 0;
+    for (size_t j = 0; j < k; j++) {
+        for (size_t c = 0; c < d; c++) {
+            double v = J->sum[j * d + c] / J->weight[j];
+            double diff = v - J->c[j * d + c];
+            shift += diff * diff;
+            J->c_new[j * d + c] = v;
+        }
+    }
+    double *t = J->c;
+    J->c = J->c_new;
+    J->c_new = t;
+    return shift;
+}
+
+#define T float
+#define SFX f32
+#include "kmeans_tmpl.h"
+#undef T
+#undef SFX
+
+#define T double
+#define SFX f64
+#include "kmeans_tmpl.h"
+#undef T
+#undef SFX
+
+seg_parts seg_parts_plan(size_t n, size_t k, size_t d, size_t elem)
+{
+    /* At most 64 partitions, and at most 16 MiB of partial sums. */
+    const size_t max_bytes = (size_t)16 << 20;
+    size_t per = k * d * sizeof(double) + k * (sizeof(double) + sizeof(int64_t));
+    size_t cap = per ? max_bytes / per : 64;
+    seg_parts P;
+    seg_blocking plan = seg_block_plan(k, d, elem);
+    P.block = plan.block;
+    P.threaded = plan.threaded;
+    size_t blocks = (n + P.block - 1) / P.block;
+    size_t count = blocks < 64 ? blocks : 64;
+    if (count > cap)
+        count = cap;
+    if (count == 0)
+        count = 1;
+    size_t blocks_per = (blocks + count - 1) / count;
+    P.rows = blocks_per * P.block;
+    P.count = (n + P.rows - 1) / P.rows;
+    return P;
+}
+
+static void kjob_free(kjob *J)
+{
+    seg_free(J->xnorm);
+    seg_free(J->mind);
+    seg_free(J->labels);
+    seg_free(J->tiles);
+    seg_free(J->block_labels);
+    seg_free(J->psum);
+    seg_free(J->pweight);
+    seg_free(J->pcount);
+    seg_free(J->pinertia);
+    seg_free(J->pchanged);
+    seg_free(J->ppot);
+    seg_free(J->sum);
+    seg_free(J->weight);
+    seg_free(J->count);
+    seg_free(J->ct);
+    seg_free(J->cnorm);
+    seg_free(J->c);
+    seg_free(J->c_new);
+}
+
+static int kjob_alloc(kjob *J, size_t elem)
+{
+    const size_t n = J->n, k = J->k, d = J->d, parts = J->parts.count;
+    size_t kd, pkd;
+    if (!seg_mul_ok(k, d, &kd) || !seg_mul_ok(kd, parts, &pkd) ||
+        !seg_mul_ok(J->parts.block, k, &J->tile_len))
+        return seg_fail(SEG_ERR_OVERFLOW, "k x d workspace overflows");
+    J->xnorm = seg_malloc_array(n, elem);
+    J->mind = seg_malloc_array(n, elem);
+    J->labels = seg_malloc_array(n, sizeof *J->labels);
+    J->tiles = seg_malloc_array((size_t)J->threads, J->tile_len * elem);
+    J->block_labels = seg_malloc_array((size_t)J->threads * J->parts.block, sizeof(int32_t));
+    J->psum = seg_malloc_array(pkd, sizeof(double));
+    J->pweight = seg_malloc_array(parts * k, sizeof(double));
+    J->pcount = seg_malloc_array(parts * k, sizeof(int64_t));
+    J->pinertia = seg_malloc_array(parts, sizeof(double));
+    J->pchanged = seg_malloc_array(parts, sizeof(int64_t));
+    J->ppot = seg_malloc_array(parts, sizeof(double));
+    J->sum = seg_malloc_array(kd, sizeof(double));
+    J->weight = seg_malloc_array(k, sizeof(double));
+    J->count = seg_malloc_array(k, sizeof(int64_t));
+    J->ct = seg_malloc_array(kd, elem);
+    J->cnorm = seg_malloc_array(k, elem);
+    J->c = seg_malloc_array(kd, sizeof(double));
+    J->c_new = seg_malloc_array(kd, sizeof(double));
+    if (!J->xnorm || !J->mind || !J->labels || !J->tiles || !J->block_labels || !J->psum ||
+        !J->pweight || !J->pcount || !J->pinertia || !J->pchanged || !J->ppot || !J->sum ||
+        !J->weight || !J->count || !J->ct || !J->cnorm || !J->c || !J->c_new)
+        return SEG_NOMEM();
+    return SEG_OK;
+}
+
+/*
+ * Segment order: decreasing weight, then decreasing size, then the centroid
+ * coordinates in lexicographic order. Fills perm[new] = old.
+ */
+typedef struct rank_key {
+    size_t old;
+    double weight;
+    size_t size;
+    const double *c;
+    size_t d;
+} rank_key;
+
+static int cmp_rank(const void *pa, const void *pb)
+{
+    const rank_key *a = pa, *b = pb;
+    if (a->weight != b->weight)
+        return a->weight > b->weight ? -1 : 1;
+    if (a->size != b->size)
+        return a->size > b->size ? -1 : 1;
+    for (size_t j = 0; j < a->d; j++)
+        if (a->c[j] != b->c[j])
+            return a->c[j] < b->c[j] ? -1 : 1;
+    return a->old < b->old ? -1 : (a->old > b->old);
+}
+
+/* Check the inputs of a fit; the detail message names the offending value. */
+static int check_fit_args(const seg_kmeans *km, const void *x, size_t n, size_t d,
+                          const double *w, seg_model **out)
+{
+    if (!out)
+        return seg_fail(SEG_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!km || !x)
+        return seg_fail(SEG_ERR_INVALID_ARG, "k-means object or data is NULL");
+    if (n == 0 || d == 0)
+        return seg_fail(SEG_ERR_EMPTY, "data has %zu rows and %zu features", n, d);
+    if (d > INT32_MAX || (size_t)km->k > INT32_MAX)
+        return seg_fail(SEG_ERR_LIMIT, "%zu features exceed the BLAS index range", d);
+    if (km->init == SEG_INIT_GIVEN && km->given_d != d)
+        return seg_fail(SEG_ERR_MISMATCH, "initial centroids have %zu features, data has %zu",
+                        km->given_d, d);
+    if (w)
+        for (size_t i = 0; i < n; i++)
+            if (!(w[i] > 0) || !isfinite(w[i]))
+                return seg_fail(SEG_ERR_NONFINITE,
+                                "row %zu: weight %g; weights must be finite and > 0", i + 1, w[i]);
+    return SEG_OK;
+}
+
+static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
+                      const double *w, int32_t *labels_out, seg_model **out)
+{
+    const size_t elem = f32 ? sizeof(float) : sizeof(double);
+    const double t0 = seg_now_seconds();
+    size_t k;
+    kjob J = {0};
+    kresult R = {0};
+    double *best_c = NULL;
+    int32_t *best_labels = NULL;
+    seg_model *m = NULL;
+    size_t count, distinct = 0;
+    rank_key *keys = NULL;
+    int32_t *relabel = NULL;
+    int rc;
+
+    if ((rc = check_fit_args(km, x, n, d, w, out)) < 0)
+        return rc;
+    k = (size_t)km->k;
+    if (!seg_mul_ok(n, d, &count) || count > SIZE_MAX / elem)
+        return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", n, d);
+    for (size_t i = 0; i < count; i++) {
+        double v = f32 ? (double)((const float *)x)[i] : ((const double *)x)[i];
+        if (!isfinite(v))
+            return seg_fail(SEG_ERR_NONFINITE, "row %zu, feature %zu is not finite", i / d + 1,
+                            i % d + 1);
+    }
+    rc = f32 ? count_distinct_f32(x, n, d, k, &distinct)
+             : count_distinct_f64(x, n, d, k, &distinct);
+    if (rc < 0)
+        return rc;
+    if (distinct < k)
+        return seg_fail(SEG_ERR_TOO_FEW_POINTS,
+                        "k = %zu segments asked, but the data has only %zu distinct rows", k,
+                        distinct);
+
+    J.x = x;
+    J.w = w;
+    J.n = n;
+    J.d = d;
+    J.k = k;
+    J.parts = seg_parts_plan(n, k, d, elem);
+    J.threads = seg_pass_threads((seg_blocking){J.parts.block, J.parts.threaded}, km->threads);
+    if ((size_t)J.threads > J.parts.count)
+        J.threads = (int)J.parts.count;
+    R.sizes = seg_calloc(k, sizeof *R.sizes);
+    R.weights = seg_calloc(k, sizeof *R.weights);
+    best_c = seg_malloc_array(k * d, sizeof *best_c);
+    best_labels = labels_out ? labels_out : seg_malloc_array(n, sizeof *best_labels);
+    keys = seg_malloc_array(k, sizeof *keys);
+    relabel = seg_malloc_array(k, sizeof *relabel);
+    if (!R.sizes || !R.weights || !best_c || !best_labels || !keys || !relabel) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    if ((rc = kjob_alloc(&J, elem)) < 0)
+        goto done;
+    rc = f32 ? fit_runs_f32(&J, km, best_c, best_labels, &R)
+             : fit_runs_f64(&J, km, best_c, best_labels, &R);
+    if (rc < 0)
+        goto done;
+
+    /* Number segments in a stable order that does not depend on the start. */
+    for (size_t j = 0; j < k; j++)
+        keys[j] = (rank_key){j, R.weights[j], R.sizes[j], best_c + j * d, d};
+    qsort(keys, k, sizeof *keys, cmp_rank);
+    for (size_t j = 0; j < k; j++)
+        memcpy(J.c + j * d, best_c + keys[j].old * d, d * sizeof *best_c);
+    if ((rc = seg_model_create(&m, k, d, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64, J.c)) < 0)
+        goto done;
+    for (size_t j = 0; j < k; j++) {
+        m->sizes[j] = keys[j].size;
+        m->weights[j] = keys[j].weight;
+        relabel[keys[j].old] = (int32_t)j;
+    }
+    for (size_t i = 0; i < n; i++)
+        best_labels[i] = relabel[best_labels[i]];
+    m->n_rows = n;
+    m->inertia = R.inertia;
+    m->iterations = R.iterations;
+    m->converged = R.converged;
+    m->init_seconds = R.init_seconds;
+    m->fit_seconds = seg_now_seconds() - t0;
+    *out = m;
+    m = NULL;
+done:
+    seg_model_free(m);
+    kjob_free(&J);
+    seg_free(R.sizes);
+    seg_free(R.weights);
+    seg_free(best_c);
+    if (best_labels != labels_out)
+        seg_free(best_labels);
+    seg_free(keys);
+    seg_free(relabel);
+    return rc;
+}
+
+int seg_kmeans_fit_f32(seg_kmeans *km, const float *x, size_t n, size_t d, const double *weights,
+                       int32_t *labels, seg_model **out)
+{
+    return fit_matrix(km, x, true, n, d, weights, labels, out);
+}
+
+int seg_kmeans_fit_f64(seg_kmeans *km, const double *x, size_t n, size_t d, const double *weights,
+                       int32_t *labels, seg_model **out)
+{
+    return fit_matrix(km, x, false, n, d, weights, labels, out);
+}
+
+int seg_kmeans_fit_dataset(seg_kmeans *km, const seg_dataset *ds, const seg_scaler *sc,
+                           int32_t *labels, seg_model **out)
+{
+    const bool f32 = km && km->dtype == SEG_DTYPE_F32;
+    const size_t elem = f32 ? sizeof(float) : sizeof(double);
+    void *matrix = NULL;
+    const void *x;
+    bool dense_f32;
+    size_t n, d, count;
+    int rc;
+
+    if (!out)
+        return seg_fail(SEG_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!km || !ds)
+        return seg_fail(SEG_ERR_INVALID_ARG, "k-means object or dataset is NULL");
+    n = seg_dataset_rows(ds);
+    d = sc ? seg_scaler_features(sc) : seg_dataset_columns(ds);
+    if (sc && !seg_scaler_is_fitted(sc))
+        return seg_fail(SEG_ERR_STATE, "the scaler is not fitted");
+    if (n == 0 || d == 0)
+        return seg_fail(SEG_ERR_EMPTY, "dataset has %zu rows and %zu features", n, d);
+    if (!seg_mul_ok(n, d, &count) || count > SIZE_MAX / elem)
+        return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", n, d);
+
+    /* An all-numeric dataset in the fit's precision is used in place. */
+    x = sc ? NULL : seg_dataset_dense_view(ds, &dense_f32);
+    if (!x || dense_f32 != f32) {
+        matrix = seg_malloc_array(count, elem);
+        if (!matrix)
+            return SEG_NOMEM();
+        if (sc)
+            rc = f32 ? seg_scaler_transform_f32(sc, ds, matrix, count)
+                     : seg_scaler_transform_f64(sc, ds, matrix, count);
+        else if (f32) {
+            double *tmp = seg_malloc_array(count, sizeof *tmp);
+            rc = tmp ? seg_dataset_copy_f64(ds, tmp, count) : SEG_NOMEM();
+            for (size_t i = 0; rc == SEG_OK && i < count; i++)
+                ((float *)matrix)[i] = (float)tmp[i];
+            seg_free(tmp);
+        } else
+            rc = seg_dataset_copy_f64(ds, matrix, count);
+        if (rc < 0)
+            goto done;
+        x = matrix;
+    }
+    rc = fit_matrix(km, x, f32, n, d, seg_dataset_weights(ds), labels, out);
+    if (rc == SEG_OK && sc && (rc = seg_scaler_clone(sc, &(*out)->scaler)) < 0) {
+        seg_model_free(*out);
+        *out = NULL;
+    }
+done:
+    seg_free(matrix);
+    return rc;
+}

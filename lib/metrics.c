@@ -1,1 +1,365 @@
-#include "internal.h"
+/*
+ * Quality metrics of a labelling: silhouette, Davies-Bouldin,
+ * Calinski-Harabasz. Computed in double whatever the input precision.
+ */
+#include "distance.h"
+#include "kmeans.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static inline double xval(const void *x, bool f32, size_t idx)
+{
+    return f32 ? (double)((const float *)x)[idx] : ((const double *)x)[idx];
+}
+
+static int check_labels(const void *x, size_t n, size_t d, const int32_t *labels, size_t k,
+                        const double *w, const double *out)
+{
+    if (!x || !labels || !out || n == 0 || d == 0 || k == 0)
+        return seg_fail(SEG_ERR_INVALID_ARG, "metrics need data, labels, k >= 1 and an output");
+    for (size_t i = 0; i < n; i++) {
+        if (labels[i] < 0 || (size_t)labels[i] >= k)
+            return seg_fail(SEG_ERR_INVALID_ARG, "row %zu: label %d is outside 0..%zu", i + 1,
+                            (int)labels[i], k - 1);
+        if (w && !(w[i] > 0 && isfinite(w[i])))
+            return seg_fail(SEG_ERR_NONFINITE, "row %zu: weight %g must be finite and > 0", i + 1,
+                            w[i]);
+    }
+    return SEG_OK;
+}
+
+/*
+ * Weighted segment means (k x d), weights (k) and the number of non-empty
+ * segments.
+ */
+static size_t segment_means(const void *x, bool f32, size_t n, size_t d, const int32_t *labels,
+                            size_t k, const double *w, double *mean, double *wsum)
+{
+    size_t used = 0;
+    memset(mean, 0, k * d * sizeof *mean);
+    memset(wsum, 0, k * sizeof *wsum);
+    for (size_t i = 0; i < n; i++) {
+        const double wi = w ? w[i] : 1.0;
+        double *c = mean + (size_t)labels[i] * d;
+        for (size_t j = 0; j < d; j++)
+            c[j] += wi * xval(x, f32, i * d + j);
+        wsum[labels[i]] += wi;
+    }
+    for (size_t c = 0; c < k; c++) {
+        if (wsum[c] == 0)
+            continue;
+        used++;
+        for (size_t j = 0; j < d; j++)
+            mean[c * d + j] /= wsum[c];
+    }
+    return used;
+}
+
+static int alloc_means(size_t k, size_t d, double **mean, double **wsum)
+{
+    size_t kd;
+    if (!seg_mul_ok(k, d, &kd))
+        return seg_fail(SEG_ERR_OVERFLOW, "k x d overflows");
+    *mean = seg_malloc_array(kd, sizeof **mean);
+    *wsum = seg_malloc_array(k, sizeof **wsum);
+    if (!*mean || !*wsum) {
+        seg_free(*mean);
+        seg_free(*wsum);
+        return SEG_NOMEM();
+    }
+    return SEG_OK;
+}
+
+static int davies_bouldin(const void *x, bool f32, size_t n, size_t d, const int32_t *labels,
+                          size_t k, const double *w, double *out)
+{
+    double *mean = NULL, *wsum = NULL, *scatter = NULL;
+    int rc = check_labels(x, n, d, labels, k, w, out);
+    if (rc < 0 || (rc = alloc_means(k, d, &mean, &wsum)) < 0)
+        return rc;
+    if (segment_means(x, f32, n, d, labels, k, w, mean, wsum) < 2) {
+        rc = seg_fail(SEG_ERR_TOO_FEW_POINTS, "Davies-Bouldin needs two non-empty segments");
+        goto done;
+    }
+    scatter = seg_calloc(k, sizeof *scatter);
+    if (!scatter) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const double *c = mean + (size_t)labels[i] * d;
+        double s = 0;
+        for (size_t j = 0; j < d; j++) {
+            double v = xval(x, f32, i * d + j) - c[j];
+            s += v * v;
+        }
+        scatter[labels[i]] += (w ? w[i] : 1.0) * sqrt(s);
+    }
+    double total = 0;
+    size_t used = 0;
+    for (size_t a = 0; a < k; a++) {
+        if (wsum[a] == 0)
+            continue;
+        double worst = 0;
+        for (size_t b = 0; b < k; b++) {
+            if (b == a || wsum[b] == 0)
+                continue;
+            double sep = 0;
+            for (size_t j = 0; j < d; j++) {
+                double v = mean[a * d + j] - mean[b * d + j];
+                sep += v * v;
+            }
+            sep = sqrt(sep);
+            /* Coincident means: that pair is ignored (scikit-learn's convention). */
+            if (sep > 0) {
+                double r = (scatter[a] / wsum[a] + scatter[b] / wsum[b]) / sep;
+                if (r > worst)
+                    worst = r;
+            }
+        }
+        total += worst;
+        used++;
+    }
+    *out = total / (double)used;
+done:
+    seg_free(mean);
+    seg_free(wsum);
+    seg_free(scatter);
+    return rc;
+}
+
+static int calinski_harabasz(const void *x, bool f32, size_t n, size_t d, const int32_t *labels,
+                             size_t k, const double *w, double *out)
+{
+    double *mean = NULL, *wsum = NULL, *overall = NULL;
+    size_t used;
+    int rc = check_labels(x, n, d, labels, k, w, out);
+    if (rc < 0 || (rc = alloc_means(k, d, &mean, &wsum)) < 0)
+        return rc;
+    used = segment_means(x, f32, n, d, labels, k, w, mean, wsum);
+    overall = seg_calloc(d, sizeof *overall);
+    if (!overall) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    double total_w = 0;
+    for (size_t c = 0; c < k; c++) {
+        total_w += wsum[c];
+        for (size_t j = 0; j < d; j++)
+            overall[j] += wsum[c] * mean[c * d + j];
+    }
+    for (size_t j = 0; j < d; j++)
+        overall[j] /= total_w;
+    if (used < 2 || total_w <= (double)used) {
+        rc = seg_fail(SEG_ERR_TOO_FEW_POINTS,
+                      "Calinski-Harabasz needs two non-empty segments and more rows than segments");
+        goto done;
+    }
+    double between = 0, within = 0;
+    for (size_t c = 0; c < k; c++) {
+        double s = 0;
+        for (size_t j = 0; j < d; j++) {
+            double v = mean[c * d + j] - overall[j];
+            s += v * v;
+        }
+        between += wsum[c] * s;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const double *c = mean + (size_t)labels[i] * d;
+        double s = 0;
+        for (size_t j = 0; j < d; j++) {
+            double v = xval(x, f32, i * d + j) - c[j];
+            s += v * v;
+        }
+        within += (w ? w[i] : 1.0) * s;
+    }
+    *out = within == 0 ? 1.0
+                       : (between / (double)(used - 1)) / (within / (total_w - (double)used));
+done:
+    seg_free(mean);
+    seg_free(wsum);
+    seg_free(overall);
+    return rc;
+}
+
+/* m distinct indices of 0..n-1 (R. W. Floyd's sampling algorithm). */
+static int sample_rows(size_t n, size_t m, uint64_t seed, size_t *idx)
+{
+    seg_rng rng;
+    size_t cap = 16, got = 0;
+    while (cap < 2 * m)
+        cap <<= 1;
+    size_t *set = seg_malloc_array(cap, sizeof *set);
+    if (!set)
+        return SEG_NOMEM();
+    for (size_t s = 0; s < cap; s++)
+        set[s] = SIZE_MAX;
+    seg_rng_seed(&rng, seed);
+    for (size_t j = n - m; j < n; j++) {
+        size_t t = (size_t)seg_rng_below(&rng, (uint64_t)j + 1), pick = t;
+        /* Insert t, or j if t is already there. */
+        for (int pass = 0; pass < 2; pass++) {
+            size_t h = (pick * 0x9e3779b97f4a7c15ULL) & (cap - 1);
+            while (set[h] != SIZE_MAX && set[h] != pick)
+                h = (h + 1) & (cap - 1);
+            if (set[h] == SIZE_MAX) {
+                set[h] = pick;
+                idx[got++] = pick;
+                break;
+            }
+            pick = j;
+        }
+    }
+    seg_free(set);
+    return SEG_OK;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : (x > y);
+}
+
+static int silhouette(const void *x, bool f32, size_t n, size_t d, const int32_t *labels,
+                      size_t k, const double *w, size_t sample_size, uint64_t seed, double *out)
+{
+    size_t m = n, *idx = NULL, kd;
+    double *S = NULL, *norms = NULL, *sw = NULL, *tiles = NULL, *acc = NULL, *score = NULL;
+    double *clw = NULL;
+    int32_t *sl = NULL;
+    int rc = check_labels(x, n, d, labels, k, w, out);
+    if (rc < 0)
+        return rc;
+    if (sample_size && n > sample_size)
+        m = sample_size;
+    if (!seg_mul_ok(m, d, &kd))
+        return seg_fail(SEG_ERR_OVERFLOW, "sample size overflows");
+    const seg_blocking plan = seg_block_plan(m, d, sizeof(double));
+    const size_t block = plan.block;
+    const int threads = seg_pass_threads(plan, 0);
+    size_t tile_len;
+    if (!seg_mul_ok(block, m, &tile_len) || !seg_mul_ok(tile_len, (size_t)threads, &tile_len))
+        return seg_fail(SEG_ERR_OVERFLOW, "sample size overflows");
+    idx = seg_malloc_array(m, sizeof *idx);
+    S = seg_malloc_array(kd, sizeof *S);
+    norms = seg_malloc_array(m, sizeof *norms);
+    sw = seg_malloc_array(m, sizeof *sw);
+    sl = seg_malloc_array(m, sizeof *sl);
+    score = seg_malloc_array(m, sizeof *score);
+    clw = seg_calloc(k, sizeof *clw);
+    tiles = seg_malloc_array(tile_len, sizeof *tiles);
+    acc = seg_malloc_array((size_t)threads * k, sizeof *acc);
+    if (!idx || !S || !norms || !sw || !sl || !score || !clw || !tiles || !acc) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    if (m < n) {
+        if ((rc = sample_rows(n, m, seed, idx)) < 0)
+            goto done;
+        qsort(idx, m, sizeof *idx, cmp_size);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            idx[i] = i;
+    }
+    size_t used = 0;
+    for (size_t a = 0; a < m; a++) {
+        for (size_t j = 0; j < d; j++)
+            S[a * d + j] = xval(x, f32, idx[a] * d + j);
+        sl[a] = labels[idx[a]];
+        sw[a] = w ? w[idx[a]] : 1.0;
+        used += clw[sl[a]] == 0;
+        clw[sl[a]] += sw[a];
+    }
+    if (used < 2) {
+        rc = seg_fail(SEG_ERR_TOO_FEW_POINTS, "silhouette needs two non-empty segments");
+        goto done;
+    }
+    seg_row_norms_f64(S, m, d, norms);
+    const size_t blocks = (m + block - 1) / block;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#endif
+    for (size_t bi = 0; bi < blocks; bi++) {
+        const int tid = SEG_THREAD_ID();
+        double *tile = tiles + (size_t)tid * block * m;
+        double *sum = acc + (size_t)tid * k;
+        const size_t b0 = bi * block, b = m - b0 < block ? m - b0 : block;
+        seg_sqdist_tile_f64(S + b0 * d, b, d, norms + b0, S, m, norms, tile);
+        for (size_t i = 0; i < b; i++) {
+            const size_t a = b0 + i;
+            const double *row = tile + i * m;
+            memset(sum, 0, k * sizeof *sum);
+            for (size_t c = 0; c < m; c++)
+                if (c != a) /* a row's distance to itself is 0, whatever rounding says */
+                    sum[sl[c]] += sw[c] * sqrt(row[c]);
+            const int32_t own = sl[a];
+            const double rest = clw[own] - sw[a];
+            if (!(rest > 0)) {
+                score[a] = 0; /* alone in its segment */
+                continue;
+            }
+            double in = sum[own] / rest, out_d = INFINITY;
+            for (size_t c = 0; c < k; c++)
+                if ((int32_t)c != own && clw[c] > 0 && sum[c] / clw[c] < out_d)
+                    out_d = sum[c] / clw[c];
+            double mx = in > out_d ? in : out_d;
+            score[a] = mx > 0 ? (out_d - in) / mx : 0;
+        }
+    }
+    double num = 0, den = 0;
+    for (size_t a = 0; a < m; a++) {
+        num += sw[a] * score[a];
+        den += sw[a];
+    }
+    *out = num / den;
+done:
+    seg_free(idx);
+    seg_free(S);
+    seg_free(norms);
+    seg_free(sw);
+    seg_free(sl);
+    seg_free(score);
+    seg_free(clw);
+    seg_free(tiles);
+    seg_free(acc);
+    return rc;
+}
+
+int seg_metrics_silhouette_f32(const float *x, size_t n, size_t d, const int32_t *labels, size_t k,
+                               const double *weights, size_t sample_size, uint64_t seed,
+                               double *out)
+{
+    return silhouette(x, true, n, d, labels, k, weights, sample_size, seed, out);
+}
+
+int seg_metrics_silhouette_f64(const double *x, size_t n, size_t d, const int32_t *labels,
+                               size_t k, const double *weights, size_t sample_size, uint64_t seed,
+                               double *out)
+{
+    return silhouette(x, false, n, d, labels, k, weights, sample_size, seed, out);
+}
+
+int seg_metrics_davies_bouldin_f32(const float *x, size_t n, size_t d, const int32_t *labels,
+                                   size_t k, const double *weights, double *out)
+{
+    return davies_bouldin(x, true, n, d, labels, k, weights, out);
+}
+
+int seg_metrics_davies_bouldin_f64(const double *x, size_t n, size_t d, const int32_t *labels,
+                                   size_t k, const double *weights, double *out)
+{
+    return davies_bouldin(x, false, n, d, labels, k, weights, out);
+}
+
+int seg_metrics_calinski_harabasz_f32(const float *x, size_t n, size_t d, const int32_t *labels,
+                                      size_t k, const double *weights, double *out)
+{
+    return calinski_harabasz(x, true, n, d, labels, k, weights, out);
+}
+
+int seg_metrics_calinski_harabasz_f64(const double *x, size_t n, size_t d, const int32_t *labels,
+                                      size_t k, const double *weights, double *out)
+{
+    return calinski_harabasz(x, false, n, d, labels, k, weights, out);
+}

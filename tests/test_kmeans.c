@@ -1,21 +1,381 @@
+/*
+ * K-means: recovery, exact values against independent computations,
+ * determinism, precision agreement, weights, empty segments, error paths.
+ */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
+#include <stdio.h>
 #include <cmocka.h>
 
-#include "seg.h"
+#include "kmeans.h"
+#include "testutil.h"
 
-static void placeholder(void **state)
+static seg_kmeans *new_km(int64_t k, int64_t init, int64_t seed)
+{
+    seg_kmeans *km = NULL;
+    assert_int_equal(seg_kmeans_new(&km), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_K, k), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_INIT, init), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_SEED, seed), SEG_OK);
+    return km;
+}
+
+/* Four blobs 20 units apart with unit spread: every init must find them. */
+static void test_blobs_recovered(void **state)
 {
     (void)state;
-    assert_int_equal(seg_version_number(), SEG_VERSION_NUMBER);
+    const size_t n = 400, d = 3, k = 4;
+    double *x = malloc(n * d * sizeof *x);
+    float *xf = malloc(n * d * sizeof *xf);
+    int32_t truth[400], labels[400];
+    tu_blobs(x, truth, n, d, k, 7);
+    for (size_t i = 0; i < n * d; i++)
+        xf[i] = (float)x[i];
+    for (int64_t init = SEG_INIT_KMEANSPP; init <= SEG_INIT_RANDOM; init++) {
+        for (int f32 = 0; f32 <= 1; f32++) {
+            seg_kmeans *km = new_km((int64_t)k, init, 3);
+            /* Random starts can put two centroids in one blob: restarts fix that. */
+            assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, 10), SEG_OK);
+            seg_model *m = NULL;
+            int rc = f32 ? seg_kmeans_fit_f32(km, xf, n, d, NULL, labels, &m)
+                         : seg_kmeans_fit_f64(km, x, n, d, NULL, labels, &m);
+            assert_int_equal(rc, SEG_OK);
+            assert_true(tu_ari(truth, labels, n, k, k) == 1.0);
+            assert_int_equal(seg_model_k(m), k);
+            for (size_t j = 0; j < k; j++)
+                assert_int_equal(seg_model_segment_size(m, j), 100);
+            assert_true(seg_model_converged(m));
+            seg_model_free(m);
+            seg_kmeans_free(km);
+        }
+    }
+    free(x);
+    free(xf);
+}
+
+/* {0,1,2} and {10,11,12} on a line: centroids 1 and 11, inertia 2 + 2 = 4. */
+static void test_hand_computed_inertia(void **state)
+{
+    (void)state;
+    const double x[] = {0, 10, 1, 11, 2, 12};
+    int32_t labels[6];
+    double c[2];
+    seg_kmeans *km = new_km(2, SEG_INIT_KMEANSPP, 0);
+    seg_model *m = NULL;
+    assert_int_equal(seg_kmeans_fit_f64(km, x, 6, 1, NULL, labels, &m), SEG_OK);
+    assert_float_equal(seg_model_inertia(m), 4.0, 1e-12);
+    assert_int_equal(seg_model_centroids_f64(m, c, 2), SEG_OK);
+    /* Equal sizes: the tie is broken by coordinates, so segment 0 is the lower one. */
+    assert_float_equal(c[0], 1.0, 1e-12);
+    assert_float_equal(c[1], 11.0, 1e-12);
+    assert_int_equal(labels[0], 0);
+    assert_int_equal(labels[1], 1);
+    assert_int_equal(labels[4], 0);
+    seg_model_free(m);
+    seg_kmeans_free(km);
+}
+
+/* From the same start, the library and a plain-loop Lloyd agree. */
+static void test_matches_reference_lloyd(void **state)
+{
+    (void)state;
+    const size_t n = 2000, d = 5, k = 6;
+    double *x = malloc(n * d * sizeof *x), *w = malloc(n * sizeof *w);
+    double c0[30], cref[30], c[30];
+    int32_t *lab = malloc(n * sizeof *lab), *ref = malloc(n * sizeof *ref);
+    uint64_t s = 11;
+    for (size_t i = 0; i < n * d; i++)
+        x[i] = tu_normal(&s) + (i % 7 == 0 ? 3 : 0);
+    for (size_t i = 0; i < n; i++)
+        w[i] = 0.5 + tu_uniform(&s);
+    for (int weighted = 0; weighted <= 1; weighted++) {
+        for (size_t j = 0; j < k * d; j++)
+            c0[j] = x[(j / d) * 37 * d + j % d];
+        memcpy(cref, c0, sizeof c0);
+        double inertia = tu_lloyd(x, weighted ? w : NULL, n, d, k, cref, ref, 1000);
+        seg_kmeans *km = new_km((int64_t)k, SEG_INIT_KMEANSPP, 0);
+        assert_int_equal(seg_kmeans_set_init_centroids_f64(km, c0, k, d), SEG_OK);
+        assert_int_equal(seg_kmeans_set_double(km, SEG_KMEANS_TOL, 0.0), SEG_OK);
+        assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_MAX_ITER, 1000), SEG_OK);
+        seg_model *m = NULL;
+        assert_int_equal(seg_kmeans_fit_f64(km, x, n, d, weighted ? w : NULL, lab, &m), SEG_OK);
+        assert_true(fabs(seg_model_inertia(m) - inertia) <= 1e-9 * inertia);
+        assert_int_equal(seg_model_centroids_f64(m, c, k * d), SEG_OK);
+        /* Same partition, possibly renumbered: the ARI is 1 and each library
+         * centroid equals the reference centroid of the same rows. */
+        assert_true(tu_ari(ref, lab, n, k, k) == 1.0);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < d; j++)
+                assert_float_equal(c[(size_t)lab[i] * d + j], cref[(size_t)ref[i] * d + j], 1e-9);
+        seg_model_free(m);
+        seg_kmeans_free(km);
+    }
+    free(x);
+    free(w);
+    free(lab);
+    free(ref);
+}
+
+static void fit_with_threads(const double *x, size_t n, size_t d, int64_t threads, int32_t *lab,
+                             double *c, double *inertia)
+{
+    seg_kmeans *km = new_km(9, SEG_INIT_KMEANSPP, 42);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_THREADS, threads), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, 3), SEG_OK);
+    seg_model *m = NULL;
+    assert_int_equal(seg_kmeans_fit_f64(km, x, n, d, NULL, lab, &m), SEG_OK);
+    assert_int_equal(seg_model_centroids_f64(m, c, 9 * d), SEG_OK);
+    *inertia = seg_model_inertia(m);
+    seg_model_free(m);
+    seg_kmeans_free(km);
+}
+
+/* Same data, seed and settings: bit-identical results for 1, 2 and 4 threads. */
+static void test_deterministic_across_threads(void **state)
+{
+    (void)state;
+    const size_t n = 60000, d = 4; /* enough rows for many partitions */
+    double *x = malloc(n * d * sizeof *x);
+    int32_t *l1 = malloc(n * sizeof *l1), *l2 = malloc(n * sizeof *l2);
+    double c1[36], c2[36], i1, i2;
+    uint64_t s = 5;
+    for (size_t i = 0; i < n * d; i++)
+        x[i] = tu_normal(&s) * (1 + (double)(i % 3));
+    fit_with_threads(x, n, d, 1, l1, c1, &i1);
+    const int64_t others[] = {2, 4, 1};
+    for (size_t t = 0; t < 3; t++) {
+        fit_with_threads(x, n, d, others[t], l2, c2, &i2);
+        assert_memory_equal(l1, l2, n * sizeof *l1);
+        assert_memory_equal(c1, c2, sizeof c1);
+        assert_memory_equal(&i1, &i2, sizeof i1);
+    }
+    free(x);
+    free(l1);
+    free(l2);
+}
+
+/* The float path agrees with the double path. */
+static void test_f32_matches_f64(void **state)
+{
+    (void)state;
+    const size_t n = 3000, d = 6, k = 5;
+    double *x = malloc(n * d * sizeof *x);
+    float *xf = malloc(n * d * sizeof *xf);
+    int32_t *l64 = malloc(n * sizeof *l64), *l32 = malloc(n * sizeof *l32), *truth = malloc(n * 4);
+    tu_blobs(x, truth, n, d, k, 99);
+    for (size_t i = 0; i < n * d; i++)
+        xf[i] = (float)x[i];
+    seg_kmeans *km = new_km((int64_t)k, SEG_INIT_KMEANSPP, 1);
+    seg_model *a = NULL, *b = NULL;
+    assert_int_equal(seg_kmeans_fit_f64(km, x, n, d, NULL, l64, &a), SEG_OK);
+    assert_int_equal(seg_kmeans_fit_f32(km, xf, n, d, NULL, l32, &b), SEG_OK);
+    assert_true(fabs(seg_model_inertia(a) - seg_model_inertia(b)) <= 1e-4 * seg_model_inertia(a));
+    assert_memory_equal(l64, l32, n * sizeof *l64);
+    double ca[30], cb[30];
+    seg_model_centroids_f64(a, ca, 30);
+    seg_model_centroids_f64(b, cb, 30);
+    for (size_t i = 0; i < k * d; i++)
+        assert_float_equal(ca[i], cb[i], 1e-4);
+    seg_model_free(a);
+    seg_model_free(b);
+    seg_kmeans_free(km);
+    free(x);
+    free(xf);
+    free(l64);
+    free(l32);
+    free(truth);
+}
+
+/* A weight of 2 is the same as the row appearing twice. */
+static void test_weight_equals_duplicate(void **state)
+{
+    (void)state;
+    const double x[] = {0, 0, 1, 0, 0, 1, 9, 9, 10, 9, 9, 10, 5, 5};
+    double xd[16];
+    const double w[] = {1, 1, 1, 1, 1, 1, 2};
+    memcpy(xd, x, sizeof x);
+    xd[14] = 5;
+    xd[15] = 5;
+    const double c0[] = {0, 0, 10, 10};
+    seg_kmeans *km = new_km(2, SEG_INIT_KMEANSPP, 0);
+    assert_int_equal(seg_kmeans_set_init_centroids_f64(km, c0, 2, 2), SEG_OK);
+    seg_model *a = NULL, *b = NULL;
+    assert_int_equal(seg_kmeans_fit_f64(km, x, 7, 2, w, NULL, &a), SEG_OK);
+    assert_int_equal(seg_kmeans_fit_f64(km, xd, 8, 2, NULL, NULL, &b), SEG_OK);
+    assert_float_equal(seg_model_inertia(a), seg_model_inertia(b), 1e-12);
+    double ca[4], cb[4];
+    seg_model_centroids_f64(a, ca, 4);
+    seg_model_centroids_f64(b, cb, 4);
+    for (int i = 0; i < 4; i++)
+        assert_float_equal(ca[i], cb[i], 1e-12);
+    assert_float_equal(seg_model_segment_weight(a, 0) + seg_model_segment_weight(a, 1), 8, 0);
+    assert_int_equal(seg_model_segment_size(a, 0) + seg_model_segment_size(a, 1), 7);
+    seg_model_free(a);
+    seg_model_free(b);
+    seg_kmeans_free(km);
+}
+
+/* A start centroid far from every row leaves a segment empty: it is re-seeded. */
+static void test_empty_segment_reseeded(void **state)
+{
+    (void)state;
+    const double x[] = {0, 1, 2, 3, 20, 21, 22, 23, 50};
+    const double c0[] = {1.5, 21.5, 1000};
+    int32_t labels[9];
+    seg_kmeans *km = new_km(3, SEG_INIT_KMEANSPP, 0);
+    assert_int_equal(seg_kmeans_set_init_centroids_f64(km, c0, 3, 1), SEG_OK);
+    seg_model *m = NULL;
+    assert_int_equal(seg_kmeans_fit_f64(km, x, 9, 1, NULL, labels, &m), SEG_OK);
+    assert_int_equal(seg_model_k(m), 3);
+    size_t total = 0;
+    for (size_t j = 0; j < 3; j++) {
+        assert_true(seg_model_segment_size(m, j) > 0);
+        total += seg_model_segment_size(m, j);
+    }
+    assert_int_equal(total, 9);
+    /* The farthest row (50) took the empty segment; the others stay in two groups. */
+    assert_int_equal(seg_model_segment_size(m, 2), 1);
+    assert_int_equal(labels[8], 2);
+    seg_model_free(m);
+    seg_kmeans_free(km);
+}
+
+/* Segment ids follow decreasing size, whatever the start. */
+static void test_stable_numbering(void **state)
+{
+    (void)state;
+    const size_t n = 600, d = 2;
+    double *x = malloc(n * d * sizeof *x);
+    int32_t *la = malloc(n * 4), *lb = malloc(n * 4);
+    uint64_t s = 3;
+    /* Blobs of 300, 200 and 100 rows. */
+    for (size_t i = 0; i < n; i++) {
+        double cx = i < 300 ? 0 : i < 500 ? 30 : -30;
+        x[i * 2] = cx + tu_normal(&s);
+        x[i * 2 + 1] = tu_normal(&s);
+    }
+    for (uint64_t seed = 0; seed < 2; seed++) {
+        seg_kmeans *km = new_km(3, SEG_INIT_KMEANSPP, (int64_t)seed * 1000 + 17);
+        seg_model *m = NULL;
+        assert_int_equal(seg_kmeans_fit_f64(km, x, n, d, NULL, seed ? lb : la, &m), SEG_OK);
+        assert_int_equal(seg_model_segment_size(m, 0), 300);
+        assert_int_equal(seg_model_segment_size(m, 1), 200);
+        assert_int_equal(seg_model_segment_size(m, 2), 100);
+        seg_model_free(m);
+        seg_kmeans_free(km);
+    }
+    assert_memory_equal(la, lb, n * 4);
+    free(x);
+    free(la);
+    free(lb);
+}
+
+/* Exactly k segments when k equals the number of distinct rows; an error above. */
+static void test_distinct_rows(void **state)
+{
+    (void)state;
+    double x[30];
+    for (int i = 0; i < 30; i++)
+        x[i] = (double)(i % 3);
+    x[3] = -0.0; /* -0 and 0 are the same row */
+    x[0] = 0.0;
+    seg_kmeans *km = new_km(3, SEG_INIT_RANDOM, 5);
+    seg_model *m = NULL;
+    assert_int_equal(seg_kmeans_fit_f64(km, x, 30, 1, NULL, NULL, &m), SEG_OK);
+    assert_float_equal(seg_model_inertia(m), 0.0, 0);
+    seg_model_free(m);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_K, 4), SEG_OK);
+    assert_int_equal(seg_kmeans_fit_f64(km, x, 30, 1, NULL, NULL, &m), SEG_ERR_TOO_FEW_POINTS);
+    assert_null(m);
+    assert_non_null(strstr(seg_last_error(), "3 distinct rows"));
+    seg_kmeans_free(km);
+}
+
+static void test_max_iter_reported(void **state)
+{
+    (void)state;
+    const size_t n = 500, d = 2;
+    double *x = malloc(n * d * sizeof *x);
+    uint64_t s = 8;
+    for (size_t i = 0; i < n * d; i++)
+        x[i] = tu_uniform(&s);
+    seg_kmeans *km = new_km(7, SEG_INIT_RANDOM, 0);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_MAX_ITER, 1), SEG_OK);
+    seg_model *m = NULL;
+    assert_int_equal(seg_kmeans_fit_f64(km, x, n, d, NULL, NULL, &m), SEG_OK);
+    assert_int_equal(seg_model_iterations(m), 1);
+    assert_false(seg_model_converged(m));
+    seg_model_free(m);
+    seg_kmeans_free(km);
+    free(x);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    const double x[] = {0, 1, 2, 3};
+    const double bad[] = {0, NAN, 2, 3};
+    const double w0[] = {1, 0, 1, 1};
+    const double c[] = {0, 0, 1, 1};
+    seg_kmeans *km = new_km(2, SEG_INIT_KMEANSPP, 0);
+    seg_model *m = (seg_model *)1;
+    double lo, hi;
+
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_K, 0), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_K, -3), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_TOL, 1), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_kmeans_set_double(km, SEG_KMEANS_TOL, -1), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_kmeans_set_double(km, SEG_KMEANS_TOL, NAN), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_kmeans_set_int(km, (seg_kmeans_param)12345, 1), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_kmeans_param_bounds(SEG_KMEANS_K, &lo, &hi), SEG_OK);
+    assert_float_equal(lo, 1, 0);
+    assert_int_equal(seg_kmeans_fit_f64(km, x, 4, 1, NULL, NULL, NULL), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_kmeans_fit_f64(km, x, 0, 1, NULL, NULL, &m), SEG_ERR_EMPTY);
+    assert_null(m);
+    assert_int_equal(seg_kmeans_fit_f64(km, bad, 4, 1, NULL, NULL, &m), SEG_ERR_NONFINITE);
+    assert_non_null(strstr(seg_last_error(), "row 2"));
+    assert_int_equal(seg_kmeans_fit_f64(km, x, 4, 1, w0, NULL, &m), SEG_ERR_NONFINITE);
+    assert_int_equal(seg_kmeans_fit_f64(km, x, SIZE_MAX / 2, 4, NULL, NULL, &m),
+                     SEG_ERR_OVERFLOW);
+    assert_int_equal(seg_kmeans_set_init_centroids_f64(km, c, 2, 2), SEG_OK);
+    assert_int_equal(seg_kmeans_fit_f64(km, x, 4, 1, NULL, NULL, &m), SEG_ERR_MISMATCH);
+    assert_int_equal(seg_kmeans_set_init_centroids_f64(km, bad, 2, 2), SEG_ERR_NONFINITE);
+    seg_kmeans_free(km);
+    seg_kmeans_free(NULL);
+    seg_model_free(NULL);
+}
+
+/* Partitions depend on the data shape only, and cover every row once. */
+static void test_partition_plan(void **state)
+{
+    (void)state;
+    const size_t ns[] = {1, 15, 16, 17, 1000, 123457, 10000000};
+    for (size_t t = 0; t < sizeof ns / sizeof ns[0]; t++) {
+        seg_parts P = seg_parts_plan(ns[t], 8, 16, 4);
+        assert_true(P.count >= 1 && P.count <= 64);
+        assert_int_equal(P.rows % P.block, 0);
+        assert_true(P.rows * P.count >= ns[t]);
+        assert_true(P.rows * (P.count - 1) < ns[t]);
+    }
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(placeholder),
+        cmocka_unit_test(test_blobs_recovered),
+        cmocka_unit_test(test_hand_computed_inertia),
+        cmocka_unit_test(test_matches_reference_lloyd),
+        cmocka_unit_test(test_deterministic_across_threads),
+        cmocka_unit_test(test_f32_matches_f64),
+        cmocka_unit_test(test_weight_equals_duplicate),
+        cmocka_unit_test(test_empty_segment_reseeded),
+        cmocka_unit_test(test_stable_numbering),
+        cmocka_unit_test(test_distinct_rows),
+        cmocka_unit_test(test_max_iter_reported),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_partition_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,21 +1,158 @@
+/*
+ * Metrics against hand-computed values and an independent O(n^2) silhouette.
+ */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
 #include <cmocka.h>
 
 #include "seg.h"
+#include "testutil.h"
 
-static void placeholder(void **state)
+static const double line_x[] = {0, 1, 10, 11};
+static const int32_t line_l[] = {0, 0, 1, 1};
+
+/* a = 1 for every point; b = 10.5, 9.5, 9.5, 10.5. */
+static void test_silhouette_hand(void **state)
 {
     (void)state;
-    assert_int_equal(seg_version_number(), SEG_VERSION_NUMBER);
+    double s;
+    float xf[4] = {0, 1, 10, 11};
+    assert_int_equal(seg_metrics_silhouette_f64(line_x, 4, 1, line_l, 2, NULL, 0, 0, &s), SEG_OK);
+    assert_float_equal(s, (9.5 / 10.5 + 8.5 / 9.5) / 2, 1e-12);
+    assert_int_equal(seg_metrics_silhouette_f32(xf, 4, 1, line_l, 2, NULL, 0, 0, &s), SEG_OK);
+    assert_float_equal(s, (9.5 / 10.5 + 8.5 / 9.5) / 2, 1e-7);
+}
+
+/* Weighted: row 0 counts twice. For row 1: a = 1, b = (9 + 10) / 2 = 9.5.
+ * Row 0: a = 1 (only row 1 besides itself), b = 10.5. Row 2: a = 1,
+ * b = (2*10 + 9) / 3 = 29/3. Row 3: a = 1, b = (2*11 + 10) / 3 = 32/3.
+ * Mean weighted by (2, 1, 1, 1). */
+static void test_silhouette_weighted(void **state)
+{
+    (void)state;
+    const double w[] = {2, 1, 1, 1};
+    double s;
+    double s0 = 9.5 / 10.5, s1 = 8.5 / 9.5, s2 = (29.0 / 3 - 1) / (29.0 / 3),
+           s3 = (32.0 / 3 - 1) / (32.0 / 3);
+    assert_int_equal(seg_metrics_silhouette_f64(line_x, 4, 1, line_l, 2, w, 0, 0, &s), SEG_OK);
+    assert_float_equal(s, (2 * s0 + s1 + s2 + s3) / 5, 1e-12);
+}
+
+static void test_davies_bouldin_hand(void **state)
+{
+    (void)state;
+    double s;
+    /* Means 0.5 and 10.5, scatter 0.5 each, separation 10. */
+    assert_int_equal(seg_metrics_davies_bouldin_f64(line_x, 4, 1, line_l, 2, NULL, &s), SEG_OK);
+    assert_float_equal(s, 0.1, 1e-12);
+}
+
+static void test_calinski_harabasz_hand(void **state)
+{
+    (void)state;
+    double s;
+    /* Overall mean 5.5: B = 4 * 25 = 100, W = 4 * 0.25 = 1; (100/1) / (1/2) = 200. */
+    assert_int_equal(seg_metrics_calinski_harabasz_f64(line_x, 4, 1, line_l, 2, NULL, &s),
+                     SEG_OK);
+    assert_float_equal(s, 200.0, 1e-9);
+    /* Integer weights are repeated rows: weight 2 on row 0 equals appending 0. */
+    const double w[] = {2, 1, 1, 1};
+    const double xd[] = {0, 1, 10, 11, 0};
+    const int32_t ld[] = {0, 0, 1, 1, 0};
+    double a, b;
+    assert_int_equal(seg_metrics_calinski_harabasz_f64(line_x, 4, 1, line_l, 2, w, &a), SEG_OK);
+    assert_int_equal(seg_metrics_calinski_harabasz_f64(xd, 5, 1, ld, 2, NULL, &b), SEG_OK);
+    assert_float_equal(a, b, 1e-9);
+    assert_int_equal(seg_metrics_davies_bouldin_f64(line_x, 4, 1, line_l, 2, w, &a), SEG_OK);
+    assert_int_equal(seg_metrics_davies_bouldin_f64(xd, 5, 1, ld, 2, NULL, &b), SEG_OK);
+    assert_float_equal(a, b, 1e-12);
+}
+
+/* Silhouette by its definition, with plain loops. */
+static double naive_silhouette(const double *x, size_t n, size_t d, const int32_t *l, size_t k)
+{
+    double total = 0;
+    double *sum = malloc(k * sizeof *sum), *cnt = malloc(k * sizeof *cnt);
+    for (size_t i = 0; i < n; i++) {
+        memset(sum, 0, k * sizeof *sum);
+        memset(cnt, 0, k * sizeof *cnt);
+        for (size_t j = 0; j < n; j++) {
+            cnt[l[j]] += 1;
+            if (j != i)
+                sum[l[j]] += sqrt(tu_sqdist(x + i * d, x + j * d, d));
+        }
+        if (cnt[l[i]] <= 1)
+            continue;
+        double a = sum[l[i]] / (cnt[l[i]] - 1), b = INFINITY;
+        for (size_t c = 0; c < k; c++)
+            if ((int32_t)c != l[i] && cnt[c] > 0 && sum[c] / cnt[c] < b)
+                b = sum[c] / cnt[c];
+        total += (b - a) / (a > b ? a : b);
+    }
+    free(sum);
+    free(cnt);
+    return total / (double)n;
+}
+
+static void test_silhouette_against_naive(void **state)
+{
+    (void)state;
+    const size_t n = 700, d = 4, k = 5;
+    double *x = malloc(n * d * sizeof *x), s;
+    int32_t *l = malloc(n * sizeof *l);
+    uint64_t r = 2;
+    for (size_t i = 0; i < n; i++) {
+        l[i] = (int32_t)(tu_next(&r) % k);
+        for (size_t j = 0; j < d; j++)
+            x[i * d + j] = tu_normal(&r) + 2.0 * l[i];
+    }
+    l[0] = 4; /* keep every label present */
+    assert_int_equal(seg_metrics_silhouette_f64(x, n, d, l, k, NULL, 0, 0, &s), SEG_OK);
+    assert_float_equal(s, naive_silhouette(x, n, d, l, k), 1e-9);
+    /* A sample as large as the data is the exact value. */
+    double t;
+    assert_int_equal(seg_metrics_silhouette_f64(x, n, d, l, k, NULL, n, 9, &t), SEG_OK);
+    assert_float_equal(s, t, 0);
+    /* A sample is reproducible for a seed and close to the exact value. */
+    double u, v;
+    assert_int_equal(seg_metrics_silhouette_f64(x, n, d, l, k, NULL, 400, 9, &u), SEG_OK);
+    assert_int_equal(seg_metrics_silhouette_f64(x, n, d, l, k, NULL, 400, 9, &v), SEG_OK);
+    assert_float_equal(u, v, 0);
+    assert_float_equal(u, s, 0.05);
+    free(x);
+    free(l);
+}
+
+static void test_metric_errors(void **state)
+{
+    (void)state;
+    double s;
+    const int32_t one[] = {0, 0, 0, 0};
+    const int32_t bad[] = {0, 1, 2, 1};
+    assert_int_equal(seg_metrics_silhouette_f64(line_x, 4, 1, one, 2, NULL, 0, 0, &s),
+                     SEG_ERR_TOO_FEW_POINTS);
+    assert_int_equal(seg_metrics_davies_bouldin_f64(line_x, 4, 1, one, 1, NULL, &s),
+                     SEG_ERR_TOO_FEW_POINTS);
+    assert_int_equal(seg_metrics_calinski_harabasz_f64(line_x, 4, 1, one, 3, NULL, &s),
+                     SEG_ERR_TOO_FEW_POINTS);
+    assert_int_equal(seg_metrics_silhouette_f64(line_x, 4, 1, bad, 2, NULL, 0, 0, &s),
+                     SEG_ERR_INVALID_ARG);
+    assert_non_null(strstr(seg_last_error(), "row 3"));
+    assert_int_equal(seg_metrics_silhouette_f64(line_x, 4, 1, NULL, 2, NULL, 0, 0, &s),
+                     SEG_ERR_INVALID_ARG);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(placeholder),
+        cmocka_unit_test(test_silhouette_hand),
+        cmocka_unit_test(test_silhouette_weighted),
+        cmocka_unit_test(test_davies_bouldin_hand),
+        cmocka_unit_test(test_calinski_harabasz_hand),
+        cmocka_unit_test(test_silhouette_against_naive),
+        cmocka_unit_test(test_metric_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,532 @@
+/*
+ * Body of the k-means fit for one element type. Included by kmeans.c with T
+ * (float or double) and SFX (f32 or f64) defined; everything that reads the
+ * data matrix lives here, the settings and model handling in kmeans.c.
+ */
+#define CAT2(a, b) a##_##b
+#define CAT(a, b) CAT2(a, b)
+#define FN(name) CAT(name, SFX)
+
+/* Exact equality of two rows (used to keep initial centroids distinct). */
+static bool FN(rows_equal)(const T *a, const T *b, size_t d)
+{
+    for (size_t j = 0; j < d; j++)
+        if (a[j] != b[j])
+            return false;
+    return true;
+}
+
+/* Hash of a row's values, with -0.0 folded into 0.0 so equal rows hash alike. */
+static uint64_t FN(row_hash)(const T *r, size_t d)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t j = 0; j < d; j++) {
+        double v = (double)r[j] == 0.0 ? 0.0 : (double)r[j];
+        uint64_t bits;
+        memcpy(&bits, &v, sizeof bits);
+        h ^= bits;
+        h *= 0x100000001b3ULL;
+        h ^= h >> 29;
+    }
+    return h;
+}
+
+/*
+ * Whether x holds at least k distinct rows. Stops as soon as k are seen, so
+ * the usual case costs k rows; the worst case one pass with a k-slot table.
+ */
+static int FN(count_distinct)(const T *x, size_t n, size_t d, size_t k, size_t *found)
+{
+    size_t cap = 16, seen = 0;
+    while (cap < 2 * k)
+        cap <<= 1;
+    size_t *slot = seg_malloc_array(cap, sizeof *slot);
+    if (!slot)
+        return SEG_NOMEM();
+    for (size_t s = 0; s < cap; s++)
+        slot[s] = SIZE_MAX;
+    for (size_t i = 0; i < n && seen < k; i++) {
+        const T *r = x + i * d;
+        size_t s = (size_t)FN(row_hash)(r, d) & (cap - 1);
+        for (;;) {
+            if (slot[s] == SIZE_MAX) {
+                slot[s] = i;
+                seen++;
+                break;
+            }
+            if (FN(rows_equal)(x + slot[s] * d, r, d))
+                break;
+            s = (s + 1) & (cap - 1);
+        }
+    }
+    seg_free(slot);
+    *found = seen;
+    return SEG_OK;
+}
+
+/* Mean over features of the population variance, for the tolerance. */
+static double FN(mean_variance)(const T *x, size_t n, size_t d, double *mean)
+{
+    double total = 0;
+    for (size_t j = 0; j < d; j++)
+        mean[j] = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++)
+            mean[j] += (double)x[i * d + j];
+    for (size_t j = 0; j < d; j++)
+        mean[j] /= (double)n;
+    for (size_t j = 0; j < d; j++) {
+        double s = 0;
+        for (size_t i = 0; i < n; i++) {
+            double v = (double)x[i * d + j] - mean[j];
+            s += v * v;
+        }
+        total += s / (double)n;
+    }
+    return total / (double)d;
+}
+
+/* Copy double centroids into the working precision with their norms. */
+static void FN(load_centroids)(const double *c, size_t k, size_t d, T *ct, T *cnorm)
+{
+    for (size_t i = 0; i < k * d; i++)
+        ct[i] = (T)c[i];
+    FN(seg_row_norms)(ct, k, d, cnorm);
+}
+
+/*
+ * One assignment pass over all rows with centroids ct: labels, squared
+ * distances and, when accumulate is set, per-segment sums, weights and counts.
+ * Partial results are kept per partition and combined in partition order.
+ */
+static void FN(lloyd_pass)(kjob *J, const T *ct, const T *cnorm, bool accumulate)
+{
+    const T *x = J->x;
+    const T *xnorm = J->xnorm;
+    const size_t k = J->k, d = J->d, n = J->n;
+    const seg_parts P = J->parts;
+
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(J->threads)
+#endif
+    for (size_t p = 0; p < P.count; p++) {
+        const int tid = SEG_THREAD_ID();
+        T *tile = (T *)J->tiles + (size_t)tid * J->tile_len;
+        int32_t *lab = J->block_labels + (size_t)tid * P.block;
+        double *S = J->psum + p * k * d;
+        double *W = J->pweight + p * k;
+        int64_t *C = J->pcount + p * k;
+        double inertia = 0;
+        int64_t changed = 0;
+        size_t r0 = p * P.rows, r1 = r0 + P.rows < n ? r0 + P.rows : n;
+
+        if (accumulate) {
+            memset(S, 0, k * d * sizeof *S);
+            memset(W, 0, k * sizeof *W);
+            memset(C, 0, k * sizeof *C);
+        }
+        for (size_t b0 = r0; b0 < r1; b0 += P.block) {
+            size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
+            T *mind = (T *)J->mind + b0;
+            FN(seg_assign_block)(x + b0 * d, b, d, xnorm + b0, ct, k, cnorm, tile, lab, mind);
+            for (size_t i = 0; i < b; i++) {
+                const size_t row = b0 + i;
+                const int32_t l = lab[i];
+                const double wi = J->w ? J->w[row] : 1.0;
+                changed += J->labels[row] != l;
+                J->labels[row] = l;
+                inertia += wi * (double)mind[i];
+                if (accumulate) {
+                    double *s = S + (size_t)l * d;
+                    const T *xr = x + row * d;
+                    for (size_t j = 0; j < d; j++)
+                        s[j] += wi * (double)xr[j];
+                    W[l] += wi;
+                    C[l]++;
+                }
+            }
+        }
+        J->pinertia[p] = inertia;
+        J->pchanged[p] = changed;
+    }
+    kjob_combine(J, accumulate);
+}
+
+/*
+ * Re-seed each empty segment with the row farthest from its centroid (ties:
+ * lowest index), taken from a segment that keeps at least one row, moving
+ * that row's weight. Empty segments are rare and few, so one scan each.
+ */
+static int FN(relocate_empty)(kjob *J)
+{
+    const T *x = J->x;
+    T *mind = J->mind;
+    const size_t k = J->k, d = J->d;
+
+    for (size_t j = 0; j < k; j++) {
+        if (J->count[j] != 0)
+            continue;
+        size_t i = SIZE_MAX;
+        for (size_t r = 0; r < J->n; r++)
+            if (mind[r] > 0 && J->count[J->labels[r]] > 1 && (i == SIZE_MAX || mind[r] > mind[i]))
+                i = r;
+        if (i == SIZE_MAX)
+            return seg_fail(SEG_ERR_TOO_FEW_POINTS,
+                            "segment %zu is empty and no row can re-seed it", j);
+        const double wi = J->w ? J->w[i] : 1.0;
+        const size_t old = (size_t)J->labels[i];
+        const T *xr = x + i * d;
+        for (size_t c = 0; c < d; c++) {
+            J->sum[old * d + c] -= wi * (double)xr[c];
+            J->sum[j * d + c] = wi * (double)xr[c];
+        }
+        J->weight[old] -= wi;
+        J->count[old]--;
+        J->weight[j] = wi;
+        J->count[j] = 1;
+        J->labels[i] = (int32_t)j;
+        J->inertia -= wi * (double)mind[i];
+        mind[i] = 0; /* now its own centroid */
+    }
+    return SEG_OK;
+}
+
+/* Exact inertia of the current labels and double centroids (rare paths only). */
+static double FN(direct_inertia)(const kjob *J)
+{
+    const T *x = J->x;
+    double s = 0;
+    for (size_t i = 0; i < J->n; i++) {
+        const double *c = J->c + (size_t)J->labels[i] * J->d;
+        double r = 0;
+        for (size_t j = 0; j < J->d; j++) {
+            double v = (double)x[i * J->d + j] - c[j];
+            r += v * v;
+        }
+        s += (J->w ? J->w[i] : 1.0) * r;
+    }
+    return s;
+}
+
+/* Whether row r equals one of the first m centroids in C (double copies of rows). */
+static bool FN(is_chosen)(const T *r, const double *C, size_t m, size_t d)
+{
+    for (size_t c = 0; c < m; c++) {
+        size_t j = 0;
+        while (j < d && (double)r[j] == C[c * d + j])
+            j++;
+        if (j == d)
+            return true;
+    }
+    return false;
+}
+
+static void FN(take_row)(const kjob *J, size_t i, double *dst)
+{
+    const T *r = (const T *)J->x + i * J->d;
+    for (size_t j = 0; j < J->d; j++)
+        dst[j] = (double)r[j];
+}
+
+/* First row (in order) that is none of the first m centroids, or SIZE_MAX. */
+static size_t FN(first_new_row)(const kjob *J, const double *C, size_t m)
+{
+    for (size_t i = 0; i < J->n; i++)
+        if (!FN(is_chosen)((const T *)J->x + i * J->d, C, m, J->d))
+            return i;
+    return SIZE_MAX;
+}
+
+/*
+ * closest[i] = (init ? d2 : min(closest[i], d2)) with d2 the squared distance
+ * of row i to one centroid c1; ppot[p] = weighted sum of closest over partition p.
+ */
+static void FN(pp_update_closest)(kjob *J, const T *c1, const T *c1norm, bool init)
+{
+    const T *x = J->x;
+    const T *xnorm = J->xnorm;
+    T *closest = J->mind;
+    const seg_parts P = J->parts;
+
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(J->threads)
+#endif
+    for (size_t p = 0; p < P.count; p++) {
+        T *tile = (T *)J->tiles + (size_t)SEG_THREAD_ID() * J->tile_len;
+        size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
+        double pot = 0;
+        for (size_t b0 = r0; b0 < r1; b0 += P.block) {
+            size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
+            FN(seg_sqdist_tile)(x + b0 * J->d, b, J->d, xnorm + b0, c1, 1, c1norm, tile);
+            for (size_t i = 0; i < b; i++) {
+                T v = tile[i];
+                if (!init && closest[b0 + i] < v)
+                    v = closest[b0 + i];
+                closest[b0 + i] = v;
+                pot += (J->w ? J->w[b0 + i] : 1.0) * (double)v;
+            }
+        }
+        J->ppot[p] = pot;
+    }
+}
+
+/*
+ * pots[t] = weighted sum over rows of min(closest, d2 to candidate t), for L
+ * candidates, combined over partitions in order.
+ */
+static void FN(pp_candidate_pots)(kjob *J, const T *cand, const T *cnorm, size_t L, double *pots)
+{
+    const T *x = J->x;
+    const T *xnorm = J->xnorm;
+    const T *closest = J->mind;
+    const seg_parts P = J->parts;
+    double *part = J->psum; /* P.count * L <= P.count * k * d */
+
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(J->threads)
+#endif
+    for (size_t p = 0; p < P.count; p++) {
+        T *tile = (T *)J->tiles + (size_t)SEG_THREAD_ID() * J->tile_len;
+        double *acc = part + p * L;
+        size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
+        for (size_t t = 0; t < L; t++)
+            acc[t] = 0;
+        for (size_t b0 = r0; b0 < r1; b0 += P.block) {
+            size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
+            FN(seg_sqdist_tile)(x + b0 * J->d, b, J->d, xnorm + b0, cand, L, cnorm, tile);
+            for (size_t i = 0; i < b; i++) {
+                const double wi = J->w ? J->w[b0 + i] : 1.0;
+                const T cl = closest[b0 + i];
+                for (size_t t = 0; t < L; t++) {
+                    T v = tile[i * L + t];
+                    acc[t] += wi * (double)(v < cl ? v : cl);
+                }
+            }
+        }
+    }
+    for (size_t t = 0; t < L; t++)
+        pots[t] = 0;
+    for (size_t p = 0; p < P.count; p++)
+        for (size_t t = 0; t < L; t++)
+            pots[t] += part[p * L + t];
+}
+
+/* Row drawn with probability proportional to w * closest, from u in [0, total). */
+static size_t FN(pp_locate)(const kjob *J, double u)
+{
+    const T *closest = J->mind;
+    const seg_parts P = J->parts;
+    double acc = 0;
+    size_t last = SIZE_MAX;
+    for (size_t p = 0; p < P.count; p++) {
+        if (acc + J->ppot[p] <= u && p + 1 < P.count) {
+            acc += J->ppot[p];
+            continue;
+        }
+        size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
+        for (size_t i = r0; i < r1; i++) {
+            double m = (J->w ? J->w[i] : 1.0) * (double)closest[i];
+            if (m <= 0)
+                continue;
+            acc += m;
+            last = i;
+            if (acc > u)
+                return i;
+        }
+    }
+    return last; /* rounding left u at the very end: the last row with mass */
+}
+
+/* Greedy k-means++ (Arthur & Vassilvitskii 2007, with 2 + ln k trials per step). */
+static int FN(init_kmeanspp)(kjob *J, seg_rng *rng, double *C)
+{
+    const size_t k = J->k, d = J->d;
+    const size_t L = 2 + (size_t)floor(log((double)k));
+    T *cand = J->ct;      /* k * d >= L * d */
+    T *cnorm = J->cnorm;  /* k >= L */
+    double pots[64];
+    size_t first;
+
+    if (J->w) {
+        double total = 0, acc = 0;
+        for (size_t i = 0; i < J->n; i++)
+            total += J->w[i];
+        double u = seg_rng_uniform(rng) * total;
+        first = J->n - 1;
+        for (size_t i = 0; i < J->n; i++) {
+            acc += J->w[i];
+            if (acc > u) {
+                first = i;
+                break;
+            }
+        }
+    } else {
+        first = (size_t)seg_rng_below(rng, J->n);
+    }
+    FN(take_row)(J, first, C);
+    FN(load_centroids)(C, 1, d, cand, cnorm);
+    FN(pp_update_closest)(J, cand, cnorm, true);
+
+    for (size_t c = 1; c < k; c++) {
+        double pot = 0;
+        size_t chosen;
+        for (size_t p = 0; p < J->parts.count; p++)
+            pot += J->ppot[p];
+        if (pot > 0) {
+            for (size_t t = 0; t < L; t++) {
+                size_t i = FN(pp_locate)(J, seg_rng_uniform(rng) * pot);
+                memcpy(cand + t * d, (const T *)J->x + i * d, d * sizeof(T));
+                J->pp_idx[t] = i;
+            }
+            FN(seg_row_norms)(cand, L, d, cnorm);
+            FN(pp_candidate_pots)(J, cand, cnorm, L, pots);
+            size_t best = 0;
+            for (size_t t = 1; t < L; t++)
+                if (pots[t] < pots[best])
+                    best = t;
+            chosen = J->pp_idx[best];
+        } else {
+            /* Every row sits on a centroid as far as rounding can tell, yet
+             * distinct rows remain (checked before the fit): take the first. */
+            chosen = FN(first_new_row)(J, C, c);
+            if (chosen == SIZE_MAX)
+                return seg_fail(SEG_ERR_TOO_FEW_POINTS, "fewer than %zu distinct rows", k);
+        }
+        FN(take_row)(J, chosen, C + c * d);
+        FN(load_centroids)(C + c * d, 1, d, cand, cnorm);
+        FN(pp_update_closest)(J, cand, cnorm, false);
+    }
+    return SEG_OK;
+}
+
+/* k distinct rows, drawn uniformly; after many collisions, the next new rows in order. */
+static int FN(init_random)(kjob *J, seg_rng *rng, double *C)
+{
+    const size_t k = J->k, d = J->d;
+    size_t chosen = 0, attempts = 0, scan = 0;
+    while (chosen < k) {
+        size_t i;
+        if (attempts < 64 * k) {
+            i = (size_t)seg_rng_below(rng, J->n);
+            attempts++;
+        } else if (scan < J->n) {
+            i = scan++;
+        } else {
+            return seg_fail(SEG_ERR_TOO_FEW_POINTS, "fewer than %zu distinct rows", k);
+        }
+        if (!FN(is_chosen)((const T *)J->x + i * d, C, chosen, d))
+            FN(take_row)(J, i, C + chosen++ * d);
+    }
+    return SEG_OK;
+}
+
+/*
+ * One Lloyd run from the centroids in J->c. On return J->c, J->labels and
+ * J->inertia describe the result: labels are the nearest centroids of J->c
+ * (the last pass used them), except in the guarded case where empty segments
+ * keep reappearing past max_iter.
+ */
+static int FN(run)(kjob *J, double tol_abs, int64_t max_iter, int64_t *iters_out,
+                   bool *converged_out)
+{
+    const size_t k = J->k, d = J->d;
+    int64_t iters = 0;
+    bool tol_hit = false, converged = false;
+    int rc;
+
+    for (size_t i = 0; i < J->n; i++)
+        J->labels[i] = -1;
+    for (;;) {
+        FN(load_centroids)(J->c, k, d, J->ct, J->cnorm);
+        FN(lloyd_pass)(J, J->ct, J->cnorm, true);
+        bool empty = false;
+        for (size_t j = 0; j < k; j++)
+            empty |= J->count[j] == 0;
+        if (!empty) {
+            if (iters > 0 && J->changed == 0) {
+                /* Labels are those the centroids were computed from: this
+                 * pass is the update step's twin, counted like scikit-learn. */
+                iters++;
+                converged = true;
+                break;
+            }
+            if (tol_hit) {
+                converged = true;
+                break;
+            }
+            if (iters >= max_iter)
+                break;
+        } else {
+            if ((rc = FN(relocate_empty)(J)) < 0)
+                return rc;
+            if (iters >= max_iter + 16) {
+                /* Guard against endless re-seeding: keep this labelling,
+                 * whose every segment is non-empty, with its means. */
+                kjob_update(J);
+                J->inertia = FN(direct_inertia)(J);
+                break;
+            }
+        }
+        tol_hit = kjob_update(J) <= tol_abs;
+        iters++;
+    }
+    *iters_out = iters;
+    *converged_out = converged;
+    return SEG_OK;
+}
+
+/* All runs of a fit: returns the best centroids in best_c and labels in best_labels. */
+static int FN(fit_runs)(kjob *J, const seg_kmeans *km, double *best_c, int32_t *best_labels,
+                        kresult *res)
+{
+    const size_t k = J->k, d = J->d;
+    const int64_t n_init = km->init == SEG_INIT_GIVEN ? 1 : km->n_init;
+    double tol_abs = 0;
+    int rc;
+
+    FN(seg_row_norms)(J->x, J->n, d, J->xnorm);
+    if (km->tol > 0) {
+        double *mean = seg_malloc_array(d, sizeof *mean);
+        if (!mean)
+            return SEG_NOMEM();
+        tol_abs = km->tol * FN(mean_variance)(J->x, J->n, d, mean);
+        seg_free(mean);
+    }
+    res->inertia = INFINITY;
+    for (int64_t r = 0; r < n_init; r++) {
+        uint64_t st = (uint64_t)km->seed + 0x51ed2701u * (uint64_t)r;
+        seg_rng rng;
+        int64_t iters;
+        bool converged;
+        double t0 = seg_now_seconds();
+
+        seg_rng_seed(&rng, seg_splitmix64(&st));
+        if (km->init == SEG_INIT_GIVEN)
+            memcpy(J->c, km->given, k * d * sizeof *J->c);
+        else if (km->init == SEG_INIT_RANDOM)
+            rc = FN(init_random)(J, &rng, J->c);
+        else
+            rc = FN(init_kmeanspp)(J, &rng, J->c);
+        if (km->init != SEG_INIT_GIVEN && rc < 0)
+            return rc;
+        res->init_seconds += seg_now_seconds() - t0;
+        if ((rc = FN(run)(J, tol_abs, km->max_iter, &iters, &converged)) < 0)
+            return rc;
+        if (J->inertia < res->inertia) {
+            res->inertia = J->inertia;
+            res->iterations = iters;
+            res->converged = converged;
+            memcpy(best_c, J->c, k * d * sizeof *best_c);
+            memcpy(best_labels, J->labels, J->n * sizeof *best_labels);
+            for (size_t j = 0; j < k; j++) {
+                res->sizes[j] = (size_t)J->count[j];
+                res->weights[j] = J->weight[j];
+            }
+        }
+    }
+    return SEG_OK;
+}
+
+#undef FN
+#undef CAT
+#undef CAT2
