@@ -1,0 +1,43 @@
+#!/bin/sh
+# Install into a staging directory, then build and run every example with
+# nothing but `pkg-config --cflags --libs seg` (shared) and `--static`.
+set -eu
+build=$1
+src=$2
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT INT TERM
+
+meson install -C "$build" --no-rebuild --quiet --destdir "$stage"
+pcdir=$(dirname "$(find "$stage" -name seg.pc | head -n 1)")
+test -f "$pcdir/seg.pc" || { echo "seg.pc was not installed"; exit 1; }
+export PKG_CONFIG_PATH="$pcdir"
+export PKG_CONFIG_SYSROOT_DIR="$stage"
+# pkgconf puts the sysroot in front of variables too.
+libdir=$(pkg-config --variable=libdir seg)
+prefix=$(pkg-config --variable=prefix seg)
+test -f "$libdir/libseg.a" || { echo "libseg.a was not installed in $libdir"; exit 1; }
+soname=$(objdump -p "$libdir/libseg.so" | awk '/SONAME/ {print $2}')
+test "$soname" = "libseg.so.0" || { echo "unexpected soname '$soname'"; exit 1; }
+test -x "$prefix/bin/seg" || { echo "seg was not installed"; exit 1; }
+
+cc=${CC:-cc}
+data="$src/tests/data/bank-plain-head.csv"
+for ex in "$src"/examples/*.c; do
+    name=$(basename "$ex" .c)
+    case $name in
+    segment_bank) set -- "$data" 4 ;;
+    *) set -- "$data" "$data" ;;
+    esac
+    # Shared: what a distribution's user does.
+    $cc -std=c99 -Wall -Werror -o "$stage/$name" "$ex" $(pkg-config --cflags --libs seg)
+    LD_LIBRARY_PATH="$libdir" "$stage/$name" "$@" > "$stage/$name.out"
+    test -s "$stage/$name.out" || { echo "$name printed nothing"; exit 1; }
+    # Static: the private requirements must be enough to link.
+    $cc -std=c99 -Wall -Werror -o "$stage/$name-static" "$ex" \
+        $(pkg-config --static --cflags seg) -Wl,-Bstatic $(pkg-config --static --libs-only-L seg) -lseg \
+        -Wl,-Bdynamic $(pkg-config --static --libs-only-other seg) \
+        $(pkg-config --static --libs seg | tr ' ' '\n' | grep -- '^-l' | grep -v '^-lseg$' | tr '\n' ' ')
+    "$stage/$name-static" "$@" > "$stage/$name-static.out"
+    cmp "$stage/$name.out" "$stage/$name-static.out"
+    echo "ok: $name (shared and static)"
+done

@@ -1,0 +1,125 @@
+/*
+ * Output helpers of the seg program.
+ */
+#include "out.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+void json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (*p < 0x20)
+                fprintf(f, "\\u%04x", *p);
+            else
+                fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+void json_number(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "%.17g", v);
+    else
+        fputs("null", f);
+}
+
+void csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static bool little_endian(void)
+{
+    const uint16_t one = 1;
+    unsigned char b;
+    memcpy(&b, &one, 1);
+    return b == 1;
+}
+
+int npy_write(const char *path, const void *x, bool f32, size_t n, size_t d)
+{
+    char header[128];
+    int len = snprintf(header, sizeof header,
+                       "{'descr': '<f%d', 'fortran_order': False, 'shape': (%zu, %zu), }",
+                       f32 ? 4 : 8, n, d);
+    /* magic (6) + version (2) + header length (2) + header, padded with
+     * spaces to a multiple of 64 and ended by a newline. */
+    size_t total = 10 + (size_t)len + 1;
+    size_t pad = (64 - total % 64) % 64;
+    size_t hlen = (size_t)len + pad + 1;
+    if (!little_endian()) {
+        errno = ENOTSUP;
+        return -1;
+    }
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    fwrite("\x93NUMPY\x01\x00", 1, 8, f);
+    fputc((int)(hlen & 0xff), f);
+    fputc((int)(hlen >> 8), f);
+    fwrite(header, 1, (size_t)len, f);
+    for (size_t i = 0; i < pad; i++)
+        fputc(' ', f);
+    fputc('\n', f);
+    fwrite(x, f32 ? 4 : 8, n * d, f);
+    if (ferror(f)) {
+        int e = errno;
+        fclose(f);
+        errno = e;
+        return -1;
+    }
+    return fclose(f);
+}
+
+int csv_write_matrix(const char *path, const void *x, bool f32, size_t n, size_t d,
+                     const char *const *names)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    for (size_t j = 0; j < d; j++) {
+        if (j)
+            fputc(',', f);
+        csv_field(f, names[j]);
+    }
+    fputc('\n', f);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < d; j++) {
+            /* Enough digits to read back the same value. */
+            if (f32)
+                fprintf(f, j ? ",%.9g" : "%.9g", (double)((const float *)x)[i * d + j]);
+            else
+                fprintf(f, j ? ",%.17g" : "%.17g", ((const double *)x)[i * d + j]);
+        }
+        fputc('\n', f);
+    }
+    if (ferror(f)) {
+        int e = errno;
+        fclose(f);
+        errno = e;
+        return -1;
+    }
+    return fclose(f);
+}

@@ -1,0 +1,28 @@
+/*
+ * Output helpers of the seg program: JSON values, CSV fields, .npy files.
+ */
+#ifndef SEG_TOOL_OUT_H
+#define SEG_TOOL_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* A JSON string literal with the required escapes. */
+void json_string(FILE *f, const char *s);
+/* A JSON number; non-finite values become null. */
+void json_number(FILE *f, double v);
+
+/* A CSV field, quoted when it holds a comma, quote, CR or LF. */
+void csv_field(FILE *f, const char *s);
+
+/* Write an n x d matrix as a .npy (format 1.0, '<f4' or '<f8', C order).
+ * Returns 0 or -1 with errno set. */
+int npy_write(const char *path, const void *x, bool f32, size_t n, size_t d);
+
+/* Write an n x d matrix as CSV with a header of column names. */
+int csv_write_matrix(const char *path, const void *x, bool f32, size_t n, size_t d,
+                     const char *const *names);
+
+#endif
