@@ -41,3 +41,14 @@ for ex in "$src"/examples/*.c; do
     cmp "$stage/$name.out" "$stage/$name-static.out"
     echo "ok: $name (shared and static)"
 done
+
+# The README's C example, as a reader would paste it.
+awk '/^```c$/ {inblock = 1; next} inblock && /^```/ {exit} inblock {print}' "$src/README.md" \
+    > "$stage/readme_example.c"
+test -s "$stage/readme_example.c" || { echo "no C example in README.md"; exit 1; }
+$cc -std=c99 -Wall -Werror -o "$stage/readme_example" "$stage/readme_example.c" \
+    $(pkg-config --cflags --libs seg)
+cp "$data" "$stage/bank-full.csv"
+(cd "$stage" && LD_LIBRARY_PATH="$libdir" ./readme_example > readme_example.out)
+grep -q "^segment 0: " "$stage/readme_example.out" || { echo "README example printed no segments"; exit 1; }
+echo "ok: README example"
