@@ -43,18 +43,5 @@ int seg_pass_threads(seg_blocking b, int64_t setting)
     return b.threaded ? seg_threads_resolve(setting) : 1;
 }
 
-#define T float
-#define SFX f32
-#define GEMM cblas_sgemm
-#include "distance_tmpl.h"
-#undef T
-#undef SFX
-#undef GEMM
-
-#define T double
-#define SFX f64
-#define GEMM cblas_dgemm
-#include "distance_tmpl.h"
-#undef T
-#undef SFX
-#undef GEMM
+#define SEG_TMPL "distance_tmpl.h"
+#include "instantiate.h"

@@ -1,11 +1,12 @@
 /*
- * Body of the distance kernel for one element type. Included by distance.c
- * with T (float or double), SFX (f32 or f64) and GEMM (cblas_sgemm or
- * cblas_dgemm) defined, so that the two precisions share one source.
+ * Body of the distance kernel for one element type, instantiated for float
+ * and double through instantiate.h, so the two precisions share one source.
  */
-#define CAT2(a, b) a##_##b
-#define CAT(a, b) CAT2(a, b)
-#define FN(name) CAT(name, SFX)
+#if SEG_T_IS_F32
+#define GEMM cblas_sgemm
+#else
+#define GEMM cblas_dgemm
+#endif
 
 void FN(seg_row_norms)(const T *x, size_t n, size_t d, T *out)
 {
@@ -61,6 +62,4 @@ void FN(seg_assign_block)(const T *x, size_t b, size_t d, const T *xnorm, const 
     }
 }
 
-#undef FN
-#undef CAT
-#undef CAT2
+#undef GEMM

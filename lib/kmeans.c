@@ -251,17 +251,8 @@ static double kjob_update(kjob *J)
     return shift;
 }
 
-#define T float
-#define SFX f32
-#include "kmeans_tmpl.h"
-#undef T
-#undef SFX
-
-#define T double
-#define SFX f64
-#include "kmeans_tmpl.h"
-#undef T
-#undef SFX
+#define SEG_TMPL "kmeans_tmpl.h"
+#include "instantiate.h"
 
 seg_parts seg_parts_plan(size_t n, size_t k, size_t d, size_t elem)
 {

@@ -1,11 +1,8 @@
 /*
- * Body of the k-means fit for one element type. Included by kmeans.c with T
- * (float or double) and SFX (f32 or f64) defined; everything that reads the
+ * Body of the k-means fit for one element type. Instantiated for float and
+ * double by kmeans.c through instantiate.h; everything that reads the
  * data matrix lives here, the settings and model handling in kmeans.c.
  */
-#define CAT2(a, b) a##_##b
-#define CAT(a, b) CAT2(a, b)
-#define FN(name) CAT(name, SFX)
 
 /* Exact equality of two rows (used to keep initial centroids distinct). */
 static bool FN(rows_equal)(const T *a, const T *b, size_t d)
@@ -527,6 +524,3 @@ static int FN(fit_runs)(kjob *J, const seg_kmeans *km, double *best_c, int32_t *
     return SEG_OK;
 }
 
-#undef FN
-#undef CAT
-#undef CAT2

@@ -66,17 +66,8 @@ static int ensure_scratch(seg_predictor *p, int threads, size_t block, size_t el
     return SEG_OK;
 }
 
-#define T float
-#define SFX f32
-#include "predict_tmpl.h"
-#undef T
-#undef SFX
-
-#define T double
-#define SFX f64
-#include "predict_tmpl.h"
-#undef T
-#undef SFX
+#define SEG_TMPL "predict_tmpl.h"
+#include "instantiate.h"
 
 static int check_run(const seg_predictor *p, const void *x, size_t n, size_t d,
                      const int32_t *labels)

@@ -1,10 +1,8 @@
 /*
- * Predict body for one element type; included by predict.c with T and SFX.
+ * Predict body for one element type; instantiated by predict.c
+ * through instantiate.h.
  * Blocks start at multiples of seg_block_plan().block from row 0, as in the fit.
  */
-#define CAT2(a, b) a##_##b
-#define CAT(a, b) CAT2(a, b)
-#define FN(name) CAT(name, SFX)
 
 static int FN(predict_rows)(seg_predictor *p, const T *x, size_t n, size_t d, const T *C,
                             const T *CN, int32_t *labels, double *distances)
@@ -43,6 +41,3 @@ static int FN(predict_rows)(seg_predictor *p, const T *x, size_t n, size_t d, co
     return SEG_OK;
 }
 
-#undef FN
-#undef CAT
-#undef CAT2
