@@ -12,7 +12,8 @@
  * Error messages read "FILE:LINE:FIELD: what was found, what was expected",
  * LINE being the 1-based physical line and FIELD the 1-based field number.
  */
-#include "internal.h"
+#include "csv_options.h"
+#include "strtab.h"
 
 #include <errno.h>
 #include <float.h>
@@ -21,310 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#define CSV_MAX_FIELD_DEFAULT ((int64_t)1 << 20)
-#define CSV_MAX_FIELD_LIMIT ((int64_t)1 << 30)
-#define CSV_MAX_COLUMNS_DEFAULT 10000
-#define CSV_MAX_COLUMNS_LIMIT 1000000
-
-/* ---- options ---------------------------------------------------------------- */
-
-typedef struct csv_forced {
-    char *name;
-    seg_column_type type;
-} csv_forced;
-
-struct seg_csv_options {
-    int64_t delimiter;
-    int64_t header;
-    int64_t default_missing;
-    int64_t max_field;
-    int64_t max_columns;
-    char **missing;
-    size_t n_missing;
-    csv_forced *forced;
-    size_t n_forced;
-};
-
-static const seg_csv_options csv_defaults = {
-    0, 1, 1, CSV_MAX_FIELD_DEFAULT, CSV_MAX_COLUMNS_DEFAULT, NULL, 0, NULL, 0,
-};
-
-int seg_csv_options_new(seg_csv_options **out)
-{
-    seg_csv_options *o;
-    if (!out)
-        return seg_fail(SEG_ERR_INVALID_ARG, "out is NULL");
-    *out = NULL;
-    o = seg_malloc(sizeof *o);
-    if (!o)
-        return SEG_NOMEM();
-    *o = csv_defaults;
-    *out = o;
-    return SEG_OK;
-}
-
-void seg_csv_options_free(seg_csv_options *opts)
-{
-    if (!opts)
-        return;
-    for (size_t i = 0; i < opts->n_missing; i++)
-        seg_free(opts->missing[i]);
-    seg_free(opts->missing);
-    for (size_t i = 0; i < opts->n_forced; i++)
-        seg_free(opts->forced[i].name);
-    seg_free(opts->forced);
-    seg_free(opts);
-}
-
-int seg_csv_options_set_int(seg_csv_options *opts, seg_csv_param param, int64_t value)
-{
-    if (!opts)
-        return seg_fail(SEG_ERR_INVALID_ARG, "opts is NULL");
-    switch (param) {
-    case SEG_CSV_DELIMITER:
-        if (value < 0 || value > 255 || value == '"' || value == '\r' || value == '\n')
-            return seg_fail(SEG_ERR_INVALID_ARG,
-                            "SEG_CSV_DELIMITER: %lld is not 0 or a byte other than '\"', CR, LF",
-                            (long long)value);
-        opts->delimiter = value;
-        return SEG_OK;
-    case SEG_CSV_HEADER:
-    case SEG_CSV_DEFAULT_MISSING:
-        if (value != 0 && value != 1)
-            return seg_fail(SEG_ERR_INVALID_ARG, "CSV setting %d: %lld is not 0 or 1", (int)param,
-                            (long long)value);
-        *(param == SEG_CSV_HEADER ? &opts->header : &opts->default_missing) = value;
-        return SEG_OK;
-    case SEG_CSV_MAX_FIELD:
-        if (value < 1 || value > CSV_MAX_FIELD_LIMIT)
-            return seg_fail(SEG_ERR_INVALID_ARG, "SEG_CSV_MAX_FIELD: %lld is not in 1 .. 2^30",
-                            (long long)value);
-        opts->max_field = value;
-        return SEG_OK;
-    case SEG_CSV_MAX_COLUMNS:
-        if (value < 1 || value > CSV_MAX_COLUMNS_LIMIT)
-            return seg_fail(SEG_ERR_INVALID_ARG, "SEG_CSV_MAX_COLUMNS: %lld is not in 1 .. 1000000",
-                            (long long)value);
-        opts->max_columns = value;
-        return SEG_OK;
-    }
-    return seg_fail(SEG_ERR_INVALID_ARG, "unknown CSV setting %d", (int)param);
-}
-
-int seg_csv_options_get_int(const seg_csv_options *opts, seg_csv_param param, int64_t *value)
-{
-    if (!opts || !value)
-        return seg_fail(SEG_ERR_INVALID_ARG, "opts or value is NULL");
-    switch (param) {
-    case SEG_CSV_DELIMITER:
-        *value = opts->delimiter;
-        return SEG_OK;
-    case SEG_CSV_HEADER:
-        *value = opts->header;
-        return SEG_OK;
-    case SEG_CSV_DEFAULT_MISSING:
-        *value = opts->default_missing;
-        return SEG_OK;
-    case SEG_CSV_MAX_FIELD:
-        *value = opts->max_field;
-        return SEG_OK;
-    case SEG_CSV_MAX_COLUMNS:
-        *value = opts->max_columns;
-        return SEG_OK;
-    }
-    return seg_fail(SEG_ERR_INVALID_ARG, "unknown CSV setting %d", (int)param);
-}
-
-int seg_csv_options_add_missing(seg_csv_options *opts, const char *token)
-{
-    char **grown;
-    char *copy;
-    if (!opts || !token)
-        return seg_fail(SEG_ERR_INVALID_ARG, "opts or token is NULL");
-    copy = seg_strdup(token);
-    grown = copy ? seg_realloc(opts->missing, (opts->n_missing + 1) * sizeof *grown) : NULL;
-    if (!grown) {
-        seg_free(copy);
-        return SEG_NOMEM();
-    }
-    grown[opts->n_missing++] = copy;
-    opts->missing = grown;
-    return SEG_OK;
-}
-
-int seg_csv_options_set_column_type(seg_csv_options *opts, const char *column, seg_column_type type)
-{
-    csv_forced *grown;
-    char *copy;
-    size_t i;
-    if (!opts || !column)
-        return seg_fail(SEG_ERR_INVALID_ARG, "opts or column is NULL");
-    if (type != SEG_COLUMN_AUTO && type != SEG_COLUMN_NUMERIC && type != SEG_COLUMN_CATEGORICAL)
-        return seg_fail(SEG_ERR_INVALID_ARG, "unknown column type %d", (int)type);
-    for (i = 0; i < opts->n_forced && strcmp(opts->forced[i].name, column) != 0; i++)
-        ;
-    if (i < opts->n_forced) {
-        if (type != SEG_COLUMN_AUTO) {
-            opts->forced[i].type = type;
-            return SEG_OK;
-        }
-        /* AUTO undoes an earlier call: the name is no longer looked for. */
-        seg_free(opts->forced[i].name);
-        opts->forced[i] = opts->forced[--opts->n_forced];
-        return SEG_OK;
-    }
-    if (type == SEG_COLUMN_AUTO)
-        return SEG_OK;
-    copy = seg_strdup(column);
-    grown = copy ? seg_realloc(opts->forced, (opts->n_forced + 1) * sizeof *grown) : NULL;
-    if (!grown) {
-        seg_free(copy);
-        return SEG_NOMEM();
-    }
-    grown[opts->n_forced].name = copy;
-    grown[opts->n_forced++].type = type;
-    opts->forced = grown;
-    return SEG_OK;
-}
-
-/* ---- string table: open addressing, insertion order kept ------------------ */
-
-typedef struct strkey {
-    uint64_t a, b; /* for up to 16 bytes, the bytes themselves (overlapping loads) */
-    uint64_t h;
-    size_t len;
-} strkey;
-
-typedef struct strtab {
-    uint32_t *slot; /* 0 = empty, else index + 1 */
-    size_t n_slots; /* power of two, at least twice n */
-    char **str;     /* NUL-terminated copies, in insertion order */
-    strkey *key;
-    size_t n, cap;
-} strtab;
-
-/* Level strings are mostly short: up to 16 bytes, two overlapping loads hold
- * every byte, so equal keys and lengths mean equal strings without memcmp. */
-static strkey make_key(const char *p, size_t n)
-{
-    strkey k = {0, 0, 0, n};
-    uint64_t h = 0x9E3779B97F4A7C15u ^ (uint64_t)n;
-    if (n >= 8) {
-        memcpy(&k.a, p, 8);
-        memcpy(&k.b, p + n - 8, 8);
-        for (size_t i = 8; i + 8 < n; i += 8) { /* middle of long strings */
-            uint64_t w;
-            memcpy(&w, p + i, 8);
-            h = (h ^ w) * 0xBF58476D1CE4E5B9u;
-            h ^= h >> 31;
-        }
-    } else if (n >= 4) {
-        uint32_t u, v;
-        memcpy(&u, p, 4);
-        memcpy(&v, p + n - 4, 4);
-        k.a = u;
-        k.b = v;
-    } else if (n > 0) {
-        k.a = (uint64_t)(unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << 8 |
-              (uint64_t)(unsigned char)p[n - 1] << 16;
-    }
-    h = (h ^ k.a) * 0xBF58476D1CE4E5B9u;
-    h = (h ^ (h >> 29) ^ k.b) * 0x94D049BB133111EBu;
-    k.h = h ^ (h >> 32);
-    return k;
-}
-
-static void strtab_free(strtab *t)
-{
-    if (t->str)
-        for (size_t i = 0; i < t->n; i++)
-            seg_free(t->str[i]);
-    seg_free(t->str);
-    seg_free(t->key);
-    seg_free(t->slot);
-    memset(t, 0, sizeof *t);
-}
-
-static size_t strtab_probe(const strtab *t, const char *p, const strkey *k, bool *found)
-{
-    size_t mask = t->n_slots - 1, s = (size_t)k->h & mask;
-    for (;; s = (s + 1) & mask) {
-        uint32_t e = t->slot[s];
-        const strkey *o;
-        if (!e)
-            break;
-        o = &t->key[--e];
-        if (o->h == k->h && o->len == k->len && o->a == k->a && o->b == k->b &&
-            (k->len <= 16 || memcmp(t->str[e], p, k->len) == 0)) {
-            *found = true;
-            return e;
-        }
-    }
-    *found = false;
-    return s;
-}
-
-static int strtab_grow(strtab *t)
-{
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 16;
-        char **s = seg_realloc(t->str, cap * sizeof *s);
-        if (s)
-            t->str = s;
-        strkey *k = s ? seg_realloc(t->key, cap * sizeof *k) : NULL;
-        if (!k)
-            return SEG_NOMEM();
-        t->key = k;
-        t->cap = cap;
-    }
-    if ((t->n + 1) * 2 > t->n_slots) {
-        size_t n_slots = t->n_slots ? t->n_slots * 2 : 32;
-        uint32_t *slot = seg_calloc(n_slots, sizeof *slot);
-        if (!slot)
-            return SEG_NOMEM();
-        for (size_t i = 0; i < t->n; i++) {
-            size_t s = (size_t)t->key[i].h & (n_slots - 1);
-            while (slot[s])
-                s = (s + 1) & (n_slots - 1);
-            slot[s] = (uint32_t)(i + 1);
-        }
-        seg_free(t->slot);
-        t->slot = slot;
-        t->n_slots = n_slots;
-    }
-    return SEG_OK;
-}
-
-/* Index of the string p[0..len) in t, adding it at the end when absent:
- * 1 if it was added, 0 if found, < 0 on failure. */
-static int strtab_intern(strtab *t, const char *p, size_t len, size_t *index)
-{
-    strkey k = make_key(p, len);
-    bool found = false;
-    size_t s = 0;
-    if (t->n_slots) {
-        s = strtab_probe(t, p, &k, &found);
-        if (found) {
-            *index = s;
-            return 0;
-        }
-    }
-    if (t->n >= (size_t)INT32_MAX)
-        return seg_fail(SEG_ERR_LIMIT, "more than %d distinct strings", INT32_MAX);
-    if ((t->n + 1) * 2 > t->n_slots || t->n == t->cap) {
-        int rc = strtab_grow(t);
-        if (rc < 0)
-            return rc;
-        s = strtab_probe(t, p, &k, &found);
-    }
-    if (!(t->str[t->n] = seg_strndup(p, len)))
-        return SEG_NOMEM();
-    t->key[t->n] = k;
-    t->slot[s] = (uint32_t)(t->n + 1);
-    *index = t->n++;
-    return 1;
-}
 
 /* ---- tokenizer -------------------------------------------------------------- */
 
@@ -694,7 +391,7 @@ typedef struct csv_col {
     size_t bad_line; /* first field that is not a number */
     const char *bad_p;
     size_t bad_len;
-    strtab levels;
+    seg_strtab levels; /* zeroed: an empty table */
 } csv_col;
 
 static unsigned char detect_delimiter(const char *b, size_t pos, size_t size)
@@ -762,7 +459,7 @@ static void set_delimiter(csv_reader *r, unsigned char d)
 }
 
 /* Column names into names: the header's, or c1, c2, ... with no header. */
-static int read_names(csv_reader *r, const seg_csv_options *o, strtab *names)
+static int read_names(csv_reader *r, const seg_csv_options *o, seg_strtab *names)
 {
     size_t pos = r->pos, line = r->line, j, index;
     csv_field f;
@@ -785,7 +482,7 @@ static int read_names(csv_reader *r, const seg_csv_options *o, strtab *names)
             p = buf;
             len = strlen(buf);
         }
-        if ((rc = strtab_intern(names, p, len, &index)) < 0)
+        if ((rc = seg_strtab_intern(names, p, len, &index)) < 0)
             return rc;
         if (rc == 0) {
             char shown[48];
@@ -845,10 +542,10 @@ static int classify(csv_reader *r, csv_col *c, const csv_field *f, size_t j, con
 }
 
 /* Pass 1: structure, row count and column types. */
-static int pass_structure(csv_reader *r, csv_col *cols, const strtab *names, bool header,
+static int pass_structure(csv_reader *r, csv_col *cols, const seg_strtab *names, bool header,
                           size_t *n_rows)
 {
-    size_t n_cols = names->n, rows = 0;
+    size_t n_cols = seg_strtab_size(names), rows = 0;
     csv_field f;
     int rc;
     while (at_record(r)) {
@@ -857,7 +554,7 @@ static int pass_structure(csv_reader *r, csv_col *cols, const strtab *names, boo
         for (; !last; j++) {
             if ((last = next_field(r, &f, j + 1)) < 0)
                 return last;
-            if (j < n_cols && (rc = classify(r, &cols[j], &f, j, names->str[j])) < 0)
+            if (j < n_cols && (rc = classify(r, &cols[j], &f, j, seg_strtab_str(names, j))) < 0)
                 return rc;
         }
         if (j != n_cols)
@@ -875,7 +572,7 @@ static int pass_structure(csv_reader *r, csv_col *cols, const strtab *names, boo
         else if (c->n_num <= c->n_other)
             c->type = SEG_COLUMN_CATEGORICAL;
         else
-            return stray_error(r, c, j, names->str[j]);
+            return stray_error(r, c, j, seg_strtab_str(names, j));
     }
     *n_rows = rows;
     return SEG_OK;
@@ -901,7 +598,7 @@ static int pass_values(csv_reader *r, csv_col *cols, seg_dataset *ds)
             } else if (is_missing(r, p, len)) {
                 c->codes[i] = -1;
             } else {
-                if ((rc = strtab_intern(&cols[j].levels, p, len, &index)) < 0)
+                if ((rc = seg_strtab_intern(&cols[j].levels, p, len, &index)) < 0)
                     return rc == SEG_ERR_LIMIT
                                ? csv_fail(rc, r, f.line, j + 1,
                                           "found more than %d levels in column \"%.64s\"",
@@ -918,11 +615,14 @@ static int read_csv(seg_dataset **out, const char *buf, size_t size, const char 
                     const seg_csv_options *o)
 {
     csv_reader r;
-    strtab names = {0};
+    seg_strtab names;
     csv_col *cols = NULL;
     seg_dataset *ds = NULL;
-    size_t n_cols, n_rows = 0, data_pos, data_line, header_line;
+    char **col_names;
+    size_t n_cols = 0, n_rows = 0, data_pos, data_line, header_line;
     int rc;
+
+    seg_strtab_init(&names);
 
     if ((rc = reader_init(&r, buf, size, name, o)) < 0)
         goto fail;
@@ -936,17 +636,15 @@ static int read_csv(seg_dataset **out, const char *buf, size_t size, const char 
     header_line = r.line;
     if ((rc = read_names(&r, o, &names)) < 0)
         goto fail;
-    n_cols = names.n;
+    n_cols = seg_strtab_size(&names);
     if (!(cols = seg_calloc(n_cols, sizeof *cols))) {
         rc = SEG_NOMEM();
         goto fail;
     }
     for (size_t k = 0; k < o->n_forced; k++) {
-        bool found = false;
         const char *fname = o->forced[k].name;
-        strkey key = make_key(fname, strlen(fname));
-        size_t j = names.n_slots ? strtab_probe(&names, fname, &key, &found) : 0;
-        if (!found) {
+        size_t j;
+        if (!seg_strtab_lookup(&names, fname, strlen(fname), &j)) {
             rc = csv_fail(SEG_ERR_NOT_FOUND, &r, header_line, 1,
                           "found no column named \"%.64s\" (given a forced type), expected "
                           "one of the %zu column names",
@@ -966,10 +664,12 @@ static int read_csv(seg_dataset **out, const char *buf, size_t size, const char 
     }
     if ((rc = seg_dataset_alloc(&ds, n_rows, n_cols)) < 0)
         goto fail;
+    col_names = seg_strtab_release(&names, &n_cols);
+    for (size_t j = 0; j < n_cols; j++)
+        ds->cols[j].name = col_names[j];
+    seg_free(col_names);
     for (size_t j = 0; j < n_cols; j++) {
         seg_column *c = &ds->cols[j];
-        c->name = names.str[j];
-        names.str[j] = NULL;
         c->type = cols[j].type;
         c->n_missing = cols[j].n_missing;
         if (c->type == SEG_COLUMN_NUMERIC) {
@@ -988,20 +688,17 @@ static int read_csv(seg_dataset **out, const char *buf, size_t size, const char 
     r.line = data_line;
     if ((rc = pass_values(&r, cols, ds)) < 0)
         goto fail;
-    for (size_t j = 0; j < n_cols; j++) {
-        ds->cols[j].levels = cols[j].levels.str;
-        ds->cols[j].n_levels = cols[j].levels.n;
-        cols[j].levels.str = NULL;
-    }
+    for (size_t j = 0; j < n_cols; j++)
+        ds->cols[j].levels = seg_strtab_release(&cols[j].levels, &ds->cols[j].n_levels);
     *out = ds;
     ds = NULL;
     rc = SEG_OK;
 fail:
     seg_dataset_free(ds);
-    for (size_t j = 0; cols && j < names.n; j++)
-        strtab_free(&cols[j].levels);
+    for (size_t j = 0; cols && j < n_cols; j++)
+        seg_strtab_free(&cols[j].levels);
     seg_free(cols);
-    strtab_free(&names);
+    seg_strtab_free(&names);
     seg_free(r.miss);
     seg_free(r.scratch);
     if (r.c_locale != (locale_t)0)
@@ -1017,7 +714,7 @@ int seg_dataset_read_csv_memory(seg_dataset **out, const void *data, size_t size
     *out = NULL;
     if (!data && size)
         return seg_fail(SEG_ERR_INVALID_ARG, "data is NULL");
-    return read_csv(out, data ? data : "", size, "<memory>", opts ? opts : &csv_defaults);
+    return read_csv(out, data ? data : "", size, "<memory>", opts ? opts : &seg_csv_defaults);
 }
 
 static int io_fail(const char *path, const char *what, int err)
@@ -1092,7 +789,7 @@ int seg_dataset_read_csv(seg_dataset **out, const char *path, const seg_csv_opti
         return seg_fail(SEG_ERR_INVALID_ARG, "path is NULL");
     if ((rc = slurp(path, &buf, &size)) < 0)
         return rc;
-    rc = read_csv(out, buf, size, path, opts ? opts : &csv_defaults);
+    rc = read_csv(out, buf, size, path, opts ? opts : &seg_csv_defaults);
     seg_free(buf);
     return rc;
 }

@@ -4,6 +4,7 @@
  * constructors here all produce this one representation.
  */
 #include "internal.h"
+#include "strtab.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -65,15 +66,36 @@ void seg_dataset_free(seg_dataset *ds)
     seg_free(ds);
 }
 
-/* Column names must be unique: a name identifies a column everywhere. */
+/* Column names must be unique: a name identifies a column everywhere. One
+ * pass through a hash table, so wide arrays cost O(d), not O(d^2). Of several
+ * repeated names, the one reported is the first to appear, with its first
+ * repeat: columns a < b with the smallest a, then the smallest b. */
 static int check_unique_names(const char *const *names, size_t d)
 {
-    for (size_t a = 0; a < d; a++)
-        for (size_t b = a + 1; b < d; b++)
-            if (strcmp(names[a], names[b]) == 0)
-                return seg_fail(SEG_ERR_LIMIT, "duplicate column name '%s' (columns %zu and %zu)",
-                                names[a], a + 1, b + 1);
-    return SEG_OK;
+    seg_strtab seen;
+    size_t *first = seg_malloc_array(d, sizeof *first); /* string index -> column */
+    size_t a = SIZE_MAX, b = 0, index;
+    int rc = SEG_OK;
+    seg_strtab_init(&seen);
+    if (!first)
+        return SEG_NOMEM();
+    for (size_t j = 0; j < d; j++) {
+        if ((rc = seg_strtab_intern(&seen, names[j], strlen(names[j]), &index)) < 0)
+            goto done;
+        if (rc == 1) {
+            first[index] = j;
+        } else if (first[index] < a) {
+            a = first[index];
+            b = j;
+        }
+    }
+    rc = a == SIZE_MAX ? SEG_OK
+                       : seg_fail(SEG_ERR_LIMIT, "duplicate column name '%s' (columns %zu and %zu)",
+                                  names[a], a + 1, b + 1);
+done:
+    seg_strtab_free(&seen);
+    seg_free(first);
+    return rc;
 }
 
 static int from_array(seg_dataset **out, const void *x, bool f32, size_t n, size_t d,

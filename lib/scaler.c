@@ -3,61 +3,16 @@
  * features (signed log1p, median imputation and scaling for numeric columns;
  * 0/1 and one-hot encoding for categorical ones), then applies exactly that
  * transform to any dataset whose columns carry the same names.
+ *
+ * This file holds the settings, the fit, the queries and the clone; the
+ * transform is in scaler_transform.c and the fitted state in scaler.h.
  */
-#include "internal.h"
+#include "scaler.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define MISSING_LEVEL "(missing)"
-
-/* Output elements encoded per block in transform: 128 KiB of doubles, so a
- * block stays in L2 while every column writes its strided slots in it. */
-#define BLOCK_ELEMS 16384
-
-typedef enum scol_kind {
-    SCOL_NUMERIC = 0, /* one feature: (t(x) - center) / scale */
-    SCOL_BINARY = 1,  /* one 0/1 feature: 1 for levels[first_level] */
-    SCOL_ONEHOT = 2   /* n_out 0/1 features for levels[first_level ..] */
-} scol_kind;
-
-/*
- * Fitted state of one training column: plain data, no pointer into the
- * training dataset and no raw rows, only statistics and level names. A model
- * file writer can walk it field by field and a reader rebuild it; the feature
- * names and feature -> column table of seg_scaler are derived from it.
- */
-typedef struct scol {
-    char *name; /* training column name: the key matched at transform */
-    scol_kind kind;
-    size_t offset; /* first output feature */
-    size_t n_out;  /* output features (0 for a single level dropped first) */
-
-    /* SCOL_NUMERIC; all in t-space (after signed log1p when log1p is set). */
-    seg_scale_method method;
-    bool log1p;
-    double median; /* what missing values take; 0 when no value was seen */
-    double center;
-    double scale; /* never 0 */
-
-    /* SCOL_BINARY and SCOL_ONEHOT. */
-    char **levels; /* distinct training levels in byte order, "(missing)" included */
-    size_t n_levels;
-    size_t first_level;   /* level of output 0: binary, the level encoded as 1;
-                             one-hot, 1 when the first level is dropped, else 0 */
-    bool drop_first;      /* one-hot only */
-    int64_t impute_level; /* level missing values take, -1: they encode as zeros */
-} scol;
-
-/* The whole fitted state: cols is what a serializer writes; the feature
- * table is rebuilt from it (build_feature_table) after reading or cloning. */
-typedef struct scaler_fit {
-    scol *cols;
-    size_t n_cols;
-    size_t n_features;
-    char **feature_names; /* n_features, owned */
-    size_t *feature_col;  /* n_features: index into cols */
-} scaler_fit;
 
 /* Settings of one named column, indexed by seg_scaler_column_param -
  * SEG_SCALER_COLUMN_METHOD; -1 means "not set". */
@@ -207,11 +162,6 @@ int seg_scaler_set_column_int(seg_scaler *sc, const char *column, seg_scaler_col
 
 /* ---- numeric statistics -------------------------------------------------- */
 
-static inline double signed_log1p(double x)
-{
-    return copysign(log1p(fabs(x)), x);
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -336,7 +286,7 @@ static int fit_numeric(const seg_column *c, size_t n, seg_scale_method method, b
             continue;
         if (isinf(x))
             return seg_fail(SEG_ERR_NONFINITE, "column '%s', row %zu: infinite value", c->name, i);
-        buf[m++] = log1p ? signed_log1p(x) : x;
+        buf[m++] = log1p ? seg_signed_log1p(x) : x;
     }
     if (m == 0)
         return SEG_OK; /* all missing: impute 0, center 0, scale 1 */
@@ -389,6 +339,12 @@ static int cmp_level_count(const void *a, const void *b)
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int64_t seg_scol_level_index(const scol *s, const char *level)
+{
+    char **hit = bsearch(&level, s->levels, s->n_levels, sizeof *s->levels, cmp_str);
+    return hit ? (int64_t)(hit - s->levels) : -1;
 }
 
 /* ASCII case-insensitive equality, independent of the C locale. */
@@ -493,10 +449,7 @@ static int fit_categorical(const seg_scaler *sc, const seg_column *c, size_t n, 
                 best = l;
         s->impute_level = (int64_t)best;
     } else {
-        const char *key = MISSING_LEVEL;
-        char **hit = bsearch(&key, s->levels, m, sizeof *s->levels, cmp_str);
-        if (hit)
-            s->impute_level = (int64_t)(hit - s->levels);
+        s->impute_level = seg_scol_level_index(s, MISSING_LEVEL);
     }
 
     if (m == 2) {
@@ -522,9 +475,7 @@ static int cmp_col_name(const void *a, const void *b)
     return strcmp((*(const seg_column *const *)a)->name, (*(const seg_column *const *)b)->name);
 }
 
-/* The dataset's columns sorted by name (caller frees), so that matching m
- * names costs O((n + m) log n) even for very wide tables. */
-static const seg_column **columns_by_name(const seg_dataset *ds)
+const seg_column **seg_columns_by_name(const seg_dataset *ds)
 {
     const seg_column **sorted = seg_malloc_array(ds->n_cols, sizeof *sorted);
     if (sorted) {
@@ -535,7 +486,7 @@ static const seg_column **columns_by_name(const seg_dataset *ds)
     return sorted;
 }
 
-static const seg_column *find_column(const seg_column **sorted, size_t n, const char *name)
+const seg_column *seg_columns_find(const seg_column **sorted, size_t n, const char *name)
 {
     seg_column key_col = {.name = (char *)name};
     const seg_column *key = &key_col;
@@ -548,7 +499,7 @@ static const seg_column *find_column(const seg_column **sorted, size_t n, const 
 /* Column names must be unique and per-column settings name numeric columns. */
 static int check_names(const seg_scaler *sc, const seg_dataset *ds)
 {
-    const seg_column **sorted = columns_by_name(ds);
+    const seg_column **sorted = seg_columns_by_name(ds);
     int rc = SEG_OK;
     if (!sorted)
         return SEG_NOMEM();
@@ -556,7 +507,7 @@ static int check_names(const seg_scaler *sc, const seg_dataset *ds)
         if (strcmp(sorted[j - 1]->name, sorted[j]->name) == 0)
             rc = seg_fail(SEG_ERR_LIMIT, "duplicate column name '%s'", sorted[j]->name);
     for (size_t i = 0; i < sc->n_settings && rc == SEG_OK; i++) {
-        const seg_column *c = find_column(sorted, ds->n_cols, sc->settings[i].name);
+        const seg_column *c = seg_columns_find(sorted, ds->n_cols, sc->settings[i].name);
         if (!c || c->type != SEG_COLUMN_NUMERIC)
             rc = seg_fail(SEG_ERR_NOT_FOUND,
                           "a per-column setting names '%s', not a numeric column of the dataset",
@@ -676,6 +627,11 @@ fail:
 
 /* ---- queries ---------------------------------------------------------------- */
 
+const scaler_fit *seg_scaler_fitted_state(const seg_scaler *sc)
+{
+    return sc->fitted ? &sc->fit : NULL;
+}
+
 int seg_scaler_is_fitted(const seg_scaler *sc)
 {
     return sc && sc->fitted;
@@ -710,186 +666,6 @@ int seg_scaler_feature_affine(const seg_scaler *sc, size_t j, double *center, do
     *center = s->kind == SCOL_NUMERIC ? s->center : 0.0;
     *scale = s->kind == SCOL_NUMERIC ? s->scale : 1.0;
     return SEG_OK;
-}
-
-/* ---- transform -------------------------------------------------------------- */
-
-/* What a transform call resolves once: the dataset column of every scaler
- * column, and for categorical ones a table from dataset level code + 1 (0 is
- * missing) to the output index within the column, or -1 for no 1 at all. */
-typedef struct plan {
-    const seg_column **src;
-    size_t *map_off;
-    int32_t *maps;
-} plan;
-
-static void plan_free(plan *p)
-{
-    seg_free(p->src);
-    seg_free(p->map_off);
-    seg_free(p->maps);
-}
-
-static int32_t out_index(const scol *s, int64_t level)
-{
-    if (level < 0 || (uint64_t)level < s->first_level ||
-        (uint64_t)level - s->first_level >= s->n_out)
-        return -1;
-    return (int32_t)((uint64_t)level - s->first_level);
-}
-
-static int plan_build(const scaler_fit *f, const seg_dataset *ds, plan *p)
-{
-    const seg_column **sorted = columns_by_name(ds);
-    p->src = seg_calloc(f->n_cols, sizeof *p->src);
-    p->map_off = seg_calloc(f->n_cols, sizeof *p->map_off);
-    int rc = SEG_OK;
-    if (!sorted || !p->src || !p->map_off) {
-        rc = SEG_NOMEM();
-        goto done;
-    }
-    size_t total = 0;
-    for (size_t j = 0; j < f->n_cols; j++) {
-        const scol *s = &f->cols[j];
-        const seg_column *c = find_column(sorted, ds->n_cols, s->name);
-        if (!c) {
-            rc = seg_fail(SEG_ERR_NOT_FOUND, "column '%s' of the scaler is not in the dataset",
-                          s->name);
-            goto done;
-        }
-        seg_column_type want =
-            s->kind == SCOL_NUMERIC ? SEG_COLUMN_NUMERIC : SEG_COLUMN_CATEGORICAL;
-        if (c->type != want) {
-            rc = seg_fail(SEG_ERR_TYPE, "column '%s' is %s in the dataset but was %s in training",
-                          s->name, c->type == SEG_COLUMN_NUMERIC ? "numeric" : "categorical",
-                          want == SEG_COLUMN_NUMERIC ? "numeric" : "categorical");
-            goto done;
-        }
-        p->src[j] = c;
-        if (want == SEG_COLUMN_CATEGORICAL) {
-            p->map_off[j] = total;
-            if (c->n_levels > SIZE_MAX - 1 - total) {
-                rc = seg_fail(SEG_ERR_OVERFLOW, "too many levels");
-                goto done;
-            }
-            total += c->n_levels + 1;
-        }
-    }
-    p->maps = seg_malloc_array(total, sizeof *p->maps);
-    if (!p->maps) {
-        rc = SEG_NOMEM();
-        goto done;
-    }
-    for (size_t j = 0; j < f->n_cols; j++) {
-        const scol *s = &f->cols[j];
-        const seg_column *c = p->src[j];
-        if (s->kind == SCOL_NUMERIC)
-            continue;
-        int32_t *map = p->maps + p->map_off[j];
-        map[0] = out_index(s, s->impute_level);
-        for (size_t d = 0; d < c->n_levels; d++) {
-            const char *key = c->levels[d];
-            char **hit =
-                key ? bsearch(&key, s->levels, s->n_levels, sizeof *s->levels, cmp_str) : NULL;
-            map[d + 1] = hit ? out_index(s, hit - s->levels) : -1;
-        }
-    }
-done:
-    seg_free(sorted);
-    return rc;
-}
-
-/* Encode rows r0 .. r0+nr-1 into dst, row-major with nf values a row. Columns
- * outer, rows inner: each column's decisions are made once per block. */
-static void encode_block(const scaler_fit *f, const plan *p, size_t r0, size_t nr, double *dst)
-{
-    const size_t nf = f->n_features;
-    memset(dst, 0, nr * nf * sizeof *dst);
-    for (size_t j = 0; j < f->n_cols; j++) {
-        const scol *s = &f->cols[j];
-        const seg_column *c = p->src[j];
-        double *o = dst + s->offset;
-        if (s->kind == SCOL_NUMERIC) {
-            const double med = s->median, center = s->center, scale = s->scale;
-            const bool log1p = s->log1p;
-            for (size_t i = 0; i < nr; i++) {
-                double x = seg_column_value(c, r0 + i);
-                if (isnan(x))
-                    x = med;
-                else if (log1p)
-                    x = signed_log1p(x);
-                o[i * nf] = (x - center) / scale;
-            }
-        } else {
-            const int32_t *map = p->maps + p->map_off[j];
-            const int32_t *codes = c->codes + r0;
-            const size_t nl = c->n_levels;
-            for (size_t i = 0; i < nr; i++) {
-                /* code -1 (missing) -> slot 0; codes out of range encode as zeros */
-                size_t u = (size_t)((uint32_t)codes[i] + 1u);
-                if (u <= nl && map[u] >= 0)
-                    o[i * nf + (size_t)map[u]] = 1.0;
-            }
-        }
-    }
-}
-
-/* The one implementation behind both precisions: exactly one of out64, out32. */
-static int transform(const seg_scaler *sc, const seg_dataset *ds, double *out64, float *out32,
-                     size_t len)
-{
-    plan p = {0};
-    double *scratch = NULL;
-    size_t total;
-    int rc;
-    if (!sc || !ds || (!out64 && !out32))
-        return seg_fail(SEG_ERR_INVALID_ARG, "seg_scaler_transform: NULL argument");
-    if (!sc->fitted)
-        return seg_fail(SEG_ERR_STATE, "seg_scaler_transform: the scaler is not fitted");
-    const scaler_fit *f = &sc->fit;
-    const size_t n = ds->n_rows, nf = f->n_features;
-    if (!seg_mul_ok(n, nf, &total))
-        return seg_fail(SEG_ERR_OVERFLOW, "%zu rows x %zu features overflow", n, nf);
-    if (len < total)
-        return seg_fail(SEG_ERR_MISMATCH,
-                        "output holds %zu values; %zu rows x %zu features need %zu", len, n, nf,
-                        total);
-    rc = plan_build(f, ds, &p);
-    if (rc)
-        goto done;
-    size_t block = nf < BLOCK_ELEMS ? BLOCK_ELEMS / nf : 1;
-    if (out32 && n > 0) {
-        /* rows x nf <= n x nf, which did not overflow */
-        scratch = seg_malloc_array((block < n ? block : n) * nf, sizeof *scratch);
-        if (!scratch) {
-            rc = SEG_NOMEM();
-            goto done;
-        }
-    }
-    for (size_t r0 = 0; r0 < n; r0 += block) {
-        size_t nr = n - r0 < block ? n - r0 : block;
-        double *dst = out64 ? out64 + r0 * nf : scratch;
-        encode_block(f, &p, r0, nr, dst);
-        if (out32) {
-            float *o = out32 + r0 * nf;
-            for (size_t e = 0; e < nr * nf; e++)
-                o[e] = (float)dst[e];
-        }
-    }
-done:
-    plan_free(&p);
-    seg_free(scratch);
-    return rc;
-}
-
-int seg_scaler_transform_f32(const seg_scaler *sc, const seg_dataset *ds, float *out, size_t len)
-{
-    return transform(sc, ds, NULL, out, len);
-}
-
-int seg_scaler_transform_f64(const seg_scaler *sc, const seg_dataset *ds, double *out, size_t len)
-{
-    return transform(sc, ds, out, NULL, len);
 }
 
 /* ---- clone ------------------------------------------------------------------ */

@@ -1,0 +1,78 @@
+/*
+ * Private scaler declarations shared by scaler.c (settings, fit, queries,
+ * clone) and scaler_transform.c (transform). Not installed.
+ *
+ * The fitted-state structs live here, not in scaler.c, because a later
+ * model-file serializer will need to walk them field by field (and a reader
+ * to rebuild them); keep them plain data so that it can.
+ */
+#ifndef SEG_SCALER_H
+#define SEG_SCALER_H
+
+#include "internal.h"
+
+typedef enum scol_kind {
+    SCOL_NUMERIC = 0, /* one feature: (t(x) - center) / scale */
+    SCOL_BINARY = 1,  /* one 0/1 feature: 1 for levels[first_level] */
+    SCOL_ONEHOT = 2   /* n_out 0/1 features for levels[first_level ..] */
+} scol_kind;
+
+/*
+ * Fitted state of one training column: plain data, no pointer into the
+ * training dataset and no raw rows, only statistics and level names. A model
+ * file writer can walk it field by field and a reader rebuild it; the feature
+ * names and feature -> column table of seg_scaler are derived from it.
+ */
+typedef struct scol {
+    char *name; /* training column name: the key matched at transform */
+    scol_kind kind;
+    size_t offset; /* first output feature */
+    size_t n_out;  /* output features (0 for a single level dropped first) */
+
+    /* SCOL_NUMERIC; all in t-space (after signed log1p when log1p is set). */
+    seg_scale_method method;
+    bool log1p;
+    double median; /* what missing values take; 0 when no value was seen */
+    double center;
+    double scale; /* never 0 */
+
+    /* SCOL_BINARY and SCOL_ONEHOT. */
+    char **levels; /* distinct training levels in byte order, "(missing)" included */
+    size_t n_levels;
+    size_t first_level;   /* level of output 0: binary, the level encoded as 1;
+                             one-hot, 1 when the first level is dropped, else 0 */
+    bool drop_first;      /* one-hot only */
+    int64_t impute_level; /* level missing values take, -1: they encode as zeros */
+} scol;
+
+/* The whole fitted state: cols is what a serializer writes; the feature
+ * table is rebuilt from it (build_feature_table) after reading or cloning. */
+typedef struct scaler_fit {
+    scol *cols;
+    size_t n_cols;
+    size_t n_features;
+    char **feature_names; /* n_features, owned */
+    size_t *feature_col;  /* n_features: index into cols */
+} scaler_fit;
+
+/* The fitted state of sc, or NULL when sc is not fitted. */
+const scaler_fit *seg_scaler_fitted_state(const seg_scaler *sc);
+
+/* The "t" of the numeric transform when log1p is set: sign(x) log(1 + |x|). */
+static inline double seg_signed_log1p(double x)
+{
+    return copysign(log1p(fabs(x)), x);
+}
+
+/* Index of level in s->levels (sorted in byte order), or -1 when absent. */
+int64_t seg_scol_level_index(const scol *s, const char *level);
+
+/* The dataset's columns sorted by name (caller frees with seg_free; NULL when
+ * memory runs out), so that matching m names costs O((n + m) log n) even for
+ * very wide tables. */
+const seg_column **seg_columns_by_name(const seg_dataset *ds);
+
+/* The column called name in sorted[0..n) (from seg_columns_by_name), or NULL. */
+const seg_column *seg_columns_find(const seg_column **sorted, size_t n, const char *name);
+
+#endif /* SEG_SCALER_H */
