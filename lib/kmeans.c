@@ -46,14 +46,22 @@ static const param_info *find_param(seg_kmeans_param id)
 static int64_t *int_slot(seg_kmeans *km, seg_kmeans_param id)
 {
     switch (id) {
-    case SEG_KMEANS_K: return &km->k;
-    case SEG_KMEANS_MAX_ITER: return &km->max_iter;
-    case SEG_KMEANS_N_INIT: return &km->n_init;
-    case SEG_KMEANS_INIT: return &km->init;
-    case SEG_KMEANS_SEED: return &km->seed;
-    case SEG_KMEANS_THREADS: return &km->threads;
-    case SEG_KMEANS_DTYPE: return &km->dtype;
-    default: return NULL;
+    case SEG_KMEANS_K:
+        return &km->k;
+    case SEG_KMEANS_MAX_ITER:
+        return &km->max_iter;
+    case SEG_KMEANS_N_INIT:
+        return &km->n_init;
+    case SEG_KMEANS_INIT:
+        return &km->init;
+    case SEG_KMEANS_SEED:
+        return &km->seed;
+    case SEG_KMEANS_THREADS:
+        return &km->threads;
+    case SEG_KMEANS_DTYPE:
+        return &km->dtype;
+    default:
+        return NULL;
     }
 }
 
@@ -172,29 +180,29 @@ typedef struct kjob {
     int threads;
     seg_parts parts;
 
-    void *xnorm;          /* n: squared row norms */
-    void *mind;           /* n: squared distance to the assigned centroid / k-means++ closest */
-    int32_t *labels;      /* n */
-    void *tiles;          /* threads x tile_len */
-    size_t tile_len;      /* block x k */
-    int32_t *block_labels;/* threads x block */
+    void *xnorm;           /* n: squared row norms */
+    void *mind;            /* n: squared distance to the assigned centroid / k-means++ closest */
+    int32_t *labels;       /* n */
+    void *tiles;           /* threads x tile_len */
+    size_t tile_len;       /* block x k */
+    int32_t *block_labels; /* threads x block */
 
-    double *psum;         /* parts x k x d */
-    double *pweight;      /* parts x k */
-    int64_t *pcount;      /* parts x k */
-    double *pinertia;     /* parts */
-    int64_t *pchanged;    /* parts */
-    double *ppot;         /* parts: k-means++ potential */
-    size_t pp_idx[64];    /* k-means++ candidate rows */
+    double *psum;      /* parts x k x d */
+    double *pweight;   /* parts x k */
+    int64_t *pcount;   /* parts x k */
+    double *pinertia;  /* parts */
+    int64_t *pchanged; /* parts */
+    double *ppot;      /* parts: k-means++ potential */
+    size_t pp_idx[64]; /* k-means++ candidate rows */
 
-    double *sum;          /* k x d */
-    double *weight;       /* k */
-    int64_t *count;       /* k */
+    double *sum;    /* k x d */
+    double *weight; /* k */
+    int64_t *count; /* k */
     double inertia;
     int64_t changed;
 
-    void *ct, *cnorm;     /* k x d and k, in T */
-    double *c, *c_new;    /* k x d */
+    void *ct, *cnorm;  /* k x d and k, in T */
+    double *c, *c_new; /* k x d */
 } kjob;
 
 typedef struct kresult {
@@ -356,8 +364,8 @@ static int cmp_rank(const void *pa, const void *pb)
 }
 
 /* Check the inputs of a fit; the detail message names the offending value. */
-static int check_fit_args(const seg_kmeans *km, const void *x, size_t n, size_t d,
-                          const double *w, seg_model **out)
+static int check_fit_args(const seg_kmeans *km, const void *x, size_t n, size_t d, const double *w,
+                          seg_model **out)
 {
     if (!out)
         return seg_fail(SEG_ERR_INVALID_ARG, "out is NULL");
@@ -371,6 +379,10 @@ static int check_fit_args(const seg_kmeans *km, const void *x, size_t n, size_t 
     if (km->init == SEG_INIT_GIVEN && km->given_d != d)
         return seg_fail(SEG_ERR_MISMATCH, "initial centroids have %zu features, data has %zu",
                         km->given_d, d);
+    if (km->init == SEG_INIT_GIVEN && km->given_k != (size_t)km->k)
+        return seg_fail(SEG_ERR_MISMATCH,
+                        "SEG_KMEANS_K is %lld but %zu initial centroids were given",
+                        (long long)km->k, km->given_k);
     if (w)
         for (size_t i = 0; i < n; i++)
             if (!(w[i] > 0) || !isfinite(w[i]))
@@ -379,8 +391,8 @@ static int check_fit_args(const seg_kmeans *km, const void *x, size_t n, size_t 
     return SEG_OK;
 }
 
-static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
-                      const double *w, int32_t *labels_out, seg_model **out)
+static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t d, const double *w,
+                      int32_t *labels_out, seg_model **out)
 {
     const size_t elem = f32 ? sizeof(float) : sizeof(double);
     const double t0 = seg_now_seconds();
@@ -406,8 +418,8 @@ static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t 
             return seg_fail(SEG_ERR_NONFINITE, "row %zu, feature %zu is not finite", i / d + 1,
                             i % d + 1);
     }
-    rc = f32 ? count_distinct_f32(x, n, d, k, &distinct)
-             : count_distinct_f64(x, n, d, k, &distinct);
+    rc =
+        f32 ? count_distinct_f32(x, n, d, k, &distinct) : count_distinct_f64(x, n, d, k, &distinct);
     if (rc < 0)
         return rc;
     if (distinct < k)

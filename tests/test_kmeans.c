@@ -342,6 +342,15 @@ static void test_errors(void **state)
     assert_int_equal(seg_kmeans_set_init_centroids_f64(km, c, 2, 2), SEG_OK);
     assert_int_equal(seg_kmeans_fit_f64(km, x, 4, 1, NULL, NULL, &m), SEG_ERR_MISMATCH);
     assert_int_equal(seg_kmeans_set_init_centroids_f64(km, bad, 2, 2), SEG_ERR_NONFINITE);
+    /* k changed after giving 2 centroids: refused, not read past the copy. */
+    const double c1[] = {0, 3};
+    assert_int_equal(seg_kmeans_set_init_centroids_f64(km, c1, 2, 1), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_K, 3), SEG_OK);
+    assert_int_equal(seg_kmeans_fit_f64(km, x, 4, 1, NULL, NULL, &m), SEG_ERR_MISMATCH);
+    assert_non_null(strstr(seg_last_error(), "2 initial centroids"));
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_K, 2), SEG_OK);
+    assert_int_equal(seg_kmeans_fit_f64(km, x, 4, 1, NULL, NULL, &m), SEG_OK);
+    seg_model_free(m);
     seg_kmeans_free(km);
     seg_kmeans_free(NULL);
     seg_model_free(NULL);
