@@ -21,6 +21,13 @@ test "$soname" = "libseg.so.0" || { echo "unexpected soname '$soname'"; exit 1; 
 test -x "$prefix/bin/seg" || { echo "seg was not installed"; exit 1; }
 
 cc=${CC:-cc}
+# A sanitized library needs sanitized programs: reuse the build's setting.
+san=$(meson introspect "$build" --buildoptions |
+      /usr/bin/python3 -c 'import json, sys
+print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "b_sanitize"))')
+if [ "$san" != "none" ]; then
+    cc="$cc -fsanitize=$san"
+fi
 data="$src/tests/data/bank-plain-head.csv"
 for ex in "$src"/examples/*.c; do
     name=$(basename "$ex" .c)
