@@ -1472,6 +1472,34 @@ SEG_API int seg_metrics_calinski_harabasz_f64(const double *x, size_t n, size_t 
                                               const double *weights, double *out);
 /** @} */
 
+/**
+ * @defgroup privacy Privacy
+ * Pseudonymous identifiers for outputs that leave the bank: a keyed hash, so
+ * the same customer gets the same pseudonym under the same key, and nobody
+ * without the key can recompute or reverse it.
+ * @{
+ */
+
+/**
+ * Keyed pseudonym of an identifier: HMAC-SHA-256 (RFC 2104 with SHA-256 as in
+ * FIPS 180-4) of the id's bytes under the key, written as 64 lowercase
+ * hexadecimal characters and a terminating NUL.
+ *
+ * Keep the key secret and stable: rotating it changes every pseudonym.
+ *
+ * @param key the secret key; borrowed for the call.
+ * @param key_len its length in bytes (at least 16).
+ * @param id the identifier's bytes (need not be NUL-terminated).
+ * @param id_len the identifier's length in bytes.
+ * @param[out] out receives the pseudonym.
+ * @param out_len size of out in bytes (at least 65).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL pointer, key shorter than 16
+ *         bytes) or SEG_ERR_MISMATCH (out_len < 65). Thread-safe.
+ */
+SEG_API int seg_pseudonymize_id(const void *key, size_t key_len, const char *id, size_t id_len,
+                                char *out, size_t out_len);
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif
