@@ -326,8 +326,10 @@ SEG_API int seg_dataset_read_csv_memory(seg_dataset **out, const void *data, siz
  * float32 '<f4' or float64 '<f8'; C order; one or two dimensions) into a new
  * all-numeric dataset with columns "x0", "x1", ... The data is read once,
  * straight into the dataset's storage, and kept in the file's precision. The
- * header may be at most 1 MiB; bytes after the data are ignored, as numpy does.
- * A non-finite value is reported by 1-based row and column.
+ * header may be at most 1 MiB and the array at most 1,000,000 columns; bytes
+ * after the data are ignored, as numpy does. A regular file is checked to hold
+ * the data its header promises before anything is allocated. A non-finite
+ * value is reported by 1-based row and column.
  *
  * Any number of threads may read files at once.
  *
@@ -337,7 +339,8 @@ SEG_API int seg_dataset_read_csv_memory(seg_dataset **out, const void *data, siz
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out or path), SEG_ERR_IO,
  *         SEG_ERR_FORMAT (bad magic, header, dtype, Fortran order, shape, or
  *         truncated data), SEG_ERR_NONFINITE (a NaN or infinity),
- *         SEG_ERR_EMPTY (a shape with a 0), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ *         SEG_ERR_EMPTY (a shape with a 0), SEG_ERR_LIMIT (more than
+ *         1,000,000 columns), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
  */
 SEG_API int seg_dataset_read_npy(seg_dataset **out, const char *path);
 
