@@ -258,8 +258,9 @@ SEG_API int seg_csv_options_set_column_type(seg_csv_options *opts, const char *c
  * Read a CSV file into a new dataset.
  *
  * Format: RFC 4180 (fields may be quoted with '"'; a quoted field may hold
- * delimiters, newlines and doubled quotes ""), CRLF or LF line ends, an
- * optional UTF-8 byte order mark, an optional final line end. Blank lines are
+ * delimiters, newlines and doubled quotes ""), CRLF or LF line ends (or,
+ * in a file with no LF at all, lone CR line ends, as classic Mac exports
+ * write them; elsewhere a lone CR is text), an optional UTF-8 byte order mark, an optional final line end. Blank lines are
  * skipped. Every row must have as many fields as the header.
  *
  * Field values: an unquoted field is trimmed of spaces and tabs (column names,
@@ -276,8 +277,10 @@ SEG_API int seg_csv_options_set_column_type(seg_csv_options *opts, const char *c
  *
  * Type inference (for columns not forced with seg_csv_options_set_column_type()):
  * a field is a number when, after trimming spaces, it has the form
- * [+-]digits[.digits][(e|E)[+-]digits] (or [+-].digits...) and its value is
- * finite. A column is numeric when all its non-missing fields are numbers,
+ * [+-]digits[.[digits]][(e|E)[+-]digits] or [+-].digits[(e|E)[+-]digits]
+ * ("1", "1.", ".5", "-2.5e-3") and its value is finite ("1e999", "inf",
+ * "0x10" and "1,5" are not numbers). Bytes are taken as they are: text need
+ * not be valid UTF-8. A column is numeric when all its non-missing fields are numbers,
  * categorical when at most half of them are, and otherwise the read fails with
  * SEG_ERR_PARSE naming the first field that is not a number (stray text in a
  * numeric column: add the token as missing or force the type). A column whose

@@ -343,9 +343,7 @@ static int parse_number(csv_reader *r, const char *p, size_t len, double *out)
                 slow = true;
             }
         }
-        if (s == frac)
-            return 0;
-        digits += (size_t)(s - frac);
+        digits += (size_t)(s - frac); /* "1." and ".5" are numbers, "." is not */
     }
     if (digits == 0)
         return 0;
@@ -706,6 +704,26 @@ fail:
     return rc;
 }
 
+/*
+ * Classic Mac exports (Excel's "CSV (Macintosh)") end lines with a lone CR.
+ * When the input holds no LF at all but has CRs, read a copy with every CR
+ * turned into LF; otherwise a lone CR stays ordinary text.
+ */
+static int read_csv_any_eol(seg_dataset **out, const char *buf, size_t size, const char *name,
+                            const seg_csv_options *o)
+{
+    if (size == 0 || memchr(buf, '\n', size) || !memchr(buf, '\r', size))
+        return read_csv(out, buf, size, name, o);
+    char *copy = seg_malloc(size);
+    if (!copy)
+        return SEG_NOMEM();
+    for (size_t i = 0; i < size; i++)
+        copy[i] = buf[i] == '\r' ? '\n' : buf[i];
+    int rc = read_csv(out, copy, size, name, o);
+    seg_free(copy);
+    return rc;
+}
+
 int seg_dataset_read_csv_memory(seg_dataset **out, const void *data, size_t size,
                                 const seg_csv_options *opts)
 {
@@ -714,7 +732,8 @@ int seg_dataset_read_csv_memory(seg_dataset **out, const void *data, size_t size
     *out = NULL;
     if (!data && size)
         return seg_fail(SEG_ERR_INVALID_ARG, "data is NULL");
-    return read_csv(out, data ? data : "", size, "<memory>", opts ? opts : &seg_csv_defaults);
+    return read_csv_any_eol(out, data ? data : "", size, "<memory>",
+                            opts ? opts : &seg_csv_defaults);
 }
 
 static int io_fail(const char *path, const char *what, int err)
@@ -789,7 +808,7 @@ int seg_dataset_read_csv(seg_dataset **out, const char *path, const seg_csv_opti
         return seg_fail(SEG_ERR_INVALID_ARG, "path is NULL");
     if ((rc = slurp(path, &buf, &size)) < 0)
         return rc;
-    rc = read_csv(out, buf, size, path, opts ? opts : &seg_csv_defaults);
+    rc = read_csv_any_eol(out, buf, size, path, opts ? opts : &seg_csv_defaults);
     seg_free(buf);
     return rc;
 }
