@@ -1023,7 +1023,8 @@ SEG_API int seg_kmeans_set_init_centroids_f64(seg_kmeans *km, const double *cent
  * @param[out] out receives the model; NULL on failure. The caller frees it with
  *        seg_model_free(); it does not refer to km, x or weights.
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL km, x or out), SEG_ERR_EMPTY (n or d is 0),
- *         SEG_ERR_NONFINITE (x or weights), SEG_ERR_TOO_FEW_POINTS (k exceeds
+ *         SEG_ERR_NONFINITE (x or weights, or a row whose squared norm
+ *         overflows the precision), SEG_ERR_TOO_FEW_POINTS (k exceeds
  *         the number of distinct rows), SEG_ERR_MISMATCH (given centroids
  *         whose count is not SEG_KMEANS_K, or of another dimension), SEG_ERR_LIMIT (d > INT32_MAX, the BLAS index
  *         range), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
@@ -1045,7 +1046,8 @@ SEG_API int seg_kmeans_fit_f32(seg_kmeans *km, const float *x, size_t n, size_t 
  * @param[out] out receives the model; NULL on failure. The caller frees it with
  *        seg_model_free(); it does not refer to km, x or weights.
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL km, x or out), SEG_ERR_EMPTY (n or d is 0),
- *         SEG_ERR_NONFINITE (x or weights), SEG_ERR_TOO_FEW_POINTS (k exceeds
+ *         SEG_ERR_NONFINITE (x or weights, or a row whose squared norm
+ *         overflows the precision), SEG_ERR_TOO_FEW_POINTS (k exceeds
  *         the number of distinct rows), SEG_ERR_MISMATCH (given centroids
  *         whose count is not SEG_KMEANS_K, or of another dimension), SEG_ERR_LIMIT (d > INT32_MAX, the BLAS index
  *         range), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
