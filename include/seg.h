@@ -1472,6 +1472,133 @@ SEG_API int seg_metrics_calinski_harabasz_f64(const double *x, size_t n, size_t 
                                               const double *weights, double *out);
 /** @} */
 
+/**
+ * @defgroup ward Ward hierarchical clustering
+ *
+ * Exact Ward linkage on Euclidean features by the nearest-neighbour chain
+ * algorithm, on cluster centroids and weights: memory O(n d) beyond the data
+ * (one double centroid per row, plus O(n) bookkeeping), never an n x n
+ * distance matrix. Time O(n^2 d): each nearest-neighbour search is one pass
+ * of the library's GEMM distance kernel over the active centroids.
+ *
+ * The height of a merge of clusters A and B is SciPy's
+ * (scipy.cluster.hierarchy.linkage(X, method='ward')):
+ *
+ *     sqrt(2 |A| |B| / (|A| + |B|)) * ||c_A - c_B||
+ *
+ * with c the (weighted) means and |A| the cluster's weight: its number of
+ * rows, or the sum of its row weights when weights are given ("weighted
+ * Ward": a row of weight w acts as w coincident rows). The merges come out in
+ * SciPy's linkage-matrix form, so the merge order and heights match SciPy's up
+ * to ties (equal heights may be merged in another order) and rounding.
+ *
+ * Pre-clustering for large n: fit k-means with SEG_KMEANS_K = M (a few
+ * hundred to a few thousand micro-clusters), then run seg_ward_f64() on the
+ * model's centroids (seg_model_centroids_f64()) with their segment weights
+ * (seg_model_segment_weight()) and give each row the cut label of its
+ * micro-cluster. This is what `seg segment --method ward --pre-cluster M` does.
+ *
+ * Runs on the calling thread (BLAS may use its own threads for the kernel's
+ * calls). A seg_linkage is immutable: any number of threads may read and cut
+ * it at once.
+ * @{
+ */
+
+/** Opaque result of a hierarchical clustering: the list of merges (immutable). */
+typedef struct seg_linkage seg_linkage;
+
+/**
+ * Ward linkage of a row-major n x d double matrix.
+ *
+ * @param x n * d finite values; borrowed for the call (copied into centroids).
+ * @param n rows (>= 1; one row gives a linkage with no merges).
+ * @param d features.
+ * @param weights n finite weights > 0 (cluster sizes become sums of weights),
+ *        or NULL for unit weights; borrowed for the call.
+ * @param[out] out receives the linkage; NULL on failure. The caller frees it
+ *        with seg_linkage_free(); it does not refer to x or weights.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL x or out), SEG_ERR_EMPTY (n or d
+ *         is 0), SEG_ERR_NONFINITE (a value, or a weight that is not finite
+ *         and > 0), SEG_ERR_LIMIT (d > INT32_MAX, the BLAS index range),
+ *         SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_ward_f64(const double *x, size_t n, size_t d, const double *weights,
+                         seg_linkage **out);
+
+/**
+ * As seg_ward_f64(), for a float matrix (computed in double).
+ *
+ * @param x n * d finite values; borrowed for the call.
+ * @param n rows (>= 1).
+ * @param d features.
+ * @param weights n finite weights > 0, or NULL; borrowed for the call.
+ * @param[out] out receives the linkage; NULL on failure. The caller frees it
+ *        with seg_linkage_free().
+ * @return as seg_ward_f64().
+ */
+SEG_API int seg_ward_f32(const float *x, size_t n, size_t d, const double *weights,
+                         seg_linkage **out);
+
+/**
+ * Free a linkage. Accepts NULL.
+ *
+ * @param l the linkage, or NULL.
+ */
+SEG_API void seg_linkage_free(seg_linkage *l);
+
+/**
+ * Number of rows (leaves) the linkage was built from.
+ *
+ * @param l the linkage.
+ * @return n, or 0 when l is NULL.
+ */
+SEG_API size_t seg_linkage_rows(const seg_linkage *l);
+
+/**
+ * The merges as SciPy's linkage matrix: n - 1 rows of (a, b, height, size),
+ * row-major, by non-decreasing height. Rows are clusters 0 .. n-1; the merge in
+ * row r creates cluster n + r; a < b; size is the number of rows (not the
+ * weight) of the new cluster.
+ *
+ * @param l the linkage.
+ * @param[out] out receives (n - 1) * 4 values.
+ * @param len the length of out: exactly (n - 1) * 4.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL l or out), SEG_ERR_MISMATCH (len).
+ */
+SEG_API int seg_linkage_matrix(const seg_linkage *l, double *out, size_t len);
+
+/**
+ * Labels of the rows when the tree is cut into k segments (the first n - k
+ * merges applied). Segments are numbered by decreasing number of rows, ties
+ * by the lowest row they hold.
+ *
+ * @param l the linkage.
+ * @param k number of segments, 1 .. n.
+ * @param[out] labels receives n labels in 0 .. k-1.
+ * @param n the length of labels: seg_linkage_rows(l).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL l or labels, k outside 1 .. n),
+ *         SEG_ERR_MISMATCH (n), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_linkage_cut_k(const seg_linkage *l, size_t k, int32_t *labels, size_t n);
+
+/**
+ * Labels of the rows when the tree is cut at a height: every merge of height
+ * <= height is applied (SciPy's fcluster(Z, height, 'distance')). Numbering as
+ * seg_linkage_cut_k().
+ *
+ * @param l the linkage.
+ * @param height the cut height (any non-NaN value; below every merge gives n
+ *        segments).
+ * @param[out] labels receives n labels.
+ * @param n the length of labels: seg_linkage_rows(l).
+ * @param[out] k if not NULL, receives the number of segments.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL l or labels, NaN height),
+ *         SEG_ERR_MISMATCH (n), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_linkage_cut_height(const seg_linkage *l, double height, int32_t *labels,
+                                   size_t n, size_t *k);
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif
