@@ -28,20 +28,20 @@
 
 struct seg_linkage {
     size_t n;
-    double *z;       /* (n - 1) x 4, SciPy's linkage matrix */
+    double *z; /* (n - 1) x 4, SciPy's linkage matrix */
 };
 
 /* The active clusters, compact in slots 0 .. m-1. */
 typedef struct ward_state {
     size_t n, d, m;
-    double *c;       /* m x d centroids */
-    double *cn;      /* m squared norms */
-    double *w;       /* m weights */
-    size_t *rep;     /* slot -> representative row (SciPy keeps the larger index) */
-    size_t *pos;     /* representative -> slot */
+    double *c;               /* m x d centroids */
+    double *cn;              /* m squared norms */
+    double *w;               /* m weights */
+    size_t *rep;             /* slot -> representative row (SciPy keeps the larger index) */
+    size_t *pos;             /* representative -> slot */
     unsigned char *in_chain; /* by representative */
-    size_t *chain;   /* representatives */
-    double *tile;    /* m squared distances from the tip */
+    size_t *chain;           /* representatives */
+    double *tile;            /* m squared distances from the tip */
 } ward_state;
 
 /* One merge before sorting: two representatives and the height. */

@@ -9,7 +9,8 @@ Through ctypes on the built libseg.so, on seeded data:
    (integer grid values), where only the heights are compared;
 3. weighted Ward with integer weights equals SciPy on the rows repeated;
 4. `seg segment --method ward` (when the seg program is given) labels the
-   exported features as SciPy's cut does.
+   exported features as SciPy's cut does, also through --pre-cluster on
+   well-separated blobs.
 
 Usage: crosscheck_scipy_ward.py LIBSEG.so [SEG]
 Exit 77 (skipped) when numpy or scipy is missing.
@@ -160,6 +161,21 @@ if SEG and SRC:
             js = json.loads(p.stdout)
             check(js.get("method") == "ward" and len(js["segments"]) == 4,
                   "JSON names the method and 4 segments")
+        # Well-separated blobs: 60 k-means micro-clusters then weighted Ward
+        # find the same 3 segments as SciPy on all rows.
+        X = np.vstack([rng.normal(size=(300, 3)) + c for c in ([0, 0, 0], [20, 0, 0], [0, 20, 20])])
+        np.savetxt(data, X, delimiter=",", header="a,b,c", comments="")
+        p = subprocess.run([SEG, "segment", data, "--method", "ward", "--k", "3",
+                            "--pre-cluster", "60", "--assignments", asg, "--features", feat],
+                           capture_output=True, text=True, timeout=600)
+        lab = np.loadtxt(asg, delimiter=",", skiprows=1, usecols=1)
+        want = fcluster(linkage(np.load(feat), "ward"), 3, "maxclust")
+        check(p.returncode == 0 and ari(lab, want) == 1.0 and "micro-clusters" in p.stdout,
+              "--pre-cluster 60 --k 3 = SciPy's 3 segments on separated blobs")
+        p = subprocess.run([SEG, "segment", data, "--method", "centroid"],
+                           capture_output=True, text=True)
+        check(p.returncode == 2 and "--method takes kmeans or ward" in p.stderr,
+              "unknown --method is a usage error")
 
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

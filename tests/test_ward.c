@@ -103,8 +103,8 @@ static void test_hand_line(void **state)
     assert_int_equal(seg_ward_f64(x, 5, 1, NULL, &l), SEG_OK);
     assert_int_equal(seg_linkage_rows(l), 5);
     double *z = linkage_matrix(l, 5);
-    const double expect[] = {0, 1, 1, 2,  2, 3, 1, 2,  5, 6, sqrt(2.0) * 10, 4,
-                             4, 7, sqrt(8.0 / 5.0) * 24.5, 5};
+    const double expect[] = {
+        0, 1, 1, 2, 2, 3, 1, 2, 5, 6, sqrt(2.0) * 10, 4, 4, 7, sqrt(8.0 / 5.0) * 24.5, 5};
     for (size_t i = 0; i < 16; i++)
         assert_near(z[i], expect[i], 1e-12);
     int32_t lab[5];
@@ -301,12 +301,9 @@ static void test_single_row_and_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hand_line),
-        cmocka_unit_test(test_against_reference),
-        cmocka_unit_test(test_ties),
-        cmocka_unit_test(test_weights_as_copies),
-        cmocka_unit_test(test_f32),
-        cmocka_unit_test(test_single_row_and_errors),
+        cmocka_unit_test(test_hand_line), cmocka_unit_test(test_against_reference),
+        cmocka_unit_test(test_ties),      cmocka_unit_test(test_weights_as_copies),
+        cmocka_unit_test(test_f32),       cmocka_unit_test(test_single_row_and_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
