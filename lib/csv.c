@@ -12,7 +12,7 @@
  * Error messages read "FILE:LINE:FIELD: what was found, what was expected",
  * LINE being the 1-based physical line and FIELD the 1-based field number.
  */
-#include "csv_number.h"
+#include "csv_shared.h"
 #include "csv_options.h"
 #include "strtab.h"
 
@@ -405,7 +405,7 @@ typedef struct csv_col {
     seg_strtab levels; /* zeroed: an empty table */
 } csv_col;
 
-static unsigned char detect_delimiter(const char *b, size_t pos, size_t size)
+unsigned char seg_csv_detect_delimiter(const char *b, size_t pos, size_t size)
 {
     static const unsigned char cand[3] = {',', ';', '\t'};
     size_t count[3] = {0, 0, 0}, best = 0;
@@ -643,7 +643,7 @@ static int read_csv(seg_dataset **out, const char *buf, size_t size, const char 
         goto fail;
     }
     set_delimiter(&r,
-                  o->delimiter ? (unsigned char)o->delimiter : detect_delimiter(buf, r.pos, size));
+                  o->delimiter ? (unsigned char)o->delimiter : seg_csv_detect_delimiter(buf, r.pos, size));
     header_line = r.line;
     if ((rc = read_names(&r, o, &names)) < 0)
         goto fail;

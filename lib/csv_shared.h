@@ -1,9 +1,10 @@
 /*
- * The CSV reader's number parser, shared with the transaction reader of
- * rfm.c so that both accept exactly the same numbers. Not installed.
+ * Pieces of the CSV reader (csv.c) shared with the chunked record reader
+ * (csv_stream.c) so that both accept exactly the same numbers and pick the
+ * same delimiter. Not installed.
  */
-#ifndef SEG_CSV_NUMBER_H
-#define SEG_CSV_NUMBER_H
+#ifndef SEG_CSV_SHARED_H
+#define SEG_CSV_SHARED_H
 
 #include "internal.h"
 
@@ -26,4 +27,11 @@ int seg_parse_number(seg_number_parser *np, const char *p, size_t len, double *o
 /* Release what the parser holds; it stays usable. */
 void seg_number_parser_free(seg_number_parser *np);
 
-#endif /* SEG_CSV_NUMBER_H */
+/*
+ * The delimiter of text whose first record starts at b[pos]: the most frequent
+ * of ',', ';' and tab outside quotes on that line (ties in that order), ','
+ * when none occurs.
+ */
+unsigned char seg_csv_detect_delimiter(const char *b, size_t pos, size_t size);
+
+#endif /* SEG_CSV_SHARED_H */
