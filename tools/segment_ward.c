@@ -220,25 +220,9 @@ int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler 
         fprintf(stderr, "%s: cannot write %s: %s\n", progname, r->assignments, strerror(errno));
         goto out;
     }
-    if (r->features) {
-        int wrc = 0;
-        if (ends_with(r->features, ".npy")) {
-            wrc = npy_write(r->features, x, false, s.n, s.d);
-        } else {
-            const char **names = malloc(s.d * sizeof *names);
-            if (!names) {
-                rc = SEG_ERR_NOMEM;
-                goto fail;
-            }
-            for (size_t j = 0; j < s.d; j++)
-                names[j] = seg_scaler_feature_name(sc, j);
-            wrc = csv_write_matrix(r->features, x, false, s.n, s.d, names);
-            free(names);
-        }
-        if (wrc < 0) {
-            fprintf(stderr, "%s: cannot write %s: %s\n", progname, r->features, strerror(errno));
-            goto out;
-        }
+    if (r->features && write_features(r->features, x, false, s.n, s.d, sc) < 0) {
+        fprintf(stderr, "%s: cannot write %s: %s\n", progname, r->features, strerror(errno));
+        goto out;
     }
     if (r->json)
         print_json(r, sc, &s);
