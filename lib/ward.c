@@ -95,7 +95,8 @@ static size_t nearest(ward_state *s, size_t a, size_t prev)
         if (j == a || s->in_chain[s->rep[j]])
             continue;
         double v = pair_factor(wa, s->w[j]) * s->tile[j];
-        if (v < bv || (v == bv && best != prev && s->rep[j] < s->rep[best])) {
+        if (best == SIZE_MAX || v < bv ||
+            (v == bv && best != prev && s->rep[j] < s->rep[best])) {
             bv = v;
             best = j;
         }
