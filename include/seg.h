@@ -1508,6 +1508,454 @@ SEG_API int seg_pseudonymize_id(const void *key, size_t key_len, const char *id,
                                 char *out, size_t out_len);
 /** @} */
 
+/**
+ * @defgroup ward Ward hierarchical clustering
+ *
+ * Exact Ward linkage on Euclidean features by the nearest-neighbour chain
+ * algorithm, on cluster centroids and weights: memory O(n d) beyond the data
+ * (one double centroid per row, plus O(n) bookkeeping), never an n x n
+ * distance matrix. Time O(n^2 d): each nearest-neighbour search is one pass
+ * of the library's GEMM distance kernel over the active centroids.
+ *
+ * The height of a merge of clusters A and B is SciPy's
+ * (scipy.cluster.hierarchy.linkage(X, method='ward')):
+ *
+ *     sqrt(2 |A| |B| / (|A| + |B|)) * ||c_A - c_B||
+ *
+ * with c the (weighted) means and |A| the cluster's weight: its number of
+ * rows, or the sum of its row weights when weights are given ("weighted
+ * Ward": a row of weight w acts as w coincident rows). The merges come out in
+ * SciPy's linkage-matrix form, so the merge order and heights match SciPy's up
+ * to ties (equal heights may be merged in another order) and rounding.
+ *
+ * Pre-clustering for large n: fit k-means with SEG_KMEANS_K = M (a few
+ * hundred to a few thousand micro-clusters), then run seg_ward_f64() on the
+ * model's centroids (seg_model_centroids_f64()) with their segment weights
+ * (seg_model_segment_weight()) and give each row the cut label of its
+ * micro-cluster. This is what `seg segment --method ward --pre-cluster M` does.
+ *
+ * Runs on the calling thread (BLAS may use its own threads for the kernel's
+ * calls). A seg_linkage is immutable: any number of threads may read and cut
+ * it at once.
+ * @{
+ */
+
+/** Opaque result of a hierarchical clustering: the list of merges (immutable). */
+typedef struct seg_linkage seg_linkage;
+
+/**
+ * Ward linkage of a row-major n x d double matrix.
+ *
+ * @param x n * d finite values; borrowed for the call (copied into centroids).
+ * @param n rows (>= 1; one row gives a linkage with no merges).
+ * @param d features.
+ * @param weights n finite weights > 0 (cluster sizes become sums of weights),
+ *        or NULL for unit weights; borrowed for the call.
+ * @param[out] out receives the linkage; NULL on failure. The caller frees it
+ *        with seg_linkage_free(); it does not refer to x or weights.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL x or out), SEG_ERR_EMPTY (n or d
+ *         is 0), SEG_ERR_NONFINITE (a value, or a weight that is not finite
+ *         and > 0), SEG_ERR_LIMIT (d > INT32_MAX, the BLAS index range),
+ *         SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_ward_f64(const double *x, size_t n, size_t d, const double *weights,
+                         seg_linkage **out);
+
+/**
+ * As seg_ward_f64(), for a float matrix (computed in double).
+ *
+ * @param x n * d finite values; borrowed for the call.
+ * @param n rows (>= 1).
+ * @param d features.
+ * @param weights n finite weights > 0, or NULL; borrowed for the call.
+ * @param[out] out receives the linkage; NULL on failure. The caller frees it
+ *        with seg_linkage_free().
+ * @return as seg_ward_f64().
+ */
+SEG_API int seg_ward_f32(const float *x, size_t n, size_t d, const double *weights,
+                         seg_linkage **out);
+
+/**
+ * Free a linkage. Accepts NULL.
+ *
+ * @param l the linkage, or NULL.
+ */
+SEG_API void seg_linkage_free(seg_linkage *l);
+
+/**
+ * Number of rows (leaves) the linkage was built from.
+ *
+ * @param l the linkage.
+ * @return n, or 0 when l is NULL.
+ */
+SEG_API size_t seg_linkage_rows(const seg_linkage *l);
+
+/**
+ * The merges as SciPy's linkage matrix: n - 1 rows of (a, b, height, size),
+ * row-major, by non-decreasing height. Rows are clusters 0 .. n-1; the merge in
+ * row r creates cluster n + r; a < b; size is the number of rows (not the
+ * weight) of the new cluster.
+ *
+ * @param l the linkage.
+ * @param[out] out receives (n - 1) * 4 values.
+ * @param len the length of out: exactly (n - 1) * 4.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL l or out), SEG_ERR_MISMATCH (len).
+ */
+SEG_API int seg_linkage_matrix(const seg_linkage *l, double *out, size_t len);
+
+/**
+ * Labels of the rows when the tree is cut into k segments (the first n - k
+ * merges applied). Segments are numbered by decreasing number of rows, ties
+ * by the lowest row they hold.
+ *
+ * @param l the linkage.
+ * @param k number of segments, 1 .. n.
+ * @param[out] labels receives n labels in 0 .. k-1.
+ * @param n the length of labels: seg_linkage_rows(l).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL l or labels, k outside 1 .. n),
+ *         SEG_ERR_MISMATCH (n), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_linkage_cut_k(const seg_linkage *l, size_t k, int32_t *labels, size_t n);
+
+/**
+ * Labels of the rows when the tree is cut at a height: every merge of height
+ * <= height is applied (SciPy's fcluster(Z, height, 'distance')). Numbering as
+ * seg_linkage_cut_k().
+ *
+ * @param l the linkage.
+ * @param height the cut height (any non-NaN value; below every merge gives n
+ *        segments).
+ * @param[out] labels receives n labels.
+ * @param n the length of labels: seg_linkage_rows(l).
+ * @param[out] k if not NULL, receives the number of segments.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL l or labels, NaN height),
+ *         SEG_ERR_MISMATCH (n), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_linkage_cut_height(const seg_linkage *l, double height, int32_t *labels,
+                                   size_t n, size_t *k);
+/** @} */
+
+/**
+ * @defgroup rfm RFM analysis
+ *
+ * Recency, frequency and monetary value per customer from a transaction log,
+ * read as a stream: memory grows with the number of customers (and, when an
+ * invoice column is given, of distinct invoices), never with the number of
+ * transaction rows.
+ *
+ * Policy, applied to each row in this order (each case is counted, see
+ * seg_rfm_count()):
+ *  1. a row without a customer id (empty field) is skipped (SEG_RFM_NO_CUSTOMER);
+ *  2. a row whose date, amount, quantity or price does not parse is an error
+ *     naming the line, or with SEG_RFM_SKIP_BAD_ROWS = 1 a counted skip
+ *     (SEG_RFM_BAD_ROWS); so is a record with the wrong number of fields;
+ *  3. the line's amount is the amount column, or quantity x price;
+ *  4. a row dated after the reference date (only possible with SEG_RFM_AS_OF)
+ *     is left out (SEG_RFM_AFTER_REFERENCE);
+ *  5. a return or cancellation (amount <= 0, or an invoice id starting with
+ *     'C' when an invoice column is given) is left out of R, F and M
+ *     (SEG_RETURNS_EXCLUDE, default) or has its |amount| subtracted from M
+ *     (SEG_RETURNS_SUBTRACT); it never changes R or F (SEG_RFM_RETURNS);
+ *  6. any other row is a purchase (SEG_RFM_PURCHASES).
+ *
+ * Definitions: reference date = SEG_RFM_AS_OF, by default the calendar day
+ * after the latest date of the rows with a customer id. Recency = whole days
+ * from the calendar date of the customer's last purchase to the reference
+ * date. Frequency = distinct invoices with a purchase when an invoice column
+ * is given, else purchase rows. Monetary = sum of purchase amounts (minus
+ * returns under SEG_RETURNS_SUBTRACT). Customers without any purchase are left
+ * out of the result (SEG_RFM_RETURN_ONLY_CUSTOMERS).
+ *
+ * Scores: per dimension, with `rank` the 1-based rank among the N customers
+ * where ties share the lowest rank (higher frequency and monetary value and
+ * more recent purchases rank higher), score = 1 + floor(B x (rank - 1) / N)
+ * for B bins (SEG_RFM_BINS, default 5): the result does not depend on the
+ * order of the rows. Or, with seg_rfm_set_cuts(), the user's cut points.
+ *
+ * Segments: a first-match rule table maps the (R, F, M) scores to names;
+ * customers no rule matches are in "Other". The
+ * default table (used when every dimension has 5 score levels; otherwise
+ * every customer is "Other" unless seg_rfm_set_rules() gives a table):
+ *
+ *     Champions,            R 4-5, F 4-5, M 4-5
+ *     Loyal,                R 3-5, F 4-5, M *
+ *     Can't lose them,      R 1-2, F 5,   M 4-5
+ *     At risk,              R 1-2, F 3-5, M 3-5
+ *     Potential loyalists,  R 4-5, F 2-3, M 2-5
+ *     New,                  R 5,   F 1,   M *
+ *     Promising,            R 4,   F 1,   M *
+ *     Need attention,       R 3,   F 2-3, M 2-5
+ *     About to sleep,       R 3,   F 1-2, M *
+ *     Hibernating,          R 2,   F 1-2, M *
+ *     Lost,                 R 1,   F 1-2, M *
+ *
+ * Dates (SEG_RFM_DATE_FORMAT unset): ISO 8601 (2010-12-01, 2010-12-01 08:26,
+ * 2010-12-01 08:26:00, 2010-12-01T08:26:00) and US month/day/year (12/1/10
+ * 8:26, 12/01/2010); two-digit years are 1969 .. 2068. The time of day is
+ * checked and dropped. A format such as "%d.%m.%Y %H:%M" reads anything
+ * else: %Y %y %m %d %e %b %B %j %H %M %S %p %% (English month names, never the
+ * process locale); a space matches one or more blanks.
+ *
+ * Threads: a seg_rfm belongs to one thread at a time; once finished, its
+ * accessors only read it and may be called from several threads at once.
+ * @{
+ */
+
+/** Opaque RFM accumulator and result. */
+typedef struct seg_rfm seg_rfm;
+
+/** Treatment of returns and cancellations (SEG_RFM_RETURNS). */
+typedef enum seg_rfm_returns {
+    SEG_RETURNS_EXCLUDE = 0, /**< Left out of R, F and M (default). */
+    SEG_RETURNS_SUBTRACT = 1 /**< |amount| subtracted from M; R and F unchanged. */
+} seg_rfm_returns;
+
+/** RFM settings: integer ones through seg_rfm_set_int(), text ones through seg_rfm_set_string(). */
+typedef enum seg_rfm_param {
+    SEG_RFM_RETURNS = 100,       /**< int: seg_rfm_returns (default SEG_RETURNS_EXCLUDE). */
+    SEG_RFM_BINS = 101,          /**< int: score levels of rank scoring (default 5; 2 .. 100). */
+    SEG_RFM_SKIP_BAD_ROWS = 102, /**< int: 1 = count and skip unparseable rows, 0 = fail (default 0). */
+    SEG_RFM_DELIMITER = 103,     /**< int: CSV delimiter byte, 0 = detect ',', ';' or tab (default 0). */
+    SEG_RFM_CUSTOMER_COLUMN = 200, /**< text: customer id column (required by seg_rfm_read_csv()). */
+    SEG_RFM_DATE_COLUMN = 201,     /**< text: transaction date column (required by seg_rfm_read_csv()). */
+    SEG_RFM_AMOUNT_COLUMN = 202,   /**< text: line amount column (or quantity and price). */
+    SEG_RFM_QUANTITY_COLUMN = 203, /**< text: quantity column (with SEG_RFM_PRICE_COLUMN). */
+    SEG_RFM_PRICE_COLUMN = 204,    /**< text: unit price column (with SEG_RFM_QUANTITY_COLUMN). */
+    SEG_RFM_INVOICE_COLUMN = 205,  /**< text: invoice id column (optional). */
+    SEG_RFM_DATE_FORMAT = 206,     /**< text: strftime-style date format (default: the built-in forms). */
+    SEG_RFM_AS_OF = 207            /**< text: reference date, in the date forms accepted (default: the day after the latest date). */
+} seg_rfm_param;
+
+/** What seg_rfm_count() counts. */
+typedef enum seg_rfm_counter {
+    SEG_RFM_ROWS = 0,                  /**< Data rows read (every case below is one of them). */
+    SEG_RFM_NO_CUSTOMER = 1,           /**< Rows skipped for an empty customer id. */
+    SEG_RFM_BAD_ROWS = 2,              /**< Rows skipped as unparseable (SEG_RFM_SKIP_BAD_ROWS). */
+    SEG_RFM_AFTER_REFERENCE = 3,       /**< Rows dated after SEG_RFM_AS_OF, left out. */
+    SEG_RFM_RETURNS_COUNT = 4,         /**< Return and cancellation rows. */
+    SEG_RFM_PURCHASES = 5,             /**< Purchase rows. */
+    SEG_RFM_CUSTOMERS = 6,             /**< Customers in the result (with a purchase). */
+    SEG_RFM_RETURN_ONLY_CUSTOMERS = 7, /**< Customers with rows but no purchase, left out. */
+    SEG_RFM_INVOICES = 8               /**< Distinct (customer, invoice) pairs with a purchase (0 without an invoice column). */
+} seg_rfm_counter;
+
+/** The three RFM dimensions. */
+typedef enum seg_rfm_dim {
+    SEG_RFM_R = 0, /**< Recency (days; smaller is better). */
+    SEG_RFM_F = 1, /**< Frequency. */
+    SEG_RFM_M = 2  /**< Monetary value. */
+} seg_rfm_dim;
+
+/**
+ * Create an empty RFM accumulator with default settings.
+ *
+ * @param[out] out receives the object; NULL on failure. The caller frees it
+ *        with seg_rfm_free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (out is NULL) or SEG_ERR_NOMEM.
+ */
+SEG_API int seg_rfm_new(seg_rfm **out);
+
+/**
+ * Free an RFM object. Accepts NULL.
+ *
+ * @param r the object, or NULL.
+ */
+SEG_API void seg_rfm_free(seg_rfm *r);
+
+/**
+ * Change an integer setting. Settings are fixed once the first row is added.
+ *
+ * @param r the object (changed; one thread at a time).
+ * @param param an integer seg_rfm_param.
+ * @param value its new value (see seg_rfm_param for the ranges).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r, unknown or text param, value
+ *         out of range), SEG_ERR_STATE (rows were already added).
+ */
+SEG_API int seg_rfm_set_int(seg_rfm *r, seg_rfm_param param, int64_t value);
+
+/**
+ * Change a text setting (copied). Settings are fixed once the first row is added.
+ *
+ * @param r the object (changed; one thread at a time).
+ * @param param a text seg_rfm_param.
+ * @param value the text, or NULL to unset it.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r, unknown or integer param, an
+ *         empty column name), SEG_ERR_PARSE (an SEG_RFM_DATE_FORMAT the
+ *         parser does not support, or an SEG_RFM_AS_OF that is not a date in
+ *         the forms in force), SEG_ERR_STATE (rows were already added),
+ *         SEG_ERR_NOMEM.
+ */
+SEG_API int seg_rfm_set_string(seg_rfm *r, seg_rfm_param param, const char *value);
+
+/**
+ * Score one dimension by the user's cut points instead of ranks:
+ * for F and M, score = 1 + the number of cuts c with value >= c; for R,
+ * score = 1 + the number of cuts c with recency <= c (recent is high).
+ *
+ * @param r the object (changed; one thread at a time; before seg_rfm_finish()).
+ * @param dim the dimension.
+ * @param cuts n finite values in strictly increasing order; copied. NULL with
+ *        n = 0 returns to rank scoring.
+ * @param n number of cuts (0 .. 99): n + 1 score levels.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r, bad dim, n > 99, NULL cuts
+ *         with n > 0, cuts not finite and increasing), SEG_ERR_STATE
+ *         (already finished), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_rfm_set_cuts(seg_rfm *r, seg_rfm_dim dim, const double *cuts, size_t n);
+
+/**
+ * Replace the segment rule table. One rule per line: `name,R,F,M` where each
+ * of R, F and M is `*` (any score), `N` or `N-M` (inclusive); blank lines and
+ * lines starting with '#' are ignored; the first matching rule names the
+ * customer's segment; unmatched customers are "Other".
+ *
+ * @param r the object (changed; one thread at a time; before seg_rfm_finish()).
+ * @param text the table, NUL-terminated; copied.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r or text), SEG_ERR_PARSE (a
+ *         malformed line: the detail names it), SEG_ERR_EMPTY (no rule),
+ *         SEG_ERR_LIMIT (more than 1000 rules or a name over 100 bytes),
+ *         SEG_ERR_STATE (already finished), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_rfm_set_rules(seg_rfm *r, const char *text);
+
+/**
+ * Add one transaction row (the streaming C interface; seg_rfm_read_csv()
+ * calls the same code). The row goes through the policy of the group.
+ *
+ * @param r the accumulator (changed; one thread at a time; before seg_rfm_finish()).
+ * @param customer the customer id; NULL or "" counts a skipped row.
+ * @param invoice the invoice id, or NULL when there is none (frequency then
+ *        counts purchase rows; a mix of NULL and non-NULL is refused).
+ * @param date the date text, in the forms of SEG_RFM_DATE_FORMAT or the built-in ones.
+ * @param amount the line amount (quantity x price).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r or date, invoice given on some
+ *         rows and not others), SEG_ERR_PARSE (date), SEG_ERR_NONFINITE
+ *         (amount), SEG_ERR_STATE (already finished), SEG_ERR_LIMIT (2^31
+ *         customers or invoices), SEG_ERR_NOMEM. A row that fails is not
+ *         counted, so a caller may skip it and go on.
+ */
+SEG_API int seg_rfm_add(seg_rfm *r, const char *customer, const char *invoice, const char *date,
+                        double amount);
+
+/**
+ * Stream a transaction log CSV (header row required) through the policy,
+ * using the column settings. May be called for several files in turn.
+ *
+ * The file is read in chunks of 1 MiB (a record may not exceed 64 MiB);
+ * numbers are read as the dataset CSV reader reads them.
+ *
+ * @param r the accumulator (changed; one thread at a time; before seg_rfm_finish()).
+ * @param path the file.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r or path; no customer or date
+ *         column set; neither an amount column nor both quantity and price),
+ *         SEG_ERR_IO, SEG_ERR_NOT_FOUND (a column not in the header),
+ *         SEG_ERR_PARSE (malformed CSV; or without SEG_RFM_SKIP_BAD_ROWS a bad
+ *         date, number or field count: "FILE:LINE: ..."), SEG_ERR_EMPTY (no
+ *         header), SEG_ERR_NONFINITE, SEG_ERR_LIMIT, SEG_ERR_STATE (already
+ *         finished), SEG_ERR_NOMEM. Rows read before an error stay added.
+ */
+SEG_API int seg_rfm_read_csv(seg_rfm *r, const char *path);
+
+/**
+ * Compute recency, frequency, monetary value, scores and segments of every
+ * customer with a purchase. No row can be added afterwards.
+ *
+ * @param r the accumulator (changed; one thread at a time).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r), SEG_ERR_EMPTY (no customer
+ *         with a purchase), SEG_ERR_STATE (already finished), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_rfm_finish(seg_rfm *r);
+
+/**
+ * A counter of the policy (see the group description).
+ *
+ * @param r the object.
+ * @param what the counter.
+ * @return its value; 0 for a NULL r or an unknown counter. Customer counters
+ *         are 0 until seg_rfm_finish().
+ */
+SEG_API int64_t seg_rfm_count(const seg_rfm *r, seg_rfm_counter what);
+
+/**
+ * The reference date as "YYYY-MM-DD".
+ *
+ * @param r a finished object.
+ * @param[out] buf receives the NUL-terminated date.
+ * @param len size of buf (at least 11).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r or buf, len < 11), SEG_ERR_STATE (not finished).
+ */
+SEG_API int seg_rfm_reference_date(const seg_rfm *r, char *buf, size_t len);
+
+/**
+ * Number of customers in the result, in order of their first row.
+ *
+ * @param r the object.
+ * @return the count; 0 when r is NULL or not finished.
+ */
+SEG_API size_t seg_rfm_customers(const seg_rfm *r);
+
+/**
+ * Customer i's id.
+ *
+ * @param r a finished object.
+ * @param i 0 .. seg_rfm_customers(r) - 1.
+ * @return the id, owned by r; NULL when r is NULL, not finished or i is out of range.
+ */
+SEG_API const char *seg_rfm_customer(const seg_rfm *r, size_t i);
+
+/**
+ * Customer i's values and scores. Any output pointer may be NULL.
+ *
+ * @param r a finished object.
+ * @param i 0 .. seg_rfm_customers(r) - 1.
+ * @param[out] recency days since the last purchase.
+ * @param[out] frequency invoices or purchase rows.
+ * @param[out] monetary sum of amounts.
+ * @param[out] scores three scores (R, F, M), each 1 .. its number of levels.
+ * @param[out] segment index of the customer's segment (0 .. seg_rfm_segments(r) - 1).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r, i out of range), SEG_ERR_STATE (not finished).
+ */
+SEG_API int seg_rfm_get(const seg_rfm *r, size_t i, int64_t *recency, int64_t *frequency,
+                        double *monetary, int32_t *scores, size_t *segment);
+
+/**
+ * Number of segments: the rules' names (in table order, duplicates merged)
+ * plus "Other" (last, unless a rule itself is named "Other").
+ *
+ * @param r the object.
+ * @return the count; 0 when r is NULL or not finished.
+ */
+SEG_API size_t seg_rfm_segments(const seg_rfm *r);
+
+/**
+ * Name of segment s.
+ *
+ * @param r a finished object.
+ * @param s 0 .. seg_rfm_segments(r) - 1.
+ * @return the name, owned by r; NULL when out of range or not finished.
+ */
+SEG_API const char *seg_rfm_segment_name(const seg_rfm *r, size_t s);
+
+/**
+ * The thresholds actually used for a dimension: out[j] is the value from
+ * which a customer scores j + 2 or more (F, M: value >= out[j]; R: recency
+ * <= out[j]); with rank scoring, the least good value among the customers with
+ * that score or more (when ties skip a level, it shares the next level's
+ * value), NaN when no customer reaches it. With cut points, the cut points
+ * (for R in decreasing order).
+ *
+ * @param r a finished object.
+ * @param dim the dimension.
+ * @param[out] out receives levels - 1 values.
+ * @param len the length of out.
+ * @param[out] levels receives the number of score levels of the dimension.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r, out or levels, bad dim),
+ *         SEG_ERR_MISMATCH (len < levels - 1), SEG_ERR_STATE (not finished).
+ */
+SEG_API int seg_rfm_thresholds(const seg_rfm *r, seg_rfm_dim dim, double *out, size_t len,
+                               size_t *levels);
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif

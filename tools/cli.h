@@ -41,5 +41,6 @@ const char *bundled_data_path(char *buf, size_t len);
 
 /* Commands. */
 int cmd_segment(int argc, char **argv);
+int cmd_rfm(int argc, char **argv);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "out.h"
+#include "segment_ward.h"
 
 #include <errno.h>
 #include <math.h>
@@ -28,6 +29,8 @@ typedef struct opts {
     int delimiter;
     bool drop_first, impute_mode, json, quiet;
     int64_t silhouette_sample;
+    const char *method;
+    int64_t pre_cluster;
 } opts;
 
 static void usage_segment(FILE *f)
@@ -63,6 +66,8 @@ static void usage_segment(FILE *f)
         "  --seed S               random seed (default 0)\n"
         "  --threads T            threads, 0 = all cores (default 0)\n"
         "  --dtype f32|f64        precision (default f64)\n"
+        "  --method kmeans|ward   ward: Ward hierarchical clustering cut at --k (default kmeans)\n"
+        "  --pre-cluster M        ward: k-means to M micro-clusters first, then weighted Ward\n"
         "Output:\n"
         "  --json                 summary as JSON on stdout\n"
         "  --assignments FILE.csv id,segment,distance per customer\n"
@@ -318,6 +323,12 @@ static int run_segment(opts *o)
         (o->log1p && (rc = for_each_item(o->log1p, sc, set_log1p)) < 0) ||
         (rc = seg_scaler_fit(sc, ds)) < 0)
         goto fail;
+    if (strcmp(o->method, "ward") == 0) {
+        const ward_request wr = {o->file, o->k, o->pre_cluster, o->seed, o->threads,
+                                 o->silhouette_sample, o->assignments, o->features, o->json};
+        status = segment_ward(&wr, ds, sc);
+        goto out;
+    }
     s.n = seg_dataset_rows(ds);
     s.d = seg_scaler_features(sc);
     stage = "setting up k-means";
@@ -506,6 +517,15 @@ static int parse_segment(int argc, char **argv, opts *o)
                 return usage_error("segment ",
                                    "--init takes kmeans++, random or a FILE.npy, not '%s'", val);
             o->init = val;
+        } else if (strcmp(name, "--method") == 0) {
+            if (strcmp(val, "kmeans") != 0 && strcmp(val, "ward") != 0)
+                return usage_error("segment ", "--method takes kmeans or ward, not '%s'", val);
+            o->method = val;
+        } else if (strcmp(name, "--pre-cluster") == 0) {
+            if (!parse_int(val, 0, 1000000, &o->pre_cluster))
+                return usage_error("segment ",
+                                   "--pre-cluster takes a whole number from 0 to 1000000, not '%s'",
+                                   val);
         } else if (strcmp(name, "--delimiter") == 0) {
             if (strcmp(val, "\\t") == 0 || strcmp(val, "tab") == 0)
                 o->delimiter = '\t';
@@ -554,6 +574,7 @@ int cmd_segment(int argc, char **argv)
         .tol = 1e-4,
         .dtype = "f64",
         .silhouette_sample = 10000,
+        .method = "kmeans",
     };
     int rc;
 

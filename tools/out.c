@@ -3,8 +3,11 @@
  */
 #include "out.h"
 
+#include <seg.h>
+
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 void json_string(FILE *f, const char *s)
@@ -132,4 +135,22 @@ int csv_write_matrix(const char *path, const void *x, bool f32, size_t n, size_t
         return -1;
     }
     return fclose(f);
+}
+
+int write_features(const char *path, const void *x, bool f32, size_t n, size_t d,
+                   const seg_scaler *sc)
+{
+    size_t len = strlen(path);
+    if (len >= 4 && strcmp(path + len - 4, ".npy") == 0)
+        return npy_write(path, x, f32, n, d);
+    const char **names = malloc((d ? d : 1) * sizeof *names);
+    if (!names) {
+        errno = ENOMEM;
+        return -1;
+    }
+    for (size_t j = 0; j < d; j++)
+        names[j] = seg_scaler_feature_name(sc, j);
+    int rc = csv_write_matrix(path, x, f32, n, d, names);
+    free(names);
+    return rc;
 }

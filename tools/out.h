@@ -25,4 +25,10 @@ int npy_write(const char *path, const void *x, bool f32, size_t n, size_t d);
 int csv_write_matrix(const char *path, const void *x, bool f32, size_t n, size_t d,
                      const char *const *names);
 
+/* The encoded, scaled feature matrix: .npy when path ends so, else CSV with
+ * the scaler's feature names as header. 0, or -1 with errno set. */
+struct seg_scaler;
+int write_features(const char *path, const void *x, bool f32, size_t n, size_t d,
+                   const struct seg_scaler *sc);
+
 #endif

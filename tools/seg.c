@@ -21,6 +21,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"segment", cmd_segment, "segment customers with k-means"},
+    {"rfm", cmd_rfm, "RFM analysis of a transaction log"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
