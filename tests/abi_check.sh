@@ -13,7 +13,9 @@
 #
 # Policy (docs/abi.md): the check fails on any change abidiff reports except
 # added functions and harmless ones (such as an enumerator appended to an
-# enum). The only way past an incompatible change is to raise seg_soversion:
+# enum). abidw sees only the enums that appear in a function's signature;
+# tests/abi_symbols.py checks the values of all of them against
+# abi/libseg.so.N.enums, which --update writes too. The only way past an incompatible change is to raise seg_soversion:
 # then the baseline of the old soname no longer applies, and --update writes
 # abi/libseg.so.<new>.abi. --update refuses to bless an incompatible change
 # under an unchanged soname.
@@ -41,6 +43,11 @@ done
 soversion=$(sed -n "s/^seg_soversion *= *'\([0-9]*\)'.*/\1/p" "$src/meson.build")
 test -n "$soversion" || { echo "FAIL: no seg_soversion in meson.build"; exit 1; }
 baseline="$src/abi/libseg.so.$soversion.abi"
+# Enumerators that only travel as int values (status codes, setting values)
+# are invisible to abidw; tests/abi_symbols.py checks them against this file.
+enums="$src/abi/libseg.so.$soversion.enums"
+py=/usr/bin/python3
+test -x $py || py=python3
 
 # The -g build. Its options only add debug information; the code is the
 # same as the release build's.
@@ -104,13 +111,20 @@ if [ $update -eq 1 ]; then
             exit 1
         fi
     fi
+    if [ -f "$enums" ] && ! $py "$src/tests/abi_symbols.py" "$src" --enums-compatible; then
+        echo
+        echo "Refusing to update $enums: the enum values above changed and seg_soversion"
+        echo "is still $soversion (docs/abi.md, \"Breaking the ABI\")."
+        exit 1
+    fi
     cat "$current" >"$baseline"
-    for old in "$src"/abi/libseg.so.*.abi; do
-        if [ "$old" != "$baseline" ] && [ -f "$old" ]; then
+    $py "$src/tests/abi_symbols.py" "$src" --enums >"$enums"
+    for old in "$src"/abi/libseg.so.*.abi "$src"/abi/libseg.so.*.enums; do
+        if [ "$old" != "$baseline" ] && [ "$old" != "$enums" ] && [ -f "$old" ]; then
             echo "note: $old is the baseline of an older soname: git rm it"
         fi
     done
-    echo "wrote $baseline; review and commit it"
+    echo "wrote $baseline and $enums; review and commit them"
     exit 0
 fi
 

@@ -6,13 +6,17 @@ Checks that four lists of function names are the same set:
   2. the names listed in the linker version script lib/libseg.map,
   3. the dynamic symbols libseg.so defines (nm -D --defined-only),
   4. the functions recorded in the committed ABI baseline abi/libseg.so.N.abi,
-and that the map is well formed: explicit names only (no globs), one node
+that no enumerator of seg.h lost or changed its value against
+abi/libseg.so.N.enums (and that new ones were added to it), and that the map is well formed: explicit names only (no globs), one node
 per release named SEG_<major>.<minor>, each node after the first inheriting
 the one before, and `local: *;` in the first.
 
 Usage:
   abi_symbols.py SRCDIR LIBSEG_SO        run the check (a meson test)
   abi_symbols.py SRCDIR --map-lines      print the map lines that are missing
+  abi_symbols.py SRCDIR --enums          print the enum baseline
+  abi_symbols.py SRCDIR --enums-compatible   exit 1 if an enumerator of the
+                                         baseline was removed or changed
 
 When it fails it prints exactly what to do; docs/abi.md explains why.
 """
@@ -35,6 +39,37 @@ def header_functions(src):
     # Preprocessor lines (the SEG_API definitions themselves) are not declarations.
     text = "\n".join(l for l in text.splitlines() if not l.lstrip().startswith("#"))
     return [m.group(2) for m in DECL.finditer(text)]
+
+
+ENUM = re.compile(r"\benum\s+(\w+)\s*\{(.*?)\}", re.S)
+
+
+def header_enumerators(src):
+    """{(enum, enumerator): value} of every enum in seg.h.
+
+    Most enums only travel as int64_t setting values or int status codes, so
+    abidw never sees them: their values are checked here instead, against
+    abi/libseg.so.N.enums."""
+    text = strip_c_comments(open(os.path.join(src, "include", "seg.h")).read())
+    values = {}
+    for m in ENUM.finditer(text):
+        nxt = 0
+        for item in filter(None, (i.strip() for i in m.group(2).split(","))):
+            name, _, value = (p.strip() for p in item.partition("="))
+            if value:
+                nxt = int(value, 0)
+            values[(m.group(1), name)] = nxt
+            nxt += 1
+    return values
+
+
+def read_enums(path):
+    values = {}
+    for line in open(path):
+        if line.strip() and not line.startswith("#"):
+            enum, name, value = line.split()
+            values[(enum, name)] = int(value)
+    return values
 
 
 def project_versions(src):
@@ -101,6 +136,21 @@ def main():
     declared = header_functions(src)
     nodes = parse_map(map_path)
     mapped = [n for _, names, _, _ in nodes for n in names]
+
+    if sys.argv[2] == "--enums":
+        print("# enum enumerator value: written by tests/abi_check.sh --update")
+        for (enum, name), value in sorted(header_enumerators(src).items()):
+            print("%s %s %d" % (enum, name, value))
+        return 0
+    if sys.argv[2] == "--enums-compatible":
+        # Used by --update: may the enum baseline be rewritten without a new soname?
+        old = read_enums(os.path.join(src, "abi", "libseg.so.%s.enums" % soversion))
+        now = header_enumerators(src)
+        bad = [k for k in old if now.get(k) != old[k]]
+        for enum, name in bad:
+            print("%s::%s was %d, is now %s" % (enum, name, old[(enum, name)],
+                                                now.get((enum, name), "removed")))
+        return 1 if bad else 0
 
     if sys.argv[2] == "--map-lines":
         missing = [n for n in declared if n not in set(mapped)]
@@ -172,6 +222,21 @@ def main():
             fail("%s is in the ABI baseline %s but no longer declared in seg.h "
                  "(removing a function breaks the ABI)" % (n, rel_base), "removed")
 
+    enums_path = os.path.join(src, "abi", "libseg.so.%s.enums" % soversion)
+    rel_enums = os.path.relpath(enums_path, src)
+    if os.path.exists(enums_path):
+        old, now = read_enums(enums_path), header_enumerators(src)
+        for (enum, name), value in sorted(old.items()):
+            if (enum, name) not in now:
+                fail("%s::%s (%d) was removed from seg.h: that breaks the ABI" % (enum, name, value), "removed")
+            elif now[(enum, name)] != value:
+                fail("%s::%s changed from %d to %d: enum values never change meaning"
+                     % (enum, name, value, now[(enum, name)]), "removed")
+        for (enum, name) in sorted(set(now) - set(old)):
+            fail("%s::%s is not in the enum baseline %s" % (enum, name, rel_enums), "baseline")
+    else:
+        fail("no enum baseline %s for soversion %s" % (rel_enums, soversion), "baseline")
+
     if not fails:
         print("ok: %d functions declared in seg.h = listed in lib/libseg.map = exported "
               "by libseg.so = in %s" % (len(declared_set), rel_base))
@@ -191,7 +256,8 @@ def main():
     print("  3. rebuild and regenerate the ABI baseline: `ninja -C <builddir> abi-baseline`")
     print("     (or `tests/abi_check.sh --update <builddir> .`), and commit abi/.")
     if "unmap" in fix or "removed" in fix:
-        print("Removing or renaming a function is an incompatible change: raise seg_soversion")
+        print("Removing or renaming a function, or changing an enum value, is an incompatible")
+        print("change: undo it, or raise seg_soversion")
         print("in meson.build, then regenerate the baseline (docs/abi.md, \"Breaking the ABI\").")
     if "leak" in fix:
         print("A symbol leaks: give the function `static` linkage or keep it out of the map;")
