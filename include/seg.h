@@ -52,9 +52,11 @@ extern "C" {
 /**
  * @defgroup version Version
  *
- * While SEG_VERSION_MAJOR is 0, the API and ABI may still change between
- * minor versions (the shared library is libseg.so.0 throughout 0.x); from
- * 1.0 on, only a major version changes them.
+ * While SEG_VERSION_MAJOR is 0, the API may still change between minor
+ * versions; from 1.0 on, only a major version changes it. Any binary-
+ * incompatible change, before or after 1.0, comes with a new soname
+ * (libseg.so.N), so a program never loads a library it cannot use. See
+ * docs/abi.md.
  * @{
  */
 /** Major version: raised on an incompatible API or ABI change. */

@@ -16,8 +16,16 @@ export PKG_CONFIG_SYSROOT_DIR="$stage"
 libdir=$(pkg-config --variable=libdir seg)
 prefix=$(pkg-config --variable=prefix seg)
 test -f "$libdir/libseg.a" || { echo "libseg.a was not installed in $libdir"; exit 1; }
+# The soname is the one meson.build asks for (docs/abi.md), and the files
+# and symlinks a packager splits into runtime and -dev packages are there.
+soversion=$(sed -n "s/^seg_soversion *= *'\([0-9]*\)'.*/\1/p" "$src/meson.build")
 soname=$(objdump -p "$libdir/libseg.so" | awk '/SONAME/ {print $2}')
-test "$soname" = "libseg.so.0" || { echo "unexpected soname '$soname'"; exit 1; }
+test "$soname" = "libseg.so.$soversion" || { echo "soname '$soname', meson.build says libseg.so.$soversion"; exit 1; }
+test -L "$libdir/libseg.so" && test -e "$libdir/$soname" ||
+    { echo "libseg.so and $soname must both be installed (dev symlink and runtime)"; exit 1; }
+pcversion=$(pkg-config --modversion seg)
+mesonversion=$(sed -n "s/^ *version *: *'\([0-9.]*\)'.*/\1/p" "$src/meson.build" | head -n 1)
+test "$pcversion" = "$mesonversion" || { echo "seg.pc says $pcversion, meson.build $mesonversion"; exit 1; }
 test -x "$prefix/bin/seg" || { echo "seg was not installed"; exit 1; }
 
 cc=${CC:-cc}
