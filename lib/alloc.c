@@ -41,8 +41,9 @@ typedef struct block_header {
 } block_header;
 
 /* Header size rounded up so the caller's memory keeps malloc's alignment. */
-#define HDR ((sizeof(block_header) + _Alignof(max_align_t) - 1) / _Alignof(max_align_t) * \
-             _Alignof(max_align_t))
+#define HDR                                                                                        \
+    ((sizeof(block_header) + _Alignof(max_align_t) - 1) / _Alignof(max_align_t) *                  \
+     _Alignof(max_align_t))
 
 static _Thread_local seg_allocator *current;
 
@@ -184,14 +185,14 @@ void seg_alloc_restore(seg_allocator *const *prev)
 
 /* ---- public API ------------------------------------------------------------ */
 
-int seg_allocator_new(seg_allocator **out, seg_alloc_fn alloc_fn, seg_free_fn free_fn,
-                      void *user)
+int seg_allocator_new(seg_allocator **out, seg_alloc_fn alloc_fn, seg_free_fn free_fn, void *user)
 {
     if (!out)
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_allocator_new: out is NULL");
     *out = NULL;
     if (!alloc_fn || !free_fn)
-        return seg_fail(SEG_ERR_INVALID_ARG, "seg_allocator_new: alloc_fn and free_fn are required");
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "seg_allocator_new: alloc_fn and free_fn are required");
     seg_allocator *a = alloc_fn(user, sizeof *a);
     if (!a)
         return seg_fail(SEG_ERR_NOMEM, "the allocator could not allocate its own handle");
@@ -211,12 +212,12 @@ void seg_allocator_free(seg_allocator *a)
 
 /* The creators below run the plain creator with a as the current allocator:
  * everything the new object holds, now and later, comes from a. */
-#define WITH_ALLOCATOR(a, call)                                                              \
-    do {                                                                                     \
-        seg_allocator *prev_ = seg_alloc_enter(a);                                           \
-        int rc_ = (call);                                                                    \
-        seg_alloc_restore(&prev_);                                                           \
-        return rc_;                                                                          \
+#define WITH_ALLOCATOR(a, call)                                                                    \
+    do {                                                                                           \
+        seg_allocator *prev_ = seg_alloc_enter(a);                                                 \
+        int rc_ = (call);                                                                          \
+        seg_alloc_restore(&prev_);                                                                 \
+        return rc_;                                                                                \
     } while (0)
 
 int seg_csv_options_new_with_allocator(seg_csv_options **out, seg_allocator *a)

@@ -74,8 +74,8 @@ seg_allocator *seg_alloc_owner(const void *block);
 seg_allocator *seg_alloc_enter(seg_allocator *a);
 void seg_alloc_restore(seg_allocator *const *prev);
 #if defined(__GNUC__)
-#define SEG_ALLOC_SCOPE(obj)                                                                 \
-    seg_allocator *const seg_alloc_prev_ __attribute__((cleanup(seg_alloc_restore))) =      \
+#define SEG_ALLOC_SCOPE(obj)                                                                       \
+    seg_allocator *const seg_alloc_prev_ __attribute__((cleanup(seg_alloc_restore))) =             \
         seg_alloc_enter(seg_alloc_owner(obj))
 #else
 /* Without cleanup attributes, calls on an object allocate from the default

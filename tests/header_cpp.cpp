@@ -11,7 +11,8 @@
 #include <memory>
 #include <vector>
 
-namespace {
+namespace
+{
 
 int failed = 0;
 
@@ -24,9 +25,24 @@ void check(bool ok, const char *what)
 }
 
 // RAII owners, the way a C++ user wraps the C objects.
-struct kmeans_free { void operator()(seg_kmeans *p) const { seg_kmeans_free(p); } };
-struct model_free { void operator()(seg_model *p) const { seg_model_free(p); } };
-struct predictor_free { void operator()(seg_predictor *p) const { seg_predictor_free(p); } };
+struct kmeans_free {
+    void operator()(seg_kmeans *p) const
+    {
+        seg_kmeans_free(p);
+    }
+};
+struct model_free {
+    void operator()(seg_model *p) const
+    {
+        seg_model_free(p);
+    }
+};
+struct predictor_free {
+    void operator()(seg_predictor *p) const
+    {
+        seg_predictor_free(p);
+    }
+};
 
 } // namespace
 
@@ -65,8 +81,7 @@ int main()
     // Errors: the status enum and the message, as a C++ caller sees them.
     int rc = seg_predictor_run_f64(p.get(), probe, 2, 3, plab, dist);
     check(rc == SEG_ERR_MISMATCH, "dimension mismatch detected");
-    check(std::strlen(seg_strerror(rc)) > 0 && std::strlen(seg_last_error()) > 0,
-          "error text");
+    check(std::strlen(seg_strerror(rc)) > 0 && std::strlen(seg_last_error()) > 0, "error text");
 
     std::printf("%d passed, %d failed\n", failed ? 0 : 1, failed ? 1 : 0);
     return failed != 0;

@@ -245,8 +245,8 @@ static void test_every_allocation_failure(void **state)
         seg_clear_error();
         int rc = pipeline(&f);
         if (rc != SEG_ERR_NOMEM)
-            fail_msg("allocation %ld of %ld failed: got %d (%s), expected SEG_ERR_NOMEM", i,
-                     total, rc, seg_last_error());
+            fail_msg("allocation %ld of %ld failed: got %d (%s), expected SEG_ERR_NOMEM", i, total,
+                     rc, seg_last_error());
         assert_int_equal(f.failures, 1);
         assert_true(strlen(seg_last_error()) > 0);
         if (f.live != 0)

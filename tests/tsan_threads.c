@@ -105,8 +105,7 @@ static void *predict_worker(void *arg)
             memcmp(features, ref_features, sizeof ref_features) != 0)
             bad++;
         /* A failure: its detail is this thread's alone. */
-        if (seg_predictor_run_f64(p, x64, 1, D + 1 + (size_t)id, labels, NULL) !=
-                SEG_ERR_MISMATCH)
+        if (seg_predictor_run_f64(p, x64, 1, D + 1 + (size_t)id, labels, NULL) != SEG_ERR_MISMATCH)
             bad++;
         char expect[32];
         snprintf(expect, sizeof expect, "%ld", (long)(D + 1 + id));
@@ -179,7 +178,8 @@ int main(void)
     ref_inertia = seg_model_inertia(model);
     seg_predictor_free(p);
     p = NULL;
-    if (seg_predictor_new(&p, ds_model) < 0 || seg_predictor_run_dataset(p, ds, ref_ds_labels, NULL) < 0) {
+    if (seg_predictor_new(&p, ds_model) < 0 ||
+        seg_predictor_run_dataset(p, ds, ref_ds_labels, NULL) < 0) {
         printf("FAIL: setup: %s\n0 passed, 1 failed\n", seg_last_error());
         return 1;
     }
