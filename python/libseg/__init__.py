@@ -234,6 +234,13 @@ def _weights(weights, n):
     return ctypes.cast((ctypes.c_double * n).from_buffer(w), _DP), w
 
 
+def _out(typecode, n):
+    """A zeroed array.array of n items and a C pointer into it."""
+    out = array.array(typecode, bytes(array.array(typecode).itemsize * n))
+    ctype, ptype = {"i": (ctypes.c_int32, _I32P), "d": (ctypes.c_double, _DP)}[typecode]
+    return out, (ctypes.cast((ctype * n).from_buffer(out), ptype) if n else ptype())
+
+
 class _Object:
     _free = None
 
@@ -421,8 +428,7 @@ class Scaler(_Object):
         """The feature matrix, row-major, as array.array('d') of rows x features."""
         d = _lib.seg_scaler_features(self._handle)
         n = dataset.rows
-        out = array.array("d", bytes(8 * n * d))
-        ptr = ctypes.cast((ctypes.c_double * len(out)).from_buffer(out), _DP) if len(out) else _DP()
+        out, ptr = _out("d", n * d)
         _check(_lib.seg_scaler_transform_f64(self._handle, dataset._handle, ptr, len(out)))
         return out
 
@@ -460,8 +466,7 @@ class KMeans(_Object):
             if weights is not None:
                 raise ValueError("a Dataset carries its weights (set_weight_column)")
             n = data.rows
-            labels = array.array("i", bytes(4 * n))
-            lp = ctypes.cast((ctypes.c_int32 * n).from_buffer(labels), _I32P) if n else _I32P()
+            labels, lp = _out("i", n)
             _check(_lib.seg_kmeans_fit_dataset(h, data._handle,
                                                scaler._handle if scaler else None, lp,
                                                ctypes.byref(out)))
@@ -470,8 +475,7 @@ class KMeans(_Object):
                 raise ValueError("a scaler applies to a Dataset only")
             m = _Matrix(data, d)
             wp, _keep = _weights(weights, m.n)
-            labels = array.array("i", bytes(4 * m.n))
-            lp = ctypes.cast((ctypes.c_int32 * m.n).from_buffer(labels), _I32P) if m.n else _I32P()
+            labels, lp = _out("i", m.n)
             fn = _lib.seg_kmeans_fit_f32 if m.f32 else _lib.seg_kmeans_fit_f64
             _check(fn(h, m.ptr, m.n, m.d, wp, lp, ctypes.byref(out)))
         model = Model(out)
@@ -545,10 +549,8 @@ class Model(_Object):
                 n = m.n
                 args = (m.ptr, m.n, m.d)
                 run = _lib.seg_predictor_run_f32 if m.f32 else _lib.seg_predictor_run_f64
-            labels = array.array("i", bytes(4 * n))
-            dist = array.array("d", bytes(8 * n))
-            lp = ctypes.cast((ctypes.c_int32 * n).from_buffer(labels), _I32P) if n else _I32P()
-            dp = ctypes.cast((ctypes.c_double * n).from_buffer(dist), _DP) if n else _DP()
+            labels, lp = _out("i", n)
+            dist, dp = _out("d", n)
             _check(run(p, *args, lp, dp))
             return labels, dist
         finally:
