@@ -65,7 +65,8 @@ void *seg_malloc_array(size_t count, size_t size);
  *
  *     SEG_ALLOC_SCOPE(obj);   first line of the function
  *
- * obj being the object (or NULL: the default allocator). It is restored on
+ * obj being the object (or NULL: the default allocator); every object must
+ * be a block of its own from seg_malloc/seg_calloc. It is restored on
  * every return path. Creators that take no object allocate from the current
  * allocator, so objects built inside a call (a fit's model) share the
  * caller object's allocator. Never allocate on an OpenMP worker thread.
