@@ -52,9 +52,11 @@ extern "C" {
 /**
  * @defgroup version Version
  *
- * While SEG_VERSION_MAJOR is 0, the API and ABI may still change between
- * minor versions (the shared library is libseg.so.0 throughout 0.x); from
- * 1.0 on, only a major version changes them.
+ * While SEG_VERSION_MAJOR is 0, the API may still change between minor
+ * versions; from 1.0 on, only a major version changes it. Any binary-
+ * incompatible change, before or after 1.0, comes with a new soname
+ * (libseg.so.N), so a program never loads a library it cannot use. See
+ * docs/abi.md.
  * @{
  */
 /** Major version: raised on an incompatible API or ABI change. */
@@ -1955,6 +1957,160 @@ SEG_API const char *seg_rfm_segment_name(const seg_rfm *r, size_t s);
 SEG_API int seg_rfm_thresholds(const seg_rfm *r, seg_rfm_dim dim, double *out, size_t len,
                                size_t *levels);
 /** @} */
+
+/**
+ * @defgroup allocator Allocators
+ *
+ * By default the library allocates with malloc() and frees with free(). A
+ * caller allocator replaces both for the objects created with it:
+ *
+ *  - seg_csv_options_new_with_allocator(), seg_scaler_new_with_allocator(),
+ *    seg_kmeans_new_with_allocator() and the seg_dataset_*_with_allocator()
+ *    creators make an object whose memory, now and for as long as it lives,
+ *    comes from the allocator (including the working memory of calls on it).
+ *  - What is created from such an object uses the same allocator: a
+ *    dataset read with CSV options, the model a fit of a k-means object
+ *    returns and the copy of the scaler it keeps, a predictor of a model.
+ *  - Functions that take no object (the metrics) use malloc()/free().
+ *
+ * The functions may be called from any thread that uses the objects, but
+ * never from the library's own worker threads, and never re-entrantly into
+ * libseg. alloc_fn must return memory aligned for any type (as malloc()
+ * does) or NULL; each failure makes the call return SEG_ERR_NOMEM, leaving
+ * nothing allocated. The library never asks for 0 bytes. Blocks carry a
+ * small header, so sizes passed to alloc_fn are a little larger than the
+ * library's own requests.
+ * @{
+ */
+
+/**
+ * Allocation function of a caller allocator.
+ *
+ * @param user the user pointer given to seg_allocator_new().
+ * @param size bytes wanted (> 0).
+ * @return the memory, aligned for any type, or NULL on failure.
+ */
+typedef void *(*seg_alloc_fn)(void *user, size_t size);
+
+/**
+ * Release function of a caller allocator.
+ *
+ * @param user the user pointer given to seg_allocator_new().
+ * @param ptr memory returned by the matching seg_alloc_fn (never NULL).
+ */
+typedef void (*seg_free_fn)(void *user, void *ptr);
+
+/** Opaque caller allocator. */
+typedef struct seg_allocator seg_allocator;
+
+/**
+ * Make an allocator from an allocation and a release function.
+ *
+ * The handle itself is allocated with alloc_fn. It is reference counted:
+ * seg_allocator_free() may be called as soon as the objects have been
+ * created; the handle is released with free_fn once every object (and every
+ * block) allocated through it is gone. user must stay valid until then.
+ * Both functions must be safe to call from every thread that uses one of
+ * the objects.
+ *
+ * @param[out] out receives the handle; set to NULL on failure. Release it
+ *        with seg_allocator_free().
+ * @param alloc_fn allocation function (required).
+ * @param free_fn release function (required).
+ * @param user passed unchanged to both; may be NULL.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out, alloc_fn or free_fn) or
+ *         SEG_ERR_NOMEM (alloc_fn failed for the handle).
+ */
+SEG_API int seg_allocator_new(seg_allocator **out, seg_alloc_fn alloc_fn, seg_free_fn free_fn,
+                              void *user);
+
+/**
+ * Drop the caller's reference to an allocator. Accepts NULL.
+ *
+ * Objects created with it keep using it; the handle goes back to its
+ * free_fn when the last of them is freed.
+ *
+ * @param a the allocator, or NULL.
+ */
+SEG_API void seg_allocator_free(seg_allocator *a);
+
+/**
+ * As seg_csv_options_new(), with the options' memory, and that of every
+ * dataset read with them, from an allocator.
+ *
+ * @param[out] out receives the new object; set to NULL on failure. Free it
+ *        with seg_csv_options_free().
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (out is NULL) or SEG_ERR_NOMEM.
+ */
+SEG_API int seg_csv_options_new_with_allocator(seg_csv_options **out, seg_allocator *a);
+
+/**
+ * As seg_scaler_new(), with the scaler's memory from an allocator.
+ *
+ * @param[out] out receives the new scaler; set to NULL on failure. Free it
+ *        with seg_scaler_free().
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (out is NULL) or SEG_ERR_NOMEM.
+ */
+SEG_API int seg_scaler_new_with_allocator(seg_scaler **out, seg_allocator *a);
+
+/**
+ * As seg_kmeans_new(), with the object's memory, and that of the models its
+ * fits return (their scaler copies included), from an allocator.
+ *
+ * @param[out] out receives the new object; set to NULL on failure. Free it
+ *        with seg_kmeans_free().
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (out is NULL) or SEG_ERR_NOMEM.
+ */
+SEG_API int seg_kmeans_new_with_allocator(seg_kmeans **out, seg_allocator *a);
+
+/**
+ * As seg_dataset_from_f32(), with the dataset's memory from an allocator.
+ *
+ * @param[out] out receives the new dataset; set to NULL on failure. Free it
+ *        with seg_dataset_free().
+ * @param x n * d values, row-major; must be finite. Copied.
+ * @param n rows (>= 1).
+ * @param d columns (>= 1).
+ * @param names d column names (copied), or NULL for "x0", "x1", ...
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return as seg_dataset_from_f32().
+ */
+SEG_API int seg_dataset_from_f32_with_allocator(seg_dataset **out, const float *x, size_t n,
+                                                size_t d, const char *const *names,
+                                                seg_allocator *a);
+
+/**
+ * As seg_dataset_from_f64(), with the dataset's memory from an allocator.
+ *
+ * @param[out] out receives the new dataset; set to NULL on failure. Free it
+ *        with seg_dataset_free().
+ * @param x n * d values, row-major; must be finite. Copied.
+ * @param n rows (>= 1).
+ * @param d columns (>= 1).
+ * @param names d column names (copied), or NULL for "x0", "x1", ...
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return as seg_dataset_from_f64().
+ */
+SEG_API int seg_dataset_from_f64_with_allocator(seg_dataset **out, const double *x, size_t n,
+                                                size_t d, const char *const *names,
+                                                seg_allocator *a);
+
+/**
+ * As seg_dataset_read_npy(), with the dataset's memory from an allocator.
+ *
+ * @param[out] out receives the new dataset; set to NULL on failure. Free it
+ *        with seg_dataset_free().
+ * @param path file name.
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return as seg_dataset_read_npy().
+ */
+SEG_API int seg_dataset_read_npy_with_allocator(seg_dataset **out, const char *path,
+                                                seg_allocator *a);
+/** @} */
+
 
 #ifdef __cplusplus
 }

@@ -737,6 +737,7 @@ static int read_csv_any_eol(seg_dataset **out, const char *buf, size_t size, con
 int seg_dataset_read_csv_memory(seg_dataset **out, const void *data, size_t size,
                                 const seg_csv_options *opts)
 {
+    SEG_ALLOC_SCOPE(opts);
     if (!out)
         return seg_fail(SEG_ERR_INVALID_ARG, "out is NULL");
     *out = NULL;
@@ -808,6 +809,7 @@ fail:
 
 int seg_dataset_read_csv(seg_dataset **out, const char *path, const seg_csv_options *opts)
 {
+    SEG_ALLOC_SCOPE(opts);
     char *buf = NULL;
     size_t size = 0;
     int rc;

@@ -146,6 +146,7 @@ int seg_kmeans_get_double(const seg_kmeans *km, seg_kmeans_param param, double *
 
 int seg_kmeans_set_init_centroids_f64(seg_kmeans *km, const double *centroids, size_t k, size_t d)
 {
+    SEG_ALLOC_SCOPE(km);
     size_t count;
     if (!km || !centroids || k == 0 || d == 0)
         return seg_fail(SEG_ERR_INVALID_ARG, "initial centroids need k >= 1 and d >= 1");
@@ -492,18 +493,21 @@ done:
 int seg_kmeans_fit_f32(seg_kmeans *km, const float *x, size_t n, size_t d, const double *weights,
                        int32_t *labels, seg_model **out)
 {
+    SEG_ALLOC_SCOPE(km);
     return fit_matrix(km, x, true, n, d, weights, labels, out);
 }
 
 int seg_kmeans_fit_f64(seg_kmeans *km, const double *x, size_t n, size_t d, const double *weights,
                        int32_t *labels, seg_model **out)
 {
+    SEG_ALLOC_SCOPE(km);
     return fit_matrix(km, x, false, n, d, weights, labels, out);
 }
 
 int seg_kmeans_fit_dataset(seg_kmeans *km, const seg_dataset *ds, const seg_scaler *sc,
                            int32_t *labels, seg_model **out)
 {
+    SEG_ALLOC_SCOPE(km);
     const bool f32 = km && km->dtype == SEG_DTYPE_F32;
     const size_t elem = f32 ? sizeof(float) : sizeof(double);
     void *matrix = NULL;

@@ -19,6 +19,7 @@ struct seg_predictor {
 
 int seg_predictor_new(seg_predictor **out, const seg_model *m)
 {
+    SEG_ALLOC_SCOPE(m);
     if (!out)
         return seg_fail(SEG_ERR_INVALID_ARG, "out is NULL");
     *out = NULL;
@@ -82,6 +83,7 @@ static int check_run(const seg_predictor *p, const void *x, size_t n, size_t d,
 int seg_predictor_run_f32(seg_predictor *p, const float *x, size_t n, size_t d, int32_t *labels,
                           double *distances)
 {
+    SEG_ALLOC_SCOPE(p);
     int rc = check_run(p, x, n, d, labels);
     if (rc < 0 || n == 0)
         return rc;
@@ -91,6 +93,7 @@ int seg_predictor_run_f32(seg_predictor *p, const float *x, size_t n, size_t d, 
 int seg_predictor_run_f64(seg_predictor *p, const double *x, size_t n, size_t d, int32_t *labels,
                           double *distances)
 {
+    SEG_ALLOC_SCOPE(p);
     int rc = check_run(p, x, n, d, labels);
     if (rc < 0 || n == 0)
         return rc;
@@ -100,6 +103,7 @@ int seg_predictor_run_f64(seg_predictor *p, const double *x, size_t n, size_t d,
 int seg_predictor_run_dataset(seg_predictor *p, const seg_dataset *ds, int32_t *labels,
                               double *distances)
 {
+    SEG_ALLOC_SCOPE(p);
     const seg_scaler *sc;
     const bool f32 = p && p->m->dtype == SEG_DTYPE_F32;
     const size_t elem = f32 ? sizeof(float) : sizeof(double);

@@ -133,6 +133,7 @@ static col_setting *find_setting(const seg_scaler *sc, const char *name)
 int seg_scaler_set_column_int(seg_scaler *sc, const char *column, seg_scaler_column_param param,
                               int64_t value)
 {
+    SEG_ALLOC_SCOPE(sc);
     int k = (int)param - SEG_SCALER_COLUMN_METHOD;
     if (!sc || !column || k < 0 || k >= N_COPTS)
         return seg_fail(SEG_ERR_INVALID_ARG,
@@ -554,6 +555,7 @@ static int build_feature_table(scaler_fit *f)
 
 int seg_scaler_fit(seg_scaler *sc, const seg_dataset *ds)
 {
+    SEG_ALLOC_SCOPE(sc);
     scaler_fit f = {0};
     double *buf = NULL;
     int rc;
