@@ -51,8 +51,10 @@ cc=${CC:-cc}
 san=$(meson introspect "$build" --buildoptions |
       /usr/bin/python3 -c 'import json, sys
 print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "b_sanitize"))')
+sanflag=""
 if [ "$san" != "none" ]; then
-    cc="$cc -fsanitize=$san"
+    sanflag="-fsanitize=$san"
+    cc="$cc $sanflag"
 fi
 data="$src/tests/data/bank-plain-head.csv"
 for ex in "$src"/examples/*.c; do
@@ -89,7 +91,7 @@ echo "ok: README example"
 # A C++ program, as a C++ user builds it against the installed library.
 cxx=${CXX:-c++}
 if command -v "$cxx" >/dev/null 2>&1; then
-    $cxx -std=c++11 -Wall -Wextra -pedantic -Werror -o "$stage/header_cpp" \
+    $cxx $sanflag -std=c++11 -Wall -Wextra -pedantic -Werror -o "$stage/header_cpp" \
         "$src/tests/header_cpp.cpp" $(pkg-config --cflags --libs seg)
     LD_LIBRARY_PATH="$libdir" "$stage/header_cpp" >"$stage/header_cpp.out"
     echo "ok: C++ program against the installed library"
