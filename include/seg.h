@@ -107,7 +107,12 @@ typedef enum seg_status {
     SEG_ERR_STATE = -11,        /**< The object is not in a state that allows the call (e.g. scaler not fitted). */
     SEG_ERR_MISMATCH = -12,     /**< Dimensions or column types do not match what the object expects. */
     SEG_ERR_LIMIT = -13,        /**< A documented limit was exceeded (columns, levels, field length). */
-    SEG_ERR_TYPE = -14          /**< A column has the wrong type for the request (e.g. categorical weights). */
+    SEG_ERR_TYPE = -14,         /**< A column has the wrong type for the request (e.g. categorical weights). */
+    SEG_ERR_BAD_MAGIC = -15,    /**< Not a libseg model file (its first bytes are not the model magic). */
+    SEG_ERR_VERSION = -16,      /**< A model file of a newer format version than this library reads. */
+    SEG_ERR_TRUNCATED = -17,    /**< A model file shorter than it declares (cut off in transfer or writing). */
+    SEG_ERR_CHECKSUM = -18,     /**< A model file whose CRC-32 does not match its contents (corrupted). */
+    SEG_ERR_CANCELLED = -19     /**< A progress callback asked to stop. */
 } seg_status;
 
 /**
@@ -1470,6 +1475,293 @@ SEG_API int seg_metrics_calinski_harabasz_f32(const float *x, size_t n, size_t d
 SEG_API int seg_metrics_calinski_harabasz_f64(const double *x, size_t n, size_t d,
                                               const int32_t *labels, size_t k,
                                               const double *weights, double *out);
+/** @} */
+
+/**
+ * @defgroup model_io Model files
+ * Save a fitted model (with its scaler, fit statistics, quality measures and
+ * segment profiles) and load it back, to and from files or memory. The byte
+ * layout is documented in docs/model-format.md: magic, format version,
+ * little-endian fixed-width fields, tagged sections with lengths and a CRC-32
+ * over the file. No training row or row id is ever stored.
+ *
+ * A loaded model predicts exactly like the one that was saved: the same
+ * labels and distances for the same rows.
+ * @{
+ */
+
+/** Quality measures a model can carry (and its file stores). */
+typedef enum seg_model_metric {
+    SEG_MODEL_SILHOUETTE = 100,        /**< Mean silhouette coefficient. */
+    SEG_MODEL_DAVIES_BOULDIN = 101,    /**< Davies-Bouldin index. */
+    SEG_MODEL_CALINSKI_HARABASZ = 102  /**< Calinski-Harabasz index. */
+} seg_model_metric;
+
+/**
+ * Record a quality measure in the model (computed for example with
+ * seg_metrics_silhouette_f64() on the training rows), so that it is saved
+ * with it.
+ *
+ * This is the one change a model accepts after its fit: make it before the
+ * model is shared between threads.
+ *
+ * @param m the model (changed; no other thread may use it during the call).
+ * @param which the measure.
+ * @param value its value (NaN means "not computed").
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL m, unknown measure).
+ */
+SEG_API int seg_model_set_metric(seg_model *m, seg_model_metric which, double value);
+
+/**
+ * A quality measure recorded with seg_model_set_metric() or loaded from a file.
+ *
+ * @param m the model, or NULL.
+ * @param which the measure.
+ * @return the value; NaN when it was never set, for an unknown measure or NULL m.
+ */
+SEG_API double seg_model_get_metric(const seg_model *m, seg_model_metric which);
+
+/**
+ * Version of the library that fitted the model: for a loaded model, the one
+ * that wrote the file; otherwise seg_version_string().
+ *
+ * @param m the model, or NULL.
+ * @return a string owned by the model (or static); NULL for NULL m.
+ */
+SEG_API const char *seg_model_library_version(const seg_model *m);
+
+/**
+ * Save a model to a file.
+ *
+ * The file is first written completely to a temporary file in the same
+ * directory (named after path with a random suffix), flushed to disk, then
+ * renamed over path: a failed or interrupted save never leaves a truncated
+ * model at path, and readers see either the old file or the new one.
+ *
+ * @param m the model (only read; other threads may predict with it meanwhile).
+ * @param path the file to create or replace.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or path), SEG_ERR_IO (the
+ *         directory is not writable, the disk is full, ...; the detail names
+ *         the file and the system error), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_save(const seg_model *m, const char *path);
+
+/**
+ * Save a model into a caller's buffer.
+ *
+ * Call it first with buf NULL to learn the size, then with a buffer of at
+ * least that many bytes. The bytes are exactly those seg_model_save() writes.
+ *
+ * @param m the model (only read).
+ * @param buf the buffer, or NULL to query the size only.
+ * @param cap the buffer's size in bytes (ignored when buf is NULL).
+ * @param[out] size receives the model's size in bytes (also on
+ *        SEG_ERR_MISMATCH).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or size), SEG_ERR_MISMATCH
+ *         (cap is smaller than *size; nothing written), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_save_mem(const seg_model *m, void *buf, size_t cap, size_t *size);
+
+/**
+ * Load a model from a file written by seg_model_save().
+ *
+ * @param[out] out receives the model; NULL on failure. The caller frees it
+ *        with seg_model_free().
+ * @param path the file.
+ * @return as seg_model_load_mem(), plus SEG_ERR_IO (the file cannot be opened
+ *         or read).
+ */
+SEG_API int seg_model_load(seg_model **out, const char *path);
+
+/**
+ * Load a model from memory (bytes from seg_model_save_mem() or a model file).
+ *
+ * Never reads outside buf[0..len) whatever the bytes hold, and never trusts a
+ * stored count beyond what the buffer can hold. The checks run in this order:
+ * magic, format version, length, CRC-32, then the contents of each section.
+ *
+ * @param[out] out receives the model; NULL on failure. The caller frees it
+ *        with seg_model_free().
+ * @param buf the bytes; borrowed for the call only.
+ * @param len their number.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out, or NULL buf with len > 0),
+ *         SEG_ERR_BAD_MAGIC (not a model file), SEG_ERR_VERSION (written in a
+ *         newer format version), SEG_ERR_TRUNCATED (shorter than declared),
+ *         SEG_ERR_CHECKSUM (contents corrupted), SEG_ERR_FORMAT (consistent
+ *         checksum but malformed or inconsistent contents, or trailing
+ *         bytes), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_load_mem(seg_model **out, const void *buf, size_t len);
+/** @} */
+
+/**
+ * @defgroup profile Segment profiles
+ * What the customers of each segment look like, computed by
+ * seg_kmeans_fit_dataset() from the training dataset (in the units of its
+ * columns, before any scaling) and kept in the model and its file. Models
+ * fitted with seg_kmeans_fit_f32() / seg_kmeans_fit_f64() have no profile.
+ *
+ * Statistics use the dataset's weights when it has some. Wherever a segment
+ * index is taken, the value k (seg_model_k()) means the whole population.
+ *
+ * Items are what the profile compares across segments: each numeric column,
+ * and each level of each categorical column. The standardised difference of
+ * a segment on an item is (mean in segment - mean overall) / overall standard
+ * deviation for a numeric column, and (share in segment - q) / sqrt(q (1 - q))
+ * for a level held by a share q of all customers; 0 when the population does
+ * not vary on the item.
+ *
+ * All accessors only read the model: any number of threads may call them.
+ * @{
+ */
+
+/** Numeric column statistics for seg_model_profile_numeric(). */
+typedef enum seg_profile_stat {
+    SEG_PROFILE_MEAN = 100,    /**< Mean of the non-missing values. */
+    SEG_PROFILE_MEDIAN = 101,  /**< Median of the non-missing values (middle pair averaged). */
+    SEG_PROFILE_SD = 102,      /**< Population standard deviation of the non-missing values. */
+    SEG_PROFILE_MISSING = 103  /**< Share of the segment's customers with the value missing. */
+} seg_profile_stat;
+
+/**
+ * Number of training columns profiled.
+ *
+ * @param m the model, or NULL.
+ * @return the number of columns; 0 when the model has no profile or m is NULL.
+ */
+SEG_API size_t seg_model_profile_columns(const seg_model *m);
+
+/**
+ * Name of a profiled column.
+ *
+ * @param m the model, or NULL.
+ * @param col column index, 0 .. seg_model_profile_columns() - 1.
+ * @return the name, owned by the model; NULL when col is out of range.
+ */
+SEG_API const char *seg_model_profile_column_name(const seg_model *m, size_t col);
+
+/**
+ * Type of a profiled column.
+ *
+ * @param m the model, or NULL.
+ * @param col column index.
+ * @return SEG_COLUMN_NUMERIC or SEG_COLUMN_CATEGORICAL; SEG_COLUMN_AUTO when
+ *         col is out of range.
+ */
+SEG_API seg_column_type seg_model_profile_column_type(const seg_model *m, size_t col);
+
+/**
+ * A statistic of a numeric column in a segment.
+ *
+ * @param m the model.
+ * @param segment 0 .. k-1, or k for the whole population.
+ * @param col column index.
+ * @param stat which statistic.
+ * @param[out] out receives the value (NaN when the segment has no value).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or out, no profile, index out
+ *         of range, unknown stat), SEG_ERR_TYPE (a categorical column).
+ */
+SEG_API int seg_model_profile_numeric(const seg_model *m, size_t segment, size_t col,
+                                      seg_profile_stat stat, double *out);
+
+/**
+ * Number of levels of a categorical column, "(missing)" included when some
+ * training values were missing.
+ *
+ * @param m the model, or NULL.
+ * @param col column index.
+ * @return the number of levels; 0 for a numeric column or an index out of range.
+ */
+SEG_API size_t seg_model_profile_levels(const seg_model *m, size_t col);
+
+/**
+ * Name of a level of a categorical column (levels in order of first
+ * appearance in the training data, "(missing)" last).
+ *
+ * @param m the model, or NULL.
+ * @param col column index.
+ * @param level level index.
+ * @return the name, owned by the model; NULL when an index is out of range.
+ */
+SEG_API const char *seg_model_profile_level(const seg_model *m, size_t col, size_t level);
+
+/**
+ * Share of a segment's customers at one level of a categorical column.
+ *
+ * @param m the model.
+ * @param segment 0 .. k-1, or k for the whole population.
+ * @param col column index.
+ * @param level level index.
+ * @param[out] out receives the share in [0, 1].
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or out, no profile, index out
+ *         of range), SEG_ERR_TYPE (a numeric column).
+ */
+SEG_API int seg_model_profile_share(const seg_model *m, size_t segment, size_t col, size_t level,
+                                    double *out);
+
+/**
+ * Number of profile items (numeric columns plus categorical levels).
+ *
+ * @param m the model, or NULL.
+ * @return the number of items; 0 without a profile.
+ */
+SEG_API size_t seg_model_profile_items(const seg_model *m);
+
+/**
+ * Name of an item: the column name, or "column=level".
+ *
+ * @param m the model, or NULL.
+ * @param item item index.
+ * @return the name, owned by the model; NULL when item is out of range.
+ */
+SEG_API const char *seg_model_profile_item_name(const seg_model *m, size_t item);
+
+/**
+ * Standardised difference of a segment on an item (see the group description).
+ *
+ * @param m the model.
+ * @param segment 0 .. k-1.
+ * @param item item index.
+ * @param[out] out receives the difference.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL m or out, no profile, index out
+ *         of range).
+ */
+SEG_API int seg_model_profile_zscore(const seg_model *m, size_t segment, size_t item,
+                                     double *out);
+
+/**
+ * The items that set a segment apart, most first: rank 0 is the item with the
+ * largest absolute standardised difference; on a tie a positive difference
+ * comes first, then the lower item index.
+ *
+ * @param m the model.
+ * @param segment 0 .. k-1.
+ * @param rank 0 .. seg_model_profile_items() - 1.
+ * @param[out] item receives the item index.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL m or item, no profile, index out
+ *         of range).
+ */
+SEG_API int seg_model_profile_ranked_item(const seg_model *m, size_t segment, size_t rank,
+                                          size_t *item);
+
+/**
+ * A short plain-language label of a segment, such as
+ * "high balance, mostly job retired, no loan".
+ *
+ * Rule (docs/guide.md, "How labels are made"): the items in the order of
+ * seg_model_profile_ranked_item(), at most one per column, while
+ * that difference is at least 0.5, at most three. A numeric column reads
+ * "high NAME" or "low NAME"; a yes/no level "with NAME" or "no NAME"; another
+ * level "mostly NAME LEVEL" (held by half the segment or more), "more NAME
+ * LEVEL" or "few NAME LEVEL". A segment with no such item is
+ * "close to average".
+ *
+ * @param m the model, or NULL.
+ * @param segment 0 .. k-1.
+ * @return the label, owned by the model; NULL without a profile or when
+ *         segment is out of range.
+ */
+SEG_API const char *seg_model_segment_label(const seg_model *m, size_t segment);
 /** @} */
 
 #ifdef __cplusplus
