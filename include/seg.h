@@ -1764,6 +1764,37 @@ SEG_API int seg_model_profile_ranked_item(const seg_model *m, size_t segment, si
 SEG_API const char *seg_model_segment_label(const seg_model *m, size_t segment);
 /** @} */
 
+/**
+ * @defgroup distances Distances to every segment
+ * @{
+ */
+
+/**
+ * Euclidean distance of each row of a feature matrix to every centroid, in
+ * double precision on the library's GEMM distance kernel, for finding
+ * customers that sit between two segments.
+ *
+ * Runs on the calling thread; only reads the model, so calls may run
+ * concurrently.
+ *
+ * @param m the model.
+ * @param x n * d feature values (already scaled, e.g. by
+ *        seg_scaler_transform_f64() with seg_model_scaler()), row-major;
+ *        borrowed for the call.
+ * @param n rows (0 is allowed).
+ * @param d features, == seg_model_dim(m).
+ * @param[out] out receives n * k distances, row i's distance to centroid j at
+ *        out[i * k + j].
+ * @param len length of out in elements.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m; NULL x or out with n > 0),
+ *         SEG_ERR_MISMATCH (d differs from the model, or len < n * k),
+ *         SEG_ERR_NONFINITE (a NaN or infinity in x), SEG_ERR_OVERFLOW,
+ *         SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_distances_f64(const seg_model *m, const double *x, size_t n, size_t d,
+                                    double *out, size_t len);
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif

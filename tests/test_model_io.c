@@ -349,6 +349,37 @@ static void test_label_rule(void **state)
     seg_dataset_free(ds);
 }
 
+/* Distances to every centroid equal a plain loop; errors have their codes. */
+static void test_all_distances(void **state)
+{
+    (void)state;
+    const size_t n = 300, d = 5, k = 4;
+    double x[1500], c[20], *out = malloc(n * k * sizeof *out);
+    int32_t truth[300], labels[300];
+    tu_blobs(x, truth, n, d, k, 9);
+    seg_kmeans *km = NULL;
+    seg_model *m = NULL;
+    assert_int_equal(seg_kmeans_new(&km), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_K, (int64_t)k), SEG_OK);
+    assert_int_equal(seg_kmeans_fit_f64(km, x, n, d, NULL, labels, &m), SEG_OK);
+    assert_int_equal(seg_model_centroids_f64(m, c, k * d), SEG_OK);
+    assert_int_equal(seg_model_distances_f64(m, x, n, d, out, n * k), SEG_OK);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < k; j++) {
+            double want = sqrt(tu_sqdist(x + i * d, c + j * d, d));
+            assert_float_equal(out[i * k + j], want, 1e-9 * (1 + want));
+        }
+    assert_int_equal(seg_model_distances_f64(m, x, n, d, out, n * k - 1), SEG_ERR_MISMATCH);
+    assert_non_null(strstr(seg_last_error(), "needed"));
+    assert_int_equal(seg_model_distances_f64(m, x, n, d - 1, out, n * k), SEG_ERR_MISMATCH);
+    x[7] = NAN;
+    assert_int_equal(seg_model_distances_f64(m, x, n, d, out, n * k), SEG_ERR_NONFINITE);
+    assert_int_equal(seg_model_distances_f64(NULL, x, n, d, out, n * k), SEG_ERR_INVALID_ARG);
+    free(out);
+    seg_model_free(m);
+    seg_kmeans_free(km);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_corruption_rejected),
         cmocka_unit_test(test_profile_values),
         cmocka_unit_test(test_label_rule),
+        cmocka_unit_test(test_all_distances),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

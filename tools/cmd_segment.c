@@ -24,7 +24,7 @@ typedef struct opts {
     double tol;
     const char *dtype;
     const char *id, *drop, *columns, *weight, *log1p, *categorical, *numeric, *missing;
-    const char *assignments, *features;
+    const char *assignments, *features, *model;
     int delimiter;
     bool drop_first, impute_mode, json, quiet;
     int64_t silhouette_sample;
@@ -67,6 +67,8 @@ static void usage_segment(FILE *f)
         "  --json                 summary as JSON on stdout\n"
         "  --assignments FILE.csv id,segment,distance per customer\n"
         "  --features FILE        encoded, scaled matrix (.npy or .csv by extension)\n"
+        "  --model FILE           save the model (scaler, centroids, profiles) for\n"
+        "                         'seg predict' and 'seg info'\n"
         "  --silhouette-sample N  rows for the silhouette (default 10000; 0 = all)\n"
         "  --quiet                no notes on stderr\n"
         "  --help, --version\n",
@@ -264,31 +266,6 @@ static void print_text(const opts *o, const seg_model *m, const summary *s)
     }
 }
 
-static int write_assignments(const char *path, const seg_dataset *ds, const int32_t *labels,
-                             const double *dist, size_t n)
-{
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    const bool has_id = seg_dataset_id_name(ds) != NULL;
-    fputs("id,segment,distance\n", f);
-    for (size_t i = 0; i < n; i++) {
-        /* The id column's text (empty when missing), else the 1-based row. */
-        if (has_id) {
-            const char *id = seg_dataset_id(ds, i);
-            csv_field(f, id ? id : "");
-        } else {
-            fprintf(f, "%zu", i + 1);
-        }
-        fprintf(f, ",%d,%.9g\n", (int)labels[i], dist[i]);
-    }
-    if (ferror(f)) {
-        fclose(f);
-        return -1;
-    }
-    return fclose(f);
-}
-
 static int run_segment(opts *o)
 {
     seg_dataset *ds = NULL;
@@ -371,7 +348,13 @@ static int run_segment(opts *o)
             goto fail;
     }
 
-    if (o->assignments && write_assignments(o->assignments, ds, labels, dist, s.n) < 0) {
+    stage = "saving the model";
+    if ((rc = seg_model_set_metric(m, SEG_MODEL_SILHOUETTE, s.silhouette)) < 0 ||
+        (rc = seg_model_set_metric(m, SEG_MODEL_DAVIES_BOULDIN, s.davies_bouldin)) < 0 ||
+        (rc = seg_model_set_metric(m, SEG_MODEL_CALINSKI_HARABASZ, s.calinski_harabasz)) < 0 ||
+        (o->model && (rc = seg_model_save(m, o->model)) < 0))
+        goto fail;
+    if (o->assignments && write_assignments(o->assignments, ds, labels, dist, s.n, NULL, 0) < 0) {
         fprintf(stderr, "%s: cannot write %s: %s\n", progname, o->assignments, strerror(errno));
         goto out;
     }
@@ -528,6 +511,7 @@ static int parse_segment(int argc, char **argv, opts *o)
                 {"--missing", &o->missing},
                 {"--assignments", &o->assignments},
                 {"--features", &o->features},
+                {"--model", &o->model},
             };
             size_t s = 0;
             while (s < sizeof strs / sizeof strs[0] && strcmp(strs[s].name, name) != 0)
