@@ -1795,6 +1795,175 @@ SEG_API int seg_model_distances_f64(const seg_model *m, const double *x, size_t 
                                     double *out, size_t len);
 /** @} */
 
+/**
+ * @defgroup campaign Campaign metrics
+ * How a yes/no outcome (subscribed, bought, churned) falls across segments,
+ * and which segments a campaign should contact.
+ *
+ * Customers with control = 1 were held out of the campaign: they give the
+ * held-out rate that uplift compares with. All other statistics count the
+ * contacted customers (control = 0, or every customer without a control
+ * column). Rows with an unknown outcome or group (-1) are counted nowhere.
+ *
+ * The targeting plan contacts segments in order of decreasing conversion
+ * rate (ties by segment index); step s is the prefix of the first s + 1
+ * segments. Segments without a contacted customer are left out of the plan.
+ *
+ * A campaign object is mutable (one thread at a time); once computed, its
+ * getters only read it.
+ * @{
+ */
+
+/** Opaque campaign statistics. */
+typedef struct seg_campaign seg_campaign;
+
+/** Money settings, for seg_campaign_set_double(). */
+typedef enum seg_campaign_param {
+    SEG_CAMPAIGN_COST_PER_CONTACT = 100,      /**< Cost of contacting one customer (>= 0; unset: no ROI). */
+    SEG_CAMPAIGN_REVENUE_PER_CONVERSION = 101 /**< Revenue of one conversion (>= 0; unset: no ROI). */
+} seg_campaign_param;
+
+/** Per-segment statistics, for seg_campaign_segment_stat(). */
+typedef enum seg_campaign_stat {
+    SEG_CAMPAIGN_CONTACTS = 100,              /**< Contacted customers with a known outcome. */
+    SEG_CAMPAIGN_CONVERSIONS = 101,           /**< Of them, outcome 1. */
+    SEG_CAMPAIGN_RATE = 102,                  /**< Conversions / contacts (NaN without contacts). */
+    SEG_CAMPAIGN_RATE_LOW = 103,              /**< Lower bound of the 95 % Wilson score interval of the rate. */
+    SEG_CAMPAIGN_RATE_HIGH = 104,             /**< Upper bound of the 95 % Wilson score interval. */
+    SEG_CAMPAIGN_LIFT = 105,                  /**< Rate / rate of all contacted customers. */
+    SEG_CAMPAIGN_HELD_OUT = 106,              /**< Held-out customers (control = 1) with a known outcome. */
+    SEG_CAMPAIGN_HELD_OUT_CONVERSIONS = 107,  /**< Of them, outcome 1. */
+    SEG_CAMPAIGN_HELD_OUT_RATE = 108,         /**< Held-out conversions / held-out customers. */
+    SEG_CAMPAIGN_UPLIFT = 109,                /**< Rate - held-out rate (NaN without held-out customers). */
+    SEG_CAMPAIGN_ROI = 110                    /**< (revenue x conversions - cost x contacts) / (cost x contacts). */
+} seg_campaign_stat;
+
+/** Statistics of a plan step (a prefix of segments), for seg_campaign_plan_stat(). */
+typedef enum seg_plan_stat {
+    SEG_PLAN_SEGMENT = 100,            /**< The segment this step adds. */
+    SEG_PLAN_CONTACTS = 101,           /**< Customers contacted by the prefix. */
+    SEG_PLAN_CONVERSIONS = 102,        /**< Conversions reached by the prefix. */
+    SEG_PLAN_CONVERSION_SHARE = 103,   /**< Conversions reached / all conversions. */
+    SEG_PLAN_CONTACTS_AVOIDED = 104,   /**< Contacted customers the prefix leaves out. */
+    SEG_PLAN_ROI = 105,                /**< ROI of the prefix (NaN without cost and revenue). */
+    SEG_PLAN_PROFIT = 106              /**< revenue x conversions - cost x contacts (NaN without them). */
+} seg_plan_stat;
+
+/**
+ * Create an empty campaign (no cost or revenue set).
+ *
+ * @param[out] out receives the object; the caller frees it with
+ *        seg_campaign_free(). NULL on failure.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out) or SEG_ERR_NOMEM.
+ */
+SEG_API int seg_campaign_new(seg_campaign **out);
+
+/**
+ * Free a campaign. Accepts NULL.
+ *
+ * @param c the campaign, or NULL.
+ */
+SEG_API void seg_campaign_free(seg_campaign *c);
+
+/**
+ * Set the cost per contact or the revenue per conversion (used by the ROI and
+ * the default plan). May be set before or after seg_campaign_compute().
+ *
+ * @param c the campaign (one thread at a time).
+ * @param param which setting.
+ * @param value finite and >= 0.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL c, unknown param, bad value).
+ */
+SEG_API int seg_campaign_set_double(seg_campaign *c, seg_campaign_param param, double value);
+
+/**
+ * Count outcomes per segment and build the targeting plan. Replaces the
+ * results of an earlier call.
+ *
+ * @param c the campaign (one thread at a time).
+ * @param labels n segment labels in 0 .. k-1; borrowed for the call.
+ * @param n rows.
+ * @param k segments.
+ * @param outcome n values: 1 converted, 0 not, -1 unknown.
+ * @param control n values: 1 held out of the campaign, 0 contacted, -1
+ *        unknown; or NULL when everyone was contacted.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c; NULL labels or outcome with
+ *         n > 0; k is 0 or above 10^6; a label, outcome or control value out
+ *         of range, the detail naming the row), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_campaign_compute(seg_campaign *c, const int32_t *labels, size_t n, size_t k,
+                                 const int8_t *outcome, const int8_t *control);
+
+/**
+ * A per-segment statistic.
+ *
+ * @param c the campaign.
+ * @param segment 0 .. k-1, or k for all customers.
+ * @param stat which statistic.
+ * @param[out] out receives the value (NaN where it is undefined, see
+ *        seg_campaign_stat).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c or out, segment > k, unknown
+ *         stat), SEG_ERR_STATE (not computed).
+ */
+SEG_API int seg_campaign_segment_stat(const seg_campaign *c, size_t segment,
+                                      seg_campaign_stat stat, double *out);
+
+/**
+ * Number of steps of the targeting plan: the segments with at least one
+ * contacted customer.
+ *
+ * @param c the campaign, or NULL.
+ * @return the number of steps; 0 before a successful seg_campaign_compute().
+ */
+SEG_API size_t seg_campaign_plan_steps(const seg_campaign *c);
+
+/**
+ * A statistic of a plan step (cumulative over the segments up to it).
+ *
+ * @param c the campaign.
+ * @param step 0 .. seg_campaign_plan_steps() - 1.
+ * @param stat which statistic.
+ * @param[out] out receives the value.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c or out, step out of range,
+ *         unknown stat), SEG_ERR_STATE (not computed).
+ */
+SEG_API int seg_campaign_plan_stat(const seg_campaign *c, size_t step, seg_plan_stat stat,
+                                   double *out);
+
+/**
+ * The recommended plan step.
+ *
+ * With a cost and a revenue: the prefix with the highest profit (revenue x
+ * conversions - cost x contacts), the shortest one on ties. That is the
+ * prefix of every segment whose conversion rate exceeds cost / revenue;
+ * maximising the ROI ratio instead would always pick the first segment alone,
+ * since each added segment converts less. Without them: the prefix of the
+ * segments whose rate is at least the overall rate (lift >= 1).
+ *
+ * @param c the campaign.
+ * @param[out] step receives the step index.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c or step), SEG_ERR_STATE (not
+ *         computed), SEG_ERR_EMPTY (the plan has no step).
+ */
+SEG_API int seg_campaign_plan_best(const seg_campaign *c, size_t *step);
+
+/**
+ * Read a yes/no column as outcome values: "yes"/"no", "true"/"false",
+ * "y"/"n", "1"/"0" (compared without case) or the numbers 1 and 0; missing
+ * values give -1.
+ *
+ * @param ds the dataset (only read).
+ * @param name the column.
+ * @param[out] out receives seg_dataset_rows(ds) values in {-1, 0, 1}.
+ * @param len length of out.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_NOT_FOUND (no
+ *         such column), SEG_ERR_MISMATCH (len too small), SEG_ERR_PARSE (a
+ *         value that is not yes/no; the detail names the row and value).
+ */
+SEG_API int seg_dataset_get_outcome(const seg_dataset *ds, const char *name, int8_t *out,
+                                    size_t len);
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif
