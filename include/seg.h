@@ -1964,6 +1964,163 @@ SEG_API int seg_dataset_get_outcome(const seg_dataset *ds, const char *name, int
                                     size_t len);
 /** @} */
 
+/**
+ * @defgroup sweep Choosing k
+ * Fit every k from SEG_SWEEP_K_MIN to SEG_SWEEP_K_MAX on one feature matrix
+ * and record, per k: inertia, silhouette (on the same sample of rows for
+ * every k), Davies-Bouldin, Calinski-Harabasz and the share of the smallest
+ * segment. Each fit uses the k-means object's settings (seed, n_init, init,
+ * threads, ...), so the fit at the chosen k equals a later fit with that k.
+ *
+ * The chosen k (seg_sweep_chosen()) is the one with the best silhouette among
+ * those whose smallest segment holds at least SEG_SWEEP_MIN_SHARE of the
+ * customers (weight); when no k qualifies, the best silhouette overall. Ties
+ * go to the smaller k.
+ *
+ * A sweep object is mutable: one thread at a time.
+ * @{
+ */
+
+/** Opaque k sweep. */
+typedef struct seg_sweep seg_sweep;
+
+/**
+ * Progress callback: called before each step with done = 0 .. total - 1 and
+ * once at the end with done = total. Runs on the thread that called the
+ * sweep. Return 0 to go on, anything else to stop the sweep, which then fails
+ * with SEG_ERR_CANCELLED.
+ */
+typedef int (*seg_progress_fn)(void *user, size_t done, size_t total);
+
+/** Sweep settings. */
+typedef enum seg_sweep_param {
+    SEG_SWEEP_K_MIN = 100,             /**< int: smallest k (default 2; 2 .. 10^6). */
+    SEG_SWEEP_K_MAX = 101,             /**< int: largest k (default 10; 2 .. 10^6). */
+    SEG_SWEEP_SILHOUETTE_SAMPLE = 102, /**< int: rows for the silhouette (default 10000; 0 = all). */
+    SEG_SWEEP_SEED = 103,              /**< int: seed of the silhouette sample (default 0). */
+    SEG_SWEEP_MIN_SHARE = 200          /**< double: smallest segment share for the choice (default 0.05; 0 .. 1). */
+} seg_sweep_param;
+
+/** What the sweep recorded per k, for seg_sweep_get(). */
+typedef enum seg_sweep_stat {
+    SEG_SWEEP_K = 100,                 /**< The k of the row. */
+    SEG_SWEEP_INERTIA = 101,           /**< Inertia of the fit. */
+    SEG_SWEEP_SILHOUETTE = 102,        /**< Mean silhouette coefficient. */
+    SEG_SWEEP_DAVIES_BOULDIN = 103,    /**< Davies-Bouldin index. */
+    SEG_SWEEP_CALINSKI_HARABASZ = 104, /**< Calinski-Harabasz index. */
+    SEG_SWEEP_SMALLEST_SHARE = 105,    /**< Weight share of the smallest segment. */
+    SEG_SWEEP_ITERATIONS = 106         /**< Lloyd iterations of the kept run. */
+} seg_sweep_stat;
+
+/**
+ * Create a sweep with default settings.
+ *
+ * @param[out] out receives the sweep; the caller frees it with seg_sweep_free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out) or SEG_ERR_NOMEM.
+ */
+SEG_API int seg_sweep_new(seg_sweep **out);
+
+/**
+ * Free a sweep. Accepts NULL.
+ *
+ * @param s the sweep, or NULL.
+ */
+SEG_API void seg_sweep_free(seg_sweep *s);
+
+/**
+ * Set an integer setting.
+ *
+ * @param s the sweep.
+ * @param param SEG_SWEEP_K_MIN, SEG_SWEEP_K_MAX, SEG_SWEEP_SILHOUETTE_SAMPLE or SEG_SWEEP_SEED.
+ * @param value see seg_sweep_param for the ranges.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s, unknown param, value out of range).
+ */
+SEG_API int seg_sweep_set_int(seg_sweep *s, seg_sweep_param param, int64_t value);
+
+/**
+ * Set a real setting.
+ *
+ * @param s the sweep.
+ * @param param SEG_SWEEP_MIN_SHARE.
+ * @param value 0 .. 1.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s, unknown param, value out of range).
+ */
+SEG_API int seg_sweep_set_double(seg_sweep *s, seg_sweep_param param, double value);
+
+/**
+ * Set (or, with fn NULL, remove) the progress callback.
+ *
+ * @param s the sweep.
+ * @param fn the callback, or NULL.
+ * @param user passed to every call of fn; borrowed.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s).
+ */
+SEG_API int seg_sweep_set_progress(seg_sweep *s, seg_progress_fn fn, void *user);
+
+/**
+ * Run the sweep on a float feature matrix.
+ *
+ * The k-means object's SEG_KMEANS_K is changed during the run and restored
+ * after it; its other settings apply to every fit (SEG_INIT_GIVEN cannot be
+ * used, as it fixes k).
+ *
+ * @param s the sweep (its earlier results are replaced).
+ * @param km k-means settings (one thread at a time).
+ * @param x n * d values, row-major; borrowed for the call.
+ * @param n rows.
+ * @param d features.
+ * @param weights n weights > 0, or NULL.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL s, km or x; k_min > k_max),
+ *         SEG_ERR_EMPTY (n or d is 0), SEG_ERR_CANCELLED (the progress
+ *         callback asked to stop), and those of seg_kmeans_fit_f32() and the
+ *         metrics. On failure no row is recorded.
+ */
+SEG_API int seg_sweep_run_f32(seg_sweep *s, seg_kmeans *km, const float *x, size_t n, size_t d,
+                              const double *weights);
+
+/**
+ * As seg_sweep_run_f32(), for a double matrix.
+ *
+ * @param s the sweep (its earlier results are replaced).
+ * @param km k-means settings (one thread at a time).
+ * @param x n * d values, row-major; borrowed for the call.
+ * @param n rows.
+ * @param d features.
+ * @param weights n weights > 0, or NULL.
+ * @return as seg_sweep_run_f32().
+ */
+SEG_API int seg_sweep_run_f64(seg_sweep *s, seg_kmeans *km, const double *x, size_t n, size_t d,
+                              const double *weights);
+
+/**
+ * Number of k recorded by the last successful run.
+ *
+ * @param s the sweep, or NULL.
+ * @return k_max - k_min + 1 after a successful run; 0 before or after a failure.
+ */
+SEG_API size_t seg_sweep_count(const seg_sweep *s);
+
+/**
+ * A recorded value.
+ *
+ * @param s the sweep.
+ * @param i row, 0 .. seg_sweep_count() - 1 (row i is k = k_min + i).
+ * @param stat which value.
+ * @param[out] out receives it.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s or out, i out of range, unknown stat).
+ */
+SEG_API int seg_sweep_get(const seg_sweep *s, size_t i, seg_sweep_stat stat, double *out);
+
+/**
+ * The k chosen by the rule in the group description.
+ *
+ * @param s the sweep.
+ * @param[out] k receives the chosen k.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL s or k), SEG_ERR_STATE (no successful run).
+ */
+SEG_API int seg_sweep_chosen(const seg_sweep *s, size_t *k);
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif
