@@ -1973,9 +1973,11 @@ SEG_API int seg_dataset_get_outcome(const seg_dataset *ds, const char *name, int
  * threads, ...), so the fit at the chosen k equals a later fit with that k.
  *
  * The chosen k (seg_sweep_chosen()) is the one with the best silhouette among
- * those whose smallest segment holds at least SEG_SWEEP_MIN_SHARE of the
- * customers (weight); when no k qualifies, the best silhouette overall. Ties
- * go to the smaller k.
+ * those whose segments all hold at least SEG_SWEEP_MIN_SHARE (5 %) and at
+ * most SEG_SWEEP_MAX_SHARE (60 %) of the customers (weight): a segment too
+ * small to act on or one that is most of the base makes k less useful however
+ * well separated it is. When no k qualifies, the best silhouette overall.
+ * Ties go to the smaller k.
  *
  * A sweep object is mutable: one thread at a time.
  * @{
@@ -1998,7 +2000,8 @@ typedef enum seg_sweep_param {
     SEG_SWEEP_K_MAX = 101,             /**< int: largest k (default 10; 2 .. 10^6). */
     SEG_SWEEP_SILHOUETTE_SAMPLE = 102, /**< int: rows for the silhouette (default 10000; 0 = all). */
     SEG_SWEEP_SEED = 103,              /**< int: seed of the silhouette sample (default 0). */
-    SEG_SWEEP_MIN_SHARE = 200          /**< double: smallest segment share for the choice (default 0.05; 0 .. 1). */
+    SEG_SWEEP_MIN_SHARE = 200,         /**< double: smallest segment share for the choice (default 0.05; 0 .. 1). */
+    SEG_SWEEP_MAX_SHARE = 201          /**< double: largest segment share for the choice (default 0.60; 0 .. 1). */
 } seg_sweep_param;
 
 /** What the sweep recorded per k, for seg_sweep_get(). */
@@ -2009,7 +2012,8 @@ typedef enum seg_sweep_stat {
     SEG_SWEEP_DAVIES_BOULDIN = 103,    /**< Davies-Bouldin index. */
     SEG_SWEEP_CALINSKI_HARABASZ = 104, /**< Calinski-Harabasz index. */
     SEG_SWEEP_SMALLEST_SHARE = 105,    /**< Weight share of the smallest segment. */
-    SEG_SWEEP_ITERATIONS = 106         /**< Lloyd iterations of the kept run. */
+    SEG_SWEEP_ITERATIONS = 106,        /**< Lloyd iterations of the kept run. */
+    SEG_SWEEP_LARGEST_SHARE = 107      /**< Weight share of the largest segment. */
 } seg_sweep_stat;
 
 /**
@@ -2041,7 +2045,7 @@ SEG_API int seg_sweep_set_int(seg_sweep *s, seg_sweep_param param, int64_t value
  * Set a real setting.
  *
  * @param s the sweep.
- * @param param SEG_SWEEP_MIN_SHARE.
+ * @param param SEG_SWEEP_MIN_SHARE or SEG_SWEEP_MAX_SHARE.
  * @param value 0 .. 1.
  * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s, unknown param, value out of range).
  */
@@ -2119,6 +2123,41 @@ SEG_API int seg_sweep_get(const seg_sweep *s, size_t i, seg_sweep_stat stat, dou
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL s or k), SEG_ERR_STATE (no successful run).
  */
 SEG_API int seg_sweep_chosen(const seg_sweep *s, size_t *k);
+/** @} */
+
+/**
+ * @defgroup pca Principal components
+ * @{
+ */
+
+/**
+ * Principal component analysis of a feature matrix, for two-dimensional
+ * pictures of segments.
+ *
+ * The population covariance (divided by n) is formed with one BLAS SYRK, its
+ * eigenvectors found by the cyclic Jacobi method (converged to an
+ * off-diagonal mass below 1e-30 of the matrix's), and the scores computed
+ * with one GEMM. Axes come in order of decreasing variance; each axis's
+ * largest-magnitude entry is positive, so results are reproducible. Cost:
+ * O(n d^2) for the covariance, O(d^3) per Jacobi sweep.
+ *
+ * Runs on the calling thread (BLAS may use its own threads); only reads x.
+ *
+ * @param x n * d values, row-major; borrowed for the call.
+ * @param n rows (>= 2, at most 2^31 - 1).
+ * @param d features (1 .. 4096).
+ * @param c components wanted, 1 .. d.
+ * @param[out] scores if not NULL, n * c projections of the centred rows
+ *        (row-major: row i's component a at scores[i * c + a]).
+ * @param[out] axes if not NULL, c * d unit axes (row a is component a).
+ * @param[out] variance if not NULL, c variances along the axes (eigenvalues).
+ * @param[out] mean if not NULL, the d column means that were subtracted.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL x; c is 0 or > d),
+ *         SEG_ERR_TOO_FEW_POINTS (n < 2 or d is 0), SEG_ERR_LIMIT (d > 4096
+ *         or n > 2^31 - 1), SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_pca_f64(const double *x, size_t n, size_t d, size_t c, double *scores,
+                        double *axes, double *variance, double *mean);
 /** @} */
 
 #ifdef __cplusplus

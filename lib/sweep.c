@@ -9,11 +9,11 @@
 
 #include <string.h>
 
-enum { COL_INERTIA, COL_SIL, COL_DB, COL_CH, COL_SMALLEST, COL_ITER, N_COLS };
+enum { COL_INERTIA, COL_SIL, COL_DB, COL_CH, COL_SMALLEST, COL_LARGEST, COL_ITER, N_COLS };
 
 struct seg_sweep {
     int64_t k_min, k_max, sample, seed;
-    double min_share;
+    double min_share, max_share;
     seg_progress_fn progress;
     void *user;
     size_t count;   /* rows recorded by the last run */
@@ -32,6 +32,7 @@ int seg_sweep_new(seg_sweep **out)
     s->k_max = 10;
     s->sample = 10000;
     s->min_share = 0.05;
+    s->max_share = 0.60;
     return SEG_OK;
 }
 
@@ -70,12 +71,13 @@ int seg_sweep_set_int(seg_sweep *s, seg_sweep_param param, int64_t value)
 
 int seg_sweep_set_double(seg_sweep *s, seg_sweep_param param, double value)
 {
-    if (!s || param != SEG_SWEEP_MIN_SHARE || !(value >= 0 && value <= 1))
+    if (!s || (param != SEG_SWEEP_MIN_SHARE && param != SEG_SWEEP_MAX_SHARE) ||
+        !(value >= 0 && value <= 1))
         return seg_fail(SEG_ERR_INVALID_ARG,
                         "seg_sweep_set_double: NULL sweep, unknown parameter %d or %g outside "
                         "[0, 1]",
                         (int)param, value);
-    s->min_share = value;
+    *(param == SEG_SWEEP_MIN_SHARE ? &s->min_share : &s->max_share) = value;
     return SEG_OK;
 }
 
@@ -144,13 +146,15 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const void *x, bool f32, size
             goto done;
         row[COL_INERTIA] = seg_model_inertia(m);
         row[COL_ITER] = (double)seg_model_iterations(m);
-        double smallest = INFINITY, all = 0;
+        double smallest = INFINITY, largest = 0, all = 0;
         for (size_t j = 0; j < k; j++) {
-            all += seg_model_segment_weight(m, j);
-            if (seg_model_segment_weight(m, j) < smallest)
-                smallest = seg_model_segment_weight(m, j);
+            double wj = seg_model_segment_weight(m, j);
+            all += wj;
+            smallest = wj < smallest ? wj : smallest;
+            largest = wj > largest ? wj : largest;
         }
         row[COL_SMALLEST] = smallest / all;
+        row[COL_LARGEST] = largest / all;
         seg_model_free(m);
         m = NULL;
         if ((rc = measure(s, x, f32, n, d, w, labels, k, row)) < 0)
@@ -199,6 +203,7 @@ int seg_sweep_get(const seg_sweep *s, size_t i, seg_sweep_stat stat, double *out
     case SEG_SWEEP_CALINSKI_HARABASZ: *out = row[COL_CH]; break;
     case SEG_SWEEP_SMALLEST_SHARE: *out = row[COL_SMALLEST]; break;
     case SEG_SWEEP_ITERATIONS: *out = row[COL_ITER]; break;
+    case SEG_SWEEP_LARGEST_SHARE: *out = row[COL_LARGEST]; break;
     default: return seg_fail(SEG_ERR_INVALID_ARG, "unknown sweep statistic %d", (int)stat);
     }
     return SEG_OK;
@@ -210,13 +215,14 @@ int seg_sweep_chosen(const seg_sweep *s, size_t *k)
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_sweep_chosen: NULL argument");
     if (s->count == 0)
         return seg_fail(SEG_ERR_STATE, "the sweep has not run");
-    /* Best silhouette among the k whose smallest segment holds min_share of
-     * the customers; if none does, best silhouette overall. Ties: smaller k. */
+    /* Best silhouette among the k whose segments all hold between min_share
+     * and max_share of the customers; if none does, best silhouette overall.
+     * Ties: smaller k. */
     for (int pass = 0; pass < 2; pass++) {
         size_t best = SIZE_MAX;
         for (size_t i = 0; i < s->count; i++) {
             const double *row = s->values + i * N_COLS;
-            if (pass == 0 && row[COL_SMALLEST] < s->min_share)
+            if (pass == 0 && (row[COL_SMALLEST] < s->min_share || row[COL_LARGEST] > s->max_share))
                 continue;
             if (best == SIZE_MAX || row[COL_SIL] > s->values[best * N_COLS + COL_SIL])
                 best = i;

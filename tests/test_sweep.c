@@ -101,6 +101,13 @@ static void test_small_segment_rule(void **state)
     assert_int_equal(seg_sweep_chosen(s, &k), SEG_OK);
     assert_true(k != 3);
     assert_true(get(s, k - 2, SEG_SWEEP_SMALLEST_SHARE) >= 0.05);
+    assert_int_equal(k, 2); /* 510 / 490 */
+    assert_float_equal(get(s, 0, SEG_SWEEP_LARGEST_SHARE), 0.51, 1e-12);
+    /* Largest at most 50 %: no k qualifies, so the best silhouette overall. */
+    assert_int_equal(seg_sweep_set_double(s, SEG_SWEEP_MAX_SHARE, 0.5), SEG_OK);
+    assert_int_equal(seg_sweep_chosen(s, &k), SEG_OK);
+    assert_int_equal(k, 3);
+    assert_int_equal(seg_sweep_set_double(s, SEG_SWEEP_MAX_SHARE, 0.6), SEG_OK);
     assert_int_equal(seg_sweep_set_double(s, SEG_SWEEP_MIN_SHARE, 0.01), SEG_OK);
     assert_int_equal(seg_sweep_chosen(s, &k), SEG_OK);
     assert_int_equal(k, 3);
