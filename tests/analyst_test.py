@@ -7,10 +7,14 @@ import csv
 import json
 import math
 import os
+import shutil
+import struct
 import subprocess
 import sys
 import tempfile
 import unittest
+import xml.etree.ElementTree as ET
+import zlib
 
 SEG = sys.argv[1] if len(sys.argv) > 1 else "seg"
 SRC = sys.argv[2] if len(sys.argv) > 2 else "."
@@ -163,6 +167,217 @@ class Models(Base):
         self.assertIn("MODEL and a FILE", err)
         code, _, err = run("info", "--bogus")
         self.assertEqual(code, 2)
+
+
+def outcome_counts(path, target, labels):
+    """Conversions and contacts per segment, counted here from the CSV."""
+    rows = read_csv(path)
+    conv, total = {}, {}
+    for r, lab in zip(rows, labels):
+        y = 1 if r[target].strip().lower() in ("yes", "1", "true") else 0
+        conv[lab] = conv.get(lab, 0) + y
+        total[lab] = total.get(lab, 0) + 1
+    return conv, total
+
+
+class Campaign(Base):
+    def test_conversion_lift_plan(self):
+        assign = self.path("a.csv")
+        code, out, err = run("segment", HEAD, "--target", "y", "--drop", "duration", "--k", "3",
+                             "--seed", "1", "--json", "--assignments", assign,
+                             "--cost-per-contact", "2", "--revenue-per-conversion", "30")
+        self.assertEqual(code, 0, err)
+        s = json.loads(out)
+        labels = [int(r["segment"]) for r in read_csv(assign)]
+        conv, total = outcome_counts(HEAD, "y", labels)
+        overall = sum(conv.values()) / sum(total.values())
+        self.assertNotIn("y=yes", s["features"])
+        self.assertAlmostEqual(s["overall_conversion"], overall, places=12)
+        z = 1.959963984540054
+        for g in s["segments"]:
+            j = g["id"]
+            p, n = conv[j] / total[j], total[j]
+            self.assertEqual(g["contacts"], n)
+            self.assertEqual(g["conversions"], conv[j])
+            self.assertAlmostEqual(g["conversion"], p, places=12)
+            self.assertAlmostEqual(g["lift"], p / overall, places=12)
+            centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+            half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+            self.assertAlmostEqual(g["conversion_low"], max(0, centre - half), places=12)
+            self.assertAlmostEqual(g["conversion_high"], min(1, centre + half), places=12)
+            self.assertAlmostEqual(g["roi"], (30 * conv[j] - 2 * n) / (2 * n), places=12)
+        order = sorted(conv, key=lambda j: (-conv[j] / total[j], j))
+        steps = s["plan"]["steps"]
+        self.assertEqual(steps[-1]["segments"], order)
+        profits = []
+        for t, st in enumerate(steps):
+            c = sum(conv[j] for j in order[:t + 1])
+            m = sum(total[j] for j in order[:t + 1])
+            self.assertEqual(st["contacts"], m)
+            self.assertEqual(st["conversions"], c)
+            self.assertEqual(st["contacts_avoided"], sum(total.values()) - m)
+            self.assertAlmostEqual(st["conversion_share"], c / sum(conv.values()), places=12)
+            profits.append(30 * c - 2 * m)
+        self.assertEqual(s["plan"]["recommended_step"], profits.index(max(profits)))
+
+    def test_control_uplift(self):
+        rows = read_csv(HEAD)
+        data = self.path("ctl.csv")
+        with open(data, "w", newline="") as f:
+            w = csv.DictWriter(f, list(rows[0].keys()) + ["held"])
+            w.writeheader()
+            for i, r in enumerate(rows):
+                w.writerow(dict(r, held="yes" if i % 4 == 0 else "no"))
+        assign = self.path("a.csv")
+        code, out, err = run("segment", data, "--target", "y", "--control", "held", "--drop",
+                             "duration", "--k", "2", "--json", "--assignments", assign)
+        self.assertEqual(code, 0, err)
+        s = json.loads(out)
+        labels = [int(r["segment"]) for r in read_csv(assign)]
+        self.assertNotIn("held=yes", s["features"])
+        for g in s["segments"]:
+            j = g["id"]
+            t = [r["y"] == "yes" for i, r in enumerate(rows) if labels[i] == j and i % 4]
+            h = [r["y"] == "yes" for i, r in enumerate(rows) if labels[i] == j and i % 4 == 0]
+            self.assertEqual(g["contacts"], len(t))
+            self.assertEqual(g["held_out"], len(h))
+            self.assertAlmostEqual(g["uplift"], sum(t) / len(t) - sum(h) / len(h), places=12)
+
+    def test_bad_target(self):
+        code, _, err = run("segment", HEAD, "--target", "job", "--k", "2")
+        self.assertEqual(code, 1)
+        self.assertIn("'management' is not yes/no", err)
+        code, _, err = run("segment", HEAD, "--control", "y", "--k", "2")
+        self.assertEqual(code, 2)
+        code, _, err = run("segment", HEAD, "--cost-per-contact", "1", "--k", "2")
+        self.assertEqual(code, 2)
+        self.assertIn("go together", err)
+
+
+class Sweep(Base):
+    def test_sweep_json_and_rule(self):
+        code, out, err = run("segment", HEAD, "--drop", "y,duration", "--k-min", "2",
+                             "--k-max", "5", "--json")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(err, "")  # no progress bar when stderr is not a terminal
+        s = json.loads(out)
+        self.assertEqual([r["k"] for r in s["sweep"]], [2, 3, 4, 5])
+        for r in s["sweep"]:
+            for key in ("inertia", "silhouette", "davies_bouldin", "calinski_harabasz",
+                        "smallest_share", "largest_share"):
+                self.assertIn(key, r)
+        ok = [r for r in s["sweep"]
+              if r["smallest_share"] >= 0.05 and r["largest_share"] <= 0.60] or s["sweep"]
+        best = max(ok, key=lambda r: (r["silhouette"], -r["k"]))
+        self.assertEqual(s["k"], best["k"])
+        self.assertEqual(s["k_chosen_by"], "sweep")
+        self.assertEqual([r["k"] for r in s["sweep"] if r["chosen"]], [s["k"]])
+        self.assertEqual(len(s["segments"]), s["k"])
+        # The chosen k's fit is the fit reported.
+        chosen = [r for r in s["sweep"] if r["chosen"]][0]
+        self.assertAlmostEqual(chosen["inertia"], s["inertia"], delta=1e-9 * s["inertia"])
+        code, _, err = run("segment", HEAD, "--k", "3", "--k-min", "2")
+        self.assertEqual(code, 2)
+
+    def test_profiles_and_warnings(self):
+        assign = self.path("a.csv")
+        code, out, err = run("segment", HEAD, "--drop", "y,duration", "--k", "6", "--json",
+                             "--assignments", assign)
+        self.assertEqual(code, 0, err)
+        s = json.loads(out)
+        labels = [int(r["segment"]) for r in read_csv(assign)]
+        rows = read_csv(HEAD)
+        for g in s["segments"]:
+            ages = sorted(float(r["age"]) for r, l in zip(rows, labels) if l == g["id"])
+            prof = {p["column"]: p for p in g["profile"]["numeric"]}
+            self.assertAlmostEqual(prof["age"]["mean"], sum(ages) / len(ages), places=9)
+            mid = len(ages) // 2
+            med = ages[mid] if len(ages) % 2 else (ages[mid - 1] + ages[mid]) / 2
+            self.assertAlmostEqual(prof["age"]["median"], med, places=9)
+            self.assertTrue(g["label"])
+            self.assertEqual(len(g["profile"]["distinguishing"]), 5)
+            small = g["share"] < 0.05 or g["share"] > 0.60
+            self.assertEqual(any(("segment %d " % g["id"]) in w for w in s["warnings"]), small)
+
+
+def png_pixels(path):
+    """Decode an 8-bit RGB/RGBA PNG with the standard library only."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat = 8, b""
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    assert depth == 8 and ctype in (2, 6)
+    bpp = 3 if ctype == 2 else 4
+    raw, stride, out, prev = zlib.decompress(idat), w * bpp, [], bytearray(w * bpp)
+    for y in range(h):
+        ft, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            a = line[x - bpp] if x >= bpp else 0
+            b, c = prev[x], prev[x - bpp] if x >= bpp else 0
+            if ft == 1:
+                line[x] = (line[x] + a) & 255
+            elif ft == 2:
+                line[x] = (line[x] + b) & 255
+            elif ft == 3:
+                line[x] = (line[x] + (a + b) // 2) & 255
+            elif ft == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        out.append(bytes(line))
+        prev = line
+    return w, h, bpp, out
+
+
+class Report(Base):
+    def test_report_well_formed_and_renders(self):
+        report = self.path("r.html")
+        code, out, err = run("segment", HEAD, "--target", "y", "--drop", "duration",
+                             "--k-max", "5", "--report", report)
+        self.assertEqual(code, 0, err)
+        with open(report, encoding="utf-8") as f:
+            text = f.read()
+        root = ET.fromstring(text.split("\n", 1)[1])  # after the DOCTYPE line
+        svgs = root.findall(".//{http://www.w3.org/2000/svg}svg")
+        titles = [s.find("{http://www.w3.org/2000/svg}title").text for s in svgs]
+        for want in ("inertia against k", "silhouette against k", "Segment sizes",
+                     "Standardised profile of each segment", "Conversion and lift per segment",
+                     "Customers on the first two principal components"):
+            self.assertIn(want, titles)
+        self.assertNotIn("<script", text)
+        self.assertNotIn("http://www.w3.org/1999/xhtml\" src", text)
+        for bad in ("src=\"http", "href=\"http", "url("):
+            self.assertNotIn(bad, text)
+        chromium = shutil.which("chromium")
+        if not chromium:
+            self.skipTest("chromium is not installed")
+        png = self.path("r.png")
+        profile = tempfile.mkdtemp(dir=self.dir)
+        p = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                            "--disable-quic", "--no-first-run", "--disable-background-networking",
+                            "--disable-component-update", "--disable-sync",
+                            "--user-data-dir=" + profile, "--screenshot=" + png,
+                            "--window-size=1000,2400", "file://" + report],
+                           capture_output=True, text=True, timeout=300)
+        self.assertTrue(os.path.exists(png), p.stderr[-2000:])
+        w, h, bpp, rows = png_pixels(png)
+        self.assertEqual((w, h), (1000, 2400))
+        colours, ink = set(), 0
+        for line in rows[::4]:
+            for x in range(0, w * bpp, 4 * bpp):
+                px = line[x:x + 3]
+                colours.add(px)
+                ink += px != b"\xff\xff\xff"
+        self.assertGreater(len(colours), 20)       # charts in many colours, not a blank page
+        self.assertGreater(ink, len(rows[::4]) * (w // 4) * 0.02)
 
 
 if __name__ == "__main__":
