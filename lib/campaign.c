@@ -277,21 +277,8 @@ int seg_campaign_plan_best(const seg_campaign *c, size_t *step)
 
 /* ---- reading an outcome column ----------------------------------------------------- */
 
-static bool eq_nocase(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        int x = *a >= 'A' && *a <= 'Z' ? *a + 32 : *a;
-        int y = *b >= 'A' && *b <= 'Z' ? *b + 32 : *b;
-        if (x != y)
-            return false;
-    }
-    return *a == *b;
-}
-
 int seg_dataset_get_outcome(const seg_dataset *ds, const char *name, int8_t *out, size_t len)
 {
-    static const char *const yes[] = {"yes", "true", "1", "y"};
-    static const char *const no[] = {"no", "false", "0", "n"};
     size_t j;
     int rc;
     if (!ds || !name || (!out && ds->n_rows))
@@ -318,10 +305,9 @@ int seg_dataset_get_outcome(const seg_dataset *ds, const char *name, int8_t *out
             continue;
         }
         const char *t = c->levels[c->codes[i]];
-        out[i] = -2;
-        for (size_t w = 0; w < sizeof yes / sizeof yes[0] && out[i] == -2; w++)
-            out[i] = eq_nocase(t, yes[w]) ? 1 : eq_nocase(t, no[w]) ? 0 : -2;
-        if (out[i] == -2)
+        int yn = seg_yes_no(t);
+        out[i] = (int8_t)(yn > 0);
+        if (yn == 0)
             return seg_fail(SEG_ERR_PARSE,
                             "column '%s', row %zu: '%.64s' is not yes/no, true/false or 1/0",
                             name, i + 1, t);

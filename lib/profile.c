@@ -271,31 +271,6 @@ static double item_z(const seg_profile *p, size_t j, const pitem *it)
     return q > 0 && q < 1 ? (s - q) / sqrt(q * (1 - q)) : 0;
 }
 
-static bool ascii_eq_nocase(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        int x = *a >= 'A' && *a <= 'Z' ? *a + 32 : *a;
-        int y = *b >= 'A' && *b <= 'Z' ? *b + 32 : *b;
-        if (x != y)
-            return false;
-    }
-    return *a == *b;
-}
-
-/* 1 for yes/true/1, -1 for no/false/0, 0 for any other level. */
-static int yes_no(const char *level)
-{
-    static const char *const yes[] = {"yes", "true", "1", "y"};
-    static const char *const no[] = {"no", "false", "0", "n"};
-    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
-        if (ascii_eq_nocase(level, yes[i]))
-            return 1;
-        if (ascii_eq_nocase(level, no[i]))
-            return -1;
-    }
-    return 0;
-}
-
 /* The phrase of one item for a segment, into buf (see docs/guide.md,
  * "How labels are made"). */
 static void phrase(const seg_profile *p, size_t j, const pitem *it, double z, char *buf,
@@ -307,7 +282,7 @@ static void phrase(const seg_profile *p, size_t j, const pitem *it, double z, ch
         return;
     }
     const char *level = c->levels[it->level];
-    int yn = yes_no(level);
+    int yn = seg_yes_no(level);
     if (yn != 0) {
         snprintf(buf, len, "%s %s", (yn > 0) == (z > 0) ? "with" : "no", c->name);
         return;
