@@ -262,13 +262,20 @@ static double item_z(const seg_profile *p, size_t j, const pitem *it)
 {
     const pcol *c = &p->cols[it->col];
     const size_t k = p->k;
+    double z = 0;
     if (!c->categorical) {
         double sd = c->sd[k];
-        return sd > 0 && isfinite(c->mean[j]) ? (c->mean[j] - c->mean[k]) / sd : 0;
+        if (sd > 0)
+            z = (c->mean[j] - c->mean[k]) / sd;
+    } else {
+        double q = c->share[k * c->n_levels + it->level];
+        double s = c->share[j * c->n_levels + it->level];
+        if (q > 0 && q < 1)
+            z = (s - q) / sqrt(q * (1 - q));
     }
-    double q = c->share[k * c->n_levels + it->level];
-    double s = c->share[j * c->n_levels + it->level];
-    return q > 0 && q < 1 ? (s - q) / sqrt(q * (1 - q)) : 0;
+    /* An empty segment (or a damaged file) gives no difference, and keeps
+     * NaN out of the ranking's comparisons. */
+    return isfinite(z) ? z : 0;
 }
 
 /* The phrase of one item for a segment, into buf (see docs/guide.md,
