@@ -427,7 +427,9 @@ static bool read_scol(rbuf *r, scol *s, size_t offset, bool *nomem)
     if (s->kind == SCOL_NUMERIC)
         return n_out == 1 && s->n_levels == 0 && isfinite(s->median) && isfinite(s->center) &&
                isfinite(s->scale) && s->scale != 0;
-    if (impute < -1 || (impute >= 0 && (uint64_t)impute >= s->n_levels))
+    /* An encoded column has at least one level ("(missing)" when nothing
+     * else was seen), and what missing values take is one of them or -1. */
+    if (s->n_levels == 0 || impute < -1 || (impute >= 0 && (uint64_t)impute >= s->n_levels))
         return false;
     if (s->kind == SCOL_BINARY)
         return n_out == 1 && first < s->n_levels;

@@ -106,27 +106,35 @@ static int read_rows(const popts *o, const seg_model *m, bool force, seg_dataset
     return rc;
 }
 
-/* Every training column must be in the file: name all that are not. Returns
- * whether any present column has another type than in training. */
+/* Every training column must be in the file: name all that are not. Sets
+ * *retype when a present column has another type than in training. */
 static int check_columns(const popts *o, const seg_model *m, const seg_dataset *ds, bool *retype)
 {
-    size_t missing = 0;
+    size_t missing = 0, len = 0;
+    char *names = NULL;
     *retype = false;
     for (size_t c = 0; c < seg_model_profile_columns(m); c++) {
         const char *name = seg_model_profile_column_name(m, c);
         size_t j;
-        if (seg_dataset_column_index(ds, name, &j) < 0) {
-            fprintf(stderr, "%s%s", missing++ ? ", " : "", name);
+        if (seg_dataset_column_index(ds, name, &j) == 0) {
+            *retype |= seg_dataset_column_type(ds, j) != seg_model_profile_column_type(m, c);
             continue;
         }
-        *retype |= seg_dataset_column_type(ds, j) != seg_model_profile_column_type(m, c);
+        size_t add = strlen(name) + 2;
+        char *grown = realloc(names, len + add + 1);
+        if (!grown) {
+            free(names);
+            return lib_error("checking columns", SEG_ERR_NOMEM);
+        }
+        names = grown;
+        len += (size_t)snprintf(names + len, add + 1, "%s%s", missing++ ? ", " : "", name);
     }
-    if (missing) {
-        fprintf(stderr, "\n%s: %s lacks %zu column%s of the model (listed above)\n", progname,
-                o->file, missing, missing > 1 ? "s" : "");
-        return EXIT_DATA;
-    }
-    return 0;
+    if (!missing)
+        return 0;
+    fprintf(stderr, "%s: %s lacks %zu column%s of the model: %s\n", progname, o->file, missing,
+            missing > 1 ? "s" : "", names);
+    free(names);
+    return EXIT_DATA;
 }
 
 static void print_json(const popts *o, const seg_model *m, const seg_dataset *ds,
