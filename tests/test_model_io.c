@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <dirent.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -147,6 +148,26 @@ static void test_round_trip(void **state)
         assert_string_equal(seg_scaler_feature_name(s2, j), seg_scaler_feature_name(s1, j));
     assert_same_predictions(f.m, m2, &f);
     assert_same_predictions(f.m, m3, &f);
+
+    /* Saving over an existing model replaces it and leaves no temporary
+     * file behind. */
+    char dir[] = "/tmp/seg_model_dir_XXXXXX", target[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(target, sizeof target, "%s/m.seg", dir);
+    assert_int_equal(seg_model_save(f.m, target), SEG_OK);
+    assert_int_equal(seg_model_save(m2, target), SEG_OK);
+    DIR *dh = opendir(dir);
+    struct dirent *e;
+    int entries = 0;
+    while ((e = readdir(dh)) != NULL)
+        if (e->d_name[0] != '.') {
+            assert_string_equal(e->d_name, "m.seg");
+            entries++;
+        }
+    closedir(dh);
+    assert_int_equal(entries, 1);
+    unlink(target);
+    rmdir(dir);
 
     /* A loaded model saves to the same bytes. */
     size_t len2;
