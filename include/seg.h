@@ -1057,7 +1057,8 @@ SEG_API int seg_kmeans_fit_f64(seg_kmeans *km, const double *x, size_t n, size_t
  *
  * The dataset is transformed with the scaler (in SEG_KMEANS_DTYPE precision)
  * and its weights, if any, are used. The model keeps a copy of the scaler so
- * that seg_predictor_run_dataset() can score raw rows.
+ * that seg_predictor_run_dataset() can score raw rows, and the per-segment
+ * statistics of the dataset's columns (see the Segment profiles group).
  *
  * Neither ds nor sc is changed or retained: the caller may refit or free the
  * scaler after the call without affecting the model.
