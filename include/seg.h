@@ -109,7 +109,12 @@ typedef enum seg_status {
     SEG_ERR_STATE = -11,        /**< The object is not in a state that allows the call (e.g. scaler not fitted). */
     SEG_ERR_MISMATCH = -12,     /**< Dimensions or column types do not match what the object expects. */
     SEG_ERR_LIMIT = -13,        /**< A documented limit was exceeded (columns, levels, field length). */
-    SEG_ERR_TYPE = -14          /**< A column has the wrong type for the request (e.g. categorical weights). */
+    SEG_ERR_TYPE = -14,         /**< A column has the wrong type for the request (e.g. categorical weights). */
+    SEG_ERR_BAD_MAGIC = -15,    /**< Not a libseg model file (its first bytes are not the model magic). */
+    SEG_ERR_VERSION = -16,      /**< A model file of a newer format version than this library reads. */
+    SEG_ERR_TRUNCATED = -17,    /**< A model file shorter than it declares (cut off in transfer or writing). */
+    SEG_ERR_CHECKSUM = -18,     /**< A model file whose CRC-32 does not match its contents (corrupted). */
+    SEG_ERR_CANCELLED = -19     /**< A progress callback asked to stop. */
 } seg_status;
 
 /**
@@ -1062,7 +1067,8 @@ SEG_API int seg_kmeans_fit_f64(seg_kmeans *km, const double *x, size_t n, size_t
  *
  * The dataset is transformed with the scaler (in SEG_KMEANS_DTYPE precision)
  * and its weights, if any, are used. The model keeps a copy of the scaler so
- * that seg_predictor_run_dataset() can score raw rows.
+ * that seg_predictor_run_dataset() can score raw rows, and the per-segment
+ * statistics of the dataset's columns (see the Segment profiles group).
  *
  * Neither ds nor sc is changed or retained: the caller may refit or free the
  * scaler after the call without affecting the model.
@@ -2109,6 +2115,690 @@ SEG_API int seg_dataset_from_f64_with_allocator(seg_dataset **out, const double 
  */
 SEG_API int seg_dataset_read_npy_with_allocator(seg_dataset **out, const char *path,
                                                 seg_allocator *a);
+/** @} */
+
+
+/**
+ * @defgroup model_io Model files
+ * Save a fitted model (with its scaler, fit statistics, quality measures and
+ * segment profiles) and load it back, to and from files or memory. The byte
+ * layout is documented in docs/model-format.md: magic, format version,
+ * little-endian fixed-width fields, tagged sections with lengths and a CRC-32
+ * over the file. No training row or row id is ever stored.
+ *
+ * A loaded model predicts exactly like the one that was saved: the same
+ * labels and distances for the same rows.
+ * @{
+ */
+
+/** Quality measures a model can carry (and its file stores). */
+typedef enum seg_model_metric {
+    SEG_MODEL_SILHOUETTE = 100,        /**< Mean silhouette coefficient. */
+    SEG_MODEL_DAVIES_BOULDIN = 101,    /**< Davies-Bouldin index. */
+    SEG_MODEL_CALINSKI_HARABASZ = 102  /**< Calinski-Harabasz index. */
+} seg_model_metric;
+
+/**
+ * Record a quality measure in the model (computed for example with
+ * seg_metrics_silhouette_f64() on the training rows), so that it is saved
+ * with it.
+ *
+ * This is the one change a model accepts after its fit: make it before the
+ * model is shared between threads.
+ *
+ * @param m the model (changed; no other thread may use it during the call).
+ * @param which the measure.
+ * @param value its value (NaN means "not computed").
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL m, unknown measure).
+ */
+SEG_API int seg_model_set_metric(seg_model *m, seg_model_metric which, double value);
+
+/**
+ * A quality measure recorded with seg_model_set_metric() or loaded from a file.
+ *
+ * @param m the model, or NULL.
+ * @param which the measure.
+ * @return the value; NaN when it was never set, for an unknown measure or NULL m.
+ */
+SEG_API double seg_model_get_metric(const seg_model *m, seg_model_metric which);
+
+/**
+ * Version of the library that fitted the model: for a loaded model, the one
+ * that wrote the file; otherwise seg_version_string().
+ *
+ * @param m the model, or NULL.
+ * @return a string owned by the model (or static); NULL for NULL m.
+ */
+SEG_API const char *seg_model_library_version(const seg_model *m);
+
+/**
+ * Save a model to a file.
+ *
+ * The file is first written completely to a temporary file in the same
+ * directory (named after path with a random suffix), flushed to disk, then
+ * renamed over path: a failed or interrupted save never leaves a truncated
+ * model at path, and readers see either the old file or the new one.
+ *
+ * @param m the model (only read; other threads may predict with it meanwhile).
+ * @param path the file to create or replace.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or path), SEG_ERR_IO (the
+ *         directory is not writable, the disk is full, ...; the detail names
+ *         the file and the system error), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_save(const seg_model *m, const char *path);
+
+/**
+ * Save a model into a caller's buffer.
+ *
+ * Call it first with buf NULL to learn the size, then with a buffer of at
+ * least that many bytes. The bytes are exactly those seg_model_save() writes.
+ *
+ * @param m the model (only read).
+ * @param buf the buffer, or NULL to query the size only.
+ * @param cap the buffer's size in bytes (ignored when buf is NULL).
+ * @param[out] size receives the model's size in bytes (also on
+ *        SEG_ERR_MISMATCH).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or size), SEG_ERR_MISMATCH
+ *         (cap is smaller than *size; nothing written), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_save_mem(const seg_model *m, void *buf, size_t cap, size_t *size);
+
+/**
+ * Load a model from a file written by seg_model_save().
+ *
+ * @param[out] out receives the model; NULL on failure. The caller frees it
+ *        with seg_model_free().
+ * @param path the file.
+ * @return as seg_model_load_mem(), plus SEG_ERR_IO (the file cannot be opened
+ *         or read).
+ */
+SEG_API int seg_model_load(seg_model **out, const char *path);
+
+/**
+ * Load a model from memory (bytes from seg_model_save_mem() or a model file).
+ *
+ * Never reads outside buf[0..len) whatever the bytes hold, and never trusts a
+ * stored count beyond what the buffer can hold. The checks run in this order:
+ * magic, format version, length, CRC-32, then the contents of each section.
+ *
+ * @param[out] out receives the model; NULL on failure. The caller frees it
+ *        with seg_model_free().
+ * @param buf the bytes; borrowed for the call only.
+ * @param len their number.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out, or NULL buf with len > 0),
+ *         SEG_ERR_BAD_MAGIC (not a model file), SEG_ERR_VERSION (written in a
+ *         newer format version), SEG_ERR_TRUNCATED (shorter than declared),
+ *         SEG_ERR_CHECKSUM (contents corrupted), SEG_ERR_FORMAT (consistent
+ *         checksum but malformed or inconsistent contents, or trailing
+ *         bytes), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_load_mem(seg_model **out, const void *buf, size_t len);
+/** @} */
+
+/**
+ * @defgroup profile Segment profiles
+ * What the customers of each segment look like, computed by
+ * seg_kmeans_fit_dataset() from the training dataset (in the units of its
+ * columns, before any scaling) and kept in the model and its file. Models
+ * fitted with seg_kmeans_fit_f32() / seg_kmeans_fit_f64() have no profile.
+ *
+ * Statistics use the dataset's weights when it has some. Wherever a segment
+ * index is taken, the value k (seg_model_k()) means the whole population.
+ *
+ * Items are what the profile compares across segments: each numeric column,
+ * and each level of each categorical column. The standardised difference of
+ * a segment on an item is (mean in segment - mean overall) / overall standard
+ * deviation for a numeric column, and (share in segment - q) / sqrt(q (1 - q))
+ * for a level held by a share q of all customers; 0 when the population does
+ * not vary on the item.
+ *
+ * All accessors only read the model: any number of threads may call them.
+ * @{
+ */
+
+/** Numeric column statistics for seg_model_profile_numeric(). */
+typedef enum seg_profile_stat {
+    SEG_PROFILE_MEAN = 100,    /**< Mean of the non-missing values. */
+    SEG_PROFILE_MEDIAN = 101,  /**< Median of the non-missing values (middle pair averaged). */
+    SEG_PROFILE_SD = 102,      /**< Population standard deviation of the non-missing values. */
+    SEG_PROFILE_MISSING = 103  /**< Share of the segment's customers with the value missing. */
+} seg_profile_stat;
+
+/**
+ * Number of training columns profiled.
+ *
+ * @param m the model, or NULL.
+ * @return the number of columns; 0 when the model has no profile or m is NULL.
+ */
+SEG_API size_t seg_model_profile_columns(const seg_model *m);
+
+/**
+ * Name of a profiled column.
+ *
+ * @param m the model, or NULL.
+ * @param col column index, 0 .. seg_model_profile_columns() - 1.
+ * @return the name, owned by the model; NULL when col is out of range.
+ */
+SEG_API const char *seg_model_profile_column_name(const seg_model *m, size_t col);
+
+/**
+ * Type of a profiled column.
+ *
+ * @param m the model, or NULL.
+ * @param col column index.
+ * @return SEG_COLUMN_NUMERIC or SEG_COLUMN_CATEGORICAL; SEG_COLUMN_AUTO when
+ *         col is out of range.
+ */
+SEG_API seg_column_type seg_model_profile_column_type(const seg_model *m, size_t col);
+
+/**
+ * A statistic of a numeric column in a segment.
+ *
+ * @param m the model.
+ * @param segment 0 .. k-1, or k for the whole population.
+ * @param col column index.
+ * @param stat which statistic.
+ * @param[out] out receives the value (NaN when the segment has no value).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or out, no profile, index out
+ *         of range, unknown stat), SEG_ERR_TYPE (a categorical column).
+ */
+SEG_API int seg_model_profile_numeric(const seg_model *m, size_t segment, size_t col,
+                                      seg_profile_stat stat, double *out);
+
+/**
+ * Number of levels of a categorical column, "(missing)" included when some
+ * training values were missing.
+ *
+ * @param m the model, or NULL.
+ * @param col column index.
+ * @return the number of levels; 0 for a numeric column or an index out of range.
+ */
+SEG_API size_t seg_model_profile_levels(const seg_model *m, size_t col);
+
+/**
+ * Name of a level of a categorical column (levels in order of first
+ * appearance in the training data, "(missing)" last).
+ *
+ * @param m the model, or NULL.
+ * @param col column index.
+ * @param level level index.
+ * @return the name, owned by the model; NULL when an index is out of range.
+ */
+SEG_API const char *seg_model_profile_level(const seg_model *m, size_t col, size_t level);
+
+/**
+ * Share of a segment's customers at one level of a categorical column.
+ *
+ * @param m the model.
+ * @param segment 0 .. k-1, or k for the whole population.
+ * @param col column index.
+ * @param level level index.
+ * @param[out] out receives the share in [0, 1].
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or out, no profile, index out
+ *         of range), SEG_ERR_TYPE (a numeric column).
+ */
+SEG_API int seg_model_profile_share(const seg_model *m, size_t segment, size_t col, size_t level,
+                                    double *out);
+
+/**
+ * Number of profile items (numeric columns plus categorical levels).
+ *
+ * @param m the model, or NULL.
+ * @return the number of items; 0 without a profile.
+ */
+SEG_API size_t seg_model_profile_items(const seg_model *m);
+
+/**
+ * Name of an item: the column name, or "column=level".
+ *
+ * @param m the model, or NULL.
+ * @param item item index.
+ * @return the name, owned by the model; NULL when item is out of range.
+ */
+SEG_API const char *seg_model_profile_item_name(const seg_model *m, size_t item);
+
+/**
+ * Standardised difference of a segment on an item (see the group description).
+ *
+ * @param m the model.
+ * @param segment 0 .. k-1.
+ * @param item item index.
+ * @param[out] out receives the difference.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL m or out, no profile, index out
+ *         of range).
+ */
+SEG_API int seg_model_profile_zscore(const seg_model *m, size_t segment, size_t item,
+                                     double *out);
+
+/**
+ * The items that set a segment apart, most first: rank 0 is the item with the
+ * largest absolute standardised difference; on a tie a positive difference
+ * comes first, then the lower item index.
+ *
+ * @param m the model.
+ * @param segment 0 .. k-1.
+ * @param rank 0 .. seg_model_profile_items() - 1.
+ * @param[out] item receives the item index.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL m or item, no profile, index out
+ *         of range).
+ */
+SEG_API int seg_model_profile_ranked_item(const seg_model *m, size_t segment, size_t rank,
+                                          size_t *item);
+
+/**
+ * A short plain-language label of a segment, such as
+ * "high balance, mostly job retired, no loan".
+ *
+ * Rule (docs/guide.md, "How labels are made"): the items in the order of
+ * seg_model_profile_ranked_item(), at most one per column, while
+ * that difference is at least 0.5, at most three. A numeric column reads
+ * "high NAME" or "low NAME"; a yes/no level "with NAME" or "no NAME"; another
+ * level "mostly NAME LEVEL" (held by half the segment or more), "more NAME
+ * LEVEL" or "few NAME LEVEL". A segment with no such item is
+ * "close to average".
+ *
+ * @param m the model, or NULL.
+ * @param segment 0 .. k-1.
+ * @return the label, owned by the model; NULL without a profile or when
+ *         segment is out of range.
+ */
+SEG_API const char *seg_model_segment_label(const seg_model *m, size_t segment);
+/** @} */
+
+/**
+ * @defgroup distances Distances to every segment
+ * @{
+ */
+
+/**
+ * Euclidean distance of each row of a feature matrix to every centroid, in
+ * double precision on the library's GEMM distance kernel, for finding
+ * customers that sit between two segments.
+ *
+ * Runs on the calling thread; only reads the model, so calls may run
+ * concurrently.
+ *
+ * @param m the model.
+ * @param x n * d feature values (already scaled, e.g. by
+ *        seg_scaler_transform_f64() with seg_model_scaler()), row-major;
+ *        borrowed for the call.
+ * @param n rows (0 is allowed).
+ * @param d features, == seg_model_dim(m).
+ * @param[out] out receives n * k distances, row i's distance to centroid j at
+ *        out[i * k + j].
+ * @param len length of out in elements.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m; NULL x or out with n > 0),
+ *         SEG_ERR_MISMATCH (d differs from the model, or len < n * k),
+ *         SEG_ERR_NONFINITE (a NaN or infinity in x), SEG_ERR_OVERFLOW,
+ *         SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_distances_f64(const seg_model *m, const double *x, size_t n, size_t d,
+                                    double *out, size_t len);
+/** @} */
+
+/**
+ * @defgroup campaign Campaign metrics
+ * How a yes/no outcome (subscribed, bought, churned) falls across segments,
+ * and which segments a campaign should contact.
+ *
+ * Customers with control = 1 were held out of the campaign: they give the
+ * held-out rate that uplift compares with. All other statistics count the
+ * contacted customers (control = 0, or every customer without a control
+ * column). Rows with an unknown outcome or group (-1) are counted nowhere.
+ *
+ * The targeting plan contacts segments in order of decreasing conversion
+ * rate (ties by segment index); step s is the prefix of the first s + 1
+ * segments. Segments without a contacted customer are left out of the plan.
+ *
+ * A campaign object is mutable (one thread at a time); once computed, its
+ * getters only read it.
+ * @{
+ */
+
+/** Opaque campaign statistics. */
+typedef struct seg_campaign seg_campaign;
+
+/** Money settings, for seg_campaign_set_double(). */
+typedef enum seg_campaign_param {
+    SEG_CAMPAIGN_COST_PER_CONTACT = 100,      /**< Cost of contacting one customer (>= 0; unset: no ROI). */
+    SEG_CAMPAIGN_REVENUE_PER_CONVERSION = 101 /**< Revenue of one conversion (>= 0; unset: no ROI). */
+} seg_campaign_param;
+
+/** Per-segment statistics, for seg_campaign_segment_stat(). */
+typedef enum seg_campaign_stat {
+    SEG_CAMPAIGN_CONTACTS = 100,              /**< Contacted customers with a known outcome. */
+    SEG_CAMPAIGN_CONVERSIONS = 101,           /**< Of them, outcome 1. */
+    SEG_CAMPAIGN_RATE = 102,                  /**< Conversions / contacts (NaN without contacts). */
+    SEG_CAMPAIGN_RATE_LOW = 103,              /**< Lower bound of the 95 % Wilson score interval of the rate. */
+    SEG_CAMPAIGN_RATE_HIGH = 104,             /**< Upper bound of the 95 % Wilson score interval. */
+    SEG_CAMPAIGN_LIFT = 105,                  /**< Rate / rate of all contacted customers. */
+    SEG_CAMPAIGN_HELD_OUT = 106,              /**< Held-out customers (control = 1) with a known outcome. */
+    SEG_CAMPAIGN_HELD_OUT_CONVERSIONS = 107,  /**< Of them, outcome 1. */
+    SEG_CAMPAIGN_HELD_OUT_RATE = 108,         /**< Held-out conversions / held-out customers. */
+    SEG_CAMPAIGN_UPLIFT = 109,                /**< Rate - held-out rate (NaN without held-out customers). */
+    SEG_CAMPAIGN_ROI = 110                    /**< (revenue x conversions - cost x contacts) / (cost x contacts). */
+} seg_campaign_stat;
+
+/** Statistics of a plan step (a prefix of segments), for seg_campaign_plan_stat(). */
+typedef enum seg_plan_stat {
+    SEG_PLAN_SEGMENT = 100,            /**< The segment this step adds. */
+    SEG_PLAN_CONTACTS = 101,           /**< Customers contacted by the prefix. */
+    SEG_PLAN_CONVERSIONS = 102,        /**< Conversions reached by the prefix. */
+    SEG_PLAN_CONVERSION_SHARE = 103,   /**< Conversions reached / all conversions. */
+    SEG_PLAN_CONTACTS_AVOIDED = 104,   /**< Contacted customers the prefix leaves out. */
+    SEG_PLAN_ROI = 105,                /**< ROI of the prefix (NaN without cost and revenue). */
+    SEG_PLAN_PROFIT = 106              /**< revenue x conversions - cost x contacts (NaN without them). */
+} seg_plan_stat;
+
+/**
+ * Create an empty campaign (no cost or revenue set).
+ *
+ * @param[out] out receives the object; the caller frees it with
+ *        seg_campaign_free(). NULL on failure.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out) or SEG_ERR_NOMEM.
+ */
+SEG_API int seg_campaign_new(seg_campaign **out);
+
+/**
+ * Free a campaign. Accepts NULL.
+ *
+ * @param c the campaign, or NULL.
+ */
+SEG_API void seg_campaign_free(seg_campaign *c);
+
+/**
+ * Set the cost per contact or the revenue per conversion (used by the ROI and
+ * the default plan). May be set before or after seg_campaign_compute().
+ *
+ * @param c the campaign (one thread at a time).
+ * @param param which setting.
+ * @param value finite and >= 0.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL c, unknown param, bad value).
+ */
+SEG_API int seg_campaign_set_double(seg_campaign *c, seg_campaign_param param, double value);
+
+/**
+ * Count outcomes per segment and build the targeting plan. Replaces the
+ * results of an earlier call.
+ *
+ * @param c the campaign (one thread at a time).
+ * @param labels n segment labels in 0 .. k-1; borrowed for the call.
+ * @param n rows.
+ * @param k segments.
+ * @param outcome n values: 1 converted, 0 not, -1 unknown.
+ * @param control n values: 1 held out of the campaign, 0 contacted, -1
+ *        unknown; or NULL when everyone was contacted.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c; NULL labels or outcome with
+ *         n > 0; k is 0 or above 10^6; a label, outcome or control value out
+ *         of range, the detail naming the row), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_campaign_compute(seg_campaign *c, const int32_t *labels, size_t n, size_t k,
+                                 const int8_t *outcome, const int8_t *control);
+
+/**
+ * A per-segment statistic.
+ *
+ * @param c the campaign.
+ * @param segment 0 .. k-1, or k for all customers.
+ * @param stat which statistic.
+ * @param[out] out receives the value (NaN where it is undefined, see
+ *        seg_campaign_stat).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c or out, segment > k, unknown
+ *         stat), SEG_ERR_STATE (not computed).
+ */
+SEG_API int seg_campaign_segment_stat(const seg_campaign *c, size_t segment,
+                                      seg_campaign_stat stat, double *out);
+
+/**
+ * Number of steps of the targeting plan: the segments with at least one
+ * contacted customer.
+ *
+ * @param c the campaign, or NULL.
+ * @return the number of steps; 0 before a successful seg_campaign_compute().
+ */
+SEG_API size_t seg_campaign_plan_steps(const seg_campaign *c);
+
+/**
+ * A statistic of a plan step (cumulative over the segments up to it).
+ *
+ * @param c the campaign.
+ * @param step 0 .. seg_campaign_plan_steps() - 1.
+ * @param stat which statistic.
+ * @param[out] out receives the value.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c or out, step out of range,
+ *         unknown stat), SEG_ERR_STATE (not computed).
+ */
+SEG_API int seg_campaign_plan_stat(const seg_campaign *c, size_t step, seg_plan_stat stat,
+                                   double *out);
+
+/**
+ * The recommended plan step.
+ *
+ * With a cost and a revenue: the prefix with the highest profit (revenue x
+ * conversions - cost x contacts), the shortest one on ties. That is the
+ * prefix of every segment whose conversion rate exceeds cost / revenue;
+ * maximising the ROI ratio instead would always pick the first segment alone,
+ * since each added segment converts less. Without them: the prefix of the
+ * segments whose rate is at least the overall rate (lift >= 1).
+ *
+ * @param c the campaign.
+ * @param[out] step receives the step index.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c or step), SEG_ERR_STATE (not
+ *         computed), SEG_ERR_EMPTY (the plan has no step).
+ */
+SEG_API int seg_campaign_plan_best(const seg_campaign *c, size_t *step);
+
+/**
+ * Read a yes/no column as outcome values: "yes"/"no", "true"/"false",
+ * "y"/"n", "1"/"0" (compared without case) or the numbers 1 and 0; missing
+ * values give -1.
+ *
+ * @param ds the dataset (only read).
+ * @param name the column.
+ * @param[out] out receives seg_dataset_rows(ds) values in {-1, 0, 1}.
+ * @param len length of out.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_NOT_FOUND (no
+ *         such column), SEG_ERR_MISMATCH (len too small), SEG_ERR_PARSE (a
+ *         value that is not yes/no; the detail names the row and value).
+ */
+SEG_API int seg_dataset_get_outcome(const seg_dataset *ds, const char *name, int8_t *out,
+                                    size_t len);
+/** @} */
+
+/**
+ * @defgroup sweep Choosing k
+ * Fit every k from SEG_SWEEP_K_MIN to SEG_SWEEP_K_MAX on one feature matrix
+ * and record, per k: inertia, silhouette (on the same sample of rows for
+ * every k), Davies-Bouldin, Calinski-Harabasz and the share of the smallest
+ * segment. Each fit uses the k-means object's settings (seed, n_init, init,
+ * threads, ...), so the fit at the chosen k equals a later fit with that k.
+ *
+ * The chosen k (seg_sweep_chosen()) is the one with the best silhouette among
+ * those whose segments all hold at least SEG_SWEEP_MIN_SHARE (5 %) and at
+ * most SEG_SWEEP_MAX_SHARE (60 %) of the customers (weight): a segment too
+ * small to act on or one that is most of the base makes k less useful however
+ * well separated it is. When no k qualifies, the best silhouette overall.
+ * Ties go to the smaller k.
+ *
+ * A sweep object is mutable: one thread at a time.
+ * @{
+ */
+
+/** Opaque k sweep. */
+typedef struct seg_sweep seg_sweep;
+
+/**
+ * Progress callback: called before each step with done = 0 .. total - 1 and
+ * once at the end with done = total. Runs on the thread that called the
+ * sweep. Return 0 to go on, anything else to stop the sweep, which then fails
+ * with SEG_ERR_CANCELLED.
+ */
+typedef int (*seg_progress_fn)(void *user, size_t done, size_t total);
+
+/** Sweep settings. */
+typedef enum seg_sweep_param {
+    SEG_SWEEP_K_MIN = 100,             /**< int: smallest k (default 2; 2 .. 10^6). */
+    SEG_SWEEP_K_MAX = 101,             /**< int: largest k (default 10; 2 .. 10^6). */
+    SEG_SWEEP_SILHOUETTE_SAMPLE = 102, /**< int: rows for the silhouette (default 10000; 0 = all). */
+    SEG_SWEEP_SEED = 103,              /**< int: seed of the silhouette sample (default 0). */
+    SEG_SWEEP_MIN_SHARE = 200,         /**< double: smallest segment share for the choice (default 0.05; 0 .. 1). */
+    SEG_SWEEP_MAX_SHARE = 201          /**< double: largest segment share for the choice (default 0.60; 0 .. 1). */
+} seg_sweep_param;
+
+/** What the sweep recorded per k, for seg_sweep_get(). */
+typedef enum seg_sweep_stat {
+    SEG_SWEEP_K = 100,                 /**< The k of the row. */
+    SEG_SWEEP_INERTIA = 101,           /**< Inertia of the fit. */
+    SEG_SWEEP_SILHOUETTE = 102,        /**< Mean silhouette coefficient. */
+    SEG_SWEEP_DAVIES_BOULDIN = 103,    /**< Davies-Bouldin index. */
+    SEG_SWEEP_CALINSKI_HARABASZ = 104, /**< Calinski-Harabasz index. */
+    SEG_SWEEP_SMALLEST_SHARE = 105,    /**< Weight share of the smallest segment. */
+    SEG_SWEEP_ITERATIONS = 106,        /**< Lloyd iterations of the kept run. */
+    SEG_SWEEP_LARGEST_SHARE = 107      /**< Weight share of the largest segment. */
+} seg_sweep_stat;
+
+/**
+ * Create a sweep with default settings.
+ *
+ * @param[out] out receives the sweep; the caller frees it with seg_sweep_free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out) or SEG_ERR_NOMEM.
+ */
+SEG_API int seg_sweep_new(seg_sweep **out);
+
+/**
+ * Free a sweep. Accepts NULL.
+ *
+ * @param s the sweep, or NULL.
+ */
+SEG_API void seg_sweep_free(seg_sweep *s);
+
+/**
+ * Set an integer setting.
+ *
+ * @param s the sweep.
+ * @param param SEG_SWEEP_K_MIN, SEG_SWEEP_K_MAX, SEG_SWEEP_SILHOUETTE_SAMPLE or SEG_SWEEP_SEED.
+ * @param value see seg_sweep_param for the ranges.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s, unknown param, value out of range).
+ */
+SEG_API int seg_sweep_set_int(seg_sweep *s, seg_sweep_param param, int64_t value);
+
+/**
+ * Set a real setting.
+ *
+ * @param s the sweep.
+ * @param param SEG_SWEEP_MIN_SHARE or SEG_SWEEP_MAX_SHARE.
+ * @param value 0 .. 1.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s, unknown param, value out of range).
+ */
+SEG_API int seg_sweep_set_double(seg_sweep *s, seg_sweep_param param, double value);
+
+/**
+ * Set (or, with fn NULL, remove) the progress callback.
+ *
+ * @param s the sweep.
+ * @param fn the callback, or NULL.
+ * @param user passed to every call of fn; borrowed.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s).
+ */
+SEG_API int seg_sweep_set_progress(seg_sweep *s, seg_progress_fn fn, void *user);
+
+/**
+ * Run the sweep on a float feature matrix.
+ *
+ * The k-means object's SEG_KMEANS_K is changed during the run and restored
+ * after it; its other settings apply to every fit (SEG_INIT_GIVEN cannot be
+ * used, as it fixes k).
+ *
+ * @param s the sweep (its earlier results are replaced).
+ * @param km k-means settings (one thread at a time).
+ * @param x n * d values, row-major; borrowed for the call.
+ * @param n rows.
+ * @param d features.
+ * @param weights n weights > 0, or NULL.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL s, km or x; k_min > k_max),
+ *         SEG_ERR_EMPTY (n or d is 0), SEG_ERR_CANCELLED (the progress
+ *         callback asked to stop), and those of seg_kmeans_fit_f32() and the
+ *         metrics. On failure no row is recorded.
+ */
+SEG_API int seg_sweep_run_f32(seg_sweep *s, seg_kmeans *km, const float *x, size_t n, size_t d,
+                              const double *weights);
+
+/**
+ * As seg_sweep_run_f32(), for a double matrix.
+ *
+ * @param s the sweep (its earlier results are replaced).
+ * @param km k-means settings (one thread at a time).
+ * @param x n * d values, row-major; borrowed for the call.
+ * @param n rows.
+ * @param d features.
+ * @param weights n weights > 0, or NULL.
+ * @return as seg_sweep_run_f32().
+ */
+SEG_API int seg_sweep_run_f64(seg_sweep *s, seg_kmeans *km, const double *x, size_t n, size_t d,
+                              const double *weights);
+
+/**
+ * Number of k recorded by the last successful run.
+ *
+ * @param s the sweep, or NULL.
+ * @return k_max - k_min + 1 after a successful run; 0 before or after a failure.
+ */
+SEG_API size_t seg_sweep_count(const seg_sweep *s);
+
+/**
+ * A recorded value.
+ *
+ * @param s the sweep.
+ * @param i row, 0 .. seg_sweep_count() - 1 (row i is k = k_min + i).
+ * @param stat which value.
+ * @param[out] out receives it.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s or out, i out of range, unknown stat).
+ */
+SEG_API int seg_sweep_get(const seg_sweep *s, size_t i, seg_sweep_stat stat, double *out);
+
+/**
+ * The k chosen by the rule in the group description.
+ *
+ * @param s the sweep.
+ * @param[out] k receives the chosen k.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL s or k), SEG_ERR_STATE (no successful run).
+ */
+SEG_API int seg_sweep_chosen(const seg_sweep *s, size_t *k);
+/** @} */
+
+/**
+ * @defgroup pca Principal components
+ * @{
+ */
+
+/**
+ * Principal component analysis of a feature matrix, for two-dimensional
+ * pictures of segments.
+ *
+ * The population covariance (divided by n) is formed with one BLAS SYRK, its
+ * eigenvectors found by the cyclic Jacobi method (converged to an
+ * off-diagonal mass below 1e-30 of the matrix's), and the scores computed
+ * with one GEMM. Axes come in order of decreasing variance; each axis's
+ * largest-magnitude entry is positive, so results are reproducible. Cost:
+ * O(n d^2) for the covariance, O(d^3) per Jacobi sweep.
+ *
+ * Runs on the calling thread (BLAS may use its own threads); only reads x.
+ *
+ * @param x n * d values, row-major; borrowed for the call.
+ * @param n rows (>= 2, at most 2^31 - 1).
+ * @param d features (1 .. 4096).
+ * @param c components wanted, 1 .. d.
+ * @param[out] scores if not NULL, n * c projections of the centred rows
+ *        (row-major: row i's component a at scores[i * c + a]).
+ * @param[out] axes if not NULL, c * d unit axes (row a is component a).
+ * @param[out] variance if not NULL, c variances along the axes (eigenvalues).
+ * @param[out] mean if not NULL, the d column means that were subtracted.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL x; c is 0 or > d),
+ *         SEG_ERR_TOO_FEW_POINTS (n < 2 or d is 0), SEG_ERR_LIMIT (d > 4096
+ *         or n > 2^31 - 1), SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_pca_f64(const double *x, size_t n, size_t d, size_t c, double *scores,
+                        double *axes, double *variance, double *mean);
 /** @} */
 
 

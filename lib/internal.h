@@ -169,6 +169,15 @@ uint64_t seg_rng_below(seg_rng *r, uint64_t bound);
 /* splitmix64 step, also used to derive independent seeds. */
 uint64_t seg_splitmix64(uint64_t *state);
 
+/* ---- text (util.c) ----------------------------------------------------------- */
+
+/* ASCII case-insensitive equality, independent of the C locale. */
+bool seg_ascii_eq_nocase(const char *a, const char *b);
+
+/* 1 for "yes", "true", "1", "y"; -1 for "no", "false", "0", "n" (any case);
+ * 0 for anything else. Shared by outcome columns and segment labels. */
+int seg_yes_no(const char *s);
+
 /* ---- clock ------------------------------------------------------------------ */
 double seg_now_seconds(void);
 

@@ -4,6 +4,7 @@
  */
 #include "kmeans.h"
 #include "distance.h"
+#include "profile.h"
 
 #include <float.h>
 #include <stdlib.h>
@@ -511,6 +512,7 @@ int seg_kmeans_fit_dataset(seg_kmeans *km, const seg_dataset *ds, const seg_scal
     const bool f32 = km && km->dtype == SEG_DTYPE_F32;
     const size_t elem = f32 ? sizeof(float) : sizeof(double);
     void *matrix = NULL;
+    int32_t *lab = NULL;
     const void *x;
     bool dense_f32;
     size_t n, d, count;
@@ -551,12 +553,18 @@ int seg_kmeans_fit_dataset(seg_kmeans *km, const seg_dataset *ds, const seg_scal
             goto done;
         x = matrix;
     }
-    rc = fit_matrix(km, x, f32, n, d, seg_dataset_weights(ds), labels, out);
-    if (rc == SEG_OK && sc && (rc = seg_scaler_clone(sc, &(*out)->scaler)) < 0) {
+    if (!(lab = labels ? labels : seg_malloc_array(n, sizeof *lab))) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    rc = fit_matrix(km, x, f32, n, d, seg_dataset_weights(ds), lab, out);
+    if (rc == SEG_OK && (rc = seg_model_describe(*out, ds, sc, lab)) < 0) {
         seg_model_free(*out);
         *out = NULL;
     }
 done:
+    if (lab != labels)
+        seg_free(lab);
     seg_free(matrix);
     return rc;
 }

@@ -731,3 +731,34 @@ fail:
     seg_scaler_free(c);
     return rc;
 }
+
+/* ---- rebuild from stored state (model files) ------------------------------ */
+
+void seg_scol_array_free(scol *cols, size_t n)
+{
+    if (!cols)
+        return;
+    for (size_t j = 0; j < n; j++)
+        scol_clear(&cols[j]);
+    seg_free(cols);
+}
+
+int seg_scaler_adopt(scol *cols, size_t n_cols, size_t n_features, seg_scaler **out)
+{
+    seg_scaler *sc = NULL;
+    int rc = seg_scaler_new(&sc);
+    if (rc < 0) {
+        seg_scol_array_free(cols, n_cols);
+        return rc;
+    }
+    sc->fit.cols = cols;
+    sc->fit.n_cols = n_cols;
+    sc->fit.n_features = n_features;
+    if ((rc = build_feature_table(&sc->fit)) < 0) {
+        seg_scaler_free(sc);
+        return rc;
+    }
+    sc->fitted = true;
+    *out = sc;
+    return SEG_OK;
+}

@@ -42,5 +42,7 @@ const char *bundled_data_path(char *buf, size_t len);
 /* Commands. */
 int cmd_segment(int argc, char **argv);
 int cmd_rfm(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_info(int argc, char **argv);
 
 #endif

@@ -154,3 +154,46 @@ int write_features(const char *path, const void *x, bool f32, size_t n, size_t d
     free(names);
     return rc;
 }
+
+double assignment_margin(const double *all, size_t k, size_t i, int32_t label)
+{
+    double second = INFINITY;
+    for (size_t j = 0; j < k; j++)
+        if ((int32_t)j != label && all[i * k + j] < second)
+            second = all[i * k + j];
+    return k > 1 ? second - all[i * k + (size_t)label] : NAN;
+}
+
+int write_assignments(const char *path, const seg_dataset *ds, const int32_t *labels,
+                      const double *dist, size_t n, const double *all, size_t k)
+{
+    const bool to_stdout = strcmp(path, "-") == 0;
+    FILE *f = to_stdout ? stdout : fopen(path, "w");
+    if (!f)
+        return -1;
+    const bool has_id = seg_dataset_id_name(ds) != NULL;
+    fputs("id,segment,distance", f);
+    for (size_t j = 0; all && j < k; j++)
+        fprintf(f, ",distance_%zu", j);
+    fputs(all ? ",margin\n" : "\n", f);
+    for (size_t i = 0; i < n; i++) {
+        if (has_id) {
+            const char *id = seg_dataset_id(ds, i);
+            csv_field(f, id ? id : "");
+        } else {
+            fprintf(f, "%zu", i + 1);
+        }
+        fprintf(f, ",%d,%.9g", (int)labels[i], dist[i]);
+        for (size_t j = 0; all && j < k; j++)
+            fprintf(f, ",%.9g", all[i * k + j]);
+        if (all)
+            fprintf(f, ",%.9g", assignment_margin(all, k, i, labels[i]));
+        fputc('\n', f);
+    }
+    if (ferror(f)) {
+        if (!to_stdout)
+            fclose(f);
+        return -1;
+    }
+    return to_stdout ? fflush(f) : fclose(f);
+}

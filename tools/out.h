@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <seg.h>
+
 /* A JSON string literal with the required escapes. */
 void json_string(FILE *f, const char *s);
 /* A JSON number; non-finite values become null. */
@@ -30,5 +32,15 @@ int csv_write_matrix(const char *path, const void *x, bool f32, size_t n, size_t
 struct seg_scaler;
 int write_features(const char *path, const void *x, bool f32, size_t n, size_t d,
                    const struct seg_scaler *sc);
+/* id,segment,distance per row to path ("-" = stdout): the id column's text
+ * (empty when missing), else the 1-based row number. With all (n x k), one
+ * distance column per segment and the margin from the assigned segment to the
+ * next nearest. Returns 0 or -1 with errno set. */
+int write_assignments(const char *path, const seg_dataset *ds, const int32_t *labels,
+                      const double *dist, size_t n, const double *all, size_t k);
+
+/* The margin of row i: distance to the nearest other segment minus the
+ * distance to its own (all is n x k; NaN when k is 1). */
+double assignment_margin(const double *all, size_t k, size_t i, int32_t label);
 
 #endif
