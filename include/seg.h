@@ -2176,8 +2176,11 @@ SEG_API const char *seg_model_library_version(const seg_model *m);
  *
  * The file is first written completely to a temporary file in the same
  * directory (named after path with a random suffix), flushed to disk, then
- * renamed over path: a failed or interrupted save never leaves a truncated
- * model at path, and readers see either the old file or the new one.
+ * renamed over path (and the directory flushed): a failed or interrupted
+ * save never leaves a truncated model at path, and readers see either the old
+ * file or the new one. A new file is readable and writable by its owner only
+ * (mode 0600: profiles describe customers); replacing a file keeps that
+ * file's mode.
  *
  * @param m the model (only read; other threads may predict with it meanwhile).
  * @param path the file to create or replace.

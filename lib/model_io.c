@@ -326,6 +326,23 @@ static bool write_all(int fd, const uint8_t *p, size_t n)
     return true;
 }
 
+/* Make a rename durable: fsync the directory that holds path (best effort:
+ * some file systems refuse to fsync a directory, and the data is safe then). */
+static void sync_parent_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? seg_strndup(path, slash == path ? 1 : (size_t)(slash - path))
+                      : seg_strdup(".");
+    if (!dir)
+        return;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+    seg_free(dir);
+}
+
 int seg_model_save(const seg_model *m, const char *path)
 {
     wbuf w = {0};
@@ -350,8 +367,14 @@ int seg_model_save(const seg_model *m, const char *path)
                       strerror(errno));
         goto done;
     }
-    /* mkstemp creates 0600; a model is not secret, make it like fopen's. */
-    (void)fchmod(fd, 0644);
+    /* mkstemp creates the file 0600 (owner only), which is what a new model
+     * keeps: profiles describe customers, and the process umask cannot be
+     * read without changing it. Replacing a file keeps that file's mode. */
+    {
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+            (void)fchmod(fd, st.st_mode & 07777);
+    }
     if (!write_all(fd, w.p, w.len) || fsync(fd) != 0) {
         rc = seg_fail(SEG_ERR_IO, "%s: write failed: %s", tmp, strerror(errno));
         goto done;
@@ -368,6 +391,7 @@ int seg_model_save(const seg_model *m, const char *path)
     }
     seg_free(tmp);
     tmp = NULL;
+    sync_parent_dir(path);
 done:
     if (fd >= 0)
         close(fd);

@@ -10,6 +10,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <dirent.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -252,6 +258,62 @@ static void test_corruption_rejected(void **state)
     fitted_free(&f);
 }
 
+/* A save that fails half-way (the disk full, simulated with RLIMIT_FSIZE in
+ * a child process) leaves the previous model intact and no temporary file;
+ * a new file is owner-only, a replaced one keeps its mode. */
+static void test_failed_save_keeps_previous(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/seg-save-XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/m.seg", dir);
+    fitted a = fit_bank(3), b = fit_bank(5);
+    struct stat st;
+
+    assert_int_equal(seg_model_save(a.m, path), SEG_OK);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(chmod(path, 0640), 0);
+    assert_int_equal(seg_model_save(a.m, path), SEG_OK);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0640);
+
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* No file may grow past 512 bytes: writes fail with EFBIG, as on a
+         * full disk, instead of killing the process. */
+        struct rlimit rl = {512, 512};
+        signal(SIGXFSZ, SIG_IGN);
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+            _exit(2);
+        int rc = seg_model_save(b.m, path);
+        _exit(rc == SEG_ERR_IO && strstr(seg_last_error(), "write failed") ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+
+    seg_model *m = NULL;
+    assert_int_equal(seg_model_load(&m, path), SEG_OK);
+    assert_int_equal(seg_model_k(m), 3); /* the old model, whole */
+    assert_same_predictions(m, a.m, &a);
+    seg_model_free(m);
+    DIR *dp = opendir(dir);
+    struct dirent *e;
+    int files = 0;
+    while ((e = readdir(dp)))
+        if (e->d_name[0] != '.')
+            files++;
+    closedir(dp);
+    assert_int_equal(files, 1); /* no temporary file left behind */
+    unlink(path);
+    rmdir(dir);
+    fitted_free(&a);
+    fitted_free(&b);
+}
+
 /* Bytes changed behind a valid checksum reach the section parsers: every
  * outcome is a clean model or SEG_ERR_FORMAT, never a crash or a read past
  * the buffer (valgrind checks the latter). */
@@ -446,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_corruption_rejected),
         cmocka_unit_test(test_parsers_survive_garbage),
+        cmocka_unit_test(test_failed_save_keeps_previous),
         cmocka_unit_test(test_profile_values),
         cmocka_unit_test(test_label_rule),
         cmocka_unit_test(test_all_distances),
