@@ -114,7 +114,8 @@ typedef enum seg_status {
     SEG_ERR_VERSION = -16,      /**< A model file of a newer format version than this library reads. */
     SEG_ERR_TRUNCATED = -17,    /**< A model file shorter than it declares (cut off in transfer or writing). */
     SEG_ERR_CHECKSUM = -18,     /**< A model file whose CRC-32 does not match its contents (corrupted). */
-    SEG_ERR_CANCELLED = -19     /**< A progress callback asked to stop. */
+    SEG_ERR_CANCELLED = -19,    /**< A progress callback asked to stop. */
+    SEG_ERR_PRIVACY = -25       /**< The call would store data that identifies customers (e.g. an id column used as a feature). */
 } seg_status;
 
 /**
@@ -666,7 +667,12 @@ typedef enum seg_scaler_param {
     SEG_SCALER_METHOD = 100,           /**< seg_scale_method for numeric columns (default SEG_SCALE_STANDARD). */
     SEG_SCALER_DROP_FIRST = 101,       /**< 1: one-hot omits the first level (default 0). */
     SEG_SCALER_CATEGORICAL_MISSING = 102, /**< seg_impute_categorical (default SEG_IMPUTE_LEVEL). */
-    SEG_SCALER_MAX_LEVELS = 103        /**< Most levels a categorical column may have (default 1000; 2 .. 1000000). */
+    SEG_SCALER_MAX_LEVELS = 103,       /**< Most levels a categorical column may have (default 1000; 2 .. 1000000). */
+    /** 1: accept a categorical column with a different value in every row
+     *  (default 0: with 20 rows or more and no missing value, such a column
+     *  is an identifier, whose values the model would store, and the fit
+     *  fails with SEG_ERR_PRIVACY; set it as the id column or drop it). */
+    SEG_SCALER_ALLOW_IDENTIFIERS = 104
 } seg_scaler_param;
 
 /** Per-column scaler settings, for seg_scaler_set_column_int(). */
@@ -751,7 +757,9 @@ SEG_API int seg_scaler_set_column_int(seg_scaler *sc, const char *column,
  *         categorical column has more levels than SEG_SCALER_MAX_LEVELS, or two
  *         columns share a name), SEG_ERR_NOT_FOUND (a per-column setting names
  *         no numeric column), SEG_ERR_NONFINITE (an infinite value, or values
- *         whose statistics overflow), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM. On
+ *         whose statistics overflow), SEG_ERR_PRIVACY (a categorical column
+ *         with a different value in every row: see
+ *         SEG_SCALER_ALLOW_IDENTIFIERS), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM. On
  *         failure the scaler is unfitted.
  */
 SEG_API int seg_scaler_fit(seg_scaler *sc, const seg_dataset *ds);

@@ -31,6 +31,7 @@ const char *seg_strerror(int code)
     case SEG_ERR_TRUNCATED: return "model file truncated";
     case SEG_ERR_CHECKSUM: return "model file checksum mismatch";
     case SEG_ERR_CANCELLED: return "cancelled";
+    case SEG_ERR_PRIVACY: return "data would identify customers";
     default: return "unknown error";
     }
 }

@@ -25,10 +25,14 @@ typedef struct col_setting {
 } col_setting;
 
 /* Scaler-wide settings, indexed by seg_scaler_param - SEG_SCALER_METHOD. */
-enum { OPT_METHOD, OPT_DROP_FIRST, OPT_CAT_MISSING, OPT_MAX_LEVELS, N_OPTS };
-static const int64_t opt_default[N_OPTS] = {SEG_SCALE_STANDARD, 0, SEG_IMPUTE_LEVEL, 1000};
-static const int64_t opt_min[N_OPTS] = {SEG_SCALE_NONE, 0, SEG_IMPUTE_LEVEL, 2};
-static const int64_t opt_max[N_OPTS] = {SEG_SCALE_ROBUST, 1, SEG_IMPUTE_MODE, 1000000};
+enum { OPT_METHOD, OPT_DROP_FIRST, OPT_CAT_MISSING, OPT_MAX_LEVELS, OPT_ALLOW_IDS, N_OPTS };
+static const int64_t opt_default[N_OPTS] = {SEG_SCALE_STANDARD, 0, SEG_IMPUTE_LEVEL, 1000, 0};
+static const int64_t opt_min[N_OPTS] = {SEG_SCALE_NONE, 0, SEG_IMPUTE_LEVEL, 2, 0};
+static const int64_t opt_max[N_OPTS] = {SEG_SCALE_ROBUST, 1, SEG_IMPUTE_MODE, 1000000, 1};
+
+/* A categorical column whose every value differs, over at least this many
+ * rows, identifies customers rather than describing them (documented in seg.h). */
+#define IDENTIFIER_MIN_ROWS 20
 
 struct seg_scaler {
     int64_t opt[N_OPTS];
@@ -422,6 +426,16 @@ static int fit_categorical(const seg_scaler *sc, const seg_column *c, size_t n, 
             tab[w++] = tab[r];
     }
     m = w;
+    /* Its levels would be stored in the model (and so in model files): a
+     * column of distinct values is an identifier that was not set aside. */
+    if (!sc->opt[OPT_ALLOW_IDS] && n_missing == 0 && n >= IDENTIFIER_MIN_ROWS && m == n) {
+        rc = seg_fail(SEG_ERR_PRIVACY,
+                      "column '%s' has a different value in each of its %zu rows: it identifies "
+                      "customers and its values would be stored in the model; set it as the id "
+                      "column, drop it, or allow it with SEG_SCALER_ALLOW_IDENTIFIERS",
+                      c->name, m);
+        goto done;
+    }
     if ((uint64_t)m > (uint64_t)sc->opt[OPT_MAX_LEVELS]) {
         rc = seg_fail(SEG_ERR_LIMIT, "column '%s' has %zu levels, more than the limit %lld",
                       c->name, m, (long long)sc->opt[OPT_MAX_LEVELS]);

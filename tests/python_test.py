@@ -139,6 +139,31 @@ class Binding(unittest.TestCase):
         ds.drop(["region"])
         self.assertNotIn("region", ds.columns)
 
+    def test_save_and_load(self):
+        rows, _ = blobs(200, 3, 4, seed=8)
+        m = libseg.KMeans(k=4, seed=1).fit(rows)
+        want = m.predict(rows)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "m.seg")
+            m.save(path)
+            again = libseg.Model.load(path)
+            self.assertEqual(again.k, 4)
+            self.assertEqual(again.centroids, m.centroids)
+            self.assertEqual(again.predict(rows), want)
+        data = m.to_bytes()
+        self.assertEqual(libseg.Model.from_bytes(data).predict(rows), want)
+        bad = bytearray(data)
+        bad[len(bad) // 2] ^= 0xFF
+        with self.assertRaises(libseg.SegError) as ctx:
+            libseg.Model.from_bytes(bad)
+        self.assertEqual(ctx.exception.name, "SEG_ERR_CHECKSUM")
+        with self.assertRaises(libseg.SegError) as ctx:
+            libseg.Model.from_bytes(data[:40])
+        self.assertEqual(ctx.exception.name, "SEG_ERR_TRUNCATED")
+        with self.assertRaises(libseg.SegError) as ctx:
+            libseg.Model.load("/nonexistent/m.seg")
+        self.assertIn("/nonexistent/m.seg", ctx.exception.detail)
+
     def test_npy(self):
         rows = [[1.0, 2.0], [3.0, 4.0], [5.0, 6.5]]
         header = "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }"

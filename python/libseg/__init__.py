@@ -36,6 +36,8 @@ STATUS = {
     -4: "SEG_ERR_PARSE", -5: "SEG_ERR_FORMAT", -6: "SEG_ERR_EMPTY", -7: "SEG_ERR_NONFINITE",
     -8: "SEG_ERR_OVERFLOW", -9: "SEG_ERR_TOO_FEW_POINTS", -10: "SEG_ERR_NOT_FOUND",
     -11: "SEG_ERR_STATE", -12: "SEG_ERR_MISMATCH", -13: "SEG_ERR_LIMIT", -14: "SEG_ERR_TYPE",
+    -15: "SEG_ERR_BAD_MAGIC", -16: "SEG_ERR_VERSION", -17: "SEG_ERR_TRUNCATED",
+    -18: "SEG_ERR_CHECKSUM", -19: "SEG_ERR_CANCELLED", -25: "SEG_ERR_PRIVACY",
 }
 _SCALE = {"none": 0, "standard": 1, "minmax": 2, "robust": 3}
 _INIT = {"k-means++": 0, "kmeans++": 0, "random": 1}
@@ -134,6 +136,10 @@ _PROTOS = {
     "seg_model_rows": (_S, [_P]),
     "seg_model_segment_size": (_S, [_P, _S]),
     "seg_model_scaler": (_P, [_P]),
+    "seg_model_save": (_I, [_P, _STR]),
+    "seg_model_save_mem": (_I, [_P, _P, _S, ctypes.POINTER(_S)]),
+    "seg_model_load": (_I, [_PP, _STR]),
+    "seg_model_load_mem": (_I, [_PP, _P, _S]),
     "seg_predictor_new": (_I, [_PP, _P]),
     "seg_predictor_free": (None, [_P]),
     "seg_predictor_set_int": (_I, [_P, _I, _I64]),
@@ -531,6 +537,31 @@ class Model(_Object):
     @property
     def has_scaler(self):
         return bool(_lib.seg_model_scaler(self._handle))
+
+    def save(self, path):
+        """Write the model file (atomically: the old file stays until the new
+        one is complete)."""
+        _check(_lib.seg_model_save(self._handle, os.fsencode(path)))
+
+    def to_bytes(self):
+        """The model file's bytes."""
+        size = _S()
+        _check(_lib.seg_model_save_mem(self._handle, None, 0, ctypes.byref(size)))
+        buf = ctypes.create_string_buffer(size.value)
+        _check(_lib.seg_model_save_mem(self._handle, buf, size.value, ctypes.byref(size)))
+        return buf.raw[:size.value]
+
+    @classmethod
+    def load(cls, path):
+        """A model read from a file written by save() or `seg segment --model`."""
+        return cls(_new(_lib.seg_model_load, os.fsencode(path)))
+
+    @classmethod
+    def from_bytes(cls, data):
+        """A model read from bytes given by to_bytes()."""
+        data = bytes(data)
+        buf = ctypes.create_string_buffer(data, len(data))
+        return cls(_new(_lib.seg_model_load_mem, buf, len(data)))
 
     def predict(self, data, d=None, threads=1):
         """Nearest segment of each row of a Dataset (through the model's
