@@ -2123,6 +2123,31 @@ SEG_API int seg_dataset_from_f64_with_allocator(seg_dataset **out, const double 
  */
 SEG_API int seg_dataset_read_npy_with_allocator(seg_dataset **out, const char *path,
                                                 seg_allocator *a);
+
+/**
+ * As seg_model_load(), with the model's memory (and that of the scaler it
+ * holds) from an allocator.
+ *
+ * @param[out] out receives the model; set to NULL on failure. Free it with
+ *        seg_model_free().
+ * @param path file name.
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return as seg_model_load().
+ */
+SEG_API int seg_model_load_with_allocator(seg_model **out, const char *path, seg_allocator *a);
+
+/**
+ * As seg_model_load_mem(), with the model's memory from an allocator.
+ *
+ * @param[out] out receives the model; set to NULL on failure. Free it with
+ *        seg_model_free().
+ * @param buf the model file's bytes; borrowed for the call.
+ * @param len their number.
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return as seg_model_load_mem().
+ */
+SEG_API int seg_model_load_mem_with_allocator(seg_model **out, const void *buf, size_t len,
+                                              seg_allocator *a);
 /** @} */
 
 

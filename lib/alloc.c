@@ -251,3 +251,14 @@ int seg_dataset_read_npy_with_allocator(seg_dataset **out, const char *path, seg
 {
     WITH_ALLOCATOR(a, seg_dataset_read_npy(out, path));
 }
+
+int seg_model_load_with_allocator(seg_model **out, const char *path, seg_allocator *a)
+{
+    WITH_ALLOCATOR(a, seg_model_load(out, path));
+}
+
+int seg_model_load_mem_with_allocator(seg_model **out, const void *buf, size_t len,
+                                      seg_allocator *a)
+{
+    WITH_ALLOCATOR(a, seg_model_load_mem(out, buf, len));
+}

@@ -291,6 +291,7 @@ static int serialize(const seg_model *m, wbuf *w)
 
 int seg_model_save_mem(const seg_model *m, void *buf, size_t cap, size_t *size)
 {
+    SEG_ALLOC_SCOPE(m); /* working memory from the model's allocator */
     wbuf w = {0};
     int rc;
     if (!m || !size)
@@ -345,6 +346,7 @@ static void sync_parent_dir(const char *path)
 
 int seg_model_save(const seg_model *m, const char *path)
 {
+    SEG_ALLOC_SCOPE(m); /* working memory from the model's allocator */
     wbuf w = {0};
     char *tmp = NULL;
     int fd = -1, rc;

@@ -197,9 +197,27 @@ static void test_dataset_creators(void **state)
     assert_int_equal(c.live, 0);
 }
 
-/* One pass of the whole pipeline with an allocator failing at call fail_at.
- * Returns the first non-OK status (SEG_OK when nothing failed); everything
- * is freed before returning. */
+/* One pass of the whole pipeline (read, scale, fit, predict, save, load,
+ * predict with the loaded model) with an allocator failing at call fail_at.
+ * When a step fails, allocation is made to work again and the same step is
+ * retried on the same objects: it must then succeed (the failure left them
+ * usable), and the pipeline goes on. Returns the first failing status
+ * (SEG_OK when nothing failed), or -1000 when a retry did not succeed;
+ * everything is freed before returning. */
+#define STEP(expr)                                                                                 \
+    do {                                                                                           \
+        int step_rc_ = (expr);                                                                     \
+        if (step_rc_ < 0) {                                                                        \
+            if (first == SEG_OK)                                                                   \
+                first = step_rc_;                                                                  \
+            c->fail_at = -1;                                                                       \
+            if ((step_rc_ = (expr)) < 0) {                                                         \
+                first = -1000;                                                                     \
+                goto out;                                                                          \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+
 static int pipeline(counter *c)
 {
     seg_allocator *a = NULL;
@@ -207,30 +225,39 @@ static int pipeline(counter *c)
     seg_dataset *ds = NULL, *arr = NULL;
     seg_scaler *sc = NULL;
     seg_kmeans *km = NULL;
-    seg_model *m = NULL;
-    seg_predictor *p = NULL;
-    int32_t labels[6];
+    seg_model *m = NULL, *loaded = NULL;
+    seg_predictor *p = NULL, *q = NULL;
+    int32_t labels[6], again[6];
     const double x[8] = {0, 0, 0, 1, 5, 5, 5, 6};
     const char *names[2] = {"u", "v"};
-    int rc;
-    if ((rc = seg_allocator_new(&a, count_alloc, count_free, c)) < 0)
-        return rc;
-    if ((rc = seg_csv_options_new_with_allocator(&opts, a)) < 0 ||
-        (rc = seg_csv_options_set_column_type(opts, "age", SEG_COLUMN_NUMERIC)) < 0 ||
-        (rc = seg_dataset_read_csv_memory(&ds, csv, sizeof csv - 1, opts)) < 0 ||
-        (rc = seg_dataset_set_id_column(ds, "id")) < 0 ||
-        (rc = seg_scaler_new_with_allocator(&sc, a)) < 0 ||
-        (rc = seg_scaler_set_column_int(sc, "balance", SEG_SCALER_COLUMN_LOG1P, 1)) < 0 ||
-        (rc = seg_scaler_fit(sc, ds)) < 0 || (rc = seg_kmeans_new_with_allocator(&km, a)) < 0 ||
-        (rc = seg_kmeans_set_int(km, SEG_KMEANS_K, 2)) < 0 ||
-        (rc = seg_kmeans_set_int(km, SEG_KMEANS_THREADS, 1)) < 0 ||
-        (rc = seg_kmeans_fit_dataset(km, ds, sc, labels, &m)) < 0 ||
-        (rc = seg_predictor_new(&p, m)) < 0 ||
-        (rc = seg_predictor_run_dataset(p, ds, labels, NULL)) < 0 ||
-        (rc = seg_dataset_from_f64_with_allocator(&arr, x, 4, 2, names, a)) < 0) {
-        /* fall through to cleanup */
-    }
+    unsigned char file[8192];
+    size_t size = 0;
+    int first = SEG_OK;
+    STEP(seg_allocator_new(&a, count_alloc, count_free, c));
+    STEP(seg_csv_options_new_with_allocator(&opts, a));
+    STEP(seg_csv_options_set_column_type(opts, "age", SEG_COLUMN_NUMERIC));
+    STEP(seg_dataset_read_csv_memory(&ds, csv, sizeof csv - 1, opts));
+    STEP(seg_dataset_set_id_column(ds, "id"));
+    STEP(seg_scaler_new_with_allocator(&sc, a));
+    STEP(seg_scaler_set_column_int(sc, "balance", SEG_SCALER_COLUMN_LOG1P, 1));
+    STEP(seg_scaler_fit(sc, ds));
+    STEP(seg_kmeans_new_with_allocator(&km, a));
+    STEP(seg_kmeans_set_int(km, SEG_KMEANS_K, 2));
+    STEP(seg_kmeans_set_int(km, SEG_KMEANS_THREADS, 1));
+    STEP(seg_kmeans_fit_dataset(km, ds, sc, labels, &m));
+    STEP(seg_predictor_new(&p, m));
+    STEP(seg_predictor_run_dataset(p, ds, labels, NULL));
+    STEP(seg_model_save_mem(m, file, sizeof file, &size));
+    STEP(seg_model_load_mem_with_allocator(&loaded, file, size, a));
+    STEP(seg_predictor_new(&q, loaded));
+    STEP(seg_predictor_run_dataset(q, ds, again, NULL));
+    if (memcmp(labels, again, sizeof labels) != 0)
+        first = -1002; /* the loaded model must predict as the fitted one */
+    STEP(seg_dataset_from_f64_with_allocator(&arr, x, 4, 2, names, a));
+out:
+    seg_predictor_free(q);
     seg_predictor_free(p);
+    seg_model_free(loaded);
     seg_model_free(m);
     seg_kmeans_free(km);
     seg_scaler_free(sc);
@@ -238,7 +265,7 @@ static int pipeline(counter *c)
     seg_dataset_free(arr);
     seg_csv_options_free(opts);
     seg_allocator_free(a);
-    return rc;
+    return first;
 }
 
 static void test_every_allocation_failure(void **state)
@@ -250,7 +277,8 @@ static void test_every_allocation_failure(void **state)
     long total = c.calls;
     assert_true(total > 20);
     /* Fail each allocation in turn: each must surface as SEG_ERR_NOMEM with
-     * its message, and every block allocated before it must be returned. */
+     * its message, leave the objects usable (the retry succeeds), and every
+     * block must be returned in the end. */
     for (long i = 0; i < total; i++) {
         counter f = {0, 0, i, 0};
         seg_clear_error();
