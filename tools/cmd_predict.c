@@ -32,6 +32,7 @@ static void usage_predict(FILE *f)
             "  --all-distances    add the distance to every segment and the margin to\n"
             "                     the next nearest one (small = between two segments)\n"
             "  --id COL           row id column (default: 1-based row numbers)\n"
+            "  --pseudonymize-key FILE  write ids as keyed pseudonyms (HMAC-SHA-256, key >= 16 bytes)\n"
             "  --delimiter C      field delimiter (default: detect , ; or tab)\n"
             "  --threads T        threads, 0 = all cores (default 1)\n"
             "  --quiet            no notes on stderr\n",
@@ -70,6 +71,12 @@ static int parse_predict(int argc, char **argv, popts *o)
                 o->delimiter = (unsigned char)v[0];
             else
                 return usage_error("predict ", "--delimiter takes one character, not '%s'", v);
+        } else if (strcmp(a, "--pseudonymize-key") == 0) {
+            if (i + 1 >= argc || !*argv[i + 1])
+                return usage_error("predict ", "option '%s' needs a value", a);
+            int rc = use_id_key(argv[++i]);
+            if (rc)
+                return rc;
         } else if (a[0] == '-' && a[1]) {
             return usage_error("predict ", "unknown option '%s'", a);
         } else if (!o->model) {

@@ -56,6 +56,7 @@ static void usage_rfm(FILE *f)
             "  --seed S               k-means seed (default 0)\n"
             "Output:\n"
             "  --output FILE.csv      customer,recency,frequency,monetary,r,f,m,segment[,cluster]\n"
+            "  --pseudonymize-key F   write customer ids as keyed pseudonyms (key file, >= 16 bytes)\n"
             "  --json                 summary as JSON on stdout\n"
             "  --quiet                no notes on stderr\n",
             progname);
@@ -103,6 +104,10 @@ static int parse_rfm(int argc, char **argv, rfm_opts *o)
             o->rules = v;
         } else if (strcmp(a, "--output") == 0) {
             o->output = v;
+        } else if (strcmp(a, "--pseudonymize-key") == 0) {
+            int rc = use_id_key(v);
+            if (rc)
+                return rc;
         } else if (strcmp(a, "--bins") == 0) {
             if (!parse_int(v, 2, 100, &o->bins))
                 return usage_error("rfm ", "--bins takes a whole number from 2 to 100, not '%s'",
@@ -460,7 +465,7 @@ static int write_output(const char *path, const seg_rfm *r, const report *rep)
         int32_t s[3];
         size_t seg;
         seg_rfm_get(r, i, &rec, &freq, &mon, s, &seg);
-        csv_field(f, seg_rfm_customer(r, i));
+        write_id(f, seg_rfm_customer(r, i));
         fprintf(f, ",%lld,%lld,%.17g,%d,%d,%d,", (long long)rec, (long long)freq, mon, (int)s[0],
                 (int)s[1], (int)s[2]);
         csv_field(f, seg_rfm_segment_name(r, seg));

@@ -63,6 +63,7 @@ static void usage_segment(FILE *f)
         "Output:\n"
         "  --json                 summary as JSON on stdout\n"
         "  --assignments FILE.csv id,segment,distance per customer\n"
+        "  --pseudonymize-key F   write ids as keyed pseudonyms (HMAC-SHA-256; key file, >= 16 bytes)\n"
         "  --features FILE        encoded, scaled matrix (.npy or .csv by extension)\n"
         "  --model FILE           save the model (scaler, centroids, profiles) for\n"
         "                         'seg predict' and 'seg info'\n"
@@ -525,6 +526,7 @@ static int parse_segment(int argc, char **argv, opts *o)
                 const char **slot;
             } strs[] = {
                 {"--id", &o->id},
+                {"--pseudonymize-key", &o->id_key},
                 {"--drop", &o->drop},
                 {"--columns", &o->columns},
                 {"--weight", &o->weight},
@@ -574,6 +576,8 @@ int cmd_segment(int argc, char **argv)
 
     if ((rc = parse_segment(argc, argv, &o)) != 0)
         return rc < 0 ? 0 : rc;
+    if (o.id_key && (rc = use_id_key(o.id_key)) != 0)
+        return rc;
     if (o.k_given && o.range_given)
         return usage_error("segment ", "%s", "--k fixes k; --k-min/--k-max are for the sweep");
     if (o.k_min > o.k_max)

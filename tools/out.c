@@ -164,6 +164,47 @@ double assignment_margin(const double *all, size_t k, size_t i, int32_t label)
     return k > 1 ? second - all[i * k + (size_t)label] : NAN;
 }
 
+/* The key for pseudonymous ids, when one was loaded. */
+static unsigned char id_key[4096];
+static size_t id_key_len;
+
+int id_key_load(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t n = fread(id_key, 1, sizeof id_key, f);
+    int more = fgetc(f) != EOF;
+    fclose(f);
+    if (more) {
+        errno = EFBIG;
+        return -1;
+    }
+    /* A key file written by an editor or echo ends with a newline: not part of the key. */
+    if (n > 0 && id_key[n - 1] == '\n')
+        n--;
+    if (n > 0 && id_key[n - 1] == '\r')
+        n--;
+    if (n < 16) {
+        errno = EINVAL; /* seg_pseudonymize_id() needs 16 bytes at least */
+        return -1;
+    }
+    id_key_len = n;
+    return 0;
+}
+
+void write_id(FILE *f, const char *id)
+{
+    char pseudonym[65];
+    if (id_key_len && *id) {
+        /* Never the raw id once pseudonyms were asked for. */
+        if (seg_pseudonymize_id(id_key, id_key_len, id, strlen(id), pseudonym, sizeof pseudonym) < 0)
+            pseudonym[0] = '\0';
+        id = pseudonym;
+    }
+    csv_field(f, id);
+}
+
 int write_assignments(const char *path, const seg_dataset *ds, const int32_t *labels,
                       const double *dist, size_t n, const double *all, size_t k)
 {
@@ -172,18 +213,20 @@ int write_assignments(const char *path, const seg_dataset *ds, const int32_t *la
     if (!f)
         return -1;
     const bool has_id = seg_dataset_id_name(ds) != NULL;
-    fputs("id,segment,distance", f);
+    fputs(dist ? "id,segment,distance" : "id,segment", f);
     for (size_t j = 0; all && j < k; j++)
         fprintf(f, ",distance_%zu", j);
     fputs(all ? ",margin\n" : "\n", f);
     for (size_t i = 0; i < n; i++) {
         if (has_id) {
             const char *id = seg_dataset_id(ds, i);
-            csv_field(f, id ? id : "");
+            write_id(f, id ? id : "");
         } else {
             fprintf(f, "%zu", i + 1);
         }
-        fprintf(f, ",%d,%.9g", (int)labels[i], dist[i]);
+        fprintf(f, ",%d", (int)labels[i]);
+        if (dist)
+            fprintf(f, ",%.9g", dist[i]);
         for (size_t j = 0; all && j < k; j++)
             fprintf(f, ",%.9g", all[i * k + j]);
         if (all)

@@ -30,6 +30,7 @@ typedef struct opts {
     int delimiter;
     bool drop_first, impute_mode, json, quiet;
     int64_t silhouette_sample;
+    const char *id_key;   /* --pseudonymize-key FILE */
     const char *method;   /* "kmeans" or "ward" */
     int64_t pre_cluster;  /* ward: k-means micro-clusters first (0 = none) */
 } opts;

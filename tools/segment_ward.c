@@ -132,29 +132,6 @@ static void print_text(const ward_request *r, const ward_result *s)
         printf("%7zu  %9zu  %5.1f %%\n", j, s->size[j], 100.0 * (double)s->size[j] / (double)s->n);
 }
 
-static int write_labels(const char *path, const seg_dataset *ds, const int32_t *labels, size_t n)
-{
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    const bool has_id = seg_dataset_id_name(ds) != NULL;
-    fputs("id,segment\n", f);
-    for (size_t i = 0; i < n; i++) {
-        if (has_id) {
-            const char *id = seg_dataset_id(ds, i);
-            csv_field(f, id ? id : "");
-        } else {
-            fprintf(f, "%zu", i + 1);
-        }
-        fprintf(f, ",%d\n", (int)labels[i]);
-    }
-    if (ferror(f)) {
-        fclose(f);
-        return -1;
-    }
-    return fclose(f);
-}
-
 static int metrics(const ward_request *r, const double *x, const int32_t *labels, const double *w,
                    ward_result *s)
 {
@@ -216,7 +193,7 @@ int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler 
     stage = "scoring";
     if ((rc = metrics(r, x, labels, w, &s)) < 0)
         goto fail;
-    if (r->assignments && write_labels(r->assignments, ds, labels, s.n) < 0) {
+    if (r->assignments && write_assignments(r->assignments, ds, labels, NULL, s.n, NULL, 0) < 0) {
         fprintf(stderr, "%s: cannot write %s: %s\n", progname, r->assignments, strerror(errno));
         goto out;
     }
