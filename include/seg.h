@@ -2838,6 +2838,47 @@ SEG_API int seg_pca_f64(const double *x, size_t n, size_t d, size_t c, double *s
 /** @} */
 
 
+/**
+ * @defgroup model_labels Models from a given partition
+ * A model for segments found by another method (a cut of a Ward tree): the
+ * same object seg_kmeans_fit_dataset() returns, so that prediction,
+ * profiles, labels, saving and reports work on it unchanged.
+ * @{
+ */
+
+/**
+ * Build a model whose segments are the rows of ds grouped by labels.
+ *
+ * Each centroid is the weighted mean of its segment's rows in the scaled
+ * space (the rows of ds transformed by sc, or ds's numeric columns as they
+ * are when sc is NULL; weights of ds are used when it has some). Sizes,
+ * weights, inertia (weighted squared distances of the rows to their own
+ * segment's centroid), a copy of sc and the per-segment profiles are filled
+ * as by seg_kmeans_fit_dataset(); iterations are 0 and converged is 1.
+ * Predicting with the model gives each row its nearest segment mean, which
+ * need not be the label it was given.
+ *
+ * Reads ds, sc and labels only; may run concurrently with other calls that
+ * only read them.
+ *
+ * @param ds the dataset the labels describe.
+ * @param sc a fitted scaler for ds, or NULL to use ds's columns unscaled
+ *        (all numeric, no missing values).
+ * @param labels seg_dataset_rows(ds) segment numbers in 0 .. k - 1; borrowed.
+ * @param k the number of segments, 1 .. seg_dataset_rows(ds).
+ * @param[out] out receives the model; NULL on failure. Free it with
+ *        seg_model_free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL ds, labels or out; k out of
+ *         range; a label outside 0 .. k - 1), SEG_ERR_STATE (sc not fitted),
+ *         SEG_ERR_EMPTY (no rows or features; a segment without rows or
+ *         weight), SEG_ERR_TYPE or SEG_ERR_NONFINITE (unscaled ds with a
+ *         categorical column or a missing value), SEG_ERR_OVERFLOW,
+ *         SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_from_labels(const seg_dataset *ds, const seg_scaler *sc,
+                                  const int32_t *labels, size_t k, seg_model **out);
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif

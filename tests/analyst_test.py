@@ -327,6 +327,62 @@ class Report(Base):
         for bad in ("src=\"http", "href=\"http", "url("):
             self.assertNotIn(bad, text)
 
+    def ward_report(self, *extra):
+        """Runs Ward with a report; returns the JSON, the page's root and its dendrogram."""
+        report = self.path("w.html")
+        code, out, err = run("segment", HEAD, "--drop", "duration", "--method", "ward",
+                             "--json", "--report", report, *extra)
+        self.assertEqual(code, 0, err)
+        with open(report, encoding="utf-8") as f:
+            root = ET.fromstring(f.read().split("\n", 1)[1])
+        svg = "{http://www.w3.org/2000/svg}"
+        trees = [s for s in root.iter(svg + "svg")
+                 if s.find(svg + "title").text == "Ward dendrogram with the cut"]
+        self.assertEqual(len(trees), 1)
+        return json.loads(out), root, trees[0]
+
+    def test_ward_report_dendrogram(self):
+        js, root, tree = self.ward_report("--k", "4", "--target", "y")
+        svg = "{http://www.w3.org/2000/svg}"
+        titles = [s.find(svg + "title").text for s in root.iter(svg + "svg")]
+        for want in ("Segment sizes", "Standardised profile of each segment",
+                     "Conversion and lift per segment",
+                     "Customers on the first two principal components"):
+            self.assertIn(want, titles)
+        merges = [p for p in tree.iter(svg + "path") if p.get("class") == "merge"]
+        leaves = [r for r in tree.iter(svg + "rect") if r.get("class") == "leaf"]
+        cuts = [c for c in tree.iter(svg + "line") if c.get("class") == "cut"]
+        # The last 30 of the 499 merges over 31 collapsed groups, one cut line.
+        self.assertEqual(len(merges), 30)
+        self.assertEqual(len(leaves), 31)
+        self.assertEqual(len(cuts), 1)
+        # Every customer is in exactly one group, and the groups of each
+        # segment add up to the segment's size in the JSON.
+        per_segment = {}
+        for r in leaves:
+            seg, count = r.find(svg + "title").text.split(": ")
+            seg = int(seg.split()[1])
+            per_segment[seg] = per_segment.get(seg, 0) + int(count)
+        self.assertEqual(sum(per_segment.values()), js["n"])
+        self.assertEqual(per_segment, {g["id"]: g["size"] for g in js["segments"]})
+        # The cut lies above the merges within segments and below the k - 1
+        # merges between them: 3 drawn merges (the top ones) cross it.
+        cut_y = float(cuts[0].get("y1"))
+        tops = sorted(float(p.get("d").split("V")[1].split("H")[0]) for p in merges)
+        self.assertEqual(sum(y < cut_y for y in tops), 3)
+        self.assertTrue(all(g["label"] for g in js["segments"]))
+
+    def test_ward_pre_cluster_report(self):
+        js, _, tree = self.ward_report("--k", "3", "--pre-cluster", "12")
+        svg = "{http://www.w3.org/2000/svg}"
+        merges = [p for p in tree.iter(svg + "path") if p.get("class") == "merge"]
+        leaves = [r for r in tree.iter(svg + "rect") if r.get("class") == "leaf"]
+        # The micro-clusters' tree: all 11 merges over the 12 micro-clusters.
+        self.assertEqual(js["ward_rows"], 12)
+        self.assertEqual(len(merges), 11)
+        self.assertEqual(len(leaves), 12)
+        self.assertEqual(len({r.get("fill") for r in leaves}), 3)
+
 
 if __name__ == "__main__":
     result = unittest.main(argv=[sys.argv[0], "-v"], exit=False).result

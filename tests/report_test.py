@@ -1,4 +1,5 @@
-"""Renders the HTML report of `seg segment --report` with headless Chromium
+"""Renders the HTML report of `seg segment --report` (k-means, and Ward with
+its dendrogram) with headless Chromium
 (Debian's `chromium`) and checks the screenshot is a page of charts, not a
 blank one. Exits 77 (skipped) when chromium is not installed.
 
@@ -55,48 +56,60 @@ def png_pixels(path):
 
 
 
+def render(d, name, args, failed):
+    """Writes the report of `seg segment ARGS`, screenshots it and checks the
+    picture; returns the number of checks, appending failures to failed."""
+    report, png = os.path.join(d, name + ".html"), os.path.join(d, name + ".png")
+    p = subprocess.run([SEG, "segment", HEAD, *args, "--report", report],
+                       capture_output=True, text=True, timeout=600)
+    if p.returncode != 0:
+        print(p.stderr)
+        failed.append(name + ": seg segment failed")
+        return 1
+    profile = tempfile.mkdtemp(dir=d)
+    p = subprocess.run([shutil.which("chromium"), "--headless", "--no-sandbox", "--disable-gpu",
+                        "--disable-quic", "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync",
+                        "--user-data-dir=" + profile, "--screenshot=" + png,
+                        "--window-size=1000,2400", "file://" + report],
+                       capture_output=True, text=True, timeout=300)
+    if not os.path.exists(png):
+        print(p.stderr[-2000:])
+        failed.append(name + ": no screenshot")
+        return 1
+    if os.environ.get("SEG_REPORT_PNG_DIR"):  # to look at the pictures
+        shutil.copy(png, os.environ["SEG_REPORT_PNG_DIR"])
+    w, h, bpp, rows = png_pixels(png)
+    colours, ink, seen = set(), 0, 0
+    for line in rows[::4]:
+        for x in range(0, w * bpp, 4 * bpp):
+            px = line[x:x + 3]
+            colours.add(px)
+            ink += px != b"\xff\xff\xff"
+            seen += 1
+    checks = [("size is 1000 x 2400", (w, h) == (1000, 2400)),
+              ("more than 20 colours (charts, not a blank page): %d" % len(colours),
+               len(colours) > 20),
+              ("more than 2 %% of pixels drawn: %.1f %%" % (100.0 * ink / seen),
+               ink > 0.02 * seen)]
+    for check, ok in checks:
+        print(("ok   " if ok else "FAIL ") + name + ": " + check)
+        if not ok:
+            failed.append(name + ": " + check)
+    return len(checks)
+
+
 def main():
-    chromium = shutil.which("chromium")
-    if not chromium:
+    if not shutil.which("chromium"):
         print("chromium is not installed: skipped")
         return 77
-    failed = []
+    failed, total = [], 0
     with tempfile.TemporaryDirectory() as d:
-        report, png = os.path.join(d, "r.html"), os.path.join(d, "r.png")
-        p = subprocess.run([SEG, "segment", HEAD, "--target", "y", "--drop", "duration",
-                            "--k-max", "5", "--report", report],
-                           capture_output=True, text=True, timeout=600)
-        if p.returncode != 0:
-            print(p.stderr)
-            return 1
-        profile = tempfile.mkdtemp(dir=d)
-        p = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                            "--disable-quic", "--no-first-run", "--disable-background-networking",
-                            "--disable-component-update", "--disable-sync",
-                            "--user-data-dir=" + profile, "--screenshot=" + png,
-                            "--window-size=1000,2400", "file://" + report],
-                           capture_output=True, text=True, timeout=300)
-        if not os.path.exists(png):
-            print(p.stderr[-2000:])
-            return 1
-        w, h, bpp, rows = png_pixels(png)
-        colours, ink, seen = set(), 0, 0
-        for line in rows[::4]:
-            for x in range(0, w * bpp, 4 * bpp):
-                px = line[x:x + 3]
-                colours.add(px)
-                ink += px != b"\xff\xff\xff"
-                seen += 1
-        checks = [("size is 1000 x 2400", (w, h) == (1000, 2400)),
-                  ("more than 20 colours (charts, not a blank page): %d" % len(colours),
-                   len(colours) > 20),
-                  ("more than 2 %% of pixels drawn: %.1f %%" % (100.0 * ink / seen),
-                   ink > 0.02 * seen)]
-        for name, ok in checks:
-            print(("ok   " if ok else "FAIL ") + name)
-            if not ok:
-                failed.append(name)
-    print("%d passed, %d failed" % (len(checks) - len(failed), len(failed)))
+        total += render(d, "kmeans", ["--target", "y", "--drop", "duration", "--k-max", "5"],
+                        failed)
+        total += render(d, "ward", ["--target", "y", "--drop", "duration", "--method", "ward",
+                                    "--k", "4"], failed)
+    print("%d passed, %d failed" % (total - len(failed), len(failed)))
     return 1 if failed else 0
 
 

@@ -247,8 +247,8 @@ static int quality(const opts *o, summary *s)
     return rc;
 }
 
-static int campaign(const opts *o, summary *s, const int8_t *outcome, const int8_t *control,
-                    seg_campaign **out)
+int run_campaign(const opts *o, summary *s, const int8_t *outcome, const int8_t *control,
+                 seg_campaign **out)
 {
     int rc = seg_campaign_new(out);
     if (rc == 0 && !isnan(o->cost))
@@ -301,7 +301,8 @@ static int run_segment(opts *o)
         goto fail;
     if (strcmp(o->method, "ward") == 0) {
         const ward_request wr = {o->file, o->k, o->pre_cluster, o->seed, o->threads,
-                                 o->silhouette_sample, o->assignments, o->features, o->json};
+                                 o->silhouette_sample, o->assignments, o->features, o->json,
+                                 o, outcome, control};
         status = segment_ward(&wr, ds, sc);
         goto out;
     }
@@ -356,7 +357,7 @@ static int run_segment(opts *o)
     if (rc < 0 || (rc = quality(o, &s)) < 0)
         goto fail;
     stage = "campaign metrics";
-    if (outcome && (rc = campaign(o, &s, outcome, control, &camp)) < 0)
+    if (outcome && (rc = run_campaign(o, &s, outcome, control, &camp)) < 0)
         goto fail;
     s.camp = camp;
 

@@ -374,6 +374,102 @@ done:
     free(mean);
 }
 
+/* ---- Ward dendrogram ---------------------------------------------------------------- */
+
+#define TREE_MERGES 30
+
+/* The top of a linkage (SciPy's matrix z of l - 1 merges over l leaves):
+ * merges from first on are drawn, every other node is a collapsed group. */
+typedef struct tree_plot {
+    FILE *f;
+    const frame *fr;
+    const double *z;
+    size_t l, first, slots, next;
+    const size_t *rep;        /* a leaf of each node */
+    const int32_t *seg;       /* segment of each leaf */
+} tree_plot;
+
+typedef struct tree_pos {
+    double x, y;
+} tree_pos;
+
+static tree_pos tree_node(tree_plot *t, size_t node)
+{
+    const double slot = t->fr->width / (double)t->slots;
+    if (node < t->l + t->first) {
+        const size_t count = node < t->l ? 1 : (size_t)t->z[(node - t->l) * 4 + 3];
+        const int32_t j = t->seg[t->rep[node]];
+        const double x = t->fr->left + slot * ((double)t->next++ + 0.5);
+        const double y = t->fr->top + t->fr->height;
+        fprintf(t->f,
+                "<rect class=\"leaf\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"8\" "
+                "fill=\"%s\"><title>segment %d: %zu</title></rect><text font-size=\"9\" "
+                "text-anchor=\"end\" transform=\"translate(%.1f,%.1f) rotate(-90)\">%zu</text>\n",
+                x - slot * 0.4, y, slot * 0.8, COLOR((size_t)j), (int)j, count, x + 3, y + 12,
+                count);
+        return (tree_pos){x, y};
+    }
+    const double *m = t->z + (node - t->l) * 4;
+    const tree_pos a = tree_node(t, (size_t)m[0]), b = tree_node(t, (size_t)m[1]);
+    const tree_pos p = {(a.x + b.x) / 2, py(t->fr, m[2])};
+    const int32_t ja = t->seg[t->rep[(size_t)m[0]]], jb = t->seg[t->rep[(size_t)m[1]]];
+    fprintf(t->f,
+            "<path class=\"merge\" d=\"M%.1f %.1fV%.1fH%.1fV%.1f\" fill=\"none\" "
+            "stroke=\"%s\" stroke-width=\"1.5\"/>\n",
+            a.x, a.y, p.y, b.x, b.y, ja == jb ? COLOR((size_t)ja) : "#555");
+    return p;
+}
+
+/* The last TREE_MERGES merges of s->tree (more when k needs them), the
+ * groups below them collapsed into boxes labelled with their sizes and
+ * coloured by segment, and the cut that gives the k segments. */
+static void dendrogram(FILE *f, const summary *s)
+{
+    const size_t l = seg_linkage_rows(s->tree), k = s->k;
+    double *z = malloc((l > 1 ? l - 1 : 1) * 4 * sizeof *z);
+    size_t *rep = malloc((2 * l - 1) * sizeof *rep);
+    int32_t *seg = malloc(l * sizeof *seg);
+    if (!z || !rep || !seg || l < 2 || seg_linkage_matrix(s->tree, z, (l - 1) * 4) < 0 ||
+        seg_linkage_cut_k(s->tree, k, seg, l) < 0)
+        goto done;
+    size_t drawn = l - 1 < TREE_MERGES ? l - 1 : TREE_MERGES;
+    drawn = k - 1 > drawn ? k - 1 : drawn;
+    for (size_t i = 0; i < l; i++)
+        rep[i] = i;
+    for (size_t m = 0; m + 1 < l; m++)
+        rep[l + m] = rep[(size_t)z[m * 4]];
+    const double top = z[(l - 2) * 4 + 2];
+    /* Between the highest merge kept and the lowest one undone. */
+    const double cut = k == 1  ? top * 1.03
+                       : k == l ? 0
+                                : (z[(l - k - 1) * 4 + 2] + z[(l - k) * 4 + 2]) / 2;
+    frame fr = {0, 1, 0, top > 0 ? top * 1.06 : 1, 70, 34, 800, 300};
+    tree_plot t = {f, &fr, z, l, l - 1 - drawn, drawn + 1, 0, rep, seg};
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"900\" height=\"410\" "
+               "role=\"img\"><title>Ward dendrogram with the cut</title>\n");
+    axes(f, &fr, "", "Ward merge height", false);
+    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\">%s</text>\n",
+            fr.left + fr.width / 2, fr.top + fr.height + 60,
+            l < s->n ? "groups of k-means micro-clusters (micro-clusters in each)"
+                     : "groups of customers (customers in each)");
+    tree_node(&t, 2 * l - 2);
+    fprintf(f,
+            "<line class=\"cut\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
+            "stroke=\"#e15759\" stroke-width=\"1.5\" stroke-dasharray=\"6,3\"/><text x=\"%.1f\" "
+            "y=\"%.1f\" font-size=\"11\" fill=\"#e15759\" text-anchor=\"end\">cut: k = %zu "
+            "(height %.4g)</text>\n</svg>\n",
+            fr.left, fr.left + fr.width, py(&fr, cut), py(&fr, cut), fr.left + fr.width - 4,
+            py(&fr, cut) - 4, k, cut);
+    fprintf(f, "<p>The last %zu of the %zu merges; each box at the bottom is a group merged "
+               "lower down, coloured by its segment. Cutting the tree at the dashed line "
+               "leaves the %zu segments.</p>\n",
+            drawn, l - 1, k);
+done:
+    free(z);
+    free(rep);
+    free(seg);
+}
+
 /* ---- the page ----------------------------------------------------------------------- */
 
 static void segment_table(FILE *f, const summary *s)
@@ -445,6 +541,10 @@ int write_report(const char *path, const opts *o, const summary *s)
     if (s->camp) {
         fprintf(f, "<h2>Conversion</h2>\n");
         conversion_chart(f, o, s);
+    }
+    if (s->tree) {
+        fprintf(f, "<h2>Ward tree</h2>\n");
+        dendrogram(f, s);
     }
     fprintf(f, "<h2>Customers on a map</h2>\n");
     pca_map(f, s);

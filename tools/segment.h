@@ -50,6 +50,7 @@ typedef struct summary {
     const int32_t *labels;
     const seg_sweep *sweep;      /* NULL when k was given */
     const seg_campaign *camp;    /* NULL without --target */
+    const seg_linkage *tree;     /* Ward: the tree cut into k segments, or NULL */
 } summary;
 
 /* segment_out.c */
@@ -68,6 +69,10 @@ void campaign_text(const opts *o, const summary *s);
 int run_sweep(const opts *o, seg_kmeans *km, const summary *s, seg_sweep **out, size_t *k);
 void sweep_json(FILE *f, const seg_sweep *sw);
 void sweep_text(const seg_sweep *sw);
+
+/* cmd_segment.c: campaign metrics of s's labels (--target, --cost, --revenue). */
+int run_campaign(const opts *o, summary *s, const int8_t *outcome, const int8_t *control,
+                 seg_campaign **out);
 
 /* report.c: the self-contained HTML report. Returns 0 or -1 (errno set). */
 int write_report(const char *path, const opts *o, const summary *s);

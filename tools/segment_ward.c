@@ -30,7 +30,7 @@ typedef struct ward_result {
  * of its micro-cluster.
  */
 static int ward_labels(const ward_request *r, const double *x, size_t n, size_t d, const double *w,
-                       int32_t *labels, size_t *leaves)
+                       int32_t *labels, size_t *leaves, seg_linkage **tree)
 {
     seg_kmeans *km = NULL;
     seg_model *m = NULL;
@@ -41,9 +41,8 @@ static int ward_labels(const ward_request *r, const double *x, size_t n, size_t 
 
     if (r->pre_cluster == 0 || (size_t)r->pre_cluster >= n) {
         *leaves = n;
-        if ((rc = seg_ward_f64(x, n, d, w, &l)) == 0)
-            rc = seg_linkage_cut_k(l, (size_t)r->k, labels, n);
-        seg_linkage_free(l);
+        if ((rc = seg_ward_f64(x, n, d, w, tree)) == 0)
+            rc = seg_linkage_cut_k(*tree, (size_t)r->k, labels, n);
         return rc;
     }
     size_t mm = (size_t)r->pre_cluster;
@@ -70,6 +69,8 @@ static int ward_labels(const ward_request *r, const double *x, size_t n, size_t 
         goto done;
     for (size_t i = 0; i < n; i++)
         labels[i] = micro[labels[i]];
+    *tree = l;
+    l = NULL;
 done:
     seg_linkage_free(l);
     seg_model_free(m);
@@ -80,7 +81,8 @@ done:
     return rc;
 }
 
-static void print_json(const ward_request *r, const seg_scaler *sc, const ward_result *s)
+static void ward_json(const ward_request *r, const seg_scaler *sc, const seg_model *m,
+                      const ward_result *s)
 {
     FILE *f = stdout;
     fprintf(f, "{\n  \"version\": ");
@@ -113,12 +115,14 @@ static void print_json(const ward_request *r, const seg_scaler *sc, const ward_r
         json_number(f, (double)s->size[j] / (double)s->n);
         fprintf(f, ", \"weight\": ");
         json_number(f, s->weight[j]);
+        fprintf(f, ", \"label\": ");
+        json_string(f, seg_model_segment_label(m, j));
         fprintf(f, "}");
     }
     fprintf(f, "\n  ]\n}\n");
 }
 
-static void print_text(const ward_request *r, const ward_result *s)
+static void ward_text(const ward_request *r, const seg_model *m, const ward_result *s)
 {
     printf("libseg %s: Ward hierarchical clustering on %zu customers x %zu features (%s)\n",
            seg_version_string(), s->n, s->d, r->file);
@@ -127,9 +131,10 @@ static void print_text(const ward_request *r, const ward_result *s)
     printf("k = %zu, fit %.3f s\n", s->k, s->seconds);
     printf("silhouette = %.4f, Davies-Bouldin = %.4f, Calinski-Harabasz = %.1f\n\n", s->silhouette,
            s->davies_bouldin, s->calinski_harabasz);
-    printf("segment  customers   share\n");
+    printf("segment  customers   share  label\n");
     for (size_t j = 0; j < s->k; j++)
-        printf("%7zu  %9zu  %5.1f %%\n", j, s->size[j], 100.0 * (double)s->size[j] / (double)s->n);
+        printf("%7zu  %9zu  %5.1f %%  %s\n", j, s->size[j],
+               100.0 * (double)s->size[j] / (double)s->n, seg_model_segment_label(m, j));
 }
 
 static int metrics(const ward_request *r, const double *x, const int32_t *labels, const double *w,
@@ -152,6 +157,9 @@ static int metrics(const ward_request *r, const double *x, const int32_t *labels
 int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler *sc)
 {
     ward_result s = {0};
+    seg_linkage *tree = NULL;
+    seg_model *m = NULL;
+    seg_campaign *camp = NULL;
     double *x = NULL;
     int32_t *labels = NULL;
     const double *w = seg_dataset_weights(ds);
@@ -175,7 +183,7 @@ int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler 
         goto fail;
     struct timespec t0, t1;
     timespec_get(&t0, TIME_UTC);
-    if ((rc = ward_labels(r, x, s.n, s.d, w, labels, &s.leaves)) < 0)
+    if ((rc = ward_labels(r, x, s.n, s.d, w, labels, &s.leaves, &tree)) < 0)
         goto fail;
     timespec_get(&t1, TIME_UTC);
     s.seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
@@ -193,6 +201,28 @@ int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler 
     stage = "scoring";
     if ((rc = metrics(r, x, labels, w, &s)) < 0)
         goto fail;
+    /* A model of the segment means carries the profiles and labels, and is
+     * what --model saves and the report reads, as for k-means. */
+    stage = "describing the segments";
+    if ((rc = seg_model_from_labels(ds, sc, labels, s.k, &m)) < 0 ||
+        (rc = seg_model_set_metric(m, SEG_MODEL_SILHOUETTE, s.silhouette)) < 0 ||
+        (rc = seg_model_set_metric(m, SEG_MODEL_DAVIES_BOULDIN, s.davies_bouldin)) < 0 ||
+        (rc = seg_model_set_metric(m, SEG_MODEL_CALINSKI_HARABASZ, s.calinski_harabasz)) < 0)
+        goto fail;
+    summary rs = {.n = s.n, .d = s.d, .k = s.k, .silhouette = s.silhouette,
+                  .davies_bouldin = s.davies_bouldin, .calinski_harabasz = s.calinski_harabasz,
+                  .ds = ds, .sc = sc, .m = m, .x = x, .labels = labels, .tree = tree};
+    stage = "campaign metrics";
+    if (r->outcome && (rc = run_campaign(r->o, &rs, r->outcome, r->control, &camp)) < 0)
+        goto fail;
+    rs.camp = camp;
+    stage = "saving the model";
+    if (r->o->model && (rc = seg_model_save(m, r->o->model)) < 0)
+        goto fail;
+    if (r->o->report && write_report(r->o->report, r->o, &rs) < 0) {
+        fprintf(stderr, "%s: cannot write %s: %s\n", progname, r->o->report, strerror(errno));
+        goto out;
+    }
     if (r->assignments && write_assignments(r->assignments, ds, labels, NULL, s.n, NULL, 0) < 0) {
         fprintf(stderr, "%s: cannot write %s: %s\n", progname, r->assignments, strerror(errno));
         goto out;
@@ -202,14 +232,17 @@ int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler 
         goto out;
     }
     if (r->json)
-        print_json(r, sc, &s);
+        ward_json(r, sc, m, &s);
     else
-        print_text(r, &s);
+        ward_text(r, m, &s);
     status = 0;
     goto out;
 fail:
     status = lib_error(stage, rc);
 out:
+    seg_campaign_free(camp);
+    seg_model_free(m);
+    seg_linkage_free(tree);
     free(x);
     free(labels);
     free(s.size);

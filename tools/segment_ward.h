@@ -6,6 +6,8 @@
 
 #include <seg.h>
 
+#include "segment.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -16,10 +18,12 @@ typedef struct ward_request {
     int64_t seed, threads, silhouette_sample;
     const char *assignments, *features;
     bool json;
+    const opts *o;                  /* --report, --target, --model */
+    const int8_t *outcome, *control; /* --target / --control columns, or NULL */
 } ward_request;
 
 /* Ward on the scaled features of ds, cut into r->k segments, metrics and the
- * summary on stdout. Returns the command's exit status. */
+ * summary on stdout; with o->report the HTML report, with its dendrogram. Returns the command's exit status. */
 int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler *sc);
 
 #endif
