@@ -48,6 +48,24 @@ void json_number(FILE *f, double v)
         fputs("null", f);
 }
 
+void json_quality(FILE *f, double silhouette, int64_t sample_size, size_t n, double davies_bouldin,
+                  double calinski_harabasz, const seg_scaler *sc, size_t d)
+{
+    fprintf(f, ",\n  \"silhouette\": ");
+    json_number(f, silhouette);
+    fprintf(f, ",\n  \"silhouette_sample\": %lld,\n  \"davies_bouldin\": ",
+            (long long)(sample_size && (size_t)sample_size < n ? sample_size : (int64_t)n));
+    json_number(f, davies_bouldin);
+    fprintf(f, ",\n  \"calinski_harabasz\": ");
+    json_number(f, calinski_harabasz);
+    fprintf(f, ",\n  \"features\": [");
+    for (size_t j = 0; j < d; j++) {
+        fputs(j ? ", " : "", f);
+        json_string(f, sc ? seg_scaler_feature_name(sc, j) : "");
+    }
+    fputc(']', f);
+}
+
 void csv_field(FILE *f, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {

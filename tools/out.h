@@ -16,6 +16,14 @@ void json_string(FILE *f, const char *s);
 /* A JSON number; non-finite values become null. */
 void json_number(FILE *f, double v);
 
+/* The quality fields every segmentation summary has, as JSON members
+ * (",\n  \"silhouette\": ..." up to the features list): silhouette and the
+ * rows it used (sample_size 0 or >= n: all n), Davies-Bouldin,
+ * Calinski-Harabasz, and the d feature names of sc. */
+struct seg_scaler;
+void json_quality(FILE *f, double silhouette, int64_t sample_size, size_t n, double davies_bouldin,
+                  double calinski_harabasz, const struct seg_scaler *sc, size_t d);
+
 /* A CSV field, quoted when it holds a comma, quote, CR or LF. */
 void csv_field(FILE *f, const char *s);
 

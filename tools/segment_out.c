@@ -138,21 +138,9 @@ void print_json(const opts *o, const summary *s)
     json_number(f, seg_model_fit_seconds(m));
     fprintf(f, ",\n  \"init_seconds\": ");
     json_number(f, seg_model_init_seconds(m));
-    fprintf(f, ",\n  \"silhouette\": ");
-    json_number(f, s->silhouette);
-    fprintf(f, ",\n  \"silhouette_sample\": %lld,\n  \"davies_bouldin\": ",
-            (long long)(o->silhouette_sample && (size_t)o->silhouette_sample < s->n
-                            ? o->silhouette_sample
-                            : (int64_t)s->n));
-    json_number(f, s->davies_bouldin);
-    fprintf(f, ",\n  \"calinski_harabasz\": ");
-    json_number(f, s->calinski_harabasz);
-    fprintf(f, ",\n  \"features\": [");
-    for (size_t j = 0; j < s->d; j++) {
-        fputs(j ? ", " : "", f);
-        json_string(f, s->sc ? seg_scaler_feature_name(s->sc, j) : "");
-    }
-    fprintf(f, "],\n  \"sweep\": ");
+    json_quality(f, s->silhouette, o->silhouette_sample, s->n, s->davies_bouldin,
+                 s->calinski_harabasz, s->sc, s->d);
+    fprintf(f, ",\n  \"sweep\": ");
     sweep_json(f, s->sweep);
     fprintf(f, ",\n  \"segments\": [");
     for (size_t j = 0; j < s->k; j++) {

@@ -95,21 +95,9 @@ static void ward_json(const ward_request *r, const seg_scaler *sc, const seg_mod
             s->k);
     fprintf(f, ",\n  \"seed\": %lld,\n  \"fit_seconds\": ", (long long)r->seed);
     json_number(f, s->seconds);
-    fprintf(f, ",\n  \"silhouette\": ");
-    json_number(f, s->silhouette);
-    fprintf(f, ",\n  \"silhouette_sample\": %lld,\n  \"davies_bouldin\": ",
-            (long long)(r->silhouette_sample && (size_t)r->silhouette_sample < s->n
-                            ? r->silhouette_sample
-                            : (int64_t)s->n));
-    json_number(f, s->davies_bouldin);
-    fprintf(f, ",\n  \"calinski_harabasz\": ");
-    json_number(f, s->calinski_harabasz);
-    fprintf(f, ",\n  \"features\": [");
-    for (size_t j = 0; j < s->d; j++) {
-        fputs(j ? ", " : "", f);
-        json_string(f, seg_scaler_feature_name(sc, j));
-    }
-    fprintf(f, "],\n  \"segments\": [");
+    json_quality(f, s->silhouette, r->silhouette_sample, s->n, s->davies_bouldin,
+                 s->calinski_harabasz, sc, s->d);
+    fprintf(f, ",\n  \"segments\": [");
     for (size_t j = 0; j < s->k; j++) {
         fprintf(f, "%s\n    {\"id\": %zu, \"size\": %zu, \"share\": ", j ? "," : "", j, s->size[j]);
         json_number(f, (double)s->size[j] / (double)s->n);
