@@ -10,7 +10,7 @@
 #include <string.h>
 
 struct seg_kmeans {
-    int64_t k, max_iter, n_init, init, seed, threads, dtype;
+    int64_t k, max_iter, n_init, init, seed, threads, dtype, algorithm;
     double tol;
     double *given; /* SEG_INIT_GIVEN centroids, given_k x given_d */
     size_t given_k, given_d;
@@ -32,6 +32,7 @@ static const param_info params[] = {
     {SEG_KMEANS_SEED, false, (double)INT64_MIN, (double)INT64_MAX},
     {SEG_KMEANS_THREADS, false, 0, 4096},
     {SEG_KMEANS_DTYPE, false, SEG_DTYPE_F64, SEG_DTYPE_F32},
+    {SEG_KMEANS_ALGORITHM, false, SEG_ALGORITHM_LLOYD, SEG_ALGORITHM_AUTO},
     {SEG_KMEANS_TOL, true, 0, 1e6},
 };
 
@@ -60,6 +61,8 @@ static int64_t *int_slot(seg_kmeans *km, seg_kmeans_param id)
         return &km->threads;
     case SEG_KMEANS_DTYPE:
         return &km->dtype;
+    case SEG_KMEANS_ALGORITHM:
+        return &km->algorithm;
     default:
         return NULL;
     }
@@ -78,6 +81,7 @@ int seg_kmeans_new(seg_kmeans **out)
     km->n_init = 1;
     km->init = SEG_INIT_KMEANSPP;
     km->tol = 1e-4;
+    km->algorithm = SEG_ALGORITHM_AUTO;
     return SEG_OK;
 }
 
@@ -214,30 +218,57 @@ typedef struct kresult {
     double *weights;
 } kresult;
 
+void seg_kstats_clear(seg_kstats *s, size_t k, size_t d)
+{
+    if (s->sum) {
+        memset(s->sum, 0, k * d * sizeof *s->sum);
+        memset(s->weight, 0, k * sizeof *s->weight);
+        memset(s->count, 0, k * sizeof *s->count);
+    }
+    s->inertia = 0;
+    s->changed = 0;
+}
+
+void seg_kstats_merge(seg_kstats *into, const seg_kstats *from, size_t k, size_t d)
+{
+    into->inertia += from->inertia;
+    into->changed += from->changed;
+    if (!into->sum || !from->sum)
+        return;
+    for (size_t i = 0; i < k * d; i++)
+        into->sum[i] += from->sum[i];
+    for (size_t j = 0; j < k; j++) {
+        into->weight[j] += from->weight[j];
+        into->count[j] += from->count[j];
+    }
+}
+
+/* The statistics of partition p (arrays only when accumulate). */
+static seg_kstats kjob_part(const kjob *J, size_t p, bool accumulate)
+{
+    const size_t k = J->k;
+    seg_kstats s = {NULL, NULL, NULL, J->pinertia[p], J->pchanged[p]};
+    if (accumulate) {
+        s.sum = J->psum + p * k * J->d;
+        s.weight = J->pweight + p * k;
+        s.count = J->pcount + p * k;
+    }
+    return s;
+}
+
 /* Combine the per-partition partial results in partition order. */
 static void kjob_combine(kjob *J, bool accumulate)
 {
-    const size_t k = J->k, d = J->d;
-    J->inertia = 0;
-    J->changed = 0;
-    if (accumulate) {
-        memset(J->sum, 0, k * d * sizeof *J->sum);
-        memset(J->weight, 0, k * sizeof *J->weight);
-        memset(J->count, 0, k * sizeof *J->count);
-    }
+    seg_kstats total = {NULL, NULL, NULL, 0, 0};
+    if (accumulate)
+        total = (seg_kstats){J->sum, J->weight, J->count, 0, 0};
+    seg_kstats_clear(&total, J->k, J->d);
     for (size_t p = 0; p < J->parts.count; p++) {
-        J->inertia += J->pinertia[p];
-        J->changed += J->pchanged[p];
-        if (!accumulate)
-            continue;
-        const double *S = J->psum + p * k * d;
-        for (size_t i = 0; i < k * d; i++)
-            J->sum[i] += S[i];
-        for (size_t j = 0; j < k; j++) {
-            J->weight[j] += J->pweight[p * k + j];
-            J->count[j] += J->pcount[p * k + j];
-        }
+        seg_kstats part = kjob_part(J, p, accumulate);
+        seg_kstats_merge(&total, &part, J->k, J->d);
     }
+    J->inertia = total.inertia;
+    J->changed = total.changed;
 }
 
 /* Centroids := means of their rows; returns the summed squared shift. */
@@ -391,25 +422,17 @@ static int check_fit_args(const seg_kmeans *km, const void *x, size_t n, size_t 
     return SEG_OK;
 }
 
-static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t d, const double *w,
-                      int32_t *labels_out, seg_model **out)
+/*
+ * Check the data of a fit and set up its workspace J (n, d, k, partitions,
+ * threads, buffers). On failure J may hold partial buffers: kjob_free() it.
+ */
+static int kjob_prepare(kjob *J, const seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
+                        const double *w)
 {
     const size_t elem = f32 ? sizeof(float) : sizeof(double);
-    const double t0 = seg_now_seconds();
-    size_t k;
-    kjob J = {0};
-    kresult R = {0};
-    double *best_c = NULL;
-    int32_t *best_labels = NULL;
-    seg_model *m = NULL;
-    size_t count, distinct = 0;
-    rank_key *keys = NULL;
-    int32_t *relabel = NULL;
+    size_t k = (size_t)km->k, count, distinct = 0;
     int rc;
 
-    if ((rc = check_fit_args(km, x, n, d, w, out)) < 0)
-        return rc;
-    k = (size_t)km->k;
     if (!seg_mul_ok(n, d, &count) || count > SIZE_MAX / elem)
         return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", n, d);
     for (size_t i = 0; i < count; i++) {
@@ -426,16 +449,37 @@ static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t 
         return seg_fail(SEG_ERR_TOO_FEW_POINTS,
                         "k = %zu segments asked, but the data has only %zu distinct rows", k,
                         distinct);
+    J->x = x;
+    J->w = w;
+    J->n = n;
+    J->d = d;
+    J->k = k;
+    J->parts = seg_parts_plan(n, k, d, elem);
+    J->threads = seg_pass_threads((seg_blocking){J->parts.block, J->parts.threaded}, km->threads);
+    if ((size_t)J->threads > J->parts.count)
+        J->threads = (int)J->parts.count;
+    return kjob_alloc(J, elem);
+}
 
-    J.x = x;
-    J.w = w;
-    J.n = n;
-    J.d = d;
-    J.k = k;
-    J.parts = seg_parts_plan(n, k, d, elem);
-    J.threads = seg_pass_threads((seg_blocking){J.parts.block, J.parts.threaded}, km->threads);
-    if ((size_t)J.threads > J.parts.count)
-        J.threads = (int)J.parts.count;
+static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t d, const double *w,
+                      int32_t *labels_out, seg_model **out)
+{
+    const double t0 = seg_now_seconds();
+    size_t k;
+    kjob J = {0};
+    kresult R = {0};
+    double *best_c = NULL;
+    int32_t *best_labels = NULL;
+    seg_model *m = NULL;
+    rank_key *keys = NULL;
+    int32_t *relabel = NULL;
+    int rc;
+
+    if ((rc = check_fit_args(km, x, n, d, w, out)) < 0)
+        return rc;
+    k = (size_t)km->k;
+    if ((rc = kjob_prepare(&J, km, x, f32, n, d, w)) < 0)
+        goto done;
     R.sizes = seg_calloc(k, sizeof *R.sizes);
     R.weights = seg_calloc(k, sizeof *R.weights);
     best_c = seg_malloc_array(k * d, sizeof *best_c);
@@ -446,8 +490,6 @@ static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t 
         rc = SEG_NOMEM();
         goto done;
     }
-    if ((rc = kjob_alloc(&J, elem)) < 0)
-        goto done;
     rc = f32 ? fit_runs_f32(&J, km, best_c, best_labels, &R)
              : fit_runs_f64(&J, km, best_c, best_labels, &R);
     if (rc < 0)
@@ -555,4 +597,44 @@ int seg_kmeans_fit_dataset(seg_kmeans *km, const seg_dataset *ds, const seg_scal
 done:
     seg_free(matrix);
     return rc;
+}
+
+/* The starting centroids of the first run of a fit, without the fit. */
+static int init_matrix(const seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
+                       const double *w, double *centroids, size_t len)
+{
+    kjob J = {0};
+    seg_model *unused;
+    int rc;
+
+    if ((rc = check_fit_args(km, x, n, d, w, &unused)) < 0)
+        return rc;
+    if (!centroids)
+        return seg_fail(SEG_ERR_INVALID_ARG, "centroids is NULL");
+    if (len / d < (size_t)km->k)
+        return seg_fail(SEG_ERR_INVALID_ARG, "centroids holds %zu values; %lld x %zu needed", len,
+                        (long long)km->k, d);
+    if ((rc = kjob_prepare(&J, km, x, f32, n, d, w)) == SEG_OK) {
+        if (f32)
+            seg_row_norms_f32(x, n, d, J.xnorm);
+        else
+            seg_row_norms_f64(x, n, d, J.xnorm);
+        rc = f32 ? start_f32(&J, km, 0) : start_f64(&J, km, 0);
+        if (rc == SEG_OK)
+            memcpy(centroids, J.c, J.k * d * sizeof *centroids);
+    }
+    kjob_free(&J);
+    return rc;
+}
+
+int seg_kmeans_init_f32(const seg_kmeans *km, const float *x, size_t n, size_t d,
+                        const double *weights, double *centroids, size_t len)
+{
+    return init_matrix(km, x, true, n, d, weights, centroids, len);
+}
+
+int seg_kmeans_init_f64(const seg_kmeans *km, const double *x, size_t n, size_t d,
+                        const double *weights, double *centroids, size_t len)
+{
+    return init_matrix(km, x, false, n, d, weights, centroids, len);
 }

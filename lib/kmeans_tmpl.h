@@ -91,6 +91,48 @@ static void FN(load_centroids)(const double *c, size_t k, size_t d, T *ct, T *cn
     FN(seg_row_norms)(ct, k, d, cnorm);
 }
 
+/* Inertia and, when acc, per-segment sums, weights and counts of b rows x
+ * labelled lab at squared distances mind: the unit-weight fast path. */
+static void FN(accumulate_unit)(const T *x, size_t b, size_t d, const int32_t *lab, const T *mind,
+                                bool acc, double *S, double *W, int64_t *C, double *inertia)
+{
+    double in = 0;
+    for (size_t i = 0; i < b; i++)
+        in += (double)mind[i];
+    *inertia += in;
+    if (!acc)
+        return;
+    for (size_t i = 0; i < b; i++) {
+        double *s = S + (size_t)lab[i] * d;
+        const T *xr = x + i * d;
+        for (size_t j = 0; j < d; j++)
+            s[j] += (double)xr[j];
+        W[lab[i]] += 1.0;
+        C[lab[i]]++;
+    }
+}
+
+/* As accumulate_unit, with row weights w. */
+static void FN(accumulate_weighted)(const T *x, const double *w, size_t b, size_t d,
+                                    const int32_t *lab, const T *mind, bool acc, double *S,
+                                    double *W, int64_t *C, double *inertia)
+{
+    double in = 0;
+    for (size_t i = 0; i < b; i++)
+        in += w[i] * (double)mind[i];
+    *inertia += in;
+    if (!acc)
+        return;
+    for (size_t i = 0; i < b; i++) {
+        double *s = S + (size_t)lab[i] * d;
+        const T *xr = x + i * d;
+        for (size_t j = 0; j < d; j++)
+            s[j] += w[i] * (double)xr[j];
+        W[lab[i]] += w[i];
+        C[lab[i]]++;
+    }
+}
+
 /*
  * One assignment pass over all rows with centroids ct: labels, squared
  * distances and, when accumulate is set, per-segment sums, weights and counts.
@@ -129,19 +171,14 @@ static void FN(lloyd_pass)(kjob *J, const T *ct, const T *cnorm, bool accumulate
             for (size_t i = 0; i < b; i++) {
                 const size_t row = b0 + i;
                 const int32_t l = lab[i];
-                const double wi = J->w ? J->w[row] : 1.0;
                 changed += J->labels[row] != l;
                 J->labels[row] = l;
-                inertia += wi * (double)mind[i];
-                if (accumulate) {
-                    double *s = S + (size_t)l * d;
-                    const T *xr = x + row * d;
-                    for (size_t j = 0; j < d; j++)
-                        s[j] += wi * (double)xr[j];
-                    W[l] += wi;
-                    C[l]++;
-                }
             }
+            if (J->w)
+                FN(accumulate_weighted)(x + b0 * d, J->w + b0, b, d, lab, mind, accumulate, S, W,
+                                        C, &inertia);
+            else
+                FN(accumulate_unit)(x + b0 * d, b, d, lab, mind, accumulate, S, W, C, &inertia);
         }
         J->pinertia[p] = inertia;
         J->pchanged[p] = changed;
@@ -472,6 +509,22 @@ static int FN(run)(kjob *J, double tol_abs, int64_t max_iter, int64_t *iters_out
     return SEG_OK;
 }
 
+/* Starting centroids of run r into J->c (J->xnorm must hold the row norms). */
+static int FN(start)(kjob *J, const seg_kmeans *km, int64_t r)
+{
+    uint64_t st = (uint64_t)km->seed + 0x51ed2701u * (uint64_t)r;
+    seg_rng rng;
+
+    seg_rng_seed(&rng, seg_splitmix64(&st));
+    if (km->init == SEG_INIT_GIVEN) {
+        memcpy(J->c, km->given, J->k * J->d * sizeof *J->c);
+        return SEG_OK;
+    }
+    if (km->init == SEG_INIT_RANDOM)
+        return FN(init_random)(J, &rng, J->c);
+    return FN(init_kmeanspp)(J, &rng, J->c);
+}
+
 /* All runs of a fit: returns the best centroids in best_c and labels in best_labels. */
 static int FN(fit_runs)(kjob *J, const seg_kmeans *km, double *best_c, int32_t *best_labels,
                         kresult *res)
@@ -491,20 +544,11 @@ static int FN(fit_runs)(kjob *J, const seg_kmeans *km, double *best_c, int32_t *
     }
     res->inertia = INFINITY;
     for (int64_t r = 0; r < n_init; r++) {
-        uint64_t st = (uint64_t)km->seed + 0x51ed2701u * (uint64_t)r;
-        seg_rng rng;
         int64_t iters;
         bool converged;
         double t0 = seg_now_seconds();
 
-        seg_rng_seed(&rng, seg_splitmix64(&st));
-        if (km->init == SEG_INIT_GIVEN)
-            memcpy(J->c, km->given, k * d * sizeof *J->c);
-        else if (km->init == SEG_INIT_RANDOM)
-            rc = FN(init_random)(J, &rng, J->c);
-        else
-            rc = FN(init_kmeanspp)(J, &rng, J->c);
-        if (km->init != SEG_INIT_GIVEN && rc < 0)
+        if ((rc = FN(start)(J, km, r)) < 0)
             return rc;
         res->init_seconds += seg_now_seconds() - t0;
         if ((rc = FN(run)(J, tol_abs, km->max_iter, &iters, &converged)) < 0)
