@@ -9,6 +9,16 @@
 #include "internal.h"
 
 /*
+ * Hot loops around the GEMM (argmin, accumulation) are compiled for AVX-512,
+ * AVX2 and the baseline, the best picked at load time (GCC on x86-64 ELF).
+ */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
+#define SEG_HOT_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SEG_HOT_CLONES
+#endif
+
+/*
  * How a pass over rows is cut into GEMM blocks against k centroids of d
  * features (elem bytes each).
  *

@@ -93,7 +93,7 @@ static void FN(load_centroids)(const double *c, size_t k, size_t d, T *ct, T *cn
 
 /* Inertia and, when acc, per-segment sums, weights and counts of b rows x
  * labelled lab at squared distances mind: the unit-weight fast path. */
-static void FN(accumulate_unit)(const T *x, size_t b, size_t d, const int32_t *lab, const T *mind,
+SEG_HOT_CLONES static void FN(accumulate_unit)(const T *x, size_t b, size_t d, const int32_t *lab, const T *mind,
                                 bool acc, double *S, double *W, int64_t *C, double *inertia)
 {
     double in = 0;
