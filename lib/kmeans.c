@@ -176,6 +176,9 @@ int seg_kmeans_set_init_centroids_f64(seg_kmeans *km, const double *centroids, s
 
 /* ---- the fit ---------------------------------------------------------------------- */
 
+/* Most k-means++ trials per step: 2 + ln(k) for k <= 10^6 is at most 15. */
+#define SEG_PP_MAX_TRIALS 16
+
 /* Workspace of one fit. T-typed buffers are float or double per the data. */
 typedef struct kjob {
     const void *x;
@@ -188,7 +191,7 @@ typedef struct kjob {
     void *mind;            /* n: squared distance to the assigned centroid / k-means++ closest */
     int32_t *labels;       /* n */
     void *tiles;           /* threads x tile_len */
-    size_t tile_len;       /* block x k */
+    size_t tile_len;       /* block x max(k, SEG_PP_MAX_TRIALS + 1) */
     int32_t *block_labels; /* threads x block */
 
     double *psum;      /* parts x k x d */
@@ -197,7 +200,7 @@ typedef struct kjob {
     double *pinertia;  /* parts */
     int64_t *pchanged; /* parts */
     double *ppot;      /* parts: k-means++ potential */
-    size_t pp_idx[64]; /* k-means++ candidate rows */
+    size_t pp_idx[SEG_PP_MAX_TRIALS]; /* k-means++ candidate rows */
 
     double *sum;    /* k x d */
     double *weight; /* k */
@@ -342,7 +345,8 @@ static int kjob_alloc(kjob *J, size_t elem)
     const size_t n = J->n, k = J->k, d = J->d, parts = J->parts.count;
     size_t kd, pkd;
     if (!seg_mul_ok(k, d, &kd) || !seg_mul_ok(kd, parts, &pkd) ||
-        !seg_mul_ok(J->parts.block, k, &J->tile_len))
+        !seg_mul_ok(J->parts.block, k > SEG_PP_MAX_TRIALS ? k : SEG_PP_MAX_TRIALS + 1,
+                    &J->tile_len))
         return seg_fail(SEG_ERR_OVERFLOW, "k x d workspace overflows");
     J->xnorm = seg_malloc_array(n, elem);
     J->mind = seg_malloc_array(n, elem);

@@ -305,38 +305,47 @@ static void FN(pp_update_closest)(kjob *J, const T *c1, const T *c1norm, bool in
 }
 
 /*
- * pots[t] = weighted sum over rows of min(closest, d2 to candidate t), for L
- * candidates, combined over partitions in order.
+ * The fused k-means++ pass: one GEMM per block against the candidates cand
+ * (L rows, after the pending centroid in row 0 when pending). For each row it
+ * first folds the pending centroid (the last one chosen) into the running
+ * minimum closest, then adds w * min(closest, d2 to candidate t) to the
+ * potential of candidate t. part[p * L + t] keeps each partition's share, so
+ * the chosen candidate's partition potentials need no further pass; pots are
+ * those combined over partitions in order.
  */
-static void FN(pp_candidate_pots)(kjob *J, const T *cand, const T *cnorm, size_t L, double *pots)
+static void FN(pp_candidate_pots)(kjob *J, const T *cand, const T *cnorm, size_t L, bool pending,
+                                  double *part, double *pots)
 {
     const T *x = J->x;
     const T *xnorm = J->xnorm;
-    const T *closest = J->mind;
+    T *closest = J->mind;
     const seg_parts P = J->parts;
-    double *part = J->psum; /* P.count * L <= P.count * k * d */
+    const size_t m = L + pending;
 
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(J->threads)
 #endif
     for (size_t p = 0; p < P.count; p++) {
         T *tile = (T *)J->tiles + (size_t)SEG_THREAD_ID() * J->tile_len;
-        double *acc = part + p * L;
+        double acc[SEG_PP_MAX_TRIALS] = {0};
         size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
-        for (size_t t = 0; t < L; t++)
-            acc[t] = 0;
         for (size_t b0 = r0; b0 < r1; b0 += P.block) {
             size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
-            FN(seg_sqdist_tile)(x + b0 * J->d, b, J->d, xnorm + b0, cand, L, cnorm, tile);
+            FN(seg_sqdist_tile)(x + b0 * J->d, b, J->d, xnorm + b0, cand, m, cnorm, tile);
             for (size_t i = 0; i < b; i++) {
                 const double wi = J->w ? J->w[b0 + i] : 1.0;
-                const T cl = closest[b0 + i];
-                for (size_t t = 0; t < L; t++) {
-                    T v = tile[i * L + t];
-                    acc[t] += wi * (double)(v < cl ? v : cl);
+                const T *row = tile + i * m;
+                T cl = closest[b0 + i];
+                if (pending) {
+                    cl = row[0] < cl ? row[0] : cl;
+                    closest[b0 + i] = cl;
+                    row++;
                 }
+                for (size_t t = 0; t < L; t++)
+                    acc[t] += wi * (double)(row[t] < cl ? row[t] : cl);
             }
         }
+        memcpy(part + p * L, acc, L * sizeof *acc);
     }
     for (size_t t = 0; t < L; t++)
         pots[t] = 0;
@@ -345,8 +354,30 @@ static void FN(pp_candidate_pots)(kjob *J, const T *cand, const T *cnorm, size_t
             pots[t] += part[p * L + t];
 }
 
-/* Row drawn with probability proportional to w * closest, from u in [0, total). */
-static size_t FN(pp_locate)(const kjob *J, double u)
+/* Fold centroid c1 into closest for the rows of partition p only. */
+static void FN(pp_refresh)(kjob *J, size_t p, const T *c1, const T *c1norm)
+{
+    const seg_parts P = J->parts;
+    T *closest = J->mind;
+    T *tile = J->tiles; /* called outside parallel regions: thread 0's tile */
+    size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
+    for (size_t b0 = r0; b0 < r1; b0 += P.block) {
+        size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
+        FN(seg_sqdist_tile)((const T *)J->x + b0 * J->d, b, J->d, (const T *)J->xnorm + b0, c1, 1,
+                            c1norm, tile);
+        for (size_t i = 0; i < b; i++)
+            if (tile[i] < closest[b0 + i])
+                closest[b0 + i] = tile[i];
+    }
+}
+
+/*
+ * Row drawn with probability proportional to w * closest, from u in [0, total).
+ * When pend is set, closest still lacks that centroid except in the
+ * partitions marked fresh: the partition drawn is brought up to date first
+ * (its potential ppot[p] already counts it).
+ */
+static size_t FN(pp_locate)(kjob *J, double u, const T *pend, const T *pendnorm, bool *fresh)
 {
     const T *closest = J->mind;
     const seg_parts P = J->parts;
@@ -356,6 +387,10 @@ static size_t FN(pp_locate)(const kjob *J, double u)
         if (acc + J->ppot[p] <= u && p + 1 < P.count) {
             acc += J->ppot[p];
             continue;
+        }
+        if (pend && !fresh[p]) {
+            FN(pp_refresh)(J, p, pend, pendnorm);
+            fresh[p] = true;
         }
         size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
         for (size_t i = r0; i < r1; i++) {
@@ -371,16 +406,29 @@ static size_t FN(pp_locate)(const kjob *J, double u)
     return last; /* rounding left u at the very end: the last row with mass */
 }
 
-/* Greedy k-means++ (Arthur & Vassilvitskii 2007, with 2 + ln k trials per step). */
+/*
+ * Greedy k-means++ (Arthur & Vassilvitskii 2007, with 2 + ln k trials per
+ * step, as scikit-learn). Each step is one fused pass over X: the centroid
+ * chosen in the previous step is folded into the running minimum while the
+ * new trials' potentials are computed (pp_candidate_pots).
+ */
 static int FN(init_kmeanspp)(kjob *J, seg_rng *rng, double *C)
 {
     const size_t k = J->k, d = J->d;
     const size_t L = 2 + (size_t)floor(log((double)k));
-    T *cand = J->ct;      /* k * d >= L * d */
-    T *cnorm = J->cnorm;  /* k >= L */
-    double pots[64];
+    T *cand = seg_malloc_array((L + 1) * d, sizeof *cand); /* pending centroid, then trials */
+    T *cnorm = seg_malloc_array(L + 1, sizeof *cnorm);
+    double *part = seg_malloc_array(J->parts.count * L, sizeof *part);
+    bool fresh[64];
+    double pots[SEG_PP_MAX_TRIALS];
+    bool pending = false;
     size_t first;
+    int rc = SEG_OK;
 
+    if (!cand || !cnorm || !part) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
     if (J->w) {
         double total = 0, acc = 0;
         for (size_t i = 0; i < J->n; i++)
@@ -404,33 +452,51 @@ static int FN(init_kmeanspp)(kjob *J, seg_rng *rng, double *C)
     for (size_t c = 1; c < k; c++) {
         double pot = 0;
         size_t chosen;
-        for (size_t p = 0; p < J->parts.count; p++)
+        for (size_t p = 0; p < J->parts.count; p++) {
             pot += J->ppot[p];
+            fresh[p] = false;
+        }
         if (pot > 0) {
             for (size_t t = 0; t < L; t++) {
-                size_t i = FN(pp_locate)(J, seg_rng_uniform(rng) * pot);
-                memcpy(cand + t * d, (const T *)J->x + i * d, d * sizeof(T));
+                size_t i = FN(pp_locate)(J, seg_rng_uniform(rng) * pot, pending ? cand : NULL,
+                                         cnorm, fresh);
+                memcpy(cand + (pending + t) * d, (const T *)J->x + i * d, d * sizeof(T));
                 J->pp_idx[t] = i;
             }
-            FN(seg_row_norms)(cand, L, d, cnorm);
-            FN(pp_candidate_pots)(J, cand, cnorm, L, pots);
+            FN(seg_row_norms)(cand + pending * d, L, d, cnorm + pending);
+            FN(pp_candidate_pots)(J, cand, cnorm, L, pending, part, pots);
             size_t best = 0;
             for (size_t t = 1; t < L; t++)
                 if (pots[t] < pots[best])
                     best = t;
             chosen = J->pp_idx[best];
+            for (size_t p = 0; p < J->parts.count; p++)
+                J->ppot[p] = part[p * L + best];
         } else {
             /* Every row sits on a centroid as far as rounding can tell, yet
              * distinct rows remain (checked before the fit): take the first. */
+            if (pending)
+                FN(pp_update_closest)(J, cand, cnorm, false);
             chosen = FN(first_new_row)(J, C, c);
-            if (chosen == SIZE_MAX)
-                return seg_fail(SEG_ERR_TOO_FEW_POINTS, "fewer than %zu distinct rows", k);
+            if (chosen == SIZE_MAX) {
+                rc = seg_fail(SEG_ERR_TOO_FEW_POINTS, "fewer than %zu distinct rows", k);
+                goto done;
+            }
         }
         FN(take_row)(J, chosen, C + c * d);
         FN(load_centroids)(C + c * d, 1, d, cand, cnorm);
-        FN(pp_update_closest)(J, cand, cnorm, false);
+        if (pot > 0) {
+            pending = true;
+        } else {
+            FN(pp_update_closest)(J, cand, cnorm, false);
+            pending = false;
+        }
     }
-    return SEG_OK;
+done:
+    seg_free(cand);
+    seg_free(cnorm);
+    seg_free(part);
+    return rc;
 }
 
 /* k distinct rows, drawn uniformly; after many collisions, the next new rows in order. */
