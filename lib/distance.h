@@ -67,4 +67,16 @@ void seg_assign_block_f64(const double *x, size_t b, size_t d, const double *xno
                           const double *c, size_t k, const double *cnorm, double *tile,
                           int32_t *labels, double *mind);
 
+/*
+ * As seg_assign_block (same labels and mind, bit for bit), also giving
+ * second[i], the second-smallest squared distance (+inf when k == 1). For
+ * the bounded k-means variants.
+ */
+void seg_assign2_block_f32(const float *x, size_t b, size_t d, const float *xnorm,
+                           const float *c, size_t k, const float *cnorm, float *tile,
+                           int32_t *labels, float *mind, float *second);
+void seg_assign2_block_f64(const double *x, size_t b, size_t d, const double *xnorm,
+                           const double *c, size_t k, const double *cnorm, double *tile,
+                           int32_t *labels, double *mind, double *second);
+
 #endif

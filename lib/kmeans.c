@@ -111,6 +111,11 @@ int seg_kmeans_set_int(seg_kmeans *km, seg_kmeans_param param, int64_t value)
     if ((double)value < p->lo || (double)value > p->hi)
         return seg_fail(SEG_ERR_INVALID_ARG, "k-means parameter %d: %lld is outside [%.17g, %.17g]",
                         (int)param, (long long)value, p->lo, p->hi);
+    if (param == SEG_KMEANS_ALGORITHM &&
+        (value == SEG_ALGORITHM_ELKAN || value == SEG_ALGORITHM_YINYANG))
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "k-means algorithm %lld (Elkan, Yinyang) is not available in this version",
+                        (long long)value);
     if (param == SEG_KMEANS_INIT && value == SEG_INIT_GIVEN && !km->given)
         return seg_fail(SEG_ERR_INVALID_ARG,
                         "SEG_INIT_GIVEN needs seg_kmeans_set_init_centroids_f64() first");
@@ -211,6 +216,18 @@ typedef struct kjob {
     void *ct, *cnorm;  /* k x d and k, in T */
     double *c, *c_new; /* k x d */
 } kjob;
+
+/* State of Hamerly's bounds across the passes of one run (see hamerly_tmpl.h). */
+typedef struct hamerly_ws {
+    double *upper, *lower;       /* n: bounds on the distance to the own / nearest other centroid */
+    double *move, *half, *cnorm; /* k */
+    double *prev, *cur;          /* k x d: centroids of the last and of this pass */
+    double *pair;                /* k x k squared centroid distances, NULL when k is large */
+    void *scratch;               /* threads x scratch_len bytes */
+    size_t scratch_len;
+    double maxmove, cnmax;
+    bool valid; /* the bounds describe the current labels */
+} hamerly_ws;
 
 typedef struct kresult {
     double inertia;
@@ -426,6 +443,57 @@ static int check_fit_args(const seg_kmeans *km, const void *x, size_t n, size_t 
     return SEG_OK;
 }
 
+/* Centroid-pair distances are kept for Hamerly's half-gap test up to this k
+ * (a k x k double matrix: 32 MiB at 2048). */
+#define SEG_HAMERLY_PAIR_MAX_K 2048
+
+static void hamerly_free(hamerly_ws *H)
+{
+    seg_free(H->upper);
+    seg_free(H->lower);
+    seg_free(H->move);
+    seg_free(H->half);
+    seg_free(H->cnorm);
+    seg_free(H->prev);
+    seg_free(H->cur);
+    seg_free(H->pair);
+    seg_free(H->scratch);
+}
+
+/* Bounds (2 doubles per row) and per-thread gather space for Hamerly. */
+static int hamerly_alloc(hamerly_ws *H, const kjob *J, size_t elem)
+{
+    const size_t n = J->n, k = J->k, d = J->d, block = J->parts.block;
+    const size_t kd = k * d; /* checked by kjob_alloc */
+    size_t len;
+    /* gathered rows and 4 T arrays, 3 int32 arrays, one size_t array, per block row */
+    if (!seg_mul_ok(block, d * elem + 4 * elem + 3 * sizeof(int32_t) + sizeof(size_t), &len))
+        return seg_fail(SEG_ERR_OVERFLOW, "Hamerly workspace overflows");
+    H->scratch_len = (len + 63) & ~(size_t)63;
+    H->upper = seg_malloc_array(n, sizeof(double));
+    H->lower = seg_malloc_array(n, sizeof(double));
+    H->move = seg_malloc_array(k, sizeof(double));
+    H->half = seg_malloc_array(k, sizeof(double));
+    H->cnorm = seg_malloc_array(k, sizeof(double));
+    H->prev = seg_malloc_array(kd, sizeof(double));
+    H->cur = seg_malloc_array(kd, sizeof(double));
+    H->pair = k <= SEG_HAMERLY_PAIR_MAX_K ? seg_malloc_array(k * k, sizeof(double)) : NULL;
+    H->scratch = seg_malloc_array((size_t)J->threads, H->scratch_len);
+    if (!H->upper || !H->lower || !H->move || !H->half || !H->cnorm || !H->prev || !H->cur ||
+        (k <= SEG_HAMERLY_PAIR_MAX_K && !H->pair) || !H->scratch)
+        return SEG_NOMEM();
+    return SEG_OK;
+}
+
+seg_algorithm seg_kmeans_algorithm_for(int64_t setting, size_t n, size_t d, size_t k)
+{
+    (void)n;
+    if (setting != SEG_ALGORITHM_AUTO)
+        return (seg_algorithm)setting;
+    /* Tuned on the W5 grid of bench/ (see bench/README.md). */
+    return k >= 16 && d <= 32 ? SEG_ALGORITHM_HAMERLY : SEG_ALGORITHM_LLOYD;
+}
+
 /*
  * Check the data of a fit and set up its workspace J (n, d, k, partitions,
  * threads, buffers). On failure J may hold partial buffers: kjob_free() it.
@@ -469,8 +537,10 @@ static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t 
                       int32_t *labels_out, seg_model **out)
 {
     const double t0 = seg_now_seconds();
+    const size_t elem = f32 ? sizeof(float) : sizeof(double);
     size_t k;
     kjob J = {0};
+    hamerly_ws H = {0};
     kresult R = {0};
     double *best_c = NULL;
     int32_t *best_labels = NULL;
@@ -494,8 +564,11 @@ static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t 
         rc = SEG_NOMEM();
         goto done;
     }
-    rc = f32 ? fit_runs_f32(&J, km, best_c, best_labels, &R)
-             : fit_runs_f64(&J, km, best_c, best_labels, &R);
+    if (seg_kmeans_algorithm_for(km->algorithm, n, d, k) == SEG_ALGORITHM_HAMERLY &&
+        (rc = hamerly_alloc(&H, &J, elem)) < 0)
+        goto done;
+    rc = f32 ? fit_runs_f32(&J, km, H.upper ? &H : NULL, best_c, best_labels, &R)
+             : fit_runs_f64(&J, km, H.upper ? &H : NULL, best_c, best_labels, &R);
     if (rc < 0)
         goto done;
 
@@ -524,6 +597,7 @@ static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t 
     m = NULL;
 done:
     seg_model_free(m);
+    hamerly_free(&H);
     kjob_free(&J);
     seg_free(R.sizes);
     seg_free(R.weights);

@@ -49,6 +49,9 @@ typedef struct seg_parts {
 
 seg_parts seg_parts_plan(size_t n, size_t k, size_t d, size_t elem);
 
+/* The algorithm a fit runs for SEG_KMEANS_ALGORITHM = setting (AUTO resolved). */
+seg_algorithm seg_kmeans_algorithm_for(int64_t setting, size_t n, size_t d, size_t k);
+
 /*
  * The statistics one assignment pass produces over a set of rows: per-segment
  * weighted sums of the rows (k x d), weights and counts (k), the inertia and

@@ -520,28 +520,41 @@ static int FN(init_random)(kjob *J, seg_rng *rng, double *C)
     return SEG_OK;
 }
 
+#include "hamerly_tmpl.h"
+
 /*
  * One Lloyd run from the centroids in J->c. On return J->c, J->labels and
  * J->inertia describe the result: labels are the nearest centroids of J->c
  * (the last pass used them), except in the guarded case where empty segments
  * keep reappearing past max_iter.
  */
-static int FN(run)(kjob *J, double tol_abs, int64_t max_iter, int64_t *iters_out,
+static int FN(run)(kjob *J, hamerly_ws *H, double tol_abs, int64_t max_iter, int64_t *iters_out,
                    bool *converged_out)
 {
     const size_t k = J->k, d = J->d;
     int64_t iters = 0;
-    bool tol_hit = false, converged = false;
+    bool tol_hit = false, converged = false, guarded = false;
     int rc;
 
+    if (H)
+        H->valid = false;
     for (size_t i = 0; i < J->n; i++)
         J->labels[i] = -1;
     for (;;) {
         FN(load_centroids)(J->c, k, d, J->ct, J->cnorm);
-        FN(lloyd_pass)(J, J->ct, J->cnorm, true);
+        if (H)
+            FN(hamerly_pass)(J, H);
+        else
+            FN(lloyd_pass)(J, J->ct, J->cnorm, true);
         bool empty = false;
         for (size_t j = 0; j < k; j++)
             empty |= J->count[j] == 0;
+        if (empty && H) {
+            /* Re-seeding needs every row's distance: redo this pass as Lloyd
+             * (same labels and sums) and restart the bounds after it. */
+            FN(lloyd_pass)(J, J->ct, J->cnorm, true);
+            H->valid = false;
+        }
         if (!empty) {
             if (iters > 0 && J->changed == 0) {
                 /* Labels are those the centroids were computed from: this
@@ -564,12 +577,15 @@ static int FN(run)(kjob *J, double tol_abs, int64_t max_iter, int64_t *iters_out
                  * whose every segment is non-empty, with its means. */
                 kjob_update(J);
                 J->inertia = FN(direct_inertia)(J);
+                guarded = true;
                 break;
             }
         }
         tol_hit = kjob_update(J) <= tol_abs;
         iters++;
     }
+    if (H && !guarded) /* Lloyd's inertia and distances for the final labels */
+        FN(lloyd_pass)(J, J->ct, J->cnorm, false);
     *iters_out = iters;
     *converged_out = converged;
     return SEG_OK;
@@ -592,8 +608,8 @@ static int FN(start)(kjob *J, const seg_kmeans *km, int64_t r)
 }
 
 /* All runs of a fit: returns the best centroids in best_c and labels in best_labels. */
-static int FN(fit_runs)(kjob *J, const seg_kmeans *km, double *best_c, int32_t *best_labels,
-                        kresult *res)
+static int FN(fit_runs)(kjob *J, const seg_kmeans *km, hamerly_ws *H, double *best_c,
+                        int32_t *best_labels, kresult *res)
 {
     const size_t k = J->k, d = J->d;
     const int64_t n_init = km->init == SEG_INIT_GIVEN ? 1 : km->n_init;
@@ -617,7 +633,7 @@ static int FN(fit_runs)(kjob *J, const seg_kmeans *km, double *best_c, int32_t *
         if ((rc = FN(start)(J, km, r)) < 0)
             return rc;
         res->init_seconds += seg_now_seconds() - t0;
-        if ((rc = FN(run)(J, tol_abs, km->max_iter, &iters, &converged)) < 0)
+        if ((rc = FN(run)(J, H, tol_abs, km->max_iter, &iters, &converged)) < 0)
             return rc;
         if (J->inertia < res->inertia) {
             res->inertia = J->inertia;
