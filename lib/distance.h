@@ -68,15 +68,18 @@ void seg_assign_block_f64(const double *x, size_t b, size_t d, const double *xno
                           int32_t *labels, double *mind);
 
 /*
- * As seg_assign_block (same labels and mind, bit for bit), also giving
- * second[i], the second-smallest squared distance (+inf when k == 1). For
- * the bounded k-means variants.
+ * As seg_assign_block (same labels and mind, bit for bit), also giving for
+ * each of the groups of centroids gstart[g] .. gstart[g + 1] - 1 the smallest
+ * squared distance to a centroid of the group other than the row's own:
+ * gmin[g * b + i] (+inf when there is none). For the bounded k-means.
  */
-void seg_assign2_block_f32(const float *x, size_t b, size_t d, const float *xnorm,
-                           const float *c, size_t k, const float *cnorm, float *tile,
-                           int32_t *labels, float *mind, float *second);
-void seg_assign2_block_f64(const double *x, size_t b, size_t d, const double *xnorm,
-                           const double *c, size_t k, const double *cnorm, double *tile,
-                           int32_t *labels, double *mind, double *second);
+void seg_assign_groups_block_f32(const float *x, size_t b, size_t d, const float *xnorm,
+                                 const float *c, size_t k, const float *cnorm, float *tile,
+                                 const size_t *gstart, size_t groups, int32_t *labels, float *mind,
+                                 float *gmin);
+void seg_assign_groups_block_f64(const double *x, size_t b, size_t d, const double *xnorm,
+                                 const double *c, size_t k, const double *cnorm, double *tile,
+                                 const size_t *gstart, size_t groups, int32_t *labels,
+                                 double *mind, double *gmin);
 
 #endif

@@ -111,11 +111,6 @@ int seg_kmeans_set_int(seg_kmeans *km, seg_kmeans_param param, int64_t value)
     if ((double)value < p->lo || (double)value > p->hi)
         return seg_fail(SEG_ERR_INVALID_ARG, "k-means parameter %d: %lld is outside [%.17g, %.17g]",
                         (int)param, (long long)value, p->lo, p->hi);
-    if (param == SEG_KMEANS_ALGORITHM &&
-        (value == SEG_ALGORITHM_ELKAN || value == SEG_ALGORITHM_YINYANG))
-        return seg_fail(SEG_ERR_INVALID_ARG,
-                        "k-means algorithm %lld (Elkan, Yinyang) is not available in this version",
-                        (long long)value);
     if (param == SEG_KMEANS_INIT && value == SEG_INIT_GIVEN && !km->given)
         return seg_fail(SEG_ERR_INVALID_ARG,
                         "SEG_INIT_GIVEN needs seg_kmeans_set_init_centroids_f64() first");
@@ -217,17 +212,22 @@ typedef struct kjob {
     double *c, *c_new; /* k x d */
 } kjob;
 
-/* State of Hamerly's bounds across the passes of one run (see hamerly_tmpl.h). */
-typedef struct hamerly_ws {
-    double *upper, *lower;       /* n: bounds on the distance to the own / nearest other centroid */
+/* State of the bounds across the passes of one run (see bounds_tmpl.h). */
+typedef struct bounds_ws {
+    size_t groups;               /* 1: Hamerly, k: Elkan, about k / 10: Yinyang */
+    size_t *gstart;              /* groups + 1: first centroid of each group */
+    size_t *group;               /* k: group of each centroid */
+    double *upper;               /* n: bound on the distance to the own centroid */
+    float *lower;                /* n x groups: bounds on the nearest other of each group */
     double *move, *half, *cnorm; /* k */
+    double *gmove;               /* groups: largest move in each group */
     double *prev, *cur;          /* k x d: centroids of the last and of this pass */
     double *pair;                /* k x k squared centroid distances, NULL when k is large */
     void *scratch;               /* threads x scratch_len bytes */
     size_t scratch_len;
-    double maxmove, cnmax;
+    double cnmax;
     bool valid; /* the bounds describe the current labels */
-} hamerly_ws;
+} bounds_ws;
 
 typedef struct kresult {
     double inertia;
@@ -443,45 +443,81 @@ static int check_fit_args(const seg_kmeans *km, const void *x, size_t n, size_t 
     return SEG_OK;
 }
 
-/* Centroid-pair distances are kept for Hamerly's half-gap test up to this k
+/* Centroid-pair distances are kept for the half-gap test up to this k
  * (a k x k double matrix: 32 MiB at 2048). */
-#define SEG_HAMERLY_PAIR_MAX_K 2048
+#define SEG_BOUNDS_PAIR_MAX_K 2048
 
-static void hamerly_free(hamerly_ws *H)
+static void bounds_free(bounds_ws *H)
 {
+    seg_free(H->gstart);
+    seg_free(H->group);
     seg_free(H->upper);
     seg_free(H->lower);
     seg_free(H->move);
     seg_free(H->half);
     seg_free(H->cnorm);
+    seg_free(H->gmove);
     seg_free(H->prev);
     seg_free(H->cur);
     seg_free(H->pair);
     seg_free(H->scratch);
 }
 
-/* Bounds (2 doubles per row) and per-thread gather space for Hamerly. */
-static int hamerly_alloc(hamerly_ws *H, const kjob *J, size_t elem)
+/*
+ * Groups of centroids for an algorithm, within the memory budget of the
+ * bounds: 0.25 x the data's bytes + 16 MiB, less the 8 bytes per row of the
+ * upper bounds (W3 of bench/ allows the bounded variants 1.25 x the data).
+ * Elkan (one group per centroid) and Yinyang (about k / 10 groups) fall back
+ * to as many groups as fit; 0 when not even Hamerly's one group fits.
+ */
+static size_t bounds_groups(seg_algorithm alg, size_t n, size_t d, size_t k, size_t elem)
+{
+    size_t want = alg == SEG_ALGORITHM_ELKAN ? k
+                  : alg == SEG_ALGORITHM_YINYANG ? (k + 9) / 10
+                  : 1;
+    double budget = 0.25 * (double)n * (double)d * (double)elem + 16.0 * 1024 * 1024 -
+                    8.0 * (double)n;
+    double fit = budget / (4.0 * (double)n);
+    if (fit < 1)
+        return 0;
+    return (double)want <= fit ? want : (size_t)fit;
+}
+
+/* Bounds and per-thread gather space for `groups` groups of centroids. */
+static int bounds_alloc(bounds_ws *H, const kjob *J, size_t groups, size_t elem)
 {
     const size_t n = J->n, k = J->k, d = J->d, block = J->parts.block;
     const size_t kd = k * d; /* checked by kjob_alloc */
-    size_t len;
-    /* gathered rows and 4 T arrays, 3 int32 arrays, one size_t array, per block row */
-    if (!seg_mul_ok(block, d * elem + 4 * elem + 3 * sizeof(int32_t) + sizeof(size_t), &len))
-        return seg_fail(SEG_ERR_OVERFLOW, "Hamerly workspace overflows");
+    size_t len, lower_len;
+    /* gathered rows, 3 + groups T arrays, 3 int32 arrays, one size_t array, per block row */
+    if (!seg_mul_ok(block, d * elem + (3 + groups) * elem + 3 * sizeof(int32_t) + sizeof(size_t),
+                    &len) ||
+        !seg_mul_ok(n, groups, &lower_len))
+        return seg_fail(SEG_ERR_OVERFLOW, "bounds workspace overflows");
+    H->groups = groups;
     H->scratch_len = (len + 63) & ~(size_t)63;
-    H->upper = seg_malloc_array(n, sizeof(double));
-    H->lower = seg_malloc_array(n, sizeof(double));
+    H->gstart = seg_malloc_array(groups + 1, sizeof *H->gstart);
+    H->group = seg_malloc_array(k, sizeof *H->group);
+    H->upper = seg_malloc_array(n, sizeof *H->upper);
+    H->lower = seg_malloc_array(lower_len, sizeof *H->lower);
     H->move = seg_malloc_array(k, sizeof(double));
     H->half = seg_malloc_array(k, sizeof(double));
     H->cnorm = seg_malloc_array(k, sizeof(double));
+    H->gmove = seg_malloc_array(groups, sizeof(double));
     H->prev = seg_malloc_array(kd, sizeof(double));
     H->cur = seg_malloc_array(kd, sizeof(double));
-    H->pair = k <= SEG_HAMERLY_PAIR_MAX_K ? seg_malloc_array(k * k, sizeof(double)) : NULL;
+    H->pair = k <= SEG_BOUNDS_PAIR_MAX_K ? seg_malloc_array(k * k, sizeof(double)) : NULL;
     H->scratch = seg_malloc_array((size_t)J->threads, H->scratch_len);
-    if (!H->upper || !H->lower || !H->move || !H->half || !H->cnorm || !H->prev || !H->cur ||
-        (k <= SEG_HAMERLY_PAIR_MAX_K && !H->pair) || !H->scratch)
+    if (!H->gstart || !H->group || !H->upper || !H->lower || !H->move || !H->half ||
+        !H->cnorm || !H->gmove || !H->prev || !H->cur ||
+        (k <= SEG_BOUNDS_PAIR_MAX_K && !H->pair) || !H->scratch)
         return SEG_NOMEM();
+    /* Groups are equal ranges of centroid indices. */
+    for (size_t g = 0; g <= groups; g++)
+        H->gstart[g] = g * k / groups;
+    for (size_t g = 0; g < groups; g++)
+        for (size_t j = H->gstart[g]; j < H->gstart[g + 1]; j++)
+            H->group[j] = g;
     return SEG_OK;
 }
 
@@ -540,7 +576,7 @@ static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t 
     const size_t elem = f32 ? sizeof(float) : sizeof(double);
     size_t k;
     kjob J = {0};
-    hamerly_ws H = {0};
+    bounds_ws H = {0};
     kresult R = {0};
     double *best_c = NULL;
     int32_t *best_labels = NULL;
@@ -564,9 +600,12 @@ static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t 
         rc = SEG_NOMEM();
         goto done;
     }
-    if (seg_kmeans_algorithm_for(km->algorithm, n, d, k) == SEG_ALGORITHM_HAMERLY &&
-        (rc = hamerly_alloc(&H, &J, elem)) < 0)
-        goto done;
+    {
+        seg_algorithm alg = seg_kmeans_algorithm_for(km->algorithm, n, d, k);
+        size_t groups = alg == SEG_ALGORITHM_LLOYD ? 0 : bounds_groups(alg, n, d, k, elem);
+        if (groups > 0 && (rc = bounds_alloc(&H, &J, groups, elem)) < 0)
+            goto done;
+    }
     rc = f32 ? fit_runs_f32(&J, km, H.upper ? &H : NULL, best_c, best_labels, &R)
              : fit_runs_f64(&J, km, H.upper ? &H : NULL, best_c, best_labels, &R);
     if (rc < 0)
@@ -597,7 +636,7 @@ static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t 
     m = NULL;
 done:
     seg_model_free(m);
-    hamerly_free(&H);
+    bounds_free(&H);
     kjob_free(&J);
     seg_free(R.sizes);
     seg_free(R.weights);

@@ -520,7 +520,7 @@ static int FN(init_random)(kjob *J, seg_rng *rng, double *C)
     return SEG_OK;
 }
 
-#include "hamerly_tmpl.h"
+#include "bounds_tmpl.h"
 
 /*
  * One Lloyd run from the centroids in J->c. On return J->c, J->labels and
@@ -528,7 +528,7 @@ static int FN(init_random)(kjob *J, seg_rng *rng, double *C)
  * (the last pass used them), except in the guarded case where empty segments
  * keep reappearing past max_iter.
  */
-static int FN(run)(kjob *J, hamerly_ws *H, double tol_abs, int64_t max_iter, int64_t *iters_out,
+static int FN(run)(kjob *J, bounds_ws *H, double tol_abs, int64_t max_iter, int64_t *iters_out,
                    bool *converged_out)
 {
     const size_t k = J->k, d = J->d;
@@ -543,7 +543,7 @@ static int FN(run)(kjob *J, hamerly_ws *H, double tol_abs, int64_t max_iter, int
     for (;;) {
         FN(load_centroids)(J->c, k, d, J->ct, J->cnorm);
         if (H)
-            FN(hamerly_pass)(J, H);
+            FN(bounds_pass)(J, H);
         else
             FN(lloyd_pass)(J, J->ct, J->cnorm, true);
         bool empty = false;
@@ -608,7 +608,7 @@ static int FN(start)(kjob *J, const seg_kmeans *km, int64_t r)
 }
 
 /* All runs of a fit: returns the best centroids in best_c and labels in best_labels. */
-static int FN(fit_runs)(kjob *J, const seg_kmeans *km, hamerly_ws *H, double *best_c,
+static int FN(fit_runs)(kjob *J, const seg_kmeans *km, bounds_ws *H, double *best_c,
                         int32_t *best_labels, kresult *res)
 {
     const size_t k = J->k, d = J->d;

@@ -58,7 +58,8 @@ static void fit_free(fit_out *o)
 static void check_all_agree(const double *x, size_t n, size_t d, const double *w,
                             const double *c0, size_t k)
 {
-    static const int64_t algs[] = {SEG_ALGORITHM_HAMERLY, SEG_ALGORITHM_AUTO, SEG_ALGORITHM_LLOYD};
+    static const int64_t algs[] = {SEG_ALGORITHM_HAMERLY, SEG_ALGORITHM_ELKAN, SEG_ALGORITHM_YINYANG,
+                                   SEG_ALGORITHM_AUTO, SEG_ALGORITHM_LLOYD};
     static const int64_t threads[] = {1, 2, 4};
     for (int f32 = 0; f32 <= 1; f32++) {
         fit_out ref = fit(x, f32, n, d, w, c0, k, SEG_ALGORITHM_LLOYD, 1);
@@ -162,15 +163,13 @@ static void test_algorithm_setting(void **state)
     assert_int_equal(seg_kmeans_new(&km), SEG_OK);
     assert_int_equal(seg_kmeans_get_int(km, SEG_KMEANS_ALGORITHM, &v), SEG_OK);
     assert_int_equal(v, SEG_ALGORITHM_AUTO);
-    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_ALGORITHM, SEG_ALGORITHM_ELKAN),
-                     SEG_ERR_INVALID_ARG);
-    assert_non_null(strstr(seg_last_error(), "not available"));
-    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_ALGORITHM, SEG_ALGORITHM_YINYANG),
-                     SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_ALGORITHM, SEG_ALGORITHM_ELKAN), SEG_OK);
+    assert_int_equal(seg_kmeans_get_int(km, SEG_KMEANS_ALGORITHM, &v), SEG_OK);
+    assert_int_equal(v, SEG_ALGORITHM_ELKAN);
     assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_ALGORITHM, 5), SEG_ERR_INVALID_ARG);
     assert_non_null(strstr(seg_last_error(), "outside"));
     assert_int_equal(seg_kmeans_get_int(km, SEG_KMEANS_ALGORITHM, &v), SEG_OK);
-    assert_int_equal(v, SEG_ALGORITHM_AUTO);
+    assert_int_equal(v, SEG_ALGORITHM_ELKAN);
     seg_kmeans_free(km);
     /* AUTO resolves to a concrete algorithm; the others are kept. */
     assert_int_equal(seg_kmeans_algorithm_for(SEG_ALGORITHM_LLOYD, 100, 2, 64),

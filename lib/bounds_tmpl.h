@@ -1,6 +1,13 @@
 /*
- * Hamerly's bounded assignment pass (Hamerly 2010, "Making k-means even
- * faster"), for one element type; included by kmeans_tmpl.h.
+ * The bounded assignment pass, for one element type; included by
+ * kmeans_tmpl.h. One upper bound per row on the distance to its centroid and
+ * one lower bound per row and centroid group on the distance to the nearest
+ * other centroid of the group: with one group this is Hamerly's algorithm
+ * (Hamerly 2010), with one group per centroid Elkan's (Elkan 2003), with
+ * about k/10 groups Yinyang's (Ding et al. 2015; groups here are ranges of
+ * centroid indices, not clusters of the initial centroids). A row failing
+ * its bounds has all its distances recomputed (one GEMM per gathered block),
+ * so the groups only decide which rows are skipped.
  *
  * Exactness: every label equals the one Lloyd's pass (seg_assign_block on
  * the same block) would give. A row keeps its label without any distance
@@ -15,15 +22,17 @@
  */
 
 /* Per-iteration centroid quantities: move[j] (how far ct_j moved since the
- * last pass), its maximum, and half[j] (a lower bound on half the distance
- * from ct_j to the nearest other centroid, 0 when k is too large to afford). */
-static void FN(hamerly_prepare)(kjob *J, hamerly_ws *H)
+ * last pass), gmove[g] (the largest move in group g) and half[j] (a lower
+ * bound on half the distance from ct_j to the nearest other centroid, 0 when
+ * k is too large to afford the k x k matrix). */
+static void FN(bounds_prepare)(kjob *J, bounds_ws *H)
 {
     const size_t k = J->k, d = J->d;
     const T *ct = J->ct;
     const double grow = 1 + (double)(d + 8) * 0x1p-50;
-    H->maxmove = 0;
     H->cnmax = 0;
+    for (size_t g = 0; g < H->groups; g++)
+        H->gmove[g] = 0;
     for (size_t j = 0; j < k; j++) {
         double s = 0, nn = 0;
         for (size_t f = 0; f < d; f++) {
@@ -34,8 +43,8 @@ static void FN(hamerly_prepare)(kjob *J, hamerly_ws *H)
             H->cur[j * d + f] = v;
         }
         H->move[j] = H->valid ? sqrt(s) * grow : 0;
-        if (H->move[j] > H->maxmove)
-            H->maxmove = H->move[j];
+        if (H->move[j] > H->gmove[H->group[j]])
+            H->gmove[H->group[j]] = H->move[j];
         H->cnorm[j] = nn;
         if (nn > H->cnmax)
             H->cnmax = nn;
@@ -56,10 +65,17 @@ static void FN(hamerly_prepare)(kjob *J, hamerly_ws *H)
     }
 }
 
+/* A float no larger than the (non-negative) double v. */
+static float FN(float_below)(double v)
+{
+    float f = (float)(v * (1 - 0x1p-20));
+    return (double)f <= v ? f : 0;
+}
+
 /* One bounded pass with accumulation; see lloyd_pass for the statistics.
  * J->mind is exact only for recomputed rows (the caller recomputes the
  * inertia with a Lloyd pass when it needs it). */
-static void FN(hamerly_pass)(kjob *J, hamerly_ws *H)
+static void FN(bounds_pass)(kjob *J, bounds_ws *H)
 {
     const T *x = J->x;
     const T *xnorm = J->xnorm;
@@ -67,8 +83,9 @@ static void FN(hamerly_pass)(kjob *J, hamerly_ws *H)
     const size_t k = J->k, d = J->d, n = J->n;
     const seg_parts P = J->parts;
     const double gam = (4.0 * (double)d + 16) * (SEG_T_IS_F32 ? 0x1p-24 : 0x1p-53);
+    const size_t G = H->groups;
 
-    FN(hamerly_prepare)(J, H);
+    FN(bounds_prepare)(J, H);
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(J->threads)
 #endif
@@ -79,9 +96,9 @@ static void FN(hamerly_pass)(kjob *J, hamerly_ws *H)
         T *xg = (T *)(void *)ws;              /* block x d gathered rows */
         T *xng = xg + P.block * d;            /* block: their norms */
         T *gm = xng + P.block;                /* block: nearest squared distance */
-        T *gs = gm + P.block;                 /* block: second nearest */
-        T *fm = gs + P.block;                 /* block: Lloyd's mind for the block */
-        int32_t *glab = (int32_t *)(void *)(fm + P.block);
+        T *fm = gm + P.block;                 /* block: Lloyd's mind for the block */
+        T *gs = fm + P.block;                 /* G x block: nearest in each group but the own */
+        int32_t *glab = (int32_t *)(void *)(gs + G * P.block);
         int32_t *flab = glab + P.block;       /* block: Lloyd's labels for the block */
         int32_t *lab = flab + P.block;        /* block: this pass's labels */
         size_t *gi = (size_t *)(void *)(lab + P.block);
@@ -104,12 +121,18 @@ static void FN(hamerly_pass)(kjob *J, hamerly_ws *H)
                 const int32_t a = J->labels[row];
                 if (H->valid && a >= 0) {
                     const double u = H->upper[row] + H->move[a];
-                    const double l = H->lower[row] - H->maxmove;
                     const double delta = gam * ((double)xnorm[row] + H->cnmax);
+                    float *lr = H->lower + row * G;
+                    double l = INFINITY;
+                    for (size_t g = 0; g < G; g++) {
+                        double lg = (double)lr[g] - H->gmove[g];
+                        lg = lg > 0 ? lg : 0;
+                        lr[g] = FN(float_below)(lg);
+                        l = lg < l ? lg : l;
+                    }
                     double m = 2 * H->half[a] - u;
                     m = m > l ? m : l;
                     H->upper[row] = u;
-                    H->lower[row] = l;
                     if (m > 0 && u * u + 2 * delta < m * m) {
                         lab[i] = a;
                         continue;
@@ -118,8 +141,8 @@ static void FN(hamerly_pass)(kjob *J, hamerly_ws *H)
                 gi[ng++] = i;
             }
             if (ng == b) {
-                FN(seg_assign2_block)(x + b0 * d, b, d, xnorm + b0, ct, k, cnorm, tile, glab, gm,
-                                      gs);
+                FN(seg_assign_groups_block)(x + b0 * d, b, d, xnorm + b0, ct, k, cnorm, tile,
+                                            H->gstart, G, glab, gm, gs);
                 for (size_t i = 0; i < b; i++)
                     gi[i] = i;
             } else if (ng > 0) {
@@ -127,12 +150,16 @@ static void FN(hamerly_pass)(kjob *J, hamerly_ws *H)
                     memcpy(xg + g * d, x + (b0 + gi[g]) * d, d * sizeof(T));
                     xng[g] = xnorm[b0 + gi[g]];
                 }
-                FN(seg_assign2_block)(xg, ng, d, xng, ct, k, cnorm, tile, glab, gm, gs);
+                FN(seg_assign_groups_block)(xg, ng, d, xng, ct, k, cnorm, tile, H->gstart, G, glab,
+                                            gm, gs);
             }
             for (size_t g = 0; g < ng; g++) {
                 const size_t i = gi[g], row = b0 + i;
                 const double delta = gam * ((double)xnorm[row] + H->cnmax);
-                double d1 = (double)gm[g], d2 = (double)gs[g];
+                const size_t m = ng; /* group minima are laid out G x m */
+                double d1 = (double)gm[g], d2 = INFINITY;
+                for (size_t q = 0; q < G; q++)
+                    d2 = (double)gs[q * m + g] < d2 ? (double)gs[q * m + g] : d2;
                 lab[i] = glab[g];
                 if (ng < b && d2 - d1 <= 2 * delta) {
                     /* A near tie: take Lloyd's own verdict for this row. */
@@ -141,13 +168,21 @@ static void FN(hamerly_pass)(kjob *J, hamerly_ws *H)
                                              fm);
                         lloyd_done = true;
                     }
+                    /* Any other centroid is at least as far as the nearest. */
                     lab[i] = flab[i];
                     d2 = d1 < (double)fm[i] ? d1 : (double)fm[i];
                     d1 = (double)fm[i];
+                    const float l = FN(float_below)(d2 > delta ? sqrt(d2 - delta) : 0);
+                    for (size_t q = 0; q < G; q++)
+                        H->lower[row * G + q] = l;
+                } else {
+                    for (size_t q = 0; q < G; q++) {
+                        double v = (double)gs[q * m + g];
+                        H->lower[row * G + q] = FN(float_below)(v > delta ? sqrt(v - delta) : 0);
+                    }
                 }
                 ((T *)J->mind)[row] = (T)d1;
                 H->upper[row] = sqrt(d1 + delta) * (1 + 1e-12);
-                H->lower[row] = d2 > delta ? sqrt(d2 - delta) * (1 - 1e-12) : 0;
             }
             for (size_t i = 0; i < b; i++) {
                 changed += J->labels[b0 + i] != lab[i];
