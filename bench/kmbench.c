@@ -35,6 +35,7 @@ typedef struct cfg {
 } cfg;
 
 static FILE *js; /* the JSON summary */
+static const char *const alg_names[] = {"lloyd", "hamerly", "elkan", "yinyang", "auto"};
 static bool first_key = true;
 
 static double now(void)
@@ -287,19 +288,11 @@ static void w1_w2_w4_w6(const cfg *c, const float *x, const double *init)
         put("W2_lloyd_iterations", (double)r.iterations);
         put("W2_lloyd_inertia", r.inertia);
         for (int a = SEG_ALGORITHM_HAMERLY; a <= SEG_ALGORITHM_AUTO; a++) {
-            static const char *names[] = {"lloyd", "hamerly", "elkan", "yinyang", "auto"};
             char key[64];
-            seg_kmeans *probe;
-            if (seg_kmeans_new(&probe) < 0)
-                die("new", -1);
-            int ok = seg_kmeans_set_int(probe, SEG_KMEANS_ALGORITHM, a);
-            seg_kmeans_free(probe);
-            if (ok < 0)
-                continue;
             r = fit(x, true, n, d, init, k, 300, 1e-4, 0, a, 1);
-            snprintf(key, sizeof key, "W2_%s_seconds", names[a]);
+            snprintf(key, sizeof key, "W2_%s_seconds", alg_names[a]);
             put(key, r.seconds);
-            snprintf(key, sizeof key, "W2_%s_inertia", names[a]);
+            snprintf(key, sizeof key, "W2_%s_inertia", alg_names[a]);
             put(key, r.inertia);
         }
     }
@@ -352,7 +345,6 @@ static void w1_w2_w4_w6(const cfg *c, const float *x, const double *init)
 static void w5(const cfg *c)
 {
     static const size_t ds[] = {2, 8, 32, 128}, ks[] = {4, 16, 64, 256};
-    static const char *names[] = {"lloyd", "hamerly", "elkan", "yinyang", "auto"};
     const size_t n = c->n5;
     for (size_t a = 0; a < 4; a++)
         for (size_t b = 0; b < 4; b++) {
@@ -365,17 +357,10 @@ static void w5(const cfg *c)
             snprintf(name, sizeof name, "W5_d%zu_k%zu_init.npy", d, k);
             write_npy(c->out, name, init, false, k, d);
             for (int alg = SEG_ALGORITHM_LLOYD; alg <= SEG_ALGORITHM_AUTO; alg++) {
-                seg_kmeans *probe;
-                if (seg_kmeans_new(&probe) < 0)
-                    die("new", -1);
-                int ok = seg_kmeans_set_int(probe, SEG_KMEANS_ALGORITHM, alg);
-                seg_kmeans_free(probe);
-                if (ok < 0)
-                    continue;
-                fitres r = fit(x, true, n, d, init, k, c->grid_iter, 1e-4, 0, alg, 1);
-                snprintf(key, sizeof key, "W5_d%zu_k%zu_%s_seconds", d, k, names[alg]);
+                fitres r = fit(x, true, n, d, init, k, c->grid_iter, 1e-4, 0, alg, 2);
+                snprintf(key, sizeof key, "W5_d%zu_k%zu_%s_seconds", d, k, alg_names[alg]);
                 put(key, r.seconds);
-                snprintf(key, sizeof key, "W5_d%zu_k%zu_%s_inertia", d, k, names[alg]);
+                snprintf(key, sizeof key, "W5_d%zu_k%zu_%s_inertia", d, k, alg_names[alg]);
                 put(key, r.inertia);
             }
             free(x);
@@ -456,7 +441,6 @@ static double child_maxrss_mib(const char *self, const cfg *c, int64_t algorithm
 
 static void w3(const cfg *c)
 {
-    static const char *names[] = {"lloyd", "hamerly", "elkan", "yinyang", "auto"};
     const double data_mib = (double)c->n1 * 32 * sizeof(float) / (1024.0 * 1024.0);
     put("W3_data_mib", data_mib);
     put("W3_data_only_maxrss_mib", child_maxrss_mib("/proc/self/exe", c, -1));
@@ -465,9 +449,9 @@ static void w3(const cfg *c)
         double mib = child_maxrss_mib("/proc/self/exe", c, a);
         if (isnan(mib))
             continue;
-        snprintf(key, sizeof key, "W3_%s_maxrss_mib", names[a]);
+        snprintf(key, sizeof key, "W3_%s_maxrss_mib", alg_names[a]);
         put(key, mib);
-        snprintf(key, sizeof key, "W3_%s_ratio_to_data_plus_32mib", names[a]);
+        snprintf(key, sizeof key, "W3_%s_ratio_to_data_plus_32mib", alg_names[a]);
         put(key, mib / (data_mib + 32));
     }
 }

@@ -188,12 +188,8 @@ static void FN(bounds_pass)(kjob *J, bounds_ws *H)
                 changed += J->labels[b0 + i] != lab[i];
                 J->labels[b0 + i] = lab[i];
             }
-            if (J->w)
-                FN(accumulate_weighted)(x + b0 * d, J->w + b0, b, d, lab, (T *)J->mind + b0, true,
-                                        S, W, C, &inertia);
-            else
-                FN(accumulate_unit)(x + b0 * d, b, d, lab, (T *)J->mind + b0, true, S, W, C,
-                                    &inertia);
+            FN(accumulate)(x + b0 * d, J->w ? J->w + b0 : NULL, b, d, lab, (T *)J->mind + b0, true,
+                           S, W, C, &inertia);
         }
         J->pinertia[p] = inertia;
         J->pchanged[p] = changed;

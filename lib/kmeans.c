@@ -526,8 +526,11 @@ seg_algorithm seg_kmeans_algorithm_for(int64_t setting, size_t n, size_t d, size
     (void)n;
     if (setting != SEG_ALGORITHM_AUTO)
         return (seg_algorithm)setting;
-    /* Tuned on the W5 grid of bench/ (see bench/README.md). */
-    return k >= 16 && d <= 32 ? SEG_ALGORITHM_HAMERLY : SEG_ALGORITHM_LLOYD;
+    /* From the W5 grid of bench/ (n = 50,000 and 200,000; see bench/README.md):
+     * Hamerly's bounds pay for their gathering once k >= 64, or from k = 16
+     * in very few dimensions; below that one GEMM per block is faster. The
+     * index-range groups of Elkan and Yinyang did not win reliably. */
+    return k >= 64 || (d <= 2 && k >= 16) ? SEG_ALGORITHM_HAMERLY : SEG_ALGORITHM_LLOYD;
 }
 
 /*

@@ -91,44 +91,29 @@ static void FN(load_centroids)(const double *c, size_t k, size_t d, T *ct, T *cn
     FN(seg_row_norms)(ct, k, d, cnorm);
 }
 
-/* Inertia and, when acc, per-segment sums, weights and counts of b rows x
- * labelled lab at squared distances mind: the unit-weight fast path. */
-SEG_HOT_CLONES static void FN(accumulate_unit)(const T *x, size_t b, size_t d, const int32_t *lab, const T *mind,
-                                bool acc, double *S, double *W, int64_t *C, double *inertia)
+/*
+ * Inertia and, when acc, per-segment sums, weights and counts of b rows x
+ * labelled lab at squared distances mind, with row weights w (NULL: unit
+ * weights; the compiler unswitches the loops on w, and a product by 1.0 is
+ * folded away, so the unweighted path does no multiplications).
+ */
+SEG_HOT_CLONES static void FN(accumulate)(const T *x, const double *w, size_t b, size_t d,
+                                          const int32_t *lab, const T *mind, bool acc, double *S,
+                                          double *W, int64_t *C, double *inertia)
 {
     double in = 0;
     for (size_t i = 0; i < b; i++)
-        in += (double)mind[i];
+        in += (w ? w[i] : 1.0) * (double)mind[i];
     *inertia += in;
     if (!acc)
         return;
     for (size_t i = 0; i < b; i++) {
+        const double wi = w ? w[i] : 1.0;
         double *s = S + (size_t)lab[i] * d;
         const T *xr = x + i * d;
         for (size_t j = 0; j < d; j++)
-            s[j] += (double)xr[j];
-        W[lab[i]] += 1.0;
-        C[lab[i]]++;
-    }
-}
-
-/* As accumulate_unit, with row weights w. */
-static void FN(accumulate_weighted)(const T *x, const double *w, size_t b, size_t d,
-                                    const int32_t *lab, const T *mind, bool acc, double *S,
-                                    double *W, int64_t *C, double *inertia)
-{
-    double in = 0;
-    for (size_t i = 0; i < b; i++)
-        in += w[i] * (double)mind[i];
-    *inertia += in;
-    if (!acc)
-        return;
-    for (size_t i = 0; i < b; i++) {
-        double *s = S + (size_t)lab[i] * d;
-        const T *xr = x + i * d;
-        for (size_t j = 0; j < d; j++)
-            s[j] += w[i] * (double)xr[j];
-        W[lab[i]] += w[i];
+            s[j] += wi * (double)xr[j];
+        W[lab[i]] += wi;
         C[lab[i]]++;
     }
 }
@@ -174,11 +159,8 @@ static void FN(lloyd_pass)(kjob *J, const T *ct, const T *cnorm, bool accumulate
                 changed += J->labels[row] != l;
                 J->labels[row] = l;
             }
-            if (J->w)
-                FN(accumulate_weighted)(x + b0 * d, J->w + b0, b, d, lab, mind, accumulate, S, W,
-                                        C, &inertia);
-            else
-                FN(accumulate_unit)(x + b0 * d, b, d, lab, mind, accumulate, S, W, C, &inertia);
+            FN(accumulate)(x + b0 * d, J->w ? J->w + b0 : NULL, b, d, lab, mind, accumulate, S, W,
+                           C, &inertia);
         }
         J->pinertia[p] = inertia;
         J->pchanged[p] = changed;
