@@ -86,13 +86,13 @@ static void first_rows(const double *x, size_t stride, size_t d, size_t k, doubl
 static void test_blobs_agree(void **state)
 {
     (void)state;
-    const size_t n = 20000, d = 6, k = 24;
+    const size_t n = 6000, d = 6, k = 24;
     double *x = malloc(n * d * sizeof *x), *c0 = malloc(k * d * sizeof *c0);
     uint64_t s = 3;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < d; j++)
             x[i * d + j] = 3.0 * (double)((i * 7 + j) % 11) + tu_normal(&s);
-    first_rows(x, 101, d, k, c0);
+    first_rows(x, 101, d, k, c0); /* rows 0, 101, ..., 2323 */
     check_all_agree(x, n, d, NULL, c0, k);
     free(x);
     free(c0);
@@ -103,7 +103,7 @@ static void test_blobs_agree(void **state)
 static void test_ties_and_weights_agree(void **state)
 {
     (void)state;
-    const size_t n = 6000, d = 2, k = 9;
+    const size_t n = 3000, d = 2, k = 9;
     double *x = malloc(n * d * sizeof *x), *w = malloc(n * sizeof *w),
            *c0 = malloc(k * d * sizeof *c0);
     uint64_t s = 8;
@@ -127,7 +127,7 @@ static void test_ties_and_weights_agree(void **state)
 static void test_empty_segment_agrees(void **state)
 {
     (void)state;
-    const size_t n = 5000, d = 3, k = 5;
+    const size_t n = 3000, d = 3, k = 5;
     double *x = malloc(n * d * sizeof *x), c0[15];
     uint64_t s = 21;
     for (size_t i = 0; i < n * d; i++)
@@ -143,7 +143,7 @@ static void test_empty_segment_agrees(void **state)
 static void test_many_and_one_centroid(void **state)
 {
     (void)state;
-    const size_t n = 30000, d = 2, k = 64;
+    const size_t n = 8000, d = 2, k = 64;
     double *x = malloc(n * d * sizeof *x), *c0 = malloc(k * d * sizeof *c0);
     uint64_t s = 99;
     for (size_t i = 0; i < n * d; i++)
