@@ -61,25 +61,26 @@ static int FN(count_distinct)(const T *x, size_t n, size_t d, size_t k, size_t *
     return SEG_OK;
 }
 
-/* Mean over features of the population variance, for the tolerance. */
-static double FN(mean_variance)(const T *x, size_t n, size_t d, double *mean)
+/* Mean over features of the population variance, for the tolerance. Two
+ * row-major passes (means, then squared deviations), so X streams through
+ * the cache twice. mean and ss are d doubles of scratch. */
+static double FN(mean_variance)(const T *x, size_t n, size_t d, double *mean, double *ss)
 {
     double total = 0;
     for (size_t j = 0; j < d; j++)
-        mean[j] = 0;
+        mean[j] = ss[j] = 0;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < d; j++)
             mean[j] += (double)x[i * d + j];
     for (size_t j = 0; j < d; j++)
         mean[j] /= (double)n;
-    for (size_t j = 0; j < d; j++) {
-        double s = 0;
-        for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++) {
             double v = (double)x[i * d + j] - mean[j];
-            s += v * v;
+            ss[j] += v * v;
         }
-        total += s / (double)n;
-    }
+    for (size_t j = 0; j < d; j++)
+        total += ss[j] / (double)n;
     return total / (double)d;
 }
 
@@ -600,10 +601,10 @@ static int FN(fit_runs)(kjob *J, const seg_kmeans *km, bounds_ws *H, double *bes
 
     FN(seg_row_norms)(J->x, J->n, d, J->xnorm);
     if (km->tol > 0) {
-        double *mean = seg_malloc_array(d, sizeof *mean);
+        double *mean = seg_malloc_array(d, 2 * sizeof *mean);
         if (!mean)
             return SEG_NOMEM();
-        tol_abs = km->tol * FN(mean_variance)(J->x, J->n, d, mean);
+        tol_abs = km->tol * FN(mean_variance)(J->x, J->n, d, mean, mean + d);
         seg_free(mean);
     }
     res->inertia = INFINITY;
