@@ -465,8 +465,9 @@ static void bounds_free(bounds_ws *H)
 
 /*
  * Groups of centroids for an algorithm, within the memory budget of the
- * bounds: 0.25 x the data's bytes + 16 MiB, less the 8 bytes per row of the
- * upper bounds (W3 of bench/ allows the bounded variants 1.25 x the data).
+ * bounds: 0.20 x the data's bytes + 8 MiB, less the 8 bytes per row of the
+ * upper bounds (W3 of bench/ allows the bounded variants 1.25 x the data +
+ * 32 MiB in all, and the fit's own per-row arrays take about 16 bytes a row).
  * Elkan (one group per centroid) and Yinyang (about k / 10 groups) fall back
  * to as many groups as fit; 0 when not even Hamerly's one group fits.
  */
@@ -475,7 +476,7 @@ static size_t bounds_groups(seg_algorithm alg, size_t n, size_t d, size_t k, siz
     size_t want = alg == SEG_ALGORITHM_ELKAN ? k
                   : alg == SEG_ALGORITHM_YINYANG ? (k + 9) / 10
                   : 1;
-    double budget = 0.25 * (double)n * (double)d * (double)elem + 16.0 * 1024 * 1024 -
+    double budget = 0.20 * (double)n * (double)d * (double)elem + 8.0 * 1024 * 1024 -
                     8.0 * (double)n;
     double fit = budget / (4.0 * (double)n);
     if (fit < 1)
