@@ -52,9 +52,11 @@ extern "C" {
 /**
  * @defgroup version Version
  *
- * While SEG_VERSION_MAJOR is 0, the API and ABI may still change between
- * minor versions (the shared library is libseg.so.0 throughout 0.x); from
- * 1.0 on, only a major version changes them.
+ * While SEG_VERSION_MAJOR is 0, the API may still change between minor
+ * versions; from 1.0 on, only a major version changes it. Any binary-
+ * incompatible change, before or after 1.0, comes with a new soname
+ * (libseg.so.N), so a program never loads a library it cannot use. See
+ * docs/abi.md.
  * @{
  */
 /** Major version: raised on an incompatible API or ABI change. */
@@ -107,7 +109,13 @@ typedef enum seg_status {
     SEG_ERR_STATE = -11,        /**< The object is not in a state that allows the call (e.g. scaler not fitted). */
     SEG_ERR_MISMATCH = -12,     /**< Dimensions or column types do not match what the object expects. */
     SEG_ERR_LIMIT = -13,        /**< A documented limit was exceeded (columns, levels, field length). */
-    SEG_ERR_TYPE = -14          /**< A column has the wrong type for the request (e.g. categorical weights). */
+    SEG_ERR_TYPE = -14,         /**< A column has the wrong type for the request (e.g. categorical weights). */
+    SEG_ERR_BAD_MAGIC = -15,    /**< Not a libseg model file (its first bytes are not the model magic). */
+    SEG_ERR_VERSION = -16,      /**< A model file of a newer format version than this library reads. */
+    SEG_ERR_TRUNCATED = -17,    /**< A model file shorter than it declares (cut off in transfer or writing). */
+    SEG_ERR_CHECKSUM = -18,     /**< A model file whose CRC-32 does not match its contents (corrupted). */
+    SEG_ERR_CANCELLED = -19,    /**< A progress callback asked to stop. */
+    SEG_ERR_PRIVACY = -25       /**< The call would store data that identifies customers (e.g. an id column used as a feature). */
 } seg_status;
 
 /**
@@ -258,8 +266,9 @@ SEG_API int seg_csv_options_set_column_type(seg_csv_options *opts, const char *c
  * Read a CSV file into a new dataset.
  *
  * Format: RFC 4180 (fields may be quoted with '"'; a quoted field may hold
- * delimiters, newlines and doubled quotes ""), CRLF or LF line ends, an
- * optional UTF-8 byte order mark, an optional final line end. Blank lines are
+ * delimiters, newlines and doubled quotes ""), CRLF or LF line ends (or,
+ * in a file with no LF at all, lone CR line ends, as classic Mac exports
+ * write them; elsewhere a lone CR is text), an optional UTF-8 byte order mark, an optional final line end. Blank lines are
  * skipped. Every row must have as many fields as the header.
  *
  * Field values: an unquoted field is trimmed of spaces and tabs (column names,
@@ -276,8 +285,10 @@ SEG_API int seg_csv_options_set_column_type(seg_csv_options *opts, const char *c
  *
  * Type inference (for columns not forced with seg_csv_options_set_column_type()):
  * a field is a number when, after trimming spaces, it has the form
- * [+-]digits[.digits][(e|E)[+-]digits] (or [+-].digits...) and its value is
- * finite. A column is numeric when all its non-missing fields are numbers,
+ * [+-]digits[.[digits]][(e|E)[+-]digits] or [+-].digits[(e|E)[+-]digits]
+ * ("1", "1.", ".5", "-2.5e-3") and its value is finite ("1e999", "inf",
+ * "0x10" and "1,5" are not numbers). Bytes are taken as they are: text need
+ * not be valid UTF-8. A column is numeric when all its non-missing fields are numbers,
  * categorical when at most half of them are, and otherwise the read fails with
  * SEG_ERR_PARSE naming the first field that is not a number (stray text in a
  * numeric column: add the token as missing or force the type). A column whose
@@ -326,8 +337,10 @@ SEG_API int seg_dataset_read_csv_memory(seg_dataset **out, const void *data, siz
  * float32 '<f4' or float64 '<f8'; C order; one or two dimensions) into a new
  * all-numeric dataset with columns "x0", "x1", ... The data is read once,
  * straight into the dataset's storage, and kept in the file's precision. The
- * header may be at most 1 MiB; bytes after the data are ignored, as numpy does.
- * A non-finite value is reported by 1-based row and column.
+ * header may be at most 1 MiB and the array at most 1,000,000 columns; bytes
+ * after the data are ignored, as numpy does. A regular file is checked to hold
+ * the data its header promises before anything is allocated. A non-finite
+ * value is reported by 1-based row and column.
  *
  * Any number of threads may read files at once.
  *
@@ -337,7 +350,8 @@ SEG_API int seg_dataset_read_csv_memory(seg_dataset **out, const void *data, siz
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out or path), SEG_ERR_IO,
  *         SEG_ERR_FORMAT (bad magic, header, dtype, Fortran order, shape, or
  *         truncated data), SEG_ERR_NONFINITE (a NaN or infinity),
- *         SEG_ERR_EMPTY (a shape with a 0), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ *         SEG_ERR_EMPTY (a shape with a 0), SEG_ERR_LIMIT (more than
+ *         1,000,000 columns), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
  */
 SEG_API int seg_dataset_read_npy(seg_dataset **out, const char *path);
 
@@ -653,7 +667,12 @@ typedef enum seg_scaler_param {
     SEG_SCALER_METHOD = 100,           /**< seg_scale_method for numeric columns (default SEG_SCALE_STANDARD). */
     SEG_SCALER_DROP_FIRST = 101,       /**< 1: one-hot omits the first level (default 0). */
     SEG_SCALER_CATEGORICAL_MISSING = 102, /**< seg_impute_categorical (default SEG_IMPUTE_LEVEL). */
-    SEG_SCALER_MAX_LEVELS = 103        /**< Most levels a categorical column may have (default 1000; 2 .. 1000000). */
+    SEG_SCALER_MAX_LEVELS = 103,       /**< Most levels a categorical column may have (default 1000; 2 .. 1000000). */
+    /** 1: accept a categorical column with a different value in every row
+     *  (default 0: with 20 rows or more and no missing value, such a column
+     *  is an identifier, whose values the model would store, and the fit
+     *  fails with SEG_ERR_PRIVACY; set it as the id column or drop it). */
+    SEG_SCALER_ALLOW_IDENTIFIERS = 104
 } seg_scaler_param;
 
 /** Per-column scaler settings, for seg_scaler_set_column_int(). */
@@ -738,7 +757,9 @@ SEG_API int seg_scaler_set_column_int(seg_scaler *sc, const char *column,
  *         categorical column has more levels than SEG_SCALER_MAX_LEVELS, or two
  *         columns share a name), SEG_ERR_NOT_FOUND (a per-column setting names
  *         no numeric column), SEG_ERR_NONFINITE (an infinite value, or values
- *         whose statistics overflow), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM. On
+ *         whose statistics overflow), SEG_ERR_PRIVACY (a categorical column
+ *         with a different value in every row: see
+ *         SEG_SCALER_ALLOW_IDENTIFIERS), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM. On
  *         failure the scaler is unfitted.
  */
 SEG_API int seg_scaler_fit(seg_scaler *sc, const seg_dataset *ds);
@@ -1018,7 +1039,8 @@ SEG_API int seg_kmeans_set_init_centroids_f64(seg_kmeans *km, const double *cent
  * @param[out] out receives the model; NULL on failure. The caller frees it with
  *        seg_model_free(); it does not refer to km, x or weights.
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL km, x or out), SEG_ERR_EMPTY (n or d is 0),
- *         SEG_ERR_NONFINITE (x or weights), SEG_ERR_TOO_FEW_POINTS (k exceeds
+ *         SEG_ERR_NONFINITE (x or weights, or a row whose squared norm
+ *         overflows the precision), SEG_ERR_TOO_FEW_POINTS (k exceeds
  *         the number of distinct rows), SEG_ERR_MISMATCH (given centroids
  *         whose count is not SEG_KMEANS_K, or of another dimension), SEG_ERR_LIMIT (d > INT32_MAX, the BLAS index
  *         range), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
@@ -1040,7 +1062,8 @@ SEG_API int seg_kmeans_fit_f32(seg_kmeans *km, const float *x, size_t n, size_t 
  * @param[out] out receives the model; NULL on failure. The caller frees it with
  *        seg_model_free(); it does not refer to km, x or weights.
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL km, x or out), SEG_ERR_EMPTY (n or d is 0),
- *         SEG_ERR_NONFINITE (x or weights), SEG_ERR_TOO_FEW_POINTS (k exceeds
+ *         SEG_ERR_NONFINITE (x or weights, or a row whose squared norm
+ *         overflows the precision), SEG_ERR_TOO_FEW_POINTS (k exceeds
  *         the number of distinct rows), SEG_ERR_MISMATCH (given centroids
  *         whose count is not SEG_KMEANS_K, or of another dimension), SEG_ERR_LIMIT (d > INT32_MAX, the BLAS index
  *         range), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
@@ -1053,7 +1076,8 @@ SEG_API int seg_kmeans_fit_f64(seg_kmeans *km, const double *x, size_t n, size_t
  *
  * The dataset is transformed with the scaler (in SEG_KMEANS_DTYPE precision)
  * and its weights, if any, are used. The model keeps a copy of the scaler so
- * that seg_predictor_run_dataset() can score raw rows.
+ * that seg_predictor_run_dataset() can score raw rows, and the per-segment
+ * statistics of the dataset's columns (see the Segment profiles group).
  *
  * Neither ds nor sc is changed or retained: the caller may refit or free the
  * scaler after the call without affecting the model.
@@ -1471,6 +1495,1347 @@ SEG_API int seg_metrics_calinski_harabasz_f32(const float *x, size_t n, size_t d
 SEG_API int seg_metrics_calinski_harabasz_f64(const double *x, size_t n, size_t d,
                                               const int32_t *labels, size_t k,
                                               const double *weights, double *out);
+/** @} */
+
+/**
+ * @defgroup privacy Privacy
+ * Pseudonymous identifiers for outputs that leave the bank: a keyed hash, so
+ * the same customer gets the same pseudonym under the same key, and nobody
+ * without the key can recompute or reverse it.
+ * @{
+ */
+
+/**
+ * Keyed pseudonym of an identifier: HMAC-SHA-256 (RFC 2104 with SHA-256 as in
+ * FIPS 180-4) of the id's bytes under the key, written as 64 lowercase
+ * hexadecimal characters and a terminating NUL.
+ *
+ * Keep the key secret and stable: rotating it changes every pseudonym.
+ *
+ * @param key the secret key; borrowed for the call.
+ * @param key_len its length in bytes (at least 16).
+ * @param id the identifier's bytes (need not be NUL-terminated).
+ * @param id_len the identifier's length in bytes.
+ * @param[out] out receives the pseudonym.
+ * @param out_len size of out in bytes (at least 65).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL pointer, key shorter than 16
+ *         bytes) or SEG_ERR_MISMATCH (out_len < 65). Thread-safe.
+ */
+SEG_API int seg_pseudonymize_id(const void *key, size_t key_len, const char *id, size_t id_len,
+                                char *out, size_t out_len);
+/** @} */
+
+/**
+ * @defgroup ward Ward hierarchical clustering
+ *
+ * Exact Ward linkage on Euclidean features by the nearest-neighbour chain
+ * algorithm, on cluster centroids and weights: memory O(n d) beyond the data
+ * (one double centroid per row, plus O(n) bookkeeping), never an n x n
+ * distance matrix. Time O(n^2 d): each nearest-neighbour search is one pass
+ * of the library's GEMM distance kernel over the active centroids.
+ *
+ * The height of a merge of clusters A and B is SciPy's
+ * (scipy.cluster.hierarchy.linkage(X, method='ward')):
+ *
+ *     sqrt(2 |A| |B| / (|A| + |B|)) * ||c_A - c_B||
+ *
+ * with c the (weighted) means and |A| the cluster's weight: its number of
+ * rows, or the sum of its row weights when weights are given ("weighted
+ * Ward": a row of weight w acts as w coincident rows). The merges come out in
+ * SciPy's linkage-matrix form, so the merge order and heights match SciPy's up
+ * to ties (equal heights may be merged in another order) and rounding.
+ *
+ * Pre-clustering for large n: fit k-means with SEG_KMEANS_K = M (a few
+ * hundred to a few thousand micro-clusters), then run seg_ward_f64() on the
+ * model's centroids (seg_model_centroids_f64()) with their segment weights
+ * (seg_model_segment_weight()) and give each row the cut label of its
+ * micro-cluster. This is what `seg segment --method ward --pre-cluster M` does.
+ *
+ * Runs on the calling thread (BLAS may use its own threads for the kernel's
+ * calls). A seg_linkage is immutable: any number of threads may read and cut
+ * it at once.
+ * @{
+ */
+
+/** Opaque result of a hierarchical clustering: the list of merges (immutable). */
+typedef struct seg_linkage seg_linkage;
+
+/**
+ * Ward linkage of a row-major n x d double matrix.
+ *
+ * @param x n * d finite values; borrowed for the call (copied into centroids).
+ * @param n rows (>= 1; one row gives a linkage with no merges).
+ * @param d features.
+ * @param weights n finite weights > 0 (cluster sizes become sums of weights),
+ *        or NULL for unit weights; borrowed for the call.
+ * @param[out] out receives the linkage; NULL on failure. The caller frees it
+ *        with seg_linkage_free(); it does not refer to x or weights.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL x or out), SEG_ERR_EMPTY (n or d
+ *         is 0), SEG_ERR_NONFINITE (a value, or a weight that is not finite
+ *         and > 0), SEG_ERR_LIMIT (d > INT32_MAX, the BLAS index range),
+ *         SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_ward_f64(const double *x, size_t n, size_t d, const double *weights,
+                         seg_linkage **out);
+
+/**
+ * As seg_ward_f64(), for a float matrix (computed in double).
+ *
+ * @param x n * d finite values; borrowed for the call.
+ * @param n rows (>= 1).
+ * @param d features.
+ * @param weights n finite weights > 0, or NULL; borrowed for the call.
+ * @param[out] out receives the linkage; NULL on failure. The caller frees it
+ *        with seg_linkage_free().
+ * @return as seg_ward_f64().
+ */
+SEG_API int seg_ward_f32(const float *x, size_t n, size_t d, const double *weights,
+                         seg_linkage **out);
+
+/**
+ * Free a linkage. Accepts NULL.
+ *
+ * @param l the linkage, or NULL.
+ */
+SEG_API void seg_linkage_free(seg_linkage *l);
+
+/**
+ * Number of rows (leaves) the linkage was built from.
+ *
+ * @param l the linkage.
+ * @return n, or 0 when l is NULL.
+ */
+SEG_API size_t seg_linkage_rows(const seg_linkage *l);
+
+/**
+ * The merges as SciPy's linkage matrix: n - 1 rows of (a, b, height, size),
+ * row-major, by non-decreasing height. Rows are clusters 0 .. n-1; the merge in
+ * row r creates cluster n + r; a < b; size is the number of rows (not the
+ * weight) of the new cluster.
+ *
+ * @param l the linkage.
+ * @param[out] out receives (n - 1) * 4 values.
+ * @param len the length of out: exactly (n - 1) * 4.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL l or out), SEG_ERR_MISMATCH (len).
+ */
+SEG_API int seg_linkage_matrix(const seg_linkage *l, double *out, size_t len);
+
+/**
+ * Labels of the rows when the tree is cut into k segments (the first n - k
+ * merges applied). Segments are numbered by decreasing number of rows, ties
+ * by the lowest row they hold.
+ *
+ * @param l the linkage.
+ * @param k number of segments, 1 .. n.
+ * @param[out] labels receives n labels in 0 .. k-1.
+ * @param n the length of labels: seg_linkage_rows(l).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL l or labels, k outside 1 .. n),
+ *         SEG_ERR_MISMATCH (n), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_linkage_cut_k(const seg_linkage *l, size_t k, int32_t *labels, size_t n);
+
+/**
+ * Labels of the rows when the tree is cut at a height: every merge of height
+ * <= height is applied (SciPy's fcluster(Z, height, 'distance')). Numbering as
+ * seg_linkage_cut_k().
+ *
+ * @param l the linkage.
+ * @param height the cut height (any non-NaN value; below every merge gives n
+ *        segments).
+ * @param[out] labels receives n labels.
+ * @param n the length of labels: seg_linkage_rows(l).
+ * @param[out] k if not NULL, receives the number of segments.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL l or labels, NaN height),
+ *         SEG_ERR_MISMATCH (n), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_linkage_cut_height(const seg_linkage *l, double height, int32_t *labels,
+                                   size_t n, size_t *k);
+/** @} */
+
+/**
+ * @defgroup rfm RFM analysis
+ *
+ * Recency, frequency and monetary value per customer from a transaction log,
+ * read as a stream: memory grows with the number of customers (and, when an
+ * invoice column is given, of distinct invoices), never with the number of
+ * transaction rows.
+ *
+ * Policy, applied to each row in this order (each case is counted, see
+ * seg_rfm_count()):
+ *  1. a row without a customer id (empty field) is skipped (SEG_RFM_NO_CUSTOMER);
+ *  2. a row whose date, amount, quantity or price does not parse is an error
+ *     naming the line, or with SEG_RFM_SKIP_BAD_ROWS = 1 a counted skip
+ *     (SEG_RFM_BAD_ROWS); so is a record with the wrong number of fields;
+ *  3. the line's amount is the amount column, or quantity x price;
+ *  4. a row dated after the reference date (only possible with SEG_RFM_AS_OF)
+ *     is left out (SEG_RFM_AFTER_REFERENCE);
+ *  5. a return or cancellation (amount <= 0, or an invoice id starting with
+ *     'C' when an invoice column is given) is left out of R, F and M
+ *     (SEG_RETURNS_EXCLUDE, default) or has its |amount| subtracted from M
+ *     (SEG_RETURNS_SUBTRACT); it never changes R or F (SEG_RFM_RETURNS);
+ *  6. any other row is a purchase (SEG_RFM_PURCHASES).
+ *
+ * Definitions: reference date = SEG_RFM_AS_OF, by default the calendar day
+ * after the latest date of the rows with a customer id. Recency = whole days
+ * from the calendar date of the customer's last purchase to the reference
+ * date. Frequency = distinct invoices with a purchase when an invoice column
+ * is given, else purchase rows. Monetary = sum of purchase amounts (minus
+ * returns under SEG_RETURNS_SUBTRACT). Customers without any purchase are left
+ * out of the result (SEG_RFM_RETURN_ONLY_CUSTOMERS).
+ *
+ * Scores: per dimension, with `rank` the 1-based rank among the N customers
+ * where ties share the lowest rank (higher frequency and monetary value and
+ * more recent purchases rank higher), score = 1 + floor(B x (rank - 1) / N)
+ * for B bins (SEG_RFM_BINS, default 5): the result does not depend on the
+ * order of the rows. Or, with seg_rfm_set_cuts(), the user's cut points.
+ *
+ * Segments: a first-match rule table maps the (R, F, M) scores to names;
+ * customers no rule matches are in "Other". The
+ * default table (used when every dimension has 5 score levels; otherwise
+ * every customer is "Other" unless seg_rfm_set_rules() gives a table):
+ *
+ *     Champions,            R 4-5, F 4-5, M 4-5
+ *     Loyal,                R 3-5, F 4-5, M *
+ *     Can't lose them,      R 1-2, F 5,   M 4-5
+ *     At risk,              R 1-2, F 3-5, M 3-5
+ *     Potential loyalists,  R 4-5, F 2-3, M 2-5
+ *     New,                  R 5,   F 1,   M *
+ *     Promising,            R 4,   F 1,   M *
+ *     Need attention,       R 3,   F 2-3, M 2-5
+ *     About to sleep,       R 3,   F 1-2, M *
+ *     Hibernating,          R 2,   F 1-2, M *
+ *     Lost,                 R 1,   F 1-2, M *
+ *
+ * Dates (SEG_RFM_DATE_FORMAT unset): ISO 8601 (2010-12-01, 2010-12-01 08:26,
+ * 2010-12-01 08:26:00, 2010-12-01T08:26:00) and US month/day/year (12/1/10
+ * 8:26, 12/01/2010); two-digit years are 1969 .. 2068. The time of day is
+ * checked and dropped. A format such as "%d.%m.%Y %H:%M" reads anything
+ * else: %Y %y %m %d %e %b %B %j %H %M %S %p %% (English month names, never the
+ * process locale); a space matches one or more blanks.
+ *
+ * Threads: a seg_rfm belongs to one thread at a time; once finished, its
+ * accessors only read it and may be called from several threads at once.
+ * @{
+ */
+
+/** Opaque RFM accumulator and result. */
+typedef struct seg_rfm seg_rfm;
+
+/** Treatment of returns and cancellations (SEG_RFM_RETURNS). */
+typedef enum seg_rfm_returns {
+    SEG_RETURNS_EXCLUDE = 0, /**< Left out of R, F and M (default). */
+    SEG_RETURNS_SUBTRACT = 1 /**< |amount| subtracted from M; R and F unchanged. */
+} seg_rfm_returns;
+
+/** RFM settings: integer ones through seg_rfm_set_int(), text ones through seg_rfm_set_string(). */
+typedef enum seg_rfm_param {
+    SEG_RFM_RETURNS = 100,       /**< int: seg_rfm_returns (default SEG_RETURNS_EXCLUDE). */
+    SEG_RFM_BINS = 101,          /**< int: score levels of rank scoring (default 5; 2 .. 100). */
+    SEG_RFM_SKIP_BAD_ROWS = 102, /**< int: 1 = count and skip unparseable rows, 0 = fail (default 0). */
+    SEG_RFM_DELIMITER = 103,     /**< int: CSV delimiter byte, 0 = detect ',', ';' or tab (default 0). */
+    SEG_RFM_CUSTOMER_COLUMN = 200, /**< text: customer id column (required by seg_rfm_read_csv()). */
+    SEG_RFM_DATE_COLUMN = 201,     /**< text: transaction date column (required by seg_rfm_read_csv()). */
+    SEG_RFM_AMOUNT_COLUMN = 202,   /**< text: line amount column (or quantity and price). */
+    SEG_RFM_QUANTITY_COLUMN = 203, /**< text: quantity column (with SEG_RFM_PRICE_COLUMN). */
+    SEG_RFM_PRICE_COLUMN = 204,    /**< text: unit price column (with SEG_RFM_QUANTITY_COLUMN). */
+    SEG_RFM_INVOICE_COLUMN = 205,  /**< text: invoice id column (optional). */
+    SEG_RFM_DATE_FORMAT = 206,     /**< text: strftime-style date format (default: the built-in forms). */
+    SEG_RFM_AS_OF = 207            /**< text: reference date, in the date forms accepted (default: the day after the latest date). */
+} seg_rfm_param;
+
+/** What seg_rfm_count() counts. */
+typedef enum seg_rfm_counter {
+    SEG_RFM_ROWS = 0,                  /**< Data rows read (every case below is one of them). */
+    SEG_RFM_NO_CUSTOMER = 1,           /**< Rows skipped for an empty customer id. */
+    SEG_RFM_BAD_ROWS = 2,              /**< Rows skipped as unparseable (SEG_RFM_SKIP_BAD_ROWS). */
+    SEG_RFM_AFTER_REFERENCE = 3,       /**< Rows dated after SEG_RFM_AS_OF, left out. */
+    SEG_RFM_RETURNS_COUNT = 4,         /**< Return and cancellation rows. */
+    SEG_RFM_PURCHASES = 5,             /**< Purchase rows. */
+    SEG_RFM_CUSTOMERS = 6,             /**< Customers in the result (with a purchase). */
+    SEG_RFM_RETURN_ONLY_CUSTOMERS = 7, /**< Customers with rows but no purchase, left out. */
+    SEG_RFM_INVOICES = 8               /**< Distinct (customer, invoice) pairs with a purchase (0 without an invoice column). */
+} seg_rfm_counter;
+
+/** The three RFM dimensions. */
+typedef enum seg_rfm_dim {
+    SEG_RFM_R = 0, /**< Recency (days; smaller is better). */
+    SEG_RFM_F = 1, /**< Frequency. */
+    SEG_RFM_M = 2  /**< Monetary value. */
+} seg_rfm_dim;
+
+/**
+ * Create an empty RFM accumulator with default settings.
+ *
+ * @param[out] out receives the object; NULL on failure. The caller frees it
+ *        with seg_rfm_free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (out is NULL) or SEG_ERR_NOMEM.
+ */
+SEG_API int seg_rfm_new(seg_rfm **out);
+
+/**
+ * Free an RFM object. Accepts NULL.
+ *
+ * @param r the object, or NULL.
+ */
+SEG_API void seg_rfm_free(seg_rfm *r);
+
+/**
+ * Change an integer setting. Settings are fixed once the first row is added.
+ *
+ * @param r the object (changed; one thread at a time).
+ * @param param an integer seg_rfm_param.
+ * @param value its new value (see seg_rfm_param for the ranges).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r, unknown or text param, value
+ *         out of range), SEG_ERR_STATE (rows were already added).
+ */
+SEG_API int seg_rfm_set_int(seg_rfm *r, seg_rfm_param param, int64_t value);
+
+/**
+ * Change a text setting (copied). Settings are fixed once the first row is added.
+ *
+ * @param r the object (changed; one thread at a time).
+ * @param param a text seg_rfm_param.
+ * @param value the text, or NULL to unset it.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r, unknown or integer param, an
+ *         empty column name), SEG_ERR_PARSE (an SEG_RFM_DATE_FORMAT the
+ *         parser does not support, or an SEG_RFM_AS_OF that is not a date in
+ *         the forms in force), SEG_ERR_STATE (rows were already added),
+ *         SEG_ERR_NOMEM.
+ */
+SEG_API int seg_rfm_set_string(seg_rfm *r, seg_rfm_param param, const char *value);
+
+/**
+ * Score one dimension by the user's cut points instead of ranks:
+ * for F and M, score = 1 + the number of cuts c with value >= c; for R,
+ * score = 1 + the number of cuts c with recency <= c (recent is high).
+ *
+ * @param r the object (changed; one thread at a time; before seg_rfm_finish()).
+ * @param dim the dimension.
+ * @param cuts n finite values in strictly increasing order; copied. NULL with
+ *        n = 0 returns to rank scoring.
+ * @param n number of cuts (0 .. 99): n + 1 score levels.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r, bad dim, n > 99, NULL cuts
+ *         with n > 0, cuts not finite and increasing), SEG_ERR_STATE
+ *         (already finished), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_rfm_set_cuts(seg_rfm *r, seg_rfm_dim dim, const double *cuts, size_t n);
+
+/**
+ * Replace the segment rule table. One rule per line: `name,R,F,M` where each
+ * of R, F and M is `*` (any score), `N` or `N-M` (inclusive); blank lines and
+ * lines starting with '#' are ignored; the first matching rule names the
+ * customer's segment; unmatched customers are "Other".
+ *
+ * @param r the object (changed; one thread at a time; before seg_rfm_finish()).
+ * @param text the table, NUL-terminated; copied.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r or text), SEG_ERR_PARSE (a
+ *         malformed line: the detail names it), SEG_ERR_EMPTY (no rule),
+ *         SEG_ERR_LIMIT (more than 1000 rules or a name over 100 bytes),
+ *         SEG_ERR_STATE (already finished), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_rfm_set_rules(seg_rfm *r, const char *text);
+
+/**
+ * Add one transaction row (the streaming C interface; seg_rfm_read_csv()
+ * calls the same code). The row goes through the policy of the group.
+ *
+ * @param r the accumulator (changed; one thread at a time; before seg_rfm_finish()).
+ * @param customer the customer id; NULL or "" counts a skipped row.
+ * @param invoice the invoice id, or NULL when there is none (frequency then
+ *        counts purchase rows; a mix of NULL and non-NULL is refused).
+ * @param date the date text, in the forms of SEG_RFM_DATE_FORMAT or the built-in ones.
+ * @param amount the line amount (quantity x price).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r or date, invoice given on some
+ *         rows and not others), SEG_ERR_PARSE (date), SEG_ERR_NONFINITE
+ *         (amount), SEG_ERR_STATE (already finished), SEG_ERR_LIMIT (2^31
+ *         customers or invoices), SEG_ERR_NOMEM. A row that fails is not
+ *         counted, so a caller may skip it and go on.
+ */
+SEG_API int seg_rfm_add(seg_rfm *r, const char *customer, const char *invoice, const char *date,
+                        double amount);
+
+/**
+ * Stream a transaction log CSV (header row required) through the policy,
+ * using the column settings. May be called for several files in turn.
+ *
+ * The file is read in chunks of 1 MiB (a record may not exceed 64 MiB);
+ * numbers are read as the dataset CSV reader reads them.
+ *
+ * @param r the accumulator (changed; one thread at a time; before seg_rfm_finish()).
+ * @param path the file.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r or path; no customer or date
+ *         column set; neither an amount column nor both quantity and price),
+ *         SEG_ERR_IO, SEG_ERR_NOT_FOUND (a column not in the header),
+ *         SEG_ERR_PARSE (malformed CSV; or without SEG_RFM_SKIP_BAD_ROWS a bad
+ *         date, number or field count: "FILE:LINE: ..."), SEG_ERR_EMPTY (no
+ *         header), SEG_ERR_NONFINITE, SEG_ERR_LIMIT, SEG_ERR_STATE (already
+ *         finished), SEG_ERR_NOMEM. Rows read before an error stay added.
+ */
+SEG_API int seg_rfm_read_csv(seg_rfm *r, const char *path);
+
+/**
+ * Compute recency, frequency, monetary value, scores and segments of every
+ * customer with a purchase. No row can be added afterwards.
+ *
+ * @param r the accumulator (changed; one thread at a time).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r), SEG_ERR_EMPTY (no customer
+ *         with a purchase), SEG_ERR_STATE (already finished), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_rfm_finish(seg_rfm *r);
+
+/**
+ * A counter of the policy (see the group description).
+ *
+ * @param r the object.
+ * @param what the counter.
+ * @return its value; 0 for a NULL r or an unknown counter. Customer counters
+ *         are 0 until seg_rfm_finish().
+ */
+SEG_API int64_t seg_rfm_count(const seg_rfm *r, seg_rfm_counter what);
+
+/**
+ * The reference date as "YYYY-MM-DD".
+ *
+ * @param r a finished object.
+ * @param[out] buf receives the NUL-terminated date.
+ * @param len size of buf (at least 11).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r or buf, len < 11), SEG_ERR_STATE (not finished).
+ */
+SEG_API int seg_rfm_reference_date(const seg_rfm *r, char *buf, size_t len);
+
+/**
+ * Number of customers in the result, in order of their first row.
+ *
+ * @param r the object.
+ * @return the count; 0 when r is NULL or not finished.
+ */
+SEG_API size_t seg_rfm_customers(const seg_rfm *r);
+
+/**
+ * Customer i's id.
+ *
+ * @param r a finished object.
+ * @param i 0 .. seg_rfm_customers(r) - 1.
+ * @return the id, owned by r; NULL when r is NULL, not finished or i is out of range.
+ */
+SEG_API const char *seg_rfm_customer(const seg_rfm *r, size_t i);
+
+/**
+ * Customer i's values and scores. Any output pointer may be NULL.
+ *
+ * @param r a finished object.
+ * @param i 0 .. seg_rfm_customers(r) - 1.
+ * @param[out] recency days since the last purchase.
+ * @param[out] frequency invoices or purchase rows.
+ * @param[out] monetary sum of amounts.
+ * @param[out] scores three scores (R, F, M), each 1 .. its number of levels.
+ * @param[out] segment index of the customer's segment (0 .. seg_rfm_segments(r) - 1).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r, i out of range), SEG_ERR_STATE (not finished).
+ */
+SEG_API int seg_rfm_get(const seg_rfm *r, size_t i, int64_t *recency, int64_t *frequency,
+                        double *monetary, int32_t *scores, size_t *segment);
+
+/**
+ * Number of segments: the rules' names (in table order, duplicates merged)
+ * plus "Other" (last, unless a rule itself is named "Other").
+ *
+ * @param r the object.
+ * @return the count; 0 when r is NULL or not finished.
+ */
+SEG_API size_t seg_rfm_segments(const seg_rfm *r);
+
+/**
+ * Name of segment s.
+ *
+ * @param r a finished object.
+ * @param s 0 .. seg_rfm_segments(r) - 1.
+ * @return the name, owned by r; NULL when out of range or not finished.
+ */
+SEG_API const char *seg_rfm_segment_name(const seg_rfm *r, size_t s);
+
+/**
+ * The thresholds actually used for a dimension: out[j] is the value from
+ * which a customer scores j + 2 or more (F, M: value >= out[j]; R: recency
+ * <= out[j]); with rank scoring, the least good value among the customers with
+ * that score or more (when ties skip a level, it shares the next level's
+ * value), NaN when no customer reaches it. With cut points, the cut points
+ * (for R in decreasing order).
+ *
+ * @param r a finished object.
+ * @param dim the dimension.
+ * @param[out] out receives levels - 1 values.
+ * @param len the length of out.
+ * @param[out] levels receives the number of score levels of the dimension.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r, out or levels, bad dim),
+ *         SEG_ERR_MISMATCH (len < levels - 1), SEG_ERR_STATE (not finished).
+ */
+SEG_API int seg_rfm_thresholds(const seg_rfm *r, seg_rfm_dim dim, double *out, size_t len,
+                               size_t *levels);
+/** @} */
+
+/**
+ * @defgroup allocator Allocators
+ *
+ * By default the library allocates with malloc() and frees with free(). A
+ * caller allocator replaces both for the objects created with it:
+ *
+ *  - seg_csv_options_new_with_allocator(), seg_scaler_new_with_allocator(),
+ *    seg_kmeans_new_with_allocator() and the seg_dataset_*_with_allocator()
+ *    creators make an object whose memory, now and for as long as it lives,
+ *    comes from the allocator (including the working memory of calls on it).
+ *  - What is created from such an object uses the same allocator: a
+ *    dataset read with CSV options, the model a fit of a k-means object
+ *    returns and the copy of the scaler it keeps, a predictor of a model.
+ *  - Functions that take no object (the metrics) use malloc()/free().
+ *
+ * The functions may be called from any thread that uses the objects, but
+ * never from the library's own worker threads, and never re-entrantly into
+ * libseg. alloc_fn must return memory aligned for any type (as malloc()
+ * does) or NULL; each failure makes the call return SEG_ERR_NOMEM, leaving
+ * nothing allocated. The library never asks for 0 bytes. Blocks carry a
+ * small header, so sizes passed to alloc_fn are a little larger than the
+ * library's own requests.
+ * @{
+ */
+
+/**
+ * Allocation function of a caller allocator.
+ *
+ * @param user the user pointer given to seg_allocator_new().
+ * @param size bytes wanted (> 0).
+ * @return the memory, aligned for any type, or NULL on failure.
+ */
+typedef void *(*seg_alloc_fn)(void *user, size_t size);
+
+/**
+ * Release function of a caller allocator.
+ *
+ * @param user the user pointer given to seg_allocator_new().
+ * @param ptr memory returned by the matching seg_alloc_fn (never NULL).
+ */
+typedef void (*seg_free_fn)(void *user, void *ptr);
+
+/** Opaque caller allocator. */
+typedef struct seg_allocator seg_allocator;
+
+/**
+ * Make an allocator from an allocation and a release function.
+ *
+ * The handle itself is allocated with alloc_fn. It is reference counted:
+ * seg_allocator_free() may be called as soon as the objects have been
+ * created; the handle is released with free_fn once every object (and every
+ * block) allocated through it is gone. user must stay valid until then.
+ * Both functions must be safe to call from every thread that uses one of
+ * the objects.
+ *
+ * @param[out] out receives the handle; set to NULL on failure. Release it
+ *        with seg_allocator_free().
+ * @param alloc_fn allocation function (required).
+ * @param free_fn release function (required).
+ * @param user passed unchanged to both; may be NULL.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out, alloc_fn or free_fn) or
+ *         SEG_ERR_NOMEM (alloc_fn failed for the handle).
+ */
+SEG_API int seg_allocator_new(seg_allocator **out, seg_alloc_fn alloc_fn, seg_free_fn free_fn,
+                              void *user);
+
+/**
+ * Drop the caller's reference to an allocator. Accepts NULL.
+ *
+ * Objects created with it keep using it; the handle goes back to its
+ * free_fn when the last of them is freed.
+ *
+ * @param a the allocator, or NULL.
+ */
+SEG_API void seg_allocator_free(seg_allocator *a);
+
+/**
+ * As seg_csv_options_new(), with the options' memory, and that of every
+ * dataset read with them, from an allocator.
+ *
+ * @param[out] out receives the new object; set to NULL on failure. Free it
+ *        with seg_csv_options_free().
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (out is NULL) or SEG_ERR_NOMEM.
+ */
+SEG_API int seg_csv_options_new_with_allocator(seg_csv_options **out, seg_allocator *a);
+
+/**
+ * As seg_scaler_new(), with the scaler's memory from an allocator.
+ *
+ * @param[out] out receives the new scaler; set to NULL on failure. Free it
+ *        with seg_scaler_free().
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (out is NULL) or SEG_ERR_NOMEM.
+ */
+SEG_API int seg_scaler_new_with_allocator(seg_scaler **out, seg_allocator *a);
+
+/**
+ * As seg_kmeans_new(), with the object's memory, and that of the models its
+ * fits return (their scaler copies included), from an allocator.
+ *
+ * @param[out] out receives the new object; set to NULL on failure. Free it
+ *        with seg_kmeans_free().
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (out is NULL) or SEG_ERR_NOMEM.
+ */
+SEG_API int seg_kmeans_new_with_allocator(seg_kmeans **out, seg_allocator *a);
+
+/**
+ * As seg_dataset_from_f32(), with the dataset's memory from an allocator.
+ *
+ * @param[out] out receives the new dataset; set to NULL on failure. Free it
+ *        with seg_dataset_free().
+ * @param x n * d values, row-major; must be finite. Copied.
+ * @param n rows (>= 1).
+ * @param d columns (>= 1).
+ * @param names d column names (copied), or NULL for "x0", "x1", ...
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return as seg_dataset_from_f32().
+ */
+SEG_API int seg_dataset_from_f32_with_allocator(seg_dataset **out, const float *x, size_t n,
+                                                size_t d, const char *const *names,
+                                                seg_allocator *a);
+
+/**
+ * As seg_dataset_from_f64(), with the dataset's memory from an allocator.
+ *
+ * @param[out] out receives the new dataset; set to NULL on failure. Free it
+ *        with seg_dataset_free().
+ * @param x n * d values, row-major; must be finite. Copied.
+ * @param n rows (>= 1).
+ * @param d columns (>= 1).
+ * @param names d column names (copied), or NULL for "x0", "x1", ...
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return as seg_dataset_from_f64().
+ */
+SEG_API int seg_dataset_from_f64_with_allocator(seg_dataset **out, const double *x, size_t n,
+                                                size_t d, const char *const *names,
+                                                seg_allocator *a);
+
+/**
+ * As seg_dataset_read_npy(), with the dataset's memory from an allocator.
+ *
+ * @param[out] out receives the new dataset; set to NULL on failure. Free it
+ *        with seg_dataset_free().
+ * @param path file name.
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return as seg_dataset_read_npy().
+ */
+SEG_API int seg_dataset_read_npy_with_allocator(seg_dataset **out, const char *path,
+                                                seg_allocator *a);
+
+/**
+ * As seg_model_load(), with the model's memory (and that of the scaler it
+ * holds) from an allocator.
+ *
+ * @param[out] out receives the model; set to NULL on failure. Free it with
+ *        seg_model_free().
+ * @param path file name.
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return as seg_model_load().
+ */
+SEG_API int seg_model_load_with_allocator(seg_model **out, const char *path, seg_allocator *a);
+
+/**
+ * As seg_model_load_mem(), with the model's memory from an allocator.
+ *
+ * @param[out] out receives the model; set to NULL on failure. Free it with
+ *        seg_model_free().
+ * @param buf the model file's bytes; borrowed for the call.
+ * @param len their number.
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return as seg_model_load_mem().
+ */
+SEG_API int seg_model_load_mem_with_allocator(seg_model **out, const void *buf, size_t len,
+                                              seg_allocator *a);
+/** @} */
+
+
+/**
+ * @defgroup model_io Model files
+ * Save a fitted model (with its scaler, fit statistics, quality measures and
+ * segment profiles) and load it back, to and from files or memory. The byte
+ * layout is documented in docs/model-format.md: magic, format version,
+ * little-endian fixed-width fields, tagged sections with lengths and a CRC-32
+ * over the file. No training row or row id is ever stored.
+ *
+ * A loaded model predicts exactly like the one that was saved: the same
+ * labels and distances for the same rows.
+ * @{
+ */
+
+/** Quality measures a model can carry (and its file stores). */
+typedef enum seg_model_metric {
+    SEG_MODEL_SILHOUETTE = 100,        /**< Mean silhouette coefficient. */
+    SEG_MODEL_DAVIES_BOULDIN = 101,    /**< Davies-Bouldin index. */
+    SEG_MODEL_CALINSKI_HARABASZ = 102  /**< Calinski-Harabasz index. */
+} seg_model_metric;
+
+/**
+ * Record a quality measure in the model (computed for example with
+ * seg_metrics_silhouette_f64() on the training rows), so that it is saved
+ * with it.
+ *
+ * This is the one change a model accepts after its fit: make it before the
+ * model is shared between threads.
+ *
+ * @param m the model (changed; no other thread may use it during the call).
+ * @param which the measure.
+ * @param value its value (NaN means "not computed").
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL m, unknown measure).
+ */
+SEG_API int seg_model_set_metric(seg_model *m, seg_model_metric which, double value);
+
+/**
+ * A quality measure recorded with seg_model_set_metric() or loaded from a file.
+ *
+ * @param m the model, or NULL.
+ * @param which the measure.
+ * @return the value; NaN when it was never set, for an unknown measure or NULL m.
+ */
+SEG_API double seg_model_get_metric(const seg_model *m, seg_model_metric which);
+
+/**
+ * Version of the library that fitted the model: for a loaded model, the one
+ * that wrote the file; otherwise seg_version_string().
+ *
+ * @param m the model, or NULL.
+ * @return a string owned by the model (or static); NULL for NULL m.
+ */
+SEG_API const char *seg_model_library_version(const seg_model *m);
+
+/**
+ * Save a model to a file.
+ *
+ * The file is first written completely to a temporary file in the same
+ * directory (named after path with a random suffix), flushed to disk, then
+ * renamed over path (and the directory flushed): a failed or interrupted
+ * save never leaves a truncated model at path, and readers see either the old
+ * file or the new one. A new file is readable and writable by its owner only
+ * (mode 0600: profiles describe customers); replacing a file keeps that
+ * file's mode.
+ *
+ * @param m the model (only read; other threads may predict with it meanwhile).
+ * @param path the file to create or replace.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or path), SEG_ERR_IO (the
+ *         directory is not writable, the disk is full, ...; the detail names
+ *         the file and the system error), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_save(const seg_model *m, const char *path);
+
+/**
+ * Save a model into a caller's buffer.
+ *
+ * Call it first with buf NULL to learn the size, then with a buffer of at
+ * least that many bytes. The bytes are exactly those seg_model_save() writes.
+ *
+ * @param m the model (only read).
+ * @param buf the buffer, or NULL to query the size only.
+ * @param cap the buffer's size in bytes (ignored when buf is NULL).
+ * @param[out] size receives the model's size in bytes (also on
+ *        SEG_ERR_MISMATCH).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or size), SEG_ERR_MISMATCH
+ *         (cap is smaller than *size; nothing written), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_save_mem(const seg_model *m, void *buf, size_t cap, size_t *size);
+
+/**
+ * Load a model from a file written by seg_model_save().
+ *
+ * @param[out] out receives the model; NULL on failure. The caller frees it
+ *        with seg_model_free().
+ * @param path the file.
+ * @return as seg_model_load_mem(), plus SEG_ERR_IO (the file cannot be opened
+ *         or read).
+ */
+SEG_API int seg_model_load(seg_model **out, const char *path);
+
+/**
+ * Load a model from memory (bytes from seg_model_save_mem() or a model file).
+ *
+ * Never reads outside buf[0..len) whatever the bytes hold, and never trusts a
+ * stored count beyond what the buffer can hold. The checks run in this order:
+ * magic, format version, length, CRC-32, then the contents of each section.
+ *
+ * @param[out] out receives the model; NULL on failure. The caller frees it
+ *        with seg_model_free().
+ * @param buf the bytes; borrowed for the call only.
+ * @param len their number.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out, or NULL buf with len > 0),
+ *         SEG_ERR_BAD_MAGIC (not a model file), SEG_ERR_VERSION (written in a
+ *         newer format version), SEG_ERR_TRUNCATED (shorter than declared),
+ *         SEG_ERR_CHECKSUM (contents corrupted), SEG_ERR_FORMAT (consistent
+ *         checksum but malformed or inconsistent contents, or trailing
+ *         bytes), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_load_mem(seg_model **out, const void *buf, size_t len);
+/** @} */
+
+/**
+ * @defgroup profile Segment profiles
+ * What the customers of each segment look like, computed by
+ * seg_kmeans_fit_dataset() from the training dataset (in the units of its
+ * columns, before any scaling) and kept in the model and its file. Models
+ * fitted with seg_kmeans_fit_f32() / seg_kmeans_fit_f64() have no profile.
+ *
+ * Statistics use the dataset's weights when it has some. Wherever a segment
+ * index is taken, the value k (seg_model_k()) means the whole population.
+ *
+ * Items are what the profile compares across segments: each numeric column,
+ * and each level of each categorical column. The standardised difference of
+ * a segment on an item is (mean in segment - mean overall) / overall standard
+ * deviation for a numeric column, and (share in segment - q) / sqrt(q (1 - q))
+ * for a level held by a share q of all customers; 0 when the population does
+ * not vary on the item.
+ *
+ * All accessors only read the model: any number of threads may call them.
+ * @{
+ */
+
+/** Numeric column statistics for seg_model_profile_numeric(). */
+typedef enum seg_profile_stat {
+    SEG_PROFILE_MEAN = 100,    /**< Mean of the non-missing values. */
+    SEG_PROFILE_MEDIAN = 101,  /**< Median of the non-missing values (middle pair averaged). */
+    SEG_PROFILE_SD = 102,      /**< Population standard deviation of the non-missing values. */
+    SEG_PROFILE_MISSING = 103  /**< Share of the segment's customers with the value missing. */
+} seg_profile_stat;
+
+/**
+ * Number of training columns profiled.
+ *
+ * @param m the model, or NULL.
+ * @return the number of columns; 0 when the model has no profile or m is NULL.
+ */
+SEG_API size_t seg_model_profile_columns(const seg_model *m);
+
+/**
+ * Name of a profiled column.
+ *
+ * @param m the model, or NULL.
+ * @param col column index, 0 .. seg_model_profile_columns() - 1.
+ * @return the name, owned by the model; NULL when col is out of range.
+ */
+SEG_API const char *seg_model_profile_column_name(const seg_model *m, size_t col);
+
+/**
+ * Type of a profiled column.
+ *
+ * @param m the model, or NULL.
+ * @param col column index.
+ * @return SEG_COLUMN_NUMERIC or SEG_COLUMN_CATEGORICAL; SEG_COLUMN_AUTO when
+ *         col is out of range.
+ */
+SEG_API seg_column_type seg_model_profile_column_type(const seg_model *m, size_t col);
+
+/**
+ * A statistic of a numeric column in a segment.
+ *
+ * @param m the model.
+ * @param segment 0 .. k-1, or k for the whole population.
+ * @param col column index.
+ * @param stat which statistic.
+ * @param[out] out receives the value (NaN when the segment has no value).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or out, no profile, index out
+ *         of range, unknown stat), SEG_ERR_TYPE (a categorical column).
+ */
+SEG_API int seg_model_profile_numeric(const seg_model *m, size_t segment, size_t col,
+                                      seg_profile_stat stat, double *out);
+
+/**
+ * Number of levels of a categorical column, "(missing)" included when some
+ * training values were missing.
+ *
+ * @param m the model, or NULL.
+ * @param col column index.
+ * @return the number of levels; 0 for a numeric column or an index out of range.
+ */
+SEG_API size_t seg_model_profile_levels(const seg_model *m, size_t col);
+
+/**
+ * Name of a level of a categorical column (levels in order of first
+ * appearance in the training data, "(missing)" last).
+ *
+ * @param m the model, or NULL.
+ * @param col column index.
+ * @param level level index.
+ * @return the name, owned by the model; NULL when an index is out of range.
+ */
+SEG_API const char *seg_model_profile_level(const seg_model *m, size_t col, size_t level);
+
+/**
+ * Share of a segment's customers at one level of a categorical column.
+ *
+ * @param m the model.
+ * @param segment 0 .. k-1, or k for the whole population.
+ * @param col column index.
+ * @param level level index.
+ * @param[out] out receives the share in [0, 1].
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or out, no profile, index out
+ *         of range), SEG_ERR_TYPE (a numeric column).
+ */
+SEG_API int seg_model_profile_share(const seg_model *m, size_t segment, size_t col, size_t level,
+                                    double *out);
+
+/**
+ * Number of profile items (numeric columns plus categorical levels).
+ *
+ * @param m the model, or NULL.
+ * @return the number of items; 0 without a profile.
+ */
+SEG_API size_t seg_model_profile_items(const seg_model *m);
+
+/**
+ * Name of an item: the column name, or "column=level".
+ *
+ * @param m the model, or NULL.
+ * @param item item index.
+ * @return the name, owned by the model; NULL when item is out of range.
+ */
+SEG_API const char *seg_model_profile_item_name(const seg_model *m, size_t item);
+
+/**
+ * Standardised difference of a segment on an item (see the group description).
+ *
+ * @param m the model.
+ * @param segment 0 .. k-1.
+ * @param item item index.
+ * @param[out] out receives the difference.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL m or out, no profile, index out
+ *         of range).
+ */
+SEG_API int seg_model_profile_zscore(const seg_model *m, size_t segment, size_t item,
+                                     double *out);
+
+/**
+ * The items that set a segment apart, most first: rank 0 is the item with the
+ * largest absolute standardised difference; on a tie a positive difference
+ * comes first, then the lower item index.
+ *
+ * @param m the model.
+ * @param segment 0 .. k-1.
+ * @param rank 0 .. seg_model_profile_items() - 1.
+ * @param[out] item receives the item index.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL m or item, no profile, index out
+ *         of range).
+ */
+SEG_API int seg_model_profile_ranked_item(const seg_model *m, size_t segment, size_t rank,
+                                          size_t *item);
+
+/**
+ * A short plain-language label of a segment, such as
+ * "high balance, mostly job retired, no loan".
+ *
+ * Rule (docs/guide.md, "How labels are made"): the items in the order of
+ * seg_model_profile_ranked_item(), at most one per column, while
+ * that difference is at least 0.5, at most three. A numeric column reads
+ * "high NAME" or "low NAME"; a yes/no level "with NAME" or "no NAME"; another
+ * level "mostly NAME LEVEL" (held by half the segment or more), "more NAME
+ * LEVEL" or "few NAME LEVEL". A segment with no such item is
+ * "close to average".
+ *
+ * @param m the model, or NULL.
+ * @param segment 0 .. k-1.
+ * @return the label, owned by the model; NULL without a profile or when
+ *         segment is out of range.
+ */
+SEG_API const char *seg_model_segment_label(const seg_model *m, size_t segment);
+/** @} */
+
+/**
+ * @defgroup distances Distances to every segment
+ * @{
+ */
+
+/**
+ * Euclidean distance of each row of a feature matrix to every centroid, in
+ * double precision on the library's GEMM distance kernel, for finding
+ * customers that sit between two segments.
+ *
+ * Runs on the calling thread; only reads the model, so calls may run
+ * concurrently.
+ *
+ * @param m the model.
+ * @param x n * d feature values (already scaled, e.g. by
+ *        seg_scaler_transform_f64() with seg_model_scaler()), row-major;
+ *        borrowed for the call.
+ * @param n rows (0 is allowed).
+ * @param d features, == seg_model_dim(m).
+ * @param[out] out receives n * k distances, row i's distance to centroid j at
+ *        out[i * k + j].
+ * @param len length of out in elements.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m; NULL x or out with n > 0),
+ *         SEG_ERR_MISMATCH (d differs from the model, or len < n * k),
+ *         SEG_ERR_NONFINITE (a NaN or infinity in x), SEG_ERR_OVERFLOW,
+ *         SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_distances_f64(const seg_model *m, const double *x, size_t n, size_t d,
+                                    double *out, size_t len);
+/** @} */
+
+/**
+ * @defgroup campaign Campaign metrics
+ * How a yes/no outcome (subscribed, bought, churned) falls across segments,
+ * and which segments a campaign should contact.
+ *
+ * Customers with control = 1 were held out of the campaign: they give the
+ * held-out rate that uplift compares with. All other statistics count the
+ * contacted customers (control = 0, or every customer without a control
+ * column). Rows with an unknown outcome or group (-1) are counted nowhere.
+ *
+ * The targeting plan contacts segments in order of decreasing conversion
+ * rate (ties by segment index); step s is the prefix of the first s + 1
+ * segments. Segments without a contacted customer are left out of the plan.
+ *
+ * A campaign object is mutable (one thread at a time); once computed, its
+ * getters only read it.
+ * @{
+ */
+
+/** Opaque campaign statistics. */
+typedef struct seg_campaign seg_campaign;
+
+/** Money settings, for seg_campaign_set_double(). */
+typedef enum seg_campaign_param {
+    SEG_CAMPAIGN_COST_PER_CONTACT = 100,      /**< Cost of contacting one customer (>= 0; unset: no ROI). */
+    SEG_CAMPAIGN_REVENUE_PER_CONVERSION = 101 /**< Revenue of one conversion (>= 0; unset: no ROI). */
+} seg_campaign_param;
+
+/** Per-segment statistics, for seg_campaign_segment_stat(). */
+typedef enum seg_campaign_stat {
+    SEG_CAMPAIGN_CONTACTS = 100,              /**< Contacted customers with a known outcome. */
+    SEG_CAMPAIGN_CONVERSIONS = 101,           /**< Of them, outcome 1. */
+    SEG_CAMPAIGN_RATE = 102,                  /**< Conversions / contacts (NaN without contacts). */
+    SEG_CAMPAIGN_RATE_LOW = 103,              /**< Lower bound of the 95 % Wilson score interval of the rate. */
+    SEG_CAMPAIGN_RATE_HIGH = 104,             /**< Upper bound of the 95 % Wilson score interval. */
+    SEG_CAMPAIGN_LIFT = 105,                  /**< Rate / rate of all contacted customers. */
+    SEG_CAMPAIGN_HELD_OUT = 106,              /**< Held-out customers (control = 1) with a known outcome. */
+    SEG_CAMPAIGN_HELD_OUT_CONVERSIONS = 107,  /**< Of them, outcome 1. */
+    SEG_CAMPAIGN_HELD_OUT_RATE = 108,         /**< Held-out conversions / held-out customers. */
+    SEG_CAMPAIGN_UPLIFT = 109,                /**< Rate - held-out rate (NaN without held-out customers). */
+    SEG_CAMPAIGN_ROI = 110                    /**< (revenue x conversions - cost x contacts) / (cost x contacts). */
+} seg_campaign_stat;
+
+/** Statistics of a plan step (a prefix of segments), for seg_campaign_plan_stat(). */
+typedef enum seg_plan_stat {
+    SEG_PLAN_SEGMENT = 100,            /**< The segment this step adds. */
+    SEG_PLAN_CONTACTS = 101,           /**< Customers contacted by the prefix. */
+    SEG_PLAN_CONVERSIONS = 102,        /**< Conversions reached by the prefix. */
+    SEG_PLAN_CONVERSION_SHARE = 103,   /**< Conversions reached / all conversions. */
+    SEG_PLAN_CONTACTS_AVOIDED = 104,   /**< Contacted customers the prefix leaves out. */
+    SEG_PLAN_ROI = 105,                /**< ROI of the prefix (NaN without cost and revenue). */
+    SEG_PLAN_PROFIT = 106              /**< revenue x conversions - cost x contacts (NaN without them). */
+} seg_plan_stat;
+
+/**
+ * Create an empty campaign (no cost or revenue set).
+ *
+ * @param[out] out receives the object; the caller frees it with
+ *        seg_campaign_free(). NULL on failure.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out) or SEG_ERR_NOMEM.
+ */
+SEG_API int seg_campaign_new(seg_campaign **out);
+
+/**
+ * Free a campaign. Accepts NULL.
+ *
+ * @param c the campaign, or NULL.
+ */
+SEG_API void seg_campaign_free(seg_campaign *c);
+
+/**
+ * Set the cost per contact or the revenue per conversion (used by the ROI and
+ * the default plan). May be set before or after seg_campaign_compute().
+ *
+ * @param c the campaign (one thread at a time).
+ * @param param which setting.
+ * @param value finite and >= 0.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL c, unknown param, bad value).
+ */
+SEG_API int seg_campaign_set_double(seg_campaign *c, seg_campaign_param param, double value);
+
+/**
+ * Count outcomes per segment and build the targeting plan. Replaces the
+ * results of an earlier call.
+ *
+ * @param c the campaign (one thread at a time).
+ * @param labels n segment labels in 0 .. k-1; borrowed for the call.
+ * @param n rows.
+ * @param k segments.
+ * @param outcome n values: 1 converted, 0 not, -1 unknown.
+ * @param control n values: 1 held out of the campaign, 0 contacted, -1
+ *        unknown; or NULL when everyone was contacted.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c; NULL labels or outcome with
+ *         n > 0; k is 0 or above 10^6; a label, outcome or control value out
+ *         of range, the detail naming the row), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_campaign_compute(seg_campaign *c, const int32_t *labels, size_t n, size_t k,
+                                 const int8_t *outcome, const int8_t *control);
+
+/**
+ * A per-segment statistic.
+ *
+ * @param c the campaign.
+ * @param segment 0 .. k-1, or k for all customers.
+ * @param stat which statistic.
+ * @param[out] out receives the value (NaN where it is undefined, see
+ *        seg_campaign_stat).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c or out, segment > k, unknown
+ *         stat), SEG_ERR_STATE (not computed).
+ */
+SEG_API int seg_campaign_segment_stat(const seg_campaign *c, size_t segment,
+                                      seg_campaign_stat stat, double *out);
+
+/**
+ * Number of steps of the targeting plan: the segments with at least one
+ * contacted customer.
+ *
+ * @param c the campaign, or NULL.
+ * @return the number of steps; 0 before a successful seg_campaign_compute().
+ */
+SEG_API size_t seg_campaign_plan_steps(const seg_campaign *c);
+
+/**
+ * A statistic of a plan step (cumulative over the segments up to it).
+ *
+ * @param c the campaign.
+ * @param step 0 .. seg_campaign_plan_steps() - 1.
+ * @param stat which statistic.
+ * @param[out] out receives the value.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c or out, step out of range,
+ *         unknown stat), SEG_ERR_STATE (not computed).
+ */
+SEG_API int seg_campaign_plan_stat(const seg_campaign *c, size_t step, seg_plan_stat stat,
+                                   double *out);
+
+/**
+ * The recommended plan step.
+ *
+ * With a cost and a revenue: the prefix with the highest profit (revenue x
+ * conversions - cost x contacts), the shortest one on ties. That is the
+ * prefix of every segment whose conversion rate exceeds cost / revenue;
+ * maximising the ROI ratio instead would always pick the first segment alone,
+ * since each added segment converts less. Without them: the prefix of the
+ * segments whose rate is at least the overall rate (lift >= 1).
+ *
+ * @param c the campaign.
+ * @param[out] step receives the step index.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c or step), SEG_ERR_STATE (not
+ *         computed), SEG_ERR_EMPTY (the plan has no step).
+ */
+SEG_API int seg_campaign_plan_best(const seg_campaign *c, size_t *step);
+
+/**
+ * Read a yes/no column as outcome values: "yes"/"no", "true"/"false",
+ * "y"/"n", "1"/"0" (compared without case) or the numbers 1 and 0; missing
+ * values give -1.
+ *
+ * @param ds the dataset (only read).
+ * @param name the column.
+ * @param[out] out receives seg_dataset_rows(ds) values in {-1, 0, 1}.
+ * @param len length of out.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_NOT_FOUND (no
+ *         such column), SEG_ERR_MISMATCH (len too small), SEG_ERR_PARSE (a
+ *         value that is not yes/no; the detail names the row and value).
+ */
+SEG_API int seg_dataset_get_outcome(const seg_dataset *ds, const char *name, int8_t *out,
+                                    size_t len);
+/** @} */
+
+/**
+ * @defgroup sweep Choosing k
+ * Fit every k from SEG_SWEEP_K_MIN to SEG_SWEEP_K_MAX on one feature matrix
+ * and record, per k: inertia, silhouette (on the same sample of rows for
+ * every k), Davies-Bouldin, Calinski-Harabasz and the share of the smallest
+ * segment. Each fit uses the k-means object's settings (seed, n_init, init,
+ * threads, ...), so the fit at the chosen k equals a later fit with that k.
+ *
+ * The chosen k (seg_sweep_chosen()) is the one with the best silhouette among
+ * those whose segments all hold at least SEG_SWEEP_MIN_SHARE (5 %) and at
+ * most SEG_SWEEP_MAX_SHARE (60 %) of the customers (weight): a segment too
+ * small to act on or one that is most of the base makes k less useful however
+ * well separated it is. When no k qualifies, the best silhouette overall.
+ * Ties go to the smaller k.
+ *
+ * A sweep object is mutable: one thread at a time.
+ * @{
+ */
+
+/** Opaque k sweep. */
+typedef struct seg_sweep seg_sweep;
+
+/**
+ * Progress callback: called before each step with done = 0 .. total - 1 and
+ * once at the end with done = total. Runs on the thread that called the
+ * sweep. Return 0 to go on, anything else to stop the sweep, which then fails
+ * with SEG_ERR_CANCELLED.
+ */
+typedef int (*seg_progress_fn)(void *user, size_t done, size_t total);
+
+/** Sweep settings. */
+typedef enum seg_sweep_param {
+    SEG_SWEEP_K_MIN = 100,             /**< int: smallest k (default 2; 2 .. 10^6). */
+    SEG_SWEEP_K_MAX = 101,             /**< int: largest k (default 10; 2 .. 10^6). */
+    SEG_SWEEP_SILHOUETTE_SAMPLE = 102, /**< int: rows for the silhouette (default 10000; 0 = all). */
+    SEG_SWEEP_SEED = 103,              /**< int: seed of the silhouette sample (default 0). */
+    SEG_SWEEP_MIN_SHARE = 200,         /**< double: smallest segment share for the choice (default 0.05; 0 .. 1). */
+    SEG_SWEEP_MAX_SHARE = 201          /**< double: largest segment share for the choice (default 0.60; 0 .. 1). */
+} seg_sweep_param;
+
+/** What the sweep recorded per k, for seg_sweep_get(). */
+typedef enum seg_sweep_stat {
+    SEG_SWEEP_K = 100,                 /**< The k of the row. */
+    SEG_SWEEP_INERTIA = 101,           /**< Inertia of the fit. */
+    SEG_SWEEP_SILHOUETTE = 102,        /**< Mean silhouette coefficient. */
+    SEG_SWEEP_DAVIES_BOULDIN = 103,    /**< Davies-Bouldin index. */
+    SEG_SWEEP_CALINSKI_HARABASZ = 104, /**< Calinski-Harabasz index. */
+    SEG_SWEEP_SMALLEST_SHARE = 105,    /**< Weight share of the smallest segment. */
+    SEG_SWEEP_ITERATIONS = 106,        /**< Lloyd iterations of the kept run. */
+    SEG_SWEEP_LARGEST_SHARE = 107      /**< Weight share of the largest segment. */
+} seg_sweep_stat;
+
+/**
+ * Create a sweep with default settings.
+ *
+ * @param[out] out receives the sweep; the caller frees it with seg_sweep_free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out) or SEG_ERR_NOMEM.
+ */
+SEG_API int seg_sweep_new(seg_sweep **out);
+
+/**
+ * Free a sweep. Accepts NULL.
+ *
+ * @param s the sweep, or NULL.
+ */
+SEG_API void seg_sweep_free(seg_sweep *s);
+
+/**
+ * Set an integer setting.
+ *
+ * @param s the sweep.
+ * @param param SEG_SWEEP_K_MIN, SEG_SWEEP_K_MAX, SEG_SWEEP_SILHOUETTE_SAMPLE or SEG_SWEEP_SEED.
+ * @param value see seg_sweep_param for the ranges.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s, unknown param, value out of range).
+ */
+SEG_API int seg_sweep_set_int(seg_sweep *s, seg_sweep_param param, int64_t value);
+
+/**
+ * Set a real setting.
+ *
+ * @param s the sweep.
+ * @param param SEG_SWEEP_MIN_SHARE or SEG_SWEEP_MAX_SHARE.
+ * @param value 0 .. 1.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s, unknown param, value out of range).
+ */
+SEG_API int seg_sweep_set_double(seg_sweep *s, seg_sweep_param param, double value);
+
+/**
+ * Set (or, with fn NULL, remove) the progress callback.
+ *
+ * @param s the sweep.
+ * @param fn the callback, or NULL.
+ * @param user passed to every call of fn; borrowed.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s).
+ */
+SEG_API int seg_sweep_set_progress(seg_sweep *s, seg_progress_fn fn, void *user);
+
+/**
+ * Run the sweep on a float feature matrix.
+ *
+ * The k-means object's SEG_KMEANS_K is changed during the run and restored
+ * after it; its other settings apply to every fit (SEG_INIT_GIVEN cannot be
+ * used, as it fixes k).
+ *
+ * @param s the sweep (its earlier results are replaced).
+ * @param km k-means settings (one thread at a time).
+ * @param x n * d values, row-major; borrowed for the call.
+ * @param n rows.
+ * @param d features.
+ * @param weights n weights > 0, or NULL.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL s, km or x; k_min > k_max),
+ *         SEG_ERR_EMPTY (n or d is 0), SEG_ERR_CANCELLED (the progress
+ *         callback asked to stop), and those of seg_kmeans_fit_f32() and the
+ *         metrics. On failure no row is recorded.
+ */
+SEG_API int seg_sweep_run_f32(seg_sweep *s, seg_kmeans *km, const float *x, size_t n, size_t d,
+                              const double *weights);
+
+/**
+ * As seg_sweep_run_f32(), for a double matrix.
+ *
+ * @param s the sweep (its earlier results are replaced).
+ * @param km k-means settings (one thread at a time).
+ * @param x n * d values, row-major; borrowed for the call.
+ * @param n rows.
+ * @param d features.
+ * @param weights n weights > 0, or NULL.
+ * @return as seg_sweep_run_f32().
+ */
+SEG_API int seg_sweep_run_f64(seg_sweep *s, seg_kmeans *km, const double *x, size_t n, size_t d,
+                              const double *weights);
+
+/**
+ * Number of k recorded by the last successful run.
+ *
+ * @param s the sweep, or NULL.
+ * @return k_max - k_min + 1 after a successful run; 0 before or after a failure.
+ */
+SEG_API size_t seg_sweep_count(const seg_sweep *s);
+
+/**
+ * A recorded value.
+ *
+ * @param s the sweep.
+ * @param i row, 0 .. seg_sweep_count() - 1 (row i is k = k_min + i).
+ * @param stat which value.
+ * @param[out] out receives it.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s or out, i out of range, unknown stat).
+ */
+SEG_API int seg_sweep_get(const seg_sweep *s, size_t i, seg_sweep_stat stat, double *out);
+
+/**
+ * The k chosen by the rule in the group description.
+ *
+ * @param s the sweep.
+ * @param[out] k receives the chosen k.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL s or k), SEG_ERR_STATE (no successful run).
+ */
+SEG_API int seg_sweep_chosen(const seg_sweep *s, size_t *k);
+/** @} */
+
+/**
+ * @defgroup pca Principal components
+ * @{
+ */
+
+/**
+ * Principal component analysis of a feature matrix, for two-dimensional
+ * pictures of segments.
+ *
+ * The population covariance (divided by n) is formed with one BLAS SYRK, its
+ * eigenvectors found by the cyclic Jacobi method (converged to an
+ * off-diagonal mass below 1e-30 of the matrix's), and the scores computed
+ * with one GEMM. Axes come in order of decreasing variance; each axis's
+ * largest-magnitude entry is positive, so results are reproducible. Cost:
+ * O(n d^2) for the covariance, O(d^3) per Jacobi sweep.
+ *
+ * Runs on the calling thread (BLAS may use its own threads); only reads x.
+ *
+ * @param x n * d values, row-major; borrowed for the call.
+ * @param n rows (>= 2, at most 2^31 - 1).
+ * @param d features (1 .. 4096).
+ * @param c components wanted, 1 .. d.
+ * @param[out] scores if not NULL, n * c projections of the centred rows
+ *        (row-major: row i's component a at scores[i * c + a]).
+ * @param[out] axes if not NULL, c * d unit axes (row a is component a).
+ * @param[out] variance if not NULL, c variances along the axes (eigenvalues).
+ * @param[out] mean if not NULL, the d column means that were subtracted.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL x; c is 0 or > d),
+ *         SEG_ERR_TOO_FEW_POINTS (n < 2 or d is 0), SEG_ERR_LIMIT (d > 4096
+ *         or n > 2^31 - 1), SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_pca_f64(const double *x, size_t n, size_t d, size_t c, double *scores,
+                        double *axes, double *variance, double *mean);
 /** @} */
 
 

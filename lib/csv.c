@@ -12,6 +12,7 @@
  * Error messages read "FILE:LINE:FIELD: what was found, what was expected",
  * LINE being the 1-based physical line and FIELD the 1-based field number.
  */
+#include "csv_shared.h"
 #include "csv_options.h"
 #include "strtab.h"
 
@@ -51,7 +52,7 @@ typedef struct csv_reader {
     bool miss_first[256];
     char *scratch;
     size_t scratch_cap;
-    locale_t c_locale;
+    seg_number_parser num;
 } csv_reader;
 
 static int csv_fail(int code, const csv_reader *r, size_t line, size_t field, const char *fmt, ...)
@@ -284,27 +285,37 @@ static const double pow10_exact[23] = {
 
 /* strtod in the "C" locale on a NUL-terminated copy, whatever the caller's
  * locale: the syntax has been checked already, only the rounding is needed. */
-static int slow_number(csv_reader *r, const char *p, size_t len, double *out)
+static int slow_number(seg_number_parser *np, const char *p, size_t len, double *out)
 {
     locale_t old;
-    if (len + 1 > r->scratch_cap) {
-        char *s = seg_realloc(r->scratch, len + 1);
+    if (len + 1 > np->cap) {
+        char *s = seg_realloc(np->buf, len + 1);
         if (!s)
             return SEG_NOMEM();
-        r->scratch = s;
-        r->scratch_cap = len + 1;
+        np->buf = s;
+        np->cap = len + 1;
     }
-    if (r->c_locale == (locale_t)0) {
-        r->c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-        if (r->c_locale == (locale_t)0)
+    if (np->c_locale == (locale_t)0) {
+        np->c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+        if (np->c_locale == (locale_t)0)
             return SEG_NOMEM();
     }
-    memcpy(r->scratch, p, len);
-    r->scratch[len] = '\0';
-    old = uselocale(r->c_locale);
-    *out = strtod(r->scratch, NULL);
+    memcpy(np->buf, p, len);
+    np->buf[len] = '\0';
+    old = uselocale(np->c_locale);
+    *out = strtod(np->buf, NULL);
     uselocale(old);
     return SEG_OK;
+}
+
+void seg_number_parser_free(seg_number_parser *np)
+{
+    seg_free(np->buf);
+    if (np->c_locale != (locale_t)0)
+        freelocale(np->c_locale);
+    np->buf = NULL;
+    np->cap = 0;
+    np->c_locale = (locale_t)0;
 }
 
 /* 1 when p[0..len) is a finite number of the documented form (its value in
@@ -312,7 +323,7 @@ static int slow_number(csv_reader *r, const char *p, size_t len, double *out)
  * significant digits whose mantissa fits 53 bits and whose decimal exponent
  * is within +-22 are exact products or quotients of two exact doubles, so one
  * correctly rounded operation gives what strtod gives (Clinger's fast path). */
-static int parse_number(csv_reader *r, const char *p, size_t len, double *out)
+int seg_parse_number(seg_number_parser *np, const char *p, size_t len, double *out)
 {
     const char *s = p, *end = p + len;
     uint64_t m = 0;
@@ -343,9 +354,7 @@ static int parse_number(csv_reader *r, const char *p, size_t len, double *out)
                 slow = true;
             }
         }
-        if (s == frac)
-            return 0;
-        digits += (size_t)(s - frac);
+        digits += (size_t)(s - frac); /* "1." and ".5" are numbers, "." is not */
     }
     if (digits == 0)
         return 0;
@@ -374,7 +383,7 @@ static int parse_number(csv_reader *r, const char *p, size_t len, double *out)
         *out = neg ? -0.0 : 0.0;
         return 1;
     }
-    int rc = slow_number(r, p, len, &v);
+    int rc = slow_number(np, p, len, &v);
     if (rc < 0)
         return rc;
     if (!isfinite(v))
@@ -394,7 +403,7 @@ typedef struct csv_col {
     seg_strtab levels; /* zeroed: an empty table */
 } csv_col;
 
-static unsigned char detect_delimiter(const char *b, size_t pos, size_t size)
+unsigned char seg_csv_detect_delimiter(const char *b, size_t pos, size_t size)
 {
     static const unsigned char cand[3] = {',', ';', '\t'};
     size_t count[3] = {0, 0, 0}, best = 0;
@@ -527,7 +536,7 @@ static int classify(csv_reader *r, csv_col *c, const csv_field *f, size_t j, con
     }
     if (c->type == SEG_COLUMN_CATEGORICAL)
         return SEG_OK;
-    if ((rc = f->escaped ? 0 : parse_number(r, p, len, &v)) < 0)
+    if ((rc = f->escaped ? 0 : seg_parse_number(&r->num, p, len, &v)) < 0)
         return rc;
     if (rc) {
         c->n_num++;
@@ -593,7 +602,7 @@ static int pass_values(csv_reader *r, csv_col *cols, seg_dataset *ds)
                 return rc;
             if (c->type == SEG_COLUMN_NUMERIC) {
                 c->num_owned[i] = NAN;
-                if (!is_missing(r, p, len) && (rc = parse_number(r, p, len, &c->num_owned[i])) < 0)
+                if (!is_missing(r, p, len) && (rc = seg_parse_number(&r->num, p, len, &c->num_owned[i])) < 0)
                     return rc;
             } else if (is_missing(r, p, len)) {
                 c->codes[i] = -1;
@@ -632,7 +641,7 @@ static int read_csv(seg_dataset **out, const char *buf, size_t size, const char 
         goto fail;
     }
     set_delimiter(&r,
-                  o->delimiter ? (unsigned char)o->delimiter : detect_delimiter(buf, r.pos, size));
+                  o->delimiter ? (unsigned char)o->delimiter : seg_csv_detect_delimiter(buf, r.pos, size));
     header_line = r.line;
     if ((rc = read_names(&r, o, &names)) < 0)
         goto fail;
@@ -701,20 +710,41 @@ fail:
     seg_strtab_free(&names);
     seg_free(r.miss);
     seg_free(r.scratch);
-    if (r.c_locale != (locale_t)0)
-        freelocale(r.c_locale);
+    seg_number_parser_free(&r.num);
+    return rc;
+}
+
+/*
+ * Classic Mac exports (Excel's "CSV (Macintosh)") end lines with a lone CR.
+ * When the input holds no LF at all but has CRs, read a copy with every CR
+ * turned into LF; otherwise a lone CR stays ordinary text.
+ */
+static int read_csv_any_eol(seg_dataset **out, const char *buf, size_t size, const char *name,
+                            const seg_csv_options *o)
+{
+    if (size == 0 || memchr(buf, '\n', size) || !memchr(buf, '\r', size))
+        return read_csv(out, buf, size, name, o);
+    char *copy = seg_malloc(size);
+    if (!copy)
+        return SEG_NOMEM();
+    for (size_t i = 0; i < size; i++)
+        copy[i] = buf[i] == '\r' ? '\n' : buf[i];
+    int rc = read_csv(out, copy, size, name, o);
+    seg_free(copy);
     return rc;
 }
 
 int seg_dataset_read_csv_memory(seg_dataset **out, const void *data, size_t size,
                                 const seg_csv_options *opts)
 {
+    SEG_ALLOC_SCOPE(opts);
     if (!out)
         return seg_fail(SEG_ERR_INVALID_ARG, "out is NULL");
     *out = NULL;
     if (!data && size)
         return seg_fail(SEG_ERR_INVALID_ARG, "data is NULL");
-    return read_csv(out, data ? data : "", size, "<memory>", opts ? opts : &seg_csv_defaults);
+    return read_csv_any_eol(out, data ? data : "", size, "<memory>",
+                            opts ? opts : &seg_csv_defaults);
 }
 
 static int io_fail(const char *path, const char *what, int err)
@@ -779,6 +809,7 @@ fail:
 
 int seg_dataset_read_csv(seg_dataset **out, const char *path, const seg_csv_options *opts)
 {
+    SEG_ALLOC_SCOPE(opts);
     char *buf = NULL;
     size_t size = 0;
     int rc;
@@ -789,7 +820,7 @@ int seg_dataset_read_csv(seg_dataset **out, const char *path, const seg_csv_opti
         return seg_fail(SEG_ERR_INVALID_ARG, "path is NULL");
     if ((rc = slurp(path, &buf, &size)) < 0)
         return rc;
-    rc = read_csv(out, buf, size, path, opts ? opts : &seg_csv_defaults);
+    rc = read_csv_any_eol(out, buf, size, path, opts ? opts : &seg_csv_defaults);
     seg_free(buf);
     return rc;
 }

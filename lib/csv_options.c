@@ -103,6 +103,7 @@ int seg_csv_options_get_int(const seg_csv_options *opts, seg_csv_param param, in
 
 int seg_csv_options_add_missing(seg_csv_options *opts, const char *token)
 {
+    SEG_ALLOC_SCOPE(opts);
     char **grown;
     char *copy;
     if (!opts || !token)
@@ -120,6 +121,7 @@ int seg_csv_options_add_missing(seg_csv_options *opts, const char *token)
 
 int seg_csv_options_set_column_type(seg_csv_options *opts, const char *column, seg_column_type type)
 {
+    SEG_ALLOC_SCOPE(opts);
     csv_forced *grown;
     char *copy;
     size_t i;

@@ -284,6 +284,7 @@ static int rebuild_columns(seg_dataset *ds, const size_t *keep, size_t count)
 
 int seg_dataset_select(seg_dataset *ds, const char *const *names, size_t count)
 {
+    SEG_ALLOC_SCOPE(ds);
     size_t *keep;
     int rc;
 
@@ -316,6 +317,7 @@ done:
 
 int seg_dataset_drop(seg_dataset *ds, const char *const *names, size_t count)
 {
+    SEG_ALLOC_SCOPE(ds);
     bool *drop = NULL;
     size_t *keep = NULL, kept = 0;
     int rc;
@@ -360,6 +362,7 @@ static void detach_column(seg_dataset *ds, size_t j)
 
 int seg_dataset_set_id_column(seg_dataset *ds, const char *name)
 {
+    SEG_ALLOC_SCOPE(ds);
     char **ids;
     size_t j;
 
@@ -414,6 +417,7 @@ const char *seg_dataset_id_name(const seg_dataset *ds)
 
 int seg_dataset_set_weight_column(seg_dataset *ds, const char *name)
 {
+    SEG_ALLOC_SCOPE(ds);
     double *w;
     size_t j;
 

@@ -26,6 +26,12 @@ const char *seg_strerror(int code)
     case SEG_ERR_MISMATCH: return "dimension or type mismatch";
     case SEG_ERR_LIMIT: return "limit exceeded";
     case SEG_ERR_TYPE: return "wrong column type";
+    case SEG_ERR_BAD_MAGIC: return "not a libseg model file";
+    case SEG_ERR_VERSION: return "model file format too new";
+    case SEG_ERR_TRUNCATED: return "model file truncated";
+    case SEG_ERR_CHECKSUM: return "model file checksum mismatch";
+    case SEG_ERR_CANCELLED: return "cancelled";
+    case SEG_ERR_PRIVACY: return "data would identify customers";
     default: return "unknown error";
     }
 }

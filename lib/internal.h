@@ -59,6 +59,32 @@ static inline bool seg_mul_ok(size_t a, size_t b, size_t *out)
 /* Allocate count elements of size bytes, failing cleanly on overflow. */
 void *seg_malloc_array(size_t count, size_t size);
 
+/* Caller allocators (alloc.c explains the mechanism). Every block records
+ * the allocator it came from, and seg_free() returns it there. New blocks
+ * come from the calling thread's current allocator, which a public entry
+ * point that allocates for an existing object sets with
+ *
+ *     SEG_ALLOC_SCOPE(obj);   first line of the function
+ *
+ * obj being the object (or NULL: the default allocator); every object must
+ * be a block of its own from seg_malloc/seg_calloc. It is restored on
+ * every return path. Creators that take no object allocate from the current
+ * allocator, so objects built inside a call (a fit's model) share the
+ * caller object's allocator. Never allocate on an OpenMP worker thread.
+ * Never hand the caller memory to release with free(): blocks have a header. */
+seg_allocator *seg_alloc_owner(const void *block);
+seg_allocator *seg_alloc_enter(seg_allocator *a);
+void seg_alloc_restore(seg_allocator *const *prev);
+#if defined(__GNUC__)
+#define SEG_ALLOC_SCOPE(obj)                                                                       \
+    seg_allocator *const seg_alloc_prev_ __attribute__((cleanup(seg_alloc_restore))) =             \
+        seg_alloc_enter(seg_alloc_owner(obj))
+#else
+/* Without cleanup attributes, calls on an object allocate from the default
+ * allocator; frees stay correct because every block names its owner. */
+#define SEG_ALLOC_SCOPE(obj) (void)(obj)
+#endif
+
 /* ---- dataset (dataset.c) -------------------------------------------------- */
 
 typedef struct seg_column {
@@ -147,6 +173,15 @@ double seg_rng_uniform(seg_rng *r);
 uint64_t seg_rng_below(seg_rng *r, uint64_t bound);
 /* splitmix64 step, also used to derive independent seeds. */
 uint64_t seg_splitmix64(uint64_t *state);
+
+/* ---- text (util.c) ----------------------------------------------------------- */
+
+/* ASCII case-insensitive equality, independent of the C locale. */
+bool seg_ascii_eq_nocase(const char *a, const char *b);
+
+/* 1 for "yes", "true", "1", "y"; -1 for "no", "false", "0", "n" (any case);
+ * 0 for anything else. Shared by outcome columns and segment labels. */
+int seg_yes_no(const char *s);
 
 /* ---- clock ------------------------------------------------------------------ */
 double seg_now_seconds(void);

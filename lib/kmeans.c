@@ -4,6 +4,7 @@
  */
 #include "kmeans.h"
 #include "distance.h"
+#include "profile.h"
 
 #include <float.h>
 #include <stdlib.h>
@@ -150,6 +151,7 @@ int seg_kmeans_get_double(const seg_kmeans *km, seg_kmeans_param param, double *
 
 int seg_kmeans_set_init_centroids_f64(seg_kmeans *km, const double *centroids, size_t k, size_t d)
 {
+    SEG_ALLOC_SCOPE(km);
     size_t count;
     if (!km || !centroids || k == 0 || d == 0)
         return seg_fail(SEG_ERR_INVALID_ARG, "initial centroids need k >= 1 and d >= 1");
@@ -655,21 +657,25 @@ done:
 int seg_kmeans_fit_f32(seg_kmeans *km, const float *x, size_t n, size_t d, const double *weights,
                        int32_t *labels, seg_model **out)
 {
+    SEG_ALLOC_SCOPE(km);
     return fit_matrix(km, x, true, n, d, weights, labels, out);
 }
 
 int seg_kmeans_fit_f64(seg_kmeans *km, const double *x, size_t n, size_t d, const double *weights,
                        int32_t *labels, seg_model **out)
 {
+    SEG_ALLOC_SCOPE(km);
     return fit_matrix(km, x, false, n, d, weights, labels, out);
 }
 
 int seg_kmeans_fit_dataset(seg_kmeans *km, const seg_dataset *ds, const seg_scaler *sc,
                            int32_t *labels, seg_model **out)
 {
+    SEG_ALLOC_SCOPE(km);
     const bool f32 = km && km->dtype == SEG_DTYPE_F32;
     const size_t elem = f32 ? sizeof(float) : sizeof(double);
     void *matrix = NULL;
+    int32_t *lab = NULL;
     const void *x;
     bool dense_f32;
     size_t n, d, count;
@@ -710,12 +716,18 @@ int seg_kmeans_fit_dataset(seg_kmeans *km, const seg_dataset *ds, const seg_scal
             goto done;
         x = matrix;
     }
-    rc = fit_matrix(km, x, f32, n, d, seg_dataset_weights(ds), labels, out);
-    if (rc == SEG_OK && sc && (rc = seg_scaler_clone(sc, &(*out)->scaler)) < 0) {
+    if (!(lab = labels ? labels : seg_malloc_array(n, sizeof *lab))) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    rc = fit_matrix(km, x, f32, n, d, seg_dataset_weights(ds), lab, out);
+    if (rc == SEG_OK && (rc = seg_model_describe(*out, ds, sc, lab)) < 0) {
         seg_model_free(*out);
         *out = NULL;
     }
 done:
+    if (lab != labels)
+        seg_free(lab);
     seg_free(matrix);
     return rc;
 }
@@ -751,11 +763,13 @@ static int init_matrix(const seg_kmeans *km, const void *x, bool f32, size_t n, 
 int seg_kmeans_init_f32(const seg_kmeans *km, const float *x, size_t n, size_t d,
                         const double *weights, double *centroids, size_t len)
 {
+    SEG_ALLOC_SCOPE(km);
     return init_matrix(km, x, true, n, d, weights, centroids, len);
 }
 
 int seg_kmeans_init_f64(const seg_kmeans *km, const double *x, size_t n, size_t d,
                         const double *weights, double *centroids, size_t len)
 {
+    SEG_ALLOC_SCOPE(km);
     return init_matrix(km, x, false, n, d, weights, centroids, len);
 }

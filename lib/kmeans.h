@@ -28,6 +28,9 @@ struct seg_model {
     double fit_seconds;
     double init_seconds;
     seg_scaler *scaler;     /* owned copy, or NULL */
+    double metric[3];       /* seg_model_metric - SEG_MODEL_SILHOUETTE; NaN = not set */
+    char *written_by;       /* library version of a loaded model file, or NULL */
+    struct seg_profile *profile; /* per-segment statistics (profile.h), or NULL */
 };
 
 /*

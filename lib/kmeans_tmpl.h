@@ -600,6 +600,15 @@ static int FN(fit_runs)(kjob *J, const seg_kmeans *km, bounds_ws *H, double *bes
     int rc;
 
     FN(seg_row_norms)(J->x, J->n, d, J->xnorm);
+    /* Finite values whose squares overflow this precision (|x| ~ 1e19 in
+     * float) would make every distance infinite: refuse rather than return
+     * a meaningless partition. */
+    for (size_t i = 0; i < J->n; i++)
+        if (!isfinite((double)((const T *)J->xnorm)[i]))
+            return seg_fail(SEG_ERR_NONFINITE,
+                            "row %zu: its squared norm overflows %s; scale the features or fit "
+                            "in double precision",
+                            i + 1, SEG_T_IS_F32 ? "float" : "double");
     if (km->tol > 0) {
         double *mean = seg_malloc_array(d, 2 * sizeof *mean);
         if (!mean)

@@ -3,6 +3,7 @@
  */
 #include "kmeans.h"
 #include "distance.h"
+#include "profile.h"
 
 #include <string.h>
 
@@ -30,6 +31,8 @@ int seg_model_create(seg_model **out, size_t k, size_t d, seg_dtype dtype,
         return SEG_NOMEM();
     }
     memcpy(m->centroids, centroids, kd * sizeof *m->centroids);
+    for (size_t i = 0; i < sizeof m->metric / sizeof m->metric[0]; i++)
+        m->metric[i] = NAN;
     /* The same conversions the fit's last pass made, so predict on the
      * training matrix reproduces the fit's labels exactly. */
     for (size_t i = 0; i < kd; i++)
@@ -51,6 +54,8 @@ void seg_model_free(seg_model *m)
     seg_free(m->sizes);
     seg_free(m->weights);
     seg_scaler_free(m->scaler);
+    seg_free(m->written_by);
+    seg_profile_free(m->profile);
     seg_free(m);
 }
 
@@ -118,4 +123,35 @@ double seg_model_init_seconds(const seg_model *m)
 const seg_scaler *seg_model_scaler(const seg_model *m)
 {
     return m ? m->scaler : NULL;
+}
+
+/* ---- quality measures kept with the model ---------------------------------- */
+
+static int metric_slot(seg_model_metric which)
+{
+    int i = (int)which - SEG_MODEL_SILHOUETTE;
+    return i >= 0 && i < 3 ? i : -1;
+}
+
+int seg_model_set_metric(seg_model *m, seg_model_metric which, double value)
+{
+    int i = metric_slot(which);
+    if (!m || i < 0)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_model_set_metric: NULL model or unknown metric %d",
+                        (int)which);
+    m->metric[i] = value;
+    return SEG_OK;
+}
+
+double seg_model_get_metric(const seg_model *m, seg_model_metric which)
+{
+    int i = metric_slot(which);
+    return m && i >= 0 ? m->metric[i] : NAN;
+}
+
+const char *seg_model_library_version(const seg_model *m)
+{
+    if (!m)
+        return NULL;
+    return m->written_by ? m->written_by : seg_version_string();
 }

@@ -16,9 +16,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/mman.h>
-#include <sys/stat.h>
 #define SEG_HAVE_MMAP 1
 #endif
 
@@ -56,6 +56,8 @@ void seg_unmap(void *map, size_t map_len)
 /* numpy itself refuses headers over 10000 bytes by default; allow more, but
  * never let a corrupt length make us allocate gigabytes. */
 #define NPY_MAX_HEADER ((size_t)1 << 20)
+/* Columns of a 2-D array; each becomes a dataset column (documented in seg.h). */
+#define NPY_MAX_COLUMNS ((size_t)1000000)
 
 typedef struct npy_header {
     int itemsize; /* 4 or 8 */
@@ -373,6 +375,24 @@ int seg_dataset_read_npy(seg_dataset **out, const char *path)
         rc = seg_fail(SEG_ERR_OVERFLOW, "%.300s: .npy shape (%zu, %zu) overflows size_t", path, n,
                       d);
         goto fail;
+    }
+    if (d > NPY_MAX_COLUMNS) {
+        rc = seg_fail(SEG_ERR_LIMIT, "%.300s: .npy array has %zu columns, at most %zu are accepted",
+                      path, d, NPY_MAX_COLUMNS);
+        goto fail;
+    }
+    /* A header may promise far more data than the file holds: check before
+     * allocating, so a tiny hostile file cannot make us reserve gigabytes. */
+    {
+        struct stat st;
+        long pos = ftell(f);
+        if (pos >= 0 && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+            (uint64_t)st.st_size - (uint64_t)pos < (uint64_t)bytes) {
+            rc = seg_fail(SEG_ERR_FORMAT,
+                          "%.300s: truncated .npy file: found %llu of the %zu bytes of the data",
+                          path, (unsigned long long)((uint64_t)st.st_size - (uint64_t)pos), bytes);
+            goto fail;
+        }
     }
     if ((rc = seg_dataset_alloc(&ds, n, d)) < 0)
         goto fail;

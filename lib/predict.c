@@ -19,6 +19,7 @@ struct seg_predictor {
 
 int seg_predictor_new(seg_predictor **out, const seg_model *m)
 {
+    SEG_ALLOC_SCOPE(m);
     if (!out)
         return seg_fail(SEG_ERR_INVALID_ARG, "out is NULL");
     *out = NULL;
@@ -82,6 +83,7 @@ static int check_run(const seg_predictor *p, const void *x, size_t n, size_t d,
 int seg_predictor_run_f32(seg_predictor *p, const float *x, size_t n, size_t d, int32_t *labels,
                           double *distances)
 {
+    SEG_ALLOC_SCOPE(p);
     int rc = check_run(p, x, n, d, labels);
     if (rc < 0 || n == 0)
         return rc;
@@ -91,6 +93,7 @@ int seg_predictor_run_f32(seg_predictor *p, const float *x, size_t n, size_t d, 
 int seg_predictor_run_f64(seg_predictor *p, const double *x, size_t n, size_t d, int32_t *labels,
                           double *distances)
 {
+    SEG_ALLOC_SCOPE(p);
     int rc = check_run(p, x, n, d, labels);
     if (rc < 0 || n == 0)
         return rc;
@@ -100,6 +103,7 @@ int seg_predictor_run_f64(seg_predictor *p, const double *x, size_t n, size_t d,
 int seg_predictor_run_dataset(seg_predictor *p, const seg_dataset *ds, int32_t *labels,
                               double *distances)
 {
+    SEG_ALLOC_SCOPE(p);
     const seg_scaler *sc;
     const bool f32 = p && p->m->dtype == SEG_DTYPE_F32;
     const size_t elem = f32 ? sizeof(float) : sizeof(double);
@@ -148,4 +152,37 @@ int seg_predictor_run_dataset(seg_predictor *p, const seg_dataset *ds, int32_t *
         return rc;
     return f32 ? seg_predictor_run_f32(p, p->matrix, n, d, labels, distances)
                : seg_predictor_run_f64(p, p->matrix, n, d, labels, distances);
+}
+
+int seg_model_distances_f64(const seg_model *m, const double *x, size_t n, size_t d, double *out,
+                            size_t len)
+{
+    size_t nk;
+    if (!m || (n && (!x || !out)))
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_model_distances_f64: NULL argument");
+    if (d != m->d)
+        return seg_fail(SEG_ERR_MISMATCH, "rows have %zu features, the model %zu", d, m->d);
+    if (!seg_mul_ok(n, m->k, &nk))
+        return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu distances overflow", n, m->k);
+    if (len < nk)
+        return seg_fail(SEG_ERR_MISMATCH, "output holds %zu values, %zu needed", len, nk);
+    const size_t block = seg_block_plan(m->k, d, sizeof(double)).block;
+    double *xnorm = seg_malloc_array(block, sizeof *xnorm);
+    if (!xnorm)
+        return SEG_NOMEM();
+    int bad = 0;
+    for (size_t b0 = 0; b0 < n; b0 += block) {
+        const size_t b = n - b0 < block ? n - b0 : block;
+        double *tile = out + b0 * m->k; /* the block's b x k distances, in place */
+        seg_row_norms_f64(x + b0 * d, b, d, xnorm);
+        for (size_t i = 0; i < b; i++)
+            bad |= !isfinite(xnorm[i]);
+        seg_sqdist_tile_f64(x + b0 * d, b, d, xnorm, m->centroids, m->k, m->cnorm, tile);
+        for (size_t i = 0; i < b * m->k; i++)
+            tile[i] = sqrt(tile[i]);
+    }
+    seg_free(xnorm);
+    if (bad)
+        return seg_fail(SEG_ERR_NONFINITE, "a row holds a NaN or infinite value");
+    return SEG_OK;
 }

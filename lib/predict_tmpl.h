@@ -37,7 +37,8 @@ static int FN(predict_rows)(seg_predictor *p, const T *x, size_t n, size_t d, co
                 distances[b0 + i] = sqrt((double)mind[i]);
     }
     if (bad)
-        return seg_fail(SEG_ERR_NONFINITE, "a row holds a NaN or infinite value");
+        return seg_fail(SEG_ERR_NONFINITE, "a row holds a NaN or infinite value, or values too "
+                                           "large to square in this precision");
     return SEG_OK;
 }
 

@@ -25,10 +25,14 @@ typedef struct col_setting {
 } col_setting;
 
 /* Scaler-wide settings, indexed by seg_scaler_param - SEG_SCALER_METHOD. */
-enum { OPT_METHOD, OPT_DROP_FIRST, OPT_CAT_MISSING, OPT_MAX_LEVELS, N_OPTS };
-static const int64_t opt_default[N_OPTS] = {SEG_SCALE_STANDARD, 0, SEG_IMPUTE_LEVEL, 1000};
-static const int64_t opt_min[N_OPTS] = {SEG_SCALE_NONE, 0, SEG_IMPUTE_LEVEL, 2};
-static const int64_t opt_max[N_OPTS] = {SEG_SCALE_ROBUST, 1, SEG_IMPUTE_MODE, 1000000};
+enum { OPT_METHOD, OPT_DROP_FIRST, OPT_CAT_MISSING, OPT_MAX_LEVELS, OPT_ALLOW_IDS, N_OPTS };
+static const int64_t opt_default[N_OPTS] = {SEG_SCALE_STANDARD, 0, SEG_IMPUTE_LEVEL, 1000, 0};
+static const int64_t opt_min[N_OPTS] = {SEG_SCALE_NONE, 0, SEG_IMPUTE_LEVEL, 2, 0};
+static const int64_t opt_max[N_OPTS] = {SEG_SCALE_ROBUST, 1, SEG_IMPUTE_MODE, 1000000, 1};
+
+/* A categorical column whose every value differs, over at least this many
+ * rows, identifies customers rather than describing them (documented in seg.h). */
+#define IDENTIFIER_MIN_ROWS 20
 
 struct seg_scaler {
     int64_t opt[N_OPTS];
@@ -133,6 +137,7 @@ static col_setting *find_setting(const seg_scaler *sc, const char *name)
 int seg_scaler_set_column_int(seg_scaler *sc, const char *column, seg_scaler_column_param param,
                               int64_t value)
 {
+    SEG_ALLOC_SCOPE(sc);
     int k = (int)param - SEG_SCALER_COLUMN_METHOD;
     if (!sc || !column || k < 0 || k >= N_COPTS)
         return seg_fail(SEG_ERR_INVALID_ARG,
@@ -421,6 +426,16 @@ static int fit_categorical(const seg_scaler *sc, const seg_column *c, size_t n, 
             tab[w++] = tab[r];
     }
     m = w;
+    /* Its levels would be stored in the model (and so in model files): a
+     * column of distinct values is an identifier that was not set aside. */
+    if (!sc->opt[OPT_ALLOW_IDS] && n_missing == 0 && n >= IDENTIFIER_MIN_ROWS && m == n) {
+        rc = seg_fail(SEG_ERR_PRIVACY,
+                      "column '%s' has a different value in each of its %zu rows: it identifies "
+                      "customers and its values would be stored in the model; set it as the id "
+                      "column, drop it, or allow it with SEG_SCALER_ALLOW_IDENTIFIERS",
+                      c->name, m);
+        goto done;
+    }
     if ((uint64_t)m > (uint64_t)sc->opt[OPT_MAX_LEVELS]) {
         rc = seg_fail(SEG_ERR_LIMIT, "column '%s' has %zu levels, more than the limit %lld",
                       c->name, m, (long long)sc->opt[OPT_MAX_LEVELS]);
@@ -554,6 +569,7 @@ static int build_feature_table(scaler_fit *f)
 
 int seg_scaler_fit(seg_scaler *sc, const seg_dataset *ds)
 {
+    SEG_ALLOC_SCOPE(sc);
     scaler_fit f = {0};
     double *buf = NULL;
     int rc;
@@ -728,4 +744,35 @@ nomem:
 fail:
     seg_scaler_free(c);
     return rc;
+}
+
+/* ---- rebuild from stored state (model files) ------------------------------ */
+
+void seg_scol_array_free(scol *cols, size_t n)
+{
+    if (!cols)
+        return;
+    for (size_t j = 0; j < n; j++)
+        scol_clear(&cols[j]);
+    seg_free(cols);
+}
+
+int seg_scaler_adopt(scol *cols, size_t n_cols, size_t n_features, seg_scaler **out)
+{
+    seg_scaler *sc = NULL;
+    int rc = seg_scaler_new(&sc);
+    if (rc < 0) {
+        seg_scol_array_free(cols, n_cols);
+        return rc;
+    }
+    sc->fit.cols = cols;
+    sc->fit.n_cols = n_cols;
+    sc->fit.n_features = n_features;
+    if ((rc = build_feature_table(&sc->fit)) < 0) {
+        seg_scaler_free(sc);
+        return rc;
+    }
+    sc->fitted = true;
+    *out = sc;
+    return SEG_OK;
 }

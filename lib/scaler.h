@@ -55,6 +55,14 @@ typedef struct scaler_fit {
     size_t *feature_col;  /* n_features: index into cols */
 } scaler_fit;
 
+/* A fitted scaler with default settings built from cols[0..n_cols) (as read
+ * from a model file), which it takes over whatever happens: on failure they
+ * are freed. n_features is the sum of the columns' n_out. */
+int seg_scaler_adopt(scol *cols, size_t n_cols, size_t n_features, seg_scaler **out);
+
+/* Free cols[0..n) and what each owns (also the array itself). */
+void seg_scol_array_free(scol *cols, size_t n);
+
 /* The fitted state of sc, or NULL when sc is not fitted. */
 const scaler_fit *seg_scaler_fitted_state(const seg_scaler *sc);
 

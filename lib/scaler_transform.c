@@ -180,10 +180,12 @@ done:
 
 int seg_scaler_transform_f32(const seg_scaler *sc, const seg_dataset *ds, float *out, size_t len)
 {
+    SEG_ALLOC_SCOPE(sc);
     return transform(sc, ds, NULL, out, len);
 }
 
 int seg_scaler_transform_f64(const seg_scaler *sc, const seg_dataset *ds, double *out, size_t len)
 {
+    SEG_ALLOC_SCOPE(sc);
     return transform(sc, ds, out, NULL, len);
 }

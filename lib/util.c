@@ -41,3 +41,27 @@ double seg_now_seconds(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+bool seg_ascii_eq_nocase(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        int x = *a >= 'A' && *a <= 'Z' ? *a + 32 : *a;
+        int y = *b >= 'A' && *b <= 'Z' ? *b + 32 : *b;
+        if (x != y)
+            return false;
+    }
+    return *a == *b;
+}
+
+int seg_yes_no(const char *s)
+{
+    static const char *const yes[] = {"yes", "true", "1", "y"};
+    static const char *const no[] = {"no", "false", "0", "n"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (seg_ascii_eq_nocase(s, yes[i]))
+            return 1;
+        if (seg_ascii_eq_nocase(s, no[i]))
+            return -1;
+    }
+    return 0;
+}

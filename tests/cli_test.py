@@ -154,6 +154,38 @@ class Segment(unittest.TestCase):
         self.assertEqual(rows[40][0], "C039")
         self.assertNotEqual(rows[1][1], rows[2][1])
 
+    def test_pseudonymous_ids(self):
+        import hmac
+        data, key, short = self.path("c.csv"), self.path("k.txt"), self.path("s.txt")
+        with open(data, "w") as f:
+            f.write("customer,spend,visits\n")
+            for i in range(30):
+                f.write("CUST-%04d,%d,%d\n" % (i, (i % 2) * 1000 + i, (i % 2) * 10 + 1))
+        with open(key, "w") as f:
+            f.write("a secret key of at least sixteen bytes\n")
+        with open(short, "w") as f:
+            f.write("too short\n")
+        asg, model, scored = self.path("a.csv"), self.path("m.seg"), self.path("p.csv")
+        code, _, err = run("segment", data, "--k", "2", "--id", "customer", "--assignments", asg,
+                           "--model", model, "--pseudonymize-key", key, "--quiet")
+        self.assertEqual(code, 0, err)
+        want = [hmac.new(b"a secret key of at least sixteen bytes", b"CUST-%04d" % i,
+                         "sha256").hexdigest() for i in range(30)]
+        with open(asg, newline="") as f:
+            rows = list(csv.reader(f))[1:]
+        self.assertEqual([r[0] for r in rows], want)
+        code, _, err = run("predict", model, data, "--id", "customer", "--output", scored,
+                           "--pseudonymize-key", key)
+        self.assertEqual(code, 0, err)
+        with open(scored, newline="") as f:
+            text = f.read()
+        self.assertNotIn("CUST-", text)
+        self.assertIn(want[7], text)
+        code, _, err = run("segment", data, "--k", "2", "--id", "customer", "--assignments", asg,
+                           "--pseudonymize-key", short)
+        self.assertEqual(code, 1)
+        self.assertIn("at least 16 bytes", err)
+
     def test_init_from_npy(self):
         data = self.path("p.csv")
         with open(data, "w") as f:

@@ -16,11 +16,46 @@ export PKG_CONFIG_SYSROOT_DIR="$stage"
 libdir=$(pkg-config --variable=libdir seg)
 prefix=$(pkg-config --variable=prefix seg)
 test -f "$libdir/libseg.a" || { echo "libseg.a was not installed in $libdir"; exit 1; }
+# The soname is the one meson.build asks for (docs/abi.md), and the files
+# and symlinks a packager splits into runtime and -dev packages are there.
+soversion=$(sed -n "s/^seg_soversion *= *'\([0-9]*\)'.*/\1/p" "$src/meson.build")
 soname=$(objdump -p "$libdir/libseg.so" | awk '/SONAME/ {print $2}')
-test "$soname" = "libseg.so.0" || { echo "unexpected soname '$soname'"; exit 1; }
+test "$soname" = "libseg.so.$soversion" || { echo "soname '$soname', meson.build says libseg.so.$soversion"; exit 1; }
+test -L "$libdir/libseg.so" && test -e "$libdir/$soname" ||
+    { echo "libseg.so and $soname must both be installed (dev symlink and runtime)"; exit 1; }
+pcversion=$(pkg-config --modversion seg)
+mesonversion=$(sed -n "s/^ *version *: *'\([0-9.]*\)'.*/\1/p" "$src/meson.build" | head -n 1)
+test "$pcversion" = "$mesonversion" || { echo "seg.pc says $pcversion, meson.build $mesonversion"; exit 1; }
 test -x "$prefix/bin/seg" || { echo "seg was not installed"; exit 1; }
 
+# Shared linking needs libseg alone; BLAS, libm and OpenMP are private
+# (only static linking needs them, and then pkg-config --static lists them).
+libs=$(pkg-config --libs seg)
+for flag in $libs; do
+    case $flag in
+    -L*|-lseg) ;;
+    *) echo "seg.pc Libs has '$flag': dependencies belong in Requires.private/Libs.private"; exit 1 ;;
+    esac
+done
+static_libs=$(pkg-config --static --libs seg)
+case " $static_libs " in
+*" -lm "*) ;;
+*) echo "pkg-config --static --libs seg lacks -lm: $static_libs"; exit 1 ;;
+esac
+test "$(echo "$static_libs" | wc -w)" -gt "$(echo "$libs" | wc -w)" ||
+    { echo "pkg-config --static adds no BLAS: $static_libs"; exit 1; }
+echo "ok: seg.pc (Libs: $libs; --static: $static_libs)"
+
 cc=${CC:-cc}
+# A sanitized library needs sanitized programs: reuse the build's setting.
+san=$(meson introspect "$build" --buildoptions |
+      /usr/bin/python3 -c 'import json, sys
+print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "b_sanitize"))')
+sanflag=""
+if [ "$san" != "none" ]; then
+    sanflag="-fsanitize=$san"
+    cc="$cc $sanflag"
+fi
 data="$src/tests/data/bank-plain-head.csv"
 for ex in "$src"/examples/*.c; do
     name=$(basename "$ex" .c)
@@ -52,3 +87,12 @@ cp "$data" "$stage/bank-full.csv"
 (cd "$stage" && LD_LIBRARY_PATH="$libdir" ./readme_example > readme_example.out)
 grep -q "^segment 0: " "$stage/readme_example.out" || { echo "README example printed no segments"; exit 1; }
 echo "ok: README example"
+
+# A C++ program, as a C++ user builds it against the installed library.
+cxx=${CXX:-c++}
+if command -v "$cxx" >/dev/null 2>&1; then
+    $cxx $sanflag -std=c++11 -Wall -Wextra -pedantic -Werror -o "$stage/header_cpp" \
+        "$src/tests/header_cpp.cpp" $(pkg-config --cflags --libs seg)
+    LD_LIBRARY_PATH="$libdir" "$stage/header_cpp" >"$stage/header_cpp.out"
+    echo "ok: C++ program against the installed library"
+fi

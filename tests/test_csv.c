@@ -370,13 +370,35 @@ static void trimming(void **state)
 
 /* ---- type inference ------------------------------------------------------------------- */
 
+/* Classic Mac exports end lines with a lone CR: with no LF anywhere, CR ends lines. */
+static void cr_only_line_ends(void **state)
+{
+    (void)state;
+    static const char text_cr[] = "a,b\rp,x\r\"two\rlines\",y\rq,z\r";
+    seg_dataset *ds = NULL;
+    assert_int_equal(seg_dataset_read_csv_memory(&ds, text_cr, sizeof text_cr - 1, NULL), SEG_OK);
+    assert_int_equal(seg_dataset_rows(ds), 3);
+    assert_string_equal(seg_dataset_column_name(ds, 1), "b");
+    assert_string_equal(text(ds, 1, 1), "y");
+    assert_int_equal(seg_dataset_column_type(ds, 0), SEG_COLUMN_CATEGORICAL);
+    assert_string_equal(text(ds, 1, 0), "two\nlines");
+    seg_dataset_free(ds);
+    /* With an LF somewhere, a lone CR is text as before. */
+    static const char mixed[] = "a\nx\ry\n";
+    assert_int_equal(seg_dataset_read_csv_memory(&ds, mixed, sizeof mixed - 1, NULL), SEG_OK);
+    assert_int_equal(seg_dataset_rows(ds), 1);
+    assert_string_equal(text(ds, 0, 0), "x\ry");
+    seg_dataset_free(ds);
+}
+
 static void number_syntax(void **state)
 {
     /* One candidate per read: a one-field column is numeric exactly when the
      * field is a number. */
-    static const char *const numbers[] = {"0",   "-0",   "+7",      "3.25", ".5",    "-.5",
-                                          "1e3", "2E-2", "1.5e+10", "007",  "1e-400"};
-    static const char *const others[] = {"1e999", "0x10", "inf", "-inf", "nan", "1.",    ".",
+    static const char *const numbers[] = {"0",   "-0",   "+7",      "3.25", ".5",     "-.5",
+                                          "1e3", "2E-2", "1.5e+10", "007",  "1e-400", "1.",
+                                          "-2.", "1.e5"};
+    static const char *const others[] = {"1e999", "0x10", "inf", "-inf", "nan", "-.",    ".",
                                          "-",     "1e",   "1e+", "e5",   "1 2", "1.2.3", "12a"};
     char buf[64];
     (void)state;
@@ -773,6 +795,7 @@ int main(void)
         cmocka_unit_test(missing_options),
         cmocka_unit_test(trimming),
         cmocka_unit_test(number_syntax),
+        cmocka_unit_test(cr_only_line_ends),
         cmocka_unit_test(inference_rules),
         cmocka_unit_test(forced_types),
         cmocka_unit_test(numbers_match_strtod),

@@ -356,6 +356,61 @@ static void test_errors(void **state)
     seg_model_free(NULL);
 }
 
+/* Three groups at any magnitude from 1e-12 to 1e12, mixed across columns, and
+ * fully duplicated points: both precisions converge with finite inertia and
+ * find the groups. Values whose squares overflow float are refused in f32. */
+static void test_extreme_magnitudes(void **state)
+{
+    (void)state;
+    const size_t n = 3000, d = 2;
+    const double scales[][2] = {{1e-12, 1e-12}, {1e12, 1e12}, {1e-12, 1e12}, {1, 1}};
+    double *x = malloc(n * d * sizeof *x);
+    float *xf = malloc(n * d * sizeof *xf);
+    int32_t *truth = malloc(n * 4), *lab = malloc(n * 4);
+    uint64_t s = 17;
+    for (size_t c = 0; c < 4; c++) {
+        const bool dup = c == 3;
+        for (size_t i = 0; i < n; i++) {
+            truth[i] = (int32_t)(i % 3);
+            for (size_t j = 0; j < d; j++) {
+                double base = (double)(i % 3) + (dup ? 0 : 0.2 * (tu_uniform(&s) - 0.5));
+                x[i * d + j] = base * scales[c][j];
+                xf[i * d + j] = (float)x[i * d + j];
+            }
+        }
+        for (int f32 = 0; f32 <= 1; f32++) {
+            seg_kmeans *km = new_km(3, SEG_INIT_KMEANSPP, 2);
+            seg_model *m = NULL;
+            int rc = f32 ? seg_kmeans_fit_f32(km, xf, n, d, NULL, lab, &m)
+                         : seg_kmeans_fit_f64(km, x, n, d, NULL, lab, &m);
+            assert_int_equal(rc, SEG_OK);
+            assert_true(isfinite(seg_model_inertia(m)));
+            assert_true(seg_model_converged(m));
+            assert_true(tu_ari(truth, lab, n, 3, 3) == 1.0);
+            if (dup)
+                assert_float_equal(seg_model_inertia(m), 0.0, 0);
+            seg_model_free(m);
+            seg_kmeans_free(km);
+        }
+    }
+    for (size_t i = 0; i < n * d; i++) {
+        x[i] = 1e25 * (double)(i % 3 + 1);
+        xf[i] = (float)x[i];
+    }
+    seg_kmeans *km = new_km(3, SEG_INIT_KMEANSPP, 2);
+    seg_model *m = NULL;
+    assert_int_equal(seg_kmeans_fit_f32(km, xf, n, d, NULL, NULL, &m), SEG_ERR_NONFINITE);
+    assert_non_null(strstr(seg_last_error(), "overflows float"));
+    assert_int_equal(seg_kmeans_fit_f64(km, x, n, d, NULL, NULL, &m), SEG_OK);
+    assert_true(isfinite(seg_model_inertia(m)));
+    seg_model_free(m);
+    seg_kmeans_free(km);
+    free(x);
+    free(xf);
+    free(truth);
+    free(lab);
+}
+
 /* Partitions depend on the data shape only, and cover every row once. */
 static void test_partition_plan(void **state)
 {
@@ -384,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_distinct_rows),
         cmocka_unit_test(test_max_iter_reported),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_extreme_magnitudes),
         cmocka_unit_test(test_partition_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -272,6 +272,12 @@ static void data_errors(void **state)
     /* Truncated data. */
     write_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }", x, sizeof x, 1);
     expect_npy_error(SEG_ERR_FORMAT, "found 40 of the 48 bytes of the data");
+    /* A header promising 4 GB in a tiny file is refused before allocating
+     * (found by fuzzing: it used to reserve the 4 GB first). */
+    write_npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (199999999, 5), }", x, 3, 1);
+    expect_npy_error(SEG_ERR_FORMAT, "found 3 of the 3999999980 bytes of the data");
+    write_npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2000000), }", x, 8, 1);
+    expect_npy_error(SEG_ERR_LIMIT, "2000000 columns");
     /* Empty arrays. */
     write_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 3), }", x, 0, 1);
     expect_npy_error(SEG_ERR_EMPTY, "shape (0, 3)");

@@ -844,6 +844,10 @@ static void test_wide_onehot(void **state)
         c->codes[i] = (int32_t)i;
     seg_scaler *sc = scaler_with(SEG_SCALE_STANDARD);
     assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_MAX_LEVELS, 20000), SEG_OK);
+    /* A different value in every row is an identifier: refused unless allowed. */
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_ERR_PRIVACY);
+    assert_non_null(strstr(seg_last_error(), "column 'id' has a different value in each"));
+    assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_ALLOW_IDENTIFIERS, 1), SEG_OK);
     assert_int_equal(seg_scaler_fit(sc, ds), SEG_OK);
     assert_int_equal(seg_scaler_features(sc), nl);
     assert_string_equal(seg_scaler_feature_name(sc, 0), "id=L00000");

@@ -2,6 +2,7 @@
  * Shared pieces of the seg program's commands.
  */
 #include "cli.h"
+#include "out.h"
 
 #include <seg.h>
 
@@ -117,4 +118,17 @@ const char *bundled_data_path(char *buf, size_t len)
             return buf;
     }
     return NULL;
+}
+
+int use_id_key(const char *path)
+{
+    if (id_key_load(path) == 0)
+        return 0;
+    if (errno == EINVAL)
+        fprintf(stderr, "%s: %s: a pseudonymisation key needs at least 16 bytes\n", progname,
+                path);
+    else
+        fprintf(stderr, "%s: cannot read the key file %s: %s\n", progname, path,
+                strerror(errno));
+    return EXIT_DATA;
 }

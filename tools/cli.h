@@ -36,10 +36,17 @@ char **split_list(const char *s, size_t *count);
  * first non-zero result and returns it. */
 int for_each_item(const char *list, void *obj, int (*fn)(void *obj, const char *item));
 
+/* --pseudonymize-key FILE: load the key for write_id(); 0, or EXIT_DATA
+ * with the reason printed. */
+int use_id_key(const char *path);
+
 /* The bundled bank data: $SEG_DATA_DIR, then the source tree, then the install. */
 const char *bundled_data_path(char *buf, size_t len);
 
 /* Commands. */
 int cmd_segment(int argc, char **argv);
+int cmd_rfm(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_info(int argc, char **argv);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "out.h"
+#include "segment_ward.h"
 
 #include <errno.h>
 #include <math.h>
@@ -13,23 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct opts {
-    const char *file;
-    bool bundled;
-    int64_t k;
-    bool k_given;
-    const char *scale;
-    const char *init;
-    int64_t n_init, max_iter, seed, threads;
-    double tol;
-    const char *dtype;
-    const char *algorithm;
-    const char *id, *drop, *columns, *weight, *log1p, *categorical, *numeric, *missing;
-    const char *assignments, *features;
-    int delimiter;
-    bool drop_first, impute_mode, json, quiet;
-    int64_t silhouette_sample;
-} opts;
+#include "segment.h"
 
 static void usage_segment(FILE *f)
 {
@@ -56,7 +41,10 @@ static void usage_segment(FILE *f)
         "  --drop-first           one-hot without the first level\n"
         "  --impute-mode          missing categorical values take the mode (default: own level)\n"
         "K-means:\n"
-        "  --k K                  number of segments (default 8)\n"
+        "  --k K                  number of segments (default: chosen by a sweep)\n"
+        "  --k-min A, --k-max B   k range of the sweep (default 2 .. 10): the chosen k\n"
+        "                         has the best silhouette among those whose segments\n"
+        "                         all hold 5 %% .. 60 %% of the customers\n"
         "  --init METHOD          kmeans++|random|FILE.npy (k x d starting centroids)\n"
         "  --n-init N             runs from different starts, best kept (default 1)\n"
         "  --max-iter N           iterations per run (default 300)\n"
@@ -65,10 +53,22 @@ static void usage_segment(FILE *f)
         "  --threads T            threads, 0 = all cores (default 0)\n"
         "  --dtype f32|f64        precision (default f64)\n"
         "  --algorithm A          lloyd|hamerly|elkan|yinyang|auto, same result (default auto)\n"
+        "  --method kmeans|ward   ward: Ward hierarchical clustering cut at --k (default kmeans)\n"
+        "  --pre-cluster M        ward: k-means to M micro-clusters first, then weighted Ward\n"
+        "Campaign:\n"
+        "  --target COL           yes/no outcome column (kept out of the features):\n"
+        "                         conversion, 95 %% interval, lift per segment, and a plan\n"
+        "  --control COL          yes/no column: 1 = held out of the campaign (uplift)\n"
+        "  --cost-per-contact C   with --revenue-per-conversion R: ROI, and the plan\n"
+        "  --revenue-per-conversion R   step with the highest profit\n"
         "Output:\n"
         "  --json                 summary as JSON on stdout\n"
         "  --assignments FILE.csv id,segment,distance per customer\n"
+        "  --pseudonymize-key F   write ids as keyed pseudonyms (HMAC-SHA-256; key file, >= 16 bytes)\n"
         "  --features FILE        encoded, scaled matrix (.npy or .csv by extension)\n"
+        "  --model FILE           save the model (scaler, centroids, profiles) for\n"
+        "                         'seg predict' and 'seg info'\n"
+        "  --report FILE.html     self-contained HTML report with charts\n"
         "  --silhouette-sample N  rows for the silhouette (default 10000; 0 = all)\n"
         "  --quiet                no notes on stderr\n"
         "  --help, --version\n",
@@ -121,24 +121,46 @@ static int load(const opts *o, seg_dataset **ds)
     return rc;
 }
 
-/* Id column, weights, then the feature columns. */
-static int shape_columns(const opts *o, seg_dataset *ds)
+/* Read a yes/no column into *out (n values) and take it out of the features. */
+static int take_outcome(seg_dataset *ds, const char *name, int8_t **out)
+{
+    const size_t n = seg_dataset_rows(ds);
+    int rc;
+    if (!(*out = malloc(n ? n : 1)))
+        return SEG_ERR_NOMEM;
+    if ((rc = seg_dataset_get_outcome(ds, name, *out, n)) < 0)
+        return rc;
+    return seg_dataset_drop(ds, &name, 1);
+}
+
+/* Id column, weights, outcome columns, then the feature columns. A --drop
+ * that names the target or control is satisfied already. */
+static int shape_columns(const opts *o, seg_dataset *ds, int8_t **outcome, int8_t **control)
 {
     int rc = 0;
     if (o->id && (rc = seg_dataset_set_id_column(ds, o->id)) < 0)
         return rc;
     if (o->weight && (rc = seg_dataset_set_weight_column(ds, o->weight)) < 0)
         return rc;
+    if (o->target && (rc = take_outcome(ds, o->target, outcome)) < 0)
+        return rc;
+    if (o->control && (rc = take_outcome(ds, o->control, control)) < 0)
+        return rc;
     const char *lists[2] = {o->drop, o->columns};
     for (int which = 0; which < 2 && rc == 0; which++) {
-        size_t n;
+        size_t n, kept = 0;
         char **v;
         if (!lists[which])
             continue;
         if (!(v = split_list(lists[which], &n)))
             return SEG_ERR_NOMEM;
-        rc = which == 0 ? seg_dataset_drop(ds, (const char *const *)v, n)
-                        : seg_dataset_select(ds, (const char *const *)v, n);
+        for (size_t i = 0; i < n; i++)
+            if (which == 1 || ((!o->target || strcmp(v[i], o->target) != 0) &&
+                               (!o->control || strcmp(v[i], o->control) != 0)))
+                v[kept++] = v[i];
+        if (kept)
+            rc = which == 0 ? seg_dataset_drop(ds, (const char *const *)v, kept)
+                            : seg_dataset_select(ds, (const char *const *)v, kept);
         free(v);
     }
     return rc;
@@ -215,93 +237,48 @@ static int configure_kmeans(const opts *o, seg_kmeans *km)
     return rc;
 }
 
-typedef struct summary {
-    size_t n, d, k;
-    double silhouette, davies_bouldin, calinski_harabasz;
-} summary;
-
-static void print_json(const opts *o, const seg_model *m, const seg_scaler *sc, const summary *s)
+static int quality(const opts *o, summary *s)
 {
-    FILE *f = stdout;
-    fprintf(f, "{\n  \"version\": ");
-    json_string(f, seg_version_string());
-    fprintf(f, ",\n  \"file\": ");
-    json_string(f, o->file);
-    fprintf(f, ",\n  \"n\": %zu,\n  \"d\": %zu,\n  \"k\": %zu,\n  \"dtype\": ", s->n, s->d, s->k);
-    json_string(f, o->dtype);
-    fprintf(f, ",\n  \"seed\": %lld,\n  \"n_init\": %lld,\n  \"inertia\": ", (long long)o->seed,
-            (long long)o->n_init);
-    json_number(f, seg_model_inertia(m));
-    fprintf(f, ",\n  \"iterations\": %lld,\n  \"converged\": %s,\n  \"fit_seconds\": ",
-            (long long)seg_model_iterations(m), seg_model_converged(m) ? "true" : "false");
-    json_number(f, seg_model_fit_seconds(m));
-    fprintf(f, ",\n  \"init_seconds\": ");
-    json_number(f, seg_model_init_seconds(m));
-    fprintf(f, ",\n  \"silhouette\": ");
-    json_number(f, s->silhouette);
-    fprintf(f, ",\n  \"silhouette_sample\": %lld,\n  \"davies_bouldin\": ",
-            (long long)(o->silhouette_sample && (size_t)o->silhouette_sample < s->n
-                            ? o->silhouette_sample
-                            : (int64_t)s->n));
-    json_number(f, s->davies_bouldin);
-    fprintf(f, ",\n  \"calinski_harabasz\": ");
-    json_number(f, s->calinski_harabasz);
-    fprintf(f, ",\n  \"features\": [");
-    for (size_t j = 0; j < s->d; j++) {
-        fputs(j ? ", " : "", f);
-        json_string(f, sc ? seg_scaler_feature_name(sc, j) : "");
-    }
-    fprintf(f, "],\n  \"segments\": [");
-    for (size_t j = 0; j < s->k; j++) {
-        size_t size = seg_model_segment_size(m, j);
-        fprintf(f, "%s\n    {\"id\": %zu, \"size\": %zu, \"share\": ", j ? "," : "", j, size);
-        json_number(f, (double)size / (double)s->n);
-        fprintf(f, ", \"weight\": ");
-        json_number(f, seg_model_segment_weight(m, j));
-        fprintf(f, "}");
-    }
-    fprintf(f, "\n  ]\n}\n");
+    const double *w = seg_dataset_weights(s->ds);
+    const size_t ss = (size_t)o->silhouette_sample, n = s->n, d = s->d, k = s->k;
+    const int32_t *lab = s->labels;
+    int rc;
+    s->silhouette = s->davies_bouldin = s->calinski_harabasz = NAN;
+    if (k < 2)
+        return 0;
+    rc = s->f32 ? seg_metrics_silhouette_f32(s->x, n, d, lab, k, w, ss, (uint64_t)o->seed,
+                                             &s->silhouette)
+                : seg_metrics_silhouette_f64(s->x, n, d, lab, k, w, ss, (uint64_t)o->seed,
+                                             &s->silhouette);
+    if (rc == 0)
+        rc = s->f32 ? seg_metrics_davies_bouldin_f32(s->x, n, d, lab, k, w, &s->davies_bouldin)
+                    : seg_metrics_davies_bouldin_f64(s->x, n, d, lab, k, w, &s->davies_bouldin);
+    if (rc == 0)
+        rc = s->f32 ? seg_metrics_calinski_harabasz_f32(s->x, n, d, lab, k, w,
+                                                        &s->calinski_harabasz)
+                    : seg_metrics_calinski_harabasz_f64(s->x, n, d, lab, k, w,
+                                                        &s->calinski_harabasz);
+    return rc;
 }
 
-static void print_text(const opts *o, const seg_model *m, const summary *s)
+static int campaign(const opts *o, summary *s, const int8_t *outcome, const int8_t *control,
+                    seg_campaign **out)
 {
-    printf("libseg %s: k-means on %zu customers x %zu features (%s)\n", seg_version_string(), s->n,
-           s->d, o->file);
-    printf("k = %zu, inertia = %.6g, iterations = %lld (%s), fit %.3f s\n", s->k,
-           seg_model_inertia(m), (long long)seg_model_iterations(m),
-           seg_model_converged(m) ? "converged" : "max-iter reached", seg_model_fit_seconds(m));
-    printf("silhouette = %.4f, Davies-Bouldin = %.4f, Calinski-Harabasz = %.1f\n\n", s->silhouette,
-           s->davies_bouldin, s->calinski_harabasz);
-    printf("segment  customers   share\n");
-    for (size_t j = 0; j < s->k; j++) {
-        size_t size = seg_model_segment_size(m, j);
-        printf("%7zu  %9zu  %5.1f %%\n", j, size, 100.0 * (double)size / (double)s->n);
-    }
+    int rc = seg_campaign_new(out);
+    if (rc == 0 && !isnan(o->cost))
+        rc = seg_campaign_set_double(*out, SEG_CAMPAIGN_COST_PER_CONTACT, o->cost);
+    if (rc == 0 && !isnan(o->revenue))
+        rc = seg_campaign_set_double(*out, SEG_CAMPAIGN_REVENUE_PER_CONVERSION, o->revenue);
+    if (rc == 0)
+        rc = seg_campaign_compute(*out, s->labels, s->n, s->k, outcome, control);
+    return rc;
 }
 
-static int write_assignments(const char *path, const seg_dataset *ds, const int32_t *labels,
-                             const double *dist, size_t n)
+/* A file output failed: say which, with the system's reason. */
+static int file_error(const char *path)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    const bool has_id = seg_dataset_id_name(ds) != NULL;
-    fputs("id,segment,distance\n", f);
-    for (size_t i = 0; i < n; i++) {
-        /* The id column's text (empty when missing), else the 1-based row. */
-        if (has_id) {
-            const char *id = seg_dataset_id(ds, i);
-            csv_field(f, id ? id : "");
-        } else {
-            fprintf(f, "%zu", i + 1);
-        }
-        fprintf(f, ",%d,%.9g\n", (int)labels[i], dist[i]);
-    }
-    if (ferror(f)) {
-        fclose(f);
-        return -1;
-    }
-    return fclose(f);
+    fprintf(stderr, "%s: cannot write %s: %s\n", progname, path, strerror(errno));
+    return EXIT_DATA;
 }
 
 static int run_segment(opts *o)
@@ -311,8 +288,11 @@ static int run_segment(opts *o)
     seg_kmeans *km = NULL;
     seg_model *m = NULL;
     seg_predictor *p = NULL;
+    seg_sweep *sweep = NULL;
+    seg_campaign *camp = NULL;
     void *x = NULL;
     int32_t *labels = NULL;
+    int8_t *outcome = NULL, *control = NULL;
     double *dist = NULL;
     summary s = {0};
     const bool f32 = strcmp(o->dtype, "f32") == 0;
@@ -322,7 +302,7 @@ static int run_segment(opts *o)
     if ((rc = load(o, &ds)) < 0)
         goto fail;
     stage = "choosing columns";
-    if ((rc = shape_columns(o, ds)) < 0)
+    if ((rc = shape_columns(o, ds, &outcome, &control)) < 0)
         goto fail;
     stage = "fitting the scaler";
     if ((rc = seg_scaler_new(&sc)) < 0 ||
@@ -333,6 +313,15 @@ static int run_segment(opts *o)
         (o->log1p && (rc = for_each_item(o->log1p, sc, set_log1p)) < 0) ||
         (rc = seg_scaler_fit(sc, ds)) < 0)
         goto fail;
+    if (strcmp(o->method, "ward") == 0) {
+        const ward_request wr = {o->file, o->k, o->pre_cluster, o->seed, o->threads,
+                                 o->silhouette_sample, o->assignments, o->features, o->json};
+        status = segment_ward(&wr, ds, sc);
+        goto out;
+    }
+    s.ds = ds;
+    s.sc = sc;
+    s.f32 = f32;
     s.n = seg_dataset_rows(ds);
     s.d = seg_scaler_features(sc);
     stage = "setting up k-means";
@@ -342,7 +331,9 @@ static int run_segment(opts *o)
         status = EXIT_USAGE;
         goto out;
     }
-    stage = "fitting k-means";
+    /* The matrix is transformed once: the sweep, the scoring and the
+     * quality measures all read it. */
+    stage = "scaling";
     labels = malloc(s.n * sizeof *labels);
     dist = malloc(s.n * sizeof *dist);
     x = malloc(s.n * s.d * (f32 ? sizeof(float) : sizeof(double)));
@@ -350,75 +341,68 @@ static int run_segment(opts *o)
         rc = SEG_ERR_NOMEM;
         goto fail;
     }
+    rc = f32 ? seg_scaler_transform_f32(sc, ds, x, s.n * s.d)
+             : seg_scaler_transform_f64(sc, ds, x, s.n * s.d);
+    if (rc < 0)
+        goto fail;
+    s.x = x;
+    s.labels = labels;
+    if (!o->k_given && !ends_with(o->init, ".npy")) {
+        size_t k;
+        stage = "choosing k";
+        if ((rc = run_sweep(o, km, &s, &sweep, &k)) < 0 ||
+            (rc = seg_kmeans_set_int(km, SEG_KMEANS_K, (int64_t)k)) < 0)
+            goto fail;
+        s.sweep = sweep;
+    }
+    stage = "fitting k-means";
     if ((rc = seg_kmeans_fit_dataset(km, ds, sc, labels, &m)) < 0)
         goto fail;
+    s.m = m;
     s.k = seg_model_k(m);
 
     stage = "scoring";
-    rc = f32 ? seg_scaler_transform_f32(sc, ds, x, s.n * s.d)
-             : seg_scaler_transform_f64(sc, ds, x, s.n * s.d);
-    if (rc < 0 || (rc = seg_predictor_new(&p, m)) < 0 ||
+    if ((rc = seg_predictor_new(&p, m)) < 0 ||
         (rc = seg_predictor_set_int(p, SEG_PREDICTOR_THREADS, o->threads)) < 0)
         goto fail;
     rc = f32 ? seg_predictor_run_f32(p, x, s.n, s.d, labels, dist)
              : seg_predictor_run_f64(p, x, s.n, s.d, labels, dist);
-    if (rc < 0)
+    if (rc < 0 || (rc = quality(o, &s)) < 0)
         goto fail;
-    s.silhouette = s.davies_bouldin = s.calinski_harabasz = NAN;
-    if (s.k >= 2) {
-        const double *w = seg_dataset_weights(ds);
-        size_t ss = (size_t)o->silhouette_sample;
-        rc = f32 ? seg_metrics_silhouette_f32(x, s.n, s.d, labels, s.k, w, ss, (uint64_t)o->seed,
-                                              &s.silhouette)
-                 : seg_metrics_silhouette_f64(x, s.n, s.d, labels, s.k, w, ss, (uint64_t)o->seed,
-                                              &s.silhouette);
-        if (rc == 0)
-            rc =
-                f32 ? seg_metrics_davies_bouldin_f32(x, s.n, s.d, labels, s.k, w, &s.davies_bouldin)
-                    : seg_metrics_davies_bouldin_f64(x, s.n, s.d, labels, s.k, w,
-                                                     &s.davies_bouldin);
-        if (rc == 0)
-            rc = f32 ? seg_metrics_calinski_harabasz_f32(x, s.n, s.d, labels, s.k, w,
-                                                         &s.calinski_harabasz)
-                     : seg_metrics_calinski_harabasz_f64(x, s.n, s.d, labels, s.k, w,
-                                                         &s.calinski_harabasz);
-        if (rc < 0)
-            goto fail;
-    }
+    stage = "campaign metrics";
+    if (outcome && (rc = campaign(o, &s, outcome, control, &camp)) < 0)
+        goto fail;
+    s.camp = camp;
 
-    if (o->assignments && write_assignments(o->assignments, ds, labels, dist, s.n) < 0) {
-        fprintf(stderr, "%s: cannot write %s: %s\n", progname, o->assignments, strerror(errno));
+    stage = "saving the model";
+    if ((rc = seg_model_set_metric(m, SEG_MODEL_SILHOUETTE, s.silhouette)) < 0 ||
+        (rc = seg_model_set_metric(m, SEG_MODEL_DAVIES_BOULDIN, s.davies_bouldin)) < 0 ||
+        (rc = seg_model_set_metric(m, SEG_MODEL_CALINSKI_HARABASZ, s.calinski_harabasz)) < 0 ||
+        (o->model && (rc = seg_model_save(m, o->model)) < 0))
+        goto fail;
+    if (o->assignments && write_assignments(o->assignments, ds, labels, dist, s.n, NULL, 0) < 0) {
+        status = file_error(o->assignments);
         goto out;
     }
-    if (o->features) {
-        int wrc;
-        if (ends_with(o->features, ".npy")) {
-            wrc = npy_write(o->features, x, f32, s.n, s.d);
-        } else {
-            const char **names = malloc(s.d * sizeof *names);
-            if (!names) {
-                rc = SEG_ERR_NOMEM;
-                goto fail;
-            }
-            for (size_t j = 0; j < s.d; j++)
-                names[j] = seg_scaler_feature_name(sc, j);
-            wrc = csv_write_matrix(o->features, x, f32, s.n, s.d, names);
-            free(names);
-        }
-        if (wrc < 0) {
-            fprintf(stderr, "%s: cannot write %s: %s\n", progname, o->features, strerror(errno));
-            goto out;
-        }
+    if (o->features && write_features(o->features, s.x, s.f32, s.n, s.d, s.sc) < 0) {
+        status = file_error(o->features);
+        goto out;
+    }
+    if (o->report && write_report(o->report, o, &s) < 0) {
+        status = file_error(o->report);
+        goto out;
     }
     if (o->json)
-        print_json(o, m, sc, &s);
+        print_json(o, &s);
     else
-        print_text(o, m, &s);
+        print_text(o, &s);
     status = 0;
     goto out;
 fail:
     status = lib_error(stage, rc);
 out:
+    seg_campaign_free(camp);
+    seg_sweep_free(sweep);
     seg_predictor_free(p);
     seg_model_free(m);
     seg_kmeans_free(km);
@@ -427,6 +411,8 @@ out:
     free(x);
     free(labels);
     free(dist);
+    free(outcome);
+    free(control);
     return status;
 }
 
@@ -485,6 +471,17 @@ static int parse_segment(int argc, char **argv, opts *o)
                 return usage_error("segment ",
                                    "--k takes a whole number from 1 to 1000000, not '%s'", val);
             o->k_given = true;
+        } else if (strcmp(name, "--k-min") == 0 || strcmp(name, "--k-max") == 0) {
+            if (!parse_int(val, 2, 1000000, name[4] == 'i' ? &o->k_min : &o->k_max))
+                return usage_error("segment ", "--k-min/--k-max take 2 to 1000000, not '%s'",
+                                   val);
+            o->range_given = true;
+        } else if (strcmp(name, "--cost-per-contact") == 0 ||
+                   strcmp(name, "--revenue-per-conversion") == 0) {
+            double *slot = name[2] == 'c' ? &o->cost : &o->revenue;
+            if (!parse_real(val, slot) || !(*slot >= 0) || !isfinite(*slot))
+                return usage_error("segment ", "money options take a number >= 0, not '%s'",
+                                   val);
         } else if (strcmp(name, "--n-init") == 0) {
             if (!parse_int(val, 1, 1000000, &o->n_init))
                 return usage_error("segment ", "--n-init takes a whole number >= 1, not '%s'", val);
@@ -527,6 +524,15 @@ static int parse_segment(int argc, char **argv, opts *o)
                 return usage_error("segment ",
                                    "--init takes kmeans++, random or a FILE.npy, not '%s'", val);
             o->init = val;
+        } else if (strcmp(name, "--method") == 0) {
+            if (strcmp(val, "kmeans") != 0 && strcmp(val, "ward") != 0)
+                return usage_error("segment ", "--method takes kmeans or ward, not '%s'", val);
+            o->method = val;
+        } else if (strcmp(name, "--pre-cluster") == 0) {
+            if (!parse_int(val, 0, 1000000, &o->pre_cluster))
+                return usage_error("segment ",
+                                   "--pre-cluster takes a whole number from 0 to 1000000, not '%s'",
+                                   val);
         } else if (strcmp(name, "--delimiter") == 0) {
             if (strcmp(val, "\\t") == 0 || strcmp(val, "tab") == 0)
                 o->delimiter = '\t';
@@ -540,6 +546,7 @@ static int parse_segment(int argc, char **argv, opts *o)
                 const char **slot;
             } strs[] = {
                 {"--id", &o->id},
+                {"--pseudonymize-key", &o->id_key},
                 {"--drop", &o->drop},
                 {"--columns", &o->columns},
                 {"--weight", &o->weight},
@@ -549,6 +556,10 @@ static int parse_segment(int argc, char **argv, opts *o)
                 {"--missing", &o->missing},
                 {"--assignments", &o->assignments},
                 {"--features", &o->features},
+                {"--model", &o->model},
+                {"--report", &o->report},
+                {"--target", &o->target},
+                {"--control", &o->control},
             };
             size_t s = 0;
             while (s < sizeof strs / sizeof strs[0] && strcmp(strs[s].name, name) != 0)
@@ -568,6 +579,10 @@ int cmd_segment(int argc, char **argv)
     static char bundled[4096];
     opts o = {
         .k = 8,
+        .k_min = 2,
+        .k_max = 10,
+        .cost = NAN,
+        .revenue = NAN,
         .scale = "standard",
         .init = "kmeans++",
         .n_init = 1,
@@ -576,11 +591,23 @@ int cmd_segment(int argc, char **argv)
         .dtype = "f64",
         .algorithm = "auto",
         .silhouette_sample = 10000,
+        .method = "kmeans",
     };
     int rc;
 
     if ((rc = parse_segment(argc, argv, &o)) != 0)
         return rc < 0 ? 0 : rc;
+    if (o.id_key && (rc = use_id_key(o.id_key)) != 0)
+        return rc;
+    if (o.k_given && o.range_given)
+        return usage_error("segment ", "%s", "--k fixes k; --k-min/--k-max are for the sweep");
+    if (o.k_min > o.k_max)
+        return usage_error("segment ", "%s", "--k-min is larger than --k-max");
+    if (isnan(o.cost) != isnan(o.revenue))
+        return usage_error("segment ", "%s",
+                           "--cost-per-contact and --revenue-per-conversion go together");
+    if (o.control && !o.target)
+        return usage_error("segment ", "%s", "--control needs --target");
     if (!o.file) {
         o.file = bundled_data_path(bundled, sizeof bundled);
         if (!o.file) {

@@ -3,8 +3,11 @@
  */
 #include "out.h"
 
+#include <seg.h>
+
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 void json_string(FILE *f, const char *s)
@@ -132,4 +135,108 @@ int csv_write_matrix(const char *path, const void *x, bool f32, size_t n, size_t
         return -1;
     }
     return fclose(f);
+}
+
+int write_features(const char *path, const void *x, bool f32, size_t n, size_t d,
+                   const seg_scaler *sc)
+{
+    size_t len = strlen(path);
+    if (len >= 4 && strcmp(path + len - 4, ".npy") == 0)
+        return npy_write(path, x, f32, n, d);
+    const char **names = malloc((d ? d : 1) * sizeof *names);
+    if (!names) {
+        errno = ENOMEM;
+        return -1;
+    }
+    for (size_t j = 0; j < d; j++)
+        names[j] = seg_scaler_feature_name(sc, j);
+    int rc = csv_write_matrix(path, x, f32, n, d, names);
+    free(names);
+    return rc;
+}
+
+double assignment_margin(const double *all, size_t k, size_t i, int32_t label)
+{
+    double second = INFINITY;
+    for (size_t j = 0; j < k; j++)
+        if ((int32_t)j != label && all[i * k + j] < second)
+            second = all[i * k + j];
+    return k > 1 ? second - all[i * k + (size_t)label] : NAN;
+}
+
+/* The key for pseudonymous ids, when one was loaded. */
+static unsigned char id_key[4096];
+static size_t id_key_len;
+
+int id_key_load(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t n = fread(id_key, 1, sizeof id_key, f);
+    int more = fgetc(f) != EOF;
+    fclose(f);
+    if (more) {
+        errno = EFBIG;
+        return -1;
+    }
+    /* A key file written by an editor or echo ends with a newline: not part of the key. */
+    if (n > 0 && id_key[n - 1] == '\n')
+        n--;
+    if (n > 0 && id_key[n - 1] == '\r')
+        n--;
+    if (n < 16) {
+        errno = EINVAL; /* seg_pseudonymize_id() needs 16 bytes at least */
+        return -1;
+    }
+    id_key_len = n;
+    return 0;
+}
+
+void write_id(FILE *f, const char *id)
+{
+    char pseudonym[65];
+    if (id_key_len && *id) {
+        /* Never the raw id once pseudonyms were asked for. */
+        if (seg_pseudonymize_id(id_key, id_key_len, id, strlen(id), pseudonym, sizeof pseudonym) < 0)
+            pseudonym[0] = '\0';
+        id = pseudonym;
+    }
+    csv_field(f, id);
+}
+
+int write_assignments(const char *path, const seg_dataset *ds, const int32_t *labels,
+                      const double *dist, size_t n, const double *all, size_t k)
+{
+    const bool to_stdout = strcmp(path, "-") == 0;
+    FILE *f = to_stdout ? stdout : fopen(path, "w");
+    if (!f)
+        return -1;
+    const bool has_id = seg_dataset_id_name(ds) != NULL;
+    fputs(dist ? "id,segment,distance" : "id,segment", f);
+    for (size_t j = 0; all && j < k; j++)
+        fprintf(f, ",distance_%zu", j);
+    fputs(all ? ",margin\n" : "\n", f);
+    for (size_t i = 0; i < n; i++) {
+        if (has_id) {
+            const char *id = seg_dataset_id(ds, i);
+            write_id(f, id ? id : "");
+        } else {
+            fprintf(f, "%zu", i + 1);
+        }
+        fprintf(f, ",%d", (int)labels[i]);
+        if (dist)
+            fprintf(f, ",%.9g", dist[i]);
+        for (size_t j = 0; all && j < k; j++)
+            fprintf(f, ",%.9g", all[i * k + j]);
+        if (all)
+            fprintf(f, ",%.9g", assignment_margin(all, k, i, labels[i]));
+        fputc('\n', f);
+    }
+    if (ferror(f)) {
+        if (!to_stdout)
+            fclose(f);
+        return -1;
+    }
+    return to_stdout ? fflush(f) : fclose(f);
 }

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <seg.h>
+
 /* A JSON string literal with the required escapes. */
 void json_string(FILE *f, const char *s);
 /* A JSON number; non-finite values become null. */
@@ -24,5 +26,29 @@ int npy_write(const char *path, const void *x, bool f32, size_t n, size_t d);
 /* Write an n x d matrix as CSV with a header of column names. */
 int csv_write_matrix(const char *path, const void *x, bool f32, size_t n, size_t d,
                      const char *const *names);
+
+/* The encoded, scaled feature matrix: .npy when path ends so, else CSV with
+ * the scaler's feature names as header. 0, or -1 with errno set. */
+struct seg_scaler;
+int write_features(const char *path, const void *x, bool f32, size_t n, size_t d,
+                   const struct seg_scaler *sc);
+/* Ids the commands write: as they are, or, once a key is loaded, as keyed
+ * pseudonyms (seg_pseudonymize_id: HMAC-SHA-256, 64 hex characters); an
+ * empty id stays empty. id_key_load reads the key file (one trailing
+ * newline is dropped; at least 16 bytes must remain): 0, or -1 with errno
+ * (EINVAL: too short). */
+int id_key_load(const char *path);
+void write_id(FILE *f, const char *id);
+
+/* id,segment,distance per row (id,segment when dist is NULL) to path ("-" = stdout): the id column's text
+ * (empty when missing), else the 1-based row number. With all (n x k), one
+ * distance column per segment and the margin from the assigned segment to the
+ * next nearest. Returns 0 or -1 with errno set. */
+int write_assignments(const char *path, const seg_dataset *ds, const int32_t *labels,
+                      const double *dist, size_t n, const double *all, size_t k);
+
+/* The margin of row i: distance to the nearest other segment minus the
+ * distance to its own (all is n x k; NaN when k is 1). */
+double assignment_margin(const double *all, size_t k, size_t i, int32_t label);
 
 #endif

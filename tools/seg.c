@@ -21,6 +21,9 @@ typedef struct command {
 
 static const command commands[] = {
     {"segment", cmd_segment, "segment customers with k-means"},
+    {"rfm", cmd_rfm, "RFM analysis of a transaction log"},
+    {"predict", cmd_predict, "assign new customers with a saved model"},
+    {"info", cmd_info, "describe a saved model"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -1,0 +1,471 @@
+/*
+ * RFM: values, scores, thresholds and segments on the committed fixture
+ * tests/data/rfm_log.csv (returns, a cancellation, a zero-priced line, a row
+ * without customer id, a return-only customer, ties in F and M, seven date
+ * spellings), all computed by hand below; the date parser against day numbers
+ * from Python's datetime; the chunked CSV reader; the error paths.
+ */
+#include <seg.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cmocka.h>
+
+#include "csv_stream.h"
+#include "date.h"
+#include "testutil.h"
+
+#define FIXTURE SEG_TEST_DATA "/rfm_log.csv"
+#define assert_near(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
+
+static seg_rfm *fixture(int returns, bool invoice)
+{
+    seg_rfm *r = NULL;
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_CUSTOMER_COLUMN, "CustomerID"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_DATE_COLUMN, "InvoiceDate"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_QUANTITY_COLUMN, "Quantity"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_PRICE_COLUMN, "UnitPrice"), SEG_OK);
+    if (invoice)
+        assert_int_equal(seg_rfm_set_string(r, SEG_RFM_INVOICE_COLUMN, "InvoiceNo"), SEG_OK);
+    assert_int_equal(seg_rfm_set_int(r, SEG_RFM_RETURNS, returns), SEG_OK);
+    assert_int_equal(seg_rfm_read_csv(r, FIXTURE), SEG_OK);
+    assert_int_equal(seg_rfm_finish(r), SEG_OK);
+    return r;
+}
+
+/* Customer row of an id in the result. */
+static size_t find(const seg_rfm *r, const char *id)
+{
+    for (size_t i = 0; i < seg_rfm_customers(r); i++)
+        if (strcmp(seg_rfm_customer(r, i), id) == 0)
+            return i;
+    fail_msg("customer %s not in the result", id);
+    return 0;
+}
+
+typedef struct expect {
+    const char *id;
+    int64_t r, f;
+    double m;
+    int32_t s[3];
+    const char *segment;
+} expect;
+
+/*
+ * By hand. Reference date: the latest date of a row with a customer id is
+ * 2010-12-08 (customer 14000), so 2010-12-09. Last purchases: 17850 on 12-01
+ * (its 12-02 cancellation does not count) -> R 8; 13047 on 12-05 (12-06 is a
+ * return) -> 4; 12583 on 12-07 -> 2; 14000 on 12-08 -> 1. Invoices: 17850
+ * {536365}, 13047 {536366, 536370}, 12583 {536369, 536372}, 14000 {536374}.
+ * M: 17850 6x2.55 + 2x3 = 21.30; 13047 10 + 5 = 15; 12583 4x1.25 + 2x2.5 = 10;
+ * 14000 10 (the 0-priced line is not a purchase).
+ * Scores, 4 customers: 1 + floor(5 (rank - 1) / 4) = 1, 2, 3, 4 for ranks
+ * 1..4. R ranks (oldest first) 17850, 13047, 12583, 14000 -> 1, 2, 3, 4.
+ * F: 1, 1, 2, 2 -> ranks 1, 1, 3, 3 -> 1, 1, 3, 3. M: 10, 10 (rank 1), 15
+ * (3), 21.3 (4) -> 1, 1, 3, 4.
+ * Segments: 17850 (1,1,4) Lost; 13047 (2,3,3) At risk; 12583 (3,3,1) no rule
+ * -> Other; 14000 (4,1,1) Promising.
+ */
+static const expect by_hand[] = {
+    {"17850", 8, 1, 21.30, {1, 1, 4}, "Lost"},
+    {"13047", 4, 2, 15.00, {2, 3, 3}, "At risk"},
+    {"12583", 2, 2, 10.00, {3, 3, 1}, "Other"},
+    {"14000", 1, 1, 10.00, {4, 1, 1}, "Promising"},
+};
+
+static void check_customers(const seg_rfm *r, const expect *e, size_t n)
+{
+    assert_int_equal(seg_rfm_customers(r), n);
+    for (size_t k = 0; k < n; k++) {
+        size_t i = find(r, e[k].id), seg;
+        int64_t rec, freq;
+        double mon;
+        int32_t s[3];
+        assert_int_equal(seg_rfm_get(r, i, &rec, &freq, &mon, s, &seg), SEG_OK);
+        assert_int_equal(rec, e[k].r);
+        assert_int_equal(freq, e[k].f);
+        assert_near(mon, e[k].m, 1e-9);
+        if (e[k].segment) {
+            assert_memory_equal(s, e[k].s, sizeof s);
+            assert_string_equal(seg_rfm_segment_name(r, seg), e[k].segment);
+        }
+    }
+}
+
+static void test_fixture_by_hand(void **state)
+{
+    (void)state;
+    seg_rfm *r = fixture(SEG_RETURNS_EXCLUDE, true);
+    char date[16];
+    check_customers(r, by_hand, 4);
+    assert_int_equal(seg_rfm_reference_date(r, date, sizeof date), SEG_OK);
+    assert_string_equal(date, "2010-12-09");
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_ROWS), 12);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_NO_CUSTOMER), 1);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_BAD_ROWS), 0);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_RETURNS_COUNT), 4);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_PURCHASES), 7);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_CUSTOMERS), 4);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_RETURN_ONLY_CUSTOMERS), 1);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_INVOICES), 6);
+    /* Customers in order of first row. */
+    assert_string_equal(seg_rfm_customer(r, 0), "17850");
+    assert_string_equal(seg_rfm_customer(r, 3), "14000");
+
+    /* Thresholds: the first customer (in rank order) reaching each level. */
+    double t[4];
+    size_t levels;
+    assert_int_equal(seg_rfm_thresholds(r, SEG_RFM_R, t, 4, &levels), SEG_OK);
+    assert_int_equal(levels, 5);
+    assert_near(t[0], 4, 0);
+    assert_near(t[1], 2, 0);
+    assert_near(t[2], 1, 0);
+    assert_true(isnan(t[3]));
+    assert_int_equal(seg_rfm_thresholds(r, SEG_RFM_F, t, 4, &levels), SEG_OK);
+    assert_near(t[0], 2, 0); /* ties skip level 2: it opens with level 3 */
+    assert_near(t[1], 2, 0);
+    assert_true(isnan(t[2]) && isnan(t[3]));
+    assert_int_equal(seg_rfm_thresholds(r, SEG_RFM_M, t, 4, &levels), SEG_OK);
+    assert_near(t[0], 15, 1e-12);
+    assert_near(t[1], 15, 1e-12);
+    assert_near(t[2], 21.3, 1e-12);
+    assert_true(isnan(t[3]));
+    assert_int_equal(seg_rfm_thresholds(r, SEG_RFM_M, t, 3, &levels), SEG_ERR_MISMATCH);
+
+    /* Segment names: the default table then Other. */
+    assert_int_equal(seg_rfm_segments(r), 12);
+    assert_string_equal(seg_rfm_segment_name(r, 0), "Champions");
+    assert_string_equal(seg_rfm_segment_name(r, 11), "Other");
+    assert_null(seg_rfm_segment_name(r, 12));
+    seg_rfm_free(r);
+}
+
+/* --returns subtract: 17850 21.30 - 2x2.55 = 16.20; 13047 15 - 3 = 12;
+ * 14000 10 - 0 = 10. Without an invoice column F counts purchase rows:
+ * 17850 2, 13047 2, 12583 2, 14000 1. */
+static void test_subtract_and_rows(void **state)
+{
+    (void)state;
+    seg_rfm *r = fixture(SEG_RETURNS_SUBTRACT, false);
+    const expect e[] = {
+        {"17850", 8, 2, 16.20, {0}, NULL},
+        {"13047", 4, 2, 12.00, {0}, NULL},
+        {"12583", 2, 2, 10.00, {0}, NULL},
+        {"14000", 1, 1, 10.00, {0}, NULL},
+    };
+    check_customers(r, e, 4);
+    /* Without invoices, the 'C' prefix is unknown: the cancellation is a
+     * return only through its negative amount, which it has. */
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_RETURNS_COUNT), 4);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_INVOICES), 0);
+    seg_rfm_free(r);
+}
+
+/* as-of before the end: rows after it are left out; recency counts to it. */
+static void test_as_of_and_cuts(void **state)
+{
+    (void)state;
+    seg_rfm *r = NULL;
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_AS_OF, "12/6/2010"), SEG_OK);
+    const double rc[] = {2, 5}, fc[] = {2};
+    assert_int_equal(seg_rfm_set_cuts(r, SEG_RFM_R, rc, 2), SEG_OK);
+    assert_int_equal(seg_rfm_set_cuts(r, SEG_RFM_F, fc, 1), SEG_OK);
+    assert_int_equal(seg_rfm_add(r, "a", NULL, "2010-12-01", 5.0), SEG_OK);
+    assert_int_equal(seg_rfm_add(r, "a", NULL, "2010-12-05 23:59", 5.0), SEG_OK);
+    assert_int_equal(seg_rfm_add(r, "b", NULL, "2010-12-06", 1.0), SEG_OK);
+    assert_int_equal(seg_rfm_add(r, "b", NULL, "2010-12-07", 1.0), SEG_OK);
+    assert_int_equal(seg_rfm_add(r, "c", NULL, "2010-11-01", 1.0), SEG_OK);
+    assert_int_equal(seg_rfm_add(r, "", NULL, "2010-11-01", 1.0), SEG_OK);
+    assert_int_equal(seg_rfm_finish(r), SEG_OK);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_AFTER_REFERENCE), 1);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_NO_CUSTOMER), 1);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_ROWS), 6);
+    /* a: R = 1 -> cuts 2 and 5 both >= 1 -> 3; F = 2 >= 2 -> 2.
+     * b: R = 0 -> 3; F = 1 -> 1. c: R = 35 -> 1; F 1 -> 1. */
+    const expect e[] = {
+        {"a", 1, 2, 10.0, {3, 2, 0}, NULL},
+        {"b", 0, 1, 1.0, {3, 1, 0}, NULL},
+        {"c", 35, 1, 1.0, {1, 1, 0}, NULL},
+    };
+    check_customers(r, e, 3);
+    for (size_t k = 0; k < 3; k++) {
+        int32_t s[3];
+        assert_int_equal(seg_rfm_get(r, find(r, e[k].id), NULL, NULL, NULL, s, NULL), SEG_OK);
+        assert_int_equal(s[0], e[k].s[0]);
+        assert_int_equal(s[1], e[k].s[1]);
+    }
+    double t[4];
+    size_t levels;
+    assert_int_equal(seg_rfm_thresholds(r, SEG_RFM_R, t, 4, &levels), SEG_OK);
+    assert_int_equal(levels, 3);
+    assert_near(t[0], 5, 0); /* recency <= 5 scores 2 or more */
+    assert_near(t[1], 2, 0);
+    /* R has 3 levels: the default table does not apply, everyone is Other. */
+    assert_int_equal(seg_rfm_segments(r), 1);
+    assert_string_equal(seg_rfm_segment_name(r, 0), "Other");
+    assert_int_equal(seg_rfm_add(r, "d", NULL, "2010-12-01", 1.0), SEG_ERR_STATE);
+    seg_rfm_free(r);
+}
+
+/* The rank formula on many ties, against a direct count. */
+static void test_rank_formula(void **state)
+{
+    (void)state;
+    seg_rfm *r = NULL;
+    uint64_t seed = 3;
+    const size_t n = 97;
+    double m[97];
+    char id[16];
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    assert_int_equal(seg_rfm_set_int(r, SEG_RFM_BINS, 7), SEG_OK);
+    for (size_t i = 0; i < n; i++) {
+        m[i] = (double)(1 + tu_next(&seed) % 10);
+        snprintf(id, sizeof id, "c%zu", i);
+        assert_int_equal(seg_rfm_add(r, id, NULL, "2011-01-01", m[i]), SEG_OK);
+    }
+    assert_int_equal(seg_rfm_finish(r), SEG_OK);
+    for (size_t i = 0; i < n; i++) {
+        size_t below = 0;
+        for (size_t j = 0; j < n; j++)
+            below += m[j] < m[i];
+        int32_t s[3];
+        snprintf(id, sizeof id, "c%zu", i);
+        assert_int_equal(seg_rfm_get(r, find(r, id), NULL, NULL, NULL, s, NULL), SEG_OK);
+        assert_int_equal(s[2], 1 + (int32_t)(7 * below / n));
+        assert_int_equal(s[0], 1); /* one date: every customer ties at rank 1 */
+    }
+    seg_rfm_free(r);
+}
+
+static void test_rules(void **state)
+{
+    (void)state;
+    seg_rfm *r = NULL;
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    assert_int_equal(seg_rfm_set_rules(r, "Big,*,2,x\n"), SEG_ERR_PARSE);
+    assert_non_null(strstr(seg_last_error(), "line 1"));
+    assert_int_equal(seg_rfm_set_rules(r, "# c\n\nBig,*,*\n"), SEG_ERR_PARSE);
+    assert_int_equal(seg_rfm_set_rules(r, "# only\n"), SEG_ERR_EMPTY);
+    assert_int_equal(seg_rfm_set_rules(r, "Big,*,*,5-4\n"), SEG_ERR_PARSE);
+    assert_int_equal(seg_rfm_set_rules(r, "# mine\nBig, * , * , 2-5\r\nSmall,*,*,1\nBig,1,1,1\n"),
+                     SEG_OK);
+    assert_int_equal(seg_rfm_set_int(r, SEG_RFM_BINS, 2), SEG_OK);
+    assert_int_equal(seg_rfm_add(r, "a", NULL, "2011-01-01", 1.0), SEG_OK);
+    assert_int_equal(seg_rfm_add(r, "b", NULL, "2011-01-01", 9.0), SEG_OK);
+    assert_int_equal(seg_rfm_finish(r), SEG_OK);
+    assert_int_equal(seg_rfm_segments(r), 3);
+    size_t seg;
+    assert_int_equal(seg_rfm_get(r, find(r, "a"), NULL, NULL, NULL, NULL, &seg), SEG_OK);
+    assert_string_equal(seg_rfm_segment_name(r, seg), "Small");
+    assert_int_equal(seg_rfm_get(r, find(r, "b"), NULL, NULL, NULL, NULL, &seg), SEG_OK);
+    assert_string_equal(seg_rfm_segment_name(r, seg), "Big");
+    assert_string_equal(seg_rfm_segment_name(r, 2), "Other");
+    seg_rfm_free(r);
+}
+
+static void test_dates(void **state)
+{
+    (void)state;
+    /* Day numbers from Python's datetime.date.toordinal() - 719163. */
+    assert_int_equal(seg_days_from_civil(1970, 1, 1), 0);
+    assert_int_equal(seg_days_from_civil(2010, 12, 1), 14944);
+    assert_int_equal(seg_days_from_civil(2000, 3, 1), 11017);
+    assert_int_equal(seg_days_from_civil(1969, 12, 31), -1);
+    assert_int_equal(seg_days_from_civil(1900, 2, 28), -25509);
+    assert_int_equal(seg_days_from_civil(2400, 2, 29), 157113);
+    for (int64_t z = -200000; z < 200000; z += 37) {
+        int64_t y;
+        int m, d;
+        seg_civil_from_days(z, &y, &m, &d);
+        assert_int_equal(seg_days_from_civil(y, m, d), z);
+    }
+    const struct {
+        const char *text;
+        int64_t day; /* -99999: refused */
+    } auto_cases[] = {
+        {"2010-12-01", 14944},
+        {"2010-12-01 08:26", 14944},
+        {"2010-12-01 08:26:00", 14944},
+        {"2010-12-01T08:26:00", 14944},
+        {"2010-12-01T08:26:00.250Z", 14944},
+        {"12/1/10 8:26", 14944},
+        {"12/01/2010", 14944},
+        {"12/1/2010 8:26 PM", 14944},
+        {"3/1/00", 11017},
+        {"12/31/69", -1},
+        {"2010-02-29", -99999},
+        {"2000-02-29", 11016},
+        {"13/01/2010", -99999},
+        {"2010-12-01 24:00", -99999},
+        {"2010-12-01 08:26 ", -99999},
+        {"2010/12/01", -99999},
+        {"12/1/201", -99999},
+        {"", -99999},
+    };
+    for (size_t i = 0; i < sizeof auto_cases / sizeof auto_cases[0]; i++) {
+        int64_t day = 0;
+        bool ok = seg_date_parse_auto(auto_cases[i].text, strlen(auto_cases[i].text), &day);
+        if (auto_cases[i].day == -99999) {
+            if (ok)
+                fail_msg("'%s' accepted", auto_cases[i].text);
+        } else {
+            if (!ok || day != auto_cases[i].day)
+                fail_msg("'%s' -> %d %lld", auto_cases[i].text, ok, (long long)day);
+        }
+    }
+    int64_t day;
+    assert_null(seg_date_format_check("%d.%m.%Y %H:%M"));
+    assert_true(seg_date_parse_format("01.12.2010 08:26", 16, "%d.%m.%Y %H:%M", &day));
+    assert_int_equal(day, 14944);
+    assert_true(seg_date_parse_format("1 Dec 2010", 10, "%d %b %Y", &day));
+    assert_int_equal(day, 14944);
+    assert_true(seg_date_parse_format("December 1, 2010", 16, "%B %d, %Y", &day));
+    assert_int_equal(day, 14944);
+    assert_true(seg_date_parse_format("2010-335", 8, "%Y-%j", &day));
+    assert_int_equal(day, 14944);
+    assert_false(seg_date_parse_format("2010-367", 8, "%Y-%j", &day));
+    assert_false(seg_date_parse_format("31.11.2010", 10, "%d.%m.%Y", &day));
+    assert_false(seg_date_parse_format("01.12.2010x", 11, "%d.%m.%Y", &day));
+    assert_non_null(strstr(seg_date_format_check("%d.%m"), "no year"));
+    assert_non_null(strstr(seg_date_format_check("%Y %Q"), "other than"));
+    assert_non_null(strstr(seg_date_format_check("%Y %"), "lone"));
+    char buf[16];
+    seg_date_format_iso(14944, buf, sizeof buf);
+    assert_string_equal(buf, "2010-12-01");
+}
+
+/* The chunked reader on records that straddle its 1 MiB chunks. */
+static void test_stream_chunks(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/seg_rfm_streamXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    const size_t rows = 60000;
+    fprintf(f, "a;b;c\r\n");
+    for (size_t i = 0; i < rows; i++)
+        fprintf(f, "%zu; \"x\"\"%zu\nline\" ;\"\"\r\n\n", i, i);
+    fprintf(f, "end;;\"last\"");
+    fclose(f);
+    csv_stream s;
+    assert_int_equal(csv_stream_open(&s, path, 0), SEG_OK);
+    assert_int_equal(s.delim, ';');
+    assert_int_equal(csv_stream_next(&s), 1);
+    assert_int_equal(s.n_field, 3);
+    char want[64];
+    for (size_t i = 0; i < rows; i++) {
+        assert_int_equal(csv_stream_next(&s), 1);
+        assert_int_equal(s.n_field, 3);
+        assert_int_equal(s.record_line, 2 + 3 * i);
+        int n = snprintf(want, sizeof want, "%zu", i);
+        assert_int_equal(s.field[0].len, (size_t)n);
+        assert_memory_equal(s.field[0].p, want, (size_t)n);
+        n = snprintf(want, sizeof want, "x\"%zu\nline", i);
+        assert_int_equal(s.field[1].len, (size_t)n);
+        assert_memory_equal(s.field[1].p, want, (size_t)n);
+        assert_int_equal(s.field[2].len, 0);
+    }
+    assert_int_equal(csv_stream_next(&s), 1);
+    assert_int_equal(s.field[1].len, 0);
+    assert_int_equal(s.field[2].len, 4);
+    assert_int_equal(csv_stream_next(&s), 0);
+    csv_stream_close(&s);
+
+    f = fopen(path, "w");
+    fprintf(f, "a,b\n1,\"open\n");
+    fclose(f);
+    assert_int_equal(csv_stream_open(&s, path, ','), SEG_OK);
+    assert_int_equal(csv_stream_next(&s), 1);
+    assert_int_equal(csv_stream_next(&s), SEG_ERR_PARSE);
+    assert_non_null(strstr(seg_last_error(), ":2:2: found a quoted field that is never closed"));
+    csv_stream_close(&s);
+    remove(path);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    seg_rfm *r = NULL;
+    char path[] = "/tmp/seg_rfm_errXXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f,
+            "cust,date,amount\nA,2010-12-01,5\nB,2010-13-01,5\nC,2010-12-02,abc\nD,2010-12-03\n");
+    fclose(f);
+
+    assert_int_equal(seg_rfm_new(NULL), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    assert_int_equal(seg_rfm_read_csv(r, path), SEG_ERR_INVALID_ARG);
+    assert_non_null(strstr(seg_last_error(), "customer and date columns"));
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_CUSTOMER_COLUMN, "cust"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_DATE_COLUMN, "date"), SEG_OK);
+    assert_int_equal(seg_rfm_read_csv(r, path), SEG_ERR_INVALID_ARG);
+    assert_non_null(strstr(seg_last_error(), "amount column"));
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_AMOUNT_COLUMN, "amt"), SEG_OK);
+    assert_int_equal(seg_rfm_read_csv(r, path), SEG_ERR_NOT_FOUND);
+    assert_non_null(strstr(seg_last_error(), "no column 'amt'"));
+    seg_rfm_free(r);
+
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_CUSTOMER_COLUMN, "cust"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_DATE_COLUMN, "date"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_AMOUNT_COLUMN, "amount"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_AMOUNT_COLUMN, ""), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_DATE_FORMAT, "%Y"), SEG_ERR_PARSE);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_AS_OF, "tomorrow"), SEG_ERR_PARSE);
+    assert_non_null(strstr(seg_last_error(), "'tomorrow'"));
+    assert_int_equal(seg_rfm_set_int(r, SEG_RFM_BINS, 1), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_rfm_set_int(r, SEG_RFM_DELIMITER, '"'), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_rfm_set_int(r, (seg_rfm_param)200, 1), SEG_ERR_INVALID_ARG);
+    const double bad[] = {3, 2};
+    assert_int_equal(seg_rfm_set_cuts(r, SEG_RFM_F, bad, 2), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_rfm_finish(r), SEG_ERR_EMPTY);
+    assert_int_equal(seg_rfm_read_csv(r, path), SEG_ERR_PARSE);
+    assert_non_null(strstr(seg_last_error(),
+                           ":3: found a date that is not in the expected forms: '2010-13-01'"));
+    assert_int_equal(seg_rfm_set_int(r, SEG_RFM_BINS, 3), SEG_ERR_STATE);
+    seg_rfm_free(r);
+
+    /* Skipping: the bad date, the bad amount and the short record. */
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_CUSTOMER_COLUMN, "cust"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_DATE_COLUMN, "date"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_AMOUNT_COLUMN, "amount"), SEG_OK);
+    assert_int_equal(seg_rfm_set_int(r, SEG_RFM_SKIP_BAD_ROWS, 1), SEG_OK);
+    assert_int_equal(seg_rfm_read_csv(r, path), SEG_OK);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_ROWS), 4);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_BAD_ROWS), 3);
+    assert_int_equal(seg_rfm_customers(r), 0); /* not finished */
+    assert_int_equal(seg_rfm_get(r, 0, NULL, NULL, NULL, NULL, NULL), SEG_ERR_STATE);
+    assert_int_equal(seg_rfm_add(r, "x", "inv", "2010-12-01", 1), SEG_ERR_INVALID_ARG);
+    assert_non_null(strstr(seg_last_error(), "some rows and not on others"));
+    assert_int_equal(seg_rfm_add(r, "x", NULL, "2010-12-01", NAN), SEG_ERR_NONFINITE);
+    assert_int_equal(seg_rfm_add(r, "x", NULL, "12-01-2010", 1), SEG_ERR_PARSE);
+    assert_int_equal(seg_rfm_finish(r), SEG_OK);
+    assert_int_equal(seg_rfm_customers(r), 1);
+    assert_int_equal(seg_rfm_get(r, 1, NULL, NULL, NULL, NULL, NULL), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_rfm_finish(r), SEG_ERR_STATE);
+    assert_int_equal(seg_rfm_read_csv(r, path), SEG_ERR_STATE);
+    seg_rfm_free(r);
+    seg_rfm_free(NULL);
+    assert_int_equal(seg_rfm_count(NULL, SEG_RFM_ROWS), 0);
+    remove(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fixture_by_hand), cmocka_unit_test(test_subtract_and_rows),
+        cmocka_unit_test(test_as_of_and_cuts),  cmocka_unit_test(test_rank_formula),
+        cmocka_unit_test(test_rules),           cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_stream_chunks),   cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,129 @@
+/*
+ * seg info MODEL [--json]: what a saved model holds.
+ */
+#include <seg.h>
+
+#include "cli.h"
+#include "out.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    seg_model_metric id;
+    const char *key, *title;
+} metrics[] = {
+    {SEG_MODEL_SILHOUETTE, "silhouette", "silhouette"},
+    {SEG_MODEL_DAVIES_BOULDIN, "davies_bouldin", "Davies-Bouldin"},
+    {SEG_MODEL_CALINSKI_HARABASZ, "calinski_harabasz", "Calinski-Harabasz"},
+};
+#define N_METRICS (sizeof metrics / sizeof metrics[0])
+
+static void info_json(const char *path, const seg_model *m)
+{
+    const seg_scaler *sc = seg_model_scaler(m);
+    const size_t k = seg_model_k(m), d = seg_model_dim(m), n = seg_model_rows(m);
+    printf("{\n  \"model\": ");
+    json_string(stdout, path);
+    printf(",\n  \"library_version\": ");
+    json_string(stdout, seg_model_library_version(m));
+    printf(",\n  \"k\": %zu,\n  \"d\": %zu,\n  \"n\": %zu,\n  \"iterations\": %lld,\n"
+           "  \"converged\": %s,\n  \"inertia\": ",
+           k, d, n, (long long)seg_model_iterations(m), seg_model_converged(m) ? "true" : "false");
+    json_number(stdout, seg_model_inertia(m));
+    for (size_t i = 0; i < N_METRICS; i++) {
+        printf(",\n  \"%s\": ", metrics[i].key);
+        json_number(stdout, seg_model_get_metric(m, metrics[i].id));
+    }
+    printf(",\n  \"columns\": [");
+    for (size_t c = 0; c < seg_model_profile_columns(m); c++) {
+        printf("%s{\"name\": ", c ? ", " : "");
+        json_string(stdout, seg_model_profile_column_name(m, c));
+        printf(", \"type\": \"%s\"}", seg_model_profile_column_type(m, c) == SEG_COLUMN_NUMERIC
+                                          ? "numeric"
+                                          : "categorical");
+    }
+    printf("],\n  \"features\": [");
+    for (size_t j = 0; sc && j < d; j++) {
+        fputs(j ? ", " : "", stdout);
+        json_string(stdout, seg_scaler_feature_name(sc, j));
+    }
+    printf("],\n  \"segments\": [");
+    for (size_t j = 0; j < k; j++) {
+        const char *label = seg_model_segment_label(m, j);
+        printf("%s\n    {\"id\": %zu, \"size\": %zu, \"share\": ", j ? "," : "", j,
+               seg_model_segment_size(m, j));
+        json_number(stdout, n ? (double)seg_model_segment_size(m, j) / (double)n : NAN);
+        printf(", \"weight\": ");
+        json_number(stdout, seg_model_segment_weight(m, j));
+        printf(", \"label\": ");
+        json_string(stdout, label ? label : "");
+        printf("}");
+    }
+    printf("\n  ]\n}\n");
+}
+
+static void info_text(const char *path, const seg_model *m)
+{
+    const seg_scaler *sc = seg_model_scaler(m);
+    const size_t k = seg_model_k(m), d = seg_model_dim(m), n = seg_model_rows(m);
+    printf("%s: libseg model written by libseg %s\n", path, seg_model_library_version(m));
+    printf("k = %zu segments, d = %zu features, fitted on %zu customers\n", k, d, n);
+    printf("inertia = %.6g, iterations = %lld (%s)\n", seg_model_inertia(m),
+           (long long)seg_model_iterations(m),
+           seg_model_converged(m) ? "converged" : "max-iter reached");
+    for (size_t i = 0; i < N_METRICS; i++) {
+        double v = seg_model_get_metric(m, metrics[i].id);
+        if (!isnan(v))
+            printf("%s = %.4f\n", metrics[i].title, v);
+    }
+    printf("columns (%zu):", seg_model_profile_columns(m));
+    for (size_t c = 0; c < seg_model_profile_columns(m); c++)
+        printf("%s %s", c ? "," : "", seg_model_profile_column_name(m, c));
+    printf("\nfeatures (%zu):", d);
+    for (size_t j = 0; sc && j < d; j++)
+        printf("%s %s", j ? "," : "", seg_scaler_feature_name(sc, j));
+    printf("\n\nsegment  customers   share  label\n");
+    for (size_t j = 0; j < k; j++) {
+        const char *label = seg_model_segment_label(m, j);
+        size_t size = seg_model_segment_size(m, j);
+        printf("%7zu  %9zu  %5.1f %%  %s\n", j, size, n ? 100.0 * (double)size / (double)n : 0.0,
+               label ? label : "");
+    }
+}
+
+int cmd_info(int argc, char **argv)
+{
+    const char *path = NULL;
+    bool json = false;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("Usage: %s info MODEL [--json]\n\n"
+                   "Describe a model saved by 'seg segment --model': size, quality,\n"
+                   "columns, features and segments with their labels.\n",
+                   progname);
+            return 0;
+        }
+        if (strcmp(argv[i], "--json") == 0)
+            json = true;
+        else if (argv[i][0] == '-' && argv[i][1])
+            return usage_error("info ", "unknown option '%s'", argv[i]);
+        else if (!path)
+            path = argv[i];
+        else
+            return usage_error("info ", "unexpected argument '%s'", argv[i]);
+    }
+    if (!path)
+        return usage_error("info ", "%s", "needs a MODEL");
+    seg_model *m = NULL;
+    int rc = seg_model_load(&m, path);
+    if (rc < 0)
+        return lib_error("loading the model", rc);
+    if (json)
+        info_json(path, m);
+    else
+        info_text(path, m);
+    seg_model_free(m);
+    return 0;
+}

@@ -1,0 +1,277 @@
+/*
+ * seg predict MODEL FILE [options]: score new customers with a saved model.
+ */
+#include <seg.h>
+
+#include "cli.h"
+#include "out.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct popts {
+    const char *model, *file, *output, *id;
+    bool json, all, quiet;
+    int delimiter;
+    int64_t threads;
+} popts;
+
+static void usage_predict(FILE *f)
+{
+    fprintf(f,
+            "Usage: %s predict MODEL FILE [options]\n"
+            "\n"
+            "Assign the customers of FILE (CSV with the training columns; extra columns\n"
+            "are ignored) to the segments of MODEL (saved by 'seg segment --model').\n"
+            "\n"
+            "  --output OUT.csv   write id,segment,distance there (default: stdout)\n"
+            "  --json             JSON on stdout: a summary, and the rows unless --output\n"
+            "  --all-distances    add the distance to every segment and the margin to\n"
+            "                     the next nearest one (small = between two segments)\n"
+            "  --id COL           row id column (default: 1-based row numbers)\n"
+            "  --pseudonymize-key FILE  write ids as keyed pseudonyms (HMAC-SHA-256, key >= 16 bytes)\n"
+            "  --delimiter C      field delimiter (default: detect , ; or tab)\n"
+            "  --threads T        threads, 0 = all cores (default 1)\n"
+            "  --quiet            no notes on stderr\n",
+            progname);
+}
+
+static int parse_predict(int argc, char **argv, popts *o)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage_predict(stdout);
+            return -1;
+        }
+        if (strcmp(a, "--json") == 0) {
+            o->json = true;
+        } else if (strcmp(a, "--all-distances") == 0) {
+            o->all = true;
+        } else if (strcmp(a, "--quiet") == 0) {
+            o->quiet = true;
+        } else if (strcmp(a, "--output") == 0 || strcmp(a, "--id") == 0 ||
+                   strcmp(a, "--delimiter") == 0 || strcmp(a, "--threads") == 0) {
+            if (i + 1 >= argc || !*argv[i + 1])
+                return usage_error("predict ", "option '%s' needs a value", a);
+            const char *v = argv[++i];
+            if (a[2] == 'o')
+                o->output = v;
+            else if (a[2] == 'i')
+                o->id = v;
+            else if (a[2] == 't') {
+                if (!parse_int(v, 0, 4096, &o->threads))
+                    return usage_error("predict ", "--threads takes 0 to 4096, not '%s'", v);
+            } else if (strcmp(v, "tab") == 0 || strcmp(v, "\\t") == 0)
+                o->delimiter = '\t';
+            else if (strlen(v) == 1)
+                o->delimiter = (unsigned char)v[0];
+            else
+                return usage_error("predict ", "--delimiter takes one character, not '%s'", v);
+        } else if (strcmp(a, "--pseudonymize-key") == 0) {
+            if (i + 1 >= argc || !*argv[i + 1])
+                return usage_error("predict ", "option '%s' needs a value", a);
+            int rc = use_id_key(argv[++i]);
+            if (rc)
+                return rc;
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error("predict ", "unknown option '%s'", a);
+        } else if (!o->model) {
+            o->model = a;
+        } else if (!o->file) {
+            o->file = a;
+        } else {
+            return usage_error("predict ", "unexpected argument '%s'", a);
+        }
+    }
+    if (!o->file)
+        return usage_error("predict ", "%s", "needs a MODEL and a FILE");
+    return 0;
+}
+
+static int read_rows(const popts *o, const seg_model *m, bool force, seg_dataset **ds)
+{
+    seg_csv_options *co = NULL;
+    int rc = seg_csv_options_new(&co);
+    if (rc == 0 && o->delimiter)
+        rc = seg_csv_options_set_int(co, SEG_CSV_DELIMITER, o->delimiter);
+    if (rc == 0 && o->id)
+        rc = seg_csv_options_set_column_type(co, o->id, SEG_COLUMN_CATEGORICAL);
+    /* Second read: give every training column its training type (a small
+     * file may hold only digits in a column that was categorical). */
+    for (size_t c = 0; force && rc == 0 && c < seg_model_profile_columns(m); c++)
+        rc = seg_csv_options_set_column_type(co, seg_model_profile_column_name(m, c),
+                                             seg_model_profile_column_type(m, c));
+    if (rc == 0)
+        rc = seg_csv_options_set_int(co, SEG_CSV_HEADER, 1);
+    if (rc == 0)
+        rc = seg_dataset_read_csv(ds, o->file, co);
+    seg_csv_options_free(co);
+    return rc;
+}
+
+/* Every training column must be in the file: name all that are not. Sets
+ * *retype when a present column has another type than in training. */
+static int check_columns(const popts *o, const seg_model *m, const seg_dataset *ds, bool *retype)
+{
+    size_t missing = 0, len = 0;
+    char *names = NULL;
+    *retype = false;
+    for (size_t c = 0; c < seg_model_profile_columns(m); c++) {
+        const char *name = seg_model_profile_column_name(m, c);
+        size_t j;
+        if (seg_dataset_column_index(ds, name, &j) == 0) {
+            *retype |= seg_dataset_column_type(ds, j) != seg_model_profile_column_type(m, c);
+            continue;
+        }
+        size_t add = strlen(name) + 2;
+        char *grown = realloc(names, len + add + 1);
+        if (!grown) {
+            free(names);
+            return lib_error("checking columns", SEG_ERR_NOMEM);
+        }
+        names = grown;
+        len += (size_t)snprintf(names + len, add + 1, "%s%s", missing++ ? ", " : "", name);
+    }
+    if (!missing)
+        return 0;
+    fprintf(stderr, "%s: %s lacks %zu column%s of the model: %s\n", progname, o->file, missing,
+            missing > 1 ? "s" : "", names);
+    free(names);
+    return EXIT_DATA;
+}
+
+static void print_json(const popts *o, const seg_model *m, const seg_dataset *ds,
+                       const int32_t *labels, const double *dist, const double *all, size_t n)
+{
+    const size_t k = seg_model_k(m);
+    size_t *count = calloc(k, sizeof *count);
+    for (size_t i = 0; count && i < n; i++)
+        count[labels[i]]++;
+    printf("{\n  \"model\": ");
+    json_string(stdout, o->model);
+    printf(",\n  \"file\": ");
+    json_string(stdout, o->file);
+    printf(",\n  \"n\": %zu,\n  \"k\": %zu,\n  \"segments\": [", n, k);
+    for (size_t j = 0; count && j < k; j++) {
+        printf("%s\n    {\"id\": %zu, \"size\": %zu, \"share\": ", j ? "," : "", j, count[j]);
+        json_number(stdout, n ? (double)count[j] / (double)n : NAN);
+        printf(", \"label\": ");
+        const char *label = seg_model_segment_label(m, j);
+        json_string(stdout, label ? label : "");
+        printf("}");
+    }
+    printf("\n  ]");
+    if (!o->output) {
+        printf(",\n  \"rows\": [");
+        for (size_t i = 0; i < n; i++) {
+            const char *id = o->id ? seg_dataset_id(ds, i) : NULL;
+            printf("%s\n    {\"id\": ", i ? "," : "");
+            if (o->id)
+                json_string(stdout, id ? id : "");
+            else
+                printf("%zu", i + 1);
+            printf(", \"segment\": %d, \"distance\": ", (int)labels[i]);
+            json_number(stdout, dist[i]);
+            if (all) {
+                printf(", \"distances\": [");
+                for (size_t j = 0; j < k; j++) {
+                    fputs(j ? ", " : "", stdout);
+                    json_number(stdout, all[i * k + j]);
+                }
+                printf("], \"margin\": ");
+                json_number(stdout, assignment_margin(all, k, i, labels[i]));
+            }
+            printf("}");
+        }
+        printf("\n  ]");
+    }
+    printf("\n}\n");
+    free(count);
+}
+
+/* Distances to every centroid, on the model's scaled features. */
+static int all_distances(const seg_model *m, const seg_dataset *ds, size_t n, double **out)
+{
+    const seg_scaler *sc = seg_model_scaler(m);
+    const size_t d = seg_model_dim(m), k = seg_model_k(m);
+    double *x = malloc((n ? n : 1) * d * sizeof *x);
+    *out = malloc((n ? n : 1) * k * sizeof **out);
+    int rc = x && *out ? 0 : SEG_ERR_NOMEM;
+    if (rc == 0)
+        rc = sc ? seg_scaler_transform_f64(sc, ds, x, n * d) : seg_dataset_copy_f64(ds, x, n * d);
+    if (rc == 0)
+        rc = seg_model_distances_f64(m, x, n, d, *out, n * k);
+    free(x);
+    return rc;
+}
+
+int cmd_predict(int argc, char **argv)
+{
+    popts o = {.threads = 1};
+    seg_model *m = NULL;
+    seg_dataset *ds = NULL;
+    seg_predictor *p = NULL;
+    int32_t *labels = NULL;
+    double *dist = NULL, *all = NULL;
+    const char *stage = "loading the model";
+    bool retype;
+    int rc, status = EXIT_DATA;
+
+    if ((rc = parse_predict(argc, argv, &o)) != 0)
+        return rc < 0 ? 0 : rc;
+    if ((rc = seg_model_load(&m, o.model)) < 0)
+        goto fail;
+    stage = "reading data";
+    if ((rc = read_rows(&o, m, false, &ds)) < 0)
+        goto fail;
+    if ((status = check_columns(&o, m, ds, &retype)) != 0)
+        goto out;
+    status = EXIT_DATA;
+    if (retype) {
+        seg_dataset_free(ds);
+        ds = NULL;
+        if ((rc = read_rows(&o, m, true, &ds)) < 0)
+            goto fail;
+    }
+    if (o.id && (rc = seg_dataset_set_id_column(ds, o.id)) < 0)
+        goto fail;
+    stage = "scoring";
+    const size_t n = seg_dataset_rows(ds);
+    labels = malloc((n ? n : 1) * sizeof *labels);
+    dist = malloc((n ? n : 1) * sizeof *dist);
+    if (!labels || !dist) {
+        rc = SEG_ERR_NOMEM;
+        goto fail;
+    }
+    if ((rc = seg_predictor_new(&p, m)) < 0 ||
+        (rc = seg_predictor_set_int(p, SEG_PREDICTOR_THREADS, o.threads)) < 0 ||
+        (rc = seg_predictor_run_dataset(p, ds, labels, dist)) < 0)
+        goto fail;
+    if (o.all && (rc = all_distances(m, ds, n, &all)) < 0)
+        goto fail;
+    if ((o.output || !o.json) &&
+        write_assignments(o.output ? o.output : "-", ds, labels, dist, n, all, seg_model_k(m)) <
+            0) {
+        fprintf(stderr, "%s: cannot write %s: %s\n", progname, o.output ? o.output : "stdout",
+                strerror(errno));
+        goto out;
+    }
+    if (o.json)
+        print_json(&o, m, ds, labels, dist, all, n);
+    status = 0;
+    goto out;
+fail:
+    status = lib_error(stage, rc);
+out:
+    seg_predictor_free(p);
+    seg_dataset_free(ds);
+    seg_model_free(m);
+    free(labels);
+    free(dist);
+    free(all);
+    return status;
+}

@@ -1,0 +1,526 @@
+/*
+ * seg rfm FILE ...: recency, frequency and monetary value per customer from a
+ * transaction log, scores, named segments and optionally k-means clusters.
+ */
+#include <seg.h>
+
+#include "cli.h"
+#include "out.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct rfm_opts {
+    const char *file;
+    const char *col[6]; /* customer, date, amount, quantity, price, invoice */
+    const char *as_of, *date_format, *returns, *rules, *output;
+    const char *cuts[3];
+    int64_t bins, k, seed;
+    int delimiter;
+    bool skip_bad, json, quiet, bins_given;
+} rfm_opts;
+
+static void usage_rfm(FILE *f)
+{
+    fprintf(f,
+            "Usage: %s rfm FILE --customer COL --date COL (--amount COL | --quantity COL --price "
+            "COL) [options]\n"
+            "\n"
+            "RFM analysis of a transaction log (CSV with a header row), read as a stream.\n"
+            "\n"
+            "Columns:\n"
+            "  --customer COL         customer id (rows without one are skipped and counted)\n"
+            "  --date COL             transaction date\n"
+            "  --amount COL           line amount, or:\n"
+            "  --quantity COL --price COL   amount = quantity x price\n"
+            "  --invoice COL          invoice id: frequency = distinct invoices; ids starting\n"
+            "                         with 'C' are cancellations\n"
+            "  --delimiter C          field delimiter (default: detect , ; or tab)\n"
+            "Policy:\n"
+            "  --as-of DATE           reference date (default: the day after the latest date)\n"
+            "  --date-format FMT      strftime-style (%%Y %%y %%m %%d %%e %%b %%B %%j %%H %%M "
+            "%%S %%p);\n"
+            "                         default: ISO 8601 and US m/d/y forms\n"
+            "  --skip-bad-rows        count and skip rows whose date or numbers do not parse\n"
+            "  --returns exclude|subtract   returns/cancellations (amount <= 0) left out of R, F, "
+            "M\n"
+            "                         (default) or subtracted from M\n"
+            "Scores and segments:\n"
+            "  --bins N               score levels by rank (default 5)\n"
+            "  --cuts DIM=V,V,...     cut points for r, f or m instead of ranks (repeatable)\n"
+            "  --rules FILE           segment rules, one 'name,R,F,M' per line (R: *, N or N-M)\n"
+            "  --k K                  also k-means on log1p-standardised R, F, M\n"
+            "  --seed S               k-means seed (default 0)\n"
+            "Output:\n"
+            "  --output FILE.csv      customer,recency,frequency,monetary,r,f,m,segment[,cluster]\n"
+            "  --pseudonymize-key F   write customer ids as keyed pseudonyms (key file, >= 16 bytes)\n"
+            "  --json                 summary as JSON on stdout\n"
+            "  --quiet                no notes on stderr\n",
+            progname);
+}
+
+static const char *const col_opt[6] = {"--customer", "--date",  "--amount",
+                                       "--quantity", "--price", "--invoice"};
+
+static int parse_rfm(int argc, char **argv, rfm_opts *o)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage_rfm(stdout);
+            return -1;
+        }
+        if (a[0] != '-') {
+            if (o->file)
+                return usage_error("rfm ", "more than one FILE ('%s')", a);
+            o->file = a;
+            continue;
+        }
+        if (strcmp(a, "--skip-bad-rows") == 0 || strcmp(a, "--json") == 0 ||
+            strcmp(a, "--quiet") == 0) {
+            *(a[2] == 's' ? &o->skip_bad : a[2] == 'j' ? &o->json : &o->quiet) = true;
+            continue;
+        }
+        if (i + 1 >= argc)
+            return usage_error("rfm ", "option '%s' needs a value or is unknown", a);
+        const char *v = argv[++i];
+        size_t c = 0;
+        while (c < 6 && strcmp(a, col_opt[c]) != 0)
+            c++;
+        if (c < 6) {
+            o->col[c] = v;
+        } else if (strcmp(a, "--as-of") == 0) {
+            o->as_of = v;
+        } else if (strcmp(a, "--date-format") == 0) {
+            o->date_format = v;
+        } else if (strcmp(a, "--returns") == 0) {
+            if (strcmp(v, "exclude") != 0 && strcmp(v, "subtract") != 0)
+                return usage_error("rfm ", "--returns takes exclude or subtract, not '%s'", v);
+            o->returns = v;
+        } else if (strcmp(a, "--rules") == 0) {
+            o->rules = v;
+        } else if (strcmp(a, "--output") == 0) {
+            o->output = v;
+        } else if (strcmp(a, "--pseudonymize-key") == 0) {
+            int rc = use_id_key(v);
+            if (rc)
+                return rc;
+        } else if (strcmp(a, "--bins") == 0) {
+            if (!parse_int(v, 2, 100, &o->bins))
+                return usage_error("rfm ", "--bins takes a whole number from 2 to 100, not '%s'",
+                                   v);
+            o->bins_given = true;
+        } else if (strcmp(a, "--k") == 0) {
+            if (!parse_int(v, 1, 1000, &o->k))
+                return usage_error("rfm ", "--k takes a whole number from 1 to 1000, not '%s'", v);
+        } else if (strcmp(a, "--seed") == 0) {
+            if (!parse_int(v, INT64_MIN, INT64_MAX, &o->seed))
+                return usage_error("rfm ", "--seed takes a whole number, not '%s'", v);
+        } else if (strcmp(a, "--cuts") == 0) {
+            const char *dims = "rfm", *d = v[0] ? strchr(dims, v[0]) : NULL;
+            if (!d || v[1] != '=' || !v[2])
+                return usage_error("rfm ", "--cuts takes r=V,V,..., f=... or m=..., not '%s'", v);
+            o->cuts[d - dims] = v + 2;
+        } else if (strcmp(a, "--delimiter") == 0) {
+            if (strcmp(v, "tab") == 0 || strcmp(v, "\\t") == 0)
+                o->delimiter = '\t';
+            else if (strlen(v) == 1)
+                o->delimiter = (unsigned char)v[0];
+            else
+                return usage_error("rfm ", "--delimiter takes one character, not '%s'", v);
+        } else {
+            return usage_error("rfm ", "unknown option '%s'", a);
+        }
+    }
+    if (!o->file)
+        return usage_error("rfm ", "%sa transaction FILE is needed", "");
+    if (!o->col[0] || !o->col[1])
+        return usage_error("rfm ", "%s--customer and --date are needed", "");
+    if (!o->col[2] == !(o->col[3] && o->col[4]) || (o->col[2] && (o->col[3] || o->col[4])))
+        return usage_error("rfm ", "%sgive --amount, or both --quantity and --price", "");
+    if (o->bins_given && (o->cuts[0] || o->cuts[1] || o->cuts[2]))
+        return usage_error("rfm ", "%s--bins and --cuts exclude each other", "");
+    return 0;
+}
+
+/* "V,V,..." into increasing doubles. */
+static int set_cuts(seg_rfm *r, int dim, const char *list)
+{
+    size_t n;
+    char **items = split_list(list, &n);
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    int rc = 0;
+    if (!items || !v) {
+        free(items);
+        free(v);
+        return SEG_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (!parse_real(items[i], &v[i]))
+            rc = usage_error("rfm ", "--cuts: '%s' is not a number", items[i]);
+    if (rc == 0)
+        rc = seg_rfm_set_cuts(r, (seg_rfm_dim)dim, v, n);
+    free(items);
+    free(v);
+    return rc;
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0, got;
+    if (!f)
+        return NULL;
+    do {
+        if (cap - len < 4096) {
+            char *nb = realloc(buf, cap = cap ? 2 * cap : 8192);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = nb;
+        }
+        got = fread(buf + len, 1, cap - len - 1, f);
+        len += got;
+    } while (got > 0);
+    buf[len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static int configure(const rfm_opts *o, seg_rfm *r)
+{
+    int rc = 0;
+    for (int c = 0; c < 6 && rc == 0; c++)
+        if (o->col[c])
+            rc = seg_rfm_set_string(r, (seg_rfm_param)(SEG_RFM_CUSTOMER_COLUMN + c), o->col[c]);
+    if (rc == 0 && o->date_format)
+        rc = seg_rfm_set_string(r, SEG_RFM_DATE_FORMAT, o->date_format);
+    if (rc == 0 && o->as_of)
+        rc = seg_rfm_set_string(r, SEG_RFM_AS_OF, o->as_of);
+    if (rc == 0)
+        rc = seg_rfm_set_int(r, SEG_RFM_SKIP_BAD_ROWS, o->skip_bad);
+    if (rc == 0)
+        rc = seg_rfm_set_int(r, SEG_RFM_DELIMITER, o->delimiter);
+    if (rc == 0 && o->returns)
+        rc = seg_rfm_set_int(r, SEG_RFM_RETURNS, strcmp(o->returns, "subtract") == 0);
+    if (rc == 0 && o->bins_given)
+        rc = seg_rfm_set_int(r, SEG_RFM_BINS, o->bins);
+    for (int d = 0; d < 3 && rc == 0; d++)
+        if (o->cuts[d])
+            rc = set_cuts(r, d, o->cuts[d]);
+    if (rc == 0 && o->rules) {
+        char *text = read_text(o->rules);
+        if (!text) {
+            fprintf(stderr, "%s: cannot read %s: %s\n", progname, o->rules, strerror(errno));
+            return USAGE_CONFLICT;
+        }
+        rc = seg_rfm_set_rules(r, text);
+        free(text);
+    }
+    return rc;
+}
+
+/* Per-group profile: customers, mean R/F/M, revenue. */
+typedef struct profile {
+    size_t n;
+    double r, f, m;
+} profile;
+
+typedef struct report {
+    size_t n, n_seg, k;
+    profile *seg, *cl;
+    int32_t *cluster;
+    double revenue;
+    char ref[16];
+} report;
+
+static int build_report(const seg_rfm *r, const rfm_opts *o, report *rep)
+{
+    rep->n = seg_rfm_customers(r);
+    rep->n_seg = seg_rfm_segments(r);
+    rep->seg = calloc(rep->n_seg, sizeof *rep->seg);
+    if (!rep->seg)
+        return SEG_ERR_NOMEM;
+    seg_rfm_reference_date(r, rep->ref, sizeof rep->ref);
+    for (size_t i = 0; i < rep->n; i++) {
+        int64_t rec, freq;
+        double mon;
+        size_t s;
+        seg_rfm_get(r, i, &rec, &freq, &mon, NULL, &s);
+        rep->seg[s].n++;
+        rep->seg[s].r += (double)rec;
+        rep->seg[s].f += (double)freq;
+        rep->seg[s].m += mon;
+        rep->revenue += mon;
+    }
+    if (o->k == 0)
+        return 0;
+    /* k-means on log1p-transformed, standardised R, F, M (signed log1p: M
+     * can be negative under --returns subtract). */
+    const char *names[3] = {"recency", "frequency", "monetary"};
+    double *x = malloc(rep->n * 3 * sizeof *x);
+    seg_dataset *ds = NULL;
+    seg_scaler *sc = NULL;
+    seg_kmeans *km = NULL;
+    seg_model *m = NULL;
+    int rc;
+    rep->k = (size_t)o->k;
+    rep->cluster = malloc(rep->n * sizeof *rep->cluster);
+    rep->cl = calloc(rep->k, sizeof *rep->cl);
+    if (!x || !rep->cluster || !rep->cl) {
+        free(x);
+        return SEG_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < rep->n; i++) {
+        int64_t rec, freq;
+        seg_rfm_get(r, i, &rec, &freq, &x[3 * i + 2], NULL, NULL);
+        x[3 * i] = (double)rec;
+        x[3 * i + 1] = (double)freq;
+    }
+    if ((rc = seg_dataset_from_f64(&ds, x, rep->n, 3, names)) == 0 &&
+        (rc = seg_scaler_new(&sc)) == 0) {
+        for (int j = 0; j < 3 && rc == 0; j++)
+            rc = seg_scaler_set_column_int(sc, names[j], SEG_SCALER_COLUMN_LOG1P, 1);
+    }
+    if (rc == 0 && (rc = seg_scaler_fit(sc, ds)) == 0 && (rc = seg_kmeans_new(&km)) == 0 &&
+        (rc = seg_kmeans_set_int(km, SEG_KMEANS_K, o->k)) == 0 &&
+        (rc = seg_kmeans_set_int(km, SEG_KMEANS_SEED, o->seed)) == 0 &&
+        (rc = seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, 4)) == 0)
+        rc = seg_kmeans_fit_dataset(km, ds, sc, rep->cluster, &m);
+    for (size_t i = 0; rc == 0 && i < rep->n; i++) {
+        profile *p = &rep->cl[rep->cluster[i]];
+        p->n++;
+        p->r += x[3 * i];
+        p->f += x[3 * i + 1];
+        p->m += x[3 * i + 2];
+    }
+    seg_model_free(m);
+    seg_kmeans_free(km);
+    seg_scaler_free(sc);
+    seg_dataset_free(ds);
+    free(x);
+    return rc;
+}
+
+static const char *freq_definition(const rfm_opts *o)
+{
+    return o->col[5] ? "distinct invoices with a purchase" : "purchase rows";
+}
+
+static const char *returns_definition(const rfm_opts *o)
+{
+    return o->returns && strcmp(o->returns, "subtract") == 0
+               ? "subtracted from monetary; not in recency or frequency"
+               : "excluded from recency, frequency and monetary";
+}
+
+static void text_profiles(const char *title, const profile *p, size_t count, const seg_rfm *r,
+                          const report *rep)
+{
+    printf("\n%-22s %9s %6s %8s %8s %11s %7s\n", title, "customers", "share", "mean R", "mean F",
+           "mean M", "revenue");
+    for (size_t s = 0; s < count; s++) {
+        if (!p[s].n && r)
+            continue;
+        double n = p[s].n ? (double)p[s].n : 1;
+        char label[32];
+        if (r)
+            snprintf(label, sizeof label, "%s", seg_rfm_segment_name(r, s));
+        else
+            snprintf(label, sizeof label, "cluster %zu", s);
+        printf("%-22s %9zu %5.1f%% %8.1f %8.2f %11.2f %6.1f%%\n", label, p[s].n,
+               100.0 * (double)p[s].n / (double)rep->n, p[s].r / n, p[s].f / n, p[s].m / n,
+               rep->revenue != 0 ? 100.0 * p[s].m / rep->revenue : 0.0);
+    }
+}
+
+static void print_text(const rfm_opts *o, const seg_rfm *r, const report *rep)
+{
+    static const char *const dims[3] = {"R (recency, days)", "F (frequency)", "M (monetary)"};
+    printf("libseg %s: RFM of %s\n", seg_version_string(), o->file);
+    printf("definitions: reference date %s (%s); recency = whole days from the last purchase's "
+           "date to it;\n  frequency = %s; monetary = sum of purchase amounts; returns and "
+           "cancellations %s\n",
+           rep->ref, o->as_of ? "--as-of" : "the day after the latest date", freq_definition(o),
+           returns_definition(o));
+    printf("rows: %lld read, %lld without customer id (skipped), %lld bad (skipped), %lld after "
+           "the reference date, %lld returns/cancellations, %lld purchases\n",
+           (long long)seg_rfm_count(r, SEG_RFM_ROWS),
+           (long long)seg_rfm_count(r, SEG_RFM_NO_CUSTOMER),
+           (long long)seg_rfm_count(r, SEG_RFM_BAD_ROWS),
+           (long long)seg_rfm_count(r, SEG_RFM_AFTER_REFERENCE),
+           (long long)seg_rfm_count(r, SEG_RFM_RETURNS_COUNT),
+           (long long)seg_rfm_count(r, SEG_RFM_PURCHASES));
+    printf("customers: %zu (%lld more with returns only, left out)\n", rep->n,
+           (long long)seg_rfm_count(r, SEG_RFM_RETURN_ONLY_CUSTOMERS));
+    printf("score thresholds (score s from):\n");
+    for (int d = 0; d < 3; d++) {
+        double t[100];
+        size_t levels;
+        seg_rfm_thresholds(r, (seg_rfm_dim)d, t, 100, &levels);
+        printf("  %-18s", dims[d]);
+        for (size_t j = 0; j + 1 < levels; j++) {
+            if (isnan(t[j]))
+                printf(" %zu: none", j + 2);
+            else
+                printf(" %zu: %s%.6g", j + 2, d == 0 ? "<=" : ">=", t[j]);
+        }
+        printf("\n");
+    }
+    text_profiles("segment", rep->seg, rep->n_seg, r, rep);
+    if (rep->k)
+        text_profiles("k-means on log1p R,F,M", rep->cl, rep->k, NULL, rep);
+}
+
+static void json_profiles(FILE *f, const profile *p, size_t count, const seg_rfm *r,
+                          const report *rep)
+{
+    for (size_t s = 0; s < count; s++) {
+        /* An empty group has no means: null in JSON. */
+        double n = p[s].n ? (double)p[s].n : NAN;
+        fprintf(f, "%s\n    {", s ? "," : "");
+        if (r) {
+            fprintf(f, "\"name\": ");
+            json_string(f, seg_rfm_segment_name(r, s));
+        } else {
+            fprintf(f, "\"cluster\": %zu", s);
+        }
+        fprintf(f, ", \"customers\": %zu, \"share\": ", p[s].n);
+        json_number(f, (double)p[s].n / (double)rep->n);
+        fprintf(f, ", \"mean_recency\": ");
+        json_number(f, p[s].r / n);
+        fprintf(f, ", \"mean_frequency\": ");
+        json_number(f, p[s].f / n);
+        fprintf(f, ", \"mean_monetary\": ");
+        json_number(f, p[s].m / n);
+        fprintf(f, ", \"revenue_share\": ");
+        json_number(f, rep->revenue != 0 ? p[s].m / rep->revenue : 0.0);
+        fprintf(f, "}");
+    }
+}
+
+static void print_json(const rfm_opts *o, const seg_rfm *r, const report *rep)
+{
+    static const char *const counters[9] = {
+        "rows",      "no_customer",           "bad_rows", "after_reference", "returns", "purchases",
+        "customers", "return_only_customers", "invoices"};
+    static const char *const dims[3] = {"r", "f", "m"};
+    FILE *f = stdout;
+    fprintf(f, "{\n  \"version\": ");
+    json_string(f, seg_version_string());
+    fprintf(f, ",\n  \"file\": ");
+    json_string(f, o->file);
+    fprintf(f, ",\n  \"definitions\": {\"reference_date\": ");
+    json_string(f, rep->ref);
+    fprintf(f, ", \"reference\": ");
+    json_string(f, o->as_of ? "as-of" : "day after the latest date");
+    fprintf(f, ", \"recency\": \"whole days from the last purchase date\", \"frequency\": ");
+    json_string(f, freq_definition(o));
+    fprintf(f, ", \"monetary\": \"sum of purchase amounts\", \"returns\": ");
+    json_string(f, o->returns ? o->returns : "exclude");
+    fprintf(f, "},\n  \"counts\": {");
+    for (int c = 0; c < 9; c++)
+        fprintf(f, "%s\"%s\": %lld", c ? ", " : "", counters[c],
+                (long long)seg_rfm_count(r, (seg_rfm_counter)c));
+    fprintf(f, "},\n  \"thresholds\": {");
+    for (int d = 0; d < 3; d++) {
+        double t[100];
+        size_t levels;
+        seg_rfm_thresholds(r, (seg_rfm_dim)d, t, 100, &levels);
+        fprintf(f, "%s\"%s\": [", d ? ", " : "", dims[d]);
+        for (size_t j = 0; j + 1 < levels; j++) {
+            fputs(j ? ", " : "", f);
+            json_number(f, t[j]);
+        }
+        fputs("]", f);
+    }
+    fprintf(f, "},\n  \"segments\": [");
+    json_profiles(f, rep->seg, rep->n_seg, r, rep);
+    fprintf(f, "\n  ]");
+    if (rep->k) {
+        fprintf(f, ",\n  \"clusters\": [");
+        json_profiles(f, rep->cl, rep->k, NULL, rep);
+        fprintf(f, "\n  ]");
+    }
+    fprintf(f, "\n}\n");
+}
+
+static int write_output(const char *path, const seg_rfm *r, const report *rep)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fputs(rep->k ? "customer,recency,frequency,monetary,r,f,m,segment,cluster\n"
+                 : "customer,recency,frequency,monetary,r,f,m,segment\n",
+          f);
+    for (size_t i = 0; i < rep->n; i++) {
+        int64_t rec, freq;
+        double mon;
+        int32_t s[3];
+        size_t seg;
+        seg_rfm_get(r, i, &rec, &freq, &mon, s, &seg);
+        write_id(f, seg_rfm_customer(r, i));
+        fprintf(f, ",%lld,%lld,%.17g,%d,%d,%d,", (long long)rec, (long long)freq, mon, (int)s[0],
+                (int)s[1], (int)s[2]);
+        csv_field(f, seg_rfm_segment_name(r, seg));
+        if (rep->k)
+            fprintf(f, ",%d", (int)rep->cluster[i]);
+        fputc('\n', f);
+    }
+    if (ferror(f)) {
+        fclose(f);
+        return -1;
+    }
+    return fclose(f);
+}
+
+int cmd_rfm(int argc, char **argv)
+{
+    rfm_opts o = {0};
+    report rep = {0};
+    seg_rfm *r = NULL;
+    const char *stage = "setting up RFM";
+    int rc, status = EXIT_DATA;
+
+    if ((rc = parse_rfm(argc, argv, &o)) != 0)
+        return rc < 0 ? 0 : rc;
+    if ((rc = seg_rfm_new(&r)) < 0 || (rc = configure(&o, r)) < 0)
+        goto fail;
+    if (rc > 0) {
+        status = rc == USAGE_CONFLICT ? EXIT_DATA : rc;
+        goto out;
+    }
+    stage = "reading transactions";
+    if ((rc = seg_rfm_read_csv(r, o.file)) < 0)
+        goto fail;
+    stage = "computing RFM";
+    if ((rc = seg_rfm_finish(r)) < 0)
+        goto fail;
+    stage = "clustering";
+    if ((rc = build_report(r, &o, &rep)) < 0)
+        goto fail;
+    if (o.output && write_output(o.output, r, &rep) < 0) {
+        fprintf(stderr, "%s: cannot write %s: %s\n", progname, o.output, strerror(errno));
+        goto out;
+    }
+    if (o.json)
+        print_json(&o, r, &rep);
+    else
+        print_text(&o, r, &rep);
+    status = 0;
+    goto out;
+fail:
+    status = lib_error(stage, rc);
+out:
+    seg_rfm_free(r);
+    free(rep.seg);
+    free(rep.cl);
+    free(rep.cluster);
+    return status;
+}

@@ -1,0 +1,76 @@
+/*
+ * What the pieces of 'seg segment' share: the options, and the results its
+ * outputs (terminal, JSON, HTML report) read. Each output lives in its own
+ * file: segment_out.c (summary, profiles), campaign_out.c, sweep_out.c,
+ * report.c.
+ */
+#ifndef SEG_TOOL_SEGMENT_H
+#define SEG_TOOL_SEGMENT_H
+
+#include <seg.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct opts {
+    const char *file;
+    bool bundled;
+    int64_t k, k_min, k_max;
+    bool k_given, range_given;
+    const char *scale;
+    const char *init;
+    int64_t n_init, max_iter, seed, threads;
+    double tol;
+    const char *dtype;
+    const char *algorithm; /* --algorithm: lloyd|hamerly|elkan|yinyang|auto */
+    const char *id, *drop, *columns, *weight, *log1p, *categorical, *numeric, *missing;
+    const char *assignments, *features, *model, *report;
+    const char *target, *control;
+    double cost, revenue; /* NaN unless given */
+    int delimiter;
+    bool drop_first, impute_mode, json, quiet;
+    int64_t silhouette_sample;
+    const char *id_key;   /* --pseudonymize-key FILE */
+    const char *method;   /* "kmeans" or "ward" */
+    int64_t pre_cluster;  /* ward: k-means micro-clusters first (0 = none) */
+} opts;
+
+/* Segments under / over these shares of the customers get a warning. */
+#define SMALL_SEGMENT 0.05
+#define LARGE_SEGMENT 0.60
+
+typedef struct summary {
+    size_t n, d, k;
+    double silhouette, davies_bouldin, calinski_harabasz;
+    const seg_dataset *ds;
+    const seg_scaler *sc;
+    const seg_model *m;
+    const void *x; /* n x d features, float when f32 */
+    bool f32;
+    const int32_t *labels;
+    const seg_sweep *sweep;      /* NULL when k was given */
+    const seg_campaign *camp;    /* NULL without --target */
+} summary;
+
+/* segment_out.c */
+void print_json(const opts *o, const summary *s);
+void print_text(const opts *o, const summary *s);
+/* Warning text for segment j, or NULL. */
+const char *segment_warning(const summary *s, size_t j, char *buf, size_t len);
+
+/* campaign_out.c */
+void campaign_json_segment(FILE *f, const summary *s, size_t j);
+void campaign_json(FILE *f, const opts *o, const summary *s);
+void campaign_text(const opts *o, const summary *s);
+
+/* sweep_out.c: run the sweep on s's matrix with a progress bar on stderr
+ * when it is a terminal (and not --quiet); *k receives the chosen k. */
+int run_sweep(const opts *o, seg_kmeans *km, const summary *s, seg_sweep **out, size_t *k);
+void sweep_json(FILE *f, const seg_sweep *sw);
+void sweep_text(const seg_sweep *sw);
+
+/* report.c: the self-contained HTML report. Returns 0 or -1 (errno set). */
+int write_report(const char *path, const opts *o, const summary *s);
+
+#endif

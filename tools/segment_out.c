@@ -1,0 +1,220 @@
+/*
+ * 'seg segment' summary outputs: the terminal table and the JSON document,
+ * with each segment's profile and label.
+ */
+#include "segment.h"
+
+#include "cli.h"
+#include "out.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TOP_LEVELS 3
+#define TOP_ITEMS 5
+
+static double share_of(const summary *s, size_t j)
+{
+    return (double)seg_model_segment_size(s->m, j) / (double)s->n;
+}
+
+const char *segment_warning(const summary *s, size_t j, char *buf, size_t len)
+{
+    double share = share_of(s, j);
+    if (share < SMALL_SEGMENT)
+        snprintf(buf, len, "segment %zu holds only %.1f %% of the customers (under %.0f %%)", j,
+                 100 * share, 100 * SMALL_SEGMENT);
+    else if (share > LARGE_SEGMENT)
+        snprintf(buf, len, "segment %zu holds %.1f %% of the customers (over %.0f %%)", j,
+                 100 * share, 100 * LARGE_SEGMENT);
+    else
+        return NULL;
+    return buf;
+}
+
+/* Levels of a categorical column in segment j, most common first (top n). */
+static size_t top_levels(const seg_model *m, size_t j, size_t col, size_t *lv, size_t n)
+{
+    size_t L = seg_model_profile_levels(m, col), got = 0;
+    for (size_t l = 0; l < L; l++) {
+        double sl;
+        seg_model_profile_share(m, j, col, l, &sl);
+        size_t at = got < n ? got++ : n;
+        while (at > 0) {
+            double sp;
+            seg_model_profile_share(m, j, col, lv[at - 1], &sp);
+            if (sp >= sl)
+                break;
+            if (at < n)
+                lv[at] = lv[at - 1];
+            at--;
+        }
+        if (at < n)
+            lv[at] = l;
+    }
+    return got;
+}
+
+static void profile_json(FILE *f, const seg_model *m, size_t j)
+{
+    const size_t cols = seg_model_profile_columns(m), k = seg_model_k(m);
+    fprintf(f, "{\"numeric\": [");
+    for (size_t c = 0, first = 1; c < cols; c++) {
+        if (seg_model_profile_column_type(m, c) != SEG_COLUMN_NUMERIC)
+            continue;
+        double mean, median, all;
+        seg_model_profile_numeric(m, j, c, SEG_PROFILE_MEAN, &mean);
+        seg_model_profile_numeric(m, j, c, SEG_PROFILE_MEDIAN, &median);
+        seg_model_profile_numeric(m, k, c, SEG_PROFILE_MEAN, &all);
+        fprintf(f, "%s{\"column\": ", first ? "" : ", ");
+        json_string(f, seg_model_profile_column_name(m, c));
+        fprintf(f, ", \"mean\": ");
+        json_number(f, mean);
+        fprintf(f, ", \"median\": ");
+        json_number(f, median);
+        fprintf(f, ", \"population_mean\": ");
+        json_number(f, all);
+        fprintf(f, "}");
+        first = 0;
+    }
+    fprintf(f, "], \"categorical\": [");
+    for (size_t c = 0, first = 1; c < cols; c++) {
+        size_t lv[TOP_LEVELS], n;
+        if (seg_model_profile_column_type(m, c) != SEG_COLUMN_CATEGORICAL)
+            continue;
+        n = top_levels(m, j, c, lv, TOP_LEVELS);
+        fprintf(f, "%s{\"column\": ", first ? "" : ", ");
+        json_string(f, seg_model_profile_column_name(m, c));
+        fprintf(f, ", \"top\": [");
+        for (size_t t = 0; t < n; t++) {
+            double sh, all;
+            seg_model_profile_share(m, j, c, lv[t], &sh);
+            seg_model_profile_share(m, k, c, lv[t], &all);
+            fprintf(f, "%s{\"level\": ", t ? ", " : "");
+            json_string(f, seg_model_profile_level(m, c, lv[t]));
+            fprintf(f, ", \"share\": ");
+            json_number(f, sh);
+            fprintf(f, ", \"population_share\": ");
+            json_number(f, all);
+            fprintf(f, "}");
+        }
+        fprintf(f, "]}");
+        first = 0;
+    }
+    fprintf(f, "], \"distinguishing\": [");
+    for (size_t r = 0; r < TOP_ITEMS && r < seg_model_profile_items(m); r++) {
+        size_t item;
+        double z;
+        seg_model_profile_ranked_item(m, j, r, &item);
+        seg_model_profile_zscore(m, j, item, &z);
+        fprintf(f, "%s{\"item\": ", r ? ", " : "");
+        json_string(f, seg_model_profile_item_name(m, item));
+        fprintf(f, ", \"z\": ");
+        json_number(f, z);
+        fprintf(f, "}");
+    }
+    fprintf(f, "]}");
+}
+
+void print_json(const opts *o, const summary *s)
+{
+    FILE *f = stdout;
+    const seg_model *m = s->m;
+    char buf[160];
+    fprintf(f, "{\n  \"version\": ");
+    json_string(f, seg_version_string());
+    fprintf(f, ",\n  \"file\": ");
+    json_string(f, o->file);
+    fprintf(f, ",\n  \"n\": %zu,\n  \"d\": %zu,\n  \"k\": %zu,\n  \"k_chosen_by\": \"%s\",\n"
+               "  \"dtype\": ",
+            s->n, s->d, s->k, s->sweep ? "sweep" : "given");
+    json_string(f, o->dtype);
+    fprintf(f, ",\n  \"seed\": %lld,\n  \"n_init\": %lld,\n  \"inertia\": ", (long long)o->seed,
+            (long long)o->n_init);
+    json_number(f, seg_model_inertia(m));
+    fprintf(f, ",\n  \"iterations\": %lld,\n  \"converged\": %s,\n  \"fit_seconds\": ",
+            (long long)seg_model_iterations(m), seg_model_converged(m) ? "true" : "false");
+    json_number(f, seg_model_fit_seconds(m));
+    fprintf(f, ",\n  \"init_seconds\": ");
+    json_number(f, seg_model_init_seconds(m));
+    fprintf(f, ",\n  \"silhouette\": ");
+    json_number(f, s->silhouette);
+    fprintf(f, ",\n  \"silhouette_sample\": %lld,\n  \"davies_bouldin\": ",
+            (long long)(o->silhouette_sample && (size_t)o->silhouette_sample < s->n
+                            ? o->silhouette_sample
+                            : (int64_t)s->n));
+    json_number(f, s->davies_bouldin);
+    fprintf(f, ",\n  \"calinski_harabasz\": ");
+    json_number(f, s->calinski_harabasz);
+    fprintf(f, ",\n  \"features\": [");
+    for (size_t j = 0; j < s->d; j++) {
+        fputs(j ? ", " : "", f);
+        json_string(f, s->sc ? seg_scaler_feature_name(s->sc, j) : "");
+    }
+    fprintf(f, "],\n  \"sweep\": ");
+    sweep_json(f, s->sweep);
+    fprintf(f, ",\n  \"segments\": [");
+    for (size_t j = 0; j < s->k; j++) {
+        const char *label = seg_model_segment_label(m, j);
+        fprintf(f, "%s\n    {\"id\": %zu, \"size\": %zu, \"share\": ", j ? "," : "", j,
+                seg_model_segment_size(m, j));
+        json_number(f, share_of(s, j));
+        fprintf(f, ", \"weight\": ");
+        json_number(f, seg_model_segment_weight(m, j));
+        campaign_json_segment(f, s, j);
+        fprintf(f, ", \"label\": ");
+        json_string(f, label ? label : "");
+        fprintf(f, ",\n     \"profile\": ");
+        profile_json(f, m, j);
+        fprintf(f, "}");
+    }
+    fprintf(f, "\n  ],\n  \"warnings\": [");
+    for (size_t j = 0, first = 1; j < s->k; j++) {
+        if (!segment_warning(s, j, buf, sizeof buf))
+            continue;
+        fputs(first ? "" : ", ", f);
+        json_string(f, buf);
+        first = 0;
+    }
+    fprintf(f, "]");
+    campaign_json(f, o, s);
+    fprintf(f, "\n}\n");
+}
+
+void print_text(const opts *o, const summary *s)
+{
+    const seg_model *m = s->m;
+    char buf[160];
+    printf("libseg %s: k-means on %zu customers x %zu features (%s)\n", seg_version_string(), s->n,
+           s->d, o->file);
+    if (s->sweep)
+        sweep_text(s->sweep);
+    printf("k = %zu%s, inertia = %.6g, iterations = %lld (%s), fit %.3f s\n", s->k,
+           s->sweep ? " (chosen by the sweep)" : "", seg_model_inertia(m),
+           (long long)seg_model_iterations(m),
+           seg_model_converged(m) ? "converged" : "max-iter reached", seg_model_fit_seconds(m));
+    printf("silhouette = %.4f, Davies-Bouldin = %.4f, Calinski-Harabasz = %.1f\n\n", s->silhouette,
+           s->davies_bouldin, s->calinski_harabasz);
+    if (s->camp)
+        printf("segment  customers   share  conversion   lift  label\n");
+    else
+        printf("segment  customers   share  label\n");
+    for (size_t j = 0; j < s->k; j++) {
+        size_t size = seg_model_segment_size(m, j);
+        const char *label = seg_model_segment_label(m, j);
+        printf("%7zu  %9zu  %5.1f %%", j, size, 100.0 * share_of(s, j));
+        if (s->camp) {
+            double rate, lift;
+            seg_campaign_segment_stat(s->camp, j, SEG_CAMPAIGN_RATE, &rate);
+            seg_campaign_segment_stat(s->camp, j, SEG_CAMPAIGN_LIFT, &lift);
+            printf("  %8.1f %%  %5.2f", 100 * rate, lift);
+        }
+        printf("  %s\n", label ? label : "");
+    }
+    for (size_t j = 0; j < s->k; j++)
+        if (segment_warning(s, j, buf, sizeof buf))
+            printf("warning: %s\n", buf);
+    if (s->camp)
+        campaign_text(o, s);
+}

@@ -1,0 +1,218 @@
+/*
+ * seg segment --method ward [--pre-cluster M]: Ward hierarchical clustering
+ * of the scaled feature matrix, cut into k segments, with the metrics and
+ * summary k-means reports. Kept apart from cmd_segment.c, which only parses
+ * the two options and calls segment_ward() once the scaler is fitted.
+ */
+#include <seg.h>
+
+#include "cli.h"
+#include "out.h"
+#include "segment_ward.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct ward_result {
+    size_t n, d, k, leaves; /* leaves: rows Ward ran on (M when pre-clustered) */
+    size_t *size;
+    double *weight;
+    double silhouette, davies_bouldin, calinski_harabasz, seconds;
+} ward_result;
+
+/*
+ * Pre-clustering: k-means with M segments, then weighted Ward on the M
+ * centroids (weights = the segments' weights); each row takes the Ward label
+ * of its micro-cluster.
+ */
+static int ward_labels(const ward_request *r, const double *x, size_t n, size_t d, const double *w,
+                       int32_t *labels, size_t *leaves)
+{
+    seg_kmeans *km = NULL;
+    seg_model *m = NULL;
+    seg_linkage *l = NULL;
+    double *c = NULL, *cw = NULL;
+    int32_t *micro = NULL;
+    int rc;
+
+    if (r->pre_cluster == 0 || (size_t)r->pre_cluster >= n) {
+        *leaves = n;
+        if ((rc = seg_ward_f64(x, n, d, w, &l)) == 0)
+            rc = seg_linkage_cut_k(l, (size_t)r->k, labels, n);
+        seg_linkage_free(l);
+        return rc;
+    }
+    size_t mm = (size_t)r->pre_cluster;
+    *leaves = mm;
+    if ((rc = seg_kmeans_new(&km)) < 0 ||
+        (rc = seg_kmeans_set_int(km, SEG_KMEANS_K, r->pre_cluster)) < 0 ||
+        (rc = seg_kmeans_set_int(km, SEG_KMEANS_SEED, r->seed)) < 0 ||
+        (rc = seg_kmeans_set_int(km, SEG_KMEANS_THREADS, r->threads)) < 0 ||
+        (rc = seg_kmeans_fit_f64(km, x, n, d, w, labels, &m)) < 0)
+        goto done;
+    c = malloc(mm * d * sizeof *c);
+    cw = malloc(mm * sizeof *cw);
+    micro = malloc(mm * sizeof *micro);
+    if (!c || !cw || !micro) {
+        rc = SEG_ERR_NOMEM;
+        goto done;
+    }
+    if ((rc = seg_model_centroids_f64(m, c, mm * d)) < 0)
+        goto done;
+    for (size_t j = 0; j < mm; j++)
+        cw[j] = seg_model_segment_weight(m, j);
+    if ((rc = seg_ward_f64(c, mm, d, cw, &l)) < 0 ||
+        (rc = seg_linkage_cut_k(l, (size_t)r->k, micro, mm)) < 0)
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        labels[i] = micro[labels[i]];
+done:
+    seg_linkage_free(l);
+    seg_model_free(m);
+    seg_kmeans_free(km);
+    free(c);
+    free(cw);
+    free(micro);
+    return rc;
+}
+
+static void print_json(const ward_request *r, const seg_scaler *sc, const ward_result *s)
+{
+    FILE *f = stdout;
+    fprintf(f, "{\n  \"version\": ");
+    json_string(f, seg_version_string());
+    fprintf(f, ",\n  \"file\": ");
+    json_string(f, r->file);
+    fprintf(f, ",\n  \"method\": \"ward\",\n  \"pre_cluster\": %lld,\n  \"ward_rows\": %zu",
+            (long long)r->pre_cluster, s->leaves);
+    fprintf(f, ",\n  \"n\": %zu,\n  \"d\": %zu,\n  \"k\": %zu,\n  \"dtype\": \"f64\"", s->n, s->d,
+            s->k);
+    fprintf(f, ",\n  \"seed\": %lld,\n  \"fit_seconds\": ", (long long)r->seed);
+    json_number(f, s->seconds);
+    fprintf(f, ",\n  \"silhouette\": ");
+    json_number(f, s->silhouette);
+    fprintf(f, ",\n  \"silhouette_sample\": %lld,\n  \"davies_bouldin\": ",
+            (long long)(r->silhouette_sample && (size_t)r->silhouette_sample < s->n
+                            ? r->silhouette_sample
+                            : (int64_t)s->n));
+    json_number(f, s->davies_bouldin);
+    fprintf(f, ",\n  \"calinski_harabasz\": ");
+    json_number(f, s->calinski_harabasz);
+    fprintf(f, ",\n  \"features\": [");
+    for (size_t j = 0; j < s->d; j++) {
+        fputs(j ? ", " : "", f);
+        json_string(f, seg_scaler_feature_name(sc, j));
+    }
+    fprintf(f, "],\n  \"segments\": [");
+    for (size_t j = 0; j < s->k; j++) {
+        fprintf(f, "%s\n    {\"id\": %zu, \"size\": %zu, \"share\": ", j ? "," : "", j, s->size[j]);
+        json_number(f, (double)s->size[j] / (double)s->n);
+        fprintf(f, ", \"weight\": ");
+        json_number(f, s->weight[j]);
+        fprintf(f, "}");
+    }
+    fprintf(f, "\n  ]\n}\n");
+}
+
+static void print_text(const ward_request *r, const ward_result *s)
+{
+    printf("libseg %s: Ward hierarchical clustering on %zu customers x %zu features (%s)\n",
+           seg_version_string(), s->n, s->d, r->file);
+    if (s->leaves < s->n)
+        printf("pre-clustered by k-means into %zu micro-clusters, then weighted Ward\n", s->leaves);
+    printf("k = %zu, fit %.3f s\n", s->k, s->seconds);
+    printf("silhouette = %.4f, Davies-Bouldin = %.4f, Calinski-Harabasz = %.1f\n\n", s->silhouette,
+           s->davies_bouldin, s->calinski_harabasz);
+    printf("segment  customers   share\n");
+    for (size_t j = 0; j < s->k; j++)
+        printf("%7zu  %9zu  %5.1f %%\n", j, s->size[j], 100.0 * (double)s->size[j] / (double)s->n);
+}
+
+static int metrics(const ward_request *r, const double *x, const int32_t *labels, const double *w,
+                   ward_result *s)
+{
+    int rc;
+    s->silhouette = s->davies_bouldin = s->calinski_harabasz = NAN;
+    if (s->k < 2)
+        return 0;
+    rc = seg_metrics_silhouette_f64(x, s->n, s->d, labels, s->k, w, (size_t)r->silhouette_sample,
+                                    (uint64_t)r->seed, &s->silhouette);
+    if (rc == 0)
+        rc = seg_metrics_davies_bouldin_f64(x, s->n, s->d, labels, s->k, w, &s->davies_bouldin);
+    if (rc == 0)
+        rc = seg_metrics_calinski_harabasz_f64(x, s->n, s->d, labels, s->k, w,
+                                               &s->calinski_harabasz);
+    return rc;
+}
+
+int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler *sc)
+{
+    ward_result s = {0};
+    double *x = NULL;
+    int32_t *labels = NULL;
+    const double *w = seg_dataset_weights(ds);
+    const char *stage = "Ward clustering";
+    int rc, status = EXIT_DATA;
+
+    s.n = seg_dataset_rows(ds);
+    s.d = seg_scaler_features(sc);
+    x = malloc(s.n * s.d * sizeof *x);
+    labels = malloc(s.n * sizeof *labels);
+    if (!x || !labels) {
+        rc = SEG_ERR_NOMEM;
+        goto fail;
+    }
+    if ((size_t)r->k > s.n) {
+        fprintf(stderr, "%s: --k %lld exceeds the %zu customers\n", progname, (long long)r->k, s.n);
+        status = EXIT_USAGE;
+        goto out;
+    }
+    if ((rc = seg_scaler_transform_f64(sc, ds, x, s.n * s.d)) < 0)
+        goto fail;
+    struct timespec t0, t1;
+    timespec_get(&t0, TIME_UTC);
+    if ((rc = ward_labels(r, x, s.n, s.d, w, labels, &s.leaves)) < 0)
+        goto fail;
+    timespec_get(&t1, TIME_UTC);
+    s.seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    s.k = (size_t)r->k;
+    s.size = calloc(s.k, sizeof *s.size);
+    s.weight = calloc(s.k, sizeof *s.weight);
+    if (!s.size || !s.weight) {
+        rc = SEG_ERR_NOMEM;
+        goto fail;
+    }
+    for (size_t i = 0; i < s.n; i++) {
+        s.size[labels[i]]++;
+        s.weight[labels[i]] += w ? w[i] : 1.0;
+    }
+    stage = "scoring";
+    if ((rc = metrics(r, x, labels, w, &s)) < 0)
+        goto fail;
+    if (r->assignments && write_assignments(r->assignments, ds, labels, NULL, s.n, NULL, 0) < 0) {
+        fprintf(stderr, "%s: cannot write %s: %s\n", progname, r->assignments, strerror(errno));
+        goto out;
+    }
+    if (r->features && write_features(r->features, x, false, s.n, s.d, sc) < 0) {
+        fprintf(stderr, "%s: cannot write %s: %s\n", progname, r->features, strerror(errno));
+        goto out;
+    }
+    if (r->json)
+        print_json(r, sc, &s);
+    else
+        print_text(r, &s);
+    status = 0;
+    goto out;
+fail:
+    status = lib_error(stage, rc);
+out:
+    free(x);
+    free(labels);
+    free(s.size);
+    free(s.weight);
+    return status;
+}

@@ -1,0 +1,25 @@
+/*
+ * The Ward branch of `seg segment` (segment_ward.c).
+ */
+#ifndef SEG_TOOL_SEGMENT_WARD_H
+#define SEG_TOOL_SEGMENT_WARD_H
+
+#include <seg.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct ward_request {
+    const char *file;
+    int64_t k;           /* segments */
+    int64_t pre_cluster; /* k-means micro-clusters first; 0 = none */
+    int64_t seed, threads, silhouette_sample;
+    const char *assignments, *features;
+    bool json;
+} ward_request;
+
+/* Ward on the scaled features of ds, cut into r->k segments, metrics and the
+ * summary on stdout. Returns the command's exit status. */
+int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler *sc);
+
+#endif
