@@ -12,7 +12,9 @@
  * Hot loops around the GEMM (argmin, accumulation) are compiled for AVX-512,
  * AVX2 and the baseline, the best picked at load time (GCC on x86-64 ELF).
  */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__) &&       \
+    !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
+/* (Not under sanitizers: their runtimes are not ready when ifunc resolvers run.) */
 #define SEG_HOT_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define SEG_HOT_CLONES
