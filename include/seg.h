@@ -923,6 +923,7 @@ typedef enum seg_kmeans_param {
     SEG_KMEANS_SEED = 104,     /**< int: random seed (default 0; any int64). */
     SEG_KMEANS_THREADS = 105,  /**< int: worker threads, 0 = all cores (default 0; 0 .. 4096). */
     SEG_KMEANS_DTYPE = 106,    /**< int: seg_dtype for seg_kmeans_fit_dataset() (default SEG_DTYPE_F64). */
+    SEG_KMEANS_ALGORITHM = 107, /**< int: seg_algorithm (default SEG_ALGORITHM_AUTO). */
     SEG_KMEANS_TOL = 200       /**< double: relative tolerance (default 1e-4; 0 .. 1e6). */
 } seg_kmeans_param;
 
@@ -2877,6 +2878,67 @@ SEG_API int seg_pca_f64(const double *x, size_t n, size_t d, size_t c, double *s
  */
 SEG_API int seg_model_from_labels(const seg_dataset *ds, const seg_scaler *sc,
                                   const int32_t *labels, size_t k, seg_model **out);
+/** @} */
+
+/**
+ * @defgroup perf K-means algorithms and initialisation alone
+ * @{
+ */
+
+/**
+ * How each k-means iteration finds the nearest centroids (SEG_KMEANS_ALGORITHM).
+ *
+ * All give the same labels, centroids and inertia as Lloyd from the same
+ * start (up to the last bits of the inertia): the accelerated ones only skip
+ * distance computations that triangle-inequality bounds prove cannot change
+ * a label, and recompute every distance they do need with the same kernel as
+ * Lloyd. They trade memory for speed (see docs/api.md "algorithms").
+ */
+typedef enum seg_algorithm {
+    SEG_ALGORITHM_LLOYD = 0,   /**< every distance, every iteration (one GEMM per block). */
+    SEG_ALGORITHM_HAMERLY = 1, /**< one upper and one lower bound per row (Hamerly 2010). */
+    SEG_ALGORITHM_ELKAN = 2,   /**< one lower bound per row and centroid (Elkan 2003). */
+    SEG_ALGORITHM_YINYANG = 3, /**< one lower bound per row and centroid group (Ding et al. 2015). */
+    SEG_ALGORITHM_AUTO = 4     /**< chosen from n, d and k (see docs/api.md). */
+} seg_algorithm;
+
+/**
+ * Compute only the starting centroids of the first run of a fit
+ * (SEG_KMEANS_INIT with SEG_KMEANS_SEED, as seg_kmeans_fit_f32() would start
+ * its first run), without iterating. Useful to time or inspect k-means++.
+ *
+ * Thread rules: as seg_kmeans_fit_f32(); km is only read.
+ *
+ * @param km k-means settings.
+ * @param x n * d row-major values (not copied).
+ * @param n rows.
+ * @param d features.
+ * @param weights n weights > 0, or NULL for unit weights.
+ * @param[out] centroids receives k * d values (row-major), owned by the caller.
+ * @param len number of values centroids can hold (at least k * d).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, len < k * d),
+ *         SEG_ERR_EMPTY (n or d is 0), SEG_ERR_MISMATCH (given centroids of
+ *         another dimension or count), SEG_ERR_LIMIT, SEG_ERR_NONFINITE (a value
+ *         or weight), SEG_ERR_TOO_FEW_POINTS (fewer than k distinct rows),
+ *         SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_kmeans_init_f32(const seg_kmeans *km, const float *x, size_t n, size_t d,
+                                const double *weights, double *centroids, size_t len);
+
+/**
+ * As seg_kmeans_init_f32(), for double rows.
+ *
+ * @param km k-means settings.
+ * @param x n * d row-major values (not copied).
+ * @param n rows.
+ * @param d features.
+ * @param weights n weights > 0, or NULL for unit weights.
+ * @param[out] centroids receives k * d values (row-major), owned by the caller.
+ * @param len number of values centroids can hold (at least k * d).
+ * @return as seg_kmeans_init_f32().
+ */
+SEG_API int seg_kmeans_init_f64(const seg_kmeans *km, const double *x, size_t n, size_t d,
+                                const double *weights, double *centroids, size_t len);
 /** @} */
 
 #ifdef __cplusplus

@@ -4,6 +4,7 @@
 #include "distance.h"
 
 #include <cblas.h>
+#include <string.h>
 
 /* Not every cblas.h defines blasint (OpenBLAS does; netlib uses int). */
 #ifndef OPENBLAS_CONFIG_H

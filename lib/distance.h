@@ -9,6 +9,18 @@
 #include "internal.h"
 
 /*
+ * Hot loops around the GEMM (argmin, accumulation) are compiled for AVX-512,
+ * AVX2 and the baseline, the best picked at load time (GCC on x86-64 ELF).
+ */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__) &&       \
+    !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
+/* (Not under sanitizers: their runtimes are not ready when ifunc resolvers run.) */
+#define SEG_HOT_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SEG_HOT_CLONES
+#endif
+
+/*
  * How a pass over rows is cut into GEMM blocks against k centroids of d
  * features (elem bytes each).
  *
@@ -56,5 +68,20 @@ void seg_assign_block_f32(const float *x, size_t b, size_t d, const float *xnorm
 void seg_assign_block_f64(const double *x, size_t b, size_t d, const double *xnorm,
                           const double *c, size_t k, const double *cnorm, double *tile,
                           int32_t *labels, double *mind);
+
+/*
+ * As seg_assign_block (same labels and mind, bit for bit), also giving for
+ * each of the groups of centroids gstart[g] .. gstart[g + 1] - 1 the smallest
+ * squared distance to a centroid of the group other than the row's own:
+ * gmin[g * b + i] (+inf when there is none). For the bounded k-means.
+ */
+void seg_assign_groups_block_f32(const float *x, size_t b, size_t d, const float *xnorm,
+                                 const float *c, size_t k, const float *cnorm, float *tile,
+                                 const size_t *gstart, size_t groups, int32_t *labels, float *mind,
+                                 float *gmin);
+void seg_assign_groups_block_f64(const double *x, size_t b, size_t d, const double *xnorm,
+                                 const double *c, size_t k, const double *cnorm, double *tile,
+                                 const size_t *gstart, size_t groups, int32_t *labels,
+                                 double *mind, double *gmin);
 
 #endif

@@ -40,26 +40,86 @@ void FN(seg_sqdist_tile)(const T *x, size_t b, size_t d, const T *xnorm, const T
     }
 }
 
+/*
+ * Nearest centroid of b rows from the transposed tile tt (k x b: tt[j * b + i]
+ * = -2 x_i.c_j): labels[i] is the first j minimising tt + cnorm[j] (strict <,
+ * so ties go to the lowest index) and mind[i] that value plus xnorm[i],
+ * clamped at 0. Looping over centroids outside and rows inside keeps every
+ * access contiguous, so the compiler vectorises across rows.
+ */
+SEG_HOT_CLONES static void FN(argmin_columns)(const T *restrict tt, size_t b, size_t k,
+                                              const T *restrict xnorm,
+                                              const T *restrict cnorm, int32_t *restrict labels,
+                                              T *restrict mind)
+{
+    for (size_t i = 0; i < b; i++) {
+        mind[i] = tt[i] + cnorm[0];
+        labels[i] = 0;
+    }
+    for (size_t j = 1; j < k; j++) {
+        const T *col = tt + j * b;
+        const T cn = cnorm[j];
+        for (size_t i = 0; i < b; i++) {
+            T v = col[i] + cn;
+            bool lt = v < mind[i];
+            mind[i] = lt ? v : mind[i];
+            labels[i] = lt ? (int32_t)j : labels[i];
+        }
+    }
+    for (size_t i = 0; i < b; i++) {
+        T dist = mind[i] + xnorm[i];
+        mind[i] = dist > 0 ? dist : 0;
+    }
+}
+
 void FN(seg_assign_block)(const T *x, size_t b, size_t d, const T *xnorm, const T *c, size_t k,
                           const T *cnorm, T *tile, int32_t *labels, T *mind)
 {
-    FN(gemm_tile)(x, b, d, c, k, tile);
-    for (size_t i = 0; i < b; i++) {
-        const T *row = tile + i * k;
-        /* argmin of ||c||^2 - 2 x.c; ||x||^2 is a per-row constant. */
-        T best = row[0] + cnorm[0];
-        size_t arg = 0;
-        for (size_t j = 1; j < k; j++) {
-            T v = row[j] + cnorm[j];
-            if (v < best) {
-                best = v;
-                arg = j;
+    /* argmin of ||c||^2 - 2 x.c; ||x||^2 is a per-row constant. */
+    GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)k, (blasint)b, (blasint)d, (T)-2.0, c,
+         (blasint)d, x, (blasint)d, (T)0.0, tile, (blasint)b);
+    FN(argmin_columns)(tile, b, k, xnorm, cnorm, labels, mind);
+}
+
+/*
+ * gmin[g * b + i] := the smallest squared distance from row i to a centroid
+ * of group g (centroids gstart[g] .. gstart[g + 1] - 1) other than
+ * labels[i], clamped at 0; +inf when the group has no other centroid.
+ */
+SEG_HOT_CLONES static void FN(group_minima)(const T *restrict tt, size_t b, const T *restrict xnorm,
+                                            const T *restrict cnorm,
+                                            const int32_t *restrict labels,
+                                            const size_t *restrict gstart, size_t groups,
+                                            T *restrict gmin)
+{
+    for (size_t g = 0; g < groups; g++) {
+        T *gm = gmin + g * b;
+        for (size_t i = 0; i < b; i++)
+            gm[i] = (T)INFINITY;
+        for (size_t j = gstart[g]; j < gstart[g + 1]; j++) {
+            const T *col = tt + j * b;
+            const T cn = cnorm[j];
+            for (size_t i = 0; i < b; i++) {
+                T v = col[i] + cn;
+                bool keep = labels[i] != (int32_t)j && v < gm[i];
+                gm[i] = keep ? v : gm[i];
             }
         }
-        T dist = best + xnorm[i];
-        labels[i] = (int32_t)arg;
-        mind[i] = dist > 0 ? dist : 0;
+        for (size_t i = 0; i < b; i++) {
+            T v = gm[i] + xnorm[i];
+            gm[i] = v > 0 ? v : 0;
+        }
     }
+}
+
+void FN(seg_assign_groups_block)(const T *x, size_t b, size_t d, const T *xnorm, const T *c,
+                                 size_t k, const T *cnorm, T *tile, const size_t *gstart,
+                                 size_t groups, int32_t *labels, T *mind, T *gmin)
+{
+    GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)k, (blasint)b, (blasint)d, (T)-2.0, c,
+         (blasint)d, x, (blasint)d, (T)0.0, tile, (blasint)b);
+    FN(argmin_columns)(tile, b, k, xnorm, cnorm, labels, mind);
+    FN(group_minima)(tile, b, xnorm, cnorm, labels, gstart, groups, gmin);
 }
 
 #undef GEMM

@@ -7,6 +7,7 @@
 #include "seg.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -117,6 +118,10 @@ struct seg_dataset {
     void *dense;
     size_t dense_cols;
     bool dense_f32;
+    /* When the dense block is a private mapping of a .npy file: the mapping
+     * (from the file's start) and its length; NULL when dense is allocated. */
+    void *dense_map;
+    size_t dense_map_len;
 
     /* Id column (text per row, NULL entries for missing) or NULL. */
     char **ids;
@@ -180,5 +185,15 @@ int seg_yes_no(const char *s);
 
 /* ---- clock ------------------------------------------------------------------ */
 double seg_now_seconds(void);
+
+/*
+ * A private, writable (copy-on-write) mapping of the first len bytes of the
+ * open file f, with *map_len its length; NULL when mapping is not available
+ * or the file is shorter than len (the caller then reads the file).
+ */
+void *seg_map_file(FILE *f, size_t len, size_t *map_len);
+
+/* Release a mapping from seg_map_file(). */
+void seg_unmap(void *map, size_t map_len);
 
 #endif /* SEG_INTERNAL_H */

@@ -11,7 +11,7 @@
 #include <string.h>
 
 struct seg_kmeans {
-    int64_t k, max_iter, n_init, init, seed, threads, dtype;
+    int64_t k, max_iter, n_init, init, seed, threads, dtype, algorithm;
     double tol;
     double *given; /* SEG_INIT_GIVEN centroids, given_k x given_d */
     size_t given_k, given_d;
@@ -33,6 +33,7 @@ static const param_info params[] = {
     {SEG_KMEANS_SEED, false, (double)INT64_MIN, (double)INT64_MAX},
     {SEG_KMEANS_THREADS, false, 0, 4096},
     {SEG_KMEANS_DTYPE, false, SEG_DTYPE_F64, SEG_DTYPE_F32},
+    {SEG_KMEANS_ALGORITHM, false, SEG_ALGORITHM_LLOYD, SEG_ALGORITHM_AUTO},
     {SEG_KMEANS_TOL, true, 0, 1e6},
 };
 
@@ -61,6 +62,8 @@ static int64_t *int_slot(seg_kmeans *km, seg_kmeans_param id)
         return &km->threads;
     case SEG_KMEANS_DTYPE:
         return &km->dtype;
+    case SEG_KMEANS_ALGORITHM:
+        return &km->algorithm;
     default:
         return NULL;
     }
@@ -79,6 +82,7 @@ int seg_kmeans_new(seg_kmeans **out)
     km->n_init = 1;
     km->init = SEG_INIT_KMEANSPP;
     km->tol = 1e-4;
+    km->algorithm = SEG_ALGORITHM_AUTO;
     return SEG_OK;
 }
 
@@ -174,6 +178,9 @@ int seg_kmeans_set_init_centroids_f64(seg_kmeans *km, const double *centroids, s
 
 /* ---- the fit ---------------------------------------------------------------------- */
 
+/* Most k-means++ trials per step: 2 + ln(k) for k <= 10^6 is at most 15. */
+#define SEG_PP_MAX_TRIALS 16
+
 /* Workspace of one fit. T-typed buffers are float or double per the data. */
 typedef struct kjob {
     const void *x;
@@ -186,7 +193,7 @@ typedef struct kjob {
     void *mind;            /* n: squared distance to the assigned centroid / k-means++ closest */
     int32_t *labels;       /* n */
     void *tiles;           /* threads x tile_len */
-    size_t tile_len;       /* block x k */
+    size_t tile_len;       /* block x max(k, SEG_PP_MAX_TRIALS + 1) */
     int32_t *block_labels; /* threads x block */
 
     double *psum;      /* parts x k x d */
@@ -195,7 +202,7 @@ typedef struct kjob {
     double *pinertia;  /* parts */
     int64_t *pchanged; /* parts */
     double *ppot;      /* parts: k-means++ potential */
-    size_t pp_idx[64]; /* k-means++ candidate rows */
+    size_t pp_idx[SEG_PP_MAX_TRIALS]; /* k-means++ candidate rows */
 
     double *sum;    /* k x d */
     double *weight; /* k */
@@ -207,6 +214,23 @@ typedef struct kjob {
     double *c, *c_new; /* k x d */
 } kjob;
 
+/* State of the bounds across the passes of one run (see bounds_tmpl.h). */
+typedef struct bounds_ws {
+    size_t groups;               /* 1: Hamerly, k: Elkan, about k / 10: Yinyang */
+    size_t *gstart;              /* groups + 1: first centroid of each group */
+    size_t *group;               /* k: group of each centroid */
+    double *upper;               /* n: bound on the distance to the own centroid */
+    float *lower;                /* n x groups: bounds on the nearest other of each group */
+    double *move, *half, *cnorm; /* k */
+    double *gmove;               /* groups: largest move in each group */
+    double *prev, *cur;          /* k x d: centroids of the last and of this pass */
+    double *pair;                /* k x k squared centroid distances, NULL when k is large */
+    void *scratch;               /* threads x scratch_len bytes */
+    size_t scratch_len;
+    double cnmax;
+    bool valid; /* the bounds describe the current labels */
+} bounds_ws;
+
 typedef struct kresult {
     double inertia;
     int64_t iterations;
@@ -216,30 +240,57 @@ typedef struct kresult {
     double *weights;
 } kresult;
 
+void seg_kstats_clear(seg_kstats *s, size_t k, size_t d)
+{
+    if (s->sum) {
+        memset(s->sum, 0, k * d * sizeof *s->sum);
+        memset(s->weight, 0, k * sizeof *s->weight);
+        memset(s->count, 0, k * sizeof *s->count);
+    }
+    s->inertia = 0;
+    s->changed = 0;
+}
+
+void seg_kstats_merge(seg_kstats *into, const seg_kstats *from, size_t k, size_t d)
+{
+    into->inertia += from->inertia;
+    into->changed += from->changed;
+    if (!into->sum || !from->sum)
+        return;
+    for (size_t i = 0; i < k * d; i++)
+        into->sum[i] += from->sum[i];
+    for (size_t j = 0; j < k; j++) {
+        into->weight[j] += from->weight[j];
+        into->count[j] += from->count[j];
+    }
+}
+
+/* The statistics of partition p (arrays only when accumulate). */
+static seg_kstats kjob_part(const kjob *J, size_t p, bool accumulate)
+{
+    const size_t k = J->k;
+    seg_kstats s = {NULL, NULL, NULL, J->pinertia[p], J->pchanged[p]};
+    if (accumulate) {
+        s.sum = J->psum + p * k * J->d;
+        s.weight = J->pweight + p * k;
+        s.count = J->pcount + p * k;
+    }
+    return s;
+}
+
 /* Combine the per-partition partial results in partition order. */
 static void kjob_combine(kjob *J, bool accumulate)
 {
-    const size_t k = J->k, d = J->d;
-    J->inertia = 0;
-    J->changed = 0;
-    if (accumulate) {
-        memset(J->sum, 0, k * d * sizeof *J->sum);
-        memset(J->weight, 0, k * sizeof *J->weight);
-        memset(J->count, 0, k * sizeof *J->count);
-    }
+    seg_kstats total = {NULL, NULL, NULL, 0, 0};
+    if (accumulate)
+        total = (seg_kstats){J->sum, J->weight, J->count, 0, 0};
+    seg_kstats_clear(&total, J->k, J->d);
     for (size_t p = 0; p < J->parts.count; p++) {
-        J->inertia += J->pinertia[p];
-        J->changed += J->pchanged[p];
-        if (!accumulate)
-            continue;
-        const double *S = J->psum + p * k * d;
-        for (size_t i = 0; i < k * d; i++)
-            J->sum[i] += S[i];
-        for (size_t j = 0; j < k; j++) {
-            J->weight[j] += J->pweight[p * k + j];
-            J->count[j] += J->pcount[p * k + j];
-        }
+        seg_kstats part = kjob_part(J, p, accumulate);
+        seg_kstats_merge(&total, &part, J->k, J->d);
     }
+    J->inertia = total.inertia;
+    J->changed = total.changed;
 }
 
 /* Centroids := means of their rows; returns the summed squared shift. */
@@ -313,7 +364,8 @@ static int kjob_alloc(kjob *J, size_t elem)
     const size_t n = J->n, k = J->k, d = J->d, parts = J->parts.count;
     size_t kd, pkd;
     if (!seg_mul_ok(k, d, &kd) || !seg_mul_ok(kd, parts, &pkd) ||
-        !seg_mul_ok(J->parts.block, k, &J->tile_len))
+        !seg_mul_ok(J->parts.block, k > SEG_PP_MAX_TRIALS ? k : SEG_PP_MAX_TRIALS + 1,
+                    &J->tile_len))
         return seg_fail(SEG_ERR_OVERFLOW, "k x d workspace overflows");
     J->xnorm = seg_malloc_array(n, elem);
     J->mind = seg_malloc_array(n, elem);
@@ -393,25 +445,108 @@ static int check_fit_args(const seg_kmeans *km, const void *x, size_t n, size_t 
     return SEG_OK;
 }
 
-static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t d, const double *w,
-                      int32_t *labels_out, seg_model **out)
+/* Centroid-pair distances are kept for the half-gap test up to this k
+ * (a k x k double matrix: 32 MiB at 2048). */
+#define SEG_BOUNDS_PAIR_MAX_K 2048
+
+static void bounds_free(bounds_ws *H)
+{
+    seg_free(H->gstart);
+    seg_free(H->group);
+    seg_free(H->upper);
+    seg_free(H->lower);
+    seg_free(H->move);
+    seg_free(H->half);
+    seg_free(H->cnorm);
+    seg_free(H->gmove);
+    seg_free(H->prev);
+    seg_free(H->cur);
+    seg_free(H->pair);
+    seg_free(H->scratch);
+}
+
+/*
+ * Groups of centroids for an algorithm, within the memory budget of the
+ * bounds: 0.20 x the data's bytes + 8 MiB, less the 8 bytes per row of the
+ * upper bounds (W3 of bench/ allows the bounded variants 1.25 x the data +
+ * 32 MiB in all, and the fit's own per-row arrays take about 16 bytes a row).
+ * Elkan (one group per centroid) and Yinyang (about k / 10 groups) fall back
+ * to as many groups as fit; 0 when not even Hamerly's one group fits.
+ */
+static size_t bounds_groups(seg_algorithm alg, size_t n, size_t d, size_t k, size_t elem)
+{
+    size_t want = alg == SEG_ALGORITHM_ELKAN ? k
+                  : alg == SEG_ALGORITHM_YINYANG ? (k + 9) / 10
+                  : 1;
+    double budget = 0.20 * (double)n * (double)d * (double)elem + 8.0 * 1024 * 1024 -
+                    8.0 * (double)n;
+    double fit = budget / (4.0 * (double)n);
+    if (fit < 1)
+        return 0;
+    return (double)want <= fit ? want : (size_t)fit;
+}
+
+/* Bounds and per-thread gather space for `groups` groups of centroids. */
+static int bounds_alloc(bounds_ws *H, const kjob *J, size_t groups, size_t elem)
+{
+    const size_t n = J->n, k = J->k, d = J->d, block = J->parts.block;
+    const size_t kd = k * d; /* checked by kjob_alloc */
+    size_t len, lower_len;
+    /* gathered rows, 3 + groups T arrays, 3 int32 arrays, one size_t array, per block row */
+    if (!seg_mul_ok(block, d * elem + (3 + groups) * elem + 3 * sizeof(int32_t) + sizeof(size_t),
+                    &len) ||
+        !seg_mul_ok(n, groups, &lower_len))
+        return seg_fail(SEG_ERR_OVERFLOW, "bounds workspace overflows");
+    H->groups = groups;
+    H->scratch_len = (len + 63) & ~(size_t)63;
+    H->gstart = seg_malloc_array(groups + 1, sizeof *H->gstart);
+    H->group = seg_malloc_array(k, sizeof *H->group);
+    H->upper = seg_malloc_array(n, sizeof *H->upper);
+    H->lower = seg_malloc_array(lower_len, sizeof *H->lower);
+    H->move = seg_malloc_array(k, sizeof(double));
+    H->half = seg_malloc_array(k, sizeof(double));
+    H->cnorm = seg_malloc_array(k, sizeof(double));
+    H->gmove = seg_malloc_array(groups, sizeof(double));
+    H->prev = seg_malloc_array(kd, sizeof(double));
+    H->cur = seg_malloc_array(kd, sizeof(double));
+    H->pair = k <= SEG_BOUNDS_PAIR_MAX_K ? seg_malloc_array(k * k, sizeof(double)) : NULL;
+    H->scratch = seg_malloc_array((size_t)J->threads, H->scratch_len);
+    if (!H->gstart || !H->group || !H->upper || !H->lower || !H->move || !H->half ||
+        !H->cnorm || !H->gmove || !H->prev || !H->cur ||
+        (k <= SEG_BOUNDS_PAIR_MAX_K && !H->pair) || !H->scratch)
+        return SEG_NOMEM();
+    /* Groups are equal ranges of centroid indices. */
+    for (size_t g = 0; g <= groups; g++)
+        H->gstart[g] = g * k / groups;
+    for (size_t g = 0; g < groups; g++)
+        for (size_t j = H->gstart[g]; j < H->gstart[g + 1]; j++)
+            H->group[j] = g;
+    return SEG_OK;
+}
+
+seg_algorithm seg_kmeans_algorithm_for(int64_t setting, size_t n, size_t d, size_t k)
+{
+    (void)n;
+    if (setting != SEG_ALGORITHM_AUTO)
+        return (seg_algorithm)setting;
+    /* From the W5 grid of bench/ (n = 50,000 and 200,000; see bench/README.md):
+     * Hamerly's bounds pay for their gathering once k >= 64, or from k = 16
+     * in very few dimensions; below that one GEMM per block is faster. The
+     * index-range groups of Elkan and Yinyang did not win reliably. */
+    return k >= 64 || (d <= 2 && k >= 16) ? SEG_ALGORITHM_HAMERLY : SEG_ALGORITHM_LLOYD;
+}
+
+/*
+ * Check the data of a fit and set up its workspace J (n, d, k, partitions,
+ * threads, buffers). On failure J may hold partial buffers: kjob_free() it.
+ */
+static int kjob_prepare(kjob *J, const seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
+                        const double *w)
 {
     const size_t elem = f32 ? sizeof(float) : sizeof(double);
-    const double t0 = seg_now_seconds();
-    size_t k;
-    kjob J = {0};
-    kresult R = {0};
-    double *best_c = NULL;
-    int32_t *best_labels = NULL;
-    seg_model *m = NULL;
-    size_t count, distinct = 0;
-    rank_key *keys = NULL;
-    int32_t *relabel = NULL;
+    size_t k = (size_t)km->k, count, distinct = 0;
     int rc;
 
-    if ((rc = check_fit_args(km, x, n, d, w, out)) < 0)
-        return rc;
-    k = (size_t)km->k;
     if (!seg_mul_ok(n, d, &count) || count > SIZE_MAX / elem)
         return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", n, d);
     for (size_t i = 0; i < count; i++) {
@@ -428,16 +563,39 @@ static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t 
         return seg_fail(SEG_ERR_TOO_FEW_POINTS,
                         "k = %zu segments asked, but the data has only %zu distinct rows", k,
                         distinct);
+    J->x = x;
+    J->w = w;
+    J->n = n;
+    J->d = d;
+    J->k = k;
+    J->parts = seg_parts_plan(n, k, d, elem);
+    J->threads = seg_pass_threads((seg_blocking){J->parts.block, J->parts.threaded}, km->threads);
+    if ((size_t)J->threads > J->parts.count)
+        J->threads = (int)J->parts.count;
+    return kjob_alloc(J, elem);
+}
 
-    J.x = x;
-    J.w = w;
-    J.n = n;
-    J.d = d;
-    J.k = k;
-    J.parts = seg_parts_plan(n, k, d, elem);
-    J.threads = seg_pass_threads((seg_blocking){J.parts.block, J.parts.threaded}, km->threads);
-    if ((size_t)J.threads > J.parts.count)
-        J.threads = (int)J.parts.count;
+static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t d, const double *w,
+                      int32_t *labels_out, seg_model **out)
+{
+    const double t0 = seg_now_seconds();
+    const size_t elem = f32 ? sizeof(float) : sizeof(double);
+    size_t k;
+    kjob J = {0};
+    bounds_ws H = {0};
+    kresult R = {0};
+    double *best_c = NULL;
+    int32_t *best_labels = NULL;
+    seg_model *m = NULL;
+    rank_key *keys = NULL;
+    int32_t *relabel = NULL;
+    int rc;
+
+    if ((rc = check_fit_args(km, x, n, d, w, out)) < 0)
+        return rc;
+    k = (size_t)km->k;
+    if ((rc = kjob_prepare(&J, km, x, f32, n, d, w)) < 0)
+        goto done;
     R.sizes = seg_calloc(k, sizeof *R.sizes);
     R.weights = seg_calloc(k, sizeof *R.weights);
     best_c = seg_malloc_array(k * d, sizeof *best_c);
@@ -448,10 +606,14 @@ static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t 
         rc = SEG_NOMEM();
         goto done;
     }
-    if ((rc = kjob_alloc(&J, elem)) < 0)
-        goto done;
-    rc = f32 ? fit_runs_f32(&J, km, best_c, best_labels, &R)
-             : fit_runs_f64(&J, km, best_c, best_labels, &R);
+    {
+        seg_algorithm alg = seg_kmeans_algorithm_for(km->algorithm, n, d, k);
+        size_t groups = alg == SEG_ALGORITHM_LLOYD ? 0 : bounds_groups(alg, n, d, k, elem);
+        if (groups > 0 && (rc = bounds_alloc(&H, &J, groups, elem)) < 0)
+            goto done;
+    }
+    rc = f32 ? fit_runs_f32(&J, km, H.upper ? &H : NULL, best_c, best_labels, &R)
+             : fit_runs_f64(&J, km, H.upper ? &H : NULL, best_c, best_labels, &R);
     if (rc < 0)
         goto done;
 
@@ -480,6 +642,7 @@ static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t 
     m = NULL;
 done:
     seg_model_free(m);
+    bounds_free(&H);
     kjob_free(&J);
     seg_free(R.sizes);
     seg_free(R.weights);
@@ -567,4 +730,46 @@ done:
         seg_free(lab);
     seg_free(matrix);
     return rc;
+}
+
+/* The starting centroids of the first run of a fit, without the fit. */
+static int init_matrix(const seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
+                       const double *w, double *centroids, size_t len)
+{
+    kjob J = {0};
+    seg_model *unused;
+    int rc;
+
+    if ((rc = check_fit_args(km, x, n, d, w, &unused)) < 0)
+        return rc;
+    if (!centroids)
+        return seg_fail(SEG_ERR_INVALID_ARG, "centroids is NULL");
+    if (len / d < (size_t)km->k)
+        return seg_fail(SEG_ERR_INVALID_ARG, "centroids holds %zu values; %lld x %zu needed", len,
+                        (long long)km->k, d);
+    if ((rc = kjob_prepare(&J, km, x, f32, n, d, w)) == SEG_OK) {
+        if (f32)
+            seg_row_norms_f32(x, n, d, J.xnorm);
+        else
+            seg_row_norms_f64(x, n, d, J.xnorm);
+        rc = f32 ? start_f32(&J, km, 0) : start_f64(&J, km, 0);
+        if (rc == SEG_OK)
+            memcpy(centroids, J.c, J.k * d * sizeof *centroids);
+    }
+    kjob_free(&J);
+    return rc;
+}
+
+int seg_kmeans_init_f32(const seg_kmeans *km, const float *x, size_t n, size_t d,
+                        const double *weights, double *centroids, size_t len)
+{
+    SEG_ALLOC_SCOPE(km);
+    return init_matrix(km, x, true, n, d, weights, centroids, len);
+}
+
+int seg_kmeans_init_f64(const seg_kmeans *km, const double *x, size_t n, size_t d,
+                        const double *weights, double *centroids, size_t len)
+{
+    SEG_ALLOC_SCOPE(km);
+    return init_matrix(km, x, false, n, d, weights, centroids, len);
 }

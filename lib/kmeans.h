@@ -52,4 +52,30 @@ typedef struct seg_parts {
 
 seg_parts seg_parts_plan(size_t n, size_t k, size_t d, size_t elem);
 
+/* The algorithm a fit runs for SEG_KMEANS_ALGORITHM = setting (AUTO resolved). */
+seg_algorithm seg_kmeans_algorithm_for(int64_t setting, size_t n, size_t d, size_t k);
+
+/*
+ * The statistics one assignment pass produces over a set of rows: per-segment
+ * weighted sums of the rows (k x d), weights and counts (k), the inertia and
+ * the number of rows whose label changed. A mergeable value: merging the
+ * statistics of disjoint row sets gives those of their union, and merging in
+ * a fixed order gives bit-identical sums. Partitions are merged this way, and
+ * shards held by other processes could be (an allreduce over these arrays).
+ * sum, weight and count may be NULL when only inertia and changes are kept.
+ */
+typedef struct seg_kstats {
+    double *sum;
+    double *weight;
+    int64_t *count;
+    double inertia;
+    int64_t changed;
+} seg_kstats;
+
+/* Empty statistics (zero sums, weights, counts, inertia and changes). */
+void seg_kstats_clear(seg_kstats *s, size_t k, size_t d);
+
+/* into += from; the arrays are merged only when both have them. */
+void seg_kstats_merge(seg_kstats *into, const seg_kstats *from, size_t k, size_t d);
+
 #endif

@@ -61,25 +61,26 @@ static int FN(count_distinct)(const T *x, size_t n, size_t d, size_t k, size_t *
     return SEG_OK;
 }
 
-/* Mean over features of the population variance, for the tolerance. */
-static double FN(mean_variance)(const T *x, size_t n, size_t d, double *mean)
+/* Mean over features of the population variance, for the tolerance. Two
+ * row-major passes (means, then squared deviations), so X streams through
+ * the cache twice. mean and ss are d doubles of scratch. */
+static double FN(mean_variance)(const T *x, size_t n, size_t d, double *mean, double *ss)
 {
     double total = 0;
     for (size_t j = 0; j < d; j++)
-        mean[j] = 0;
+        mean[j] = ss[j] = 0;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < d; j++)
             mean[j] += (double)x[i * d + j];
     for (size_t j = 0; j < d; j++)
         mean[j] /= (double)n;
-    for (size_t j = 0; j < d; j++) {
-        double s = 0;
-        for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++) {
             double v = (double)x[i * d + j] - mean[j];
-            s += v * v;
+            ss[j] += v * v;
         }
-        total += s / (double)n;
-    }
+    for (size_t j = 0; j < d; j++)
+        total += ss[j] / (double)n;
     return total / (double)d;
 }
 
@@ -89,6 +90,33 @@ static void FN(load_centroids)(const double *c, size_t k, size_t d, T *ct, T *cn
     for (size_t i = 0; i < k * d; i++)
         ct[i] = (T)c[i];
     FN(seg_row_norms)(ct, k, d, cnorm);
+}
+
+/*
+ * Inertia and, when acc, per-segment sums, weights and counts of b rows x
+ * labelled lab at squared distances mind, with row weights w (NULL: unit
+ * weights; the compiler unswitches the loops on w, and a product by 1.0 is
+ * folded away, so the unweighted path does no multiplications).
+ */
+SEG_HOT_CLONES static void FN(accumulate)(const T *x, const double *w, size_t b, size_t d,
+                                          const int32_t *lab, const T *mind, bool acc, double *S,
+                                          double *W, int64_t *C, double *inertia)
+{
+    double in = 0;
+    for (size_t i = 0; i < b; i++)
+        in += (w ? w[i] : 1.0) * (double)mind[i];
+    *inertia += in;
+    if (!acc)
+        return;
+    for (size_t i = 0; i < b; i++) {
+        const double wi = w ? w[i] : 1.0;
+        double *s = S + (size_t)lab[i] * d;
+        const T *xr = x + i * d;
+        for (size_t j = 0; j < d; j++)
+            s[j] += wi * (double)xr[j];
+        W[lab[i]] += wi;
+        C[lab[i]]++;
+    }
 }
 
 /*
@@ -129,19 +157,11 @@ static void FN(lloyd_pass)(kjob *J, const T *ct, const T *cnorm, bool accumulate
             for (size_t i = 0; i < b; i++) {
                 const size_t row = b0 + i;
                 const int32_t l = lab[i];
-                const double wi = J->w ? J->w[row] : 1.0;
                 changed += J->labels[row] != l;
                 J->labels[row] = l;
-                inertia += wi * (double)mind[i];
-                if (accumulate) {
-                    double *s = S + (size_t)l * d;
-                    const T *xr = x + row * d;
-                    for (size_t j = 0; j < d; j++)
-                        s[j] += wi * (double)xr[j];
-                    W[l] += wi;
-                    C[l]++;
-                }
             }
+            FN(accumulate)(x + b0 * d, J->w ? J->w + b0 : NULL, b, d, lab, mind, accumulate, S, W,
+                           C, &inertia);
         }
         J->pinertia[p] = inertia;
         J->pchanged[p] = changed;
@@ -268,38 +288,47 @@ static void FN(pp_update_closest)(kjob *J, const T *c1, const T *c1norm, bool in
 }
 
 /*
- * pots[t] = weighted sum over rows of min(closest, d2 to candidate t), for L
- * candidates, combined over partitions in order.
+ * The fused k-means++ pass: one GEMM per block against the candidates cand
+ * (L rows, after the pending centroid in row 0 when pending). For each row it
+ * first folds the pending centroid (the last one chosen) into the running
+ * minimum closest, then adds w * min(closest, d2 to candidate t) to the
+ * potential of candidate t. part[p * L + t] keeps each partition's share, so
+ * the chosen candidate's partition potentials need no further pass; pots are
+ * those combined over partitions in order.
  */
-static void FN(pp_candidate_pots)(kjob *J, const T *cand, const T *cnorm, size_t L, double *pots)
+static void FN(pp_candidate_pots)(kjob *J, const T *cand, const T *cnorm, size_t L, bool pending,
+                                  double *part, double *pots)
 {
     const T *x = J->x;
     const T *xnorm = J->xnorm;
-    const T *closest = J->mind;
+    T *closest = J->mind;
     const seg_parts P = J->parts;
-    double *part = J->psum; /* P.count * L <= P.count * k * d */
+    const size_t m = L + pending;
 
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(J->threads)
 #endif
     for (size_t p = 0; p < P.count; p++) {
         T *tile = (T *)J->tiles + (size_t)SEG_THREAD_ID() * J->tile_len;
-        double *acc = part + p * L;
+        double acc[SEG_PP_MAX_TRIALS] = {0};
         size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
-        for (size_t t = 0; t < L; t++)
-            acc[t] = 0;
         for (size_t b0 = r0; b0 < r1; b0 += P.block) {
             size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
-            FN(seg_sqdist_tile)(x + b0 * J->d, b, J->d, xnorm + b0, cand, L, cnorm, tile);
+            FN(seg_sqdist_tile)(x + b0 * J->d, b, J->d, xnorm + b0, cand, m, cnorm, tile);
             for (size_t i = 0; i < b; i++) {
                 const double wi = J->w ? J->w[b0 + i] : 1.0;
-                const T cl = closest[b0 + i];
-                for (size_t t = 0; t < L; t++) {
-                    T v = tile[i * L + t];
-                    acc[t] += wi * (double)(v < cl ? v : cl);
+                const T *row = tile + i * m;
+                T cl = closest[b0 + i];
+                if (pending) {
+                    cl = row[0] < cl ? row[0] : cl;
+                    closest[b0 + i] = cl;
+                    row++;
                 }
+                for (size_t t = 0; t < L; t++)
+                    acc[t] += wi * (double)(row[t] < cl ? row[t] : cl);
             }
         }
+        memcpy(part + p * L, acc, L * sizeof *acc);
     }
     for (size_t t = 0; t < L; t++)
         pots[t] = 0;
@@ -308,8 +337,30 @@ static void FN(pp_candidate_pots)(kjob *J, const T *cand, const T *cnorm, size_t
             pots[t] += part[p * L + t];
 }
 
-/* Row drawn with probability proportional to w * closest, from u in [0, total). */
-static size_t FN(pp_locate)(const kjob *J, double u)
+/* Fold centroid c1 into closest for the rows of partition p only. */
+static void FN(pp_refresh)(kjob *J, size_t p, const T *c1, const T *c1norm)
+{
+    const seg_parts P = J->parts;
+    T *closest = J->mind;
+    T *tile = J->tiles; /* called outside parallel regions: thread 0's tile */
+    size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
+    for (size_t b0 = r0; b0 < r1; b0 += P.block) {
+        size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
+        FN(seg_sqdist_tile)((const T *)J->x + b0 * J->d, b, J->d, (const T *)J->xnorm + b0, c1, 1,
+                            c1norm, tile);
+        for (size_t i = 0; i < b; i++)
+            if (tile[i] < closest[b0 + i])
+                closest[b0 + i] = tile[i];
+    }
+}
+
+/*
+ * Row drawn with probability proportional to w * closest, from u in [0, total).
+ * When pend is set, closest still lacks that centroid except in the
+ * partitions marked fresh: the partition drawn is brought up to date first
+ * (its potential ppot[p] already counts it).
+ */
+static size_t FN(pp_locate)(kjob *J, double u, const T *pend, const T *pendnorm, bool *fresh)
 {
     const T *closest = J->mind;
     const seg_parts P = J->parts;
@@ -319,6 +370,10 @@ static size_t FN(pp_locate)(const kjob *J, double u)
         if (acc + J->ppot[p] <= u && p + 1 < P.count) {
             acc += J->ppot[p];
             continue;
+        }
+        if (pend && !fresh[p]) {
+            FN(pp_refresh)(J, p, pend, pendnorm);
+            fresh[p] = true;
         }
         size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
         for (size_t i = r0; i < r1; i++) {
@@ -334,16 +389,29 @@ static size_t FN(pp_locate)(const kjob *J, double u)
     return last; /* rounding left u at the very end: the last row with mass */
 }
 
-/* Greedy k-means++ (Arthur & Vassilvitskii 2007, with 2 + ln k trials per step). */
+/*
+ * Greedy k-means++ (Arthur & Vassilvitskii 2007, with 2 + ln k trials per
+ * step, as scikit-learn). Each step is one fused pass over X: the centroid
+ * chosen in the previous step is folded into the running minimum while the
+ * new trials' potentials are computed (pp_candidate_pots).
+ */
 static int FN(init_kmeanspp)(kjob *J, seg_rng *rng, double *C)
 {
     const size_t k = J->k, d = J->d;
     const size_t L = 2 + (size_t)floor(log((double)k));
-    T *cand = J->ct;      /* k * d >= L * d */
-    T *cnorm = J->cnorm;  /* k >= L */
-    double pots[64];
+    T *cand = seg_malloc_array((L + 1) * d, sizeof *cand); /* pending centroid, then trials */
+    T *cnorm = seg_malloc_array(L + 1, sizeof *cnorm);
+    double *part = seg_malloc_array(J->parts.count * L, sizeof *part);
+    bool fresh[64];
+    double pots[SEG_PP_MAX_TRIALS];
+    bool pending = false;
     size_t first;
+    int rc = SEG_OK;
 
+    if (!cand || !cnorm || !part) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
     if (J->w) {
         double total = 0, acc = 0;
         for (size_t i = 0; i < J->n; i++)
@@ -367,33 +435,51 @@ static int FN(init_kmeanspp)(kjob *J, seg_rng *rng, double *C)
     for (size_t c = 1; c < k; c++) {
         double pot = 0;
         size_t chosen;
-        for (size_t p = 0; p < J->parts.count; p++)
+        for (size_t p = 0; p < J->parts.count; p++) {
             pot += J->ppot[p];
+            fresh[p] = false;
+        }
         if (pot > 0) {
             for (size_t t = 0; t < L; t++) {
-                size_t i = FN(pp_locate)(J, seg_rng_uniform(rng) * pot);
-                memcpy(cand + t * d, (const T *)J->x + i * d, d * sizeof(T));
+                size_t i = FN(pp_locate)(J, seg_rng_uniform(rng) * pot, pending ? cand : NULL,
+                                         cnorm, fresh);
+                memcpy(cand + (pending + t) * d, (const T *)J->x + i * d, d * sizeof(T));
                 J->pp_idx[t] = i;
             }
-            FN(seg_row_norms)(cand, L, d, cnorm);
-            FN(pp_candidate_pots)(J, cand, cnorm, L, pots);
+            FN(seg_row_norms)(cand + pending * d, L, d, cnorm + pending);
+            FN(pp_candidate_pots)(J, cand, cnorm, L, pending, part, pots);
             size_t best = 0;
             for (size_t t = 1; t < L; t++)
                 if (pots[t] < pots[best])
                     best = t;
             chosen = J->pp_idx[best];
+            for (size_t p = 0; p < J->parts.count; p++)
+                J->ppot[p] = part[p * L + best];
         } else {
             /* Every row sits on a centroid as far as rounding can tell, yet
              * distinct rows remain (checked before the fit): take the first. */
+            if (pending)
+                FN(pp_update_closest)(J, cand, cnorm, false);
             chosen = FN(first_new_row)(J, C, c);
-            if (chosen == SIZE_MAX)
-                return seg_fail(SEG_ERR_TOO_FEW_POINTS, "fewer than %zu distinct rows", k);
+            if (chosen == SIZE_MAX) {
+                rc = seg_fail(SEG_ERR_TOO_FEW_POINTS, "fewer than %zu distinct rows", k);
+                goto done;
+            }
         }
         FN(take_row)(J, chosen, C + c * d);
         FN(load_centroids)(C + c * d, 1, d, cand, cnorm);
-        FN(pp_update_closest)(J, cand, cnorm, false);
+        if (pot > 0) {
+            pending = true;
+        } else {
+            FN(pp_update_closest)(J, cand, cnorm, false);
+            pending = false;
+        }
     }
-    return SEG_OK;
+done:
+    seg_free(cand);
+    seg_free(cnorm);
+    seg_free(part);
+    return rc;
 }
 
 /* k distinct rows, drawn uniformly; after many collisions, the next new rows in order. */
@@ -417,28 +503,41 @@ static int FN(init_random)(kjob *J, seg_rng *rng, double *C)
     return SEG_OK;
 }
 
+#include "bounds_tmpl.h"
+
 /*
  * One Lloyd run from the centroids in J->c. On return J->c, J->labels and
  * J->inertia describe the result: labels are the nearest centroids of J->c
  * (the last pass used them), except in the guarded case where empty segments
  * keep reappearing past max_iter.
  */
-static int FN(run)(kjob *J, double tol_abs, int64_t max_iter, int64_t *iters_out,
+static int FN(run)(kjob *J, bounds_ws *H, double tol_abs, int64_t max_iter, int64_t *iters_out,
                    bool *converged_out)
 {
     const size_t k = J->k, d = J->d;
     int64_t iters = 0;
-    bool tol_hit = false, converged = false;
+    bool tol_hit = false, converged = false, guarded = false;
     int rc;
 
+    if (H)
+        H->valid = false;
     for (size_t i = 0; i < J->n; i++)
         J->labels[i] = -1;
     for (;;) {
         FN(load_centroids)(J->c, k, d, J->ct, J->cnorm);
-        FN(lloyd_pass)(J, J->ct, J->cnorm, true);
+        if (H)
+            FN(bounds_pass)(J, H);
+        else
+            FN(lloyd_pass)(J, J->ct, J->cnorm, true);
         bool empty = false;
         for (size_t j = 0; j < k; j++)
             empty |= J->count[j] == 0;
+        if (empty && H) {
+            /* Re-seeding needs every row's distance: redo this pass as Lloyd
+             * (same labels and sums) and restart the bounds after it. */
+            FN(lloyd_pass)(J, J->ct, J->cnorm, true);
+            H->valid = false;
+        }
         if (!empty) {
             if (iters > 0 && J->changed == 0) {
                 /* Labels are those the centroids were computed from: this
@@ -461,20 +560,39 @@ static int FN(run)(kjob *J, double tol_abs, int64_t max_iter, int64_t *iters_out
                  * whose every segment is non-empty, with its means. */
                 kjob_update(J);
                 J->inertia = FN(direct_inertia)(J);
+                guarded = true;
                 break;
             }
         }
         tol_hit = kjob_update(J) <= tol_abs;
         iters++;
     }
+    if (H && !guarded) /* Lloyd's inertia and distances for the final labels */
+        FN(lloyd_pass)(J, J->ct, J->cnorm, false);
     *iters_out = iters;
     *converged_out = converged;
     return SEG_OK;
 }
 
+/* Starting centroids of run r into J->c (J->xnorm must hold the row norms). */
+static int FN(start)(kjob *J, const seg_kmeans *km, int64_t r)
+{
+    uint64_t st = (uint64_t)km->seed + 0x51ed2701u * (uint64_t)r;
+    seg_rng rng;
+
+    seg_rng_seed(&rng, seg_splitmix64(&st));
+    if (km->init == SEG_INIT_GIVEN) {
+        memcpy(J->c, km->given, J->k * J->d * sizeof *J->c);
+        return SEG_OK;
+    }
+    if (km->init == SEG_INIT_RANDOM)
+        return FN(init_random)(J, &rng, J->c);
+    return FN(init_kmeanspp)(J, &rng, J->c);
+}
+
 /* All runs of a fit: returns the best centroids in best_c and labels in best_labels. */
-static int FN(fit_runs)(kjob *J, const seg_kmeans *km, double *best_c, int32_t *best_labels,
-                        kresult *res)
+static int FN(fit_runs)(kjob *J, const seg_kmeans *km, bounds_ws *H, double *best_c,
+                        int32_t *best_labels, kresult *res)
 {
     const size_t k = J->k, d = J->d;
     const int64_t n_init = km->init == SEG_INIT_GIVEN ? 1 : km->n_init;
@@ -492,31 +610,22 @@ static int FN(fit_runs)(kjob *J, const seg_kmeans *km, double *best_c, int32_t *
                             "in double precision",
                             i + 1, SEG_T_IS_F32 ? "float" : "double");
     if (km->tol > 0) {
-        double *mean = seg_malloc_array(d, sizeof *mean);
+        double *mean = seg_malloc_array(d, 2 * sizeof *mean);
         if (!mean)
             return SEG_NOMEM();
-        tol_abs = km->tol * FN(mean_variance)(J->x, J->n, d, mean);
+        tol_abs = km->tol * FN(mean_variance)(J->x, J->n, d, mean, mean + d);
         seg_free(mean);
     }
     res->inertia = INFINITY;
     for (int64_t r = 0; r < n_init; r++) {
-        uint64_t st = (uint64_t)km->seed + 0x51ed2701u * (uint64_t)r;
-        seg_rng rng;
         int64_t iters;
         bool converged;
         double t0 = seg_now_seconds();
 
-        seg_rng_seed(&rng, seg_splitmix64(&st));
-        if (km->init == SEG_INIT_GIVEN)
-            memcpy(J->c, km->given, k * d * sizeof *J->c);
-        else if (km->init == SEG_INIT_RANDOM)
-            rc = FN(init_random)(J, &rng, J->c);
-        else
-            rc = FN(init_kmeanspp)(J, &rng, J->c);
-        if (km->init != SEG_INIT_GIVEN && rc < 0)
+        if ((rc = FN(start)(J, km, r)) < 0)
             return rc;
         res->init_seconds += seg_now_seconds() - t0;
-        if ((rc = FN(run)(J, tol_abs, km->max_iter, &iters, &converged)) < 0)
+        if ((rc = FN(run)(J, H, tol_abs, km->max_iter, &iters, &converged)) < 0)
             return rc;
         if (J->inertia < res->inertia) {
             res->inertia = J->inertia;

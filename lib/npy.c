@@ -7,7 +7,9 @@
  * {'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), } padded with
  * spaces and a newline, then the raw data. The header is parsed by hand with
  * every read bounded by its length; the data goes straight into the dense
- * block of the dataset, with one fread.
+ * block of the dataset: mapped from the file (copy-on-write) when the host
+ * is little-endian and the data offset is aligned to the item size, as
+ * numpy writes it; otherwise read with one fread.
  */
 #include "internal.h"
 
@@ -15,6 +17,41 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
+#define SEG_HAVE_MMAP 1
+#endif
+
+void *seg_map_file(FILE *f, size_t len, size_t *map_len)
+{
+#ifdef SEG_HAVE_MMAP
+    struct stat st;
+    int fd = fileno(f);
+    if (len == 0 || fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
+        (uintmax_t)st.st_size < (uintmax_t)len)
+        return NULL;
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    *map_len = len;
+    return p;
+#else
+    (void)f;
+    (void)len;
+    (void)map_len;
+    return NULL;
+#endif
+}
+
+void seg_unmap(void *map, size_t map_len)
+{
+#ifdef SEG_HAVE_MMAP
+    munmap(map, map_len);
+#else
+    (void)map;
+    (void)map_len;
+#endif
+}
 
 /* numpy itself refuses headers over 10000 bytes by default; allow more, but
  * never let a corrupt length make us allocate gigabytes. */
@@ -359,16 +396,28 @@ int seg_dataset_read_npy(seg_dataset **out, const char *path)
     }
     if ((rc = seg_dataset_alloc(&ds, n, d)) < 0)
         goto fail;
-    if (!(ds->dense = seg_malloc(bytes))) {
-        rc = SEG_NOMEM();
-        goto fail;
-    }
     ds->dense_cols = d;
     ds->dense_f32 = h.itemsize == 4;
-    if ((rc = read_exact(f, ds->dense, bytes, path, "the data")) < 0)
-        goto fail;
-    if (!host_little_endian())
-        swap_bytes(ds->dense, count, (size_t)h.itemsize);
+    /* Map the file when its values can be used in place (little-endian host,
+     * data offset aligned to the item size); otherwise read it. */
+    {
+        const size_t offset = (pre[6] == 1 ? 10 : 12) + header_len;
+        if (host_little_endian() && offset % (size_t)h.itemsize == 0 &&
+            offset <= SIZE_MAX - bytes)
+            ds->dense_map = seg_map_file(f, offset + bytes, &ds->dense_map_len);
+        if (ds->dense_map)
+            ds->dense = (char *)ds->dense_map + offset;
+    }
+    if (!ds->dense) {
+        if (!(ds->dense = seg_malloc(bytes))) {
+            rc = SEG_NOMEM();
+            goto fail;
+        }
+        if ((rc = read_exact(f, ds->dense, bytes, path, "the data")) < 0)
+            goto fail;
+        if (!host_little_endian())
+            swap_bytes(ds->dense, count, (size_t)h.itemsize);
+    }
     if ((rc = check_finite(ds, path)) < 0)
         goto fail;
     for (size_t j = 0; j < d; j++) {

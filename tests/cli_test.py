@@ -212,11 +212,20 @@ class Segment(unittest.TestCase):
                            "--dtype", "f32")[1])
         self.assertAlmostEqual(a["inertia"] / b["inertia"], 1.0, places=4)
 
+    def test_algorithms_agree(self):
+        base = ["segment", HEAD, "--k", "4", "--json", "--drop", "y", "--seed", "3"]
+        algs = ("lloyd", "hamerly", "elkan", "yinyang", "auto")
+        out = {a: json.loads(run(*base, "--algorithm", a)[1]) for a in algs}
+        for a in algs[1:]:
+            self.assertAlmostEqual(out[a]["inertia"] / out["lloyd"]["inertia"], 1.0, places=9)
+            self.assertEqual(out[a]["iterations"], out["lloyd"]["iterations"])
+
     def test_usage_errors_exit_2(self):
         for args in (["segment", "--k", "0"], ["segment", "--k", "x"], ["segment", "--bogus"],
                      ["segment", "--scale", "zscore"], ["frobnicate"], [],
                      ["segment", "--tol", "-1"], ["segment", "--k"], ["segment", "a", "b"],
-                     ["segment", "--init", "kmeans"], ["segment", "--dtype", "f16"]):
+                     ["segment", "--init", "kmeans"], ["segment", "--dtype", "f16"],
+                     ["segment", "--algorithm", "fast"]):
             code, out, err = run(*args)
             self.assertEqual(code, 2, args)
             self.assertEqual(out, "")

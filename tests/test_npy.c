@@ -341,6 +341,36 @@ static void larger_matrix(void **state)
     free(x);
 }
 
+/* Aligned data (numpy's 64-byte padding) is mapped from the file, and the
+ * dataset still reads and writes like an allocated one (copy-on-write: the
+ * file is unchanged); unaligned data (an unpadded header) is read instead. */
+static void mapped_when_aligned(void **state)
+{
+    const double x[4] = {1, 2, 3, 4};
+    const char *dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }";
+    seg_dataset *ds = NULL;
+    (void)state;
+    write_npy(1, dict, x, sizeof x, 1);
+    assert_int_equal(seg_dataset_read_npy(&ds, tmp_path), SEG_OK);
+#if defined(__unix__) || defined(__APPLE__)
+    assert_non_null(ds->dense_map);
+    assert_ptr_equal(ds->dense, (char *)ds->dense_map + 128); /* 10 + 59 padded to 128 */
+#endif
+    assert_memory_equal(ds->dense, x, sizeof x);
+    ((double *)ds->dense)[0] = 9; /* private mapping: the file keeps 1 */
+    assert_true(value(ds, 0, 0) == 9.0);
+    seg_dataset_free(ds);
+    assert_int_equal(seg_dataset_read_npy(&ds, tmp_path), SEG_OK);
+    assert_true(value(ds, 0, 0) == 1.0);
+    seg_dataset_free(ds);
+    /* 10 + 60 bytes of header: the data starts at byte 70, not a multiple of 8. */
+    write_npy(1, dict, x, sizeof x, 0);
+    assert_int_equal(seg_dataset_read_npy(&ds, tmp_path), SEG_OK);
+    assert_null(ds->dense_map);
+    assert_memory_equal(ds->dense, x, sizeof x);
+    seg_dataset_free(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +379,7 @@ int main(void)
         cmocka_unit_test(dtype_and_order_errors), cmocka_unit_test(header_errors),
         cmocka_unit_test(preamble_errors),        cmocka_unit_test(data_errors),
         cmocka_unit_test(io_and_arguments),       cmocka_unit_test(larger_matrix),
+        cmocka_unit_test(mapped_when_aligned),
     };
     return cmocka_run_group_tests(tests, make_tmp, remove_tmp);
 }

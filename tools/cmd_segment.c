@@ -52,6 +52,7 @@ static void usage_segment(FILE *f)
         "  --seed S               random seed (default 0)\n"
         "  --threads T            threads, 0 = all cores (default 0)\n"
         "  --dtype f32|f64        precision (default f64)\n"
+        "  --algorithm A          lloyd|hamerly|elkan|yinyang|auto, same result (default auto)\n"
         "  --method kmeans|ward   ward: Ward hierarchical clustering cut at --k (default kmeans)\n"
         "  --pre-cluster M        ward: k-means to M micro-clusters first, then weighted Ward\n"
         "Campaign:\n"
@@ -178,6 +179,17 @@ static int scale_method(const char *s)
     return -1;
 }
 
+static int algorithm_code(const char *s)
+{
+    static const char *const names[] = {"lloyd", "hamerly", "elkan", "yinyang", "auto"};
+    static const int codes[] = {SEG_ALGORITHM_LLOYD, SEG_ALGORITHM_HAMERLY, SEG_ALGORITHM_ELKAN,
+                                SEG_ALGORITHM_YINYANG, SEG_ALGORITHM_AUTO};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(s, names[i]) == 0)
+            return codes[i];
+    return -1;
+}
+
 static int configure_kmeans(const opts *o, seg_kmeans *km)
 {
     int rc = 0;
@@ -217,6 +229,8 @@ static int configure_kmeans(const opts *o, seg_kmeans *km)
         rc = seg_kmeans_set_int(km, SEG_KMEANS_THREADS, o->threads);
     if (rc == 0)
         rc = seg_kmeans_set_double(km, SEG_KMEANS_TOL, o->tol);
+    if (rc == 0)
+        rc = seg_kmeans_set_int(km, SEG_KMEANS_ALGORITHM, algorithm_code(o->algorithm));
     if (rc == 0)
         rc = seg_kmeans_set_int(km, SEG_KMEANS_DTYPE,
                                 strcmp(o->dtype, "f32") == 0 ? SEG_DTYPE_F32 : SEG_DTYPE_F64);
@@ -499,6 +513,12 @@ static int parse_segment(int argc, char **argv, opts *o)
             if (strcmp(val, "f32") != 0 && strcmp(val, "f64") != 0)
                 return usage_error("segment ", "--dtype takes f32 or f64, not '%s'", val);
             o->dtype = val;
+        } else if (strcmp(name, "--algorithm") == 0) {
+            if (algorithm_code(val) < 0)
+                return usage_error("segment ",
+                                   "--algorithm takes lloyd, hamerly, elkan, yinyang or auto, "
+                                   "not '%s'", val);
+            o->algorithm = val;
         } else if (strcmp(name, "--init") == 0) {
             if (strcmp(val, "kmeans++") != 0 && strcmp(val, "random") != 0 &&
                 !ends_with(val, ".npy"))
@@ -570,6 +590,7 @@ int cmd_segment(int argc, char **argv)
         .max_iter = 300,
         .tol = 1e-4,
         .dtype = "f64",
+        .algorithm = "auto",
         .silhouette_sample = 10000,
         .method = "kmeans",
     };

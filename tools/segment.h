@@ -23,6 +23,7 @@ typedef struct opts {
     int64_t n_init, max_iter, seed, threads;
     double tol;
     const char *dtype;
+    const char *algorithm; /* --algorithm: lloyd|hamerly|elkan|yinyang|auto */
     const char *id, *drop, *columns, *weight, *log1p, *categorical, *numeric, *missing;
     const char *assignments, *features, *model, *report;
     const char *target, *control;

@@ -1,0 +1,523 @@
+/*
+ * kmbench: the issue-4 workloads W1-W7 for libseg, measured in one run
+ * against the machine's own GEMM peak. Writes the data and the starting
+ * centroids as .npy files and the figures as JSON into --out DIR, so that
+ * bench/peers.py can run scikit-learn (and FAISS) on exactly the same input
+ * and print ratios. Timings are best-of-repeats wall clock; memory is the
+ * peak resident size of a child process running one workload alone.
+ */
+#define _DEFAULT_SOURCE /* wait4() */
+#include <seg.h>
+
+#include <cblas.h>
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct cfg {
+    size_t n1;       /* W1/W2/W3/W4/W6 rows */
+    size_t n5;       /* W5 rows */
+    int gemm;        /* square GEMM size for the peak */
+    int iters;       /* extra Lloyd iterations timed in W1 */
+    int grid_iter;   /* max_iter in W5 */
+    const char *out; /* directory for .npy and JSON */
+    const char *bank;
+    const char *only;
+} cfg;
+
+static FILE *js; /* the JSON summary */
+static const char *const alg_names[] = {"lloyd", "hamerly", "elkan", "yinyang", "auto"};
+static bool first_key = true;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void die(const char *what, int rc)
+{
+    fprintf(stderr, "kmbench: %s: %s: %s\n", what, seg_strerror(rc), seg_last_error());
+    exit(1);
+}
+
+static void *xmalloc(size_t bytes)
+{
+    void *p = malloc(bytes ? bytes : 1);
+    if (!p) {
+        fprintf(stderr, "kmbench: out of memory (%zu bytes)\n", bytes);
+        exit(1);
+    }
+    return p;
+}
+
+static void put(const char *key, double v)
+{
+    fprintf(js, "%s\n  \"%s\": %.9g", first_key ? "{" : ",", key, v);
+    first_key = false;
+    printf("  %-34s %.6g\n", key, v);
+    fflush(stdout);
+}
+
+/* ---- data ------------------------------------------------------------------------ */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static double uniform(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return ((double)(rng_state >> 11) + 0.5) * 0x1.0p-53;
+}
+
+/* n rows around 2k random centres (unit normal noise): overlapping blobs,
+ * so the fit needs tens of iterations, as on real data. */
+static float *blobs(size_t n, size_t d, size_t k, uint64_t seed)
+{
+    const size_t m = 2 * k;
+    float *x = xmalloc(n * d * sizeof *x);
+    double *centre = xmalloc(m * d * sizeof *centre);
+    rng_state = seed * 0x2545f4914f6cdd1dULL + 1;
+    for (size_t i = 0; i < m * d; i++)
+        centre[i] = 6 * uniform() - 3;
+    for (size_t i = 0; i < n; i++) {
+        const double *c = centre + (size_t)(uniform() * (double)m) * d;
+        for (size_t j = 0; j < d; j += 2) {
+            double r = sqrt(-2 * log(uniform())), t = 6.283185307179586 * uniform();
+            x[i * d + j] = (float)(c[j] + r * cos(t));
+            if (j + 1 < d)
+                x[i * d + j + 1] = (float)(c[j + 1] + r * sin(t));
+        }
+    }
+    free(centre);
+    return x;
+}
+
+/* k starting centroids: rows spread evenly over the data. */
+static double *rows_as_init(const float *x, size_t n, size_t d, size_t k)
+{
+    double *c = xmalloc(k * d * sizeof *c);
+    for (size_t j = 0; j < k; j++)
+        for (size_t f = 0; f < d; f++)
+            c[j * d + f] = x[(j * (n / k) + 7) % n * d + f];
+    return c;
+}
+
+static void write_npy(const char *dir, const char *name, const void *data, bool f32, size_t n,
+                      size_t d)
+{
+    char path[4096], head[128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        fprintf(stderr, "kmbench: %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    int len = snprintf(head, sizeof head, "{'descr': '<%s', 'fortran_order': False, 'shape': (%zu, %zu), }",
+                       f32 ? "f4" : "f8", n, d);
+    int pad = 64 - (10 + len + 1) % 64;
+    fwrite("\x93NUMPY\x01\x00", 1, 8, f);
+    unsigned short hl = (unsigned short)(len + pad + 1);
+    unsigned char b[2] = {(unsigned char)(hl & 0xff), (unsigned char)(hl >> 8)};
+    fwrite(b, 1, 2, f);
+    fwrite(head, 1, (size_t)len, f);
+    for (int i = 0; i < pad; i++)
+        fputc(' ', f);
+    fputc('\n', f);
+    fwrite(data, f32 ? 4 : 8, n * d, f);
+    if (fclose(f) != 0) {
+        fprintf(stderr, "kmbench: %s: write failed\n", path);
+        exit(1);
+    }
+}
+
+/* ---- k-means helpers --------------------------------------------------------------- */
+
+static seg_kmeans *kmeans(const double *init, size_t k, size_t d, int64_t max_iter, double tol,
+                          int64_t threads, int64_t algorithm)
+{
+    seg_kmeans *km;
+    int rc;
+    if ((rc = seg_kmeans_new(&km)) < 0 || (rc = seg_kmeans_set_init_centroids_f64(km, init, k, d)) < 0 ||
+        (rc = seg_kmeans_set_int(km, SEG_KMEANS_MAX_ITER, max_iter)) < 0 ||
+        (rc = seg_kmeans_set_double(km, SEG_KMEANS_TOL, tol)) < 0 ||
+        (rc = seg_kmeans_set_int(km, SEG_KMEANS_THREADS, threads)) < 0 ||
+        (rc = seg_kmeans_set_int(km, SEG_KMEANS_ALGORITHM, algorithm)) < 0)
+        die("settings", rc);
+    return km;
+}
+
+typedef struct fitres {
+    double seconds, inertia, init_seconds;
+    int64_t iterations;
+} fitres;
+
+/* Best of reps fits of x (f32 or its f64 copy) from init. */
+static fitres fit(const void *x, bool f32, size_t n, size_t d, const double *init, size_t k,
+                  int64_t max_iter, double tol, int64_t threads, int64_t algorithm, int reps)
+{
+    fitres best = {INFINITY, 0, 0, 0};
+    for (int r = 0; r < reps; r++) {
+        seg_kmeans *km = kmeans(init, k, d, max_iter, tol, threads, algorithm);
+        seg_model *m;
+        double t0 = now();
+        int rc = f32 ? seg_kmeans_fit_f32(km, x, n, d, NULL, NULL, &m)
+                     : seg_kmeans_fit_f64(km, x, n, d, NULL, NULL, &m);
+        double t = now() - t0;
+        if (rc < 0)
+            die("fit", rc);
+        if (t < best.seconds)
+            best = (fitres){t, seg_model_inertia(m), seg_model_init_seconds(m),
+                            seg_model_iterations(m)};
+        seg_model_free(m);
+        seg_kmeans_free(km);
+    }
+    return best;
+}
+
+/* Seconds of one Lloyd iteration: difference of a 1- and a (1+m)-iteration fit,
+ * so the per-fit work (checks, norms) cancels. */
+static double iteration_seconds(const void *x, bool f32, size_t n, size_t d, const double *init,
+                                size_t k, int m, int64_t threads)
+{
+    fitres a = fit(x, f32, n, d, init, k, 1, 0, threads, SEG_ALGORITHM_LLOYD, 3);
+    fitres b = fit(x, f32, n, d, init, k, 1 + m, 0, threads, SEG_ALGORITHM_LLOYD, 2);
+    if (b.iterations <= a.iterations)
+        return NAN;
+    return (b.seconds - a.seconds) / (double)(b.iterations - a.iterations);
+}
+
+static double *to_f64(const float *x, size_t count)
+{
+    double *y = xmalloc(count * sizeof *y);
+    for (size_t i = 0; i < count; i++)
+        y[i] = x[i];
+    return y;
+}
+
+/* ---- workloads ------------------------------------------------------------------------- */
+
+static bool wanted(const cfg *c, const char *w)
+{
+    if (!c->only)
+        return true;
+    const char *p = strstr(c->only, w);
+    return p && (p[strlen(w)] == ',' || p[strlen(w)] == '\0');
+}
+
+static void gemm_peak(const cfg *c)
+{
+    const int s = c->gemm;
+    float *a = xmalloc((size_t)s * s * sizeof *a), *cc = xmalloc((size_t)s * s * sizeof *cc);
+    double *da = xmalloc((size_t)s * s * sizeof *da), *dc = xmalloc((size_t)s * s * sizeof *dc);
+    for (size_t i = 0; i < (size_t)s * s; i++)
+        da[i] = a[i] = (float)uniform();
+    double bs = INFINITY, bd = INFINITY;
+    for (int r = 0; r < 4; r++) {
+        double t0 = now();
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s, s, s, 1, a, s, a, s, 0, cc, s);
+        double t1 = now();
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s, s, s, 1, da, s, da, s, 0, dc, s);
+        double t2 = now();
+        bs = fmin(bs, t1 - t0);
+        bd = fmin(bd, t2 - t1);
+    }
+    double flop = 2.0 * s * s * (double)s;
+    put("peak_sgemm_gflops", flop / bs * 1e-9);
+    put("peak_dgemm_gflops", flop / bd * 1e-9);
+    free(a);
+    free(cc);
+    free(da);
+    free(dc);
+}
+
+/* The k-means shape as one large sgemm: n x k x d. */
+static void gemm_kmeans_shape(const float *x, size_t n, size_t d, const double *init, size_t k)
+{
+    float *ct = xmalloc(k * d * sizeof *ct), *out = xmalloc(n * k * sizeof *out);
+    for (size_t i = 0; i < k * d; i++)
+        ct[i] = (float)init[i];
+    double best = INFINITY;
+    for (int r = 0; r < 3; r++) {
+        double t0 = now();
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)k, (int)d, -2, x,
+                    (int)d, ct, (int)d, 0, out, (int)k);
+        best = fmin(best, now() - t0);
+    }
+    put("kshape_sgemm_gflops", 2.0 * (double)n * (double)k * (double)d / best * 1e-9);
+    free(ct);
+    free(out);
+}
+
+static void w1_w2_w4_w6(const cfg *c, const float *x, const double *init)
+{
+    const size_t n = c->n1, d = 32, k = 64;
+    const double flop = 2.0 * (double)n * (double)k * (double)d;
+
+    if (wanted(c, "W1") || wanted(c, "W4")) {
+        double t = iteration_seconds(x, true, n, d, init, k, c->iters, 0);
+        put("W1_f32_iter_seconds", t);
+        put("W1_f32_gflops", flop / t * 1e-9);
+        if (wanted(c, "W4")) {
+            double t1 = iteration_seconds(x, true, n, d, init, k, c->iters, 1);
+            put("W4_f32_iter_seconds_1thread", t1);
+            put("W4_speedup_2_vs_1", t1 / t);
+        }
+    }
+    if (wanted(c, "W1")) {
+        double *x64 = to_f64(x, n * d);
+        double t = iteration_seconds(x64, false, n, d, init, k, c->iters, 0);
+        put("W1_f64_iter_seconds", t);
+        put("W1_f64_gflops", flop / t * 1e-9);
+        free(x64);
+    }
+    if (wanted(c, "W2")) {
+        fitres r = fit(x, true, n, d, init, k, 300, 1e-4, 0, SEG_ALGORITHM_LLOYD, 1);
+        put("W2_lloyd_seconds", r.seconds);
+        put("W2_lloyd_iterations", (double)r.iterations);
+        put("W2_lloyd_inertia", r.inertia);
+        for (int a = SEG_ALGORITHM_HAMERLY; a <= SEG_ALGORITHM_AUTO; a++) {
+            char key[64];
+            r = fit(x, true, n, d, init, k, 300, 1e-4, 0, a, 1);
+            snprintf(key, sizeof key, "W2_%s_seconds", alg_names[a]);
+            put(key, r.seconds);
+            snprintf(key, sizeof key, "W2_%s_inertia", alg_names[a]);
+            put(key, r.inertia);
+        }
+    }
+    if (wanted(c, "W2b")) {
+        seg_kmeans *km;
+        int rc;
+        double *cent = xmalloc(k * d * sizeof *cent), best = INFINITY;
+        if ((rc = seg_kmeans_new(&km)) < 0 || (rc = seg_kmeans_set_int(km, SEG_KMEANS_K, 64)) < 0)
+            die("settings", rc);
+        for (int seed = 0; seed < 5; seed++) {
+            char name[64];
+            if ((rc = seg_kmeans_set_int(km, SEG_KMEANS_SEED, seed)) < 0)
+                die("seed", rc);
+            double t0 = now();
+            if ((rc = seg_kmeans_init_f32(km, x, n, d, NULL, cent, k * d)) < 0)
+                die("k-means++", rc);
+            best = fmin(best, now() - t0);
+            snprintf(name, sizeof name, "W2b_pp_seed%d.npy", seed);
+            write_npy(c->out, name, cent, false, k, d);
+        }
+        put("W2b_kmeanspp_seconds", best);
+        seg_kmeans_free(km);
+        free(cent);
+    }
+    if (wanted(c, "W6")) {
+        seg_kmeans *km = kmeans(init, k, d, 2, 0, 0, SEG_ALGORITHM_LLOYD);
+        seg_model *m;
+        seg_predictor *p;
+        int32_t *labels = xmalloc(n * sizeof *labels);
+        int rc;
+        double best = INFINITY;
+        if ((rc = seg_kmeans_fit_f32(km, x, n, d, NULL, NULL, &m)) < 0 ||
+            (rc = seg_predictor_new(&p, m)) < 0 ||
+            (rc = seg_predictor_set_int(p, SEG_PREDICTOR_THREADS, 0)) < 0)
+            die("predict setup", rc);
+        for (int r = 0; r < 5; r++) {
+            double t0 = now();
+            if ((rc = seg_predictor_run_f32(p, x, n, d, labels, NULL)) < 0)
+                die("predict", rc);
+            best = fmin(best, now() - t0);
+        }
+        put("W6_predict_rows_per_second", (double)n / best);
+        seg_predictor_free(p);
+        seg_model_free(m);
+        seg_kmeans_free(km);
+        free(labels);
+    }
+}
+
+static void w5(const cfg *c)
+{
+    static const size_t ds[] = {2, 8, 32, 128}, ks[] = {4, 16, 64, 256};
+    const size_t n = c->n5;
+    for (size_t a = 0; a < 4; a++)
+        for (size_t b = 0; b < 4; b++) {
+            const size_t d = ds[a], k = ks[b];
+            char name[64], key[96];
+            float *x = blobs(n, d, k, 1000 + d * 7 + k);
+            double *init = rows_as_init(x, n, d, k);
+            snprintf(name, sizeof name, "W5_d%zu_k%zu.npy", d, k);
+            write_npy(c->out, name, x, true, n, d);
+            snprintf(name, sizeof name, "W5_d%zu_k%zu_init.npy", d, k);
+            write_npy(c->out, name, init, false, k, d);
+            for (int alg = SEG_ALGORITHM_LLOYD; alg <= SEG_ALGORITHM_AUTO; alg++) {
+                fitres r = fit(x, true, n, d, init, k, c->grid_iter, 1e-4, 0, alg, 2);
+                snprintf(key, sizeof key, "W5_d%zu_k%zu_%s_seconds", d, k, alg_names[alg]);
+                put(key, r.seconds);
+                snprintf(key, sizeof key, "W5_d%zu_k%zu_%s_inertia", d, k, alg_names[alg]);
+                put(key, r.inertia);
+            }
+            free(x);
+            free(init);
+        }
+}
+
+static void w7(const cfg *c)
+{
+    const char *drop[] = {"y", "duration"};
+    seg_dataset *ds;
+    seg_scaler *sc;
+    struct stat st;
+    int rc;
+    double t0 = now();
+    if ((rc = seg_dataset_read_csv(&ds, c->bank, NULL)) < 0)
+        die(c->bank, rc);
+    double t_csv = now() - t0;
+    if (stat(c->bank, &st) == 0)
+        put("W7_csv_mb_per_second", (double)st.st_size / t_csv * 1e-6);
+    if ((rc = seg_dataset_drop(ds, drop, 2)) < 0 || (rc = seg_scaler_new(&sc)) < 0 ||
+        (rc = seg_scaler_fit(sc, ds)) < 0)
+        die("scale", rc);
+    const size_t n = seg_dataset_rows(ds), d = seg_scaler_features(sc);
+    double *x = xmalloc(n * d * sizeof *x);
+    int32_t *labels = xmalloc(n * sizeof *labels);
+    if ((rc = seg_scaler_transform_f64(sc, ds, x, n * d)) < 0)
+        die("transform", rc);
+    for (int64_t k = 2; k <= 10; k++) {
+        seg_kmeans *km;
+        seg_model *m;
+        double sil;
+        if ((rc = seg_kmeans_new(&km)) < 0 || (rc = seg_kmeans_set_int(km, SEG_KMEANS_K, k)) < 0 ||
+            (rc = seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, 10)) < 0 ||
+            (rc = seg_kmeans_fit_f64(km, x, n, d, NULL, labels, &m)) < 0 ||
+            (rc = seg_metrics_silhouette_f64(x, n, d, labels, (size_t)k, NULL, 10000, 0, &sil)) < 0)
+            die("sweep", rc);
+        seg_model_free(m);
+        seg_kmeans_free(km);
+    }
+    put("W7_end_to_end_seconds", now() - t0);
+    put("W7_rows", (double)n);
+    put("W7_features", (double)d);
+    free(x);
+    free(labels);
+    seg_scaler_free(sc);
+    seg_dataset_free(ds);
+}
+
+/* ---- W3: peak memory of W2 in a child process -------------------------------------------- */
+
+static int child_w3(const cfg *c, int64_t algorithm)
+{
+    const size_t n = c->n1, d = 32, k = 64;
+    float *x = blobs(n, d, k, 1);
+    double *init = rows_as_init(x, n, d, k);
+    if (algorithm >= 0)
+        fit(x, true, n, d, init, k, 300, 1e-4, 0, algorithm, 1);
+    return 0;
+}
+
+static double child_maxrss_mib(const char *self, const cfg *c, int64_t algorithm)
+{
+    char n1[32], alg[32];
+    snprintf(n1, sizeof n1, "%zu", c->n1);
+    snprintf(alg, sizeof alg, "%lld", (long long)algorithm);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl(self, self, "--child-w3", n1, alg, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    struct rusage ru;
+    if (pid < 0 || wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+        return NAN;
+    return (double)ru.ru_maxrss / 1024.0; /* KiB on Linux */
+}
+
+static void w3(const cfg *c)
+{
+    const double data_mib = (double)c->n1 * 32 * sizeof(float) / (1024.0 * 1024.0);
+    put("W3_data_mib", data_mib);
+    put("W3_data_only_maxrss_mib", child_maxrss_mib("/proc/self/exe", c, -1));
+    for (int a = SEG_ALGORITHM_LLOYD; a <= SEG_ALGORITHM_AUTO; a++) {
+        char key[64];
+        double mib = child_maxrss_mib("/proc/self/exe", c, a);
+        if (isnan(mib))
+            continue;
+        snprintf(key, sizeof key, "W3_%s_maxrss_mib", alg_names[a]);
+        put(key, mib);
+        snprintf(key, sizeof key, "W3_%s_ratio_to_data_plus_32mib", alg_names[a]);
+        put(key, mib / (data_mib + 32));
+    }
+}
+
+/* ---- main ----------------------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+    cfg c = {1000000, 200000, 2048, 5, 100, "bench-out", NULL, NULL};
+    char path[4096];
+
+    if (argc == 4 && strcmp(argv[1], "--child-w3") == 0) {
+        c.n1 = (size_t)strtoull(argv[2], NULL, 10);
+        return child_w3(&c, strtoll(argv[3], NULL, 10));
+    }
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0) {
+            c.n1 = 200000;
+            c.n5 = 50000;
+            c.gemm = 1024;
+            c.iters = 3;
+            c.grid_iter = 50;
+        } else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
+            c.out = argv[++i];
+        } else if (strcmp(argv[i], "--bank") == 0 && i + 1 < argc) {
+            c.bank = argv[++i];
+        } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+            c.only = argv[++i];
+        } else if (strcmp(argv[i], "--rows") == 0 && i + 1 < argc) {
+            c.n1 = (size_t)strtoull(argv[++i], NULL, 10);
+        } else {
+            fprintf(stderr,
+                    "usage: %s [--quick] [--out DIR] [--bank bank-full.csv] [--rows N]\n"
+                    "          [--only W1,W2,W2b,W3,W4,W5,W6,W7]\n",
+                    argv[0]);
+            return 2;
+        }
+    }
+    mkdir(c.out, 0777);
+    snprintf(path, sizeof path, "%s/libseg.json", c.out);
+    if (!(js = fopen(path, "w"))) {
+        fprintf(stderr, "kmbench: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    printf("kmbench: libseg %s, results in %s\n", seg_version_string(), path);
+    put("rows", (double)c.n1);
+    put("grid_rows", (double)c.n5);
+    put("grid_max_iter", c.grid_iter);
+    if (wanted(&c, "W3"))
+        w3(&c); /* first: children must not inherit warm thread pools */
+    gemm_peak(&c);
+    {
+        float *x = blobs(c.n1, 32, 64, 1);
+        double *init = rows_as_init(x, c.n1, 32, 64);
+        write_npy(c.out, "W1_x.npy", x, true, c.n1, 32);
+        write_npy(c.out, "W1_init.npy", init, false, 64, 32);
+        gemm_kmeans_shape(x, c.n1, 32, init, 64);
+        w1_w2_w4_w6(&c, x, init);
+        free(x);
+        free(init);
+    }
+    if (wanted(&c, "W5"))
+        w5(&c);
+    if (wanted(&c, "W7") && c.bank)
+        w7(&c);
+    fprintf(js, "\n}\n");
+    fclose(js);
+    return 0;
+}

@@ -1,0 +1,11 @@
+#!/bin/sh
+# Run the libseg workloads W1-W7 and the peers on the same data; print ratios.
+# Usage: bench/run.sh [KMBENCH] [SOURCE_ROOT] [--quick] [--only W1,...]
+set -eu
+kmbench=${1:-build/bench/kmbench}
+root=${2:-.}
+shift 2 2>/dev/null || shift $#
+out=${BENCH_OUT:-/tmp/libseg-bench}
+mkdir -p "$out"
+"$kmbench" --out "$out" --bank "$root/examples/data/bank-full.csv" "$@"
+/usr/bin/python3 "$root/bench/peers.py" --out "$out" --bank "$root/examples/data/bank-full.csv" "$@"

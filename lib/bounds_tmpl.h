@@ -1,0 +1,200 @@
+/*
+ * The bounded assignment pass, for one element type; included by
+ * kmeans_tmpl.h. One upper bound per row on the distance to its centroid and
+ * one lower bound per row and centroid group on the distance to the nearest
+ * other centroid of the group: with one group this is Hamerly's algorithm
+ * (Hamerly 2010), with one group per centroid Elkan's (Elkan 2003), with
+ * about k/10 groups Yinyang's (Ding et al. 2015; groups here are ranges of
+ * centroid indices, not clusters of the initial centroids). A row failing
+ * its bounds has all its distances recomputed (one GEMM per gathered block),
+ * so the groups only decide which rows are skipped.
+ *
+ * Exactness: every label equals the one Lloyd's pass (seg_assign_block on
+ * the same block) would give. A row keeps its label without any distance
+ * computation only when its bounds prove, with a margin 2 delta covering the
+ * rounding of the GEMM distance (delta = (4d + 16) eps (||x||^2 + max ||c||^2),
+ * Higham's bound for a dot product, doubled), that Lloyd's rounded argmin
+ * cannot pick another centroid. Other rows are recomputed through the same
+ * kernel on a gathered block; a recomputed row whose two smallest distances
+ * lie within the margin takes its label from Lloyd's own GEMM of its block.
+ * The bounds are on true Euclidean distances to the working-precision
+ * centroids ct, with rounding margins, so they never exclude Lloyd's label.
+ */
+
+/* Per-iteration centroid quantities: move[j] (how far ct_j moved since the
+ * last pass), gmove[g] (the largest move in group g) and half[j] (a lower
+ * bound on half the distance from ct_j to the nearest other centroid, 0 when
+ * k is too large to afford the k x k matrix). */
+static void FN(bounds_prepare)(kjob *J, bounds_ws *H)
+{
+    const size_t k = J->k, d = J->d;
+    const T *ct = J->ct;
+    const double grow = 1 + (double)(d + 8) * 0x1p-50;
+    H->cnmax = 0;
+    for (size_t g = 0; g < H->groups; g++)
+        H->gmove[g] = 0;
+    for (size_t j = 0; j < k; j++) {
+        double s = 0, nn = 0;
+        for (size_t f = 0; f < d; f++) {
+            double v = (double)ct[j * d + f];
+            double diff = v - H->prev[j * d + f];
+            s += diff * diff;
+            nn += v * v;
+            H->cur[j * d + f] = v;
+        }
+        H->move[j] = H->valid ? sqrt(s) * grow : 0;
+        if (H->move[j] > H->gmove[H->group[j]])
+            H->gmove[H->group[j]] = H->move[j];
+        H->cnorm[j] = nn;
+        if (nn > H->cnmax)
+            H->cnmax = nn;
+    }
+    if (!H->pair) {
+        for (size_t j = 0; j < k; j++)
+            H->half[j] = 0;
+        return;
+    }
+    seg_sqdist_tile_f64(H->cur, k, d, H->cnorm, H->cur, k, H->cnorm, H->pair);
+    const double err = (4.0 * (double)d + 16) * 0x1p-53 * 2 * H->cnmax;
+    for (size_t j = 0; j < k; j++) {
+        double m = INFINITY;
+        for (size_t o = 0; o < k; o++)
+            if (o != j && H->pair[j * k + o] < m)
+                m = H->pair[j * k + o];
+        H->half[j] = m > err ? 0.5 * sqrt(m - err) * (1 - 1e-12) : 0;
+    }
+}
+
+/* A float no larger than the (non-negative) double v. */
+static float FN(float_below)(double v)
+{
+    float f = (float)(v * (1 - 0x1p-20));
+    return (double)f <= v ? f : 0;
+}
+
+/* One bounded pass with accumulation; see lloyd_pass for the statistics.
+ * J->mind is exact only for recomputed rows (the caller recomputes the
+ * inertia with a Lloyd pass when it needs it). */
+static void FN(bounds_pass)(kjob *J, bounds_ws *H)
+{
+    const T *x = J->x;
+    const T *xnorm = J->xnorm;
+    const T *ct = J->ct, *cnorm = J->cnorm;
+    const size_t k = J->k, d = J->d, n = J->n;
+    const seg_parts P = J->parts;
+    const double gam = (4.0 * (double)d + 16) * (SEG_T_IS_F32 ? 0x1p-24 : 0x1p-53);
+    const size_t G = H->groups;
+
+    FN(bounds_prepare)(J, H);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(J->threads)
+#endif
+    for (size_t p = 0; p < P.count; p++) {
+        const int tid = SEG_THREAD_ID();
+        T *tile = (T *)J->tiles + (size_t)tid * J->tile_len;
+        char *ws = (char *)H->scratch + (size_t)tid * H->scratch_len;
+        T *xg = (T *)(void *)ws;              /* block x d gathered rows */
+        T *xng = xg + P.block * d;            /* block: their norms */
+        T *gm = xng + P.block;                /* block: nearest squared distance */
+        T *fm = gm + P.block;                 /* block: Lloyd's mind for the block */
+        T *gs = fm + P.block;                 /* G x block: nearest in each group but the own */
+        int32_t *glab = (int32_t *)(void *)(gs + G * P.block);
+        int32_t *flab = glab + P.block;       /* block: Lloyd's labels for the block */
+        int32_t *lab = flab + P.block;        /* block: this pass's labels */
+        size_t *gi = (size_t *)(void *)(lab + P.block);
+        double *S = J->psum + p * k * d;
+        double *W = J->pweight + p * k;
+        int64_t *C = J->pcount + p * k;
+        double inertia = 0;
+        int64_t changed = 0;
+        size_t r0 = p * P.rows, r1 = r0 + P.rows < n ? r0 + P.rows : n;
+
+        memset(S, 0, k * d * sizeof *S);
+        memset(W, 0, k * sizeof *W);
+        memset(C, 0, k * sizeof *C);
+        for (size_t b0 = r0; b0 < r1; b0 += P.block) {
+            const size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
+            size_t ng = 0;
+            bool lloyd_done = false;
+            for (size_t i = 0; i < b; i++) {
+                const size_t row = b0 + i;
+                const int32_t a = J->labels[row];
+                if (H->valid && a >= 0) {
+                    const double u = H->upper[row] + H->move[a];
+                    const double delta = gam * ((double)xnorm[row] + H->cnmax);
+                    float *lr = H->lower + row * G;
+                    double l = INFINITY;
+                    for (size_t g = 0; g < G; g++) {
+                        double lg = (double)lr[g] - H->gmove[g];
+                        lg = lg > 0 ? lg : 0;
+                        lr[g] = FN(float_below)(lg);
+                        l = lg < l ? lg : l;
+                    }
+                    double m = 2 * H->half[a] - u;
+                    m = m > l ? m : l;
+                    H->upper[row] = u;
+                    if (m > 0 && u * u + 2 * delta < m * m) {
+                        lab[i] = a;
+                        continue;
+                    }
+                }
+                gi[ng++] = i;
+            }
+            if (ng == b) {
+                FN(seg_assign_groups_block)(x + b0 * d, b, d, xnorm + b0, ct, k, cnorm, tile,
+                                            H->gstart, G, glab, gm, gs);
+                for (size_t i = 0; i < b; i++)
+                    gi[i] = i;
+            } else if (ng > 0) {
+                for (size_t g = 0; g < ng; g++) {
+                    memcpy(xg + g * d, x + (b0 + gi[g]) * d, d * sizeof(T));
+                    xng[g] = xnorm[b0 + gi[g]];
+                }
+                FN(seg_assign_groups_block)(xg, ng, d, xng, ct, k, cnorm, tile, H->gstart, G, glab,
+                                            gm, gs);
+            }
+            for (size_t g = 0; g < ng; g++) {
+                const size_t i = gi[g], row = b0 + i;
+                const double delta = gam * ((double)xnorm[row] + H->cnmax);
+                const size_t m = ng; /* group minima are laid out G x m */
+                double d1 = (double)gm[g], d2 = INFINITY;
+                for (size_t q = 0; q < G; q++)
+                    d2 = (double)gs[q * m + g] < d2 ? (double)gs[q * m + g] : d2;
+                lab[i] = glab[g];
+                if (ng < b && d2 - d1 <= 2 * delta) {
+                    /* A near tie: take Lloyd's own verdict for this row. */
+                    if (!lloyd_done) {
+                        FN(seg_assign_block)(x + b0 * d, b, d, xnorm + b0, ct, k, cnorm, tile, flab,
+                                             fm);
+                        lloyd_done = true;
+                    }
+                    /* Any other centroid is at least as far as the nearest. */
+                    lab[i] = flab[i];
+                    d2 = d1 < (double)fm[i] ? d1 : (double)fm[i];
+                    d1 = (double)fm[i];
+                    const float l = FN(float_below)(d2 > delta ? sqrt(d2 - delta) : 0);
+                    for (size_t q = 0; q < G; q++)
+                        H->lower[row * G + q] = l;
+                } else {
+                    for (size_t q = 0; q < G; q++) {
+                        double v = (double)gs[q * m + g];
+                        H->lower[row * G + q] = FN(float_below)(v > delta ? sqrt(v - delta) : 0);
+                    }
+                }
+                ((T *)J->mind)[row] = (T)d1;
+                H->upper[row] = sqrt(d1 + delta) * (1 + 1e-12);
+            }
+            for (size_t i = 0; i < b; i++) {
+                changed += J->labels[b0 + i] != lab[i];
+                J->labels[b0 + i] = lab[i];
+            }
+            FN(accumulate)(x + b0 * d, J->w ? J->w + b0 : NULL, b, d, lab, (T *)J->mind + b0, true,
+                           S, W, C, &inertia);
+        }
+        J->pinertia[p] = inertia;
+        J->pchanged[p] = changed;
+    }
+    memcpy(H->prev, H->cur, k * d * sizeof *H->prev);
+    H->valid = true;
+    kjob_combine(J, true);
+}

@@ -1,0 +1,229 @@
+/*
+ * The k-means algorithms (SEG_KMEANS_ALGORITHM): every bounded variant gives
+ * Lloyd's labels, centroids and inertia from the same start, for any thread
+ * count, including near-tie data and empty segments; the init-only API.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include "kmeans.h"
+#include "testutil.h"
+
+typedef struct fit_out {
+    int32_t *labels;
+    double *c;
+    double inertia;
+    int64_t iterations;
+} fit_out;
+
+static fit_out fit(const double *x, bool f32, size_t n, size_t d, const double *w,
+                   const double *c0, size_t k, int64_t algorithm, int64_t threads)
+{
+    seg_kmeans *km = NULL;
+    seg_model *m = NULL;
+    fit_out o = {malloc(n * sizeof(int32_t)), malloc(k * d * sizeof(double)), 0, 0};
+    assert_int_equal(seg_kmeans_new(&km), SEG_OK);
+    assert_int_equal(seg_kmeans_set_init_centroids_f64(km, c0, k, d), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_ALGORITHM, algorithm), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_THREADS, threads), SEG_OK);
+    assert_int_equal(seg_kmeans_set_double(km, SEG_KMEANS_TOL, 1e-6), SEG_OK);
+    if (f32) {
+        float *xf = malloc(n * d * sizeof *xf);
+        for (size_t i = 0; i < n * d; i++)
+            xf[i] = (float)x[i];
+        assert_int_equal(seg_kmeans_fit_f32(km, xf, n, d, w, o.labels, &m), SEG_OK);
+        free(xf);
+    } else {
+        assert_int_equal(seg_kmeans_fit_f64(km, x, n, d, w, o.labels, &m), SEG_OK);
+    }
+    assert_int_equal(seg_model_centroids_f64(m, o.c, k * d), SEG_OK);
+    o.inertia = seg_model_inertia(m);
+    o.iterations = seg_model_iterations(m);
+    seg_model_free(m);
+    seg_kmeans_free(km);
+    return o;
+}
+
+static void fit_free(fit_out *o)
+{
+    free(o->labels);
+    free(o->c);
+}
+
+/* Every algorithm and thread count against Lloyd on one thread. */
+static void check_all_agree(const double *x, size_t n, size_t d, const double *w,
+                            const double *c0, size_t k)
+{
+    /* Every algorithm on 1 thread; Lloyd and the bounds on 2 and 4 threads
+     * (Hamerly, Elkan and Yinyang share the bounded pass). */
+    static const struct {
+        int64_t alg, threads;
+    } runs[] = {{SEG_ALGORITHM_HAMERLY, 1}, {SEG_ALGORITHM_ELKAN, 1}, {SEG_ALGORITHM_YINYANG, 1},
+                {SEG_ALGORITHM_AUTO, 1},    {SEG_ALGORITHM_LLOYD, 2}, {SEG_ALGORITHM_LLOYD, 4},
+                {SEG_ALGORITHM_HAMERLY, 2}, {SEG_ALGORITHM_YINYANG, 4}};
+    for (int f32 = 0; f32 <= 1; f32++) {
+        fit_out ref = fit(x, f32, n, d, w, c0, k, SEG_ALGORITHM_LLOYD, 1);
+        for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+            fit_out o = fit(x, f32, n, d, w, c0, k, runs[r].alg, runs[r].threads);
+            assert_memory_equal(o.labels, ref.labels, n * sizeof *o.labels);
+            assert_memory_equal(o.c, ref.c, k * d * sizeof *o.c);
+            assert_true(fabs(o.inertia - ref.inertia) <= 1e-6 * ref.inertia);
+            assert_int_equal(o.iterations, ref.iterations);
+            fit_free(&o);
+        }
+        fit_free(&ref);
+    }
+}
+
+static void first_rows(const double *x, size_t stride, size_t d, size_t k, double *c0)
+{
+    for (size_t j = 0; j < k; j++)
+        memcpy(c0 + j * d, x + j * stride * d, d * sizeof *c0);
+}
+
+/* Overlapping Gaussian blobs: most rows settle, boundary rows move. */
+static void test_blobs_agree(void **state)
+{
+    (void)state;
+    const size_t n = 4000, d = 6, k = 24;
+    double *x = malloc(n * d * sizeof *x), *c0 = malloc(k * d * sizeof *c0);
+    uint64_t s = 3;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++)
+            x[i * d + j] = 3.0 * (double)((i * 7 + j) % 11) + tu_normal(&s);
+    first_rows(x, 101, d, k, c0); /* rows 0, 101, ..., 2323 */
+    check_all_agree(x, n, d, NULL, c0, k);
+    free(x);
+    free(c0);
+}
+
+/* Integer lattice points: many rows at exactly equal distances from two
+ * centroids, where only the tie rule decides; with weights. */
+static void test_ties_and_weights_agree(void **state)
+{
+    (void)state;
+    const size_t n = 3000, d = 2, k = 9;
+    double *x = malloc(n * d * sizeof *x), *w = malloc(n * sizeof *w),
+           *c0 = malloc(k * d * sizeof *c0);
+    uint64_t s = 8;
+    for (size_t i = 0; i < n * d; i++)
+        x[i] = (double)(tu_next(&s) % 12);
+    for (size_t i = 0; i < n; i++)
+        w[i] = 0.25 + (double)(tu_next(&s) % 4);
+    for (size_t j = 0; j < k; j++) {
+        c0[j * d] = 1.5 + 4.0 * (double)(j % 3);
+        c0[j * d + 1] = 1.5 + 4.0 * (double)(j / 3);
+    }
+    check_all_agree(x, n, d, NULL, c0, k);
+    check_all_agree(x, n, d, w, c0, k);
+    free(x);
+    free(w);
+    free(c0);
+}
+
+/* A starting centroid far from all rows leaves its segment empty; it is
+ * re-seeded, and the bounded variants must follow Lloyd through it. */
+static void test_empty_segment_agrees(void **state)
+{
+    (void)state;
+    const size_t n = 3000, d = 3, k = 5;
+    double *x = malloc(n * d * sizeof *x), c0[15];
+    uint64_t s = 21;
+    for (size_t i = 0; i < n * d; i++)
+        x[i] = tu_normal(&s) + 10.0 * (double)(i / d % 4);
+    first_rows(x, 1, d, k, c0);
+    for (size_t j = 0; j < d; j++)
+        c0[4 * d + j] = 1e4;
+    check_all_agree(x, n, d, NULL, c0, k);
+    free(x);
+}
+
+/* Many centroids in few dimensions (Hamerly's best case) and k = 1. */
+static void test_many_and_one_centroid(void **state)
+{
+    (void)state;
+    const size_t n = 4000, d = 2, k = 64;
+    double *x = malloc(n * d * sizeof *x), *c0 = malloc(k * d * sizeof *c0);
+    uint64_t s = 99;
+    for (size_t i = 0; i < n * d; i++)
+        x[i] = tu_uniform(&s) * 100;
+    first_rows(x, 61, d, k, c0); /* rows 0, 61, ..., 3843 */
+    check_all_agree(x, n, d, NULL, c0, k);
+    check_all_agree(x, n, d, NULL, c0, 1);
+    free(x);
+    free(c0);
+}
+
+static void test_algorithm_setting(void **state)
+{
+    (void)state;
+    seg_kmeans *km = NULL;
+    int64_t v = -1;
+    assert_int_equal(seg_kmeans_new(&km), SEG_OK);
+    assert_int_equal(seg_kmeans_get_int(km, SEG_KMEANS_ALGORITHM, &v), SEG_OK);
+    assert_int_equal(v, SEG_ALGORITHM_AUTO);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_ALGORITHM, SEG_ALGORITHM_ELKAN), SEG_OK);
+    assert_int_equal(seg_kmeans_get_int(km, SEG_KMEANS_ALGORITHM, &v), SEG_OK);
+    assert_int_equal(v, SEG_ALGORITHM_ELKAN);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_ALGORITHM, 5), SEG_ERR_INVALID_ARG);
+    assert_non_null(strstr(seg_last_error(), "outside"));
+    assert_int_equal(seg_kmeans_get_int(km, SEG_KMEANS_ALGORITHM, &v), SEG_OK);
+    assert_int_equal(v, SEG_ALGORITHM_ELKAN);
+    seg_kmeans_free(km);
+    /* AUTO resolves to a concrete algorithm; the others are kept. */
+    assert_int_equal(seg_kmeans_algorithm_for(SEG_ALGORITHM_LLOYD, 100, 2, 64),
+                     SEG_ALGORITHM_LLOYD);
+    assert_true(seg_kmeans_algorithm_for(SEG_ALGORITHM_AUTO, 100, 2, 64) != SEG_ALGORITHM_AUTO);
+}
+
+/* Initialisation alone: given centroids come back as given; k-means++ with
+ * k = n picks every (distinct) row once. */
+static void test_init_only(void **state)
+{
+    (void)state;
+    const double x[] = {0, 0, 5, 1, 9, 9, -3, 4, 7, -2};
+    const double given[] = {1, 2, 3, 4};
+    double out[10], again[10];
+    seg_kmeans *km = NULL;
+    assert_int_equal(seg_kmeans_new(&km), SEG_OK);
+    assert_int_equal(seg_kmeans_set_init_centroids_f64(km, given, 2, 2), SEG_OK);
+    assert_int_equal(seg_kmeans_init_f64(km, x, 5, 2, NULL, out, 4), SEG_OK);
+    assert_memory_equal(out, given, sizeof given);
+    assert_int_equal(seg_kmeans_init_f64(km, x, 5, 2, NULL, out, 3), SEG_ERR_INVALID_ARG);
+    assert_non_null(strstr(seg_last_error(), "needed"));
+    assert_int_equal(seg_kmeans_init_f64(km, x, 5, 2, NULL, NULL, 4), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_INIT, SEG_INIT_KMEANSPP), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_K, 5), SEG_OK);
+    assert_int_equal(seg_kmeans_init_f64(km, x, 5, 2, NULL, out, 10), SEG_OK);
+    for (size_t r = 0; r < 5; r++) {
+        int found = 0;
+        for (size_t j = 0; j < 5; j++)
+            found += out[j * 2] == x[r * 2] && out[j * 2 + 1] == x[r * 2 + 1];
+        assert_int_equal(found, 1);
+    }
+    float xf[10];
+    for (size_t i = 0; i < 10; i++)
+        xf[i] = (float)x[i];
+    assert_int_equal(seg_kmeans_init_f32(km, xf, 5, 2, NULL, again, 10), SEG_OK);
+    assert_memory_equal(again, out, sizeof out);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_K, 6), SEG_OK);
+    assert_int_equal(seg_kmeans_init_f64(km, x, 5, 2, NULL, out, 12), SEG_ERR_TOO_FEW_POINTS);
+    seg_kmeans_free(km);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_blobs_agree),
+        cmocka_unit_test(test_ties_and_weights_agree),
+        cmocka_unit_test(test_empty_segment_agrees),
+        cmocka_unit_test(test_many_and_one_centroid),
+        cmocka_unit_test(test_algorithm_setting),
+        cmocka_unit_test(test_init_only),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
