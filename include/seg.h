@@ -2802,6 +2802,89 @@ SEG_API int seg_pca_f64(const double *x, size_t n, size_t d, size_t c, double *s
 /** @} */
 
 
+/**
+ * @defgroup outliers Outlier and risk flags
+ * @{
+ * A model fitted by seg_kmeans_fit_dataset() keeps, for each segment, the
+ * distribution of its training rows' distances to the centroid as a grid of
+ * 1001 quantiles (p = 0, 0.001, ..., 1; linear interpolation between order
+ * statistics, numpy's default). Row weights are not used: every training row
+ * counts once. The grid is saved in the model file (section OUTL); models
+ * saved without it load without a reference.
+ *
+ * A row's outlier score is the position of its distance in its segment's
+ * distribution: the interpolated empirical CDF, 0 below the nearest training
+ * row, 1 at or beyond the farthest. A row is flagged when its score exceeds
+ * a threshold; with the default 0.995, about 0.5 % of rows drawn like the
+ * training rows are flagged. A segment that had no training rows scores
+ * every row 1.
+ */
+
+/** The default flag threshold: the 99.5th percentile of training distances. */
+#define SEG_OUTLIER_THRESHOLD_DEFAULT 0.995
+
+/**
+ * Set (or replace) the outlier reference of a model from rows' labels and
+ * distances, e.g. those seg_predictor_run_f64() returns for the training
+ * rows of a model fitted from a matrix. Changes the model: not while other
+ * threads use it.
+ *
+ * @param m the model.
+ * @param labels n segment labels, 0 .. k - 1; borrowed for the call.
+ * @param distances n Euclidean distances to the assigned centroid, finite
+ *        and >= 0; borrowed for the call.
+ * @param n rows (>= 1).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, a label out of range),
+ *         SEG_ERR_EMPTY (n is 0), SEG_ERR_NONFINITE (a distance NaN,
+ *         infinite or negative), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM. On error
+ *         the model is unchanged.
+ */
+SEG_API int seg_model_set_outlier_reference(seg_model *m, const int32_t *labels,
+                                            const double *distances, size_t n);
+
+/**
+ * Whether the model has an outlier reference.
+ *
+ * @param m the model, or NULL.
+ * @return 1 if it has one, 0 if not or m is NULL.
+ */
+SEG_API int seg_model_has_outlier_reference(const seg_model *m);
+
+/**
+ * A quantile of a segment's training distances, interpolated on the grid.
+ *
+ * @param m the model.
+ * @param segment 0 .. k - 1.
+ * @param p probability, 0 .. 1 (0.995: the default flag boundary).
+ * @param[out] out the distance; NaN for a segment without training rows.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or out, segment or p out of
+ *         range), SEG_ERR_STATE (no outlier reference).
+ */
+SEG_API int seg_model_outlier_quantile(const seg_model *m, size_t segment, double p, double *out);
+
+/**
+ * Outlier scores and flags of rows from their labels and distances (as
+ * returned by the predictor). Only reads the model: safe from many threads.
+ *
+ * @param m the model.
+ * @param labels n labels, 0 .. k - 1.
+ * @param distances n distances to the assigned centroid (not NaN).
+ * @param n rows (0 is allowed).
+ * @param threshold flag when score > threshold; 0 .. 1
+ *        (SEG_OUTLIER_THRESHOLD_DEFAULT is 0.995; 1 never flags).
+ * @param[out] scores if not NULL, n scores in 0 .. 1.
+ * @param[out] flags if not NULL, n values 1 (flagged) or 0.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m, labels or distances, both
+ *         outputs NULL, threshold out of range, a label out of range),
+ *         SEG_ERR_NONFINITE (a NaN distance), SEG_ERR_STATE (no outlier
+ *         reference). Outputs before the bad row are written.
+ */
+SEG_API int seg_model_outlier_scores(const seg_model *m, const int32_t *labels,
+                                     const double *distances, size_t n, double threshold,
+                                     double *scores, uint8_t *flags);
+/** @} */
+
+
 #ifdef __cplusplus
 }
 #endif

@@ -167,6 +167,13 @@ double assignment_margin(const double *all, size_t k, size_t i, int32_t label)
 int write_assignments(const char *path, const seg_dataset *ds, const int32_t *labels,
                       const double *dist, size_t n, const double *all, size_t k)
 {
+    return write_assignments_flagged(path, ds, labels, dist, n, all, k, NULL, NULL);
+}
+
+int write_assignments_flagged(const char *path, const seg_dataset *ds, const int32_t *labels,
+                              const double *dist, size_t n, const double *all, size_t k,
+                              const double *score, const uint8_t *flag)
+{
     const bool to_stdout = strcmp(path, "-") == 0;
     FILE *f = to_stdout ? stdout : fopen(path, "w");
     if (!f)
@@ -175,7 +182,8 @@ int write_assignments(const char *path, const seg_dataset *ds, const int32_t *la
     fputs("id,segment,distance", f);
     for (size_t j = 0; all && j < k; j++)
         fprintf(f, ",distance_%zu", j);
-    fputs(all ? ",margin\n" : "\n", f);
+    fputs(all ? ",margin" : "", f);
+    fputs(score ? ",outlier_score,flag\n" : "\n", f);
     for (size_t i = 0; i < n; i++) {
         if (has_id) {
             const char *id = seg_dataset_id(ds, i);
@@ -188,6 +196,8 @@ int write_assignments(const char *path, const seg_dataset *ds, const int32_t *la
             fprintf(f, ",%.9g", all[i * k + j]);
         if (all)
             fprintf(f, ",%.9g", assignment_margin(all, k, i, labels[i]));
+        if (score)
+            fprintf(f, ",%.6f,%d", score[i], (int)flag[i]);
         fputc('\n', f);
     }
     if (ferror(f)) {

@@ -38,6 +38,10 @@ int write_features(const char *path, const void *x, bool f32, size_t n, size_t d
  * next nearest. Returns 0 or -1 with errno set. */
 int write_assignments(const char *path, const seg_dataset *ds, const int32_t *labels,
                       const double *dist, size_t n, const double *all, size_t k);
+/* As write_assignments(), plus outlier_score,flag columns when score is not NULL. */
+int write_assignments_flagged(const char *path, const seg_dataset *ds, const int32_t *labels,
+                              const double *dist, size_t n, const double *all, size_t k,
+                              const double *score, const uint8_t *flag);
 
 /* The margin of row i: distance to the nearest other segment minus the
  * distance to its own (all is n x k; NaN when k is 1). */
