@@ -2885,6 +2885,137 @@ SEG_API int seg_model_outlier_scores(const seg_model *m, const int32_t *labels,
 /** @} */
 
 
+/**
+ * @defgroup minibatch Mini-batch k-means and model updates
+ * @{
+ * Mini-batch k-means (Sculley 2010) fits k-means from small random batches
+ * of rows, which makes large n affordable: the cost is that of the batches
+ * plus one final pass that labels every row. Each centroid keeps a count of
+ * the rows it has absorbed and moves to the running mean of them (learning
+ * rate 1 / count); an optional forgetting factor lets recent rows weigh
+ * more; centroids that starve (count below a ratio of the largest) are moved
+ * to a batch row drawn by squared distance (k-means++ rule).
+ *
+ * seg_minibatch_partial_fit_f64() applies the same update to a fitted model
+ * with a batch of new rows and returns a new model: fitted models stay
+ * immutable, so the old one can keep serving predictions meanwhile.
+ *
+ * Rows are unweighted; computation is in double. Results depend only on the
+ * rows, the settings and the seed. A seg_minibatch belongs to one thread at
+ * a time.
+ */
+
+/** Opaque mini-batch settings. */
+typedef struct seg_minibatch seg_minibatch;
+
+/** Settings of seg_minibatch_set_int() (int) and seg_minibatch_set_double() (double). */
+typedef enum seg_minibatch_param {
+    SEG_MINIBATCH_K = 100,           /**< int: segments (default 8; 1 .. 10^6). */
+    SEG_MINIBATCH_BATCH_SIZE = 101,  /**< int: rows per batch (default 1024; 1 .. 2^30). */
+    SEG_MINIBATCH_MAX_STEPS = 102,   /**< int: batches of a fit; 0 (default) = n / batch size, clamped to 100 .. 1000. */
+    SEG_MINIBATCH_SEED = 103,        /**< int: random seed (default 0). */
+    SEG_MINIBATCH_INIT_SAMPLE = 104, /**< int: rows sampled for the k-means++ and Lloyd start; 0 (default) = 3 batches, at least 10 k. */
+    SEG_MINIBATCH_FORGET = 200,      /**< double: counts are multiplied by 1 - f before each batch (default 0; 0 .. <1). */
+    SEG_MINIBATCH_REASSIGN_RATIO = 201 /**< double: re-seed centroids whose count is below this share of the largest (default 0.01; 0 = never; 0 .. 1). */
+} seg_minibatch_param;
+
+/**
+ * Create mini-batch settings with the defaults.
+ *
+ * @param[out] out receives the object; free it with seg_minibatch_free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_minibatch_new(seg_minibatch **out);
+
+/**
+ * Free mini-batch settings. Accepts NULL.
+ *
+ * @param mb the object, or NULL.
+ */
+SEG_API void seg_minibatch_free(seg_minibatch *mb);
+
+/**
+ * Set an integer setting.
+ *
+ * @param mb the object.
+ * @param param an int setting of seg_minibatch_param.
+ * @param value its value, in the range the setting documents.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL mb, not an int setting, out of range).
+ */
+SEG_API int seg_minibatch_set_int(seg_minibatch *mb, seg_minibatch_param param, int64_t value);
+
+/**
+ * Set a real-valued setting.
+ *
+ * @param mb the object.
+ * @param param SEG_MINIBATCH_FORGET or SEG_MINIBATCH_REASSIGN_RATIO.
+ * @param value its value, in the range the setting documents.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL mb, not a double setting, out of range).
+ */
+SEG_API int seg_minibatch_set_double(seg_minibatch *mb, seg_minibatch_param param, double value);
+
+/**
+ * Fit mini-batch k-means on a matrix. The start is k-means++ and Lloyd on a
+ * random sample (SEG_MINIBATCH_INIT_SAMPLE rows); then SEG_MINIBATCH_MAX_STEPS
+ * batches drawn with replacement; then one pass assigns every row, giving the
+ * model's sizes, inertia and outlier reference.
+ *
+ * @param mb the settings.
+ * @param x n * d values, row-major; borrowed for the call.
+ * @param n rows (>= k).
+ * @param d features (>= 1).
+ * @param[out] labels if not NULL, n labels of the final pass.
+ * @param[out] out receives the model (no scaler, no profiles).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_EMPTY (n or d
+ *         is 0), SEG_ERR_TOO_FEW_POINTS (k > n, or fewer distinct rows in the
+ *         start sample than k), SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_minibatch_fit_f64(seg_minibatch *mb, const double *x, size_t n, size_t d,
+                                  int32_t *labels, seg_model **out);
+
+/**
+ * As seg_minibatch_fit_f64(), on a dataset encoded by a fitted scaler (or
+ * an all-numeric dataset when sc is NULL); the model keeps a copy of the
+ * scaler and the segment profiles, as seg_kmeans_fit_dataset() does.
+ * Holds the n x d double matrix while it runs.
+ *
+ * @param mb the settings.
+ * @param ds the dataset; only read.
+ * @param sc a fitted scaler, or NULL.
+ * @param[out] labels if not NULL, n labels.
+ * @param[out] out receives the model.
+ * @return as seg_minibatch_fit_f64(), and SEG_ERR_STATE (scaler not fitted),
+ *         SEG_ERR_TYPE (categorical column and no scaler), SEG_ERR_MISMATCH
+ *         (dataset columns do not match the scaler), SEG_ERR_NOT_FOUND.
+ */
+SEG_API int seg_minibatch_fit_dataset(seg_minibatch *mb, const seg_dataset *ds,
+                                      const seg_scaler *sc, int32_t *labels, seg_model **out);
+
+/**
+ * Update a fitted model with new rows: the rows are taken in order in
+ * batches of SEG_MINIBATCH_BATCH_SIZE; each centroid starts from the model's
+ * segment weight as its count (so a model fitted on a million rows moves
+ * little for a thousand new ones unless SEG_MINIBATCH_FORGET is set). The
+ * new model's segment weights are the updated counts (the next update
+ * carries on from them), its sizes the old sizes plus the rows assigned, its
+ * inertia a running estimate (old inertia times the forgetting, plus the new
+ * rows' squared distances); it keeps copies of the old model's scaler and
+ * outlier reference, and has no profiles. The old model is only read.
+ *
+ * @param mb the settings (batch size, forgetting factor, re-seeding ratio, seed).
+ * @param old the model to update; only read.
+ * @param x n * d rows in the model's feature units (see seg_scaler_transform_f64()).
+ * @param n rows (0 gives a copy of the centroids).
+ * @param d features; must equal the model's.
+ * @param[out] out receives the new model.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_MISMATCH (d),
+ *         SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_minibatch_partial_fit_f64(seg_minibatch *mb, const seg_model *old,
+                                          const double *x, size_t n, size_t d, seg_model **out);
+/** @} */
+
+
 #ifdef __cplusplus
 }
 #endif

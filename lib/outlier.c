@@ -18,6 +18,21 @@ void seg_outliers_free(seg_outliers *o)
     seg_free(o);
 }
 
+int seg_outliers_clone(const seg_outliers *o, seg_outliers **out)
+{
+    const size_t len = o->k * (o->q + 1);
+    seg_outliers *c = seg_calloc(1, sizeof *c);
+    if (!c || !(c->quant = seg_malloc_array(len, sizeof *c->quant))) {
+        seg_outliers_free(c);
+        return SEG_NOMEM();
+    }
+    c->k = o->k;
+    c->q = o->q;
+    memcpy(c->quant, o->quant, len * sizeof *c->quant);
+    *out = c;
+    return SEG_OK;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     const double x = *(const double *)a, y = *(const double *)b;

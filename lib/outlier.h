@@ -19,6 +19,7 @@ typedef struct seg_outliers {
 } seg_outliers;
 
 void seg_outliers_free(seg_outliers *o);
+int seg_outliers_clone(const seg_outliers *o, seg_outliers **out);
 
 /* The reference of a freshly fitted model, from the training dataset: its
  * rows are scored again (same kernel and blocks, hence the fit's labels). */

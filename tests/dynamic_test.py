@@ -108,6 +108,34 @@ class Outliers(Base):
             self.assertIn("--outlier-threshold", err)
 
 
+class MiniBatch(Base):
+    def test_minibatch_close_to_kmeans_and_reproducible(self):
+        bank = os.path.join(SRC, "examples", "data", "bank-full.csv")
+        res = {}
+        for method in ("kmeans", "minibatch"):
+            code, text, err = run("segment", bank, "--drop", "y,duration", "--k", "5",
+                                  "--method", method, "--batch-size", "512", "--json",
+                                  "--model", self.path(method + ".seg"),
+                                  "--assignments", self.path(method + ".csv"))
+            self.assertEqual(code, 0, err)
+            res[method] = json.loads(text)
+        self.assertLess(res["minibatch"]["inertia"], 1.02 * res["kmeans"]["inertia"])
+        # The saved model predicts the labels the fit printed.
+        out = self.path("p.csv")
+        code, _, err = run("predict", self.path("minibatch.seg"), bank, "--output", out)
+        self.assertEqual(code, 0, err)
+        with open(self.path("minibatch.csv")) as a, open(out) as b:
+            self.assertEqual(a.read(), b.read())
+
+    def test_usage(self):
+        code, _, err = run("segment", HEAD, "--method", "minibatch", "--batch-size", "0")
+        self.assertEqual(code, 2)
+        self.assertIn("--batch-size", err)
+        code, _, err = run("segment", HEAD, "--method", "sgd")
+        self.assertEqual(code, 2)
+        self.assertIn("minibatch", err)
+
+
 if __name__ == "__main__":
     result = unittest.main(argv=[sys.argv[0], "-v"], exit=False).result
     failed = len(result.failures) + len(result.errors)
