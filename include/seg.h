@@ -3016,6 +3016,53 @@ SEG_API int seg_minibatch_partial_fit_f64(seg_minibatch *mb, const seg_model *ol
 /** @} */
 
 
+/**
+ * @defgroup drift Drift between two models
+ * @{
+ * Which segment of a new model is which segment of an old one: the
+ * distances between their centroids (the new centroids taken into the old
+ * model's feature space through both scalers' affine maps), and the optimal
+ * one-to-one matching of segments that minimises the summed distance
+ * (Hungarian algorithm). `seg drift OLD.seg NEW.seg` reports it with shifts
+ * in the columns' units.
+ */
+
+/**
+ * Minimum-cost assignment of the rows of a cost matrix to its columns, each
+ * column used at most once (Hungarian algorithm, O(r^2 c) for r <= c). With
+ * more rows than columns, rows - cols rows stay unmatched. Ties are broken
+ * deterministically (the result depends only on the matrix).
+ *
+ * @param cost rows x cols finite costs, row-major; borrowed for the call.
+ * @param rows rows, 1 .. 100000.
+ * @param cols columns, 1 .. 100000.
+ * @param[out] row_match rows entries: the column of each row, or -1.
+ * @param[out] total if not NULL, the summed cost of the matching.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL cost or row_match), SEG_ERR_EMPTY
+ *         (rows or cols is 0), SEG_ERR_LIMIT, SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW,
+ *         SEG_ERR_NOMEM.
+ */
+SEG_API int seg_assign_optimal(const double *cost, size_t rows, size_t cols, int32_t *row_match,
+                               double *total);
+
+/**
+ * Euclidean distances between the centroids of two models, in the first
+ * model's feature units: out[i * k_new + j] is the distance from old segment
+ * i to new segment j. Both models must have the same features (names, in
+ * order) and both a scaler or neither. Only reads the models.
+ *
+ * @param old the reference model.
+ * @param new_ the other model.
+ * @param[out] out k_old * k_new distances.
+ * @param len capacity of out.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_MISMATCH
+ *         (different features, or out too small), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_centroid_distances(const seg_model *old, const seg_model *new_, double *out,
+                                         size_t len);
+/** @} */
+
+
 #ifdef __cplusplus
 }
 #endif

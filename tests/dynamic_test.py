@@ -136,6 +136,106 @@ class MiniBatch(Base):
         self.assertIn("minibatch", err)
 
 
+class Drift(Base):
+    def test_self_is_zero_and_new_segment_appears(self):
+        a, _ = self.fit(k=4, name="a.seg")
+        b, _ = self.fit(k=5, name="b.seg")
+        code, text, err = run("drift", a, a, "--json")
+        self.assertEqual(code, 0, err)
+        s = json.loads(text)
+        self.assertEqual(s["total_distance"], 0)
+        self.assertEqual([(p["old"], p["new"], p["distance"]) for p in s["pairs"]],
+                         [(j, j, 0) for j in range(4)])
+        for p in s["pairs"]:
+            self.assertEqual(p["share_old"], p["share_new"])
+            for f in p["shifts"]:
+                self.assertEqual(f["old"], f["new"])
+        self.assertEqual((s["vanished"], s["appeared"]), ([], []))
+        code, text, err = run("drift", a, b, "--json")
+        self.assertEqual(code, 0, err)
+        s = json.loads(text)
+        self.assertEqual(len(s["pairs"]), 4)
+        self.assertEqual(len(s["appeared"]), 1)
+        self.assertEqual(sorted([p["new"] for p in s["pairs"]] + s["appeared"]), list(range(5)))
+        self.assertAlmostEqual(s["total_distance"], sum(p["distance"] for p in s["pairs"]))
+        # --max-distance 0 keeps only identical centroids as pairs.
+        kept = [p for p in s["pairs"] if p["distance"] == 0]
+        code, text, err = run("drift", a, b, "--json", "--max-distance", "0")
+        s = json.loads(text)
+        self.assertEqual(s["pairs"], kept)
+        self.assertEqual((len(s["vanished"]), len(s["appeared"])), (4 - len(kept), 5 - len(kept)))
+        code, text, err = run("drift", a, b)
+        self.assertEqual(code, 0, err)
+        self.assertIn("appeared (in %s only):" % b, text)
+
+    def test_usage(self):
+        code, _, err = run("drift", "a.seg")
+        self.assertEqual(code, 2)
+        self.assertIn("OLD.seg and NEW.seg", err)
+
+
+class Migrate(Base):
+    def snapshots(self):
+        with open(HEAD, newline="") as f:
+            rows = list(csv.DictReader(f))
+        fields = ["cust"] + list(rows[0].keys())
+        old, new = self.path("old.csv"), self.path("new.csv")
+        with open(old, "w", newline="") as f:
+            w = csv.DictWriter(f, fields)
+            w.writeheader()
+            for i, r in enumerate(rows[:400]):  # customers 0..399
+                w.writerow(dict(r, cust="c%d" % i))
+        with open(new, "w", newline="") as f:
+            w = csv.DictWriter(f, fields)
+            w.writeheader()
+            for i, r in enumerate(rows[100:]):  # customers 100..499, balances changed
+                r = dict(r, cust="c%d" % (i + 100))
+                r["balance"] = str(int(r["balance"]) * (3 if i % 2 else 1))
+                w.writerow(r)
+        return old, new
+
+    def test_counts_sum_to_customers_in_both(self):
+        model, _ = self.fit()
+        old, new = self.snapshots()
+        code, text, err = run("migrate", model, old, new, "--id", "cust", "--json")
+        self.assertEqual(code, 0, err)
+        s = json.loads(text)
+        self.assertEqual((s["in_both"], s["joined"], s["left"]), (300, 100, 100))
+        self.assertEqual(sum(map(sum, s["counts"])), 300)
+        for row, shares in zip(s["counts"], s["shares"]):
+            if sum(row):
+                self.assertAlmostEqual(sum(shares), 1)
+        # Against predict on each file, joined here by id.
+        seg = []
+        for f in (old, new):
+            out = self.path("p.csv")
+            code, _, err = run("predict", model, f, "--id", "cust", "--output", out)
+            self.assertEqual(code, 0, err)
+            seg.append({r["id"]: int(r["segment"]) for r in read_csv(out)})
+        want = [[0] * 4 for _ in range(4)]
+        for c in set(seg[0]) & set(seg[1]):
+            want[seg[0][c]][seg[1][c]] += 1
+        self.assertEqual(s["counts"], want)
+        # The same snapshot twice: nobody moves.
+        code, text, err = run("migrate", model, old, old, "--id", "cust", "--json")
+        s = json.loads(text)
+        self.assertEqual(sum(s["counts"][j][j] for j in range(4)), 400)
+
+    def test_errors(self):
+        model, _ = self.fit()
+        old, new = self.snapshots()
+        code, _, err = run("migrate", model, old, new)
+        self.assertEqual(code, 2)
+        self.assertIn("--id", err)
+        dup = self.path("dup.csv")
+        with open(old) as f, open(dup, "w") as g:
+            lines = f.readlines()
+            g.writelines(lines + lines[1:2])
+        code, _, err = run("migrate", model, dup, new, "--id", "cust")
+        self.assertEqual(code, 1)
+        self.assertIn("appears more than once", err)
+
+
 if __name__ == "__main__":
     result = unittest.main(argv=[sys.argv[0], "-v"], exit=False).result
     failed = len(result.failures) + len(result.errors)
