@@ -11,36 +11,13 @@
  * seed; full k-means runs to its default tolerance. Both inertias are the
  * models' (every row assigned to its nearest final centroid).
  */
-#include <seg.h>
+#include "benchutil.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-
-static uint64_t rng = 0x2545F4914F6CDD1DULL;
-
-static double uniform(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (double)(rng >> 11) * 0x1.0p-53;
-}
-
-static double normal(void)
-{
-    double u = uniform(), v = uniform();
-    return sqrt(-2.0 * log(u > 1e-300 ? u : 1e-300)) * cos(6.283185307179586 * v);
-}
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static int fail(int rc)
 {
@@ -55,6 +32,7 @@ int main(int argc, char **argv)
     const size_t k = argc > 3 ? strtoull(argv[3], NULL, 10) : 16;
     const int64_t batch = argc > 4 ? strtoll(argv[4], NULL, 10) : 1024;
     const int64_t threads = argc > 5 ? strtoll(argv[5], NULL, 10) : 1;
+    bench_rng = 0x2545F4914F6CDD1DULL;
     double *centre = malloc(k * d * sizeof *centre), *x = malloc(n * d * sizeof *x);
     seg_kmeans *km = NULL;
     seg_minibatch *mb = NULL;

@@ -13,28 +13,12 @@
  * false positive; precision = flagged anomalies / flagged rows, recall =
  * flagged anomalies / anomalies (per kind and overall).
  */
-#include <seg.h>
+#include "benchutil.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-static uint64_t rng = 0x9E3779B97F4A7C15ULL;
-
-static double uniform(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (double)(rng >> 11) * 0x1.0p-53;
-}
-
-static double normal(void)
-{
-    double u = uniform(), v = uniform();
-    return sqrt(-2.0 * log(u > 1e-300 ? u : 1e-300)) * cos(6.283185307179586 * v);
-}
 
 /* Row i of blob i % k, its deviation from the centre scaled by s. */
 static void rows(double *x, size_t n, size_t d, size_t k, const double *centre, double s)
@@ -54,8 +38,6 @@ int main(int argc, char **argv)
     double *test = malloc(total * d * sizeof *test), *dist = malloc(total * sizeof *dist);
     int32_t *lab = malloc(total * sizeof *lab);
     uint8_t *flag = malloc(total);
-    seg_dataset *ds = NULL;
-    seg_kmeans *km = NULL;
     seg_model *m = NULL;
     seg_predictor *p = NULL;
     if (!centre || !train || !test || !dist || !lab || !flag || n < 200)
@@ -67,17 +49,8 @@ int main(int argc, char **argv)
     rows(test + n * d, half, d, k, centre, 2);
     rows(test + (n + half) * d, na - half, d, k, centre, 1.35);
 
-    int rc = seg_dataset_from_f64(&ds, train, n, d, NULL);
-    if (rc == 0)
-        rc = seg_kmeans_new(&km);
-    if (rc == 0)
-        rc = seg_kmeans_set_int(km, SEG_KMEANS_K, (int64_t)k);
-    if (rc == 0)
-        rc = seg_kmeans_fit_dataset(km, ds, NULL, NULL, &m);
-    if (rc == 0)
-        rc = seg_predictor_new(&p, m);
-    if (rc == 0)
-        rc = seg_predictor_run_f64(p, test, total, d, lab, dist);
+    fit_and_predictor(train, n, d, k, &m, &p);
+    int rc = seg_predictor_run_f64(p, test, total, d, lab, dist);
     if (rc < 0) {
         fprintf(stderr, "bench_outlier: %s: %s\n", seg_strerror(rc), seg_last_error());
         return 1;
@@ -104,8 +77,6 @@ int main(int argc, char **argv)
     }
     seg_predictor_free(p);
     seg_model_free(m);
-    seg_kmeans_free(km);
-    seg_dataset_free(ds);
     free(centre);
     free(train);
     free(test);

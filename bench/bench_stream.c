@@ -6,20 +6,13 @@
  *
  * Usage: bench_stream [RECORDS [D [K]]]   (default 200000 32 16)
  */
-#include <seg.h>
+#include "benchutil.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static int cmp(const void *a, const void *b)
 {
@@ -37,8 +30,6 @@ int main(int argc, char **argv)
     double *dist = malloc(n * sizeof *dist), *lat = malloc(n * sizeof *lat);
     int32_t *lab = malloc(n * sizeof *lab);
     uint64_t s = 7;
-    seg_dataset *ds = NULL;
-    seg_kmeans *km = NULL;
     seg_model *m = NULL;
     seg_predictor *p = NULL;
     if (!x || !train || !dist || !lat || !lab)
@@ -49,19 +40,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < ntrain * d; i++)
         train[i] = x[i % (n * d)];
-    int rc = seg_dataset_from_f64(&ds, train, ntrain < n ? ntrain : n, d, NULL);
-    if (rc == 0)
-        rc = seg_kmeans_new(&km);
-    if (rc == 0)
-        rc = seg_kmeans_set_int(km, SEG_KMEANS_K, (int64_t)k);
-    if (rc == 0)
-        rc = seg_kmeans_fit_dataset(km, ds, NULL, NULL, &m);
-    if (rc == 0)
-        rc = seg_predictor_new(&p, m);
-    if (rc < 0) {
-        fprintf(stderr, "bench_stream: %s: %s\n", seg_strerror(rc), seg_last_error());
-        return 1;
-    }
+    fit_and_predictor(train, ntrain < n ? ntrain : n, d, k, &m, &p);
     /* Warm-up: the predictor's scratch is allocated on its first call. */
     seg_predictor_run_f64(p, x, 1, d, lab, dist);
     double total = 0;
@@ -91,8 +70,6 @@ int main(int argc, char **argv)
     printf("  (%zu flagged)\n", flagged);
     seg_predictor_free(p);
     seg_model_free(m);
-    seg_kmeans_free(km);
-    seg_dataset_free(ds);
     free(x);
     free(train);
     free(dist);
