@@ -2818,6 +2818,10 @@ SEG_API int seg_pca_f64(const double *x, size_t n, size_t d, size_t c, double *s
  * a threshold; with the default 0.995, about 0.5 % of rows drawn like the
  * training rows are flagged. A segment that had no training rows scores
  * every row 1.
+ *
+ * Cost at fit time: one more predict pass over the training rows (with its
+ * own transformed copy of them, so peak memory holds two n x d matrices)
+ * and a sort of the n distances; storage: 8 KiB per segment.
  */
 
 /** The default flag threshold: the 99.5th percentile of training distances. */
