@@ -2941,6 +2941,272 @@ SEG_API int seg_kmeans_init_f64(const seg_kmeans *km, const double *x, size_t n,
                                 const double *weights, double *centroids, size_t len);
 /** @} */
 
+/**
+ * @defgroup outliers Outlier and risk flags
+ * @{
+ * A model fitted by seg_kmeans_fit_dataset() keeps, for each segment, the
+ * distribution of its training rows' distances to the centroid as a grid of
+ * 1001 quantiles (p = 0, 0.001, ..., 1; linear interpolation between order
+ * statistics, numpy's default). Row weights are not used: every training row
+ * counts once. The grid is saved in the model file (section OUTL); models
+ * saved without it load without a reference.
+ *
+ * A row's outlier score is the position of its distance in its segment's
+ * distribution: the interpolated empirical CDF, 0 below the nearest training
+ * row, 1 at or beyond the farthest. A row is flagged when its score exceeds
+ * a threshold; with the default 0.995, about 0.5 % of rows drawn like the
+ * training rows are flagged. A segment that had no training rows scores
+ * every row 1.
+ *
+ * Cost at fit time: one more predict pass over the training rows (with its
+ * own transformed copy of them, so peak memory holds two n x d matrices)
+ * and a sort of the n distances; storage: 8 KiB per segment.
+ */
+
+/** The default flag threshold: the 99.5th percentile of training distances. */
+#define SEG_OUTLIER_THRESHOLD_DEFAULT 0.995
+
+/**
+ * Set (or replace) the outlier reference of a model from rows' labels and
+ * distances, e.g. those seg_predictor_run_f64() returns for the training
+ * rows of a model fitted from a matrix. Changes the model: not while other
+ * threads use it.
+ *
+ * @param m the model.
+ * @param labels n segment labels, 0 .. k - 1; borrowed for the call.
+ * @param distances n Euclidean distances to the assigned centroid, finite
+ *        and >= 0; borrowed for the call.
+ * @param n rows (>= 1).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, a label out of range),
+ *         SEG_ERR_EMPTY (n is 0), SEG_ERR_NONFINITE (a distance NaN,
+ *         infinite or negative), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM. On error
+ *         the model is unchanged.
+ */
+SEG_API int seg_model_set_outlier_reference(seg_model *m, const int32_t *labels,
+                                            const double *distances, size_t n);
+
+/**
+ * Whether the model has an outlier reference.
+ *
+ * @param m the model, or NULL.
+ * @return 1 if it has one, 0 if not or m is NULL.
+ */
+SEG_API int seg_model_has_outlier_reference(const seg_model *m);
+
+/**
+ * A quantile of a segment's training distances, interpolated on the grid.
+ *
+ * @param m the model.
+ * @param segment 0 .. k - 1.
+ * @param p probability, 0 .. 1 (0.995: the default flag boundary).
+ * @param[out] out the distance; NaN for a segment without training rows.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or out, segment or p out of
+ *         range), SEG_ERR_STATE (no outlier reference).
+ */
+SEG_API int seg_model_outlier_quantile(const seg_model *m, size_t segment, double p, double *out);
+
+/**
+ * Outlier scores and flags of rows from their labels and distances (as
+ * returned by the predictor). Only reads the model: safe from many threads.
+ *
+ * @param m the model.
+ * @param labels n labels, 0 .. k - 1.
+ * @param distances n distances to the assigned centroid (not NaN).
+ * @param n rows (0 is allowed).
+ * @param threshold flag when score > threshold; 0 .. 1
+ *        (SEG_OUTLIER_THRESHOLD_DEFAULT is 0.995; 1 never flags).
+ * @param[out] scores if not NULL, n scores in 0 .. 1.
+ * @param[out] flags if not NULL, n values 1 (flagged) or 0.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m, labels or distances, both
+ *         outputs NULL, threshold out of range, a label out of range),
+ *         SEG_ERR_NONFINITE (a NaN distance), SEG_ERR_STATE (no outlier
+ *         reference). Outputs before the bad row are written.
+ */
+SEG_API int seg_model_outlier_scores(const seg_model *m, const int32_t *labels,
+                                     const double *distances, size_t n, double threshold,
+                                     double *scores, uint8_t *flags);
+/** @} */
+
+
+/**
+ * @defgroup minibatch Mini-batch k-means and model updates
+ * @{
+ * Mini-batch k-means (Sculley 2010) fits k-means from small random batches
+ * of rows, which makes large n affordable: the cost is that of the batches
+ * plus one final pass that labels every row. Each centroid keeps a count of
+ * the rows it has absorbed and moves to the running mean of them (learning
+ * rate 1 / count); an optional forgetting factor lets recent rows weigh
+ * more; centroids that starve (count below a ratio of the largest) are moved
+ * to a batch row drawn by squared distance (k-means++ rule).
+ *
+ * seg_minibatch_partial_fit_f64() applies the same update to a fitted model
+ * with a batch of new rows and returns a new model: fitted models stay
+ * immutable, so the old one can keep serving predictions meanwhile.
+ *
+ * Rows are unweighted; computation is in double. Results depend only on the
+ * rows, the settings and the seed. A seg_minibatch belongs to one thread at
+ * a time.
+ */
+
+/** Opaque mini-batch settings. */
+typedef struct seg_minibatch seg_minibatch;
+
+/** Settings of seg_minibatch_set_int() (int) and seg_minibatch_set_double() (double). */
+typedef enum seg_minibatch_param {
+    SEG_MINIBATCH_K = 100,           /**< int: segments (default 8; 1 .. 10^6). */
+    SEG_MINIBATCH_BATCH_SIZE = 101,  /**< int: rows per batch (default 1024; 1 .. 2^30). */
+    SEG_MINIBATCH_MAX_STEPS = 102,   /**< int: batches of a fit; 0 (default) = n / batch size, clamped to 100 .. 1000. */
+    SEG_MINIBATCH_SEED = 103,        /**< int: random seed (default 0). */
+    SEG_MINIBATCH_INIT_SAMPLE = 104, /**< int: rows sampled for the k-means++ and Lloyd start; 0 (default) = 3 batches, at least 10 k. */
+    SEG_MINIBATCH_FORGET = 200,      /**< double: counts are multiplied by 1 - f before each batch (default 0; 0 .. <1). */
+    SEG_MINIBATCH_REASSIGN_RATIO = 201 /**< double: re-seed centroids whose count is below this share of the largest (default 0.01; 0 = never; 0 .. 1). */
+} seg_minibatch_param;
+
+/**
+ * Create mini-batch settings with the defaults.
+ *
+ * @param[out] out receives the object; free it with seg_minibatch_free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_minibatch_new(seg_minibatch **out);
+
+/**
+ * Free mini-batch settings. Accepts NULL.
+ *
+ * @param mb the object, or NULL.
+ */
+SEG_API void seg_minibatch_free(seg_minibatch *mb);
+
+/**
+ * Set an integer setting.
+ *
+ * @param mb the object.
+ * @param param an int setting of seg_minibatch_param.
+ * @param value its value, in the range the setting documents.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL mb, not an int setting, out of range).
+ */
+SEG_API int seg_minibatch_set_int(seg_minibatch *mb, seg_minibatch_param param, int64_t value);
+
+/**
+ * Set a real-valued setting.
+ *
+ * @param mb the object.
+ * @param param SEG_MINIBATCH_FORGET or SEG_MINIBATCH_REASSIGN_RATIO.
+ * @param value its value, in the range the setting documents.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL mb, not a double setting, out of range).
+ */
+SEG_API int seg_minibatch_set_double(seg_minibatch *mb, seg_minibatch_param param, double value);
+
+/**
+ * Fit mini-batch k-means on a matrix. The start is k-means++ and Lloyd on a
+ * random sample (SEG_MINIBATCH_INIT_SAMPLE rows); then SEG_MINIBATCH_MAX_STEPS
+ * batches drawn with replacement; then one pass assigns every row, giving the
+ * model's sizes, inertia and outlier reference.
+ *
+ * @param mb the settings.
+ * @param x n * d values, row-major; borrowed for the call.
+ * @param n rows (>= k).
+ * @param d features (>= 1).
+ * @param[out] labels if not NULL, n labels of the final pass.
+ * @param[out] out receives the model (no scaler, no profiles).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_EMPTY (n or d
+ *         is 0), SEG_ERR_TOO_FEW_POINTS (k > n, or fewer distinct rows in the
+ *         start sample than k), SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_minibatch_fit_f64(seg_minibatch *mb, const double *x, size_t n, size_t d,
+                                  int32_t *labels, seg_model **out);
+
+/**
+ * As seg_minibatch_fit_f64(), on a dataset encoded by a fitted scaler (or
+ * an all-numeric dataset when sc is NULL); the model keeps a copy of the
+ * scaler and the segment profiles, as seg_kmeans_fit_dataset() does.
+ * Holds the n x d double matrix while it runs.
+ *
+ * @param mb the settings.
+ * @param ds the dataset; only read.
+ * @param sc a fitted scaler, or NULL.
+ * @param[out] labels if not NULL, n labels.
+ * @param[out] out receives the model.
+ * @return as seg_minibatch_fit_f64(), and SEG_ERR_STATE (scaler not fitted),
+ *         SEG_ERR_TYPE (categorical column and no scaler), SEG_ERR_MISMATCH
+ *         (dataset columns do not match the scaler), SEG_ERR_NOT_FOUND.
+ */
+SEG_API int seg_minibatch_fit_dataset(seg_minibatch *mb, const seg_dataset *ds,
+                                      const seg_scaler *sc, int32_t *labels, seg_model **out);
+
+/**
+ * Update a fitted model with new rows: the rows are taken in order in
+ * batches of SEG_MINIBATCH_BATCH_SIZE; each centroid starts from the model's
+ * segment weight as its count (so a model fitted on a million rows moves
+ * little for a thousand new ones unless SEG_MINIBATCH_FORGET is set). The
+ * new model's segment weights are the updated counts (the next update
+ * carries on from them), its sizes the old sizes plus the rows assigned, its
+ * inertia a running estimate (old inertia times the forgetting, plus the new
+ * rows' squared distances); it keeps copies of the old model's scaler and
+ * outlier reference, and has no profiles. The old model is only read.
+ *
+ * @param mb the settings (batch size, forgetting factor, re-seeding ratio, seed).
+ * @param old the model to update; only read.
+ * @param x n * d rows in the model's feature units (see seg_scaler_transform_f64()).
+ * @param n rows (0 gives a copy of the centroids).
+ * @param d features; must equal the model's.
+ * @param[out] out receives the new model.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_MISMATCH (d),
+ *         SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_minibatch_partial_fit_f64(seg_minibatch *mb, const seg_model *old,
+                                          const double *x, size_t n, size_t d, seg_model **out);
+/** @} */
+
+
+/**
+ * @defgroup drift Drift between two models
+ * @{
+ * Which segment of a new model is which segment of an old one: the
+ * distances between their centroids (the new centroids taken into the old
+ * model's feature space through both scalers' affine maps), and the optimal
+ * one-to-one matching of segments that minimises the summed distance
+ * (Hungarian algorithm). `seg drift OLD.seg NEW.seg` reports it with shifts
+ * in the columns' units.
+ */
+
+/**
+ * Minimum-cost assignment of the rows of a cost matrix to its columns, each
+ * column used at most once (Hungarian algorithm, O(r^2 c) for r <= c). With
+ * more rows than columns, rows - cols rows stay unmatched. Ties are broken
+ * deterministically (the result depends only on the matrix).
+ *
+ * @param cost rows x cols finite costs, row-major; borrowed for the call.
+ * @param rows rows, 1 .. 100000.
+ * @param cols columns, 1 .. 100000.
+ * @param[out] row_match rows entries: the column of each row, or -1.
+ * @param[out] total if not NULL, the summed cost of the matching.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL cost or row_match), SEG_ERR_EMPTY
+ *         (rows or cols is 0), SEG_ERR_LIMIT, SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW,
+ *         SEG_ERR_NOMEM.
+ */
+SEG_API int seg_assign_optimal(const double *cost, size_t rows, size_t cols, int32_t *row_match,
+                               double *total);
+
+/**
+ * Euclidean distances between the centroids of two models, in the first
+ * model's feature units: out[i * k_new + j] is the distance from old segment
+ * i to new segment j. Both models must have the same features (names, in
+ * order) and both a scaler or neither. Only reads the models.
+ *
+ * @param old the reference model.
+ * @param new_ the other model.
+ * @param[out] out k_old * k_new distances.
+ * @param len capacity of out.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_MISMATCH
+ *         (different features, or out too small), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_centroid_distances(const seg_model *old, const seg_model *new_, double *out,
+                                         size_t len);
+/** @} */
+
+
+
 #ifdef __cplusplus
 }
 #endif

@@ -31,6 +31,7 @@ struct seg_model {
     double metric[3];       /* seg_model_metric - SEG_MODEL_SILHOUETTE; NaN = not set */
     char *written_by;       /* library version of a loaded model file, or NULL */
     struct seg_profile *profile; /* per-segment statistics (profile.h), or NULL */
+    struct seg_outliers *outliers; /* training distance quantiles (outlier.h), or NULL */
 };
 
 /*

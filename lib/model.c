@@ -4,6 +4,7 @@
 #include "kmeans.h"
 #include "distance.h"
 #include "profile.h"
+#include "outlier.h"
 
 #include <string.h>
 
@@ -56,6 +57,7 @@ void seg_model_free(seg_model *m)
     seg_scaler_free(m->scaler);
     seg_free(m->written_by);
     seg_profile_free(m->profile);
+    seg_outliers_free(m->outliers);
     seg_free(m);
 }
 

@@ -6,6 +6,7 @@
  */
 #include "kmeans.h"
 #include "model_io.h"
+#include "outlier.h"
 #include "profile.h"
 #include "scaler.h"
 
@@ -275,6 +276,11 @@ static int serialize(const seg_model *m, wbuf *w)
     if (m->profile) {
         at = section_begin(w, "PROF");
         seg_profile_write(m->profile, w);
+        section_end(w, at);
+    }
+    if (m->outliers) {
+        at = section_begin(w, "OUTL");
+        seg_outliers_write(m->outliers, w);
         section_end(w, at);
     }
     at = section_begin(w, "END ");
@@ -633,6 +639,11 @@ int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
             if (m->profile)
                 goto malformed;
             if ((rc = seg_profile_read(&s, h.k, &m->profile)) < 0)
+                goto fail;
+        } else if (strcmp(tag, "OUTL") == 0) {
+            if (m->outliers)
+                goto malformed;
+            if ((rc = seg_outliers_read(&s, h.k, &m->outliers)) < 0)
                 goto fail;
         } else if (strcmp(tag, "END ") == 0) {
             end = true;

@@ -9,6 +9,7 @@
  */
 #include "kmeans.h"
 #include "profile.h"
+#include "outlier.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -607,5 +608,7 @@ int seg_model_describe(seg_model *m, const seg_dataset *ds, const seg_scaler *sc
     int rc = sc ? seg_scaler_clone(sc, &m->scaler) : SEG_OK;
     if (rc == SEG_OK)
         rc = seg_profile_compute(ds, labels, m->k, &m->profile);
+    if (rc == SEG_OK && !m->outliers) /* a mini-batch fit has it already */
+        rc = seg_outliers_describe(m, ds);
     return rc;
 }

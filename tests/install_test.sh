@@ -61,6 +61,7 @@ for ex in "$src"/examples/*.c; do
     name=$(basename "$ex" .c)
     case $name in
     segment_bank) set -- "$data" 4 ;;
+    stream_score) set -- "$data" 100 "$data" ;;
     *) set -- "$data" "$data" ;;
     esac
     # Shared: what a distribution's user does.

@@ -230,7 +230,7 @@ static int pipeline(counter *c)
     int32_t labels[6], again[6];
     const double x[8] = {0, 0, 0, 1, 5, 5, 5, 6};
     const char *names[2] = {"u", "v"};
-    unsigned char file[8192];
+    unsigned char *file = NULL;
     size_t size = 0;
     int first = SEG_OK;
     STEP(seg_allocator_new(&a, count_alloc, count_free, c));
@@ -247,7 +247,12 @@ static int pipeline(counter *c)
     STEP(seg_kmeans_fit_dataset(km, ds, sc, labels, &m));
     STEP(seg_predictor_new(&p, m));
     STEP(seg_predictor_run_dataset(p, ds, labels, NULL));
-    STEP(seg_model_save_mem(m, file, sizeof file, &size));
+    STEP(seg_model_save_mem(m, NULL, 0, &size)); /* the size, then the bytes */
+    if (!(file = malloc(size))) {
+        first = -1003;
+        goto out;
+    }
+    STEP(seg_model_save_mem(m, file, size, &size));
     STEP(seg_model_load_mem_with_allocator(&loaded, file, size, a));
     STEP(seg_predictor_new(&q, loaded));
     STEP(seg_predictor_run_dataset(q, ds, again, NULL));
@@ -255,6 +260,7 @@ static int pipeline(counter *c)
         first = -1002; /* the loaded model must predict as the fitted one */
     STEP(seg_dataset_from_f64_with_allocator(&arr, x, 4, 2, names, a));
 out:
+    free(file);
     seg_predictor_free(q);
     seg_predictor_free(p);
     seg_model_free(loaded);

@@ -48,5 +48,7 @@ int cmd_segment(int argc, char **argv);
 int cmd_rfm(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_drift(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 
 #endif

@@ -20,9 +20,9 @@ static void usage_drift(FILE *f)
             "\n"
             "Match the segments of NEW to those of OLD (the one-to-one matching with\n"
             "the least summed centroid distance, in OLD's scaled units) and report\n"
-            "each pair's centroid distance, its shift per feature in the columns' units\n"
-            "(largest first), the change of its share of customers, and the segments\n"
-            "that appeared (in NEW only) or vanished (in OLD only).\n"
+            "each pair's centroid distance, its largest shifts in the columns' units\n"
+            "(ranked in scaled units), the change of its share of customers, and the\n"
+            "segments that appeared (in NEW only) or vanished (in OLD only).\n"
             "\n"
             "  --max-distance X   pairs farther apart than X count as vanished + appeared\n"
             "  --top N            features listed per pair (default 3)\n"
@@ -30,16 +30,15 @@ static void usage_drift(FILE *f)
             progname);
 }
 
-/* Feature t of centroid j in the columns' units (x = center + scale f, the
- * log1p columns left in log1p units). */
+/* Feature t of centroid j in the columns' units: x = center + scale f
+ * (log1p columns stay in log1p units). */
 static double original(const seg_model *m, const double *c, size_t j, size_t t)
 {
     const seg_scaler *sc = seg_model_scaler(m);
-    const size_t d = seg_model_dim(m);
     double center = 0, scale = 1;
     if (sc)
         seg_scaler_feature_affine(sc, t, &center, &scale);
-    return center + scale * c[j * d + t];
+    return center + scale * c[j * seg_model_dim(m) + t];
 }
 
 static double share(const seg_model *m, size_t j)
@@ -57,24 +56,86 @@ static const char *feature(const seg_model *m, size_t t, char *buf, size_t len)
     return buf;
 }
 
-int cmd_drift(int argc, char **argv)
+typedef struct shift {
+    size_t f;
+    double scaled; /* |shift| in OLD's scaled units, for ranking */
+} shift;
+
+static int by_shift(const void *a, const void *b)
 {
-    const char *files[2] = {NULL, NULL};
-    bool json = false;
-    double max_dist = INFINITY;
-    int64_t top = 3;
+    const shift *x = a, *y = b;
+    if (x->scaled != y->scaled)
+        return x->scaled < y->scaled ? 1 : -1;
+    return (x->f > y->f) - (x->f < y->f);
+}
+
+static void rank_shifts(const seg_model *const m[2], const double *const c[2], size_t i, size_t j,
+                        shift *s)
+{
+    const size_t d = seg_model_dim(m[0]);
+    for (size_t t = 0; t < d; t++) {
+        double center = 0, scale = 1;
+        if (seg_model_scaler(m[0]))
+            seg_scaler_feature_affine(seg_model_scaler(m[0]), t, &center, &scale);
+        s[t].f = t;
+        s[t].scaled = fabs(original(m[1], c[1], j, t) - original(m[0], c[0], i, t)) / scale;
+    }
+    qsort(s, d, sizeof *s, by_shift);
+}
+
+static void print_pair(bool json, const seg_model *const m[2], const double *const c[2], size_t i,
+                       size_t j, double dist, const shift *s, size_t top, bool first)
+{
+    char buf[32];
+    const size_t d = seg_model_dim(m[0]);
+    if (json) {
+        printf("%s\n    {\"old\": %zu, \"new\": %zu, \"distance\": ", first ? "" : ",", i, j);
+        json_number(stdout, dist);
+        printf(", \"share_old\": ");
+        json_number(stdout, share(m[0], i));
+        printf(", \"share_new\": ");
+        json_number(stdout, share(m[1], j));
+        printf(", \"shifts\": [");
+    } else {
+        printf("  segment %zu -> %zu: distance %.4g, share %.1f%% -> %.1f%% (%+.1f points)\n", i,
+               j, dist, 100 * share(m[0], i), 100 * share(m[1], j),
+               100 * (share(m[1], j) - share(m[0], i)));
+    }
+    for (size_t t = 0; t < top && t < d; t++) {
+        const size_t f = s[t].f;
+        const double a = original(m[0], c[0], i, f), b = original(m[1], c[1], j, f);
+        if (json) {
+            printf("%s{\"feature\": ", t ? ", " : "");
+            json_string(stdout, feature(m[0], f, buf, sizeof buf));
+            printf(", \"old\": ");
+            json_number(stdout, a);
+            printf(", \"new\": ");
+            json_number(stdout, b);
+            printf("}");
+        } else {
+            printf("    %-24s %12.6g -> %-12.6g (%+.6g)\n", feature(m[0], f, buf, sizeof buf), a,
+                   b, b - a);
+        }
+    }
+    if (json)
+        printf("]}");
+}
+
+static int parse_drift(int argc, char **argv, const char *files[2], bool *json, double *max_dist,
+                       int64_t *top)
+{
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage_drift(stdout);
-            return 0;
+            return -1;
         } else if (strcmp(a, "--json") == 0) {
-            json = true;
+            *json = true;
         } else if (strcmp(a, "--max-distance") == 0) {
-            if (i + 1 >= argc || !parse_real(argv[++i], &max_dist) || !(max_dist >= 0))
+            if (i + 1 >= argc || !parse_real(argv[++i], max_dist) || !(*max_dist >= 0))
                 return usage_error("drift ", "%s", "--max-distance takes a number >= 0");
         } else if (strcmp(a, "--top") == 0) {
-            if (i + 1 >= argc || !parse_int(argv[++i], 0, 1000000, &top))
+            if (i + 1 >= argc || !parse_int(argv[++i], 0, 1000000, top))
                 return usage_error("drift ", "%s", "--top takes a whole number >= 0");
         } else if (a[0] == '-' && a[1]) {
             return usage_error("drift ", "unknown option '%s'", a);
@@ -86,28 +147,38 @@ int cmd_drift(int argc, char **argv)
     }
     if (!files[1])
         return usage_error("drift ", "%s", "needs OLD.seg and NEW.seg");
+    return 0;
+}
 
+int cmd_drift(int argc, char **argv)
+{
+    const char *files[2] = {NULL, NULL};
+    bool json = false;
+    double max_dist = INFINITY, total = 0;
+    int64_t top = 3;
     seg_model *m[2] = {NULL, NULL};
     double *dist = NULL, *c[2] = {NULL, NULL};
     int32_t *match = NULL, *back = NULL;
-    size_t *order = NULL;
-    int rc, status = EXIT_DATA;
+    shift *s = NULL;
+    int rc, status;
     const char *stage = "loading the models";
+
+    if ((rc = parse_drift(argc, argv, files, &json, &max_dist, &top)) != 0)
+        return rc < 0 ? 0 : rc;
     if ((rc = seg_model_load(&m[0], files[0])) < 0 || (rc = seg_model_load(&m[1], files[1])) < 0)
         goto fail;
     const size_t ko = seg_model_k(m[0]), kn = seg_model_k(m[1]), d = seg_model_dim(m[0]);
     dist = malloc(ko * kn * sizeof *dist);
     match = malloc(ko * sizeof *match);
     back = malloc(kn * sizeof *back);
-    order = malloc(d * sizeof *order);
+    s = malloc(d * sizeof *s);
     c[0] = malloc(ko * d * sizeof *c[0]);
     c[1] = malloc(kn * d * sizeof *c[1]);
-    if (!dist || !match || !back || !order || !c[0] || !c[1]) {
+    if (!dist || !match || !back || !s || !c[0] || !c[1]) {
         rc = SEG_ERR_NOMEM;
         goto fail;
     }
     stage = "matching segments";
-    double total = 0;
     if ((rc = seg_model_centroid_distances(m[0], m[1], dist, ko * kn)) < 0 ||
         (rc = seg_assign_optimal(dist, ko, kn, match, &total)) < 0 ||
         (rc = seg_model_centroids_f64(m[0], c[0], ko * d)) < 0 ||
@@ -122,7 +193,6 @@ int cmd_drift(int argc, char **argv)
         if (match[i] >= 0)
             back[match[i]] = (int32_t)i;
 
-    char buf[32];
     if (json) {
         printf("{\n  \"old\": ");
         json_string(stdout, files[0]);
@@ -132,65 +202,17 @@ int cmd_drift(int argc, char **argv)
         json_number(stdout, total);
         printf(",\n  \"pairs\": [");
     } else {
-        printf("drift %s -> %s: %zu -> %zu segments\n", files[0], files[1], ko, kn);
+        printf("drift %s -> %s: %zu -> %zu segments, summed centroid distance %.6g\n", files[0],
+               files[1], ko, kn, total);
     }
-    size_t npairs = 0;
-    for (size_t i = 0; i < ko; i++) {
+    const seg_model *const cm[2] = {m[0], m[1]};
+    const double *const cc[2] = {c[0], c[1]};
+    for (size_t i = 0, n = 0; i < ko; i++) {
         if (match[i] < 0)
             continue;
         const size_t j = (size_t)match[i];
-        /* Features by decreasing absolute shift in scaled units (comparable
-         * across features), reported in the columns' units. */
-        for (size_t t = 0; t < d; t++)
-            order[t] = t;
-        for (size_t a = 1; a < d; a++)
-            for (size_t b = a; b > 0; b--) {
-                const double sb = fabs(original(m[1], c[1], j, order[b]) -
-                                       original(m[0], c[0], i, order[b]));
-                const double sa = fabs(original(m[1], c[1], j, order[b - 1]) -
-                                       original(m[0], c[0], i, order[b - 1]));
-                double cb = 1, ca = 1, z;
-                if (seg_model_scaler(m[0])) {
-                    seg_scaler_feature_affine(seg_model_scaler(m[0]), order[b], &z, &cb);
-                    seg_scaler_feature_affine(seg_model_scaler(m[0]), order[b - 1], &z, &ca);
-                }
-                if (sb / cb <= sa / ca)
-                    break;
-                const size_t tmp = order[b];
-                order[b] = order[b - 1];
-                order[b - 1] = tmp;
-            }
-        const double dsh = share(m[1], j) - share(m[0], i);
-        if (json) {
-            printf("%s\n    {\"old\": %zu, \"new\": %zu, \"distance\": ", npairs ? "," : "", i, j);
-            json_number(stdout, dist[i * kn + j]);
-            printf(", \"share_old\": ");
-            json_number(stdout, share(m[0], i));
-            printf(", \"share_new\": ");
-            json_number(stdout, share(m[1], j));
-            printf(", \"shifts\": [");
-            for (size_t t = 0; t < (size_t)top && t < d; t++) {
-                const size_t f = order[t];
-                printf("%s{\"feature\": ", t ? ", " : "");
-                json_string(stdout, feature(m[0], f, buf, sizeof buf));
-                printf(", \"old\": ");
-                json_number(stdout, original(m[0], c[0], i, f));
-                printf(", \"new\": ");
-                json_number(stdout, original(m[1], c[1], j, f));
-                printf("}");
-            }
-            printf("]}");
-        } else {
-            printf("  segment %zu -> %zu: distance %.4g, share %.1f%% -> %.1f%% (%+.1f points)\n",
-                   i, j, dist[i * kn + j], 100 * share(m[0], i), 100 * share(m[1], j), 100 * dsh);
-            for (size_t t = 0; t < (size_t)top && t < d; t++) {
-                const size_t f = order[t];
-                const double a = original(m[0], c[0], i, f), b = original(m[1], c[1], j, f);
-                printf("    %-24s %12.6g -> %-12.6g (%+.6g)\n", feature(m[0], f, buf, sizeof buf),
-                       a, b, b - a);
-            }
-        }
-        npairs++;
+        rank_shifts(cm, cc, i, j, s);
+        print_pair(json, cm, cc, i, j, dist[i * kn + j], s, (size_t)top, n++ == 0);
     }
     if (json)
         printf("\n  ],\n  \"vanished\": [");
@@ -198,11 +220,14 @@ int cmd_drift(int argc, char **argv)
         printf("vanished (in %s only):", files[0]);
     for (size_t i = 0, n = 0; i < ko; i++)
         if (match[i] < 0)
-            printf(json ? "%s%zu" : "%s %zu", json && n++ ? ", " : "", i);
-    printf(json ? "],\n  \"appeared\": [" : "\nappeared (in %s only):", files[1]);
+            printf("%s%zu", json ? (n++ ? ", " : "") : " ", i);
+    if (json)
+        printf("],\n  \"appeared\": [");
+    else
+        printf("\nappeared (in %s only):", files[1]);
     for (size_t j = 0, n = 0; j < kn; j++)
         if (back[j] < 0)
-            printf(json ? "%s%zu" : "%s %zu", json && n++ ? ", " : "", j);
+            printf("%s%zu", json ? (n++ ? ", " : "") : " ", j);
     printf(json ? "]\n}\n" : "\n");
     status = 0;
     goto out;
@@ -214,7 +239,7 @@ out:
     free(dist);
     free(match);
     free(back);
-    free(order);
+    free(s);
     free(c[0]);
     free(c[1]);
     return status;

@@ -14,9 +14,10 @@
 
 typedef struct popts {
     const char *model, *file, *output, *id;
-    bool json, all, quiet;
+    bool json, all, quiet, flag;
     int delimiter;
     int64_t threads;
+    double threshold;
 } popts;
 
 static void usage_predict(FILE *f)
@@ -35,6 +36,9 @@ static void usage_predict(FILE *f)
             "  --pseudonymize-key FILE  write ids as keyed pseudonyms (HMAC-SHA-256, key >= 16 bytes)\n"
             "  --delimiter C      field delimiter (default: detect , ; or tab)\n"
             "  --threads T        threads, 0 = all cores (default 1)\n"
+            "  --flag-outliers    add outlier_score (position of the distance among the\n"
+            "                     segment's training distances, 0..1) and flag columns\n"
+            "  --outlier-threshold Q  flag when outlier_score > Q (default 0.995)\n"
             "  --quiet            no notes on stderr\n",
             progname);
 }
@@ -53,6 +57,14 @@ static int parse_predict(int argc, char **argv, popts *o)
             o->all = true;
         } else if (strcmp(a, "--quiet") == 0) {
             o->quiet = true;
+        } else if (strcmp(a, "--flag-outliers") == 0) {
+            o->flag = true;
+        } else if (strcmp(a, "--outlier-threshold") == 0) {
+            if (i + 1 >= argc || !parse_real(argv[i + 1], &o->threshold) ||
+                !(o->threshold >= 0 && o->threshold <= 1))
+                return usage_error("predict ", "%s", "--outlier-threshold takes a number in [0, 1]");
+            o->flag = true;
+            i++;
         } else if (strcmp(a, "--output") == 0 || strcmp(a, "--id") == 0 ||
                    strcmp(a, "--delimiter") == 0 || strcmp(a, "--threads") == 0) {
             if (i + 1 >= argc || !*argv[i + 1])
@@ -145,7 +157,8 @@ static int check_columns(const popts *o, const seg_model *m, const seg_dataset *
 }
 
 static void print_json(const popts *o, const seg_model *m, const seg_dataset *ds,
-                       const int32_t *labels, const double *dist, const double *all, size_t n)
+                       const int32_t *labels, const double *dist, const double *all,
+                       const double *score, const uint8_t *flag, size_t n)
 {
     const size_t k = seg_model_k(m);
     size_t *count = calloc(k, sizeof *count);
@@ -165,6 +178,14 @@ static void print_json(const popts *o, const seg_model *m, const seg_dataset *ds
         printf("}");
     }
     printf("\n  ]");
+    if (score) {
+        size_t flagged = 0;
+        for (size_t i = 0; i < n; i++)
+            flagged += flag[i];
+        printf(",\n  \"outlier_threshold\": ");
+        json_number(stdout, o->threshold);
+        printf(",\n  \"flagged\": %zu", flagged);
+    }
     if (!o->output) {
         printf(",\n  \"rows\": [");
         for (size_t i = 0; i < n; i++) {
@@ -184,6 +205,11 @@ static void print_json(const popts *o, const seg_model *m, const seg_dataset *ds
                 }
                 printf("], \"margin\": ");
                 json_number(stdout, assignment_margin(all, k, i, labels[i]));
+            }
+            if (score) {
+                printf(", \"outlier_score\": ");
+                json_number(stdout, score[i]);
+                printf(", \"flag\": %d", (int)flag[i]);
             }
             printf("}");
         }
@@ -211,12 +237,13 @@ static int all_distances(const seg_model *m, const seg_dataset *ds, size_t n, do
 
 int cmd_predict(int argc, char **argv)
 {
-    popts o = {.threads = 1};
+    popts o = {.threads = 1, .threshold = SEG_OUTLIER_THRESHOLD_DEFAULT};
     seg_model *m = NULL;
     seg_dataset *ds = NULL;
     seg_predictor *p = NULL;
     int32_t *labels = NULL;
-    double *dist = NULL, *all = NULL;
+    double *dist = NULL, *all = NULL, *score = NULL;
+    uint8_t *flag = NULL;
     const char *stage = "loading the model";
     bool retype;
     int rc, status = EXIT_DATA;
@@ -253,15 +280,30 @@ int cmd_predict(int argc, char **argv)
         goto fail;
     if (o.all && (rc = all_distances(m, ds, n, &all)) < 0)
         goto fail;
+    if (o.flag && !seg_model_has_outlier_reference(m)) {
+        fprintf(stderr, "%s: %s has no outlier reference (saved by an older version): "
+                        "fit it again to use --flag-outliers\n", progname, o.model);
+        goto out;
+    }
+    if (o.flag) {
+        score = malloc((n ? n : 1) * sizeof *score);
+        flag = malloc(n ? n : 1);
+        if (!score || !flag) {
+            rc = SEG_ERR_NOMEM;
+            goto fail;
+        }
+        if ((rc = seg_model_outlier_scores(m, labels, dist, n, o.threshold, score, flag)) < 0)
+            goto fail;
+    }
     if ((o.output || !o.json) &&
-        write_assignments(o.output ? o.output : "-", ds, labels, dist, n, all, seg_model_k(m)) <
-            0) {
+        write_assignments_flagged(o.output ? o.output : "-", ds, labels, dist, n, all,
+                                  seg_model_k(m), score, flag) < 0) {
         fprintf(stderr, "%s: cannot write %s: %s\n", progname, o.output ? o.output : "stdout",
                 strerror(errno));
         goto out;
     }
     if (o.json)
-        print_json(&o, m, ds, labels, dist, all, n);
+        print_json(&o, m, ds, labels, dist, all, score, flag, n);
     status = 0;
     goto out;
 fail:
@@ -273,5 +315,7 @@ out:
     free(labels);
     free(dist);
     free(all);
+    free(score);
+    free(flag);
     return status;
 }

@@ -53,7 +53,10 @@ static void usage_segment(FILE *f)
         "  --threads T            threads, 0 = all cores (default 0)\n"
         "  --dtype f32|f64        precision (default f64)\n"
         "  --algorithm A          lloyd|hamerly|elkan|yinyang|auto, same result (default auto)\n"
-        "  --method kmeans|ward   ward: Ward hierarchical clustering cut at --k (default kmeans)\n"
+        "  --method kmeans|ward|minibatch\n"
+        "                         ward: Ward hierarchical clustering cut at --k;\n"
+        "                         minibatch: mini-batch k-means (default kmeans)\n"
+        "  --batch-size B         minibatch: rows per batch (default 1024)\n"
         "  --pre-cluster M        ward: k-means to M micro-clusters first, then weighted Ward\n"
         "Campaign:\n"
         "  --target COL           yes/no outcome column (kept out of the features):\n"
@@ -281,6 +284,27 @@ static int file_error(const char *path)
     return EXIT_DATA;
 }
 
+/* Mini-batch k-means with the k (given or chosen by the sweep) and seed. */
+static int fit_minibatch(const opts *o, const seg_kmeans *km, const seg_dataset *ds,
+                         const seg_scaler *sc, int32_t *labels, seg_model **m)
+{
+    seg_minibatch *mb = NULL;
+    int64_t k = 0;
+    int rc = seg_kmeans_get_int(km, SEG_KMEANS_K, &k);
+    if (rc == 0)
+        rc = seg_minibatch_new(&mb);
+    if (rc == 0)
+        rc = seg_minibatch_set_int(mb, SEG_MINIBATCH_K, k);
+    if (rc == 0)
+        rc = seg_minibatch_set_int(mb, SEG_MINIBATCH_SEED, o->seed);
+    if (rc == 0)
+        rc = seg_minibatch_set_int(mb, SEG_MINIBATCH_BATCH_SIZE, o->batch_size);
+    if (rc == 0)
+        rc = seg_minibatch_fit_dataset(mb, ds, sc, labels, m);
+    seg_minibatch_free(mb);
+    return rc;
+}
+
 static int run_segment(opts *o)
 {
     seg_dataset *ds = NULL;
@@ -357,7 +381,11 @@ static int run_segment(opts *o)
         s.sweep = sweep;
     }
     stage = "fitting k-means";
-    if ((rc = seg_kmeans_fit_dataset(km, ds, sc, labels, &m)) < 0)
+    if (strcmp(o->method, "minibatch") == 0)
+        rc = fit_minibatch(o, km, ds, sc, labels, &m);
+    else
+        rc = seg_kmeans_fit_dataset(km, ds, sc, labels, &m);
+    if (rc < 0)
         goto fail;
     s.m = m;
     s.k = seg_model_k(m);
@@ -526,9 +554,14 @@ static int parse_segment(int argc, char **argv, opts *o)
                                    "--init takes kmeans++, random or a FILE.npy, not '%s'", val);
             o->init = val;
         } else if (strcmp(name, "--method") == 0) {
-            if (strcmp(val, "kmeans") != 0 && strcmp(val, "ward") != 0)
-                return usage_error("segment ", "--method takes kmeans or ward, not '%s'", val);
+            if (strcmp(val, "kmeans") != 0 && strcmp(val, "ward") != 0 &&
+                strcmp(val, "minibatch") != 0)
+                return usage_error("segment ",
+                                   "--method takes kmeans, ward or minibatch, not '%s'", val);
             o->method = val;
+        } else if (strcmp(name, "--batch-size") == 0) {
+            if (!parse_int(val, 1, INT64_C(1) << 30, &o->batch_size))
+                return usage_error("segment ", "--batch-size takes 1 to 2^30 rows, not '%s'", val);
         } else if (strcmp(name, "--pre-cluster") == 0) {
             if (!parse_int(val, 0, 1000000, &o->pre_cluster))
                 return usage_error("segment ",
@@ -593,6 +626,7 @@ int cmd_segment(int argc, char **argv)
         .algorithm = "auto",
         .silhouette_sample = 10000,
         .method = "kmeans",
+        .batch_size = 1024,
     };
     int rc;
 

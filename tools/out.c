@@ -226,6 +226,13 @@ void write_id(FILE *f, const char *id)
 int write_assignments(const char *path, const seg_dataset *ds, const int32_t *labels,
                       const double *dist, size_t n, const double *all, size_t k)
 {
+    return write_assignments_flagged(path, ds, labels, dist, n, all, k, NULL, NULL);
+}
+
+int write_assignments_flagged(const char *path, const seg_dataset *ds, const int32_t *labels,
+                              const double *dist, size_t n, const double *all, size_t k,
+                              const double *score, const uint8_t *flag)
+{
     const bool to_stdout = strcmp(path, "-") == 0;
     FILE *f = to_stdout ? stdout : fopen(path, "w");
     if (!f)
@@ -234,7 +241,8 @@ int write_assignments(const char *path, const seg_dataset *ds, const int32_t *la
     fputs(dist ? "id,segment,distance" : "id,segment", f);
     for (size_t j = 0; all && j < k; j++)
         fprintf(f, ",distance_%zu", j);
-    fputs(all ? ",margin\n" : "\n", f);
+    fputs(all ? ",margin" : "", f);
+    fputs(score ? ",outlier_score,flag\n" : "\n", f);
     for (size_t i = 0; i < n; i++) {
         if (has_id) {
             const char *id = seg_dataset_id(ds, i);
@@ -249,6 +257,8 @@ int write_assignments(const char *path, const seg_dataset *ds, const int32_t *la
             fprintf(f, ",%.9g", all[i * k + j]);
         if (all)
             fprintf(f, ",%.9g", assignment_margin(all, k, i, labels[i]));
+        if (score)
+            fprintf(f, ",%.6f,%d", score[i], (int)flag[i]);
         fputc('\n', f);
     }
     if (ferror(f)) {

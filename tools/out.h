@@ -54,6 +54,10 @@ void write_id(FILE *f, const char *id);
  * next nearest. Returns 0 or -1 with errno set. */
 int write_assignments(const char *path, const seg_dataset *ds, const int32_t *labels,
                       const double *dist, size_t n, const double *all, size_t k);
+/* As write_assignments(), plus outlier_score,flag columns when score is not NULL. */
+int write_assignments_flagged(const char *path, const seg_dataset *ds, const int32_t *labels,
+                              const double *dist, size_t n, const double *all, size_t k,
+                              const double *score, const uint8_t *flag);
 
 /* The margin of row i: distance to the nearest other segment minus the
  * distance to its own (all is n x k; NaN when k is 1). */

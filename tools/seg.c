@@ -24,6 +24,8 @@ static const command commands[] = {
     {"rfm", cmd_rfm, "RFM analysis of a transaction log"},
     {"predict", cmd_predict, "assign new customers with a saved model"},
     {"info", cmd_info, "describe a saved model"},
+    {"drift", cmd_drift, "match the segments of two models and report changes"},
+    {"migrate", cmd_migrate, "segment transitions of customers between two snapshots"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

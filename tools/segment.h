@@ -32,8 +32,9 @@ typedef struct opts {
     bool drop_first, impute_mode, json, quiet;
     int64_t silhouette_sample;
     const char *id_key;   /* --pseudonymize-key FILE */
-    const char *method;   /* "kmeans" or "ward" */
+    const char *method;   /* "kmeans", "ward" or "minibatch" */
     int64_t pre_cluster;  /* ward: k-means micro-clusters first (0 = none) */
+    int64_t batch_size;   /* minibatch: rows per batch */
 } opts;
 
 /* Segments under / over these shares of the customers get a warning. */

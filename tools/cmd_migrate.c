@@ -1,0 +1,230 @@
+/*
+ * seg migrate MODEL OLD.csv NEW.csv --id COL: score two snapshots of the same
+ * customers with one model and report the segment transition matrix (counts
+ * and shares of each old segment), plus the customers who joined (in NEW
+ * only) or left (in OLD only).
+ */
+#include <seg.h>
+
+#include "cli.h"
+#include "out.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage_migrate(FILE *f)
+{
+    fprintf(f,
+            "Usage: %s migrate MODEL OLD.csv NEW.csv --id COL [options]\n"
+            "\n"
+            "Assign the customers of both snapshots with MODEL, join them on the id\n"
+            "column, and print how many moved from each segment to each other one\n"
+            "(rows: segment in OLD, columns: segment in NEW; shares are of the row),\n"
+            "and how many joined (in NEW only) or left (in OLD only).\n"
+            "\n"
+            "  --id COL       customer id column (required; ids must be unique)\n"
+            "  --json         JSON on stdout\n",
+            progname);
+}
+
+typedef struct keyed {
+    const char *id;
+    int32_t segment;
+} keyed;
+
+static int by_id(const void *a, const void *b)
+{
+    return strcmp(((const keyed *)a)->id, ((const keyed *)b)->id);
+}
+
+/* Read FILE with the model's column types and the id column as text, and
+ * label its rows: rows[i] = {id, segment}, sorted by id. */
+static int score(const seg_model *m, const char *file, const char *id, keyed **rows, size_t *n,
+                 seg_dataset **keep)
+{
+    seg_csv_options *co = NULL;
+    seg_dataset *ds = NULL;
+    seg_predictor *p = NULL;
+    int32_t *lab = NULL;
+    int rc = seg_csv_options_new(&co);
+    if (rc == 0)
+        rc = seg_csv_options_set_column_type(co, id, SEG_COLUMN_CATEGORICAL);
+    for (size_t c = 0; rc == 0 && c < seg_model_profile_columns(m); c++)
+        rc = seg_csv_options_set_column_type(co, seg_model_profile_column_name(m, c),
+                                             seg_model_profile_column_type(m, c));
+    if (rc == 0)
+        rc = seg_dataset_read_csv(&ds, file, co);
+    seg_csv_options_free(co);
+    if (rc == 0)
+        rc = seg_dataset_set_id_column(ds, id);
+    *n = rc == 0 ? seg_dataset_rows(ds) : 0;
+    if (rc == 0 && (!(lab = malloc((*n + 1) * sizeof *lab)) ||
+                    !(*rows = malloc((*n + 1) * sizeof **rows))))
+        rc = SEG_ERR_NOMEM;
+    if (rc == 0)
+        rc = seg_predictor_new(&p, m);
+    if (rc == 0)
+        rc = seg_predictor_run_dataset(p, ds, lab, NULL);
+    for (size_t i = 0; rc == 0 && i < *n; i++) {
+        const char *s = seg_dataset_id(ds, i);
+        (*rows)[i].id = s ? s : "";
+        (*rows)[i].segment = lab[i];
+    }
+    if (rc == 0)
+        qsort(*rows, *n, sizeof **rows, by_id);
+    seg_predictor_free(p);
+    free(lab);
+    if (rc < 0) {
+        seg_dataset_free(ds);
+        return rc;
+    }
+    *keep = ds; /* the ids point into it */
+    return 0;
+}
+
+static const char *duplicate(const keyed *r, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(r[i - 1].id, r[i].id) == 0)
+            return r[i].id;
+    return NULL;
+}
+
+static void print_result(bool json, const char *const files[3], const size_t *t, size_t k,
+                         size_t both, size_t joined, size_t left)
+{
+    if (json) {
+        printf("{\n  \"model\": ");
+        json_string(stdout, files[0]);
+        printf(",\n  \"old\": ");
+        json_string(stdout, files[1]);
+        printf(",\n  \"new\": ");
+        json_string(stdout, files[2]);
+        printf(",\n  \"k\": %zu,\n  \"in_both\": %zu,\n  \"joined\": %zu,\n  \"left\": %zu,\n"
+               "  \"counts\": [",
+               k, both, joined, left);
+    } else {
+        printf("migration %s -> %s (model %s): %zu customers in both, %zu joined, %zu left\n",
+               files[1], files[2], files[0], both, joined, left);
+        printf("old\\new");
+        for (size_t j = 0; j < k; j++)
+            printf(" %9zu", j);
+        printf("     stayed\n");
+    }
+    for (size_t i = 0; i < k; i++) {
+        size_t row = 0;
+        for (size_t j = 0; j < k; j++)
+            row += t[i * k + j];
+        if (json) {
+            printf("%s\n    [", i ? "," : "");
+            for (size_t j = 0; j < k; j++)
+                printf("%s%zu", j ? ", " : "", t[i * k + j]);
+            printf("]");
+            continue;
+        }
+        printf("%7zu", i);
+        for (size_t j = 0; j < k; j++)
+            printf(" %9zu", t[i * k + j]);
+        printf(" %9.1f%%\n", row ? 100.0 * (double)t[i * k + i] / (double)row : NAN);
+    }
+    if (!json)
+        return;
+    printf("\n  ],\n  \"shares\": [");
+    for (size_t i = 0; i < k; i++) {
+        size_t row = 0;
+        for (size_t j = 0; j < k; j++)
+            row += t[i * k + j];
+        printf("%s\n    [", i ? "," : "");
+        for (size_t j = 0; j < k; j++) {
+            fputs(j ? ", " : "", stdout);
+            json_number(stdout, row ? (double)t[i * k + j] / (double)row : NAN);
+        }
+        printf("]");
+    }
+    printf("\n  ]\n}\n");
+}
+
+int cmd_migrate(int argc, char **argv)
+{
+    const char *files[3] = {NULL, NULL, NULL}, *id = NULL;
+    bool json = false;
+    size_t nf = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage_migrate(stdout);
+            return 0;
+        } else if (strcmp(a, "--json") == 0) {
+            json = true;
+        } else if (strcmp(a, "--id") == 0) {
+            if (i + 1 >= argc || !*argv[i + 1])
+                return usage_error("migrate ", "%s", "--id needs a column name");
+            id = argv[++i];
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error("migrate ", "unknown option '%s'", a);
+        } else if (nf < 3) {
+            files[nf++] = a;
+        } else {
+            return usage_error("migrate ", "unexpected argument '%s'", a);
+        }
+    }
+    if (nf < 3 || !id)
+        return usage_error("migrate ", "%s", "needs MODEL, OLD.csv, NEW.csv and --id COL");
+
+    seg_model *m = NULL;
+    seg_dataset *ds[2] = {NULL, NULL};
+    keyed *r[2] = {NULL, NULL};
+    size_t n[2] = {0, 0}, *t = NULL;
+    int rc, status = EXIT_DATA;
+    const char *stage = "loading the model";
+    if ((rc = seg_model_load(&m, files[0])) < 0)
+        goto fail;
+    for (int s = 0; s < 2; s++) {
+        stage = s ? "scoring NEW" : "scoring OLD";
+        if ((rc = score(m, files[1 + s], id, &r[s], &n[s], &ds[s])) < 0)
+            goto fail;
+        const char *dup = duplicate(r[s], n[s]);
+        if (dup) {
+            fprintf(stderr, "%s: %s: id '%s' appears more than once\n", progname, files[1 + s],
+                    dup);
+            goto out;
+        }
+    }
+    const size_t k = seg_model_k(m);
+    if (!(t = calloc(k * k, sizeof *t))) {
+        rc = SEG_ERR_NOMEM;
+        goto fail;
+    }
+    /* Merge the two id-sorted lists. */
+    size_t a = 0, b = 0, both = 0, joined = 0, left = 0;
+    while (a < n[0] || b < n[1]) {
+        const int c = a == n[0] ? 1 : b == n[1] ? -1 : strcmp(r[0][a].id, r[1][b].id);
+        if (c < 0) {
+            left++;
+            a++;
+        } else if (c > 0) {
+            joined++;
+            b++;
+        } else {
+            t[(size_t)r[0][a].segment * k + (size_t)r[1][b].segment]++;
+            both++;
+            a++;
+            b++;
+        }
+    }
+    print_result(json, files, t, k, both, joined, left);
+    status = 0;
+    goto out;
+fail:
+    status = lib_error(stage, rc);
+out:
+    seg_model_free(m);
+    for (int s = 0; s < 2; s++) {
+        seg_dataset_free(ds[s]);
+        free(r[s]);
+    }
+    free(t);
+    return status;
+}
