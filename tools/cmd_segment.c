@@ -54,6 +54,9 @@ static void usage_segment(FILE *f)
         "  --dtype f32|f64        precision (default f64)\n"
         "  --method kmeans|ward   ward: Ward hierarchical clustering cut at --k (default kmeans)\n"
         "  --pre-cluster M        ward: k-means to M micro-clusters first, then weighted Ward\n"
+        "Privacy:\n"
+        "  --min-segment-size N   withhold the profile of any segment of fewer than N\n"
+        "                         customers (k-anonymity; default 0 = off)\n"
         "Campaign:\n"
         "  --target COL           yes/no outcome column (kept out of the features):\n"
         "                         conversion, 95 %% interval, lift per segment, and a plan\n"
@@ -216,6 +219,8 @@ static int configure_kmeans(const opts *o, seg_kmeans *km)
         rc = seg_kmeans_set_int(km, SEG_KMEANS_THREADS, o->threads);
     if (rc == 0)
         rc = seg_kmeans_set_double(km, SEG_KMEANS_TOL, o->tol);
+    if (rc == 0)
+        rc = seg_kmeans_set_int(km, SEG_KMEANS_MIN_PROFILE_SIZE, o->min_segment_size);
     if (rc == 0)
         rc = seg_kmeans_set_int(km, SEG_KMEANS_DTYPE,
                                 strcmp(o->dtype, "f32") == 0 ? SEG_DTYPE_F32 : SEG_DTYPE_F64);
@@ -507,6 +512,12 @@ static int parse_segment(int argc, char **argv, opts *o)
             if (strcmp(val, "kmeans") != 0 && strcmp(val, "ward") != 0)
                 return usage_error("segment ", "--method takes kmeans or ward, not '%s'", val);
             o->method = val;
+        } else if (strcmp(name, "--min-segment-size") == 0) {
+            if (!parse_int(val, 0, 1000000000000, &o->min_segment_size))
+                return usage_error("segment ",
+                                   "--min-segment-size takes a whole number from 0 to 10^12, "
+                                   "not '%s'",
+                                   val);
         } else if (strcmp(name, "--pre-cluster") == 0) {
             if (!parse_int(val, 0, 1000000, &o->pre_cluster))
                 return usage_error("segment ",
@@ -583,6 +594,9 @@ int cmd_segment(int argc, char **argv)
                            "--cost-per-contact and --revenue-per-conversion go together");
     if (o.control && !o.target)
         return usage_error("segment ", "%s", "--control needs --target");
+    if (o.min_segment_size && strcmp(o.method, "ward") == 0)
+        return usage_error("segment ", "%s",
+                           "--min-segment-size withholds k-means profiles; ward has none");
     if (!o.file) {
         o.file = bundled_data_path(bundled, sizeof bundled);
         if (!o.file) {

@@ -32,6 +32,7 @@ typedef struct opts {
     int64_t silhouette_sample;
     const char *method;   /* "kmeans" or "ward" */
     int64_t pre_cluster;  /* ward: k-means micro-clusters first (0 = none) */
+    int64_t min_segment_size; /* profiles of smaller segments withheld (0 = off) */
 } opts;
 
 /* Segments under / over these shares of the customers get a warning. */

@@ -140,6 +140,7 @@ void print_json(const opts *o, const summary *s)
     json_number(f, seg_model_init_seconds(m));
     fprintf(f, ",\n  \"silhouette\": ");
     json_number(f, s->silhouette);
+    fprintf(f, ",\n  \"min_segment_size\": %zu", seg_model_min_profile_size(m));
     fprintf(f, ",\n  \"silhouette_sample\": %lld,\n  \"davies_bouldin\": ",
             (long long)(o->silhouette_sample && (size_t)o->silhouette_sample < s->n
                             ? o->silhouette_sample
@@ -165,8 +166,13 @@ void print_json(const opts *o, const summary *s)
         campaign_json_segment(f, s, j);
         fprintf(f, ", \"label\": ");
         json_string(f, label ? label : "");
-        fprintf(f, ",\n     \"profile\": ");
-        profile_json(f, m, j);
+        /* A withheld profile is left out whole: nothing about its customers. */
+        fprintf(f, ", \"profile_withheld\": %s,\n     \"profile\": ",
+                seg_model_profile_withheld(m, j) ? "true" : "false");
+        if (seg_model_profile_withheld(m, j))
+            fprintf(f, "null");
+        else
+            profile_json(f, m, j);
         fprintf(f, "}");
     }
     fprintf(f, "\n  ],\n  \"warnings\": [");
@@ -215,6 +221,7 @@ void print_text(const opts *o, const summary *s)
     for (size_t j = 0; j < s->k; j++)
         if (segment_warning(s, j, buf, sizeof buf))
             printf("warning: %s\n", buf);
+    print_withheld(stdout, m);
     if (s->camp)
         campaign_text(o, s);
 }
