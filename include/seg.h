@@ -915,7 +915,9 @@ typedef enum seg_kmeans_param {
     SEG_KMEANS_SEED = 104,     /**< int: random seed (default 0; any int64). */
     SEG_KMEANS_THREADS = 105,  /**< int: worker threads, 0 = all cores (default 0; 0 .. 4096). */
     SEG_KMEANS_DTYPE = 106,    /**< int: seg_dtype for seg_kmeans_fit_dataset() (default SEG_DTYPE_F64). */
-    SEG_KMEANS_MIN_PROFILE_SIZE = 110, /**< int: withhold the profiles of segments of fewer rows (default 0 = off; 0 .. 10^12; see seg_model_profile_withheld()). */
+    /** int: withhold the profiles of segments of fewer rows (default 0 = off;
+     *  0 .. 10^12; see seg_model_profile_withheld()). */
+    SEG_KMEANS_MIN_PROFILE_SIZE = 110,
     SEG_KMEANS_TOL = 200       /**< double: relative tolerance (default 1e-4; 0 .. 1e6). */
 } seg_kmeans_param;
 

@@ -561,7 +561,8 @@ int seg_kmeans_fit_dataset(seg_kmeans *km, const seg_dataset *ds, const seg_scal
         goto done;
     }
     rc = fit_matrix(km, x, f32, n, d, seg_dataset_weights(ds), lab, out);
-    if (rc == SEG_OK && (rc = seg_model_describe(*out, ds, sc, lab, (size_t)km->min_profile_size)) < 0) {
+    if (rc == SEG_OK &&
+        (rc = seg_model_describe(*out, ds, sc, lab, (size_t)km->min_profile_size)) < 0) {
         seg_model_free(*out);
         *out = NULL;
     }

@@ -632,10 +632,11 @@ int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
     }
     /* Withheld profiles are NaN in the file already; withholding again from
      * the sizes keeps a reader's answers k-anonymous whatever the file says. */
-    if (m->profile && min_profile_size > 0 &&
-        ((rc = seg_profile_withhold(m->profile, m->sizes, m->n_rows, (size_t)min_profile_size)) < 0 ||
-         (rc = seg_profile_finish(m->profile)) < 0))
-        goto fail;
+    if (m->profile && min_profile_size > 0) {
+        rc = seg_profile_withhold(m->profile, m->sizes, m->n_rows, (size_t)min_profile_size);
+        if (rc < 0 || (rc = seg_profile_finish(m->profile)) < 0)
+            goto fail;
+    }
     seg_free(cent);
     *out = m;
     return SEG_OK;

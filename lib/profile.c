@@ -200,8 +200,8 @@ static void profile_categorical(const seg_column *col, const int32_t *labels, co
             c->share[j * L + l] = segw[j] > 0 ? c->share[j * L + l] / segw[j] : 0;
 }
 
-int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k,
-                        size_t min_size, seg_profile **out)
+int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k, size_t min_size,
+                        seg_profile **out)
 {
     const size_t n = ds->n_rows;
     const double *w = ds->weights;
@@ -372,8 +372,10 @@ static int make_label(const seg_profile *p, size_t j, char **out)
         if (p->withheld[j] == WITHHELD_SMALL)
             snprintf(text, sizeof text, "fewer than %zu customers (profile withheld)", p->min_size);
         else
-            snprintf(text, sizeof text, "profile withheld (would reveal a segment of fewer "
-                                        "than %zu customers)", p->min_size);
+            snprintf(text, sizeof text,
+                     "profile withheld (would reveal a segment of fewer "
+                     "than %zu customers)",
+                     p->min_size);
         return (*out = seg_strdup(text)) ? SEG_OK : SEG_NOMEM();
     }
     bool *taken = seg_calloc(p->n_cols ? p->n_cols : 1, sizeof *taken);
@@ -569,8 +571,8 @@ static int check_shown(const seg_model *m, size_t segment, const char *fn)
     const seg_profile *p = m->profile;
     if (!p->withheld || !p->withheld[segment])
         return SEG_OK;
-    return seg_fail(SEG_ERR_STATE, "%s: the profile of segment %zu%s is withheld (%s)", fn,
-                    segment, segment == p->k ? " (the whole population)" : "",
+    return seg_fail(SEG_ERR_STATE, "%s: the profile of segment %zu%s is withheld (%s)", fn, segment,
+                    segment == p->k ? " (the whole population)" : "",
                     p->withheld[segment] == WITHHELD_SMALL
                         ? "it has fewer customers than the minimum profile size"
                         : "it would reveal a segment smaller than the minimum profile size");

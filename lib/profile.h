@@ -56,8 +56,8 @@ void seg_profile_free(seg_profile *p);
 
 /* Statistics of the training dataset per segment (labels in 0 .. k-1), then
  * seg_profile_finish(). Weights of ds are used when it has some. */
-int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k,
-                        size_t min_size, seg_profile **out);
+int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k, size_t min_size,
+                        seg_profile **out);
 
 /* Withhold the statistics of every segment describing fewer than min_size
  * rows (sizes: k row counts; n: all rows), plus the smallest others while

@@ -251,7 +251,8 @@ static void test_everything_withheld_below_threshold(void **state)
         assert_int_equal(seg_model_profile_withheld(m, j), 1);
         assert_withheld(m, j);
     }
-    assert_string_equal(seg_model_segment_label(m, 0), "fewer than 13 customers (profile withheld)");
+    assert_string_equal(seg_model_segment_label(m, 0),
+                        "fewer than 13 customers (profile withheld)");
     seg_model_free(m);
     seg_dataset_free(ds);
 }

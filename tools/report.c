@@ -24,7 +24,8 @@ static const char *const palette[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2"
 #define COLOR(j) palette[(j) % (sizeof palette / sizeof palette[0])]
 /* Segments whose profile is withheld (minimum segment size) are not told apart. */
 #define WITHHELD_COLOR "#d9d9d9"
-#define MAP_COLOR(s, j) (seg_model_profile_withheld((s)->m, (size_t)(j)) ? WITHHELD_COLOR : COLOR(j))
+#define MAP_COLOR(s, j)                                                                            \
+    (seg_model_profile_withheld((s)->m, (size_t)(j)) ? WITHHELD_COLOR : COLOR(j))
 
 static void esc(FILE *f, const char *s)
 {
@@ -285,8 +286,9 @@ static void heatmap(FILE *f, const summary *s)
             double z = 0;
             char col[8];
             if (seg_model_profile_zscore(m, j, pick[r], &z) < 0) { /* withheld */
-                fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                           "fill=\"%s\" stroke=\"#fff\"/>\n",
+                fprintf(f,
+                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                        "fill=\"%s\" stroke=\"#fff\"/>\n",
                         left + cw * (double)j, y, cw, ch, WITHHELD_COLOR);
                 continue;
             }
