@@ -924,6 +924,9 @@ typedef enum seg_kmeans_param {
     SEG_KMEANS_THREADS = 105,  /**< int: worker threads, 0 = all cores (default 0; 0 .. 4096). */
     SEG_KMEANS_DTYPE = 106,    /**< int: seg_dtype for seg_kmeans_fit_dataset() (default SEG_DTYPE_F64). */
     SEG_KMEANS_ALGORITHM = 107, /**< int: seg_algorithm (default SEG_ALGORITHM_AUTO). */
+    /** int: withhold the profiles of segments of fewer rows (default 0 = off;
+     *  0 .. 10^12; see seg_model_profile_withheld()). */
+    SEG_KMEANS_MIN_PROFILE_SIZE = 110,
     SEG_KMEANS_TOL = 200       /**< double: relative tolerance (default 1e-4; 0 .. 1e6). */
 } seg_kmeans_param;
 
@@ -2836,6 +2839,54 @@ SEG_API int seg_sweep_chosen(const seg_sweep *s, size_t *k);
  */
 SEG_API int seg_pca_f64(const double *x, size_t n, size_t d, size_t c, double *scores,
                         double *axes, double *variance, double *mean);
+/** @} */
+
+/**
+ * @defgroup kanon Minimum profile size (k-anonymity)
+ * With SEG_KMEANS_MIN_PROFILE_SIZE set to N > 0, seg_kmeans_fit_dataset()
+ * keeps no profile statistic of a segment of fewer than N training rows
+ * (customers: row weights are not counted), so that no profile describes
+ * fewer than N people. Because the whole population is profiled too, and
+ * subtracting the other segments from it would give the withheld segment's
+ * sums back, the smallest other segments (the later one on a tie) are
+ * withheld with it until the withheld segments hold N rows or more together.
+ * When the dataset has fewer than N rows, every segment and the population
+ * are withheld.
+ *
+ * A withheld profile is stored nowhere: its statistics are NaN in the model
+ * and its file, its label reads "fewer than N customers (profile withheld)"
+ * (or, for a segment withheld with it, "profile withheld (would reveal a
+ * segment of fewer than N customers)"), and seg_model_profile_numeric(),
+ * seg_model_profile_share(), seg_model_profile_zscore() and
+ * seg_model_profile_ranked_item() fail on it with SEG_ERR_STATE. Sizes,
+ * weights and centroids are kept: the model needs the centroids to assign
+ * customers, and a centroid is the mean of its segment's rows in feature
+ * units, so a model file itself is not k-anonymous (see docs/guide.md).
+ *
+ * Both functions only read the model: any number of threads may call them.
+ * @{
+ */
+
+/**
+ * Whether, and why, the profile of a segment is withheld.
+ *
+ * @param m the model, or NULL.
+ * @param segment 0 .. k-1, or k for the whole population.
+ * @return 0 when the profile is shown (also for NULL m, a model without
+ *         profile or a segment out of range), 1 when the segment has fewer
+ *         rows than seg_model_min_profile_size(), 2 when it is withheld so
+ *         that a smaller one cannot be recovered by subtraction.
+ */
+SEG_API int seg_model_profile_withheld(const seg_model *m, size_t segment);
+
+/**
+ * The minimum profile size the model's profiles were made with.
+ *
+ * @param m the model, or NULL.
+ * @return SEG_KMEANS_MIN_PROFILE_SIZE at the fit (kept in the model file);
+ *         0 when it was off, the model has no profile or m is NULL.
+ */
+SEG_API size_t seg_model_min_profile_size(const seg_model *m);
 /** @} */
 
 

@@ -11,7 +11,7 @@
 #include <string.h>
 
 struct seg_kmeans {
-    int64_t k, max_iter, n_init, init, seed, threads, dtype, algorithm;
+    int64_t k, max_iter, n_init, init, seed, threads, dtype, algorithm, min_profile_size;
     double tol;
     double *given; /* SEG_INIT_GIVEN centroids, given_k x given_d */
     size_t given_k, given_d;
@@ -34,6 +34,7 @@ static const param_info params[] = {
     {SEG_KMEANS_THREADS, false, 0, 4096},
     {SEG_KMEANS_DTYPE, false, SEG_DTYPE_F64, SEG_DTYPE_F32},
     {SEG_KMEANS_ALGORITHM, false, SEG_ALGORITHM_LLOYD, SEG_ALGORITHM_AUTO},
+    {SEG_KMEANS_MIN_PROFILE_SIZE, false, 0, 1e12},
     {SEG_KMEANS_TOL, true, 0, 1e6},
 };
 
@@ -64,6 +65,8 @@ static int64_t *int_slot(seg_kmeans *km, seg_kmeans_param id)
         return &km->dtype;
     case SEG_KMEANS_ALGORITHM:
         return &km->algorithm;
+    case SEG_KMEANS_MIN_PROFILE_SIZE:
+        return &km->min_profile_size;
     default:
         return NULL;
     }
@@ -721,7 +724,8 @@ int seg_kmeans_fit_dataset(seg_kmeans *km, const seg_dataset *ds, const seg_scal
         goto done;
     }
     rc = fit_matrix(km, x, f32, n, d, seg_dataset_weights(ds), lab, out);
-    if (rc == SEG_OK && (rc = seg_model_describe(*out, ds, sc, lab)) < 0) {
+    if (rc == SEG_OK &&
+        (rc = seg_model_describe(*out, ds, sc, lab, (size_t)km->min_profile_size)) < 0) {
         seg_model_free(*out);
         *out = NULL;
     }

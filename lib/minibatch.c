@@ -404,7 +404,7 @@ int seg_minibatch_fit_dataset(seg_minibatch *mb, const seg_dataset *ds, const se
         rc = seg_minibatch_fit_f64(mb, x, n, d, lab, out);
     /* Profiles and scaler as seg_kmeans_fit_dataset() keeps them; the
      * outlier reference is already there (from the final pass). */
-    if (rc == SEG_OK && (rc = seg_model_describe(*out, ds, sc, lab)) < 0) {
+    if (rc == SEG_OK && (rc = seg_model_describe(*out, ds, sc, lab, 0)) < 0) {
         seg_model_free(*out);
         *out = NULL;
     }

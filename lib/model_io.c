@@ -273,6 +273,11 @@ static int serialize(const seg_model *m, wbuf *w)
         write_scaler(w, f);
         section_end(w, at);
     }
+    if (m->profile && m->profile->min_size > 0) {
+        at = section_begin(w, "KANO");
+        wb_u64(w, m->profile->min_size);
+        section_end(w, at);
+    }
     if (m->profile) {
         at = section_begin(w, "PROF");
         seg_profile_write(m->profile, w);
@@ -564,6 +569,7 @@ int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
     seg_model *m = NULL;
     double *cent = NULL;
     bool nomem = false, have_segs = false;
+    uint64_t min_profile_size = 0; /* KANO: 0 = no k-anonymity threshold */
     int rc;
 
     if (!out)
@@ -635,6 +641,10 @@ int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
                 goto malformed;
             if ((rc = read_scaler(&s, h.d, &m->scaler)) < 0)
                 goto fail;
+        } else if (strcmp(tag, "KANO") == 0) {
+            if (min_profile_size || plen != 8 || !(min_profile_size = rb_u64(&s)) ||
+                min_profile_size > SIZE_MAX)
+                goto malformed;
         } else if (strcmp(tag, "PROF") == 0) {
             if (m->profile)
                 goto malformed;
@@ -656,6 +666,13 @@ int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
     if (!m || !have_segs) {
         rc = seg_fail(SEG_ERR_FORMAT, "model file: HEAD, CENT or SEGS section missing");
         goto fail;
+    }
+    /* Withheld profiles are NaN in the file already; withholding again from
+     * the sizes keeps a reader's answers k-anonymous whatever the file says. */
+    if (m->profile && min_profile_size > 0) {
+        rc = seg_profile_withhold(m->profile, m->sizes, m->n_rows, (size_t)min_profile_size);
+        if (rc < 0 || (rc = seg_profile_finish(m->profile)) < 0)
+            goto fail;
     }
     seg_free(cent);
     *out = m;

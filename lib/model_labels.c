@@ -100,7 +100,7 @@ int seg_model_from_labels(const seg_dataset *ds, const seg_scaler *sc, const int
     const double *w = seg_dataset_weights(ds);
     if ((rc = segment_means(m, x, n, w, labels)) < 0 ||
         (rc = inertia(m, x, n, w, labels, &m->inertia)) < 0 ||
-        (rc = seg_model_describe(m, ds, sc, labels)) < 0)
+        (rc = seg_model_describe(m, ds, sc, labels, 0)) < 0)
         goto done;
     m->n_rows = n;
     m->converged = 1;

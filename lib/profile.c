@@ -66,6 +66,7 @@ void seg_profile_free(seg_profile *p)
             pcol_clear(&p->cols[c]);
     seg_free(p->cols);
     derived_clear(p);
+    seg_free(p->withheld);
     seg_free(p);
 }
 
@@ -200,16 +201,18 @@ static void profile_categorical(const seg_column *col, const int32_t *labels, co
             c->share[j * L + l] = segw[j] > 0 ? c->share[j * L + l] / segw[j] : 0;
 }
 
-int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k, seg_profile **out)
+int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k, size_t min_size,
+                        seg_profile **out)
 {
     const size_t n = ds->n_rows;
     const double *w = ds->weights;
     seg_profile *p = NULL;
     double *segw = seg_calloc(k + 1, sizeof *segw);
+    size_t *rows = seg_calloc(k, sizeof *rows);
     obs *o = seg_malloc_array(n, sizeof *o);
     int rc;
 
-    if (!segw || !o || (rc = profile_alloc(k, ds->n_cols, &p)) < 0) {
+    if (!segw || !rows || !o || (rc = profile_alloc(k, ds->n_cols, &p)) < 0) {
         rc = SEG_NOMEM();
         goto done;
     }
@@ -217,6 +220,7 @@ int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k, 
         double wi = w ? w[i] : 1.0;
         segw[labels[i]] += wi;
         segw[k] += wi;
+        rows[labels[i]]++;
     }
     for (size_t j = 0; j < ds->n_cols; j++) {
         const seg_column *col = &ds->cols[j];
@@ -240,7 +244,7 @@ int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k, 
         else
             profile_numeric(col, labels, w, segw, n, k, o, c);
     }
-    if ((rc = seg_profile_finish(p)) < 0)
+    if ((rc = seg_profile_withhold(p, rows, n, min_size)) < 0 || (rc = seg_profile_finish(p)) < 0)
         goto done;
     *out = p;
     p = NULL;
@@ -250,8 +254,70 @@ nomem:
 done:
     seg_profile_free(p);
     seg_free(segw);
+    seg_free(rows);
     seg_free(o);
     return rc;
+}
+
+/* ---- k-anonymity ----------------------------------------------------------------- */
+
+static void blank_segment(seg_profile *p, size_t j)
+{
+    for (size_t c = 0; c < p->n_cols; c++) {
+        pcol *pc = &p->cols[c];
+        if (!pc->categorical) {
+            pc->mean[j] = pc->median[j] = pc->sd[j] = pc->missing[j] = NAN;
+            continue;
+        }
+        for (size_t l = 0; l < pc->n_levels; l++)
+            pc->share[j * pc->n_levels + l] = NAN;
+    }
+}
+
+/*
+ * A segment of fewer than min_size rows is withheld (WITHHELD_SMALL). That
+ * alone would not do: the population is described too and the segments'
+ * weights are public, so the withheld segment's weighted sums (hence its
+ * means, shares, shares missing and, through the sums of squares, standard
+ * deviations) are the population's minus the other segments'. So the smallest
+ * other segments (the later one on a tie) are withheld too (WITHHELD_PARTNER)
+ * until the withheld rows number at least min_size together: subtraction then
+ * only recovers a profile of that many rows. Fewer than min_size rows in all
+ * withhold the population and every segment. Row counts, not weights: a
+ * weight does not make one customer several people.
+ */
+int seg_profile_withhold(seg_profile *p, const size_t *sizes, size_t n, size_t min_size)
+{
+    const size_t k = p->k;
+    size_t held = 0;
+    seg_free(p->withheld);
+    p->withheld = NULL;
+    p->min_size = min_size;
+    if (min_size == 0)
+        return SEG_OK;
+    if (!(p->withheld = seg_calloc(k + 1, sizeof *p->withheld)))
+        return SEG_NOMEM();
+    uint8_t *wh = p->withheld;
+    wh[k] = n < min_size ? WITHHELD_SMALL : 0;
+    for (size_t j = 0; j < k; j++)
+        if (wh[k] || sizes[j] < min_size) {
+            wh[j] = WITHHELD_SMALL;
+            held = sizes[j] < SIZE_MAX - held ? held + sizes[j] : SIZE_MAX;
+        }
+    while (!wh[k] && held > 0 && held < min_size) {
+        size_t pick = k;
+        for (size_t j = 0; j < k; j++)
+            if (!wh[j] && (pick == k || sizes[j] <= sizes[pick]))
+                pick = j;
+        if (pick == k)
+            break;
+        wh[pick] = WITHHELD_PARTNER;
+        held = sizes[pick] < SIZE_MAX - held ? held + sizes[pick] : SIZE_MAX;
+    }
+    for (size_t j = 0; j <= k; j++)
+        if (wh[j])
+            blank_segment(p, j);
+    return SEG_OK;
 }
 
 /* ---- standardised differences and labels ------------------------------------------ */
@@ -303,6 +369,16 @@ static int make_label(const seg_profile *p, size_t j, char **out)
 {
     char text[512] = "", part[160];
     size_t used = 0, phrases = 0;
+    if (p->withheld && p->withheld[j]) {
+        if (p->withheld[j] == WITHHELD_SMALL)
+            snprintf(text, sizeof text, "fewer than %zu customers (profile withheld)", p->min_size);
+        else
+            snprintf(text, sizeof text,
+                     "profile withheld (would reveal a segment of fewer "
+                     "than %zu customers)",
+                     p->min_size);
+        return (*out = seg_strdup(text)) ? SEG_OK : SEG_NOMEM();
+    }
     bool *taken = seg_calloc(p->n_cols ? p->n_cols : 1, sizeof *taken);
     if (!taken)
         return SEG_NOMEM();
@@ -490,6 +566,30 @@ int seg_profile_read(rbuf *r, size_t k, seg_profile **out)
 
 /* ---- public accessors -------------------------------------------------------------- */
 
+/* SEG_ERR_STATE when the profile of segment (0 .. k) is withheld. */
+static int check_shown(const seg_model *m, size_t segment, const char *fn)
+{
+    const seg_profile *p = m->profile;
+    if (!p->withheld || !p->withheld[segment])
+        return SEG_OK;
+    return seg_fail(SEG_ERR_STATE, "%s: the profile of segment %zu%s is withheld (%s)", fn, segment,
+                    segment == p->k ? " (the whole population)" : "",
+                    p->withheld[segment] == WITHHELD_SMALL
+                        ? "it has fewer customers than the minimum profile size"
+                        : "it would reveal a segment smaller than the minimum profile size");
+}
+
+int seg_model_profile_withheld(const seg_model *m, size_t segment)
+{
+    const seg_profile *p = m ? m->profile : NULL;
+    return p && p->withheld && segment <= p->k ? p->withheld[segment] : 0;
+}
+
+size_t seg_model_min_profile_size(const seg_model *m)
+{
+    return m && m->profile ? m->profile->min_size : 0;
+}
+
 static const pcol *get_col(const seg_model *m, size_t col)
 {
     return m && m->profile && col < m->profile->n_cols ? &m->profile->cols[col] : NULL;
@@ -525,6 +625,9 @@ int seg_model_profile_numeric(const seg_model *m, size_t segment, size_t col,
                         segment, col);
     if (c->categorical)
         return seg_fail(SEG_ERR_TYPE, "column '%s' is categorical", c->name);
+    int rc = check_shown(m, segment, "seg_model_profile_numeric");
+    if (rc < 0)
+        return rc;
     switch (stat) {
     case SEG_PROFILE_MEAN: *out = c->mean[segment]; break;
     case SEG_PROFILE_MEDIAN: *out = c->median[segment]; break;
@@ -561,6 +664,9 @@ int seg_model_profile_share(const seg_model *m, size_t segment, size_t col, size
     if (level >= c->n_levels)
         return seg_fail(SEG_ERR_INVALID_ARG, "column '%s' has %zu levels, not %zu", c->name,
                         c->n_levels, level + 1);
+    int rc = check_shown(m, segment, "seg_model_profile_share");
+    if (rc < 0)
+        return rc;
     *out = c->share[segment * c->n_levels + level];
     return SEG_OK;
 }
@@ -582,6 +688,9 @@ int seg_model_profile_zscore(const seg_model *m, size_t segment, size_t item, do
                         "seg_model_profile_zscore: NULL argument, no profile, or segment %zu / "
                         "item %zu out of range",
                         segment, item);
+    int rc = check_shown(m, segment, "seg_model_profile_zscore");
+    if (rc < 0)
+        return rc;
     *out = m->profile->z[segment * m->profile->n_items + item];
     return SEG_OK;
 }
@@ -593,6 +702,9 @@ int seg_model_profile_ranked_item(const seg_model *m, size_t segment, size_t ran
                         "seg_model_profile_ranked_item: NULL argument, no profile, or segment "
                         "%zu / rank %zu out of range",
                         segment, rank);
+    int rc = check_shown(m, segment, "seg_model_profile_ranked_item");
+    if (rc < 0)
+        return rc;
     *item = m->profile->order[segment * m->profile->n_items + rank];
     return SEG_OK;
 }
@@ -603,11 +715,11 @@ const char *seg_model_segment_label(const seg_model *m, size_t segment)
 }
 
 int seg_model_describe(seg_model *m, const seg_dataset *ds, const seg_scaler *sc,
-                       const int32_t *labels)
+                       const int32_t *labels, size_t min_profile_size)
 {
     int rc = sc ? seg_scaler_clone(sc, &m->scaler) : SEG_OK;
     if (rc == SEG_OK)
-        rc = seg_profile_compute(ds, labels, m->k, &m->profile);
+        rc = seg_profile_compute(ds, labels, m->k, min_profile_size, &m->profile);
     if (rc == SEG_OK && !m->outliers) /* a mini-batch fit has it already */
         rc = seg_outliers_describe(m, ds);
     return rc;

@@ -27,6 +27,9 @@ typedef struct pcol {
     double *share;
 } pcol;
 
+/* Why a profile is withheld (seg_model_profile_withheld()'s values). */
+enum { WITHHELD_SMALL = 1, WITHHELD_PARTNER = 2 };
+
 /* One standardised item: a numeric column, or one level of a categorical one. */
 typedef struct pitem {
     size_t col;
@@ -43,22 +46,33 @@ typedef struct seg_profile {
     double *z;      /* k x n_items standardised differences */
     size_t *order;  /* k x n_items: items of segment j by decreasing |z| */
     char **labels;  /* k plain-language labels */
+    /* k-anonymity (seg_profile_withhold): segments, and the population at
+     * index k, whose statistics are withheld (all NaN); NULL when none is */
+    size_t min_size;
+    uint8_t *withheld; /* k + 1: 0 shown, WITHHELD_SMALL or WITHHELD_PARTNER */
 } seg_profile;
 
 void seg_profile_free(seg_profile *p);
 
 /* Statistics of the training dataset per segment (labels in 0 .. k-1), then
  * seg_profile_finish(). Weights of ds are used when it has some. */
-int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k,
+int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k, size_t min_size,
                         seg_profile **out);
+
+/* Withhold the statistics of every segment describing fewer than min_size
+ * rows (sizes: k row counts; n: all rows), plus the smallest others while
+ * the withheld rows together are fewer than min_size (see profile.c). Sets
+ * their statistics to NaN; seg_profile_finish() must follow. min_size 0: no-op. */
+int seg_profile_withhold(seg_profile *p, const size_t *sizes, size_t n, size_t min_size);
 
 /* Items, standardised differences, ordering and labels from the statistics. */
 int seg_profile_finish(seg_profile *p);
 
 /* What seg_kmeans_fit_dataset() adds to the model it fitted: a copy of the
- * scaler (when sc is not NULL) and the profiles of ds under labels. */
+ * scaler (when sc is not NULL) and the profiles of ds under labels, those of
+ * segments under min_profile_size rows withheld. */
 int seg_model_describe(seg_model *m, const seg_dataset *ds, const seg_scaler *sc,
-                       const int32_t *labels);
+                       const int32_t *labels, size_t min_profile_size);
 
 /* The PROF section's payload, and its reader (which calls finish). */
 void seg_profile_write(const seg_profile *p, wbuf *w);

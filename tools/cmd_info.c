@@ -36,6 +36,7 @@ static void info_json(const char *path, const seg_model *m)
         printf(",\n  \"%s\": ", metrics[i].key);
         json_number(stdout, seg_model_get_metric(m, metrics[i].id));
     }
+    printf(",\n  \"min_segment_size\": %zu", seg_model_min_profile_size(m));
     printf(",\n  \"columns\": [");
     for (size_t c = 0; c < seg_model_profile_columns(m); c++) {
         printf("%s{\"name\": ", c ? ", " : "");
@@ -59,7 +60,7 @@ static void info_json(const char *path, const seg_model *m)
         json_number(stdout, seg_model_segment_weight(m, j));
         printf(", \"label\": ");
         json_string(stdout, label ? label : "");
-        printf("}");
+        printf(", \"profile_withheld\": %s}", seg_model_profile_withheld(m, j) ? "true" : "false");
     }
     printf("\n  ]\n}\n");
 }
@@ -91,6 +92,7 @@ static void info_text(const char *path, const seg_model *m)
         printf("%7zu  %9zu  %5.1f %%  %s\n", j, size, n ? 100.0 * (double)size / (double)n : 0.0,
                label ? label : "");
     }
+    print_withheld(stdout, m);
 }
 
 int cmd_info(int argc, char **argv)

@@ -58,6 +58,9 @@ static void usage_segment(FILE *f)
         "                         minibatch: mini-batch k-means (default kmeans)\n"
         "  --batch-size B         minibatch: rows per batch (default 1024)\n"
         "  --pre-cluster M        ward: k-means to M micro-clusters first, then weighted Ward\n"
+        "Privacy:\n"
+        "  --min-segment-size N   withhold the profile of any segment of fewer than N\n"
+        "                         customers (k-anonymity; default 0 = off)\n"
         "Campaign:\n"
         "  --target COL           yes/no outcome column (kept out of the features):\n"
         "                         conversion, 95 %% interval, lift per segment, and a plan\n"
@@ -234,6 +237,8 @@ static int configure_kmeans(const opts *o, seg_kmeans *km)
         rc = seg_kmeans_set_double(km, SEG_KMEANS_TOL, o->tol);
     if (rc == 0)
         rc = seg_kmeans_set_int(km, SEG_KMEANS_ALGORITHM, algorithm_code(o->algorithm));
+    if (rc == 0)
+        rc = seg_kmeans_set_int(km, SEG_KMEANS_MIN_PROFILE_SIZE, o->min_segment_size);
     if (rc == 0)
         rc = seg_kmeans_set_int(km, SEG_KMEANS_DTYPE,
                                 strcmp(o->dtype, "f32") == 0 ? SEG_DTYPE_F32 : SEG_DTYPE_F64);
@@ -562,6 +567,12 @@ static int parse_segment(int argc, char **argv, opts *o)
         } else if (strcmp(name, "--batch-size") == 0) {
             if (!parse_int(val, 1, INT64_C(1) << 30, &o->batch_size))
                 return usage_error("segment ", "--batch-size takes 1 to 2^30 rows, not '%s'", val);
+        } else if (strcmp(name, "--min-segment-size") == 0) {
+            if (!parse_int(val, 0, 1000000000000, &o->min_segment_size))
+                return usage_error("segment ",
+                                   "--min-segment-size takes a whole number from 0 to 10^12, "
+                                   "not '%s'",
+                                   val);
         } else if (strcmp(name, "--pre-cluster") == 0) {
             if (!parse_int(val, 0, 1000000, &o->pre_cluster))
                 return usage_error("segment ",
@@ -643,6 +654,9 @@ int cmd_segment(int argc, char **argv)
                            "--cost-per-contact and --revenue-per-conversion go together");
     if (o.control && !o.target)
         return usage_error("segment ", "%s", "--control needs --target");
+    if (o.min_segment_size && strcmp(o.method, "ward") == 0)
+        return usage_error("segment ", "%s",
+                           "--min-segment-size withholds k-means profiles; ward has none");
     if (!o.file) {
         o.file = bundled_data_path(bundled, sizeof bundled);
         if (!o.file) {

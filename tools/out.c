@@ -268,3 +268,25 @@ int write_assignments_flagged(const char *path, const seg_dataset *ds, const int
     }
     return to_stdout ? fflush(f) : fclose(f);
 }
+
+void print_withheld(FILE *f, const seg_model *m)
+{
+    const size_t k = seg_model_k(m);
+    for (int why = 1; why <= 2; why++) {
+        size_t count = 0, shown = 0;
+        for (size_t j = 0; j < k; j++)
+            count += seg_model_profile_withheld(m, j) == why;
+        if (count == 0)
+            continue;
+        fprintf(f, "withheld: profile of segment%s ", count > 1 ? "s" : "");
+        for (size_t j = 0; j < k; j++)
+            if (seg_model_profile_withheld(m, j) == why)
+                fprintf(f, "%s%zu", shown++ ? ", " : "", j);
+        if (why == 1)
+            fprintf(f, " (fewer than %zu customers: minimum segment size)\n",
+                    seg_model_min_profile_size(m));
+        else
+            fprintf(f, " too, so that the smaller ones cannot be worked out from the "
+                       "whole population\n");
+    }
+}

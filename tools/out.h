@@ -63,4 +63,8 @@ int write_assignments_flagged(const char *path, const seg_dataset *ds, const int
  * distance to its own (all is n x k; NaN when k is 1). */
 double assignment_margin(const double *all, size_t k, size_t i, int32_t label);
 
+/* One line on f naming the segments whose profiles m withholds (minimum
+ * segment size), and why; nothing when it withholds none. */
+void print_withheld(FILE *f, const seg_model *m);
+
 #endif

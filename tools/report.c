@@ -8,6 +8,8 @@
  */
 #include "segment.h"
 
+#include "out.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,10 @@
 static const char *const palette[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
                                       "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
 #define COLOR(j) palette[(j) % (sizeof palette / sizeof palette[0])]
+/* Segments whose profile is withheld (minimum segment size) are not told apart. */
+#define WITHHELD_COLOR "#d9d9d9"
+#define MAP_COLOR(s, j)                                                                            \
+    (seg_model_profile_withheld((s)->m, (size_t)(j)) ? WITHHELD_COLOR : COLOR(j))
 
 static void esc(FILE *f, const char *s)
 {
@@ -279,7 +285,13 @@ static void heatmap(FILE *f, const summary *s)
         for (size_t j = 0; j < s->k; j++) {
             double z = 0;
             char col[8];
-            seg_model_profile_zscore(m, j, pick[r], &z);
+            if (seg_model_profile_zscore(m, j, pick[r], &z) < 0) { /* withheld */
+                fprintf(f,
+                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                        "fill=\"%s\" stroke=\"#fff\"/>\n",
+                        left + cw * (double)j, y, cw, ch, WITHHELD_COLOR);
+                continue;
+            }
             z_color(z, col, sizeof col);
             fprintf(f,
                     "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
@@ -341,9 +353,13 @@ static void pca_map(FILE *f, const summary *s)
     axes(f, &fr, xl, yl, true);
     for (size_t i = 0; i < m; i++)
         fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"%s\" fill-opacity=\"0.6\"/>\n",
-                px(&fr, sc[i * 2]), py(&fr, sc[i * 2 + 1]), COLOR(s->labels[rows[i]]));
+                px(&fr, sc[i * 2]), py(&fr, sc[i * 2 + 1]), MAP_COLOR(s, s->labels[rows[i]]));
     for (size_t j = 0; j < s->k; j++) {
         double p[2] = {0, 0};
+        /* The centre of a segment of one customer is that customer: a
+         * withheld segment is neither marked nor told apart by colour. */
+        if (seg_model_profile_withheld(s->m, j))
+            continue;
         for (int a = 0; a < 2; a++)
             for (size_t t = 0; t < d; t++)
                 p[a] += (cent[j * d + t] - mean[t]) * axis[a * d + t];
@@ -359,7 +375,7 @@ static void pca_map(FILE *f, const summary *s)
         fprintf(f,
                 "<rect x=\"500\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/><text "
                 "x=\"517\" y=\"%.1f\" font-size=\"11\">%zu: ",
-                y, COLOR(j), y + 10, j);
+                y, MAP_COLOR(s, j), y + 10, j);
         esc(f, label_of(s, j));
         fprintf(f, "</text>\n");
     }
@@ -523,6 +539,11 @@ int write_report(const char *path, const opts *o, const summary *s)
             esc(f, warn);
             fprintf(f, "</p>\n");
         }
+    if (seg_model_min_profile_size(s->m)) {
+        fprintf(f, "<p class=\"warn\">");
+        print_withheld(f, s->m);
+        fprintf(f, "</p>\n");
+    }
     segment_table(f, s);
     if (s->sweep) {
         size_t chosen = 0;

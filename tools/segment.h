@@ -35,6 +35,7 @@ typedef struct opts {
     const char *method;   /* "kmeans", "ward" or "minibatch" */
     int64_t pre_cluster;  /* ward: k-means micro-clusters first (0 = none) */
     int64_t batch_size;   /* minibatch: rows per batch */
+    int64_t min_segment_size; /* profiles of smaller segments withheld (0 = off) */
 } opts;
 
 /* Segments under / over these shares of the customers get a warning. */

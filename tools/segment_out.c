@@ -138,6 +138,7 @@ void print_json(const opts *o, const summary *s)
     json_number(f, seg_model_fit_seconds(m));
     fprintf(f, ",\n  \"init_seconds\": ");
     json_number(f, seg_model_init_seconds(m));
+    fprintf(f, ",\n  \"min_segment_size\": %zu", seg_model_min_profile_size(m));
     json_quality(f, s->silhouette, o->silhouette_sample, s->n, s->davies_bouldin,
                  s->calinski_harabasz, s->sc, s->d);
     fprintf(f, ",\n  \"sweep\": ");
@@ -153,8 +154,13 @@ void print_json(const opts *o, const summary *s)
         campaign_json_segment(f, s, j);
         fprintf(f, ", \"label\": ");
         json_string(f, label ? label : "");
-        fprintf(f, ",\n     \"profile\": ");
-        profile_json(f, m, j);
+        /* A withheld profile is left out whole: nothing about its customers. */
+        fprintf(f, ", \"profile_withheld\": %s,\n     \"profile\": ",
+                seg_model_profile_withheld(m, j) ? "true" : "false");
+        if (seg_model_profile_withheld(m, j))
+            fprintf(f, "null");
+        else
+            profile_json(f, m, j);
         fprintf(f, "}");
     }
     fprintf(f, "\n  ],\n  \"warnings\": [");
@@ -203,6 +209,7 @@ void print_text(const opts *o, const summary *s)
     for (size_t j = 0; j < s->k; j++)
         if (segment_warning(s, j, buf, sizeof buf))
             printf("warning: %s\n", buf);
+    print_withheld(stdout, m);
     if (s->camp)
         campaign_text(o, s);
 }

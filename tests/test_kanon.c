@@ -1,0 +1,307 @@
+/*
+ * Minimum profile size (k-anonymity): a segment of fewer customers than the
+ * threshold has no profile statistic anywhere (in memory, in the model file,
+ * through the accessors), a smaller one cannot be recovered by subtracting
+ * the others from the population, and a threshold of 0 changes nothing.
+ *
+ * The data are three groups far apart, so the segments are the groups and
+ * every expected value is computed by hand from the rows written below.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "internal.h"
+#include "model_io.h"
+
+/* Group A: spend 1..6, kind a. Group B: spend 101..100 + nb, kind b.
+ * Group C: spend 1000 and 1002, kind c. */
+static seg_dataset *groups(int nb, bool weighted)
+{
+    char text[2048], row[64];
+    snprintf(text, sizeof text, "spend,kind%s\n", weighted ? ",w" : "");
+    for (int i = 1; i <= 6; i++) {
+        snprintf(row, sizeof row, "%d,a%s\n", i, weighted ? ",1" : "");
+        strcat(text, row);
+    }
+    for (int i = 1; i <= nb; i++) {
+        snprintf(row, sizeof row, "%d,b%s\n", 100 + i, weighted ? ",1" : "");
+        strcat(text, row);
+    }
+    strcat(text, weighted ? "1000,c,500\n1002,c,500\n" : "1000,c\n1002,c\n");
+    seg_dataset *ds = NULL;
+    assert_int_equal(seg_dataset_read_csv_memory(&ds, text, strlen(text), NULL), SEG_OK);
+    if (weighted)
+        assert_int_equal(seg_dataset_set_weight_column(ds, "w"), SEG_OK);
+    return ds;
+}
+
+/* The model's file bytes (malloc'd). */
+static uint8_t *save(const seg_model *m, size_t *len)
+{
+    assert_int_equal(seg_model_save_mem(m, NULL, 0, len), SEG_OK);
+    uint8_t *buf = malloc(*len);
+    assert_non_null(buf);
+    assert_int_equal(seg_model_save_mem(m, buf, *len, len), SEG_OK);
+    return buf;
+}
+
+/* First occurrence of n bytes in buf, or NULL. */
+static uint8_t *find(uint8_t *buf, size_t len, const void *what, size_t n)
+{
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(buf + i, what, n) == 0)
+            return buf + i;
+    return NULL;
+}
+
+static seg_model *fit(const seg_dataset *ds, int64_t min_size)
+{
+    seg_scaler *sc = NULL;
+    seg_kmeans *km = NULL;
+    seg_model *m = NULL;
+    assert_int_equal(seg_scaler_new(&sc), SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_OK);
+    assert_int_equal(seg_kmeans_new(&km), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_K, 3), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_MIN_PROFILE_SIZE, min_size), SEG_OK);
+    assert_int_equal(seg_kmeans_fit_dataset(km, ds, sc, NULL, &m), SEG_OK);
+    seg_kmeans_free(km);
+    seg_scaler_free(sc);
+    return m;
+}
+
+/* The segment holding `size` rows (the sizes used here are all different). */
+static size_t seg_of_size(const seg_model *m, size_t size)
+{
+    for (size_t j = 0; j < seg_model_k(m); j++)
+        if (seg_model_segment_size(m, j) == size)
+            return j;
+    fail_msg("no segment of %zu rows", size);
+    return 0;
+}
+
+static double mean_of(const seg_model *m, size_t j)
+{
+    double v = -1;
+    assert_int_equal(seg_model_profile_numeric(m, j, 0, SEG_PROFILE_MEAN, &v), SEG_OK);
+    return v;
+}
+
+static void assert_withheld(const seg_model *m, size_t j)
+{
+    double v = 12345;
+    size_t item = 99;
+    assert_int_equal(seg_model_profile_numeric(m, j, 0, SEG_PROFILE_MEAN, &v), SEG_ERR_STATE);
+    assert_non_null(strstr(seg_last_error(), "is withheld"));
+    assert_int_equal(seg_model_profile_numeric(m, j, 0, SEG_PROFILE_MEDIAN, &v), SEG_ERR_STATE);
+    assert_int_equal(seg_model_profile_share(m, j, 1, 0, &v), SEG_ERR_STATE);
+    assert_non_null(strstr(seg_last_error(), "seg_model_profile_share"));
+    if (j < seg_model_k(m)) {
+        assert_int_equal(seg_model_profile_zscore(m, j, 0, &v), SEG_ERR_STATE);
+        assert_int_equal(seg_model_profile_ranked_item(m, j, 0, &item), SEG_ERR_STATE);
+    }
+    assert_true(v == 12345 && item == 99); /* nothing written */
+}
+
+/* Group A's profile, by hand: spend 1..6 and all of kind a. */
+static void assert_group_a(const seg_model *m, size_t a)
+{
+    double v;
+    assert_int_equal(seg_model_profile_withheld(m, a), 0);
+    assert_true(fabs(mean_of(m, a) - 3.5) < 1e-12);
+    assert_int_equal(seg_model_profile_numeric(m, a, 0, SEG_PROFILE_SD, &v), SEG_OK);
+    assert_true(fabs(v - sqrt(35.0 / 12.0)) < 1e-12);
+    assert_int_equal(seg_model_profile_share(m, a, 1, 0, &v), SEG_OK); /* level "a" */
+    assert_true(v == 1.0);
+    assert_non_null(strstr(seg_model_segment_label(m, a), "kind a"));
+}
+
+static void test_small_segment_and_partner_withheld(void **state)
+{
+    (void)state;
+    seg_dataset *ds = groups(4, false);
+    seg_model *m = fit(ds, 3);
+    const size_t a = seg_of_size(m, 6), b = seg_of_size(m, 4), c = seg_of_size(m, 2);
+    assert_int_equal(seg_model_min_profile_size(m), 3);
+    /* C (2 rows) is under 3; withholding it alone would leave it equal to
+     * population - A - B, so B (the smallest other) goes with it. */
+    assert_int_equal(seg_model_profile_withheld(m, c), 1);
+    assert_int_equal(seg_model_profile_withheld(m, b), 2);
+    assert_int_equal(seg_model_profile_withheld(m, 3), 0);
+    assert_withheld(m, c);
+    assert_withheld(m, b);
+    assert_string_equal(seg_model_segment_label(m, c), "fewer than 3 customers (profile withheld)");
+    assert_string_equal(seg_model_segment_label(m, b),
+                        "profile withheld (would reveal a segment of fewer than 3 customers)");
+    assert_group_a(m, a);
+    /* The population (12 rows) is shown: (21 + 410 + 2002) / 12. */
+    assert_true(fabs(mean_of(m, 3) - 2433.0 / 12.0) < 1e-9);
+    /* Sizes and centroids stay. */
+    assert_int_equal(seg_model_segment_size(m, c), 2);
+    seg_model_free(m);
+    seg_dataset_free(ds);
+}
+
+static void test_small_segments_cover_each_other(void **state)
+{
+    (void)state;
+    /* B and C have 2 rows each: both under 3, together 4, so no partner. */
+    seg_dataset *ds = groups(2, false);
+    seg_model *m = fit(ds, 3);
+    size_t a = seg_of_size(m, 6), withheld = 0;
+    for (size_t j = 0; j < 3; j++)
+        if (j != a) {
+            assert_int_equal(seg_model_profile_withheld(m, j), 1);
+            assert_withheld(m, j);
+            withheld++;
+        }
+    assert_int_equal(withheld, 2);
+    assert_group_a(m, a);
+    seg_model_free(m);
+    seg_dataset_free(ds);
+}
+
+static bool holds_f64(uint8_t *buf, size_t len, double v)
+{
+    uint8_t le[8];
+    uint64_t bits;
+    memcpy(&bits, &v, 8);
+    for (int i = 0; i < 8; i++)
+        le[i] = (uint8_t)(bits >> (8 * i));
+    return find(buf, len, le, 8) != NULL;
+}
+
+static void test_threshold_zero_unchanged(void **state)
+{
+    (void)state;
+    seg_dataset *ds = groups(4, false);
+    seg_model *m0 = fit(ds, 0), *m2 = fit(ds, 2);
+    assert_int_equal(seg_model_min_profile_size(m0), 0);
+    for (size_t j = 0; j <= 3; j++)
+        assert_int_equal(seg_model_profile_withheld(m0, j), 0);
+    assert_true(fabs(mean_of(m0, seg_of_size(m0, 2)) - 1001.0) < 1e-12);
+    assert_true(fabs(mean_of(m0, seg_of_size(m0, 4)) - 102.5) < 1e-12);
+    assert_group_a(m0, seg_of_size(m0, 6));
+    /* A threshold every segment meets withholds nothing either. */
+    for (size_t j = 0; j <= 3; j++)
+        assert_int_equal(seg_model_profile_withheld(m2, j), 0);
+    assert_true(fabs(mean_of(m2, seg_of_size(m2, 2)) - 1001.0) < 1e-12);
+    /* Threshold 0 writes the file of before: no KANO section. */
+    size_t len = 0;
+    uint8_t *buf = save(m0, &len);
+    assert_null(find(buf, len, "KANO", 4));
+    assert_true(holds_f64(buf, len, 1001.0)); /* C's mean: what a threshold removes */
+    free(buf);
+    seg_model_free(m0);
+    seg_model_free(m2);
+    seg_dataset_free(ds);
+}
+
+static void test_withheld_after_save_load(void **state)
+{
+    (void)state;
+    seg_dataset *ds = groups(4, false);
+    seg_model *m = fit(ds, 3), *l = NULL;
+    size_t len = 0;
+    uint8_t *buf = save(m, &len);
+    /* Neither C's mean and median (1001) nor B's (102.5) is in the file;
+     * A's (3.5) is, so the search can find what is there. */
+    assert_false(holds_f64(buf, len, 1001.0));
+    assert_false(holds_f64(buf, len, 102.5));
+    assert_true(holds_f64(buf, len, 3.5));
+    assert_int_equal(seg_model_load_mem(&l, buf, len), SEG_OK);
+    assert_int_equal(seg_model_min_profile_size(l), 3);
+    for (size_t j = 0; j <= 3; j++) {
+        assert_int_equal(seg_model_profile_withheld(l, j), seg_model_profile_withheld(m, j));
+        if (j < 3)
+            assert_string_equal(seg_model_segment_label(l, j), seg_model_segment_label(m, j));
+    }
+    assert_withheld(l, seg_of_size(l, 2));
+    assert_withheld(l, seg_of_size(l, 4));
+    assert_group_a(l, seg_of_size(l, 6));
+
+    /* A KANO section of 0 is malformed (it is only written for N > 0). */
+    uint8_t *p = find(buf, len, "KANO", 4);
+    assert_non_null(p);
+    memset(p + 12, 0, 8);
+    uint32_t crc = seg_crc32(buf, len - 4);
+    for (int i = 0; i < 4; i++)
+        buf[len - 4 + (size_t)i] = (uint8_t)(crc >> (8 * i));
+    seg_model *bad = NULL;
+    assert_int_equal(seg_model_load_mem(&bad, buf, len), SEG_ERR_FORMAT);
+    assert_null(bad);
+    free(buf);
+    seg_model_free(l);
+    seg_model_free(m);
+    seg_dataset_free(ds);
+}
+
+static void test_everything_withheld_below_threshold(void **state)
+{
+    (void)state;
+    seg_dataset *ds = groups(4, false);
+    seg_model *m = fit(ds, 13); /* 12 rows in all */
+    for (size_t j = 0; j <= 3; j++) {
+        assert_int_equal(seg_model_profile_withheld(m, j), 1);
+        assert_withheld(m, j);
+    }
+    assert_string_equal(seg_model_segment_label(m, 0),
+                        "fewer than 13 customers (profile withheld)");
+    seg_model_free(m);
+    seg_dataset_free(ds);
+}
+
+static void test_weights_do_not_count(void **state)
+{
+    (void)state;
+    /* C's 2 rows weigh 500 each: still 2 customers. */
+    seg_dataset *ds = groups(4, true);
+    seg_model *m = fit(ds, 3);
+    assert_int_equal(seg_model_profile_withheld(m, seg_of_size(m, 2)), 1);
+    assert_int_equal(seg_model_profile_withheld(m, seg_of_size(m, 4)), 2);
+    assert_group_a(m, seg_of_size(m, 6));
+    seg_model_free(m);
+    seg_dataset_free(ds);
+}
+
+static void test_setting(void **state)
+{
+    (void)state;
+    seg_kmeans *km = NULL;
+    int64_t v = -1;
+    double lo, hi;
+    assert_int_equal(seg_kmeans_new(&km), SEG_OK);
+    assert_int_equal(seg_kmeans_get_int(km, SEG_KMEANS_MIN_PROFILE_SIZE, &v), SEG_OK);
+    assert_int_equal(v, 0);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_MIN_PROFILE_SIZE, -1), SEG_ERR_INVALID_ARG);
+    assert_non_null(strstr(seg_last_error(), "outside"));
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_MIN_PROFILE_SIZE, 10), SEG_OK);
+    assert_int_equal(seg_kmeans_get_int(km, SEG_KMEANS_MIN_PROFILE_SIZE, &v), SEG_OK);
+    assert_int_equal(v, 10);
+    assert_int_equal(seg_kmeans_param_bounds(SEG_KMEANS_MIN_PROFILE_SIZE, &lo, &hi), SEG_OK);
+    assert_true(lo == 0 && hi == 1e12);
+    seg_kmeans_free(km);
+    /* No model, or a model without profile: nothing withheld, threshold 0. */
+    assert_int_equal(seg_model_profile_withheld(NULL, 0), 0);
+    assert_int_equal(seg_model_min_profile_size(NULL), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_small_segment_and_partner_withheld),
+        cmocka_unit_test(test_small_segments_cover_each_other),
+        cmocka_unit_test(test_threshold_zero_unchanged),
+        cmocka_unit_test(test_withheld_after_save_load),
+        cmocka_unit_test(test_everything_withheld_below_threshold),
+        cmocka_unit_test(test_weights_do_not_count),
+        cmocka_unit_test(test_setting),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
