@@ -2743,6 +2743,25 @@ SEG_API int seg_sweep_set_double(seg_sweep *s, seg_sweep_param param, double val
 SEG_API int seg_sweep_set_progress(seg_sweep *s, seg_progress_fn fn, void *user);
 
 /**
+ * Set (or, with fn NULL, remove) a progress callback for the fits of a
+ * k-means object (seg_kmeans_fit_f32(), _f64(), _dataset()).
+ *
+ * fn is called after every Lloyd iteration with done = r * max_iter + i
+ * (run r, iteration i) and total = n_init * max_iter, an upper bound: a run
+ * that converges early jumps to the start of the next; a last call with
+ * done = total follows a successful fit. It runs on the thread that called
+ * the fit. Returning non-zero stops the fit, which then fails with
+ * SEG_ERR_CANCELLED and returns no model. A sweep with this k-means object
+ * calls it for each of its fits too.
+ *
+ * @param km the k-means object.
+ * @param fn the callback, or NULL.
+ * @param user passed to every call of fn; borrowed.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL km).
+ */
+SEG_API int seg_kmeans_set_progress(seg_kmeans *km, seg_progress_fn fn, void *user);
+
+/**
  * Run the sweep on a float feature matrix.
  *
  * The k-means object's SEG_KMEANS_K is changed during the run and restored

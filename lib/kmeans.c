@@ -15,7 +15,18 @@ struct seg_kmeans {
     double tol;
     double *given; /* SEG_INIT_GIVEN centroids, given_k x given_d */
     size_t given_k, given_d;
+    seg_progress_fn progress; /* called after each iteration, or NULL */
+    void *progress_user;
 };
+
+int seg_kmeans_set_progress(seg_kmeans *km, seg_progress_fn fn, void *user)
+{
+    if (!km)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_kmeans_set_progress: km is NULL");
+    km->progress = fn;
+    km->progress_user = user;
+    return SEG_OK;
+}
 
 /* ---- settings ------------------------------------------------------------------ */
 
@@ -186,6 +197,13 @@ int seg_kmeans_set_init_centroids_f64(seg_kmeans *km, const double *centroids, s
 
 /* Workspace of one fit. T-typed buffers are float or double per the data. */
 typedef struct kjob {
+    /* Progress: after iteration i of run r, done = r * max_iter + i of
+     * total = n_init * max_iter (an upper bound: an early convergence jumps
+     * to the next run). */
+    seg_progress_fn progress;
+    void *progress_user;
+    size_t progress_base, progress_total;
+
     const void *x;
     const double *w;
     size_t n, d, k;
@@ -615,10 +633,15 @@ static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t 
         if (groups > 0 && (rc = bounds_alloc(&H, &J, groups, elem)) < 0)
             goto done;
     }
+    J.progress = km->progress;
+    J.progress_user = km->progress_user;
+    J.progress_total = (size_t)(km->init == SEG_INIT_GIVEN ? 1 : km->n_init) * (size_t)km->max_iter;
     rc = f32 ? fit_runs_f32(&J, km, H.upper ? &H : NULL, best_c, best_labels, &R)
              : fit_runs_f64(&J, km, H.upper ? &H : NULL, best_c, best_labels, &R);
     if (rc < 0)
         goto done;
+    if (km->progress) /* done; the answer no longer matters */
+        (void)km->progress(km->progress_user, J.progress_total, J.progress_total);
 
     /* Number segments in a stable order that does not depend on the start. */
     for (size_t j = 0; j < k; j++)

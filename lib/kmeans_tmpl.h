@@ -566,6 +566,11 @@ static int FN(run)(kjob *J, bounds_ws *H, double tol_abs, int64_t max_iter, int6
         }
         tol_hit = kjob_update(J) <= tol_abs;
         iters++;
+        if (J->progress &&
+            J->progress(J->progress_user, J->progress_base + (size_t)iters, J->progress_total))
+            return seg_fail(SEG_ERR_CANCELLED,
+                            "the progress callback stopped the fit after %lld iterations",
+                            (long long)iters);
     }
     if (H && !guarded) /* Lloyd's inertia and distances for the final labels */
         FN(lloyd_pass)(J, J->ct, J->cnorm, false);
@@ -618,10 +623,11 @@ static int FN(fit_runs)(kjob *J, const seg_kmeans *km, bounds_ws *H, double *bes
     }
     res->inertia = INFINITY;
     for (int64_t r = 0; r < n_init; r++) {
-        int64_t iters;
-        bool converged;
+        int64_t iters = 0;
+        bool converged = false;
         double t0 = seg_now_seconds();
 
+        J->progress_base = (size_t)r * (size_t)km->max_iter;
         if ((rc = FN(start)(J, km, r)) < 0)
             return rc;
         res->init_seconds += seg_now_seconds() - t0;

@@ -411,6 +411,54 @@ static void test_extreme_magnitudes(void **state)
     free(lab);
 }
 
+typedef struct progress_log {
+    size_t calls, last_done, last_total, stop_at;
+    bool monotonic;
+} progress_log;
+
+static int log_progress(void *user, size_t done, size_t total)
+{
+    progress_log *p = user;
+    p->monotonic &= done >= p->last_done && done <= total;
+    p->last_done = done;
+    p->last_total = total;
+    return ++p->calls == p->stop_at;
+}
+
+/* The fit reports each iteration, ends with done == total, and stops when
+ * the callback says so, returning no model. */
+static void test_progress_and_cancel(void **state)
+{
+    (void)state;
+    const size_t n = 3000, d = 2;
+    double *x = malloc(n * d * sizeof *x);
+    uint64_t s = 12;
+    for (size_t i = 0; i < n * d; i++)
+        x[i] = tu_uniform(&s);
+    seg_kmeans *km = new_km(6, SEG_INIT_RANDOM, 3);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, 2), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_MAX_ITER, 50), SEG_OK);
+    progress_log p = {0, 0, 0, 0, true};
+    assert_int_equal(seg_kmeans_set_progress(km, log_progress, &p), SEG_OK);
+    seg_model *m = NULL;
+    assert_int_equal(seg_kmeans_fit_f64(km, x, n, d, NULL, NULL, &m), SEG_OK);
+    assert_true(p.monotonic);
+    assert_int_equal(p.last_total, 100); /* n_init x max_iter */
+    assert_int_equal(p.last_done, 100);
+    assert_true(p.calls >= 3);
+    seg_model_free(m);
+    progress_log stop = {0, 0, 0, 2, true};
+    assert_int_equal(seg_kmeans_set_progress(km, log_progress, &stop), SEG_OK);
+    m = (seg_model *)1;
+    assert_int_equal(seg_kmeans_fit_f64(km, x, n, d, NULL, NULL, &m), SEG_ERR_CANCELLED);
+    assert_null(m);
+    assert_int_equal(stop.calls, 2);
+    assert_non_null(strstr(seg_last_error(), "progress callback stopped the fit"));
+    assert_int_equal(seg_kmeans_set_progress(NULL, NULL, NULL), SEG_ERR_INVALID_ARG);
+    seg_kmeans_free(km);
+    free(x);
+}
+
 /* Partitions depend on the data shape only, and cover every row once. */
 static void test_partition_plan(void **state)
 {
@@ -440,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_max_iter_reported),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_extreme_magnitudes),
+        cmocka_unit_test(test_progress_and_cancel),
         cmocka_unit_test(test_partition_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

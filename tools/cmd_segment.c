@@ -386,6 +386,7 @@ static int run_segment(opts *o)
         s.sweep = sweep;
     }
     stage = "fitting k-means";
+    show_fit_progress(o, km);
     if (strcmp(o->method, "minibatch") == 0)
         rc = fit_minibatch(o, km, ds, sc, labels, &m);
     else

@@ -70,6 +70,10 @@ void campaign_text(const opts *o, const summary *s);
 /* sweep_out.c: run the sweep on s's matrix with a progress bar on stderr
  * when it is a terminal (and not --quiet); *k receives the chosen k. */
 int run_sweep(const opts *o, seg_kmeans *km, const summary *s, seg_sweep **out, size_t *k);
+
+/* A progress bar on stderr for the final fit, when stderr is a terminal and
+ * not --quiet (set after the sweep, which draws its own). */
+void show_fit_progress(const opts *o, seg_kmeans *km);
 void sweep_json(FILE *f, const seg_sweep *sw);
 void sweep_text(const seg_sweep *sw);
 

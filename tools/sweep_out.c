@@ -32,6 +32,28 @@ static int draw_bar(void *user, size_t done, size_t total)
     return 0;
 }
 
+/* The final fit's bar: iterations out of n_init x max_iter. */
+static int draw_fit_bar(void *user, size_t done, size_t total)
+{
+    (void)user;
+    size_t fill = total ? done * BAR_WIDTH / total : BAR_WIDTH;
+    fprintf(stderr, "\rfitting    [");
+    for (size_t i = 0; i < BAR_WIDTH; i++)
+        fputc(i < fill ? '#' : '.', stderr);
+    if (done < total)
+        fprintf(stderr, "] iteration %zu ", done);
+    else
+        fprintf(stderr, "] done                \n");
+    fflush(stderr);
+    return 0;
+}
+
+void show_fit_progress(const opts *o, seg_kmeans *km)
+{
+    if (!o->quiet && isatty(STDERR_FILENO))
+        seg_kmeans_set_progress(km, draw_fit_bar, NULL);
+}
+
 int run_sweep(const opts *o, seg_kmeans *km, const summary *s, seg_sweep **out, size_t *k)
 {
     seg_sweep *sw = NULL;
