@@ -17,6 +17,7 @@
  * Assignment uses the distance kernel (lib/distance.h), block by block.
  */
 #include "kmeans.h"
+#include "scaler.h"
 #include "distance.h"
 #include "outlier.h"
 #include "profile.h"
@@ -376,7 +377,7 @@ int seg_minibatch_fit_dataset(seg_minibatch *mb, const seg_dataset *ds, const se
                               int32_t *labels, seg_model **out)
 {
     SEG_ALLOC_SCOPE(mb);
-    size_t n, d, count;
+    size_t n, d;
     int32_t *lab = NULL;
     double *x = NULL;
     int rc;
@@ -386,20 +387,12 @@ int seg_minibatch_fit_dataset(seg_minibatch *mb, const seg_dataset *ds, const se
     *out = NULL;
     if (!mb || !ds)
         return seg_fail(SEG_ERR_INVALID_ARG, "mini-batch object or dataset is NULL");
-    if (sc && !seg_scaler_is_fitted(sc))
-        return seg_fail(SEG_ERR_STATE, "the scaler is not fitted");
-    n = seg_dataset_rows(ds);
-    d = sc ? seg_scaler_features(sc) : seg_dataset_columns(ds);
-    if (n == 0 || d == 0)
-        return seg_fail(SEG_ERR_EMPTY, "dataset has %zu rows and %zu features", n, d);
-    if (!seg_mul_ok(n, d, &count))
-        return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", n, d);
-    if (!(x = seg_malloc_array(count, sizeof *x)) ||
-        !(lab = labels ? labels : seg_malloc_array(n, sizeof *lab))) {
+    if ((rc = seg_dataset_features_f64(ds, sc, &x, &n, &d)) < 0)
+        return rc;
+    if (!(lab = labels ? labels : seg_malloc_array(n, sizeof *lab))) {
         rc = SEG_NOMEM();
         goto done;
     }
-    rc = sc ? seg_scaler_transform_f64(sc, ds, x, count) : seg_dataset_copy_f64(ds, x, count);
     if (rc == SEG_OK)
         rc = seg_minibatch_fit_f64(mb, x, n, d, lab, out);
     /* Profiles and scaler as seg_kmeans_fit_dataset() keeps them; the

@@ -5,6 +5,7 @@
  * so that predict, the profiles, saving and the report work unchanged.
  */
 #include "kmeans.h"
+#include "scaler.h"
 #include "distance.h"
 #include "profile.h"
 
@@ -68,7 +69,7 @@ int seg_model_from_labels(const seg_dataset *ds, const seg_scaler *sc, const int
 {
     seg_model *m = NULL;
     double *x = NULL, *zero = NULL;
-    size_t n, d, count;
+    size_t n, d;
     int rc;
 
     if (!out)
@@ -88,14 +89,14 @@ int seg_model_from_labels(const seg_dataset *ds, const seg_scaler *sc, const int
         if (labels[i] < 0 || (size_t)labels[i] >= k)
             return seg_fail(SEG_ERR_INVALID_ARG, "label %ld of row %zu outside 0 .. %zu",
                             (long)labels[i], i, k - 1);
-    if (!seg_mul_ok(n, d, &count)) /* k <= n, so k x d fits too */
-        return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", n, d);
-    if (!(x = seg_malloc_array(count, sizeof *x)) || !(zero = seg_calloc(k * d, sizeof *zero))) {
+    /* k <= n, so k x d fits whenever n x d does. */
+    if ((rc = seg_dataset_features_f64(ds, sc, &x, &n, &d)) < 0)
+        goto done;
+    if (!(zero = seg_calloc(k * d, sizeof *zero))) {
         rc = SEG_NOMEM();
         goto done;
     }
-    rc = sc ? seg_scaler_transform_f64(sc, ds, x, count) : seg_dataset_copy_f64(ds, x, count);
-    if (rc < 0 || (rc = seg_model_create(&m, k, d, SEG_DTYPE_F64, zero)) < 0)
+    if ((rc = seg_model_create(&m, k, d, SEG_DTYPE_F64, zero)) < 0)
         goto done;
     const double *w = seg_dataset_weights(ds);
     if ((rc = segment_means(m, x, n, w, labels)) < 0 ||

@@ -83,4 +83,11 @@ const seg_column **seg_columns_by_name(const seg_dataset *ds);
 /* The column called name in sorted[0..n) (from seg_columns_by_name), or NULL. */
 const seg_column *seg_columns_find(const seg_column **sorted, size_t n, const char *name);
 
+/* The feature matrix of a dataset (n x d doubles, allocated here, the
+ * caller frees it with seg_free): through sc when given, else the dataset's
+ * numeric columns as they are. SEG_ERR_STATE (sc not fitted), _EMPTY,
+ * _OVERFLOW, _NOMEM or the transform's errors; *x is NULL on failure. */
+int seg_dataset_features_f64(const seg_dataset *ds, const seg_scaler *sc, double **x, size_t *n,
+                             size_t *d);
+
 #endif /* SEG_SCALER_H */

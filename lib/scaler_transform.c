@@ -189,3 +189,29 @@ int seg_scaler_transform_f64(const seg_scaler *sc, const seg_dataset *ds, double
     SEG_ALLOC_SCOPE(sc);
     return transform(sc, ds, out, NULL, len);
 }
+
+int seg_dataset_features_f64(const seg_dataset *ds, const seg_scaler *sc, double **x, size_t *n,
+                             size_t *d)
+{
+    size_t count;
+    int rc;
+    *x = NULL;
+    if (sc && !seg_scaler_is_fitted(sc))
+        return seg_fail(SEG_ERR_STATE, "the scaler is not fitted");
+    *n = seg_dataset_rows(ds);
+    *d = sc ? seg_scaler_features(sc) : seg_dataset_columns(ds);
+    if (*n == 0 || *d == 0)
+        return seg_fail(SEG_ERR_EMPTY, "dataset has %zu rows and %zu features", *n, *d);
+    if (!seg_mul_ok(*n, *d, &count))
+        return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", *n, *d);
+    double *m = seg_malloc_array(count, sizeof *m);
+    if (!m)
+        return SEG_NOMEM();
+    rc = sc ? seg_scaler_transform_f64(sc, ds, m, count) : seg_dataset_copy_f64(ds, m, count);
+    if (rc < 0) {
+        seg_free(m);
+        return rc;
+    }
+    *x = m;
+    return SEG_OK;
+}
