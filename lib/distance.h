@@ -41,6 +41,14 @@ typedef struct seg_blocking {
     bool threaded;
 } seg_blocking;
 
+seg_blocking seg_gemm_plan(size_t k, size_t d, size_t elem);
+
+/*
+ * The plan of the nearest-centroid passes (k-means, k-means++, predict):
+ * seg_gemm_plan's, or, when the register kernel serves d (no BLAS call in
+ * those passes), blocks bounded by the tile size only and always threaded.
+ * Callers of the row-major seg_sqdist_tile (a GEMM) use seg_gemm_plan.
+ */
 seg_blocking seg_block_plan(size_t k, size_t d, size_t elem);
 
 /* Library threads for a pass: the setting, or 1 when BLAS threads instead. */
@@ -83,5 +91,58 @@ void seg_assign_groups_block_f64(const double *x, size_t b, size_t d, const doub
                                  const double *c, size_t k, const double *cnorm, double *tile,
                                  const size_t *gstart, size_t groups, int32_t *labels,
                                  double *mind, double *gmin);
+
+/*
+ * The register kernel (regkernel.c): on x86-64 CPUs with AVX-512 and for
+ * d <= SEG_RK_DMAX, the nearest-centroid passes compute their distances in
+ * registers instead of through BLAS. Rows sit in vector lanes (a panel of
+ * rows is transposed once on the stack), each centroid coordinate is
+ * broadcast, and the dot products are consumed while in registers: folded
+ * into the running minimum (seg_regkernel_assign) or written as one
+ * centroid-major tile (seg_regkernel_tile). No BLAS call means no BLAS
+ * threads and no per-call packing, which dominate at the small k x d of
+ * customer data; blocks may then be as large as the cache allows and every
+ * pass may use the library's threads. Each row's result depends only on the
+ * row and the centroids, never on the block or thread it falls in.
+ *
+ * The two entry points give bit-identical values: assign's v = fma(dot, -2,
+ * |c|^2) equals tile's -2 dot (exact) plus |c|^2 as argmin_columns adds it.
+ */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+#define SEG_HAVE_REGKERNEL 1
+#else
+#define SEG_HAVE_REGKERNEL 0
+#endif
+#define SEG_RK_DMAX 256 /* features; the transposed panel lives on the stack */
+#define SEG_RK_RMAX 12  /* centroids per register chunk */
+
+/* Whether the register kernel serves d features of elem bytes on this CPU. */
+bool seg_regkernel_ok(size_t d, size_t elem);
+
+/* Tests only: true routes every pass through BLAS (not thread-safe). */
+void seg_regkernel_force_blas(bool on);
+
+/* As seg_assign_block, without scratch (labels as floats: k < 2^24). */
+void seg_regkernel_assign_f32(const float *x, size_t b, size_t d, const float *xnorm,
+                              const float *c, size_t k, const float *cnorm, int32_t *labels,
+                              float *mind);
+void seg_regkernel_assign_f64(const double *x, size_t b, size_t d, const double *xnorm,
+                              const double *c, size_t k, const double *cnorm, int32_t *labels,
+                              double *mind);
+
+/* tt[j * b + i] = -2 x_i . c_j: the centroid-major tile of seg_assign_block. */
+void seg_regkernel_tile_f32(const float *x, size_t b, size_t d, const float *c, size_t k,
+                            float *tt);
+void seg_regkernel_tile_f64(const double *x, size_t b, size_t d, const double *c, size_t k,
+                            double *tt);
+
+/*
+ * tt[j * b + i] = max(0, xnorm[i] - 2 x_i.c_j + cnorm[j]): the centroid-major
+ * form of seg_sqdist_tile, through the register kernel when it applies.
+ */
+void seg_sqdist_cm_f32(const float *x, size_t b, size_t d, const float *xnorm, const float *c,
+                       size_t k, const float *cnorm, float *tt);
+void seg_sqdist_cm_f64(const double *x, size_t b, size_t d, const double *xnorm,
+                       const double *c, size_t k, const double *cnorm, double *tt);
 
 #endif

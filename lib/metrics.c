@@ -235,7 +235,7 @@ static int silhouette(const void *x, bool f32, size_t n, size_t d, const int32_t
         m = sample_size;
     if (!seg_mul_ok(m, d, &kd))
         return seg_fail(SEG_ERR_OVERFLOW, "sample size overflows");
-    const seg_blocking plan = seg_block_plan(m, d, sizeof(double));
+    const seg_blocking plan = seg_gemm_plan(m, d, sizeof(double));
     const size_t block = plan.block;
     const int threads = seg_pass_threads(plan, 0);
     size_t tile_len;
