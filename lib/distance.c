@@ -46,8 +46,8 @@ seg_blocking seg_block_plan(size_t k, size_t d, size_t elem)
     /* No BLAS call: only the cache bounds the block (the tile of the bounded
      * variants, block x k, within ~256 KiB), and every pass may be threaded. */
     size_t b = (256u * 1024u) / (k * elem);
-    b = b < 16 ? 16 : b > 1024 ? 1024 : b;
-    seg_blocking plan = {b & ~(size_t)15, true};
+    b = b < 32 ? 32 : b > 1024 ? 1024 : b;
+    seg_blocking plan = {b & ~(size_t)31, true}; /* whole panels: see seg_regkernel_panels */
     return plan;
 }
 

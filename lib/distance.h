@@ -83,11 +83,13 @@ void seg_assign_block_f64(const double *x, size_t b, size_t d, const double *xno
  * squared distance to a centroid of the group other than the row's own:
  * gmin[g * b + i] (+inf when there is none). For the bounded k-means.
  */
-void seg_assign_groups_block_f32(const float *x, size_t b, size_t d, const float *xnorm,
+void seg_assign_groups_block_f32(const float *x, const float *xp, size_t b, size_t d,
+                                 const float *xnorm,
                                  const float *c, size_t k, const float *cnorm, float *tile,
                                  const size_t *gstart, size_t groups, int32_t *labels, float *mind,
                                  float *gmin);
-void seg_assign_groups_block_f64(const double *x, size_t b, size_t d, const double *xnorm,
+void seg_assign_groups_block_f64(const double *x, const double *xp, size_t b, size_t d,
+                                 const double *xnorm,
                                  const double *c, size_t k, const double *cnorm, double *tile,
                                  const size_t *gstart, size_t groups, int32_t *labels,
                                  double *mind, double *gmin);
@@ -122,27 +124,63 @@ bool seg_regkernel_ok(size_t d, size_t elem);
 /* Tests only: true routes every pass through BLAS (not thread-safe). */
 void seg_regkernel_force_blas(bool on);
 
-/* As seg_assign_block, without scratch (labels as floats: k < 2^24). */
-void seg_regkernel_assign_f32(const float *x, size_t b, size_t d, const float *xnorm,
-                              const float *c, size_t k, const float *cnorm, int32_t *labels,
-                              float *mind);
-void seg_regkernel_assign_f64(const double *x, size_t b, size_t d, const double *xnorm,
-                              const double *c, size_t k, const double *cnorm, int32_t *labels,
-                              double *mind);
+/*
+ * Rows of the register kernel's panels (32 floats or 16 doubles): rows are
+ * transposed a panel at a time, xt[j * panel + r] for the panel's row r.
+ */
+size_t seg_regkernel_panel_rows(size_t elem);
+
+/* Largest rows (bytes) of which a fit keeps a panel-major copy: 24 MiB, within
+ * the 32 MiB over the data that the fit's memory budget allows. */
+#define SEG_PANEL_COPY_MAX ((size_t)24 << 20)
+
+/*
+ * The panel-major copy of n rows: xt[p0 * d + j * panel + r] = x[(p0 + r) * d + j]
+ * for each panel starting at row p0; rows past n are 0. xt holds n rounded up
+ * to a whole panel, times d. A fit whose rows are small enough keeps this
+ * copy, so the passes need not transpose the rows again each time.
+ */
+void seg_regkernel_panels_f32(const float *x, size_t n, size_t d, float *xt);
+void seg_regkernel_panels_f64(const double *x, size_t n, size_t d, double *xt);
+
+/*
+ * As seg_assign_block, without scratch (labels as floats: k < 2^24). xp is
+ * NULL, or the rows' panel-major copy (seg_regkernel_panels) from the
+ * block's first row, which must start a panel.
+ */
+void seg_regkernel_assign_f32(const float *x, const float *xp, size_t b, size_t d,
+                              const float *xnorm, const float *c, size_t k, const float *cnorm,
+                              int32_t *labels, float *mind);
+void seg_regkernel_assign_f64(const double *x, const double *xp, size_t b, size_t d,
+                              const double *xnorm, const double *c, size_t k,
+                              const double *cnorm, int32_t *labels, double *mind);
 
 /* tt[j * b + i] = -2 x_i . c_j: the centroid-major tile of seg_assign_block. */
-void seg_regkernel_tile_f32(const float *x, size_t b, size_t d, const float *c, size_t k,
-                            float *tt);
-void seg_regkernel_tile_f64(const double *x, size_t b, size_t d, const double *c, size_t k,
-                            double *tt);
+void seg_regkernel_tile_f32(const float *x, const float *xp, size_t b, size_t d, const float *c,
+                            size_t k, float *tt);
+void seg_regkernel_tile_f64(const double *x, const double *xp, size_t b, size_t d,
+                            const double *c, size_t k, double *tt);
+
+/*
+ * seg_assign_block with the rows' panel-major copy xp (or NULL), as in
+ * seg_regkernel_assign; the same labels and distances bit for bit.
+ */
+void seg_assign_block_xp_f32(const float *x, const float *xp, size_t b, size_t d,
+                             const float *xnorm, const float *c, size_t k, const float *cnorm,
+                             float *tile, int32_t *labels, float *mind);
+void seg_assign_block_xp_f64(const double *x, const double *xp, size_t b, size_t d,
+                             const double *xnorm, const double *c, size_t k, const double *cnorm,
+                             double *tile, int32_t *labels, double *mind);
 
 /*
  * tt[j * b + i] = max(0, xnorm[i] - 2 x_i.c_j + cnorm[j]): the centroid-major
- * form of seg_sqdist_tile, through the register kernel when it applies.
+ * form of seg_sqdist_tile, through the register kernel when it applies (xp:
+ * as in seg_regkernel_assign).
  */
-void seg_sqdist_cm_f32(const float *x, size_t b, size_t d, const float *xnorm, const float *c,
-                       size_t k, const float *cnorm, float *tt);
-void seg_sqdist_cm_f64(const double *x, size_t b, size_t d, const double *xnorm,
-                       const double *c, size_t k, const double *cnorm, double *tt);
+void seg_sqdist_cm_f32(const float *x, const float *xp, size_t b, size_t d, const float *xnorm,
+                       const float *c, size_t k, const float *cnorm, float *tt);
+void seg_sqdist_cm_f64(const double *x, const double *xp, size_t b, size_t d,
+                       const double *xnorm, const double *c, size_t k, const double *cnorm,
+                       double *tt);
 
 #endif

@@ -24,6 +24,11 @@ bool seg_regkernel_ok(size_t d, size_t elem)
     return !blas_only && d >= 1 && d <= SEG_RK_DMAX && __builtin_cpu_supports("avx512f");
 }
 
+size_t seg_regkernel_panel_rows(size_t elem)
+{
+    return 128 / elem;
+}
+
 /* Calls body(R) with R a constant 1 .. SEG_RK_RMAX, so that each R gets its own
  * fully unrolled code with the accumulators in registers. */
 #define SEG_RK_SWITCH(R, body)                                                                     \
@@ -54,29 +59,29 @@ bool seg_regkernel_ok(size_t d, size_t elem)
     return false;
 }
 
+size_t seg_regkernel_panel_rows(size_t elem)
+{
+    return 128 / elem;
+}
+
 /* Never called: seg_regkernel_ok() is false. */
-void seg_regkernel_assign_f32(const float *x, size_t b, size_t d, const float *xnorm,
-                              const float *c, size_t k, const float *cnorm, int32_t *labels,
-                              float *mind)
-{
-    (void)x, (void)b, (void)d, (void)xnorm, (void)c, (void)k, (void)cnorm, (void)labels,
-        (void)mind;
-}
-void seg_regkernel_assign_f64(const double *x, size_t b, size_t d, const double *xnorm,
-                              const double *c, size_t k, const double *cnorm, int32_t *labels,
-                              double *mind)
-{
-    (void)x, (void)b, (void)d, (void)xnorm, (void)c, (void)k, (void)cnorm, (void)labels,
-        (void)mind;
-}
-void seg_regkernel_tile_f32(const float *x, size_t b, size_t d, const float *c, size_t k,
-                            float *tt)
-{
-    (void)x, (void)b, (void)d, (void)c, (void)k, (void)tt;
-}
-void seg_regkernel_tile_f64(const double *x, size_t b, size_t d, const double *c, size_t k,
-                            double *tt)
-{
-    (void)x, (void)b, (void)d, (void)c, (void)k, (void)tt;
-}
+#define SEG_RK_NEVER(T, SFX)                                                                       \
+    void seg_regkernel_assign_##SFX(const T *x, const T *xp, size_t b, size_t d, const T *xnorm,   \
+                                    const T *c, size_t k, const T *cnorm, int32_t *labels,         \
+                                    T *mind)                                                       \
+    {                                                                                              \
+        (void)x, (void)xp, (void)b, (void)d, (void)xnorm, (void)c, (void)k, (void)cnorm,           \
+            (void)labels, (void)mind;                                                              \
+    }                                                                                              \
+    void seg_regkernel_tile_##SFX(const T *x, const T *xp, size_t b, size_t d, const T *c,         \
+                                  size_t k, T *tt)                                                 \
+    {                                                                                              \
+        (void)x, (void)xp, (void)b, (void)d, (void)c, (void)k, (void)tt;                           \
+    }                                                                                              \
+    void seg_regkernel_panels_##SFX(const T *x, size_t n, size_t d, T *xt)                         \
+    {                                                                                              \
+        (void)x, (void)n, (void)d, (void)xt;                                                       \
+    }
+SEG_RK_NEVER(float, f32)
+SEG_RK_NEVER(double, f64)
 #endif

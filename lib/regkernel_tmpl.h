@@ -178,15 +178,32 @@ FN(tile_chunk)(const T *restrict xt, size_t d, const T *restrict c, size_t t0, c
     }
 }
 
-SEG_AVX512 void FN(seg_regkernel_assign)(const T *x, size_t b, size_t d, const T *xnorm,
-                                         const T *c, size_t k, const T *cnorm, int32_t *labels,
-                                         T *mind)
+SEG_AVX512 void FN(seg_regkernel_panels)(const T *x, size_t n, size_t d, T *xt)
 {
-    _Alignas(64) T xt[SEG_RK_DMAX * PANEL];
+    for (size_t p0 = 0; p0 < n; p0 += PANEL)
+        FN(transpose_panel)(x + p0 * d, n - p0 < PANEL ? n - p0 : PANEL, d, xt + p0 * d);
+}
+
+/* The panel of rows p0 .. p0 + rows - 1: from the caller's panel-major copy,
+ * or transposed into buf. */
+SEG_AVX512 static inline const T *FN(panel)(const T *x, const T *xp, size_t p0, size_t rows,
+                                            size_t d, T *buf)
+{
+    if (xp)
+        return xp + p0 * d;
+    FN(transpose_panel)(x + p0 * d, rows, d, buf);
+    return buf;
+}
+
+SEG_AVX512 void FN(seg_regkernel_assign)(const T *x, const T *xp, size_t b, size_t d,
+                                         const T *xnorm, const T *c, size_t k, const T *cnorm,
+                                         int32_t *labels, T *mind)
+{
+    _Alignas(64) T buf[SEG_RK_DMAX * PANEL];
     const size_t chunks = (k + SEG_RK_RMAX - 1) / SEG_RK_RMAX;
     for (size_t p0 = 0; p0 < b; p0 += PANEL) {
         const size_t rows = b - p0 < PANEL ? b - p0 : PANEL;
-        FN(transpose_panel)(x + p0 * d, rows, d, xt);
+        const T *xt = FN(panel)(x, xp, p0, rows, d, buf);
         V best0 = VSET1((T)INFINITY), best1 = best0, lab0 = VZERO(), lab1 = lab0;
         for (size_t q = 0, t0 = 0; q < chunks; q++) {
             /* chunks of near-equal size: k = 64 is 11+11+11+11+10+10, not 12 x 5 + 4 */
@@ -210,14 +227,14 @@ SEG_AVX512 void FN(seg_regkernel_assign)(const T *x, size_t b, size_t d, const T
     }
 }
 
-SEG_AVX512 void FN(seg_regkernel_tile)(const T *x, size_t b, size_t d, const T *c, size_t k,
-                                       T *tt)
+SEG_AVX512 void FN(seg_regkernel_tile)(const T *x, const T *xp, size_t b, size_t d, const T *c,
+                                       size_t k, T *tt)
 {
-    _Alignas(64) T xt[SEG_RK_DMAX * PANEL];
+    _Alignas(64) T buf[SEG_RK_DMAX * PANEL];
     const size_t chunks = (k + SEG_RK_RMAX - 1) / SEG_RK_RMAX;
     for (size_t p0 = 0; p0 < b; p0 += PANEL) {
         const size_t rows = b - p0 < PANEL ? b - p0 : PANEL;
-        FN(transpose_panel)(x + p0 * d, rows, d, xt);
+        const T *xt = FN(panel)(x, xp, p0, rows, d, buf);
         for (size_t q = 0, t0 = 0; q < chunks; q++) {
             const size_t t1 = k * (q + 1) / chunks;
             const int R = (int)(t1 - t0);

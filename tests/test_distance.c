@@ -50,7 +50,7 @@ static long double ref_dot(const double *x, const double *c, size_t d, double *s
             xs[i] = (T)x[i];                                                                       \
         for (size_t i = 0; i < k * d; i++)                                                         \
             cs[i] = (T)c[i];                                                                       \
-        seg_regkernel_tile_##SFX(xs, b, d, cs, k, tt);                                             \
+        seg_regkernel_tile_##SFX(xs, NULL, b, d, cs, k, tt);                                             \
         for (size_t j = 0; j < k; j++)                                                             \
             for (size_t i = 0; i < b; i++) {                                                       \
                 double xd[SEG_RK_DMAX], cd[SEG_RK_DMAX], scale;                                    \
@@ -109,8 +109,8 @@ static void tile_matches_reference(void **state)
             cs[i] = (T)c[i];                                                                       \
         seg_row_norms_##SFX(xs, b, d, xn);                                                         \
         seg_row_norms_##SFX(cs, k, d, cn);                                                         \
-        seg_regkernel_tile_##SFX(xs, b, d, cs, k, tt);                                             \
-        seg_regkernel_assign_##SFX(xs, b, d, xn, cs, k, cn, lab, mind);                            \
+        seg_regkernel_tile_##SFX(xs, NULL, b, d, cs, k, tt);                                             \
+        seg_regkernel_assign_##SFX(xs, NULL, b, d, xn, cs, k, cn, lab, mind);                            \
         for (size_t i = 0; i < b; i++) {                                                           \
             T best = tt[i] + cn[0];                                                                \
             int32_t arg = 0;                                                                       \
@@ -126,8 +126,17 @@ static void tile_matches_reference(void **state)
             assert_int_equal(lab[i], arg);                                                         \
             assert_memory_equal(&mind[i], &dist, sizeof dist);                                     \
         }                                                                                          \
+        /* the same from the rows' panel-major copy */                                            \
+        const size_t pr = seg_regkernel_panel_rows(sizeof(T));                                     \
+        T *xp = aligned_alloc(64, ((b + pr - 1) / pr * pr * d * sizeof(T) + 63) / 64 * 64);         \
+        seg_regkernel_panels_##SFX(xs, b, d, xp);                                                  \
+        seg_regkernel_assign_##SFX(xs, xp, b, d, xn, cs, k, cn, lab2, mind2);                      \
+        assert_memory_equal(lab, lab2, b * sizeof *lab);                                           \
+        assert_memory_equal(mind, mind2, b * sizeof *mind);                                        \
+        free(xp);                                                                                  \
         size_t gstart[3] = {0, k / 2, k};                                                          \
-        seg_assign_groups_block_##SFX(xs, b, d, xn, cs, k, cn, tt, gstart, 2, lab2, mind2, gmin);  \
+        seg_assign_groups_block_##SFX(xs, NULL, b, d, xn, cs, k, cn, tt, gstart, 2, lab2, mind2,   \
+                                      gmin);  \
         assert_memory_equal(lab, lab2, b * sizeof *lab);                                           \
         assert_memory_equal(mind, mind2, b * sizeof *mind);                                        \
         free(xs);                                                                                  \
@@ -238,7 +247,7 @@ static void ties_go_to_lowest_index(void **state)
             c[j * d + q] = (j == 3 || j == 13 || j == 27) ? 0.25f : 100.0f + (float)j;
     seg_row_norms_f32(x, n, d, xn);
     seg_row_norms_f32(c, k, d, cn);
-    seg_regkernel_assign_f32(x, n, d, xn, c, k, cn, lab, mind);
+    seg_regkernel_assign_f32(x, NULL, n, d, xn, c, k, cn, lab, mind);
     for (size_t i = 0; i < n; i++)
         assert_int_equal(lab[i], 3);
 }
