@@ -95,8 +95,8 @@ void seg_assign_groups_block_f64(const double *x, const double *xp, size_t b, si
                                  double *mind, double *gmin);
 
 /*
- * The register kernel (regkernel.c): on x86-64 CPUs with AVX-512 and for
- * d <= SEG_RK_DMAX, the nearest-centroid passes compute their distances in
+ * The register kernel (regkernel.c): on x86-64 CPUs with AVX-512F, or AVX2
+ * and FMA, and for d <= SEG_RK_DMAX, the nearest-centroid passes compute their distances in
  * registers instead of through BLAS. Rows sit in vector lanes (a panel of
  * rows is transposed once on the stack), each centroid coordinate is
  * broadcast, and the dot products are consumed while in registers: folded
@@ -116,13 +116,16 @@ void seg_assign_groups_block_f64(const double *x, const double *xp, size_t b, si
 #define SEG_HAVE_REGKERNEL 0
 #endif
 #define SEG_RK_DMAX 256 /* features; the transposed panel lives on the stack */
-#define SEG_RK_RMAX 12  /* centroids per register chunk */
 
 /* Whether the register kernel serves d features of elem bytes on this CPU. */
 bool seg_regkernel_ok(size_t d, size_t elem);
 
-/* Tests only: true routes every pass through BLAS (not thread-safe). */
-void seg_regkernel_force_blas(bool on);
+/*
+ * Tests only (not thread-safe): which = 512 or 256 forces the AVX-512 or the
+ * AVX2 kernel (or the best below it the CPU has), -1 none (every pass through
+ * BLAS), 0 the CPU's best again.
+ */
+void seg_regkernel_force(int which);
 
 /*
  * Rows of the register kernel's panels (32 floats or 16 doubles): rows are

@@ -3,9 +3,9 @@
  * references, against the BLAS path, and its two entry points (fused
  * nearest centroid, centroid-major tile) against each other, over the
  * awkward shapes (rows not a multiple of the panel, features not a multiple
- * of the vector, centroid counts around the chunk size). Skipped where the
- * CPU has no AVX-512 (the BLAS path is then the only one, and every other
- * test covers it).
+ * of the vector, centroid counts around the chunk size), once with the
+ * AVX-512 kernel and once with the AVX2 one. Skipped where the CPU has
+ * neither (the BLAS path is then the only one, and every other test covers it).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -172,7 +172,7 @@ static void assign_matches_tile(void **state)
 }
 
 /*
- * Against the BLAS path (seg_regkernel_force_blas): the same nearest centroid
+ * Against the BLAS path (seg_regkernel_force(-1)): the same nearest centroid
  * for every row whose two nearest centroids are not within rounding of each
  * other, and distances equal to rounding.
  */
@@ -193,10 +193,9 @@ static void agrees_with_blas(void **state)
     seg_row_norms_f64(x, n, d, xn);
     seg_row_norms_f64(c, k, d, cn);
     seg_assign_block_f64(x, n, d, xn, c, k, cn, tile, l1, m1);
-    seg_regkernel_force_blas(true);
+    seg_regkernel_force(-1);
     assert_false(seg_regkernel_ok(d, sizeof(double)));
     seg_assign_block_f64(x, n, d, xn, c, k, cn, tile, l2, m2);
-    seg_regkernel_force_blas(false);
     size_t near_ties = 0;
     for (size_t i = 0; i < n; i++) {
         double best = INFINITY, second = INFINITY;
@@ -266,14 +265,36 @@ static void limits(void **state)
     assert_true(p.block >= 16 && p.block % 16 == 0);
 }
 
+/* Each test runs with the AVX-512 kernel, then the AVX2 one, where the CPU has them. */
+static int use_avx512(void **state)
+{
+    (void)state;
+    seg_regkernel_force(512);
+    return 0;
+}
+
+static int use_avx2(void **state)
+{
+    (void)state;
+    seg_regkernel_force(256);
+    return 0;
+}
+
+static int use_best(void **state)
+{
+    (void)state;
+    seg_regkernel_force(0);
+    return 0;
+}
+
 int main(void)
 {
+#define BOTH(f)                                                                                    \
+    cmocka_unit_test_setup_teardown(f, use_avx512, use_best),                                      \
+        cmocka_unit_test_setup_teardown(f, use_avx2, use_best)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(tile_matches_reference),
-        cmocka_unit_test(assign_matches_tile),
-        cmocka_unit_test(agrees_with_blas),
-        cmocka_unit_test(ties_go_to_lowest_index),
-        cmocka_unit_test(limits),
+        BOTH(tile_matches_reference), BOTH(assign_matches_tile), BOTH(agrees_with_blas),
+        BOTH(ties_go_to_lowest_index), BOTH(limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
