@@ -567,10 +567,14 @@ seg_algorithm seg_kmeans_algorithm_for(int64_t setting, size_t n, size_t d, size
     (void)n;
     if (setting != SEG_ALGORITHM_AUTO)
         return (seg_algorithm)setting;
-    /* From the W5 grid of bench/ (n = 50,000 and 200,000; see bench/README.md):
-     * Hamerly's bounds pay for their gathering once k >= 64, or from k = 16
-     * in very few dimensions; below that one GEMM per block is faster. The
-     * index-range groups of Elkan and Yinyang did not win reliably. */
+    /* From the W5 grid of bench/ (see bench/README.md). With the register
+     * kernel a Lloyd pass costs little more than reading the rows, and the
+     * bounds' bookkeeping and gathering cost more than the distances they
+     * save over the whole grid. Through BLAS (small GEMMs with their call
+     * and packing costs), Hamerly's bounds pay once k >= 64, or from k = 16
+     * in very few dimensions. */
+    if (seg_regkernel_ok(d, sizeof(float)))
+        return SEG_ALGORITHM_LLOYD;
     return k >= 64 || (d <= 2 && k >= 16) ? SEG_ALGORITHM_HAMERLY : SEG_ALGORITHM_LLOYD;
 }
 
