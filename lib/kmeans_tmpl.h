@@ -296,6 +296,29 @@ static void FN(pp_update_closest)(kjob *J, const T *c1, const T *c1norm, bool in
 }
 
 /*
+ * sum over i < b of w[i] * min(v[i], cl[i]) (w NULL: unit weights), in double
+ * with 8 running sums over i mod 8 combined in order at the end, so that
+ * the loop vectorises and the result is still fixed by the inputs.
+ */
+SEG_HOT_CLONES static double FN(pot_sum)(const T *restrict v, const T *restrict cl,
+                                         const double *restrict w, size_t b)
+{
+    double s[8] = {0};
+    size_t i = 0;
+    for (; i + 8 <= b; i += 8)
+        for (size_t u = 0; u < 8; u++) {
+            const T m = v[i + u] < cl[i + u] ? v[i + u] : cl[i + u];
+            s[u] += (w ? w[i + u] : 1.0) * (double)m;
+        }
+    for (; i < b; i++)
+        s[i % 8] += (w ? w[i] : 1.0) * (double)(v[i] < cl[i] ? v[i] : cl[i]);
+    double total = 0;
+    for (size_t u = 0; u < 8; u++)
+        total += s[u];
+    return total;
+}
+
+/*
  * The fused k-means++ pass: one GEMM per block against the candidates cand
  * (L rows, after the pending centroid in row 0 when pending). For each row it
  * first folds the pending centroid (the last one chosen) into the running
@@ -324,19 +347,13 @@ static void FN(pp_candidate_pots)(kjob *J, const T *cand, const T *cnorm, size_t
             size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
             FN(seg_sqdist_cm)(x + b0 * J->d, FN(panels_at)(J, b0), b, J->d, xnorm + b0, cand, m,
                               cnorm, tile);
+            T *cl = closest + b0;
+            if (pending)
+                for (size_t i = 0; i < b; i++)
+                    cl[i] = tile[i] < cl[i] ? tile[i] : cl[i];
             const T *cols = tile + (pending ? b : 0); /* candidate t: cols[t * b + i] */
-            for (size_t i = 0; i < b; i++) {
-                const double wi = J->w ? J->w[b0 + i] : 1.0;
-                T cl = closest[b0 + i];
-                if (pending) {
-                    cl = tile[i] < cl ? tile[i] : cl;
-                    closest[b0 + i] = cl;
-                }
-                for (size_t t = 0; t < L; t++) {
-                    const T v = cols[t * b + i];
-                    acc[t] += wi * (double)(v < cl ? v : cl);
-                }
-            }
+            for (size_t t = 0; t < L; t++)
+                acc[t] += FN(pot_sum)(cols + t * b, cl, J->w ? J->w + b0 : NULL, b);
         }
         memcpy(part + p * L, acc, L * sizeof *acc);
     }
