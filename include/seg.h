@@ -3339,6 +3339,43 @@ SEG_API int seg_campaign_withheld_stat(const seg_campaign *c, seg_campaign_stat 
 /** @} */
 
 
+/**
+ * @defgroup model_labels_kanon Models from a given partition, with a minimum profile size
+ * seg_model_from_labels() with the withholding SEG_KMEANS_MIN_PROFILE_SIZE
+ * gives k-means models (see the kanon group): Ward models are as private as
+ * k-means ones.
+ * @{
+ */
+
+/**
+ * Build a model whose segments are the rows of ds grouped by labels, as
+ * seg_model_from_labels() does, withholding the profile of every segment of
+ * fewer than min_profile_size rows (and of the smallest others until the
+ * withheld rows number min_profile_size), exactly as seg_kmeans_fit_dataset()
+ * with SEG_KMEANS_MIN_PROFILE_SIZE: the statistics are NaN in the model and
+ * absent from its file, seg_model_profile_withheld() says which and why,
+ * seg_model_min_profile_size() returns min_profile_size.
+ *
+ * Reads ds, sc and labels only; may run concurrently with other calls that
+ * only read them.
+ *
+ * @param ds the dataset the labels describe.
+ * @param sc a fitted scaler for ds, or NULL (see seg_model_from_labels()).
+ * @param labels seg_dataset_rows(ds) segment numbers in 0 .. k - 1; borrowed.
+ * @param k the number of segments, 1 .. seg_dataset_rows(ds).
+ * @param min_profile_size 0 (no withholding, the same as
+ *        seg_model_from_labels()) .. 10^12 rows.
+ * @param[out] out receives the model; NULL on failure. Free it with
+ *        seg_model_free().
+ * @return as seg_model_from_labels(), and SEG_ERR_INVALID_ARG for
+ *         min_profile_size above 10^12.
+ */
+SEG_API int seg_model_from_labels_min_profile(const seg_dataset *ds, const seg_scaler *sc,
+                                              const int32_t *labels, size_t k,
+                                              size_t min_profile_size, seg_model **out);
+/** @} */
+
+
 #ifdef __cplusplus
 }
 #endif

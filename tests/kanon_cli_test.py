@@ -155,10 +155,6 @@ class MinSegmentSize(unittest.TestCase):
         code, _, err = run("segment", self.csv, "--k", "3", "--min-segment-size", "-1")
         self.assertEqual(code, 2)
         self.assertIn("--min-segment-size takes a whole number", err)
-        code, _, err = run("segment", self.csv, "--k", "3", "--method", "ward",
-                           "--min-segment-size", "5")
-        self.assertEqual(code, 2)
-        self.assertIn("ward has none", err)
         code, out, _ = run("segment", "--help")
         self.assertIn("--min-segment-size", out)
 

@@ -673,9 +673,6 @@ int cmd_segment(int argc, char **argv)
                            "--cost-per-contact and --revenue-per-conversion go together");
     if (o.control && !o.target)
         return usage_error("segment ", "%s", "--control needs --target");
-    if (o.min_segment_size && strcmp(o.method, "ward") == 0)
-        return usage_error("segment ", "%s",
-                           "--min-segment-size withholds k-means profiles; ward has none");
     if (!o.file) {
         o.file = bundled_data_path(bundled, sizeof bundled);
         if (!o.file) {
