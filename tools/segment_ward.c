@@ -82,7 +82,7 @@ done:
 }
 
 static void ward_json(const ward_request *r, const seg_scaler *sc, const seg_model *m,
-                      const ward_result *s)
+                      const ward_result *s, const summary *rs)
 {
     FILE *f = stdout;
     fprintf(f, "{\n  \"version\": ");
@@ -106,13 +106,18 @@ static void ward_json(const ward_request *r, const seg_scaler *sc, const seg_mod
         json_number(f, s->weight[j]);
         fprintf(f, ", \"label\": ");
         json_string(f, seg_model_segment_label(m, j));
-        fprintf(f, ", \"profile_withheld\": %s}",
+        fprintf(f, ", \"profile_withheld\": %s",
                 seg_model_profile_withheld(m, j) ? "true" : "false");
+        campaign_json_segment(f, rs, j);
+        fprintf(f, "}");
     }
-    fprintf(f, "\n  ]\n}\n");
+    fprintf(f, "\n  ]");
+    campaign_json(f, r->o, rs);
+    fprintf(f, "\n}\n");
 }
 
-static void ward_text(const ward_request *r, const seg_model *m, const ward_result *s)
+static void ward_text(const ward_request *r, const seg_model *m, const ward_result *s,
+                      const summary *rs)
 {
     printf("libseg %s: Ward hierarchical clustering on %zu customers x %zu features (%s)\n",
            seg_version_string(), s->n, s->d, r->file);
@@ -126,6 +131,8 @@ static void ward_text(const ward_request *r, const seg_model *m, const ward_resu
         printf("%7zu  %9zu  %5.1f %%  %s\n", j, s->size[j],
                100.0 * (double)s->size[j] / (double)s->n, seg_model_segment_label(m, j));
     print_withheld(stdout, m);
+    if (rs->camp)
+        campaign_text(r->o, rs);
 }
 
 static int metrics(const ward_request *r, const double *x, const int32_t *labels, const double *w,
@@ -224,9 +231,9 @@ int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler 
         goto out;
     }
     if (r->json)
-        ward_json(r, sc, m, &s);
+        ward_json(r, sc, m, &s, &rs);
     else
-        ward_text(r, m, &s);
+        ward_text(r, m, &s, &rs);
     status = 0;
     goto out;
 fail:
