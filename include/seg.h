@@ -672,7 +672,15 @@ typedef enum seg_scaler_param {
      *  (default 0: with 20 rows or more and no missing value, such a column
      *  is an identifier, whose values the model would store, and the fit
      *  fails with SEG_ERR_PRIVACY; set it as the id column or drop it). */
-    SEG_SCALER_ALLOW_IDENTIFIERS = 104
+    SEG_SCALER_ALLOW_IDENTIFIERS = 104,
+    /** N > 0: the levels of a categorical column held by fewer than N
+     *  training rows are folded into one level "(other)" (as is a level
+     *  spelt "(other)"), so that no feature name, and no level stored in a
+     *  model, is known to fewer than N customers; a value outside the kept
+     *  levels, seen in training or not, then encodes as "(other)". Rows
+     *  count, not weights; "(missing)" is never folded. Default 0: off; 0 ..
+     *  10^12. `seg segment --min-segment-size N` sets it to N. */
+    SEG_SCALER_MIN_LEVEL_COUNT = 105
 } seg_scaler_param;
 
 /** Per-column scaler settings, for seg_scaler_set_column_int(). */
@@ -707,7 +715,9 @@ SEG_API void seg_scaler_free(seg_scaler *sc);
  * @param param which setting.
  * @param value its new value: SEG_SCALER_METHOD a seg_scale_method (0 .. 3),
  *        SEG_SCALER_DROP_FIRST 0 or 1, SEG_SCALER_CATEGORICAL_MISSING a
- *        seg_impute_categorical (0 or 1), SEG_SCALER_MAX_LEVELS 2 .. 1000000.
+ *        seg_impute_categorical (0 or 1), SEG_SCALER_MAX_LEVELS 2 .. 1000000,
+ *        SEG_SCALER_ALLOW_IDENTIFIERS 0 or 1, SEG_SCALER_MIN_LEVEL_COUNT
+ *        0 .. 10^12.
  * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL sc, unknown param, value out of
  *         range).
  */
@@ -2874,6 +2884,11 @@ SEG_API int seg_pca_f64(const double *x, size_t n, size_t d, size_t c, double *s
  * withheld with it until the withheld segments hold N rows or more together.
  * When the dataset has fewer than N rows, every segment and the population
  * are withheld.
+ *
+ * The profiles also fold the levels of a categorical column held by fewer
+ * than N rows (and a level spelt "(other)") into one level "(other)", so that
+ * no stored level name is known to fewer than N customers (the scaler does
+ * the same with SEG_SCALER_MIN_LEVEL_COUNT).
  *
  * A withheld profile is stored nowhere: its statistics are NaN in the model
  * and its file, its label reads "fewer than N customers (profile withheld)"
