@@ -351,6 +351,62 @@ class Pseudonyms(unittest.TestCase):
         self.assertTrue(lines[-1].startswith("%d," % len(self.data)), lines[-1])
 
 
+class RareLevels(unittest.TestCase):
+    """With --min-segment-size 5, job levels of fewer than 5 customers
+    (astronaut: 2, diver: 1) are folded into "(other)": no output names them."""
+
+    RARE = (b"astronaut", b"diver")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.csv = os.path.join(cls.tmp.name, "r.csv")
+        data = rows("A")
+        jobs = ["astronaut"] * 2 + ["diver"] + ["clerk", "nurse"] * 40
+        write_csv(cls.csv, [r + (jobs[i],) for i, r in enumerate(data)],
+                  header="customer,spend,visits,kind,bought,held,job")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def outputs(self, n):
+        p = lambda name: os.path.join(self.tmp.name, "%d%s" % (n, name))
+        args = ["segment", self.csv, "--k", "3", "--id", "customer", "--target", "bought",
+                "--min-segment-size", str(n), "--quiet"]
+        got = {}
+        code, got["json"], err = run(*args, "--json", "--model", p(".seg"), "--report", p(".html"),
+                                     "--features", p("f.csv"))
+        self.assertEqual(code, 0, err)
+        code, got["text"], err = run(*args)
+        self.assertEqual(code, 0, err)
+        code, got["info"], err = run("info", p(".seg"), "--json")
+        self.assertEqual(code, 0, err)
+        code, got["predict"], err = run("predict", p(".seg"), self.csv, "--json", "--quiet")
+        self.assertEqual(code, 0, err)
+        for name in (".seg", ".html", "f.csv"):
+            with open(p(name), "rb") as f:
+                got[name] = f.read()
+        return got
+
+    def test_rare_levels_appear_nowhere(self):
+        got = self.outputs(5)
+        for name, blob in got.items():
+            for level in self.RARE:
+                self.assertNotIn(level, blob, name)
+        doc = json.loads(got["json"])
+        self.assertEqual([f for f in doc["features"] if f.startswith("job=")],
+                         ["job=(other)", "job=clerk", "job=nurse"])
+        self.assertIn(b"OTHR", got[".seg"])
+
+    def test_rare_levels_shown_without_threshold(self):
+        got = self.outputs(0)
+        for name in ("json", ".seg", "info", "f.csv"):
+            for level in self.RARE:
+                self.assertIn(level, got[name], name)
+        self.assertNotIn(b"OTHR", got[".seg"])
+
+
 if __name__ == "__main__":
     result = unittest.main(argv=[sys.argv[0], "-v"], exit=False).result
     failed = len(result.failures) + len(result.errors)

@@ -355,6 +355,7 @@ static int run_segment(opts *o)
     if ((rc = seg_scaler_new(&sc)) < 0 ||
         (rc = seg_scaler_set_int(sc, SEG_SCALER_METHOD, scale_method(o->scale))) < 0 ||
         (rc = seg_scaler_set_int(sc, SEG_SCALER_DROP_FIRST, o->drop_first)) < 0 ||
+        (rc = seg_scaler_set_int(sc, SEG_SCALER_MIN_LEVEL_COUNT, o->min_segment_size)) < 0 ||
         (rc = seg_scaler_set_int(sc, SEG_SCALER_CATEGORICAL_MISSING,
                                  o->impute_mode ? SEG_IMPUTE_MODE : SEG_IMPUTE_LEVEL)) < 0 ||
         (o->log1p && (rc = for_each_item(o->log1p, sc, set_log1p)) < 0) ||
