@@ -79,12 +79,24 @@ def untimed(text):
     return re.sub(rb"fit [0-9.]+ s", b"fit - s", text)
 
 
-class WithheldCampaign(unittest.TestCase):
-    """--target with --min-segment-size 5: segments 1 (30) and 2 (2) are withheld."""
+class TempDir(unittest.TestCase):
+    """A temporary directory for the class, self.tmp, removed after it."""
 
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+
+class WithheldCampaign(TempDir):
+    """--target with --min-segment-size 5: segments 1 (30) and 2 (2) are withheld."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
         cls.out = {}
         for world in "AB":
             # The same file name in both worlds: the outputs name it.
@@ -111,10 +123,6 @@ class WithheldCampaign(unittest.TestCase):
                     cls.out[world, method, n] = {
                         "json": no_seconds(json.loads(js)), "text": untimed(text),
                         "html": untimed(html), "info": no_seconds(json.loads(info))}
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
 
     def test_outputs_do_not_tell_the_worlds_apart(self):
         for method in ("kmeans", "ward"):
@@ -206,16 +214,12 @@ class WithheldCampaign(unittest.TestCase):
         self.assertNotIn(b"Targeting plan", out)
 
 
-class WardWithheld(unittest.TestCase):
+class WardWithheld(TempDir):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
+        super().setUpClass()
         cls.csv = os.path.join(cls.tmp.name, "w.csv")
         write_csv(cls.csv, rows("A"))
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
 
     def fit(self, n):
         model = os.path.join(self.tmp.name, "w%d.seg" % n)
@@ -256,22 +260,18 @@ class WardWithheld(unittest.TestCase):
         self.assertIn(b"withheld: profile of segment 1 too", out)
 
 
-class Pseudonyms(unittest.TestCase):
+class Pseudonyms(TempDir):
     """Every output of `seg segment` and `seg predict` with --pseudonymize-key."""
 
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
+        super().setUpClass()
         cls.data = rows("A")
         cls.csv = cls.path("p.csv")
         write_csv(cls.csv, cls.data)
         cls.key = cls.path("k.txt")
         with open(cls.key, "wb") as f:
             f.write(KEY + b"\n")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
 
     @classmethod
     def path(cls, name):
@@ -351,7 +351,7 @@ class Pseudonyms(unittest.TestCase):
         self.assertTrue(lines[-1].startswith("%d," % len(self.data)), lines[-1])
 
 
-class RareLevels(unittest.TestCase):
+class RareLevels(TempDir):
     """With --min-segment-size 5, job levels of fewer than 5 customers
     (astronaut: 2, diver: 1) are folded into "(other)": no output names them."""
 
@@ -359,16 +359,12 @@ class RareLevels(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
+        super().setUpClass()
         cls.csv = os.path.join(cls.tmp.name, "r.csv")
         data = rows("A")
         jobs = ["astronaut"] * 2 + ["diver"] + ["clerk", "nurse"] * 40
         write_csv(cls.csv, [r + (jobs[i],) for i, r in enumerate(data)],
                   header="customer,spend,visits,kind,bought,held,job")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
 
     def outputs(self, n):
         p = lambda name: os.path.join(self.tmp.name, "%d%s" % (n, name))

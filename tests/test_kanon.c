@@ -18,6 +18,7 @@
 
 #include "internal.h"
 #include "model_io.h"
+#include "testutil.h"
 
 /* Group A: spend 1..6, kind a. Group B: spend 101..100 + nb, kind b.
  * Group C: spend 1000 and 1002, kind c. */
@@ -44,20 +45,9 @@ static seg_dataset *groups(int nb, bool weighted)
 /* The model's file bytes (malloc'd). */
 static uint8_t *save(const seg_model *m, size_t *len)
 {
-    assert_int_equal(seg_model_save_mem(m, NULL, 0, len), SEG_OK);
-    uint8_t *buf = malloc(*len);
+    uint8_t *buf = tu_model_bytes(m, len);
     assert_non_null(buf);
-    assert_int_equal(seg_model_save_mem(m, buf, *len, len), SEG_OK);
     return buf;
-}
-
-/* First occurrence of n bytes in buf, or NULL. */
-static uint8_t *find(uint8_t *buf, size_t len, const void *what, size_t n)
-{
-    for (size_t i = 0; i + n <= len; i++)
-        if (memcmp(buf + i, what, n) == 0)
-            return buf + i;
-    return NULL;
 }
 
 static seg_model *fit(const seg_dataset *ds, int64_t min_size)
@@ -174,7 +164,7 @@ static bool holds_f64(uint8_t *buf, size_t len, double v)
     memcpy(&bits, &v, 8);
     for (int i = 0; i < 8; i++)
         le[i] = (uint8_t)(bits >> (8 * i));
-    return find(buf, len, le, 8) != NULL;
+    return tu_find(buf, len, le, 8) != NULL;
 }
 
 static void test_threshold_zero_unchanged(void **state)
@@ -195,7 +185,7 @@ static void test_threshold_zero_unchanged(void **state)
     /* Threshold 0 writes the file of before: no KANO section. */
     size_t len = 0;
     uint8_t *buf = save(m0, &len);
-    assert_null(find(buf, len, "KANO", 4));
+    assert_null(tu_find(buf, len, "KANO", 4));
     assert_true(holds_f64(buf, len, 1001.0)); /* C's mean: what a threshold removes */
     free(buf);
     seg_model_free(m0);
@@ -227,7 +217,7 @@ static void test_withheld_after_save_load(void **state)
     assert_group_a(l, seg_of_size(l, 6));
 
     /* A KANO section of 0 is malformed (it is only written for N > 0). */
-    uint8_t *p = find(buf, len, "KANO", 4);
+    uint8_t *p = tu_find(buf, len, "KANO", 4);
     assert_non_null(p);
     memset(p + 12, 0, 8);
     uint32_t crc = seg_crc32(buf, len - 4);
@@ -340,9 +330,9 @@ static void test_ward_models_withhold_too(void **state)
     assert_false(holds_f64(buf, len, 1001.0));
     assert_false(holds_f64(buf, len, 102.5));
     assert_true(holds_f64(buf, len, 3.5));
-    assert_non_null(find(buf, len, "KANO", 4));
+    assert_non_null(tu_find(buf, len, "KANO", 4));
     assert_true(holds_f64(buf0, len0, 1001.0)); /* threshold 0: all there */
-    assert_null(find(buf0, len0, "KANO", 4));
+    assert_null(tu_find(buf0, len0, "KANO", 4));
     assert_int_equal(seg_model_load_mem(&l, buf, len), SEG_OK);
     assert_int_equal(seg_model_min_profile_size(l), 3);
     assert_withheld(l, seg_of_size(l, 2));

@@ -18,6 +18,7 @@
 
 #include "internal.h"
 #include "model_io.h"
+#include "testutil.h"
 
 /* 16 rows: clerk x 6 (x 1..6), nurse x 5 (x 101..105), astronaut x 2, diver
  * x 1, a level spelt "(other)" x 1, one missing (x 1000, 1001, 1002, 1003,
@@ -50,13 +51,9 @@ static void assert_names(const seg_scaler *sc, const char *const *want, size_t n
 }
 
 /* First occurrence of a string's bytes in buf, or NULL. */
-static const uint8_t *find(const uint8_t *buf, size_t len, const char *what)
+static uint8_t *find(uint8_t *buf, size_t len, const char *what)
 {
-    size_t n = strlen(what);
-    for (size_t i = 0; i + n <= len; i++)
-        if (memcmp(buf + i, what, n) == 0)
-            return buf + i;
-    return NULL;
+    return tu_find(buf, len, what, strlen(what));
 }
 
 static void test_feature_names(void **state)
@@ -181,10 +178,8 @@ static seg_model *fit(const seg_dataset *ds, int64_t n)
 
 static uint8_t *save(const seg_model *m, size_t *len)
 {
-    assert_int_equal(seg_model_save_mem(m, NULL, 0, len), SEG_OK);
-    uint8_t *buf = malloc(*len);
+    uint8_t *buf = tu_model_bytes(m, len);
     assert_non_null(buf);
-    assert_int_equal(seg_model_save_mem(m, buf, *len, len), SEG_OK);
     return buf;
 }
 
@@ -247,7 +242,7 @@ static void test_model_file(void **state)
 
     /* OTHR pointing at a level that is not "(other)" (clerk, level 2) is
      * refused, as are a second OTHR entry and an empty one. */
-    uint8_t *p = (uint8_t *)find(buf, len, "OTHR");
+    uint8_t *p = find(buf, len, "OTHR");
     uint8_t *level = p + 12 + 16; /* tag, length, count, column, then the level */
     assert_int_equal(level[0], 1); /* "(other)" is level 1 after "(missing)" */
     level[0] = 2;
