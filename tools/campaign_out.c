@@ -75,8 +75,13 @@ void campaign_json_segment(FILE *f, const summary *s, size_t j)
 static void json_step_segments(FILE *f, const summary *s, size_t step, bool *first)
 {
     double seg = pstat(s, step, SEG_PLAN_SEGMENT);
-    for (size_t j = 0; j < s->k; j++)
-        if (seg < 0 ? campaign_withheld(s, j) : (double)j == seg) {
+    if (seg >= 0) {
+        fprintf(f, "%s%.0f", *first ? "" : ", ", seg);
+        *first = false;
+        return;
+    }
+    for (size_t j = 0; j < s->k; j++) /* the pool: its k flags, as a prefix lists k */
+        if (campaign_withheld(s, j)) {
             fprintf(f, "%s%zu", *first ? "" : ", ", j);
             *first = false;
         }
