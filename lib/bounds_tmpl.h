@@ -141,8 +141,8 @@ static void FN(bounds_pass)(kjob *J, bounds_ws *H)
                 gi[ng++] = i;
             }
             if (ng == b) {
-                FN(seg_assign_groups_block)(x + b0 * d, b, d, xnorm + b0, ct, k, cnorm, tile,
-                                            H->gstart, G, glab, gm, gs);
+                FN(seg_assign_groups_block)(x + b0 * d, FN(panels_at)(J, b0), b, d, xnorm + b0,
+                                            ct, k, cnorm, tile, H->gstart, G, glab, gm, gs);
                 for (size_t i = 0; i < b; i++)
                     gi[i] = i;
             } else if (ng > 0) {
@@ -150,8 +150,8 @@ static void FN(bounds_pass)(kjob *J, bounds_ws *H)
                     memcpy(xg + g * d, x + (b0 + gi[g]) * d, d * sizeof(T));
                     xng[g] = xnorm[b0 + gi[g]];
                 }
-                FN(seg_assign_groups_block)(xg, ng, d, xng, ct, k, cnorm, tile, H->gstart, G, glab,
-                                            gm, gs);
+                FN(seg_assign_groups_block)(xg, NULL, ng, d, xng, ct, k, cnorm, tile, H->gstart, G,
+                                            glab, gm, gs);
             }
             for (size_t g = 0; g < ng; g++) {
                 const size_t i = gi[g], row = b0 + i;
@@ -164,8 +164,8 @@ static void FN(bounds_pass)(kjob *J, bounds_ws *H)
                 if (ng < b && d2 - d1 <= 2 * delta) {
                     /* A near tie: take Lloyd's own verdict for this row. */
                     if (!lloyd_done) {
-                        FN(seg_assign_block)(x + b0 * d, b, d, xnorm + b0, ct, k, cnorm, tile, flab,
-                                             fm);
+                        FN(seg_assign_block_xp)(x + b0 * d, FN(panels_at)(J, b0), b, d,
+                                                xnorm + b0, ct, k, cnorm, tile, flab, fm);
                         lloyd_done = true;
                     }
                     /* Any other centroid is at least as far as the nearest. */

@@ -11,7 +11,7 @@
 typedef int blasint;
 #endif
 
-seg_blocking seg_block_plan(size_t k, size_t d, size_t elem)
+seg_blocking seg_gemm_plan(size_t k, size_t d, size_t elem)
 {
     const size_t tile_bytes = 256u * 1024u;
     seg_blocking plan = {0, true};
@@ -36,6 +36,18 @@ seg_blocking seg_block_plan(size_t k, size_t d, size_t elem)
     (void)d; /* other CBLAS libraries: assumed to run each call on the calling thread */
 #endif
     plan.block = b & ~(size_t)15;
+    return plan;
+}
+
+seg_blocking seg_block_plan(size_t k, size_t d, size_t elem)
+{
+    if (!seg_regkernel_ok(d, elem))
+        return seg_gemm_plan(k, d, elem);
+    /* No BLAS call: only the cache bounds the block (the tile of the bounded
+     * variants, block x k, within ~256 KiB), and every pass may be threaded. */
+    size_t b = (256u * 1024u) / (k * elem);
+    b = b < 32 ? 32 : b > 1024 ? 1024 : b;
+    seg_blocking plan = {b & ~(size_t)31, true}; /* whole panels: see seg_regkernel_panels */
     return plan;
 }
 

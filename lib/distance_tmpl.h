@@ -72,13 +72,48 @@ SEG_HOT_CLONES static void FN(argmin_columns)(const T *restrict tt, size_t b, si
     }
 }
 
+/* tt = -2 C X^T (k x b, centroid-major): the register kernel or one GEMM. */
+static void FN(cm_tile)(const T *x, const T *xp, size_t b, size_t d, const T *c, size_t k, T *tt)
+{
+    if (seg_regkernel_ok(d, sizeof(T))) {
+        FN(seg_regkernel_tile)(x, xp, b, d, c, k, tt);
+        return;
+    }
+    GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)k, (blasint)b, (blasint)d, (T)-2.0, c,
+         (blasint)d, x, (blasint)d, (T)0.0, tt, (blasint)b);
+}
+
+void FN(seg_assign_block_xp)(const T *x, const T *xp, size_t b, size_t d, const T *xnorm,
+                             const T *c, size_t k, const T *cnorm, T *tile, int32_t *labels,
+                             T *mind)
+{
+    /* argmin of ||c||^2 - 2 x.c; ||x||^2 is a per-row constant. */
+    if (seg_regkernel_ok(d, sizeof(T))) {
+        FN(seg_regkernel_assign)(x, xp, b, d, xnorm, c, k, cnorm, labels, mind);
+        return;
+    }
+    FN(cm_tile)(x, NULL, b, d, c, k, tile);
+    FN(argmin_columns)(tile, b, k, xnorm, cnorm, labels, mind);
+}
+
 void FN(seg_assign_block)(const T *x, size_t b, size_t d, const T *xnorm, const T *c, size_t k,
                           const T *cnorm, T *tile, int32_t *labels, T *mind)
 {
-    /* argmin of ||c||^2 - 2 x.c; ||x||^2 is a per-row constant. */
-    GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)k, (blasint)b, (blasint)d, (T)-2.0, c,
-         (blasint)d, x, (blasint)d, (T)0.0, tile, (blasint)b);
-    FN(argmin_columns)(tile, b, k, xnorm, cnorm, labels, mind);
+    FN(seg_assign_block_xp)(x, NULL, b, d, xnorm, c, k, cnorm, tile, labels, mind);
+}
+
+void FN(seg_sqdist_cm)(const T *x, const T *xp, size_t b, size_t d, const T *xnorm, const T *c,
+                       size_t k, const T *cnorm, T *tt)
+{
+    FN(cm_tile)(x, xp, b, d, c, k, tt);
+    for (size_t j = 0; j < k; j++) {
+        T *col = tt + j * b;
+        const T cn = cnorm[j];
+        for (size_t i = 0; i < b; i++) {
+            T v = col[i] + cn + xnorm[i];
+            col[i] = v > 0 ? v : 0;
+        }
+    }
 }
 
 /*
@@ -112,12 +147,12 @@ SEG_HOT_CLONES static void FN(group_minima)(const T *restrict tt, size_t b, cons
     }
 }
 
-void FN(seg_assign_groups_block)(const T *x, size_t b, size_t d, const T *xnorm, const T *c,
-                                 size_t k, const T *cnorm, T *tile, const size_t *gstart,
-                                 size_t groups, int32_t *labels, T *mind, T *gmin)
+void FN(seg_assign_groups_block)(const T *x, const T *xp, size_t b, size_t d, const T *xnorm,
+                                 const T *c, size_t k, const T *cnorm, T *tile,
+                                 const size_t *gstart, size_t groups, int32_t *labels, T *mind,
+                                 T *gmin)
 {
-    GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)k, (blasint)b, (blasint)d, (T)-2.0, c,
-         (blasint)d, x, (blasint)d, (T)0.0, tile, (blasint)b);
+    FN(cm_tile)(x, xp, b, d, c, k, tile);
     FN(argmin_columns)(tile, b, k, xnorm, cnorm, labels, mind);
     FN(group_minima)(tile, b, xnorm, cnorm, labels, gstart, groups, gmin);
 }

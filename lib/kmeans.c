@@ -216,6 +216,8 @@ typedef struct kjob {
     void *tiles;           /* threads x tile_len */
     size_t tile_len;       /* block x max(k, SEG_PP_MAX_TRIALS + 1) */
     int32_t *block_labels; /* threads x block */
+    void *xp;              /* NULL, or the rows' panel-major copy (seg_regkernel_panels) */
+    void *xp_block;        /* its allocation */
 
     double *psum;      /* parts x k x d */
     double *pweight;   /* parts x k */
@@ -365,6 +367,7 @@ static void kjob_free(kjob *J)
     seg_free(J->labels);
     seg_free(J->tiles);
     seg_free(J->block_labels);
+    seg_free(J->xp_block);
     seg_free(J->psum);
     seg_free(J->pweight);
     seg_free(J->pcount);
@@ -410,6 +413,20 @@ static int kjob_alloc(kjob *J, size_t elem)
         !J->pweight || !J->pcount || !J->pinertia || !J->pchanged || !J->ppot || !J->sum ||
         !J->weight || !J->count || !J->ct || !J->cnorm || !J->c || !J->c_new)
         return SEG_NOMEM();
+    /* Rows that fit SEG_PANEL_COPY_MAX are transposed once for the whole fit
+     * (all runs, k-means++ and every pass) instead of once per pass. */
+    const size_t panel = seg_regkernel_panel_rows(elem), bytes = n * d * elem;
+    if (seg_regkernel_ok(d, elem) && bytes <= SEG_PANEL_COPY_MAX) {
+        const size_t rows = (n + panel - 1) / panel * panel;
+        if (!(J->xp_block = seg_malloc_array(rows * d + 64 / elem, elem)))
+            return SEG_NOMEM();
+        /* on a cache line, as the kernel's loads of a panel row */
+        J->xp = (char *)J->xp_block + (64 - (uintptr_t)J->xp_block % 64) % 64;
+        if (elem == sizeof(float))
+            seg_regkernel_panels_f32(J->x, n, d, J->xp);
+        else
+            seg_regkernel_panels_f64(J->x, n, d, J->xp);
+    }
     return SEG_OK;
 }
 

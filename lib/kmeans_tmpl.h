@@ -84,6 +84,12 @@ static double FN(mean_variance)(const T *x, size_t n, size_t d, double *mean, do
     return total / (double)d;
 }
 
+/* The panel-major copy of the rows from row b0 (a block start), or NULL. */
+static inline const T *FN(panels_at)(const kjob *J, size_t b0)
+{
+    return J->xp ? (const T *)J->xp + b0 * J->d : NULL;
+}
+
 /* Copy double centroids into the working precision with their norms. */
 static void FN(load_centroids)(const double *c, size_t k, size_t d, T *ct, T *cnorm)
 {
@@ -153,7 +159,8 @@ static void FN(lloyd_pass)(kjob *J, const T *ct, const T *cnorm, bool accumulate
         for (size_t b0 = r0; b0 < r1; b0 += P.block) {
             size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
             T *mind = (T *)J->mind + b0;
-            FN(seg_assign_block)(x + b0 * d, b, d, xnorm + b0, ct, k, cnorm, tile, lab, mind);
+            FN(seg_assign_block_xp)(x + b0 * d, FN(panels_at)(J, b0), b, d, xnorm + b0, ct, k,
+                                    cnorm, tile, lab, mind);
             for (size_t i = 0; i < b; i++) {
                 const size_t row = b0 + i;
                 const int32_t l = lab[i];
@@ -274,7 +281,8 @@ static void FN(pp_update_closest)(kjob *J, const T *c1, const T *c1norm, bool in
         double pot = 0;
         for (size_t b0 = r0; b0 < r1; b0 += P.block) {
             size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
-            FN(seg_sqdist_tile)(x + b0 * J->d, b, J->d, xnorm + b0, c1, 1, c1norm, tile);
+            FN(seg_sqdist_cm)(x + b0 * J->d, FN(panels_at)(J, b0), b, J->d, xnorm + b0, c1, 1,
+                              c1norm, tile);
             for (size_t i = 0; i < b; i++) {
                 T v = tile[i];
                 if (!init && closest[b0 + i] < v)
@@ -314,18 +322,20 @@ static void FN(pp_candidate_pots)(kjob *J, const T *cand, const T *cnorm, size_t
         size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
         for (size_t b0 = r0; b0 < r1; b0 += P.block) {
             size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
-            FN(seg_sqdist_tile)(x + b0 * J->d, b, J->d, xnorm + b0, cand, m, cnorm, tile);
+            FN(seg_sqdist_cm)(x + b0 * J->d, FN(panels_at)(J, b0), b, J->d, xnorm + b0, cand, m,
+                              cnorm, tile);
+            const T *cols = tile + (pending ? b : 0); /* candidate t: cols[t * b + i] */
             for (size_t i = 0; i < b; i++) {
                 const double wi = J->w ? J->w[b0 + i] : 1.0;
-                const T *row = tile + i * m;
                 T cl = closest[b0 + i];
                 if (pending) {
-                    cl = row[0] < cl ? row[0] : cl;
+                    cl = tile[i] < cl ? tile[i] : cl;
                     closest[b0 + i] = cl;
-                    row++;
                 }
-                for (size_t t = 0; t < L; t++)
-                    acc[t] += wi * (double)(row[t] < cl ? row[t] : cl);
+                for (size_t t = 0; t < L; t++) {
+                    const T v = cols[t * b + i];
+                    acc[t] += wi * (double)(v < cl ? v : cl);
+                }
             }
         }
         memcpy(part + p * L, acc, L * sizeof *acc);
@@ -346,7 +356,8 @@ static void FN(pp_refresh)(kjob *J, size_t p, const T *c1, const T *c1norm)
     size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
     for (size_t b0 = r0; b0 < r1; b0 += P.block) {
         size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
-        FN(seg_sqdist_tile)((const T *)J->x + b0 * J->d, b, J->d, (const T *)J->xnorm + b0, c1, 1,
+        FN(seg_sqdist_cm)((const T *)J->x + b0 * J->d, FN(panels_at)(J, b0), b, J->d,
+                          (const T *)J->xnorm + b0, c1, 1,
                             c1norm, tile);
         for (size_t i = 0; i < b; i++)
             if (tile[i] < closest[b0 + i])

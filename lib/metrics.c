@@ -221,10 +221,27 @@ static int cmp_size(const void *a, const void *b)
     return x < y ? -1 : (x > y);
 }
 
+/* s[i] += wc * sqrt(col[i]) for i < b: the inner loop of the silhouette. */
+SEG_HOT_CLONES static void add_sqrt(double *restrict s, const double *restrict col, double wc,
+                                    size_t b)
+{
+    for (size_t i = 0; i < b; i++)
+        s[i] += wc * __builtin_sqrt(col[i]);
+}
+
+/*
+ * Silhouette of the (sampled) rows. The sample is ordered by segment, so each
+ * segment is one contiguous range of columns, and scored in blocks of rows:
+ * for each block, the distances to all sample rows come tile by tile from the
+ * distance kernel (centroid-major, the sample rows standing in for centroids)
+ * and are summed per segment while the tile is in cache. Each row's score is
+ * computed by one thread in a fixed order, so the result does not depend on
+ * the thread count.
+ */
 static int silhouette(const void *x, bool f32, size_t n, size_t d, const int32_t *labels,
                       size_t k, const double *w, size_t sample_size, uint64_t seed, double *out)
 {
-    size_t m = n, *idx = NULL, kd;
+    size_t m = n, *idx = NULL, *start = NULL, kd;
     double *S = NULL, *norms = NULL, *sw = NULL, *tiles = NULL, *acc = NULL, *score = NULL;
     double *clw = NULL;
     int32_t *sl = NULL;
@@ -235,13 +252,18 @@ static int silhouette(const void *x, bool f32, size_t n, size_t d, const int32_t
         m = sample_size;
     if (!seg_mul_ok(m, d, &kd))
         return seg_fail(SEG_ERR_OVERFLOW, "sample size overflows");
-    const seg_blocking plan = seg_block_plan(m, d, sizeof(double));
-    const size_t block = plan.block;
-    const int threads = seg_pass_threads(plan, 0);
-    size_t tile_len;
-    if (!seg_mul_ok(block, m, &tile_len) || !seg_mul_ok(tile_len, (size_t)threads, &tile_len))
+    /* With the register kernel every tile is computed on its thread; through
+     * BLAS, one library thread and large tiles that BLAS threads itself. */
+    const bool rk = seg_regkernel_ok(d, sizeof(double));
+    const size_t B = 64;            /* rows scored per block */
+    const size_t CB = rk ? 512 : m; /* sample rows per tile */
+    const int threads = rk ? seg_threads_resolve(0) : 1;
+    size_t tile_len, acc_len;
+    if (!seg_mul_ok(B, CB, &tile_len) || !seg_mul_ok(tile_len, (size_t)threads, &tile_len) ||
+        !seg_mul_ok(B, k, &acc_len) || !seg_mul_ok(acc_len, (size_t)threads, &acc_len))
         return seg_fail(SEG_ERR_OVERFLOW, "sample size overflows");
     idx = seg_malloc_array(m, sizeof *idx);
+    start = seg_calloc(k + 1, sizeof *start);
     S = seg_malloc_array(kd, sizeof *S);
     norms = seg_malloc_array(m, sizeof *norms);
     sw = seg_malloc_array(m, sizeof *sw);
@@ -249,8 +271,8 @@ static int silhouette(const void *x, bool f32, size_t n, size_t d, const int32_t
     score = seg_malloc_array(m, sizeof *score);
     clw = seg_calloc(k, sizeof *clw);
     tiles = seg_malloc_array(tile_len, sizeof *tiles);
-    acc = seg_malloc_array((size_t)threads * k, sizeof *acc);
-    if (!idx || !S || !norms || !sw || !sl || !score || !clw || !tiles || !acc) {
+    acc = seg_malloc_array(acc_len, sizeof *acc);
+    if (!idx || !start || !S || !norms || !sw || !sl || !score || !clw || !tiles || !acc) {
         rc = SEG_NOMEM();
         goto done;
     }
@@ -262,12 +284,21 @@ static int silhouette(const void *x, bool f32, size_t n, size_t d, const int32_t
         for (size_t i = 0; i < n; i++)
             idx[i] = i;
     }
+    /* Order the sample by segment (rows in order within one): start[c] is
+     * where segment c begins once the counts are summed. */
+    for (size_t a = 0; a < m; a++)
+        start[labels[idx[a]] + 1]++;
+    for (size_t c = 0; c < k; c++)
+        start[c + 1] += start[c];
     size_t used = 0;
     for (size_t a = 0; a < m; a++) {
+        const size_t r = idx[a], at = start[labels[r]]++;
         for (size_t j = 0; j < d; j++)
-            S[a * d + j] = xval(x, f32, idx[a] * d + j);
-        sl[a] = labels[idx[a]];
-        sw[a] = w ? w[idx[a]] : 1.0;
+            S[at * d + j] = xval(x, f32, r * d + j);
+        sl[at] = labels[r];
+        sw[at] = w ? w[r] : 1.0;
+    }
+    for (size_t a = 0; a < m; a++) {
         used += clw[sl[a]] == 0;
         clw[sl[a]] += sw[a];
     }
@@ -276,33 +307,37 @@ static int silhouette(const void *x, bool f32, size_t n, size_t d, const int32_t
         goto done;
     }
     seg_row_norms_f64(S, m, d, norms);
-    const size_t blocks = (m + block - 1) / block;
+    const size_t blocks = (m + B - 1) / B;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
 #endif
     for (size_t bi = 0; bi < blocks; bi++) {
         const int tid = SEG_THREAD_ID();
-        double *tile = tiles + (size_t)tid * block * m;
-        double *sum = acc + (size_t)tid * k;
-        const size_t b0 = bi * block, b = m - b0 < block ? m - b0 : block;
-        seg_sqdist_tile_f64(S + b0 * d, b, d, norms + b0, S, m, norms, tile);
+        double *tile = tiles + (size_t)tid * B * CB;
+        double *sum = acc + (size_t)tid * B * k; /* sum[c * b + i] */
+        const size_t a0 = bi * B, b = m - a0 < B ? m - a0 : B;
+        memset(sum, 0, k * b * sizeof *sum);
+        for (size_t c0 = 0; c0 < m; c0 += CB) {
+            const size_t cb = m - c0 < CB ? m - c0 : CB;
+            seg_sqdist_cm_f64(S + a0 * d, NULL, b, d, norms + a0, S + c0 * d, cb, norms + c0, tile);
+            for (size_t i = 0; i < b; i++) /* a row's distance to itself is 0, whatever rounding says */
+                if (a0 + i >= c0 && a0 + i < c0 + cb)
+                    tile[(a0 + i - c0) * b + i] = 0;
+            for (size_t c = 0; c < cb; c++)
+                add_sqrt(sum + (size_t)sl[c0 + c] * b, tile + c * b, sw[c0 + c], b);
+        }
         for (size_t i = 0; i < b; i++) {
-            const size_t a = b0 + i;
-            const double *row = tile + i * m;
-            memset(sum, 0, k * sizeof *sum);
-            for (size_t c = 0; c < m; c++)
-                if (c != a) /* a row's distance to itself is 0, whatever rounding says */
-                    sum[sl[c]] += sw[c] * sqrt(row[c]);
+            const size_t a = a0 + i;
             const int32_t own = sl[a];
             const double rest = clw[own] - sw[a];
             if (!(rest > 0)) {
                 score[a] = 0; /* alone in its segment */
                 continue;
             }
-            double in = sum[own] / rest, out_d = INFINITY;
+            double in = sum[(size_t)own * b + i] / rest, out_d = INFINITY;
             for (size_t c = 0; c < k; c++)
-                if ((int32_t)c != own && clw[c] > 0 && sum[c] / clw[c] < out_d)
-                    out_d = sum[c] / clw[c];
+                if ((int32_t)c != own && clw[c] > 0 && sum[c * b + i] / clw[c] < out_d)
+                    out_d = sum[c * b + i] / clw[c];
             double mx = in > out_d ? in : out_d;
             score[a] = mx > 0 ? (out_d - in) / mx : 0;
         }
@@ -315,6 +350,7 @@ static int silhouette(const void *x, bool f32, size_t n, size_t d, const int32_t
     *out = num / den;
 done:
     seg_free(idx);
+    seg_free(start);
     seg_free(S);
     seg_free(norms);
     seg_free(sw);

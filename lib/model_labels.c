@@ -44,7 +44,7 @@ static int segment_means(seg_model *m, const double *x, size_t n, const double *
 static int inertia(const seg_model *m, const double *x, size_t n, const double *w,
                    const int32_t *labels, double *out)
 {
-    const size_t k = m->k, d = m->d, block = seg_block_plan(k, d, sizeof(double)).block;
+    const size_t k = m->k, d = m->d, block = seg_gemm_plan(k, d, sizeof(double)).block;
     double *xn = seg_malloc_array(block, sizeof *xn), *tile = NULL, sum = 0;
     size_t bk;
     if (!xn || !seg_mul_ok(block, k, &bk) || !(tile = seg_malloc_array(bk, sizeof *tile))) {

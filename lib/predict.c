@@ -166,7 +166,7 @@ int seg_model_distances_f64(const seg_model *m, const double *x, size_t n, size_
         return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu distances overflow", n, m->k);
     if (len < nk)
         return seg_fail(SEG_ERR_MISMATCH, "output holds %zu values, %zu needed", len, nk);
-    const size_t block = seg_block_plan(m->k, d, sizeof(double)).block;
+    const size_t block = seg_gemm_plan(m->k, d, sizeof(double)).block;
     double *xnorm = seg_malloc_array(block, sizeof *xnorm);
     if (!xnorm)
         return SEG_NOMEM();
