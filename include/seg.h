@@ -672,7 +672,15 @@ typedef enum seg_scaler_param {
      *  (default 0: with 20 rows or more and no missing value, such a column
      *  is an identifier, whose values the model would store, and the fit
      *  fails with SEG_ERR_PRIVACY; set it as the id column or drop it). */
-    SEG_SCALER_ALLOW_IDENTIFIERS = 104
+    SEG_SCALER_ALLOW_IDENTIFIERS = 104,
+    /** N > 0: the levels of a categorical column held by fewer than N
+     *  training rows are folded into one level "(other)" (as is a level
+     *  spelt "(other)"), so that no feature name, and no level stored in a
+     *  model, is known to fewer than N customers; a value outside the kept
+     *  levels, seen in training or not, then encodes as "(other)". Rows
+     *  count, not weights; "(missing)" is never folded. Default 0: off; 0 ..
+     *  10^12. `seg segment --min-segment-size N` sets it to N. */
+    SEG_SCALER_MIN_LEVEL_COUNT = 105
 } seg_scaler_param;
 
 /** Per-column scaler settings, for seg_scaler_set_column_int(). */
@@ -707,7 +715,9 @@ SEG_API void seg_scaler_free(seg_scaler *sc);
  * @param param which setting.
  * @param value its new value: SEG_SCALER_METHOD a seg_scale_method (0 .. 3),
  *        SEG_SCALER_DROP_FIRST 0 or 1, SEG_SCALER_CATEGORICAL_MISSING a
- *        seg_impute_categorical (0 or 1), SEG_SCALER_MAX_LEVELS 2 .. 1000000.
+ *        seg_impute_categorical (0 or 1), SEG_SCALER_MAX_LEVELS 2 .. 1000000,
+ *        SEG_SCALER_ALLOW_IDENTIFIERS 0 or 1, SEG_SCALER_MIN_LEVEL_COUNT
+ *        0 .. 10^12.
  * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL sc, unknown param, value out of
  *         range).
  */
@@ -2521,7 +2531,7 @@ typedef enum seg_campaign_stat {
 
 /** Statistics of a plan step (a prefix of segments), for seg_campaign_plan_stat(). */
 typedef enum seg_plan_stat {
-    SEG_PLAN_SEGMENT = 100,            /**< The segment this step adds. */
+    SEG_PLAN_SEGMENT = 100,            /**< The segment this step adds (-1: the pooled withheld group, see seg_campaign_set_withheld()). */
     SEG_PLAN_CONTACTS = 101,           /**< Customers contacted by the prefix. */
     SEG_PLAN_CONVERSIONS = 102,        /**< Conversions reached by the prefix. */
     SEG_PLAN_CONVERSION_SHARE = 103,   /**< Conversions reached / all conversions. */
@@ -2570,7 +2580,9 @@ SEG_API int seg_campaign_set_double(seg_campaign *c, seg_campaign_param param, d
  *        unknown; or NULL when everyone was contacted.
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c; NULL labels or outcome with
  *         n > 0; k is 0 or above 10^6; a label, outcome or control value out
- *         of range, the detail naming the row), SEG_ERR_NOMEM.
+ *         of range, the detail naming the row), SEG_ERR_MISMATCH (withheld
+ *         flags were set for another k, see seg_campaign_set_withheld()),
+ *         SEG_ERR_NOMEM.
  */
 SEG_API int seg_campaign_compute(seg_campaign *c, const int32_t *labels, size_t n, size_t k,
                                  const int8_t *outcome, const int8_t *control);
@@ -2584,7 +2596,8 @@ SEG_API int seg_campaign_compute(seg_campaign *c, const int32_t *labels, size_t 
  * @param[out] out receives the value (NaN where it is undefined, see
  *        seg_campaign_stat).
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c or out, segment > k, unknown
- *         stat), SEG_ERR_STATE (not computed).
+ *         stat), SEG_ERR_STATE (not computed, or the segment's figures are
+ *         withheld: see seg_campaign_set_withheld()).
  */
 SEG_API int seg_campaign_segment_stat(const seg_campaign *c, size_t segment,
                                       seg_campaign_stat stat, double *out);
@@ -2871,6 +2884,11 @@ SEG_API int seg_pca_f64(const double *x, size_t n, size_t d, size_t c, double *s
  * withheld with it until the withheld segments hold N rows or more together.
  * When the dataset has fewer than N rows, every segment and the population
  * are withheld.
+ *
+ * The profiles also fold the levels of a categorical column held by fewer
+ * than N rows (and a level spelt "(other)") into one level "(other)", so that
+ * no stored level name is known to fewer than N customers (the scaler does
+ * the same with SEG_SCALER_MIN_LEVEL_COUNT).
  *
  * A withheld profile is stored nowhere: its statistics are NaN in the model
  * and its file, its label reads "fewer than N customers (profile withheld)"
@@ -3275,6 +3293,102 @@ SEG_API int seg_model_centroid_distances(const seg_model *old, const seg_model *
                                          size_t len);
 /** @} */
 
+
+
+/**
+ * @defgroup campaign_withheld Campaign figures under a minimum segment size
+ * A model fitted with a minimum profile size withholds the profiles of its
+ * smallest segments (see seg_model_profile_withheld()). Their conversion
+ * rates would describe as few people, so a campaign can be told the same
+ * withheld set: it then reports those segments only as one pooled group.
+ *
+ * - seg_campaign_segment_stat() fails with SEG_ERR_STATE for a withheld
+ *   segment; seg_campaign_withheld_stat() gives the pooled group's
+ *   statistics (its counts are the sums over the withheld segments, its rate,
+ *   interval, lift, uplift and ROI are computed from those sums).
+ * - The plan treats the group as one unit: one step adds all of its
+ *   segments at once (SEG_PLAN_SEGMENT is -1 there), placed by the pooled
+ *   rate; so no difference of two plan steps isolates one withheld segment.
+ * - When the whole population is withheld (fewer customers than the
+ *   threshold in all), every figure, everyone's included, is withheld and
+ *   the plan is empty.
+ *
+ * Everyone's figures minus the shown segments' give the pooled group's,
+ * which is already shown: nothing finer can be worked out. The group holds
+ * at least the threshold's number of training customers when the flags come
+ * from the model whose labels the campaign counts.
+ * @{
+ */
+
+/**
+ * Mark segments whose figures are withheld (pooled into one group). May be
+ * called before or after seg_campaign_compute(); after it, the plan is
+ * rebuilt from the counts already made. The flags stay for later computes.
+ *
+ * @param c the campaign (one thread at a time).
+ * @param withheld k + 1 flags, nonzero = withheld: one per segment, then one
+ *        for everyone (withholds every figure). Fill it with
+ *        seg_model_profile_withheld(m, j) for j = 0 .. k. Copied. NULL with
+ *        len 0 clears the flags.
+ * @param len k + 1, or 0 to clear.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c; NULL withheld with len > 0),
+ *         SEG_ERR_MISMATCH (computed with another k: len is not k + 1; a
+ *         later seg_campaign_compute() with another k fails the same way),
+ *         SEG_ERR_NOMEM (the earlier flags and plan are kept).
+ */
+SEG_API int seg_campaign_set_withheld(seg_campaign *c, const uint8_t *withheld, size_t len);
+
+/**
+ * A statistic of the pooled group of withheld segments.
+ *
+ * @param c the campaign.
+ * @param stat which statistic (as for seg_campaign_segment_stat(); the lift
+ *        compares the pooled rate with everyone's).
+ * @param[out] out receives the value (NaN where it is undefined).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c or out, unknown stat),
+ *         SEG_ERR_STATE (not computed, or everyone is withheld),
+ *         SEG_ERR_EMPTY (no segment is withheld).
+ */
+SEG_API int seg_campaign_withheld_stat(const seg_campaign *c, seg_campaign_stat stat,
+                                       double *out);
+/** @} */
+
+
+/**
+ * @defgroup model_labels_kanon Models from a given partition, with a minimum profile size
+ * seg_model_from_labels() with the withholding SEG_KMEANS_MIN_PROFILE_SIZE
+ * gives k-means models (see the kanon group): Ward models are as private as
+ * k-means ones.
+ * @{
+ */
+
+/**
+ * Build a model whose segments are the rows of ds grouped by labels, as
+ * seg_model_from_labels() does, withholding the profile of every segment of
+ * fewer than min_profile_size rows (and of the smallest others until the
+ * withheld rows number min_profile_size), exactly as seg_kmeans_fit_dataset()
+ * with SEG_KMEANS_MIN_PROFILE_SIZE: the statistics are NaN in the model and
+ * absent from its file, seg_model_profile_withheld() says which and why,
+ * seg_model_min_profile_size() returns min_profile_size.
+ *
+ * Reads ds, sc and labels only; may run concurrently with other calls that
+ * only read them.
+ *
+ * @param ds the dataset the labels describe.
+ * @param sc a fitted scaler for ds, or NULL (see seg_model_from_labels()).
+ * @param labels seg_dataset_rows(ds) segment numbers in 0 .. k - 1; borrowed.
+ * @param k the number of segments, 1 .. seg_dataset_rows(ds).
+ * @param min_profile_size 0 (no withholding, the same as
+ *        seg_model_from_labels()) .. 10^12 rows.
+ * @param[out] out receives the model; NULL on failure. Free it with
+ *        seg_model_free().
+ * @return as seg_model_from_labels(), and SEG_ERR_INVALID_ARG for
+ *         min_profile_size above 10^12.
+ */
+SEG_API int seg_model_from_labels_min_profile(const seg_dataset *ds, const seg_scaler *sc,
+                                              const int32_t *labels, size_t k,
+                                              size_t min_profile_size, seg_model **out);
+/** @} */
 
 
 #ifdef __cplusplus

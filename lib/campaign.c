@@ -2,6 +2,11 @@
  * Campaign metrics: how a yes/no outcome (bought, subscribed, churned) falls
  * across segments, and which segments to contact. Reads labels and outcomes,
  * never a model, so it works for any labelling.
+ *
+ * Segments whose profile a model withholds (minimum segment size) can be
+ * marked with seg_campaign_set_withheld(): they are then counted only as one
+ * pooled group, which is also a single step of the plan, so that neither a
+ * figure nor the difference of two plan steps describes one of them alone.
  */
 #include "internal.h"
 
@@ -15,13 +20,20 @@ struct seg_campaign {
     double cost, revenue; /* NaN until set */
     size_t k;
     bool computed;
-    /* k + 1 entries (the last is everyone) */
+    /* k + 2 entries: the segments, everyone (k), the pooled withheld group (k + 1) */
     double *contacts, *conversions, *held, *held_conversions;
-    /* the plan: segments by decreasing rate, cumulative sums per prefix */
+    /* the plan: units (shown segments, or the pool k + 1) by decreasing
+     * rate, cumulative sums per prefix */
     size_t steps;
     size_t *order;
     double *cum_contacts, *cum_conversions;
+    /* seg_campaign_set_withheld(): NULL, or wlen flags (segments, then everyone) */
+    uint8_t *withheld;
+    size_t wlen;
 };
+
+/* The pooled group's index in the count arrays and the plan. */
+#define POOL(c) ((c)->k + 1)
 
 static void campaign_clear(seg_campaign *c)
 {
@@ -56,6 +68,7 @@ void seg_campaign_free(seg_campaign *c)
     if (!c)
         return;
     campaign_clear(c);
+    seg_free(c->withheld);
     seg_free(c);
 }
 
@@ -89,27 +102,79 @@ static int cmp_rate(const void *pa, const void *pb)
     return (a->seg > b->seg) - (a->seg < b->seg);
 }
 
+/* Whether the campaign withholds unit j (a segment, everyone k, or the pool). */
+static bool hidden(const seg_campaign *c, size_t j)
+{
+    if (!c->withheld)
+        return false;
+    if (c->withheld[c->k]) /* everyone withheld: every figure is */
+        return true;
+    return j < c->k && c->withheld[j];
+}
+
+/* Pool the withheld segments' counts at POOL(c) and order the plan's units:
+ * the shown segments and the pool, each with a contacted customer. */
+static int build_plan(seg_campaign *c)
+{
+    const size_t k = c->k, pool = POOL(c);
+    rate_key *keys = seg_malloc_array(k + 1, sizeof *keys);
+    size_t units = 0;
+    if (!keys)
+        return SEG_NOMEM();
+    c->contacts[pool] = c->conversions[pool] = c->held[pool] = c->held_conversions[pool] = 0;
+    bool any = false;
+    for (size_t j = 0; j < k; j++) {
+        if (!hidden(c, j)) {
+            if (c->contacts[j] > 0)
+                keys[units++] = (rate_key){c->conversions[j] / c->contacts[j], j};
+            continue;
+        }
+        any = true;
+        c->contacts[pool] += c->contacts[j];
+        c->conversions[pool] += c->conversions[j];
+        c->held[pool] += c->held[j];
+        c->held_conversions[pool] += c->held_conversions[j];
+    }
+    if (any && !hidden(c, k) && c->contacts[pool] > 0)
+        keys[units++] = (rate_key){c->conversions[pool] / c->contacts[pool], pool};
+    qsort(keys, units, sizeof *keys, cmp_rate);
+    double sc = 0, sv = 0;
+    for (size_t u = 0; u < units; u++) {
+        c->order[u] = keys[u].seg;
+        sc += c->contacts[keys[u].seg];
+        sv += c->conversions[keys[u].seg];
+        c->cum_contacts[u] = sc;
+        c->cum_conversions[u] = sv;
+    }
+    c->steps = units;
+    seg_free(keys);
+    return SEG_OK;
+}
+
 int seg_campaign_compute(seg_campaign *c, const int32_t *labels, size_t n, size_t k,
                          const int8_t *outcome, const int8_t *control)
 {
-    rate_key *keys = NULL;
+    int rc;
     if (!c || (n && (!labels || !outcome)))
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_campaign_compute: NULL argument");
     if (k == 0 || k > 1000000)
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_campaign_compute: k = %zu", k);
+    if (c->withheld && c->wlen != k + 1)
+        return seg_fail(SEG_ERR_MISMATCH,
+                        "seg_campaign_compute: %zu withheld flags were set for k = %zu (k + 1 "
+                        "needed)",
+                        c->wlen, k);
     campaign_clear(c);
     c->k = k;
-    c->contacts = seg_calloc(k + 1, sizeof(double));
-    c->conversions = seg_calloc(k + 1, sizeof(double));
-    c->held = seg_calloc(k + 1, sizeof(double));
-    c->held_conversions = seg_calloc(k + 1, sizeof(double));
-    c->order = seg_calloc(k, sizeof *c->order);
-    c->cum_contacts = seg_calloc(k, sizeof(double));
-    c->cum_conversions = seg_calloc(k, sizeof(double));
-    keys = seg_malloc_array(k, sizeof *keys);
+    c->contacts = seg_calloc(k + 2, sizeof(double));
+    c->conversions = seg_calloc(k + 2, sizeof(double));
+    c->held = seg_calloc(k + 2, sizeof(double));
+    c->held_conversions = seg_calloc(k + 2, sizeof(double));
+    c->order = seg_calloc(k + 1, sizeof *c->order);
+    c->cum_contacts = seg_calloc(k + 1, sizeof(double));
+    c->cum_conversions = seg_calloc(k + 1, sizeof(double));
     if (!c->contacts || !c->conversions || !c->held || !c->held_conversions || !c->order ||
-        !c->cum_contacts || !c->cum_conversions || !keys) {
-        seg_free(keys);
+        !c->cum_contacts || !c->cum_conversions) {
         campaign_clear(c);
         return SEG_NOMEM();
     }
@@ -117,7 +182,6 @@ int seg_campaign_compute(seg_campaign *c, const int32_t *labels, size_t n, size_
         int32_t j = labels[i];
         int8_t y = outcome[i], h = control ? control[i] : 0;
         if (j < 0 || (size_t)j >= k || y < -1 || y > 1 || h < -1 || h > 1) {
-            seg_free(keys);
             campaign_clear(c);
             return seg_fail(SEG_ERR_INVALID_ARG,
                             "row %zu: label %d, outcome %d, control %d out of range", i + 1,
@@ -131,19 +195,42 @@ int seg_campaign_compute(seg_campaign *c, const int32_t *labels, size_t n, size_
         conv[j] += y;
         conv[k] += y;
     }
-    for (size_t j = 0; j < k; j++)
-        keys[j] = (rate_key){c->contacts[j] > 0 ? c->conversions[j] / c->contacts[j] : -1, j};
-    qsort(keys, k, sizeof *keys, cmp_rate);
-    double sc = 0, sv = 0;
-    for (size_t j = 0; j < k && keys[j].rate >= 0; j++, c->steps++) {
-        c->order[j] = keys[j].seg;
-        sc += c->contacts[keys[j].seg];
-        sv += c->conversions[keys[j].seg];
-        c->cum_contacts[j] = sc;
-        c->cum_conversions[j] = sv;
+    if ((rc = build_plan(c)) < 0) {
+        campaign_clear(c);
+        return rc;
     }
-    seg_free(keys);
     c->computed = true;
+    return SEG_OK;
+}
+
+int seg_campaign_set_withheld(seg_campaign *c, const uint8_t *withheld, size_t len)
+{
+    uint8_t *copy = NULL;
+    if (!c || (len && !withheld))
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_campaign_set_withheld: NULL argument");
+    if (c->computed && len && len != c->k + 1)
+        return seg_fail(SEG_ERR_MISMATCH,
+                        "seg_campaign_set_withheld: %zu flags for a campaign of %zu segments "
+                        "(k + 1 = %zu needed)",
+                        len, c->k, c->k + 1);
+    if (len && !(copy = seg_malloc(len)))
+        return SEG_NOMEM();
+    if (len)
+        memcpy(copy, withheld, len);
+    uint8_t *old = c->withheld;
+    const size_t old_len = c->wlen;
+    c->withheld = copy;
+    c->wlen = len;
+    if (c->computed) {
+        int rc = build_plan(c);
+        if (rc < 0) { /* keep the earlier flags and plan */
+            c->withheld = old;
+            c->wlen = old_len;
+            seg_free(copy);
+            return rc;
+        }
+    }
+    seg_free(old);
     return SEG_OK;
 }
 
@@ -189,16 +276,10 @@ static int check_ready(const seg_campaign *c, const void *out)
     return SEG_OK;
 }
 
-int seg_campaign_segment_stat(const seg_campaign *c, size_t segment, seg_campaign_stat stat,
-                              double *out)
+/* Statistic of unit j: a segment, everyone (k) or the pool (k + 1). */
+static int stat_at(const seg_campaign *c, size_t j, seg_campaign_stat stat, double *out)
 {
-    int rc = check_ready(c, out);
-    if (rc < 0)
-        return rc;
-    if (segment > c->k)
-        return seg_fail(SEG_ERR_INVALID_ARG, "segment %zu: only %zu (and %zu for everyone)",
-                        segment, c->k, c->k);
-    const size_t j = segment, all = c->k;
+    const size_t all = c->k;
     const double rate = ratio(c->conversions[j], c->contacts[j]);
     const double held_rate = ratio(c->held_conversions[j], c->held[j]);
     double lo, hi;
@@ -222,6 +303,43 @@ int seg_campaign_segment_stat(const seg_campaign *c, size_t segment, seg_campaig
     return SEG_OK;
 }
 
+int seg_campaign_segment_stat(const seg_campaign *c, size_t segment, seg_campaign_stat stat,
+                              double *out)
+{
+    int rc = check_ready(c, out);
+    if (rc < 0)
+        return rc;
+    if (segment > c->k)
+        return seg_fail(SEG_ERR_INVALID_ARG, "segment %zu: only %zu (and %zu for everyone)",
+                        segment, c->k, c->k);
+    if (hidden(c, segment) && segment == c->k)
+        return seg_fail(SEG_ERR_STATE, "campaign figures of everyone (segment %zu) are withheld: "
+                                       "fewer customers than the minimum segment size in all",
+                        segment);
+    if (hidden(c, segment))
+        return seg_fail(SEG_ERR_STATE,
+                        "campaign figures of segment %zu are withheld (minimum segment size); "
+                        "see seg_campaign_withheld_stat()",
+                        segment);
+    return stat_at(c, segment, stat, out);
+}
+
+int seg_campaign_withheld_stat(const seg_campaign *c, seg_campaign_stat stat, double *out)
+{
+    int rc = check_ready(c, out);
+    if (rc < 0)
+        return rc;
+    if (hidden(c, c->k))
+        return seg_fail(SEG_ERR_STATE, "every campaign figure is withheld: fewer customers "
+                                       "than the minimum segment size in all");
+    bool any = false;
+    for (size_t j = 0; j < c->k && !any; j++)
+        any = hidden(c, j);
+    if (!any)
+        return seg_fail(SEG_ERR_EMPTY, "no segment is withheld: there is no pooled group");
+    return stat_at(c, POOL(c), stat, out);
+}
+
 size_t seg_campaign_plan_steps(const seg_campaign *c)
 {
     return c && c->computed ? c->steps : 0;
@@ -236,7 +354,7 @@ int seg_campaign_plan_stat(const seg_campaign *c, size_t step, seg_plan_stat sta
         return seg_fail(SEG_ERR_INVALID_ARG, "plan step %zu: the plan has %zu", step, c->steps);
     const double contacts = c->cum_contacts[step], conv = c->cum_conversions[step];
     switch (stat) {
-    case SEG_PLAN_SEGMENT: *out = (double)c->order[step]; break;
+    case SEG_PLAN_SEGMENT: *out = c->order[step] == POOL(c) ? -1 : (double)c->order[step]; break;
     case SEG_PLAN_CONTACTS: *out = contacts; break;
     case SEG_PLAN_CONVERSIONS: *out = conv; break;
     case SEG_PLAN_CONVERSION_SHARE: *out = ratio(conv, c->conversions[c->k]); break;
@@ -254,7 +372,8 @@ int seg_campaign_plan_best(const seg_campaign *c, size_t *step)
     if (rc < 0)
         return rc;
     if (c->steps == 0)
-        return seg_fail(SEG_ERR_EMPTY, "no segment has a contacted customer with a known outcome");
+        return seg_fail(SEG_ERR_EMPTY, "no segment has a contacted customer with a known "
+                                       "outcome, or every figure is withheld");
     const double overall = ratio(c->conversions[c->k], c->contacts[c->k]);
     const bool money = !isnan(c->cost) && !isnan(c->revenue);
     size_t best = 0;

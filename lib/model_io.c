@@ -224,6 +224,40 @@ static void write_scaler(wbuf *w, const scaler_fit *f)
     }
 }
 
+/* OTHR: the columns whose rare levels SEG_SCALER_MIN_LEVEL_COUNT folded, as
+ * (column, level of "(other)") pairs; written only when there is one. */
+static size_t folded_columns(const scaler_fit *f)
+{
+    size_t count = 0;
+    for (size_t j = 0; j < f->n_cols; j++)
+        count += f->cols[j].folded;
+    return count;
+}
+
+static void write_folded(wbuf *w, const scaler_fit *f)
+{
+    wb_u64(w, folded_columns(f));
+    for (size_t j = 0; j < f->n_cols; j++)
+        if (f->cols[j].folded) {
+            wb_u64(w, j);
+            wb_u64(w, f->cols[j].other_level);
+        }
+}
+
+static bool read_folded(rbuf *r, seg_scaler *sc)
+{
+    uint64_t count = rb_u64(r);
+    if (r->bad || count == 0 || count > r->len / 16)
+        return false;
+    for (uint64_t i = 0; i < count; i++) {
+        uint64_t col = rb_u64(r), level = rb_u64(r);
+        if (r->bad || col > SIZE_MAX || level > SIZE_MAX ||
+            !seg_scaler_mark_other(sc, (size_t)col, (size_t)level))
+            return false;
+    }
+    return r->pos == r->len;
+}
+
 static int serialize(const seg_model *m, wbuf *w)
 {
     const size_t k = m->k, d = m->d;
@@ -272,6 +306,11 @@ static int serialize(const seg_model *m, wbuf *w)
         at = section_begin(w, "SCAL");
         write_scaler(w, f);
         section_end(w, at);
+        if (folded_columns(f)) {
+            at = section_begin(w, "OTHR");
+            write_folded(w, f);
+            section_end(w, at);
+        }
     }
     if (m->profile && m->profile->min_size > 0) {
         at = section_begin(w, "KANO");
@@ -568,7 +607,7 @@ int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
     head h = {0};
     seg_model *m = NULL;
     double *cent = NULL;
-    bool nomem = false, have_segs = false;
+    bool nomem = false, have_segs = false, have_othr = false;
     uint64_t min_profile_size = 0; /* KANO: 0 = no k-anonymity threshold */
     int rc;
 
@@ -641,6 +680,12 @@ int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
                 goto malformed;
             if ((rc = read_scaler(&s, h.d, &m->scaler)) < 0)
                 goto fail;
+        } else if (strcmp(tag, "OTHR") == 0) {
+            /* after SCAL, once; an older reader skips it and encodes a value
+             * outside the kept levels as zeros instead of "(other)" */
+            if (!m->scaler || have_othr || !read_folded(&s, m->scaler))
+                goto malformed;
+            have_othr = true;
         } else if (strcmp(tag, "KANO") == 0) {
             if (min_profile_size || plen != 8 || !(min_profile_size = rb_u64(&s)) ||
                 min_profile_size > SIZE_MAX)

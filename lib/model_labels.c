@@ -67,6 +67,13 @@ static int inertia(const seg_model *m, const double *x, size_t n, const double *
 int seg_model_from_labels(const seg_dataset *ds, const seg_scaler *sc, const int32_t *labels,
                           size_t k, seg_model **out)
 {
+    return seg_model_from_labels_min_profile(ds, sc, labels, k, 0, out);
+}
+
+int seg_model_from_labels_min_profile(const seg_dataset *ds, const seg_scaler *sc,
+                                      const int32_t *labels, size_t k, size_t min_profile_size,
+                                      seg_model **out)
+{
     seg_model *m = NULL;
     double *x = NULL, *zero = NULL;
     size_t n, d;
@@ -85,6 +92,9 @@ int seg_model_from_labels(const seg_dataset *ds, const seg_scaler *sc, const int
         return seg_fail(SEG_ERR_EMPTY, "dataset has %zu rows and %zu features", n, d);
     if (k == 0 || k > n)
         return seg_fail(SEG_ERR_INVALID_ARG, "k = %zu outside 1 .. %zu", k, n);
+    if ((uint64_t)min_profile_size > UINT64_C(1000000000000))
+        return seg_fail(SEG_ERR_INVALID_ARG, "minimum profile size %zu outside 0 .. 10^12",
+                        min_profile_size);
     for (size_t i = 0; i < n; i++)
         if (labels[i] < 0 || (size_t)labels[i] >= k)
             return seg_fail(SEG_ERR_INVALID_ARG, "label %ld of row %zu outside 0 .. %zu",
@@ -101,7 +111,7 @@ int seg_model_from_labels(const seg_dataset *ds, const seg_scaler *sc, const int
     const double *w = seg_dataset_weights(ds);
     if ((rc = segment_means(m, x, n, w, labels)) < 0 ||
         (rc = inertia(m, x, n, w, labels, &m->inertia)) < 0 ||
-        (rc = seg_model_describe(m, ds, sc, labels, 0)) < 0)
+        (rc = seg_model_describe(m, ds, sc, labels, min_profile_size)) < 0)
         goto done;
     m->n_rows = n;
     m->converged = 1;

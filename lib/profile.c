@@ -16,6 +16,7 @@
 #include <string.h>
 
 #define MISSING_LEVEL "(missing)"
+#define OTHER_LEVEL "(other)"
 
 /* Items whose |z| is below this never make it into a label (half a
  * population standard deviation: smaller differences are not worth naming). */
@@ -185,13 +186,53 @@ static void profile_numeric(const seg_column *col, const int32_t *labels, const 
     describe(o, m, &c->mean[k], &c->sd[k], &c->median[k]);
 }
 
+/*
+ * The profile's levels of a categorical column: the dataset's in its order,
+ * then "(other)" for the levels of fewer than min_size rows (and one spelt
+ * so) when min_size > 0, then "(missing)" when a value is missing. lmap[d]
+ * receives the profile level of dataset level d. So no level name of fewer
+ * than min_size customers is stored (the scaler folds the same way with
+ * SEG_SCALER_MIN_LEVEL_COUNT).
+ */
+static int profile_levels(const seg_column *col, size_t n, size_t min_size, size_t *lmap, pcol *c)
+{
+    size_t kept = 0;
+    bool other = false;
+    for (size_t d = 0; d < col->n_levels; d++)
+        lmap[d] = 0;
+    if (min_size > 0)
+        for (size_t i = 0; i < n; i++)
+            if (col->codes[i] >= 0)
+                lmap[col->codes[i]]++;
+    for (size_t d = 0; d < col->n_levels; d++) {
+        bool fold = min_size > 0 && (lmap[d] < min_size || strcmp(col->levels[d], OTHER_LEVEL) == 0);
+        other = other || fold;
+        lmap[d] = fold ? SIZE_MAX : kept++;
+    }
+    c->n_levels = kept + other + (col->n_missing > 0);
+    if (!(c->levels = seg_calloc(c->n_levels ? c->n_levels : 1, sizeof *c->levels)))
+        return SEG_NOMEM();
+    for (size_t d = 0; d < col->n_levels; d++) {
+        if (lmap[d] == SIZE_MAX)
+            lmap[d] = kept; /* the "(other)" slot */
+        else if (!(c->levels[lmap[d]] = seg_strdup(col->levels[d])))
+            return SEG_NOMEM();
+    }
+    if (other && !(c->levels[kept] = seg_strdup(OTHER_LEVEL)))
+        return SEG_NOMEM();
+    if (col->n_missing > 0 && !(c->levels[c->n_levels - 1] = seg_strdup(MISSING_LEVEL)))
+        return SEG_NOMEM();
+    return SEG_OK;
+}
+
 static void profile_categorical(const seg_column *col, const int32_t *labels, const double *w,
-                                const double *segw, size_t n, size_t k, pcol *c)
+                                const double *segw, size_t n, size_t k, const size_t *lmap,
+                                pcol *c)
 {
     const size_t L = c->n_levels;
     for (size_t i = 0; i < n; i++) {
         int32_t code = col->codes[i];
-        size_t l = code < 0 ? L - 1 : (size_t)code; /* missing is the last level */
+        size_t l = code < 0 ? L - 1 : lmap[code]; /* missing is the last level */
         double wi = w ? w[i] : 1.0;
         c->share[(size_t)labels[i] * L + l] += wi;
         c->share[k * L + l] += wi;
@@ -210,6 +251,7 @@ int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k, 
     double *segw = seg_calloc(k + 1, sizeof *segw);
     size_t *rows = seg_calloc(k, sizeof *rows);
     obs *o = seg_malloc_array(n, sizeof *o);
+    size_t *lmap = NULL;
     int rc;
 
     if (!segw || !rows || !o || (rc = profile_alloc(k, ds->n_cols, &p)) < 0) {
@@ -229,18 +271,15 @@ int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k, 
         if (!(c->name = seg_strdup(col->name)))
             goto nomem;
         if (c->categorical) {
-            c->n_levels = col->n_levels + (col->n_missing > 0);
-            if (!(c->levels = seg_calloc(c->n_levels ? c->n_levels : 1, sizeof *c->levels)))
+            seg_free(lmap);
+            if (!(lmap = seg_malloc_array(col->n_levels ? col->n_levels : 1, sizeof *lmap)) ||
+                profile_levels(col, n, min_size, lmap, c) < 0)
                 goto nomem;
-            for (size_t l = 0; l < c->n_levels; l++)
-                if (!(c->levels[l] =
-                          seg_strdup(l < col->n_levels ? col->levels[l] : MISSING_LEVEL)))
-                    goto nomem;
         }
         if (!pcol_alloc(c, k))
             goto nomem;
         if (c->categorical)
-            profile_categorical(col, labels, w, segw, n, k, c);
+            profile_categorical(col, labels, w, segw, n, k, lmap, c);
         else
             profile_numeric(col, labels, w, segw, n, k, o, c);
     }
@@ -256,6 +295,7 @@ done:
     seg_free(segw);
     seg_free(rows);
     seg_free(o);
+    seg_free(lmap);
     return rc;
 }
 

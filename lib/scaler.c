@@ -13,6 +13,7 @@
 #include <string.h>
 
 #define MISSING_LEVEL "(missing)"
+#define OTHER_LEVEL "(other)"
 
 /* Settings of one named column, indexed by seg_scaler_column_param -
  * SEG_SCALER_COLUMN_METHOD; -1 means "not set". */
@@ -25,10 +26,19 @@ typedef struct col_setting {
 } col_setting;
 
 /* Scaler-wide settings, indexed by seg_scaler_param - SEG_SCALER_METHOD. */
-enum { OPT_METHOD, OPT_DROP_FIRST, OPT_CAT_MISSING, OPT_MAX_LEVELS, OPT_ALLOW_IDS, N_OPTS };
-static const int64_t opt_default[N_OPTS] = {SEG_SCALE_STANDARD, 0, SEG_IMPUTE_LEVEL, 1000, 0};
-static const int64_t opt_min[N_OPTS] = {SEG_SCALE_NONE, 0, SEG_IMPUTE_LEVEL, 2, 0};
-static const int64_t opt_max[N_OPTS] = {SEG_SCALE_ROBUST, 1, SEG_IMPUTE_MODE, 1000000, 1};
+enum {
+    OPT_METHOD,
+    OPT_DROP_FIRST,
+    OPT_CAT_MISSING,
+    OPT_MAX_LEVELS,
+    OPT_ALLOW_IDS,
+    OPT_MIN_LEVEL_COUNT,
+    N_OPTS
+};
+static const int64_t opt_default[N_OPTS] = {SEG_SCALE_STANDARD, 0, SEG_IMPUTE_LEVEL, 1000, 0, 0};
+static const int64_t opt_min[N_OPTS] = {SEG_SCALE_NONE, 0, SEG_IMPUTE_LEVEL, 2, 0, 0};
+static const int64_t opt_max[N_OPTS] = {SEG_SCALE_ROBUST, 1, SEG_IMPUTE_MODE, 1000000, 1,
+                                        INT64_C(1000000000000)};
 
 /* A categorical column whose every value differs, over at least this many
  * rows, identifies customers rather than describing them (documented in seg.h). */
@@ -383,6 +393,36 @@ static size_t binary_one_level(char *const *lv)
     return 1;
 }
 
+/*
+ * SEG_SCALER_MIN_LEVEL_COUNT: the levels of tab[0..m) (sorted, distinct)
+ * counted fewer than min_count times become one OTHER_LEVEL, as does a level
+ * spelt so, so that no stored level name is known to fewer than min_count
+ * customers. The missing level is kept: its name says nothing. Returns the
+ * new count; tab stays sorted and distinct.
+ */
+static size_t fold_rare_levels(level_count *tab, size_t m, uint64_t min_count)
+{
+    size_t w = 0, other = 0;
+    bool any = false;
+    if (min_count == 0)
+        return m;
+    for (size_t r = 0; r < m; r++) {
+        bool keep = strcmp(tab[r].s, MISSING_LEVEL) == 0 ||
+                    ((uint64_t)tab[r].count >= min_count && strcmp(tab[r].s, OTHER_LEVEL) != 0);
+        if (keep) {
+            tab[w++] = tab[r];
+        } else {
+            other += tab[r].count;
+            any = true;
+        }
+    }
+    if (!any)
+        return w;
+    tab[w++] = (level_count){OTHER_LEVEL, other};
+    qsort(tab, w, sizeof *tab, cmp_level_count);
+    return w;
+}
+
 static int fit_categorical(const seg_scaler *sc, const seg_column *c, size_t n, scol *s)
 {
     size_t nl = c->n_levels, n_missing = 0, m = 0;
@@ -436,6 +476,7 @@ static int fit_categorical(const seg_scaler *sc, const seg_column *c, size_t n, 
                       c->name, m);
         goto done;
     }
+    m = fold_rare_levels(tab, m, (uint64_t)sc->opt[OPT_MIN_LEVEL_COUNT]);
     if ((uint64_t)m > (uint64_t)sc->opt[OPT_MAX_LEVELS]) {
         rc = seg_fail(SEG_ERR_LIMIT, "column '%s' has %zu levels, more than the limit %lld",
                       c->name, m, (long long)sc->opt[OPT_MAX_LEVELS]);
@@ -466,6 +507,9 @@ static int fit_categorical(const seg_scaler *sc, const seg_column *c, size_t n, 
     } else {
         s->impute_level = seg_scol_level_index(s, MISSING_LEVEL);
     }
+    int64_t other = seg_scol_level_index(s, OTHER_LEVEL);
+    s->folded = sc->opt[OPT_MIN_LEVEL_COUNT] > 0 && other >= 0;
+    s->other_level = s->folded ? (size_t)other : 0;
 
     if (m == 2) {
         s->kind = SCOL_BINARY;
@@ -747,6 +791,19 @@ fail:
 }
 
 /* ---- rebuild from stored state (model files) ------------------------------ */
+
+bool seg_scaler_mark_other(seg_scaler *sc, size_t col, size_t level)
+{
+    if (!sc || !sc->fitted || col >= sc->fit.n_cols)
+        return false;
+    scol *s = &sc->fit.cols[col];
+    if (s->kind == SCOL_NUMERIC || s->folded || level >= s->n_levels ||
+        strcmp(s->levels[level], OTHER_LEVEL) != 0)
+        return false;
+    s->folded = true;
+    s->other_level = level;
+    return true;
+}
 
 void seg_scol_array_free(scol *cols, size_t n)
 {

@@ -43,6 +43,10 @@ typedef struct scol {
                              one-hot, 1 when the first level is dropped, else 0 */
     bool drop_first;      /* one-hot only */
     int64_t impute_level; /* level missing values take, -1: they encode as zeros */
+    /* SEG_SCALER_MIN_LEVEL_COUNT folded rare levels into levels[other_level]
+     * ("(other)"): a value outside the levels encodes as it, not as zeros. */
+    bool folded;
+    size_t other_level;
 } scol;
 
 /* The whole fitted state: cols is what a serializer writes; the feature
@@ -59,6 +63,11 @@ typedef struct scaler_fit {
  * from a model file), which it takes over whatever happens: on failure they
  * are freed. n_features is the sum of the columns' n_out. */
 int seg_scaler_adopt(scol *cols, size_t n_cols, size_t n_features, seg_scaler **out);
+
+/* A model file's OTHR entry: column col of a fitted sc folded rare levels
+ * into its level `level`, which must be "(other)". false (and no change) when
+ * that does not hold or the column was marked already. */
+bool seg_scaler_mark_other(seg_scaler *sc, size_t col, size_t level);
 
 /* Free cols[0..n) and what each owns (also the array itself). */
 void seg_scol_array_free(scol *cols, size_t n);

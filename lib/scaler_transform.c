@@ -87,7 +87,10 @@ static int plan_build(const scaler_fit *f, const seg_dataset *ds, plan *p)
         map[0] = out_index(s, s->impute_level);
         for (size_t d = 0; d < c->n_levels; d++) {
             const char *key = c->levels[d];
-            map[d + 1] = key ? out_index(s, seg_scol_level_index(s, key)) : -1;
+            int64_t l = key ? seg_scol_level_index(s, key) : -1;
+            if (key && l < 0 && s->folded) /* rare in training, or never seen */
+                l = (int64_t)s->other_level;
+            map[d + 1] = out_index(s, l);
         }
     }
 done:

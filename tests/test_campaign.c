@@ -5,6 +5,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -152,12 +153,218 @@ static void test_outcome_column(void **state)
     seg_dataset_free(ds);
 }
 
+/* ---- withheld segments (seg_campaign_set_withheld) ----------------------------------- */
+
+enum { MAX_FIG = 512 };
+
+/* Every value the API gives about a computed campaign of k segments, with
+ * each call's status: per-segment statistics (0 .. k), the pooled group's,
+ * the plan's length, every step's statistics and the recommended step. */
+static size_t all_figures(const seg_campaign *c, size_t k, double *v, int *rc)
+{
+    size_t n = 0;
+    for (size_t j = 0; j <= k; j++)
+        for (int s = SEG_CAMPAIGN_CONTACTS; s <= SEG_CAMPAIGN_ROI; s++, n++) {
+            v[n] = 0;
+            rc[n] = seg_campaign_segment_stat(c, j, (seg_campaign_stat)s, &v[n]);
+        }
+    for (int s = SEG_CAMPAIGN_CONTACTS; s <= SEG_CAMPAIGN_ROI; s++, n++) {
+        v[n] = 0;
+        rc[n] = seg_campaign_withheld_stat(c, (seg_campaign_stat)s, &v[n]);
+    }
+    rc[n] = 0;
+    v[n++] = (double)seg_campaign_plan_steps(c);
+    for (size_t t = 0; t <= k; t++)
+        for (int s = SEG_PLAN_SEGMENT; s <= SEG_PLAN_PROFIT; s++, n++) {
+            v[n] = 0;
+            rc[n] = seg_campaign_plan_stat(c, t, (seg_plan_stat)s, &v[n]);
+        }
+    size_t best = 0;
+    rc[n] = seg_campaign_plan_best(c, &best);
+    v[n++] = (double)best;
+    assert_true(n <= MAX_FIG);
+    return n;
+}
+
+static bool same_figures(const double *a, const int *ra, const double *b, const int *rb, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ra[i] != rb[i] || !(a[i] == b[i] || (isnan(a[i]) && isnan(b[i]))))
+            return false;
+    return true;
+}
+
+/* The rows of make_rows() with segments 1 and 2 withheld; world B moves a
+ * conversion from segment 1 to segment 2 and relabels a held-out customer of
+ * segment 1 as segment 2, so the withheld segments' own figures change and
+ * their pooled ones do not. */
+static void campaign_of(seg_campaign *c, bool world_b, const uint8_t *flags, double cost)
+{
+    int32_t lab[64];
+    int8_t y[64], h[64];
+    size_t n = make_rows(lab, y, h);
+    if (world_b) {
+        y[10] = 0; /* rows 10..19: segment 1, the first six converted */
+        y[21] = 1; /* rows 20..24: segment 2, the first one converted */
+        lab[26] = 2; /* rows 25..28: segment 1, held out */
+    }
+    assert_int_equal(seg_campaign_set_withheld(c, flags, flags ? 4 : 0), SEG_OK);
+    if (cost > 0) {
+        assert_int_equal(seg_campaign_set_double(c, SEG_CAMPAIGN_COST_PER_CONTACT, cost), SEG_OK);
+        assert_int_equal(seg_campaign_set_double(c, SEG_CAMPAIGN_REVENUE_PER_CONVERSION, 4), SEG_OK);
+    }
+    assert_int_equal(seg_campaign_compute(c, lab, n, 3, y, h), SEG_OK);
+}
+
+static double pooled(const seg_campaign *c, seg_campaign_stat s)
+{
+    double v;
+    assert_int_equal(seg_campaign_withheld_stat(c, s, &v), SEG_OK);
+    return v;
+}
+
+static void test_withheld_pooled_figures(void **state)
+{
+    (void)state;
+    const uint8_t flags[4] = {0, 1, 2, 0};
+    seg_campaign *c = NULL, *merged = NULL;
+    double v;
+    assert_int_equal(seg_campaign_new(&c), SEG_OK);
+    campaign_of(c, false, flags, 0);
+    /* The withheld segments give nothing of their own. */
+    for (size_t j = 1; j <= 2; j++) {
+        assert_int_equal(seg_campaign_segment_stat(c, j, SEG_CAMPAIGN_RATE, &v), SEG_ERR_STATE);
+        assert_non_null(strstr(seg_last_error(), "are withheld (minimum segment size)"));
+    }
+    assert_float_equal(stat(c, 0, SEG_CAMPAIGN_RATE), 0.2, 1e-15);
+    assert_float_equal(stat(c, 3, SEG_CAMPAIGN_CONTACTS), 25, 0);
+    /* Pooled by hand: contacted 10 + 5 of whom 6 + 1 converted; held out 4
+     * (segment 1) of whom 1 converted; everyone converts at 9 / 25. */
+    assert_float_equal(pooled(c, SEG_CAMPAIGN_CONTACTS), 15, 0);
+    assert_float_equal(pooled(c, SEG_CAMPAIGN_CONVERSIONS), 7, 0);
+    assert_float_equal(pooled(c, SEG_CAMPAIGN_RATE), 7.0 / 15, 1e-15);
+    assert_float_equal(pooled(c, SEG_CAMPAIGN_LIFT), (7.0 / 15) / (9.0 / 25), 1e-14);
+    assert_float_equal(pooled(c, SEG_CAMPAIGN_HELD_OUT), 4, 0);
+    assert_float_equal(pooled(c, SEG_CAMPAIGN_HELD_OUT_CONVERSIONS), 1, 0);
+    assert_float_equal(pooled(c, SEG_CAMPAIGN_UPLIFT), 7.0 / 15 - 0.25, 1e-15);
+    /* The interval is the one of a campaign where the two are one segment. */
+    int32_t lab[64];
+    int8_t y[64], h[64];
+    size_t n = make_rows(lab, y, h);
+    for (size_t i = 0; i < n; i++)
+        lab[i] = lab[i] == 2 ? 1 : lab[i];
+    assert_int_equal(seg_campaign_new(&merged), SEG_OK);
+    assert_int_equal(seg_campaign_compute(merged, lab, n, 2, y, h), SEG_OK);
+    assert_float_equal(pooled(c, SEG_CAMPAIGN_RATE_LOW), stat(merged, 1, SEG_CAMPAIGN_RATE_LOW), 0);
+    assert_float_equal(pooled(c, SEG_CAMPAIGN_RATE_HIGH), stat(merged, 1, SEG_CAMPAIGN_RATE_HIGH),
+                       0);
+    assert_true(pooled(c, SEG_CAMPAIGN_RATE_LOW) > 0.2 && pooled(c, SEG_CAMPAIGN_RATE_HIGH) < 0.75);
+
+    /* The plan: the pool (7/15) as one step, then segment 0 (2/10). */
+    assert_int_equal(seg_campaign_plan_steps(c), 2);
+    assert_float_equal(plan(c, 0, SEG_PLAN_SEGMENT), -1, 0);
+    assert_float_equal(plan(c, 0, SEG_PLAN_CONTACTS), 15, 0);
+    assert_float_equal(plan(c, 0, SEG_PLAN_CONVERSIONS), 7, 0);
+    assert_float_equal(plan(c, 0, SEG_PLAN_CONTACTS_AVOIDED), 10, 0);
+    assert_float_equal(plan(c, 1, SEG_PLAN_SEGMENT), 0, 0);
+    assert_float_equal(plan(c, 1, SEG_PLAN_CONVERSIONS), 9, 0);
+    size_t best;
+    assert_int_equal(seg_campaign_plan_best(c, &best), SEG_OK);
+    assert_int_equal(best, 0); /* the pool's 7/15 beats 9/25, segment 0 does not */
+
+    /* Flags set after the compute rebuild the plan; clearing them restores it. */
+    assert_int_equal(seg_campaign_set_withheld(c, NULL, 0), SEG_OK);
+    assert_int_equal(seg_campaign_plan_steps(c), 3);
+    assert_float_equal(stat(c, 2, SEG_CAMPAIGN_RATE), 0.2, 1e-15);
+    assert_int_equal(seg_campaign_withheld_stat(c, SEG_CAMPAIGN_RATE, &v), SEG_ERR_EMPTY);
+    assert_non_null(strstr(seg_last_error(), "no segment is withheld"));
+    assert_int_equal(seg_campaign_set_withheld(c, flags, 4), SEG_OK);
+    assert_int_equal(seg_campaign_plan_steps(c), 2);
+    assert_float_equal(plan(c, 0, SEG_PLAN_SEGMENT), -1, 0);
+    seg_campaign_free(merged);
+    seg_campaign_free(c);
+}
+
+/* No value of the API tells two worlds apart whose withheld segments differ
+ * but pool to the same counts; without the flags they are told apart. */
+static void test_withheld_cannot_be_recovered(void **state)
+{
+    (void)state;
+    const uint8_t flags[4] = {0, 1, 1, 0};
+    static double va[MAX_FIG], vb[MAX_FIG];
+    static int ra[MAX_FIG], rb[MAX_FIG];
+    for (int money = 0; money <= 1; money++) {
+        seg_campaign *a = NULL, *b = NULL;
+        assert_int_equal(seg_campaign_new(&a), SEG_OK);
+        assert_int_equal(seg_campaign_new(&b), SEG_OK);
+        campaign_of(a, false, flags, money ? 1 : 0);
+        campaign_of(b, true, flags, money ? 1 : 0);
+        size_t n = all_figures(a, 3, va, ra);
+        assert_int_equal(all_figures(b, 3, vb, rb), n);
+        assert_true(same_figures(va, ra, vb, rb, n));
+        /* Sanity: segment 1's rate really differs, so the check can fail. */
+        assert_int_equal(seg_campaign_set_withheld(a, NULL, 0), SEG_OK);
+        assert_int_equal(seg_campaign_set_withheld(b, NULL, 0), SEG_OK);
+        assert_false(same_figures(va, ra, vb, rb, all_figures(a, 3, va, ra)) &&
+                     same_figures(va, ra, vb, rb, all_figures(b, 3, vb, rb)));
+        assert_float_equal(stat(a, 1, SEG_CAMPAIGN_RATE), 0.6, 1e-15);
+        assert_float_equal(stat(b, 1, SEG_CAMPAIGN_RATE), 0.5, 1e-15);
+        seg_campaign_free(a);
+        seg_campaign_free(b);
+    }
+}
+
+static void test_withheld_everyone_and_errors(void **state)
+{
+    (void)state;
+    const uint8_t all[4] = {1, 1, 1, 1}, five[5] = {0};
+    int32_t lab[64];
+    int8_t y[64], h[64];
+    size_t n = make_rows(lab, y, h), best;
+    seg_campaign *c = NULL;
+    double v;
+    assert_int_equal(seg_campaign_new(&c), SEG_OK);
+    assert_int_equal(seg_campaign_withheld_stat(c, SEG_CAMPAIGN_RATE, &v), SEG_ERR_STATE);
+    assert_int_equal(seg_campaign_set_withheld(NULL, all, 4), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_campaign_set_withheld(c, NULL, 4), SEG_ERR_INVALID_ARG);
+    assert_non_null(strstr(seg_last_error(), "seg_campaign_set_withheld: NULL argument"));
+    /* Flags for k = 4 and a compute with k = 3. */
+    assert_int_equal(seg_campaign_set_withheld(c, five, 5), SEG_OK);
+    assert_int_equal(seg_campaign_compute(c, lab, n, 3, y, h), SEG_ERR_MISMATCH);
+    assert_non_null(strstr(seg_last_error(), "5 withheld flags were set for k = 3"));
+    /* Everyone withheld: no figure at all, and an empty plan. */
+    assert_int_equal(seg_campaign_set_withheld(c, all, 4), SEG_OK);
+    assert_int_equal(seg_campaign_compute(c, lab, n, 3, y, h), SEG_OK);
+    for (size_t j = 0; j <= 3; j++)
+        assert_int_equal(seg_campaign_segment_stat(c, j, SEG_CAMPAIGN_CONTACTS, &v),
+                         SEG_ERR_STATE);
+    assert_non_null(strstr(seg_last_error(), "figures of everyone (segment 3) are withheld"));
+    assert_int_equal(seg_campaign_withheld_stat(c, SEG_CAMPAIGN_RATE, &v), SEG_ERR_STATE);
+    assert_non_null(strstr(seg_last_error(), "every campaign figure is withheld"));
+    assert_int_equal(seg_campaign_plan_steps(c), 0);
+    assert_int_equal(seg_campaign_plan_best(c, &best), SEG_ERR_EMPTY);
+    assert_non_null(strstr(seg_last_error(), "every figure is withheld"));
+    /* After the compute, flags for another k are refused and the old ones kept. */
+    assert_int_equal(seg_campaign_set_withheld(c, five, 5), SEG_ERR_MISMATCH);
+    assert_non_null(strstr(seg_last_error(), "5 flags for a campaign of 3 segments"));
+    assert_int_equal(seg_campaign_plan_steps(c), 0);
+    assert_int_equal(seg_campaign_withheld_stat(c, 999, &v), SEG_ERR_STATE);
+    const uint8_t some[4] = {0, 1, 1, 0};
+    assert_int_equal(seg_campaign_set_withheld(c, some, 4), SEG_OK);
+    assert_int_equal(seg_campaign_withheld_stat(c, 999, &v), SEG_ERR_INVALID_ARG);
+    assert_non_null(strstr(seg_last_error(), "unknown campaign statistic 999"));
+    seg_campaign_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rates_and_plan),
         cmocka_unit_test(test_wilson),
         cmocka_unit_test(test_outcome_column),
+        cmocka_unit_test(test_withheld_pooled_figures),
+        cmocka_unit_test(test_withheld_cannot_be_recovered),
+        cmocka_unit_test(test_withheld_everyone_and_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 
 #include "internal.h"
 #include "model_io.h"
+#include "testutil.h"
 
 /* Group A: spend 1..6, kind a. Group B: spend 101..100 + nb, kind b.
  * Group C: spend 1000 and 1002, kind c. */
@@ -44,20 +45,9 @@ static seg_dataset *groups(int nb, bool weighted)
 /* The model's file bytes (malloc'd). */
 static uint8_t *save(const seg_model *m, size_t *len)
 {
-    assert_int_equal(seg_model_save_mem(m, NULL, 0, len), SEG_OK);
-    uint8_t *buf = malloc(*len);
+    uint8_t *buf = tu_model_bytes(m, len);
     assert_non_null(buf);
-    assert_int_equal(seg_model_save_mem(m, buf, *len, len), SEG_OK);
     return buf;
-}
-
-/* First occurrence of n bytes in buf, or NULL. */
-static uint8_t *find(uint8_t *buf, size_t len, const void *what, size_t n)
-{
-    for (size_t i = 0; i + n <= len; i++)
-        if (memcmp(buf + i, what, n) == 0)
-            return buf + i;
-    return NULL;
 }
 
 static seg_model *fit(const seg_dataset *ds, int64_t min_size)
@@ -174,7 +164,7 @@ static bool holds_f64(uint8_t *buf, size_t len, double v)
     memcpy(&bits, &v, 8);
     for (int i = 0; i < 8; i++)
         le[i] = (uint8_t)(bits >> (8 * i));
-    return find(buf, len, le, 8) != NULL;
+    return tu_find(buf, len, le, 8) != NULL;
 }
 
 static void test_threshold_zero_unchanged(void **state)
@@ -195,7 +185,7 @@ static void test_threshold_zero_unchanged(void **state)
     /* Threshold 0 writes the file of before: no KANO section. */
     size_t len = 0;
     uint8_t *buf = save(m0, &len);
-    assert_null(find(buf, len, "KANO", 4));
+    assert_null(tu_find(buf, len, "KANO", 4));
     assert_true(holds_f64(buf, len, 1001.0)); /* C's mean: what a threshold removes */
     free(buf);
     seg_model_free(m0);
@@ -227,7 +217,7 @@ static void test_withheld_after_save_load(void **state)
     assert_group_a(l, seg_of_size(l, 6));
 
     /* A KANO section of 0 is malformed (it is only written for N > 0). */
-    uint8_t *p = find(buf, len, "KANO", 4);
+    uint8_t *p = tu_find(buf, len, "KANO", 4);
     assert_non_null(p);
     memset(p + 12, 0, 8);
     uint32_t crc = seg_crc32(buf, len - 4);
@@ -292,6 +282,98 @@ static void test_setting(void **state)
     assert_int_equal(seg_model_min_profile_size(NULL), 0);
 }
 
+/* A Ward model of the groups (Ward on the scaled rows, cut into 3) with the
+ * threshold min_size. */
+static seg_model *ward(const seg_dataset *ds, size_t min_size)
+{
+    seg_scaler *sc = NULL;
+    seg_linkage *tree = NULL;
+    seg_model *m = NULL;
+    const size_t n = seg_dataset_rows(ds);
+    assert_int_equal(seg_scaler_new(&sc), SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_OK);
+    const size_t d = seg_scaler_features(sc);
+    double *x = malloc(n * d * sizeof *x);
+    int32_t *lab = malloc(n * sizeof *lab);
+    assert_true(x && lab);
+    assert_int_equal(seg_scaler_transform_f64(sc, ds, x, n * d), SEG_OK);
+    assert_int_equal(seg_ward_f64(x, n, d, NULL, &tree), SEG_OK);
+    assert_int_equal(seg_linkage_cut_k(tree, 3, lab, n), SEG_OK);
+    assert_int_equal(seg_model_from_labels_min_profile(ds, sc, lab, 3, min_size, &m), SEG_OK);
+    seg_linkage_free(tree);
+    seg_scaler_free(sc);
+    free(x);
+    free(lab);
+    return m;
+}
+
+static void test_ward_models_withhold_too(void **state)
+{
+    (void)state;
+    seg_dataset *ds = groups(4, false);
+    seg_model *w = ward(ds, 3), *km = fit(ds, 3), *w0 = ward(ds, 0), *l = NULL;
+    /* The same segments are withheld as by k-means, for the same reasons. */
+    assert_int_equal(seg_model_min_profile_size(w), 3);
+    for (size_t size = 2; size <= 6; size += 2)
+        assert_int_equal(seg_model_profile_withheld(w, seg_of_size(w, size)),
+                         seg_model_profile_withheld(km, seg_of_size(km, size)));
+    assert_int_equal(seg_model_profile_withheld(w, seg_of_size(w, 2)), 1);
+    assert_int_equal(seg_model_profile_withheld(w, seg_of_size(w, 4)), 2);
+    assert_withheld(w, seg_of_size(w, 2));
+    assert_withheld(w, seg_of_size(w, 4));
+    assert_group_a(w, seg_of_size(w, 6));
+    assert_string_equal(seg_model_segment_label(w, seg_of_size(w, 2)),
+                        "fewer than 3 customers (profile withheld)");
+    /* Withheld means absent from the saved bytes; shown ones present. */
+    size_t len = 0, len0 = 0;
+    uint8_t *buf = save(w, &len), *buf0 = save(w0, &len0);
+    assert_false(holds_f64(buf, len, 1001.0));
+    assert_false(holds_f64(buf, len, 102.5));
+    assert_true(holds_f64(buf, len, 3.5));
+    assert_non_null(tu_find(buf, len, "KANO", 4));
+    assert_true(holds_f64(buf0, len0, 1001.0)); /* threshold 0: all there */
+    assert_null(tu_find(buf0, len0, "KANO", 4));
+    assert_int_equal(seg_model_load_mem(&l, buf, len), SEG_OK);
+    assert_int_equal(seg_model_min_profile_size(l), 3);
+    assert_withheld(l, seg_of_size(l, 2));
+    assert_group_a(l, seg_of_size(l, 6));
+    free(buf);
+    free(buf0);
+    seg_model_free(l);
+    seg_model_free(w0);
+    seg_model_free(km);
+    seg_model_free(w);
+    /* Fewer rows than the threshold: everything, the population too. */
+    w = ward(ds, 13);
+    for (size_t j = 0; j <= 3; j++)
+        assert_int_equal(seg_model_profile_withheld(w, j), 1);
+    seg_model_free(w);
+    seg_dataset_free(ds);
+}
+
+static void test_ward_threshold_bounds(void **state)
+{
+    (void)state;
+    seg_dataset *ds = groups(4, false);
+    int32_t lab[12] = {0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2};
+    seg_model *m = (seg_model *)&m; /* overwritten with NULL on failure */
+    assert_int_equal(seg_model_from_labels_min_profile(ds, NULL, lab, 3, (size_t)1e12 + 1, &m),
+                     SEG_ERR_INVALID_ARG);
+    assert_non_null(strstr(seg_last_error(), "minimum profile size 1000000000001 outside"));
+    assert_null(m);
+    /* Unscaled numeric columns: the hand partition's profiles, C withheld. */
+    seg_dataset *num = NULL;
+    const char *text = "spend\n1\n2\n3\n4\n5\n6\n101\n102\n103\n104\n1000\n1002\n";
+    assert_int_equal(seg_dataset_read_csv_memory(&num, text, strlen(text), NULL), SEG_OK);
+    assert_int_equal(seg_model_from_labels_min_profile(num, NULL, lab, 3, 3, &m), SEG_OK);
+    assert_int_equal(seg_model_profile_withheld(m, 2), 1);
+    assert_int_equal(seg_model_profile_withheld(m, 1), 2);
+    assert_true(fabs(mean_of(m, 0) - 3.5) < 1e-12);
+    seg_model_free(m);
+    seg_dataset_free(num);
+    seg_dataset_free(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +384,8 @@ int main(void)
         cmocka_unit_test(test_everything_withheld_below_threshold),
         cmocka_unit_test(test_weights_do_not_count),
         cmocka_unit_test(test_setting),
+        cmocka_unit_test(test_ward_models_withhold_too),
+        cmocka_unit_test(test_ward_threshold_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

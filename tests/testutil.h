@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "seg.h"
+
 /* A small seeded generator, independent of the library's own. */
 static inline uint64_t tu_next(uint64_t *s)
 {
@@ -130,6 +132,29 @@ static inline double tu_lloyd(const double *x, const double *w, size_t n, size_t
     free(sum);
     free(cw);
     return inertia;
+}
+
+/* The bytes of m's model file (malloc'd; *len receives the length), or NULL. */
+static inline uint8_t *tu_model_bytes(const seg_model *m, size_t *len)
+{
+    uint8_t *buf = NULL;
+    if (seg_model_save_mem(m, NULL, 0, len) != SEG_OK || !(buf = malloc(*len)))
+        return NULL;
+    if (seg_model_save_mem(m, buf, *len, len) != SEG_OK) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* First occurrence of n bytes in buf[0..len), or NULL: a search of saved
+ * bytes for what must not be there. */
+static inline uint8_t *tu_find(uint8_t *buf, size_t len, const void *what, size_t n)
+{
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(buf + i, what, n) == 0)
+            return buf + i;
+    return NULL;
 }
 
 #endif

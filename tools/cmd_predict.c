@@ -192,7 +192,7 @@ static void print_json(const popts *o, const seg_model *m, const seg_dataset *ds
             const char *id = o->id ? seg_dataset_id(ds, i) : NULL;
             printf("%s\n    {\"id\": ", i ? "," : "");
             if (o->id)
-                json_string(stdout, id ? id : "");
+                json_id(stdout, id ? id : "");
             else
                 printf("%zu", i + 1);
             printf(", \"segment\": %d, \"distance\": ", (int)labels[i]);

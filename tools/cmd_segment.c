@@ -60,7 +60,9 @@ static void usage_segment(FILE *f)
         "  --pre-cluster M        ward: k-means to M micro-clusters first, then weighted Ward\n"
         "Privacy:\n"
         "  --min-segment-size N   withhold the profile of any segment of fewer than N\n"
-        "                         customers (k-anonymity; default 0 = off)\n"
+        "                         customers (k-anonymity; default 0 = off); their\n"
+        "                         --target figures are shown only pooled, and category\n"
+        "                         levels of fewer than N customers become '(other)'\n"
         "Campaign:\n"
         "  --target COL           yes/no outcome column (kept out of the features):\n"
         "                         conversion, 95 %% interval, lift per segment, and a plan\n"
@@ -269,6 +271,22 @@ static int quality(const opts *o, summary *s)
     return rc;
 }
 
+/* The campaign withholds the figures of the segments whose profiles the
+ * model withholds, and shows them only pooled (--min-segment-size). */
+static int withhold_like_model(seg_campaign *c, const seg_model *m, size_t k)
+{
+    if (seg_model_min_profile_size(m) == 0)
+        return 0;
+    uint8_t *flags = malloc(k + 1);
+    if (!flags)
+        return SEG_ERR_NOMEM;
+    for (size_t j = 0; j <= k; j++)
+        flags[j] = (uint8_t)(seg_model_profile_withheld(m, j) != 0);
+    int rc = seg_campaign_set_withheld(c, flags, k + 1);
+    free(flags);
+    return rc;
+}
+
 int run_campaign(const opts *o, summary *s, const int8_t *outcome, const int8_t *control,
                  seg_campaign **out)
 {
@@ -277,6 +295,8 @@ int run_campaign(const opts *o, summary *s, const int8_t *outcome, const int8_t 
         rc = seg_campaign_set_double(*out, SEG_CAMPAIGN_COST_PER_CONTACT, o->cost);
     if (rc == 0 && !isnan(o->revenue))
         rc = seg_campaign_set_double(*out, SEG_CAMPAIGN_REVENUE_PER_CONVERSION, o->revenue);
+    if (rc == 0)
+        rc = withhold_like_model(*out, s->m, s->k);
     if (rc == 0)
         rc = seg_campaign_compute(*out, s->labels, s->n, s->k, outcome, control);
     return rc;
@@ -337,6 +357,7 @@ static int run_segment(opts *o)
     if ((rc = seg_scaler_new(&sc)) < 0 ||
         (rc = seg_scaler_set_int(sc, SEG_SCALER_METHOD, scale_method(o->scale))) < 0 ||
         (rc = seg_scaler_set_int(sc, SEG_SCALER_DROP_FIRST, o->drop_first)) < 0 ||
+        (rc = seg_scaler_set_int(sc, SEG_SCALER_MIN_LEVEL_COUNT, o->min_segment_size)) < 0 ||
         (rc = seg_scaler_set_int(sc, SEG_SCALER_CATEGORICAL_MISSING,
                                  o->impute_mode ? SEG_IMPUTE_MODE : SEG_IMPUTE_LEVEL)) < 0 ||
         (o->log1p && (rc = for_each_item(o->log1p, sc, set_log1p)) < 0) ||
@@ -655,9 +676,6 @@ int cmd_segment(int argc, char **argv)
                            "--cost-per-contact and --revenue-per-conversion go together");
     if (o.control && !o.target)
         return usage_error("segment ", "%s", "--control needs --target");
-    if (o.min_segment_size && strcmp(o.method, "ward") == 0)
-        return usage_error("segment ", "%s",
-                           "--min-segment-size withholds k-means profiles; ward has none");
     if (!o.file) {
         o.file = bundled_data_path(bundled, sizeof bundled);
         if (!o.file) {

@@ -211,16 +211,27 @@ int id_key_load(const char *path)
     return 0;
 }
 
+/* The id to write: id itself, or its pseudonym in buf once a key is loaded
+ * (never the raw id then, even if hashing fails). */
+static const char *shown_id(const char *id, char buf[65])
+{
+    if (!id_key_len || !*id)
+        return id;
+    if (seg_pseudonymize_id(id_key, id_key_len, id, strlen(id), buf, 65) < 0)
+        buf[0] = '\0';
+    return buf;
+}
+
 void write_id(FILE *f, const char *id)
 {
     char pseudonym[65];
-    if (id_key_len && *id) {
-        /* Never the raw id once pseudonyms were asked for. */
-        if (seg_pseudonymize_id(id_key, id_key_len, id, strlen(id), pseudonym, sizeof pseudonym) < 0)
-            pseudonym[0] = '\0';
-        id = pseudonym;
-    }
-    csv_field(f, id);
+    csv_field(f, shown_id(id, pseudonym));
+}
+
+void json_id(FILE *f, const char *id)
+{
+    char pseudonym[65];
+    json_string(f, shown_id(id, pseudonym));
 }
 
 int write_assignments(const char *path, const seg_dataset *ds, const int32_t *labels,

@@ -40,13 +40,15 @@ int csv_write_matrix(const char *path, const void *x, bool f32, size_t n, size_t
 struct seg_scaler;
 int write_features(const char *path, const void *x, bool f32, size_t n, size_t d,
                    const struct seg_scaler *sc);
-/* Ids the commands write: as they are, or, once a key is loaded, as keyed
+/* Ids the commands write (write_id: a CSV field): as they are, or, once a key is loaded, as keyed
  * pseudonyms (seg_pseudonymize_id: HMAC-SHA-256, 64 hex characters); an
  * empty id stays empty. id_key_load reads the key file (one trailing
  * newline is dropped; at least 16 bytes must remain): 0, or -1 with errno
  * (EINVAL: too short). */
 int id_key_load(const char *path);
 void write_id(FILE *f, const char *id);
+/* The same id as a JSON string. */
+void json_id(FILE *f, const char *id);
 
 /* id,segment,distance per row (id,segment when dist is NULL) to path ("-" = stdout): the id column's text
  * (empty when missing), else the 1-based row number. With all (n x k), one

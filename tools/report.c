@@ -185,16 +185,24 @@ static double cstat(const summary *s, size_t j, seg_campaign_stat st)
     return v;
 }
 
+/* Unit j of the conversion chart: a segment, or (j = k) the pooled withheld
+ * group, which withheld segments are shown only as. */
+static double unit_stat(const summary *s, size_t j, seg_campaign_stat st)
+{
+    return j < s->k ? cstat(s, j, st) : campaign_pool_stat(s, st);
+}
+
 static void conversion_chart(FILE *f, const opts *o, const summary *s)
 {
     double hi = 0;
-    for (size_t j = 0; j < s->k; j++) {
-        double v = cstat(s, j, SEG_CAMPAIGN_RATE_HIGH);
+    const size_t units = s->k + campaign_has_pool(s);
+    for (size_t j = 0; j < units; j++) {
+        double v = unit_stat(s, j, SEG_CAMPAIGN_RATE_HIGH);
         hi = v > hi ? v : hi;
     }
     hi = hi > 0 ? hi * 1.15 : 1;
-    const double slot = 520.0 / (double)s->k;
-    frame fr = {0, (double)s->k, 0, 100 * hi, 70, 34, 520, 200};
+    const double slot = 520.0 / (double)units;
+    frame fr = {0, (double)units, 0, 100 * hi, 70, 34, 520, 200};
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"290\" "
                "role=\"img\"><title>Conversion and lift per segment</title>\n"
                "<text x=\"330\" y=\"18\" font-size=\"13\" text-anchor=\"middle\" "
@@ -203,20 +211,25 @@ static void conversion_chart(FILE *f, const opts *o, const summary *s)
     fprintf(f, "' per segment, 95 %% interval and lift</text>\n");
     axes(f, &fr, "segment", "conversion rate (%)", false);
     double overall = 100 * cstat(s, s->k, SEG_CAMPAIGN_RATE);
-    for (size_t j = 0; j < s->k; j++) {
-        double r = 100 * cstat(s, j, SEG_CAMPAIGN_RATE), lo = 100 * cstat(s, j, SEG_CAMPAIGN_RATE_LOW);
-        double up = 100 * cstat(s, j, SEG_CAMPAIGN_RATE_HIGH), x = fr.left + slot * ((double)j + 0.5);
+    for (size_t j = 0; j < units; j++) {
+        double r = 100 * unit_stat(s, j, SEG_CAMPAIGN_RATE);
+        double lo = 100 * unit_stat(s, j, SEG_CAMPAIGN_RATE_LOW);
+        double up = 100 * unit_stat(s, j, SEG_CAMPAIGN_RATE_HIGH);
+        double x = fr.left + slot * ((double)j + 0.5);
+        char name[24];
         if (isnan(r))
             continue;
+        snprintf(name, sizeof name, j < s->k ? "%zu" : "pooled", j);
         fprintf(f,
                 "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>"
                 "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#222\"/>"
                 "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">%.1f %% "
                 "(lift %.2f)</text><text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
-                "text-anchor=\"middle\">%zu</text>\n",
-                x - slot * 0.3, py(&fr, r), slot * 0.6, py(&fr, 0) - py(&fr, r), COLOR(j), x, x,
-                py(&fr, lo), py(&fr, up), x, py(&fr, up) - 4, r,
-                cstat(s, j, SEG_CAMPAIGN_LIFT), x, fr.top + fr.height + 14, j);
+                "text-anchor=\"middle\">%s</text>\n",
+                x - slot * 0.3, py(&fr, r), slot * 0.6, py(&fr, 0) - py(&fr, r),
+                j < s->k ? COLOR(j) : WITHHELD_COLOR, x, x, py(&fr, lo), py(&fr, up), x,
+                py(&fr, up) - 4, r, unit_stat(s, j, SEG_CAMPAIGN_LIFT), x,
+                fr.top + fr.height + 14, name);
     }
     fprintf(f,
             "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e15759\" "
@@ -498,13 +511,34 @@ static void segment_table(FILE *f, const summary *s)
                 "<tr><td><span class=\"dot\" style=\"background:%s\"></span> %zu</td>"
                 "<td>%zu</td><td>%.1f %%</td>",
                 COLOR(j), j, seg_model_segment_size(s->m, j), 100 * share_of(s, j));
-        if (s->camp)
+        if (s->camp && campaign_withheld(s, j))
+            fprintf(f, "<td colspan=\"3\">withheld (pooled below)</td>");
+        else if (s->camp)
             fprintf(f, "<td>%.2f %%</td><td>%.2f .. %.2f %%</td><td>%.2f</td>",
                     100 * cstat(s, j, SEG_CAMPAIGN_RATE), 100 * cstat(s, j, SEG_CAMPAIGN_RATE_LOW),
                     100 * cstat(s, j, SEG_CAMPAIGN_RATE_HIGH), cstat(s, j, SEG_CAMPAIGN_LIFT));
         fprintf(f, "<td>");
         esc(f, label_of(s, j));
         fprintf(f, "</td></tr>\n");
+    }
+    if (campaign_has_pool(s)) {
+        size_t size = 0;
+        fprintf(f, "<tr><td><span class=\"dot\" style=\"background:%s\"></span> pooled</td>",
+                WITHHELD_COLOR);
+        for (size_t j = 0; j < s->k; j++)
+            size += campaign_withheld(s, j) ? seg_model_segment_size(s->m, j) : 0;
+        fprintf(f, "<td>%zu</td><td>%.1f %%</td>", size, 100.0 * (double)size / (double)s->n);
+        fprintf(f, "<td>%.2f %%</td><td>%.2f .. %.2f %%</td><td>%.2f</td><td>withheld segments",
+                100 * campaign_pool_stat(s, SEG_CAMPAIGN_RATE),
+                100 * campaign_pool_stat(s, SEG_CAMPAIGN_RATE_LOW),
+                100 * campaign_pool_stat(s, SEG_CAMPAIGN_RATE_HIGH),
+                campaign_pool_stat(s, SEG_CAMPAIGN_LIFT));
+        for (size_t j = 0, first = 1; j < s->k; j++)
+            if (campaign_withheld(s, j)) {
+                fprintf(f, "%s%zu", first ? " " : ", ", j);
+                first = 0;
+            }
+        fprintf(f, " together</td></tr>\n");
     }
     fprintf(f, "</table>\n");
 }

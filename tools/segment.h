@@ -66,6 +66,12 @@ const char *segment_warning(const summary *s, size_t j, char *buf, size_t len);
 void campaign_json_segment(FILE *f, const summary *s, size_t j);
 void campaign_json(FILE *f, const opts *o, const summary *s);
 void campaign_text(const opts *o, const summary *s);
+/* Withheld segments (--min-segment-size) are shown only as a pooled group:
+ * whether segment j (or s->k, everyone) is withheld, whether there is a pool,
+ * and a pooled statistic (NaN without a pool). */
+bool campaign_withheld(const summary *s, size_t j);
+bool campaign_has_pool(const summary *s);
+double campaign_pool_stat(const summary *s, seg_campaign_stat st);
 
 /* sweep_out.c: run the sweep on s's matrix with a progress bar on stderr
  * when it is a terminal (and not --quiet); *k receives the chosen k. */

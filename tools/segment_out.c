@@ -198,8 +198,10 @@ void print_text(const opts *o, const summary *s)
         size_t size = seg_model_segment_size(m, j);
         const char *label = seg_model_segment_label(m, j);
         printf("%7zu  %9zu  %5.1f %%", j, size, 100.0 * share_of(s, j));
-        if (s->camp) {
-            double rate, lift;
+        if (s->camp && campaign_withheld(s, j)) {
+            printf("  %10s  %5s", "withheld", "");
+        } else if (s->camp) {
+            double rate = NAN, lift = NAN;
             seg_campaign_segment_stat(s->camp, j, SEG_CAMPAIGN_RATE, &rate);
             seg_campaign_segment_stat(s->camp, j, SEG_CAMPAIGN_LIFT, &lift);
             printf("  %8.1f %%  %5.2f", 100 * rate, lift);

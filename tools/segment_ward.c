@@ -82,7 +82,7 @@ done:
 }
 
 static void ward_json(const ward_request *r, const seg_scaler *sc, const seg_model *m,
-                      const ward_result *s)
+                      const ward_result *s, const summary *rs)
 {
     FILE *f = stdout;
     fprintf(f, "{\n  \"version\": ");
@@ -93,6 +93,7 @@ static void ward_json(const ward_request *r, const seg_scaler *sc, const seg_mod
             (long long)r->pre_cluster, s->leaves);
     fprintf(f, ",\n  \"n\": %zu,\n  \"d\": %zu,\n  \"k\": %zu,\n  \"dtype\": \"f64\"", s->n, s->d,
             s->k);
+    fprintf(f, ",\n  \"min_segment_size\": %zu", seg_model_min_profile_size(m));
     fprintf(f, ",\n  \"seed\": %lld,\n  \"fit_seconds\": ", (long long)r->seed);
     json_number(f, s->seconds);
     json_quality(f, s->silhouette, r->silhouette_sample, s->n, s->davies_bouldin,
@@ -105,12 +106,18 @@ static void ward_json(const ward_request *r, const seg_scaler *sc, const seg_mod
         json_number(f, s->weight[j]);
         fprintf(f, ", \"label\": ");
         json_string(f, seg_model_segment_label(m, j));
+        fprintf(f, ", \"profile_withheld\": %s",
+                seg_model_profile_withheld(m, j) ? "true" : "false");
+        campaign_json_segment(f, rs, j);
         fprintf(f, "}");
     }
-    fprintf(f, "\n  ]\n}\n");
+    fprintf(f, "\n  ]");
+    campaign_json(f, r->o, rs);
+    fprintf(f, "\n}\n");
 }
 
-static void ward_text(const ward_request *r, const seg_model *m, const ward_result *s)
+static void ward_text(const ward_request *r, const seg_model *m, const ward_result *s,
+                      const summary *rs)
 {
     printf("libseg %s: Ward hierarchical clustering on %zu customers x %zu features (%s)\n",
            seg_version_string(), s->n, s->d, r->file);
@@ -123,6 +130,9 @@ static void ward_text(const ward_request *r, const seg_model *m, const ward_resu
     for (size_t j = 0; j < s->k; j++)
         printf("%7zu  %9zu  %5.1f %%  %s\n", j, s->size[j],
                100.0 * (double)s->size[j] / (double)s->n, seg_model_segment_label(m, j));
+    print_withheld(stdout, m);
+    if (rs->camp)
+        campaign_text(r->o, rs);
 }
 
 static int metrics(const ward_request *r, const double *x, const int32_t *labels, const double *w,
@@ -192,7 +202,8 @@ int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler 
     /* A model of the segment means carries the profiles and labels, and is
      * what --model saves and the report reads, as for k-means. */
     stage = "describing the segments";
-    if ((rc = seg_model_from_labels(ds, sc, labels, s.k, &m)) < 0 ||
+    if ((rc = seg_model_from_labels_min_profile(ds, sc, labels, s.k,
+                                                (size_t)r->o->min_segment_size, &m)) < 0 ||
         (rc = seg_model_set_metric(m, SEG_MODEL_SILHOUETTE, s.silhouette)) < 0 ||
         (rc = seg_model_set_metric(m, SEG_MODEL_DAVIES_BOULDIN, s.davies_bouldin)) < 0 ||
         (rc = seg_model_set_metric(m, SEG_MODEL_CALINSKI_HARABASZ, s.calinski_harabasz)) < 0)
@@ -220,9 +231,9 @@ int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler 
         goto out;
     }
     if (r->json)
-        ward_json(r, sc, m, &s);
+        ward_json(r, sc, m, &s, &rs);
     else
-        ward_text(r, m, &s);
+        ward_text(r, m, &s, &rs);
     status = 0;
     goto out;
 fail:
