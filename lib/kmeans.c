@@ -715,6 +715,24 @@ int seg_kmeans_fit_f64(seg_kmeans *km, const double *x, size_t n, size_t d, cons
     return fit_matrix(km, x, false, n, d, weights, labels, out);
 }
 
+/* The model's outlier reference: distances of the training rows x (which
+ * predict gives the fit's labels lab, so lab is rewritten unchanged). */
+static int outlier_reference(seg_model *m, const void *x, bool f32, size_t n, size_t d,
+                             int32_t *lab)
+{
+    seg_predictor *p = NULL;
+    double *dist = seg_malloc_array(n, sizeof *dist);
+    int rc = dist ? seg_predictor_new(&p, m) : SEG_NOMEM();
+    if (rc == SEG_OK)
+        rc = f32 ? seg_predictor_run_f32(p, x, n, d, lab, dist)
+                 : seg_predictor_run_f64(p, x, n, d, lab, dist);
+    if (rc == SEG_OK)
+        rc = seg_model_set_outlier_reference(m, lab, dist, n);
+    seg_predictor_free(p);
+    seg_free(dist);
+    return rc;
+}
+
 int seg_kmeans_fit_dataset(seg_kmeans *km, const seg_dataset *ds, const seg_scaler *sc,
                            int32_t *labels, seg_model **out)
 {
@@ -768,6 +786,12 @@ int seg_kmeans_fit_dataset(seg_kmeans *km, const seg_dataset *ds, const seg_scal
         goto done;
     }
     rc = fit_matrix(km, x, f32, n, d, seg_dataset_weights(ds), lab, out);
+    if (rc == SEG_OK) /* from the encoded rows at hand, not a second encoding */
+        rc = outlier_reference(*out, x, f32, n, d, lab);
+    if (rc < 0 && *out) {
+        seg_model_free(*out);
+        *out = NULL;
+    }
     if (rc == SEG_OK &&
         (rc = seg_model_describe(*out, ds, sc, lab, (size_t)km->min_profile_size)) < 0) {
         seg_model_free(*out);
