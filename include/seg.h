@@ -3132,7 +3132,7 @@ typedef enum seg_minibatch_param {
     SEG_MINIBATCH_BATCH_SIZE = 101,  /**< int: rows per batch (default 1024; 1 .. 2^30). */
     SEG_MINIBATCH_MAX_STEPS = 102,   /**< int: batches of a fit; 0 (default) = n / batch size, clamped to 100 .. 1000. */
     SEG_MINIBATCH_SEED = 103,        /**< int: random seed (default 0). */
-    SEG_MINIBATCH_INIT_SAMPLE = 104, /**< int: rows sampled for the k-means++ and Lloyd start; 0 (default) = 3 batches, at least 10 k. */
+    SEG_MINIBATCH_INIT_SAMPLE = 104, /**< int: rows sampled for the k-means++ and Lloyd start; 0 (default) = 3 batches, at least 40 k. */
     SEG_MINIBATCH_FORGET = 200,      /**< double: counts are multiplied by 1 - f before each batch (default 0; 0 .. <1). */
     SEG_MINIBATCH_REASSIGN_RATIO = 201, /**< double: re-seed centroids whose count is below this share of the largest (default 0.01; 0 = never; 0 .. 1). */
     SEG_MINIBATCH_N_INIT = 105,      /**< int: starts tried, each on its own sample, the best kept by inertia on a held-out sample (default 3; 1 .. 1000). */

@@ -248,8 +248,8 @@ static int FN(start)(const seg_minibatch *mb, const T *x, const double *w, size_
     const size_t k = (size_t)mb->k;
     size_t s = mb->init_sample ? (size_t)mb->init_sample : 3 * (size_t)mb->batch;
     size_t sd, kd;
-    if (s < 10 * k)
-        s = 10 * k;
+    if (s < 40 * k) /* k-means++ on fewer rows per centroid started k = 256 poorly */
+        s = 40 * k;
     if (s > n)
         s = n;
     if (!seg_mul_ok(s, d, &sd) || !seg_mul_ok(k, d, &kd))
