@@ -132,16 +132,6 @@ int seg_minibatch_set_double(seg_minibatch *mb, seg_minibatch_param param, doubl
     return seg_fail(SEG_ERR_INVALID_ARG, "bad mini-batch setting %d = %g", (int)param, value);
 }
 
-static int mb_check_weights(const double *w, size_t n)
-{
-    if (w)
-        for (size_t i = 0; i < n; i++)
-            if (!(w[i] > 0) || !isfinite(w[i]))
-                return seg_fail(SEG_ERR_NONFINITE,
-                                "row %zu: weight %g; weights must be finite and > 0", i + 1, w[i]);
-    return SEG_OK;
-}
-
 /* Batches of a fit: as set, else one pass over the rows' worth of batches,
  * at least 100 and at most 1000 (early stopping usually ends it sooner). */
 static int64_t mb_steps(const seg_minibatch *mb, size_t n, size_t b)

@@ -377,7 +377,7 @@ static int FN(fit)(seg_minibatch *mb, const T *x, size_t n, size_t d, const doub
         return seg_fail(SEG_ERR_TOO_FEW_POINTS, "k = %zu exceeds the %zu rows", k, n);
     if (!seg_mul_ok(k, d, &kd) || !seg_mul_ok(b, d, &bd) || !seg_mul_ok(n, d, &nd))
         return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", n, d);
-    if ((rc = mb_check_weights(w, n)) < 0)
+    if ((rc = seg_weights_check(w, n)) < 0)
         return rc;
     const double t0 = seg_now_seconds();
     const int64_t steps = mb_steps(mb, n, b);
@@ -443,7 +443,7 @@ static int FN(partial)(seg_minibatch *mb, const seg_model *old, const T *x, size
         return seg_fail(SEG_ERR_INVALID_ARG, "mini-batch object, model or x is NULL");
     if (d != old->d)
         return seg_fail(SEG_ERR_MISMATCH, "rows have %zu features, the model %zu", d, old->d);
-    if ((rc = mb_check_weights(w, n)) < 0)
+    if ((rc = seg_weights_check(w, n)) < 0)
         return rc;
     const size_t k = old->k, b = (size_t)mb->batch;
     if ((rc = FN(state_init)(&s, k, d, old->centroids, (uint64_t)mb->seed)) < 0)
