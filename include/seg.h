@@ -3179,10 +3179,13 @@ SEG_API int seg_minibatch_set_int(seg_minibatch *mb, seg_minibatch_param param, 
 SEG_API int seg_minibatch_set_double(seg_minibatch *mb, seg_minibatch_param param, double value);
 
 /**
- * Fit mini-batch k-means on a matrix. The start is k-means++ and Lloyd on a
- * random sample (SEG_MINIBATCH_INIT_SAMPLE rows); then SEG_MINIBATCH_MAX_STEPS
- * batches drawn with replacement; then one pass assigns every row, giving the
- * model's sizes, inertia and outlier reference.
+ * Fit mini-batch k-means on a matrix. The start is the best (by inertia on a
+ * held-out sample) of SEG_MINIBATCH_N_INIT runs of k-means++ and Lloyd, each
+ * on a random sample of SEG_MINIBATCH_INIT_SAMPLE rows; then batches drawn
+ * with replacement until an early-stopping rule fires or
+ * SEG_MINIBATCH_MAX_STEPS is reached (seg_model_iterations() gives the
+ * number); then one pass assigns every row, giving the model's sizes,
+ * inertia and outlier reference.
  *
  * @param mb the settings.
  * @param x n * d values, row-major; borrowed for the call.
