@@ -3131,9 +3131,14 @@ SEG_API int seg_model_outlier_scores(const seg_model *m, const int32_t *labels,
  * with a batch of new rows and returns a new model: fitted models stay
  * immutable, so the old one can keep serving predictions meanwhile.
  *
- * Rows are unweighted; computation is in double. Results depend only on the
- * rows, the settings and the seed. A seg_minibatch belongs to one thread at
- * a time.
+ * The start is the best of SEG_MINIBATCH_N_INIT k-means++ and Lloyd runs on
+ * small random samples, scored on a held-out sample; a fit stops early once
+ * the smoothed batch inertia stops improving (SEG_MINIBATCH_MAX_NO_IMPROVEMENT)
+ * or the centroids stop moving (SEG_MINIBATCH_TOL), and otherwise after
+ * SEG_MINIBATCH_MAX_STEPS batches. Float and weighted variants are in the
+ * group @ref minibatch_more. Results depend only on the rows, the settings
+ * and the seed, never on SEG_MINIBATCH_THREADS. A seg_minibatch belongs to
+ * one thread at a time.
  */
 
 /** Opaque mini-batch settings. */
@@ -3145,9 +3150,15 @@ typedef enum seg_minibatch_param {
     SEG_MINIBATCH_BATCH_SIZE = 101,  /**< int: rows per batch (default 1024; 1 .. 2^30). */
     SEG_MINIBATCH_MAX_STEPS = 102,   /**< int: batches of a fit; 0 (default) = n / batch size, clamped to 100 .. 1000. */
     SEG_MINIBATCH_SEED = 103,        /**< int: random seed (default 0). */
-    SEG_MINIBATCH_INIT_SAMPLE = 104, /**< int: rows sampled for the k-means++ and Lloyd start; 0 (default) = 3 batches, at least 10 k. */
+    SEG_MINIBATCH_INIT_SAMPLE = 104, /**< int: rows sampled for the k-means++ and Lloyd start; 0 (default) = 3 batches, at least 40 k. */
     SEG_MINIBATCH_FORGET = 200,      /**< double: counts are multiplied by 1 - f before each batch (default 0; 0 .. <1). */
-    SEG_MINIBATCH_REASSIGN_RATIO = 201 /**< double: re-seed centroids whose count is below this share of the largest (default 0.01; 0 = never; 0 .. 1). */
+    SEG_MINIBATCH_REASSIGN_RATIO = 201, /**< double: re-seed centroids whose count is below this share of the largest (default 0.01; 0 = never; 0 .. 1). */
+    SEG_MINIBATCH_N_INIT = 105,      /**< int: starts tried, each on its own sample, the best kept by inertia on a held-out sample (default 3; 1 .. 1000). */
+    SEG_MINIBATCH_MAX_NO_IMPROVEMENT = 106, /**< int: stop after this many batches without improvement of the smoothed batch inertia (default 10; 0 = never). */
+    SEG_MINIBATCH_THREADS = 107,     /**< int: library threads of the final labelling pass, 0 = all cores (default 1); results do not depend on it. */
+    SEG_MINIBATCH_MIN_PROFILE_SIZE = 108, /**< int: seg_minibatch_fit_dataset() withholds profiles of smaller segments, as SEG_KMEANS_MIN_PROFILE_SIZE (default 0 = off). */
+    SEG_MINIBATCH_DTYPE = 109,       /**< int: seg_dtype of seg_minibatch_fit_dataset() (default SEG_DTYPE_F64). */
+    SEG_MINIBATCH_TOL = 202          /**< double: stop when the smoothed mean squared centroid shift per batch falls below tol times the data's total variance (default 1e-7; 0 = never; 0 .. 1). */
 } seg_minibatch_param;
 
 /**
@@ -3186,10 +3197,13 @@ SEG_API int seg_minibatch_set_int(seg_minibatch *mb, seg_minibatch_param param, 
 SEG_API int seg_minibatch_set_double(seg_minibatch *mb, seg_minibatch_param param, double value);
 
 /**
- * Fit mini-batch k-means on a matrix. The start is k-means++ and Lloyd on a
- * random sample (SEG_MINIBATCH_INIT_SAMPLE rows); then SEG_MINIBATCH_MAX_STEPS
- * batches drawn with replacement; then one pass assigns every row, giving the
- * model's sizes, inertia and outlier reference.
+ * Fit mini-batch k-means on a matrix. The start is the best (by inertia on a
+ * held-out sample) of SEG_MINIBATCH_N_INIT runs of k-means++ and Lloyd, each
+ * on a random sample of SEG_MINIBATCH_INIT_SAMPLE rows; then batches drawn
+ * with replacement until an early-stopping rule fires or
+ * SEG_MINIBATCH_MAX_STEPS is reached (seg_model_iterations() gives the
+ * number); then one pass assigns every row, giving the model's sizes,
+ * inertia and outlier reference.
  *
  * @param mb the settings.
  * @param x n * d values, row-major; borrowed for the call.
@@ -3207,8 +3221,11 @@ SEG_API int seg_minibatch_fit_f64(seg_minibatch *mb, const double *x, size_t n, 
 /**
  * As seg_minibatch_fit_f64(), on a dataset encoded by a fitted scaler (or
  * an all-numeric dataset when sc is NULL); the model keeps a copy of the
- * scaler and the segment profiles, as seg_kmeans_fit_dataset() does.
- * Holds the n x d double matrix while it runs.
+ * scaler and the segment profiles, as seg_kmeans_fit_dataset() does, with
+ * the profiles of segments under SEG_MINIBATCH_MIN_PROFILE_SIZE rows
+ * withheld. The dataset's row weights, if any, weigh the fit. The fit runs
+ * in SEG_MINIBATCH_DTYPE; it holds the n x d double matrix while it runs
+ * (and briefly its float copy).
  *
  * @param mb the settings.
  * @param ds the dataset; only read.
@@ -3293,6 +3310,119 @@ SEG_API int seg_model_centroid_distances(const seg_model *old, const seg_model *
                                          size_t len);
 /** @} */
 
+
+/**
+ * @defgroup minibatch_more Mini-batch k-means in float and with weights
+ * @{
+ * The float32 and weighted forms of seg_minibatch_fit_f64() and
+ * seg_minibatch_partial_fit_f64(). In float, distances are computed in float
+ * by the same kernel as seg_kmeans_fit_f32() and the model predicts in float
+ * (SEG_DTYPE_F32); centroids, counts and sums are kept in double either way.
+ * A row's weight multiplies its pull on its centroid and its share of the
+ * centroid's count (a weight of 2 counts as the row seen twice); batches are
+ * drawn uniformly, not by weight. Weights are borrowed for the call.
+ */
+
+/**
+ * seg_minibatch_fit_f64() on a float matrix; the model has SEG_DTYPE_F32.
+ *
+ * @param mb the settings.
+ * @param x n * d values, row-major; borrowed for the call.
+ * @param n rows (>= k).
+ * @param d features (>= 1).
+ * @param[out] labels if not NULL, n labels of the final pass.
+ * @param[out] out receives the model (no scaler, no profiles).
+ * @return as seg_minibatch_fit_f64().
+ */
+SEG_API int seg_minibatch_fit_f32(seg_minibatch *mb, const float *x, size_t n, size_t d,
+                                  int32_t *labels, seg_model **out);
+
+/**
+ * seg_minibatch_fit_f64() with row weights: the model's segment weights are
+ * the summed weights of their rows and its inertia the weighted sum of
+ * squared distances (sizes still count rows).
+ *
+ * @param mb the settings.
+ * @param x n * d values, row-major; borrowed for the call.
+ * @param n rows (>= k).
+ * @param d features (>= 1).
+ * @param weights n finite weights > 0, or NULL for unit weights.
+ * @param[out] labels if not NULL, n labels of the final pass.
+ * @param[out] out receives the model (no scaler, no profiles).
+ * @return as seg_minibatch_fit_f64(); SEG_ERR_NONFINITE also for a weight
+ *         that is not finite and > 0.
+ */
+SEG_API int seg_minibatch_fit_weighted_f64(seg_minibatch *mb, const double *x, size_t n,
+                                           size_t d, const double *weights, int32_t *labels,
+                                           seg_model **out);
+
+/**
+ * seg_minibatch_fit_weighted_f64() on a float matrix; the model has SEG_DTYPE_F32.
+ *
+ * @param mb the settings.
+ * @param x n * d values, row-major; borrowed for the call.
+ * @param n rows (>= k).
+ * @param d features (>= 1).
+ * @param weights n finite weights > 0, or NULL for unit weights.
+ * @param[out] labels if not NULL, n labels of the final pass.
+ * @param[out] out receives the model (no scaler, no profiles).
+ * @return as seg_minibatch_fit_weighted_f64().
+ */
+SEG_API int seg_minibatch_fit_weighted_f32(seg_minibatch *mb, const float *x, size_t n,
+                                           size_t d, const double *weights, int32_t *labels,
+                                           seg_model **out);
+
+/**
+ * seg_minibatch_partial_fit_f64() with float rows (assigned in float); the
+ * new model keeps the old model's dtype.
+ *
+ * @param mb the settings.
+ * @param old the model to update; only read.
+ * @param x n * d rows in the model's feature units.
+ * @param n rows (0 gives a copy of the centroids).
+ * @param d features; must equal the model's.
+ * @param[out] out receives the new model.
+ * @return as seg_minibatch_partial_fit_f64().
+ */
+SEG_API int seg_minibatch_partial_fit_f32(seg_minibatch *mb, const seg_model *old,
+                                          const float *x, size_t n, size_t d, seg_model **out);
+
+/**
+ * seg_minibatch_partial_fit_f64() with row weights: each row adds its weight
+ * to its centroid's count (the new segment weights) and weight times squared
+ * distance to the running inertia; sizes still count rows.
+ *
+ * @param mb the settings.
+ * @param old the model to update; only read.
+ * @param x n * d rows in the model's feature units.
+ * @param n rows (0 gives a copy of the centroids).
+ * @param d features; must equal the model's.
+ * @param weights n finite weights > 0, or NULL for unit weights.
+ * @param[out] out receives the new model.
+ * @return as seg_minibatch_partial_fit_f64(); SEG_ERR_NONFINITE also for a
+ *         weight that is not finite and > 0.
+ */
+SEG_API int seg_minibatch_partial_fit_weighted_f64(seg_minibatch *mb, const seg_model *old,
+                                                   const double *x, size_t n, size_t d,
+                                                   const double *weights, seg_model **out);
+
+/**
+ * seg_minibatch_partial_fit_weighted_f64() with float rows; the new model
+ * keeps the old model's dtype.
+ *
+ * @param mb the settings.
+ * @param old the model to update; only read.
+ * @param x n * d rows in the model's feature units.
+ * @param n rows (0 gives a copy of the centroids).
+ * @param d features; must equal the model's.
+ * @param weights n finite weights > 0, or NULL for unit weights.
+ * @param[out] out receives the new model.
+ * @return as seg_minibatch_partial_fit_weighted_f64().
+ */
+SEG_API int seg_minibatch_partial_fit_weighted_f32(seg_minibatch *mb, const seg_model *old,
+                                                   const float *x, size_t n, size_t d,
+                                                   const double *weights, seg_model **out);
+/** @} */
 
 
 /**

@@ -196,4 +196,8 @@ void *seg_map_file(FILE *f, size_t len, size_t *map_len);
 /* Release a mapping from seg_map_file(). */
 void seg_unmap(void *map, size_t map_len);
 
+/* Row weights of a fit: SEG_OK when w is NULL or all n are finite and > 0,
+ * else SEG_ERR_NONFINITE naming the first bad row (1-based). */
+int seg_weights_check(const double *w, size_t n);
+
 #endif /* SEG_INTERNAL_H */

@@ -39,6 +39,71 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/*
+ * Sort v[0..n) ascending; the values are finite and >= 0 with no -0.0, so
+ * the order of their IEEE-754 bit patterns as unsigned integers is their
+ * numeric order. An LSD radix sort on the top 33 bits (three stable passes
+ * of 11-bit digits; a pass whose digit all values share is skipped), then an
+ * pass that orders each run sharing those bits (values within a relative
+ * 2^-21 of each other: usually short, insertion-sorted; long ones qsorted). qsort took most of a
+ * mini-batch fit's time at 10^7 rows. tmp holds n values.
+ */
+static void sort_nonneg(double *v, size_t n, double *tmp)
+{
+    enum { DIGIT = 11, BUCKETS = 1 << DIGIT, PASSES = 3, LOW = 64 - PASSES * DIGIT };
+    size_t hist[PASSES][BUCKETS];
+    double *src = v, *dst = tmp;
+    memset(hist, 0, sizeof hist);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b;
+        memcpy(&b, v + i, sizeof b);
+        for (int p = 0; p < PASSES; p++)
+            hist[p][(b >> (LOW + p * DIGIT)) & (BUCKETS - 1)]++;
+    }
+    for (int p = 0; p < PASSES; p++) {
+        size_t *h = hist[p], pos = 0;
+        bool shared = false;
+        for (size_t j = 0; j < BUCKETS && !shared; j++)
+            shared = h[j] == n;
+        if (shared)
+            continue;
+        for (size_t j = 0; j < BUCKETS; j++) {
+            const size_t c = h[j];
+            h[j] = pos;
+            pos += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint64_t b;
+            memcpy(&b, src + i, sizeof b);
+            dst[h[(b >> (LOW + p * DIGIT)) & (BUCKETS - 1)]++] = src[i];
+        }
+        double *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != v)
+        memcpy(v, src, n * sizeof *v);
+    for (size_t i = 0, end; i < n; i = end) {
+        uint64_t a, b;
+        memcpy(&a, v + i, sizeof a);
+        for (end = i + 1; end < n; end++) {
+            memcpy(&b, v + end, sizeof b);
+            if (b >> LOW != a >> LOW)
+                break;
+        }
+        if (end - i > 16) /* long runs (nearly equal values) must not go quadratic */
+            qsort(v + i, end - i, sizeof *v, cmp_double);
+        else
+            for (size_t r = i + 1; r < end; r++) {
+                const double x = v[r];
+                size_t j = r;
+                for (; j > i && v[j - 1] > x; j--)
+                    v[j] = v[j - 1];
+                v[j] = x;
+            }
+    }
+}
+
 /* Type-7 quantiles of sorted v[0..n) at p = i / q into out[0..q]. */
 static void grid_quantiles(const double *v, size_t n, size_t q, double *out)
 {
@@ -64,7 +129,7 @@ int seg_model_set_outlier_reference(seg_model *m, const int32_t *labels, const d
     SEG_ALLOC_SCOPE(m);
     seg_outliers *o = NULL;
     size_t *start = NULL, *fill = NULL, kq, nq;
-    double *sorted = NULL;
+    double *sorted = NULL, *tmp = NULL;
     int rc = SEG_OK;
 
     if (!m || (n && (!labels || !distances)))
@@ -96,11 +161,18 @@ int seg_model_set_outlier_reference(seg_model *m, const int32_t *labels, const d
         start[labels[i] + 1]++;
     for (size_t j = 0; j < k; j++)
         start[j + 1] += start[j];
-    for (size_t i = 0; i < n; i++)
-        sorted[start[labels[i]] + fill[labels[i]]++] = distances[i];
+    for (size_t i = 0; i < n; i++) /* -0.0 becomes 0.0 for sort_nonneg */
+        sorted[start[labels[i]] + fill[labels[i]]++] = distances[i] == 0 ? 0.0 : distances[i];
+    size_t largest = 0;
+    for (size_t j = 0; j < k; j++)
+        largest = fill[j] > largest ? fill[j] : largest;
+    if (!(tmp = seg_malloc_array(largest ? largest : 1, sizeof *tmp))) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
     for (size_t j = 0; j < k; j++) {
         const size_t nj = start[j + 1] - start[j];
-        qsort(sorted + start[j], nj, sizeof *sorted, cmp_double);
+        sort_nonneg(sorted + start[j], nj, tmp);
         grid_quantiles(sorted + start[j], nj, q, o->quant + j * (q + 1));
     }
     seg_outliers_free(m->outliers);
@@ -111,6 +183,7 @@ done:
     seg_free(start);
     seg_free(fill);
     seg_free(sorted);
+    seg_free(tmp);
     return rc;
 }
 

@@ -65,3 +65,13 @@ int seg_yes_no(const char *s)
     }
     return 0;
 }
+
+int seg_weights_check(const double *w, size_t n)
+{
+    if (w)
+        for (size_t i = 0; i < n; i++)
+            if (!(w[i] > 0) || !isfinite(w[i]))
+                return seg_fail(SEG_ERR_NONFINITE,
+                                "row %zu: weight %g; weights must be finite and > 0", i + 1, w[i]);
+    return SEG_OK;
+}

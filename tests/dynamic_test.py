@@ -202,6 +202,15 @@ class Migrate(Base):
         s = json.loads(text)
         self.assertEqual((s["in_both"], s["joined"], s["left"]), (300, 100, 100))
         self.assertEqual(sum(map(sum, s["counts"])), 300)
+        # Each snapshot's segment counts: those in both plus those who left
+        # (OLD, by row) or joined (NEW, by column).
+        k = s["k"]
+        self.assertEqual((sum(s["in_old"]), sum(s["in_new"])), (400, 400))
+        self.assertEqual((sum(s["left_by_segment"]), sum(s["joined_by_segment"])), (100, 100))
+        for j in range(k):
+            self.assertEqual(s["in_old"][j], sum(s["counts"][j]) + s["left_by_segment"][j])
+            self.assertEqual(s["in_new"][j],
+                             sum(s["counts"][i][j] for i in range(k)) + s["joined_by_segment"][j])
         for row, shares in zip(s["counts"], s["shares"]):
             if sum(row):
                 self.assertAlmostEqual(sum(shares), 1)
@@ -234,6 +243,13 @@ class Migrate(Base):
         code, _, err = run("migrate", model, dup, new, "--id", "cust")
         self.assertEqual(code, 1)
         self.assertIn("appears more than once", err)
+        code, _, err = run("migrate", model, old, new, "--id", "cust", "--report")
+        self.assertEqual(code, 2)
+        self.assertIn("--report needs a file name", err)
+        code, _, err = run("migrate", model, old, new, "--id", "cust", "--report",
+                           self.path("no/such/dir/r.html"))
+        self.assertEqual(code, 1)
+        self.assertIn("cannot write", err)
 
 
 if __name__ == "__main__":

@@ -158,6 +158,28 @@ class MinSegmentSize(unittest.TestCase):
         self.assertEqual(code, 0, err)
         self.assertNotIn("withheld", out)
 
+    def test_minibatch_withholds_too(self):
+        base = os.path.join(self.tmp.name, "mb")
+        for dtype in ("f64", "f32"):
+            code, out, err = run("segment", self.csv, "--k", "3", "--method", "minibatch",
+                                 "--dtype", dtype, "--min-segment-size", "5", "--json",
+                                 "--model", base + ".seg")
+            self.assertEqual(code, 0, err)
+            doc = json.loads(out)
+            self.assertEqual(doc["min_segment_size"], 5)
+            by_size = {s["size"]: s for s in doc["segments"]}
+            self.assertEqual(sorted(by_size), [2, 30, 40])
+            self.assertTrue(by_size[2]["profile_withheld"])
+            self.assertIsNone(by_size[2]["profile"])
+            self.assertTrue(by_size[30]["profile_withheld"])
+            self.assertFalse(by_size[40]["profile_withheld"])
+            code, out, err = run("info", base + ".seg", "--json")
+            self.assertEqual(code, 0, err)
+            info = json.loads(out)
+            self.assertEqual(info["min_segment_size"], 5)
+            self.assertEqual(sorted(s["profile_withheld"] for s in info["segments"]),
+                             [False, True, True])
+
     def test_usage_errors(self):
         code, _, err = run("segment", self.csv, "--k", "3", "--min-segment-size", "-1")
         self.assertEqual(code, 2)

@@ -1,16 +1,19 @@
-"""Renders the HTML report of `seg segment --report` (k-means, and Ward with
-its dendrogram) with headless Chromium
+"""Renders the HTML reports of `seg segment --report` (k-means, and Ward with
+its dendrogram) and of `seg migrate --report` with headless Chromium
 (Debian's `chromium`) and checks the screenshot is a page of charts, not a
 blank one. Exits 77 (skipped) when chromium is not installed.
 
 Run by meson as: python3 report_test.py SEG_BINARY SOURCE_ROOT
 """
+import csv
+import json
 import os
 import shutil
 import struct
 import subprocess
 import sys
 import tempfile
+import xml.etree.ElementTree as ET
 import zlib
 
 SEG = sys.argv[1] if len(sys.argv) > 1 else "seg"
@@ -56,11 +59,12 @@ def png_pixels(path):
 
 
 
-def render(d, name, args, failed):
-    """Writes the report of `seg segment ARGS`, screenshots it and checks the
-    picture; returns the number of checks, appending failures to failed."""
+def render(d, name, args, failed, command=None):
+    """Writes the report of `seg segment ARGS` (or of COMMAND), screenshots it
+    and checks the picture; returns the number of checks, appending failures
+    to failed."""
     report, png = os.path.join(d, name + ".html"), os.path.join(d, name + ".png")
-    p = subprocess.run([SEG, "segment", HEAD, *args, "--report", report],
+    p = subprocess.run([SEG, *(command or ["segment", HEAD]), *args, "--report", report],
                        capture_output=True, text=True, timeout=600)
     if p.returncode != 0:
         print(p.stderr)
@@ -99,6 +103,64 @@ def render(d, name, args, failed):
     return len(checks)
 
 
+def snapshots(d):
+    """Two snapshots of the head data with a customer id: customers 0..399
+    in OLD, 100..499 in NEW with every other balance tripled."""
+    with open(HEAD, newline="") as f:
+        rows = list(csv.DictReader(f))
+    fields = ["cust"] + list(rows[0].keys())
+    old, new = os.path.join(d, "old.csv"), os.path.join(d, "new.csv")
+    with open(old, "w", newline="") as f:
+        w = csv.DictWriter(f, fields)
+        w.writeheader()
+        for i, r in enumerate(rows[:400]):
+            w.writerow(dict(r, cust="c%d" % i))
+    with open(new, "w", newline="") as f:
+        w = csv.DictWriter(f, fields)
+        w.writeheader()
+        for i, r in enumerate(rows[100:500]):
+            r = dict(r, cust="c%d" % (i + 100))
+            r["balance"] = str(int(r["balance"]) * (3 if i % 2 else 1))
+            w.writerow(r)
+    return old, new
+
+
+def migration(d, failed):
+    """seg migrate --report: renders, and its numbers are those of --json:
+    the k x k heatmap cells and table cells hold the transition counts."""
+    model = os.path.join(d, "m.seg")
+    p = subprocess.run([SEG, "segment", HEAD, "--k", "4", "--drop", "y,duration", "--model",
+                        model, "--quiet"], capture_output=True, text=True, timeout=600)
+    if p.returncode != 0:
+        failed.append("migrate: seg segment failed: " + p.stderr)
+        return 1
+    old, new = snapshots(d)
+    args = ["--id", "cust"]
+    total = render(d, "migrate", args, failed, ["migrate", model, old, new])
+    p = subprocess.run([SEG, "migrate", model, old, new, "--id", "cust", "--json"],
+                       capture_output=True, text=True, timeout=600)
+    doc = json.loads(p.stdout)
+    root = ET.parse(os.path.join(d, "migrate.html")).getroot()  # well-formed XML
+    ns = {"h": "http://www.w3.org/1999/xhtml", "s": "http://www.w3.org/2000/svg"}
+    cells = [int(r.get("data-count")) for r in root.iter("{%s}rect" % ns["s"])
+             if r.get("class") == "cell"]
+    table = [int(c.get("data-count")) for c in root.iter("{%s}td" % ns["h"])
+             if c.get("data-count") is not None]
+    flat = [c for row in doc["counts"] for c in row]
+    text = ET.tostring(root, encoding="unicode", method="text")
+    checks = [("heatmap cells are the transition counts", cells == flat),
+              ("table cells are the transition counts", table == flat),
+              ("counts sum to the customers in both: %d" % sum(flat),
+               sum(flat) == doc["in_both"] == 300),
+              ("joined and left are stated",
+               "100 joined (in NEW only), 100 left (in OLD only)" in " ".join(text.split()))]
+    for check, ok in checks:
+        print(("ok   " if ok else "FAIL ") + "migrate: " + check)
+        if not ok:
+            failed.append("migrate: " + check)
+    return total + len(checks)
+
+
 def main():
     if not shutil.which("chromium"):
         print("chromium is not installed: skipped")
@@ -109,6 +171,7 @@ def main():
                         failed)
         total += render(d, "ward", ["--target", "y", "--drop", "duration", "--method", "ward",
                                     "--k", "4"], failed)
+        total += migration(d, failed)
     print("%d passed, %d failed" % (total - len(failed), len(failed)))
     return 1 if failed else 0
 

@@ -6,6 +6,7 @@
  *
  * The data are three groups far apart, so the segments are the groups and
  * every expected value is computed by hand from the rows written below.
+ * Mini-batch models (SEG_MINIBATCH_MIN_PROFILE_SIZE) withhold the same way.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -62,6 +63,26 @@ static seg_model *fit(const seg_dataset *ds, int64_t min_size)
     assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_MIN_PROFILE_SIZE, min_size), SEG_OK);
     assert_int_equal(seg_kmeans_fit_dataset(km, ds, sc, NULL, &m), SEG_OK);
     seg_kmeans_free(km);
+    seg_scaler_free(sc);
+    return m;
+}
+
+/* The same through mini-batch k-means, in double or float. */
+static seg_model *fit_minibatch(const seg_dataset *ds, int64_t min_size, bool f32)
+{
+    seg_scaler *sc = NULL;
+    seg_minibatch *mb = NULL;
+    seg_model *m = NULL;
+    assert_int_equal(seg_scaler_new(&sc), SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_OK);
+    assert_int_equal(seg_minibatch_new(&mb), SEG_OK);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_K, 3), SEG_OK);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_MIN_PROFILE_SIZE, min_size), SEG_OK);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_DTYPE,
+                                           f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64),
+                     SEG_OK);
+    assert_int_equal(seg_minibatch_fit_dataset(mb, ds, sc, NULL, &m), SEG_OK);
+    seg_minibatch_free(mb);
     seg_scaler_free(sc);
     return m;
 }
@@ -232,6 +253,43 @@ static void test_withheld_after_save_load(void **state)
     seg_dataset_free(ds);
 }
 
+/* Mini-batch models: the threshold is kept, C and its partner B are
+ * withheld in memory and absent from the file bytes, A is there; without a
+ * threshold C's mean is in the file; in double and in float. */
+static void test_minibatch_withheld(void **state)
+{
+    (void)state;
+    for (int f32 = 0; f32 < 2; f32++) {
+        seg_dataset *ds = groups(4, false);
+        seg_model *m = fit_minibatch(ds, 3, f32), *m0 = fit_minibatch(ds, 0, f32);
+        const size_t a = seg_of_size(m, 6), b = seg_of_size(m, 4), c = seg_of_size(m, 2);
+        assert_int_equal(seg_model_min_profile_size(m), 3);
+        assert_int_equal(seg_model_profile_withheld(m, c), 1);
+        assert_int_equal(seg_model_profile_withheld(m, b), 2);
+        assert_withheld(m, c);
+        assert_withheld(m, b);
+        assert_group_a(m, a);
+        size_t len = 0, len0 = 0;
+        uint8_t *buf = save(m, &len), *buf0 = save(m0, &len0);
+        assert_false(holds_f64(buf, len, 1001.0));
+        assert_false(holds_f64(buf, len, 102.5));
+        assert_true(holds_f64(buf, len, 3.5));
+        assert_non_null(tu_find(buf, len, "KANO", 4));
+        assert_true(holds_f64(buf0, len0, 1001.0));
+        assert_null(tu_find(buf0, len0, "KANO", 4));
+        seg_model *l = NULL;
+        assert_int_equal(seg_model_load_mem(&l, buf, len), SEG_OK);
+        assert_int_equal(seg_model_min_profile_size(l), 3);
+        assert_withheld(l, seg_of_size(l, 2));
+        seg_model_free(l);
+        free(buf);
+        free(buf0);
+        seg_model_free(m);
+        seg_model_free(m0);
+        seg_dataset_free(ds);
+    }
+}
+
 static void test_everything_withheld_below_threshold(void **state)
 {
     (void)state;
@@ -381,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_small_segments_cover_each_other),
         cmocka_unit_test(test_threshold_zero_unchanged),
         cmocka_unit_test(test_withheld_after_save_load),
+        cmocka_unit_test(test_minibatch_withheld),
         cmocka_unit_test(test_everything_withheld_below_threshold),
         cmocka_unit_test(test_weights_do_not_count),
         cmocka_unit_test(test_setting),

@@ -1,9 +1,12 @@
 /*
  * Mini-batch k-means and model updates: hand-computed running means with and
  * without forgetting, partial_fit over batches reaching the full fit's
- * centroids, re-seeding of a starved centroid, determinism for a seed, and
- * every error path.
+ * centroids, re-seeding of a starved centroid, determinism for a seed (and
+ * for any thread count), the float path against the double one, weights
+ * against duplicated rows and weighted means, early stopping, and every
+ * error path.
  */
+#include <float.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -164,6 +167,217 @@ static void test_fit_deterministic_and_accurate(void **state)
     free(lab);
 }
 
+/* The same fit in float: the same segments, centroids within float
+ * rounding, and the inertia of its own centroids computed here in double. */
+static void test_f32_path(void **state)
+{
+    (void)state;
+    enum { N = 20000, D = 6, K = 5 };
+    double *x = malloc((size_t)N * D * sizeof *x), c64[K * D], c32[K * D];
+    float *xf = malloc((size_t)N * D * sizeof *xf);
+    int32_t *truth = malloc(N * sizeof *truth), *lab = malloc(N * sizeof *lab);
+    tu_blobs(x, truth, N, D, K, 8);
+    for (size_t i = 0; i < (size_t)N * D; i++)
+        xf[i] = (float)x[i];
+    seg_minibatch *mb = settings(256, 0);
+    seg_model *a = NULL, *b = NULL;
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_K, K), SEG_OK);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_SEED, 42), SEG_OK);
+    assert_int_equal(seg_minibatch_fit_f64(mb, x, N, D, NULL, &a), SEG_OK);
+    assert_int_equal(seg_minibatch_fit_f32(mb, xf, N, D, lab, &b), SEG_OK);
+    assert_true(tu_ari(lab, truth, N, K, K) == 1.0);
+    assert_int_equal(seg_model_centroids_f64(a, c64, K * D), SEG_OK);
+    assert_int_equal(seg_model_centroids_f64(b, c32, K * D), SEG_OK);
+    for (size_t i = 0; i < K * D; i++)
+        assert_true(fabs(c64[i] - c32[i]) < 1e-3);
+    /* Float distances come from |x|^2 - 2 x.c + |c|^2: each is off by a few
+     * float epsilons of |x|^2 + |c|^2 (bounded here by 8). */
+    double inertia = 0, bound = 0;
+    for (size_t i = 0; i < N; i++)
+        for (size_t t = 0; t < D; t++) {
+            const double xv = xf[i * D + t], cv = c32[(size_t)lab[i] * D + t];
+            inertia += (xv - cv) * (xv - cv);
+            bound += 8 * FLT_EPSILON * (xv * xv + cv * cv);
+        }
+    assert_true(fabs(seg_model_inertia(b) - inertia) < bound);
+    assert_true(bound < 0.01 * inertia); /* and the check means something */
+    assert_int_equal(seg_model_has_outlier_reference(b), 1);
+    seg_model_free(a);
+    seg_model_free(b);
+    seg_minibatch_free(mb);
+    free(x);
+    free(xf);
+    free(truth);
+    free(lab);
+}
+
+/* Thread count of the final pass: bit-identical models and labels. */
+static void test_threads_do_not_matter(void **state)
+{
+    (void)state;
+    enum { N = 30000, D = 4, K = 6 };
+    double *x = malloc((size_t)N * D * sizeof *x), c1[K * D], c2[K * D];
+    int32_t *truth = malloc(N * sizeof *truth), *l1 = malloc(N * sizeof *l1),
+            *l2 = malloc(N * sizeof *l2);
+    tu_blobs(x, truth, N, D, K, 3);
+    seg_minibatch *mb = settings(512, 0);
+    seg_model *a = NULL, *b = NULL;
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_K, K), SEG_OK);
+    assert_int_equal(seg_minibatch_fit_f64(mb, x, N, D, l1, &a), SEG_OK);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_THREADS, 0), SEG_OK);
+    assert_int_equal(seg_minibatch_fit_f64(mb, x, N, D, l2, &b), SEG_OK);
+    assert_int_equal(seg_model_centroids_f64(a, c1, K * D), SEG_OK);
+    assert_int_equal(seg_model_centroids_f64(b, c2, K * D), SEG_OK);
+    assert_memory_equal(c1, c2, sizeof c1);
+    assert_memory_equal(l1, l2, N * sizeof *l1);
+    assert_true(seg_model_inertia(a) == seg_model_inertia(b));
+    assert_int_equal(seg_model_iterations(a), seg_model_iterations(b));
+    seg_model_free(a);
+    seg_model_free(b);
+    seg_minibatch_free(mb);
+    free(x);
+    free(truth);
+    free(l1);
+    free(l2);
+}
+
+/* A weight of w in one batch moves a centroid as w copies of the row do:
+ * rows {0, 3, 10, 11} weighted {1, 2, 1, 3} against the rows repeated. */
+static void test_weights_as_duplicates(void **state)
+{
+    (void)state;
+    const double start[] = {0, 8};
+    const double x[] = {0, 3, 10, 11}, w[] = {1, 2, 1, 3};
+    const double dup[] = {0, 3, 3, 10, 11, 11, 11};
+    seg_model *m = kmeans(start, 2, 1, 2), *a = NULL, *b = NULL;
+    seg_minibatch *mb = settings(64, 0);
+    double ca[2], cb[2];
+    assert_int_equal(seg_minibatch_partial_fit_weighted_f64(mb, m, x, 4, 1, w, &a), SEG_OK);
+    assert_int_equal(seg_minibatch_partial_fit_f64(mb, m, dup, 7, 1, &b), SEG_OK);
+    assert_int_equal(seg_model_centroids_f64(a, ca, 2), SEG_OK);
+    assert_int_equal(seg_model_centroids_f64(b, cb, 2), SEG_OK);
+    /* By hand: counts 1 each to start; centroid 0 absorbs 0 and 3 x 2:
+     * (0 + 0 + 6) / 4 = 1.5; centroid 8 absorbs 10 and 11 x 3: (8 + 43) / 5. */
+    const size_t j0 = ca[0] < ca[1] ? 0 : 1;
+    assert_true(fabs(ca[j0] - 1.5) < 1e-12 && fabs(ca[1 - j0] - 51.0 / 5) < 1e-12);
+    assert_true(fabs(ca[0] - cb[0]) < 1e-12 && fabs(ca[1] - cb[1]) < 1e-12);
+    assert_true(fabs(seg_model_segment_weight(a, j0) - 4) < 1e-12);
+    assert_true(fabs(seg_model_segment_weight(a, 1 - j0) - 5) < 1e-12);
+    /* Sizes count rows: 2 + 2 new (weighted) against 2 + 7 (repeated). */
+    assert_int_equal(seg_model_segment_size(a, j0) + seg_model_segment_size(a, 1 - j0), 6);
+    assert_int_equal(seg_model_segment_size(b, j0) + seg_model_segment_size(b, 1 - j0), 9);
+    /* Running inertia (the start's is 0): 1*0 + 2*9 + 1*4 + 3*9 = 49. */
+    assert_true(fabs(seg_model_inertia(a) - 49) < 1e-12);
+    assert_true(fabs(seg_model_inertia(b) - 49) < 1e-12);
+    /* The float path gives the same (these values are exact in float). */
+    const float xf[] = {0, 3, 10, 11};
+    seg_model *f = NULL;
+    double cf[2];
+    assert_int_equal(seg_minibatch_partial_fit_weighted_f32(mb, m, xf, 4, 1, w, &f), SEG_OK);
+    assert_int_equal(seg_model_centroids_f64(f, cf, 2), SEG_OK);
+    assert_true(fabs(cf[0] - ca[0]) < 1e-6 && fabs(cf[1] - ca[1]) < 1e-6);
+    seg_model_free(f);
+    assert_int_equal(seg_minibatch_partial_fit_f32(mb, m, xf, 4, 1, &f), SEG_OK);
+    assert_int_equal(seg_model_centroids_f64(f, cf, 2), SEG_OK);
+    assert_true(fabs(cf[j0] - 1.0) < 1e-6 && fabs(cf[1 - j0] - 29.0 / 3) < 1e-6);
+    seg_model_free(f);
+    seg_model_free(a);
+    seg_model_free(b);
+    seg_model_free(m);
+    seg_minibatch_free(mb);
+}
+
+/* Weighted fit: two groups far apart, in each a row at 0 weighing 9 and
+ * rows around 1 weighing 1; the centroids find the weighted means (0.1 and
+ * 100.1), not the plain ones (0.5 and 100.5); the model's segment weights
+ * and inertia are the weighted ones computed here. */
+static void test_weighted_fit(void **state)
+{
+    (void)state;
+    enum { N = 4000 };
+    double *x = malloc(N * sizeof *x), *w = malloc(N * sizeof *w), c[2];
+    float *xf = malloc(N * sizeof *xf);
+    int32_t *lab = malloc(N * sizeof *lab);
+    for (size_t i = 0; i < N; i++) {
+        const double base = i < N / 2 ? 0 : 100;
+        x[i] = base + (i % 2 ? 1 + 0.001 * (double)(i % 7) - 0.003 : 0);
+        w[i] = i % 2 ? 1 : 9;
+        xf[i] = (float)x[i];
+    }
+    seg_minibatch *mb = settings(200, 0);
+    seg_model *m = NULL;
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_K, 2), SEG_OK);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_MAX_STEPS, 400), SEG_OK);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_MAX_NO_IMPROVEMENT, 0), SEG_OK);
+    assert_int_equal(seg_minibatch_set_double(mb, SEG_MINIBATCH_TOL, 0), SEG_OK);
+    for (int f32 = 0; f32 < 2; f32++) {
+        assert_int_equal(f32 ? seg_minibatch_fit_weighted_f32(mb, xf, N, 1, w, lab, &m)
+                             : seg_minibatch_fit_weighted_f64(mb, x, N, 1, w, lab, &m),
+                         SEG_OK);
+        assert_int_equal(seg_model_iterations(m), 400); /* no early stop */
+        assert_int_equal(seg_model_centroids_f64(m, c, 2), SEG_OK);
+        const size_t lo = c[0] < c[1] ? 0 : 1;
+        /* Sampling noise of 80,000 drawn rows: well under 0.02. */
+        assert_true(fabs(c[lo] - 0.1) < 0.02 && fabs(c[1 - lo] - 100.1) < 0.02);
+        double inertia = 0, wlo = 0, bound = 0; /* float rounding: see test_f32_path */
+        for (size_t i = 0; i < N; i++) {
+            const double e = x[i] - c[lab[i]];
+            inertia += w[i] * e * e;
+            bound += f32 ? 8 * FLT_EPSILON * w[i] * (x[i] * x[i] + c[lab[i]] * c[lab[i]]) : 0;
+            wlo += (size_t)lab[i] == lo ? w[i] : 0;
+        }
+        assert_true(wlo == 10000);
+        assert_true(seg_model_segment_weight(m, lo) == 10000);
+        assert_int_equal(seg_model_segment_size(m, lo), N / 2);
+        assert_true(fabs(seg_model_inertia(m) - inertia) <= 1e-9 * inertia + bound);
+        seg_model_free(m);
+    }
+    seg_minibatch_free(mb);
+    free(x);
+    free(xf);
+    free(w);
+    free(lab);
+}
+
+/* Early stopping: with both rules off a fit draws MAX_STEPS batches; with
+ * the defaults, blobs this clear stop well before, never before the tenth
+ * batch, and at the same batch every time. */
+static void test_early_stopping(void **state)
+{
+    (void)state;
+    enum { N = 50000, D = 4, K = 4 };
+    double *x = malloc((size_t)N * D * sizeof *x);
+    int32_t *truth = malloc(N * sizeof *truth);
+    tu_blobs(x, truth, N, D, K, 11);
+    seg_minibatch *mb = settings(256, 0);
+    seg_model *a = NULL, *b = NULL;
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_K, K), SEG_OK);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_MAX_STEPS, 300), SEG_OK);
+    assert_int_equal(seg_minibatch_fit_f64(mb, x, N, D, NULL, &a), SEG_OK);
+    assert_int_equal(seg_minibatch_fit_f64(mb, x, N, D, NULL, &b), SEG_OK);
+    const int64_t early = seg_model_iterations(a);
+    assert_true(early >= 10 && early < 300);
+    assert_int_equal(seg_model_iterations(b), early);
+    seg_model_free(a);
+    seg_model_free(b);
+    /* Each rule alone stops too; both off, all 300 batches. */
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_MAX_NO_IMPROVEMENT, 0), SEG_OK);
+    assert_int_equal(seg_minibatch_fit_f64(mb, x, N, D, NULL, &a), SEG_OK);
+    assert_true(seg_model_iterations(a) >= 10 && seg_model_iterations(a) < 300);
+    seg_model_free(a);
+    assert_int_equal(seg_minibatch_set_double(mb, SEG_MINIBATCH_TOL, 0), SEG_OK);
+    assert_int_equal(seg_minibatch_fit_f64(mb, x, N, D, NULL, &a), SEG_OK);
+    assert_int_equal(seg_model_iterations(a), 300);
+    seg_model_free(a);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_MAX_NO_IMPROVEMENT, 10), SEG_OK);
+    assert_int_equal(seg_minibatch_fit_f64(mb, x, N, D, NULL, &a), SEG_OK);
+    assert_true(seg_model_iterations(a) >= 10 && seg_model_iterations(a) < 300);
+    seg_model_free(a);
+    seg_minibatch_free(mb);
+    free(x);
+    free(truth);
+}
+
 /* A centroid that no new row reaches starves as forgetting shrinks its
  * count, and is moved onto the data. */
 static void test_starved_centroid_reseeded(void **state)
@@ -216,6 +430,25 @@ static void test_errors(void **state)
     assert_non_null(strstr(seg_last_error(), "2 features, the model 1"));
     assert_int_equal(seg_minibatch_partial_fit_f64(mb, NULL, x, 2, 1, &u), SEG_ERR_INVALID_ARG);
     assert_int_equal(seg_minibatch_partial_fit_f64(mb, m, bad, 2, 1, &u), SEG_ERR_NONFINITE);
+    const double w[] = {1, -1, 1, 1};
+    assert_int_equal(seg_minibatch_partial_fit_weighted_f64(mb, m, x, 2, 1, w, &u),
+                     SEG_ERR_NONFINITE);
+    assert_non_null(strstr(seg_last_error(), "row 2: weight -1"));
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_K, 2), SEG_OK);
+    assert_int_equal(seg_minibatch_fit_weighted_f64(mb, x, 4, 1, w, NULL, &u), SEG_ERR_NONFINITE);
+    assert_non_null(strstr(seg_last_error(), "weights must be finite and > 0"));
+    const float xf[] = {0, 1, NAN, 3};
+    assert_int_equal(seg_minibatch_fit_f32(mb, xf, 4, 1, NULL, &u), SEG_ERR_NONFINITE);
+    assert_null(u);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_N_INIT, 0), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_DTYPE, 7), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_THREADS, -1), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_MIN_PROFILE_SIZE, -1),
+                     SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_MAX_NO_IMPROVEMENT, -1),
+                     SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_minibatch_set_double(mb, SEG_MINIBATCH_TOL, 2), SEG_ERR_INVALID_ARG);
+    assert_non_null(strstr(seg_last_error(), "bad mini-batch setting 202"));
     assert_null(u);
     seg_minibatch_free(mb);
     seg_minibatch_free(NULL);
@@ -228,6 +461,11 @@ int main(void)
         cmocka_unit_test(test_running_mean_by_hand),
         cmocka_unit_test(test_partial_fit_reaches_full_fit),
         cmocka_unit_test(test_fit_deterministic_and_accurate),
+        cmocka_unit_test(test_f32_path),
+        cmocka_unit_test(test_threads_do_not_matter),
+        cmocka_unit_test(test_weights_as_duplicates),
+        cmocka_unit_test(test_weighted_fit),
+        cmocka_unit_test(test_early_stopping),
         cmocka_unit_test(test_starved_centroid_reseeded),
         cmocka_unit_test(test_errors),
     };

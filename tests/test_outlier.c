@@ -4,6 +4,7 @@
  * of seg_kmeans_fit_dataset() against quantiles computed here, and the OUTL
  * section of model files (round trip, files without it, malformed grids).
  */
+#include <float.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -83,6 +84,65 @@ static void test_hand_values(void **state)
     assert_int_equal(seg_model_outlier_scores(m, ql + 5, qd + 5, 1, 0.995, score, NULL), SEG_OK);
     assert_true(score[0] == 1);
     seg_model_free(m);
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The reference sorts each segment's distances (by radix on their bit
+ * patterns): distances over 600 orders of magnitude, subnormals, zeros of
+ * both signs, and a long run of values a few ulps apart in descending order
+ * (which share the radix digits) must give the type-7 quantiles of the
+ * values sorted here by qsort. */
+static void test_quantiles_of_awkward_values(void **state)
+{
+    (void)state;
+    enum { N = 6000, Q = 1000 };
+    seg_model *m = two_centroids();
+    int32_t *lab = calloc(N, sizeof *lab);
+    double *dist = malloc(N * sizeof *dist), *ref = malloc(N * sizeof *ref);
+    uint64_t r = 12345;
+    assert_non_null(lab);
+    assert_non_null(dist);
+    assert_non_null(ref);
+    for (size_t i = 0; i < N; i++) {
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        const double u = (double)(r >> 11) / 9007199254740992.0;
+        switch (i % 4) {
+        case 0: /* descending, 3 ulps apart: one long run of equal top bits */
+            dist[i] = nextafter(1.0, 2.0) + (double)(N - i) * 3 * DBL_EPSILON;
+            break;
+        case 1:
+            dist[i] = pow(10.0, 400 * u - 300);
+            break;
+        case 2:
+            dist[i] = i % 8 == 2 ? -0.0 : i % 8 == 6 ? 0.0 : 4.9e-324 * (double)(i % 97);
+            break;
+        default:
+            dist[i] = 3 + u;
+        }
+        ref[i] = dist[i] == 0 ? 0.0 : dist[i];
+    }
+    assert_int_equal(seg_model_set_outlier_reference(m, lab, dist, N), SEG_OK);
+    qsort(ref, N, sizeof *ref, cmp_dbl);
+    double prev = -1;
+    for (size_t i = 0; i <= Q; i++) {
+        const size_t num = (N - 1) * i, lo = num / Q;
+        double want = lo + 1 < N ? ref[lo] + (double)(num % Q) / Q * (ref[lo + 1] - ref[lo])
+                                 : ref[lo];
+        want = want < prev ? prev : want;
+        prev = want;
+        double q;
+        assert_int_equal(seg_model_outlier_quantile(m, 0, (double)i / Q, &q), SEG_OK);
+        assert_true(fabs(q - want) <= 1e-12 * fabs(want));
+    }
+    seg_model_free(m);
+    free(lab);
+    free(dist);
+    free(ref);
 }
 
 static void test_errors(void **state)
@@ -302,6 +362,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_values),
+        cmocka_unit_test(test_quantiles_of_awkward_values),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_flag_rate_clean),
         cmocka_unit_test(test_model_file),

@@ -2,13 +2,16 @@
  * seg migrate MODEL OLD.csv NEW.csv --id COL: score two snapshots of the same
  * customers with one model and report the segment transition matrix (counts
  * and shares of each old segment), plus the customers who joined (in NEW
- * only) or left (in OLD only).
+ * only) or left (in OLD only), in text, JSON or an HTML report
+ * (report_migrate.c).
  */
 #include <seg.h>
 
 #include "cli.h"
 #include "out.h"
+#include "report.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +28,10 @@ static void usage_migrate(FILE *f)
             "and how many joined (in NEW only) or left (in OLD only).\n"
             "\n"
             "  --id COL       customer id column (required; ids must be unique)\n"
-            "  --json         JSON on stdout\n",
+            "  --json         JSON on stdout\n"
+            "  --report FILE.html  self-contained HTML report: the matrix as a heatmap,\n"
+            "                 each segment's customers in OLD and NEW, who stayed,\n"
+            "                 joined or left\n",
             progname);
 }
 
@@ -92,9 +98,19 @@ static const char *duplicate(const keyed *r, size_t n)
     return NULL;
 }
 
-static void print_result(bool json, const char *const files[3], const size_t *t, size_t k,
-                         size_t both, size_t joined, size_t left)
+/* A JSON array of k counts. */
+static void json_counts(const size_t *v, size_t k)
 {
+    printf("[");
+    for (size_t j = 0; j < k; j++)
+        printf("%s%zu", j ? ", " : "", v[j]);
+    printf("]");
+}
+
+static void print_result(bool json, const migration *mg, size_t both, size_t joined, size_t left)
+{
+    const char *const *files = mg->files;
+    const size_t *t = mg->t, k = mg->k;
     if (json) {
         printf("{\n  \"model\": ");
         json_string(stdout, files[0]);
@@ -103,8 +119,16 @@ static void print_result(bool json, const char *const files[3], const size_t *t,
         printf(",\n  \"new\": ");
         json_string(stdout, files[2]);
         printf(",\n  \"k\": %zu,\n  \"in_both\": %zu,\n  \"joined\": %zu,\n  \"left\": %zu,\n"
-               "  \"counts\": [",
+               "  \"in_old\": ",
                k, both, joined, left);
+        json_counts(mg->in_old, k);
+        printf(",\n  \"in_new\": ");
+        json_counts(mg->in_new, k);
+        printf(",\n  \"joined_by_segment\": ");
+        json_counts(mg->joined, k);
+        printf(",\n  \"left_by_segment\": ");
+        json_counts(mg->left, k);
+        printf(",\n  \"counts\": [");
     } else {
         printf("migration %s -> %s (model %s): %zu customers in both, %zu joined, %zu left\n",
                files[1], files[2], files[0], both, joined, left);
@@ -148,7 +172,7 @@ static void print_result(bool json, const char *const files[3], const size_t *t,
 
 int cmd_migrate(int argc, char **argv)
 {
-    const char *files[3] = {NULL, NULL, NULL}, *id = NULL;
+    const char *files[3] = {NULL, NULL, NULL}, *id = NULL, *report = NULL;
     bool json = false;
     size_t nf = 0;
     for (int i = 0; i < argc; i++) {
@@ -162,6 +186,10 @@ int cmd_migrate(int argc, char **argv)
             if (i + 1 >= argc || !*argv[i + 1])
                 return usage_error("migrate ", "%s", "--id needs a column name");
             id = argv[++i];
+        } else if (strcmp(a, "--report") == 0) {
+            if (i + 1 >= argc || !*argv[i + 1])
+                return usage_error("migrate ", "%s", "--report needs a file name");
+            report = argv[++i];
         } else if (a[0] == '-' && a[1]) {
             return usage_error("migrate ", "unknown option '%s'", a);
         } else if (nf < 3) {
@@ -176,7 +204,7 @@ int cmd_migrate(int argc, char **argv)
     seg_model *m = NULL;
     seg_dataset *ds[2] = {NULL, NULL};
     keyed *r[2] = {NULL, NULL};
-    size_t n[2] = {0, 0}, *t = NULL;
+    size_t n[2] = {0, 0}, *t = NULL, *per = NULL;
     int rc, status = EXIT_DATA;
     const char *stage = "loading the model";
     if ((rc = seg_model_load(&m, files[0])) < 0)
@@ -193,18 +221,27 @@ int cmd_migrate(int argc, char **argv)
         }
     }
     const size_t k = seg_model_k(m);
-    if (!(t = calloc(k * k, sizeof *t))) {
+    /* k x k transitions, then k each: in OLD, in NEW, joined, left. */
+    if (!(t = calloc(k * k, sizeof *t)) || !(per = calloc(4 * k, sizeof *per))) {
         rc = SEG_ERR_NOMEM;
         goto fail;
     }
+    const migration mg = {{files[0], files[1], files[2]}, m, k, t, per, per + k, per + 2 * k,
+                          per + 3 * k};
+    for (size_t i = 0; i < n[0]; i++)
+        per[r[0][i].segment]++;
+    for (size_t i = 0; i < n[1]; i++)
+        per[k + (size_t)r[1][i].segment]++;
     /* Merge the two id-sorted lists. */
     size_t a = 0, b = 0, both = 0, joined = 0, left = 0;
     while (a < n[0] || b < n[1]) {
         const int c = a == n[0] ? 1 : b == n[1] ? -1 : strcmp(r[0][a].id, r[1][b].id);
         if (c < 0) {
+            per[3 * k + (size_t)r[0][a].segment]++;
             left++;
             a++;
         } else if (c > 0) {
+            per[2 * k + (size_t)r[1][b].segment]++;
             joined++;
             b++;
         } else {
@@ -214,7 +251,11 @@ int cmd_migrate(int argc, char **argv)
             b++;
         }
     }
-    print_result(json, files, t, k, both, joined, left);
+    print_result(json, &mg, both, joined, left);
+    if (report && write_migration_report(report, &mg) < 0) {
+        fprintf(stderr, "%s: cannot write %s: %s\n", progname, report, strerror(errno));
+        goto out;
+    }
     status = 0;
     goto out;
 fail:
@@ -226,5 +267,6 @@ out:
         free(r[s]);
     }
     free(t);
+    free(per);
     return status;
 }

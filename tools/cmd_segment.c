@@ -309,7 +309,8 @@ static int file_error(const char *path)
     return EXIT_DATA;
 }
 
-/* Mini-batch k-means with the k (given or chosen by the sweep) and seed. */
+/* Mini-batch k-means with the k (given or chosen by the sweep), seed,
+ * threads, precision and k-anonymity threshold of the k-means options. */
 static int fit_minibatch(const opts *o, const seg_kmeans *km, const seg_dataset *ds,
                          const seg_scaler *sc, int32_t *labels, seg_model **m)
 {
@@ -324,6 +325,13 @@ static int fit_minibatch(const opts *o, const seg_kmeans *km, const seg_dataset 
         rc = seg_minibatch_set_int(mb, SEG_MINIBATCH_SEED, o->seed);
     if (rc == 0)
         rc = seg_minibatch_set_int(mb, SEG_MINIBATCH_BATCH_SIZE, o->batch_size);
+    if (rc == 0)
+        rc = seg_minibatch_set_int(mb, SEG_MINIBATCH_THREADS, o->threads);
+    if (rc == 0)
+        rc = seg_minibatch_set_int(mb, SEG_MINIBATCH_MIN_PROFILE_SIZE, o->min_segment_size);
+    if (rc == 0)
+        rc = seg_minibatch_set_int(mb, SEG_MINIBATCH_DTYPE,
+                                   strcmp(o->dtype, "f32") == 0 ? SEG_DTYPE_F32 : SEG_DTYPE_F64);
     if (rc == 0)
         rc = seg_minibatch_fit_dataset(mb, ds, sc, labels, m);
     seg_minibatch_free(mb);

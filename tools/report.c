@@ -9,6 +9,7 @@
 #include "segment.h"
 
 #include "out.h"
+#include "report.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -549,16 +550,8 @@ int write_report(const char *path, const opts *o, const summary *s)
     char warn[160];
     if (!f)
         return -1;
-    fprintf(f, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n"
-               "<head><meta charset=\"utf-8\"/><title>Customer segments: ");
-    esc(f, o->file);
-    fprintf(f, "</title>\n<style>body{font-family:sans-serif;max-width:960px;margin:24px auto;"
-               "color:#222}h2{margin-top:32px;border-bottom:1px solid #ddd}table{border-collapse:"
-               "collapse}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:left;"
-               "white-space:nowrap}td:last-child{white-space:normal}"
-               ".dot{display:inline-block;width:10px;height:10px;border-radius:5px}"
-               ".warn{color:#b35900}svg{display:block;margin:8px 0}</style></head>\n<body>\n"
-               "<h1>Customer segments</h1>\n<p>");
+    report_head(f, "Customer segments", o->file);
+    fprintf(f, "<p>");
     esc(f, o->file);
     fprintf(f, ": %zu customers, %zu features, <b>k = %zu</b>%s. Silhouette %.3f, "
                "Davies-Bouldin %.3f, Calinski-Harabasz %.1f. libseg %s.</p>\n",
@@ -609,4 +602,34 @@ int write_report(const char *path, const opts *o, const summary *s)
         return -1;
     }
     return fclose(f);
+}
+
+/* ---- shared with the other reports (report.h) ----------------------------------- */
+
+void report_head(FILE *f, const char *title, const char *subject)
+{
+    fprintf(f, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n"
+               "<head><meta charset=\"utf-8\"/><title>");
+    esc(f, title);
+    fprintf(f, ": ");
+    esc(f, subject);
+    fprintf(f, "</title>\n<style>body{font-family:sans-serif;max-width:960px;margin:24px auto;"
+               "color:#222}h2{margin-top:32px;border-bottom:1px solid #ddd}table{border-collapse:"
+               "collapse}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:left;"
+               "white-space:nowrap}td:last-child{white-space:normal}"
+               ".dot{display:inline-block;width:10px;height:10px;border-radius:5px}"
+               ".warn{color:#b35900}svg{display:block;margin:8px 0}</style></head>\n<body>\n"
+               "<h1>");
+    esc(f, title);
+    fprintf(f, "</h1>\n");
+}
+
+void report_escape(FILE *f, const char *s)
+{
+    esc(f, s);
+}
+
+const char *report_color(size_t j)
+{
+    return COLOR(j);
 }
