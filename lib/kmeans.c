@@ -475,12 +475,7 @@ static int check_fit_args(const seg_kmeans *km, const void *x, size_t n, size_t 
         return seg_fail(SEG_ERR_MISMATCH,
                         "SEG_KMEANS_K is %lld but %zu initial centroids were given",
                         (long long)km->k, km->given_k);
-    if (w)
-        for (size_t i = 0; i < n; i++)
-            if (!(w[i] > 0) || !isfinite(w[i]))
-                return seg_fail(SEG_ERR_NONFINITE,
-                                "row %zu: weight %g; weights must be finite and > 0", i + 1, w[i]);
-    return SEG_OK;
+    return seg_weights_check(w, n);
 }
 
 /* Centroid-pair distances are kept for the half-gap test up to this k
