@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
+#include "distance.h"
 #include "kmeans.h"
 #include "testutil.h"
 
@@ -215,13 +216,40 @@ static void test_init_only(void **state)
     seg_kmeans_free(km);
 }
 
+/* The agreement tests run once per distance kernel the CPU can run: its
+ * best (AVX-512 or AVX2 register kernel), AVX2 forced, and BLAS alone. */
+static int kernel_avx2(void **state)
+{
+    (void)state;
+    seg_regkernel_force(256);
+    return 0;
+}
+
+static int kernel_blas(void **state)
+{
+    (void)state;
+    seg_regkernel_force(-1);
+    return 0;
+}
+
+static int kernel_best(void **state)
+{
+    (void)state;
+    seg_regkernel_force(0);
+    return 0;
+}
+
+#define EACH_KERNEL(f)                                                                             \
+    cmocka_unit_test(f), cmocka_unit_test_setup_teardown(f, kernel_avx2, kernel_best),             \
+        cmocka_unit_test_setup_teardown(f, kernel_blas, kernel_best)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_blobs_agree),
-        cmocka_unit_test(test_ties_and_weights_agree),
-        cmocka_unit_test(test_empty_segment_agrees),
-        cmocka_unit_test(test_many_and_one_centroid),
+        EACH_KERNEL(test_blobs_agree),
+        EACH_KERNEL(test_ties_and_weights_agree),
+        EACH_KERNEL(test_empty_segment_agrees),
+        EACH_KERNEL(test_many_and_one_centroid),
         cmocka_unit_test(test_algorithm_setting),
         cmocka_unit_test(test_init_only),
     };
