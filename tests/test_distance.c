@@ -50,7 +50,7 @@ static long double ref_dot(const double *x, const double *c, size_t d, double *s
             xs[i] = (T)x[i];                                                                       \
         for (size_t i = 0; i < k * d; i++)                                                         \
             cs[i] = (T)c[i];                                                                       \
-        seg_regkernel_tile_##SFX(xs, NULL, b, d, cs, k, tt);                                             \
+        seg_regkernel_tile_##SFX(xs, NULL, b, d, cs, k, tt);                                       \
         for (size_t j = 0; j < k; j++)                                                             \
             for (size_t i = 0; i < b; i++) {                                                       \
                 double xd[SEG_RK_DMAX], cd[SEG_RK_DMAX], scale;                                    \
@@ -60,9 +60,9 @@ static long double ref_dot(const double *x, const double *c, size_t d, double *s
                 }                                                                                  \
                 double want = (double)ref_dot(xd, cd, d, &scale);                                  \
                 double err = fabs((double)tt[j * b + i] - want) / scale;                           \
-                if (err > (eps) * (double)(d + 2)) {                                                     \
-                    fprintf(stderr, "b=%zu d=%zu k=%zu i=%zu j=%zu: %.17g vs %.17g (%s)\n", b, d, k, i, j,   \
-                            (double)tt[j * b + i], want, #T);                                        \
+                if (err > (eps) * (double)(d + 2)) {                                               \
+                    fprintf(stderr, "b=%zu d=%zu k=%zu i=%zu j=%zu: %.17g vs %.17g (%s)\n", b, d,  \
+                            k, i, j, (double)tt[j * b + i], want, #T);                             \
                     fail();                                                                        \
                 }                                                                                  \
             }                                                                                      \
@@ -71,12 +71,11 @@ static long double ref_dot(const double *x, const double *c, size_t d, double *s
         free(tt);                                                                                  \
     } while (0)
 
-static void tile_matches_reference(void **state)
+/* Calls check on random rows and centroids of every shape in the lists. */
+static void each_shape(uint64_t seed, void (*check)(const double *x, const double *c, size_t b,
+                                                    size_t d, size_t k))
 {
-    (void)state;
-    if (!seg_regkernel_ok(1, sizeof(double)))
-        skip();
-    uint64_t s = 11;
+    uint64_t s = seed;
     for (size_t a = 0; a < N_OF(rows_list); a++)
         for (size_t e = 0; e < N_OF(d_list); e++)
             for (size_t f = 0; f < N_OF(k_list); f++) {
@@ -84,11 +83,24 @@ static void tile_matches_reference(void **state)
                 double *x = malloc(b * d * sizeof *x), *c = malloc(k * d * sizeof *c);
                 fill(x, b * d, &s);
                 fill(c, k * d, &s);
-                CHECK_TILE(double, f64, 2.3e-16);
-                CHECK_TILE(float, f32, 1.2e-7);
+                check(x, c, b, d, k);
                 free(x);
                 free(c);
             }
+}
+
+static void tile_case(const double *x, const double *c, size_t b, size_t d, size_t k)
+{
+    CHECK_TILE(double, f64, 2.3e-16);
+    CHECK_TILE(float, f32, 1.2e-7);
+}
+
+static void tile_matches_reference(void **state)
+{
+    (void)state;
+    if (!seg_regkernel_ok(1, sizeof(double)))
+        skip();
+    each_shape(11, tile_case);
 }
 
 /*
@@ -109,8 +121,8 @@ static void tile_matches_reference(void **state)
             cs[i] = (T)c[i];                                                                       \
         seg_row_norms_##SFX(xs, b, d, xn);                                                         \
         seg_row_norms_##SFX(cs, k, d, cn);                                                         \
-        seg_regkernel_tile_##SFX(xs, NULL, b, d, cs, k, tt);                                             \
-        seg_regkernel_assign_##SFX(xs, NULL, b, d, xn, cs, k, cn, lab, mind);                            \
+        seg_regkernel_tile_##SFX(xs, NULL, b, d, cs, k, tt);                                       \
+        seg_regkernel_assign_##SFX(xs, NULL, b, d, xn, cs, k, cn, lab, mind);                      \
         for (size_t i = 0; i < b; i++) {                                                           \
             T best = tt[i] + cn[0];                                                                \
             int32_t arg = 0;                                                                       \
@@ -126,9 +138,9 @@ static void tile_matches_reference(void **state)
             assert_int_equal(lab[i], arg);                                                         \
             assert_memory_equal(&mind[i], &dist, sizeof dist);                                     \
         }                                                                                          \
-        /* the same from the rows' panel-major copy */                                            \
+        /* the same from the rows' panel-major copy */                                             \
         const size_t pr = seg_regkernel_panel_rows(sizeof(T));                                     \
-        T *xp = aligned_alloc(64, ((b + pr - 1) / pr * pr * d * sizeof(T) + 63) / 64 * 64);         \
+        T *xp = aligned_alloc(64, ((b + pr - 1) / pr * pr * d * sizeof(T) + 63) / 64 * 64);        \
         seg_regkernel_panels_##SFX(xs, b, d, xp);                                                  \
         seg_regkernel_assign_##SFX(xs, xp, b, d, xn, cs, k, cn, lab2, mind2);                      \
         assert_memory_equal(lab, lab2, b * sizeof *lab);                                           \
@@ -136,7 +148,7 @@ static void tile_matches_reference(void **state)
         free(xp);                                                                                  \
         size_t gstart[3] = {0, k / 2, k};                                                          \
         seg_assign_groups_block_##SFX(xs, NULL, b, d, xn, cs, k, cn, tt, gstart, 2, lab2, mind2,   \
-                                      gmin);  \
+                                      gmin);                                                       \
         assert_memory_equal(lab, lab2, b * sizeof *lab);                                           \
         assert_memory_equal(mind, mind2, b * sizeof *mind);                                        \
         free(xs);                                                                                  \
@@ -151,24 +163,18 @@ static void tile_matches_reference(void **state)
         free(lab2);                                                                                \
     } while (0)
 
+static void assign_case(const double *x, const double *c, size_t b, size_t d, size_t k)
+{
+    CHECK_ASSIGN(double, f64);
+    CHECK_ASSIGN(float, f32);
+}
+
 static void assign_matches_tile(void **state)
 {
     (void)state;
     if (!seg_regkernel_ok(1, sizeof(double)))
         skip();
-    uint64_t s = 12;
-    for (size_t a = 0; a < N_OF(rows_list); a++)
-        for (size_t e = 0; e < N_OF(d_list); e++)
-            for (size_t f = 0; f < N_OF(k_list); f++) {
-                const size_t b = rows_list[a], d = d_list[e], k = k_list[f];
-                double *x = malloc(b * d * sizeof *x), *c = malloc(k * d * sizeof *c);
-                fill(x, b * d, &s);
-                fill(c, k * d, &s);
-                CHECK_ASSIGN(double, f64);
-                CHECK_ASSIGN(float, f32);
-                free(x);
-                free(c);
-            }
+    each_shape(12, assign_case);
 }
 
 /*
@@ -293,8 +299,11 @@ int main(void)
     cmocka_unit_test_setup_teardown(f, use_avx512, use_best),                                      \
         cmocka_unit_test_setup_teardown(f, use_avx2, use_best)
     const struct CMUnitTest tests[] = {
-        BOTH(tile_matches_reference), BOTH(assign_matches_tile), BOTH(agrees_with_blas),
-        BOTH(ties_go_to_lowest_index), BOTH(limits),
+        BOTH(tile_matches_reference),
+        BOTH(assign_matches_tile),
+        BOTH(agrees_with_blas),
+        BOTH(ties_go_to_lowest_index),
+        BOTH(limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
