@@ -98,30 +98,53 @@ static void FN(load_centroids)(const double *c, size_t k, size_t d, T *ct, T *cn
     FN(seg_row_norms)(ct, k, d, cnorm);
 }
 
+/* s[j] += (double)xr[j] for j < d: one row into its segment's sums. */
+static inline void FN(add_row)(double *restrict s, const T *restrict xr, size_t d)
+{
+    for (size_t j = 0; j < d; j++)
+        s[j] += (double)xr[j];
+}
+
+/* s[j] += wi * (double)xr[j] for j < d. */
+static inline void FN(add_row_weighted)(double *restrict s, const T *restrict xr, double wi,
+                                        size_t d)
+{
+    for (size_t j = 0; j < d; j++)
+        s[j] += wi * (double)xr[j];
+}
+
 /*
  * Inertia and, when acc, per-segment sums, weights and counts of b rows x
  * labelled lab at squared distances mind, with row weights w (NULL: unit
- * weights; the compiler unswitches the loops on w, and a product by 1.0 is
- * folded away, so the unweighted path does no multiplications).
+ * weights, and no multiplications). The sums never alias the rows (restrict),
+ * so the per-row loops vectorise.
  */
-SEG_HOT_CLONES static void FN(accumulate)(const T *x, const double *w, size_t b, size_t d,
-                                          const int32_t *lab, const T *mind, bool acc, double *S,
-                                          double *W, int64_t *C, double *inertia)
+SEG_HOT_CLONES static void FN(accumulate)(const T *restrict x, const double *restrict w, size_t b,
+                                          size_t d, const int32_t *restrict lab,
+                                          const T *restrict mind, bool acc, double *restrict S,
+                                          double *restrict W, int64_t *restrict C,
+                                          double *restrict inertia)
 {
     double in = 0;
-    for (size_t i = 0; i < b; i++)
-        in += (w ? w[i] : 1.0) * (double)mind[i];
+    if (w)
+        for (size_t i = 0; i < b; i++)
+            in += w[i] * (double)mind[i];
+    else
+        for (size_t i = 0; i < b; i++)
+            in += (double)mind[i];
     *inertia += in;
     if (!acc)
         return;
     for (size_t i = 0; i < b; i++) {
-        const double wi = w ? w[i] : 1.0;
-        double *s = S + (size_t)lab[i] * d;
-        const T *xr = x + i * d;
-        for (size_t j = 0; j < d; j++)
-            s[j] += wi * (double)xr[j];
-        W[lab[i]] += wi;
-        C[lab[i]]++;
+        const size_t l = (size_t)lab[i];
+        if (w) {
+            FN(add_row_weighted)(S + l * d, x + i * d, w[i], d);
+            W[l] += w[i];
+        } else {
+            FN(add_row)(S + l * d, x + i * d, d);
+            W[l] += 1.0;
+        }
+        C[l]++;
     }
 }
 
