@@ -328,11 +328,14 @@ SEG_HOT_CLONES static double FN(pot_sum)(const T *restrict v, const T *restrict 
 {
     double s[8] = {0};
     size_t i = 0;
-    for (; i + 8 <= b; i += 8)
-        for (size_t u = 0; u < 8; u++) {
-            const T m = v[i + u] < cl[i + u] ? v[i + u] : cl[i + u];
-            s[u] += (w ? w[i + u] : 1.0) * (double)m;
-        }
+    if (w)
+        for (; i + 8 <= b; i += 8)
+            for (size_t u = 0; u < 8; u++)
+                s[u] += w[i + u] * (double)(v[i + u] < cl[i + u] ? v[i + u] : cl[i + u]);
+    else
+        for (; i + 8 <= b; i += 8)
+            for (size_t u = 0; u < 8; u++)
+                s[u] += (double)(v[i + u] < cl[i + u] ? v[i + u] : cl[i + u]);
     for (; i < b; i++)
         s[i % 8] += (w ? w[i] : 1.0) * (double)(v[i] < cl[i] ? v[i] : cl[i]);
     double total = 0;
