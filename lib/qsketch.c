@@ -41,9 +41,12 @@ static int reserve(seg_qsketch *s, size_t need)
 {
     if (need <= s->cap_t)
         return SEG_OK;
-    size_t cap = s->cap_t ? s->cap_t : 256;
-    while (cap < need)
-        cap *= 2;
+    /* Grow by a quarter at least, in steps of 1024 tuples: the summary's
+     * size levels off, and memory is budgeted per sketch. */
+    size_t cap = s->cap_t + s->cap_t / 4;
+    if (cap < need)
+        cap = need;
+    cap = (cap + 1023) / 1024 * 1024;
     qtuple *a = seg_realloc(s->t, cap * sizeof *a);
     if (!a)
         return SEG_NOMEM();
