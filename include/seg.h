@@ -3317,7 +3317,8 @@ typedef enum seg_chunker_param {
     SEG_CHUNKER_ROWS = 100,       /**< int: rows per chunk (default 65536; 1 .. 2^31 - 1). */
     SEG_CHUNKER_FILE_ROWS = 200,  /**< read-only: data rows in the file. */
     SEG_CHUNKER_FILE_BYTES = 201, /**< read-only: size of the file in bytes (0 when not a regular file). */
-    SEG_CHUNKER_COLUMNS = 202     /**< read-only: columns in the file. */
+    SEG_CHUNKER_COLUMNS = 202,    /**< read-only: columns in the file. */
+    SEG_CHUNKER_PASSES = 203      /**< read-only: times the file was read from its start (the opening's pass included). */
 } seg_chunker_param;
 
 /**

@@ -49,6 +49,7 @@ struct seg_csv_chunker {
     csv_stream s; /* open between the first next() and the end or a rewind */
     bool reading, done;
     size_t rows_out;
+    int64_t passes; /* reads of the file, the schema pass included */
     seg_number_parser num;
 };
 
@@ -306,6 +307,7 @@ int seg_csv_chunker_open(seg_csv_chunker **out, const char *path, const seg_csv_
     }
     if ((rc = copy_options(ch, opts)) < 0 || (rc = schema_pass(ch, opts)) < 0)
         goto fail;
+    ch->passes = 1;
     if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
         ch->file_bytes = (uint64_t)st.st_size;
     *out = ch;
@@ -344,6 +346,9 @@ int seg_csv_chunker_get_int(const seg_csv_chunker *ch, seg_chunker_param param, 
         return SEG_OK;
     case SEG_CHUNKER_COLUMNS:
         *value = (int64_t)ch->n_cols;
+        return SEG_OK;
+    case SEG_CHUNKER_PASSES:
+        *value = ch->passes;
         return SEG_OK;
     }
     return seg_fail(SEG_ERR_INVALID_ARG, "seg_csv_chunker_get_int: unknown parameter %d",
@@ -456,6 +461,7 @@ static int start(seg_csv_chunker *ch)
                       : seg_fail(SEG_ERR_PARSE, "%.300s: the file changed since it was opened",
                                  ch->path);
     ch->reading = true;
+    ch->passes++;
     return SEG_OK;
 }
 
@@ -465,17 +471,34 @@ static int changed(const seg_csv_chunker *ch, size_t line, size_t j, const char 
                     ch->path, line, j + 1, what);
 }
 
+/* The file column that goes straight into the chunks' ids (a categorical id
+ * column: its text needs no level table), or SIZE_MAX. */
+static size_t direct_id(const seg_csv_chunker *ch)
+{
+    for (size_t j = 0; ch->id && j < ch->n_cols; j++)
+        if (strcmp(ch->names[j], ch->id) == 0)
+            return ch->types[j] == SEG_COLUMN_CATEGORICAL ? j : SIZE_MAX;
+    return SIZE_MAX;
+}
+
 /* Store the current record as row i of ds. */
-static int store_row(seg_csv_chunker *ch, seg_dataset *ds, seg_strtab *levels, size_t i)
+static int store_row(seg_csv_chunker *ch, seg_dataset *ds, seg_strtab *levels, size_t i,
+                     size_t id_col)
 {
     const csv_stream *s = &ch->s;
     int rc;
     if (s->n_field != ch->n_cols)
         return width_error(ch, s->record_line, s->n_field);
     for (size_t j = 0; j < ch->n_cols; j++) {
-        seg_column *c = &ds->cols[j];
         const csv_span *f = &s->field[j];
         bool miss = is_missing(ch, f->p, f->len);
+        if (j == id_col) {
+            if (!miss && !(ds->ids[i] = seg_strndup(f->p, f->len)))
+                return SEG_NOMEM();
+            continue;
+        }
+        const size_t dj = j - (j > id_col && id_col != SIZE_MAX);
+        seg_column *c = &ds->cols[dj];
         c->n_missing += miss;
         if (c->type == SEG_COLUMN_NUMERIC) {
             c->num_owned[i] = NAN;
@@ -490,7 +513,7 @@ static int store_row(seg_csv_chunker *ch, seg_dataset *ds, seg_strtab *levels, s
             c->codes[i] = -1;
         } else {
             size_t index;
-            if ((rc = seg_strtab_intern(&levels[j], f->p, f->len, &index)) < 0)
+            if ((rc = seg_strtab_intern(&levels[dj], f->p, f->len, &index)) < 0)
                 return rc;
             c->codes[i] = (int32_t)index;
         }
@@ -498,14 +521,19 @@ static int store_row(seg_csv_chunker *ch, seg_dataset *ds, seg_strtab *levels, s
     return SEG_OK;
 }
 
-static int alloc_chunk(const seg_csv_chunker *ch, size_t rows, seg_dataset **out)
+static int alloc_chunk(const seg_csv_chunker *ch, size_t rows, size_t id_col, seg_dataset **out)
 {
     seg_dataset *ds = NULL;
-    int rc = seg_dataset_alloc(&ds, rows, ch->n_cols);
+    int rc = seg_dataset_alloc(&ds, rows, ch->n_cols - (id_col != SIZE_MAX));
     if (rc < 0)
         return rc;
-    for (size_t j = 0; j < ch->n_cols; j++) {
-        seg_column *c = &ds->cols[j];
+    if (id_col != SIZE_MAX && (!(ds->ids = seg_calloc(rows, sizeof *ds->ids)) ||
+                               !(ds->id_name = seg_strdup(ch->names[id_col]))))
+        goto nomem;
+    for (size_t j = 0, w = 0; j < ch->n_cols; j++) {
+        if (j == id_col)
+            continue;
+        seg_column *c = &ds->cols[w++];
         c->type = ch->types[j];
         if (!(c->name = seg_strdup(ch->names[j])))
             goto nomem;
@@ -526,10 +554,10 @@ nomem:
 }
 
 /* The id, drop and select choices, in that order (as seg segment applies them). */
-static int shape(const seg_csv_chunker *ch, seg_dataset *ds)
+static int shape(const seg_csv_chunker *ch, seg_dataset *ds, size_t id_col)
 {
     int rc = SEG_OK;
-    if (ch->id && (rc = seg_dataset_set_id_column(ds, ch->id)) < 0)
+    if (ch->id && id_col == SIZE_MAX && (rc = seg_dataset_set_id_column(ds, ch->id)) < 0)
         return rc;
     if (ch->n_drop && (rc = seg_dataset_drop(ds, (const char *const *)ch->drop, ch->n_drop)) < 0)
         return rc;
@@ -543,7 +571,7 @@ int seg_csv_chunker_next(seg_csv_chunker *ch, seg_dataset **out)
     SEG_ALLOC_SCOPE(ch);
     seg_dataset *ds = NULL;
     seg_strtab *levels = NULL;
-    size_t rows, i = 0;
+    size_t rows, i = 0, id_col = direct_id(ch);
     int rc;
     if (!out)
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_csv_chunker_next: out is NULL");
@@ -565,7 +593,7 @@ int seg_csv_chunker_next(seg_csv_chunker *ch, seg_dataset **out)
         ch->done = true;
         return 0;
     }
-    if ((rc = alloc_chunk(ch, rows, &ds)) < 0)
+    if ((rc = alloc_chunk(ch, rows, id_col, &ds)) < 0)
         goto fail;
     if (!(levels = seg_calloc(ch->n_cols, sizeof *levels))) {
         rc = SEG_NOMEM();
@@ -577,14 +605,14 @@ int seg_csv_chunker_next(seg_csv_chunker *ch, seg_dataset **out)
                 rc = changed(ch, ch->s.line, 0, "found fewer rows than before");
             goto fail;
         }
-        if ((rc = store_row(ch, ds, levels, i)) < 0)
+        if ((rc = store_row(ch, ds, levels, i, id_col)) < 0)
             goto fail;
     }
-    for (size_t j = 0; j < ch->n_cols; j++)
+    for (size_t j = 0; j < ds->n_cols; j++)
         if (ds->cols[j].type == SEG_COLUMN_CATEGORICAL)
             ds->cols[j].levels = seg_strtab_release(&levels[j], &ds->cols[j].n_levels);
     ch->rows_out += rows;
-    if ((rc = shape(ch, ds)) < 0)
+    if ((rc = shape(ch, ds, id_col)) < 0)
         goto fail;
     seg_free(levels);
     *out = ds;

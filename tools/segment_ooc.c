@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MIB ((int64_t)1 << 20)
 #define READER_BYTES (2 * MIB) /* the record reader's buffer, with room for long records */
@@ -57,6 +58,35 @@ bool parse_bytes(const char *s, int64_t *out)
         return false;
     *out = (int64_t)v;
     return true;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* One line on stderr per phase: passes over the file, time and throughput. */
+typedef struct phase_clock {
+    const opts *o;
+    const seg_csv_chunker *ch;
+    double t;
+    int64_t passes;
+} phase_clock;
+
+static void phase_done(phase_clock *pc, const char *what)
+{
+    int64_t passes = 0, bytes = 0;
+    double t = now(), dt = t - pc->t;
+    seg_csv_chunker_get_int(pc->ch, SEG_CHUNKER_PASSES, &passes);
+    seg_csv_chunker_get_int(pc->ch, SEG_CHUNKER_FILE_BYTES, &bytes);
+    if (!pc->o->quiet)
+        fprintf(stderr, "%s: %s: %lld pass%s, %.2f s, %.1f MB/s\n", progname, what,
+                (long long)(passes - pc->passes), passes - pc->passes == 1 ? "" : "es", dt,
+                dt > 0 ? (double)bytes * (double)(passes - pc->passes) / dt / 1e6 : 0.0);
+    pc->t = t;
+    pc->passes = passes;
 }
 
 /* The file's shape, as the chunker and the scaler settled it. */
@@ -312,12 +342,15 @@ int run_segment_ooc(const opts *o)
     size_t sample = 0;
     int rc, status = EXIT_DATA, io_failed = 0;
     const char *stage = "reading data";
+    phase_clock pc = {o, NULL, now(), 0};
 
     if ((status = check_options(o)) != 0)
         return status;
     status = EXIT_DATA;
     if ((rc = segment_csv_options(o, &co)) < 0 || (rc = seg_csv_chunker_open(&ch, o->file, co)) < 0)
         goto fail;
+    pc.ch = ch;
+    phase_done(&pc, "column types");
     stage = "choosing columns";
     if ((rc = choose_columns(o, ch)) < 0)
         goto fail;
@@ -330,6 +363,7 @@ int run_segment_ooc(const opts *o)
     if ((rc = seg_csv_chunker_set_int(ch, SEG_CHUNKER_ROWS, chunk)) < 0 ||
         (rc = segment_scaler_new(o, &sc)) < 0 || (rc = fit_scaler(ch, sc)) < 0)
         goto fail;
+    phase_done(&pc, "scaler");
     {
         const size_t d = seg_scaler_features(sc);
         double *zero = calloc((size_t)o->k * d, sizeof *zero);
@@ -373,6 +407,7 @@ int run_segment_ooc(const opts *o)
     }
     if (rc < 0)
         goto fail;
+    phase_done(&pc, o->exact ? "sample and Lloyd iterations" : "sample, mini-batches and sizes");
     stage = "saving the model";
     if (o->model && (rc = seg_model_save(m, o->model)) < 0)
         goto fail;
@@ -386,6 +421,8 @@ int run_segment_ooc(const opts *o)
         }
         goto fail;
     }
+    if (o->assignments)
+        phase_done(&pc, "assignments");
     print_summary(o, m, sc, chunk, sample);
     status = 0;
     goto out;
