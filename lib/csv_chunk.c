@@ -149,11 +149,11 @@ static int read_names(seg_csv_chunker *ch, const seg_csv_options *o)
         if ((rc = seg_strtab_intern(&names, p, len, &index)) < 0)
             goto done;
         if (rc == 0) {
-            rc = seg_fail(SEG_ERR_LIMIT,
-                          "%.300s:%zu:%zu: found column name \"%.64s\" again (first at field "
-                          "%zu), expected unique names",
-                          ch->path, s->record_line, j + 1, seg_strtab_str(&names, index),
-                          index + 1);
+            rc =
+                seg_fail(SEG_ERR_LIMIT,
+                         "%.300s:%zu:%zu: found column name \"%.64s\" again (first at field "
+                         "%zu), expected unique names",
+                         ch->path, s->record_line, j + 1, seg_strtab_str(&names, index), index + 1);
             goto done;
         }
     }
@@ -204,8 +204,9 @@ static int classify(seg_csv_chunker *ch, col_class *c, size_t j, const csv_span 
 
 static int width_error(const seg_csv_chunker *ch, size_t line, size_t got)
 {
-    return seg_fail(SEG_ERR_PARSE, "%.300s:%zu:%zu: found a row of %zu field%s, expected %zu (as "
-                                   "many as %s)",
+    return seg_fail(SEG_ERR_PARSE,
+                    "%.300s:%zu:%zu: found a row of %zu field%s, expected %zu (as "
+                    "many as %s)",
                     ch->path, line, got < ch->n_cols ? got : ch->n_cols + 1, got,
                     got == 1 ? "" : "s", ch->n_cols, ch->header ? "the header" : "the first row");
 }
@@ -253,8 +254,9 @@ static int schema_pass(seg_csv_chunker *ch, const seg_csv_options *o)
     if (rc < 0)
         goto done;
     if (ch->n_rows == 0) {
-        rc = seg_fail(SEG_ERR_EMPTY, "%.300s:%zu:1: found end of input, expected a data row "
-                                     "after the header",
+        rc = seg_fail(SEG_ERR_EMPTY,
+                      "%.300s:%zu:1: found end of input, expected a data row "
+                      "after the header",
                       ch->path, s->line);
         goto done;
     }
@@ -504,8 +506,9 @@ static int store_row(seg_csv_chunker *ch, seg_dataset *ds, seg_strtab *levels, s
             c->num_owned[i] = NAN;
             if (miss)
                 continue;
-            if ((rc = s->escaped[j] ? 0 : seg_parse_number(&ch->num, f->p, f->len,
-                                                            &c->num_owned[i])) < 0)
+            if ((rc = s->escaped[j]
+                          ? 0
+                          : seg_parse_number(&ch->num, f->p, f->len, &c->num_owned[i])) < 0)
                 return rc;
             if (rc == 0)
                 return changed(ch, s->record_line, j, "found a value that is not a number");

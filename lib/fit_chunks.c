@@ -75,8 +75,8 @@ static int next_encoded(chunk_io *io, size_t *rows)
 typedef struct sample_result {
     double *rows; /* got x d */
     size_t got;
-    size_t n;         /* rows in the file */
-    double mean_var;  /* mean over features of the population variance */
+    size_t n;        /* rows in the file */
+    double mean_var; /* mean over features of the population variance */
 } sample_result;
 
 static int sample_pass(chunk_io *io, size_t want, uint64_t seed, sample_result *out)
@@ -217,7 +217,7 @@ static int relocate_empty(chunk_io *io, seg_lloyd_pass *p, const double *c)
             cand *cl = cands + l * e;
             size_t m = ncand[l], pos;
             if (!(dist[i] > 0) || (m == e && !cand_before(&(cand){dist[i], base + i, false},
-                                                         cl[m - 1].mind, cl[m - 1].row)))
+                                                          cl[m - 1].mind, cl[m - 1].row)))
                 continue;
             pos = m < e ? m : e - 1;
             while (pos > 0 && cand_before(&(cand){dist[i], base + i, false}, cl[pos - 1].mind,

@@ -81,8 +81,8 @@ int seg_lloyd_pass_reset(seg_lloyd_pass *p, const double *centroids, size_t len)
                         p->k, p->d);
     for (size_t i = 0; i < p->k * p->d; i++)
         if (!isfinite(centroids[i]))
-            return seg_fail(SEG_ERR_NONFINITE, "centroid %zu, feature %zu is not finite",
-                            i / p->d, i % p->d);
+            return seg_fail(SEG_ERR_NONFINITE, "centroid %zu, feature %zu is not finite", i / p->d,
+                            i % p->d);
     memcpy(p->c, centroids, p->k * p->d * sizeof *p->c);
     seg_row_norms_f64(p->c, p->k, p->d, p->cnorm);
     memset(p->sum, 0, p->k * p->d * sizeof *p->sum);
@@ -97,14 +97,13 @@ size_t seg_lloyd_pass_block(const seg_lloyd_pass *p)
     return p ? p->block : 0;
 }
 
-int seg_lloyd_pass_add_f64(seg_lloyd_pass *p, const double *x, size_t n, size_t d,
-                           int32_t *labels, double *dist)
+int seg_lloyd_pass_add_f64(seg_lloyd_pass *p, const double *x, size_t n, size_t d, int32_t *labels,
+                           double *dist)
 {
     if (!p || (!x && n))
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_lloyd_pass_add_f64: NULL argument");
     if (d != p->d)
-        return seg_fail(SEG_ERR_MISMATCH, "rows of %zu features, the centroids have %zu", d,
-                        p->d);
+        return seg_fail(SEG_ERR_MISMATCH, "rows of %zu features, the centroids have %zu", d, p->d);
     const size_t k = p->k;
     for (size_t b0 = 0; b0 < n; b0 += p->block) {
         const size_t b = n - b0 < p->block ? n - b0 : p->block;
@@ -153,8 +152,8 @@ int seg_lloyd_pass_merge(seg_lloyd_pass *into, const seg_lloyd_pass *from)
     return SEG_OK;
 }
 
-int seg_lloyd_pass_stats(const seg_lloyd_pass *p, double *sums, size_t sums_len,
-                         int64_t *counts, size_t counts_len, double *inertia)
+int seg_lloyd_pass_stats(const seg_lloyd_pass *p, double *sums, size_t sums_len, int64_t *counts,
+                         size_t counts_len, double *inertia)
 {
     if (!p)
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_lloyd_pass_stats: pass is NULL");
@@ -179,8 +178,8 @@ int seg_lloyd_pass_update(const seg_lloyd_pass *p, double *centroids, size_t len
     double s = 0;
     for (size_t j = 0; j < p->k; j++)
         for (size_t c = 0; c < p->d; c++) {
-            double v = p->count[j] ? p->sum[j * p->d + c] / (double)p->count[j]
-                                   : p->c[j * p->d + c];
+            double v =
+                p->count[j] ? p->sum[j * p->d + c] / (double)p->count[j] : p->c[j * p->d + c];
             double diff = v - p->c[j * p->d + c];
             s += diff * diff;
             centroids[j * p->d + c] = v;

@@ -37,8 +37,8 @@ typedef struct qtuple {
 
 typedef struct seg_qsketch {
     double eps;
-    size_t exact_cap; /* compress only above this many tuples */
-    uint64_t n;       /* values added, buffered ones included */
+    size_t exact_cap;  /* compress only above this many tuples */
+    uint64_t n;        /* values added, buffered ones included */
     qtuple *t, *spare; /* summary, and the merge target (swapped) */
     size_t nt, cap_t;
     double *buf; /* values not yet merged */

@@ -112,7 +112,8 @@ static int setup(seg_scaler_stream *ss, const seg_dataset *ds)
             return SEG_NOMEM();
         if (c->type == SEG_COLUMN_NUMERIC) {
             seg_scaler_column_plan(ss->settings, c->name, &s->method, &s->log1p);
-            if ((rc = seg_qsketch_init(&s->num.q, SEG_STREAM_QUANTILE_EPS, SEG_STREAM_EXACT_VALUES)) < 0)
+            rc = seg_qsketch_init(&s->num.q, SEG_STREAM_QUANTILE_EPS, SEG_STREAM_EXACT_VALUES);
+            if (rc < 0)
                 return rc;
         } else if (c->type == SEG_COLUMN_CATEGORICAL) {
             s->cat.all_distinct = true;
@@ -129,8 +130,7 @@ static int check_same(const seg_scaler_stream *ss, const seg_dataset *ds)
         return seg_fail(SEG_ERR_MISMATCH, "the chunk has %zu columns, the first one had %zu",
                         ds->n_cols, ss->n_cols);
     for (size_t j = 0; j < ds->n_cols; j++)
-        if (strcmp(ds->cols[j].name, ss->cols[j].name) != 0 ||
-            ds->cols[j].type != ss->cols[j].type)
+        if (strcmp(ds->cols[j].name, ss->cols[j].name) != 0 || ds->cols[j].type != ss->cols[j].type)
             return seg_fail(SEG_ERR_MISMATCH,
                             "column %zu of the chunk is '%s' (%s), the first chunk's was '%s' (%s)",
                             j + 1, ds->cols[j].name,
@@ -213,8 +213,8 @@ static int add_categorical(seg_scaler_stream *ss, stream_col *s, const seg_colum
             continue;
         }
         if (code < 0 || (size_t)code >= c->n_levels || !c->levels[code])
-            return seg_fail(SEG_ERR_INVALID_ARG, "column '%s', row %zu: bad level code %d",
-                            c->name, ss->rows + i, (int)code);
+            return seg_fail(SEG_ERR_INVALID_ARG, "column '%s', row %zu: bad level code %d", c->name,
+                            ss->rows + i, (int)code);
         if (a->overflow)
             continue;
         const char *lv = c->levels[code];
@@ -254,17 +254,19 @@ int seg_scaler_stream_add(seg_scaler_stream *ss, const seg_dataset *chunk)
     if ((rc = check_same(ss, chunk)) < 0)
         return rc;
     if (chunk->n_rows > ss->cap_buf) {
-        double *b = seg_realloc(ss->buf, chunk->n_rows * sizeof *b);
-        if (!b || chunk->n_rows > SIZE_MAX / sizeof *b)
-            return b ? seg_fail(SEG_ERR_OVERFLOW, "chunk too large") : SEG_NOMEM();
+        size_t bytes;
+        double *b;
+        if (!seg_mul_ok(chunk->n_rows, sizeof *b, &bytes))
+            return seg_fail(SEG_ERR_OVERFLOW, "a chunk of %zu rows overflows", chunk->n_rows);
+        if (!(b = seg_realloc(ss->buf, bytes)))
+            return SEG_NOMEM();
         ss->buf = b;
         ss->cap_buf = chunk->n_rows;
     }
     for (size_t j = 0; j < ss->n_cols; j++) {
         stream_col *s = &ss->cols[j];
         rc = s->type == SEG_COLUMN_NUMERIC ? add_numeric(ss, s, &chunk->cols[j], chunk->n_rows)
-                                           : add_categorical(ss, s, &chunk->cols[j],
-                                                             chunk->n_rows);
+                                           : add_categorical(ss, s, &chunk->cols[j], chunk->n_rows);
         if (rc < 0)
             return rc;
     }

@@ -47,19 +47,36 @@ static void ranks_of(const double *sorted, size_t n, double v, size_t *lt, size_
     *le = lo;
 }
 
-enum { ORDER_RANDOM, ORDER_SORTED, ORDER_REVERSED, ORDER_FEW_VALUES, ORDER_ALL_EQUAL,
-       ORDER_ZIGZAG, N_ORDERS };
+enum {
+    ORDER_RANDOM,
+    ORDER_SORTED,
+    ORDER_REVERSED,
+    ORDER_FEW_VALUES,
+    ORDER_ALL_EQUAL,
+    ORDER_ZIGZAG,
+    N_ORDERS
+};
 
 static void make_order(double *v, size_t n, int order)
 {
     uint64_t s = 99 + (uint64_t)order;
     for (size_t i = 0; i < n; i++) {
         switch (order) {
-        case ORDER_RANDOM: v[i] = tu_normal(&s); break;
-        case ORDER_SORTED: v[i] = (double)i * 0.5; break;
-        case ORDER_REVERSED: v[i] = (double)(n - i); break;
-        case ORDER_FEW_VALUES: v[i] = (double)(tu_next(&s) % 7); break;
-        case ORDER_ALL_EQUAL: v[i] = 3.25; break;
+        case ORDER_RANDOM:
+            v[i] = tu_normal(&s);
+            break;
+        case ORDER_SORTED:
+            v[i] = (double)i * 0.5;
+            break;
+        case ORDER_REVERSED:
+            v[i] = (double)(n - i);
+            break;
+        case ORDER_FEW_VALUES:
+            v[i] = (double)(tu_next(&s) % 7);
+            break;
+        case ORDER_ALL_EQUAL:
+            v[i] = 3.25;
+            break;
         default: /* outside-in: small, large, small, large ... */
             v[i] = i % 2 ? (double)(n - i) : (double)i;
         }
@@ -293,7 +310,8 @@ static void test_chunker_errors(void **state)
     remove(path);
 
     path = write_tmp("a,a\n1,2\n");
-    expect_error(seg_csv_chunker_open(&ch, path, NULL), SEG_ERR_LIMIT, "found column name \"a\" again");
+    expect_error(seg_csv_chunker_open(&ch, path, NULL), SEG_ERR_LIMIT,
+                 "found column name \"a\" again");
     remove(path);
 
     expect_error(seg_csv_chunker_open(&ch, "/nonexistent/x.csv", NULL), SEG_ERR_IO, "cannot open");
@@ -303,7 +321,8 @@ static void test_chunker_errors(void **state)
     assert_int_equal(seg_csv_chunker_open(&ch, path, NULL), SEG_OK);
     expect_error(seg_csv_chunker_set_int(ch, SEG_CHUNKER_ROWS, 0), SEG_ERR_INVALID_ARG,
                  "outside 1 ..");
-    expect_error(seg_csv_chunker_set_id_column(ch, "zz"), SEG_ERR_NOT_FOUND, "no column named 'zz'");
+    expect_error(seg_csv_chunker_set_id_column(ch, "zz"), SEG_ERR_NOT_FOUND,
+                 "no column named 'zz'");
     const char *nm[] = {"b", "q"};
     expect_error(seg_csv_chunker_drop(ch, nm, 2), SEG_ERR_NOT_FOUND, "no column named 'q'");
     /* The file changes between the schema pass and a chunk pass. */
@@ -343,8 +362,8 @@ static double *sorted_column(const seg_dataset *ds, size_t j, bool use_log1p, si
 }
 
 /* Streamed and in-memory fits of the same file with the same settings. */
-static void fit_both(const char *path, seg_scale_method method, size_t chunk_rows,
-                     seg_scaler **mem, seg_scaler **str, seg_dataset **all)
+static void fit_both(const char *path, seg_scale_method method, size_t chunk_rows, seg_scaler **mem,
+                     seg_scaler **str, seg_dataset **all)
 {
     seg_csv_chunker *ch = NULL;
     assert_int_equal(seg_dataset_read_csv(all, path, NULL), SEG_OK);
@@ -414,14 +433,16 @@ static void test_stream_scaler_robust(void **state)
         assert_int_equal(seg_scaler_feature_affine(mem, j, &cm, &sm), SEG_OK);
         /* The median sits between the order statistics slack ranks around it. */
         double pos = (double)(m - 1) * 0.5;
-        size_t lo = (size_t)fmax(0, floor(pos) - slack), hi = (size_t)fmin(m - 1, ceil(pos) + slack);
+        size_t lo = (size_t)fmax(0, floor(pos) - slack),
+               hi = (size_t)fmin(m - 1, ceil(pos) + slack);
         assert_true(c >= v[lo] && c <= v[hi]);
         double p1 = (double)(m - 1) * 0.25, p3 = (double)(m - 1) * 0.75;
         double q1lo = v[(size_t)fmax(0, floor(p1) - slack)], q1hi = v[(size_t)(ceil(p1) + slack)];
-        double q3lo = v[(size_t)(floor(p3) - slack)], q3hi = v[(size_t)fmin(m - 1, ceil(p3) + slack)];
+        double q3lo = v[(size_t)(floor(p3) - slack)],
+               q3hi = v[(size_t)fmin(m - 1, ceil(p3) + slack)];
         assert_true(s >= q3lo - q1hi && s <= q3hi - q1lo);
-        print_message("column %zu: median %.6g (exact %.6g), IQR %.6g (exact %.6g)\n", j, c, cm,
-                      s, sm);
+        print_message("column %zu: median %.6g (exact %.6g), IQR %.6g (exact %.6g)\n", j, c, cm, s,
+                      sm);
         free(v);
     }
     seg_scaler_free(mem);

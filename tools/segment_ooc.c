@@ -22,6 +22,7 @@
 #include "out.h"
 #include "segment.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -31,8 +32,9 @@
 
 #define MIB ((int64_t)1 << 20)
 #define READER_BYTES (2 * MIB) /* the record reader's buffer, with room for long records */
-#define SKETCH_BYTES (256 * 1024) /* one numeric column's quantile sketch (measured: tests/test_ooc.c) */
-#define LEVEL_BYTES 64            /* a level in the scaler's table: text and overhead */
+#define SKETCH_BYTES                                                                               \
+    (256 * 1024)       /* one numeric column's quantile sketch (measured: tests/test_ooc.c) */
+#define LEVEL_BYTES 64 /* a level in the scaler's table: text and overhead */
 #define MIN_CHUNK_ROWS 1024
 #define MAX_SAMPLE_ROWS 65536
 
@@ -44,12 +46,11 @@ bool parse_bytes(const char *s, int64_t *out)
     int shift = 0;
     if (end == s || errno || !(v > 0))
         return false;
-    switch (*end) {
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
-    case 't': case 'T': shift = 40; end++; break;
-    default: break;
+    static const char units[] = "kmgt";
+    const char *u = *end ? strchr(units, tolower((unsigned char)*end)) : NULL;
+    if (u) {
+        shift = 10 * (int)(u - units + 1);
+        end++;
     }
     if (*end == 'B' || *end == 'b')
         end++;
@@ -170,25 +171,27 @@ static int plan_fit(const opts *o, const shape *s, size_t d, size_t block, int64
 /* Options that need every row in memory, or make no sense with chunks. */
 static int check_options(const opts *o)
 {
-    const char *bad = o->weight        ? "--weight"
-                      : o->target      ? "--target"
-                      : o->report      ? "--report"
-                      : o->features    ? "--features"
-                      : o->min_segment_size ? "--min-segment-size"
-                      : ends_with(o->file, ".npy") ? "a .npy FILE"
+    const char *bad = o->weight                        ? "--weight"
+                      : o->target                      ? "--target"
+                      : o->report                      ? "--report"
+                      : o->features                    ? "--features"
+                      : o->min_segment_size            ? "--min-segment-size"
+                      : ends_with(o->file, ".npy")     ? "a .npy FILE"
                       : strcmp(o->method, "ward") == 0 ? "--method ward"
-                      : strcmp(o->dtype, "f32") == 0 ? "--dtype f32"
-                      : o->n_init > 1  ? "--n-init above 1"
-                                       : NULL;
+                      : strcmp(o->dtype, "f32") == 0   ? "--dtype f32"
+                      : o->n_init > 1                  ? "--n-init above 1"
+                                                       : NULL;
     if (bad)
-        return usage_error("segment ", "--memory does not support %s (it needs every row in "
-                                       "memory or is not implemented for chunks)",
+        return usage_error("segment ",
+                           "--memory does not support %s (it needs every row in "
+                           "memory or is not implemented for chunks)",
                            bad);
     if (!o->k_given)
         return usage_error("segment ", "%s",
                            "--memory needs --k (choosing k by a sweep needs the rows in memory)");
     if (o->exact && strcmp(o->method, "minibatch") == 0)
-        return usage_error("segment ", "%s", "--exact is Lloyd k-means: not with --method minibatch");
+        return usage_error("segment ", "%s",
+                           "--exact is Lloyd k-means: not with --method minibatch");
     return 0;
 }
 
@@ -415,8 +418,7 @@ int run_segment_ooc(const opts *o)
     if (o->assignments &&
         ((rc = write_assignments_chunked(o->assignments, ch, m, &io_failed)) < 0 || io_failed)) {
         if (io_failed) {
-            fprintf(stderr, "%s: cannot write %s: %s\n", progname, o->assignments,
-                    strerror(errno));
+            fprintf(stderr, "%s: cannot write %s: %s\n", progname, o->assignments, strerror(errno));
             goto out;
         }
         goto fail;
