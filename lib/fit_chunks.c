@@ -25,9 +25,17 @@
  * batches a biased order), updates the model through
  * seg_minibatch_partial_fit_f64() in batches; a last pass labels every row
  * for the sizes and the inertia.
+ *
+ * Both end with a pass that scores every row with the model's predictor and
+ * gathers each segment's distances in a quantile sketch (qsketch.h), whose
+ * grid becomes the model's outlier reference (outlier.h): each grid point
+ * within SEG_STREAM_QUANTILE_EPS in rank of the in-memory reference's, exact
+ * for segments of up to SEG_STREAM_EXACT_VALUES rows.
  */
 #include "kmeans.h"
 #include "lloyd_stream.h"
+#include "outlier.h"
+#include "qsketch.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -343,6 +351,74 @@ done:
     return rc;
 }
 
+/* ---- the outlier reference --------------------------------------------------------- */
+
+static int outlier_pass(chunk_io *io, seg_model *m)
+{
+    const size_t k = m->k, q = SEG_OUTLIER_GRID;
+    seg_qsketch *sk = seg_calloc(k, sizeof *sk);
+    seg_predictor *p = NULL;
+    seg_outliers *o = NULL;
+    int32_t *lab = NULL;
+    double *dist = NULL;
+    size_t rows, cap = 0;
+    int rc = sk ? SEG_OK : SEG_NOMEM();
+    for (size_t j = 0; rc == SEG_OK && j < k; j++)
+        rc = seg_qsketch_init(&sk[j], SEG_STREAM_QUANTILE_EPS, SEG_STREAM_EXACT_VALUES);
+    if (rc < 0 || (rc = seg_predictor_new(&p, m)) < 0 || (rc = seg_csv_chunker_rewind(io->ch)) < 0)
+        goto done;
+    while ((rc = next_encoded(io, &rows)) > 0) {
+        if (rows > cap) {
+            int32_t *l2 = seg_realloc(lab, rows * sizeof *lab);
+            double *d2 = l2 ? seg_realloc(dist, rows * sizeof *dist) : NULL;
+            lab = l2 ? l2 : lab;
+            dist = d2 ? d2 : dist;
+            if (!d2) {
+                rc = SEG_NOMEM();
+                goto done;
+            }
+            cap = rows;
+        }
+        if ((rc = seg_predictor_run_f64(p, io->x, rows, io->d, lab, dist)) < 0)
+            goto done;
+        for (size_t i = 0; i < rows; i++)
+            if ((rc = seg_qsketch_add(&sk[lab[i]], dist[i])) < 0)
+                goto done;
+    }
+    if (rc < 0)
+        goto done;
+    if (!(o = seg_calloc(1, sizeof *o)) ||
+        !(o->quant = seg_malloc_array(k, (q + 1) * sizeof *o->quant))) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    o->k = k;
+    o->q = q;
+    for (size_t j = 0; j < k; j++) {
+        double *g = o->quant + j * (q + 1);
+        if ((rc = seg_qsketch_flush(&sk[j])) < 0)
+            goto done;
+        for (size_t i = 0; i <= q; i++) {
+            g[i] = sk[j].n ? seg_qsketch_quantile(&sk[j], (double)i / (double)q) : NAN;
+            if (i > 0 && g[i] < g[i - 1]) /* the grid must not decrease */
+                g[i] = g[i - 1];
+        }
+    }
+    seg_outliers_free(m->outliers);
+    m->outliers = o;
+    o = NULL;
+    rc = SEG_OK;
+done:
+    for (size_t j = 0; sk && j < k; j++)
+        seg_qsketch_free(&sk[j]);
+    seg_free(sk);
+    seg_outliers_free(o);
+    seg_predictor_free(p);
+    seg_free(lab);
+    seg_free(dist);
+    return rc;
+}
+
 /* ---- the fits --------------------------------------------------------------------- */
 
 static int check_args(const void *obj, seg_csv_chunker *ch, const seg_scaler *sc,
@@ -440,7 +516,11 @@ int seg_kmeans_fit_chunks(seg_kmeans *km, seg_csv_chunker *ch, const seg_scaler 
         tol_hit = shift <= tol_abs;
         iters++;
     }
-    rc = build_model(p, sc, iters, converged, t0, init_seconds, out);
+    if ((rc = build_model(p, sc, iters, converged, t0, init_seconds, out)) == SEG_OK &&
+        (rc = outlier_pass(&io, *out)) < 0) {
+        seg_model_free(*out);
+        *out = NULL;
+    }
 done:
     seg_lloyd_pass_free(p);
     seg_free(S.rows);
@@ -514,7 +594,11 @@ int seg_minibatch_fit_chunks(seg_minibatch *mb, seg_csv_chunker *ch, const seg_s
     if ((rc = seg_model_centroids_f64(m, c, k * io.d)) < 0 ||
         (rc = seg_lloyd_pass_new(&p, c, k, io.d)) < 0 || (rc = full_pass(&io, p, c)) < 0)
         goto done;
-    rc = build_model(p, sc, (int64_t)chunks, false, t0, init_seconds, out);
+    if ((rc = build_model(p, sc, (int64_t)chunks, false, t0, init_seconds, out)) == SEG_OK &&
+        (rc = outlier_pass(&io, *out)) < 0) {
+        seg_model_free(*out);
+        *out = NULL;
+    }
 done:
     seg_lloyd_pass_free(p);
     seg_model_free(m);

@@ -146,6 +146,19 @@ class OutOfCore(unittest.TestCase):
         code, out, err, _ = run(["info", model])
         self.assertEqual(code, 0, err)
         self.assertIn("fitted on %d customers" % len(self.truth), out)
+        # The model carries an outlier reference: fresh rows like the training
+        # ones are flagged at about the default rate (0.5 %): within 4 binomial
+        # sigma, plus 0.2 % for the sketch (each grid point within 0.1 % in rank).
+        fresh = self.path("fresh.csv")
+        write_blobs(fresh, 20000, seed=11)
+        flagged = self.path("flagged.csv")
+        code, out, err, _ = run(["predict", model, fresh, "--id", "id", "--flag-outliers",
+                                 "--output", flagged])
+        self.assertEqual(code, 0, err)
+        with open(flagged, newline="") as f:
+            flags = [int(r["flag"]) for r in csv.DictReader(f)]
+        self.assertEqual(len(flags), 20000)
+        self.assertLess(abs(sum(flags) / 20000 - 0.005), 4 * (0.005 * 0.995 / 20000) ** 0.5 + 0.002)
 
     def test_minibatch_under_cap_with_pseudonyms(self):
         key = self.path("key")

@@ -583,6 +583,48 @@ static void compare_models(const seg_model *a, const seg_model *b)
     free(cb);
 }
 
+/* The streamed model's outlier reference: each grid point sits within the
+ * sketch's rank error of the exact quantile of its segment's distances. */
+static void check_outlier_reference(const seg_model *m, const char *path, const seg_scaler *sc)
+{
+    seg_dataset *all = NULL;
+    seg_predictor *p = NULL;
+    const size_t k = seg_model_k(m);
+    assert_true(seg_model_has_outlier_reference(m));
+    assert_int_equal(seg_dataset_read_csv(&all, path, NULL), SEG_OK);
+    const size_t n = seg_dataset_rows(all);
+    int32_t *lab = malloc(n * sizeof *lab);
+    double *dist = malloc(n * sizeof *dist), *v = malloc(n * sizeof *v);
+    assert_non_null(lab);
+    assert_non_null(dist);
+    assert_non_null(v);
+    (void)sc;
+    assert_int_equal(seg_predictor_new(&p, m), SEG_OK);
+    assert_int_equal(seg_predictor_run_dataset(p, all, lab, dist), SEG_OK);
+    for (size_t j = 0; j < k; j++) {
+        size_t m_j = 0;
+        for (size_t i = 0; i < n; i++)
+            if ((size_t)lab[i] == j)
+                v[m_j++] = dist[i];
+        qsort(v, m_j, sizeof *v, cmp_d);
+        assert_true(m_j > SEG_STREAM_EXACT_VALUES || j > 0);
+        const double slack = SEG_STREAM_QUANTILE_EPS * (double)m_j + 1;
+        const double ps[] = {0.0, 0.1, 0.5, 0.9, 0.995, 1.0};
+        for (size_t t = 0; t < sizeof ps / sizeof ps[0]; t++) {
+            double got, pos = (double)(m_j - 1) * ps[t];
+            assert_int_equal(seg_model_outlier_quantile(m, j, ps[t], &got), SEG_OK);
+            size_t lo = (size_t)fmax(0, floor(pos) - slack);
+            size_t hi = (size_t)fmin((double)m_j - 1, ceil(pos) + slack);
+            assert_true(got >= v[lo] && got <= v[hi]);
+        }
+    }
+    seg_predictor_free(p);
+    seg_dataset_free(all);
+    free(lab);
+    free(dist);
+    free(v);
+}
+
 /* From the same start, the chunked Lloyd is the in-memory Lloyd. The start
  * puts a centroid where no row is, so the first pass re-seeds it. */
 static void test_chunked_lloyd_equals_memory(void **state)
@@ -608,6 +650,7 @@ static void test_chunked_lloyd_equals_memory(void **state)
     assert_int_equal(seg_kmeans_fit_chunks(km, ch, sc, 1000, &streamed), SEG_OK);
     mem = memory_lloyd(path, sc, start, k);
     compare_models(streamed, mem);
+    check_outlier_reference(streamed, path, sc);
     assert_true(seg_model_iterations(mem) > 2);
     assert_non_null(seg_model_scaler(streamed));
     /* The model is complete enough to predict: the chunks' labels match. */

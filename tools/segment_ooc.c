@@ -13,8 +13,9 @@
  * text for level and id strings), the chunk's encoded features (twice for
  * the labelling pass: the predictor encodes its own copy), the scaler's
  * sketches and level tables, the start sample and the k x d centroid and
- * sum arrays. Not counted: the program and its libraries, and the memory
- * the BLAS and OpenMP runtimes reserve for their threads.
+ * sum arrays, the outlier reference's sketches. Not counted: the program
+ * and its libraries, and the memory the BLAS and OpenMP runtimes reserve for
+ * their threads.
  */
 #include <seg.h>
 
@@ -150,7 +151,8 @@ static int plan_fit(const opts *o, const shape *s, size_t d, size_t block, int64
 {
     const double k = (double)o->k, dd = (double)d;
     const double per_sample = 2.0 * (8.0 * dd + 32.0);
-    double fixed = READER_BYTES + 8.0 * 8.0 * k * dd + 8.0 * (double)block * k + 2 * MIB;
+    double fixed =
+        READER_BYTES + 8.0 * 8.0 * k * dd + 8.0 * (double)block * k + 2 * MIB + k * SKETCH_BYTES;
     double want = fmin((double)s->rows, fmax(10000.0, 100.0 * k));
     double cap = floor((double)o->memory / 4.0 / per_sample);
     double smp = fmin(fmin(want, cap), MAX_SAMPLE_ROWS);
