@@ -3520,6 +3520,381 @@ SEG_API int seg_model_from_labels_min_profile(const seg_dataset *ds, const seg_s
                                               size_t min_profile_size, seg_model **out);
 /** @} */
 
+/**
+ * @defgroup outofcore Data larger than memory
+ * @{
+ * Fitting a file that does not fit in memory: the file is read in chunks of
+ * rows, several times, and only statistics, a bounded sample and one chunk at
+ * a time are held (docs/out-of-core.md explains what counts against a memory
+ * budget and how seg segment --memory sizes the chunks).
+ *
+ * - seg_csv_chunker reads a CSV file as a sequence of datasets with the
+ *   column names and types seg_dataset_read_csv() would give the whole file
+ *   (its opening reads the file once to settle them).
+ * - seg_scaler_stream fits a seg_scaler from those chunks: exact means,
+ *   standard deviations, ranges, levels and level counts; medians and
+ *   quartiles from a quantile sketch whose rank error is at most
+ *   #SEG_STREAM_QUANTILE_EPS times the number of values (exact up to
+ *   #SEG_STREAM_EXACT_VALUES values per column). The result is an ordinary
+ *   fitted scaler, saved in model files like any other.
+ * - seg_lloyd_pass accumulates one exact Lloyd iteration a chunk at a time:
+ *   nearest centroids by the library's distance kernel, per-segment sums,
+ *   counts and inertia; passes over disjoint rows merge.
+ * - seg_kmeans_fit_chunks() runs exact Lloyd (one pass over the file per
+ *   iteration) and seg_minibatch_fit_chunks() mini-batch k-means over a
+ *   chunker. Their models hold the scaler, centroids, sizes, inertia and an
+ *   outlier reference (each segment's distance quantiles from a sketch, within
+ *   the sketch's rank error); they have no segment profiles.
+ *
+ * Objects belong to one thread at a time. Rows are unweighted.
+ */
+
+/** Rank error bound of the streaming quantile sketch, as a share of the values seen. */
+#define SEG_STREAM_QUANTILE_EPS 0.001
+/** Values per column up to which the streaming median and quartiles are exact. */
+#define SEG_STREAM_EXACT_VALUES 4096
+
+/** Opaque chunked CSV reader. */
+typedef struct seg_csv_chunker seg_csv_chunker;
+
+/** Settings and facts of a chunker (seg_csv_chunker_set_int(), seg_csv_chunker_get_int()). */
+typedef enum seg_chunker_param {
+    SEG_CHUNKER_ROWS = 100,       /**< int: rows per chunk (default 65536; 1 .. 2^31 - 1). */
+    SEG_CHUNKER_FILE_ROWS = 200,  /**< read-only: data rows in the file. */
+    SEG_CHUNKER_FILE_BYTES = 201, /**< read-only: size of the file in bytes (0 when not a regular file). */
+    SEG_CHUNKER_COLUMNS = 202,    /**< read-only: columns in the file. */
+    SEG_CHUNKER_PASSES = 203      /**< read-only: times the file was read from its start (the opening's pass included). */
+} seg_chunker_param;
+
+/**
+ * Open a CSV file for reading in chunks. The file is read once here, a
+ * record at a time, to count its rows and settle its column names and types
+ * by the rules of seg_dataset_read_csv() (the same options, the same errors
+ * and messages for a malformed file). Line ends must be LF or CRLF.
+ *
+ * @param[out] out receives the chunker; free it with seg_csv_chunker_free().
+ * @param path the file; it must not change while the chunker reads it.
+ * @param opts CSV options (copied), or NULL for the defaults.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out or path), SEG_ERR_IO,
+ *         SEG_ERR_PARSE, SEG_ERR_EMPTY (no data row), SEG_ERR_LIMIT (columns,
+ *         field or record length, duplicate names), SEG_ERR_NOT_FOUND (a forced
+ *         type names no column), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_csv_chunker_open(seg_csv_chunker **out, const char *path,
+                                 const seg_csv_options *opts);
+
+/**
+ * Close the file and free the chunker. Accepts NULL.
+ *
+ * @param ch the chunker, or NULL.
+ */
+SEG_API void seg_csv_chunker_free(seg_csv_chunker *ch);
+
+/**
+ * Change a setting (SEG_CHUNKER_ROWS); takes effect from the next chunk.
+ *
+ * @param ch the chunker.
+ * @param param SEG_CHUNKER_ROWS.
+ * @param value rows per chunk, 1 .. 2^31 - 1.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL ch, another param, value out of range).
+ */
+SEG_API int seg_csv_chunker_set_int(seg_csv_chunker *ch, seg_chunker_param param, int64_t value);
+
+/**
+ * Read a setting or a fact of the file.
+ *
+ * @param ch the chunker.
+ * @param param any seg_chunker_param.
+ * @param[out] value receives it.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, unknown param).
+ */
+SEG_API int seg_csv_chunker_get_int(const seg_csv_chunker *ch, seg_chunker_param param,
+                                    int64_t *value);
+
+/**
+ * Name of column j of the file (before any column choice).
+ *
+ * @param ch the chunker.
+ * @param j column index, 0 .. SEG_CHUNKER_COLUMNS - 1.
+ * @return the name, owned by ch; NULL when ch is NULL or j is out of range.
+ */
+SEG_API const char *seg_csv_chunker_column_name(const seg_csv_chunker *ch, size_t j);
+
+/**
+ * Type of column j of the file, as settled when it was opened.
+ *
+ * @param ch the chunker.
+ * @param j column index.
+ * @return SEG_COLUMN_NUMERIC or SEG_COLUMN_CATEGORICAL; SEG_COLUMN_AUTO when
+ *         ch is NULL or j is out of range.
+ */
+SEG_API seg_column_type seg_csv_chunker_column_type(const seg_csv_chunker *ch, size_t j);
+
+/**
+ * Make every chunk's column called name its id column
+ * (seg_dataset_set_id_column() is applied to each chunk, before the drop and
+ * select choices).
+ *
+ * @param ch the chunker.
+ * @param name a column of the file (copied).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_NOT_FOUND, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_csv_chunker_set_id_column(seg_csv_chunker *ch, const char *name);
+
+/**
+ * Leave columns out of every chunk (seg_dataset_drop() on each chunk, after
+ * the id column is set). Replaces an earlier drop list.
+ *
+ * @param ch the chunker.
+ * @param names count column names of the file (copied).
+ * @param count number of names (>= 1).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, count 0), SEG_ERR_NOT_FOUND, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_csv_chunker_drop(seg_csv_chunker *ch, const char *const *names, size_t count);
+
+/**
+ * Keep only these columns, in this order, in every chunk (seg_dataset_select()
+ * on each chunk, after the drop). Replaces an earlier select list.
+ *
+ * @param ch the chunker.
+ * @param names count column names of the file (copied).
+ * @param count number of names (>= 1).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, count 0), SEG_ERR_NOT_FOUND, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_csv_chunker_select(seg_csv_chunker *ch, const char *const *names, size_t count);
+
+/**
+ * The next chunk: a dataset of the next SEG_CHUNKER_ROWS rows (fewer at the
+ * end of the file) with the file's column types and the column choices
+ * applied. Categorical columns list the levels present in the chunk.
+ *
+ * @param ch the chunker.
+ * @param[out] out receives the chunk (free it with seg_dataset_free()), or
+ *        NULL at the end of the file or on failure.
+ * @return 1 (a chunk), 0 (the end of the file: call seg_csv_chunker_rewind()
+ *         to read it again), SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_IO,
+ *         SEG_ERR_PARSE (also when the file changed since it was opened),
+ *         SEG_ERR_NOT_FOUND / SEG_ERR_LIMIT (column choices), SEG_ERR_NOMEM.
+ *         After a failure, chunks start again only after a rewind.
+ */
+SEG_API int seg_csv_chunker_next(seg_csv_chunker *ch, seg_dataset **out);
+
+/**
+ * Start again from the first data row.
+ *
+ * @param ch the chunker.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL ch).
+ */
+SEG_API int seg_csv_chunker_rewind(seg_csv_chunker *ch);
+
+/** Opaque state of a streaming scaler fit. */
+typedef struct seg_scaler_stream seg_scaler_stream;
+
+/**
+ * Begin fitting a scaler from chunks. The settings of sc (method, per-column
+ * settings, categorical options, level limit) are copied now; sc is fitted
+ * by seg_scaler_stream_finish().
+ *
+ * @param[out] out receives the state; free it with seg_scaler_stream_free().
+ * @param sc a scaler whose settings to use (fitted or not); only read.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_scaler_stream_begin(seg_scaler_stream **out, const seg_scaler *sc);
+
+/**
+ * Add the rows of one chunk. The first chunk fixes the columns (names, order,
+ * types); later chunks must have the same.
+ *
+ * @param ss the state.
+ * @param chunk a dataset; only read, not retained.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, bad level code),
+ *         SEG_ERR_EMPTY (no columns), SEG_ERR_MISMATCH (columns differ from the
+ *         first chunk's), SEG_ERR_LIMIT (duplicate column names),
+ *         SEG_ERR_NOT_FOUND (a per-column setting names no numeric column),
+ *         SEG_ERR_NONFINITE (an infinite value), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_scaler_stream_add(seg_scaler_stream *ss, const seg_dataset *chunk);
+
+/**
+ * Fit sc from the rows added: the fit seg_scaler_fit() makes on all the rows
+ * at once, except that medians and quartiles are within the sketch's rank
+ * error (see the group description) once a column holds more than
+ * #SEG_STREAM_EXACT_VALUES values, and means and deviations differ from the
+ * one-shot fit only by rounding. A categorical column with more levels than
+ * the limit fails as in seg_scaler_fit(), as an identifier (SEG_ERR_PRIVACY)
+ * when every value up to the limit was distinct. ss can be finished again or
+ * receive more chunks.
+ *
+ * @param ss the state.
+ * @param sc the scaler to fit (normally the one given to begin); its old fit
+ *        is replaced on success.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_EMPTY (no rows,
+ *         or no features), SEG_ERR_NONFINITE (values too large to scale),
+ *         SEG_ERR_LIMIT, SEG_ERR_PRIVACY, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_scaler_stream_finish(seg_scaler_stream *ss, seg_scaler *sc);
+
+/**
+ * Bytes the state holds now (sketches, level tables, scratch): what
+ * seg segment --memory counts for it.
+ *
+ * @param ss the state, or NULL (0).
+ * @return the byte count.
+ */
+SEG_API size_t seg_scaler_stream_bytes(const seg_scaler_stream *ss);
+
+/**
+ * Free the state. Accepts NULL.
+ *
+ * @param ss the state, or NULL.
+ */
+SEG_API void seg_scaler_stream_free(seg_scaler_stream *ss);
+
+/** Opaque accumulator of one Lloyd iteration over rows given in chunks. */
+typedef struct seg_lloyd_pass seg_lloyd_pass;
+
+/**
+ * Create an accumulator for a pass with these centroids.
+ *
+ * @param[out] out receives it; free it with seg_lloyd_pass_free().
+ * @param centroids k * d finite values, row-major (copied).
+ * @param k number of centroids (>= 1).
+ * @param d features (>= 1).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_EMPTY (k or d
+ *         is 0), SEG_ERR_NONFINITE, SEG_ERR_LIMIT (d > INT32_MAX),
+ *         SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_lloyd_pass_new(seg_lloyd_pass **out, const double *centroids, size_t k, size_t d);
+
+/**
+ * Free an accumulator. Accepts NULL.
+ *
+ * @param p the accumulator, or NULL.
+ */
+SEG_API void seg_lloyd_pass_free(seg_lloyd_pass *p);
+
+/**
+ * Start a new pass with new centroids (same k and d): sums, counts and
+ * inertia return to zero.
+ *
+ * @param p the accumulator.
+ * @param centroids k * d finite values (copied).
+ * @param len values in centroids (>= k * d).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, len too small), SEG_ERR_NONFINITE.
+ */
+SEG_API int seg_lloyd_pass_reset(seg_lloyd_pass *p, const double *centroids, size_t len);
+
+/**
+ * Rows per GEMM block of the pass (a function of k and d only). Chunks that
+ * hold a multiple of it meet the block boundaries of an in-memory fit.
+ *
+ * @param p the accumulator, or NULL (0).
+ * @return the block size.
+ */
+SEG_API size_t seg_lloyd_pass_block(const seg_lloyd_pass *p);
+
+/**
+ * Assign n rows to their nearest centroids (ties: the lowest index) and add
+ * them to the per-segment sums and counts and the inertia, in row order.
+ *
+ * @param p the accumulator.
+ * @param x n * d finite values, row-major; only read.
+ * @param n rows (0 is allowed).
+ * @param d features; must be the accumulator's.
+ * @param[out] labels if not NULL, receives the n labels.
+ * @param[out] dist if not NULL, receives the n squared distances.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_MISMATCH (d),
+ *         SEG_ERR_NONFINITE (a value, or a squared norm that overflows).
+ */
+SEG_API int seg_lloyd_pass_add_f64(seg_lloyd_pass *p, const double *x, size_t n, size_t d,
+                                   int32_t *labels, double *dist);
+
+/**
+ * Add the rows of another pass with the same centroids (disjoint rows, e.g.
+ * another part of the file read by another thread or process). Merging in a
+ * fixed order gives the same sums whatever ran the parts.
+ *
+ * @param into the accumulator that receives the sums.
+ * @param from the other one; only read.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_MISMATCH
+ *         (different k, d or centroids).
+ */
+SEG_API int seg_lloyd_pass_merge(seg_lloyd_pass *into, const seg_lloyd_pass *from);
+
+/**
+ * Read the statistics of the rows added so far.
+ *
+ * @param p the accumulator.
+ * @param[out] sums NULL, or receives the k * d per-segment sums.
+ * @param sums_len values sums can hold.
+ * @param[out] counts NULL, or receives the k per-segment row counts.
+ * @param counts_len values counts can hold.
+ * @param[out] inertia NULL, or receives the sum of squared distances.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL p, an output too small).
+ */
+SEG_API int seg_lloyd_pass_stats(const seg_lloyd_pass *p, double *sums, size_t sums_len,
+                                 int64_t *counts, size_t counts_len, double *inertia);
+
+/**
+ * The Lloyd update: each centroid becomes the mean of its rows (a centroid
+ * without rows stays where it is).
+ *
+ * @param p the accumulator.
+ * @param[out] centroids receives the k * d new centroids.
+ * @param len values centroids can hold (>= k * d).
+ * @param[out] shift NULL, or receives the summed squared centroid shift.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, len too small).
+ */
+SEG_API int seg_lloyd_pass_update(const seg_lloyd_pass *p, double *centroids, size_t len,
+                                  double *shift);
+
+/**
+ * Exact k-means (Lloyd) over a chunked file, one pass per iteration. A first
+ * pass keeps a uniform reservoir sample of sample_rows encoded rows (seeded by
+ * SEG_KMEANS_SEED) and the features' variance; the start is
+ * seg_kmeans_init_f64() on the sample (k-means++, random rows or the given
+ * centroids). Iterations follow the in-memory Lloyd (SEG_KMEANS_MAX_ITER,
+ * SEG_KMEANS_TOL, re-seeding of empty segments from the farthest row, one
+ * extra pass each time), so from the same start the centroids and inertia
+ * are those of seg_kmeans_fit_f64() with SEG_ALGORITHM_LLOYD up to rounding
+ * of the sums. A last pass scores every row for the outlier reference
+ * (seg_model_outlier_quantile()). Runs on the calling thread (BLAS may thread
+ * large GEMMs); one start (SEG_KMEANS_N_INIT is not used).
+ *
+ * @param km settings (SEG_KMEANS_K, _MAX_ITER, _TOL, _SEED, _INIT); only read.
+ * @param ch the chunker (rewound and read several times).
+ * @param sc a fitted scaler that encodes the chunks (the model keeps a copy).
+ * @param sample_rows reservoir size for the start (>= 1; rows x features
+ *        doubles are held).
+ * @param[out] out receives the model; NULL on failure.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, sample_rows 0),
+ *         SEG_ERR_STATE (scaler not fitted), the chunker's and the scaler
+ *         transform's errors, SEG_ERR_TOO_FEW_POINTS (fewer distinct sampled
+ *         rows than k, or a segment that cannot be re-seeded),
+ *         SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_kmeans_fit_chunks(seg_kmeans *km, seg_csv_chunker *ch, const seg_scaler *sc,
+                                  size_t sample_rows, seg_model **out);
+
+/**
+ * Mini-batch k-means over a chunked file: the mini-batch fit of a reservoir
+ * sample (as in seg_kmeans_fit_chunks()) is the start; each chunk, its rows
+ * shuffled, then updates it through seg_minibatch_partial_fit_f64() in
+ * batches of SEG_MINIBATCH_BATCH_SIZE; a pass assigns every row for the
+ * model's sizes and exact inertia, and a last one scores every row for the
+ * outlier reference. Four passes over the file in all.
+ *
+ * @param mb mini-batch settings (k, batch size, forgetting, re-seeding).
+ * @param ch the chunker (rewound and read several times).
+ * @param sc a fitted scaler that encodes the chunks (the model keeps a copy).
+ * @param sample_rows reservoir size for the start (>= k).
+ * @param seed seed of the sample and the shuffles.
+ * @param[out] out receives the model; NULL on failure.
+ * @return as seg_kmeans_fit_chunks().
+ */
+SEG_API int seg_minibatch_fit_chunks(seg_minibatch *mb, seg_csv_chunker *ch, const seg_scaler *sc,
+                                     size_t sample_rows, uint64_t seed, seg_model **out);
+/** @} */
 
 #ifdef __cplusplus
 }

@@ -311,27 +311,35 @@ static int fit_numeric(const seg_column *c, size_t n, seg_scale_method method, b
         lo = fmin(lo, buf[i]);
         hi = fmax(hi, buf[i]);
     }
-    double center = 0.0, scale = 1.0;
-    if (method == SEG_SCALE_STANDARD) {
-        center = lo; /* exact for a constant column, where std is 0 */
-        if (lo < hi)
-            mean_std(buf, m, lo, hi, &center, &scale);
-    } else if (method == SEG_SCALE_MINMAX) {
-        center = lo;
-        scale = hi - lo;
-    }
+    scol_numeric_stats st = {.lo = lo, .hi = hi, .mean = lo};
+    if (method == SEG_SCALE_STANDARD && lo < hi)
+        mean_std(buf, m, lo, hi, &st.mean, &st.std);
     /* Quartiles first: each selection leaves v partitioned around its
      * position, which the next one starts from. */
     if (method == SEG_SCALE_ROBUST) {
-        double q1 = quantile(buf, m, 0.25);
-        double q3 = quantile(buf, m, 0.75);
-        scale = q3 - q1;
+        st.q1 = quantile(buf, m, 0.25);
+        st.q3 = quantile(buf, m, 0.75);
     }
-    s->median = quantile(buf, m, 0.5);
-    if (method == SEG_SCALE_ROBUST)
-        center = s->median;
+    st.median = quantile(buf, m, 0.5);
+    return seg_scol_numeric_finish(s, c->name, &st);
+}
+
+int seg_scol_numeric_finish(scol *s, const char *name, const scol_numeric_stats *st)
+{
+    double center = 0.0, scale = 1.0;
+    if (s->method == SEG_SCALE_STANDARD) {
+        center = st->mean; /* lo for a constant column, where std is 0 */
+        scale = st->lo < st->hi ? st->std : 1.0;
+    } else if (s->method == SEG_SCALE_MINMAX) {
+        center = st->lo;
+        scale = st->hi - st->lo;
+    } else if (s->method == SEG_SCALE_ROBUST) {
+        center = st->median;
+        scale = st->q3 - st->q1;
+    }
+    s->median = st->median;
     if (!isfinite(center) || !isfinite(scale))
-        return seg_fail(SEG_ERR_NONFINITE, "column '%s': values too large to scale", c->name);
+        return seg_fail(SEG_ERR_NONFINITE, "column '%s': values too large to scale", name);
     if (scale == 0.0)
         scale = 1.0;
     s->center = center;
@@ -340,11 +348,6 @@ static int fit_numeric(const seg_column *c, size_t n, seg_scale_method method, b
 }
 
 /* ---- categorical encoding ------------------------------------------------- */
-
-typedef struct level_count {
-    const char *s;
-    size_t count;
-} level_count;
 
 static int cmp_level_count(const void *a, const void *b)
 {
@@ -450,6 +453,17 @@ static int fit_categorical(const seg_scaler *sc, const seg_column *c, size_t n, 
     for (size_t d = 0; d < nl; d++)
         if (counts[d] > 0)
             tab[m++] = (level_count){c->levels[d], counts[d]};
+    rc = seg_scol_levels_finish(sc, c->name, tab, m, n_missing, n, false, s);
+done:
+    seg_free(counts);
+    seg_free(tab);
+    return rc;
+}
+
+int seg_scol_levels_finish(const seg_scaler *sc, const char *name, level_count *tab, size_t m,
+                           size_t n_missing, size_t n, bool truncated, scol *s)
+{
+    int rc = SEG_OK;
     /* Missing is a level of its own; also under mode imputation when there is
      * no mode because every value is missing. A real level spelt "(missing)"
      * merges with it below. */
@@ -468,18 +482,19 @@ static int fit_categorical(const seg_scaler *sc, const seg_column *c, size_t n, 
     m = w;
     /* Its levels would be stored in the model (and so in model files): a
      * column of distinct values is an identifier that was not set aside. */
-    if (!sc->opt[OPT_ALLOW_IDS] && n_missing == 0 && n >= IDENTIFIER_MIN_ROWS && m == n) {
+    if (!sc->opt[OPT_ALLOW_IDS] && n_missing == 0 && n >= IDENTIFIER_MIN_ROWS &&
+        (m == n || truncated)) {
         rc = seg_fail(SEG_ERR_PRIVACY,
                       "column '%s' has a different value in each of its %zu rows: it identifies "
                       "customers and its values would be stored in the model; set it as the id "
                       "column, drop it, or allow it with SEG_SCALER_ALLOW_IDENTIFIERS",
-                      c->name, m);
+                      name, m);
         goto done;
     }
     m = fold_rare_levels(tab, m, (uint64_t)sc->opt[OPT_MIN_LEVEL_COUNT]);
     if ((uint64_t)m > (uint64_t)sc->opt[OPT_MAX_LEVELS]) {
         rc = seg_fail(SEG_ERR_LIMIT, "column '%s' has %zu levels, more than the limit %lld",
-                      c->name, m, (long long)sc->opt[OPT_MAX_LEVELS]);
+                      name, m, (long long)sc->opt[OPT_MAX_LEVELS]);
         goto done;
     }
 
@@ -522,8 +537,6 @@ static int fit_categorical(const seg_scaler *sc, const seg_column *c, size_t n, 
         s->n_out = m - s->first_level;
     }
 done:
-    seg_free(counts);
-    seg_free(tab);
     return rc;
 }
 
@@ -556,7 +569,7 @@ const seg_column *seg_columns_find(const seg_column **sorted, size_t n, const ch
 /* ---- fit -------------------------------------------------------------------- */
 
 /* Column names must be unique and per-column settings name numeric columns. */
-static int check_names(const seg_scaler *sc, const seg_dataset *ds)
+int seg_scaler_check_names(const seg_scaler *sc, const seg_dataset *ds)
 {
     const seg_column **sorted = seg_columns_by_name(ds);
     int rc = SEG_OK;
@@ -626,7 +639,7 @@ int seg_scaler_fit(seg_scaler *sc, const seg_dataset *ds)
     if (ds->n_rows == 0 || ds->n_cols == 0)
         return seg_fail(SEG_ERR_EMPTY, "seg_scaler_fit: the dataset has %zu rows and %zu columns",
                         ds->n_rows, ds->n_cols);
-    rc = check_names(sc, ds);
+    rc = seg_scaler_check_names(sc, ds);
     if (rc)
         return rc;
 
@@ -645,15 +658,14 @@ int seg_scaler_fit(seg_scaler *sc, const seg_dataset *ds)
             goto fail;
         }
         if (c->type == SEG_COLUMN_NUMERIC) {
-            const col_setting *cs = find_setting(sc, c->name);
-            int64_t method =
-                cs && cs->v[COPT_METHOD] >= 0 ? cs->v[COPT_METHOD] : sc->opt[OPT_METHOD];
-            bool log1p = cs && cs->v[COPT_LOG1P] == 1;
+            seg_scale_method method;
+            bool log1p;
+            seg_scaler_column_plan(sc, c->name, &method, &log1p);
             if (!buf && !(buf = seg_malloc_array(ds->n_rows, sizeof *buf))) {
                 rc = SEG_NOMEM();
                 goto fail;
             }
-            rc = fit_numeric(c, ds->n_rows, (seg_scale_method)method, log1p, buf, s);
+            rc = fit_numeric(c, ds->n_rows, method, log1p, buf, s);
         } else if (c->type == SEG_COLUMN_CATEGORICAL) {
             rc = fit_categorical(sc, c, ds->n_rows, s);
         } else {
@@ -661,27 +673,49 @@ int seg_scaler_fit(seg_scaler *sc, const seg_dataset *ds)
         }
         if (rc)
             goto fail;
-        s->offset = f.n_features;
-        if (s->n_out > SIZE_MAX - f.n_features) {
+    }
+    seg_free(buf);
+    return seg_scaler_install(sc, f.cols, f.n_cols);
+fail:
+    fit_clear(&f);
+    seg_free(buf);
+    return rc;
+}
+
+void seg_scaler_column_plan(const seg_scaler *sc, const char *name, seg_scale_method *method,
+                            bool *log1p)
+{
+    const col_setting *cs = find_setting(sc, name);
+    *method = (seg_scale_method)(cs && cs->v[COPT_METHOD] >= 0 ? cs->v[COPT_METHOD]
+                                                               : sc->opt[OPT_METHOD]);
+    *log1p = cs && cs->v[COPT_LOG1P] == 1;
+}
+
+int seg_scaler_install(seg_scaler *sc, scol *cols, size_t n_cols)
+{
+    scaler_fit f = {.cols = cols, .n_cols = n_cols};
+    int rc;
+    fit_clear(&sc->fit);
+    sc->fitted = false;
+    for (size_t j = 0; j < n_cols; j++) {
+        cols[j].offset = f.n_features;
+        if (cols[j].n_out > SIZE_MAX - f.n_features) {
             rc = seg_fail(SEG_ERR_OVERFLOW, "too many features");
             goto fail;
         }
-        f.n_features += s->n_out;
+        f.n_features += cols[j].n_out;
     }
     if (f.n_features == 0) {
         rc = seg_fail(SEG_ERR_EMPTY, "seg_scaler_fit: the columns encode to no features");
         goto fail;
     }
-    rc = build_feature_table(&f);
-    if (rc)
+    if ((rc = build_feature_table(&f)) < 0)
         goto fail;
-    seg_free(buf);
     sc->fit = f;
     sc->fitted = true;
     return SEG_OK;
 fail:
     fit_clear(&f);
-    seg_free(buf);
     return rc;
 }
 

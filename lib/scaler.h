@@ -99,4 +99,42 @@ const seg_column *seg_columns_find(const seg_column **sorted, size_t n, const ch
 int seg_dataset_features_f64(const seg_dataset *ds, const seg_scaler *sc, double **x, size_t *n,
                              size_t *d);
 
+/* ---- pieces of the fit shared with the streaming fit (scaler_stream.c) ---- */
+
+/* What the fit of a numeric column needs, in t-space: the range, the mean
+ * and population standard deviation (standard), the quartiles (robust) and
+ * the median (every method: missing values take it). */
+typedef struct scol_numeric_stats {
+    double lo, hi, mean, std, q1, q3, median;
+} scol_numeric_stats;
+
+/* Center, scale and median of s (its method set) from the statistics;
+ * SEG_ERR_NONFINITE when they do not give finite values. */
+int seg_scol_numeric_finish(scol *s, const char *name, const scol_numeric_stats *st);
+
+/* A level and the rows that hold it. */
+typedef struct level_count {
+    const char *s;
+    size_t count;
+} level_count;
+
+/* Fit a categorical column from its m distinct levels and their counts (tab
+ * holds room for m + 1 entries; reordered), n_missing missing values out of
+ * n rows. truncated: the caller stopped counting levels past the limit after
+ * seeing only distinct values (reported as an identifier). SEG_ERR_PRIVACY,
+ * SEG_ERR_LIMIT, SEG_ERR_NOMEM. */
+int seg_scol_levels_finish(const seg_scaler *sc, const char *name, level_count *tab, size_t m,
+                           size_t n_missing, size_t n, bool truncated, scol *s);
+
+/* The method and log1p setting of the numeric column called name. */
+void seg_scaler_column_plan(const seg_scaler *sc, const char *name, seg_scale_method *method,
+                            bool *log1p);
+
+/* Unique column names; per-column settings name numeric columns of ds. */
+int seg_scaler_check_names(const seg_scaler *sc, const seg_dataset *ds);
+
+/* Make cols[0..n_cols) (taken over whatever happens) sc's fit: offsets,
+ * feature names; replaces the old fit. SEG_ERR_EMPTY, _OVERFLOW, _NOMEM. */
+int seg_scaler_install(seg_scaler *sc, scol *cols, size_t n_cols);
+
 #endif /* SEG_SCALER_H */

@@ -58,6 +58,14 @@ static void usage_segment(FILE *f)
         "                         minibatch: mini-batch k-means (default kmeans)\n"
         "  --batch-size B         minibatch: rows per batch (default 1024)\n"
         "  --pre-cluster M        ward: k-means to M micro-clusters first, then weighted Ward\n"
+        "Data larger than memory:\n"
+        "  --memory BYTES         read FILE.csv in chunks, never whole, holding about BYTES\n"
+        "                         of data (suffix K, M, G, T = powers of 1024; e.g. 512M):\n"
+        "                         pass 1 fits the scaler (exact mean and sd, median and IQR\n"
+        "                         within 0.1 %% in rank), then mini-batch k-means over the\n"
+        "                         chunks (or --exact); needs --k; no weights, target, report,\n"
+        "                         features or profiles (see docs/out-of-core.md)\n"
+        "  --exact                with --memory: exact Lloyd k-means, one pass per iteration\n"
         "Privacy:\n"
         "  --min-segment-size N   withhold the profile of any segment of fewer than N\n"
         "                         customers (k-anonymity; default 0 = off); their\n"
@@ -68,7 +76,9 @@ static void usage_segment(FILE *f)
         "                         conversion, 95 %% interval, lift per segment, and a plan\n"
         "  --control COL          yes/no column: 1 = held out of the campaign (uplift)\n"
         "  --cost-per-contact C   with --revenue-per-conversion R: ROI, and the plan\n"
-        "  --revenue-per-conversion R   step with the highest profit\n"
+        "  --revenue-per-conversion R   step with the highest profit\n",
+        progname);
+    fputs(
         "Output:\n"
         "  --json                 summary as JSON on stdout\n"
         "  --assignments FILE.csv id,segment,distance per customer\n"
@@ -80,7 +90,7 @@ static void usage_segment(FILE *f)
         "  --silhouette-sample N  rows for the silhouette (default 10000; 0 = all)\n"
         "  --quiet                no notes on stderr\n"
         "  --help, --version\n",
-        progname);
+        f);
 }
 
 static int force_categorical(void *o, const char *c)
@@ -103,13 +113,10 @@ static int set_log1p(void *o, const char *c)
     return seg_scaler_set_column_int(o, c, SEG_SCALER_COLUMN_LOG1P, 1);
 }
 
-static int load(const opts *o, seg_dataset **ds)
+int segment_csv_options(const opts *o, seg_csv_options **out)
 {
     seg_csv_options *co = NULL;
     int rc;
-
-    if (ends_with(o->file, ".npy"))
-        return seg_dataset_read_npy(ds, o->file);
     if ((rc = seg_csv_options_new(&co)) < 0)
         return rc;
     if (o->delimiter)
@@ -123,8 +130,23 @@ static int load(const opts *o, seg_dataset **ds)
         rc = for_each_item(o->numeric, co, force_numeric);
     if (rc == 0 && o->missing)
         rc = for_each_item(o->missing, co, add_missing);
-    if (rc == 0)
-        rc = seg_dataset_read_csv(ds, o->file, co);
+    if (rc < 0)
+        seg_csv_options_free(co);
+    else
+        *out = co;
+    return rc;
+}
+
+static int load(const opts *o, seg_dataset **ds)
+{
+    seg_csv_options *co = NULL;
+    int rc;
+
+    if (ends_with(o->file, ".npy"))
+        return seg_dataset_read_npy(ds, o->file);
+    if ((rc = segment_csv_options(o, &co)) < 0)
+        return rc;
+    rc = seg_dataset_read_csv(ds, o->file, co);
     seg_csv_options_free(co);
     return rc;
 }
@@ -198,7 +220,7 @@ static int algorithm_code(const char *s)
     return -1;
 }
 
-static int configure_kmeans(const opts *o, seg_kmeans *km)
+int configure_kmeans(const opts *o, seg_kmeans *km)
 {
     int rc = 0;
     if (strcmp(o->init, "kmeans++") == 0 || strcmp(o->init, "random") == 0) {
@@ -338,6 +360,24 @@ static int fit_minibatch(const opts *o, const seg_kmeans *km, const seg_dataset 
     return rc;
 }
 
+int segment_scaler_new(const opts *o, seg_scaler **out)
+{
+    seg_scaler *sc = NULL;
+    int rc;
+    if ((rc = seg_scaler_new(&sc)) < 0 ||
+        (rc = seg_scaler_set_int(sc, SEG_SCALER_METHOD, scale_method(o->scale))) < 0 ||
+        (rc = seg_scaler_set_int(sc, SEG_SCALER_DROP_FIRST, o->drop_first)) < 0 ||
+        (rc = seg_scaler_set_int(sc, SEG_SCALER_MIN_LEVEL_COUNT, o->min_segment_size)) < 0 ||
+        (rc = seg_scaler_set_int(sc, SEG_SCALER_CATEGORICAL_MISSING,
+                                 o->impute_mode ? SEG_IMPUTE_MODE : SEG_IMPUTE_LEVEL)) < 0 ||
+        (o->log1p && (rc = for_each_item(o->log1p, sc, set_log1p)) < 0)) {
+        seg_scaler_free(sc);
+        return rc;
+    }
+    *out = sc;
+    return 0;
+}
+
 static int run_segment(opts *o)
 {
     seg_dataset *ds = NULL;
@@ -362,14 +402,7 @@ static int run_segment(opts *o)
     if ((rc = shape_columns(o, ds, &outcome, &control)) < 0)
         goto fail;
     stage = "fitting the scaler";
-    if ((rc = seg_scaler_new(&sc)) < 0 ||
-        (rc = seg_scaler_set_int(sc, SEG_SCALER_METHOD, scale_method(o->scale))) < 0 ||
-        (rc = seg_scaler_set_int(sc, SEG_SCALER_DROP_FIRST, o->drop_first)) < 0 ||
-        (rc = seg_scaler_set_int(sc, SEG_SCALER_MIN_LEVEL_COUNT, o->min_segment_size)) < 0 ||
-        (rc = seg_scaler_set_int(sc, SEG_SCALER_CATEGORICAL_MISSING,
-                                 o->impute_mode ? SEG_IMPUTE_MODE : SEG_IMPUTE_LEVEL)) < 0 ||
-        (o->log1p && (rc = for_each_item(o->log1p, sc, set_log1p)) < 0) ||
-        (rc = seg_scaler_fit(sc, ds)) < 0)
+    if ((rc = segment_scaler_new(o, &sc)) < 0 || (rc = seg_scaler_fit(sc, ds)) < 0)
         goto fail;
     if (strcmp(o->method, "ward") == 0) {
         const ward_request wr = {o->file, o->k, o->pre_cluster, o->seed, o->threads,
@@ -517,6 +550,8 @@ static int parse_segment(int argc, char **argv, opts *o)
             flag = &o->drop_first;
         else if (strcmp(name, "--impute-mode") == 0)
             flag = &o->impute_mode;
+        else if (strcmp(name, "--exact") == 0)
+            flag = &o->exact;
         if (flag) {
             if (eq)
                 return usage_error("segment ", "option '%s' takes no value", name);
@@ -594,6 +629,12 @@ static int parse_segment(int argc, char **argv, opts *o)
                 return usage_error("segment ",
                                    "--method takes kmeans, ward or minibatch, not '%s'", val);
             o->method = val;
+        } else if (strcmp(name, "--memory") == 0) {
+            if (!parse_bytes(val, &o->memory))
+                return usage_error("segment ",
+                                   "--memory takes a size in bytes with an optional K, M, G or T "
+                                   "suffix (powers of 1024), not '%s'",
+                                   val);
         } else if (strcmp(name, "--batch-size") == 0) {
             if (!parse_int(val, 1, INT64_C(1) << 30, &o->batch_size))
                 return usage_error("segment ", "--batch-size takes 1 to 2^30 rows, not '%s'", val);
@@ -702,5 +743,9 @@ int cmd_segment(int argc, char **argv)
                         progname);
         }
     }
+    if (o.exact && !o.memory)
+        return usage_error("segment ", "%s", "--exact goes with --memory");
+    if (o.memory)
+        return run_segment_ooc(&o);
     return run_segment(&o);
 }

@@ -36,6 +36,8 @@ typedef struct opts {
     int64_t pre_cluster;  /* ward: k-means micro-clusters first (0 = none) */
     int64_t batch_size;   /* minibatch: rows per batch */
     int64_t min_segment_size; /* profiles of smaller segments withheld (0 = off) */
+    int64_t memory;           /* --memory: bytes of data to hold; 0 = read FILE whole */
+    bool exact;               /* --exact: streamed Lloyd instead of mini-batch */
 } opts;
 
 /* Segments under / over these shares of the customers get a warning. */
@@ -89,5 +91,16 @@ int run_campaign(const opts *o, summary *s, const int8_t *outcome, const int8_t 
 
 /* report.c: the self-contained HTML report. Returns 0 or -1 (errno set). */
 int write_report(const char *path, const opts *o, const summary *s);
+
+/* cmd_segment.c: the CSV options, scaler settings and k-means settings of
+ * the command line (each 0 or a seg_status; configure_kmeans may return
+ * USAGE_CONFLICT after printing why). */
+int segment_csv_options(const opts *o, seg_csv_options **out);
+int segment_scaler_new(const opts *o, seg_scaler **out);
+int configure_kmeans(const opts *o, seg_kmeans *km);
+
+/* segment_ooc.c: seg segment --memory (the file read in chunks). */
+bool parse_bytes(const char *s, int64_t *out);
+int run_segment_ooc(const opts *o);
 
 #endif
