@@ -356,8 +356,17 @@ static void w5(const cfg *c)
             write_npy(c->out, name, x, true, n, d);
             snprintf(name, sizeof name, "W5_d%zu_k%zu_init.npy", d, k);
             write_npy(c->out, name, init, false, k, d);
+            /* Best of 3 rounds, each round running every algorithm once, so
+             * that a burst of load on the machine hits all of them alike. */
+            fitres best[SEG_ALGORITHM_AUTO + 1];
+            for (int round = 0; round < 3; round++)
+                for (int alg = SEG_ALGORITHM_LLOYD; alg <= SEG_ALGORITHM_AUTO; alg++) {
+                    fitres r = fit(x, true, n, d, init, k, c->grid_iter, 1e-4, 0, alg, 1);
+                    if (round == 0 || r.seconds < best[alg].seconds)
+                        best[alg] = r;
+                }
             for (int alg = SEG_ALGORITHM_LLOYD; alg <= SEG_ALGORITHM_AUTO; alg++) {
-                fitres r = fit(x, true, n, d, init, k, c->grid_iter, 1e-4, 0, alg, 2);
+                const fitres r = best[alg];
                 snprintf(key, sizeof key, "W5_d%zu_k%zu_%s_seconds", d, k, alg_names[alg]);
                 put(key, r.seconds);
                 snprintf(key, sizeof key, "W5_d%zu_k%zu_%s_inertia", d, k, alg_names[alg]);
