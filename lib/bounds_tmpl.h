@@ -188,7 +188,7 @@ static void FN(bounds_pass)(kjob *J, bounds_ws *H)
                 changed += J->labels[b0 + i] != lab[i];
                 J->labels[b0 + i] = lab[i];
             }
-            FN(accumulate)(x + b0 * d, J->w ? J->w + b0 : NULL, b, d, lab, (T *)J->mind + b0, true,
+            FN(accumulate)(x + b0 * d, J->w ? J->w + b0 : NULL, b, d, k, lab, (T *)J->mind + b0, true,
                            S, W, C, &inertia);
         }
         J->pinertia[p] = inertia;

@@ -194,6 +194,9 @@ int seg_kmeans_set_init_centroids_f64(seg_kmeans *km, const double *centroids, s
 
 /* Most k-means++ trials per step: 2 + ln(k) for k <= 10^6 is at most 15. */
 #define SEG_PP_MAX_TRIALS 16
+/* Blocks up to these sizes sum their rows by segment (accumulate_by_segment). */
+#define SEG_ACC_SORT_MAX_K 256
+#define SEG_ACC_SORT_MAX_ROWS 1024
 
 /* Workspace of one fit. T-typed buffers are float or double per the data. */
 typedef struct kjob {

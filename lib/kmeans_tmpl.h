@@ -113,6 +113,114 @@ static inline void FN(add_row_weighted)(double *restrict s, const T *restrict xr
         s[j] += wi * (double)xr[j];
 }
 
+/* Eight doubles, eight floats in one vector (GCC/clang vector extension). */
+typedef double FN(v8d) __attribute__((vector_size(64)));
+typedef float FN(v8f) __attribute__((vector_size(32)));
+
+/* a += features p[0 .. 7] widened to double (a macro: a function returning a
+ * 64-byte vector would change the baseline ABI). */
+#if SEG_T_IS_F32
+#define SEG_ADD8(a, p)                                                                             \
+    do {                                                                                           \
+        FN(v8f) f8_;                                                                               \
+        memcpy(&f8_, (p), sizeof f8_);                                                             \
+        (a) += __builtin_convertvector(f8_, FN(v8d));                                              \
+    } while (0)
+#else
+#define SEG_ADD8(a, p)                                                                             \
+    do {                                                                                           \
+        FN(v8d) d8_;                                                                               \
+        memcpy(&d8_, (p), sizeof d8_);                                                             \
+        (a) += d8_;                                                                                \
+    } while (0)
+#endif
+
+/*
+ * The rows rows[0 .. nl) of one segment into s (d features, NC = ceil(d / 8)
+ * groups of eight, the last one ending at d and overlapping the one before
+ * it), read once each and summed in 2 x NC vectors held in registers.
+ */
+#define SEG_SUM_ROWS(NC)                                                                           \
+    do {                                                                                           \
+        FN(v8d) e_[NC], o_[NC];                                                                    \
+        size_t off_[NC];                                                                           \
+        for (int c_ = 0; c_ < NC; c_++) {                                                          \
+            e_[c_] = o_[c_] = (FN(v8d)){0};                                                        \
+            off_[c_] = c_ + 1 < NC ? (size_t)c_ * 8 : d - 8;                                       \
+        }                                                                                          \
+        size_t r_ = 0;                                                                             \
+        for (; r_ + 2 <= nl; r_ += 2) {                                                            \
+            const T *p_ = x + (size_t)rows[r_] * d, *q_ = x + (size_t)rows[r_ + 1] * d;            \
+            _Pragma("GCC unroll 8") for (int c_ = 0; c_ < NC; c_++) {                              \
+                SEG_ADD8(e_[c_], p_ + off_[c_]);                                                   \
+                SEG_ADD8(o_[c_], q_ + off_[c_]);                                                   \
+            }                                                                                      \
+        }                                                                                          \
+        if (r_ < nl) {                                                                             \
+            const T *p_ = x + (size_t)rows[r_] * d;                                                \
+            _Pragma("GCC unroll 8") for (int c_ = 0; c_ < NC; c_++)                                \
+                SEG_ADD8(e_[c_], p_ + off_[c_]);                                                   \
+        }                                                                                          \
+        for (int c_ = 0; c_ < NC; c_++) {                                                          \
+            const FN(v8d) t_ = e_[c_] + o_[c_];                                                    \
+            const size_t from_ = c_ + 1 < NC ? 0 : (size_t)NC * 8 - d;                             \
+            for (size_t u_ = from_; u_ < 8; u_++)                                                  \
+                s[off_[c_] + u_] += t_[u_];                                                        \
+        }                                                                                          \
+    } while (0)
+
+/*
+ * Unweighted sums of b rows by segment (k <= SEG_ACC_SORT_MAX_K, 8 <= d <=
+ * 64): the rows are ordered by segment (counting sort) and each segment's
+ * rows are read once each into running vector sums held in registers, so S
+ * is written once per segment and block. Adding rows one by one into S made
+ * each row wait for the previous row's store to the same segment, the
+ * largest cost of a k = 2 .. 10 sweep. The order of the additions is fixed
+ * by the block, so results stay independent of the thread count.
+ */
+SEG_HOT_CLONES static void FN(accumulate_by_segment)(const T *restrict x, size_t b, size_t d,
+                                                     const int32_t *restrict lab, size_t k,
+                                                     double *restrict S, double *restrict W,
+                                                     int64_t *restrict C)
+{
+    uint32_t order[SEG_ACC_SORT_MAX_ROWS];
+    size_t start[SEG_ACC_SORT_MAX_K + 1] = {0}, next[SEG_ACC_SORT_MAX_K];
+    /* The rows are read below in segment order, which the hardware does not
+     * prefetch; ask for the whole block in address order first. */
+    for (size_t o = 0, bytes = b * d * sizeof(T); o < bytes; o += 64)
+        __builtin_prefetch((const char *)x + o, 0, 3);
+    for (size_t i = 0; i < b; i++)
+        start[lab[i] + 1]++;
+    for (size_t l = 0; l < k; l++) {
+        start[l + 1] += start[l];
+        next[l] = start[l];
+    }
+    for (size_t i = 0; i < b; i++)
+        order[next[lab[i]]++] = (uint32_t)i;
+    const size_t groups = (d + 7) / 8;
+    for (size_t l = 0; l < k; l++) {
+        const uint32_t *rows = order + start[l];
+        const size_t nl = start[l + 1] - start[l];
+        double *s = S + l * d;
+        if (nl == 0)
+            continue;
+        switch (groups) {
+        case 1: SEG_SUM_ROWS(1); break;
+        case 2: SEG_SUM_ROWS(2); break;
+        case 3: SEG_SUM_ROWS(3); break;
+        case 4: SEG_SUM_ROWS(4); break;
+        case 5: SEG_SUM_ROWS(5); break;
+        case 6: SEG_SUM_ROWS(6); break;
+        case 7: SEG_SUM_ROWS(7); break;
+        default: SEG_SUM_ROWS(8); break;
+        }
+        W[l] += (double)nl;
+        C[l] += (int64_t)nl;
+    }
+}
+#undef SEG_SUM_ROWS
+#undef SEG_ADD8
+
 /*
  * Inertia and, when acc, per-segment sums, weights and counts of b rows x
  * labelled lab at squared distances mind, with row weights w (NULL: unit
@@ -120,7 +228,7 @@ static inline void FN(add_row_weighted)(double *restrict s, const T *restrict xr
  * so the per-row loops vectorise.
  */
 SEG_HOT_CLONES static void FN(accumulate)(const T *restrict x, const double *restrict w, size_t b,
-                                          size_t d, const int32_t *restrict lab,
+                                          size_t d, size_t k, const int32_t *restrict lab,
                                           const T *restrict mind, bool acc, double *restrict S,
                                           double *restrict W, int64_t *restrict C,
                                           double *restrict inertia)
@@ -135,6 +243,10 @@ SEG_HOT_CLONES static void FN(accumulate)(const T *restrict x, const double *res
     *inertia += in;
     if (!acc)
         return;
+    if (!w && k <= SEG_ACC_SORT_MAX_K && b <= SEG_ACC_SORT_MAX_ROWS && d >= 8 && d <= 64) {
+        FN(accumulate_by_segment)(x, b, d, lab, k, S, W, C);
+        return;
+    }
     for (size_t i = 0; i < b; i++) {
         const size_t l = (size_t)lab[i];
         if (w) {
@@ -190,7 +302,7 @@ static void FN(lloyd_pass)(kjob *J, const T *ct, const T *cnorm, bool accumulate
                 changed += J->labels[row] != l;
                 J->labels[row] = l;
             }
-            FN(accumulate)(x + b0 * d, J->w ? J->w + b0 : NULL, b, d, lab, mind, accumulate, S, W,
+            FN(accumulate)(x + b0 * d, J->w ? J->w + b0 : NULL, b, d, k, lab, mind, accumulate, S, W,
                            C, &inertia);
         }
         J->pinertia[p] = inertia;
