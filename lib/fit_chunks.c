@@ -289,33 +289,13 @@ done:
 
 /* ---- the model ------------------------------------------------------------------ */
 
-typedef struct rank_key {
-    size_t old;
-    int64_t size;
-    const double *c;
-    size_t d;
-} rank_key;
-
-/* The in-memory fit's segment order: decreasing weight (here the size), then
- * the centroids' coordinates, then the old index. */
-static int cmp_rank(const void *pa, const void *pb)
-{
-    const rank_key *a = pa, *b = pb;
-    if (a->size != b->size)
-        return a->size > b->size ? -1 : 1;
-    for (size_t j = 0; j < a->d; j++)
-        if (a->c[j] != b->c[j])
-            return a->c[j] < b->c[j] ? -1 : 1;
-    return a->old < b->old ? -1 : (a->old > b->old);
-}
-
 /* The model of pass p (its centroids, sizes and inertia), segments numbered
  * as the in-memory fit numbers them, with a copy of the scaler. */
 static int build_model(const seg_lloyd_pass *p, const seg_scaler *sc, int64_t iterations,
                        bool converged, double t0, double init_seconds, seg_model **out)
 {
     const size_t k = p->k, d = p->d;
-    rank_key *keys = seg_malloc_array(k, sizeof *keys);
+    seg_rank_key *keys = seg_malloc_array(k, sizeof *keys);
     double *c = seg_malloc_array(k * d, sizeof *c);
     seg_model *m = NULL;
     int rc;
@@ -324,15 +304,15 @@ static int build_model(const seg_lloyd_pass *p, const seg_scaler *sc, int64_t it
         goto done;
     }
     for (size_t j = 0; j < k; j++)
-        keys[j] = (rank_key){j, p->count[j], p->c + j * d, d};
-    qsort(keys, k, sizeof *keys, cmp_rank);
+        keys[j] = (seg_rank_key){j, (double)p->count[j], (size_t)p->count[j], p->c + j * d, d};
+    qsort(keys, k, sizeof *keys, seg_rank_cmp); /* the in-memory fit's order (weight = size) */
     for (size_t j = 0; j < k; j++)
         memcpy(c + j * d, p->c + keys[j].old * d, d * sizeof *c);
     if ((rc = seg_model_create(&m, k, d, SEG_DTYPE_F64, c)) < 0)
         goto done;
     for (size_t j = 0; j < k; j++) {
-        m->sizes[j] = (size_t)keys[j].size;
-        m->weights[j] = (double)keys[j].size;
+        m->sizes[j] = keys[j].size;
+        m->weights[j] = keys[j].weight;
     }
     m->n_rows = p->rows;
     m->inertia = p->inertia;

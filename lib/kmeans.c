@@ -433,21 +433,9 @@ static int kjob_alloc(kjob *J, size_t elem)
     return SEG_OK;
 }
 
-/*
- * Segment order: decreasing weight, then decreasing size, then the centroid
- * coordinates in lexicographic order. Fills perm[new] = old.
- */
-typedef struct rank_key {
-    size_t old;
-    double weight;
-    size_t size;
-    const double *c;
-    size_t d;
-} rank_key;
-
-static int cmp_rank(const void *pa, const void *pb)
+int seg_rank_cmp(const void *pa, const void *pb)
 {
-    const rank_key *a = pa, *b = pb;
+    const seg_rank_key *a = pa, *b = pb;
     if (a->weight != b->weight)
         return a->weight > b->weight ? -1 : 1;
     if (a->size != b->size)
@@ -627,7 +615,7 @@ static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t 
     double *best_c = NULL;
     int32_t *best_labels = NULL;
     seg_model *m = NULL;
-    rank_key *keys = NULL;
+    seg_rank_key *keys = NULL;
     int32_t *relabel = NULL;
     int rc;
 
@@ -664,8 +652,8 @@ static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t 
 
     /* Number segments in a stable order that does not depend on the start. */
     for (size_t j = 0; j < k; j++)
-        keys[j] = (rank_key){j, R.weights[j], R.sizes[j], best_c + j * d, d};
-    qsort(keys, k, sizeof *keys, cmp_rank);
+        keys[j] = (seg_rank_key){j, R.weights[j], R.sizes[j], best_c + j * d, d};
+    qsort(keys, k, sizeof *keys, seg_rank_cmp);
     for (size_t j = 0; j < k; j++)
         memcpy(J.c + j * d, best_c + keys[j].old * d, d * sizeof *best_c);
     if ((rc = seg_model_create(&m, k, d, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64, J.c)) < 0)

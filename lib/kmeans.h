@@ -79,4 +79,19 @@ void seg_kstats_clear(seg_kstats *s, size_t k, size_t d);
 /* into += from; the arrays are merged only when both have them. */
 void seg_kstats_merge(seg_kstats *into, const seg_kstats *from, size_t k, size_t d);
 
+/*
+ * Segment order of every fit (in memory and in chunks): decreasing weight,
+ * then decreasing size, then the centroid coordinates in lexicographic
+ * order, then the old index; a qsort comparator over seg_rank_key.
+ */
+typedef struct seg_rank_key {
+    size_t old;
+    double weight;
+    size_t size;
+    const double *c;
+    size_t d;
+} seg_rank_key;
+
+int seg_rank_cmp(const void *a, const void *b);
+
 #endif
