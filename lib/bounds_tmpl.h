@@ -109,9 +109,12 @@ static void FN(bounds_pass)(kjob *J, bounds_ws *H)
         int64_t changed = 0;
         size_t r0 = p * P.rows, r1 = r0 + P.rows < n ? r0 + P.rows : n;
 
-        memset(S, 0, k * d * sizeof *S);
-        memset(W, 0, k * sizeof *W);
-        memset(C, 0, k * sizeof *C);
+        const bool moves = part_incremental(J, p, r1 - r0);
+        if (!moves) {
+            memset(S, 0, k * d * sizeof *S);
+            memset(W, 0, k * sizeof *W);
+            memset(C, 0, k * sizeof *C);
+        }
         for (size_t b0 = r0; b0 < r1; b0 += P.block) {
             const size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
             size_t ng = 0;
@@ -184,17 +187,15 @@ static void FN(bounds_pass)(kjob *J, bounds_ws *H)
                 ((T *)J->mind)[row] = (T)d1;
                 H->upper[row] = sqrt(d1 + delta) * (1 + 1e-12);
             }
-            for (size_t i = 0; i < b; i++) {
-                changed += J->labels[b0 + i] != lab[i];
-                J->labels[b0 + i] = lab[i];
-            }
-            FN(accumulate)(x + b0 * d, J->w ? J->w + b0 : NULL, b, d, k, lab, (T *)J->mind + b0, true,
-                           S, W, C, &inertia);
+            changed += FN(take_labels)(J, b0, b, lab, moves, S, W, C);
+            FN(accumulate)(x + b0 * d, J->w ? J->w + b0 : NULL, b, d, k, lab, (T *)J->mind + b0,
+                           !moves, S, W, C, &inertia);
         }
         J->pinertia[p] = inertia;
         J->pchanged[p] = changed;
     }
     memcpy(H->prev, H->cur, k * d * sizeof *H->prev);
     H->valid = true;
+    J->sums_valid = true;
     kjob_combine(J, true);
 }

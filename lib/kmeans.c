@@ -226,7 +226,11 @@ typedef struct kjob {
     double *pweight;   /* parts x k */
     int64_t *pcount;   /* parts x k */
     double *pinertia;  /* parts */
-    int64_t *pchanged; /* parts */
+    int64_t *pchanged; /* parts: rows whose label the last pass changed */
+    /* The partitions' sums, weights and counts describe the current labels,
+     * so a pass may update them by the rows that change segment instead of
+     * summing every row again (see seg_part_incremental). */
+    bool sums_valid;
     double *ppot;      /* parts: k-means++ potential */
     size_t pp_idx[SEG_PP_MAX_TRIALS]; /* k-means++ candidate rows */
 
@@ -336,6 +340,20 @@ static double kjob_update(kjob *J)
     J->c = J->c_new;
     J->c_new = t;
     return shift;
+}
+
+/*
+ * Whether partition p (rows rows) takes this pass's label changes as moves of
+ * the changed rows between its sums (cost: two row updates per changed row,
+ * and no read of the other rows) rather than summing all its rows again.
+ * Its sums must describe the current labels, and the last pass must have
+ * changed at most a quarter of its rows: Lloyd's changes only shrink, so the
+ * last pass predicts this one. The choice depends only on the labels' history,
+ * never on the threads, and is the same in Lloyd's and the bounded passes.
+ */
+static bool part_incremental(const kjob *J, size_t p, size_t rows)
+{
+    return J->sums_valid && (size_t)J->pchanged[p] * 4 <= rows;
 }
 
 #define SEG_TMPL "kmeans_tmpl.h"

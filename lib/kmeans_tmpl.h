@@ -261,6 +261,51 @@ SEG_HOT_CLONES static void FN(accumulate)(const T *restrict x, const double *res
 }
 
 /*
+ * Store the block's new labels lab[0 .. b) for rows b0 .. b0 + b; returns
+ * how many changed. With moves, each row that changes segment is also moved
+ * between the partition's sums S, weights W and counts C (which describe the
+ * old labels), in row order.
+ */
+static int64_t FN(take_labels)(kjob *J, size_t b0, size_t b, const int32_t *restrict lab,
+                               bool moves, double *restrict S, double *restrict W,
+                               int64_t *restrict C)
+{
+    const T *x = (const T *)J->x + b0 * J->d;
+    const size_t d = J->d;
+    int32_t *old = J->labels + b0;
+    int64_t changed = 0;
+    for (size_t i = 0; i < b; i++) {
+        const int32_t l = lab[i], o = old[i];
+        if (l == o)
+            continue;
+        changed++;
+        old[i] = l;
+        if (!moves)
+            continue;
+        const double wi = J->w ? J->w[b0 + i] : 1.0;
+        double *from = S + (size_t)o * d, *to = S + (size_t)l * d;
+        const T *xr = x + i * d;
+        if (J->w) {
+            for (size_t j = 0; j < d; j++) {
+                const double v = wi * (double)xr[j];
+                from[j] -= v;
+                to[j] += v;
+            }
+        } else {
+            for (size_t j = 0; j < d; j++) {
+                from[j] -= (double)xr[j];
+                to[j] += (double)xr[j];
+            }
+        }
+        W[o] -= wi;
+        W[l] += wi;
+        C[o]--;
+        C[l]++;
+    }
+    return changed;
+}
+
+/*
  * One assignment pass over all rows with centroids ct: labels, squared
  * distances and, when accumulate is set, per-segment sums, weights and counts.
  * Partial results are kept per partition and combined in partition order.
@@ -286,7 +331,8 @@ static void FN(lloyd_pass)(kjob *J, const T *ct, const T *cnorm, bool accumulate
         int64_t changed = 0;
         size_t r0 = p * P.rows, r1 = r0 + P.rows < n ? r0 + P.rows : n;
 
-        if (accumulate) {
+        const bool moves = accumulate && part_incremental(J, p, r1 - r0);
+        if (accumulate && !moves) {
             memset(S, 0, k * d * sizeof *S);
             memset(W, 0, k * sizeof *W);
             memset(C, 0, k * sizeof *C);
@@ -296,18 +342,14 @@ static void FN(lloyd_pass)(kjob *J, const T *ct, const T *cnorm, bool accumulate
             T *mind = (T *)J->mind + b0;
             FN(seg_assign_block_xp)(x + b0 * d, FN(panels_at)(J, b0), b, d, xnorm + b0, ct, k,
                                     cnorm, tile, lab, mind);
-            for (size_t i = 0; i < b; i++) {
-                const size_t row = b0 + i;
-                const int32_t l = lab[i];
-                changed += J->labels[row] != l;
-                J->labels[row] = l;
-            }
-            FN(accumulate)(x + b0 * d, J->w ? J->w + b0 : NULL, b, d, k, lab, mind, accumulate, S, W,
-                           C, &inertia);
+            changed += FN(take_labels)(J, b0, b, lab, moves, S, W, C);
+            FN(accumulate)(x + b0 * d, J->w ? J->w + b0 : NULL, b, d, k, lab, mind,
+                           accumulate && !moves, S, W, C, &inertia);
         }
         J->pinertia[p] = inertia;
         J->pchanged[p] = changed;
     }
+    J->sums_valid = accumulate;
     kjob_combine(J, accumulate);
 }
 
@@ -346,6 +388,7 @@ static int FN(relocate_empty)(kjob *J)
         J->labels[i] = (int32_t)j;
         J->inertia -= wi * (double)mind[i];
         mind[i] = 0; /* now its own centroid */
+        J->sums_valid = false; /* the partitions' sums miss this move */
     }
     return SEG_OK;
 }
@@ -689,6 +732,7 @@ static int FN(run)(kjob *J, bounds_ws *H, double tol_abs, int64_t max_iter, int6
         H->valid = false;
     for (size_t i = 0; i < J->n; i++)
         J->labels[i] = -1;
+    J->sums_valid = false;
     for (;;) {
         FN(load_centroids)(J->c, k, d, J->ct, J->cnorm);
         if (H)
