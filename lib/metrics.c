@@ -229,14 +229,164 @@ SEG_HOT_CLONES static void add_sqrt(double *restrict s, const double *restrict c
         s[i] += wc * __builtin_sqrt(col[i]);
 }
 
+typedef double v8d __attribute__((vector_size(64)));
+
+/*
+ * For the b x cb centroid-major tile t of squared distances (rows i, columns
+ * c), in place t := sqrt(t), then rs[i] += sum_c wc[c] t[c][i] and
+ * cs[c] += sum_i wr[i] t[c][i]. The column sums run in eight lanes added in
+ * a fixed order, so they do not depend on where the tile is computed.
+ */
+SEG_HOT_CLONES static void tile_sums(double *restrict t, size_t b, size_t cb,
+                                     const double *restrict wr, const double *restrict wc,
+                                     double *restrict rs, double *restrict cs)
+{
+    for (size_t e = 0; e < b * cb; e++)
+        t[e] = __builtin_sqrt(t[e]);
+    for (size_t c = 0; c < cb; c++) {
+        const double *q = t + c * b;
+        v8d acc = {0};
+        size_t i = 0;
+        for (; i + 8 <= b; i += 8) {
+            v8d vw, vq;
+            memcpy(&vw, wr + i, sizeof vw);
+            memcpy(&vq, q + i, sizeof vq);
+            acc += vw * vq;
+        }
+        double tail = 0;
+        for (; i < b; i++)
+            tail += wr[i] * q[i];
+        cs[c] += ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7])) +
+                 tail;
+        for (i = 0; i < b; i++)
+            rs[i] += wc[c] * q[i];
+    }
+}
+
+/* One row's silhouette from its summed distances sum[c * stride] to each segment. */
+static double silhouette_score(const double *sum, size_t stride, int32_t own, double wa,
+                               const double *clw, size_t k)
+{
+    const double rest = clw[own] - wa;
+    if (!(rest > 0))
+        return 0; /* alone in its segment */
+    double in = sum[(size_t)own * stride] / rest, out_d = INFINITY;
+    for (size_t c = 0; c < k; c++)
+        if ((int32_t)c != own && clw[c] > 0 && sum[c * stride] / clw[c] < out_d)
+            out_d = sum[c * stride] / clw[c];
+    double mx = in > out_d ? in : out_d;
+    return mx > 0 ? (out_d - in) / mx : 0;
+}
+
+/* Rows scored per block, and sample rows per tile of the one-sided form. */
+#define SIL_B 64
+#define SIL_CB 512
+/* Most bytes of partial sums the symmetric form may hold. */
+#define SIL_SYM_MAX_BYTES ((size_t)64 << 20)
+
+/*
+ * The symmetric form: the segment-ordered sample S (m rows) is cut into
+ * chunks, runs of at most L rows of one segment. Each pair of chunks A <= C is
+ * one task, computed once: the distances of A's rows to C's give, for each
+ * row of A, its summed distance to C and, for each row of C, its summed
+ * distance to A. Every sum lands in its own slot P[row * nc + chunk], written
+ * by exactly one task, and a row's distance to a segment is its slots of that
+ * segment's chunks added in chunk order: half the distances of the one-sided
+ * form, and the same result for any thread count. Returns false, doing
+ * nothing, when P would exceed SIL_SYM_MAX_BYTES or memory runs out.
+ */
+static bool silhouette_sym(const double *S, const double *norms, const int32_t *sl,
+                           const double *sw, const double *clw, size_t m, size_t d, size_t k,
+                           int threads, double *score)
+{
+    const size_t L = m / 128 > 256 ? m / 128 : 256;
+    size_t nc = 0, pairs, plen;
+    size_t *cb = seg_malloc_array(m / L + k + 2, sizeof *cb); /* chunk bounds */
+    if (!cb)
+        return false;
+    for (size_t a = 0; a < m; a++)
+        if (a == 0 || sl[a] != sl[a - 1] || a - cb[nc - 1] == L)
+            cb[nc++] = a;
+    cb[nc] = m;
+    pairs = nc * (nc + 1) / 2;
+    if (!seg_mul_ok(m, nc, &plen) || plen > SIL_SYM_MAX_BYTES / sizeof(double)) {
+        seg_free(cb);
+        return false;
+    }
+    /* per thread: a tile, its row and column sums; later a row's k sums */
+    const size_t per = SIL_B * L + SIL_B + L > k ? SIL_B * L + SIL_B + L : k;
+    double *P = seg_malloc_array(plen, sizeof *P);
+    double *tiles = seg_malloc_array((size_t)threads, per * sizeof *tiles);
+    uint32_t *task = seg_malloc_array(pairs, 2 * sizeof *task);
+    if (!P || !tiles || !task) {
+        seg_free(cb);
+        seg_free(P);
+        seg_free(tiles);
+        seg_free(task);
+        return false;
+    }
+    for (size_t A = 0, t = 0; A < nc; A++)
+        for (size_t C = A; C < nc; C++, t++) {
+            task[2 * t] = (uint32_t)A;
+            task[2 * t + 1] = (uint32_t)C;
+        }
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#endif
+    for (size_t t = 0; t < pairs; t++) {
+        const size_t A = task[2 * t], C = task[2 * t + 1];
+        const size_t c0 = cb[C], ncol = cb[C + 1] - c0;
+        double *tile = tiles + (size_t)SEG_THREAD_ID() * per;
+        double *rs = tile + SIL_B * L, *cs = rs + SIL_B;
+        memset(cs, 0, ncol * sizeof *cs);
+        for (size_t a0 = cb[A]; a0 < cb[A + 1]; a0 += SIL_B) {
+            const size_t b = cb[A + 1] - a0 < SIL_B ? cb[A + 1] - a0 : SIL_B;
+            seg_sqdist_cm_f64(S + a0 * d, NULL, b, d, norms + a0, S + c0 * d, ncol, norms + c0,
+                              tile);
+            if (A == C) /* a row's distance to itself is 0, whatever rounding says */
+                for (size_t i = 0; i < b; i++)
+                    tile[(a0 + i - c0) * b + i] = 0;
+            memset(rs, 0, b * sizeof *rs);
+            tile_sums(tile, b, ncol, sw + a0, sw + c0, rs, cs);
+            for (size_t i = 0; i < b; i++)
+                P[(a0 + i) * nc + C] = rs[i];
+        }
+        if (A != C)
+            for (size_t c = 0; c < ncol; c++)
+                P[(c0 + c) * nc + A] = cs[c];
+    }
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+#endif
+    {
+        double *sum = tiles + (size_t)SEG_THREAD_ID() * per;
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (size_t a = 0; a < m; a++) {
+            memset(sum, 0, k * sizeof *sum);
+            for (size_t q = 0; q < nc; q++)
+                sum[sl[cb[q]]] += P[a * nc + q];
+            score[a] = silhouette_score(sum, 1, sl[a], sw[a], clw, k);
+        }
+    }
+    seg_free(cb);
+    seg_free(P);
+    seg_free(tiles);
+    seg_free(task);
+    return true;
+}
+
 /*
  * Silhouette of the (sampled) rows. The sample is ordered by segment, so each
- * segment is one contiguous range of columns, and scored in blocks of rows:
- * for each block, the distances to all sample rows come tile by tile from the
- * distance kernel (centroid-major, the sample rows standing in for centroids)
- * and are summed per segment while the tile is in cache. Each row's score is
- * computed by one thread in a fixed order, so the result does not depend on
- * the thread count.
+ * segment is one contiguous range of rows. With the register kernel, the
+ * symmetric form above computes each pair's distance once. Otherwise (or
+ * when its sums would not fit) rows are scored in blocks: for each block, the
+ * distances to all sample rows come tile by tile from the distance kernel
+ * (centroid-major, the sample rows standing in for centroids) and are summed
+ * per segment while the tile is in cache. Either way each row's score is
+ * computed in a fixed order, so the result does not depend on the thread
+ * count.
  */
 static int silhouette(const void *x, bool f32, size_t n, size_t d, const int32_t *labels,
                       size_t k, const double *w, size_t sample_size, uint64_t seed, double *out)
@@ -255,8 +405,8 @@ static int silhouette(const void *x, bool f32, size_t n, size_t d, const int32_t
     /* With the register kernel every tile is computed on its thread; through
      * BLAS, one library thread and large tiles that BLAS threads itself. */
     const bool rk = seg_regkernel_ok(d, sizeof(double));
-    const size_t B = 64;            /* rows scored per block */
-    const size_t CB = rk ? 512 : m; /* sample rows per tile */
+    const size_t B = SIL_B;
+    const size_t CB = rk ? SIL_CB : m; /* sample rows per tile */
     const int threads = rk ? seg_threads_resolve(0) : 1;
     size_t tile_len, acc_len;
     if (!seg_mul_ok(B, CB, &tile_len) || !seg_mul_ok(tile_len, (size_t)threads, &tile_len) ||
@@ -270,9 +420,7 @@ static int silhouette(const void *x, bool f32, size_t n, size_t d, const int32_t
     sl = seg_malloc_array(m, sizeof *sl);
     score = seg_malloc_array(m, sizeof *score);
     clw = seg_calloc(k, sizeof *clw);
-    tiles = seg_malloc_array(tile_len, sizeof *tiles);
-    acc = seg_malloc_array(acc_len, sizeof *acc);
-    if (!idx || !start || !S || !norms || !sw || !sl || !score || !clw || !tiles || !acc) {
+    if (!idx || !start || !S || !norms || !sw || !sl || !score || !clw) {
         rc = SEG_NOMEM();
         goto done;
     }
@@ -307,39 +455,35 @@ static int silhouette(const void *x, bool f32, size_t n, size_t d, const int32_t
         goto done;
     }
     seg_row_norms_f64(S, m, d, norms);
-    const size_t blocks = (m + B - 1) / B;
+    if (!(rk && silhouette_sym(S, norms, sl, sw, clw, m, d, k, threads, score))) {
+        tiles = seg_malloc_array(tile_len, sizeof *tiles);
+        acc = seg_malloc_array(acc_len, sizeof *acc);
+        if (!tiles || !acc) {
+            rc = SEG_NOMEM();
+            goto done;
+        }
+        const size_t blocks = (m + B - 1) / B;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
 #endif
-    for (size_t bi = 0; bi < blocks; bi++) {
-        const int tid = SEG_THREAD_ID();
-        double *tile = tiles + (size_t)tid * B * CB;
-        double *sum = acc + (size_t)tid * B * k; /* sum[c * b + i] */
-        const size_t a0 = bi * B, b = m - a0 < B ? m - a0 : B;
-        memset(sum, 0, k * b * sizeof *sum);
-        for (size_t c0 = 0; c0 < m; c0 += CB) {
-            const size_t cb = m - c0 < CB ? m - c0 : CB;
-            seg_sqdist_cm_f64(S + a0 * d, NULL, b, d, norms + a0, S + c0 * d, cb, norms + c0, tile);
-            for (size_t i = 0; i < b; i++) /* a row's distance to itself is 0, whatever rounding says */
-                if (a0 + i >= c0 && a0 + i < c0 + cb)
-                    tile[(a0 + i - c0) * b + i] = 0;
-            for (size_t c = 0; c < cb; c++)
-                add_sqrt(sum + (size_t)sl[c0 + c] * b, tile + c * b, sw[c0 + c], b);
-        }
-        for (size_t i = 0; i < b; i++) {
-            const size_t a = a0 + i;
-            const int32_t own = sl[a];
-            const double rest = clw[own] - sw[a];
-            if (!(rest > 0)) {
-                score[a] = 0; /* alone in its segment */
-                continue;
+        for (size_t bi = 0; bi < blocks; bi++) {
+            const int tid = SEG_THREAD_ID();
+            double *tile = tiles + (size_t)tid * B * CB;
+            double *sum = acc + (size_t)tid * B * k; /* sum[c * b + i] */
+            const size_t a0 = bi * B, b = m - a0 < B ? m - a0 : B;
+            memset(sum, 0, k * b * sizeof *sum);
+            for (size_t c0 = 0; c0 < m; c0 += CB) {
+                const size_t cb = m - c0 < CB ? m - c0 : CB;
+                seg_sqdist_cm_f64(S + a0 * d, NULL, b, d, norms + a0, S + c0 * d, cb, norms + c0,
+                                  tile);
+                for (size_t i = 0; i < b; i++) /* a row's distance to itself is 0 */
+                    if (a0 + i >= c0 && a0 + i < c0 + cb)
+                        tile[(a0 + i - c0) * b + i] = 0;
+                for (size_t c = 0; c < cb; c++)
+                    add_sqrt(sum + (size_t)sl[c0 + c] * b, tile + c * b, sw[c0 + c], b);
             }
-            double in = sum[(size_t)own * b + i] / rest, out_d = INFINITY;
-            for (size_t c = 0; c < k; c++)
-                if ((int32_t)c != own && clw[c] > 0 && sum[c * b + i] / clw[c] < out_d)
-                    out_d = sum[c * b + i] / clw[c];
-            double mx = in > out_d ? in : out_d;
-            score[a] = mx > 0 ? (out_d - in) / mx : 0;
+            for (size_t i = 0; i < b; i++)
+                score[a0 + i] = silhouette_score(sum + i, b, sl[a0 + i], sw[a0 + i], clw, k);
         }
     }
     double num = 0, den = 0;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "distance.h"
 #include "seg.h"
 #include "testutil.h"
 
@@ -125,6 +126,90 @@ static void test_silhouette_against_naive(void **state)
     free(l);
 }
 
+/* Weighted silhouette by its definition, in long double. */
+static double naive_weighted_silhouette(const double *x, size_t n, size_t d, const int32_t *l,
+                                        size_t k, const double *w)
+{
+    long double num = 0, den = 0;
+    long double *sum = malloc(k * sizeof *sum), *cw = calloc(k, sizeof *cw);
+    for (size_t j = 0; j < n; j++)
+        cw[l[j]] += w[j];
+    for (size_t i = 0; i < n; i++) {
+        memset(sum, 0, k * sizeof *sum);
+        for (size_t j = 0; j < n; j++)
+            if (j != i)
+                sum[l[j]] += w[j] * sqrtl(tu_sqdist(x + i * d, x + j * d, d));
+        long double score = 0, rest = cw[l[i]] - w[i];
+        if (rest > 0) {
+            long double a = sum[l[i]] / rest, b = INFINITY;
+            for (size_t c = 0; c < k; c++)
+                if ((int32_t)c != l[i] && cw[c] > 0 && sum[c] / cw[c] < b)
+                    b = sum[c] / cw[c];
+            score = (b - a) / (a > b ? a : b);
+        }
+        num += w[i] * score;
+        den += w[i];
+    }
+    free(sum);
+    free(cw);
+    return (double)(num / den);
+}
+
+/*
+ * Segments of very different sizes (one of 1,400 rows, cut into several
+ * chunks by the symmetric form, one of a single row, one of two, one empty
+ * label), unweighted and weighted: the register kernel's symmetric form, the
+ * one-sided BLAS form and the definition agree.
+ */
+static void test_silhouette_uneven_segments(void **state)
+{
+    (void)state;
+    const size_t n = 2011, d = 3, k = 6;
+    double *x = malloc(n * d * sizeof *x), *w = malloc(n * sizeof *w);
+    int32_t *l = malloc(n * sizeof *l);
+    uint64_t r = 11;
+    for (size_t i = 0; i < n; i++) {
+        /* label 4 stays empty */
+        l[i] = i < 1400 ? 0 : i < 1401 ? 1 : i < 1403 ? 2 : (i % 2 ? 3 : 5);
+        w[i] = 0.25 + (double)(tu_next(&r) % 8);
+        for (size_t j = 0; j < d; j++)
+            x[i * d + j] = tu_normal(&r) + 1.5 * l[i];
+    }
+    /* shuffle the rows so that segments interleave in the input */
+    for (size_t i = n - 1; i > 0; i--) {
+        size_t j = (size_t)(tu_next(&r) % (i + 1));
+        int32_t tl = l[i];
+        l[i] = l[j];
+        l[j] = tl;
+        double tw = w[i];
+        w[i] = w[j];
+        w[j] = tw;
+        for (size_t c = 0; c < d; c++) {
+            double t = x[i * d + c];
+            x[i * d + c] = x[j * d + c];
+            x[j * d + c] = t;
+        }
+    }
+    for (int weighted = 0; weighted < 2; weighted++) {
+        const double *wt = weighted ? w : NULL;
+        double *ones = malloc(n * sizeof *ones);
+        for (size_t i = 0; i < n; i++)
+            ones[i] = 1;
+        const double want = naive_weighted_silhouette(x, n, d, l, k, weighted ? w : ones);
+        double sym, blas;
+        assert_int_equal(seg_metrics_silhouette_f64(x, n, d, l, k, wt, 0, 0, &sym), SEG_OK);
+        seg_regkernel_force(-1);
+        assert_int_equal(seg_metrics_silhouette_f64(x, n, d, l, k, wt, 0, 0, &blas), SEG_OK);
+        seg_regkernel_force(0);
+        assert_float_equal(sym, want, 1e-12);
+        assert_float_equal(blas, want, 1e-12);
+        free(ones);
+    }
+    free(x);
+    free(w);
+    free(l);
+}
+
 static void test_metric_errors(void **state)
 {
     (void)state;
@@ -152,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_davies_bouldin_hand),
         cmocka_unit_test(test_calinski_harabasz_hand),
         cmocka_unit_test(test_silhouette_against_naive),
+        cmocka_unit_test(test_silhouette_uneven_segments),
         cmocka_unit_test(test_metric_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
