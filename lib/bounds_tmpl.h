@@ -54,7 +54,19 @@ static void FN(bounds_prepare)(kjob *J, bounds_ws *H)
             H->half[j] = 0;
         return;
     }
-    seg_sqdist_tile_f64(H->cur, k, d, H->cnorm, H->cur, k, H->cnorm, H->pair);
+    /* The k x k centroid distances, on this thread: one BLAS call of that
+     * size would wake BLAS's own thread pool, whose threads then spin
+     * against the library's for the rest of the pass. */
+    if (seg_regkernel_ok(d, sizeof(double))) {
+        seg_sqdist_cm_f64(H->cur, NULL, k, d, H->cnorm, H->cur, k, H->cnorm, H->pair);
+    } else {
+        const size_t block = seg_gemm_plan(k, d, sizeof(double)).block;
+        for (size_t j0 = 0; j0 < k; j0 += block) {
+            const size_t b = k - j0 < block ? k - j0 : block;
+            seg_sqdist_tile_f64(H->cur + j0 * d, b, d, H->cnorm + j0, H->cur, k, H->cnorm,
+                                H->pair + j0 * k);
+        }
+    }
     const double err = (4.0 * (double)d + 16) * 0x1p-53 * 2 * H->cnmax;
     for (size_t j = 0; j < k; j++) {
         double m = INFINITY;
