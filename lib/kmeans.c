@@ -572,13 +572,15 @@ seg_algorithm seg_kmeans_algorithm_for(int64_t setting, size_t n, size_t d, size
     if (setting != SEG_ALGORITHM_AUTO)
         return (seg_algorithm)setting;
     /* From the W5 grid of bench/ (see bench/README.md). With the register
-     * kernel a Lloyd pass costs little more than reading the rows: up to
+     * kernel a Lloyd pass costs little more than reading the rows: below
      * d = 32 the bounds' bookkeeping and gathering cost more than the
-     * distances they save, at d = 128 and k >= 16 Hamerly saves 20-35 %.
-     * Through BLAS (small GEMMs with their call and packing costs), Hamerly's
-     * bounds pay once k >= 64, or from k = 16 in very few dimensions. */
+     * distances they save (2-4x more at d <= 8); at d = 32 Hamerly gains
+     * from k = 256 (7 %), at d = 128 from k = 16 (30-55 %). Through BLAS
+     * (small GEMMs with their call and packing costs), Hamerly's bounds pay
+     * once k >= 64, or from k = 16 in very few dimensions. */
     if (seg_regkernel_ok(d, sizeof(float)))
-        return d >= 64 && k >= 16 ? SEG_ALGORITHM_HAMERLY : SEG_ALGORITHM_LLOYD;
+        return (d >= 64 && k >= 16) || (d >= 32 && k >= 128) ? SEG_ALGORITHM_HAMERLY
+                                                             : SEG_ALGORITHM_LLOYD;
     return k >= 64 || (d <= 2 && k >= 16) ? SEG_ALGORITHM_HAMERLY : SEG_ALGORITHM_LLOYD;
 }
 
