@@ -356,16 +356,17 @@ static void w5(const cfg *c)
             write_npy(c->out, name, x, true, n, d);
             snprintf(name, sizeof name, "W5_d%zu_k%zu_init.npy", d, k);
             write_npy(c->out, name, init, false, k, d);
-            /* Best of 5 rounds, each round running every algorithm once, so
+            /* Best of 7 rounds, each round running every algorithm once, so
              * that a burst of load on the machine hits all of them alike.
-             * Each round starts one algorithm later: a fit after one that
-             * freed large bound arrays gets its memory from the allocator
-             * faster, and no algorithm should always follow the same one. */
-            enum { ROUNDS = 5, ALGS = SEG_ALGORITHM_AUTO - SEG_ALGORITHM_LLOYD + 1 };
+             * Each round runs them in another order (start r, stride 1 + r
+             * mod 4 over the five): a fit's speed depends a little on what
+             * the one before it left in the allocator and caches, so no
+             * algorithm should always follow the same one. */
+            enum { ROUNDS = 7, ALGS = SEG_ALGORITHM_AUTO - SEG_ALGORITHM_LLOYD + 1 };
             fitres best[SEG_ALGORITHM_AUTO + 1];
             for (int round = 0; round < ROUNDS; round++)
                 for (int j = 0; j < ALGS; j++) {
-                    const int alg = SEG_ALGORITHM_LLOYD + (j + round) % ALGS;
+                    const int alg = SEG_ALGORITHM_LLOYD + (round + j * (1 + round % 4)) % ALGS;
                     fitres r = fit(x, true, n, d, init, k, c->grid_iter, 1e-4, 0, alg, 1);
                     if (round == 0 || r.seconds < best[alg].seconds)
                         best[alg] = r;
