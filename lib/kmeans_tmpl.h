@@ -744,8 +744,11 @@ static int FN(run)(kjob *J, bounds_ws *H, double tol_abs, int64_t max_iter, int6
             empty |= J->count[j] == 0;
         if (empty && H) {
             /* Re-seeding needs every row's distance: redo this pass as Lloyd
-             * (same labels and sums) and restart the bounds after it. */
-            FN(lloyd_pass)(J, J->ct, J->cnorm, true);
+             * for the distances (the labels are the same) and restart the
+             * bounds after it. The bounded pass's sums stand: they were built
+             * as Lloyd's pass would have built them, while re-summing here
+             * could choose the other way and round differently. */
+            FN(lloyd_pass)(J, J->ct, J->cnorm, false);
             H->valid = false;
         }
         if (!empty) {
