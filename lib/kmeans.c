@@ -229,7 +229,7 @@ typedef struct kjob {
     int64_t *pchanged; /* parts: rows whose label the last pass changed */
     /* The partitions' sums, weights and counts describe the current labels,
      * so a pass may update them by the rows that change segment instead of
-     * summing every row again (see seg_part_incremental). */
+     * summing every row again (see part_incremental). */
     bool sums_valid;
     double *ppot;      /* parts: k-means++ potential */
     size_t pp_idx[SEG_PP_MAX_TRIALS]; /* k-means++ candidate rows */

@@ -749,6 +749,10 @@ static int FN(run)(kjob *J, bounds_ws *H, double tol_abs, int64_t max_iter, int6
              * as Lloyd's pass would have built them, while re-summing here
              * could choose the other way and round differently. */
             FN(lloyd_pass)(J, J->ct, J->cnorm, false);
+            /* The bounds are exact, so no label changes here; if one ever
+             * did, the kept sums would not match the labels: re-sum them. */
+            if (J->changed != 0)
+                FN(lloyd_pass)(J, J->ct, J->cnorm, true);
             H->valid = false;
         }
         if (!empty) {
