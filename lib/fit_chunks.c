@@ -468,21 +468,18 @@ int seg_kmeans_fit_chunks(seg_kmeans *km, seg_csv_chunker *ch, const seg_scaler 
         for (int64_t j = 0; j < k; j++)
             empty |= p->count[j] == 0;
         if (!empty) {
-            if (iters > 0 && same_stats(p, prev_sum, prev_count)) {
-                iters++;
-                converged = true;
+            /* (no previous statistics before the first update) */
+            const seg_lloyd_verdict v = seg_lloyd_verdict_of(
+                iters > 0 && same_stats(p, prev_sum, prev_count), tol_hit, iters, max_iter);
+            if (v != SEG_LLOYD_GO_ON) {
+                iters += v == SEG_LLOYD_STABLE;
+                converged = v != SEG_LLOYD_LIMIT;
                 break;
             }
-            if (tol_hit) {
-                converged = true;
-                break;
-            }
-            if (iters >= max_iter)
-                break;
         } else {
             if ((rc = relocate_empty(&io, p, c)) < 0)
                 goto done;
-            if (iters >= max_iter + 16) {
+            if (iters >= max_iter + SEG_LLOYD_RESEED_SLACK) {
                 rc = seg_fail(SEG_ERR_TOO_FEW_POINTS,
                               "segments kept emptying after %lld iterations", (long long)iters);
                 goto done;

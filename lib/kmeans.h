@@ -80,6 +80,33 @@ void seg_kstats_clear(seg_kstats *s, size_t k, size_t d);
 void seg_kstats_merge(seg_kstats *into, const seg_kstats *from, size_t k, size_t d);
 
 /*
+ * Stopping rules of a Lloyd loop after a pass that left every segment
+ * non-empty, shared by the in-memory and the chunked fits so that both stop
+ * after the same iterations: labels unchanged since the last update (that
+ * pass counts as an iteration, as scikit-learn counts it), the last update
+ * moved the centroids less than the tolerance, or max_iter updates done.
+ */
+typedef enum seg_lloyd_verdict {
+    SEG_LLOYD_GO_ON,  /* update the centroids and pass again */
+    SEG_LLOYD_STABLE, /* converged: count this pass and stop */
+    SEG_LLOYD_TOL,    /* converged by the tolerance: stop */
+    SEG_LLOYD_LIMIT   /* max_iter reached, not converged: stop */
+} seg_lloyd_verdict;
+
+static inline seg_lloyd_verdict seg_lloyd_verdict_of(bool unchanged, bool tol_hit, int64_t iters,
+                                                     int64_t max_iter)
+{
+    if (iters > 0 && unchanged)
+        return SEG_LLOYD_STABLE;
+    if (tol_hit)
+        return SEG_LLOYD_TOL;
+    return iters >= max_iter ? SEG_LLOYD_LIMIT : SEG_LLOYD_GO_ON;
+}
+
+/* Passes that re-seed an empty segment a loop allows beyond max_iter. */
+#define SEG_LLOYD_RESEED_SLACK 16
+
+/*
  * Segment order of every fit (in memory and in chunks): decreasing weight,
  * then decreasing size, then the centroid coordinates in lexicographic
  * order, then the old index; a qsort comparator over seg_rank_key.

@@ -756,23 +756,17 @@ static int FN(run)(kjob *J, bounds_ws *H, double tol_abs, int64_t max_iter, int6
             H->valid = false;
         }
         if (!empty) {
-            if (iters > 0 && J->changed == 0) {
-                /* Labels are those the centroids were computed from: this
-                 * pass is the update step's twin, counted like scikit-learn. */
-                iters++;
-                converged = true;
+            const seg_lloyd_verdict v =
+                seg_lloyd_verdict_of(J->changed == 0, tol_hit, iters, max_iter);
+            if (v != SEG_LLOYD_GO_ON) {
+                iters += v == SEG_LLOYD_STABLE;
+                converged = v != SEG_LLOYD_LIMIT;
                 break;
             }
-            if (tol_hit) {
-                converged = true;
-                break;
-            }
-            if (iters >= max_iter)
-                break;
         } else {
             if ((rc = FN(relocate_empty)(J)) < 0)
                 return rc;
-            if (iters >= max_iter + 16) {
+            if (iters >= max_iter + SEG_LLOYD_RESEED_SLACK) {
                 /* Guard against endless re-seeding: keep this labelling,
                  * whose every segment is non-empty, with its means. */
                 kjob_update(J);
