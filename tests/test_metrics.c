@@ -210,6 +210,88 @@ static void test_silhouette_uneven_segments(void **state)
     free(l);
 }
 
+/* An allocator that fails its call number fail_at (0-based; -1: none). */
+typedef struct failing {
+    long calls, fail_at, live;
+} failing;
+
+static void *failing_alloc(void *user, size_t size)
+{
+    failing *f = user;
+    if (f->calls++ == f->fail_at)
+        return NULL;
+    void *p = test_malloc(size);
+    f->live += p != NULL;
+    return p;
+}
+
+static void failing_free(void *user, void *ptr)
+{
+    failing *f = user;
+    f->live--;
+    test_free(ptr);
+}
+
+/* The silhouette with every allocation it makes failing at call f->fail_at. */
+static int silhouette_failing_at(failing *f, const double *x, size_t n, size_t d,
+                                 const int32_t *l, size_t k, double *s)
+{
+    seg_allocator *a;
+    const long fail_at = f->fail_at;
+    f->fail_at = -1; /* the allocator's own block */
+    assert_int_equal(seg_allocator_new(&a, failing_alloc, failing_free, f), SEG_OK);
+    f->calls = 0;
+    f->fail_at = fail_at;
+    seg_allocator *prev = seg_alloc_enter(a);
+    int rc = seg_metrics_silhouette_f64(x, n, d, l, k, NULL, 0, 0, s);
+    seg_alloc_restore(&prev);
+    seg_allocator_free(a);
+    return rc;
+}
+
+/*
+ * Each allocation of a silhouette failing in turn: a failure of the
+ * symmetric form's own buffers falls back to the one-sided form (same value
+ * to rounding), any other gives SEG_ERR_NOMEM; nothing leaks either way.
+ */
+static void test_silhouette_allocation_failures(void **state)
+{
+    (void)state;
+    const size_t n = 900, d = 3, k = 3;
+    double *x = malloc(n * d * sizeof *x), want, s;
+    int32_t *l = malloc(n * sizeof *l);
+    uint64_t r = 5;
+    for (size_t i = 0; i < n; i++) {
+        l[i] = (int32_t)(i % k);
+        for (size_t j = 0; j < d; j++)
+            x[i * d + j] = tu_normal(&r) + 2.0 * l[i];
+    }
+    failing f = {0, -1, 0};
+    assert_int_equal(silhouette_failing_at(&f, x, n, d, l, k, &want), SEG_OK);
+    assert_int_equal(f.live, 0);
+    const long total = f.calls;
+    int fell_back = 0, refused = 0;
+    for (long i = 0; i < total; i++) {
+        failing g = {0, i, 0};
+        s = -2;
+        int rc = silhouette_failing_at(&g, x, n, d, l, k, &s);
+        if (rc == SEG_OK) {
+            assert_float_equal(s, want, 1e-12);
+            fell_back++;
+        } else {
+            assert_int_equal(rc, SEG_ERR_NOMEM);
+            refused++;
+        }
+        assert_int_equal(g.live, 0);
+    }
+    /* with the register kernel the symmetric form's buffers are allocated */
+    if (seg_regkernel_ok(d, sizeof(double)))
+        assert_true(fell_back > 0);
+    assert_true(refused > 0);
+    free(x);
+    free(l);
+}
+
 static void test_metric_errors(void **state)
 {
     (void)state;
@@ -238,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_calinski_harabasz_hand),
         cmocka_unit_test(test_silhouette_against_naive),
         cmocka_unit_test(test_silhouette_uneven_segments),
+        cmocka_unit_test(test_silhouette_allocation_failures),
         cmocka_unit_test(test_metric_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
