@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "distance.h"
-#include "kmeans.h"
+#include "kernel/distance.h"
+#include "cluster/kmeans.h"
 #include "testutil.h"
 
 typedef struct fit_out {

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "data/data.h"
 #include "seg.h"
 
 #ifndef SEG_TEST_DATA

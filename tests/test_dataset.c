@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "data/data.h"
 
 static const double grid[] = {
     1, 10, 100, /* row 0 */

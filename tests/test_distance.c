@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "distance.h"
+#include "kernel/distance.h"
 #include "testutil.h"
 
 static const size_t rows_list[] = {1, 7, 15, 16, 17, 31, 32, 33, 100, 257};

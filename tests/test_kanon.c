@@ -17,8 +17,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "internal.h"
-#include "model_io.h"
+#include "data/data.h"
+#include "core/bytes.h"
 #include "testutil.h"
 
 /* Group A: spend 1..6, kind a. Group B: spend 101..100 + nb, kind b.

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "kmeans.h"
+#include "cluster/kmeans.h"
 #include "testutil.h"
 
 static seg_kmeans *new_km(int64_t k, int64_t init, int64_t seed)

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "distance.h"
+#include "kernel/distance.h"
 #include "seg.h"
 #include "testutil.h"
 

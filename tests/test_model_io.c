@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "model_io.h"
+#include "core/bytes.h"
 #include "seg.h"
 #include "testutil.h"
 

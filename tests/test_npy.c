@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "data/data.h"
 #include "seg.h"
 
 static char tmp_path[64];

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "model_io.h"
+#include "core/bytes.h"
 #include "seg.h"
 #include "testutil.h"
 

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "internal.h"
-#include "sha256.h"
+#include "data/data.h"
+#include "core/sha256.h"
 
 static void to_hex(const uint8_t *b, size_t n, char *out)
 {

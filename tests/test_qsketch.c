@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "qsketch.h"
+#include "prepare/qsketch.h"
 #include "testutil.h"
 
 /* ---- the sketch --------------------------------------------------------------- */

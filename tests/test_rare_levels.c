@@ -16,8 +16,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "internal.h"
-#include "model_io.h"
+#include "data/data.h"
+#include "prepare/scaler.h"
+#include "core/bytes.h"
 #include "testutil.h"
 
 /* 16 rows: clerk x 6 (x 1..6), nurse x 5 (x 101..105), astronaut x 2, diver

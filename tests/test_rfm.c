@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "csv_stream.h"
-#include "date.h"
+#include "data/csv_stream.h"
+#include "data/date.h"
 #include "testutil.h"
 
 #define FIXTURE SEG_TEST_DATA "/rfm_log.csv"

@@ -3,7 +3,8 @@
  * hand-computed values (and figures from numpy / exact rational arithmetic
  * where noted).
  */
-#include "internal.h"
+#include "data/data.h"
+#include "prepare/scaler.h"
 
 #include <stdarg.h>
 #include <stddef.h>

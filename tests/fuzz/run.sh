@@ -25,7 +25,7 @@ blas_cflags=$(pkg-config --cflags openblas 2>/dev/null || pkg-config --cflags cb
 blas_libs=$(pkg-config --libs openblas 2>/dev/null || pkg-config --libs cblas 2>/dev/null || echo -lcblas)
 
 # The library once, instrumented for coverage and the sanitizers.
-for c in "$src"/lib/*.c; do
+for c in "$src"/lib/*/*.c; do
     clang $cflags $blas_cflags $san -fsanitize=fuzzer-no-link -c "$c" -o "$work/$(basename "$c" .c).o"
 done
 

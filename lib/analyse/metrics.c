@@ -1,0 +1,545 @@
+/*
+ * Quality metrics of a labelling: silhouette, Davies-Bouldin,
+ * Calinski-Harabasz. Computed in double whatever the input precision.
+ */
+#include "kernel/distance.h"
+#include "model/model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static inline double xval(const void *x, bool f32, size_t idx)
+{
+    return f32 ? (double)((const float *)x)[idx] : ((const double *)x)[idx];
+}
+
+static int check_labels(const void *x, size_t n, size_t d, const int32_t *labels, size_t k,
+                        const double *w, const double *out)
+{
+    if (!x || !labels || !out || n == 0 || d == 0 || k == 0)
+        return seg_fail(SEG_ERR_INVALID_ARG, "metrics need data, labels, k >= 1 and an output");
+    for (size_t i = 0; i < n; i++) {
+        if (labels[i] < 0 || (size_t)labels[i] >= k)
+            return seg_fail(SEG_ERR_INVALID_ARG, "row %zu: label %d is outside 0..%zu", i + 1,
+                            (int)labels[i], k - 1);
+        if (w && !(w[i] > 0 && isfinite(w[i])))
+            return seg_fail(SEG_ERR_NONFINITE, "row %zu: weight %g must be finite and > 0", i + 1,
+                            w[i]);
+    }
+    return SEG_OK;
+}
+
+/*
+ * Weighted segment means (k x d), weights (k) and the number of non-empty
+ * segments.
+ */
+static size_t segment_means(const void *x, bool f32, size_t n, size_t d, const int32_t *labels,
+                            size_t k, const double *w, double *mean, double *wsum)
+{
+    size_t used = 0;
+    memset(mean, 0, k * d * sizeof *mean);
+    memset(wsum, 0, k * sizeof *wsum);
+    for (size_t i = 0; i < n; i++) {
+        const double wi = w ? w[i] : 1.0;
+        double *c = mean + (size_t)labels[i] * d;
+        for (size_t j = 0; j < d; j++)
+            c[j] += wi * xval(x, f32, i * d + j);
+        wsum[labels[i]] += wi;
+    }
+    for (size_t c = 0; c < k; c++) {
+        if (wsum[c] == 0)
+            continue;
+        used++;
+        for (size_t j = 0; j < d; j++)
+            mean[c * d + j] /= wsum[c];
+    }
+    return used;
+}
+
+static int alloc_means(size_t k, size_t d, double **mean, double **wsum)
+{
+    size_t kd;
+    if (!seg_mul_ok(k, d, &kd))
+        return seg_fail(SEG_ERR_OVERFLOW, "k x d overflows");
+    *mean = seg_malloc_array(kd, sizeof **mean);
+    *wsum = seg_malloc_array(k, sizeof **wsum);
+    if (!*mean || !*wsum) {
+        seg_free(*mean);
+        seg_free(*wsum);
+        return SEG_NOMEM();
+    }
+    return SEG_OK;
+}
+
+static int davies_bouldin(const void *x, bool f32, size_t n, size_t d, const int32_t *labels,
+                          size_t k, const double *w, double *out)
+{
+    double *mean = NULL, *wsum = NULL, *scatter = NULL;
+    int rc = check_labels(x, n, d, labels, k, w, out);
+    if (rc < 0 || (rc = alloc_means(k, d, &mean, &wsum)) < 0)
+        return rc;
+    if (segment_means(x, f32, n, d, labels, k, w, mean, wsum) < 2) {
+        rc = seg_fail(SEG_ERR_TOO_FEW_POINTS, "Davies-Bouldin needs two non-empty segments");
+        goto done;
+    }
+    scatter = seg_calloc(k, sizeof *scatter);
+    if (!scatter) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const double *c = mean + (size_t)labels[i] * d;
+        double s = 0;
+        for (size_t j = 0; j < d; j++) {
+            double v = xval(x, f32, i * d + j) - c[j];
+            s += v * v;
+        }
+        scatter[labels[i]] += (w ? w[i] : 1.0) * sqrt(s);
+    }
+    double total = 0;
+    size_t used = 0;
+    for (size_t a = 0; a < k; a++) {
+        if (wsum[a] == 0)
+            continue;
+        double worst = 0;
+        for (size_t b = 0; b < k; b++) {
+            if (b == a || wsum[b] == 0)
+                continue;
+            double sep = 0;
+            for (size_t j = 0; j < d; j++) {
+                double v = mean[a * d + j] - mean[b * d + j];
+                sep += v * v;
+            }
+            sep = sqrt(sep);
+            /* Coincident means: that pair is ignored (scikit-learn's convention). */
+            if (sep > 0) {
+                double r = (scatter[a] / wsum[a] + scatter[b] / wsum[b]) / sep;
+                if (r > worst)
+                    worst = r;
+            }
+        }
+        total += worst;
+        used++;
+    }
+    *out = total / (double)used;
+done:
+    seg_free(mean);
+    seg_free(wsum);
+    seg_free(scatter);
+    return rc;
+}
+
+static int calinski_harabasz(const void *x, bool f32, size_t n, size_t d, const int32_t *labels,
+                             size_t k, const double *w, double *out)
+{
+    double *mean = NULL, *wsum = NULL, *overall = NULL;
+    size_t used;
+    int rc = check_labels(x, n, d, labels, k, w, out);
+    if (rc < 0 || (rc = alloc_means(k, d, &mean, &wsum)) < 0)
+        return rc;
+    used = segment_means(x, f32, n, d, labels, k, w, mean, wsum);
+    overall = seg_calloc(d, sizeof *overall);
+    if (!overall) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    double total_w = 0;
+    for (size_t c = 0; c < k; c++) {
+        total_w += wsum[c];
+        for (size_t j = 0; j < d; j++)
+            overall[j] += wsum[c] * mean[c * d + j];
+    }
+    for (size_t j = 0; j < d; j++)
+        overall[j] /= total_w;
+    if (used < 2 || total_w <= (double)used) {
+        rc = seg_fail(SEG_ERR_TOO_FEW_POINTS,
+                      "Calinski-Harabasz needs two non-empty segments and more rows than segments");
+        goto done;
+    }
+    double between = 0, within = 0;
+    for (size_t c = 0; c < k; c++) {
+        double s = 0;
+        for (size_t j = 0; j < d; j++) {
+            double v = mean[c * d + j] - overall[j];
+            s += v * v;
+        }
+        between += wsum[c] * s;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const double *c = mean + (size_t)labels[i] * d;
+        double s = 0;
+        for (size_t j = 0; j < d; j++) {
+            double v = xval(x, f32, i * d + j) - c[j];
+            s += v * v;
+        }
+        within += (w ? w[i] : 1.0) * s;
+    }
+    *out = within == 0 ? 1.0
+                       : (between / (double)(used - 1)) / (within / (total_w - (double)used));
+done:
+    seg_free(mean);
+    seg_free(wsum);
+    seg_free(overall);
+    return rc;
+}
+
+/* m distinct indices of 0..n-1 (R. W. Floyd's sampling algorithm). */
+static int sample_rows(size_t n, size_t m, uint64_t seed, size_t *idx)
+{
+    seg_rng rng;
+    size_t cap = 16, got = 0;
+    while (cap < 2 * m)
+        cap <<= 1;
+    size_t *set = seg_malloc_array(cap, sizeof *set);
+    if (!set)
+        return SEG_NOMEM();
+    for (size_t s = 0; s < cap; s++)
+        set[s] = SIZE_MAX;
+    seg_rng_seed(&rng, seed);
+    for (size_t j = n - m; j < n; j++) {
+        size_t t = (size_t)seg_rng_below(&rng, (uint64_t)j + 1), pick = t;
+        /* Insert t, or j if t is already there. */
+        for (int pass = 0; pass < 2; pass++) {
+            size_t h = (pick * 0x9e3779b97f4a7c15ULL) & (cap - 1);
+            while (set[h] != SIZE_MAX && set[h] != pick)
+                h = (h + 1) & (cap - 1);
+            if (set[h] == SIZE_MAX) {
+                set[h] = pick;
+                idx[got++] = pick;
+                break;
+            }
+            pick = j;
+        }
+    }
+    seg_free(set);
+    return SEG_OK;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : (x > y);
+}
+
+/* s[i] += wc * sqrt(col[i]) for i < b: the inner loop of the silhouette. */
+SEG_HOT_CLONES static void add_sqrt(double *restrict s, const double *restrict col, double wc,
+                                    size_t b)
+{
+    for (size_t i = 0; i < b; i++)
+        s[i] += wc * __builtin_sqrt(col[i]);
+}
+
+typedef double v8d __attribute__((vector_size(64)));
+
+/*
+ * For the b x cb centroid-major tile t of squared distances (rows i, columns
+ * c), in place t := sqrt(t), then rs[i] += sum_c wc[c] t[c][i] and
+ * cs[c] += sum_i wr[i] t[c][i]. The column sums run in eight lanes added in
+ * a fixed order, so they do not depend on where the tile is computed.
+ */
+SEG_HOT_CLONES static void tile_sums(double *restrict t, size_t b, size_t cb,
+                                     const double *restrict wr, const double *restrict wc,
+                                     double *restrict rs, double *restrict cs)
+{
+    for (size_t e = 0; e < b * cb; e++)
+        t[e] = __builtin_sqrt(t[e]);
+    for (size_t c = 0; c < cb; c++) {
+        const double *q = t + c * b;
+        v8d acc = {0};
+        size_t i = 0;
+        for (; i + 8 <= b; i += 8) {
+            v8d vw, vq;
+            memcpy(&vw, wr + i, sizeof vw);
+            memcpy(&vq, q + i, sizeof vq);
+            acc += vw * vq;
+        }
+        double tail = 0;
+        for (; i < b; i++)
+            tail += wr[i] * q[i];
+        cs[c] += ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7])) +
+                 tail;
+        for (i = 0; i < b; i++)
+            rs[i] += wc[c] * q[i];
+    }
+}
+
+/* One row's silhouette from its summed distances sum[c * stride] to each segment. */
+static double silhouette_score(const double *sum, size_t stride, int32_t own, double wa,
+                               const double *clw, size_t k)
+{
+    const double rest = clw[own] - wa;
+    if (!(rest > 0))
+        return 0; /* alone in its segment */
+    double in = sum[(size_t)own * stride] / rest, out_d = INFINITY;
+    for (size_t c = 0; c < k; c++)
+        if ((int32_t)c != own && clw[c] > 0 && sum[c * stride] / clw[c] < out_d)
+            out_d = sum[c * stride] / clw[c];
+    double mx = in > out_d ? in : out_d;
+    return mx > 0 ? (out_d - in) / mx : 0;
+}
+
+/* Rows scored per block, and sample rows per tile of the one-sided form. */
+#define SIL_B 64
+#define SIL_CB 512
+/* Most bytes of partial sums the symmetric form may hold. */
+#define SIL_SYM_MAX_BYTES ((size_t)64 << 20)
+
+/*
+ * The symmetric form: the segment-ordered sample S (m rows) is cut into
+ * chunks, runs of at most L rows of one segment. Each pair of chunks A <= C is
+ * one task, computed once: the distances of A's rows to C's give, for each
+ * row of A, its summed distance to C and, for each row of C, its summed
+ * distance to A. Every sum lands in its own slot P[row * nc + chunk], written
+ * by exactly one task, and a row's distance to a segment is its slots of that
+ * segment's chunks added in chunk order: half the distances of the one-sided
+ * form, and the same result for any thread count. Returns false, doing
+ * nothing, when P would exceed SIL_SYM_MAX_BYTES or memory runs out.
+ */
+static bool silhouette_sym(const double *S, const double *norms, const int32_t *sl,
+                           const double *sw, const double *clw, size_t m, size_t d, size_t k,
+                           int threads, double *score)
+{
+    const size_t L = m / 128 > 256 ? m / 128 : 256;
+    size_t nc = 0, pairs, plen;
+    size_t *cb = seg_malloc_array(m / L + k + 2, sizeof *cb); /* chunk bounds */
+    if (!cb)
+        return false;
+    for (size_t a = 0; a < m; a++)
+        if (a == 0 || sl[a] != sl[a - 1] || a - cb[nc - 1] == L)
+            cb[nc++] = a;
+    cb[nc] = m;
+    pairs = nc * (nc + 1) / 2;
+    if (!seg_mul_ok(m, nc, &plen) || plen > SIL_SYM_MAX_BYTES / sizeof(double)) {
+        seg_free(cb);
+        return false;
+    }
+    /* per thread: a tile, its row and column sums; later a row's k sums */
+    const size_t per = SIL_B * L + SIL_B + L > k ? SIL_B * L + SIL_B + L : k;
+    double *P = seg_malloc_array(plen, sizeof *P);
+    double *tiles = seg_malloc_array((size_t)threads, per * sizeof *tiles);
+    uint32_t *task = seg_malloc_array(pairs, 2 * sizeof *task);
+    if (!P || !tiles || !task) {
+        seg_free(cb);
+        seg_free(P);
+        seg_free(tiles);
+        seg_free(task);
+        return false;
+    }
+    for (size_t A = 0, t = 0; A < nc; A++)
+        for (size_t C = A; C < nc; C++, t++) {
+            task[2 * t] = (uint32_t)A;
+            task[2 * t + 1] = (uint32_t)C;
+        }
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#endif
+    for (size_t t = 0; t < pairs; t++) {
+        const size_t A = task[2 * t], C = task[2 * t + 1];
+        const size_t c0 = cb[C], ncol = cb[C + 1] - c0;
+        double *tile = tiles + (size_t)SEG_THREAD_ID() * per;
+        double *rs = tile + SIL_B * L, *cs = rs + SIL_B;
+        memset(cs, 0, ncol * sizeof *cs);
+        for (size_t a0 = cb[A]; a0 < cb[A + 1]; a0 += SIL_B) {
+            const size_t b = cb[A + 1] - a0 < SIL_B ? cb[A + 1] - a0 : SIL_B;
+            seg_sqdist_cm_f64(S + a0 * d, NULL, b, d, norms + a0, S + c0 * d, ncol, norms + c0,
+                              tile);
+            if (A == C) /* a row's distance to itself is 0, whatever rounding says */
+                for (size_t i = 0; i < b; i++)
+                    tile[(a0 + i - c0) * b + i] = 0;
+            memset(rs, 0, b * sizeof *rs);
+            tile_sums(tile, b, ncol, sw + a0, sw + c0, rs, cs);
+            for (size_t i = 0; i < b; i++)
+                P[(a0 + i) * nc + C] = rs[i];
+        }
+        if (A != C)
+            for (size_t c = 0; c < ncol; c++)
+                P[(c0 + c) * nc + A] = cs[c];
+    }
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+#endif
+    {
+        double *sum = tiles + (size_t)SEG_THREAD_ID() * per;
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (size_t a = 0; a < m; a++) {
+            memset(sum, 0, k * sizeof *sum);
+            for (size_t q = 0; q < nc; q++)
+                sum[sl[cb[q]]] += P[a * nc + q];
+            score[a] = silhouette_score(sum, 1, sl[a], sw[a], clw, k);
+        }
+    }
+    seg_free(cb);
+    seg_free(P);
+    seg_free(tiles);
+    seg_free(task);
+    return true;
+}
+
+/*
+ * Silhouette of the (sampled) rows. The sample is ordered by segment, so each
+ * segment is one contiguous range of rows. With the register kernel, the
+ * symmetric form above computes each pair's distance once. Otherwise (or
+ * when its sums would not fit) rows are scored in blocks: for each block, the
+ * distances to all sample rows come tile by tile from the distance kernel
+ * (centroid-major, the sample rows standing in for centroids) and are summed
+ * per segment while the tile is in cache. Either way each row's score is
+ * computed in a fixed order, so the result does not depend on the thread
+ * count.
+ */
+static int silhouette(const void *x, bool f32, size_t n, size_t d, const int32_t *labels,
+                      size_t k, const double *w, size_t sample_size, uint64_t seed, double *out)
+{
+    size_t m = n, *idx = NULL, *start = NULL, kd;
+    double *S = NULL, *norms = NULL, *sw = NULL, *tiles = NULL, *acc = NULL, *score = NULL;
+    double *clw = NULL;
+    int32_t *sl = NULL;
+    int rc = check_labels(x, n, d, labels, k, w, out);
+    if (rc < 0)
+        return rc;
+    if (sample_size && n > sample_size)
+        m = sample_size;
+    if (!seg_mul_ok(m, d, &kd))
+        return seg_fail(SEG_ERR_OVERFLOW, "sample size overflows");
+    /* With the register kernel every tile is computed on its thread; through
+     * BLAS, one library thread and large tiles that BLAS threads itself. */
+    const bool rk = seg_regkernel_ok(d, sizeof(double));
+    const size_t B = SIL_B;
+    const size_t CB = rk ? SIL_CB : m; /* sample rows per tile */
+    const int threads = rk ? seg_threads_resolve(0) : 1;
+    size_t tile_len, acc_len;
+    if (!seg_mul_ok(B, CB, &tile_len) || !seg_mul_ok(tile_len, (size_t)threads, &tile_len) ||
+        !seg_mul_ok(B, k, &acc_len) || !seg_mul_ok(acc_len, (size_t)threads, &acc_len))
+        return seg_fail(SEG_ERR_OVERFLOW, "sample size overflows");
+    idx = seg_malloc_array(m, sizeof *idx);
+    start = seg_calloc(k + 1, sizeof *start);
+    S = seg_malloc_array(kd, sizeof *S);
+    norms = seg_malloc_array(m, sizeof *norms);
+    sw = seg_malloc_array(m, sizeof *sw);
+    sl = seg_malloc_array(m, sizeof *sl);
+    score = seg_malloc_array(m, sizeof *score);
+    clw = seg_calloc(k, sizeof *clw);
+    if (!idx || !start || !S || !norms || !sw || !sl || !score || !clw) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    if (m < n) {
+        if ((rc = sample_rows(n, m, seed, idx)) < 0)
+            goto done;
+        qsort(idx, m, sizeof *idx, cmp_size);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            idx[i] = i;
+    }
+    /* Order the sample by segment (rows in order within one): start[c] is
+     * where segment c begins once the counts are summed. */
+    for (size_t a = 0; a < m; a++)
+        start[labels[idx[a]] + 1]++;
+    for (size_t c = 0; c < k; c++)
+        start[c + 1] += start[c];
+    size_t used = 0;
+    for (size_t a = 0; a < m; a++) {
+        const size_t r = idx[a], at = start[labels[r]]++;
+        for (size_t j = 0; j < d; j++)
+            S[at * d + j] = xval(x, f32, r * d + j);
+        sl[at] = labels[r];
+        sw[at] = w ? w[r] : 1.0;
+    }
+    for (size_t a = 0; a < m; a++) {
+        used += clw[sl[a]] == 0;
+        clw[sl[a]] += sw[a];
+    }
+    if (used < 2) {
+        rc = seg_fail(SEG_ERR_TOO_FEW_POINTS, "silhouette needs two non-empty segments");
+        goto done;
+    }
+    seg_row_norms_f64(S, m, d, norms);
+    if (!(rk && silhouette_sym(S, norms, sl, sw, clw, m, d, k, threads, score))) {
+        tiles = seg_malloc_array(tile_len, sizeof *tiles);
+        acc = seg_malloc_array(acc_len, sizeof *acc);
+        if (!tiles || !acc) {
+            rc = SEG_NOMEM();
+            goto done;
+        }
+        const size_t blocks = (m + B - 1) / B;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#endif
+        for (size_t bi = 0; bi < blocks; bi++) {
+            const int tid = SEG_THREAD_ID();
+            double *tile = tiles + (size_t)tid * B * CB;
+            double *sum = acc + (size_t)tid * B * k; /* sum[c * b + i] */
+            const size_t a0 = bi * B, b = m - a0 < B ? m - a0 : B;
+            memset(sum, 0, k * b * sizeof *sum);
+            for (size_t c0 = 0; c0 < m; c0 += CB) {
+                const size_t cb = m - c0 < CB ? m - c0 : CB;
+                seg_sqdist_cm_f64(S + a0 * d, NULL, b, d, norms + a0, S + c0 * d, cb, norms + c0,
+                                  tile);
+                for (size_t i = 0; i < b; i++) /* a row's distance to itself is 0 */
+                    if (a0 + i >= c0 && a0 + i < c0 + cb)
+                        tile[(a0 + i - c0) * b + i] = 0;
+                for (size_t c = 0; c < cb; c++)
+                    add_sqrt(sum + (size_t)sl[c0 + c] * b, tile + c * b, sw[c0 + c], b);
+            }
+            for (size_t i = 0; i < b; i++)
+                score[a0 + i] = silhouette_score(sum + i, b, sl[a0 + i], sw[a0 + i], clw, k);
+        }
+    }
+    double num = 0, den = 0;
+    for (size_t a = 0; a < m; a++) {
+        num += sw[a] * score[a];
+        den += sw[a];
+    }
+    *out = num / den;
+done:
+    seg_free(idx);
+    seg_free(start);
+    seg_free(S);
+    seg_free(norms);
+    seg_free(sw);
+    seg_free(sl);
+    seg_free(score);
+    seg_free(clw);
+    seg_free(tiles);
+    seg_free(acc);
+    return rc;
+}
+
+int seg_metrics_silhouette_f32(const float *x, size_t n, size_t d, const int32_t *labels, size_t k,
+                               const double *weights, size_t sample_size, uint64_t seed,
+                               double *out)
+{
+    return silhouette(x, true, n, d, labels, k, weights, sample_size, seed, out);
+}
+
+int seg_metrics_silhouette_f64(const double *x, size_t n, size_t d, const int32_t *labels,
+                               size_t k, const double *weights, size_t sample_size, uint64_t seed,
+                               double *out)
+{
+    return silhouette(x, false, n, d, labels, k, weights, sample_size, seed, out);
+}
+
+int seg_metrics_davies_bouldin_f32(const float *x, size_t n, size_t d, const int32_t *labels,
+                                   size_t k, const double *weights, double *out)
+{
+    return davies_bouldin(x, true, n, d, labels, k, weights, out);
+}
+
+int seg_metrics_davies_bouldin_f64(const double *x, size_t n, size_t d, const int32_t *labels,
+                                   size_t k, const double *weights, double *out)
+{
+    return davies_bouldin(x, false, n, d, labels, k, weights, out);
+}
+
+int seg_metrics_calinski_harabasz_f32(const float *x, size_t n, size_t d, const int32_t *labels,
+                                      size_t k, const double *weights, double *out)
+{
+    return calinski_harabasz(x, true, n, d, labels, k, weights, out);
+}
+
+int seg_metrics_calinski_harabasz_f64(const double *x, size_t n, size_t d, const int32_t *labels,
+                                      size_t k, const double *weights, double *out)
+{
+    return calinski_harabasz(x, false, n, d, labels, k, weights, out);
+}

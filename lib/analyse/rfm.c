@@ -1,0 +1,559 @@
+/*
+ * RFM accumulator: settings, the row policy, the streaming CSV input and the
+ * accessors of the result. Scores and segments are in rfm_score.c.
+ *
+ * Per customer the accumulator keeps one rfm_cust (last purchase day,
+ * frequency, monetary) and its id in a string table; with an invoice column,
+ * the distinct (customer, invoice) pairs of purchases in a second table.
+ * Nothing is kept per row. Two caches make the common log layout cheap:
+ * consecutive rows of the same customer skip the hash lookup, and
+ * consecutive rows with the same date text skip the date parser.
+ */
+#include "analyse/rfm.h"
+
+#include "data/csv_shared.h"
+#include "data/csv_stream.h"
+#include "data/date.h"
+
+#include <string.h>
+
+enum { COL_CUSTOMER, COL_DATE, COL_AMOUNT, COL_QUANTITY, COL_PRICE, COL_INVOICE };
+
+int seg_rfm_new(seg_rfm **out)
+{
+    if (!out)
+        return seg_fail(SEG_ERR_INVALID_ARG, "rfm: out is NULL");
+    seg_rfm *r = seg_calloc(1, sizeof *r);
+    *out = r;
+    if (!r)
+        return SEG_NOMEM();
+    r->bins = 5;
+    r->invoice_mode = -1;
+    r->max_day = INT64_MIN;
+    r->last_cust = SIZE_MAX;
+    r->last_key = SIZE_MAX;
+    return 0;
+}
+
+void seg_rfm_free(seg_rfm *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < 6; i++)
+        seg_free(r->column[i]);
+    seg_free(r->date_format);
+    for (size_t d = 0; d < 3; d++) {
+        seg_free(r->cuts[d]);
+        seg_free(r->thr[d]);
+    }
+    seg_rfm_free_rules(r);
+    seg_strtab_free(&r->cust);
+    seg_strtab_free(&r->inv);
+    seg_free(r->c);
+    seg_free(r->key);
+    seg_free(r->who);
+    seg_free(r->rec);
+    seg_free(r->score);
+    seg_free(r->seg);
+    seg_free(r);
+}
+
+int seg_rfm_set_int(seg_rfm *r, seg_rfm_param param, int64_t value)
+{
+    int64_t *slot, lo, hi;
+    if (!r)
+        return seg_fail(SEG_ERR_INVALID_ARG, "rfm: NULL object");
+    switch (param) {
+    case SEG_RFM_RETURNS:
+        slot = &r->returns, lo = 0, hi = 1;
+        break;
+    case SEG_RFM_BINS:
+        slot = &r->bins, lo = 2, hi = RFM_MAX_LEVELS;
+        break;
+    case SEG_RFM_SKIP_BAD_ROWS:
+        slot = &r->skip_bad, lo = 0, hi = 1;
+        break;
+    case SEG_RFM_DELIMITER:
+        slot = &r->delimiter, lo = 0, hi = 255;
+        break;
+    default:
+        return seg_fail(SEG_ERR_INVALID_ARG, "rfm: %d is not an integer setting", (int)param);
+    }
+    if (value < lo || value > hi ||
+        (param == SEG_RFM_DELIMITER && (value == '"' || value == '\r' || value == '\n')))
+        return seg_fail(SEG_ERR_INVALID_ARG, "rfm: setting %d: %lld is out of range", (int)param,
+                        (long long)value);
+    if (r->started)
+        return seg_fail(SEG_ERR_STATE, "rfm: settings are fixed once rows are added");
+    *slot = value;
+    return 0;
+}
+
+/* Day number of a date text under the settings in force. */
+static bool parse_day(const seg_rfm *r, const char *p, size_t len, int64_t *day)
+{
+    return r->date_format ? seg_date_parse_format(p, len, r->date_format, day)
+                          : seg_date_parse_auto(p, len, day);
+}
+
+int seg_rfm_set_string(seg_rfm *r, seg_rfm_param param, const char *value)
+{
+    char **slot = NULL;
+    if (!r)
+        return seg_fail(SEG_ERR_INVALID_ARG, "rfm: NULL object");
+    if (param >= SEG_RFM_CUSTOMER_COLUMN && param <= SEG_RFM_INVOICE_COLUMN)
+        slot = &r->column[param - SEG_RFM_CUSTOMER_COLUMN];
+    else if (param == SEG_RFM_DATE_FORMAT)
+        slot = &r->date_format;
+    else if (param != SEG_RFM_AS_OF)
+        return seg_fail(SEG_ERR_INVALID_ARG, "rfm: %d is not a text setting", (int)param);
+    if (r->started)
+        return seg_fail(SEG_ERR_STATE, "rfm: settings are fixed once rows are added");
+    if (param == SEG_RFM_AS_OF) {
+        if (!value) {
+            r->has_as_of = false;
+            return 0;
+        }
+        if (!parse_day(r, value, strlen(value), &r->as_of))
+            return seg_fail(SEG_ERR_PARSE, "rfm: as-of date '%.40s' is not a date in the %s", value,
+                            r->date_format ? "date format" : "built-in forms");
+        r->has_as_of = true;
+        return 0;
+    }
+    if (value && !*value && slot != &r->date_format)
+        return seg_fail(SEG_ERR_INVALID_ARG, "rfm: empty column name");
+    if (value && slot == &r->date_format) {
+        const char *why = seg_date_format_check(value);
+        if (why)
+            return seg_fail(SEG_ERR_PARSE, "rfm: date format '%.40s': %s", value, why);
+    }
+    char *copy = NULL;
+    if (value && !(copy = seg_strdup(value)))
+        return SEG_NOMEM();
+    seg_free(*slot);
+    *slot = copy;
+    return 0;
+}
+
+int seg_rfm_set_cuts(seg_rfm *r, seg_rfm_dim dim, const double *cuts, size_t n)
+{
+    if (!r || (unsigned)dim > 2 || n > RFM_MAX_LEVELS - 1 || (n && !cuts))
+        return seg_fail(SEG_ERR_INVALID_ARG, "rfm cuts: NULL object, bad dimension or %zu cuts", n);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(cuts[i]) || (i && !(cuts[i] > cuts[i - 1])))
+            return seg_fail(SEG_ERR_INVALID_ARG,
+                            "rfm cuts: cut %zu is not finite and above the previous one", i + 1);
+    if (r->finished)
+        return seg_fail(SEG_ERR_STATE, "rfm: already finished");
+    double *copy = NULL;
+    if (n && !(copy = seg_malloc_array(n, sizeof *copy)))
+        return SEG_NOMEM();
+    if (n)
+        memcpy(copy, cuts, n * sizeof *copy);
+    seg_free(r->cuts[dim]);
+    r->cuts[dim] = copy;
+    r->n_cuts[dim] = n;
+    return 0;
+}
+
+int seg_rfm_set_rules(seg_rfm *r, const char *text)
+{
+    if (!r || !text)
+        return seg_fail(SEG_ERR_INVALID_ARG, "rfm rules: NULL argument");
+    if (r->finished)
+        return seg_fail(SEG_ERR_STATE, "rfm: already finished");
+    return seg_rfm_parse_rules(r, text);
+}
+
+/* Index of a customer id, added with an empty record when new. */
+static int customer_index(seg_rfm *r, const char *p, size_t len, size_t *idx)
+{
+    if (r->last_cust != SIZE_MAX && len == r->last_cust_len &&
+        memcmp(seg_strtab_str(&r->cust, r->last_cust), p, len) == 0) {
+        *idx = r->last_cust;
+        return 0;
+    }
+    int rc = seg_strtab_intern(&r->cust, p, len, idx);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        if (*idx == r->c_cap) {
+            size_t cap = r->c_cap ? 2 * r->c_cap : 1024;
+            rfm_cust *c = seg_realloc(r->c, cap * sizeof *c);
+            if (!c)
+                return SEG_NOMEM();
+            r->c = c;
+            r->c_cap = cap;
+        }
+        r->c[*idx] = (rfm_cust){INT64_MIN, 0, 0.0};
+    }
+    r->last_cust = *idx;
+    r->last_cust_len = len;
+    return 0;
+}
+
+/* Count a purchase invoice once per customer. Keys are the customer index's
+ * 4 bytes then the invoice text (the table compares by length, so NUL bytes
+ * in the index are fine). Rows of one invoice are usually consecutive: the
+ * previous row's key is checked first. */
+static int count_invoice(seg_rfm *r, size_t ci, const char *p, size_t len)
+{
+    const uint32_t idx = (uint32_t)ci;
+    const size_t klen = len + sizeof idx;
+    if (r->last_key != SIZE_MAX && klen == r->last_key_len && ci == r->last_key_cust &&
+        memcmp(seg_strtab_str(&r->inv, r->last_key) + sizeof idx, p, len) == 0)
+        return 0;
+    if (klen > r->key_cap) {
+        char *k = seg_realloc(r->key, klen + 64);
+        if (!k)
+            return SEG_NOMEM();
+        r->key = k;
+        r->key_cap = klen + 64;
+    }
+    memcpy(r->key, &idx, sizeof idx);
+    memcpy(r->key + sizeof idx, p, len);
+    size_t at;
+    int rc = seg_strtab_intern(&r->inv, r->key, klen, &at);
+    if (rc < 0)
+        return rc;
+    r->last_key = at;
+    r->last_key_len = klen;
+    r->last_key_cust = ci;
+    if (rc == 1) {
+        r->c[ci].frequency++;
+        r->count[SEG_RFM_INVOICES]++;
+    }
+    return 0;
+}
+
+/*
+ * The policy for one row whose customer id is non-empty and whose fields
+ * parsed (rows without id are counted by the callers). invoice NULL: no
+ * invoice column.
+ */
+static int add_row(seg_rfm *r, const char *cust, size_t clen, const char *inv, size_t ilen,
+                   int64_t day, double amount)
+{
+    size_t ci;
+    int rc;
+    if (r->has_as_of && day > r->as_of) {
+        r->count[SEG_RFM_AFTER_REFERENCE]++;
+        return 0;
+    }
+    if ((rc = customer_index(r, cust, clen, &ci)) < 0)
+        return rc;
+    if (day > r->max_day)
+        r->max_day = day;
+    rfm_cust *c = &r->c[ci];
+    if (amount <= 0 || (inv && ilen > 0 && inv[0] == 'C')) {
+        r->count[SEG_RFM_RETURNS_COUNT]++;
+        if (r->returns == SEG_RETURNS_SUBTRACT)
+            c->monetary -= fabs(amount);
+        return 0;
+    }
+    r->count[SEG_RFM_PURCHASES]++;
+    c->monetary += amount;
+    if (day > c->last_day)
+        c->last_day = day;
+    if (!inv) {
+        c->frequency++;
+        return 0;
+    }
+    return count_invoice(r, ci, inv, ilen);
+}
+
+static int check_open(seg_rfm *r)
+{
+    if (r->finished)
+        return seg_fail(SEG_ERR_STATE, "rfm: already finished; no row can be added");
+    r->started = true;
+    return 0;
+}
+
+int seg_rfm_add(seg_rfm *r, const char *customer, const char *invoice, const char *date,
+                double amount)
+{
+    int64_t day;
+    int rc;
+    if (!r || !date)
+        return seg_fail(SEG_ERR_INVALID_ARG, "rfm add: NULL object or date");
+    if ((rc = check_open(r)) < 0)
+        return rc;
+    if (r->invoice_mode >= 0 && r->invoice_mode != (invoice != NULL))
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "rfm add: an invoice is given on some rows and not on others");
+    if (!customer || !*customer) {
+        r->count[SEG_RFM_ROWS]++;
+        r->count[SEG_RFM_NO_CUSTOMER]++;
+        return 0;
+    }
+    if (!parse_day(r, date, strlen(date), &day))
+        return seg_fail(SEG_ERR_PARSE, "rfm add: '%.40s' is not a date", date);
+    if (!isfinite(amount))
+        return seg_fail(SEG_ERR_NONFINITE, "rfm add: the amount is not finite");
+    r->invoice_mode = invoice != NULL;
+    r->count[SEG_RFM_ROWS]++;
+    return add_row(r, customer, strlen(customer), invoice, invoice ? strlen(invoice) : 0, day,
+                   amount);
+}
+
+/* ---- CSV input ------------------------------------------------------------ */
+
+typedef struct rfm_csv {
+    csv_stream s;
+    seg_number_parser num;
+    size_t col[6]; /* field index per COL_*, SIZE_MAX when not used */
+    size_t n_fields;
+} rfm_csv;
+
+static int find_columns(seg_rfm *r, rfm_csv *x)
+{
+    int rc = csv_stream_next(&x->s);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return seg_fail(SEG_ERR_EMPTY, "%s: no header row", x->s.name);
+    x->n_fields = x->s.n_field;
+    for (size_t k = 0; k < 6; k++) {
+        x->col[k] = SIZE_MAX;
+        if (!r->column[k])
+            continue;
+        for (size_t j = 0; j < x->s.n_field; j++)
+            if (x->s.field[j].len == strlen(r->column[k]) &&
+                memcmp(x->s.field[j].p, r->column[k], x->s.field[j].len) == 0) {
+                x->col[k] = j;
+                break;
+            }
+        if (x->col[k] == SIZE_MAX)
+            return seg_fail(SEG_ERR_NOT_FOUND, "%s: no column '%s' in the header", x->s.name,
+                            r->column[k]);
+    }
+    return 0;
+}
+
+/* A bad row: an error naming the line, or a counted skip. */
+static int bad_row(seg_rfm *r, const rfm_csv *x, const char *what, const csv_span *f)
+{
+    if (r->skip_bad) {
+        r->count[SEG_RFM_BAD_ROWS]++;
+        return 0;
+    }
+    if (!f)
+        return seg_fail(SEG_ERR_PARSE, "%s:%zu: %s", x->s.name, x->s.record_line, what);
+    return seg_fail(SEG_ERR_PARSE, "%s:%zu: %s '%.*s'", x->s.name, x->s.record_line, what,
+                    (int)(f->len > 40 ? 40 : f->len), f->p);
+}
+
+static int number(rfm_csv *x, size_t k, double *v, const csv_span **bad)
+{
+    const csv_span *f = &x->s.field[x->col[k]];
+    int rc = seg_parse_number(&x->num, f->p, f->len, v);
+    if (rc == 0)
+        *bad = f;
+    return rc;
+}
+
+/* Date of a row, through the one-entry cache of the previous row's text. */
+static bool row_day(seg_rfm *r, const csv_span *f, int64_t *day)
+{
+    if (f->len == r->date_len && f->len <= sizeof r->date_text &&
+        memcmp(f->p, r->date_text, f->len) == 0) {
+        *day = r->date_day;
+        return true;
+    }
+    if (!parse_day(r, f->p, f->len, day))
+        return false;
+    if (f->len <= sizeof r->date_text) {
+        memcpy(r->date_text, f->p, f->len);
+        r->date_len = f->len;
+        r->date_day = *day;
+    }
+    return true;
+}
+
+static int one_record(seg_rfm *r, rfm_csv *x)
+{
+    const csv_span *fd = x->s.field;
+    const csv_span *bad = NULL;
+    double amount, price;
+    int64_t day;
+    int rc;
+    r->count[SEG_RFM_ROWS]++;
+    if (x->s.n_field != x->n_fields) {
+        char what[96];
+        snprintf(what, sizeof what, "found %zu fields, expected %zu as in the header", x->s.n_field,
+                 x->n_fields);
+        return bad_row(r, x, what, NULL);
+    }
+    const csv_span *cust = &fd[x->col[COL_CUSTOMER]];
+    if (cust->len == 0) {
+        r->count[SEG_RFM_NO_CUSTOMER]++;
+        return 0;
+    }
+    if (!row_day(r, &fd[x->col[COL_DATE]], &day))
+        return bad_row(r, x,
+                       "found a date that is not in the expected forms:", &fd[x->col[COL_DATE]]);
+    if (x->col[COL_AMOUNT] != SIZE_MAX) {
+        if ((rc = number(x, COL_AMOUNT, &amount, &bad)) <= 0)
+            return rc < 0 ? rc : bad_row(r, x, "found an amount that is not a number:", bad);
+    } else {
+        if ((rc = number(x, COL_QUANTITY, &amount, &bad)) <= 0 ||
+            (rc = number(x, COL_PRICE, &price, &bad)) <= 0)
+            return rc < 0 ? rc
+                          : bad_row(r, x, "found a quantity or price that is not a number:", bad);
+        amount *= price;
+    }
+    if (!isfinite(amount))
+        return bad_row(r, x, "found an amount that overflows", NULL);
+    const csv_span *inv = x->col[COL_INVOICE] != SIZE_MAX ? &fd[x->col[COL_INVOICE]] : NULL;
+    return add_row(r, cust->p, cust->len, inv ? inv->p : NULL, inv ? inv->len : 0, day, amount);
+}
+
+int seg_rfm_read_csv(seg_rfm *r, const char *path)
+{
+    rfm_csv x;
+    int rc;
+    if (!r || !path)
+        return seg_fail(SEG_ERR_INVALID_ARG, "rfm read: NULL argument");
+    if (!r->column[COL_CUSTOMER] || !r->column[COL_DATE])
+        return seg_fail(SEG_ERR_INVALID_ARG, "rfm read: the customer and date columns must be set");
+    if (!r->column[COL_AMOUNT] && !(r->column[COL_QUANTITY] && r->column[COL_PRICE]))
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "rfm read: set an amount column, or both quantity and price columns");
+    if (r->invoice_mode >= 0 && r->invoice_mode != (r->column[COL_INVOICE] != NULL))
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "rfm read: an invoice is given on some rows and not on others");
+    if ((rc = check_open(r)) < 0)
+        return rc;
+    memset(&x, 0, sizeof x);
+    if ((rc = csv_stream_open(&x.s, path, (unsigned char)r->delimiter)) < 0 ||
+        (rc = find_columns(r, &x)) < 0)
+        goto done;
+    /* An amount column wins over quantity x price when both are set. */
+    if (x.col[COL_AMOUNT] != SIZE_MAX)
+        x.col[COL_QUANTITY] = x.col[COL_PRICE] = SIZE_MAX;
+    r->invoice_mode = x.col[COL_INVOICE] != SIZE_MAX;
+    while ((rc = csv_stream_next(&x.s)) == 1)
+        if ((rc = one_record(r, &x)) < 0)
+            break;
+done:
+    csv_stream_close(&x.s);
+    seg_number_parser_free(&x.num);
+    return rc < 0 ? rc : 0;
+}
+
+/* ---- result ------------------------------------------------------------------ */
+
+int seg_rfm_finish(seg_rfm *r)
+{
+    if (!r)
+        return seg_fail(SEG_ERR_INVALID_ARG, "rfm finish: NULL object");
+    if (r->finished)
+        return seg_fail(SEG_ERR_STATE, "rfm: already finished");
+    size_t nc = seg_strtab_size(&r->cust), n = 0;
+    for (size_t i = 0; i < nc; i++)
+        n += r->c[i].last_day != INT64_MIN;
+    if (n == 0)
+        return seg_fail(SEG_ERR_EMPTY, "rfm: no customer with a purchase among %lld rows",
+                        (long long)r->count[SEG_RFM_ROWS]);
+    r->ref_day = r->has_as_of ? r->as_of : r->max_day + 1;
+    r->who = seg_malloc_array(n, sizeof *r->who);
+    r->rec = seg_malloc_array(n, sizeof *r->rec);
+    if (!r->who || !r->rec)
+        return SEG_NOMEM();
+    n = 0;
+    for (size_t i = 0; i < nc; i++) {
+        if (r->c[i].last_day == INT64_MIN)
+            continue;
+        r->who[n] = i;
+        r->rec[n++] = r->ref_day - r->c[i].last_day;
+    }
+    r->n = n;
+    r->count[SEG_RFM_CUSTOMERS] = (int64_t)n;
+    r->count[SEG_RFM_RETURN_ONLY_CUSTOMERS] = (int64_t)(nc - n);
+    int rc = seg_rfm_score(r);
+    if (rc < 0)
+        return rc;
+    r->finished = true;
+    return 0;
+}
+
+int64_t seg_rfm_count(const seg_rfm *r, seg_rfm_counter what)
+{
+    if (!r || (unsigned)what >= RFM_N_COUNTERS)
+        return 0;
+    return r->count[what];
+}
+
+int seg_rfm_reference_date(const seg_rfm *r, char *buf, size_t len)
+{
+    if (!r || !buf || len < 11)
+        return seg_fail(SEG_ERR_INVALID_ARG, "rfm reference date: NULL argument or len < 11");
+    if (!r->finished)
+        return seg_fail(SEG_ERR_STATE, "rfm: not finished");
+    char tmp[32];
+    seg_date_format_iso(r->ref_day, tmp, sizeof tmp);
+    snprintf(buf, len, "%s", tmp);
+    return 0;
+}
+
+size_t seg_rfm_customers(const seg_rfm *r)
+{
+    return r && r->finished ? r->n : 0;
+}
+
+const char *seg_rfm_customer(const seg_rfm *r, size_t i)
+{
+    if (!r || !r->finished || i >= r->n)
+        return NULL;
+    return seg_strtab_str(&r->cust, r->who[i]);
+}
+
+int seg_rfm_get(const seg_rfm *r, size_t i, int64_t *recency, int64_t *frequency, double *monetary,
+                int32_t *scores, size_t *segment)
+{
+    if (!r)
+        return seg_fail(SEG_ERR_INVALID_ARG, "rfm get: NULL object");
+    if (!r->finished)
+        return seg_fail(SEG_ERR_STATE, "rfm: not finished");
+    if (i >= r->n)
+        return seg_fail(SEG_ERR_INVALID_ARG, "rfm get: customer %zu of %zu", i, r->n);
+    const rfm_cust *c = &r->c[r->who[i]];
+    if (recency)
+        *recency = r->rec[i];
+    if (frequency)
+        *frequency = c->frequency;
+    if (monetary)
+        *monetary = c->monetary;
+    if (scores)
+        memcpy(scores, r->score + 3 * i, 3 * sizeof *scores);
+    if (segment)
+        *segment = r->seg[i];
+    return 0;
+}
+
+size_t seg_rfm_segments(const seg_rfm *r)
+{
+    return r && r->finished ? r->n_names : 0;
+}
+
+const char *seg_rfm_segment_name(const seg_rfm *r, size_t s)
+{
+    if (!r || !r->finished || s >= r->n_names)
+        return NULL;
+    return r->names[s];
+}
+
+int seg_rfm_thresholds(const seg_rfm *r, seg_rfm_dim dim, double *out, size_t len, size_t *levels)
+{
+    if (!r || !out || !levels || (unsigned)dim > 2)
+        return seg_fail(SEG_ERR_INVALID_ARG, "rfm thresholds: NULL argument or bad dimension");
+    if (!r->finished)
+        return seg_fail(SEG_ERR_STATE, "rfm: not finished");
+    *levels = r->levels[dim];
+    if (len < r->levels[dim] - 1)
+        return seg_fail(SEG_ERR_MISMATCH, "rfm thresholds: %zu values, need %zu", len,
+                        r->levels[dim] - 1);
+    memcpy(out, r->thr[dim], (r->levels[dim] - 1) * sizeof *out);
+    return 0;
+}

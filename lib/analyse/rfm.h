@@ -1,0 +1,81 @@
+/*
+ * Private layout of seg_rfm, shared by rfm.c (settings, streaming input,
+ * accessors) and rfm_score.c (scores, thresholds, segment rules). Not installed.
+ */
+#ifndef SEG_RFM_H
+#define SEG_RFM_H
+
+#include "core/core.h"
+#include "core/strtab.h"
+
+#define RFM_MAX_LEVELS 100
+
+/* One customer while rows stream in. */
+typedef struct rfm_cust {
+    int64_t last_day;  /* calendar day of the last purchase; INT64_MIN: none yet */
+    int64_t frequency; /* invoices or purchase rows */
+    double monetary;
+} rfm_cust;
+
+/* A segment rule: inclusive score ranges for R, F, M; name index. */
+typedef struct rfm_rule {
+    int lo[3], hi[3];
+    size_t name;
+} rfm_rule;
+
+enum { RFM_N_COUNTERS = 9 };
+
+struct seg_rfm {
+    /* Settings. */
+    int64_t returns, bins, skip_bad, delimiter;
+    char *column[6]; /* customer, date, amount, quantity, price, invoice */
+    char *date_format;
+    bool has_as_of;
+    int64_t as_of;
+    double *cuts[3];
+    size_t n_cuts[3];
+    rfm_rule *rules; /* NULL: the default table */
+    size_t n_rules;
+    char **names; /* segment names, "Other" last */
+    size_t n_names;
+    size_t other; /* index of "Other" in names */
+
+    /* Accumulation. */
+    bool started, finished;
+    int invoice_mode; /* -1 unknown, 0 rows without invoice, 1 with */
+    seg_strtab cust;
+    rfm_cust *c;
+    size_t c_cap;
+    seg_strtab inv; /* keys: 4-byte customer index + invoice text */
+    char *key;      /* scratch for invoice keys */
+    size_t key_cap;
+    int64_t max_day;
+    int64_t count[RFM_N_COUNTERS];
+    size_t last_cust, last_cust_len;              /* cache: the previous row's customer */
+    size_t last_key, last_key_len, last_key_cust; /* cache: the previous invoice key */
+    char date_text[40]; /* cache: the previous row's date text and its day */
+    size_t date_len;
+    int64_t date_day;
+
+    /* Result (after seg_rfm_finish). */
+    int64_t ref_day;
+    size_t n;       /* customers with a purchase */
+    size_t *who;    /* result row -> customer index */
+    int64_t *rec;   /* n recencies */
+    int32_t *score; /* n x 3 */
+    size_t *seg;    /* n segment indices */
+    double *thr[3]; /* levels - 1 thresholds per dimension */
+    size_t levels[3];
+};
+
+/* Scores, thresholds and segments of the customers with a purchase
+ * (rfm_score.c); r->who, r->rec filled, r->n set. */
+int seg_rfm_score(seg_rfm *r);
+
+/* Parse a rule table into r->rules / r->names (rfm_score.c). */
+int seg_rfm_parse_rules(seg_rfm *r, const char *text);
+
+/* Free the rule table. */
+void seg_rfm_free_rules(seg_rfm *r);
+
+#endif /* SEG_RFM_H */

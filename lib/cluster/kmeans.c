@@ -1,0 +1,861 @@
+/*
+ * K-means: settings, workspace, and the public fit entry points. The passes
+ * over the data are in kmeans_tmpl.h, instantiated for float and double.
+ */
+#include "cluster/kmeans.h"
+#include "data/data.h"
+#include "kernel/distance.h"
+#include "model/profile.h"
+
+#include <float.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct seg_kmeans {
+    int64_t k, max_iter, n_init, init, seed, threads, dtype, algorithm, min_profile_size;
+    double tol;
+    double *given; /* SEG_INIT_GIVEN centroids, given_k x given_d */
+    size_t given_k, given_d;
+    seg_progress_fn progress; /* called after each iteration, or NULL */
+    void *progress_user;
+};
+
+int seg_kmeans_set_progress(seg_kmeans *km, seg_progress_fn fn, void *user)
+{
+    if (!km)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_kmeans_set_progress: km is NULL");
+    km->progress = fn;
+    km->progress_user = user;
+    return SEG_OK;
+}
+
+/* ---- settings ------------------------------------------------------------------ */
+
+typedef struct param_info {
+    seg_kmeans_param id;
+    bool real;
+    double lo, hi;
+} param_info;
+
+static const param_info params[] = {
+    {SEG_KMEANS_K, false, 1, 1e6},
+    {SEG_KMEANS_MAX_ITER, false, 1, 1e9},
+    {SEG_KMEANS_N_INIT, false, 1, 1e6},
+    {SEG_KMEANS_INIT, false, SEG_INIT_KMEANSPP, SEG_INIT_GIVEN},
+    {SEG_KMEANS_SEED, false, (double)INT64_MIN, (double)INT64_MAX},
+    {SEG_KMEANS_THREADS, false, 0, 4096},
+    {SEG_KMEANS_DTYPE, false, SEG_DTYPE_F64, SEG_DTYPE_F32},
+    {SEG_KMEANS_ALGORITHM, false, SEG_ALGORITHM_LLOYD, SEG_ALGORITHM_AUTO},
+    {SEG_KMEANS_MIN_PROFILE_SIZE, false, 0, 1e12},
+    {SEG_KMEANS_TOL, true, 0, 1e6},
+};
+
+static const param_info *find_param(seg_kmeans_param id)
+{
+    for (size_t i = 0; i < sizeof params / sizeof params[0]; i++)
+        if (params[i].id == id)
+            return &params[i];
+    return NULL;
+}
+
+static int64_t *int_slot(seg_kmeans *km, seg_kmeans_param id)
+{
+    switch (id) {
+    case SEG_KMEANS_K:
+        return &km->k;
+    case SEG_KMEANS_MAX_ITER:
+        return &km->max_iter;
+    case SEG_KMEANS_N_INIT:
+        return &km->n_init;
+    case SEG_KMEANS_INIT:
+        return &km->init;
+    case SEG_KMEANS_SEED:
+        return &km->seed;
+    case SEG_KMEANS_THREADS:
+        return &km->threads;
+    case SEG_KMEANS_DTYPE:
+        return &km->dtype;
+    case SEG_KMEANS_ALGORITHM:
+        return &km->algorithm;
+    case SEG_KMEANS_MIN_PROFILE_SIZE:
+        return &km->min_profile_size;
+    default:
+        return NULL;
+    }
+}
+
+int seg_kmeans_new(seg_kmeans **out)
+{
+    if (!out)
+        return seg_fail(SEG_ERR_INVALID_ARG, "out is NULL");
+    seg_kmeans *km = seg_calloc(1, sizeof *km);
+    *out = km;
+    if (!km)
+        return SEG_NOMEM();
+    km->k = 8;
+    km->max_iter = 300;
+    km->n_init = 1;
+    km->init = SEG_INIT_KMEANSPP;
+    km->tol = 1e-4;
+    km->algorithm = SEG_ALGORITHM_AUTO;
+    return SEG_OK;
+}
+
+void seg_kmeans_free(seg_kmeans *km)
+{
+    if (!km)
+        return;
+    seg_free(km->given);
+    seg_free(km);
+}
+
+int seg_kmeans_param_bounds(seg_kmeans_param param, double *lower, double *upper)
+{
+    const param_info *p = find_param(param);
+    if (!p || !lower || !upper)
+        return seg_fail(SEG_ERR_INVALID_ARG, "unknown k-means parameter %d", (int)param);
+    *lower = p->lo;
+    *upper = p->hi;
+    return SEG_OK;
+}
+
+int seg_kmeans_set_int(seg_kmeans *km, seg_kmeans_param param, int64_t value)
+{
+    const param_info *p = find_param(param);
+    if (!km || !p || p->real)
+        return seg_fail(SEG_ERR_INVALID_ARG, "unknown integer k-means parameter %d", (int)param);
+    if ((double)value < p->lo || (double)value > p->hi)
+        return seg_fail(SEG_ERR_INVALID_ARG, "k-means parameter %d: %lld is outside [%.17g, %.17g]",
+                        (int)param, (long long)value, p->lo, p->hi);
+    if (param == SEG_KMEANS_INIT && value == SEG_INIT_GIVEN && !km->given)
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "SEG_INIT_GIVEN needs seg_kmeans_set_init_centroids_f64() first");
+    *int_slot(km, param) = value;
+    return SEG_OK;
+}
+
+int seg_kmeans_get_int(const seg_kmeans *km, seg_kmeans_param param, int64_t *value)
+{
+    const param_info *p = find_param(param);
+    if (!km || !p || p->real || !value)
+        return seg_fail(SEG_ERR_INVALID_ARG, "unknown integer k-means parameter %d", (int)param);
+    *value = *int_slot((seg_kmeans *)km, param);
+    return SEG_OK;
+}
+
+int seg_kmeans_set_double(seg_kmeans *km, seg_kmeans_param param, double value)
+{
+    const param_info *p = find_param(param);
+    if (!km || !p || !p->real)
+        return seg_fail(SEG_ERR_INVALID_ARG, "unknown real k-means parameter %d", (int)param);
+    if (!(value >= p->lo && value <= p->hi))
+        return seg_fail(SEG_ERR_INVALID_ARG, "k-means parameter %d: %g is outside [%g, %g]",
+                        (int)param, value, p->lo, p->hi);
+    km->tol = value;
+    return SEG_OK;
+}
+
+int seg_kmeans_get_double(const seg_kmeans *km, seg_kmeans_param param, double *value)
+{
+    const param_info *p = find_param(param);
+    if (!km || !p || !p->real || !value)
+        return seg_fail(SEG_ERR_INVALID_ARG, "unknown real k-means parameter %d", (int)param);
+    *value = km->tol;
+    return SEG_OK;
+}
+
+int seg_kmeans_set_init_centroids_f64(seg_kmeans *km, const double *centroids, size_t k, size_t d)
+{
+    SEG_ALLOC_SCOPE(km);
+    size_t count;
+    if (!km || !centroids || k == 0 || d == 0)
+        return seg_fail(SEG_ERR_INVALID_ARG, "initial centroids need k >= 1 and d >= 1");
+    if (k > 1000000)
+        return seg_fail(SEG_ERR_INVALID_ARG, "k = %zu exceeds 1000000", k);
+    if (!seg_mul_ok(k, d, &count) || count > SIZE_MAX / sizeof(double))
+        return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu centroids overflow", k, d);
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(centroids[i]))
+            return seg_fail(SEG_ERR_NONFINITE, "initial centroid %zu, feature %zu is not finite",
+                            i / d, i % d);
+    double *copy = seg_malloc_array(count, sizeof *copy);
+    if (!copy)
+        return SEG_NOMEM();
+    memcpy(copy, centroids, count * sizeof *copy);
+    seg_free(km->given);
+    km->given = copy;
+    km->given_k = k;
+    km->given_d = d;
+    km->k = (int64_t)k;
+    km->init = SEG_INIT_GIVEN;
+    return SEG_OK;
+}
+
+/* ---- the fit ---------------------------------------------------------------------- */
+
+/* Most k-means++ trials per step: 2 + ln(k) for k <= 10^6 is at most 15. */
+#define SEG_PP_MAX_TRIALS 16
+/* Blocks up to these sizes sum their rows by segment (accumulate_by_segment). */
+#define SEG_ACC_SORT_MAX_K 256
+#define SEG_ACC_SORT_MAX_ROWS 1024
+
+/* Workspace of one fit. T-typed buffers are float or double per the data. */
+typedef struct kjob {
+    /* Progress: after iteration i of run r, done = r * max_iter + i of
+     * total = n_init * max_iter (an upper bound: an early convergence jumps
+     * to the next run). */
+    seg_progress_fn progress;
+    void *progress_user;
+    size_t progress_base, progress_total;
+
+    const void *x;
+    const double *w;
+    size_t n, d, k;
+    int threads;
+    seg_parts parts;
+
+    void *xnorm;           /* n: squared row norms */
+    void *mind;            /* n: squared distance to the assigned centroid / k-means++ closest */
+    int32_t *labels;       /* n */
+    void *tiles;           /* threads x tile_len */
+    size_t tile_len;       /* block x max(k, SEG_PP_MAX_TRIALS + 1) */
+    int32_t *block_labels; /* threads x block */
+    void *xp;              /* NULL, or the rows' panel-major copy (seg_regkernel_panels) */
+    void *xp_block;        /* its allocation */
+
+    double *psum;      /* parts x k x d */
+    double *pweight;   /* parts x k */
+    int64_t *pcount;   /* parts x k */
+    double *pinertia;  /* parts */
+    int64_t *pchanged; /* parts: rows whose label the last pass changed */
+    /* The partitions' sums, weights and counts describe the current labels,
+     * so a pass may update them by the rows that change segment instead of
+     * summing every row again (see part_incremental). */
+    bool sums_valid;
+    double *ppot;      /* parts: k-means++ potential */
+    size_t pp_idx[SEG_PP_MAX_TRIALS]; /* k-means++ candidate rows */
+
+    double *sum;    /* k x d */
+    double *weight; /* k */
+    int64_t *count; /* k */
+    double inertia;
+    int64_t changed;
+
+    void *ct, *cnorm;  /* k x d and k, in T */
+    double *c, *c_new; /* k x d */
+} kjob;
+
+/* State of the bounds across the passes of one run (see bounds_tmpl.h). */
+typedef struct bounds_ws {
+    size_t groups;               /* 1: Hamerly, k: Elkan, about k / 10: Yinyang */
+    size_t *gstart;              /* groups + 1: first centroid of each group */
+    size_t *group;               /* k: group of each centroid */
+    double *upper;               /* n: bound on the distance to the own centroid */
+    float *lower;                /* n x groups: bounds on the nearest other of each group */
+    double *move, *half, *cnorm; /* k */
+    double *gmove;               /* groups: largest move in each group */
+    double *prev, *cur;          /* k x d: centroids of the last and of this pass */
+    double *pair;                /* k x k squared centroid distances, NULL when k is large */
+    void *scratch;               /* threads x scratch_len bytes */
+    size_t scratch_len;
+    double cnmax;
+    bool valid; /* the bounds describe the current labels */
+} bounds_ws;
+
+typedef struct kresult {
+    double inertia;
+    int64_t iterations;
+    bool converged;
+    double init_seconds;
+    size_t *sizes;
+    double *weights;
+} kresult;
+
+void seg_kstats_clear(seg_kstats *s, size_t k, size_t d)
+{
+    if (s->sum) {
+        memset(s->sum, 0, k * d * sizeof *s->sum);
+        memset(s->weight, 0, k * sizeof *s->weight);
+        memset(s->count, 0, k * sizeof *s->count);
+    }
+    s->inertia = 0;
+    s->changed = 0;
+}
+
+void seg_kstats_merge(seg_kstats *into, const seg_kstats *from, size_t k, size_t d)
+{
+    into->inertia += from->inertia;
+    into->changed += from->changed;
+    if (!into->sum || !from->sum)
+        return;
+    for (size_t i = 0; i < k * d; i++)
+        into->sum[i] += from->sum[i];
+    for (size_t j = 0; j < k; j++) {
+        into->weight[j] += from->weight[j];
+        into->count[j] += from->count[j];
+    }
+}
+
+/* The statistics of partition p (arrays only when accumulate). */
+static seg_kstats kjob_part(const kjob *J, size_t p, bool accumulate)
+{
+    const size_t k = J->k;
+    seg_kstats s = {NULL, NULL, NULL, J->pinertia[p], J->pchanged[p]};
+    if (accumulate) {
+        s.sum = J->psum + p * k * J->d;
+        s.weight = J->pweight + p * k;
+        s.count = J->pcount + p * k;
+    }
+    return s;
+}
+
+/* Combine the per-partition partial results in partition order. */
+static void kjob_combine(kjob *J, bool accumulate)
+{
+    seg_kstats total = {NULL, NULL, NULL, 0, 0};
+    if (accumulate)
+        total = (seg_kstats){J->sum, J->weight, J->count, 0, 0};
+    seg_kstats_clear(&total, J->k, J->d);
+    for (size_t p = 0; p < J->parts.count; p++) {
+        seg_kstats part = kjob_part(J, p, accumulate);
+        seg_kstats_merge(&total, &part, J->k, J->d);
+    }
+    J->inertia = total.inertia;
+    J->changed = total.changed;
+}
+
+/* Centroids := means of their rows; returns the summed squared shift. */
+static double kjob_update(kjob *J)
+{
+    const size_t k = J->k, d = J->d;
+    double shift = 0;
+    for (size_t j = 0; j < k; j++) {
+        for (size_t c = 0; c < d; c++) {
+            double v = J->sum[j * d + c] / J->weight[j];
+            double diff = v - J->c[j * d + c];
+            shift += diff * diff;
+            J->c_new[j * d + c] = v;
+        }
+    }
+    double *t = J->c;
+    J->c = J->c_new;
+    J->c_new = t;
+    return shift;
+}
+
+/*
+ * Whether partition p (rows rows) takes this pass's label changes as moves of
+ * the changed rows between its sums (cost: two row updates per changed row,
+ * and no read of the other rows) rather than summing all its rows again.
+ * Its sums must describe the current labels, and the last pass must have
+ * changed at most a quarter of its rows: Lloyd's changes only shrink, so the
+ * last pass predicts this one. The choice depends only on the labels' history,
+ * never on the threads, and is the same in Lloyd's and the bounded passes.
+ */
+static bool part_incremental(const kjob *J, size_t p, size_t rows)
+{
+    return J->sums_valid && (size_t)J->pchanged[p] * 4 <= rows;
+}
+
+#define SEG_TMPL "cluster/kmeans_tmpl.h"
+#include "core/instantiate.h"
+
+seg_parts seg_parts_plan(size_t n, size_t k, size_t d, size_t elem)
+{
+    /* At most 64 partitions, and at most 16 MiB of partial sums. */
+    const size_t max_bytes = (size_t)16 << 20;
+    size_t per = k * d * sizeof(double) + k * (sizeof(double) + sizeof(int64_t));
+    size_t cap = per ? max_bytes / per : 64;
+    seg_parts P;
+    seg_blocking plan = seg_block_plan(k, d, elem);
+    P.block = plan.block;
+    P.threaded = plan.threaded;
+    size_t blocks = (n + P.block - 1) / P.block;
+    size_t count = blocks < 64 ? blocks : 64;
+    if (count > cap)
+        count = cap;
+    if (count == 0)
+        count = 1;
+    size_t blocks_per = (blocks + count - 1) / count;
+    P.rows = blocks_per * P.block;
+    P.count = (n + P.rows - 1) / P.rows;
+    return P;
+}
+
+static void kjob_free(kjob *J)
+{
+    seg_free(J->xnorm);
+    seg_free(J->mind);
+    seg_free(J->labels);
+    seg_free(J->tiles);
+    seg_free(J->block_labels);
+    seg_free(J->xp_block);
+    seg_free(J->psum);
+    seg_free(J->pweight);
+    seg_free(J->pcount);
+    seg_free(J->pinertia);
+    seg_free(J->pchanged);
+    seg_free(J->ppot);
+    seg_free(J->sum);
+    seg_free(J->weight);
+    seg_free(J->count);
+    seg_free(J->ct);
+    seg_free(J->cnorm);
+    seg_free(J->c);
+    seg_free(J->c_new);
+}
+
+static int kjob_alloc(kjob *J, size_t elem)
+{
+    const size_t n = J->n, k = J->k, d = J->d, parts = J->parts.count;
+    size_t kd, pkd;
+    if (!seg_mul_ok(k, d, &kd) || !seg_mul_ok(kd, parts, &pkd) ||
+        !seg_mul_ok(J->parts.block, k > SEG_PP_MAX_TRIALS ? k : SEG_PP_MAX_TRIALS + 1,
+                    &J->tile_len))
+        return seg_fail(SEG_ERR_OVERFLOW, "k x d workspace overflows");
+    J->xnorm = seg_malloc_array(n, elem);
+    J->mind = seg_malloc_array(n, elem);
+    J->labels = seg_malloc_array(n, sizeof *J->labels);
+    J->tiles = seg_malloc_array((size_t)J->threads, J->tile_len * elem);
+    J->block_labels = seg_malloc_array((size_t)J->threads * J->parts.block, sizeof(int32_t));
+    J->psum = seg_malloc_array(pkd, sizeof(double));
+    J->pweight = seg_malloc_array(parts * k, sizeof(double));
+    J->pcount = seg_malloc_array(parts * k, sizeof(int64_t));
+    J->pinertia = seg_malloc_array(parts, sizeof(double));
+    J->pchanged = seg_malloc_array(parts, sizeof(int64_t));
+    J->ppot = seg_malloc_array(parts, sizeof(double));
+    J->sum = seg_malloc_array(kd, sizeof(double));
+    J->weight = seg_malloc_array(k, sizeof(double));
+    J->count = seg_malloc_array(k, sizeof(int64_t));
+    J->ct = seg_malloc_array(kd, elem);
+    J->cnorm = seg_malloc_array(k, elem);
+    J->c = seg_malloc_array(kd, sizeof(double));
+    J->c_new = seg_malloc_array(kd, sizeof(double));
+    if (!J->xnorm || !J->mind || !J->labels || !J->tiles || !J->block_labels || !J->psum ||
+        !J->pweight || !J->pcount || !J->pinertia || !J->pchanged || !J->ppot || !J->sum ||
+        !J->weight || !J->count || !J->ct || !J->cnorm || !J->c || !J->c_new)
+        return SEG_NOMEM();
+    /* Rows that fit SEG_PANEL_COPY_MAX are transposed once for the whole fit
+     * (all runs, k-means++ and every pass) instead of once per pass. */
+    const size_t panel = seg_regkernel_panel_rows(elem), bytes = n * d * elem;
+    if (seg_regkernel_ok(d, elem) && bytes <= SEG_PANEL_COPY_MAX) {
+        const size_t rows = (n + panel - 1) / panel * panel;
+        if (!(J->xp_block = seg_malloc_array(rows * d + 64 / elem, elem)))
+            return SEG_NOMEM();
+        /* on a cache line, as the kernel's loads of a panel row */
+        J->xp = (char *)J->xp_block + (64 - (uintptr_t)J->xp_block % 64) % 64;
+        if (elem == sizeof(float))
+            seg_regkernel_panels_f32(J->x, n, d, J->xp);
+        else
+            seg_regkernel_panels_f64(J->x, n, d, J->xp);
+    }
+    return SEG_OK;
+}
+
+int seg_rank_cmp(const void *pa, const void *pb)
+{
+    const seg_rank_key *a = pa, *b = pb;
+    if (a->weight != b->weight)
+        return a->weight > b->weight ? -1 : 1;
+    if (a->size != b->size)
+        return a->size > b->size ? -1 : 1;
+    for (size_t j = 0; j < a->d; j++)
+        if (a->c[j] != b->c[j])
+            return a->c[j] < b->c[j] ? -1 : 1;
+    return a->old < b->old ? -1 : (a->old > b->old);
+}
+
+/* Check the inputs of a fit; the detail message names the offending value. */
+static int check_fit_args(const seg_kmeans *km, const void *x, size_t n, size_t d, const double *w,
+                          seg_model **out)
+{
+    if (!out)
+        return seg_fail(SEG_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!km || !x)
+        return seg_fail(SEG_ERR_INVALID_ARG, "k-means object or data is NULL");
+    if (n == 0 || d == 0)
+        return seg_fail(SEG_ERR_EMPTY, "data has %zu rows and %zu features", n, d);
+    if (d > INT32_MAX || (size_t)km->k > INT32_MAX)
+        return seg_fail(SEG_ERR_LIMIT, "%zu features exceed the BLAS index range", d);
+    if (km->init == SEG_INIT_GIVEN && km->given_d != d)
+        return seg_fail(SEG_ERR_MISMATCH, "initial centroids have %zu features, data has %zu",
+                        km->given_d, d);
+    if (km->init == SEG_INIT_GIVEN && km->given_k != (size_t)km->k)
+        return seg_fail(SEG_ERR_MISMATCH,
+                        "SEG_KMEANS_K is %lld but %zu initial centroids were given",
+                        (long long)km->k, km->given_k);
+    return seg_weights_check(w, n);
+}
+
+/* Centroid-pair distances are kept for the half-gap test up to this k
+ * (a k x k double matrix: 32 MiB at 2048). */
+#define SEG_BOUNDS_PAIR_MAX_K 2048
+
+static void bounds_free(bounds_ws *H)
+{
+    seg_free(H->gstart);
+    seg_free(H->group);
+    seg_free(H->upper);
+    seg_free(H->lower);
+    seg_free(H->move);
+    seg_free(H->half);
+    seg_free(H->cnorm);
+    seg_free(H->gmove);
+    seg_free(H->prev);
+    seg_free(H->cur);
+    seg_free(H->pair);
+    seg_free(H->scratch);
+}
+
+/*
+ * Groups of centroids for an algorithm, within the memory budget of the
+ * bounds: 0.20 x the data's bytes + 8 MiB, less the 8 bytes per row of the
+ * upper bounds (W3 of bench/ allows the bounded variants 1.25 x the data +
+ * 32 MiB in all, and the fit's own per-row arrays take about 16 bytes a row).
+ * Elkan (one group per centroid) and Yinyang (about k / 10 groups) fall back
+ * to as many groups as fit; 0 when not even Hamerly's one group fits.
+ */
+static size_t bounds_groups(seg_algorithm alg, size_t n, size_t d, size_t k, size_t elem)
+{
+    size_t want = alg == SEG_ALGORITHM_ELKAN ? k
+                  : alg == SEG_ALGORITHM_YINYANG ? (k + 9) / 10
+                  : 1;
+    double budget = 0.20 * (double)n * (double)d * (double)elem + 8.0 * 1024 * 1024 -
+                    8.0 * (double)n;
+    double fit = budget / (4.0 * (double)n);
+    if (fit < 1)
+        return 0;
+    return (double)want <= fit ? want : (size_t)fit;
+}
+
+/* Bounds and per-thread gather space for `groups` groups of centroids. */
+static int bounds_alloc(bounds_ws *H, const kjob *J, size_t groups, size_t elem)
+{
+    const size_t n = J->n, k = J->k, d = J->d, block = J->parts.block;
+    const size_t kd = k * d; /* checked by kjob_alloc */
+    size_t len, lower_len;
+    /* gathered rows, 3 + groups T arrays, 3 int32 arrays, one size_t array, per block row */
+    if (!seg_mul_ok(block, d * elem + (3 + groups) * elem + 3 * sizeof(int32_t) + sizeof(size_t),
+                    &len) ||
+        !seg_mul_ok(n, groups, &lower_len))
+        return seg_fail(SEG_ERR_OVERFLOW, "bounds workspace overflows");
+    H->groups = groups;
+    H->scratch_len = (len + 63) & ~(size_t)63;
+    H->gstart = seg_malloc_array(groups + 1, sizeof *H->gstart);
+    H->group = seg_malloc_array(k, sizeof *H->group);
+    H->upper = seg_malloc_array(n, sizeof *H->upper);
+    H->lower = seg_malloc_array(lower_len, sizeof *H->lower);
+    H->move = seg_malloc_array(k, sizeof(double));
+    H->half = seg_malloc_array(k, sizeof(double));
+    H->cnorm = seg_malloc_array(k, sizeof(double));
+    H->gmove = seg_malloc_array(groups, sizeof(double));
+    H->prev = seg_malloc_array(kd, sizeof(double));
+    H->cur = seg_malloc_array(kd, sizeof(double));
+    H->pair = k <= SEG_BOUNDS_PAIR_MAX_K ? seg_malloc_array(k * k, sizeof(double)) : NULL;
+    H->scratch = seg_malloc_array((size_t)J->threads, H->scratch_len);
+    if (!H->gstart || !H->group || !H->upper || !H->lower || !H->move || !H->half ||
+        !H->cnorm || !H->gmove || !H->prev || !H->cur ||
+        (k <= SEG_BOUNDS_PAIR_MAX_K && !H->pair) || !H->scratch)
+        return SEG_NOMEM();
+    /* Groups are equal ranges of centroid indices. */
+    for (size_t g = 0; g <= groups; g++)
+        H->gstart[g] = g * k / groups;
+    for (size_t g = 0; g < groups; g++)
+        for (size_t j = H->gstart[g]; j < H->gstart[g + 1]; j++)
+            H->group[j] = g;
+    return SEG_OK;
+}
+
+seg_algorithm seg_kmeans_algorithm_for(int64_t setting, size_t n, size_t d, size_t k)
+{
+    (void)n;
+    if (setting != SEG_ALGORITHM_AUTO)
+        return (seg_algorithm)setting;
+    /* From the W5 grid of bench/ (see bench/README.md). With the register
+     * kernel a Lloyd pass costs little more than reading the rows: below
+     * d = 32 the bounds' bookkeeping and gathering cost more than the
+     * distances they save (2-4x more at d <= 8); at d = 32 Hamerly gains
+     * from k = 256 (7 %), at d = 128 from k = 16 (30-55 %). Through BLAS
+     * (small GEMMs with their call and packing costs), Hamerly's bounds pay
+     * once k >= 64, or from k = 16 in very few dimensions. */
+    if (seg_regkernel_ok(d, sizeof(float)))
+        return (d >= 64 && k >= 16) || (d >= 32 && k >= 128) ? SEG_ALGORITHM_HAMERLY
+                                                             : SEG_ALGORITHM_LLOYD;
+    return k >= 64 || (d <= 2 && k >= 16) ? SEG_ALGORITHM_HAMERLY : SEG_ALGORITHM_LLOYD;
+}
+
+/*
+ * Check the data of a fit and set up its workspace J (n, d, k, partitions,
+ * threads, buffers). On failure J may hold partial buffers: kjob_free() it.
+ */
+static int kjob_prepare(kjob *J, const seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
+                        const double *w)
+{
+    const size_t elem = f32 ? sizeof(float) : sizeof(double);
+    size_t k = (size_t)km->k, count, distinct = 0;
+    int rc;
+
+    if (!seg_mul_ok(n, d, &count) || count > SIZE_MAX / elem)
+        return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", n, d);
+    for (size_t i = 0; i < count; i++) {
+        double v = f32 ? (double)((const float *)x)[i] : ((const double *)x)[i];
+        if (!isfinite(v))
+            return seg_fail(SEG_ERR_NONFINITE, "row %zu, feature %zu is not finite", i / d + 1,
+                            i % d + 1);
+    }
+    rc =
+        f32 ? count_distinct_f32(x, n, d, k, &distinct) : count_distinct_f64(x, n, d, k, &distinct);
+    if (rc < 0)
+        return rc;
+    if (distinct < k)
+        return seg_fail(SEG_ERR_TOO_FEW_POINTS,
+                        "k = %zu segments asked, but the data has only %zu distinct rows", k,
+                        distinct);
+    J->x = x;
+    J->w = w;
+    J->n = n;
+    J->d = d;
+    J->k = k;
+    J->parts = seg_parts_plan(n, k, d, elem);
+    J->threads = seg_pass_threads((seg_blocking){J->parts.block, J->parts.threaded}, km->threads);
+    if ((size_t)J->threads > J->parts.count)
+        J->threads = (int)J->parts.count;
+    return kjob_alloc(J, elem);
+}
+
+static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t d, const double *w,
+                      int32_t *labels_out, seg_model **out)
+{
+    const double t0 = seg_now_seconds();
+    const size_t elem = f32 ? sizeof(float) : sizeof(double);
+    size_t k;
+    kjob J = {0};
+    bounds_ws H = {0};
+    kresult R = {0};
+    double *best_c = NULL;
+    int32_t *best_labels = NULL;
+    seg_model *m = NULL;
+    seg_rank_key *keys = NULL;
+    int32_t *relabel = NULL;
+    int rc;
+
+    if ((rc = check_fit_args(km, x, n, d, w, out)) < 0)
+        return rc;
+    k = (size_t)km->k;
+    if ((rc = kjob_prepare(&J, km, x, f32, n, d, w)) < 0)
+        goto done;
+    R.sizes = seg_calloc(k, sizeof *R.sizes);
+    R.weights = seg_calloc(k, sizeof *R.weights);
+    best_c = seg_malloc_array(k * d, sizeof *best_c);
+    best_labels = labels_out ? labels_out : seg_malloc_array(n, sizeof *best_labels);
+    keys = seg_malloc_array(k, sizeof *keys);
+    relabel = seg_malloc_array(k, sizeof *relabel);
+    if (!R.sizes || !R.weights || !best_c || !best_labels || !keys || !relabel) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    {
+        seg_algorithm alg = seg_kmeans_algorithm_for(km->algorithm, n, d, k);
+        size_t groups = alg == SEG_ALGORITHM_LLOYD ? 0 : bounds_groups(alg, n, d, k, elem);
+        if (groups > 0 && (rc = bounds_alloc(&H, &J, groups, elem)) < 0)
+            goto done;
+    }
+    J.progress = km->progress;
+    J.progress_user = km->progress_user;
+    J.progress_total = (size_t)(km->init == SEG_INIT_GIVEN ? 1 : km->n_init) * (size_t)km->max_iter;
+    rc = f32 ? fit_runs_f32(&J, km, H.upper ? &H : NULL, best_c, best_labels, &R)
+             : fit_runs_f64(&J, km, H.upper ? &H : NULL, best_c, best_labels, &R);
+    if (rc < 0)
+        goto done;
+    if (km->progress) /* done; the answer no longer matters */
+        (void)km->progress(km->progress_user, J.progress_total, J.progress_total);
+
+    /* Number segments in a stable order that does not depend on the start. */
+    for (size_t j = 0; j < k; j++)
+        keys[j] = (seg_rank_key){j, R.weights[j], R.sizes[j], best_c + j * d, d};
+    qsort(keys, k, sizeof *keys, seg_rank_cmp);
+    for (size_t j = 0; j < k; j++)
+        memcpy(J.c + j * d, best_c + keys[j].old * d, d * sizeof *best_c);
+    if ((rc = seg_model_create(&m, k, d, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64, J.c)) < 0)
+        goto done;
+    for (size_t j = 0; j < k; j++) {
+        m->sizes[j] = keys[j].size;
+        m->weights[j] = keys[j].weight;
+        relabel[keys[j].old] = (int32_t)j;
+    }
+    for (size_t i = 0; i < n; i++)
+        best_labels[i] = relabel[best_labels[i]];
+    m->n_rows = n;
+    m->inertia = R.inertia;
+    m->iterations = R.iterations;
+    m->converged = R.converged;
+    m->init_seconds = R.init_seconds;
+    m->fit_seconds = seg_now_seconds() - t0;
+    *out = m;
+    m = NULL;
+done:
+    seg_model_free(m);
+    bounds_free(&H);
+    kjob_free(&J);
+    seg_free(R.sizes);
+    seg_free(R.weights);
+    seg_free(best_c);
+    if (best_labels != labels_out)
+        seg_free(best_labels);
+    seg_free(keys);
+    seg_free(relabel);
+    return rc;
+}
+
+int seg_kmeans_fit_f32(seg_kmeans *km, const float *x, size_t n, size_t d, const double *weights,
+                       int32_t *labels, seg_model **out)
+{
+    SEG_ALLOC_SCOPE(km);
+    return fit_matrix(km, x, true, n, d, weights, labels, out);
+}
+
+int seg_kmeans_fit_f64(seg_kmeans *km, const double *x, size_t n, size_t d, const double *weights,
+                       int32_t *labels, seg_model **out)
+{
+    SEG_ALLOC_SCOPE(km);
+    return fit_matrix(km, x, false, n, d, weights, labels, out);
+}
+
+/* The model's outlier reference: distances of the training rows x (which
+ * predict gives the fit's labels lab, so lab is rewritten unchanged). */
+static int outlier_reference(seg_model *m, const void *x, bool f32, size_t n, size_t d,
+                             int32_t *lab)
+{
+    seg_predictor *p = NULL;
+    double *dist = seg_malloc_array(n, sizeof *dist);
+    int rc = dist ? seg_predictor_new(&p, m) : SEG_NOMEM();
+    if (rc == SEG_OK)
+        rc = f32 ? seg_predictor_run_f32(p, x, n, d, lab, dist)
+                 : seg_predictor_run_f64(p, x, n, d, lab, dist);
+    if (rc == SEG_OK)
+        rc = seg_model_set_outlier_reference(m, lab, dist, n);
+    seg_predictor_free(p);
+    seg_free(dist);
+    return rc;
+}
+
+int seg_kmeans_fit_dataset(seg_kmeans *km, const seg_dataset *ds, const seg_scaler *sc,
+                           int32_t *labels, seg_model **out)
+{
+    SEG_ALLOC_SCOPE(km);
+    const bool f32 = km && km->dtype == SEG_DTYPE_F32;
+    const size_t elem = f32 ? sizeof(float) : sizeof(double);
+    void *matrix = NULL;
+    int32_t *lab = NULL;
+    const void *x;
+    bool dense_f32;
+    size_t n, d, count;
+    int rc;
+
+    if (!out)
+        return seg_fail(SEG_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!km || !ds)
+        return seg_fail(SEG_ERR_INVALID_ARG, "k-means object or dataset is NULL");
+    n = seg_dataset_rows(ds);
+    d = sc ? seg_scaler_features(sc) : seg_dataset_columns(ds);
+    if (sc && !seg_scaler_is_fitted(sc))
+        return seg_fail(SEG_ERR_STATE, "the scaler is not fitted");
+    if (n == 0 || d == 0)
+        return seg_fail(SEG_ERR_EMPTY, "dataset has %zu rows and %zu features", n, d);
+    if (!seg_mul_ok(n, d, &count) || count > SIZE_MAX / elem)
+        return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", n, d);
+
+    /* An all-numeric dataset in the fit's precision is used in place. */
+    x = sc ? NULL : seg_dataset_dense_view(ds, &dense_f32);
+    if (!x || dense_f32 != f32) {
+        matrix = seg_malloc_array(count, elem);
+        if (!matrix)
+            return SEG_NOMEM();
+        if (sc)
+            rc = f32 ? seg_scaler_transform_f32(sc, ds, matrix, count)
+                     : seg_scaler_transform_f64(sc, ds, matrix, count);
+        else if (f32) {
+            double *tmp = seg_malloc_array(count, sizeof *tmp);
+            rc = tmp ? seg_dataset_copy_f64(ds, tmp, count) : SEG_NOMEM();
+            for (size_t i = 0; rc == SEG_OK && i < count; i++)
+                ((float *)matrix)[i] = (float)tmp[i];
+            seg_free(tmp);
+        } else
+            rc = seg_dataset_copy_f64(ds, matrix, count);
+        if (rc < 0)
+            goto done;
+        x = matrix;
+    }
+    if (!(lab = labels ? labels : seg_malloc_array(n, sizeof *lab))) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    rc = fit_matrix(km, x, f32, n, d, seg_dataset_weights(ds), lab, out);
+    if (rc == SEG_OK) /* from the encoded rows at hand, not a second encoding */
+        rc = outlier_reference(*out, x, f32, n, d, lab);
+    if (rc < 0 && *out) {
+        seg_model_free(*out);
+        *out = NULL;
+    }
+    if (rc == SEG_OK &&
+        (rc = seg_model_describe(*out, ds, sc, lab, (size_t)km->min_profile_size)) < 0) {
+        seg_model_free(*out);
+        *out = NULL;
+    }
+done:
+    if (lab != labels)
+        seg_free(lab);
+    seg_free(matrix);
+    return rc;
+}
+
+/* The starting centroids of the first run of a fit, without the fit. */
+static int init_matrix(const seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
+                       const double *w, double *centroids, size_t len)
+{
+    kjob J = {0};
+    seg_model *unused;
+    int rc;
+
+    if ((rc = check_fit_args(km, x, n, d, w, &unused)) < 0)
+        return rc;
+    if (!centroids)
+        return seg_fail(SEG_ERR_INVALID_ARG, "centroids is NULL");
+    if (len / d < (size_t)km->k)
+        return seg_fail(SEG_ERR_INVALID_ARG, "centroids holds %zu values; %lld x %zu needed", len,
+                        (long long)km->k, d);
+    if ((rc = kjob_prepare(&J, km, x, f32, n, d, w)) == SEG_OK) {
+        if (f32)
+            seg_row_norms_f32(x, n, d, J.xnorm);
+        else
+            seg_row_norms_f64(x, n, d, J.xnorm);
+        rc = f32 ? start_f32(&J, km, 0) : start_f64(&J, km, 0);
+        if (rc == SEG_OK)
+            memcpy(centroids, J.c, J.k * d * sizeof *centroids);
+    }
+    kjob_free(&J);
+    return rc;
+}
+
+int seg_kmeans_init_f32(const seg_kmeans *km, const float *x, size_t n, size_t d,
+                        const double *weights, double *centroids, size_t len)
+{
+    SEG_ALLOC_SCOPE(km);
+    return init_matrix(km, x, true, n, d, weights, centroids, len);
+}
+
+int seg_kmeans_init_f64(const seg_kmeans *km, const double *x, size_t n, size_t d,
+                        const double *weights, double *centroids, size_t len)
+{
+    SEG_ALLOC_SCOPE(km);
+    return init_matrix(km, x, false, n, d, weights, centroids, len);
+}
+
+/* The creator again, with a as the current allocator: everything the new
+ * object holds, now and later, comes from a. */
+int seg_kmeans_new_with_allocator(seg_kmeans **out, seg_allocator *a)
+{
+    SEG_WITH_ALLOCATOR(a, seg_kmeans_new(out));
+}

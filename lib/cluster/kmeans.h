@@ -1,0 +1,90 @@
+/*
+ * Private k-means declarations shared by the fits of lib/cluster: in memory
+ * (kmeans.c), in chunks (fit_chunks.c, lloyd_stream.c) and mini-batch.
+ */
+#ifndef SEG_KMEANS_H
+#define SEG_KMEANS_H
+
+#include "model/model.h"
+
+/* Partitioning of n rows into fixed ranges whose partial sums are combined in
+ * order: it depends on n, k, d and the element size only, never on the
+ * number of threads, so results are identical for any thread count. */
+typedef struct seg_parts {
+    size_t block;     /* rows per GEMM block */
+    size_t rows;      /* rows per partition (a multiple of block) */
+    size_t count;     /* number of partitions */
+    bool threaded;    /* library threads may run partitions (see seg_block_plan) */
+} seg_parts;
+
+seg_parts seg_parts_plan(size_t n, size_t k, size_t d, size_t elem);
+
+/* The algorithm a fit runs for SEG_KMEANS_ALGORITHM = setting (AUTO resolved). */
+seg_algorithm seg_kmeans_algorithm_for(int64_t setting, size_t n, size_t d, size_t k);
+
+/*
+ * The statistics one assignment pass produces over a set of rows: per-segment
+ * weighted sums of the rows (k x d), weights and counts (k), the inertia and
+ * the number of rows whose label changed. A mergeable value: merging the
+ * statistics of disjoint row sets gives those of their union, and merging in
+ * a fixed order gives bit-identical sums. Partitions are merged this way, and
+ * shards held by other processes could be (an allreduce over these arrays).
+ * sum, weight and count may be NULL when only inertia and changes are kept.
+ */
+typedef struct seg_kstats {
+    double *sum;
+    double *weight;
+    int64_t *count;
+    double inertia;
+    int64_t changed;
+} seg_kstats;
+
+/* Empty statistics (zero sums, weights, counts, inertia and changes). */
+void seg_kstats_clear(seg_kstats *s, size_t k, size_t d);
+
+/* into += from; the arrays are merged only when both have them. */
+void seg_kstats_merge(seg_kstats *into, const seg_kstats *from, size_t k, size_t d);
+
+/*
+ * Stopping rules of a Lloyd loop after a pass that left every segment
+ * non-empty, shared by the in-memory and the chunked fits so that both stop
+ * after the same iterations: labels unchanged since the last update (that
+ * pass counts as an iteration, as scikit-learn counts it), the last update
+ * moved the centroids less than the tolerance, or max_iter updates done.
+ */
+typedef enum seg_lloyd_verdict {
+    SEG_LLOYD_GO_ON,  /* update the centroids and pass again */
+    SEG_LLOYD_STABLE, /* converged: count this pass and stop */
+    SEG_LLOYD_TOL,    /* converged by the tolerance: stop */
+    SEG_LLOYD_LIMIT   /* max_iter reached, not converged: stop */
+} seg_lloyd_verdict;
+
+static inline seg_lloyd_verdict seg_lloyd_verdict_of(bool unchanged, bool tol_hit, int64_t iters,
+                                                     int64_t max_iter)
+{
+    if (iters > 0 && unchanged)
+        return SEG_LLOYD_STABLE;
+    if (tol_hit)
+        return SEG_LLOYD_TOL;
+    return iters >= max_iter ? SEG_LLOYD_LIMIT : SEG_LLOYD_GO_ON;
+}
+
+/* Passes that re-seed an empty segment a loop allows beyond max_iter. */
+#define SEG_LLOYD_RESEED_SLACK 16
+
+/*
+ * Segment order of every fit (in memory and in chunks): decreasing weight,
+ * then decreasing size, then the centroid coordinates in lexicographic
+ * order, then the old index; a qsort comparator over seg_rank_key.
+ */
+typedef struct seg_rank_key {
+    size_t old;
+    double weight;
+    size_t size;
+    const double *c;
+    size_t d;
+} seg_rank_key;
+
+int seg_rank_cmp(const void *a, const void *b);
+
+#endif

@@ -1,0 +1,861 @@
+/*
+ * Body of the k-means fit for one element type. Instantiated for float and
+ * double by kmeans.c through instantiate.h; everything that reads the
+ * data matrix lives here, the settings and model handling in kmeans.c.
+ */
+
+/* Exact equality of two rows (used to keep initial centroids distinct). */
+static bool FN(rows_equal)(const T *a, const T *b, size_t d)
+{
+    for (size_t j = 0; j < d; j++)
+        if (a[j] != b[j])
+            return false;
+    return true;
+}
+
+/* Hash of a row's values, with -0.0 folded into 0.0 so equal rows hash alike. */
+static uint64_t FN(row_hash)(const T *r, size_t d)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t j = 0; j < d; j++) {
+        double v = (double)r[j] == 0.0 ? 0.0 : (double)r[j];
+        uint64_t bits;
+        memcpy(&bits, &v, sizeof bits);
+        h ^= bits;
+        h *= 0x100000001b3ULL;
+        h ^= h >> 29;
+    }
+    return h;
+}
+
+/*
+ * Whether x holds at least k distinct rows. Stops as soon as k are seen, so
+ * the usual case costs k rows; the worst case one pass with a k-slot table.
+ */
+static int FN(count_distinct)(const T *x, size_t n, size_t d, size_t k, size_t *found)
+{
+    size_t cap = 16, seen = 0;
+    while (cap < 2 * k)
+        cap <<= 1;
+    size_t *slot = seg_malloc_array(cap, sizeof *slot);
+    if (!slot)
+        return SEG_NOMEM();
+    for (size_t s = 0; s < cap; s++)
+        slot[s] = SIZE_MAX;
+    for (size_t i = 0; i < n && seen < k; i++) {
+        const T *r = x + i * d;
+        size_t s = (size_t)FN(row_hash)(r, d) & (cap - 1);
+        for (;;) {
+            if (slot[s] == SIZE_MAX) {
+                slot[s] = i;
+                seen++;
+                break;
+            }
+            if (FN(rows_equal)(x + slot[s] * d, r, d))
+                break;
+            s = (s + 1) & (cap - 1);
+        }
+    }
+    seg_free(slot);
+    *found = seen;
+    return SEG_OK;
+}
+
+/* Mean over features of the population variance, for the tolerance. Two
+ * row-major passes (means, then squared deviations), so X streams through
+ * the cache twice. mean and ss are d doubles of scratch. */
+static double FN(mean_variance)(const T *x, size_t n, size_t d, double *mean, double *ss)
+{
+    double total = 0;
+    for (size_t j = 0; j < d; j++)
+        mean[j] = ss[j] = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++)
+            mean[j] += (double)x[i * d + j];
+    for (size_t j = 0; j < d; j++)
+        mean[j] /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++) {
+            double v = (double)x[i * d + j] - mean[j];
+            ss[j] += v * v;
+        }
+    for (size_t j = 0; j < d; j++)
+        total += ss[j] / (double)n;
+    return total / (double)d;
+}
+
+/* The panel-major copy of the rows from row b0 (a block start), or NULL. */
+static inline const T *FN(panels_at)(const kjob *J, size_t b0)
+{
+    return J->xp ? (const T *)J->xp + b0 * J->d : NULL;
+}
+
+/* Copy double centroids into the working precision with their norms. */
+static void FN(load_centroids)(const double *c, size_t k, size_t d, T *ct, T *cnorm)
+{
+    for (size_t i = 0; i < k * d; i++)
+        ct[i] = (T)c[i];
+    FN(seg_row_norms)(ct, k, d, cnorm);
+}
+
+/* s[j] += (double)xr[j] for j < d: one row into its segment's sums. */
+static inline void FN(add_row)(double *restrict s, const T *restrict xr, size_t d)
+{
+    for (size_t j = 0; j < d; j++)
+        s[j] += (double)xr[j];
+}
+
+/* s[j] += wi * (double)xr[j] for j < d. */
+static inline void FN(add_row_weighted)(double *restrict s, const T *restrict xr, double wi,
+                                        size_t d)
+{
+    for (size_t j = 0; j < d; j++)
+        s[j] += wi * (double)xr[j];
+}
+
+/* Eight doubles, eight floats in one vector (GCC/clang vector extension). */
+typedef double FN(v8d) __attribute__((vector_size(64)));
+typedef float FN(v8f) __attribute__((vector_size(32)));
+
+/* a += features p[0 .. 7] widened to double (a macro: a function returning a
+ * 64-byte vector would change the baseline ABI). */
+#if SEG_T_IS_F32
+#define SEG_ADD8(a, p)                                                                             \
+    do {                                                                                           \
+        FN(v8f) f8_;                                                                               \
+        memcpy(&f8_, (p), sizeof f8_);                                                             \
+        (a) += __builtin_convertvector(f8_, FN(v8d));                                              \
+    } while (0)
+#else
+#define SEG_ADD8(a, p)                                                                             \
+    do {                                                                                           \
+        FN(v8d) d8_;                                                                               \
+        memcpy(&d8_, (p), sizeof d8_);                                                             \
+        (a) += d8_;                                                                                \
+    } while (0)
+#endif
+
+/*
+ * The rows rows[0 .. nl) of one segment into s (d features, NC = ceil(d / 8)
+ * groups of eight, the last one ending at d and overlapping the one before
+ * it), read once each and summed in 2 x NC vectors held in registers.
+ */
+#define SEG_SUM_ROWS(NC)                                                                           \
+    do {                                                                                           \
+        FN(v8d) e_[NC], o_[NC];                                                                    \
+        size_t off_[NC];                                                                           \
+        for (int c_ = 0; c_ < NC; c_++) {                                                          \
+            e_[c_] = o_[c_] = (FN(v8d)){0};                                                        \
+            off_[c_] = c_ + 1 < NC ? (size_t)c_ * 8 : d - 8;                                       \
+        }                                                                                          \
+        size_t r_ = 0;                                                                             \
+        for (; r_ + 2 <= nl; r_ += 2) {                                                            \
+            const T *p_ = x + (size_t)rows[r_] * d, *q_ = x + (size_t)rows[r_ + 1] * d;            \
+            _Pragma("GCC unroll 8") for (int c_ = 0; c_ < NC; c_++) {                              \
+                SEG_ADD8(e_[c_], p_ + off_[c_]);                                                   \
+                SEG_ADD8(o_[c_], q_ + off_[c_]);                                                   \
+            }                                                                                      \
+        }                                                                                          \
+        if (r_ < nl) {                                                                             \
+            const T *p_ = x + (size_t)rows[r_] * d;                                                \
+            _Pragma("GCC unroll 8") for (int c_ = 0; c_ < NC; c_++)                                \
+                SEG_ADD8(e_[c_], p_ + off_[c_]);                                                   \
+        }                                                                                          \
+        for (int c_ = 0; c_ < NC; c_++) {                                                          \
+            const FN(v8d) t_ = e_[c_] + o_[c_];                                                    \
+            const size_t from_ = c_ + 1 < NC ? 0 : (size_t)NC * 8 - d;                             \
+            for (size_t u_ = from_; u_ < 8; u_++)                                                  \
+                s[off_[c_] + u_] += t_[u_];                                                        \
+        }                                                                                          \
+    } while (0)
+
+/*
+ * Unweighted sums of b rows by segment (k <= SEG_ACC_SORT_MAX_K, 8 <= d <=
+ * 64): the rows are ordered by segment (counting sort) and each segment's
+ * rows are read once each into running vector sums held in registers, so S
+ * is written once per segment and block. Adding rows one by one into S made
+ * each row wait for the previous row's store to the same segment, the
+ * largest cost of a k = 2 .. 10 sweep. The order of the additions is fixed
+ * by the block, so results stay independent of the thread count.
+ */
+SEG_HOT_CLONES static void FN(accumulate_by_segment)(const T *restrict x, size_t b, size_t d,
+                                                     const int32_t *restrict lab, size_t k,
+                                                     double *restrict S, double *restrict W,
+                                                     int64_t *restrict C)
+{
+    uint32_t order[SEG_ACC_SORT_MAX_ROWS];
+    size_t start[SEG_ACC_SORT_MAX_K + 1] = {0}, next[SEG_ACC_SORT_MAX_K];
+    /* The rows are read below in segment order, which the hardware does not
+     * prefetch; ask for the whole block in address order first. */
+    for (size_t o = 0, bytes = b * d * sizeof(T); o < bytes; o += 64)
+        __builtin_prefetch((const char *)x + o, 0, 3);
+    for (size_t i = 0; i < b; i++)
+        start[lab[i] + 1]++;
+    for (size_t l = 0; l < k; l++) {
+        start[l + 1] += start[l];
+        next[l] = start[l];
+    }
+    for (size_t i = 0; i < b; i++)
+        order[next[lab[i]]++] = (uint32_t)i;
+    const size_t groups = (d + 7) / 8;
+    for (size_t l = 0; l < k; l++) {
+        const uint32_t *rows = order + start[l];
+        const size_t nl = start[l + 1] - start[l];
+        double *s = S + l * d;
+        if (nl == 0)
+            continue;
+        switch (groups) {
+        case 1: SEG_SUM_ROWS(1); break;
+        case 2: SEG_SUM_ROWS(2); break;
+        case 3: SEG_SUM_ROWS(3); break;
+        case 4: SEG_SUM_ROWS(4); break;
+        case 5: SEG_SUM_ROWS(5); break;
+        case 6: SEG_SUM_ROWS(6); break;
+        case 7: SEG_SUM_ROWS(7); break;
+        default: SEG_SUM_ROWS(8); break;
+        }
+        W[l] += (double)nl;
+        C[l] += (int64_t)nl;
+    }
+}
+#undef SEG_SUM_ROWS
+#undef SEG_ADD8
+
+/*
+ * Inertia and, when acc, per-segment sums, weights and counts of b rows x
+ * labelled lab at squared distances mind, with row weights w (NULL: unit
+ * weights, and no multiplications). The sums never alias the rows (restrict),
+ * so the per-row loops vectorise.
+ */
+SEG_HOT_CLONES static void FN(accumulate)(const T *restrict x, const double *restrict w, size_t b,
+                                          size_t d, size_t k, const int32_t *restrict lab,
+                                          const T *restrict mind, bool acc, double *restrict S,
+                                          double *restrict W, int64_t *restrict C,
+                                          double *restrict inertia)
+{
+    double in = 0;
+    if (w)
+        for (size_t i = 0; i < b; i++)
+            in += w[i] * (double)mind[i];
+    else
+        for (size_t i = 0; i < b; i++)
+            in += (double)mind[i];
+    *inertia += in;
+    if (!acc)
+        return;
+    if (!w && k <= SEG_ACC_SORT_MAX_K && b <= SEG_ACC_SORT_MAX_ROWS && d >= 8 && d <= 64) {
+        FN(accumulate_by_segment)(x, b, d, lab, k, S, W, C);
+        return;
+    }
+    for (size_t i = 0; i < b; i++) {
+        const size_t l = (size_t)lab[i];
+        if (w) {
+            FN(add_row_weighted)(S + l * d, x + i * d, w[i], d);
+            W[l] += w[i];
+        } else {
+            FN(add_row)(S + l * d, x + i * d, d);
+            W[l] += 1.0;
+        }
+        C[l]++;
+    }
+}
+
+/*
+ * Store the block's new labels lab[0 .. b) for rows b0 .. b0 + b; returns
+ * how many changed. With moves, each row that changes segment is also moved
+ * between the partition's sums S, weights W and counts C (which describe the
+ * old labels), in row order.
+ */
+static int64_t FN(take_labels)(kjob *J, size_t b0, size_t b, const int32_t *restrict lab,
+                               bool moves, double *restrict S, double *restrict W,
+                               int64_t *restrict C)
+{
+    const T *x = (const T *)J->x + b0 * J->d;
+    const size_t d = J->d;
+    int32_t *old = J->labels + b0;
+    int64_t changed = 0;
+    for (size_t i = 0; i < b; i++) {
+        const int32_t l = lab[i], o = old[i];
+        if (l == o)
+            continue;
+        changed++;
+        old[i] = l;
+        if (!moves)
+            continue;
+        const double wi = J->w ? J->w[b0 + i] : 1.0;
+        double *from = S + (size_t)o * d, *to = S + (size_t)l * d;
+        const T *xr = x + i * d;
+        if (J->w) {
+            for (size_t j = 0; j < d; j++) {
+                const double v = wi * (double)xr[j];
+                from[j] -= v;
+                to[j] += v;
+            }
+        } else {
+            for (size_t j = 0; j < d; j++) {
+                from[j] -= (double)xr[j];
+                to[j] += (double)xr[j];
+            }
+        }
+        W[o] -= wi;
+        W[l] += wi;
+        C[o]--;
+        C[l]++;
+    }
+    return changed;
+}
+
+/*
+ * One assignment pass over all rows with centroids ct: labels, squared
+ * distances and, when accumulate is set, per-segment sums, weights and counts.
+ * Partial results are kept per partition and combined in partition order.
+ */
+static void FN(lloyd_pass)(kjob *J, const T *ct, const T *cnorm, bool accumulate)
+{
+    const T *x = J->x;
+    const T *xnorm = J->xnorm;
+    const size_t k = J->k, d = J->d, n = J->n;
+    const seg_parts P = J->parts;
+
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(J->threads)
+#endif
+    for (size_t p = 0; p < P.count; p++) {
+        const int tid = SEG_THREAD_ID();
+        T *tile = (T *)J->tiles + (size_t)tid * J->tile_len;
+        int32_t *lab = J->block_labels + (size_t)tid * P.block;
+        double *S = J->psum + p * k * d;
+        double *W = J->pweight + p * k;
+        int64_t *C = J->pcount + p * k;
+        double inertia = 0;
+        int64_t changed = 0;
+        size_t r0 = p * P.rows, r1 = r0 + P.rows < n ? r0 + P.rows : n;
+
+        const bool moves = accumulate && part_incremental(J, p, r1 - r0);
+        if (accumulate && !moves) {
+            memset(S, 0, k * d * sizeof *S);
+            memset(W, 0, k * sizeof *W);
+            memset(C, 0, k * sizeof *C);
+        }
+        for (size_t b0 = r0; b0 < r1; b0 += P.block) {
+            size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
+            T *mind = (T *)J->mind + b0;
+            FN(seg_assign_block_xp)(x + b0 * d, FN(panels_at)(J, b0), b, d, xnorm + b0, ct, k,
+                                    cnorm, tile, lab, mind);
+            changed += FN(take_labels)(J, b0, b, lab, moves, S, W, C);
+            FN(accumulate)(x + b0 * d, J->w ? J->w + b0 : NULL, b, d, k, lab, mind,
+                           accumulate && !moves, S, W, C, &inertia);
+        }
+        J->pinertia[p] = inertia;
+        J->pchanged[p] = changed;
+    }
+    J->sums_valid = accumulate;
+    kjob_combine(J, accumulate);
+}
+
+/*
+ * Re-seed each empty segment with the row farthest from its centroid (ties:
+ * lowest index), taken from a segment that keeps at least one row, moving
+ * that row's weight. Empty segments are rare and few, so one scan each.
+ */
+static int FN(relocate_empty)(kjob *J)
+{
+    const T *x = J->x;
+    T *mind = J->mind;
+    const size_t k = J->k, d = J->d;
+
+    for (size_t j = 0; j < k; j++) {
+        if (J->count[j] != 0)
+            continue;
+        size_t i = SIZE_MAX;
+        for (size_t r = 0; r < J->n; r++)
+            if (mind[r] > 0 && J->count[J->labels[r]] > 1 && (i == SIZE_MAX || mind[r] > mind[i]))
+                i = r;
+        if (i == SIZE_MAX)
+            return seg_fail(SEG_ERR_TOO_FEW_POINTS,
+                            "segment %zu is empty and no row can re-seed it", j);
+        const double wi = J->w ? J->w[i] : 1.0;
+        const size_t old = (size_t)J->labels[i];
+        const T *xr = x + i * d;
+        for (size_t c = 0; c < d; c++) {
+            J->sum[old * d + c] -= wi * (double)xr[c];
+            J->sum[j * d + c] = wi * (double)xr[c];
+        }
+        J->weight[old] -= wi;
+        J->count[old]--;
+        J->weight[j] = wi;
+        J->count[j] = 1;
+        J->labels[i] = (int32_t)j;
+        J->inertia -= wi * (double)mind[i];
+        mind[i] = 0; /* now its own centroid */
+        J->sums_valid = false; /* the partitions' sums miss this move */
+    }
+    return SEG_OK;
+}
+
+/* Exact inertia of the current labels and double centroids (rare paths only). */
+static double FN(direct_inertia)(const kjob *J)
+{
+    const T *x = J->x;
+    double s = 0;
+    for (size_t i = 0; i < J->n; i++) {
+        const double *c = J->c + (size_t)J->labels[i] * J->d;
+        double r = 0;
+        for (size_t j = 0; j < J->d; j++) {
+            double v = (double)x[i * J->d + j] - c[j];
+            r += v * v;
+        }
+        s += (J->w ? J->w[i] : 1.0) * r;
+    }
+    return s;
+}
+
+/* Whether row r equals one of the first m centroids in C (double copies of rows). */
+static bool FN(is_chosen)(const T *r, const double *C, size_t m, size_t d)
+{
+    for (size_t c = 0; c < m; c++) {
+        size_t j = 0;
+        while (j < d && (double)r[j] == C[c * d + j])
+            j++;
+        if (j == d)
+            return true;
+    }
+    return false;
+}
+
+static void FN(take_row)(const kjob *J, size_t i, double *dst)
+{
+    const T *r = (const T *)J->x + i * J->d;
+    for (size_t j = 0; j < J->d; j++)
+        dst[j] = (double)r[j];
+}
+
+/* First row (in order) that is none of the first m centroids, or SIZE_MAX. */
+static size_t FN(first_new_row)(const kjob *J, const double *C, size_t m)
+{
+    for (size_t i = 0; i < J->n; i++)
+        if (!FN(is_chosen)((const T *)J->x + i * J->d, C, m, J->d))
+            return i;
+    return SIZE_MAX;
+}
+
+/*
+ * closest[i] = (init ? d2 : min(closest[i], d2)) with d2 the squared distance
+ * of row i to one centroid c1; ppot[p] = weighted sum of closest over partition p.
+ */
+static void FN(pp_update_closest)(kjob *J, const T *c1, const T *c1norm, bool init)
+{
+    const T *x = J->x;
+    const T *xnorm = J->xnorm;
+    T *closest = J->mind;
+    const seg_parts P = J->parts;
+
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(J->threads)
+#endif
+    for (size_t p = 0; p < P.count; p++) {
+        T *tile = (T *)J->tiles + (size_t)SEG_THREAD_ID() * J->tile_len;
+        size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
+        double pot = 0;
+        for (size_t b0 = r0; b0 < r1; b0 += P.block) {
+            size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
+            FN(seg_sqdist_cm)(x + b0 * J->d, FN(panels_at)(J, b0), b, J->d, xnorm + b0, c1, 1,
+                              c1norm, tile);
+            for (size_t i = 0; i < b; i++) {
+                T v = tile[i];
+                if (!init && closest[b0 + i] < v)
+                    v = closest[b0 + i];
+                closest[b0 + i] = v;
+                pot += (J->w ? J->w[b0 + i] : 1.0) * (double)v;
+            }
+        }
+        J->ppot[p] = pot;
+    }
+}
+
+/*
+ * sum over i < b of w[i] * min(v[i], cl[i]) (w NULL: unit weights), in double
+ * with 8 running sums over i mod 8 combined in order at the end, so that
+ * the loop vectorises and the result is still fixed by the inputs.
+ */
+SEG_HOT_CLONES static double FN(pot_sum)(const T *restrict v, const T *restrict cl,
+                                         const double *restrict w, size_t b)
+{
+    double s[8] = {0};
+    size_t i = 0;
+    if (w)
+        for (; i + 8 <= b; i += 8)
+            for (size_t u = 0; u < 8; u++)
+                s[u] += w[i + u] * (double)(v[i + u] < cl[i + u] ? v[i + u] : cl[i + u]);
+    else
+        for (; i + 8 <= b; i += 8)
+            for (size_t u = 0; u < 8; u++)
+                s[u] += (double)(v[i + u] < cl[i + u] ? v[i + u] : cl[i + u]);
+    for (; i < b; i++)
+        s[i % 8] += (w ? w[i] : 1.0) * (double)(v[i] < cl[i] ? v[i] : cl[i]);
+    double total = 0;
+    for (size_t u = 0; u < 8; u++)
+        total += s[u];
+    return total;
+}
+
+/*
+ * The fused k-means++ pass: one GEMM per block against the candidates cand
+ * (L rows, after the pending centroid in row 0 when pending). For each row it
+ * first folds the pending centroid (the last one chosen) into the running
+ * minimum closest, then adds w * min(closest, d2 to candidate t) to the
+ * potential of candidate t. part[p * L + t] keeps each partition's share, so
+ * the chosen candidate's partition potentials need no further pass; pots are
+ * those combined over partitions in order.
+ */
+static void FN(pp_candidate_pots)(kjob *J, const T *cand, const T *cnorm, size_t L, bool pending,
+                                  double *part, double *pots)
+{
+    const T *x = J->x;
+    const T *xnorm = J->xnorm;
+    T *closest = J->mind;
+    const seg_parts P = J->parts;
+    const size_t m = L + pending;
+
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(J->threads)
+#endif
+    for (size_t p = 0; p < P.count; p++) {
+        T *tile = (T *)J->tiles + (size_t)SEG_THREAD_ID() * J->tile_len;
+        double acc[SEG_PP_MAX_TRIALS] = {0};
+        size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
+        for (size_t b0 = r0; b0 < r1; b0 += P.block) {
+            size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
+            FN(seg_sqdist_cm)(x + b0 * J->d, FN(panels_at)(J, b0), b, J->d, xnorm + b0, cand, m,
+                              cnorm, tile);
+            T *cl = closest + b0;
+            if (pending)
+                for (size_t i = 0; i < b; i++)
+                    cl[i] = tile[i] < cl[i] ? tile[i] : cl[i];
+            const T *cols = tile + (pending ? b : 0); /* candidate t: cols[t * b + i] */
+            for (size_t t = 0; t < L; t++)
+                acc[t] += FN(pot_sum)(cols + t * b, cl, J->w ? J->w + b0 : NULL, b);
+        }
+        memcpy(part + p * L, acc, L * sizeof *acc);
+    }
+    for (size_t t = 0; t < L; t++)
+        pots[t] = 0;
+    for (size_t p = 0; p < P.count; p++)
+        for (size_t t = 0; t < L; t++)
+            pots[t] += part[p * L + t];
+}
+
+/* Fold centroid c1 into closest for the rows of partition p only. */
+static void FN(pp_refresh)(kjob *J, size_t p, const T *c1, const T *c1norm)
+{
+    const seg_parts P = J->parts;
+    T *closest = J->mind;
+    T *tile = J->tiles; /* called outside parallel regions: thread 0's tile */
+    size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
+    for (size_t b0 = r0; b0 < r1; b0 += P.block) {
+        size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
+        FN(seg_sqdist_cm)((const T *)J->x + b0 * J->d, FN(panels_at)(J, b0), b, J->d,
+                          (const T *)J->xnorm + b0, c1, 1,
+                            c1norm, tile);
+        for (size_t i = 0; i < b; i++)
+            if (tile[i] < closest[b0 + i])
+                closest[b0 + i] = tile[i];
+    }
+}
+
+/*
+ * Row drawn with probability proportional to w * closest, from u in [0, total).
+ * When pend is set, closest still lacks that centroid except in the
+ * partitions marked fresh: the partition drawn is brought up to date first
+ * (its potential ppot[p] already counts it).
+ */
+static size_t FN(pp_locate)(kjob *J, double u, const T *pend, const T *pendnorm, bool *fresh)
+{
+    const T *closest = J->mind;
+    const seg_parts P = J->parts;
+    double acc = 0;
+    size_t last = SIZE_MAX;
+    for (size_t p = 0; p < P.count; p++) {
+        if (acc + J->ppot[p] <= u && p + 1 < P.count) {
+            acc += J->ppot[p];
+            continue;
+        }
+        if (pend && !fresh[p]) {
+            FN(pp_refresh)(J, p, pend, pendnorm);
+            fresh[p] = true;
+        }
+        size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
+        for (size_t i = r0; i < r1; i++) {
+            double m = (J->w ? J->w[i] : 1.0) * (double)closest[i];
+            if (m <= 0)
+                continue;
+            acc += m;
+            last = i;
+            if (acc > u)
+                return i;
+        }
+    }
+    return last; /* rounding left u at the very end: the last row with mass */
+}
+
+/*
+ * Greedy k-means++ (Arthur & Vassilvitskii 2007, with 2 + ln k trials per
+ * step, as scikit-learn). Each step is one fused pass over X: the centroid
+ * chosen in the previous step is folded into the running minimum while the
+ * new trials' potentials are computed (pp_candidate_pots).
+ */
+static int FN(init_kmeanspp)(kjob *J, seg_rng *rng, double *C)
+{
+    const size_t k = J->k, d = J->d;
+    const size_t L = 2 + (size_t)floor(log((double)k));
+    T *cand = seg_malloc_array((L + 1) * d, sizeof *cand); /* pending centroid, then trials */
+    T *cnorm = seg_malloc_array(L + 1, sizeof *cnorm);
+    double *part = seg_malloc_array(J->parts.count * L, sizeof *part);
+    bool fresh[64];
+    double pots[SEG_PP_MAX_TRIALS];
+    bool pending = false;
+    size_t first;
+    int rc = SEG_OK;
+
+    if (!cand || !cnorm || !part) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    if (J->w) {
+        double total = 0, acc = 0;
+        for (size_t i = 0; i < J->n; i++)
+            total += J->w[i];
+        double u = seg_rng_uniform(rng) * total;
+        first = J->n - 1;
+        for (size_t i = 0; i < J->n; i++) {
+            acc += J->w[i];
+            if (acc > u) {
+                first = i;
+                break;
+            }
+        }
+    } else {
+        first = (size_t)seg_rng_below(rng, J->n);
+    }
+    FN(take_row)(J, first, C);
+    FN(load_centroids)(C, 1, d, cand, cnorm);
+    FN(pp_update_closest)(J, cand, cnorm, true);
+
+    for (size_t c = 1; c < k; c++) {
+        double pot = 0;
+        size_t chosen;
+        for (size_t p = 0; p < J->parts.count; p++) {
+            pot += J->ppot[p];
+            fresh[p] = false;
+        }
+        if (pot > 0) {
+            for (size_t t = 0; t < L; t++) {
+                size_t i = FN(pp_locate)(J, seg_rng_uniform(rng) * pot, pending ? cand : NULL,
+                                         cnorm, fresh);
+                memcpy(cand + (pending + t) * d, (const T *)J->x + i * d, d * sizeof(T));
+                J->pp_idx[t] = i;
+            }
+            FN(seg_row_norms)(cand + pending * d, L, d, cnorm + pending);
+            FN(pp_candidate_pots)(J, cand, cnorm, L, pending, part, pots);
+            size_t best = 0;
+            for (size_t t = 1; t < L; t++)
+                if (pots[t] < pots[best])
+                    best = t;
+            chosen = J->pp_idx[best];
+            for (size_t p = 0; p < J->parts.count; p++)
+                J->ppot[p] = part[p * L + best];
+        } else {
+            /* Every row sits on a centroid as far as rounding can tell, yet
+             * distinct rows remain (checked before the fit): take the first. */
+            if (pending)
+                FN(pp_update_closest)(J, cand, cnorm, false);
+            chosen = FN(first_new_row)(J, C, c);
+            if (chosen == SIZE_MAX) {
+                rc = seg_fail(SEG_ERR_TOO_FEW_POINTS, "fewer than %zu distinct rows", k);
+                goto done;
+            }
+        }
+        FN(take_row)(J, chosen, C + c * d);
+        FN(load_centroids)(C + c * d, 1, d, cand, cnorm);
+        if (pot > 0) {
+            pending = true;
+        } else {
+            FN(pp_update_closest)(J, cand, cnorm, false);
+            pending = false;
+        }
+    }
+done:
+    seg_free(cand);
+    seg_free(cnorm);
+    seg_free(part);
+    return rc;
+}
+
+/* k distinct rows, drawn uniformly; after many collisions, the next new rows in order. */
+static int FN(init_random)(kjob *J, seg_rng *rng, double *C)
+{
+    const size_t k = J->k, d = J->d;
+    size_t chosen = 0, attempts = 0, scan = 0;
+    while (chosen < k) {
+        size_t i;
+        if (attempts < 64 * k) {
+            i = (size_t)seg_rng_below(rng, J->n);
+            attempts++;
+        } else if (scan < J->n) {
+            i = scan++;
+        } else {
+            return seg_fail(SEG_ERR_TOO_FEW_POINTS, "fewer than %zu distinct rows", k);
+        }
+        if (!FN(is_chosen)((const T *)J->x + i * d, C, chosen, d))
+            FN(take_row)(J, i, C + chosen++ * d);
+    }
+    return SEG_OK;
+}
+
+#include "cluster/bounds_tmpl.h"
+
+/*
+ * One Lloyd run from the centroids in J->c. On return J->c, J->labels and
+ * J->inertia describe the result: labels are the nearest centroids of J->c
+ * (the last pass used them), except in the guarded case where empty segments
+ * keep reappearing past max_iter.
+ */
+static int FN(run)(kjob *J, bounds_ws *H, double tol_abs, int64_t max_iter, int64_t *iters_out,
+                   bool *converged_out)
+{
+    const size_t k = J->k, d = J->d;
+    int64_t iters = 0;
+    bool tol_hit = false, converged = false, guarded = false;
+    int rc;
+
+    if (H)
+        H->valid = false;
+    for (size_t i = 0; i < J->n; i++)
+        J->labels[i] = -1;
+    J->sums_valid = false;
+    for (;;) {
+        FN(load_centroids)(J->c, k, d, J->ct, J->cnorm);
+        if (H)
+            FN(bounds_pass)(J, H);
+        else
+            FN(lloyd_pass)(J, J->ct, J->cnorm, true);
+        bool empty = false;
+        for (size_t j = 0; j < k; j++)
+            empty |= J->count[j] == 0;
+        if (empty && H) {
+            /* Re-seeding needs every row's distance: redo this pass as Lloyd
+             * for the distances (the labels are the same) and restart the
+             * bounds after it. The bounded pass's sums stand: they were built
+             * as Lloyd's pass would have built them, while re-summing here
+             * could choose the other way and round differently. */
+            FN(lloyd_pass)(J, J->ct, J->cnorm, false);
+            /* The bounds are exact, so no label changes here; if one ever
+             * did, the kept sums would not match the labels: re-sum them. */
+            if (J->changed != 0)
+                FN(lloyd_pass)(J, J->ct, J->cnorm, true);
+            H->valid = false;
+        }
+        if (!empty) {
+            const seg_lloyd_verdict v =
+                seg_lloyd_verdict_of(J->changed == 0, tol_hit, iters, max_iter);
+            if (v != SEG_LLOYD_GO_ON) {
+                iters += v == SEG_LLOYD_STABLE;
+                converged = v != SEG_LLOYD_LIMIT;
+                break;
+            }
+        } else {
+            if ((rc = FN(relocate_empty)(J)) < 0)
+                return rc;
+            if (iters >= max_iter + SEG_LLOYD_RESEED_SLACK) {
+                /* Guard against endless re-seeding: keep this labelling,
+                 * whose every segment is non-empty, with its means. */
+                kjob_update(J);
+                J->inertia = FN(direct_inertia)(J);
+                guarded = true;
+                break;
+            }
+        }
+        tol_hit = kjob_update(J) <= tol_abs;
+        iters++;
+        if (J->progress &&
+            J->progress(J->progress_user, J->progress_base + (size_t)iters, J->progress_total))
+            return seg_fail(SEG_ERR_CANCELLED,
+                            "the progress callback stopped the fit after %lld iterations",
+                            (long long)iters);
+    }
+    if (H && !guarded) /* Lloyd's inertia and distances for the final labels */
+        FN(lloyd_pass)(J, J->ct, J->cnorm, false);
+    *iters_out = iters;
+    *converged_out = converged;
+    return SEG_OK;
+}
+
+/* Starting centroids of run r into J->c (J->xnorm must hold the row norms). */
+static int FN(start)(kjob *J, const seg_kmeans *km, int64_t r)
+{
+    uint64_t st = (uint64_t)km->seed + 0x51ed2701u * (uint64_t)r;
+    seg_rng rng;
+
+    seg_rng_seed(&rng, seg_splitmix64(&st));
+    if (km->init == SEG_INIT_GIVEN) {
+        memcpy(J->c, km->given, J->k * J->d * sizeof *J->c);
+        return SEG_OK;
+    }
+    if (km->init == SEG_INIT_RANDOM)
+        return FN(init_random)(J, &rng, J->c);
+    return FN(init_kmeanspp)(J, &rng, J->c);
+}
+
+/* All runs of a fit: returns the best centroids in best_c and labels in best_labels. */
+static int FN(fit_runs)(kjob *J, const seg_kmeans *km, bounds_ws *H, double *best_c,
+                        int32_t *best_labels, kresult *res)
+{
+    const size_t k = J->k, d = J->d;
+    const int64_t n_init = km->init == SEG_INIT_GIVEN ? 1 : km->n_init;
+    double tol_abs = 0;
+    int rc;
+
+    FN(seg_row_norms)(J->x, J->n, d, J->xnorm);
+    /* Finite values whose squares overflow this precision (|x| ~ 1e19 in
+     * float) would make every distance infinite: refuse rather than return
+     * a meaningless partition. */
+    for (size_t i = 0; i < J->n; i++)
+        if (!isfinite((double)((const T *)J->xnorm)[i]))
+            return seg_fail(SEG_ERR_NONFINITE,
+                            "row %zu: its squared norm overflows %s; scale the features or fit "
+                            "in double precision",
+                            i + 1, SEG_T_IS_F32 ? "float" : "double");
+    if (km->tol > 0) {
+        double *mean = seg_malloc_array(d, 2 * sizeof *mean);
+        if (!mean)
+            return SEG_NOMEM();
+        tol_abs = km->tol * FN(mean_variance)(J->x, J->n, d, mean, mean + d);
+        seg_free(mean);
+    }
+    res->inertia = INFINITY;
+    for (int64_t r = 0; r < n_init; r++) {
+        int64_t iters = 0;
+        bool converged = false;
+        double t0 = seg_now_seconds();
+
+        J->progress_base = (size_t)r * (size_t)km->max_iter;
+        if ((rc = FN(start)(J, km, r)) < 0)
+            return rc;
+        res->init_seconds += seg_now_seconds() - t0;
+        if ((rc = FN(run)(J, H, tol_abs, km->max_iter, &iters, &converged)) < 0)
+            return rc;
+        if (J->inertia < res->inertia) {
+            res->inertia = J->inertia;
+            res->iterations = iters;
+            res->converged = converged;
+            memcpy(best_c, J->c, k * d * sizeof *best_c);
+            memcpy(best_labels, J->labels, J->n * sizeof *best_labels);
+            for (size_t j = 0; j < k; j++) {
+                res->sizes[j] = (size_t)J->count[j];
+                res->weights[j] = J->weight[j];
+            }
+        }
+    }
+    return SEG_OK;
+}
+

@@ -1,0 +1,298 @@
+/*
+ * Mini-batch k-means (D. Sculley, "Web-scale k-means clustering", WWW 2010)
+ * and the update of a fitted model with new rows.
+ *
+ * Each centroid keeps a count v_j (the weight of the rows it has absorbed);
+ * Sculley's per-row update c <- (1 - 1/v) c + (1/v) x with v incremented per
+ * row equals, over one batch, c <- (v c + S) / (v + m) where S and m are the
+ * (weighted) sum and weight of the batch's rows assigned to c. The batch
+ * form is used: it does not depend on the order of rows within a batch, so
+ * the result depends only on the data, the settings and the seed. A
+ * forgetting factor f multiplies every count by (1 - f) before each batch,
+ * so recent rows weigh more (an exponentially weighted mean). Centroids
+ * whose count falls below a ratio of the largest (starved: nothing is
+ * assigned to them) are moved to a batch row drawn with probability
+ * proportional to its weighted squared distance (the k-means++ rule), their
+ * count reset to the smallest other count.
+ *
+ * A fit stops early when the batches stop improving (see mb_stop), and
+ * otherwise costs its batches plus one pass that labels every row. The
+ * bodies that read rows are in minibatch_tmpl.h, for float and double;
+ * assignment is the distance kernel's (lib/distance.h), block by block.
+ */
+#include "cluster/kmeans.h"
+#include "prepare/scaler.h"
+#include "kernel/distance.h"
+#include "model/outlier.h"
+#include "model/profile.h"
+
+#include <string.h>
+
+struct seg_minibatch {
+    int64_t k, batch, steps, seed, init_sample, n_init, patience, threads, min_profile_size, dtype;
+    double forget, reassign, tol;
+};
+
+int seg_minibatch_new(seg_minibatch **out)
+{
+    if (!out)
+        return seg_fail(SEG_ERR_INVALID_ARG, "out is NULL");
+    seg_minibatch *mb = seg_calloc(1, sizeof *mb);
+    if (!mb)
+        return SEG_NOMEM();
+    mb->k = 8;
+    mb->batch = 1024;
+    mb->n_init = 3;
+    mb->patience = 10;
+    mb->threads = 1;
+    mb->dtype = SEG_DTYPE_F64;
+    mb->reassign = 0.01;
+    mb->tol = 1e-7;
+    *out = mb;
+    return SEG_OK;
+}
+
+void seg_minibatch_free(seg_minibatch *mb)
+{
+    seg_free(mb);
+}
+
+/* The int settings: where each lives and its range. */
+static int64_t *int_setting(seg_minibatch *mb, seg_minibatch_param param, int64_t *lo,
+                            int64_t *hi)
+{
+    *lo = 0;
+    *hi = INT64_C(1000000000);
+    switch (param) {
+    case SEG_MINIBATCH_K:
+        *lo = 1;
+        *hi = 1000000;
+        return &mb->k;
+    case SEG_MINIBATCH_BATCH_SIZE:
+        *lo = 1;
+        *hi = INT64_C(1) << 30;
+        return &mb->batch;
+    case SEG_MINIBATCH_MAX_STEPS:
+        return &mb->steps;
+    case SEG_MINIBATCH_SEED:
+        *lo = INT64_MIN;
+        *hi = INT64_MAX;
+        return &mb->seed;
+    case SEG_MINIBATCH_INIT_SAMPLE:
+        *hi = INT64_C(1) << 40;
+        return &mb->init_sample;
+    case SEG_MINIBATCH_N_INIT:
+        *lo = 1;
+        *hi = 1000;
+        return &mb->n_init;
+    case SEG_MINIBATCH_MAX_NO_IMPROVEMENT:
+        return &mb->patience;
+    case SEG_MINIBATCH_THREADS:
+        *hi = 4096;
+        return &mb->threads;
+    case SEG_MINIBATCH_MIN_PROFILE_SIZE:
+        *hi = INT64_C(1000000000000);
+        return &mb->min_profile_size;
+    case SEG_MINIBATCH_DTYPE:
+        *lo = SEG_DTYPE_F64;
+        *hi = SEG_DTYPE_F32;
+        return &mb->dtype;
+    default:
+        return NULL;
+    }
+}
+
+int seg_minibatch_set_int(seg_minibatch *mb, seg_minibatch_param param, int64_t value)
+{
+    int64_t lo, hi, *slot;
+    if (!mb)
+        return seg_fail(SEG_ERR_INVALID_ARG, "mini-batch object is NULL");
+    if ((slot = int_setting(mb, param, &lo, &hi)) && value >= lo && value <= hi) {
+        *slot = value;
+        return SEG_OK;
+    }
+    return seg_fail(SEG_ERR_INVALID_ARG, "bad mini-batch setting %d = %lld", (int)param,
+                    (long long)value);
+}
+
+int seg_minibatch_set_double(seg_minibatch *mb, seg_minibatch_param param, double value)
+{
+    if (mb && param == SEG_MINIBATCH_FORGET && value >= 0 && value < 1) {
+        mb->forget = value;
+        return SEG_OK;
+    }
+    if (mb && param == SEG_MINIBATCH_REASSIGN_RATIO && value >= 0 && value <= 1) {
+        mb->reassign = value;
+        return SEG_OK;
+    }
+    if (mb && param == SEG_MINIBATCH_TOL && value >= 0 && value <= 1) {
+        mb->tol = value;
+        return SEG_OK;
+    }
+    return seg_fail(SEG_ERR_INVALID_ARG, "bad mini-batch setting %d = %g", (int)param, value);
+}
+
+/* Batches of a fit: as set, else one pass over the rows' worth of batches,
+ * at least 100 and at most 1000 (early stopping usually ends it sooner). */
+static int64_t mb_steps(const seg_minibatch *mb, size_t n, size_t b)
+{
+    if (mb->steps)
+        return mb->steps;
+    const size_t pass = n / b;
+    return pass < 100 ? 100 : pass > 1000 ? 1000 : (int64_t)pass;
+}
+
+/*
+ * Early stopping, after scikit-learn's documented MiniBatchKMeans rules
+ * (https://scikit-learn.org/stable/modules/generated/sklearn.cluster.MiniBatchKMeans.html:
+ * max_no_improvement and tol): a fit stops when the smoothed per-row batch
+ * inertia has not improved for `patience` batches, or when the smoothed mean
+ * squared centroid shift per batch falls below tol times the data's spread
+ * (its total variance, estimated on the held-out start sample). Both are
+ * exponentially weighted averages with a fixed alpha = 0.1 (about the last
+ * 20 batches): scikit-learn's alpha = 2 b / (n + 1) averages over a whole
+ * pass, which at n = 10^7 would not settle within the batches a fit draws.
+ * Neither rule fires before the tenth batch.
+ */
+#define MB_ALPHA 0.1
+
+typedef struct mb_stop {
+    double tol_shift, ewa_inertia, best, ewa_shift;
+    int64_t patience, seen, stale;
+} mb_stop;
+
+static void mb_stop_init(mb_stop *st, const seg_minibatch *mb, size_t k, double spread)
+{
+    *st = (mb_stop){.tol_shift = mb->tol * (double)k * spread, .patience = mb->patience};
+}
+
+static bool mb_stop_after(mb_stop *st, double inertia, double shift)
+{
+    if (st->seen++ == 0) {
+        st->ewa_inertia = st->best = inertia;
+        st->ewa_shift = shift;
+        return false;
+    }
+    st->ewa_inertia += MB_ALPHA * (inertia - st->ewa_inertia);
+    st->ewa_shift += MB_ALPHA * (shift - st->ewa_shift);
+    if (st->ewa_inertia < st->best) {
+        st->best = st->ewa_inertia;
+        st->stale = 0;
+    } else
+        st->stale++;
+    if (st->seen < 10)
+        return false;
+    return (st->patience && st->stale >= st->patience) ||
+           (st->tol_shift > 0 && st->ewa_shift < st->tol_shift);
+}
+
+#define SEG_TMPL "cluster/minibatch_tmpl.h"
+#include "core/instantiate.h"
+
+int seg_minibatch_fit_f64(seg_minibatch *mb, const double *x, size_t n, size_t d, int32_t *labels,
+                          seg_model **out)
+{
+    SEG_ALLOC_SCOPE(mb);
+    return fit_f64(mb, x, n, d, NULL, labels, out);
+}
+
+int seg_minibatch_fit_f32(seg_minibatch *mb, const float *x, size_t n, size_t d, int32_t *labels,
+                          seg_model **out)
+{
+    SEG_ALLOC_SCOPE(mb);
+    return fit_f32(mb, x, n, d, NULL, labels, out);
+}
+
+int seg_minibatch_fit_weighted_f64(seg_minibatch *mb, const double *x, size_t n, size_t d,
+                                   const double *weights, int32_t *labels, seg_model **out)
+{
+    SEG_ALLOC_SCOPE(mb);
+    return fit_f64(mb, x, n, d, weights, labels, out);
+}
+
+int seg_minibatch_fit_weighted_f32(seg_minibatch *mb, const float *x, size_t n, size_t d,
+                                   const double *weights, int32_t *labels, seg_model **out)
+{
+    SEG_ALLOC_SCOPE(mb);
+    return fit_f32(mb, x, n, d, weights, labels, out);
+}
+
+int seg_minibatch_fit_dataset(seg_minibatch *mb, const seg_dataset *ds, const seg_scaler *sc,
+                              int32_t *labels, seg_model **out)
+{
+    SEG_ALLOC_SCOPE(mb);
+    size_t n, d;
+    int32_t *lab = NULL;
+    double *x = NULL;
+    float *xf = NULL;
+    int rc;
+
+    if (!out)
+        return seg_fail(SEG_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!mb || !ds)
+        return seg_fail(SEG_ERR_INVALID_ARG, "mini-batch object or dataset is NULL");
+    if ((rc = seg_dataset_features_f64(ds, sc, &x, &n, &d)) < 0)
+        return rc;
+    if (!(lab = labels ? labels : seg_malloc_array(n, sizeof *lab))) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    if (mb->dtype == SEG_DTYPE_F32) {
+        /* n * d doubles were allocated, so n * d floats cannot overflow. */
+        if (!(xf = seg_malloc_array(n * d, sizeof *xf))) {
+            rc = SEG_NOMEM();
+            goto done;
+        }
+        for (size_t i = 0; i < n * d; i++)
+            xf[i] = (float)x[i];
+        seg_free(x);
+        x = NULL;
+        rc = fit_f32(mb, xf, n, d, seg_dataset_weights(ds), lab, out);
+    } else
+        rc = fit_f64(mb, x, n, d, seg_dataset_weights(ds), lab, out);
+    /* Profiles (with the k-anonymity threshold) and scaler as
+     * seg_kmeans_fit_dataset() keeps them; the outlier reference is already
+     * there (from the final pass). */
+    if (rc == SEG_OK &&
+        (rc = seg_model_describe(*out, ds, sc, lab, (size_t)mb->min_profile_size)) < 0) {
+        seg_model_free(*out);
+        *out = NULL;
+    }
+done:
+    if (lab != labels)
+        seg_free(lab);
+    seg_free(x);
+    seg_free(xf);
+    return rc;
+}
+
+int seg_minibatch_partial_fit_f64(seg_minibatch *mb, const seg_model *old, const double *x,
+                                  size_t n, size_t d, seg_model **out)
+{
+    SEG_ALLOC_SCOPE(mb);
+    return partial_f64(mb, old, x, n, d, NULL, out);
+}
+
+int seg_minibatch_partial_fit_f32(seg_minibatch *mb, const seg_model *old, const float *x,
+                                  size_t n, size_t d, seg_model **out)
+{
+    SEG_ALLOC_SCOPE(mb);
+    return partial_f32(mb, old, x, n, d, NULL, out);
+}
+
+int seg_minibatch_partial_fit_weighted_f64(seg_minibatch *mb, const seg_model *old,
+                                           const double *x, size_t n, size_t d,
+                                           const double *weights, seg_model **out)
+{
+    SEG_ALLOC_SCOPE(mb);
+    return partial_f64(mb, old, x, n, d, weights, out);
+}
+
+int seg_minibatch_partial_fit_weighted_f32(seg_minibatch *mb, const seg_model *old,
+                                           const float *x, size_t n, size_t d,
+                                           const double *weights, seg_model **out)
+{
+    SEG_ALLOC_SCOPE(mb);
+    return partial_f32(mb, old, x, n, d, weights, out);
+}

@@ -1,0 +1,159 @@
+/*
+ * The bottom stage (lib/core): errors, allocation, threads, random numbers,
+ * text, clock and file mapping. Every file of lib/ builds on this header; it
+ * includes nothing of lib/ but the public seg.h. Not installed.
+ */
+#ifndef SEG_CORE_H
+#define SEG_CORE_H
+
+#include "seg.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define SEG_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define SEG_LIKELY(x) __builtin_expect(!!(x), 1)
+#define SEG_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define SEG_PRINTF(a, b)
+#define SEG_LIKELY(x) (x)
+#define SEG_UNLIKELY(x) (x)
+#endif
+
+/* ---- errors (error.c) ------------------------------------------------- */
+
+/* Record a detail message for the calling thread and return code, so that
+ * failures read `return seg_fail(SEG_ERR_PARSE, "%s:%zu:%zu: ...", ...);`. */
+int seg_fail(int code, const char *fmt, ...) SEG_PRINTF(2, 3);
+
+/* Shorthand for the most common failure. */
+#define SEG_NOMEM() seg_fail(SEG_ERR_NOMEM, "out of memory")
+
+/* ---- memory (alloc.c) --------------------------------------------------- */
+
+/* Every allocation of the library goes through these, so that a caller
+ * allocator and fault injection can be wired in one place. */
+void *seg_malloc(size_t size);
+void *seg_calloc(size_t count, size_t size);
+void *seg_realloc(void *ptr, size_t size);
+void seg_free(void *ptr);
+char *seg_strdup(const char *s);
+char *seg_strndup(const char *s, size_t len);
+
+/* a * b into *out; false when it overflows size_t. */
+static inline bool seg_mul_ok(size_t a, size_t b, size_t *out)
+{
+#if defined(__GNUC__)
+    return !__builtin_mul_overflow(a, b, out);
+#else
+    if (b != 0 && a > SIZE_MAX / b)
+        return false;
+    *out = a * b;
+    return true;
+#endif
+}
+
+/* Allocate count elements of size bytes, failing cleanly on overflow. */
+void *seg_malloc_array(size_t count, size_t size);
+
+/* Caller allocators (alloc.c explains the mechanism). Every block records
+ * the allocator it came from, and seg_free() returns it there. New blocks
+ * come from the calling thread's current allocator, which a public entry
+ * point that allocates for an existing object sets with
+ *
+ *     SEG_ALLOC_SCOPE(obj);   first line of the function
+ *
+ * obj being the object (or NULL: the default allocator); every object must
+ * be a block of its own from seg_malloc/seg_calloc. It is restored on
+ * every return path. Creators that take no object allocate from the current
+ * allocator, so objects built inside a call (a fit's model) share the
+ * caller object's allocator. Never allocate on an OpenMP worker thread.
+ * Never hand the caller memory to release with free(): blocks have a header. */
+seg_allocator *seg_alloc_owner(const void *block);
+seg_allocator *seg_alloc_enter(seg_allocator *a);
+void seg_alloc_restore(seg_allocator *const *prev);
+#if defined(__GNUC__)
+#define SEG_ALLOC_SCOPE(obj)                                                                       \
+    seg_allocator *const seg_alloc_prev_ __attribute__((cleanup(seg_alloc_restore))) =             \
+        seg_alloc_enter(seg_alloc_owner(obj))
+#else
+/* Without cleanup attributes, calls on an object allocate from the default
+ * allocator; frees stay correct because every block names its owner. */
+#define SEG_ALLOC_SCOPE(obj) (void)(obj)
+#endif
+
+/* A creator run with a as the calling thread's current allocator, so that
+ * everything the new object holds, now and later, comes from a; used by
+ * every `seg_<object>_..._with_allocator`, each next to its object. */
+#define SEG_WITH_ALLOCATOR(a, call)                                                                \
+    do {                                                                                           \
+        seg_allocator *prev_ = seg_alloc_enter(a);                                                 \
+        int rc_ = (call);                                                                          \
+        seg_alloc_restore(&prev_);                                                                 \
+        return rc_;                                                                                \
+    } while (0)
+
+/* ---- threads ----------------------------------------------------------- */
+
+/* Number of threads to use for a setting value (0 = all cores). */
+int seg_threads_resolve(int64_t setting);
+
+/* The calling OpenMP thread's number (0 outside a parallel region or
+ * without OpenMP). */
+#ifdef _OPENMP
+#include <omp.h>
+#define SEG_THREAD_ID() omp_get_thread_num()
+#else
+#define SEG_THREAD_ID() 0
+#endif
+
+/* ---- random numbers (rng.c) -------------------------------------------- */
+
+/* xoshiro256** (Blackman & Vigna, 2018) seeded through splitmix64. */
+typedef struct seg_rng {
+    uint64_t s[4];
+} seg_rng;
+
+void seg_rng_seed(seg_rng *r, uint64_t seed);
+uint64_t seg_rng_next(seg_rng *r);
+/* Uniform double in [0, 1). */
+double seg_rng_uniform(seg_rng *r);
+/* Uniform integer in [0, bound), bound >= 1, without modulo bias. */
+uint64_t seg_rng_below(seg_rng *r, uint64_t bound);
+/* splitmix64 step, also used to derive independent seeds. */
+uint64_t seg_splitmix64(uint64_t *state);
+
+/* ---- text (util.c) ----------------------------------------------------------- */
+
+/* ASCII case-insensitive equality, independent of the C locale. */
+bool seg_ascii_eq_nocase(const char *a, const char *b);
+
+/* 1 for "yes", "true", "1", "y"; -1 for "no", "false", "0", "n" (any case);
+ * 0 for anything else. Shared by outcome columns and segment labels. */
+int seg_yes_no(const char *s);
+
+/* ---- clock ------------------------------------------------------------------ */
+double seg_now_seconds(void);
+
+/* ---- file mapping (map.c) --------------------------------------------------- */
+
+/*
+ * A private, writable (copy-on-write) mapping of the first len bytes of the
+ * open file f, with *map_len its length; NULL when mapping is not available
+ * or the file is shorter than len (the caller then reads the file).
+ */
+void *seg_map_file(FILE *f, size_t len, size_t *map_len);
+
+/* Release a mapping from seg_map_file(). */
+void seg_unmap(void *map, size_t map_len);
+
+/* Row weights of a fit: SEG_OK when w is NULL or all n are finite and > 0,
+ * else SEG_ERR_NONFINITE naming the first bad row (1-based). */
+int seg_weights_check(const double *w, size_t n);
+
+#endif /* SEG_CORE_H */

@@ -1,0 +1,77 @@
+/*
+ * Version, thread-count and clock helpers.
+ */
+#include "core/core.h"
+
+#include <time.h>
+#include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define SEG_STR2(x) #x
+#define SEG_STR(x) SEG_STR2(x)
+
+unsigned seg_version_number(void)
+{
+    return SEG_VERSION_NUMBER;
+}
+
+const char *seg_version_string(void)
+{
+    return SEG_STR(SEG_VERSION_MAJOR) "." SEG_STR(SEG_VERSION_MINOR) "." SEG_STR(
+        SEG_VERSION_PATCH);
+}
+
+int seg_threads_resolve(int64_t setting)
+{
+    if (setting > 0)
+        return setting > 4096 ? 4096 : (int)setting;
+#ifdef _OPENMP
+    return omp_get_num_procs();
+#else
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+#endif
+}
+
+double seg_now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+bool seg_ascii_eq_nocase(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        int x = *a >= 'A' && *a <= 'Z' ? *a + 32 : *a;
+        int y = *b >= 'A' && *b <= 'Z' ? *b + 32 : *b;
+        if (x != y)
+            return false;
+    }
+    return *a == *b;
+}
+
+int seg_yes_no(const char *s)
+{
+    static const char *const yes[] = {"yes", "true", "1", "y"};
+    static const char *const no[] = {"no", "false", "0", "n"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (seg_ascii_eq_nocase(s, yes[i]))
+            return 1;
+        if (seg_ascii_eq_nocase(s, no[i]))
+            return -1;
+    }
+    return 0;
+}
+
+int seg_weights_check(const double *w, size_t n)
+{
+    if (w)
+        for (size_t i = 0; i < n; i++)
+            if (!(w[i] > 0) || !isfinite(w[i]))
+                return seg_fail(SEG_ERR_NONFINITE,
+                                "row %zu: weight %g; weights must be finite and > 0", i + 1, w[i]);
+    return SEG_OK;
+}

@@ -1,0 +1,827 @@
+/*
+ * CSV reader: RFC 4180 text into a dataset.
+ *
+ * The input is held in memory in one piece (a file is read by one fread loop)
+ * and walked twice by the same tokenizer. Pass 1 checks the structure, counts
+ * the rows and classifies every field (missing, number, other) per column,
+ * which settles the column types before anything per row is allocated. Pass 2
+ * walks the text again and fills the typed arrays. Walking twice is cheaper
+ * than storing the position of every field, and keeps the memory at the size
+ * of the input plus the result.
+ *
+ * Error messages read "FILE:LINE:FIELD: what was found, what was expected",
+ * LINE being the 1-based physical line and FIELD the 1-based field number.
+ */
+#include "data/csv_shared.h"
+#include "data/data.h"
+#include "data/csv_options.h"
+#include "core/strtab.h"
+
+#include <errno.h>
+#include <float.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---- tokenizer -------------------------------------------------------------- */
+
+typedef struct csv_field {
+    const char *p; /* unquoted: trimmed text; quoted: text between the quotes */
+    size_t len;
+    size_t line;  /* physical line where the field starts */
+    bool escaped; /* quoted and holds "" pairs: p/len is still escaped */
+} csv_field;
+
+typedef struct csv_token {
+    const char *p;
+    size_t len;
+} csv_token;
+
+typedef struct csv_reader {
+    const char *name; /* file name for messages */
+    const char *buf;
+    size_t size, pos, line;
+    unsigned char delim;
+    size_t max_field;
+    bool stop[256];  /* bytes that end an unquoted field */
+    bool qstop[256]; /* bytes that stop the scan of a quoted field */
+    bool lead[256];  /* bytes that need a look at the start of a field */
+    csv_token *miss;
+    size_t n_miss;
+    bool miss_first[256];
+    char *scratch;
+    size_t scratch_cap;
+    seg_number_parser num;
+} csv_reader;
+
+static int csv_fail(int code, const csv_reader *r, size_t line, size_t field, const char *fmt, ...)
+    SEG_PRINTF(5, 6);
+
+static int csv_fail(int code, const csv_reader *r, size_t line, size_t field, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return seg_fail(code, "%.200s:%zu:%zu: %s", r->name, line, field, msg);
+}
+
+/* Quote text for a message: at most 40 bytes, control bytes shown as '?'. */
+static const char *show(const char *p, size_t len, char out[48])
+{
+    size_t n = len > 40 ? 37 : len, i;
+    for (i = 0; i < n; i++)
+        out[i] = (unsigned char)p[i] < 0x20 || p[i] == 0x7f ? '?' : p[i];
+    if (n < len) {
+        memcpy(out + i, "...", 3);
+        i += 3;
+    }
+    out[i] = '\0';
+    return out;
+}
+
+static bool is_blank(const csv_reader *r, unsigned char c)
+{
+    return (c == ' ' || c == '\t') && c != r->delim;
+}
+
+static int fail_nul(const csv_reader *r, const char *at, size_t field)
+{
+    return csv_fail(SEG_ERR_PARSE, r, r->line, field,
+                    "found a NUL byte (byte offset %zu), expected text", (size_t)(at - r->buf));
+}
+
+/* Skip blank lines. true when a record starts at r->pos. */
+static bool at_record(csv_reader *r)
+{
+    while (r->pos < r->size) {
+        char c = r->buf[r->pos];
+        if (c == '\n') {
+            r->pos++;
+            r->line++;
+        } else if (c == '\r' && (r->pos + 1 == r->size || r->buf[r->pos + 1] == '\n')) {
+            r->pos++;
+        } else {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int quoted_field(csv_reader *r, csv_field *f, const char *open, size_t field)
+{
+    const char *end = r->buf + r->size, *q = open + 1;
+    size_t open_line = r->line;
+    f->escaped = false;
+    for (;;) {
+        while (q < end && !r->qstop[(unsigned char)*q])
+            q++;
+        if (q == end)
+            return csv_fail(SEG_ERR_PARSE, r, open_line, field,
+                            "found a quoted field that is never closed (the quote opens here), "
+                            "expected a closing '\"'");
+        if (*q == '\n') {
+            r->line++;
+            q++;
+        } else if (*q == '\0') {
+            return fail_nul(r, q, field);
+        } else if (q + 1 < end && q[1] == '"') {
+            f->escaped = true;
+            q += 2;
+        } else {
+            break;
+        }
+    }
+    f->p = open + 1;
+    f->len = (size_t)(q - f->p);
+    if (f->len > r->max_field)
+        return csv_fail(SEG_ERR_LIMIT, r, open_line, field,
+                        "found a field of %zu bytes, expected at most %zu (SEG_CSV_MAX_FIELD)",
+                        f->len, r->max_field);
+    for (q++; q < end && is_blank(r, (unsigned char)*q); q++)
+        ;
+    if (q == end || (*q == '\r' && q + 1 == end)) {
+        r->pos = r->size;
+        return 1;
+    }
+    if ((unsigned char)*q == r->delim) {
+        r->pos = (size_t)(q + 1 - r->buf);
+        return 0;
+    }
+    if (*q == '\n' || (*q == '\r' && q[1] == '\n')) {
+        r->pos = (size_t)(q - r->buf) + (*q == '\r' ? 2 : 1);
+        r->line++;
+        return 1;
+    }
+    if (*q == '\0')
+        return fail_nul(r, q, field);
+    if ((unsigned char)*q < 0x20 || *q == 0x7f)
+        return csv_fail(SEG_ERR_PARSE, r, r->line, field,
+                        "found byte 0x%02x after the closing quote, expected a delimiter or a "
+                        "line end",
+                        (unsigned)(unsigned char)*q);
+    return csv_fail(SEG_ERR_PARSE, r, r->line, field,
+                    "found '%c' after the closing quote, expected a delimiter or a line end", *q);
+}
+
+/* Next field of the current record. 0: more fields follow; 1: it was the
+ * last one of its record; < 0: error. field numbers the field for messages. */
+/* First byte at or after q that ends an unquoted field (delimiter, LF,
+ * NUL), or end. Eight bytes at a time where the byte order allows: the lowest
+ * flagged byte of the "has zero byte" test is exact, later ones may not be. */
+static const char *scan_unquoted(const csv_reader *r, const char *q, const char *end)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    const uint64_t dmask = ones * r->delim, nmask = ones * '\n';
+    while (end - q >= 8) {
+        uint64_t w, x, y, hit;
+        memcpy(&w, q, 8);
+        x = w ^ dmask;
+        y = w ^ nmask;
+        hit = (((x - ones) & ~x) | ((y - ones) & ~y) | ((w - ones) & ~w)) & highs;
+        if (hit)
+            return q + (__builtin_ctzll(hit) >> 3);
+        q += 8;
+    }
+#endif
+    while (q < end && !r->stop[(unsigned char)*q])
+        q++;
+    return q;
+}
+
+static int next_field(csv_reader *r, csv_field *f, size_t field)
+{
+    const char *end = r->buf + r->size, *s = r->buf + r->pos, *q, *e;
+    int last;
+    f->line = r->line;
+    if (s < end && r->lead[(unsigned char)*s]) {
+        while (s < end && is_blank(r, (unsigned char)*s))
+            s++;
+        if (s < end && *s == '"')
+            return quoted_field(r, f, s, field);
+    }
+    q = scan_unquoted(r, s, end);
+    if (SEG_UNLIKELY((size_t)(q - (r->buf + r->pos)) > r->max_field))
+        return csv_fail(SEG_ERR_LIMIT, r, r->line, field,
+                        "found a field of %zu bytes, expected at most %zu (SEG_CSV_MAX_FIELD)",
+                        (size_t)(q - (r->buf + r->pos)), r->max_field);
+    e = q;
+    if (q == end) {
+        last = 1;
+        r->pos = r->size;
+    } else if (*q == r->delim) {
+        last = 0;
+        r->pos = (size_t)(q + 1 - r->buf);
+    } else if (*q == '\n') {
+        last = 1;
+        r->pos = (size_t)(q + 1 - r->buf);
+        r->line++;
+    } else {
+        return fail_nul(r, q, field);
+    }
+    if (last && e > s && e[-1] == '\r')
+        e--;
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+    f->p = s;
+    f->len = (size_t)(e - s);
+    f->escaped = false;
+    return last;
+}
+
+/* The value of a field: escaped quotes are undone into the scratch buffer. */
+static int unescape(csv_reader *r, const csv_field *f, const char **p, size_t *len)
+{
+    size_t n = 0;
+    if (f->len + 1 > r->scratch_cap) {
+        char *s = seg_realloc(r->scratch, f->len + 1);
+        if (!s)
+            return SEG_NOMEM();
+        r->scratch = s;
+        r->scratch_cap = f->len + 1;
+    }
+    for (size_t i = 0; i < f->len; i++) {
+        r->scratch[n++] = f->p[i];
+        if (f->p[i] == '"')
+            i++; /* the tokenizer guarantees quotes come in pairs */
+    }
+    *p = r->scratch;
+    *len = n;
+    return SEG_OK;
+}
+
+static inline int field_text(csv_reader *r, const csv_field *f, const char **p, size_t *len)
+{
+    if (SEG_LIKELY(!f->escaped)) {
+        *p = f->p;
+        *len = f->len;
+        return SEG_OK;
+    }
+    return unescape(r, f, p, len);
+}
+
+static inline bool is_missing(const csv_reader *r, const char *p, size_t len)
+{
+    if (len == 0)
+        return true;
+    if (SEG_LIKELY(!r->miss_first[(unsigned char)p[0]]))
+        return false;
+    for (size_t i = 0; i < r->n_miss; i++)
+        if (r->miss[i].len == len && r->miss[i].p[len - 1] == p[len - 1] &&
+            memcmp(r->miss[i].p, p, len) == 0)
+            return true;
+    return false;
+}
+
+/* ---- numbers ---------------------------------------------------------------- */
+
+static const double pow10_exact[23] = {
+    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/* strtod in the "C" locale on a NUL-terminated copy, whatever the caller's
+ * locale: the syntax has been checked already, only the rounding is needed. */
+static int slow_number(seg_number_parser *np, const char *p, size_t len, double *out)
+{
+    locale_t old;
+    if (len + 1 > np->cap) {
+        char *s = seg_realloc(np->buf, len + 1);
+        if (!s)
+            return SEG_NOMEM();
+        np->buf = s;
+        np->cap = len + 1;
+    }
+    if (np->c_locale == (locale_t)0) {
+        np->c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+        if (np->c_locale == (locale_t)0)
+            return SEG_NOMEM();
+    }
+    memcpy(np->buf, p, len);
+    np->buf[len] = '\0';
+    old = uselocale(np->c_locale);
+    *out = strtod(np->buf, NULL);
+    uselocale(old);
+    return SEG_OK;
+}
+
+void seg_number_parser_free(seg_number_parser *np)
+{
+    seg_free(np->buf);
+    if (np->c_locale != (locale_t)0)
+        freelocale(np->c_locale);
+    np->buf = NULL;
+    np->cap = 0;
+    np->c_locale = (locale_t)0;
+}
+
+/* 1 when p[0..len) is a finite number of the documented form (its value in
+ * *out), 0 when it is not, < 0 on failure. Values with at most 19
+ * significant digits whose mantissa fits 53 bits and whose decimal exponent
+ * is within +-22 are exact products or quotients of two exact doubles, so one
+ * correctly rounded operation gives what strtod gives (Clinger's fast path). */
+int seg_parse_number(seg_number_parser *np, const char *p, size_t len, double *out)
+{
+    const char *s = p, *end = p + len;
+    uint64_t m = 0;
+    int64_t exp10 = 0, e = 0;
+    int sig = 0;
+    size_t digits = 0;
+    bool neg = false, slow = false, eneg = false;
+    double v = 0.0;
+
+    if (s < end && (*s == '+' || *s == '-'))
+        neg = *s++ == '-';
+    for (; s < end && (unsigned)(*s - '0') < 10; s++, digits++) {
+        if (sig < 19) {
+            m = m * 10 + (uint64_t)(*s - '0');
+            sig += m != 0;
+        } else {
+            slow = true;
+        }
+    }
+    if (s < end && *s == '.') {
+        const char *frac = ++s;
+        for (; s < end && (unsigned)(*s - '0') < 10; s++) {
+            if (sig < 19) {
+                m = m * 10 + (uint64_t)(*s - '0');
+                sig += m != 0;
+                exp10--;
+            } else {
+                slow = true;
+            }
+        }
+        digits += (size_t)(s - frac); /* "1." and ".5" are numbers, "." is not */
+    }
+    if (digits == 0)
+        return 0;
+    if (s < end && (*s == 'e' || *s == 'E')) {
+        const char *first;
+        s++;
+        if (s < end && (*s == '+' || *s == '-'))
+            eneg = *s++ == '-';
+        for (first = s; s < end && (unsigned)(*s - '0') < 10; s++)
+            if (e < 100000000)
+                e = e * 10 + (*s - '0');
+        if (s == first)
+            return 0;
+        exp10 += eneg ? -e : e;
+    }
+    if (s != end)
+        return 0;
+#if FLT_EVAL_METHOD == 0
+    if (!slow && m <= ((uint64_t)1 << 53) && exp10 >= -22 && exp10 <= 22) {
+        v = exp10 < 0 ? (double)m / pow10_exact[-exp10] : (double)m * pow10_exact[exp10];
+        *out = neg ? -v : v;
+        return 1;
+    }
+#endif
+    if (m == 0 && !slow) {
+        *out = neg ? -0.0 : 0.0;
+        return 1;
+    }
+    int rc = slow_number(np, p, len, &v);
+    if (rc < 0)
+        return rc;
+    if (!isfinite(v))
+        return 0;
+    *out = v;
+    return 1;
+}
+
+/* ---- the reader --------------------------------------------------------------- */
+
+typedef struct csv_col {
+    seg_column_type type; /* forced, or AUTO until pass 1 decides */
+    size_t n_num, n_other, n_missing;
+    size_t bad_line; /* first field that is not a number */
+    const char *bad_p;
+    size_t bad_len;
+    seg_strtab levels; /* zeroed: an empty table */
+} csv_col;
+
+unsigned char seg_csv_detect_delimiter(const char *b, size_t pos, size_t size)
+{
+    static const unsigned char cand[3] = {',', ';', '\t'};
+    size_t count[3] = {0, 0, 0}, best = 0;
+    bool in_quotes = false;
+    for (; pos < size; pos++) {
+        char c = b[pos];
+        if (c == '"')
+            in_quotes = !in_quotes;
+        else if (in_quotes)
+            continue;
+        else if (c == '\n')
+            break;
+        else if (c == ',')
+            count[0]++;
+        else if (c == ';')
+            count[1]++;
+        else if (c == '\t')
+            count[2]++;
+    }
+    for (size_t i = 1; i < 3; i++)
+        if (count[i] > count[best])
+            best = i;
+    return cand[best];
+}
+
+static int reader_init(csv_reader *r, const char *buf, size_t size, const char *name,
+                       const seg_csv_options *o)
+{
+    static const char *const defaults[3] = {"NA", "NaN", "null"};
+    size_t n = (o->default_missing ? 3 : 0) + o->n_missing;
+    memset(r, 0, sizeof *r);
+    r->name = name;
+    r->buf = buf;
+    r->size = size;
+    r->line = 1;
+    r->max_field = (size_t)o->max_field;
+    if (size >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+        r->pos = 3;
+    r->miss = seg_malloc_array(n, sizeof *r->miss);
+    if (!r->miss)
+        return SEG_NOMEM();
+    for (size_t i = 0; i < n; i++) {
+        const char *t =
+            o->default_missing && i < 3 ? defaults[i] : o->missing[i - (n - o->n_missing)];
+        if (!*t)
+            continue; /* the empty field is always missing */
+        r->miss[r->n_miss].p = t;
+        r->miss[r->n_miss++].len = strlen(t);
+        r->miss_first[(unsigned char)t[0]] = true;
+    }
+    r->qstop['"'] = r->qstop['\n'] = r->qstop['\0'] = true;
+    return SEG_OK;
+}
+
+static void set_delimiter(csv_reader *r, unsigned char d)
+{
+    r->delim = d;
+    r->stop[d] = r->stop['\n'] = r->stop['\0'] = true;
+    r->lead[' '] = d != ' ';
+    r->lead['\t'] = d != '\t';
+    r->lead['"'] = true;
+}
+
+/* Column names into names: the header's, or c1, c2, ... with no header. */
+static int read_names(csv_reader *r, const seg_csv_options *o, seg_strtab *names)
+{
+    size_t pos = r->pos, line = r->line, j, index;
+    csv_field f;
+    int last = 0, rc;
+    char buf[32];
+    for (j = 0; !last; j++) {
+        const char *p = NULL;
+        size_t len = 0;
+        if ((last = next_field(r, &f, j + 1)) < 0)
+            return last;
+        if (j >= (size_t)o->max_columns)
+            return csv_fail(SEG_ERR_LIMIT, r, f.line, j + 1,
+                            "found more than %lld columns, expected at most %lld "
+                            "(SEG_CSV_MAX_COLUMNS)",
+                            (long long)o->max_columns, (long long)o->max_columns);
+        if ((rc = field_text(r, &f, &p, &len)) < 0)
+            return rc;
+        if (!o->header || len == 0) {
+            snprintf(buf, sizeof buf, "c%zu", j + 1);
+            p = buf;
+            len = strlen(buf);
+        }
+        if ((rc = seg_strtab_intern(names, p, len, &index)) < 0)
+            return rc;
+        if (rc == 0) {
+            char shown[48];
+            return csv_fail(SEG_ERR_LIMIT, r, f.line, j + 1,
+                            "found column name \"%s\" again (first at field %zu), expected "
+                            "unique names",
+                            show(p, len, shown), index + 1);
+        }
+    }
+    if (!o->header) {
+        r->pos = pos; /* the first record is data: read it again */
+        r->line = line;
+    }
+    return SEG_OK;
+}
+
+static int stray_error(const csv_reader *r, const csv_col *c, size_t j, const char *name)
+{
+    char shown[48];
+    if (c->type == SEG_COLUMN_NUMERIC)
+        return csv_fail(SEG_ERR_PARSE, r, c->bad_line, j + 1,
+                        "column \"%.64s\": found \"%s\", expected a number (the column is "
+                        "forced numeric; mark the token missing)",
+                        name, show(c->bad_p, c->bad_len, shown));
+    return csv_fail(SEG_ERR_PARSE, r, c->bad_line, j + 1,
+                    "column \"%.64s\": found \"%s\", expected a number (%zu of its %zu values "
+                    "are numbers; mark the token missing or force the column type)",
+                    name, show(c->bad_p, c->bad_len, shown), c->n_num, c->n_num + c->n_other);
+}
+
+static int classify(csv_reader *r, csv_col *c, const csv_field *f, size_t j, const char *name)
+{
+    const char *p = NULL;
+    size_t len = 0;
+    double v;
+    int rc = field_text(r, f, &p, &len);
+    if (rc < 0)
+        return rc;
+    if (is_missing(r, p, len)) {
+        c->n_missing++;
+        return SEG_OK;
+    }
+    if (c->type == SEG_COLUMN_CATEGORICAL)
+        return SEG_OK;
+    if ((rc = f->escaped ? 0 : seg_parse_number(&r->num, p, len, &v)) < 0)
+        return rc;
+    if (rc) {
+        c->n_num++;
+        return SEG_OK;
+    }
+    if (c->n_other++ == 0) {
+        c->bad_line = f->line;
+        c->bad_p = f->p;
+        c->bad_len = f->len;
+    }
+    return c->type == SEG_COLUMN_NUMERIC ? stray_error(r, c, j, name) : SEG_OK;
+}
+
+/* Pass 1: structure, row count and column types. */
+static int pass_structure(csv_reader *r, csv_col *cols, const seg_strtab *names, bool header,
+                          size_t *n_rows)
+{
+    size_t n_cols = seg_strtab_size(names), rows = 0;
+    csv_field f;
+    int rc;
+    while (at_record(r)) {
+        size_t j = 0, line = r->line;
+        int last = 0;
+        for (; !last; j++) {
+            if ((last = next_field(r, &f, j + 1)) < 0)
+                return last;
+            if (j < n_cols && (rc = classify(r, &cols[j], &f, j, seg_strtab_str(names, j))) < 0)
+                return rc;
+        }
+        if (j != n_cols)
+            return csv_fail(SEG_ERR_PARSE, r, line, j < n_cols ? j : n_cols + 1,
+                            "found a row of %zu field%s, expected %zu (as many as %s)", j,
+                            j == 1 ? "" : "s", n_cols, header ? "the header" : "the first row");
+        rows++;
+    }
+    for (size_t j = 0; j < n_cols; j++) {
+        csv_col *c = &cols[j];
+        if (c->type != SEG_COLUMN_AUTO)
+            continue;
+        if (c->n_other == 0)
+            c->type = SEG_COLUMN_NUMERIC;
+        else if (c->n_num <= c->n_other)
+            c->type = SEG_COLUMN_CATEGORICAL;
+        else
+            return stray_error(r, c, j, seg_strtab_str(names, j));
+    }
+    *n_rows = rows;
+    return SEG_OK;
+}
+
+/* Pass 2: the values, into the dataset's columns. */
+static int pass_values(csv_reader *r, csv_col *cols, seg_dataset *ds)
+{
+    csv_field f;
+    const char *p = NULL;
+    size_t len = 0, index;
+    int rc;
+    for (size_t i = 0; i < ds->n_rows; i++) {
+        at_record(r);
+        for (size_t j = 0; j < ds->n_cols; j++) {
+            seg_column *c = &ds->cols[j];
+            if ((rc = next_field(r, &f, j + 1)) < 0 || (rc = field_text(r, &f, &p, &len)) < 0)
+                return rc;
+            if (c->type == SEG_COLUMN_NUMERIC) {
+                c->num_owned[i] = NAN;
+                if (!is_missing(r, p, len) && (rc = seg_parse_number(&r->num, p, len, &c->num_owned[i])) < 0)
+                    return rc;
+            } else if (is_missing(r, p, len)) {
+                c->codes[i] = -1;
+            } else {
+                if ((rc = seg_strtab_intern(&cols[j].levels, p, len, &index)) < 0)
+                    return rc == SEG_ERR_LIMIT
+                               ? csv_fail(rc, r, f.line, j + 1,
+                                          "found more than %d levels in column \"%.64s\"",
+                                          INT32_MAX, c->name)
+                               : rc;
+                c->codes[i] = (int32_t)index;
+            }
+        }
+    }
+    return SEG_OK;
+}
+
+static int read_csv(seg_dataset **out, const char *buf, size_t size, const char *name,
+                    const seg_csv_options *o)
+{
+    csv_reader r;
+    seg_strtab names;
+    csv_col *cols = NULL;
+    seg_dataset *ds = NULL;
+    char **col_names;
+    size_t n_cols = 0, n_rows = 0, data_pos, data_line, header_line;
+    int rc;
+
+    seg_strtab_init(&names);
+
+    if ((rc = reader_init(&r, buf, size, name, o)) < 0)
+        goto fail;
+    if (!at_record(&r)) {
+        rc = csv_fail(SEG_ERR_EMPTY, &r, r.line, 1, "found end of input, expected %s",
+                      o->header ? "a header row" : "a data row");
+        goto fail;
+    }
+    set_delimiter(&r,
+                  o->delimiter ? (unsigned char)o->delimiter : seg_csv_detect_delimiter(buf, r.pos, size));
+    header_line = r.line;
+    if ((rc = read_names(&r, o, &names)) < 0)
+        goto fail;
+    n_cols = seg_strtab_size(&names);
+    if (!(cols = seg_calloc(n_cols, sizeof *cols))) {
+        rc = SEG_NOMEM();
+        goto fail;
+    }
+    for (size_t k = 0; k < o->n_forced; k++) {
+        const char *fname = o->forced[k].name;
+        size_t j;
+        if (!seg_strtab_lookup(&names, fname, strlen(fname), &j)) {
+            rc = csv_fail(SEG_ERR_NOT_FOUND, &r, header_line, 1,
+                          "found no column named \"%.64s\" (given a forced type), expected "
+                          "one of the %zu column names",
+                          fname, n_cols);
+            goto fail;
+        }
+        cols[j].type = o->forced[k].type;
+    }
+    data_pos = r.pos;
+    data_line = r.line;
+    if ((rc = pass_structure(&r, cols, &names, o->header != 0, &n_rows)) < 0)
+        goto fail;
+    if (n_rows == 0) {
+        rc = csv_fail(SEG_ERR_EMPTY, &r, r.line, 1,
+                      "found end of input, expected a data row after the header");
+        goto fail;
+    }
+    if ((rc = seg_dataset_alloc(&ds, n_rows, n_cols)) < 0)
+        goto fail;
+    col_names = seg_strtab_release(&names, &n_cols);
+    for (size_t j = 0; j < n_cols; j++)
+        ds->cols[j].name = col_names[j];
+    seg_free(col_names);
+    for (size_t j = 0; j < n_cols; j++) {
+        seg_column *c = &ds->cols[j];
+        c->type = cols[j].type;
+        c->n_missing = cols[j].n_missing;
+        if (c->type == SEG_COLUMN_NUMERIC) {
+            c->num_owned = seg_malloc_array(n_rows, sizeof *c->num_owned);
+            c->num = c->num_owned;
+            c->stride = 1;
+        } else {
+            c->codes = seg_malloc_array(n_rows, sizeof *c->codes);
+        }
+        if (!c->num_owned && !c->codes) {
+            rc = SEG_NOMEM();
+            goto fail;
+        }
+    }
+    r.pos = data_pos;
+    r.line = data_line;
+    if ((rc = pass_values(&r, cols, ds)) < 0)
+        goto fail;
+    for (size_t j = 0; j < n_cols; j++)
+        ds->cols[j].levels = seg_strtab_release(&cols[j].levels, &ds->cols[j].n_levels);
+    *out = ds;
+    ds = NULL;
+    rc = SEG_OK;
+fail:
+    seg_dataset_free(ds);
+    for (size_t j = 0; cols && j < n_cols; j++)
+        seg_strtab_free(&cols[j].levels);
+    seg_free(cols);
+    seg_strtab_free(&names);
+    seg_free(r.miss);
+    seg_free(r.scratch);
+    seg_number_parser_free(&r.num);
+    return rc;
+}
+
+/*
+ * Classic Mac exports (Excel's "CSV (Macintosh)") end lines with a lone CR.
+ * When the input holds no LF at all but has CRs, read a copy with every CR
+ * turned into LF; otherwise a lone CR stays ordinary text.
+ */
+static int read_csv_any_eol(seg_dataset **out, const char *buf, size_t size, const char *name,
+                            const seg_csv_options *o)
+{
+    if (size == 0 || memchr(buf, '\n', size) || !memchr(buf, '\r', size))
+        return read_csv(out, buf, size, name, o);
+    char *copy = seg_malloc(size);
+    if (!copy)
+        return SEG_NOMEM();
+    for (size_t i = 0; i < size; i++)
+        copy[i] = buf[i] == '\r' ? '\n' : buf[i];
+    int rc = read_csv(out, copy, size, name, o);
+    seg_free(copy);
+    return rc;
+}
+
+int seg_dataset_read_csv_memory(seg_dataset **out, const void *data, size_t size,
+                                const seg_csv_options *opts)
+{
+    SEG_ALLOC_SCOPE(opts);
+    if (!out)
+        return seg_fail(SEG_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!data && size)
+        return seg_fail(SEG_ERR_INVALID_ARG, "data is NULL");
+    return read_csv_any_eol(out, data ? data : "", size, "<memory>",
+                            opts ? opts : &seg_csv_defaults);
+}
+
+static int io_fail(const char *path, const char *what, int err)
+{
+    char msg[128] = "unknown error";
+    strerror_r(err, msg, sizeof msg);
+    return seg_fail(SEG_ERR_IO, "%.300s: %s: %s", path, what, msg);
+}
+
+/* The whole file in one buffer: sized from fstat when it is a regular file,
+ * grown by doubling otherwise (pipes, /dev/stdin). */
+static int slurp(const char *path, char **out, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    size_t cap = (size_t)1 << 16, n = 0;
+    char *buf = NULL;
+    int rc;
+    if (!f)
+        return io_fail(path, "cannot open", errno);
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        if ((uintmax_t)st.st_size >= SIZE_MAX) {
+            rc = seg_fail(SEG_ERR_NOMEM, "%.300s: file too large to hold in memory", path);
+            goto fail;
+        }
+        cap = (size_t)st.st_size + 1; /* + 1: the end shows without growing */
+    }
+    for (;;) {
+        size_t got;
+        if (n == cap) {
+            char *grown = cap <= SIZE_MAX / 2 ? seg_realloc(buf, cap * 2) : NULL;
+            if (!grown) {
+                rc = SEG_NOMEM();
+                goto fail;
+            }
+            buf = grown;
+            cap *= 2;
+        } else if (!buf && !(buf = seg_malloc(cap))) {
+            rc = SEG_NOMEM();
+            goto fail;
+        }
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap) {
+            if (ferror(f)) {
+                rc = io_fail(path, "cannot read", errno);
+                goto fail;
+            }
+            if (feof(f))
+                break;
+        }
+    }
+    fclose(f);
+    *out = buf;
+    *size = n;
+    return SEG_OK;
+fail:
+    fclose(f);
+    seg_free(buf);
+    return rc;
+}
+
+int seg_dataset_read_csv(seg_dataset **out, const char *path, const seg_csv_options *opts)
+{
+    SEG_ALLOC_SCOPE(opts);
+    char *buf = NULL;
+    size_t size = 0;
+    int rc;
+    if (!out)
+        return seg_fail(SEG_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!path)
+        return seg_fail(SEG_ERR_INVALID_ARG, "path is NULL");
+    if ((rc = slurp(path, &buf, &size)) < 0)
+        return rc;
+    rc = read_csv_any_eol(out, buf, size, path, opts ? opts : &seg_csv_defaults);
+    seg_free(buf);
+    return rc;
+}

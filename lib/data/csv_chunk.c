@@ -1,0 +1,633 @@
+/*
+ * Chunked CSV reader (seg_csv_chunker): a file too large to hold is read as a
+ * sequence of datasets of a bounded number of rows, all with the same
+ * columns and column types.
+ *
+ * Opening reads the file once (the schema pass) through the chunked record
+ * reader (csv_stream.c), classifying every field by the rules of csv.c
+ * (missing token, number, other; quoted fields holding "" are never numbers;
+ * forced types win; a column of numbers and missing values is numeric, one
+ * where other values are at least as many as numbers is categorical, anything
+ * else is an error naming the first stray value), so a streamed file gets
+ * exactly the column types seg_dataset_read_csv() would give it. Chunks then
+ * re-read the file from the start on each rewind. Memory: the reader's
+ * buffer (1 MiB, more only for a longer record) plus the chunk being built.
+ *
+ * Within a chunk, the levels of a categorical column are those the chunk
+ * holds, in order of first appearance: levels are matched by text (the
+ * scaler does), so chunks need no shared level table.
+ */
+#include "data/csv_options.h"
+#include "data/data.h"
+#include "data/csv_shared.h"
+#include "data/csv_stream.h"
+#include "core/strtab.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+#define DEFAULT_CHUNK_ROWS 65536
+
+struct seg_csv_chunker {
+    char *path;
+    unsigned char delim; /* 0: detect */
+    bool header;
+    size_t max_field;
+    char **miss; /* missing tokens besides the empty field */
+    size_t n_miss;
+
+    size_t n_cols;
+    char **names;
+    seg_column_type *types;
+    size_t n_rows;
+    uint64_t file_bytes;
+
+    size_t chunk_rows;
+    char *id;
+    char **drop, **select;
+    size_t n_drop, n_select;
+
+    csv_stream s; /* open between the first next() and the end or a rewind */
+    bool reading, done;
+    size_t rows_out;
+    int64_t passes; /* reads of the file, the schema pass included */
+    seg_number_parser num;
+};
+
+static void free_names(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        seg_free(v[i]);
+    seg_free(v);
+}
+
+void seg_csv_chunker_free(seg_csv_chunker *ch)
+{
+    if (!ch)
+        return;
+    csv_stream_close(&ch->s);
+    seg_free(ch->path);
+    free_names(ch->miss, ch->n_miss);
+    free_names(ch->names, ch->n_cols);
+    seg_free(ch->types);
+    seg_free(ch->id);
+    free_names(ch->drop, ch->n_drop);
+    free_names(ch->select, ch->n_select);
+    seg_number_parser_free(&ch->num);
+    seg_free(ch);
+}
+
+static bool is_missing(const seg_csv_chunker *ch, const char *p, size_t len)
+{
+    if (len == 0)
+        return true;
+    for (size_t i = 0; i < ch->n_miss; i++)
+        if (strlen(ch->miss[i]) == len && memcmp(ch->miss[i], p, len) == 0)
+            return true;
+    return false;
+}
+
+static int copy_options(seg_csv_chunker *ch, const seg_csv_options *o)
+{
+    static const char *const defaults[3] = {"NA", "NaN", "null"};
+    size_t n = (o->default_missing ? 3 : 0) + o->n_missing;
+    ch->delim = (unsigned char)o->delimiter;
+    ch->header = o->header != 0;
+    ch->max_field = (size_t)o->max_field;
+    if (!(ch->miss = seg_calloc(n ? n : 1, sizeof *ch->miss)))
+        return SEG_NOMEM();
+    for (size_t i = 0; i < n; i++) {
+        const char *t =
+            o->default_missing && i < 3 ? defaults[i] : o->missing[i - (n - o->n_missing)];
+        if (!*t)
+            continue;
+        if (!(ch->miss[ch->n_miss++] = seg_strdup(t)))
+            return SEG_NOMEM();
+    }
+    return SEG_OK;
+}
+
+/* The record's first field without a UTF-8 byte order mark (csv.c skips it). */
+static void strip_bom(csv_stream *s)
+{
+    if (s->n_field > 0 && s->field[0].len >= 3 && memcmp(s->field[0].p, "\xEF\xBB\xBF", 3) == 0) {
+        s->field[0].p += 3;
+        s->field[0].len -= 3;
+    }
+}
+
+/* Column names from the first record (c1, c2, ... without a header). */
+static int read_names(seg_csv_chunker *ch, const seg_csv_options *o)
+{
+    seg_strtab names;
+    csv_stream *s = &ch->s;
+    int rc;
+    char buf[32];
+    seg_strtab_init(&names);
+    if ((rc = csv_stream_next(s)) <= 0) {
+        if (rc == 0)
+            rc = seg_fail(SEG_ERR_EMPTY, "%.300s:1:1: found end of input, expected %s", ch->path,
+                          ch->header ? "a header row" : "a data row");
+        goto done;
+    }
+    strip_bom(s);
+    if (s->n_field > (size_t)o->max_columns) {
+        rc = seg_fail(SEG_ERR_LIMIT,
+                      "%.300s:%zu:%lld: found more than %lld columns, expected at most %lld "
+                      "(SEG_CSV_MAX_COLUMNS)",
+                      ch->path, s->record_line, (long long)o->max_columns + 1,
+                      (long long)o->max_columns, (long long)o->max_columns);
+        goto done;
+    }
+    for (size_t j = 0; j < s->n_field; j++) {
+        const char *p = s->field[j].p;
+        size_t len = s->field[j].len, index;
+        if (!ch->header || len == 0) {
+            snprintf(buf, sizeof buf, "c%zu", j + 1);
+            p = buf;
+            len = strlen(buf);
+        }
+        if ((rc = seg_strtab_intern(&names, p, len, &index)) < 0)
+            goto done;
+        if (rc == 0) {
+            rc =
+                seg_fail(SEG_ERR_LIMIT,
+                         "%.300s:%zu:%zu: found column name \"%.64s\" again (first at field "
+                         "%zu), expected unique names",
+                         ch->path, s->record_line, j + 1, seg_strtab_str(&names, index), index + 1);
+            goto done;
+        }
+    }
+    ch->names = seg_strtab_release(&names, &ch->n_cols);
+    rc = ch->names ? SEG_OK : SEG_NOMEM();
+done:
+    seg_strtab_free(&names);
+    return rc;
+}
+
+/* Per-column counts of the schema pass. */
+typedef struct col_class {
+    size_t n_num, n_other;
+    size_t bad_line;
+    char *bad; /* first non-number, owned */
+} col_class;
+
+static int classify(seg_csv_chunker *ch, col_class *c, size_t j, const csv_span *f, bool escaped,
+                    size_t line)
+{
+    double v;
+    int rc;
+    if (f->len > ch->max_field)
+        return seg_fail(SEG_ERR_LIMIT,
+                        "%.300s:%zu:%zu: found a field of %zu bytes, expected at most %zu "
+                        "(SEG_CSV_MAX_FIELD)",
+                        ch->path, line, j + 1, f->len, ch->max_field);
+    if (is_missing(ch, f->p, f->len) || ch->types[j] == SEG_COLUMN_CATEGORICAL)
+        return SEG_OK;
+    if ((rc = escaped ? 0 : seg_parse_number(&ch->num, f->p, f->len, &v)) < 0)
+        return rc;
+    if (rc) {
+        c->n_num++;
+        return SEG_OK;
+    }
+    if (c->n_other++ == 0) {
+        c->bad_line = line;
+        if (!(c->bad = seg_strndup(f->p, f->len > 40 ? 40 : f->len)))
+            return SEG_NOMEM();
+    }
+    if (ch->types[j] == SEG_COLUMN_NUMERIC)
+        return seg_fail(SEG_ERR_PARSE,
+                        "%.300s:%zu:%zu: column \"%.64s\": found \"%s\", expected a number (the "
+                        "column is forced numeric; mark the token missing)",
+                        ch->path, line, j + 1, ch->names[j], c->bad);
+    return SEG_OK;
+}
+
+static int width_error(const seg_csv_chunker *ch, size_t line, size_t got)
+{
+    return seg_fail(SEG_ERR_PARSE,
+                    "%.300s:%zu:%zu: found a row of %zu field%s, expected %zu (as "
+                    "many as %s)",
+                    ch->path, line, got < ch->n_cols ? got : ch->n_cols + 1, got,
+                    got == 1 ? "" : "s", ch->n_cols, ch->header ? "the header" : "the first row");
+}
+
+/* The schema pass: row count and column types. */
+static int schema_pass(seg_csv_chunker *ch, const seg_csv_options *o)
+{
+    csv_stream *s = &ch->s;
+    col_class *cc = NULL;
+    int rc;
+    if ((rc = csv_stream_open(s, ch->path, ch->delim)) < 0 || (rc = read_names(ch, o)) < 0)
+        goto done;
+    if (!(ch->types = seg_calloc(ch->n_cols, sizeof *ch->types)) ||
+        !(cc = seg_calloc(ch->n_cols, sizeof *cc))) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    for (size_t k = 0; k < o->n_forced; k++) {
+        size_t j = 0;
+        while (j < ch->n_cols && strcmp(ch->names[j], o->forced[k].name) != 0)
+            j++;
+        if (j == ch->n_cols) {
+            rc = seg_fail(SEG_ERR_NOT_FOUND,
+                          "%.300s:1:1: found no column named \"%.64s\" (given a forced type), "
+                          "expected one of the %zu column names",
+                          ch->path, o->forced[k].name, ch->n_cols);
+            goto done;
+        }
+        ch->types[j] = o->forced[k].type;
+    }
+    bool first = !ch->header; /* the first record is data */
+    for (;;) {
+        if (!first && (rc = csv_stream_next(s)) <= 0)
+            break;
+        first = false;
+        if (s->n_field != ch->n_cols) {
+            rc = width_error(ch, s->record_line, s->n_field);
+            goto done;
+        }
+        for (size_t j = 0; j < ch->n_cols; j++)
+            if ((rc = classify(ch, &cc[j], j, &s->field[j], s->escaped[j], s->record_line)) < 0)
+                goto done;
+        ch->n_rows++;
+    }
+    if (rc < 0)
+        goto done;
+    if (ch->n_rows == 0) {
+        rc = seg_fail(SEG_ERR_EMPTY,
+                      "%.300s:%zu:1: found end of input, expected a data row "
+                      "after the header",
+                      ch->path, s->line);
+        goto done;
+    }
+    for (size_t j = 0; j < ch->n_cols; j++) {
+        col_class *c = &cc[j];
+        if (ch->types[j] != SEG_COLUMN_AUTO)
+            continue;
+        if (c->n_other == 0)
+            ch->types[j] = SEG_COLUMN_NUMERIC;
+        else if (c->n_num <= c->n_other)
+            ch->types[j] = SEG_COLUMN_CATEGORICAL;
+        else {
+            rc = seg_fail(SEG_ERR_PARSE,
+                          "%.300s:%zu:%zu: column \"%.64s\": found \"%s\", expected a number (%zu "
+                          "of its %zu values are numbers; mark the token missing or force the "
+                          "column type)",
+                          ch->path, c->bad_line, j + 1, ch->names[j], c->bad, c->n_num,
+                          c->n_num + c->n_other);
+            goto done;
+        }
+    }
+    rc = SEG_OK;
+done:
+    for (size_t j = 0; cc && j < ch->n_cols; j++)
+        seg_free(cc[j].bad);
+    seg_free(cc);
+    csv_stream_close(s);
+    return rc;
+}
+
+int seg_csv_chunker_open(seg_csv_chunker **out, const char *path, const seg_csv_options *opts)
+{
+    SEG_ALLOC_SCOPE(opts);
+    seg_csv_chunker *ch;
+    struct stat st;
+    int rc;
+    if (!out)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_csv_chunker_open: out is NULL");
+    *out = NULL;
+    if (!path)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_csv_chunker_open: path is NULL");
+    if (!opts)
+        opts = &seg_csv_defaults;
+    if (!(ch = seg_calloc(1, sizeof *ch)))
+        return SEG_NOMEM();
+    ch->chunk_rows = DEFAULT_CHUNK_ROWS;
+    if (!(ch->path = seg_strdup(path))) {
+        rc = SEG_NOMEM();
+        goto fail;
+    }
+    if ((rc = copy_options(ch, opts)) < 0 || (rc = schema_pass(ch, opts)) < 0)
+        goto fail;
+    ch->passes = 1;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        ch->file_bytes = (uint64_t)st.st_size;
+    *out = ch;
+    return SEG_OK;
+fail:
+    seg_csv_chunker_free(ch);
+    return rc;
+}
+
+int seg_csv_chunker_set_int(seg_csv_chunker *ch, seg_chunker_param param, int64_t value)
+{
+    if (!ch || param != SEG_CHUNKER_ROWS)
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "seg_csv_chunker_set_int: NULL chunker or unknown parameter %d",
+                        (int)param);
+    if (value < 1 || value > INT32_MAX)
+        return seg_fail(SEG_ERR_INVALID_ARG, "SEG_CHUNKER_ROWS: %lld is outside 1 .. %d",
+                        (long long)value, INT32_MAX);
+    ch->chunk_rows = (size_t)value;
+    return SEG_OK;
+}
+
+int seg_csv_chunker_get_int(const seg_csv_chunker *ch, seg_chunker_param param, int64_t *value)
+{
+    if (!ch || !value)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_csv_chunker_get_int: NULL argument");
+    switch (param) {
+    case SEG_CHUNKER_ROWS:
+        *value = (int64_t)ch->chunk_rows;
+        return SEG_OK;
+    case SEG_CHUNKER_FILE_ROWS:
+        *value = (int64_t)ch->n_rows;
+        return SEG_OK;
+    case SEG_CHUNKER_FILE_BYTES:
+        *value = (int64_t)ch->file_bytes;
+        return SEG_OK;
+    case SEG_CHUNKER_COLUMNS:
+        *value = (int64_t)ch->n_cols;
+        return SEG_OK;
+    case SEG_CHUNKER_PASSES:
+        *value = ch->passes;
+        return SEG_OK;
+    }
+    return seg_fail(SEG_ERR_INVALID_ARG, "seg_csv_chunker_get_int: unknown parameter %d",
+                    (int)param);
+}
+
+const char *seg_csv_chunker_column_name(const seg_csv_chunker *ch, size_t j)
+{
+    return ch && j < ch->n_cols ? ch->names[j] : NULL;
+}
+
+seg_column_type seg_csv_chunker_column_type(const seg_csv_chunker *ch, size_t j)
+{
+    return ch && j < ch->n_cols ? ch->types[j] : SEG_COLUMN_AUTO;
+}
+
+/* ---- column choices, applied to every chunk -------------------------------- */
+
+static int known_names(const seg_csv_chunker *ch, const char *const *names, size_t count,
+                       char ***copy)
+{
+    if (!names || count == 0)
+        return seg_fail(SEG_ERR_INVALID_ARG, "no column names given");
+    for (size_t i = 0; i < count; i++) {
+        size_t j = 0;
+        if (!names[i])
+            return seg_fail(SEG_ERR_INVALID_ARG, "column name %zu is NULL", i);
+        while (j < ch->n_cols && strcmp(ch->names[j], names[i]) != 0)
+            j++;
+        if (j == ch->n_cols)
+            return seg_fail(SEG_ERR_NOT_FOUND, "no column named '%s'", names[i]);
+    }
+    char **v = seg_calloc(count, sizeof *v);
+    if (!v)
+        return SEG_NOMEM();
+    for (size_t i = 0; i < count; i++)
+        if (!(v[i] = seg_strdup(names[i]))) {
+            free_names(v, count);
+            return SEG_NOMEM();
+        }
+    *copy = v;
+    return SEG_OK;
+}
+
+int seg_csv_chunker_set_id_column(seg_csv_chunker *ch, const char *name)
+{
+    SEG_ALLOC_SCOPE(ch);
+    char **v = NULL;
+    int rc;
+    if (!ch)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_csv_chunker_set_id_column: chunker is NULL");
+    if ((rc = known_names(ch, &name, 1, &v)) < 0)
+        return rc;
+    seg_free(ch->id);
+    ch->id = v[0];
+    seg_free(v);
+    return SEG_OK;
+}
+
+int seg_csv_chunker_drop(seg_csv_chunker *ch, const char *const *names, size_t count)
+{
+    SEG_ALLOC_SCOPE(ch);
+    char **v = NULL;
+    int rc;
+    if (!ch)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_csv_chunker_drop: chunker is NULL");
+    if ((rc = known_names(ch, names, count, &v)) < 0)
+        return rc;
+    free_names(ch->drop, ch->n_drop);
+    ch->drop = v;
+    ch->n_drop = count;
+    return SEG_OK;
+}
+
+int seg_csv_chunker_select(seg_csv_chunker *ch, const char *const *names, size_t count)
+{
+    SEG_ALLOC_SCOPE(ch);
+    char **v = NULL;
+    int rc;
+    if (!ch)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_csv_chunker_select: chunker is NULL");
+    if ((rc = known_names(ch, names, count, &v)) < 0)
+        return rc;
+    free_names(ch->select, ch->n_select);
+    ch->select = v;
+    ch->n_select = count;
+    return SEG_OK;
+}
+
+/* ---- chunks ------------------------------------------------------------------ */
+
+int seg_csv_chunker_rewind(seg_csv_chunker *ch)
+{
+    if (!ch)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_csv_chunker_rewind: chunker is NULL");
+    csv_stream_close(&ch->s);
+    ch->reading = ch->done = false;
+    ch->rows_out = 0;
+    return SEG_OK;
+}
+
+/* Open the file and step over the header. */
+static int start(seg_csv_chunker *ch)
+{
+    int rc = csv_stream_open(&ch->s, ch->path, ch->delim);
+    if (rc < 0)
+        return rc;
+    if (ch->header && (rc = csv_stream_next(&ch->s)) <= 0)
+        return rc < 0 ? rc
+                      : seg_fail(SEG_ERR_PARSE, "%.300s: the file changed since it was opened",
+                                 ch->path);
+    ch->reading = true;
+    ch->passes++;
+    return SEG_OK;
+}
+
+static int changed(const seg_csv_chunker *ch, size_t line, size_t j, const char *what)
+{
+    return seg_fail(SEG_ERR_PARSE, "%.300s:%zu:%zu: %s; the file changed since it was opened",
+                    ch->path, line, j + 1, what);
+}
+
+/* The file column that goes straight into the chunks' ids (a categorical id
+ * column: its text needs no level table), or SIZE_MAX. */
+static size_t direct_id(const seg_csv_chunker *ch)
+{
+    for (size_t j = 0; ch->id && j < ch->n_cols; j++)
+        if (strcmp(ch->names[j], ch->id) == 0)
+            return ch->types[j] == SEG_COLUMN_CATEGORICAL ? j : SIZE_MAX;
+    return SIZE_MAX;
+}
+
+/* Store the current record as row i of ds. */
+static int store_row(seg_csv_chunker *ch, seg_dataset *ds, seg_strtab *levels, size_t i,
+                     size_t id_col)
+{
+    const csv_stream *s = &ch->s;
+    int rc;
+    if (s->n_field != ch->n_cols)
+        return width_error(ch, s->record_line, s->n_field);
+    for (size_t j = 0; j < ch->n_cols; j++) {
+        const csv_span *f = &s->field[j];
+        bool miss = is_missing(ch, f->p, f->len);
+        if (j == id_col) {
+            if (!miss && !(ds->ids[i] = seg_strndup(f->p, f->len)))
+                return SEG_NOMEM();
+            continue;
+        }
+        const size_t dj = j - (j > id_col && id_col != SIZE_MAX);
+        seg_column *c = &ds->cols[dj];
+        c->n_missing += miss;
+        if (c->type == SEG_COLUMN_NUMERIC) {
+            c->num_owned[i] = NAN;
+            if (miss)
+                continue;
+            if ((rc = s->escaped[j]
+                          ? 0
+                          : seg_parse_number(&ch->num, f->p, f->len, &c->num_owned[i])) < 0)
+                return rc;
+            if (rc == 0)
+                return changed(ch, s->record_line, j, "found a value that is not a number");
+        } else if (miss) {
+            c->codes[i] = -1;
+        } else {
+            size_t index;
+            if ((rc = seg_strtab_intern(&levels[dj], f->p, f->len, &index)) < 0)
+                return rc;
+            c->codes[i] = (int32_t)index;
+        }
+    }
+    return SEG_OK;
+}
+
+static int alloc_chunk(const seg_csv_chunker *ch, size_t rows, size_t id_col, seg_dataset **out)
+{
+    seg_dataset *ds = NULL;
+    int rc = seg_dataset_alloc(&ds, rows, ch->n_cols - (id_col != SIZE_MAX));
+    if (rc < 0)
+        return rc;
+    if (id_col != SIZE_MAX && (!(ds->ids = seg_calloc(rows, sizeof *ds->ids)) ||
+                               !(ds->id_name = seg_strdup(ch->names[id_col]))))
+        goto nomem;
+    for (size_t j = 0, w = 0; j < ch->n_cols; j++) {
+        if (j == id_col)
+            continue;
+        seg_column *c = &ds->cols[w++];
+        c->type = ch->types[j];
+        if (!(c->name = seg_strdup(ch->names[j])))
+            goto nomem;
+        if (c->type == SEG_COLUMN_NUMERIC) {
+            if (!(c->num_owned = seg_malloc_array(rows, sizeof *c->num_owned)))
+                goto nomem;
+            c->num = c->num_owned;
+            c->stride = 1;
+        } else if (!(c->codes = seg_malloc_array(rows, sizeof *c->codes))) {
+            goto nomem;
+        }
+    }
+    *out = ds;
+    return SEG_OK;
+nomem:
+    seg_dataset_free(ds);
+    return SEG_NOMEM();
+}
+
+/* The id, drop and select choices, in that order (as seg segment applies them). */
+static int shape(const seg_csv_chunker *ch, seg_dataset *ds, size_t id_col)
+{
+    int rc = SEG_OK;
+    if (ch->id && id_col == SIZE_MAX && (rc = seg_dataset_set_id_column(ds, ch->id)) < 0)
+        return rc;
+    if (ch->n_drop && (rc = seg_dataset_drop(ds, (const char *const *)ch->drop, ch->n_drop)) < 0)
+        return rc;
+    if (ch->n_select)
+        rc = seg_dataset_select(ds, (const char *const *)ch->select, ch->n_select);
+    return rc;
+}
+
+int seg_csv_chunker_next(seg_csv_chunker *ch, seg_dataset **out)
+{
+    SEG_ALLOC_SCOPE(ch);
+    seg_dataset *ds = NULL;
+    seg_strtab *levels = NULL;
+    size_t rows, i = 0, id_col = direct_id(ch);
+    int rc;
+    if (!out)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_csv_chunker_next: out is NULL");
+    *out = NULL;
+    if (!ch)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_csv_chunker_next: chunker is NULL");
+    if (ch->done)
+        return 0;
+    if (!ch->reading && (rc = start(ch)) < 0)
+        goto fail;
+    rows = ch->n_rows - ch->rows_out < ch->chunk_rows ? ch->n_rows - ch->rows_out : ch->chunk_rows;
+    if (rows == 0) {
+        if ((rc = csv_stream_next(&ch->s)) != 0) {
+            rc = rc < 0 ? rc : changed(ch, ch->s.record_line, 0, "found more rows than before");
+            goto fail;
+        }
+        csv_stream_close(&ch->s);
+        ch->reading = false;
+        ch->done = true;
+        return 0;
+    }
+    if ((rc = alloc_chunk(ch, rows, id_col, &ds)) < 0)
+        goto fail;
+    if (!(levels = seg_calloc(ch->n_cols, sizeof *levels))) {
+        rc = SEG_NOMEM();
+        goto fail;
+    }
+    for (; i < rows; i++) {
+        if ((rc = csv_stream_next(&ch->s)) <= 0) {
+            if (rc == 0)
+                rc = changed(ch, ch->s.line, 0, "found fewer rows than before");
+            goto fail;
+        }
+        if ((rc = store_row(ch, ds, levels, i, id_col)) < 0)
+            goto fail;
+    }
+    for (size_t j = 0; j < ds->n_cols; j++)
+        if (ds->cols[j].type == SEG_COLUMN_CATEGORICAL)
+            ds->cols[j].levels = seg_strtab_release(&levels[j], &ds->cols[j].n_levels);
+    ch->rows_out += rows;
+    if ((rc = shape(ch, ds, id_col)) < 0)
+        goto fail;
+    seg_free(levels);
+    *out = ds;
+    return 1;
+fail:
+    for (size_t j = 0; levels && j < ch->n_cols; j++)
+        seg_strtab_free(&levels[j]);
+    seg_free(levels);
+    seg_dataset_free(ds);
+    csv_stream_close(&ch->s);
+    ch->reading = false;
+    ch->done = true;
+    return rc;
+}

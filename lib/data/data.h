@@ -1,0 +1,73 @@
+/*
+ * The dataset object (dataset.c) and its columns, shared by the readers of
+ * lib/data (CSV, .npy, arrays) and read by every later stage. Not installed.
+ */
+#ifndef SEG_DATA_H
+#define SEG_DATA_H
+
+#include "core/core.h"
+
+/* ---- dataset (dataset.c) -------------------------------------------------- */
+
+typedef struct seg_column {
+    char *name;
+    seg_column_type type; /* SEG_COLUMN_NUMERIC or SEG_COLUMN_CATEGORICAL */
+    size_t n_missing;
+
+    /* Numeric: value of row i is num_f32 ? ((const float *)num)[i * stride]
+     * : ((const double *)num)[i * stride]; missing is NaN (doubles only: float
+     * storage comes from arrays/.npy, which never hold missing values).
+     * num points either into num_owned or into the dataset's dense block. */
+    const void *num;
+    size_t stride;
+    bool num_f32;
+    double *num_owned;
+
+    /* Categorical: codes[i] in 0 .. n_levels-1, or -1 when missing. Levels
+     * are NUL-terminated, in order of first appearance. */
+    int32_t *codes;
+    char **levels;
+    size_t n_levels;
+} seg_column;
+
+struct seg_dataset {
+    size_t n_rows;
+    size_t n_cols;
+    seg_column *cols;
+
+    /* Row-major dense block of n_rows x dense_cols values shared by numeric
+     * columns of datasets built from arrays or .npy (NULL otherwise). */
+    void *dense;
+    size_t dense_cols;
+    bool dense_f32;
+    /* When the dense block is a private mapping of a .npy file: the mapping
+     * (from the file's start) and its length; NULL when dense is allocated. */
+    void *dense_map;
+    size_t dense_map_len;
+
+    /* Id column (text per row, NULL entries for missing) or NULL. */
+    char **ids;
+    char *id_name;
+
+    /* Row weights or NULL. */
+    double *weights;
+    char *weight_name;
+};
+
+static inline double seg_column_value(const seg_column *c, size_t i)
+{
+    return c->num_f32 ? (double)((const float *)c->num)[i * c->stride]
+                      : ((const double *)c->num)[i * c->stride];
+}
+
+/* Release what a column owns (not the dense block). */
+void seg_column_clear(seg_column *c);
+
+/* An empty dataset with room for n_cols columns (all zeroed). */
+int seg_dataset_alloc(seg_dataset **out, size_t n_rows, size_t n_cols);
+
+/* The dense block of an all-numeric dataset whose every column is a plain
+ * view of it in order (so it can be used as a matrix without a copy), or NULL. */
+const void *seg_dataset_dense_view(const seg_dataset *ds, bool *is_f32);
+
+#endif /* SEG_DATA_H */

@@ -1,0 +1,159 @@
+/*
+ * Fitted models: creation from centroids and read-only accessors.
+ */
+#include "model/model.h"
+#include "kernel/distance.h"
+#include "model/profile.h"
+#include "model/outlier.h"
+
+#include <string.h>
+
+int seg_model_create(seg_model **out, size_t k, size_t d, seg_dtype dtype,
+                     const double *centroids)
+{
+    size_t kd;
+    if (!seg_mul_ok(k, d, &kd))
+        return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu centroids overflow", k, d);
+    seg_model *m = seg_calloc(1, sizeof *m);
+    if (!m)
+        return SEG_NOMEM();
+    m->k = k;
+    m->d = d;
+    m->dtype = dtype;
+    m->centroids = seg_malloc_array(kd, sizeof *m->centroids);
+    m->centroids_f32 = seg_malloc_array(kd, sizeof *m->centroids_f32);
+    m->cnorm = seg_malloc_array(k, sizeof *m->cnorm);
+    m->cnorm_f32 = seg_malloc_array(k, sizeof *m->cnorm_f32);
+    m->sizes = seg_calloc(k, sizeof *m->sizes);
+    m->weights = seg_calloc(k, sizeof *m->weights);
+    if (!m->centroids || !m->centroids_f32 || !m->cnorm || !m->cnorm_f32 || !m->sizes ||
+        !m->weights) {
+        seg_model_free(m);
+        return SEG_NOMEM();
+    }
+    memcpy(m->centroids, centroids, kd * sizeof *m->centroids);
+    for (size_t i = 0; i < sizeof m->metric / sizeof m->metric[0]; i++)
+        m->metric[i] = NAN;
+    /* The same conversions the fit's last pass made, so predict on the
+     * training matrix reproduces the fit's labels exactly. */
+    for (size_t i = 0; i < kd; i++)
+        m->centroids_f32[i] = (float)centroids[i];
+    seg_row_norms_f64(m->centroids, k, d, m->cnorm);
+    seg_row_norms_f32(m->centroids_f32, k, d, m->cnorm_f32);
+    *out = m;
+    return SEG_OK;
+}
+
+void seg_model_free(seg_model *m)
+{
+    if (!m)
+        return;
+    seg_free(m->centroids);
+    seg_free(m->centroids_f32);
+    seg_free(m->cnorm);
+    seg_free(m->cnorm_f32);
+    seg_free(m->sizes);
+    seg_free(m->weights);
+    seg_scaler_free(m->scaler);
+    seg_free(m->written_by);
+    seg_profile_free(m->profile);
+    seg_outliers_free(m->outliers);
+    seg_free(m);
+}
+
+size_t seg_model_k(const seg_model *m)
+{
+    return m ? m->k : 0;
+}
+
+size_t seg_model_dim(const seg_model *m)
+{
+    return m ? m->d : 0;
+}
+
+int seg_model_centroids_f64(const seg_model *m, double *out, size_t len)
+{
+    if (!m || !out)
+        return seg_fail(SEG_ERR_INVALID_ARG, "NULL argument");
+    if (len < m->k * m->d)
+        return seg_fail(SEG_ERR_MISMATCH, "output holds %zu values, %zu needed", len,
+                        m->k * m->d);
+    memcpy(out, m->centroids, m->k * m->d * sizeof *out);
+    return SEG_OK;
+}
+
+double seg_model_inertia(const seg_model *m)
+{
+    return m ? m->inertia : 0;
+}
+
+int64_t seg_model_iterations(const seg_model *m)
+{
+    return m ? m->iterations : 0;
+}
+
+int seg_model_converged(const seg_model *m)
+{
+    return m ? m->converged : 0;
+}
+
+size_t seg_model_rows(const seg_model *m)
+{
+    return m ? m->n_rows : 0;
+}
+
+size_t seg_model_segment_size(const seg_model *m, size_t j)
+{
+    return m && j < m->k ? m->sizes[j] : 0;
+}
+
+double seg_model_segment_weight(const seg_model *m, size_t j)
+{
+    return m && j < m->k ? m->weights[j] : 0;
+}
+
+double seg_model_fit_seconds(const seg_model *m)
+{
+    return m ? m->fit_seconds : 0;
+}
+
+double seg_model_init_seconds(const seg_model *m)
+{
+    return m ? m->init_seconds : 0;
+}
+
+const seg_scaler *seg_model_scaler(const seg_model *m)
+{
+    return m ? m->scaler : NULL;
+}
+
+/* ---- quality measures kept with the model ---------------------------------- */
+
+static int metric_slot(seg_model_metric which)
+{
+    int i = (int)which - SEG_MODEL_SILHOUETTE;
+    return i >= 0 && i < 3 ? i : -1;
+}
+
+int seg_model_set_metric(seg_model *m, seg_model_metric which, double value)
+{
+    int i = metric_slot(which);
+    if (!m || i < 0)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_model_set_metric: NULL model or unknown metric %d",
+                        (int)which);
+    m->metric[i] = value;
+    return SEG_OK;
+}
+
+double seg_model_get_metric(const seg_model *m, seg_model_metric which)
+{
+    int i = metric_slot(which);
+    return m && i >= 0 ? m->metric[i] : NAN;
+}
+
+const char *seg_model_library_version(const seg_model *m)
+{
+    if (!m)
+        return NULL;
+    return m->written_by ? m->written_by : seg_version_string();
+}

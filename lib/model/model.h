@@ -1,0 +1,39 @@
+/*
+ * The fitted model object (model.c): what every fit of lib/cluster builds and
+ * what predict, the model file, profiles, outlier references and labels read.
+ * Not installed.
+ */
+#ifndef SEG_MODEL_H
+#define SEG_MODEL_H
+
+#include "core/core.h"
+
+struct seg_model {
+    size_t k, d, n_rows;
+    seg_dtype dtype;        /* precision the model was fitted (and predicts) in */
+    double *centroids;      /* k x d */
+    float *centroids_f32;   /* k x d, the exact float copy the fit used */
+    double *cnorm;          /* k squared norms of centroids */
+    float *cnorm_f32;       /* k squared norms of centroids_f32 */
+    size_t *sizes;          /* k */
+    double *weights;        /* k */
+    double inertia;
+    int64_t iterations;
+    int converged;
+    double fit_seconds;
+    double init_seconds;
+    seg_scaler *scaler;     /* owned copy, or NULL */
+    double metric[3];       /* seg_model_metric - SEG_MODEL_SILHOUETTE; NaN = not set */
+    char *written_by;       /* library version of a loaded model file, or NULL */
+    struct seg_profile *profile; /* per-segment statistics (profile.h), or NULL */
+    struct seg_outliers *outliers; /* training distance quantiles (outlier.h), or NULL */
+};
+
+/*
+ * Build a model from centroids (k x d, copied) and per-segment statistics.
+ * Computes the float copies and norms exactly as the fit and predict use them.
+ */
+int seg_model_create(seg_model **out, size_t k, size_t d, seg_dtype dtype,
+                     const double *centroids);
+
+#endif /* SEG_MODEL_H */

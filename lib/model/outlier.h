@@ -1,0 +1,32 @@
+/*
+ * Private layout of the outlier reference kept in a model (outlier.c): each
+ * segment's distribution of training distances as a quantile grid.
+ */
+#ifndef SEG_OUTLIER_H
+#define SEG_OUTLIER_H
+
+#include "core/core.h"
+#include "core/bytes.h"
+
+/* Quantiles at p = i / q for i = 0 .. q (type 7 of Hyndman and Fan, numpy's
+ * default). 1000 intervals put the default threshold 0.995 on a grid point
+ * and keep a segment at 8 KiB. */
+#define SEG_OUTLIER_GRID 1000
+
+typedef struct seg_outliers {
+    size_t k, q;
+    double *quant; /* k x (q + 1), each row nondecreasing; all NaN: no rows */
+} seg_outliers;
+
+void seg_outliers_free(seg_outliers *o);
+int seg_outliers_clone(const seg_outliers *o, seg_outliers **out);
+
+/* The reference of a freshly fitted model, from the training dataset: its
+ * rows are scored again (same kernel and blocks, hence the fit's labels). */
+int seg_outliers_describe(seg_model *m, const seg_dataset *ds);
+
+/* The OUTL section's payload, and its reader. */
+void seg_outliers_write(const seg_outliers *o, wbuf *w);
+int seg_outliers_read(rbuf *r, size_t k, seg_outliers **out);
+
+#endif

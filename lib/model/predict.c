@@ -1,0 +1,188 @@
+/*
+ * Predict: nearest segment of new rows, on the same distance kernel and the
+ * same block layout as the fit (so training rows get the fit's labels).
+ */
+#include "model/model.h"
+#include "kernel/distance.h"
+
+#include <string.h>
+
+struct seg_predictor {
+    const seg_model *m;
+    int64_t threads;
+    void *scratch;      /* per thread: xnorm (block) + mind (block) + tile (block x k) */
+    size_t scratch_len; /* bytes per thread */
+    int scratch_threads;
+    void *matrix;       /* transformed dataset rows */
+    size_t matrix_bytes;
+};
+
+int seg_predictor_new(seg_predictor **out, const seg_model *m)
+{
+    SEG_ALLOC_SCOPE(m);
+    if (!out)
+        return seg_fail(SEG_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!m)
+        return seg_fail(SEG_ERR_INVALID_ARG, "model is NULL");
+    seg_predictor *p = seg_calloc(1, sizeof *p);
+    if (!p)
+        return SEG_NOMEM();
+    p->m = m;
+    p->threads = 1;
+    *out = p;
+    return SEG_OK;
+}
+
+void seg_predictor_free(seg_predictor *p)
+{
+    if (!p)
+        return;
+    seg_free(p->scratch);
+    seg_free(p->matrix);
+    seg_free(p);
+}
+
+int seg_predictor_set_int(seg_predictor *p, seg_predictor_param param, int64_t value)
+{
+    if (!p || param != SEG_PREDICTOR_THREADS || value < 0 || value > 4096)
+        return seg_fail(SEG_ERR_INVALID_ARG, "bad predictor setting %d = %lld", (int)param,
+                        (long long)value);
+    p->threads = value;
+    return SEG_OK;
+}
+
+static int ensure_scratch(seg_predictor *p, int threads, size_t block, size_t elem)
+{
+    size_t per = (2 * block + block * p->m->k) * elem;
+    if (p->scratch && p->scratch_threads >= threads && p->scratch_len >= per)
+        return SEG_OK;
+    void *s = seg_malloc_array((size_t)threads, per);
+    if (!s)
+        return SEG_NOMEM();
+    seg_free(p->scratch);
+    p->scratch = s;
+    p->scratch_len = per;
+    p->scratch_threads = threads;
+    return SEG_OK;
+}
+
+#define SEG_TMPL "model/predict_tmpl.h"
+#include "core/instantiate.h"
+
+static int check_run(const seg_predictor *p, const void *x, size_t n, size_t d,
+                     const int32_t *labels)
+{
+    if (!p || (n && (!x || !labels)))
+        return seg_fail(SEG_ERR_INVALID_ARG, "NULL argument");
+    if (d != p->m->d)
+        return seg_fail(SEG_ERR_MISMATCH, "rows have %zu features, the model %zu", d, p->m->d);
+    return SEG_OK;
+}
+
+int seg_predictor_run_f32(seg_predictor *p, const float *x, size_t n, size_t d, int32_t *labels,
+                          double *distances)
+{
+    SEG_ALLOC_SCOPE(p);
+    int rc = check_run(p, x, n, d, labels);
+    if (rc < 0 || n == 0)
+        return rc;
+    return predict_rows_f32(p, x, n, d, p->m->centroids_f32, p->m->cnorm_f32, labels, distances);
+}
+
+int seg_predictor_run_f64(seg_predictor *p, const double *x, size_t n, size_t d, int32_t *labels,
+                          double *distances)
+{
+    SEG_ALLOC_SCOPE(p);
+    int rc = check_run(p, x, n, d, labels);
+    if (rc < 0 || n == 0)
+        return rc;
+    return predict_rows_f64(p, x, n, d, p->m->centroids, p->m->cnorm, labels, distances);
+}
+
+int seg_predictor_run_dataset(seg_predictor *p, const seg_dataset *ds, int32_t *labels,
+                              double *distances)
+{
+    SEG_ALLOC_SCOPE(p);
+    const seg_scaler *sc;
+    const bool f32 = p && p->m->dtype == SEG_DTYPE_F32;
+    const size_t elem = f32 ? sizeof(float) : sizeof(double);
+    size_t n, d, count, bytes;
+    int rc;
+
+    if (!p || !ds)
+        return seg_fail(SEG_ERR_INVALID_ARG, "NULL argument");
+    sc = p->m->scaler;
+    n = seg_dataset_rows(ds);
+    d = sc ? seg_scaler_features(sc) : seg_dataset_columns(ds);
+    if (d != p->m->d)
+        return seg_fail(SEG_ERR_MISMATCH, "dataset gives %zu features, the model has %zu", d,
+                        p->m->d);
+    if (!seg_mul_ok(n, d, &count) || !seg_mul_ok(count, elem, &bytes))
+        return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", n, d);
+    if (bytes > p->matrix_bytes) {
+        void *mtx = seg_malloc(bytes);
+        if (!mtx)
+            return SEG_NOMEM();
+        seg_free(p->matrix);
+        p->matrix = mtx;
+        p->matrix_bytes = bytes;
+    }
+    if (sc) {
+        rc = f32 ? seg_scaler_transform_f32(sc, ds, p->matrix, count)
+                 : seg_scaler_transform_f64(sc, ds, p->matrix, count);
+    } else if (f32) {
+        /* Convert column by column so no double copy of the matrix is made. */
+        float *mx = p->matrix;
+        rc = SEG_OK;
+        for (size_t j = 0; j < d && rc == SEG_OK; j++) {
+            if (seg_dataset_column_type(ds, j) != SEG_COLUMN_NUMERIC)
+                rc = seg_fail(SEG_ERR_TYPE, "column '%s' is categorical and the model has no scaler",
+                              seg_dataset_column_name(ds, j));
+            for (size_t i = 0; i < n && rc == SEG_OK; i++) {
+                double v;
+                seg_dataset_get_f64(ds, i, j, &v);
+                mx[i * d + j] = (float)v;
+            }
+        }
+    } else {
+        rc = seg_dataset_copy_f64(ds, p->matrix, count);
+    }
+    if (rc < 0)
+        return rc;
+    return f32 ? seg_predictor_run_f32(p, p->matrix, n, d, labels, distances)
+               : seg_predictor_run_f64(p, p->matrix, n, d, labels, distances);
+}
+
+int seg_model_distances_f64(const seg_model *m, const double *x, size_t n, size_t d, double *out,
+                            size_t len)
+{
+    size_t nk;
+    if (!m || (n && (!x || !out)))
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_model_distances_f64: NULL argument");
+    if (d != m->d)
+        return seg_fail(SEG_ERR_MISMATCH, "rows have %zu features, the model %zu", d, m->d);
+    if (!seg_mul_ok(n, m->k, &nk))
+        return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu distances overflow", n, m->k);
+    if (len < nk)
+        return seg_fail(SEG_ERR_MISMATCH, "output holds %zu values, %zu needed", len, nk);
+    const size_t block = seg_gemm_plan(m->k, d, sizeof(double)).block;
+    double *xnorm = seg_malloc_array(block, sizeof *xnorm);
+    if (!xnorm)
+        return SEG_NOMEM();
+    int bad = 0;
+    for (size_t b0 = 0; b0 < n; b0 += block) {
+        const size_t b = n - b0 < block ? n - b0 : block;
+        double *tile = out + b0 * m->k; /* the block's b x k distances, in place */
+        seg_row_norms_f64(x + b0 * d, b, d, xnorm);
+        for (size_t i = 0; i < b; i++)
+            bad |= !isfinite(xnorm[i]);
+        seg_sqdist_tile_f64(x + b0 * d, b, d, xnorm, m->centroids, m->k, m->cnorm, tile);
+        for (size_t i = 0; i < b * m->k; i++)
+            tile[i] = sqrt(tile[i]);
+    }
+    seg_free(xnorm);
+    if (bad)
+        return seg_fail(SEG_ERR_NONFINITE, "a row holds a NaN or infinite value");
+    return SEG_OK;
+}

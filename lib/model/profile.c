@@ -1,0 +1,768 @@
+/*
+ * Segment profiles: what the customers of each segment look like in the
+ * units of the training columns (means, medians, level shares), how far each
+ * segment sits from the whole population (standardised differences), and a
+ * short plain-language label built from that by a fixed rule.
+ *
+ * Computed once at fit time from the training dataset and the final labels,
+ * kept in the model and its file; never changed afterwards.
+ */
+#include "model/model.h"
+#include "prepare/scaler.h"
+#include "data/data.h"
+#include "model/profile.h"
+#include "model/outlier.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MISSING_LEVEL "(missing)"
+#define OTHER_LEVEL "(other)"
+
+/* Items whose |z| is below this never make it into a label (half a
+ * population standard deviation: smaller differences are not worth naming). */
+#define LABEL_MIN_Z 0.5
+#define LABEL_MAX_PHRASES 3
+
+/* ---- lifetime ----------------------------------------------------------------- */
+
+static void pcol_clear(pcol *c)
+{
+    seg_free(c->name);
+    seg_free(c->mean);
+    seg_free(c->median);
+    seg_free(c->sd);
+    seg_free(c->missing);
+    if (c->levels)
+        for (size_t l = 0; l < c->n_levels; l++)
+            seg_free(c->levels[l]);
+    seg_free(c->levels);
+    seg_free(c->share);
+}
+
+static void derived_clear(seg_profile *p)
+{
+    if (p->items)
+        for (size_t i = 0; i < p->n_items; i++)
+            seg_free(p->items[i].name);
+    if (p->labels)
+        for (size_t j = 0; j < p->k; j++)
+            seg_free(p->labels[j]);
+    seg_free(p->items);
+    seg_free(p->z);
+    seg_free(p->order);
+    seg_free(p->labels);
+    p->items = NULL;
+    p->z = NULL;
+    p->order = NULL;
+    p->labels = NULL;
+    p->n_items = 0;
+}
+
+void seg_profile_free(seg_profile *p)
+{
+    if (!p)
+        return;
+    if (p->cols)
+        for (size_t c = 0; c < p->n_cols; c++)
+            pcol_clear(&p->cols[c]);
+    seg_free(p->cols);
+    derived_clear(p);
+    seg_free(p->withheld);
+    seg_free(p);
+}
+
+static int profile_alloc(size_t k, size_t n_cols, seg_profile **out)
+{
+    seg_profile *p = seg_calloc(1, sizeof *p);
+    if (!p || !(p->cols = seg_calloc(n_cols ? n_cols : 1, sizeof *p->cols))) {
+        seg_free(p);
+        return SEG_NOMEM();
+    }
+    p->k = k;
+    p->n_cols = n_cols;
+    *out = p;
+    return SEG_OK;
+}
+
+/* The arrays of one column: 4 x (k + 1) numeric stats or (k + 1) x levels shares. */
+static bool pcol_alloc(pcol *c, size_t k)
+{
+    if (!c->categorical) {
+        c->mean = seg_malloc_array(k + 1, sizeof(double));
+        c->median = seg_malloc_array(k + 1, sizeof(double));
+        c->sd = seg_malloc_array(k + 1, sizeof(double));
+        c->missing = seg_malloc_array(k + 1, sizeof(double));
+        return c->mean && c->median && c->sd && c->missing;
+    }
+    size_t cells;
+    if (!seg_mul_ok(k + 1, c->n_levels, &cells))
+        return false;
+    c->share = seg_calloc(cells ? cells : 1, sizeof(double));
+    return c->share != NULL;
+}
+
+/* ---- statistics ----------------------------------------------------------------- */
+
+typedef struct obs {
+    double v, w;
+    int32_t seg;
+} obs;
+
+static int cmp_seg_value(const void *pa, const void *pb)
+{
+    const obs *a = pa, *b = pb;
+    if (a->seg != b->seg)
+        return a->seg < b->seg ? -1 : 1;
+    return (a->v > b->v) - (a->v < b->v);
+}
+
+static int cmp_value(const void *pa, const void *pb)
+{
+    const obs *a = pa, *b = pb;
+    return (a->v > b->v) - (a->v < b->v);
+}
+
+/*
+ * Weighted mean, population standard deviation and median of o[0..n), sorted
+ * by value. The median is the first value whose cumulative weight reaches
+ * half the total, averaged with the next one when it lands exactly on half:
+ * with unit weights that is the usual median (middle pair averaged).
+ */
+static void describe(const obs *o, size_t n, double *mean, double *sd, double *median)
+{
+    double W = 0, S = 0;
+    for (size_t i = 0; i < n; i++) {
+        W += o[i].w;
+        S += o[i].w * o[i].v;
+    }
+    if (n == 0 || !(W > 0)) {
+        *mean = *sd = *median = NAN;
+        return;
+    }
+    double mu = S / W, Q = 0;
+    for (size_t i = 0; i < n; i++)
+        Q += o[i].w * (o[i].v - mu) * (o[i].v - mu);
+    *mean = mu;
+    *sd = sqrt(Q / W);
+    double cum = 0;
+    for (size_t i = 0; i < n; i++) {
+        cum += o[i].w;
+        if (cum >= 0.5 * W) {
+            *median = cum == 0.5 * W && i + 1 < n ? 0.5 * (o[i].v + o[i + 1].v) : o[i].v;
+            return;
+        }
+    }
+    *median = o[n - 1].v;
+}
+
+static void profile_numeric(const seg_column *col, const int32_t *labels, const double *w,
+                            const double *segw, size_t n, size_t k, obs *o, pcol *c)
+{
+    size_t m = 0;
+    double *miss = c->missing;
+    for (size_t j = 0; j <= k; j++)
+        miss[j] = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = seg_column_value(col, i), wi = w ? w[i] : 1.0;
+        if (isnan(v)) {
+            miss[labels[i]] += wi;
+            miss[k] += wi;
+            continue;
+        }
+        o[m++] = (obs){v, wi, labels[i]};
+    }
+    for (size_t j = 0; j <= k; j++)
+        miss[j] = segw[j] > 0 ? miss[j] / segw[j] : 0;
+    qsort(o, m, sizeof *o, cmp_seg_value);
+    size_t a = 0;
+    for (size_t j = 0; j < k; j++) {
+        size_t b = a;
+        while (b < m && o[b].seg == (int32_t)j)
+            b++;
+        describe(o + a, b - a, &c->mean[j], &c->sd[j], &c->median[j]);
+        a = b;
+    }
+    qsort(o, m, sizeof *o, cmp_value);
+    describe(o, m, &c->mean[k], &c->sd[k], &c->median[k]);
+}
+
+/*
+ * The profile's levels of a categorical column: the dataset's in its order,
+ * then "(other)" for the levels of fewer than min_size rows (and one spelt
+ * so) when min_size > 0, then "(missing)" when a value is missing. lmap[d]
+ * receives the profile level of dataset level d. So no level name of fewer
+ * than min_size customers is stored (the scaler folds the same way with
+ * SEG_SCALER_MIN_LEVEL_COUNT).
+ */
+static int profile_levels(const seg_column *col, size_t n, size_t min_size, size_t *lmap, pcol *c)
+{
+    size_t kept = 0;
+    bool other = false;
+    for (size_t d = 0; d < col->n_levels; d++)
+        lmap[d] = 0;
+    if (min_size > 0)
+        for (size_t i = 0; i < n; i++)
+            if (col->codes[i] >= 0)
+                lmap[col->codes[i]]++;
+    for (size_t d = 0; d < col->n_levels; d++) {
+        bool fold = min_size > 0 && (lmap[d] < min_size || strcmp(col->levels[d], OTHER_LEVEL) == 0);
+        other = other || fold;
+        lmap[d] = fold ? SIZE_MAX : kept++;
+    }
+    c->n_levels = kept + other + (col->n_missing > 0);
+    if (!(c->levels = seg_calloc(c->n_levels ? c->n_levels : 1, sizeof *c->levels)))
+        return SEG_NOMEM();
+    for (size_t d = 0; d < col->n_levels; d++) {
+        if (lmap[d] == SIZE_MAX)
+            lmap[d] = kept; /* the "(other)" slot */
+        else if (!(c->levels[lmap[d]] = seg_strdup(col->levels[d])))
+            return SEG_NOMEM();
+    }
+    if (other && !(c->levels[kept] = seg_strdup(OTHER_LEVEL)))
+        return SEG_NOMEM();
+    if (col->n_missing > 0 && !(c->levels[c->n_levels - 1] = seg_strdup(MISSING_LEVEL)))
+        return SEG_NOMEM();
+    return SEG_OK;
+}
+
+static void profile_categorical(const seg_column *col, const int32_t *labels, const double *w,
+                                const double *segw, size_t n, size_t k, const size_t *lmap,
+                                pcol *c)
+{
+    const size_t L = c->n_levels;
+    for (size_t i = 0; i < n; i++) {
+        int32_t code = col->codes[i];
+        size_t l = code < 0 ? L - 1 : lmap[code]; /* missing is the last level */
+        double wi = w ? w[i] : 1.0;
+        c->share[(size_t)labels[i] * L + l] += wi;
+        c->share[k * L + l] += wi;
+    }
+    for (size_t j = 0; j <= k; j++)
+        for (size_t l = 0; l < L; l++)
+            c->share[j * L + l] = segw[j] > 0 ? c->share[j * L + l] / segw[j] : 0;
+}
+
+int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k, size_t min_size,
+                        seg_profile **out)
+{
+    const size_t n = ds->n_rows;
+    const double *w = ds->weights;
+    seg_profile *p = NULL;
+    double *segw = seg_calloc(k + 1, sizeof *segw);
+    size_t *rows = seg_calloc(k, sizeof *rows);
+    obs *o = seg_malloc_array(n, sizeof *o);
+    size_t *lmap = NULL;
+    int rc;
+
+    if (!segw || !rows || !o || (rc = profile_alloc(k, ds->n_cols, &p)) < 0) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double wi = w ? w[i] : 1.0;
+        segw[labels[i]] += wi;
+        segw[k] += wi;
+        rows[labels[i]]++;
+    }
+    for (size_t j = 0; j < ds->n_cols; j++) {
+        const seg_column *col = &ds->cols[j];
+        pcol *c = &p->cols[j];
+        c->categorical = col->type == SEG_COLUMN_CATEGORICAL;
+        if (!(c->name = seg_strdup(col->name)))
+            goto nomem;
+        if (c->categorical) {
+            seg_free(lmap);
+            if (!(lmap = seg_malloc_array(col->n_levels ? col->n_levels : 1, sizeof *lmap)) ||
+                profile_levels(col, n, min_size, lmap, c) < 0)
+                goto nomem;
+        }
+        if (!pcol_alloc(c, k))
+            goto nomem;
+        if (c->categorical)
+            profile_categorical(col, labels, w, segw, n, k, lmap, c);
+        else
+            profile_numeric(col, labels, w, segw, n, k, o, c);
+    }
+    if ((rc = seg_profile_withhold(p, rows, n, min_size)) < 0 || (rc = seg_profile_finish(p)) < 0)
+        goto done;
+    *out = p;
+    p = NULL;
+    goto done;
+nomem:
+    rc = SEG_NOMEM();
+done:
+    seg_profile_free(p);
+    seg_free(segw);
+    seg_free(rows);
+    seg_free(o);
+    seg_free(lmap);
+    return rc;
+}
+
+/* ---- k-anonymity ----------------------------------------------------------------- */
+
+static void blank_segment(seg_profile *p, size_t j)
+{
+    for (size_t c = 0; c < p->n_cols; c++) {
+        pcol *pc = &p->cols[c];
+        if (!pc->categorical) {
+            pc->mean[j] = pc->median[j] = pc->sd[j] = pc->missing[j] = NAN;
+            continue;
+        }
+        for (size_t l = 0; l < pc->n_levels; l++)
+            pc->share[j * pc->n_levels + l] = NAN;
+    }
+}
+
+/*
+ * A segment of fewer than min_size rows is withheld (WITHHELD_SMALL). That
+ * alone would not do: the population is described too and the segments'
+ * weights are public, so the withheld segment's weighted sums (hence its
+ * means, shares, shares missing and, through the sums of squares, standard
+ * deviations) are the population's minus the other segments'. So the smallest
+ * other segments (the later one on a tie) are withheld too (WITHHELD_PARTNER)
+ * until the withheld rows number at least min_size together: subtraction then
+ * only recovers a profile of that many rows. Fewer than min_size rows in all
+ * withhold the population and every segment. Row counts, not weights: a
+ * weight does not make one customer several people.
+ */
+int seg_profile_withhold(seg_profile *p, const size_t *sizes, size_t n, size_t min_size)
+{
+    const size_t k = p->k;
+    size_t held = 0;
+    seg_free(p->withheld);
+    p->withheld = NULL;
+    p->min_size = min_size;
+    if (min_size == 0)
+        return SEG_OK;
+    if (!(p->withheld = seg_calloc(k + 1, sizeof *p->withheld)))
+        return SEG_NOMEM();
+    uint8_t *wh = p->withheld;
+    wh[k] = n < min_size ? WITHHELD_SMALL : 0;
+    for (size_t j = 0; j < k; j++)
+        if (wh[k] || sizes[j] < min_size) {
+            wh[j] = WITHHELD_SMALL;
+            held = sizes[j] < SIZE_MAX - held ? held + sizes[j] : SIZE_MAX;
+        }
+    while (!wh[k] && held > 0 && held < min_size) {
+        size_t pick = k;
+        for (size_t j = 0; j < k; j++)
+            if (!wh[j] && (pick == k || sizes[j] <= sizes[pick]))
+                pick = j;
+        if (pick == k)
+            break;
+        wh[pick] = WITHHELD_PARTNER;
+        held = sizes[pick] < SIZE_MAX - held ? held + sizes[pick] : SIZE_MAX;
+    }
+    for (size_t j = 0; j <= k; j++)
+        if (wh[j])
+            blank_segment(p, j);
+    return SEG_OK;
+}
+
+/* ---- standardised differences and labels ------------------------------------------ */
+
+/* Standardised difference of segment j on item it (0 when the population
+ * does not vary on it). Numeric: (mean_j - mean) / sd. Level with population
+ * share q: (share_j - q) / sqrt(q (1 - q)), the same scale for a 0/1 column. */
+static double item_z(const seg_profile *p, size_t j, const pitem *it)
+{
+    const pcol *c = &p->cols[it->col];
+    const size_t k = p->k;
+    double z = 0;
+    if (!c->categorical) {
+        double sd = c->sd[k];
+        if (sd > 0)
+            z = (c->mean[j] - c->mean[k]) / sd;
+    } else {
+        double q = c->share[k * c->n_levels + it->level];
+        double s = c->share[j * c->n_levels + it->level];
+        if (q > 0 && q < 1)
+            z = (s - q) / sqrt(q * (1 - q));
+    }
+    /* An empty segment (or a damaged file) gives no difference, and keeps
+     * NaN out of the ranking's comparisons. */
+    return isfinite(z) ? z : 0;
+}
+
+/* The phrase of one item for a segment, into buf (see docs/guide.md,
+ * "How labels are made"). */
+static void phrase(const seg_profile *p, size_t j, const pitem *it, double z, char *buf,
+                   size_t len)
+{
+    const pcol *c = &p->cols[it->col];
+    if (!c->categorical) {
+        snprintf(buf, len, "%s %s", z > 0 ? "high" : "low", c->name);
+        return;
+    }
+    const char *level = c->levels[it->level];
+    int yn = seg_yes_no(level);
+    if (yn != 0) {
+        snprintf(buf, len, "%s %s", (yn > 0) == (z > 0) ? "with" : "no", c->name);
+        return;
+    }
+    double s = c->share[j * c->n_levels + it->level];
+    snprintf(buf, len, "%s %s %s", z < 0 ? "few" : s >= 0.5 ? "mostly" : "more", c->name, level);
+}
+
+static int make_label(const seg_profile *p, size_t j, char **out)
+{
+    char text[512] = "", part[160];
+    size_t used = 0, phrases = 0;
+    if (p->withheld && p->withheld[j]) {
+        if (p->withheld[j] == WITHHELD_SMALL)
+            snprintf(text, sizeof text, "fewer than %zu customers (profile withheld)", p->min_size);
+        else
+            snprintf(text, sizeof text,
+                     "profile withheld (would reveal a segment of fewer "
+                     "than %zu customers)",
+                     p->min_size);
+        return (*out = seg_strdup(text)) ? SEG_OK : SEG_NOMEM();
+    }
+    bool *taken = seg_calloc(p->n_cols ? p->n_cols : 1, sizeof *taken);
+    if (!taken)
+        return SEG_NOMEM();
+    for (size_t r = 0; r < p->n_items && phrases < LABEL_MAX_PHRASES; r++) {
+        size_t i = p->order[j * p->n_items + r];
+        double z = p->z[j * p->n_items + i];
+        if (fabs(z) < LABEL_MIN_Z)
+            break;
+        if (taken[p->items[i].col])
+            continue;
+        taken[p->items[i].col] = true;
+        phrase(p, j, &p->items[i], z, part, sizeof part);
+        int w = snprintf(text + used, sizeof text - used, "%s%s", phrases ? ", " : "", part);
+        if (w < 0 || (size_t)w >= sizeof text - used)
+            break;
+        used += (size_t)w;
+        phrases++;
+    }
+    seg_free(taken);
+    *out = seg_strdup(phrases ? text : "close to average");
+    return *out ? SEG_OK : SEG_NOMEM();
+}
+
+/* Sorting the items of one segment by decreasing |z|; on a tie, what the
+ * segment has more of comes first (it reads better than what it lacks),
+ * then the item order. */
+typedef struct zkey {
+    double z;
+    size_t i;
+} zkey;
+
+static int cmp_zkey(const void *pa, const void *pb)
+{
+    const zkey *a = pa, *b = pb;
+    if (fabs(a->z) != fabs(b->z))
+        return fabs(a->z) > fabs(b->z) ? -1 : 1;
+    if ((a->z > 0) != (b->z > 0))
+        return a->z > 0 ? -1 : 1;
+    return (a->i > b->i) - (a->i < b->i);
+}
+
+static char *item_name(const pcol *c, size_t level)
+{
+    if (level == SIZE_MAX)
+        return seg_strdup(c->name);
+    size_t a = strlen(c->name), b = strlen(c->levels[level]);
+    char *s = a < SIZE_MAX / 2 && b < SIZE_MAX / 2 ? seg_malloc(a + b + 2) : NULL;
+    if (s)
+        snprintf(s, a + b + 2, "%s=%s", c->name, c->levels[level]);
+    return s;
+}
+
+int seg_profile_finish(seg_profile *p)
+{
+    const size_t k = p->k;
+    size_t n = 0, cells;
+    zkey *keys = NULL;
+    derived_clear(p);
+    for (size_t c = 0; c < p->n_cols; c++)
+        n += p->cols[c].categorical ? p->cols[c].n_levels : 1;
+    if (!seg_mul_ok(k, n ? n : 1, &cells))
+        return seg_fail(SEG_ERR_OVERFLOW, "profile items overflow");
+    p->items = seg_calloc(n ? n : 1, sizeof *p->items);
+    p->z = seg_malloc_array(cells, sizeof *p->z);
+    p->order = seg_malloc_array(cells, sizeof *p->order);
+    p->labels = seg_calloc(k, sizeof *p->labels);
+    keys = seg_malloc_array(n ? n : 1, sizeof *keys);
+    if (!p->items || !p->z || !p->order || !p->labels || !keys)
+        goto nomem;
+    for (size_t c = 0; c < p->n_cols; c++) {
+        const pcol *pc = &p->cols[c];
+        size_t levels = pc->categorical ? pc->n_levels : 1;
+        for (size_t l = 0; l < levels; l++, p->n_items++) {
+            pitem *it = &p->items[p->n_items];
+            it->col = c;
+            it->level = pc->categorical ? l : SIZE_MAX;
+            if (!(it->name = item_name(pc, it->level)))
+                goto nomem;
+        }
+    }
+    for (size_t j = 0; j < k; j++) {
+        for (size_t i = 0; i < n; i++) {
+            double z = item_z(p, j, &p->items[i]);
+            p->z[j * n + i] = z;
+            keys[i] = (zkey){z, i};
+        }
+        qsort(keys, n, sizeof *keys, cmp_zkey);
+        for (size_t r = 0; r < n; r++)
+            p->order[j * n + r] = keys[r].i;
+    }
+    for (size_t j = 0; j < k; j++)
+        if (make_label(p, j, &p->labels[j]) < 0)
+            goto nomem;
+    seg_free(keys);
+    return SEG_OK;
+nomem:
+    seg_free(keys);
+    derived_clear(p);
+    return SEG_NOMEM();
+}
+
+/* ---- model file section ------------------------------------------------------------ */
+
+void seg_profile_write(const seg_profile *p, wbuf *w)
+{
+    const size_t k1 = p->k + 1;
+    wb_u64(w, p->n_cols);
+    for (size_t c = 0; c < p->n_cols; c++) {
+        const pcol *pc = &p->cols[c];
+        wb_str(w, pc->name);
+        wb_u32(w, pc->categorical);
+        if (!pc->categorical) {
+            const double *arr[4] = {pc->mean, pc->median, pc->sd, pc->missing};
+            for (int a = 0; a < 4; a++)
+                for (size_t j = 0; j < k1; j++)
+                    wb_f64(w, arr[a][j]);
+            continue;
+        }
+        wb_u64(w, pc->n_levels);
+        for (size_t l = 0; l < pc->n_levels; l++)
+            wb_str(w, pc->levels[l]);
+        for (size_t i = 0; i < k1 * pc->n_levels; i++)
+            wb_f64(w, pc->share[i]);
+    }
+}
+
+static bool read_pcol(rbuf *r, size_t k, pcol *c, bool *nomem)
+{
+    c->name = rb_str(r, nomem);
+    uint32_t cat = rb_u32(r);
+    if (r->bad || *nomem || cat > 1)
+        return false;
+    c->categorical = cat;
+    if (c->categorical) {
+        c->n_levels = rb_count(r, 4);
+        if (r->bad || !(c->levels = seg_calloc(c->n_levels ? c->n_levels : 1, sizeof *c->levels)))
+            return *nomem = !r->bad, false;
+        for (size_t l = 0; l < c->n_levels; l++)
+            if (!(c->levels[l] = rb_str(r, nomem)))
+                return false;
+        /* the shares must fit in what is left before allocating them */
+        if (c->n_levels > (r->len - r->pos) / 8 / (k + 1))
+            return r->bad = true, false;
+    } else if (4 * (k + 1) > (r->len - r->pos) / 8) {
+        return r->bad = true, false;
+    }
+    if (!pcol_alloc(c, k))
+        return *nomem = true, false;
+    if (!c->categorical) {
+        double *arr[4] = {c->mean, c->median, c->sd, c->missing};
+        for (int a = 0; a < 4; a++)
+            for (size_t j = 0; j <= k; j++)
+                arr[a][j] = rb_f64(r);
+        return !r->bad;
+    }
+    for (size_t i = 0; i < (k + 1) * c->n_levels; i++)
+        c->share[i] = rb_f64(r);
+    return !r->bad;
+}
+
+int seg_profile_read(rbuf *r, size_t k, seg_profile **out)
+{
+    bool nomem = false;
+    seg_profile *p = NULL;
+    size_t n_cols = rb_count(r, 8);
+    int rc;
+    if (r->bad)
+        return seg_fail(SEG_ERR_FORMAT, "model file: section PROF: bad column count");
+    if ((rc = profile_alloc(k, n_cols, &p)) < 0)
+        return rc;
+    for (size_t c = 0; c < n_cols; c++) {
+        if (!read_pcol(r, k, &p->cols[c], &nomem)) {
+            seg_profile_free(p);
+            return nomem ? SEG_NOMEM()
+                         : seg_fail(SEG_ERR_FORMAT, "model file: section PROF: column %zu", c);
+        }
+    }
+    if ((rc = seg_profile_finish(p)) < 0) {
+        seg_profile_free(p);
+        return rc;
+    }
+    *out = p;
+    return SEG_OK;
+}
+
+/* ---- public accessors -------------------------------------------------------------- */
+
+/* SEG_ERR_STATE when the profile of segment (0 .. k) is withheld. */
+static int check_shown(const seg_model *m, size_t segment, const char *fn)
+{
+    const seg_profile *p = m->profile;
+    if (!p->withheld || !p->withheld[segment])
+        return SEG_OK;
+    return seg_fail(SEG_ERR_STATE, "%s: the profile of segment %zu%s is withheld (%s)", fn, segment,
+                    segment == p->k ? " (the whole population)" : "",
+                    p->withheld[segment] == WITHHELD_SMALL
+                        ? "it has fewer customers than the minimum profile size"
+                        : "it would reveal a segment smaller than the minimum profile size");
+}
+
+int seg_model_profile_withheld(const seg_model *m, size_t segment)
+{
+    const seg_profile *p = m ? m->profile : NULL;
+    return p && p->withheld && segment <= p->k ? p->withheld[segment] : 0;
+}
+
+size_t seg_model_min_profile_size(const seg_model *m)
+{
+    return m && m->profile ? m->profile->min_size : 0;
+}
+
+static const pcol *get_col(const seg_model *m, size_t col)
+{
+    return m && m->profile && col < m->profile->n_cols ? &m->profile->cols[col] : NULL;
+}
+
+size_t seg_model_profile_columns(const seg_model *m)
+{
+    return m && m->profile ? m->profile->n_cols : 0;
+}
+
+const char *seg_model_profile_column_name(const seg_model *m, size_t col)
+{
+    const pcol *c = get_col(m, col);
+    return c ? c->name : NULL;
+}
+
+seg_column_type seg_model_profile_column_type(const seg_model *m, size_t col)
+{
+    const pcol *c = get_col(m, col);
+    if (!c)
+        return SEG_COLUMN_AUTO;
+    return c->categorical ? SEG_COLUMN_CATEGORICAL : SEG_COLUMN_NUMERIC;
+}
+
+int seg_model_profile_numeric(const seg_model *m, size_t segment, size_t col,
+                              seg_profile_stat stat, double *out)
+{
+    const pcol *c = get_col(m, col);
+    if (!out || !c || segment > m->k)
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "seg_model_profile_numeric: NULL argument, no profile, or segment %zu / "
+                        "column %zu out of range",
+                        segment, col);
+    if (c->categorical)
+        return seg_fail(SEG_ERR_TYPE, "column '%s' is categorical", c->name);
+    int rc = check_shown(m, segment, "seg_model_profile_numeric");
+    if (rc < 0)
+        return rc;
+    switch (stat) {
+    case SEG_PROFILE_MEAN: *out = c->mean[segment]; break;
+    case SEG_PROFILE_MEDIAN: *out = c->median[segment]; break;
+    case SEG_PROFILE_SD: *out = c->sd[segment]; break;
+    case SEG_PROFILE_MISSING: *out = c->missing[segment]; break;
+    default: return seg_fail(SEG_ERR_INVALID_ARG, "unknown profile statistic %d", (int)stat);
+    }
+    return SEG_OK;
+}
+
+size_t seg_model_profile_levels(const seg_model *m, size_t col)
+{
+    const pcol *c = get_col(m, col);
+    return c && c->categorical ? c->n_levels : 0;
+}
+
+const char *seg_model_profile_level(const seg_model *m, size_t col, size_t level)
+{
+    const pcol *c = get_col(m, col);
+    return c && c->categorical && level < c->n_levels ? c->levels[level] : NULL;
+}
+
+int seg_model_profile_share(const seg_model *m, size_t segment, size_t col, size_t level,
+                            double *out)
+{
+    const pcol *c = get_col(m, col);
+    if (!out || !c || segment > m->k)
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "seg_model_profile_share: NULL argument, no profile, or segment %zu / "
+                        "column %zu out of range",
+                        segment, col);
+    if (!c->categorical)
+        return seg_fail(SEG_ERR_TYPE, "column '%s' is numeric", c->name);
+    if (level >= c->n_levels)
+        return seg_fail(SEG_ERR_INVALID_ARG, "column '%s' has %zu levels, not %zu", c->name,
+                        c->n_levels, level + 1);
+    int rc = check_shown(m, segment, "seg_model_profile_share");
+    if (rc < 0)
+        return rc;
+    *out = c->share[segment * c->n_levels + level];
+    return SEG_OK;
+}
+
+size_t seg_model_profile_items(const seg_model *m)
+{
+    return m && m->profile ? m->profile->n_items : 0;
+}
+
+const char *seg_model_profile_item_name(const seg_model *m, size_t item)
+{
+    return item < seg_model_profile_items(m) ? m->profile->items[item].name : NULL;
+}
+
+int seg_model_profile_zscore(const seg_model *m, size_t segment, size_t item, double *out)
+{
+    if (!out || item >= seg_model_profile_items(m) || segment >= m->k)
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "seg_model_profile_zscore: NULL argument, no profile, or segment %zu / "
+                        "item %zu out of range",
+                        segment, item);
+    int rc = check_shown(m, segment, "seg_model_profile_zscore");
+    if (rc < 0)
+        return rc;
+    *out = m->profile->z[segment * m->profile->n_items + item];
+    return SEG_OK;
+}
+
+int seg_model_profile_ranked_item(const seg_model *m, size_t segment, size_t rank, size_t *item)
+{
+    if (!item || rank >= seg_model_profile_items(m) || segment >= m->k)
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "seg_model_profile_ranked_item: NULL argument, no profile, or segment "
+                        "%zu / rank %zu out of range",
+                        segment, rank);
+    int rc = check_shown(m, segment, "seg_model_profile_ranked_item");
+    if (rc < 0)
+        return rc;
+    *item = m->profile->order[segment * m->profile->n_items + rank];
+    return SEG_OK;
+}
+
+const char *seg_model_segment_label(const seg_model *m, size_t segment)
+{
+    return m && m->profile && segment < m->k ? m->profile->labels[segment] : NULL;
+}
+
+int seg_model_describe(seg_model *m, const seg_dataset *ds, const seg_scaler *sc,
+                       const int32_t *labels, size_t min_profile_size)
+{
+    int rc = sc ? seg_scaler_clone(sc, &m->scaler) : SEG_OK;
+    if (rc == SEG_OK)
+        rc = seg_profile_compute(ds, labels, m->k, min_profile_size, &m->profile);
+    if (rc == SEG_OK && !m->outliers) /* a mini-batch fit has it already */
+        rc = seg_outliers_describe(m, ds);
+    return rc;
+}

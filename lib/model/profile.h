@@ -1,0 +1,81 @@
+/*
+ * Private layout of the per-segment profiles (profile.c) kept in a model.
+ *
+ * What is stored (and written to model files) is plain statistics of the
+ * training columns per segment; the standardised differences, the ranking of
+ * distinguishing items and the labels are derived from them by
+ * seg_profile_finish(), after a fit and after a load alike, so the two can
+ * never disagree.
+ */
+#ifndef SEG_PROFILE_H
+#define SEG_PROFILE_H
+
+#include "core/core.h"
+#include "core/bytes.h"
+
+/* One training column. Arrays indexed by segment have k + 1 entries: the
+ * last one is the whole population. */
+typedef struct pcol {
+    char *name;
+    bool categorical;
+    /* numeric, over non-missing values */
+    double *mean, *median, *sd, *missing; /* missing: share of the rows' weight */
+    /* categorical: level names ("(missing)" when some are missing) and the
+     * share of each segment's weight at each level, (k + 1) x n_levels */
+    char **levels;
+    size_t n_levels;
+    double *share;
+} pcol;
+
+/* Why a profile is withheld (seg_model_profile_withheld()'s values). */
+enum { WITHHELD_SMALL = 1, WITHHELD_PARTNER = 2 };
+
+/* One standardised item: a numeric column, or one level of a categorical one. */
+typedef struct pitem {
+    size_t col;
+    size_t level; /* SIZE_MAX for numeric columns */
+    char *name;   /* "col" or "col=level" */
+} pitem;
+
+typedef struct seg_profile {
+    size_t k, n_cols;
+    pcol *cols;
+    /* derived by seg_profile_finish() */
+    size_t n_items;
+    pitem *items;
+    double *z;      /* k x n_items standardised differences */
+    size_t *order;  /* k x n_items: items of segment j by decreasing |z| */
+    char **labels;  /* k plain-language labels */
+    /* k-anonymity (seg_profile_withhold): segments, and the population at
+     * index k, whose statistics are withheld (all NaN); NULL when none is */
+    size_t min_size;
+    uint8_t *withheld; /* k + 1: 0 shown, WITHHELD_SMALL or WITHHELD_PARTNER */
+} seg_profile;
+
+void seg_profile_free(seg_profile *p);
+
+/* Statistics of the training dataset per segment (labels in 0 .. k-1), then
+ * seg_profile_finish(). Weights of ds are used when it has some. */
+int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k, size_t min_size,
+                        seg_profile **out);
+
+/* Withhold the statistics of every segment describing fewer than min_size
+ * rows (sizes: k row counts; n: all rows), plus the smallest others while
+ * the withheld rows together are fewer than min_size (see profile.c). Sets
+ * their statistics to NaN; seg_profile_finish() must follow. min_size 0: no-op. */
+int seg_profile_withhold(seg_profile *p, const size_t *sizes, size_t n, size_t min_size);
+
+/* Items, standardised differences, ordering and labels from the statistics. */
+int seg_profile_finish(seg_profile *p);
+
+/* What seg_kmeans_fit_dataset() adds to the model it fitted: a copy of the
+ * scaler (when sc is not NULL) and the profiles of ds under labels, those of
+ * segments under min_profile_size rows withheld. */
+int seg_model_describe(seg_model *m, const seg_dataset *ds, const seg_scaler *sc,
+                       const int32_t *labels, size_t min_profile_size);
+
+/* The PROF section's payload, and its reader (which calls finish). */
+void seg_profile_write(const seg_profile *p, wbuf *w);
+int seg_profile_read(rbuf *r, size_t k, seg_profile **out);
+
+#endif
