@@ -411,34 +411,35 @@ int seg_csv_chunker_set_id_column(seg_csv_chunker *ch, const char *name)
     return SEG_OK;
 }
 
+/* Replace the list *names_at (of *count_at names) with a checked copy of
+ * names[0..count). */
+static int set_names(seg_csv_chunker *ch, const char *const *names, size_t count,
+                     char ***names_at, size_t *count_at)
+{
+    char **v = NULL;
+    int rc = known_names(ch, names, count, &v);
+    if (rc < 0)
+        return rc;
+    free_names(*names_at, *count_at);
+    *names_at = v;
+    *count_at = count;
+    return SEG_OK;
+}
+
 int seg_csv_chunker_drop(seg_csv_chunker *ch, const char *const *names, size_t count)
 {
     SEG_ALLOC_SCOPE(ch);
-    char **v = NULL;
-    int rc;
     if (!ch)
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_csv_chunker_drop: chunker is NULL");
-    if ((rc = known_names(ch, names, count, &v)) < 0)
-        return rc;
-    free_names(ch->drop, ch->n_drop);
-    ch->drop = v;
-    ch->n_drop = count;
-    return SEG_OK;
+    return set_names(ch, names, count, &ch->drop, &ch->n_drop);
 }
 
 int seg_csv_chunker_select(seg_csv_chunker *ch, const char *const *names, size_t count)
 {
     SEG_ALLOC_SCOPE(ch);
-    char **v = NULL;
-    int rc;
     if (!ch)
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_csv_chunker_select: chunker is NULL");
-    if ((rc = known_names(ch, names, count, &v)) < 0)
-        return rc;
-    free_names(ch->select, ch->n_select);
-    ch->select = v;
-    ch->n_select = count;
-    return SEG_OK;
+    return set_names(ch, names, count, &ch->select, &ch->n_select);
 }
 
 /* ---- chunks ------------------------------------------------------------------ */

@@ -723,32 +723,38 @@ const char *seg_model_profile_item_name(const seg_model *m, size_t item)
     return item < seg_model_profile_items(m) ? m->profile->items[item].name : NULL;
 }
 
-int seg_model_profile_zscore(const seg_model *m, size_t segment, size_t item, double *out)
+/* The flat index of cell (segment, j) of a segment x item table, j being an
+ * item or a rank (`what`), after the checks both public readers make. */
+static int item_cell(const seg_model *m, size_t segment, size_t j, const void *out,
+                     const char *fn, const char *what, size_t *at)
 {
-    if (!out || item >= seg_model_profile_items(m) || segment >= m->k)
+    if (!out || j >= seg_model_profile_items(m) || segment >= m->k)
         return seg_fail(SEG_ERR_INVALID_ARG,
-                        "seg_model_profile_zscore: NULL argument, no profile, or segment %zu / "
-                        "item %zu out of range",
-                        segment, item);
-    int rc = check_shown(m, segment, "seg_model_profile_zscore");
+                        "%s: NULL argument, no profile, or segment %zu / %s %zu out of range", fn,
+                        segment, what, j);
+    int rc = check_shown(m, segment, fn);
     if (rc < 0)
         return rc;
-    *out = m->profile->z[segment * m->profile->n_items + item];
+    *at = segment * m->profile->n_items + j;
     return SEG_OK;
+}
+
+int seg_model_profile_zscore(const seg_model *m, size_t segment, size_t item, double *out)
+{
+    size_t at = 0;
+    int rc = item_cell(m, segment, item, out, "seg_model_profile_zscore", "item", &at);
+    if (rc == SEG_OK)
+        *out = m->profile->z[at];
+    return rc;
 }
 
 int seg_model_profile_ranked_item(const seg_model *m, size_t segment, size_t rank, size_t *item)
 {
-    if (!item || rank >= seg_model_profile_items(m) || segment >= m->k)
-        return seg_fail(SEG_ERR_INVALID_ARG,
-                        "seg_model_profile_ranked_item: NULL argument, no profile, or segment "
-                        "%zu / rank %zu out of range",
-                        segment, rank);
-    int rc = check_shown(m, segment, "seg_model_profile_ranked_item");
-    if (rc < 0)
-        return rc;
-    *item = m->profile->order[segment * m->profile->n_items + rank];
-    return SEG_OK;
+    size_t at = 0;
+    int rc = item_cell(m, segment, rank, item, "seg_model_profile_ranked_item", "rank", &at);
+    if (rc == SEG_OK)
+        *item = m->profile->order[at];
+    return rc;
 }
 
 const char *seg_model_segment_label(const seg_model *m, size_t segment)
