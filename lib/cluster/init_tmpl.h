@@ -1,0 +1,307 @@
+/*
+ * Starting centroids for one element type, included by kmeans_tmpl.h:
+ * greedy k-means++ (Arthur and Vassilvitskii 2007, 2 + ln k trials per step)
+ * and random distinct rows. Potentials are summed over fixed row partitions
+ * in order, so the choice is the same for any number of threads.
+ */
+/* Whether row r equals one of the first m centroids in C (double copies of rows). */
+static bool FN(is_chosen)(const T *r, const double *C, size_t m, size_t d)
+{
+    for (size_t c = 0; c < m; c++) {
+        size_t j = 0;
+        while (j < d && (double)r[j] == C[c * d + j])
+            j++;
+        if (j == d)
+            return true;
+    }
+    return false;
+}
+
+static void FN(take_row)(const kjob *J, size_t i, double *dst)
+{
+    const T *r = (const T *)J->x + i * J->d;
+    for (size_t j = 0; j < J->d; j++)
+        dst[j] = (double)r[j];
+}
+
+/* First row (in order) that is none of the first m centroids, or SIZE_MAX. */
+static size_t FN(first_new_row)(const kjob *J, const double *C, size_t m)
+{
+    for (size_t i = 0; i < J->n; i++)
+        if (!FN(is_chosen)((const T *)J->x + i * J->d, C, m, J->d))
+            return i;
+    return SIZE_MAX;
+}
+
+/*
+ * closest[i] = (init ? d2 : min(closest[i], d2)) with d2 the squared distance
+ * of row i to one centroid c1; ppot[p] = weighted sum of closest over partition p.
+ */
+static void FN(pp_update_closest)(kjob *J, const T *c1, const T *c1norm, bool init)
+{
+    const T *x = J->x;
+    const T *xnorm = J->xnorm;
+    T *closest = J->mind;
+    const seg_parts P = J->parts;
+
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(J->threads)
+#endif
+    for (size_t p = 0; p < P.count; p++) {
+        T *tile = (T *)J->tiles + (size_t)SEG_THREAD_ID() * J->tile_len;
+        size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
+        double pot = 0;
+        for (size_t b0 = r0; b0 < r1; b0 += P.block) {
+            size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
+            FN(seg_sqdist_cm)(x + b0 * J->d, FN(panels_at)(J, b0), b, J->d, xnorm + b0, c1, 1,
+                              c1norm, tile);
+            for (size_t i = 0; i < b; i++) {
+                T v = tile[i];
+                if (!init && closest[b0 + i] < v)
+                    v = closest[b0 + i];
+                closest[b0 + i] = v;
+                pot += (J->w ? J->w[b0 + i] : 1.0) * (double)v;
+            }
+        }
+        J->ppot[p] = pot;
+    }
+}
+
+/*
+ * sum over i < b of w[i] * min(v[i], cl[i]) (w NULL: unit weights), in double
+ * with 8 running sums over i mod 8 combined in order at the end, so that
+ * the loop vectorises and the result is still fixed by the inputs.
+ */
+SEG_HOT_CLONES static double FN(pot_sum)(const T *restrict v, const T *restrict cl,
+                                         const double *restrict w, size_t b)
+{
+    double s[8] = {0};
+    size_t i = 0;
+    if (w)
+        for (; i + 8 <= b; i += 8)
+            for (size_t u = 0; u < 8; u++)
+                s[u] += w[i + u] * (double)(v[i + u] < cl[i + u] ? v[i + u] : cl[i + u]);
+    else
+        for (; i + 8 <= b; i += 8)
+            for (size_t u = 0; u < 8; u++)
+                s[u] += (double)(v[i + u] < cl[i + u] ? v[i + u] : cl[i + u]);
+    for (; i < b; i++)
+        s[i % 8] += (w ? w[i] : 1.0) * (double)(v[i] < cl[i] ? v[i] : cl[i]);
+    double total = 0;
+    for (size_t u = 0; u < 8; u++)
+        total += s[u];
+    return total;
+}
+
+/*
+ * The fused k-means++ pass: one GEMM per block against the candidates cand
+ * (L rows, after the pending centroid in row 0 when pending). For each row it
+ * first folds the pending centroid (the last one chosen) into the running
+ * minimum closest, then adds w * min(closest, d2 to candidate t) to the
+ * potential of candidate t. part[p * L + t] keeps each partition's share, so
+ * the chosen candidate's partition potentials need no further pass; pots are
+ * those combined over partitions in order.
+ */
+static void FN(pp_candidate_pots)(kjob *J, const T *cand, const T *cnorm, size_t L, bool pending,
+                                  double *part, double *pots)
+{
+    const T *x = J->x;
+    const T *xnorm = J->xnorm;
+    T *closest = J->mind;
+    const seg_parts P = J->parts;
+    const size_t m = L + pending;
+
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(J->threads)
+#endif
+    for (size_t p = 0; p < P.count; p++) {
+        T *tile = (T *)J->tiles + (size_t)SEG_THREAD_ID() * J->tile_len;
+        double acc[SEG_PP_MAX_TRIALS] = {0};
+        size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
+        for (size_t b0 = r0; b0 < r1; b0 += P.block) {
+            size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
+            FN(seg_sqdist_cm)(x + b0 * J->d, FN(panels_at)(J, b0), b, J->d, xnorm + b0, cand, m,
+                              cnorm, tile);
+            T *cl = closest + b0;
+            if (pending)
+                for (size_t i = 0; i < b; i++)
+                    cl[i] = tile[i] < cl[i] ? tile[i] : cl[i];
+            const T *cols = tile + (pending ? b : 0); /* candidate t: cols[t * b + i] */
+            for (size_t t = 0; t < L; t++)
+                acc[t] += FN(pot_sum)(cols + t * b, cl, J->w ? J->w + b0 : NULL, b);
+        }
+        memcpy(part + p * L, acc, L * sizeof *acc);
+    }
+    for (size_t t = 0; t < L; t++)
+        pots[t] = 0;
+    for (size_t p = 0; p < P.count; p++)
+        for (size_t t = 0; t < L; t++)
+            pots[t] += part[p * L + t];
+}
+
+/* Fold centroid c1 into closest for the rows of partition p only. */
+static void FN(pp_refresh)(kjob *J, size_t p, const T *c1, const T *c1norm)
+{
+    const seg_parts P = J->parts;
+    T *closest = J->mind;
+    T *tile = J->tiles; /* called outside parallel regions: thread 0's tile */
+    size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
+    for (size_t b0 = r0; b0 < r1; b0 += P.block) {
+        size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
+        FN(seg_sqdist_cm)((const T *)J->x + b0 * J->d, FN(panels_at)(J, b0), b, J->d,
+                          (const T *)J->xnorm + b0, c1, 1,
+                            c1norm, tile);
+        for (size_t i = 0; i < b; i++)
+            if (tile[i] < closest[b0 + i])
+                closest[b0 + i] = tile[i];
+    }
+}
+
+/*
+ * Row drawn with probability proportional to w * closest, from u in [0, total).
+ * When pend is set, closest still lacks that centroid except in the
+ * partitions marked fresh: the partition drawn is brought up to date first
+ * (its potential ppot[p] already counts it).
+ */
+static size_t FN(pp_locate)(kjob *J, double u, const T *pend, const T *pendnorm, bool *fresh)
+{
+    const T *closest = J->mind;
+    const seg_parts P = J->parts;
+    double acc = 0;
+    size_t last = SIZE_MAX;
+    for (size_t p = 0; p < P.count; p++) {
+        if (acc + J->ppot[p] <= u && p + 1 < P.count) {
+            acc += J->ppot[p];
+            continue;
+        }
+        if (pend && !fresh[p]) {
+            FN(pp_refresh)(J, p, pend, pendnorm);
+            fresh[p] = true;
+        }
+        size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
+        for (size_t i = r0; i < r1; i++) {
+            double m = (J->w ? J->w[i] : 1.0) * (double)closest[i];
+            if (m <= 0)
+                continue;
+            acc += m;
+            last = i;
+            if (acc > u)
+                return i;
+        }
+    }
+    return last; /* rounding left u at the very end: the last row with mass */
+}
+
+/*
+ * Greedy k-means++ (Arthur & Vassilvitskii 2007, with 2 + ln k trials per
+ * step, as scikit-learn). Each step is one fused pass over X: the centroid
+ * chosen in the previous step is folded into the running minimum while the
+ * new trials' potentials are computed (pp_candidate_pots).
+ */
+static int FN(init_kmeanspp)(kjob *J, seg_rng *rng, double *C)
+{
+    const size_t k = J->k, d = J->d;
+    const size_t L = 2 + (size_t)floor(log((double)k));
+    T *cand = seg_malloc_array((L + 1) * d, sizeof *cand); /* pending centroid, then trials */
+    T *cnorm = seg_malloc_array(L + 1, sizeof *cnorm);
+    double *part = seg_malloc_array(J->parts.count * L, sizeof *part);
+    bool fresh[64];
+    double pots[SEG_PP_MAX_TRIALS];
+    bool pending = false;
+    size_t first;
+    int rc = SEG_OK;
+
+    if (!cand || !cnorm || !part) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    if (J->w) {
+        double total = 0, acc = 0;
+        for (size_t i = 0; i < J->n; i++)
+            total += J->w[i];
+        double u = seg_rng_uniform(rng) * total;
+        first = J->n - 1;
+        for (size_t i = 0; i < J->n; i++) {
+            acc += J->w[i];
+            if (acc > u) {
+                first = i;
+                break;
+            }
+        }
+    } else {
+        first = (size_t)seg_rng_below(rng, J->n);
+    }
+    FN(take_row)(J, first, C);
+    FN(load_centroids)(C, 1, d, cand, cnorm);
+    FN(pp_update_closest)(J, cand, cnorm, true);
+
+    for (size_t c = 1; c < k; c++) {
+        double pot = 0;
+        size_t chosen;
+        for (size_t p = 0; p < J->parts.count; p++) {
+            pot += J->ppot[p];
+            fresh[p] = false;
+        }
+        if (pot > 0) {
+            for (size_t t = 0; t < L; t++) {
+                size_t i = FN(pp_locate)(J, seg_rng_uniform(rng) * pot, pending ? cand : NULL,
+                                         cnorm, fresh);
+                memcpy(cand + (pending + t) * d, (const T *)J->x + i * d, d * sizeof(T));
+                J->pp_idx[t] = i;
+            }
+            FN(seg_row_norms)(cand + pending * d, L, d, cnorm + pending);
+            FN(pp_candidate_pots)(J, cand, cnorm, L, pending, part, pots);
+            size_t best = 0;
+            for (size_t t = 1; t < L; t++)
+                if (pots[t] < pots[best])
+                    best = t;
+            chosen = J->pp_idx[best];
+            for (size_t p = 0; p < J->parts.count; p++)
+                J->ppot[p] = part[p * L + best];
+        } else {
+            /* Every row sits on a centroid as far as rounding can tell, yet
+             * distinct rows remain (checked before the fit): take the first. */
+            if (pending)
+                FN(pp_update_closest)(J, cand, cnorm, false);
+            chosen = FN(first_new_row)(J, C, c);
+            if (chosen == SIZE_MAX) {
+                rc = seg_fail(SEG_ERR_TOO_FEW_POINTS, "fewer than %zu distinct rows", k);
+                goto done;
+            }
+        }
+        FN(take_row)(J, chosen, C + c * d);
+        FN(load_centroids)(C + c * d, 1, d, cand, cnorm);
+        if (pot > 0) {
+            pending = true;
+        } else {
+            FN(pp_update_closest)(J, cand, cnorm, false);
+            pending = false;
+        }
+    }
+done:
+    seg_free(cand);
+    seg_free(cnorm);
+    seg_free(part);
+    return rc;
+}
+
+/* k distinct rows, drawn uniformly; after many collisions, the next new rows in order. */
+static int FN(init_random)(kjob *J, seg_rng *rng, double *C)
+{
+    const size_t k = J->k, d = J->d;
+    size_t chosen = 0, attempts = 0, scan = 0;
+    while (chosen < k) {
+        size_t i;
+        if (attempts < 64 * k) {
+            i = (size_t)seg_rng_below(rng, J->n);
+            attempts++;
+        } else if (scan < J->n) {
+            i = scan++;
+        } else {
+            return seg_fail(SEG_ERR_TOO_FEW_POINTS, "fewer than %zu distinct rows", k);
+        }
+        if (!FN(is_chosen)((const T *)J->x + i * d, C, chosen, d))
+            FN(take_row)(J, i, C + chosen++ * d);
+    }
+    return SEG_OK;
+}
