@@ -2108,8 +2108,9 @@ SEG_API int seg_minibatch_fit_chunks(seg_minibatch *mb, seg_csv_chunker *ch, con
  * to ties (equal heights may be merged in another order) and rounding.
  *
  * Pre-clustering for large n: fit k-means with SEG_KMEANS_K = M (a few
- * hundred to a few thousand micro-clusters), then run seg_ward_f64() on the
- * model's centroids (seg_model_centroids_f64()) with their segment weights
+ * hundred to a few thousand micro-clusters), then run
+ * seg_linkage_fit_ward_f64() on the model's centroids
+ * (seg_model_centroids_f64()) with their segment weights
  * (seg_model_segment_weight()) and give each row the cut label of its
  * micro-cluster. This is what `seg segment --method ward --pre-cluster M` does.
  *
@@ -2123,7 +2124,7 @@ SEG_API int seg_minibatch_fit_chunks(seg_minibatch *mb, seg_csv_chunker *ch, con
 typedef struct seg_linkage seg_linkage;
 
 /**
- * Ward linkage of a row-major n x d double matrix.
+ * Fit a Ward linkage to a row-major n x d double matrix.
  *
  * @param x n * d finite values; borrowed for the call (copied into centroids).
  * @param n rows (>= 1; one row gives a linkage with no merges).
@@ -2137,11 +2138,11 @@ typedef struct seg_linkage seg_linkage;
  *         and > 0), SEG_ERR_LIMIT (d > INT32_MAX, the BLAS index range),
  *         SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
  */
-SEG_API int seg_ward_f64(const double *x, size_t n, size_t d, const double *weights,
-                         seg_linkage **out);
+SEG_API int seg_linkage_fit_ward_f64(const double *x, size_t n, size_t d, const double *weights,
+                                     seg_linkage **out);
 
 /**
- * As seg_ward_f64(), for a float matrix (computed in double).
+ * As seg_linkage_fit_ward_f64(), for a float matrix (computed in double).
  *
  * @param x n * d finite values; borrowed for the call.
  * @param n rows (>= 1).
@@ -2149,7 +2150,41 @@ SEG_API int seg_ward_f64(const double *x, size_t n, size_t d, const double *weig
  * @param weights n finite weights > 0, or NULL; borrowed for the call.
  * @param[out] out receives the linkage; NULL on failure. The caller frees it
  *        with seg_linkage_free().
- * @return as seg_ward_f64().
+ * @return as seg_linkage_fit_ward_f64().
+ */
+SEG_API int seg_linkage_fit_ward_f32(const float *x, size_t n, size_t d, const double *weights,
+                                     seg_linkage **out);
+
+/**
+ * The old name of seg_linkage_fit_ward_f64(): the same function.
+ *
+ * @param x as seg_linkage_fit_ward_f64().
+ * @param n as seg_linkage_fit_ward_f64().
+ * @param d as seg_linkage_fit_ward_f64().
+ * @param weights as seg_linkage_fit_ward_f64().
+ * @param[out] out as seg_linkage_fit_ward_f64().
+ * @return as seg_linkage_fit_ward_f64().
+ * @deprecated Since 0.1: use seg_linkage_fit_ward_f64() (same arguments).
+ *         This name stays exported, under symbol version SEG_0.1, through
+ *         release 0.2; the first later release that raises the soname
+ *         (libseg.so.1) removes it. See docs/abi.md.
+ */
+SEG_API int seg_ward_f64(const double *x, size_t n, size_t d, const double *weights,
+                         seg_linkage **out);
+
+/**
+ * The old name of seg_linkage_fit_ward_f32(): the same function.
+ *
+ * @param x as seg_linkage_fit_ward_f32().
+ * @param n as seg_linkage_fit_ward_f32().
+ * @param d as seg_linkage_fit_ward_f32().
+ * @param weights as seg_linkage_fit_ward_f32().
+ * @param[out] out as seg_linkage_fit_ward_f32().
+ * @return as seg_linkage_fit_ward_f32().
+ * @deprecated Since 0.1: use seg_linkage_fit_ward_f32() (same arguments).
+ *         This name stays exported, under symbol version SEG_0.1, through
+ *         release 0.2; the first later release that raises the soname
+ *         (libseg.so.1) removes it. See docs/abi.md.
  */
 SEG_API int seg_ward_f32(const float *x, size_t n, size_t d, const double *weights,
                          seg_linkage **out);
@@ -3897,7 +3932,7 @@ SEG_API int seg_rfm_thresholds(const seg_rfm *r, seg_rfm_dim dim, double *out, s
  */
 
 /**
- * Minimum-cost assignment of the rows of a cost matrix to its columns, each
+ * Match the rows of a cost matrix to its columns at minimum total cost, each
  * column used at most once (Hungarian algorithm, O(r^2 c) for r <= c). With
  * more rows than columns, rows - cols rows stay unmatched. Ties are broken
  * deterministically (the result depends only on the matrix).
@@ -3910,6 +3945,23 @@ SEG_API int seg_rfm_thresholds(const seg_rfm *r, seg_rfm_dim dim, double *out, s
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL cost or row_match), SEG_ERR_EMPTY
  *         (rows or cols is 0), SEG_ERR_LIMIT, SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW,
  *         SEG_ERR_NOMEM.
+ */
+SEG_API int seg_drift_match_f64(const double *cost, size_t rows, size_t cols, int32_t *row_match,
+                                double *total);
+
+/**
+ * The old name of seg_drift_match_f64(): the same function.
+ *
+ * @param cost as seg_drift_match_f64().
+ * @param rows as seg_drift_match_f64().
+ * @param cols as seg_drift_match_f64().
+ * @param[out] row_match as seg_drift_match_f64().
+ * @param[out] total as seg_drift_match_f64().
+ * @return as seg_drift_match_f64().
+ * @deprecated Since 0.1: use seg_drift_match_f64() (same arguments).
+ *         This name stays exported, under symbol version SEG_0.1, through
+ *         release 0.2; the first later release that raises the soname
+ *         (libseg.so.1) removes it. See docs/abi.md.
  */
 SEG_API int seg_assign_optimal(const double *cost, size_t rows, size_t cols, int32_t *row_match,
                                double *total);
@@ -3962,6 +4014,26 @@ SEG_API int seg_model_centroid_distances(const seg_model *old, const seg_model *
  *         SEG_ERR_TOO_FEW_POINTS (n < 2 or d is 0), SEG_ERR_LIMIT (d > 4096
  *         or n > 2^31 - 1), SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
  */
+SEG_API int seg_pca_compute_f64(const double *x, size_t n, size_t d, size_t c, double *scores,
+                                double *axes, double *variance, double *mean);
+
+/**
+ * The old name of seg_pca_compute_f64(): the same function.
+ *
+ * @param x as seg_pca_compute_f64().
+ * @param n as seg_pca_compute_f64().
+ * @param d as seg_pca_compute_f64().
+ * @param c as seg_pca_compute_f64().
+ * @param[out] scores as seg_pca_compute_f64().
+ * @param[out] axes as seg_pca_compute_f64().
+ * @param[out] variance as seg_pca_compute_f64().
+ * @param[out] mean as seg_pca_compute_f64().
+ * @return as seg_pca_compute_f64().
+ * @deprecated Since 0.1: use seg_pca_compute_f64() (same arguments).
+ *         This name stays exported, under symbol version SEG_0.1, through
+ *         release 0.2; the first later release that raises the soname
+ *         (libseg.so.1) removes it. See docs/abi.md.
+ */
 SEG_API int seg_pca_f64(const double *x, size_t n, size_t d, size_t c, double *scores,
                         double *axes, double *variance, double *mean);
 /** @} */
@@ -3990,6 +4062,24 @@ SEG_API int seg_pca_f64(const double *x, size_t n, size_t d, size_t c, double *s
  * @param out_len size of out in bytes (at least 65).
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL pointer, key shorter than 16
  *         bytes) or SEG_ERR_MISMATCH (out_len < 65). Thread-safe.
+ */
+SEG_API int seg_privacy_pseudonymize_id(const void *key, size_t key_len, const char *id,
+                                        size_t id_len, char *out, size_t out_len);
+
+/**
+ * The old name of seg_privacy_pseudonymize_id(): the same function.
+ *
+ * @param key as seg_privacy_pseudonymize_id().
+ * @param key_len as seg_privacy_pseudonymize_id().
+ * @param id as seg_privacy_pseudonymize_id().
+ * @param id_len as seg_privacy_pseudonymize_id().
+ * @param[out] out as seg_privacy_pseudonymize_id().
+ * @param out_len as seg_privacy_pseudonymize_id().
+ * @return as seg_privacy_pseudonymize_id().
+ * @deprecated Since 0.1: use seg_privacy_pseudonymize_id() (same arguments).
+ *         This name stays exported, under symbol version SEG_0.1, through
+ *         release 0.2; the first later release that raises the soname
+ *         (libseg.so.1) removes it. See docs/abi.md.
  */
 SEG_API int seg_pseudonymize_id(const void *key, size_t key_len, const char *id, size_t id_len,
                                 char *out, size_t out_len);
