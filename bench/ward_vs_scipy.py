@@ -1,4 +1,4 @@
-"""Ward linkage time: libseg (seg_ward_f64 through ctypes) against SciPy's
+"""Ward linkage time: libseg (seg_linkage_fit_ward_f64 through ctypes) against SciPy's
 scipy.cluster.hierarchy.linkage(X, 'ward') on the same seeded data, in the
 same run, with the peak memory each needs beyond the data.
 
@@ -19,7 +19,7 @@ from scipy.cluster.hierarchy import linkage
 
 LIB = ctypes.CDLL(sys.argv[1])
 P, SZ = ctypes.c_void_p, ctypes.c_size_t
-LIB.seg_ward_f64.argtypes = [P, SZ, SZ, P, ctypes.POINTER(P)]
+LIB.seg_linkage_fit_ward_f64.argtypes = [P, SZ, SZ, P, ctypes.POINTER(P)]
 LIB.seg_linkage_matrix.argtypes = [P, P, SZ]
 LIB.seg_linkage_free.argtypes = [P]
 sizes = [int(a) for a in sys.argv[2:]] or [5000, 20000]
@@ -44,7 +44,7 @@ for n in sizes:
     X = data(n)
     out = P()
     t0 = time.perf_counter()
-    rc = LIB.seg_ward_f64(X.ctypes.data, n, d, None, ctypes.byref(out))
+    rc = LIB.seg_linkage_fit_ward_f64(X.ctypes.data, n, d, None, ctypes.byref(out))
     t = time.perf_counter() - t0
     assert rc == 0, rc
     Z = np.zeros((n - 1) * 4)

@@ -50,7 +50,10 @@ extern "C" {
 /** @endcond */
 
 /**
- * @defgroup version Version
+ * @defgroup core Core: version, errors, allocators
+ *
+ * The library's version, its status codes and per-thread error details, the
+ * progress callback type, and caller allocators: what every other group uses.
  *
  * While SEG_VERSION_MAJOR is 0, the API may still change between minor
  * versions; from 1.0 on, only a major version changes it. Any binary-
@@ -59,6 +62,7 @@ extern "C" {
  * docs/abi.md.
  * @{
  */
+
 /** Major version: raised on an incompatible API or ABI change. */
 #define SEG_VERSION_MAJOR 0
 /** Minor version: raised when functions or enum values are added. */
@@ -85,12 +89,12 @@ SEG_API unsigned seg_version_number(void);
  * @return a static string; never NULL. Thread-safe.
  */
 SEG_API const char *seg_version_string(void);
-/** @} */
 
 /**
- * @defgroup errors Errors
+ * @name Errors
  * @{
  */
+
 /**
  * Status codes. Values are fixed forever; new codes are only ever appended.
  */
@@ -145,17 +149,107 @@ SEG_API void seg_clear_error(void);
 /** @} */
 
 /**
- * @defgroup dataset Dataset
- *
- * A dataset is a table of n rows and named columns, each numeric (double
- * values, missing recorded as NaN) or categorical (level strings, missing
- * recorded separately). One column may be set aside as the row id and one as
- * the row weight; neither is ever a feature.
+ * @name Progress callbacks
  * @{
  */
 
-/** Opaque table of customers. */
-typedef struct seg_dataset seg_dataset;
+/**
+ * Progress callback: called before each step with done = 0 .. total - 1 and
+ * once at the end with done = total. Runs on the thread that called the
+ * sweep. Return 0 to go on, anything else to stop the sweep, which then fails
+ * with SEG_ERR_CANCELLED.
+ */
+typedef int (*seg_progress_fn)(void *user, size_t done, size_t total);
+/** @} */
+
+/**
+ * @name Allocators
+ *
+ * By default the library allocates with malloc() and frees with free(). A
+ * caller allocator replaces both for the objects created with it:
+ *
+ *  - seg_csv_options_new_with_allocator(), seg_scaler_new_with_allocator(),
+ *    seg_kmeans_new_with_allocator() and the seg_dataset_*_with_allocator()
+ *    creators make an object whose memory, now and for as long as it lives,
+ *    comes from the allocator (including the working memory of calls on it).
+ *  - What is created from such an object uses the same allocator: a
+ *    dataset read with CSV options, the model a fit of a k-means object
+ *    returns and the copy of the scaler it keeps, a predictor of a model.
+ *  - Functions that take no object (the metrics) use malloc()/free().
+ *
+ * The functions may be called from any thread that uses the objects, but
+ * never from the library's own worker threads, and never re-entrantly into
+ * libseg. alloc_fn must return memory aligned for any type (as malloc()
+ * does) or NULL; each failure makes the call return SEG_ERR_NOMEM, leaving
+ * nothing allocated. The library never asks for 0 bytes. Blocks carry a
+ * small header, so sizes passed to alloc_fn are a little larger than the
+ * library's own requests.
+ * @{
+ */
+
+/**
+ * Allocation function of a caller allocator.
+ *
+ * @param user the user pointer given to seg_allocator_new().
+ * @param size bytes wanted (> 0).
+ * @return the memory, aligned for any type, or NULL on failure.
+ */
+typedef void *(*seg_alloc_fn)(void *user, size_t size);
+
+/**
+ * Release function of a caller allocator.
+ *
+ * @param user the user pointer given to seg_allocator_new().
+ * @param ptr memory returned by the matching seg_alloc_fn (never NULL).
+ */
+typedef void (*seg_free_fn)(void *user, void *ptr);
+
+/** Opaque caller allocator. */
+typedef struct seg_allocator seg_allocator;
+
+/**
+ * Make an allocator from an allocation and a release function.
+ *
+ * The handle itself is allocated with alloc_fn. It is reference counted:
+ * seg_allocator_free() may be called as soon as the objects have been
+ * created; the handle is released with free_fn once every object (and every
+ * block) allocated through it is gone. user must stay valid until then.
+ * Both functions must be safe to call from every thread that uses one of
+ * the objects.
+ *
+ * @param[out] out receives the handle; set to NULL on failure. Release it
+ *        with seg_allocator_free().
+ * @param alloc_fn allocation function (required).
+ * @param free_fn release function (required).
+ * @param user passed unchanged to both; may be NULL.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out, alloc_fn or free_fn) or
+ *         SEG_ERR_NOMEM (alloc_fn failed for the handle).
+ */
+SEG_API int seg_allocator_new(seg_allocator **out, seg_alloc_fn alloc_fn, seg_free_fn free_fn,
+                              void *user);
+
+/**
+ * Drop the caller's reference to an allocator. Accepts NULL.
+ *
+ * Objects created with it keep using it; the handle goes back to its
+ * free_fn when the last of them is freed.
+ *
+ * @param a the allocator, or NULL.
+ */
+SEG_API void seg_allocator_free(seg_allocator *a);
+/** @} */
+
+/** @} */
+
+/**
+ * @defgroup csv_options CSV options
+ *
+ * How CSV text is read: delimiter, header row, missing-value tokens, size
+ * limits and forced column types. The same options serve
+ * seg_dataset_read_csv(), seg_dataset_read_csv_memory() and
+ * seg_csv_chunker_open().
+ * @{
+ */
 
 /** Column types. */
 typedef enum seg_column_type {
@@ -200,6 +294,17 @@ typedef enum seg_csv_param {
  * @return SEG_OK, SEG_ERR_INVALID_ARG (out is NULL) or SEG_ERR_NOMEM.
  */
 SEG_API int seg_csv_options_new(seg_csv_options **out);
+
+/**
+ * As seg_csv_options_new(), with the options' memory, and that of every
+ * dataset read with them, from an allocator.
+ *
+ * @param[out] out receives the new object; set to NULL on failure. Free it
+ *        with seg_csv_options_free().
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (out is NULL) or SEG_ERR_NOMEM.
+ */
+SEG_API int seg_csv_options_new_with_allocator(seg_csv_options **out, seg_allocator *a);
 
 /**
  * Free CSV options. Accepts NULL.
@@ -261,6 +366,20 @@ SEG_API int seg_csv_options_add_missing(seg_csv_options *opts, const char *token
  */
 SEG_API int seg_csv_options_set_column_type(seg_csv_options *opts, const char *column,
                                             seg_column_type type);
+/** @} */
+
+/**
+ * @defgroup dataset Dataset
+ *
+ * A dataset is a table of n rows and named columns, each numeric (double
+ * values, missing recorded as NaN) or categorical (level strings, missing
+ * recorded separately). One column may be set aside as the row id and one as
+ * the row weight; neither is ever a feature.
+ * @{
+ */
+
+/** Opaque table of customers. */
+typedef struct seg_dataset seg_dataset;
 
 /**
  * Read a CSV file into a new dataset.
@@ -356,6 +475,18 @@ SEG_API int seg_dataset_read_csv_memory(seg_dataset **out, const void *data, siz
 SEG_API int seg_dataset_read_npy(seg_dataset **out, const char *path);
 
 /**
+ * As seg_dataset_read_npy(), with the dataset's memory from an allocator.
+ *
+ * @param[out] out receives the new dataset; set to NULL on failure. Free it
+ *        with seg_dataset_free().
+ * @param path file name.
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return as seg_dataset_read_npy().
+ */
+SEG_API int seg_dataset_read_npy_with_allocator(seg_dataset **out, const char *path,
+                                                seg_allocator *a);
+
+/**
  * Create an all-numeric dataset from a row-major n x d float array (copied).
  *
  * The values are kept as floats.
@@ -376,6 +507,22 @@ SEG_API int seg_dataset_from_f32(seg_dataset **out, const float *x, size_t n, si
                                  const char *const *names);
 
 /**
+ * As seg_dataset_from_f32(), with the dataset's memory from an allocator.
+ *
+ * @param[out] out receives the new dataset; set to NULL on failure. Free it
+ *        with seg_dataset_free().
+ * @param x n * d values, row-major; must be finite. Copied.
+ * @param n rows (>= 1).
+ * @param d columns (>= 1).
+ * @param names d column names (copied), or NULL for "x0", "x1", ...
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return as seg_dataset_from_f32().
+ */
+SEG_API int seg_dataset_from_f32_with_allocator(seg_dataset **out, const float *x, size_t n,
+                                                size_t d, const char *const *names,
+                                                seg_allocator *a);
+
+/**
  * As seg_dataset_from_f32(), for double values (kept as doubles).
  *
  * @param[out] out receives the new dataset; set to NULL on failure. The caller
@@ -391,6 +538,22 @@ SEG_API int seg_dataset_from_f32(seg_dataset **out, const float *x, size_t n, si
  */
 SEG_API int seg_dataset_from_f64(seg_dataset **out, const double *x, size_t n, size_t d,
                                  const char *const *names);
+
+/**
+ * As seg_dataset_from_f64(), with the dataset's memory from an allocator.
+ *
+ * @param[out] out receives the new dataset; set to NULL on failure. Free it
+ *        with seg_dataset_free().
+ * @param x n * d values, row-major; must be finite. Copied.
+ * @param n rows (>= 1).
+ * @param d columns (>= 1).
+ * @param names d column names (copied), or NULL for "x0", "x1", ...
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return as seg_dataset_from_f64().
+ */
+SEG_API int seg_dataset_from_f64_with_allocator(seg_dataset **out, const double *x, size_t n,
+                                                size_t d, const char *const *names,
+                                                seg_allocator *a);
 
 /**
  * Free a dataset. Accepts NULL.
@@ -495,6 +658,22 @@ SEG_API int seg_dataset_get_f64(const seg_dataset *ds, size_t row, size_t j, dou
  */
 SEG_API int seg_dataset_get_text(const seg_dataset *ds, size_t row, size_t j,
                                  const char **value);
+
+/**
+ * Read a yes/no column as outcome values: "yes"/"no", "true"/"false",
+ * "y"/"n", "1"/"0" (compared without case) or the numbers 1 and 0; missing
+ * values give -1.
+ *
+ * @param ds the dataset (only read).
+ * @param name the column.
+ * @param[out] out receives seg_dataset_rows(ds) values in {-1, 0, 1}.
+ * @param len length of out.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_NOT_FOUND (no
+ *         such column), SEG_ERR_MISMATCH (len too small), SEG_ERR_PARSE (a
+ *         value that is not yes/no; the detail names the row and value).
+ */
+SEG_API int seg_dataset_get_outcome(const seg_dataset *ds, const char *name, int8_t *out,
+                                    size_t len);
 
 /**
  * Keep only the named feature columns, in the order given.
@@ -603,6 +782,170 @@ SEG_API int seg_dataset_copy_f64(const seg_dataset *ds, double *out, size_t len)
 /** @} */
 
 /**
+ * @defgroup csv_chunker Chunked CSV reading (data larger than memory)
+ *
+ * Fitting a file that does not fit in memory: the file is read in chunks of
+ * rows, several times, and only statistics, a bounded sample and one chunk at
+ * a time are held (docs/out-of-core.md explains what counts against a memory
+ * budget and how seg segment --memory sizes the chunks).
+ *
+ * - seg_csv_chunker reads a CSV file as a sequence of datasets with the
+ *   column names and types seg_dataset_read_csv() would give the whole file
+ *   (its opening reads the file once to settle them).
+ * - seg_scaler_stream fits a seg_scaler from those chunks: exact means,
+ *   standard deviations, ranges, levels and level counts; medians and
+ *   quartiles from a quantile sketch whose rank error is at most
+ *   #SEG_STREAM_QUANTILE_EPS times the number of values (exact up to
+ *   #SEG_STREAM_EXACT_VALUES values per column). The result is an ordinary
+ *   fitted scaler, saved in model files like any other.
+ * - seg_lloyd_pass accumulates one exact Lloyd iteration a chunk at a time:
+ *   nearest centroids by the library's distance kernel, per-segment sums,
+ *   counts and inertia; passes over disjoint rows merge.
+ * - seg_kmeans_fit_chunks() runs exact Lloyd (one pass over the file per
+ *   iteration) and seg_minibatch_fit_chunks() mini-batch k-means over a
+ *   chunker. Their models hold the scaler, centroids, sizes, inertia and an
+ *   outlier reference (each segment's distance quantiles from a sketch, within
+ *   the sketch's rank error); they have no segment profiles.
+ *
+ * Objects belong to one thread at a time. Rows are unweighted.
+ * @{
+ */
+
+/** Opaque chunked CSV reader. */
+typedef struct seg_csv_chunker seg_csv_chunker;
+
+/** Settings and facts of a chunker (seg_csv_chunker_set_int(), seg_csv_chunker_get_int()). */
+typedef enum seg_chunker_param {
+    SEG_CHUNKER_ROWS = 100,       /**< int: rows per chunk (default 65536; 1 .. 2^31 - 1). */
+    SEG_CHUNKER_FILE_ROWS = 200,  /**< read-only: data rows in the file. */
+    SEG_CHUNKER_FILE_BYTES = 201, /**< read-only: size of the file in bytes (0 when not a regular file). */
+    SEG_CHUNKER_COLUMNS = 202,    /**< read-only: columns in the file. */
+    SEG_CHUNKER_PASSES = 203      /**< read-only: times the file was read from its start (the opening's pass included). */
+} seg_chunker_param;
+
+/**
+ * Open a CSV file for reading in chunks. The file is read once here, a
+ * record at a time, to count its rows and settle its column names and types
+ * by the rules of seg_dataset_read_csv() (the same options, the same errors
+ * and messages for a malformed file). Line ends must be LF or CRLF.
+ *
+ * @param[out] out receives the chunker; free it with seg_csv_chunker_free().
+ * @param path the file; it must not change while the chunker reads it.
+ * @param opts CSV options (copied), or NULL for the defaults.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out or path), SEG_ERR_IO,
+ *         SEG_ERR_PARSE, SEG_ERR_EMPTY (no data row), SEG_ERR_LIMIT (columns,
+ *         field or record length, duplicate names), SEG_ERR_NOT_FOUND (a forced
+ *         type names no column), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_csv_chunker_open(seg_csv_chunker **out, const char *path,
+                                 const seg_csv_options *opts);
+
+/**
+ * Close the file and free the chunker. Accepts NULL.
+ *
+ * @param ch the chunker, or NULL.
+ */
+SEG_API void seg_csv_chunker_free(seg_csv_chunker *ch);
+
+/**
+ * Change a setting (SEG_CHUNKER_ROWS); takes effect from the next chunk.
+ *
+ * @param ch the chunker.
+ * @param param SEG_CHUNKER_ROWS.
+ * @param value rows per chunk, 1 .. 2^31 - 1.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL ch, another param, value out of range).
+ */
+SEG_API int seg_csv_chunker_set_int(seg_csv_chunker *ch, seg_chunker_param param, int64_t value);
+
+/**
+ * Read a setting or a fact of the file.
+ *
+ * @param ch the chunker.
+ * @param param any seg_chunker_param.
+ * @param[out] value receives it.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, unknown param).
+ */
+SEG_API int seg_csv_chunker_get_int(const seg_csv_chunker *ch, seg_chunker_param param,
+                                    int64_t *value);
+
+/**
+ * Name of column j of the file (before any column choice).
+ *
+ * @param ch the chunker.
+ * @param j column index, 0 .. SEG_CHUNKER_COLUMNS - 1.
+ * @return the name, owned by ch; NULL when ch is NULL or j is out of range.
+ */
+SEG_API const char *seg_csv_chunker_column_name(const seg_csv_chunker *ch, size_t j);
+
+/**
+ * Type of column j of the file, as settled when it was opened.
+ *
+ * @param ch the chunker.
+ * @param j column index.
+ * @return SEG_COLUMN_NUMERIC or SEG_COLUMN_CATEGORICAL; SEG_COLUMN_AUTO when
+ *         ch is NULL or j is out of range.
+ */
+SEG_API seg_column_type seg_csv_chunker_column_type(const seg_csv_chunker *ch, size_t j);
+
+/**
+ * Make every chunk's column called name its id column
+ * (seg_dataset_set_id_column() is applied to each chunk, before the drop and
+ * select choices).
+ *
+ * @param ch the chunker.
+ * @param name a column of the file (copied).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_NOT_FOUND, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_csv_chunker_set_id_column(seg_csv_chunker *ch, const char *name);
+
+/**
+ * Leave columns out of every chunk (seg_dataset_drop() on each chunk, after
+ * the id column is set). Replaces an earlier drop list.
+ *
+ * @param ch the chunker.
+ * @param names count column names of the file (copied).
+ * @param count number of names (>= 1).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, count 0), SEG_ERR_NOT_FOUND, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_csv_chunker_drop(seg_csv_chunker *ch, const char *const *names, size_t count);
+
+/**
+ * Keep only these columns, in this order, in every chunk (seg_dataset_select()
+ * on each chunk, after the drop). Replaces an earlier select list.
+ *
+ * @param ch the chunker.
+ * @param names count column names of the file (copied).
+ * @param count number of names (>= 1).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, count 0), SEG_ERR_NOT_FOUND, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_csv_chunker_select(seg_csv_chunker *ch, const char *const *names, size_t count);
+
+/**
+ * The next chunk: a dataset of the next SEG_CHUNKER_ROWS rows (fewer at the
+ * end of the file) with the file's column types and the column choices
+ * applied. Categorical columns list the levels present in the chunk.
+ *
+ * @param ch the chunker.
+ * @param[out] out receives the chunk (free it with seg_dataset_free()), or
+ *        NULL at the end of the file or on failure.
+ * @return 1 (a chunk), 0 (the end of the file: call seg_csv_chunker_rewind()
+ *         to read it again), SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_IO,
+ *         SEG_ERR_PARSE (also when the file changed since it was opened),
+ *         SEG_ERR_NOT_FOUND / SEG_ERR_LIMIT (column choices), SEG_ERR_NOMEM.
+ *         After a failure, chunks start again only after a rewind.
+ */
+SEG_API int seg_csv_chunker_next(seg_csv_chunker *ch, seg_dataset **out);
+
+/**
+ * Start again from the first data row.
+ *
+ * @param ch the chunker.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL ch).
+ */
+SEG_API int seg_csv_chunker_rewind(seg_csv_chunker *ch);
+/** @} */
+
+/**
  * @defgroup scaler Scaler
  *
  * A scaler learns, from a training dataset, how to turn its columns into a
@@ -648,6 +991,9 @@ SEG_API int seg_dataset_copy_f64(const seg_dataset *ds, double *out, size_t len)
 /** Opaque fitted transform from dataset columns to features. */
 typedef struct seg_scaler seg_scaler;
 
+/** Opaque state of a streaming scaler fit. */
+typedef struct seg_scaler_stream seg_scaler_stream;
+
 /** Scaling methods for numeric columns. */
 typedef enum seg_scale_method {
     SEG_SCALE_NONE = 0,     /**< Values as they are (after imputation and log1p). */
@@ -690,6 +1036,11 @@ typedef enum seg_scaler_column_param {
 } seg_scaler_column_param;
 
 /**
+ * @name Fitting and transforming
+ * @{
+ */
+
+/**
  * Create an unfitted scaler with default settings.
  *
  * @param[out] out receives the new scaler; set to NULL on failure. The caller
@@ -697,6 +1048,16 @@ typedef enum seg_scaler_column_param {
  * @return SEG_OK, SEG_ERR_INVALID_ARG (out is NULL) or SEG_ERR_NOMEM.
  */
 SEG_API int seg_scaler_new(seg_scaler **out);
+
+/**
+ * As seg_scaler_new(), with the scaler's memory from an allocator.
+ *
+ * @param[out] out receives the new scaler; set to NULL on failure. Free it
+ *        with seg_scaler_free().
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (out is NULL) or SEG_ERR_NOMEM.
+ */
+SEG_API int seg_scaler_new_with_allocator(seg_scaler **out, seg_allocator *a);
 
 /**
  * Free a scaler. Accepts NULL.
@@ -871,6 +1232,83 @@ SEG_API int seg_scaler_transform_f64(const seg_scaler *sc, const seg_dataset *ds
 /** @} */
 
 /**
+ * @name Fitting from chunks
+ *
+ * A scaler fitted from a file read in chunks (see the Chunked CSV reading
+ * group), holding statistics and sketches but never the rows: the result is an
+ * ordinary fitted scaler.
+ * @{
+ */
+
+/** Rank error bound of the streaming quantile sketch, as a share of the values seen. */
+#define SEG_STREAM_QUANTILE_EPS 0.001
+/** Values per column up to which the streaming median and quartiles are exact. */
+#define SEG_STREAM_EXACT_VALUES 4096
+
+/**
+ * Begin fitting a scaler from chunks. The settings of sc (method, per-column
+ * settings, categorical options, level limit) are copied now; sc is fitted
+ * by seg_scaler_stream_finish().
+ *
+ * @param[out] out receives the state; free it with seg_scaler_stream_free().
+ * @param sc a scaler whose settings to use (fitted or not); only read.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_scaler_stream_begin(seg_scaler_stream **out, const seg_scaler *sc);
+
+/**
+ * Add the rows of one chunk. The first chunk fixes the columns (names, order,
+ * types); later chunks must have the same.
+ *
+ * @param ss the state.
+ * @param chunk a dataset; only read, not retained.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, bad level code),
+ *         SEG_ERR_EMPTY (no columns), SEG_ERR_MISMATCH (columns differ from the
+ *         first chunk's), SEG_ERR_LIMIT (duplicate column names),
+ *         SEG_ERR_NOT_FOUND (a per-column setting names no numeric column),
+ *         SEG_ERR_NONFINITE (an infinite value), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_scaler_stream_add(seg_scaler_stream *ss, const seg_dataset *chunk);
+
+/**
+ * Fit sc from the rows added: the fit seg_scaler_fit() makes on all the rows
+ * at once, except that medians and quartiles are within the sketch's rank
+ * error (#SEG_STREAM_QUANTILE_EPS) once a column holds more than
+ * #SEG_STREAM_EXACT_VALUES values, and means and deviations differ from the
+ * one-shot fit only by rounding. A categorical column with more levels than
+ * the limit fails as in seg_scaler_fit(), as an identifier (SEG_ERR_PRIVACY)
+ * when every value up to the limit was distinct. ss can be finished again or
+ * receive more chunks.
+ *
+ * @param ss the state.
+ * @param sc the scaler to fit (normally the one given to begin); its old fit
+ *        is replaced on success.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_EMPTY (no rows,
+ *         or no features), SEG_ERR_NONFINITE (values too large to scale),
+ *         SEG_ERR_LIMIT, SEG_ERR_PRIVACY, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_scaler_stream_finish(seg_scaler_stream *ss, seg_scaler *sc);
+
+/**
+ * Bytes the state holds now (sketches, level tables, scratch): what
+ * seg segment --memory counts for it.
+ *
+ * @param ss the state, or NULL (0).
+ * @return the byte count.
+ */
+SEG_API size_t seg_scaler_stream_bytes(const seg_scaler_stream *ss);
+
+/**
+ * Free the state. Accepts NULL.
+ *
+ * @param ss the state, or NULL.
+ */
+SEG_API void seg_scaler_stream_free(seg_scaler_stream *ss);
+/** @} */
+
+/** @} */
+
+/**
  * @defgroup kmeans K-means
  *
  * A seg_kmeans object holds settings and fitting workspace; each fit produces
@@ -911,6 +1349,9 @@ typedef struct seg_kmeans seg_kmeans;
 /** Opaque fitted model (immutable). */
 typedef struct seg_model seg_model;
 
+/** Opaque accumulator of one Lloyd iteration over rows given in chunks. */
+typedef struct seg_lloyd_pass seg_lloyd_pass;
+
 /** Initialisation methods. */
 typedef enum seg_init {
     SEG_INIT_KMEANSPP = 0, /**< Greedy k-means++ (default). */
@@ -923,6 +1364,23 @@ typedef enum seg_dtype {
     SEG_DTYPE_F64 = 0, /**< double (default). */
     SEG_DTYPE_F32 = 1  /**< float, sums accumulated in double. */
 } seg_dtype;
+
+/**
+ * How each k-means iteration finds the nearest centroids (SEG_KMEANS_ALGORITHM).
+ *
+ * All give the same labels, centroids and inertia as Lloyd from the same
+ * start (up to the last bits of the inertia): the accelerated ones only skip
+ * distance computations that triangle-inequality bounds prove cannot change
+ * a label, and recompute every distance they do need with the same kernel as
+ * Lloyd. They trade memory for speed (see docs/api.md "algorithms").
+ */
+typedef enum seg_algorithm {
+    SEG_ALGORITHM_LLOYD = 0,   /**< every distance, every iteration (one GEMM per block). */
+    SEG_ALGORITHM_HAMERLY = 1, /**< one upper and one lower bound per row (Hamerly 2010). */
+    SEG_ALGORITHM_ELKAN = 2,   /**< one lower bound per row and centroid (Elkan 2003). */
+    SEG_ALGORITHM_YINYANG = 3, /**< one lower bound per row and centroid group (Ding et al. 2015). */
+    SEG_ALGORITHM_AUTO = 4     /**< chosen from n, d and k (see docs/api.md). */
+} seg_algorithm;
 
 /** K-means settings. Integer ones through seg_kmeans_set_int(), real ones through seg_kmeans_set_double(). */
 typedef enum seg_kmeans_param {
@@ -941,6 +1399,11 @@ typedef enum seg_kmeans_param {
 } seg_kmeans_param;
 
 /**
+ * @name Settings
+ * @{
+ */
+
+/**
  * Create a k-means object with default settings.
  *
  * @param[out] out receives the new object; set to NULL on failure. The caller
@@ -948,6 +1411,17 @@ typedef enum seg_kmeans_param {
  * @return SEG_OK, SEG_ERR_INVALID_ARG (out is NULL) or SEG_ERR_NOMEM.
  */
 SEG_API int seg_kmeans_new(seg_kmeans **out);
+
+/**
+ * As seg_kmeans_new(), with the object's memory, and that of the models its
+ * fits return (their scaler copies included), from an allocator.
+ *
+ * @param[out] out receives the new object; set to NULL on failure. Free it
+ *        with seg_kmeans_free().
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (out is NULL) or SEG_ERR_NOMEM.
+ */
+SEG_API int seg_kmeans_new_with_allocator(seg_kmeans **out, seg_allocator *a);
 
 /**
  * Free a k-means object. Accepts NULL.
@@ -1032,6 +1506,31 @@ SEG_API int seg_kmeans_set_init_centroids_f64(seg_kmeans *km, const double *cent
                                               size_t k, size_t d);
 
 /**
+ * Set (or, with fn NULL, remove) a progress callback for the fits of a
+ * k-means object (seg_kmeans_fit_f32(), _f64(), _dataset()).
+ *
+ * fn is called after every Lloyd iteration with done = r * max_iter + i
+ * (run r, iteration i) and total = n_init * max_iter, an upper bound: a run
+ * that converges early jumps to the start of the next; a last call with
+ * done = total follows a successful fit. It runs on the thread that called
+ * the fit. Returning non-zero stops the fit, which then fails with
+ * SEG_ERR_CANCELLED and returns no model. A sweep with this k-means object
+ * calls it for each of its fits too.
+ *
+ * @param km the k-means object.
+ * @param fn the callback, or NULL.
+ * @param user passed to every call of fn; borrowed.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL km).
+ */
+SEG_API int seg_kmeans_set_progress(seg_kmeans *km, seg_progress_fn fn, void *user);
+/** @} */
+
+/**
+ * @name Fitting
+ * @{
+ */
+
+/**
  * Fit k-means to a row-major n x d float matrix.
  *
  * With SEG_INIT_GIVEN, n_init is treated as 1.
@@ -1090,7 +1589,8 @@ SEG_API int seg_kmeans_fit_f64(seg_kmeans *km, const double *x, size_t n, size_t
  * The dataset is transformed with the scaler (in SEG_KMEANS_DTYPE precision)
  * and its weights, if any, are used. The model keeps a copy of the scaler so
  * that seg_predictor_run_dataset() can score raw rows, and the per-segment
- * statistics of the dataset's columns (see the Segment profiles group).
+ * statistics of the dataset's columns (see the Segment profiles section of
+ * the Model group).
  *
  * Neither ds nor sc is changed or retained: the caller may refit or free the
  * scaler after the call without affecting the model.
@@ -1112,9 +1612,668 @@ SEG_API int seg_kmeans_fit_dataset(seg_kmeans *km, const seg_dataset *ds, const 
 /** @} */
 
 /**
+ * @name Initialisation alone
+ * @{
+ */
+
+/**
+ * Compute only the starting centroids of the first run of a fit
+ * (SEG_KMEANS_INIT with SEG_KMEANS_SEED, as seg_kmeans_fit_f32() would start
+ * its first run), without iterating. Useful to time or inspect k-means++.
+ *
+ * Thread rules: as seg_kmeans_fit_f32(); km is only read.
+ *
+ * @param km k-means settings.
+ * @param x n * d row-major values (not copied).
+ * @param n rows.
+ * @param d features.
+ * @param weights n weights > 0, or NULL for unit weights.
+ * @param[out] centroids receives k * d values (row-major), owned by the caller.
+ * @param len number of values centroids can hold (at least k * d).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, len < k * d),
+ *         SEG_ERR_EMPTY (n or d is 0), SEG_ERR_MISMATCH (given centroids of
+ *         another dimension or count), SEG_ERR_LIMIT, SEG_ERR_NONFINITE (a value
+ *         or weight), SEG_ERR_TOO_FEW_POINTS (fewer than k distinct rows),
+ *         SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_kmeans_init_f32(const seg_kmeans *km, const float *x, size_t n, size_t d,
+                                const double *weights, double *centroids, size_t len);
+
+/**
+ * As seg_kmeans_init_f32(), for double rows.
+ *
+ * @param km k-means settings.
+ * @param x n * d row-major values (not copied).
+ * @param n rows.
+ * @param d features.
+ * @param weights n weights > 0, or NULL for unit weights.
+ * @param[out] centroids receives k * d values (row-major), owned by the caller.
+ * @param len number of values centroids can hold (at least k * d).
+ * @return as seg_kmeans_init_f32().
+ */
+SEG_API int seg_kmeans_init_f64(const seg_kmeans *km, const double *x, size_t n, size_t d,
+                                const double *weights, double *centroids, size_t len);
+/** @} */
+
+/**
+ * @name Fitting a file read in chunks
+ *
+ * Exact Lloyd k-means over a file read in chunks (see the Chunked CSV reading
+ * group): a seg_lloyd_pass accumulates one iteration a chunk at a time, and
+ * seg_kmeans_fit_chunks() runs the whole fit.
+ * @{
+ */
+
+/**
+ * Create an accumulator for a pass with these centroids.
+ *
+ * @param[out] out receives it; free it with seg_lloyd_pass_free().
+ * @param centroids k * d finite values, row-major (copied).
+ * @param k number of centroids (>= 1).
+ * @param d features (>= 1).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_EMPTY (k or d
+ *         is 0), SEG_ERR_NONFINITE, SEG_ERR_LIMIT (d > INT32_MAX),
+ *         SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_lloyd_pass_new(seg_lloyd_pass **out, const double *centroids, size_t k, size_t d);
+
+/**
+ * Free an accumulator. Accepts NULL.
+ *
+ * @param p the accumulator, or NULL.
+ */
+SEG_API void seg_lloyd_pass_free(seg_lloyd_pass *p);
+
+/**
+ * Start a new pass with new centroids (same k and d): sums, counts and
+ * inertia return to zero.
+ *
+ * @param p the accumulator.
+ * @param centroids k * d finite values (copied).
+ * @param len values in centroids (>= k * d).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, len too small), SEG_ERR_NONFINITE.
+ */
+SEG_API int seg_lloyd_pass_reset(seg_lloyd_pass *p, const double *centroids, size_t len);
+
+/**
+ * Rows per GEMM block of the pass (a function of k and d only). Chunks that
+ * hold a multiple of it meet the block boundaries of an in-memory fit.
+ *
+ * @param p the accumulator, or NULL (0).
+ * @return the block size.
+ */
+SEG_API size_t seg_lloyd_pass_block(const seg_lloyd_pass *p);
+
+/**
+ * Assign n rows to their nearest centroids (ties: the lowest index) and add
+ * them to the per-segment sums and counts and the inertia, in row order.
+ *
+ * @param p the accumulator.
+ * @param x n * d finite values, row-major; only read.
+ * @param n rows (0 is allowed).
+ * @param d features; must be the accumulator's.
+ * @param[out] labels if not NULL, receives the n labels.
+ * @param[out] dist if not NULL, receives the n squared distances.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_MISMATCH (d),
+ *         SEG_ERR_NONFINITE (a value, or a squared norm that overflows).
+ */
+SEG_API int seg_lloyd_pass_add_f64(seg_lloyd_pass *p, const double *x, size_t n, size_t d,
+                                   int32_t *labels, double *dist);
+
+/**
+ * Add the rows of another pass with the same centroids (disjoint rows, e.g.
+ * another part of the file read by another thread or process). Merging in a
+ * fixed order gives the same sums whatever ran the parts.
+ *
+ * @param into the accumulator that receives the sums.
+ * @param from the other one; only read.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_MISMATCH
+ *         (different k, d or centroids).
+ */
+SEG_API int seg_lloyd_pass_merge(seg_lloyd_pass *into, const seg_lloyd_pass *from);
+
+/**
+ * Read the statistics of the rows added so far.
+ *
+ * @param p the accumulator.
+ * @param[out] sums NULL, or receives the k * d per-segment sums.
+ * @param sums_len values sums can hold.
+ * @param[out] counts NULL, or receives the k per-segment row counts.
+ * @param counts_len values counts can hold.
+ * @param[out] inertia NULL, or receives the sum of squared distances.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL p, an output too small).
+ */
+SEG_API int seg_lloyd_pass_stats(const seg_lloyd_pass *p, double *sums, size_t sums_len,
+                                 int64_t *counts, size_t counts_len, double *inertia);
+
+/**
+ * The Lloyd update: each centroid becomes the mean of its rows (a centroid
+ * without rows stays where it is).
+ *
+ * @param p the accumulator.
+ * @param[out] centroids receives the k * d new centroids.
+ * @param len values centroids can hold (>= k * d).
+ * @param[out] shift NULL, or receives the summed squared centroid shift.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, len too small).
+ */
+SEG_API int seg_lloyd_pass_update(const seg_lloyd_pass *p, double *centroids, size_t len,
+                                  double *shift);
+
+/**
+ * Exact k-means (Lloyd) over a chunked file, one pass per iteration. A first
+ * pass keeps a uniform reservoir sample of sample_rows encoded rows (seeded by
+ * SEG_KMEANS_SEED) and the features' variance; the start is
+ * seg_kmeans_init_f64() on the sample (k-means++, random rows or the given
+ * centroids). Iterations follow the in-memory Lloyd (SEG_KMEANS_MAX_ITER,
+ * SEG_KMEANS_TOL, re-seeding of empty segments from the farthest row, one
+ * extra pass each time), so from the same start the centroids and inertia
+ * are those of seg_kmeans_fit_f64() with SEG_ALGORITHM_LLOYD up to rounding
+ * of the sums. A last pass scores every row for the outlier reference
+ * (seg_model_outlier_quantile()). Runs on the calling thread (BLAS may thread
+ * large GEMMs); one start (SEG_KMEANS_N_INIT is not used).
+ *
+ * @param km settings (SEG_KMEANS_K, _MAX_ITER, _TOL, _SEED, _INIT); only read.
+ * @param ch the chunker (rewound and read several times).
+ * @param sc a fitted scaler that encodes the chunks (the model keeps a copy).
+ * @param sample_rows reservoir size for the start (>= 1; rows x features
+ *        doubles are held).
+ * @param[out] out receives the model; NULL on failure.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, sample_rows 0),
+ *         SEG_ERR_STATE (scaler not fitted), the chunker's and the scaler
+ *         transform's errors, SEG_ERR_TOO_FEW_POINTS (fewer distinct sampled
+ *         rows than k, or a segment that cannot be re-seeded),
+ *         SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_kmeans_fit_chunks(seg_kmeans *km, seg_csv_chunker *ch, const seg_scaler *sc,
+                                  size_t sample_rows, seg_model **out);
+/** @} */
+
+/** @} */
+
+/**
+ * @defgroup minibatch Mini-batch k-means and model updates
+ *
+ * Mini-batch k-means (Sculley 2010) fits k-means from small random batches
+ * of rows, which makes large n affordable: the cost is that of the batches
+ * plus one final pass that labels every row. Each centroid keeps a count of
+ * the rows it has absorbed and moves to the running mean of them (learning
+ * rate 1 / count); an optional forgetting factor lets recent rows weigh
+ * more; centroids that starve (count below a ratio of the largest) are moved
+ * to a batch row drawn by squared distance (k-means++ rule).
+ *
+ * seg_minibatch_partial_fit_f64() applies the same update to a fitted model
+ * with a batch of new rows and returns a new model: fitted models stay
+ * immutable, so the old one can keep serving predictions meanwhile.
+ *
+ * The start is the best of SEG_MINIBATCH_N_INIT k-means++ and Lloyd runs on
+ * small random samples, scored on a held-out sample; a fit stops early once
+ * the smoothed batch inertia stops improving (SEG_MINIBATCH_MAX_NO_IMPROVEMENT)
+ * or the centroids stop moving (SEG_MINIBATCH_TOL), and otherwise after
+ * SEG_MINIBATCH_MAX_STEPS batches. Float and weighted variants are in the
+ * section "Mini-batch k-means in float and with weights". Results depend only on the rows, the settings
+ * and the seed, never on SEG_MINIBATCH_THREADS. A seg_minibatch belongs to
+ * one thread at a time.
+ * @{
+ */
+
+/** Opaque mini-batch settings. */
+typedef struct seg_minibatch seg_minibatch;
+
+/** Settings of seg_minibatch_set_int() (int) and seg_minibatch_set_double() (double). */
+typedef enum seg_minibatch_param {
+    SEG_MINIBATCH_K = 100,           /**< int: segments (default 8; 1 .. 10^6). */
+    SEG_MINIBATCH_BATCH_SIZE = 101,  /**< int: rows per batch (default 1024; 1 .. 2^30). */
+    SEG_MINIBATCH_MAX_STEPS = 102,   /**< int: batches of a fit; 0 (default) = n / batch size, clamped to 100 .. 1000. */
+    SEG_MINIBATCH_SEED = 103,        /**< int: random seed (default 0). */
+    SEG_MINIBATCH_INIT_SAMPLE = 104, /**< int: rows sampled for the k-means++ and Lloyd start; 0 (default) = 3 batches, at least 40 k. */
+    SEG_MINIBATCH_FORGET = 200,      /**< double: counts are multiplied by 1 - f before each batch (default 0; 0 .. <1). */
+    SEG_MINIBATCH_REASSIGN_RATIO = 201, /**< double: re-seed centroids whose count is below this share of the largest (default 0.01; 0 = never; 0 .. 1). */
+    SEG_MINIBATCH_N_INIT = 105,      /**< int: starts tried, each on its own sample, the best kept by inertia on a held-out sample (default 3; 1 .. 1000). */
+    SEG_MINIBATCH_MAX_NO_IMPROVEMENT = 106, /**< int: stop after this many batches without improvement of the smoothed batch inertia (default 10; 0 = never). */
+    SEG_MINIBATCH_THREADS = 107,     /**< int: library threads of the final labelling pass, 0 = all cores (default 1); results do not depend on it. */
+    SEG_MINIBATCH_MIN_PROFILE_SIZE = 108, /**< int: seg_minibatch_fit_dataset() withholds profiles of smaller segments, as SEG_KMEANS_MIN_PROFILE_SIZE (default 0 = off). */
+    SEG_MINIBATCH_DTYPE = 109,       /**< int: seg_dtype of seg_minibatch_fit_dataset() (default SEG_DTYPE_F64). */
+    SEG_MINIBATCH_TOL = 202          /**< double: stop when the smoothed mean squared centroid shift per batch falls below tol times the data's total variance (default 1e-7; 0 = never; 0 .. 1). */
+} seg_minibatch_param;
+
+/**
+ * @name Fitting and updating
+ * @{
+ */
+
+/**
+ * Create mini-batch settings with the defaults.
+ *
+ * @param[out] out receives the object; free it with seg_minibatch_free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_minibatch_new(seg_minibatch **out);
+
+/**
+ * Free mini-batch settings. Accepts NULL.
+ *
+ * @param mb the object, or NULL.
+ */
+SEG_API void seg_minibatch_free(seg_minibatch *mb);
+
+/**
+ * Set an integer setting.
+ *
+ * @param mb the object.
+ * @param param an int setting of seg_minibatch_param.
+ * @param value its value, in the range the setting documents.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL mb, not an int setting, out of range).
+ */
+SEG_API int seg_minibatch_set_int(seg_minibatch *mb, seg_minibatch_param param, int64_t value);
+
+/**
+ * Set a real-valued setting.
+ *
+ * @param mb the object.
+ * @param param SEG_MINIBATCH_FORGET or SEG_MINIBATCH_REASSIGN_RATIO.
+ * @param value its value, in the range the setting documents.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL mb, not a double setting, out of range).
+ */
+SEG_API int seg_minibatch_set_double(seg_minibatch *mb, seg_minibatch_param param, double value);
+
+/**
+ * Fit mini-batch k-means on a matrix. The start is the best (by inertia on a
+ * held-out sample) of SEG_MINIBATCH_N_INIT runs of k-means++ and Lloyd, each
+ * on a random sample of SEG_MINIBATCH_INIT_SAMPLE rows; then batches drawn
+ * with replacement until an early-stopping rule fires or
+ * SEG_MINIBATCH_MAX_STEPS is reached (seg_model_iterations() gives the
+ * number); then one pass assigns every row, giving the model's sizes,
+ * inertia and outlier reference.
+ *
+ * @param mb the settings.
+ * @param x n * d values, row-major; borrowed for the call.
+ * @param n rows (>= k).
+ * @param d features (>= 1).
+ * @param[out] labels if not NULL, n labels of the final pass.
+ * @param[out] out receives the model (no scaler, no profiles).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_EMPTY (n or d
+ *         is 0), SEG_ERR_TOO_FEW_POINTS (k > n, or fewer distinct rows in the
+ *         start sample than k), SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_minibatch_fit_f64(seg_minibatch *mb, const double *x, size_t n, size_t d,
+                                  int32_t *labels, seg_model **out);
+
+/**
+ * As seg_minibatch_fit_f64(), on a dataset encoded by a fitted scaler (or
+ * an all-numeric dataset when sc is NULL); the model keeps a copy of the
+ * scaler and the segment profiles, as seg_kmeans_fit_dataset() does, with
+ * the profiles of segments under SEG_MINIBATCH_MIN_PROFILE_SIZE rows
+ * withheld. The dataset's row weights, if any, weigh the fit. The fit runs
+ * in SEG_MINIBATCH_DTYPE; it holds the n x d double matrix while it runs
+ * (and briefly its float copy).
+ *
+ * @param mb the settings.
+ * @param ds the dataset; only read.
+ * @param sc a fitted scaler, or NULL.
+ * @param[out] labels if not NULL, n labels.
+ * @param[out] out receives the model.
+ * @return as seg_minibatch_fit_f64(), and SEG_ERR_STATE (scaler not fitted),
+ *         SEG_ERR_TYPE (categorical column and no scaler), SEG_ERR_MISMATCH
+ *         (dataset columns do not match the scaler), SEG_ERR_NOT_FOUND.
+ */
+SEG_API int seg_minibatch_fit_dataset(seg_minibatch *mb, const seg_dataset *ds,
+                                      const seg_scaler *sc, int32_t *labels, seg_model **out);
+
+/**
+ * Update a fitted model with new rows: the rows are taken in order in
+ * batches of SEG_MINIBATCH_BATCH_SIZE; each centroid starts from the model's
+ * segment weight as its count (so a model fitted on a million rows moves
+ * little for a thousand new ones unless SEG_MINIBATCH_FORGET is set). The
+ * new model's segment weights are the updated counts (the next update
+ * carries on from them), its sizes the old sizes plus the rows assigned, its
+ * inertia a running estimate (old inertia times the forgetting, plus the new
+ * rows' squared distances); it keeps copies of the old model's scaler and
+ * outlier reference, and has no profiles. The old model is only read.
+ *
+ * @param mb the settings (batch size, forgetting factor, re-seeding ratio, seed).
+ * @param old the model to update; only read.
+ * @param x n * d rows in the model's feature units (see seg_scaler_transform_f64()).
+ * @param n rows (0 gives a copy of the centroids).
+ * @param d features; must equal the model's.
+ * @param[out] out receives the new model.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_MISMATCH (d),
+ *         SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_minibatch_partial_fit_f64(seg_minibatch *mb, const seg_model *old,
+                                          const double *x, size_t n, size_t d, seg_model **out);
+/** @} */
+
+/**
+ * @name Mini-batch k-means in float and with weights
+ *
+ * The float32 and weighted forms of seg_minibatch_fit_f64() and
+ * seg_minibatch_partial_fit_f64(). In float, distances are computed in float
+ * by the same kernel as seg_kmeans_fit_f32() and the model predicts in float
+ * (SEG_DTYPE_F32); centroids, counts and sums are kept in double either way.
+ * A row's weight multiplies its pull on its centroid and its share of the
+ * centroid's count (a weight of 2 counts as the row seen twice); batches are
+ * drawn uniformly, not by weight. Weights are borrowed for the call.
+ * @{
+ */
+
+/**
+ * seg_minibatch_fit_f64() on a float matrix; the model has SEG_DTYPE_F32.
+ *
+ * @param mb the settings.
+ * @param x n * d values, row-major; borrowed for the call.
+ * @param n rows (>= k).
+ * @param d features (>= 1).
+ * @param[out] labels if not NULL, n labels of the final pass.
+ * @param[out] out receives the model (no scaler, no profiles).
+ * @return as seg_minibatch_fit_f64().
+ */
+SEG_API int seg_minibatch_fit_f32(seg_minibatch *mb, const float *x, size_t n, size_t d,
+                                  int32_t *labels, seg_model **out);
+
+/**
+ * seg_minibatch_fit_f64() with row weights: the model's segment weights are
+ * the summed weights of their rows and its inertia the weighted sum of
+ * squared distances (sizes still count rows).
+ *
+ * @param mb the settings.
+ * @param x n * d values, row-major; borrowed for the call.
+ * @param n rows (>= k).
+ * @param d features (>= 1).
+ * @param weights n finite weights > 0, or NULL for unit weights.
+ * @param[out] labels if not NULL, n labels of the final pass.
+ * @param[out] out receives the model (no scaler, no profiles).
+ * @return as seg_minibatch_fit_f64(); SEG_ERR_NONFINITE also for a weight
+ *         that is not finite and > 0.
+ */
+SEG_API int seg_minibatch_fit_weighted_f64(seg_minibatch *mb, const double *x, size_t n,
+                                           size_t d, const double *weights, int32_t *labels,
+                                           seg_model **out);
+
+/**
+ * seg_minibatch_fit_weighted_f64() on a float matrix; the model has SEG_DTYPE_F32.
+ *
+ * @param mb the settings.
+ * @param x n * d values, row-major; borrowed for the call.
+ * @param n rows (>= k).
+ * @param d features (>= 1).
+ * @param weights n finite weights > 0, or NULL for unit weights.
+ * @param[out] labels if not NULL, n labels of the final pass.
+ * @param[out] out receives the model (no scaler, no profiles).
+ * @return as seg_minibatch_fit_weighted_f64().
+ */
+SEG_API int seg_minibatch_fit_weighted_f32(seg_minibatch *mb, const float *x, size_t n,
+                                           size_t d, const double *weights, int32_t *labels,
+                                           seg_model **out);
+
+/**
+ * seg_minibatch_partial_fit_f64() with float rows (assigned in float); the
+ * new model keeps the old model's dtype.
+ *
+ * @param mb the settings.
+ * @param old the model to update; only read.
+ * @param x n * d rows in the model's feature units.
+ * @param n rows (0 gives a copy of the centroids).
+ * @param d features; must equal the model's.
+ * @param[out] out receives the new model.
+ * @return as seg_minibatch_partial_fit_f64().
+ */
+SEG_API int seg_minibatch_partial_fit_f32(seg_minibatch *mb, const seg_model *old,
+                                          const float *x, size_t n, size_t d, seg_model **out);
+
+/**
+ * seg_minibatch_partial_fit_f64() with row weights: each row adds its weight
+ * to its centroid's count (the new segment weights) and weight times squared
+ * distance to the running inertia; sizes still count rows.
+ *
+ * @param mb the settings.
+ * @param old the model to update; only read.
+ * @param x n * d rows in the model's feature units.
+ * @param n rows (0 gives a copy of the centroids).
+ * @param d features; must equal the model's.
+ * @param weights n finite weights > 0, or NULL for unit weights.
+ * @param[out] out receives the new model.
+ * @return as seg_minibatch_partial_fit_f64(); SEG_ERR_NONFINITE also for a
+ *         weight that is not finite and > 0.
+ */
+SEG_API int seg_minibatch_partial_fit_weighted_f64(seg_minibatch *mb, const seg_model *old,
+                                                   const double *x, size_t n, size_t d,
+                                                   const double *weights, seg_model **out);
+
+/**
+ * seg_minibatch_partial_fit_weighted_f64() with float rows; the new model
+ * keeps the old model's dtype.
+ *
+ * @param mb the settings.
+ * @param old the model to update; only read.
+ * @param x n * d rows in the model's feature units.
+ * @param n rows (0 gives a copy of the centroids).
+ * @param d features; must equal the model's.
+ * @param weights n finite weights > 0, or NULL for unit weights.
+ * @param[out] out receives the new model.
+ * @return as seg_minibatch_partial_fit_weighted_f64().
+ */
+SEG_API int seg_minibatch_partial_fit_weighted_f32(seg_minibatch *mb, const seg_model *old,
+                                                   const float *x, size_t n, size_t d,
+                                                   const double *weights, seg_model **out);
+/** @} */
+
+/**
+ * @name Mini-batch k-means over a file read in chunks
+ *
+ * Mini-batch k-means over a file read in chunks (see the Chunked CSV reading
+ * group).
+ * @{
+ */
+
+/**
+ * Mini-batch k-means over a chunked file: the mini-batch fit of a reservoir
+ * sample (as in seg_kmeans_fit_chunks()) is the start; each chunk, its rows
+ * shuffled, then updates it through seg_minibatch_partial_fit_f64() in
+ * batches of SEG_MINIBATCH_BATCH_SIZE; a pass assigns every row for the
+ * model's sizes and exact inertia, and a last one scores every row for the
+ * outlier reference. Four passes over the file in all.
+ *
+ * @param mb mini-batch settings (k, batch size, forgetting, re-seeding).
+ * @param ch the chunker (rewound and read several times).
+ * @param sc a fitted scaler that encodes the chunks (the model keeps a copy).
+ * @param sample_rows reservoir size for the start (>= k).
+ * @param seed seed of the sample and the shuffles.
+ * @param[out] out receives the model; NULL on failure.
+ * @return as seg_kmeans_fit_chunks().
+ */
+SEG_API int seg_minibatch_fit_chunks(seg_minibatch *mb, seg_csv_chunker *ch, const seg_scaler *sc,
+                                     size_t sample_rows, uint64_t seed, seg_model **out);
+/** @} */
+
+/** @} */
+
+/**
+ * @defgroup ward Ward hierarchical clustering
+ *
+ * Exact Ward linkage on Euclidean features by the nearest-neighbour chain
+ * algorithm, on cluster centroids and weights: memory O(n d) beyond the data
+ * (one double centroid per row, plus O(n) bookkeeping), never an n x n
+ * distance matrix. Time O(n^2 d): each nearest-neighbour search is one pass
+ * of the library's GEMM distance kernel over the active centroids.
+ *
+ * The height of a merge of clusters A and B is SciPy's
+ * (scipy.cluster.hierarchy.linkage(X, method='ward')):
+ *
+ *     sqrt(2 |A| |B| / (|A| + |B|)) * ||c_A - c_B||
+ *
+ * with c the (weighted) means and |A| the cluster's weight: its number of
+ * rows, or the sum of its row weights when weights are given ("weighted
+ * Ward": a row of weight w acts as w coincident rows). The merges come out in
+ * SciPy's linkage-matrix form, so the merge order and heights match SciPy's up
+ * to ties (equal heights may be merged in another order) and rounding.
+ *
+ * Pre-clustering for large n: fit k-means with SEG_KMEANS_K = M (a few
+ * hundred to a few thousand micro-clusters), then run
+ * seg_linkage_fit_ward_f64() on the model's centroids
+ * (seg_model_centroids_f64()) with their segment weights
+ * (seg_model_segment_weight()) and give each row the cut label of its
+ * micro-cluster. This is what `seg segment --method ward --pre-cluster M` does.
+ *
+ * Runs on the calling thread (BLAS may use its own threads for the kernel's
+ * calls). A seg_linkage is immutable: any number of threads may read and cut
+ * it at once.
+ * @{
+ */
+
+/** Opaque result of a hierarchical clustering: the list of merges (immutable). */
+typedef struct seg_linkage seg_linkage;
+
+/**
+ * Fit a Ward linkage to a row-major n x d double matrix.
+ *
+ * @param x n * d finite values; borrowed for the call (copied into centroids).
+ * @param n rows (>= 1; one row gives a linkage with no merges).
+ * @param d features.
+ * @param weights n finite weights > 0 (cluster sizes become sums of weights),
+ *        or NULL for unit weights; borrowed for the call.
+ * @param[out] out receives the linkage; NULL on failure. The caller frees it
+ *        with seg_linkage_free(); it does not refer to x or weights.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL x or out), SEG_ERR_EMPTY (n or d
+ *         is 0), SEG_ERR_NONFINITE (a value, or a weight that is not finite
+ *         and > 0), SEG_ERR_LIMIT (d > INT32_MAX, the BLAS index range),
+ *         SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_linkage_fit_ward_f64(const double *x, size_t n, size_t d, const double *weights,
+                                     seg_linkage **out);
+
+/**
+ * As seg_linkage_fit_ward_f64(), for a float matrix (computed in double).
+ *
+ * @param x n * d finite values; borrowed for the call.
+ * @param n rows (>= 1).
+ * @param d features.
+ * @param weights n finite weights > 0, or NULL; borrowed for the call.
+ * @param[out] out receives the linkage; NULL on failure. The caller frees it
+ *        with seg_linkage_free().
+ * @return as seg_linkage_fit_ward_f64().
+ */
+SEG_API int seg_linkage_fit_ward_f32(const float *x, size_t n, size_t d, const double *weights,
+                                     seg_linkage **out);
+
+/**
+ * The old name of seg_linkage_fit_ward_f64(): the same function.
+ *
+ * @param x as seg_linkage_fit_ward_f64().
+ * @param n as seg_linkage_fit_ward_f64().
+ * @param d as seg_linkage_fit_ward_f64().
+ * @param weights as seg_linkage_fit_ward_f64().
+ * @param[out] out as seg_linkage_fit_ward_f64().
+ * @return as seg_linkage_fit_ward_f64().
+ * @deprecated Since 0.1: use seg_linkage_fit_ward_f64() (same arguments).
+ *         This name stays exported, under symbol version SEG_0.1, through
+ *         release 0.2; the first later release that raises the soname
+ *         (libseg.so.1) removes it. See docs/abi.md.
+ */
+SEG_API int seg_ward_f64(const double *x, size_t n, size_t d, const double *weights,
+                         seg_linkage **out);
+
+/**
+ * The old name of seg_linkage_fit_ward_f32(): the same function.
+ *
+ * @param x as seg_linkage_fit_ward_f32().
+ * @param n as seg_linkage_fit_ward_f32().
+ * @param d as seg_linkage_fit_ward_f32().
+ * @param weights as seg_linkage_fit_ward_f32().
+ * @param[out] out as seg_linkage_fit_ward_f32().
+ * @return as seg_linkage_fit_ward_f32().
+ * @deprecated Since 0.1: use seg_linkage_fit_ward_f32() (same arguments).
+ *         This name stays exported, under symbol version SEG_0.1, through
+ *         release 0.2; the first later release that raises the soname
+ *         (libseg.so.1) removes it. See docs/abi.md.
+ */
+SEG_API int seg_ward_f32(const float *x, size_t n, size_t d, const double *weights,
+                         seg_linkage **out);
+
+/**
+ * Free a linkage. Accepts NULL.
+ *
+ * @param l the linkage, or NULL.
+ */
+SEG_API void seg_linkage_free(seg_linkage *l);
+
+/**
+ * Number of rows (leaves) the linkage was built from.
+ *
+ * @param l the linkage.
+ * @return n, or 0 when l is NULL.
+ */
+SEG_API size_t seg_linkage_rows(const seg_linkage *l);
+
+/**
+ * The merges as SciPy's linkage matrix: n - 1 rows of (a, b, height, size),
+ * row-major, by non-decreasing height. Rows are clusters 0 .. n-1; the merge in
+ * row r creates cluster n + r; a < b; size is the number of rows (not the
+ * weight) of the new cluster.
+ *
+ * @param l the linkage.
+ * @param[out] out receives (n - 1) * 4 values.
+ * @param len the length of out: exactly (n - 1) * 4.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL l or out), SEG_ERR_MISMATCH (len).
+ */
+SEG_API int seg_linkage_matrix(const seg_linkage *l, double *out, size_t len);
+
+/**
+ * Labels of the rows when the tree is cut into k segments (the first n - k
+ * merges applied). Segments are numbered by decreasing number of rows, ties
+ * by the lowest row they hold.
+ *
+ * @param l the linkage.
+ * @param k number of segments, 1 .. n.
+ * @param[out] labels receives n labels in 0 .. k-1.
+ * @param n the length of labels: seg_linkage_rows(l).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL l or labels, k outside 1 .. n),
+ *         SEG_ERR_MISMATCH (n), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_linkage_cut_k(const seg_linkage *l, size_t k, int32_t *labels, size_t n);
+
+/**
+ * Labels of the rows when the tree is cut at a height: every merge of height
+ * <= height is applied (SciPy's fcluster(Z, height, 'distance')). Numbering as
+ * seg_linkage_cut_k().
+ *
+ * @param l the linkage.
+ * @param height the cut height (any non-NaN value; below every merge gives n
+ *        segments).
+ * @param[out] labels receives n labels.
+ * @param n the length of labels: seg_linkage_rows(l).
+ * @param[out] k if not NULL, receives the number of segments.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL l or labels, NaN height),
+ *         SEG_ERR_MISMATCH (n), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_linkage_cut_height(const seg_linkage *l, double height, int32_t *labels,
+                                   size_t n, size_t *k);
+/** @} */
+
+/**
  * @defgroup model Model
+ *
  * A fitted model: centroids in feature space, fit statistics, and the scaler
  * it was fitted through (if any). Immutable; safe to share between threads.
+ * @{
+ */
+
+/** Quality measures a model can carry (and its file stores). */
+typedef enum seg_model_metric {
+    SEG_MODEL_SILHOUETTE = 100,        /**< Mean silhouette coefficient. */
+    SEG_MODEL_DAVIES_BOULDIN = 101,    /**< Davies-Bouldin index. */
+    SEG_MODEL_CALINSKI_HARABASZ = 102  /**< Calinski-Harabasz index. */
+} seg_model_metric;
+
+/** Numeric column statistics for seg_model_profile_numeric(). */
+typedef enum seg_profile_stat {
+    SEG_PROFILE_MEAN = 100,    /**< Mean of the non-missing values. */
+    SEG_PROFILE_MEDIAN = 101,  /**< Median of the non-missing values (middle pair averaged). */
+    SEG_PROFILE_SD = 102,      /**< Population standard deviation of the non-missing values. */
+    SEG_PROFILE_MISSING = 103  /**< Share of the segment's customers with the value missing. */
+} seg_profile_stat;
+
+/**
+ * @name Accessors
  * @{
  */
 
@@ -1244,7 +2403,558 @@ SEG_API const seg_scaler *seg_model_scaler(const seg_model *m);
 /** @} */
 
 /**
+ * @name Model files
+ *
+ * Save a fitted model (with its scaler, fit statistics, quality measures and
+ * segment profiles) and load it back, to and from files or memory. The byte
+ * layout is documented in docs/model-format.md: magic, format version,
+ * little-endian fixed-width fields, tagged sections with lengths and a CRC-32
+ * over the file. No training row or row id is ever stored.
+ *
+ * A loaded model predicts exactly like the one that was saved: the same
+ * labels and distances for the same rows.
+ * @{
+ */
+
+/**
+ * Record a quality measure in the model (computed for example with
+ * seg_metrics_silhouette_f64() on the training rows), so that it is saved
+ * with it.
+ *
+ * This is the one change a model accepts after its fit: make it before the
+ * model is shared between threads.
+ *
+ * @param m the model (changed; no other thread may use it during the call).
+ * @param which the measure.
+ * @param value its value (NaN means "not computed").
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL m, unknown measure).
+ */
+SEG_API int seg_model_set_metric(seg_model *m, seg_model_metric which, double value);
+
+/**
+ * A quality measure recorded with seg_model_set_metric() or loaded from a file.
+ *
+ * @param m the model, or NULL.
+ * @param which the measure.
+ * @return the value; NaN when it was never set, for an unknown measure or NULL m.
+ */
+SEG_API double seg_model_get_metric(const seg_model *m, seg_model_metric which);
+
+/**
+ * Version of the library that fitted the model: for a loaded model, the one
+ * that wrote the file; otherwise seg_version_string().
+ *
+ * @param m the model, or NULL.
+ * @return a string owned by the model (or static); NULL for NULL m.
+ */
+SEG_API const char *seg_model_library_version(const seg_model *m);
+
+/**
+ * Save a model to a file.
+ *
+ * The file is first written completely to a temporary file in the same
+ * directory (named after path with a random suffix), flushed to disk, then
+ * renamed over path (and the directory flushed): a failed or interrupted
+ * save never leaves a truncated model at path, and readers see either the old
+ * file or the new one. A new file is readable and writable by its owner only
+ * (mode 0600: profiles describe customers); replacing a file keeps that
+ * file's mode.
+ *
+ * @param m the model (only read; other threads may predict with it meanwhile).
+ * @param path the file to create or replace.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or path), SEG_ERR_IO (the
+ *         directory is not writable, the disk is full, ...; the detail names
+ *         the file and the system error), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_save(const seg_model *m, const char *path);
+
+/**
+ * Save a model into a caller's buffer.
+ *
+ * Call it first with buf NULL to learn the size, then with a buffer of at
+ * least that many bytes. The bytes are exactly those seg_model_save() writes.
+ *
+ * @param m the model (only read).
+ * @param buf the buffer, or NULL to query the size only.
+ * @param cap the buffer's size in bytes (ignored when buf is NULL).
+ * @param[out] size receives the model's size in bytes (also on
+ *        SEG_ERR_MISMATCH).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or size), SEG_ERR_MISMATCH
+ *         (cap is smaller than *size; nothing written), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_save_mem(const seg_model *m, void *buf, size_t cap, size_t *size);
+
+/**
+ * Load a model from a file written by seg_model_save().
+ *
+ * @param[out] out receives the model; NULL on failure. The caller frees it
+ *        with seg_model_free().
+ * @param path the file.
+ * @return as seg_model_load_mem(), plus SEG_ERR_IO (the file cannot be opened
+ *         or read).
+ */
+SEG_API int seg_model_load(seg_model **out, const char *path);
+
+/**
+ * As seg_model_load(), with the model's memory (and that of the scaler it
+ * holds) from an allocator.
+ *
+ * @param[out] out receives the model; set to NULL on failure. Free it with
+ *        seg_model_free().
+ * @param path file name.
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return as seg_model_load().
+ */
+SEG_API int seg_model_load_with_allocator(seg_model **out, const char *path, seg_allocator *a);
+
+/**
+ * Load a model from memory (bytes from seg_model_save_mem() or a model file).
+ *
+ * Never reads outside buf[0..len) whatever the bytes hold, and never trusts a
+ * stored count beyond what the buffer can hold. The checks run in this order:
+ * magic, format version, length, CRC-32, then the contents of each section.
+ *
+ * @param[out] out receives the model; NULL on failure. The caller frees it
+ *        with seg_model_free().
+ * @param buf the bytes; borrowed for the call only.
+ * @param len their number.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out, or NULL buf with len > 0),
+ *         SEG_ERR_BAD_MAGIC (not a model file), SEG_ERR_VERSION (written in a
+ *         newer format version), SEG_ERR_TRUNCATED (shorter than declared),
+ *         SEG_ERR_CHECKSUM (contents corrupted), SEG_ERR_FORMAT (consistent
+ *         checksum but malformed or inconsistent contents, or trailing
+ *         bytes), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_load_mem(seg_model **out, const void *buf, size_t len);
+
+/**
+ * As seg_model_load_mem(), with the model's memory from an allocator.
+ *
+ * @param[out] out receives the model; set to NULL on failure. Free it with
+ *        seg_model_free().
+ * @param buf the model file's bytes; borrowed for the call.
+ * @param len their number.
+ * @param a the allocator, or NULL for malloc()/free().
+ * @return as seg_model_load_mem().
+ */
+SEG_API int seg_model_load_mem_with_allocator(seg_model **out, const void *buf, size_t len,
+                                              seg_allocator *a);
+/** @} */
+
+/**
+ * @name Models from a given partition
+ *
+ * A model for segments found by another method (a cut of a Ward tree): the
+ * same object seg_kmeans_fit_dataset() returns, so that prediction,
+ * profiles, labels, saving and reports work on it unchanged.
+ *
+ * seg_model_from_labels() with the withholding SEG_KMEANS_MIN_PROFILE_SIZE
+ * gives k-means models (see the Minimum profile size section): Ward models
+ * are as private as k-means ones.
+ * @{
+ */
+
+/**
+ * Build a model whose segments are the rows of ds grouped by labels.
+ *
+ * Each centroid is the weighted mean of its segment's rows in the scaled
+ * space (the rows of ds transformed by sc, or ds's numeric columns as they
+ * are when sc is NULL; weights of ds are used when it has some). Sizes,
+ * weights, inertia (weighted squared distances of the rows to their own
+ * segment's centroid), a copy of sc and the per-segment profiles are filled
+ * as by seg_kmeans_fit_dataset(); iterations are 0 and converged is 1.
+ * Predicting with the model gives each row its nearest segment mean, which
+ * need not be the label it was given.
+ *
+ * Reads ds, sc and labels only; may run concurrently with other calls that
+ * only read them.
+ *
+ * @param ds the dataset the labels describe.
+ * @param sc a fitted scaler for ds, or NULL to use ds's columns unscaled
+ *        (all numeric, no missing values).
+ * @param labels seg_dataset_rows(ds) segment numbers in 0 .. k - 1; borrowed.
+ * @param k the number of segments, 1 .. seg_dataset_rows(ds).
+ * @param[out] out receives the model; NULL on failure. Free it with
+ *        seg_model_free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL ds, labels or out; k out of
+ *         range; a label outside 0 .. k - 1), SEG_ERR_STATE (sc not fitted),
+ *         SEG_ERR_EMPTY (no rows or features; a segment without rows or
+ *         weight), SEG_ERR_TYPE or SEG_ERR_NONFINITE (unscaled ds with a
+ *         categorical column or a missing value), SEG_ERR_OVERFLOW,
+ *         SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_from_labels(const seg_dataset *ds, const seg_scaler *sc,
+                                  const int32_t *labels, size_t k, seg_model **out);
+
+/**
+ * Build a model whose segments are the rows of ds grouped by labels, as
+ * seg_model_from_labels() does, withholding the profile of every segment of
+ * fewer than min_profile_size rows (and of the smallest others until the
+ * withheld rows number min_profile_size), exactly as seg_kmeans_fit_dataset()
+ * with SEG_KMEANS_MIN_PROFILE_SIZE: the statistics are NaN in the model and
+ * absent from its file, seg_model_profile_withheld() says which and why,
+ * seg_model_min_profile_size() returns min_profile_size.
+ *
+ * Reads ds, sc and labels only; may run concurrently with other calls that
+ * only read them.
+ *
+ * @param ds the dataset the labels describe.
+ * @param sc a fitted scaler for ds, or NULL (see seg_model_from_labels()).
+ * @param labels seg_dataset_rows(ds) segment numbers in 0 .. k - 1; borrowed.
+ * @param k the number of segments, 1 .. seg_dataset_rows(ds).
+ * @param min_profile_size 0 (no withholding, the same as
+ *        seg_model_from_labels()) .. 10^12 rows.
+ * @param[out] out receives the model; NULL on failure. Free it with
+ *        seg_model_free().
+ * @return as seg_model_from_labels(), and SEG_ERR_INVALID_ARG for
+ *         min_profile_size above 10^12.
+ */
+SEG_API int seg_model_from_labels_min_profile(const seg_dataset *ds, const seg_scaler *sc,
+                                              const int32_t *labels, size_t k,
+                                              size_t min_profile_size, seg_model **out);
+/** @} */
+
+/**
+ * @name Segment profiles
+ *
+ * What the customers of each segment look like, computed by
+ * seg_kmeans_fit_dataset() from the training dataset (in the units of its
+ * columns, before any scaling) and kept in the model and its file. Models
+ * fitted with seg_kmeans_fit_f32() / seg_kmeans_fit_f64() have no profile.
+ *
+ * Statistics use the dataset's weights when it has some. Wherever a segment
+ * index is taken, the value k (seg_model_k()) means the whole population.
+ *
+ * Items are what the profile compares across segments: each numeric column,
+ * and each level of each categorical column. The standardised difference of
+ * a segment on an item is (mean in segment - mean overall) / overall standard
+ * deviation for a numeric column, and (share in segment - q) / sqrt(q (1 - q))
+ * for a level held by a share q of all customers; 0 when the population does
+ * not vary on the item.
+ *
+ * All accessors only read the model: any number of threads may call them.
+ * @{
+ */
+
+/**
+ * Number of training columns profiled.
+ *
+ * @param m the model, or NULL.
+ * @return the number of columns; 0 when the model has no profile or m is NULL.
+ */
+SEG_API size_t seg_model_profile_columns(const seg_model *m);
+
+/**
+ * Name of a profiled column.
+ *
+ * @param m the model, or NULL.
+ * @param col column index, 0 .. seg_model_profile_columns() - 1.
+ * @return the name, owned by the model; NULL when col is out of range.
+ */
+SEG_API const char *seg_model_profile_column_name(const seg_model *m, size_t col);
+
+/**
+ * Type of a profiled column.
+ *
+ * @param m the model, or NULL.
+ * @param col column index.
+ * @return SEG_COLUMN_NUMERIC or SEG_COLUMN_CATEGORICAL; SEG_COLUMN_AUTO when
+ *         col is out of range.
+ */
+SEG_API seg_column_type seg_model_profile_column_type(const seg_model *m, size_t col);
+
+/**
+ * A statistic of a numeric column in a segment.
+ *
+ * @param m the model.
+ * @param segment 0 .. k-1, or k for the whole population.
+ * @param col column index.
+ * @param stat which statistic.
+ * @param[out] out receives the value (NaN when the segment has no value).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or out, no profile, index out
+ *         of range, unknown stat), SEG_ERR_TYPE (a categorical column).
+ */
+SEG_API int seg_model_profile_numeric(const seg_model *m, size_t segment, size_t col,
+                                      seg_profile_stat stat, double *out);
+
+/**
+ * Number of levels of a categorical column, "(missing)" included when some
+ * training values were missing.
+ *
+ * @param m the model, or NULL.
+ * @param col column index.
+ * @return the number of levels; 0 for a numeric column or an index out of range.
+ */
+SEG_API size_t seg_model_profile_levels(const seg_model *m, size_t col);
+
+/**
+ * Name of a level of a categorical column (levels in order of first
+ * appearance in the training data, "(missing)" last).
+ *
+ * @param m the model, or NULL.
+ * @param col column index.
+ * @param level level index.
+ * @return the name, owned by the model; NULL when an index is out of range.
+ */
+SEG_API const char *seg_model_profile_level(const seg_model *m, size_t col, size_t level);
+
+/**
+ * Share of a segment's customers at one level of a categorical column.
+ *
+ * @param m the model.
+ * @param segment 0 .. k-1, or k for the whole population.
+ * @param col column index.
+ * @param level level index.
+ * @param[out] out receives the share in [0, 1].
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or out, no profile, index out
+ *         of range), SEG_ERR_TYPE (a numeric column).
+ */
+SEG_API int seg_model_profile_share(const seg_model *m, size_t segment, size_t col, size_t level,
+                                    double *out);
+
+/**
+ * Number of profile items (numeric columns plus categorical levels).
+ *
+ * @param m the model, or NULL.
+ * @return the number of items; 0 without a profile.
+ */
+SEG_API size_t seg_model_profile_items(const seg_model *m);
+
+/**
+ * Name of an item: the column name, or "column=level".
+ *
+ * @param m the model, or NULL.
+ * @param item item index.
+ * @return the name, owned by the model; NULL when item is out of range.
+ */
+SEG_API const char *seg_model_profile_item_name(const seg_model *m, size_t item);
+
+/**
+ * Standardised difference of a segment on an item (see the section
+ * description).
+ *
+ * @param m the model.
+ * @param segment 0 .. k-1.
+ * @param item item index.
+ * @param[out] out receives the difference.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL m or out, no profile, index out
+ *         of range).
+ */
+SEG_API int seg_model_profile_zscore(const seg_model *m, size_t segment, size_t item,
+                                     double *out);
+
+/**
+ * The items that set a segment apart, most first: rank 0 is the item with the
+ * largest absolute standardised difference; on a tie a positive difference
+ * comes first, then the lower item index.
+ *
+ * @param m the model.
+ * @param segment 0 .. k-1.
+ * @param rank 0 .. seg_model_profile_items() - 1.
+ * @param[out] item receives the item index.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL m or item, no profile, index out
+ *         of range).
+ */
+SEG_API int seg_model_profile_ranked_item(const seg_model *m, size_t segment, size_t rank,
+                                          size_t *item);
+
+/**
+ * A short plain-language label of a segment, such as
+ * "high balance, mostly job retired, no loan".
+ *
+ * Rule (docs/guide.md, "How labels are made"): the items in the order of
+ * seg_model_profile_ranked_item(), at most one per column, while
+ * that difference is at least 0.5, at most three. A numeric column reads
+ * "high NAME" or "low NAME"; a yes/no level "with NAME" or "no NAME"; another
+ * level "mostly NAME LEVEL" (held by half the segment or more), "more NAME
+ * LEVEL" or "few NAME LEVEL". A segment with no such item is
+ * "close to average".
+ *
+ * @param m the model, or NULL.
+ * @param segment 0 .. k-1.
+ * @return the label, owned by the model; NULL without a profile or when
+ *         segment is out of range.
+ */
+SEG_API const char *seg_model_segment_label(const seg_model *m, size_t segment);
+/** @} */
+
+/**
+ * @name Minimum profile size (k-anonymity)
+ *
+ * With SEG_KMEANS_MIN_PROFILE_SIZE set to N > 0, seg_kmeans_fit_dataset()
+ * keeps no profile statistic of a segment of fewer than N training rows
+ * (customers: row weights are not counted), so that no profile describes
+ * fewer than N people. Because the whole population is profiled too, and
+ * subtracting the other segments from it would give the withheld segment's
+ * sums back, the smallest other segments (the later one on a tie) are
+ * withheld with it until the withheld segments hold N rows or more together.
+ * When the dataset has fewer than N rows, every segment and the population
+ * are withheld.
+ *
+ * The profiles also fold the levels of a categorical column held by fewer
+ * than N rows (and a level spelt "(other)") into one level "(other)", so that
+ * no stored level name is known to fewer than N customers (the scaler does
+ * the same with SEG_SCALER_MIN_LEVEL_COUNT).
+ *
+ * A withheld profile is stored nowhere: its statistics are NaN in the model
+ * and its file, its label reads "fewer than N customers (profile withheld)"
+ * (or, for a segment withheld with it, "profile withheld (would reveal a
+ * segment of fewer than N customers)"), and seg_model_profile_numeric(),
+ * seg_model_profile_share(), seg_model_profile_zscore() and
+ * seg_model_profile_ranked_item() fail on it with SEG_ERR_STATE. Sizes,
+ * weights and centroids are kept: the model needs the centroids to assign
+ * customers, and a centroid is the mean of its segment's rows in feature
+ * units, so a model file itself is not k-anonymous (see docs/guide.md).
+ *
+ * Both functions only read the model: any number of threads may call them.
+ * @{
+ */
+
+/**
+ * Whether, and why, the profile of a segment is withheld.
+ *
+ * @param m the model, or NULL.
+ * @param segment 0 .. k-1, or k for the whole population.
+ * @return 0 when the profile is shown (also for NULL m, a model without
+ *         profile or a segment out of range), 1 when the segment has fewer
+ *         rows than seg_model_min_profile_size(), 2 when it is withheld so
+ *         that a smaller one cannot be recovered by subtraction.
+ */
+SEG_API int seg_model_profile_withheld(const seg_model *m, size_t segment);
+
+/**
+ * The minimum profile size the model's profiles were made with.
+ *
+ * @param m the model, or NULL.
+ * @return SEG_KMEANS_MIN_PROFILE_SIZE at the fit (kept in the model file);
+ *         0 when it was off, the model has no profile or m is NULL.
+ */
+SEG_API size_t seg_model_min_profile_size(const seg_model *m);
+/** @} */
+
+/**
+ * @name Outlier and risk flags
+ *
+ * A model fitted by seg_kmeans_fit_dataset() keeps, for each segment, the
+ * distribution of its training rows' distances to the centroid as a grid of
+ * 1001 quantiles (p = 0, 0.001, ..., 1; linear interpolation between order
+ * statistics, numpy's default). Row weights are not used: every training row
+ * counts once. The grid is saved in the model file (section OUTL); models
+ * saved without it load without a reference.
+ *
+ * A row's outlier score is the position of its distance in its segment's
+ * distribution: the interpolated empirical CDF, 0 below the nearest training
+ * row, 1 at or beyond the farthest. A row is flagged when its score exceeds
+ * a threshold; with the default 0.995, about 0.5 % of rows drawn like the
+ * training rows are flagged. A segment that had no training rows scores
+ * every row 1.
+ *
+ * Cost at fit time: one more predict pass over the training rows (with its
+ * own transformed copy of them, so peak memory holds two n x d matrices)
+ * and a sort of the n distances; storage: 8 KiB per segment.
+ * @{
+ */
+
+/** The default flag threshold: the 99.5th percentile of training distances. */
+#define SEG_OUTLIER_THRESHOLD_DEFAULT 0.995
+
+/**
+ * Set (or replace) the outlier reference of a model from rows' labels and
+ * distances, e.g. those seg_predictor_run_f64() returns for the training
+ * rows of a model fitted from a matrix. Changes the model: not while other
+ * threads use it.
+ *
+ * @param m the model.
+ * @param labels n segment labels, 0 .. k - 1; borrowed for the call.
+ * @param distances n Euclidean distances to the assigned centroid, finite
+ *        and >= 0; borrowed for the call.
+ * @param n rows (>= 1).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, a label out of range),
+ *         SEG_ERR_EMPTY (n is 0), SEG_ERR_NONFINITE (a distance NaN,
+ *         infinite or negative), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM. On error
+ *         the model is unchanged.
+ */
+SEG_API int seg_model_set_outlier_reference(seg_model *m, const int32_t *labels,
+                                            const double *distances, size_t n);
+
+/**
+ * Whether the model has an outlier reference.
+ *
+ * @param m the model, or NULL.
+ * @return 1 if it has one, 0 if not or m is NULL.
+ */
+SEG_API int seg_model_has_outlier_reference(const seg_model *m);
+
+/**
+ * A quantile of a segment's training distances, interpolated on the grid.
+ *
+ * @param m the model.
+ * @param segment 0 .. k - 1.
+ * @param p probability, 0 .. 1 (0.995: the default flag boundary).
+ * @param[out] out the distance; NaN for a segment without training rows.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or out, segment or p out of
+ *         range), SEG_ERR_STATE (no outlier reference).
+ */
+SEG_API int seg_model_outlier_quantile(const seg_model *m, size_t segment, double p, double *out);
+
+/**
+ * Outlier scores and flags of rows from their labels and distances (as
+ * returned by the predictor). Only reads the model: safe from many threads.
+ *
+ * @param m the model.
+ * @param labels n labels, 0 .. k - 1.
+ * @param distances n distances to the assigned centroid (not NaN).
+ * @param n rows (0 is allowed).
+ * @param threshold flag when score > threshold; 0 .. 1
+ *        (SEG_OUTLIER_THRESHOLD_DEFAULT is 0.995; 1 never flags).
+ * @param[out] scores if not NULL, n scores in 0 .. 1.
+ * @param[out] flags if not NULL, n values 1 (flagged) or 0.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m, labels or distances, both
+ *         outputs NULL, threshold out of range, a label out of range),
+ *         SEG_ERR_NONFINITE (a NaN distance), SEG_ERR_STATE (no outlier
+ *         reference). Outputs before the bad row are written.
+ */
+SEG_API int seg_model_outlier_scores(const seg_model *m, const int32_t *labels,
+                                     const double *distances, size_t n, double threshold,
+                                     double *scores, uint8_t *flags);
+/** @} */
+
+/**
+ * @name Distances to every segment
+ * @{
+ */
+
+/**
+ * Euclidean distance of each row of a feature matrix to every centroid, in
+ * double precision on the library's GEMM distance kernel, for finding
+ * customers that sit between two segments.
+ *
+ * Runs on the calling thread; only reads the model, so calls may run
+ * concurrently.
+ *
+ * @param m the model.
+ * @param x n * d feature values (already scaled, e.g. by
+ *        seg_scaler_transform_f64() with seg_model_scaler()), row-major;
+ *        borrowed for the call.
+ * @param n rows (0 is allowed).
+ * @param d features, == seg_model_dim(m).
+ * @param[out] out receives n * k distances, row i's distance to centroid j at
+ *        out[i * k + j].
+ * @param len length of out in elements.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m; NULL x or out with n > 0),
+ *         SEG_ERR_MISMATCH (d differs from the model, or len < n * k),
+ *         SEG_ERR_NONFINITE (a NaN or infinity in x), SEG_ERR_OVERFLOW,
+ *         SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_distances_f64(const seg_model *m, const double *x, size_t n, size_t d,
+                                    double *out, size_t len);
+/** @} */
+
+/** @} */
+
+/**
  * @defgroup predict Predict
+ *
  * A predictor scores new rows against a model, reusing its scratch memory
  * across batches. It borrows the model, which must outlive it. Use one
  * predictor per thread; many predictors may share one model.
@@ -1363,6 +3073,7 @@ SEG_API int seg_predictor_run_dataset(seg_predictor *p, const seg_dataset *ds, i
 
 /**
  * @defgroup metrics Metrics
+ *
  * Quality measures of a labelling of a feature matrix, computed in double
  * precision. Weights, when given, count each row as that many customers.
  * @{
@@ -1511,158 +3222,380 @@ SEG_API int seg_metrics_calinski_harabasz_f64(const double *x, size_t n, size_t 
 /** @} */
 
 /**
- * @defgroup privacy Privacy
- * Pseudonymous identifiers for outputs that leave the bank: a keyed hash, so
- * the same customer gets the same pseudonym under the same key, and nobody
- * without the key can recompute or reverse it.
+ * @defgroup sweep Choosing k
+ *
+ * Fit every k from SEG_SWEEP_K_MIN to SEG_SWEEP_K_MAX on one feature matrix
+ * and record, per k: inertia, silhouette (on the same sample of rows for
+ * every k), Davies-Bouldin, Calinski-Harabasz and the share of the smallest
+ * segment. Each fit uses the k-means object's settings (seed, n_init, init,
+ * threads, ...), so the fit at the chosen k equals a later fit with that k.
+ *
+ * The chosen k (seg_sweep_chosen()) is the one with the best silhouette among
+ * those whose segments all hold at least SEG_SWEEP_MIN_SHARE (5 %) and at
+ * most SEG_SWEEP_MAX_SHARE (60 %) of the customers (weight): a segment too
+ * small to act on or one that is most of the base makes k less useful however
+ * well separated it is. When no k qualifies, the best silhouette overall.
+ * Ties go to the smaller k.
+ *
+ * A sweep object is mutable: one thread at a time.
  * @{
  */
 
+/** Opaque k sweep. */
+typedef struct seg_sweep seg_sweep;
+
+/** Sweep settings. */
+typedef enum seg_sweep_param {
+    SEG_SWEEP_K_MIN = 100,             /**< int: smallest k (default 2; 2 .. 10^6). */
+    SEG_SWEEP_K_MAX = 101,             /**< int: largest k (default 10; 2 .. 10^6). */
+    SEG_SWEEP_SILHOUETTE_SAMPLE = 102, /**< int: rows for the silhouette (default 10000; 0 = all). */
+    SEG_SWEEP_SEED = 103,              /**< int: seed of the silhouette sample (default 0). */
+    SEG_SWEEP_MIN_SHARE = 200,         /**< double: smallest segment share for the choice (default 0.05; 0 .. 1). */
+    SEG_SWEEP_MAX_SHARE = 201          /**< double: largest segment share for the choice (default 0.60; 0 .. 1). */
+} seg_sweep_param;
+
+/** What the sweep recorded per k, for seg_sweep_get(). */
+typedef enum seg_sweep_stat {
+    SEG_SWEEP_K = 100,                 /**< The k of the row. */
+    SEG_SWEEP_INERTIA = 101,           /**< Inertia of the fit. */
+    SEG_SWEEP_SILHOUETTE = 102,        /**< Mean silhouette coefficient. */
+    SEG_SWEEP_DAVIES_BOULDIN = 103,    /**< Davies-Bouldin index. */
+    SEG_SWEEP_CALINSKI_HARABASZ = 104, /**< Calinski-Harabasz index. */
+    SEG_SWEEP_SMALLEST_SHARE = 105,    /**< Weight share of the smallest segment. */
+    SEG_SWEEP_ITERATIONS = 106,        /**< Lloyd iterations of the kept run. */
+    SEG_SWEEP_LARGEST_SHARE = 107      /**< Weight share of the largest segment. */
+} seg_sweep_stat;
+
 /**
- * Keyed pseudonym of an identifier: HMAC-SHA-256 (RFC 2104 with SHA-256 as in
- * FIPS 180-4) of the id's bytes under the key, written as 64 lowercase
- * hexadecimal characters and a terminating NUL.
+ * Create a sweep with default settings.
  *
- * Keep the key secret and stable: rotating it changes every pseudonym.
- *
- * @param key the secret key; borrowed for the call.
- * @param key_len its length in bytes (at least 16).
- * @param id the identifier's bytes (need not be NUL-terminated).
- * @param id_len the identifier's length in bytes.
- * @param[out] out receives the pseudonym.
- * @param out_len size of out in bytes (at least 65).
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL pointer, key shorter than 16
- *         bytes) or SEG_ERR_MISMATCH (out_len < 65). Thread-safe.
+ * @param[out] out receives the sweep; the caller frees it with seg_sweep_free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out) or SEG_ERR_NOMEM.
  */
-SEG_API int seg_pseudonymize_id(const void *key, size_t key_len, const char *id, size_t id_len,
-                                char *out, size_t out_len);
+SEG_API int seg_sweep_new(seg_sweep **out);
+
+/**
+ * Free a sweep. Accepts NULL.
+ *
+ * @param s the sweep, or NULL.
+ */
+SEG_API void seg_sweep_free(seg_sweep *s);
+
+/**
+ * Set an integer setting.
+ *
+ * @param s the sweep.
+ * @param param SEG_SWEEP_K_MIN, SEG_SWEEP_K_MAX, SEG_SWEEP_SILHOUETTE_SAMPLE or SEG_SWEEP_SEED.
+ * @param value see seg_sweep_param for the ranges.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s, unknown param, value out of range).
+ */
+SEG_API int seg_sweep_set_int(seg_sweep *s, seg_sweep_param param, int64_t value);
+
+/**
+ * Set a real setting.
+ *
+ * @param s the sweep.
+ * @param param SEG_SWEEP_MIN_SHARE or SEG_SWEEP_MAX_SHARE.
+ * @param value 0 .. 1.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s, unknown param, value out of range).
+ */
+SEG_API int seg_sweep_set_double(seg_sweep *s, seg_sweep_param param, double value);
+
+/**
+ * Set (or, with fn NULL, remove) the progress callback.
+ *
+ * @param s the sweep.
+ * @param fn the callback, or NULL.
+ * @param user passed to every call of fn; borrowed.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s).
+ */
+SEG_API int seg_sweep_set_progress(seg_sweep *s, seg_progress_fn fn, void *user);
+
+/**
+ * Run the sweep on a float feature matrix.
+ *
+ * The k-means object's SEG_KMEANS_K is changed during the run and restored
+ * after it; its other settings apply to every fit (SEG_INIT_GIVEN cannot be
+ * used, as it fixes k).
+ *
+ * @param s the sweep (its earlier results are replaced).
+ * @param km k-means settings (one thread at a time).
+ * @param x n * d values, row-major; borrowed for the call.
+ * @param n rows.
+ * @param d features.
+ * @param weights n weights > 0, or NULL.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL s, km or x; k_min > k_max),
+ *         SEG_ERR_EMPTY (n or d is 0), SEG_ERR_CANCELLED (the progress
+ *         callback asked to stop), and those of seg_kmeans_fit_f32() and the
+ *         metrics. On failure no row is recorded.
+ */
+SEG_API int seg_sweep_run_f32(seg_sweep *s, seg_kmeans *km, const float *x, size_t n, size_t d,
+                              const double *weights);
+
+/**
+ * As seg_sweep_run_f32(), for a double matrix.
+ *
+ * @param s the sweep (its earlier results are replaced).
+ * @param km k-means settings (one thread at a time).
+ * @param x n * d values, row-major; borrowed for the call.
+ * @param n rows.
+ * @param d features.
+ * @param weights n weights > 0, or NULL.
+ * @return as seg_sweep_run_f32().
+ */
+SEG_API int seg_sweep_run_f64(seg_sweep *s, seg_kmeans *km, const double *x, size_t n, size_t d,
+                              const double *weights);
+
+/**
+ * Number of k recorded by the last successful run.
+ *
+ * @param s the sweep, or NULL.
+ * @return k_max - k_min + 1 after a successful run; 0 before or after a failure.
+ */
+SEG_API size_t seg_sweep_count(const seg_sweep *s);
+
+/**
+ * A recorded value.
+ *
+ * @param s the sweep.
+ * @param i row, 0 .. seg_sweep_count() - 1 (row i is k = k_min + i).
+ * @param stat which value.
+ * @param[out] out receives it.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s or out, i out of range, unknown stat).
+ */
+SEG_API int seg_sweep_get(const seg_sweep *s, size_t i, seg_sweep_stat stat, double *out);
+
+/**
+ * The k chosen by the rule in the group description.
+ *
+ * @param s the sweep.
+ * @param[out] k receives the chosen k.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL s or k), SEG_ERR_STATE (no successful run).
+ */
+SEG_API int seg_sweep_chosen(const seg_sweep *s, size_t *k);
 /** @} */
 
 /**
- * @defgroup ward Ward hierarchical clustering
+ * @defgroup campaign Campaign metrics
  *
- * Exact Ward linkage on Euclidean features by the nearest-neighbour chain
- * algorithm, on cluster centroids and weights: memory O(n d) beyond the data
- * (one double centroid per row, plus O(n) bookkeeping), never an n x n
- * distance matrix. Time O(n^2 d): each nearest-neighbour search is one pass
- * of the library's GEMM distance kernel over the active centroids.
+ * How a yes/no outcome (subscribed, bought, churned) falls across segments,
+ * and which segments a campaign should contact.
  *
- * The height of a merge of clusters A and B is SciPy's
- * (scipy.cluster.hierarchy.linkage(X, method='ward')):
+ * Customers with control = 1 were held out of the campaign: they give the
+ * held-out rate that uplift compares with. All other statistics count the
+ * contacted customers (control = 0, or every customer without a control
+ * column). Rows with an unknown outcome or group (-1) are counted nowhere.
  *
- *     sqrt(2 |A| |B| / (|A| + |B|)) * ||c_A - c_B||
+ * The targeting plan contacts segments in order of decreasing conversion
+ * rate (ties by segment index); step s is the prefix of the first s + 1
+ * segments. Segments without a contacted customer are left out of the plan.
  *
- * with c the (weighted) means and |A| the cluster's weight: its number of
- * rows, or the sum of its row weights when weights are given ("weighted
- * Ward": a row of weight w acts as w coincident rows). The merges come out in
- * SciPy's linkage-matrix form, so the merge order and heights match SciPy's up
- * to ties (equal heights may be merged in another order) and rounding.
- *
- * Pre-clustering for large n: fit k-means with SEG_KMEANS_K = M (a few
- * hundred to a few thousand micro-clusters), then run seg_ward_f64() on the
- * model's centroids (seg_model_centroids_f64()) with their segment weights
- * (seg_model_segment_weight()) and give each row the cut label of its
- * micro-cluster. This is what `seg segment --method ward --pre-cluster M` does.
- *
- * Runs on the calling thread (BLAS may use its own threads for the kernel's
- * calls). A seg_linkage is immutable: any number of threads may read and cut
- * it at once.
+ * A campaign object is mutable (one thread at a time); once computed, its
+ * getters only read it.
  * @{
  */
 
-/** Opaque result of a hierarchical clustering: the list of merges (immutable). */
-typedef struct seg_linkage seg_linkage;
+/** Opaque campaign statistics. */
+typedef struct seg_campaign seg_campaign;
+
+/** Money settings, for seg_campaign_set_double(). */
+typedef enum seg_campaign_param {
+    SEG_CAMPAIGN_COST_PER_CONTACT = 100,      /**< Cost of contacting one customer (>= 0; unset: no ROI). */
+    SEG_CAMPAIGN_REVENUE_PER_CONVERSION = 101 /**< Revenue of one conversion (>= 0; unset: no ROI). */
+} seg_campaign_param;
+
+/** Per-segment statistics, for seg_campaign_segment_stat(). */
+typedef enum seg_campaign_stat {
+    SEG_CAMPAIGN_CONTACTS = 100,              /**< Contacted customers with a known outcome. */
+    SEG_CAMPAIGN_CONVERSIONS = 101,           /**< Of them, outcome 1. */
+    SEG_CAMPAIGN_RATE = 102,                  /**< Conversions / contacts (NaN without contacts). */
+    SEG_CAMPAIGN_RATE_LOW = 103,              /**< Lower bound of the 95 % Wilson score interval of the rate. */
+    SEG_CAMPAIGN_RATE_HIGH = 104,             /**< Upper bound of the 95 % Wilson score interval. */
+    SEG_CAMPAIGN_LIFT = 105,                  /**< Rate / rate of all contacted customers. */
+    SEG_CAMPAIGN_HELD_OUT = 106,              /**< Held-out customers (control = 1) with a known outcome. */
+    SEG_CAMPAIGN_HELD_OUT_CONVERSIONS = 107,  /**< Of them, outcome 1. */
+    SEG_CAMPAIGN_HELD_OUT_RATE = 108,         /**< Held-out conversions / held-out customers. */
+    SEG_CAMPAIGN_UPLIFT = 109,                /**< Rate - held-out rate (NaN without held-out customers). */
+    SEG_CAMPAIGN_ROI = 110                    /**< (revenue x conversions - cost x contacts) / (cost x contacts). */
+} seg_campaign_stat;
+
+/** Statistics of a plan step (a prefix of segments), for seg_campaign_plan_stat(). */
+typedef enum seg_plan_stat {
+    SEG_PLAN_SEGMENT = 100,            /**< The segment this step adds (-1: the pooled withheld group, see seg_campaign_set_withheld()). */
+    SEG_PLAN_CONTACTS = 101,           /**< Customers contacted by the prefix. */
+    SEG_PLAN_CONVERSIONS = 102,        /**< Conversions reached by the prefix. */
+    SEG_PLAN_CONVERSION_SHARE = 103,   /**< Conversions reached / all conversions. */
+    SEG_PLAN_CONTACTS_AVOIDED = 104,   /**< Contacted customers the prefix leaves out. */
+    SEG_PLAN_ROI = 105,                /**< ROI of the prefix (NaN without cost and revenue). */
+    SEG_PLAN_PROFIT = 106              /**< revenue x conversions - cost x contacts (NaN without them). */
+} seg_plan_stat;
 
 /**
- * Ward linkage of a row-major n x d double matrix.
- *
- * @param x n * d finite values; borrowed for the call (copied into centroids).
- * @param n rows (>= 1; one row gives a linkage with no merges).
- * @param d features.
- * @param weights n finite weights > 0 (cluster sizes become sums of weights),
- *        or NULL for unit weights; borrowed for the call.
- * @param[out] out receives the linkage; NULL on failure. The caller frees it
- *        with seg_linkage_free(); it does not refer to x or weights.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL x or out), SEG_ERR_EMPTY (n or d
- *         is 0), SEG_ERR_NONFINITE (a value, or a weight that is not finite
- *         and > 0), SEG_ERR_LIMIT (d > INT32_MAX, the BLAS index range),
- *         SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ * @name Counting and planning
+ * @{
  */
-SEG_API int seg_ward_f64(const double *x, size_t n, size_t d, const double *weights,
-                         seg_linkage **out);
 
 /**
- * As seg_ward_f64(), for a float matrix (computed in double).
+ * Create an empty campaign (no cost or revenue set).
  *
- * @param x n * d finite values; borrowed for the call.
- * @param n rows (>= 1).
- * @param d features.
- * @param weights n finite weights > 0, or NULL; borrowed for the call.
- * @param[out] out receives the linkage; NULL on failure. The caller frees it
- *        with seg_linkage_free().
- * @return as seg_ward_f64().
+ * @param[out] out receives the object; the caller frees it with
+ *        seg_campaign_free(). NULL on failure.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out) or SEG_ERR_NOMEM.
  */
-SEG_API int seg_ward_f32(const float *x, size_t n, size_t d, const double *weights,
-                         seg_linkage **out);
+SEG_API int seg_campaign_new(seg_campaign **out);
 
 /**
- * Free a linkage. Accepts NULL.
+ * Free a campaign. Accepts NULL.
  *
- * @param l the linkage, or NULL.
+ * @param c the campaign, or NULL.
  */
-SEG_API void seg_linkage_free(seg_linkage *l);
+SEG_API void seg_campaign_free(seg_campaign *c);
 
 /**
- * Number of rows (leaves) the linkage was built from.
+ * Set the cost per contact or the revenue per conversion (used by the ROI and
+ * the default plan). May be set before or after seg_campaign_compute().
  *
- * @param l the linkage.
- * @return n, or 0 when l is NULL.
+ * @param c the campaign (one thread at a time).
+ * @param param which setting.
+ * @param value finite and >= 0.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL c, unknown param, bad value).
  */
-SEG_API size_t seg_linkage_rows(const seg_linkage *l);
+SEG_API int seg_campaign_set_double(seg_campaign *c, seg_campaign_param param, double value);
 
 /**
- * The merges as SciPy's linkage matrix: n - 1 rows of (a, b, height, size),
- * row-major, by non-decreasing height. Rows are clusters 0 .. n-1; the merge in
- * row r creates cluster n + r; a < b; size is the number of rows (not the
- * weight) of the new cluster.
+ * Count outcomes per segment and build the targeting plan. Replaces the
+ * results of an earlier call.
  *
- * @param l the linkage.
- * @param[out] out receives (n - 1) * 4 values.
- * @param len the length of out: exactly (n - 1) * 4.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL l or out), SEG_ERR_MISMATCH (len).
+ * @param c the campaign (one thread at a time).
+ * @param labels n segment labels in 0 .. k-1; borrowed for the call.
+ * @param n rows.
+ * @param k segments.
+ * @param outcome n values: 1 converted, 0 not, -1 unknown.
+ * @param control n values: 1 held out of the campaign, 0 contacted, -1
+ *        unknown; or NULL when everyone was contacted.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c; NULL labels or outcome with
+ *         n > 0; k is 0 or above 10^6; a label, outcome or control value out
+ *         of range, the detail naming the row), SEG_ERR_MISMATCH (withheld
+ *         flags were set for another k, see seg_campaign_set_withheld()),
+ *         SEG_ERR_NOMEM.
  */
-SEG_API int seg_linkage_matrix(const seg_linkage *l, double *out, size_t len);
+SEG_API int seg_campaign_compute(seg_campaign *c, const int32_t *labels, size_t n, size_t k,
+                                 const int8_t *outcome, const int8_t *control);
 
 /**
- * Labels of the rows when the tree is cut into k segments (the first n - k
- * merges applied). Segments are numbered by decreasing number of rows, ties
- * by the lowest row they hold.
+ * A per-segment statistic.
  *
- * @param l the linkage.
- * @param k number of segments, 1 .. n.
- * @param[out] labels receives n labels in 0 .. k-1.
- * @param n the length of labels: seg_linkage_rows(l).
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL l or labels, k outside 1 .. n),
- *         SEG_ERR_MISMATCH (n), SEG_ERR_NOMEM.
+ * @param c the campaign.
+ * @param segment 0 .. k-1, or k for all customers.
+ * @param stat which statistic.
+ * @param[out] out receives the value (NaN where it is undefined, see
+ *        seg_campaign_stat).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c or out, segment > k, unknown
+ *         stat), SEG_ERR_STATE (not computed, or the segment's figures are
+ *         withheld: see seg_campaign_set_withheld()).
  */
-SEG_API int seg_linkage_cut_k(const seg_linkage *l, size_t k, int32_t *labels, size_t n);
+SEG_API int seg_campaign_segment_stat(const seg_campaign *c, size_t segment,
+                                      seg_campaign_stat stat, double *out);
 
 /**
- * Labels of the rows when the tree is cut at a height: every merge of height
- * <= height is applied (SciPy's fcluster(Z, height, 'distance')). Numbering as
- * seg_linkage_cut_k().
+ * Number of steps of the targeting plan: the segments with at least one
+ * contacted customer.
  *
- * @param l the linkage.
- * @param height the cut height (any non-NaN value; below every merge gives n
- *        segments).
- * @param[out] labels receives n labels.
- * @param n the length of labels: seg_linkage_rows(l).
- * @param[out] k if not NULL, receives the number of segments.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL l or labels, NaN height),
- *         SEG_ERR_MISMATCH (n), SEG_ERR_NOMEM.
+ * @param c the campaign, or NULL.
+ * @return the number of steps; 0 before a successful seg_campaign_compute().
  */
-SEG_API int seg_linkage_cut_height(const seg_linkage *l, double height, int32_t *labels,
-                                   size_t n, size_t *k);
+SEG_API size_t seg_campaign_plan_steps(const seg_campaign *c);
+
+/**
+ * A statistic of a plan step (cumulative over the segments up to it).
+ *
+ * @param c the campaign.
+ * @param step 0 .. seg_campaign_plan_steps() - 1.
+ * @param stat which statistic.
+ * @param[out] out receives the value.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c or out, step out of range,
+ *         unknown stat), SEG_ERR_STATE (not computed).
+ */
+SEG_API int seg_campaign_plan_stat(const seg_campaign *c, size_t step, seg_plan_stat stat,
+                                   double *out);
+
+/**
+ * The recommended plan step.
+ *
+ * With a cost and a revenue: the prefix with the highest profit (revenue x
+ * conversions - cost x contacts), the shortest one on ties. That is the
+ * prefix of every segment whose conversion rate exceeds cost / revenue;
+ * maximising the ROI ratio instead would always pick the first segment alone,
+ * since each added segment converts less. Without them: the prefix of the
+ * segments whose rate is at least the overall rate (lift >= 1).
+ *
+ * @param c the campaign.
+ * @param[out] step receives the step index.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c or step), SEG_ERR_STATE (not
+ *         computed), SEG_ERR_EMPTY (the plan has no step).
+ */
+SEG_API int seg_campaign_plan_best(const seg_campaign *c, size_t *step);
+/** @} */
+
+/**
+ * @name Campaign figures under a minimum segment size
+ *
+ * A model fitted with a minimum profile size withholds the profiles of its
+ * smallest segments (see seg_model_profile_withheld()). Their conversion
+ * rates would describe as few people, so a campaign can be told the same
+ * withheld set: it then reports those segments only as one pooled group.
+ *
+ * - seg_campaign_segment_stat() fails with SEG_ERR_STATE for a withheld
+ *   segment; seg_campaign_withheld_stat() gives the pooled group's
+ *   statistics (its counts are the sums over the withheld segments, its rate,
+ *   interval, lift, uplift and ROI are computed from those sums).
+ * - The plan treats the group as one unit: one step adds all of its
+ *   segments at once (SEG_PLAN_SEGMENT is -1 there), placed by the pooled
+ *   rate; so no difference of two plan steps isolates one withheld segment.
+ * - When the whole population is withheld (fewer customers than the
+ *   threshold in all), every figure, everyone's included, is withheld and
+ *   the plan is empty.
+ *
+ * Everyone's figures minus the shown segments' give the pooled group's,
+ * which is already shown: nothing finer can be worked out. The group holds
+ * at least the threshold's number of training customers when the flags come
+ * from the model whose labels the campaign counts.
+ * @{
+ */
+
+/**
+ * Mark segments whose figures are withheld (pooled into one group). May be
+ * called before or after seg_campaign_compute(); after it, the plan is
+ * rebuilt from the counts already made. The flags stay for later computes.
+ *
+ * @param c the campaign (one thread at a time).
+ * @param withheld k + 1 flags, nonzero = withheld: one per segment, then one
+ *        for everyone (withholds every figure). Fill it with
+ *        seg_model_profile_withheld(m, j) for j = 0 .. k. Copied. NULL with
+ *        len 0 clears the flags.
+ * @param len k + 1, or 0 to clear.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c; NULL withheld with len > 0),
+ *         SEG_ERR_MISMATCH (computed with another k: len is not k + 1; a
+ *         later seg_campaign_compute() with another k fails the same way),
+ *         SEG_ERR_NOMEM (the earlier flags and plan are kept).
+ */
+SEG_API int seg_campaign_set_withheld(seg_campaign *c, const uint8_t *withheld, size_t len);
+
+/**
+ * A statistic of the pooled group of withheld segments.
+ *
+ * @param c the campaign.
+ * @param stat which statistic (as for seg_campaign_segment_stat(); the lift
+ *        compares the pooled rate with everyone's).
+ * @param[out] out receives the value (NaN where it is undefined).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c or out, unknown stat),
+ *         SEG_ERR_STATE (not computed, or everyone is withheld),
+ *         SEG_ERR_EMPTY (no segment is withheld).
+ */
+SEG_API int seg_campaign_withheld_stat(const seg_campaign *c, seg_campaign_stat stat,
+                                       double *out);
+/** @} */
+
 /** @} */
 
 /**
@@ -1987,855 +3920,67 @@ SEG_API int seg_rfm_thresholds(const seg_rfm *r, seg_rfm_dim dim, double *out, s
 /** @} */
 
 /**
- * @defgroup allocator Allocators
+ * @defgroup drift Drift between two models
  *
- * By default the library allocates with malloc() and frees with free(). A
- * caller allocator replaces both for the objects created with it:
- *
- *  - seg_csv_options_new_with_allocator(), seg_scaler_new_with_allocator(),
- *    seg_kmeans_new_with_allocator() and the seg_dataset_*_with_allocator()
- *    creators make an object whose memory, now and for as long as it lives,
- *    comes from the allocator (including the working memory of calls on it).
- *  - What is created from such an object uses the same allocator: a
- *    dataset read with CSV options, the model a fit of a k-means object
- *    returns and the copy of the scaler it keeps, a predictor of a model.
- *  - Functions that take no object (the metrics) use malloc()/free().
- *
- * The functions may be called from any thread that uses the objects, but
- * never from the library's own worker threads, and never re-entrantly into
- * libseg. alloc_fn must return memory aligned for any type (as malloc()
- * does) or NULL; each failure makes the call return SEG_ERR_NOMEM, leaving
- * nothing allocated. The library never asks for 0 bytes. Blocks carry a
- * small header, so sizes passed to alloc_fn are a little larger than the
- * library's own requests.
+ * Which segment of a new model is which segment of an old one: the
+ * distances between their centroids (the new centroids taken into the old
+ * model's feature space through both scalers' affine maps), and the optimal
+ * one-to-one matching of segments that minimises the summed distance
+ * (Hungarian algorithm). `seg drift OLD.seg NEW.seg` reports it with shifts
+ * in the columns' units.
  * @{
  */
 
 /**
- * Allocation function of a caller allocator.
+ * Match the rows of a cost matrix to its columns at minimum total cost, each
+ * column used at most once (Hungarian algorithm, O(r^2 c) for r <= c). With
+ * more rows than columns, rows - cols rows stay unmatched. Ties are broken
+ * deterministically (the result depends only on the matrix).
  *
- * @param user the user pointer given to seg_allocator_new().
- * @param size bytes wanted (> 0).
- * @return the memory, aligned for any type, or NULL on failure.
- */
-typedef void *(*seg_alloc_fn)(void *user, size_t size);
-
-/**
- * Release function of a caller allocator.
- *
- * @param user the user pointer given to seg_allocator_new().
- * @param ptr memory returned by the matching seg_alloc_fn (never NULL).
- */
-typedef void (*seg_free_fn)(void *user, void *ptr);
-
-/** Opaque caller allocator. */
-typedef struct seg_allocator seg_allocator;
-
-/**
- * Make an allocator from an allocation and a release function.
- *
- * The handle itself is allocated with alloc_fn. It is reference counted:
- * seg_allocator_free() may be called as soon as the objects have been
- * created; the handle is released with free_fn once every object (and every
- * block) allocated through it is gone. user must stay valid until then.
- * Both functions must be safe to call from every thread that uses one of
- * the objects.
- *
- * @param[out] out receives the handle; set to NULL on failure. Release it
- *        with seg_allocator_free().
- * @param alloc_fn allocation function (required).
- * @param free_fn release function (required).
- * @param user passed unchanged to both; may be NULL.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out, alloc_fn or free_fn) or
- *         SEG_ERR_NOMEM (alloc_fn failed for the handle).
- */
-SEG_API int seg_allocator_new(seg_allocator **out, seg_alloc_fn alloc_fn, seg_free_fn free_fn,
-                              void *user);
-
-/**
- * Drop the caller's reference to an allocator. Accepts NULL.
- *
- * Objects created with it keep using it; the handle goes back to its
- * free_fn when the last of them is freed.
- *
- * @param a the allocator, or NULL.
- */
-SEG_API void seg_allocator_free(seg_allocator *a);
-
-/**
- * As seg_csv_options_new(), with the options' memory, and that of every
- * dataset read with them, from an allocator.
- *
- * @param[out] out receives the new object; set to NULL on failure. Free it
- *        with seg_csv_options_free().
- * @param a the allocator, or NULL for malloc()/free().
- * @return SEG_OK, SEG_ERR_INVALID_ARG (out is NULL) or SEG_ERR_NOMEM.
- */
-SEG_API int seg_csv_options_new_with_allocator(seg_csv_options **out, seg_allocator *a);
-
-/**
- * As seg_scaler_new(), with the scaler's memory from an allocator.
- *
- * @param[out] out receives the new scaler; set to NULL on failure. Free it
- *        with seg_scaler_free().
- * @param a the allocator, or NULL for malloc()/free().
- * @return SEG_OK, SEG_ERR_INVALID_ARG (out is NULL) or SEG_ERR_NOMEM.
- */
-SEG_API int seg_scaler_new_with_allocator(seg_scaler **out, seg_allocator *a);
-
-/**
- * As seg_kmeans_new(), with the object's memory, and that of the models its
- * fits return (their scaler copies included), from an allocator.
- *
- * @param[out] out receives the new object; set to NULL on failure. Free it
- *        with seg_kmeans_free().
- * @param a the allocator, or NULL for malloc()/free().
- * @return SEG_OK, SEG_ERR_INVALID_ARG (out is NULL) or SEG_ERR_NOMEM.
- */
-SEG_API int seg_kmeans_new_with_allocator(seg_kmeans **out, seg_allocator *a);
-
-/**
- * As seg_dataset_from_f32(), with the dataset's memory from an allocator.
- *
- * @param[out] out receives the new dataset; set to NULL on failure. Free it
- *        with seg_dataset_free().
- * @param x n * d values, row-major; must be finite. Copied.
- * @param n rows (>= 1).
- * @param d columns (>= 1).
- * @param names d column names (copied), or NULL for "x0", "x1", ...
- * @param a the allocator, or NULL for malloc()/free().
- * @return as seg_dataset_from_f32().
- */
-SEG_API int seg_dataset_from_f32_with_allocator(seg_dataset **out, const float *x, size_t n,
-                                                size_t d, const char *const *names,
-                                                seg_allocator *a);
-
-/**
- * As seg_dataset_from_f64(), with the dataset's memory from an allocator.
- *
- * @param[out] out receives the new dataset; set to NULL on failure. Free it
- *        with seg_dataset_free().
- * @param x n * d values, row-major; must be finite. Copied.
- * @param n rows (>= 1).
- * @param d columns (>= 1).
- * @param names d column names (copied), or NULL for "x0", "x1", ...
- * @param a the allocator, or NULL for malloc()/free().
- * @return as seg_dataset_from_f64().
- */
-SEG_API int seg_dataset_from_f64_with_allocator(seg_dataset **out, const double *x, size_t n,
-                                                size_t d, const char *const *names,
-                                                seg_allocator *a);
-
-/**
- * As seg_dataset_read_npy(), with the dataset's memory from an allocator.
- *
- * @param[out] out receives the new dataset; set to NULL on failure. Free it
- *        with seg_dataset_free().
- * @param path file name.
- * @param a the allocator, or NULL for malloc()/free().
- * @return as seg_dataset_read_npy().
- */
-SEG_API int seg_dataset_read_npy_with_allocator(seg_dataset **out, const char *path,
-                                                seg_allocator *a);
-
-/**
- * As seg_model_load(), with the model's memory (and that of the scaler it
- * holds) from an allocator.
- *
- * @param[out] out receives the model; set to NULL on failure. Free it with
- *        seg_model_free().
- * @param path file name.
- * @param a the allocator, or NULL for malloc()/free().
- * @return as seg_model_load().
- */
-SEG_API int seg_model_load_with_allocator(seg_model **out, const char *path, seg_allocator *a);
-
-/**
- * As seg_model_load_mem(), with the model's memory from an allocator.
- *
- * @param[out] out receives the model; set to NULL on failure. Free it with
- *        seg_model_free().
- * @param buf the model file's bytes; borrowed for the call.
- * @param len their number.
- * @param a the allocator, or NULL for malloc()/free().
- * @return as seg_model_load_mem().
- */
-SEG_API int seg_model_load_mem_with_allocator(seg_model **out, const void *buf, size_t len,
-                                              seg_allocator *a);
-/** @} */
-
-
-/**
- * @defgroup model_io Model files
- * Save a fitted model (with its scaler, fit statistics, quality measures and
- * segment profiles) and load it back, to and from files or memory. The byte
- * layout is documented in docs/model-format.md: magic, format version,
- * little-endian fixed-width fields, tagged sections with lengths and a CRC-32
- * over the file. No training row or row id is ever stored.
- *
- * A loaded model predicts exactly like the one that was saved: the same
- * labels and distances for the same rows.
- * @{
- */
-
-/** Quality measures a model can carry (and its file stores). */
-typedef enum seg_model_metric {
-    SEG_MODEL_SILHOUETTE = 100,        /**< Mean silhouette coefficient. */
-    SEG_MODEL_DAVIES_BOULDIN = 101,    /**< Davies-Bouldin index. */
-    SEG_MODEL_CALINSKI_HARABASZ = 102  /**< Calinski-Harabasz index. */
-} seg_model_metric;
-
-/**
- * Record a quality measure in the model (computed for example with
- * seg_metrics_silhouette_f64() on the training rows), so that it is saved
- * with it.
- *
- * This is the one change a model accepts after its fit: make it before the
- * model is shared between threads.
- *
- * @param m the model (changed; no other thread may use it during the call).
- * @param which the measure.
- * @param value its value (NaN means "not computed").
- * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL m, unknown measure).
- */
-SEG_API int seg_model_set_metric(seg_model *m, seg_model_metric which, double value);
-
-/**
- * A quality measure recorded with seg_model_set_metric() or loaded from a file.
- *
- * @param m the model, or NULL.
- * @param which the measure.
- * @return the value; NaN when it was never set, for an unknown measure or NULL m.
- */
-SEG_API double seg_model_get_metric(const seg_model *m, seg_model_metric which);
-
-/**
- * Version of the library that fitted the model: for a loaded model, the one
- * that wrote the file; otherwise seg_version_string().
- *
- * @param m the model, or NULL.
- * @return a string owned by the model (or static); NULL for NULL m.
- */
-SEG_API const char *seg_model_library_version(const seg_model *m);
-
-/**
- * Save a model to a file.
- *
- * The file is first written completely to a temporary file in the same
- * directory (named after path with a random suffix), flushed to disk, then
- * renamed over path (and the directory flushed): a failed or interrupted
- * save never leaves a truncated model at path, and readers see either the old
- * file or the new one. A new file is readable and writable by its owner only
- * (mode 0600: profiles describe customers); replacing a file keeps that
- * file's mode.
- *
- * @param m the model (only read; other threads may predict with it meanwhile).
- * @param path the file to create or replace.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or path), SEG_ERR_IO (the
- *         directory is not writable, the disk is full, ...; the detail names
- *         the file and the system error), SEG_ERR_NOMEM.
- */
-SEG_API int seg_model_save(const seg_model *m, const char *path);
-
-/**
- * Save a model into a caller's buffer.
- *
- * Call it first with buf NULL to learn the size, then with a buffer of at
- * least that many bytes. The bytes are exactly those seg_model_save() writes.
- *
- * @param m the model (only read).
- * @param buf the buffer, or NULL to query the size only.
- * @param cap the buffer's size in bytes (ignored when buf is NULL).
- * @param[out] size receives the model's size in bytes (also on
- *        SEG_ERR_MISMATCH).
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or size), SEG_ERR_MISMATCH
- *         (cap is smaller than *size; nothing written), SEG_ERR_NOMEM.
- */
-SEG_API int seg_model_save_mem(const seg_model *m, void *buf, size_t cap, size_t *size);
-
-/**
- * Load a model from a file written by seg_model_save().
- *
- * @param[out] out receives the model; NULL on failure. The caller frees it
- *        with seg_model_free().
- * @param path the file.
- * @return as seg_model_load_mem(), plus SEG_ERR_IO (the file cannot be opened
- *         or read).
- */
-SEG_API int seg_model_load(seg_model **out, const char *path);
-
-/**
- * Load a model from memory (bytes from seg_model_save_mem() or a model file).
- *
- * Never reads outside buf[0..len) whatever the bytes hold, and never trusts a
- * stored count beyond what the buffer can hold. The checks run in this order:
- * magic, format version, length, CRC-32, then the contents of each section.
- *
- * @param[out] out receives the model; NULL on failure. The caller frees it
- *        with seg_model_free().
- * @param buf the bytes; borrowed for the call only.
- * @param len their number.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out, or NULL buf with len > 0),
- *         SEG_ERR_BAD_MAGIC (not a model file), SEG_ERR_VERSION (written in a
- *         newer format version), SEG_ERR_TRUNCATED (shorter than declared),
- *         SEG_ERR_CHECKSUM (contents corrupted), SEG_ERR_FORMAT (consistent
- *         checksum but malformed or inconsistent contents, or trailing
- *         bytes), SEG_ERR_NOMEM.
- */
-SEG_API int seg_model_load_mem(seg_model **out, const void *buf, size_t len);
-/** @} */
-
-/**
- * @defgroup profile Segment profiles
- * What the customers of each segment look like, computed by
- * seg_kmeans_fit_dataset() from the training dataset (in the units of its
- * columns, before any scaling) and kept in the model and its file. Models
- * fitted with seg_kmeans_fit_f32() / seg_kmeans_fit_f64() have no profile.
- *
- * Statistics use the dataset's weights when it has some. Wherever a segment
- * index is taken, the value k (seg_model_k()) means the whole population.
- *
- * Items are what the profile compares across segments: each numeric column,
- * and each level of each categorical column. The standardised difference of
- * a segment on an item is (mean in segment - mean overall) / overall standard
- * deviation for a numeric column, and (share in segment - q) / sqrt(q (1 - q))
- * for a level held by a share q of all customers; 0 when the population does
- * not vary on the item.
- *
- * All accessors only read the model: any number of threads may call them.
- * @{
- */
-
-/** Numeric column statistics for seg_model_profile_numeric(). */
-typedef enum seg_profile_stat {
-    SEG_PROFILE_MEAN = 100,    /**< Mean of the non-missing values. */
-    SEG_PROFILE_MEDIAN = 101,  /**< Median of the non-missing values (middle pair averaged). */
-    SEG_PROFILE_SD = 102,      /**< Population standard deviation of the non-missing values. */
-    SEG_PROFILE_MISSING = 103  /**< Share of the segment's customers with the value missing. */
-} seg_profile_stat;
-
-/**
- * Number of training columns profiled.
- *
- * @param m the model, or NULL.
- * @return the number of columns; 0 when the model has no profile or m is NULL.
- */
-SEG_API size_t seg_model_profile_columns(const seg_model *m);
-
-/**
- * Name of a profiled column.
- *
- * @param m the model, or NULL.
- * @param col column index, 0 .. seg_model_profile_columns() - 1.
- * @return the name, owned by the model; NULL when col is out of range.
- */
-SEG_API const char *seg_model_profile_column_name(const seg_model *m, size_t col);
-
-/**
- * Type of a profiled column.
- *
- * @param m the model, or NULL.
- * @param col column index.
- * @return SEG_COLUMN_NUMERIC or SEG_COLUMN_CATEGORICAL; SEG_COLUMN_AUTO when
- *         col is out of range.
- */
-SEG_API seg_column_type seg_model_profile_column_type(const seg_model *m, size_t col);
-
-/**
- * A statistic of a numeric column in a segment.
- *
- * @param m the model.
- * @param segment 0 .. k-1, or k for the whole population.
- * @param col column index.
- * @param stat which statistic.
- * @param[out] out receives the value (NaN when the segment has no value).
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or out, no profile, index out
- *         of range, unknown stat), SEG_ERR_TYPE (a categorical column).
- */
-SEG_API int seg_model_profile_numeric(const seg_model *m, size_t segment, size_t col,
-                                      seg_profile_stat stat, double *out);
-
-/**
- * Number of levels of a categorical column, "(missing)" included when some
- * training values were missing.
- *
- * @param m the model, or NULL.
- * @param col column index.
- * @return the number of levels; 0 for a numeric column or an index out of range.
- */
-SEG_API size_t seg_model_profile_levels(const seg_model *m, size_t col);
-
-/**
- * Name of a level of a categorical column (levels in order of first
- * appearance in the training data, "(missing)" last).
- *
- * @param m the model, or NULL.
- * @param col column index.
- * @param level level index.
- * @return the name, owned by the model; NULL when an index is out of range.
- */
-SEG_API const char *seg_model_profile_level(const seg_model *m, size_t col, size_t level);
-
-/**
- * Share of a segment's customers at one level of a categorical column.
- *
- * @param m the model.
- * @param segment 0 .. k-1, or k for the whole population.
- * @param col column index.
- * @param level level index.
- * @param[out] out receives the share in [0, 1].
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or out, no profile, index out
- *         of range), SEG_ERR_TYPE (a numeric column).
- */
-SEG_API int seg_model_profile_share(const seg_model *m, size_t segment, size_t col, size_t level,
-                                    double *out);
-
-/**
- * Number of profile items (numeric columns plus categorical levels).
- *
- * @param m the model, or NULL.
- * @return the number of items; 0 without a profile.
- */
-SEG_API size_t seg_model_profile_items(const seg_model *m);
-
-/**
- * Name of an item: the column name, or "column=level".
- *
- * @param m the model, or NULL.
- * @param item item index.
- * @return the name, owned by the model; NULL when item is out of range.
- */
-SEG_API const char *seg_model_profile_item_name(const seg_model *m, size_t item);
-
-/**
- * Standardised difference of a segment on an item (see the group description).
- *
- * @param m the model.
- * @param segment 0 .. k-1.
- * @param item item index.
- * @param[out] out receives the difference.
- * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL m or out, no profile, index out
- *         of range).
- */
-SEG_API int seg_model_profile_zscore(const seg_model *m, size_t segment, size_t item,
-                                     double *out);
-
-/**
- * The items that set a segment apart, most first: rank 0 is the item with the
- * largest absolute standardised difference; on a tie a positive difference
- * comes first, then the lower item index.
- *
- * @param m the model.
- * @param segment 0 .. k-1.
- * @param rank 0 .. seg_model_profile_items() - 1.
- * @param[out] item receives the item index.
- * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL m or item, no profile, index out
- *         of range).
- */
-SEG_API int seg_model_profile_ranked_item(const seg_model *m, size_t segment, size_t rank,
-                                          size_t *item);
-
-/**
- * A short plain-language label of a segment, such as
- * "high balance, mostly job retired, no loan".
- *
- * Rule (docs/guide.md, "How labels are made"): the items in the order of
- * seg_model_profile_ranked_item(), at most one per column, while
- * that difference is at least 0.5, at most three. A numeric column reads
- * "high NAME" or "low NAME"; a yes/no level "with NAME" or "no NAME"; another
- * level "mostly NAME LEVEL" (held by half the segment or more), "more NAME
- * LEVEL" or "few NAME LEVEL". A segment with no such item is
- * "close to average".
- *
- * @param m the model, or NULL.
- * @param segment 0 .. k-1.
- * @return the label, owned by the model; NULL without a profile or when
- *         segment is out of range.
- */
-SEG_API const char *seg_model_segment_label(const seg_model *m, size_t segment);
-/** @} */
-
-/**
- * @defgroup distances Distances to every segment
- * @{
- */
-
-/**
- * Euclidean distance of each row of a feature matrix to every centroid, in
- * double precision on the library's GEMM distance kernel, for finding
- * customers that sit between two segments.
- *
- * Runs on the calling thread; only reads the model, so calls may run
- * concurrently.
- *
- * @param m the model.
- * @param x n * d feature values (already scaled, e.g. by
- *        seg_scaler_transform_f64() with seg_model_scaler()), row-major;
- *        borrowed for the call.
- * @param n rows (0 is allowed).
- * @param d features, == seg_model_dim(m).
- * @param[out] out receives n * k distances, row i's distance to centroid j at
- *        out[i * k + j].
- * @param len length of out in elements.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m; NULL x or out with n > 0),
- *         SEG_ERR_MISMATCH (d differs from the model, or len < n * k),
- *         SEG_ERR_NONFINITE (a NaN or infinity in x), SEG_ERR_OVERFLOW,
+ * @param cost rows x cols finite costs, row-major; borrowed for the call.
+ * @param rows rows, 1 .. 100000.
+ * @param cols columns, 1 .. 100000.
+ * @param[out] row_match rows entries: the column of each row, or -1.
+ * @param[out] total if not NULL, the summed cost of the matching.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL cost or row_match), SEG_ERR_EMPTY
+ *         (rows or cols is 0), SEG_ERR_LIMIT, SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW,
  *         SEG_ERR_NOMEM.
  */
-SEG_API int seg_model_distances_f64(const seg_model *m, const double *x, size_t n, size_t d,
-                                    double *out, size_t len);
-/** @} */
+SEG_API int seg_drift_match_f64(const double *cost, size_t rows, size_t cols, int32_t *row_match,
+                                double *total);
 
 /**
- * @defgroup campaign Campaign metrics
- * How a yes/no outcome (subscribed, bought, churned) falls across segments,
- * and which segments a campaign should contact.
+ * The old name of seg_drift_match_f64(): the same function.
  *
- * Customers with control = 1 were held out of the campaign: they give the
- * held-out rate that uplift compares with. All other statistics count the
- * contacted customers (control = 0, or every customer without a control
- * column). Rows with an unknown outcome or group (-1) are counted nowhere.
- *
- * The targeting plan contacts segments in order of decreasing conversion
- * rate (ties by segment index); step s is the prefix of the first s + 1
- * segments. Segments without a contacted customer are left out of the plan.
- *
- * A campaign object is mutable (one thread at a time); once computed, its
- * getters only read it.
- * @{
+ * @param cost as seg_drift_match_f64().
+ * @param rows as seg_drift_match_f64().
+ * @param cols as seg_drift_match_f64().
+ * @param[out] row_match as seg_drift_match_f64().
+ * @param[out] total as seg_drift_match_f64().
+ * @return as seg_drift_match_f64().
+ * @deprecated Since 0.1: use seg_drift_match_f64() (same arguments).
+ *         This name stays exported, under symbol version SEG_0.1, through
+ *         release 0.2; the first later release that raises the soname
+ *         (libseg.so.1) removes it. See docs/abi.md.
  */
-
-/** Opaque campaign statistics. */
-typedef struct seg_campaign seg_campaign;
-
-/** Money settings, for seg_campaign_set_double(). */
-typedef enum seg_campaign_param {
-    SEG_CAMPAIGN_COST_PER_CONTACT = 100,      /**< Cost of contacting one customer (>= 0; unset: no ROI). */
-    SEG_CAMPAIGN_REVENUE_PER_CONVERSION = 101 /**< Revenue of one conversion (>= 0; unset: no ROI). */
-} seg_campaign_param;
-
-/** Per-segment statistics, for seg_campaign_segment_stat(). */
-typedef enum seg_campaign_stat {
-    SEG_CAMPAIGN_CONTACTS = 100,              /**< Contacted customers with a known outcome. */
-    SEG_CAMPAIGN_CONVERSIONS = 101,           /**< Of them, outcome 1. */
-    SEG_CAMPAIGN_RATE = 102,                  /**< Conversions / contacts (NaN without contacts). */
-    SEG_CAMPAIGN_RATE_LOW = 103,              /**< Lower bound of the 95 % Wilson score interval of the rate. */
-    SEG_CAMPAIGN_RATE_HIGH = 104,             /**< Upper bound of the 95 % Wilson score interval. */
-    SEG_CAMPAIGN_LIFT = 105,                  /**< Rate / rate of all contacted customers. */
-    SEG_CAMPAIGN_HELD_OUT = 106,              /**< Held-out customers (control = 1) with a known outcome. */
-    SEG_CAMPAIGN_HELD_OUT_CONVERSIONS = 107,  /**< Of them, outcome 1. */
-    SEG_CAMPAIGN_HELD_OUT_RATE = 108,         /**< Held-out conversions / held-out customers. */
-    SEG_CAMPAIGN_UPLIFT = 109,                /**< Rate - held-out rate (NaN without held-out customers). */
-    SEG_CAMPAIGN_ROI = 110                    /**< (revenue x conversions - cost x contacts) / (cost x contacts). */
-} seg_campaign_stat;
-
-/** Statistics of a plan step (a prefix of segments), for seg_campaign_plan_stat(). */
-typedef enum seg_plan_stat {
-    SEG_PLAN_SEGMENT = 100,            /**< The segment this step adds (-1: the pooled withheld group, see seg_campaign_set_withheld()). */
-    SEG_PLAN_CONTACTS = 101,           /**< Customers contacted by the prefix. */
-    SEG_PLAN_CONVERSIONS = 102,        /**< Conversions reached by the prefix. */
-    SEG_PLAN_CONVERSION_SHARE = 103,   /**< Conversions reached / all conversions. */
-    SEG_PLAN_CONTACTS_AVOIDED = 104,   /**< Contacted customers the prefix leaves out. */
-    SEG_PLAN_ROI = 105,                /**< ROI of the prefix (NaN without cost and revenue). */
-    SEG_PLAN_PROFIT = 106              /**< revenue x conversions - cost x contacts (NaN without them). */
-} seg_plan_stat;
+SEG_API int seg_assign_optimal(const double *cost, size_t rows, size_t cols, int32_t *row_match,
+                               double *total);
 
 /**
- * Create an empty campaign (no cost or revenue set).
+ * Euclidean distances between the centroids of two models, in the first
+ * model's feature units: out[i * k_new + j] is the distance from old segment
+ * i to new segment j. Both models must have the same features (names, in
+ * order) and both a scaler or neither. Only reads the models.
  *
- * @param[out] out receives the object; the caller frees it with
- *        seg_campaign_free(). NULL on failure.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out) or SEG_ERR_NOMEM.
+ * @param old the reference model.
+ * @param new_ the other model.
+ * @param[out] out k_old * k_new distances.
+ * @param len capacity of out.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_MISMATCH
+ *         (different features, or out too small), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
  */
-SEG_API int seg_campaign_new(seg_campaign **out);
-
-/**
- * Free a campaign. Accepts NULL.
- *
- * @param c the campaign, or NULL.
- */
-SEG_API void seg_campaign_free(seg_campaign *c);
-
-/**
- * Set the cost per contact or the revenue per conversion (used by the ROI and
- * the default plan). May be set before or after seg_campaign_compute().
- *
- * @param c the campaign (one thread at a time).
- * @param param which setting.
- * @param value finite and >= 0.
- * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL c, unknown param, bad value).
- */
-SEG_API int seg_campaign_set_double(seg_campaign *c, seg_campaign_param param, double value);
-
-/**
- * Count outcomes per segment and build the targeting plan. Replaces the
- * results of an earlier call.
- *
- * @param c the campaign (one thread at a time).
- * @param labels n segment labels in 0 .. k-1; borrowed for the call.
- * @param n rows.
- * @param k segments.
- * @param outcome n values: 1 converted, 0 not, -1 unknown.
- * @param control n values: 1 held out of the campaign, 0 contacted, -1
- *        unknown; or NULL when everyone was contacted.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c; NULL labels or outcome with
- *         n > 0; k is 0 or above 10^6; a label, outcome or control value out
- *         of range, the detail naming the row), SEG_ERR_MISMATCH (withheld
- *         flags were set for another k, see seg_campaign_set_withheld()),
- *         SEG_ERR_NOMEM.
- */
-SEG_API int seg_campaign_compute(seg_campaign *c, const int32_t *labels, size_t n, size_t k,
-                                 const int8_t *outcome, const int8_t *control);
-
-/**
- * A per-segment statistic.
- *
- * @param c the campaign.
- * @param segment 0 .. k-1, or k for all customers.
- * @param stat which statistic.
- * @param[out] out receives the value (NaN where it is undefined, see
- *        seg_campaign_stat).
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c or out, segment > k, unknown
- *         stat), SEG_ERR_STATE (not computed, or the segment's figures are
- *         withheld: see seg_campaign_set_withheld()).
- */
-SEG_API int seg_campaign_segment_stat(const seg_campaign *c, size_t segment,
-                                      seg_campaign_stat stat, double *out);
-
-/**
- * Number of steps of the targeting plan: the segments with at least one
- * contacted customer.
- *
- * @param c the campaign, or NULL.
- * @return the number of steps; 0 before a successful seg_campaign_compute().
- */
-SEG_API size_t seg_campaign_plan_steps(const seg_campaign *c);
-
-/**
- * A statistic of a plan step (cumulative over the segments up to it).
- *
- * @param c the campaign.
- * @param step 0 .. seg_campaign_plan_steps() - 1.
- * @param stat which statistic.
- * @param[out] out receives the value.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c or out, step out of range,
- *         unknown stat), SEG_ERR_STATE (not computed).
- */
-SEG_API int seg_campaign_plan_stat(const seg_campaign *c, size_t step, seg_plan_stat stat,
-                                   double *out);
-
-/**
- * The recommended plan step.
- *
- * With a cost and a revenue: the prefix with the highest profit (revenue x
- * conversions - cost x contacts), the shortest one on ties. That is the
- * prefix of every segment whose conversion rate exceeds cost / revenue;
- * maximising the ROI ratio instead would always pick the first segment alone,
- * since each added segment converts less. Without them: the prefix of the
- * segments whose rate is at least the overall rate (lift >= 1).
- *
- * @param c the campaign.
- * @param[out] step receives the step index.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c or step), SEG_ERR_STATE (not
- *         computed), SEG_ERR_EMPTY (the plan has no step).
- */
-SEG_API int seg_campaign_plan_best(const seg_campaign *c, size_t *step);
-
-/**
- * Read a yes/no column as outcome values: "yes"/"no", "true"/"false",
- * "y"/"n", "1"/"0" (compared without case) or the numbers 1 and 0; missing
- * values give -1.
- *
- * @param ds the dataset (only read).
- * @param name the column.
- * @param[out] out receives seg_dataset_rows(ds) values in {-1, 0, 1}.
- * @param len length of out.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_NOT_FOUND (no
- *         such column), SEG_ERR_MISMATCH (len too small), SEG_ERR_PARSE (a
- *         value that is not yes/no; the detail names the row and value).
- */
-SEG_API int seg_dataset_get_outcome(const seg_dataset *ds, const char *name, int8_t *out,
-                                    size_t len);
-/** @} */
-
-/**
- * @defgroup sweep Choosing k
- * Fit every k from SEG_SWEEP_K_MIN to SEG_SWEEP_K_MAX on one feature matrix
- * and record, per k: inertia, silhouette (on the same sample of rows for
- * every k), Davies-Bouldin, Calinski-Harabasz and the share of the smallest
- * segment. Each fit uses the k-means object's settings (seed, n_init, init,
- * threads, ...), so the fit at the chosen k equals a later fit with that k.
- *
- * The chosen k (seg_sweep_chosen()) is the one with the best silhouette among
- * those whose segments all hold at least SEG_SWEEP_MIN_SHARE (5 %) and at
- * most SEG_SWEEP_MAX_SHARE (60 %) of the customers (weight): a segment too
- * small to act on or one that is most of the base makes k less useful however
- * well separated it is. When no k qualifies, the best silhouette overall.
- * Ties go to the smaller k.
- *
- * A sweep object is mutable: one thread at a time.
- * @{
- */
-
-/** Opaque k sweep. */
-typedef struct seg_sweep seg_sweep;
-
-/**
- * Progress callback: called before each step with done = 0 .. total - 1 and
- * once at the end with done = total. Runs on the thread that called the
- * sweep. Return 0 to go on, anything else to stop the sweep, which then fails
- * with SEG_ERR_CANCELLED.
- */
-typedef int (*seg_progress_fn)(void *user, size_t done, size_t total);
-
-/** Sweep settings. */
-typedef enum seg_sweep_param {
-    SEG_SWEEP_K_MIN = 100,             /**< int: smallest k (default 2; 2 .. 10^6). */
-    SEG_SWEEP_K_MAX = 101,             /**< int: largest k (default 10; 2 .. 10^6). */
-    SEG_SWEEP_SILHOUETTE_SAMPLE = 102, /**< int: rows for the silhouette (default 10000; 0 = all). */
-    SEG_SWEEP_SEED = 103,              /**< int: seed of the silhouette sample (default 0). */
-    SEG_SWEEP_MIN_SHARE = 200,         /**< double: smallest segment share for the choice (default 0.05; 0 .. 1). */
-    SEG_SWEEP_MAX_SHARE = 201          /**< double: largest segment share for the choice (default 0.60; 0 .. 1). */
-} seg_sweep_param;
-
-/** What the sweep recorded per k, for seg_sweep_get(). */
-typedef enum seg_sweep_stat {
-    SEG_SWEEP_K = 100,                 /**< The k of the row. */
-    SEG_SWEEP_INERTIA = 101,           /**< Inertia of the fit. */
-    SEG_SWEEP_SILHOUETTE = 102,        /**< Mean silhouette coefficient. */
-    SEG_SWEEP_DAVIES_BOULDIN = 103,    /**< Davies-Bouldin index. */
-    SEG_SWEEP_CALINSKI_HARABASZ = 104, /**< Calinski-Harabasz index. */
-    SEG_SWEEP_SMALLEST_SHARE = 105,    /**< Weight share of the smallest segment. */
-    SEG_SWEEP_ITERATIONS = 106,        /**< Lloyd iterations of the kept run. */
-    SEG_SWEEP_LARGEST_SHARE = 107      /**< Weight share of the largest segment. */
-} seg_sweep_stat;
-
-/**
- * Create a sweep with default settings.
- *
- * @param[out] out receives the sweep; the caller frees it with seg_sweep_free().
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out) or SEG_ERR_NOMEM.
- */
-SEG_API int seg_sweep_new(seg_sweep **out);
-
-/**
- * Free a sweep. Accepts NULL.
- *
- * @param s the sweep, or NULL.
- */
-SEG_API void seg_sweep_free(seg_sweep *s);
-
-/**
- * Set an integer setting.
- *
- * @param s the sweep.
- * @param param SEG_SWEEP_K_MIN, SEG_SWEEP_K_MAX, SEG_SWEEP_SILHOUETTE_SAMPLE or SEG_SWEEP_SEED.
- * @param value see seg_sweep_param for the ranges.
- * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s, unknown param, value out of range).
- */
-SEG_API int seg_sweep_set_int(seg_sweep *s, seg_sweep_param param, int64_t value);
-
-/**
- * Set a real setting.
- *
- * @param s the sweep.
- * @param param SEG_SWEEP_MIN_SHARE or SEG_SWEEP_MAX_SHARE.
- * @param value 0 .. 1.
- * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s, unknown param, value out of range).
- */
-SEG_API int seg_sweep_set_double(seg_sweep *s, seg_sweep_param param, double value);
-
-/**
- * Set (or, with fn NULL, remove) the progress callback.
- *
- * @param s the sweep.
- * @param fn the callback, or NULL.
- * @param user passed to every call of fn; borrowed.
- * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s).
- */
-SEG_API int seg_sweep_set_progress(seg_sweep *s, seg_progress_fn fn, void *user);
-
-/**
- * Set (or, with fn NULL, remove) a progress callback for the fits of a
- * k-means object (seg_kmeans_fit_f32(), _f64(), _dataset()).
- *
- * fn is called after every Lloyd iteration with done = r * max_iter + i
- * (run r, iteration i) and total = n_init * max_iter, an upper bound: a run
- * that converges early jumps to the start of the next; a last call with
- * done = total follows a successful fit. It runs on the thread that called
- * the fit. Returning non-zero stops the fit, which then fails with
- * SEG_ERR_CANCELLED and returns no model. A sweep with this k-means object
- * calls it for each of its fits too.
- *
- * @param km the k-means object.
- * @param fn the callback, or NULL.
- * @param user passed to every call of fn; borrowed.
- * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL km).
- */
-SEG_API int seg_kmeans_set_progress(seg_kmeans *km, seg_progress_fn fn, void *user);
-
-/**
- * Run the sweep on a float feature matrix.
- *
- * The k-means object's SEG_KMEANS_K is changed during the run and restored
- * after it; its other settings apply to every fit (SEG_INIT_GIVEN cannot be
- * used, as it fixes k).
- *
- * @param s the sweep (its earlier results are replaced).
- * @param km k-means settings (one thread at a time).
- * @param x n * d values, row-major; borrowed for the call.
- * @param n rows.
- * @param d features.
- * @param weights n weights > 0, or NULL.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL s, km or x; k_min > k_max),
- *         SEG_ERR_EMPTY (n or d is 0), SEG_ERR_CANCELLED (the progress
- *         callback asked to stop), and those of seg_kmeans_fit_f32() and the
- *         metrics. On failure no row is recorded.
- */
-SEG_API int seg_sweep_run_f32(seg_sweep *s, seg_kmeans *km, const float *x, size_t n, size_t d,
-                              const double *weights);
-
-/**
- * As seg_sweep_run_f32(), for a double matrix.
- *
- * @param s the sweep (its earlier results are replaced).
- * @param km k-means settings (one thread at a time).
- * @param x n * d values, row-major; borrowed for the call.
- * @param n rows.
- * @param d features.
- * @param weights n weights > 0, or NULL.
- * @return as seg_sweep_run_f32().
- */
-SEG_API int seg_sweep_run_f64(seg_sweep *s, seg_kmeans *km, const double *x, size_t n, size_t d,
-                              const double *weights);
-
-/**
- * Number of k recorded by the last successful run.
- *
- * @param s the sweep, or NULL.
- * @return k_max - k_min + 1 after a successful run; 0 before or after a failure.
- */
-SEG_API size_t seg_sweep_count(const seg_sweep *s);
-
-/**
- * A recorded value.
- *
- * @param s the sweep.
- * @param i row, 0 .. seg_sweep_count() - 1 (row i is k = k_min + i).
- * @param stat which value.
- * @param[out] out receives it.
- * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s or out, i out of range, unknown stat).
- */
-SEG_API int seg_sweep_get(const seg_sweep *s, size_t i, seg_sweep_stat stat, double *out);
-
-/**
- * The k chosen by the rule in the group description.
- *
- * @param s the sweep.
- * @param[out] k receives the chosen k.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL s or k), SEG_ERR_STATE (no successful run).
- */
-SEG_API int seg_sweep_chosen(const seg_sweep *s, size_t *k);
+SEG_API int seg_model_centroid_distances(const seg_model *old, const seg_model *new_, double *out,
+                                         size_t len);
 /** @} */
 
 /**
@@ -2869,1031 +4014,75 @@ SEG_API int seg_sweep_chosen(const seg_sweep *s, size_t *k);
  *         SEG_ERR_TOO_FEW_POINTS (n < 2 or d is 0), SEG_ERR_LIMIT (d > 4096
  *         or n > 2^31 - 1), SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
  */
+SEG_API int seg_pca_compute_f64(const double *x, size_t n, size_t d, size_t c, double *scores,
+                                double *axes, double *variance, double *mean);
+
+/**
+ * The old name of seg_pca_compute_f64(): the same function.
+ *
+ * @param x as seg_pca_compute_f64().
+ * @param n as seg_pca_compute_f64().
+ * @param d as seg_pca_compute_f64().
+ * @param c as seg_pca_compute_f64().
+ * @param[out] scores as seg_pca_compute_f64().
+ * @param[out] axes as seg_pca_compute_f64().
+ * @param[out] variance as seg_pca_compute_f64().
+ * @param[out] mean as seg_pca_compute_f64().
+ * @return as seg_pca_compute_f64().
+ * @deprecated Since 0.1: use seg_pca_compute_f64() (same arguments).
+ *         This name stays exported, under symbol version SEG_0.1, through
+ *         release 0.2; the first later release that raises the soname
+ *         (libseg.so.1) removes it. See docs/abi.md.
+ */
 SEG_API int seg_pca_f64(const double *x, size_t n, size_t d, size_t c, double *scores,
                         double *axes, double *variance, double *mean);
 /** @} */
 
 /**
- * @defgroup kanon Minimum profile size (k-anonymity)
- * With SEG_KMEANS_MIN_PROFILE_SIZE set to N > 0, seg_kmeans_fit_dataset()
- * keeps no profile statistic of a segment of fewer than N training rows
- * (customers: row weights are not counted), so that no profile describes
- * fewer than N people. Because the whole population is profiled too, and
- * subtracting the other segments from it would give the withheld segment's
- * sums back, the smallest other segments (the later one on a tie) are
- * withheld with it until the withheld segments hold N rows or more together.
- * When the dataset has fewer than N rows, every segment and the population
- * are withheld.
+ * @defgroup privacy Privacy
  *
- * The profiles also fold the levels of a categorical column held by fewer
- * than N rows (and a level spelt "(other)") into one level "(other)", so that
- * no stored level name is known to fewer than N customers (the scaler does
- * the same with SEG_SCALER_MIN_LEVEL_COUNT).
- *
- * A withheld profile is stored nowhere: its statistics are NaN in the model
- * and its file, its label reads "fewer than N customers (profile withheld)"
- * (or, for a segment withheld with it, "profile withheld (would reveal a
- * segment of fewer than N customers)"), and seg_model_profile_numeric(),
- * seg_model_profile_share(), seg_model_profile_zscore() and
- * seg_model_profile_ranked_item() fail on it with SEG_ERR_STATE. Sizes,
- * weights and centroids are kept: the model needs the centroids to assign
- * customers, and a centroid is the mean of its segment's rows in feature
- * units, so a model file itself is not k-anonymous (see docs/guide.md).
- *
- * Both functions only read the model: any number of threads may call them.
+ * Pseudonymous identifiers for outputs that leave the bank: a keyed hash, so
+ * the same customer gets the same pseudonym under the same key, and nobody
+ * without the key can recompute or reverse it.
  * @{
  */
 
 /**
- * Whether, and why, the profile of a segment is withheld.
+ * Keyed pseudonym of an identifier: HMAC-SHA-256 (RFC 2104 with SHA-256 as in
+ * FIPS 180-4) of the id's bytes under the key, written as 64 lowercase
+ * hexadecimal characters and a terminating NUL.
  *
- * @param m the model, or NULL.
- * @param segment 0 .. k-1, or k for the whole population.
- * @return 0 when the profile is shown (also for NULL m, a model without
- *         profile or a segment out of range), 1 when the segment has fewer
- *         rows than seg_model_min_profile_size(), 2 when it is withheld so
- *         that a smaller one cannot be recovered by subtraction.
+ * Keep the key secret and stable: rotating it changes every pseudonym.
+ *
+ * @param key the secret key; borrowed for the call.
+ * @param key_len its length in bytes (at least 16).
+ * @param id the identifier's bytes (need not be NUL-terminated).
+ * @param id_len the identifier's length in bytes.
+ * @param[out] out receives the pseudonym.
+ * @param out_len size of out in bytes (at least 65).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL pointer, key shorter than 16
+ *         bytes) or SEG_ERR_MISMATCH (out_len < 65). Thread-safe.
  */
-SEG_API int seg_model_profile_withheld(const seg_model *m, size_t segment);
+SEG_API int seg_privacy_pseudonymize_id(const void *key, size_t key_len, const char *id,
+                                        size_t id_len, char *out, size_t out_len);
 
 /**
- * The minimum profile size the model's profiles were made with.
+ * The old name of seg_privacy_pseudonymize_id(): the same function.
  *
- * @param m the model, or NULL.
- * @return SEG_KMEANS_MIN_PROFILE_SIZE at the fit (kept in the model file);
- *         0 when it was off, the model has no profile or m is NULL.
+ * @param key as seg_privacy_pseudonymize_id().
+ * @param key_len as seg_privacy_pseudonymize_id().
+ * @param id as seg_privacy_pseudonymize_id().
+ * @param id_len as seg_privacy_pseudonymize_id().
+ * @param[out] out as seg_privacy_pseudonymize_id().
+ * @param out_len as seg_privacy_pseudonymize_id().
+ * @return as seg_privacy_pseudonymize_id().
+ * @deprecated Since 0.1: use seg_privacy_pseudonymize_id() (same arguments).
+ *         This name stays exported, under symbol version SEG_0.1, through
+ *         release 0.2; the first later release that raises the soname
+ *         (libseg.so.1) removes it. See docs/abi.md.
  */
-SEG_API size_t seg_model_min_profile_size(const seg_model *m);
-/** @} */
-
-
-/**
- * @defgroup model_labels Models from a given partition
- * A model for segments found by another method (a cut of a Ward tree): the
- * same object seg_kmeans_fit_dataset() returns, so that prediction,
- * profiles, labels, saving and reports work on it unchanged.
- * @{
- */
-
-/**
- * Build a model whose segments are the rows of ds grouped by labels.
- *
- * Each centroid is the weighted mean of its segment's rows in the scaled
- * space (the rows of ds transformed by sc, or ds's numeric columns as they
- * are when sc is NULL; weights of ds are used when it has some). Sizes,
- * weights, inertia (weighted squared distances of the rows to their own
- * segment's centroid), a copy of sc and the per-segment profiles are filled
- * as by seg_kmeans_fit_dataset(); iterations are 0 and converged is 1.
- * Predicting with the model gives each row its nearest segment mean, which
- * need not be the label it was given.
- *
- * Reads ds, sc and labels only; may run concurrently with other calls that
- * only read them.
- *
- * @param ds the dataset the labels describe.
- * @param sc a fitted scaler for ds, or NULL to use ds's columns unscaled
- *        (all numeric, no missing values).
- * @param labels seg_dataset_rows(ds) segment numbers in 0 .. k - 1; borrowed.
- * @param k the number of segments, 1 .. seg_dataset_rows(ds).
- * @param[out] out receives the model; NULL on failure. Free it with
- *        seg_model_free().
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL ds, labels or out; k out of
- *         range; a label outside 0 .. k - 1), SEG_ERR_STATE (sc not fitted),
- *         SEG_ERR_EMPTY (no rows or features; a segment without rows or
- *         weight), SEG_ERR_TYPE or SEG_ERR_NONFINITE (unscaled ds with a
- *         categorical column or a missing value), SEG_ERR_OVERFLOW,
- *         SEG_ERR_NOMEM.
- */
-SEG_API int seg_model_from_labels(const seg_dataset *ds, const seg_scaler *sc,
-                                  const int32_t *labels, size_t k, seg_model **out);
-/** @} */
-
-/**
- * @defgroup perf K-means algorithms and initialisation alone
- * @{
- */
-
-/**
- * How each k-means iteration finds the nearest centroids (SEG_KMEANS_ALGORITHM).
- *
- * All give the same labels, centroids and inertia as Lloyd from the same
- * start (up to the last bits of the inertia): the accelerated ones only skip
- * distance computations that triangle-inequality bounds prove cannot change
- * a label, and recompute every distance they do need with the same kernel as
- * Lloyd. They trade memory for speed (see docs/api.md "algorithms").
- */
-typedef enum seg_algorithm {
-    SEG_ALGORITHM_LLOYD = 0,   /**< every distance, every iteration (one GEMM per block). */
-    SEG_ALGORITHM_HAMERLY = 1, /**< one upper and one lower bound per row (Hamerly 2010). */
-    SEG_ALGORITHM_ELKAN = 2,   /**< one lower bound per row and centroid (Elkan 2003). */
-    SEG_ALGORITHM_YINYANG = 3, /**< one lower bound per row and centroid group (Ding et al. 2015). */
-    SEG_ALGORITHM_AUTO = 4     /**< chosen from n, d and k (see docs/api.md). */
-} seg_algorithm;
-
-/**
- * Compute only the starting centroids of the first run of a fit
- * (SEG_KMEANS_INIT with SEG_KMEANS_SEED, as seg_kmeans_fit_f32() would start
- * its first run), without iterating. Useful to time or inspect k-means++.
- *
- * Thread rules: as seg_kmeans_fit_f32(); km is only read.
- *
- * @param km k-means settings.
- * @param x n * d row-major values (not copied).
- * @param n rows.
- * @param d features.
- * @param weights n weights > 0, or NULL for unit weights.
- * @param[out] centroids receives k * d values (row-major), owned by the caller.
- * @param len number of values centroids can hold (at least k * d).
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, len < k * d),
- *         SEG_ERR_EMPTY (n or d is 0), SEG_ERR_MISMATCH (given centroids of
- *         another dimension or count), SEG_ERR_LIMIT, SEG_ERR_NONFINITE (a value
- *         or weight), SEG_ERR_TOO_FEW_POINTS (fewer than k distinct rows),
- *         SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
- */
-SEG_API int seg_kmeans_init_f32(const seg_kmeans *km, const float *x, size_t n, size_t d,
-                                const double *weights, double *centroids, size_t len);
-
-/**
- * As seg_kmeans_init_f32(), for double rows.
- *
- * @param km k-means settings.
- * @param x n * d row-major values (not copied).
- * @param n rows.
- * @param d features.
- * @param weights n weights > 0, or NULL for unit weights.
- * @param[out] centroids receives k * d values (row-major), owned by the caller.
- * @param len number of values centroids can hold (at least k * d).
- * @return as seg_kmeans_init_f32().
- */
-SEG_API int seg_kmeans_init_f64(const seg_kmeans *km, const double *x, size_t n, size_t d,
-                                const double *weights, double *centroids, size_t len);
-/** @} */
-
-/**
- * @defgroup outliers Outlier and risk flags
- * @{
- * A model fitted by seg_kmeans_fit_dataset() keeps, for each segment, the
- * distribution of its training rows' distances to the centroid as a grid of
- * 1001 quantiles (p = 0, 0.001, ..., 1; linear interpolation between order
- * statistics, numpy's default). Row weights are not used: every training row
- * counts once. The grid is saved in the model file (section OUTL); models
- * saved without it load without a reference.
- *
- * A row's outlier score is the position of its distance in its segment's
- * distribution: the interpolated empirical CDF, 0 below the nearest training
- * row, 1 at or beyond the farthest. A row is flagged when its score exceeds
- * a threshold; with the default 0.995, about 0.5 % of rows drawn like the
- * training rows are flagged. A segment that had no training rows scores
- * every row 1.
- *
- * Cost at fit time: one more predict pass over the training rows (with its
- * own transformed copy of them, so peak memory holds two n x d matrices)
- * and a sort of the n distances; storage: 8 KiB per segment.
- */
-
-/** The default flag threshold: the 99.5th percentile of training distances. */
-#define SEG_OUTLIER_THRESHOLD_DEFAULT 0.995
-
-/**
- * Set (or replace) the outlier reference of a model from rows' labels and
- * distances, e.g. those seg_predictor_run_f64() returns for the training
- * rows of a model fitted from a matrix. Changes the model: not while other
- * threads use it.
- *
- * @param m the model.
- * @param labels n segment labels, 0 .. k - 1; borrowed for the call.
- * @param distances n Euclidean distances to the assigned centroid, finite
- *        and >= 0; borrowed for the call.
- * @param n rows (>= 1).
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, a label out of range),
- *         SEG_ERR_EMPTY (n is 0), SEG_ERR_NONFINITE (a distance NaN,
- *         infinite or negative), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM. On error
- *         the model is unchanged.
- */
-SEG_API int seg_model_set_outlier_reference(seg_model *m, const int32_t *labels,
-                                            const double *distances, size_t n);
-
-/**
- * Whether the model has an outlier reference.
- *
- * @param m the model, or NULL.
- * @return 1 if it has one, 0 if not or m is NULL.
- */
-SEG_API int seg_model_has_outlier_reference(const seg_model *m);
-
-/**
- * A quantile of a segment's training distances, interpolated on the grid.
- *
- * @param m the model.
- * @param segment 0 .. k - 1.
- * @param p probability, 0 .. 1 (0.995: the default flag boundary).
- * @param[out] out the distance; NaN for a segment without training rows.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or out, segment or p out of
- *         range), SEG_ERR_STATE (no outlier reference).
- */
-SEG_API int seg_model_outlier_quantile(const seg_model *m, size_t segment, double p, double *out);
-
-/**
- * Outlier scores and flags of rows from their labels and distances (as
- * returned by the predictor). Only reads the model: safe from many threads.
- *
- * @param m the model.
- * @param labels n labels, 0 .. k - 1.
- * @param distances n distances to the assigned centroid (not NaN).
- * @param n rows (0 is allowed).
- * @param threshold flag when score > threshold; 0 .. 1
- *        (SEG_OUTLIER_THRESHOLD_DEFAULT is 0.995; 1 never flags).
- * @param[out] scores if not NULL, n scores in 0 .. 1.
- * @param[out] flags if not NULL, n values 1 (flagged) or 0.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m, labels or distances, both
- *         outputs NULL, threshold out of range, a label out of range),
- *         SEG_ERR_NONFINITE (a NaN distance), SEG_ERR_STATE (no outlier
- *         reference). Outputs before the bad row are written.
- */
-SEG_API int seg_model_outlier_scores(const seg_model *m, const int32_t *labels,
-                                     const double *distances, size_t n, double threshold,
-                                     double *scores, uint8_t *flags);
-/** @} */
-
-
-/**
- * @defgroup minibatch Mini-batch k-means and model updates
- * @{
- * Mini-batch k-means (Sculley 2010) fits k-means from small random batches
- * of rows, which makes large n affordable: the cost is that of the batches
- * plus one final pass that labels every row. Each centroid keeps a count of
- * the rows it has absorbed and moves to the running mean of them (learning
- * rate 1 / count); an optional forgetting factor lets recent rows weigh
- * more; centroids that starve (count below a ratio of the largest) are moved
- * to a batch row drawn by squared distance (k-means++ rule).
- *
- * seg_minibatch_partial_fit_f64() applies the same update to a fitted model
- * with a batch of new rows and returns a new model: fitted models stay
- * immutable, so the old one can keep serving predictions meanwhile.
- *
- * The start is the best of SEG_MINIBATCH_N_INIT k-means++ and Lloyd runs on
- * small random samples, scored on a held-out sample; a fit stops early once
- * the smoothed batch inertia stops improving (SEG_MINIBATCH_MAX_NO_IMPROVEMENT)
- * or the centroids stop moving (SEG_MINIBATCH_TOL), and otherwise after
- * SEG_MINIBATCH_MAX_STEPS batches. Float and weighted variants are in the
- * group @ref minibatch_more. Results depend only on the rows, the settings
- * and the seed, never on SEG_MINIBATCH_THREADS. A seg_minibatch belongs to
- * one thread at a time.
- */
-
-/** Opaque mini-batch settings. */
-typedef struct seg_minibatch seg_minibatch;
-
-/** Settings of seg_minibatch_set_int() (int) and seg_minibatch_set_double() (double). */
-typedef enum seg_minibatch_param {
-    SEG_MINIBATCH_K = 100,           /**< int: segments (default 8; 1 .. 10^6). */
-    SEG_MINIBATCH_BATCH_SIZE = 101,  /**< int: rows per batch (default 1024; 1 .. 2^30). */
-    SEG_MINIBATCH_MAX_STEPS = 102,   /**< int: batches of a fit; 0 (default) = n / batch size, clamped to 100 .. 1000. */
-    SEG_MINIBATCH_SEED = 103,        /**< int: random seed (default 0). */
-    SEG_MINIBATCH_INIT_SAMPLE = 104, /**< int: rows sampled for the k-means++ and Lloyd start; 0 (default) = 3 batches, at least 40 k. */
-    SEG_MINIBATCH_FORGET = 200,      /**< double: counts are multiplied by 1 - f before each batch (default 0; 0 .. <1). */
-    SEG_MINIBATCH_REASSIGN_RATIO = 201, /**< double: re-seed centroids whose count is below this share of the largest (default 0.01; 0 = never; 0 .. 1). */
-    SEG_MINIBATCH_N_INIT = 105,      /**< int: starts tried, each on its own sample, the best kept by inertia on a held-out sample (default 3; 1 .. 1000). */
-    SEG_MINIBATCH_MAX_NO_IMPROVEMENT = 106, /**< int: stop after this many batches without improvement of the smoothed batch inertia (default 10; 0 = never). */
-    SEG_MINIBATCH_THREADS = 107,     /**< int: library threads of the final labelling pass, 0 = all cores (default 1); results do not depend on it. */
-    SEG_MINIBATCH_MIN_PROFILE_SIZE = 108, /**< int: seg_minibatch_fit_dataset() withholds profiles of smaller segments, as SEG_KMEANS_MIN_PROFILE_SIZE (default 0 = off). */
-    SEG_MINIBATCH_DTYPE = 109,       /**< int: seg_dtype of seg_minibatch_fit_dataset() (default SEG_DTYPE_F64). */
-    SEG_MINIBATCH_TOL = 202          /**< double: stop when the smoothed mean squared centroid shift per batch falls below tol times the data's total variance (default 1e-7; 0 = never; 0 .. 1). */
-} seg_minibatch_param;
-
-/**
- * Create mini-batch settings with the defaults.
- *
- * @param[out] out receives the object; free it with seg_minibatch_free().
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out), SEG_ERR_NOMEM.
- */
-SEG_API int seg_minibatch_new(seg_minibatch **out);
-
-/**
- * Free mini-batch settings. Accepts NULL.
- *
- * @param mb the object, or NULL.
- */
-SEG_API void seg_minibatch_free(seg_minibatch *mb);
-
-/**
- * Set an integer setting.
- *
- * @param mb the object.
- * @param param an int setting of seg_minibatch_param.
- * @param value its value, in the range the setting documents.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL mb, not an int setting, out of range).
- */
-SEG_API int seg_minibatch_set_int(seg_minibatch *mb, seg_minibatch_param param, int64_t value);
-
-/**
- * Set a real-valued setting.
- *
- * @param mb the object.
- * @param param SEG_MINIBATCH_FORGET or SEG_MINIBATCH_REASSIGN_RATIO.
- * @param value its value, in the range the setting documents.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL mb, not a double setting, out of range).
- */
-SEG_API int seg_minibatch_set_double(seg_minibatch *mb, seg_minibatch_param param, double value);
-
-/**
- * Fit mini-batch k-means on a matrix. The start is the best (by inertia on a
- * held-out sample) of SEG_MINIBATCH_N_INIT runs of k-means++ and Lloyd, each
- * on a random sample of SEG_MINIBATCH_INIT_SAMPLE rows; then batches drawn
- * with replacement until an early-stopping rule fires or
- * SEG_MINIBATCH_MAX_STEPS is reached (seg_model_iterations() gives the
- * number); then one pass assigns every row, giving the model's sizes,
- * inertia and outlier reference.
- *
- * @param mb the settings.
- * @param x n * d values, row-major; borrowed for the call.
- * @param n rows (>= k).
- * @param d features (>= 1).
- * @param[out] labels if not NULL, n labels of the final pass.
- * @param[out] out receives the model (no scaler, no profiles).
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_EMPTY (n or d
- *         is 0), SEG_ERR_TOO_FEW_POINTS (k > n, or fewer distinct rows in the
- *         start sample than k), SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
- */
-SEG_API int seg_minibatch_fit_f64(seg_minibatch *mb, const double *x, size_t n, size_t d,
-                                  int32_t *labels, seg_model **out);
-
-/**
- * As seg_minibatch_fit_f64(), on a dataset encoded by a fitted scaler (or
- * an all-numeric dataset when sc is NULL); the model keeps a copy of the
- * scaler and the segment profiles, as seg_kmeans_fit_dataset() does, with
- * the profiles of segments under SEG_MINIBATCH_MIN_PROFILE_SIZE rows
- * withheld. The dataset's row weights, if any, weigh the fit. The fit runs
- * in SEG_MINIBATCH_DTYPE; it holds the n x d double matrix while it runs
- * (and briefly its float copy).
- *
- * @param mb the settings.
- * @param ds the dataset; only read.
- * @param sc a fitted scaler, or NULL.
- * @param[out] labels if not NULL, n labels.
- * @param[out] out receives the model.
- * @return as seg_minibatch_fit_f64(), and SEG_ERR_STATE (scaler not fitted),
- *         SEG_ERR_TYPE (categorical column and no scaler), SEG_ERR_MISMATCH
- *         (dataset columns do not match the scaler), SEG_ERR_NOT_FOUND.
- */
-SEG_API int seg_minibatch_fit_dataset(seg_minibatch *mb, const seg_dataset *ds,
-                                      const seg_scaler *sc, int32_t *labels, seg_model **out);
-
-/**
- * Update a fitted model with new rows: the rows are taken in order in
- * batches of SEG_MINIBATCH_BATCH_SIZE; each centroid starts from the model's
- * segment weight as its count (so a model fitted on a million rows moves
- * little for a thousand new ones unless SEG_MINIBATCH_FORGET is set). The
- * new model's segment weights are the updated counts (the next update
- * carries on from them), its sizes the old sizes plus the rows assigned, its
- * inertia a running estimate (old inertia times the forgetting, plus the new
- * rows' squared distances); it keeps copies of the old model's scaler and
- * outlier reference, and has no profiles. The old model is only read.
- *
- * @param mb the settings (batch size, forgetting factor, re-seeding ratio, seed).
- * @param old the model to update; only read.
- * @param x n * d rows in the model's feature units (see seg_scaler_transform_f64()).
- * @param n rows (0 gives a copy of the centroids).
- * @param d features; must equal the model's.
- * @param[out] out receives the new model.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_MISMATCH (d),
- *         SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
- */
-SEG_API int seg_minibatch_partial_fit_f64(seg_minibatch *mb, const seg_model *old,
-                                          const double *x, size_t n, size_t d, seg_model **out);
-/** @} */
-
-
-/**
- * @defgroup drift Drift between two models
- * @{
- * Which segment of a new model is which segment of an old one: the
- * distances between their centroids (the new centroids taken into the old
- * model's feature space through both scalers' affine maps), and the optimal
- * one-to-one matching of segments that minimises the summed distance
- * (Hungarian algorithm). `seg drift OLD.seg NEW.seg` reports it with shifts
- * in the columns' units.
- */
-
-/**
- * Minimum-cost assignment of the rows of a cost matrix to its columns, each
- * column used at most once (Hungarian algorithm, O(r^2 c) for r <= c). With
- * more rows than columns, rows - cols rows stay unmatched. Ties are broken
- * deterministically (the result depends only on the matrix).
- *
- * @param cost rows x cols finite costs, row-major; borrowed for the call.
- * @param rows rows, 1 .. 100000.
- * @param cols columns, 1 .. 100000.
- * @param[out] row_match rows entries: the column of each row, or -1.
- * @param[out] total if not NULL, the summed cost of the matching.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL cost or row_match), SEG_ERR_EMPTY
- *         (rows or cols is 0), SEG_ERR_LIMIT, SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW,
- *         SEG_ERR_NOMEM.
- */
-SEG_API int seg_assign_optimal(const double *cost, size_t rows, size_t cols, int32_t *row_match,
-                               double *total);
-
-/**
- * Euclidean distances between the centroids of two models, in the first
- * model's feature units: out[i * k_new + j] is the distance from old segment
- * i to new segment j. Both models must have the same features (names, in
- * order) and both a scaler or neither. Only reads the models.
- *
- * @param old the reference model.
- * @param new_ the other model.
- * @param[out] out k_old * k_new distances.
- * @param len capacity of out.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_MISMATCH
- *         (different features, or out too small), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
- */
-SEG_API int seg_model_centroid_distances(const seg_model *old, const seg_model *new_, double *out,
-                                         size_t len);
-/** @} */
-
-
-/**
- * @defgroup minibatch_more Mini-batch k-means in float and with weights
- * @{
- * The float32 and weighted forms of seg_minibatch_fit_f64() and
- * seg_minibatch_partial_fit_f64(). In float, distances are computed in float
- * by the same kernel as seg_kmeans_fit_f32() and the model predicts in float
- * (SEG_DTYPE_F32); centroids, counts and sums are kept in double either way.
- * A row's weight multiplies its pull on its centroid and its share of the
- * centroid's count (a weight of 2 counts as the row seen twice); batches are
- * drawn uniformly, not by weight. Weights are borrowed for the call.
- */
-
-/**
- * seg_minibatch_fit_f64() on a float matrix; the model has SEG_DTYPE_F32.
- *
- * @param mb the settings.
- * @param x n * d values, row-major; borrowed for the call.
- * @param n rows (>= k).
- * @param d features (>= 1).
- * @param[out] labels if not NULL, n labels of the final pass.
- * @param[out] out receives the model (no scaler, no profiles).
- * @return as seg_minibatch_fit_f64().
- */
-SEG_API int seg_minibatch_fit_f32(seg_minibatch *mb, const float *x, size_t n, size_t d,
-                                  int32_t *labels, seg_model **out);
-
-/**
- * seg_minibatch_fit_f64() with row weights: the model's segment weights are
- * the summed weights of their rows and its inertia the weighted sum of
- * squared distances (sizes still count rows).
- *
- * @param mb the settings.
- * @param x n * d values, row-major; borrowed for the call.
- * @param n rows (>= k).
- * @param d features (>= 1).
- * @param weights n finite weights > 0, or NULL for unit weights.
- * @param[out] labels if not NULL, n labels of the final pass.
- * @param[out] out receives the model (no scaler, no profiles).
- * @return as seg_minibatch_fit_f64(); SEG_ERR_NONFINITE also for a weight
- *         that is not finite and > 0.
- */
-SEG_API int seg_minibatch_fit_weighted_f64(seg_minibatch *mb, const double *x, size_t n,
-                                           size_t d, const double *weights, int32_t *labels,
-                                           seg_model **out);
-
-/**
- * seg_minibatch_fit_weighted_f64() on a float matrix; the model has SEG_DTYPE_F32.
- *
- * @param mb the settings.
- * @param x n * d values, row-major; borrowed for the call.
- * @param n rows (>= k).
- * @param d features (>= 1).
- * @param weights n finite weights > 0, or NULL for unit weights.
- * @param[out] labels if not NULL, n labels of the final pass.
- * @param[out] out receives the model (no scaler, no profiles).
- * @return as seg_minibatch_fit_weighted_f64().
- */
-SEG_API int seg_minibatch_fit_weighted_f32(seg_minibatch *mb, const float *x, size_t n,
-                                           size_t d, const double *weights, int32_t *labels,
-                                           seg_model **out);
-
-/**
- * seg_minibatch_partial_fit_f64() with float rows (assigned in float); the
- * new model keeps the old model's dtype.
- *
- * @param mb the settings.
- * @param old the model to update; only read.
- * @param x n * d rows in the model's feature units.
- * @param n rows (0 gives a copy of the centroids).
- * @param d features; must equal the model's.
- * @param[out] out receives the new model.
- * @return as seg_minibatch_partial_fit_f64().
- */
-SEG_API int seg_minibatch_partial_fit_f32(seg_minibatch *mb, const seg_model *old,
-                                          const float *x, size_t n, size_t d, seg_model **out);
-
-/**
- * seg_minibatch_partial_fit_f64() with row weights: each row adds its weight
- * to its centroid's count (the new segment weights) and weight times squared
- * distance to the running inertia; sizes still count rows.
- *
- * @param mb the settings.
- * @param old the model to update; only read.
- * @param x n * d rows in the model's feature units.
- * @param n rows (0 gives a copy of the centroids).
- * @param d features; must equal the model's.
- * @param weights n finite weights > 0, or NULL for unit weights.
- * @param[out] out receives the new model.
- * @return as seg_minibatch_partial_fit_f64(); SEG_ERR_NONFINITE also for a
- *         weight that is not finite and > 0.
- */
-SEG_API int seg_minibatch_partial_fit_weighted_f64(seg_minibatch *mb, const seg_model *old,
-                                                   const double *x, size_t n, size_t d,
-                                                   const double *weights, seg_model **out);
-
-/**
- * seg_minibatch_partial_fit_weighted_f64() with float rows; the new model
- * keeps the old model's dtype.
- *
- * @param mb the settings.
- * @param old the model to update; only read.
- * @param x n * d rows in the model's feature units.
- * @param n rows (0 gives a copy of the centroids).
- * @param d features; must equal the model's.
- * @param weights n finite weights > 0, or NULL for unit weights.
- * @param[out] out receives the new model.
- * @return as seg_minibatch_partial_fit_weighted_f64().
- */
-SEG_API int seg_minibatch_partial_fit_weighted_f32(seg_minibatch *mb, const seg_model *old,
-                                                   const float *x, size_t n, size_t d,
-                                                   const double *weights, seg_model **out);
-/** @} */
-
-
-/**
- * @defgroup campaign_withheld Campaign figures under a minimum segment size
- * A model fitted with a minimum profile size withholds the profiles of its
- * smallest segments (see seg_model_profile_withheld()). Their conversion
- * rates would describe as few people, so a campaign can be told the same
- * withheld set: it then reports those segments only as one pooled group.
- *
- * - seg_campaign_segment_stat() fails with SEG_ERR_STATE for a withheld
- *   segment; seg_campaign_withheld_stat() gives the pooled group's
- *   statistics (its counts are the sums over the withheld segments, its rate,
- *   interval, lift, uplift and ROI are computed from those sums).
- * - The plan treats the group as one unit: one step adds all of its
- *   segments at once (SEG_PLAN_SEGMENT is -1 there), placed by the pooled
- *   rate; so no difference of two plan steps isolates one withheld segment.
- * - When the whole population is withheld (fewer customers than the
- *   threshold in all), every figure, everyone's included, is withheld and
- *   the plan is empty.
- *
- * Everyone's figures minus the shown segments' give the pooled group's,
- * which is already shown: nothing finer can be worked out. The group holds
- * at least the threshold's number of training customers when the flags come
- * from the model whose labels the campaign counts.
- * @{
- */
-
-/**
- * Mark segments whose figures are withheld (pooled into one group). May be
- * called before or after seg_campaign_compute(); after it, the plan is
- * rebuilt from the counts already made. The flags stay for later computes.
- *
- * @param c the campaign (one thread at a time).
- * @param withheld k + 1 flags, nonzero = withheld: one per segment, then one
- *        for everyone (withholds every figure). Fill it with
- *        seg_model_profile_withheld(m, j) for j = 0 .. k. Copied. NULL with
- *        len 0 clears the flags.
- * @param len k + 1, or 0 to clear.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c; NULL withheld with len > 0),
- *         SEG_ERR_MISMATCH (computed with another k: len is not k + 1; a
- *         later seg_campaign_compute() with another k fails the same way),
- *         SEG_ERR_NOMEM (the earlier flags and plan are kept).
- */
-SEG_API int seg_campaign_set_withheld(seg_campaign *c, const uint8_t *withheld, size_t len);
-
-/**
- * A statistic of the pooled group of withheld segments.
- *
- * @param c the campaign.
- * @param stat which statistic (as for seg_campaign_segment_stat(); the lift
- *        compares the pooled rate with everyone's).
- * @param[out] out receives the value (NaN where it is undefined).
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c or out, unknown stat),
- *         SEG_ERR_STATE (not computed, or everyone is withheld),
- *         SEG_ERR_EMPTY (no segment is withheld).
- */
-SEG_API int seg_campaign_withheld_stat(const seg_campaign *c, seg_campaign_stat stat,
-                                       double *out);
-/** @} */
-
-
-/**
- * @defgroup model_labels_kanon Models from a given partition, with a minimum profile size
- * seg_model_from_labels() with the withholding SEG_KMEANS_MIN_PROFILE_SIZE
- * gives k-means models (see the kanon group): Ward models are as private as
- * k-means ones.
- * @{
- */
-
-/**
- * Build a model whose segments are the rows of ds grouped by labels, as
- * seg_model_from_labels() does, withholding the profile of every segment of
- * fewer than min_profile_size rows (and of the smallest others until the
- * withheld rows number min_profile_size), exactly as seg_kmeans_fit_dataset()
- * with SEG_KMEANS_MIN_PROFILE_SIZE: the statistics are NaN in the model and
- * absent from its file, seg_model_profile_withheld() says which and why,
- * seg_model_min_profile_size() returns min_profile_size.
- *
- * Reads ds, sc and labels only; may run concurrently with other calls that
- * only read them.
- *
- * @param ds the dataset the labels describe.
- * @param sc a fitted scaler for ds, or NULL (see seg_model_from_labels()).
- * @param labels seg_dataset_rows(ds) segment numbers in 0 .. k - 1; borrowed.
- * @param k the number of segments, 1 .. seg_dataset_rows(ds).
- * @param min_profile_size 0 (no withholding, the same as
- *        seg_model_from_labels()) .. 10^12 rows.
- * @param[out] out receives the model; NULL on failure. Free it with
- *        seg_model_free().
- * @return as seg_model_from_labels(), and SEG_ERR_INVALID_ARG for
- *         min_profile_size above 10^12.
- */
-SEG_API int seg_model_from_labels_min_profile(const seg_dataset *ds, const seg_scaler *sc,
-                                              const int32_t *labels, size_t k,
-                                              size_t min_profile_size, seg_model **out);
-/** @} */
-
-/**
- * @defgroup outofcore Data larger than memory
- * @{
- * Fitting a file that does not fit in memory: the file is read in chunks of
- * rows, several times, and only statistics, a bounded sample and one chunk at
- * a time are held (docs/out-of-core.md explains what counts against a memory
- * budget and how seg segment --memory sizes the chunks).
- *
- * - seg_csv_chunker reads a CSV file as a sequence of datasets with the
- *   column names and types seg_dataset_read_csv() would give the whole file
- *   (its opening reads the file once to settle them).
- * - seg_scaler_stream fits a seg_scaler from those chunks: exact means,
- *   standard deviations, ranges, levels and level counts; medians and
- *   quartiles from a quantile sketch whose rank error is at most
- *   #SEG_STREAM_QUANTILE_EPS times the number of values (exact up to
- *   #SEG_STREAM_EXACT_VALUES values per column). The result is an ordinary
- *   fitted scaler, saved in model files like any other.
- * - seg_lloyd_pass accumulates one exact Lloyd iteration a chunk at a time:
- *   nearest centroids by the library's distance kernel, per-segment sums,
- *   counts and inertia; passes over disjoint rows merge.
- * - seg_kmeans_fit_chunks() runs exact Lloyd (one pass over the file per
- *   iteration) and seg_minibatch_fit_chunks() mini-batch k-means over a
- *   chunker. Their models hold the scaler, centroids, sizes, inertia and an
- *   outlier reference (each segment's distance quantiles from a sketch, within
- *   the sketch's rank error); they have no segment profiles.
- *
- * Objects belong to one thread at a time. Rows are unweighted.
- */
-
-/** Rank error bound of the streaming quantile sketch, as a share of the values seen. */
-#define SEG_STREAM_QUANTILE_EPS 0.001
-/** Values per column up to which the streaming median and quartiles are exact. */
-#define SEG_STREAM_EXACT_VALUES 4096
-
-/** Opaque chunked CSV reader. */
-typedef struct seg_csv_chunker seg_csv_chunker;
-
-/** Settings and facts of a chunker (seg_csv_chunker_set_int(), seg_csv_chunker_get_int()). */
-typedef enum seg_chunker_param {
-    SEG_CHUNKER_ROWS = 100,       /**< int: rows per chunk (default 65536; 1 .. 2^31 - 1). */
-    SEG_CHUNKER_FILE_ROWS = 200,  /**< read-only: data rows in the file. */
-    SEG_CHUNKER_FILE_BYTES = 201, /**< read-only: size of the file in bytes (0 when not a regular file). */
-    SEG_CHUNKER_COLUMNS = 202,    /**< read-only: columns in the file. */
-    SEG_CHUNKER_PASSES = 203      /**< read-only: times the file was read from its start (the opening's pass included). */
-} seg_chunker_param;
-
-/**
- * Open a CSV file for reading in chunks. The file is read once here, a
- * record at a time, to count its rows and settle its column names and types
- * by the rules of seg_dataset_read_csv() (the same options, the same errors
- * and messages for a malformed file). Line ends must be LF or CRLF.
- *
- * @param[out] out receives the chunker; free it with seg_csv_chunker_free().
- * @param path the file; it must not change while the chunker reads it.
- * @param opts CSV options (copied), or NULL for the defaults.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out or path), SEG_ERR_IO,
- *         SEG_ERR_PARSE, SEG_ERR_EMPTY (no data row), SEG_ERR_LIMIT (columns,
- *         field or record length, duplicate names), SEG_ERR_NOT_FOUND (a forced
- *         type names no column), SEG_ERR_NOMEM.
- */
-SEG_API int seg_csv_chunker_open(seg_csv_chunker **out, const char *path,
-                                 const seg_csv_options *opts);
-
-/**
- * Close the file and free the chunker. Accepts NULL.
- *
- * @param ch the chunker, or NULL.
- */
-SEG_API void seg_csv_chunker_free(seg_csv_chunker *ch);
-
-/**
- * Change a setting (SEG_CHUNKER_ROWS); takes effect from the next chunk.
- *
- * @param ch the chunker.
- * @param param SEG_CHUNKER_ROWS.
- * @param value rows per chunk, 1 .. 2^31 - 1.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL ch, another param, value out of range).
- */
-SEG_API int seg_csv_chunker_set_int(seg_csv_chunker *ch, seg_chunker_param param, int64_t value);
-
-/**
- * Read a setting or a fact of the file.
- *
- * @param ch the chunker.
- * @param param any seg_chunker_param.
- * @param[out] value receives it.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, unknown param).
- */
-SEG_API int seg_csv_chunker_get_int(const seg_csv_chunker *ch, seg_chunker_param param,
-                                    int64_t *value);
-
-/**
- * Name of column j of the file (before any column choice).
- *
- * @param ch the chunker.
- * @param j column index, 0 .. SEG_CHUNKER_COLUMNS - 1.
- * @return the name, owned by ch; NULL when ch is NULL or j is out of range.
- */
-SEG_API const char *seg_csv_chunker_column_name(const seg_csv_chunker *ch, size_t j);
-
-/**
- * Type of column j of the file, as settled when it was opened.
- *
- * @param ch the chunker.
- * @param j column index.
- * @return SEG_COLUMN_NUMERIC or SEG_COLUMN_CATEGORICAL; SEG_COLUMN_AUTO when
- *         ch is NULL or j is out of range.
- */
-SEG_API seg_column_type seg_csv_chunker_column_type(const seg_csv_chunker *ch, size_t j);
-
-/**
- * Make every chunk's column called name its id column
- * (seg_dataset_set_id_column() is applied to each chunk, before the drop and
- * select choices).
- *
- * @param ch the chunker.
- * @param name a column of the file (copied).
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_NOT_FOUND, SEG_ERR_NOMEM.
- */
-SEG_API int seg_csv_chunker_set_id_column(seg_csv_chunker *ch, const char *name);
-
-/**
- * Leave columns out of every chunk (seg_dataset_drop() on each chunk, after
- * the id column is set). Replaces an earlier drop list.
- *
- * @param ch the chunker.
- * @param names count column names of the file (copied).
- * @param count number of names (>= 1).
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, count 0), SEG_ERR_NOT_FOUND, SEG_ERR_NOMEM.
- */
-SEG_API int seg_csv_chunker_drop(seg_csv_chunker *ch, const char *const *names, size_t count);
-
-/**
- * Keep only these columns, in this order, in every chunk (seg_dataset_select()
- * on each chunk, after the drop). Replaces an earlier select list.
- *
- * @param ch the chunker.
- * @param names count column names of the file (copied).
- * @param count number of names (>= 1).
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, count 0), SEG_ERR_NOT_FOUND, SEG_ERR_NOMEM.
- */
-SEG_API int seg_csv_chunker_select(seg_csv_chunker *ch, const char *const *names, size_t count);
-
-/**
- * The next chunk: a dataset of the next SEG_CHUNKER_ROWS rows (fewer at the
- * end of the file) with the file's column types and the column choices
- * applied. Categorical columns list the levels present in the chunk.
- *
- * @param ch the chunker.
- * @param[out] out receives the chunk (free it with seg_dataset_free()), or
- *        NULL at the end of the file or on failure.
- * @return 1 (a chunk), 0 (the end of the file: call seg_csv_chunker_rewind()
- *         to read it again), SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_IO,
- *         SEG_ERR_PARSE (also when the file changed since it was opened),
- *         SEG_ERR_NOT_FOUND / SEG_ERR_LIMIT (column choices), SEG_ERR_NOMEM.
- *         After a failure, chunks start again only after a rewind.
- */
-SEG_API int seg_csv_chunker_next(seg_csv_chunker *ch, seg_dataset **out);
-
-/**
- * Start again from the first data row.
- *
- * @param ch the chunker.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL ch).
- */
-SEG_API int seg_csv_chunker_rewind(seg_csv_chunker *ch);
-
-/** Opaque state of a streaming scaler fit. */
-typedef struct seg_scaler_stream seg_scaler_stream;
-
-/**
- * Begin fitting a scaler from chunks. The settings of sc (method, per-column
- * settings, categorical options, level limit) are copied now; sc is fitted
- * by seg_scaler_stream_finish().
- *
- * @param[out] out receives the state; free it with seg_scaler_stream_free().
- * @param sc a scaler whose settings to use (fitted or not); only read.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_NOMEM.
- */
-SEG_API int seg_scaler_stream_begin(seg_scaler_stream **out, const seg_scaler *sc);
-
-/**
- * Add the rows of one chunk. The first chunk fixes the columns (names, order,
- * types); later chunks must have the same.
- *
- * @param ss the state.
- * @param chunk a dataset; only read, not retained.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, bad level code),
- *         SEG_ERR_EMPTY (no columns), SEG_ERR_MISMATCH (columns differ from the
- *         first chunk's), SEG_ERR_LIMIT (duplicate column names),
- *         SEG_ERR_NOT_FOUND (a per-column setting names no numeric column),
- *         SEG_ERR_NONFINITE (an infinite value), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
- */
-SEG_API int seg_scaler_stream_add(seg_scaler_stream *ss, const seg_dataset *chunk);
-
-/**
- * Fit sc from the rows added: the fit seg_scaler_fit() makes on all the rows
- * at once, except that medians and quartiles are within the sketch's rank
- * error (see the group description) once a column holds more than
- * #SEG_STREAM_EXACT_VALUES values, and means and deviations differ from the
- * one-shot fit only by rounding. A categorical column with more levels than
- * the limit fails as in seg_scaler_fit(), as an identifier (SEG_ERR_PRIVACY)
- * when every value up to the limit was distinct. ss can be finished again or
- * receive more chunks.
- *
- * @param ss the state.
- * @param sc the scaler to fit (normally the one given to begin); its old fit
- *        is replaced on success.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_EMPTY (no rows,
- *         or no features), SEG_ERR_NONFINITE (values too large to scale),
- *         SEG_ERR_LIMIT, SEG_ERR_PRIVACY, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
- */
-SEG_API int seg_scaler_stream_finish(seg_scaler_stream *ss, seg_scaler *sc);
-
-/**
- * Bytes the state holds now (sketches, level tables, scratch): what
- * seg segment --memory counts for it.
- *
- * @param ss the state, or NULL (0).
- * @return the byte count.
- */
-SEG_API size_t seg_scaler_stream_bytes(const seg_scaler_stream *ss);
-
-/**
- * Free the state. Accepts NULL.
- *
- * @param ss the state, or NULL.
- */
-SEG_API void seg_scaler_stream_free(seg_scaler_stream *ss);
-
-/** Opaque accumulator of one Lloyd iteration over rows given in chunks. */
-typedef struct seg_lloyd_pass seg_lloyd_pass;
-
-/**
- * Create an accumulator for a pass with these centroids.
- *
- * @param[out] out receives it; free it with seg_lloyd_pass_free().
- * @param centroids k * d finite values, row-major (copied).
- * @param k number of centroids (>= 1).
- * @param d features (>= 1).
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_EMPTY (k or d
- *         is 0), SEG_ERR_NONFINITE, SEG_ERR_LIMIT (d > INT32_MAX),
- *         SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
- */
-SEG_API int seg_lloyd_pass_new(seg_lloyd_pass **out, const double *centroids, size_t k, size_t d);
-
-/**
- * Free an accumulator. Accepts NULL.
- *
- * @param p the accumulator, or NULL.
- */
-SEG_API void seg_lloyd_pass_free(seg_lloyd_pass *p);
-
-/**
- * Start a new pass with new centroids (same k and d): sums, counts and
- * inertia return to zero.
- *
- * @param p the accumulator.
- * @param centroids k * d finite values (copied).
- * @param len values in centroids (>= k * d).
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, len too small), SEG_ERR_NONFINITE.
- */
-SEG_API int seg_lloyd_pass_reset(seg_lloyd_pass *p, const double *centroids, size_t len);
-
-/**
- * Rows per GEMM block of the pass (a function of k and d only). Chunks that
- * hold a multiple of it meet the block boundaries of an in-memory fit.
- *
- * @param p the accumulator, or NULL (0).
- * @return the block size.
- */
-SEG_API size_t seg_lloyd_pass_block(const seg_lloyd_pass *p);
-
-/**
- * Assign n rows to their nearest centroids (ties: the lowest index) and add
- * them to the per-segment sums and counts and the inertia, in row order.
- *
- * @param p the accumulator.
- * @param x n * d finite values, row-major; only read.
- * @param n rows (0 is allowed).
- * @param d features; must be the accumulator's.
- * @param[out] labels if not NULL, receives the n labels.
- * @param[out] dist if not NULL, receives the n squared distances.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_MISMATCH (d),
- *         SEG_ERR_NONFINITE (a value, or a squared norm that overflows).
- */
-SEG_API int seg_lloyd_pass_add_f64(seg_lloyd_pass *p, const double *x, size_t n, size_t d,
-                                   int32_t *labels, double *dist);
-
-/**
- * Add the rows of another pass with the same centroids (disjoint rows, e.g.
- * another part of the file read by another thread or process). Merging in a
- * fixed order gives the same sums whatever ran the parts.
- *
- * @param into the accumulator that receives the sums.
- * @param from the other one; only read.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_MISMATCH
- *         (different k, d or centroids).
- */
-SEG_API int seg_lloyd_pass_merge(seg_lloyd_pass *into, const seg_lloyd_pass *from);
-
-/**
- * Read the statistics of the rows added so far.
- *
- * @param p the accumulator.
- * @param[out] sums NULL, or receives the k * d per-segment sums.
- * @param sums_len values sums can hold.
- * @param[out] counts NULL, or receives the k per-segment row counts.
- * @param counts_len values counts can hold.
- * @param[out] inertia NULL, or receives the sum of squared distances.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL p, an output too small).
- */
-SEG_API int seg_lloyd_pass_stats(const seg_lloyd_pass *p, double *sums, size_t sums_len,
-                                 int64_t *counts, size_t counts_len, double *inertia);
-
-/**
- * The Lloyd update: each centroid becomes the mean of its rows (a centroid
- * without rows stays where it is).
- *
- * @param p the accumulator.
- * @param[out] centroids receives the k * d new centroids.
- * @param len values centroids can hold (>= k * d).
- * @param[out] shift NULL, or receives the summed squared centroid shift.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, len too small).
- */
-SEG_API int seg_lloyd_pass_update(const seg_lloyd_pass *p, double *centroids, size_t len,
-                                  double *shift);
-
-/**
- * Exact k-means (Lloyd) over a chunked file, one pass per iteration. A first
- * pass keeps a uniform reservoir sample of sample_rows encoded rows (seeded by
- * SEG_KMEANS_SEED) and the features' variance; the start is
- * seg_kmeans_init_f64() on the sample (k-means++, random rows or the given
- * centroids). Iterations follow the in-memory Lloyd (SEG_KMEANS_MAX_ITER,
- * SEG_KMEANS_TOL, re-seeding of empty segments from the farthest row, one
- * extra pass each time), so from the same start the centroids and inertia
- * are those of seg_kmeans_fit_f64() with SEG_ALGORITHM_LLOYD up to rounding
- * of the sums. A last pass scores every row for the outlier reference
- * (seg_model_outlier_quantile()). Runs on the calling thread (BLAS may thread
- * large GEMMs); one start (SEG_KMEANS_N_INIT is not used).
- *
- * @param km settings (SEG_KMEANS_K, _MAX_ITER, _TOL, _SEED, _INIT); only read.
- * @param ch the chunker (rewound and read several times).
- * @param sc a fitted scaler that encodes the chunks (the model keeps a copy).
- * @param sample_rows reservoir size for the start (>= 1; rows x features
- *        doubles are held).
- * @param[out] out receives the model; NULL on failure.
- * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, sample_rows 0),
- *         SEG_ERR_STATE (scaler not fitted), the chunker's and the scaler
- *         transform's errors, SEG_ERR_TOO_FEW_POINTS (fewer distinct sampled
- *         rows than k, or a segment that cannot be re-seeded),
- *         SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
- */
-SEG_API int seg_kmeans_fit_chunks(seg_kmeans *km, seg_csv_chunker *ch, const seg_scaler *sc,
-                                  size_t sample_rows, seg_model **out);
-
-/**
- * Mini-batch k-means over a chunked file: the mini-batch fit of a reservoir
- * sample (as in seg_kmeans_fit_chunks()) is the start; each chunk, its rows
- * shuffled, then updates it through seg_minibatch_partial_fit_f64() in
- * batches of SEG_MINIBATCH_BATCH_SIZE; a pass assigns every row for the
- * model's sizes and exact inertia, and a last one scores every row for the
- * outlier reference. Four passes over the file in all.
- *
- * @param mb mini-batch settings (k, batch size, forgetting, re-seeding).
- * @param ch the chunker (rewound and read several times).
- * @param sc a fitted scaler that encodes the chunks (the model keeps a copy).
- * @param sample_rows reservoir size for the start (>= k).
- * @param seed seed of the sample and the shuffles.
- * @param[out] out receives the model; NULL on failure.
- * @return as seg_kmeans_fit_chunks().
- */
-SEG_API int seg_minibatch_fit_chunks(seg_minibatch *mb, seg_csv_chunker *ch, const seg_scaler *sc,
-                                     size_t sample_rows, uint64_t seed, seg_model **out);
+SEG_API int seg_pseudonymize_id(const void *key, size_t key_len, const char *id, size_t id_len,
+                                char *out, size_t out_len);
 /** @} */
 
 #ifdef __cplusplus

@@ -35,7 +35,7 @@ SRC = sys.argv[3] if len(sys.argv) > 3 else None
 passed = failed = 0
 P = ctypes.c_void_p
 SZ = ctypes.c_size_t
-LIB.seg_ward_f64.argtypes = [P, SZ, SZ, P, ctypes.POINTER(P)]
+LIB.seg_linkage_fit_ward_f64.argtypes = [P, SZ, SZ, P, ctypes.POINTER(P)]
 LIB.seg_linkage_matrix.argtypes = [P, P, SZ]
 LIB.seg_linkage_cut_k.argtypes = [P, SZ, P, SZ]
 LIB.seg_linkage_free.argtypes = [P]
@@ -69,9 +69,9 @@ def ward(X, w=None, ks=()):
     if w is not None:
         w = np.ascontiguousarray(w, dtype=np.float64)
         wp = w.ctypes.data
-    rc = LIB.seg_ward_f64(X.ctypes.data, n, d, wp, ctypes.byref(out))
+    rc = LIB.seg_linkage_fit_ward_f64(X.ctypes.data, n, d, wp, ctypes.byref(out))
     if rc != 0:
-        sys.exit("seg_ward_f64 failed: %d" % rc)
+        sys.exit("seg_linkage_fit_ward_f64 failed: %d" % rc)
     Z = np.zeros((n - 1) * 4)
     LIB.seg_linkage_matrix(out, Z.ctypes.data, Z.size)
     cuts = {}

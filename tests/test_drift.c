@@ -46,7 +46,7 @@ static void test_hungarian_matches_brute_force(void **state)
         for (size_t i = 0; i < rows * cols; i++)
             a[i] = ties ? (double)(tu_next(&s) % 4) : 100 * tu_uniform(&s) - 20;
         double total = NAN;
-        assert_int_equal(seg_assign_optimal(a, rows, cols, match, &total), SEG_OK);
+        assert_int_equal(seg_drift_match_f64(a, rows, cols, match, &total), SEG_OK);
         const size_t want_matched = rows < cols ? rows : cols;
         size_t matched = 0;
         unsigned used = 0;
@@ -72,12 +72,46 @@ static void test_hungarian_errors(void **state)
     (void)state;
     const double a[] = {1, 2, NAN, 4};
     int32_t m[2];
-    assert_int_equal(seg_assign_optimal(NULL, 2, 2, m, NULL), SEG_ERR_INVALID_ARG);
-    assert_int_equal(seg_assign_optimal(a, 2, 2, NULL, NULL), SEG_ERR_INVALID_ARG);
-    assert_int_equal(seg_assign_optimal(a, 0, 2, m, NULL), SEG_ERR_EMPTY);
-    assert_int_equal(seg_assign_optimal(a, 2, 2, m, NULL), SEG_ERR_NONFINITE);
+    assert_int_equal(seg_drift_match_f64(NULL, 2, 2, m, NULL), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_drift_match_f64(a, 2, 2, NULL, NULL), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_drift_match_f64(a, 0, 2, m, NULL), SEG_ERR_EMPTY);
+    assert_int_equal(seg_drift_match_f64(a, 2, 2, m, NULL), SEG_ERR_NONFINITE);
     assert_non_null(strstr(seg_last_error(), "row 1, column 0"));
-    assert_int_equal(seg_assign_optimal(a, 200000, 2, m, NULL), SEG_ERR_LIMIT);
+    assert_int_equal(seg_drift_match_f64(a, 200000, 2, m, NULL), SEG_ERR_LIMIT);
+}
+
+/*
+ * seg_assign_optimal(), the deprecated name, gives exactly what
+ * seg_drift_match_f64() gives: the same matching and total on square and
+ * rectangular matrices, and the same status and detail on bad input.
+ */
+static void test_deprecated_name(void **state)
+{
+    (void)state;
+    uint64_t s = 41;
+    const size_t shapes[][2] = {{6, 6}, {4, 7}, {7, 4}};
+    for (size_t t = 0; t < 3; t++) {
+        const size_t rows = shapes[t][0], cols = shapes[t][1];
+        double a[49];
+        int32_t ma[7], mb[7];
+        double ta = NAN, tb = NAN;
+        for (size_t i = 0; i < rows * cols; i++)
+            a[i] = 100 * tu_uniform(&s) - 20;
+        assert_int_equal(seg_drift_match_f64(a, rows, cols, ma, &ta), SEG_OK);
+        assert_int_equal(seg_assign_optimal(a, rows, cols, mb, &tb), SEG_OK);
+        assert_true(fabs(ta - brute(a, rows, cols, 0, 0, rows < cols ? rows : cols)) < 1e-9);
+        assert_memory_equal(ma, mb, rows * sizeof *ma);
+        assert_memory_equal(&ta, &tb, sizeof ta);
+    }
+    const double bad[] = {1, 2, NAN, 4};
+    int32_t m[2];
+    char detail[256];
+    assert_int_equal(seg_drift_match_f64(bad, 2, 2, m, NULL), SEG_ERR_NONFINITE);
+    snprintf(detail, sizeof detail, "%s", seg_last_error());
+    assert_int_equal(seg_assign_optimal(bad, 2, 2, m, NULL), SEG_ERR_NONFINITE);
+    assert_string_equal(seg_last_error(), detail);
+    assert_int_equal(seg_assign_optimal(NULL, 2, 2, m, NULL), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_assign_optimal(bad, 0, 2, m, NULL), SEG_ERR_EMPTY);
 }
 
 static seg_model *fit(const double *x, size_t n, size_t d, size_t k, bool scaled)
@@ -124,7 +158,7 @@ static void test_centroid_distances(void **state)
         }
     int32_t match[K];
     double total;
-    assert_int_equal(seg_assign_optimal(dist, K, K, match, &total), SEG_OK);
+    assert_int_equal(seg_drift_match_f64(dist, K, K, match, &total), SEG_OK);
     for (size_t i = 0; i < K; i++)
         assert_int_equal(match[i], (int32_t)i);
     assert_true(total == 0);
@@ -136,7 +170,7 @@ static void test_centroid_distances(void **state)
         x[i] += 1;
     seg_model *b = fit(x, N, D, K, false);
     assert_int_equal(seg_model_centroid_distances(a, b, dist, K * K), SEG_OK);
-    assert_int_equal(seg_assign_optimal(dist, K, K, match, &total), SEG_OK);
+    assert_int_equal(seg_drift_match_f64(dist, K, K, match, &total), SEG_OK);
     for (size_t i = 0; i < K; i++)
         assert_true(fabs(dist[i * K + (size_t)match[i]] - sqrt((double)D)) < 1e-9);
 
@@ -156,6 +190,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hungarian_matches_brute_force),
         cmocka_unit_test(test_hungarian_errors),
+        cmocka_unit_test(test_deprecated_name),
         cmocka_unit_test(test_centroid_distances),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

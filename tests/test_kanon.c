@@ -355,7 +355,7 @@ static seg_model *ward(const seg_dataset *ds, size_t min_size)
     int32_t *lab = malloc(n * sizeof *lab);
     assert_true(x && lab);
     assert_int_equal(seg_scaler_transform_f64(sc, ds, x, n * d), SEG_OK);
-    assert_int_equal(seg_ward_f64(x, n, d, NULL, &tree), SEG_OK);
+    assert_int_equal(seg_linkage_fit_ward_f64(x, n, d, NULL, &tree), SEG_OK);
     assert_int_equal(seg_linkage_cut_k(tree, 3, lab, n), SEG_OK);
     assert_int_equal(seg_model_from_labels_min_profile(ds, sc, lab, 3, min_size, &m), SEG_OK);
     seg_linkage_free(tree);

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -32,7 +33,7 @@ static void test_eigenpairs(void **state)
         for (size_t p = 0; p < d; p++)
             for (size_t q = 0; q < d; q++)
                 cov[p * d + q] += (x[i * d + p] - mu[p]) * (x[i * d + q] - mu[q]) / (double)n;
-    assert_int_equal(seg_pca_f64(x, n, d, d, scores, axes, var, mean), SEG_OK);
+    assert_int_equal(seg_pca_compute_f64(x, n, d, d, scores, axes, var, mean), SEG_OK);
     double trace = 0, sum = 0;
     for (size_t j = 0; j < d; j++) {
         trace += cov[j * d + j];
@@ -75,15 +76,51 @@ static void test_known_axis(void **state)
     double x[8] = {-2, -2, -1, -1, 1, 1, 2, 2}, axes[4], var[2];
     x[2] += 0.1;
     x[4] -= 0.1;
-    assert_int_equal(seg_pca_f64(x, 4, 2, 2, NULL, axes, var, NULL), SEG_OK);
+    assert_int_equal(seg_pca_compute_f64(x, 4, 2, 2, NULL, axes, var, NULL), SEG_OK);
     assert_true(var[0] > 10 * var[1]);
     assert_float_equal(axes[0], axes[1], 0.02);
     assert_true(axes[0] > 0);
-    assert_int_equal(seg_pca_f64(x, 4, 2, 3, NULL, axes, var, NULL), SEG_ERR_INVALID_ARG);
-    assert_int_equal(seg_pca_f64(x, 1, 2, 1, NULL, axes, var, NULL), SEG_ERR_TOO_FEW_POINTS);
+    assert_int_equal(seg_pca_compute_f64(x, 4, 2, 3, NULL, axes, var, NULL), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_pca_compute_f64(x, 1, 2, 1, NULL, axes, var, NULL),
+                     SEG_ERR_TOO_FEW_POINTS);
     x[3] = NAN;
-    assert_int_equal(seg_pca_f64(x, 4, 2, 1, NULL, axes, var, NULL), SEG_ERR_NONFINITE);
+    assert_int_equal(seg_pca_compute_f64(x, 4, 2, 1, NULL, axes, var, NULL), SEG_ERR_NONFINITE);
     assert_non_null(strstr(seg_last_error(), "row 2, feature 2"));
+}
+
+/*
+ * seg_pca_f64(), the deprecated name, gives exactly what
+ * seg_pca_compute_f64() gives: scores, axes, variances and means, and the
+ * same status and detail on bad input.
+ */
+static void test_deprecated_name(void **state)
+{
+    (void)state;
+    uint64_t s = 17;
+    enum { N = 60, D = 4, C = 3 };
+    double x[N * D];
+    for (size_t i = 0; i < N; i++) {
+        const double a = tu_normal(&s);
+        for (size_t j = 0; j < D; j++)
+            x[i * D + j] = (double)(j + 1) * a + 0.5 * tu_normal(&s) + (double)j;
+    }
+    double sa[N * C], aa[C * D], va[C], ma[D];
+    double sb[N * C], ab[C * D], vb[C], mb[D];
+    assert_int_equal(seg_pca_compute_f64(x, N, D, C, sa, aa, va, ma), SEG_OK);
+    assert_int_equal(seg_pca_f64(x, N, D, C, sb, ab, vb, mb), SEG_OK);
+    assert_true(va[0] > va[1] && va[1] > 0); /* real components */
+    assert_memory_equal(sa, sb, sizeof sa);
+    assert_memory_equal(aa, ab, sizeof aa);
+    assert_memory_equal(va, vb, sizeof va);
+    assert_memory_equal(ma, mb, sizeof ma);
+
+    char detail[256];
+    assert_int_equal(seg_pca_compute_f64(x, N, D, D + 1, NULL, aa, va, NULL),
+                     SEG_ERR_INVALID_ARG);
+    snprintf(detail, sizeof detail, "%s", seg_last_error());
+    assert_int_equal(seg_pca_f64(x, N, D, D + 1, NULL, aa, va, NULL), SEG_ERR_INVALID_ARG);
+    assert_string_equal(seg_last_error(), detail);
+    assert_int_equal(seg_pca_f64(x, 1, D, 1, NULL, aa, va, NULL), SEG_ERR_TOO_FEW_POINTS);
 }
 
 int main(void)
@@ -91,6 +128,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_eigenpairs),
         cmocka_unit_test(test_known_axis),
+        cmocka_unit_test(test_deprecated_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

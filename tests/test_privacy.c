@@ -92,17 +92,50 @@ static void test_pseudonym(void **state)
     (void)state;
     const char key[] = "0123456789abcdef";
     char out[65], again[65], other[65];
-    assert_int_equal(seg_pseudonymize_id(key, 16, "C000123", 7, out, sizeof out), SEG_OK);
+    assert_int_equal(seg_privacy_pseudonymize_id(key, 16, "C000123", 7, out, sizeof out), SEG_OK);
     /* hmac.new(b'0123456789abcdef', b'C000123', 'sha256').hexdigest() */
     assert_string_equal(out, "74dea9fd29bbc06fe941505d353a0be8c3055bc495f51d4840231e101dde1a1a");
-    assert_int_equal(seg_pseudonymize_id(key, 16, "C000123", 7, again, sizeof again), SEG_OK);
+    assert_int_equal(seg_privacy_pseudonymize_id(key, 16, "C000123", 7, again, sizeof again),
+                     SEG_OK);
     assert_string_equal(out, again);
-    assert_int_equal(seg_pseudonymize_id(key, 16, "C000124", 7, other, sizeof other), SEG_OK);
+    assert_int_equal(seg_privacy_pseudonymize_id(key, 16, "C000124", 7, other, sizeof other),
+                     SEG_OK);
     assert_string_not_equal(out, other);
-    assert_int_equal(seg_pseudonymize_id(key, 15, "C1", 2, out, sizeof out), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_privacy_pseudonymize_id(key, 15, "C1", 2, out, sizeof out),
+                     SEG_ERR_INVALID_ARG);
     assert_non_null(strstr(seg_last_error(), "16 bytes"));
-    assert_int_equal(seg_pseudonymize_id(key, 16, "C1", 2, out, 64), SEG_ERR_MISMATCH);
-    assert_int_equal(seg_pseudonymize_id(NULL, 16, "C1", 2, out, 65), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_privacy_pseudonymize_id(key, 16, "C1", 2, out, 64), SEG_ERR_MISMATCH);
+    assert_int_equal(seg_privacy_pseudonymize_id(NULL, 16, "C1", 2, out, 65), SEG_ERR_INVALID_ARG);
+}
+
+/*
+ * seg_pseudonymize_id(), the deprecated name, gives exactly what
+ * seg_privacy_pseudonymize_id() gives, for empty, short, embedded-NUL and
+ * long ids, and the same status on bad input.
+ */
+static void test_deprecated_name(void **state)
+{
+    (void)state;
+    const char key[] = "a key of thirty-two bytes, 32 B.";
+    char long_id[300];
+    memset(long_id, 'x', sizeof long_id);
+    const struct {
+        const char *id;
+        size_t len;
+    } ids[] = {{"", 0}, {"C000123", 7}, {"C\0" "01", 4}, {long_id, sizeof long_id}};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        char a[65], b[65];
+        memset(a, 0, sizeof a);
+        memset(b, 1, sizeof b);
+        assert_int_equal(seg_privacy_pseudonymize_id(key, 32, ids[i].id, ids[i].len, a, sizeof a),
+                         SEG_OK);
+        assert_int_equal(seg_pseudonymize_id(key, 32, ids[i].id, ids[i].len, b, sizeof b), SEG_OK);
+        assert_int_equal(strlen(a), 64);
+        assert_string_equal(a, b);
+    }
+    char out[65];
+    assert_int_equal(seg_pseudonymize_id(key, 15, "C1", 2, out, sizeof out), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_pseudonymize_id(key, 32, "C1", 2, out, 64), SEG_ERR_MISMATCH);
 }
 
 int main(void)
@@ -111,6 +144,7 @@ int main(void)
         cmocka_unit_test(test_sha256_vectors),
         cmocka_unit_test(test_hmac_rfc4231),
         cmocka_unit_test(test_pseudonym),
+        cmocka_unit_test(test_deprecated_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

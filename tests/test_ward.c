@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cmocka.h>
 
@@ -100,7 +101,7 @@ static void test_hand_line(void **state)
     (void)state;
     const double x[] = {0, 1, 10, 11, 30};
     seg_linkage *l = NULL;
-    assert_int_equal(seg_ward_f64(x, 5, 1, NULL, &l), SEG_OK);
+    assert_int_equal(seg_linkage_fit_ward_f64(x, 5, 1, NULL, &l), SEG_OK);
     assert_int_equal(seg_linkage_rows(l), 5);
     double *z = linkage_matrix(l, 5);
     const double expect[] = {
@@ -142,7 +143,7 @@ static void test_against_reference(void **state)
         for (size_t k = 1; k <= n && k <= 6; k++) {
             ref_ward(x, NULL, n, d, h, k, ref);
             seg_linkage *l = NULL;
-            assert_int_equal(seg_ward_f64(x, n, d, NULL, &l), SEG_OK);
+            assert_int_equal(seg_linkage_fit_ward_f64(x, n, d, NULL, &l), SEG_OK);
             double *z = linkage_matrix(l, n);
             for (size_t r = 0; r + 1 < n; r++) {
                 /* Merges come out sorted; the reference's are already in
@@ -182,7 +183,7 @@ static void test_ties(void **state)
     int32_t ref[8], got[8];
     seg_linkage *l = NULL;
     ref_ward(x, NULL, n, d, h, 3, ref);
-    assert_int_equal(seg_ward_f64(x, n, d, NULL, &l), SEG_OK);
+    assert_int_equal(seg_linkage_fit_ward_f64(x, n, d, NULL, &l), SEG_OK);
     assert_int_equal(seg_linkage_matrix(l, z, sizeof z / sizeof z[0]), SEG_OK);
     for (size_t r = 0; r < 7; r++)
         hz[r] = z[r * 4 + 2];
@@ -221,8 +222,8 @@ static void test_weights_as_copies(void **state)
         for (size_t c = 0; c < (size_t)w[i]; c++, r++)
             memcpy(rep + r * d, x + i * d, d * sizeof *rep);
     seg_linkage *lw = NULL, *lr = NULL;
-    assert_int_equal(seg_ward_f64(x, n, d, w, &lw), SEG_OK);
-    assert_int_equal(seg_ward_f64(rep, total, d, NULL, &lr), SEG_OK);
+    assert_int_equal(seg_linkage_fit_ward_f64(x, n, d, w, &lw), SEG_OK);
+    assert_int_equal(seg_linkage_fit_ward_f64(rep, total, d, NULL, &lr), SEG_OK);
     double *zw = linkage_matrix(lw, n), *zr = linkage_matrix(lr, total);
     size_t zeros = total - n;
     for (size_t i = 0; i < zeros; i++)
@@ -253,8 +254,8 @@ static void test_f32(void **state)
     const float xf[] = {0, 1, 10, 11, 30};
     const double xd[] = {0, 1, 10, 11, 30};
     seg_linkage *a = NULL, *b = NULL;
-    assert_int_equal(seg_ward_f32(xf, 5, 1, NULL, &a), SEG_OK);
-    assert_int_equal(seg_ward_f64(xd, 5, 1, NULL, &b), SEG_OK);
+    assert_int_equal(seg_linkage_fit_ward_f32(xf, 5, 1, NULL, &a), SEG_OK);
+    assert_int_equal(seg_linkage_fit_ward_f64(xd, 5, 1, NULL, &b), SEG_OK);
     double *za = linkage_matrix(a, 5), *zb = linkage_matrix(b, 5);
     assert_memory_equal(za, zb, 16 * sizeof *za);
     free(za);
@@ -271,7 +272,7 @@ static void test_single_row_and_errors(void **state)
     seg_linkage *l = NULL;
     int32_t lab[2];
     double z[4];
-    assert_int_equal(seg_ward_f64(x, 1, 2, NULL, &l), SEG_OK);
+    assert_int_equal(seg_linkage_fit_ward_f64(x, 1, 2, NULL, &l), SEG_OK);
     assert_int_equal(seg_linkage_rows(l), 1);
     assert_int_equal(seg_linkage_matrix(l, z, 0), SEG_OK);
     assert_int_equal(seg_linkage_cut_k(l, 1, lab, 1), SEG_OK);
@@ -286,16 +287,69 @@ static void test_single_row_and_errors(void **state)
     seg_linkage_free(NULL);
     assert_int_equal(seg_linkage_rows(NULL), 0);
 
-    assert_int_equal(seg_ward_f64(x, 2, 2, NULL, &l), SEG_ERR_NONFINITE);
+    assert_int_equal(seg_linkage_fit_ward_f64(x, 2, 2, NULL, &l), SEG_ERR_NONFINITE);
     assert_null(l);
     assert_non_null(strstr(seg_last_error(), "row 1, feature 1"));
-    assert_int_equal(seg_ward_f64(x, 2, 1, badw, &l), SEG_ERR_NONFINITE);
+    assert_int_equal(seg_linkage_fit_ward_f64(x, 2, 1, badw, &l), SEG_ERR_NONFINITE);
     assert_non_null(strstr(seg_last_error(), "weight of row 1"));
-    assert_int_equal(seg_ward_f64(x, 0, 1, NULL, &l), SEG_ERR_EMPTY);
-    assert_int_equal(seg_ward_f64(x, 1, 0, NULL, &l), SEG_ERR_EMPTY);
-    assert_int_equal(seg_ward_f64(NULL, 1, 1, NULL, &l), SEG_ERR_INVALID_ARG);
-    assert_int_equal(seg_ward_f64(x, 1, 1, NULL, NULL), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_linkage_fit_ward_f64(x, 0, 1, NULL, &l), SEG_ERR_EMPTY);
+    assert_int_equal(seg_linkage_fit_ward_f64(x, 1, 0, NULL, &l), SEG_ERR_EMPTY);
+    assert_int_equal(seg_linkage_fit_ward_f64(NULL, 1, 1, NULL, &l), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_linkage_fit_ward_f64(x, 1, 1, NULL, NULL), SEG_ERR_INVALID_ARG);
     assert_int_equal(seg_linkage_matrix(NULL, z, 0), SEG_ERR_INVALID_ARG);
+}
+
+/*
+ * seg_ward_f64() and seg_ward_f32(), the deprecated names, give exactly what
+ * seg_linkage_fit_ward_f64() and seg_linkage_fit_ward_f32() give: the same
+ * merges and heights, weighted or not, and the same status and detail on bad
+ * input.
+ */
+static void test_deprecated_names(void **state)
+{
+    (void)state;
+    uint64_t seed = 29;
+    enum { N = 40, D = 3 };
+    double x[N * D], w[N];
+    float xf[N * D];
+    for (size_t i = 0; i < N; i++) {
+        w[i] = 0.5 + tu_uniform(&seed);
+        for (size_t j = 0; j < D; j++) {
+            x[i * D + j] = tu_normal(&seed);
+            xf[i * D + j] = (float)tu_normal(&seed);
+        }
+    }
+    for (int weighted = 0; weighted < 2; weighted++) {
+        const double *wp = weighted ? w : NULL;
+        seg_linkage *a = NULL, *b = NULL, *af = NULL, *bf = NULL;
+        assert_int_equal(seg_linkage_fit_ward_f64(x, N, D, wp, &a), SEG_OK);
+        assert_int_equal(seg_ward_f64(x, N, D, wp, &b), SEG_OK);
+        assert_int_equal(seg_linkage_fit_ward_f32(xf, N, D, wp, &af), SEG_OK);
+        assert_int_equal(seg_ward_f32(xf, N, D, wp, &bf), SEG_OK);
+        double *za = linkage_matrix(a, N), *zb = linkage_matrix(b, N);
+        double *zaf = linkage_matrix(af, N), *zbf = linkage_matrix(bf, N);
+        assert_true(za[(N - 2) * 4 + 2] > 0); /* a real tree, not two empty ones */
+        assert_memory_equal(za, zb, (N - 1) * 4 * sizeof *za);
+        assert_memory_equal(zaf, zbf, (N - 1) * 4 * sizeof *zaf);
+        free(za);
+        free(zb);
+        free(zaf);
+        free(zbf);
+        seg_linkage_free(a);
+        seg_linkage_free(b);
+        seg_linkage_free(af);
+        seg_linkage_free(bf);
+    }
+    const double bad[] = {1, NAN};
+    seg_linkage *l = NULL;
+    char detail[256];
+    assert_int_equal(seg_linkage_fit_ward_f64(bad, 2, 1, NULL, &l), SEG_ERR_NONFINITE);
+    snprintf(detail, sizeof detail, "%s", seg_last_error());
+    assert_int_equal(seg_ward_f64(bad, 2, 1, NULL, &l), SEG_ERR_NONFINITE);
+    assert_string_equal(seg_last_error(), detail);
+    assert_null(l);
+    assert_int_equal(seg_ward_f64(NULL, 1, 1, NULL, &l), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_ward_f32(xf, 0, 1, NULL, &l), SEG_ERR_EMPTY);
 }
 
 int main(void)
@@ -304,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_hand_line), cmocka_unit_test(test_against_reference),
         cmocka_unit_test(test_ties),      cmocka_unit_test(test_weights_as_copies),
         cmocka_unit_test(test_f32),       cmocka_unit_test(test_single_row_and_errors),
+        cmocka_unit_test(test_deprecated_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -180,7 +180,7 @@ int cmd_drift(int argc, char **argv)
     }
     stage = "matching segments";
     if ((rc = seg_model_centroid_distances(m[0], m[1], dist, ko * kn)) < 0 ||
-        (rc = seg_assign_optimal(dist, ko, kn, match, &total)) < 0 ||
+        (rc = seg_drift_match_f64(dist, ko, kn, match, &total)) < 0 ||
         (rc = seg_model_centroids_f64(m[0], c[0], ko * d)) < 0 ||
         (rc = seg_model_centroids_f64(m[1], c[1], kn * d)) < 0)
         goto fail;

@@ -204,7 +204,7 @@ int id_key_load(const char *path)
     if (n > 0 && id_key[n - 1] == '\r')
         n--;
     if (n < 16) {
-        errno = EINVAL; /* seg_pseudonymize_id() needs 16 bytes at least */
+        errno = EINVAL; /* seg_privacy_pseudonymize_id() needs 16 bytes at least */
         return -1;
     }
     id_key_len = n;
@@ -217,7 +217,7 @@ static const char *shown_id(const char *id, char buf[65])
 {
     if (!id_key_len || !*id)
         return id;
-    if (seg_pseudonymize_id(id_key, id_key_len, id, strlen(id), buf, 65) < 0)
+    if (seg_privacy_pseudonymize_id(id_key, id_key_len, id, strlen(id), buf, 65) < 0)
         buf[0] = '\0';
     return buf;
 }

@@ -41,7 +41,7 @@ struct seg_scaler;
 int write_features(const char *path, const void *x, bool f32, size_t n, size_t d,
                    const struct seg_scaler *sc);
 /* Ids the commands write (write_id: a CSV field): as they are, or, once a key is loaded, as keyed
- * pseudonyms (seg_pseudonymize_id: HMAC-SHA-256, 64 hex characters); an
+ * pseudonyms (seg_privacy_pseudonymize_id: HMAC-SHA-256, 64 hex characters); an
  * empty id stays empty. id_key_load reads the key file (one trailing
  * newline is dropped; at least 16 bytes must remain): 0, or -1 with errno
  * (EINVAL: too short). */

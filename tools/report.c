@@ -339,7 +339,7 @@ static void pca_map(FILE *f, const summary *s)
             xs[i * d + j] = s->f32 ? (double)((const float *)s->x)[rows[i] * d + j]
                                    : ((const double *)s->x)[rows[i] * d + j];
     }
-    if (m < 2 || d < 2 || seg_pca_f64(xs, m, d, 2, sc, axis, var, mean) < 0)
+    if (m < 2 || d < 2 || seg_pca_compute_f64(xs, m, d, 2, sc, axis, var, mean) < 0)
         goto done;
     for (size_t j = 0; j < d; j++) {
         double mu = 0, v = 0;

@@ -41,7 +41,7 @@ static int ward_labels(const ward_request *r, const double *x, size_t n, size_t 
 
     if (r->pre_cluster == 0 || (size_t)r->pre_cluster >= n) {
         *leaves = n;
-        if ((rc = seg_ward_f64(x, n, d, w, tree)) == 0)
+        if ((rc = seg_linkage_fit_ward_f64(x, n, d, w, tree)) == 0)
             rc = seg_linkage_cut_k(*tree, (size_t)r->k, labels, n);
         return rc;
     }
@@ -64,7 +64,7 @@ static int ward_labels(const ward_request *r, const double *x, size_t n, size_t 
         goto done;
     for (size_t j = 0; j < mm; j++)
         cw[j] = seg_model_segment_weight(m, j);
-    if ((rc = seg_ward_f64(c, mm, d, cw, &l)) < 0 ||
+    if ((rc = seg_linkage_fit_ward_f64(c, mm, d, cw, &l)) < 0 ||
         (rc = seg_linkage_cut_k(l, (size_t)r->k, micro, mm)) < 0)
         goto done;
     for (size_t i = 0; i < n; i++)

@@ -64,12 +64,12 @@ static void hungarian(const double *a, size_t rows, size_t cols, size_t sr, size
 #undef COST
 }
 
-int seg_assign_optimal(const double *cost, size_t rows, size_t cols, int32_t *row_match,
-                       double *total)
+int seg_drift_match_f64(const double *cost, size_t rows, size_t cols, int32_t *row_match,
+                        double *total)
 {
     if (!cost || !row_match || rows == 0 || cols == 0)
         return seg_fail(rows && cols ? SEG_ERR_INVALID_ARG : SEG_ERR_EMPTY,
-                        "seg_assign_optimal: NULL argument or empty matrix (%zu x %zu)", rows,
+                        "seg_drift_match_f64: NULL argument or empty matrix (%zu x %zu)", rows,
                         cols);
     if (rows > 100000 || cols > 100000)
         return seg_fail(SEG_ERR_LIMIT, "%zu x %zu is above the 100000 x 100000 limit", rows, cols);
@@ -118,4 +118,11 @@ done:
     seg_free(used);
     seg_free(m);
     return rc;
+}
+
+/* Deprecated name (seg.h): exported until the soname changes. */
+int seg_assign_optimal(const double *cost, size_t rows, size_t cols, int32_t *row_match,
+                       double *total)
+{
+    return seg_drift_match_f64(cost, rows, cols, row_match, total);
 }

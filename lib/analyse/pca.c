@@ -79,8 +79,8 @@ static int cmp_eig(const void *pa, const void *pb)
     return (a->col > b->col) - (a->col < b->col);
 }
 
-int seg_pca_f64(const double *x, size_t n, size_t d, size_t c, double *scores, double *axes,
-                double *variance, double *mean)
+int seg_pca_compute_f64(const double *x, size_t n, size_t d, size_t c, double *scores, double *axes,
+                        double *variance, double *mean)
 {
     double *xc = NULL, *cov = NULL, *vec = NULL, *val = NULL, *mu = NULL, *ax = NULL;
     eig_key *keys = NULL;
@@ -88,7 +88,7 @@ int seg_pca_f64(const double *x, size_t n, size_t d, size_t c, double *scores, d
     int rc = SEG_OK;
 
     if (!x)
-        return seg_fail(SEG_ERR_INVALID_ARG, "seg_pca_f64: x is NULL");
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_pca_compute_f64: x is NULL");
     if (n < 2 || d == 0)
         return seg_fail(SEG_ERR_TOO_FEW_POINTS, "PCA needs 2 rows and 1 feature, not %zu x %zu",
                         n, d);
@@ -161,4 +161,11 @@ done:
     seg_free(ax);
     seg_free(keys);
     return rc;
+}
+
+/* Deprecated name (seg.h): exported until the soname changes. */
+int seg_pca_f64(const double *x, size_t n, size_t d, size_t c, double *scores, double *axes,
+                double *variance, double *mean)
+{
+    return seg_pca_compute_f64(x, n, d, c, scores, axes, variance, mean);
 }

@@ -314,14 +314,27 @@ done:
     return rc;
 }
 
-int seg_ward_f64(const double *x, size_t n, size_t d, const double *weights, seg_linkage **out)
+int seg_linkage_fit_ward_f64(const double *x, size_t n, size_t d, const double *weights,
+                             seg_linkage **out)
 {
     return ward_run(x, NULL, n, d, weights, out);
 }
 
-int seg_ward_f32(const float *x, size_t n, size_t d, const double *weights, seg_linkage **out)
+int seg_linkage_fit_ward_f32(const float *x, size_t n, size_t d, const double *weights,
+                             seg_linkage **out)
 {
     return ward_run(NULL, x, n, d, weights, out);
+}
+
+/* Deprecated names (seg.h): exported until the soname changes. */
+int seg_ward_f64(const double *x, size_t n, size_t d, const double *weights, seg_linkage **out)
+{
+    return seg_linkage_fit_ward_f64(x, n, d, weights, out);
+}
+
+int seg_ward_f32(const float *x, size_t n, size_t d, const double *weights, seg_linkage **out)
+{
+    return seg_linkage_fit_ward_f32(x, n, d, weights, out);
 }
 
 void seg_linkage_free(seg_linkage *l)

@@ -138,8 +138,8 @@ void seg_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t ms
     seg_sha256_final(&s, out);
 }
 
-int seg_pseudonymize_id(const void *key, size_t key_len, const char *id, size_t id_len,
-                        char *out, size_t out_len)
+int seg_privacy_pseudonymize_id(const void *key, size_t key_len, const char *id, size_t id_len,
+                                char *out, size_t out_len)
 {
     static const char hex[] = "0123456789abcdef";
     uint8_t mac[32];
@@ -158,4 +158,11 @@ int seg_pseudonymize_id(const void *key, size_t key_len, const char *id, size_t 
     }
     out[64] = '\0';
     return SEG_OK;
+}
+
+/* Deprecated name (seg.h): exported until the soname changes. */
+int seg_pseudonymize_id(const void *key, size_t key_len, const char *id, size_t id_len,
+                        char *out, size_t out_len)
+{
+    return seg_privacy_pseudonymize_id(key, key_len, id, id_len, out, out_len);
 }
