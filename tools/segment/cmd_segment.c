@@ -5,7 +5,7 @@
 
 #include "cli.h"
 #include "out.h"
-#include "segment_ward.h"
+#include "ward.h"
 
 #include <errno.h>
 #include <math.h>

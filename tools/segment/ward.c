@@ -8,7 +8,7 @@
 
 #include "cli.h"
 #include "out.h"
-#include "segment_ward.h"
+#include "ward.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,8 +1,7 @@
 /*
  * What the pieces of 'seg segment' share: the options, and the results its
  * outputs (terminal, JSON, HTML report) read. Each output lives in its own
- * file: segment_out.c (summary, profiles), campaign_out.c, sweep_out.c,
- * report.c.
+ * file: summary.c (summary, profiles), campaign.c, sweep.c, report.c.
  */
 #ifndef SEG_TOOL_SEGMENT_H
 #define SEG_TOOL_SEGMENT_H
@@ -58,13 +57,13 @@ typedef struct summary {
     const seg_linkage *tree;     /* Ward: the tree cut into k segments, or NULL */
 } summary;
 
-/* segment_out.c */
+/* summary.c */
 void print_json(const opts *o, const summary *s);
 void print_text(const opts *o, const summary *s);
 /* Warning text for segment j, or NULL. */
 const char *segment_warning(const summary *s, size_t j, char *buf, size_t len);
 
-/* campaign_out.c */
+/* campaign.c */
 void campaign_json_segment(FILE *f, const summary *s, size_t j);
 void campaign_json(FILE *f, const opts *o, const summary *s);
 void campaign_text(const opts *o, const summary *s);
@@ -75,7 +74,7 @@ bool campaign_withheld(const summary *s, size_t j);
 bool campaign_has_pool(const summary *s);
 double campaign_pool_stat(const summary *s, seg_campaign_stat st);
 
-/* sweep_out.c: run the sweep on s's matrix with a progress bar on stderr
+/* sweep.c: run the sweep on s's matrix with a progress bar on stderr
  * when it is a terminal (and not --quiet); *k receives the chosen k. */
 int run_sweep(const opts *o, seg_kmeans *km, const summary *s, seg_sweep **out, size_t *k);
 
@@ -99,7 +98,7 @@ int segment_csv_options(const opts *o, seg_csv_options **out);
 int segment_scaler_new(const opts *o, seg_scaler **out);
 int configure_kmeans(const opts *o, seg_kmeans *km);
 
-/* segment_ooc.c: seg segment --memory (the file read in chunks). */
+/* ooc.c: seg segment --memory (the file read in chunks). */
 bool parse_bytes(const char *s, int64_t *out);
 int run_segment_ooc(const opts *o);
 
