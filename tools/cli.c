@@ -60,6 +60,17 @@ bool parse_real(const char *s, double *out)
     return true;
 }
 
+bool parse_delimiter(const char *s, int *out)
+{
+    if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0)
+        *out = '\t';
+    else if (strlen(s) == 1)
+        *out = (unsigned char)s[0];
+    else
+        return false;
+    return true;
+}
+
 bool ends_with(const char *s, const char *suffix)
 {
     size_t a = strlen(s), b = strlen(suffix);

@@ -27,6 +27,8 @@ int lib_error(const char *what, int rc);
 
 bool parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out);
 bool parse_real(const char *s, double *out);
+/* --delimiter: one character, or "tab" or "\\t" for a tab. */
+bool parse_delimiter(const char *s, int *out);
 bool ends_with(const char *s, const char *suffix);
 bool file_exists(const char *path);
 
