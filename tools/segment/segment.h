@@ -39,6 +39,32 @@ typedef struct opts {
     bool exact;               /* --exact: streamed Lloyd instead of mini-batch */
 } opts;
 
+/* The options parse_segment() checks itself (the others are kept in opts by
+ * the parser): their ids in the table of options.c. */
+enum {
+    SEGMENT_DELIMITER = 1,
+    SEGMENT_SCALE,
+    SEGMENT_K,
+    SEGMENT_K_MIN,
+    SEGMENT_K_MAX,
+    SEGMENT_INIT,
+    SEGMENT_N_INIT,
+    SEGMENT_MAX_ITER,
+    SEGMENT_TOL,
+    SEGMENT_SEED,
+    SEGMENT_THREADS,
+    SEGMENT_DTYPE,
+    SEGMENT_ALGORITHM,
+    SEGMENT_METHOD,
+    SEGMENT_BATCH_SIZE,
+    SEGMENT_PRE_CLUSTER,
+    SEGMENT_MEMORY,
+    SEGMENT_MIN_SEGMENT_SIZE,
+    SEGMENT_COST,
+    SEGMENT_REVENUE,
+    SEGMENT_SILHOUETTE_SAMPLE,
+};
+
 /* Segments under / over these shares of the customers get a warning. */
 #define SMALL_SEGMENT 0.05
 #define LARGE_SEGMENT 0.60
