@@ -6,7 +6,9 @@
 
 #include <seg.h>
 
+#include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +59,29 @@ bool parse_real(const char *s, double *out)
     if (errno || end == s || *end)
         return false;
     *out = v;
+    return true;
+}
+
+bool parse_bytes(const char *s, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    int shift = 0;
+    if (end == s || errno || !(v > 0))
+        return false;
+    static const char units[] = "kmgt";
+    const char *u = *end ? strchr(units, tolower((unsigned char)*end)) : NULL;
+    if (u) {
+        shift = 10 * (int)(u - units + 1);
+        end++;
+    }
+    if (*end == 'B' || *end == 'b')
+        end++;
+    v = ldexp(v, shift);
+    if (*end || v < 1 || v > 9.0e18)
+        return false;
+    *out = (int64_t)v;
     return true;
 }
 

@@ -27,6 +27,9 @@ int lib_error(const char *what, int rc);
 
 bool parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out);
 bool parse_real(const char *s, double *out);
+/* A size in bytes: a number > 0 with an optional K, M, G or T (powers of
+ * 1024) and an optional B ("512M", "1.5GB"). */
+bool parse_bytes(const char *s, int64_t *out);
 /* --delimiter: one character, or "tab" or "\\t" for a tab. */
 bool parse_delimiter(const char *s, int *out);
 bool ends_with(const char *s, const char *suffix);

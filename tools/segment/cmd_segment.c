@@ -1,5 +1,10 @@
 /*
  * seg segment [FILE] [options]: load -> scale -> k-means -> summary.
+ *
+ * The top of the command (segment.h draws the layers): the options and
+ * their checks, the library settings they make, the dispatch to the
+ * --memory path (ooc.c) and the in-memory path, run_segment(), which hands
+ * --method ward to ward.c once the data are scaled.
  */
 #include <seg.h>
 
@@ -36,7 +41,7 @@ static int set_log1p(void *o, const char *c)
     return seg_scaler_set_column_int(o, c, SEG_SCALER_COLUMN_LOG1P, 1);
 }
 
-int segment_csv_options(const opts *o, seg_csv_options **out)
+static int segment_csv_options(const opts *o, seg_csv_options **out)
 {
     seg_csv_options *co = NULL;
     int rc;
@@ -143,7 +148,7 @@ static int algorithm_code(const char *s)
     return -1;
 }
 
-int configure_kmeans(const opts *o, seg_kmeans *km)
+static int configure_kmeans(const opts *o, seg_kmeans *km)
 {
     int rc = 0;
     if (strcmp(o->init, "kmeans++") == 0 || strcmp(o->init, "random") == 0) {
@@ -216,37 +221,6 @@ static int quality(const opts *o, summary *s)
     return rc;
 }
 
-/* The campaign withholds the figures of the segments whose profiles the
- * model withholds, and shows them only pooled (--min-segment-size). */
-static int withhold_like_model(seg_campaign *c, const seg_model *m, size_t k)
-{
-    if (seg_model_min_profile_size(m) == 0)
-        return 0;
-    uint8_t *flags = malloc(k + 1);
-    if (!flags)
-        return SEG_ERR_NOMEM;
-    for (size_t j = 0; j <= k; j++)
-        flags[j] = (uint8_t)(seg_model_profile_withheld(m, j) != 0);
-    int rc = seg_campaign_set_withheld(c, flags, k + 1);
-    free(flags);
-    return rc;
-}
-
-int run_campaign(const opts *o, summary *s, const int8_t *outcome, const int8_t *control,
-                 seg_campaign **out)
-{
-    int rc = seg_campaign_new(out);
-    if (rc == 0 && !isnan(o->cost))
-        rc = seg_campaign_set_double(*out, SEG_CAMPAIGN_COST_PER_CONTACT, o->cost);
-    if (rc == 0 && !isnan(o->revenue))
-        rc = seg_campaign_set_double(*out, SEG_CAMPAIGN_REVENUE_PER_CONVERSION, o->revenue);
-    if (rc == 0)
-        rc = withhold_like_model(*out, s->m, s->k);
-    if (rc == 0)
-        rc = seg_campaign_compute(*out, s->labels, s->n, s->k, outcome, control);
-    return rc;
-}
-
 /* A file output failed: say which, with the system's reason. */
 static int file_error(const char *path)
 {
@@ -283,7 +257,7 @@ static int fit_minibatch(const opts *o, const seg_kmeans *km, const seg_dataset 
     return rc;
 }
 
-int segment_scaler_new(const opts *o, seg_scaler **out)
+static int segment_scaler_new(const opts *o, seg_scaler **out)
 {
     seg_scaler *sc = NULL;
     int rc;
@@ -433,6 +407,31 @@ out:
     free(dist);
     free(outcome);
     free(control);
+    return status;
+}
+
+/* --memory: the chunked path (ooc.c), handed the settings of the command
+ * line as library objects so that it never calls back up for them. */
+static int run_chunked(const opts *o)
+{
+    segment_settings st = {NULL, NULL, NULL};
+    const char *stage = "reading data";
+    int rc, status = segment_ooc_check(o);
+    if (status != 0)
+        return status;
+    if ((rc = segment_csv_options(o, &st.csv)) == 0 &&
+        (rc = segment_scaler_new(o, &st.scaler)) == 0 && o->exact) {
+        stage = "setting up k-means";
+        if ((rc = seg_kmeans_new(&st.kmeans)) == 0)
+            rc = configure_kmeans(o, st.kmeans);
+    }
+    if (rc < 0)
+        status = lib_error(stage, rc);
+    else
+        status = rc == USAGE_CONFLICT ? EXIT_USAGE : run_segment_ooc(o, &st);
+    seg_kmeans_free(st.kmeans);
+    seg_scaler_free(st.scaler);
+    seg_csv_options_free(st.csv);
     return status;
 }
 
@@ -615,6 +614,6 @@ int cmd_segment(int argc, char **argv)
     if (o.exact && !o.memory)
         return usage_error("segment ", "%s", "--exact goes with --memory");
     if (o.memory)
-        return run_segment_ooc(&o);
+        return run_chunked(&o);
     return run_segment(&o);
 }

@@ -1,7 +1,21 @@
 /*
  * What the pieces of 'seg segment' share: the options, and the results its
- * outputs (terminal, JSON, HTML report) read. Each output lives in its own
- * file: summary.c (summary, profiles), campaign.c, sweep.c, report.c.
+ * outputs (terminal, JSON, HTML report) read.
+ *
+ * The files call one way, down this list, never up and never across a line:
+ *
+ *   cmd_segment.c     the command: reads the options (their table is in
+ *                     options.c), checks them, turns them into library
+ *                     settings and dispatches; run_segment() is the
+ *                     in-memory path
+ *   ooc.c | ward.c    the --memory path, handed its settings; the Ward
+ *                     branch of the in-memory path, handed the scaled data
+ *   report.c          the HTML report
+ *   summary.c         the summary on the terminal or as JSON, with profiles
+ *   campaign.c | sweep.c   campaign metrics and the k sweep, and their output
+ *
+ * and all of them only down to ../cli.c (messages, parsing) and ../out.c
+ * (JSON, CSV and .npy writers).
  */
 #ifndef SEG_TOOL_SEGMENT_H
 #define SEG_TOOL_SEGMENT_H
@@ -110,22 +124,25 @@ void show_fit_progress(const opts *o, seg_kmeans *km);
 void sweep_json(FILE *f, const seg_sweep *sw);
 void sweep_text(const seg_sweep *sw);
 
-/* cmd_segment.c: campaign metrics of s's labels (--target, --cost, --revenue). */
+/* campaign.c: campaign metrics of s's labels (--target, --cost, --revenue). */
 int run_campaign(const opts *o, summary *s, const int8_t *outcome, const int8_t *control,
                  seg_campaign **out);
 
 /* report.c: the self-contained HTML report. Returns 0 or -1 (errno set). */
 int write_report(const char *path, const opts *o, const summary *s);
 
-/* cmd_segment.c: the CSV options, scaler settings and k-means settings of
- * the command line (each 0 or a seg_status; configure_kmeans may return
- * USAGE_CONFLICT after printing why). */
-int segment_csv_options(const opts *o, seg_csv_options **out);
-int segment_scaler_new(const opts *o, seg_scaler **out);
-int configure_kmeans(const opts *o, seg_kmeans *km);
+/* What the command line sets, as library objects: cmd_segment.c makes them
+ * for the paths it dispatches to, which never call back up for them. */
+typedef struct segment_settings {
+    seg_csv_options *csv; /* --delimiter, --id, column types, missing tokens */
+    seg_scaler *scaler;   /* --scale, --log1p, ...: configured, not fitted */
+    seg_kmeans *kmeans;   /* --k, --init, --seed, ...: configured; NULL unless --exact */
+} segment_settings;
 
-/* ooc.c: seg segment --memory (the file read in chunks). */
-bool parse_bytes(const char *s, int64_t *out);
-int run_segment_ooc(const opts *o);
+/* ooc.c: seg segment --memory, the file read in chunks. segment_ooc_check()
+ * rejects what chunks cannot do (0, or EXIT_USAGE after saying why);
+ * run_segment_ooc() fits st->scaler and returns the command's exit status. */
+int segment_ooc_check(const opts *o);
+int run_segment_ooc(const opts *o, const segment_settings *st);
 
 #endif
