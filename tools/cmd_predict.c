@@ -149,11 +149,32 @@ static int check_columns(const popts *o, const seg_model *m, const seg_dataset *
     return EXIT_DATA;
 }
 
-static void print_json(const popts *o, const seg_model *m, const seg_dataset *ds,
-                       const int32_t *labels, const double *dist, const double *all,
-                       const double *score, const uint8_t *flag, size_t n)
+/* What predict finds for each of the n rows: segment and distance, and with
+ * the options the distances to every segment and the outlier scores. */
+typedef struct scores {
+    size_t n;
+    int32_t *labels;
+    double *dist;
+    double *all;   /* n x k with --all-distances, else NULL */
+    double *score; /* with --flag-outliers, else NULL */
+    uint8_t *flag; /* with --flag-outliers, else NULL */
+} scores;
+
+static void scores_free(scores *s)
 {
-    const size_t k = seg_model_k(m);
+    free(s->labels);
+    free(s->dist);
+    free(s->all);
+    free(s->score);
+    free(s->flag);
+}
+
+static void print_json(const popts *o, const seg_model *m, const seg_dataset *ds, const scores *s)
+{
+    const int32_t *labels = s->labels;
+    const double *dist = s->dist, *all = s->all, *score = s->score;
+    const uint8_t *flag = s->flag;
+    const size_t n = s->n, k = seg_model_k(m);
     size_t *count = calloc(k, sizeof *count);
     for (size_t i = 0; count && i < n; i++)
         count[labels[i]]++;
@@ -228,15 +249,37 @@ static int all_distances(const seg_model *m, const seg_dataset *ds, size_t n, do
     return rc;
 }
 
+/* Assign the rows of ds (0 or a seg_status). */
+static int score_rows(const popts *o, const seg_model *m, const seg_dataset *ds, scores *s)
+{
+    seg_predictor *p = NULL;
+    const size_t n = s->n = seg_dataset_rows(ds);
+    int rc;
+    s->labels = malloc((n ? n : 1) * sizeof *s->labels);
+    s->dist = malloc((n ? n : 1) * sizeof *s->dist);
+    if (!s->labels || !s->dist)
+        return SEG_ERR_NOMEM;
+    if ((rc = seg_predictor_new(&p, m)) == 0 &&
+        (rc = seg_predictor_set_int(p, SEG_PREDICTOR_THREADS, o->threads)) == 0)
+        rc = seg_predictor_run_dataset(p, ds, s->labels, s->dist);
+    seg_predictor_free(p);
+    if (rc == 0 && o->all)
+        rc = all_distances(m, ds, n, &s->all);
+    if (rc < 0 || !o->flag)
+        return rc;
+    s->score = malloc((n ? n : 1) * sizeof *s->score);
+    s->flag = malloc(n ? n : 1);
+    if (!s->score || !s->flag)
+        return SEG_ERR_NOMEM;
+    return seg_model_outlier_scores(m, s->labels, s->dist, n, o->threshold, s->score, s->flag);
+}
+
 int cmd_predict(int argc, char **argv)
 {
     popts o = {.threads = 1, .threshold = SEG_OUTLIER_THRESHOLD_DEFAULT};
     seg_model *m = NULL;
     seg_dataset *ds = NULL;
-    seg_predictor *p = NULL;
-    int32_t *labels = NULL;
-    double *dist = NULL, *all = NULL, *score = NULL;
-    uint8_t *flag = NULL;
+    scores s = {0};
     const char *stage = "loading the model";
     bool retype;
     int rc, status = EXIT_DATA;
@@ -245,6 +288,11 @@ int cmd_predict(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     if ((rc = seg_model_load(&m, o.model)) < 0)
         goto fail;
+    if (o.flag && !seg_model_has_outlier_reference(m)) {
+        fprintf(stderr, "%s: %s has no outlier reference (saved by an older version): "
+                        "fit it again to use --flag-outliers\n", progname, o.model);
+        goto out;
+    }
     stage = "reading data";
     if ((rc = read_rows(&o, m, false, &ds)) < 0)
         goto fail;
@@ -260,55 +308,24 @@ int cmd_predict(int argc, char **argv)
     if (o.id && (rc = seg_dataset_set_id_column(ds, o.id)) < 0)
         goto fail;
     stage = "scoring";
-    const size_t n = seg_dataset_rows(ds);
-    labels = malloc((n ? n : 1) * sizeof *labels);
-    dist = malloc((n ? n : 1) * sizeof *dist);
-    if (!labels || !dist) {
-        rc = SEG_ERR_NOMEM;
+    if ((rc = score_rows(&o, m, ds, &s)) < 0)
         goto fail;
-    }
-    if ((rc = seg_predictor_new(&p, m)) < 0 ||
-        (rc = seg_predictor_set_int(p, SEG_PREDICTOR_THREADS, o.threads)) < 0 ||
-        (rc = seg_predictor_run_dataset(p, ds, labels, dist)) < 0)
-        goto fail;
-    if (o.all && (rc = all_distances(m, ds, n, &all)) < 0)
-        goto fail;
-    if (o.flag && !seg_model_has_outlier_reference(m)) {
-        fprintf(stderr, "%s: %s has no outlier reference (saved by an older version): "
-                        "fit it again to use --flag-outliers\n", progname, o.model);
-        goto out;
-    }
-    if (o.flag) {
-        score = malloc((n ? n : 1) * sizeof *score);
-        flag = malloc(n ? n : 1);
-        if (!score || !flag) {
-            rc = SEG_ERR_NOMEM;
-            goto fail;
-        }
-        if ((rc = seg_model_outlier_scores(m, labels, dist, n, o.threshold, score, flag)) < 0)
-            goto fail;
-    }
     if ((o.output || !o.json) &&
-        write_assignments_flagged(o.output ? o.output : "-", ds, labels, dist, n, all,
-                                  seg_model_k(m), score, flag) < 0) {
+        write_assignments_flagged(o.output ? o.output : "-", ds, s.labels, s.dist, s.n, s.all,
+                                  seg_model_k(m), s.score, s.flag) < 0) {
         fprintf(stderr, "%s: cannot write %s: %s\n", progname, o.output ? o.output : "stdout",
                 strerror(errno));
         goto out;
     }
     if (o.json)
-        print_json(&o, m, ds, labels, dist, all, score, flag, n);
+        print_json(&o, m, ds, &s);
     status = 0;
     goto out;
 fail:
     status = lib_error(stage, rc);
 out:
-    seg_predictor_free(p);
     seg_dataset_free(ds);
     seg_model_free(m);
-    free(labels);
-    free(dist);
-    free(all);
-    free(score);
-    free(flag);
+    scores_free(&s);
     return status;
 }
