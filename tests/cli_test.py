@@ -5,6 +5,7 @@ Run by meson as: python3 cli_test.py SEG_BINARY SOURCE_ROOT
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -261,6 +262,215 @@ class Segment(unittest.TestCase):
                     "--dtype", "--id", "--drop", "--columns", "--weight", "--json",
                     "--assignments", "--features"):
             self.assertIn(opt, out)
+
+
+def option_tables():
+    """Each command's option table, read from the C source (tools/): a dict
+    command -> [(long name, short letter or None, value name or None)], in
+    the order of the table. A table this cannot read is an error, not an
+    empty list, so that the tests below cannot pass by reading nothing."""
+    import glob
+    tables, commands = {}, {}
+    files = glob.glob(os.path.join(SRC, "tools", "**", "*.c"), recursive=True)
+    for path in files:
+        with open(path) as f:
+            text = f.read()
+        for name, body in re.findall(r"static const cli_opt (\w+)\[\] = \{(.*?)\n\};", text,
+                                     re.S):
+            entries = []
+            for entry in re.split(r"\n    (?=\{|CLI_OPT_HELP)", body):
+                if "CLI_OPT_HELP" in entry:
+                    entries.append(("help", "h", None))
+                    continue
+                m = re.search(r'\.name = "([^"]+)"', entry)
+                if not m:
+                    continue
+                alias = re.search(r"\.alias = '(.)'", entry)
+                value = re.search(r'\.value = "([^"]+)"', entry)
+                entries.append((m.group(1), alias and alias.group(1), value and value.group(1)))
+            tables[name] = entries
+        for body in re.findall(r"const cli_command cli_\w+ = \{(.*?)\n\};", text, re.S):
+            cmd = re.search(r'\.name = "(\w+)"', body).group(1)
+            commands[cmd] = re.search(r"\.opts = (\w+)", body).group(1)
+    return {cmd: tables[t] for cmd, t in commands.items()}
+
+
+class Options(unittest.TestCase):
+    """The option tables: every option in --help, short forms, '--',
+    --name=VALUE, and the usage errors."""
+
+    COMMANDS = ("segment", "rfm", "predict", "info", "drift", "migrate")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tables = option_tables()
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def test_tables_read(self):
+        self.assertEqual(sorted(self.tables), sorted(self.COMMANDS))
+        for cmd, opts in self.tables.items():
+            self.assertIn(("help", "h", None), opts, cmd)
+            self.assertGreaterEqual(len(opts), 2, cmd)
+        self.assertGreater(len(self.tables["segment"]), 40)
+
+    def test_help_lists_every_option_of_the_table(self):
+        for cmd, opts in self.tables.items():
+            code, out, err = run(cmd, "--help")
+            self.assertEqual((code, err), (0, ""), cmd)
+            self.assertTrue(out.startswith("Usage: seg %s " % cmd), cmd)
+            self.assertEqual(run(cmd, "-h")[1], out, cmd)
+            # An option's line: "  -k, --k K   help" or "      --id COL   help"
+            # (help lines that go on are indented further).
+            listed = [(m.group(2), m.group(1), m.group(3))
+                      for m in (re.match(r"^  (?:-(\w), |    )--([a-z0-9-]+)(?: (\S+))?(?:  |$)", l)
+                                for l in out.splitlines()) if m]
+            for entry in opts:
+                self.assertIn(entry, listed, "%s --help lacks %s" % (cmd, entry))
+            self.assertEqual(listed, opts, cmd)  # all of them, in the table's order
+
+    def test_every_option_of_the_table_is_parsed(self):
+        # Each option, long and short, with a value where it takes one and
+        # then more operands than any command takes: a usage error about
+        # the value or the operands, never an unknown option, and nothing run.
+        extra = ["a", "b", "c", "d", "e"]
+        for cmd, opts in self.tables.items():
+            for name, alias, value in opts:
+                if name == "help":
+                    continue
+                forms = ["--" + name] + (["-" + alias] if alias else [])
+                for form in forms:
+                    args = [form, "0"] if value else [form]
+                    code, out, err = run(cmd, *args, *extra)
+                    self.assertEqual(code, 2, (cmd, form, err))
+                    self.assertNotIn("unknown option", err, (cmd, form))
+                    self.assertEqual(out, "", (cmd, form))
+
+    def test_unknown_option_and_missing_value(self):
+        for cmd in self.COMMANDS:
+            for bad in ("--bogus", "-Z", "--bogus=1"):
+                code, out, err = run(cmd, bad)
+                self.assertEqual(code, 2, (cmd, bad))
+                self.assertEqual(out, "")
+                self.assertIn("unknown option '%s'" % bad.split("=")[0], err)
+                self.assertIn("Try 'seg %s --help'." % cmd, err)
+        for args, msg in ((["segment", "--model"], "--model needs a file name"),
+                          (["segment", "-o"], "-o needs a file name"),
+                          (["segment", "--id", ""], "--id needs a column name"),
+                          (["segment", "-k"], "-k needs a value"),
+                          (["segment", "--json=yes"], "option '--json' takes no value"),
+                          (["predict", "m.seg", "x.csv", "--output"], "--output needs a file name"),
+                          (["segment", HEAD, "extra.csv"], "unexpected argument 'extra.csv'")):
+            code, out, err = run(*args)
+            self.assertEqual((code, out), (2, ""), args)
+            self.assertIn(msg, err, args)
+
+    def test_double_dash_ends_options(self):
+        dashed = "-data.csv"  # -d is no option of segment
+        with open(HEAD) as f, open(self.path(dashed), "w") as g:
+            g.write(f.read())
+
+        def run_here(*args):
+            p = subprocess.run([os.path.abspath(SEG), *args], capture_output=True, text=True,
+                               cwd=self.dir, timeout=600)
+            return p.returncode, p.stdout, p.stderr
+
+        code, _, err = run_here("segment", "--k", "3", "--json", dashed)
+        self.assertEqual(code, 2)
+        self.assertIn("unknown option '-d'", err)
+        code, out, err = run_here("segment", "--k", "3", "--json", "--drop", "y", "--", dashed)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out)["n"], 500)
+        self.assertEqual(json.loads(out)["file"], dashed)
+        # After '--' even an option's spelling is an operand.
+        code, _, err = run_here("segment", "--", dashed, "--json")
+        self.assertEqual(code, 2)
+        self.assertIn("unexpected argument '--json'", err)
+        # A value may start with '-' without '--': it is the value.
+        code, _, err = run_here("segment", "--k", "3", "--seed", "-5", "--drop", "y", "--",
+                                dashed)
+        self.assertEqual(code, 0, err)
+        model = self.path("m.seg")
+        code, _, err = run_here("segment", "-k", "3", "-q", "-o", model, "--", dashed)
+        self.assertEqual(code, 0, err)
+        code, out, err = run_here("predict", "--json", "--", model, dashed)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out)["n"], 500)
+
+    def test_segment_short_forms(self):
+        longs, shorts = self.path("long.seg"), self.path("short.seg")
+        a = run("segment", HEAD, "--k", "3", "--quiet", "--model", longs, "--drop", "y")
+        b = run("segment", HEAD, "-k", "3", "-q", "-o", shorts, "--drop", "y")
+        self.assertEqual(a[0], 0, a[2])
+        self.assertEqual(b[0], 0, b[2])
+        mask = lambda t: "\n".join(l for l in t.splitlines() if " fit " not in l)
+        self.assertEqual(mask(a[1]), mask(b[1]))
+        self.assertEqual(run("info", longs, "--json")[1].replace(longs, "M"),
+                         run("info", shorts, "--json")[1].replace(shorts, "M"))
+        # Attached values, grouped switches, --name=VALUE.
+        c = run("segment", HEAD, "-k3", "--json", "--drop=y")
+        d = run("segment", HEAD, "--k=3", "--json", "--drop", "y")
+        self.assertEqual(c[0], 0, c[2])
+        self.assertEqual(json.loads(c[1])["k"], 3)
+        self.assertEqual(json.loads(c[1])["inertia"], json.loads(d[1])["inertia"])
+        self.assertEqual(json.loads(c[1])["features"], json.loads(d[1])["features"])
+        code, out, _ = run("segment", "-qh")
+        self.assertEqual(code, 0)
+        self.assertTrue(out.startswith("Usage: seg segment"))
+        # Without -q the bundled data get a note on stderr; with it, none.
+        code, _, err = run("segment", "-q", "-k", "2", "--max-iter", "3", "--json")
+        self.assertEqual((code, err), (0, ""))
+
+    def test_predict_and_rfm_short_forms(self):
+        model = self.path("m.seg")
+        self.assertEqual(run("segment", HEAD, "-k", "3", "-q", "-o", model)[0], 0)
+        outs = [self.path("p1.csv"), self.path("p2.csv")]
+        self.assertEqual(run("predict", model, HEAD, "--output", outs[0], "--quiet")[0], 0)
+        self.assertEqual(run("predict", model, HEAD, "-qo", outs[1])[0], 0)
+        with open(outs[0]) as f, open(outs[1]) as g:
+            self.assertEqual(f.read(), g.read())
+        code, out, err = run("predict", model, HEAD, "--output=" + outs[1], "--json")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out)["n"], 500)
+        log = os.path.join(SRC, "tests", "data", "rfm_log.csv")
+        cols = ["--customer", "CustomerID", "--date", "InvoiceDate", "--quantity", "Quantity",
+                "--price", "UnitPrice"]
+        r1, r2 = self.path("r1.csv"), self.path("r2.csv")
+        a = run("rfm", log, *cols, "--k", "2", "--output", r1, "--quiet", "--json")
+        b = run("rfm", log, *cols, "-k", "2", "-o", r2, "-q", "--json")
+        self.assertEqual(a[0], 0, a[2])
+        self.assertEqual(a[1], b[1])
+        with open(r1) as f, open(r2) as g:
+            text = f.read()
+            self.assertEqual(text, g.read())
+        self.assertTrue(text.startswith("customer,recency,frequency,monetary,r,f,m,segment,"
+                                        "cluster\n"))
+
+    def test_seg_help_lists_commands_and_short_forms(self):
+        code, out, _ = run("--help")
+        self.assertEqual(code, 0)
+        for cmd in self.COMMANDS:
+            self.assertRegex(out, r"\n  %s +\S" % cmd)
+        # The short forms, from the tables: -o is each command's main output.
+        shorts = {}
+        for cmd, opts in self.tables.items():
+            for name, alias, _ in opts:
+                if alias and alias != "h":
+                    shorts.setdefault(alias, []).append("%s --%s" % (cmd, name))
+        self.assertEqual(sorted(shorts), ["k", "o", "q"])
+        self.assertIn("segment --model", shorts["o"])
+        for alias, uses in shorts.items():
+            line = [l for l in out.splitlines() if l.startswith("  -%s " % alias)]
+            self.assertEqual(len(line), 1, alias)
+            self.assertEqual(sorted(line[0].split(None, 1)[1].split(", ")), sorted(uses))
 
 
 if __name__ == "__main__":

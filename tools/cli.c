@@ -6,7 +6,10 @@
 
 #include <seg.h>
 
+#include <ctype.h>
 #include <errno.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +59,40 @@ bool parse_real(const char *s, double *out)
     if (errno || end == s || *end)
         return false;
     *out = v;
+    return true;
+}
+
+bool parse_bytes(const char *s, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    int shift = 0;
+    if (end == s || errno || !(v > 0))
+        return false;
+    static const char units[] = "kmgt";
+    const char *u = *end ? strchr(units, tolower((unsigned char)*end)) : NULL;
+    if (u) {
+        shift = 10 * (int)(u - units + 1);
+        end++;
+    }
+    if (*end == 'B' || *end == 'b')
+        end++;
+    v = ldexp(v, shift);
+    if (*end || v < 1 || v > 9.0e18)
+        return false;
+    *out = (int64_t)v;
+    return true;
+}
+
+bool parse_delimiter(const char *s, int *out)
+{
+    if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0)
+        *out = '\t';
+    else if (strlen(s) == 1)
+        *out = (unsigned char)s[0];
+    else
+        return false;
     return true;
 }
 
@@ -131,4 +168,200 @@ int use_id_key(const char *path)
         fprintf(stderr, "%s: cannot read the key file %s: %s\n", progname, path,
                 strerror(errno));
     return EXIT_DATA;
+}
+
+/* ---- option tables ------------------------------------------------------ */
+
+/* The help text starts in this column; a longer option name and value push
+ * it to the next line. */
+#define HELP_COLUMN 32
+
+/* What read_argument() found. */
+enum { ARG_END, ARG_OPTION, ARG_OPERAND, ARG_ERROR };
+
+/* "seg: MESSAGE" (printf-style) and the hint to 'seg CMD --help'; ARG_ERROR. */
+static int parse_error(const cli_command *c, const char *fmt, ...)
+{
+    char msg[512], cmd[64];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "%s ", c->name);
+    usage_error(cmd, "%s", msg);
+    return ARG_ERROR;
+}
+
+/* A missing value, in words: what the value's name in the help stands for. */
+static const char *value_noun(const char *value)
+{
+    if (strncmp(value, "FILE", 4) == 0)
+        return "a file name";
+    if (strncmp(value, "COL", 3) == 0)
+        return "a column name";
+    return "a value";
+}
+
+/* Option o as written on the command line, with v, the value that followed. */
+static int option(cli_parser *p, const cli_opt *o, const char *written, const char *v,
+                  const cli_opt **opt, const char **value)
+{
+    if (o->value && (!v || !*v))
+        return parse_error(p->cmd, "%s needs %s", written, value_noun(o->value));
+    *opt = o;
+    *value = v;
+    return ARG_OPTION;
+}
+
+/* "--name", "--name=VALUE" or "--name VALUE"; name is past the dashes. */
+static int long_option(cli_parser *p, const char *name, const cli_opt **opt, const char **value)
+{
+    const char *eq = strchr(name, '=');
+    const int len = eq ? (int)(eq - name) : (int)strlen(name);
+    const cli_opt *o = p->cmd->opts;
+    char written[80];
+    while (o->name && (strncmp(o->name, name, (size_t)len) != 0 || o->name[len]))
+        o++;
+    snprintf(written, sizeof written, "--%.*s", len, name);
+    if (!o->name)
+        return parse_error(p->cmd, "unknown option '%s'", written);
+    if (!o->value && eq)
+        return parse_error(p->cmd, "option '%s' takes no value", written);
+    const char *v = eq ? eq + 1 : NULL;
+    if (o->value && !eq && p->next < p->argc)
+        v = p->argv[p->next++];
+    return option(p, o, written, v, opt, value);
+}
+
+/* The next letter of a group "-xyz": a switch, or an option whose value is
+ * the rest of the group or else the next argument. */
+static int short_option(cli_parser *p, const cli_opt **opt, const char **value)
+{
+    const char letter = *p->group++;
+    const char written[3] = {'-', letter, '\0'};
+    const cli_opt *o = p->cmd->opts;
+    const char *v = NULL;
+    while (o->name && o->alias != letter)
+        o++;
+    if (!o->name)
+        return parse_error(p->cmd, "unknown option '%s'", written);
+    if (o->value)
+        v = *p->group ? p->group : p->next < p->argc ? p->argv[p->next++] : NULL;
+    if (o->value || !*p->group)
+        p->group = NULL;
+    return option(p, o, written, v, opt, value);
+}
+
+/* The next option (*opt, with its value) or operand (*value) of argv. */
+static int read_argument(cli_parser *p, const cli_opt **opt, const char **value)
+{
+    if (p->group)
+        return short_option(p, opt, value);
+    if (p->next == p->argc)
+        return ARG_END;
+    const char *a = p->argv[p->next++];
+    if (!p->operands_only && strcmp(a, "--") == 0) {
+        p->operands_only = true;
+        return read_argument(p, opt, value);
+    }
+    if (!p->operands_only && a[0] == '-' && a[1] == '-')
+        return long_option(p, a + 2, opt, value);
+    if (!p->operands_only && a[0] == '-' && a[1]) {
+        p->group = a + 1;
+        return short_option(p, opt, value);
+    }
+    if (p->operands == CLI_MAX_OPERANDS || !p->cmd->operands[p->operands])
+        return parse_error(p->cmd, "unexpected argument '%s'", a);
+    *value = a;
+    return ARG_OPERAND;
+}
+
+/* Keep v in field (CLI_FIELD_) of p->fields: true in a bool for a switch,
+ * else v itself. */
+static void keep(cli_parser *p, size_t field, const char *v)
+{
+    char *member = (char *)p->fields + (field - 2) / 2;
+    if (field % 2)
+        *(const char **)member = v;
+    else
+        *(bool *)member = true;
+}
+
+cli_parser cli_start(const cli_command *c, int argc, char **argv, void *fields)
+{
+    return (cli_parser){c, argc, argv, fields, 0, NULL, false, 0, 0};
+}
+
+bool cli_next(cli_parser *p, int *id, const char **value)
+{
+    for (;;) {
+        const cli_opt *o = NULL;
+        const char *v = NULL;
+        switch (read_argument(p, &o, &v)) {
+        case ARG_END:
+            p->status = 0;
+            return false;
+        case ARG_ERROR:
+            p->status = EXIT_USAGE;
+            return false;
+        case ARG_OPERAND:
+            keep(p, p->cmd->operands[p->operands++], v);
+            continue;
+        }
+        if (o->id == CLI_HELP) {
+            cli_help(stdout, p->cmd);
+            p->status = CLI_HELP;
+            return false;
+        }
+        if (!o->field) {
+            *id = o->id;
+            *value = v;
+            return true;
+        }
+        keep(p, o->field, v);
+    }
+}
+
+int cli_parse_all(const cli_command *c, int argc, char **argv, void *fields)
+{
+    cli_parser p = cli_start(c, argc, argv, fields);
+    int id;
+    const char *v;
+    while (cli_next(&p, &id, &v))
+        continue; /* no entry of c's table has an id: never reached */
+    return p.status;
+}
+
+/* "  -k, --k K" or "      --id COL": the option's side of its help line. */
+static int option_label(char *buf, size_t len, const cli_opt *o)
+{
+    char alias[5] = "    ";
+    if (o->alias)
+        snprintf(alias, sizeof alias, "-%c, ", o->alias);
+    return snprintf(buf, len, "  %s--%s%s%s", alias, o->name, o->value ? " " : "",
+                    o->value ? o->value : "");
+}
+
+void cli_help(FILE *f, const cli_command *c)
+{
+    fprintf(f, "Usage: %s %s %s\n\n%s\n", progname, c->name, c->synopsis, c->description);
+    for (const cli_opt *o = c->opts; o->name; o++) {
+        char label[128];
+        int column = option_label(label, sizeof label, o);
+        const char *h = o->help;
+        if (o->section || o == c->opts)
+            fprintf(f, "\n%s:\n", o->section ? o->section : "Options");
+        fputs(label, f);
+        /* Each line of the help (split at '\n') starts in the help column. */
+        do {
+            const int n = (int)strcspn(h, "\n");
+            if (column + 2 > HELP_COLUMN) {
+                fputc('\n', f);
+                column = 0;
+            }
+            fprintf(f, "%*s%.*s\n", HELP_COLUMN - column, "", n, h);
+            column = 0;
+            h += n + (h[n] == '\n');
+        } while (*h);
+    }
 }

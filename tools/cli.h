@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define EXIT_DATA 1  /* data or runtime error */
 #define EXIT_USAGE 2 /* the command line is wrong */
@@ -26,6 +27,11 @@ int lib_error(const char *what, int rc);
 
 bool parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out);
 bool parse_real(const char *s, double *out);
+/* A size in bytes: a number > 0 with an optional K, M, G or T (powers of
+ * 1024) and an optional B ("512M", "1.5GB"). */
+bool parse_bytes(const char *s, int64_t *out);
+/* --delimiter: one character, or "tab" or "\\t" for a tab. */
+bool parse_delimiter(const char *s, int *out);
 bool ends_with(const char *s, const char *suffix);
 bool file_exists(const char *path);
 
@@ -43,7 +49,98 @@ int use_id_key(const char *path);
 /* The bundled bank data: $SEG_DATA_DIR, then the source tree, then the install. */
 const char *bundled_data_path(char *buf, size_t len);
 
-/* Commands. */
+/*
+ * Option tables (libgit2's cli_opt_spec). Each command has one table; it
+ * drives the parser (cli_next), the --help text and any other listing of the
+ * options (a man page): walk it from the first entry to the one whose name is
+ * NULL. Entries are written with designated initializers, naming only what
+ * they use.
+ */
+typedef struct cli_opt {
+    const char *name;    /* long name without the dashes; NULL ends the table */
+    char alias;          /* short form ('k' for -k), or 0 */
+    const char *value;   /* the value's name in the help ("K", "FILE.csv"), or
+                            NULL for a switch, which takes none */
+    const char *help;    /* what it does; '\n' starts another line */
+    const char *section; /* heading of the group of options this one opens, or NULL */
+    int id;              /* what cli_next() hands the command (> 0; CLI_HELP for --help) */
+    size_t field;        /* CLI_FLAG() or CLI_TEXT(): where cli_next() keeps the
+                            option itself instead of handing it over; or 0 */
+} cli_opt;
+
+/* An entry's field: the member of the struct the command gives
+ * cli_start() that cli_next() sets itself: a bool to true for a switch
+ * (CLI_FLAG), or a const char * to the value (CLI_TEXT). The member's type is
+ * checked at compile time: another type makes an array of negative size. */
+#define CLI_FIELD_(type, member, ctype, kind)                                                      \
+    (2 * (offsetof(type, member) +                                                                 \
+          0 * sizeof(char[_Generic(((type *)0)->member, ctype: 1, default: -1)])) +               \
+     2 + (kind))
+#define CLI_FLAG(type, member) CLI_FIELD_(type, member, bool, 0)
+#define CLI_TEXT(type, member) CLI_FIELD_(type, member, const char *, 1)
+
+/* The id of --help. */
+#define CLI_HELP (-1)
+
+/* The entry every table has; its own line in the help, like any option. */
+#define CLI_OPT_HELP {.name = "help", .alias = 'h', .help = "this help", .id = CLI_HELP}
+
+#define CLI_MAX_OPERANDS 4
+
+typedef struct cli_command {
+    const char *name;        /* "segment" */
+    const char *summary;     /* one line for 'seg --help' */
+    const char *synopsis;    /* what follows the name in the usage line */
+    const char *description; /* the paragraph after the usage line */
+    const cli_opt *opts;     /* the table */
+    /* CLI_TEXT() fields the operands (arguments that are no option) go to, in
+     * order, up to a 0; more operands are a usage error. */
+    size_t operands[CLI_MAX_OPERANDS];
+    int (*run)(int argc, char **argv);
+} cli_command;
+
+/* Where a command is in its arguments (cli_next). */
+typedef struct cli_parser {
+    const cli_command *cmd;
+    int argc;
+    char **argv;
+    void *fields;       /* the struct of the table's fields and of the operands */
+    int next;           /* index of the argument to read next */
+    const char *group;  /* letters left of a group of short options ("-qh"), or NULL */
+    bool operands_only; /* "--" was read */
+    int operands;       /* operands read so far */
+    int status;         /* once cli_next() is false: 0, CLI_HELP or EXIT_USAGE */
+} cli_parser;
+
+/* Start reading argv for command c, keeping options and operands in fields. */
+cli_parser cli_start(const cli_command *c, int argc, char **argv, void *fields);
+
+/*
+ * Read argv against the command's table, the way getopt_long does, up to
+ * the next option the command checks itself (an entry with an id and no
+ * field): true with its id in *id and its value in *value (NULL for a
+ * switch). The other options and the operands are kept in the fields struct
+ * on the way. False at the end, with p->status 0; after printing the help on
+ * stdout for --help, with p->status CLI_HELP; or after printing a usage
+ * error (unknown option, missing or empty value, a value given to a switch,
+ * more operands than the command takes), with p->status EXIT_USAGE.
+ *
+ * Options are "--name VALUE", "--name=VALUE", "-x VALUE", "-xVALUE", and
+ * switches grouped as "-qh". A value is the next argument whatever it starts
+ * with, and is never empty. "-" is an operand, and after "--" every argument
+ * is one, even if it starts with '-'.
+ */
+bool cli_next(cli_parser *p, int *id, const char **value);
+
+/* For a command that checks none of its options itself: read all of argv
+ * into fields. Returns the parser's status. */
+int cli_parse_all(const cli_command *c, int argc, char **argv, void *fields);
+
+/* The usage line, description and every option of c's table, by section. */
+void cli_help(FILE *f, const cli_command *c);
+
+/* The commands: each cmd_*.c defines its table and its run function. */
+extern const cli_command cli_segment, cli_rfm, cli_predict, cli_info, cli_drift, cli_migrate;
 int cmd_segment(int argc, char **argv);
 int cmd_rfm(int argc, char **argv);
 int cmd_predict(int argc, char **argv);

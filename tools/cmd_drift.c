@@ -13,23 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void usage_drift(FILE *f)
-{
-    fprintf(f,
-            "Usage: %s drift OLD.seg NEW.seg [options]\n"
-            "\n"
-            "Match the segments of NEW to those of OLD (the one-to-one matching with\n"
-            "the least summed centroid distance, in OLD's scaled units) and report\n"
-            "each pair's centroid distance, its largest shifts in the columns' units\n"
-            "(ranked in scaled units), the change of its share of customers, and the\n"
-            "segments that appeared (in NEW only) or vanished (in OLD only).\n"
-            "\n"
-            "  --max-distance X   pairs farther apart than X count as vanished + appeared\n"
-            "  --top N            features listed per pair (default 3)\n"
-            "  --json             JSON on stdout\n",
-            progname);
-}
-
 /* Feature t of centroid j in the columns' units: x = center + scale f
  * (log1p columns stay in log1p units). */
 static double original(const seg_model *m, const double *c, size_t j, size_t t)
@@ -121,39 +104,61 @@ static void print_pair(bool json, const seg_model *const m[2], const double *con
         printf("]}");
 }
 
-static int parse_drift(int argc, char **argv, const char *files[2], bool *json, double *max_dist,
-                       int64_t *top)
+/* The command line: OLD and NEW, and the switches the parser keeps. */
+typedef struct drift_args {
+    const char *files[2];
+    bool json;
+} drift_args;
+
+enum { DRIFT_MAX_DISTANCE = 1, DRIFT_TOP };
+
+/* clang-format off */
+static const cli_opt drift_opts[] = {
+    {.name = "max-distance", .value = "X",
+     .help = "pairs farther apart than X count as vanished + appeared", .id = DRIFT_MAX_DISTANCE},
+    {.name = "top", .value = "N", .help = "features listed per pair (default 3)", .id = DRIFT_TOP},
+    {.name = "json", .help = "JSON on stdout", .field = CLI_FLAG(drift_args, json)},
+    CLI_OPT_HELP,
+    {0},
+};
+/* clang-format on */
+
+const cli_command cli_drift = {
+    .name = "drift",
+    .summary = "match the segments of two models and report changes",
+    .synopsis = "OLD.seg NEW.seg [options]",
+    .description = "Match the segments of NEW to those of OLD (the one-to-one matching with\n"
+                   "the least summed centroid distance, in OLD's scaled units) and report\n"
+                   "each pair's centroid distance, its largest shifts in the columns' units\n"
+                   "(ranked in scaled units), the change of its share of customers, and the\n"
+                   "segments that appeared (in NEW only) or vanished (in OLD only).",
+    .opts = drift_opts,
+    .operands = {CLI_TEXT(drift_args, files[0]), CLI_TEXT(drift_args, files[1])},
+    .run = cmd_drift,
+};
+
+static int parse_drift(int argc, char **argv, drift_args *a, double *max_dist, int64_t *top)
 {
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage_drift(stdout);
-            return -1;
-        } else if (strcmp(a, "--json") == 0) {
-            *json = true;
-        } else if (strcmp(a, "--max-distance") == 0) {
-            if (i + 1 >= argc || !parse_real(argv[++i], max_dist) || !(*max_dist >= 0))
-                return usage_error("drift ", "%s", "--max-distance takes a number >= 0");
-        } else if (strcmp(a, "--top") == 0) {
-            if (i + 1 >= argc || !parse_int(argv[++i], 0, 1000000, top))
-                return usage_error("drift ", "%s", "--top takes a whole number >= 0");
-        } else if (a[0] == '-' && a[1]) {
-            return usage_error("drift ", "unknown option '%s'", a);
-        } else if (!files[0] || !files[1]) {
-            files[files[0] ? 1 : 0] = a;
-        } else {
-            return usage_error("drift ", "unexpected argument '%s'", a);
-        }
+    cli_parser p = cli_start(&cli_drift, argc, argv, a);
+    const char *v;
+    int id;
+    while (cli_next(&p, &id, &v)) {
+        if (id == DRIFT_MAX_DISTANCE && (!parse_real(v, max_dist) || !(*max_dist >= 0)))
+            return usage_error("drift ", "%s", "--max-distance takes a number >= 0");
+        if (id == DRIFT_TOP && !parse_int(v, 0, 1000000, top))
+            return usage_error("drift ", "%s", "--top takes a whole number >= 0");
     }
-    if (!files[1])
+    if (p.status)
+        return p.status;
+    if (!a->files[1])
         return usage_error("drift ", "%s", "needs OLD.seg and NEW.seg");
     return 0;
 }
 
 int cmd_drift(int argc, char **argv)
 {
-    const char *files[2] = {NULL, NULL};
-    bool json = false;
+    drift_args a = {{NULL, NULL}, false};
+    const char *const *files = a.files;
     double max_dist = INFINITY, total = 0;
     int64_t top = 3;
     seg_model *m[2] = {NULL, NULL};
@@ -163,8 +168,9 @@ int cmd_drift(int argc, char **argv)
     int rc, status;
     const char *stage = "loading the models";
 
-    if ((rc = parse_drift(argc, argv, files, &json, &max_dist, &top)) != 0)
+    if ((rc = parse_drift(argc, argv, &a, &max_dist, &top)) != 0)
         return rc < 0 ? 0 : rc;
+    const bool json = a.json;
     if ((rc = seg_model_load(&m[0], files[0])) < 0 || (rc = seg_model_load(&m[1], files[1])) < 0)
         goto fail;
     const size_t ko = seg_model_k(m[0]), kn = seg_model_k(m[1]), d = seg_model_dim(m[0]);

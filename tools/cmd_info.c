@@ -95,34 +95,46 @@ static void info_text(const char *path, const seg_model *m)
     print_withheld(stdout, m);
 }
 
+/* The command line: the MODEL operand and the switches the parser keeps. */
+typedef struct info_args {
+    const char *path;
+    bool json;
+} info_args;
+
+/* clang-format off */
+static const cli_opt info_opts[] = {
+    {.name = "json", .help = "the description as JSON on stdout",
+     .field = CLI_FLAG(info_args, json)},
+    CLI_OPT_HELP,
+    {0},
+};
+/* clang-format on */
+
+const cli_command cli_info = {
+    .name = "info",
+    .summary = "describe a saved model",
+    .synopsis = "MODEL [options]",
+    .description = "Describe a model saved by 'seg segment --model': size, quality,\n"
+                   "columns, features and segments with their labels.",
+    .opts = info_opts,
+    .operands = {CLI_TEXT(info_args, path)},
+    .run = cmd_info,
+};
+
 int cmd_info(int argc, char **argv)
 {
-    const char *path = NULL;
-    bool json = false;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("Usage: %s info MODEL [--json]\n\n"
-                   "Describe a model saved by 'seg segment --model': size, quality,\n"
-                   "columns, features and segments with their labels.\n",
-                   progname);
-            return 0;
-        }
-        if (strcmp(argv[i], "--json") == 0)
-            json = true;
-        else if (argv[i][0] == '-' && argv[i][1])
-            return usage_error("info ", "unknown option '%s'", argv[i]);
-        else if (!path)
-            path = argv[i];
-        else
-            return usage_error("info ", "unexpected argument '%s'", argv[i]);
-    }
+    info_args a = {NULL, false};
+    const char *path;
+    int rc = cli_parse_all(&cli_info, argc, argv, &a);
+    if (rc != 0)
+        return rc == CLI_HELP ? 0 : rc;
+    path = a.path;
     if (!path)
         return usage_error("info ", "%s", "needs a MODEL");
     seg_model *m = NULL;
-    int rc = seg_model_load(&m, path);
-    if (rc < 0)
+    if ((rc = seg_model_load(&m, path)) < 0)
         return lib_error("loading the model", rc);
-    if (json)
+    if (a.json)
         info_json(path, m);
     else
         info_text(path, m);

@@ -17,24 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void usage_migrate(FILE *f)
-{
-    fprintf(f,
-            "Usage: %s migrate MODEL OLD.csv NEW.csv --id COL [options]\n"
-            "\n"
-            "Assign the customers of both snapshots with MODEL, join them on the id\n"
-            "column, and print how many moved from each segment to each other one\n"
-            "(rows: segment in OLD, columns: segment in NEW; shares are of the row),\n"
-            "and how many joined (in NEW only) or left (in OLD only).\n"
-            "\n"
-            "  --id COL       customer id column (required; ids must be unique)\n"
-            "  --json         JSON on stdout\n"
-            "  --report FILE.html  self-contained HTML report: the matrix as a heatmap,\n"
-            "                 each segment's customers in OLD and NEW, who stayed,\n"
-            "                 joined or left\n",
-            progname);
-}
-
 typedef struct keyed {
     const char *id;
     int32_t segment;
@@ -170,42 +152,58 @@ static void print_result(bool json, const migration *mg, size_t both, size_t joi
     printf("\n  ]\n}\n");
 }
 
+/* The command line: MODEL, OLD and NEW, and the options the parser keeps. */
+typedef struct migrate_args {
+    const char *files[3], *id, *report;
+    bool json;
+} migrate_args;
+
+/* clang-format off */
+static const cli_opt migrate_opts[] = {
+    {.name = "id", .value = "COL", .help = "customer id column (required; ids must be unique)",
+     .field = CLI_TEXT(migrate_args, id)},
+    {.name = "json", .help = "JSON on stdout", .field = CLI_FLAG(migrate_args, json)},
+    {.name = "report", .value = "FILE.html",
+     .help = "self-contained HTML report: the matrix as a heatmap,\n"
+             "each segment's customers in OLD and NEW, who stayed,\n"
+             "joined or left",
+     .field = CLI_TEXT(migrate_args, report)},
+    CLI_OPT_HELP,
+    {0},
+};
+/* clang-format on */
+
+const cli_command cli_migrate = {
+    .name = "migrate",
+    .summary = "segment transitions of customers between two snapshots",
+    .synopsis = "MODEL OLD.csv NEW.csv --id COL [options]",
+    .description = "Assign the customers of both snapshots with MODEL, join them on the id\n"
+                   "column, and print how many moved from each segment to each other one\n"
+                   "(rows: segment in OLD, columns: segment in NEW; shares are of the row),\n"
+                   "and how many joined (in NEW only) or left (in OLD only).",
+    .opts = migrate_opts,
+    .operands = {CLI_TEXT(migrate_args, files[0]), CLI_TEXT(migrate_args, files[1]),
+                 CLI_TEXT(migrate_args, files[2])},
+    .run = cmd_migrate,
+};
+
 int cmd_migrate(int argc, char **argv)
 {
-    const char *files[3] = {NULL, NULL, NULL}, *id = NULL, *report = NULL;
-    bool json = false;
-    size_t nf = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage_migrate(stdout);
-            return 0;
-        } else if (strcmp(a, "--json") == 0) {
-            json = true;
-        } else if (strcmp(a, "--id") == 0) {
-            if (i + 1 >= argc || !*argv[i + 1])
-                return usage_error("migrate ", "%s", "--id needs a column name");
-            id = argv[++i];
-        } else if (strcmp(a, "--report") == 0) {
-            if (i + 1 >= argc || !*argv[i + 1])
-                return usage_error("migrate ", "%s", "--report needs a file name");
-            report = argv[++i];
-        } else if (a[0] == '-' && a[1]) {
-            return usage_error("migrate ", "unknown option '%s'", a);
-        } else if (nf < 3) {
-            files[nf++] = a;
-        } else {
-            return usage_error("migrate ", "unexpected argument '%s'", a);
-        }
-    }
-    if (nf < 3 || !id)
+    migrate_args args = {{NULL, NULL, NULL}, NULL, NULL, false};
+    const char *const *files = args.files;
+    int rc = cli_parse_all(&cli_migrate, argc, argv, &args);
+    if (rc != 0)
+        return rc == CLI_HELP ? 0 : rc;
+    const char *id = args.id, *report = args.report;
+    const bool json = args.json;
+    if (!files[2] || !id)
         return usage_error("migrate ", "%s", "needs MODEL, OLD.csv, NEW.csv and --id COL");
 
     seg_model *m = NULL;
     seg_dataset *ds[2] = {NULL, NULL};
     keyed *r[2] = {NULL, NULL};
     size_t n[2] = {0, 0}, *t = NULL, *per = NULL;
-    int rc, status = EXIT_DATA;
+    int status = EXIT_DATA;
     const char *stage = "loading the model";
     if ((rc = seg_model_load(&m, files[0])) < 0)
         goto fail;

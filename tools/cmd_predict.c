@@ -13,95 +13,88 @@
 #include <string.h>
 
 typedef struct popts {
-    const char *model, *file, *output, *id;
+    const char *model, *file, *output, *id, *id_key;
     bool json, all, quiet, flag;
     int delimiter;
     int64_t threads;
     double threshold;
 } popts;
 
-static void usage_predict(FILE *f)
-{
-    fprintf(f,
-            "Usage: %s predict MODEL FILE [options]\n"
-            "\n"
-            "Assign the customers of FILE (CSV with the training columns; extra columns\n"
-            "are ignored) to the segments of MODEL (saved by 'seg segment --model').\n"
-            "\n"
-            "  --output OUT.csv   write id,segment,distance there (default: stdout)\n"
-            "  --json             JSON on stdout: a summary, and the rows unless --output\n"
-            "  --all-distances    add the distance to every segment and the margin to\n"
-            "                     the next nearest one (small = between two segments)\n"
-            "  --id COL           row id column (default: 1-based row numbers)\n"
-            "  --pseudonymize-key FILE  write ids as keyed pseudonyms (HMAC-SHA-256, key >= 16 bytes)\n"
-            "  --delimiter C      field delimiter (default: detect , ; or tab)\n"
-            "  --threads T        threads, 0 = all cores (default 1)\n"
-            "  --flag-outliers    add outlier_score (position of the distance among the\n"
-            "                     segment's training distances, 0..1) and flag columns\n"
-            "  --outlier-threshold Q  flag when outlier_score > Q (default 0.995)\n"
-            "  --quiet            no notes on stderr\n",
-            progname);
-}
+enum { PREDICT_DELIMITER = 1, PREDICT_THREADS, PREDICT_OUTLIER_THRESHOLD };
+
+/* clang-format off */
+static const cli_opt predict_opts[] = {
+    {.name = "output", .alias = 'o', .value = "FILE.csv",
+     .help = "write id,segment,distance there (default: stdout)",
+     .field = CLI_TEXT(popts, output)},
+    {.name = "json", .help = "JSON on stdout: a summary, and the rows unless --output",
+     .field = CLI_FLAG(popts, json)},
+    {.name = "all-distances",
+     .help = "add the distance to every segment and the margin to\n"
+             "the next nearest one (small = between two segments)",
+     .field = CLI_FLAG(popts, all)},
+    {.name = "id", .value = "COL", .help = "row id column (default: 1-based row numbers)",
+     .field = CLI_TEXT(popts, id)},
+    {.name = "pseudonymize-key", .value = "FILE",
+     .help = "write ids as keyed pseudonyms (HMAC-SHA-256, key >= 16 bytes)",
+     .field = CLI_TEXT(popts, id_key)},
+    {.name = "delimiter", .value = "C", .help = "field delimiter (default: detect , ; or tab)",
+     .id = PREDICT_DELIMITER},
+    {.name = "threads", .value = "T", .help = "threads, 0 = all cores (default 1)",
+     .id = PREDICT_THREADS},
+    {.name = "flag-outliers",
+     .help = "add outlier_score (position of the distance among the\n"
+             "segment's training distances, 0..1) and flag columns",
+     .field = CLI_FLAG(popts, flag)},
+    {.name = "outlier-threshold", .value = "Q",
+     .help = "flag when outlier_score > Q (default 0.995; implies --flag-outliers)",
+     .id = PREDICT_OUTLIER_THRESHOLD},
+    {.name = "quiet", .alias = 'q', .help = "no notes on stderr", .field = CLI_FLAG(popts, quiet)},
+    CLI_OPT_HELP,
+    {0},
+};
+/* clang-format on */
+
+const cli_command cli_predict = {
+    .name = "predict",
+    .summary = "assign new customers with a saved model",
+    .synopsis = "MODEL FILE [options]",
+    .description = "Assign the customers of FILE (CSV with the training columns; extra columns\n"
+                   "are ignored) to the segments of MODEL (saved by 'seg segment --model').",
+    .opts = predict_opts,
+    .operands = {CLI_TEXT(popts, model), CLI_TEXT(popts, file)},
+    .run = cmd_predict,
+};
 
 static int parse_predict(int argc, char **argv, popts *o)
 {
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage_predict(stdout);
-            return -1;
-        }
-        if (strcmp(a, "--json") == 0) {
-            o->json = true;
-        } else if (strcmp(a, "--all-distances") == 0) {
-            o->all = true;
-        } else if (strcmp(a, "--quiet") == 0) {
-            o->quiet = true;
-        } else if (strcmp(a, "--flag-outliers") == 0) {
+    cli_parser p = cli_start(&cli_predict, argc, argv, o);
+    const char *v;
+    int id;
+    while (cli_next(&p, &id, &v)) {
+        switch (id) {
+        case PREDICT_OUTLIER_THRESHOLD:
+            if (!parse_real(v, &o->threshold) || !(o->threshold >= 0 && o->threshold <= 1))
+                return usage_error("predict ", "%s",
+                                   "--outlier-threshold takes a number in [0, 1]");
             o->flag = true;
-        } else if (strcmp(a, "--outlier-threshold") == 0) {
-            if (i + 1 >= argc || !parse_real(argv[i + 1], &o->threshold) ||
-                !(o->threshold >= 0 && o->threshold <= 1))
-                return usage_error("predict ", "%s", "--outlier-threshold takes a number in [0, 1]");
-            o->flag = true;
-            i++;
-        } else if (strcmp(a, "--output") == 0 || strcmp(a, "--id") == 0 ||
-                   strcmp(a, "--delimiter") == 0 || strcmp(a, "--threads") == 0) {
-            if (i + 1 >= argc || !*argv[i + 1])
-                return usage_error("predict ", "option '%s' needs a value", a);
-            const char *v = argv[++i];
-            if (a[2] == 'o')
-                o->output = v;
-            else if (a[2] == 'i')
-                o->id = v;
-            else if (a[2] == 't') {
-                if (!parse_int(v, 0, 4096, &o->threads))
-                    return usage_error("predict ", "--threads takes 0 to 4096, not '%s'", v);
-            } else if (strcmp(v, "tab") == 0 || strcmp(v, "\\t") == 0)
-                o->delimiter = '\t';
-            else if (strlen(v) == 1)
-                o->delimiter = (unsigned char)v[0];
-            else
+            break;
+        case PREDICT_THREADS:
+            if (!parse_int(v, 0, 4096, &o->threads))
+                return usage_error("predict ", "--threads takes 0 to 4096, not '%s'", v);
+            break;
+        case PREDICT_DELIMITER:
+            if (!parse_delimiter(v, &o->delimiter))
                 return usage_error("predict ", "--delimiter takes one character, not '%s'", v);
-        } else if (strcmp(a, "--pseudonymize-key") == 0) {
-            if (i + 1 >= argc || !*argv[i + 1])
-                return usage_error("predict ", "option '%s' needs a value", a);
-            int rc = use_id_key(argv[++i]);
-            if (rc)
-                return rc;
-        } else if (a[0] == '-' && a[1]) {
-            return usage_error("predict ", "unknown option '%s'", a);
-        } else if (!o->model) {
-            o->model = a;
-        } else if (!o->file) {
-            o->file = a;
-        } else {
-            return usage_error("predict ", "unexpected argument '%s'", a);
+            break;
         }
     }
+    if (p.status)
+        return p.status;
     if (!o->file)
         return usage_error("predict ", "%s", "needs a MODEL and a FILE");
-    return 0;
+    /* Read once the command line is known to be right. */
+    return o->id_key ? use_id_key(o->id_key) : 0;
 }
 
 static int read_rows(const popts *o, const seg_model *m, bool force, seg_dataset **ds)
@@ -156,11 +149,32 @@ static int check_columns(const popts *o, const seg_model *m, const seg_dataset *
     return EXIT_DATA;
 }
 
-static void print_json(const popts *o, const seg_model *m, const seg_dataset *ds,
-                       const int32_t *labels, const double *dist, const double *all,
-                       const double *score, const uint8_t *flag, size_t n)
+/* What predict finds for each of the n rows: segment and distance, and with
+ * the options the distances to every segment and the outlier scores. */
+typedef struct scores {
+    size_t n;
+    int32_t *labels;
+    double *dist;
+    double *all;   /* n x k with --all-distances, else NULL */
+    double *score; /* with --flag-outliers, else NULL */
+    uint8_t *flag; /* with --flag-outliers, else NULL */
+} scores;
+
+static void scores_free(scores *s)
 {
-    const size_t k = seg_model_k(m);
+    free(s->labels);
+    free(s->dist);
+    free(s->all);
+    free(s->score);
+    free(s->flag);
+}
+
+static void print_json(const popts *o, const seg_model *m, const seg_dataset *ds, const scores *s)
+{
+    const int32_t *labels = s->labels;
+    const double *dist = s->dist, *all = s->all, *score = s->score;
+    const uint8_t *flag = s->flag;
+    const size_t n = s->n, k = seg_model_k(m);
     size_t *count = calloc(k, sizeof *count);
     for (size_t i = 0; count && i < n; i++)
         count[labels[i]]++;
@@ -235,15 +249,37 @@ static int all_distances(const seg_model *m, const seg_dataset *ds, size_t n, do
     return rc;
 }
 
+/* Assign the rows of ds (0 or a seg_status). */
+static int score_rows(const popts *o, const seg_model *m, const seg_dataset *ds, scores *s)
+{
+    seg_predictor *p = NULL;
+    const size_t n = s->n = seg_dataset_rows(ds);
+    int rc;
+    s->labels = malloc((n ? n : 1) * sizeof *s->labels);
+    s->dist = malloc((n ? n : 1) * sizeof *s->dist);
+    if (!s->labels || !s->dist)
+        return SEG_ERR_NOMEM;
+    if ((rc = seg_predictor_new(&p, m)) == 0 &&
+        (rc = seg_predictor_set_int(p, SEG_PREDICTOR_THREADS, o->threads)) == 0)
+        rc = seg_predictor_run_dataset(p, ds, s->labels, s->dist);
+    seg_predictor_free(p);
+    if (rc == 0 && o->all)
+        rc = all_distances(m, ds, n, &s->all);
+    if (rc < 0 || !o->flag)
+        return rc;
+    s->score = malloc((n ? n : 1) * sizeof *s->score);
+    s->flag = malloc(n ? n : 1);
+    if (!s->score || !s->flag)
+        return SEG_ERR_NOMEM;
+    return seg_model_outlier_scores(m, s->labels, s->dist, n, o->threshold, s->score, s->flag);
+}
+
 int cmd_predict(int argc, char **argv)
 {
     popts o = {.threads = 1, .threshold = SEG_OUTLIER_THRESHOLD_DEFAULT};
     seg_model *m = NULL;
     seg_dataset *ds = NULL;
-    seg_predictor *p = NULL;
-    int32_t *labels = NULL;
-    double *dist = NULL, *all = NULL, *score = NULL;
-    uint8_t *flag = NULL;
+    scores s = {0};
     const char *stage = "loading the model";
     bool retype;
     int rc, status = EXIT_DATA;
@@ -252,6 +288,11 @@ int cmd_predict(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     if ((rc = seg_model_load(&m, o.model)) < 0)
         goto fail;
+    if (o.flag && !seg_model_has_outlier_reference(m)) {
+        fprintf(stderr, "%s: %s has no outlier reference (saved by an older version): "
+                        "fit it again to use --flag-outliers\n", progname, o.model);
+        goto out;
+    }
     stage = "reading data";
     if ((rc = read_rows(&o, m, false, &ds)) < 0)
         goto fail;
@@ -267,55 +308,24 @@ int cmd_predict(int argc, char **argv)
     if (o.id && (rc = seg_dataset_set_id_column(ds, o.id)) < 0)
         goto fail;
     stage = "scoring";
-    const size_t n = seg_dataset_rows(ds);
-    labels = malloc((n ? n : 1) * sizeof *labels);
-    dist = malloc((n ? n : 1) * sizeof *dist);
-    if (!labels || !dist) {
-        rc = SEG_ERR_NOMEM;
+    if ((rc = score_rows(&o, m, ds, &s)) < 0)
         goto fail;
-    }
-    if ((rc = seg_predictor_new(&p, m)) < 0 ||
-        (rc = seg_predictor_set_int(p, SEG_PREDICTOR_THREADS, o.threads)) < 0 ||
-        (rc = seg_predictor_run_dataset(p, ds, labels, dist)) < 0)
-        goto fail;
-    if (o.all && (rc = all_distances(m, ds, n, &all)) < 0)
-        goto fail;
-    if (o.flag && !seg_model_has_outlier_reference(m)) {
-        fprintf(stderr, "%s: %s has no outlier reference (saved by an older version): "
-                        "fit it again to use --flag-outliers\n", progname, o.model);
-        goto out;
-    }
-    if (o.flag) {
-        score = malloc((n ? n : 1) * sizeof *score);
-        flag = malloc(n ? n : 1);
-        if (!score || !flag) {
-            rc = SEG_ERR_NOMEM;
-            goto fail;
-        }
-        if ((rc = seg_model_outlier_scores(m, labels, dist, n, o.threshold, score, flag)) < 0)
-            goto fail;
-    }
     if ((o.output || !o.json) &&
-        write_assignments_flagged(o.output ? o.output : "-", ds, labels, dist, n, all,
-                                  seg_model_k(m), score, flag) < 0) {
+        write_assignments_flagged(o.output ? o.output : "-", ds, s.labels, s.dist, s.n, s.all,
+                                  seg_model_k(m), s.score, s.flag) < 0) {
         fprintf(stderr, "%s: cannot write %s: %s\n", progname, o.output ? o.output : "stdout",
                 strerror(errno));
         goto out;
     }
     if (o.json)
-        print_json(&o, m, ds, labels, dist, all, score, flag, n);
+        print_json(&o, m, ds, &s);
     status = 0;
     goto out;
 fail:
     status = lib_error(stage, rc);
 out:
-    seg_predictor_free(p);
     seg_dataset_free(ds);
     seg_model_free(m);
-    free(labels);
-    free(dist);
-    free(all);
-    free(score);
-    free(flag);
+    scores_free(&s);
     return status;
 }

@@ -16,125 +16,126 @@
 typedef struct rfm_opts {
     const char *file;
     const char *col[6]; /* customer, date, amount, quantity, price, invoice */
-    const char *as_of, *date_format, *returns, *rules, *output;
+    const char *as_of, *date_format, *returns, *rules, *output, *id_key;
     const char *cuts[3];
     int64_t bins, k, seed;
     int delimiter;
     bool skip_bad, json, quiet, bins_given;
 } rfm_opts;
 
-static void usage_rfm(FILE *f)
-{
-    fprintf(f,
-            "Usage: %s rfm FILE --customer COL --date COL (--amount COL | --quantity COL --price "
-            "COL) [options]\n"
-            "\n"
-            "RFM analysis of a transaction log (CSV with a header row), read as a stream.\n"
-            "\n"
-            "Columns:\n"
-            "  --customer COL         customer id (rows without one are skipped and counted)\n"
-            "  --date COL             transaction date\n"
-            "  --amount COL           line amount, or:\n"
-            "  --quantity COL --price COL   amount = quantity x price\n"
-            "  --invoice COL          invoice id: frequency = distinct invoices; ids starting\n"
-            "                         with 'C' are cancellations\n"
-            "  --delimiter C          field delimiter (default: detect , ; or tab)\n"
-            "Policy:\n"
-            "  --as-of DATE           reference date (default: the day after the latest date)\n"
-            "  --date-format FMT      strftime-style (%%Y %%y %%m %%d %%e %%b %%B %%j %%H %%M "
-            "%%S %%p);\n"
-            "                         default: ISO 8601 and US m/d/y forms\n"
-            "  --skip-bad-rows        count and skip rows whose date or numbers do not parse\n"
-            "  --returns exclude|subtract   returns/cancellations (amount <= 0) left out of R, F, "
-            "M\n"
-            "                         (default) or subtracted from M\n"
-            "Scores and segments:\n"
-            "  --bins N               score levels by rank (default 5)\n"
-            "  --cuts DIM=V,V,...     cut points for r, f or m instead of ranks (repeatable)\n"
-            "  --rules FILE           segment rules, one 'name,R,F,M' per line (R: *, N or N-M)\n"
-            "  --k K                  also k-means on log1p-standardised R, F, M\n"
-            "  --seed S               k-means seed (default 0)\n"
-            "Output:\n"
-            "  --output FILE.csv      customer,recency,frequency,monetary,r,f,m,segment[,cluster]\n"
-            "  --pseudonymize-key F   write customer ids as keyed pseudonyms (key file, >= 16 bytes)\n"
-            "  --json                 summary as JSON on stdout\n"
-            "  --quiet                no notes on stderr\n",
-            progname);
-}
+enum { RFM_DELIMITER = 1, RFM_RETURNS, RFM_BINS, RFM_CUTS, RFM_K, RFM_SEED };
 
-static const char *const col_opt[6] = {"--customer", "--date",  "--amount",
-                                       "--quantity", "--price", "--invoice"};
+/* clang-format off */
+static const cli_opt rfm_table[] = {
+    {.name = "customer", .value = "COL",
+     .help = "customer id (rows without one are skipped and counted)", .section = "Columns",
+     .field = CLI_TEXT(rfm_opts, col[0])},
+    {.name = "date", .value = "COL", .help = "transaction date",
+     .field = CLI_TEXT(rfm_opts, col[1])},
+    {.name = "amount", .value = "COL", .help = "line amount (or --quantity and --price)",
+     .field = CLI_TEXT(rfm_opts, col[2])},
+    {.name = "quantity", .value = "COL", .help = "quantity, with --price: amount = quantity x price",
+     .field = CLI_TEXT(rfm_opts, col[3])},
+    {.name = "price", .value = "COL", .help = "unit price, with --quantity",
+     .field = CLI_TEXT(rfm_opts, col[4])},
+    {.name = "invoice", .value = "COL",
+     .help = "invoice id: frequency = distinct invoices; ids starting\n"
+             "with 'C' are cancellations",
+     .field = CLI_TEXT(rfm_opts, col[5])},
+    {.name = "delimiter", .value = "C", .help = "field delimiter (default: detect , ; or tab)",
+     .id = RFM_DELIMITER},
+
+    {.name = "as-of", .value = "DATE",
+     .help = "reference date (default: the day after the latest date)", .section = "Policy",
+     .field = CLI_TEXT(rfm_opts, as_of)},
+    {.name = "date-format", .value = "FMT",
+     .help = "strftime-style (%Y %y %m %d %e %b %B %j %H %M %S %p);\n"
+             "default: ISO 8601 and US m/d/y forms",
+     .field = CLI_TEXT(rfm_opts, date_format)},
+    {.name = "skip-bad-rows", .help = "count and skip rows whose date or numbers do not parse",
+     .field = CLI_FLAG(rfm_opts, skip_bad)},
+    {.name = "returns", .value = "exclude|subtract",
+     .help = "returns/cancellations (amount <= 0) left out of R, F, M\n"
+             "(default) or subtracted from M",
+     .id = RFM_RETURNS},
+
+    {.name = "bins", .value = "N", .help = "score levels by rank (default 5)",
+     .section = "Scores and segments", .id = RFM_BINS},
+    {.name = "cuts", .value = "DIM=V,V,...",
+     .help = "cut points for r, f or m instead of ranks (repeatable)", .id = RFM_CUTS},
+    {.name = "rules", .value = "FILE",
+     .help = "segment rules, one 'name,R,F,M' per line (R: *, N or N-M)",
+     .field = CLI_TEXT(rfm_opts, rules)},
+    {.name = "k", .alias = 'k', .value = "K", .help = "also k-means on log1p-standardised R, F, M",
+     .id = RFM_K},
+    {.name = "seed", .value = "S", .help = "k-means seed (default 0)", .id = RFM_SEED},
+
+    {.name = "output", .alias = 'o', .value = "FILE.csv",
+     .help = "customer,recency,frequency,monetary,r,f,m,segment[,cluster]", .section = "Output",
+     .field = CLI_TEXT(rfm_opts, output)},
+    {.name = "pseudonymize-key", .value = "FILE",
+     .help = "write customer ids as keyed pseudonyms (key file, >= 16 bytes)",
+     .field = CLI_TEXT(rfm_opts, id_key)},
+    {.name = "json", .help = "summary as JSON on stdout", .field = CLI_FLAG(rfm_opts, json)},
+    {.name = "quiet", .alias = 'q', .help = "no notes on stderr",
+     .field = CLI_FLAG(rfm_opts, quiet)},
+    CLI_OPT_HELP,
+    {0},
+};
+/* clang-format on */
+
+const cli_command cli_rfm = {
+    .name = "rfm",
+    .summary = "RFM analysis of a transaction log",
+    .synopsis = "FILE --customer COL --date COL (--amount COL | --quantity COL --price COL) "
+                "[options]",
+    .description = "RFM analysis of a transaction log (CSV with a header row), read as a stream.",
+    .opts = rfm_table,
+    .operands = {CLI_TEXT(rfm_opts, file)},
+    .run = cmd_rfm,
+};
 
 static int parse_rfm(int argc, char **argv, rfm_opts *o)
 {
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage_rfm(stdout);
-            return -1;
-        }
-        if (a[0] != '-') {
-            if (o->file)
-                return usage_error("rfm ", "more than one FILE ('%s')", a);
-            o->file = a;
-            continue;
-        }
-        if (strcmp(a, "--skip-bad-rows") == 0 || strcmp(a, "--json") == 0 ||
-            strcmp(a, "--quiet") == 0) {
-            *(a[2] == 's' ? &o->skip_bad : a[2] == 'j' ? &o->json : &o->quiet) = true;
-            continue;
-        }
-        if (i + 1 >= argc)
-            return usage_error("rfm ", "option '%s' needs a value or is unknown", a);
-        const char *v = argv[++i];
-        size_t c = 0;
-        while (c < 6 && strcmp(a, col_opt[c]) != 0)
-            c++;
-        if (c < 6) {
-            o->col[c] = v;
-        } else if (strcmp(a, "--as-of") == 0) {
-            o->as_of = v;
-        } else if (strcmp(a, "--date-format") == 0) {
-            o->date_format = v;
-        } else if (strcmp(a, "--returns") == 0) {
+    cli_parser p = cli_start(&cli_rfm, argc, argv, o);
+    const char *v;
+    int id;
+    while (cli_next(&p, &id, &v)) {
+        switch (id) {
+        case RFM_RETURNS:
             if (strcmp(v, "exclude") != 0 && strcmp(v, "subtract") != 0)
                 return usage_error("rfm ", "--returns takes exclude or subtract, not '%s'", v);
             o->returns = v;
-        } else if (strcmp(a, "--rules") == 0) {
-            o->rules = v;
-        } else if (strcmp(a, "--output") == 0) {
-            o->output = v;
-        } else if (strcmp(a, "--pseudonymize-key") == 0) {
-            int rc = use_id_key(v);
-            if (rc)
-                return rc;
-        } else if (strcmp(a, "--bins") == 0) {
+            break;
+        case RFM_BINS:
             if (!parse_int(v, 2, 100, &o->bins))
                 return usage_error("rfm ", "--bins takes a whole number from 2 to 100, not '%s'",
                                    v);
             o->bins_given = true;
-        } else if (strcmp(a, "--k") == 0) {
+            break;
+        case RFM_K:
             if (!parse_int(v, 1, 1000, &o->k))
                 return usage_error("rfm ", "--k takes a whole number from 1 to 1000, not '%s'", v);
-        } else if (strcmp(a, "--seed") == 0) {
+            break;
+        case RFM_SEED:
             if (!parse_int(v, INT64_MIN, INT64_MAX, &o->seed))
                 return usage_error("rfm ", "--seed takes a whole number, not '%s'", v);
-        } else if (strcmp(a, "--cuts") == 0) {
+            break;
+        case RFM_CUTS: {
             const char *dims = "rfm", *d = v[0] ? strchr(dims, v[0]) : NULL;
             if (!d || v[1] != '=' || !v[2])
                 return usage_error("rfm ", "--cuts takes r=V,V,..., f=... or m=..., not '%s'", v);
             o->cuts[d - dims] = v + 2;
-        } else if (strcmp(a, "--delimiter") == 0) {
-            if (strcmp(v, "tab") == 0 || strcmp(v, "\\t") == 0)
-                o->delimiter = '\t';
-            else if (strlen(v) == 1)
-                o->delimiter = (unsigned char)v[0];
-            else
+            break;
+        }
+        case RFM_DELIMITER:
+            if (!parse_delimiter(v, &o->delimiter))
                 return usage_error("rfm ", "--delimiter takes one character, not '%s'", v);
-        } else {
-            return usage_error("rfm ", "unknown option '%s'", a);
+            break;
         }
     }
+    if (p.status)
+        return p.status;
     if (!o->file)
         return usage_error("rfm ", "%sa transaction FILE is needed", "");
     if (!o->col[0] || !o->col[1])
@@ -143,7 +144,8 @@ static int parse_rfm(int argc, char **argv, rfm_opts *o)
         return usage_error("rfm ", "%sgive --amount, or both --quantity and --price", "");
     if (o->bins_given && (o->cuts[0] || o->cuts[1] || o->cuts[2]))
         return usage_error("rfm ", "%s--bins and --cuts exclude each other", "");
-    return 0;
+    /* Read once the command line is known to be right. */
+    return o->id_key ? use_id_key(o->id_key) : 0;
 }
 
 /* "V,V,..." into increasing doubles. */

@@ -1,6 +1,6 @@
 /*
  * What the HTML reports of the seg program share: the page head (title,
- * style sheet) and the escaping and palette of report.c, so that every
+ * style sheet) and the escaping and palette of report_page.c, so that every
  * report looks alike and stays well-formed XML.
  */
 #ifndef SEG_TOOL_REPORT_H

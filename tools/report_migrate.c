@@ -1,7 +1,7 @@
 /*
  * 'seg migrate --report FILE.html': the movement of customers between the
  * segments of two snapshots, as a page in the style of the segment report
- * (report.c; no network, no script, well-formed XML): a summary, each
+ * (segment/report.c; no network, no script, well-formed XML): a summary, each
  * segment's customers in OLD and NEW with those who stayed, joined or left,
  * the transition matrix as a heatmap shaded by the share of the old segment,
  * paired bars of the segment sizes, and the matrix as a table.

@@ -3,8 +3,9 @@
  *
  *   seg COMMAND [options]
  *
- * Each command lives in its own cmd_*.c file and is listed in the table
- * below. Exit codes: 0 success, 1 data or runtime error, 2 usage error.
+ * Each command lives in its own cmd_*.c file (segment in segment/), with
+ * the table of its options (cli.h), and is listed below. Exit codes: 0
+ * success, 1 data or runtime error, 2 usage error.
  */
 #include <seg.h>
 
@@ -13,33 +14,45 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef struct command {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *summary;
-} command;
-
-static const command commands[] = {
-    {"segment", cmd_segment, "segment customers with k-means"},
-    {"rfm", cmd_rfm, "RFM analysis of a transaction log"},
-    {"predict", cmd_predict, "assign new customers with a saved model"},
-    {"info", cmd_info, "describe a saved model"},
-    {"drift", cmd_drift, "match the segments of two models and report changes"},
-    {"migrate", cmd_migrate, "segment transitions of customers between two snapshots"},
-};
+/* The commands, in the order of the help; each cmd_*.c defines its own. */
+static const cli_command *const commands[] = {&cli_segment, &cli_rfm,   &cli_predict,
+                                              &cli_info,    &cli_drift, &cli_migrate};
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+/* Each short form (other than -h) with the long option it stands for in
+ * each command that has it, from the commands' tables. */
+static void short_forms(FILE *f)
+{
+    char seen[128] = {0};
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        for (const cli_opt *o = commands[i]->opts; o->name; o++) {
+            const unsigned char a = (unsigned char)o->alias;
+            if (!a || a == 'h' || a >= sizeof seen || seen[a]++)
+                continue;
+            fprintf(f, "  -%c   ", a);
+            for (size_t j = i, n = 0; j < N_COMMANDS; j++)
+                for (const cli_opt *p = commands[j]->opts; p->name; p++)
+                    if (p->alias == o->alias)
+                        fprintf(f, "%s%s --%s", n++ ? ", " : "", commands[j]->name, p->name);
+            fputc('\n', f);
+        }
+}
 
 static void usage(FILE *f)
 {
     fprintf(f, "Usage: %s COMMAND [options]\n\nCommands:\n", progname);
     for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(f,
-            "\nRun '%s COMMAND --help' for a command's options.\n"
+            "\nRun '%s COMMAND --help' (or -h) for a command's options.\n"
             "  --help      this text\n"
-            "  --version   libseg version\n",
+            "  --version   libseg version\n"
+            "\nEvery command reads its options the same way: --name VALUE or\n"
+            "--name=VALUE, and '--' ends the options (a FILE after it may start\n"
+            "with '-'). Short forms (-o names the command's main output file):\n",
             progname);
+    short_forms(f);
 }
 
 int main(int argc, char **argv)
@@ -57,8 +70,8 @@ int main(int argc, char **argv)
         return 0;
     }
     for (size_t i = 0; i < N_COMMANDS; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 2, argv + 2);
+        if (strcmp(argv[1], commands[i]->name) == 0)
+            return commands[i]->run(argc - 2, argv + 2);
     fprintf(stderr, "%s: unknown command '%s'\n", progname, argv[1]);
     usage(stderr);
     return EXIT_USAGE;

@@ -79,17 +79,22 @@ fail:
     return rc;
 }
 
+/* The figures of each k: their JSON keys, and their columns in the table
+ * on the terminal (title, width and decimals; shares in per cent). */
 static const struct {
     seg_sweep_stat id;
-    const char *key;
+    const char *key, *title;
+    int width, decimals;
+    char format; /* 'g', 'f', or '%': a share, as "%*.*f %%" of 100 times it */
 } fields[] = {
-    {SEG_SWEEP_INERTIA, "inertia"},
-    {SEG_SWEEP_SILHOUETTE, "silhouette"},
-    {SEG_SWEEP_DAVIES_BOULDIN, "davies_bouldin"},
-    {SEG_SWEEP_CALINSKI_HARABASZ, "calinski_harabasz"},
-    {SEG_SWEEP_SMALLEST_SHARE, "smallest_share"},
-    {SEG_SWEEP_LARGEST_SHARE, "largest_share"},
+    {SEG_SWEEP_INERTIA, "inertia", "inertia", 12, 6, 'g'},
+    {SEG_SWEEP_SILHOUETTE, "silhouette", "silhouette", 10, 4, 'f'},
+    {SEG_SWEEP_DAVIES_BOULDIN, "davies_bouldin", "Davies-Bouldin", 14, 4, 'f'},
+    {SEG_SWEEP_CALINSKI_HARABASZ, "calinski_harabasz", "Calinski-Harabasz", 17, 1, 'f'},
+    {SEG_SWEEP_SMALLEST_SHARE, "smallest_share", "smallest", 6, 1, '%'},
+    {SEG_SWEEP_LARGEST_SHARE, "largest_share", "largest", 6, 1, '%'},
 };
+#define N_FIELDS (sizeof fields / sizeof fields[0])
 
 static double get(const seg_sweep *sw, size_t i, seg_sweep_stat st)
 {
@@ -107,7 +112,7 @@ void sweep_json(FILE *f, const seg_sweep *sw)
     for (size_t i = 0; i < seg_sweep_count(sw); i++) {
         size_t k = (size_t)get(sw, i, SEG_SWEEP_K);
         fprintf(f, "%s\n    {\"k\": %zu", i ? "," : "", k);
-        for (size_t c = 0; c < sizeof fields / sizeof fields[0]; c++) {
+        for (size_t c = 0; c < N_FIELDS; c++) {
             fprintf(f, ", \"%s\": ", fields[c].key);
             json_number(f, get(sw, i, fields[c].id));
         }
@@ -120,14 +125,24 @@ void sweep_text(const seg_sweep *sw)
 {
     size_t chosen = 0;
     seg_sweep_chosen(sw, &chosen);
-    printf("\n   k       inertia  silhouette  Davies-Bouldin  Calinski-Harabasz  smallest   largest\n");
+    printf("\n   k");
+    for (size_t c = 0; c < N_FIELDS; c++)
+        printf("  %*s", fields[c].width + (fields[c].format == '%' ? 2 : 0), fields[c].title);
+    printf("\n");
     for (size_t i = 0; i < seg_sweep_count(sw); i++) {
         size_t k = (size_t)get(sw, i, SEG_SWEEP_K);
-        printf("%c %2zu  %12.6g  %10.4f  %14.4f  %17.1f  %6.1f %%  %6.1f %%\n",
-               k == chosen ? '*' : ' ', k, get(sw, i, SEG_SWEEP_INERTIA),
-               get(sw, i, SEG_SWEEP_SILHOUETTE), get(sw, i, SEG_SWEEP_DAVIES_BOULDIN),
-               get(sw, i, SEG_SWEEP_CALINSKI_HARABASZ), 100 * get(sw, i, SEG_SWEEP_SMALLEST_SHARE),
-               100 * get(sw, i, SEG_SWEEP_LARGEST_SHARE));
+        printf("%c %2zu", k == chosen ? '*' : ' ', k);
+        for (size_t c = 0; c < N_FIELDS; c++) {
+            const int w = fields[c].width, p = fields[c].decimals;
+            const double v = get(sw, i, fields[c].id);
+            if (fields[c].format == 'g')
+                printf("  %*.*g", w, p, v);
+            else if (fields[c].format == 'f')
+                printf("  %*.*f", w, p, v);
+            else
+                printf("  %*.*f %%", w, p, 100 * v);
+        }
+        printf("\n");
     }
     printf("* chosen: best silhouette among k whose segments all hold %.0f .. %.0f %% of the "
            "customers\n\n",

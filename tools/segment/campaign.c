@@ -1,12 +1,45 @@
 /*
- * 'seg segment --target': campaign fields of the JSON document and the
- * targeting plan on the terminal.
+ * 'seg segment --target': the campaign metrics of a segmentation, the same
+ * for every method (run_campaign), the campaign fields of the JSON document
+ * and the targeting plan on the terminal.
  */
 #include "segment.h"
 
 #include "out.h"
 
 #include <math.h>
+#include <stdlib.h>
+
+/* The campaign withholds the figures of the segments whose profiles the
+ * model withholds, and shows them only pooled (--min-segment-size). */
+static int withhold_like_model(seg_campaign *c, const seg_model *m, size_t k)
+{
+    if (seg_model_min_profile_size(m) == 0)
+        return 0;
+    uint8_t *flags = malloc(k + 1);
+    if (!flags)
+        return SEG_ERR_NOMEM;
+    for (size_t j = 0; j <= k; j++)
+        flags[j] = (uint8_t)(seg_model_profile_withheld(m, j) != 0);
+    int rc = seg_campaign_set_withheld(c, flags, k + 1);
+    free(flags);
+    return rc;
+}
+
+int run_campaign(const opts *o, summary *s, const int8_t *outcome, const int8_t *control,
+                 seg_campaign **out)
+{
+    int rc = seg_campaign_new(out);
+    if (rc == 0 && !isnan(o->cost))
+        rc = seg_campaign_set_double(*out, SEG_CAMPAIGN_COST_PER_CONTACT, o->cost);
+    if (rc == 0 && !isnan(o->revenue))
+        rc = seg_campaign_set_double(*out, SEG_CAMPAIGN_REVENUE_PER_CONVERSION, o->revenue);
+    if (rc == 0)
+        rc = withhold_like_model(*out, s->m, s->k);
+    if (rc == 0)
+        rc = seg_campaign_compute(*out, s->labels, s->n, s->k, outcome, control);
+    return rc;
+}
 
 static double cstat(const summary *s, size_t j, seg_campaign_stat st)
 {

@@ -19,28 +19,10 @@
 #define HEAT_ITEMS 24
 #define HEAT_MIN_Z 0.3
 
-/* Tableau 10: distinct hues that stay apart for colour-blind readers. */
-static const char *const palette[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-                                      "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
-#define COLOR(j) palette[(j) % (sizeof palette / sizeof palette[0])]
 /* Segments whose profile is withheld (minimum segment size) are not told apart. */
 #define WITHHELD_COLOR "#d9d9d9"
 #define MAP_COLOR(s, j)                                                                            \
-    (seg_model_profile_withheld((s)->m, (size_t)(j)) ? WITHHELD_COLOR : COLOR(j))
-
-static void esc(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default: fputc(*s, f);
-        }
-    }
-}
+    (seg_model_profile_withheld((s)->m, (size_t)(j)) ? WITHHELD_COLOR : report_color(j))
 
 static const char *label_of(const summary *s, size_t j)
 {
@@ -100,12 +82,12 @@ static void axes(FILE *f, const frame *fr, const char *xlabel, const char *ylabe
     }
     fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\">",
             fr->left + fr->width / 2, fr->top + fr->height + 32);
-    esc(f, xlabel);
+    report_escape(f, xlabel);
     fprintf(f,
             "</text>\n<text transform=\"translate(%.1f,%.1f) rotate(-90)\" font-size=\"12\" "
             "text-anchor=\"middle\">",
             fr->left - 50, fr->top + fr->height / 2);
-    esc(f, ylabel);
+    report_escape(f, ylabel);
     fprintf(f, "</text>\n");
 }
 
@@ -127,10 +109,10 @@ static void sweep_chart(FILE *f, const seg_sweep *sw, seg_sweep_stat stat, const
     frame fr = {k0 - 0.5, k1 + 0.5, lo - pad, hi + pad, 70, 30, 240, 170};
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"330\" height=\"250\" "
                "role=\"img\"><title>");
-    esc(f, title);
+    report_escape(f, title);
     fprintf(f, " against k</title>\n<text x=\"165\" y=\"18\" font-size=\"13\" "
                "text-anchor=\"middle\" font-weight=\"bold\">");
-    esc(f, title);
+    report_escape(f, title);
     fprintf(f, " against k</text>\n");
     axes(f, &fr, "k (number of segments)", title, true);
     fprintf(f, "<polyline fill=\"none\" stroke=\"#4e79a7\" stroke-width=\"2\" points=\"");
@@ -169,9 +151,9 @@ static void sizes_chart(FILE *f, const summary *s)
                 "<text x=\"70\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\">segment "
                 "%zu</text><rect x=\"76\" y=\"%.1f\" width=\"%.1f\" height=\"18\" fill=\"%s\"/>"
                 "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">%zu (%.1f %%) ",
-                y + 13, j, y, w, COLOR(j), 80 + w, y + 13, seg_model_segment_size(s->m, j),
+                y + 13, j, y, w, report_color(j), 80 + w, y + 13, seg_model_segment_size(s->m, j),
                 100 * share_of(s, j));
-        esc(f, label_of(s, j));
+        report_escape(f, label_of(s, j));
         fprintf(f, "</text>\n");
     }
     fprintf(f, "<text x=\"76\" y=\"%.1f\" font-size=\"11\" fill=\"#555\">customers per segment "
@@ -208,7 +190,7 @@ static void conversion_chart(FILE *f, const opts *o, const summary *s)
                "role=\"img\"><title>Conversion and lift per segment</title>\n"
                "<text x=\"330\" y=\"18\" font-size=\"13\" text-anchor=\"middle\" "
                "font-weight=\"bold\">Conversion of '");
-    esc(f, o->target);
+    report_escape(f, o->target);
     fprintf(f, "' per segment, 95 %% interval and lift</text>\n");
     axes(f, &fr, "segment", "conversion rate (%)", false);
     double overall = 100 * cstat(s, s->k, SEG_CAMPAIGN_RATE);
@@ -228,7 +210,7 @@ static void conversion_chart(FILE *f, const opts *o, const summary *s)
                 "(lift %.2f)</text><text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
                 "text-anchor=\"middle\">%s</text>\n",
                 x - slot * 0.3, py(&fr, r), slot * 0.6, py(&fr, 0) - py(&fr, r),
-                j < s->k ? COLOR(j) : WITHHELD_COLOR, x, x, py(&fr, lo), py(&fr, up), x,
+                j < s->k ? report_color(j) : WITHHELD_COLOR, x, x, py(&fr, lo), py(&fr, up), x,
                 py(&fr, up) - 4, r, unit_stat(s, j, SEG_CAMPAIGN_LIFT), x,
                 fr.top + fr.height + 14, name);
     }
@@ -289,12 +271,12 @@ static void heatmap(FILE *f, const summary *s)
         fprintf(f,
                 "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\" "
                 "fill=\"%s\" font-weight=\"bold\">seg %zu</text>\n",
-                left + cw * ((double)j + 0.5), top - 8, COLOR(j), j);
+                left + cw * ((double)j + 0.5), top - 8, report_color(j), j);
     for (size_t r = 0; r < n; r++) {
         double y = top + ch * (double)r;
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">",
                 left - 6, y + 15);
-        esc(f, seg_model_profile_item_name(m, pick[r]));
+        report_escape(f, seg_model_profile_item_name(m, pick[r]));
         fprintf(f, "</text>\n");
         for (size_t j = 0; j < s->k; j++) {
             double z = 0;
@@ -381,7 +363,7 @@ static void pca_map(FILE *f, const summary *s)
                 "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"8\" fill=\"%s\" stroke=\"#000\" "
                 "stroke-width=\"2\"/><text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
                 "text-anchor=\"middle\" fill=\"#fff\" font-weight=\"bold\">%zu</text>\n",
-                px(&fr, p[0]), py(&fr, p[1]), COLOR(j), px(&fr, p[0]), py(&fr, p[1]) + 3, j);
+                px(&fr, p[0]), py(&fr, p[1]), report_color(j), px(&fr, p[0]), py(&fr, p[1]) + 3, j);
     }
     /* Legend, with each segment's label. */
     for (size_t j = 0; j < s->k; j++) {
@@ -390,7 +372,7 @@ static void pca_map(FILE *f, const summary *s)
                 "<rect x=\"500\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/><text "
                 "x=\"517\" y=\"%.1f\" font-size=\"11\">%zu: ",
                 y, MAP_COLOR(s, j), y + 10, j);
-        esc(f, label_of(s, j));
+        report_escape(f, label_of(s, j));
         fprintf(f, "</text>\n");
     }
     fprintf(f, "<text x=\"500\" y=\"%.1f\" font-size=\"10\" fill=\"#555\">%zu of %zu customers; "
@@ -435,7 +417,7 @@ static tree_pos tree_node(tree_plot *t, size_t node)
                 "<rect class=\"leaf\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"8\" "
                 "fill=\"%s\"><title>segment %d: %zu</title></rect><text font-size=\"9\" "
                 "text-anchor=\"end\" transform=\"translate(%.1f,%.1f) rotate(-90)\">%zu</text>\n",
-                x - slot * 0.4, y, slot * 0.8, COLOR((size_t)j), (int)j, count, x + 3, y + 12,
+                x - slot * 0.4, y, slot * 0.8, report_color((size_t)j), (int)j, count, x + 3, y + 12,
                 count);
         return (tree_pos){x, y};
     }
@@ -446,7 +428,7 @@ static tree_pos tree_node(tree_plot *t, size_t node)
     fprintf(t->f,
             "<path class=\"merge\" d=\"M%.1f %.1fV%.1fH%.1fV%.1f\" fill=\"none\" "
             "stroke=\"%s\" stroke-width=\"1.5\"/>\n",
-            a.x, a.y, p.y, b.x, b.y, ja == jb ? COLOR((size_t)ja) : "#555");
+            a.x, a.y, p.y, b.x, b.y, ja == jb ? report_color((size_t)ja) : "#555");
     return p;
 }
 
@@ -511,7 +493,7 @@ static void segment_table(FILE *f, const summary *s)
         fprintf(f,
                 "<tr><td><span class=\"dot\" style=\"background:%s\"></span> %zu</td>"
                 "<td>%zu</td><td>%.1f %%</td>",
-                COLOR(j), j, seg_model_segment_size(s->m, j), 100 * share_of(s, j));
+                report_color(j), j, seg_model_segment_size(s->m, j), 100 * share_of(s, j));
         if (s->camp && campaign_withheld(s, j))
             fprintf(f, "<td colspan=\"3\">withheld (pooled below)</td>");
         else if (s->camp)
@@ -519,7 +501,7 @@ static void segment_table(FILE *f, const summary *s)
                     100 * cstat(s, j, SEG_CAMPAIGN_RATE), 100 * cstat(s, j, SEG_CAMPAIGN_RATE_LOW),
                     100 * cstat(s, j, SEG_CAMPAIGN_RATE_HIGH), cstat(s, j, SEG_CAMPAIGN_LIFT));
         fprintf(f, "<td>");
-        esc(f, label_of(s, j));
+        report_escape(f, label_of(s, j));
         fprintf(f, "</td></tr>\n");
     }
     if (campaign_has_pool(s)) {
@@ -552,7 +534,7 @@ int write_report(const char *path, const opts *o, const summary *s)
         return -1;
     report_head(f, "Customer segments", o->file);
     fprintf(f, "<p>");
-    esc(f, o->file);
+    report_escape(f, o->file);
     fprintf(f, ": %zu customers, %zu features, <b>k = %zu</b>%s. Silhouette %.3f, "
                "Davies-Bouldin %.3f, Calinski-Harabasz %.1f. libseg %s.</p>\n",
             s->n, s->d, s->k,
@@ -563,7 +545,7 @@ int write_report(const char *path, const opts *o, const summary *s)
     for (size_t j = 0; j < s->k; j++)
         if (segment_warning(s, j, warn, sizeof warn)) {
             fprintf(f, "<p class=\"warn\">Warning: ");
-            esc(f, warn);
+            report_escape(f, warn);
             fprintf(f, "</p>\n");
         }
     if (seg_model_min_profile_size(s->m)) {
@@ -602,34 +584,4 @@ int write_report(const char *path, const opts *o, const summary *s)
         return -1;
     }
     return fclose(f);
-}
-
-/* ---- shared with the other reports (report.h) ----------------------------------- */
-
-void report_head(FILE *f, const char *title, const char *subject)
-{
-    fprintf(f, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n"
-               "<head><meta charset=\"utf-8\"/><title>");
-    esc(f, title);
-    fprintf(f, ": ");
-    esc(f, subject);
-    fprintf(f, "</title>\n<style>body{font-family:sans-serif;max-width:960px;margin:24px auto;"
-               "color:#222}h2{margin-top:32px;border-bottom:1px solid #ddd}table{border-collapse:"
-               "collapse}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:left;"
-               "white-space:nowrap}td:last-child{white-space:normal}"
-               ".dot{display:inline-block;width:10px;height:10px;border-radius:5px}"
-               ".warn{color:#b35900}svg{display:block;margin:8px 0}</style></head>\n<body>\n"
-               "<h1>");
-    esc(f, title);
-    fprintf(f, "</h1>\n");
-}
-
-void report_escape(FILE *f, const char *s)
-{
-    esc(f, s);
-}
-
-const char *report_color(size_t j)
-{
-    return COLOR(j);
 }

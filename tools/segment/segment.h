@@ -1,8 +1,21 @@
 /*
  * What the pieces of 'seg segment' share: the options, and the results its
- * outputs (terminal, JSON, HTML report) read. Each output lives in its own
- * file: segment_out.c (summary, profiles), campaign_out.c, sweep_out.c,
- * report.c.
+ * outputs (terminal, JSON, HTML report) read.
+ *
+ * The files call one way, down this list, never up and never across a line:
+ *
+ *   cmd_segment.c     the command: reads the options (their table is in
+ *                     options.c), checks them, turns them into library
+ *                     settings and dispatches; run_segment() is the
+ *                     in-memory path
+ *   ooc.c | ward.c    the --memory path, handed its settings; the Ward
+ *                     branch of the in-memory path, handed the scaled data
+ *   report.c          the HTML report
+ *   summary.c         the summary on the terminal or as JSON, with profiles
+ *   campaign.c | sweep.c   campaign metrics and the k sweep, and their output
+ *
+ * and all of them only down to ../cli.c (messages, parsing) and ../out.c
+ * (JSON, CSV and .npy writers).
  */
 #ifndef SEG_TOOL_SEGMENT_H
 #define SEG_TOOL_SEGMENT_H
@@ -40,6 +53,32 @@ typedef struct opts {
     bool exact;               /* --exact: streamed Lloyd instead of mini-batch */
 } opts;
 
+/* The options parse_segment() checks itself (the others are kept in opts by
+ * the parser): their ids in the table of options.c. */
+enum {
+    SEGMENT_DELIMITER = 1,
+    SEGMENT_SCALE,
+    SEGMENT_K,
+    SEGMENT_K_MIN,
+    SEGMENT_K_MAX,
+    SEGMENT_INIT,
+    SEGMENT_N_INIT,
+    SEGMENT_MAX_ITER,
+    SEGMENT_TOL,
+    SEGMENT_SEED,
+    SEGMENT_THREADS,
+    SEGMENT_DTYPE,
+    SEGMENT_ALGORITHM,
+    SEGMENT_METHOD,
+    SEGMENT_BATCH_SIZE,
+    SEGMENT_PRE_CLUSTER,
+    SEGMENT_MEMORY,
+    SEGMENT_MIN_SEGMENT_SIZE,
+    SEGMENT_COST,
+    SEGMENT_REVENUE,
+    SEGMENT_SILHOUETTE_SAMPLE,
+};
+
 /* Segments under / over these shares of the customers get a warning. */
 #define SMALL_SEGMENT 0.05
 #define LARGE_SEGMENT 0.60
@@ -58,13 +97,13 @@ typedef struct summary {
     const seg_linkage *tree;     /* Ward: the tree cut into k segments, or NULL */
 } summary;
 
-/* segment_out.c */
+/* summary.c */
 void print_json(const opts *o, const summary *s);
 void print_text(const opts *o, const summary *s);
 /* Warning text for segment j, or NULL. */
 const char *segment_warning(const summary *s, size_t j, char *buf, size_t len);
 
-/* campaign_out.c */
+/* campaign.c */
 void campaign_json_segment(FILE *f, const summary *s, size_t j);
 void campaign_json(FILE *f, const opts *o, const summary *s);
 void campaign_text(const opts *o, const summary *s);
@@ -75,7 +114,7 @@ bool campaign_withheld(const summary *s, size_t j);
 bool campaign_has_pool(const summary *s);
 double campaign_pool_stat(const summary *s, seg_campaign_stat st);
 
-/* sweep_out.c: run the sweep on s's matrix with a progress bar on stderr
+/* sweep.c: run the sweep on s's matrix with a progress bar on stderr
  * when it is a terminal (and not --quiet); *k receives the chosen k. */
 int run_sweep(const opts *o, seg_kmeans *km, const summary *s, seg_sweep **out, size_t *k);
 
@@ -85,22 +124,25 @@ void show_fit_progress(const opts *o, seg_kmeans *km);
 void sweep_json(FILE *f, const seg_sweep *sw);
 void sweep_text(const seg_sweep *sw);
 
-/* cmd_segment.c: campaign metrics of s's labels (--target, --cost, --revenue). */
+/* campaign.c: campaign metrics of s's labels (--target, --cost, --revenue). */
 int run_campaign(const opts *o, summary *s, const int8_t *outcome, const int8_t *control,
                  seg_campaign **out);
 
 /* report.c: the self-contained HTML report. Returns 0 or -1 (errno set). */
 int write_report(const char *path, const opts *o, const summary *s);
 
-/* cmd_segment.c: the CSV options, scaler settings and k-means settings of
- * the command line (each 0 or a seg_status; configure_kmeans may return
- * USAGE_CONFLICT after printing why). */
-int segment_csv_options(const opts *o, seg_csv_options **out);
-int segment_scaler_new(const opts *o, seg_scaler **out);
-int configure_kmeans(const opts *o, seg_kmeans *km);
+/* What the command line sets, as library objects: cmd_segment.c makes them
+ * for the paths it dispatches to, which never call back up for them. */
+typedef struct segment_settings {
+    seg_csv_options *csv; /* --delimiter, --id, column types, missing tokens */
+    seg_scaler *scaler;   /* --scale, --log1p, ...: configured, not fitted */
+    seg_kmeans *kmeans;   /* --k, --init, --seed, ...: configured; NULL unless --exact */
+} segment_settings;
 
-/* segment_ooc.c: seg segment --memory (the file read in chunks). */
-bool parse_bytes(const char *s, int64_t *out);
-int run_segment_ooc(const opts *o);
+/* ooc.c: seg segment --memory, the file read in chunks. segment_ooc_check()
+ * rejects what chunks cannot do (0, or EXIT_USAGE after saying why);
+ * run_segment_ooc() fits st->scaler and returns the command's exit status. */
+int segment_ooc_check(const opts *o);
+int run_segment_ooc(const opts *o, const segment_settings *st);
 
 #endif

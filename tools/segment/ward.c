@@ -8,7 +8,7 @@
 
 #include "cli.h"
 #include "out.h"
-#include "segment_ward.h"
+#include "ward.h"
 
 #include <errno.h>
 #include <math.h>
@@ -17,12 +17,26 @@
 #include <string.h>
 #include <time.h>
 
+/* What Ward makes of the data: the scaled features, the tree, each
+ * customer's segment, the segments' sizes and weights, and the metrics. */
 typedef struct ward_result {
     size_t n, d, k, leaves; /* leaves: rows Ward ran on (M when pre-clustered) */
+    double *x;              /* n x d scaled features */
+    seg_linkage *tree;
+    int32_t *labels;
     size_t *size;
     double *weight;
     double silhouette, davies_bouldin, calinski_harabasz, seconds;
 } ward_result;
+
+static void ward_result_free(ward_result *s)
+{
+    free(s->x);
+    seg_linkage_free(s->tree);
+    free(s->labels);
+    free(s->size);
+    free(s->weight);
+}
 
 /*
  * Pre-clustering: k-means with M segments, then weighted Ward on the M
@@ -135,9 +149,10 @@ static void ward_text(const ward_request *r, const seg_model *m, const ward_resu
         campaign_text(r->o, rs);
 }
 
-static int metrics(const ward_request *r, const double *x, const int32_t *labels, const double *w,
-                   ward_result *s)
+static int metrics(const ward_request *r, const double *w, ward_result *s)
 {
+    const double *x = s->x;
+    const int32_t *labels = s->labels;
     int rc;
     s->silhouette = s->davies_bouldin = s->calinski_harabasz = NAN;
     if (s->k < 2)
@@ -155,20 +170,17 @@ static int metrics(const ward_request *r, const double *x, const int32_t *labels
 int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler *sc)
 {
     ward_result s = {0};
-    seg_linkage *tree = NULL;
     seg_model *m = NULL;
     seg_campaign *camp = NULL;
-    double *x = NULL;
-    int32_t *labels = NULL;
     const double *w = seg_dataset_weights(ds);
     const char *stage = "Ward clustering";
     int rc, status = EXIT_DATA;
 
     s.n = seg_dataset_rows(ds);
     s.d = seg_scaler_features(sc);
-    x = malloc(s.n * s.d * sizeof *x);
-    labels = malloc(s.n * sizeof *labels);
-    if (!x || !labels) {
+    s.x = malloc(s.n * s.d * sizeof *s.x);
+    s.labels = malloc(s.n * sizeof *s.labels);
+    if (!s.x || !s.labels) {
         rc = SEG_ERR_NOMEM;
         goto fail;
     }
@@ -177,11 +189,11 @@ int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler 
         status = EXIT_USAGE;
         goto out;
     }
-    if ((rc = seg_scaler_transform_f64(sc, ds, x, s.n * s.d)) < 0)
+    if ((rc = seg_scaler_transform_f64(sc, ds, s.x, s.n * s.d)) < 0)
         goto fail;
     struct timespec t0, t1;
     timespec_get(&t0, TIME_UTC);
-    if ((rc = ward_labels(r, x, s.n, s.d, w, labels, &s.leaves, &tree)) < 0)
+    if ((rc = ward_labels(r, s.x, s.n, s.d, w, s.labels, &s.leaves, &s.tree)) < 0)
         goto fail;
     timespec_get(&t1, TIME_UTC);
     s.seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
@@ -193,16 +205,16 @@ int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler 
         goto fail;
     }
     for (size_t i = 0; i < s.n; i++) {
-        s.size[labels[i]]++;
-        s.weight[labels[i]] += w ? w[i] : 1.0;
+        s.size[s.labels[i]]++;
+        s.weight[s.labels[i]] += w ? w[i] : 1.0;
     }
     stage = "scoring";
-    if ((rc = metrics(r, x, labels, w, &s)) < 0)
+    if ((rc = metrics(r, w, &s)) < 0)
         goto fail;
     /* A model of the segment means carries the profiles and labels, and is
      * what --model saves and the report reads, as for k-means. */
     stage = "describing the segments";
-    if ((rc = seg_model_from_labels_min_profile(ds, sc, labels, s.k,
+    if ((rc = seg_model_from_labels_min_profile(ds, sc, s.labels, s.k,
                                                 (size_t)r->o->min_segment_size, &m)) < 0 ||
         (rc = seg_model_set_metric(m, SEG_MODEL_SILHOUETTE, s.silhouette)) < 0 ||
         (rc = seg_model_set_metric(m, SEG_MODEL_DAVIES_BOULDIN, s.davies_bouldin)) < 0 ||
@@ -210,7 +222,7 @@ int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler 
         goto fail;
     summary rs = {.n = s.n, .d = s.d, .k = s.k, .silhouette = s.silhouette,
                   .davies_bouldin = s.davies_bouldin, .calinski_harabasz = s.calinski_harabasz,
-                  .ds = ds, .sc = sc, .m = m, .x = x, .labels = labels, .tree = tree};
+                  .ds = ds, .sc = sc, .m = m, .x = s.x, .labels = s.labels, .tree = s.tree};
     stage = "campaign metrics";
     if (r->outcome && (rc = run_campaign(r->o, &rs, r->outcome, r->control, &camp)) < 0)
         goto fail;
@@ -222,11 +234,11 @@ int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler 
         fprintf(stderr, "%s: cannot write %s: %s\n", progname, r->o->report, strerror(errno));
         goto out;
     }
-    if (r->assignments && write_assignments(r->assignments, ds, labels, NULL, s.n, NULL, 0) < 0) {
+    if (r->assignments && write_assignments(r->assignments, ds, s.labels, NULL, s.n, NULL, 0) < 0) {
         fprintf(stderr, "%s: cannot write %s: %s\n", progname, r->assignments, strerror(errno));
         goto out;
     }
-    if (r->features && write_features(r->features, x, false, s.n, s.d, sc) < 0) {
+    if (r->features && write_features(r->features, s.x, false, s.n, s.d, sc) < 0) {
         fprintf(stderr, "%s: cannot write %s: %s\n", progname, r->features, strerror(errno));
         goto out;
     }
@@ -241,10 +253,6 @@ fail:
 out:
     seg_campaign_free(camp);
     seg_model_free(m);
-    seg_linkage_free(tree);
-    free(x);
-    free(labels);
-    free(s.size);
-    free(s.weight);
+    ward_result_free(&s);
     return status;
 }

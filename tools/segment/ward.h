@@ -1,5 +1,5 @@
 /*
- * The Ward branch of `seg segment` (segment_ward.c).
+ * The Ward branch of `seg segment` (ward.c).
  */
 #ifndef SEG_TOOL_SEGMENT_WARD_H
 #define SEG_TOOL_SEGMENT_WARD_H

@@ -23,7 +23,6 @@
 #include "out.h"
 #include "segment.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -38,29 +37,6 @@
 #define LEVEL_BYTES 64 /* a level in the scaler's table: text and overhead */
 #define MIN_CHUNK_ROWS 1024
 #define MAX_SAMPLE_ROWS 65536
-
-bool parse_bytes(const char *s, int64_t *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    int shift = 0;
-    if (end == s || errno || !(v > 0))
-        return false;
-    static const char units[] = "kmgt";
-    const char *u = *end ? strchr(units, tolower((unsigned char)*end)) : NULL;
-    if (u) {
-        shift = 10 * (int)(u - units + 1);
-        end++;
-    }
-    if (*end == 'B' || *end == 'b')
-        end++;
-    v = ldexp(v, shift);
-    if (*end || v < 1 || v > 9.0e18)
-        return false;
-    *out = (int64_t)v;
-    return true;
-}
 
 static double now(void)
 {
@@ -171,7 +147,7 @@ static int plan_fit(const opts *o, const shape *s, size_t d, size_t block, int64
 }
 
 /* Options that need every row in memory, or make no sense with chunks. */
-static int check_options(const opts *o)
+int segment_ooc_check(const opts *o)
 {
     const char *bad = o->weight                        ? "--weight"
                       : o->target                      ? "--target"
@@ -335,12 +311,10 @@ static void print_summary(const opts *o, const seg_model *m, const seg_scaler *s
     }
 }
 
-int run_segment_ooc(const opts *o)
+int run_segment_ooc(const opts *o, const segment_settings *st)
 {
-    seg_csv_options *co = NULL;
     seg_csv_chunker *ch = NULL;
-    seg_scaler *sc = NULL;
-    seg_kmeans *km = NULL;
+    seg_scaler *sc = st->scaler;
     seg_minibatch *mb = NULL;
     seg_model *m = NULL;
     int64_t chunk = 0;
@@ -349,10 +323,7 @@ int run_segment_ooc(const opts *o)
     const char *stage = "reading data";
     phase_clock pc = {o, NULL, now(), 0};
 
-    if ((status = check_options(o)) != 0)
-        return status;
-    status = EXIT_DATA;
-    if ((rc = segment_csv_options(o, &co)) < 0 || (rc = seg_csv_chunker_open(&ch, o->file, co)) < 0)
+    if ((rc = seg_csv_chunker_open(&ch, o->file, st->csv)) < 0)
         goto fail;
     pc.ch = ch;
     phase_done(&pc, "column types");
@@ -366,7 +337,7 @@ int run_segment_ooc(const opts *o)
     }
     stage = "fitting the scaler";
     if ((rc = seg_csv_chunker_set_int(ch, SEG_CHUNKER_ROWS, chunk)) < 0 ||
-        (rc = segment_scaler_new(o, &sc)) < 0 || (rc = fit_scaler(ch, sc)) < 0)
+        (rc = fit_scaler(ch, sc)) < 0)
         goto fail;
     phase_done(&pc, "scaler");
     {
@@ -395,13 +366,7 @@ int run_segment_ooc(const opts *o)
     if ((rc = seg_csv_chunker_set_int(ch, SEG_CHUNKER_ROWS, chunk)) < 0)
         goto fail;
     if (o->exact) {
-        if ((rc = seg_kmeans_new(&km)) < 0 || (rc = configure_kmeans(o, km)) < 0)
-            goto fail;
-        if (rc == USAGE_CONFLICT) {
-            status = EXIT_USAGE;
-            goto out;
-        }
-        rc = seg_kmeans_fit_chunks(km, ch, sc, sample, &m);
+        rc = seg_kmeans_fit_chunks(st->kmeans, ch, sc, sample, &m);
     } else {
         if ((rc = seg_minibatch_new(&mb)) < 0 ||
             (rc = seg_minibatch_set_int(mb, SEG_MINIBATCH_K, o->k)) < 0 ||
@@ -435,9 +400,6 @@ fail:
 out:
     seg_model_free(m);
     seg_minibatch_free(mb);
-    seg_kmeans_free(km);
-    seg_scaler_free(sc);
     seg_csv_chunker_free(ch);
-    seg_csv_options_free(co);
     return status;
 }

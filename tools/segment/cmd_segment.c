@@ -1,11 +1,16 @@
 /*
  * seg segment [FILE] [options]: load -> scale -> k-means -> summary.
+ *
+ * The top of the command (segment.h draws the layers): the options and
+ * their checks, the library settings they make, the dispatch to the
+ * --memory path (ooc.c) and the in-memory path, run_segment(), which hands
+ * --method ward to ward.c once the data are scaled.
  */
 #include <seg.h>
 
 #include "cli.h"
 #include "out.h"
-#include "segment_ward.h"
+#include "ward.h"
 
 #include <errno.h>
 #include <math.h>
@@ -15,83 +20,6 @@
 #include <string.h>
 
 #include "segment.h"
-
-static void usage_segment(FILE *f)
-{
-    fprintf(
-        f,
-        "Usage: %s segment [FILE] [options]\n"
-        "\n"
-        "Segment the customers in FILE (CSV, or .npy of numbers) with k-means.\n"
-        "Without FILE, the bundled UCI bank marketing data is used, without its\n"
-        "outcome 'y' and the after-the-call 'duration' unless --drop/--columns say otherwise.\n"
-        "\n"
-        "Data:\n"
-        "  --id COL               row id column (kept aside, never a feature)\n"
-        "  --drop COL[,COL]       columns to leave out\n"
-        "  --columns COL[,COL]    columns to use (all others left out)\n"
-        "  --weight COL           numeric column of customer weights (> 0)\n"
-        "  --categorical COL[,..] force columns to be categorical\n"
-        "  --numeric COL[,..]     force columns to be numeric\n"
-        "  --missing TOKEN[,..]   extra tokens meaning a missing value\n"
-        "  --delimiter C          field delimiter (default: detect , ; or tab)\n"
-        "Preparation:\n"
-        "  --scale METHOD         standard|minmax|robust|none (default standard)\n"
-        "  --log1p COL[,COL]      signed log1p on these numeric columns before scaling\n"
-        "  --drop-first           one-hot without the first level\n"
-        "  --impute-mode          missing categorical values take the mode (default: own level)\n"
-        "K-means:\n"
-        "  --k K                  number of segments (default: chosen by a sweep)\n"
-        "  --k-min A, --k-max B   k range of the sweep (default 2 .. 10): the chosen k\n"
-        "                         has the best silhouette among those whose segments\n"
-        "                         all hold 5 %% .. 60 %% of the customers\n"
-        "  --init METHOD          kmeans++|random|FILE.npy (k x d starting centroids)\n"
-        "  --n-init N             runs from different starts, best kept (default 1)\n"
-        "  --max-iter N           iterations per run (default 300)\n"
-        "  --tol X                relative tolerance (default 1e-4)\n"
-        "  --seed S               random seed (default 0)\n"
-        "  --threads T            threads, 0 = all cores (default 0)\n"
-        "  --dtype f32|f64        precision (default f64)\n"
-        "  --algorithm A          lloyd|hamerly|elkan|yinyang|auto, same result (default auto)\n"
-        "  --method kmeans|ward|minibatch\n"
-        "                         ward: Ward hierarchical clustering cut at --k;\n"
-        "                         minibatch: mini-batch k-means (default kmeans)\n"
-        "  --batch-size B         minibatch: rows per batch (default 1024)\n"
-        "  --pre-cluster M        ward: k-means to M micro-clusters first, then weighted Ward\n"
-        "Data larger than memory:\n"
-        "  --memory BYTES         read FILE.csv in chunks, never whole, holding about BYTES\n"
-        "                         of data (suffix K, M, G, T = powers of 1024; e.g. 512M):\n"
-        "                         pass 1 fits the scaler (exact mean and sd, median and IQR\n"
-        "                         within 0.1 %% in rank), then mini-batch k-means over the\n"
-        "                         chunks (or --exact); needs --k; no weights, target, report,\n"
-        "                         features or profiles (see docs/out-of-core.md)\n"
-        "  --exact                with --memory: exact Lloyd k-means, one pass per iteration\n"
-        "Privacy:\n"
-        "  --min-segment-size N   withhold the profile of any segment of fewer than N\n"
-        "                         customers (k-anonymity; default 0 = off); their\n"
-        "                         --target figures are shown only pooled, and category\n"
-        "                         levels of fewer than N customers become '(other)'\n"
-        "Campaign:\n"
-        "  --target COL           yes/no outcome column (kept out of the features):\n"
-        "                         conversion, 95 %% interval, lift per segment, and a plan\n"
-        "  --control COL          yes/no column: 1 = held out of the campaign (uplift)\n"
-        "  --cost-per-contact C   with --revenue-per-conversion R: ROI, and the plan\n"
-        "  --revenue-per-conversion R   step with the highest profit\n",
-        progname);
-    fputs(
-        "Output:\n"
-        "  --json                 summary as JSON on stdout\n"
-        "  --assignments FILE.csv id,segment,distance per customer\n"
-        "  --pseudonymize-key F   write ids as keyed pseudonyms (HMAC-SHA-256; key file, >= 16 bytes)\n"
-        "  --features FILE        encoded, scaled matrix (.npy or .csv by extension)\n"
-        "  --model FILE           save the model (scaler, centroids, profiles) for\n"
-        "                         'seg predict' and 'seg info'\n"
-        "  --report FILE.html     self-contained HTML report with charts\n"
-        "  --silhouette-sample N  rows for the silhouette (default 10000; 0 = all)\n"
-        "  --quiet                no notes on stderr\n"
-        "  --help, --version\n",
-        f);
-}
 
 static int force_categorical(void *o, const char *c)
 {
@@ -113,7 +41,7 @@ static int set_log1p(void *o, const char *c)
     return seg_scaler_set_column_int(o, c, SEG_SCALER_COLUMN_LOG1P, 1);
 }
 
-int segment_csv_options(const opts *o, seg_csv_options **out)
+static int segment_csv_options(const opts *o, seg_csv_options **out)
 {
     seg_csv_options *co = NULL;
     int rc;
@@ -220,7 +148,7 @@ static int algorithm_code(const char *s)
     return -1;
 }
 
-int configure_kmeans(const opts *o, seg_kmeans *km)
+static int configure_kmeans(const opts *o, seg_kmeans *km)
 {
     int rc = 0;
     if (strcmp(o->init, "kmeans++") == 0 || strcmp(o->init, "random") == 0) {
@@ -293,37 +221,6 @@ static int quality(const opts *o, summary *s)
     return rc;
 }
 
-/* The campaign withholds the figures of the segments whose profiles the
- * model withholds, and shows them only pooled (--min-segment-size). */
-static int withhold_like_model(seg_campaign *c, const seg_model *m, size_t k)
-{
-    if (seg_model_min_profile_size(m) == 0)
-        return 0;
-    uint8_t *flags = malloc(k + 1);
-    if (!flags)
-        return SEG_ERR_NOMEM;
-    for (size_t j = 0; j <= k; j++)
-        flags[j] = (uint8_t)(seg_model_profile_withheld(m, j) != 0);
-    int rc = seg_campaign_set_withheld(c, flags, k + 1);
-    free(flags);
-    return rc;
-}
-
-int run_campaign(const opts *o, summary *s, const int8_t *outcome, const int8_t *control,
-                 seg_campaign **out)
-{
-    int rc = seg_campaign_new(out);
-    if (rc == 0 && !isnan(o->cost))
-        rc = seg_campaign_set_double(*out, SEG_CAMPAIGN_COST_PER_CONTACT, o->cost);
-    if (rc == 0 && !isnan(o->revenue))
-        rc = seg_campaign_set_double(*out, SEG_CAMPAIGN_REVENUE_PER_CONVERSION, o->revenue);
-    if (rc == 0)
-        rc = withhold_like_model(*out, s->m, s->k);
-    if (rc == 0)
-        rc = seg_campaign_compute(*out, s->labels, s->n, s->k, outcome, control);
-    return rc;
-}
-
 /* A file output failed: say which, with the system's reason. */
 static int file_error(const char *path)
 {
@@ -360,7 +257,7 @@ static int fit_minibatch(const opts *o, const seg_kmeans *km, const seg_dataset 
     return rc;
 }
 
-int segment_scaler_new(const opts *o, seg_scaler **out)
+static int segment_scaler_new(const opts *o, seg_scaler **out)
 {
     seg_scaler *sc = NULL;
     int rc;
@@ -513,181 +410,152 @@ out:
     return status;
 }
 
-/* Options that take a value: name, and where to store it. */
+/* --memory: the chunked path (ooc.c), handed the settings of the command
+ * line as library objects so that it never calls back up for them. */
+static int run_chunked(const opts *o)
+{
+    segment_settings st = {NULL, NULL, NULL};
+    const char *stage = "reading data";
+    int rc, status = segment_ooc_check(o);
+    if (status != 0)
+        return status;
+    if ((rc = segment_csv_options(o, &st.csv)) == 0 &&
+        (rc = segment_scaler_new(o, &st.scaler)) == 0 && o->exact) {
+        stage = "setting up k-means";
+        if ((rc = seg_kmeans_new(&st.kmeans)) == 0)
+            rc = configure_kmeans(o, st.kmeans);
+    }
+    if (rc < 0)
+        status = lib_error(stage, rc);
+    else
+        status = rc == USAGE_CONFLICT ? EXIT_USAGE : run_segment_ooc(o, &st);
+    seg_kmeans_free(st.kmeans);
+    seg_scaler_free(st.scaler);
+    seg_csv_options_free(st.csv);
+    return status;
+}
+
+/* The command line into o: 0, -1 after --help, or the exit status of a
+ * usage error (printed). The parser keeps FILE, the switches and the values
+ * that need no check in o itself. */
 static int parse_segment(int argc, char **argv, opts *o)
 {
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-        char name[64];
-
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage_segment(stdout);
-            return -1;
-        }
-        if (a[0] != '-' || a[1] != '-') {
-            if (a[0] == '-' && a[1])
-                return usage_error("segment ", "unknown option '%s'", a);
-            if (o->file)
-                return usage_error("segment ", "more than one FILE ('%s')", a);
-            o->file = a;
-            continue;
-        }
-        const char *eq = strchr(a, '=');
-        size_t len = eq ? (size_t)(eq - a) : strlen(a);
-        if (len >= sizeof name)
-            return usage_error("segment ", "unknown option '%s'", a);
-        memcpy(name, a, len);
-        name[len] = '\0';
-
-        /* Flags. */
-        bool *flag = NULL;
-        if (strcmp(name, "--json") == 0)
-            flag = &o->json;
-        else if (strcmp(name, "--quiet") == 0)
-            flag = &o->quiet;
-        else if (strcmp(name, "--drop-first") == 0)
-            flag = &o->drop_first;
-        else if (strcmp(name, "--impute-mode") == 0)
-            flag = &o->impute_mode;
-        else if (strcmp(name, "--exact") == 0)
-            flag = &o->exact;
-        if (flag) {
-            if (eq)
-                return usage_error("segment ", "option '%s' takes no value", name);
-            *flag = true;
-            continue;
-        }
-        if (eq)
-            val = eq + 1;
-        else if (i + 1 < argc)
-            val = argv[++i];
-        else
-            return usage_error("segment ", "option '%s' needs a value", name);
-
-        if (strcmp(name, "--k") == 0) {
+    cli_parser p = cli_start(&cli_segment, argc, argv, o);
+    const char *val;
+    int id;
+    while (cli_next(&p, &id, &val)) {
+        switch (id) {
+        case SEGMENT_K:
             if (!parse_int(val, 1, 1000000, &o->k))
                 return usage_error("segment ",
                                    "--k takes a whole number from 1 to 1000000, not '%s'", val);
             o->k_given = true;
-        } else if (strcmp(name, "--k-min") == 0 || strcmp(name, "--k-max") == 0) {
-            if (!parse_int(val, 2, 1000000, name[4] == 'i' ? &o->k_min : &o->k_max))
+            break;
+        case SEGMENT_K_MIN:
+        case SEGMENT_K_MAX:
+            if (!parse_int(val, 2, 1000000, id == SEGMENT_K_MIN ? &o->k_min : &o->k_max))
                 return usage_error("segment ", "--k-min/--k-max take 2 to 1000000, not '%s'",
                                    val);
             o->range_given = true;
-        } else if (strcmp(name, "--cost-per-contact") == 0 ||
-                   strcmp(name, "--revenue-per-conversion") == 0) {
-            double *slot = name[2] == 'c' ? &o->cost : &o->revenue;
+            break;
+        case SEGMENT_COST:
+        case SEGMENT_REVENUE: {
+            double *slot = id == SEGMENT_COST ? &o->cost : &o->revenue;
             if (!parse_real(val, slot) || !(*slot >= 0) || !isfinite(*slot))
                 return usage_error("segment ", "money options take a number >= 0, not '%s'",
                                    val);
-        } else if (strcmp(name, "--n-init") == 0) {
+            break;
+        }
+        case SEGMENT_N_INIT:
             if (!parse_int(val, 1, 1000000, &o->n_init))
                 return usage_error("segment ", "--n-init takes a whole number >= 1, not '%s'", val);
-        } else if (strcmp(name, "--max-iter") == 0) {
+            break;
+        case SEGMENT_MAX_ITER:
             if (!parse_int(val, 1, 1000000000, &o->max_iter))
                 return usage_error("segment ", "--max-iter takes a whole number >= 1, not '%s'",
                                    val);
-        } else if (strcmp(name, "--seed") == 0) {
+            break;
+        case SEGMENT_SEED:
             if (!parse_int(val, INT64_MIN, INT64_MAX, &o->seed))
                 return usage_error("segment ", "--seed takes a whole number, not '%s'", val);
-        } else if (strcmp(name, "--threads") == 0) {
+            break;
+        case SEGMENT_THREADS:
             if (!parse_int(val, 0, 4096, &o->threads))
                 return usage_error("segment ",
                                    "--threads takes a whole number from 0 to 4096, not '%s'", val);
-        } else if (strcmp(name, "--silhouette-sample") == 0) {
+            break;
+        case SEGMENT_SILHOUETTE_SAMPLE:
             if (!parse_int(val, 0, INT64_MAX, &o->silhouette_sample))
                 return usage_error("segment ",
                                    "--silhouette-sample takes a whole number >= 0, not '%s'", val);
-        } else if (strcmp(name, "--tol") == 0) {
+            break;
+        case SEGMENT_TOL:
             if (!parse_real(val, &o->tol) || !(o->tol >= 0 && o->tol <= 1e6))
                 return usage_error("segment ", "--tol takes a number from 0 to 1e6, not '%s'", val);
-        } else if (strcmp(name, "--scale") == 0) {
+            break;
+        case SEGMENT_SCALE:
             if (scale_method(val) < 0)
                 return usage_error("segment ",
                                    "--scale takes standard, minmax, robust or none, not '%s'", val);
             o->scale = val;
-        } else if (strcmp(name, "--dtype") == 0) {
+            break;
+        case SEGMENT_DTYPE:
             if (strcmp(val, "f32") != 0 && strcmp(val, "f64") != 0)
                 return usage_error("segment ", "--dtype takes f32 or f64, not '%s'", val);
             o->dtype = val;
-        } else if (strcmp(name, "--algorithm") == 0) {
+            break;
+        case SEGMENT_ALGORITHM:
             if (algorithm_code(val) < 0)
                 return usage_error("segment ",
                                    "--algorithm takes lloyd, hamerly, elkan, yinyang or auto, "
                                    "not '%s'", val);
             o->algorithm = val;
-        } else if (strcmp(name, "--init") == 0) {
+            break;
+        case SEGMENT_INIT:
             if (strcmp(val, "kmeans++") != 0 && strcmp(val, "random") != 0 &&
                 !ends_with(val, ".npy"))
                 return usage_error("segment ",
                                    "--init takes kmeans++, random or a FILE.npy, not '%s'", val);
             o->init = val;
-        } else if (strcmp(name, "--method") == 0) {
+            break;
+        case SEGMENT_METHOD:
             if (strcmp(val, "kmeans") != 0 && strcmp(val, "ward") != 0 &&
                 strcmp(val, "minibatch") != 0)
                 return usage_error("segment ",
                                    "--method takes kmeans, ward or minibatch, not '%s'", val);
             o->method = val;
-        } else if (strcmp(name, "--memory") == 0) {
+            break;
+        case SEGMENT_MEMORY:
             if (!parse_bytes(val, &o->memory))
                 return usage_error("segment ",
                                    "--memory takes a size in bytes with an optional K, M, G or T "
                                    "suffix (powers of 1024), not '%s'",
                                    val);
-        } else if (strcmp(name, "--batch-size") == 0) {
+            break;
+        case SEGMENT_BATCH_SIZE:
             if (!parse_int(val, 1, INT64_C(1) << 30, &o->batch_size))
                 return usage_error("segment ", "--batch-size takes 1 to 2^30 rows, not '%s'", val);
-        } else if (strcmp(name, "--min-segment-size") == 0) {
+            break;
+        case SEGMENT_MIN_SEGMENT_SIZE:
             if (!parse_int(val, 0, 1000000000000, &o->min_segment_size))
                 return usage_error("segment ",
                                    "--min-segment-size takes a whole number from 0 to 10^12, "
                                    "not '%s'",
                                    val);
-        } else if (strcmp(name, "--pre-cluster") == 0) {
+            break;
+        case SEGMENT_PRE_CLUSTER:
             if (!parse_int(val, 0, 1000000, &o->pre_cluster))
                 return usage_error("segment ",
                                    "--pre-cluster takes a whole number from 0 to 1000000, not '%s'",
                                    val);
-        } else if (strcmp(name, "--delimiter") == 0) {
-            if (strcmp(val, "\\t") == 0 || strcmp(val, "tab") == 0)
-                o->delimiter = '\t';
-            else if (strlen(val) == 1)
-                o->delimiter = (unsigned char)val[0];
-            else
+            break;
+        case SEGMENT_DELIMITER:
+            if (!parse_delimiter(val, &o->delimiter))
                 return usage_error("segment ", "--delimiter takes one character, not '%s'", val);
-        } else {
-            struct {
-                const char *name;
-                const char **slot;
-            } strs[] = {
-                {"--id", &o->id},
-                {"--pseudonymize-key", &o->id_key},
-                {"--drop", &o->drop},
-                {"--columns", &o->columns},
-                {"--weight", &o->weight},
-                {"--log1p", &o->log1p},
-                {"--categorical", &o->categorical},
-                {"--numeric", &o->numeric},
-                {"--missing", &o->missing},
-                {"--assignments", &o->assignments},
-                {"--features", &o->features},
-                {"--model", &o->model},
-                {"--report", &o->report},
-                {"--target", &o->target},
-                {"--control", &o->control},
-            };
-            size_t s = 0;
-            while (s < sizeof strs / sizeof strs[0] && strcmp(strs[s].name, name) != 0)
-                s++;
-            if (s == sizeof strs / sizeof strs[0])
-                return usage_error("segment ", "unknown option '%s'", name);
-            if (!*val)
-                return usage_error("segment ", "option '%s' needs a non-empty value", name);
-            *strs[s].slot = val;
+            break;
         }
     }
-    return 0;
+    return p.status;
 }
 
 int cmd_segment(int argc, char **argv)
@@ -746,6 +614,6 @@ int cmd_segment(int argc, char **argv)
     if (o.exact && !o.memory)
         return usage_error("segment ", "%s", "--exact goes with --memory");
     if (o.memory)
-        return run_segment_ooc(&o);
+        return run_chunked(&o);
     return run_segment(&o);
 }
