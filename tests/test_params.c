@@ -1,0 +1,217 @@
+/*
+ * Settings of every configurable object, through the one idiom of
+ * docs/api.md: for each setting, set then get gives the value back; the
+ * bounds query gives the documented range, whose ends are accepted and
+ * whose neighbours outside are refused with SEG_ERR_INVALID_ARG, the old
+ * value staying; settings of another kind, unknown ids and NULL objects are
+ * refused. The expected ranges are written out here from seg.h, not read
+ * from the library's tables. Public API only.
+ */
+#include <float.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "seg.h"
+
+#define I64_LO ((double)INT64_MIN)
+#define I64_HI ((double)INT64_MAX)
+
+/* One object seen through its settings calls (NULL: the object has none). */
+typedef struct ops {
+    const char *name;
+    void *obj;
+    int (*set_int)(void *obj, int id, int64_t v);
+    int (*get_int)(const void *obj, int id, int64_t *v);
+    int (*set_real)(void *obj, int id, double v);
+    int (*get_real)(const void *obj, int id, double *v);
+    int (*bounds)(int id, double *lo, double *hi);
+} ops;
+
+/* A setting and its documented range. */
+typedef struct row {
+    int id;
+    bool real;
+    double lo, hi;
+} row;
+
+/* Adapters from each object's typed calls to the ops above. */
+#define INT_OPS(obj, T, P)                                                                         \
+    static int obj##_si(void *o, int id, int64_t v)                                                \
+    {                                                                                              \
+        return seg_##obj##_set_int(o, (P)id, v);                                                   \
+    }                                                                                              \
+    static int obj##_gi(const void *o, int id, int64_t *v)                                         \
+    {                                                                                              \
+        return seg_##obj##_get_int((const T *)o, (P)id, v);                                        \
+    }
+#define REAL_OPS(obj, T, P)                                                                        \
+    static int obj##_sr(void *o, int id, double v)                                                 \
+    {                                                                                              \
+        return seg_##obj##_set_double(o, (P)id, v);                                                \
+    }                                                                                              \
+    static int obj##_gr(const void *o, int id, double *v)                                          \
+    {                                                                                              \
+        return seg_##obj##_get_double((const T *)o, (P)id, v);                                     \
+    }
+#define BOUNDS_OPS(obj, P)                                                                         \
+    static int obj##_b(int id, double *lo, double *hi)                                             \
+    {                                                                                              \
+        return seg_##obj##_param_bounds((P)id, lo, hi);                                            \
+    }
+
+static int64_t whole(double v)
+{
+    return v <= I64_LO ? INT64_MIN : v >= I64_HI ? INT64_MAX : (int64_t)v;
+}
+
+static void check_int(const ops *o, const row *r)
+{
+    const int64_t lo = whole(r->lo), hi = whole(r->hi), mid = lo / 2 + hi / 2;
+    const int64_t tries[] = {lo, hi, mid};
+    int64_t v = -12345;
+    double dv;
+    for (size_t i = 0; i < 3; i++) {
+        if (o->set_int(o->obj, r->id, tries[i]) != SEG_OK)
+            fail_msg("%s %d: set %lld refused: %s", o->name, r->id, (long long)tries[i],
+                     seg_last_error());
+        assert_int_equal(o->get_int(o->obj, r->id, &v), SEG_OK);
+        if (v != tries[i])
+            fail_msg("%s %d: set %lld, got %lld", o->name, r->id, (long long)tries[i],
+                     (long long)v);
+    }
+    /* Just outside, where int64 has room: refused, the value kept. */
+    if (lo > INT64_MIN)
+        assert_int_equal(o->set_int(o->obj, r->id, lo - 1), SEG_ERR_INVALID_ARG);
+    if (hi < INT64_MAX)
+        assert_int_equal(o->set_int(o->obj, r->id, hi + 1), SEG_ERR_INVALID_ARG);
+    assert_int_equal(o->get_int(o->obj, r->id, &v), SEG_OK);
+    assert_int_equal(v, mid);
+    /* The other kind, a NULL object, a NULL output. */
+    if (o->set_real) {
+        assert_int_equal(o->set_real(o->obj, r->id, (double)mid), SEG_ERR_INVALID_ARG);
+        assert_int_equal(o->get_real(o->obj, r->id, &dv), SEG_ERR_INVALID_ARG);
+    }
+    assert_int_equal(o->set_int(NULL, r->id, mid), SEG_ERR_INVALID_ARG);
+    assert_int_equal(o->get_int(NULL, r->id, &v), SEG_ERR_INVALID_ARG);
+    assert_int_equal(o->get_int(o->obj, r->id, NULL), SEG_ERR_INVALID_ARG);
+}
+
+static void check_real(const ops *o, const row *r)
+{
+    const double tries[] = {r->lo, r->hi, r->lo / 2 + r->hi / 2};
+    double v = -12345;
+    int64_t iv;
+    for (size_t i = 0; i < 3; i++) {
+        if (o->set_real(o->obj, r->id, tries[i]) != SEG_OK)
+            fail_msg("%s %d: set %.17g refused: %s", o->name, r->id, tries[i], seg_last_error());
+        assert_int_equal(o->get_real(o->obj, r->id, &v), SEG_OK);
+        if (v != tries[i])
+            fail_msg("%s %d: set %.17g, got %.17g", o->name, r->id, tries[i], v);
+    }
+    assert_int_equal(o->set_real(o->obj, r->id, nextafter(r->lo, -INFINITY)), SEG_ERR_INVALID_ARG);
+    assert_int_equal(o->set_real(o->obj, r->id, nextafter(r->hi, INFINITY)), SEG_ERR_INVALID_ARG);
+    assert_int_equal(o->set_real(o->obj, r->id, NAN), SEG_ERR_INVALID_ARG);
+    assert_int_equal(o->get_real(o->obj, r->id, &v), SEG_OK);
+    assert_true(v == tries[2]);
+    if (o->set_int) {
+        assert_int_equal(o->set_int(o->obj, r->id, 0), SEG_ERR_INVALID_ARG);
+        assert_int_equal(o->get_int(o->obj, r->id, &iv), SEG_ERR_INVALID_ARG);
+    }
+    assert_int_equal(o->set_real(NULL, r->id, tries[2]), SEG_ERR_INVALID_ARG);
+    assert_int_equal(o->get_real(NULL, r->id, &v), SEG_ERR_INVALID_ARG);
+    assert_int_equal(o->get_real(o->obj, r->id, NULL), SEG_ERR_INVALID_ARG);
+}
+
+/* Every row of an object, then ids it does not have. */
+static void check_object(const ops *o, const row *rows, size_t n)
+{
+    static const int unknown[] = {-1, 0, 1, 99, 150, 199, 250, 299, 1000};
+    double lo, hi;
+    int64_t iv;
+    double dv;
+    for (size_t i = 0; i < n; i++) {
+        const row *r = &rows[i];
+        if (o->bounds(r->id, &lo, &hi) != SEG_OK)
+            fail_msg("%s %d: no bounds: %s", o->name, r->id, seg_last_error());
+        if (lo != r->lo || hi != r->hi)
+            fail_msg("%s %d: bounds %.17g .. %.17g, documented %.17g .. %.17g", o->name, r->id, lo,
+                     hi, r->lo, r->hi);
+        assert_int_equal(o->bounds(r->id, NULL, &hi), SEG_ERR_INVALID_ARG);
+        assert_int_equal(o->bounds(r->id, &lo, NULL), SEG_ERR_INVALID_ARG);
+        if (r->real)
+            check_real(o, r);
+        else
+            check_int(o, r);
+    }
+    for (size_t u = 0; u < sizeof unknown / sizeof unknown[0]; u++) {
+        const int id = unknown[u];
+        for (size_t i = 0; i < n; i++)
+            assert_int_not_equal(rows[i].id, id);
+        assert_int_equal(o->bounds(id, &lo, &hi), SEG_ERR_INVALID_ARG);
+        if (o->set_int) {
+            assert_int_equal(o->set_int(o->obj, id, 1), SEG_ERR_INVALID_ARG);
+            assert_int_equal(o->get_int(o->obj, id, &iv), SEG_ERR_INVALID_ARG);
+        }
+        if (o->set_real) {
+            assert_int_equal(o->set_real(o->obj, id, 1), SEG_ERR_INVALID_ARG);
+            assert_int_equal(o->get_real(o->obj, id, &dv), SEG_ERR_INVALID_ARG);
+        }
+    }
+}
+
+#define CHECK(o, rows) check_object(o, rows, sizeof rows / sizeof rows[0])
+
+/* ---- k-means --------------------------------------------------------------- */
+
+INT_OPS(kmeans, seg_kmeans, seg_kmeans_param)
+REAL_OPS(kmeans, seg_kmeans, seg_kmeans_param)
+BOUNDS_OPS(kmeans, seg_kmeans_param)
+
+static void test_kmeans(void **state)
+{
+    (void)state;
+    static const row rows[] = {
+        {SEG_KMEANS_K, false, 1, 1e6},
+        {SEG_KMEANS_MAX_ITER, false, 1, 1e9},
+        {SEG_KMEANS_N_INIT, false, 1, 1e6},
+        {SEG_KMEANS_INIT, false, SEG_INIT_KMEANSPP, SEG_INIT_GIVEN},
+        {SEG_KMEANS_SEED, false, I64_LO, I64_HI},
+        {SEG_KMEANS_THREADS, false, 0, 4096},
+        {SEG_KMEANS_DTYPE, false, SEG_DTYPE_F64, SEG_DTYPE_F32},
+        {SEG_KMEANS_ALGORITHM, false, SEG_ALGORITHM_LLOYD, SEG_ALGORITHM_AUTO},
+        {SEG_KMEANS_MIN_PROFILE_SIZE, false, 0, 1e12},
+        {SEG_KMEANS_TOL, true, 0, 1e6},
+    };
+    const double c[] = {1, 2};
+    seg_kmeans *km = NULL;
+    int64_t v;
+    assert_int_equal(seg_kmeans_new(&km), SEG_OK);
+    /* SEG_INIT_GIVEN, the upper end of SEG_KMEANS_INIT, needs centroids. */
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_INIT, SEG_INIT_GIVEN), SEG_ERR_INVALID_ARG);
+    assert_non_null(strstr(seg_last_error(), "seg_kmeans_set_init_centroids_f64() first"));
+    assert_int_equal(seg_kmeans_get_int(km, SEG_KMEANS_INIT, &v), SEG_OK);
+    assert_int_equal(v, SEG_INIT_KMEANSPP);
+    assert_int_equal(seg_kmeans_set_init_centroids_f64(km, c, 2, 1), SEG_OK);
+    /* The message every object gives for a value out of range. */
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_K, 0), SEG_ERR_INVALID_ARG);
+    assert_string_equal(seg_last_error(),
+                        "bad k-means setting 100 (SEG_KMEANS_K): 0 is outside 1 .. 1000000");
+    const ops o = {"k-means", km, kmeans_si, kmeans_gi, kmeans_sr, kmeans_gr, kmeans_b};
+    CHECK(&o, rows);
+    seg_kmeans_free(km);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kmeans),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
