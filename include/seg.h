@@ -3197,6 +3197,43 @@ SEG_API int seg_minibatch_set_int(seg_minibatch *mb, seg_minibatch_param param, 
 SEG_API int seg_minibatch_set_double(seg_minibatch *mb, seg_minibatch_param param, double value);
 
 /**
+ * Read an integer setting.
+ *
+ * @param mb the object.
+ * @param param an int setting of seg_minibatch_param.
+ * @param[out] value receives its current value.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL mb or value, not an int setting).
+ */
+SEG_API int seg_minibatch_get_int(const seg_minibatch *mb, seg_minibatch_param param,
+                                  int64_t *value);
+
+/**
+ * Read a real-valued setting.
+ *
+ * @param mb the object.
+ * @param param SEG_MINIBATCH_FORGET, SEG_MINIBATCH_REASSIGN_RATIO or SEG_MINIBATCH_TOL.
+ * @param[out] value receives its current value.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL mb or value, not a double setting).
+ */
+SEG_API int seg_minibatch_get_double(const seg_minibatch *mb, seg_minibatch_param param,
+                                     double *value);
+
+/**
+ * The accepted range of a mini-batch setting (integer settings report whole
+ * numbers; SEG_MINIBATCH_SEED reports -2^63 .. 2^63, the nearest doubles to
+ * the int64 range; SEG_MINIBATCH_FORGET's upper bound is the largest double
+ * below 1).
+ *
+ * Needs no object and keeps no state: thread-safe.
+ *
+ * @param param any seg_minibatch_param.
+ * @param[out] lower receives the smallest accepted value.
+ * @param[out] upper receives the largest accepted value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (unknown param, NULL lower or upper).
+ */
+SEG_API int seg_minibatch_param_bounds(seg_minibatch_param param, double *lower, double *upper);
+
+/**
  * Fit mini-batch k-means on a matrix. The start is the best (by inertia on a
  * held-out sample) of SEG_MINIBATCH_N_INIT runs of k-means++ and Lloyd, each
  * on a random sample of SEG_MINIBATCH_INIT_SAMPLE rows; then batches drawn

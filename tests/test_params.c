@@ -208,10 +208,51 @@ static void test_kmeans(void **state)
     seg_kmeans_free(km);
 }
 
+/* ---- mini-batch ------------------------------------------------------------ */
+
+INT_OPS(minibatch, seg_minibatch, seg_minibatch_param)
+REAL_OPS(minibatch, seg_minibatch, seg_minibatch_param)
+BOUNDS_OPS(minibatch, seg_minibatch_param)
+
+static void test_minibatch(void **state)
+{
+    (void)state;
+    static const row rows[] = {
+        {SEG_MINIBATCH_K, false, 1, 1e6},
+        {SEG_MINIBATCH_BATCH_SIZE, false, 1, 1 << 30},
+        {SEG_MINIBATCH_MAX_STEPS, false, 0, 1e9},
+        {SEG_MINIBATCH_SEED, false, I64_LO, I64_HI},
+        {SEG_MINIBATCH_INIT_SAMPLE, false, 0, 1099511627776.0},
+        {SEG_MINIBATCH_N_INIT, false, 1, 1000},
+        {SEG_MINIBATCH_MAX_NO_IMPROVEMENT, false, 0, 1e9},
+        {SEG_MINIBATCH_THREADS, false, 0, 4096},
+        {SEG_MINIBATCH_MIN_PROFILE_SIZE, false, 0, 1e12},
+        {SEG_MINIBATCH_DTYPE, false, SEG_DTYPE_F64, SEG_DTYPE_F32},
+        {SEG_MINIBATCH_FORGET, true, 0, 1 - DBL_EPSILON / 2}, /* 0 .. < 1 */
+        {SEG_MINIBATCH_REASSIGN_RATIO, true, 0, 1},
+        {SEG_MINIBATCH_TOL, true, 0, 1},
+    };
+    seg_minibatch *mb = NULL;
+    int64_t v = -1;
+    double d = -1;
+    assert_int_equal(seg_minibatch_new(&mb), SEG_OK);
+    /* The documented defaults. */
+    assert_int_equal(seg_minibatch_get_int(mb, SEG_MINIBATCH_BATCH_SIZE, &v), SEG_OK);
+    assert_int_equal(v, 1024);
+    assert_int_equal(seg_minibatch_get_double(mb, SEG_MINIBATCH_TOL, &d), SEG_OK);
+    assert_true(d == 1e-7);
+    const ops o = {"mini-batch", mb,           minibatch_si, minibatch_gi,
+                   minibatch_sr, minibatch_gr, minibatch_b};
+    CHECK(&o, rows);
+    assert_int_equal(seg_minibatch_set_double(mb, SEG_MINIBATCH_FORGET, 1), SEG_ERR_INVALID_ARG);
+    seg_minibatch_free(mb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kmeans),
+        cmocka_unit_test(test_minibatch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
