@@ -2746,6 +2746,40 @@ SEG_API int seg_sweep_set_int(seg_sweep *s, seg_sweep_param param, int64_t value
 SEG_API int seg_sweep_set_double(seg_sweep *s, seg_sweep_param param, double value);
 
 /**
+ * Read an integer setting.
+ *
+ * @param s the sweep.
+ * @param param SEG_SWEEP_K_MIN, SEG_SWEEP_K_MAX, SEG_SWEEP_SILHOUETTE_SAMPLE or SEG_SWEEP_SEED.
+ * @param[out] value receives its current value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s or value, unknown or real param).
+ */
+SEG_API int seg_sweep_get_int(const seg_sweep *s, seg_sweep_param param, int64_t *value);
+
+/**
+ * Read a real setting.
+ *
+ * @param s the sweep.
+ * @param param SEG_SWEEP_MIN_SHARE or SEG_SWEEP_MAX_SHARE.
+ * @param[out] value receives its current value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s or value, unknown or integer param).
+ */
+SEG_API int seg_sweep_get_double(const seg_sweep *s, seg_sweep_param param, double *value);
+
+/**
+ * The accepted range of a sweep setting (integer settings report whole
+ * numbers; SEG_SWEEP_SEED reports -2^63 .. 2^63, the nearest doubles to the
+ * int64 range, and SEG_SWEEP_SILHOUETTE_SAMPLE 0 .. 2^63).
+ *
+ * Needs no object and keeps no state: thread-safe.
+ *
+ * @param param any seg_sweep_param.
+ * @param[out] lower receives the smallest accepted value.
+ * @param[out] upper receives the largest accepted value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (unknown param, NULL lower or upper).
+ */
+SEG_API int seg_sweep_param_bounds(seg_sweep_param param, double *lower, double *upper);
+
+/**
  * Set (or, with fn NULL, remove) the progress callback.
  *
  * @param s the sweep.

@@ -248,11 +248,42 @@ static void test_minibatch(void **state)
     seg_minibatch_free(mb);
 }
 
+/* ---- sweep ----------------------------------------------------------------- */
+
+INT_OPS(sweep, seg_sweep, seg_sweep_param)
+REAL_OPS(sweep, seg_sweep, seg_sweep_param)
+BOUNDS_OPS(sweep, seg_sweep_param)
+
+static void test_sweep(void **state)
+{
+    (void)state;
+    static const row rows[] = {
+        {SEG_SWEEP_K_MIN, false, 2, 1e6},
+        {SEG_SWEEP_K_MAX, false, 2, 1e6},
+        {SEG_SWEEP_SILHOUETTE_SAMPLE, false, 0, I64_HI},
+        {SEG_SWEEP_SEED, false, I64_LO, I64_HI},
+        {SEG_SWEEP_MIN_SHARE, true, 0, 1},
+        {SEG_SWEEP_MAX_SHARE, true, 0, 1},
+    };
+    seg_sweep *s = NULL;
+    int64_t v = -1;
+    double d = -1;
+    assert_int_equal(seg_sweep_new(&s), SEG_OK);
+    assert_int_equal(seg_sweep_get_int(s, SEG_SWEEP_SILHOUETTE_SAMPLE, &v), SEG_OK);
+    assert_int_equal(v, 10000);
+    assert_int_equal(seg_sweep_get_double(s, SEG_SWEEP_MAX_SHARE, &d), SEG_OK);
+    assert_true(d == 0.60);
+    const ops o = {"sweep", s, sweep_si, sweep_gi, sweep_sr, sweep_gr, sweep_b};
+    CHECK(&o, rows);
+    seg_sweep_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kmeans),
         cmocka_unit_test(test_minibatch),
+        cmocka_unit_test(test_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
