@@ -1297,6 +1297,29 @@ SEG_API void seg_predictor_free(seg_predictor *p);
 SEG_API int seg_predictor_set_int(seg_predictor *p, seg_predictor_param param, int64_t value);
 
 /**
+ * Read a setting.
+ *
+ * @param p the predictor.
+ * @param param which setting.
+ * @param[out] value receives its current value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL p or value, unknown param).
+ */
+SEG_API int seg_predictor_get_int(const seg_predictor *p, seg_predictor_param param,
+                                  int64_t *value);
+
+/**
+ * The accepted range of a predictor setting (whole numbers).
+ *
+ * Needs no object and keeps no state: thread-safe.
+ *
+ * @param param any seg_predictor_param.
+ * @param[out] lower receives the smallest accepted value.
+ * @param[out] upper receives the largest accepted value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (unknown param, NULL lower or upper).
+ */
+SEG_API int seg_predictor_param_bounds(seg_predictor_param param, double *lower, double *upper);
+
+/**
  * Assign rows of a feature matrix (already scaled) to their nearest segment.
  *
  * Distances are computed in float against the model's float copy of the

@@ -278,12 +278,40 @@ static void test_sweep(void **state)
     seg_sweep_free(s);
 }
 
+/* ---- predictor ------------------------------------------------------------- */
+
+INT_OPS(predictor, seg_predictor, seg_predictor_param)
+BOUNDS_OPS(predictor, seg_predictor_param)
+
+static void test_predictor(void **state)
+{
+    (void)state;
+    static const row rows[] = {{SEG_PREDICTOR_THREADS, false, 0, 4096}};
+    const double x[] = {0, 1, 10, 11};
+    seg_kmeans *km = NULL;
+    seg_model *m = NULL;
+    seg_predictor *p = NULL;
+    int64_t v = -1;
+    assert_int_equal(seg_kmeans_new(&km), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_K, 2), SEG_OK);
+    assert_int_equal(seg_kmeans_fit_f64(km, x, 4, 1, NULL, NULL, &m), SEG_OK);
+    assert_int_equal(seg_predictor_new(&p, m), SEG_OK);
+    assert_int_equal(seg_predictor_get_int(p, SEG_PREDICTOR_THREADS, &v), SEG_OK);
+    assert_int_equal(v, 1);
+    const ops o = {"predictor", p, predictor_si, predictor_gi, NULL, NULL, predictor_b};
+    CHECK(&o, rows);
+    seg_predictor_free(p);
+    seg_model_free(m);
+    seg_kmeans_free(km);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kmeans),
         cmocka_unit_test(test_minibatch),
         cmocka_unit_test(test_sweep),
+        cmocka_unit_test(test_predictor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
