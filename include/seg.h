@@ -2591,6 +2591,28 @@ SEG_API void seg_campaign_free(seg_campaign *c);
 SEG_API int seg_campaign_set_double(seg_campaign *c, seg_campaign_param param, double value);
 
 /**
+ * Read the cost per contact or the revenue per conversion.
+ *
+ * @param c the campaign.
+ * @param param which setting.
+ * @param[out] value receives its value; NaN while it is unset.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL c or value, unknown param).
+ */
+SEG_API int seg_campaign_get_double(const seg_campaign *c, seg_campaign_param param, double *value);
+
+/**
+ * The accepted range of a campaign setting: 0 .. DBL_MAX (finite and >= 0).
+ *
+ * Needs no object and keeps no state: thread-safe.
+ *
+ * @param param any seg_campaign_param.
+ * @param[out] lower receives the smallest accepted value.
+ * @param[out] upper receives the largest accepted value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (unknown param, NULL lower or upper).
+ */
+SEG_API int seg_campaign_param_bounds(seg_campaign_param param, double *lower, double *upper);
+
+/**
  * Count outcomes per segment and build the targeting plan. Replaces the
  * results of an earlier call.
  *

@@ -305,6 +305,30 @@ static void test_predictor(void **state)
     seg_kmeans_free(km);
 }
 
+/* ---- campaign -------------------------------------------------------------- */
+
+REAL_OPS(campaign, seg_campaign, seg_campaign_param)
+BOUNDS_OPS(campaign, seg_campaign_param)
+
+static void test_campaign(void **state)
+{
+    (void)state;
+    static const row rows[] = {
+        {SEG_CAMPAIGN_COST_PER_CONTACT, true, 0, DBL_MAX},
+        {SEG_CAMPAIGN_REVENUE_PER_CONVERSION, true, 0, DBL_MAX},
+    };
+    seg_campaign *c = NULL;
+    double d = 0;
+    assert_int_equal(seg_campaign_new(&c), SEG_OK);
+    assert_int_equal(seg_campaign_get_double(c, SEG_CAMPAIGN_COST_PER_CONTACT, &d), SEG_OK);
+    assert_true(isnan(d)); /* unset */
+    assert_int_equal(seg_campaign_set_double(c, SEG_CAMPAIGN_COST_PER_CONTACT, INFINITY),
+                     SEG_ERR_INVALID_ARG);
+    const ops o = {"campaign", c, NULL, NULL, campaign_sr, campaign_gr, campaign_b};
+    CHECK(&o, rows);
+    seg_campaign_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_minibatch),
         cmocka_unit_test(test_sweep),
         cmocka_unit_test(test_predictor),
+        cmocka_unit_test(test_campaign),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
