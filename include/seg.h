@@ -734,6 +734,18 @@ SEG_API int seg_scaler_set_int(seg_scaler *sc, seg_scaler_param param, int64_t v
 SEG_API int seg_scaler_get_int(const seg_scaler *sc, seg_scaler_param param, int64_t *value);
 
 /**
+ * The accepted range of a scaler setting (whole numbers).
+ *
+ * Needs no object and keeps no state: thread-safe.
+ *
+ * @param param any seg_scaler_param.
+ * @param[out] lower receives the smallest accepted value.
+ * @param[out] upper receives the largest accepted value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (unknown param, NULL lower or upper).
+ */
+SEG_API int seg_scaler_param_bounds(seg_scaler_param param, double *lower, double *upper);
+
+/**
  * Change a setting for one named column; takes effect at the next fit. A name
  * that is not a numeric column of the training dataset makes the fit fail with
  * SEG_ERR_NOT_FOUND.
@@ -752,6 +764,35 @@ SEG_API int seg_scaler_get_int(const seg_scaler *sc, seg_scaler_param param, int
  */
 SEG_API int seg_scaler_set_column_int(seg_scaler *sc, const char *column,
                                       seg_scaler_column_param param, int64_t value);
+
+/**
+ * Read the setting the next fit uses for one named column: the value given
+ * with seg_scaler_set_column_int(), or, for a column (or a param of it) never
+ * set, what applies instead: SEG_SCALER_METHOD's value for
+ * SEG_SCALER_COLUMN_METHOD, 0 for SEG_SCALER_COLUMN_LOG1P.
+ *
+ * @param sc the scaler.
+ * @param column the column name; borrowed for the call.
+ * @param param which setting.
+ * @param[out] value receives its value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL sc, column or value, unknown
+ *         param).
+ */
+SEG_API int seg_scaler_get_column_int(const seg_scaler *sc, const char *column,
+                                      seg_scaler_column_param param, int64_t *value);
+
+/**
+ * The accepted range of a per-column scaler setting (whole numbers).
+ *
+ * Needs no object and keeps no state: thread-safe.
+ *
+ * @param param any seg_scaler_column_param.
+ * @param[out] lower receives the smallest accepted value.
+ * @param[out] upper receives the largest accepted value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (unknown param, NULL lower or upper).
+ */
+SEG_API int seg_scaler_column_param_bounds(seg_scaler_column_param param, double *lower,
+                                           double *upper);
 
 /**
  * Learn the transform from a dataset (replacing any previous fit).

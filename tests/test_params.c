@@ -329,6 +329,91 @@ static void test_campaign(void **state)
     seg_campaign_free(c);
 }
 
+/* ---- scaler ---------------------------------------------------------------- */
+
+INT_OPS(scaler, seg_scaler, seg_scaler_param)
+BOUNDS_OPS(scaler, seg_scaler_param)
+
+/* Per-column scaler settings, on one column. */
+#define COLUMN "balance"
+static int column_si(void *o, int id, int64_t v)
+{
+    return seg_scaler_set_column_int(o, COLUMN, (seg_scaler_column_param)id, v);
+}
+static int column_gi(const void *o, int id, int64_t *v)
+{
+    return seg_scaler_get_column_int(o, COLUMN, (seg_scaler_column_param)id, v);
+}
+static int column_b(int id, double *lo, double *hi)
+{
+    return seg_scaler_column_param_bounds((seg_scaler_column_param)id, lo, hi);
+}
+
+static void test_scaler(void **state)
+{
+    (void)state;
+    static const row rows[] = {
+        {SEG_SCALER_METHOD, false, SEG_SCALE_NONE, SEG_SCALE_ROBUST},
+        {SEG_SCALER_DROP_FIRST, false, 0, 1},
+        {SEG_SCALER_CATEGORICAL_MISSING, false, SEG_IMPUTE_LEVEL, SEG_IMPUTE_MODE},
+        {SEG_SCALER_MAX_LEVELS, false, 2, 1e6},
+        {SEG_SCALER_ALLOW_IDENTIFIERS, false, 0, 1},
+        {SEG_SCALER_MIN_LEVEL_COUNT, false, 0, 1e12},
+    };
+    static const row column_rows[] = {
+        {SEG_SCALER_COLUMN_METHOD, false, SEG_SCALE_NONE, SEG_SCALE_ROBUST},
+        {SEG_SCALER_COLUMN_LOG1P, false, 0, 1},
+    };
+    seg_scaler *sc = NULL;
+    assert_int_equal(seg_scaler_new(&sc), SEG_OK);
+    const ops o = {"scaler", sc, scaler_si, scaler_gi, NULL, NULL, scaler_b};
+    CHECK(&o, rows);
+    const ops col = {"scaler column", sc, column_si, column_gi, NULL, NULL, column_b};
+    CHECK(&col, column_rows);
+    assert_int_equal(seg_scaler_get_column_int(sc, NULL, SEG_SCALER_COLUMN_LOG1P, &(int64_t){0}),
+                     SEG_ERR_INVALID_ARG);
+    seg_scaler_free(sc);
+}
+
+/* A column never set reads as what the fit would use; a refused per-column
+ * value adds no column (which the fit would then look for). */
+static void test_scaler_column_fallback(void **state)
+{
+    (void)state;
+    seg_scaler *sc = NULL;
+    seg_dataset *ds = NULL;
+    int64_t v = -1;
+    assert_int_equal(seg_scaler_new(&sc), SEG_OK);
+    assert_int_equal(seg_scaler_get_column_int(sc, "age", SEG_SCALER_COLUMN_METHOD, &v), SEG_OK);
+    assert_int_equal(v, SEG_SCALE_STANDARD);
+    assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_METHOD, SEG_SCALE_MINMAX), SEG_OK);
+    assert_int_equal(seg_scaler_get_column_int(sc, "age", SEG_SCALER_COLUMN_METHOD, &v), SEG_OK);
+    assert_int_equal(v, SEG_SCALE_MINMAX);
+    assert_int_equal(seg_scaler_set_column_int(sc, "age", SEG_SCALER_COLUMN_LOG1P, 1), SEG_OK);
+    assert_int_equal(seg_scaler_get_column_int(sc, "age", SEG_SCALER_COLUMN_METHOD, &v), SEG_OK);
+    assert_int_equal(v, SEG_SCALE_MINMAX); /* only LOG1P was given */
+    assert_int_equal(seg_scaler_get_column_int(sc, "age", SEG_SCALER_COLUMN_LOG1P, &v), SEG_OK);
+    assert_int_equal(v, 1);
+    assert_int_equal(seg_scaler_set_column_int(sc, "age", SEG_SCALER_COLUMN_LOG1P, 2),
+                     SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_scaler_get_column_int(sc, "age", SEG_SCALER_COLUMN_LOG1P, &v), SEG_OK);
+    assert_int_equal(v, 1);
+    seg_scaler_free(sc);
+
+    /* A refused value adds no column: the fit does not look for it ... */
+    const double x[] = {1, 2, 3};
+    assert_int_equal(seg_dataset_from_f64(&ds, x, 3, 1, NULL), SEG_OK);
+    assert_int_equal(seg_scaler_new(&sc), SEG_OK);
+    assert_int_equal(seg_scaler_set_column_int(sc, "nosuch", SEG_SCALER_COLUMN_METHOD, 9),
+                     SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_OK);
+    /* ... whereas an accepted one does. */
+    assert_int_equal(seg_scaler_set_column_int(sc, "nosuch", SEG_SCALER_COLUMN_METHOD, 1), SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_ERR_NOT_FOUND);
+    seg_scaler_free(sc);
+    seg_dataset_free(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +422,8 @@ int main(void)
         cmocka_unit_test(test_sweep),
         cmocka_unit_test(test_predictor),
         cmocka_unit_test(test_campaign),
+        cmocka_unit_test(test_scaler),
+        cmocka_unit_test(test_scaler_column_fallback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
