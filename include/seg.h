@@ -232,6 +232,19 @@ SEG_API int seg_csv_options_get_int(const seg_csv_options *opts, seg_csv_param p
                                     int64_t *value);
 
 /**
+ * The accepted range of a CSV setting (whole numbers). SEG_CSV_DELIMITER
+ * reports 0 .. 255; within it '"', CR and LF are refused too.
+ *
+ * Needs no object and keeps no state: thread-safe.
+ *
+ * @param param any seg_csv_param.
+ * @param[out] lower receives the smallest accepted value.
+ * @param[out] upper receives the largest accepted value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (unknown param, NULL lower or upper).
+ */
+SEG_API int seg_csv_options_param_bounds(seg_csv_param param, double *lower, double *upper);
+
+/**
  * Add a token that marks a missing value (compared with the field after
  * trimming spaces; the token itself is used as given).
  *

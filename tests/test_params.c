@@ -414,6 +414,40 @@ static void test_scaler_column_fallback(void **state)
     seg_dataset_free(ds);
 }
 
+/* ---- CSV options ----------------------------------------------------------- */
+
+INT_OPS(csv_options, seg_csv_options, seg_csv_param)
+BOUNDS_OPS(csv_options, seg_csv_param)
+
+/* Delimiter settings: the range, and the three bytes a range cannot exclude. */
+static void check_delimiter(const ops *o, int id)
+{
+    int64_t v = -1;
+    assert_int_equal(o->set_int(o->obj, id, ';'), SEG_OK);
+    assert_int_equal(o->set_int(o->obj, id, '"'), SEG_ERR_INVALID_ARG);
+    assert_non_null(strstr(seg_last_error(), "34: not 0 or a byte other than"));
+    assert_int_equal(o->set_int(o->obj, id, '\r'), SEG_ERR_INVALID_ARG);
+    assert_int_equal(o->set_int(o->obj, id, '\n'), SEG_ERR_INVALID_ARG);
+    assert_int_equal(o->get_int(o->obj, id, &v), SEG_OK);
+    assert_int_equal(v, ';');
+}
+
+static void test_csv_options(void **state)
+{
+    (void)state;
+    static const row rows[] = {
+        {SEG_CSV_DELIMITER, false, 0, 255},     {SEG_CSV_HEADER, false, 0, 1},
+        {SEG_CSV_DEFAULT_MISSING, false, 0, 1}, {SEG_CSV_MAX_FIELD, false, 1, 1 << 30},
+        {SEG_CSV_MAX_COLUMNS, false, 1, 1e6},
+    };
+    seg_csv_options *opts = NULL;
+    assert_int_equal(seg_csv_options_new(&opts), SEG_OK);
+    const ops o = {"CSV", opts, csv_options_si, csv_options_gi, NULL, NULL, csv_options_b};
+    CHECK(&o, rows);
+    check_delimiter(&o, SEG_CSV_DELIMITER);
+    seg_csv_options_free(opts);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_campaign),
         cmocka_unit_test(test_scaler),
         cmocka_unit_test(test_scaler_column_fallback),
+        cmocka_unit_test(test_csv_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
