@@ -3782,6 +3782,20 @@ SEG_API int seg_csv_chunker_get_int(const seg_csv_chunker *ch, seg_chunker_param
                                     int64_t *value);
 
 /**
+ * The accepted range of a chunker setting (SEG_CHUNKER_ROWS: 1 .. 2^31 - 1).
+ *
+ * Needs no object and keeps no state: thread-safe.
+ *
+ * @param param SEG_CHUNKER_ROWS (the facts of the file are read-only and
+ *        have no range).
+ * @param[out] lower receives the smallest accepted value.
+ * @param[out] upper receives the largest accepted value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (unknown param, a read-only fact,
+ *         NULL lower or upper).
+ */
+SEG_API int seg_csv_chunker_param_bounds(seg_chunker_param param, double *lower, double *upper);
+
+/**
  * Name of column j of the file (before any column choice).
  *
  * @param ch the chunker.

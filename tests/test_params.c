@@ -448,6 +448,43 @@ static void test_csv_options(void **state)
     seg_csv_options_free(opts);
 }
 
+/* ---- CSV chunker ----------------------------------------------------------- */
+
+INT_OPS(csv_chunker, seg_csv_chunker, seg_chunker_param)
+BOUNDS_OPS(csv_chunker, seg_chunker_param)
+
+static void test_csv_chunker(void **state)
+{
+    (void)state;
+    static const row rows[] = {{SEG_CHUNKER_ROWS, false, 1, INT32_MAX}};
+    static const struct {
+        int id;
+        int64_t value;
+    } facts[] = {
+        {SEG_CHUNKER_FILE_ROWS, 4},
+        {SEG_CHUNKER_FILE_BYTES, 139},
+        {SEG_CHUNKER_COLUMNS, 6},
+        {SEG_CHUNKER_PASSES, 1},
+    };
+    seg_csv_chunker *ch = NULL;
+    int64_t v = -1;
+    double lo, hi;
+    assert_int_equal(seg_csv_chunker_open(&ch, SEG_TEST_DATA "/scaler_customers.csv", NULL),
+                     SEG_OK);
+    assert_int_equal(seg_csv_chunker_get_int(ch, SEG_CHUNKER_ROWS, &v), SEG_OK);
+    assert_int_equal(v, 65536);
+    for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++) {
+        assert_int_equal(seg_csv_chunker_get_int(ch, facts[i].id, &v), SEG_OK);
+        assert_int_equal(v, facts[i].value);
+        /* Read-only: not set, no range. */
+        assert_int_equal(seg_csv_chunker_set_int(ch, facts[i].id, v), SEG_ERR_INVALID_ARG);
+        assert_int_equal(seg_csv_chunker_param_bounds(facts[i].id, &lo, &hi), SEG_ERR_INVALID_ARG);
+    }
+    const ops o = {"CSV chunker", ch, csv_chunker_si, csv_chunker_gi, NULL, NULL, csv_chunker_b};
+    CHECK(&o, rows);
+    seg_csv_chunker_free(ch);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -459,6 +496,7 @@ int main(void)
         cmocka_unit_test(test_scaler),
         cmocka_unit_test(test_scaler_column_fallback),
         cmocka_unit_test(test_csv_options),
+        cmocka_unit_test(test_csv_chunker),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
