@@ -1895,6 +1895,53 @@ SEG_API int seg_rfm_set_int(seg_rfm *r, seg_rfm_param param, int64_t value);
 SEG_API int seg_rfm_set_string(seg_rfm *r, seg_rfm_param param, const char *value);
 
 /**
+ * Read an integer setting.
+ *
+ * @param r the object.
+ * @param param an integer seg_rfm_param.
+ * @param[out] value receives its current value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL r or value, unknown or text
+ *         param).
+ */
+SEG_API int seg_rfm_get_int(const seg_rfm *r, seg_rfm_param param, int64_t *value);
+
+/**
+ * Read a text setting, as it was given to seg_rfm_set_string(); an unset one
+ * reads as "".
+ *
+ * Call it with buf NULL to learn the size, then with a buffer of at least
+ * that many bytes.
+ *
+ * @param r the object.
+ * @param param a text seg_rfm_param.
+ * @param[out] buf receives the NUL-terminated text, or NULL to query the
+ *        size only.
+ * @param len the size of buf in bytes (ignored when buf is NULL).
+ * @param[out] size receives the bytes the text takes, its NUL included (also
+ *        on SEG_ERR_MISMATCH); may be NULL when buf is not.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r, buf and size both NULL,
+ *         unknown or integer param), SEG_ERR_MISMATCH (len is smaller than
+ *         the text; nothing written).
+ */
+SEG_API int seg_rfm_get_string(const seg_rfm *r, seg_rfm_param param, char *buf, size_t len,
+                               size_t *size);
+
+/**
+ * The accepted range of an integer RFM setting (whole numbers).
+ * SEG_RFM_DELIMITER reports 0 .. 255; within it '"', CR and LF are refused
+ * too. Text settings have no range.
+ *
+ * Needs no object and keeps no state: thread-safe.
+ *
+ * @param param an integer seg_rfm_param.
+ * @param[out] lower receives the smallest accepted value.
+ * @param[out] upper receives the largest accepted value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (unknown or text param, NULL lower
+ *         or upper).
+ */
+SEG_API int seg_rfm_param_bounds(seg_rfm_param param, double *lower, double *upper);
+
+/**
  * Score one dimension by the user's cut points instead of ranks:
  * for F and M, score = 1 + the number of cuts c with value >= c; for R,
  * score = 1 + the number of cuts c with recency <= c (recent is high).

@@ -485,6 +485,90 @@ static void test_csv_chunker(void **state)
     seg_csv_chunker_free(ch);
 }
 
+/* ---- RFM ------------------------------------------------------------------- */
+
+INT_OPS(rfm, seg_rfm, seg_rfm_param)
+BOUNDS_OPS(rfm, seg_rfm_param)
+
+static void test_rfm(void **state)
+{
+    (void)state;
+    static const row rows[] = {
+        {SEG_RFM_RETURNS, false, SEG_RETURNS_EXCLUDE, SEG_RETURNS_SUBTRACT},
+        {SEG_RFM_BINS, false, 2, 100},
+        {SEG_RFM_SKIP_BAD_ROWS, false, 0, 1},
+        {SEG_RFM_DELIMITER, false, 0, 255},
+    };
+    static const int texts[] = {
+        SEG_RFM_CUSTOMER_COLUMN, SEG_RFM_DATE_COLUMN,  SEG_RFM_AMOUNT_COLUMN,
+        SEG_RFM_QUANTITY_COLUMN, SEG_RFM_PRICE_COLUMN, SEG_RFM_INVOICE_COLUMN,
+        SEG_RFM_DATE_FORMAT,     SEG_RFM_AS_OF,
+    };
+    static const char *const values[] = {"cust",  "when",    "amount",   "qty",
+                                         "price", "invoice", "%d.%m.%Y", "06.12.2010"};
+    seg_rfm *r = NULL;
+    char buf[32];
+    size_t size = 0;
+    double lo, hi;
+    int64_t v;
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    const ops o = {"RFM", r, rfm_si, rfm_gi, NULL, NULL, rfm_b};
+    CHECK(&o, rows);
+    check_delimiter(&o, SEG_RFM_DELIMITER);
+
+    /* Text settings: unset reads "", set then get, NULL unsets; no range. */
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        const seg_rfm_param id = (seg_rfm_param)texts[i];
+        assert_int_equal(seg_rfm_get_string(r, id, buf, sizeof buf, &size), SEG_OK);
+        assert_string_equal(buf, "");
+        assert_int_equal(size, 1);
+        if (seg_rfm_set_string(r, id, values[i]) != SEG_OK)
+            fail_msg("RFM %d: '%s' refused: %s", texts[i], values[i], seg_last_error());
+        assert_int_equal(seg_rfm_get_string(r, id, NULL, 0, &size), SEG_OK);
+        assert_int_equal(size, strlen(values[i]) + 1);
+        assert_int_equal(seg_rfm_get_string(r, id, buf, size - 1, &size), SEG_ERR_MISMATCH);
+        assert_int_equal(size, strlen(values[i]) + 1);
+        assert_int_equal(seg_rfm_get_string(r, id, buf, size, NULL), SEG_OK);
+        assert_string_equal(buf, values[i]);
+        assert_int_equal(seg_rfm_get_string(r, id, NULL, 0, NULL), SEG_ERR_INVALID_ARG);
+        assert_int_equal(seg_rfm_get_string(NULL, id, buf, sizeof buf, NULL), SEG_ERR_INVALID_ARG);
+        assert_int_equal(seg_rfm_set_string(NULL, id, values[i]), SEG_ERR_INVALID_ARG);
+        assert_int_equal(seg_rfm_param_bounds(id, &lo, &hi), SEG_ERR_INVALID_ARG);
+        assert_int_equal(seg_rfm_set_int(r, id, 1), SEG_ERR_INVALID_ARG);
+        assert_int_equal(seg_rfm_get_int(r, id, &v), SEG_ERR_INVALID_ARG);
+    }
+    /* Kept as given, even where the value is also read (the date). */
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_AS_OF, "7.12.2010"), SEG_OK);
+    assert_int_equal(seg_rfm_get_string(r, SEG_RFM_AS_OF, buf, sizeof buf, NULL), SEG_OK);
+    assert_string_equal(buf, "7.12.2010");
+    /* Refused values leave the old one. */
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_AS_OF, "2010-12-08"), SEG_ERR_PARSE);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_CUSTOMER_COLUMN, ""), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_DATE_FORMAT, "%d %Q"), SEG_ERR_PARSE);
+    assert_non_null(strstr(seg_last_error(), "other than"));
+    assert_int_equal(seg_rfm_get_string(r, SEG_RFM_AS_OF, buf, sizeof buf, NULL), SEG_OK);
+    assert_string_equal(buf, "7.12.2010");
+    assert_int_equal(seg_rfm_get_string(r, SEG_RFM_CUSTOMER_COLUMN, buf, sizeof buf, NULL), SEG_OK);
+    assert_string_equal(buf, "cust");
+    assert_int_equal(seg_rfm_get_string(r, SEG_RFM_DATE_FORMAT, buf, sizeof buf, NULL), SEG_OK);
+    assert_string_equal(buf, "%d.%m.%Y");
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_INVOICE_COLUMN, NULL), SEG_OK);
+    assert_int_equal(seg_rfm_get_string(r, SEG_RFM_INVOICE_COLUMN, buf, sizeof buf, &size), SEG_OK);
+    assert_string_equal(buf, "");
+    for (int id = -1; id <= 1000; id += 7)
+        if (id < 200 || id > 207)
+            assert_int_equal(seg_rfm_get_string(r, (seg_rfm_param)id, buf, sizeof buf, NULL),
+                             SEG_ERR_INVALID_ARG);
+
+    /* Once a row is added, settings are fixed: SEG_ERR_STATE, reads still work. */
+    assert_int_equal(seg_rfm_add(r, "a", NULL, "01.12.2010", 5.0), SEG_OK);
+    assert_int_equal(seg_rfm_set_int(r, SEG_RFM_BINS, 3), SEG_ERR_STATE);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_AMOUNT_COLUMN, "x"), SEG_ERR_STATE);
+    assert_int_equal(seg_rfm_get_int(r, SEG_RFM_BINS, &v), SEG_OK);
+    assert_int_equal(v, 51); /* the middle of 2 .. 100 check_int left */
+    seg_rfm_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -497,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_scaler_column_fallback),
         cmocka_unit_test(test_csv_options),
         cmocka_unit_test(test_csv_chunker),
+        cmocka_unit_test(test_rfm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
