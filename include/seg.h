@@ -337,6 +337,19 @@ SEG_API int seg_csv_options_get_int(const seg_csv_options *opts, seg_csv_param p
                                     int64_t *value);
 
 /**
+ * The accepted range of a CSV setting (whole numbers). SEG_CSV_DELIMITER
+ * reports 0 .. 255; within it '"', CR and LF are refused too.
+ *
+ * Needs no object and keeps no state: thread-safe.
+ *
+ * @param param any seg_csv_param.
+ * @param[out] lower receives the smallest accepted value.
+ * @param[out] upper receives the largest accepted value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (unknown param, NULL lower or upper).
+ */
+SEG_API int seg_csv_options_param_bounds(seg_csv_param param, double *lower, double *upper);
+
+/**
  * Add a token that marks a missing value (compared with the field after
  * trimming spaces; the token itself is used as given).
  *
@@ -869,6 +882,20 @@ SEG_API int seg_csv_chunker_get_int(const seg_csv_chunker *ch, seg_chunker_param
                                     int64_t *value);
 
 /**
+ * The accepted range of a chunker setting (SEG_CHUNKER_ROWS: 1 .. 2^31 - 1).
+ *
+ * Needs no object and keeps no state: thread-safe.
+ *
+ * @param param SEG_CHUNKER_ROWS (the facts of the file are read-only and
+ *        have no range).
+ * @param[out] lower receives the smallest accepted value.
+ * @param[out] upper receives the largest accepted value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (unknown param, a read-only fact,
+ *         NULL lower or upper).
+ */
+SEG_API int seg_csv_chunker_param_bounds(seg_chunker_param param, double *lower, double *upper);
+
+/**
  * Name of column j of the file (before any column choice).
  *
  * @param ch the chunker.
@@ -1095,6 +1122,18 @@ SEG_API int seg_scaler_set_int(seg_scaler *sc, seg_scaler_param param, int64_t v
 SEG_API int seg_scaler_get_int(const seg_scaler *sc, seg_scaler_param param, int64_t *value);
 
 /**
+ * The accepted range of a scaler setting (whole numbers).
+ *
+ * Needs no object and keeps no state: thread-safe.
+ *
+ * @param param any seg_scaler_param.
+ * @param[out] lower receives the smallest accepted value.
+ * @param[out] upper receives the largest accepted value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (unknown param, NULL lower or upper).
+ */
+SEG_API int seg_scaler_param_bounds(seg_scaler_param param, double *lower, double *upper);
+
+/**
  * Change a setting for one named column; takes effect at the next fit. A name
  * that is not a numeric column of the training dataset makes the fit fail with
  * SEG_ERR_NOT_FOUND.
@@ -1113,6 +1152,35 @@ SEG_API int seg_scaler_get_int(const seg_scaler *sc, seg_scaler_param param, int
  */
 SEG_API int seg_scaler_set_column_int(seg_scaler *sc, const char *column,
                                       seg_scaler_column_param param, int64_t value);
+
+/**
+ * Read the setting the next fit uses for one named column: the value given
+ * with seg_scaler_set_column_int(), or, for a column (or a param of it) never
+ * set, what applies instead: SEG_SCALER_METHOD's value for
+ * SEG_SCALER_COLUMN_METHOD, 0 for SEG_SCALER_COLUMN_LOG1P.
+ *
+ * @param sc the scaler.
+ * @param column the column name; borrowed for the call.
+ * @param param which setting.
+ * @param[out] value receives its value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL sc, column or value, unknown
+ *         param).
+ */
+SEG_API int seg_scaler_get_column_int(const seg_scaler *sc, const char *column,
+                                      seg_scaler_column_param param, int64_t *value);
+
+/**
+ * The accepted range of a per-column scaler setting (whole numbers).
+ *
+ * Needs no object and keeps no state: thread-safe.
+ *
+ * @param param any seg_scaler_column_param.
+ * @param[out] lower receives the smallest accepted value.
+ * @param[out] upper receives the largest accepted value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (unknown param, NULL lower or upper).
+ */
+SEG_API int seg_scaler_column_param_bounds(seg_scaler_column_param param, double *lower,
+                                           double *upper);
 
 /**
  * Learn the transform from a dataset (replacing any previous fit).
@@ -1875,6 +1943,43 @@ SEG_API int seg_minibatch_set_int(seg_minibatch *mb, seg_minibatch_param param, 
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL mb, not a double setting, out of range).
  */
 SEG_API int seg_minibatch_set_double(seg_minibatch *mb, seg_minibatch_param param, double value);
+
+/**
+ * Read an integer setting.
+ *
+ * @param mb the object.
+ * @param param an int setting of seg_minibatch_param.
+ * @param[out] value receives its current value.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL mb or value, not an int setting).
+ */
+SEG_API int seg_minibatch_get_int(const seg_minibatch *mb, seg_minibatch_param param,
+                                  int64_t *value);
+
+/**
+ * Read a real-valued setting.
+ *
+ * @param mb the object.
+ * @param param SEG_MINIBATCH_FORGET, SEG_MINIBATCH_REASSIGN_RATIO or SEG_MINIBATCH_TOL.
+ * @param[out] value receives its current value.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL mb or value, not a double setting).
+ */
+SEG_API int seg_minibatch_get_double(const seg_minibatch *mb, seg_minibatch_param param,
+                                     double *value);
+
+/**
+ * The accepted range of a mini-batch setting (integer settings report whole
+ * numbers; SEG_MINIBATCH_SEED reports -2^63 .. 2^63, the nearest doubles to
+ * the int64 range; SEG_MINIBATCH_FORGET's upper bound is the largest double
+ * below 1).
+ *
+ * Needs no object and keeps no state: thread-safe.
+ *
+ * @param param any seg_minibatch_param.
+ * @param[out] lower receives the smallest accepted value.
+ * @param[out] upper receives the largest accepted value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (unknown param, NULL lower or upper).
+ */
+SEG_API int seg_minibatch_param_bounds(seg_minibatch_param param, double *lower, double *upper);
 
 /**
  * Fit mini-batch k-means on a matrix. The start is the best (by inertia on a
@@ -3007,6 +3112,29 @@ SEG_API void seg_predictor_free(seg_predictor *p);
 SEG_API int seg_predictor_set_int(seg_predictor *p, seg_predictor_param param, int64_t value);
 
 /**
+ * Read a setting.
+ *
+ * @param p the predictor.
+ * @param param which setting.
+ * @param[out] value receives its current value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL p or value, unknown param).
+ */
+SEG_API int seg_predictor_get_int(const seg_predictor *p, seg_predictor_param param,
+                                  int64_t *value);
+
+/**
+ * The accepted range of a predictor setting (whole numbers).
+ *
+ * Needs no object and keeps no state: thread-safe.
+ *
+ * @param param any seg_predictor_param.
+ * @param[out] lower receives the smallest accepted value.
+ * @param[out] upper receives the largest accepted value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (unknown param, NULL lower or upper).
+ */
+SEG_API int seg_predictor_param_bounds(seg_predictor_param param, double *lower, double *upper);
+
+/**
  * Assign rows of a feature matrix (already scaled) to their nearest segment.
  *
  * Distances are computed in float against the model's float copy of the
@@ -3302,6 +3430,40 @@ SEG_API int seg_sweep_set_int(seg_sweep *s, seg_sweep_param param, int64_t value
 SEG_API int seg_sweep_set_double(seg_sweep *s, seg_sweep_param param, double value);
 
 /**
+ * Read an integer setting.
+ *
+ * @param s the sweep.
+ * @param param SEG_SWEEP_K_MIN, SEG_SWEEP_K_MAX, SEG_SWEEP_SILHOUETTE_SAMPLE or SEG_SWEEP_SEED.
+ * @param[out] value receives its current value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s or value, unknown or real param).
+ */
+SEG_API int seg_sweep_get_int(const seg_sweep *s, seg_sweep_param param, int64_t *value);
+
+/**
+ * Read a real setting.
+ *
+ * @param s the sweep.
+ * @param param SEG_SWEEP_MIN_SHARE or SEG_SWEEP_MAX_SHARE.
+ * @param[out] value receives its current value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s or value, unknown or integer param).
+ */
+SEG_API int seg_sweep_get_double(const seg_sweep *s, seg_sweep_param param, double *value);
+
+/**
+ * The accepted range of a sweep setting (integer settings report whole
+ * numbers; SEG_SWEEP_SEED reports -2^63 .. 2^63, the nearest doubles to the
+ * int64 range, and SEG_SWEEP_SILHOUETTE_SAMPLE 0 .. 2^63).
+ *
+ * Needs no object and keeps no state: thread-safe.
+ *
+ * @param param any seg_sweep_param.
+ * @param[out] lower receives the smallest accepted value.
+ * @param[out] upper receives the largest accepted value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (unknown param, NULL lower or upper).
+ */
+SEG_API int seg_sweep_param_bounds(seg_sweep_param param, double *lower, double *upper);
+
+/**
  * Set (or, with fn NULL, remove) the progress callback.
  *
  * @param s the sweep.
@@ -3461,6 +3623,28 @@ SEG_API void seg_campaign_free(seg_campaign *c);
  * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL c, unknown param, bad value).
  */
 SEG_API int seg_campaign_set_double(seg_campaign *c, seg_campaign_param param, double value);
+
+/**
+ * Read the cost per contact or the revenue per conversion.
+ *
+ * @param c the campaign.
+ * @param param which setting.
+ * @param[out] value receives its value; NaN while it is unset.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL c or value, unknown param).
+ */
+SEG_API int seg_campaign_get_double(const seg_campaign *c, seg_campaign_param param, double *value);
+
+/**
+ * The accepted range of a campaign setting: 0 .. DBL_MAX (finite and >= 0).
+ *
+ * Needs no object and keeps no state: thread-safe.
+ *
+ * @param param any seg_campaign_param.
+ * @param[out] lower receives the smallest accepted value.
+ * @param[out] upper receives the largest accepted value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (unknown param, NULL lower or upper).
+ */
+SEG_API int seg_campaign_param_bounds(seg_campaign_param param, double *lower, double *upper);
 
 /**
  * Count outcomes per segment and build the targeting plan. Replaces the
@@ -3749,6 +3933,53 @@ SEG_API int seg_rfm_set_int(seg_rfm *r, seg_rfm_param param, int64_t value);
  *         SEG_ERR_NOMEM.
  */
 SEG_API int seg_rfm_set_string(seg_rfm *r, seg_rfm_param param, const char *value);
+
+/**
+ * Read an integer setting.
+ *
+ * @param r the object.
+ * @param param an integer seg_rfm_param.
+ * @param[out] value receives its current value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL r or value, unknown or text
+ *         param).
+ */
+SEG_API int seg_rfm_get_int(const seg_rfm *r, seg_rfm_param param, int64_t *value);
+
+/**
+ * Read a text setting, as it was given to seg_rfm_set_string(); an unset one
+ * reads as "".
+ *
+ * Call it with buf NULL to learn the size, then with a buffer of at least
+ * that many bytes.
+ *
+ * @param r the object.
+ * @param param a text seg_rfm_param.
+ * @param[out] buf receives the NUL-terminated text, or NULL to query the
+ *        size only.
+ * @param len the size of buf in bytes (ignored when buf is NULL).
+ * @param[out] size receives the bytes the text takes, its NUL included (also
+ *        on SEG_ERR_MISMATCH); may be NULL when buf is not.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r, buf and size both NULL,
+ *         unknown or integer param), SEG_ERR_MISMATCH (len is smaller than
+ *         the text; nothing written).
+ */
+SEG_API int seg_rfm_get_string(const seg_rfm *r, seg_rfm_param param, char *buf, size_t len,
+                               size_t *size);
+
+/**
+ * The accepted range of an integer RFM setting (whole numbers).
+ * SEG_RFM_DELIMITER reports 0 .. 255; within it '"', CR and LF are refused
+ * too. Text settings have no range.
+ *
+ * Needs no object and keeps no state: thread-safe.
+ *
+ * @param param an integer seg_rfm_param.
+ * @param[out] lower receives the smallest accepted value.
+ * @param[out] upper receives the largest accepted value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (unknown or text param, NULL lower
+ *         or upper).
+ */
+SEG_API int seg_rfm_param_bounds(seg_rfm_param param, double *lower, double *upper);
 
 /**
  * Score one dimension by the user's cut points instead of ranks:

@@ -449,6 +449,9 @@ static void test_errors(void **state)
                      SEG_ERR_INVALID_ARG);
     assert_int_equal(seg_minibatch_set_double(mb, SEG_MINIBATCH_TOL, 2), SEG_ERR_INVALID_ARG);
     assert_non_null(strstr(seg_last_error(), "bad mini-batch setting 202"));
+    double tol = 0;
+    assert_int_equal(seg_minibatch_get_double(mb, SEG_MINIBATCH_TOL, &tol), SEG_OK);
+    assert_true(tol == 1e-7); /* the refused value left the default */
     assert_null(u);
     seg_minibatch_free(mb);
     seg_minibatch_free(NULL);

@@ -421,6 +421,9 @@ static void test_errors(void **state)
     assert_int_equal(seg_rfm_set_string(r, SEG_RFM_DATE_FORMAT, "%Y"), SEG_ERR_PARSE);
     assert_int_equal(seg_rfm_set_string(r, SEG_RFM_AS_OF, "tomorrow"), SEG_ERR_PARSE);
     assert_non_null(strstr(seg_last_error(), "'tomorrow'"));
+    char as_of[8] = "x";
+    assert_int_equal(seg_rfm_get_string(r, SEG_RFM_AS_OF, as_of, sizeof as_of, NULL), SEG_OK);
+    assert_string_equal(as_of, ""); /* still unset */
     assert_int_equal(seg_rfm_set_int(r, SEG_RFM_BINS, 1), SEG_ERR_INVALID_ARG);
     assert_int_equal(seg_rfm_set_int(r, SEG_RFM_DELIMITER, '"'), SEG_ERR_INVALID_ARG);
     assert_int_equal(seg_rfm_set_int(r, (seg_rfm_param)200, 1), SEG_ERR_INVALID_ARG);

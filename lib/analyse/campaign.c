@@ -9,7 +9,9 @@
  * figure nor the difference of two plan steps describes one of them alone.
  */
 #include "data/data.h"
+#include "core/params.h"
 
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,20 +74,26 @@ void seg_campaign_free(seg_campaign *c)
     seg_free(c);
 }
 
+/* Money: finite and >= 0 (NaN until set, which means no ROI). */
+static const seg_param campaign_rows[] = {
+    SEG_PARAM_REAL(SEG_CAMPAIGN_COST_PER_CONTACT, 0, DBL_MAX, seg_campaign, cost, NULL),
+    SEG_PARAM_REAL(SEG_CAMPAIGN_REVENUE_PER_CONVERSION, 0, DBL_MAX, seg_campaign, revenue, NULL),
+};
+static const seg_param_table campaign_params = SEG_PARAM_TABLE("campaign", campaign_rows, NULL);
+
 int seg_campaign_set_double(seg_campaign *c, seg_campaign_param param, double value)
 {
-    if (!c)
-        return seg_fail(SEG_ERR_INVALID_ARG, "seg_campaign_set_double: campaign is NULL");
-    if (!(value >= 0) || !isfinite(value))
-        return seg_fail(SEG_ERR_INVALID_ARG, "campaign parameter %d: %g must be finite and >= 0",
-                        (int)param, value);
-    if (param == SEG_CAMPAIGN_COST_PER_CONTACT)
-        c->cost = value;
-    else if (param == SEG_CAMPAIGN_REVENUE_PER_CONVERSION)
-        c->revenue = value;
-    else
-        return seg_fail(SEG_ERR_INVALID_ARG, "unknown campaign parameter %d", (int)param);
-    return SEG_OK;
+    return seg_param_set_real(&campaign_params, c, (int)param, value);
+}
+
+int seg_campaign_get_double(const seg_campaign *c, seg_campaign_param param, double *value)
+{
+    return seg_param_get_real(&campaign_params, c, (int)param, value);
+}
+
+int seg_campaign_param_bounds(seg_campaign_param param, double *lower, double *upper)
+{
+    return seg_param_bounds(&campaign_params, (int)param, lower, upper);
 }
 
 /* Plan order: decreasing conversion rate, ties by segment index. */

@@ -11,6 +11,8 @@
  */
 #include "analyse/rfm.h"
 
+#include "core/params.h"
+#include "data/csv_options.h"
 #include "data/csv_shared.h"
 #include "data/csv_stream.h"
 #include "data/date.h"
@@ -42,6 +44,7 @@ void seg_rfm_free(seg_rfm *r)
     for (size_t i = 0; i < 6; i++)
         seg_free(r->column[i]);
     seg_free(r->date_format);
+    seg_free(r->as_of_text);
     for (size_t d = 0; d < 3; d++) {
         seg_free(r->cuts[d]);
         seg_free(r->thr[d]);
@@ -58,37 +61,6 @@ void seg_rfm_free(seg_rfm *r)
     seg_free(r);
 }
 
-int seg_rfm_set_int(seg_rfm *r, seg_rfm_param param, int64_t value)
-{
-    int64_t *slot, lo, hi;
-    if (!r)
-        return seg_fail(SEG_ERR_INVALID_ARG, "rfm: NULL object");
-    switch (param) {
-    case SEG_RFM_RETURNS:
-        slot = &r->returns, lo = 0, hi = 1;
-        break;
-    case SEG_RFM_BINS:
-        slot = &r->bins, lo = 2, hi = RFM_MAX_LEVELS;
-        break;
-    case SEG_RFM_SKIP_BAD_ROWS:
-        slot = &r->skip_bad, lo = 0, hi = 1;
-        break;
-    case SEG_RFM_DELIMITER:
-        slot = &r->delimiter, lo = 0, hi = 255;
-        break;
-    default:
-        return seg_fail(SEG_ERR_INVALID_ARG, "rfm: %d is not an integer setting", (int)param);
-    }
-    if (value < lo || value > hi ||
-        (param == SEG_RFM_DELIMITER && (value == '"' || value == '\r' || value == '\n')))
-        return seg_fail(SEG_ERR_INVALID_ARG, "rfm: setting %d: %lld is out of range", (int)param,
-                        (long long)value);
-    if (r->started)
-        return seg_fail(SEG_ERR_STATE, "rfm: settings are fixed once rows are added");
-    *slot = value;
-    return 0;
-}
-
 /* Day number of a date text under the settings in force. */
 static bool parse_day(const seg_rfm *r, const char *p, size_t len, int64_t *day)
 {
@@ -96,43 +68,90 @@ static bool parse_day(const seg_rfm *r, const char *p, size_t len, int64_t *day)
                           : seg_date_parse_auto(p, len, day);
 }
 
+/* ---- settings: the checks a range cannot make, and the table ---------------- */
+
+static int rfm_writable(const void *obj, const char **why)
+{
+    *why = "settings are fixed once rows are added";
+    return ((const seg_rfm *)obj)->started ? SEG_ERR_STATE : SEG_OK;
+}
+
+static int check_column(void *obj, seg_param_value v, const char **why)
+{
+    (void)obj;
+    *why = "an empty column name";
+    return v.s && !*v.s ? SEG_ERR_INVALID_ARG : SEG_OK;
+}
+
+static int check_date_format(void *obj, seg_param_value v, const char **why)
+{
+    (void)obj;
+    *why = v.s ? seg_date_format_check(v.s) : NULL;
+    return *why ? SEG_ERR_PARSE : SEG_OK;
+}
+
+/* The reference date is read with the date forms in force when it is set,
+ * and kept as a day number too. */
+static int check_as_of(void *obj, seg_param_value v, const char **why)
+{
+    seg_rfm *r = obj;
+    int64_t day;
+    if (!v.s) {
+        r->has_as_of = false;
+        return SEG_OK;
+    }
+    if (!parse_day(r, v.s, strlen(v.s), &day)) {
+        *why =
+            r->date_format ? "not a date in the date format" : "not a date in the built-in forms";
+        return SEG_ERR_PARSE;
+    }
+    r->as_of = day;
+    r->has_as_of = true;
+    return SEG_OK;
+}
+
+#define RFM_COLUMN(id, c) SEG_PARAM_TEXT(id, seg_rfm, column[c], check_column)
+static const seg_param rfm_rows[] = {
+    SEG_PARAM_INT(SEG_RFM_RETURNS, SEG_RETURNS_EXCLUDE, SEG_RETURNS_SUBTRACT, seg_rfm, returns,
+                  NULL),
+    SEG_PARAM_INT(SEG_RFM_BINS, 2, RFM_MAX_LEVELS, seg_rfm, bins, NULL),
+    SEG_PARAM_INT(SEG_RFM_SKIP_BAD_ROWS, 0, 1, seg_rfm, skip_bad, NULL),
+    SEG_PARAM_INT(SEG_RFM_DELIMITER, 0, 255, seg_rfm, delimiter, seg_csv_delimiter_check),
+    RFM_COLUMN(SEG_RFM_CUSTOMER_COLUMN, COL_CUSTOMER),
+    RFM_COLUMN(SEG_RFM_DATE_COLUMN, COL_DATE),
+    RFM_COLUMN(SEG_RFM_AMOUNT_COLUMN, COL_AMOUNT),
+    RFM_COLUMN(SEG_RFM_QUANTITY_COLUMN, COL_QUANTITY),
+    RFM_COLUMN(SEG_RFM_PRICE_COLUMN, COL_PRICE),
+    RFM_COLUMN(SEG_RFM_INVOICE_COLUMN, COL_INVOICE),
+    SEG_PARAM_TEXT(SEG_RFM_DATE_FORMAT, seg_rfm, date_format, check_date_format),
+    SEG_PARAM_TEXT(SEG_RFM_AS_OF, seg_rfm, as_of_text, check_as_of),
+};
+static const seg_param_table rfm_params = SEG_PARAM_TABLE("RFM", rfm_rows, rfm_writable);
+
+int seg_rfm_set_int(seg_rfm *r, seg_rfm_param param, int64_t value)
+{
+    return seg_param_set_int(&rfm_params, r, (int)param, value);
+}
+
+int seg_rfm_get_int(const seg_rfm *r, seg_rfm_param param, int64_t *value)
+{
+    return seg_param_get_int(&rfm_params, r, (int)param, value);
+}
+
 int seg_rfm_set_string(seg_rfm *r, seg_rfm_param param, const char *value)
 {
-    char **slot = NULL;
-    if (!r)
-        return seg_fail(SEG_ERR_INVALID_ARG, "rfm: NULL object");
-    if (param >= SEG_RFM_CUSTOMER_COLUMN && param <= SEG_RFM_INVOICE_COLUMN)
-        slot = &r->column[param - SEG_RFM_CUSTOMER_COLUMN];
-    else if (param == SEG_RFM_DATE_FORMAT)
-        slot = &r->date_format;
-    else if (param != SEG_RFM_AS_OF)
-        return seg_fail(SEG_ERR_INVALID_ARG, "rfm: %d is not a text setting", (int)param);
-    if (r->started)
-        return seg_fail(SEG_ERR_STATE, "rfm: settings are fixed once rows are added");
-    if (param == SEG_RFM_AS_OF) {
-        if (!value) {
-            r->has_as_of = false;
-            return 0;
-        }
-        if (!parse_day(r, value, strlen(value), &r->as_of))
-            return seg_fail(SEG_ERR_PARSE, "rfm: as-of date '%.40s' is not a date in the %s", value,
-                            r->date_format ? "date format" : "built-in forms");
-        r->has_as_of = true;
-        return 0;
-    }
-    if (value && !*value && slot != &r->date_format)
-        return seg_fail(SEG_ERR_INVALID_ARG, "rfm: empty column name");
-    if (value && slot == &r->date_format) {
-        const char *why = seg_date_format_check(value);
-        if (why)
-            return seg_fail(SEG_ERR_PARSE, "rfm: date format '%.40s': %s", value, why);
-    }
-    char *copy = NULL;
-    if (value && !(copy = seg_strdup(value)))
-        return SEG_NOMEM();
-    seg_free(*slot);
-    *slot = copy;
-    return 0;
+    SEG_ALLOC_SCOPE(r);
+    return seg_param_set_text(&rfm_params, r, (int)param, value);
+}
+
+int seg_rfm_get_string(const seg_rfm *r, seg_rfm_param param, char *buf, size_t len, size_t *size)
+{
+    return seg_param_get_text(&rfm_params, r, (int)param, buf, len, size);
+}
+
+int seg_rfm_param_bounds(seg_rfm_param param, double *lower, double *upper)
+{
+    return seg_param_bounds(&rfm_params, (int)param, lower, upper);
 }
 
 int seg_rfm_set_cuts(seg_rfm *r, seg_rfm_dim dim, const double *cuts, size_t n)

@@ -30,8 +30,9 @@ struct seg_rfm {
     int64_t returns, bins, skip_bad, delimiter;
     char *column[6]; /* customer, date, amount, quantity, price, invoice */
     char *date_format;
+    char *as_of_text; /* SEG_RFM_AS_OF as given, or NULL */
     bool has_as_of;
-    int64_t as_of;
+    int64_t as_of; /* its day number */
     double *cuts[3];
     size_t n_cuts[3];
     rfm_rule *rules; /* NULL: the default table */

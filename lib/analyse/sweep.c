@@ -6,6 +6,7 @@
  * once) and the silhouette sample (the same rows for every k).
  */
 #include "core/core.h"
+#include "core/params.h"
 
 #include <string.h>
 
@@ -44,41 +45,39 @@ void seg_sweep_free(seg_sweep *s)
     seg_free(s);
 }
 
+static const seg_param sweep_rows[] = {
+    SEG_PARAM_INT(SEG_SWEEP_K_MIN, 2, 1e6, seg_sweep, k_min, NULL),
+    SEG_PARAM_INT(SEG_SWEEP_K_MAX, 2, 1e6, seg_sweep, k_max, NULL),
+    SEG_PARAM_INT(SEG_SWEEP_SILHOUETTE_SAMPLE, 0, SEG_PARAM_INT64_MAX, seg_sweep, sample, NULL),
+    SEG_PARAM_INT(SEG_SWEEP_SEED, SEG_PARAM_INT64_MIN, SEG_PARAM_INT64_MAX, seg_sweep, seed, NULL),
+    SEG_PARAM_REAL(SEG_SWEEP_MIN_SHARE, 0, 1, seg_sweep, min_share, NULL),
+    SEG_PARAM_REAL(SEG_SWEEP_MAX_SHARE, 0, 1, seg_sweep, max_share, NULL),
+};
+static const seg_param_table sweep_params = SEG_PARAM_TABLE("sweep", sweep_rows, NULL);
+
 int seg_sweep_set_int(seg_sweep *s, seg_sweep_param param, int64_t value)
 {
-    if (!s)
-        return seg_fail(SEG_ERR_INVALID_ARG, "seg_sweep_set_int: sweep is NULL");
-    switch (param) {
-    case SEG_SWEEP_K_MIN:
-    case SEG_SWEEP_K_MAX:
-        if (value < 2 || value > 1000000)
-            return seg_fail(SEG_ERR_INVALID_ARG, "sweep k = %lld is outside [2, 1000000]",
-                            (long long)value);
-        *(param == SEG_SWEEP_K_MIN ? &s->k_min : &s->k_max) = value;
-        return SEG_OK;
-    case SEG_SWEEP_SILHOUETTE_SAMPLE:
-        if (value < 0)
-            return seg_fail(SEG_ERR_INVALID_ARG, "silhouette sample %lld < 0", (long long)value);
-        s->sample = value;
-        return SEG_OK;
-    case SEG_SWEEP_SEED:
-        s->seed = value;
-        return SEG_OK;
-    default:
-        return seg_fail(SEG_ERR_INVALID_ARG, "unknown integer sweep parameter %d", (int)param);
-    }
+    return seg_param_set_int(&sweep_params, s, (int)param, value);
 }
 
 int seg_sweep_set_double(seg_sweep *s, seg_sweep_param param, double value)
 {
-    if (!s || (param != SEG_SWEEP_MIN_SHARE && param != SEG_SWEEP_MAX_SHARE) ||
-        !(value >= 0 && value <= 1))
-        return seg_fail(SEG_ERR_INVALID_ARG,
-                        "seg_sweep_set_double: NULL sweep, unknown parameter %d or %g outside "
-                        "[0, 1]",
-                        (int)param, value);
-    *(param == SEG_SWEEP_MIN_SHARE ? &s->min_share : &s->max_share) = value;
-    return SEG_OK;
+    return seg_param_set_real(&sweep_params, s, (int)param, value);
+}
+
+int seg_sweep_get_int(const seg_sweep *s, seg_sweep_param param, int64_t *value)
+{
+    return seg_param_get_int(&sweep_params, s, (int)param, value);
+}
+
+int seg_sweep_get_double(const seg_sweep *s, seg_sweep_param param, double *value)
+{
+    return seg_param_get_real(&sweep_params, s, (int)param, value);
+}
+
+int seg_sweep_param_bounds(seg_sweep_param param, double *lower, double *upper)
+{
+    return seg_param_bounds(&sweep_params, (int)param, lower, upper);
 }
 
 int seg_sweep_set_progress(seg_sweep *s, seg_progress_fn fn, void *user)

@@ -3,6 +3,7 @@
  * over the data are in kmeans_tmpl.h, instantiated for float and double.
  */
 #include "cluster/kmeans.h"
+#include "core/params.h"
 #include "data/data.h"
 #include "kernel/distance.h"
 #include "model/profile.h"
@@ -31,58 +32,28 @@ int seg_kmeans_set_progress(seg_kmeans *km, seg_progress_fn fn, void *user)
 
 /* ---- settings ------------------------------------------------------------------ */
 
-typedef struct param_info {
-    seg_kmeans_param id;
-    bool real;
-    double lo, hi;
-} param_info;
+/* SEG_INIT_GIVEN needs the centroids to start from. */
+static int check_init(void *obj, seg_param_value v, const char **why)
+{
+    *why = "SEG_INIT_GIVEN needs seg_kmeans_set_init_centroids_f64() first";
+    return v.i == SEG_INIT_GIVEN && !((seg_kmeans *)obj)->given ? SEG_ERR_INVALID_ARG : SEG_OK;
+}
 
-static const param_info params[] = {
-    {SEG_KMEANS_K, false, 1, 1e6},
-    {SEG_KMEANS_MAX_ITER, false, 1, 1e9},
-    {SEG_KMEANS_N_INIT, false, 1, 1e6},
-    {SEG_KMEANS_INIT, false, SEG_INIT_KMEANSPP, SEG_INIT_GIVEN},
-    {SEG_KMEANS_SEED, false, (double)INT64_MIN, (double)INT64_MAX},
-    {SEG_KMEANS_THREADS, false, 0, 4096},
-    {SEG_KMEANS_DTYPE, false, SEG_DTYPE_F64, SEG_DTYPE_F32},
-    {SEG_KMEANS_ALGORITHM, false, SEG_ALGORITHM_LLOYD, SEG_ALGORITHM_AUTO},
-    {SEG_KMEANS_MIN_PROFILE_SIZE, false, 0, 1e12},
-    {SEG_KMEANS_TOL, true, 0, 1e6},
+static const seg_param kmeans_rows[] = {
+    SEG_PARAM_INT(SEG_KMEANS_K, 1, 1e6, seg_kmeans, k, NULL),
+    SEG_PARAM_INT(SEG_KMEANS_MAX_ITER, 1, 1e9, seg_kmeans, max_iter, NULL),
+    SEG_PARAM_INT(SEG_KMEANS_N_INIT, 1, 1e6, seg_kmeans, n_init, NULL),
+    SEG_PARAM_INT(SEG_KMEANS_INIT, SEG_INIT_KMEANSPP, SEG_INIT_GIVEN, seg_kmeans, init, check_init),
+    SEG_PARAM_INT(SEG_KMEANS_SEED, SEG_PARAM_INT64_MIN, SEG_PARAM_INT64_MAX, seg_kmeans, seed,
+                  NULL),
+    SEG_PARAM_INT(SEG_KMEANS_THREADS, 0, 4096, seg_kmeans, threads, NULL),
+    SEG_PARAM_INT(SEG_KMEANS_DTYPE, SEG_DTYPE_F64, SEG_DTYPE_F32, seg_kmeans, dtype, NULL),
+    SEG_PARAM_INT(SEG_KMEANS_ALGORITHM, SEG_ALGORITHM_LLOYD, SEG_ALGORITHM_AUTO, seg_kmeans,
+                  algorithm, NULL),
+    SEG_PARAM_INT(SEG_KMEANS_MIN_PROFILE_SIZE, 0, 1e12, seg_kmeans, min_profile_size, NULL),
+    SEG_PARAM_REAL(SEG_KMEANS_TOL, 0, 1e6, seg_kmeans, tol, NULL),
 };
-
-static const param_info *find_param(seg_kmeans_param id)
-{
-    for (size_t i = 0; i < sizeof params / sizeof params[0]; i++)
-        if (params[i].id == id)
-            return &params[i];
-    return NULL;
-}
-
-static int64_t *int_slot(seg_kmeans *km, seg_kmeans_param id)
-{
-    switch (id) {
-    case SEG_KMEANS_K:
-        return &km->k;
-    case SEG_KMEANS_MAX_ITER:
-        return &km->max_iter;
-    case SEG_KMEANS_N_INIT:
-        return &km->n_init;
-    case SEG_KMEANS_INIT:
-        return &km->init;
-    case SEG_KMEANS_SEED:
-        return &km->seed;
-    case SEG_KMEANS_THREADS:
-        return &km->threads;
-    case SEG_KMEANS_DTYPE:
-        return &km->dtype;
-    case SEG_KMEANS_ALGORITHM:
-        return &km->algorithm;
-    case SEG_KMEANS_MIN_PROFILE_SIZE:
-        return &km->min_profile_size;
-    default:
-        return NULL;
-    }
-}
+static const seg_param_table kmeans_params = SEG_PARAM_TABLE("k-means", kmeans_rows, NULL);
 
 int seg_kmeans_new(seg_kmeans **out)
 {
@@ -111,57 +82,27 @@ void seg_kmeans_free(seg_kmeans *km)
 
 int seg_kmeans_param_bounds(seg_kmeans_param param, double *lower, double *upper)
 {
-    const param_info *p = find_param(param);
-    if (!p || !lower || !upper)
-        return seg_fail(SEG_ERR_INVALID_ARG, "unknown k-means parameter %d", (int)param);
-    *lower = p->lo;
-    *upper = p->hi;
-    return SEG_OK;
+    return seg_param_bounds(&kmeans_params, (int)param, lower, upper);
 }
 
 int seg_kmeans_set_int(seg_kmeans *km, seg_kmeans_param param, int64_t value)
 {
-    const param_info *p = find_param(param);
-    if (!km || !p || p->real)
-        return seg_fail(SEG_ERR_INVALID_ARG, "unknown integer k-means parameter %d", (int)param);
-    if ((double)value < p->lo || (double)value > p->hi)
-        return seg_fail(SEG_ERR_INVALID_ARG, "k-means parameter %d: %lld is outside [%.17g, %.17g]",
-                        (int)param, (long long)value, p->lo, p->hi);
-    if (param == SEG_KMEANS_INIT && value == SEG_INIT_GIVEN && !km->given)
-        return seg_fail(SEG_ERR_INVALID_ARG,
-                        "SEG_INIT_GIVEN needs seg_kmeans_set_init_centroids_f64() first");
-    *int_slot(km, param) = value;
-    return SEG_OK;
+    return seg_param_set_int(&kmeans_params, km, (int)param, value);
 }
 
 int seg_kmeans_get_int(const seg_kmeans *km, seg_kmeans_param param, int64_t *value)
 {
-    const param_info *p = find_param(param);
-    if (!km || !p || p->real || !value)
-        return seg_fail(SEG_ERR_INVALID_ARG, "unknown integer k-means parameter %d", (int)param);
-    *value = *int_slot((seg_kmeans *)km, param);
-    return SEG_OK;
+    return seg_param_get_int(&kmeans_params, km, (int)param, value);
 }
 
 int seg_kmeans_set_double(seg_kmeans *km, seg_kmeans_param param, double value)
 {
-    const param_info *p = find_param(param);
-    if (!km || !p || !p->real)
-        return seg_fail(SEG_ERR_INVALID_ARG, "unknown real k-means parameter %d", (int)param);
-    if (!(value >= p->lo && value <= p->hi))
-        return seg_fail(SEG_ERR_INVALID_ARG, "k-means parameter %d: %g is outside [%g, %g]",
-                        (int)param, value, p->lo, p->hi);
-    km->tol = value;
-    return SEG_OK;
+    return seg_param_set_real(&kmeans_params, km, (int)param, value);
 }
 
 int seg_kmeans_get_double(const seg_kmeans *km, seg_kmeans_param param, double *value)
 {
-    const param_info *p = find_param(param);
-    if (!km || !p || !p->real || !value)
-        return seg_fail(SEG_ERR_INVALID_ARG, "unknown real k-means parameter %d", (int)param);
-    *value = km->tol;
-    return SEG_OK;
+    return seg_param_get_real(&kmeans_params, km, (int)param, value);
 }
 
 int seg_kmeans_set_init_centroids_f64(seg_kmeans *km, const double *centroids, size_t k, size_t d)

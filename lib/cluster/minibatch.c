@@ -21,6 +21,7 @@
  * assignment is the distance kernel's (lib/distance.h), block by block.
  */
 #include "cluster/kmeans.h"
+#include "core/params.h"
 #include "prepare/scaler.h"
 #include "kernel/distance.h"
 #include "model/outlier.h"
@@ -57,79 +58,49 @@ void seg_minibatch_free(seg_minibatch *mb)
     seg_free(mb);
 }
 
-/* The int settings: where each lives and its range. */
-static int64_t *int_setting(seg_minibatch *mb, seg_minibatch_param param, int64_t *lo,
-                            int64_t *hi)
-{
-    *lo = 0;
-    *hi = INT64_C(1000000000);
-    switch (param) {
-    case SEG_MINIBATCH_K:
-        *lo = 1;
-        *hi = 1000000;
-        return &mb->k;
-    case SEG_MINIBATCH_BATCH_SIZE:
-        *lo = 1;
-        *hi = INT64_C(1) << 30;
-        return &mb->batch;
-    case SEG_MINIBATCH_MAX_STEPS:
-        return &mb->steps;
-    case SEG_MINIBATCH_SEED:
-        *lo = INT64_MIN;
-        *hi = INT64_MAX;
-        return &mb->seed;
-    case SEG_MINIBATCH_INIT_SAMPLE:
-        *hi = INT64_C(1) << 40;
-        return &mb->init_sample;
-    case SEG_MINIBATCH_N_INIT:
-        *lo = 1;
-        *hi = 1000;
-        return &mb->n_init;
-    case SEG_MINIBATCH_MAX_NO_IMPROVEMENT:
-        return &mb->patience;
-    case SEG_MINIBATCH_THREADS:
-        *hi = 4096;
-        return &mb->threads;
-    case SEG_MINIBATCH_MIN_PROFILE_SIZE:
-        *hi = INT64_C(1000000000000);
-        return &mb->min_profile_size;
-    case SEG_MINIBATCH_DTYPE:
-        *lo = SEG_DTYPE_F64;
-        *hi = SEG_DTYPE_F32;
-        return &mb->dtype;
-    default:
-        return NULL;
-    }
-}
+/* The settings: where each lives and its range. */
+static const seg_param minibatch_rows[] = {
+    SEG_PARAM_INT(SEG_MINIBATCH_K, 1, 1e6, seg_minibatch, k, NULL),
+    SEG_PARAM_INT(SEG_MINIBATCH_BATCH_SIZE, 1, 0x1p30, seg_minibatch, batch, NULL),
+    SEG_PARAM_INT(SEG_MINIBATCH_MAX_STEPS, 0, 1e9, seg_minibatch, steps, NULL),
+    SEG_PARAM_INT(SEG_MINIBATCH_SEED, SEG_PARAM_INT64_MIN, SEG_PARAM_INT64_MAX, seg_minibatch, seed,
+                  NULL),
+    SEG_PARAM_INT(SEG_MINIBATCH_INIT_SAMPLE, 0, 0x1p40, seg_minibatch, init_sample, NULL),
+    SEG_PARAM_INT(SEG_MINIBATCH_N_INIT, 1, 1000, seg_minibatch, n_init, NULL),
+    SEG_PARAM_INT(SEG_MINIBATCH_MAX_NO_IMPROVEMENT, 0, 1e9, seg_minibatch, patience, NULL),
+    SEG_PARAM_INT(SEG_MINIBATCH_THREADS, 0, 4096, seg_minibatch, threads, NULL),
+    SEG_PARAM_INT(SEG_MINIBATCH_MIN_PROFILE_SIZE, 0, 1e12, seg_minibatch, min_profile_size, NULL),
+    SEG_PARAM_INT(SEG_MINIBATCH_DTYPE, SEG_DTYPE_F64, SEG_DTYPE_F32, seg_minibatch, dtype, NULL),
+    /* below 1: a factor of 1 would forget every count */
+    SEG_PARAM_REAL(SEG_MINIBATCH_FORGET, 0, 0x1.fffffffffffffp-1, seg_minibatch, forget, NULL),
+    SEG_PARAM_REAL(SEG_MINIBATCH_REASSIGN_RATIO, 0, 1, seg_minibatch, reassign, NULL),
+    SEG_PARAM_REAL(SEG_MINIBATCH_TOL, 0, 1, seg_minibatch, tol, NULL),
+};
+static const seg_param_table minibatch_params = SEG_PARAM_TABLE("mini-batch", minibatch_rows, NULL);
 
 int seg_minibatch_set_int(seg_minibatch *mb, seg_minibatch_param param, int64_t value)
 {
-    int64_t lo, hi, *slot;
-    if (!mb)
-        return seg_fail(SEG_ERR_INVALID_ARG, "mini-batch object is NULL");
-    if ((slot = int_setting(mb, param, &lo, &hi)) && value >= lo && value <= hi) {
-        *slot = value;
-        return SEG_OK;
-    }
-    return seg_fail(SEG_ERR_INVALID_ARG, "bad mini-batch setting %d = %lld", (int)param,
-                    (long long)value);
+    return seg_param_set_int(&minibatch_params, mb, (int)param, value);
 }
 
 int seg_minibatch_set_double(seg_minibatch *mb, seg_minibatch_param param, double value)
 {
-    if (mb && param == SEG_MINIBATCH_FORGET && value >= 0 && value < 1) {
-        mb->forget = value;
-        return SEG_OK;
-    }
-    if (mb && param == SEG_MINIBATCH_REASSIGN_RATIO && value >= 0 && value <= 1) {
-        mb->reassign = value;
-        return SEG_OK;
-    }
-    if (mb && param == SEG_MINIBATCH_TOL && value >= 0 && value <= 1) {
-        mb->tol = value;
-        return SEG_OK;
-    }
-    return seg_fail(SEG_ERR_INVALID_ARG, "bad mini-batch setting %d = %g", (int)param, value);
+    return seg_param_set_real(&minibatch_params, mb, (int)param, value);
+}
+
+int seg_minibatch_get_int(const seg_minibatch *mb, seg_minibatch_param param, int64_t *value)
+{
+    return seg_param_get_int(&minibatch_params, mb, (int)param, value);
+}
+
+int seg_minibatch_get_double(const seg_minibatch *mb, seg_minibatch_param param, double *value)
+{
+    return seg_param_get_real(&minibatch_params, mb, (int)param, value);
+}
+
+int seg_minibatch_param_bounds(seg_minibatch_param param, double *lower, double *upper)
+{
+    return seg_param_bounds(&minibatch_params, (int)param, lower, upper);
 }
 
 /* Batches of a fit: as set, else one pass over the rows' worth of batches,

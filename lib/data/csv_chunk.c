@@ -320,42 +320,34 @@ fail:
     return rc;
 }
 
+/* SEG_CHUNKER_ROWS, then facts of the file (read-only: no range). */
+static const seg_param chunker_rows[] = {
+    SEG_PARAM(SEG_CHUNKER_ROWS, SEG_PARAM_SIZE, size_t, false, 1, INT32_MAX, seg_csv_chunker,
+              chunk_rows, NULL),
+    SEG_PARAM(SEG_CHUNKER_FILE_ROWS, SEG_PARAM_SIZE, size_t, true, 0, 0, seg_csv_chunker, n_rows,
+              NULL),
+    SEG_PARAM(SEG_CHUNKER_FILE_BYTES, SEG_PARAM_U64, uint64_t, true, 0, 0, seg_csv_chunker,
+              file_bytes, NULL),
+    SEG_PARAM(SEG_CHUNKER_COLUMNS, SEG_PARAM_SIZE, size_t, true, 0, 0, seg_csv_chunker, n_cols,
+              NULL),
+    SEG_PARAM(SEG_CHUNKER_PASSES, SEG_PARAM_I64, int64_t, true, 0, 0, seg_csv_chunker, passes,
+              NULL),
+};
+static const seg_param_table chunker_params = SEG_PARAM_TABLE("CSV chunker", chunker_rows, NULL);
+
 int seg_csv_chunker_set_int(seg_csv_chunker *ch, seg_chunker_param param, int64_t value)
 {
-    if (!ch || param != SEG_CHUNKER_ROWS)
-        return seg_fail(SEG_ERR_INVALID_ARG,
-                        "seg_csv_chunker_set_int: NULL chunker or unknown parameter %d",
-                        (int)param);
-    if (value < 1 || value > INT32_MAX)
-        return seg_fail(SEG_ERR_INVALID_ARG, "SEG_CHUNKER_ROWS: %lld is outside 1 .. %d",
-                        (long long)value, INT32_MAX);
-    ch->chunk_rows = (size_t)value;
-    return SEG_OK;
+    return seg_param_set_int(&chunker_params, ch, (int)param, value);
 }
 
 int seg_csv_chunker_get_int(const seg_csv_chunker *ch, seg_chunker_param param, int64_t *value)
 {
-    if (!ch || !value)
-        return seg_fail(SEG_ERR_INVALID_ARG, "seg_csv_chunker_get_int: NULL argument");
-    switch (param) {
-    case SEG_CHUNKER_ROWS:
-        *value = (int64_t)ch->chunk_rows;
-        return SEG_OK;
-    case SEG_CHUNKER_FILE_ROWS:
-        *value = (int64_t)ch->n_rows;
-        return SEG_OK;
-    case SEG_CHUNKER_FILE_BYTES:
-        *value = (int64_t)ch->file_bytes;
-        return SEG_OK;
-    case SEG_CHUNKER_COLUMNS:
-        *value = (int64_t)ch->n_cols;
-        return SEG_OK;
-    case SEG_CHUNKER_PASSES:
-        *value = ch->passes;
-        return SEG_OK;
-    }
-    return seg_fail(SEG_ERR_INVALID_ARG, "seg_csv_chunker_get_int: unknown parameter %d",
-                    (int)param);
+    return seg_param_get_int(&chunker_params, ch, (int)param, value);
+}
+
+int seg_csv_chunker_param_bounds(seg_chunker_param param, double *lower, double *upper)
+{
+    return seg_param_bounds(&chunker_params, (int)param, lower, upper);
 }
 
 const char *seg_csv_chunker_column_name(const seg_csv_chunker *ch, size_t j)

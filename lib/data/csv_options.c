@@ -42,63 +42,36 @@ void seg_csv_options_free(seg_csv_options *opts)
     seg_free(opts);
 }
 
+int seg_csv_delimiter_check(void *obj, seg_param_value v, const char **why)
+{
+    (void)obj;
+    *why = "not 0 or a byte other than '\"', CR and LF";
+    return v.i == '"' || v.i == '\r' || v.i == '\n' ? SEG_ERR_INVALID_ARG : SEG_OK;
+}
+
+static const seg_param csv_rows[] = {
+    SEG_PARAM_INT(SEG_CSV_DELIMITER, 0, 255, seg_csv_options, delimiter, seg_csv_delimiter_check),
+    SEG_PARAM_INT(SEG_CSV_HEADER, 0, 1, seg_csv_options, header, NULL),
+    SEG_PARAM_INT(SEG_CSV_DEFAULT_MISSING, 0, 1, seg_csv_options, default_missing, NULL),
+    SEG_PARAM_INT(SEG_CSV_MAX_FIELD, 1, CSV_MAX_FIELD_LIMIT, seg_csv_options, max_field, NULL),
+    SEG_PARAM_INT(SEG_CSV_MAX_COLUMNS, 1, CSV_MAX_COLUMNS_LIMIT, seg_csv_options, max_columns,
+                  NULL),
+};
+static const seg_param_table csv_params = SEG_PARAM_TABLE("CSV", csv_rows, NULL);
+
 int seg_csv_options_set_int(seg_csv_options *opts, seg_csv_param param, int64_t value)
 {
-    if (!opts)
-        return seg_fail(SEG_ERR_INVALID_ARG, "opts is NULL");
-    switch (param) {
-    case SEG_CSV_DELIMITER:
-        if (value < 0 || value > 255 || value == '"' || value == '\r' || value == '\n')
-            return seg_fail(SEG_ERR_INVALID_ARG,
-                            "SEG_CSV_DELIMITER: %lld is not 0 or a byte other than '\"', CR, LF",
-                            (long long)value);
-        opts->delimiter = value;
-        return SEG_OK;
-    case SEG_CSV_HEADER:
-    case SEG_CSV_DEFAULT_MISSING:
-        if (value != 0 && value != 1)
-            return seg_fail(SEG_ERR_INVALID_ARG, "CSV setting %d: %lld is not 0 or 1", (int)param,
-                            (long long)value);
-        *(param == SEG_CSV_HEADER ? &opts->header : &opts->default_missing) = value;
-        return SEG_OK;
-    case SEG_CSV_MAX_FIELD:
-        if (value < 1 || value > CSV_MAX_FIELD_LIMIT)
-            return seg_fail(SEG_ERR_INVALID_ARG, "SEG_CSV_MAX_FIELD: %lld is not in 1 .. 2^30",
-                            (long long)value);
-        opts->max_field = value;
-        return SEG_OK;
-    case SEG_CSV_MAX_COLUMNS:
-        if (value < 1 || value > CSV_MAX_COLUMNS_LIMIT)
-            return seg_fail(SEG_ERR_INVALID_ARG, "SEG_CSV_MAX_COLUMNS: %lld is not in 1 .. 1000000",
-                            (long long)value);
-        opts->max_columns = value;
-        return SEG_OK;
-    }
-    return seg_fail(SEG_ERR_INVALID_ARG, "unknown CSV setting %d", (int)param);
+    return seg_param_set_int(&csv_params, opts, (int)param, value);
 }
 
 int seg_csv_options_get_int(const seg_csv_options *opts, seg_csv_param param, int64_t *value)
 {
-    if (!opts || !value)
-        return seg_fail(SEG_ERR_INVALID_ARG, "opts or value is NULL");
-    switch (param) {
-    case SEG_CSV_DELIMITER:
-        *value = opts->delimiter;
-        return SEG_OK;
-    case SEG_CSV_HEADER:
-        *value = opts->header;
-        return SEG_OK;
-    case SEG_CSV_DEFAULT_MISSING:
-        *value = opts->default_missing;
-        return SEG_OK;
-    case SEG_CSV_MAX_FIELD:
-        *value = opts->max_field;
-        return SEG_OK;
-    case SEG_CSV_MAX_COLUMNS:
-        *value = opts->max_columns;
-        return SEG_OK;
-    }
-    return seg_fail(SEG_ERR_INVALID_ARG, "unknown CSV setting %d", (int)param);
+    return seg_param_get_int(&csv_params, opts, (int)param, value);
+}
+
+int seg_csv_options_param_bounds(seg_csv_param param, double *lower, double *upper)
+{
+    return seg_param_bounds(&csv_params, (int)param, lower, upper);
 }
 
 int seg_csv_options_add_missing(seg_csv_options *opts, const char *token)

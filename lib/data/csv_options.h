@@ -6,6 +6,7 @@
 #define SEG_CSV_OPTIONS_H
 
 #include "core/core.h"
+#include "core/params.h"
 
 /* A type given to a column by name (seg_csv_options_set_column_type). */
 typedef struct csv_forced {
@@ -27,5 +28,9 @@ struct seg_csv_options {
 
 /* The settings of a fresh seg_csv_options, used when the caller passes none. */
 extern const seg_csv_options seg_csv_defaults;
+
+/* The check of a delimiter setting beyond its range 0 .. 255 (a seg_param_check;
+ * the RFM reader's delimiter shares it): not '"', CR or LF. */
+int seg_csv_delimiter_check(void *obj, seg_param_value v, const char **why);
 
 #endif /* SEG_CSV_OPTIONS_H */

@@ -4,6 +4,7 @@
  */
 #include "model/model.h"
 #include "kernel/distance.h"
+#include "core/params.h"
 
 #include <string.h>
 
@@ -43,13 +44,24 @@ void seg_predictor_free(seg_predictor *p)
     seg_free(p);
 }
 
+static const seg_param predictor_rows[] = {
+    SEG_PARAM_INT(SEG_PREDICTOR_THREADS, 0, 4096, seg_predictor, threads, NULL),
+};
+static const seg_param_table predictor_params = SEG_PARAM_TABLE("predictor", predictor_rows, NULL);
+
 int seg_predictor_set_int(seg_predictor *p, seg_predictor_param param, int64_t value)
 {
-    if (!p || param != SEG_PREDICTOR_THREADS || value < 0 || value > 4096)
-        return seg_fail(SEG_ERR_INVALID_ARG, "bad predictor setting %d = %lld", (int)param,
-                        (long long)value);
-    p->threads = value;
-    return SEG_OK;
+    return seg_param_set_int(&predictor_params, p, (int)param, value);
+}
+
+int seg_predictor_get_int(const seg_predictor *p, seg_predictor_param param, int64_t *value)
+{
+    return seg_param_get_int(&predictor_params, p, (int)param, value);
+}
+
+int seg_predictor_param_bounds(seg_predictor_param param, double *lower, double *upper)
+{
+    return seg_param_bounds(&predictor_params, (int)param, lower, upper);
 }
 
 static int ensure_scratch(seg_predictor *p, int threads, size_t block, size_t elem)

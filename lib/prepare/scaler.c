@@ -9,6 +9,7 @@
  */
 #include "prepare/scaler.h"
 #include "data/data.h"
+#include "core/params.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -16,17 +17,22 @@
 #define MISSING_LEVEL "(missing)"
 #define OTHER_LEVEL "(other)"
 
-/* Settings of one named column, indexed by seg_scaler_column_param -
- * SEG_SCALER_COLUMN_METHOD; -1 means "not set". */
+/* Settings of one named column; -1 means "not set". */
 enum { COPT_METHOD, COPT_LOG1P, N_COPTS };
-static const int64_t copt_max[N_COPTS] = {SEG_SCALE_ROBUST, 1};
 
 typedef struct col_setting {
     char *name;
     int64_t v[N_COPTS];
 } col_setting;
 
-/* Scaler-wide settings, indexed by seg_scaler_param - SEG_SCALER_METHOD. */
+static const seg_param column_rows[] = {
+    SEG_PARAM_INT(SEG_SCALER_COLUMN_METHOD, SEG_SCALE_NONE, SEG_SCALE_ROBUST, col_setting,
+                  v[COPT_METHOD], NULL),
+    SEG_PARAM_INT(SEG_SCALER_COLUMN_LOG1P, 0, 1, col_setting, v[COPT_LOG1P], NULL),
+};
+static const seg_param_table column_params = SEG_PARAM_TABLE("scaler column", column_rows, NULL);
+
+/* Scaler-wide settings. */
 enum {
     OPT_METHOD,
     OPT_DROP_FIRST,
@@ -37,9 +43,6 @@ enum {
     N_OPTS
 };
 static const int64_t opt_default[N_OPTS] = {SEG_SCALE_STANDARD, 0, SEG_IMPUTE_LEVEL, 1000, 0, 0};
-static const int64_t opt_min[N_OPTS] = {SEG_SCALE_NONE, 0, SEG_IMPUTE_LEVEL, 2, 0, 0};
-static const int64_t opt_max[N_OPTS] = {SEG_SCALE_ROBUST, 1, SEG_IMPUTE_MODE, 1000000, 1,
-                                        INT64_C(1000000000000)};
 
 /* A categorical column whose every value differs, over at least this many
  * rows, identifies customers rather than describing them (documented in seg.h). */
@@ -53,6 +56,18 @@ struct seg_scaler {
     bool fitted;
     scaler_fit fit;
 };
+
+static const seg_param scaler_rows[] = {
+    SEG_PARAM_INT(SEG_SCALER_METHOD, SEG_SCALE_NONE, SEG_SCALE_ROBUST, seg_scaler, opt[OPT_METHOD],
+                  NULL),
+    SEG_PARAM_INT(SEG_SCALER_DROP_FIRST, 0, 1, seg_scaler, opt[OPT_DROP_FIRST], NULL),
+    SEG_PARAM_INT(SEG_SCALER_CATEGORICAL_MISSING, SEG_IMPUTE_LEVEL, SEG_IMPUTE_MODE, seg_scaler,
+                  opt[OPT_CAT_MISSING], NULL),
+    SEG_PARAM_INT(SEG_SCALER_MAX_LEVELS, 2, 1e6, seg_scaler, opt[OPT_MAX_LEVELS], NULL),
+    SEG_PARAM_INT(SEG_SCALER_ALLOW_IDENTIFIERS, 0, 1, seg_scaler, opt[OPT_ALLOW_IDS], NULL),
+    SEG_PARAM_INT(SEG_SCALER_MIN_LEVEL_COUNT, 0, 1e12, seg_scaler, opt[OPT_MIN_LEVEL_COUNT], NULL),
+};
+static const seg_param_table scaler_params = SEG_PARAM_TABLE("scaler", scaler_rows, NULL);
 
 /* ---- lifetime and settings ------------------------------------------------ */
 
@@ -107,34 +122,19 @@ void seg_scaler_free(seg_scaler *sc)
     seg_free(sc);
 }
 
-/* Index of a scaler-wide setting, or -1. */
-static int opt_index(int param)
-{
-    int k = param - SEG_SCALER_METHOD;
-    return k >= 0 && k < N_OPTS ? k : -1;
-}
-
 int seg_scaler_set_int(seg_scaler *sc, seg_scaler_param param, int64_t value)
 {
-    int k = opt_index((int)param);
-    if (!sc || k < 0)
-        return seg_fail(SEG_ERR_INVALID_ARG,
-                        "seg_scaler_set_int: NULL scaler or unknown parameter %d", (int)param);
-    if (value < opt_min[k] || value > opt_max[k])
-        return seg_fail(SEG_ERR_INVALID_ARG, "scaler parameter %d: %lld is outside %lld .. %lld",
-                        (int)param, (long long)value, (long long)opt_min[k], (long long)opt_max[k]);
-    sc->opt[k] = value;
-    return SEG_OK;
+    return seg_param_set_int(&scaler_params, sc, (int)param, value);
 }
 
 int seg_scaler_get_int(const seg_scaler *sc, seg_scaler_param param, int64_t *value)
 {
-    int k = opt_index((int)param);
-    if (!sc || !value || k < 0)
-        return seg_fail(SEG_ERR_INVALID_ARG,
-                        "seg_scaler_get_int: NULL argument or unknown parameter %d", (int)param);
-    *value = sc->opt[k];
-    return SEG_OK;
+    return seg_param_get_int(&scaler_params, sc, (int)param, value);
+}
+
+int seg_scaler_param_bounds(seg_scaler_param param, double *lower, double *upper)
+{
+    return seg_param_bounds(&scaler_params, (int)param, lower, upper);
 }
 
 static col_setting *find_setting(const seg_scaler *sc, const char *name)
@@ -149,14 +149,11 @@ int seg_scaler_set_column_int(seg_scaler *sc, const char *column, seg_scaler_col
                               int64_t value)
 {
     SEG_ALLOC_SCOPE(sc);
-    int k = (int)param - SEG_SCALER_COLUMN_METHOD;
-    if (!sc || !column || k < 0 || k >= N_COPTS)
-        return seg_fail(SEG_ERR_INVALID_ARG,
-                        "seg_scaler_set_column_int: NULL argument or unknown parameter %d",
-                        (int)param);
-    if (value < 0 || value > copt_max[k])
-        return seg_fail(SEG_ERR_INVALID_ARG, "column '%s', parameter %d: %lld is outside 0 .. %lld",
-                        column, (int)param, (long long)value, (long long)copt_max[k]);
+    /* Validated on a scratch setting first: a refused value adds no column. */
+    col_setting probe = {.v = {-1, -1}};
+    int rc = seg_param_set_int(&column_params, sc && column ? &probe : NULL, (int)param, value);
+    if (rc != SEG_OK)
+        return rc;
     col_setting *s = find_setting(sc, column);
     if (!s) {
         size_t bytes;
@@ -172,8 +169,24 @@ int seg_scaler_set_column_int(seg_scaler *sc, const char *column, seg_scaler_col
             return SEG_NOMEM();
         sc->n_settings++;
     }
-    s->v[k] = value;
-    return SEG_OK;
+    return seg_param_set_int(&column_params, s, (int)param, value);
+}
+
+int seg_scaler_get_column_int(const seg_scaler *sc, const char *column,
+                              seg_scaler_column_param param, int64_t *value)
+{
+    /* What the next fit uses: the column's own value, else the scaler-wide one. */
+    seg_scale_method method = SEG_SCALE_NONE;
+    bool log1p = false;
+    if (sc && column)
+        seg_scaler_column_plan(sc, column, &method, &log1p);
+    col_setting plan = {.v = {method, log1p}};
+    return seg_param_get_int(&column_params, sc && column ? &plan : NULL, (int)param, value);
+}
+
+int seg_scaler_column_param_bounds(seg_scaler_column_param param, double *lower, double *upper)
+{
+    return seg_param_bounds(&column_params, (int)param, lower, upper);
 }
 
 /* ---- numeric statistics -------------------------------------------------- */
