@@ -111,6 +111,11 @@ typedef struct scol_numeric_stats {
     double lo, hi, mean, std, q1, q3, median;
 } scol_numeric_stats;
 
+/* Fit one numeric column c of n rows into s (scaler_numeric.c); buf holds
+ * room for n values. SEG_ERR_NONFINITE names an infinite value's row. */
+int seg_scol_fit_numeric(const seg_column *c, size_t n, seg_scale_method method, bool log1p,
+                         double *buf, scol *s);
+
 /* Center, scale and median of s (its method set) from the statistics;
  * SEG_ERR_NONFINITE when they do not give finite values. */
 int seg_scol_numeric_finish(scol *s, const char *name, const scol_numeric_stats *st);

@@ -1,0 +1,183 @@
+/*
+ * The fit of one numeric column: range, mean and spread (standard), quartiles
+ * by selection (robust) and the median that imputes missing values, then the
+ * center and scale every method derives from them. Used by the in-memory fit
+ * (scaler.c); the streaming fit (scaler_stream.c) gathers the same statistics
+ * from sketches and finishes them with seg_scol_numeric_finish().
+ */
+#include "prepare/scaler.h"
+#include "data/data.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* ---- numeric statistics -------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static inline void swap_double(double *a, double *b)
+{
+    double t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Rearrange v[0..n) (no NaN) so that v[k] is the k-th smallest value, with
+ * nothing larger before it and nothing smaller after it. Quickselect with
+ * median-of-three pivots; once the partitions stop shrinking fast enough the
+ * remaining range is sorted, so the worst case is O(n log n), the usual O(n). */
+static void select_kth(double *v, size_t n, size_t k)
+{
+    ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, kk = (ptrdiff_t)k;
+    int budget = 2 * ilogb((double)n + 1.0) + 4;
+    while (hi > lo) {
+        if (hi - lo < 16 || budget-- == 0) {
+            qsort(v + lo, (size_t)(hi - lo + 1), sizeof *v, cmp_double);
+            return;
+        }
+        ptrdiff_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < v[lo])
+            swap_double(&v[mid], &v[lo]);
+        if (v[hi] < v[lo])
+            swap_double(&v[hi], &v[lo]);
+        if (v[hi] < v[mid])
+            swap_double(&v[hi], &v[mid]);
+        double pivot = v[mid];
+        ptrdiff_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                swap_double(&v[i], &v[j]);
+                i++;
+                j--;
+            }
+        }
+        /* v[lo..j] <= pivot, v[i..hi] >= pivot, anything between equals it. */
+        if (kk <= j)
+            hi = j;
+        else if (kk >= i)
+            lo = i;
+        else
+            return;
+    }
+}
+
+/* Quantile q of v[0..m) (m >= 1) by linear interpolation between the order
+ * statistics around position (m - 1) q: numpy's default ('linear') method,
+ * including its interpolation formula. Reorders v. */
+static double quantile(double *v, size_t m, double q)
+{
+    double pos = (double)(m - 1) * q;
+    size_t k = (size_t)pos;
+    double t = pos - (double)k;
+    select_kth(v, m, k);
+    double a = v[k];
+    if (t == 0.0 || k + 1 >= m)
+        return a;
+    double b = v[k + 1];
+    for (size_t i = k + 2; i < m; i++)
+        if (v[i] < b)
+            b = v[i];
+    double d = b - a;
+    return t >= 0.5 ? b - d * (1.0 - t) : a + d * t;
+}
+
+/* Mean and population standard deviation of v[0..m) (m >= 1, lo < hi). Two
+ * passes, the second with the correction term of Chan, Golub and LeVeque, and
+ * the deviations scaled by a power of two so squares neither overflow nor
+ * underflow. */
+static void mean_std(const double *v, size_t m, double lo, double hi, double *mean, double *std)
+{
+    double sum = 0.0;
+    for (size_t i = 0; i < m; i++)
+        sum += v[i];
+    double mu = sum / (double)m;
+    int e;
+    double dmax = fmax(hi - mu, mu - lo);
+    if (!isfinite(dmax)) { /* the sum or range overflows: the caller reports it */
+        *mean = mu;
+        *std = INFINITY;
+        return;
+    }
+    frexp(dmax, &e);
+    double down = ldexp(1.0, -e);
+    double s1 = 0.0, s2 = 0.0;
+    for (size_t i = 0; i < m; i++) {
+        double d = (v[i] - mu) * down;
+        s1 += d;
+        s2 += d * d;
+    }
+    double var = (s2 - s1 * s1 / (double)m) / (double)m;
+    *mean = mu + ldexp(s1 / (double)m, e);
+    *std = ldexp(sqrt(var > 0.0 ? var : 0.0), e);
+}
+
+int seg_scol_fit_numeric(const seg_column *c, size_t n, seg_scale_method method, bool log1p,
+                       double *buf, scol *s)
+{
+    *s = (scol){.name = s->name,
+                .kind = SCOL_NUMERIC,
+                .n_out = 1,
+                .method = method,
+                .log1p = log1p,
+                .scale = 1.0};
+
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = seg_column_value(c, i);
+        if (isnan(x))
+            continue;
+        if (isinf(x))
+            return seg_fail(SEG_ERR_NONFINITE, "column '%s', row %zu: infinite value", c->name, i);
+        buf[m++] = log1p ? seg_signed_log1p(x) : x;
+    }
+    if (m == 0)
+        return SEG_OK; /* all missing: impute 0, center 0, scale 1 */
+
+    double lo = buf[0], hi = buf[0];
+    for (size_t i = 1; i < m; i++) {
+        lo = fmin(lo, buf[i]);
+        hi = fmax(hi, buf[i]);
+    }
+    scol_numeric_stats st = {.lo = lo, .hi = hi, .mean = lo};
+    if (method == SEG_SCALE_STANDARD && lo < hi)
+        mean_std(buf, m, lo, hi, &st.mean, &st.std);
+    /* Quartiles first: each selection leaves v partitioned around its
+     * position, which the next one starts from. */
+    if (method == SEG_SCALE_ROBUST) {
+        st.q1 = quantile(buf, m, 0.25);
+        st.q3 = quantile(buf, m, 0.75);
+    }
+    st.median = quantile(buf, m, 0.5);
+    return seg_scol_numeric_finish(s, c->name, &st);
+}
+
+int seg_scol_numeric_finish(scol *s, const char *name, const scol_numeric_stats *st)
+{
+    double center = 0.0, scale = 1.0;
+    if (s->method == SEG_SCALE_STANDARD) {
+        center = st->mean; /* lo for a constant column, where std is 0 */
+        scale = st->lo < st->hi ? st->std : 1.0;
+    } else if (s->method == SEG_SCALE_MINMAX) {
+        center = st->lo;
+        scale = st->hi - st->lo;
+    } else if (s->method == SEG_SCALE_ROBUST) {
+        center = st->median;
+        scale = st->q3 - st->q1;
+    }
+    s->median = st->median;
+    if (!isfinite(center) || !isfinite(scale))
+        return seg_fail(SEG_ERR_NONFINITE, "column '%s': values too large to scale", name);
+    if (scale == 0.0)
+        scale = 1.0;
+    s->center = center;
+    s->scale = scale;
+    return SEG_OK;
+}
