@@ -187,23 +187,6 @@ done:
     return rc;
 }
 
-int seg_outliers_describe(seg_model *m, const seg_dataset *ds)
-{
-    const size_t n = seg_dataset_rows(ds);
-    seg_predictor *p = NULL;
-    int32_t *lab = seg_malloc_array(n, sizeof *lab);
-    double *dist = seg_malloc_array(n, sizeof *dist);
-    int rc = lab && dist ? seg_predictor_new(&p, m) : SEG_NOMEM();
-    if (rc == SEG_OK)
-        rc = seg_predictor_run_dataset(p, ds, lab, dist);
-    if (rc == SEG_OK)
-        rc = seg_model_set_outlier_reference(m, lab, dist, n);
-    seg_predictor_free(p);
-    seg_free(lab);
-    seg_free(dist);
-    return rc;
-}
-
 int seg_model_has_outlier_reference(const seg_model *m)
 {
     return m && m->outliers;

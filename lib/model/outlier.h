@@ -21,10 +21,6 @@ typedef struct seg_outliers {
 void seg_outliers_free(seg_outliers *o);
 int seg_outliers_clone(const seg_outliers *o, seg_outliers **out);
 
-/* The reference of a freshly fitted model, from the training dataset: its
- * rows are scored again (same kernel and blocks, hence the fit's labels). */
-int seg_outliers_describe(seg_model *m, const seg_dataset *ds);
-
 /* The OUTL section's payload, and its reader. */
 void seg_outliers_write(const seg_outliers *o, wbuf *w);
 int seg_outliers_read(rbuf *r, size_t k, seg_outliers **out);
