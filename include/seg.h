@@ -3046,9 +3046,9 @@ SEG_API int seg_kmeans_init_f64(const seg_kmeans *km, const double *x, size_t n,
  * training rows are flagged. A segment that had no training rows scores
  * every row 1.
  *
- * Cost at fit time: one more predict pass over the training rows (with its
- * own transformed copy of them, so peak memory holds two n x d matrices)
- * and a sort of the n distances; storage: 8 KiB per segment.
+ * Cost at fit time: a sort of the n distances, which the fit's own last
+ * pass over the rows gave (no further pass, no second copy of the rows);
+ * storage: 8 KiB per segment.
  */
 
 /** The default flag threshold: the 99.5th percentile of training distances. */
@@ -3224,8 +3224,8 @@ SEG_API int seg_minibatch_fit_f64(seg_minibatch *mb, const double *x, size_t n, 
  * scaler and the segment profiles, as seg_kmeans_fit_dataset() does, with
  * the profiles of segments under SEG_MINIBATCH_MIN_PROFILE_SIZE rows
  * withheld. The dataset's row weights, if any, weigh the fit. The fit runs
- * in SEG_MINIBATCH_DTYPE; it holds the n x d double matrix while it runs
- * (and briefly its float copy).
+ * in SEG_MINIBATCH_DTYPE; it holds the n x d matrix in that precision while
+ * it runs.
  *
  * @param mb the settings.
  * @param ds the dataset; only read.

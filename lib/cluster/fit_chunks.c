@@ -542,7 +542,7 @@ int seg_minibatch_fit_chunks(seg_minibatch *mb, seg_csv_chunker *ch, const seg_s
     io.d = seg_scaler_features(sc);
     seg_rng_seed(&rng, seg_splitmix64(&st));
     if ((rc = sample_pass(&io, sample_rows, seed, &S)) < 0 ||
-        (rc = seg_minibatch_fit_f64(mb, S.rows, S.got, io.d, NULL, &m)) < 0)
+        (rc = seg_minibatch_fit_rows(mb, S.rows, false, S.got, io.d, NULL, NULL, NULL, &m)) < 0)
         goto done;
     init_seconds = seg_now_seconds() - t0;
     seg_free(S.rows);
