@@ -3857,9 +3857,12 @@ SEG_API int seg_lloyd_pass_update(const seg_lloyd_pass *p, double *centroids, si
  * SEG_KMEANS_TOL, re-seeding of empty segments from the farthest row, one
  * extra pass each time), so from the same start the centroids and inertia
  * are those of seg_kmeans_fit_f64() with SEG_ALGORITHM_LLOYD up to rounding
- * of the sums. A last pass scores every row for the outlier reference
- * (seg_model_outlier_quantile()). Runs on the calling thread (BLAS may thread
- * large GEMMs); one start (SEG_KMEANS_N_INIT is not used).
+ * of the sums. Every row is scored once for the outlier reference
+ * (seg_model_outlier_quantile()): by the last iteration's pass when the
+ * tolerance or SEG_KMEANS_MAX_ITER ends the fit, else by one more pass (also
+ * when the distances come through BLAS, which may round them otherwise for
+ * the centroids in another order). Runs on the calling thread (BLAS may
+ * thread large GEMMs); one start (SEG_KMEANS_N_INIT is not used).
  *
  * @param km settings (SEG_KMEANS_K, _MAX_ITER, _TOL, _SEED, _INIT); only read.
  * @param ch the chunker (rewound and read several times).
@@ -3880,9 +3883,10 @@ SEG_API int seg_kmeans_fit_chunks(seg_kmeans *km, seg_csv_chunker *ch, const seg
  * Mini-batch k-means over a chunked file: the mini-batch fit of a reservoir
  * sample (as in seg_kmeans_fit_chunks()) is the start; each chunk, its rows
  * shuffled, then updates it through seg_minibatch_partial_fit_f64() in
- * batches of SEG_MINIBATCH_BATCH_SIZE; a pass assigns every row for the
- * model's sizes and exact inertia, and a last one scores every row for the
- * outlier reference. Four passes over the file in all.
+ * batches of SEG_MINIBATCH_BATCH_SIZE; a last pass assigns every row for the
+ * model's sizes and exact inertia and scores it for the outlier reference.
+ * Three passes over the file in all (four when the distances come through
+ * BLAS, see seg_kmeans_fit_chunks()).
  *
  * @param mb mini-batch settings (k, batch size, forgetting, re-seeding).
  * @param ch the chunker (rewound and read several times).
