@@ -1109,6 +1109,79 @@ SEG_API int seg_kmeans_fit_f64(seg_kmeans *km, const double *x, size_t n, size_t
  */
 SEG_API int seg_kmeans_fit_dataset(seg_kmeans *km, const seg_dataset *ds, const seg_scaler *sc,
                                    int32_t *labels, seg_model **out);
+
+/**
+ * Fit k-means to a dataset whose encoded rows the caller already holds, and
+ * return each row's segment and distance: seg_kmeans_fit_dataset() without
+ * its encoding, plus the distances a predictor would give, with no second
+ * pass over the rows.
+ *
+ * x must be what seg_scaler_transform_f32(sc, ds, x, n * d) writes (or, when
+ * sc is NULL, ds's numeric values as floats); the library cannot tell
+ * another matrix from it, and profiles computed from ds would then not
+ * describe the segments fitted on x. The fit runs in float whatever
+ * SEG_KMEANS_DTYPE says; the model has SEG_DTYPE_F32. It is the model
+ * seg_kmeans_fit_dataset() returns for the same settings, ds and sc (same
+ * centroids, sizes, inertia, profiles, outlier reference and copy of sc;
+ * only the fit's timings differ), and the labels are its labels.
+ *
+ * The fit's last pass labels every row against the final centroids; its
+ * labels and distances are kept rather than computed again (where they
+ * could differ in the last bit, as through a BLAS GEMM, which the model's
+ * order of the centroids could round otherwise, one exact labelling pass
+ * gives them). The distances are those seg_predictor_run_f32() gives on the
+ * model and x, bit for bit, and so are the labels, but for a row at exactly
+ * the same distance from two centroids, which keeps the fit's choice. They
+ * are the rows of the outlier reference. Thread rules: as
+ * seg_kmeans_fit_f32().
+ *
+ * @param km settings and workspace (one thread at a time).
+ * @param ds the training dataset; only read, not retained (its weights, if
+ *        any, weigh the fit; its columns give the profiles).
+ * @param sc the fitted scaler that encoded x, or NULL (ds all numeric, used
+ *        as it is); only read, the model keeps a copy.
+ * @param x n * d floats, row-major: ds encoded by sc; borrowed for the call.
+ * @param n rows; must be seg_dataset_rows(ds).
+ * @param d features; must be seg_scaler_features(sc) (seg_dataset_columns(ds)
+ *        when sc is NULL).
+ * @param[out] labels if not NULL, receives the n labels (0 .. k-1) in the
+ *        model's numbering; unspecified on failure.
+ * @param[out] distances if not NULL, receives the n Euclidean distances of
+ *        the rows to their segment's centroid; unspecified on failure.
+ * @param[out] out receives the model; NULL on failure. The caller frees it
+ *        with seg_model_free(); it does not refer to km, ds, sc or x.
+ * @return as seg_kmeans_fit_f32(); SEG_ERR_INVALID_ARG also for a NULL ds,
+ *         SEG_ERR_STATE (sc not fitted), SEG_ERR_MISMATCH (n or d is not
+ *         ds's through sc), and the profiles' SEG_ERR_TYPE (sc NULL and a
+ *         categorical column).
+ */
+SEG_API int seg_kmeans_fit_encoded_f32(seg_kmeans *km, const seg_dataset *ds,
+                                       const seg_scaler *sc, const float *x, size_t n, size_t d,
+                                       int32_t *labels, double *distances, seg_model **out);
+
+/**
+ * As seg_kmeans_fit_encoded_f32(), for rows encoded in double: the fit runs
+ * in double whatever SEG_KMEANS_DTYPE says (the model has SEG_DTYPE_F64),
+ * and labels and distances are those seg_predictor_run_f64() gives.
+ *
+ * @param km settings and workspace (one thread at a time).
+ * @param ds the training dataset; only read, not retained.
+ * @param sc the fitted scaler that encoded x (seg_scaler_transform_f64()),
+ *        or NULL (ds all numeric); only read, the model keeps a copy.
+ * @param x n * d doubles, row-major: ds encoded by sc; borrowed for the call.
+ * @param n rows; must be seg_dataset_rows(ds).
+ * @param d features; must be seg_scaler_features(sc) (seg_dataset_columns(ds)
+ *        when sc is NULL).
+ * @param[out] labels if not NULL, receives the n labels; unspecified on failure.
+ * @param[out] distances if not NULL, receives the n distances; unspecified
+ *        on failure.
+ * @param[out] out receives the model; NULL on failure. Free it with
+ *        seg_model_free().
+ * @return as seg_kmeans_fit_encoded_f32().
+ */
+SEG_API int seg_kmeans_fit_encoded_f64(seg_kmeans *km, const seg_dataset *ds,
+                                       const seg_scaler *sc, const double *x, size_t n, size_t d,
+                                       int32_t *labels, double *distances, seg_model **out);
 /** @} */
 
 /**
@@ -3240,6 +3313,56 @@ SEG_API int seg_minibatch_fit_dataset(seg_minibatch *mb, const seg_dataset *ds,
                                       const seg_scaler *sc, int32_t *labels, seg_model **out);
 
 /**
+ * As seg_minibatch_fit_dataset(), on rows the caller already holds encoded,
+ * returning each row's segment and distance from the fit's final pass (the
+ * one pass that labels every row), as seg_kmeans_fit_encoded_f32() does for
+ * k-means. x must be ds encoded by sc (seg_scaler_transform_f32()); the fit
+ * runs in float whatever SEG_MINIBATCH_DTYPE says. The model is the one
+ * seg_minibatch_fit_dataset() returns with SEG_DTYPE_F32 (only the timings
+ * differ); labels and distances are those seg_predictor_run_f32() gives.
+ *
+ * @param mb the settings.
+ * @param ds the training dataset; only read (weights, profiles).
+ * @param sc the fitted scaler that encoded x, or NULL (ds all numeric).
+ * @param x n * d floats, row-major; borrowed for the call.
+ * @param n rows; must be seg_dataset_rows(ds).
+ * @param d features; must be seg_scaler_features(sc) (seg_dataset_columns(ds)
+ *        when sc is NULL).
+ * @param[out] labels if not NULL, n labels; unspecified on failure.
+ * @param[out] distances if not NULL, n distances to the segment's centroid;
+ *        unspecified on failure.
+ * @param[out] out receives the model; NULL on failure.
+ * @return as seg_minibatch_fit_f64(); SEG_ERR_STATE (sc not fitted),
+ *         SEG_ERR_MISMATCH (n or d is not ds's through sc), SEG_ERR_TYPE
+ *         (sc NULL and a categorical column).
+ */
+SEG_API int seg_minibatch_fit_encoded_f32(seg_minibatch *mb, const seg_dataset *ds,
+                                          const seg_scaler *sc, const float *x, size_t n,
+                                          size_t d, int32_t *labels, double *distances,
+                                          seg_model **out);
+
+/**
+ * As seg_minibatch_fit_encoded_f32(), for rows encoded in double
+ * (seg_scaler_transform_f64()); the fit runs in double and labels and
+ * distances are those seg_predictor_run_f64() gives.
+ *
+ * @param mb the settings.
+ * @param ds the training dataset; only read.
+ * @param sc the fitted scaler that encoded x, or NULL.
+ * @param x n * d doubles, row-major; borrowed for the call.
+ * @param n rows; must be seg_dataset_rows(ds).
+ * @param d features (see seg_minibatch_fit_encoded_f32()).
+ * @param[out] labels if not NULL, n labels; unspecified on failure.
+ * @param[out] distances if not NULL, n distances; unspecified on failure.
+ * @param[out] out receives the model; NULL on failure.
+ * @return as seg_minibatch_fit_encoded_f32().
+ */
+SEG_API int seg_minibatch_fit_encoded_f64(seg_minibatch *mb, const seg_dataset *ds,
+                                          const seg_scaler *sc, const double *x, size_t n,
+                                          size_t d, int32_t *labels, double *distances,
+                                          seg_model **out);
+
+/**
  * Update a fitted model with new rows: the rows are taken in order in
  * batches of SEG_MINIBATCH_BATCH_SIZE; each centroid starts from the model's
  * segment weight as its count (so a model fitted on a million rows moves
@@ -3516,6 +3639,34 @@ SEG_API int seg_campaign_withheld_stat(const seg_campaign *c, seg_campaign_stat 
  *         min_profile_size above 10^12.
  */
 SEG_API int seg_model_from_labels_min_profile(const seg_dataset *ds, const seg_scaler *sc,
+                                              const int32_t *labels, size_t k,
+                                              size_t min_profile_size, seg_model **out);
+
+/**
+ * seg_model_from_labels_min_profile() on rows the caller already holds
+ * encoded: x must be what seg_scaler_transform_f64(sc, ds, x, n * d) writes
+ * (ds's numeric values when sc is NULL), and is read instead of encoding ds
+ * again; the model is the same. ds still gives the profiles.
+ *
+ * Reads ds, sc, x and labels only; may run concurrently with other calls
+ * that only read them.
+ *
+ * @param ds the dataset the labels describe.
+ * @param sc the fitted scaler that encoded x, or NULL.
+ * @param x n * d doubles, row-major: ds encoded by sc; borrowed for the call.
+ * @param n rows; must be seg_dataset_rows(ds).
+ * @param d features; must be seg_scaler_features(sc) (seg_dataset_columns(ds)
+ *        when sc is NULL).
+ * @param labels n segment numbers in 0 .. k - 1; borrowed.
+ * @param k the number of segments, 1 .. n.
+ * @param min_profile_size 0 (no withholding) .. 10^12 rows.
+ * @param[out] out receives the model; NULL on failure. Free it with
+ *        seg_model_free().
+ * @return as seg_model_from_labels_min_profile(); SEG_ERR_INVALID_ARG also
+ *         for a NULL x, SEG_ERR_MISMATCH when n or d is not ds's through sc.
+ */
+SEG_API int seg_model_from_labels_encoded_f64(const seg_dataset *ds, const seg_scaler *sc,
+                                              const double *x, size_t n, size_t d,
                                               const int32_t *labels, size_t k,
                                               size_t min_profile_size, seg_model **out);
 /** @} */

@@ -3,8 +3,9 @@
  * the segments' weighted means in the scaled space, and the model carries
  * the same sizes, inertia, scaler copy, profiles and outlier reference as one
  * k-means fitted, so that predict, the profiles, saving and the report work
- * unchanged. The rows are encoded once: the means, the inertia and the
- * outlier reference all read that one matrix.
+ * unchanged. The rows are encoded once (or not at all, when the caller holds
+ * them encoded): the means, the inertia and the outlier reference all read
+ * that one matrix.
  */
 #include "model/model.h"
 #include "prepare/scaler.h"
@@ -151,4 +152,23 @@ int seg_model_from_labels_min_profile(const seg_dataset *ds, const seg_scaler *s
         rc = from_labels(ds, sc, x, n, d, labels, k, min_profile_size, out);
     seg_free(x);
     return rc;
+}
+
+int seg_model_from_labels_encoded_f64(const seg_dataset *ds, const seg_scaler *sc,
+                                      const double *x, size_t n, size_t d, const int32_t *labels,
+                                      size_t k, size_t min_profile_size, seg_model **out)
+{
+    size_t rows = 0, features = 0, count;
+    int rc = check_args(ds, sc, labels, k, min_profile_size, out, &rows, &features);
+    if (rc < 0)
+        return rc;
+    if (!x)
+        return seg_fail(SEG_ERR_INVALID_ARG, "the encoded matrix is NULL");
+    if (n != rows || d != features)
+        return seg_fail(SEG_ERR_MISMATCH,
+                        "the matrix is %zu x %zu, the dataset encodes to %zu x %zu", n, d, rows,
+                        features);
+    if (!seg_mul_ok(n, d, &count))
+        return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", n, d);
+    return from_labels(ds, sc, x, n, d, labels, k, min_profile_size, out);
 }

@@ -4,7 +4,8 @@
  *
  *   encode (prepare/) -> fit (cluster/) -> describe (model/)
  *
- * The rows are encoded once. The fit labels them and keeps, from
+ * The rows are encoded once, or not at all when the caller holds them
+ * encoded (the _encoded_ entry points). The fit labels them and keeps, from
  * its own last pass, each row's distance to its segment's centroid. The
  * model stage then reads those labels and distances: profiles and the copy
  * of the scaler (seg_model_describe), and the outlier reference
@@ -23,6 +24,27 @@ typedef struct fitter {
     seg_kmeans *km;
     seg_minibatch *mb;
 } fitter;
+
+/* The fit's own checks come first (its error codes for NULL settings, data
+ * or out); then those the dataset adds. */
+static int check_encoded(fitter f, const seg_dataset *ds, const seg_scaler *sc, const void *x,
+                         size_t n, size_t d, seg_model **out)
+{
+    if (!out)
+        return seg_fail(SEG_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if ((!f.km && !f.mb) || !ds || !x)
+        return seg_fail(SEG_ERR_INVALID_ARG, "settings, dataset or encoded rows are NULL");
+    if (sc && !seg_scaler_is_fitted(sc))
+        return seg_fail(SEG_ERR_STATE, "the scaler is not fitted");
+    const size_t rows = seg_dataset_rows(ds);
+    const size_t features = sc ? seg_scaler_features(sc) : seg_dataset_columns(ds);
+    if (n != rows || d != features)
+        return seg_fail(SEG_ERR_MISMATCH,
+                        "the encoded rows are %zu x %zu; the dataset encodes to %zu x %zu", n, d,
+                        rows, features);
+    return SEG_OK;
+}
 
 /* The fit of the rows x (float when f32), its labels and distances. */
 static int fit_rows(fitter f, const void *x, bool f32, size_t n, size_t d, const double *w,
@@ -85,6 +107,16 @@ done:
     if (dst != dist)
         seg_free(dst);
     return rc;
+}
+
+static int fit_encoded(fitter f, const seg_dataset *ds, const seg_scaler *sc, const void *x,
+                       bool f32, size_t n, size_t d, int32_t *labels, double *dist,
+                       seg_model **out)
+{
+    int rc = check_encoded(f, ds, sc, x, n, d, out);
+    if (rc < 0)
+        return rc;
+    return fit_and_describe(f, ds, sc, x, f32, n, d, seg_dataset_weights(ds), labels, dist, out);
 }
 
 /*
