@@ -1155,9 +1155,9 @@ SEG_API int seg_kmeans_fit_dataset(seg_kmeans *km, const seg_dataset *ds, const 
  *         ds's through sc), and the profiles' SEG_ERR_TYPE (sc NULL and a
  *         categorical column).
  */
-SEG_API int seg_kmeans_fit_encoded_f32(seg_kmeans *km, const seg_dataset *ds,
-                                       const seg_scaler *sc, const float *x, size_t n, size_t d,
-                                       int32_t *labels, double *distances, seg_model **out);
+SEG_API int seg_kmeans_fit_encoded_f32(seg_kmeans *km, const seg_dataset *ds, const seg_scaler *sc,
+                                       const float *x, size_t n, size_t d, int32_t *labels,
+                                       double *distances, seg_model **out);
 
 /**
  * As seg_kmeans_fit_encoded_f32(), for rows encoded in double: the fit runs
@@ -1179,9 +1179,9 @@ SEG_API int seg_kmeans_fit_encoded_f32(seg_kmeans *km, const seg_dataset *ds,
  *        seg_model_free().
  * @return as seg_kmeans_fit_encoded_f32().
  */
-SEG_API int seg_kmeans_fit_encoded_f64(seg_kmeans *km, const seg_dataset *ds,
-                                       const seg_scaler *sc, const double *x, size_t n, size_t d,
-                                       int32_t *labels, double *distances, seg_model **out);
+SEG_API int seg_kmeans_fit_encoded_f64(seg_kmeans *km, const seg_dataset *ds, const seg_scaler *sc,
+                                       const double *x, size_t n, size_t d, int32_t *labels,
+                                       double *distances, seg_model **out);
 /** @} */
 
 /**
@@ -3337,9 +3337,8 @@ SEG_API int seg_minibatch_fit_dataset(seg_minibatch *mb, const seg_dataset *ds,
  *         (sc NULL and a categorical column).
  */
 SEG_API int seg_minibatch_fit_encoded_f32(seg_minibatch *mb, const seg_dataset *ds,
-                                          const seg_scaler *sc, const float *x, size_t n,
-                                          size_t d, int32_t *labels, double *distances,
-                                          seg_model **out);
+                                          const seg_scaler *sc, const float *x, size_t n, size_t d,
+                                          int32_t *labels, double *distances, seg_model **out);
 
 /**
  * As seg_minibatch_fit_encoded_f32(), for rows encoded in double
@@ -3358,9 +3357,8 @@ SEG_API int seg_minibatch_fit_encoded_f32(seg_minibatch *mb, const seg_dataset *
  * @return as seg_minibatch_fit_encoded_f32().
  */
 SEG_API int seg_minibatch_fit_encoded_f64(seg_minibatch *mb, const seg_dataset *ds,
-                                          const seg_scaler *sc, const double *x, size_t n,
-                                          size_t d, int32_t *labels, double *distances,
-                                          seg_model **out);
+                                          const seg_scaler *sc, const double *x, size_t n, size_t d,
+                                          int32_t *labels, double *distances, seg_model **out);
 
 /**
  * Update a fitted model with new rows: the rows are taken in order in

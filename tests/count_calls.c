@@ -34,7 +34,7 @@ static void *next_fn(const char *name)
         static type fn_;                                                                           \
         if (!fn_) {                                                                                \
             void *p_ = next_fn(name);                                                              \
-            memcpy(&fn_, &p_, sizeof p_); /* object to function pointer, as POSIX allows */         \
+            memcpy(&fn_, &p_, sizeof p_); /* object to function pointer, as POSIX allows */        \
         }                                                                                          \
         __atomic_add_fetch(&(counter), 1, __ATOMIC_RELAXED);                                       \
         return fn_(__VA_ARGS__);                                                                   \
@@ -50,8 +50,7 @@ int seg_scaler_transform_f32(const seg_scaler *sc, const seg_dataset *ds, float 
     FORWARD(transform_f32_fn, "seg_scaler_transform_f32", transforms, sc, ds, out, len);
 }
 
-int seg_scaler_transform_f64(const seg_scaler *sc, const seg_dataset *ds, double *out,
-                             size_t len)
+int seg_scaler_transform_f64(const seg_scaler *sc, const seg_dataset *ds, double *out, size_t len)
 {
     FORWARD(transform_f64_fn, "seg_scaler_transform_f64", transforms, sc, ds, out, len);
 }

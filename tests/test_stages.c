@@ -47,10 +47,10 @@ static char *mixed_csv(size_t n, uint64_t seed)
         char income[32] = "NA";
         if (tu_next(&s) % 40)
             snprintf(income, sizeof income, "%.2f", exp(9.5 + 0.6 * (double)g + tu_normal(&s)));
-        len += (size_t)snprintf(t + len, cap - len, "%d,%s,%d,%s,%s\n",
-                                (int)(25 + 10 * g + tu_next(&s) % 15), income,
-                                (int)(tu_next(&s) % (3 + 2 * g)), regions[(g + tu_next(&s) % 2) % 5],
-                                plans[(g + tu_next(&s) % 3) / 2 % 3]);
+        len += (size_t)snprintf(
+            t + len, cap - len, "%d,%s,%d,%s,%s\n", (int)(25 + 10 * g + tu_next(&s) % 15), income,
+            (int)(tu_next(&s) % (3 + 2 * g)), regions[(g + tu_next(&s) % 2) % 5],
+            plans[(g + tu_next(&s) % 3) / 2 % 3]);
     }
     return t;
 }
@@ -93,8 +93,8 @@ static seg_kmeans *kmeans(int64_t k, int64_t algorithm, int64_t n_init, bool f32
     assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, n_init), SEG_OK);
     assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_ALGORITHM, algorithm), SEG_OK);
     assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_MIN_PROFILE_SIZE, 30), SEG_OK);
-    assert_int_equal(
-        seg_kmeans_set_int(km, SEG_KMEANS_DTYPE, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_DTYPE, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64),
+                     SEG_OK);
     return km;
 }
 
@@ -106,9 +106,9 @@ static seg_minibatch *minibatch(int64_t k, bool f32)
     assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_SEED, 5), SEG_OK);
     assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_BATCH_SIZE, 256), SEG_OK);
     assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_MIN_PROFILE_SIZE, 30), SEG_OK);
-    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_DTYPE,
-                                           f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64),
-                     SEG_OK);
+    assert_int_equal(
+        seg_minibatch_set_int(mb, SEG_MINIBATCH_DTYPE, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64),
+        SEG_OK);
     return mb;
 }
 
@@ -516,12 +516,9 @@ static void test_chunked_reference(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_kmeans_encoded),
-        cmocka_unit_test(test_kmeans_encoded_blas),
-        cmocka_unit_test(test_kmeans_encoded_wide),
-        cmocka_unit_test(test_minibatch_encoded),
-        cmocka_unit_test(test_from_labels_encoded),
-        cmocka_unit_test(test_encoded_errors),
+        cmocka_unit_test(test_kmeans_encoded),      cmocka_unit_test(test_kmeans_encoded_blas),
+        cmocka_unit_test(test_kmeans_encoded_wide), cmocka_unit_test(test_minibatch_encoded),
+        cmocka_unit_test(test_from_labels_encoded), cmocka_unit_test(test_encoded_errors),
         cmocka_unit_test(test_chunked_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,8 +74,8 @@ int seg_model_from_labels(const seg_dataset *ds, const seg_scaler *sc, const int
 }
 
 /* The checks of both forms; *n and *d receive the rows and features. */
-static int check_args(const seg_dataset *ds, const seg_scaler *sc, const int32_t *labels,
-                      size_t k, size_t min_profile_size, seg_model **out, size_t *n, size_t *d)
+static int check_args(const seg_dataset *ds, const seg_scaler *sc, const int32_t *labels, size_t k,
+                      size_t min_profile_size, seg_model **out, size_t *n, size_t *d)
 {
     if (!out)
         return seg_fail(SEG_ERR_INVALID_ARG, "out is NULL");
@@ -154,9 +154,9 @@ int seg_model_from_labels_min_profile(const seg_dataset *ds, const seg_scaler *s
     return rc;
 }
 
-int seg_model_from_labels_encoded_f64(const seg_dataset *ds, const seg_scaler *sc,
-                                      const double *x, size_t n, size_t d, const int32_t *labels,
-                                      size_t k, size_t min_profile_size, seg_model **out)
+int seg_model_from_labels_encoded_f64(const seg_dataset *ds, const seg_scaler *sc, const double *x,
+                                      size_t n, size_t d, const int32_t *labels, size_t k,
+                                      size_t min_profile_size, seg_model **out)
 {
     size_t rows = 0, features = 0, count;
     int rc = check_args(ds, sc, labels, k, min_profile_size, out, &rows, &features);

@@ -74,20 +74,20 @@ static int nonfinite_row(void)
 }
 
 /* The model's labelling pass over x (float when f32) with scratch s. */
-static bool nearest(const seg_model *m, const void *x, bool f32, size_t n, int64_t threads,
-                    void *s, int32_t *labels, double *distances)
+static bool nearest(const seg_model *m, const void *x, bool f32, size_t n, int64_t threads, void *s,
+                    int32_t *labels, double *distances)
 {
-    return f32 ? seg_nearest_rows_f32(x, n, m->d, m->centroids_f32, m->k, m->cnorm_f32, threads,
-                                      s, labels, distances)
-               : seg_nearest_rows_f64(x, n, m->d, m->centroids, m->k, m->cnorm, threads, s,
-                                      labels, distances);
+    return f32 ? seg_nearest_rows_f32(x, n, m->d, m->centroids_f32, m->k, m->cnorm_f32, threads, s,
+                                      labels, distances)
+               : seg_nearest_rows_f64(x, n, m->d, m->centroids, m->k, m->cnorm, threads, s, labels,
+                                      distances);
 }
 
 int seg_model_label_rows(const seg_model *m, const void *x, bool f32, size_t n, int64_t threads,
                          int32_t *labels, double *distances)
 {
-    const size_t bytes = seg_nearest_scratch(n, m->k, m->d, f32 ? sizeof(float) : sizeof(double),
-                                             threads);
+    const size_t bytes =
+        seg_nearest_scratch(n, m->k, m->d, f32 ? sizeof(float) : sizeof(double), threads);
     if (n == 0)
         return SEG_OK;
     if (bytes == 0)
@@ -110,8 +110,8 @@ static int check_run(const seg_predictor *p, const void *x, size_t n, size_t d,
     return SEG_OK;
 }
 
-static int run_rows(seg_predictor *p, const void *x, bool f32, size_t n, size_t d,
-                    int32_t *labels, double *distances)
+static int run_rows(seg_predictor *p, const void *x, bool f32, size_t n, size_t d, int32_t *labels,
+                    double *distances)
 {
     int rc = check_run(p, x, n, d, labels);
     if (rc < 0 || n == 0)

@@ -110,8 +110,7 @@ done:
 }
 
 static int fit_encoded(fitter f, const seg_dataset *ds, const seg_scaler *sc, const void *x,
-                       bool f32, size_t n, size_t d, int32_t *labels, double *dist,
-                       seg_model **out)
+                       bool f32, size_t n, size_t d, int32_t *labels, double *dist, seg_model **out)
 {
     int rc = check_encoded(f, ds, sc, x, n, d, out);
     if (rc < 0)
@@ -124,8 +123,8 @@ static int fit_encoded(fitter f, const seg_dataset *ds, const seg_scaler *sc, co
  * dataset in that precision in place (*own NULL), else a new matrix (*own,
  * the caller frees it) transformed by sc or converted.
  */
-static int encode(const seg_dataset *ds, const seg_scaler *sc, bool f32, const void **x,
-                  void **own, size_t *n, size_t *d)
+static int encode(const seg_dataset *ds, const seg_scaler *sc, bool f32, const void **x, void **own,
+                  size_t *n, size_t *d)
 {
     const size_t elem = f32 ? sizeof(float) : sizeof(double);
     size_t count;
@@ -181,8 +180,7 @@ static int fit_dataset(fitter f, bool f32, const seg_dataset *ds, const seg_scal
         return seg_fail(SEG_ERR_INVALID_ARG, "%s object or dataset is NULL",
                         f.mb ? "mini-batch" : "k-means");
     if ((rc = encode(ds, sc, f32, &x, &own, &n, &d)) == SEG_OK)
-        rc = fit_and_describe(f, ds, sc, x, f32, n, d, seg_dataset_weights(ds), labels, NULL,
-                              out);
+        rc = fit_and_describe(f, ds, sc, x, f32, n, d, seg_dataset_weights(ds), labels, NULL, out);
     seg_free(own);
     return rc;
 }
