@@ -58,9 +58,10 @@ int main(int argc, char **argv)
         goto error;
     printf("chosen k = %zu\n", k);
 
-    /* Fit; the model keeps the scaler and the segment profiles. */
+    /* Fit the matrix at hand (no second encoding); the model keeps the
+     * scaler and the segment profiles. */
     if ((rc = seg_kmeans_set_int(km, SEG_KMEANS_K, (int64_t)k)) < 0 ||
-        (rc = seg_kmeans_fit_dataset(km, ds, sc, labels, &m)) < 0)
+        (rc = seg_kmeans_fit_encoded_f64(km, ds, sc, x, n, d, labels, NULL, &m)) < 0)
         goto error;
 
     /* Conversion of 'y' per segment. */

@@ -1677,6 +1677,79 @@ SEG_API int seg_kmeans_fit_f64(seg_kmeans *km, const double *x, size_t n, size_t
  */
 SEG_API int seg_kmeans_fit_dataset(seg_kmeans *km, const seg_dataset *ds, const seg_scaler *sc,
                                    int32_t *labels, seg_model **out);
+
+/**
+ * Fit k-means to a dataset whose encoded rows the caller already holds, and
+ * return each row's segment and distance: seg_kmeans_fit_dataset() without
+ * its encoding, plus the distances a predictor would give, with no second
+ * pass over the rows.
+ *
+ * x must be what seg_scaler_transform_f32(sc, ds, x, n * d) writes (or, when
+ * sc is NULL, ds's numeric values as floats); the library cannot tell
+ * another matrix from it, and profiles computed from ds would then not
+ * describe the segments fitted on x. The fit runs in float whatever
+ * SEG_KMEANS_DTYPE says; the model has SEG_DTYPE_F32. It is the model
+ * seg_kmeans_fit_dataset() returns for the same settings, ds and sc (same
+ * centroids, sizes, inertia, profiles, outlier reference and copy of sc;
+ * only the fit's timings differ), and the labels are its labels.
+ *
+ * The fit's last pass labels every row against the final centroids; its
+ * labels and distances are kept rather than computed again (where they
+ * could differ in the last bit, as through a BLAS GEMM, which the model's
+ * order of the centroids could round otherwise, one exact labelling pass
+ * gives them). The distances are those seg_predictor_run_f32() gives on the
+ * model and x, bit for bit, and so are the labels, but for a row at exactly
+ * the same distance from two centroids, which keeps the fit's choice. They
+ * are the rows of the outlier reference. Thread rules: as
+ * seg_kmeans_fit_f32().
+ *
+ * @param km settings and workspace (one thread at a time).
+ * @param ds the training dataset; only read, not retained (its weights, if
+ *        any, weigh the fit; its columns give the profiles).
+ * @param sc the fitted scaler that encoded x, or NULL (ds all numeric, used
+ *        as it is); only read, the model keeps a copy.
+ * @param x n * d floats, row-major: ds encoded by sc; borrowed for the call.
+ * @param n rows; must be seg_dataset_rows(ds).
+ * @param d features; must be seg_scaler_features(sc) (seg_dataset_columns(ds)
+ *        when sc is NULL).
+ * @param[out] labels if not NULL, receives the n labels (0 .. k-1) in the
+ *        model's numbering; unspecified on failure.
+ * @param[out] distances if not NULL, receives the n Euclidean distances of
+ *        the rows to their segment's centroid; unspecified on failure.
+ * @param[out] out receives the model; NULL on failure. The caller frees it
+ *        with seg_model_free(); it does not refer to km, ds, sc or x.
+ * @return as seg_kmeans_fit_f32(); SEG_ERR_INVALID_ARG also for a NULL ds,
+ *         SEG_ERR_STATE (sc not fitted), SEG_ERR_MISMATCH (n or d is not
+ *         ds's through sc), and the profiles' SEG_ERR_TYPE (sc NULL and a
+ *         categorical column).
+ */
+SEG_API int seg_kmeans_fit_encoded_f32(seg_kmeans *km, const seg_dataset *ds, const seg_scaler *sc,
+                                       const float *x, size_t n, size_t d, int32_t *labels,
+                                       double *distances, seg_model **out);
+
+/**
+ * As seg_kmeans_fit_encoded_f32(), for rows encoded in double: the fit runs
+ * in double whatever SEG_KMEANS_DTYPE says (the model has SEG_DTYPE_F64),
+ * and labels and distances are those seg_predictor_run_f64() gives.
+ *
+ * @param km settings and workspace (one thread at a time).
+ * @param ds the training dataset; only read, not retained.
+ * @param sc the fitted scaler that encoded x (seg_scaler_transform_f64()),
+ *        or NULL (ds all numeric); only read, the model keeps a copy.
+ * @param x n * d doubles, row-major: ds encoded by sc; borrowed for the call.
+ * @param n rows; must be seg_dataset_rows(ds).
+ * @param d features; must be seg_scaler_features(sc) (seg_dataset_columns(ds)
+ *        when sc is NULL).
+ * @param[out] labels if not NULL, receives the n labels; unspecified on failure.
+ * @param[out] distances if not NULL, receives the n distances; unspecified
+ *        on failure.
+ * @param[out] out receives the model; NULL on failure. Free it with
+ *        seg_model_free().
+ * @return as seg_kmeans_fit_encoded_f32().
+ */
+SEG_API int seg_kmeans_fit_encoded_f64(seg_kmeans *km, const seg_dataset *ds, const seg_scaler *sc,
+                                       const double *x, size_t n, size_t d, int32_t *labels,
+                                       double *distances, seg_model **out);
 /** @} */
 
 /**
@@ -1836,9 +1909,12 @@ SEG_API int seg_lloyd_pass_update(const seg_lloyd_pass *p, double *centroids, si
  * SEG_KMEANS_TOL, re-seeding of empty segments from the farthest row, one
  * extra pass each time), so from the same start the centroids and inertia
  * are those of seg_kmeans_fit_f64() with SEG_ALGORITHM_LLOYD up to rounding
- * of the sums. A last pass scores every row for the outlier reference
- * (seg_model_outlier_quantile()). Runs on the calling thread (BLAS may thread
- * large GEMMs); one start (SEG_KMEANS_N_INIT is not used).
+ * of the sums. Every row is scored once for the outlier reference
+ * (seg_model_outlier_quantile()): by the last iteration's pass when the
+ * tolerance or SEG_KMEANS_MAX_ITER ends the fit, else by one more pass (also
+ * when the distances come through BLAS, which may round them otherwise for
+ * the centroids in another order). Runs on the calling thread (BLAS may
+ * thread large GEMMs); one start (SEG_KMEANS_N_INIT is not used).
  *
  * @param km settings (SEG_KMEANS_K, _MAX_ITER, _TOL, _SEED, _INIT); only read.
  * @param ch the chunker (rewound and read several times).
@@ -2009,8 +2085,8 @@ SEG_API int seg_minibatch_fit_f64(seg_minibatch *mb, const double *x, size_t n, 
  * scaler and the segment profiles, as seg_kmeans_fit_dataset() does, with
  * the profiles of segments under SEG_MINIBATCH_MIN_PROFILE_SIZE rows
  * withheld. The dataset's row weights, if any, weigh the fit. The fit runs
- * in SEG_MINIBATCH_DTYPE; it holds the n x d double matrix while it runs
- * (and briefly its float copy).
+ * in SEG_MINIBATCH_DTYPE; it holds the n x d matrix in that precision while
+ * it runs.
  *
  * @param mb the settings.
  * @param ds the dataset; only read.
@@ -2023,6 +2099,54 @@ SEG_API int seg_minibatch_fit_f64(seg_minibatch *mb, const double *x, size_t n, 
  */
 SEG_API int seg_minibatch_fit_dataset(seg_minibatch *mb, const seg_dataset *ds,
                                       const seg_scaler *sc, int32_t *labels, seg_model **out);
+
+/**
+ * As seg_minibatch_fit_dataset(), on rows the caller already holds encoded,
+ * returning each row's segment and distance from the fit's final pass (the
+ * one pass that labels every row), as seg_kmeans_fit_encoded_f32() does for
+ * k-means. x must be ds encoded by sc (seg_scaler_transform_f32()); the fit
+ * runs in float whatever SEG_MINIBATCH_DTYPE says. The model is the one
+ * seg_minibatch_fit_dataset() returns with SEG_DTYPE_F32 (only the timings
+ * differ); labels and distances are those seg_predictor_run_f32() gives.
+ *
+ * @param mb the settings.
+ * @param ds the training dataset; only read (weights, profiles).
+ * @param sc the fitted scaler that encoded x, or NULL (ds all numeric).
+ * @param x n * d floats, row-major; borrowed for the call.
+ * @param n rows; must be seg_dataset_rows(ds).
+ * @param d features; must be seg_scaler_features(sc) (seg_dataset_columns(ds)
+ *        when sc is NULL).
+ * @param[out] labels if not NULL, n labels; unspecified on failure.
+ * @param[out] distances if not NULL, n distances to the segment's centroid;
+ *        unspecified on failure.
+ * @param[out] out receives the model; NULL on failure.
+ * @return as seg_minibatch_fit_f64(); SEG_ERR_STATE (sc not fitted),
+ *         SEG_ERR_MISMATCH (n or d is not ds's through sc), SEG_ERR_TYPE
+ *         (sc NULL and a categorical column).
+ */
+SEG_API int seg_minibatch_fit_encoded_f32(seg_minibatch *mb, const seg_dataset *ds,
+                                          const seg_scaler *sc, const float *x, size_t n, size_t d,
+                                          int32_t *labels, double *distances, seg_model **out);
+
+/**
+ * As seg_minibatch_fit_encoded_f32(), for rows encoded in double
+ * (seg_scaler_transform_f64()); the fit runs in double and labels and
+ * distances are those seg_predictor_run_f64() gives.
+ *
+ * @param mb the settings.
+ * @param ds the training dataset; only read.
+ * @param sc the fitted scaler that encoded x, or NULL.
+ * @param x n * d doubles, row-major; borrowed for the call.
+ * @param n rows; must be seg_dataset_rows(ds).
+ * @param d features (see seg_minibatch_fit_encoded_f32()).
+ * @param[out] labels if not NULL, n labels; unspecified on failure.
+ * @param[out] distances if not NULL, n distances; unspecified on failure.
+ * @param[out] out receives the model; NULL on failure.
+ * @return as seg_minibatch_fit_encoded_f32().
+ */
+SEG_API int seg_minibatch_fit_encoded_f64(seg_minibatch *mb, const seg_dataset *ds,
+                                          const seg_scaler *sc, const double *x, size_t n, size_t d,
+                                          int32_t *labels, double *distances, seg_model **out);
 
 /**
  * Update a fitted model with new rows: the rows are taken in order in
@@ -2174,9 +2298,10 @@ SEG_API int seg_minibatch_partial_fit_weighted_f32(seg_minibatch *mb, const seg_
  * Mini-batch k-means over a chunked file: the mini-batch fit of a reservoir
  * sample (as in seg_kmeans_fit_chunks()) is the start; each chunk, its rows
  * shuffled, then updates it through seg_minibatch_partial_fit_f64() in
- * batches of SEG_MINIBATCH_BATCH_SIZE; a pass assigns every row for the
- * model's sizes and exact inertia, and a last one scores every row for the
- * outlier reference. Four passes over the file in all.
+ * batches of SEG_MINIBATCH_BATCH_SIZE; a last pass assigns every row for the
+ * model's sizes and exact inertia and scores it for the outlier reference.
+ * Three passes over the file in all (four when the distances come through
+ * BLAS, see seg_kmeans_fit_chunks()).
  *
  * @param mb mini-batch settings (k, batch size, forgetting, re-seeding).
  * @param ch the chunker (rewound and read several times).
@@ -2717,6 +2842,34 @@ SEG_API int seg_model_from_labels(const seg_dataset *ds, const seg_scaler *sc,
 SEG_API int seg_model_from_labels_min_profile(const seg_dataset *ds, const seg_scaler *sc,
                                               const int32_t *labels, size_t k,
                                               size_t min_profile_size, seg_model **out);
+
+/**
+ * seg_model_from_labels_min_profile() on rows the caller already holds
+ * encoded: x must be what seg_scaler_transform_f64(sc, ds, x, n * d) writes
+ * (ds's numeric values when sc is NULL), and is read instead of encoding ds
+ * again; the model is the same. ds still gives the profiles.
+ *
+ * Reads ds, sc, x and labels only; may run concurrently with other calls
+ * that only read them.
+ *
+ * @param ds the dataset the labels describe.
+ * @param sc the fitted scaler that encoded x, or NULL.
+ * @param x n * d doubles, row-major: ds encoded by sc; borrowed for the call.
+ * @param n rows; must be seg_dataset_rows(ds).
+ * @param d features; must be seg_scaler_features(sc) (seg_dataset_columns(ds)
+ *        when sc is NULL).
+ * @param labels n segment numbers in 0 .. k - 1; borrowed.
+ * @param k the number of segments, 1 .. n.
+ * @param min_profile_size 0 (no withholding) .. 10^12 rows.
+ * @param[out] out receives the model; NULL on failure. Free it with
+ *        seg_model_free().
+ * @return as seg_model_from_labels_min_profile(); SEG_ERR_INVALID_ARG also
+ *         for a NULL x, SEG_ERR_MISMATCH when n or d is not ds's through sc.
+ */
+SEG_API int seg_model_from_labels_encoded_f64(const seg_dataset *ds, const seg_scaler *sc,
+                                              const double *x, size_t n, size_t d,
+                                              const int32_t *labels, size_t k,
+                                              size_t min_profile_size, seg_model **out);
 /** @} */
 
 /**
@@ -2954,9 +3107,9 @@ SEG_API size_t seg_model_min_profile_size(const seg_model *m);
  * training rows are flagged. A segment that had no training rows scores
  * every row 1.
  *
- * Cost at fit time: one more predict pass over the training rows (with its
- * own transformed copy of them, so peak memory holds two n x d matrices)
- * and a sort of the n distances; storage: 8 KiB per segment.
+ * Cost at fit time: a sort of the n distances, which the fit's own last
+ * pass over the rows gave (no further pass, no second copy of the rows);
+ * storage: 8 KiB per segment.
  * @{
  */
 

@@ -24,7 +24,7 @@ import sys
 import tempfile
 
 # Bottom-up. Keep in step with docs/architecture.md and lib/meson.build.
-STAGES = ["core", "data", "prepare", "kernel", "model", "cluster", "analyse"]
+STAGES = ["core", "data", "prepare", "kernel", "model", "cluster", "analyse", "pipeline"]
 RANK = {s: i for i, s in enumerate(STAGES)}
 SOURCE = re.compile(r"\.(c|h)$")
 INCLUDE = re.compile(r'^\s*#\s*(?:include|define\s+SEG_TMPL)\s+"([^"]+)"', re.M)

@@ -26,17 +26,23 @@
  * seg_minibatch_partial_fit_f64() in batches; a last pass labels every row
  * for the sizes and the inertia.
  *
- * Both end with a pass that scores every row with the model's predictor and
- * gathers each segment's distances in a quantile sketch (qsketch.h), whose
- * grid becomes the model's outlier reference (outlier.h): each grid point
- * within SEG_STREAM_QUANTILE_EPS in rank of the in-memory reference's, exact
- * for segments of up to SEG_STREAM_EXACT_VALUES rows.
+ * Both hand back, with the model, each segment's distances in a quantile
+ * sketch (qsketch.h), whose grid the model stage makes the outlier
+ * reference (lib/pipeline, outlier.h): each grid point within
+ * SEG_STREAM_QUANTILE_EPS in rank of the in-memory reference's, exact for
+ * segments of up to SEG_STREAM_EXACT_VALUES rows. The sketches are fed by
+ * the pass that labels every row against the final centroids when the fit
+ * knows beforehand that it is the last: mini-batch's sizes pass always, a
+ * Lloyd pass that the tolerance or the iteration limit will end. Only when
+ * no such pass was (Lloyd stopping because no label changed), or when its
+ * distances could round otherwise than predict's (through a BLAS GEMM, with
+ * the centroids in the model's order), one more pass scores every row, in
+ * the distance kernel against the model's centroids, as predict would.
  */
 #include "cluster/kmeans.h"
 #include "prepare/scaler.h"
 #include "cluster/lloyd_stream.h"
-#include "model/outlier.h"
-#include "prepare/qsketch.h"
+#include "kernel/distance.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -151,17 +157,127 @@ done:
     return rc;
 }
 
-/* One pass over the file with centroids c into p (reset first). */
-static int full_pass(chunk_io *io, seg_lloyd_pass *p, const double *c)
+/* ---- scoring the rows for the outlier reference ----------------------------- */
+
+/* A pass's distances gathered by segment: sk[j] gets the distance of every
+ * row the pass labels j (in the pass's numbering of the centroids). */
+typedef struct scoring {
+    seg_qsketch *sk; /* k sketches, or NULL while not scoring */
+    size_t k;
+    int32_t *lab; /* a chunk's labels and squared distances */
+    double *dist;
+    size_t cap;
+} scoring;
+
+static void scoring_stop(scoring *s)
 {
-    size_t rows;
+    seg_qsketch_array_free(s->sk, s->k);
+    s->sk = NULL;
+}
+
+static void scoring_free(scoring *s)
+{
+    scoring_stop(s);
+    seg_free(s->lab);
+    seg_free(s->dist);
+}
+
+/* Fresh sketches: the next pass scores its rows. */
+static int scoring_start(scoring *s, size_t k)
+{
+    scoring_stop(s);
+    s->k = k;
+    return seg_qsketch_array_new(&s->sk, k, SEG_STREAM_QUANTILE_EPS, SEG_STREAM_EXACT_VALUES);
+}
+
+/* Label buffers for a chunk of rows. */
+static int scoring_reserve(scoring *s, size_t rows)
+{
+    if (rows <= s->cap)
+        return SEG_OK;
+    int32_t *l2 = seg_realloc(s->lab, rows * sizeof *l2);
+    if (l2)
+        s->lab = l2;
+    double *d2 = l2 ? seg_realloc(s->dist, rows * sizeof *d2) : NULL;
+    if (!d2)
+        return SEG_NOMEM();
+    s->dist = d2;
+    s->cap = rows;
+    return SEG_OK;
+}
+
+/* The chunk's distances (sqrt of the kernel's squared distance: predict's)
+ * into the sketches of their labels. */
+static int scoring_add(scoring *s, size_t rows)
+{
+    int rc = SEG_OK;
+    for (size_t i = 0; rc == SEG_OK && i < rows; i++)
+        rc = seg_qsketch_add(&s->sk[s->lab[i]], sqrt(s->dist[i]));
+    return rc;
+}
+
+/* Sketch j becomes sketch relabel[j]: the model's numbering. */
+static int scoring_renumber(scoring *s, const int32_t *relabel)
+{
+    seg_qsketch *sk = seg_malloc_array(s->k, sizeof *sk);
+    if (!sk)
+        return SEG_NOMEM();
+    for (size_t j = 0; j < s->k; j++)
+        sk[relabel[j]] = s->sk[j];
+    memcpy(s->sk, sk, s->k * sizeof *sk);
+    seg_free(sk);
+    return SEG_OK;
+}
+
+/* One pass over the file with centroids c into p (reset first); with s
+ * scoring, its rows' distances also go into s's sketches. */
+static int full_pass(chunk_io *io, seg_lloyd_pass *p, const double *c, scoring *s)
+{
+    size_t rows = 0;
     int rc;
+    const bool scored = s && s->sk;
     if ((rc = seg_lloyd_pass_reset(p, c, p->k * p->d)) < 0 ||
         (rc = seg_csv_chunker_rewind(io->ch)) < 0)
         return rc;
-    while ((rc = next_encoded(io, &rows)) > 0)
-        if ((rc = seg_lloyd_pass_add_f64(p, io->x, rows, io->d, NULL, NULL)) < 0)
+    while ((rc = next_encoded(io, &rows)) > 0) {
+        if (scored && (rc = scoring_reserve(s, rows)) < 0)
             return rc;
+        if ((rc = seg_lloyd_pass_add_f64(p, io->x, rows, io->d, scored ? s->lab : NULL,
+                                         scored ? s->dist : NULL)) < 0 ||
+            (scored && (rc = scoring_add(s, rows)) < 0))
+            return rc;
+    }
+    return rc;
+}
+
+/*
+ * Whether a pass against centroids numbered otherwise than the model's gives
+ * predict's distances: the register kernel's distance from a row to a
+ * centroid depends on neither's position (distance.h), a BLAS GEMM's is not
+ * promised to.
+ */
+static bool order_free(size_t d)
+{
+    return seg_regkernel_ok(d, sizeof(double));
+}
+
+/* The model's sketches: those of the fit's last pass (scored: renumbered
+ * by relabel), or one more pass against the model's centroids. */
+static int finish_scoring(chunk_io *io, scoring *s, const seg_model *m, const int32_t *relabel,
+                          seg_qsketch **out)
+{
+    seg_lloyd_pass *p = NULL;
+    int rc;
+    if (s->sk)
+        rc = scoring_renumber(s, relabel);
+    else if ((rc = scoring_start(s, m->k)) == SEG_OK &&
+             (rc = seg_lloyd_pass_new(&p, m->centroids, m->k, m->d)) == SEG_OK)
+        rc = full_pass(io, p, m->centroids, s);
+    seg_lloyd_pass_free(p);
+    if (rc == SEG_OK) {
+        *out = s->sk;
+        s->sk = NULL;
+    }
     return rc;
 }
 
@@ -291,9 +407,11 @@ done:
 /* ---- the model ------------------------------------------------------------------ */
 
 /* The model of pass p (its centroids, sizes and inertia), segments numbered
- * as the in-memory fit numbers them, with a copy of the scaler. */
+ * as the in-memory fit numbers them (the pass's segment j is the model's
+ * relabel[j]), with a copy of the scaler. */
 static int build_model(const seg_lloyd_pass *p, const seg_scaler *sc, int64_t iterations,
-                       bool converged, double t0, double init_seconds, seg_model **out)
+                       bool converged, double t0, double init_seconds, int32_t *relabel,
+                       seg_model **out)
 {
     const size_t k = p->k, d = p->d;
     seg_rank_key *keys = seg_malloc_array(k, sizeof *keys);
@@ -314,6 +432,7 @@ static int build_model(const seg_lloyd_pass *p, const seg_scaler *sc, int64_t it
     for (size_t j = 0; j < k; j++) {
         m->sizes[j] = keys[j].size;
         m->weights[j] = keys[j].weight;
+        relabel[keys[j].old] = (int32_t)j;
     }
     m->n_rows = p->rows;
     m->inertia = p->inertia;
@@ -329,74 +448,6 @@ done:
     seg_model_free(m);
     seg_free(keys);
     seg_free(c);
-    return rc;
-}
-
-/* ---- the outlier reference --------------------------------------------------------- */
-
-static int outlier_pass(chunk_io *io, seg_model *m)
-{
-    const size_t k = m->k, q = SEG_OUTLIER_GRID;
-    seg_qsketch *sk = seg_calloc(k, sizeof *sk);
-    seg_predictor *p = NULL;
-    seg_outliers *o = NULL;
-    int32_t *lab = NULL;
-    double *dist = NULL;
-    size_t rows, cap = 0;
-    int rc = sk ? SEG_OK : SEG_NOMEM();
-    for (size_t j = 0; rc == SEG_OK && j < k; j++)
-        rc = seg_qsketch_init(&sk[j], SEG_STREAM_QUANTILE_EPS, SEG_STREAM_EXACT_VALUES);
-    if (rc < 0 || (rc = seg_predictor_new(&p, m)) < 0 || (rc = seg_csv_chunker_rewind(io->ch)) < 0)
-        goto done;
-    while ((rc = next_encoded(io, &rows)) > 0) {
-        if (rows > cap) {
-            int32_t *l2 = seg_realloc(lab, rows * sizeof *lab);
-            double *d2 = l2 ? seg_realloc(dist, rows * sizeof *dist) : NULL;
-            lab = l2 ? l2 : lab;
-            dist = d2 ? d2 : dist;
-            if (!d2) {
-                rc = SEG_NOMEM();
-                goto done;
-            }
-            cap = rows;
-        }
-        if ((rc = seg_predictor_run_f64(p, io->x, rows, io->d, lab, dist)) < 0)
-            goto done;
-        for (size_t i = 0; i < rows; i++)
-            if ((rc = seg_qsketch_add(&sk[lab[i]], dist[i])) < 0)
-                goto done;
-    }
-    if (rc < 0)
-        goto done;
-    if (!(o = seg_calloc(1, sizeof *o)) ||
-        !(o->quant = seg_malloc_array(k, (q + 1) * sizeof *o->quant))) {
-        rc = SEG_NOMEM();
-        goto done;
-    }
-    o->k = k;
-    o->q = q;
-    for (size_t j = 0; j < k; j++) {
-        double *g = o->quant + j * (q + 1);
-        if ((rc = seg_qsketch_flush(&sk[j])) < 0)
-            goto done;
-        for (size_t i = 0; i <= q; i++) {
-            g[i] = sk[j].n ? seg_qsketch_quantile(&sk[j], (double)i / (double)q) : NAN;
-            if (i > 0 && g[i] < g[i - 1]) /* the grid must not decrease */
-                g[i] = g[i - 1];
-        }
-    }
-    seg_outliers_free(m->outliers);
-    m->outliers = o;
-    o = NULL;
-    rc = SEG_OK;
-done:
-    for (size_t j = 0; sk && j < k; j++)
-        seg_qsketch_free(&sk[j]);
-    seg_free(sk);
-    seg_outliers_free(o);
-    seg_predictor_free(p);
-    seg_free(lab);
-    seg_free(dist);
     return rc;
 }
 
@@ -424,13 +475,30 @@ static bool same_stats(const seg_lloyd_pass *p, const double *sum, const int64_t
            memcmp(p->sum, sum, p->k * p->d * sizeof *sum) == 0;
 }
 
-int seg_kmeans_fit_chunks(seg_kmeans *km, seg_csv_chunker *ch, const seg_scaler *sc,
-                          size_t sample_rows, seg_model **out)
+/* The model of the last pass p and the sketches of its rows' distances
+ * (*dist, the model's numbering); both NULL on failure. */
+static int model_and_sketches(chunk_io *io, const seg_lloyd_pass *p, scoring *s, int64_t iters,
+                              bool converged, double t0, double init_seconds, seg_qsketch **dist,
+                              seg_model **out)
 {
-    SEG_ALLOC_SCOPE(km);
+    int32_t *relabel = seg_malloc_array(p->k, sizeof *relabel);
+    int rc = relabel ? build_model(p, io->sc, iters, converged, t0, init_seconds, relabel, out)
+                     : SEG_NOMEM();
+    if (rc == SEG_OK && (rc = finish_scoring(io, s, *out, relabel, dist)) < 0) {
+        seg_model_free(*out);
+        *out = NULL;
+    }
+    seg_free(relabel);
+    return rc;
+}
+
+int seg_kmeans_fit_chunked(seg_kmeans *km, seg_csv_chunker *ch, const seg_scaler *sc,
+                           size_t sample_rows, seg_qsketch **dist, seg_model **out)
+{
     const double t0 = seg_now_seconds();
     chunk_io io = {ch, sc, 0, NULL, 0};
     sample_result S = {0};
+    scoring score = {0};
     seg_lloyd_pass *p = NULL;
     double *c = NULL, *prev_sum = NULL, tol = 0, init_seconds;
     int64_t *prev_count = NULL, k = 0, max_iter = 0, seed = 0, iters = 0;
@@ -463,7 +531,12 @@ int seg_kmeans_fit_chunks(seg_kmeans *km, seg_csv_chunker *ch, const seg_scaler 
     if ((rc = seg_lloyd_pass_new(&p, c, (size_t)k, io.d)) < 0)
         goto done;
     for (;;) {
-        if ((rc = full_pass(&io, p, c)) < 0)
+        /* A pass that only an empty segment could keep from being the last
+         * scores the rows as it labels them. */
+        if (order_free(io.d) && (tol_hit || iters >= max_iter) && !score.sk &&
+            (rc = scoring_start(&score, (size_t)k)) < 0)
+            goto done;
+        if ((rc = full_pass(&io, p, c, &score)) < 0)
             goto done;
         bool empty = false;
         for (int64_t j = 0; j < k; j++)
@@ -478,6 +551,7 @@ int seg_kmeans_fit_chunks(seg_kmeans *km, seg_csv_chunker *ch, const seg_scaler 
                 break;
             }
         } else {
+            scoring_stop(&score); /* not the last pass after all */
             if ((rc = relocate_empty(&io, p, c)) < 0)
                 goto done;
             if (iters >= max_iter + SEG_LLOYD_RESEED_SLACK) {
@@ -494,12 +568,9 @@ int seg_kmeans_fit_chunks(seg_kmeans *km, seg_csv_chunker *ch, const seg_scaler 
         tol_hit = shift <= tol_abs;
         iters++;
     }
-    if ((rc = build_model(p, sc, iters, converged, t0, init_seconds, out)) == SEG_OK &&
-        (rc = outlier_pass(&io, *out)) < 0) {
-        seg_model_free(*out);
-        *out = NULL;
-    }
+    rc = model_and_sketches(&io, p, &score, iters, converged, t0, init_seconds, dist, out);
 done:
+    scoring_free(&score);
     seg_lloyd_pass_free(p);
     seg_free(S.rows);
     seg_free(c);
@@ -522,13 +593,14 @@ static void shuffle_rows(double *x, size_t n, size_t d, double *tmp, seg_rng *rn
     }
 }
 
-int seg_minibatch_fit_chunks(seg_minibatch *mb, seg_csv_chunker *ch, const seg_scaler *sc,
-                             size_t sample_rows, uint64_t seed, seg_model **out)
+int seg_minibatch_fit_chunked(seg_minibatch *mb, seg_csv_chunker *ch, const seg_scaler *sc,
+                              size_t sample_rows, uint64_t seed, seg_qsketch **dist,
+                              seg_model **out)
 {
-    SEG_ALLOC_SCOPE(mb);
     const double t0 = seg_now_seconds();
     chunk_io io = {ch, sc, 0, NULL, 0};
     sample_result S = {0};
+    scoring score = {0};
     seg_lloyd_pass *p = NULL;
     seg_model *m = NULL, *next = NULL;
     double *c = NULL, *tmp = NULL, init_seconds;
@@ -542,7 +614,7 @@ int seg_minibatch_fit_chunks(seg_minibatch *mb, seg_csv_chunker *ch, const seg_s
     io.d = seg_scaler_features(sc);
     seg_rng_seed(&rng, seg_splitmix64(&st));
     if ((rc = sample_pass(&io, sample_rows, seed, &S)) < 0 ||
-        (rc = seg_minibatch_fit_f64(mb, S.rows, S.got, io.d, NULL, &m)) < 0)
+        (rc = seg_minibatch_fit_rows(mb, S.rows, false, S.got, io.d, NULL, NULL, NULL, &m)) < 0)
         goto done;
     init_seconds = seg_now_seconds() - t0;
     seg_free(S.rows);
@@ -569,15 +641,16 @@ int seg_minibatch_fit_chunks(seg_minibatch *mb, seg_csv_chunker *ch, const seg_s
         rc = SEG_NOMEM();
         goto done;
     }
+    /* The sizes pass labels every row against the final centroids: it
+     * scores them too. */
     if ((rc = seg_model_centroids_f64(m, c, k * io.d)) < 0 ||
-        (rc = seg_lloyd_pass_new(&p, c, k, io.d)) < 0 || (rc = full_pass(&io, p, c)) < 0)
+        (rc = seg_lloyd_pass_new(&p, c, k, io.d)) < 0 ||
+        (order_free(io.d) && (rc = scoring_start(&score, k)) < 0) ||
+        (rc = full_pass(&io, p, c, &score)) < 0)
         goto done;
-    if ((rc = build_model(p, sc, (int64_t)chunks, false, t0, init_seconds, out)) == SEG_OK &&
-        (rc = outlier_pass(&io, *out)) < 0) {
-        seg_model_free(*out);
-        *out = NULL;
-    }
+    rc = model_and_sketches(&io, p, &score, (int64_t)chunks, false, t0, init_seconds, dist, out);
 done:
+    scoring_free(&score);
     seg_lloyd_pass_free(p);
     seg_model_free(m);
     seg_free(S.rows);

@@ -4,9 +4,7 @@
  */
 #include "cluster/kmeans.h"
 #include "core/params.h"
-#include "data/data.h"
 #include "kernel/distance.h"
-#include "model/profile.h"
 
 #include <float.h>
 #include <stdlib.h>
@@ -208,6 +206,7 @@ typedef struct kresult {
     int64_t iterations;
     bool converged;
     double init_seconds;
+    bool exact; /* the best run's last pass gave its labels and distances */
     size_t *sizes;
     double *weights;
 } kresult;
@@ -565,8 +564,19 @@ static int kjob_prepare(kjob *J, const seg_kmeans *km, const void *x, bool f32, 
     return kjob_alloc(J, elem);
 }
 
-static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t d, const double *w,
-                      int32_t *labels_out, seg_model **out)
+/*
+ * Whether the distances of the fit's last pass are those predict gives on
+ * the model. The model numbers the same centroids in another order; the
+ * register kernel's distance from a row to a centroid depends on neither's
+ * position (distance.h), a BLAS GEMM's is not promised to.
+ */
+static bool last_pass_is_predict(const kresult *R, size_t d, size_t elem)
+{
+    return R->exact && seg_regkernel_ok(d, elem);
+}
+
+int seg_kmeans_fit_rows(seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
+                        const double *w, int32_t *labels_out, double *dist_out, seg_model **out)
 {
     const double t0 = seg_now_seconds();
     const size_t elem = f32 ? sizeof(float) : sizeof(double);
@@ -605,8 +615,8 @@ static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t 
     J.progress = km->progress;
     J.progress_user = km->progress_user;
     J.progress_total = (size_t)(km->init == SEG_INIT_GIVEN ? 1 : km->n_init) * (size_t)km->max_iter;
-    rc = f32 ? fit_runs_f32(&J, km, H.upper ? &H : NULL, best_c, best_labels, &R)
-             : fit_runs_f64(&J, km, H.upper ? &H : NULL, best_c, best_labels, &R);
+    rc = f32 ? fit_runs_f32(&J, km, H.upper ? &H : NULL, best_c, best_labels, dist_out, &R)
+             : fit_runs_f64(&J, km, H.upper ? &H : NULL, best_c, best_labels, dist_out, &R);
     if (rc < 0)
         goto done;
     if (km->progress) /* done; the answer no longer matters */
@@ -627,6 +637,11 @@ static int fit_matrix(seg_kmeans *km, const void *x, bool f32, size_t n, size_t 
     }
     for (size_t i = 0; i < n; i++)
         best_labels[i] = relabel[best_labels[i]];
+    /* Otherwise one exact pass in the kernel gives predict's labels and
+     * distances (once: this is the only other labelling of the rows). */
+    if (dist_out && !last_pass_is_predict(&R, d, elem) &&
+        (rc = seg_model_label_rows(m, x, f32, n, km->threads, best_labels, dist_out)) < 0)
+        goto done;
     m->n_rows = n;
     m->inertia = R.inertia;
     m->iterations = R.iterations;
@@ -653,103 +668,14 @@ int seg_kmeans_fit_f32(seg_kmeans *km, const float *x, size_t n, size_t d, const
                        int32_t *labels, seg_model **out)
 {
     SEG_ALLOC_SCOPE(km);
-    return fit_matrix(km, x, true, n, d, weights, labels, out);
+    return seg_kmeans_fit_rows(km, x, true, n, d, weights, labels, NULL, out);
 }
 
 int seg_kmeans_fit_f64(seg_kmeans *km, const double *x, size_t n, size_t d, const double *weights,
                        int32_t *labels, seg_model **out)
 {
     SEG_ALLOC_SCOPE(km);
-    return fit_matrix(km, x, false, n, d, weights, labels, out);
-}
-
-/* The model's outlier reference: distances of the training rows x (which
- * predict gives the fit's labels lab, so lab is rewritten unchanged). */
-static int outlier_reference(seg_model *m, const void *x, bool f32, size_t n, size_t d,
-                             int32_t *lab)
-{
-    seg_predictor *p = NULL;
-    double *dist = seg_malloc_array(n, sizeof *dist);
-    int rc = dist ? seg_predictor_new(&p, m) : SEG_NOMEM();
-    if (rc == SEG_OK)
-        rc = f32 ? seg_predictor_run_f32(p, x, n, d, lab, dist)
-                 : seg_predictor_run_f64(p, x, n, d, lab, dist);
-    if (rc == SEG_OK)
-        rc = seg_model_set_outlier_reference(m, lab, dist, n);
-    seg_predictor_free(p);
-    seg_free(dist);
-    return rc;
-}
-
-int seg_kmeans_fit_dataset(seg_kmeans *km, const seg_dataset *ds, const seg_scaler *sc,
-                           int32_t *labels, seg_model **out)
-{
-    SEG_ALLOC_SCOPE(km);
-    const bool f32 = km && km->dtype == SEG_DTYPE_F32;
-    const size_t elem = f32 ? sizeof(float) : sizeof(double);
-    void *matrix = NULL;
-    int32_t *lab = NULL;
-    const void *x;
-    bool dense_f32;
-    size_t n, d, count;
-    int rc;
-
-    if (!out)
-        return seg_fail(SEG_ERR_INVALID_ARG, "out is NULL");
-    *out = NULL;
-    if (!km || !ds)
-        return seg_fail(SEG_ERR_INVALID_ARG, "k-means object or dataset is NULL");
-    n = seg_dataset_rows(ds);
-    d = sc ? seg_scaler_features(sc) : seg_dataset_columns(ds);
-    if (sc && !seg_scaler_is_fitted(sc))
-        return seg_fail(SEG_ERR_STATE, "the scaler is not fitted");
-    if (n == 0 || d == 0)
-        return seg_fail(SEG_ERR_EMPTY, "dataset has %zu rows and %zu features", n, d);
-    if (!seg_mul_ok(n, d, &count) || count > SIZE_MAX / elem)
-        return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", n, d);
-
-    /* An all-numeric dataset in the fit's precision is used in place. */
-    x = sc ? NULL : seg_dataset_dense_view(ds, &dense_f32);
-    if (!x || dense_f32 != f32) {
-        matrix = seg_malloc_array(count, elem);
-        if (!matrix)
-            return SEG_NOMEM();
-        if (sc)
-            rc = f32 ? seg_scaler_transform_f32(sc, ds, matrix, count)
-                     : seg_scaler_transform_f64(sc, ds, matrix, count);
-        else if (f32) {
-            double *tmp = seg_malloc_array(count, sizeof *tmp);
-            rc = tmp ? seg_dataset_copy_f64(ds, tmp, count) : SEG_NOMEM();
-            for (size_t i = 0; rc == SEG_OK && i < count; i++)
-                ((float *)matrix)[i] = (float)tmp[i];
-            seg_free(tmp);
-        } else
-            rc = seg_dataset_copy_f64(ds, matrix, count);
-        if (rc < 0)
-            goto done;
-        x = matrix;
-    }
-    if (!(lab = labels ? labels : seg_malloc_array(n, sizeof *lab))) {
-        rc = SEG_NOMEM();
-        goto done;
-    }
-    rc = fit_matrix(km, x, f32, n, d, seg_dataset_weights(ds), lab, out);
-    if (rc == SEG_OK) /* from the encoded rows at hand, not a second encoding */
-        rc = outlier_reference(*out, x, f32, n, d, lab);
-    if (rc < 0 && *out) {
-        seg_model_free(*out);
-        *out = NULL;
-    }
-    if (rc == SEG_OK &&
-        (rc = seg_model_describe(*out, ds, sc, lab, (size_t)km->min_profile_size)) < 0) {
-        seg_model_free(*out);
-        *out = NULL;
-    }
-done:
-    if (lab != labels)
-        seg_free(lab);
-    seg_free(matrix);
-    return rc;
+    return seg_kmeans_fit_rows(km, x, false, n, d, weights, labels, NULL, out);
 }
 
 /* The starting centroids of the first run of a fit, without the fit. */

@@ -6,6 +6,48 @@
 #define SEG_KMEANS_H
 
 #include "model/model.h"
+#include "prepare/qsketch.h"
+
+/*
+ * The k-means fit of n x d rows x (float when f32, else double; weights w or
+ * NULL) behind seg_kmeans_fit_f32/_f64: the model (no scaler, profiles or
+ * outlier reference: later stages add those) and the fit's labels. When dist
+ * is not NULL, labels (then required) and dist receive each row's segment
+ * and its distance to the segment's centroid, the distances bit for bit what
+ * seg_predictor_run_* gives on the model and x, and the labels too but for a
+ * row at exactly the same distance from two centroids (the fit's choice):
+ * from the fit's last pass when it labelled the rows against the final
+ * centroids through the register kernel, else from one exact pass of the
+ * model's (seg_model_label_rows), whose labels replace the fit's.
+ */
+int seg_kmeans_fit_rows(seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
+                        const double *w, int32_t *labels, double *dist, seg_model **out);
+
+/*
+ * The mini-batch fit behind seg_minibatch_fit_f32/_f64 (minibatch.c): the
+ * model (sizes, weights and inertia from the final pass; no outlier
+ * reference, scaler or profiles) and, when not NULL, the final pass's labels
+ * and distances, predict's bit for bit.
+ */
+int seg_minibatch_fit_rows(seg_minibatch *mb, const void *x, bool f32, size_t n, size_t d,
+                           const double *w, int32_t *labels, double *dist, seg_model **out);
+
+/* The value of an int setting of mb (0 for an unknown one): what the public
+ * API has no getter for. */
+int64_t seg_minibatch_int(const seg_minibatch *mb, seg_minibatch_param param);
+
+/*
+ * The fits of a file read in chunks behind seg_kmeans_fit_chunks and
+ * seg_minibatch_fit_chunks (fit_chunks.c): the model (with a copy of sc; no
+ * outlier reference) and in *dist its k sketches (seg_qsketch_array_free)
+ * of every row's distance to its segment's centroid, predict's, by segment
+ * in the model's numbering. Both NULL on failure.
+ */
+int seg_kmeans_fit_chunked(seg_kmeans *km, seg_csv_chunker *ch, const seg_scaler *sc,
+                           size_t sample_rows, seg_qsketch **dist, seg_model **out);
+int seg_minibatch_fit_chunked(seg_minibatch *mb, seg_csv_chunker *ch, const seg_scaler *sc,
+                              size_t sample_rows, uint64_t seed, seg_qsketch **dist,
+                              seg_model **out);
 
 /* Partitioning of n rows into fixed ranges whose partial sums are combined in
  * order: it depends on n, k, d and the element size only, never on the

@@ -416,11 +416,12 @@ static double FN(direct_inertia)(const kjob *J)
 /*
  * One Lloyd run from the centroids in J->c. On return J->c, J->labels and
  * J->inertia describe the result: labels are the nearest centroids of J->c
- * (the last pass used them), except in the guarded case where empty segments
- * keep reappearing past max_iter.
+ * and J->mind the squared distances to them (the last pass used them:
+ * *exact_out set), except in the guarded case where empty segments keep
+ * reappearing past max_iter (*exact_out clear).
  */
 static int FN(run)(kjob *J, bounds_ws *H, double tol_abs, int64_t max_iter, int64_t *iters_out,
-                   bool *converged_out)
+                   bool *converged_out, bool *exact_out)
 {
     const size_t k = J->k, d = J->d;
     int64_t iters = 0;
@@ -486,6 +487,7 @@ static int FN(run)(kjob *J, bounds_ws *H, double tol_abs, int64_t max_iter, int6
         FN(lloyd_pass)(J, J->ct, J->cnorm, false);
     *iters_out = iters;
     *converged_out = converged;
+    *exact_out = !guarded;
     return SEG_OK;
 }
 
@@ -505,9 +507,13 @@ static int FN(start)(kjob *J, const seg_kmeans *km, int64_t r)
     return FN(init_kmeanspp)(J, &rng, J->c);
 }
 
-/* All runs of a fit: returns the best centroids in best_c and labels in best_labels. */
+/*
+ * All runs of a fit: returns the best centroids in best_c and labels in
+ * best_labels, and when best_dist is not NULL and res->exact is set, each
+ * row's distance to its centroid (from the last pass of the best run).
+ */
 static int FN(fit_runs)(kjob *J, const seg_kmeans *km, bounds_ws *H, double *best_c,
-                        int32_t *best_labels, kresult *res)
+                        int32_t *best_labels, double *best_dist, kresult *res)
 {
     const size_t k = J->k, d = J->d;
     const int64_t n_init = km->init == SEG_INIT_GIVEN ? 1 : km->n_init;
@@ -534,21 +540,25 @@ static int FN(fit_runs)(kjob *J, const seg_kmeans *km, bounds_ws *H, double *bes
     res->inertia = INFINITY;
     for (int64_t r = 0; r < n_init; r++) {
         int64_t iters = 0;
-        bool converged = false;
+        bool converged = false, exact = false;
         double t0 = seg_now_seconds();
 
         J->progress_base = (size_t)r * (size_t)km->max_iter;
         if ((rc = FN(start)(J, km, r)) < 0)
             return rc;
         res->init_seconds += seg_now_seconds() - t0;
-        if ((rc = FN(run)(J, H, tol_abs, km->max_iter, &iters, &converged)) < 0)
+        if ((rc = FN(run)(J, H, tol_abs, km->max_iter, &iters, &converged, &exact)) < 0)
             return rc;
         if (J->inertia < res->inertia) {
             res->inertia = J->inertia;
             res->iterations = iters;
             res->converged = converged;
+            res->exact = exact;
             memcpy(best_c, J->c, k * d * sizeof *best_c);
             memcpy(best_labels, J->labels, J->n * sizeof *best_labels);
+            /* predict's distances: sqrt of the kernel's squared distance */
+            for (size_t i = 0; best_dist && exact && i < J->n; i++)
+                best_dist[i] = sqrt((double)((const T *)J->mind)[i]);
             for (size_t j = 0; j < k; j++) {
                 res->sizes[j] = (size_t)J->count[j];
                 res->weights[j] = J->weight[j];

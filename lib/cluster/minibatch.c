@@ -16,7 +16,8 @@
  * count reset to the smallest other count.
  *
  * A fit stops early when the batches stop improving (see mb_stop), and
- * otherwise costs its batches plus one pass that labels every row. The
+ * otherwise costs its batches plus one pass that labels every row (whose
+ * labels and distances the later stages reuse: lib/pipeline). The
  * bodies that read rows are in minibatch_tmpl.h, for float and double;
  * assignment is the distance kernel's (lib/distance.h), block by block.
  */
@@ -25,7 +26,6 @@
 #include "prepare/scaler.h"
 #include "kernel/distance.h"
 #include "model/outlier.h"
-#include "model/profile.h"
 
 #include <string.h>
 
@@ -81,6 +81,12 @@ static const seg_param_table minibatch_params = SEG_PARAM_TABLE("mini-batch", mi
 int seg_minibatch_set_int(seg_minibatch *mb, seg_minibatch_param param, int64_t value)
 {
     return seg_param_set_int(&minibatch_params, mb, (int)param, value);
+}
+
+int64_t seg_minibatch_int(const seg_minibatch *mb, seg_minibatch_param param)
+{
+    int64_t v = 0;
+    return seg_param_get_int(&minibatch_params, mb, (int)param, &v) == SEG_OK ? v : 0;
 }
 
 int seg_minibatch_set_double(seg_minibatch *mb, seg_minibatch_param param, double value)
@@ -160,82 +166,11 @@ static bool mb_stop_after(mb_stop *st, double inertia, double shift)
 #define SEG_TMPL "cluster/minibatch_tmpl.h"
 #include "core/instantiate.h"
 
-int seg_minibatch_fit_f64(seg_minibatch *mb, const double *x, size_t n, size_t d, int32_t *labels,
-                          seg_model **out)
+int seg_minibatch_fit_rows(seg_minibatch *mb, const void *x, bool f32, size_t n, size_t d,
+                           const double *w, int32_t *labels, double *dist, seg_model **out)
 {
-    SEG_ALLOC_SCOPE(mb);
-    return fit_f64(mb, x, n, d, NULL, labels, out);
-}
-
-int seg_minibatch_fit_f32(seg_minibatch *mb, const float *x, size_t n, size_t d, int32_t *labels,
-                          seg_model **out)
-{
-    SEG_ALLOC_SCOPE(mb);
-    return fit_f32(mb, x, n, d, NULL, labels, out);
-}
-
-int seg_minibatch_fit_weighted_f64(seg_minibatch *mb, const double *x, size_t n, size_t d,
-                                   const double *weights, int32_t *labels, seg_model **out)
-{
-    SEG_ALLOC_SCOPE(mb);
-    return fit_f64(mb, x, n, d, weights, labels, out);
-}
-
-int seg_minibatch_fit_weighted_f32(seg_minibatch *mb, const float *x, size_t n, size_t d,
-                                   const double *weights, int32_t *labels, seg_model **out)
-{
-    SEG_ALLOC_SCOPE(mb);
-    return fit_f32(mb, x, n, d, weights, labels, out);
-}
-
-int seg_minibatch_fit_dataset(seg_minibatch *mb, const seg_dataset *ds, const seg_scaler *sc,
-                              int32_t *labels, seg_model **out)
-{
-    SEG_ALLOC_SCOPE(mb);
-    size_t n, d;
-    int32_t *lab = NULL;
-    double *x = NULL;
-    float *xf = NULL;
-    int rc;
-
-    if (!out)
-        return seg_fail(SEG_ERR_INVALID_ARG, "out is NULL");
-    *out = NULL;
-    if (!mb || !ds)
-        return seg_fail(SEG_ERR_INVALID_ARG, "mini-batch object or dataset is NULL");
-    if ((rc = seg_dataset_features_f64(ds, sc, &x, &n, &d)) < 0)
-        return rc;
-    if (!(lab = labels ? labels : seg_malloc_array(n, sizeof *lab))) {
-        rc = SEG_NOMEM();
-        goto done;
-    }
-    if (mb->dtype == SEG_DTYPE_F32) {
-        /* n * d doubles were allocated, so n * d floats cannot overflow. */
-        if (!(xf = seg_malloc_array(n * d, sizeof *xf))) {
-            rc = SEG_NOMEM();
-            goto done;
-        }
-        for (size_t i = 0; i < n * d; i++)
-            xf[i] = (float)x[i];
-        seg_free(x);
-        x = NULL;
-        rc = fit_f32(mb, xf, n, d, seg_dataset_weights(ds), lab, out);
-    } else
-        rc = fit_f64(mb, x, n, d, seg_dataset_weights(ds), lab, out);
-    /* Profiles (with the k-anonymity threshold) and scaler as
-     * seg_kmeans_fit_dataset() keeps them; the outlier reference is already
-     * there (from the final pass). */
-    if (rc == SEG_OK &&
-        (rc = seg_model_describe(*out, ds, sc, lab, (size_t)mb->min_profile_size)) < 0) {
-        seg_model_free(*out);
-        *out = NULL;
-    }
-done:
-    if (lab != labels)
-        seg_free(lab);
-    seg_free(x);
-    seg_free(xf);
-    return rc;
+    return f32 ? fit_f32(mb, x, n, d, w, labels, dist, out)
+               : fit_f64(mb, x, n, d, w, labels, dist, out);
 }
 
 int seg_minibatch_partial_fit_f64(seg_minibatch *mb, const seg_model *old, const double *x,

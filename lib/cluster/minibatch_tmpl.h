@@ -315,51 +315,42 @@ done:
     return rc;
 }
 
-/* The model of the final centroids, with sizes, weights and inertia from a
- * full assignment of the n rows (labels, if not NULL, receive it), and the
- * outlier reference of those rows. */
+/* The model of the final centroids, with sizes, weights and inertia from
+ * the one pass that labels all n rows: lab and dist receive each row's
+ * segment and distance, predict's, for the later stages (outlier reference,
+ * profiles). */
 static int FN(finish)(const seg_minibatch *mb, const double *c, const T *x, const double *w,
-                      size_t n, size_t d, int32_t *labels, seg_model **out)
+                      size_t n, size_t d, int32_t *lab, double *dist, seg_model **out)
 {
     seg_model *m = NULL;
-    seg_predictor *p = NULL;
-    int32_t *lab = labels ? labels : seg_malloc_array(n, sizeof *lab);
-    double *dist = seg_malloc_array(n, sizeof *dist);
     const seg_dtype dt = SEG_T_IS_F32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64;
-    int rc = lab && dist ? seg_model_create(&m, (size_t)mb->k, d, dt, c) : SEG_NOMEM();
-    if (rc == SEG_OK && (rc = seg_predictor_new(&p, m)) == SEG_OK &&
-        (rc = seg_predictor_set_int(p, SEG_PREDICTOR_THREADS, mb->threads)) == SEG_OK)
-        rc = FN(seg_predictor_run)(p, x, n, d, lab, dist);
-    if (rc == SEG_OK) {
-        double inertia = 0;
-        for (size_t i = 0; i < n; i++) {
-            const double wi = w ? w[i] : 1.0;
-            m->sizes[lab[i]]++;
-            m->weights[lab[i]] += wi;
-            inertia += wi * dist[i] * dist[i];
-        }
-        m->inertia = inertia;
-        m->n_rows = n;
-        m->converged = 1;
-        rc = seg_model_set_outlier_reference(m, lab, dist, n);
-    }
-    seg_predictor_free(p);
-    if (lab != labels)
-        seg_free(lab);
-    seg_free(dist);
+    int rc = seg_model_create(&m, (size_t)mb->k, d, dt, c);
+    if (rc == SEG_OK)
+        rc = seg_model_label_rows(m, x, SEG_T_IS_F32, n, mb->threads, lab, dist);
     if (rc < 0) {
         seg_model_free(m);
         return rc;
     }
+    double inertia = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double wi = w ? w[i] : 1.0;
+        m->sizes[lab[i]]++;
+        m->weights[lab[i]] += wi;
+        inertia += wi * dist[i] * dist[i];
+    }
+    m->inertia = inertia;
+    m->n_rows = n;
+    m->converged = 1;
     *out = m;
     return SEG_OK;
 }
 
 static int FN(fit)(seg_minibatch *mb, const T *x, size_t n, size_t d, const double *w,
-                   int32_t *labels, seg_model **out)
+                   int32_t *labels, double *dist, seg_model **out)
 {
     FN(mbstate) s = {0};
-    double *c0 = NULL, *v0 = NULL, *wb = NULL;
+    double *c0 = NULL, *v0 = NULL, *wb = NULL, *dist_own = NULL;
+    int32_t *lab_own = NULL;
     T *xb = NULL;
     size_t kd, bd, nd;
     bool bad = false;
@@ -381,8 +372,13 @@ static int FN(fit)(seg_minibatch *mb, const T *x, size_t n, size_t d, const doub
         return rc;
     const double t0 = seg_now_seconds();
     const int64_t steps = mb_steps(mb, n, b);
-    if (!(c0 = seg_malloc_array(kd, sizeof *c0)) || !(v0 = seg_malloc_array(k, sizeof *v0)) ||
-        !(xb = seg_malloc_array(bd, sizeof *xb)) || (w && !(wb = seg_malloc_array(b, sizeof *wb)))) {
+    if (!labels)
+        labels = lab_own = seg_malloc_array(n, sizeof *labels);
+    if (!dist)
+        dist = dist_own = seg_malloc_array(n, sizeof *dist);
+    if (!labels || !dist || !(c0 = seg_malloc_array(kd, sizeof *c0)) ||
+        !(v0 = seg_malloc_array(k, sizeof *v0)) || !(xb = seg_malloc_array(bd, sizeof *xb)) ||
+        (w && !(wb = seg_malloc_array(b, sizeof *wb)))) {
         rc = SEG_NOMEM();
         goto done;
     }
@@ -413,7 +409,7 @@ static int FN(fit)(seg_minibatch *mb, const T *x, size_t n, size_t d, const doub
             break;
         }
     }
-    if ((rc = FN(finish)(mb, s.c, x, w, n, d, labels, out)) == SEG_OK) {
+    if ((rc = FN(finish)(mb, s.c, x, w, n, d, labels, dist, out)) == SEG_OK) {
         (*out)->iterations = t;
         (*out)->init_seconds = t_init;
         (*out)->fit_seconds = seg_now_seconds() - t0;
@@ -424,6 +420,8 @@ done:
     seg_free(v0);
     seg_free(xb);
     seg_free(wb);
+    seg_free(lab_own);
+    seg_free(dist_own);
     return rc;
 }
 

@@ -56,5 +56,39 @@ int seg_pass_threads(seg_blocking b, int64_t setting)
     return b.threaded ? seg_threads_resolve(setting) : 1;
 }
 
+/* The blocks and library threads of seg_nearest_rows: the threads of the
+ * setting, never more than the blocks. */
+static int nearest_threads(size_t n, size_t k, size_t d, size_t elem, int64_t setting,
+                           size_t *block)
+{
+    const seg_blocking plan = seg_block_plan(k, d, elem);
+    const size_t blocks = (n + plan.block - 1) / plan.block;
+    int threads = seg_pass_threads(plan, setting);
+    *block = plan.block;
+    if ((size_t)threads > blocks)
+        threads = blocks ? (int)blocks : 1;
+    return threads;
+}
+
+/* Scratch bytes of one thread of seg_nearest_rows: the block's norms and
+ * distances, and its block x k tile; 0 on overflow. */
+static size_t nearest_thread_bytes(size_t block, size_t k, size_t elem)
+{
+    size_t tile, per;
+    if (!seg_mul_ok(block, k, &tile) || tile > SIZE_MAX - 2 * block ||
+        !seg_mul_ok(tile + 2 * block, elem, &per))
+        return 0;
+    return per;
+}
+
+size_t seg_nearest_scratch(size_t n, size_t k, size_t d, size_t elem, int64_t threads)
+{
+    size_t block, bytes;
+    const int t = nearest_threads(n, k, d, elem, threads, &block);
+    if (!seg_mul_ok(nearest_thread_bytes(block, k, elem), (size_t)t, &bytes))
+        return 0;
+    return bytes;
+}
+
 #define SEG_TMPL "kernel/distance_tmpl.h"
 #include "core/instantiate.h"

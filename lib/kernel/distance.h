@@ -78,6 +78,30 @@ void seg_assign_block_f64(const double *x, size_t b, size_t d, const double *xno
                           int32_t *labels, double *mind);
 
 /*
+ * The labelling pass of predict: the nearest of k centroids c (their norms
+ * cnorm as seg_row_norms gives them) for each of n rows, block by block as
+ * seg_block_plan(k, d, elem) cuts the rows from row 0, on up to `threads`
+ * library threads (a seg_pass_threads setting; the result does not depend on
+ * it): labels[i], and distances[i] = sqrt(mind[i]) in double unless
+ * distances is NULL. The predictor is this pass; a stage that must give the
+ * distances predict would give (a fit's exact last pass, an outlier
+ * reference) calls it rather than a predictor. scratch holds
+ * seg_nearest_scratch() bytes. Returns false when a row's squared norm is not
+ * finite (a NaN or an infinity, or values too large to square in this
+ * precision); every row is labelled all the same.
+ */
+bool seg_nearest_rows_f32(const float *x, size_t n, size_t d, const float *c, size_t k,
+                          const float *cnorm, int64_t threads, void *scratch, int32_t *labels,
+                          double *distances);
+bool seg_nearest_rows_f64(const double *x, size_t n, size_t d, const double *c, size_t k,
+                          const double *cnorm, int64_t threads, void *scratch, int32_t *labels,
+                          double *distances);
+
+/* Bytes of scratch seg_nearest_rows needs for these arguments (elem: 4 or 8),
+ * or 0 when they overflow. */
+size_t seg_nearest_scratch(size_t n, size_t k, size_t d, size_t elem, int64_t threads);
+
+/*
  * As seg_assign_block (same labels and mind, bit for bit), also giving for
  * each of the groups of centroids gstart[g] .. gstart[g + 1] - 1 the smallest
  * squared distance to a centroid of the group other than the row's own:

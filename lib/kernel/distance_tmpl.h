@@ -157,4 +157,34 @@ void FN(seg_assign_groups_block)(const T *x, const T *xp, size_t b, size_t d, co
     FN(group_minima)(tile, b, xnorm, cnorm, labels, gstart, groups, gmin);
 }
 
+bool FN(seg_nearest_rows)(const T *x, size_t n, size_t d, const T *c, size_t k, const T *cnorm,
+                          int64_t threads, void *scratch, int32_t *labels, double *distances)
+{
+    size_t block;
+    const int nt = nearest_threads(n, k, d, sizeof(T), threads, &block);
+    const size_t per = nearest_thread_bytes(block, k, sizeof(T));
+    const size_t blocks = (n + block - 1) / block;
+    int bad = 0;
+    (void)nt;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(nt) reduction(| : bad)
+#endif
+    for (size_t bi = 0; bi < blocks; bi++) {
+        T *xnorm = (T *)(void *)((char *)scratch + (size_t)SEG_THREAD_ID() * per);
+        T *mind = xnorm + block;
+        T *tile = mind + block;
+        const size_t b0 = bi * block, b = n - b0 < block ? n - b0 : block;
+        const T *xb = x + b0 * d;
+        FN(seg_row_norms)(xb, b, d, xnorm);
+        /* A NaN or infinity anywhere in a row makes its norm non-finite. */
+        for (size_t i = 0; i < b; i++)
+            bad |= !isfinite((double)xnorm[i]);
+        FN(seg_assign_block)(xb, b, d, xnorm, c, k, cnorm, tile, labels + b0, mind);
+        if (distances)
+            for (size_t i = 0; i < b; i++)
+                distances[b0 + i] = sqrt((double)mind[i]);
+    }
+    return !bad;
+}
+
 #undef GEMM

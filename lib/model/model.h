@@ -36,4 +36,15 @@ struct seg_model {
 int seg_model_create(seg_model **out, size_t k, size_t d, seg_dtype dtype,
                      const double *centroids);
 
+/*
+ * The model's labelling pass (predict.c): each of n rows x (d = m->d, float
+ * when f32) gets its nearest segment and, unless distances is NULL, its
+ * distance to it, bit for bit what seg_predictor_run_* gives, on up to
+ * `threads` library threads. For a stage that needs predict's labels of rows
+ * no earlier pass labelled against these centroids; never to label rows a
+ * second time. SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+int seg_model_label_rows(const seg_model *m, const void *x, bool f32, size_t n, int64_t threads,
+                         int32_t *labels, double *distances);
+
 #endif /* SEG_MODEL_H */

@@ -187,20 +187,32 @@ done:
     return rc;
 }
 
-int seg_outliers_describe(seg_model *m, const seg_dataset *ds)
+int seg_outliers_from_sketches(seg_model *m, seg_qsketch *sk)
 {
-    const size_t n = seg_dataset_rows(ds);
-    seg_predictor *p = NULL;
-    int32_t *lab = seg_malloc_array(n, sizeof *lab);
-    double *dist = seg_malloc_array(n, sizeof *dist);
-    int rc = lab && dist ? seg_predictor_new(&p, m) : SEG_NOMEM();
-    if (rc == SEG_OK)
-        rc = seg_predictor_run_dataset(p, ds, lab, dist);
-    if (rc == SEG_OK)
-        rc = seg_model_set_outlier_reference(m, lab, dist, n);
-    seg_predictor_free(p);
-    seg_free(lab);
-    seg_free(dist);
+    const size_t k = m->k, q = SEG_OUTLIER_GRID;
+    seg_outliers *o = seg_calloc(1, sizeof *o);
+    int rc = SEG_OK;
+    if (!o || !(o->quant = seg_malloc_array(k, (q + 1) * sizeof *o->quant))) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    o->k = k;
+    o->q = q;
+    for (size_t j = 0; j < k; j++) {
+        double *g = o->quant + j * (q + 1);
+        if ((rc = seg_qsketch_flush(&sk[j])) < 0)
+            goto done;
+        for (size_t i = 0; i <= q; i++) {
+            g[i] = sk[j].n ? seg_qsketch_quantile(&sk[j], (double)i / (double)q) : NAN;
+            if (i > 0 && g[i] < g[i - 1]) /* the grid must not decrease */
+                g[i] = g[i - 1];
+        }
+    }
+    seg_outliers_free(m->outliers);
+    m->outliers = o;
+    o = NULL;
+done:
+    seg_outliers_free(o);
     return rc;
 }
 

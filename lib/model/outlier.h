@@ -7,6 +7,7 @@
 
 #include "core/core.h"
 #include "core/bytes.h"
+#include "prepare/qsketch.h"
 
 /* Quantiles at p = i / q for i = 0 .. q (type 7 of Hyndman and Fan, numpy's
  * default). 1000 intervals put the default threshold 0.995 on a grid point
@@ -21,9 +22,11 @@ typedef struct seg_outliers {
 void seg_outliers_free(seg_outliers *o);
 int seg_outliers_clone(const seg_outliers *o, seg_outliers **out);
 
-/* The reference of a freshly fitted model, from the training dataset: its
- * rows are scored again (same kernel and blocks, hence the fit's labels). */
-int seg_outliers_describe(seg_model *m, const seg_dataset *ds);
+/* The reference of a model from a file read in chunks: sk holds k quantile
+ * sketches (qsketch.h), sk[j] fed the distances of segment j's rows; each is
+ * flushed and read at the grid's points (within its rank error of the
+ * in-memory reference's). Replaces m's reference. SEG_ERR_NOMEM. */
+int seg_outliers_from_sketches(seg_model *m, seg_qsketch *sk);
 
 /* The OUTL section's payload, and its reader. */
 void seg_outliers_write(const seg_outliers *o, wbuf *w);

@@ -1,6 +1,7 @@
 /*
- * Predict: nearest segment of new rows, on the same distance kernel and the
- * same block layout as the fit (so training rows get the fit's labels).
+ * Predict: nearest segment of new rows, by the distance kernel's labelling
+ * pass (seg_nearest_rows), the pass and block layout of the fit (so training
+ * rows get the fit's labels).
  */
 #include "model/model.h"
 #include "kernel/distance.h"
@@ -11,9 +12,8 @@
 struct seg_predictor {
     const seg_model *m;
     int64_t threads;
-    void *scratch;      /* per thread: xnorm (block) + mind (block) + tile (block x k) */
-    size_t scratch_len; /* bytes per thread */
-    int scratch_threads;
+    void *scratch;      /* seg_nearest_rows' scratch */
+    size_t scratch_len; /* its bytes */
     void *matrix;       /* transformed dataset rows */
     size_t matrix_bytes;
 };
@@ -64,23 +64,53 @@ int seg_predictor_param_bounds(seg_predictor_param param, double *lower, double 
     return seg_param_bounds(&predictor_params, (int)param, lower, upper);
 }
 
-static int ensure_scratch(seg_predictor *p, int threads, size_t block, size_t elem)
+static int ensure_scratch(seg_predictor *p, size_t bytes)
 {
-    size_t per = (2 * block + block * p->m->k) * elem;
-    if (p->scratch && p->scratch_threads >= threads && p->scratch_len >= per)
+    if (bytes == 0)
+        return seg_fail(SEG_ERR_OVERFLOW, "the predictor's scratch overflows");
+    if (p->scratch && p->scratch_len >= bytes)
         return SEG_OK;
-    void *s = seg_malloc_array((size_t)threads, per);
+    void *s = seg_malloc(bytes);
     if (!s)
         return SEG_NOMEM();
     seg_free(p->scratch);
     p->scratch = s;
-    p->scratch_len = per;
-    p->scratch_threads = threads;
+    p->scratch_len = bytes;
     return SEG_OK;
 }
 
-#define SEG_TMPL "model/predict_tmpl.h"
-#include "core/instantiate.h"
+static int nonfinite_row(void)
+{
+    return seg_fail(SEG_ERR_NONFINITE, "a row holds a NaN or infinite value, or values too "
+                                       "large to square in this precision");
+}
+
+/* The model's labelling pass over x (float when f32) with scratch s. */
+static bool nearest(const seg_model *m, const void *x, bool f32, size_t n, int64_t threads, void *s,
+                    int32_t *labels, double *distances)
+{
+    return f32 ? seg_nearest_rows_f32(x, n, m->d, m->centroids_f32, m->k, m->cnorm_f32, threads, s,
+                                      labels, distances)
+               : seg_nearest_rows_f64(x, n, m->d, m->centroids, m->k, m->cnorm, threads, s, labels,
+                                      distances);
+}
+
+int seg_model_label_rows(const seg_model *m, const void *x, bool f32, size_t n, int64_t threads,
+                         int32_t *labels, double *distances)
+{
+    const size_t bytes =
+        seg_nearest_scratch(n, m->k, m->d, f32 ? sizeof(float) : sizeof(double), threads);
+    if (n == 0)
+        return SEG_OK;
+    if (bytes == 0)
+        return seg_fail(SEG_ERR_OVERFLOW, "the labelling pass's scratch overflows");
+    void *s = seg_malloc(bytes);
+    if (!s)
+        return SEG_NOMEM();
+    const bool ok = nearest(m, x, f32, n, threads, s, labels, distances);
+    seg_free(s);
+    return ok ? SEG_OK : nonfinite_row();
+}
 
 static int check_run(const seg_predictor *p, const void *x, size_t n, size_t d,
                      const int32_t *labels)
@@ -92,24 +122,31 @@ static int check_run(const seg_predictor *p, const void *x, size_t n, size_t d,
     return SEG_OK;
 }
 
+static int run_rows(seg_predictor *p, const void *x, bool f32, size_t n, size_t d, int32_t *labels,
+                    double *distances)
+{
+    int rc = check_run(p, x, n, d, labels);
+    if (rc < 0 || n == 0)
+        return rc;
+    const size_t elem = f32 ? sizeof(float) : sizeof(double);
+    if ((rc = ensure_scratch(p, seg_nearest_scratch(n, p->m->k, d, elem, p->threads))) < 0)
+        return rc;
+    return nearest(p->m, x, f32, n, p->threads, p->scratch, labels, distances) ? SEG_OK
+                                                                               : nonfinite_row();
+}
+
 int seg_predictor_run_f32(seg_predictor *p, const float *x, size_t n, size_t d, int32_t *labels,
                           double *distances)
 {
     SEG_ALLOC_SCOPE(p);
-    int rc = check_run(p, x, n, d, labels);
-    if (rc < 0 || n == 0)
-        return rc;
-    return predict_rows_f32(p, x, n, d, p->m->centroids_f32, p->m->cnorm_f32, labels, distances);
+    return run_rows(p, x, true, n, d, labels, distances);
 }
 
 int seg_predictor_run_f64(seg_predictor *p, const double *x, size_t n, size_t d, int32_t *labels,
                           double *distances)
 {
     SEG_ALLOC_SCOPE(p);
-    int rc = check_run(p, x, n, d, labels);
-    if (rc < 0 || n == 0)
-        return rc;
-    return predict_rows_f64(p, x, n, d, p->m->centroids, p->m->cnorm, labels, distances);
+    return run_rows(p, x, false, n, d, labels, distances);
 }
 
 int seg_predictor_run_dataset(seg_predictor *p, const seg_dataset *ds, int32_t *labels,

@@ -11,7 +11,6 @@
 #include "prepare/scaler.h"
 #include "data/data.h"
 #include "model/profile.h"
-#include "model/outlier.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -768,7 +767,5 @@ int seg_model_describe(seg_model *m, const seg_dataset *ds, const seg_scaler *sc
     int rc = sc ? seg_scaler_clone(sc, &m->scaler) : SEG_OK;
     if (rc == SEG_OK)
         rc = seg_profile_compute(ds, labels, m->k, min_profile_size, &m->profile);
-    if (rc == SEG_OK && !m->outliers) /* a mini-batch fit has it already */
-        rc = seg_outliers_describe(m, ds);
     return rc;
 }

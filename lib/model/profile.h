@@ -68,9 +68,10 @@ int seg_profile_withhold(seg_profile *p, const size_t *sizes, size_t n, size_t m
 /* Items, standardised differences, ordering and labels from the statistics. */
 int seg_profile_finish(seg_profile *p);
 
-/* What seg_kmeans_fit_dataset() adds to the model it fitted: a copy of the
- * scaler (when sc is not NULL) and the profiles of ds under labels, those of
- * segments under min_profile_size rows withheld. */
+/* What seg_kmeans_fit_dataset() adds to the model it fitted, besides the
+ * outlier reference: a copy of the scaler (when sc is not NULL) and the
+ * profiles of ds under labels, those of segments under min_profile_size rows
+ * withheld. Reads the labels a fit gave; labels nothing itself. */
 int seg_model_describe(seg_model *m, const seg_dataset *ds, const seg_scaler *sc,
                        const int32_t *labels, size_t min_profile_size);
 

@@ -29,6 +29,28 @@ void seg_qsketch_free(seg_qsketch *s)
     memset(s, 0, sizeof *s);
 }
 
+int seg_qsketch_array_new(seg_qsketch **out, size_t k, double eps, size_t exact_cap)
+{
+    seg_qsketch *a = seg_calloc(k ? k : 1, sizeof *a);
+    int rc = a ? SEG_OK : SEG_NOMEM();
+    *out = NULL;
+    for (size_t j = 0; rc == SEG_OK && j < k; j++)
+        rc = seg_qsketch_init(&a[j], eps, exact_cap);
+    if (rc < 0) {
+        seg_qsketch_array_free(a, k);
+        return rc;
+    }
+    *out = a;
+    return SEG_OK;
+}
+
+void seg_qsketch_array_free(seg_qsketch *a, size_t k)
+{
+    for (size_t j = 0; a && j < k; j++)
+        seg_qsketch_free(&a[j]);
+    seg_free(a);
+}
+
 /* Sort v[0..n) (no NaN) ascending: quicksort with median-of-three pivots
  * and insertion sort below 16 values, the larger side iterated (stack
  * depth O(log n)). The batch sort dominates the sketch's cost, and qsort's

@@ -50,6 +50,11 @@ int seg_qsketch_init(seg_qsketch *s, double eps, size_t exact_cap);
 
 void seg_qsketch_free(seg_qsketch *s);
 
+/* k sketches initialised alike into *out (NULL on failure), and their free
+ * (accepts NULL). SEG_ERR_OVERFLOW, SEG_ERR_NOMEM. */
+int seg_qsketch_array_new(seg_qsketch **out, size_t k, double eps, size_t exact_cap);
+void seg_qsketch_array_free(seg_qsketch *a, size_t k);
+
 /* Add a value (not NaN). SEG_ERR_NOMEM. */
 int seg_qsketch_add(seg_qsketch *s, double v);
 

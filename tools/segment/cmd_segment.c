@@ -229,9 +229,10 @@ static int file_error(const char *path)
 }
 
 /* Mini-batch k-means with the k (given or chosen by the sweep), seed,
- * threads, precision and k-anonymity threshold of the k-means options. */
-static int fit_minibatch(const opts *o, const seg_kmeans *km, const seg_dataset *ds,
-                         const seg_scaler *sc, int32_t *labels, seg_model **m)
+ * threads, precision and k-anonymity threshold of the k-means options, on
+ * the rows x of s already encoded: labels and distances from its final pass. */
+static int fit_minibatch(const opts *o, const seg_kmeans *km, const summary *s, int32_t *labels,
+                         double *dist, seg_model **m)
 {
     seg_minibatch *mb = NULL;
     int64_t k = 0;
@@ -252,7 +253,10 @@ static int fit_minibatch(const opts *o, const seg_kmeans *km, const seg_dataset 
         rc = seg_minibatch_set_int(mb, SEG_MINIBATCH_DTYPE,
                                    strcmp(o->dtype, "f32") == 0 ? SEG_DTYPE_F32 : SEG_DTYPE_F64);
     if (rc == 0)
-        rc = seg_minibatch_fit_dataset(mb, ds, sc, labels, m);
+        rc = s->f32 ? seg_minibatch_fit_encoded_f32(mb, s->ds, s->sc, s->x, s->n, s->d, labels,
+                                                    dist, m)
+                    : seg_minibatch_fit_encoded_f64(mb, s->ds, s->sc, s->x, s->n, s->d, labels,
+                                                    dist, m);
     seg_minibatch_free(mb);
     return rc;
 }
@@ -281,7 +285,6 @@ static int run_segment(opts *o)
     seg_scaler *sc = NULL;
     seg_kmeans *km = NULL;
     seg_model *m = NULL;
-    seg_predictor *p = NULL;
     seg_sweep *sweep = NULL;
     seg_campaign *camp = NULL;
     void *x = NULL;
@@ -320,8 +323,9 @@ static int run_segment(opts *o)
         status = EXIT_USAGE;
         goto out;
     }
-    /* The matrix is transformed once: the sweep, the scoring and the
-     * quality measures all read it. */
+    /* The matrix is transformed once: the sweep, the fit and the quality
+     * measures all read it, and the fit's own last pass gives the labels and
+     * distances (no second labelling). */
     stage = "scaling";
     labels = malloc(s.n * sizeof *labels);
     dist = malloc(s.n * sizeof *dist);
@@ -347,21 +351,17 @@ static int run_segment(opts *o)
     stage = "fitting k-means";
     show_fit_progress(o, km);
     if (strcmp(o->method, "minibatch") == 0)
-        rc = fit_minibatch(o, km, ds, sc, labels, &m);
+        rc = fit_minibatch(o, km, &s, labels, dist, &m);
     else
-        rc = seg_kmeans_fit_dataset(km, ds, sc, labels, &m);
+        rc = f32 ? seg_kmeans_fit_encoded_f32(km, ds, sc, x, s.n, s.d, labels, dist, &m)
+                 : seg_kmeans_fit_encoded_f64(km, ds, sc, x, s.n, s.d, labels, dist, &m);
     if (rc < 0)
         goto fail;
     s.m = m;
     s.k = seg_model_k(m);
 
     stage = "scoring";
-    if ((rc = seg_predictor_new(&p, m)) < 0 ||
-        (rc = seg_predictor_set_int(p, SEG_PREDICTOR_THREADS, o->threads)) < 0)
-        goto fail;
-    rc = f32 ? seg_predictor_run_f32(p, x, s.n, s.d, labels, dist)
-             : seg_predictor_run_f64(p, x, s.n, s.d, labels, dist);
-    if (rc < 0 || (rc = quality(o, &s)) < 0)
+    if ((rc = quality(o, &s)) < 0)
         goto fail;
     stage = "campaign metrics";
     if (outcome && (rc = run_campaign(o, &s, outcome, control, &camp)) < 0)
@@ -397,7 +397,6 @@ fail:
 out:
     seg_campaign_free(camp);
     seg_sweep_free(sweep);
-    seg_predictor_free(p);
     seg_model_free(m);
     seg_kmeans_free(km);
     seg_scaler_free(sc);

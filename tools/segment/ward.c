@@ -212,9 +212,10 @@ int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler 
     if ((rc = metrics(r, w, &s)) < 0)
         goto fail;
     /* A model of the segment means carries the profiles and labels, and is
-     * what --model saves and the report reads, as for k-means. */
+     * what --model saves and the report reads, as for k-means; built from
+     * the matrix at hand, not a second encoding. */
     stage = "describing the segments";
-    if ((rc = seg_model_from_labels_min_profile(ds, sc, s.labels, s.k,
+    if ((rc = seg_model_from_labels_encoded_f64(ds, sc, s.x, s.n, s.d, s.labels, s.k,
                                                 (size_t)r->o->min_segment_size, &m)) < 0 ||
         (rc = seg_model_set_metric(m, SEG_MODEL_SILHOUETTE, s.silhouette)) < 0 ||
         (rc = seg_model_set_metric(m, SEG_MODEL_DAVIES_BOULDIN, s.davies_bouldin)) < 0 ||
