@@ -341,6 +341,8 @@ static void test_from_labels_encoded(void **state)
     assert_int_equal(seg_model_from_labels_encoded_f64(ds, sc, x, n, d, lab, 4, 20, &b), SEG_OK);
     assert_same_model(a, b);
     assert_reference_is_predict(b, x, false, n);
+    seg_model_free(b);
+    b = NULL;
     /* The wrong shape is refused. */
     assert_int_equal(seg_model_from_labels_encoded_f64(ds, sc, x, n - 1, d, lab, 4, 0, &b),
                      SEG_ERR_MISMATCH);
