@@ -40,6 +40,29 @@ int lib_error(const char *what, int rc)
     return EXIT_DATA;
 }
 
+bool is_stdio(const char *path)
+{
+    return path && strcmp(path, "-") == 0;
+}
+
+const char *output_name(const char *path)
+{
+    return is_stdio(path) ? "standard output" : path;
+}
+
+int close_stdout(int status)
+{
+    const bool failed = ferror(stdout) != 0;
+    /* A command that failed has said why already (a failed write to "-"
+     * included): one message is enough. errno is fclose()'s, else that of
+     * the write that set the error flag: nothing runs in between. */
+    if ((fclose(stdout) == 0 && !failed) || status)
+        return status;
+    fprintf(stderr, "%s: cannot write standard output: %s\n", progname,
+            errno ? strerror(errno) : "write error");
+    return EXIT_DATA;
+}
+
 bool parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
 {
     char *end;

@@ -25,6 +25,15 @@ int usage_error(const char *cmd, const char *fmt, const char *arg);
 /* Print "seg: WHAT: STATUS: DETAIL" for a failed library call; returns EXIT_DATA. */
 int lib_error(const char *what, int rc);
 
+/* "-": standard input as a FILE, standard output as an output file. */
+bool is_stdio(const char *path);
+/* An output path as messages name it: "standard output" for "-". */
+const char *output_name(const char *path);
+/* Flush and close standard output once the command is done: status, or, when
+ * status is 0 and a write, the flush or the close failed, EXIT_DATA after
+ * "seg: cannot write standard output: REASON". */
+int close_stdout(int status);
+
 bool parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out);
 bool parse_real(const char *s, double *out);
 /* A size in bytes: a number > 0 with an optional K, M, G or T (powers of

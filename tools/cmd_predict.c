@@ -313,8 +313,8 @@ int cmd_predict(int argc, char **argv)
     if ((o.output || !o.json) &&
         write_assignments_flagged(o.output ? o.output : "-", ds, s.labels, s.dist, s.n, s.all,
                                   seg_model_k(m), s.score, s.flag) < 0) {
-        fprintf(stderr, "%s: cannot write %s: %s\n", progname, o.output ? o.output : "stdout",
-                strerror(errno));
+        fprintf(stderr, "%s: cannot write %s: %s\n", progname,
+                output_name(o.output ? o.output : "-"), strerror(errno));
         goto out;
     }
     if (o.json)

@@ -224,7 +224,7 @@ static int quality(const opts *o, summary *s)
 /* A file output failed: say which, with the system's reason. */
 static int file_error(const char *path)
 {
-    fprintf(stderr, "%s: cannot write %s: %s\n", progname, path, strerror(errno));
+    fprintf(stderr, "%s: cannot write %s: %s\n", progname, output_name(path), strerror(errno));
     return EXIT_DATA;
 }
 
