@@ -19,7 +19,7 @@ UCI_HEAD = os.path.join(SRC, "tests", "data", "bank-uci-head.csv")
 
 
 def run(*args):
-    p = subprocess.run([SEG, *args], capture_output=True, text=True, timeout=600)
+    p = subprocess.run([SEG, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -379,7 +379,7 @@ class Options(unittest.TestCase):
             g.write(f.read())
 
         def run_here(*args):
-            p = subprocess.run([os.path.abspath(SEG), *args], capture_output=True, text=True,
+            p = subprocess.run([os.path.abspath(SEG), *args], stdin=subprocess.DEVNULL, capture_output=True, text=True,
                                cwd=self.dir, timeout=600)
             return p.returncode, p.stdout, p.stderr
 
