@@ -20,7 +20,7 @@ HEAD = os.path.join(SRC, "tests", "data", "bank-plain-head.csv")
 
 
 def run(*args):
-    p = subprocess.run([SEG, *args], capture_output=True, text=True, timeout=900)
+    p = subprocess.run([SEG, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900)
     return p.returncode, p.stdout, p.stderr
 
 

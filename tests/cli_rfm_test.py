@@ -27,7 +27,7 @@ def check(ok, what):
 
 
 def seg(*args):
-    return subprocess.run([SEG, "rfm", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([SEG, "rfm", *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
 
 
 with tempfile.TemporaryDirectory() as tmp:

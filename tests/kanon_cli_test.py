@@ -23,7 +23,7 @@ TINY = 2  # segment id of the 2-customer group
 
 
 def run(*args):
-    p = subprocess.run([SEG, *args], capture_output=True, text=True, timeout=600)
+    p = subprocess.run([SEG, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
     return p.returncode, p.stdout, p.stderr
 
 

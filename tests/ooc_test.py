@@ -42,7 +42,7 @@ def run(args, cap=None, timeout=120):
         print("run (cap %s): %s" % (cap and cap // MIB, " ".join(args)), file=sys.stderr)
     if args[0] == "segment":
         args = [*args, "--threads", "1"]
-    p = subprocess.Popen([SEG, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV,
+    p = subprocess.Popen([SEG, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV,
                          preexec_fn=limit if cap else None, text=True)
     try:
         out, err = p.communicate(timeout=timeout)

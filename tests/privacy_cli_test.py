@@ -31,7 +31,7 @@ KEY = b"a secret key of at least sixteen bytes"
 
 
 def run(*args, cwd=None):
-    p = subprocess.run([SEG, *args], capture_output=True, timeout=600, cwd=cwd)
+    p = subprocess.run([SEG, *args], stdin=subprocess.DEVNULL, capture_output=True, timeout=600, cwd=cwd)
     return p.returncode, p.stdout, p.stderr.decode()
 
 

@@ -64,7 +64,7 @@ def render(d, name, args, failed, command=None):
     and checks the picture; returns the number of checks, appending failures
     to failed."""
     report, png = os.path.join(d, name + ".html"), os.path.join(d, name + ".png")
-    p = subprocess.run([SEG, *(command or ["segment", HEAD]), *args, "--report", report],
+    p = subprocess.run([SEG, *(command or ["segment", HEAD]), *args, "--report", report], stdin=subprocess.DEVNULL,
                        capture_output=True, text=True, timeout=600)
     if p.returncode != 0:
         print(p.stderr)
@@ -137,7 +137,7 @@ def migration(d, failed):
     old, new = snapshots(d)
     args = ["--id", "cust"]
     total = render(d, "migrate", args, failed, ["migrate", model, old, new])
-    p = subprocess.run([SEG, "migrate", model, old, new, "--id", "cust", "--json"],
+    p = subprocess.run([SEG, "migrate", model, old, new, "--id", "cust", "--json"], stdin=subprocess.DEVNULL,
                        capture_output=True, text=True, timeout=600)
     doc = json.loads(p.stdout)
     root = ET.parse(os.path.join(d, "migrate.html")).getroot()  # well-formed XML

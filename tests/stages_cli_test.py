@@ -86,7 +86,8 @@ def segment(args, tmp):
                                                  "verify_asan_link_order=0"]))
     p = subprocess.run([SEG, "segment"] + args + ["--json", "--quiet", "--model", model,
                                                   "--assignments", assign],
-                       env=env, capture_output=True, text=True, timeout=600)
+                       env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=600)
     if p.returncode != 0:
         raise AssertionError("seg segment %s: exit %d\n%s" % (args, p.returncode, p.stderr))
     found = {}

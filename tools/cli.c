@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef SEG_DATA_DIR_BUILD
 #define SEG_DATA_DIR_BUILD ""
@@ -32,11 +33,120 @@ int usage_error(const char *cmd, const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
+/* Standard input, once read_table_csv() has read it: kept for a second read
+ * (predict reads its FILE again with the training column types). */
+static char *stdin_text;
+static size_t stdin_size;
+static bool stdin_read;
+/* Why reading standard input failed; shown by lib_error() instead of the
+ * library's detail, which knows nothing of it. */
+static char stdin_failure[256];
+
+/* The names the library gives the text it was handed: from memory, or the
+ * stream a path-only reader opened for "-". */
+static const char *const stdin_aliases[] = {"<memory>", "/dev/stdin"};
+
 int lib_error(const char *what, int rc)
 {
-    const char *detail = seg_last_error();
-    fprintf(stderr, "%s: %s: %s%s%s\n", progname, what, seg_strerror(rc), *detail ? ": " : "",
-            detail);
+    const char *detail = stdin_failure[0] ? stdin_failure : seg_last_error();
+    fprintf(stderr, "%s: %s: %s%s", progname, what, seg_strerror(rc), *detail ? ": " : "");
+    /* Name standard input as the file, not the library's stand-in for it. */
+    for (size_t i = 0; stdin_read && !stdin_failure[0] && i < 2; i++) {
+        const char *at = strstr(detail, stdin_aliases[i]);
+        if (at) {
+            fprintf(stderr, "%.*s<stdin>", (int)(at - detail), detail);
+            detail = at + strlen(stdin_aliases[i]);
+            break;
+        }
+    }
+    fprintf(stderr, "%s\n", detail);
+    stdin_failure[0] = '\0';
+    return EXIT_DATA;
+}
+
+bool is_stdio(const char *path)
+{
+    return path && strcmp(path, "-") == 0;
+}
+
+const char *output_name(const char *path)
+{
+    return is_stdio(path) ? "standard output" : path;
+}
+
+bool stdin_has_data(void)
+{
+    struct stat st;
+    if (isatty(STDIN_FILENO) || fstat(STDIN_FILENO, &st) != 0)
+        return false;
+    /* A pipe, a redirected file or a socket; not /dev/null or another device. */
+    return S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode);
+}
+
+/* All of standard input into stdin_text, once: checked reads, growing the
+ * buffer while memory lasts. 0, or a SEG_ERR_ code with stdin_failure set. */
+static int read_stdin(void)
+{
+    size_t cap = 0;
+    if (stdin_read)
+        return 0;
+    for (;;) {
+        if (cap - stdin_size < 65536) {
+            size_t grow = cap ? cap : 1 << 20;
+            char *nb = cap <= SIZE_MAX / 2 ? realloc(stdin_text, cap + grow) : NULL;
+            if (!nb) {
+                snprintf(stdin_failure, sizeof stdin_failure,
+                         "standard input: out of memory after %zu bytes", stdin_size);
+                return SEG_ERR_NOMEM;
+            }
+            stdin_text = nb;
+            cap += grow;
+        }
+        const size_t got = fread(stdin_text + stdin_size, 1, cap - stdin_size, stdin);
+        stdin_size += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(stdin)) {
+        snprintf(stdin_failure, sizeof stdin_failure, "standard input: cannot read: %s",
+                 strerror(errno));
+        return SEG_ERR_IO;
+    }
+    stdin_read = true;
+    return 0;
+}
+
+int read_table_csv(seg_dataset **ds, const char *path, const seg_csv_options *co)
+{
+    int rc;
+    if (!is_stdio(path))
+        return seg_dataset_read_csv(ds, path, co);
+    if ((rc = read_stdin()) < 0) {
+        *ds = NULL;
+        return rc;
+    }
+    return seg_dataset_read_csv_memory(ds, stdin_text, stdin_size, co);
+}
+
+const char *stream_path(const char *path)
+{
+    if (!is_stdio(path))
+        return path;
+    /* Read once, front to back, by the library: no copy in memory needed. */
+    stdin_read = true;
+    return "/dev/stdin";
+}
+
+int close_stdout(int status)
+{
+    const bool failed = ferror(stdout) != 0;
+    /* A command that failed has said why already (a failed write to "-"
+     * included): one message is enough. errno is fclose()'s, else that of
+     * the write that set the error flag: nothing runs in between. */
+    if ((fclose(stdout) == 0 && !failed) || status)
+        return status;
+    fprintf(stderr, "%s: cannot write standard output: %s\n", progname,
+            errno ? strerror(errno) : "write error");
     return EXIT_DATA;
 }
 

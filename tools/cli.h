@@ -25,6 +25,29 @@ int usage_error(const char *cmd, const char *fmt, const char *arg);
 /* Print "seg: WHAT: STATUS: DETAIL" for a failed library call; returns EXIT_DATA. */
 int lib_error(const char *what, int rc);
 
+/* "-": standard input as a FILE, standard output as an output file. */
+bool is_stdio(const char *path);
+/* An output path as messages name it: "standard output" for "-". */
+const char *output_name(const char *path);
+/* Whether standard input holds data to read when no FILE is given: a pipe,
+ * a redirected file or a socket; not a terminal, nor /dev/null or another
+ * device (as zstd decides). */
+bool stdin_has_data(void);
+/* Read a CSV table from path, or from standard input for "-": read fully
+ * once (checked reads, as much as memory holds) and kept, so a second call
+ * reads the same text. Library messages about it then name "<stdin>".
+ * Returns 0 or a SEG_ERR_ code for lib_error(). */
+struct seg_dataset;
+struct seg_csv_options;
+int read_table_csv(struct seg_dataset **ds, const char *path, const struct seg_csv_options *co);
+/* The path to give a library call that reads its file once, front to back
+ * (seg_rfm_read_csv): "/dev/stdin" for "-". */
+const char *stream_path(const char *path);
+/* Flush and close standard output once the command is done: status, or, when
+ * status is 0 and a write, the flush or the close failed, EXIT_DATA after
+ * "seg: cannot write standard output: REASON". */
+int close_stdout(int status);
+
 bool parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out);
 bool parse_real(const char *s, double *out);
 /* A size in bytes: a number > 0 with an optional K, M, G or T (powers of

@@ -43,7 +43,7 @@ static int score(const seg_model *m, const char *file, const char *id, keyed **r
         rc = seg_csv_options_set_column_type(co, seg_model_profile_column_name(m, c),
                                              seg_model_profile_column_type(m, c));
     if (rc == 0)
-        rc = seg_dataset_read_csv(&ds, file, co);
+        rc = read_table_csv(&ds, file, co);
     seg_csv_options_free(co);
     if (rc == 0)
         rc = seg_dataset_set_id_column(ds, id);
@@ -180,7 +180,8 @@ const cli_command cli_migrate = {
     .description = "Assign the customers of both snapshots with MODEL, join them on the id\n"
                    "column, and print how many moved from each segment to each other one\n"
                    "(rows: segment in OLD, columns: segment in NEW; shares are of the row),\n"
-                   "and how many joined (in NEW only) or left (in OLD only).",
+                   "and how many joined (in NEW only) or left (in OLD only). One of OLD.csv\n"
+                   "and NEW.csv may be '-': standard input.",
     .opts = migrate_opts,
     .operands = {CLI_TEXT(migrate_args, files[0]), CLI_TEXT(migrate_args, files[1]),
                  CLI_TEXT(migrate_args, files[2])},
@@ -198,6 +199,9 @@ int cmd_migrate(int argc, char **argv)
     const bool json = args.json;
     if (!files[2] || !id)
         return usage_error("migrate ", "%s", "needs MODEL, OLD.csv, NEW.csv and --id COL");
+    if (is_stdio(files[1]) && is_stdio(files[2]))
+        return usage_error("migrate ", "%s",
+                           "only one of OLD.csv and NEW.csv can be '-' (standard input)");
 
     seg_model *m = NULL;
     seg_dataset *ds[2] = {NULL, NULL};

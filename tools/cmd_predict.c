@@ -60,7 +60,8 @@ const cli_command cli_predict = {
     .summary = "assign new customers with a saved model",
     .synopsis = "MODEL FILE [options]",
     .description = "Assign the customers of FILE (CSV with the training columns; extra columns\n"
-                   "are ignored) to the segments of MODEL (saved by 'seg segment --model').",
+                   "are ignored) to the segments of MODEL (saved by 'seg segment --model').\n"
+                   "FILE '-', or no FILE with a pipe or file on standard input: standard input.",
     .opts = predict_opts,
     .operands = {CLI_TEXT(popts, model), CLI_TEXT(popts, file)},
     .run = cmd_predict,
@@ -91,6 +92,9 @@ static int parse_predict(int argc, char **argv, popts *o)
     }
     if (p.status)
         return p.status;
+    /* No FILE: what is piped or redirected to standard input, if anything. */
+    if (o->model && !o->file && stdin_has_data())
+        o->file = "-";
     if (!o->file)
         return usage_error("predict ", "%s", "needs a MODEL and a FILE");
     /* Read once the command line is known to be right. */
@@ -113,7 +117,7 @@ static int read_rows(const popts *o, const seg_model *m, bool force, seg_dataset
     if (rc == 0)
         rc = seg_csv_options_set_int(co, SEG_CSV_HEADER, 1);
     if (rc == 0)
-        rc = seg_dataset_read_csv(ds, o->file, co);
+        rc = read_table_csv(ds, o->file, co);
     seg_csv_options_free(co);
     return rc;
 }
@@ -313,8 +317,8 @@ int cmd_predict(int argc, char **argv)
     if ((o.output || !o.json) &&
         write_assignments_flagged(o.output ? o.output : "-", ds, s.labels, s.dist, s.n, s.all,
                                   seg_model_k(m), s.score, s.flag) < 0) {
-        fprintf(stderr, "%s: cannot write %s: %s\n", progname, o.output ? o.output : "stdout",
-                strerror(errno));
+        fprintf(stderr, "%s: cannot write %s: %s\n", progname,
+                output_name(o.output ? o.output : "-"), strerror(errno));
         goto out;
     }
     if (o.json)

@@ -89,7 +89,8 @@ const cli_command cli_rfm = {
     .summary = "RFM analysis of a transaction log",
     .synopsis = "FILE --customer COL --date COL (--amount COL | --quantity COL --price COL) "
                 "[options]",
-    .description = "RFM analysis of a transaction log (CSV with a header row), read as a stream.",
+    .description = "RFM analysis of a transaction log (CSV with a header row), read as a stream.\n"
+                   "FILE '-', or no FILE with a pipe or file on standard input: standard input.",
     .opts = rfm_table,
     .operands = {CLI_TEXT(rfm_opts, file)},
     .run = cmd_rfm,
@@ -136,6 +137,8 @@ static int parse_rfm(int argc, char **argv, rfm_opts *o)
     }
     if (p.status)
         return p.status;
+    if (!o->file && stdin_has_data())
+        o->file = "-";
     if (!o->file)
         return usage_error("rfm ", "%sa transaction FILE is needed", "");
     if (!o->col[0] || !o->col[1])
@@ -499,7 +502,7 @@ int cmd_rfm(int argc, char **argv)
         goto out;
     }
     stage = "reading transactions";
-    if ((rc = seg_rfm_read_csv(r, o.file)) < 0)
+    if ((rc = seg_rfm_read_csv(r, stream_path(o.file))) < 0)
         goto fail;
     stage = "computing RFM";
     if ((rc = seg_rfm_finish(r)) < 0)

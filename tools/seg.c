@@ -5,7 +5,8 @@
  *
  * Each command lives in its own cmd_*.c file (segment in segment/), with
  * the table of its options (cli.h), and is listed below. Exit codes: 0
- * success, 1 data or runtime error, 2 usage error.
+ * success, 1 data or runtime error (a failed write to standard output
+ * included), 2 usage error.
  */
 #include <seg.h>
 
@@ -55,7 +56,7 @@ static void usage(FILE *f)
     short_forms(f);
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -75,4 +76,11 @@ int main(int argc, char **argv)
     fprintf(stderr, "%s: unknown command '%s'\n", progname, argv[1]);
     usage(stderr);
     return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    /* One place checks what every command printed: a full disk or a closed
+     * pipe on stdout is a failure, not a truncated success. */
+    return close_stdout(run(argc, argv));
 }

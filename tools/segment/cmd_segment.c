@@ -74,7 +74,7 @@ static int load(const opts *o, seg_dataset **ds)
         return seg_dataset_read_npy(ds, o->file);
     if ((rc = segment_csv_options(o, &co)) < 0)
         return rc;
-    rc = seg_dataset_read_csv(ds, o->file, co);
+    rc = read_table_csv(ds, o->file, co);
     seg_csv_options_free(co);
     return rc;
 }
@@ -224,7 +224,7 @@ static int quality(const opts *o, summary *s)
 /* A file output failed: say which, with the system's reason. */
 static int file_error(const char *path)
 {
-    fprintf(stderr, "%s: cannot write %s: %s\n", progname, path, strerror(errno));
+    fprintf(stderr, "%s: cannot write %s: %s\n", progname, output_name(path), strerror(errno));
     return EXIT_DATA;
 }
 
@@ -592,6 +592,11 @@ int cmd_segment(int argc, char **argv)
                            "--cost-per-contact and --revenue-per-conversion go together");
     if (o.control && !o.target)
         return usage_error("segment ", "%s", "--control needs --target");
+    /* No FILE: standard input when something is piped or redirected to it
+     * (as zstd does); the bundled sample only on a terminal or an empty
+     * device such as /dev/null, and then always said, -q or not. */
+    if (!o.file && stdin_has_data())
+        o.file = "-";
     if (!o.file) {
         o.file = bundled_data_path(bundled, sizeof bundled);
         if (!o.file) {
@@ -601,17 +606,23 @@ int cmd_segment(int argc, char **argv)
             return EXIT_DATA;
         }
         o.bundled = true;
-        if (!o.drop && !o.columns) {
+        if (!o.drop && !o.columns)
             o.drop = "y,duration";
-            if (!o.quiet)
-                fprintf(stderr,
-                        "%s: using the bundled bank data without 'y' (the outcome) and "
-                        "'duration' (known only after the call)\n",
-                        progname);
-        }
+        fprintf(stderr, "%s: no FILE and nothing on standard input: using the bundled bank data %s",
+                progname, o.file);
+        fprintf(stderr, "%s\n",
+                o.drop && strcmp(o.drop, "y,duration") == 0
+                    ? " without 'y' (the outcome) and 'duration' (known only after the call)"
+                    : "");
     }
     if (o.exact && !o.memory)
         return usage_error("segment ", "%s", "--exact goes with --memory");
+    /* The chunked reader passes over the file more than once: a pipe cannot
+     * be read again, and spooling it to disk is the user's call. */
+    if (o.memory && is_stdio(o.file))
+        return usage_error("segment ", "%s",
+                           "--memory reads FILE more than once and cannot read standard input: "
+                           "save it to a file first");
     if (o.memory)
         return run_chunked(&o);
     return run_segment(&o);

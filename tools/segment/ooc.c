@@ -385,7 +385,8 @@ int run_segment_ooc(const opts *o, const segment_settings *st)
     if (o->assignments &&
         ((rc = write_assignments_chunked(o->assignments, ch, m, &io_failed)) < 0 || io_failed)) {
         if (io_failed) {
-            fprintf(stderr, "%s: cannot write %s: %s\n", progname, o->assignments, strerror(errno));
+            fprintf(stderr, "%s: cannot write %s: %s\n", progname, output_name(o->assignments),
+                    strerror(errno));
             goto out;
         }
         goto fail;

@@ -132,7 +132,9 @@ const cli_command cli_segment = {
     .synopsis = "[FILE] [options]",
     .description =
         "Segment the customers in FILE (CSV, or .npy of numbers) with k-means.\n"
-        "Without FILE, the bundled UCI bank marketing data is used, without its\n"
+        "FILE '-', or no FILE with a pipe or file on standard input: CSV read from\n"
+        "standard input (not with --memory). Without FILE on a terminal or /dev/null,\n"
+        "the bundled UCI bank marketing data is used (said on stderr), without its\n"
         "outcome 'y' and the after-the-call 'duration' unless --drop/--columns say otherwise.",
     .opts = segment_opts,
     .operands = {CLI_TEXT(opts, file)},

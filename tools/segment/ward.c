@@ -232,15 +232,18 @@ int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler 
     if (r->o->model && (rc = seg_model_save(m, r->o->model)) < 0)
         goto fail;
     if (r->o->report && write_report(r->o->report, r->o, &rs) < 0) {
-        fprintf(stderr, "%s: cannot write %s: %s\n", progname, r->o->report, strerror(errno));
+        fprintf(stderr, "%s: cannot write %s: %s\n", progname, output_name(r->o->report),
+                strerror(errno));
         goto out;
     }
     if (r->assignments && write_assignments(r->assignments, ds, s.labels, NULL, s.n, NULL, 0) < 0) {
-        fprintf(stderr, "%s: cannot write %s: %s\n", progname, r->assignments, strerror(errno));
+        fprintf(stderr, "%s: cannot write %s: %s\n", progname, output_name(r->assignments),
+                strerror(errno));
         goto out;
     }
     if (r->features && write_features(r->features, s.x, false, s.n, s.d, sc) < 0) {
-        fprintf(stderr, "%s: cannot write %s: %s\n", progname, r->features, strerror(errno));
+        fprintf(stderr, "%s: cannot write %s: %s\n", progname, output_name(r->features),
+                strerror(errno));
         goto out;
     }
     if (r->json)
