@@ -468,7 +468,9 @@ SEG_API int seg_dataset_read_csv_memory(seg_dataset **out, const void *data, siz
  * Read a NumPy .npy file (format version 1.0, 2.0 or 3.0; dtype little-endian
  * float32 '<f4' or float64 '<f8'; C order; one or two dimensions) into a new
  * all-numeric dataset with columns "x0", "x1", ... The data is read once,
- * straight into the dataset's storage, and kept in the file's precision. The
+ * straight into memory the dataset owns (the file is not mapped: it may be
+ * truncated, rewritten or removed after the call without affecting the
+ * dataset), and kept in the file's precision. The
  * header may be at most 1 MiB and the array at most 1,000,000 columns; bytes
  * after the data are ignored, as numpy does. A regular file is checked to hold
  * the data its header promises before anything is allocated. A non-finite

@@ -6,10 +6,11 @@
  * uint32 for 2.0 and 3.0), then the header: a Python dict literal such as
  * {'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), } padded with
  * spaces and a newline, then the raw data. The header is parsed by hand with
- * every read bounded by its length; the data goes straight into the dense
- * block of the dataset: mapped from the file (copy-on-write) when the host
- * is little-endian and the data offset is aligned to the item size, as
- * numpy writes it; otherwise read with one fread.
+ * every read bounded by its length; the data is read into the dataset's
+ * dense block, memory the library owns. It is never mapped from the file:
+ * a mapping dies of SIGBUS when the file is truncated while a fit runs and
+ * silently changes values when the file is rewritten in place, and a library
+ * embedded in a long-running service must survive a file changing under it.
  */
 #include "data/data.h"
 
@@ -217,11 +218,23 @@ static int io_fail(const char *path, const char *what, int err)
     return seg_fail(SEG_ERR_IO, "%.300s: %s: %s", path, what, msg);
 }
 
+/* One fread is at most this many bytes, so a huge array is read in steps the
+ * C library handles well everywhere (some cap a single read at 2 GiB). */
+#define NPY_READ_STEP ((size_t)1 << 24)
+
 /* Read exactly n bytes: SEG_ERR_IO on a read error, SEG_ERR_FORMAT (naming
- * what was being read) when the file ends first. */
+ * what was being read, and the bytes expected and read) when the file ends
+ * first, as it does when the file shrank after its size was checked. */
 static int read_exact(FILE *f, void *buf, size_t n, const char *path, const char *what)
 {
-    size_t got = fread(buf, 1, n, f);
+    size_t got = 0;
+    while (got < n) {
+        size_t want = n - got < NPY_READ_STEP ? n - got : NPY_READ_STEP;
+        size_t step = fread((unsigned char *)buf + got, 1, want, f);
+        got += step;
+        if (step < want)
+            break;
+    }
     if (got == n)
         return SEG_OK;
     if (ferror(f))
@@ -363,26 +376,14 @@ int seg_dataset_read_npy(seg_dataset **out, const char *path)
         goto fail;
     ds->dense_cols = d;
     ds->dense_f32 = h.itemsize == 4;
-    /* Map the file when its values can be used in place (little-endian host,
-     * data offset aligned to the item size); otherwise read it. */
-    {
-        const size_t offset = (pre[6] == 1 ? 10 : 12) + header_len;
-        if (host_little_endian() && offset % (size_t)h.itemsize == 0 &&
-            offset <= SIZE_MAX - bytes)
-            ds->dense_map = seg_map_file(f, offset + bytes, &ds->dense_map_len);
-        if (ds->dense_map)
-            ds->dense = (char *)ds->dense_map + offset;
+    if (!(ds->dense = seg_malloc(bytes))) {
+        rc = SEG_NOMEM();
+        goto fail;
     }
-    if (!ds->dense) {
-        if (!(ds->dense = seg_malloc(bytes))) {
-            rc = SEG_NOMEM();
-            goto fail;
-        }
-        if ((rc = read_exact(f, ds->dense, bytes, path, "the data")) < 0)
-            goto fail;
-        if (!host_little_endian())
-            swap_bytes(ds->dense, count, (size_t)h.itemsize);
-    }
+    if ((rc = read_exact(f, ds->dense, bytes, path, "the data")) < 0)
+        goto fail;
+    if (!host_little_endian())
+        swap_bytes(ds->dense, count, (size_t)h.itemsize);
     if ((rc = check_finite(ds, path)) < 0)
         goto fail;
     for (size_t j = 0; j < d; j++) {
