@@ -465,14 +465,26 @@ SEG_API int seg_dataset_read_csv_memory(seg_dataset **out, const void *data, siz
                                         const seg_csv_options *opts);
 
 /**
- * Read a NumPy .npy file (format version 1.0, 2.0 or 3.0; dtype little-endian
- * float32 '<f4' or float64 '<f8'; C order; one or two dimensions) into a new
- * all-numeric dataset with columns "x0", "x1", ... The data is read once,
- * straight into the dataset's storage, and kept in the file's precision. The
- * header may be at most 1 MiB and the array at most 1,000,000 columns; bytes
- * after the data are ignored, as numpy does. A regular file is checked to hold
- * the data its header promises before anything is allocated. A non-finite
- * value is reported by 1-based row and column.
+ * Read a NumPy .npy file (format version 1.0, 2.0 or 3.0; one or two
+ * dimensions) into a new all-numeric dataset with columns "x0", "x1", ...
+ *
+ * Accepted layouts: dtype float32 or float64 in either byte order ('<f4',
+ * '>f4', '<f8', '>f8', and '=' or '|' for the host's order, as numpy reads
+ * them), in C order or Fortran order ('fortran_order': True, what np.save
+ * writes for DataFrame.to_numpy() and many scikit-learn outputs). Every
+ * layout is converted on load to row-major values in the host's byte order;
+ * the precision of the file is kept. Any other dtype (integers, float16,
+ * complex, strings, objects, structured dtypes) is SEG_ERR_FORMAT, with a
+ * message naming the file and the dtype found.
+ *
+ * The data is read once into memory the dataset owns: the file is not mapped,
+ * so it may be truncated, rewritten or removed after the call without
+ * affecting the dataset. The header may be at most 1 MiB and the array at
+ * most 1,000,000 columns; bytes after the data are ignored, as numpy does. A
+ * regular file is checked to hold the data its header promises before
+ * anything is allocated, and a file that ends before its data (or shrinks
+ * during the read) is SEG_ERR_FORMAT naming the file and the bytes expected
+ * and read. A non-finite value is reported by 1-based row and column.
  *
  * Any number of threads may read files at once.
  *
@@ -480,7 +492,7 @@ SEG_API int seg_dataset_read_csv_memory(seg_dataset **out, const void *data, siz
  *        frees it with seg_dataset_free().
  * @param path file name.
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out or path), SEG_ERR_IO,
- *         SEG_ERR_FORMAT (bad magic, header, dtype, Fortran order, shape, or
+ *         SEG_ERR_FORMAT (bad magic, header, unsupported dtype, shape, or
  *         truncated data), SEG_ERR_NONFINITE (a NaN or infinity),
  *         SEG_ERR_EMPTY (a shape with a 0), SEG_ERR_LIMIT (more than
  *         1,000,000 columns), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.

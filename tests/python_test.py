@@ -22,6 +22,12 @@ os.environ["LIBSEG_PATH"] = LIB
 sys.path.insert(0, os.path.join(SRC, "python"))
 import libseg  # noqa: E402
 
+try:
+    import numpy
+    HAVE_NUMPY = True
+except ImportError:
+    HAVE_NUMPY = False
+
 
 def blobs(n, d, centres, seed):
     rng = random.Random(seed)
@@ -177,6 +183,26 @@ class Binding(unittest.TestCase):
             os.unlink(f.name)
         self.assertEqual(ds.rows, 3)
         self.assertEqual(ds.value(2, "x1"), 6.5)
+
+    @unittest.skipUnless(HAVE_NUMPY, "numpy is not installed")
+    def test_npy_layouts_numpy_writes(self):
+        # What np.save writes for DataFrame.to_numpy() (Fortran order) and
+        # for big-endian data: read back as the same row-major values.
+        a = numpy.arange(12.0).reshape(4, 3) * 1.25 - 3
+        for arr in (numpy.asfortranarray(a), a.astype(">f8"),
+                    numpy.asfortranarray(a.astype(">f4")), a.astype("<f4"),
+                    numpy.asfortranarray(a[:, 0])):
+            with tempfile.NamedTemporaryFile(suffix=".npy", delete=False) as f:
+                numpy.save(f, arr)
+            try:
+                ds = libseg.Dataset.read_npy(f.name)
+            finally:
+                os.unlink(f.name)
+            want = arr.reshape(arr.shape[0], -1)
+            self.assertEqual(ds.rows, want.shape[0])
+            for i in range(want.shape[0]):
+                for j in range(want.shape[1]):
+                    self.assertEqual(ds.value(i, "x%d" % j), float(want[i, j]))
 
     def test_errors_carry_code_and_detail(self):
         m = libseg.KMeans(k=2).fit([[0, 0], [1, 1], [5, 5], [6, 6]])

@@ -1,6 +1,6 @@
 /*
  * The bottom stage (lib/core): errors, allocation, threads, random numbers,
- * text, clock and file mapping. Every file of lib/ builds on this header; it
+ * text and clock. Every file of lib/ builds on this header; it
  * includes nothing of lib/ but the public seg.h. Not installed.
  */
 #ifndef SEG_CORE_H
@@ -139,18 +139,6 @@ int seg_yes_no(const char *s);
 
 /* ---- clock ------------------------------------------------------------------ */
 double seg_now_seconds(void);
-
-/* ---- file mapping (map.c) --------------------------------------------------- */
-
-/*
- * A private, writable (copy-on-write) mapping of the first len bytes of the
- * open file f, with *map_len its length; NULL when mapping is not available
- * or the file is shorter than len (the caller then reads the file).
- */
-void *seg_map_file(FILE *f, size_t len, size_t *map_len);
-
-/* Release a mapping from seg_map_file(). */
-void seg_unmap(void *map, size_t map_len);
 
 /* Row weights of a fit: SEG_OK when w is NULL or all n are finite and > 0,
  * else SEG_ERR_NONFINITE naming the first bad row (1-based). */

@@ -36,14 +36,11 @@ struct seg_dataset {
     seg_column *cols;
 
     /* Row-major dense block of n_rows x dense_cols values shared by numeric
-     * columns of datasets built from arrays or .npy (NULL otherwise). */
+     * columns of datasets built from arrays or .npy (NULL otherwise). Always
+     * allocated and owned by the dataset, never a mapping of a file. */
     void *dense;
     size_t dense_cols;
     bool dense_f32;
-    /* When the dense block is a private mapping of a .npy file: the mapping
-     * (from the file's start) and its length; NULL when dense is allocated. */
-    void *dense_map;
-    size_t dense_map_len;
 
     /* Id column (text per row, NULL entries for missing) or NULL. */
     char **ids;

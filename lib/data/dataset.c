@@ -58,10 +58,7 @@ void seg_dataset_free(seg_dataset *ds)
     for (size_t j = 0; j < ds->n_cols; j++)
         seg_column_clear(&ds->cols[j]);
     seg_free(ds->cols);
-    if (ds->dense_map)
-        seg_unmap(ds->dense_map, ds->dense_map_len);
-    else
-        seg_free(ds->dense);
+    seg_free(ds->dense);
     free_ids(ds->ids, ds->n_rows);
     seg_free(ds->id_name);
     seg_free(ds->weights);

@@ -6,10 +6,19 @@
  * uint32 for 2.0 and 3.0), then the header: a Python dict literal such as
  * {'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), } padded with
  * spaces and a newline, then the raw data. The header is parsed by hand with
- * every read bounded by its length; the data goes straight into the dense
- * block of the dataset: mapped from the file (copy-on-write) when the host
- * is little-endian and the data offset is aligned to the item size, as
- * numpy writes it; otherwise read with one fread.
+ * every read bounded by its length; the data is read into the dataset's
+ * dense block, memory the library owns. It is never mapped from the file:
+ * a mapping dies of SIGBUS when the file is truncated while a fit runs and
+ * silently changes values when the file is rewritten in place, and a library
+ * embedded in a long-running service must survive a file changing under it.
+ *
+ * Layouts: float32 and float64 in either byte order ('<', '>', or '=' and
+ * '|', which numpy reads as the host's order), in C or Fortran order. The
+ * dataset is always row-major in the host's order: bytes are swapped in
+ * place after the read, and a Fortran-ordered array (what np.save writes for
+ * DataFrame.to_numpy() and most scikit-learn outputs) is scattered into rows
+ * as it is read, through a bounded staging buffer rather than a second copy
+ * of the whole array.
  */
 #include "data/data.h"
 
@@ -26,6 +35,7 @@
 
 typedef struct npy_header {
     int itemsize; /* 4 or 8 */
+    char order;   /* '<', '>', '=' or '|' as in the descr */
     int fortran;  /* 0 or 1 */
     size_t ndim;
     size_t shape[2];
@@ -137,6 +147,24 @@ static int parse_shape(npy_cursor *c, npy_header *h)
     return SEG_OK;
 }
 
+/* A structured dtype (a list of named fields): refused, quoting the list as
+ * found, up to its closing bracket or 60 bytes. */
+static int structured_dtype(const npy_cursor *c)
+{
+    const char *q = c->p;
+    int depth = 0;
+    size_t n;
+    do {
+        depth += *q == '[' ? 1 : *q == ']' ? -1 : 0;
+        q++;
+    } while (q < c->end && depth > 0);
+    n = (size_t)(q - c->p);
+    return seg_fail(SEG_ERR_FORMAT,
+                    "%.300s: .npy dtype %.*s%s is structured (named fields), expected float32 or "
+                    "float64 ('<f4', '>f4', '<f8' or '>f8')",
+                    c->path, (int)(n > 60 ? 60 : n), c->p, n > 60 ? "..." : "");
+}
+
 static int parse_header(npy_cursor *c, npy_header *h)
 {
     const char *s;
@@ -152,15 +180,18 @@ static int parse_header(npy_cursor *c, npy_header *h)
         if (len == 5 && memcmp(s, "descr", 5) == 0 && !h->have_descr) {
             skip_space(c);
             if (c->p < c->end && *c->p == '[')
-                return npy_bad(c, "a plain dtype ('<f4' or '<f8'), not a structured one");
+                return structured_dtype(c);
             if ((rc = parse_string(c, &s, &len)) < 0)
                 return rc;
-            if (len == 3 && (memcmp(s, "<f4", 3) == 0 || memcmp(s, "<f8", 3) == 0)) {
+            /* Not strchr: a NUL byte in the header would match its terminator. */
+            if (len == 3 && (s[0] == '<' || s[0] == '>' || s[0] == '=' || s[0] == '|') &&
+                s[1] == 'f' && (s[2] == '4' || s[2] == '8')) {
+                h->order = s[0];
                 h->itemsize = s[2] - '0';
             } else {
                 return seg_fail(SEG_ERR_FORMAT,
-                                "%.300s: .npy dtype '%.*s' is not supported, expected '<f4' "
-                                "or '<f8' (little-endian float32 or float64)",
+                                "%.300s: .npy dtype '%.*s' is not supported, expected float32 "
+                                "or float64 ('<f4', '>f4', '<f8' or '>f8')",
                                 c->path, (int)(len > 32 ? 32 : len), s);
             }
             h->have_descr = true;
@@ -202,11 +233,6 @@ static int parse_header(npy_cursor *c, npy_header *h)
                         !h->have_descr   ? "descr"
                         : !h->have_order ? "fortran_order"
                                          : "shape");
-    if (h->fortran)
-        return seg_fail(SEG_ERR_FORMAT,
-                        "%.300s: .npy array is in Fortran order, expected C order "
-                        "(save np.ascontiguousarray(x))",
-                        c->path);
     return SEG_OK;
 }
 
@@ -217,17 +243,76 @@ static int io_fail(const char *path, const char *what, int err)
     return seg_fail(SEG_ERR_IO, "%.300s: %s: %s", path, what, msg);
 }
 
-/* Read exactly n bytes: SEG_ERR_IO on a read error, SEG_ERR_FORMAT (naming
- * what was being read) when the file ends first. */
-static int read_exact(FILE *f, void *buf, size_t n, const char *path, const char *what)
+/* One fread is at most this many bytes, so a huge array is read in steps the
+ * C library handles well everywhere (some cap a single read at 2 GiB). */
+#define NPY_READ_STEP ((size_t)1 << 24)
+
+/* Read up to n bytes in bounded steps; fewer only at end of file or on a
+ * read error. */
+static size_t read_steps(FILE *f, void *buf, size_t n)
 {
-    size_t got = fread(buf, 1, n, f);
-    if (got == n)
-        return SEG_OK;
+    size_t got = 0;
+    while (got < n) {
+        size_t want = n - got < NPY_READ_STEP ? n - got : NPY_READ_STEP;
+        size_t step = fread((unsigned char *)buf + got, 1, want, f);
+        got += step;
+        if (step < want)
+            break;
+    }
+    return got;
+}
+
+/* A read that stopped at byte got of n: SEG_ERR_IO on a read error,
+ * SEG_ERR_FORMAT (naming what was being read, and the bytes expected and
+ * read) when the file ended first, as it does when the file shrank after its
+ * size was checked. */
+static int short_read(FILE *f, const char *path, size_t got, size_t n, const char *what)
+{
     if (ferror(f))
         return io_fail(path, "cannot read", errno);
     return seg_fail(SEG_ERR_FORMAT, "%.300s: truncated .npy file: found %zu of the %zu bytes of %s",
                     path, got, n, what);
+}
+
+static int read_exact(FILE *f, void *buf, size_t n, const char *path, const char *what)
+{
+    size_t got = read_steps(f, buf, n);
+    return got == n ? SEG_OK : short_read(f, path, got, n, what);
+}
+
+/* The n x d values of a Fortran-ordered (column-major) array, read into the
+ * row-major block dst one staging buffer at a time. */
+static int read_fortran(FILE *f, unsigned char *dst, size_t n, size_t d, size_t itemsize,
+                        const char *path)
+{
+    const size_t count = n * d, per_step = NPY_READ_STEP / itemsize;
+    size_t done = 0, row = 0, col = 0;
+    unsigned char *stage = seg_malloc((count < per_step ? count : per_step) * itemsize);
+    if (!stage)
+        return SEG_NOMEM();
+    while (done < count) {
+        size_t m = count - done < per_step ? count - done : per_step;
+        size_t got = read_steps(f, stage, m * itemsize);
+        if (got != m * itemsize) {
+            int rc = short_read(f, path, done * itemsize + got, count * itemsize, "the data");
+            seg_free(stage);
+            return rc;
+        }
+        for (size_t k = 0; k < m; k++) {
+            unsigned char *to = dst + (row * d + col) * itemsize;
+            if (itemsize == 8)
+                memcpy(to, stage + k * 8, 8);
+            else
+                memcpy(to, stage + k * 4, 4);
+            if (++row == n) {
+                row = 0;
+                col++;
+            }
+        }
+        done += m;
+    }
+    seg_free(stage);
+    return SEG_OK;
 }
 
 static bool host_little_endian(void)
@@ -363,26 +448,19 @@ int seg_dataset_read_npy(seg_dataset **out, const char *path)
         goto fail;
     ds->dense_cols = d;
     ds->dense_f32 = h.itemsize == 4;
-    /* Map the file when its values can be used in place (little-endian host,
-     * data offset aligned to the item size); otherwise read it. */
-    {
-        const size_t offset = (pre[6] == 1 ? 10 : 12) + header_len;
-        if (host_little_endian() && offset % (size_t)h.itemsize == 0 &&
-            offset <= SIZE_MAX - bytes)
-            ds->dense_map = seg_map_file(f, offset + bytes, &ds->dense_map_len);
-        if (ds->dense_map)
-            ds->dense = (char *)ds->dense_map + offset;
+    if (!(ds->dense = seg_malloc(bytes))) {
+        rc = SEG_NOMEM();
+        goto fail;
     }
-    if (!ds->dense) {
-        if (!(ds->dense = seg_malloc(bytes))) {
-            rc = SEG_NOMEM();
-            goto fail;
-        }
-        if ((rc = read_exact(f, ds->dense, bytes, path, "the data")) < 0)
-            goto fail;
-        if (!host_little_endian())
-            swap_bytes(ds->dense, count, (size_t)h.itemsize);
-    }
+    /* Fortran order differs from C order only when both dimensions exceed 1. */
+    if (h.fortran && n > 1 && d > 1)
+        rc = read_fortran(f, ds->dense, n, d, (size_t)h.itemsize, path);
+    else
+        rc = read_exact(f, ds->dense, bytes, path, "the data");
+    if (rc < 0)
+        goto fail;
+    if ((h.order == '<' && !host_little_endian()) || (h.order == '>' && host_little_endian()))
+        swap_bytes(ds->dense, count, (size_t)h.itemsize);
     if ((rc = check_finite(ds, path)) < 0)
         goto fail;
     for (size_t j = 0; j < d; j++) {

@@ -297,7 +297,8 @@ class Dataset(_Object):
 
     @classmethod
     def read_npy(cls, path):
-        """Read a NumPy .npy file (float32 or float64, 1 or 2 dimensions)."""
+        """Read a NumPy .npy file: float32 or float64 in either byte order, C or
+        Fortran order, 1 or 2 dimensions (converted to row-major on load)."""
         return cls(_new(_lib.seg_dataset_read_npy, os.fsencode(path)))
 
     @classmethod
