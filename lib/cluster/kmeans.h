@@ -32,10 +32,6 @@ int seg_kmeans_fit_rows(seg_kmeans *km, const void *x, bool f32, size_t n, size_
 int seg_minibatch_fit_rows(seg_minibatch *mb, const void *x, bool f32, size_t n, size_t d,
                            const double *w, int32_t *labels, double *dist, seg_model **out);
 
-/* The value of an int setting of mb (0 for an unknown one): what the public
- * API has no getter for. */
-int64_t seg_minibatch_int(const seg_minibatch *mb, seg_minibatch_param param);
-
 /*
  * The fits of a file read in chunks behind seg_kmeans_fit_chunks and
  * seg_minibatch_fit_chunks (fit_chunks.c): the model (with a copy of sc; no

@@ -83,12 +83,6 @@ int seg_minibatch_set_int(seg_minibatch *mb, seg_minibatch_param param, int64_t 
     return seg_param_set_int(&minibatch_params, mb, (int)param, value);
 }
 
-int64_t seg_minibatch_int(const seg_minibatch *mb, seg_minibatch_param param)
-{
-    int64_t v = 0;
-    return seg_param_get_int(&minibatch_params, mb, (int)param, &v) == SEG_OK ? v : 0;
-}
-
 int seg_minibatch_set_double(seg_minibatch *mb, seg_minibatch_param param, double value)
 {
     return seg_param_set_real(&minibatch_params, mb, (int)param, value);

@@ -66,7 +66,7 @@ static int describe(fitter f, seg_model *m, const seg_dataset *ds, const seg_sca
     if (f.km)
         rc = seg_kmeans_get_int(f.km, SEG_KMEANS_MIN_PROFILE_SIZE, &min_size);
     else
-        min_size = seg_minibatch_int(f.mb, SEG_MINIBATCH_MIN_PROFILE_SIZE);
+        rc = seg_minibatch_get_int(f.mb, SEG_MINIBATCH_MIN_PROFILE_SIZE, &min_size);
     if (rc == SEG_OK)
         rc = seg_model_describe(m, ds, sc, labels, (size_t)min_size);
     return rc;
@@ -201,7 +201,9 @@ int seg_minibatch_fit_dataset(seg_minibatch *mb, const seg_dataset *ds, const se
                               int32_t *labels, seg_model **out)
 {
     SEG_ALLOC_SCOPE(mb);
-    const bool f32 = mb && seg_minibatch_int(mb, SEG_MINIBATCH_DTYPE) == SEG_DTYPE_F32;
+    int64_t dtype = SEG_DTYPE_F64;
+    const bool f32 = mb && seg_minibatch_get_int(mb, SEG_MINIBATCH_DTYPE, &dtype) == SEG_OK &&
+                     dtype == SEG_DTYPE_F32;
     return fit_dataset((fitter){NULL, mb}, f32, ds, sc, labels, out);
 }
 
