@@ -248,8 +248,9 @@ class Migrate(Base):
         self.assertIn("--report needs a file name", err)
         code, _, err = run("migrate", model, old, new, "--id", "cust", "--report",
                            self.path("no/such/dir/r.html"))
-        self.assertEqual(code, 1)
-        self.assertIn("cannot write", err)
+        # Checked before any work, as a usage error (issue 14).
+        self.assertEqual(code, 2)
+        self.assertIn("does not exist", err)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "out.h"
+#include "output.h"
 #include "report.h"
 
 #include <errno.h>
@@ -203,6 +204,15 @@ int cmd_migrate(int argc, char **argv)
         return usage_error("migrate ", "%s",
                            "only one of OLD.csv and NEW.csv can be '-' (standard input)");
 
+    outputs out;
+    outputs_init(&out, "migrate ");
+    outputs_add(&out, "--report", report, false);
+    outputs_input(&out, "MODEL", files[0]);
+    outputs_input(&out, "OLD.csv", files[1]);
+    outputs_input(&out, "NEW.csv", files[2]);
+    if ((rc = outputs_check(&out)) != 0)
+        return rc;
+
     seg_model *m = NULL;
     seg_dataset *ds[2] = {NULL, NULL};
     keyed *r[2] = {NULL, NULL};
@@ -253,16 +263,21 @@ int cmd_migrate(int argc, char **argv)
             b++;
         }
     }
-    print_result(json, &mg, both, joined, left);
-    if (report && write_migration_report(report, &mg) < 0) {
-        fprintf(stderr, "%s: cannot write %s: %s\n", progname, report, strerror(errno));
-        goto out;
+    if (report) {
+        FILE *f = outputs_open(&out, report);
+        if ((status = outputs_finish(&out, f, f && write_migration_report(f, &mg) == 0)) != 0)
+            goto out;
     }
-    status = 0;
+    int saved;
+    if (summary_to_stderr(outputs_to_stdout(&out), &saved))
+        print_result(json, &mg, both, joined, left);
+    summary_restore(saved);
+    status = outputs_commit(&out);
     goto out;
 fail:
     status = lib_error(stage, rc);
 out:
+    outputs_abort(&out);
     seg_model_free(m);
     for (int s = 0; s < 2; s++) {
         seg_dataset_free(ds[s]);

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "out.h"
+#include "output.h"
 
 #include <errno.h>
 #include <math.h>
@@ -286,10 +287,21 @@ int cmd_predict(int argc, char **argv)
     scores s = {0};
     const char *stage = "loading the model";
     bool retype;
+    outputs out;
     int rc, status = EXIT_DATA;
 
     if ((rc = parse_predict(argc, argv, &o)) != 0)
         return rc < 0 ? 0 : rc;
+    if (is_stdio(o.output))
+        o.output = NULL; /* standard output, the default */
+    outputs_init(&out, "predict ");
+    outputs_add(&out, "--output", o.output, false);
+    outputs_input(&out, "MODEL", o.model);
+    outputs_input(&out, "FILE", o.file);
+    outputs_input(&out, "--pseudonymize-key", o.id_key);
+    if ((status = outputs_check(&out)) != 0)
+        return status;
+    status = EXIT_DATA;
     if ((rc = seg_model_load(&m, o.model)) < 0)
         goto fail;
     if (o.flag && !seg_model_has_outlier_reference(m)) {
@@ -314,20 +326,25 @@ int cmd_predict(int argc, char **argv)
     stage = "scoring";
     if ((rc = score_rows(&o, m, ds, &s)) < 0)
         goto fail;
-    if ((o.output || !o.json) &&
-        write_assignments_flagged(o.output ? o.output : "-", ds, s.labels, s.dist, s.n, s.all,
-                                  seg_model_k(m), s.score, s.flag) < 0) {
-        fprintf(stderr, "%s: cannot write %s: %s\n", progname,
-                output_name(o.output ? o.output : "-"), strerror(errno));
-        goto out;
+    if (o.output) {
+        FILE *f = outputs_open(&out, o.output);
+        const bool ok = f && write_assignments_flagged(f, ds, s.labels, s.dist, s.n, s.all,
+                                                       seg_model_k(m), s.score, s.flag) == 0;
+        if ((status = outputs_finish(&out, f, ok)) != 0)
+            goto out;
+    } else if (!o.json) {
+        /* Standard output: a failed write is reported by outputs_commit(). */
+        (void)write_assignments_flagged(stdout, ds, s.labels, s.dist, s.n, s.all, seg_model_k(m),
+                                        s.score, s.flag);
     }
     if (o.json)
         print_json(&o, m, ds, &s);
-    status = 0;
+    status = outputs_commit(&out);
     goto out;
 fail:
     status = lib_error(stage, rc);
 out:
+    outputs_abort(&out);
     seg_dataset_free(ds);
     seg_model_free(m);
     scores_free(&s);

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "out.h"
+#include "output.h"
 
 #include <errno.h>
 #include <math.h>
@@ -456,11 +457,8 @@ static void print_json(const rfm_opts *o, const seg_rfm *r, const report *rep)
     fprintf(f, "\n}\n");
 }
 
-static int write_output(const char *path, const seg_rfm *r, const report *rep)
+static int write_output(FILE *f, const seg_rfm *r, const report *rep)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
     fputs(rep->k ? "customer,recency,frequency,monetary,r,f,m,segment,cluster\n"
                  : "customer,recency,frequency,monetary,r,f,m,segment\n",
           f);
@@ -478,11 +476,7 @@ static int write_output(const char *path, const seg_rfm *r, const report *rep)
             fprintf(f, ",%d", (int)rep->cluster[i]);
         fputc('\n', f);
     }
-    if (ferror(f)) {
-        fclose(f);
-        return -1;
-    }
-    return fclose(f);
+    return ferror(f) ? -1 : 0;
 }
 
 int cmd_rfm(int argc, char **argv)
@@ -490,11 +484,20 @@ int cmd_rfm(int argc, char **argv)
     rfm_opts o = {0};
     report rep = {0};
     seg_rfm *r = NULL;
+    outputs out;
     const char *stage = "setting up RFM";
-    int rc, status = EXIT_DATA;
+    int rc, status = EXIT_DATA, saved;
 
     if ((rc = parse_rfm(argc, argv, &o)) != 0)
         return rc < 0 ? 0 : rc;
+    outputs_init(&out, "rfm ");
+    outputs_add(&out, "--output", o.output, false);
+    outputs_input(&out, "FILE", o.file);
+    outputs_input(&out, "--rules", o.rules);
+    outputs_input(&out, "--pseudonymize-key", o.id_key);
+    if ((status = outputs_check(&out)) != 0)
+        return status;
+    status = EXIT_DATA;
     if ((rc = seg_rfm_new(&r)) < 0 || (rc = configure(&o, r)) < 0)
         goto fail;
     if (rc > 0) {
@@ -510,19 +513,25 @@ int cmd_rfm(int argc, char **argv)
     stage = "clustering";
     if ((rc = build_report(r, &o, &rep)) < 0)
         goto fail;
-    if (o.output && write_output(o.output, r, &rep) < 0) {
-        fprintf(stderr, "%s: cannot write %s: %s\n", progname, o.output, strerror(errno));
-        goto out;
+    if (o.output) {
+        FILE *f = outputs_open(&out, o.output);
+        if ((status = outputs_finish(&out, f, f && write_output(f, r, &rep) == 0)) != 0)
+            goto out;
     }
-    if (o.json)
-        print_json(&o, r, &rep);
-    else
-        print_text(&o, r, &rep);
-    status = 0;
+    /* With "-o -" the table is standard output and the summary goes to stderr. */
+    if (summary_to_stderr(outputs_to_stdout(&out), &saved)) {
+        if (o.json)
+            print_json(&o, r, &rep);
+        else
+            print_text(&o, r, &rep);
+    }
+    summary_restore(saved);
+    status = outputs_commit(&out);
     goto out;
 fail:
     status = lib_error(stage, rc);
 out:
+    outputs_abort(&out);
     seg_rfm_free(r);
     free(rep.seg);
     free(rep.cl);

@@ -89,7 +89,7 @@ static bool little_endian(void)
     return b == 1;
 }
 
-int npy_write(const char *path, const void *x, bool f32, size_t n, size_t d)
+int npy_write(FILE *f, const void *x, bool f32, size_t n, size_t d)
 {
     char header[128];
     int len = snprintf(header, sizeof header,
@@ -104,9 +104,6 @@ int npy_write(const char *path, const void *x, bool f32, size_t n, size_t d)
         errno = ENOTSUP;
         return -1;
     }
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return -1;
     fwrite("\x93NUMPY\x01\x00", 1, 8, f);
     fputc((int)(hlen & 0xff), f);
     fputc((int)(hlen >> 8), f);
@@ -115,21 +112,12 @@ int npy_write(const char *path, const void *x, bool f32, size_t n, size_t d)
         fputc(' ', f);
     fputc('\n', f);
     fwrite(x, f32 ? 4 : 8, n * d, f);
-    if (ferror(f)) {
-        int e = errno;
-        fclose(f);
-        errno = e;
-        return -1;
-    }
-    return fclose(f);
+    return ferror(f) ? -1 : 0;
 }
 
-int csv_write_matrix(const char *path, const void *x, bool f32, size_t n, size_t d,
+int csv_write_matrix(FILE *f, const void *x, bool f32, size_t n, size_t d,
                      const char *const *names)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
     for (size_t j = 0; j < d; j++) {
         if (j)
             fputc(',', f);
@@ -146,21 +134,15 @@ int csv_write_matrix(const char *path, const void *x, bool f32, size_t n, size_t
         }
         fputc('\n', f);
     }
-    if (ferror(f)) {
-        int e = errno;
-        fclose(f);
-        errno = e;
-        return -1;
-    }
-    return fclose(f);
+    return ferror(f) ? -1 : 0;
 }
 
-int write_features(const char *path, const void *x, bool f32, size_t n, size_t d,
+int write_features(FILE *f, const char *path, const void *x, bool f32, size_t n, size_t d,
                    const seg_scaler *sc)
 {
     size_t len = strlen(path);
     if (len >= 4 && strcmp(path + len - 4, ".npy") == 0)
-        return npy_write(path, x, f32, n, d);
+        return npy_write(f, x, f32, n, d);
     const char **names = malloc((d ? d : 1) * sizeof *names);
     if (!names) {
         errno = ENOMEM;
@@ -168,7 +150,7 @@ int write_features(const char *path, const void *x, bool f32, size_t n, size_t d
     }
     for (size_t j = 0; j < d; j++)
         names[j] = seg_scaler_feature_name(sc, j);
-    int rc = csv_write_matrix(path, x, f32, n, d, names);
+    int rc = csv_write_matrix(f, x, f32, n, d, names);
     free(names);
     return rc;
 }
@@ -234,20 +216,16 @@ void json_id(FILE *f, const char *id)
     json_string(f, shown_id(id, pseudonym));
 }
 
-int write_assignments(const char *path, const seg_dataset *ds, const int32_t *labels,
+int write_assignments(FILE *f, const seg_dataset *ds, const int32_t *labels,
                       const double *dist, size_t n, const double *all, size_t k)
 {
-    return write_assignments_flagged(path, ds, labels, dist, n, all, k, NULL, NULL);
+    return write_assignments_flagged(f, ds, labels, dist, n, all, k, NULL, NULL);
 }
 
-int write_assignments_flagged(const char *path, const seg_dataset *ds, const int32_t *labels,
+int write_assignments_flagged(FILE *f, const seg_dataset *ds, const int32_t *labels,
                               const double *dist, size_t n, const double *all, size_t k,
                               const double *score, const uint8_t *flag)
 {
-    const bool to_stdout = strcmp(path, "-") == 0;
-    FILE *f = to_stdout ? stdout : fopen(path, "w");
-    if (!f)
-        return -1;
     const bool has_id = seg_dataset_id_name(ds) != NULL;
     fputs(dist ? "id,segment,distance" : "id,segment", f);
     for (size_t j = 0; all && j < k; j++)
@@ -272,12 +250,7 @@ int write_assignments_flagged(const char *path, const seg_dataset *ds, const int
             fprintf(f, ",%.6f,%d", score[i], (int)flag[i]);
         fputc('\n', f);
     }
-    if (ferror(f)) {
-        if (!to_stdout)
-            fclose(f);
-        return -1;
-    }
-    return to_stdout ? fflush(f) : fclose(f);
+    return ferror(f) ? -1 : 0;
 }
 
 void print_withheld(FILE *f, const seg_model *m)

@@ -27,18 +27,21 @@ void json_quality(FILE *f, double silhouette, int64_t sample_size, size_t n, dou
 /* A CSV field, quoted when it holds a comma, quote, CR or LF. */
 void csv_field(FILE *f, const char *s);
 
-/* Write an n x d matrix as a .npy (format 1.0, '<f4' or '<f8', C order).
- * Returns 0 or -1 with errno set. */
-int npy_write(const char *path, const void *x, bool f32, size_t n, size_t d);
+/* The writers of output files write to a stream the caller opened
+ * (output.h: a temporary file renamed once all outputs are complete) and
+ * return 0, or -1 with errno set when a write failed; the caller closes f.
+ *
+ * An n x d matrix as a .npy (format 1.0, '<f4' or '<f8', C order). */
+int npy_write(FILE *f, const void *x, bool f32, size_t n, size_t d);
 
-/* Write an n x d matrix as CSV with a header of column names. */
-int csv_write_matrix(const char *path, const void *x, bool f32, size_t n, size_t d,
+/* An n x d matrix as CSV with a header of column names. */
+int csv_write_matrix(FILE *f, const void *x, bool f32, size_t n, size_t d,
                      const char *const *names);
 
-/* The encoded, scaled feature matrix: .npy when path ends so, else CSV with
- * the scaler's feature names as header. 0, or -1 with errno set. */
+/* The encoded, scaled feature matrix: .npy when path (the output's name)
+ * ends so, else CSV with the scaler's feature names as header. */
 struct seg_scaler;
-int write_features(const char *path, const void *x, bool f32, size_t n, size_t d,
+int write_features(FILE *f, const char *path, const void *x, bool f32, size_t n, size_t d,
                    const struct seg_scaler *sc);
 /* Ids the commands write (write_id: a CSV field): as they are, or, once a key is loaded, as keyed
  * pseudonyms (seg_privacy_pseudonymize_id: HMAC-SHA-256, 64 hex characters); an
@@ -50,14 +53,14 @@ void write_id(FILE *f, const char *id);
 /* The same id as a JSON string. */
 void json_id(FILE *f, const char *id);
 
-/* id,segment,distance per row (id,segment when dist is NULL) to path ("-" = stdout): the id column's text
+/* id,segment,distance per row (id,segment when dist is NULL): the id column's text
  * (empty when missing), else the 1-based row number. With all (n x k), one
  * distance column per segment and the margin from the assigned segment to the
- * next nearest. Returns 0 or -1 with errno set. */
-int write_assignments(const char *path, const seg_dataset *ds, const int32_t *labels,
+ * next nearest. */
+int write_assignments(FILE *f, const seg_dataset *ds, const int32_t *labels,
                       const double *dist, size_t n, const double *all, size_t k);
 /* As write_assignments(), plus outlier_score,flag columns when score is not NULL. */
-int write_assignments_flagged(const char *path, const seg_dataset *ds, const int32_t *labels,
+int write_assignments_flagged(FILE *f, const seg_dataset *ds, const int32_t *labels,
                               const double *dist, size_t n, const double *all, size_t k,
                               const double *score, const uint8_t *flag);
 

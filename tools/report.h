@@ -25,13 +25,13 @@ const char *report_color(size_t j);
  * customers in both (old segment x new segment); in_old / in_new: k counts
  * of all rows of each snapshot; joined / left: k counts of the customers
  * only in NEW (by new segment) / only in OLD (by old segment).
- * Returns 0 or -1 (errno set). */
+ * Written to f; returns 0 or -1 (errno set). */
 typedef struct migration {
     const char *files[3];
     const seg_model *m;
     size_t k;
     const size_t *t, *in_old, *in_new, *joined, *left;
 } migration;
-int write_migration_report(const char *path, const migration *mg);
+int write_migration_report(FILE *f, const migration *mg);
 
 #endif

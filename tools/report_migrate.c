@@ -10,6 +10,7 @@
 
 #include "out.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,7 +190,7 @@ static void matrix_table(FILE *f, const migration *mg)
     fprintf(f, "</table>\n");
 }
 
-int write_migration_report(const char *path, const migration *mg)
+int write_migration_report(FILE *f, const migration *mg)
 {
     const size_t k = mg->k;
     size_t both = 0, joined = 0, left = 0, stayed = 0;
@@ -201,9 +202,8 @@ int write_migration_report(const char *path, const migration *mg)
     }
     const size_t len = strlen(mg->files[1]) + strlen(mg->files[2]) + 8;
     char *subject = malloc(len);
-    FILE *f = subject ? fopen(path, "w") : NULL;
-    if (!f) {
-        free(subject);
+    if (!subject) {
+        errno = ENOMEM;
         return -1;
     }
     snprintf(subject, len, "%s to %s", mg->files[1], mg->files[2]);
@@ -234,9 +234,5 @@ int write_migration_report(const char *path, const migration *mg)
     fprintf(f, "<h2>Transition matrix</h2>\n");
     matrix_table(f, mg);
     fprintf(f, "</body>\n</html>\n");
-    if (ferror(f)) {
-        fclose(f);
-        return -1;
-    }
-    return fclose(f);
+    return ferror(f) ? -1 : 0;
 }

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "out.h"
+#include "output.h"
 #include "ward.h"
 
 #include <errno.h>
@@ -221,13 +222,6 @@ static int quality(const opts *o, summary *s)
     return rc;
 }
 
-/* A file output failed: say which, with the system's reason. */
-static int file_error(const char *path)
-{
-    fprintf(stderr, "%s: cannot write %s: %s\n", progname, output_name(path), strerror(errno));
-    return EXIT_DATA;
-}
-
 /* Mini-batch k-means with the k (given or chosen by the sweep), seed,
  * threads, precision and k-anonymity threshold of the k-means options, on
  * the rows x of s already encoded: labels and distances from its final pass. */
@@ -279,7 +273,45 @@ static int segment_scaler_new(const opts *o, seg_scaler **out)
     return 0;
 }
 
-static int run_segment(opts *o)
+/* The outputs of the in-memory k-means path, each to its temporary file,
+ * then the summary (on stderr when the assignments are standard output),
+ * then every file renamed into place. The command's exit status. */
+static int write_outputs(const opts *o, outputs *out, const summary *s, const double *dist)
+{
+    int status = 0, saved;
+    FILE *f;
+    if (o->model && (status = outputs_write_model(out, o->model, s->m)) != 0)
+        return status;
+    if (o->assignments) {
+        f = outputs_open(out, o->assignments);
+        if ((status = outputs_finish(out, f,
+                                     f && write_assignments(f, s->ds, s->labels, dist, s->n,
+                                                            NULL, 0) == 0)) != 0)
+            return status;
+    }
+    if (o->features) {
+        f = outputs_open(out, o->features);
+        if ((status = outputs_finish(out, f,
+                                     f && write_features(f, o->features, s->x, s->f32, s->n,
+                                                         s->d, s->sc) == 0)) != 0)
+            return status;
+    }
+    if (o->report) {
+        f = outputs_open(out, o->report);
+        if ((status = outputs_finish(out, f, f && write_report(f, o, s) == 0)) != 0)
+            return status;
+    }
+    if (summary_to_stderr(outputs_to_stdout(out), &saved)) {
+        if (o->json)
+            print_json(o, s);
+        else
+            print_text(o, s);
+    }
+    summary_restore(saved);
+    return outputs_commit(out);
+}
+
+static int run_segment(opts *o, outputs *out)
 {
     seg_dataset *ds = NULL;
     seg_scaler *sc = NULL;
@@ -307,7 +339,7 @@ static int run_segment(opts *o)
     if (strcmp(o->method, "ward") == 0) {
         const ward_request wr = {o->file, o->k, o->pre_cluster, o->seed, o->threads,
                                  o->silhouette_sample, o->assignments, o->features, o->json,
-                                 o, outcome, control};
+                                 o, outcome, control, out};
         status = segment_ward(&wr, ds, sc);
         goto out;
     }
@@ -371,26 +403,9 @@ static int run_segment(opts *o)
     stage = "saving the model";
     if ((rc = seg_model_set_metric(m, SEG_MODEL_SILHOUETTE, s.silhouette)) < 0 ||
         (rc = seg_model_set_metric(m, SEG_MODEL_DAVIES_BOULDIN, s.davies_bouldin)) < 0 ||
-        (rc = seg_model_set_metric(m, SEG_MODEL_CALINSKI_HARABASZ, s.calinski_harabasz)) < 0 ||
-        (o->model && (rc = seg_model_save(m, o->model)) < 0))
+        (rc = seg_model_set_metric(m, SEG_MODEL_CALINSKI_HARABASZ, s.calinski_harabasz)) < 0)
         goto fail;
-    if (o->assignments && write_assignments(o->assignments, ds, labels, dist, s.n, NULL, 0) < 0) {
-        status = file_error(o->assignments);
-        goto out;
-    }
-    if (o->features && write_features(o->features, s.x, s.f32, s.n, s.d, s.sc) < 0) {
-        status = file_error(o->features);
-        goto out;
-    }
-    if (o->report && write_report(o->report, o, &s) < 0) {
-        status = file_error(o->report);
-        goto out;
-    }
-    if (o->json)
-        print_json(o, &s);
-    else
-        print_text(o, &s);
-    status = 0;
+    status = write_outputs(o, out, &s, dist);
     goto out;
 fail:
     status = lib_error(stage, rc);
@@ -411,7 +426,7 @@ out:
 
 /* --memory: the chunked path (ooc.c), handed the settings of the command
  * line as library objects so that it never calls back up for them. */
-static int run_chunked(const opts *o)
+static int run_chunked(const opts *o, outputs *out)
 {
     segment_settings st = {NULL, NULL, NULL};
     const char *stage = "reading data";
@@ -427,7 +442,7 @@ static int run_chunked(const opts *o)
     if (rc < 0)
         status = lib_error(stage, rc);
     else
-        status = rc == USAGE_CONFLICT ? EXIT_USAGE : run_segment_ooc(o, &st);
+        status = rc == USAGE_CONFLICT ? EXIT_USAGE : run_segment_ooc(o, &st, out);
     seg_kmeans_free(st.kmeans);
     seg_scaler_free(st.scaler);
     seg_csv_options_free(st.csv);
@@ -623,7 +638,21 @@ int cmd_segment(int argc, char **argv)
         return usage_error("segment ", "%s",
                            "--memory reads FILE more than once and cannot read standard input: "
                            "save it to a file first");
-    if (o.memory)
-        return run_chunked(&o);
-    return run_segment(&o);
+    /* Every output path is checked before any work: a report that cannot
+     * be written must not cost the fit, nor leave the other outputs half
+     * replaced. */
+    outputs out;
+    outputs_init(&out, "segment ");
+    outputs_add(&out, "--model", o.model, true);
+    outputs_add(&out, "--assignments", o.assignments, false);
+    outputs_add(&out, "--features", o.features, false);
+    outputs_add(&out, "--report", o.report, false);
+    outputs_input(&out, "FILE", o.file);
+    outputs_input(&out, "--init", ends_with(o.init, ".npy") ? o.init : NULL);
+    outputs_input(&out, "--pseudonymize-key", o.id_key);
+    if ((rc = outputs_check(&out)) != 0)
+        return rc;
+    rc = o.memory ? run_chunked(&o, &out) : run_segment(&o, &out);
+    outputs_abort(&out);
+    return rc;
 }

@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "out.h"
+#include "output.h"
 #include "segment.h"
 
 #include <errno.h>
@@ -214,8 +215,9 @@ done:
     return rc;
 }
 
-/* The labelling pass: id,segment,distance per row, as write_assignments. */
-static int write_assignments_chunked(const char *path, seg_csv_chunker *ch, const seg_model *m,
+/* The labelling pass: id,segment,distance per row to f, as write_assignments.
+ * A library status; *io_failed set when a write to f failed (errno set). */
+static int write_assignments_chunked(FILE *f, seg_csv_chunker *ch, const seg_model *m,
                                      int *io_failed)
 {
     seg_predictor *p = NULL;
@@ -223,15 +225,9 @@ static int write_assignments_chunked(const char *path, seg_csv_chunker *ch, cons
     int32_t *labels = NULL;
     double *dist = NULL;
     size_t row = 0;
-    const bool to_stdout = strcmp(path, "-") == 0;
-    FILE *f = NULL;
     int rc;
     if ((rc = seg_predictor_new(&p, m)) < 0 || (rc = seg_csv_chunker_rewind(ch)) < 0)
         goto done;
-    if (!(f = to_stdout ? stdout : fopen(path, "w"))) {
-        *io_failed = 1;
-        goto done;
-    }
     fputs("id,segment,distance\n", f);
     while ((rc = seg_csv_chunker_next(ch, &ds)) > 0) {
         const size_t n = seg_dataset_rows(ds);
@@ -263,9 +259,7 @@ static int write_assignments_chunked(const char *path, seg_csv_chunker *ch, cons
         }
     }
 done:
-    if (f && !to_stdout && fclose(f) != 0)
-        *io_failed = 1;
-    else if (f && to_stdout && fflush(f) != 0)
+    if (ferror(f))
         *io_failed = 1;
     seg_predictor_free(p);
     free(labels);
@@ -311,7 +305,7 @@ static void print_summary(const opts *o, const seg_model *m, const seg_scaler *s
     }
 }
 
-int run_segment_ooc(const opts *o, const segment_settings *st)
+int run_segment_ooc(const opts *o, const segment_settings *st, outputs *out)
 {
     seg_csv_chunker *ch = NULL;
     seg_scaler *sc = st->scaler;
@@ -319,7 +313,7 @@ int run_segment_ooc(const opts *o, const segment_settings *st)
     seg_model *m = NULL;
     int64_t chunk = 0;
     size_t sample = 0;
-    int rc, status = EXIT_DATA, io_failed = 0;
+    int rc, status = EXIT_DATA, io_failed = 0, saved;
     const char *stage = "reading data";
     phase_clock pc = {o, NULL, now(), 0};
 
@@ -378,23 +372,26 @@ int run_segment_ooc(const opts *o, const segment_settings *st)
     if (rc < 0)
         goto fail;
     phase_done(&pc, o->exact ? "sample and Lloyd iterations" : "sample, mini-batches and sizes");
-    stage = "saving the model";
-    if (o->model && (rc = seg_model_save(m, o->model)) < 0)
-        goto fail;
+    if (o->model && (status = outputs_write_model(out, o->model, m)) != 0)
+        goto out;
+    status = EXIT_DATA;
     stage = "writing assignments";
-    if (o->assignments &&
-        ((rc = write_assignments_chunked(o->assignments, ch, m, &io_failed)) < 0 || io_failed)) {
-        if (io_failed) {
-            fprintf(stderr, "%s: cannot write %s: %s\n", progname, output_name(o->assignments),
-                    strerror(errno));
-            goto out;
+    if (o->assignments) {
+        FILE *f = outputs_open(out, o->assignments);
+        rc = f ? write_assignments_chunked(f, ch, m, &io_failed) : 0;
+        if (rc < 0) {
+            outputs_abort(out);
+            goto fail;
         }
-        goto fail;
-    }
-    if (o->assignments)
+        if ((status = outputs_finish(out, f, f && !io_failed)) != 0)
+            goto out;
         phase_done(&pc, "assignments");
-    print_summary(o, m, sc, chunk, sample);
-    status = 0;
+    }
+    /* With "--assignments -" the summary goes to stderr. */
+    if (summary_to_stderr(outputs_to_stdout(out), &saved))
+        print_summary(o, m, sc, chunk, sample);
+    summary_restore(saved);
+    status = outputs_commit(out);
     goto out;
 fail:
     status = lib_error(stage, rc);

@@ -526,12 +526,9 @@ static void segment_table(FILE *f, const summary *s)
     fprintf(f, "</table>\n");
 }
 
-int write_report(const char *path, const opts *o, const summary *s)
+int write_report(FILE *f, const opts *o, const summary *s)
 {
-    FILE *f = fopen(path, "w");
     char warn[160];
-    if (!f)
-        return -1;
     report_head(f, "Customer segments", o->file);
     fprintf(f, "<p>");
     report_escape(f, o->file);
@@ -579,9 +576,5 @@ int write_report(const char *path, const opts *o, const summary *s)
     fprintf(f, "<h2>Customers on a map</h2>\n");
     pca_map(f, s);
     fprintf(f, "</body>\n</html>\n");
-    if (ferror(f)) {
-        fclose(f);
-        return -1;
-    }
-    return fclose(f);
+    return ferror(f) ? -1 : 0;
 }

@@ -128,8 +128,8 @@ void sweep_text(const seg_sweep *sw);
 int run_campaign(const opts *o, summary *s, const int8_t *outcome, const int8_t *control,
                  seg_campaign **out);
 
-/* report.c: the self-contained HTML report. Returns 0 or -1 (errno set). */
-int write_report(const char *path, const opts *o, const summary *s);
+/* report.c: the self-contained HTML report, to f. Returns 0 or -1 (errno set). */
+int write_report(FILE *f, const opts *o, const summary *s);
 
 /* What the command line sets, as library objects: cmd_segment.c makes them
  * for the paths it dispatches to, which never call back up for them. */
@@ -141,8 +141,10 @@ typedef struct segment_settings {
 
 /* ooc.c: seg segment --memory, the file read in chunks. segment_ooc_check()
  * rejects what chunks cannot do (0, or EXIT_USAGE after saying why);
- * run_segment_ooc() fits st->scaler and returns the command's exit status. */
+ * run_segment_ooc() fits st->scaler, writes the outputs registered in out
+ * (../output.h) and returns the command's exit status. */
 int segment_ooc_check(const opts *o);
-int run_segment_ooc(const opts *o, const segment_settings *st);
+struct outputs;
+int run_segment_ooc(const opts *o, const segment_settings *st, struct outputs *out);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "out.h"
+#include "output.h"
 #include "ward.h"
 
 #include <errno.h>
@@ -149,6 +150,45 @@ static void ward_text(const ward_request *r, const seg_model *m, const ward_resu
         campaign_text(r->o, rs);
 }
 
+/* Each output to its temporary file, the summary (on stderr when the
+ * assignments are standard output), then the files renamed into place. */
+static int ward_outputs(const ward_request *r, const seg_scaler *sc, const seg_model *m,
+                        const ward_result *s, const summary *rs)
+{
+    outputs *out = r->out;
+    int status = 0, saved;
+    FILE *f;
+    if (r->o->model && (status = outputs_write_model(out, r->o->model, m)) != 0)
+        return status;
+    if (r->o->report) {
+        f = outputs_open(out, r->o->report);
+        if ((status = outputs_finish(out, f, f && write_report(f, r->o, rs) == 0)) != 0)
+            return status;
+    }
+    if (r->assignments) {
+        f = outputs_open(out, r->assignments);
+        if ((status = outputs_finish(out, f,
+                                     f && write_assignments(f, rs->ds, s->labels, NULL, s->n,
+                                                            NULL, 0) == 0)) != 0)
+            return status;
+    }
+    if (r->features) {
+        f = outputs_open(out, r->features);
+        if ((status = outputs_finish(out, f,
+                                     f && write_features(f, r->features, s->x, false, s->n, s->d,
+                                                         sc) == 0)) != 0)
+            return status;
+    }
+    if (summary_to_stderr(outputs_to_stdout(out), &saved)) {
+        if (r->json)
+            ward_json(r, sc, m, s, rs);
+        else
+            ward_text(r, m, s, rs);
+    }
+    summary_restore(saved);
+    return outputs_commit(out);
+}
+
 static int metrics(const ward_request *r, const double *w, ward_result *s)
 {
     const double *x = s->x;
@@ -228,29 +268,7 @@ int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler 
     if (r->outcome && (rc = run_campaign(r->o, &rs, r->outcome, r->control, &camp)) < 0)
         goto fail;
     rs.camp = camp;
-    stage = "saving the model";
-    if (r->o->model && (rc = seg_model_save(m, r->o->model)) < 0)
-        goto fail;
-    if (r->o->report && write_report(r->o->report, r->o, &rs) < 0) {
-        fprintf(stderr, "%s: cannot write %s: %s\n", progname, output_name(r->o->report),
-                strerror(errno));
-        goto out;
-    }
-    if (r->assignments && write_assignments(r->assignments, ds, s.labels, NULL, s.n, NULL, 0) < 0) {
-        fprintf(stderr, "%s: cannot write %s: %s\n", progname, output_name(r->assignments),
-                strerror(errno));
-        goto out;
-    }
-    if (r->features && write_features(r->features, s.x, false, s.n, s.d, sc) < 0) {
-        fprintf(stderr, "%s: cannot write %s: %s\n", progname, output_name(r->features),
-                strerror(errno));
-        goto out;
-    }
-    if (r->json)
-        ward_json(r, sc, m, &s, &rs);
-    else
-        ward_text(r, m, &s, &rs);
-    status = 0;
+    status = ward_outputs(r, sc, m, &s, &rs);
     goto out;
 fail:
     status = lib_error(stage, rc);

@@ -20,6 +20,7 @@ typedef struct ward_request {
     bool json;
     const opts *o;                  /* --report, --target, --model */
     const int8_t *outcome, *control; /* --target / --control columns, or NULL */
+    struct outputs *out;             /* where the files go (../output.h) */
 } ward_request;
 
 /* Ward on the scaled features of ds, cut into r->k segments, metrics and the
