@@ -72,7 +72,9 @@ static const cli_opt rfm_table[] = {
     {.name = "seed", .value = "S", .help = "k-means seed (default 0)", .id = RFM_SEED},
 
     {.name = "output", .alias = 'o', .value = "FILE.csv",
-     .help = "customer,recency,frequency,monetary,r,f,m,segment[,cluster]", .section = "Output",
+     .help = "customer,recency,frequency,monetary,r,f,m,segment[,cluster]\n"
+             "('-': stdout, and the summary goes to stderr)",
+     .section = "Output",
      .field = CLI_TEXT(rfm_opts, output)},
     {.name = "pseudonymize-key", .value = "FILE",
      .help = "write customer ids as keyed pseudonyms (key file, >= 16 bytes)",

@@ -115,8 +115,7 @@ int npy_write(FILE *f, const void *x, bool f32, size_t n, size_t d)
     return ferror(f) ? -1 : 0;
 }
 
-int csv_write_matrix(FILE *f, const void *x, bool f32, size_t n, size_t d,
-                     const char *const *names)
+int csv_write_matrix(FILE *f, const void *x, bool f32, size_t n, size_t d, const char *const *names)
 {
     for (size_t j = 0; j < d; j++) {
         if (j)
@@ -216,8 +215,8 @@ void json_id(FILE *f, const char *id)
     json_string(f, shown_id(id, pseudonym));
 }
 
-int write_assignments(FILE *f, const seg_dataset *ds, const int32_t *labels,
-                      const double *dist, size_t n, const double *all, size_t k)
+int write_assignments(FILE *f, const seg_dataset *ds, const int32_t *labels, const double *dist,
+                      size_t n, const double *all, size_t k)
 {
     return write_assignments_flagged(f, ds, labels, dist, n, all, k, NULL, NULL);
 }

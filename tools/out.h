@@ -57,8 +57,8 @@ void json_id(FILE *f, const char *id);
  * (empty when missing), else the 1-based row number. With all (n x k), one
  * distance column per segment and the margin from the assigned segment to the
  * next nearest. */
-int write_assignments(FILE *f, const seg_dataset *ds, const int32_t *labels,
-                      const double *dist, size_t n, const double *all, size_t k);
+int write_assignments(FILE *f, const seg_dataset *ds, const int32_t *labels, const double *dist,
+                      size_t n, const double *all, size_t k);
 /* As write_assignments(), plus outlier_score,flag columns when score is not NULL. */
 int write_assignments_flagged(FILE *f, const seg_dataset *ds, const int32_t *labels,
                               const double *dist, size_t n, const double *all, size_t k,

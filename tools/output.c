@@ -173,9 +173,8 @@ static int resolve(const outputs *s, output *o)
     }
     /* The temporary file is created next to the target. */
     if (access(o->dir, W_OK | X_OK) != 0) {
-        fprintf(stderr, "%s: %s %s: cannot create files in %s: %s\nTry '%s %s--help'.\n",
-                progname, o->option, o->path, o->dir, strerror(errno), progname,
-                s->cmd ? s->cmd : "");
+        fprintf(stderr, "%s: %s %s: cannot create files in %s: %s\nTry '%s %s--help'.\n", progname,
+                o->option, o->path, o->dir, strerror(errno), progname, s->cmd ? s->cmd : "");
         return EXIT_USAGE;
     }
     return 0;
@@ -227,8 +226,9 @@ int outputs_check(outputs *s)
             const output *b = &s->out[j];
             if (same_file(a, b->exists, b->dev, b->ino, b->type, b->target) ||
                 (a->kind == OUTPUT_STDOUT && b->kind == OUTPUT_STDOUT)) {
-                fprintf(stderr, "%s: %s %s and %s %s are the same file: give each output its own"
-                                "\nTry '%s %s--help'.\n",
+                fprintf(stderr,
+                        "%s: %s %s and %s %s are the same file: give each output its own"
+                        "\nTry '%s %s--help'.\n",
                         progname, b->option, b->path, a->option, a->path, progname,
                         s->cmd ? s->cmd : "");
                 return EXIT_USAGE;
@@ -240,8 +240,9 @@ int outputs_check(outputs *s)
             if ((is_stdio(in) ? fstat(STDIN_FILENO, &st) : stat(in, &st)) != 0)
                 continue; /* a missing input is reported when it is read */
             if (same_file(a, true, st.st_dev, st.st_ino, st.st_mode, NULL)) {
-                fprintf(stderr, "%s: %s %s is the same file as %s %s, which it would destroy"
-                                "\nTry '%s %s--help'.\n",
+                fprintf(stderr,
+                        "%s: %s %s is the same file as %s %s, which it would destroy"
+                        "\nTry '%s %s--help'.\n",
                         progname, a->option, a->path, s->in_option[j], in, progname,
                         s->cmd ? s->cmd : "");
                 return EXIT_USAGE;
@@ -399,8 +400,8 @@ int outputs_finish(outputs *s, FILE *f, bool ok)
         else
             close_output(o);
     }
-    fprintf(stderr, "%s: cannot write %s: %s\n", progname,
-            o ? output_name(o->path) : "an output", strerror(e ? e : EIO));
+    fprintf(stderr, "%s: cannot write %s: %s\n", progname, o ? output_name(o->path) : "an output",
+            strerror(e ? e : EIO));
     outputs_abort(s);
     return EXIT_DATA;
 }

@@ -48,8 +48,8 @@ typedef struct output {
     bool exists;        /* the target exists (then dev, ino and type are its) */
     dev_t dev;
     ino_t ino;
-    mode_t type;        /* st_mode of the existing target */
-    FILE *f;            /* open while written */
+    mode_t type; /* st_mode of the existing target */
+    FILE *f;     /* open while written */
 } output;
 
 typedef struct outputs {

@@ -51,7 +51,9 @@ static void usage(FILE *f)
             "  --version   libseg version\n"
             "\nEvery command reads its options the same way: --name VALUE or\n"
             "--name=VALUE, and '--' ends the options (a FILE after it may start\n"
-            "with '-'). Short forms (-o names the command's main output file):\n",
+            "with '-'). Output files are written all or nothing: each to a temporary\n"
+            "file .NAME.seg-tmp.PID.XXXXXX beside it, renamed once every output is\n"
+            "complete. Short forms (-o names the command's main output file):\n",
             progname);
     short_forms(f);
 }

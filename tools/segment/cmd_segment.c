@@ -279,21 +279,20 @@ static int segment_scaler_new(const opts *o, seg_scaler **out)
 static int write_outputs(const opts *o, outputs *out, const summary *s, const double *dist)
 {
     int status = 0, saved;
+    bool ok;
     FILE *f;
     if (o->model && (status = outputs_write_model(out, o->model, s->m)) != 0)
         return status;
     if (o->assignments) {
         f = outputs_open(out, o->assignments);
-        if ((status = outputs_finish(out, f,
-                                     f && write_assignments(f, s->ds, s->labels, dist, s->n,
-                                                            NULL, 0) == 0)) != 0)
+        ok = f && write_assignments(f, s->ds, s->labels, dist, s->n, NULL, 0) == 0;
+        if ((status = outputs_finish(out, f, ok)) != 0)
             return status;
     }
     if (o->features) {
         f = outputs_open(out, o->features);
-        if ((status = outputs_finish(out, f,
-                                     f && write_features(f, o->features, s->x, s->f32, s->n,
-                                                         s->d, s->sc) == 0)) != 0)
+        ok = f && write_features(f, o->features, s->x, s->f32, s->n, s->d, s->sc) == 0;
+        if ((status = outputs_finish(out, f, ok)) != 0)
             return status;
     }
     if (o->report) {

@@ -104,7 +104,9 @@ static const cli_opt segment_opts[] = {
 
     {.name = "json", .help = "summary as JSON on stdout", .section = "Output",
      .field = CLI_FLAG(opts, json)},
-    {.name = "assignments", .value = "FILE.csv", .help = "id,segment,distance per customer",
+    {.name = "assignments", .value = "FILE.csv",
+     .help = "id,segment,distance per customer ('-': stdout, and the\n"
+             "summary goes to stderr)",
      .field = CLI_TEXT(opts, assignments)},
     {.name = "pseudonymize-key", .value = "FILE",
      .help = "write ids as keyed pseudonyms (HMAC-SHA-256; key file, >= 16 bytes)",

@@ -157,6 +157,7 @@ static int ward_outputs(const ward_request *r, const seg_scaler *sc, const seg_m
 {
     outputs *out = r->out;
     int status = 0, saved;
+    bool ok;
     FILE *f;
     if (r->o->model && (status = outputs_write_model(out, r->o->model, m)) != 0)
         return status;
@@ -167,16 +168,14 @@ static int ward_outputs(const ward_request *r, const seg_scaler *sc, const seg_m
     }
     if (r->assignments) {
         f = outputs_open(out, r->assignments);
-        if ((status = outputs_finish(out, f,
-                                     f && write_assignments(f, rs->ds, s->labels, NULL, s->n,
-                                                            NULL, 0) == 0)) != 0)
+        ok = f && write_assignments(f, rs->ds, s->labels, NULL, s->n, NULL, 0) == 0;
+        if ((status = outputs_finish(out, f, ok)) != 0)
             return status;
     }
     if (r->features) {
         f = outputs_open(out, r->features);
-        if ((status = outputs_finish(out, f,
-                                     f && write_features(f, r->features, s->x, false, s->n, s->d,
-                                                         sc) == 0)) != 0)
+        ok = f && write_features(f, r->features, s->x, false, s->n, s->d, sc) == 0;
+        if ((status = outputs_finish(out, f, ok)) != 0)
             return status;
     }
     if (summary_to_stderr(outputs_to_stdout(out), &saved)) {
