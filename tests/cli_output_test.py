@@ -26,6 +26,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -237,6 +238,47 @@ class AllOrNothing(Base):
                 self.assertUntouched(*names)
                 self.assertTrue(full_device())
 
+    @unittest.skipUnless(os.geteuid() == 0, "mknod needs root")
+    def test_device_is_written_not_replaced(self):
+        """A full device of our own (/dev/full's numbers, in the test
+        directory, so that the system's is never at risk): the model fails
+        on it with ENOSPC, the node stays a device, and the other outputs
+        are not replaced."""
+        dev = self.path("full")
+        os.mknod(dev, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+        self.plant("a.csv")
+        code, _, err = run(["segment", HEAD, "-k", "3", "-q", "--assignments",
+                            self.path("a.csv"), "--model", dev])
+        self.assertEqual(code, 1, err)
+        self.assertIn(dev, err)
+        self.assertIn("No space left on device", err)
+        self.assertTrue(stat.S_ISCHR(os.lstat(dev).st_mode), "the device was replaced")
+        self.assertUntouched("a.csv")
+
+    def test_fifo_is_written_not_replaced(self):
+        fifo = self.path("model.fifo")
+        os.mkfifo(fifo)
+        got = []
+
+        def read():
+            with open(fifo, "rb") as f:
+                got.append(f.read())
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        code, _, err = run(["segment", HEAD, "-k", "3", "-q", "--model", fifo])
+        replaced = not stat.S_ISFIFO(os.lstat(fifo).st_mode)
+        if replaced:
+            # The reader still waits on the old FIFO: nothing will open it.
+            self.fail("the FIFO was replaced")
+        reader.join(60)
+        self.assertEqual(code, 0, err)
+        with open(self.path("m.seg"), "wb") as f:
+            f.write(got[0])
+        code, out, err = run(["info", self.path("m.seg"), "--json"])
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out)["k"], 3)
+
     def test_symlink_target_is_replaced_and_link_kept(self):
         real = self.path("real.csv")
         self.plant("real.csv")
@@ -392,7 +434,7 @@ class KillAtRandom(Base):
 
 
 if __name__ == "__main__":
-    result = unittest.main(argv=[sys.argv[0], "-v"], exit=False).result
+    result = unittest.main(argv=[sys.argv[0], "-v", *sys.argv[3:]], exit=False).result
     failed = len(result.failures) + len(result.errors)
     print("%d passed, %d failed" % (result.testsRun - failed, failed))
     sys.exit(1 if failed else 0)
