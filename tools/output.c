@@ -32,8 +32,12 @@ void outputs_init(outputs *s, const char *cmd)
 
 void outputs_add(outputs *s, const char *option, const char *path, bool private)
 {
-    if (!path || s->n == OUTPUTS_MAX)
+    if (!path)
         return;
+    if (s->n == OUTPUTS_MAX) {
+        s->overflow = true; /* refused by outputs_check() */
+        return;
+    }
     output *o = &s->out[s->n++];
     memset(o, 0, sizeof *o);
     o->option = option;
@@ -43,8 +47,12 @@ void outputs_add(outputs *s, const char *option, const char *path, bool private)
 
 void outputs_input(outputs *s, const char *option, const char *path)
 {
-    if (!path || s->n_in == INPUTS_MAX)
+    if (!path)
         return;
+    if (s->n_in == INPUTS_MAX) {
+        s->overflow = true;
+        return;
+    }
     s->in_option[s->n_in] = option;
     s->in_path[s->n_in++] = path;
 }
@@ -123,6 +131,8 @@ static int resolve(const outputs *s, output *o)
         o->dev = st.st_dev;
         o->ino = st.st_ino;
         o->type = st.st_mode;
+        o->uid = st.st_uid;
+        o->gid = st.st_gid;
         if (S_ISDIR(st.st_mode))
             return check_error(s, "is a directory", o, NULL);
         if (!S_ISREG(st.st_mode) || names_descriptor(o->path)) {
@@ -217,6 +227,8 @@ static void remove_orphans(const char *dir)
 int outputs_check(outputs *s)
 {
     int rc;
+    if (s->overflow) /* a command registers a fixed few: a bug of seg */
+        return usage_error(s->cmd, "%s", "too many output or input files for one command");
     for (size_t i = 0; i < s->n; i++)
         if ((rc = resolve(s, &s->out[i])) != 0)
             return rc;
@@ -314,9 +326,13 @@ static int create_tmp(output *o)
             continue;
         if (fd < 0)
             break;
-        /* Replacing a file keeps its permissions. */
-        if (o->exists)
+        /* Replacing a file keeps its owner when we may set it (root), and
+         * its permissions. */
+        if (o->exists) {
+            if (o->uid != geteuid() || o->gid != getegid())
+                (void)!fchown(fd, o->uid, o->gid);
             (void)fchmod(fd, o->type & 07777);
+        }
         o->f = fdopen(fd, "wb");
         if (!o->f) {
             int e = errno;

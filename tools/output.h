@@ -49,7 +49,9 @@ typedef struct output {
     dev_t dev;
     ino_t ino;
     mode_t type; /* st_mode of the existing target */
-    FILE *f;     /* open while written */
+    uid_t uid;   /* its owner */
+    gid_t gid;
+    FILE *f; /* open while written */
 } output;
 
 typedef struct outputs {
@@ -58,7 +60,8 @@ typedef struct outputs {
     size_t n;
     const char *in_option[INPUTS_MAX], *in_path[INPUTS_MAX];
     size_t n_in;
-    output *cur; /* the output outputs_open() opened last */
+    output *cur;   /* the output outputs_open() opened last */
+    bool overflow; /* more than OUTPUTS_MAX or INPUTS_MAX registered */
 } outputs;
 
 enum { OUTPUT_RENAME = 1, OUTPUT_DIRECT, OUTPUT_STDOUT };
