@@ -224,7 +224,17 @@ static void remove_orphans(const char *dir)
     closedir(d);
 }
 
+static int check(outputs *s);
+
 int outputs_check(outputs *s)
+{
+    int rc = check(s);
+    if (rc != 0)
+        outputs_abort(s); /* frees what resolve() found */
+    return rc;
+}
+
+static int check(outputs *s)
 {
     int rc;
     if (s->overflow) /* a command registers a fixed few: a bug of seg */
