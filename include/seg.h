@@ -1009,12 +1009,16 @@ SEG_API int seg_csv_chunker_rewind(seg_csv_chunker *ch);
  * Encoded 0/1 features are not scaled.
  *
  * Details:
- *  - Statistics (mean, std, min, max, median, quartiles) are computed on the
- *    non-missing training values, after log1p when it is set; quartiles and
- *    median follow numpy's default ('linear': position (n - 1) q). Missing
- *    values then take the training median, also after log1p, so under
- *    standard scaling a missing value becomes (median - mean) / std. A column
- *    with no value at all imputes 0 with center 0 and scale 1.
+ *  - Missing numeric values take the median of the present training values,
+ *    after log1p when it is set (the median and quartiles follow numpy's
+ *    default, 'linear': position (n - 1) q). By default
+ *    (SEG_IMPUTE_THEN_SCALE) the scaling statistics (mean, std, min, max,
+ *    quartiles) are then computed over all training rows, imputed values
+ *    included, as scikit-learn's SimpleImputer(strategy="median") followed
+ *    by its scaler does; with SEG_SCALE_THEN_IMPUTE they are computed on the
+ *    present values only. Either way a missing value becomes
+ *    (median - center) / scale. A column with no value at all imputes 0 with
+ *    center 0 and scale 1.
  *  - Levels are ordered by strcmp(); "(missing)" sorts among them as that
  *    string, and a level spelt "(missing)" is the missing level. Mode ties go
  *    to the first level in byte order; a column whose every value is missing
@@ -1047,6 +1051,23 @@ typedef enum seg_impute_categorical {
     SEG_IMPUTE_MODE = 1     /**< Missing takes the most frequent training level. */
 } seg_impute_categorical;
 
+/**
+ * In what order a numeric column's missing values are imputed and its
+ * scaling statistics computed (SEG_SCALER_IMPUTE_ORDER).
+ */
+typedef enum seg_impute_order {
+    /** Missing values take the median of the present ones first; the mean,
+     *  standard deviation, range and quartiles are then computed over every
+     *  row, imputed ones included. The same as scikit-learn's
+     *  SimpleImputer(strategy="median") followed by StandardScaler,
+     *  MinMaxScaler or RobustScaler. The default. */
+    SEG_IMPUTE_THEN_SCALE = 0,
+    /** The statistics are computed over the present values only and missing
+     *  values take the median afterwards (libseg 0.1's order): a column with
+     *  many missing values keeps the spread of its present values. */
+    SEG_SCALE_THEN_IMPUTE = 1
+} seg_impute_order;
+
 /** Scaler settings, for seg_scaler_set_int(). */
 typedef enum seg_scaler_param {
     SEG_SCALER_METHOD = 100,           /**< seg_scale_method for numeric columns (default SEG_SCALE_STANDARD). */
@@ -1065,7 +1086,12 @@ typedef enum seg_scaler_param {
      *  levels, seen in training or not, then encodes as "(other)". Rows
      *  count, not weights; "(missing)" is never folded. Default 0: off; 0 ..
      *  10^12. `seg segment --min-segment-size N` sets it to N. */
-    SEG_SCALER_MIN_LEVEL_COUNT = 105
+    SEG_SCALER_MIN_LEVEL_COUNT = 105,
+    /** seg_impute_order: impute numeric columns before computing their
+     *  scaling statistics (default SEG_IMPUTE_THEN_SCALE) or after
+     *  (SEG_SCALE_THEN_IMPUTE). Only the fit depends on it: a fitted
+     *  scaler, and a model file, hold the resulting center and scale. */
+    SEG_SCALER_IMPUTE_ORDER = 106
 } seg_scaler_param;
 
 /** Per-column scaler settings, for seg_scaler_set_column_int(). */
@@ -1117,7 +1143,7 @@ SEG_API void seg_scaler_free(seg_scaler *sc);
  *        SEG_SCALER_DROP_FIRST 0 or 1, SEG_SCALER_CATEGORICAL_MISSING a
  *        seg_impute_categorical (0 or 1), SEG_SCALER_MAX_LEVELS 2 .. 1000000,
  *        SEG_SCALER_ALLOW_IDENTIFIERS 0 or 1, SEG_SCALER_MIN_LEVEL_COUNT
- *        0 .. 10^12.
+ *        0 .. 10^12, SEG_SCALER_IMPUTE_ORDER a seg_impute_order (0 or 1).
  * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL sc, unknown param, value out of
  *         range).
  */
