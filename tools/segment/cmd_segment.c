@@ -271,6 +271,9 @@ static int segment_scaler_new(const opts *o, seg_scaler **out)
         (rc = seg_scaler_set_int(sc, SEG_SCALER_MIN_LEVEL_COUNT, o->min_segment_size)) < 0 ||
         (rc = seg_scaler_set_int(sc, SEG_SCALER_CATEGORICAL_MISSING,
                                  o->impute_mode ? SEG_IMPUTE_MODE : SEG_IMPUTE_LEVEL)) < 0 ||
+        (rc = seg_scaler_set_int(sc, SEG_SCALER_IMPUTE_ORDER,
+                                 o->scale_first ? SEG_SCALE_THEN_IMPUTE
+                                                : SEG_IMPUTE_THEN_SCALE)) < 0 ||
         (o->log1p && (rc = for_each_item(o->log1p, sc, set_log1p)) < 0)) {
         seg_scaler_free(sc);
         return rc;
@@ -497,6 +500,13 @@ static int parse_segment(int argc, char **argv, opts *o)
                 return usage_error("segment ",
                                    "--scale takes standard, minmax, robust or none, not '%s'", val);
             o->scale = val;
+            break;
+        case SEGMENT_IMPUTE_ORDER:
+            if (strcmp(val, "impute-first") != 0 && strcmp(val, "scale-first") != 0)
+                return usage_error("segment ",
+                                   "--impute-order takes impute-first or scale-first, not '%s'",
+                                   val);
+            o->scale_first = val[0] == 's';
             break;
         case SEGMENT_DTYPE:
             if (strcmp(val, "f32") != 0 && strcmp(val, "f64") != 0)

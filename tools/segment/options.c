@@ -35,6 +35,12 @@ static const cli_opt segment_opts[] = {
      .field = CLI_FLAG(opts, drop_first)},
     {.name = "impute-mode", .help = "missing categorical values take the mode (default: own level)",
      .field = CLI_FLAG(opts, impute_mode)},
+    {.name = "impute-order", .value = "ORDER",
+     .help = "impute-first: missing numbers take the median, then the\n"
+             "scaling statistics cover every row (default; as scikit-learn's\n"
+             "SimpleImputer then StandardScaler); scale-first: statistics\n"
+             "of the present values only, then the median",
+     .id = SEGMENT_IMPUTE_ORDER},
 
     {.name = "k", .alias = 'k', .value = "K",
      .help = "number of segments (default: chosen by a sweep)", .section = "K-means",

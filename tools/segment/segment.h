@@ -43,6 +43,7 @@ typedef struct opts {
     double cost, revenue; /* NaN unless given */
     int delimiter;
     bool drop_first, impute_mode, json, quiet;
+    bool scale_first;     /* --impute-order scale-first */
     int64_t silhouette_sample;
     const char *id_key;   /* --pseudonymize-key FILE */
     const char *method;   /* "kmeans", "ward" or "minibatch" */
@@ -77,6 +78,7 @@ enum {
     SEGMENT_COST,
     SEGMENT_REVENUE,
     SEGMENT_SILHOUETTE_SAMPLE,
+    SEGMENT_IMPUTE_ORDER,
 };
 
 /* Segments under / over these shares of the customers get a warning. */
