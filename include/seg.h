@@ -387,7 +387,8 @@ SEG_API int seg_csv_options_set_column_type(seg_csv_options *opts, const char *c
  * A dataset is a table of n rows and named columns, each numeric (double
  * values, missing recorded as NaN) or categorical (level strings, missing
  * recorded separately). One column may be set aside as the row id and one as
- * the row weight; neither is ever a feature.
+ * the row weight, and any number as described columns (profiled per
+ * segment); none of them is ever a feature.
  * @{
  */
 
@@ -791,6 +792,44 @@ SEG_API int seg_dataset_set_weight_column(seg_dataset *ds, const char *name);
  *         when no weight column is set or ds is NULL.
  */
 SEG_API const double *seg_dataset_weights(const seg_dataset *ds);
+
+/**
+ * Move a column aside as described: it stops being a feature (the scaler
+ * never sees it and no fit clusters on it), and the profiles of a model
+ * fitted on ds describe it per segment like the features
+ * (seg_model_profile_column_described() tells them apart). For what
+ * characterises a segment without defining it: the last contact of a
+ * campaign, the channel, a later outcome one wants to see per segment.
+ * Call once per column; they are profiled after the features, in the order
+ * of the calls.
+ *
+ * Changes ds: one thread at a time.
+ *
+ * @param ds the dataset (changed in place; on failure it is left unchanged).
+ * @param name name of a feature column, numeric or categorical.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL ds or name), SEG_ERR_NOT_FOUND
+ *         (no such feature column), SEG_ERR_STATE (the column is described
+ *         already), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_dataset_set_described_column(seg_dataset *ds, const char *name);
+
+/**
+ * Number of described columns (seg_dataset_set_described_column()).
+ *
+ * @param ds the dataset, or NULL.
+ * @return the count; 0 for NULL.
+ */
+SEG_API size_t seg_dataset_described_columns(const seg_dataset *ds);
+
+/**
+ * Name of described column j, in the order they were set.
+ *
+ * @param ds the dataset, or NULL.
+ * @param j 0 .. seg_dataset_described_columns() - 1.
+ * @return the name, owned by the dataset, valid until it is freed; NULL when
+ *         j is out of range or ds is NULL.
+ */
+SEG_API const char *seg_dataset_described_name(const seg_dataset *ds, size_t j);
 
 /**
  * Copy an all-numeric dataset into a row-major array.
@@ -2958,6 +2997,20 @@ SEG_API const char *seg_model_profile_column_name(const seg_model *m, size_t col
  *         col is out of range.
  */
 SEG_API seg_column_type seg_model_profile_column_type(const seg_model *m, size_t col);
+
+/**
+ * Whether a profiled column was described rather than clustered: a column
+ * set aside with seg_dataset_set_described_column() before the fit. Its
+ * statistics, items and standardised differences are there like a
+ * feature's, but labels (seg_model_segment_label()) never name it: a
+ * segment is labelled by what it was built from.
+ *
+ * @param m the model, or NULL.
+ * @param col column index.
+ * @return 1 for a described column, 0 for a feature, an index out of range,
+ *         no profile or a NULL m.
+ */
+SEG_API int seg_model_profile_column_described(const seg_model *m, size_t col);
 
 /**
  * A statistic of a numeric column in a segment.
