@@ -241,6 +241,19 @@ char **split_list(const char *s, size_t *count)
     return v;
 }
 
+bool list_contains(const char *list, const char *item)
+{
+    const size_t len = strlen(item);
+    for (const char *p = list; p;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == len && memcmp(p, item, len) == 0)
+            return true;
+        p = end ? end + 1 : NULL;
+    }
+    return false;
+}
+
 int for_each_item(const char *list, void *obj, int (*fn)(void *obj, const char *item))
 {
     size_t n;

@@ -91,8 +91,26 @@ static int take_outcome(seg_dataset *ds, const char *name, int8_t **out)
     return seg_dataset_drop(ds, &name, 1);
 }
 
-/* Id column, weights, outcome columns, then the feature columns. A --drop
- * that names the target or control is satisfied already. */
+/* Whether name is the column of a role other than feature: --id, --weight,
+ * --target, --control, or one of --describe. */
+static bool has_role(const opts *o, const char *name)
+{
+    const char *single[] = {o->id, o->weight, o->target, o->control};
+    for (size_t i = 0; i < sizeof single / sizeof single[0]; i++)
+        if (single[i] && strcmp(single[i], name) == 0)
+            return true;
+    return list_contains(o->describe, name);
+}
+
+static int describe_column(void *ds, const char *name)
+{
+    return seg_dataset_set_described_column(ds, name);
+}
+
+/* Id column, weights, outcome columns, described columns, then the feature
+ * columns. A column in a role has left the features already: a --columns
+ * that names it keeps it in that role, and a --drop that names the target
+ * or control is satisfied. */
 static int shape_columns(const opts *o, seg_dataset *ds, int8_t **outcome, int8_t **control)
 {
     int rc = 0;
@@ -104,6 +122,8 @@ static int shape_columns(const opts *o, seg_dataset *ds, int8_t **outcome, int8_
         return rc;
     if (o->control && (rc = take_outcome(ds, o->control, control)) < 0)
         return rc;
+    if (o->describe && (rc = for_each_item(o->describe, ds, describe_column)) < 0)
+        return rc;
     const char *lists[2] = {o->drop, o->columns};
     for (int which = 0; which < 2 && rc == 0; which++) {
         size_t n, kept = 0;
@@ -113,9 +133,17 @@ static int shape_columns(const opts *o, seg_dataset *ds, int8_t **outcome, int8_
         if (!(v = split_list(lists[which], &n)))
             return SEG_ERR_NOMEM;
         for (size_t i = 0; i < n; i++)
-            if (which == 1 || ((!o->target || strcmp(v[i], o->target) != 0) &&
-                               (!o->control || strcmp(v[i], o->control) != 0)))
+            if (which == 1 ? !has_role(o, v[i])
+                           : ((!o->target || strcmp(v[i], o->target) != 0) &&
+                              (!o->control || strcmp(v[i], o->control) != 0)))
                 v[kept++] = v[i];
+        if (which == 1 && kept == 0) {
+            free(v);
+            fprintf(stderr, "%s: --columns names no column to cluster on, only columns in other "
+                            "roles (--id, --weight, --target, --control, --describe)\n",
+                    progname);
+            return USAGE_CONFLICT;
+        }
         if (kept)
             rc = which == 0 ? seg_dataset_drop(ds, (const char *const *)v, kept)
                             : seg_dataset_select(ds, (const char *const *)v, kept);
@@ -304,6 +332,10 @@ static int run_segment(opts *o)
     stage = "choosing columns";
     if ((rc = shape_columns(o, ds, &outcome, &control)) < 0)
         goto fail;
+    if (rc == USAGE_CONFLICT) {
+        status = EXIT_USAGE;
+        goto out;
+    }
     stage = "fitting the scaler";
     if ((rc = segment_scaler_new(o, &sc)) < 0 || (rc = seg_scaler_fit(sc, ds)) < 0)
         goto fail;
@@ -567,6 +599,12 @@ static int parse_segment(int argc, char **argv, opts *o)
     return p.status;
 }
 
+/* The bundled bank data's roles: what describes the customer, and what
+ * describes the last contact of the campaign (duration is known only after
+ * the call). */
+#define BANK_CUSTOMER_COLUMNS "age,job,marital,education,default,balance,housing,loan"
+#define BANK_CONTACT_COLUMNS "contact,day,month,campaign,pdays,previous,poutcome,duration"
+
 int cmd_segment(int argc, char **argv)
 {
     static char bundled[4096];
@@ -616,14 +654,25 @@ int cmd_segment(int argc, char **argv)
             return EXIT_DATA;
         }
         o.bundled = true;
-        if (!o.drop && !o.columns)
-            o.drop = "y,duration";
+        /* The bank's columns in their roles (examples/data/README.md): the
+         * customer is clustered, the last contact of the campaign only
+         * described, y left to --target. Any of --columns, --drop or
+         * --describe puts the user in charge instead. */
+        const bool defaults = !o.drop && !o.columns && !o.describe;
+        if (defaults) {
+            o.columns = BANK_CUSTOMER_COLUMNS;
+            if (!o.memory) /* the chunked path keeps no profiles */
+                o.describe = BANK_CONTACT_COLUMNS;
+        }
         fprintf(stderr, "%s: no FILE and nothing on standard input: using the bundled bank data %s",
                 progname, o.file);
-        fprintf(stderr, "%s\n",
-                o.drop && strcmp(o.drop, "y,duration") == 0
-                    ? " without 'y' (the outcome) and 'duration' (known only after the call)"
-                    : "");
+        if (defaults)
+            fprintf(stderr,
+                    ",\n  clustering the customer (%s),\n  %s the last campaign contact (%s)%s",
+                    BANK_CUSTOMER_COLUMNS, o.describe ? "describing" : "leaving out",
+                    BANK_CONTACT_COLUMNS,
+                    o.target ? "" : ",\n  leaving out the outcome y (--target y measures it)");
+        fputc('\n', stderr);
     }
     if (o.exact && !o.memory)
         return usage_error("segment ", "%s", "--exact goes with --memory");

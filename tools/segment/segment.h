@@ -38,6 +38,7 @@ typedef struct opts {
     const char *dtype;
     const char *algorithm; /* --algorithm: lloyd|hamerly|elkan|yinyang|auto */
     const char *id, *drop, *columns, *weight, *log1p, *categorical, *numeric, *missing;
+    const char *describe; /* --describe: profiled per segment, never clustered */
     const char *assignments, *features, *model, *report;
     const char *target, *control;
     double cost, revenue; /* NaN unless given */
@@ -101,6 +102,14 @@ typedef struct summary {
 
 /* summary.c */
 void print_json(const opts *o, const summary *s);
+/* The column roles of ds as JSON members: "columns" (clustered) and
+ * "described", each a list of names. */
+void roles_json(FILE *f, const seg_dataset *ds);
+/* The profile column of an item (items come column by column, a
+ * categorical column's levels in their order; SIZE_MAX when out of range),
+ * and whether that column is described. */
+size_t item_column(const seg_model *m, size_t item);
+bool item_described(const seg_model *m, size_t item);
 void print_text(const opts *o, const summary *s);
 /* Warning text for segment j, or NULL. */
 const char *segment_warning(const summary *s, size_t j, char *buf, size_t len);

@@ -108,6 +108,7 @@ static void ward_json(const ward_request *r, const seg_scaler *sc, const seg_mod
     fprintf(f, ",\n  \"n\": %zu,\n  \"d\": %zu,\n  \"k\": %zu,\n  \"dtype\": \"f64\"", s->n, s->d,
             s->k);
     fprintf(f, ",\n  \"min_segment_size\": %zu", seg_model_min_profile_size(m));
+    roles_json(f, rs->ds);
     fprintf(f, ",\n  \"seed\": %lld,\n  \"fit_seconds\": ", (long long)r->seed);
     json_number(f, s->seconds);
     json_quality(f, s->silhouette, r->silhouette_sample, s->n, s->davies_bouldin,
