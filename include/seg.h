@@ -831,6 +831,36 @@ SEG_API size_t seg_dataset_described_columns(const seg_dataset *ds);
  */
 SEG_API const char *seg_dataset_described_name(const seg_dataset *ds, size_t j);
 
+/** What makes a column look like an identifier (seg_dataset_column_identifier()). */
+typedef enum seg_identifier_kind {
+    SEG_IDENTIFIER_NONE = 0,       /**< Nothing: a column to keep. */
+    SEG_IDENTIFIER_ROW_NUMBER = 1, /**< Distinct whole numbers forming one run (n .. n + rows - 1), in any order. */
+    SEG_IDENTIFIER_INCREASING = 2, /**< Distinct whole numbers strictly increasing (or decreasing) down the rows. */
+    SEG_IDENTIFIER_TEXT = 3        /**< Text with a different value in at least 90 % of its present values. */
+} seg_identifier_kind;
+
+/**
+ * Whether feature column j looks like an identifier rather than a
+ * description of customers, judged by its content alone: a row number, a
+ * number that grows down the file (a customer number in sign-up order), or
+ * text that is (nearly) different in every row. Such a column, clustered,
+ * makes segments of row ranges ("high Recnum") and its values would name
+ * customers in the model; `seg segment` leaves such columns out with a
+ * warning unless kept with --keep.
+ *
+ * Numeric columns qualify only without missing values and with whole
+ * numbers; any column needs at least 20 rows (20 present values for text).
+ * A column of 0/1 flags, amounts or dates never qualifies unless its values
+ * are distinct and in order, which is itself suspicious.
+ *
+ * Only reads ds; any number of threads may call it at once.
+ *
+ * @param ds the dataset, or NULL.
+ * @param j feature column index.
+ * @return the kind; SEG_IDENTIFIER_NONE also for a NULL ds or j out of range.
+ */
+SEG_API seg_identifier_kind seg_dataset_column_identifier(const seg_dataset *ds, size_t j);
+
 /**
  * Copy an all-numeric dataset into a row-major array.
  *
