@@ -165,6 +165,48 @@ class Segment(unittest.TestCase):
         self.assertEqual(code, 2)
         self.assertIn("--describe", err)
 
+    def test_identifier_columns(self):
+        # A CC GENERAL-style file: a row number and a customer id lead the
+        # columns (issue 14 item 11). Both are left out with a warning.
+        cc = self.path("cc.csv")
+        with open(cc, "w") as f:
+            f.write("Recnum,CUST_ID,BALANCE,PURCHASES,TENURE\n")
+            for i in range(200):
+                f.write("%d,C%05d,%.2f,%.2f,%d\n" % (i + 1, 10001 + i, (i * 7919) % 1000 + 0.5,
+                                                      (i * 104729) % 700 + 0.25, 6 + 6 * (i % 3 > 0)))
+        code, out, err = run("segment", cc, "--json", "--k", "3")
+        self.assertEqual(code, 0, err)
+        s = json.loads(out)
+        self.assertEqual(s["columns"], ["BALANCE", "PURCHASES", "TENURE"])
+        self.assertEqual([c["column"] for c in s["left_out"]], ["Recnum", "CUST_ID"])
+        self.assertIn("row numbers", s["left_out"][0]["reason"])
+        self.assertFalse(any("Recnum" in g["label"] for g in s["segments"]))
+        self.assertIn("warning: left out column 'Recnum'", err)
+        self.assertIn("--keep Recnum", err)
+        code, out, err = run("segment", cc, "--json", "--k", "3", "-q")
+        self.assertEqual(err, "")
+        # --keep clusters on it after all; --id sets the id aside instead.
+        code, out, err = run("segment", cc, "--json", "--k", "3", "--keep", "Recnum")
+        self.assertEqual(code, 0, err)
+        s = json.loads(out)
+        self.assertEqual(s["columns"], ["Recnum", "BALANCE", "PURCHASES", "TENURE"])
+        self.assertEqual([c["column"] for c in s["left_out"]], ["CUST_ID"])
+        code, out, err = run("segment", cc, "--json", "--k", "3", "--id", "CUST_ID")
+        self.assertEqual([c["column"] for c in json.loads(out)["left_out"]], ["Recnum"])
+        # Kept, an id whose every value differs is still refused, in the
+        # command's words, not the C API's.
+        code, out, err = run("segment", cc, "--k", "3", "--keep", "CUST_ID,Recnum")
+        self.assertEqual(code, 1)
+        self.assertIn("column 'CUST_ID' has a different value in each row", err)
+        self.assertIn("--id CUST_ID", err)
+        self.assertNotIn("SEG_", err)
+        code, _, err = run("segment", cc, "--k", "3", "--keep", "nope")
+        self.assertEqual(code, 2)
+        self.assertIn("--keep nope", err)
+        code, _, err = run("segment", cc, "--k", "3", "--columns", "Recnum,CUST_ID")
+        self.assertEqual(code, 2)
+        self.assertIn("--keep", err)
+
     def test_columns_keep_roles(self):
         # Naming the id, target, weight or a described column in --columns
         # keeps it in its role (issue 14 item 9).

@@ -152,6 +152,63 @@ static int shape_columns(const opts *o, seg_dataset *ds, int8_t **outcome, int8_
     return rc;
 }
 
+static void left_out_free(left_out *lo)
+{
+    for (size_t i = 0; i < lo->n; i++)
+        free(lo->names[i]);
+    free(lo->names);
+    free(lo->kind);
+}
+
+/* Leave out the feature columns that look like identifiers (row numbers,
+ * ids) unless --keep names them, saying so on stderr (not with --quiet);
+ * their names and kinds go to *lo for --json. 0, a library error, or
+ * USAGE_CONFLICT after saying why. */
+static int leave_out_identifiers(const opts *o, seg_dataset *ds, left_out *lo)
+{
+    const size_t d = seg_dataset_columns(ds);
+    size_t n;
+    char **keep = o->keep ? split_list(o->keep, &n) : NULL;
+    if (o->keep && !keep)
+        return SEG_ERR_NOMEM;
+    for (size_t i = 0; keep && i < n; i++) {
+        size_t at;
+        if (seg_dataset_column_index(ds, keep[i], &at) < 0) {
+            fprintf(stderr, "%s: --keep %s: no feature column named '%s'\n", progname, keep[i],
+                    keep[i]);
+            free(keep);
+            return USAGE_CONFLICT;
+        }
+    }
+    free(keep);
+    if (!(lo->names = calloc(d ? d : 1, sizeof *lo->names)) ||
+        !(lo->kind = calloc(d ? d : 1, sizeof *lo->kind)))
+        return SEG_ERR_NOMEM;
+    for (size_t j = 0; j < d; j++) {
+        seg_identifier_kind kind = seg_dataset_column_identifier(ds, j);
+        const char *name = seg_dataset_column_name(ds, j);
+        if (kind == SEG_IDENTIFIER_NONE || list_contains(o->keep, name))
+            continue;
+        if (!(lo->names[lo->n] = strdup(name)))
+            return SEG_ERR_NOMEM;
+        lo->kind[lo->n++] = kind;
+    }
+    if (lo->n == 0)
+        return 0;
+    if (lo->n == d) {
+        fprintf(stderr, "%s: every column looks like an identifier (row numbers or ids): name "
+                        "the ones to cluster on with --keep\n",
+                progname);
+        return USAGE_CONFLICT;
+    }
+    for (size_t i = 0; i < lo->n && !o->quiet; i++)
+        fprintf(stderr,
+                "%s: warning: left out column '%s', which looks like %s; --keep %s clusters on "
+                "it\n",
+                progname, lo->names[i], identifier_reason(lo->kind[i]), lo->names[i]);
+    return seg_dataset_drop(ds, (const char *const *)lo->names, lo->n);
+}
+
 static int scale_method(const char *s)
 {
     if (strcmp(s, "standard") == 0)
@@ -323,6 +380,7 @@ static int run_segment(opts *o)
     int8_t *outcome = NULL, *control = NULL;
     double *dist = NULL;
     summary s = {0};
+    left_out left = {0};
     const bool f32 = strcmp(o->dtype, "f32") == 0;
     int rc, status = EXIT_DATA;
     const char *stage = "reading data";
@@ -332,23 +390,27 @@ static int run_segment(opts *o)
     stage = "choosing columns";
     if ((rc = shape_columns(o, ds, &outcome, &control)) < 0)
         goto fail;
-    if (rc == USAGE_CONFLICT) {
+    if (rc == USAGE_CONFLICT ||
+        (rc = leave_out_identifiers(o, ds, &left)) == USAGE_CONFLICT) {
         status = EXIT_USAGE;
         goto out;
     }
+    if (rc < 0)
+        goto fail;
     stage = "fitting the scaler";
     if ((rc = segment_scaler_new(o, &sc)) < 0 || (rc = seg_scaler_fit(sc, ds)) < 0)
         goto fail;
     if (strcmp(o->method, "ward") == 0) {
         const ward_request wr = {o->file, o->k, o->pre_cluster, o->seed, o->threads,
                                  o->silhouette_sample, o->assignments, o->features, o->json,
-                                 o, outcome, control};
+                                 o, outcome, control, &left};
         status = segment_ward(&wr, ds, sc);
         goto out;
     }
     s.ds = ds;
     s.sc = sc;
     s.f32 = f32;
+    s.left = &left;
     s.n = seg_dataset_rows(ds);
     s.d = seg_scaler_features(sc);
     stage = "setting up k-means";
@@ -441,6 +503,7 @@ out:
     free(dist);
     free(outcome);
     free(control);
+    left_out_free(&left);
     return status;
 }
 

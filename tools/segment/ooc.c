@@ -153,6 +153,7 @@ int segment_ooc_check(const opts *o)
                       : o->target                      ? "--target"
                       : o->report                      ? "--report"
                       : o->describe                    ? "--describe"
+                      : o->keep                        ? "--keep"
                       : o->features                    ? "--features"
                       : o->min_segment_size            ? "--min-segment-size"
                       : ends_with(o->file, ".npy")     ? "a .npy FILE"

@@ -18,6 +18,10 @@ static const cli_opt segment_opts[] = {
              "--id, --weight, --target, --control and --describe\n"
              "columns keep their roles)",
      .field = CLI_TEXT(opts, columns)},
+    {.name = "keep", .value = "COL[,COL]",
+     .help = "cluster on these columns even though they look like\n"
+             "identifiers (row numbers, ids; left out otherwise)",
+     .field = CLI_TEXT(opts, keep)},
     {.name = "describe", .value = "COL[,COL]",
      .help = "columns profiled per segment but never clustered\n"
              "(e.g. the last campaign contact)",

@@ -39,6 +39,7 @@ typedef struct opts {
     const char *algorithm; /* --algorithm: lloyd|hamerly|elkan|yinyang|auto */
     const char *id, *drop, *columns, *weight, *log1p, *categorical, *numeric, *missing;
     const char *describe; /* --describe: profiled per segment, never clustered */
+    const char *keep;     /* --keep: identifier-like columns kept as features */
     const char *assignments, *features, *model, *report;
     const char *target, *control;
     double cost, revenue; /* NaN unless given */
@@ -98,7 +99,21 @@ typedef struct summary {
     const seg_sweep *sweep;      /* NULL when k was given */
     const seg_campaign *camp;    /* NULL without --target */
     const seg_linkage *tree;     /* Ward: the tree cut into k segments, or NULL */
+    const struct left_out *left; /* identifier-like columns left out, or NULL */
 } summary;
+
+/* Columns left out of the features because they look like identifiers
+ * (seg_dataset_column_identifier), with the kind each is. */
+typedef struct left_out {
+    size_t n;
+    char **names;
+    seg_identifier_kind *kind;
+} left_out;
+
+/* What kind of identifier, in words. */
+const char *identifier_reason(seg_identifier_kind kind);
+/* "left_out": [{"column": ..., "reason": ...}] as a JSON member. */
+void left_out_json(FILE *f, const left_out *lo);
 
 /* summary.c */
 void print_json(const opts *o, const summary *s);

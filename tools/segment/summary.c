@@ -75,6 +75,29 @@ bool item_described(const seg_model *m, size_t item)
     return seg_model_profile_column_described(m, item_column(m, item)) == 1;
 }
 
+const char *identifier_reason(seg_identifier_kind kind)
+{
+    switch (kind) {
+    case SEG_IDENTIFIER_ROW_NUMBER: return "row numbers (distinct consecutive whole numbers)";
+    case SEG_IDENTIFIER_INCREASING: return "an id (distinct whole numbers in increasing order)";
+    case SEG_IDENTIFIER_TEXT: return "an id (a different text in nearly every row)";
+    default: return "";
+    }
+}
+
+void left_out_json(FILE *f, const left_out *lo)
+{
+    fprintf(f, ",\n  \"left_out\": [");
+    for (size_t i = 0; lo && i < lo->n; i++) {
+        fprintf(f, "%s{\"column\": ", i ? ", " : "");
+        json_string(f, lo->names[i]);
+        fprintf(f, ", \"reason\": ");
+        json_string(f, identifier_reason(lo->kind[i]));
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
 void roles_json(FILE *f, const seg_dataset *ds)
 {
     fprintf(f, ",\n  \"columns\": [");
@@ -241,6 +264,7 @@ void print_json(const opts *o, const summary *s)
     json_quality(f, s->silhouette, o->silhouette_sample, s->n, s->davies_bouldin,
                  s->calinski_harabasz, s->sc, s->d);
     roles_json(f, s->ds);
+    left_out_json(f, s->left);
     fprintf(f, ",\n  \"sweep\": ");
     sweep_json(f, s->sweep);
     fprintf(f, ",\n  \"segments\": [");

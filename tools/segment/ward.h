@@ -20,6 +20,7 @@ typedef struct ward_request {
     bool json;
     const opts *o;                  /* --report, --target, --model */
     const int8_t *outcome, *control; /* --target / --control columns, or NULL */
+    const left_out *left;            /* identifier-like columns left out */
 } ward_request;
 
 /* Ward on the scaled features of ds, cut into r->k segments, metrics and the
