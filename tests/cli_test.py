@@ -231,6 +231,11 @@ class Segment(unittest.TestCase):
         with open(asg) as f:
             self.assertEqual(next(csv.reader(f)), ["id", "segment", "distance"])
             self.assertEqual(next(csv.reader(f))[0], "C0000")
+        # The same with the file read in chunks.
+        code, out, err = run("segment", ided, "--json", "--k", "3", "--id", "cid",
+                             "--columns", "cid,age,balance", "--memory", "64M", "-q")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out)["features"], ["age", "balance"])
         # Only columns in other roles: nothing to cluster on.
         code, _, err = run("segment", ided, "--k", "3", "--id", "cid", "--columns", "cid")
         self.assertEqual(code, 2)
