@@ -3093,6 +3093,9 @@ SEG_API int seg_model_profile_share(const seg_model *m, size_t segment, size_t c
 
 /**
  * Number of profile items (numeric columns plus categorical levels).
+ * Items come column by column in the order of the profile columns, one for
+ * a numeric column and one per level (seg_model_profile_levels(), in their
+ * order) for a categorical one, so an item's column follows from counting.
  *
  * @param m the model, or NULL.
  * @return the number of items; 0 without a profile.
