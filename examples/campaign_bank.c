@@ -27,7 +27,11 @@ int main(int argc, char **argv)
     int32_t *labels = NULL;
     double *x = NULL;
     void *bytes = NULL;
-    const char *leave_out[] = {"y", "duration"}; /* the outcome, and known only after the call */
+    const char *leave_out[] = {"y"}; /* the outcome */
+    /* The last contact of the campaign: profiled per segment, not clustered
+     * (segments describe customers; duration is known only after the call). */
+    const char *contact[] = {"contact", "day",      "month",    "campaign",
+                             "pdays",   "previous", "poutcome", "duration"};
     size_t n, d, k, size;
     int rc, status = 1;
 
@@ -44,8 +48,12 @@ int main(int argc, char **argv)
     if (!outcome || !labels)
         goto out;
     if ((rc = seg_dataset_get_outcome(ds, "y", outcome, n)) < 0 ||
-        (rc = seg_dataset_drop(ds, leave_out, 2)) < 0 || (rc = seg_scaler_new(&sc)) < 0 ||
-        (rc = seg_scaler_fit(sc, ds)) < 0)
+        (rc = seg_dataset_drop(ds, leave_out, 1)) < 0)
+        goto error;
+    for (size_t c = 0; c < sizeof contact / sizeof contact[0]; c++)
+        if ((rc = seg_dataset_set_described_column(ds, contact[c])) < 0)
+            goto error;
+    if ((rc = seg_scaler_new(&sc)) < 0 || (rc = seg_scaler_fit(sc, ds)) < 0)
         goto error;
 
     /* Choose k on the scaled matrix, transformed once. */

@@ -387,7 +387,8 @@ SEG_API int seg_csv_options_set_column_type(seg_csv_options *opts, const char *c
  * A dataset is a table of n rows and named columns, each numeric (double
  * values, missing recorded as NaN) or categorical (level strings, missing
  * recorded separately). One column may be set aside as the row id and one as
- * the row weight; neither is ever a feature.
+ * the row weight, and any number as described columns (profiled per
+ * segment); none of them is ever a feature.
  * @{
  */
 
@@ -793,6 +794,74 @@ SEG_API int seg_dataset_set_weight_column(seg_dataset *ds, const char *name);
 SEG_API const double *seg_dataset_weights(const seg_dataset *ds);
 
 /**
+ * Move a column aside as described: it stops being a feature (the scaler
+ * never sees it and no fit clusters on it), and the profiles of a model
+ * fitted on ds describe it per segment like the features
+ * (seg_model_profile_column_described() tells them apart). For what
+ * characterises a segment without defining it: the last contact of a
+ * campaign, the channel, a later outcome one wants to see per segment.
+ * Call once per column; they are profiled after the features, in the order
+ * of the calls.
+ *
+ * Changes ds: one thread at a time.
+ *
+ * @param ds the dataset (changed in place; on failure it is left unchanged).
+ * @param name name of a feature column, numeric or categorical.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL ds or name), SEG_ERR_NOT_FOUND
+ *         (no such feature column), SEG_ERR_STATE (the column is described
+ *         already), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_dataset_set_described_column(seg_dataset *ds, const char *name);
+
+/**
+ * Number of described columns (seg_dataset_set_described_column()).
+ *
+ * @param ds the dataset, or NULL.
+ * @return the count; 0 for NULL.
+ */
+SEG_API size_t seg_dataset_described_columns(const seg_dataset *ds);
+
+/**
+ * Name of described column j, in the order they were set.
+ *
+ * @param ds the dataset, or NULL.
+ * @param j 0 .. seg_dataset_described_columns() - 1.
+ * @return the name, owned by the dataset, valid until it is freed; NULL when
+ *         j is out of range or ds is NULL.
+ */
+SEG_API const char *seg_dataset_described_name(const seg_dataset *ds, size_t j);
+
+/** What makes a column look like an identifier (seg_dataset_column_identifier()). */
+typedef enum seg_identifier_kind {
+    SEG_IDENTIFIER_NONE = 0,       /**< Nothing: a column to keep. */
+    SEG_IDENTIFIER_ROW_NUMBER = 1, /**< Distinct whole numbers forming one run (n .. n + rows - 1), in any order. */
+    SEG_IDENTIFIER_INCREASING = 2, /**< Distinct whole numbers strictly increasing (or decreasing) down the rows. */
+    SEG_IDENTIFIER_TEXT = 3        /**< Text with a different value in at least 90 % of its present values. */
+} seg_identifier_kind;
+
+/**
+ * Whether feature column j looks like an identifier rather than a
+ * description of customers, judged by its content alone: a row number, a
+ * number that grows down the file (a customer number in sign-up order), or
+ * text that is (nearly) different in every row. Such a column, clustered,
+ * makes segments of row ranges ("high Recnum") and its values would name
+ * customers in the model; `seg segment` leaves such columns out with a
+ * warning unless kept with --keep.
+ *
+ * Numeric columns qualify only without missing values and with whole
+ * numbers; any column needs at least 20 rows (20 present values for text).
+ * A column of 0/1 flags, amounts or dates never qualifies unless its values
+ * are distinct and in order, which is itself suspicious.
+ *
+ * Only reads ds; any number of threads may call it at once.
+ *
+ * @param ds the dataset, or NULL.
+ * @param j feature column index.
+ * @return the kind; SEG_IDENTIFIER_NONE also for a NULL ds or j out of range.
+ */
+SEG_API seg_identifier_kind seg_dataset_column_identifier(const seg_dataset *ds, size_t j);
+
+/**
  * Copy an all-numeric dataset into a row-major array.
  *
  * @param ds the dataset.
@@ -1009,12 +1078,16 @@ SEG_API int seg_csv_chunker_rewind(seg_csv_chunker *ch);
  * Encoded 0/1 features are not scaled.
  *
  * Details:
- *  - Statistics (mean, std, min, max, median, quartiles) are computed on the
- *    non-missing training values, after log1p when it is set; quartiles and
- *    median follow numpy's default ('linear': position (n - 1) q). Missing
- *    values then take the training median, also after log1p, so under
- *    standard scaling a missing value becomes (median - mean) / std. A column
- *    with no value at all imputes 0 with center 0 and scale 1.
+ *  - Missing numeric values take the median of the present training values,
+ *    after log1p when it is set (the median and quartiles follow numpy's
+ *    default, 'linear': position (n - 1) q). By default
+ *    (SEG_IMPUTE_THEN_SCALE) the scaling statistics (mean, std, min, max,
+ *    quartiles) are then computed over all training rows, imputed values
+ *    included, as scikit-learn's SimpleImputer(strategy="median") followed
+ *    by its scaler does; with SEG_SCALE_THEN_IMPUTE they are computed on the
+ *    present values only. Either way a missing value becomes
+ *    (median - center) / scale. A column with no value at all imputes 0 with
+ *    center 0 and scale 1.
  *  - Levels are ordered by strcmp(); "(missing)" sorts among them as that
  *    string, and a level spelt "(missing)" is the missing level. Mode ties go
  *    to the first level in byte order; a column whose every value is missing
@@ -1047,6 +1120,23 @@ typedef enum seg_impute_categorical {
     SEG_IMPUTE_MODE = 1     /**< Missing takes the most frequent training level. */
 } seg_impute_categorical;
 
+/**
+ * In what order a numeric column's missing values are imputed and its
+ * scaling statistics computed (SEG_SCALER_IMPUTE_ORDER).
+ */
+typedef enum seg_impute_order {
+    /** Missing values take the median of the present ones first; the mean,
+     *  standard deviation, range and quartiles are then computed over every
+     *  row, imputed ones included. The same as scikit-learn's
+     *  SimpleImputer(strategy="median") followed by StandardScaler,
+     *  MinMaxScaler or RobustScaler. The default. */
+    SEG_IMPUTE_THEN_SCALE = 0,
+    /** The statistics are computed over the present values only and missing
+     *  values take the median afterwards (libseg 0.1's order): a column with
+     *  many missing values keeps the spread of its present values. */
+    SEG_SCALE_THEN_IMPUTE = 1
+} seg_impute_order;
+
 /** Scaler settings, for seg_scaler_set_int(). */
 typedef enum seg_scaler_param {
     SEG_SCALER_METHOD = 100,           /**< seg_scale_method for numeric columns (default SEG_SCALE_STANDARD). */
@@ -1065,7 +1155,12 @@ typedef enum seg_scaler_param {
      *  levels, seen in training or not, then encodes as "(other)". Rows
      *  count, not weights; "(missing)" is never folded. Default 0: off; 0 ..
      *  10^12. `seg segment --min-segment-size N` sets it to N. */
-    SEG_SCALER_MIN_LEVEL_COUNT = 105
+    SEG_SCALER_MIN_LEVEL_COUNT = 105,
+    /** seg_impute_order: impute numeric columns before computing their
+     *  scaling statistics (default SEG_IMPUTE_THEN_SCALE) or after
+     *  (SEG_SCALE_THEN_IMPUTE). Only the fit depends on it: a fitted
+     *  scaler, and a model file, hold the resulting center and scale. */
+    SEG_SCALER_IMPUTE_ORDER = 106
 } seg_scaler_param;
 
 /** Per-column scaler settings, for seg_scaler_set_column_int(). */
@@ -1117,7 +1212,7 @@ SEG_API void seg_scaler_free(seg_scaler *sc);
  *        SEG_SCALER_DROP_FIRST 0 or 1, SEG_SCALER_CATEGORICAL_MISSING a
  *        seg_impute_categorical (0 or 1), SEG_SCALER_MAX_LEVELS 2 .. 1000000,
  *        SEG_SCALER_ALLOW_IDENTIFIERS 0 or 1, SEG_SCALER_MIN_LEVEL_COUNT
- *        0 .. 10^12.
+ *        0 .. 10^12, SEG_SCALER_IMPUTE_ORDER a seg_impute_order (0 or 1).
  * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL sc, unknown param, value out of
  *         range).
  */
@@ -2934,6 +3029,20 @@ SEG_API const char *seg_model_profile_column_name(const seg_model *m, size_t col
 SEG_API seg_column_type seg_model_profile_column_type(const seg_model *m, size_t col);
 
 /**
+ * Whether a profiled column was described rather than clustered: a column
+ * set aside with seg_dataset_set_described_column() before the fit. Its
+ * statistics, items and standardised differences are there like a
+ * feature's, but labels (seg_model_segment_label()) never name it: a
+ * segment is labelled by what it was built from.
+ *
+ * @param m the model, or NULL.
+ * @param col column index.
+ * @return 1 for a described column, 0 for a feature, an index out of range,
+ *         no profile or a NULL m.
+ */
+SEG_API int seg_model_profile_column_described(const seg_model *m, size_t col);
+
+/**
  * A statistic of a numeric column in a segment.
  *
  * @param m the model.
@@ -2984,6 +3093,9 @@ SEG_API int seg_model_profile_share(const seg_model *m, size_t segment, size_t c
 
 /**
  * Number of profile items (numeric columns plus categorical levels).
+ * Items come column by column in the order of the profile columns, one for
+ * a numeric column and one per level (seg_model_profile_levels(), in their
+ * order) for a categorical one, so an item's column follows from counting.
  *
  * @param m the model, or NULL.
  * @return the number of items; 0 without a profile.

@@ -83,6 +83,164 @@ class Segment(unittest.TestCase):
         self.assertTrue(-1 <= s["silhouette"] <= 1)
         self.assertIn("duration", err)
 
+    def test_bundled_roles(self):
+        # The bundled run clusters the customer and describes the last
+        # campaign contact (issue 16): the lists, the profiles, the labels.
+        customer = ["age", "job", "marital", "education", "default", "balance", "housing",
+                    "loan"]
+        contact = ["contact", "day", "month", "campaign", "pdays", "previous", "poutcome",
+                   "duration"]
+        code, out, err = run("segment", "--json", "--k", "3", "--max-iter", "20")
+        self.assertEqual(code, 0, err)
+        s = json.loads(out)
+        self.assertEqual(s["columns"], customer)
+        self.assertEqual(s["described"], contact)
+        self.assertEqual(sorted({f.split("=")[0] for f in s["features"]}), sorted(customer))
+        for g in s["segments"]:
+            p = g["profile"]
+            self.assertEqual([c["column"] for c in p["numeric"]], ["age", "balance"])
+            self.assertEqual(sorted(c["column"] for c in p["described"]["numeric"]),
+                             ["campaign", "day", "duration", "pdays", "previous"])
+            self.assertEqual(sorted(c["column"] for c in p["described"]["categorical"]),
+                             ["contact", "month", "poutcome"])
+            for item in p["distinguishing"]:
+                self.assertIn(item["item"].split("=")[0], customer)
+            for word in contact:
+                self.assertNotIn(word, g["label"])
+        self.assertIn("describing the last campaign contact", err)
+        # --target y keeps y as the outcome, not a feature nor described.
+        code, out, err = run("segment", "--json", "--k", "3", "--max-iter", "20",
+                             "--target", "y")
+        self.assertEqual(code, 0, err)
+        s = json.loads(out)
+        self.assertEqual((s["columns"], s["described"]), (customer, contact))
+        self.assertIn("conversion", s["segments"][0])
+        # The terminal summary shows the described columns per segment.
+        code, out, err = run("segment", "--k", "3", "--max-iter", "20", "-q")
+        self.assertEqual(code, 0, err)
+        self.assertIn("described, not clustered", out)
+        self.assertRegex(out, r"\nday +[0-9.]+ +[0-9.]+")
+        # Any of --columns, --drop or --describe replaces the defaults.
+        code, out, err = run("segment", "--json", "--k", "2", "--max-iter", "5", "--drop", "y")
+        s = json.loads(out)
+        self.assertEqual(s["described"], [])
+        self.assertIn("day", s["columns"])
+
+    def test_describe(self):
+        code, out, err = run("segment", HEAD, "--json", "--k", "3", "--drop", "y",
+                             "--describe", "day,month,duration")
+        self.assertEqual(code, 0, err)
+        s = json.loads(out)
+        self.assertEqual(s["described"], ["day", "month", "duration"])
+        self.assertNotIn("day", s["columns"])
+        self.assertFalse(any(f == "day" or f.startswith("month=") for f in s["features"]))
+        # Described statistics are those of the rows of each segment.
+        asg = self.path("a.csv")
+        code, out, err = run("segment", HEAD, "--json", "--k", "3", "--drop", "y",
+                             "--describe", "day", "--assignments", asg)
+        s = json.loads(out)
+        with open(HEAD) as f:
+            days = [float(r["day"]) for r in csv.DictReader(f)]
+        with open(asg) as f:
+            seg_of = [int(r["segment"]) for r in csv.DictReader(f)]
+        for g in s["segments"]:
+            mine = [d for d, j in zip(days, seg_of) if j == g["id"]]
+            got = g["profile"]["described"]["numeric"][0]
+            self.assertEqual(got["column"], "day")
+            self.assertAlmostEqual(got["mean"], sum(mine) / len(mine), places=9)
+        # The report shows them apart from what sets segments apart.
+        rep = self.path("r.html")
+        code, _, err = run("segment", HEAD, "--k", "3", "--drop", "y", "--describe",
+                           "day,month", "--report", rep, "-q")
+        self.assertEqual(code, 0, err)
+        with open(rep) as f:
+            html = f.read()
+        self.assertIn("Described, not clustered", html)
+        # Unknown described column: an error naming it.
+        code, _, err = run("segment", HEAD, "--k", "3", "--describe", "nope")
+        self.assertNotEqual(code, 0)
+        self.assertIn("nope", err)
+        # --memory keeps no profiles.
+        code, _, err = run("segment", HEAD, "--k", "3", "--memory", "64M", "--describe", "day")
+        self.assertEqual(code, 2)
+        self.assertIn("--describe", err)
+
+    def test_identifier_columns(self):
+        # A CC GENERAL-style file: a row number and a customer id lead the
+        # columns (issue 14 item 11). Both are left out with a warning.
+        cc = self.path("cc.csv")
+        with open(cc, "w") as f:
+            f.write("Recnum,CUST_ID,BALANCE,PURCHASES,TENURE\n")
+            for i in range(200):
+                f.write("%d,C%05d,%.2f,%.2f,%d\n" % (i + 1, 10001 + i, (i * 7919) % 1000 + 0.5,
+                                                      (i * 104729) % 700 + 0.25, 6 + 6 * (i % 3 > 0)))
+        code, out, err = run("segment", cc, "--json", "--k", "3")
+        self.assertEqual(code, 0, err)
+        s = json.loads(out)
+        self.assertEqual(s["columns"], ["BALANCE", "PURCHASES", "TENURE"])
+        self.assertEqual([c["column"] for c in s["left_out"]], ["Recnum", "CUST_ID"])
+        self.assertIn("row numbers", s["left_out"][0]["reason"])
+        self.assertFalse(any("Recnum" in g["label"] for g in s["segments"]))
+        self.assertIn("warning: left out column 'Recnum'", err)
+        self.assertIn("--keep Recnum", err)
+        code, out, err = run("segment", cc, "--json", "--k", "3", "-q")
+        self.assertEqual(err, "")
+        # --keep clusters on it after all; --id sets the id aside instead.
+        code, out, err = run("segment", cc, "--json", "--k", "3", "--keep", "Recnum")
+        self.assertEqual(code, 0, err)
+        s = json.loads(out)
+        self.assertEqual(s["columns"], ["Recnum", "BALANCE", "PURCHASES", "TENURE"])
+        self.assertEqual([c["column"] for c in s["left_out"]], ["CUST_ID"])
+        code, out, err = run("segment", cc, "--json", "--k", "3", "--id", "CUST_ID")
+        self.assertEqual([c["column"] for c in json.loads(out)["left_out"]], ["Recnum"])
+        # Kept, an id whose every value differs is still refused, in the
+        # command's words, not the C API's.
+        code, out, err = run("segment", cc, "--k", "3", "--keep", "CUST_ID,Recnum")
+        self.assertEqual(code, 1)
+        self.assertIn("column 'CUST_ID' has a different value in each row", err)
+        self.assertIn("--id CUST_ID", err)
+        self.assertNotIn("SEG_", err)
+        code, _, err = run("segment", cc, "--k", "3", "--keep", "nope")
+        self.assertEqual(code, 2)
+        self.assertIn("--keep nope", err)
+        code, _, err = run("segment", cc, "--k", "3", "--columns", "Recnum,CUST_ID")
+        self.assertEqual(code, 2)
+        self.assertIn("--keep", err)
+
+    def test_columns_keep_roles(self):
+        # Naming the id, target, weight or a described column in --columns
+        # keeps it in its role (issue 14 item 9).
+        asg = self.path("a.csv")
+        with open(HEAD) as f:
+            rows = list(csv.reader(f))
+        ided = self.path("ided.csv")
+        with open(ided, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["cid"] + rows[0])
+            for i, r in enumerate(rows[1:]):
+                w.writerow(["C%04d" % i] + r)
+        code, out, err = run("segment", ided, "--json", "--k", "3", "--id", "cid",
+                             "--target", "y", "--describe", "day", "--columns",
+                             "cid,age,balance,y,day", "--assignments", asg)
+        self.assertEqual(code, 0, err)
+        s = json.loads(out)
+        self.assertEqual(s["columns"], ["age", "balance"])
+        self.assertEqual(s["features"], ["age", "balance"])
+        self.assertEqual(s["described"], ["day"])
+        self.assertIn("conversion", s["segments"][0])
+        with open(asg) as f:
+            self.assertEqual(next(csv.reader(f)), ["id", "segment", "distance"])
+            self.assertEqual(next(csv.reader(f))[0], "C0000")
+        # The same with the file read in chunks.
+        code, out, err = run("segment", ided, "--json", "--k", "3", "--id", "cid",
+                             "--columns", "cid,age,balance", "--memory", "64M", "-q")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out)["features"], ["age", "balance"])
+        # Only columns in other roles: nothing to cluster on.
+        code, _, err = run("segment", ided, "--k", "3", "--id", "cid", "--columns", "cid")
+        self.assertEqual(code, 2)
+        self.assertIn("--columns names no column to cluster on", err)
+
     def test_text_summary(self):
         code, out, err = run("segment", HEAD, "--k", "3", "--drop", "y,duration")
         self.assertEqual(code, 0, err)

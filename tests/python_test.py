@@ -128,6 +128,23 @@ class Binding(unittest.TestCase):
             self.assertEqual(list(x[i * 4 + 1:i * 4 + 4]),
                              [float(job[i] == lv) for lv in "abc"])
 
+    def test_impute_order_and_described(self):
+        # 1, missing, 3, 10: the median 3 imputed first gives mean 17/4 and
+        # the population std of 1 3 3 10; scale-first those of 1 3 10.
+        age = [1.0, None, 3.0, 10.0]
+        ds = libseg.Dataset.from_columns({"age": age, "day": [5.0, 6.0, 7.0, 8.0]})
+        ds.set_described_column("day")
+        self.assertEqual(ds.columns, ["age"])
+        self.assertEqual(ds.described_columns, ["day"])
+        for order, vals in (("impute-first", [1, 3, 3, 10]), ("scale-first", [1, 3, 10])):
+            x = libseg.Scaler(impute_order=order).fit(ds).transform(ds)
+            mean, sd = statistics.fmean(vals), statistics.pstdev(vals)
+            self.assertEqual(len(x), 4)
+            self.assertAlmostEqual(x[0], (1 - mean) / sd, places=12)
+            self.assertAlmostEqual(x[1], (3 - mean) / sd, places=12)
+        with self.assertRaises(ValueError):
+            libseg.Scaler(impute_order="later")
+
     def test_dataset_pipeline(self):
         path = os.path.join(SRC, "tests", "data", "scaler_customers.csv")
         ds = libseg.Dataset.read_csv(path)

@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -183,6 +185,52 @@ static void test_categorical_columns(void **state)
     seg_csv_options_free(o);
 }
 
+/* A CSV of n rows whose columns are built by row(i, buf) into text. */
+static seg_dataset *table(size_t n, const char *header, void (*row)(size_t, char *, size_t))
+{
+    size_t cap = 64 * (n + 2), len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text, cap, "%s\n", header);
+    for (size_t i = 0; i < n; i++) {
+        row(i, text + len, cap - len);
+        len += strlen(text + len);
+    }
+    seg_dataset *ds = NULL;
+    assert_int_equal(seg_dataset_read_csv_memory(&ds, text, len, NULL), SEG_OK);
+    free(text);
+    return ds;
+}
+
+/* Columns: rownum 1..n; custno growing by 7; shuffled 0..n-1; id C<i>;
+ * age and a 0/1 flag; balance distinct but in no order; a name repeated
+ * every other row (half distinct). */
+static void id_row(size_t i, char *buf, size_t len)
+{
+    snprintf(buf, len, "%zu,%zu,%zu,C%04zu,%zu,%zu,%zu.5,n%zu\n", i + 1, 1000 + 7 * i,
+             (i * 7) % 23, i, 20 + (i * 5) % 40, i % 2, (i * 37) % 101, i / 2);
+}
+
+static void test_identifier_columns(void **state)
+{
+    (void)state;
+    seg_dataset *ds = table(23, "rownum,custno,shuffled,cust,age,flag,balance,name", id_row);
+    const seg_identifier_kind want[] = {SEG_IDENTIFIER_ROW_NUMBER, SEG_IDENTIFIER_INCREASING,
+                                        SEG_IDENTIFIER_ROW_NUMBER, SEG_IDENTIFIER_TEXT,
+                                        SEG_IDENTIFIER_NONE,       SEG_IDENTIFIER_NONE,
+                                        SEG_IDENTIFIER_NONE,       SEG_IDENTIFIER_NONE};
+    for (size_t j = 0; j < 8; j++)
+        assert_int_equal(seg_dataset_column_identifier(ds, j), want[j]);
+    assert_int_equal(seg_dataset_column_identifier(ds, 8), SEG_IDENTIFIER_NONE);
+    assert_int_equal(seg_dataset_column_identifier(NULL, 0), SEG_IDENTIFIER_NONE);
+    seg_dataset_free(ds);
+    /* Under 20 rows nothing is an identifier. */
+    ds = table(19, "rownum,custno,shuffled,cust,age,flag,balance,name", id_row);
+    for (size_t j = 0; j < 8; j++)
+        assert_int_equal(seg_dataset_column_identifier(ds, j), SEG_IDENTIFIER_NONE);
+    seg_dataset_free(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +239,7 @@ int main(void)
         cmocka_unit_test(test_select_and_drop),
         cmocka_unit_test(test_id_and_weights),
         cmocka_unit_test(test_categorical_columns),
+        cmocka_unit_test(test_identifier_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

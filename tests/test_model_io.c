@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <dirent.h>
 #include <signal.h>
@@ -518,6 +519,87 @@ static void test_label_rule(void **state)
     seg_dataset_free(ds);
 }
 
+/* Described columns: not features, profiled after them, flagged, never in a
+ * label, and kept so through a model file. Two groups by age and loan;
+ * "channel" and "calls" follow the groups perfectly but are described. */
+static void test_described_columns(void **state)
+{
+    (void)state;
+    char text[4096] = "age,channel,loan,calls\n";
+    for (int i = 0; i < 40; i++) {
+        char row[64];
+        snprintf(row, sizeof row, i % 2 ? "%d,phone,no,%d\n" : "%d,email,yes,%d\n",
+                 i % 2 ? 70 + i % 5 : 20 + i % 5, i % 2 ? 9 : 1);
+        strcat(text, row);
+    }
+    seg_dataset *ds = NULL;
+    seg_scaler *sc = NULL;
+    seg_kmeans *km = NULL;
+    seg_model *m = NULL, *back = NULL;
+    assert_int_equal(seg_dataset_read_csv_memory(&ds, text, strlen(text), NULL), SEG_OK);
+    assert_int_equal(seg_dataset_set_described_column(ds, "calls"), SEG_OK);
+    assert_int_equal(seg_dataset_set_described_column(ds, "channel"), SEG_OK);
+    assert_int_equal(seg_dataset_set_described_column(ds, "channel"), SEG_ERR_STATE);
+    assert_int_equal(seg_dataset_set_described_column(ds, "nope"), SEG_ERR_NOT_FOUND);
+    assert_int_equal(seg_dataset_set_described_column(ds, NULL), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_dataset_columns(ds), 2);
+    assert_int_equal(seg_dataset_described_columns(ds), 2);
+    assert_string_equal(seg_dataset_described_name(ds, 0), "calls");
+    assert_string_equal(seg_dataset_described_name(ds, 1), "channel");
+    assert_null(seg_dataset_described_name(ds, 2));
+    size_t at;
+    assert_int_equal(seg_dataset_column_index(ds, "channel", &at), SEG_ERR_NOT_FOUND);
+
+    assert_int_equal(seg_scaler_new(&sc), SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_OK);
+    assert_int_equal(seg_scaler_features(sc), 2); /* age, loan=yes */
+    assert_int_equal(seg_kmeans_new(&km), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_K, 2), SEG_OK);
+    assert_int_equal(seg_kmeans_fit_dataset(km, ds, sc, NULL, &m), SEG_OK);
+
+    for (int pass = 0; pass < 2; pass++) {
+        const seg_model *mm = pass ? back : m;
+        const char *names[] = {"age", "loan", "calls", "channel"};
+        assert_int_equal(seg_model_profile_columns(mm), 4);
+        for (size_t c = 0; c < 4; c++) {
+            assert_string_equal(seg_model_profile_column_name(mm, c), names[c]);
+            assert_int_equal(seg_model_profile_column_described(mm, c), c >= 2);
+        }
+        assert_int_equal(seg_model_profile_column_described(mm, 4), 0);
+        assert_int_equal(seg_model_profile_column_described(NULL, 0), 0);
+        /* calls is 9 in the old group, 1 in the young: per-segment means. */
+        size_t old = strstr(seg_model_segment_label(mm, 0), "high age") ? 0 : 1;
+        double mean;
+        assert_int_equal(seg_model_profile_numeric(mm, old, 2, SEG_PROFILE_MEAN, &mean), SEG_OK);
+        assert_float_equal(mean, 9.0, 0);
+        assert_int_equal(seg_model_profile_numeric(mm, 1 - old, 2, SEG_PROFILE_MEAN, &mean),
+                         SEG_OK);
+        assert_float_equal(mean, 1.0, 0);
+        /* |z| of calls and channel is 1, larger than age's, yet the labels
+         * name only the features. */
+        assert_string_equal(seg_model_segment_label(mm, old), "no loan, high age");
+        assert_string_equal(seg_model_segment_label(mm, 1 - old), "with loan, low age");
+        if (!pass) {
+            size_t len = 0;
+            assert_int_equal(seg_model_save_mem(m, NULL, 0, &len), SEG_OK);
+            unsigned char *buf = malloc(len);
+            assert_non_null(buf);
+            assert_int_equal(seg_model_save_mem(m, buf, len, &len), SEG_OK);
+            bool has_desc = false;
+            for (size_t b = 0; b + 4 <= len && !has_desc; b++)
+                has_desc = memcmp(buf + b, "DESC", 4) == 0;
+            assert_true(has_desc);
+            assert_int_equal(seg_model_load_mem(&back, buf, len), SEG_OK);
+            free(buf);
+        }
+    }
+    seg_model_free(back);
+    seg_model_free(m);
+    seg_kmeans_free(km);
+    seg_scaler_free(sc);
+    seg_dataset_free(ds);
+}
+
 /* Distances to every centroid equal a plain loop; errors have their codes. */
 static void test_all_distances(void **state)
 {
@@ -560,6 +642,7 @@ int main(void)
         cmocka_unit_test(test_failed_save_keeps_previous),
         cmocka_unit_test(test_profile_values),
         cmocka_unit_test(test_label_rule),
+        cmocka_unit_test(test_described_columns),
         cmocka_unit_test(test_all_distances),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

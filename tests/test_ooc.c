@@ -223,8 +223,9 @@ static double *sorted_column(const seg_dataset *ds, size_t j, bool use_log1p, si
 }
 
 /* Streamed and in-memory fits of the same file with the same settings. */
-static void fit_both(const char *path, seg_scale_method method, size_t chunk_rows, seg_scaler **mem,
-                     seg_scaler **str, seg_dataset **all)
+static void fit_both_order(const char *path, seg_scale_method method, seg_impute_order order,
+                           size_t chunk_rows, seg_scaler **mem, seg_scaler **str,
+                           seg_dataset **all)
 {
     seg_csv_chunker *ch = NULL;
     assert_int_equal(seg_dataset_read_csv(all, path, NULL), SEG_OK);
@@ -236,12 +237,67 @@ static void fit_both(const char *path, seg_scale_method method, size_t chunk_row
         seg_scaler **sc = which ? str : mem;
         assert_int_equal(seg_scaler_new(sc), SEG_OK);
         assert_int_equal(seg_scaler_set_int(*sc, SEG_SCALER_METHOD, method), SEG_OK);
+        assert_int_equal(seg_scaler_set_int(*sc, SEG_SCALER_IMPUTE_ORDER, order), SEG_OK);
         assert_int_equal(seg_scaler_set_column_int(*sc, "income", SEG_SCALER_COLUMN_LOG1P, 1),
                          SEG_OK);
     }
     assert_int_equal(seg_scaler_fit(*mem, *all), SEG_OK);
     assert_int_equal(stream_fit(ch, *str), SEG_OK);
     seg_csv_chunker_free(ch);
+}
+
+/* The statistics of the present values (exact moments, sketched quartiles):
+ * what these tests compare; test_stream_imputed covers the default order. */
+static void fit_both(const char *path, seg_scale_method method, size_t chunk_rows, seg_scaler **mem,
+                     seg_scaler **str, seg_dataset **all)
+{
+    fit_both_order(path, method, SEG_SCALE_THEN_IMPUTE, chunk_rows, mem, str, all);
+}
+
+/* Imputed first, over more values than the sketch holds exactly: the
+ * streamed mean differs from the in-memory one only by the missing rows'
+ * share times the sketch's error on the median, which lies between the
+ * order statistics slack ranks around it. */
+static void test_stream_imputed(void **state)
+{
+    (void)state;
+    char *text = customer_csv(20000, 11);
+    const char *path = write_tmp(text);
+    seg_scaler *mem = NULL, *str = NULL;
+    seg_dataset *all = NULL;
+    fit_both_order(path, SEG_SCALE_STANDARD, SEG_IMPUTE_THEN_SCALE, 1234, &mem, &str, &all);
+    const size_t n = seg_dataset_rows(all);
+    for (size_t j = 0; j < 2; j++) {
+        size_t m;
+        double *v = sorted_column(all, j, j == 0, &m);
+        const double slack = SEG_STREAM_QUANTILE_EPS * (double)m + 1, pos = (double)(m - 1) * 0.5;
+        const double spread = v[(size_t)fmin(m - 1, ceil(pos) + slack)] -
+                              v[(size_t)fmax(0, floor(pos) - slack)];
+        const double share = (double)(n - m) / (double)n;
+        double c1, s1, c2, s2;
+        assert_int_equal(seg_scaler_feature_affine(mem, j, &c1, &s1), SEG_OK);
+        assert_int_equal(seg_scaler_feature_affine(str, j, &c2, &s2), SEG_OK);
+        assert_true(fabs(c1 - c2) <= share * spread + 1e-12 * fabs(c1));
+        assert_true(rel(s1, s2) <= 1e-3);
+        if (j == 0) {
+            /* Income has missing values: imputed first, its std is not that
+             * of the present values. */
+            double mean = 0, var = 0;
+            assert_true(m < n);
+            for (size_t i = 0; i < m; i++)
+                mean += v[i];
+            mean /= (double)m;
+            for (size_t i = 0; i < m; i++)
+                var += (v[i] - mean) * (v[i] - mean);
+            assert_true(rel(s1, sqrt(var / (double)m)) > 1e-3);
+        }
+        free(v);
+    }
+    seg_scaler_free(mem);
+    seg_scaler_free(str);
+    seg_dataset_free(all);
+    remove(path);
+    free(text);
 }
 
 static void test_stream_scaler_standard(void **state)
@@ -322,17 +378,21 @@ static void test_stream_scaler_small_exact(void **state)
     const char *path = write_tmp(text);
     seg_scaler *mem = NULL, *str = NULL;
     seg_dataset *all = NULL;
-    fit_both(path, SEG_SCALE_ROBUST, 500, &mem, &str, &all);
-    for (size_t j = 0; j < seg_scaler_features(mem); j++) {
-        double c1, s1, c2, s2;
-        assert_int_equal(seg_scaler_feature_affine(mem, j, &c1, &s1), SEG_OK);
-        assert_int_equal(seg_scaler_feature_affine(str, j, &c2, &s2), SEG_OK);
-        assert_true(c1 == c2);
-        assert_true(s1 == s2);
+    /* Both orders: imputed first, the quartiles come from the sketch's
+     * values with the missing rows inserted at the median. */
+    for (int order = SEG_IMPUTE_THEN_SCALE; order <= SEG_SCALE_THEN_IMPUTE; order++) {
+        fit_both_order(path, SEG_SCALE_ROBUST, (seg_impute_order)order, 500, &mem, &str, &all);
+        for (size_t j = 0; j < seg_scaler_features(mem); j++) {
+            double c1, s1, c2, s2;
+            assert_int_equal(seg_scaler_feature_affine(mem, j, &c1, &s1), SEG_OK);
+            assert_int_equal(seg_scaler_feature_affine(str, j, &c2, &s2), SEG_OK);
+            assert_true(c1 == c2);
+            assert_true(s1 == s2);
+        }
+        seg_scaler_free(mem);
+        seg_scaler_free(str);
+        seg_dataset_free(all);
     }
-    seg_scaler_free(mem);
-    seg_scaler_free(str);
-    seg_dataset_free(all);
     remove(path);
     free(text);
 }
@@ -666,6 +726,7 @@ int main(void)
         cmocka_unit_test(test_chunker_errors),
         cmocka_unit_test(test_stream_scaler_standard),
         cmocka_unit_test(test_stream_scaler_robust),
+        cmocka_unit_test(test_stream_imputed),
         cmocka_unit_test(test_stream_scaler_small_exact),
         cmocka_unit_test(test_stream_scaler_errors),
         cmocka_unit_test(test_chunked_lloyd_equals_memory),

@@ -331,11 +331,73 @@ static void test_imputation(void **state)
     const double y[] = {NAN, 2, 8, 4, 100};
     const double want_y[] = {6, 2, 8, 4, 100};
     check_num(SEG_SCALE_NONE, y, 5, want_y, 0);
-    /* Standard: statistics of the non-missing 1 3 10 (mean 14/3, variance
-     * 402/27); the missing row is the median 3 scaled the same way. */
-    const double mu = 14.0 / 3, sd = sqrt(402.0 / 27);
+    /* Standard, imputed first (the default): statistics of 1 3 3 10, mean
+     * 17/4, variance (3.25^2 + 1.25^2 + 1.25^2 + 5.75^2) / 4 = 187/16. */
+    const double mu = 17.0 / 4, sd = sqrt(187.0 / 16);
     const double want_std[] = {(1 - mu) / sd, (3 - mu) / sd, (3 - mu) / sd, (10 - mu) / sd};
     check_num(SEG_SCALE_STANDARD, x, 4, want_std, 1e-15);
+}
+
+/* Fit x (n values, NaN missing) by method and impute order, in memory and
+ * streamed in two chunks, and check center and scale. */
+static void check_order(int64_t method, int64_t order, const double *x, size_t n, double center,
+                        double scale)
+{
+    seg_dataset *ds = ds_num1("x", x, n);
+    seg_dataset *c1 = ds_num1("x", x, n / 2), *c2 = ds_num1("x", x + n / 2, n - n / 2);
+    seg_scaler *sc = scaler_with(method);
+    assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_IMPUTE_ORDER, order), SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_OK);
+    assert_affine(sc, 0, center, scale, 1e-15);
+    seg_scaler_stream *ss = NULL;
+    assert_int_equal(seg_scaler_stream_begin(&ss, sc), SEG_OK);
+    assert_int_equal(seg_scaler_stream_add(ss, c1), SEG_OK);
+    assert_int_equal(seg_scaler_stream_add(ss, c2), SEG_OK);
+    seg_scaler *st = scaler_with(SEG_SCALE_NONE);
+    assert_int_equal(seg_scaler_stream_finish(ss, st), SEG_OK);
+    assert_affine(st, 0, center, scale, 1e-15);
+    seg_scaler_stream_free(ss);
+    seg_scaler_free(st);
+    seg_scaler_free(sc);
+    seg_dataset_free(c2);
+    seg_dataset_free(c1);
+    seg_dataset_free(ds);
+}
+
+/* SEG_SCALER_IMPUTE_ORDER, by hand: x = 1, missing, 3, 10 (median 3), and
+ * y = 4, missing, 1, missing, 2, 8 (median of 1 2 4 8: 3). */
+static void test_impute_order(void **state)
+{
+    (void)state;
+    const double x[] = {1, NAN, 3, 10};
+    const double y[] = {4, NAN, 1, NAN, 2, 8};
+    int64_t v = -1;
+    seg_scaler *sc = scaler_with(SEG_SCALE_STANDARD);
+    assert_int_equal(seg_scaler_get_int(sc, SEG_SCALER_IMPUTE_ORDER, &v), SEG_OK);
+    assert_int_equal(v, SEG_IMPUTE_THEN_SCALE);
+    assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_IMPUTE_ORDER, 2), SEG_ERR_INVALID_ARG);
+    seg_scaler_free(sc);
+
+    /* Imputed first: 1 3 3 10, mean 17/4, variance 187/16. */
+    check_order(SEG_SCALE_STANDARD, SEG_IMPUTE_THEN_SCALE, x, 4, 17.0 / 4, sqrt(187.0 / 16));
+    /* Present values only: 1 3 10, mean 14/3, variance 402/27. */
+    check_order(SEG_SCALE_STANDARD, SEG_SCALE_THEN_IMPUTE, x, 4, 14.0 / 3, sqrt(402.0 / 27));
+    /* y imputed: 1 2 3 3 4 8, mean 21/6, squares 6.25 2.25 0.25 0.25 0.25
+     * 20.25 = 29.5, variance 29.5/6; present: 1 2 4 8, mean 15/4, variance
+     * (7.5625 + 3.0625 + 0.0625 + 18.0625) / 4 = 28.75/4. */
+    check_order(SEG_SCALE_STANDARD, SEG_IMPUTE_THEN_SCALE, y, 6, 3.5, sqrt(29.5 / 6));
+    check_order(SEG_SCALE_STANDARD, SEG_SCALE_THEN_IMPUTE, y, 6, 3.75, sqrt(28.75 / 4));
+    /* Robust: 1 3 3 10 has Q1 at 0.75 = 2.5 and Q3 at 2.25 = 4.75; 1 3 10
+     * has Q1 at 0.5 = 2, Q3 at 1.5 = 6.5. The center is the median 3 both ways. */
+    check_order(SEG_SCALE_ROBUST, SEG_IMPUTE_THEN_SCALE, x, 4, 3.0, 2.25);
+    check_order(SEG_SCALE_ROBUST, SEG_SCALE_THEN_IMPUTE, x, 4, 3.0, 4.5);
+    /* 1 2 3 3 4 8: Q1 at 1.25 = 2.25, Q3 at 3.75 = 3.75; 1 2 4 8: Q1 at
+     * 0.75 = 1.75, Q3 at 2.25 = 5. */
+    check_order(SEG_SCALE_ROBUST, SEG_IMPUTE_THEN_SCALE, y, 6, 3.0, 1.5);
+    check_order(SEG_SCALE_ROBUST, SEG_SCALE_THEN_IMPUTE, y, 6, 3.0, 3.25);
+    /* Min-max: the median lies in the range, so the order does not matter. */
+    check_order(SEG_SCALE_MINMAX, SEG_IMPUTE_THEN_SCALE, x, 4, 1.0, 9.0);
+    check_order(SEG_SCALE_MINMAX, SEG_SCALE_THEN_IMPUTE, x, 4, 1.0, 9.0);
 }
 
 /* Signed log1p before the statistics; numpy 1.24 figures for
@@ -351,6 +413,10 @@ static void test_log1p(void **state)
     put_num(ds, 0, "plain", l);
     put_num(ds, 1, "logged", l);
     seg_scaler *sc = scaler_with(SEG_SCALE_NONE);
+    /* The figures are those of the present values (test_impute_order covers
+     * the default order). */
+    assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_IMPUTE_ORDER, SEG_SCALE_THEN_IMPUTE),
+                     SEG_OK);
     assert_int_equal(seg_scaler_set_column_int(sc, "logged", SEG_SCALER_COLUMN_LOG1P, 1), SEG_OK);
     assert_int_equal(seg_scaler_fit(sc, ds), SEG_OK);
     double *out = xf(sc, ds);
@@ -934,8 +1000,9 @@ static void test_refit(void **state)
 /* ---- through the CSV reader -------------------------------------------- */
 
 /* tests/data/scaler_customers.csv: id set aside; age standard (mean 35,
- * std sqrt(125)); balance robust over 100 -20 300 (median 100, Q1 40, Q3 200);
- * an empty region field is missing. */
+ * std sqrt(125)); balance robust over 100 -20 300 and the missing one at
+ * their median 100 (so -20 100 100 300: Q1 70, Q3 150); an empty region
+ * field is missing. */
 static void test_csv_end_to_end(void **state)
 {
     (void)state;
@@ -953,12 +1020,12 @@ static void test_csv_end_to_end(void **state)
                            "region=south"};
     assert_names(sc, names, 9);
     assert_affine(sc, 0, 35.0, sqrt(125.0), 1e-15);
-    assert_affine(sc, 5, 100.0, 160.0, 0);
+    assert_affine(sc, 5, 100.0, 80.0, 0);
     const double r5 = 1 / sqrt(5.0);
     const double want[] = {-r5,     1, 0, 0, 0, 0,     0, 1, 0, /* c1 */
                            r5,      0, 0, 1, 1, 0,     0, 0, 1, /* c2: balance missing */
-                           3 * r5,  1, 0, 0, 0, -0.75, 1, 0, 0, /* c3: region missing */
-                           -3 * r5, 0, 1, 0, 0, 1.25,  0, 1, 0};
+                           3 * r5,  1, 0, 0, 0, -1.5, 1, 0, 0, /* c3: region missing */
+                           -3 * r5, 0, 1, 0, 0, 2.5,  0, 1, 0};
     double *out = xf(sc, ds);
     for (size_t e = 0; e < 36; e++)
         assert_close(out[e], want[e], 1e-15);
@@ -972,7 +1039,7 @@ static void test_csv_end_to_end(void **state)
     assert_int_equal(seg_dataset_read_csv_memory(&nd, text, strlen(text), NULL), SEG_OK);
     out = xf(sc, nd);
     /* "YES" is not the training spelling "Yes": an unseen level, so 0. */
-    const double want2[] = {2 * r5, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0};
+    const double want2[] = {2 * r5, 0, 0, 0, 0, 2, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0};
     for (size_t e = 0; e < 18; e++)
         assert_close(out[e], want2[e], 1e-15);
     free(out);
@@ -991,6 +1058,7 @@ int main(void)
         cmocka_unit_test(test_robust),
         cmocka_unit_test(test_robust_against_sort),
         cmocka_unit_test(test_imputation),
+        cmocka_unit_test(test_impute_order),
         cmocka_unit_test(test_log1p),
         cmocka_unit_test(test_degenerate_columns),
         cmocka_unit_test(test_float_storage),

@@ -46,9 +46,29 @@ static char stdin_failure[256];
  * stream a path-only reader opened for "-". */
 static const char *const stdin_aliases[] = {"<memory>", "/dev/stdin"};
 
+/* The scaler's refusal of an identifier column speaks C (its setting's
+ * name); say it in the command's terms. false when detail is not that. */
+static bool identifier_refusal(const char *what, int rc, const char *detail)
+{
+    const char *at = rc == SEG_ERR_PRIVACY ? strstr(detail, "column '") : NULL;
+    const char *end = at ? strstr(at + 8, "' has a different value in each") : NULL;
+    if (!end)
+        return false;
+    const int len = (int)(end - (at + 8));
+    const char *name = at + 8;
+    fprintf(stderr,
+            "%s: %s: column '%.*s' has a different value in each row: it identifies customers, "
+            "and its values would be stored in the model; give it as the id (--id %.*s) or "
+            "leave it out (--drop %.*s)\n",
+            progname, what, len, name, len, name, len, name);
+    return true;
+}
+
 int lib_error(const char *what, int rc)
 {
     const char *detail = stdin_failure[0] ? stdin_failure : seg_last_error();
+    if (!stdin_failure[0] && identifier_refusal(what, rc, detail))
+        return EXIT_DATA;
     fprintf(stderr, "%s: %s: %s%s", progname, what, seg_strerror(rc), *detail ? ": " : "");
     /* Name standard input as the file, not the library's stand-in for it. */
     for (size_t i = 0; stdin_read && !stdin_failure[0] && i < 2; i++) {
@@ -239,6 +259,19 @@ char **split_list(const char *s, size_t *count)
     v[i] = NULL;
     *count = i;
     return v;
+}
+
+bool list_contains(const char *list, const char *item)
+{
+    const size_t len = strlen(item);
+    for (const char *p = list; p;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == len && memcmp(p, item, len) == 0)
+            return true;
+        p = end ? end + 1 : NULL;
+    }
+    return false;
 }
 
 int for_each_item(const char *list, void *obj, int (*fn)(void *obj, const char *item))

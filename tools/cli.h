@@ -61,6 +61,9 @@ bool file_exists(const char *path);
 /* Split "a,b,c" into a NULL-terminated array (one allocation; free() it). */
 char **split_list(const char *s, size_t *count);
 
+/* Whether a comma-separated list (NULL: empty) holds item exactly. */
+bool list_contains(const char *list, const char *item);
+
 /* Call fn(obj, item) for each item of a comma-separated list; stops at the
  * first non-zero result and returns it. */
 int for_each_item(const char *list, void *obj, int (*fn)(void *obj, const char *item));

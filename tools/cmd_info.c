@@ -41,9 +41,10 @@ static void info_json(const char *path, const seg_model *m)
     for (size_t c = 0; c < seg_model_profile_columns(m); c++) {
         printf("%s{\"name\": ", c ? ", " : "");
         json_string(stdout, seg_model_profile_column_name(m, c));
-        printf(", \"type\": \"%s\"}", seg_model_profile_column_type(m, c) == SEG_COLUMN_NUMERIC
-                                          ? "numeric"
-                                          : "categorical");
+        printf(", \"type\": \"%s\", \"described\": %s}",
+               seg_model_profile_column_type(m, c) == SEG_COLUMN_NUMERIC ? "numeric"
+                                                                         : "categorical",
+               seg_model_profile_column_described(m, c) ? "true" : "false");
     }
     printf("],\n  \"features\": [");
     for (size_t j = 0; sc && j < d; j++) {
@@ -81,7 +82,8 @@ static void info_text(const char *path, const seg_model *m)
     }
     printf("columns (%zu):", seg_model_profile_columns(m));
     for (size_t c = 0; c < seg_model_profile_columns(m); c++)
-        printf("%s %s", c ? "," : "", seg_model_profile_column_name(m, c));
+        printf("%s %s%s", c ? "," : "", seg_model_profile_column_name(m, c),
+               seg_model_profile_column_described(m, c) ? " (described)" : "");
     printf("\nfeatures (%zu):", d);
     for (size_t j = 0; sc && j < d; j++)
         printf("%s %s", j ? "," : "", seg_scaler_feature_name(sc, j));

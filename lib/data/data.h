@@ -49,6 +49,11 @@ struct seg_dataset {
     /* Row weights or NULL. */
     double *weights;
     char *weight_name;
+
+    /* Described columns: moved aside from the features, in the order they
+     * were set; profiled per segment, never scaled or clustered. */
+    seg_column *described;
+    size_t n_described;
 };
 
 static inline double seg_column_value(const seg_column *c, size_t i)

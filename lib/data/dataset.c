@@ -63,6 +63,9 @@ void seg_dataset_free(seg_dataset *ds)
     seg_free(ds->id_name);
     seg_free(ds->weights);
     seg_free(ds->weight_name);
+    for (size_t j = 0; j < ds->n_described; j++)
+        seg_column_clear(&ds->described[j]);
+    seg_free(ds->described);
     seg_free(ds);
 }
 
@@ -451,6 +454,42 @@ int seg_dataset_set_weight_column(seg_dataset *ds, const char *name)
 const double *seg_dataset_weights(const seg_dataset *ds)
 {
     return ds ? ds->weights : NULL;
+}
+
+int seg_dataset_set_described_column(seg_dataset *ds, const char *name)
+{
+    SEG_ALLOC_SCOPE(ds);
+    size_t j, bytes;
+
+    if (!ds || !name)
+        return seg_fail(SEG_ERR_INVALID_ARG, "NULL argument");
+    for (size_t d = 0; d < ds->n_described; d++)
+        if (strcmp(ds->described[d].name, name) == 0)
+            return seg_fail(SEG_ERR_STATE, "column '%s' is described already", name);
+    j = find_column(ds, name);
+    if (j == SIZE_MAX)
+        return seg_fail(SEG_ERR_NOT_FOUND, "no column named '%s' to describe", name);
+    if (!seg_mul_ok(ds->n_described + 1, sizeof *ds->described, &bytes))
+        return seg_fail(SEG_ERR_OVERFLOW, "too many described columns");
+    seg_column *grown = seg_realloc(ds->described, bytes);
+    if (!grown)
+        return SEG_NOMEM();
+    ds->described = grown;
+    /* The column moves whole: a view into the dense block stays valid, the
+     * block being freed with the dataset. */
+    ds->described[ds->n_described++] = ds->cols[j];
+    detach_column(ds, j);
+    return SEG_OK;
+}
+
+size_t seg_dataset_described_columns(const seg_dataset *ds)
+{
+    return ds ? ds->n_described : 0;
+}
+
+const char *seg_dataset_described_name(const seg_dataset *ds, size_t j)
+{
+    return ds && j < ds->n_described ? ds->described[j].name : NULL;
 }
 
 int seg_dataset_copy_f64(const seg_dataset *ds, double *out, size_t len)

@@ -163,6 +163,11 @@ static int serialize(const seg_model *m, wbuf *w)
         at = section_begin(w, "PROF");
         seg_profile_write(m->profile, w);
         section_end(w, at);
+        if (seg_profile_has_described(m->profile)) {
+            at = section_begin(w, "DESC");
+            seg_profile_write_described(m->profile, w);
+            section_end(w, at);
+        }
     }
     if (m->outliers) {
         at = section_begin(w, "OUTL");
@@ -537,6 +542,11 @@ int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
                 goto malformed;
             if ((rc = seg_profile_read(&s, h.k, &m->profile)) < 0)
                 goto fail;
+        } else if (strcmp(tag, "DESC") == 0) {
+            /* after PROF, once (a second one finds its columns marked); an
+             * older reader skips it and profiles the columns as features */
+            if (!m->profile || !seg_profile_read_described(&s, m->profile, &nomem))
+                goto malformed;
         } else if (strcmp(tag, "OUTL") == 0) {
             if (m->outliers)
                 goto malformed;

@@ -255,7 +255,7 @@ int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k, 
     size_t *lmap = NULL;
     int rc;
 
-    if (!segw || !rows || !o || (rc = profile_alloc(k, ds->n_cols, &p)) < 0) {
+    if (!segw || !rows || !o || (rc = profile_alloc(k, ds->n_cols + ds->n_described, &p)) < 0) {
         rc = SEG_NOMEM();
         goto done;
     }
@@ -265,9 +265,12 @@ int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k, 
         segw[k] += wi;
         rows[labels[i]]++;
     }
-    for (size_t j = 0; j < ds->n_cols; j++) {
-        const seg_column *col = &ds->cols[j];
+    /* The features, then the described columns. */
+    for (size_t j = 0; j < p->n_cols; j++) {
+        const bool described = j >= ds->n_cols;
+        const seg_column *col = described ? &ds->described[j - ds->n_cols] : &ds->cols[j];
         pcol *c = &p->cols[j];
+        c->described = described;
         c->categorical = col->type == SEG_COLUMN_CATEGORICAL;
         if (!(c->name = seg_strdup(col->name)))
             goto nomem;
@@ -423,6 +426,10 @@ static int make_label(const seg_profile *p, size_t j, char **out)
     bool *taken = seg_calloc(p->n_cols ? p->n_cols : 1, sizeof *taken);
     if (!taken)
         return SEG_NOMEM();
+    /* A segment is labelled by what it was built from, never by a
+     * described column. */
+    for (size_t c = 0; c < p->n_cols; c++)
+        taken[c] = p->cols[c].described;
     for (size_t r = 0; r < p->n_items && phrases < LABEL_MAX_PHRASES; r++) {
         size_t i = p->order[j * p->n_items + r];
         double z = p->z[j * p->n_items + i];
@@ -605,6 +612,44 @@ int seg_profile_read(rbuf *r, size_t k, seg_profile **out)
     return SEG_OK;
 }
 
+bool seg_profile_has_described(const seg_profile *p)
+{
+    for (size_t c = 0; c < p->n_cols; c++)
+        if (p->cols[c].described)
+            return true;
+    return false;
+}
+
+void seg_profile_write_described(const seg_profile *p, wbuf *w)
+{
+    size_t count = 0;
+    for (size_t c = 0; c < p->n_cols; c++)
+        count += p->cols[c].described;
+    wb_u64(w, count);
+    for (size_t c = 0; c < p->n_cols; c++)
+        if (p->cols[c].described)
+            wb_u64(w, c);
+}
+
+bool seg_profile_read_described(rbuf *r, seg_profile *p, bool *nomem)
+{
+    uint64_t count = rb_u64(r), last = 0;
+    if (r->bad || count == 0 || count > p->n_cols)
+        return false;
+    for (uint64_t i = 0; i < count; i++) {
+        uint64_t c = rb_u64(r);
+        if (r->bad || c >= p->n_cols || (i > 0 && c <= last) || p->cols[c].described)
+            return false;
+        p->cols[c].described = true;
+        last = c;
+    }
+    if (r->pos != r->len)
+        return false;
+    if (seg_profile_finish(p) < 0)
+        return *nomem = true, false;
+    return true;
+}
+
 /* ---- public accessors -------------------------------------------------------------- */
 
 /* SEG_ERR_STATE when the profile of segment (0 .. k) is withheld. */
@@ -653,6 +698,12 @@ seg_column_type seg_model_profile_column_type(const seg_model *m, size_t col)
     if (!c)
         return SEG_COLUMN_AUTO;
     return c->categorical ? SEG_COLUMN_CATEGORICAL : SEG_COLUMN_NUMERIC;
+}
+
+int seg_model_profile_column_described(const seg_model *m, size_t col)
+{
+    const pcol *c = get_col(m, col);
+    return c && c->described;
 }
 
 int seg_model_profile_numeric(const seg_model *m, size_t segment, size_t col,

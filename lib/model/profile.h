@@ -18,6 +18,7 @@
 typedef struct pcol {
     char *name;
     bool categorical;
+    bool described; /* a described column (DESC section): never in a label */
     /* numeric, over non-missing values */
     double *mean, *median, *sd, *missing; /* missing: share of the rows' weight */
     /* categorical: level names ("(missing)" when some are missing) and the
@@ -78,5 +79,12 @@ int seg_model_describe(seg_model *m, const seg_dataset *ds, const seg_scaler *sc
 /* The PROF section's payload, and its reader (which calls finish). */
 void seg_profile_write(const seg_profile *p, wbuf *w);
 int seg_profile_read(rbuf *r, size_t k, seg_profile **out);
+
+/* The DESC section: which PROF columns are described. has_described says
+ * whether the profile needs one; the reader marks them and calls finish
+ * (false: a malformed section, or memory ran out when *nomem). */
+bool seg_profile_has_described(const seg_profile *p);
+void seg_profile_write_described(const seg_profile *p, wbuf *w);
+bool seg_profile_read_described(rbuf *r, seg_profile *p, bool *nomem);
 
 #endif

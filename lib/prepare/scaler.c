@@ -40,9 +40,11 @@ enum {
     OPT_MAX_LEVELS,
     OPT_ALLOW_IDS,
     OPT_MIN_LEVEL_COUNT,
+    OPT_IMPUTE_ORDER,
     N_OPTS
 };
-static const int64_t opt_default[N_OPTS] = {SEG_SCALE_STANDARD, 0, SEG_IMPUTE_LEVEL, 1000, 0, 0};
+static const int64_t opt_default[N_OPTS] = {SEG_SCALE_STANDARD, 0, SEG_IMPUTE_LEVEL, 1000, 0, 0,
+                                            SEG_IMPUTE_THEN_SCALE};
 
 /* A categorical column whose every value differs, over at least this many
  * rows, identifies customers rather than describing them (documented in seg.h). */
@@ -66,6 +68,8 @@ static const seg_param scaler_rows[] = {
     SEG_PARAM_INT(SEG_SCALER_MAX_LEVELS, 2, 1e6, seg_scaler, opt[OPT_MAX_LEVELS], NULL),
     SEG_PARAM_INT(SEG_SCALER_ALLOW_IDENTIFIERS, 0, 1, seg_scaler, opt[OPT_ALLOW_IDS], NULL),
     SEG_PARAM_INT(SEG_SCALER_MIN_LEVEL_COUNT, 0, 1e12, seg_scaler, opt[OPT_MIN_LEVEL_COUNT], NULL),
+    SEG_PARAM_INT(SEG_SCALER_IMPUTE_ORDER, SEG_IMPUTE_THEN_SCALE, SEG_SCALE_THEN_IMPUTE, seg_scaler,
+                  opt[OPT_IMPUTE_ORDER], NULL),
 };
 static const seg_param_table scaler_params = SEG_PARAM_TABLE("scaler", scaler_rows, NULL);
 
@@ -507,7 +511,8 @@ int seg_scaler_fit(seg_scaler *sc, const seg_dataset *ds)
                 rc = SEG_NOMEM();
                 goto fail;
             }
-            rc = seg_scol_fit_numeric(c, ds->n_rows, method, log1p, buf, s);
+            rc = seg_scol_fit_numeric(c, ds->n_rows, method, log1p,
+                                      sc->opt[OPT_IMPUTE_ORDER] == SEG_IMPUTE_THEN_SCALE, buf, s);
         } else if (c->type == SEG_COLUMN_CATEGORICAL) {
             rc = fit_categorical(sc, c, ds->n_rows, s);
         } else {

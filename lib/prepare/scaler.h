@@ -112,9 +112,11 @@ typedef struct scol_numeric_stats {
 } scol_numeric_stats;
 
 /* Fit one numeric column c of n rows into s (scaler_numeric.c); buf holds
- * room for n values. SEG_ERR_NONFINITE names an infinite value's row. */
+ * room for n values. impute_first: the statistics cover the n rows with the
+ * missing ones at the median (SEG_IMPUTE_THEN_SCALE), else only the present
+ * values. SEG_ERR_NONFINITE names an infinite value's row. */
 int seg_scol_fit_numeric(const seg_column *c, size_t n, seg_scale_method method, bool log1p,
-                         double *buf, scol *s);
+                         bool impute_first, double *buf, scol *s);
 
 /* Center, scale and median of s (its method set) from the statistics;
  * SEG_ERR_NONFINITE when they do not give finite values. */

@@ -120,7 +120,7 @@ static void mean_std(const double *v, size_t m, double lo, double hi, double *me
 }
 
 int seg_scol_fit_numeric(const seg_column *c, size_t n, seg_scale_method method, bool log1p,
-                       double *buf, scol *s)
+                         bool impute_first, double *buf, scol *s)
 {
     *s = (scol){.name = s->name,
                 .kind = SCOL_NUMERIC,
@@ -141,6 +141,16 @@ int seg_scol_fit_numeric(const seg_column *c, size_t n, seg_scale_method method,
     if (m == 0)
         return SEG_OK; /* all missing: impute 0, center 0, scale 1 */
 
+    /* The median of the present values is what missing ones take. Imputed
+     * first, they join the rows the scaling statistics are computed over (a
+     * robust center stays this median: copies of a set's median leave its
+     * median where it is). */
+    const double median = quantile(buf, m, 0.5);
+    if (impute_first) {
+        for (size_t i = m; i < n; i++)
+            buf[i] = median;
+        m = n;
+    }
     double lo = buf[0], hi = buf[0];
     for (size_t i = 1; i < m; i++) {
         lo = fmin(lo, buf[i]);
@@ -149,13 +159,13 @@ int seg_scol_fit_numeric(const seg_column *c, size_t n, seg_scale_method method,
     scol_numeric_stats st = {.lo = lo, .hi = hi, .mean = lo};
     if (method == SEG_SCALE_STANDARD && lo < hi)
         mean_std(buf, m, lo, hi, &st.mean, &st.std);
-    /* Quartiles first: each selection leaves v partitioned around its
-     * position, which the next one starts from. */
+    /* Each selection leaves v partitioned around its position, which the
+     * next one starts from. */
     if (method == SEG_SCALE_ROBUST) {
         st.q1 = quantile(buf, m, 0.25);
         st.q3 = quantile(buf, m, 0.75);
     }
-    st.median = quantile(buf, m, 0.5);
+    st.median = median;
     return seg_scol_numeric_finish(s, c->name, &st);
 }
 

@@ -275,7 +275,40 @@ int seg_scaler_stream_add(seg_scaler_stream *ss, const seg_dataset *chunk)
     return SEG_OK;
 }
 
-static int finish_numeric(stream_col *s, scol *out)
+/* Value of rank r (1-based) among the sketch's m values plus k copies of
+ * their median med: the copies sit right after rank h = floor((m - 1) / 2) + 1,
+ * the last rank at or below the median. */
+static double imputed_rank_value(const seg_qsketch *q, uint64_t m, uint64_t k, double med,
+                                 uint64_t r)
+{
+    const uint64_t h = (m - 1) / 2 + 1;
+    if (r <= h)
+        return seg_qsketch_rank_value(q, r);
+    if (r <= h + k)
+        return med;
+    return seg_qsketch_rank_value(q, r - k);
+}
+
+/* Quantile p of the sketch's values with k copies of their median med added,
+ * by the rule of seg_qsketch_quantile(): exact while the sketch is exact. */
+static double imputed_quantile(const seg_qsketch *q, uint64_t m, uint64_t k, double med, double p)
+{
+    const uint64_t n = m + k;
+    double pos = (double)(n - 1) * p;
+    uint64_t r = (uint64_t)pos;
+    double t = pos - (double)r;
+    double a = imputed_rank_value(q, m, k, med, r + 1);
+    if (t == 0.0 || r + 1 >= n)
+        return a;
+    double b = imputed_rank_value(q, m, k, med, r + 2);
+    double d = b - a;
+    return t >= 0.5 ? b - d * (1.0 - t) : a + d * t;
+}
+
+/* rows: the column's rows, missing ones included; impute_first: the
+ * statistics cover them all with the missing ones at the median, as the
+ * in-memory fit does (seg_scol_fit_numeric). */
+static int finish_numeric(stream_col *s, size_t rows, bool impute_first, scol *out)
 {
     num_acc *a = &s->num;
     int rc;
@@ -290,13 +323,17 @@ static int finish_numeric(stream_col *s, scol *out)
     if ((rc = seg_qsketch_flush(&a->q)) < 0)
         return rc;
     scol_numeric_stats st = {.lo = a->lo, .hi = a->hi, .mean = a->lo};
-    if (a->lo < a->hi) {
-        st.mean = a->mean;
-        st.std = sqrt(a->m2 / (double)a->m);
-    }
-    st.q1 = seg_qsketch_quantile(&a->q, 0.25);
-    st.q3 = seg_qsketch_quantile(&a->q, 0.75);
+    const uint64_t k = impute_first && rows > a->m ? (uint64_t)rows - a->m : 0;
     st.median = seg_qsketch_quantile(&a->q, 0.5);
+    if (a->lo < a->hi) {
+        /* k rows at the median merge into the moments as a group of
+         * k equal values (mean med, no spread), by Chan et al.'s rule. */
+        double na = (double)a->m, nb = (double)k, nt = na + nb, delta = st.median - a->mean;
+        st.mean = a->mean + delta * (nb / nt);
+        st.std = sqrt((a->m2 + delta * delta * (na * nb / nt)) / nt);
+    }
+    st.q1 = imputed_quantile(&a->q, a->m, k, st.median, 0.25);
+    st.q3 = imputed_quantile(&a->q, a->m, k, st.median, 0.75);
     return seg_scol_numeric_finish(out, s->name, &st);
 }
 
@@ -324,6 +361,10 @@ int seg_scaler_stream_finish(seg_scaler_stream *ss, seg_scaler *sc)
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_scaler_stream_finish: NULL argument");
     if (ss->rows == 0)
         return seg_fail(SEG_ERR_EMPTY, "seg_scaler_stream_finish: no rows were added");
+    int64_t order = SEG_IMPUTE_THEN_SCALE;
+    if ((rc = seg_scaler_get_int(ss->settings, SEG_SCALER_IMPUTE_ORDER, &order)) < 0)
+        return rc;
+    const bool impute_first = order == SEG_IMPUTE_THEN_SCALE;
     if (!(cols = seg_calloc(ss->n_cols, sizeof *cols)))
         return SEG_NOMEM();
     for (size_t j = 0; j < ss->n_cols; j++) {
@@ -332,7 +373,7 @@ int seg_scaler_stream_finish(seg_scaler_stream *ss, seg_scaler *sc)
             rc = SEG_NOMEM();
             goto fail;
         }
-        rc = s->type == SEG_COLUMN_NUMERIC ? finish_numeric(s, &cols[j])
+        rc = s->type == SEG_COLUMN_NUMERIC ? finish_numeric(s, ss->rows, impute_first, &cols[j])
                                            : finish_categorical(ss, s, &cols[j]);
         if (rc < 0)
             goto fail;

@@ -44,6 +44,8 @@ _INIT = {"k-means++": 0, "kmeans++": 0, "random": 1}
 # Setting keys (enum values of seg.h).
 _CSV_DELIMITER, _CSV_HEADER = 100, 101
 _SCALER_METHOD, _SCALER_DROP_FIRST, _SCALER_CAT_MISSING, _SCALER_MAX_LEVELS = 100, 101, 102, 103
+_SCALER_IMPUTE_ORDER = 106
+_IMPUTE_ORDER = {"impute-first": 0, "scale-first": 1}
 _SCALER_COLUMN_METHOD, _SCALER_COLUMN_LOG1P = 200, 201
 _KM = {"k": 100, "max_iter": 101, "n_init": 102, "init": 103, "seed": 104, "threads": 105,
        "dtype": 106}
@@ -107,6 +109,9 @@ _PROTOS = {
     "seg_dataset_drop": (_I, [_P, _P, _S]),
     "seg_dataset_set_id_column": (_I, [_P, _STR]),
     "seg_dataset_set_weight_column": (_I, [_P, _STR]),
+    "seg_dataset_set_described_column": (_I, [_P, _STR]),
+    "seg_dataset_described_columns": (_S, [_P]),
+    "seg_dataset_described_name": (_STR, [_P, _S]),
     "seg_dataset_id": (_STR, [_P, _S]),
     "seg_dataset_get_f64": (_I, [_P, _S, _S, _DP]),
     "seg_dataset_get_text": (_I, [_P, _S, _S, ctypes.POINTER(_STR)]),
@@ -377,6 +382,18 @@ class Dataset(_Object):
         _check(_lib.seg_dataset_set_weight_column(self._handle, name.encode()))
         return self
 
+    def set_described_column(self, name):
+        """Profile this column per segment but never cluster on it."""
+        _check(_lib.seg_dataset_set_described_column(self._handle, name.encode()))
+        return self
+
+    @property
+    def described_columns(self):
+        """Names of the described columns, in the order they were set."""
+        h = self._handle
+        return [_lib.seg_dataset_described_name(h, j).decode()
+                for j in range(_lib.seg_dataset_described_columns(h))]
+
     def id(self, row):
         s = _lib.seg_dataset_id(self._handle, row)
         return None if s is None else s.decode()
@@ -401,8 +418,11 @@ class Scaler(_Object):
     _free = _lib.seg_scaler_free
 
     def __init__(self, method="standard", drop_first=False, categorical_missing="level",
-                 max_levels=None, columns=None):
-        """columns: {name: {"method": ..., "log1p": bool}} per-column settings."""
+                 max_levels=None, columns=None, impute_order="impute-first"):
+        """columns: {name: {"method": ..., "log1p": bool}} per-column settings.
+        impute_order: "impute-first" (missing numbers take the median, then
+        the scaling statistics cover every row, as scikit-learn's
+        SimpleImputer then StandardScaler) or "scale-first"."""
         super().__init__(_new(_lib.seg_scaler_new))
         h = self._h
         if method not in _SCALE:
@@ -413,6 +433,9 @@ class Scaler(_Object):
                                        {"level": 0, "mode": 1}[categorical_missing]))
         if max_levels is not None:
             _check(_lib.seg_scaler_set_int(h, _SCALER_MAX_LEVELS, max_levels))
+        if impute_order not in _IMPUTE_ORDER:
+            raise ValueError("impute_order must be one of %s" % ", ".join(_IMPUTE_ORDER))
+        _check(_lib.seg_scaler_set_int(h, _SCALER_IMPUTE_ORDER, _IMPUTE_ORDER[impute_order]))
         for name, opts in (columns or {}).items():
             if "method" in opts:
                 _check(_lib.seg_scaler_set_column_int(h, name.encode(), _SCALER_COLUMN_METHOD,

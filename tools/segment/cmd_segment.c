@@ -92,8 +92,26 @@ static int take_outcome(seg_dataset *ds, const char *name, int8_t **out)
     return seg_dataset_drop(ds, &name, 1);
 }
 
-/* Id column, weights, outcome columns, then the feature columns. A --drop
- * that names the target or control is satisfied already. */
+/* Whether name is the column of a role other than feature: --id, --weight,
+ * --target, --control, or one of --describe. */
+static bool has_role(const opts *o, const char *name)
+{
+    const char *single[] = {o->id, o->weight, o->target, o->control};
+    for (size_t i = 0; i < sizeof single / sizeof single[0]; i++)
+        if (single[i] && strcmp(single[i], name) == 0)
+            return true;
+    return list_contains(o->describe, name);
+}
+
+static int describe_column(void *ds, const char *name)
+{
+    return seg_dataset_set_described_column(ds, name);
+}
+
+/* Id column, weights, outcome columns, described columns, then the feature
+ * columns. A column in a role has left the features already: a --columns
+ * that names it keeps it in that role, and a --drop that names the target
+ * or control is satisfied. */
 static int shape_columns(const opts *o, seg_dataset *ds, int8_t **outcome, int8_t **control)
 {
     int rc = 0;
@@ -105,6 +123,8 @@ static int shape_columns(const opts *o, seg_dataset *ds, int8_t **outcome, int8_
         return rc;
     if (o->control && (rc = take_outcome(ds, o->control, control)) < 0)
         return rc;
+    if (o->describe && (rc = for_each_item(o->describe, ds, describe_column)) < 0)
+        return rc;
     const char *lists[2] = {o->drop, o->columns};
     for (int which = 0; which < 2 && rc == 0; which++) {
         size_t n, kept = 0;
@@ -114,15 +134,80 @@ static int shape_columns(const opts *o, seg_dataset *ds, int8_t **outcome, int8_
         if (!(v = split_list(lists[which], &n)))
             return SEG_ERR_NOMEM;
         for (size_t i = 0; i < n; i++)
-            if (which == 1 || ((!o->target || strcmp(v[i], o->target) != 0) &&
-                               (!o->control || strcmp(v[i], o->control) != 0)))
+            if (which == 1 ? !has_role(o, v[i])
+                           : ((!o->target || strcmp(v[i], o->target) != 0) &&
+                              (!o->control || strcmp(v[i], o->control) != 0)))
                 v[kept++] = v[i];
+        if (which == 1 && kept == 0) {
+            free(v);
+            fprintf(stderr, "%s: --columns names no column to cluster on, only columns in other "
+                            "roles (--id, --weight, --target, --control, --describe)\n",
+                    progname);
+            return USAGE_CONFLICT;
+        }
         if (kept)
             rc = which == 0 ? seg_dataset_drop(ds, (const char *const *)v, kept)
                             : seg_dataset_select(ds, (const char *const *)v, kept);
         free(v);
     }
     return rc;
+}
+
+static void left_out_free(left_out *lo)
+{
+    for (size_t i = 0; i < lo->n; i++)
+        free(lo->names[i]);
+    free(lo->names);
+    free(lo->kind);
+}
+
+/* Leave out the feature columns that look like identifiers (row numbers,
+ * ids) unless --keep names them, saying so on stderr (not with --quiet);
+ * their names and kinds go to *lo for --json. 0, a library error, or
+ * USAGE_CONFLICT after saying why. */
+static int leave_out_identifiers(const opts *o, seg_dataset *ds, left_out *lo)
+{
+    const size_t d = seg_dataset_columns(ds);
+    size_t n;
+    char **keep = o->keep ? split_list(o->keep, &n) : NULL;
+    if (o->keep && !keep)
+        return SEG_ERR_NOMEM;
+    for (size_t i = 0; keep && i < n; i++) {
+        size_t at;
+        if (seg_dataset_column_index(ds, keep[i], &at) < 0) {
+            fprintf(stderr, "%s: --keep %s: no feature column named '%s'\n", progname, keep[i],
+                    keep[i]);
+            free(keep);
+            return USAGE_CONFLICT;
+        }
+    }
+    free(keep);
+    if (!(lo->names = calloc(d ? d : 1, sizeof *lo->names)) ||
+        !(lo->kind = calloc(d ? d : 1, sizeof *lo->kind)))
+        return SEG_ERR_NOMEM;
+    for (size_t j = 0; j < d; j++) {
+        seg_identifier_kind kind = seg_dataset_column_identifier(ds, j);
+        const char *name = seg_dataset_column_name(ds, j);
+        if (kind == SEG_IDENTIFIER_NONE || list_contains(o->keep, name))
+            continue;
+        if (!(lo->names[lo->n] = strdup(name)))
+            return SEG_ERR_NOMEM;
+        lo->kind[lo->n++] = kind;
+    }
+    if (lo->n == 0)
+        return 0;
+    if (lo->n == d) {
+        fprintf(stderr, "%s: every column looks like an identifier (row numbers or ids): name "
+                        "the ones to cluster on with --keep\n",
+                progname);
+        return USAGE_CONFLICT;
+    }
+    for (size_t i = 0; i < lo->n && !o->quiet; i++)
+        fprintf(stderr,
+                "%s: warning: left out column '%s', which looks like %s; --keep %s clusters on "
+                "it\n",
+                progname, lo->names[i], identifier_reason(lo->kind[i]), lo->names[i]);
+    return seg_dataset_drop(ds, (const char *const *)lo->names, lo->n);
 }
 
 static int scale_method(const char *s)
@@ -265,6 +350,9 @@ static int segment_scaler_new(const opts *o, seg_scaler **out)
         (rc = seg_scaler_set_int(sc, SEG_SCALER_MIN_LEVEL_COUNT, o->min_segment_size)) < 0 ||
         (rc = seg_scaler_set_int(sc, SEG_SCALER_CATEGORICAL_MISSING,
                                  o->impute_mode ? SEG_IMPUTE_MODE : SEG_IMPUTE_LEVEL)) < 0 ||
+        (rc = seg_scaler_set_int(sc, SEG_SCALER_IMPUTE_ORDER,
+                                 o->scale_first ? SEG_SCALE_THEN_IMPUTE
+                                                : SEG_IMPUTE_THEN_SCALE)) < 0 ||
         (o->log1p && (rc = for_each_item(o->log1p, sc, set_log1p)) < 0)) {
         seg_scaler_free(sc);
         return rc;
@@ -323,6 +411,7 @@ static int run_segment(opts *o, outputs *out)
     int8_t *outcome = NULL, *control = NULL;
     double *dist = NULL;
     summary s = {0};
+    left_out left = {0};
     const bool f32 = strcmp(o->dtype, "f32") == 0;
     int rc, status = EXIT_DATA;
     const char *stage = "reading data";
@@ -332,19 +421,27 @@ static int run_segment(opts *o, outputs *out)
     stage = "choosing columns";
     if ((rc = shape_columns(o, ds, &outcome, &control)) < 0)
         goto fail;
+    if (rc == USAGE_CONFLICT ||
+        (rc = leave_out_identifiers(o, ds, &left)) == USAGE_CONFLICT) {
+        status = EXIT_USAGE;
+        goto out;
+    }
+    if (rc < 0)
+        goto fail;
     stage = "fitting the scaler";
     if ((rc = segment_scaler_new(o, &sc)) < 0 || (rc = seg_scaler_fit(sc, ds)) < 0)
         goto fail;
     if (strcmp(o->method, "ward") == 0) {
         const ward_request wr = {o->file, o->k, o->pre_cluster, o->seed, o->threads,
                                  o->silhouette_sample, o->assignments, o->features, o->json,
-                                 o, outcome, control, out};
+                                 o, outcome, control, out, &left};
         status = segment_ward(&wr, ds, sc);
         goto out;
     }
     s.ds = ds;
     s.sc = sc;
     s.f32 = f32;
+    s.left = &left;
     s.n = seg_dataset_rows(ds);
     s.d = seg_scaler_features(sc);
     stage = "setting up k-means";
@@ -420,6 +517,7 @@ out:
     free(dist);
     free(outcome);
     free(control);
+    left_out_free(&left);
     return status;
 }
 
@@ -512,6 +610,13 @@ static int parse_segment(int argc, char **argv, opts *o)
                                    "--scale takes standard, minmax, robust or none, not '%s'", val);
             o->scale = val;
             break;
+        case SEGMENT_IMPUTE_ORDER:
+            if (strcmp(val, "impute-first") != 0 && strcmp(val, "scale-first") != 0)
+                return usage_error("segment ",
+                                   "--impute-order takes impute-first or scale-first, not '%s'",
+                                   val);
+            o->scale_first = val[0] == 's';
+            break;
         case SEGMENT_DTYPE:
             if (strcmp(val, "f32") != 0 && strcmp(val, "f64") != 0)
                 return usage_error("segment ", "--dtype takes f32 or f64, not '%s'", val);
@@ -571,6 +676,12 @@ static int parse_segment(int argc, char **argv, opts *o)
     return p.status;
 }
 
+/* The bundled bank data's roles: what describes the customer, and what
+ * describes the last contact of the campaign (duration is known only after
+ * the call). */
+#define BANK_CUSTOMER_COLUMNS "age,job,marital,education,default,balance,housing,loan"
+#define BANK_CONTACT_COLUMNS "contact,day,month,campaign,pdays,previous,poutcome,duration"
+
 int cmd_segment(int argc, char **argv)
 {
     static char bundled[4096];
@@ -620,14 +731,25 @@ int cmd_segment(int argc, char **argv)
             return EXIT_DATA;
         }
         o.bundled = true;
-        if (!o.drop && !o.columns)
-            o.drop = "y,duration";
+        /* The bank's columns in their roles (examples/data/README.md): the
+         * customer is clustered, the last contact of the campaign only
+         * described, y left to --target. Any of --columns, --drop or
+         * --describe puts the user in charge instead. */
+        const bool defaults = !o.drop && !o.columns && !o.describe;
+        if (defaults) {
+            o.columns = BANK_CUSTOMER_COLUMNS;
+            if (!o.memory) /* the chunked path keeps no profiles */
+                o.describe = BANK_CONTACT_COLUMNS;
+        }
         fprintf(stderr, "%s: no FILE and nothing on standard input: using the bundled bank data %s",
                 progname, o.file);
-        fprintf(stderr, "%s\n",
-                o.drop && strcmp(o.drop, "y,duration") == 0
-                    ? " without 'y' (the outcome) and 'duration' (known only after the call)"
-                    : "");
+        if (defaults)
+            fprintf(stderr,
+                    ",\n  clustering the customer (%s),\n  %s the last campaign contact (%s)%s",
+                    BANK_CUSTOMER_COLUMNS, o.describe ? "describing" : "leaving out",
+                    BANK_CONTACT_COLUMNS,
+                    o.target ? "" : ",\n  leaving out the outcome y (--target y measures it)");
+        fputc('\n', stderr);
     }
     if (o.exact && !o.memory)
         return usage_error("segment ", "%s", "--exact goes with --memory");

@@ -153,6 +153,8 @@ int segment_ooc_check(const opts *o)
     const char *bad = o->weight                        ? "--weight"
                       : o->target                      ? "--target"
                       : o->report                      ? "--report"
+                      : o->describe                    ? "--describe"
+                      : o->keep                        ? "--keep"
                       : o->features                    ? "--features"
                       : o->min_segment_size            ? "--min-segment-size"
                       : ends_with(o->file, ".npy")     ? "a .npy FILE"
@@ -188,8 +190,15 @@ static int choose_columns(const opts *o, seg_csv_chunker *ch)
             continue;
         if (!(v = split_list(lists[which], &n)))
             return SEG_ERR_NOMEM;
-        rc = which == 0 ? seg_csv_chunker_drop(ch, (const char *const *)v, n)
-                        : seg_csv_chunker_select(ch, (const char *const *)v, n);
+        /* The id column is set aside before the select: --columns naming it
+         * keeps it as the id. */
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++)
+            if (which == 0 || !o->id || strcmp(v[i], o->id) != 0)
+                v[kept++] = v[i];
+        if (kept)
+            rc = which == 0 ? seg_csv_chunker_drop(ch, (const char *const *)v, kept)
+                            : seg_csv_chunker_select(ch, (const char *const *)v, kept);
         free(v);
     }
     return rc;

@@ -13,8 +13,19 @@ static const cli_opt segment_opts[] = {
      .section = "Data", .field = CLI_TEXT(opts, id)},
     {.name = "drop", .value = "COL[,COL]", .help = "columns to leave out",
      .field = CLI_TEXT(opts, drop)},
-    {.name = "columns", .value = "COL[,COL]", .help = "columns to use (all others left out)",
+    {.name = "columns", .value = "COL[,COL]",
+     .help = "columns to cluster on (all others left out; the\n"
+             "--id, --weight, --target, --control and --describe\n"
+             "columns keep their roles)",
      .field = CLI_TEXT(opts, columns)},
+    {.name = "keep", .value = "COL[,COL]",
+     .help = "cluster on these columns even though they look like\n"
+             "identifiers (row numbers, ids; left out otherwise)",
+     .field = CLI_TEXT(opts, keep)},
+    {.name = "describe", .value = "COL[,COL]",
+     .help = "columns profiled per segment but never clustered\n"
+             "(e.g. the last campaign contact)",
+     .field = CLI_TEXT(opts, describe)},
     {.name = "weight", .value = "COL", .help = "numeric column of customer weights (> 0)",
      .field = CLI_TEXT(opts, weight)},
     {.name = "categorical", .value = "COL[,COL]", .help = "force columns to be categorical",
@@ -35,6 +46,12 @@ static const cli_opt segment_opts[] = {
      .field = CLI_FLAG(opts, drop_first)},
     {.name = "impute-mode", .help = "missing categorical values take the mode (default: own level)",
      .field = CLI_FLAG(opts, impute_mode)},
+    {.name = "impute-order", .value = "ORDER",
+     .help = "impute-first: missing numbers take the median, then the\n"
+             "scaling statistics cover every row (default; as scikit-learn's\n"
+             "SimpleImputer then StandardScaler); scale-first: statistics\n"
+             "of the present values only, then the median",
+     .id = SEGMENT_IMPUTE_ORDER},
 
     {.name = "k", .alias = 'k', .value = "K",
      .help = "number of segments (default: chosen by a sweep)", .section = "K-means",
@@ -136,8 +153,10 @@ const cli_command cli_segment = {
         "Segment the customers in FILE (CSV, or .npy of numbers) with k-means.\n"
         "FILE '-', or no FILE with a pipe or file on standard input: CSV read from\n"
         "standard input (not with --memory). Without FILE on a terminal or /dev/null,\n"
-        "the bundled UCI bank marketing data is used (said on stderr), without its\n"
-        "outcome 'y' and the after-the-call 'duration' unless --drop/--columns say otherwise.",
+        "the bundled UCI bank marketing data is used (said on stderr): clustered on the\n"
+        "customer (age,job,marital,education,default,balance,housing,loan), the last\n"
+        "campaign contact described (contact,day,month,campaign,pdays,previous,poutcome,\n"
+        "duration), 'y' left out, unless --columns, --drop or --describe say otherwise.",
     .opts = segment_opts,
     .operands = {CLI_TEXT(opts, file)},
     .run = cmd_segment,

@@ -243,7 +243,8 @@ static void z_color(double z, char *buf, size_t len)
     snprintf(buf, len, "#%02x%02x%02x", r, g, b);
 }
 
-static void heatmap(FILE *f, const summary *s)
+/* The heatmap of the features' items, or of the described columns'. */
+static void heatmap(FILE *f, const summary *s, bool described)
 {
     const seg_model *m = s->m;
     const size_t n_items = seg_model_profile_items(m);
@@ -253,7 +254,7 @@ static void heatmap(FILE *f, const summary *s)
     /* The items that vary most between segments, at most HEAT_ITEMS, in
      * the order of the columns. */
     for (size_t i = 0; i < n_items; i++)
-        if (max_abs_z(m, s->k, i) >= HEAT_MIN_Z)
+        if (item_described(m, i) == described && max_abs_z(m, s->k, i) >= HEAT_MIN_Z)
             pick[n++] = i;
     while (n > HEAT_ITEMS) {
         size_t weakest = 0;
@@ -563,7 +564,17 @@ int write_report(FILE *f, const opts *o, const summary *s)
     sizes_chart(f, s);
     if (seg_model_profile_items(s->m)) {
         fprintf(f, "<h2>What sets each segment apart</h2>\n");
-        heatmap(f, s);
+        heatmap(f, s, false);
+    }
+    if (seg_dataset_described_columns(s->ds)) {
+        fprintf(f, "<h2>Described, not clustered</h2>\n<p>Columns profiled per segment but "
+                   "left out of the clustering:");
+        for (size_t c = 0; c < seg_dataset_described_columns(s->ds); c++) {
+            fputs(c ? ", " : " ", f);
+            report_escape(f, seg_dataset_described_name(s->ds, c));
+        }
+        fprintf(f, ".</p>\n");
+        heatmap(f, s, true);
     }
     if (s->camp) {
         fprintf(f, "<h2>Conversion</h2>\n");

@@ -38,11 +38,14 @@ typedef struct opts {
     const char *dtype;
     const char *algorithm; /* --algorithm: lloyd|hamerly|elkan|yinyang|auto */
     const char *id, *drop, *columns, *weight, *log1p, *categorical, *numeric, *missing;
+    const char *describe; /* --describe: profiled per segment, never clustered */
+    const char *keep;     /* --keep: identifier-like columns kept as features */
     const char *assignments, *features, *model, *report;
     const char *target, *control;
     double cost, revenue; /* NaN unless given */
     int delimiter;
     bool drop_first, impute_mode, json, quiet;
+    bool scale_first;     /* --impute-order scale-first */
     int64_t silhouette_sample;
     const char *id_key;   /* --pseudonymize-key FILE */
     const char *method;   /* "kmeans", "ward" or "minibatch" */
@@ -77,6 +80,7 @@ enum {
     SEGMENT_COST,
     SEGMENT_REVENUE,
     SEGMENT_SILHOUETTE_SAMPLE,
+    SEGMENT_IMPUTE_ORDER,
 };
 
 /* Segments under / over these shares of the customers get a warning. */
@@ -95,10 +99,32 @@ typedef struct summary {
     const seg_sweep *sweep;      /* NULL when k was given */
     const seg_campaign *camp;    /* NULL without --target */
     const seg_linkage *tree;     /* Ward: the tree cut into k segments, or NULL */
+    const struct left_out *left; /* identifier-like columns left out, or NULL */
 } summary;
+
+/* Columns left out of the features because they look like identifiers
+ * (seg_dataset_column_identifier), with the kind each is. */
+typedef struct left_out {
+    size_t n;
+    char **names;
+    seg_identifier_kind *kind;
+} left_out;
+
+/* What kind of identifier, in words. */
+const char *identifier_reason(seg_identifier_kind kind);
+/* "left_out": [{"column": ..., "reason": ...}] as a JSON member. */
+void left_out_json(FILE *f, const left_out *lo);
 
 /* summary.c */
 void print_json(const opts *o, const summary *s);
+/* The column roles of ds as JSON members: "columns" (clustered) and
+ * "described", each a list of names. */
+void roles_json(FILE *f, const seg_dataset *ds);
+/* The profile column of an item (items come column by column, a
+ * categorical column's levels in their order; SIZE_MAX when out of range),
+ * and whether that column is described. */
+size_t item_column(const seg_model *m, size_t item);
+bool item_described(const seg_model *m, size_t item);
 void print_text(const opts *o, const summary *s);
 /* Warning text for segment j, or NULL. */
 const char *segment_warning(const summary *s, size_t j, char *buf, size_t len);

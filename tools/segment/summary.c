@@ -56,12 +56,72 @@ static size_t top_levels(const seg_model *m, size_t j, size_t col, size_t *lv, s
     return got;
 }
 
-static void profile_json(FILE *f, const seg_model *m, size_t j)
+size_t item_column(const seg_model *m, size_t item)
+{
+    const size_t cols = seg_model_profile_columns(m);
+    for (size_t c = 0, first = 0; c < cols; c++) {
+        size_t n = seg_model_profile_column_type(m, c) == SEG_COLUMN_CATEGORICAL
+                       ? seg_model_profile_levels(m, c)
+                       : 1;
+        if (item < first + n)
+            return c;
+        first += n;
+    }
+    return SIZE_MAX;
+}
+
+bool item_described(const seg_model *m, size_t item)
+{
+    return seg_model_profile_column_described(m, item_column(m, item)) == 1;
+}
+
+const char *identifier_reason(seg_identifier_kind kind)
+{
+    switch (kind) {
+    case SEG_IDENTIFIER_ROW_NUMBER: return "row numbers (distinct consecutive whole numbers)";
+    case SEG_IDENTIFIER_INCREASING: return "an id (distinct whole numbers in increasing order)";
+    case SEG_IDENTIFIER_TEXT: return "an id (a different text in nearly every row)";
+    default: return "";
+    }
+}
+
+void left_out_json(FILE *f, const left_out *lo)
+{
+    fprintf(f, ",\n  \"left_out\": [");
+    for (size_t i = 0; lo && i < lo->n; i++) {
+        fprintf(f, "%s{\"column\": ", i ? ", " : "");
+        json_string(f, lo->names[i]);
+        fprintf(f, ", \"reason\": ");
+        json_string(f, identifier_reason(lo->kind[i]));
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
+void roles_json(FILE *f, const seg_dataset *ds)
+{
+    fprintf(f, ",\n  \"columns\": [");
+    for (size_t j = 0; j < seg_dataset_columns(ds); j++) {
+        fputs(j ? ", " : "", f);
+        json_string(f, seg_dataset_column_name(ds, j));
+    }
+    fprintf(f, "],\n  \"described\": [");
+    for (size_t j = 0; j < seg_dataset_described_columns(ds); j++) {
+        fputs(j ? ", " : "", f);
+        json_string(f, seg_dataset_described_name(ds, j));
+    }
+    fputc(']', f);
+}
+
+/* The numeric and categorical members of segment j's profile, for the
+ * features or for the described columns. */
+static void profile_columns_json(FILE *f, const seg_model *m, size_t j, bool described)
 {
     const size_t cols = seg_model_profile_columns(m), k = seg_model_k(m);
-    fprintf(f, "{\"numeric\": [");
+    fprintf(f, "\"numeric\": [");
     for (size_t c = 0, first = 1; c < cols; c++) {
-        if (seg_model_profile_column_type(m, c) != SEG_COLUMN_NUMERIC)
+        if (seg_model_profile_column_type(m, c) != SEG_COLUMN_NUMERIC ||
+            seg_model_profile_column_described(m, c) != described)
             continue;
         double mean, median, all;
         seg_model_profile_numeric(m, j, c, SEG_PROFILE_MEAN, &mean);
@@ -81,7 +141,8 @@ static void profile_json(FILE *f, const seg_model *m, size_t j)
     fprintf(f, "], \"categorical\": [");
     for (size_t c = 0, first = 1; c < cols; c++) {
         size_t lv[TOP_LEVELS], n;
-        if (seg_model_profile_column_type(m, c) != SEG_COLUMN_CATEGORICAL)
+        if (seg_model_profile_column_type(m, c) != SEG_COLUMN_CATEGORICAL ||
+            seg_model_profile_column_described(m, c) != described)
             continue;
         n = top_levels(m, j, c, lv, TOP_LEVELS);
         fprintf(f, "%s{\"column\": ", first ? "" : ", ");
@@ -102,19 +163,80 @@ static void profile_json(FILE *f, const seg_model *m, size_t j)
         fprintf(f, "]}");
         first = 0;
     }
-    fprintf(f, "], \"distinguishing\": [");
-    for (size_t r = 0; r < TOP_ITEMS && r < seg_model_profile_items(m); r++) {
+    fprintf(f, "]");
+}
+
+static void profile_json(FILE *f, const seg_model *m, size_t j)
+{
+    fputc('{', f);
+    profile_columns_json(f, m, j, false);
+    /* Ranked among the features only, as the label is. */
+    fprintf(f, ", \"distinguishing\": [");
+    for (size_t r = 0, shown = 0; shown < TOP_ITEMS && r < seg_model_profile_items(m); r++) {
         size_t item;
         double z;
         seg_model_profile_ranked_item(m, j, r, &item);
+        if (item_described(m, item))
+            continue;
         seg_model_profile_zscore(m, j, item, &z);
-        fprintf(f, "%s{\"item\": ", r ? ", " : "");
+        fprintf(f, "%s{\"item\": ", shown++ ? ", " : "");
         json_string(f, seg_model_profile_item_name(m, item));
         fprintf(f, ", \"z\": ");
         json_number(f, z);
         fprintf(f, "}");
     }
-    fprintf(f, "]}");
+    fprintf(f, "], \"described\": {");
+    profile_columns_json(f, m, j, true);
+    fprintf(f, "}}");
+}
+
+/* The most common level of categorical column c in the whole population. */
+static size_t population_top_level(const seg_model *m, size_t c)
+{
+    size_t lv = 0;
+    top_levels(m, seg_model_k(m), c, &lv, 1);
+    return lv;
+}
+
+/* The described columns per segment: numeric means, and the share of each
+ * categorical column's most common level (population first). */
+static void described_text(const summary *s)
+{
+    const seg_model *m = s->m;
+    const size_t cols = seg_model_profile_columns(m), k = s->k;
+    bool any = false;
+    for (size_t c = 0; c < cols; c++)
+        any = any || seg_model_profile_column_described(m, c) == 1;
+    if (!any)
+        return;
+    printf("\ndescribed, not clustered (mean, or share of the most common level):\n%-26s %9s",
+           "", "all");
+    for (size_t j = 0; j < k; j++)
+        printf(" %8s%zu", "seg ", j);
+    putchar('\n');
+    for (size_t c = 0; c < cols; c++) {
+        if (seg_model_profile_column_described(m, c) != 1)
+            continue;
+        const bool num = seg_model_profile_column_type(m, c) == SEG_COLUMN_NUMERIC;
+        const size_t lv = num ? 0 : population_top_level(m, c);
+        char name[64];
+        snprintf(name, sizeof name, num ? "%s" : "%s=%s", seg_model_profile_column_name(m, c),
+                 num ? "" : seg_model_profile_level(m, c, lv));
+        printf("%-26s", name);
+        for (size_t j = k + 1; j-- > 0;) { /* the population (index k) first */
+            const size_t seg = j == k ? k : k - 1 - j;
+            double v;
+            int rc = num ? seg_model_profile_numeric(m, seg, c, SEG_PROFILE_MEAN, &v)
+                         : seg_model_profile_share(m, seg, c, lv, &v);
+            if (rc < 0)
+                printf(" %9s", "withheld");
+            else if (num)
+                printf(" %9.4g", v);
+            else
+                printf(" %7.1f %%", 100 * v);
+        }
+        putchar('\n');
+    }
 }
 
 void print_json(const opts *o, const summary *s)
@@ -141,6 +263,8 @@ void print_json(const opts *o, const summary *s)
     fprintf(f, ",\n  \"min_segment_size\": %zu", seg_model_min_profile_size(m));
     json_quality(f, s->silhouette, o->silhouette_sample, s->n, s->davies_bouldin,
                  s->calinski_harabasz, s->sc, s->d);
+    roles_json(f, s->ds);
+    left_out_json(f, s->left);
     fprintf(f, ",\n  \"sweep\": ");
     sweep_json(f, s->sweep);
     fprintf(f, ",\n  \"segments\": [");
@@ -208,6 +332,7 @@ void print_text(const opts *o, const summary *s)
         }
         printf("  %s\n", label ? label : "");
     }
+    described_text(s);
     for (size_t j = 0; j < s->k; j++)
         if (segment_warning(s, j, buf, sizeof buf))
             printf("warning: %s\n", buf);

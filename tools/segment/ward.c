@@ -109,6 +109,8 @@ static void ward_json(const ward_request *r, const seg_scaler *sc, const seg_mod
     fprintf(f, ",\n  \"n\": %zu,\n  \"d\": %zu,\n  \"k\": %zu,\n  \"dtype\": \"f64\"", s->n, s->d,
             s->k);
     fprintf(f, ",\n  \"min_segment_size\": %zu", seg_model_min_profile_size(m));
+    roles_json(f, rs->ds);
+    left_out_json(f, rs->left);
     fprintf(f, ",\n  \"seed\": %lld,\n  \"fit_seconds\": ", (long long)r->seed);
     json_number(f, s->seconds);
     json_quality(f, s->silhouette, r->silhouette_sample, s->n, s->davies_bouldin,
@@ -262,7 +264,8 @@ int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler 
         goto fail;
     summary rs = {.n = s.n, .d = s.d, .k = s.k, .silhouette = s.silhouette,
                   .davies_bouldin = s.davies_bouldin, .calinski_harabasz = s.calinski_harabasz,
-                  .ds = ds, .sc = sc, .m = m, .x = s.x, .labels = s.labels, .tree = s.tree};
+                  .ds = ds, .sc = sc, .m = m, .x = s.x, .labels = s.labels, .tree = s.tree,
+                  .left = r->left};
     stage = "campaign metrics";
     if (r->outcome && (rc = run_campaign(r->o, &rs, r->outcome, r->control, &camp)) < 0)
         goto fail;

@@ -21,6 +21,7 @@ typedef struct ward_request {
     const opts *o;                  /* --report, --target, --model */
     const int8_t *outcome, *control; /* --target / --control columns, or NULL */
     struct outputs *out;             /* where the files go (../output.h) */
+    const left_out *left;            /* identifier-like columns left out */
 } ward_request;
 
 /* Ward on the scaled features of ds, cut into r->k segments, metrics and the
