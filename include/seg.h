@@ -91,6 +91,28 @@ SEG_API unsigned seg_version_number(void);
 SEG_API const char *seg_version_string(void);
 
 /**
+ * The number of library threads a THREADS setting (SEG_KMEANS_THREADS,
+ * SEG_MINIBATCH_THREADS, SEG_PREDICTOR_THREADS) stands for in this process.
+ *
+ * A positive setting is used as given, at most 4096. A setting of 0 means the
+ * CPUs the process may use: those of its scheduler affinity mask
+ * (sched_getaffinity, taskset, numactl), capped by a cgroup CPU quota
+ * (cgroup v2 cpu.max or v1 cpu.cfs_quota_us, rounded up to whole CPUs), so
+ * a container limited to 2 CPUs gets 2 threads, not one per host core.
+ *
+ * A pass never starts more threads than it can: before a parallel region the
+ * library checks that its threads can be created (same stack size as the
+ * OpenMP runtime, OMP_STACKSIZE honoured) and runs with as many as started,
+ * down to one, when memory or a process limit runs out (`ulimit -v`, `ulimit
+ * -u`). Results do not depend on the thread count, only the time.
+ *
+ * @param setting a THREADS setting, >= 0 (a negative value counts as 0).
+ * @return the thread count, from 1 to 4096. Thread-safe; reads the affinity
+ *         mask and the cgroup files on every call.
+ */
+SEG_API int seg_threads_count(int64_t setting);
+
+/**
  * @name Errors
  * @{
  */

@@ -330,8 +330,10 @@ static bool silhouette_sym(const double *S, const double *norms, const int32_t *
             task[2 * t] = (uint32_t)A;
             task[2 * t + 1] = (uint32_t)C;
         }
+    const int nt = seg_threads_startable(threads);
+    (void)nt;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
 #endif
     for (size_t t = 0; t < pairs; t++) {
         const size_t A = task[2 * t], C = task[2 * t + 1];
@@ -356,7 +358,7 @@ static bool silhouette_sym(const double *S, const double *norms, const int32_t *
                 P[(c0 + c) * nc + A] = cs[c];
     }
 #ifdef _OPENMP
-#pragma omp parallel num_threads(threads)
+#pragma omp parallel num_threads(nt)
 #endif
     {
         double *sum = tiles + (size_t)SEG_THREAD_ID() * per;
@@ -463,8 +465,10 @@ static int silhouette(const void *x, bool f32, size_t n, size_t d, const int32_t
             goto done;
         }
         const size_t blocks = (m + B - 1) / B;
+        const int nt = seg_threads_startable(threads);
+        (void)nt;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
 #endif
         for (size_t bi = 0; bi < blocks; bi++) {
             const int tid = SEG_THREAD_ID();
