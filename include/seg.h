@@ -3495,7 +3495,9 @@ SEG_API int seg_metrics_davies_bouldin_f64(const double *x, size_t n, size_t d,
  * Calinski-Harabasz index (higher is better): (B / (m - 1)) / (W / (N - m)),
  * with B the weighted between-segment and W the within-segment sum of squares,
  * m the number of non-empty segments and N the total weight (n when
- * unweighted). 1 when W is 0.
+ * unweighted). 1 when W is 0, that is when every row equals its segment's
+ * centre (k equal to the number of distinct rows, k = n included), the value
+ * scikit-learn's calinski_harabasz_score gives.
  *
  * Runs on the calling thread; all inputs are only read, so calls may run
  * concurrently.
@@ -3510,7 +3512,8 @@ SEG_API int seg_metrics_davies_bouldin_f64(const double *x, size_t n, size_t d,
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL x, labels or out; n, d or k is 0;
  *         a label outside 0 .. k-1), SEG_ERR_NONFINITE (a weight that is not
  *         finite and > 0), SEG_ERR_TOO_FEW_POINTS (fewer than two non-empty
- *         segments, or N <= m), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ *         segments, or W > 0 and weights with N <= m), SEG_ERR_OVERFLOW,
+ *         SEG_ERR_NOMEM.
  */
 SEG_API int seg_metrics_calinski_harabasz_f32(const float *x, size_t n, size_t d,
                                               const int32_t *labels, size_t k,
@@ -3529,7 +3532,8 @@ SEG_API int seg_metrics_calinski_harabasz_f32(const float *x, size_t n, size_t d
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL x, labels or out; n, d or k is 0;
  *         a label outside 0 .. k-1), SEG_ERR_NONFINITE (a weight that is not
  *         finite and > 0), SEG_ERR_TOO_FEW_POINTS (fewer than two non-empty
- *         segments, or N <= m), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ *         segments, or W > 0 and weights with N <= m), SEG_ERR_OVERFLOW,
+ *         SEG_ERR_NOMEM.
  */
 SEG_API int seg_metrics_calinski_harabasz_f64(const double *x, size_t n, size_t d,
                                               const int32_t *labels, size_t k,

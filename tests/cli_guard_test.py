@@ -61,5 +61,49 @@ class Threads(unittest.TestCase):
             self.assertLessEqual(json.loads(out)["threads"], len(cpus))
 
 
+class Options(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_k_range_of_the_sweep(self):
+        """--k-min and --k-max each set their own end of the sweep."""
+        rc, out, err = run("segment", HEAD, "--k-min", "8", "--k-max", "9", "--json")
+        self.assertEqual(rc, 0, err)
+        doc = json.loads(out)
+        self.assertEqual([r["k"] for r in doc["sweep"]], [8, 9])
+        self.assertIn(doc["k"], (8, 9))
+        rc, out, err = run("segment", HEAD, "--k-max", "4", "--k-min", "3", "--json")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([r["k"] for r in json.loads(out)["sweep"]], [3, 4])
+        rc, out, err = run("segment", HEAD, "--k-min", "10", "--k-max", "2")
+        self.assertEqual(rc, 2)
+        self.assertIn("--k-min is larger than --k-max", err)
+        rc, out, err = run("segment", HEAD, "--k-min", "11")  # above the default --k-max 10
+        self.assertEqual(rc, 2)
+
+    def test_k_equal_to_distinct_rows(self):
+        """k = the number of distinct rows is allowed (docs/limits.md); the
+        Calinski-Harabasz index is then 1, as scikit-learn defines it."""
+        cases = {"distinct.csv": "a,b\n1,2\n3,4\n5,7\n",
+                 "repeated.csv": "a,b\n0.1,0.7\n0.1,0.7\n0.1,0.7\n3,4\n3,4\n5,7\n"}
+        for name, text in cases.items():
+            with self.subTest(name=name):
+                path = os.path.join(self.dir, name)
+                with open(path, "w") as f:
+                    f.write(text)
+                rc, out, err = run("segment", path, "-k", "3", "--json")
+                self.assertEqual(rc, 0, err)
+                doc = json.loads(out)
+                self.assertEqual(doc["k"], 3)
+                self.assertEqual(doc["calinski_harabasz"], 1)
+                rc, out, err = run("segment", path, "-k", "4", "--json")
+                self.assertEqual(rc, 1)
+                self.assertIn("distinct", err)
+
+
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0]], verbosity=2)
