@@ -219,33 +219,40 @@ static bool write_all(int fd, const uint8_t *p, size_t n)
     return true;
 }
 
-/* Make a rename durable: fsync the directory that holds path (best effort:
- * some file systems refuse to fsync a directory, and the data is safe then). */
-static void sync_parent_dir(const char *path)
+/* The directory that holds path, for sync_dir: allocated before anything
+ * is written, so that running out of memory there is an error with nothing
+ * changed rather than a rename left unsynced and reported as done. */
+static char *parent_dir(const char *path)
 {
     const char *slash = strrchr(path, '/');
-    char *dir = slash ? seg_strndup(path, slash == path ? 1 : (size_t)(slash - path))
-                      : seg_strdup(".");
-    if (!dir)
-        return;
+    return slash ? seg_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : seg_strdup(".");
+}
+
+/* Make a rename durable: fsync the directory (best effort: some file
+ * systems refuse to fsync a directory, and the data is safe then). */
+static void sync_dir(const char *dir)
+{
     int dfd = open(dir, O_RDONLY | O_DIRECTORY);
     if (dfd >= 0) {
         (void)fsync(dfd);
         close(dfd);
     }
-    seg_free(dir);
 }
 
 int seg_model_save(const seg_model *m, const char *path)
 {
     SEG_ALLOC_SCOPE(m); /* working memory from the model's allocator */
     wbuf w = {0};
-    char *tmp = NULL;
+    char *tmp = NULL, *dir = NULL;
     int fd = -1, rc;
     if (!m || !path)
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_model_save: NULL model or path");
     if ((rc = serialize(m, &w)) < 0)
         goto done;
+    if (!(dir = parent_dir(path))) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
     /* A temporary file in the target's directory, renamed over the target
      * once complete: rename() within one file system is atomic, so readers
      * see the old model or the new one, never a truncated file. */
@@ -285,8 +292,9 @@ int seg_model_save(const seg_model *m, const char *path)
     }
     seg_free(tmp);
     tmp = NULL;
-    sync_parent_dir(path);
+    sync_dir(dir);
 done:
+    seg_free(dir);
     if (fd >= 0)
         close(fd);
     if (tmp) {
