@@ -107,8 +107,9 @@ SEG_API const char *seg_version_string(void);
  * -u`). Results do not depend on the thread count, only the time.
  *
  * @param setting a THREADS setting, >= 0 (a negative value counts as 0).
- * @return the thread count, from 1 to 4096. Thread-safe; reads the affinity
- *         mask and the cgroup files on every call.
+ * @return the thread count, from 1 to 4096. Thread-safe; reads the calling
+ *         thread's affinity mask on every call, the cgroup quota once per
+ *         process.
  */
 SEG_API int seg_threads_count(int64_t setting);
 

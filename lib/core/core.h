@@ -109,9 +109,10 @@ void seg_alloc_restore(seg_allocator *const *prev);
  * (seg_threads_usable). */
 int seg_threads_resolve(int64_t setting);
 
-/* CPUs the process may use: those of the affinity mask, capped by a cgroup
- * CPU quota (v2 cpu.max, v1 cpu.cfs_quota_us / cpu.cfs_period_us, quota
- * rounded up), at least 1. */
+/* CPUs the process may use: those of the calling thread's affinity mask
+ * (read every call), capped by a cgroup CPU quota (v2 cpu.max, v1
+ * cpu.cfs_quota_us / cpu.cfs_period_us, quota rounded up; read once per
+ * process), at least 1. */
 int seg_threads_usable(void);
 
 /* The tightest CPU quota, in CPUs rounded up, of the cgroups listed in

@@ -162,6 +162,17 @@ int seg_cgroup_cpu_limit(const char *proc_cgroup, const char *root)
     return best;
 }
 
+/* The cgroup quota, read once per process: reading it costs ~100 us of file
+ * opens, too much for every predict call, and a quota rarely changes under a
+ * running process (the affinity mask, one system call, is read every time). */
+static int cgroup_quota;
+static pthread_once_t cgroup_once = PTHREAD_ONCE_INIT;
+
+static void read_cgroup_quota(void)
+{
+    cgroup_quota = seg_cgroup_cpu_limit("/proc/self/cgroup", "/sys/fs/cgroup");
+}
+
 int seg_threads_usable(void)
 {
     int n = affinity_cpus();
@@ -169,7 +180,8 @@ int seg_threads_usable(void)
         long online = sysconf(_SC_NPROCESSORS_ONLN);
         n = online > 0 ? (online > INT_MAX ? INT_MAX : (int)online) : 1;
     }
-    const int quota = seg_cgroup_cpu_limit("/proc/self/cgroup", "/sys/fs/cgroup");
+    pthread_once(&cgroup_once, read_cgroup_quota);
+    const int quota = cgroup_quota;
     if (quota > 0 && quota < n)
         n = quota;
     return n > SEG_THREADS_MAX ? SEG_THREADS_MAX : n;
