@@ -95,8 +95,8 @@ static int cgroup_dir_limit(const char *mount, const char *rel, bool v2)
             char q[32];
             long long period;
             snprintf(file, sizeof file, "%s/cpu.max", dir);
-            if (read_line(file, line, sizeof line) &&
-                sscanf(line, "%31s %lld", q, &period) == 2 && strcmp(q, "max") != 0)
+            if (read_line(file, line, sizeof line) && sscanf(line, "%31s %lld", q, &period) == 2 &&
+                strcmp(q, "max") != 0)
                 n = quota_cpus(strtoll(q, NULL, 10), period);
         } else {
             long long quota, period;
@@ -221,11 +221,28 @@ static size_t omp_stack_bytes(void)
             end++;
         unsigned shift = 10;
         switch (*end) {
-        case 'b': case 'B': shift = 0; end++; break;
-        case 'k': case 'K': shift = 10; end++; break;
-        case 'm': case 'M': shift = 20; end++; break;
-        case 'g': case 'G': shift = 30; end++; break;
-        default: break;
+        case 'b':
+        case 'B':
+            shift = 0;
+            end++;
+            break;
+        case 'k':
+        case 'K':
+            shift = 10;
+            end++;
+            break;
+        case 'm':
+        case 'M':
+            shift = 20;
+            end++;
+            break;
+        case 'g':
+        case 'G':
+            shift = 30;
+            end++;
+            break;
+        default:
+            break;
         }
         while (*end == ' ' || *end == '\t')
             end++;
