@@ -42,6 +42,23 @@ class Threads(unittest.TestCase):
                 else:
                     self.assertTrue(err.strip(), "an error exit must say why")
 
+    def test_predict_with_many_threads_under_address_limit(self):
+        """The labelling pass of seg predict, on 256 threads, under the same limit."""
+        def limit():
+            resource.setrlimit(resource.RLIMIT_AS, (400_000 * 1024, 400_000 * 1024))
+        with tempfile.TemporaryDirectory() as tmp:
+            model = os.path.join(tmp, "m.seg")
+            out = os.path.join(tmp, "a.csv")
+            rc, _, err = run("segment", BANK, "-k", "4", "--drop", "y,duration", "-o", model)
+            self.assertEqual(rc, 0, err)
+            rc, _, err = run("predict", model, BANK, "--threads", "256", "-o", out,
+                             preexec_fn=limit)
+            self.assertNotIn("Thread creation failed", err)
+            self.assertIn(rc, (0, 1), err)
+            if rc == 0:
+                with open(out) as f:
+                    self.assertEqual(sum(1 for _ in f), 45212)  # header + 45,211 rows
+
     def test_default_threads_follow_affinity(self):
         """A process allowed one CPU runs one thread by default."""
         cpus = sorted(os.sched_getaffinity(0))
