@@ -91,6 +91,29 @@ SEG_API unsigned seg_version_number(void);
 SEG_API const char *seg_version_string(void);
 
 /**
+ * The number of library threads a THREADS setting (SEG_KMEANS_THREADS,
+ * SEG_MINIBATCH_THREADS, SEG_PREDICTOR_THREADS) stands for in this process.
+ *
+ * A positive setting is used as given, at most 4096. A setting of 0 means the
+ * CPUs the process may use: those of its scheduler affinity mask
+ * (sched_getaffinity, taskset, numactl), capped by a cgroup CPU quota
+ * (cgroup v2 cpu.max or v1 cpu.cfs_quota_us, rounded up to whole CPUs), so
+ * a container limited to 2 CPUs gets 2 threads, not one per host core.
+ *
+ * A pass never starts more threads than it can: before a parallel region the
+ * library checks that its threads can be created (same stack size as the
+ * OpenMP runtime, OMP_STACKSIZE honoured) and runs with as many as started,
+ * down to one, when memory or a process limit runs out (`ulimit -v`, `ulimit
+ * -u`). Results do not depend on the thread count, only the time.
+ *
+ * @param setting a THREADS setting, >= 0 (a negative value counts as 0).
+ * @return the thread count, from 1 to 4096. Thread-safe; reads the calling
+ *         thread's affinity mask on every call, the cgroup quota once per
+ *         process.
+ */
+SEG_API int seg_threads_count(int64_t setting);
+
+/**
  * @name Errors
  * @{
  */
@@ -3585,7 +3608,9 @@ SEG_API int seg_metrics_davies_bouldin_f64(const double *x, size_t n, size_t d,
  * Calinski-Harabasz index (higher is better): (B / (m - 1)) / (W / (N - m)),
  * with B the weighted between-segment and W the within-segment sum of squares,
  * m the number of non-empty segments and N the total weight (n when
- * unweighted). 1 when W is 0.
+ * unweighted). 1 when W is 0, that is when every row equals its segment's
+ * centre (k equal to the number of distinct rows, k = n included), the value
+ * scikit-learn's calinski_harabasz_score gives.
  *
  * Runs on the calling thread; all inputs are only read, so calls may run
  * concurrently.
@@ -3600,7 +3625,8 @@ SEG_API int seg_metrics_davies_bouldin_f64(const double *x, size_t n, size_t d,
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL x, labels or out; n, d or k is 0;
  *         a label outside 0 .. k-1), SEG_ERR_NONFINITE (a weight that is not
  *         finite and > 0), SEG_ERR_TOO_FEW_POINTS (fewer than two non-empty
- *         segments, or N <= m), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ *         segments, or W > 0 and weights with N <= m), SEG_ERR_OVERFLOW,
+ *         SEG_ERR_NOMEM.
  */
 SEG_API int seg_metrics_calinski_harabasz_f32(const float *x, size_t n, size_t d,
                                               const int32_t *labels, size_t k,
@@ -3619,7 +3645,8 @@ SEG_API int seg_metrics_calinski_harabasz_f32(const float *x, size_t n, size_t d
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL x, labels or out; n, d or k is 0;
  *         a label outside 0 .. k-1), SEG_ERR_NONFINITE (a weight that is not
  *         finite and > 0), SEG_ERR_TOO_FEW_POINTS (fewer than two non-empty
- *         segments, or N <= m), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ *         segments, or W > 0 and weights with N <= m), SEG_ERR_OVERFLOW,
+ *         SEG_ERR_NOMEM.
  */
 SEG_API int seg_metrics_calinski_harabasz_f64(const double *x, size_t n, size_t d,
                                               const int32_t *labels, size_t k,

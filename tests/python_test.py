@@ -44,6 +44,17 @@ def sqdist(a, b):
 
 
 class Binding(unittest.TestCase):
+    def test_threads_count_follows_affinity(self):
+        self.assertEqual(libseg.threads_count(3), 3)
+        self.assertEqual(libseg.threads_count(10 ** 6), 4096)
+        saved = os.sched_getaffinity(0)
+        try:
+            os.sched_setaffinity(0, {min(saved)})
+            self.assertEqual(libseg.threads_count(), 1)
+        finally:
+            os.sched_setaffinity(0, saved)
+        self.assertLessEqual(libseg.threads_count(), len(saved))
+
     def test_version_matches_meson(self):
         text = open(os.path.join(SRC, "meson.build")).read()
         want = re.search(r"version\s*:\s*'([0-9.]+)'", text).group(1)

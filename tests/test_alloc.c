@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "seg.h"
@@ -233,6 +234,7 @@ static int pipeline(counter *c)
     unsigned char *file = NULL;
     size_t size = 0;
     int first = SEG_OK;
+    char dir[] = "/tmp/seg_alloc_XXXXXX", path[64] = "";
     STEP(seg_allocator_new(&a, count_alloc, count_free, c));
     STEP(seg_csv_options_new_with_allocator(&opts, a));
     STEP(seg_csv_options_set_column_type(opts, "age", SEG_COLUMN_NUMERIC));
@@ -254,12 +256,24 @@ static int pipeline(counter *c)
     }
     STEP(seg_model_save_mem(m, file, size, &size));
     STEP(seg_model_load_mem_with_allocator(&loaded, file, size, a));
+    /* and to a file, from the loaded model's allocator: every allocation of
+     * seg_model_save, the one for the directory it syncs included */
+    if (!mkdtemp(dir)) {
+        first = -1004;
+        goto out;
+    }
+    snprintf(path, sizeof path, "%s/m.seg", dir);
+    STEP(seg_model_save(loaded, path));
     STEP(seg_predictor_new(&q, loaded));
     STEP(seg_predictor_run_dataset(q, ds, again, NULL));
     if (memcmp(labels, again, sizeof labels) != 0)
         first = -1002; /* the loaded model must predict as the fitted one */
     STEP(seg_dataset_from_f64_with_allocator(&arr, x, 4, 2, names, a));
 out:
+    if (path[0]) {
+        unlink(path);
+        rmdir(dir);
+    }
     free(file);
     seg_predictor_free(q);
     seg_predictor_free(p);

@@ -1,8 +1,8 @@
 /*
  * The bad-input catalogue: malformed and hostile inputs, each with the exact
  * status it must give and a fragment of the message that must explain it.
- * Public API only. (Model-file corruption joins this list with the model
- * format.)
+ * Public API only. Model files come last: sections that are each well
+ * formed but disagree, behind a valid checksum.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -314,6 +314,154 @@ static void test_scaler_catalogue(void **state)
     seg_dataset_free(b);
 }
 
+/* ---- model files ------------------------------------------------------ */
+
+/* CRC-32 (IEEE, reflected), bit by bit: the model file's checksum, computed
+ * here independently of the library's table-driven one. */
+static uint32_t crc32_ieee(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int b = 0; b < 8; b++)
+            c = c & 1 ? (c >> 1) ^ 0xedb88320u : c >> 1;
+    }
+    return ~c;
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Offset of the payload of section `tag` (docs/model-format.md: a 24-byte
+ * header, then sections of a 4-byte tag, a u64 length and the payload). */
+static size_t section(const uint8_t *buf, size_t len, const char *tag, size_t *plen)
+{
+    for (size_t at = 24; at + 12 <= len;) {
+        const uint64_t n = get_u64(buf + at + 4);
+        if (memcmp(buf + at, tag, 4) == 0) {
+            *plen = (size_t)n;
+            return at + 12;
+        }
+        at += 12 + (size_t)n;
+    }
+    *plen = 0;
+    fail_msg("no %s section", tag);
+    return 0;
+}
+
+static void reseal(uint8_t *buf, size_t len)
+{
+    const uint32_t crc = crc32_ieee(buf, len - 4);
+    for (int i = 0; i < 4; i++)
+        buf[len - 4 + (size_t)i] = (uint8_t)(crc >> (8 * i));
+}
+
+/* A model of a numeric and a categorical column, with scaler and profiles. */
+static uint8_t *model_bytes(size_t *len)
+{
+    static const char csv[] = "amount,channel\n10,web\n12,web\n11,shop\n50,shop\n55,web\n"
+                              "52,shop\n90,web\n95,shop\n";
+    seg_dataset *ds = NULL;
+    seg_scaler *sc = NULL;
+    seg_kmeans *km = NULL;
+    seg_model *m = NULL;
+    assert_int_equal(seg_dataset_read_csv_memory(&ds, csv, sizeof csv - 1, NULL), SEG_OK);
+    assert_int_equal(seg_scaler_new(&sc), SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_OK);
+    assert_int_equal(seg_kmeans_new(&km), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_K, 3), SEG_OK);
+    assert_int_equal(seg_kmeans_fit_dataset(km, ds, sc, NULL, &m), SEG_OK);
+    assert_int_equal(seg_model_save_mem(m, NULL, 0, len), SEG_OK);
+    uint8_t *buf = malloc(*len);
+    assert_non_null(buf);
+    assert_int_equal(seg_model_save_mem(m, buf, *len, len), SEG_OK);
+    seg_model_free(m);
+    seg_kmeans_free(km);
+    seg_scaler_free(sc);
+    seg_dataset_free(ds);
+    return buf;
+}
+
+enum model_edit { SIZE_MAXED, SIZE_PLUS_ONE, ROWS_MINUS_ONE, WEIGHT_NAN, PROFILE_RENAMED };
+
+static const struct {
+    const char *name;
+    enum model_edit edit;
+    const char *fragment;
+} model_cases[] = {
+    {"segment size 2^64 - 1", SIZE_MAXED, "SEGS sizes add up to more than the 8 training rows"},
+    {"sizes one more than the rows", SIZE_PLUS_ONE, "SEGS sizes add up to more than"},
+    {"rows one more than the sizes", ROWS_MINUS_ONE, "SEGS sizes add up to 8, HEAD says 9"},
+    {"segment weight NaN", WEIGHT_NAN, "SEGS weight of segment 0 is nan"},
+    {"profile of another column", PROFILE_RENAMED, "scaler column 'amount' (SCAL) has no profile"},
+};
+
+static void test_model_catalogue(void **state)
+{
+    (void)state;
+    size_t len, plen = 0;
+    uint8_t *good = model_bytes(&len), *c = malloc(len);
+    assert_non_null(c);
+    seg_model *m = NULL;
+    assert_int_equal(seg_model_load_mem(&m, good, len), SEG_OK); /* the unedited file loads */
+    seg_model_free(m);
+    for (size_t i = 0; i < sizeof model_cases / sizeof model_cases[0]; i++) {
+        memcpy(c, good, len);
+        size_t segs = section(c, len, "SEGS", &plen);
+        switch (model_cases[i].edit) {
+        case SIZE_MAXED:
+            put_u64(c + segs, UINT64_MAX);
+            break;
+        case SIZE_PLUS_ONE:
+            put_u64(c + segs, get_u64(c + segs) + 1);
+            break;
+        case ROWS_MINUS_ONE: { /* HEAD: u64 k, u64 d, u32 dtype, u32 converged, u64 n_rows */
+            size_t head = section(c, len, "HEAD", &plen);
+            assert_int_equal(get_u64(c + head + 24), 8);
+            put_u64(c + head + 24, 9);
+            break;
+        }
+        case WEIGHT_NAN:
+            put_u64(c + segs + 8, 0x7ff8000000000000u);
+            break;
+        case PROFILE_RENAMED: {
+            size_t prof = section(c, len, "PROF", &plen);
+            uint8_t *hit = NULL;
+            for (size_t at = prof; at + 6 <= prof + plen && !hit; at++)
+                if (memcmp(c + at, "amount", 6) == 0)
+                    hit = c + at;
+            assert_non_null(hit);
+            hit[0] = 'A';
+            break;
+        }
+        }
+        reseal(c, len);
+        m = NULL;
+        seg_clear_error();
+        int rc = seg_model_load_mem(&m, c, len);
+        if (rc != SEG_ERR_FORMAT)
+            fail_msg("%s: status %d (%s), expected SEG_ERR_FORMAT", model_cases[i].name, rc,
+                     seg_last_error());
+        if (!strstr(seg_last_error(), model_cases[i].fragment))
+            fail_msg("%s: message '%s' lacks '%s'", model_cases[i].name, seg_last_error(),
+                     model_cases[i].fragment);
+        assert_null(m);
+    }
+    free(c);
+    free(good);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_npy_catalogue),
         cmocka_unit_test(test_api_catalogue),
         cmocka_unit_test(test_scaler_catalogue),
+        cmocka_unit_test(test_model_catalogue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,6 +71,34 @@ static void test_calinski_harabasz_hand(void **state)
     assert_float_equal(a, b, 1e-12);
 }
 
+/* k equal to the number of distinct rows: every row sits on its segment's
+ * centre, W = 0, and the index is 1 (scikit-learn's calinski_harabasz_score
+ * gives 1.0 for W = 0; it refuses k = n, which we allow). */
+static void test_calinski_harabasz_zero_within(void **state)
+{
+    (void)state;
+    double s = -1;
+    const double three[] = {1, 2, 3, 4, 5, 7};
+    const int32_t each[] = {0, 1, 2};
+    assert_int_equal(seg_metrics_calinski_harabasz_f64(three, 3, 2, each, 3, NULL, &s), SEG_OK);
+    assert_float_equal(s, 1.0, 0);
+    /* duplicates: 6 rows, 3 distinct; (0.1 + 0.1 + 0.1) / 3 is not 0.1 */
+    const double dup[] = {0.1, 0.7, 0.1, 0.7, 0.1, 0.7, 3, 4, 3, 4, 5, 7};
+    const float dupf[] = {0.1f, 0.7f, 0.1f, 0.7f, 0.1f, 0.7f, 3, 4, 3, 4, 5, 7};
+    const int32_t dl[] = {0, 0, 0, 1, 1, 2};
+    s = -1;
+    assert_int_equal(seg_metrics_calinski_harabasz_f64(dup, 6, 2, dl, 3, NULL, &s), SEG_OK);
+    assert_float_equal(s, 1.0, 0);
+    s = -1;
+    assert_int_equal(seg_metrics_calinski_harabasz_f32(dupf, 6, 2, dl, 3, NULL, &s), SEG_OK);
+    assert_float_equal(s, 1.0, 0);
+    /* W > 0 with weights summing to no more than the segments: undefined */
+    const double w[] = {0.1, 0.1, 0.1, 0.1};
+    assert_int_equal(seg_metrics_calinski_harabasz_f64(line_x, 4, 1, line_l, 2, w, &s),
+                     SEG_ERR_TOO_FEW_POINTS);
+    assert_non_null(strstr(seg_last_error(), "weights sum"));
+}
+
 /* Silhouette by its definition, with plain loops. */
 static double naive_silhouette(const double *x, size_t n, size_t d, const int32_t *l, size_t k)
 {
@@ -318,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_silhouette_weighted),
         cmocka_unit_test(test_davies_bouldin_hand),
         cmocka_unit_test(test_calinski_harabasz_hand),
+        cmocka_unit_test(test_calinski_harabasz_zero_within),
         cmocka_unit_test(test_silhouette_against_naive),
         cmocka_unit_test(test_silhouette_uneven_segments),
         cmocka_unit_test(test_silhouette_allocation_failures),

@@ -31,41 +31,56 @@ static int check_labels(const void *x, size_t n, size_t d, const int32_t *labels
 
 /*
  * Weighted segment means (k x d), weights (k) and the number of non-empty
- * segments.
+ * segments. Each mean is taken about the segment's first row (held in
+ * `first`, k entries of scratch), x_0 + sum w (x - x_0) / sum w, so that a
+ * segment of identical rows has exactly that row as its mean: the plain
+ * sum / count of three copies of 0.1 is not 0.1, and that rounding made the
+ * within-segment dispersion of k = the distinct rows a tiny positive number
+ * and the Calinski-Harabasz index ~1e32 instead of its defined value.
  */
 static size_t segment_means(const void *x, bool f32, size_t n, size_t d, const int32_t *labels,
-                            size_t k, const double *w, double *mean, double *wsum)
+                            size_t k, const double *w, double *mean, double *wsum, size_t *first)
 {
     size_t used = 0;
     memset(mean, 0, k * d * sizeof *mean);
     memset(wsum, 0, k * sizeof *wsum);
+    for (size_t c = 0; c < k; c++)
+        first[c] = SIZE_MAX;
     for (size_t i = 0; i < n; i++) {
+        const size_t l = (size_t)labels[i];
         const double wi = w ? w[i] : 1.0;
-        double *c = mean + (size_t)labels[i] * d;
+        double *c = mean + l * d;
+        if (first[l] == SIZE_MAX)
+            first[l] = i;
+        const size_t r = first[l];
         for (size_t j = 0; j < d; j++)
-            c[j] += wi * xval(x, f32, i * d + j);
-        wsum[labels[i]] += wi;
+            c[j] += wi * (xval(x, f32, i * d + j) - xval(x, f32, r * d + j));
+        wsum[l] += wi;
     }
     for (size_t c = 0; c < k; c++) {
         if (wsum[c] == 0)
             continue;
         used++;
         for (size_t j = 0; j < d; j++)
-            mean[c * d + j] /= wsum[c];
+            mean[c * d + j] = xval(x, f32, first[c] * d + j) + mean[c * d + j] / wsum[c];
     }
     return used;
 }
 
-static int alloc_means(size_t k, size_t d, double **mean, double **wsum)
+static int alloc_means(size_t k, size_t d, double **mean, double **wsum, size_t **first)
 {
     size_t kd;
     if (!seg_mul_ok(k, d, &kd))
         return seg_fail(SEG_ERR_OVERFLOW, "k x d overflows");
     *mean = seg_malloc_array(kd, sizeof **mean);
     *wsum = seg_malloc_array(k, sizeof **wsum);
-    if (!*mean || !*wsum) {
+    *first = seg_malloc_array(k, sizeof **first);
+    if (!*mean || !*wsum || !*first) {
         seg_free(*mean);
         seg_free(*wsum);
+        seg_free(*first);
+        *mean = *wsum = NULL;
+        *first = NULL;
         return SEG_NOMEM();
     }
     return SEG_OK;
@@ -75,10 +90,11 @@ static int davies_bouldin(const void *x, bool f32, size_t n, size_t d, const int
                           size_t k, const double *w, double *out)
 {
     double *mean = NULL, *wsum = NULL, *scatter = NULL;
+    size_t *first = NULL;
     int rc = check_labels(x, n, d, labels, k, w, out);
-    if (rc < 0 || (rc = alloc_means(k, d, &mean, &wsum)) < 0)
+    if (rc < 0 || (rc = alloc_means(k, d, &mean, &wsum, &first)) < 0)
         return rc;
-    if (segment_means(x, f32, n, d, labels, k, w, mean, wsum) < 2) {
+    if (segment_means(x, f32, n, d, labels, k, w, mean, wsum, first) < 2) {
         rc = seg_fail(SEG_ERR_TOO_FEW_POINTS, "Davies-Bouldin needs two non-empty segments");
         goto done;
     }
@@ -125,6 +141,7 @@ static int davies_bouldin(const void *x, bool f32, size_t n, size_t d, const int
 done:
     seg_free(mean);
     seg_free(wsum);
+    seg_free(first);
     seg_free(scatter);
     return rc;
 }
@@ -133,11 +150,11 @@ static int calinski_harabasz(const void *x, bool f32, size_t n, size_t d, const 
                              size_t k, const double *w, double *out)
 {
     double *mean = NULL, *wsum = NULL, *overall = NULL;
-    size_t used;
+    size_t used, *first = NULL;
     int rc = check_labels(x, n, d, labels, k, w, out);
-    if (rc < 0 || (rc = alloc_means(k, d, &mean, &wsum)) < 0)
+    if (rc < 0 || (rc = alloc_means(k, d, &mean, &wsum, &first)) < 0)
         return rc;
-    used = segment_means(x, f32, n, d, labels, k, w, mean, wsum);
+    used = segment_means(x, f32, n, d, labels, k, w, mean, wsum, first);
     overall = seg_calloc(d, sizeof *overall);
     if (!overall) {
         rc = SEG_NOMEM();
@@ -151,9 +168,8 @@ static int calinski_harabasz(const void *x, bool f32, size_t n, size_t d, const 
     }
     for (size_t j = 0; j < d; j++)
         overall[j] /= total_w;
-    if (used < 2 || total_w <= (double)used) {
-        rc = seg_fail(SEG_ERR_TOO_FEW_POINTS,
-                      "Calinski-Harabasz needs two non-empty segments and more rows than segments");
+    if (used < 2) {
+        rc = seg_fail(SEG_ERR_TOO_FEW_POINTS, "Calinski-Harabasz needs two non-empty segments");
         goto done;
     }
     double between = 0, within = 0;
@@ -174,11 +190,25 @@ static int calinski_harabasz(const void *x, bool f32, size_t n, size_t d, const 
         }
         within += (w ? w[i] : 1.0) * s;
     }
-    *out = within == 0 ? 1.0
-                       : (between / (double)(used - 1)) / (within / (total_w - (double)used));
+    /* Every row on its segment's centre (k = the distinct rows, k = n
+     * included): the index is B / 0, and we give 1, as scikit-learn's
+     * calinski_harabasz_score does, rather than fail after a good fit.
+     * With W > 0 some segment holds two distinct rows, so n > m; only
+     * weights can make N <= m and leave the index undefined. */
+    if (within == 0) {
+        *out = 1.0;
+    } else if (total_w <= (double)used) {
+        rc = seg_fail(SEG_ERR_TOO_FEW_POINTS,
+                      "Calinski-Harabasz: the weights sum to %g, not more than the %zu "
+                      "non-empty segments",
+                      total_w, used);
+    } else {
+        *out = (between / (double)(used - 1)) / (within / (total_w - (double)used));
+    }
 done:
     seg_free(mean);
     seg_free(wsum);
+    seg_free(first);
     seg_free(overall);
     return rc;
 }
@@ -330,8 +360,10 @@ static bool silhouette_sym(const double *S, const double *norms, const int32_t *
             task[2 * t] = (uint32_t)A;
             task[2 * t + 1] = (uint32_t)C;
         }
+    const int nt = seg_threads_startable(threads);
+    (void)nt;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
 #endif
     for (size_t t = 0; t < pairs; t++) {
         const size_t A = task[2 * t], C = task[2 * t + 1];
@@ -356,7 +388,7 @@ static bool silhouette_sym(const double *S, const double *norms, const int32_t *
                 P[(c0 + c) * nc + A] = cs[c];
     }
 #ifdef _OPENMP
-#pragma omp parallel num_threads(threads)
+#pragma omp parallel num_threads(nt)
 #endif
     {
         double *sum = tiles + (size_t)SEG_THREAD_ID() * per;
@@ -463,8 +495,10 @@ static int silhouette(const void *x, bool f32, size_t n, size_t d, const int32_t
             goto done;
         }
         const size_t blocks = (m + B - 1) / B;
+        const int nt = seg_threads_startable(threads);
+        (void)nt;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
 #endif
         for (size_t bi = 0; bi < blocks; bi++) {
             const int tid = SEG_THREAD_ID();

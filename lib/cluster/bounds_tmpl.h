@@ -98,8 +98,10 @@ static void FN(bounds_pass)(kjob *J, bounds_ws *H)
     const size_t G = H->groups;
 
     FN(bounds_prepare)(J, H);
+    const int nt = seg_threads_startable(J->threads);
+    (void)nt;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(J->threads)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
 #endif
     for (size_t p = 0; p < P.count; p++) {
         const int tid = SEG_THREAD_ID();

@@ -44,8 +44,10 @@ static void FN(pp_update_closest)(kjob *J, const T *c1, const T *c1norm, bool in
     T *closest = J->mind;
     const seg_parts P = J->parts;
 
+    const int nt = seg_threads_startable(J->threads);
+    (void)nt;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(J->threads)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
 #endif
     for (size_t p = 0; p < P.count; p++) {
         T *tile = (T *)J->tiles + (size_t)SEG_THREAD_ID() * J->tile_len;
@@ -111,8 +113,10 @@ static void FN(pp_candidate_pots)(kjob *J, const T *cand, const T *cnorm, size_t
     const seg_parts P = J->parts;
     const size_t m = L + pending;
 
+    const int nt = seg_threads_startable(J->threads);
+    (void)nt;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(J->threads)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
 #endif
     for (size_t p = 0; p < P.count; p++) {
         T *tile = (T *)J->tiles + (size_t)SEG_THREAD_ID() * J->tile_len;

@@ -317,8 +317,10 @@ static void FN(lloyd_pass)(kjob *J, const T *ct, const T *cnorm, bool accumulate
     const size_t k = J->k, d = J->d, n = J->n;
     const seg_parts P = J->parts;
 
+    const int nt = seg_threads_startable(J->threads);
+    (void)nt;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(J->threads)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
 #endif
     for (size_t p = 0; p < P.count; p++) {
         const int tid = SEG_THREAD_ID();

@@ -100,8 +100,34 @@ void seg_alloc_restore(seg_allocator *const *prev);
 
 /* ---- threads ----------------------------------------------------------- */
 
-/* Number of threads to use for a setting value (0 = all cores). */
+/* The largest THREADS setting (the settings tables' bound): more threads
+ * than this are never started. */
+#define SEG_THREADS_MAX 4096
+
+/* Number of threads a THREADS setting asks for: the setting, at most
+ * SEG_THREADS_MAX, or for 0 the CPUs the process may use
+ * (seg_threads_usable). */
 int seg_threads_resolve(int64_t setting);
+
+/* CPUs the process may use: those of the calling thread's affinity mask
+ * (read every call), capped by a cgroup CPU quota (v2 cpu.max, v1
+ * cpu.cfs_quota_us / cpu.cfs_period_us, quota rounded up; read once per
+ * process), at least 1. */
+int seg_threads_usable(void);
+
+/* The tightest CPU quota, in CPUs rounded up, of the cgroups listed in
+ * `proc_cgroup` (the format of /proc/self/cgroup) under the cgroup
+ * filesystem mounted at `root`, ancestors included; 0 when none is set.
+ * Separate from seg_threads_usable so tests can point it at a fake tree. */
+int seg_cgroup_cpu_limit(const char *proc_cgroup, const char *root);
+
+/* How many of `want` threads a parallel region can start now, from 1 to
+ * want. Call it right before every `#pragma omp parallel` that asks for
+ * more than one thread and pass the result to num_threads(): libgomp exits
+ * the process when it cannot create a thread, so we start the threads
+ * ourselves first (same stack size) and use only those that started. Free
+ * when the calling thread's previous region was no smaller. */
+int seg_threads_startable(int want);
 
 /* The calling OpenMP thread's number (0 outside a parallel region or
  * without OpenMP). */

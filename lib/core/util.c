@@ -1,13 +1,9 @@
 /*
- * Version, thread-count and clock helpers.
+ * Version and clock helpers.
  */
 #include "core/core.h"
 
 #include <time.h>
-#include <unistd.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #define SEG_STR2(x) #x
 #define SEG_STR(x) SEG_STR2(x)
@@ -21,18 +17,6 @@ const char *seg_version_string(void)
 {
     return SEG_STR(SEG_VERSION_MAJOR) "." SEG_STR(SEG_VERSION_MINOR) "." SEG_STR(
         SEG_VERSION_PATCH);
-}
-
-int seg_threads_resolve(int64_t setting)
-{
-    if (setting > 0)
-        return setting > 4096 ? 4096 : (int)setting;
-#ifdef _OPENMP
-    return omp_get_num_procs();
-#else
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
-#endif
 }
 
 double seg_now_seconds(void)

@@ -86,7 +86,10 @@ void seg_assign_block_f64(const double *x, size_t b, size_t d, const double *xno
  * distances is NULL. The predictor is this pass; a stage that must give the
  * distances predict would give (a fit's exact last pass, an outlier
  * reference) calls it rather than a predictor. scratch holds
- * seg_nearest_scratch() bytes. Returns false when a row's squared norm is not
+ * seg_nearest_scratch() bytes for the same arguments: pass both a resolved
+ * count (seg_threads_resolve), not 0, which follows the affinity mask and
+ * may differ between the two calls. Fewer threads may run than the scratch
+ * holds (seg_threads_startable), never more. Returns false when a row's squared norm is not
  * finite (a NaN or an infinity, or values too large to square in this
  * precision); every row is labelled all the same.
  */

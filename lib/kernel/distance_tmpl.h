@@ -161,7 +161,8 @@ bool FN(seg_nearest_rows)(const T *x, size_t n, size_t d, const T *c, size_t k, 
                           int64_t threads, void *scratch, int32_t *labels, double *distances)
 {
     size_t block;
-    const int nt = nearest_threads(n, k, d, sizeof(T), threads, &block);
+    /* the scratch holds nearest_threads(); fewer may start */
+    const int nt = seg_threads_startable(nearest_threads(n, k, d, sizeof(T), threads, &block));
     const size_t per = nearest_thread_bytes(block, k, sizeof(T));
     const size_t blocks = (n + block - 1) / block;
     int bad = 0;

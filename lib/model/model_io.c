@@ -224,33 +224,40 @@ static bool write_all(int fd, const uint8_t *p, size_t n)
     return true;
 }
 
-/* Make a rename durable: fsync the directory that holds path (best effort:
- * some file systems refuse to fsync a directory, and the data is safe then). */
-static void sync_parent_dir(const char *path)
+/* The directory that holds path, for sync_dir: allocated before anything
+ * is written, so that running out of memory there is an error with nothing
+ * changed rather than a rename left unsynced and reported as done. */
+static char *parent_dir(const char *path)
 {
     const char *slash = strrchr(path, '/');
-    char *dir = slash ? seg_strndup(path, slash == path ? 1 : (size_t)(slash - path))
-                      : seg_strdup(".");
-    if (!dir)
-        return;
+    return slash ? seg_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : seg_strdup(".");
+}
+
+/* Make a rename durable: fsync the directory (best effort: some file
+ * systems refuse to fsync a directory, and the data is safe then). */
+static void sync_dir(const char *dir)
+{
     int dfd = open(dir, O_RDONLY | O_DIRECTORY);
     if (dfd >= 0) {
         (void)fsync(dfd);
         close(dfd);
     }
-    seg_free(dir);
 }
 
 int seg_model_save(const seg_model *m, const char *path)
 {
     SEG_ALLOC_SCOPE(m); /* working memory from the model's allocator */
     wbuf w = {0};
-    char *tmp = NULL;
+    char *tmp = NULL, *dir = NULL;
     int fd = -1, rc;
     if (!m || !path)
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_model_save: NULL model or path");
     if ((rc = serialize(m, &w)) < 0)
         goto done;
+    if (!(dir = parent_dir(path))) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
     /* A temporary file in the target's directory, renamed over the target
      * once complete: rename() within one file system is atomic, so readers
      * see the old model or the new one, never a truncated file. */
@@ -290,8 +297,9 @@ int seg_model_save(const seg_model *m, const char *path)
     }
     seg_free(tmp);
     tmp = NULL;
-    sync_parent_dir(path);
+    sync_dir(dir);
 done:
+    seg_free(dir);
     if (fd >= 0)
         close(fd);
     if (tmp) {
@@ -448,6 +456,83 @@ static bool parse_head(rbuf *r, head *h, bool *nomem)
     return true;
 }
 
+/* ---- cross-checks of a loaded model -------------------------------------------- */
+
+static int cmp_pcol_name(const void *a, const void *b)
+{
+    return strcmp((*(const pcol *const *)a)->name, (*(const pcol *const *)b)->name);
+}
+
+/* Sections that are each well formed can still disagree; what the file
+ * says must be one model (docs/model-format.md, "Consistency"):
+ * - the SEGS sizes are the training rows of HEAD, so they add up to n_rows
+ *   (a size of 2^64 - 1 would otherwise print as a share of 10^16 %), and
+ *   the weights are finite and >= 0;
+ * - PROF describes the columns the scaler encodes (the training dataset's):
+ *   each SCAL column is a PROF column of the same name and kind; without a
+ *   scaler the features are the dataset's numeric columns, one each. */
+static int check_consistency(const seg_model *m)
+{
+    size_t total = 0;
+    for (size_t j = 0; j < m->k; j++) {
+        if (m->sizes[j] > m->n_rows - total)
+            return seg_fail(SEG_ERR_FORMAT,
+                            "model file: SEGS sizes add up to more than the %zu training rows "
+                            "of HEAD (segment %zu: %zu)",
+                            m->n_rows, j, m->sizes[j]);
+        total += m->sizes[j];
+        if (!(m->weights[j] >= 0) || !isfinite(m->weights[j]))
+            return seg_fail(SEG_ERR_FORMAT, "model file: SEGS weight of segment %zu is %g", j,
+                            m->weights[j]);
+    }
+    if (total != m->n_rows)
+        return seg_fail(SEG_ERR_FORMAT,
+                        "model file: SEGS sizes add up to %zu, HEAD says %zu training rows", total,
+                        m->n_rows);
+    const seg_profile *p = m->profile;
+    if (!p)
+        return SEG_OK;
+    const scaler_fit *f = m->scaler ? seg_scaler_fitted_state(m->scaler) : NULL;
+    if (!f) {
+        if (p->n_cols != m->d)
+            return seg_fail(SEG_ERR_FORMAT,
+                            "model file: PROF has %zu columns, the model (no scaler) %zu features",
+                            p->n_cols, m->d);
+        for (size_t c = 0; c < p->n_cols; c++)
+            if (p->cols[c].categorical)
+                return seg_fail(SEG_ERR_FORMAT,
+                                "model file: PROF column '%s' is categorical in a model without "
+                                "scaler",
+                                p->cols[c].name);
+        return SEG_OK;
+    }
+    /* by name: a scaler fitted beforehand may encode a dataset's columns in
+     * another order, and the dataset may hold more */
+    const pcol **by_name = seg_malloc_array(p->n_cols ? p->n_cols : 1, sizeof *by_name);
+    if (!by_name)
+        return SEG_NOMEM();
+    for (size_t c = 0; c < p->n_cols; c++)
+        by_name[c] = &p->cols[c];
+    qsort(by_name, p->n_cols, sizeof *by_name, cmp_pcol_name);
+    int rc = SEG_OK;
+    for (size_t c = 0; c < f->n_cols && rc == SEG_OK; c++) {
+        const scol *sc = &f->cols[c];
+        const pcol key = {.name = sc->name}, *kp = &key;
+        const pcol **hit = bsearch(&kp, by_name, p->n_cols, sizeof *by_name, cmp_pcol_name);
+        if (!hit)
+            rc = seg_fail(SEG_ERR_FORMAT,
+                          "model file: scaler column '%s' (SCAL) has no profile (PROF)", sc->name);
+        else if ((*hit)->categorical != (sc->kind != SCOL_NUMERIC))
+            rc = seg_fail(SEG_ERR_FORMAT,
+                          "model file: column '%s' is %s in the scaler (SCAL) but %s in the "
+                          "profile (PROF)",
+                          sc->name, sc->kind == SCOL_NUMERIC ? "numeric" : "categorical",
+                          (*hit)->categorical ? "categorical" : "numeric");
+    }
+    seg_free(by_name);
+    return rc;
+}
+
 int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
 {
     rbuf r = {0};
@@ -564,6 +649,8 @@ int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
         rc = seg_fail(SEG_ERR_FORMAT, "model file: HEAD, CENT or SEGS section missing");
         goto fail;
     }
+    if ((rc = check_consistency(m)) < 0)
+        goto fail;
     /* Withheld profiles are NaN in the file already; withholding again from
      * the sizes keeps a reader's answers k-anonymous whatever the file says. */
     if (m->profile && min_profile_size > 0) {

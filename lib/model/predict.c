@@ -95,9 +95,12 @@ static bool nearest(const seg_model *m, const void *x, bool f32, size_t n, int64
                                       distances);
 }
 
-int seg_model_label_rows(const seg_model *m, const void *x, bool f32, size_t n, int64_t threads,
+int seg_model_label_rows(const seg_model *m, const void *x, bool f32, size_t n, int64_t setting,
                          int32_t *labels, double *distances)
 {
+    /* resolved once: a setting of 0 follows the affinity mask and cgroup
+     * quota, which may change between sizing the scratch and using it */
+    const int64_t threads = seg_threads_resolve(setting);
     const size_t bytes =
         seg_nearest_scratch(n, m->k, m->d, f32 ? sizeof(float) : sizeof(double), threads);
     if (n == 0)
@@ -129,10 +132,11 @@ static int run_rows(seg_predictor *p, const void *x, bool f32, size_t n, size_t 
     if (rc < 0 || n == 0)
         return rc;
     const size_t elem = f32 ? sizeof(float) : sizeof(double);
-    if ((rc = ensure_scratch(p, seg_nearest_scratch(n, p->m->k, d, elem, p->threads))) < 0)
+    const int64_t threads = seg_threads_resolve(p->threads); /* once: see seg_model_label_rows */
+    if ((rc = ensure_scratch(p, seg_nearest_scratch(n, p->m->k, d, elem, threads))) < 0)
         return rc;
-    return nearest(p->m, x, f32, n, p->threads, p->scratch, labels, distances) ? SEG_OK
-                                                                               : nonfinite_row();
+    return nearest(p->m, x, f32, n, threads, p->scratch, labels, distances) ? SEG_OK
+                                                                            : nonfinite_row();
 }
 
 int seg_predictor_run_f32(seg_predictor *p, const float *x, size_t n, size_t d, int32_t *labels,

@@ -28,7 +28,8 @@ import ctypes.util
 import io
 import os
 
-__all__ = ["SegError", "Dataset", "Scaler", "KMeans", "Model", "version", "STATUS"]
+__all__ = ["SegError", "Dataset", "Scaler", "KMeans", "Model", "version", "threads_count",
+           "STATUS"]
 
 # seg_status values (fixed forever by the library's ABI policy).
 STATUS = {
@@ -89,6 +90,7 @@ _I32P = ctypes.POINTER(ctypes.c_int32)
 _PROTOS = {
     "seg_version_string": (_STR, []),
     "seg_version_number": (ctypes.c_uint, []),
+    "seg_threads_count": (_I, [_I64]),
     "seg_strerror": (_STR, [_I]),
     "seg_last_error": (_STR, []),
     "seg_csv_options_new": (_I, [_PP]),
@@ -161,6 +163,12 @@ for _name, (_res, _args) in _PROTOS.items():
 def version():
     """The loaded library's version string, e.g. "0.1.0"."""
     return _lib.seg_version_string().decode()
+
+
+def threads_count(setting=0):
+    """Library threads a THREADS setting stands for: the setting (at most 4096),
+    or for 0 the CPUs this process may use (affinity mask, cgroup CPU quota)."""
+    return int(_lib.seg_threads_count(int(setting)))
 
 
 def _check(rc):

@@ -71,7 +71,7 @@ static const cli_opt segment_opts[] = {
      .id = SEGMENT_MAX_ITER},
     {.name = "tol", .value = "X", .help = "relative tolerance (default 1e-4)", .id = SEGMENT_TOL},
     {.name = "seed", .value = "S", .help = "random seed (default 0)", .id = SEGMENT_SEED},
-    {.name = "threads", .value = "T", .help = "threads, 0 = all cores (default 0)",
+    {.name = "threads", .value = "T", .help = "threads, 0 = the usable CPUs (default 0)",
      .id = SEGMENT_THREADS},
     {.name = "dtype", .value = "f32|f64", .help = "precision (default f64)", .id = SEGMENT_DTYPE},
     {.name = "algorithm", .value = "A",

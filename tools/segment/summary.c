@@ -252,8 +252,8 @@ void print_json(const opts *o, const summary *s)
                "  \"dtype\": ",
             s->n, s->d, s->k, s->sweep ? "sweep" : "given");
     json_string(f, o->dtype);
-    fprintf(f, ",\n  \"seed\": %lld,\n  \"n_init\": %lld,\n  \"inertia\": ", (long long)o->seed,
-            (long long)o->n_init);
+    fprintf(f, ",\n  \"seed\": %lld,\n  \"n_init\": %lld,\n  \"threads\": %d,\n  \"inertia\": ",
+            (long long)o->seed, (long long)o->n_init, seg_threads_count(o->threads));
     json_number(f, seg_model_inertia(m));
     fprintf(f, ",\n  \"iterations\": %lld,\n  \"converged\": %s,\n  \"fit_seconds\": ",
             (long long)seg_model_iterations(m), seg_model_converged(m) ? "true" : "false");
