@@ -216,13 +216,27 @@ static size_t find_column(const seg_dataset *ds, const char *name)
     return SIZE_MAX;
 }
 
+static const char *column_name_at(const void *ds, size_t j)
+{
+    return ((const seg_dataset *)ds)->cols[j].name;
+}
+
+/* SEG_ERR_NOT_FOUND for a name that is no column, with the closest names
+ * (or a hint that the delimiter is wrong); role says what it was asked for. */
+static int no_column(const seg_dataset *ds, const char *name, const char *role)
+{
+    char hint[320];
+    return seg_fail(SEG_ERR_NOT_FOUND, "no column named '%.100s'%s%s", name, role,
+                    seg_name_hint(name, column_name_at, ds, ds->n_cols, 0, hint, sizeof hint));
+}
+
 int seg_dataset_column_index(const seg_dataset *ds, const char *name, size_t *index)
 {
     if (!ds || !name || !index)
         return seg_fail(SEG_ERR_INVALID_ARG, "NULL argument");
     size_t j = find_column(ds, name);
     if (j == SIZE_MAX)
-        return seg_fail(SEG_ERR_NOT_FOUND, "no column named '%s'", name);
+        return no_column(ds, name, "");
     *index = j;
     return SEG_OK;
 }
@@ -297,7 +311,7 @@ int seg_dataset_select(seg_dataset *ds, const char *const *names, size_t count)
         }
         keep[i] = find_column(ds, names[i]);
         if (keep[i] == SIZE_MAX) {
-            rc = seg_fail(SEG_ERR_NOT_FOUND, "no column named '%s'", names[i]);
+            rc = no_column(ds, names[i], "");
             goto done;
         }
         for (size_t p = 0; p < i; p++)
@@ -330,8 +344,8 @@ int seg_dataset_drop(seg_dataset *ds, const char *const *names, size_t count)
     for (size_t i = 0; i < count; i++) {
         size_t j = names[i] ? find_column(ds, names[i]) : SIZE_MAX;
         if (j == SIZE_MAX) {
-            rc = seg_fail(names[i] ? SEG_ERR_NOT_FOUND : SEG_ERR_INVALID_ARG,
-                          "no column named '%s'", names[i] ? names[i] : "(null)");
+            rc = names[i] ? no_column(ds, names[i], "")
+                          : seg_fail(SEG_ERR_INVALID_ARG, "column name %zu is NULL", i);
             goto done;
         }
         drop[j] = true;
@@ -369,7 +383,7 @@ int seg_dataset_set_id_column(seg_dataset *ds, const char *name)
         return seg_fail(SEG_ERR_STATE, "an id column ('%s') is already set", ds->id_name);
     j = find_column(ds, name);
     if (j == SIZE_MAX)
-        return seg_fail(SEG_ERR_NOT_FOUND, "no column named '%s' for the id", name);
+        return no_column(ds, name, " for the id");
     ids = seg_calloc(ds->n_rows, sizeof *ids);
     if (!ids)
         return SEG_NOMEM();
@@ -424,7 +438,7 @@ int seg_dataset_set_weight_column(seg_dataset *ds, const char *name)
         return seg_fail(SEG_ERR_STATE, "a weight column ('%s') is already set", ds->weight_name);
     j = find_column(ds, name);
     if (j == SIZE_MAX)
-        return seg_fail(SEG_ERR_NOT_FOUND, "no column named '%s' for the weights", name);
+        return no_column(ds, name, " for the weights");
     seg_column *c = &ds->cols[j];
     if (c->type != SEG_COLUMN_NUMERIC)
         return seg_fail(SEG_ERR_TYPE, "weight column '%s' is categorical", name);
