@@ -107,16 +107,37 @@ static void mean_std(const double *v, size_t m, double lo, double hi, double *me
         return;
     }
     frexp(dmax, &e);
-    double down = ldexp(1.0, -e);
+    /* 2^-e in two factors: for subnormal data e is below -1022 and 2^-e
+     * alone would overflow. Products by powers of two are exact here. */
+    const double down1 = ldexp(1.0, -e / 2), down2 = ldexp(1.0, -e - -e / 2);
     double s1 = 0.0, s2 = 0.0;
     for (size_t i = 0; i < m; i++) {
-        double d = (v[i] - mu) * down;
+        double d = (v[i] - mu) * down1 * down2;
         s1 += d;
         s2 += d * d;
     }
     double var = (s2 - s1 * s1 / (double)m) / (double)m;
     *mean = mu + ldexp(s1 / (double)m, e);
     *std = ldexp(sqrt(var > 0.0 ? var : 0.0), e);
+}
+
+/* The column's spread overflows: name the row of its largest magnitude. */
+static int too_large(const seg_column *c, size_t n, bool log1p)
+{
+    size_t at = 0;
+    double big = -1.0;
+    for (size_t i = 0; i < n; i++) {
+        const double x = fabs(seg_column_value(c, i));
+        if (x > big) { /* NaN (missing) never is */
+            big = x;
+            at = i;
+        }
+    }
+    return seg_fail(SEG_ERR_NONFINITE,
+                    "column '%s', row %zu: the value %g is too large to scale (the spread of "
+                    "the column overflows a double)%s",
+                    c->name, at + 1, seg_column_value(c, at),
+                    log1p ? "" : "; log1p or leaving the column out may help");
 }
 
 int seg_scol_fit_numeric(const seg_column *c, size_t n, seg_scale_method method, bool log1p,
@@ -156,7 +177,10 @@ int seg_scol_fit_numeric(const seg_column *c, size_t n, seg_scale_method method,
         st.q3 = quantile(buf, m, 0.75);
     }
     st.median = quantile(buf, m, 0.5);
-    return seg_scol_numeric_finish(s, c->name, &st);
+    int rc = seg_scol_numeric_finish(s, c->name, &st);
+    if (rc == SEG_ERR_NONFINITE)
+        return too_large(c, n, log1p);
+    return rc;
 }
 
 int seg_scol_numeric_finish(scol *s, const char *name, const scol_numeric_stats *st)
@@ -174,7 +198,10 @@ int seg_scol_numeric_finish(scol *s, const char *name, const scol_numeric_stats 
     }
     s->median = st->median;
     if (!isfinite(center) || !isfinite(scale))
-        return seg_fail(SEG_ERR_NONFINITE, "column '%s': values too large to scale", name);
+        return seg_fail(SEG_ERR_NONFINITE,
+                        "column '%s': values from %g to %g are too large to scale (the spread "
+                        "of the column overflows a double)",
+                        name, st->lo, st->hi);
     if (scale == 0.0)
         scale = 1.0;
     s->center = center;
