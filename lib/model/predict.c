@@ -79,10 +79,28 @@ static int ensure_scratch(seg_predictor *p, size_t bytes)
     return SEG_OK;
 }
 
-static int nonfinite_row(void)
+/* The labelling pass met a row it cannot measure: name the first one (rows
+ * and features 1-based), and why. Only the error path pays for the scan. */
+static int nonfinite_row(const void *x, bool f32, size_t n, size_t d)
 {
-    return seg_fail(SEG_ERR_NONFINITE, "a row holds a NaN or infinite value, or values too "
-                                       "large to square in this precision");
+    for (size_t i = 0; i < n; i++) {
+        double sq = 0.0;
+        for (size_t j = 0; j < d; j++) {
+            const double v = f32 ? (double)((const float *)x)[i * d + j]
+                                 : ((const double *)x)[i * d + j];
+            if (!isfinite(v))
+                return seg_fail(SEG_ERR_NONFINITE, "row %zu, feature %zu: the value is %s", i + 1, j + 1,
+                                isnan(v) ? "NaN" : "infinite");
+            sq += v * v;
+        }
+        if (!isfinite(sq) || (f32 && !isfinite((float)sq)))
+            return seg_fail(SEG_ERR_NONFINITE,
+                            "row %zu: its values are too large to square in %s precision (the "
+                            "row's largest values, or the scaler's, are extreme)",
+                            i + 1, f32 ? "float32" : "float64");
+    }
+    return seg_fail(SEG_ERR_NONFINITE, "a row holds values too large to square in this "
+                                       "precision");
 }
 
 /* The model's labelling pass over x (float when f32) with scratch s. */
@@ -109,7 +127,7 @@ int seg_model_label_rows(const seg_model *m, const void *x, bool f32, size_t n, 
         return SEG_NOMEM();
     const bool ok = nearest(m, x, f32, n, threads, s, labels, distances);
     seg_free(s);
-    return ok ? SEG_OK : nonfinite_row();
+    return ok ? SEG_OK : nonfinite_row(x, f32, n, m->d);
 }
 
 static int check_run(const seg_predictor *p, const void *x, size_t n, size_t d,
@@ -131,8 +149,9 @@ static int run_rows(seg_predictor *p, const void *x, bool f32, size_t n, size_t 
     const size_t elem = f32 ? sizeof(float) : sizeof(double);
     if ((rc = ensure_scratch(p, seg_nearest_scratch(n, p->m->k, d, elem, p->threads))) < 0)
         return rc;
-    return nearest(p->m, x, f32, n, p->threads, p->scratch, labels, distances) ? SEG_OK
-                                                                               : nonfinite_row();
+    return nearest(p->m, x, f32, n, p->threads, p->scratch, labels, distances)
+               ? SEG_OK
+               : nonfinite_row(x, f32, n, d);
 }
 
 int seg_predictor_run_f32(seg_predictor *p, const float *x, size_t n, size_t d, int32_t *labels,
@@ -232,6 +251,6 @@ int seg_model_distances_f64(const seg_model *m, const double *x, size_t n, size_
     }
     seg_free(xnorm);
     if (bad)
-        return seg_fail(SEG_ERR_NONFINITE, "a row holds a NaN or infinite value");
+        return nonfinite_row(x, false, n, d);
     return SEG_OK;
 }
