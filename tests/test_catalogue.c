@@ -51,6 +51,10 @@ static const csv_case csv_cases[] = {
          ":3:2: column \"age\": found \"forty\""),
     CASE("header with an empty name", ",b\n1,2\n", SEG_OK, NULL),
     CASE("CR-only line ends", "a,b\r1,2\r3,4\r", SEG_OK, NULL),
+    CASE("'|' file read as one column", "a|b|c\n1|2|3\n", SEG_ERR_PARSE,
+         ":1:1: the file reads as one column named 'a|b|c': the delimiter looks like '|'"),
+    CASE("quoted one-column name is meant", "\"a|b\"\n1|2\n", SEG_OK, NULL),
+    CASE("one column, '|' only in the header", "a|b\n1\n2\n", SEG_OK, NULL),
 };
 
 static void test_csv_catalogue(void **state)
@@ -284,6 +288,68 @@ static void test_api_catalogue(void **state)
     seg_kmeans_free(km);
 }
 
+/* Messages that name what is wrong: the closest column names, the row of a
+ * value that cannot be used. */
+static void test_message_catalogue(void **state)
+{
+    (void)state;
+    static const char text[] = "CUST_ID,age,balance\nc1,30,100\nc2,40,200\nc3,50,300\n";
+    seg_dataset *ds = NULL;
+    assert_int_equal(seg_dataset_read_csv_memory(&ds, text, sizeof text - 1, NULL), SEG_OK);
+    const char *typo[] = {"AGE"}, *far[] = {"zzzzzz"};
+    assert_int_equal(seg_dataset_select(ds, typo, 1), SEG_ERR_NOT_FOUND);
+    assert_string_equal(seg_last_error(), "no column named 'AGE'; did you mean 'age'?");
+    assert_int_equal(seg_dataset_drop(ds, far, 1), SEG_ERR_NOT_FOUND);
+    assert_string_equal(seg_last_error(), "no column named 'zzzzzz'");
+    assert_int_equal(seg_dataset_set_id_column(ds, "custid"), SEG_ERR_NOT_FOUND);
+    assert_string_equal(seg_last_error(),
+                        "no column named 'custid' for the id; did you mean 'CUST_ID'?");
+    assert_int_equal(seg_dataset_set_weight_column(ds, "balanse"), SEG_ERR_NOT_FOUND);
+    assert_non_null(strstr(seg_last_error(), "did you mean 'balance'?"));
+    seg_dataset_free(ds);
+
+    /* Subnormal values are scaled, not refused. */
+    const double tiny[] = {1e-310, 3e-310, 5e-311, 7e-312};
+    seg_scaler *sc = NULL;
+    double z[4];
+    assert_int_equal(seg_dataset_from_f64(&ds, tiny, 4, 1, NULL), SEG_OK);
+    assert_int_equal(seg_scaler_new(&sc), SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_OK);
+    assert_int_equal(seg_scaler_transform_f64(sc, ds, z, 4), SEG_OK);
+    /* By hand: mean 114.25e-312, population deviation sqrt(12584.1875)e-312. */
+    assert_float_equal(z[0], (100 - 114.25) / 112.1792, 1e-5);
+    assert_float_equal(z[1], (300 - 114.25) / 112.1792, 1e-5);
+    seg_scaler_free(sc);
+    seg_dataset_free(ds);
+
+    /* A spread that overflows names the column and the row. */
+    const double huge[] = {1, -1e308, 1.5e308, 5};
+    assert_int_equal(seg_dataset_from_f64(&ds, huge, 4, 1, NULL), SEG_OK);
+    assert_int_equal(seg_scaler_new(&sc), SEG_OK);
+    assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_METHOD, SEG_SCALE_MINMAX), SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_ERR_NONFINITE);
+    assert_non_null(strstr(seg_last_error(), "row 3: the value 1.5e+308 is too large"));
+    seg_scaler_free(sc);
+    seg_dataset_free(ds);
+
+    /* Predict names the row and feature it cannot measure. */
+    const double x[] = {0, 0, 1, 1, 5, 5, 6, 6};
+    const double bad[] = {0, 0, 1, 0.0 / 0.0};
+    seg_kmeans *km = NULL;
+    seg_model *m = NULL;
+    seg_predictor *p = NULL;
+    int32_t labels[4];
+    assert_int_equal(seg_kmeans_new(&km), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_K, 2), SEG_OK);
+    assert_int_equal(seg_kmeans_fit_f64(km, x, 4, 2, NULL, NULL, &m), SEG_OK);
+    assert_int_equal(seg_predictor_new(&p, m), SEG_OK);
+    assert_int_equal(seg_predictor_run_f64(p, bad, 2, 2, labels, NULL), SEG_ERR_NONFINITE);
+    assert_non_null(strstr(seg_last_error(), "row 2, feature 2: the value is NaN"));
+    seg_predictor_free(p);
+    seg_model_free(m);
+    seg_kmeans_free(km);
+}
+
 /* Scaler and dataset shape errors. */
 static void test_scaler_catalogue(void **state)
 {
@@ -324,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_npy_catalogue),
         cmocka_unit_test(test_api_catalogue),
         cmocka_unit_test(test_scaler_catalogue),
+        cmocka_unit_test(test_message_catalogue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
