@@ -126,10 +126,16 @@ class Messages(unittest.TestCase):
         for row, v in zip(rows, a):
             self.assertAlmostEqual(row[0], (v - mean) / std, places=9)
 
-    def test_too_large_to_scale_names_column_and_row(self):
-        path = self.write("b.csv", "a,b\n1,2\n-1e308,3\n1.5e308,4\n5,6\n")
+    def test_too_large_to_scale_names_file_line_and_field(self):
+        # The blank line makes row 3 sit on line 5.
+        path = self.write("b.csv", "b,a\n2,1\n\n3,-1e308\n4,1.5e308\n6,5\n")
         self.assert_fails(["segment", path, "-k", "2", "--scale", "minmax"],
-                          "column 'a', row 3: the value 1.5e+308 is too large to scale")
+                          path + ":5:2: column 'a': the value 1.5e+308 is too large to scale")
+
+    def test_bad_weight_names_file_line_and_field(self):
+        path = self.write("w.csv", "id,x,w\nc1,1,2\nc2,2,0\nc3,3,1\n")
+        self.assert_fails(["segment", path, "-k", "2", "--id", "id", "--weight", "w"],
+                          path + ":3:3: weight 'w' is 0")
 
     # --- messages that say a thing once and speak CLI --------------------------
 

@@ -328,8 +328,21 @@ static void test_message_catalogue(void **state)
     assert_int_equal(seg_scaler_new(&sc), SEG_OK);
     assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_METHOD, SEG_SCALE_MINMAX), SEG_OK);
     assert_int_equal(seg_scaler_fit(sc, ds), SEG_ERR_NONFINITE);
-    assert_non_null(strstr(seg_last_error(), "row 3: the value 1.5e+308 is too large"));
+    assert_non_null(
+        strstr(seg_last_error(), "row 3, column 1: column 'x0': the value 1.5e+308 is too large"));
+    seg_dataset_free(ds);
+    /* The same from CSV text: the line (past a blank one) and the field. */
+    static const char big[] = "b,a\n2,1\n\n3,-1e308\n4,1.5e308\n";
+    assert_int_equal(seg_dataset_read_csv_memory(&ds, big, sizeof big - 1, NULL), SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_ERR_NONFINITE);
+    assert_non_null(strstr(seg_last_error(), "<memory>:5:2: column 'a': the value 1.5e+308"));
+    assert_int_equal(seg_dataset_set_weight_column(ds, "b"), SEG_OK);
     seg_scaler_free(sc);
+    seg_dataset_free(ds);
+    static const char weights[] = "x,w\n1,1\n2,-3\n";
+    assert_int_equal(seg_dataset_read_csv_memory(&ds, weights, sizeof weights - 1, NULL), SEG_OK);
+    assert_int_equal(seg_dataset_set_weight_column(ds, "w"), SEG_ERR_NONFINITE);
+    assert_non_null(strstr(seg_last_error(), "<memory>:3:2: weight 'w' is -3"));
     seg_dataset_free(ds);
 
     /* Predict names the row and feature it cannot measure. */

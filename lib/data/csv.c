@@ -455,6 +455,7 @@ static int pass_values(csv_reader *r, csv_col *cols, seg_dataset *ds)
     int rc;
     for (size_t i = 0; i < ds->n_rows; i++) {
         at_record(r);
+        ds->row_line[i] = r->line;
         for (size_t j = 0; j < ds->n_cols; j++) {
             seg_column *c = &ds->cols[j];
             if ((rc = next_field(r, &f, j + 1)) < 0 || (rc = field_text(r, &f, &p, &len)) < 0)
@@ -569,8 +570,15 @@ static int read_csv(seg_dataset **out, const char *buf, size_t size, const char 
     for (size_t j = 0; j < n_cols; j++)
         ds->cols[j].name = col_names[j];
     seg_free(col_names);
+    ds->source = seg_strdup(name);
+    ds->row_line = seg_malloc_array(n_rows, sizeof *ds->row_line);
+    if (!ds->source || !ds->row_line) {
+        rc = SEG_NOMEM();
+        goto fail;
+    }
     for (size_t j = 0; j < n_cols; j++) {
         seg_column *c = &ds->cols[j];
+        c->field = j + 1;
         c->type = cols[j].type;
         c->n_missing = cols[j].n_missing;
         if (c->type == SEG_COLUMN_NUMERIC) {

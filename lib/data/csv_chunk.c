@@ -562,10 +562,14 @@ static int alloc_chunk(const seg_csv_chunker *ch, size_t rows, size_t id_col, se
     if (id_col != SIZE_MAX && (!(ds->ids = seg_calloc(rows, sizeof *ds->ids)) ||
                                !(ds->id_name = seg_strdup(ch->names[id_col]))))
         goto nomem;
+    if (!(ds->source = seg_strdup(ch->path)) ||
+        !(ds->row_line = seg_malloc_array(rows, sizeof *ds->row_line)))
+        goto nomem;
     for (size_t j = 0, w = 0; j < ch->n_cols; j++) {
         if (j == id_col)
             continue;
         seg_column *c = &ds->cols[w++];
+        c->field = j + 1;
         c->type = ch->types[j];
         if (!(c->name = seg_strdup(ch->names[j])))
             goto nomem;
@@ -637,6 +641,7 @@ int seg_csv_chunker_next(seg_csv_chunker *ch, seg_dataset **out)
                 rc = changed(ch, ch->s.line, 0, "found fewer rows than before");
             goto fail;
         }
+        ds->row_line[i] = ch->s.record_line;
         if ((rc = store_row(ch, ds, levels, i, id_col)) < 0)
             goto fail;
     }

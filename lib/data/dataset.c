@@ -63,7 +63,19 @@ void seg_dataset_free(seg_dataset *ds)
     seg_free(ds->id_name);
     seg_free(ds->weights);
     seg_free(ds->weight_name);
+    seg_free(ds->source);
+    seg_free(ds->row_line);
     seg_free(ds);
+}
+
+const char *seg_dataset_where(const seg_dataset *ds, size_t row, const seg_column *c, char *buf,
+                              size_t len)
+{
+    if (ds->source && ds->row_line && c->field)
+        snprintf(buf, len, "%.300s:%zu:%zu", ds->source, ds->row_line[row], c->field);
+    else
+        snprintf(buf, len, "row %zu, column %zu", row + 1, (size_t)(c - ds->cols) + 1);
+    return buf;
 }
 
 /* Column names must be unique: a name identifies a column everywhere. One
@@ -444,10 +456,11 @@ int seg_dataset_set_weight_column(seg_dataset *ds, const char *name)
         return seg_fail(SEG_ERR_TYPE, "weight column '%s' is categorical", name);
     for (size_t i = 0; i < ds->n_rows; i++) {
         double v = seg_column_value(c, i);
+        char where[360];
         if (!(v > 0) || !isfinite(v))
             return seg_fail(SEG_ERR_NONFINITE,
-                            "row %zu: weight '%s' is %g; weights must be finite and > 0", i + 1,
-                            name, v);
+                            "%s: weight '%s' is %g; weights must be finite and > 0",
+                            seg_dataset_where(ds, i, c, where, sizeof where), name, v);
     }
     w = seg_malloc_array(ds->n_rows, sizeof *w);
     if (!w)

@@ -122,8 +122,9 @@ static void mean_std(const double *v, size_t m, double lo, double hi, double *me
 }
 
 /* The column's spread overflows: name the row of its largest magnitude. */
-static int too_large(const seg_column *c, size_t n, bool log1p)
+static int too_large(const seg_dataset *ds, const seg_column *c, size_t n, bool log1p)
 {
+    char where[360];
     size_t at = 0;
     double big = -1.0;
     for (size_t i = 0; i < n; i++) {
@@ -134,15 +135,17 @@ static int too_large(const seg_column *c, size_t n, bool log1p)
         }
     }
     return seg_fail(SEG_ERR_NONFINITE,
-                    "column '%s', row %zu: the value %g is too large to scale (the spread of "
-                    "the column overflows a double)%s",
-                    c->name, at + 1, seg_column_value(c, at),
+                    "%s: column '%s': the value %g is too large to scale (the spread of the "
+                    "column overflows a double)%s",
+                    seg_dataset_where(ds, at, c, where, sizeof where), c->name,
+                    seg_column_value(c, at),
                     log1p ? "" : "; log1p or leaving the column out may help");
 }
 
-int seg_scol_fit_numeric(const seg_column *c, size_t n, seg_scale_method method, bool log1p,
-                       double *buf, scol *s)
+int seg_scol_fit_numeric(const seg_dataset *ds, const seg_column *c, seg_scale_method method,
+                         bool log1p, double *buf, scol *s)
 {
+    const size_t n = ds->n_rows;
     *s = (scol){.name = s->name,
                 .kind = SCOL_NUMERIC,
                 .n_out = 1,
@@ -155,8 +158,11 @@ int seg_scol_fit_numeric(const seg_column *c, size_t n, seg_scale_method method,
         double x = seg_column_value(c, i);
         if (isnan(x))
             continue;
-        if (isinf(x))
-            return seg_fail(SEG_ERR_NONFINITE, "column '%s', row %zu: infinite value", c->name, i);
+        if (isinf(x)) {
+            char where[360];
+            return seg_fail(SEG_ERR_NONFINITE, "%s: column '%s': infinite value",
+                            seg_dataset_where(ds, i, c, where, sizeof where), c->name);
+        }
         buf[m++] = log1p ? seg_signed_log1p(x) : x;
     }
     if (m == 0)
@@ -179,7 +185,7 @@ int seg_scol_fit_numeric(const seg_column *c, size_t n, seg_scale_method method,
     st.median = quantile(buf, m, 0.5);
     int rc = seg_scol_numeric_finish(s, c->name, &st);
     if (rc == SEG_ERR_NONFINITE)
-        return too_large(c, n, log1p);
+        return too_large(ds, c, n, log1p);
     return rc;
 }
 
