@@ -83,6 +83,26 @@ class Messages(unittest.TestCase):
                            path],
                           path + ":1: no column 'CUSTID' in the header; did you mean 'cust_id'?")
 
+    def train(self):
+        path = self.write("tr.csv", "age,balance,job\n30,100,a\n40,200,b\n50,300,c\n60,400,a\n")
+        model = os.path.join(self.dir, "m.seg")
+        code, _, err = run("segment", path, "-k", "2", "--quiet", "--model", model)
+        self.assertEqual(code, 0, err)
+        return model
+
+    def test_predict_missing_columns_suggest(self):
+        model = self.train()
+        path = self.write("new.csv", "AGE,balance,jb\n30,100,a\n")
+        self.assert_fails(["predict", model, path],
+                          "lacks 2 columns of the model: age (did you mean 'AGE'?), "
+                          "job (did you mean 'jb'?)")
+
+    def test_predict_extreme_row_names_file_and_line(self):
+        model = self.train()
+        path = self.write("new.csv", "age,balance,job\n30,100,a\n\n1e308,100,a\n")
+        self.assert_fails(["predict", model, path],
+                          path + ":4: the row's features are too large to square")
+
     # --- a wrong delimiter says so -------------------------------------------
 
     def test_pipe_file_names_the_delimiter(self):
