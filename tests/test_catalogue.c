@@ -345,6 +345,29 @@ static void test_message_catalogue(void **state)
     assert_non_null(strstr(seg_last_error(), "<memory>:3:2: weight 'w' is -3"));
     seg_dataset_free(ds);
 
+    /* A missing value where no scaler imputes it: its place in the file. */
+    static const char holes[] = "a,b\n1,2\n3,\n";
+    double copy[4];
+    assert_int_equal(seg_dataset_read_csv_memory(&ds, holes, sizeof holes - 1, NULL), SEG_OK);
+    assert_int_equal(seg_dataset_copy_f64(ds, copy, 4), SEG_ERR_NONFINITE);
+    assert_non_null(strstr(seg_last_error(), "<memory>:3:2: column 'b' has a missing value"));
+    seg_dataset_free(ds);
+
+    /* A training column absent at transform: the closest names. */
+    static const char train[] = "job,age\nadmin,30\nretired,70\n";
+    static const char renamed[] = "JOB,age\nadmin,30\n";
+    seg_dataset *b = NULL;
+    float out[8];
+    assert_int_equal(seg_dataset_read_csv_memory(&ds, train, sizeof train - 1, NULL), SEG_OK);
+    assert_int_equal(seg_dataset_read_csv_memory(&b, renamed, sizeof renamed - 1, NULL), SEG_OK);
+    assert_int_equal(seg_scaler_new(&sc), SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_OK);
+    assert_int_equal(seg_scaler_transform_f32(sc, b, out, 8), SEG_ERR_NOT_FOUND);
+    assert_non_null(strstr(seg_last_error(), "not in the dataset; did you mean 'JOB'?"));
+    seg_scaler_free(sc);
+    seg_dataset_free(ds);
+    seg_dataset_free(b);
+
     /* Predict names the row and feature it cannot measure. */
     const double x[] = {0, 0, 1, 1, 5, 5, 6, 6};
     const double bad[] = {0, 0, 1, 0.0 / 0.0};

@@ -494,9 +494,17 @@ int seg_dataset_copy_f64(const seg_dataset *ds, double *out, size_t len)
         const seg_column *c = &ds->cols[j];
         if (c->type != SEG_COLUMN_NUMERIC)
             return seg_fail(SEG_ERR_TYPE, "column '%s' is categorical", c->name);
-        if (c->n_missing)
-            return seg_fail(SEG_ERR_NONFINITE, "column '%s' has %zu missing values", c->name,
+        if (c->n_missing) {
+            size_t i = 0;
+            char where[360];
+            while (i + 1 < ds->n_rows && !isnan(seg_column_value(c, i)))
+                i++;
+            return seg_fail(SEG_ERR_NONFINITE,
+                            "%s: column '%s' has a missing value (%zu in all) and no scaler "
+                            "imputes it",
+                            seg_dataset_where(ds, i, c, where, sizeof where), c->name,
                             c->n_missing);
+        }
     }
     for (size_t j = 0; j < ds->n_cols; j++)
         for (size_t i = 0; i < ds->n_rows; i++)

@@ -171,7 +171,7 @@ static int add_numeric(seg_scaler_stream *ss, stream_col *s, const seg_column *c
             continue;
         if (isinf(x))
             return seg_fail(SEG_ERR_NONFINITE, "column '%s', row %zu: infinite value", c->name,
-                            ss->rows + i);
+                            ss->rows + i + 1);
         x = s->log1p ? seg_signed_log1p(x) : x;
         ss->buf[m++] = x;
         if ((rc = seg_qsketch_add(&a->q, x)) < 0)
