@@ -157,8 +157,9 @@ int seg_rfm_parse_rules(seg_rfm *r, const char *text)
         rules[n_rules++].name = idx;
     }
     if (n_rules == 0) {
-        rc = seg_fail(SEG_ERR_EMPTY, "rfm rules: no rule in %zu line%s (only blank lines and # "
-                                       "comments)",
+        rc = seg_fail(SEG_ERR_EMPTY,
+                      "rfm rules: no rule in %zu line%s (only blank lines and # "
+                      "comments)",
                       line, line == 1 ? "" : "s");
         goto fail;
     }

@@ -145,8 +145,8 @@ static int FN(bad_row)(const T *x, size_t n, size_t d, size_t first_row)
         for (size_t j = 0; j < d; j++) {
             const double v = (double)x[i * d + j];
             if (!isfinite(v))
-                return seg_fail(SEG_ERR_NONFINITE, "row %zu, feature %zu: the value is %s", first_row + i + 1, j + 1,
-                                isnan(v) ? "NaN" : "infinite");
+                return seg_fail(SEG_ERR_NONFINITE, "row %zu, feature %zu: the value is %s",
+                                first_row + i + 1, j + 1, isnan(v) ? "NaN" : "infinite");
             sq += v * v;
         }
         if (!isfinite((T)sq))

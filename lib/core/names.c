@@ -77,11 +77,16 @@ unsigned char seg_csv_wrong_delimiter(const char *name, size_t len, bool quoted,
 const char *seg_delimiter_word(unsigned char c)
 {
     switch (c) {
-    case '\t': return "tab";
-    case ',': return "','";
-    case ';': return "';'";
-    case '|': return "'|'";
-    default: return "?";
+    case '\t':
+        return "tab";
+    case ',':
+        return "','";
+    case ';':
+        return "';'";
+    case '|':
+        return "'|'";
+    default:
+        return "?";
     }
 }
 
@@ -163,7 +168,10 @@ const char *seg_name_hint(const char *name, seg_name_at at, const void *ctx, siz
         char shown[96];
         show_name(at(ctx, best[k]), shown);
         w += (size_t)snprintf(out + w, len - w, "%s'%s'",
-                              k == 0 ? "; did you mean " : k + 1 == found ? " or " : ", ", shown);
+                              k == 0           ? "; did you mean "
+                              : k + 1 == found ? " or "
+                                               : ", ",
+                              shown);
     }
     if (found && w + 1 < len)
         snprintf(out + w, len - w, "?");

@@ -534,7 +534,8 @@ static int read_csv(seg_dataset **out, const char *buf, size_t size, const char 
     if ((rc = read_names(&r, o, &names)) < 0)
         goto fail;
     n_cols = seg_strtab_size(&names);
-    if (o->header && n_cols == 1 && (rc = one_column_check(&r, &names, header_pos, header_line)) < 0)
+    if (o->header && n_cols == 1 &&
+        (rc = one_column_check(&r, &names, header_pos, header_line)) < 0)
         goto fail;
     if (!(cols = seg_calloc(n_cols, sizeof *cols))) {
         rc = SEG_NOMEM();
@@ -545,12 +546,12 @@ static int read_csv(seg_dataset **out, const char *buf, size_t size, const char 
         size_t j;
         if (!seg_strtab_lookup(&names, fname, strlen(fname), &j)) {
             char hint[320];
-            rc = csv_fail(SEG_ERR_NOT_FOUND, &r, header_line, 1,
-                          "found no column named \"%.64s\" (given a forced type), expected "
-                          "one of the %zu column names%s",
-                          fname, n_cols,
-                          seg_name_hint(fname, strtab_name_at, &names, n_cols, r.delim, hint,
-                                        sizeof hint));
+            rc = csv_fail(
+                SEG_ERR_NOT_FOUND, &r, header_line, 1,
+                "found no column named \"%.64s\" (given a forced type), expected "
+                "one of the %zu column names%s",
+                fname, n_cols,
+                seg_name_hint(fname, strtab_name_at, &names, n_cols, r.delim, hint, sizeof hint));
             goto fail;
         }
         cols[j].type = o->forced[k].type;

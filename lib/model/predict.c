@@ -94,8 +94,8 @@ static int nonfinite_row(const void *x, bool f32, size_t n, size_t d, const seg_
             snprintf(row, sizeof row, "row %zu", i + 1);
         double sq = 0.0;
         for (size_t j = 0; j < d; j++) {
-            const double v = f32 ? (double)((const float *)x)[i * d + j]
-                                 : ((const double *)x)[i * d + j];
+            const double v =
+                f32 ? (double)((const float *)x)[i * d + j] : ((const double *)x)[i * d + j];
             if (!isfinite(v))
                 return seg_fail(SEG_ERR_NONFINITE, "%s, feature %zu: the value is %s", row, j + 1,
                                 isnan(v) ? "NaN" : "infinite");

@@ -58,10 +58,9 @@ static int plan_build(const scaler_fit *f, const seg_dataset *ds, plan *p)
         const seg_column *c = seg_columns_find(sorted, ds->n_cols, s->name);
         if (!c) {
             char hint[320];
-            rc = seg_fail(SEG_ERR_NOT_FOUND, "column '%s' of the scaler is not in the dataset%s",
-                          s->name,
-                          seg_name_hint(s->name, dataset_name_at, ds, ds->n_cols, 0, hint,
-                                        sizeof hint));
+            rc = seg_fail(
+                SEG_ERR_NOT_FOUND, "column '%s' of the scaler is not in the dataset%s", s->name,
+                seg_name_hint(s->name, dataset_name_at, ds, ds->n_cols, 0, hint, sizeof hint));
             goto done;
         }
         seg_column_type want =
