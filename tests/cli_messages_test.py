@@ -65,6 +65,11 @@ class Messages(unittest.TestCase):
         self.assert_fails(["segment", path, "-k", "2", "--id", "CUST_ID", "--weight", "balanse"],
                           "no column named 'balanse' for the weights; did you mean 'balance'?")
 
+    def test_typo_in_target_suggests(self):
+        path = self.write("y.csv", "id,age,y\nc1,30,yes\nc2,40,no\nc3,50,yes\nc4,60,no\n")
+        self.assert_fails(["segment", path, "-k", "2", "--id", "id", "--target", "Y"],
+                          "no column named 'Y'; did you mean 'y'?")
+
     def test_typo_with_memory_suggests(self):
         path = self.write("c.csv", self.customers())
         self.assert_fails(["segment", path, "-k", "2", "--memory", "64M", "--id", "CUST_ID",
