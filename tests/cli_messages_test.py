@@ -151,6 +151,23 @@ class Messages(unittest.TestCase):
         for row, v in zip(rows, a):
             self.assertAlmostEqual(row[0], (v - mean) / std, places=9)
 
+    def test_memory_fit_scales_tiny_and_huge_columns(self):
+        # The streaming scaler (--memory) squared raw deviations: subnormal
+        # columns got a spread of 0, columns near 1e200 an infinite one.
+        import random
+        rng = random.Random(3)
+        rows = [f"{rng.random() * 1e-310:.6g},{rng.random() * 1e200:.6g},{rng.random():.6g}"
+                for _ in range(3000)]
+        path = self.write("e.csv", "tiny,huge,plain\n" + "\n".join(rows) + "\n")
+        out = os.path.join(self.dir, "a.csv")
+        code, _, err = run("segment", path, "-k", "3", "--memory", "64M", "--quiet",
+                           "--assignments", out)
+        self.assertEqual(code, 0, err)
+        with open(out) as f:
+            labels = [line.split(",")[1] for line in f.read().split("\n")[1:] if line]
+        self.assertEqual(len(labels), 3000)
+        self.assertEqual(len(set(labels)), 3)
+
     def test_too_large_to_scale_names_file_line_and_field(self):
         # The blank line makes row 3 sit on line 5.
         path = self.write("b.csv", "b,a\n2,1\n\n3,-1e308\n4,1.5e308\n6,5\n")

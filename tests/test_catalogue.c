@@ -328,6 +328,30 @@ static void test_message_catalogue(void **state)
     seg_scaler_free(sc);
     seg_dataset_free(ds);
 
+    /* The same in chunks (the streaming fit of seg segment --memory): the
+     * squared deviations of subnormal values must not underflow to 0. */
+    {
+        seg_dataset *c1 = NULL, *c2 = NULL;
+        seg_scaler_stream *ss = NULL;
+        double zs[4];
+        assert_int_equal(seg_dataset_from_f64(&ds, tiny, 4, 1, NULL), SEG_OK);
+        assert_int_equal(seg_dataset_from_f64(&c1, tiny, 2, 1, NULL), SEG_OK);
+        assert_int_equal(seg_dataset_from_f64(&c2, tiny + 2, 2, 1, NULL), SEG_OK);
+        assert_int_equal(seg_scaler_new(&sc), SEG_OK);
+        assert_int_equal(seg_scaler_stream_begin(&ss, sc), SEG_OK);
+        assert_int_equal(seg_scaler_stream_add(ss, c1), SEG_OK);
+        assert_int_equal(seg_scaler_stream_add(ss, c2), SEG_OK);
+        assert_int_equal(seg_scaler_stream_finish(ss, sc), SEG_OK);
+        assert_int_equal(seg_scaler_transform_f64(sc, ds, zs, 4), SEG_OK);
+        for (int i = 0; i < 4; i++)
+            assert_float_equal(zs[i], z[i], 1e-9);
+        seg_scaler_stream_free(ss);
+        seg_scaler_free(sc);
+        seg_dataset_free(c1);
+        seg_dataset_free(c2);
+        seg_dataset_free(ds);
+    }
+
     /* A spread that overflows names the column and the row. */
     const double huge[] = {1, -1e308, 1.5e308, 5};
     assert_int_equal(seg_dataset_from_f64(&ds, huge, 4, 1, NULL), SEG_OK);
