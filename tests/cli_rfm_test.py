@@ -66,7 +66,7 @@ with tempfile.TemporaryDirectory() as tmp:
         f.write("id;when;amount\na;01.12.2010;5\nb;31.12.2010;7,5\na;05.12.2010;1\n")
     p = seg(log, "--customer", "id", "--date", "when", "--amount", "amount", "--date-format",
             "%d.%m.%Y")
-    check(p.returncode == 1 and "eu.csv:3: found an amount that is not a number: '7,5'"
+    check(p.returncode == 1 and "eu.csv:3:3: found an amount that is not a number: '7,5'"
           in p.stderr, "a bad number names the line")
     p = seg(log, "--customer", "id", "--date", "when", "--amount", "amount", "--date-format",
             "%d.%m.%Y", "--skip-bad-rows", "--json")
@@ -74,7 +74,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(js.get("counts", {}).get("bad_rows") == 1 and
           js["definitions"]["reference_date"] == "2010-12-06", "--skip-bad-rows counts the row")
     p = seg(log, "--customer", "id", "--date", "when", "--amount", "amount")
-    check(p.returncode == 1 and "eu.csv:2: found a date that is not in the expected forms: "
+    check(p.returncode == 1 and "eu.csv:2:2: found a date that is not in the expected forms: "
           "'01.12.2010'" in p.stderr, "an unparseable date names the line")
 
     for args, msg in [

@@ -32,25 +32,35 @@ static const csv_case csv_cases[] = {
     CASE("header only", "a,b\n", SEG_ERR_EMPTY, "expected a data row after the header"),
     CASE("blank lines only after header", "a,b\n\n\n", SEG_ERR_EMPTY, "expected a data row"),
     CASE("ragged row, too short", "a,b\n1,2\n3\n", SEG_ERR_PARSE, ":3:1: found a row of 1 field"),
-    CASE("ragged row, too long", "a,b\n1,2,3\n", SEG_ERR_PARSE, "found a row of 3 fields, expected 2"),
+    CASE("ragged row, too long", "a,b\n1,2,3\n", SEG_ERR_PARSE,
+         "found a row of 3 fields, expected 2"),
     CASE("empty row between rows", "a,b\n1,2\n\n3,4\n", SEG_OK, NULL),
     CASE("row of delimiters", "a,b\n,\n", SEG_OK, NULL),
-    CASE("unterminated quote", "a,b\n\"1,2\n3,4\n", SEG_ERR_PARSE, ":2:1: found a quoted field that is never closed"),
-    CASE("text after closing quote", "a\n\"x\"y\n", SEG_ERR_PARSE, "found 'y' after the closing quote"),
+    CASE("unterminated quote", "a,b\n\"1,2\n3,4\n", SEG_ERR_PARSE,
+         ":2:1: found a quoted field that is never closed"),
+    CASE("text after closing quote", "a\n\"x\"y\n", SEG_ERR_PARSE,
+         "found 'y' after the closing quote"),
     CASE("NUL byte", "a,b\n1,\0\n", SEG_ERR_PARSE, "found a NUL byte (byte offset 6)"),
     CASE("invalid UTF-8 kept as bytes", "a\n\xff\xfe\n\xc3\x28\n", SEG_OK, NULL),
-    CASE("1e999 in a numeric column", "a\n1\n2\n1e999\n", SEG_ERR_PARSE, "found \"1e999\", expected a number"),
+    CASE("1e999 in a numeric column", "a\n1\n2\n1e999\n", SEG_ERR_PARSE,
+         "found \"1e999\", expected a number"),
     CASE("-0 is a number", "a\n-0\n1\n", SEG_OK, NULL),
-    CASE("0x10 in a numeric column", "a\n0x10\n1\n2\n", SEG_ERR_PARSE, "found \"0x10\", expected a number"),
+    CASE("0x10 in a numeric column", "a\n0x10\n1\n2\n", SEG_ERR_PARSE,
+         "found \"0x10\", expected a number"),
     CASE("inf in a numeric column", "a\ninf\n1\n2\n", SEG_ERR_PARSE, "found \"inf\""),
     CASE("1,5 in a ; file is text", "a;b\n1,5;2\n2,5;3\n", SEG_OK, NULL),
-    CASE("duplicate column names", "a,b,a\n1,2,3\n", SEG_ERR_LIMIT, "found column name \"a\" again"),
+    CASE("duplicate column names", "a,b,a\n1,2,3\n", SEG_ERR_LIMIT,
+         "found column name \"a\" again"),
     CASE("all-missing column", "a,b\n1,\n2,NA\n3,null\n", SEG_OK, NULL),
     CASE("quoted name holding the delimiter", "\"a,b\",c\n1,2\n", SEG_OK, NULL),
     CASE("stray text names line and column", "id,age\n1,30\n2,forty\n3,50\n", SEG_ERR_PARSE,
          ":3:2: column \"age\": found \"forty\""),
     CASE("header with an empty name", ",b\n1,2\n", SEG_OK, NULL),
     CASE("CR-only line ends", "a,b\r1,2\r3,4\r", SEG_OK, NULL),
+    CASE("'|' file read as one column", "a|b|c\n1|2|3\n", SEG_ERR_PARSE,
+         ":1:1: the file reads as one column named 'a|b|c': the delimiter looks like '|'"),
+    CASE("quoted one-column name is meant", "\"a|b\"\n1|2\n", SEG_OK, NULL),
+    CASE("one column, '|' only in the header", "a|b\n1\n2\n", SEG_OK, NULL),
 };
 
 static void test_csv_catalogue(void **state)
@@ -284,6 +294,128 @@ static void test_api_catalogue(void **state)
     seg_kmeans_free(km);
 }
 
+/* Messages that name what is wrong: the closest column names, the row of a
+ * value that cannot be used. */
+static void test_message_catalogue(void **state)
+{
+    (void)state;
+    static const char text[] = "CUST_ID,age,balance\nc1,30,100\nc2,40,200\nc3,50,300\n";
+    seg_dataset *ds = NULL;
+    assert_int_equal(seg_dataset_read_csv_memory(&ds, text, sizeof text - 1, NULL), SEG_OK);
+    const char *typo[] = {"AGE"}, *far[] = {"zzzzzz"};
+    assert_int_equal(seg_dataset_select(ds, typo, 1), SEG_ERR_NOT_FOUND);
+    assert_string_equal(seg_last_error(), "no column named 'AGE'; did you mean 'age'?");
+    assert_int_equal(seg_dataset_drop(ds, far, 1), SEG_ERR_NOT_FOUND);
+    assert_string_equal(seg_last_error(), "no column named 'zzzzzz'");
+    assert_int_equal(seg_dataset_set_id_column(ds, "custid"), SEG_ERR_NOT_FOUND);
+    assert_string_equal(seg_last_error(),
+                        "no column named 'custid' for the id; did you mean 'CUST_ID'?");
+    assert_int_equal(seg_dataset_set_weight_column(ds, "balanse"), SEG_ERR_NOT_FOUND);
+    assert_non_null(strstr(seg_last_error(), "did you mean 'balance'?"));
+    seg_dataset_free(ds);
+
+    /* Subnormal values are scaled, not refused. */
+    const double tiny[] = {1e-310, 3e-310, 5e-311, 7e-312};
+    seg_scaler *sc = NULL;
+    double z[4];
+    assert_int_equal(seg_dataset_from_f64(&ds, tiny, 4, 1, NULL), SEG_OK);
+    assert_int_equal(seg_scaler_new(&sc), SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_OK);
+    assert_int_equal(seg_scaler_transform_f64(sc, ds, z, 4), SEG_OK);
+    /* By hand: mean 114.25e-312, population deviation sqrt(12584.1875)e-312. */
+    assert_float_equal(z[0], (100 - 114.25) / 112.1792, 1e-5);
+    assert_float_equal(z[1], (300 - 114.25) / 112.1792, 1e-5);
+    seg_scaler_free(sc);
+    seg_dataset_free(ds);
+
+    /* The same in chunks (the streaming fit of seg segment --memory): the
+     * squared deviations of subnormal values must not underflow to 0. */
+    {
+        seg_dataset *c1 = NULL, *c2 = NULL;
+        seg_scaler_stream *ss = NULL;
+        double zs[4];
+        assert_int_equal(seg_dataset_from_f64(&ds, tiny, 4, 1, NULL), SEG_OK);
+        assert_int_equal(seg_dataset_from_f64(&c1, tiny, 2, 1, NULL), SEG_OK);
+        assert_int_equal(seg_dataset_from_f64(&c2, tiny + 2, 2, 1, NULL), SEG_OK);
+        assert_int_equal(seg_scaler_new(&sc), SEG_OK);
+        assert_int_equal(seg_scaler_stream_begin(&ss, sc), SEG_OK);
+        assert_int_equal(seg_scaler_stream_add(ss, c1), SEG_OK);
+        assert_int_equal(seg_scaler_stream_add(ss, c2), SEG_OK);
+        assert_int_equal(seg_scaler_stream_finish(ss, sc), SEG_OK);
+        assert_int_equal(seg_scaler_transform_f64(sc, ds, zs, 4), SEG_OK);
+        for (int i = 0; i < 4; i++)
+            assert_float_equal(zs[i], z[i], 1e-9);
+        seg_scaler_stream_free(ss);
+        seg_scaler_free(sc);
+        seg_dataset_free(c1);
+        seg_dataset_free(c2);
+        seg_dataset_free(ds);
+    }
+
+    /* A spread that overflows names the column and the row. */
+    const double huge[] = {1, -1e308, 1.5e308, 5};
+    assert_int_equal(seg_dataset_from_f64(&ds, huge, 4, 1, NULL), SEG_OK);
+    assert_int_equal(seg_scaler_new(&sc), SEG_OK);
+    assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_METHOD, SEG_SCALE_MINMAX), SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_ERR_NONFINITE);
+    assert_non_null(
+        strstr(seg_last_error(), "row 3, column 1: column 'x0': the value 1.5e+308 is too large"));
+    seg_dataset_free(ds);
+    /* The same from CSV text: the line (past a blank one) and the field. */
+    static const char big[] = "b,a\n2,1\n\n3,-1e308\n4,1.5e308\n";
+    assert_int_equal(seg_dataset_read_csv_memory(&ds, big, sizeof big - 1, NULL), SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_ERR_NONFINITE);
+    assert_non_null(strstr(seg_last_error(), "<memory>:5:2: column 'a': the value 1.5e+308"));
+    assert_int_equal(seg_dataset_set_weight_column(ds, "b"), SEG_OK);
+    seg_scaler_free(sc);
+    seg_dataset_free(ds);
+    static const char weights[] = "x,w\n1,1\n2,-3\n";
+    assert_int_equal(seg_dataset_read_csv_memory(&ds, weights, sizeof weights - 1, NULL), SEG_OK);
+    assert_int_equal(seg_dataset_set_weight_column(ds, "w"), SEG_ERR_NONFINITE);
+    assert_non_null(strstr(seg_last_error(), "<memory>:3:2: weight 'w' is -3"));
+    seg_dataset_free(ds);
+
+    /* A missing value where no scaler imputes it: its place in the file. */
+    static const char holes[] = "a,b\n1,2\n3,\n";
+    double copy[4];
+    assert_int_equal(seg_dataset_read_csv_memory(&ds, holes, sizeof holes - 1, NULL), SEG_OK);
+    assert_int_equal(seg_dataset_copy_f64(ds, copy, 4), SEG_ERR_NONFINITE);
+    assert_non_null(strstr(seg_last_error(), "<memory>:3:2: column 'b' has a missing value"));
+    seg_dataset_free(ds);
+
+    /* A training column absent at transform: the closest names. */
+    static const char train[] = "job,age\nadmin,30\nretired,70\n";
+    static const char renamed[] = "JOB,age\nadmin,30\n";
+    seg_dataset *b = NULL;
+    float out[8];
+    assert_int_equal(seg_dataset_read_csv_memory(&ds, train, sizeof train - 1, NULL), SEG_OK);
+    assert_int_equal(seg_dataset_read_csv_memory(&b, renamed, sizeof renamed - 1, NULL), SEG_OK);
+    assert_int_equal(seg_scaler_new(&sc), SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_OK);
+    assert_int_equal(seg_scaler_transform_f32(sc, b, out, 8), SEG_ERR_NOT_FOUND);
+    assert_non_null(strstr(seg_last_error(), "not in the dataset; did you mean 'JOB'?"));
+    seg_scaler_free(sc);
+    seg_dataset_free(ds);
+    seg_dataset_free(b);
+
+    /* Predict names the row and feature it cannot measure. */
+    const double x[] = {0, 0, 1, 1, 5, 5, 6, 6};
+    const double bad[] = {0, 0, 1, 0.0 / 0.0};
+    seg_kmeans *km = NULL;
+    seg_model *m = NULL;
+    seg_predictor *p = NULL;
+    int32_t labels[4];
+    assert_int_equal(seg_kmeans_new(&km), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_K, 2), SEG_OK);
+    assert_int_equal(seg_kmeans_fit_f64(km, x, 4, 2, NULL, NULL, &m), SEG_OK);
+    assert_int_equal(seg_predictor_new(&p, m), SEG_OK);
+    assert_int_equal(seg_predictor_run_f64(p, bad, 2, 2, labels, NULL), SEG_ERR_NONFINITE);
+    assert_non_null(strstr(seg_last_error(), "row 2, feature 2: the value is NaN"));
+    seg_predictor_free(p);
+    seg_model_free(m);
+    seg_kmeans_free(km);
+}
+
 /* Scaler and dataset shape errors. */
 static void test_scaler_catalogue(void **state)
 {
@@ -472,6 +604,7 @@ int main(void)
         cmocka_unit_test(test_npy_catalogue),
         cmocka_unit_test(test_api_catalogue),
         cmocka_unit_test(test_scaler_catalogue),
+        cmocka_unit_test(test_message_catalogue),
         cmocka_unit_test(test_model_catalogue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -432,7 +432,7 @@ static void test_errors(void **state)
     assert_int_equal(seg_rfm_finish(r), SEG_ERR_EMPTY);
     assert_int_equal(seg_rfm_read_csv(r, path), SEG_ERR_PARSE);
     assert_non_null(strstr(seg_last_error(),
-                           ":3: found a date that is not in the expected forms: '2010-13-01'"));
+                           ":3:2: found a date that is not in the expected forms: '2010-13-01'"));
     assert_int_equal(seg_rfm_set_int(r, SEG_RFM_BINS, 3), SEG_ERR_STATE);
     seg_rfm_free(r);
 

@@ -64,12 +64,92 @@ static bool identifier_refusal(const char *what, int rc, const char *detail)
     return true;
 }
 
+/* The option of some command named like the library setting tok[0..len)
+ * ("SEG_KMEANS_MAX_ITER": "max-iter", past "SEG_" and the object's word),
+ * or NULL when no command has one. */
+static const cli_opt *option_for_setting(const char *tok, size_t len)
+{
+    static const cli_command *const commands[] = {&cli_segment, &cli_rfm,   &cli_predict,
+                                                  &cli_info,    &cli_drift, &cli_migrate};
+    const char *obj_end = memchr(tok + 4, '_', len - 4);
+    char name[64];
+    size_t n = 0;
+    if (!obj_end)
+        return NULL;
+    for (const char *p = obj_end + 1; p < tok + len && n + 1 < sizeof name; p++)
+        name[n++] = *p == '_' ? '-' : (char)tolower((unsigned char)*p);
+    name[n] = '\0';
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        for (const cli_opt *o = commands[i]->opts; o->name; o++)
+            if (strcmp(o->name, name) == 0)
+                return o;
+    return NULL;
+}
+
+/* Where the last ", or ..." clause of out[0..o) starts, if no ';' follows it. */
+static size_t clause_start(const char *out, size_t o)
+{
+    for (size_t i = o; i >= 5; i--) {
+        if (out[i - 1] == ';')
+            return SIZE_MAX;
+        if (strncmp(out + i - 5, ", or ", 5) == 0)
+            return i - 5;
+    }
+    return SIZE_MAX;
+}
+
+/* The library's detail as the command line speaks: a setting's C name
+ * (SEG_KMEANS_K) becomes its option (--k), or goes when no option sets it
+ * (" (SEG_CSV_MAX_FIELD)", ", or allow it with SEG_X"), or else reads "a library
+ * setting"; "set the
+ * delimiter to" becomes "use --delimiter". */
+static void speak_cli(const char *detail, char *out, size_t len)
+{
+    static const char delimiter_phrase[] = "set the delimiter to ";
+    size_t o = 0;
+    for (const char *p = detail; *p && o + 1 < len;) {
+        const bool boundary = p == detail || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+        if (strncmp(p, delimiter_phrase, sizeof delimiter_phrase - 1) == 0) {
+            o += (size_t)snprintf(out + o, len - o, "use --delimiter ");
+            p += sizeof delimiter_phrase - 1;
+            continue;
+        }
+        if (!boundary || strncmp(p, "SEG_", 4) != 0) {
+            out[o++] = *p++;
+            continue;
+        }
+        size_t n = 4;
+        while (isupper((unsigned char)p[n]) || isdigit((unsigned char)p[n]) || p[n] == '_')
+            n++;
+        const cli_opt *opt = option_for_setting(p, n);
+        if (opt) {
+            o += (size_t)snprintf(out + o, len - o, "--%s", opt->name);
+        } else if (o >= 2 && out[o - 1] == '(' && out[o - 2] == ' ' && p[n] == ')') {
+            o -= 2; /* a parenthesis that only names the setting */
+            n++;
+        } else if (clause_start(out, o) != SIZE_MAX) {
+            o = clause_start(out, o); /* ", or allow it with SEG_X": a choice the CLI lacks */
+        } else {
+            o += (size_t)snprintf(out + o, len - o, "a library setting");
+        }
+        p += n;
+    }
+    out[o < len ? o : len - 1] = '\0';
+}
+
 int lib_error(const char *what, int rc)
 {
-    const char *detail = stdin_failure[0] ? stdin_failure : seg_last_error();
-    if (!stdin_failure[0] && identifier_refusal(what, rc, detail))
+    const char *raw = stdin_failure[0] ? stdin_failure : seg_last_error();
+    if (!stdin_failure[0] && identifier_refusal(what, rc, raw))
         return EXIT_DATA;
-    fprintf(stderr, "%s: %s: %s%s", progname, what, seg_strerror(rc), *detail ? ": " : "");
+    const char *status = seg_strerror(rc);
+    char spoken[1024];
+    speak_cli(raw, spoken, sizeof spoken);
+    const char *detail = spoken;
+    /* "out of memory: out of memory" says it once. */
+    if (strcmp(detail, status) == 0)
+        detail = "";
+    fprintf(stderr, "%s: %s: %s%s", progname, what, status, *detail ? ": " : "");
     /* Name standard input as the file, not the library's stand-in for it. */
     for (size_t i = 0; stdin_read && !stdin_failure[0] && i < 2; i++) {
         const char *at = strstr(detail, stdin_aliases[i]);

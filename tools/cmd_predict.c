@@ -137,14 +137,21 @@ static int check_columns(const popts *o, const seg_model *m, const seg_dataset *
             *retype |= seg_dataset_column_type(ds, j) != seg_model_profile_column_type(m, c);
             continue;
         }
-        size_t add = strlen(name) + 2;
-        char *grown = realloc(names, len + add + 1);
+        /* The library's message names the closest columns of the file. */
+        const char *hint = strstr(seg_last_error(), "; did you mean ");
+        const int hint_len = hint ? (int)strlen(hint + 15) - 1 : 0;
+        size_t add = strlen(name) + 2 + (hint ? (size_t)hint_len + 20 : 0);
+        const size_t cap = len + add + 1;
+        char *grown = realloc(names, cap);
         if (!grown) {
             free(names);
             return lib_error("checking columns", SEG_ERR_NOMEM);
         }
         names = grown;
-        len += (size_t)snprintf(names + len, add + 1, "%s%s", missing++ ? ", " : "", name);
+        len += (size_t)snprintf(names + len, cap - len, "%s%s", missing++ ? ", " : "", name);
+        if (hint && hint_len > 0)
+            len += (size_t)snprintf(names + len, cap - len, " (did you mean %.*s?)", hint_len,
+                                    hint + 15);
     }
     if (!missing)
         return 0;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct rfm_opts {
     const char *file;
@@ -176,13 +177,21 @@ static int set_cuts(seg_rfm *r, int dim, const char *list)
     return rc;
 }
 
+/* All of the text file at path, or NULL with errno set (EISDIR for a
+ * directory, which fopen() opens but no read can use). */
 static char *read_text(const char *path)
 {
     FILE *f = fopen(path, "rb");
     char *buf = NULL;
     size_t len = 0, cap = 0, got;
+    struct stat st;
     if (!f)
         return NULL;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        errno = EISDIR;
+        return NULL;
+    }
     do {
         if (cap - len < 4096) {
             char *nb = realloc(buf, cap = cap ? 2 * cap : 8192);
@@ -197,6 +206,13 @@ static char *read_text(const char *path)
         len += got;
     } while (got > 0);
     buf[len] = '\0';
+    if (ferror(f)) {
+        const int err = errno;
+        free(buf);
+        fclose(f);
+        errno = err ? err : EIO;
+        return NULL;
+    }
     fclose(f);
     return buf;
 }
@@ -225,11 +241,16 @@ static int configure(const rfm_opts *o, seg_rfm *r)
     if (rc == 0 && o->rules) {
         char *text = read_text(o->rules);
         if (!text) {
-            fprintf(stderr, "%s: cannot read %s: %s\n", progname, o->rules, strerror(errno));
+            fprintf(stderr, "%s: cannot read the rules file %s: %s\n", progname, o->rules,
+                    strerror(errno));
             return USAGE_CONFLICT;
         }
         rc = seg_rfm_set_rules(r, text);
         free(text);
+        if (rc < 0) { /* the message names the file, the library's the line */
+            lib_error(o->rules, rc);
+            return USAGE_CONFLICT;
+        }
     }
     return rc;
 }

@@ -325,6 +325,31 @@ typedef struct rfm_csv {
     size_t n_fields;
 } rfm_csv;
 
+static const char *header_name_at(const void *names, size_t j)
+{
+    return ((char *const *)names)[j];
+}
+
+/* SEG_ERR_NOT_FOUND for a column option naming no field of the header, with
+ * the closest names of the header (or that the delimiter looks wrong). */
+static int no_column(const rfm_csv *x, const char *name)
+{
+    const size_t n = x->s.n_field;
+    char hint[320] = "";
+    char **names = seg_calloc(n ? n : 1, sizeof *names);
+    size_t j = 0;
+    for (; names && j < n; j++)
+        if (!(names[j] = seg_strndup(x->s.field[j].p, x->s.field[j].len)))
+            break;
+    if (names && j == n) /* without memory the message goes without a hint */
+        seg_name_hint(name, header_name_at, names, n, x->s.delim, hint, sizeof hint);
+    for (size_t i = 0; names && i < j; i++)
+        seg_free(names[i]);
+    seg_free(names);
+    return seg_fail(SEG_ERR_NOT_FOUND, "%s:%zu: no column '%.100s' in the header%s", x->s.name,
+                    x->s.record_line, name, hint);
+}
+
 static int find_columns(seg_rfm *r, rfm_csv *x)
 {
     int rc = csv_stream_next(&x->s);
@@ -344,8 +369,7 @@ static int find_columns(seg_rfm *r, rfm_csv *x)
                 break;
             }
         if (x->col[k] == SIZE_MAX)
-            return seg_fail(SEG_ERR_NOT_FOUND, "%s: no column '%s' in the header", x->s.name,
-                            r->column[k]);
+            return no_column(x, r->column[k]);
     }
     return 0;
 }
@@ -359,8 +383,9 @@ static int bad_row(seg_rfm *r, const rfm_csv *x, const char *what, const csv_spa
     }
     if (!f)
         return seg_fail(SEG_ERR_PARSE, "%s:%zu: %s", x->s.name, x->s.record_line, what);
-    return seg_fail(SEG_ERR_PARSE, "%s:%zu: %s '%.*s'", x->s.name, x->s.record_line, what,
-                    (int)(f->len > 40 ? 40 : f->len), f->p);
+    /* f is one of the record's fields: FILE:LINE:FIELD as the readers write it. */
+    return seg_fail(SEG_ERR_PARSE, "%s:%zu:%zu: %s '%.*s'", x->s.name, x->s.record_line,
+                    (size_t)(f - x->s.field) + 1, what, (int)(f->len > 40 ? 40 : f->len), f->p);
 }
 
 static int number(rfm_csv *x, size_t k, double *v, const csv_span **bad)

@@ -119,7 +119,9 @@ int seg_rfm_parse_rules(seg_rfm *r, const char *text)
             if (*q == ',')
                 f[nf++] = q + 1;
         if (nf != 4) {
-            rc = seg_fail(SEG_ERR_PARSE, "rfm rules: line %zu: expected name,R,F,M", line);
+            rc = seg_fail(SEG_ERR_PARSE,
+                          "rfm rules: line %zu: found %zu field%s, expected 4 (name,R,F,M)", line,
+                          nf, nf == 1 ? "" : "s");
             goto fail;
         }
         if (n_rules == MAX_RULES) {
@@ -136,15 +138,17 @@ int seg_rfm_parse_rules(seg_rfm *r, const char *text)
         trim(&na, &ne);
         if (na == ne || ne - na > MAX_NAME) {
             rc = seg_fail(ne - na > MAX_NAME ? SEG_ERR_LIMIT : SEG_ERR_PARSE,
-                          "rfm rules: line %zu: a name of 1 to %d bytes is needed", line, MAX_NAME);
+                          "rfm rules: line %zu, field 1: a name of 1 to %d bytes is needed", line,
+                          MAX_NAME);
             goto fail;
         }
         for (int d = 0; d < 3; d++) {
             const char *fe = d < 2 ? f[d + 2] - 1 : b;
             if (!parse_range(f[d + 1], fe, &rules[n_rules].lo[d], &rules[n_rules].hi[d])) {
                 rc = seg_fail(SEG_ERR_PARSE,
-                              "rfm rules: line %zu: the %c range is not *, N or N-M (1..1000)",
-                              line, "RFM"[d]);
+                              "rfm rules: line %zu, field %d: the %c range is not *, N or N-M "
+                              "(1..1000)",
+                              line, d + 2, "RFM"[d]);
                 goto fail;
             }
         }
@@ -153,7 +157,10 @@ int seg_rfm_parse_rules(seg_rfm *r, const char *text)
         rules[n_rules++].name = idx;
     }
     if (n_rules == 0) {
-        rc = seg_fail(SEG_ERR_EMPTY, "rfm rules: no rule");
+        rc = seg_fail(SEG_ERR_EMPTY,
+                      "rfm rules: no rule in %zu line%s (only blank lines and # "
+                      "comments)",
+                      line, line == 1 ? "" : "s");
         goto fail;
     }
     if ((rc = name_index(&names, &n_names, "Other", 5, &idx)) < 0)

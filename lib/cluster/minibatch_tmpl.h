@@ -136,6 +136,27 @@ static size_t FN(reseed)(FN(mbstate) *s, const T *xb, const double *wb, size_t b
  * Returns the batch's weighted sum of squared distances, its weight in *wsum
  * and the summed squared centroid shift in *shift; *bad is set for a row
  * that is not finite. assigned (k counts) may be NULL. */
+/* The step met a row it cannot measure: name the first of x[0..n) (rows
+ * and features 1-based, from first_row on), as predict does. */
+static int FN(bad_row)(const T *x, size_t n, size_t d, size_t first_row)
+{
+    for (size_t i = 0; i < n; i++) {
+        double sq = 0.0;
+        for (size_t j = 0; j < d; j++) {
+            const double v = (double)x[i * d + j];
+            if (!isfinite(v))
+                return seg_fail(SEG_ERR_NONFINITE, "row %zu, feature %zu: the value is %s",
+                                first_row + i + 1, j + 1, isnan(v) ? "NaN" : "infinite");
+            sq += v * v;
+        }
+        if (!isfinite((T)sq))
+            return seg_fail(SEG_ERR_NONFINITE,
+                            "row %zu: its values are too large to square in this precision",
+                            first_row + i + 1);
+    }
+    return seg_fail(SEG_ERR_NONFINITE, "a row holds values too large to square in this precision");
+}
+
 static double FN(step)(FN(mbstate) *s, const T *xb, const double *wb, size_t b, double forget,
                        size_t *assigned, double *wsum, double *shift, bool *bad)
 {
@@ -397,7 +418,7 @@ static int FN(fit)(seg_minibatch *mb, const T *x, size_t n, size_t d, const doub
         FN(gather)(x, w, d, &s.rng, n, b, xb, wb);
         const double inertia = FN(step)(&s, xb, wb, b, mb->forget, NULL, &wsum, &shift, &bad);
         if (bad) {
-            rc = seg_fail(SEG_ERR_NONFINITE, "a row holds a NaN or infinite value");
+            rc = FN(bad_row)(x, n, d, 0);
             goto done;
         }
         /* Re-seed every 10 steps, not in the last 10 (a moved centroid
@@ -463,7 +484,7 @@ static int FN(partial)(seg_minibatch *mb, const seg_model *old, const T *x, size
         inertia = inertia * (1 - f) +
                   FN(step)(&s, x + r0 * d, wr, nb, f, assigned, &wsum, &shift, &bad);
         if (bad) {
-            rc = seg_fail(SEG_ERR_NONFINITE, "a row holds a NaN or infinite value");
+            rc = FN(bad_row)(x + r0 * d, nb, d, r0);
             goto done;
         }
         FN(reseed)(&s, x + r0 * d, wr, nb, mb->reassign);

@@ -163,6 +163,40 @@ bool seg_ascii_eq_nocase(const char *a, const char *b);
  * 0 for anything else. Shared by outcome columns and segment labels. */
 int seg_yes_no(const char *s);
 
+/* ---- name hints (names.c) ------------------------------------------------------- */
+
+/* The i-th of a list of names (columns of a dataset, fields of a header). */
+typedef const char *(*seg_name_at)(const void *ctx, size_t i);
+
+/* What to add to "no column 'NAME'" when NAME is not among the n names
+ * at(ctx, 0 .. n-1), written into out (len bytes) and returned: when the
+ * list is one name that holds a delimiter other than delim, that the
+ * delimiter looks wrong ("; the file reads as one column named 'a;b': ...");
+ * else up to 3 of the closest names, case-insensitive matches first, then by
+ * edit distance up to a third of NAME's length ("; did you mean 'A' or
+ * 'B'?"); else "". */
+const char *seg_name_hint(const char *name, seg_name_at at, const void *ctx, size_t n,
+                          unsigned char delim, char *out, size_t len);
+
+/* The delimiter that the text of a lone column name suggests: the most
+ * frequent of ';', tab, '|' and ',' other than delim in name[0..len), or 0
+ * when it holds none. */
+unsigned char seg_delimiter_in_name(const char *name, size_t len, unsigned char delim);
+
+/* A file read as one column: the delimiter its lone header name suggests
+ * (seg_delimiter_in_name) when that name was not quoted and the first data
+ * row row[0..row_len) holds that delimiter too, else 0. A quoted name is
+ * taken as meant. */
+unsigned char seg_csv_wrong_delimiter(const char *name, size_t len, bool quoted, const char *row,
+                                      size_t row_len, unsigned char delim);
+
+/* A delimiter as messages name it: "';'", "tab". */
+const char *seg_delimiter_word(unsigned char c);
+
+/* "the file reads as one column named 'NAME': the delimiter looks like X
+ * (set the delimiter to X)" into out (snprintf's result). */
+int seg_delimiter_message(char *out, size_t len, const char *name, unsigned char guess);
+
 /* ---- clock ------------------------------------------------------------------ */
 double seg_now_seconds(void);
 

@@ -455,6 +455,7 @@ static int pass_values(csv_reader *r, csv_col *cols, seg_dataset *ds)
     int rc;
     for (size_t i = 0; i < ds->n_rows; i++) {
         at_record(r);
+        ds->row_line[i] = r->line;
         for (size_t j = 0; j < ds->n_cols; j++) {
             seg_column *c = &ds->cols[j];
             if ((rc = next_field(r, &f, j + 1)) < 0 || (rc = field_text(r, &f, &p, &len)) < 0)
@@ -479,6 +480,33 @@ static int pass_values(csv_reader *r, csv_col *cols, seg_dataset *ds)
     return SEG_OK;
 }
 
+static const char *strtab_name_at(const void *names, size_t j)
+{
+    return seg_strtab_str(names, j);
+}
+
+/* A header of one name that holds another delimiter, over data rows that
+ * hold it too, is a file read with the wrong delimiter: say so rather than
+ * segment one column of text. r is past the header, which began at
+ * header_pos; the first data line is looked at as raw text. */
+static int one_column_check(const csv_reader *r, const seg_strtab *names, size_t header_pos,
+                            size_t header_line)
+{
+    const char *name = seg_strtab_str(names, 0);
+    size_t pos = r->pos;
+    while (pos < r->size && (r->buf[pos] == '\n' || r->buf[pos] == '\r'))
+        pos++;
+    const char *row = r->buf + pos, *nl = memchr(row, '\n', r->size - pos);
+    const size_t row_len = nl ? (size_t)(nl - row) : r->size - pos;
+    const unsigned char guess = seg_csv_wrong_delimiter(
+        name, strlen(name), r->buf[header_pos] == '"', row, row_len, r->delim);
+    if (!guess)
+        return SEG_OK;
+    char msg[200];
+    seg_delimiter_message(msg, sizeof msg, name, guess);
+    return csv_fail(SEG_ERR_PARSE, r, header_line, 1, "%s", msg);
+}
+
 static int read_csv(seg_dataset **out, const char *buf, size_t size, const char *name,
                     const seg_csv_options *o)
 {
@@ -487,7 +515,7 @@ static int read_csv(seg_dataset **out, const char *buf, size_t size, const char 
     csv_col *cols = NULL;
     seg_dataset *ds = NULL;
     char **col_names;
-    size_t n_cols = 0, n_rows = 0, data_pos, data_line, header_line;
+    size_t n_cols = 0, n_rows = 0, data_pos, data_line, header_line, header_pos;
     int rc;
 
     seg_strtab_init(&names);
@@ -502,9 +530,13 @@ static int read_csv(seg_dataset **out, const char *buf, size_t size, const char 
     set_delimiter(&r,
                   o->delimiter ? (unsigned char)o->delimiter : seg_csv_detect_delimiter(buf, r.pos, size));
     header_line = r.line;
+    header_pos = r.pos;
     if ((rc = read_names(&r, o, &names)) < 0)
         goto fail;
     n_cols = seg_strtab_size(&names);
+    if (o->header && n_cols == 1 &&
+        (rc = one_column_check(&r, &names, header_pos, header_line)) < 0)
+        goto fail;
     if (!(cols = seg_calloc(n_cols, sizeof *cols))) {
         rc = SEG_NOMEM();
         goto fail;
@@ -513,10 +545,13 @@ static int read_csv(seg_dataset **out, const char *buf, size_t size, const char 
         const char *fname = o->forced[k].name;
         size_t j;
         if (!seg_strtab_lookup(&names, fname, strlen(fname), &j)) {
-            rc = csv_fail(SEG_ERR_NOT_FOUND, &r, header_line, 1,
-                          "found no column named \"%.64s\" (given a forced type), expected "
-                          "one of the %zu column names",
-                          fname, n_cols);
+            char hint[320];
+            rc = csv_fail(
+                SEG_ERR_NOT_FOUND, &r, header_line, 1,
+                "found no column named \"%.64s\" (given a forced type), expected "
+                "one of the %zu column names%s",
+                fname, n_cols,
+                seg_name_hint(fname, strtab_name_at, &names, n_cols, r.delim, hint, sizeof hint));
             goto fail;
         }
         cols[j].type = o->forced[k].type;
@@ -536,8 +571,15 @@ static int read_csv(seg_dataset **out, const char *buf, size_t size, const char 
     for (size_t j = 0; j < n_cols; j++)
         ds->cols[j].name = col_names[j];
     seg_free(col_names);
+    ds->source = seg_strdup(name);
+    ds->row_line = seg_malloc_array(n_rows, sizeof *ds->row_line);
+    if (!ds->source || !ds->row_line) {
+        rc = SEG_NOMEM();
+        goto fail;
+    }
     for (size_t j = 0; j < n_cols; j++) {
         seg_column *c = &ds->cols[j];
+        c->field = j + 1;
         c->type = cols[j].type;
         c->n_missing = cols[j].n_missing;
         if (c->type == SEG_COLUMN_NUMERIC) {

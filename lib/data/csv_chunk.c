@@ -32,6 +32,7 @@ struct seg_csv_chunker {
     char *path;
     unsigned char delim; /* 0: detect */
     bool header;
+    bool header_quoted; /* the first header name was quoted */
     size_t max_field;
     char **miss; /* missing tokens besides the empty field */
     size_t n_miss;
@@ -131,6 +132,7 @@ static int read_names(seg_csv_chunker *ch, const seg_csv_options *o)
         goto done;
     }
     strip_bom(s);
+    ch->header_quoted = s->field[0].p > s->buf && s->field[0].p[-1] == '"';
     if (s->n_field > (size_t)o->max_columns) {
         rc = seg_fail(SEG_ERR_LIMIT,
                       "%.300s:%zu:%lld: found more than %lld columns, expected at most %lld "
@@ -212,6 +214,29 @@ static int width_error(const seg_csv_chunker *ch, size_t line, size_t got)
                     got == 1 ? "" : "s", ch->n_cols, ch->header ? "the header" : "the first row");
 }
 
+static const char *chunker_name_at(const void *ch, size_t j)
+{
+    return ((const seg_csv_chunker *)ch)->names[j];
+}
+
+/* At the first data record: a header of one name holding another
+ * delimiter, over a row holding it too, is a file read with the wrong
+ * delimiter (as csv.c decides). */
+static int one_column_check(const seg_csv_chunker *ch)
+{
+    const csv_stream *s = &ch->s;
+    if (!ch->header || ch->n_cols != 1)
+        return SEG_OK;
+    const unsigned char guess =
+        seg_csv_wrong_delimiter(ch->names[0], strlen(ch->names[0]), ch->header_quoted,
+                                s->field[0].p, s->field[0].len, s->delim);
+    if (!guess)
+        return SEG_OK;
+    char msg[200];
+    seg_delimiter_message(msg, sizeof msg, ch->names[0], guess);
+    return seg_fail(SEG_ERR_PARSE, "%.300s:1:1: %s", ch->path, msg);
+}
+
 /* The schema pass: row count and column types. */
 static int schema_pass(seg_csv_chunker *ch, const seg_csv_options *o)
 {
@@ -230,10 +255,13 @@ static int schema_pass(seg_csv_chunker *ch, const seg_csv_options *o)
         while (j < ch->n_cols && strcmp(ch->names[j], o->forced[k].name) != 0)
             j++;
         if (j == ch->n_cols) {
+            char hint[320];
             rc = seg_fail(SEG_ERR_NOT_FOUND,
                           "%.300s:1:1: found no column named \"%.64s\" (given a forced type), "
-                          "expected one of the %zu column names",
-                          ch->path, o->forced[k].name, ch->n_cols);
+                          "expected one of the %zu column names%s",
+                          ch->path, o->forced[k].name, ch->n_cols,
+                          seg_name_hint(o->forced[k].name, chunker_name_at, ch, ch->n_cols,
+                                        ch->delim, hint, sizeof hint));
             goto done;
         }
         ch->types[j] = o->forced[k].type;
@@ -247,6 +275,8 @@ static int schema_pass(seg_csv_chunker *ch, const seg_csv_options *o)
             rc = width_error(ch, s->record_line, s->n_field);
             goto done;
         }
+        if (ch->n_rows == 0 && (rc = one_column_check(ch)) < 0)
+            goto done;
         for (size_t j = 0; j < ch->n_cols; j++)
             if ((rc = classify(ch, &cc[j], j, &s->field[j], s->escaped[j], s->record_line)) < 0)
                 goto done;
@@ -373,8 +403,13 @@ static int known_names(const seg_csv_chunker *ch, const char *const *names, size
             return seg_fail(SEG_ERR_INVALID_ARG, "column name %zu is NULL", i);
         while (j < ch->n_cols && strcmp(ch->names[j], names[i]) != 0)
             j++;
-        if (j == ch->n_cols)
-            return seg_fail(SEG_ERR_NOT_FOUND, "no column named '%s'", names[i]);
+        if (j == ch->n_cols) {
+            char hint[320];
+            return seg_fail(SEG_ERR_NOT_FOUND, "%.300s: no column named '%.100s'%s", ch->path,
+                            names[i],
+                            seg_name_hint(names[i], chunker_name_at, ch, ch->n_cols, ch->delim,
+                                          hint, sizeof hint));
+        }
     }
     char **v = seg_calloc(count, sizeof *v);
     if (!v)
@@ -527,10 +562,14 @@ static int alloc_chunk(const seg_csv_chunker *ch, size_t rows, size_t id_col, se
     if (id_col != SIZE_MAX && (!(ds->ids = seg_calloc(rows, sizeof *ds->ids)) ||
                                !(ds->id_name = seg_strdup(ch->names[id_col]))))
         goto nomem;
+    if (!(ds->source = seg_strdup(ch->path)) ||
+        !(ds->row_line = seg_malloc_array(rows, sizeof *ds->row_line)))
+        goto nomem;
     for (size_t j = 0, w = 0; j < ch->n_cols; j++) {
         if (j == id_col)
             continue;
         seg_column *c = &ds->cols[w++];
+        c->field = j + 1;
         c->type = ch->types[j];
         if (!(c->name = seg_strdup(ch->names[j])))
             goto nomem;
@@ -602,6 +641,7 @@ int seg_csv_chunker_next(seg_csv_chunker *ch, seg_dataset **out)
                 rc = changed(ch, ch->s.line, 0, "found fewer rows than before");
             goto fail;
         }
+        ds->row_line[i] = ch->s.record_line;
         if ((rc = store_row(ch, ds, levels, i, id_col)) < 0)
             goto fail;
     }

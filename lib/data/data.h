@@ -28,6 +28,11 @@ typedef struct seg_column {
     int32_t *codes;
     char **levels;
     size_t n_levels;
+
+    /* 1-based field of the CSV records the column was read from, kept
+     * through select, drop and the id and weight columns; 0 when the
+     * column does not come from a CSV file. */
+    size_t field;
 } seg_column;
 
 struct seg_dataset {
@@ -54,6 +59,10 @@ struct seg_dataset {
      * were set; profiled per segment, never scaled or clustered. */
     seg_column *described;
     size_t n_described;
+    /* Where the rows came from, for messages: the CSV file's name and the
+     * physical line each row starts on, or NULL (arrays, .npy). */
+    char *source;
+    size_t *row_line;
 };
 
 static inline double seg_column_value(const seg_column *c, size_t i)
@@ -61,6 +70,12 @@ static inline double seg_column_value(const seg_column *c, size_t i)
     return c->num_f32 ? (double)((const float *)c->num)[i * c->stride]
                       : ((const double *)c->num)[i * c->stride];
 }
+
+/* Where row (0-based) of c, one of ds's columns, is, as messages name it:
+ * "FILE:LINE:FIELD" for rows read from a CSV file, else "row R, column C"
+ * (1-based). Written into buf (len bytes) and returned. */
+const char *seg_dataset_where(const seg_dataset *ds, size_t row, const seg_column *c, char *buf,
+                              size_t len);
 
 /* Release what a column owns (not the dense block). */
 void seg_column_clear(seg_column *c);

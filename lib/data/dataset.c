@@ -66,7 +66,19 @@ void seg_dataset_free(seg_dataset *ds)
     for (size_t j = 0; j < ds->n_described; j++)
         seg_column_clear(&ds->described[j]);
     seg_free(ds->described);
+    seg_free(ds->source);
+    seg_free(ds->row_line);
     seg_free(ds);
+}
+
+const char *seg_dataset_where(const seg_dataset *ds, size_t row, const seg_column *c, char *buf,
+                              size_t len)
+{
+    if (ds->source && ds->row_line && c->field)
+        snprintf(buf, len, "%.300s:%zu:%zu", ds->source, ds->row_line[row], c->field);
+    else
+        snprintf(buf, len, "row %zu, column %zu", row + 1, (size_t)(c - ds->cols) + 1);
+    return buf;
 }
 
 /* Column names must be unique: a name identifies a column everywhere. One
@@ -219,13 +231,27 @@ static size_t find_column(const seg_dataset *ds, const char *name)
     return SIZE_MAX;
 }
 
+static const char *column_name_at(const void *ds, size_t j)
+{
+    return ((const seg_dataset *)ds)->cols[j].name;
+}
+
+/* SEG_ERR_NOT_FOUND for a name that is no column, with the closest names
+ * (or a hint that the delimiter is wrong); role says what it was asked for. */
+static int no_column(const seg_dataset *ds, const char *name, const char *role)
+{
+    char hint[320];
+    return seg_fail(SEG_ERR_NOT_FOUND, "no column named '%.100s'%s%s", name, role,
+                    seg_name_hint(name, column_name_at, ds, ds->n_cols, 0, hint, sizeof hint));
+}
+
 int seg_dataset_column_index(const seg_dataset *ds, const char *name, size_t *index)
 {
     if (!ds || !name || !index)
         return seg_fail(SEG_ERR_INVALID_ARG, "NULL argument");
     size_t j = find_column(ds, name);
     if (j == SIZE_MAX)
-        return seg_fail(SEG_ERR_NOT_FOUND, "no column named '%s'", name);
+        return no_column(ds, name, "");
     *index = j;
     return SEG_OK;
 }
@@ -300,7 +326,7 @@ int seg_dataset_select(seg_dataset *ds, const char *const *names, size_t count)
         }
         keep[i] = find_column(ds, names[i]);
         if (keep[i] == SIZE_MAX) {
-            rc = seg_fail(SEG_ERR_NOT_FOUND, "no column named '%s'", names[i]);
+            rc = no_column(ds, names[i], "");
             goto done;
         }
         for (size_t p = 0; p < i; p++)
@@ -333,8 +359,8 @@ int seg_dataset_drop(seg_dataset *ds, const char *const *names, size_t count)
     for (size_t i = 0; i < count; i++) {
         size_t j = names[i] ? find_column(ds, names[i]) : SIZE_MAX;
         if (j == SIZE_MAX) {
-            rc = seg_fail(names[i] ? SEG_ERR_NOT_FOUND : SEG_ERR_INVALID_ARG,
-                          "no column named '%s'", names[i] ? names[i] : "(null)");
+            rc = names[i] ? no_column(ds, names[i], "")
+                          : seg_fail(SEG_ERR_INVALID_ARG, "column name %zu is NULL", i);
             goto done;
         }
         drop[j] = true;
@@ -372,7 +398,7 @@ int seg_dataset_set_id_column(seg_dataset *ds, const char *name)
         return seg_fail(SEG_ERR_STATE, "an id column ('%s') is already set", ds->id_name);
     j = find_column(ds, name);
     if (j == SIZE_MAX)
-        return seg_fail(SEG_ERR_NOT_FOUND, "no column named '%s' for the id", name);
+        return no_column(ds, name, " for the id");
     ids = seg_calloc(ds->n_rows, sizeof *ids);
     if (!ids)
         return SEG_NOMEM();
@@ -427,16 +453,17 @@ int seg_dataset_set_weight_column(seg_dataset *ds, const char *name)
         return seg_fail(SEG_ERR_STATE, "a weight column ('%s') is already set", ds->weight_name);
     j = find_column(ds, name);
     if (j == SIZE_MAX)
-        return seg_fail(SEG_ERR_NOT_FOUND, "no column named '%s' for the weights", name);
+        return no_column(ds, name, " for the weights");
     seg_column *c = &ds->cols[j];
     if (c->type != SEG_COLUMN_NUMERIC)
         return seg_fail(SEG_ERR_TYPE, "weight column '%s' is categorical", name);
     for (size_t i = 0; i < ds->n_rows; i++) {
         double v = seg_column_value(c, i);
+        char where[360];
         if (!(v > 0) || !isfinite(v))
             return seg_fail(SEG_ERR_NONFINITE,
-                            "row %zu: weight '%s' is %g; weights must be finite and > 0", i + 1,
-                            name, v);
+                            "%s: weight '%s' is %g; weights must be finite and > 0",
+                            seg_dataset_where(ds, i, c, where, sizeof where), name, v);
     }
     w = seg_malloc_array(ds->n_rows, sizeof *w);
     if (!w)
@@ -506,9 +533,17 @@ int seg_dataset_copy_f64(const seg_dataset *ds, double *out, size_t len)
         const seg_column *c = &ds->cols[j];
         if (c->type != SEG_COLUMN_NUMERIC)
             return seg_fail(SEG_ERR_TYPE, "column '%s' is categorical", c->name);
-        if (c->n_missing)
-            return seg_fail(SEG_ERR_NONFINITE, "column '%s' has %zu missing values", c->name,
+        if (c->n_missing) {
+            size_t i = 0;
+            char where[360];
+            while (i + 1 < ds->n_rows && !isnan(seg_column_value(c, i)))
+                i++;
+            return seg_fail(SEG_ERR_NONFINITE,
+                            "%s: column '%s' has a missing value (%zu in all) and no scaler "
+                            "imputes it",
+                            seg_dataset_where(ds, i, c, where, sizeof where), c->name,
                             c->n_missing);
+        }
     }
     for (size_t j = 0; j < ds->n_cols; j++)
         for (size_t i = 0; i < ds->n_rows; i++)

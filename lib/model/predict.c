@@ -4,9 +4,11 @@
  * rows get the fit's labels).
  */
 #include "model/model.h"
+#include "data/data.h"
 #include "kernel/distance.h"
 #include "core/params.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct seg_predictor {
@@ -79,10 +81,34 @@ static int ensure_scratch(seg_predictor *p, size_t bytes)
     return SEG_OK;
 }
 
-static int nonfinite_row(void)
+/* The labelling pass met a row it cannot measure: name the first one (rows
+ * and features 1-based), and why. Only the error path pays for the scan. */
+static int nonfinite_row(const void *x, bool f32, size_t n, size_t d, const seg_dataset *ds)
 {
-    return seg_fail(SEG_ERR_NONFINITE, "a row holds a NaN or infinite value, or values too "
-                                       "large to square in this precision");
+    for (size_t i = 0; i < n; i++) {
+        char row[340];
+        /* Rows of a CSV dataset are named by file and line. */
+        if (ds && ds->source && ds->row_line)
+            snprintf(row, sizeof row, "%.300s:%zu", ds->source, ds->row_line[i]);
+        else
+            snprintf(row, sizeof row, "row %zu", i + 1);
+        double sq = 0.0;
+        for (size_t j = 0; j < d; j++) {
+            const double v =
+                f32 ? (double)((const float *)x)[i * d + j] : ((const double *)x)[i * d + j];
+            if (!isfinite(v))
+                return seg_fail(SEG_ERR_NONFINITE, "%s, feature %zu: the value is %s", row, j + 1,
+                                isnan(v) ? "NaN" : "infinite");
+            sq += v * v;
+        }
+        if (!isfinite(sq) || (f32 && !isfinite((float)sq)))
+            return seg_fail(SEG_ERR_NONFINITE,
+                            "%s: the row's features are too large to square in %s precision "
+                            "(its values are extreme for the scaling)",
+                            row, f32 ? "float32" : "float64");
+    }
+    return seg_fail(SEG_ERR_NONFINITE, "a row holds values too large to square in this "
+                                       "precision");
 }
 
 /* The model's labelling pass over x (float when f32) with scratch s. */
@@ -112,7 +138,7 @@ int seg_model_label_rows(const seg_model *m, const void *x, bool f32, size_t n, 
         return SEG_NOMEM();
     const bool ok = nearest(m, x, f32, n, threads, s, labels, distances);
     seg_free(s);
-    return ok ? SEG_OK : nonfinite_row();
+    return ok ? SEG_OK : nonfinite_row(x, f32, n, m->d, NULL);
 }
 
 static int check_run(const seg_predictor *p, const void *x, size_t n, size_t d,
@@ -125,8 +151,9 @@ static int check_run(const seg_predictor *p, const void *x, size_t n, size_t d,
     return SEG_OK;
 }
 
+/* ds: the dataset x was made of, to name its rows in messages, or NULL. */
 static int run_rows(seg_predictor *p, const void *x, bool f32, size_t n, size_t d, int32_t *labels,
-                    double *distances)
+                    double *distances, const seg_dataset *ds)
 {
     int rc = check_run(p, x, n, d, labels);
     if (rc < 0 || n == 0)
@@ -135,22 +162,23 @@ static int run_rows(seg_predictor *p, const void *x, bool f32, size_t n, size_t 
     const int64_t threads = seg_threads_resolve(p->threads); /* once: see seg_model_label_rows */
     if ((rc = ensure_scratch(p, seg_nearest_scratch(n, p->m->k, d, elem, threads))) < 0)
         return rc;
-    return nearest(p->m, x, f32, n, threads, p->scratch, labels, distances) ? SEG_OK
-                                                                            : nonfinite_row();
+    return nearest(p->m, x, f32, n, threads, p->scratch, labels, distances)
+               ? SEG_OK
+               : nonfinite_row(x, f32, n, d, ds);
 }
 
 int seg_predictor_run_f32(seg_predictor *p, const float *x, size_t n, size_t d, int32_t *labels,
                           double *distances)
 {
     SEG_ALLOC_SCOPE(p);
-    return run_rows(p, x, true, n, d, labels, distances);
+    return run_rows(p, x, true, n, d, labels, distances, NULL);
 }
 
 int seg_predictor_run_f64(seg_predictor *p, const double *x, size_t n, size_t d, int32_t *labels,
                           double *distances)
 {
     SEG_ALLOC_SCOPE(p);
-    return run_rows(p, x, false, n, d, labels, distances);
+    return run_rows(p, x, false, n, d, labels, distances, NULL);
 }
 
 int seg_predictor_run_dataset(seg_predictor *p, const seg_dataset *ds, int32_t *labels,
@@ -203,8 +231,7 @@ int seg_predictor_run_dataset(seg_predictor *p, const seg_dataset *ds, int32_t *
     }
     if (rc < 0)
         return rc;
-    return f32 ? seg_predictor_run_f32(p, p->matrix, n, d, labels, distances)
-               : seg_predictor_run_f64(p, p->matrix, n, d, labels, distances);
+    return run_rows(p, p->matrix, f32, n, d, labels, distances, ds);
 }
 
 int seg_model_distances_f64(const seg_model *m, const double *x, size_t n, size_t d, double *out,
@@ -236,6 +263,6 @@ int seg_model_distances_f64(const seg_model *m, const double *x, size_t n, size_
     }
     seg_free(xnorm);
     if (bad)
-        return seg_fail(SEG_ERR_NONFINITE, "a row holds a NaN or infinite value");
+        return nonfinite_row(x, false, n, d, NULL);
     return SEG_OK;
 }

@@ -511,7 +511,7 @@ int seg_scaler_fit(seg_scaler *sc, const seg_dataset *ds)
                 rc = SEG_NOMEM();
                 goto fail;
             }
-            rc = seg_scol_fit_numeric(c, ds->n_rows, method, log1p,
+            rc = seg_scol_fit_numeric(ds, c, method, log1p,
                                       sc->opt[OPT_IMPUTE_ORDER] == SEG_IMPUTE_THEN_SCALE, buf, s);
         } else if (c->type == SEG_COLUMN_CATEGORICAL) {
             rc = fit_categorical(sc, c, ds->n_rows, s);

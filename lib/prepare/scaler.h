@@ -111,12 +111,13 @@ typedef struct scol_numeric_stats {
     double lo, hi, mean, std, q1, q3, median;
 } scol_numeric_stats;
 
-/* Fit one numeric column c of n rows into s (scaler_numeric.c); buf holds
- * room for n values. impute_first: the statistics cover the n rows with the
+/* Fit numeric column c of ds into s (scaler_numeric.c); buf holds room for
+ * ds->n_rows values. impute_first: the statistics cover the n rows with the
  * missing ones at the median (SEG_IMPUTE_THEN_SCALE), else only the present
- * values. SEG_ERR_NONFINITE names an infinite value's row. */
-int seg_scol_fit_numeric(const seg_column *c, size_t n, seg_scale_method method, bool log1p,
-                         bool impute_first, double *buf, scol *s);
+ * values. SEG_ERR_NONFINITE names the place of an infinite value, or of the
+ * largest value of a column whose spread overflows. */
+int seg_scol_fit_numeric(const seg_dataset *ds, const seg_column *c, seg_scale_method method,
+                         bool log1p, bool impute_first, double *buf, scol *s);
 
 /* Center, scale and median of s (its method set) from the statistics;
  * SEG_ERR_NONFINITE when they do not give finite values. */

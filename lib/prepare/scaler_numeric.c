@@ -107,10 +107,12 @@ static void mean_std(const double *v, size_t m, double lo, double hi, double *me
         return;
     }
     frexp(dmax, &e);
-    double down = ldexp(1.0, -e);
+    /* 2^-e in two factors: for subnormal data e is below -1022 and 2^-e
+     * alone would overflow. Products by powers of two are exact here. */
+    const double down1 = ldexp(1.0, -e / 2), down2 = ldexp(1.0, -e - -e / 2);
     double s1 = 0.0, s2 = 0.0;
     for (size_t i = 0; i < m; i++) {
-        double d = (v[i] - mu) * down;
+        double d = (v[i] - mu) * down1 * down2;
         s1 += d;
         s2 += d * d;
     }
@@ -119,9 +121,31 @@ static void mean_std(const double *v, size_t m, double lo, double hi, double *me
     *std = ldexp(sqrt(var > 0.0 ? var : 0.0), e);
 }
 
-int seg_scol_fit_numeric(const seg_column *c, size_t n, seg_scale_method method, bool log1p,
-                         bool impute_first, double *buf, scol *s)
+/* The column's spread overflows: name the row of its largest magnitude. */
+static int too_large(const seg_dataset *ds, const seg_column *c, size_t n, bool log1p)
 {
+    char where[360];
+    size_t at = 0;
+    double big = -1.0;
+    for (size_t i = 0; i < n; i++) {
+        const double x = fabs(seg_column_value(c, i));
+        if (x > big) { /* NaN (missing) never is */
+            big = x;
+            at = i;
+        }
+    }
+    return seg_fail(SEG_ERR_NONFINITE,
+                    "%s: column '%s': the value %g is too large to scale (the spread of the "
+                    "column overflows a double)%s",
+                    seg_dataset_where(ds, at, c, where, sizeof where), c->name,
+                    seg_column_value(c, at),
+                    log1p ? "" : "; log1p or leaving the column out may help");
+}
+
+int seg_scol_fit_numeric(const seg_dataset *ds, const seg_column *c, seg_scale_method method,
+                         bool log1p, bool impute_first, double *buf, scol *s)
+{
+    const size_t n = ds->n_rows;
     *s = (scol){.name = s->name,
                 .kind = SCOL_NUMERIC,
                 .n_out = 1,
@@ -134,8 +158,11 @@ int seg_scol_fit_numeric(const seg_column *c, size_t n, seg_scale_method method,
         double x = seg_column_value(c, i);
         if (isnan(x))
             continue;
-        if (isinf(x))
-            return seg_fail(SEG_ERR_NONFINITE, "column '%s', row %zu: infinite value", c->name, i);
+        if (isinf(x)) {
+            char where[360];
+            return seg_fail(SEG_ERR_NONFINITE, "%s: column '%s': infinite value",
+                            seg_dataset_where(ds, i, c, where, sizeof where), c->name);
+        }
         buf[m++] = log1p ? seg_signed_log1p(x) : x;
     }
     if (m == 0)
@@ -166,7 +193,10 @@ int seg_scol_fit_numeric(const seg_column *c, size_t n, seg_scale_method method,
         st.q3 = quantile(buf, m, 0.75);
     }
     st.median = median;
-    return seg_scol_numeric_finish(s, c->name, &st);
+    int rc = seg_scol_numeric_finish(s, c->name, &st);
+    if (rc == SEG_ERR_NONFINITE)
+        return too_large(ds, c, n, log1p);
+    return rc;
 }
 
 int seg_scol_numeric_finish(scol *s, const char *name, const scol_numeric_stats *st)
@@ -184,7 +214,10 @@ int seg_scol_numeric_finish(scol *s, const char *name, const scol_numeric_stats 
     }
     s->median = st->median;
     if (!isfinite(center) || !isfinite(scale))
-        return seg_fail(SEG_ERR_NONFINITE, "column '%s': values too large to scale", name);
+        return seg_fail(SEG_ERR_NONFINITE,
+                        "column '%s': values from %g to %g are too large to scale (the spread "
+                        "of the column overflows a double)",
+                        name, st->lo, st->hi);
     if (scale == 0.0)
         scale = 1.0;
     s->center = center;

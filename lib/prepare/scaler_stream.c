@@ -27,7 +27,12 @@
 
 typedef struct num_acc {
     uint64_t m;
-    double lo, hi, mean, m2;
+    double lo, hi, mean;
+    /* Sum of squared deviations in units of 2^(2 e): deviations are scaled
+     * by 2^-e, e fixed by the first chunk's magnitude, so that squares
+     * neither underflow (subnormal data) nor overflow. */
+    double m2;
+    int e;
     seg_qsketch q;
 } num_acc;
 
@@ -141,20 +146,28 @@ static int check_same(const seg_scaler_stream *ss, const seg_dataset *ds)
     return SEG_OK;
 }
 
-/* Mean and sum of squared deviations of v[0..m) (m >= 1): two passes, the
- * second with the correction term, as seg_scaler_fit's mean_std. */
-static void chunk_moments(const double *v, size_t m, double *mean, double *m2)
+/* x * 2^-e in two exact factors (2^-e alone overflows for e < -1022). */
+static double scale_down(double x, int e)
+{
+    return x * ldexp(1.0, -e / 2) * ldexp(1.0, -e - -e / 2);
+}
+
+/* Mean and sum of squared deviations of v[0..m) (m >= 1), the deviations
+ * scaled by 2^-e: two passes, the second with the correction term, as
+ * seg_scaler_fit's mean_std. */
+static void chunk_moments(const double *v, size_t m, int e, double *mean, double *m2)
 {
     double sum = 0.0, s1 = 0.0, s2 = 0.0;
     for (size_t i = 0; i < m; i++)
         sum += v[i];
     double mu = sum / (double)m;
+    const double down1 = ldexp(1.0, -e / 2), down2 = ldexp(1.0, -e - -e / 2);
     for (size_t i = 0; i < m; i++) {
-        double d = v[i] - mu;
+        double d = (v[i] - mu) * down1 * down2;
         s1 += d;
         s2 += d * d;
     }
-    *mean = mu + s1 / (double)m;
+    *mean = mu + ldexp(s1 / (double)m, e);
     *m2 = s2 - s1 * s1 / (double)m;
     if (*m2 < 0)
         *m2 = 0;
@@ -171,7 +184,7 @@ static int add_numeric(seg_scaler_stream *ss, stream_col *s, const seg_column *c
             continue;
         if (isinf(x))
             return seg_fail(SEG_ERR_NONFINITE, "column '%s', row %zu: infinite value", c->name,
-                            ss->rows + i);
+                            ss->rows + i + 1);
         x = s->log1p ? seg_signed_log1p(x) : x;
         ss->buf[m++] = x;
         if ((rc = seg_qsketch_add(&a->q, x)) < 0)
@@ -184,7 +197,13 @@ static int add_numeric(seg_scaler_stream *ss, stream_col *s, const seg_column *c
         lo = fmin(lo, ss->buf[i]);
         hi = fmax(hi, ss->buf[i]);
     }
-    chunk_moments(ss->buf, m, &mean, &m2);
+    if (a->m == 0) { /* the scale of the deviations: the first chunk's spread */
+        const double spread = hi - lo > 0 ? hi - lo : fmax(fabs(lo), fabs(hi));
+        a->e = 0;
+        if (spread > 0 && isfinite(spread))
+            frexp(spread, &a->e);
+    }
+    chunk_moments(ss->buf, m, a->e, &mean, &m2);
     if (a->m == 0) {
         a->lo = lo;
         a->hi = hi;
@@ -192,10 +211,11 @@ static int add_numeric(seg_scaler_stream *ss, stream_col *s, const seg_column *c
         a->m2 = m2;
     } else {
         double na = (double)a->m, nb = (double)m, nt = na + nb, delta = mean - a->mean;
+        const double ds = scale_down(delta, a->e);
         a->lo = fmin(a->lo, lo);
         a->hi = fmax(a->hi, hi);
         a->mean += delta * (nb / nt);
-        a->m2 += m2 + delta * delta * (na * nb / nt);
+        a->m2 += m2 + ds * ds * (na * nb / nt);
     }
     a->m += m;
     return SEG_OK;
@@ -329,8 +349,9 @@ static int finish_numeric(stream_col *s, size_t rows, bool impute_first, scol *o
         /* k rows at the median merge into the moments as a group of
          * k equal values (mean med, no spread), by Chan et al.'s rule. */
         double na = (double)a->m, nb = (double)k, nt = na + nb, delta = st.median - a->mean;
+        const double ds = scale_down(delta, a->e); /* m2 is in units of 2^(2 e) */
         st.mean = a->mean + delta * (nb / nt);
-        st.std = sqrt((a->m2 + delta * delta * (na * nb / nt)) / nt);
+        st.std = ldexp(sqrt((a->m2 + ds * ds * (na * nb / nt)) / nt), a->e);
     }
     st.q1 = imputed_quantile(&a->q, a->m, k, st.median, 0.25);
     st.q3 = imputed_quantile(&a->q, a->m, k, st.median, 0.75);

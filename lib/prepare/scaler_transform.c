@@ -37,6 +37,11 @@ static int32_t out_index(const scol *s, int64_t level)
     return (int32_t)((uint64_t)level - s->first_level);
 }
 
+static const char *dataset_name_at(const void *ds, size_t j)
+{
+    return ((const seg_dataset *)ds)->cols[j].name;
+}
+
 static int plan_build(const scaler_fit *f, const seg_dataset *ds, plan *p)
 {
     const seg_column **sorted = seg_columns_by_name(ds);
@@ -52,8 +57,10 @@ static int plan_build(const scaler_fit *f, const seg_dataset *ds, plan *p)
         const scol *s = &f->cols[j];
         const seg_column *c = seg_columns_find(sorted, ds->n_cols, s->name);
         if (!c) {
-            rc = seg_fail(SEG_ERR_NOT_FOUND, "column '%s' of the scaler is not in the dataset",
-                          s->name);
+            char hint[320];
+            rc = seg_fail(
+                SEG_ERR_NOT_FOUND, "column '%s' of the scaler is not in the dataset%s", s->name,
+                seg_name_hint(s->name, dataset_name_at, ds, ds->n_cols, 0, hint, sizeof hint));
             goto done;
         }
         seg_column_type want =
