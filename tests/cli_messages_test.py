@@ -208,7 +208,11 @@ class Messages(unittest.TestCase):
     def test_identifier_refusal_speaks_cli(self):
         rows = "\n".join(f"c{i},{i % 7}" for i in range(300))
         path = self.write("i.csv", "code,x\n" + rows + "\n")
-        self.assert_fails(["segment", path, "-k", "2"], "column 'code' has a different value")
+        # Kept on purpose (--keep): the scaler's refusal, in the command's terms.
+        err = self.assert_fails(["segment", path, "-k", "2", "--keep", "code"],
+                                "column 'code' has a different value")
+        self.assertIn("--id code", err)
+        self.assertNotIn("SEG_", err)
 
     # --- the rules file of seg rfm -------------------------------------------
 
