@@ -107,15 +107,6 @@ static int copy_options(seg_csv_chunker *ch, const seg_csv_options *o)
     return SEG_OK;
 }
 
-/* The record's first field without a UTF-8 byte order mark (csv.c skips it). */
-static void strip_bom(csv_stream *s)
-{
-    if (s->n_field > 0 && s->field[0].len >= 3 && memcmp(s->field[0].p, "\xEF\xBB\xBF", 3) == 0) {
-        s->field[0].p += 3;
-        s->field[0].len -= 3;
-    }
-}
-
 /* Column names from the first record (c1, c2, ... without a header). */
 static int read_names(seg_csv_chunker *ch, const seg_csv_options *o)
 {
@@ -124,19 +115,12 @@ static int read_names(seg_csv_chunker *ch, const seg_csv_options *o)
     int rc;
     char buf[32];
     seg_strtab_init(&names);
+    s->max_fields = (size_t)o->max_columns;
+    s->refuse_wider = true;
     if ((rc = csv_stream_next(s)) <= 0) {
         if (rc == 0)
-            rc = seg_fail(SEG_ERR_EMPTY, "%.300s:1:1: found end of input, expected %s", ch->path,
-                          ch->header ? "a header row" : "a data row");
-        goto done;
-    }
-    strip_bom(s);
-    if (s->n_field > (size_t)o->max_columns) {
-        rc = seg_fail(SEG_ERR_LIMIT,
-                      "%.300s:%zu:%lld: found more than %lld columns, expected at most %lld "
-                      "(SEG_CSV_MAX_COLUMNS)",
-                      ch->path, s->record_line, (long long)o->max_columns + 1,
-                      (long long)o->max_columns, (long long)o->max_columns);
+            rc = seg_fail(SEG_ERR_EMPTY, "%.300s:%zu:1: found end of input, expected %s",
+                          ch->path, s->line, ch->header ? "a header row" : "a data row");
         goto done;
     }
     for (size_t j = 0; j < s->n_field; j++) {
@@ -154,12 +138,16 @@ static int read_names(seg_csv_chunker *ch, const seg_csv_options *o)
                 seg_fail(SEG_ERR_LIMIT,
                          "%.300s:%zu:%zu: found column name \"%.64s\" again (first at field "
                          "%zu), expected unique names",
-                         ch->path, s->record_line, j + 1, seg_strtab_str(&names, index), index + 1);
+                         ch->path, s->field[j].line, j + 1, seg_strtab_str(&names, index),
+                         index + 1);
             goto done;
         }
     }
     ch->names = seg_strtab_release(&names, &ch->n_cols);
     rc = ch->names ? SEG_OK : SEG_NOMEM();
+    /* Data rows: hold as many fields as there are columns, count the rest. */
+    s->max_fields = ch->n_cols;
+    s->refuse_wider = false;
 done:
     seg_strtab_free(&names);
     return rc;
@@ -177,11 +165,6 @@ static int classify(seg_csv_chunker *ch, col_class *c, size_t j, const csv_span 
 {
     double v;
     int rc;
-    if (f->len > ch->max_field)
-        return seg_fail(SEG_ERR_LIMIT,
-                        "%.300s:%zu:%zu: found a field of %zu bytes, expected at most %zu "
-                        "(SEG_CSV_MAX_FIELD)",
-                        ch->path, line, j + 1, f->len, ch->max_field);
     if (is_missing(ch, f->p, f->len) || ch->types[j] == SEG_COLUMN_CATEGORICAL)
         return SEG_OK;
     if ((rc = escaped ? 0 : seg_parse_number(&ch->num, f->p, f->len, &v)) < 0)
@@ -218,7 +201,8 @@ static int schema_pass(seg_csv_chunker *ch, const seg_csv_options *o)
     csv_stream *s = &ch->s;
     col_class *cc = NULL;
     int rc;
-    if ((rc = csv_stream_open(s, ch->path, ch->delim)) < 0 || (rc = read_names(ch, o)) < 0)
+    if ((rc = csv_stream_open(s, ch->path, ch->delim, ch->max_field)) < 0 ||
+        (rc = read_names(ch, o)) < 0)
         goto done;
     if (!(ch->types = seg_calloc(ch->n_cols, sizeof *ch->types)) ||
         !(cc = seg_calloc(ch->n_cols, sizeof *cc))) {
@@ -243,13 +227,14 @@ static int schema_pass(seg_csv_chunker *ch, const seg_csv_options *o)
         if (!first && (rc = csv_stream_next(s)) <= 0)
             break;
         first = false;
-        if (s->n_field != ch->n_cols) {
-            rc = width_error(ch, s->record_line, s->n_field);
+        /* As csv.c: the fields first (a forced type's stray value), then the width. */
+        for (size_t j = 0; j < s->n_field; j++)
+            if ((rc = classify(ch, &cc[j], j, &s->field[j], s->escaped[j], s->field[j].line)) < 0)
+                goto done;
+        if (s->width != ch->n_cols) {
+            rc = width_error(ch, s->record_line, s->width);
             goto done;
         }
-        for (size_t j = 0; j < ch->n_cols; j++)
-            if ((rc = classify(ch, &cc[j], j, &s->field[j], s->escaped[j], s->record_line)) < 0)
-                goto done;
         ch->n_rows++;
     }
     if (rc < 0)
@@ -449,9 +434,11 @@ int seg_csv_chunker_rewind(seg_csv_chunker *ch)
 /* Open the file and step over the header. */
 static int start(seg_csv_chunker *ch)
 {
-    int rc = csv_stream_open(&ch->s, ch->path, ch->delim);
+    int rc = csv_stream_open(&ch->s, ch->path, ch->delim, ch->max_field);
     if (rc < 0)
         return rc;
+    ch->s.max_fields = ch->n_cols;
+    ch->s.refuse_wider = false;
     if (ch->header && (rc = csv_stream_next(&ch->s)) <= 0)
         return rc < 0 ? rc
                       : seg_fail(SEG_ERR_PARSE, "%.300s: the file changed since it was opened",
@@ -483,8 +470,8 @@ static int store_row(seg_csv_chunker *ch, seg_dataset *ds, seg_strtab *levels, s
 {
     const csv_stream *s = &ch->s;
     int rc;
-    if (s->n_field != ch->n_cols)
-        return width_error(ch, s->record_line, s->n_field);
+    if (s->width != ch->n_cols)
+        return width_error(ch, s->record_line, s->width);
     for (size_t j = 0; j < ch->n_cols; j++) {
         const csv_span *f = &s->field[j];
         bool miss = is_missing(ch, f->p, f->len);
