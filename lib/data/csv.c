@@ -167,7 +167,8 @@ static int read_names(csv_reader *r, const seg_csv_options *o, seg_strtab *names
     size_t pos = r->t.pos, line = r->t.line, j, index;
     csv_field f;
     int last = 0, rc;
-    char buf[32];
+    char buf[32], dup_shown[48];
+    size_t dup_field = 0, dup_line = 0, dup_first = 0;
     for (j = 0; !last; j++) {
         const char *p = NULL;
         size_t len = 0;
@@ -187,14 +188,18 @@ static int read_names(csv_reader *r, const seg_csv_options *o, seg_strtab *names
         }
         if ((rc = seg_strtab_intern(names, p, len, &index)) < 0)
             return rc;
-        if (rc == 0) {
-            char shown[48];
-            return csv_fail(SEG_ERR_LIMIT, r, f.line, j + 1,
-                            "found column name \"%s\" again (first at field %zu), expected "
-                            "unique names",
-                            show(p, len, shown), index + 1);
+        if (rc == 0 && dup_field == 0) { /* reported once the record is tokenized */
+            show(p, len, dup_shown);
+            dup_field = j + 1;
+            dup_line = f.line;
+            dup_first = index + 1;
         }
     }
+    if (dup_field)
+        return csv_fail(SEG_ERR_LIMIT, r, dup_line, dup_field,
+                        "found column name \"%s\" again (first at field %zu), expected "
+                        "unique names",
+                        dup_shown, dup_first);
     if (!o->header) {
         r->t.pos = pos; /* the first record is data: read it again */
         r->t.line = line;
@@ -216,7 +221,9 @@ static int stray_error(const csv_reader *r, const csv_col *c, size_t j, const ch
                     name, show(c->bad_p, c->bad_len, shown), c->n_num, c->n_num + c->n_other);
 }
 
-static int classify(csv_reader *r, csv_col *c, const csv_field *f, size_t j, const char *name)
+/* Count a field of pass 1: SEG_OK, 1 for a value that is not a number in a
+ * column forced numeric, or < 0. */
+static int classify(csv_reader *r, csv_col *c, const csv_field *f)
 {
     const char *p = NULL;
     size_t len = 0;
@@ -241,7 +248,7 @@ static int classify(csv_reader *r, csv_col *c, const csv_field *f, size_t j, con
         c->bad_p = f->p;
         c->bad_len = f->len;
     }
-    return c->type == SEG_COLUMN_NUMERIC ? stray_error(r, c, j, name) : SEG_OK;
+    return c->type == SEG_COLUMN_NUMERIC; /* forced numeric: the caller reports it */
 }
 
 /* Pass 1: structure, row count and column types. */
@@ -252,14 +259,22 @@ static int pass_structure(csv_reader *r, csv_col *cols, const seg_strtab *names,
     csv_field f;
     int rc;
     while (at_record(r)) {
-        size_t j = 0, line = r->t.line;
+        size_t j = 0, line = r->t.line, stray = SIZE_MAX;
         int last = 0;
+        /* The whole record is tokenized before its values are judged, as
+         * the record stream does: the same bytes give the same first error. */
         for (; !last; j++) {
             if ((last = next_field(r, &f, j + 1)) < 0)
                 return last;
-            if (j < n_cols && (rc = classify(r, &cols[j], &f, j, seg_strtab_str(names, j))) < 0)
+            if (j >= n_cols)
+                continue;
+            if ((rc = classify(r, &cols[j], &f)) < 0)
                 return rc;
+            if (rc == 1 && stray == SIZE_MAX)
+                stray = j;
         }
+        if (stray != SIZE_MAX)
+            return stray_error(r, &cols[stray], stray, seg_strtab_str(names, stray));
         if (j != n_cols)
             return csv_fail(SEG_ERR_PARSE, r, line, j < n_cols ? j : n_cols + 1,
                             "found a row of %zu field%s, expected %zu (as many as %s)", j,

@@ -52,6 +52,7 @@ struct seg_csv_chunker {
     size_t rows_out;
     int64_t passes; /* reads of the file, the schema pass included */
     seg_number_parser num;
+    size_t window; /* first read of a record stream */
 };
 
 static void free_names(char **v, size_t n)
@@ -201,7 +202,7 @@ static int schema_pass(seg_csv_chunker *ch, const seg_csv_options *o)
     csv_stream *s = &ch->s;
     col_class *cc = NULL;
     int rc;
-    if ((rc = csv_stream_open(s, ch->path, ch->delim, ch->max_field)) < 0 ||
+    if ((rc = csv_stream_open_window(s, ch->path, ch->delim, ch->max_field, ch->window)) < 0 ||
         (rc = read_names(ch, o)) < 0)
         goto done;
     if (!(ch->types = seg_calloc(ch->n_cols, sizeof *ch->types)) ||
@@ -215,9 +216,9 @@ static int schema_pass(seg_csv_chunker *ch, const seg_csv_options *o)
             j++;
         if (j == ch->n_cols) {
             rc = seg_fail(SEG_ERR_NOT_FOUND,
-                          "%.300s:1:1: found no column named \"%.64s\" (given a forced type), "
-                          "expected one of the %zu column names",
-                          ch->path, o->forced[k].name, ch->n_cols);
+                          "%.300s:%zu:1: found no column named \"%.64s\" (given a forced "
+                          "type), expected one of the %zu column names",
+                          ch->path, s->record_line, o->forced[k].name, ch->n_cols);
             goto done;
         }
         ch->types[j] = o->forced[k].type;
@@ -275,6 +276,12 @@ done:
 
 int seg_csv_chunker_open(seg_csv_chunker **out, const char *path, const seg_csv_options *opts)
 {
+    return seg_csv_chunker_open_window(out, path, opts, CSV_STREAM_WINDOW);
+}
+
+int seg_csv_chunker_open_window(seg_csv_chunker **out, const char *path,
+                                const seg_csv_options *opts, size_t window)
+{
     SEG_ALLOC_SCOPE(opts);
     seg_csv_chunker *ch;
     struct stat st;
@@ -289,6 +296,7 @@ int seg_csv_chunker_open(seg_csv_chunker **out, const char *path, const seg_csv_
     if (!(ch = seg_calloc(1, sizeof *ch)))
         return SEG_NOMEM();
     ch->chunk_rows = DEFAULT_CHUNK_ROWS;
+    ch->window = window;
     if (!(ch->path = seg_strdup(path))) {
         rc = SEG_NOMEM();
         goto fail;
@@ -434,7 +442,7 @@ int seg_csv_chunker_rewind(seg_csv_chunker *ch)
 /* Open the file and step over the header. */
 static int start(seg_csv_chunker *ch)
 {
-    int rc = csv_stream_open(&ch->s, ch->path, ch->delim, ch->max_field);
+    int rc = csv_stream_open_window(&ch->s, ch->path, ch->delim, ch->max_field, ch->window);
     if (rc < 0)
         return rc;
     ch->s.max_fields = ch->n_cols;

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <string.h>
 
-#define CHUNK ((size_t)1 << 20)
 #define DEFAULT_MAX_FIELDS 10000
 
 /* Read more bytes after moving the unread ones to the front (or growing the
@@ -67,14 +66,20 @@ static int to_record(csv_stream *s)
 
 int csv_stream_open(csv_stream *s, const char *path, unsigned char delim, size_t max_field)
 {
+    return csv_stream_open_window(s, path, delim, max_field, CSV_STREAM_WINDOW);
+}
+
+int csv_stream_open_window(csv_stream *s, const char *path, unsigned char delim, size_t max_field,
+                           size_t window)
+{
     int rc;
     memset(s, 0, sizeof *s);
     s->line = s->record_line = 1;
     s->max_fields = DEFAULT_MAX_FIELDS;
     s->refuse_wider = true;
-    if (!(s->name = seg_strdup(path)) || !(s->buf = seg_malloc(CHUNK)))
+    if (!(s->name = seg_strdup(path)) || !(s->buf = seg_malloc(window ? window : 1)))
         return SEG_NOMEM();
-    s->cap = CHUNK;
+    s->cap = window ? window : 1;
     seg_csv_tok_init(&s->t, s->name, max_field);
     if (!(s->f = fopen(path, "rb")))
         return seg_fail(SEG_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
@@ -147,7 +152,7 @@ static int parse_record(csv_stream *s)
             }
             return last;
         }
-        if (s->width == s->max_fields) {
+        if (s->width >= s->max_fields) {
             if (s->refuse_wider)
                 return seg_fail(SEG_ERR_LIMIT,
                                 "%.200s:%zu:%zu: found more than %zu columns, expected at most "
