@@ -443,13 +443,31 @@ static int io_fail(const char *path, const char *what, int err)
     return seg_fail(SEG_ERR_IO, "%.300s: %s: %s", path, what, msg);
 }
 
+/* Where reading can stop early: after a NUL byte, or once a physical line
+ * is longer than the record limit. The tokenizer refuses either at its first
+ * byte past the limit, with the same FILE:LINE:FIELD as on the whole file,
+ * so an endless device (/dev/zero, a line with no end) costs a bounded read. */
+static bool enough(const char *buf, size_t from, size_t n, size_t *line_len, size_t cap)
+{
+    for (size_t i = from; i < n; i++) {
+        char c = buf[i];
+        if (c == '\0')
+            return true;
+        *line_len = c == '\n' || c == '\r' ? 0 : *line_len + 1;
+        if (*line_len > cap)
+            return true;
+    }
+    return false;
+}
+
 /* The whole file in one buffer: sized from fstat when it is a regular file,
- * grown by doubling otherwise (pipes, /dev/stdin). */
-static int slurp(const char *path, char **out, size_t *size)
+ * grown by doubling otherwise (pipes, /dev/stdin). Reading stops early where
+ * enough() says the parse will fail anyway. */
+static int slurp(const char *path, size_t max_field, char **out, size_t *size)
 {
     FILE *f = fopen(path, "rb");
     struct stat st;
-    size_t cap = (size_t)1 << 16, n = 0;
+    size_t cap = (size_t)1 << 16, n = 0, line_len = 0, record_cap = seg_csv_record_cap(max_field);
     char *buf = NULL;
     int rc;
     if (!f)
@@ -477,6 +495,8 @@ static int slurp(const char *path, char **out, size_t *size)
         }
         got = fread(buf + n, 1, cap - n, f);
         n += got;
+        if (enough(buf, n - got, n, &line_len, record_cap))
+            break;
         if (n < cap) {
             if (ferror(f)) {
                 rc = io_fail(path, "cannot read", errno);
@@ -507,9 +527,11 @@ int seg_dataset_read_csv(seg_dataset **out, const char *path, const seg_csv_opti
     *out = NULL;
     if (!path)
         return seg_fail(SEG_ERR_INVALID_ARG, "path is NULL");
-    if ((rc = slurp(path, &buf, &size)) < 0)
+    if (!opts)
+        opts = &seg_csv_defaults;
+    if ((rc = slurp(path, (size_t)opts->max_field, &buf, &size)) < 0)
         return rc;
-    rc = read_csv(out, buf, size, path, opts ? opts : &seg_csv_defaults);
+    rc = read_csv(out, buf, size, path, opts);
     seg_free(buf);
     return rc;
 }

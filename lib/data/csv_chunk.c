@@ -293,6 +293,14 @@ int seg_csv_chunker_open_window(seg_csv_chunker **out, const char *path,
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_csv_chunker_open: path is NULL");
     if (!opts)
         opts = &seg_csv_defaults;
+    /* Chunks reopen the file after the schema pass: a FIFO would block
+     * forever on the second open, a pipe or device gives other bytes. */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return seg_fail(SEG_ERR_IO,
+                        "%.300s: not a regular file (a pipe, FIFO or device); the chunked reader "
+                        "reads its input more than once, so it needs a file: copy the data to a "
+                        "file first",
+                        path);
     if (!(ch = seg_calloc(1, sizeof *ch)))
         return SEG_NOMEM();
     ch->chunk_rows = DEFAULT_CHUNK_ROWS;
@@ -304,7 +312,7 @@ int seg_csv_chunker_open_window(seg_csv_chunker **out, const char *path,
     if ((rc = copy_options(ch, opts)) < 0 || (rc = schema_pass(ch, opts)) < 0)
         goto fail;
     ch->passes = 1;
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+    if (stat(path, &st) == 0)
         ch->file_bytes = (uint64_t)st.st_size;
     *out = ch;
     return SEG_OK;

@@ -142,7 +142,7 @@ unsigned char seg_csv_detect_delimiter(const char *b, size_t pos, size_t size, b
             in_quotes = !in_quotes;
         else if (in_quotes)
             continue;
-        else if (c == '\n' || c == '\r') {
+        else if (c == '\n' || c == '\r' || c == '\0') { /* NUL: refused anyway */
             seen_end = true;
             break;
         } else if (c == ',')
