@@ -120,6 +120,7 @@ static const char *csv_diff(const char *path, const seg_csv_options *o, size_t w
 }
 
 /* ---- hostile CSV text, seeded ------------------------------------------------------ */
+#ifndef CSV_DIFF_NO_GENERATOR
 
 typedef struct csv_gen {
     uint64_t s;
@@ -233,5 +234,7 @@ static void csv_gen_text(csv_gen *g)
         g->buf[at] = csv_gen_bytes[csv_gen_below(g, sizeof csv_gen_bytes)];
     }
 }
+
+#endif /* CSV_DIFF_NO_GENERATOR */
 
 #endif /* SEG_TEST_CSV_DIFF_H */
