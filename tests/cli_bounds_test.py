@@ -2,8 +2,8 @@
 """Unbounded reads (issue 14 item 7): every input `seg` reads is bounded.
 
 /dev/zero as a CSV (whole and --memory), as a model file, as an RFM log and
-as an --rules file; a 30 GB sparse file as a model (with and without a valid
-header); a FIFO given to --memory. Each must end quickly with a clear error
+as an --rules file; a 30 GB sparse file as a CSV and as a model (with and
+without a valid header); a FIFO given to --memory. Each must end quickly with a clear error
 naming the file, under an address-space limit of 1 GiB (RLIMIT_AS), so a
 reader that slurps the input fails the test instead of the machine.
 
@@ -106,6 +106,14 @@ class Bounds(unittest.TestCase):
         self.refused(["info", self.sparse(None)], "not a libseg model file")
         self.refused(["info", self.sparse(100)], "trailing bytes")
         self.refused(["info", self.sparse(30 << 30)], "more than the 4294967296")
+
+    def test_sparse_csv(self):
+        p = self.path("sparse.csv")
+        with open(p, "wb") as f:
+            f.truncate(30 << 30)
+        self.refused(["segment", p, "-k", "3", "-q"], p + ":1:1: found a NUL byte")
+        self.refused(["segment", p, "-k", "3", "-q", "--memory", "16M"],
+                     p + ":1:1: found a NUL byte")
 
     def test_fifo_memory(self):
         fifo = self.path("in.csv")

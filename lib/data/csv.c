@@ -463,11 +463,14 @@ static bool enough(const char *buf, size_t from, size_t n, size_t *line_len, siz
 /* The whole file in one buffer: sized from fstat when it is a regular file,
  * grown by doubling otherwise (pipes, /dev/stdin). Reading stops early where
  * enough() says the parse will fail anyway. */
+#define SLURP_SLICE ((size_t)64 << 20)
+
 static int slurp(const char *path, size_t max_field, char **out, size_t *size)
 {
     FILE *f = fopen(path, "rb");
     struct stat st;
-    size_t cap = (size_t)1 << 16, n = 0, line_len = 0, record_cap = seg_csv_record_cap(max_field);
+    size_t cap = (size_t)1 << 16, want = 0, n = 0, line_len = 0;
+    size_t record_cap = seg_csv_record_cap(max_field);
     char *buf = NULL;
     int rc;
     if (!f)
@@ -477,18 +480,25 @@ static int slurp(const char *path, size_t max_field, char **out, size_t *size)
             rc = seg_fail(SEG_ERR_NOMEM, "%.300s: file too large to hold in memory", path);
             goto fail;
         }
-        cap = (size_t)st.st_size + 1; /* + 1: the end shows without growing */
+        /* + 1: the end shows without growing. The buffer still grows from
+         * 64 MiB, so a huge sparse or NUL-filled file is refused after one
+         * slice, before it is allocated whole. */
+        want = (size_t)st.st_size + 1;
+        cap = want < SLURP_SLICE ? want : SLURP_SLICE;
     }
     for (;;) {
         size_t got;
         if (n == cap) {
-            char *grown = cap <= SIZE_MAX / 2 ? seg_realloc(buf, cap * 2) : NULL;
+            size_t ncap = cap <= SIZE_MAX / 2 ? cap * 2 : 0;
+            if (want > cap && ncap > want)
+                ncap = want;
+            char *grown = ncap ? seg_realloc(buf, ncap) : NULL;
             if (!grown) {
                 rc = SEG_NOMEM();
                 goto fail;
             }
             buf = grown;
-            cap *= 2;
+            cap = ncap;
         } else if (!buf && !(buf = seg_malloc(cap))) {
             rc = SEG_NOMEM();
             goto fail;
