@@ -443,21 +443,21 @@ static int io_fail(const char *path, const char *what, int err)
     return seg_fail(SEG_ERR_IO, "%.300s: %s: %s", path, what, msg);
 }
 
-/* Where reading can stop early: after a NUL byte, or once a physical line
- * is longer than the record limit. The tokenizer refuses either at its first
- * byte past the limit, with the same FILE:LINE:FIELD as on the whole file,
- * so an endless device (/dev/zero, a line with no end) costs a bounded read. */
+/* Where reading can stop early: after a NUL byte, or once the text since
+ * the last line end is longer than the record limit. The tokenizer refuses
+ * either, at the same FILE:LINE:FIELD as on the whole file, so stopping
+ * changes no verdict; it only bounds the read of an endless device
+ * (/dev/zero, a line with no end). A long line inside one slice is left to
+ * the tokenizer: the slice is read already. */
 static bool enough(const char *buf, size_t from, size_t n, size_t *line_len, size_t cap)
 {
-    for (size_t i = from; i < n; i++) {
-        char c = buf[i];
-        if (c == '\0')
-            return true;
-        *line_len = c == '\n' || c == '\r' ? 0 : *line_len + 1;
-        if (*line_len > cap)
-            return true;
-    }
-    return false;
+    size_t i = n;
+    if (memchr(buf + from, '\0', n - from))
+        return true;
+    while (i > from && buf[i - 1] != '\n' && buf[i - 1] != '\r')
+        i--;
+    *line_len = i > from ? n - i : *line_len + (n - from);
+    return *line_len > cap;
 }
 
 /* The whole file in one buffer: sized from fstat when it is a regular file,

@@ -34,6 +34,7 @@ struct seg_csv_chunker {
     bool header;
     size_t max_field;
     char **miss; /* missing tokens besides the empty field */
+    size_t *miss_len;
     size_t n_miss;
 
     size_t n_cols;
@@ -69,6 +70,7 @@ void seg_csv_chunker_free(seg_csv_chunker *ch)
     csv_stream_close(&ch->s);
     seg_free(ch->path);
     free_names(ch->miss, ch->n_miss);
+    seg_free(ch->miss_len);
     free_names(ch->names, ch->n_cols);
     seg_free(ch->types);
     seg_free(ch->id);
@@ -83,7 +85,7 @@ static bool is_missing(const seg_csv_chunker *ch, const char *p, size_t len)
     if (len == 0)
         return true;
     for (size_t i = 0; i < ch->n_miss; i++)
-        if (strlen(ch->miss[i]) == len && memcmp(ch->miss[i], p, len) == 0)
+        if (ch->miss_len[i] == len && memcmp(ch->miss[i], p, len) == 0)
             return true;
     return false;
 }
@@ -95,13 +97,15 @@ static int copy_options(seg_csv_chunker *ch, const seg_csv_options *o)
     ch->delim = (unsigned char)o->delimiter;
     ch->header = o->header != 0;
     ch->max_field = (size_t)o->max_field;
-    if (!(ch->miss = seg_calloc(n ? n : 1, sizeof *ch->miss)))
+    if (!(ch->miss = seg_calloc(n ? n : 1, sizeof *ch->miss)) ||
+        !(ch->miss_len = seg_calloc(n ? n : 1, sizeof *ch->miss_len)))
         return SEG_NOMEM();
     for (size_t i = 0; i < n; i++) {
         const char *t =
             o->default_missing && i < 3 ? defaults[i] : o->missing[i - (n - o->n_missing)];
         if (!*t)
             continue;
+        ch->miss_len[ch->n_miss] = strlen(t);
         if (!(ch->miss[ch->n_miss++] = seg_strdup(t)))
             return SEG_NOMEM();
     }

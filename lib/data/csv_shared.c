@@ -394,8 +394,12 @@ int seg_csv_tok_field(seg_csv_tok *t, size_t field, seg_csv_field *f)
         return fail_field(t, t->line, field);
     if (SEG_UNLIKELY(q - t->rec_pos > t->max_record))
         return fail_record(t, field);
-    if ((rc = field_end(t, q, field, &next, &line)) < 0 || rc == SEG_CSV_MORE)
+    if (SEG_LIKELY(q < t->end && (unsigned char)b[q] == t->delim)) { /* the common case */
+        next = q + 1;
+        rc = 0;
+    } else if ((rc = field_end(t, q, field, &next, &line)) < 0 || rc == SEG_CSV_MORE) {
         return rc;
+    }
     e = b + q;
     while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
         e--;
