@@ -107,6 +107,38 @@ class Bounds(unittest.TestCase):
         self.refused(["info", self.sparse(100)], "trailing bytes")
         self.refused(["info", self.sparse(30 << 30)], "more than the 4294967296")
 
+    def fifo_feed(self, fifo, data):
+        def writer():
+            try:
+                with open(fifo, "wb") as f:
+                    f.write(data)
+            except OSError:
+                pass
+
+        t = threading.Thread(target=writer, daemon=True)
+        t.start()
+        return t
+
+    def test_model_through_fifo(self):
+        # Not a regular file: the loader reads the declared length, then one
+        # byte more to catch trailing bytes.
+        model = self.path("m.seg")
+        rc, err, _ = run(["segment", HEAD, "-k", "3", "-q", "--drop", "y,duration",
+                          "--model", model])
+        self.assertEqual(rc, 0, err)
+        with open(model, "rb") as f:
+            good = f.read()
+        fifo = self.path("m.fifo")
+        os.mkfifo(fifo)
+        self.fifo_feed(fifo, good)
+        rc, err, _ = run(["info", fifo])
+        self.assertEqual(rc, 0, err)
+        self.fifo_feed(fifo, good + b"x")
+        self.refused(["info", fifo], fifo + ": model file: more bytes than the %d declared"
+                     % len(good))
+        self.fifo_feed(fifo, good[:-5])
+        self.refused(["info", fifo], "bytes of the %d it declares" % len(good))
+
     def test_sparse_csv(self):
         p = self.path("sparse.csv")
         with open(p, "wb") as f:
