@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Unbounded reads (issue 14 item 7): every input `seg` reads is bounded.
 
-/dev/zero as a CSV (whole and --memory), as a model file, as an RFM log and
+/dev/zero as a CSV (whole, piped to stdin and --memory), as a model file, as an RFM log and
 as an --rules file; a 30 GB sparse file as a CSV and as a model (with and
 without a valid header); a FIFO given to --memory. Each must end quickly with a clear error
 naming the file, under an address-space limit of 1 GiB (RLIMIT_AS), so a
@@ -63,6 +63,16 @@ class Bounds(unittest.TestCase):
     def test_dev_zero_csv(self):
         self.refused(["segment", "/dev/zero", "-k", "3", "-q"],
                      "/dev/zero:1:1: found a NUL byte")
+
+    def test_dev_zero_piped(self):
+        t0 = time.monotonic()
+        with open("/dev/zero", "rb") as zero:
+            p = subprocess.run([SEG, "segment", "-k", "3", "-q", "-"], stdin=zero,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               errors="replace", timeout=20, preexec_fn=bounded)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("<stdin>:1:1: found a NUL byte", p.stderr)
+        self.assertLess(time.monotonic() - t0, 5)
 
     def test_dev_zero_csv_memory(self):
         self.refused(["segment", "/dev/zero", "-k", "3", "-q", "--memory", "16M"],
