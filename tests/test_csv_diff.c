@@ -195,6 +195,22 @@ static void field_limit_same_place(void **state)
     seg_csv_options_free(o);
 }
 
+/* A record past the 64 MiB record limit, made of blanks after a closing
+ * quote: both refuse it at the same line and field (the whole-text reader
+ * used to accept it). */
+static void record_limit_same_place(void **state)
+{
+    size_t n = ((size_t)64 << 20) + 100;
+    char *text = malloc(n + 16);
+    (void)state;
+    assert_non_null(text);
+    memcpy(text, "a,b\n1,\"x\"", 9);
+    memset(text + 9, ' ', n);
+    text[9 + n] = '\n';
+    expect_refused(text, n + 10, SEG_ERR_LIMIT, "2:2");
+    free(text);
+}
+
 /* ---- seeded random inputs --------------------------------------------------------------- */
 
 static void random_inputs_agree(void **state)
@@ -258,6 +274,7 @@ int main(void)
         cmocka_unit_test(numbers_at_the_edges),
         cmocka_unit_test(long_row_of_commas),
         cmocka_unit_test(field_limit_same_place),
+        cmocka_unit_test(record_limit_same_place),
         cmocka_unit_test(random_inputs_agree),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

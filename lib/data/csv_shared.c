@@ -359,6 +359,8 @@ static int quoted_field(seg_csv_tok *t, seg_csv_field *f, size_t open, size_t fi
     f->line = t->line;
     for (q++; q < t->end && is_blank(t, (unsigned char)b[q]); q++)
         ;
+    if (q - t->rec_pos > t->max_record) /* blanks after the quote count too */
+        return fail_record(t, field);
     if (q < t->end && b[q] != '\0' && (unsigned char)b[q] != t->delim && b[q] != '\n' &&
         b[q] != '\r') {
         unsigned char c = (unsigned char)b[q];
