@@ -263,32 +263,6 @@ int seg_csv_tok_record(seg_csv_tok *t)
     return t->eof ? 0 : SEG_CSV_MORE;
 }
 
-/* First byte at or after q that ends an unquoted field (delimiter, LF, CR,
- * NUL), or end. Eight bytes at a time where the byte order allows: the lowest
- * flagged byte of the "has zero byte" test is exact, later ones may not be. */
-static const char *scan_unquoted(const seg_csv_tok *t, const char *q, const char *end)
-{
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-    const uint64_t dmask = ones * t->delim, nmask = ones * '\n', cmask = ones * '\r';
-    while (end - q >= 8) {
-        uint64_t w, x, y, z, hit;
-        memcpy(&w, q, 8);
-        x = w ^ dmask;
-        y = w ^ nmask;
-        z = w ^ cmask;
-        hit = (((x - ones) & ~x) | ((y - ones) & ~y) | ((z - ones) & ~z) | ((w - ones) & ~w)) &
-              highs;
-        if (hit)
-            return q + (__builtin_ctzll(hit) >> 3);
-        q += 8;
-    }
-#endif
-    while (q < end && !t->stop[(unsigned char)*q])
-        q++;
-    return q;
-}
-
 static bool is_blank(const seg_csv_tok *t, unsigned char c)
 {
     return (c == ' ' || c == '\t') && c != t->delim;
@@ -380,7 +354,7 @@ static int quoted_field(seg_csv_tok *t, seg_csv_field *f, size_t open, size_t fi
     return rc;
 }
 
-int seg_csv_tok_field(seg_csv_tok *t, size_t field, seg_csv_field *f)
+int seg_csv_tok_field_any(seg_csv_tok *t, size_t field, seg_csv_field *f)
 {
     const char *b = t->buf, *end = b + t->end, *s = b + t->pos, *e;
     size_t q, next, line = t->line;
@@ -391,7 +365,7 @@ int seg_csv_tok_field(seg_csv_tok *t, size_t field, seg_csv_field *f)
         if (s < end && *s == '"')
             return quoted_field(t, f, (size_t)(s - b), field);
     }
-    q = (size_t)(scan_unquoted(t, s, end) - b);
+    q = (size_t)(seg_csv_scan_unquoted(t, s, end) - b);
     if (SEG_UNLIKELY(q - t->pos > t->max_field))
         return fail_field(t, t->line, field);
     if (SEG_UNLIKELY(q - t->rec_pos > t->max_record))

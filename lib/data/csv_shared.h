@@ -10,6 +10,7 @@
 #include "core/core.h"
 
 #include <locale.h>
+#include <string.h>
 
 /* Scratch of the parser's slow path; a zeroed struct is ready to use. */
 typedef struct seg_number_parser {
@@ -104,7 +105,62 @@ int seg_csv_tok_record(seg_csv_tok *t);
  * 0 when more fields follow, 1 when it ends its record, SEG_CSV_MORE (t is
  * then unchanged: restart the record with more input), or SEG_ERR_PARSE /
  * SEG_ERR_LIMIT with the detail set. */
-int seg_csv_tok_field(seg_csv_tok *t, size_t field, seg_csv_field *f);
+int seg_csv_tok_field_any(seg_csv_tok *t, size_t field, seg_csv_field *f);
+
+/* First byte at or after q that ends an unquoted field (delimiter, LF, CR,
+ * NUL), or end. Eight bytes at a time where the byte order allows: the lowest
+ * flagged byte of the "has zero byte" test is exact, later ones may not be. */
+static inline const char *seg_csv_scan_unquoted(const seg_csv_tok *t, const char *q,
+                                                const char *end)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    const uint64_t dmask = ones * t->delim, nmask = ones * '\n', cmask = ones * '\r';
+    while (end - q >= 8) {
+        uint64_t w, x, y, z, hit;
+        memcpy(&w, q, 8);
+        x = w ^ dmask;
+        y = w ^ nmask;
+        z = w ^ cmask;
+        hit = (((x - ones) & ~x) | ((y - ones) & ~y) | ((z - ones) & ~z) | ((w - ones) & ~w)) &
+              highs;
+        if (hit)
+            return q + (__builtin_ctzll(hit) >> 3);
+        q += 8;
+    }
+#endif
+    while (q < end && !t->stop[(unsigned char)*q])
+        q++;
+    return q;
+}
+
+/* seg_csv_tok_field_any() with its common case inline (each reader calls it
+ * once a field): an unquoted field, no leading blank, ended by the
+ * delimiter or an LF within the limits. Anything else takes the full path,
+ * which starts over from the same position. */
+static inline int seg_csv_tok_field(seg_csv_tok *t, size_t field, seg_csv_field *f)
+{
+    const char *b = t->buf, *s = b + t->pos, *end = b + t->end, *q, *e;
+    if (SEG_LIKELY(s < end && !t->lead[(unsigned char)*s])) {
+        q = seg_csv_scan_unquoted(t, s, end);
+        size_t at = (size_t)(q - b);
+        if (SEG_LIKELY(q < end && ((unsigned char)*q == t->delim || *q == '\n') &&
+                       at - t->pos <= t->max_field && at - t->rec_pos <= t->max_record)) {
+            for (e = q; e > s && (e[-1] == ' ' || e[-1] == '\t'); e--)
+                ;
+            f->p = s;
+            f->len = (size_t)(e - s);
+            f->line = t->line;
+            f->escaped = false;
+            t->pos = at + 1;
+            if (*q != '\n')
+                return 0;
+            t->line++;
+            return 1;
+        }
+    }
+    return seg_csv_tok_field_any(t, field, f);
+}
 
 /* Undo "" pairs of an escaped field into dst (room for len bytes); its length. */
 size_t seg_csv_unescape(char *dst, const char *p, size_t len);
