@@ -422,10 +422,13 @@ typedef struct seg_dataset seg_dataset;
  * Read a CSV file into a new dataset.
  *
  * Format: RFC 4180 (fields may be quoted with '"'; a quoted field may hold
- * delimiters, newlines and doubled quotes ""), CRLF or LF line ends (or,
- * in a file with no LF at all, lone CR line ends, as classic Mac exports
- * write them; elsewhere a lone CR is text), an optional UTF-8 byte order mark, an optional final line end. Blank lines are
- * skipped. Every row must have as many fields as the header.
+ * delimiters, newlines and doubled quotes "", kept as written), LF, CRLF or
+ * lone CR line ends in any mix (classic Mac exports write lone CRs), an
+ * optional UTF-8 byte order mark, an optional final line end. Blank lines are
+ * skipped. Every row must have as many fields as the header. A NUL byte
+ * anywhere is refused; a record longer than 64 MiB (or 4 x
+ * SEG_CSV_MAX_FIELD) is refused, and reading stops there. The chunked reader
+ * (seg_csv_chunker_open) follows exactly the same rules.
  *
  * Field values: an unquoted field is trimmed of spaces and tabs (column names,
  * levels, numbers and missing tokens alike); a quoted field is taken exactly
@@ -467,7 +470,7 @@ typedef struct seg_dataset seg_dataset;
  *         SEG_ERR_EMPTY (no header, or no data rows), SEG_ERR_PARSE (ragged
  *         row, unterminated quote, stray text in a numeric column, text after
  *         a closing quote, a NUL byte), SEG_ERR_LIMIT (too many columns, field
- *         too long, duplicate column name, more than INT32_MAX levels in a
+ *         or record too long, duplicate column name, more than INT32_MAX levels in a
  *         column), SEG_ERR_NOT_FOUND (a forced column is absent), SEG_ERR_NOMEM.
  */
 SEG_API int seg_dataset_read_csv(seg_dataset **out, const char *path,
@@ -944,10 +947,13 @@ typedef enum seg_chunker_param {
  * Open a CSV file for reading in chunks. The file is read once here, a
  * record at a time, to count its rows and settle its column names and types
  * by the rules of seg_dataset_read_csv() (the same options, the same errors
- * and messages for a malformed file). Line ends must be LF or CRLF.
+ * and messages for a malformed file: both readers share one tokenizer, so
+ * the same bytes give the same status, FILE:LINE:FIELD and values).
  *
  * @param[out] out receives the chunker; free it with seg_csv_chunker_free().
- * @param path the file; it must not change while the chunker reads it.
+ * @param path the file; it must not change while the chunker reads it. It
+ *        must be a regular file: chunks reopen it, so a pipe, FIFO or device
+ *        is refused with SEG_ERR_IO (copy such input to a file first).
  * @param opts CSV options (copied), or NULL for the defaults.
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out or path), SEG_ERR_IO,
  *         SEG_ERR_PARSE, SEG_ERR_EMPTY (no data row), SEG_ERR_LIMIT (columns,

@@ -220,7 +220,7 @@ class Messages(unittest.TestCase):
         path = self.write("t.csv", "cust,date,amount\n1,2020-01-01,3\n2,2020-02-01,4\n")
         self.assert_fails(["rfm", "--customer", "cust", "--date", "date", "--amount", "amount",
                            "--rules", self.dir, path],
-                          "cannot read the rules file " + self.dir + ": Is a directory")
+                          "--rules " + self.dir + ": cannot read: Is a directory")
 
     def test_rules_error_names_file_line_and_field(self):
         path = self.write("t.csv", "cust,date,amount\n1,2020-01-01,3\n2,2020-02-01,4\n")

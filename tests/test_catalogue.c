@@ -61,7 +61,48 @@ static const csv_case csv_cases[] = {
          ":1:1: the file reads as one column named 'a|b|c': the delimiter looks like '|'"),
     CASE("quoted one-column name is meant", "\"a|b\"\n1|2\n", SEG_OK, NULL),
     CASE("one column, '|' only in the header", "a|b\n1\n2\n", SEG_OK, NULL),
+    /* Issue 14 item 8: the hostile inputs on which the streaming reader differed. */
+    CASE("NUL inside a header name", "a\0x,b\n1,2\n", SEG_ERR_PARSE, ":1:1: found a NUL byte"),
+    CASE("NUL inside ids", "id,v\nC1\0X,1\nC1\0Y,2\nC1,3\n", SEG_ERR_PARSE,
+         ":2:1: found a NUL byte (byte offset 7)"),
+    CASE("NUL inside quotes", "a,b\n1,\"x\0\"\n", SEG_ERR_PARSE, ":2:2: found a NUL byte"),
+    CASE("lone CR among LF line ends", "a,b\n1,2\r3,4\n5,6,7\n", SEG_ERR_PARSE,
+         ":4:3: found a row of 3 fields"),
+    CASE("CR kept inside quotes", "a,b\r\"x\ry\",1\rz,2\r", SEG_OK, NULL),
+    CASE("DBL_MAX and the smallest denormal", "a,b\n1.7976931348623157e308,4.9406564584124654e-324\n"
+         "-1.7976931348623157e308,2.2250738585072011e-308\n", SEG_OK, NULL),
+    CASE("past DBL_MAX in a numeric column", "a\n1\n2\n1.7976931348623159e308\n", SEG_ERR_PARSE,
+         ":4:1: column \"a\": found \"1.7976931348623159e308\", expected a number"),
+    CASE("BOM before a quoted name", "\xef\xbb\xbf\"a\",b\n1,2\n", SEG_OK, NULL),
+    CASE("blank first line before the header", "\n\na;b\n1;2\n", SEG_OK, NULL),
 };
+
+/* The same case through the chunked reader (--memory, seg rfm): the same
+ * status and the same FILE:LINE:FIELD as the whole-text reader. */
+static void same_in_stream(const csv_case *c, int rc, const char *msg)
+{
+    char path[64], where1[64] = "", where2[64] = "";
+    seg_csv_chunker *ch = NULL;
+    seg_dataset *ds = NULL;
+    snprintf(path, sizeof path, "/tmp/seg-catalogue-%ld.csv", (long)getpid());
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(c->text, 1, c->len, f), c->len);
+    assert_int_equal(fclose(f), 0);
+    int rc2 = seg_csv_chunker_open(&ch, path, NULL);
+    if (rc2 == SEG_OK && (rc2 = seg_csv_chunker_next(ch, &ds)) == 1)
+        rc2 = SEG_OK;
+    /* "<memory>:L:F:" against "PATH:L:F:" */
+    sscanf(msg, "<memory>:%63[0-9:]", where1);
+    if (rc2 < 0 && strncmp(seg_last_error(), path, strlen(path)) == 0)
+        sscanf(seg_last_error() + strlen(path), ":%63[0-9:]", where2);
+    seg_dataset_free(ds);
+    seg_csv_chunker_free(ch);
+    remove(path);
+    if (rc2 != rc || strcmp(where1, where2) != 0)
+        fail_msg("%s: streamed status %d at '%s' (%s), whole %d at '%s'", c->name, rc2, where2,
+                 seg_last_error(), rc, where1);
+}
 
 static void test_csv_catalogue(void **state)
 {
@@ -80,6 +121,9 @@ static void test_csv_catalogue(void **state)
         else
             assert_null(ds);
         seg_dataset_free(ds);
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", rc < 0 ? seg_last_error() : "");
+        same_in_stream(c, rc, msg);
     }
 }
 

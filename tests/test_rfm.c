@@ -355,8 +355,8 @@ static void test_stream_chunks(void **state)
     fprintf(f, "end;;\"last\"");
     fclose(f);
     csv_stream s;
-    assert_int_equal(csv_stream_open(&s, path, 0), SEG_OK);
-    assert_int_equal(s.delim, ';');
+    assert_int_equal(csv_stream_open(&s, path, 0, SEG_CSV_MAX_FIELD_DEFAULT), SEG_OK);
+    assert_int_equal(s.t.delim, ';');
     assert_int_equal(csv_stream_next(&s), 1);
     assert_int_equal(s.n_field, 3);
     char want[64];
@@ -381,7 +381,7 @@ static void test_stream_chunks(void **state)
     f = fopen(path, "w");
     fprintf(f, "a,b\n1,\"open\n");
     fclose(f);
-    assert_int_equal(csv_stream_open(&s, path, ','), SEG_OK);
+    assert_int_equal(csv_stream_open(&s, path, ',', SEG_CSV_MAX_FIELD_DEFAULT), SEG_OK);
     assert_int_equal(csv_stream_next(&s), 1);
     assert_int_equal(csv_stream_next(&s), SEG_ERR_PARSE);
     assert_non_null(strstr(seg_last_error(), ":2:2: found a quoted field that is never closed"));

@@ -183,11 +183,30 @@ bool stdin_has_data(void)
     return S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode);
 }
 
+/* The CSV reader's record limit (docs/limits.md) with the default field limit. */
+#define STDIN_LINE_CAP ((size_t)64 << 20)
+
+/* Reading can stop: the text has a NUL byte, or more than the record limit
+ * since its last line end. The reader refuses such text at the same
+ * LINE:FIELD whatever follows, so an endless pipe (cat /dev/zero) costs a
+ * bounded read. */
+static bool stdin_enough(size_t from, size_t *line_len)
+{
+    size_t i = stdin_size;
+    if (memchr(stdin_text + from, '\0', stdin_size - from))
+        return true;
+    while (i > from && stdin_text[i - 1] != '\n' && stdin_text[i - 1] != '\r')
+        i--;
+    *line_len = i > from ? stdin_size - i : *line_len + (stdin_size - from);
+    return *line_len > STDIN_LINE_CAP;
+}
+
 /* All of standard input into stdin_text, once: checked reads, growing the
- * buffer while memory lasts. 0, or a SEG_ERR_ code with stdin_failure set. */
+ * buffer while memory lasts, stopping early where stdin_enough() says.
+ * 0, or a SEG_ERR_ code with stdin_failure set. */
 static int read_stdin(void)
 {
-    size_t cap = 0;
+    size_t cap = 0, line_len = 0;
     if (stdin_read)
         return 0;
     for (;;) {
@@ -204,7 +223,7 @@ static int read_stdin(void)
         }
         const size_t got = fread(stdin_text + stdin_size, 1, cap - stdin_size, stdin);
         stdin_size += got;
-        if (got == 0)
+        if (got == 0 || stdin_enough(stdin_size - got, &line_len))
             break;
     }
     if (ferror(stdin)) {

@@ -177,44 +177,53 @@ static int set_cuts(seg_rfm *r, int dim, const char *list)
     return rc;
 }
 
-/* All of the text file at path, or NULL with errno set (EISDIR for a
- * directory, which fopen() opens but no read can use). */
-static char *read_text(const char *path)
+/* The largest rules file read: 1 MiB (1,000 rules of 100-byte names and
+ * comments fit many times over); docs/limits.md. */
+#define RULES_MAX_BYTES ((size_t)1 << 20)
+
+/* The rules file as a string, read at most RULES_MAX_BYTES + 1 bytes (so
+ * /dev/zero or a huge file costs a bounded read), or NULL with why set. */
+static char *read_text(const char *path, char *why, size_t why_cap)
 {
     FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t len = 0, cap = 0, got;
-    struct stat st;
-    if (!f)
-        return NULL;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        errno = EISDIR;
+    char *buf = NULL, *nul;
+    size_t len = 0;
+    if (!f) {
+        snprintf(why, why_cap, "cannot open: %s", strerror(errno));
         return NULL;
     }
-    do {
-        if (cap - len < 4096) {
-            char *nb = realloc(buf, cap = cap ? 2 * cap : 8192);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        got = fread(buf + len, 1, cap - len - 1, f);
-        len += got;
-    } while (got > 0);
-    buf[len] = '\0';
+    if (!(buf = malloc(RULES_MAX_BYTES + 2))) {
+        snprintf(why, why_cap, "out of memory");
+        goto fail;
+    }
+    for (size_t got = 1; got > 0 && len <= RULES_MAX_BYTES;)
+        len += got = fread(buf + len, 1, RULES_MAX_BYTES + 1 - len, f);
     if (ferror(f)) {
-        const int err = errno;
-        free(buf);
-        fclose(f);
-        errno = err ? err : EIO;
-        return NULL;
+        snprintf(why, why_cap, "cannot read: %s", strerror(errno));
+        goto fail;
     }
+    if ((nul = memchr(buf, '\0', len))) {
+        size_t line = 1, col = 1;
+        for (const char *p = buf; p < nul; p++, col++)
+            if (*p == '\n') {
+                line++;
+                col = 0;
+            }
+        snprintf(why, why_cap, "line %zu, column %zu: found a NUL byte, expected text", line, col);
+        goto fail;
+    }
+    if (len > RULES_MAX_BYTES) {
+        snprintf(why, why_cap, "more than %zu bytes, expected a rules file of at most that",
+                 RULES_MAX_BYTES);
+        goto fail;
+    }
+    buf[len] = '\0';
     fclose(f);
     return buf;
+fail:
+    free(buf);
+    fclose(f);
+    return NULL;
 }
 
 static int configure(const rfm_opts *o, seg_rfm *r)
@@ -239,10 +248,10 @@ static int configure(const rfm_opts *o, seg_rfm *r)
         if (o->cuts[d])
             rc = set_cuts(r, d, o->cuts[d]);
     if (rc == 0 && o->rules) {
-        char *text = read_text(o->rules);
+        char why[160];
+        char *text = read_text(o->rules, why, sizeof why);
         if (!text) {
-            fprintf(stderr, "%s: cannot read the rules file %s: %s\n", progname, o->rules,
-                    strerror(errno));
+            fprintf(stderr, "%s: --rules %s: %s\n", progname, o->rules, why);
             return USAGE_CONFLICT;
         }
         rc = seg_rfm_set_rules(r, text);

@@ -342,7 +342,7 @@ static int no_column(const rfm_csv *x, const char *name)
         if (!(names[j] = seg_strndup(x->s.field[j].p, x->s.field[j].len)))
             break;
     if (names && j == n) /* without memory the message goes without a hint */
-        seg_name_hint(name, header_name_at, names, n, x->s.delim, hint, sizeof hint);
+        seg_name_hint(name, header_name_at, names, n, x->s.t.delim, hint, sizeof hint);
     for (size_t i = 0; names && i < j; i++)
         seg_free(names[i]);
     seg_free(names);
@@ -358,6 +358,8 @@ static int find_columns(seg_rfm *r, rfm_csv *x)
     if (rc == 0)
         return seg_fail(SEG_ERR_EMPTY, "%s: no header row", x->s.name);
     x->n_fields = x->s.n_field;
+    x->s.max_fields = x->n_fields; /* data rows: hold that many, count the rest */
+    x->s.refuse_wider = false;
     for (size_t k = 0; k < 6; k++) {
         x->col[k] = SIZE_MAX;
         if (!r->column[k])
@@ -423,9 +425,9 @@ static int one_record(seg_rfm *r, rfm_csv *x)
     int64_t day;
     int rc;
     r->count[SEG_RFM_ROWS]++;
-    if (x->s.n_field != x->n_fields) {
+    if (x->s.width != x->n_fields) {
         char what[96];
-        snprintf(what, sizeof what, "found %zu fields, expected %zu as in the header", x->s.n_field,
+        snprintf(what, sizeof what, "found %zu fields, expected %zu as in the header", x->s.width,
                  x->n_fields);
         return bad_row(r, x, what, NULL);
     }
@@ -470,7 +472,7 @@ int seg_rfm_read_csv(seg_rfm *r, const char *path)
     if ((rc = check_open(r)) < 0)
         return rc;
     memset(&x, 0, sizeof x);
-    if ((rc = csv_stream_open(&x.s, path, (unsigned char)r->delimiter)) < 0 ||
+    if ((rc = csv_stream_open(&x.s, path, (unsigned char)r->delimiter, SEG_CSV_MAX_FIELD_DEFAULT)) < 0 ||
         (rc = find_columns(r, &x)) < 0)
         goto done;
     /* An amount column wins over quantity x price when both are set. */

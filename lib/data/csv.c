@@ -25,14 +25,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* ---- tokenizer -------------------------------------------------------------- */
+/* ---- tokenizer (csv_shared.c), held whole -------------------------------------- */
 
-typedef struct csv_field {
-    const char *p; /* unquoted: trimmed text; quoted: text between the quotes */
-    size_t len;
-    size_t line;  /* physical line where the field starts */
-    bool escaped; /* quoted and holds "" pairs: p/len is still escaped */
-} csv_field;
+typedef seg_csv_field csv_field;
 
 typedef struct csv_token {
     const char *p;
@@ -40,14 +35,8 @@ typedef struct csv_token {
 } csv_token;
 
 typedef struct csv_reader {
+    seg_csv_tok t; /* the whole text: eof from the start */
     const char *name; /* file name for messages */
-    const char *buf;
-    size_t size, pos, line;
-    unsigned char delim;
-    size_t max_field;
-    bool stop[256];  /* bytes that end an unquoted field */
-    bool qstop[256]; /* bytes that stop the scan of a quoted field */
-    bool lead[256];  /* bytes that need a look at the start of a field */
     csv_token *miss;
     size_t n_miss;
     bool miss_first[256];
@@ -83,160 +72,22 @@ static const char *show(const char *p, size_t len, char out[48])
     return out;
 }
 
-static bool is_blank(const csv_reader *r, unsigned char c)
-{
-    return (c == ' ' || c == '\t') && c != r->delim;
-}
-
-static int fail_nul(const csv_reader *r, const char *at, size_t field)
-{
-    return csv_fail(SEG_ERR_PARSE, r, r->line, field,
-                    "found a NUL byte (byte offset %zu), expected text", (size_t)(at - r->buf));
-}
-
-/* Skip blank lines. true when a record starts at r->pos. */
+/* Skip blank lines. true when a record starts at the tokenizer's position. */
 static bool at_record(csv_reader *r)
 {
-    while (r->pos < r->size) {
-        char c = r->buf[r->pos];
-        if (c == '\n') {
-            r->pos++;
-            r->line++;
-        } else if (c == '\r' && (r->pos + 1 == r->size || r->buf[r->pos + 1] == '\n')) {
-            r->pos++;
-        } else {
-            return true;
-        }
-    }
-    return false;
-}
-
-static int quoted_field(csv_reader *r, csv_field *f, const char *open, size_t field)
-{
-    const char *end = r->buf + r->size, *q = open + 1;
-    size_t open_line = r->line;
-    f->escaped = false;
-    for (;;) {
-        while (q < end && !r->qstop[(unsigned char)*q])
-            q++;
-        if (q == end)
-            return csv_fail(SEG_ERR_PARSE, r, open_line, field,
-                            "found a quoted field that is never closed (the quote opens here), "
-                            "expected a closing '\"'");
-        if (*q == '\n') {
-            r->line++;
-            q++;
-        } else if (*q == '\0') {
-            return fail_nul(r, q, field);
-        } else if (q + 1 < end && q[1] == '"') {
-            f->escaped = true;
-            q += 2;
-        } else {
-            break;
-        }
-    }
-    f->p = open + 1;
-    f->len = (size_t)(q - f->p);
-    if (f->len > r->max_field)
-        return csv_fail(SEG_ERR_LIMIT, r, open_line, field,
-                        "found a field of %zu bytes, expected at most %zu (SEG_CSV_MAX_FIELD)",
-                        f->len, r->max_field);
-    for (q++; q < end && is_blank(r, (unsigned char)*q); q++)
-        ;
-    if (q == end || (*q == '\r' && q + 1 == end)) {
-        r->pos = r->size;
-        return 1;
-    }
-    if ((unsigned char)*q == r->delim) {
-        r->pos = (size_t)(q + 1 - r->buf);
-        return 0;
-    }
-    if (*q == '\n' || (*q == '\r' && q[1] == '\n')) {
-        r->pos = (size_t)(q - r->buf) + (*q == '\r' ? 2 : 1);
-        r->line++;
-        return 1;
-    }
-    if (*q == '\0')
-        return fail_nul(r, q, field);
-    if ((unsigned char)*q < 0x20 || *q == 0x7f)
-        return csv_fail(SEG_ERR_PARSE, r, r->line, field,
-                        "found byte 0x%02x after the closing quote, expected a delimiter or a "
-                        "line end",
-                        (unsigned)(unsigned char)*q);
-    return csv_fail(SEG_ERR_PARSE, r, r->line, field,
-                    "found '%c' after the closing quote, expected a delimiter or a line end", *q);
+    return seg_csv_tok_record(&r->t) == 1;
 }
 
 /* Next field of the current record. 0: more fields follow; 1: it was the
  * last one of its record; < 0: error. field numbers the field for messages. */
-/* First byte at or after q that ends an unquoted field (delimiter, LF,
- * NUL), or end. Eight bytes at a time where the byte order allows: the lowest
- * flagged byte of the "has zero byte" test is exact, later ones may not be. */
-static const char *scan_unquoted(const csv_reader *r, const char *q, const char *end)
+static inline int next_field(csv_reader *r, csv_field *f, size_t field)
 {
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-    const uint64_t dmask = ones * r->delim, nmask = ones * '\n';
-    while (end - q >= 8) {
-        uint64_t w, x, y, hit;
-        memcpy(&w, q, 8);
-        x = w ^ dmask;
-        y = w ^ nmask;
-        hit = (((x - ones) & ~x) | ((y - ones) & ~y) | ((w - ones) & ~w)) & highs;
-        if (hit)
-            return q + (__builtin_ctzll(hit) >> 3);
-        q += 8;
-    }
-#endif
-    while (q < end && !r->stop[(unsigned char)*q])
-        q++;
-    return q;
-}
-
-static int next_field(csv_reader *r, csv_field *f, size_t field)
-{
-    const char *end = r->buf + r->size, *s = r->buf + r->pos, *q, *e;
-    int last;
-    f->line = r->line;
-    if (s < end && r->lead[(unsigned char)*s]) {
-        while (s < end && is_blank(r, (unsigned char)*s))
-            s++;
-        if (s < end && *s == '"')
-            return quoted_field(r, f, s, field);
-    }
-    q = scan_unquoted(r, s, end);
-    if (SEG_UNLIKELY((size_t)(q - (r->buf + r->pos)) > r->max_field))
-        return csv_fail(SEG_ERR_LIMIT, r, r->line, field,
-                        "found a field of %zu bytes, expected at most %zu (SEG_CSV_MAX_FIELD)",
-                        (size_t)(q - (r->buf + r->pos)), r->max_field);
-    e = q;
-    if (q == end) {
-        last = 1;
-        r->pos = r->size;
-    } else if (*q == r->delim) {
-        last = 0;
-        r->pos = (size_t)(q + 1 - r->buf);
-    } else if (*q == '\n') {
-        last = 1;
-        r->pos = (size_t)(q + 1 - r->buf);
-        r->line++;
-    } else {
-        return fail_nul(r, q, field);
-    }
-    if (last && e > s && e[-1] == '\r')
-        e--;
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-        e--;
-    f->p = s;
-    f->len = (size_t)(e - s);
-    f->escaped = false;
-    return last;
+    return seg_csv_tok_field(&r->t, field, f);
 }
 
 /* The value of a field: escaped quotes are undone into the scratch buffer. */
 static int unescape(csv_reader *r, const csv_field *f, const char **p, size_t *len)
 {
-    size_t n = 0;
     if (f->len + 1 > r->scratch_cap) {
         char *s = seg_realloc(r->scratch, f->len + 1);
         if (!s)
@@ -244,13 +95,8 @@ static int unescape(csv_reader *r, const csv_field *f, const char **p, size_t *l
         r->scratch = s;
         r->scratch_cap = f->len + 1;
     }
-    for (size_t i = 0; i < f->len; i++) {
-        r->scratch[n++] = f->p[i];
-        if (f->p[i] == '"')
-            i++; /* the tokenizer guarantees quotes come in pairs */
-    }
     *p = r->scratch;
-    *len = n;
+    *len = seg_csv_unescape(r->scratch, f->p, f->len);
     return SEG_OK;
 }
 
@@ -295,12 +141,11 @@ static int reader_init(csv_reader *r, const char *buf, size_t size, const char *
     size_t n = (o->default_missing ? 3 : 0) + o->n_missing;
     memset(r, 0, sizeof *r);
     r->name = name;
-    r->buf = buf;
-    r->size = size;
-    r->line = 1;
-    r->max_field = (size_t)o->max_field;
-    if (size >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
-        r->pos = 3;
+    seg_csv_tok_init(&r->t, name, (size_t)o->max_field);
+    r->t.buf = buf;
+    r->t.end = size;
+    r->t.eof = true;
+    seg_csv_tok_skip_bom(&r->t);
     r->miss = seg_malloc_array(n, sizeof *r->miss);
     if (!r->miss)
         return SEG_NOMEM();
@@ -313,26 +158,17 @@ static int reader_init(csv_reader *r, const char *buf, size_t size, const char *
         r->miss[r->n_miss++].len = strlen(t);
         r->miss_first[(unsigned char)t[0]] = true;
     }
-    r->qstop['"'] = r->qstop['\n'] = r->qstop['\0'] = true;
     return SEG_OK;
-}
-
-static void set_delimiter(csv_reader *r, unsigned char d)
-{
-    r->delim = d;
-    r->stop[d] = r->stop['\n'] = r->stop['\0'] = true;
-    r->lead[' '] = d != ' ';
-    r->lead['\t'] = d != '\t';
-    r->lead['"'] = true;
 }
 
 /* Column names into names: the header's, or c1, c2, ... with no header. */
 static int read_names(csv_reader *r, const seg_csv_options *o, seg_strtab *names)
 {
-    size_t pos = r->pos, line = r->line, j, index;
+    size_t pos = r->t.pos, line = r->t.line, j, index;
     csv_field f;
     int last = 0, rc;
-    char buf[32];
+    char buf[32], dup_shown[48];
+    size_t dup_field = 0, dup_line = 0, dup_first = 0;
     for (j = 0; !last; j++) {
         const char *p = NULL;
         size_t len = 0;
@@ -352,17 +188,21 @@ static int read_names(csv_reader *r, const seg_csv_options *o, seg_strtab *names
         }
         if ((rc = seg_strtab_intern(names, p, len, &index)) < 0)
             return rc;
-        if (rc == 0) {
-            char shown[48];
-            return csv_fail(SEG_ERR_LIMIT, r, f.line, j + 1,
-                            "found column name \"%s\" again (first at field %zu), expected "
-                            "unique names",
-                            show(p, len, shown), index + 1);
+        if (rc == 0 && dup_field == 0) { /* reported once the record is tokenized */
+            show(p, len, dup_shown);
+            dup_field = j + 1;
+            dup_line = f.line;
+            dup_first = index + 1;
         }
     }
+    if (dup_field)
+        return csv_fail(SEG_ERR_LIMIT, r, dup_line, dup_field,
+                        "found column name \"%s\" again (first at field %zu), expected "
+                        "unique names",
+                        dup_shown, dup_first);
     if (!o->header) {
-        r->pos = pos; /* the first record is data: read it again */
-        r->line = line;
+        r->t.pos = pos; /* the first record is data: read it again */
+        r->t.line = line;
     }
     return SEG_OK;
 }
@@ -381,7 +221,9 @@ static int stray_error(const csv_reader *r, const csv_col *c, size_t j, const ch
                     name, show(c->bad_p, c->bad_len, shown), c->n_num, c->n_num + c->n_other);
 }
 
-static int classify(csv_reader *r, csv_col *c, const csv_field *f, size_t j, const char *name)
+/* Count a field of pass 1: SEG_OK, 1 for a value that is not a number in a
+ * column forced numeric, or < 0. */
+static int classify(csv_reader *r, csv_col *c, const csv_field *f)
 {
     const char *p = NULL;
     size_t len = 0;
@@ -406,7 +248,7 @@ static int classify(csv_reader *r, csv_col *c, const csv_field *f, size_t j, con
         c->bad_p = f->p;
         c->bad_len = f->len;
     }
-    return c->type == SEG_COLUMN_NUMERIC ? stray_error(r, c, j, name) : SEG_OK;
+    return c->type == SEG_COLUMN_NUMERIC; /* forced numeric: the caller reports it */
 }
 
 /* Pass 1: structure, row count and column types. */
@@ -417,14 +259,22 @@ static int pass_structure(csv_reader *r, csv_col *cols, const seg_strtab *names,
     csv_field f;
     int rc;
     while (at_record(r)) {
-        size_t j = 0, line = r->line;
+        size_t j = 0, line = r->t.line, stray = SIZE_MAX;
         int last = 0;
+        /* The whole record is tokenized before its values are judged, as
+         * the record stream does: the same bytes give the same first error. */
         for (; !last; j++) {
             if ((last = next_field(r, &f, j + 1)) < 0)
                 return last;
-            if (j < n_cols && (rc = classify(r, &cols[j], &f, j, seg_strtab_str(names, j))) < 0)
+            if (j >= n_cols)
+                continue;
+            if ((rc = classify(r, &cols[j], &f)) < 0)
                 return rc;
+            if (rc == 1 && stray == SIZE_MAX)
+                stray = j;
         }
+        if (stray != SIZE_MAX)
+            return stray_error(r, &cols[stray], stray, seg_strtab_str(names, stray));
         if (j != n_cols)
             return csv_fail(SEG_ERR_PARSE, r, line, j < n_cols ? j : n_cols + 1,
                             "found a row of %zu field%s, expected %zu (as many as %s)", j,
@@ -455,7 +305,7 @@ static int pass_values(csv_reader *r, csv_col *cols, seg_dataset *ds)
     int rc;
     for (size_t i = 0; i < ds->n_rows; i++) {
         at_record(r);
-        ds->row_line[i] = r->line;
+        ds->row_line[i] = r->t.rec_line;
         for (size_t j = 0; j < ds->n_cols; j++) {
             seg_column *c = &ds->cols[j];
             if ((rc = next_field(r, &f, j + 1)) < 0 || (rc = field_text(r, &f, &p, &len)) < 0)
@@ -493,13 +343,15 @@ static int one_column_check(const csv_reader *r, const seg_strtab *names, size_t
                             size_t header_line)
 {
     const char *name = seg_strtab_str(names, 0);
-    size_t pos = r->pos;
-    while (pos < r->size && (r->buf[pos] == '\n' || r->buf[pos] == '\r'))
+    const seg_csv_tok *t = &r->t;
+    size_t pos = t->pos, end;
+    while (pos < t->end && (t->buf[pos] == '\n' || t->buf[pos] == '\r'))
         pos++;
-    const char *row = r->buf + pos, *nl = memchr(row, '\n', r->size - pos);
-    const size_t row_len = nl ? (size_t)(nl - row) : r->size - pos;
-    const unsigned char guess = seg_csv_wrong_delimiter(
-        name, strlen(name), r->buf[header_pos] == '"', row, row_len, r->delim);
+    for (end = pos; end < t->end && t->buf[end] != '\n' && t->buf[end] != '\r'; end++)
+        ;
+    const unsigned char guess =
+        seg_csv_wrong_delimiter(name, strlen(name), t->buf[header_pos] == '"', t->buf + pos,
+                                end - pos, t->delim);
     if (!guess)
         return SEG_OK;
     char msg[200];
@@ -523,14 +375,14 @@ static int read_csv(seg_dataset **out, const char *buf, size_t size, const char 
     if ((rc = reader_init(&r, buf, size, name, o)) < 0)
         goto fail;
     if (!at_record(&r)) {
-        rc = csv_fail(SEG_ERR_EMPTY, &r, r.line, 1, "found end of input, expected %s",
+        rc = csv_fail(SEG_ERR_EMPTY, &r, r.t.line, 1, "found end of input, expected %s",
                       o->header ? "a header row" : "a data row");
         goto fail;
     }
-    set_delimiter(&r,
-                  o->delimiter ? (unsigned char)o->delimiter : seg_csv_detect_delimiter(buf, r.pos, size));
-    header_line = r.line;
-    header_pos = r.pos;
+    seg_csv_tok_set_delimiter(&r.t, o->delimiter ? (unsigned char)o->delimiter
+                                                 : seg_csv_detect_delimiter(buf, r.t.pos, size, NULL));
+    header_line = r.t.line;
+    header_pos = r.t.pos;
     if ((rc = read_names(&r, o, &names)) < 0)
         goto fail;
     n_cols = seg_strtab_size(&names);
@@ -551,17 +403,17 @@ static int read_csv(seg_dataset **out, const char *buf, size_t size, const char 
                 "found no column named \"%.64s\" (given a forced type), expected "
                 "one of the %zu column names%s",
                 fname, n_cols,
-                seg_name_hint(fname, strtab_name_at, &names, n_cols, r.delim, hint, sizeof hint));
+                seg_name_hint(fname, strtab_name_at, &names, n_cols, r.t.delim, hint, sizeof hint));
             goto fail;
         }
         cols[j].type = o->forced[k].type;
     }
-    data_pos = r.pos;
-    data_line = r.line;
+    data_pos = r.t.pos;
+    data_line = r.t.line;
     if ((rc = pass_structure(&r, cols, &names, o->header != 0, &n_rows)) < 0)
         goto fail;
     if (n_rows == 0) {
-        rc = csv_fail(SEG_ERR_EMPTY, &r, r.line, 1,
+        rc = csv_fail(SEG_ERR_EMPTY, &r, r.t.line, 1,
                       "found end of input, expected a data row after the header");
         goto fail;
     }
@@ -594,8 +446,8 @@ static int read_csv(seg_dataset **out, const char *buf, size_t size, const char 
             goto fail;
         }
     }
-    r.pos = data_pos;
-    r.line = data_line;
+    r.t.pos = data_pos;
+    r.t.line = data_line;
     if ((rc = pass_values(&r, cols, ds)) < 0)
         goto fail;
     for (size_t j = 0; j < n_cols; j++)
@@ -615,26 +467,6 @@ fail:
     return rc;
 }
 
-/*
- * Classic Mac exports (Excel's "CSV (Macintosh)") end lines with a lone CR.
- * When the input holds no LF at all but has CRs, read a copy with every CR
- * turned into LF; otherwise a lone CR stays ordinary text.
- */
-static int read_csv_any_eol(seg_dataset **out, const char *buf, size_t size, const char *name,
-                            const seg_csv_options *o)
-{
-    if (size == 0 || memchr(buf, '\n', size) || !memchr(buf, '\r', size))
-        return read_csv(out, buf, size, name, o);
-    char *copy = seg_malloc(size);
-    if (!copy)
-        return SEG_NOMEM();
-    for (size_t i = 0; i < size; i++)
-        copy[i] = buf[i] == '\r' ? '\n' : buf[i];
-    int rc = read_csv(out, copy, size, name, o);
-    seg_free(copy);
-    return rc;
-}
-
 int seg_dataset_read_csv_memory(seg_dataset **out, const void *data, size_t size,
                                 const seg_csv_options *opts)
 {
@@ -644,7 +476,7 @@ int seg_dataset_read_csv_memory(seg_dataset **out, const void *data, size_t size
     *out = NULL;
     if (!data && size)
         return seg_fail(SEG_ERR_INVALID_ARG, "data is NULL");
-    return read_csv_any_eol(out, data ? data : "", size, "<memory>",
+    return read_csv(out, data ? data : "", size, "<memory>",
                             opts ? opts : &seg_csv_defaults);
 }
 
@@ -655,13 +487,34 @@ static int io_fail(const char *path, const char *what, int err)
     return seg_fail(SEG_ERR_IO, "%.300s: %s: %s", path, what, msg);
 }
 
+/* Where reading can stop early: after a NUL byte, or once the text since
+ * the last line end is longer than the record limit. The tokenizer refuses
+ * either, at the same FILE:LINE:FIELD as on the whole file, so stopping
+ * changes no verdict; it only bounds the read of an endless device
+ * (/dev/zero, a line with no end). A long line inside one slice is left to
+ * the tokenizer: the slice is read already. */
+static bool enough(const char *buf, size_t from, size_t n, size_t *line_len, size_t cap)
+{
+    size_t i = n;
+    if (memchr(buf + from, '\0', n - from))
+        return true;
+    while (i > from && buf[i - 1] != '\n' && buf[i - 1] != '\r')
+        i--;
+    *line_len = i > from ? n - i : *line_len + (n - from);
+    return *line_len > cap;
+}
+
 /* The whole file in one buffer: sized from fstat when it is a regular file,
- * grown by doubling otherwise (pipes, /dev/stdin). */
-static int slurp(const char *path, char **out, size_t *size)
+ * grown by doubling otherwise (pipes, /dev/stdin). Reading stops early where
+ * enough() says the parse will fail anyway. */
+#define SLURP_SLICE ((size_t)64 << 20)
+
+static int slurp(const char *path, size_t max_field, char **out, size_t *size)
 {
     FILE *f = fopen(path, "rb");
     struct stat st;
-    size_t cap = (size_t)1 << 16, n = 0;
+    size_t cap = (size_t)1 << 16, want = 0, n = 0, line_len = 0;
+    size_t record_cap = seg_csv_record_cap(max_field);
     char *buf = NULL;
     int rc;
     if (!f)
@@ -671,24 +524,33 @@ static int slurp(const char *path, char **out, size_t *size)
             rc = seg_fail(SEG_ERR_NOMEM, "%.300s: file too large to hold in memory", path);
             goto fail;
         }
-        cap = (size_t)st.st_size + 1; /* + 1: the end shows without growing */
+        /* + 1: the end shows without growing. The buffer still grows from
+         * 64 MiB, so a huge sparse or NUL-filled file is refused after one
+         * slice, before it is allocated whole. */
+        want = (size_t)st.st_size + 1;
+        cap = want < SLURP_SLICE ? want : SLURP_SLICE;
     }
     for (;;) {
         size_t got;
         if (n == cap) {
-            char *grown = cap <= SIZE_MAX / 2 ? seg_realloc(buf, cap * 2) : NULL;
+            size_t ncap = cap <= SIZE_MAX / 2 ? cap * 2 : 0;
+            if (want > cap && ncap > want)
+                ncap = want;
+            char *grown = ncap ? seg_realloc(buf, ncap) : NULL;
             if (!grown) {
                 rc = SEG_NOMEM();
                 goto fail;
             }
             buf = grown;
-            cap *= 2;
+            cap = ncap;
         } else if (!buf && !(buf = seg_malloc(cap))) {
             rc = SEG_NOMEM();
             goto fail;
         }
         got = fread(buf + n, 1, cap - n, f);
         n += got;
+        if (enough(buf, n - got, n, &line_len, record_cap))
+            break;
         if (n < cap) {
             if (ferror(f)) {
                 rc = io_fail(path, "cannot read", errno);
@@ -719,9 +581,11 @@ int seg_dataset_read_csv(seg_dataset **out, const char *path, const seg_csv_opti
     *out = NULL;
     if (!path)
         return seg_fail(SEG_ERR_INVALID_ARG, "path is NULL");
-    if ((rc = slurp(path, &buf, &size)) < 0)
+    if (!opts)
+        opts = &seg_csv_defaults;
+    if ((rc = slurp(path, (size_t)opts->max_field, &buf, &size)) < 0)
         return rc;
-    rc = read_csv_any_eol(out, buf, size, path, opts ? opts : &seg_csv_defaults);
+    rc = read_csv(out, buf, size, path, opts);
     seg_free(buf);
     return rc;
 }

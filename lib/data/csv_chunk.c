@@ -35,6 +35,7 @@ struct seg_csv_chunker {
     bool header_quoted; /* the first header name was quoted */
     size_t max_field;
     char **miss; /* missing tokens besides the empty field */
+    size_t *miss_len;
     size_t n_miss;
 
     size_t n_cols;
@@ -53,6 +54,7 @@ struct seg_csv_chunker {
     size_t rows_out;
     int64_t passes; /* reads of the file, the schema pass included */
     seg_number_parser num;
+    size_t window; /* first read of a record stream */
 };
 
 static void free_names(char **v, size_t n)
@@ -69,6 +71,7 @@ void seg_csv_chunker_free(seg_csv_chunker *ch)
     csv_stream_close(&ch->s);
     seg_free(ch->path);
     free_names(ch->miss, ch->n_miss);
+    seg_free(ch->miss_len);
     free_names(ch->names, ch->n_cols);
     seg_free(ch->types);
     seg_free(ch->id);
@@ -83,7 +86,7 @@ static bool is_missing(const seg_csv_chunker *ch, const char *p, size_t len)
     if (len == 0)
         return true;
     for (size_t i = 0; i < ch->n_miss; i++)
-        if (strlen(ch->miss[i]) == len && memcmp(ch->miss[i], p, len) == 0)
+        if (ch->miss_len[i] == len && memcmp(ch->miss[i], p, len) == 0)
             return true;
     return false;
 }
@@ -95,26 +98,19 @@ static int copy_options(seg_csv_chunker *ch, const seg_csv_options *o)
     ch->delim = (unsigned char)o->delimiter;
     ch->header = o->header != 0;
     ch->max_field = (size_t)o->max_field;
-    if (!(ch->miss = seg_calloc(n ? n : 1, sizeof *ch->miss)))
+    if (!(ch->miss = seg_calloc(n ? n : 1, sizeof *ch->miss)) ||
+        !(ch->miss_len = seg_calloc(n ? n : 1, sizeof *ch->miss_len)))
         return SEG_NOMEM();
     for (size_t i = 0; i < n; i++) {
         const char *t =
             o->default_missing && i < 3 ? defaults[i] : o->missing[i - (n - o->n_missing)];
         if (!*t)
             continue;
+        ch->miss_len[ch->n_miss] = strlen(t);
         if (!(ch->miss[ch->n_miss++] = seg_strdup(t)))
             return SEG_NOMEM();
     }
     return SEG_OK;
-}
-
-/* The record's first field without a UTF-8 byte order mark (csv.c skips it). */
-static void strip_bom(csv_stream *s)
-{
-    if (s->n_field > 0 && s->field[0].len >= 3 && memcmp(s->field[0].p, "\xEF\xBB\xBF", 3) == 0) {
-        s->field[0].p += 3;
-        s->field[0].len -= 3;
-    }
 }
 
 /* Column names from the first record (c1, c2, ... without a header). */
@@ -125,22 +121,15 @@ static int read_names(seg_csv_chunker *ch, const seg_csv_options *o)
     int rc;
     char buf[32];
     seg_strtab_init(&names);
+    s->max_fields = (size_t)o->max_columns;
+    s->refuse_wider = true;
     if ((rc = csv_stream_next(s)) <= 0) {
         if (rc == 0)
-            rc = seg_fail(SEG_ERR_EMPTY, "%.300s:1:1: found end of input, expected %s", ch->path,
-                          ch->header ? "a header row" : "a data row");
+            rc = seg_fail(SEG_ERR_EMPTY, "%.300s:%zu:1: found end of input, expected %s",
+                          ch->path, s->line, ch->header ? "a header row" : "a data row");
         goto done;
     }
-    strip_bom(s);
     ch->header_quoted = s->field[0].p > s->buf && s->field[0].p[-1] == '"';
-    if (s->n_field > (size_t)o->max_columns) {
-        rc = seg_fail(SEG_ERR_LIMIT,
-                      "%.300s:%zu:%lld: found more than %lld columns, expected at most %lld "
-                      "(SEG_CSV_MAX_COLUMNS)",
-                      ch->path, s->record_line, (long long)o->max_columns + 1,
-                      (long long)o->max_columns, (long long)o->max_columns);
-        goto done;
-    }
     for (size_t j = 0; j < s->n_field; j++) {
         const char *p = s->field[j].p;
         size_t len = s->field[j].len, index;
@@ -156,12 +145,16 @@ static int read_names(seg_csv_chunker *ch, const seg_csv_options *o)
                 seg_fail(SEG_ERR_LIMIT,
                          "%.300s:%zu:%zu: found column name \"%.64s\" again (first at field "
                          "%zu), expected unique names",
-                         ch->path, s->record_line, j + 1, seg_strtab_str(&names, index), index + 1);
+                         ch->path, s->field[j].line, j + 1, seg_strtab_str(&names, index),
+                         index + 1);
             goto done;
         }
     }
     ch->names = seg_strtab_release(&names, &ch->n_cols);
     rc = ch->names ? SEG_OK : SEG_NOMEM();
+    /* Data rows: hold as many fields as there are columns, count the rest. */
+    s->max_fields = ch->n_cols;
+    s->refuse_wider = false;
 done:
     seg_strtab_free(&names);
     return rc;
@@ -179,11 +172,6 @@ static int classify(seg_csv_chunker *ch, col_class *c, size_t j, const csv_span 
 {
     double v;
     int rc;
-    if (f->len > ch->max_field)
-        return seg_fail(SEG_ERR_LIMIT,
-                        "%.300s:%zu:%zu: found a field of %zu bytes, expected at most %zu "
-                        "(SEG_CSV_MAX_FIELD)",
-                        ch->path, line, j + 1, f->len, ch->max_field);
     if (is_missing(ch, f->p, f->len) || ch->types[j] == SEG_COLUMN_CATEGORICAL)
         return SEG_OK;
     if ((rc = escaped ? 0 : seg_parse_number(&ch->num, f->p, f->len, &v)) < 0)
@@ -229,7 +217,7 @@ static int one_column_check(const seg_csv_chunker *ch)
         return SEG_OK;
     const unsigned char guess =
         seg_csv_wrong_delimiter(ch->names[0], strlen(ch->names[0]), ch->header_quoted,
-                                s->field[0].p, s->field[0].len, s->delim);
+                                s->field[0].p, s->field[0].len, s->t.delim);
     if (!guess)
         return SEG_OK;
     char msg[200];
@@ -243,7 +231,8 @@ static int schema_pass(seg_csv_chunker *ch, const seg_csv_options *o)
     csv_stream *s = &ch->s;
     col_class *cc = NULL;
     int rc;
-    if ((rc = csv_stream_open(s, ch->path, ch->delim)) < 0 || (rc = read_names(ch, o)) < 0)
+    if ((rc = csv_stream_open_window(s, ch->path, ch->delim, ch->max_field, ch->window)) < 0 ||
+        (rc = read_names(ch, o)) < 0)
         goto done;
     if (!(ch->types = seg_calloc(ch->n_cols, sizeof *ch->types)) ||
         !(cc = seg_calloc(ch->n_cols, sizeof *cc))) {
@@ -257,9 +246,9 @@ static int schema_pass(seg_csv_chunker *ch, const seg_csv_options *o)
         if (j == ch->n_cols) {
             char hint[320];
             rc = seg_fail(SEG_ERR_NOT_FOUND,
-                          "%.300s:1:1: found no column named \"%.64s\" (given a forced type), "
-                          "expected one of the %zu column names%s",
-                          ch->path, o->forced[k].name, ch->n_cols,
+                          "%.300s:%zu:1: found no column named \"%.64s\" (given a forced "
+                          "type), expected one of the %zu column names%s",
+                          ch->path, s->record_line, o->forced[k].name, ch->n_cols,
                           seg_name_hint(o->forced[k].name, chunker_name_at, ch, ch->n_cols,
                                         ch->delim, hint, sizeof hint));
             goto done;
@@ -271,15 +260,18 @@ static int schema_pass(seg_csv_chunker *ch, const seg_csv_options *o)
         if (!first && (rc = csv_stream_next(s)) <= 0)
             break;
         first = false;
-        if (s->n_field != ch->n_cols) {
-            rc = width_error(ch, s->record_line, s->n_field);
-            goto done;
-        }
+        /* As csv.c: a header that reads as one column because of the
+         * delimiter first, then the fields (a forced type's stray value),
+         * then the width. */
         if (ch->n_rows == 0 && (rc = one_column_check(ch)) < 0)
             goto done;
-        for (size_t j = 0; j < ch->n_cols; j++)
-            if ((rc = classify(ch, &cc[j], j, &s->field[j], s->escaped[j], s->record_line)) < 0)
+        for (size_t j = 0; j < s->n_field; j++)
+            if ((rc = classify(ch, &cc[j], j, &s->field[j], s->escaped[j], s->field[j].line)) < 0)
                 goto done;
+        if (s->width != ch->n_cols) {
+            rc = width_error(ch, s->record_line, s->width);
+            goto done;
+        }
         ch->n_rows++;
     }
     if (rc < 0)
@@ -320,6 +312,12 @@ done:
 
 int seg_csv_chunker_open(seg_csv_chunker **out, const char *path, const seg_csv_options *opts)
 {
+    return seg_csv_chunker_open_window(out, path, opts, CSV_STREAM_WINDOW);
+}
+
+int seg_csv_chunker_open_window(seg_csv_chunker **out, const char *path,
+                                const seg_csv_options *opts, size_t window)
+{
     SEG_ALLOC_SCOPE(opts);
     seg_csv_chunker *ch;
     struct stat st;
@@ -331,9 +329,18 @@ int seg_csv_chunker_open(seg_csv_chunker **out, const char *path, const seg_csv_
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_csv_chunker_open: path is NULL");
     if (!opts)
         opts = &seg_csv_defaults;
+    /* Chunks reopen the file after the schema pass: a FIFO would block
+     * forever on the second open, a pipe or device gives other bytes. */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return seg_fail(SEG_ERR_IO,
+                        "%.300s: not a regular file (a pipe, FIFO or device); the chunked reader "
+                        "reads its input more than once, so it needs a file: copy the data to a "
+                        "file first",
+                        path);
     if (!(ch = seg_calloc(1, sizeof *ch)))
         return SEG_NOMEM();
     ch->chunk_rows = DEFAULT_CHUNK_ROWS;
+    ch->window = window;
     if (!(ch->path = seg_strdup(path))) {
         rc = SEG_NOMEM();
         goto fail;
@@ -341,7 +348,7 @@ int seg_csv_chunker_open(seg_csv_chunker **out, const char *path, const seg_csv_
     if ((rc = copy_options(ch, opts)) < 0 || (rc = schema_pass(ch, opts)) < 0)
         goto fail;
     ch->passes = 1;
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+    if (stat(path, &st) == 0)
         ch->file_bytes = (uint64_t)st.st_size;
     *out = ch;
     return SEG_OK;
@@ -484,9 +491,11 @@ int seg_csv_chunker_rewind(seg_csv_chunker *ch)
 /* Open the file and step over the header. */
 static int start(seg_csv_chunker *ch)
 {
-    int rc = csv_stream_open(&ch->s, ch->path, ch->delim);
+    int rc = csv_stream_open_window(&ch->s, ch->path, ch->delim, ch->max_field, ch->window);
     if (rc < 0)
         return rc;
+    ch->s.max_fields = ch->n_cols;
+    ch->s.refuse_wider = false;
     if (ch->header && (rc = csv_stream_next(&ch->s)) <= 0)
         return rc < 0 ? rc
                       : seg_fail(SEG_ERR_PARSE, "%.300s: the file changed since it was opened",
@@ -518,8 +527,8 @@ static int store_row(seg_csv_chunker *ch, seg_dataset *ds, seg_strtab *levels, s
 {
     const csv_stream *s = &ch->s;
     int rc;
-    if (s->n_field != ch->n_cols)
-        return width_error(ch, s->record_line, s->n_field);
+    if (s->width != ch->n_cols)
+        return width_error(ch, s->record_line, s->width);
     for (size_t j = 0; j < ch->n_cols; j++) {
         const csv_span *f = &s->field[j];
         bool miss = is_missing(ch, f->p, f->len);

@@ -1,7 +1,8 @@
 /*
- * Pieces of the CSV reader (csv.c) shared with the chunked record reader
- * (csv_stream.c) so that both accept exactly the same numbers and pick the
- * same delimiter. Not installed.
+ * The CSV rules shared by the whole-text reader (csv.c) and the record
+ * stream (csv_stream.c): one tokenizer, one number parser, one delimiter
+ * guess, so both readers give the same verdict on the same bytes. Not
+ * installed.
  */
 #ifndef SEG_CSV_SHARED_H
 #define SEG_CSV_SHARED_H
@@ -9,6 +10,7 @@
 #include "core/core.h"
 
 #include <locale.h>
+#include <string.h>
 
 /* Scratch of the parser's slow path; a zeroed struct is ready to use. */
 typedef struct seg_number_parser {
@@ -30,8 +32,137 @@ void seg_number_parser_free(seg_number_parser *np);
 /*
  * The delimiter of text whose first record starts at b[pos]: the most frequent
  * of ',', ';' and tab outside quotes on that line (ties in that order), ','
- * when none occurs.
+ * when none occurs. *whole (may be NULL) tells whether the line's end was seen.
  */
-unsigned char seg_csv_detect_delimiter(const char *b, size_t pos, size_t size);
+unsigned char seg_csv_detect_delimiter(const char *b, size_t pos, size_t size, bool *whole);
+
+/* ---- the tokenizer ------------------------------------------------------------
+ *
+ * One set of rules for every CSV reader (csv.c holds the whole text, the
+ * record stream csv_stream.c a window of it):
+ *  - fields are separated by the delimiter; records end at LF, CRLF or a lone
+ *    CR (classic Mac exports), and the last record may lack a line end;
+ *  - a UTF-8 byte order mark at the very start is skipped (the caller does);
+ *  - blank lines are skipped; blanks (space, tab unless tab is the delimiter)
+ *    around a field are dropped;
+ *  - a field whose first non-blank byte is '"' is quoted: it runs to the next
+ *    lone '"', holds delimiters and line ends, and "" stands for '"'; only
+ *    blanks may follow the closing quote before the delimiter or line end;
+ *  - a NUL byte anywhere is refused, naming the line, field and byte offset;
+ *  - a field longer than max_field bytes (the raw text, quotes excluded) and a
+ *    record longer than max_record bytes are refused (SEG_ERR_LIMIT).
+ * Lines are counted the same way everywhere (LF, CRLF, lone CR each end one),
+ * so an error names the same FILE:LINE:FIELD whichever reader found it.
+ */
+
+/* The field length limit readers without options use (SEG_CSV_MAX_FIELD's default). */
+#define SEG_CSV_MAX_FIELD_DEFAULT ((size_t)1 << 20)
+
+/* More input is needed to finish the record (only when !eof). */
+#define SEG_CSV_MORE 2
+
+/* The longest record: 64 MiB, or 4 x max_field when that is larger. */
+#define SEG_CSV_RECORD_MIN ((size_t)64 << 20)
+size_t seg_csv_record_cap(size_t max_field);
+
+typedef struct seg_csv_tok {
+    const char *name; /* file name for messages */
+    const char *buf;  /* the text known so far: buf[0 .. end) */
+    size_t end;
+    bool eof;       /* nothing follows buf[end) */
+    uint64_t base;  /* offset of buf[0] in the input, for messages */
+    size_t pos;     /* next byte */
+    size_t line;    /* physical line of buf[pos], 1-based */
+    size_t rec_pos; /* the current record's first byte and line */
+    size_t rec_line;
+    size_t max_field, max_record;
+    unsigned char delim;
+    bool stop[256];  /* bytes that end an unquoted field */
+    bool qstop[256]; /* bytes that stop the scan of a quoted field */
+    bool lead[256];  /* bytes that need a look at the start of a field */
+} seg_csv_tok;
+
+typedef struct seg_csv_field {
+    const char *p; /* unquoted: trimmed text; quoted: the text between the quotes */
+    size_t len;
+    size_t line;  /* physical line where the field starts */
+    bool escaped; /* quoted and holds "" pairs: p/len is still escaped */
+} seg_csv_field;
+
+/* A tokenizer over nothing yet, delimiter ','; set buf/end/eof before use. */
+void seg_csv_tok_init(seg_csv_tok *t, const char *name, size_t max_field);
+
+void seg_csv_tok_set_delimiter(seg_csv_tok *t, unsigned char delim);
+
+/* Skip a byte order mark at buf[pos] (call once, at the start of the input). */
+void seg_csv_tok_skip_bom(seg_csv_tok *t);
+
+/* Step over blank lines: 1 when a record starts at t->pos (rec_pos and
+ * rec_line mark it), 0 at the end of the input, SEG_CSV_MORE. */
+int seg_csv_tok_record(seg_csv_tok *t);
+
+/* The next field of the current record, field numbering it for messages:
+ * 0 when more fields follow, 1 when it ends its record, SEG_CSV_MORE (t is
+ * then unchanged: restart the record with more input), or SEG_ERR_PARSE /
+ * SEG_ERR_LIMIT with the detail set. */
+int seg_csv_tok_field_any(seg_csv_tok *t, size_t field, seg_csv_field *f);
+
+/* First byte at or after q that ends an unquoted field (delimiter, LF, CR,
+ * NUL), or end. Eight bytes at a time where the byte order allows: the lowest
+ * flagged byte of the "has zero byte" test is exact, later ones may not be. */
+static inline const char *seg_csv_scan_unquoted(const seg_csv_tok *t, const char *q,
+                                                const char *end)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    const uint64_t dmask = ones * t->delim, nmask = ones * '\n', cmask = ones * '\r';
+    while (end - q >= 8) {
+        uint64_t w, x, y, z, hit;
+        memcpy(&w, q, 8);
+        x = w ^ dmask;
+        y = w ^ nmask;
+        z = w ^ cmask;
+        hit = (((x - ones) & ~x) | ((y - ones) & ~y) | ((z - ones) & ~z) | ((w - ones) & ~w)) &
+              highs;
+        if (hit)
+            return q + (__builtin_ctzll(hit) >> 3);
+        q += 8;
+    }
+#endif
+    while (q < end && !t->stop[(unsigned char)*q])
+        q++;
+    return q;
+}
+
+/* seg_csv_tok_field_any() with its common case inline (each reader calls it
+ * once a field): an unquoted field, no leading blank, ended by the
+ * delimiter or an LF within the limits. Anything else takes the full path,
+ * which starts over from the same position. */
+static inline int seg_csv_tok_field(seg_csv_tok *t, size_t field, seg_csv_field *f)
+{
+    const char *b = t->buf, *s = b + t->pos, *end = b + t->end, *q, *e;
+    if (SEG_LIKELY(s < end && !t->lead[(unsigned char)*s])) {
+        q = seg_csv_scan_unquoted(t, s, end);
+        size_t at = (size_t)(q - b);
+        if (SEG_LIKELY(q < end && ((unsigned char)*q == t->delim || *q == '\n') &&
+                       at - t->pos <= t->max_field && at - t->rec_pos <= t->max_record)) {
+            for (e = q; e > s && (e[-1] == ' ' || e[-1] == '\t'); e--)
+                ;
+            f->p = s;
+            f->len = (size_t)(e - s);
+            f->line = t->line;
+            f->escaped = false;
+            t->pos = at + 1;
+            if (*q != '\n')
+                return 0;
+            t->line++;
+            return 1;
+        }
+    }
+    return seg_csv_tok_field_any(t, field, f);
+}
+
+/* Undo "" pairs of an escaped field into dst (room for len bytes); its length. */
+size_t seg_csv_unescape(char *dst, const char *p, size_t len);
 
 #endif /* SEG_CSV_SHARED_H */

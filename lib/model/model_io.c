@@ -20,6 +20,9 @@
 
 #define FORMAT_VERSION 1u
 #define HEADER_BYTES 24u /* magic, version, flags, total length */
+/* The largest model file read (docs/limits.md): 4 GiB, a million centroids
+ * of 500 features in double with their profiles. */
+#define SEG_MODEL_MAX_BYTES ((uint64_t)4 << 30)
 #define SECTION_BYTES 12u /* tag, payload length */
 
 /* PNG-style magic: a high byte catches 7-bit transfers, CR LF and ^Z catch
@@ -392,8 +395,9 @@ static int read_scaler(rbuf *r, size_t d, seg_scaler **out)
     return seg_scaler_adopt(cols, n_cols, d, out);
 }
 
-/* Check the header and checksum; on success r covers the sections. */
-static int check_envelope(const uint8_t *p, size_t len, rbuf *r)
+/* Check the 24-byte header of p[0 .. len): magic, version and the declared
+ * length into *total. */
+static int check_header(const uint8_t *p, size_t len, uint64_t *total)
 {
     if (len < sizeof magic && memcmp(p, magic, len) == 0)
         return seg_fail(SEG_ERR_TRUNCATED, "model file: %zu bytes, shorter than its header", len);
@@ -402,13 +406,23 @@ static int check_envelope(const uint8_t *p, size_t len, rbuf *r)
     if (len < HEADER_BYTES)
         return seg_fail(SEG_ERR_TRUNCATED, "model file: %zu bytes, shorter than its header", len);
     uint32_t version = (uint32_t)seg_get_le(p + 8, 4);
-    uint64_t total = seg_get_le(p + 16, 8);
+    *total = seg_get_le(p + 16, 8);
     if (version > FORMAT_VERSION)
         return seg_fail(SEG_ERR_VERSION,
                         "model file format version %u is newer than this library reads (%u)",
                         version, FORMAT_VERSION);
     if (version == 0)
         return seg_fail(SEG_ERR_FORMAT, "model file format version 0 does not exist");
+    return SEG_OK;
+}
+
+/* Check the header and checksum; on success r covers the sections. */
+static int check_envelope(const uint8_t *p, size_t len, rbuf *r)
+{
+    uint64_t total = 0;
+    int rc = check_header(p, len, &total);
+    if (rc < 0)
+        return rc;
     if (total > len)
         return seg_fail(SEG_ERR_TRUNCATED, "model file: %zu bytes of the %llu it declares", len,
                         (unsigned long long)total);
@@ -675,11 +689,29 @@ fail:
     return rc;
 }
 
+/* Read up to n bytes; the count read, short only at the end or on error. */
+static size_t read_full(FILE *f, uint8_t *p, size_t n)
+{
+    size_t got = 0, k;
+    while (got < n && (k = fread(p + got, 1, n - got, f)) > 0)
+        got += k;
+    return got;
+}
+
+/*
+ * The header first: a file that is not a model (/dev/zero, a 30 GB sparse
+ * file, a text file) is refused after reading 24 bytes, and a model is read
+ * to its declared length only, which must be at most SEG_MODEL_MAX_BYTES and
+ * match the file's size (a regular file is checked with fstat before any
+ * allocation, anything else by reading one byte past the declared end).
+ */
 int seg_model_load(seg_model **out, const char *path)
 {
     FILE *f;
-    uint8_t *buf = NULL;
-    size_t len = 0, cap = 0;
+    uint8_t head[HEADER_BYTES], *buf = NULL, extra;
+    uint64_t total = 0;
+    struct stat st;
+    size_t len;
     int rc;
     if (!out)
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_model_load: out is NULL");
@@ -688,30 +720,58 @@ int seg_model_load(seg_model **out, const char *path)
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_model_load: path is NULL");
     if (!(f = fopen(path, "rb")))
         return seg_fail(SEG_ERR_IO, "%s: %s", path, strerror(errno));
-    for (;;) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            uint8_t *p = ncap > cap ? seg_realloc(buf, ncap) : NULL;
-            if (!p) {
-                rc = SEG_NOMEM();
-                goto done;
-            }
-            buf = p;
-            cap = ncap;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
+    len = read_full(f, head, sizeof head);
     if (ferror(f)) {
-        rc = seg_fail(SEG_ERR_IO, "%s: read error", path);
+        rc = seg_fail(SEG_ERR_IO, "%s: read error: %s", path, strerror(errno));
+        goto done;
+    }
+    if ((rc = check_header(head, len, &total)) < 0)
+        goto done;
+    if (total > SEG_MODEL_MAX_BYTES || total > SIZE_MAX) {
+        rc = seg_fail(SEG_ERR_LIMIT,
+                      "%s: the model file declares %llu bytes, more than the %llu a model file "
+                      "may hold",
+                      path, (unsigned long long)total, (unsigned long long)SEG_MODEL_MAX_BYTES);
+        goto done;
+    }
+    if (total < HEADER_BYTES) {
+        rc = seg_fail(SEG_ERR_FORMAT, "model file: declared length %llu is too short",
+                      (unsigned long long)total);
+        goto done;
+    }
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size != total) {
+        rc = (uint64_t)st.st_size < total
+                 ? seg_fail(SEG_ERR_TRUNCATED, "model file: %llu bytes of the %llu it declares",
+                            (unsigned long long)st.st_size, (unsigned long long)total)
+                 : seg_fail(SEG_ERR_FORMAT,
+                            "model file: %llu bytes, %llu declared (trailing bytes)",
+                            (unsigned long long)st.st_size, (unsigned long long)total);
+        goto done;
+    }
+    if (!(buf = seg_malloc((size_t)total))) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    memcpy(buf, head, sizeof head);
+    len = sizeof head + read_full(f, buf + sizeof head, (size_t)total - sizeof head);
+    if (ferror(f)) {
+        rc = seg_fail(SEG_ERR_IO, "%s: read error: %s", path, strerror(errno));
+        goto done;
+    }
+    if (len == total && read_full(f, &extra, 1) == 1) {
+        rc = seg_fail(SEG_ERR_FORMAT, "model file: more bytes than the %llu declared (trailing "
+                      "bytes)", (unsigned long long)total);
         goto done;
     }
     rc = seg_model_load_mem(out, buf, len);
 done:
     fclose(f);
     seg_free(buf);
+    if (rc < 0 && rc != SEG_ERR_NOMEM && rc != SEG_ERR_IO) {
+        char detail[512]; /* name the file in the detail */
+        snprintf(detail, sizeof detail, "%s", seg_last_error());
+        rc = seg_fail(rc, "%.300s: %s", path, detail);
+    }
     return rc;
 }
 

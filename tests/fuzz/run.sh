@@ -5,11 +5,12 @@
 # report or timeout fails the run and prints the input that caused it; add
 # that input to tests/fuzz/regressions/<target>/ with the fix.
 #
-# Usage: run.sh SOURCE_ROOT [TARGET...]   (targets: csv npy rfm model; default all)
+# Usage: run.sh SOURCE_ROOT [TARGET...]
+#   (targets: csv csv_diff npy rfm rules model; default all)
 set -eu
 src=$1
 shift
-targets=${*:-"csv npy rfm model"}
+targets=${*:-"csv csv_diff npy rfm rules model"}
 seconds=${SEG_FUZZ_SECONDS:-60}
 
 if ! command -v clang >/dev/null 2>&1; then
