@@ -33,6 +33,7 @@ struct seg_csv_chunker {
     unsigned char delim; /* 0: detect */
     bool header;
     bool header_quoted; /* the first header name was quoted */
+    size_t header_line; /* the line the header record starts on */
     size_t max_field;
     char **miss; /* missing tokens besides the empty field */
     size_t *miss_len;
@@ -130,6 +131,7 @@ static int read_names(seg_csv_chunker *ch, const seg_csv_options *o)
         goto done;
     }
     ch->header_quoted = s->field[0].p > s->buf && s->field[0].p[-1] == '"';
+    ch->header_line = s->record_line;
     for (size_t j = 0; j < s->n_field; j++) {
         const char *p = s->field[j].p;
         size_t len = s->field[j].len, index;
@@ -222,7 +224,7 @@ static int one_column_check(const seg_csv_chunker *ch)
         return SEG_OK;
     char msg[200];
     seg_delimiter_message(msg, sizeof msg, ch->names[0], guess);
-    return seg_fail(SEG_ERR_PARSE, "%.300s:1:1: %s", ch->path, msg);
+    return seg_fail(SEG_ERR_PARSE, "%.300s:%zu:1: %s", ch->path, ch->header_line, msg);
 }
 
 /* The schema pass: row count and column types. */
