@@ -55,9 +55,25 @@ typedef struct seg_profile {
 void seg_profile_free(seg_profile *p);
 
 /* Statistics of the training dataset per segment (labels in 0 .. k-1), then
- * seg_profile_finish(). Weights of ds are used when it has some. */
+ * seg_profile_finish(). Weights of ds are used when it has some. Numeric
+ * columns are spread over `threads` threads (0: all cores); the result does
+ * not depend on how many. */
 int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k, size_t min_size,
-                        seg_profile **out);
+                        int threads, seg_profile **out);
+
+/* Order statistics by selection (profile.c), O(n) expected, exact: each
+ * returns what sorting v would give. v holds n values, none NaN, and is
+ * reordered. */
+/* Puts the value of rank r (0-based, ascending) at v[r], none greater
+ * before it, none smaller after it. */
+void seg_select_rank(double *v, size_t n, size_t r);
+/* The median: the middle value, or the two middle ones averaged when n is
+ * even (NaN when n is 0). */
+double seg_select_median(double *v, size_t n);
+/* The type-7 quantile p in [0, 1] (linear between the values of ranks
+ * floor(h) and floor(h) + 1, h = (n - 1) p; quartiles are p = 0.25, 0.75);
+ * NaN when n is 0 or p is out of range. */
+double seg_select_quantile(double *v, size_t n, double p);
 
 /* Withhold the statistics of every segment describing fewer than min_size
  * rows (sizes: k row counts; n: all rows), plus the smallest others while
@@ -71,9 +87,10 @@ int seg_profile_finish(seg_profile *p);
 /* What seg_kmeans_fit_dataset() adds to the model it fitted, besides the
  * outlier reference: a copy of the scaler (when sc is not NULL) and the
  * profiles of ds under labels, those of segments under min_profile_size rows
- * withheld. Reads the labels a fit gave; labels nothing itself. */
+ * withheld, computed on `threads` threads (0: all cores; the profiles do not
+ * depend on it). Reads the labels a fit gave; labels nothing itself. */
 int seg_model_describe(seg_model *m, const seg_dataset *ds, const seg_scaler *sc,
-                       const int32_t *labels, size_t min_profile_size);
+                       const int32_t *labels, size_t min_profile_size, int threads);
 
 /* The PROF section's payload, and its reader (which calls finish). */
 void seg_profile_write(const seg_profile *p, wbuf *w);
