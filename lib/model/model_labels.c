@@ -128,7 +128,7 @@ static int from_labels(const seg_dataset *ds, const seg_scaler *sc, const double
     int rc = zero ? seg_model_create(&m, k, d, SEG_DTYPE_F64, zero) : SEG_NOMEM();
     if (rc < 0 || (rc = segment_means(m, x, n, w, labels)) < 0 ||
         (rc = inertia(m, x, n, w, labels, &m->inertia)) < 0 ||
-        (rc = seg_model_describe(m, ds, sc, labels, min_profile_size)) < 0 ||
+        (rc = seg_model_describe(m, ds, sc, labels, min_profile_size, 0)) < 0 ||
         (rc = outlier_reference(m, x, n)) < 0)
         goto done;
     m->n_rows = n;

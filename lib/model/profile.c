@@ -11,6 +11,7 @@
 #include "prepare/scaler.h"
 #include "data/data.h"
 #include "model/profile.h"
+#include "model/select.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,87 +105,172 @@ static bool pcol_alloc(pcol *c, size_t k)
 
 /* ---- statistics ----------------------------------------------------------------- */
 
-typedef struct obs {
+/* A value and its row's weight (weighted profiles only). */
+typedef struct vw {
     double v, w;
-    int32_t seg;
-} obs;
+} vw;
 
-static int cmp_seg_value(const void *pa, const void *pb)
+/* Stable merge sort of a[0..n) by value; tmp holds n. Stable, so ties keep
+ * their order: the weighted median's running sums then add the weights in a
+ * fixed order, the one of the rows within a segment. */
+static void sort_vw(vw *a, size_t n, vw *tmp)
 {
-    const obs *a = pa, *b = pb;
-    if (a->seg != b->seg)
-        return a->seg < b->seg ? -1 : 1;
-    return (a->v > b->v) - (a->v < b->v);
-}
-
-static int cmp_value(const void *pa, const void *pb)
-{
-    const obs *a = pa, *b = pb;
-    return (a->v > b->v) - (a->v < b->v);
+    if (n <= 16) {
+        for (size_t r = 1; r < n; r++) {
+            const vw x = a[r];
+            size_t j = r;
+            for (; j > 0 && x.v < a[j - 1].v; j--)
+                a[j] = a[j - 1];
+            a[j] = x;
+        }
+        return;
+    }
+    const size_t h = n / 2;
+    sort_vw(a, h, tmp);
+    sort_vw(a + h, n - h, tmp);
+    if (!(a[h].v < a[h - 1].v))
+        return; /* already in order */
+    memcpy(tmp, a, h * sizeof *a);
+    size_t i = 0, j = h, o = 0;
+    while (i < h && j < n)
+        a[o++] = a[j].v < tmp[i].v ? a[j++] : tmp[i++];
+    while (i < h)
+        a[o++] = tmp[i++];
 }
 
 /*
- * Weighted mean, population standard deviation and median of o[0..n), sorted
- * by value. The median is the first value whose cumulative weight reaches
- * half the total, averaged with the next one when it lands exactly on half:
- * with unit weights that is the usual median (middle pair averaged).
+ * Weighted median of a[0..n) sorted by value: the first value whose running
+ * weight reaches half the total, averaged with the next one when it lands
+ * exactly on half. With unit weights that is seg_select_median().
  */
-static void describe(const obs *o, size_t n, double *mean, double *sd, double *median)
+static double weighted_median(const vw *a, size_t n)
 {
-    double W = 0, S = 0;
-    for (size_t i = 0; i < n; i++) {
-        W += o[i].w;
-        S += o[i].w * o[i].v;
-    }
-    if (n == 0 || !(W > 0)) {
-        *mean = *sd = *median = NAN;
-        return;
-    }
-    double mu = S / W, Q = 0;
+    double W = 0, cum = 0;
     for (size_t i = 0; i < n; i++)
-        Q += o[i].w * (o[i].v - mu) * (o[i].v - mu);
-    *mean = mu;
-    *sd = sqrt(Q / W);
-    double cum = 0;
+        W += a[i].w;
+    if (n == 0 || !(W > 0))
+        return NAN;
     for (size_t i = 0; i < n; i++) {
-        cum += o[i].w;
-        if (cum >= 0.5 * W) {
-            *median = cum == 0.5 * W && i + 1 < n ? 0.5 * (o[i].v + o[i + 1].v) : o[i].v;
-            return;
-        }
+        cum += a[i].w;
+        if (cum >= 0.5 * W)
+            return cum == 0.5 * W && i + 1 < n ? 0.5 * (a[i].v + a[i + 1].v) : a[i].v;
     }
-    *median = o[n - 1].v;
+    return a[n - 1].v;
 }
 
-static void profile_numeric(const seg_column *col, const int32_t *labels, const double *w,
-                            const double *segw, size_t n, size_t k, obs *o, pcol *c)
+/* One thread's working memory for numeric columns: the column's values
+ * grouped by segment (v, or a with weights) and per-segment sums. */
+typedef struct scratch {
+    double *v;
+    vw *a, *tmp;
+    size_t *fill;
+    double *S, *W, *Q;
+} scratch;
+
+static void scratch_free(scratch *s)
 {
-    size_t m = 0;
-    double *miss = c->missing;
-    for (size_t j = 0; j <= k; j++)
-        miss[j] = 0;
+    seg_free(s->v);
+    seg_free(s->a);
+    seg_free(s->tmp);
+    seg_free(s->fill);
+    seg_free(s->S);
+    seg_free(s->W);
+    seg_free(s->Q);
+}
+
+static bool scratch_alloc(scratch *s, size_t n, size_t k, bool weighted)
+{
+    memset(s, 0, sizeof *s);
+    if (weighted) {
+        s->a = seg_malloc_array(n, sizeof *s->a);
+        s->tmp = seg_malloc_array(n, sizeof *s->tmp);
+    } else {
+        s->v = seg_malloc_array(n, sizeof *s->v);
+    }
+    s->fill = seg_malloc_array(k + 1, sizeof *s->fill);
+    s->S = seg_malloc_array(k + 1, sizeof *s->S);
+    s->W = seg_malloc_array(k + 1, sizeof *s->W);
+    s->Q = seg_malloc_array(k + 1, sizeof *s->Q);
+    return (weighted ? s->a && s->tmp : s->v != NULL) && s->fill && s->S && s->W && s->Q;
+}
+
+/*
+ * Mean, population standard deviation, median and share missing of one
+ * numeric column per segment and for the population (index k). One pass
+ * over the column groups its non-missing values by segment, rows in order
+ * (segment j's slot begins at start[j]), and sums each segment's weights and
+ * weighted values in row order; the squares about the means are then summed
+ * over the grouped values, and the medians found by selection (unit
+ * weights) or a stable sort (weights). Every sum has a fixed order, so the
+ * result does not depend on which thread computes the column.
+ */
+static void profile_numeric(const seg_column *col, const int32_t *labels, const double *w,
+                            const double *segw, const size_t *start, size_t n, size_t k,
+                            scratch *s, pcol *c)
+{
+    double *miss = c->missing, *S = s->S, *W = s->W, *Q = s->Q;
+    size_t *fill = s->fill;
+    for (size_t j = 0; j <= k; j++) {
+        miss[j] = S[j] = W[j] = Q[j] = 0;
+        fill[j] = start[j];
+    }
     for (size_t i = 0; i < n; i++) {
-        double v = seg_column_value(col, i), wi = w ? w[i] : 1.0;
+        const double v = seg_column_value(col, i), wi = w ? w[i] : 1.0;
+        const int32_t l = labels[i];
         if (isnan(v)) {
-            miss[labels[i]] += wi;
+            miss[l] += wi;
             miss[k] += wi;
             continue;
         }
-        o[m++] = (obs){v, wi, labels[i]};
+        S[l] += wi * v;
+        W[l] += wi;
+        S[k] += wi * v;
+        W[k] += wi;
+        if (w)
+            s->a[fill[l]++] = (vw){v, wi};
+        else
+            s->v[fill[l]++] = v;
+    }
+    for (size_t j = 0; j <= k; j++) {
+        miss[j] = segw[j] > 0 ? miss[j] / segw[j] : 0;
+        c->mean[j] = W[j] > 0 ? S[j] / W[j] : NAN;
+    }
+    const double mu = c->mean[k];
+    for (size_t j = 0; j < k; j++) {
+        const double mj = c->mean[j];
+        for (size_t t = start[j]; t < fill[j]; t++) {
+            const double v = w ? s->a[t].v : s->v[t], wt = w ? s->a[t].w : 1.0;
+            Q[j] += wt * (v - mj) * (v - mj);
+            Q[k] += wt * (v - mu) * (v - mu);
+        }
     }
     for (size_t j = 0; j <= k; j++)
-        miss[j] = segw[j] > 0 ? miss[j] / segw[j] : 0;
-    qsort(o, m, sizeof *o, cmp_seg_value);
-    size_t a = 0;
+        c->sd[j] = W[j] > 0 ? sqrt(Q[j] / W[j]) : NAN;
+    /* medians, segment by segment, then the population's over all of them
+     * gathered without the gaps the missing values left */
+    size_t m = 0;
     for (size_t j = 0; j < k; j++) {
-        size_t b = a;
-        while (b < m && o[b].seg == (int32_t)j)
-            b++;
-        describe(o + a, b - a, &c->mean[j], &c->sd[j], &c->median[j]);
-        a = b;
+        const size_t nj = fill[j] - start[j];
+        if (w) {
+            sort_vw(s->a + start[j], nj, s->tmp);
+            c->median[j] = W[j] > 0 ? weighted_median(s->a + start[j], nj) : NAN;
+            if (m != start[j])
+                memmove(s->a + m, s->a + start[j], nj * sizeof *s->a);
+        } else {
+            c->median[j] = nj ? seg_select_median(s->v + start[j], nj) : NAN;
+            if (m != start[j])
+                memmove(s->v + m, s->v + start[j], nj * sizeof *s->v);
+        }
+        m += nj;
     }
-    qsort(o, m, sizeof *o, cmp_value);
-    describe(o, m, &c->mean[k], &c->sd[k], &c->median[k]);
+    if (!(W[k] > 0)) {
+        c->median[k] = NAN;
+    } else if (w) {
+        sort_vw(s->a, m, s->tmp); /* ties in segment, then row order */
+        c->median[k] = weighted_median(s->a, m);
+    } else {
+        c->median[k] = seg_select_median(s->v, m);
+    }
 }
 
 /*
@@ -243,19 +329,58 @@ static void profile_categorical(const seg_column *col, const int32_t *labels, co
             c->share[j * L + l] = segw[j] > 0 ? c->share[j * L + l] / segw[j] : 0;
 }
 
+/* Profile column j: a feature, or past the features a described column. */
+static const seg_column *profile_source(const seg_dataset *ds, size_t j)
+{
+    return j < ds->n_cols ? &ds->cols[j] : &ds->described[j - ds->n_cols];
+}
+
+/* The numeric columns listed in num[0..count), spread over threads (one
+ * column at a time each, with its own scratch). */
+static int profile_numeric_all(const seg_dataset *ds, const int32_t *labels, const double *segw,
+                               const size_t *start, size_t k, const size_t *num, size_t count,
+                               int threads, seg_profile *p)
+{
+    const size_t n = ds->n_rows;
+    const double *w = ds->weights;
+    if (count == 0)
+        return SEG_OK;
+    if ((size_t)threads > count)
+        threads = (int)count;
+    threads = seg_threads_startable(threads); /* never more than can start */
+    scratch *sc = seg_calloc((size_t)threads, sizeof *sc);
+    bool ok = sc != NULL;
+    for (int t = 0; ok && t < threads; t++)
+        ok = scratch_alloc(&sc[t], n, k, w != NULL);
+    if (ok) {
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#endif
+        for (size_t q = 0; q < count; q++)
+            profile_numeric(profile_source(ds, num[q]), labels, w, segw, start, n, k,
+                            &sc[SEG_THREAD_ID()], &p->cols[num[q]]);
+    }
+    for (int t = 0; sc && t < threads; t++)
+        scratch_free(&sc[t]);
+    seg_free(sc);
+    return ok ? SEG_OK : SEG_NOMEM();
+}
+
 int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k, size_t min_size,
-                        seg_profile **out)
+                        int threads, seg_profile **out)
 {
     const size_t n = ds->n_rows;
     const double *w = ds->weights;
     seg_profile *p = NULL;
     double *segw = seg_calloc(k + 1, sizeof *segw);
     size_t *rows = seg_calloc(k, sizeof *rows);
-    obs *o = seg_malloc_array(n, sizeof *o);
-    size_t *lmap = NULL;
+    size_t *start = seg_calloc(k + 1, sizeof *start);
+    size_t *num = seg_malloc_array(ds->n_cols + ds->n_described + 1, sizeof *num);
+    size_t *lmap = NULL, n_num = 0;
     int rc;
 
-    if (!segw || !rows || !o || (rc = profile_alloc(k, ds->n_cols + ds->n_described, &p)) < 0) {
+    const size_t n_src = ds->n_cols + ds->n_described;
+    if (!segw || !rows || !start || !num || (rc = profile_alloc(k, n_src, &p)) < 0) {
         rc = SEG_NOMEM();
         goto done;
     }
@@ -265,10 +390,12 @@ int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k, 
         segw[k] += wi;
         rows[labels[i]]++;
     }
+    for (size_t j = 0; j < k; j++) /* where each segment's values go in a grouped column */
+        start[j + 1] = start[j] + rows[j];
     /* The features, then the described columns. */
     for (size_t j = 0; j < p->n_cols; j++) {
         const bool described = j >= ds->n_cols;
-        const seg_column *col = described ? &ds->described[j - ds->n_cols] : &ds->cols[j];
+        const seg_column *col = profile_source(ds, j);
         pcol *c = &p->cols[j];
         c->described = described;
         c->categorical = col->type == SEG_COLUMN_CATEGORICAL;
@@ -285,9 +412,11 @@ int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k, 
         if (c->categorical)
             profile_categorical(col, labels, w, segw, n, k, lmap, c);
         else
-            profile_numeric(col, labels, w, segw, n, k, o, c);
+            num[n_num++] = j;
     }
-    if ((rc = seg_profile_withhold(p, rows, n, min_size)) < 0 || (rc = seg_profile_finish(p)) < 0)
+    if ((rc = profile_numeric_all(ds, labels, segw, start, k, num, n_num,
+                                  seg_threads_resolve(threads), p)) < 0 ||
+        (rc = seg_profile_withhold(p, rows, n, min_size)) < 0 || (rc = seg_profile_finish(p)) < 0)
         goto done;
     *out = p;
     p = NULL;
@@ -298,7 +427,8 @@ done:
     seg_profile_free(p);
     seg_free(segw);
     seg_free(rows);
-    seg_free(o);
+    seg_free(start);
+    seg_free(num);
     seg_free(lmap);
     return rc;
 }
@@ -813,10 +943,10 @@ const char *seg_model_segment_label(const seg_model *m, size_t segment)
 }
 
 int seg_model_describe(seg_model *m, const seg_dataset *ds, const seg_scaler *sc,
-                       const int32_t *labels, size_t min_profile_size)
+                       const int32_t *labels, size_t min_profile_size, int threads)
 {
     int rc = sc ? seg_scaler_clone(sc, &m->scaler) : SEG_OK;
     if (rc == SEG_OK)
-        rc = seg_profile_compute(ds, labels, m->k, min_profile_size, &m->profile);
+        rc = seg_profile_compute(ds, labels, m->k, min_profile_size, threads, &m->profile);
     return rc;
 }

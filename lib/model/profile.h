@@ -56,9 +56,12 @@ typedef struct seg_profile {
 void seg_profile_free(seg_profile *p);
 
 /* Statistics of the training dataset per segment (labels in 0 .. k-1), then
- * seg_profile_finish(). Weights of ds are used when it has some. */
+ * seg_profile_finish(). Weights of ds are used when it has some. Numeric
+ * columns are spread over `threads` threads (0: all cores); the result does
+ * not depend on how many. */
 int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k, size_t min_size,
-                        seg_profile **out);
+                        int threads, seg_profile **out);
+
 
 /* Withhold the statistics of every segment describing fewer than min_size
  * rows (sizes: k row counts; n: all rows), plus the smallest others while
@@ -72,9 +75,10 @@ int seg_profile_finish(seg_profile *p);
 /* What seg_kmeans_fit_dataset() adds to the model it fitted, besides the
  * outlier reference: a copy of the scaler (when sc is not NULL) and the
  * profiles of ds under labels, those of segments under min_profile_size rows
- * withheld. Reads the labels a fit gave; labels nothing itself. */
+ * withheld, computed on `threads` threads (0: all cores; the profiles do not
+ * depend on it). Reads the labels a fit gave; labels nothing itself. */
 int seg_model_describe(seg_model *m, const seg_dataset *ds, const seg_scaler *sc,
-                       const int32_t *labels, size_t min_profile_size);
+                       const int32_t *labels, size_t min_profile_size, int threads);
 
 /* The PROF section's payload, and its reader (which calls finish). */
 void seg_profile_write(const seg_profile *p, wbuf *w);

@@ -59,16 +59,22 @@ static int fit_rows(fitter f, const void *x, bool f32, size_t n, size_t d, const
 static int describe(fitter f, seg_model *m, const seg_dataset *ds, const seg_scaler *sc,
                     const int32_t *labels, const double *dist, size_t n)
 {
-    int64_t min_size = 0;
+    int64_t min_size = 0, threads = 0;
     int rc = seg_model_set_outlier_reference(m, labels, dist, n);
     if (rc < 0 || !ds)
         return rc;
-    if (f.km)
+    /* The profiles run on the fit's threads (they do not depend on them). */
+    if (f.km) {
         rc = seg_kmeans_get_int(f.km, SEG_KMEANS_MIN_PROFILE_SIZE, &min_size);
-    else
+        if (rc == SEG_OK)
+            rc = seg_kmeans_get_int(f.km, SEG_KMEANS_THREADS, &threads);
+    } else {
         rc = seg_minibatch_get_int(f.mb, SEG_MINIBATCH_MIN_PROFILE_SIZE, &min_size);
+        if (rc == SEG_OK)
+            rc = seg_minibatch_get_int(f.mb, SEG_MINIBATCH_THREADS, &threads);
+    }
     if (rc == SEG_OK)
-        rc = seg_model_describe(m, ds, sc, labels, (size_t)min_size);
+        rc = seg_model_describe(m, ds, sc, labels, (size_t)min_size, (int)threads);
     return rc;
 }
 
