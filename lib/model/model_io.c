@@ -729,9 +729,9 @@ int seg_model_load(seg_model **out, const char *path)
         goto done;
     if (total > SEG_MODEL_MAX_BYTES || total > SIZE_MAX) {
         rc = seg_fail(SEG_ERR_LIMIT,
-                      "%s: the model file declares %llu bytes, more than the %llu a model file "
+                      "the model file declares %llu bytes, more than the %llu a model file "
                       "may hold",
-                      path, (unsigned long long)total, (unsigned long long)SEG_MODEL_MAX_BYTES);
+                      (unsigned long long)total, (unsigned long long)SEG_MODEL_MAX_BYTES);
         goto done;
     }
     if (total < HEADER_BYTES) {
