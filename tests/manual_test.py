@@ -51,6 +51,12 @@ class Manual(unittest.TestCase):
     def test_the_built_page_is_what_seg_prints(self):
         self.assertEqual(run([SEG, "--man"]).stdout, self.page)
 
+    def test_a_shell_seg_cannot_complete_is_a_usage_error(self):
+        for args in (["--completion"], ["--completion", "fish"], ["--man", "x"]):
+            r = run([SEG] + args)
+            self.assertEqual((r.returncode, r.stdout), (2, ""), args)
+            self.assertTrue(r.stderr.startswith("seg: "), r.stderr)
+
     def test_every_command_and_option_is_in_the_page(self):
         cmds = commands()
         self.assertEqual(len(cmds), 6)
