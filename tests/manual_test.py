@@ -8,14 +8,18 @@ drive the parser) is in the manual page under that command and offered by
 both completions; the page renders without a warning (groff, man -l and
 mandoc where installed); the bash completion, run by bash with COMP_WORDS
 set, offers the commands, the options, files after a FILE option and the
-choices of an option whose values are listed.
+choices of an option whose values are listed; where zsh is installed, an
+interactive zsh on a pseudo-terminal completes with the zsh function.
 """
 import os
+import pty
 import re
+import select
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 SEG, MAN, BASH, ZSH = (os.path.abspath(a) for a in sys.argv[1:5])
@@ -164,6 +168,66 @@ class ZshCompletion(unittest.TestCase):
     def test_parses(self):
         r = run(["zsh", "-n", ZSH])
         self.assertEqual((r.returncode, r.stderr), (0, ""))
+
+    @unittest.skipUnless(shutil.which("zsh"), "zsh is not installed")
+    def test_completes_in_an_interactive_zsh(self):
+        # An interactive zsh on a terminal (completion runs only in the line
+        # editor) with _seg on its fpath: type, press TAB, read the screen.
+        with tempfile.TemporaryDirectory() as d:
+            shutil.copy(ZSH, os.path.join(d, "_seg"))
+            open(os.path.join(d, "bank.csv"), "w").close()
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.chdir(d)
+                env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TERM": "dumb",
+                       "HOME": d}
+                os.execvpe("zsh", ["zsh", "-f", "-i"], env)
+            try:
+                screen = Screen(fd)
+                screen.send('PS1="RE""ADY> "; fpath=(%s $fpath); autoload -U compinit; '
+                            'compinit -u -D; LISTMAX=1000\n' % d)
+                screen.expect("READY> ")
+                screen.send("seg segment --dt\t")
+                screen.expect("--dtype=")
+                screen.send("\x15seg rfm --returns \t")
+                screen.expect(r"exclude\s+subtract")
+                screen.send("\x15seg segment --model ba\t")
+                screen.expect("--model bank.csv")
+                screen.send("\x15seg predict --\t")
+                screen.expect("--all-distances")  # the list is sorted
+                screen.expect("--outlier-threshold")
+                screen.send("\x15seg mi\t")
+                screen.expect("seg migrate")
+            finally:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+                os.close(fd)
+
+
+class Screen:
+    """What a program on a pseudo-terminal has written, read as it comes."""
+
+    def __init__(self, fd):
+        self.fd, self.text = fd, ""
+
+    def send(self, s):
+        os.write(self.fd, s.encode())
+
+    def expect(self, pattern, timeout=20):
+        deadline = time.monotonic() + timeout
+        while True:
+            plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|[\r\x07]", "", self.text)
+            m = re.search(pattern, plain)
+            if m:
+                self.text = plain[m.end():]
+                return
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                raise AssertionError("%r not on the screen: %r" % (pattern, plain[-2000:]))
+            try:
+                self.text += os.read(self.fd, 65536).decode(errors="replace")
+            except OSError:
+                raise AssertionError("zsh exited; screen: %r" % plain[-2000:])
 
 
 if __name__ == "__main__":
