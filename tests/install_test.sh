@@ -28,6 +28,72 @@ mesonversion=$(sed -n "s/^ *version *: *'\([0-9.]*\)'.*/\1/p" "$src/meson.build"
 test "$pcversion" = "$mesonversion" || { echo "seg.pc says $pcversion, meson.build $mesonversion"; exit 1; }
 test -x "$prefix/bin/seg" || { echo "seg was not installed"; exit 1; }
 
+# The manual pages, completions and documents a packager ships (issue 21).
+datadir="$prefix/share"
+for f in man/man1/seg.1 man/man3/libseg.3 bash-completion/completions/seg \
+         zsh/site-functions/_seg doc/libseg/LICENSE doc/libseg/README.md doc/libseg/NEWS.md \
+         doc/libseg/guide.md doc/libseg/api.md doc/libseg/limits.md doc/libseg/model-format.md \
+         doc/libseg/releasing.md libseg/bank-full.csv; do
+    test -s "$datadir/$f" || { echo "share/$f was not installed"; exit 1; }
+done
+if command -v man >/dev/null 2>&1; then
+    for page in man1/seg.1 man3/libseg.3; do
+        warnings=$(MANWIDTH=80 man -l "$datadir/man/$page" 2>&1 >/dev/null)
+        test -z "$warnings" || { echo "man -l $page: $warnings"; exit 1; }
+    done
+    MANWIDTH=80 man -l "$datadir/man/man1/seg.1" 2>/dev/null | sed 's/.\x08//g' |
+        grep -q -- '--min-segment-size N' || { echo "man -l seg.1 lacks --min-segment-size"; exit 1; }
+fi
+echo "ok: manual pages, completions and documents installed"
+
+# No path of the source or build tree is compiled into what is installed:
+# the build is reproducible, and nothing is looked up there (a file planted
+# at a baked-in data path used to be read). Debug sections name the sources
+# on purpose and ship in a separate debug package: they are left out.
+src_abs=$(cd "$src" && pwd -P)
+build_abs=$(cd "$build" && pwd -P)
+find "$stage" -type f ! -name '*.nodebug' | while read -r f; do
+    scan=$f
+    if [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = "177ELF" ] ||
+       case $f in *.a) true ;; *) false ;; esac; then
+        scan="$f.nodebug"
+        objcopy --strip-debug "$f" "$scan"
+    fi
+    for dir in "$build_abs" "$src_abs" "$build" "$src"; do
+        case $dir in /*) ;; *) continue ;; esac
+        if grep -q -a -F -- "$dir" "$scan"; then
+            echo "${f#$stage}: holds the path $dir"; exit 1
+        fi
+    done
+    test "$scan" = "$f" || rm -f "$scan"
+done
+echo "ok: no build or source path in the installed files"
+
+# The installed seg finds its own bundled data (relative to itself), also
+# once the install is moved elsewhere; SEG_DATA_DIR still comes first.
+bundled_run() { # PREFIX: the data file seg says it uses
+    env -u SEG_DATA_DIR LD_LIBRARY_PATH="$libdir" "$1/bin/seg" segment -k 2 --max-iter 3 \
+        --silhouette-sample 100 </dev/null 2>&1 >/dev/null |
+        sed -n 's/.*using the bundled bank data \(.*bank-full\.csv\).*/\1/p'
+}
+used=$(bundled_run "$prefix")
+case $used in
+"$prefix"/bin/../share/libseg/bank-full.csv|"$prefix"/share/libseg/bank-full.csv) ;;
+*) echo "the installed seg used '$used', not its own share/libseg"; exit 1 ;;
+esac
+cp -R "$prefix" "$stage/moved"
+used=$(bundled_run "$stage/moved")
+case $used in
+"$stage/moved"/*) ;;
+*) echo "a moved install used '$used', not its own data"; exit 1 ;;
+esac
+rm -rf "$stage/moved"
+mkdir "$stage/mydata" && cp "$src/tests/data/bank-plain-head.csv" "$stage/mydata/bank-full.csv"
+used=$(SEG_DATA_DIR="$stage/mydata" LD_LIBRARY_PATH="$libdir" "$prefix/bin/seg" segment -k 2 \
+       </dev/null 2>&1 >/dev/null | sed -n 's/.*using the bundled bank data \(.*bank-full\.csv\).*/\1/p')
+test "$used" = "$stage/mydata/bank-full.csv" || { echo "SEG_DATA_DIR was not used first: '$used'"; exit 1; }
+echo "ok: the installed seg finds its bundled data, moved too"
+
 # Shared linking needs libseg alone; BLAS, libm and OpenMP are private
 # (only static linking needs them, and then pkg-config --static lists them).
 libs=$(pkg-config --libs seg)

@@ -16,11 +16,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef SEG_DATA_DIR_BUILD
-#define SEG_DATA_DIR_BUILD ""
-#endif
-#ifndef SEG_DATA_DIR_INSTALL
-#define SEG_DATA_DIR_INSTALL ""
+/* Where the bundled data are installed, relative to the directory of the
+ * installed seg (meson.build: datadir/libseg seen from bindir, e.g.
+ * "../share/libseg"). Relative, so no absolute path of the build or of the
+ * install is baked into the program: the build is reproducible, a staged or
+ * moved install still finds its data, and no file planted at a fixed path
+ * is read instead. */
+#ifndef SEG_DATA_DIR_RELATIVE
+#define SEG_DATA_DIR_RELATIVE ""
 #endif
 
 const char *progname = "seg";
@@ -386,14 +389,33 @@ int for_each_item(const char *list, void *obj, int (*fn)(void *obj, const char *
     return rc;
 }
 
+/* The directory of the running program (/proc/self/exe, symlinks
+ * resolved) joined with rel, into buf; false where the system cannot say. */
+static bool beside_program(char *buf, size_t len, const char *rel)
+{
+    char exe[4096];
+    const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0 || (size_t)n >= sizeof exe - 1)
+        return false;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return false;
+    *slash = '\0';
+    const int w = snprintf(buf, len, "%s/%s", exe, rel);
+    return w > 0 && (size_t)w < len;
+}
+
 const char *bundled_data_path(char *buf, size_t len)
 {
-    const char *dirs[] = {getenv("SEG_DATA_DIR"), SEG_DATA_DIR_BUILD, SEG_DATA_DIR_INSTALL};
-    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-        if (!dirs[i] || !*dirs[i])
-            continue;
-        snprintf(buf, len, "%s/bank-full.csv", dirs[i]);
-        if (file_exists(buf))
+    const char *env = getenv("SEG_DATA_DIR");
+    char dir[4096];
+    const char *dirs[2] = {env, NULL};
+    if (*SEG_DATA_DIR_RELATIVE && beside_program(dir, sizeof dir, SEG_DATA_DIR_RELATIVE))
+        dirs[1] = dir;
+    for (size_t i = 0; i < 2; i++) {
+        const int w = dirs[i] && *dirs[i] ? snprintf(buf, len, "%s/bank-full.csv", dirs[i]) : -1;
+        if (w > 0 && (size_t)w < len && file_exists(buf))
             return buf;
     }
     return NULL;
@@ -404,11 +426,9 @@ int use_id_key(const char *path)
     if (id_key_load(path) == 0)
         return 0;
     if (errno == EINVAL)
-        fprintf(stderr, "%s: %s: a pseudonymisation key needs at least 16 bytes\n", progname,
-                path);
+        fprintf(stderr, "%s: %s: a pseudonymisation key needs at least 16 bytes\n", progname, path);
     else
-        fprintf(stderr, "%s: cannot read the key file %s: %s\n", progname, path,
-                strerror(errno));
+        fprintf(stderr, "%s: cannot read the key file %s: %s\n", progname, path, strerror(errno));
     return EXIT_DATA;
 }
 

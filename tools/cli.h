@@ -72,7 +72,10 @@ int for_each_item(const char *list, void *obj, int (*fn)(void *obj, const char *
  * with the reason printed. */
 int use_id_key(const char *path);
 
-/* The bundled bank data: $SEG_DATA_DIR, then the source tree, then the install. */
+/* The bundled bank data, bank-full.csv: in $SEG_DATA_DIR, else where the
+ * install put it relative to this program (SEG_DATA_DIR_RELATIVE); NULL when
+ * in neither. No absolute path is compiled in (the build tree's tests set
+ * SEG_DATA_DIR: tests/meson.build, meson devenv). */
 const char *bundled_data_path(char *buf, size_t len);
 
 /*
@@ -100,7 +103,8 @@ typedef struct cli_opt {
  * checked at compile time: another type makes an array of negative size. */
 #define CLI_FIELD_(type, member, ctype, kind)                                                      \
     (2 * (offsetof(type, member) +                                                                 \
-          0 * sizeof(char[_Generic(((type *)0)->member, ctype: 1, default: -1)])) +               \
+          0 * sizeof(char[_Generic(((type *)0)->member, ctype : 1, default                         \
+                                   : -1)])) +                                                      \
      2 + (kind))
 #define CLI_FLAG(type, member) CLI_FIELD_(type, member, bool, 0)
 #define CLI_TEXT(type, member) CLI_FIELD_(type, member, const char *, 1)
@@ -109,7 +113,10 @@ typedef struct cli_opt {
 #define CLI_HELP (-1)
 
 /* The entry every table has; its own line in the help, like any option. */
-#define CLI_OPT_HELP {.name = "help", .alias = 'h', .help = "this help", .id = CLI_HELP}
+#define CLI_OPT_HELP                                                                               \
+    {                                                                                              \
+        .name = "help", .alias = 'h', .help = "this help", .id = CLI_HELP                          \
+    }
 
 #define CLI_MAX_OPERANDS 4
 

@@ -11,6 +11,7 @@
 #include <seg.h>
 
 #include "cli.h"
+#include "manual.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -40,6 +41,14 @@ static void short_forms(FILE *f)
         }
 }
 
+/* What every command shares: in the help and in the manual page. */
+static const char general[] =
+    "Every command reads its options the same way: --name VALUE or\n"
+    "--name=VALUE, and '--' ends the options (a FILE after it may start\n"
+    "with '-'). Output files are written all or nothing: each to a temporary\n"
+    "file .NAME.seg-tmp.PID.XXXXXX beside it, renamed once every output is\n"
+    "complete.";
+
 static void usage(FILE *f)
 {
     fprintf(f, "Usage: %s COMMAND [options]\n\nCommands:\n", progname);
@@ -49,13 +58,43 @@ static void usage(FILE *f)
             "\nRun '%s COMMAND --help' (or -h) for a command's options.\n"
             "  --help      this text\n"
             "  --version   libseg version\n"
-            "\nEvery command reads its options the same way: --name VALUE or\n"
-            "--name=VALUE, and '--' ends the options (a FILE after it may start\n"
-            "with '-'). Output files are written all or nothing: each to a temporary\n"
-            "file .NAME.seg-tmp.PID.XXXXXX beside it, renamed once every output is\n"
-            "complete. Short forms (-o names the command's main output file):\n",
-            progname);
+            "\n%s Short forms (-o names the command's main output file):\n",
+            progname, general);
     short_forms(f);
+}
+
+#ifndef SEG_DATA_DIR_RELATIVE
+#define SEG_DATA_DIR_RELATIVE "../share/libseg"
+#endif
+#ifndef SEG_RELEASE_DATE
+#define SEG_RELEASE_DATE ""
+#endif
+
+/* 'seg --man' and 'seg --completion bash|zsh', which the build runs to make
+ * the manual page and the completions it installs (tools/meson.build); not
+ * in the help: they are for packagers. -1 when arg is neither. */
+static int manual(const char *arg, const char *shell)
+{
+    const manual_program p = {.commands = commands,
+                              .n_commands = N_COMMANDS,
+                              .version = seg_version_string(),
+                              .date = SEG_RELEASE_DATE,
+                              .synopsis = "COMMAND [options]",
+                              .general = general,
+                              .data_dir = SEG_DATA_DIR_RELATIVE};
+    if (strcmp(arg, "--man") == 0 && !shell) {
+        manual_roff(stdout, &p);
+        return 0;
+    }
+    if (strcmp(arg, "--completion") != 0)
+        return -1;
+    if (shell && strcmp(shell, "bash") == 0)
+        manual_bash(stdout, &p);
+    else if (shell && strcmp(shell, "zsh") == 0)
+        manual_zsh(stdout, &p);
+    else
+        return usage_error(NULL, "%s", "--completion needs a shell: bash or zsh");
+    return 0;
 }
 
 static int run(int argc, char **argv)
@@ -75,6 +114,11 @@ static int run(int argc, char **argv)
     for (size_t i = 0; i < N_COMMANDS; i++)
         if (strcmp(argv[1], commands[i]->name) == 0)
             return commands[i]->run(argc - 2, argv + 2);
+    if (argc <= 3) {
+        const int rc = manual(argv[1], argc == 3 ? argv[2] : NULL);
+        if (rc >= 0)
+            return rc;
+    }
     fprintf(stderr, "%s: unknown command '%s'\n", progname, argv[1]);
     usage(stderr);
     return EXIT_USAGE;
