@@ -413,7 +413,10 @@ class KillAtRandom(Base):
             s = self.SEEDS[(i + 1) % len(self.SEEDS)]
             p = subprocess.Popen([SEG, *self.args(s, out)], stdin=subprocess.DEVNULL,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0, 1.25 * seconds[s]))
+            # Up to twice the slowest reference run: on a loaded machine a
+            # run can take longer than its reference did, and some kills
+            # must still land after the renames for "replaced" to be seen.
+            time.sleep(rng.uniform(0, 2.0 * max(seconds.values())))
             p.send_signal(signal.SIGKILL)
             p.wait()
             killed.add(p.pid)
