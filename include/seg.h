@@ -899,6 +899,39 @@ SEG_API seg_identifier_kind seg_dataset_column_identifier(const seg_dataset *ds,
  *         value), SEG_ERR_MISMATCH (len too small).
  */
 SEG_API int seg_dataset_copy_f64(const seg_dataset *ds, double *out, size_t len);
+
+/**
+ * The dataset's own float32 values as a row-major matrix, without a copy.
+ *
+ * Datasets made by seg_dataset_from_f32() or read from a float32 .npy file
+ * keep their values in one row-major block; as long as every column is still
+ * a column of that block, in order (no seg_dataset_select(), seg_dataset_drop()
+ * or role setter has taken one out), the block is the n x d matrix
+ * seg_dataset_copy_f64() would give, in float32. Use it with
+ * seg_scaler_is_identity() to fit on the data themselves instead of a
+ * transformed copy.
+ *
+ * Only reads ds; any number of threads may call it at once.
+ *
+ * @param ds the dataset, or NULL.
+ * @return seg_dataset_rows(ds) * seg_dataset_columns(ds) floats, value of row
+ *         i, column j at [i * d + j]; borrowed: valid until ds is freed or its
+ *         columns change, and never to be written through. NULL when ds is
+ *         NULL or its values are not such a float32 block (CSV data, double
+ *         values, categorical columns, columns taken out or reordered).
+ */
+SEG_API const float *seg_dataset_matrix_f32(const seg_dataset *ds);
+
+/**
+ * As seg_dataset_matrix_f32(), for datasets holding doubles in one block
+ * (seg_dataset_from_f64(), float64 .npy files).
+ *
+ * @param ds the dataset, or NULL.
+ * @return the n * d doubles, row-major, borrowed as in
+ *         seg_dataset_matrix_f32(); NULL when ds is NULL or its values are
+ *         not such a double block.
+ */
+SEG_API const double *seg_dataset_matrix_f64(const seg_dataset *ds);
 /** @} */
 
 /**
@@ -1346,6 +1379,28 @@ SEG_API int seg_scaler_fit(seg_scaler *sc, const seg_dataset *ds);
  * @return 1 if the scaler has been fitted, 0 otherwise (also for NULL).
  */
 SEG_API int seg_scaler_is_fitted(const seg_scaler *sc);
+
+/**
+ * Whether transforming ds with sc would give ds's values unchanged.
+ *
+ * True when sc's features are ds's columns, one each, in ds's order, all
+ * numeric, with no log1p, a center of +0 and a scale of 1 (as
+ * SEG_SCALE_NONE fits them), and ds has no missing value to impute: then
+ * seg_scaler_transform_f32() and seg_scaler_transform_f64() reproduce the
+ * values bit for bit, and seg_dataset_matrix_f32() or
+ * seg_dataset_matrix_f64(), when not NULL, is the encoded matrix itself, so
+ * a fit can read it (seg_kmeans_fit_encoded_f32() and the like) without a
+ * transformed copy. The dataset fits (seg_kmeans_fit_dataset(),
+ * seg_minibatch_fit_dataset()) do so on their own.
+ *
+ * Only reads sc and ds; any number of threads may call it at once.
+ *
+ * @param sc a scaler, or NULL.
+ * @param ds a dataset, or NULL.
+ * @return 1 if so; 0 otherwise, also when sc is NULL or not fitted, or ds is
+ *         NULL.
+ */
+SEG_API int seg_scaler_is_identity(const seg_scaler *sc, const seg_dataset *ds);
 
 /**
  * Number of output features.

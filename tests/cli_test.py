@@ -360,6 +360,35 @@ class Segment(unittest.TestCase):
         self.assertEqual(code, 2)
         self.assertIn("3 centroids", err)
 
+    def test_scale_none_npy_reads_the_data_in_place(self):
+        # --scale none on a .npy of the --dtype's precision fits on the
+        # dataset's own values (no transformed copy); the same numbers from
+        # a CSV go through the transform. Same model, labels and features.
+        rows = [[(i * 37 % 101) / 8 - 6 + 20 * (i % 3), (i * 53 % 89) / 4 - 11 * (i % 3),
+                 (-1) ** i * (i % 7) / 2] for i in range(600)]
+        rows[5][1] = -0.0
+        npy, csvf = self.path("x.npy"), self.path("x.csv")
+        write_npy(npy, rows)
+        with open(csvf, "w") as f:
+            f.write("x0,x1,x2\n")
+            f.writelines("%s\n" % ",".join(repr(v) for v in r) for r in rows)
+        out = {}
+        for name, data in (("npy", npy), ("csv", csvf)):
+            m, a, feat = (self.path("%s.%s" % (name, e)) for e in ("seg", "a.csv", "f.npy"))
+            code, _, err = run("segment", data, "--scale", "none", "--k", "3", "--seed", "4",
+                               "--model", m, "--assignments", a, "--features", feat, "-q")
+            self.assertEqual(code, 0, err)
+            code, info, err = run("info", m, "--json")
+            self.assertEqual(code, 0, err)
+            info = json.loads(info)
+            del info["model"]
+            with open(a) as f, open(feat, "rb") as g:
+                out[name] = (info, f.read(), g.read())
+        self.assertEqual(out["npy"][0], out["csv"][0])
+        self.assertEqual(out["npy"][1], out["csv"][1])
+        self.assertEqual(out["npy"][2], out["csv"][2])
+        self.assertEqual(read_npy(self.path("npy.f.npy"))[1], rows)
+
     def test_columns_select(self):
         code, out, err = run("segment", HEAD, "--columns", "age,balance", "--k", "2", "--json")
         self.assertEqual(code, 0, err)

@@ -323,6 +323,173 @@ static void test_minibatch_encoded(void **state)
     seg_dataset_free(ds);
 }
 
+/* ---- the identity scaler: the dataset's own block, no copy --------------------- */
+
+/* An n x d dataset of loose blobs in float or double (from_f32 / from_f64). */
+static seg_dataset *blob_dataset(size_t n, size_t d, bool f32, uint64_t seed)
+{
+    float *xf = malloc(n * d * sizeof *xf);
+    double *xd = malloc(n * d * sizeof *xd);
+    uint64_t s = seed;
+    seg_dataset *ds = NULL;
+    assert_non_null(xf);
+    assert_non_null(xd);
+    for (size_t i = 0; i < n; i++) {
+        const double g = (double)(tu_next(&s) % 4);
+        for (size_t j = 0; j < d; j++) {
+            /* a negative zero now and then: x - +0 must keep its sign */
+            const double v =
+                i % 97 == 0 ? -0.0 : 3.0 * g * (double)(j % 2 ? 1 : -1) + tu_normal(&s);
+            xd[i * d + j] = v;
+            xf[i * d + j] = (float)v;
+        }
+    }
+    assert_int_equal(f32 ? seg_dataset_from_f32(&ds, xf, n, d, NULL)
+                         : seg_dataset_from_f64(&ds, xd, n, d, NULL),
+                     SEG_OK);
+    free(xf);
+    free(xd);
+    return ds;
+}
+
+static seg_scaler *scaler_with(const seg_dataset *ds, int64_t method)
+{
+    seg_scaler *sc = NULL;
+    assert_int_equal(seg_scaler_new(&sc), SEG_OK);
+    assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_METHOD, method), SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_OK);
+    return sc;
+}
+
+/* The fits of a dataset through a scaler that changes nothing read the
+ * dataset's own block: the same model and labels as the fits of a
+ * transformed copy, in both precisions, for k-means and mini-batch. */
+static void test_identity_encoded(void **state)
+{
+    (void)state;
+    for (int f32 = 0; f32 < 2; f32++) {
+        seg_dataset *ds = blob_dataset(3000, 5, f32, 21);
+        seg_scaler *sc = scaler_with(ds, SEG_SCALE_NONE);
+        assert_int_equal(seg_scaler_is_identity(sc, ds), 1);
+        assert_true(f32 ? seg_dataset_matrix_f32(ds) != NULL : seg_dataset_matrix_f64(ds) != NULL);
+        assert_null(f32 ? (const void *)seg_dataset_matrix_f64(ds)
+                        : (const void *)seg_dataset_matrix_f32(ds));
+        /* the block is the transform, bit for bit */
+        void *x = encode(ds, sc, f32);
+        const void *own = f32 ? (const void *)seg_dataset_matrix_f32(ds)
+                              : (const void *)seg_dataset_matrix_f64(ds);
+        assert_memory_equal(x, own, 3000 * 5 * (f32 ? sizeof(float) : sizeof(double)));
+        free(x);
+        check_kmeans(ds, sc, SEG_ALGORITHM_LLOYD, 2, f32);
+        check_kmeans(ds, sc, SEG_ALGORITHM_HAMERLY, 1, f32);
+        check_minibatch(ds, sc, f32);
+        seg_scaler_free(sc);
+        seg_dataset_free(ds);
+    }
+}
+
+/* When the transform changes something, or the block is not the matrix,
+ * the answer is no. */
+static void test_identity_refused(void **state)
+{
+    (void)state;
+    seg_dataset *ds = blob_dataset(500, 4, true, 3), *other = blob_dataset(500, 4, true, 4);
+    seg_scaler *sc = NULL;
+    assert_int_equal(seg_scaler_is_identity(NULL, ds), 0);
+    assert_null(seg_dataset_matrix_f32(NULL));
+    assert_null(seg_dataset_matrix_f64(NULL));
+    assert_int_equal(seg_scaler_new(&sc), SEG_OK);
+    assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_METHOD, SEG_SCALE_NONE), SEG_OK);
+    assert_int_equal(seg_scaler_is_identity(sc, ds), 0); /* not fitted */
+    assert_int_equal(seg_scaler_set_column_int(sc, "x2", SEG_SCALER_COLUMN_LOG1P, 1), SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_OK);
+    assert_int_equal(seg_scaler_is_identity(sc, ds), 0); /* log1p on x2 */
+    assert_int_equal(seg_scaler_is_identity(sc, NULL), 0);
+    seg_scaler_free(sc);
+    static const int64_t scaling[] = {SEG_SCALE_STANDARD, SEG_SCALE_MINMAX, SEG_SCALE_ROBUST};
+    for (size_t i = 0; i < 3; i++) {
+        sc = scaler_with(ds, scaling[i]);
+        assert_int_equal(seg_scaler_is_identity(sc, ds), 0);
+        seg_scaler_free(sc);
+    }
+    /* fitted on all four columns; a dataset with one less, or reordered */
+    sc = scaler_with(ds, SEG_SCALE_NONE);
+    assert_int_equal(seg_scaler_is_identity(sc, other), 1);
+    const char *const drop[] = {"x3"}, *const order[] = {"x1", "x0", "x2", "x3"};
+    assert_int_equal(seg_dataset_select(other, order, 4), SEG_OK);
+    assert_int_equal(seg_scaler_is_identity(sc, other), 0);
+    assert_null(seg_dataset_matrix_f32(other));
+    assert_int_equal(seg_dataset_drop(ds, drop, 1), SEG_OK);
+    assert_int_equal(seg_scaler_is_identity(sc, ds), 0);
+    assert_null(seg_dataset_matrix_f32(ds));
+    seg_scaler_free(sc);
+    seg_dataset_free(other);
+    seg_dataset_free(ds);
+    /* numeric CSV columns with a missing value: the median fills it in */
+    const char *csv = "a,b\n1,2\n3,\n5,6\n";
+    assert_int_equal(seg_dataset_read_csv_memory(&ds, csv, strlen(csv), NULL), SEG_OK);
+    sc = scaler_with(ds, SEG_SCALE_NONE);
+    assert_int_equal(seg_scaler_is_identity(sc, ds), 0);
+    assert_null(seg_dataset_matrix_f64(ds));
+    seg_scaler_free(sc);
+    seg_dataset_free(ds);
+}
+
+/* Counts the blocks of at least `at_least` bytes a fit asks its allocator for. */
+typedef struct big_blocks {
+    size_t at_least;
+    int count;
+} big_blocks;
+
+static void *big_alloc(void *user, size_t size)
+{
+    big_blocks *b = user;
+    b->count += size >= b->at_least;
+    return malloc(size);
+}
+
+static void big_free(void *user, void *ptr)
+{
+    (void)user;
+    free(ptr);
+}
+
+/* The number of blocks the size of the data (or larger) that a k-means fit
+ * of ds through a scaler of the given method allocates. */
+static int data_sized_blocks(const seg_dataset *ds, int64_t method, size_t bytes)
+{
+    big_blocks b = {bytes, 0};
+    seg_allocator *a = NULL;
+    seg_kmeans *km = NULL;
+    seg_model *m = NULL;
+    seg_scaler *sc = scaler_with(ds, method);
+    assert_int_equal(seg_allocator_new(&a, big_alloc, big_free, &b), SEG_OK);
+    assert_int_equal(seg_kmeans_new_with_allocator(&km, a), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_K, 4), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_DTYPE, SEG_DTYPE_F32), SEG_OK);
+    assert_int_equal(seg_kmeans_fit_dataset(km, ds, sc, NULL, &m), SEG_OK);
+    seg_model_free(m);
+    seg_kmeans_free(km);
+    seg_allocator_free(a);
+    seg_scaler_free(sc);
+    return b.count;
+}
+
+/* The fit of a dataset through the identity scaler makes no copy of the
+ * rows (issue 20: peak memory): one data-sized block fewer than through a
+ * scaler that changes them (the fit itself may keep one, a transposed copy
+ * of small data, the same in both). */
+static void test_identity_no_copy(void **state)
+{
+    (void)state;
+    const size_t n = 4000, d = 32;
+    seg_dataset *ds = blob_dataset(n, d, true, 5);
+    const int copied = data_sized_blocks(ds, SEG_SCALE_STANDARD, n * d * sizeof(float));
+    const int borrowed = data_sized_blocks(ds, SEG_SCALE_NONE, n * d * sizeof(float));
+    assert_int_equal(borrowed + 1, copied);
+    seg_dataset_free(ds);
+}
+
 /* A Ward-like partition (here: by the first column's sign) on the rows at
  * hand: the model seg_model_from_labels_min_profile() builds. */
 static void test_from_labels_encoded(void **state)
@@ -521,7 +688,8 @@ int main(void)
         cmocka_unit_test(test_kmeans_encoded),      cmocka_unit_test(test_kmeans_encoded_blas),
         cmocka_unit_test(test_kmeans_encoded_wide), cmocka_unit_test(test_minibatch_encoded),
         cmocka_unit_test(test_from_labels_encoded), cmocka_unit_test(test_encoded_errors),
-        cmocka_unit_test(test_chunked_reference),
+        cmocka_unit_test(test_chunked_reference),   cmocka_unit_test(test_identity_encoded),
+        cmocka_unit_test(test_identity_refused),    cmocka_unit_test(test_identity_no_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

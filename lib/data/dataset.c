@@ -566,6 +566,20 @@ const void *seg_dataset_dense_view(const seg_dataset *ds, bool *is_f32)
     return ds->dense;
 }
 
+const float *seg_dataset_matrix_f32(const seg_dataset *ds)
+{
+    bool f32 = false;
+    const void *x = seg_dataset_dense_view(ds, &f32);
+    return x && f32 ? x : NULL;
+}
+
+const double *seg_dataset_matrix_f64(const seg_dataset *ds)
+{
+    bool f32 = true;
+    const void *x = seg_dataset_dense_view(ds, &f32);
+    return x && !f32 ? x : NULL;
+}
+
 /* The creator again, with a as the current allocator: everything the new
  * object holds, now and later, comes from a. */
 int seg_dataset_from_f32_with_allocator(seg_dataset **out, const float *x, size_t n, size_t d,

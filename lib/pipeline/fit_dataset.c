@@ -126,8 +126,9 @@ static int fit_encoded(fitter f, const seg_dataset *ds, const seg_scaler *sc, co
 
 /*
  * The encoded rows of ds in the fit's precision into *x: an all-numeric
- * dataset in that precision in place (*own NULL), else a new matrix (*own,
- * the caller frees it) transformed by sc or converted.
+ * dataset in that precision in place (*own NULL) when there is no scaler or
+ * it is the identity on ds, else a new matrix (*own, the caller frees it)
+ * transformed by sc or converted.
  */
 static int encode(const seg_dataset *ds, const seg_scaler *sc, bool f32, const void **x, void **own,
                   size_t *n, size_t *d)
@@ -146,7 +147,9 @@ static int encode(const seg_dataset *ds, const seg_scaler *sc, bool f32, const v
         return seg_fail(SEG_ERR_EMPTY, "dataset has %zu rows and %zu features", *n, *d);
     if (!seg_mul_ok(*n, *d, &count) || count > SIZE_MAX / elem)
         return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", *n, *d);
-    *x = sc ? NULL : seg_dataset_dense_view(ds, &dense_f32);
+    /* A scaler that changes nothing (SEG_SCALE_NONE on numeric columns with
+     * nothing to impute) encodes to the dataset's own block: no copy. */
+    *x = sc && !seg_scaler_is_identity(sc, ds) ? NULL : seg_dataset_dense_view(ds, &dense_f32);
     if (*x && dense_f32 == f32)
         return SEG_OK;
     void *matrix = seg_malloc_array(count, elem);

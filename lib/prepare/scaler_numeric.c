@@ -178,11 +178,15 @@ int seg_scol_fit_numeric(const seg_dataset *ds, const seg_column *c, seg_scale_m
             buf[i] = median;
         m = n;
     }
+    /* Only what the method reads: the median (kept by every method, the
+     * model file's imputation value) was taken above; the range serves
+     * standard and min-max, the quartiles robust, nothing more none. */
     double lo = buf[0], hi = buf[0];
-    for (size_t i = 1; i < m; i++) {
-        lo = fmin(lo, buf[i]);
-        hi = fmax(hi, buf[i]);
-    }
+    if (method == SEG_SCALE_STANDARD || method == SEG_SCALE_MINMAX)
+        for (size_t i = 1; i < m; i++) {
+            lo = fmin(lo, buf[i]);
+            hi = fmax(hi, buf[i]);
+        }
     scol_numeric_stats st = {.lo = lo, .hi = hi, .mean = lo};
     if (method == SEG_SCALE_STANDARD && lo < hi)
         mean_std(buf, m, lo, hi, &st.mean, &st.std);

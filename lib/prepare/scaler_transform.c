@@ -7,6 +7,7 @@
 #include "prepare/scaler.h"
 #include "data/data.h"
 
+#include <math.h>
 #include <string.h>
 
 /* Output elements encoded per block in transform: 128 KiB of doubles, so a
@@ -199,6 +200,28 @@ int seg_scaler_transform_f64(const seg_scaler *sc, const seg_dataset *ds, double
 {
     SEG_ALLOC_SCOPE(sc);
     return transform(sc, ds, out, NULL, len);
+}
+
+/* The transform of a numeric column is ((t(x) or its median) - center) /
+ * scale, in double: with no log1p, nothing missing, center +0 and scale 1 it
+ * gives x back bit for bit (x - +0 is x, -0 included; x / 1 is x), and the
+ * float output rounds a float's exact double back to itself. Columns are
+ * matched by name, so the names must meet in order for the features to be
+ * the dataset's columns as they stand. */
+int seg_scaler_is_identity(const seg_scaler *sc, const seg_dataset *ds)
+{
+    const scaler_fit *f = sc ? seg_scaler_fitted_state(sc) : NULL;
+    if (!f || !ds || f->n_cols != ds->n_cols || f->n_features != ds->n_cols)
+        return 0;
+    for (size_t j = 0; j < f->n_cols; j++) {
+        const scol *s = &f->cols[j];
+        const seg_column *c = &ds->cols[j];
+        if (s->kind != SCOL_NUMERIC || s->log1p || s->offset != j || s->center != 0.0 ||
+            signbit(s->center) || s->scale != 1.0 || c->type != SEG_COLUMN_NUMERIC ||
+            c->n_missing != 0 || strcmp(s->name, c->name) != 0)
+            return 0;
+    }
+    return 1;
 }
 
 int seg_dataset_features_f64(const seg_dataset *ds, const seg_scaler *sc, double **x, size_t *n,

@@ -457,16 +457,27 @@ static int run_segment(opts *o, outputs *out)
     stage = "scaling";
     labels = malloc(s.n * sizeof *labels);
     dist = malloc(s.n * sizeof *dist);
-    x = malloc(s.n * s.d * (f32 ? sizeof(float) : sizeof(double)));
-    if (!labels || !dist || !x) {
+    if (!labels || !dist) {
         rc = SEG_ERR_NOMEM;
         goto fail;
     }
-    rc = f32 ? seg_scaler_transform_f32(sc, ds, x, s.n * s.d)
-             : seg_scaler_transform_f64(sc, ds, x, s.n * s.d);
-    if (rc < 0)
-        goto fail;
-    s.x = x;
+    /* A scaler that changes nothing (--scale none on numeric columns of a
+     * .npy in the --dtype's precision) leaves the dataset's own values as
+     * the matrix: no second copy of the data (issue 20). */
+    if (seg_scaler_is_identity(sc, ds))
+        s.x = f32 ? (const void *)seg_dataset_matrix_f32(ds)
+                  : (const void *)seg_dataset_matrix_f64(ds);
+    if (!s.x) {
+        if (!(x = malloc(s.n * s.d * (f32 ? sizeof(float) : sizeof(double))))) {
+            rc = SEG_ERR_NOMEM;
+            goto fail;
+        }
+        rc = f32 ? seg_scaler_transform_f32(sc, ds, x, s.n * s.d)
+                 : seg_scaler_transform_f64(sc, ds, x, s.n * s.d);
+        if (rc < 0)
+            goto fail;
+        s.x = x;
+    }
     s.labels = labels;
     if (!o->k_given && !ends_with(o->init, ".npy")) {
         size_t k;
@@ -481,8 +492,8 @@ static int run_segment(opts *o, outputs *out)
     if (strcmp(o->method, "minibatch") == 0)
         rc = fit_minibatch(o, km, &s, labels, dist, &m);
     else
-        rc = f32 ? seg_kmeans_fit_encoded_f32(km, ds, sc, x, s.n, s.d, labels, dist, &m)
-                 : seg_kmeans_fit_encoded_f64(km, ds, sc, x, s.n, s.d, labels, dist, &m);
+        rc = f32 ? seg_kmeans_fit_encoded_f32(km, ds, sc, s.x, s.n, s.d, labels, dist, &m)
+                 : seg_kmeans_fit_encoded_f64(km, ds, sc, s.x, s.n, s.d, labels, dist, &m);
     if (rc < 0)
         goto fail;
     s.m = m;
