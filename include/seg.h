@@ -4128,6 +4128,12 @@ SEG_API int seg_campaign_withheld_stat(const seg_campaign *c, seg_campaign_stat 
  * more recent purchases rank higher), score = 1 + floor(B x (rank - 1) / N)
  * for B bins (SEG_RFM_BINS, default 5): the result does not depend on the
  * order of the rows. Or, with seg_rfm_set_cuts(), the user's cut points.
+ * Frequency by default (SEG_RFM_FREQUENCY_CUTS = SEG_RFM_CUTS_AUTO) falls back
+ * to the fixed cuts 1, 2, 3, 4-5, 6+ when ties make the rank thresholds not
+ * strictly increasing (most customers bought once: levels 2 and 3 would be
+ * empty); seg_rfm_cuts_used() tells which way each dimension was scored.
+ * seg_rfm_warnings() lists what looks wrong in the result (a reference date
+ * far after the bulk of the log).
  *
  * Segments: a first-match rule table maps the (R, F, M) scores to names;
  * customers no rule matches are in "Other". The
@@ -4467,8 +4473,8 @@ SEG_API const char *seg_rfm_segment_name(const seg_rfm *r, size_t s);
  * which a customer scores j + 2 or more (F, M: value >= out[j]; R: recency
  * <= out[j]); with rank scoring, the least good value among the customers with
  * that score or more (when ties skip a level, it shares the next level's
- * value), NaN when no customer reaches it. With cut points, the cut points
- * (for R in decreasing order).
+ * value), NaN when no customer reaches it. With cut points (the user's, or
+ * the fixed frequency cuts), the cut points (for R in decreasing order).
  *
  * @param r a finished object.
  * @param dim the dimension.
