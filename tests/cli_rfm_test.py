@@ -125,6 +125,10 @@ with tempfile.TemporaryDirectory() as tmp:
     js = json.loads(p.stdout) if p.returncode == 0 else {}
     check(js.get("cuts", {}).get("f") == "quantile" and js["thresholds"]["f"] == [2, 2, 2, 5],
           "--frequency-cuts quantile: thresholds 2, 2, 2, 5")
+    p = seg(*ONCE, "--cuts", "f=2.5,4", "--cuts", "r=20")
+    check(p.returncode == 0 and "F (frequency)      2: >=2.5 3: >=4  (user cuts)" in p.stdout and
+          "R (recency, days)  2: <=20  (user cuts)" in p.stdout and
+          "frequency scores: your cuts 1-2, 3, 4+" in p.stdout, "user cuts printed as given")
     p = seg(*ONCE, "--json", "--frequency-cuts", "fixed", "--bins", "7")
     js = json.loads(p.stdout) if p.returncode == 0 else {}
     check(js.get("thresholds", {}).get("f") == [2, 3, 4, 6, 10, 18],

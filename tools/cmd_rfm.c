@@ -457,8 +457,12 @@ static void print_text(const rfm_opts *o, const seg_rfm *r, const report *rep)
         for (size_t j = 0; j + 1 < levels; j++) {
             if (isnan(t[j]))
                 printf(" %zu: none", j + 2);
-            else /* days and counts are whole; money in two decimals */
-                printf(" %zu: %s%.*f", j + 2, d == 0 ? "<=" : ">=", d == 2 ? 2 : 0, t[j]);
+            else if (d == 2) /* money in two decimals */
+                printf(" %zu: >=%.2f", j + 2, t[j]);
+            else if (t[j] == floor(t[j]) && fabs(t[j]) < 1e15) /* whole days and counts */
+                printf(" %zu: %s%.0f", j + 2, d == 0 ? "<=" : ">=", t[j]);
+            else /* a user's cut such as f=2.5 */
+                printf(" %zu: %s%.6g", j + 2, d == 0 ? "<=" : ">=", t[j]);
         }
         seg_rfm_cuts used;
         seg_rfm_cuts_used(r, (seg_rfm_dim)d, &used);
