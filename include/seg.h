@@ -4183,6 +4183,12 @@ SEG_API int seg_campaign_withheld_stat(const seg_campaign *c, seg_campaign_stat 
  * more recent purchases rank higher), score = 1 + floor(B x (rank - 1) / N)
  * for B bins (SEG_RFM_BINS, default 5): the result does not depend on the
  * order of the rows. Or, with seg_rfm_set_cuts(), the user's cut points.
+ * Frequency by default (SEG_RFM_FREQUENCY_CUTS = SEG_RFM_CUTS_AUTO) falls back
+ * to the fixed cuts 1, 2, 3, 4-5, 6+ when ties make the rank thresholds not
+ * strictly increasing (most customers bought once: levels 2 and 3 would be
+ * empty); seg_rfm_cuts_used() tells which way each dimension was scored.
+ * seg_rfm_warnings() lists what looks wrong in the result (a reference date
+ * far after the bulk of the log).
  *
  * Segments: a first-match rule table maps the (R, F, M) scores to names;
  * customers no rule matches are in "Other". The
@@ -4228,6 +4234,7 @@ typedef enum seg_rfm_param {
     SEG_RFM_BINS = 101,          /**< int: score levels of rank scoring (default 5; 2 .. 100). */
     SEG_RFM_SKIP_BAD_ROWS = 102, /**< int: 1 = count and skip unparseable rows, 0 = fail (default 0). */
     SEG_RFM_DELIMITER = 103,     /**< int: CSV delimiter byte, 0 = detect ',', ';' or tab (default 0). */
+    SEG_RFM_FREQUENCY_CUTS = 104, /**< int: seg_rfm_cuts, how F is scored without user cuts: SEG_RFM_CUTS_AUTO (default), _QUANTILE or _FIXED. */
     SEG_RFM_CUSTOMER_COLUMN = 200, /**< text: customer id column (required by seg_rfm_read_csv()). */
     SEG_RFM_DATE_COLUMN = 201,     /**< text: transaction date column (required by seg_rfm_read_csv()). */
     SEG_RFM_AMOUNT_COLUMN = 202,   /**< text: line amount column (or quantity and price). */
@@ -4250,6 +4257,27 @@ typedef enum seg_rfm_counter {
     SEG_RFM_RETURN_ONLY_CUSTOMERS = 7, /**< Customers with rows but no purchase, left out. */
     SEG_RFM_INVOICES = 8               /**< Distinct (customer, invoice) pairs with a purchase (0 without an invoice column). */
 } seg_rfm_counter;
+
+/**
+ * How a dimension is scored. SEG_RFM_FREQUENCY_CUTS takes AUTO, QUANTILE or
+ * FIXED; seg_rfm_cuts_used() reports QUANTILE, FIXED or USER.
+ */
+typedef enum seg_rfm_cuts {
+    SEG_RFM_CUTS_AUTO = 0,     /**< F: quantile (rank) scores, unless their thresholds are not
+                                    strictly increasing (ties leave a level empty); then fixed cuts. */
+    SEG_RFM_CUTS_QUANTILE = 1, /**< Rank scores, 1 + floor(B (rank - 1) / N). */
+    SEG_RFM_CUTS_FIXED = 2,    /**< F: the fixed cuts 2, 3, 4, then c_j = 2 c_{j-1} - 2 (levels
+                                    1, 2, 3, 4-5, 6-9, ...; 5 levels: 1, 2, 3, 4-5, 6+). */
+    SEG_RFM_CUTS_USER = 3      /**< The cut points of seg_rfm_set_cuts(). */
+} seg_rfm_cuts;
+
+/** What a warning of seg_rfm_warning() is about. */
+typedef enum seg_rfm_warning_code {
+    /** The reference date is more than 365 days after the 99th percentile of
+     * the rows' dates: one far-future row (a 9999-12-31 placeholder) moves every
+     * recency. */
+    SEG_RFM_WARN_FAR_REFERENCE = 1
+} seg_rfm_warning_code;
 
 /** The three RFM dimensions. */
 typedef enum seg_rfm_dim {
@@ -4500,8 +4528,8 @@ SEG_API const char *seg_rfm_segment_name(const seg_rfm *r, size_t s);
  * which a customer scores j + 2 or more (F, M: value >= out[j]; R: recency
  * <= out[j]); with rank scoring, the least good value among the customers with
  * that score or more (when ties skip a level, it shares the next level's
- * value), NaN when no customer reaches it. With cut points, the cut points
- * (for R in decreasing order).
+ * value), NaN when no customer reaches it. With cut points (the user's, or
+ * the fixed frequency cuts), the cut points (for R in decreasing order).
  *
  * @param r a finished object.
  * @param dim the dimension.
@@ -4513,6 +4541,48 @@ SEG_API const char *seg_rfm_segment_name(const seg_rfm *r, size_t s);
  */
 SEG_API int seg_rfm_thresholds(const seg_rfm *r, seg_rfm_dim dim, double *out, size_t len,
                                size_t *levels);
+
+/**
+ * How a dimension was scored: SEG_RFM_CUTS_QUANTILE, SEG_RFM_CUTS_FIXED (F
+ * only: SEG_RFM_FREQUENCY_CUTS is FIXED, or AUTO and the quantile thresholds
+ * were not strictly increasing) or SEG_RFM_CUTS_USER (seg_rfm_set_cuts()).
+ *
+ * @param r a finished object.
+ * @param dim the dimension.
+ * @param[out] used receives the way.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL r or used, bad dim), SEG_ERR_STATE
+ *         (not finished).
+ */
+SEG_API int seg_rfm_cuts_used(const seg_rfm *r, seg_rfm_dim dim, seg_rfm_cuts *used);
+
+/**
+ * Number of warnings about the result (see seg_rfm_warning()). The library
+ * prints nothing: a caller shows them.
+ *
+ * The one check today (SEG_RFM_WARN_FAR_REFERENCE): with D the dates of the
+ * rows with a customer id that are not after the reference date (purchases and
+ * returns) and n their number, P is the date at rank min(ceil(0.99 n), n - 1)
+ * in increasing order (the 99th percentile, nearest rank; for fewer than 100
+ * rows the second latest, so one far row never hides itself). A warning when
+ * the reference date is more than 365 days after P; it names P, the gap,
+ * and up to 3 of the latest rows dated more than 365 days after P (file and
+ * line, or row number for seg_rfm_add(); customer; date).
+ *
+ * @param r the object.
+ * @return the count; 0 when r is NULL or not finished.
+ */
+SEG_API size_t seg_rfm_warnings(const seg_rfm *r);
+
+/**
+ * Warning i as text, one sentence without a trailing newline.
+ *
+ * @param r a finished object.
+ * @param i 0 .. seg_rfm_warnings(r) - 1.
+ * @param[out] code receives what the warning is about; may be NULL.
+ * @return the text, owned by r; NULL when r is NULL, not finished or i is out
+ *         of range.
+ */
+SEG_API const char *seg_rfm_warning(const seg_rfm *r, size_t i, seg_rfm_warning_code *code);
 /** @} */
 
 /**

@@ -33,6 +33,8 @@ static seg_rfm *fixture(int returns, bool invoice)
     if (invoice)
         assert_int_equal(seg_rfm_set_string(r, SEG_RFM_INVOICE_COLUMN, "InvoiceNo"), SEG_OK);
     assert_int_equal(seg_rfm_set_int(r, SEG_RFM_RETURNS, returns), SEG_OK);
+    /* The by-hand rank scores below; the default (auto) is in test_frequency_cuts. */
+    assert_int_equal(seg_rfm_set_int(r, SEG_RFM_FREQUENCY_CUTS, SEG_RFM_CUTS_QUANTILE), SEG_OK);
     assert_int_equal(seg_rfm_read_csv(r, FIXTURE), SEG_OK);
     assert_int_equal(seg_rfm_finish(r), SEG_OK);
     return r;
@@ -389,6 +391,220 @@ static void test_stream_chunks(void **state)
     remove(path);
 }
 
+/* Frequencies of a log where most customers bought once: 12 customers once,
+ * 3 twice, 2 three times, 2 five times, 1 eight times (N = 20). Rank scores
+ * 1 + floor(5 (rank - 1) / 20): F 1 rank 1 -> 1; F 2 rank 13 -> 4; F 3 rank
+ * 16 -> 4; F 5 rank 18 -> 5; F 8 rank 20 -> 5: levels 2 and 3 empty,
+ * thresholds 2, 2, 2, 5. The fixed cuts 2, 3, 4, 6 give 1, 2, 3, 4, 5. */
+static const int64_t once_freq[5] = {1, 2, 3, 5, 8};
+static const size_t once_count[5] = {12, 3, 2, 2, 1};
+
+static seg_rfm *once_buyers(int64_t mode, const double *user_cuts, size_t n_cuts)
+{
+    seg_rfm *r = NULL;
+    char id[16];
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    if (mode >= 0)
+        assert_int_equal(seg_rfm_set_int(r, SEG_RFM_FREQUENCY_CUTS, mode), SEG_OK);
+    if (user_cuts)
+        assert_int_equal(seg_rfm_set_cuts(r, SEG_RFM_F, user_cuts, n_cuts), SEG_OK);
+    for (size_t g = 0, c = 0; g < 5; g++)
+        for (size_t k = 0; k < once_count[g]; k++, c++) {
+            snprintf(id, sizeof id, "f%lld_%zu", (long long)once_freq[g], c);
+            for (int64_t j = 0; j < once_freq[g]; j++)
+                assert_int_equal(seg_rfm_add(r, id, NULL, "2011-03-01", 10.0 + (double)c), SEG_OK);
+        }
+    assert_int_equal(seg_rfm_finish(r), SEG_OK);
+    return r;
+}
+
+/* Customers per F score, and every customer's F score against want[group]. */
+static void check_f_scores(const seg_rfm *r, const int32_t want[5])
+{
+    for (size_t i = 0; i < seg_rfm_customers(r); i++) {
+        int64_t f;
+        int32_t s[3];
+        assert_int_equal(seg_rfm_get(r, i, NULL, &f, NULL, s, NULL), SEG_OK);
+        size_t g = 0;
+        while (once_freq[g] != f)
+            g++;
+        assert_int_equal(s[1], want[g]);
+    }
+}
+
+static void check_f_thresholds(const seg_rfm *r, const double *want, size_t n)
+{
+    double t[8];
+    size_t levels;
+    assert_int_equal(seg_rfm_thresholds(r, SEG_RFM_F, t, 8, &levels), SEG_OK);
+    assert_int_equal(levels, n + 1);
+    for (size_t j = 0; j < n; j++)
+        assert_near(t[j], want[j], 0);
+}
+
+static void test_frequency_cuts(void **state)
+{
+    (void)state;
+    seg_rfm_cuts used;
+    int64_t v;
+    double lo, hi;
+    assert_int_equal(seg_rfm_param_bounds(SEG_RFM_FREQUENCY_CUTS, &lo, &hi), SEG_OK);
+    assert_near(lo, SEG_RFM_CUTS_AUTO, 0);
+    assert_near(hi, SEG_RFM_CUTS_FIXED, 0);
+
+    /* Default: auto, and the quantile cuts are degenerate -> fixed. */
+    seg_rfm *r = once_buyers(-1, NULL, 0);
+    assert_int_equal(seg_rfm_get_int(r, SEG_RFM_FREQUENCY_CUTS, &v), SEG_OK);
+    assert_int_equal(v, SEG_RFM_CUTS_AUTO);
+    assert_int_equal(seg_rfm_cuts_used(r, SEG_RFM_F, &used), SEG_OK);
+    assert_int_equal(used, SEG_RFM_CUTS_FIXED);
+    assert_int_equal(seg_rfm_cuts_used(r, SEG_RFM_M, &used), SEG_OK);
+    assert_int_equal(used, SEG_RFM_CUTS_QUANTILE);
+    assert_int_equal(seg_rfm_cuts_used(r, SEG_RFM_R, &used), SEG_OK);
+    assert_int_equal(used, SEG_RFM_CUTS_QUANTILE);
+    check_f_scores(r, (const int32_t[5]){1, 2, 3, 4, 5}); /* every level holds someone */
+    check_f_thresholds(r, (const double[]){2, 3, 4, 6}, 4);
+    assert_int_equal(seg_rfm_cuts_used(r, (seg_rfm_dim)3, &used), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_rfm_cuts_used(r, SEG_RFM_F, NULL), SEG_ERR_INVALID_ARG);
+    seg_rfm_free(r);
+
+    /* Forced quantile: the rank scores, levels 2 and 3 empty. */
+    r = once_buyers(SEG_RFM_CUTS_QUANTILE, NULL, 0);
+    assert_int_equal(seg_rfm_cuts_used(r, SEG_RFM_F, &used), SEG_OK);
+    assert_int_equal(used, SEG_RFM_CUTS_QUANTILE);
+    check_f_scores(r, (const int32_t[5]){1, 4, 4, 5, 5});
+    check_f_thresholds(r, (const double[]){2, 2, 2, 5}, 4);
+    seg_rfm_free(r);
+
+    /* The user's cuts win over the setting. */
+    r = once_buyers(SEG_RFM_CUTS_FIXED, (const double[]){3}, 1);
+    assert_int_equal(seg_rfm_cuts_used(r, SEG_RFM_F, &used), SEG_OK);
+    assert_int_equal(used, SEG_RFM_CUTS_USER);
+    check_f_scores(r, (const int32_t[5]){1, 1, 2, 2, 2});
+    seg_rfm_free(r);
+
+    /* Auto keeps strictly increasing quantile cuts: F 1..5, one customer
+     * each -> ranks 1..5 -> scores 1..5, thresholds 2, 3, 4, 5 (fixed would
+     * give 6 as the last). Forced fixed with 7 bins: 2, 3, 4, 6, 10, 18. */
+    for (int pass = 0; pass < 2; pass++) {
+        char id[8];
+        assert_int_equal(seg_rfm_new(&r), SEG_OK);
+        if (pass == 1) {
+            assert_int_equal(seg_rfm_set_int(r, SEG_RFM_FREQUENCY_CUTS, SEG_RFM_CUTS_FIXED),
+                             SEG_OK);
+            assert_int_equal(seg_rfm_set_int(r, SEG_RFM_BINS, 7), SEG_OK);
+        }
+        for (int c = 1; c <= 5; c++)
+            for (int j = 0; j < c; j++) {
+                snprintf(id, sizeof id, "c%d", c);
+                assert_int_equal(seg_rfm_add(r, id, NULL, "2011-03-01", 1.0), SEG_OK);
+            }
+        assert_int_equal(seg_rfm_finish(r), SEG_OK);
+        assert_int_equal(seg_rfm_cuts_used(r, SEG_RFM_F, &used), SEG_OK);
+        assert_int_equal(used, pass ? SEG_RFM_CUTS_FIXED : SEG_RFM_CUTS_QUANTILE);
+        if (pass)
+            check_f_thresholds(r, (const double[]){2, 3, 4, 6, 10, 18}, 6);
+        else
+            check_f_thresholds(r, (const double[]){2, 3, 4, 5}, 4);
+        seg_rfm_free(r);
+    }
+
+    /* The fixture under auto: F 1, 2, 2, 1 ties to thresholds 2, 2, none,
+     * none -> fixed: 13047 (2, 2, 3) Hibernating, 12583 (3, 2, 1) About to
+     * sleep (with rank scores: At risk and Other). */
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_CUSTOMER_COLUMN, "CustomerID"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_DATE_COLUMN, "InvoiceDate"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_QUANTITY_COLUMN, "Quantity"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_PRICE_COLUMN, "UnitPrice"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_INVOICE_COLUMN, "InvoiceNo"), SEG_OK);
+    assert_int_equal(seg_rfm_read_csv(r, FIXTURE), SEG_OK);
+    assert_int_equal(seg_rfm_finish(r), SEG_OK);
+    const expect e[] = {
+        {"17850", 8, 1, 21.30, {1, 1, 4}, "Lost"},
+        {"13047", 4, 2, 15.00, {2, 2, 3}, "Hibernating"},
+        {"12583", 2, 2, 10.00, {3, 2, 1}, "About to sleep"},
+        {"14000", 1, 1, 10.00, {4, 1, 1}, "Promising"},
+    };
+    check_customers(r, e, 4);
+    assert_int_equal(seg_rfm_warnings(r), 0);
+    seg_rfm_free(r);
+
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    assert_int_equal(seg_rfm_set_int(r, SEG_RFM_FREQUENCY_CUTS, 3), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_rfm_cuts_used(r, SEG_RFM_F, &used), SEG_ERR_STATE);
+    seg_rfm_free(r);
+}
+
+/* A log of `days` customers, one a day from 2011-01-01, then `far` rows of
+ * customer z dated 9999-12-31 (rows days + 1 ..), with an optional as-of. */
+static seg_rfm *dated_log(int days, int far, const char *as_of)
+{
+    seg_rfm *r = NULL;
+    char id[16], date[32];
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    if (as_of)
+        assert_int_equal(seg_rfm_set_string(r, SEG_RFM_AS_OF, as_of), SEG_OK);
+    const int64_t first = seg_days_from_civil(2011, 1, 1);
+    for (int i = 0; i < days; i++) {
+        snprintf(id, sizeof id, "c%d", i);
+        seg_date_format_iso(first + i, date, sizeof date);
+        assert_int_equal(seg_rfm_add(r, id, NULL, date, 5.0), SEG_OK);
+    }
+    for (int i = 0; i < far; i++)
+        assert_int_equal(seg_rfm_add(r, "z", NULL, "9999-12-31", 5.0), SEG_OK);
+    assert_int_equal(seg_rfm_finish(r), SEG_OK);
+    return r;
+}
+
+static void test_far_reference(void **state)
+{
+    (void)state;
+    seg_rfm_warning_code code = 0;
+    /* 150 days (2011-01-01 .. 2011-05-30) and one 9999-12-31 row: n = 151,
+     * rank min(ceil(149.49), 150) = 150 -> P = 2011-05-30; the reference
+     * date 10000-01-01 is 2,917,773 days after it (Python's datetime). */
+    seg_rfm *r = dated_log(150, 1, NULL);
+    assert_int_equal(seg_rfm_warnings(r), 1);
+    const char *w = seg_rfm_warning(r, 0, &code);
+    assert_non_null(w);
+    assert_int_equal(code, SEG_RFM_WARN_FAR_REFERENCE);
+    assert_non_null(strstr(w, "the reference date 10000-01-01 is 2917773 days after 2011-05-30"));
+    assert_non_null(strstr(w, "1 row is dated more than 365 days after 2011-05-30: row 151 "
+                              "(customer z, 9999-12-31); correct or drop them"));
+    assert_null(seg_rfm_warning(r, 1, NULL));
+    seg_rfm_free(r);
+
+    /* Without the far row: no warning. */
+    r = dated_log(150, 0, NULL);
+    assert_int_equal(seg_rfm_warnings(r), 0);
+    assert_null(seg_rfm_warning(r, 0, &code));
+    seg_rfm_free(r);
+
+    /* 500 days and 4 far rows (n = 504, rank 499 -> P = 2012-05-13): three
+     * named, one more counted. */
+    r = dated_log(500, 4, NULL);
+    assert_int_equal(seg_rfm_warnings(r), 1);
+    w = seg_rfm_warning(r, 0, NULL);
+    assert_non_null(strstr(w, "4 rows are dated more than 365 days after 2012-05-13: row 501 "
+                              "(customer z, 9999-12-31), row 502 (customer z, 9999-12-31), row "
+                              "503 (customer z, 9999-12-31) and 1 more"));
+    seg_rfm_free(r);
+
+    /* An explicit as-of, 150 rows: rank min(149, 149) -> P = 2011-05-29. A
+     * reference 365 days after P is fine, 366 warns, no row named. */
+    r = dated_log(150, 0, "2012-05-28");
+    assert_int_equal(seg_rfm_warnings(r), 0);
+    seg_rfm_free(r);
+    r = dated_log(150, 0, "2012-05-29");
+    assert_int_equal(seg_rfm_warnings(r), 1);
+    assert_string_equal(seg_rfm_warning(r, 0, NULL),
+                        "the reference date 2012-05-29 is 366 days after 2011-05-29, the 99th "
+                        "percentile of the rows' dates: every recency grows by that much; check "
+                        "that the reference date is the one meant");
+    seg_rfm_free(r);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -469,6 +685,7 @@ int main(void)
         cmocka_unit_test(test_as_of_and_cuts),  cmocka_unit_test(test_rank_formula),
         cmocka_unit_test(test_rules),           cmocka_unit_test(test_dates),
         cmocka_unit_test(test_stream_chunks),   cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_frequency_cuts),  cmocka_unit_test(test_far_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

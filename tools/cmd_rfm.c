@@ -20,12 +20,15 @@ typedef struct rfm_opts {
     const char *col[6]; /* customer, date, amount, quantity, price, invoice */
     const char *as_of, *date_format, *returns, *rules, *output, *id_key;
     const char *cuts[3];
-    int64_t bins, k, seed;
+    int64_t bins, k, seed, frequency_cuts;
     int delimiter;
-    bool skip_bad, json, quiet, bins_given;
+    bool skip_bad, json, quiet, bins_given, frequency_cuts_given;
 } rfm_opts;
 
-enum { RFM_DELIMITER = 1, RFM_RETURNS, RFM_BINS, RFM_CUTS, RFM_K, RFM_SEED };
+enum { RFM_DELIMITER = 1, RFM_RETURNS, RFM_BINS, RFM_CUTS, RFM_FREQUENCY_CUTS, RFM_K, RFM_SEED };
+
+/* Names of seg_rfm_cuts, by value. */
+static const char *const cuts_names[4] = {"auto", "quantile", "fixed", "user"};
 
 /* clang-format off */
 static const cli_opt rfm_table[] = {
@@ -65,6 +68,10 @@ static const cli_opt rfm_table[] = {
      .section = "Scores and segments", .id = RFM_BINS},
     {.name = "cuts", .value = "DIM=V,V,...",
      .help = "cut points for r, f or m instead of ranks (repeatable)", .id = RFM_CUTS},
+    {.name = "frequency-cuts", .value = "auto|quantile|fixed",
+     .help = "F scores: quantile (rank) cuts, fixed cuts 1, 2, 3, 4-5, 6+,\n"
+             "or auto (default): fixed when ties leave quantile levels empty",
+     .id = RFM_FREQUENCY_CUTS},
     {.name = "rules", .value = "FILE",
      .help = "segment rules, one 'name,R,F,M' per line (R: *, N or N-M)",
      .field = CLI_TEXT(rfm_opts, rules)},
@@ -133,6 +140,15 @@ static int parse_rfm(int argc, char **argv, rfm_opts *o)
             o->cuts[d - dims] = v + 2;
             break;
         }
+        case RFM_FREQUENCY_CUTS:
+            for (o->frequency_cuts = 0; o->frequency_cuts < 3; o->frequency_cuts++)
+                if (strcmp(v, cuts_names[o->frequency_cuts]) == 0)
+                    break;
+            if (o->frequency_cuts == 3)
+                return usage_error("rfm ",
+                                   "--frequency-cuts takes auto, quantile or fixed, not '%s'", v);
+            o->frequency_cuts_given = true;
+            break;
         case RFM_DELIMITER:
             if (!parse_delimiter(v, &o->delimiter))
                 return usage_error("rfm ", "--delimiter takes one character, not '%s'", v);
@@ -151,6 +167,8 @@ static int parse_rfm(int argc, char **argv, rfm_opts *o)
         return usage_error("rfm ", "%sgive --amount, or both --quantity and --price", "");
     if (o->bins_given && (o->cuts[0] || o->cuts[1] || o->cuts[2]))
         return usage_error("rfm ", "%s--bins and --cuts exclude each other", "");
+    if (o->frequency_cuts_given && o->cuts[1])
+        return usage_error("rfm ", "%s--frequency-cuts and --cuts f=... exclude each other", "");
     /* Read once the command line is known to be right. */
     return o->id_key ? use_id_key(o->id_key) : 0;
 }
@@ -242,6 +260,8 @@ static int configure(const rfm_opts *o, seg_rfm *r)
         rc = seg_rfm_set_int(r, SEG_RFM_DELIMITER, o->delimiter);
     if (rc == 0 && o->returns)
         rc = seg_rfm_set_int(r, SEG_RFM_RETURNS, strcmp(o->returns, "subtract") == 0);
+    if (rc == 0)
+        rc = seg_rfm_set_int(r, SEG_RFM_FREQUENCY_CUTS, o->frequency_cuts);
     if (rc == 0 && o->bins_given)
         rc = seg_rfm_set_int(r, SEG_RFM_BINS, o->bins);
     for (int d = 0; d < 3 && rc == 0; d++)
@@ -378,6 +398,37 @@ static void text_profiles(const char *title, const profile *p, size_t count, con
     }
 }
 
+/* Which frequency cuts were used and why, in words. */
+static void print_frequency_cuts(const rfm_opts *o, const seg_rfm *r)
+{
+    double t[100];
+    size_t levels;
+    seg_rfm_cuts used;
+    seg_rfm_cuts_used(r, SEG_RFM_F, &used);
+    seg_rfm_thresholds(r, SEG_RFM_F, t, 100, &levels);
+    if (used == SEG_RFM_CUTS_QUANTILE) {
+        printf("frequency scores: quantile (rank) cuts%s\n",
+               o->frequency_cuts == SEG_RFM_CUTS_AUTO ? " (auto: they are strictly increasing)"
+                                                      : " (--frequency-cuts quantile)");
+        return;
+    }
+    printf("frequency scores: %s cuts", used == SEG_RFM_CUTS_FIXED ? "fixed" : "your");
+    /* Level s holds F in [t[s-2], t[s-1] - 1]; cuts are whole or not. */
+    for (size_t s = 1; s <= levels; s++) {
+        double lo = s == 1 ? 1 : ceil(t[s - 2]), hi = s < levels ? ceil(t[s - 1]) - 1 : INFINITY;
+        if (isinf(hi))
+            printf("%s%.0f+", s > 1 ? ", " : " ", lo);
+        else if (hi > lo)
+            printf("%s%.0f-%.0f", s > 1 ? ", " : " ", lo, hi);
+        else
+            printf("%s%.0f", s > 1 ? ", " : " ", lo);
+    }
+    if (used == SEG_RFM_CUTS_FIXED && o->frequency_cuts == SEG_RFM_CUTS_AUTO)
+        printf(" (auto: the quantile cuts were not strictly increasing; ties would leave levels "
+               "empty)");
+    printf("\n");
+}
+
 static void print_text(const rfm_opts *o, const seg_rfm *r, const report *rep)
 {
     static const char *const dims[3] = {"R (recency, days)", "F (frequency)", "M (monetary)"};
@@ -406,11 +457,20 @@ static void print_text(const rfm_opts *o, const seg_rfm *r, const report *rep)
         for (size_t j = 0; j + 1 < levels; j++) {
             if (isnan(t[j]))
                 printf(" %zu: none", j + 2);
-            else
+            else if (d == 2) /* money in two decimals */
+                printf(" %zu: >=%.2f", j + 2, t[j]);
+            else if (t[j] == floor(t[j]) && fabs(t[j]) < 1e15) /* whole days and counts */
+                printf(" %zu: %s%.0f", j + 2, d == 0 ? "<=" : ">=", t[j]);
+            else /* a user's cut such as f=2.5 */
                 printf(" %zu: %s%.6g", j + 2, d == 0 ? "<=" : ">=", t[j]);
         }
-        printf("\n");
+        seg_rfm_cuts used;
+        seg_rfm_cuts_used(r, (seg_rfm_dim)d, &used);
+        printf("  (%s cuts)\n", cuts_names[used]);
     }
+    print_frequency_cuts(o, r);
+    for (size_t i = 0; i < seg_rfm_warnings(r); i++)
+        printf("warning: %s\n", seg_rfm_warning(r, i, NULL));
     text_profiles("segment", rep->seg, rep->n_seg, r, rep);
     if (rep->k)
         text_profiles("k-means on log1p R,F,M", rep->cl, rep->k, NULL, rep);
@@ -462,6 +522,8 @@ static void print_json(const rfm_opts *o, const seg_rfm *r, const report *rep)
     json_string(f, freq_definition(o));
     fprintf(f, ", \"monetary\": \"sum of purchase amounts\", \"returns\": ");
     json_string(f, o->returns ? o->returns : "exclude");
+    fprintf(f, ", \"frequency_cuts\": ");
+    json_string(f, cuts_names[o->frequency_cuts]);
     fprintf(f, "},\n  \"counts\": {");
     for (int c = 0; c < 9; c++)
         fprintf(f, "%s\"%s\": %lld", c ? ", " : "", counters[c],
@@ -478,7 +540,22 @@ static void print_json(const rfm_opts *o, const seg_rfm *r, const report *rep)
         }
         fputs("]", f);
     }
-    fprintf(f, "},\n  \"segments\": [");
+    fprintf(f, "},\n  \"cuts\": {");
+    for (int d = 0; d < 3; d++) {
+        seg_rfm_cuts used;
+        seg_rfm_cuts_used(r, (seg_rfm_dim)d, &used);
+        fprintf(f, "%s\"%s\": \"%s\"", d ? ", " : "", dims[d], cuts_names[used]);
+    }
+    fprintf(f, "},\n  \"warnings\": [");
+    for (size_t i = 0; i < seg_rfm_warnings(r); i++) {
+        seg_rfm_warning_code code;
+        const char *msg = seg_rfm_warning(r, i, &code);
+        fprintf(f, "%s\n    {\"code\": \"%s\", \"message\": ", i ? "," : "",
+                code == SEG_RFM_WARN_FAR_REFERENCE ? "far_reference" : "other");
+        json_string(f, msg);
+        fputs("}", f);
+    }
+    fprintf(f, "%s],\n  \"segments\": [", seg_rfm_warnings(r) ? "\n  " : "");
     json_profiles(f, rep->seg, rep->n_seg, r, rep);
     fprintf(f, "\n  ]");
     if (rep->k) {
@@ -487,6 +564,20 @@ static void print_json(const rfm_opts *o, const seg_rfm *r, const report *rep)
         fprintf(f, "\n  ]");
     }
     fprintf(f, "\n}\n");
+}
+
+/* Monetary value in the CSV: the shortest of %.15g .. %.17g that reads back
+ * as the same double (21.3, not 21.300000000000001), so the file keeps full
+ * precision and a spreadsheet shows what was summed. */
+static void write_money(FILE *f, double v)
+{
+    char buf[40];
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, sizeof buf, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    fputs(buf, f);
 }
 
 static int write_output(FILE *f, const seg_rfm *r, const report *rep)
@@ -501,8 +592,9 @@ static int write_output(FILE *f, const seg_rfm *r, const report *rep)
         size_t seg;
         seg_rfm_get(r, i, &rec, &freq, &mon, s, &seg);
         write_id(f, seg_rfm_customer(r, i));
-        fprintf(f, ",%lld,%lld,%.17g,%d,%d,%d,", (long long)rec, (long long)freq, mon, (int)s[0],
-                (int)s[1], (int)s[2]);
+        fprintf(f, ",%lld,%lld,", (long long)rec, (long long)freq);
+        write_money(f, mon);
+        fprintf(f, ",%d,%d,%d,", (int)s[0], (int)s[1], (int)s[2]);
         csv_field(f, seg_rfm_segment_name(r, seg));
         if (rep->k)
             fprintf(f, ",%d", (int)rep->cluster[i]);
@@ -551,6 +643,9 @@ int cmd_rfm(int argc, char **argv)
             goto out;
     }
     /* With "-o -" the table is standard output and the summary goes to stderr. */
+    if (o.json && !o.quiet)
+        for (size_t i = 0; i < seg_rfm_warnings(r); i++)
+            fprintf(stderr, "%s rfm: warning: %s\n", progname, seg_rfm_warning(r, i, NULL));
     if (summary_to_stderr(outputs_to_stdout(&out), &saved)) {
         if (o.json)
             print_json(&o, r, &rep);

@@ -58,6 +58,10 @@ void seg_rfm_free(seg_rfm *r)
     seg_free(r->rec);
     seg_free(r->score);
     seg_free(r->seg);
+    seg_free(r->day_key);
+    seg_free(r->day_rows);
+    for (size_t i = 0; i < r->n_warnings; i++)
+        seg_free(r->warning[i]);
     seg_free(r);
 }
 
@@ -117,6 +121,8 @@ static const seg_param rfm_rows[] = {
     SEG_PARAM_INT(SEG_RFM_BINS, 2, RFM_MAX_LEVELS, seg_rfm, bins, NULL),
     SEG_PARAM_INT(SEG_RFM_SKIP_BAD_ROWS, 0, 1, seg_rfm, skip_bad, NULL),
     SEG_PARAM_INT(SEG_RFM_DELIMITER, 0, 255, seg_rfm, delimiter, seg_csv_delimiter_check),
+    SEG_PARAM_INT(SEG_RFM_FREQUENCY_CUTS, SEG_RFM_CUTS_AUTO, SEG_RFM_CUTS_FIXED, seg_rfm,
+                  frequency_cuts, NULL),
     RFM_COLUMN(SEG_RFM_CUSTOMER_COLUMN, COL_CUSTOMER),
     RFM_COLUMN(SEG_RFM_DATE_COLUMN, COL_DATE),
     RFM_COLUMN(SEG_RFM_AMOUNT_COLUMN, COL_AMOUNT),
@@ -245,13 +251,86 @@ static int count_invoice(seg_rfm *r, size_t ci, const char *p, size_t len)
     return 0;
 }
 
+/* Slot of a day in the date table: its own, or the empty one it would take. */
+static size_t day_find(const seg_rfm *r, int64_t day)
+{
+    size_t h = (size_t)(((uint64_t)day * 0x9E3779B97F4A7C15u) >> 20) & (r->day_cap - 1);
+    while (r->day_key[h] != INT64_MIN && r->day_key[h] != day)
+        h = (h + 1) & (r->day_cap - 1);
+    return h;
+}
+
+/* Count one row on its day. The table grows with distinct days (at most
+ * 3.65 million in years 1 .. 9999), never with rows; consecutive rows of one
+ * day, the usual layout of a log, reuse the previous slot. */
+static int count_day(seg_rfm *r, int64_t day)
+{
+    if (r->day_cap && r->day_key[r->day_slot] == day) {
+        r->day_rows[r->day_slot]++;
+        return 0;
+    }
+    if (2 * (r->day_used + 1) > r->day_cap) {
+        size_t cap = r->day_cap ? 2 * r->day_cap : 256, old = r->day_cap;
+        int64_t *k = seg_malloc_array(cap, sizeof *k), *v = seg_malloc_array(cap, sizeof *v);
+        int64_t *ok = r->day_key, *ov = r->day_rows;
+        if (!k || !v) {
+            seg_free(k);
+            seg_free(v);
+            return SEG_NOMEM();
+        }
+        for (size_t i = 0; i < cap; i++)
+            k[i] = INT64_MIN;
+        r->day_key = k;
+        r->day_rows = v;
+        r->day_cap = cap;
+        for (size_t i = 0; i < old; i++)
+            if (ok[i] != INT64_MIN) {
+                size_t h = day_find(r, ok[i]);
+                k[h] = ok[i];
+                v[h] = ov[i];
+            }
+        seg_free(ok);
+        seg_free(ov);
+    }
+    size_t h = day_find(r, day);
+    if (r->day_key[h] == INT64_MIN) {
+        r->day_key[h] = day;
+        r->day_rows[h] = 0;
+        r->day_used++;
+    }
+    r->day_rows[h]++;
+    r->day_slot = h;
+    return 0;
+}
+
+/* Keep the RFM_LATE latest rows (the first one of equal days). */
+static void keep_late(seg_rfm *r, int64_t day, const char *file, size_t line, const char *cust,
+                      size_t clen)
+{
+    size_t at = r->n_late;
+    while (at > 0 && day > r->late[at - 1].day)
+        at--;
+    if (at == RFM_LATE)
+        return;
+    if (r->n_late < RFM_LATE)
+        r->n_late++;
+    memmove(&r->late[at + 1], &r->late[at], (r->n_late - 1 - at) * sizeof r->late[0]);
+    rfm_late *l = &r->late[at];
+    l->day = day;
+    if (file)
+        snprintf(l->where, sizeof l->where, "%.70s line %zu", file, line);
+    else
+        snprintf(l->where, sizeof l->where, "row %zu", line);
+    snprintf(l->customer, sizeof l->customer, "%.*s", (int)(clen > 40 ? 40 : clen), cust);
+}
+
 /*
  * The policy for one row whose customer id is non-empty and whose fields
  * parsed (rows without id are counted by the callers). invoice NULL: no
  * invoice column.
  */
 static int add_row(seg_rfm *r, const char *cust, size_t clen, const char *inv, size_t ilen,
-                   int64_t day, double amount)
+                   int64_t day, double amount, const char *file, size_t line)
 {
     size_t ci;
     int rc;
@@ -259,8 +338,11 @@ static int add_row(seg_rfm *r, const char *cust, size_t clen, const char *inv, s
         r->count[SEG_RFM_AFTER_REFERENCE]++;
         return 0;
     }
-    if ((rc = customer_index(r, cust, clen, &ci)) < 0)
+    if ((rc = customer_index(r, cust, clen, &ci)) < 0 || (rc = count_day(r, day)) < 0)
         return rc;
+    r->dated_rows++;
+    if (r->n_late < RFM_LATE || day > r->late[RFM_LATE - 1].day)
+        keep_late(r, day, file, line, cust, clen);
     if (day > r->max_day)
         r->max_day = day;
     rfm_cust *c = &r->c[ci];
@@ -313,7 +395,7 @@ int seg_rfm_add(seg_rfm *r, const char *customer, const char *invoice, const cha
     r->invoice_mode = invoice != NULL;
     r->count[SEG_RFM_ROWS]++;
     return add_row(r, customer, strlen(customer), invoice, invoice ? strlen(invoice) : 0, day,
-                   amount);
+                   amount, NULL, (size_t)r->count[SEG_RFM_ROWS]);
 }
 
 /* ---- CSV input ------------------------------------------------------------ */
@@ -452,7 +534,8 @@ static int one_record(seg_rfm *r, rfm_csv *x)
     if (!isfinite(amount))
         return bad_row(r, x, "found an amount that overflows", NULL);
     const csv_span *inv = x->col[COL_INVOICE] != SIZE_MAX ? &fd[x->col[COL_INVOICE]] : NULL;
-    return add_row(r, cust->p, cust->len, inv ? inv->p : NULL, inv ? inv->len : 0, day, amount);
+    return add_row(r, cust->p, cust->len, inv ? inv->p : NULL, inv ? inv->len : 0, day, amount,
+                   x->s.name, x->s.record_line);
 }
 
 int seg_rfm_read_csv(seg_rfm *r, const char *path)
@@ -518,7 +601,7 @@ int seg_rfm_finish(seg_rfm *r)
     r->count[SEG_RFM_CUSTOMERS] = (int64_t)n;
     r->count[SEG_RFM_RETURN_ONLY_CUSTOMERS] = (int64_t)(nc - n);
     int rc = seg_rfm_score(r);
-    if (rc < 0)
+    if (rc < 0 || (rc = seg_rfm_check(r)) < 0)
         return rc;
     r->finished = true;
     return 0;
@@ -602,4 +685,28 @@ int seg_rfm_thresholds(const seg_rfm *r, seg_rfm_dim dim, double *out, size_t le
                         r->levels[dim] - 1);
     memcpy(out, r->thr[dim], (r->levels[dim] - 1) * sizeof *out);
     return 0;
+}
+
+int seg_rfm_cuts_used(const seg_rfm *r, seg_rfm_dim dim, seg_rfm_cuts *used)
+{
+    if (!r || !used || (unsigned)dim > 2)
+        return seg_fail(SEG_ERR_INVALID_ARG, "rfm cuts used: NULL argument or bad dimension");
+    if (!r->finished)
+        return seg_fail(SEG_ERR_STATE, "rfm: not finished");
+    *used = (seg_rfm_cuts)r->cuts_used[dim];
+    return 0;
+}
+
+size_t seg_rfm_warnings(const seg_rfm *r)
+{
+    return r && r->finished ? r->n_warnings : 0;
+}
+
+const char *seg_rfm_warning(const seg_rfm *r, size_t i, seg_rfm_warning_code *code)
+{
+    if (!r || !r->finished || i >= r->n_warnings)
+        return NULL;
+    if (code)
+        *code = (seg_rfm_warning_code)r->warning_code[i];
+    return r->warning[i];
 }

@@ -17,6 +17,15 @@ typedef struct rfm_cust {
     double monetary;
 } rfm_cust;
 
+/* One of the latest rows, kept to name them in a warning. */
+typedef struct rfm_late {
+    int64_t day;
+    char where[96]; /* "FILE line N" or "row N" */
+    char customer[41];
+} rfm_late;
+
+enum { RFM_LATE = 3, RFM_MAX_WARNINGS = 4 };
+
 /* A segment rule: inclusive score ranges for R, F, M; name index. */
 typedef struct rfm_rule {
     int lo[3], hi[3];
@@ -27,7 +36,7 @@ enum { RFM_N_COUNTERS = 9 };
 
 struct seg_rfm {
     /* Settings. */
-    int64_t returns, bins, skip_bad, delimiter;
+    int64_t returns, bins, skip_bad, delimiter, frequency_cuts;
     char *column[6]; /* customer, date, amount, quantity, price, invoice */
     char *date_format;
     char *as_of_text; /* SEG_RFM_AS_OF as given, or NULL */
@@ -57,6 +66,13 @@ struct seg_rfm {
     char date_text[40]; /* cache: the previous row's date text and its day */
     size_t date_len;
     int64_t date_day;
+    /* Dates of the rows that set max_day, for the far reference check:
+     * an open-addressing table day -> rows (key INT64_MIN: empty slot). */
+    int64_t *day_key, *day_rows;
+    size_t day_cap, day_used, day_slot; /* day_slot: the previous row's slot */
+    int64_t dated_rows;
+    rfm_late late[RFM_LATE]; /* the latest rows, latest first */
+    size_t n_late;
 
     /* Result (after seg_rfm_finish). */
     int64_t ref_day;
@@ -67,11 +83,18 @@ struct seg_rfm {
     size_t *seg;    /* n segment indices */
     double *thr[3]; /* levels - 1 thresholds per dimension */
     size_t levels[3];
+    int cuts_used[3]; /* seg_rfm_cuts */
+    char *warning[RFM_MAX_WARNINGS];
+    int warning_code[RFM_MAX_WARNINGS];
+    size_t n_warnings;
 };
 
 /* Scores, thresholds and segments of the customers with a purchase
  * (rfm_score.c); r->who, r->rec filled, r->n set. */
 int seg_rfm_score(seg_rfm *r);
+
+/* Warnings about the result, after scoring (rfm_score.c). */
+int seg_rfm_check(seg_rfm *r);
 
 /* Parse a rule table into r->rules / r->names (rfm_score.c). */
 int seg_rfm_parse_rules(seg_rfm *r, const char *text);

@@ -4,7 +4,10 @@
  */
 #include "analyse/rfm.h"
 
+#include "data/date.h"
+
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,12 +255,10 @@ static void rank_scores(seg_rfm *r, int dim, ranked *v)
     }
 }
 
-/* Scores from the user's cut points; thresholds are the cuts, in the order
- * of the levels they open. */
-static void cut_scores(seg_rfm *r, int dim)
+/* Scores from cut points c[0..nc); thresholds are the cuts, in the order of
+ * the levels they open. */
+static void cut_scores(seg_rfm *r, int dim, const double *c, size_t nc)
 {
-    const double *c = r->cuts[dim];
-    const size_t nc = r->n_cuts[dim];
     for (size_t i = 0; i < r->n; i++) {
         double x = value_of(r, i, dim);
         int s = 1;
@@ -267,6 +268,25 @@ static void cut_scores(seg_rfm *r, int dim)
     }
     for (size_t j = 0; j < nc; j++)
         r->thr[dim][j] = dim == 0 ? c[nc - 1 - j] : c[j];
+}
+
+/* Whether rank thresholds open every level at a value above the previous
+ * one's: false when ties skip a level (equal values) or no customer reaches
+ * it (NaN). */
+static bool increasing(const double *t, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        if (isnan(t[j]) || (j > 0 && !(t[j] > t[j - 1])))
+            return false;
+    return true;
+}
+
+/* The fixed frequency cuts (seg.h, SEG_RFM_CUTS_FIXED): 2, 3, 4, then each
+ * level twice as wide as the one before (4-5, 6-9, 10-17, ...). */
+static void fixed_cuts(double *c, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        c[j] = j < 3 ? (double)(j + 2) : 2 * c[j - 1] - 2;
 }
 
 int seg_rfm_score(seg_rfm *r)
@@ -287,10 +307,22 @@ int seg_rfm_score(seg_rfm *r)
             seg_free(v);
             return SEG_NOMEM();
         }
-        if (r->n_cuts[d])
-            cut_scores(r, d);
-        else
+        if (r->n_cuts[d]) {
+            cut_scores(r, d, r->cuts[d], r->n_cuts[d]);
+            r->cuts_used[d] = SEG_RFM_CUTS_USER;
+            continue;
+        }
+        r->cuts_used[d] = SEG_RFM_CUTS_QUANTILE;
+        if (d != SEG_RFM_F || r->frequency_cuts != SEG_RFM_CUTS_FIXED)
             rank_scores(r, d, v);
+        if (d == SEG_RFM_F && (r->frequency_cuts == SEG_RFM_CUTS_FIXED ||
+                               (r->frequency_cuts == SEG_RFM_CUTS_AUTO &&
+                                !increasing(r->thr[d], r->levels[d] - 1)))) {
+            double fixed[RFM_MAX_LEVELS];
+            fixed_cuts(fixed, r->levels[d] - 1);
+            cut_scores(r, d, fixed, r->levels[d] - 1);
+            r->cuts_used[d] = SEG_RFM_CUTS_FIXED;
+        }
     }
     seg_free(v);
     int rc = 0;
@@ -309,5 +341,94 @@ int seg_rfm_score(seg_rfm *r)
         }
         r->seg[i] = seg;
     }
+    return 0;
+}
+
+typedef struct day_rows {
+    int64_t day, rows;
+} day_rows;
+
+static int cmp_day(const void *pa, const void *pb)
+{
+    const day_rows *a = pa, *b = pb;
+    return (a->day > b->day) - (a->day < b->day);
+}
+
+/* Days between the reference date and the bulk of the log that warn. */
+#define FAR_DAYS 365
+
+/* Append to a message buffer, never past its end. */
+static void append(char *msg, size_t cap, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    if (*len + 1 >= cap)
+        return;
+    va_start(ap, fmt);
+    int k = vsnprintf(msg + *len, cap - *len, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        *len += (size_t)k < cap - *len ? (size_t)k : cap - 1 - *len;
+}
+
+int seg_rfm_check(seg_rfm *r)
+{
+    const int64_t n = r->dated_rows;
+    if (n < 2)
+        return 0;
+    day_rows *d = seg_malloc_array(r->day_used, sizeof *d);
+    if (!d)
+        return SEG_NOMEM();
+    size_t m = 0;
+    for (size_t i = 0; i < r->day_cap; i++)
+        if (r->day_key[i] != INT64_MIN)
+            d[m++] = (day_rows){r->day_key[i], r->day_rows[i]};
+    qsort(d, m, sizeof *d, cmp_day);
+    /* Rank min(ceil(0.99 n), n - 1), in integers. */
+    int64_t k = (99 * n + 99) / 100, cum = 0, far_rows = 0;
+    if (k > n - 1)
+        k = n - 1;
+    size_t i = 0;
+    while (i < m && (cum += d[i].rows) < k)
+        i++;
+    const int64_t p = d[i].day;
+    for (size_t j = i + 1; j < m; j++)
+        if (d[j].day > p + FAR_DAYS)
+            far_rows += d[j].rows;
+    seg_free(d);
+    if (r->ref_day - p <= FAR_DAYS)
+        return 0;
+
+    char ref[32], bulk[32], msg[1024];
+    seg_date_format_iso(r->ref_day, ref, sizeof ref);
+    seg_date_format_iso(p, bulk, sizeof bulk);
+    size_t len = 0;
+    append(msg, sizeof msg, &len,
+           "the reference date %s is %lld days after %s, the 99th percentile of the "
+           "rows' dates: every recency grows by that much",
+           ref, (long long)(r->ref_day - p), bulk);
+    if (far_rows > 0) {
+        append(msg, sizeof msg, &len,
+               "; %lld row%s dated more than %d days after %s:", (long long)far_rows,
+               far_rows == 1 ? " is" : "s are", FAR_DAYS, bulk);
+        size_t shown = 0;
+        for (size_t j = 0; j < r->n_late; j++) {
+            const rfm_late *l = &r->late[j];
+            if (l->day <= p + FAR_DAYS)
+                break;
+            char day[32];
+            seg_date_format_iso(l->day, day, sizeof day);
+            append(msg, sizeof msg, &len, "%s %s (customer %s, %s)", shown ? "," : "", l->where,
+                   l->customer, day);
+            shown++;
+        }
+        if ((int64_t)shown < far_rows)
+            append(msg, sizeof msg, &len, " and %lld more", (long long)(far_rows - (int64_t)shown));
+        append(msg, sizeof msg, &len, "; correct or drop them, or give the reference date");
+    } else {
+        append(msg, sizeof msg, &len, "; check that the reference date is the one meant");
+    }
+    if (!(r->warning[r->n_warnings] = seg_strndup(msg, strlen(msg))))
+        return SEG_NOMEM();
+    r->warning_code[r->n_warnings++] = SEG_RFM_WARN_FAR_REFERENCE;
     return 0;
 }
