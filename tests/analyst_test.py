@@ -350,6 +350,16 @@ class Report(Base):
                      "Customers on the first two principal components"):
             self.assertIn(want, titles)
         self.assertNotIn("<script", text)
+        # The sweep table carries the stability of each k, as the JSON does.
+        code, out, err = run("segment", HEAD, "--target", "y", "--drop", "duration",
+                             "--k-max", "5", "--json")
+        self.assertEqual(code, 0, err)
+        doc = json.loads(out)
+        self.assertIn("<th>stability</th>", text)
+        for r in doc["sweep"]:
+            self.assertIn("<td>%.3f</td><td>%.1f %%</td>" % (r["stability"],
+                                                              100 * r["smallest_share"]), text)
+        self.assertIn("Runner-up: k = %d" % doc["runner_up"]["k"], text)
         for bad in ("src=\"http", "href=\"http", "url("):
             self.assertNotIn(bad, text)
 
