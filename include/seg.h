@@ -3705,9 +3705,10 @@ SEG_API int seg_metrics_adjusted_rand(const int32_t *a, const int32_t *b, size_t
  * order: the i-th candidate of N is kept when a uniform integer below N - i
  * is below the number still wanted) from xoshiro256** seeded through
  * splitmix64 with SEG_SWEEP_SEED - 1 for the base and SEG_SWEEP_SEED + r for
- * subsample r; the same subsamples serve every k. Refit r uses the k-means object's settings with SEG_KMEANS_SEED
- * increased by r + 1 and SEG_KMEANS_N_INIT replaced by
- * SEG_SWEEP_STABILITY_N_INIT (1; 0 keeps the object's). Weights apply to the
+ * subsample r; the same subsamples serve every k. Refit r uses the k-means
+ * object's settings with SEG_KMEANS_SEED increased by r + 1 and
+ * SEG_KMEANS_N_INIT replaced by SEG_SWEEP_STABILITY_N_INIT (1; 0 keeps the
+ * object's). Weights apply to the
  * refits; the index counts each row once. Results depend only on the data
  * and the seeds, never on the number of threads. Cost: resamples fits of
  * fraction x base rows per k on top of the one full fit, and resamples x

@@ -245,7 +245,8 @@ static void test_stability_reference(void **state)
                 g++;
             }
         seg_model *mod = NULL;
-        assert_int_equal(seg_kmeans_set_int(ref, SEG_KMEANS_SEED, km_seed + (int64_t)j + 1), SEG_OK);
+        assert_int_equal(seg_kmeans_set_int(ref, SEG_KMEANS_SEED, km_seed + (int64_t)j + 1),
+                         SEG_OK);
         assert_int_equal(seg_kmeans_fit_f64(ref, xs, m, d, NULL, fit, &mod), SEG_OK);
         seg_model_free(mod);
         for (size_t b = 0, g = 0; b < base; b++)

@@ -605,8 +605,8 @@ int seg_metrics_adjusted_rand(const int32_t *a, const int32_t *b, size_t n, doub
     if (!a || !b || !out || n == 0)
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_metrics_adjusted_rand: NULL argument or n = 0");
     if ((uint64_t)n > UINT32_MAX) /* pair counts n (n - 1) must fit 64 bits */
-        return seg_fail(SEG_ERR_INVALID_ARG, "seg_metrics_adjusted_rand: %zu rows, at most 2^32 - 1",
-                        n);
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "seg_metrics_adjusted_rand: %zu rows, at most 2^32 - 1", n);
     uint64_t ka = 0, kb = 0;
     for (size_t i = 0; i < n; i++) {
         if (a[i] < 0 || b[i] < 0)
@@ -617,8 +617,8 @@ int seg_metrics_adjusted_rand(const int32_t *a, const int32_t *b, size_t n, doub
     }
     uint64_t same_a = 0, same_b = 0, same_both = 0;
     const bool dense = ka * kb <= (uint64_t)1 << 20 || ka * kb <= (uint64_t)n;
-    uint64_t *cells = dense ? seg_calloc(ka * kb + ka + kb, sizeof *cells)
-                            : seg_malloc_array(n, sizeof *cells);
+    uint64_t *cells =
+        dense ? seg_calloc(ka * kb + ka + kb, sizeof *cells) : seg_malloc_array(n, sizeof *cells);
     if (!cells)
         return SEG_NOMEM();
     if (dense) {

@@ -10,7 +10,17 @@
 
 #include <string.h>
 
-enum { COL_INERTIA, COL_SIL, COL_DB, COL_CH, COL_SMALLEST, COL_LARGEST, COL_ITER, COL_STAB, N_COLS };
+enum {
+    COL_INERTIA,
+    COL_SIL,
+    COL_DB,
+    COL_CH,
+    COL_SMALLEST,
+    COL_LARGEST,
+    COL_ITER,
+    COL_STAB,
+    N_COLS
+};
 
 struct seg_sweep {
     int64_t k_min, k_max, sample, seed;
@@ -130,13 +140,13 @@ static int measure(const seg_sweep *s, const void *x, bool f32, size_t n, size_t
 
 /* Scratch of the stability refits, allocated once for all k. */
 typedef struct stability {
-    size_t r, m;     /* subsamples, rows in each */
-    size_t base;     /* rows the subsamples are drawn from */
-    size_t *rows;    /* those rows (base of them) */
-    void *xs;        /* m x d rows of the current subsample */
-    double *ws;      /* their weights, or NULL */
-    int32_t *fitted; /* m labels of one refit */
-    int32_t *labels; /* r x n: refit j's label of each row, -1 where not drawn */
+    size_t r, m;      /* subsamples, rows in each */
+    size_t base;      /* rows the subsamples are drawn from */
+    size_t *rows;     /* those rows (base of them) */
+    void *xs;         /* m x d rows of the current subsample */
+    double *ws;       /* their weights, or NULL */
+    int32_t *fitted;  /* m labels of one refit */
+    int32_t *labels;  /* r x n: refit j's label of each row, -1 where not drawn */
     int32_t *pa, *pb; /* the shared rows' labels of two refits */
 } stability;
 
@@ -321,7 +331,8 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const void *x, bool f32, size
         m = NULL;
         if ((rc = measure(s, x, f32, n, d, w, labels, k, row)) < 0)
             goto done;
-        if (s->stab_n_init > 0 && (rc = seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, s->stab_n_init)) < 0)
+        if (s->stab_n_init > 0 &&
+            (rc = seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, s->stab_n_init)) < 0)
             goto done;
         rc = measure_stability(s, &st, km, k, saved_seed, x, f32, d, w, &row[COL_STAB]);
         seg_kmeans_set_int(km, SEG_KMEANS_SEED, saved_seed);
@@ -376,7 +387,9 @@ int seg_sweep_get(const seg_sweep *s, size_t i, seg_sweep_stat stat, double *out
     case SEG_SWEEP_SMALLEST_SHARE: *out = row[COL_SMALLEST]; break;
     case SEG_SWEEP_ITERATIONS: *out = row[COL_ITER]; break;
     case SEG_SWEEP_LARGEST_SHARE: *out = row[COL_LARGEST]; break;
-    case SEG_SWEEP_STABILITY: *out = row[COL_STAB]; break;
+    case SEG_SWEEP_STABILITY:
+        *out = row[COL_STAB];
+        break;
     default: return seg_fail(SEG_ERR_INVALID_ARG, "unknown sweep statistic %d", (int)stat);
     }
     return SEG_OK;

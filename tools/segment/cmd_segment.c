@@ -602,8 +602,10 @@ static int parse_segment(int argc, char **argv, opts *o)
             break;
         case SEGMENT_STABILITY_RESAMPLES:
             if (!parse_int(val, 0, 1000, &o->stability_resamples) || o->stability_resamples == 1)
-                return usage_error("segment ", "--stability-resamples takes 0 or a whole number "
-                                   "from 2 to 1000, not '%s'", val);
+                return usage_error("segment ",
+                                   "--stability-resamples takes 0 or a whole number "
+                                   "from 2 to 1000, not '%s'",
+                                   val);
             break;
         case SEGMENT_TOL:
             if (!parse_real(val, &o->tol) || !(o->tol >= 0 && o->tol <= 1e6))

@@ -500,8 +500,8 @@ static void sweep_table(FILE *f, const seg_sweep *sw, size_t chosen)
         seg_sweep_get(sw, i, SEG_SWEEP_SMALLEST_SHARE, &lo);
         seg_sweep_get(sw, i, SEG_SWEEP_LARGEST_SHARE, &hi);
         const bool is = (size_t)k == chosen;
-        fprintf(f, "<tr><td>%s%.0f%s</td><td>%.3f</td>", is ? "<b>" : "", k, is ? " (chosen)</b>" : "",
-                sil);
+        fprintf(f, "<tr><td>%s%.0f%s</td><td>%.3f</td>", is ? "<b>" : "", k,
+                is ? " (chosen)</b>" : "", sil);
         if (isnan(stab))
             fprintf(f, "<td>not measured</td>");
         else
@@ -574,10 +574,10 @@ int write_report(FILE *f, const opts *o, const summary *s)
     report_head(f, "Customer segments", o->file);
     fprintf(f, "<p>");
     report_escape(f, o->file);
-    fprintf(f, ": %zu customers, %zu features, <b>k = %zu</b>%s. Silhouette %.3f, "
-               "Davies-Bouldin %.3f, Calinski-Harabasz %.1f. libseg %s.</p>\n",
-            s->n, s->d, s->k,
-            s->sweep ? " (chosen by the sweep: see Choosing k)" : "",
+    fprintf(f,
+            ": %zu customers, %zu features, <b>k = %zu</b>%s. Silhouette %.3f, "
+            "Davies-Bouldin %.3f, Calinski-Harabasz %.1f. libseg %s.</p>\n",
+            s->n, s->d, s->k, s->sweep ? " (chosen by the sweep: see Choosing k)" : "",
             s->silhouette, s->davies_bouldin, s->calinski_harabasz, seg_version_string());
     for (size_t j = 0; j < s->k; j++)
         if (segment_warning(s, j, warn, sizeof warn)) {

@@ -59,7 +59,8 @@ int run_sweep(const opts *o, seg_kmeans *km, const summary *s, seg_sweep **out, 
     seg_sweep *sw = NULL;
     bar b = {o->k_min};
     int rc;
-    if ((rc = seg_sweep_new(&sw)) < 0 || (rc = seg_sweep_set_int(sw, SEG_SWEEP_K_MIN, o->k_min)) < 0 ||
+    if ((rc = seg_sweep_new(&sw)) < 0 ||
+        (rc = seg_sweep_set_int(sw, SEG_SWEEP_K_MIN, o->k_min)) < 0 ||
         (rc = seg_sweep_set_int(sw, SEG_SWEEP_K_MAX, o->k_max)) < 0 ||
         (rc = seg_sweep_set_int(sw, SEG_SWEEP_SILHOUETTE_SAMPLE, o->silhouette_sample)) < 0 ||
         (rc = seg_sweep_set_int(sw, SEG_SWEEP_SEED, o->seed)) < 0 ||
@@ -118,11 +119,15 @@ void sweep_choice(const seg_sweep *sw, char *buf, size_t len)
         snprintf(buf, len, "k = %zu, the best silhouette (%.3f); stability not measured", chosen,
                  sil);
     else if (stab >= bar)
-        snprintf(buf, len, "k = %zu, the best silhouette (%.3f) among the k with stability >= %.2f "
-                 "(its stability %.3f)", chosen, sil, bar, stab);
+        snprintf(buf, len,
+                 "k = %zu, the best silhouette (%.3f) among the k with stability >= %.2f "
+                 "(its stability %.3f)",
+                 chosen, sil, bar, stab);
     else
-        snprintf(buf, len, "k = %zu: no k reached stability %.2f, so the best silhouette (%.3f) "
-                 "among the most stable k (stability %.3f)", chosen, bar, sil, stab);
+        snprintf(buf, len,
+                 "k = %zu: no k reached stability %.2f, so the best silhouette (%.3f) "
+                 "among the most stable k (stability %.3f)",
+                 chosen, bar, sil, stab);
 }
 
 /* The runner-up and why it lost, or "" when the sweep had one k. */
@@ -137,12 +142,15 @@ void sweep_runner_up(const seg_sweep *sw, char *buf, size_t len)
     if (seg_sweep_runner_up(sw, &k, &why) < 0 || k == 0)
         return;
     const size_t k0 = (size_t)get(sw, 0, SEG_SWEEP_K);
-    const double sil = get(sw, k - k0, SEG_SWEEP_SILHOUETTE), stab = get(sw, k - k0, SEG_SWEEP_STABILITY);
+    const double sil = get(sw, k - k0, SEG_SWEEP_SILHOUETTE),
+                 stab = get(sw, k - k0, SEG_SWEEP_STABILITY);
     const double csil = get(sw, chosen - k0, SEG_SWEEP_SILHOUETTE),
                  cstab = get(sw, chosen - k0, SEG_SWEEP_STABILITY);
     if (why == SEG_SWEEP_LOST_STABILITY)
-        snprintf(buf, len, "k = %zu, silhouette %.3f, lost on stability: %.3f, below the bar of "
-                 "%.3f that k = %zu meets", k, sil, stab, cstab < bar ? cstab : bar, chosen);
+        snprintf(buf, len,
+                 "k = %zu, silhouette %.3f, lost on stability: %.3f, below the bar of "
+                 "%.3f that k = %zu meets",
+                 k, sil, stab, cstab < bar ? cstab : bar, chosen);
     else if (why == SEG_SWEEP_LOST_TIE)
         snprintf(buf, len, "k = %zu, the same silhouette (%.3f) as k = %zu, which is smaller", k,
                  sil, chosen);
@@ -157,17 +165,23 @@ const char *sweep_size_warning(const seg_sweep *sw, char *buf, size_t len)
     size_t chosen = 0;
     seg_sweep_chosen(sw, &chosen);
     const size_t i = chosen - (size_t)get(sw, 0, SEG_SWEEP_K);
-    const double lo = get(sw, i, SEG_SWEEP_SMALLEST_SHARE), hi = get(sw, i, SEG_SWEEP_LARGEST_SHARE);
+    const double lo = get(sw, i, SEG_SWEEP_SMALLEST_SHARE),
+                 hi = get(sw, i, SEG_SWEEP_LARGEST_SHARE);
     if (lo < SMALL_SEGMENT && hi > LARGE_SEGMENT)
-        snprintf(buf, len, "at k = %zu the smallest segment holds %.1f %% of the customers (under "
-                 "%.0f %%) and the largest %.1f %% (over %.0f %%)", chosen, 100 * lo,
-                 100 * SMALL_SEGMENT, 100 * hi, 100 * LARGE_SEGMENT);
+        snprintf(buf, len,
+                 "at k = %zu the smallest segment holds %.1f %% of the customers (under "
+                 "%.0f %%) and the largest %.1f %% (over %.0f %%)",
+                 chosen, 100 * lo, 100 * SMALL_SEGMENT, 100 * hi, 100 * LARGE_SEGMENT);
     else if (lo < SMALL_SEGMENT)
-        snprintf(buf, len, "at k = %zu the smallest segment holds %.1f %% of the customers (under "
-                 "%.0f %%)", chosen, 100 * lo, 100 * SMALL_SEGMENT);
+        snprintf(buf, len,
+                 "at k = %zu the smallest segment holds %.1f %% of the customers (under "
+                 "%.0f %%)",
+                 chosen, 100 * lo, 100 * SMALL_SEGMENT);
     else if (hi > LARGE_SEGMENT)
-        snprintf(buf, len, "at k = %zu the largest segment holds %.1f %% of the customers (over "
-                 "%.0f %%)", chosen, 100 * hi, 100 * LARGE_SEGMENT);
+        snprintf(buf, len,
+                 "at k = %zu the largest segment holds %.1f %% of the customers (over "
+                 "%.0f %%)",
+                 chosen, 100 * hi, 100 * LARGE_SEGMENT);
     else
         return NULL;
     return buf;
