@@ -3708,7 +3708,7 @@ SEG_API int seg_metrics_adjusted_rand(const int32_t *a, const int32_t *b, size_t
  * subsample r; the same subsamples serve every k. Refit r uses the k-means
  * object's settings with SEG_KMEANS_SEED increased by r + 1 and
  * SEG_KMEANS_N_INIT replaced by SEG_SWEEP_STABILITY_N_INIT (1; 0 keeps the
- * object's). Weights apply to the
+ * object's) and SEG_KMEANS_THREADS by 1 (small fits gain nothing from more). Weights apply to the
  * refits; the index counts each row once. Results depend only on the data
  * and the seeds, never on the number of threads. Cost: resamples fits of
  * fraction x base rows per k on top of the one full fit, and resamples x

@@ -272,7 +272,7 @@ static int measure_stability(const seg_sweep *s, const stability *st, seg_kmeans
 static int sweep_run(seg_sweep *s, seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
                      const double *w)
 {
-    int64_t saved_k, saved_seed, saved_n_init;
+    int64_t saved_k, saved_seed, saved_n_init, saved_threads;
     int32_t *labels = NULL;
     seg_model *m = NULL;
     stability st = {0};
@@ -298,7 +298,8 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const void *x, bool f32, size
     }
     if ((rc = seg_kmeans_get_int(km, SEG_KMEANS_K, &saved_k)) < 0 ||
         (rc = seg_kmeans_get_int(km, SEG_KMEANS_SEED, &saved_seed)) < 0 ||
-        (rc = seg_kmeans_get_int(km, SEG_KMEANS_N_INIT, &saved_n_init)) < 0) {
+        (rc = seg_kmeans_get_int(km, SEG_KMEANS_N_INIT, &saved_n_init)) < 0 ||
+        (rc = seg_kmeans_get_int(km, SEG_KMEANS_THREADS, &saved_threads)) < 0) {
         stability_free(&st);
         seg_free(labels);
         return rc;
@@ -331,12 +332,16 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const void *x, bool f32, size
         m = NULL;
         if ((rc = measure(s, x, f32, n, d, w, labels, k, row)) < 0)
             goto done;
-        if (s->stab_n_init > 0 &&
-            (rc = seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, s->stab_n_init)) < 0)
+        /* The refits are small (a few thousand rows): one thread each
+         * spends less on waking workers than it would gain. */
+        if ((s->stab_n_init > 0 &&
+             (rc = seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, s->stab_n_init)) < 0) ||
+            (rc = seg_kmeans_set_int(km, SEG_KMEANS_THREADS, 1)) < 0)
             goto done;
         rc = measure_stability(s, &st, km, k, saved_seed, x, f32, d, w, &row[COL_STAB]);
         seg_kmeans_set_int(km, SEG_KMEANS_SEED, saved_seed);
         seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, saved_n_init);
+        seg_kmeans_set_int(km, SEG_KMEANS_THREADS, saved_threads);
         if (rc < 0)
             goto done;
         s->count++;
@@ -349,6 +354,7 @@ done:
     seg_kmeans_set_int(km, SEG_KMEANS_K, saved_k);
     seg_kmeans_set_int(km, SEG_KMEANS_SEED, saved_seed);
     seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, saved_n_init);
+    seg_kmeans_set_int(km, SEG_KMEANS_THREADS, saved_threads);
     seg_model_free(m);
     seg_free(labels);
     stability_free(&st);
