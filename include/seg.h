@@ -3713,7 +3713,8 @@ SEG_API int seg_metrics_adjusted_rand(const int32_t *a, const int32_t *b, size_t
  * and the seeds, never on the number of threads. Cost: resamples fits of
  * fraction x base rows per k on top of the one full fit, and resamples x
  * base labels of memory.
- * A k larger than the subsample, or 0 resamples, gives NaN.
+ * 0 resamples, or a k larger than the number of distinct rows of a
+ * subsample, gives NaN.
  *
  * The chosen k (seg_sweep_chosen()): among the k whose stability is at least
  * SEG_SWEEP_STABILITY_THRESHOLD (0.8), the best silhouette; when no k

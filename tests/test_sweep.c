@@ -348,6 +348,26 @@ static void test_stability_properties(void **state)
     free(truth);
 }
 
+/* 97 copies of one row and three other rows: k = 4 fits the whole data,
+ * but most subsamples miss one of the three, so its stability is NaN
+ * (not a failed sweep). */
+static void test_stability_few_distinct(void **state)
+{
+    (void)state;
+    double x[100];
+    for (size_t i = 0; i < 100; i++)
+        x[i] = i < 97 ? 0 : (double)(i - 96) * 10;
+    seg_kmeans *km = kmeans();
+    seg_sweep *s = NULL;
+    assert_int_equal(seg_sweep_new(&s), SEG_OK);
+    assert_int_equal(seg_sweep_set_int(s, SEG_SWEEP_K_MAX, 4), SEG_OK);
+    assert_int_equal(seg_sweep_run_f64(s, km, x, 100, 1, NULL), SEG_OK);
+    assert_int_equal(seg_sweep_count(s), 3);
+    assert_true(isnan(get(s, 2, SEG_SWEEP_STABILITY)));
+    seg_sweep_free(s);
+    seg_kmeans_free(km);
+}
+
 typedef struct calls {
     size_t seen[16], n, stop_at;
 } calls;
@@ -398,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_pick_rule),
         cmocka_unit_test(test_stability_reference),
         cmocka_unit_test(test_stability_properties),
+        cmocka_unit_test(test_stability_few_distinct),
         cmocka_unit_test(test_progress_and_cancel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

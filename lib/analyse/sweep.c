@@ -239,6 +239,8 @@ static int measure_stability(const seg_sweep *s, const stability *st, seg_kmeans
         rc = f32 ? seg_kmeans_fit_f32(km, st->xs, st->m, d, st->ws, st->fitted, &m)
                  : seg_kmeans_fit_f64(km, st->xs, st->m, d, st->ws, st->fitted, &m);
         seg_model_free(m);
+        if (rc == SEG_ERR_TOO_FEW_POINTS) /* fewer distinct rows than k drawn */
+            return SEG_OK;
         if (rc < 0)
             return rc;
         for (size_t i = 0, got = 0; i < n; i++)
