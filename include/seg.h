@@ -3712,6 +3712,29 @@ SEG_API int seg_metrics_calinski_harabasz_f32(const float *x, size_t n, size_t d
 SEG_API int seg_metrics_calinski_harabasz_f64(const double *x, size_t n, size_t d,
                                               const int32_t *labels, size_t k,
                                               const double *weights, double *out);
+
+/**
+ * Adjusted Rand index (Hubert and Arabie 1985) of two labellings of the same
+ * n rows: the Rand index (share of row pairs the two put the same way,
+ * together or apart) corrected for chance, so that 1 means the same
+ * partition up to renaming of the labels and a value near 0 what independent
+ * random labellings with these group sizes give (it can be negative).
+ * Equals scikit-learn's adjusted_rand_score; two labellings that both put
+ * every row in one group, or both every row alone, give 1. Rows count
+ * once each (no weights).
+ *
+ * Cost: O(n) with a table of (largest label + 1) cells per labelling and
+ * their product; when that product exceeds both 2^20 and n, O(n log n) by
+ * sorting instead. Inputs are only read: calls may run concurrently.
+ *
+ * @param a n labels >= 0 (any values; they name groups).
+ * @param b n labels >= 0.
+ * @param n rows, 1 .. 2^32 - 1.
+ * @param[out] out receives the index, at most 1.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL a, b or out; n = 0 or too large;
+ *         a negative label), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_metrics_adjusted_rand(const int32_t *a, const int32_t *b, size_t n, double *out);
 /** @} */
 
 /**
@@ -3723,12 +3746,41 @@ SEG_API int seg_metrics_calinski_harabasz_f64(const double *x, size_t n, size_t 
  * segment. Each fit uses the k-means object's settings (seed, n_init, init,
  * threads, ...), so the fit at the chosen k equals a later fit with that k.
  *
- * The chosen k (seg_sweep_chosen()) is the one with the best silhouette among
- * those whose segments all hold at least SEG_SWEEP_MIN_SHARE (5 %) and at
- * most SEG_SWEEP_MAX_SHARE (60 %) of the customers (weight): a segment too
- * small to act on or one that is most of the base makes k less useful however
- * well separated it is. When no k qualifies, the best silhouette overall.
- * Ties go to the smaller k.
+ * Stability (Ben-Hur, Elisseeff and Guyon 2002; Lange et al. 2004): per k,
+ * SEG_SWEEP_STABILITY_RESAMPLES (5) subsamples of SEG_SWEEP_STABILITY_FRACTION
+ * (80 %) of the rows, drawn without replacement, are each fitted again, and
+ * the stability is the mean adjusted Rand index (seg_metrics_adjusted_rand())
+ * over all pairs of these refits, computed on the rows the two subsamples
+ * share. 1 means every refit splits the customers the same way; a k whose
+ * segments depend on which customers happen to be in the file scores lower.
+ * The draws: when n exceeds SEG_SWEEP_STABILITY_SAMPLE (5000), a base
+ * sample of that many rows is drawn first, else the base is all n rows; then
+ * subsample r (0-based) takes round(fraction x base) of the base rows (at
+ * least 1). Every draw is selection sampling (Knuth's algorithm S, in row
+ * order: the i-th candidate of N is kept when a uniform integer below N - i
+ * is below the number still wanted) from xoshiro256** seeded through
+ * splitmix64 with SEG_SWEEP_SEED - 1 for the base and SEG_SWEEP_SEED + r for
+ * subsample r; the same subsamples serve every k. Refit r uses the k-means
+ * object's settings with SEG_KMEANS_SEED increased by r + 1 and
+ * SEG_KMEANS_N_INIT replaced by SEG_SWEEP_STABILITY_N_INIT (1; 0 keeps the
+ * object's) and SEG_KMEANS_THREADS by 1 (small fits gain nothing from more). Weights apply to the
+ * refits; the index counts each row once. Results depend only on the data
+ * and the seeds, never on the number of threads. Cost: resamples fits of
+ * fraction x base rows per k on top of the one full fit, and resamples x
+ * base labels of memory.
+ * 0 resamples, or a k larger than the number of distinct rows of a
+ * subsample, gives NaN.
+ *
+ * The chosen k (seg_sweep_chosen()): among the k whose stability is at least
+ * SEG_SWEEP_STABILITY_THRESHOLD (0.8), the best silhouette; when no k
+ * reaches the threshold, among the most stable k; without stability (0
+ * resamples), among all k. Ties go to the smaller k. Stability comes first
+ * because a segmentation that changes when 20 % of the customers are left
+ * out cannot be acted on however well separated it looks; silhouette then
+ * prefers the clearest split. Segment sizes do not exclude a k:
+ * SEG_SWEEP_MIN_SHARE (5 %) and SEG_SWEEP_MAX_SHARE (60 %) are the bounds a
+ * caller warns about (seg does) when the chosen k has a segment outside
+ * them. seg_sweep_runner_up() names the k ranked next and why it lost.
  *
  * A sweep object is mutable: one thread at a time.
  * @{
@@ -3742,9 +3794,14 @@ typedef enum seg_sweep_param {
     SEG_SWEEP_K_MIN = 100,             /**< int: smallest k (default 2; 2 .. 10^6). */
     SEG_SWEEP_K_MAX = 101,             /**< int: largest k (default 10; 2 .. 10^6). */
     SEG_SWEEP_SILHOUETTE_SAMPLE = 102, /**< int: rows for the silhouette (default 10000; 0 = all). */
-    SEG_SWEEP_SEED = 103,              /**< int: seed of the silhouette sample (default 0). */
-    SEG_SWEEP_MIN_SHARE = 200,         /**< double: smallest segment share for the choice (default 0.05; 0 .. 1). */
-    SEG_SWEEP_MAX_SHARE = 201          /**< double: largest segment share for the choice (default 0.60; 0 .. 1). */
+    SEG_SWEEP_SEED = 103,              /**< int: seed of the silhouette sample and the stability subsamples (default 0). */
+    SEG_SWEEP_STABILITY_RESAMPLES = 104, /**< int: subsamples refitted per k for the stability (default 5; 0 = no stability, else 2 .. 1000). */
+    SEG_SWEEP_STABILITY_N_INIT = 105,  /**< int: runs per stability refit (default 1; 0 = the k-means object's SEG_KMEANS_N_INIT; .. 10^6). */
+    SEG_SWEEP_STABILITY_SAMPLE = 106,  /**< int: rows the stability subsamples are drawn from (default 5000; 0 = all). */
+    SEG_SWEEP_MIN_SHARE = 200,         /**< double: smallest segment share a caller warns about (default 0.05; 0 .. 1). */
+    SEG_SWEEP_MAX_SHARE = 201,         /**< double: largest segment share a caller warns about (default 0.60; 0 .. 1). */
+    SEG_SWEEP_STABILITY_FRACTION = 202, /**< double: share of the rows in each stability subsample (default 0.8; 0.01 .. 1). */
+    SEG_SWEEP_STABILITY_THRESHOLD = 203 /**< double: stability a k needs for the choice (default 0.8; 0 .. 1). */
 } seg_sweep_param;
 
 /** What the sweep recorded per k, for seg_sweep_get(). */
@@ -3756,8 +3813,16 @@ typedef enum seg_sweep_stat {
     SEG_SWEEP_CALINSKI_HARABASZ = 104, /**< Calinski-Harabasz index. */
     SEG_SWEEP_SMALLEST_SHARE = 105,    /**< Weight share of the smallest segment. */
     SEG_SWEEP_ITERATIONS = 106,        /**< Lloyd iterations of the kept run. */
-    SEG_SWEEP_LARGEST_SHARE = 107      /**< Weight share of the largest segment. */
+    SEG_SWEEP_LARGEST_SHARE = 107,     /**< Weight share of the largest segment. */
+    SEG_SWEEP_STABILITY = 108          /**< Mean adjusted Rand index between refits on subsamples (NaN: not measured). */
 } seg_sweep_stat;
+
+/** Why the runner-up of a sweep lost to the chosen k (seg_sweep_runner_up()). */
+typedef enum seg_sweep_reason {
+    SEG_SWEEP_LOST_STABILITY = 1,  /**< Its stability is below the bar the chosen k meets. */
+    SEG_SWEEP_LOST_SILHOUETTE = 2, /**< Stable enough, but a lower silhouette. */
+    SEG_SWEEP_LOST_TIE = 3         /**< The same silhouette: the smaller k goes first. */
+} seg_sweep_reason;
 
 /**
  * Create a sweep with default settings.
@@ -3778,7 +3843,9 @@ SEG_API void seg_sweep_free(seg_sweep *s);
  * Set an integer setting.
  *
  * @param s the sweep.
- * @param param SEG_SWEEP_K_MIN, SEG_SWEEP_K_MAX, SEG_SWEEP_SILHOUETTE_SAMPLE or SEG_SWEEP_SEED.
+ * @param param SEG_SWEEP_K_MIN, SEG_SWEEP_K_MAX, SEG_SWEEP_SILHOUETTE_SAMPLE, SEG_SWEEP_SEED,
+ *        SEG_SWEEP_STABILITY_RESAMPLES, SEG_SWEEP_STABILITY_N_INIT or
+ *        SEG_SWEEP_STABILITY_SAMPLE.
  * @param value see seg_sweep_param for the ranges.
  * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s, unknown param, value out of range).
  */
@@ -3788,8 +3855,9 @@ SEG_API int seg_sweep_set_int(seg_sweep *s, seg_sweep_param param, int64_t value
  * Set a real setting.
  *
  * @param s the sweep.
- * @param param SEG_SWEEP_MIN_SHARE or SEG_SWEEP_MAX_SHARE.
- * @param value 0 .. 1.
+ * @param param SEG_SWEEP_MIN_SHARE, SEG_SWEEP_MAX_SHARE, SEG_SWEEP_STABILITY_FRACTION or
+ *        SEG_SWEEP_STABILITY_THRESHOLD.
+ * @param value see seg_sweep_param for the ranges.
  * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s, unknown param, value out of range).
  */
 SEG_API int seg_sweep_set_double(seg_sweep *s, seg_sweep_param param, double value);
@@ -3798,7 +3866,9 @@ SEG_API int seg_sweep_set_double(seg_sweep *s, seg_sweep_param param, double val
  * Read an integer setting.
  *
  * @param s the sweep.
- * @param param SEG_SWEEP_K_MIN, SEG_SWEEP_K_MAX, SEG_SWEEP_SILHOUETTE_SAMPLE or SEG_SWEEP_SEED.
+ * @param param SEG_SWEEP_K_MIN, SEG_SWEEP_K_MAX, SEG_SWEEP_SILHOUETTE_SAMPLE, SEG_SWEEP_SEED,
+ *        SEG_SWEEP_STABILITY_RESAMPLES, SEG_SWEEP_STABILITY_N_INIT or
+ *        SEG_SWEEP_STABILITY_SAMPLE.
  * @param[out] value receives its current value.
  * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s or value, unknown or real param).
  */
@@ -3808,7 +3878,8 @@ SEG_API int seg_sweep_get_int(const seg_sweep *s, seg_sweep_param param, int64_t
  * Read a real setting.
  *
  * @param s the sweep.
- * @param param SEG_SWEEP_MIN_SHARE or SEG_SWEEP_MAX_SHARE.
+ * @param param SEG_SWEEP_MIN_SHARE, SEG_SWEEP_MAX_SHARE, SEG_SWEEP_STABILITY_FRACTION or
+ *        SEG_SWEEP_STABILITY_THRESHOLD.
  * @param[out] value receives its current value.
  * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL s or value, unknown or integer param).
  */
@@ -3900,6 +3971,17 @@ SEG_API int seg_sweep_get(const seg_sweep *s, size_t i, seg_sweep_stat stat, dou
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL s or k), SEG_ERR_STATE (no successful run).
  */
 SEG_API int seg_sweep_chosen(const seg_sweep *s, size_t *k);
+
+/**
+ * The k ranked next after the chosen one by the rule in the group
+ * description, and why it lost.
+ *
+ * @param s the sweep.
+ * @param[out] k receives the runner-up's k, or 0 when the sweep had one k.
+ * @param[out] why receives why it lost, or 0 when there is no runner-up.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL s, k or why), SEG_ERR_STATE (no successful run).
+ */
+SEG_API int seg_sweep_runner_up(const seg_sweep *s, size_t *k, seg_sweep_reason *why);
 /** @} */
 
 /**

@@ -272,12 +272,38 @@ class Sweep(Base):
         self.assertEqual([r["k"] for r in s["sweep"]], [2, 3, 4, 5])
         for r in s["sweep"]:
             for key in ("inertia", "silhouette", "davies_bouldin", "calinski_harabasz",
-                        "smallest_share", "largest_share"):
+                        "smallest_share", "largest_share", "stability"):
                 self.assertIn(key, r)
-        ok = [r for r in s["sweep"]
-              if r["smallest_share"] >= 0.05 and r["largest_share"] <= 0.60] or s["sweep"]
-        best = max(ok, key=lambda r: (r["silhouette"], -r["k"]))
-        self.assertEqual(s["k"], best["k"])
+            self.assertTrue(-1 <= r["stability"] <= 1)
+        # The rule of docs/guide.md: the best silhouette among the k with
+        # stability >= 0.8 (or, if none, the most stable); sizes only warn.
+        rows = s["sweep"]
+        top = max(r["stability"] for r in rows)
+        bar = 0.8 if top >= 0.8 else top
+        ranked = sorted(rows, key=lambda r: (r["stability"] < bar, -r["silhouette"], r["k"]))
+        self.assertEqual(s["k"], ranked[0]["k"])
+        up = s["runner_up"]
+        self.assertEqual(up["k"], ranked[1]["k"])
+        lost = "stability" if ranked[1]["stability"] < bar else "silhouette"
+        self.assertEqual(up["lost_on"], lost)
+        self.assertIn("k = %d" % up["k"], up["why"])
+        self.assertIn("k = %d" % s["k"], s["choice"])
+        c = ranked[0]
+        if c["smallest_share"] < 0.05 or c["largest_share"] > 0.60:
+            self.assertIn("k = %d" % s["k"], s["choice_warning"])
+        else:
+            self.assertIsNone(s["choice_warning"])
+        # Off: no stability, the choice by silhouette alone.
+        code, out, err = run("segment", HEAD, "--drop", "y,duration", "--k-min", "2",
+                             "--k-max", "5", "--json", "--stability-resamples", "0")
+        self.assertEqual(code, 0, err)
+        off = json.loads(out)
+        self.assertTrue(all(r["stability"] is None for r in off["sweep"]))
+        best = max(off["sweep"], key=lambda r: (r["silhouette"], -r["k"]))
+        self.assertEqual(off["k"], best["k"])
+        code, _, err = run("segment", HEAD, "--stability-resamples", "1")
+        self.assertEqual(code, 2)
+        self.assertIn("--stability-resamples", err)
         self.assertEqual(s["k_chosen_by"], "sweep")
         self.assertEqual([r["k"] for r in s["sweep"] if r["chosen"]], [s["k"]])
         self.assertEqual(len(s["segments"]), s["k"])
@@ -324,6 +350,16 @@ class Report(Base):
                      "Customers on the first two principal components"):
             self.assertIn(want, titles)
         self.assertNotIn("<script", text)
+        # The sweep table carries the stability of each k, as the JSON does.
+        code, out, err = run("segment", HEAD, "--target", "y", "--drop", "duration",
+                             "--k-max", "5", "--json")
+        self.assertEqual(code, 0, err)
+        doc = json.loads(out)
+        self.assertIn("<th>stability</th>", text)
+        for r in doc["sweep"]:
+            self.assertIn("<td>%.3f</td><td>%.1f %%</td>" % (r["stability"],
+                                                              100 * r["smallest_share"]), text)
+        self.assertIn("Runner-up: k = %d" % doc["runner_up"]["k"], text)
         for bad in ("src=\"http", "href=\"http", "url("):
             self.assertNotIn(bad, text)
 

@@ -339,6 +339,98 @@ static void test_metric_errors(void **state)
                      SEG_ERR_INVALID_ARG);
 }
 
+/* ---- adjusted Rand index ---------------------------------------------------- */
+
+/* The index by its definition: count every unordered pair of rows, no
+ * contingency table. */
+static double ari_by_pairs(const int32_t *a, const int32_t *b, size_t n)
+{
+    double both = 0, in_a = 0, in_b = 0, all = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++) {
+            const int sa = a[i] == a[j], sb = b[i] == b[j];
+            both += sa && sb;
+            in_a += sa;
+            in_b += sb;
+            all += 1;
+        }
+    if (in_a == both && in_b == both)
+        return 1.0;
+    const double expected = in_a * in_b / all, top = (in_a + in_b) / 2;
+    return (both - expected) / (top - expected);
+}
+
+/* Values worked by hand from the contingency table (and, for the first
+ * three, the examples of scikit-learn's adjusted_rand_score documentation). */
+static void test_adjusted_rand_hand(void **state)
+{
+    (void)state;
+    double v;
+    const int32_t a[] = {0, 0, 1, 1}, split[] = {0, 0, 1, 2}, renamed[] = {5, 5, 3, 3},
+                  crossed[] = {0, 1, 0, 1};
+    assert_int_equal(seg_metrics_adjusted_rand(a, renamed, 4, &v), SEG_OK);
+    assert_float_equal(v, 1.0, 0);
+    /* Pairs together in both 1, in a 2, in split 1, of 6: (1 - 2/6) / (1.5 - 2/6). */
+    assert_int_equal(seg_metrics_adjusted_rand(a, split, 4, &v), SEG_OK);
+    assert_float_equal(v, 4.0 / 7.0, 1e-15);
+    /* No pair together in both, 2 in each: (0 - 4/6) / (2 - 4/6). */
+    assert_int_equal(seg_metrics_adjusted_rand(a, crossed, 4, &v), SEG_OK);
+    assert_float_equal(v, -0.5, 1e-15);
+    /* One group against all singletons: 0. */
+    const int32_t one[] = {0, 0, 0, 0}, single[] = {0, 1, 2, 3};
+    assert_int_equal(seg_metrics_adjusted_rand(one, single, 4, &v), SEG_OK);
+    assert_float_equal(v, 0.0, 0);
+    assert_int_equal(seg_metrics_adjusted_rand(one, one, 4, &v), SEG_OK);
+    assert_float_equal(v, 1.0, 0);
+    /* 3 + 3 against 2 + 2 + 2: together in both 2 (of 15), in a 6, in b 3:
+     * (2 - 18/15) / (4.5 - 18/15) = 8/33. */
+    const int32_t a6[] = {0, 0, 0, 1, 1, 1}, b6[] = {0, 0, 1, 1, 2, 2};
+    assert_int_equal(seg_metrics_adjusted_rand(a6, b6, 6, &v), SEG_OK);
+    assert_float_equal(v, 8.0 / 33.0, 1e-15);
+    assert_int_equal(seg_metrics_adjusted_rand(a6, b6, 1, &v), SEG_OK);
+    assert_float_equal(v, 1.0, 0);
+}
+
+/* Random labellings, dense table and sorted path (labels up to 10^6 make
+ * the table too large), against counting the pairs. */
+static void test_adjusted_rand_against_pairs(void **state)
+{
+    (void)state;
+    const size_t n = 1500;
+    int32_t *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    uint64_t seed = 17;
+    for (int sparse = 0; sparse < 2; sparse++)
+        for (int trial = 0; trial < 3; trial++) {
+            for (size_t i = 0; i < n; i++) {
+                a[i] = (int32_t)(tu_next(&seed) % 4);
+                /* b agrees with a on about half the rows. */
+                b[i] = tu_next(&seed) % 2 ? a[i] : (int32_t)(tu_next(&seed) % (3 + trial));
+                if (sparse) {
+                    a[i] = a[i] * 333331 + 7;
+                    b[i] = b[i] * 250001;
+                }
+            }
+            double v;
+            assert_int_equal(seg_metrics_adjusted_rand(a, b, n, &v), SEG_OK);
+            assert_float_equal(v, ari_by_pairs(a, b, n), 1e-12);
+            assert_true(v > 0.05 && v < 0.9);
+        }
+    free(a);
+    free(b);
+}
+
+static void test_adjusted_rand_errors(void **state)
+{
+    (void)state;
+    double v;
+    const int32_t a[] = {0, 1}, neg[] = {0, -1};
+    assert_int_equal(seg_metrics_adjusted_rand(a, neg, 2, &v), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_metrics_adjusted_rand(neg, a, 2, &v), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_metrics_adjusted_rand(a, a, 0, &v), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_metrics_adjusted_rand(NULL, a, 2, &v), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_metrics_adjusted_rand(a, a, 2, NULL), SEG_ERR_INVALID_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +443,9 @@ int main(void)
         cmocka_unit_test(test_silhouette_uneven_segments),
         cmocka_unit_test(test_silhouette_allocation_failures),
         cmocka_unit_test(test_metric_errors),
+        cmocka_unit_test(test_adjusted_rand_hand),
+        cmocka_unit_test(test_adjusted_rand_against_pairs),
+        cmocka_unit_test(test_adjusted_rand_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

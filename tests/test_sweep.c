@@ -1,7 +1,10 @@
 /*
- * Choosing k: the recorded values equal separate fits and metrics, the rule
- * picks the true number of blobs and skips k with a tiny segment, progress
- * is reported and can cancel. Public API only.
+ * Choosing k: the recorded values equal separate fits and metrics, the
+ * stability equals a computation of its own from the documented draws, the
+ * rule picks the true number of blobs, ranks constructed rows as documented
+ * and no longer skips k with a tiny segment, progress is reported and can
+ * cancel. The public API, plus the rule function and the RNG the documented
+ * draws use.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +13,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "analyse/sweep.h"
+#include "core/core.h"
 #include "seg.h"
 #include "testutil.h"
 
@@ -73,8 +78,9 @@ static void test_blobs_and_values(void **state)
     free(lab);
 }
 
-/* Blobs of 490, 490 and 20 rows: k = 3 has the best silhouette but a 2 %
- * segment, so the rule takes the best k whose smallest segment has 5 %. */
+/* Blobs of 490, 490 and 20 rows: k = 3 has the best silhouette and a 2 %
+ * segment. The size bounds no longer exclude it (the caller warns), and
+ * changing them does not change the choice. */
 static void test_small_segment_rule(void **state)
 {
     (void)state;
@@ -93,25 +99,271 @@ static void test_small_segment_rule(void **state)
     assert_int_equal(seg_sweep_set_int(s, SEG_SWEEP_K_MAX, 5), SEG_OK);
     assert_int_equal(seg_sweep_run_f64(s, km, x, n, d, NULL), SEG_OK);
     assert_float_equal(get(s, 1, SEG_SWEEP_SMALLEST_SHARE), 0.02, 1e-12);
+    assert_float_equal(get(s, 0, SEG_SWEEP_LARGEST_SHARE), 0.51, 1e-12);
     size_t best_sil = 0;
     for (size_t i = 1; i < 4; i++)
         if (get(s, i, SEG_SWEEP_SILHOUETTE) > get(s, best_sil, SEG_SWEEP_SILHOUETTE))
             best_sil = i;
     assert_int_equal(best_sil, 1); /* k = 3 */
-    assert_int_equal(seg_sweep_chosen(s, &k), SEG_OK);
-    assert_true(k != 3);
-    assert_true(get(s, k - 2, SEG_SWEEP_SMALLEST_SHARE) >= 0.05);
-    assert_int_equal(k, 2); /* 510 / 490 */
-    assert_float_equal(get(s, 0, SEG_SWEEP_LARGEST_SHARE), 0.51, 1e-12);
-    /* Largest at most 50 %: no k qualifies, so the best silhouette overall. */
-    assert_int_equal(seg_sweep_set_double(s, SEG_SWEEP_MAX_SHARE, 0.5), SEG_OK);
+    assert_true(get(s, 1, SEG_SWEEP_STABILITY) >= 0.8);
     assert_int_equal(seg_sweep_chosen(s, &k), SEG_OK);
     assert_int_equal(k, 3);
-    assert_int_equal(seg_sweep_set_double(s, SEG_SWEEP_MAX_SHARE, 0.6), SEG_OK);
     assert_int_equal(seg_sweep_set_double(s, SEG_SWEEP_MIN_SHARE, 0.01), SEG_OK);
+    assert_int_equal(seg_sweep_set_double(s, SEG_SWEEP_MAX_SHARE, 0.4), SEG_OK);
     assert_int_equal(seg_sweep_chosen(s, &k), SEG_OK);
     assert_int_equal(k, 3);
     assert_int_equal(seg_sweep_set_double(s, SEG_SWEEP_MIN_SHARE, 2), SEG_ERR_INVALID_ARG);
+    seg_sweep_free(s);
+    seg_kmeans_free(km);
+}
+
+/* The rule on constructed rows (k = 2, 3, ...). */
+static void test_pick_rule(void **state)
+{
+    (void)state;
+    size_t c, r;
+    int why;
+    /* k = 2 has the best silhouette but is unstable: the best silhouette
+     * among the stable k (k = 4) wins, k = 3 is next on silhouette. */
+    const double sil1[] = {0.30, 0.25, 0.28, 0.20}, stab1[] = {0.60, 0.90, 0.85, 0.95};
+    seg_sweep_pick(sil1, stab1, 1, 4, 0.8, &c, &r, &why);
+    assert_int_equal(c, 2);
+    assert_int_equal(r, 1);
+    assert_int_equal(why, SEG_SWEEP_LOST_SILHOUETTE);
+    /* Only two stable k: the runner-up is the best of the unstable ones,
+     * beaten on stability although its silhouette is higher. */
+    const double stab2[] = {0.60, 0.90, 0.85, 0.70};
+    seg_sweep_pick(sil1, stab2, 1, 4, 0.8, &c, &r, &why);
+    assert_int_equal(c, 2);
+    assert_int_equal(r, 1);
+    const double sil3[] = {0.10, 0.50}, stab3[] = {0.90, 0.50};
+    seg_sweep_pick(sil3, stab3, 1, 2, 0.8, &c, &r, &why);
+    assert_int_equal(c, 0);
+    assert_int_equal(r, 1);
+    assert_int_equal(why, SEG_SWEEP_LOST_STABILITY);
+    /* No k reaches the threshold: the most stable ones (0.7) compete. */
+    const double sil4[] = {0.30, 0.20, 0.25, 0.40}, stab4[] = {0.60, 0.70, 0.70, 0.50};
+    seg_sweep_pick(sil4, stab4, 1, 4, 0.8, &c, &r, &why);
+    assert_int_equal(c, 2);
+    assert_int_equal(r, 1);
+    assert_int_equal(why, SEG_SWEEP_LOST_SILHOUETTE);
+    /* A lower threshold lets k = 2 in. */
+    seg_sweep_pick(sil1, stab1, 1, 4, 0.5, &c, &r, &why);
+    assert_int_equal(c, 0);
+    assert_int_equal(r, 2);
+    /* Not measured (NaN): silhouette alone; a tie goes to the smaller k;
+     * a NaN silhouette ranks last. */
+    const double sil5[] = {NAN, 0.25, 0.25, 0.10}, stab5[] = {NAN, NAN, NAN, NAN};
+    seg_sweep_pick(sil5, stab5, 1, 4, 0.8, &c, &r, &why);
+    assert_int_equal(c, 1);
+    assert_int_equal(r, 2);
+    assert_int_equal(why, SEG_SWEEP_LOST_TIE);
+    /* A NaN stability among measured ones is not stable. */
+    const double sil6[] = {0.5, 0.2}, stab6[] = {NAN, 0.9};
+    seg_sweep_pick(sil6, stab6, 1, 2, 0.8, &c, &r, &why);
+    assert_int_equal(c, 1);
+    assert_int_equal(why, SEG_SWEEP_LOST_STABILITY);
+    /* Strided rows, and one k: no runner-up. */
+    const double rows[] = {0.3, 0.9, 0.1, 0.95};
+    seg_sweep_pick(rows, rows + 1, 2, 2, 0.8, &c, &r, &why);
+    assert_int_equal(c, 0);
+    assert_int_equal(why, SEG_SWEEP_LOST_SILHOUETTE);
+    seg_sweep_pick(rows, rows + 1, 2, 1, 0.8, &c, &r, &why);
+    assert_int_equal(c, 0);
+    assert_int_equal(r, SIZE_MAX);
+    assert_int_equal(why, 0);
+}
+
+/* The index by counting pairs of rows (no contingency table). */
+static double ari_pairs(const int32_t *a, const int32_t *b, size_t n)
+{
+    double both = 0, in_a = 0, in_b = 0, all = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++) {
+            const int sa = a[i] == a[j], sb = b[i] == b[j];
+            both += sa && sb;
+            in_a += sa;
+            in_b += sb;
+            all += 1;
+        }
+    if (in_a == both && in_b == both)
+        return 1.0;
+    return (both - in_a * in_b / all) / ((in_a + in_b) / 2 - in_a * in_b / all);
+}
+
+/* Selection sampling as seg.h documents it: want of the N candidates. */
+static void select_rows(uint64_t seed, size_t N, size_t want, bool *keep)
+{
+    seg_rng rng;
+    seg_rng_seed(&rng, seed);
+    for (size_t i = 0, got = 0; i < N; i++) {
+        keep[i] = got < want && seg_rng_below(&rng, N - i) < want - got;
+        got += keep[i];
+    }
+}
+
+/* The stability recomputed from the documented draws and seeds: base
+ * sample of 250 of 400 rows, 4 subsamples of 70 % (175 rows), refits with
+ * seed + j + 1 and one run, the pair-counted index on shared rows. */
+static void test_stability_reference(void **state)
+{
+    (void)state;
+    const size_t n = 400, d = 2, base = 250, r = 4, m = 175, k = 3;
+    const int64_t sweep_seed = 9, km_seed = 5;
+    double *x = malloc(n * d * sizeof *x), *xs = malloc(m * d * sizeof *xs);
+    int32_t *lab = malloc(r * base * sizeof *lab), *fit = malloc(m * sizeof *fit);
+    int32_t *pa = malloc(base * sizeof *pa), *pb = malloc(base * sizeof *pb);
+    bool in_base[400], keep[250];
+    size_t rows[250];
+    uint64_t u = 21;
+    for (size_t i = 0; i < n * d; i++) /* overlapping: refits differ */
+        x[i] = tu_uniform(&u) * 10;
+    seg_kmeans *km = kmeans(); /* seed 5, n_init 3: the refits use 1 */
+    seg_sweep *s = NULL;
+    assert_int_equal(seg_sweep_new(&s), SEG_OK);
+    assert_int_equal(seg_sweep_set_int(s, SEG_SWEEP_K_MIN, 3), SEG_OK);
+    assert_int_equal(seg_sweep_set_int(s, SEG_SWEEP_K_MAX, 3), SEG_OK);
+    assert_int_equal(seg_sweep_set_int(s, SEG_SWEEP_SEED, sweep_seed), SEG_OK);
+    assert_int_equal(seg_sweep_set_int(s, SEG_SWEEP_STABILITY_RESAMPLES, 4), SEG_OK);
+    assert_int_equal(seg_sweep_set_int(s, SEG_SWEEP_STABILITY_SAMPLE, 250), SEG_OK);
+    assert_int_equal(seg_sweep_set_double(s, SEG_SWEEP_STABILITY_FRACTION, 0.7), SEG_OK);
+    assert_int_equal(seg_sweep_run_f64(s, km, x, n, d, NULL), SEG_OK);
+    const double got = get(s, 0, SEG_SWEEP_STABILITY);
+
+    select_rows((uint64_t)sweep_seed - 1, n, base, in_base);
+    for (size_t i = 0, b = 0; i < n; i++)
+        if (in_base[i])
+            rows[b++] = i;
+    seg_kmeans *ref = kmeans();
+    assert_int_equal(seg_kmeans_set_int(ref, SEG_KMEANS_K, (int64_t)k), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(ref, SEG_KMEANS_N_INIT, 1), SEG_OK);
+    for (size_t j = 0; j < r; j++) {
+        select_rows((uint64_t)sweep_seed + j, base, m, keep);
+        for (size_t b = 0, g = 0; b < base; b++)
+            if (keep[b]) {
+                memcpy(xs + g * d, x + rows[b] * d, d * sizeof *x);
+                g++;
+            }
+        seg_model *mod = NULL;
+        assert_int_equal(seg_kmeans_set_int(ref, SEG_KMEANS_SEED, km_seed + (int64_t)j + 1),
+                         SEG_OK);
+        assert_int_equal(seg_kmeans_fit_f64(ref, xs, m, d, NULL, fit, &mod), SEG_OK);
+        seg_model_free(mod);
+        for (size_t b = 0, g = 0; b < base; b++)
+            lab[j * base + b] = keep[b] ? fit[g++] : -1;
+    }
+    double sum = 0, lo = 1;
+    for (size_t a = 0; a < r; a++)
+        for (size_t b = a + 1; b < r; b++) {
+            size_t shared = 0;
+            for (size_t i = 0; i < base; i++)
+                if (lab[a * base + i] >= 0 && lab[b * base + i] >= 0) {
+                    pa[shared] = lab[a * base + i];
+                    pb[shared++] = lab[b * base + i];
+                }
+            const double v = ari_pairs(pa, pb, shared);
+            sum += v;
+            lo = v < lo ? v : lo;
+        }
+    assert_float_equal(got, sum / 6, 1e-12);
+    assert_true(lo < 1); /* the case is not trivially stable */
+    /* The k-means object's settings are restored. */
+    int64_t v;
+    assert_int_equal(seg_kmeans_get_int(km, SEG_KMEANS_SEED, &v), SEG_OK);
+    assert_int_equal(v, km_seed);
+    assert_int_equal(seg_kmeans_get_int(km, SEG_KMEANS_N_INIT, &v), SEG_OK);
+    assert_int_equal(v, 3);
+    /* Independent of the number of threads. */
+    for (int64_t t = 1; t <= 3; t++) {
+        assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_THREADS, t), SEG_OK);
+        assert_int_equal(seg_sweep_run_f64(s, km, x, n, d, NULL), SEG_OK);
+        assert_true(get(s, 0, SEG_SWEEP_STABILITY) == got);
+    }
+    seg_kmeans_free(ref);
+    seg_kmeans_free(km);
+    seg_sweep_free(s);
+    free(x);
+    free(xs);
+    free(lab);
+    free(fit);
+    free(pa);
+    free(pb);
+}
+
+/* Separated blobs give 1 at their number; uniform noise gives less; 0
+ * resamples give NaN and the choice by silhouette alone. */
+static void test_stability_properties(void **state)
+{
+    (void)state;
+    const size_t n = 600, d = 3;
+    double *x = malloc(n * d * sizeof *x), *noise = malloc(n * d * sizeof *noise);
+    int32_t *truth = malloc(n * sizeof *truth);
+    uint64_t u = 8;
+    tu_blobs(x, truth, n, d, 3, 4);
+    for (size_t i = 0; i < n * d; i++)
+        noise[i] = tu_uniform(&u);
+    seg_kmeans *km = kmeans();
+    seg_sweep *s = NULL, *t = NULL;
+    assert_int_equal(seg_sweep_new(&s), SEG_OK);
+    assert_int_equal(seg_sweep_new(&t), SEG_OK);
+    assert_int_equal(seg_sweep_set_int(s, SEG_SWEEP_K_MAX, 5), SEG_OK);
+    assert_int_equal(seg_sweep_set_int(t, SEG_SWEEP_K_MAX, 5), SEG_OK);
+    assert_int_equal(seg_sweep_run_f64(s, km, x, n, d, NULL), SEG_OK);
+    assert_int_equal(seg_sweep_run_f64(t, km, noise, n, d, NULL), SEG_OK);
+    assert_float_equal(get(s, 1, SEG_SWEEP_STABILITY), 1.0, 1e-12);
+    double worst_blobs = 1, best_noise = 0;
+    for (size_t i = 0; i < 4; i++) {
+        const double b = get(s, i, SEG_SWEEP_STABILITY), r = get(t, i, SEG_SWEEP_STABILITY);
+        assert_true(b >= -1 && b <= 1 && r >= -1 && r <= 1);
+        worst_blobs = i == 1 && b < worst_blobs ? b : worst_blobs;
+        best_noise = i >= 2 && r > best_noise ? r : best_noise;
+    }
+    assert_true(best_noise < 0.95);
+    size_t k;
+    seg_sweep_reason why;
+    assert_int_equal(seg_sweep_chosen(s, &k), SEG_OK);
+    assert_int_equal(k, 3);
+    assert_int_equal(seg_sweep_runner_up(s, &k, &why), SEG_OK);
+    assert_true(k != 3 && k >= 2 && k <= 5);
+    /* Off: NaN, and the choice by silhouette alone. */
+    assert_int_equal(seg_sweep_set_int(t, SEG_SWEEP_STABILITY_RESAMPLES, 0), SEG_OK);
+    assert_int_equal(seg_sweep_run_f64(t, km, noise, n, d, NULL), SEG_OK);
+    size_t best = 0;
+    for (size_t i = 0; i < 4; i++) {
+        assert_true(isnan(get(t, i, SEG_SWEEP_STABILITY)));
+        if (get(t, i, SEG_SWEEP_SILHOUETTE) > get(t, best, SEG_SWEEP_SILHOUETTE))
+            best = i;
+    }
+    assert_int_equal(seg_sweep_chosen(t, &k), SEG_OK);
+    assert_int_equal(k, best + 2);
+    /* One subsample cannot be compared; fractions below 1 %, refused. */
+    assert_int_equal(seg_sweep_set_int(t, SEG_SWEEP_STABILITY_RESAMPLES, 1), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_sweep_set_double(t, SEG_SWEEP_STABILITY_FRACTION, 0), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_sweep_runner_up(NULL, &k, &why), SEG_ERR_INVALID_ARG);
+    seg_sweep_free(s);
+    seg_sweep_free(t);
+    seg_kmeans_free(km);
+    free(x);
+    free(noise);
+    free(truth);
+}
+
+/* 97 copies of one row and three other rows: k = 4 fits the whole data,
+ * but most subsamples miss one of the three, so its stability is NaN
+ * (not a failed sweep). */
+static void test_stability_few_distinct(void **state)
+{
+    (void)state;
+    double x[100];
+    for (size_t i = 0; i < 100; i++)
+        x[i] = i < 97 ? 0 : (double)(i - 96) * 10;
+    seg_kmeans *km = kmeans();
+    seg_sweep *s = NULL;
+    assert_int_equal(seg_sweep_new(&s), SEG_OK);
+    assert_int_equal(seg_sweep_set_int(s, SEG_SWEEP_K_MAX, 4), SEG_OK);
+    assert_int_equal(seg_sweep_run_f64(s, km, x, 100, 1, NULL), SEG_OK);
+    assert_int_equal(seg_sweep_count(s), 3);
+    assert_true(isnan(get(s, 2, SEG_SWEEP_STABILITY)));
     seg_sweep_free(s);
     seg_kmeans_free(km);
 }
@@ -163,6 +415,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blobs_and_values),
         cmocka_unit_test(test_small_segment_rule),
+        cmocka_unit_test(test_pick_rule),
+        cmocka_unit_test(test_stability_reference),
+        cmocka_unit_test(test_stability_properties),
+        cmocka_unit_test(test_stability_few_distinct),
         cmocka_unit_test(test_progress_and_cancel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

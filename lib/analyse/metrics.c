@@ -577,3 +577,99 @@ int seg_metrics_calinski_harabasz_f64(const double *x, size_t n, size_t d, const
 {
     return calinski_harabasz(x, false, n, d, labels, k, weights, out);
 }
+
+/* ---- adjusted Rand index ---------------------------------------------------- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sum over counts c of c (c - 1), the ordered pairs within each group. */
+static inline uint64_t pairs(uint64_t c)
+{
+    return c * (c - 1);
+}
+
+/*
+ * Hubert and Arabie (1985) from the contingency table of the two labellings,
+ * in the pair-counting form: with same_a (pairs together in a), same_b and
+ * same_both counted as ordered pairs and all = n (n - 1),
+ *   ARI = (same_both - same_a same_b / all) / ((same_a + same_b) / 2 - same_a same_b / all).
+ * The table is dense when small (k_a x k_b cells), else the cells are found
+ * by sorting the n (a, b) pairs, so sparse or large labels cost n log n.
+ */
+int seg_metrics_adjusted_rand(const int32_t *a, const int32_t *b, size_t n, double *out)
+{
+    if (!a || !b || !out || n == 0)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_metrics_adjusted_rand: NULL argument or n = 0");
+    if ((uint64_t)n > UINT32_MAX) /* pair counts n (n - 1) must fit 64 bits */
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "seg_metrics_adjusted_rand: %zu rows, at most 2^32 - 1", n);
+    uint64_t ka = 0, kb = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (a[i] < 0 || b[i] < 0)
+            return seg_fail(SEG_ERR_INVALID_ARG, "row %zu: label %d is negative", i + 1,
+                            (int)(a[i] < 0 ? a[i] : b[i]));
+        ka = (uint64_t)a[i] + 1 > ka ? (uint64_t)a[i] + 1 : ka;
+        kb = (uint64_t)b[i] + 1 > kb ? (uint64_t)b[i] + 1 : kb;
+    }
+    uint64_t same_a = 0, same_b = 0, same_both = 0;
+    const bool dense = ka * kb <= (uint64_t)1 << 20 || ka * kb <= (uint64_t)n;
+    uint64_t *cells =
+        dense ? seg_calloc(ka * kb + ka + kb, sizeof *cells) : seg_malloc_array(n, sizeof *cells);
+    if (!cells)
+        return SEG_NOMEM();
+    if (dense) {
+        uint64_t *ca = cells + ka * kb, *cb = ca + ka;
+        for (size_t i = 0; i < n; i++) {
+            cells[(uint64_t)a[i] * kb + (uint64_t)b[i]]++;
+            ca[a[i]]++;
+            cb[b[i]]++;
+        }
+        for (uint64_t c = 0; c < ka * kb; c++)
+            same_both += pairs(cells[c]);
+        for (uint64_t c = 0; c < ka; c++)
+            same_a += pairs(ca[c]);
+        for (uint64_t c = 0; c < kb; c++)
+            same_b += pairs(cb[c]);
+    } else {
+        /* Runs of equal keys: cells of (a, b); runs of equal a within the
+         * sorted keys are a's groups; b's groups from a second sort. */
+        for (size_t i = 0; i < n; i++)
+            cells[i] = (uint64_t)a[i] << 32 | (uint64_t)b[i];
+        qsort(cells, n, sizeof *cells, cmp_u64);
+        for (size_t i = 0, j; i < n; i = j) {
+            for (j = i + 1; j < n && cells[j] == cells[i]; j++)
+                ;
+            same_both += pairs(j - i);
+        }
+        for (size_t i = 0, j; i < n; i = j) {
+            for (j = i + 1; j < n && cells[j] >> 32 == cells[i] >> 32; j++)
+                ;
+            same_a += pairs(j - i);
+        }
+        for (size_t i = 0; i < n; i++)
+            cells[i] = (uint64_t)b[i];
+        qsort(cells, n, sizeof *cells, cmp_u64);
+        for (size_t i = 0, j; i < n; i = j) {
+            for (j = i + 1; j < n && cells[j] == cells[i]; j++)
+                ;
+            same_b += pairs(j - i);
+        }
+    }
+    seg_free(cells);
+    /* Both labellings put every pair the same way (identical partitions up
+     * to renaming, including one group or all singletons): agreement is
+     * perfect, and the formula is 0 / 0. */
+    if (same_a == same_both && same_b == same_both) {
+        *out = 1.0;
+        return SEG_OK;
+    }
+    const double all = (double)n * (double)(n - 1);
+    const double expected = (double)same_a * (double)same_b / all;
+    const double top = 0.5 * ((double)same_a + (double)same_b);
+    *out = ((double)same_both - expected) / (top - expected);
+    return SEG_OK;
+}

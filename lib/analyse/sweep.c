@@ -5,16 +5,27 @@
  * what it shares across k is the caller's transformed matrix (transformed
  * once) and the silhouette sample (the same rows for every k).
  */
-#include "core/core.h"
+#include "analyse/sweep.h"
 #include "core/params.h"
 
 #include <string.h>
 
-enum { COL_INERTIA, COL_SIL, COL_DB, COL_CH, COL_SMALLEST, COL_LARGEST, COL_ITER, N_COLS };
+enum {
+    COL_INERTIA,
+    COL_SIL,
+    COL_DB,
+    COL_CH,
+    COL_SMALLEST,
+    COL_LARGEST,
+    COL_ITER,
+    COL_STAB,
+    N_COLS
+};
 
 struct seg_sweep {
     int64_t k_min, k_max, sample, seed;
-    double min_share, max_share;
+    int64_t resamples, stab_n_init, stab_sample;
+    double min_share, max_share, fraction, threshold;
     seg_progress_fn progress;
     void *user;
     size_t count;   /* rows recorded by the last run */
@@ -34,6 +45,11 @@ int seg_sweep_new(seg_sweep **out)
     s->sample = 10000;
     s->min_share = 0.05;
     s->max_share = 0.60;
+    s->resamples = 5;
+    s->stab_n_init = 1;
+    s->stab_sample = 5000;
+    s->fraction = 0.8;
+    s->threshold = 0.8;
     return SEG_OK;
 }
 
@@ -45,6 +61,17 @@ void seg_sweep_free(seg_sweep *s)
     seg_free(s);
 }
 
+/* One subsample cannot be compared with another. */
+static int check_resamples(void *obj, seg_param_value v, const char **why)
+{
+    (void)obj;
+    if (v.i == 1) {
+        *why = "not 1 (the stability compares pairs of refits)";
+        return SEG_ERR_INVALID_ARG;
+    }
+    return SEG_OK;
+}
+
 static const seg_param sweep_rows[] = {
     SEG_PARAM_INT(SEG_SWEEP_K_MIN, 2, 1e6, seg_sweep, k_min, NULL),
     SEG_PARAM_INT(SEG_SWEEP_K_MAX, 2, 1e6, seg_sweep, k_max, NULL),
@@ -52,6 +79,11 @@ static const seg_param sweep_rows[] = {
     SEG_PARAM_INT(SEG_SWEEP_SEED, SEG_PARAM_INT64_MIN, SEG_PARAM_INT64_MAX, seg_sweep, seed, NULL),
     SEG_PARAM_REAL(SEG_SWEEP_MIN_SHARE, 0, 1, seg_sweep, min_share, NULL),
     SEG_PARAM_REAL(SEG_SWEEP_MAX_SHARE, 0, 1, seg_sweep, max_share, NULL),
+    SEG_PARAM_INT(SEG_SWEEP_STABILITY_RESAMPLES, 0, 1000, seg_sweep, resamples, check_resamples),
+    SEG_PARAM_INT(SEG_SWEEP_STABILITY_N_INIT, 0, 1e6, seg_sweep, stab_n_init, NULL),
+    SEG_PARAM_INT(SEG_SWEEP_STABILITY_SAMPLE, 0, SEG_PARAM_INT64_MAX, seg_sweep, stab_sample, NULL),
+    SEG_PARAM_REAL(SEG_SWEEP_STABILITY_FRACTION, 0.01, 1, seg_sweep, fraction, NULL),
+    SEG_PARAM_REAL(SEG_SWEEP_STABILITY_THRESHOLD, 0, 1, seg_sweep, threshold, NULL),
 };
 static const seg_param_table sweep_params = SEG_PARAM_TABLE("sweep", sweep_rows, NULL);
 
@@ -106,12 +138,146 @@ static int measure(const seg_sweep *s, const void *x, bool f32, size_t n, size_t
     return rc;
 }
 
+/* Scratch of the stability refits, allocated once for all k. */
+typedef struct stability {
+    size_t r, m;      /* subsamples, rows in each */
+    size_t base;      /* rows the subsamples are drawn from */
+    size_t *rows;     /* those rows (base of them) */
+    void *xs;         /* m x d rows of the current subsample */
+    double *ws;       /* their weights, or NULL */
+    int32_t *fitted;  /* m labels of one refit */
+    int32_t *labels;  /* r x n: refit j's label of each row, -1 where not drawn */
+    int32_t *pa, *pb; /* the shared rows' labels of two refits */
+} stability;
+
+static void stability_free(stability *st)
+{
+    seg_free(st->rows);
+    seg_free(st->xs);
+    seg_free(st->ws);
+    seg_free(st->fitted);
+    seg_free(st->labels);
+    seg_free(st->pa);
+    seg_free(st->pb);
+}
+
+static int stability_alloc(const seg_sweep *s, stability *st, bool f32, size_t n, size_t d,
+                           const double *w)
+{
+    const size_t full_n = n;
+    memset(st, 0, sizeof *st);
+    if (s->resamples < 2)
+        return SEG_OK;
+    st->base = s->stab_sample > 0 && (uint64_t)s->stab_sample < n ? (size_t)s->stab_sample : n;
+    const double m = nearbyint(s->fraction * (double)st->base);
+    st->r = (size_t)s->resamples;
+    st->m = m < 1 ? 1 : m > (double)st->base ? st->base : (size_t)m;
+    n = st->base;
+    if (!(st->rows = seg_malloc_array(st->base, sizeof *st->rows)) ||
+        !(st->xs = seg_malloc_array(st->m, d * (f32 ? sizeof(float) : sizeof(double)))) ||
+        (w && !(st->ws = seg_malloc_array(st->m, sizeof *st->ws))) ||
+        !(st->fitted = seg_malloc_array(st->m, sizeof *st->fitted)) ||
+        !(st->labels = seg_malloc_array(st->r, n * sizeof *st->labels)) ||
+        !(st->pa = seg_malloc_array(st->m, sizeof *st->pa)) ||
+        !(st->pb = seg_malloc_array(st->m, sizeof *st->pb))) {
+        stability_free(st);
+        return SEG_NOMEM();
+    }
+    /* The base sample, by the same selection sampling as the subsamples
+     * (all rows when it is not smaller than n). */
+    seg_rng rng;
+    seg_rng_seed(&rng, (uint64_t)s->seed - 1);
+    for (size_t i = 0, got = 0; got < st->base; i++)
+        if (seg_rng_below(&rng, full_n - i) < st->base - got)
+            st->rows[got++] = i;
+    return SEG_OK;
+}
+
+/* Subsample j of the base rows: Knuth's selection sampling (algorithm S),
+ * in row order, with exact integer odds; marks the drawn base rows 0 in mark
+ * (others -1) and gathers them into st->xs / st->ws. */
+static void draw(const seg_sweep *s, const stability *st, size_t j, const void *x, bool f32,
+                 size_t d, const double *w, int32_t *mark)
+{
+    seg_rng rng;
+    const size_t elt = f32 ? sizeof(float) : sizeof(double), n = st->base;
+    seg_rng_seed(&rng, (uint64_t)s->seed + j);
+    for (size_t i = 0, got = 0; i < n; i++) {
+        if (got < st->m && seg_rng_below(&rng, n - i) < st->m - got) {
+            const size_t row = st->rows[i];
+            memcpy((char *)st->xs + got * d * elt, (const char *)x + row * d * elt, d * elt);
+            if (w)
+                st->ws[got] = w[row];
+            got++;
+            mark[i] = 0;
+        } else {
+            mark[i] = -1;
+        }
+    }
+}
+
+/* Mean adjusted Rand index between the refits of k on every pair of
+ * subsamples, on the rows each pair shares. km's k, seed and n_init are set
+ * here; the caller restores them. */
+static int measure_stability(const seg_sweep *s, const stability *st, seg_kmeans *km, size_t k,
+                             int64_t seed, const void *x, bool f32, size_t d, const double *w,
+                             double *out)
+{
+    const size_t n = st->base;
+    int rc;
+    *out = NAN;
+    if (st->r < 2 || k > st->m)
+        return SEG_OK;
+    for (size_t j = 0; j < st->r; j++) {
+        int32_t *lab = st->labels + j * n;
+        seg_model *m = NULL;
+        draw(s, st, j, x, f32, d, w, lab);
+        /* Wraps like the seeds of n_init's runs: any int64 seed is valid. */
+        const int64_t sj = (int64_t)((uint64_t)seed + j + 1);
+        if ((rc = seg_kmeans_set_int(km, SEG_KMEANS_SEED, sj)) < 0)
+            return rc;
+        rc = f32 ? seg_kmeans_fit_f32(km, st->xs, st->m, d, st->ws, st->fitted, &m)
+                 : seg_kmeans_fit_f64(km, st->xs, st->m, d, st->ws, st->fitted, &m);
+        seg_model_free(m);
+        if (rc == SEG_ERR_TOO_FEW_POINTS) /* fewer distinct rows than k drawn */
+            return SEG_OK;
+        if (rc < 0)
+            return rc;
+        for (size_t i = 0, got = 0; i < n; i++)
+            if (lab[i] == 0)
+                lab[i] = st->fitted[got++];
+    }
+    double sum = 0;
+    size_t pairs = 0;
+    for (size_t a = 0; a < st->r; a++)
+        for (size_t b = a + 1; b < st->r; b++) {
+            const int32_t *la = st->labels + a * n, *lb = st->labels + b * n;
+            size_t shared = 0;
+            for (size_t i = 0; i < n; i++)
+                if (la[i] >= 0 && lb[i] >= 0) {
+                    st->pa[shared] = la[i];
+                    st->pb[shared++] = lb[i];
+                }
+            double ari;
+            if (shared == 0)
+                continue;
+            if ((rc = seg_metrics_adjusted_rand(st->pa, st->pb, shared, &ari)) < 0)
+                return rc;
+            sum += ari;
+            pairs++;
+        }
+    if (pairs)
+        *out = sum / (double)pairs;
+    return SEG_OK;
+}
+
 static int sweep_run(seg_sweep *s, seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
                      const double *w)
 {
-    int64_t saved_k;
+    int64_t saved_k, saved_seed, saved_n_init, saved_threads;
     int32_t *labels = NULL;
     seg_model *m = NULL;
+    stability st = {0};
     int rc;
     if (!s || !km || !x)
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_sweep_run: NULL argument");
@@ -128,8 +294,18 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const void *x, bool f32, size
         seg_free(labels);
         return SEG_NOMEM();
     }
-    if ((rc = seg_kmeans_get_int(km, SEG_KMEANS_K, &saved_k)) < 0)
-        goto done;
+    if ((rc = stability_alloc(s, &st, f32, n, d, w)) < 0) {
+        seg_free(labels);
+        return rc;
+    }
+    if ((rc = seg_kmeans_get_int(km, SEG_KMEANS_K, &saved_k)) < 0 ||
+        (rc = seg_kmeans_get_int(km, SEG_KMEANS_SEED, &saved_seed)) < 0 ||
+        (rc = seg_kmeans_get_int(km, SEG_KMEANS_N_INIT, &saved_n_init)) < 0 ||
+        (rc = seg_kmeans_get_int(km, SEG_KMEANS_THREADS, &saved_threads)) < 0) {
+        stability_free(&st);
+        seg_free(labels);
+        return rc;
+    }
     for (size_t i = 0; i < total; i++) {
         const size_t k = (size_t)s->k_min + i;
         double *row = s->values + i * N_COLS;
@@ -158,6 +334,18 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const void *x, bool f32, size
         m = NULL;
         if ((rc = measure(s, x, f32, n, d, w, labels, k, row)) < 0)
             goto done;
+        /* The refits are small (a few thousand rows): one thread each
+         * spends less on waking workers than it would gain. */
+        if ((s->stab_n_init > 0 &&
+             (rc = seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, s->stab_n_init)) < 0) ||
+            (rc = seg_kmeans_set_int(km, SEG_KMEANS_THREADS, 1)) < 0)
+            goto done;
+        rc = measure_stability(s, &st, km, k, saved_seed, x, f32, d, w, &row[COL_STAB]);
+        seg_kmeans_set_int(km, SEG_KMEANS_SEED, saved_seed);
+        seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, saved_n_init);
+        seg_kmeans_set_int(km, SEG_KMEANS_THREADS, saved_threads);
+        if (rc < 0)
+            goto done;
         s->count++;
     }
     if (s->progress && s->progress(s->user, total, total) != 0)
@@ -166,8 +354,12 @@ done:
     if (rc < 0)
         s->count = 0;
     seg_kmeans_set_int(km, SEG_KMEANS_K, saved_k);
+    seg_kmeans_set_int(km, SEG_KMEANS_SEED, saved_seed);
+    seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, saved_n_init);
+    seg_kmeans_set_int(km, SEG_KMEANS_THREADS, saved_threads);
     seg_model_free(m);
     seg_free(labels);
+    stability_free(&st);
     return rc;
 }
 
@@ -203,33 +395,95 @@ int seg_sweep_get(const seg_sweep *s, size_t i, seg_sweep_stat stat, double *out
     case SEG_SWEEP_SMALLEST_SHARE: *out = row[COL_SMALLEST]; break;
     case SEG_SWEEP_ITERATIONS: *out = row[COL_ITER]; break;
     case SEG_SWEEP_LARGEST_SHARE: *out = row[COL_LARGEST]; break;
+    case SEG_SWEEP_STABILITY:
+        *out = row[COL_STAB];
+        break;
     default: return seg_fail(SEG_ERR_INVALID_ARG, "unknown sweep statistic %d", (int)stat);
     }
     return SEG_OK;
 }
 
-int seg_sweep_chosen(const seg_sweep *s, size_t *k)
+/* The ranking key of row i against row j: does i go before j? */
+static bool ahead(const double *sil, const double *stab, size_t stride, double bar, size_t i,
+                  size_t j)
 {
-    if (!s || !k)
-        return seg_fail(SEG_ERR_INVALID_ARG, "seg_sweep_chosen: NULL argument");
-    if (s->count == 0)
-        return seg_fail(SEG_ERR_STATE, "the sweep has not run");
-    /* Best silhouette among the k whose segments all hold between min_share
-     * and max_share of the customers; if none does, best silhouette overall.
-     * Ties: smaller k. */
-    for (int pass = 0; pass < 2; pass++) {
-        size_t best = SIZE_MAX;
-        for (size_t i = 0; i < s->count; i++) {
-            const double *row = s->values + i * N_COLS;
-            if (pass == 0 && (row[COL_SMALLEST] < s->min_share || row[COL_LARGEST] > s->max_share))
-                continue;
-            if (best == SIZE_MAX || row[COL_SIL] > s->values[best * N_COLS + COL_SIL])
-                best = i;
-        }
-        if (best != SIZE_MAX) {
-            *k = (size_t)s->k_min + best;
-            return SEG_OK;
+    i *= stride;
+    j *= stride;
+    const bool ei = !(bar > -INFINITY) || stab[i] >= bar, ej = !(bar > -INFINITY) || stab[j] >= bar;
+    if (ei != ej)
+        return ei;
+    const bool ni = isnan(sil[i]), nj = isnan(sil[j]);
+    if (ni != nj)
+        return nj;
+    if (!ni && sil[i] != sil[j])
+        return sil[i] > sil[j];
+    return i < j;
+}
+
+void seg_sweep_pick(const double *sil, const double *stab, size_t stride, size_t count,
+                    double threshold, size_t *chosen, size_t *runner_up, int *why)
+{
+    /* The bar: the threshold when some k reaches it, else the best
+     * stability measured, else none (-inf: every row eligible). */
+    double best = -INFINITY;
+    for (size_t i = 0; i < count; i++)
+        if (stab[i * stride] > best)
+            best = stab[i * stride];
+    const double bar = best >= threshold ? threshold : best;
+    size_t first = 0, second = SIZE_MAX;
+    for (size_t i = 1; i < count; i++) {
+        if (ahead(sil, stab, stride, bar, i, first)) {
+            second = first;
+            first = i;
+        } else if (second == SIZE_MAX || ahead(sil, stab, stride, bar, i, second)) {
+            second = i;
         }
     }
-    return seg_fail(SEG_ERR_STATE, "no k to choose"); /* unreachable: count > 0 */
+    *chosen = first;
+    *runner_up = second;
+    *why = 0;
+    if (second == SIZE_MAX)
+        return;
+    const bool e1 = !(bar > -INFINITY) || stab[first * stride] >= bar;
+    const bool e2 = !(bar > -INFINITY) || stab[second * stride] >= bar;
+    if (e1 && !e2)
+        *why = SEG_SWEEP_LOST_STABILITY;
+    else if (sil[first * stride] == sil[second * stride])
+        *why = SEG_SWEEP_LOST_TIE;
+    else
+        *why = SEG_SWEEP_LOST_SILHOUETTE;
+}
+
+static int pick(const seg_sweep *s, size_t *chosen, size_t *runner_up, int *why)
+{
+    if (s->count == 0)
+        return seg_fail(SEG_ERR_STATE, "the sweep has not run");
+    seg_sweep_pick(s->values + COL_SIL, s->values + COL_STAB, N_COLS, s->count, s->threshold,
+                   chosen, runner_up, why);
+    return SEG_OK;
+}
+
+int seg_sweep_chosen(const seg_sweep *s, size_t *k)
+{
+    size_t first, second;
+    int why, rc;
+    if (!s || !k)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_sweep_chosen: NULL argument");
+    if ((rc = pick(s, &first, &second, &why)) < 0)
+        return rc;
+    *k = (size_t)s->k_min + first;
+    return SEG_OK;
+}
+
+int seg_sweep_runner_up(const seg_sweep *s, size_t *k, seg_sweep_reason *why)
+{
+    size_t first, second;
+    int w, rc;
+    if (!s || !k || !why)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_sweep_runner_up: NULL argument");
+    if ((rc = pick(s, &first, &second, &w)) < 0)
+        return rc;
+    *k = second == SIZE_MAX ? 0 : (size_t)s->k_min + second;
+    *why = (seg_sweep_reason)w;
+    return SEG_OK;
 }

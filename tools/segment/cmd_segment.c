@@ -611,6 +611,13 @@ static int parse_segment(int argc, char **argv, opts *o)
                 return usage_error("segment ",
                                    "--silhouette-sample takes a whole number >= 0, not '%s'", val);
             break;
+        case SEGMENT_STABILITY_RESAMPLES:
+            if (!parse_int(val, 0, 1000, &o->stability_resamples) || o->stability_resamples == 1)
+                return usage_error("segment ",
+                                   "--stability-resamples takes 0 or a whole number "
+                                   "from 2 to 1000, not '%s'",
+                                   val);
+            break;
         case SEGMENT_TOL:
             if (!parse_real(val, &o->tol) || !(o->tol >= 0 && o->tol <= 1e6))
                 return usage_error("segment ", "--tol takes a number from 0 to 1e6, not '%s'", val);
@@ -710,6 +717,7 @@ int cmd_segment(int argc, char **argv)
         .dtype = "f64",
         .algorithm = "auto",
         .silhouette_sample = 10000,
+        .stability_resamples = 5,
         .method = "kmeans",
         .batch_size = 1024,
     };

@@ -139,6 +139,10 @@ static const cli_opt segment_opts[] = {
      .field = CLI_TEXT(opts, report)},
     {.name = "silhouette-sample", .value = "N",
      .help = "rows for the silhouette (default 10000; 0 = all)", .id = SEGMENT_SILHOUETTE_SAMPLE},
+    {.name = "stability-resamples", .value = "N",
+     .help = "sweep: 80 % subsamples refitted per k to measure the\n"
+             "stability of its segments (default 5; 0 = off, faster)",
+     .id = SEGMENT_STABILITY_RESAMPLES},
     {.name = "quiet", .alias = 'q', .help = "no notes on stderr", .field = CLI_FLAG(opts, quiet)},
     CLI_OPT_HELP,
     {0},

@@ -485,6 +485,47 @@ done:
 
 /* ---- the page ----------------------------------------------------------------------- */
 
+/* The sweep's rows with the stability, the rule's words, the runner-up and
+ * the size warning of the chosen k. */
+static void sweep_table(FILE *f, const seg_sweep *sw, size_t chosen)
+{
+    char buf[256];
+    fprintf(f, "<table><tr><th>k</th><th>silhouette</th><th>stability</th><th>smallest</th>"
+               "<th>largest</th></tr>\n");
+    for (size_t i = 0; i < seg_sweep_count(sw); i++) {
+        double k = 0, sil = NAN, stab = NAN, lo = NAN, hi = NAN;
+        seg_sweep_get(sw, i, SEG_SWEEP_K, &k);
+        seg_sweep_get(sw, i, SEG_SWEEP_SILHOUETTE, &sil);
+        seg_sweep_get(sw, i, SEG_SWEEP_STABILITY, &stab);
+        seg_sweep_get(sw, i, SEG_SWEEP_SMALLEST_SHARE, &lo);
+        seg_sweep_get(sw, i, SEG_SWEEP_LARGEST_SHARE, &hi);
+        const bool is = (size_t)k == chosen;
+        fprintf(f, "<tr><td>%s%.0f%s</td><td>%.3f</td>", is ? "<b>" : "", k,
+                is ? " (chosen)</b>" : "", sil);
+        if (isnan(stab))
+            fprintf(f, "<td>not measured</td>");
+        else
+            fprintf(f, "<td>%.3f</td>", stab);
+        fprintf(f, "<td>%.1f %%</td><td>%.1f %%</td></tr>\n", 100 * lo, 100 * hi);
+    }
+    fprintf(f, "</table>\n<p>Chosen: ");
+    sweep_choice(sw, buf, sizeof buf);
+    report_escape(f, buf);
+    fprintf(f, ". Stability is the mean adjusted Rand index between refits on 80 %% "
+               "subsamples: 1 means the same segments whichever customers are left out.</p>\n");
+    sweep_runner_up(sw, buf, sizeof buf);
+    if (buf[0]) {
+        fprintf(f, "<p>Runner-up: ");
+        report_escape(f, buf);
+        fprintf(f, ".</p>\n");
+    }
+    if (sweep_size_warning(sw, buf, sizeof buf)) {
+        fprintf(f, "<p class=\"warn\">Warning: ");
+        report_escape(f, buf);
+        fprintf(f, ".</p>\n");
+    }
+}
+
 static void segment_table(FILE *f, const summary *s)
 {
     fprintf(f, "<table><tr><th>segment</th><th>customers</th><th>share</th>%s<th>label</th>"
@@ -533,12 +574,10 @@ int write_report(FILE *f, const opts *o, const summary *s)
     report_head(f, "Customer segments", o->file);
     fprintf(f, "<p>");
     report_escape(f, o->file);
-    fprintf(f, ": %zu customers, %zu features, <b>k = %zu</b>%s. Silhouette %.3f, "
-               "Davies-Bouldin %.3f, Calinski-Harabasz %.1f. libseg %s.</p>\n",
-            s->n, s->d, s->k,
-            s->sweep ? " (best silhouette among k whose segments all hold 5 to 60 % of the "
-                       "customers)"
-                     : "",
+    fprintf(f,
+            ": %zu customers, %zu features, <b>k = %zu</b>%s. Silhouette %.3f, "
+            "Davies-Bouldin %.3f, Calinski-Harabasz %.1f. libseg %s.</p>\n",
+            s->n, s->d, s->k, s->sweep ? " (chosen by the sweep: see Choosing k)" : "",
             s->silhouette, s->davies_bouldin, s->calinski_harabasz, seg_version_string());
     for (size_t j = 0; j < s->k; j++)
         if (segment_warning(s, j, warn, sizeof warn)) {
@@ -555,7 +594,9 @@ int write_report(FILE *f, const opts *o, const summary *s)
     if (s->sweep) {
         size_t chosen = 0;
         seg_sweep_chosen(s->sweep, &chosen);
-        fprintf(f, "<h2>Choosing k</h2>\n<div style=\"display:flex\">\n");
+        fprintf(f, "<h2>Choosing k</h2>\n");
+        sweep_table(f, s->sweep, chosen);
+        fprintf(f, "<div style=\"display:flex\">\n");
         sweep_chart(f, s->sweep, SEG_SWEEP_INERTIA, "inertia", chosen);
         sweep_chart(f, s->sweep, SEG_SWEEP_SILHOUETTE, "silhouette", chosen);
         fprintf(f, "</div>\n");

@@ -47,6 +47,7 @@ typedef struct opts {
     bool drop_first, impute_mode, json, quiet;
     bool scale_first;     /* --impute-order scale-first */
     int64_t silhouette_sample;
+    int64_t stability_resamples; /* --stability-resamples: 0 = no stability */
     const char *id_key;   /* --pseudonymize-key FILE */
     const char *method;   /* "kmeans", "ward" or "minibatch" */
     int64_t pre_cluster;  /* ward: k-means micro-clusters first (0 = none) */
@@ -81,6 +82,7 @@ enum {
     SEGMENT_REVENUE,
     SEGMENT_SILHOUETTE_SAMPLE,
     SEGMENT_IMPUTE_ORDER,
+    SEGMENT_STABILITY_RESAMPLES,
 };
 
 /* Segments under / over these shares of the customers get a warning. */
@@ -148,7 +150,15 @@ int run_sweep(const opts *o, seg_kmeans *km, const summary *s, seg_sweep **out, 
  * not --quiet (set after the sweep, which draws its own). */
 void show_fit_progress(const opts *o, seg_kmeans *km);
 void sweep_json(FILE *f, const seg_sweep *sw);
+/* "choice", "runner_up" and "choice_warning" as JSON members (null without a sweep). */
+void sweep_choice_json(FILE *f, const seg_sweep *sw);
 void sweep_text(const seg_sweep *sw);
+/* The chosen k and the rule's words; the runner-up and why it lost ("" when
+ * none); a warning when the chosen k has a segment outside the size bounds
+ * (NULL when none). */
+void sweep_choice(const seg_sweep *sw, char *buf, size_t len);
+void sweep_runner_up(const seg_sweep *sw, char *buf, size_t len);
+const char *sweep_size_warning(const seg_sweep *sw, char *buf, size_t len);
 
 /* campaign.c: campaign metrics of s's labels (--target, --cost, --revenue). */
 int run_campaign(const opts *o, summary *s, const int8_t *outcome, const int8_t *control,

@@ -267,6 +267,7 @@ void print_json(const opts *o, const summary *s)
     left_out_json(f, s->left);
     fprintf(f, ",\n  \"sweep\": ");
     sweep_json(f, s->sweep);
+    sweep_choice_json(f, s->sweep);
     fprintf(f, ",\n  \"segments\": [");
     for (size_t j = 0; j < s->k; j++) {
         const char *label = seg_model_segment_label(m, j);

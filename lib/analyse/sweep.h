@@ -1,0 +1,21 @@
+/*
+ * The rule that chooses k from the rows of a sweep, apart from the sweep so
+ * that a test can give it constructed rows. Not installed.
+ */
+#ifndef SEG_ANALYSE_SWEEP_H
+#define SEG_ANALYSE_SWEEP_H
+
+#include "core/core.h"
+
+/*
+ * Rank count rows (k in increasing order; row i's values at [i x stride]) by the rule of the sweep
+ * group in seg.h: a row is eligible when its stability reaches threshold, or, when no row does,
+ * when it equals the highest stability measured (NaN: not measured; when no row has one, every row
+ * is eligible). Eligible rows come first, then higher silhouette (NaN last), then smaller k.
+ * *chosen and *runner_up receive the first two rows (*runner_up = SIZE_MAX when count is 1) and
+ * *why why the second lost (a seg_sweep_reason; 0 without a runner-up). count >= 1.
+ */
+void seg_sweep_pick(const double *silhouette, const double *stability, size_t stride, size_t count,
+                    double threshold, size_t *chosen, size_t *runner_up, int *why);
+
+#endif
