@@ -1,5 +1,5 @@
 /*
- * Order statistics of the profiles (model/select.c, model/profile.c): medians and quantiles
+ * Order statistics of the profiles (core/select.c, model/profile.c): medians and quantiles
  * by selection must equal what sorting gives, bit for bit, on values with
  * many ties, odd and even counts, sorted, reversed and constant inputs; the
  * profiles built from them must equal a sort-based reference for every
@@ -17,7 +17,7 @@
 
 #include "data/data.h"
 #include "model/profile.h"
-#include "model/select.h"
+#include "core/select.h"
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 

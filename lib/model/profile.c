@@ -11,7 +11,7 @@
 #include "prepare/scaler.h"
 #include "data/data.h"
 #include "model/profile.h"
-#include "model/select.h"
+#include "core/select.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,6 +6,7 @@
  * from sketches and finishes them with seg_scol_numeric_finish().
  */
 #include "prepare/scaler.h"
+#include "core/select.h"
 #include "data/data.h"
 
 #include <math.h>
@@ -13,71 +14,17 @@
 
 /* ---- numeric statistics -------------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static inline void swap_double(double *a, double *b)
-{
-    double t = *a;
-    *a = *b;
-    *b = t;
-}
-
-/* Rearrange v[0..n) (no NaN) so that v[k] is the k-th smallest value, with
- * nothing larger before it and nothing smaller after it. Quickselect with
- * median-of-three pivots; once the partitions stop shrinking fast enough the
- * remaining range is sorted, so the worst case is O(n log n), the usual O(n). */
-static void select_kth(double *v, size_t n, size_t k)
-{
-    ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, kk = (ptrdiff_t)k;
-    int budget = 2 * ilogb((double)n + 1.0) + 4;
-    while (hi > lo) {
-        if (hi - lo < 16 || budget-- == 0) {
-            qsort(v + lo, (size_t)(hi - lo + 1), sizeof *v, cmp_double);
-            return;
-        }
-        ptrdiff_t mid = lo + (hi - lo) / 2;
-        if (v[mid] < v[lo])
-            swap_double(&v[mid], &v[lo]);
-        if (v[hi] < v[lo])
-            swap_double(&v[hi], &v[lo]);
-        if (v[hi] < v[mid])
-            swap_double(&v[hi], &v[mid]);
-        double pivot = v[mid];
-        ptrdiff_t i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] < pivot)
-                i++;
-            while (v[j] > pivot)
-                j--;
-            if (i <= j) {
-                swap_double(&v[i], &v[j]);
-                i++;
-                j--;
-            }
-        }
-        /* v[lo..j] <= pivot, v[i..hi] >= pivot, anything between equals it. */
-        if (kk <= j)
-            hi = j;
-        else if (kk >= i)
-            lo = i;
-        else
-            return;
-    }
-}
-
 /* Quantile q of v[0..m) (m >= 1) by linear interpolation between the order
  * statistics around position (m - 1) q: numpy's default ('linear') method,
- * including its interpolation formula. Reorders v. */
+ * including its interpolation formula, which rounds differently from
+ * seg_select_quantile()'s in the last bit (the cross-checks compare to
+ * NumPy and scikit-learn to 1e-12 and closer). Reorders v. */
 static double quantile(double *v, size_t m, double q)
 {
     double pos = (double)(m - 1) * q;
     size_t k = (size_t)pos;
     double t = pos - (double)k;
-    select_kth(v, m, k);
+    seg_select_rank(v, m, k);
     double a = v[k];
     if (t == 0.0 || k + 1 >= m)
         return a;

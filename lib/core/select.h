@@ -1,6 +1,6 @@
 /*
- * Order statistics by selection (select.c), used by the profiles. Not
- * installed.
+ * Order statistics by selection (select.c), used by the scaler and the
+ * profiles. Not installed.
  */
 #ifndef SEG_SELECT_H
 #define SEG_SELECT_H

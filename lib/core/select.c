@@ -1,8 +1,9 @@
 /*
- * Order statistics by selection (the profiles' medians): exact, each equal
- * to what sorting the values would give, in O(n) expected time.
+ * Order statistics by selection (the scaler's medians and quartiles, the
+ * profiles' medians): exact, each equal to what sorting the values would
+ * give, in O(n) expected time.
  */
-#include "model/select.h"
+#include "core/select.h"
 
 #include <stdlib.h>
 
