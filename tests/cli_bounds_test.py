@@ -19,20 +19,13 @@ import threading
 import time
 import unittest
 
+from seg_asan import built_with_asan
+
 SEG = sys.argv[1] if len(sys.argv) > 1 else "seg"
 SRC = sys.argv[2] if len(sys.argv) > 2 else "."
 HEAD = os.path.join(SRC, "tests", "data", "bank-plain-head.csv")
 RFM_LOG = os.path.join(SRC, "tests", "data", "rfm_log.csv")
 LIMIT_AS = 1 << 30
-
-
-def built_with_asan(path):
-    """Whether seg needs AddressSanitizer's runtime (tests/sanitize.sh)."""
-    try:
-        out = subprocess.run(["readelf", "-d", path], capture_output=True, text=True).stdout
-    except OSError:
-        return False
-    return "libasan" in out
 
 
 # AddressSanitizer reserves terabytes of address space at start, so under

@@ -12,19 +12,12 @@ import sys
 import tempfile
 import unittest
 
+from seg_asan import built_with_asan
+
 SEG = sys.argv[1] if len(sys.argv) > 1 else "seg"
 SRC = sys.argv[2] if len(sys.argv) > 2 else "."
 HEAD = os.path.join(SRC, "tests", "data", "bank-plain-head.csv")
 BANK = os.path.join(SRC, "examples", "data", "bank-full.csv")
-
-
-def built_with_asan(path):
-    """Whether seg needs AddressSanitizer's runtime (tests/sanitize.sh)."""
-    try:
-        out = subprocess.run(["readelf", "-d", path], capture_output=True, text=True).stdout
-    except OSError:
-        return False
-    return "libasan" in out
 
 
 # AddressSanitizer reserves terabytes of address space at start: under an

@@ -27,16 +27,9 @@ import sys
 import tempfile
 import unittest
 
+from seg_asan import built_with_asan
+
 SEG, LIB, SHIM, SRC = sys.argv[1:5]
-
-
-def built_with_asan(path):
-    """Whether the library needs AddressSanitizer's runtime (tests/sanitize.sh)."""
-    try:
-        out = subprocess.run(["readelf", "-d", path], capture_output=True, text=True).stdout
-    except OSError:
-        return False
-    return "libasan" in out
 
 
 # A Python process cannot load an ASan-built libseg after it has started
@@ -48,6 +41,7 @@ if built_with_asan(LIB):
 os.environ["LIBSEG_PATH"] = LIB
 sys.path.insert(0, os.path.join(SRC, "python"))
 import libseg  # noqa: E402
+
 
 HEAD = os.path.join(SRC, "tests", "data", "bank-plain-head.csv")
 BUNDLED = os.path.join(SRC, "examples", "data", "bank-full.csv")
