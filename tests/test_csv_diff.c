@@ -195,6 +195,21 @@ static void field_limit_same_place(void **state)
     seg_csv_options_free(o);
 }
 
+/* Blanks longer than the field limit before an unclosed quote (found by
+ * fuzz_csv_diff): the stream's window used to end inside the blanks and
+ * refuse a long unquoted field, where the whole text sees the quote. */
+static void blanks_before_a_quote(void **state)
+{
+    seg_csv_options *o = NULL;
+    static const char text[] = "a,b\n13,                     \"\r\r\r;x\n";
+    (void)state;
+    assert_int_equal(seg_csv_options_new(&o), SEG_OK);
+    assert_int_equal(seg_csv_options_set_int(o, SEG_CSV_MAX_FIELD, 16), SEG_OK);
+    for (size_t w = 1; w < 64; w++)
+        expect_same(text, sizeof text - 1, o, w, "blanks before an unclosed quote");
+    seg_csv_options_free(o);
+}
+
 /* A record past the 64 MiB record limit, made of blanks after a closing
  * quote: both refuse it at the same line and field (the whole-text reader
  * used to accept it). */
@@ -275,6 +290,7 @@ int main(void)
         cmocka_unit_test(long_row_of_commas),
         cmocka_unit_test(field_limit_same_place),
         cmocka_unit_test(record_limit_same_place),
+        cmocka_unit_test(blanks_before_a_quote),
         cmocka_unit_test(random_inputs_agree),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

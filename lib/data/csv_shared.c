@@ -364,6 +364,8 @@ int seg_csv_tok_field_any(seg_csv_tok *t, size_t field, seg_csv_field *f)
             s++;
         if (s < end && *s == '"')
             return quoted_field(t, f, (size_t)(s - b), field);
+        if (s == end && !t->eof)
+            return SEG_CSV_MORE; /* blanks up to the window's end: a quote may follow */
     }
     q = (size_t)(seg_csv_scan_unquoted(t, s, end) - b);
     if (SEG_UNLIKELY(q - t->pos > t->max_field))
