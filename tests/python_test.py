@@ -39,6 +39,11 @@ def blobs(n, d, centres, seed):
     return rows, truth
 
 
+def flat(x):
+    """A returned vector or matrix as one flat list of Python numbers."""
+    return x.ravel().tolist() if hasattr(x, "ravel") else list(x)
+
+
 def sqdist(a, b):
     return sum((x - y) ** 2 for x, y in zip(a, b))
 
@@ -62,7 +67,7 @@ class Binding(unittest.TestCase):
 
     def test_fit_known_answer(self):
         # Two pairs one apart: centroids are the pair midpoints, inertia 4 x 0.25.
-        m = libseg.KMeans(k=2, threads=1).fit([[0, 0], [0, 1], [10, 10], [10, 11]])
+        m = libseg.KMeansConfig(k=2, threads=1).fit([[0, 0], [0, 1], [10, 10], [10, 11]])
         self.assertEqual(sorted(m.centroids), [[0.0, 0.5], [10.0, 10.5]])
         self.assertAlmostEqual(m.inertia, 1.0, places=12)
         lab = list(m.labels)
@@ -74,7 +79,7 @@ class Binding(unittest.TestCase):
 
     def test_blobs_against_plain_python(self):
         rows, truth = blobs(300, 4, 3, seed=5)
-        m = libseg.KMeans(k=3, seed=3, n_init=2).fit(rows)
+        m = libseg.KMeansConfig(k=3, seed=3, n_init=2).fit(rows)
         lab = list(m.labels)
         # The blobs are 10 apart with unit spread: the partition is the truth.
         mapping = {}
@@ -99,7 +104,7 @@ class Binding(unittest.TestCase):
 
     def test_buffers_give_the_same_answer(self):
         rows, _ = blobs(120, 3, 2, seed=9)
-        ref = libseg.KMeans(k=2, seed=1).fit(rows)
+        ref = libseg.KMeansConfig(k=2, seed=1).fit(rows)
         flat = array.array("d", [v for r in rows for v in r])
         inputs = {
             "flat array('d') with d": dict(data=flat, d=3),
@@ -107,22 +112,22 @@ class Binding(unittest.TestCase):
             "read-only bytes view": dict(data=memoryview(flat.tobytes()).cast("d"), d=3),
         }
         for what, kw in inputs.items():
-            m = libseg.KMeans(k=2, seed=1).fit(**kw)
+            m = libseg.KMeansConfig(k=2, seed=1).fit(**kw)
             self.assertEqual(list(m.labels), list(ref.labels), what)
             self.assertEqual(m.centroids, ref.centroids, what)
         # float32 buffers take the _f32 path: same partition, float-rounded centroids.
         f32 = array.array("f", flat)
-        m = libseg.KMeans(k=2, seed=1).fit(f32, d=3)
+        m = libseg.KMeansConfig(k=2, seed=1).fit(f32, d=3)
         self.assertEqual(list(m.labels), list(ref.labels))
         labels, _ = ref.predict(f32)
         self.assertEqual(list(labels), list(ref.labels))
 
     def test_weights(self):
         # One segment holds rows 0 and 1; weight 3 on row 1 pulls its centroid to 0.75.
-        m = libseg.KMeans(k=2).fit([[0.0], [1.0], [10.0], [11.0]], weights=[1, 3, 1, 1])
+        m = libseg.KMeansConfig(k=2).fit([[0.0], [1.0], [10.0], [11.0]], weights=[1, 3, 1, 1])
         self.assertEqual(sorted(c[0] for c in m.centroids), [0.75, 10.5])
         with self.assertRaises(ValueError):
-            libseg.KMeans(k=2).fit([[0.0], [1.0]], weights=[1])
+            libseg.KMeansConfig(k=2).fit([[0.0], [1.0]], weights=[1])
 
     def test_scaler_against_statistics(self):
         age = [30.0, 40.0, 50.0, 20.0, 35.0]
@@ -132,7 +137,7 @@ class Binding(unittest.TestCase):
         self.assertEqual(ds.column_type("job"), "categorical")
         sc = libseg.Scaler(method="standard").fit(ds)
         self.assertEqual(sc.feature_names, ["age", "job=a", "job=b", "job=c"])
-        x = sc.transform(ds)
+        x = flat(sc.transform(ds))
         mean, sd = statistics.fmean(age), statistics.pstdev(age)
         for i in range(5):
             self.assertAlmostEqual(x[i * 4], (age[i] - mean) / sd, places=12)
@@ -148,7 +153,7 @@ class Binding(unittest.TestCase):
         self.assertEqual(ds.columns, ["age"])
         self.assertEqual(ds.described_columns, ["day"])
         for order, vals in (("impute-first", [1, 3, 3, 10]), ("scale-first", [1, 3, 10])):
-            x = libseg.Scaler(impute_order=order).fit(ds).transform(ds)
+            x = flat(libseg.Scaler(impute_order=order).fit(ds).transform(ds))
             mean, sd = statistics.fmean(vals), statistics.pstdev(vals)
             self.assertEqual(len(x), 4)
             self.assertAlmostEqual(x[0], (1 - mean) / sd, places=12)
@@ -164,7 +169,7 @@ class Binding(unittest.TestCase):
         self.assertNotIn("id", ds.columns)
         self.assertTrue(math.isnan(ds.value(1, "balance")))  # "NA"
         sc = libseg.Scaler().fit(ds)
-        m = libseg.KMeans(k=2, seed=2).fit(ds, scaler=sc)
+        m = libseg.KMeansConfig(k=2, seed=2).fit(ds, scaler=sc)
         self.assertTrue(m.has_scaler)
         self.assertEqual(m.rows, ds.rows)
         sc.close()  # the model keeps its own copy
@@ -175,17 +180,17 @@ class Binding(unittest.TestCase):
 
     def test_save_and_load(self):
         rows, _ = blobs(200, 3, 4, seed=8)
-        m = libseg.KMeans(k=4, seed=1).fit(rows)
-        want = m.predict(rows)
+        m = libseg.KMeansConfig(k=4, seed=1).fit(rows)
+        want = [flat(v) for v in m.predict(rows)]
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "m.seg")
             m.save(path)
             again = libseg.Model.load(path)
             self.assertEqual(again.k, 4)
             self.assertEqual(again.centroids, m.centroids)
-            self.assertEqual(again.predict(rows), want)
+            self.assertEqual([flat(v) for v in again.predict(rows)], want)
         data = m.to_bytes()
-        self.assertEqual(libseg.Model.from_bytes(data).predict(rows), want)
+        self.assertEqual([flat(v) for v in libseg.Model.from_bytes(data).predict(rows)], want)
         bad = bytearray(data)
         bad[len(bad) // 2] ^= 0xFF
         with self.assertRaises(libseg.SegError) as ctx:
@@ -233,7 +238,7 @@ class Binding(unittest.TestCase):
                     self.assertEqual(ds.value(i, "x%d" % j), float(want[i, j]))
 
     def test_errors_carry_code_and_detail(self):
-        m = libseg.KMeans(k=2).fit([[0, 0], [1, 1], [5, 5], [6, 6]])
+        m = libseg.KMeansConfig(k=2).fit([[0, 0], [1, 1], [5, 5], [6, 6]])
         with self.assertRaises(libseg.SegError) as e:
             m.predict([[1, 2, 3]])
         self.assertEqual(e.exception.code, -12)
@@ -251,10 +256,10 @@ class Binding(unittest.TestCase):
         self.assertEqual(e.exception.name, "SEG_ERR_IO")
         self.assertIn("/nonexistent/customers.csv", e.exception.detail)
         with self.assertRaises(libseg.SegError) as e:
-            libseg.KMeans(k=0)
+            libseg.KMeansConfig(k=0)
         self.assertEqual(e.exception.name, "SEG_ERR_INVALID_ARG")
         with self.assertRaises(libseg.SegError) as e:
-            libseg.KMeans(k=5).fit([[0.0], [1.0]])
+            libseg.KMeansConfig(k=5).fit([[0.0], [1.0]])
         self.assertEqual(e.exception.name, "SEG_ERR_TOO_FEW_POINTS")
         ds = libseg.Dataset.from_rows([[1.0]])
         ds.close()
@@ -263,7 +268,7 @@ class Binding(unittest.TestCase):
 
     def test_predict_from_threads(self):
         rows, _ = blobs(400, 5, 4, seed=2)
-        m = libseg.KMeans(k=4, seed=1).fit(rows)
+        m = libseg.KMeansConfig(k=4, seed=1).fit(rows)
         want, _ = m.predict(rows)
         got = [None] * 8
 

@@ -124,7 +124,7 @@ def old_path(path, drop, k, dtype, minibatch, loaded_cli_model):
                                             ctypes.byref(out)))
         lib.seg_minibatch_free(mb)
     else:
-        km = libseg.KMeans(k=k, seed=0, n_init=1, max_iter=300, tol=1e-4, threads=0,
+        km = libseg.KMeansConfig(k=k, seed=0, n_init=1, max_iter=300, tol=1e-4, threads=0,
                            dtype=dtype)
         check(lib.seg_kmeans_set_int(km._handle, KM_ALGORITHM, 4))  # auto
         check(lib.seg_kmeans_set_int(km._handle, KM_MIN_PROFILE, 0))
