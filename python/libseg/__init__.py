@@ -25,6 +25,10 @@ thread at a time. Every C call releases the GIL.
 from ._native import (STATUS, SegError, Dataset, Scaler, KMeansConfig, Model, version,
                       threads_count)
 from .estimator import KMeans, NotFittedError
+from .analysis import (SweepResult, sweep, campaign, Ward, MiniBatchKMeans, pca, drift, migration,
+                       pseudonymize)
+from .segmenter import Segmenter
 
 __all__ = ["SegError", "NotFittedError", "Dataset", "Scaler", "KMeansConfig", "KMeans", "Model",
-           "version", "threads_count", "STATUS"]
+           "Segmenter", "SweepResult", "sweep", "campaign", "Ward", "MiniBatchKMeans", "pca",
+           "drift", "migration", "pseudonymize", "version", "threads_count", "STATUS"]

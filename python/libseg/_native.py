@@ -492,6 +492,29 @@ def f64_vector(values, n, what, allow_nan=False):
     return a, ctypes.cast((ctypes.c_double * n).from_buffer(a), _DP) if n else _DP()
 
 
+class _Progress:
+    """A Python progress callable as a C callback. callback(done, total)
+    returning False cancels the run (SEG_ERR_CANCELLED); an exception in it
+    cancels the run too and is raised again once C has returned."""
+
+    def __init__(self, callback):
+        self.callback = callback
+        self.error = None
+        self.c = PROGRESS_FN(self._call) if callback is not None else None
+
+    def _call(self, user, done, total):
+        try:
+            return 1 if self.callback(int(done), int(total)) is False else 0
+        except BaseException as e:  # noqa: B902 - re-raised after the C call
+            self.error = e
+            return 1
+
+    def check(self, rc):
+        if self.error is not None:
+            raise self.error
+        return check(rc)
+
+
 # ---- objects ---------------------------------------------------------------------
 
 class _Object:
@@ -764,19 +787,31 @@ class KMeansConfig(_Object):
             c = Matrix(init, what="init", allow_f32=False)
             check(_lib.seg_kmeans_set_init_centroids_f64(h, c.ptr, c.n, c.d))
 
-    def fit(self, data, scaler=None, weights=None, d=None):
+    def fit(self, data, scaler=None, weights=None, d=None, progress=None):
         """Fit to a Dataset (through scaler, if given; its weight column is
         used) or to rows of numbers (lists or a buffer; weights optional).
+        progress: None or callable(done, total) called after every
+        iteration; returning False (or raising) cancels the fit.
         Returns the Model; its .labels holds the training labels."""
         h = self._handle
         out = ctypes.c_void_p()
+        prog = _Progress(progress)
+        if prog.c is not None:
+            check(_lib.seg_kmeans_set_progress(h, prog.c, None))
+        try:
+            return self._fit(h, out, prog, data, scaler, weights, d)
+        finally:
+            if prog.c is not None:
+                _lib.seg_kmeans_set_progress(h, PROGRESS_FN(), None)
+
+    def _fit(self, h, out, prog, data, scaler, weights, d):
         if isinstance(data, Dataset):
             if weights is not None:
                 raise ValueError("a Dataset carries its weights (set_weight_column)")
             labels, lp = out_array("i", data.rows)
-            check(_lib.seg_kmeans_fit_dataset(h, data._handle,
-                                              scaler._handle if scaler else None, lp,
-                                              ctypes.byref(out)))
+            prog.check(_lib.seg_kmeans_fit_dataset(h, data._handle,
+                                                   scaler._handle if scaler else None, lp,
+                                                   ctypes.byref(out)))
         else:
             if scaler is not None:
                 raise ValueError("a scaler applies to a Dataset only")
@@ -785,7 +820,7 @@ class KMeansConfig(_Object):
                 else (None, None)
             labels, lp = out_array("i", m.n)
             fn = _lib.seg_kmeans_fit_f32 if m.f32 else _lib.seg_kmeans_fit_f64
-            check(fn(h, m.ptr, m.n, m.d, wp, lp, ctypes.byref(out)))
+            prog.check(fn(h, m.ptr, m.n, m.d, wp, lp, ctypes.byref(out)))
         model = Model(out)
         model.labels = labels
         return model

@@ -255,8 +255,8 @@ class KMeans:
             raise ValueError("n_samples=%d should be >= n_clusters=%d." % (m.n, s["k"]))
         f32 = self._want_f32(m)
         if f32 != m.f32:
-            m = Matrix(m.array.astype("float32") if f32 else m.array) if m.array is not None \
-                else m.as_f64()
+            m = Matrix(m.array.astype("float32" if f32 else "float64")) \
+                if m.array is not None else m.as_f64()
         data, n_fit, weights, keep_rows = m, m.n, None, None
         if sample_weight is not None:
             w, _ = N.f64_vector(sample_weight, m.n, "sample_weight")
