@@ -729,6 +729,52 @@ class SegmenterTests(unittest.TestCase):
                 self.assertEqual([int(r["flag"]) for r in want], flags.tolist())
 
 
+class Packaging(unittest.TestCase):
+
+    def test_meson_installs_every_module(self):
+        pkg = os.path.join(SRC, "python", "libseg")
+        text = open(os.path.join(SRC, "python", "meson.build")).read()
+        listed = set(re.findall(r"'libseg/([a-z_]+\.py)'", text))
+        self.assertEqual(listed, {f for f in os.listdir(pkg) if f.endswith(".py")})
+
+    def test_pip_install_offline_and_library_beside_the_package(self):
+        # What docs/python.md says: pip without build isolation (Debian's
+        # setuptools and wheel build it) and without an index.
+        try:
+            import setuptools  # noqa: F401
+            import wheel  # noqa: F401
+        except ImportError:
+            self.skipTest("python3-setuptools and python3-wheel are not installed")
+        import shutil
+        with tempfile.TemporaryDirectory() as tmp:
+            src = os.path.join(tmp, "src")
+            shutil.copytree(os.path.join(SRC, "python"), src,
+                            ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"))
+            p = subprocess.run([sys.executable, "-m", "pip", "install", "--no-build-isolation",
+                                "--no-index", "--no-deps", "--target",
+                                os.path.join(tmp, "site"), src], capture_output=True, text=True)
+            if p.returncode != 0 and "No module named pip" in p.stderr:
+                self.skipTest("pip is not installed")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            installed = os.path.join(tmp, "site", "libseg")
+            self.assertTrue(os.path.exists(os.path.join(installed, "estimator.py")))
+            # No LIBSEG_PATH: the copy of libseg.so.0 beside the package is used.
+            shutil.copy(LIB, os.path.join(installed, "libseg.so.0"))
+            env = {k: v for k, v in os.environ.items() if k != "LIBSEG_PATH"}
+            env["PYTHONPATH"] = os.path.join(tmp, "site")
+            py = sys.executable
+            out = subprocess.run(
+                [py, "-c", "import libseg, os; print(libseg.version()); "
+                 "print(os.path.dirname(libseg.__file__))"],
+                env=env, capture_output=True, text=True, cwd=tmp)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertEqual(out.stdout.split()[1], installed)
+            maps = subprocess.run(
+                [py, "-c", "import libseg; print(open('/proc/self/maps').read())"],
+                env=env, capture_output=True, text=True, cwd=tmp).stdout
+            self.assertIn(os.path.join(installed, "libseg.so.0"), maps)
+
+
 class Analysis(unittest.TestCase):
 
     def test_sweep_progress_and_cancel(self):
@@ -818,7 +864,7 @@ class Analysis(unittest.TestCase):
 
 if __name__ == "__main__":
     suite = unittest.TestSuite()
-    for case in (Binding, BadInput, Estimator, SegmenterTests, Analysis):
+    for case in (Binding, BadInput, Estimator, SegmenterTests, Analysis, Packaging):
         suite.addTests(unittest.defaultTestLoader.loadTestsFromTestCase(case))
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
     failed = len(result.failures) + len(result.errors)
