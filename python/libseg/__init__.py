@@ -22,6 +22,7 @@ collected, or at once with close() / a with block. A fitted model may be used
 for predict from several threads at once; other objects belong to one
 thread at a time. Every C call releases the GIL.
 """
+from ._native import _lib  # noqa: F401  (the ctypes library, for tests and C calls not bound)
 from ._native import (STATUS, SegError, Dataset, Scaler, KMeansConfig, Model, version,
                       threads_count)
 from .estimator import KMeans, NotFittedError
