@@ -814,6 +814,34 @@ class Analysis(unittest.TestCase):
         with self.assertRaises(ValueError):
             libseg.pseudonymize("a", b"short")
 
+    @unittest.skipUnless(SEG, "the seg program was not given")
+    def test_rfm_equals_seg_rfm(self):
+        path = os.path.join(SRC, "tests", "data", "rfm_log.csv")
+        cols = dict(customer="CustomerID", date="InvoiceDate", quantity="Quantity",
+                    price="UnitPrice", invoice="InvoiceNo")
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "rfm.csv")
+            run_seg("rfm", path, "--customer", "CustomerID", "--date", "InvoiceDate",
+                    "--quantity", "Quantity", "--price", "UnitPrice", "--invoice", "InvoiceNo",
+                    "-o", out, "-q")
+            want = seg_csv(open(out).read())
+        inputs = [path]
+        if HAVE_PANDAS:
+            inputs.append(pandas.read_csv(path, dtype={"CustomerID": str, "InvoiceNo": str}))
+        for data in inputs:
+            got = libseg.rfm(data, **cols)
+            self.assertEqual(len(got), len(want))
+            for g, w in zip(got, want):
+                self.assertEqual(g["customer"], w["customer"])
+                self.assertEqual(g["segment"], w["segment"])
+                for key in ("recency", "frequency", "r", "f", "m"):
+                    self.assertEqual(g[key], int(w[key]), key)
+                self.assertAlmostEqual(g["monetary"], float(w["monetary"]), places=9)
+        with self.assertRaises(ValueError):
+            libseg.rfm(path, customer="CustomerID", date="InvoiceDate")
+        with self.assertRaises(libseg.SegError):
+            libseg.rfm(path, customer="nope", date="InvoiceDate", amount="UnitPrice")
+
     @unittest.skipUnless(HAVE_NUMPY, "numpy is not installed")
     def test_ward_matches_scipy(self):
         try:

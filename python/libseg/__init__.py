@@ -27,9 +27,9 @@ from ._native import (STATUS, SegError, Dataset, Scaler, KMeansConfig, Model, ve
                       threads_count)
 from .estimator import KMeans, NotFittedError
 from .analysis import (SweepResult, sweep, campaign, Ward, MiniBatchKMeans, pca, drift, migration,
-                       pseudonymize)
+                       pseudonymize, rfm)
 from .segmenter import Segmenter
 
 __all__ = ["SegError", "NotFittedError", "Dataset", "Scaler", "KMeansConfig", "KMeans", "Model",
            "Segmenter", "SweepResult", "sweep", "campaign", "Ward", "MiniBatchKMeans", "pca",
-           "drift", "migration", "pseudonymize", "version", "threads_count", "STATUS"]
+           "drift", "migration", "pseudonymize", "rfm", "version", "threads_count", "STATUS"]

@@ -368,3 +368,103 @@ class MiniBatchKMeans:
         if not hasattr(self, "model_"):
             raise ValueError("MiniBatchKMeans is not fitted yet")
         return self.model_.predict(X)[0]
+
+
+_rfm_new = proto("seg_rfm_new", _I, [_PP])
+_rfm_free = proto("seg_rfm_free", None, [_P])
+_rfm_set_int = proto("seg_rfm_set_int", _I, [_P, _I, _I64])
+_rfm_set_string = proto("seg_rfm_set_string", _I, [_P, _I, ctypes.c_char_p])
+_rfm_add = proto("seg_rfm_add", _I, [_P, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
+                                     _D])
+_rfm_read_csv = proto("seg_rfm_read_csv", _I, [_P, ctypes.c_char_p])
+_rfm_finish = proto("seg_rfm_finish", _I, [_P])
+_rfm_customers = proto("seg_rfm_customers", _S, [_P])
+_rfm_customer = proto("seg_rfm_customer", ctypes.c_char_p, [_P, _S])
+_rfm_get = proto("seg_rfm_get", _I, [_P, _S, ctypes.POINTER(_I64), ctypes.POINTER(_I64), _DP,
+                                     _I32P, _SP])
+_rfm_segment_name = proto("seg_rfm_segment_name", ctypes.c_char_p, [_P, _S])
+_rfm_reference_date = proto("seg_rfm_reference_date", _I, [_P, ctypes.c_char_p, _S])
+_RFM_TEXT = {"customer": 200, "date": 201, "amount": 202, "quantity": 203, "price": 204,
+             "invoice": 205, "date_format": 206, "as_of": 207}
+_RFM_BINS, _RFM_RETURNS = 101, 100
+
+
+def _date_text(v):
+    if hasattr(v, "strftime"):  # datetime, pandas Timestamp
+        return v.strftime("%Y-%m-%d %H:%M:%S")
+    return str(v)
+
+
+def rfm(transactions, customer, date, amount=None, quantity=None, price=None, invoice=None,
+        as_of=None, date_format=None, bins=5, returns="exclude"):
+    """RFM analysis of a transaction log, as `seg rfm`: a CSV path (read by
+    the library as a stream) or a pandas DataFrame (its rows added one by
+    one: ids and invoices as text, dates as text or datetimes, amounts as
+    numbers). Give amount, or quantity and price.
+
+    Returns a list of dicts, one per customer with a purchase: customer,
+    recency (days), frequency, monetary, r, f, m (scores) and segment (its
+    name); plus the reference date as the key "as_of" of each row."""
+    if (amount is None) == (quantity is None or price is None):
+        raise ValueError("give amount, or quantity and price")
+    if returns not in ("exclude", "subtract"):
+        raise ValueError("returns must be exclude or subtract")
+    r = new(_rfm_new)
+    try:
+        check(_rfm_set_int(r, _RFM_BINS, check_int("bins", bins)))
+        check(_rfm_set_int(r, _RFM_RETURNS, 0 if returns == "exclude" else 1))
+        for key, value in (("date_format", date_format), ("as_of", as_of)):
+            if value is not None:
+                check(_rfm_set_string(r, _RFM_TEXT[key], cstr(value, key)))
+        if N._is_dataframe(transactions):
+            df = transactions
+            for col in [c for c in (customer, date, amount, quantity, price, invoice) if c]:
+                if col not in df.columns:
+                    raise ValueError("no column %r in the DataFrame" % col)
+            cust = df[customer].tolist()
+            dates = df[date].tolist()
+            inv = df[invoice].tolist() if invoice else None
+            if amount is not None:
+                amounts = df[amount].astype(float).tolist()
+            else:
+                amounts = (df[quantity].astype(float) * df[price].astype(float)).tolist()
+            for i in range(len(df)):
+                c = cust[i]
+                c = None if c is None or (isinstance(c, float) and c != c) else \
+                    cstr(c if isinstance(c, str) else str(c), "customer")
+                iv = None if inv is None else cstr(str(inv[i]), "invoice")
+                rc = _rfm_add(r, c, iv, cstr(_date_text(dates[i]), "date"),
+                              check_float("amount", amounts[i]))
+                if rc < 0:
+                    try:
+                        check(rc)
+                    except N.SegError as e:
+                        raise N.SegError(e.code, e.description,
+                                         "DataFrame row %d: %s" % (i, e.detail)) from None
+        elif isinstance(transactions, (str, bytes, N.os.PathLike)):
+            for key, value in (("customer", customer), ("date", date), ("amount", amount),
+                               ("quantity", quantity), ("price", price), ("invoice", invoice)):
+                if value is not None:
+                    check(_rfm_set_string(r, _RFM_TEXT[key], cstr(value, key)))
+            check(_rfm_read_csv(r, N.cpath(transactions)))
+        else:
+            raise TypeError("transactions must be a CSV path or a pandas DataFrame")
+        check(_rfm_finish(r))
+        buf = ctypes.create_string_buffer(32)
+        check(_rfm_reference_date(r, buf, 32))
+        as_of_text = buf.value.decode()
+        rec, freq, mon = _I64(), _I64(), ctypes.c_double()
+        scores = (ctypes.c_int32 * 3)()
+        seg = ctypes.c_size_t()
+        out = []
+        for i in range(_rfm_customers(r)):
+            check(_rfm_get(r, i, ctypes.byref(rec), ctypes.byref(freq), ctypes.byref(mon),
+                           scores, ctypes.byref(seg)))
+            out.append({"customer": _rfm_customer(r, i).decode(), "recency": rec.value,
+                        "frequency": freq.value, "monetary": mon.value, "r": scores[0],
+                        "f": scores[1], "m": scores[2],
+                        "segment": _rfm_segment_name(r, seg.value).decode(),
+                        "as_of": as_of_text})
+        return out
+    finally:
+        _rfm_free(r)
