@@ -615,10 +615,12 @@ class Estimator(unittest.TestCase):
         # AttributeError, tested in BadInput).
         est = libseg.KMeans(n_clusters=3, random_state=0, n_threads=1)
         checks = [chk for _, chk in ec.check_estimator(est, generate_only=True)]  # name bound
+        clustering = [ec.check_clusterer_compute_labels_predict, ec.check_clustering,
+                      functools.partial(ec.check_clustering, readonly_memmap=True)]
         checks += [functools.partial(chk, "KMeans") for chk in
-                   list(ec._yield_clustering_checks(est)) +
-                   [ec.check_n_features_in_after_fitting,
-                    ec.check_dataframe_column_names_consistency]]
+                   clustering + [ec.check_estimators_partial_fit_n_features,
+                                 ec.check_n_features_in_after_fitting,
+                                 ec.check_dataframe_column_names_consistency]]
         ran = set()
         for chk in checks:
             inner = chk.func
@@ -696,6 +698,10 @@ class SegmenterTests(unittest.TestCase):
             libseg.Segmenter(2).fit(df.assign(when=pandas.Timestamp("2024-01-01")))
         with self.assertRaises(TypeError):
             libseg.Segmenter(2).fit(df.rename(columns={"spend": 3}))
+        with self.assertRaises(ValueError):
+            libseg.Segmenter(2).fit(df.assign(code=["1", "2\x00"] * 4))
+        with self.assertRaises(ValueError):
+            libseg.Segmenter(2).fit(df.assign(spend=[1.0, numpy.inf] * 4))
 
     def test_save_load_and_csv_path(self):
         seg = libseg.Segmenter(3, drop=["duration", "y"]).fit(BANK_HEAD)

@@ -71,16 +71,49 @@ def _build(cls, names, kinds, columns, n):
         raise ValueError("no columns")
     if n == 0:
         raise ValueError("no rows")
+    fmt = [_number_text if k == "numeric" else _level_text for k in kinds]
+    texts = [col if ready else [f(name, i, v) for i, v in enumerate(col)]
+             for f, name, col, ready in zip(fmt, names, columns, _ready(columns, kinds))]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     w.writerow(names)
-    fmt = [_number_text if k == "numeric" else _level_text for k in kinds]
-    texts = [[f(name, i, v) for i, v in enumerate(col)]
-             for f, name, col in zip(fmt, names, columns)]
-    for i in range(n):
-        w.writerow([t[i] for t in texts])
+    w.writerows(zip(*texts))
     return cls.read_csv_text(buf.getvalue(), delimiter=",", types=dict(zip(names, kinds)),
                              default_missing=False)
+
+
+class _Text(list):
+    """A column already turned into CSV field texts."""
+
+
+def _ready(columns, kinds):
+    return [isinstance(c, _Text) for c in columns]
+
+
+def _series_text(s, kind):
+    """A pandas Series as CSV field texts, vectorised where the dtype allows."""
+    import numpy as np
+    name = s.name
+    mask = s.isna().to_numpy()
+    if kind == "numeric" and s.dtype.kind in "iu":
+        return _Text(map(str, s.tolist()))
+    if kind == "numeric" and s.dtype.kind == "f":
+        a = s.to_numpy(dtype=np.float64)
+        if np.isinf(a).any():
+            i = int(np.argwhere(np.isinf(a))[0][0])
+            raise ValueError("column %r row %d: %r is infinite" % (name, i, a[i]))
+        # repr of a Python float: the shortest text that reads back exactly.
+        return _Text("" if m else repr(v) for m, v in zip(mask.tolist(), a.tolist()))
+    values = s.astype(object).tolist()
+    if kind == "numeric":  # nullable integers and the like
+        return _Text(_number_text(name, i, None if m else v)
+                     for i, (m, v) in enumerate(zip(mask.tolist(), values)))
+    texts = _Text("" if m else v if type(v) is str else str(v)
+                  for m, v in zip(mask.tolist(), values))
+    if "\0" in "".join(texts):
+        i = next(i for i, t in enumerate(texts) if "\0" in t)
+        raise ValueError("column %r row %d contains a NUL character: %r" % (name, i, texts[i]))
+    return texts
 
 
 def dataset_from_columns(cls, columns):
@@ -119,9 +152,5 @@ def dataset_from_dataframe(cls, df):
             raise TypeError("column names must be str, got %r: rename the columns" % (c,))
         names.append(c)
     kinds = [column_kind(df[c]) for c in names]
-    cols = []
-    for c, kind in zip(names, kinds):
-        s = df[c]
-        mask = s.isna().tolist()
-        cols.append([None if m else v for m, v in zip(mask, s.astype(object).tolist())])
+    cols = [_series_text(df[c], kind) for c, kind in zip(names, kinds)]
     return _build(cls, names, kinds, cols, len(df))
