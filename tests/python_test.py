@@ -722,7 +722,8 @@ class SegmenterTests(unittest.TestCase):
             libseg.Segmenter(4, drop=["duration", "y"], describe=DESCRIBE).fit(
                 self.df).save(py_model)
             # Raw columns, another order, an extra column: as seg predict reads them.
-            raw = self.df[self.df.columns[::-1]].assign(extra="x")
+            raw = self.df[self.df.columns[::-1]].assign(extra="x",
+                                                        when=pandas.Timestamp("2024-01-01"))
             for model in (cli_model, py_model):
                 want = seg_csv(run_seg("predict", model, BANK_HEAD, "--flag-outliers", "-q"))
                 labels, dist = libseg.Segmenter.load(model).predict(raw, return_distance=True)

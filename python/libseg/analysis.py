@@ -82,14 +82,16 @@ def sweep(X, k_min=2, k_max=10, *, sample_weight=None, random_state=0, n_init=1,
     m = X if isinstance(X, Matrix) else Matrix(X)
     wkeep, wp = N.f64_vector(sample_weight, m.n, "sample_weight") \
         if sample_weight is not None else (None, None)
-    cfg = N.KMeansConfig(k=2, seed=random_state, n_init=n_init, max_iter=max_iter, tol=tol,
+    from .estimator import _seed
+    seed = _seed(random_state)
+    cfg = N.KMeansConfig(k=2, seed=seed, n_init=n_init, max_iter=max_iter, tol=tol,
                          threads=0 if n_threads is None else n_threads)
     s = new(_sweep_new)
     prog = _Progress(progress)
     try:
         for key, value in (("k_min", k_min), ("k_max", k_max),
                            ("silhouette_sample", silhouette_sample),
-                           ("seed", random_state), ("stability_resamples", stability_resamples)):
+                           ("seed", seed), ("stability_resamples", stability_resamples)):
             check(_sweep_set_int(s, _SWEEP_PARAM[key], check_int(key, value)))
         if prog.c is not None:
             check(_sweep_set_progress(s, prog.c, None))

@@ -14,18 +14,41 @@ _PROFILE_MEAN = 100
 _weights = N.proto("seg_dataset_weights", N._DP, [N._P])
 
 
-def _dataset(data, what="data"):
+_feature_column = N.proto("seg_scaler_feature_column", N._STR, [N._P, N._S])
+
+
+def _dataset(data, what="data", model=None):
     """A Dataset from a DataFrame, a CSV path or a Dataset (borrowed: the
-    second value says whether the caller must close it)."""
+    second value says whether the caller must close it). With a model, the
+    DataFrame's extra columns of a type libseg cannot read (dates, ...) are
+    left out, as seg predict ignores extra columns."""
     if isinstance(data, Dataset):
         return data, False
     if N._is_dataframe(data):
+        if model is not None:
+            data = data[[c for c in data.columns if _readable(data, c, model)]]
         return Dataset.from_dataframe(data), True
     if isinstance(data, (str, bytes, os.PathLike)):
         return Dataset.read_csv(data), True
     raise TypeError("%s must be a pandas DataFrame, a CSV path or a libseg.Dataset of raw "
                     "columns, got %s; for encoded features use predict_encoded()"
                     % (what, type(data).__name__))
+
+
+def _readable(df, column, model):
+    """Whether a DataFrame column is kept for a model's predict: every column
+    the model's scaler reads, and every other column libseg can read."""
+    sc = _lib.seg_model_scaler(model._handle)
+    if sc:
+        needed = {_feature_column(sc, j).decode() for j in range(model.dim)}
+        if column in needed:
+            return True
+    from ._frame import column_kind
+    try:
+        column_kind(df[column])
+    except TypeError:
+        return False
+    return isinstance(column, str)
 
 
 def _names(value, what):
@@ -176,7 +199,8 @@ class Segmenter:
                     k = self.sweep_.chosen_k
                 else:
                     k = check_int("n_clusters", self.n_clusters, 1, 1000000)
-                cfg = N.KMeansConfig(k=k, seed=self.random_state, n_init=self.n_init,
+                from .estimator import _seed
+                cfg = N.KMeansConfig(k=k, seed=_seed(self.random_state), n_init=self.n_init,
                                      max_iter=self.max_iter, tol=self.tol,
                                      threads=0 if self.n_threads is None else self.n_threads,
                                      algorithm=self.algorithm,
@@ -231,7 +255,7 @@ class Segmenter:
         are ignored); a missing column or one of another type raises.
         Returns labels, or (labels, distances)."""
         model = self._fitted()
-        ds, owned = _dataset(data)
+        ds, owned = _dataset(data, model=model)
         try:
             labels, dist = model.predict(ds, threads=n_threads)
         finally:
@@ -248,7 +272,7 @@ class Segmenter:
     def transform(self, data):
         """The encoded, scaled feature matrix of raw columns (n x features)."""
         model = self._fitted()
-        ds, owned = _dataset(data)
+        ds, owned = _dataset(data, model=model)
         try:
             sc = _lib.seg_model_scaler(model._handle)
             if not sc:
