@@ -703,6 +703,20 @@ class SegmenterTests(unittest.TestCase):
         with self.assertRaises(ValueError):
             libseg.Segmenter(2).fit(df.assign(spend=[1.0, numpy.inf] * 4))
 
+    def test_numeric_frames_cross_as_doubles(self):
+        rng = numpy.random.RandomState(3)
+        df = pandas.DataFrame({"a": rng.normal(size=50) * 1e-7, "b": rng.lognormal(size=50),
+                               "n": numpy.arange(50)})
+        ds = libseg.Dataset.from_dataframe(df)
+        self.assertEqual(ds.columns, ["a", "b", "n"])
+        for i in range(50):
+            for c in "abn":
+                self.assertEqual(ds.value(i, c), float(df[c][i]))
+        with_nan = df.assign(b=df.b.where(df.index % 7 != 0))
+        ds = libseg.Dataset.from_dataframe(with_nan)  # through text: NaN is missing
+        self.assertTrue(math.isnan(ds.value(0, "b")))
+        self.assertEqual(ds.value(1, "b"), float(df.b[1]))
+
     def test_save_load_and_csv_path(self):
         seg = libseg.Segmenter(3, drop=["duration", "y"]).fit(BANK_HEAD)
         with tempfile.TemporaryDirectory() as tmp:
