@@ -811,6 +811,17 @@ SEG_API const char *seg_dataset_id(const seg_dataset *ds, size_t row);
 SEG_API const char *seg_dataset_id_name(const seg_dataset *ds);
 
 /**
+ * The physical line of the CSV file a row starts on, for messages that must
+ * name it (a quoted field may span lines, so it is not row + 2).
+ *
+ * @param ds the dataset, or NULL.
+ * @param row row index (0-based).
+ * @return the 1-based line, or 0 when unknown (rows not read from a CSV
+ *         text, NULL ds, row out of range).
+ */
+SEG_API size_t seg_dataset_row_line(const seg_dataset *ds, size_t row);
+
+/**
  * Move a numeric column aside as the row weights (for example customer value).
  * Every weight must be finite and > 0.
  *
