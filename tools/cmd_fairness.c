@@ -251,7 +251,7 @@ int cmd_fairness(int argc, char **argv)
     stage = "reading data";
     if ((rc = read_csv(o.data, o.id, NULL, o.delimiter, &ds)) < 0)
         goto fail;
-    if ((rc = fair_take(&fd, ds, o.protected_cols, o.bins, NULL, o.min_cell)) != 0) {
+    if ((rc = fair_take(&fd, ds, o.protected_cols, o.bins, NULL, o.min_cell, false)) != 0) {
         if (rc == USAGE_CONFLICT) {
             status = EXIT_USAGE;
             goto out;

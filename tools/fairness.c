@@ -253,7 +253,7 @@ done:
 }
 
 int fair_take(fair_data *fd, seg_dataset *ds, const char *protected_cols, const char *bins,
-              const char *opt_out, int64_t min_cell)
+              const char *opt_out, int64_t min_cell, bool drop)
 {
     const size_t n = seg_dataset_rows(ds);
     size_t count = 0;
@@ -318,9 +318,9 @@ int fair_take(fair_data *fd, seg_dataset *ds, const char *protected_cols, const 
             for (size_t i = 0; i < n; i++)
                 fd->opted += fd->opted_out[i];
     }
-    if (rc == 0 && count)
+    if (rc == 0 && count && drop)
         rc = seg_dataset_drop(ds, (const char *const *)names, count);
-    if (rc == 0 && opt_out)
+    if (rc == 0 && opt_out && drop)
         rc = seg_dataset_drop(ds, &opt_out, 1);
     free(names);
     return rc;

@@ -55,10 +55,11 @@ typedef struct fair_data {
 
 /* Read the --protected columns (binned by --protected-bins
  * "COL=E1,E2,...[;COL=...]", or the documented defaults) and the --opt-out
- * column out of ds, then drop them from ds, so that none is ever a feature.
- * 0, a SEG_ERR_ code for lib_error(), or USAGE_CONFLICT after saying why. */
+ * column out of ds, then, with drop, drop them from ds, so that none is ever
+ * a feature. 0, a SEG_ERR_ code for lib_error(), or USAGE_CONFLICT after
+ * saying why. */
 int fair_take(fair_data *fd, seg_dataset *ds, const char *protected_cols, const char *bins,
-              const char *opt_out, int64_t min_cell);
+              const char *opt_out, int64_t min_cell, bool drop);
 
 /* The figures of every protected column for labels (n rows, k segments).
  * selected_segments: k flags of the segments a plan contacts (a row is then

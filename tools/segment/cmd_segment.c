@@ -128,7 +128,7 @@ static int shape_columns(const opts *o, seg_dataset *ds, int8_t **outcome, int8_
     /* Protected and opt-out columns leave before any feature is chosen. */
     if ((o->protected_cols || o->opt_out) &&
         (rc = fair_take(fair, ds, o->protected_cols, o->protected_bins, o->opt_out,
-                        o->min_segment_size)) != 0)
+                        o->min_segment_size, true)) != 0)
         return rc;
     if (o->describe && (rc = for_each_item(o->describe, ds, describe_column)) < 0)
         return rc;
