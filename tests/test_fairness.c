@@ -95,6 +95,24 @@ static void test_hand_case(void **state)
     seg_fairness_free(f);
 }
 
+/* Balance takes the over-represented side too: p(g) = 1/4, 3/4; segment 0
+ * holds 2 + 2 (ratios 2 and 2/3: balance 1/2, not min ratio 2/3), segment
+ * 1 holds 1 + 7 (ratios 1/2 and 7/6: balance 1/2). */
+static void test_balance_both_sides(void **state)
+{
+    (void)state;
+    const int32_t lab[12] = {0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1};
+    const int32_t grp[12] = {0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1};
+    seg_fairness *f = NULL;
+    assert_int_equal(seg_fairness_new(&f), SEG_OK);
+    assert_int_equal(seg_fairness_compute(f, lab, grp, 12, 2, 2, NULL), SEG_OK);
+    assert_float_equal(seg_fig(f, 0, SEG_FAIRNESS_BALANCE), 0.5, TOL);
+    assert_float_equal(seg_fig(f, 1, SEG_FAIRNESS_BALANCE), 0.5, TOL);
+    assert_float_equal(cell(f, 1, 1, SEG_FAIRNESS_REPRESENTATION), 7.0 / 6, TOL);
+    assert_float_equal(seg_fig(f, 0, SEG_FAIRNESS_TVD), 0.25, TOL);
+    seg_fairness_free(f);
+}
+
 /* Adverse impact on a hand case: 48 of 80 in group 0 selected (60 %), 12
  * of 30 in group 1 (40 %): 0.40 / 0.60 = 0.667, under the four-fifths
  * line of 29 CFR 1607.4(D). */
@@ -143,6 +161,12 @@ static void test_fisher_published(void **state)
     /* the transposed table has the same margins' test */
     assert_int_equal(seg_fairness_fisher_exact(2, 15, 10, 3, &p), SEG_OK);
     assert_float_equal(p, 0.0005367, 5e-8);
+    /* an exact tie that lgamma rounds apart: P(0) = P(1) = 462/924, so p = 1 (R
+     * gives 1); without the relative tolerance one of the two is dropped */
+    assert_int_equal(seg_fairness_fisher_exact(0, 1, 6, 5, &p), SEG_OK);
+    assert_float_equal(p, 1, 1e-12);
+    assert_int_equal(seg_fairness_fisher_exact(0, 1, 20, 19, &p), SEG_OK);
+    assert_float_equal(p, 1, 1e-12);
     /* a table matching its expectation: p = 1 */
     assert_int_equal(seg_fairness_fisher_exact(5, 5, 5, 5, &p), SEG_OK);
     assert_float_equal(p, 1, 1e-12);
@@ -181,6 +205,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_case),
+        cmocka_unit_test(test_balance_both_sides),
         cmocka_unit_test(test_adverse_impact),
         cmocka_unit_test(test_fisher_published),
         cmocka_unit_test(test_errors),
