@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import xml.etree.ElementTree as ET
 from fractions import Fraction
 
 SEG = sys.argv[1] if len(sys.argv) > 1 else "seg"
@@ -270,9 +271,18 @@ class FairnessCli(unittest.TestCase):
         rc, out, err = run("segment", self.path("c.csv"), "--id", "cid", "--k", "2",
                            "--protected", "grp,age", "--protected-bins", "age=30,50",
                            "--opt-out", "optout", "--target", "buy", "--json", "--min-segment-size",
-                           "10", "--assignments", self.path("a.csv"), "--model", self.path("m.seg"))
+                           "10", "--assignments", self.path("a.csv"), "--model", self.path("m.seg"),
+                           "--report", self.path("r.html"))
         self.assertEqual(rc, 0, err)
         doc = json.loads(out)
+        ET.parse(self.path("r.html"))  # well-formed
+        with open(self.path("r.html")) as f:
+            html = f.read()
+        section = html[html.index("<h2>Fairness and opt-out</h2>"):]
+        self.assertIn(f"<b>{doc['fairness']['opt_out']['opted_out']}</b> customers opted out",
+                      section)
+        self.assertIn("<h3>grp</h3>", section)
+        self.assertIn("Adverse impact ratio", section)
         self.assertEqual(sorted(doc["columns"]), ["x", "z"])  # never features
         with open(self.path("a.csv")) as f:
             seg = {r["id"]: int(r["segment"]) for r in csv.DictReader(f)}
