@@ -338,6 +338,11 @@ class FairnessCli(unittest.TestCase):
                          "--protected", "age", "--protected-bins", "age=50,30")
         self.assertEqual(rc, 2)
         self.assertIn("increasing order", err)
+        for args in (("--protected", "buy", "--target", "buy"), ("--protected", "x,grp",
+                     "--describe", "grp"), ("--opt-out", "buy", "--target", "buy")):
+            rc, _, err = run("segment", self.path("c.csv"), "--id", "cid", "--k", "2", *args)
+            self.assertEqual(rc, 2, args)
+            self.assertIn("role", err)
 
 
 if __name__ == "__main__":

@@ -57,8 +57,7 @@ static void test_hand_case(void **state)
     (void)state;
     seg_fairness *f = NULL;
     assert_int_equal(seg_fairness_new(&f), SEG_OK);
-    assert_int_equal(seg_fairness_compute(f, hand_labels, hand_groups, HAND_N, 2, 3,
-                                          hand_selected),
+    assert_int_equal(seg_fairness_compute(f, hand_labels, hand_groups, HAND_N, 2, 3, hand_selected),
                      SEG_OK);
     assert_float_equal(all_fig(f, SEG_FAIRNESS_ROWS), 10, 0);
     assert_float_equal(all_fig(f, SEG_FAIRNESS_UNKNOWN), 1, 0);
@@ -204,10 +203,8 @@ static void test_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hand_case),
-        cmocka_unit_test(test_balance_both_sides),
-        cmocka_unit_test(test_adverse_impact),
-        cmocka_unit_test(test_fisher_published),
+        cmocka_unit_test(test_hand_case),      cmocka_unit_test(test_balance_both_sides),
+        cmocka_unit_test(test_adverse_impact), cmocka_unit_test(test_fisher_published),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

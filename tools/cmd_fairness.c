@@ -139,8 +139,7 @@ static size_t id_slot(const id_table *t, const seg_dataset *ds, const char *id)
 }
 
 /* A row's place as messages name it: "FILE:LINE", else "FILE, row R". */
-static const char *where(const char *path, const seg_dataset *ds, size_t row, char *buf,
-                         size_t len)
+static const char *where(const char *path, const seg_dataset *ds, size_t row, char *buf, size_t len)
 {
     const size_t line = seg_dataset_row_line(ds, row);
     const char *name = is_stdio(path) ? "<stdin>" : path;

@@ -521,8 +521,9 @@ static void text_attr(FILE *f, const fair_data *fd, const fair_attr *a)
         }
         fputc('\n', f);
     }
-    fprintf(f, "overall balance %.3f (lowest segment), largest TVD %.3f; proxy check: NMI(segment, "
-               "%s) = %.3f\n",
+    fprintf(f,
+            "overall balance %.3f (lowest segment), largest TVD %.3f; proxy check: NMI(segment, "
+            "%s) = %.3f\n",
             allv(a, SEG_FAIRNESS_OVERALL_BALANCE), allv(a, SEG_FAIRNESS_MAX_TVD), a->column,
             allv(a, SEG_FAIRNESS_NMI));
     if (!fd->selection)
@@ -554,8 +555,9 @@ void fair_text(FILE *f, const fair_data *fd)
     if (!fd)
         return;
     if (fd->opt_out_column)
-        fprintf(f, "\nopt-out ('%s'): %zu customers opted out: segmented and profiled, never in "
-                   "a contact list or plan count\n",
+        fprintf(f,
+                "\nopt-out ('%s'): %zu customers opted out: segmented and profiled, never in "
+                "a contact list or plan count\n",
                 fd->opt_out_column, fd->opted);
     if (fd->n_attr == 0)
         return;
@@ -670,9 +672,8 @@ static void json_attr(FILE *f, const fair_data *fd, const fair_attr *a)
         fputs("]}", f);
     }
     fprintf(f, ",\n     \"warnings\": [");
-    for (int w = 0, r, first = 1; (r = fair_warning(fd, (size_t)(a - fd->attr), w, buf,
-                                                       sizeof buf)) >= 0;
-         w++)
+    for (int w = 0, r, first = 1;
+         (r = fair_warning(fd, (size_t)(a - fd->attr), w, buf, sizeof buf)) >= 0; w++)
         if (r) {
             fputs(first ? "" : ", ", f);
             json_string(f, buf);
@@ -693,9 +694,10 @@ void fair_json(FILE *f, const fair_data *fd)
     } else {
         fputs("null", f);
     }
-    fprintf(f, ", \"min_cell\": %zu, \"thresholds\": {\"four_fifths\": %.1f, \"fisher_alpha\": "
-               "%.2f, \"proxy_nmi\": %.1f},\n    \"nmi\": \"I / ((H(segment) + H(group)) / 2)\", "
-               "\"protected\": [",
+    fprintf(f,
+            ", \"min_cell\": %zu, \"thresholds\": {\"four_fifths\": %.1f, \"fisher_alpha\": "
+            "%.2f, \"proxy_nmi\": %.1f},\n    \"nmi\": \"I / ((H(segment) + H(group)) / 2)\", "
+            "\"protected\": [",
             fd->min_cell, FAIR_FOUR_FIFTHS, FAIR_FISHER_ALPHA, FAIR_PROXY_NMI);
     for (size_t a = 0; a < fd->n_attr; a++) {
         fputs(a ? ",\n    " : "\n    ", f);

@@ -48,8 +48,8 @@ typedef struct fair_data {
     size_t opted;               /* rows opted out */
     size_t min_cell;            /* cells of 1 .. min_cell - 1 rows shown as "< min_cell" */
     size_t k;
-    bool selection;       /* figures of a plan's selection were computed */
-    long plan_step;       /* that plan step */
+    bool selection;          /* figures of a plan's selection were computed */
+    long plan_step;          /* that plan step */
     char plan_segments[256]; /* its segments, "1, 3" */
 } fair_data;
 

@@ -129,15 +129,23 @@ int seg_fairness_cell_stat(const seg_fairness *f, size_t segment, size_t group,
     if (rc < 0)
         return rc;
     if (segment > f->k || group >= f->g)
-        return seg_fail(SEG_ERR_INVALID_ARG, "segment %zu (0 .. %zu) or group %zu (0 .. %zu) "
-                                             "out of range",
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "segment %zu (0 .. %zu) or group %zu (0 .. %zu) "
+                        "out of range",
                         segment, f->k, group, f->g - 1);
     const double p = share(f, f->k, group), ps = share(f, segment, group);
     switch (stat) {
-    case SEG_FAIRNESS_COUNT: *out = f->cell[segment * f->g + group]; break;
-    case SEG_FAIRNESS_SHARE: *out = ps; break;
-    case SEG_FAIRNESS_REPRESENTATION: *out = p > 0 ? ps / p : NAN; break;
-    default: return seg_fail(SEG_ERR_INVALID_ARG, "unknown fairness cell statistic %d", (int)stat);
+    case SEG_FAIRNESS_COUNT:
+        *out = f->cell[segment * f->g + group];
+        break;
+    case SEG_FAIRNESS_SHARE:
+        *out = ps;
+        break;
+    case SEG_FAIRNESS_REPRESENTATION:
+        *out = p > 0 ? ps / p : NAN;
+        break;
+    default:
+        return seg_fail(SEG_ERR_INVALID_ARG, "unknown fairness cell statistic %d", (int)stat);
     }
     return SEG_OK;
 }
@@ -169,14 +177,20 @@ int seg_fairness_segment_stat(const seg_fairness *f, size_t segment,
     if (rc < 0)
         return rc;
     if (segment > f->k)
-        return seg_fail(SEG_ERR_INVALID_ARG, "segment %zu: only 0 .. %zu (%zu: everyone)",
-                        segment, f->k, f->k);
+        return seg_fail(SEG_ERR_INVALID_ARG, "segment %zu: only 0 .. %zu (%zu: everyone)", segment,
+                        f->k, f->k);
     double tvd, balance;
     segment_figures(f, segment, &tvd, &balance);
     switch (stat) {
-    case SEG_FAIRNESS_SIZE: *out = f->size[segment]; break;
-    case SEG_FAIRNESS_TVD: *out = tvd; break;
-    case SEG_FAIRNESS_BALANCE: *out = balance; break;
+    case SEG_FAIRNESS_SIZE:
+        *out = f->size[segment];
+        break;
+    case SEG_FAIRNESS_TVD:
+        *out = tvd;
+        break;
+    case SEG_FAIRNESS_BALANCE:
+        *out = balance;
+        break;
     default:
         return seg_fail(SEG_ERR_INVALID_ARG, "unknown fairness segment statistic %d", (int)stat);
     }
@@ -254,8 +268,12 @@ int seg_fairness_group_stat(const seg_fairness *f, size_t group, seg_fairness_gr
     const double sel = f->selected[group], rate = m > 0 ? sel / m : NAN;
     double lo, hi;
     switch (stat) {
-    case SEG_FAIRNESS_SELECTED: *out = sel; break;
-    case SEG_FAIRNESS_SELECTION_RATE: *out = rate; break;
+    case SEG_FAIRNESS_SELECTED:
+        *out = sel;
+        break;
+    case SEG_FAIRNESS_SELECTION_RATE:
+        *out = rate;
+        break;
     case SEG_FAIRNESS_IMPACT_RATIO:
         rate_range(f, &lo, &hi);
         *out = hi > 0 ? rate / hi : NAN;
@@ -306,8 +324,12 @@ int seg_fairness_stat(const seg_fairness *f, seg_fairness_figure stat, double *o
         return rc;
     double lo, hi, mi, hs, hg, v = NAN;
     switch (stat) {
-    case SEG_FAIRNESS_ROWS: *out = f->rows; return SEG_OK;
-    case SEG_FAIRNESS_UNKNOWN: *out = f->unknown; return SEG_OK;
+    case SEG_FAIRNESS_ROWS:
+        *out = f->rows;
+        return SEG_OK;
+    case SEG_FAIRNESS_UNKNOWN:
+        *out = f->unknown;
+        return SEG_OK;
     case SEG_FAIRNESS_OVERALL_BALANCE:
     case SEG_FAIRNESS_MAX_TVD:
         for (size_t s = 0; s < f->k; s++) {
@@ -332,6 +354,7 @@ int seg_fairness_stat(const seg_fairness *f, seg_fairness_figure stat, double *o
         rate_range(f, &lo, &hi);
         *out = hi > 0 ? lo / hi : NAN;
         return SEG_OK;
-    default: return seg_fail(SEG_ERR_INVALID_ARG, "unknown fairness statistic %d", (int)stat);
+    default:
+        return seg_fail(SEG_ERR_INVALID_ARG, "unknown fairness statistic %d", (int)stat);
     }
 }

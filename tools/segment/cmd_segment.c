@@ -720,6 +720,33 @@ static int parse_segment(int argc, char **argv, opts *o)
     return p.status;
 }
 
+/* A protected or opt-out column has no other role (it is read only to
+ * report): 0, or EXIT_USAGE after saying which clashes. */
+static int protected_roles(const opts *o)
+{
+    const char *single[] = {o->id, o->weight, o->target, o->control};
+    size_t n;
+    char **v = o->protected_cols ? split_list(o->protected_cols, &n) : NULL;
+    int rc = 0;
+    for (size_t i = 0; v && i < n && rc == 0; i++) {
+        bool clash = list_contains(o->describe, v[i]);
+        for (size_t r = 0; r < sizeof single / sizeof single[0]; r++)
+            clash = clash || (single[r] && strcmp(single[r], v[i]) == 0);
+        if (clash)
+            rc = usage_error("segment ",
+                             "--protected %s: that column already has a role (--id, --weight, "
+                             "--target, --control or --describe)",
+                             v[i]);
+    }
+    free(v);
+    for (size_t r = 0; rc == 0 && o->opt_out && r <= sizeof single / sizeof single[0]; r++)
+        if (r == sizeof single / sizeof single[0] ? list_contains(o->describe, o->opt_out)
+                                                  : single[r] && strcmp(single[r], o->opt_out) == 0)
+            rc = usage_error("segment ", "--opt-out %s: that column already has another role",
+                             o->opt_out);
+    return rc;
+}
+
 /* The bundled bank data's roles: what describes the customer, and what
  * describes the last contact of the campaign (duration is known only after
  * the call). */
@@ -807,6 +834,8 @@ int cmd_segment(int argc, char **argv)
                            "on the --assignments file");
     if (o.protected_bins && !o.protected_cols)
         return usage_error("segment ", "%s", "--protected-bins needs --protected");
+    if ((rc = protected_roles(&o)) != 0)
+        return rc;
     /* The chunked reader passes over the file more than once: a pipe cannot
      * be read again, and spooling it to disk is the user's call. */
     if (o.memory && is_stdio(o.file))

@@ -78,15 +78,17 @@ static void attr_section(FILE *f, const fair_data *fd, size_t a)
     seg_fairness_stat(fa, SEG_FAIRNESS_OVERALL_BALANCE, &v);
     fprintf(f, "Overall balance %.3f (the lowest segment's); ", v);
     seg_fairness_stat(fa, SEG_FAIRNESS_MAX_TVD, &v);
-    fprintf(f, "largest total-variation distance %.3f; proxy check: normalised mutual "
-               "information of segment and group ",
+    fprintf(f,
+            "largest total-variation distance %.3f; proxy check: normalised mutual "
+            "information of segment and group ",
             v);
     seg_fairness_stat(fa, SEG_FAIRNESS_NMI, &v);
     fprintf(f, "%.3f.</p>\n", v);
     if (fd->selection) {
-        fprintf(f, "<p>Under the plan (step %ld: segments %s):</p>\n<table>\n<tr><th>group</th>"
-                   "<th>customers</th><th>selected</th><th>rate</th><th>impact ratio</th>"
-                   "<th>Fisher p</th></tr>\n",
+        fprintf(f,
+                "<p>Under the plan (step %ld: segments %s):</p>\n<table>\n<tr><th>group</th>"
+                "<th>customers</th><th>selected</th><th>rate</th><th>impact ratio</th>"
+                "<th>Fisher p</th></tr>\n",
                 fd->plan_step, fd->plan_segments);
         for (size_t g = 0; g < at->g; g++) {
             double size = NAN, sel = NAN, rate = NAN, ir = NAN, p = NAN;
@@ -106,8 +108,8 @@ static void attr_section(FILE *f, const fair_data *fd, size_t a)
                 fair_suppressed(fd, size - sel))
                 fprintf(f, "</td><td>-</td><td>-</td><td>-</td></tr>\n");
             else
-                fprintf(f, "</td><td>%.1f %%</td><td>%.2f</td><td>%.2g</td></tr>\n", 100 * rate,
-                        ir, p);
+                fprintf(f, "</td><td>%.1f %%</td><td>%.2f</td><td>%.2g</td></tr>\n", 100 * rate, ir,
+                        p);
         }
         seg_fairness_stat(fa, SEG_FAIRNESS_ADVERSE_IMPACT_RATIO, &v);
         fprintf(f, "</table>\n<p>Adverse impact ratio %.3f%s.</p>\n", v,
@@ -130,8 +132,9 @@ void report_fairness(FILE *f, const summary *s)
     if (fd->opt_out_column) {
         fprintf(f, "<p>Opt-out (column ");
         report_escape(f, fd->opt_out_column);
-        fprintf(f, "): <b>%zu</b> customers opted out. They are segmented and counted in the "
-                   "profiles, never in a contact list or plan count.</p>\n",
+        fprintf(f,
+                "): <b>%zu</b> customers opted out. They are segmented and counted in the "
+                "profiles, never in a contact list or plan count.</p>\n",
                 fd->opted);
     }
     if (fd->n_attr == 0)
