@@ -223,6 +223,19 @@ class FairnessCli(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         self.assertIn("NMI(segment, g)", out)
 
+    def test_join_by_row_number(self):
+        """Without --id, DATA's row numbers meet the ids seg writes without --id."""
+        with open(self.path("a.csv"), "w") as f:
+            f.write("id,segment\n3,1\n1,0\n2,1\n")
+        with open(self.path("d.csv"), "w") as f:
+            f.write("g\na\nb\nb\n")
+        rc, out, err = run("fairness", self.path("a.csv"), self.path("d.csv"), "--protected", "g",
+                           "--json")
+        self.assertEqual(rc, 0, err)
+        segs = json.loads(out)["fairness"]["protected"][0]["segments"]
+        self.assertEqual([c["count"] for c in segs[0]["groups"]], [1, 0])
+        self.assertEqual([c["count"] for c in segs[1]["groups"]], [0, 2])
+
     def test_join_errors(self):
         with open(self.path("a.csv"), "w") as f:
             f.write("id,segment\nx,0\ny,1\nz,1\n")

@@ -29,7 +29,10 @@ enum { FAIRNESS_DELIMITER = 1, FAIRNESS_MIN_SEGMENT_SIZE };
 
 /* clang-format off */
 static const cli_opt fairness_opts[] = {
-    {.name = "id", .value = "COL", .help = "id column of DATA, matching the assignments' id",
+    {.name = "id", .value = "COL",
+     .help = "id column of DATA, matching the assignments' id\n"
+             "(default: DATA's 1-based row numbers, the ids 'seg\n"
+             "segment' and 'seg predict' write without --id)",
      .field = CLI_TEXT(fopts, id)},
     {.name = "protected", .value = "COL[,COL]", .help = "protected columns of DATA to report on",
      .field = CLI_TEXT(fopts, protected_cols)},
@@ -53,7 +56,7 @@ static const cli_opt fairness_opts[] = {
 const cli_command cli_fairness = {
     .name = "fairness",
     .summary = "fairness of a segmentation on protected columns",
-    .synopsis = "ASSIGNMENTS.csv DATA.csv --id COL --protected COL[,COL] [options]",
+    .synopsis = "ASSIGNMENTS.csv DATA.csv [--id COL] --protected COL[,COL] [options]",
     .description =
         "Report how the groups of protected columns (age, marital status, ...) fall across\n"
         "the segments of ASSIGNMENTS.csv (id,segment,... as written by 'seg segment\n"
@@ -89,8 +92,8 @@ static int parse_fairness(int argc, char **argv, fopts *o)
         return p.status;
     if (!o->data)
         return usage_error("fairness ", "%s", "needs ASSIGNMENTS.csv and DATA.csv");
-    if (!o->id || !o->protected_cols)
-        return usage_error("fairness ", "%s", "needs --id COL and --protected COL[,COL]");
+    if (!o->protected_cols)
+        return usage_error("fairness ", "%s", "needs --protected COL[,COL]");
     if (is_stdio(o->assignments) && is_stdio(o->data))
         return usage_error("fairness ", "%s", "only one of the two files can be standard input");
     return 0;
@@ -103,13 +106,13 @@ static int read_csv(const char *path, const char *id, const char *numeric, int d
     int rc = seg_csv_options_new(&co);
     if (rc == 0 && delimiter)
         rc = seg_csv_options_set_int(co, SEG_CSV_DELIMITER, delimiter);
-    if (rc == 0)
+    if (rc == 0 && id)
         rc = seg_csv_options_set_column_type(co, id, SEG_COLUMN_CATEGORICAL);
     if (rc == 0 && numeric)
         rc = seg_csv_options_set_column_type(co, numeric, SEG_COLUMN_NUMERIC);
     if (rc == 0)
         rc = read_table_csv(ds, path, co);
-    if (rc == 0)
+    if (rc == 0 && id)
         rc = seg_dataset_set_id_column(*ds, id);
     seg_csv_options_free(co);
     return rc;
@@ -200,7 +203,9 @@ static int join(const fopts *o, const seg_dataset *as, const seg_dataset *ds, in
         t.slot[s] = i + 1;
     }
     for (size_t i = 0; i < nd && status == 0; i++) {
-        const char *id = seg_dataset_id(ds, i);
+        char number[32];
+        snprintf(number, sizeof number, "%zu", i + 1);
+        const char *id = o->id ? seg_dataset_id(ds, i) : number;
         const size_t s = id ? id_slot(&t, as, id) : 0;
         if (!id || !t.slot[s]) {
             fprintf(stderr, "%s: %s: id '%s' has no row in %s\n", progname,
@@ -286,8 +291,8 @@ int cmd_fairness(int argc, char **argv)
         fair_json(stdout, &fd);
         printf("\n}\n");
     } else {
-        printf("%zu customers of %s joined to %s by '%s', %zu segments\n", fd.n, o.data,
-               o.assignments, o.id, k);
+        printf("%zu customers of %s joined to %s by %s%s%s, %zu segments\n", fd.n, o.data,
+               o.assignments, o.id ? "'" : "", o.id ? o.id : "row number", o.id ? "'" : "", k);
         fair_text(stdout, &fd);
     }
     status = 0;
