@@ -728,6 +728,23 @@ SEG_API int seg_dataset_get_outcome(const seg_dataset *ds, const char *name, int
                                     size_t len);
 
 /**
+ * Read a yes/no flag column (e.g. an opt-out): "yes", "true", "1", "y"
+ * (compared without case) or the number 1 give 1; "no", "false", "0", "n",
+ * the number 0 and a missing value give 0.
+ *
+ * @param ds the dataset (only read).
+ * @param name the column.
+ * @param[out] out receives seg_dataset_rows(ds) values in {0, 1}.
+ * @param len length of out.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_NOT_FOUND (no
+ *         such column), SEG_ERR_MISMATCH (len too small), SEG_ERR_PARSE (any
+ *         other value; the detail names FILE:LINE:FIELD for a CSV file, and
+ *         the value).
+ */
+SEG_API int seg_dataset_get_flag(const seg_dataset *ds, const char *name, uint8_t *out,
+                                 size_t len);
+
+/**
  * Keep only the named feature columns, in the order given.
  *
  * Changes ds: one thread at a time, and strings it handed out for dropped
@@ -792,6 +809,17 @@ SEG_API const char *seg_dataset_id(const seg_dataset *ds, size_t row);
  *         is set or ds is NULL.
  */
 SEG_API const char *seg_dataset_id_name(const seg_dataset *ds);
+
+/**
+ * The physical line of the CSV file a row starts on, for messages that must
+ * name it (a quoted field may span lines, so it is not row + 2).
+ *
+ * @param ds the dataset, or NULL.
+ * @param row row index (0-based).
+ * @return the 1-based line, or 0 when unknown (rows not read from a CSV
+ *         text, NULL ds, row out of range).
+ */
+SEG_API size_t seg_dataset_row_line(const seg_dataset *ds, size_t row);
 
 /**
  * Move a numeric column aside as the row weights (for example customer value).
@@ -4025,7 +4053,8 @@ typedef enum seg_campaign_stat {
     SEG_CAMPAIGN_HELD_OUT_CONVERSIONS = 107,  /**< Of them, outcome 1. */
     SEG_CAMPAIGN_HELD_OUT_RATE = 108,         /**< Held-out conversions / held-out customers. */
     SEG_CAMPAIGN_UPLIFT = 109,                /**< Rate - held-out rate (NaN without held-out customers). */
-    SEG_CAMPAIGN_ROI = 110                    /**< (revenue x conversions - cost x contacts) / (cost x contacts). */
+    SEG_CAMPAIGN_ROI = 110,                   /**< (revenue x conversions - cost x contacts) / (cost x contacts). */
+    SEG_CAMPAIGN_OPTED_OUT = 111              /**< Rows opted out of contact (seg_campaign_set_opted_out()), whatever their outcome; counted in no other figure. */
 } seg_campaign_stat;
 
 /** Statistics of a plan step (a prefix of segments), for seg_campaign_plan_stat(). */
@@ -4112,6 +4141,24 @@ SEG_API int seg_campaign_param_bounds(seg_campaign_param param, double *lower, d
  */
 SEG_API int seg_campaign_compute(seg_campaign *c, const int32_t *labels, size_t n, size_t k,
                                  const int8_t *outcome, const int8_t *control);
+
+/**
+ * Mark the rows whose customers opted out of personalised campaigns. The
+ * next seg_campaign_compute() counts them only in SEG_CAMPAIGN_OPTED_OUT:
+ * never in contacts, conversions, rates or any plan step, so a plan never
+ * counts (nor a contact list built from it contains) an opted-out customer.
+ * They stay in the segmentation and its profiles, which the campaign does
+ * not touch. The flags stay for later computes.
+ *
+ * @param c the campaign (one thread at a time).
+ * @param opted_out n flags, nonzero = opted out; copied. NULL with n 0
+ *        clears them.
+ * @param n the rows of the next seg_campaign_compute() (SEG_ERR_MISMATCH
+ *        there otherwise).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c; NULL flags with n > 0),
+ *         SEG_ERR_NOMEM (the earlier flags are kept).
+ */
+SEG_API int seg_campaign_set_opted_out(seg_campaign *c, const uint8_t *opted_out, size_t n);
 
 /**
  * A per-segment statistic.
@@ -4227,6 +4274,173 @@ SEG_API int seg_campaign_withheld_stat(const seg_campaign *c, seg_campaign_stat 
                                        double *out);
 /** @} */
 
+/** @} */
+
+/**
+ * @defgroup fairness Fairness of a partition
+ *
+ * How the groups of a protected attribute (age band, marital status, ...)
+ * fall across the segments of any partition, given one segment label and
+ * one group code per row: counts and shares per segment, the
+ * representation ratio p(g|s) / p(g), the total-variation distance
+ * 1/2 sum_g |p(g|s) - p(g)|, the balance of Chierichetti et al. (2017) in
+ * the many-group form of Bera et al. (2019), min over groups of
+ * min(p(g|s)/p(g), p(g)/p(g|s)) (0 when a group present in the data is
+ * absent from the segment), the selection rate of each group under a plan,
+ * the adverse impact ratio (lowest rate / highest rate; below 0.8 fails the
+ * four-fifths screening rule of 29 CFR 1607.4(D)), Fisher's exact test of
+ * each group against the rest, and the normalised mutual information of
+ * segment and group (a proxy check: how well the label alone tells the
+ * group).
+ *
+ * p(g) and p(g|s) count the rows with a known group (code >= 0); rows with
+ * code -1 are counted only as unknown. No weights. A fairness object is
+ * mutable (one thread at a time); once computed, its getters only read it.
+ * The Fisher test calls lgamma(), which in glibc also writes the global
+ * signgam.
+ * @{
+ */
+
+/** Opaque fairness figures of one partition on one protected attribute. */
+typedef struct seg_fairness seg_fairness;
+
+/** Figures of one group in one segment, for seg_fairness_cell_stat(). */
+typedef enum seg_fairness_cell_figure {
+    SEG_FAIRNESS_COUNT = 100,         /**< Rows of the group in the segment (segment k: in all). */
+    SEG_FAIRNESS_SHARE = 101,         /**< p(g|s): count / rows of the segment with a known group (NaN: empty segment). */
+    SEG_FAIRNESS_REPRESENTATION = 102 /**< p(g|s) / p(g) (NaN: empty segment or group absent from the data). */
+} seg_fairness_cell_figure;
+
+/** Figures of one segment, for seg_fairness_segment_stat(). */
+typedef enum seg_fairness_segment_figure {
+    SEG_FAIRNESS_SIZE = 200,   /**< Rows of the segment with a known group. */
+    SEG_FAIRNESS_TVD = 201,    /**< 1/2 sum_g |p(g|s) - p(g)|, 0 .. 1 (NaN: empty segment). */
+    SEG_FAIRNESS_BALANCE = 202 /**< min over groups with p(g) > 0 of min(p(g|s)/p(g), p(g)/p(g|s)), 0 .. 1 (NaN: empty segment). */
+} seg_fairness_segment_figure;
+
+/** Figures of one group under the selection, for seg_fairness_group_stat(). */
+typedef enum seg_fairness_group_figure {
+    SEG_FAIRNESS_GROUP_SIZE = 300,     /**< Rows of the group. */
+    SEG_FAIRNESS_SELECTED = 301,       /**< Of them, selected. */
+    SEG_FAIRNESS_SELECTION_RATE = 302, /**< Selected / rows of the group (NaN: no rows). */
+    SEG_FAIRNESS_IMPACT_RATIO = 303,   /**< The group's rate / the highest group rate (NaN when nobody is selected). */
+    SEG_FAIRNESS_FISHER_P = 304        /**< Two-sided Fisher exact p-value, the group against all other rows, selected or not (NaN when either side is empty). */
+} seg_fairness_group_figure;
+
+/** Figures of the whole partition, for seg_fairness_stat(). */
+typedef enum seg_fairness_figure {
+    SEG_FAIRNESS_ROWS = 400,                  /**< Rows with a known group. */
+    SEG_FAIRNESS_UNKNOWN = 401,               /**< Rows with group -1. */
+    SEG_FAIRNESS_OVERALL_BALANCE = 402,       /**< Minimum balance over the non-empty segments. */
+    SEG_FAIRNESS_MAX_TVD = 403,               /**< Largest total-variation distance over the non-empty segments. */
+    SEG_FAIRNESS_ADVERSE_IMPACT_RATIO = 404,  /**< Lowest / highest selection rate over the groups with rows (NaN when nobody is selected). */
+    SEG_FAIRNESS_MUTUAL_INFORMATION = 405,    /**< I(segment; group) in nats. */
+    SEG_FAIRNESS_NMI = 406                    /**< I / ((H(segment) + H(group)) / 2), 0 .. 1: the arithmetic normalisation (scikit-learn's normalized_mutual_info_score, average_method="arithmetic"); 0 when either entropy is 0 (scikit-learn gives 1 when both are). */
+} seg_fairness_figure;
+
+/**
+ * Create an empty fairness object.
+ *
+ * @param[out] out receives the object; the caller frees it with
+ *        seg_fairness_free(). NULL on failure.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out) or SEG_ERR_NOMEM.
+ */
+SEG_API int seg_fairness_new(seg_fairness **out);
+
+/**
+ * Free a fairness object. Accepts NULL.
+ *
+ * @param f the object, or NULL.
+ */
+SEG_API void seg_fairness_free(seg_fairness *f);
+
+/**
+ * Count the groups per segment (and the selection, when given). Replaces
+ * the results of an earlier call.
+ *
+ * @param f the object (one thread at a time).
+ * @param labels n segment labels in 0 .. k-1; borrowed for the call.
+ * @param groups n group codes in 0 .. g-1, or -1 for an unknown group
+ *        (counted only by SEG_FAIRNESS_UNKNOWN); borrowed for the call.
+ * @param n rows.
+ * @param k segments (1 .. 10^6).
+ * @param g groups (1 .. 10^6); a code that no row has is an absent group.
+ * @param selected n flags, nonzero = selected by the plan (e.g. in a
+ *        contacted segment and not opted out); or NULL, and then the
+ *        selection figures fail with SEG_ERR_STATE.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL f; NULL labels or groups with
+ *         n > 0; k or g out of range; a label or code out of range, the
+ *         detail naming the row), SEG_ERR_NOMEM (the object is then empty).
+ */
+SEG_API int seg_fairness_compute(seg_fairness *f, const int32_t *labels, const int32_t *groups,
+                                 size_t n, size_t k, size_t g, const uint8_t *selected);
+
+/**
+ * A figure of one group in one segment.
+ *
+ * @param f the object.
+ * @param segment 0 .. k-1, or k for everyone.
+ * @param group 0 .. g-1.
+ * @param stat which figure.
+ * @param[out] out receives the value (NaN where undefined, see
+ *        seg_fairness_cell_stat).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL f or out, index out of range,
+ *         unknown stat), SEG_ERR_STATE (not computed).
+ */
+SEG_API int seg_fairness_cell_stat(const seg_fairness *f, size_t segment, size_t group,
+                                   seg_fairness_cell_figure stat, double *out);
+
+/**
+ * A figure of one segment.
+ *
+ * @param f the object.
+ * @param segment 0 .. k-1, or k for everyone (TVD 0, balance 1).
+ * @param stat which figure.
+ * @param[out] out receives the value (NaN for an empty segment).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL f or out, segment > k, unknown
+ *         stat), SEG_ERR_STATE (not computed).
+ */
+SEG_API int seg_fairness_segment_stat(const seg_fairness *f, size_t segment,
+                                      seg_fairness_segment_figure stat, double *out);
+
+/**
+ * A figure of one group under the selection.
+ *
+ * @param f the object.
+ * @param group 0 .. g-1.
+ * @param stat which figure.
+ * @param[out] out receives the value (NaN where undefined).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL f or out, group out of range,
+ *         unknown stat), SEG_ERR_STATE (not computed, or computed without a
+ *         selection and stat is not SEG_FAIRNESS_GROUP_SIZE).
+ */
+SEG_API int seg_fairness_group_stat(const seg_fairness *f, size_t group,
+                                    seg_fairness_group_figure stat, double *out);
+
+/**
+ * A figure of the whole partition.
+ *
+ * @param f the object.
+ * @param stat which figure.
+ * @param[out] out receives the value (NaN where undefined).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL f or out, unknown stat),
+ *         SEG_ERR_STATE (not computed; or SEG_FAIRNESS_ADVERSE_IMPACT_RATIO
+ *         without a selection).
+ */
+SEG_API int seg_fairness_stat(const seg_fairness *f, seg_fairness_figure stat, double *out);
+
+/**
+ * Two-sided Fisher exact test of the 2 x 2 table [[a, b], [c, d]]: the sum
+ * of the hypergeometric probabilities (margins fixed) of every table no
+ * more probable than the observed one (within a relative 1e-7, as R's
+ * fisher.test()), summed exactly over the support in log space (lgamma).
+ * Needs no object; see the group's note on lgamma and threads.
+ *
+ * @param a, b, c, d the counts (each and their sum at most 2^50).
+ * @param[out] p receives the p-value, 0 .. 1.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL p, counts too large).
+ */
+SEG_API int seg_fairness_fisher_exact(uint64_t a, uint64_t b, uint64_t c, uint64_t d, double *p);
 /** @} */
 
 /**

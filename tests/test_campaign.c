@@ -150,6 +150,17 @@ static void test_outcome_column(void **state)
     assert_int_equal(seg_dataset_get_outcome(ds, "a", out, 4), SEG_ERR_PARSE);
     assert_int_equal(seg_dataset_get_outcome(ds, "zz", out, 4), SEG_ERR_NOT_FOUND);
     assert_int_equal(seg_dataset_get_outcome(ds, "y", out, 3), SEG_ERR_MISMATCH);
+    /* flags: a missing value is 0, anything but yes/no an error naming the cell */
+    uint8_t flag[4];
+    assert_int_equal(seg_dataset_get_flag(ds, "y", flag, 4), SEG_OK);
+    assert_memory_equal(flag, ((uint8_t[]){1, 0, 0, 1}), 4);
+    assert_int_equal(seg_dataset_get_flag(ds, "n", flag, 4), SEG_OK);
+    assert_memory_equal(flag, ((uint8_t[]){1, 0, 1, 0}), 4);
+    assert_int_equal(seg_dataset_get_flag(ds, "bad", flag, 4), SEG_ERR_PARSE);
+    assert_non_null(strstr(seg_last_error(), "<memory>:3:4: column 'bad'"));
+    assert_non_null(strstr(seg_last_error(), "'maybe'"));
+    assert_int_equal(seg_dataset_get_flag(ds, "a", flag, 4), SEG_ERR_PARSE);
+    assert_int_equal(seg_dataset_get_flag(ds, "y", flag, 3), SEG_ERR_MISMATCH);
     seg_dataset_free(ds);
 }
 
@@ -356,6 +367,42 @@ static void test_withheld_everyone_and_errors(void **state)
     seg_campaign_free(c);
 }
 
+/* Opted-out customers (issue 17.4) count in no figure and no plan step:
+ * rows 10, 11, 12 (converted) and 19 of segment 1, and a held-out row of
+ * segment 0, opt out. */
+static void test_opted_out(void **state)
+{
+    (void)state;
+    int32_t lab[64];
+    int8_t y[64], h[64];
+    uint8_t out[64] = {0};
+    size_t n = make_rows(lab, y, h);
+    out[10] = out[11] = out[12] = out[19] = out[29] = 1;
+    seg_campaign *c = NULL;
+    assert_int_equal(seg_campaign_new(&c), SEG_OK);
+    assert_int_equal(seg_campaign_set_opted_out(c, out, n - 1), SEG_OK);
+    assert_int_equal(seg_campaign_compute(c, lab, n, 3, y, h), SEG_ERR_MISMATCH);
+    assert_int_equal(seg_campaign_set_opted_out(c, out, n), SEG_OK);
+    assert_int_equal(seg_campaign_compute(c, lab, n, 3, y, h), SEG_OK);
+    assert_float_equal(stat(c, 1, SEG_CAMPAIGN_CONTACTS), 6, 0);
+    assert_float_equal(stat(c, 1, SEG_CAMPAIGN_CONVERSIONS), 3, 0);
+    assert_float_equal(stat(c, 1, SEG_CAMPAIGN_OPTED_OUT), 4, 0);
+    assert_float_equal(stat(c, 0, SEG_CAMPAIGN_HELD_OUT), 1, 0);
+    assert_float_equal(stat(c, 3, SEG_CAMPAIGN_OPTED_OUT), 5, 0);
+    assert_float_equal(stat(c, 3, SEG_CAMPAIGN_CONTACTS), 21, 0);
+    assert_float_equal(plan(c, 0, SEG_PLAN_SEGMENT), 1, 0);
+    assert_float_equal(plan(c, 0, SEG_PLAN_CONTACTS), 6, 0);
+    assert_float_equal(plan(c, 0, SEG_PLAN_CONVERSIONS), 3, 0);
+    assert_float_equal(plan(c, 2, SEG_PLAN_CONTACTS), 21, 0);
+    assert_float_equal(plan(c, 2, SEG_PLAN_CONTACTS_AVOIDED), 0, 0);
+    /* cleared: everyone counts again */
+    assert_int_equal(seg_campaign_set_opted_out(c, NULL, 0), SEG_OK);
+    assert_int_equal(seg_campaign_compute(c, lab, n, 3, y, h), SEG_OK);
+    assert_float_equal(plan(c, 2, SEG_PLAN_CONTACTS), 25, 0);
+    assert_float_equal(stat(c, 3, SEG_CAMPAIGN_OPTED_OUT), 0, 0);
+    seg_campaign_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_withheld_pooled_figures),
         cmocka_unit_test(test_withheld_cannot_be_recovered),
         cmocka_unit_test(test_withheld_everyone_and_errors),
+        cmocka_unit_test(test_opted_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

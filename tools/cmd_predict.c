@@ -15,6 +15,7 @@
 
 typedef struct popts {
     const char *model, *file, *output, *id, *id_key;
+    const char *opt_out; /* --opt-out COL */
     bool json, all, quiet, flag;
     int delimiter;
     int64_t threads;
@@ -50,6 +51,10 @@ static const cli_opt predict_opts[] = {
     {.name = "outlier-threshold", .value = "Q",
      .help = "flag when outlier_score > Q (default 0.995; implies --flag-outliers)",
      .id = PREDICT_OUTLIER_THRESHOLD},
+    {.name = "opt-out", .value = "COL",
+     .help = "yes/no column: add opted_out (1 = yes/true/1/y: never\n"
+             "to be contacted) to the output",
+     .field = CLI_TEXT(popts, opt_out)},
     {.name = "quiet", .alias = 'q', .help = "no notes on stderr", .field = CLI_FLAG(popts, quiet)},
     CLI_OPT_HELP,
     {0},
@@ -170,6 +175,7 @@ typedef struct scores {
     double *all;   /* n x k with --all-distances, else NULL */
     double *score; /* with --flag-outliers, else NULL */
     uint8_t *flag; /* with --flag-outliers, else NULL */
+    uint8_t *opted; /* with --opt-out, else NULL */
 } scores;
 
 static void scores_free(scores *s)
@@ -179,6 +185,7 @@ static void scores_free(scores *s)
     free(s->all);
     free(s->score);
     free(s->flag);
+    free(s->opted);
 }
 
 static void print_json(const popts *o, const seg_model *m, const seg_dataset *ds, const scores *s)
@@ -212,6 +219,12 @@ static void print_json(const popts *o, const seg_model *m, const seg_dataset *ds
         json_number(stdout, o->threshold);
         printf(",\n  \"flagged\": %zu", flagged);
     }
+    if (s->opted) {
+        size_t opted = 0;
+        for (size_t i = 0; i < n; i++)
+            opted += s->opted[i];
+        printf(",\n  \"opted_out\": %zu", opted);
+    }
     if (!o->output) {
         printf(",\n  \"rows\": [");
         for (size_t i = 0; i < n; i++) {
@@ -237,6 +250,8 @@ static void print_json(const popts *o, const seg_model *m, const seg_dataset *ds
                 json_number(stdout, score[i]);
                 printf(", \"flag\": %d", (int)flag[i]);
             }
+            if (s->opted)
+                printf(", \"opted_out\": %d", (int)s->opted[i]);
             printf("}");
         }
         printf("\n  ]");
@@ -330,19 +345,24 @@ int cmd_predict(int argc, char **argv)
     }
     if (o.id && (rc = seg_dataset_set_id_column(ds, o.id)) < 0)
         goto fail;
+    if (o.opt_out && (rc = (s.opted = malloc(seg_dataset_rows(ds) + 1))
+                               ? seg_dataset_get_flag(ds, o.opt_out, s.opted, seg_dataset_rows(ds))
+                               : SEG_ERR_NOMEM) < 0)
+        goto fail;
     stage = "scoring";
     if ((rc = score_rows(&o, m, ds, &s)) < 0)
         goto fail;
     if (o.output) {
         FILE *f = outputs_open(&out, o.output);
-        const bool ok = f && write_assignments_flagged(f, ds, s.labels, s.dist, s.n, s.all,
-                                                       seg_model_k(m), s.score, s.flag) == 0;
+        const bool ok = f && write_assignments_marked(f, ds, s.labels, s.dist, s.n, s.all,
+                                                      seg_model_k(m), s.score, s.flag,
+                                                      s.opted) == 0;
         if ((status = outputs_finish(&out, f, ok)) != 0)
             goto out;
     } else if (!o.json) {
         /* Standard output: a failed write is reported by outputs_commit(). */
-        (void)write_assignments_flagged(stdout, ds, s.labels, s.dist, s.n, s.all, seg_model_k(m),
-                                        s.score, s.flag);
+        (void)write_assignments_marked(stdout, ds, s.labels, s.dist, s.n, s.all, seg_model_k(m),
+                                       s.score, s.flag, s.opted);
     }
     if (o.json)
         print_json(&o, m, ds, &s);

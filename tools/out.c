@@ -225,12 +225,20 @@ int write_assignments_flagged(FILE *f, const seg_dataset *ds, const int32_t *lab
                               const double *dist, size_t n, const double *all, size_t k,
                               const double *score, const uint8_t *flag)
 {
+    return write_assignments_marked(f, ds, labels, dist, n, all, k, score, flag, NULL);
+}
+
+int write_assignments_marked(FILE *f, const seg_dataset *ds, const int32_t *labels,
+                             const double *dist, size_t n, const double *all, size_t k,
+                             const double *score, const uint8_t *flag, const uint8_t *opted)
+{
     const bool has_id = seg_dataset_id_name(ds) != NULL;
     fputs(dist ? "id,segment,distance" : "id,segment", f);
     for (size_t j = 0; all && j < k; j++)
         fprintf(f, ",distance_%zu", j);
     fputs(all ? ",margin" : "", f);
-    fputs(score ? ",outlier_score,flag\n" : "\n", f);
+    fputs(score ? ",outlier_score,flag" : "", f);
+    fputs(opted ? ",opted_out\n" : "\n", f);
     for (size_t i = 0; i < n; i++) {
         if (has_id) {
             const char *id = seg_dataset_id(ds, i);
@@ -247,6 +255,8 @@ int write_assignments_flagged(FILE *f, const seg_dataset *ds, const int32_t *lab
             fprintf(f, ",%.9g", assignment_margin(all, k, i, labels[i]));
         if (score)
             fprintf(f, ",%.6f,%d", score[i], (int)flag[i]);
+        if (opted)
+            fprintf(f, ",%d", (int)opted[i]);
         fputc('\n', f);
     }
     return ferror(f) ? -1 : 0;

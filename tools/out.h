@@ -63,6 +63,11 @@ int write_assignments(FILE *f, const seg_dataset *ds, const int32_t *labels, con
 int write_assignments_flagged(FILE *f, const seg_dataset *ds, const int32_t *labels,
                               const double *dist, size_t n, const double *all, size_t k,
                               const double *score, const uint8_t *flag);
+/* As write_assignments_flagged(), plus an opted_out column (1/0) when opted
+ * is not NULL (seg predict --opt-out). */
+int write_assignments_marked(FILE *f, const seg_dataset *ds, const int32_t *labels,
+                             const double *dist, size_t n, const double *all, size_t k,
+                             const double *score, const uint8_t *flag, const uint8_t *opted);
 
 /* The margin of row i: distance to the nearest other segment minus the
  * distance to its own (all is n x k; NaN when k is 1). */

@@ -32,6 +32,10 @@ struct seg_campaign {
     /* seg_campaign_set_withheld(): NULL, or wlen flags (segments, then everyone) */
     uint8_t *withheld;
     size_t wlen;
+    /* seg_campaign_set_opted_out(): NULL, or olen flags (one per row) */
+    uint8_t *opted_out;
+    size_t olen;
+    double *opted; /* k + 2: opted-out rows per unit, counted nowhere else */
 };
 
 /* The pooled group's index in the count arrays and the plan. */
@@ -46,6 +50,8 @@ static void campaign_clear(seg_campaign *c)
     seg_free(c->order);
     seg_free(c->cum_contacts);
     seg_free(c->cum_conversions);
+    seg_free(c->opted);
+    c->opted = NULL;
     c->contacts = c->conversions = c->held = c->held_conversions = NULL;
     c->order = NULL;
     c->cum_contacts = c->cum_conversions = NULL;
@@ -71,6 +77,7 @@ void seg_campaign_free(seg_campaign *c)
         return;
     campaign_clear(c);
     seg_free(c->withheld);
+    seg_free(c->opted_out);
     seg_free(c);
 }
 
@@ -130,6 +137,7 @@ static int build_plan(seg_campaign *c)
     if (!keys)
         return SEG_NOMEM();
     c->contacts[pool] = c->conversions[pool] = c->held[pool] = c->held_conversions[pool] = 0;
+    c->opted[pool] = 0;
     bool any = false;
     for (size_t j = 0; j < k; j++) {
         if (!hidden(c, j)) {
@@ -142,6 +150,7 @@ static int build_plan(seg_campaign *c)
         c->conversions[pool] += c->conversions[j];
         c->held[pool] += c->held[j];
         c->held_conversions[pool] += c->held_conversions[j];
+        c->opted[pool] += c->opted[j];
     }
     if (any && !hidden(c, k) && c->contacts[pool] > 0)
         keys[units++] = (rate_key){c->conversions[pool] / c->contacts[pool], pool};
@@ -167,6 +176,10 @@ int seg_campaign_compute(seg_campaign *c, const int32_t *labels, size_t n, size_
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_campaign_compute: NULL argument");
     if (k == 0 || k > 1000000)
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_campaign_compute: k = %zu", k);
+    if (c->opted_out && c->olen != n)
+        return seg_fail(SEG_ERR_MISMATCH,
+                        "seg_campaign_compute: %zu opt-out flags were set for %zu rows", c->olen,
+                        n);
     if (c->withheld && c->wlen != k + 1)
         return seg_fail(SEG_ERR_MISMATCH,
                         "seg_campaign_compute: %zu withheld flags were set for k = %zu (k + 1 "
@@ -181,7 +194,8 @@ int seg_campaign_compute(seg_campaign *c, const int32_t *labels, size_t n, size_
     c->order = seg_calloc(k + 1, sizeof *c->order);
     c->cum_contacts = seg_calloc(k + 1, sizeof(double));
     c->cum_conversions = seg_calloc(k + 1, sizeof(double));
-    if (!c->contacts || !c->conversions || !c->held || !c->held_conversions || !c->order ||
+    c->opted = seg_calloc(k + 2, sizeof(double));
+    if (!c->opted || !c->contacts || !c->conversions || !c->held || !c->held_conversions || !c->order ||
         !c->cum_contacts || !c->cum_conversions) {
         campaign_clear(c);
         return SEG_NOMEM();
@@ -194,6 +208,11 @@ int seg_campaign_compute(seg_campaign *c, const int32_t *labels, size_t n, size_
             return seg_fail(SEG_ERR_INVALID_ARG,
                             "row %zu: label %d, outcome %d, control %d out of range", i + 1,
                             (int)j, (int)y, (int)h);
+        }
+        if (c->opted_out && c->opted_out[i]) { /* never contacted, never in a figure */
+            c->opted[j] += 1;
+            c->opted[k] += 1;
+            continue;
         }
         if (y < 0 || h < 0)
             continue; /* unknown outcome or group: counted nowhere */
@@ -239,6 +258,21 @@ int seg_campaign_set_withheld(seg_campaign *c, const uint8_t *withheld, size_t l
         }
     }
     seg_free(old);
+    return SEG_OK;
+}
+
+int seg_campaign_set_opted_out(seg_campaign *c, const uint8_t *opted_out, size_t n)
+{
+    uint8_t *copy = NULL;
+    if (!c || (n && !opted_out))
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_campaign_set_opted_out: NULL argument");
+    if (n && !(copy = seg_malloc(n)))
+        return SEG_NOMEM();
+    if (n)
+        memcpy(copy, opted_out, n);
+    seg_free(c->opted_out);
+    c->opted_out = copy;
+    c->olen = n;
     return SEG_OK;
 }
 
@@ -306,6 +340,7 @@ static int stat_at(const seg_campaign *c, size_t j, seg_campaign_stat stat, doub
     case SEG_CAMPAIGN_HELD_OUT_RATE: *out = held_rate; break;
     case SEG_CAMPAIGN_UPLIFT: *out = rate - held_rate; break;
     case SEG_CAMPAIGN_ROI: *out = roi(c, c->contacts[j], c->conversions[j]); break;
+    case SEG_CAMPAIGN_OPTED_OUT: *out = c->opted[j]; break;
     default: return seg_fail(SEG_ERR_INVALID_ARG, "unknown campaign statistic %d", (int)stat);
     }
     return SEG_OK;
@@ -403,6 +438,44 @@ int seg_campaign_plan_best(const seg_campaign *c, size_t *step)
 }
 
 /* ---- reading an outcome column ----------------------------------------------------- */
+
+int seg_dataset_get_flag(const seg_dataset *ds, const char *name, uint8_t *out, size_t len)
+{
+    size_t j;
+    int rc;
+    char where[400];
+    if (!ds || !name || (!out && ds->n_rows))
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_dataset_get_flag: NULL argument");
+    if ((rc = seg_dataset_column_index(ds, name, &j)) < 0)
+        return rc;
+    if (len < ds->n_rows)
+        return seg_fail(SEG_ERR_MISMATCH, "output holds %zu values, %zu needed", len, ds->n_rows);
+    const seg_column *c = &ds->cols[j];
+    for (size_t i = 0; i < ds->n_rows; i++) {
+        if (c->type == SEG_COLUMN_NUMERIC) {
+            double v = seg_column_value(c, i);
+            if (isnan(v) || v == 0 || v == 1) {
+                out[i] = v == 1;
+                continue;
+            }
+            return seg_fail(SEG_ERR_PARSE, "%s: column '%s': %g is not yes/no, true/false, y/n "
+                                           "or 1/0",
+                            seg_dataset_where(ds, i, c, where, sizeof where), name, v);
+        }
+        if (c->codes[i] < 0) {
+            out[i] = 0;
+            continue;
+        }
+        const char *t = c->levels[c->codes[i]];
+        int yn = seg_yes_no(t);
+        if (yn == 0)
+            return seg_fail(SEG_ERR_PARSE,
+                            "%s: column '%s': '%.64s' is not yes/no, true/false, y/n or 1/0",
+                            seg_dataset_where(ds, i, c, where, sizeof where), name, t);
+        out[i] = yn > 0;
+    }
+    return SEG_OK;
+}
 
 int seg_dataset_get_outcome(const seg_dataset *ds, const char *name, int8_t *out, size_t len)
 {

@@ -71,6 +71,11 @@ void seg_dataset_free(seg_dataset *ds)
     seg_free(ds);
 }
 
+size_t seg_dataset_row_line(const seg_dataset *ds, size_t row)
+{
+    return ds && ds->row_line && row < ds->n_rows ? ds->row_line[row] : 0;
+}
+
 const char *seg_dataset_where(const seg_dataset *ds, size_t row, const seg_column *c, char *buf,
                               size_t len)
 {

@@ -5,10 +5,12 @@
  */
 #include "segment.h"
 
+#include "fairness.h"
 #include "out.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The campaign withholds the figures of the segments whose profiles the
  * model withholds, and shows them only pooled (--min-segment-size). */
@@ -30,6 +32,8 @@ int run_campaign(const opts *o, summary *s, const int8_t *outcome, const int8_t 
                  seg_campaign **out)
 {
     int rc = seg_campaign_new(out);
+    if (rc == 0 && s->fair && s->fair->opted_out)
+        rc = seg_campaign_set_opted_out(*out, s->fair->opted_out, s->n);
     if (rc == 0 && !isnan(o->cost))
         rc = seg_campaign_set_double(*out, SEG_CAMPAIGN_COST_PER_CONTACT, o->cost);
     if (rc == 0 && !isnan(o->revenue))
@@ -270,4 +274,25 @@ void campaign_text(const opts *o, const summary *s)
     if (campaign_has_pool(s))
         printf("(pooled = withheld segments %s, contacted together)\n",
                pool_members(s, members, sizeof members));
+}
+
+bool campaign_plan_segments(const summary *s, uint8_t *flags, long *step, char *list, size_t len)
+{
+    size_t best = 0, used = 0;
+    if (!s->camp || seg_campaign_plan_best(s->camp, &best) != 0)
+        return false;
+    memset(flags, 0, s->k);
+    for (size_t u = 0; u <= best; u++) {
+        const double seg = pstat(s, u, SEG_PLAN_SEGMENT);
+        for (size_t j = 0; j < s->k; j++)
+            flags[j] |= seg < 0 ? campaign_withheld(s, j) : (double)j == seg;
+    }
+    list[0] = '\0';
+    for (size_t j = 0; j < s->k && used < len; j++)
+        if (flags[j]) {
+            int w = snprintf(list + used, len - used, "%s%zu", used ? ", " : "", j);
+            used += w > 0 ? (size_t)w : 0;
+        }
+    *step = (long)best;
+    return true;
 }

@@ -9,6 +9,7 @@
 #include <seg.h>
 
 #include "cli.h"
+#include "fairness.h"
 #include "out.h"
 #include "output.h"
 #include "ward.h"
@@ -93,14 +94,14 @@ static int take_outcome(seg_dataset *ds, const char *name, int8_t **out)
 }
 
 /* Whether name is the column of a role other than feature: --id, --weight,
- * --target, --control, or one of --describe. */
+ * --target, --control, --opt-out, or one of --describe or --protected. */
 static bool has_role(const opts *o, const char *name)
 {
-    const char *single[] = {o->id, o->weight, o->target, o->control};
+    const char *single[] = {o->id, o->weight, o->target, o->control, o->opt_out};
     for (size_t i = 0; i < sizeof single / sizeof single[0]; i++)
         if (single[i] && strcmp(single[i], name) == 0)
             return true;
-    return list_contains(o->describe, name);
+    return list_contains(o->describe, name) || list_contains(o->protected_cols, name);
 }
 
 static int describe_column(void *ds, const char *name)
@@ -112,7 +113,8 @@ static int describe_column(void *ds, const char *name)
  * columns. A column in a role has left the features already: a --columns
  * that names it keeps it in that role, and a --drop that names the target
  * or control is satisfied. */
-static int shape_columns(const opts *o, seg_dataset *ds, int8_t **outcome, int8_t **control)
+static int shape_columns(const opts *o, seg_dataset *ds, int8_t **outcome, int8_t **control,
+                         fair_data *fair)
 {
     int rc = 0;
     if (o->id && (rc = seg_dataset_set_id_column(ds, o->id)) < 0)
@@ -122,6 +124,11 @@ static int shape_columns(const opts *o, seg_dataset *ds, int8_t **outcome, int8_
     if (o->target && (rc = take_outcome(ds, o->target, outcome)) < 0)
         return rc;
     if (o->control && (rc = take_outcome(ds, o->control, control)) < 0)
+        return rc;
+    /* Protected and opt-out columns leave before any feature is chosen. */
+    if ((o->protected_cols || o->opt_out) &&
+        (rc = fair_take(fair, ds, o->protected_cols, o->protected_bins, o->opt_out,
+                        o->min_segment_size, true)) != 0)
         return rc;
     if (o->describe && (rc = for_each_item(o->describe, ds, describe_column)) < 0)
         return rc;
@@ -136,7 +143,9 @@ static int shape_columns(const opts *o, seg_dataset *ds, int8_t **outcome, int8_
         for (size_t i = 0; i < n; i++)
             if (which == 1 ? !has_role(o, v[i])
                            : ((!o->target || strcmp(v[i], o->target) != 0) &&
-                              (!o->control || strcmp(v[i], o->control) != 0)))
+                              (!o->control || strcmp(v[i], o->control) != 0) &&
+                              (!o->opt_out || strcmp(v[i], o->opt_out) != 0) &&
+                              !list_contains(o->protected_cols, v[i])))
                 v[kept++] = v[i];
         if (which == 1 && kept == 0) {
             free(v);
@@ -412,6 +421,8 @@ static int run_segment(opts *o, outputs *out)
     double *dist = NULL;
     summary s = {0};
     left_out left = {0};
+    fair_data fair = {0};
+    uint8_t *plan = NULL;
     const bool f32 = strcmp(o->dtype, "f32") == 0;
     int rc, status = EXIT_DATA;
     const char *stage = "reading data";
@@ -419,7 +430,7 @@ static int run_segment(opts *o, outputs *out)
     if ((rc = load(o, &ds)) < 0)
         goto fail;
     stage = "choosing columns";
-    if ((rc = shape_columns(o, ds, &outcome, &control)) < 0)
+    if ((rc = shape_columns(o, ds, &outcome, &control, &fair)) < 0)
         goto fail;
     if (rc == USAGE_CONFLICT ||
         (rc = leave_out_identifiers(o, ds, &left)) == USAGE_CONFLICT) {
@@ -442,6 +453,7 @@ static int run_segment(opts *o, outputs *out)
     s.sc = sc;
     s.f32 = f32;
     s.left = &left;
+    s.fair = o->protected_cols || o->opt_out ? &fair : NULL;
     s.n = seg_dataset_rows(ds);
     s.d = seg_scaler_features(sc);
     stage = "setting up k-means";
@@ -506,6 +518,18 @@ static int run_segment(opts *o, outputs *out)
     if (outcome && (rc = run_campaign(o, &s, outcome, control, &camp)) < 0)
         goto fail;
     s.camp = camp;
+    stage = "fairness figures";
+    if (!(plan = malloc(s.k))) {
+        rc = SEG_ERR_NOMEM;
+        goto fail;
+    }
+    if (s.fair && (rc = fair_compute(&fair, labels, s.k,
+                                     campaign_plan_segments(&s, plan, &fair.plan_step,
+                                                            fair.plan_segments,
+                                                            sizeof fair.plan_segments)
+                                         ? plan
+                                         : NULL)) < 0)
+        goto fail;
 
     stage = "saving the model";
     if ((rc = seg_model_set_metric(m, SEG_MODEL_SILHOUETTE, s.silhouette)) < 0 ||
@@ -529,6 +553,8 @@ out:
     free(outcome);
     free(control);
     left_out_free(&left);
+    fair_free(&fair);
+    free(plan);
     return status;
 }
 
@@ -694,6 +720,33 @@ static int parse_segment(int argc, char **argv, opts *o)
     return p.status;
 }
 
+/* A protected or opt-out column has no other role (it is read only to
+ * report): 0, or EXIT_USAGE after saying which clashes. */
+static int protected_roles(const opts *o)
+{
+    const char *single[] = {o->id, o->weight, o->target, o->control};
+    size_t n;
+    char **v = o->protected_cols ? split_list(o->protected_cols, &n) : NULL;
+    int rc = 0;
+    for (size_t i = 0; v && i < n && rc == 0; i++) {
+        bool clash = list_contains(o->describe, v[i]);
+        for (size_t r = 0; r < sizeof single / sizeof single[0]; r++)
+            clash = clash || (single[r] && strcmp(single[r], v[i]) == 0);
+        if (clash)
+            rc = usage_error("segment ",
+                             "--protected %s: that column already has a role (--id, --weight, "
+                             "--target, --control or --describe)",
+                             v[i]);
+    }
+    free(v);
+    for (size_t r = 0; rc == 0 && o->opt_out && r <= sizeof single / sizeof single[0]; r++)
+        if (r == sizeof single / sizeof single[0] ? list_contains(o->describe, o->opt_out)
+                                                  : single[r] && strcmp(single[r], o->opt_out) == 0)
+            rc = usage_error("segment ", "--opt-out %s: that column already has another role",
+                             o->opt_out);
+    return rc;
+}
+
 /* The bundled bank data's roles: what describes the customer, and what
  * describes the last contact of the campaign (duration is known only after
  * the call). */
@@ -768,10 +821,21 @@ int cmd_segment(int argc, char **argv)
                     BANK_CUSTOMER_COLUMNS, o.describe ? "describing" : "leaving out",
                     BANK_CONTACT_COLUMNS,
                     o.target ? "" : ",\n  leaving out the outcome y (--target y measures it)");
+        if (o.protected_cols)
+            fprintf(stderr, ",\n  except the --protected %s, read only to report", o.protected_cols);
         fputc('\n', stderr);
     }
     if (o.exact && !o.memory)
         return usage_error("segment ", "%s", "--exact goes with --memory");
+    if ((o.protected_cols || o.opt_out) && (o.memory || strcmp(o.method, "ward") == 0))
+        return usage_error("segment ", "%s",
+                           "--protected and --opt-out go with the in-memory k-means and "
+                           "mini-batch paths; for --memory or --method ward, run 'seg fairness' "
+                           "on the --assignments file");
+    if (o.protected_bins && !o.protected_cols)
+        return usage_error("segment ", "%s", "--protected-bins needs --protected");
+    if ((rc = protected_roles(&o)) != 0)
+        return rc;
     /* The chunked reader passes over the file more than once: a pipe cannot
      * be read again, and spooling it to disk is the user's call. */
     if (o.memory && is_stdio(o.file))

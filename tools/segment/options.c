@@ -119,6 +119,23 @@ static const cli_opt segment_opts[] = {
     {.name = "revenue-per-conversion", .value = "R", .help = "with --cost-per-contact (above)",
      .id = SEGMENT_REVENUE},
 
+    {.name = "protected", .value = "COL[,COL]",
+     .help = "protected attributes (age, marital, ...): never\n"
+             "clustered, read only for the fairness report: groups per\n"
+             "segment, representation, balance, proxy check, and\n"
+             "with --target the plan's selection rates, adverse\n"
+             "impact ratio and Fisher's exact test",
+     .section = "Fairness", .field = CLI_TEXT(opts, protected_cols)},
+    {.name = "protected-bins", .value = "COL=E1,E2,...[;COL=...]",
+     .help = "bins of a numeric protected column, e.g. age=25,35,50,65\n"
+             "(default: cut at its quartiles; a column of at most 10\n"
+             "distinct values: one group per value)",
+     .field = CLI_TEXT(opts, protected_bins)},
+    {.name = "opt-out", .value = "COL",
+     .help = "yes/no column: yes/true/1/y = opted out of campaigns;\n"
+             "segmented and profiled, never in a plan or contact count",
+     .field = CLI_TEXT(opts, opt_out)},
+
     {.name = "json", .help = "summary as JSON on stdout", .section = "Output",
      .field = CLI_FLAG(opts, json)},
     {.name = "assignments", .value = "FILE.csv",

@@ -627,6 +627,7 @@ int write_report(FILE *f, const opts *o, const summary *s)
     }
     fprintf(f, "<h2>Customers on a map</h2>\n");
     pca_map(f, s);
+    report_fairness(f, s);
     fprintf(f, "</body>\n</html>\n");
     return ferror(f) ? -1 : 0;
 }

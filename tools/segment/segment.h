@@ -55,6 +55,8 @@ typedef struct opts {
     int64_t min_segment_size; /* profiles of smaller segments withheld (0 = off) */
     int64_t memory;           /* --memory: bytes of data to hold; 0 = read FILE whole */
     bool exact;               /* --exact: streamed Lloyd instead of mini-batch */
+    const char *protected_cols, *protected_bins; /* --protected, --protected-bins */
+    const char *opt_out;                         /* --opt-out COL */
 } opts;
 
 /* The options parse_segment() checks itself (the others are kept in opts by
@@ -102,6 +104,7 @@ typedef struct summary {
     const seg_campaign *camp;    /* NULL without --target */
     const seg_linkage *tree;     /* Ward: the tree cut into k segments, or NULL */
     const struct left_out *left; /* identifier-like columns left out, or NULL */
+    struct fair_data *fair;      /* --protected, --opt-out (../fairness.h), or NULL */
 } summary;
 
 /* Columns left out of the features because they look like identifiers
@@ -166,6 +169,14 @@ int run_campaign(const opts *o, summary *s, const int8_t *outcome, const int8_t 
 
 /* report.c: the self-contained HTML report, to f. Returns 0 or -1 (errno set). */
 int write_report(FILE *f, const opts *o, const summary *s);
+/* report_fairness.c: the report's fairness and opt-out section (nothing
+ * without --protected or --opt-out). */
+void report_fairness(FILE *f, const summary *s);
+
+/* campaign.c: the k flags of the segments the recommended plan step
+ * contacts (the pooled step: every withheld segment), its step and their
+ * list "1, 3"; false without a plan. */
+bool campaign_plan_segments(const summary *s, uint8_t *flags, long *step, char *list, size_t len);
 
 /* What the command line sets, as library objects: cmd_segment.c makes them
  * for the paths it dispatches to, which never call back up for them. */

@@ -5,6 +5,7 @@
 #include "segment.h"
 
 #include "cli.h"
+#include "fairness.h"
 #include "out.h"
 
 #include <math.h>
@@ -298,6 +299,7 @@ void print_json(const opts *o, const summary *s)
     }
     fprintf(f, "]");
     campaign_json(f, o, s);
+    fair_json(f, s->fair);
     fprintf(f, "\n}\n");
 }
 
@@ -340,4 +342,5 @@ void print_text(const opts *o, const summary *s)
     print_withheld(stdout, m);
     if (s->camp)
         campaign_text(o, s);
+    fair_text(stdout, s->fair);
 }
