@@ -18,8 +18,8 @@ void seg_gemm_nt_f32(size_t m, size_t n, size_t k, float alpha, const float *a, 
                 a, (blasint)k, b, (blasint)k, 0.0f, c, (blasint)n);
 }
 
-void seg_gemm_nt_f64(size_t m, size_t n, size_t k, double alpha, const double *a,
-                     const double *b, double *c)
+void seg_gemm_nt_f64(size_t m, size_t n, size_t k, double alpha, const double *a, const double *b,
+                     double *c)
 {
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)m, (blasint)n, (blasint)k, alpha,
                 a, (blasint)k, b, (blasint)k, 0.0, c, (blasint)n);
@@ -27,8 +27,8 @@ void seg_gemm_nt_f64(size_t m, size_t n, size_t k, double alpha, const double *a
 
 void seg_syrk_tn_f64(size_t d, size_t n, double alpha, const double *x, double *c)
 {
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (blasint)d, (blasint)n, alpha, x,
-                (blasint)d, 0.0, c, (blasint)d);
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (blasint)d, (blasint)n, alpha, x, (blasint)d,
+                0.0, c, (blasint)d);
 }
 
 #else

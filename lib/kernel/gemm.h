@@ -17,8 +17,8 @@
  */
 void seg_gemm_nt_f32(size_t m, size_t n, size_t k, float alpha, const float *a, const float *b,
                      float *c);
-void seg_gemm_nt_f64(size_t m, size_t n, size_t k, double alpha, const double *a,
-                     const double *b, double *c);
+void seg_gemm_nt_f64(size_t m, size_t n, size_t k, double alpha, const double *a, const double *b,
+                     double *c);
 
 /*
  * The upper triangle (q >= p) of c (d x d, row-major) = alpha x^T x for
