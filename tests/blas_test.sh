@@ -28,17 +28,19 @@ needed() { # LIBFILE: the NEEDED entries of an ELF file
 }
 multiarch=$(cc -print-multiarch 2>/dev/null || true)
 
-flavour() { # NAME BLAS LIBRARY-KIND
+flavour() { # NAME BLAS LIBRARY-KIND [MESON-OPTION]
     dir="$root/$1"
-    echo "== -Dblas=$2 -Ddefault_library=$3"
+    extra=${4:-}
+    echo "== -Dblas=$2 -Ddefault_library=$3 $extra"
     if [ -f "$dir/build.ninja" ]; then
-        meson setup --reconfigure "$dir" "$src" -Dblas="$2" -Ddefault_library="$3" >"$dir.log" 2>&1
+        meson setup --reconfigure "$dir" "$src" -Dblas="$2" -Ddefault_library="$3" $extra \
+            >"$dir.log" 2>&1
     else
         meson setup "$dir" "$src" -Dblas="$2" -Ddefault_library="$3" -Dwerror=true \
-            -Dbench=false -Ddocs=disabled --prefix=/usr >"$dir.log" 2>&1
+            -Dbench=false -Ddocs=disabled --prefix=/usr $extra >"$dir.log" 2>&1
     fi || { tail -n 20 "$dir.log"; echo "FAIL: meson setup -Dblas=$2"; return 1; }
-    # The library, three unit tests and seg: two compilers at a time.
-    ninja -C "$dir" -j2 tests/test_kmeans tests/test_distance tests/test_pca tools/seg \
+    # The library and three unit tests: two compilers at a time.
+    ninja -C "$dir" -j2 tests/test_kmeans tests/test_distance tests/test_pca \
         >>"$dir.log" 2>&1 || { grep -B2 -A12 -e 'error' -e FAILED "$dir.log" | head -n 60;
                                 echo "FAIL: build -Dblas=$2"; return 1; }
     for t in kmeans distance pca; do
@@ -48,9 +50,19 @@ flavour() { # NAME BLAS LIBRARY-KIND
     echo "ok: test_kmeans, test_distance, test_pca with -Dblas=$2"
 }
 
-# 1. No BLAS at all: nothing BLAS-like is linked.
+# 1. No BLAS at all: nothing BLAS-like is linked. Its includedir is
+# absolute and outside the prefix: seg.pc and segConfig.cmake must give it
+# as is (seg.pc once said ${prefix}//opt/...).
 runenv=
-if flavour none none shared; then
+if flavour none none shared -Dincludedir=/opt/libseg-include; then
+    pc_inc=$(sed -n 's/^includedir=//p' "$root/none/pkgconfig/seg.pc")
+    cm_inc=$(sed -n 's/^set(_seg_includedir "\(.*\)")$/\1/p' "$root/none/cmake/segConfig.cmake")
+    if [ "$pc_inc" = /opt/libseg-include ] && [ "$cm_inc" = /opt/libseg-include ]; then
+        echo "ok: --includedir=/opt/libseg-include kept as given (seg.pc and segConfig.cmake)"
+    else
+        echo "FAIL: --includedir=/opt/libseg-include gave seg.pc '$pc_inc', segConfig.cmake '$cm_inc'"
+        failed=1
+    fi
     deps=$(needed "$root/none/lib/libseg.so")
     if echo "$deps" | grep -q -i -e blas -e blis; then
         echo "FAIL: -Dblas=none links a BLAS: $deps"; failed=1
@@ -88,6 +100,39 @@ else
         else
             echo "ok: -Ddefault_library=static builds no libseg.so"
         fi
+        # The static-only install, as a static user links it: by pkg-config
+        # --static and by CMake's seg::seg (then the static library, with
+        # its BLAS, libm, threads and OpenMP as link dependencies).
+        stage="$root/netlib-stage"
+        rm -rf "$stage" "$root/netlib-cmake"
+        meson install -C "$dir" --no-rebuild --tags devel --destdir "$stage" >>"$dir.log" 2>&1 ||
+            { echo "FAIL: meson install of the static-only build"; failed=1; }
+        pcdir=$(dirname "$(find "$stage" -name seg.pc | head -n 1)")
+        data="$src/tests/data/bank-plain-head.csv"
+        if ! PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$stage" sh -c \
+            '${CC:-cc} -std=c99 -Wall -Werror -o "$1" "$2" $(pkg-config --static --cflags --libs seg)' \
+            sh "$root/netlib-pc" "$src/examples/segment_bank.c" >"$root/netlib-pc.log" 2>&1; then
+            cat "$root/netlib-pc.log"; echo "FAIL: pkg-config --static link of the static-only install"; failed=1
+        elif ! command -v cmake >/dev/null 2>&1; then
+            missing "cmake is not installed: the static seg::seg is not tested"
+        elif ! cmake -S "$src/tests/cmake" -B "$root/netlib-cmake" -DCMAKE_PREFIX_PATH="$stage/usr" \
+                 -DSEG_WANT_VERSION="$(meson introspect "$dir" --projectinfo |
+                     sed 's/.*"version": "\([0-9]*\.[0-9]*\).*/\1/')" \
+                 -DSEG_PROGRAM="$src/examples/segment_bank.c" >"$root/netlib-cmake.log" 2>&1 ||
+             ! cmake --build "$root/netlib-cmake" >>"$root/netlib-cmake.log" 2>&1; then
+            cat "$root/netlib-cmake.log"; echo "FAIL: CMake seg::seg from the static-only install"; failed=1
+        else
+            env $runenv "$root/netlib-pc" "$data" 3 >"$root/netlib-pc.out"
+            env $runenv "$root/netlib-cmake/seg_cmake_user" "$data" 3 >"$root/netlib-cmake.out"
+            if ! grep -q "^segment 0: " "$root/netlib-pc.out" ||
+               ! cmp -s "$root/netlib-pc.out" "$root/netlib-cmake.out"; then
+                echo "FAIL: the static programs printed nothing or differ"; failed=1
+            elif needed "$root/netlib-cmake/seg_cmake_user" | grep -q libseg; then
+                echo "FAIL: CMake's seg::seg linked a shared libseg"; failed=1
+            else
+                echo "ok: the static-only install links by pkg-config --static and CMake's seg::seg"
+            fi
+        fi
     else
         failed=1
     fi
@@ -95,8 +140,12 @@ fi
 
 # 3. BLIS (Debian's libblis-dev has no .pc: its cblas.h sits in a flavour
 # directory that meson.build looks for).
-if pkg-config --exists blis 2>/dev/null ||
-   ls /usr/include/*/blis*/cblas.h /usr/include/blis*/cblas.h >/dev/null 2>&1; then
+have_blis=no
+pkg-config --exists blis 2>/dev/null && have_blis=yes
+for h in /usr/include/*/blis*/cblas.h /usr/include/blis*/cblas.h; do
+    [ -f "$h" ] && have_blis=yes
+done
+if [ $have_blis = yes ]; then
     runenv=
     if flavour blis blis shared; then
         deps=$(needed "$root/blis/lib/libseg.so")
