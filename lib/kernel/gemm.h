@@ -1,8 +1,9 @@
 /*
- * The library's only calls into the BLAS: two products every GEMM user of
- * lib/ goes through. Built with a BLAS (-Dblas=auto|openblas|blis|netlib,
- * SEG_HAVE_BLAS 1) each is one CBLAS call; built without (-Dblas=none) each
- * is a plain loop that sums in double. The nearest-centroid passes need
+ * The library's only calls into the BLAS: the products (GEMM, and PCA's
+ * SYRK) every user in lib/ goes through. Built with a BLAS
+ * (-Dblas=auto|openblas|blis|netlib: lib/meson.build sets SEG_HAVE_BLAS to 1)
+ * each is one CBLAS call; built without (-Dblas=none, or SEG_HAVE_BLAS
+ * undefined) each is a plain loop that sums in double. The nearest-centroid passes need
  * neither where the register kernel serves (distance.h); the loops keep the
  * other shapes (d > SEG_RK_DMAX, CPUs without AVX2) and PCA correct, not fast.
  */
