@@ -4,6 +4,15 @@
 set -eu
 build=$1
 src=$2
+# A tool that is not installed skips its part with a message, except under
+# CI (CI=true), where it is a failure: CI installs the README's test line.
+missing() { # WHAT
+    if [ "${CI:-}" = true ]; then
+        echo "FAIL: $1 (CI=true: the README's test line installs it)"
+        exit 1
+    fi
+    echo "SKIP: $1"
+}
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT INT TERM
 
@@ -36,7 +45,9 @@ for f in man/man1/seg.1 man/man3/libseg.3 bash-completion/completions/seg \
          doc/libseg/releasing.md libseg/bank-full.csv; do
     test -s "$datadir/$f" || { echo "share/$f was not installed"; exit 1; }
 done
-if command -v man >/dev/null 2>&1; then
+if ! command -v man >/dev/null 2>&1; then
+    missing "man (man-db) is not installed: the manual pages are not read with man -l"
+else
     for page in man1/seg.1 man3/libseg.3; do
         warnings=$(MANWIDTH=80 man -l "$datadir/man/$page" 2>&1 >/dev/null)
         test -z "$warnings" || { echo "man -l $page: $warnings"; exit 1; }
@@ -118,6 +129,25 @@ esac
 test "$(echo "$static_libs" | wc -w)" -gt "$(echo "$libs" | wc -w)" ||
     { echo "pkg-config --static adds no BLAS: $static_libs"; exit 1; }
 echo "ok: seg.pc (Libs: $libs; --static: $static_libs)"
+# Every library seg.pc names exists (a fallback once wrote -lcblas, which
+# Debian does not ship), and includedir holds seg.h.
+for flag in $static_libs; do
+    case $flag in
+    -lseg) ;;
+    -l*)
+        name=${flag#-l}
+        found=no
+        for f in "lib$name.so" "lib$name.a"; do
+            p=$(${CC:-cc} -print-file-name="$f" $(pkg-config --static --libs-only-L seg | sed 's/-L/-B/g'))
+            [ "$p" != "$f" ] && [ -e "$p" ] && found=yes
+        done
+        [ $found = yes ] || { echo "seg.pc names $flag, which the linker cannot find"; exit 1; }
+        ;;
+    esac
+done
+test -f "$(pkg-config --variable=includedir seg)/seg.h" ||
+    { echo "seg.pc includedir $(pkg-config --variable=includedir seg) has no seg.h"; exit 1; }
+echo "ok: every library seg.pc names exists; includedir has seg.h"
 
 cc=${CC:-cc}
 # A sanitized library needs sanitized programs: reuse the build's setting.
@@ -150,6 +180,39 @@ for ex in "$src"/examples/*.c; do
     cmp "$stage/$name.out" "$stage/$name-static.out"
     echo "ok: $name (shared and static)"
 done
+
+# CMake: find_package(seg X.Y) and the imported target seg::seg, from the
+# segConfig.cmake meson wrote (tests/cmake/CMakeLists.txt); the program
+# gives what the pkg-config build gave. A newer minor or another major
+# version is refused.
+if ! command -v cmake >/dev/null 2>&1; then
+    missing "cmake is not installed: find_package(seg) is not tested"
+else
+    test -f "$libdir/cmake/seg/segConfig.cmake" && test -f "$libdir/cmake/seg/segConfigVersion.cmake" ||
+        { echo "segConfig.cmake and segConfigVersion.cmake were not installed in lib/cmake/seg"; exit 1; }
+    major=${mesonversion%%.*}
+    minor=${mesonversion#*.}; minor=${minor%%.*}
+    cmake_try() { # BUILD-DIR VERSION
+        cmake -S "$src/tests/cmake" -B "$1" -DCMAKE_PREFIX_PATH="$prefix" \
+            -DCMAKE_C_COMPILER="${CC:-cc}" -DCMAKE_C_FLAGS="$sanflag_cmake" \
+            -DSEG_WANT_VERSION="$2" -DSEG_PROGRAM="$src/examples/segment_bank.c" >"$1.log" 2>&1
+    }
+    sanflag_cmake=""
+    [ "$san" != "none" ] && sanflag_cmake="-fsanitize=$san"
+    cmake_try "$stage/cmake" "$major.$minor" || { cat "$stage/cmake.log"; echo "cmake: find_package(seg $major.$minor) failed"; exit 1; }
+    cmake --build "$stage/cmake" >"$stage/cmake-build.log" 2>&1 ||
+        { cat "$stage/cmake-build.log"; echo "cmake --build failed"; exit 1; }
+    LD_LIBRARY_PATH="$libdir" "$stage/cmake/seg_cmake_user" "$data" 4 >"$stage/cmake.out"
+    cmp "$stage/segment_bank.out" "$stage/cmake.out" ||
+        { echo "the CMake-built example printed other results"; exit 1; }
+    if cmake_try "$stage/cmake-newer" "$major.$((minor + 1))"; then
+        echo "find_package(seg $major.$((minor + 1))) accepted libseg $mesonversion"; exit 1
+    fi
+    if cmake_try "$stage/cmake-major" "$((major + 1)).0"; then
+        echo "find_package(seg $((major + 1)).0) accepted libseg $mesonversion"; exit 1
+    fi
+    echo "ok: CMake find_package(seg $major.$minor) and seg::seg; $major.$((minor + 1)) and $((major + 1)).0 refused"
+fi
 
 # The README's C example, as a reader would paste it.
 awk '/^```c$/ {inblock = 1; next} inblock && /^```/ {exit} inblock {print}' "$src/README.md" \

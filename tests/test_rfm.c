@@ -357,13 +357,13 @@ static void test_stream_chunks(void **state)
     fprintf(f, "end;;\"last\"");
     fclose(f);
     csv_stream s;
-    assert_int_equal(csv_stream_open(&s, path, 0, SEG_CSV_MAX_FIELD_DEFAULT), SEG_OK);
+    assert_int_equal(seg_csv_stream_open(&s, path, 0, SEG_CSV_MAX_FIELD_DEFAULT), SEG_OK);
     assert_int_equal(s.t.delim, ';');
-    assert_int_equal(csv_stream_next(&s), 1);
+    assert_int_equal(seg_csv_stream_next(&s), 1);
     assert_int_equal(s.n_field, 3);
     char want[64];
     for (size_t i = 0; i < rows; i++) {
-        assert_int_equal(csv_stream_next(&s), 1);
+        assert_int_equal(seg_csv_stream_next(&s), 1);
         assert_int_equal(s.n_field, 3);
         assert_int_equal(s.record_line, 2 + 3 * i);
         int n = snprintf(want, sizeof want, "%zu", i);
@@ -374,20 +374,20 @@ static void test_stream_chunks(void **state)
         assert_memory_equal(s.field[1].p, want, (size_t)n);
         assert_int_equal(s.field[2].len, 0);
     }
-    assert_int_equal(csv_stream_next(&s), 1);
+    assert_int_equal(seg_csv_stream_next(&s), 1);
     assert_int_equal(s.field[1].len, 0);
     assert_int_equal(s.field[2].len, 4);
-    assert_int_equal(csv_stream_next(&s), 0);
-    csv_stream_close(&s);
+    assert_int_equal(seg_csv_stream_next(&s), 0);
+    seg_csv_stream_close(&s);
 
     f = fopen(path, "w");
     fprintf(f, "a,b\n1,\"open\n");
     fclose(f);
-    assert_int_equal(csv_stream_open(&s, path, ',', SEG_CSV_MAX_FIELD_DEFAULT), SEG_OK);
-    assert_int_equal(csv_stream_next(&s), 1);
-    assert_int_equal(csv_stream_next(&s), SEG_ERR_PARSE);
+    assert_int_equal(seg_csv_stream_open(&s, path, ',', SEG_CSV_MAX_FIELD_DEFAULT), SEG_OK);
+    assert_int_equal(seg_csv_stream_next(&s), 1);
+    assert_int_equal(seg_csv_stream_next(&s), SEG_ERR_PARSE);
     assert_non_null(strstr(seg_last_error(), ":2:2: found a quoted field that is never closed"));
-    csv_stream_close(&s);
+    seg_csv_stream_close(&s);
     remove(path);
 }
 

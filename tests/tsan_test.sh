@@ -46,7 +46,7 @@ else
 fi
 
 cflags="-std=c11 -O1 -g -fsanitize=thread -fno-omit-frame-pointer -Wall -Wno-unknown-pragmas \
--D_POSIX_C_SOURCE=200809L -DSEG_BUILDING_LIBRARY -I$src/include -I$src/lib $blas_cflags"
+-D_POSIX_C_SOURCE=200809L -DSEG_BUILDING_LIBRARY -DSEG_HAVE_BLAS=1 -I$src/include -I$src/lib $blas_cflags"
 # Two compilers at a time: the machine is shared.
 ls "$src"/lib/*/*.c "$src/tests/tsan_threads.c" |
     xargs -P 2 -I{} sh -c '$0 $1 -c "{}" -o "$2/$(basename "{}" .c).o"' "$cc" "$cflags" "$out"

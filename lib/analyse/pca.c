@@ -5,8 +5,8 @@
  * eigen-solver is O(d^3) per sweep); n may be large.
  */
 #include "core/core.h"
+#include "kernel/gemm.h"
 
-#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,8 +123,7 @@ int seg_pca_compute_f64(const double *x, size_t n, size_t d, size_t c, double *s
     for (size_t i = 0; i < nd; i++)
         xc[i] = x[i] - mu[i % d];
     /* Covariance (population: / n) in the upper triangle, then mirrored. */
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)n, 1.0 / (double)n, xc,
-                (int)d, 0.0, cov, (int)d);
+    seg_syrk_tn_f64(d, n, 1.0 / (double)n, xc, cov);
     for (size_t p = 0; p < d; p++)
         for (size_t q = p + 1; q < d; q++)
             cov[q * d + p] = cov[p * d + q];
@@ -146,8 +145,7 @@ int seg_pca_compute_f64(const double *x, size_t n, size_t d, size_t c, double *s
             variance[a] = keys[a].value > 0 ? keys[a].value : 0;
     }
     if (scores)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)c, (int)d, 1.0, xc,
-                    (int)d, ax, (int)d, 0.0, scores, (int)c);
+        seg_gemm_nt_f64(n, c, d, 1.0, xc, ax, scores);
     if (axes)
         memcpy(axes, ax, c * d * sizeof *ax);
     if (mean)

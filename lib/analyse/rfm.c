@@ -434,7 +434,7 @@ static int no_column(const rfm_csv *x, const char *name)
 
 static int find_columns(seg_rfm *r, rfm_csv *x)
 {
-    int rc = csv_stream_next(&x->s);
+    int rc = seg_csv_stream_next(&x->s);
     if (rc < 0)
         return rc;
     if (rc == 0)
@@ -555,18 +555,19 @@ int seg_rfm_read_csv(seg_rfm *r, const char *path)
     if ((rc = check_open(r)) < 0)
         return rc;
     memset(&x, 0, sizeof x);
-    if ((rc = csv_stream_open(&x.s, path, (unsigned char)r->delimiter, SEG_CSV_MAX_FIELD_DEFAULT)) < 0 ||
+    if ((rc = seg_csv_stream_open(&x.s, path, (unsigned char)r->delimiter,
+                                  SEG_CSV_MAX_FIELD_DEFAULT)) < 0 ||
         (rc = find_columns(r, &x)) < 0)
         goto done;
     /* An amount column wins over quantity x price when both are set. */
     if (x.col[COL_AMOUNT] != SIZE_MAX)
         x.col[COL_QUANTITY] = x.col[COL_PRICE] = SIZE_MAX;
     r->invoice_mode = x.col[COL_INVOICE] != SIZE_MAX;
-    while ((rc = csv_stream_next(&x.s)) == 1)
+    while ((rc = seg_csv_stream_next(&x.s)) == 1)
         if ((rc = one_record(r, &x)) < 0)
             break;
 done:
-    csv_stream_close(&x.s);
+    seg_csv_stream_close(&x.s);
     seg_number_parser_free(&x.num);
     return rc < 0 ? rc : 0;
 }

@@ -34,7 +34,7 @@ uint32_t seg_crc32(const void *p, size_t n)
 
 /* ---- writer ------------------------------------------------------------------- */
 
-void wb_bytes(wbuf *w, const void *src, size_t n)
+void seg_wb_bytes(wbuf *w, const void *src, size_t n)
 {
     if (w->nomem)
         return;
@@ -74,48 +74,48 @@ uint64_t seg_get_le(const uint8_t *b, int bytes)
     return v;
 }
 
-void wb_u32(wbuf *w, uint32_t v)
+void seg_wb_u32(wbuf *w, uint32_t v)
 {
     uint8_t b[4];
     put_le(b, v, 4);
-    wb_bytes(w, b, 4);
+    seg_wb_bytes(w, b, 4);
 }
 
-void wb_u64(wbuf *w, uint64_t v)
+void seg_wb_u64(wbuf *w, uint64_t v)
 {
     uint8_t b[8];
     put_le(b, v, 8);
-    wb_bytes(w, b, 8);
+    seg_wb_bytes(w, b, 8);
 }
 
 /* IEEE 754 binary64, its bit pattern as a little-endian u64. */
-void wb_f64(wbuf *w, double v)
+void seg_wb_f64(wbuf *w, double v)
 {
     uint64_t u;
     memcpy(&u, &v, sizeof u);
-    wb_u64(w, u);
+    seg_wb_u64(w, u);
 }
 
-void wb_patch_u64(wbuf *w, size_t at, uint64_t v)
+void seg_wb_patch_u64(wbuf *w, size_t at, uint64_t v)
 {
     if (!w->nomem && at <= w->len && w->len - at >= 8)
         put_le(w->p + at, v, 8);
 }
 
-void wb_str(wbuf *w, const char *s)
+void seg_wb_str(wbuf *w, const char *s)
 {
     size_t n = s ? strlen(s) : 0;
     if (n > UINT32_MAX) {
         w->nomem = true; /* cannot happen for names the library accepts */
         return;
     }
-    wb_u32(w, (uint32_t)n);
-    wb_bytes(w, s, n);
+    seg_wb_u32(w, (uint32_t)n);
+    seg_wb_bytes(w, s, n);
 }
 
 /* ---- reader ------------------------------------------------------------------- */
 
-const uint8_t *rb_take(rbuf *r, size_t n)
+const uint8_t *seg_rb_take(rbuf *r, size_t n)
 {
     if (r->bad || n > r->len - r->pos) {
         r->bad = true;
@@ -126,29 +126,29 @@ const uint8_t *rb_take(rbuf *r, size_t n)
     return p;
 }
 
-uint32_t rb_u32(rbuf *r)
+uint32_t seg_rb_u32(rbuf *r)
 {
-    const uint8_t *p = rb_take(r, 4);
+    const uint8_t *p = seg_rb_take(r, 4);
     return p ? (uint32_t)seg_get_le(p, 4) : 0;
 }
 
-uint64_t rb_u64(rbuf *r)
+uint64_t seg_rb_u64(rbuf *r)
 {
-    const uint8_t *p = rb_take(r, 8);
+    const uint8_t *p = seg_rb_take(r, 8);
     return p ? seg_get_le(p, 8) : 0;
 }
 
-double rb_f64(rbuf *r)
+double seg_rb_f64(rbuf *r)
 {
-    uint64_t u = rb_u64(r);
+    uint64_t u = seg_rb_u64(r);
     double v;
     memcpy(&v, &u, sizeof v);
     return v;
 }
 
-size_t rb_count(rbuf *r, size_t min_bytes)
+size_t seg_rb_count(rbuf *r, size_t min_bytes)
 {
-    uint64_t n = rb_u64(r);
+    uint64_t n = seg_rb_u64(r);
     if (r->bad || (min_bytes && n > (r->len - r->pos) / min_bytes) || n > SIZE_MAX / 2) {
         r->bad = true;
         return 0;
@@ -156,10 +156,10 @@ size_t rb_count(rbuf *r, size_t min_bytes)
     return (size_t)n;
 }
 
-char *rb_str(rbuf *r, bool *nomem)
+char *seg_rb_str(rbuf *r, bool *nomem)
 {
-    uint32_t n = rb_u32(r);
-    const uint8_t *p = rb_take(r, n);
+    uint32_t n = seg_rb_u32(r);
+    const uint8_t *p = seg_rb_take(r, n);
     if (!p)
         return NULL;
     if (memchr(p, 0, n)) {

@@ -23,14 +23,14 @@ typedef struct wbuf {
     bool nomem;
 } wbuf;
 
-void wb_bytes(wbuf *w, const void *src, size_t n);
-void wb_u32(wbuf *w, uint32_t v);
-void wb_u64(wbuf *w, uint64_t v);
-void wb_f64(wbuf *w, double v);
+void seg_wb_bytes(wbuf *w, const void *src, size_t n);
+void seg_wb_u32(wbuf *w, uint32_t v);
+void seg_wb_u64(wbuf *w, uint64_t v);
+void seg_wb_f64(wbuf *w, double v);
 /* Overwrite 8 bytes at offset at (already written) with v, little-endian. */
-void wb_patch_u64(wbuf *w, size_t at, uint64_t v);
+void seg_wb_patch_u64(wbuf *w, size_t at, uint64_t v);
 /* u32 byte length, then the bytes (no NUL). NULL is written as length 0. */
-void wb_str(wbuf *w, const char *s);
+void seg_wb_str(wbuf *w, const char *s);
 
 /* A bounds-checked reader over a borrowed buffer: a read past the end sets
  * bad and returns zeros, so parsers check bad once per section. */
@@ -41,16 +41,16 @@ typedef struct rbuf {
 } rbuf;
 
 /* The next n bytes, or NULL (bad set) when fewer are left. */
-const uint8_t *rb_take(rbuf *r, size_t n);
-uint32_t rb_u32(rbuf *r);
-uint64_t rb_u64(rbuf *r);
-double rb_f64(rbuf *r);
+const uint8_t *seg_rb_take(rbuf *r, size_t n);
+uint32_t seg_rb_u32(rbuf *r);
+uint64_t seg_rb_u64(rbuf *r);
+double seg_rb_f64(rbuf *r);
 /* A count of items of at least min_bytes each that must fit in what is
  * left; sets bad (and returns 0) when it cannot, so that a crafted count
  * never drives a huge allocation. */
-size_t rb_count(rbuf *r, size_t min_bytes);
+size_t seg_rb_count(rbuf *r, size_t min_bytes);
 /* A string as a new NUL-terminated copy (seg_free it); NULL when bad or out
  * of memory (*nomem set) and for an embedded NUL (bad set). */
-char *rb_str(rbuf *r, bool *nomem);
+char *seg_rb_str(rbuf *r, bool *nomem);
 
 #endif

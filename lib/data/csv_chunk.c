@@ -69,7 +69,7 @@ void seg_csv_chunker_free(seg_csv_chunker *ch)
 {
     if (!ch)
         return;
-    csv_stream_close(&ch->s);
+    seg_csv_stream_close(&ch->s);
     seg_free(ch->path);
     free_names(ch->miss, ch->n_miss);
     seg_free(ch->miss_len);
@@ -124,7 +124,7 @@ static int read_names(seg_csv_chunker *ch, const seg_csv_options *o)
     seg_strtab_init(&names);
     s->max_fields = (size_t)o->max_columns;
     s->refuse_wider = true;
-    if ((rc = csv_stream_next(s)) <= 0) {
+    if ((rc = seg_csv_stream_next(s)) <= 0) {
         if (rc == 0)
             rc = seg_fail(SEG_ERR_EMPTY, "%.300s:%zu:1: found end of input, expected %s",
                           ch->path, s->line, ch->header ? "a header row" : "a data row");
@@ -233,7 +233,7 @@ static int schema_pass(seg_csv_chunker *ch, const seg_csv_options *o)
     csv_stream *s = &ch->s;
     col_class *cc = NULL;
     int rc;
-    if ((rc = csv_stream_open_window(s, ch->path, ch->delim, ch->max_field, ch->window)) < 0 ||
+    if ((rc = seg_csv_stream_open_window(s, ch->path, ch->delim, ch->max_field, ch->window)) < 0 ||
         (rc = read_names(ch, o)) < 0)
         goto done;
     if (!(ch->types = seg_calloc(ch->n_cols, sizeof *ch->types)) ||
@@ -259,7 +259,7 @@ static int schema_pass(seg_csv_chunker *ch, const seg_csv_options *o)
     }
     bool first = !ch->header; /* the first record is data */
     for (;;) {
-        if (!first && (rc = csv_stream_next(s)) <= 0)
+        if (!first && (rc = seg_csv_stream_next(s)) <= 0)
             break;
         first = false;
         /* As csv.c: a header that reads as one column because of the
@@ -308,7 +308,7 @@ done:
     for (size_t j = 0; cc && j < ch->n_cols; j++)
         seg_free(cc[j].bad);
     seg_free(cc);
-    csv_stream_close(s);
+    seg_csv_stream_close(s);
     return rc;
 }
 
@@ -484,7 +484,7 @@ int seg_csv_chunker_rewind(seg_csv_chunker *ch)
 {
     if (!ch)
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_csv_chunker_rewind: chunker is NULL");
-    csv_stream_close(&ch->s);
+    seg_csv_stream_close(&ch->s);
     ch->reading = ch->done = false;
     ch->rows_out = 0;
     return SEG_OK;
@@ -493,12 +493,12 @@ int seg_csv_chunker_rewind(seg_csv_chunker *ch)
 /* Open the file and step over the header. */
 static int start(seg_csv_chunker *ch)
 {
-    int rc = csv_stream_open_window(&ch->s, ch->path, ch->delim, ch->max_field, ch->window);
+    int rc = seg_csv_stream_open_window(&ch->s, ch->path, ch->delim, ch->max_field, ch->window);
     if (rc < 0)
         return rc;
     ch->s.max_fields = ch->n_cols;
     ch->s.refuse_wider = false;
-    if (ch->header && (rc = csv_stream_next(&ch->s)) <= 0)
+    if (ch->header && (rc = seg_csv_stream_next(&ch->s)) <= 0)
         return rc < 0 ? rc
                       : seg_fail(SEG_ERR_PARSE, "%.300s: the file changed since it was opened",
                                  ch->path);
@@ -631,11 +631,11 @@ int seg_csv_chunker_next(seg_csv_chunker *ch, seg_dataset **out)
         goto fail;
     rows = ch->n_rows - ch->rows_out < ch->chunk_rows ? ch->n_rows - ch->rows_out : ch->chunk_rows;
     if (rows == 0) {
-        if ((rc = csv_stream_next(&ch->s)) != 0) {
+        if ((rc = seg_csv_stream_next(&ch->s)) != 0) {
             rc = rc < 0 ? rc : changed(ch, ch->s.record_line, 0, "found more rows than before");
             goto fail;
         }
-        csv_stream_close(&ch->s);
+        seg_csv_stream_close(&ch->s);
         ch->reading = false;
         ch->done = true;
         return 0;
@@ -647,7 +647,7 @@ int seg_csv_chunker_next(seg_csv_chunker *ch, seg_dataset **out)
         goto fail;
     }
     for (; i < rows; i++) {
-        if ((rc = csv_stream_next(&ch->s)) <= 0) {
+        if ((rc = seg_csv_stream_next(&ch->s)) <= 0) {
             if (rc == 0)
                 rc = changed(ch, ch->s.line, 0, "found fewer rows than before");
             goto fail;
@@ -670,7 +670,7 @@ fail:
         seg_strtab_free(&levels[j]);
     seg_free(levels);
     seg_dataset_free(ds);
-    csv_stream_close(&ch->s);
+    seg_csv_stream_close(&ch->s);
     ch->reading = false;
     ch->done = true;
     return rc;

@@ -64,13 +64,13 @@ static int to_record(csv_stream *s)
     return rc;
 }
 
-int csv_stream_open(csv_stream *s, const char *path, unsigned char delim, size_t max_field)
+int seg_csv_stream_open(csv_stream *s, const char *path, unsigned char delim, size_t max_field)
 {
-    return csv_stream_open_window(s, path, delim, max_field, CSV_STREAM_WINDOW);
+    return seg_csv_stream_open_window(s, path, delim, max_field, CSV_STREAM_WINDOW);
 }
 
-int csv_stream_open_window(csv_stream *s, const char *path, unsigned char delim, size_t max_field,
-                           size_t window)
+int seg_csv_stream_open_window(csv_stream *s, const char *path, unsigned char delim,
+                               size_t max_field, size_t window)
 {
     int rc;
     memset(s, 0, sizeof *s);
@@ -105,7 +105,7 @@ int csv_stream_open_window(csv_stream *s, const char *path, unsigned char delim,
     return 0;
 }
 
-void csv_stream_close(csv_stream *s)
+void seg_csv_stream_close(csv_stream *s)
 {
     if (s->f)
         fclose(s->f);
@@ -175,7 +175,7 @@ static void unescape(csv_stream *s)
                                                s->field[i].len);
 }
 
-int csv_stream_next(csv_stream *s)
+int seg_csv_stream_next(csv_stream *s)
 {
     for (;;) {
         int rc = parse_record(s);

@@ -49,25 +49,25 @@ typedef struct csv_stream {
  * (seg_csv_detect_delimiter); max_field as SEG_CSV_MAX_FIELD. The path must
  * be a regular file or a pipe read once. SEG_ERR_IO, SEG_ERR_NOMEM,
  * SEG_ERR_LIMIT, SEG_ERR_PARSE. */
-int csv_stream_open(csv_stream *s, const char *path, unsigned char delim, size_t max_field);
+int seg_csv_stream_open(csv_stream *s, const char *path, unsigned char delim, size_t max_field);
 
 /* The same with the first read of window bytes (CSV_STREAM_WINDOW by
  * default): tests use tiny windows so records straddle every refill. */
 #define CSV_STREAM_WINDOW ((size_t)1 << 20)
-int csv_stream_open_window(csv_stream *s, const char *path, unsigned char delim, size_t max_field,
-                           size_t window);
+int seg_csv_stream_open_window(csv_stream *s, const char *path, unsigned char delim,
+                               size_t max_field, size_t window);
 
 /* seg_csv_chunker_open() whose record streams start with a window of that
- * many bytes (see csv_stream_open_window), for tests. */
+ * many bytes (see seg_csv_stream_open_window), for tests. */
 int seg_csv_chunker_open_window(seg_csv_chunker **out, const char *path,
                                 const seg_csv_options *opts, size_t window);
 
 /* Next record into s->field[0 .. s->n_field): 1, or 0 at the end of the file,
  * or SEG_ERR_PARSE / SEG_ERR_LIMIT / SEG_ERR_IO / SEG_ERR_NOMEM with the
  * detail set. */
-int csv_stream_next(csv_stream *s);
+int seg_csv_stream_next(csv_stream *s);
 
 /* Close the file and free the buffers. Accepts a zeroed or closed stream. */
-void csv_stream_close(csv_stream *s);
+void seg_csv_stream_close(csv_stream *s);
 
 #endif /* SEG_CSV_STREAM_H */

@@ -2,14 +2,12 @@
  * Distance kernel instantiations. See distance.h.
  */
 #include "kernel/distance.h"
+#include "kernel/gemm.h"
 
-#include <cblas.h>
-#include <string.h>
-
-/* Not every cblas.h defines blasint (OpenBLAS does; netlib uses int). */
-#ifndef OPENBLAS_CONFIG_H
-typedef int blasint;
+#if SEG_HAVE_BLAS
+#include <cblas.h> /* OpenBLAS's: OPENBLAS_GEMM_MULTITHREAD_THRESHOLD */
 #endif
+#include <string.h>
 
 seg_blocking seg_gemm_plan(size_t k, size_t d, size_t elem)
 {
@@ -33,7 +31,8 @@ seg_blocking seg_gemm_plan(size_t k, size_t d, size_t elem)
         }
     }
 #else
-    (void)d; /* other CBLAS libraries: assumed to run each call on the calling thread */
+    (void)d; /* other CBLAS libraries, and the loops without BLAS: each call runs on the calling
+                 thread */
 #endif
     plan.block = b & ~(size_t)15;
     return plan;

@@ -2,11 +2,6 @@
  * Body of the distance kernel for one element type, instantiated for float
  * and double through instantiate.h, so the two precisions share one source.
  */
-#if SEG_T_IS_F32
-#define GEMM cblas_sgemm
-#else
-#define GEMM cblas_dgemm
-#endif
 
 void FN(seg_row_norms)(const T *x, size_t n, size_t d, T *out)
 {
@@ -22,8 +17,7 @@ void FN(seg_row_norms)(const T *x, size_t n, size_t d, T *out)
 /* tile = -2 X C^T: the only GEMM of the library's hot path. */
 static void FN(gemm_tile)(const T *x, size_t b, size_t d, const T *c, size_t k, T *tile)
 {
-    GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)b, (blasint)k, (blasint)d, (T)-2.0,
-         x, (blasint)d, c, (blasint)d, (T)0.0, tile, (blasint)k);
+    FN(seg_gemm_nt)(b, k, d, (T)-2.0, x, c, tile);
 }
 
 void FN(seg_sqdist_tile)(const T *x, size_t b, size_t d, const T *xnorm, const T *c, size_t k,
@@ -79,8 +73,7 @@ static void FN(cm_tile)(const T *x, const T *xp, size_t b, size_t d, const T *c,
         FN(seg_regkernel_tile)(x, xp, b, d, c, k, tt);
         return;
     }
-    GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)k, (blasint)b, (blasint)d, (T)-2.0, c,
-         (blasint)d, x, (blasint)d, (T)0.0, tt, (blasint)b);
+    FN(seg_gemm_nt)(k, b, d, (T)-2.0, c, x, tt);
 }
 
 void FN(seg_assign_block_xp)(const T *x, const T *xp, size_t b, size_t d, const T *xnorm,
@@ -188,4 +181,3 @@ bool FN(seg_nearest_rows)(const T *x, size_t n, size_t d, const T *c, size_t k, 
     return !bad;
 }
 
-#undef GEMM

@@ -32,40 +32,40 @@ static const uint8_t magic[8] = {0x89, 'S', 'E', 'G', '\r', '\n', 0x1a, '\n'};
 static size_t section_begin(wbuf *w, const char tag[4])
 {
     size_t at = w->len;
-    wb_bytes(w, tag, 4);
-    wb_u64(w, 0); /* patched by section_end */
+    seg_wb_bytes(w, tag, 4);
+    seg_wb_u64(w, 0); /* patched by section_end */
     return at;
 }
 
 static void section_end(wbuf *w, size_t at)
 {
     if (!w->nomem)
-        wb_patch_u64(w, at + 4, w->len - at - SECTION_BYTES);
+        seg_wb_patch_u64(w, at + 4, w->len - at - SECTION_BYTES);
 }
 
 /* ---- sections ------------------------------------------------------------------ */
 
 static void write_scaler(wbuf *w, const scaler_fit *f)
 {
-    wb_u64(w, f->n_cols);
-    wb_u64(w, f->n_features);
+    seg_wb_u64(w, f->n_cols);
+    seg_wb_u64(w, f->n_features);
     for (size_t j = 0; j < f->n_cols; j++) {
         const scol *s = &f->cols[j];
-        wb_str(w, s->name);
-        wb_u32(w, (uint32_t)s->kind);
-        wb_u64(w, s->offset);
-        wb_u64(w, s->n_out);
-        wb_u32(w, (uint32_t)s->method);
-        wb_u32(w, s->log1p);
-        wb_f64(w, s->median);
-        wb_f64(w, s->center);
-        wb_f64(w, s->scale);
-        wb_u64(w, s->n_levels);
+        seg_wb_str(w, s->name);
+        seg_wb_u32(w, (uint32_t)s->kind);
+        seg_wb_u64(w, s->offset);
+        seg_wb_u64(w, s->n_out);
+        seg_wb_u32(w, (uint32_t)s->method);
+        seg_wb_u32(w, s->log1p);
+        seg_wb_f64(w, s->median);
+        seg_wb_f64(w, s->center);
+        seg_wb_f64(w, s->scale);
+        seg_wb_u64(w, s->n_levels);
         for (size_t l = 0; l < s->n_levels; l++)
-            wb_str(w, s->levels[l]);
-        wb_u64(w, s->first_level);
-        wb_u32(w, s->drop_first);
-        wb_u64(w, (uint64_t)s->impute_level);
+            seg_wb_str(w, s->levels[l]);
+        seg_wb_u64(w, s->first_level);
+        seg_wb_u32(w, s->drop_first);
+        seg_wb_u64(w, (uint64_t)s->impute_level);
     }
 }
 
@@ -81,21 +81,21 @@ static size_t folded_columns(const scaler_fit *f)
 
 static void write_folded(wbuf *w, const scaler_fit *f)
 {
-    wb_u64(w, folded_columns(f));
+    seg_wb_u64(w, folded_columns(f));
     for (size_t j = 0; j < f->n_cols; j++)
         if (f->cols[j].folded) {
-            wb_u64(w, j);
-            wb_u64(w, f->cols[j].other_level);
+            seg_wb_u64(w, j);
+            seg_wb_u64(w, f->cols[j].other_level);
         }
 }
 
 static bool read_folded(rbuf *r, seg_scaler *sc)
 {
-    uint64_t count = rb_u64(r);
+    uint64_t count = seg_rb_u64(r);
     if (r->bad || count == 0 || count > r->len / 16)
         return false;
     for (uint64_t i = 0; i < count; i++) {
-        uint64_t col = rb_u64(r), level = rb_u64(r);
+        uint64_t col = seg_rb_u64(r), level = seg_rb_u64(r);
         if (r->bad || col > SIZE_MAX || level > SIZE_MAX ||
             !seg_scaler_mark_other(sc, (size_t)col, (size_t)level))
             return false;
@@ -108,41 +108,41 @@ static int serialize(const seg_model *m, wbuf *w)
     const size_t k = m->k, d = m->d;
     size_t at;
 
-    wb_bytes(w, magic, sizeof magic);
-    wb_u32(w, FORMAT_VERSION);
-    wb_u32(w, 0);    /* flags: none defined in version 1 */
-    wb_u64(w, 0);    /* total length, patched below */
+    seg_wb_bytes(w, magic, sizeof magic);
+    seg_wb_u32(w, FORMAT_VERSION);
+    seg_wb_u32(w, 0); /* flags: none defined in version 1 */
+    seg_wb_u64(w, 0); /* total length, patched below */
 
     at = section_begin(w, "HEAD");
-    wb_u64(w, k);
-    wb_u64(w, d);
-    wb_u32(w, (uint32_t)m->dtype);
-    wb_u32(w, (uint32_t)(m->converged != 0));
-    wb_u64(w, m->n_rows);
-    wb_u64(w, (uint64_t)m->iterations);
-    wb_f64(w, m->inertia);
-    wb_f64(w, m->fit_seconds);
-    wb_f64(w, m->init_seconds);
-    wb_str(w, seg_model_library_version(m));
+    seg_wb_u64(w, k);
+    seg_wb_u64(w, d);
+    seg_wb_u32(w, (uint32_t)m->dtype);
+    seg_wb_u32(w, (uint32_t)(m->converged != 0));
+    seg_wb_u64(w, m->n_rows);
+    seg_wb_u64(w, (uint64_t)m->iterations);
+    seg_wb_f64(w, m->inertia);
+    seg_wb_f64(w, m->fit_seconds);
+    seg_wb_f64(w, m->init_seconds);
+    seg_wb_str(w, seg_model_library_version(m));
     section_end(w, at);
 
     at = section_begin(w, "CENT");
     for (size_t i = 0; i < k * d; i++)
-        wb_f64(w, m->centroids[i]);
+        seg_wb_f64(w, m->centroids[i]);
     section_end(w, at);
 
     at = section_begin(w, "SEGS");
     for (size_t j = 0; j < k; j++) {
-        wb_u64(w, m->sizes[j]);
-        wb_f64(w, m->weights[j]);
+        seg_wb_u64(w, m->sizes[j]);
+        seg_wb_f64(w, m->weights[j]);
     }
     section_end(w, at);
 
     at = section_begin(w, "METR");
-    wb_u32(w, 3);
+    seg_wb_u32(w, 3);
     for (uint32_t i = 0; i < 3; i++) {
-        wb_u32(w, (uint32_t)SEG_MODEL_SILHOUETTE + i);
-        wb_f64(w, m->metric[i]);
+        seg_wb_u32(w, (uint32_t)SEG_MODEL_SILHOUETTE + i);
+        seg_wb_f64(w, m->metric[i]);
     }
     section_end(w, at);
 
@@ -159,7 +159,7 @@ static int serialize(const seg_model *m, wbuf *w)
     }
     if (m->profile && m->profile->min_size > 0) {
         at = section_begin(w, "KANO");
-        wb_u64(w, m->profile->min_size);
+        seg_wb_u64(w, m->profile->min_size);
         section_end(w, at);
     }
     if (m->profile) {
@@ -182,8 +182,8 @@ static int serialize(const seg_model *m, wbuf *w)
 
     if (w->nomem)
         return SEG_NOMEM();
-    wb_patch_u64(w, 16, (uint64_t)w->len + 4);
-    wb_u32(w, seg_crc32(w->p, w->len));
+    seg_wb_patch_u64(w, 16, (uint64_t)w->len + 4);
+    seg_wb_u32(w, seg_crc32(w->p, w->len));
     return w->nomem ? SEG_NOMEM() : SEG_OK;
 }
 
@@ -323,14 +323,14 @@ static int bad_section(const char *tag, const char *what)
 /* One stored scaler column, checked against everything the transform relies on. */
 static bool read_scol(rbuf *r, scol *s, size_t offset, bool *nomem)
 {
-    s->name = rb_str(r, nomem);
-    uint32_t kind = rb_u32(r);
-    uint64_t off = rb_u64(r), n_out = rb_u64(r);
-    uint32_t method = rb_u32(r), log1p = rb_u32(r);
-    s->median = rb_f64(r);
-    s->center = rb_f64(r);
-    s->scale = rb_f64(r);
-    s->n_levels = rb_count(r, 4);
+    s->name = seg_rb_str(r, nomem);
+    uint32_t kind = seg_rb_u32(r);
+    uint64_t off = seg_rb_u64(r), n_out = seg_rb_u64(r);
+    uint32_t method = seg_rb_u32(r), log1p = seg_rb_u32(r);
+    s->median = seg_rb_f64(r);
+    s->center = seg_rb_f64(r);
+    s->scale = seg_rb_f64(r);
+    s->n_levels = seg_rb_count(r, 4);
     if (r->bad || *nomem || kind > SCOL_ONEHOT || method > SEG_SCALE_ROBUST || log1p > 1 ||
         off != offset)
         return false;
@@ -343,15 +343,15 @@ static bool read_scol(rbuf *r, scol *s, size_t offset, bool *nomem)
         return false;
     }
     for (size_t l = 0; l < s->n_levels; l++) {
-        if (!(s->levels[l] = rb_str(r, nomem)))
+        if (!(s->levels[l] = seg_rb_str(r, nomem)))
             return false;
         /* bsearch at transform needs strictly increasing byte order */
         if (l > 0 && strcmp(s->levels[l - 1], s->levels[l]) >= 0)
             return false;
     }
-    uint64_t first = rb_u64(r);
-    uint32_t drop_first = rb_u32(r);
-    int64_t impute = (int64_t)rb_u64(r);
+    uint64_t first = seg_rb_u64(r);
+    uint32_t drop_first = seg_rb_u32(r);
+    int64_t impute = (int64_t)seg_rb_u64(r);
     if (r->bad || drop_first > 1)
         return false;
     s->first_level = (size_t)first;
@@ -373,8 +373,8 @@ static bool read_scol(rbuf *r, scol *s, size_t offset, bool *nomem)
 static int read_scaler(rbuf *r, size_t d, seg_scaler **out)
 {
     bool nomem = false;
-    size_t n_cols = rb_count(r, 4 + 4 + 8 + 8 + 4 + 4 + 24 + 8 + 8 + 4 + 8);
-    uint64_t n_features = rb_u64(r);
+    size_t n_cols = seg_rb_count(r, 4 + 4 + 8 + 8 + 4 + 4 + 24 + 8 + 8 + 4 + 8);
+    uint64_t n_features = seg_rb_u64(r);
     if (r->bad || n_cols == 0 || n_features != d)
         return bad_section("SCAL", "column count or feature count does not match the model");
     scol *cols = seg_calloc(n_cols, sizeof *cols);
@@ -452,15 +452,15 @@ typedef struct head {
 
 static bool parse_head(rbuf *r, head *h, bool *nomem)
 {
-    uint64_t k = rb_u64(r), d = rb_u64(r);
-    h->dtype = rb_u32(r);
-    h->converged = rb_u32(r);
-    uint64_t n_rows = rb_u64(r);
-    h->iterations = (int64_t)rb_u64(r);
-    h->inertia = rb_f64(r);
-    h->fit_seconds = rb_f64(r);
-    h->init_seconds = rb_f64(r);
-    h->version = rb_str(r, nomem);
+    uint64_t k = seg_rb_u64(r), d = seg_rb_u64(r);
+    h->dtype = seg_rb_u32(r);
+    h->converged = seg_rb_u32(r);
+    uint64_t n_rows = seg_rb_u64(r);
+    h->iterations = (int64_t)seg_rb_u64(r);
+    h->inertia = seg_rb_f64(r);
+    h->fit_seconds = seg_rb_f64(r);
+    h->init_seconds = seg_rb_f64(r);
+    h->version = seg_rb_str(r, nomem);
     if (r->bad || *nomem || k == 0 || d == 0 || k > 1000000 || d > INT32_MAX ||
         n_rows > SIZE_MAX || h->dtype > SEG_DTYPE_F32 || h->converged > 1)
         return false;
@@ -566,8 +566,8 @@ int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
         return rc;
 
     for (bool end = false; !end;) {
-        const uint8_t *tp = rb_take(&r, 4);
-        uint64_t plen = rb_u64(&r);
+        const uint8_t *tp = seg_rb_take(&r, 4);
+        uint64_t plen = seg_rb_u64(&r);
         if (r.bad || plen > r.len - r.pos) {
             rc = seg_fail(SEG_ERR_FORMAT, "model file: section at byte %zu overruns the file",
                           r.pos);
@@ -593,7 +593,7 @@ int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
             if (!(cent = seg_malloc_array(h.k * h.d, sizeof *cent)))
                 goto nomem;
             for (size_t i = 0; i < h.k * h.d; i++)
-                if (!isfinite(cent[i] = rb_f64(&s)))
+                if (!isfinite(cent[i] = seg_rb_f64(&s)))
                     goto malformed;
             if ((rc = seg_model_create(&m, h.k, h.d, (seg_dtype)h.dtype, cent)) < 0)
                 goto fail;
@@ -609,15 +609,15 @@ int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
             if (!m || plen != (uint64_t)h.k * 16)
                 goto malformed;
             for (size_t j = 0; j < h.k; j++) {
-                m->sizes[j] = (size_t)rb_u64(&s);
-                m->weights[j] = rb_f64(&s);
+                m->sizes[j] = (size_t)seg_rb_u64(&s);
+                m->weights[j] = seg_rb_f64(&s);
             }
             have_segs = true;
         } else if (strcmp(tag, "METR") == 0) {
-            uint32_t count = rb_u32(&s);
+            uint32_t count = seg_rb_u32(&s);
             for (uint32_t i = 0; i < count && !s.bad; i++) {
-                uint32_t id = rb_u32(&s);
-                double v = rb_f64(&s);
+                uint32_t id = seg_rb_u32(&s);
+                double v = seg_rb_f64(&s);
                 if (id >= SEG_MODEL_SILHOUETTE && id < SEG_MODEL_SILHOUETTE + 3)
                     m->metric[id - SEG_MODEL_SILHOUETTE] = v; /* others: newer measures */
             }
@@ -633,7 +633,7 @@ int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
                 goto malformed;
             have_othr = true;
         } else if (strcmp(tag, "KANO") == 0) {
-            if (min_profile_size || plen != 8 || !(min_profile_size = rb_u64(&s)) ||
+            if (min_profile_size || plen != 8 || !(min_profile_size = seg_rb_u64(&s)) ||
                 min_profile_size > SIZE_MAX)
                 goto malformed;
         } else if (strcmp(tag, "PROF") == 0) {

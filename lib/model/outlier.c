@@ -288,15 +288,15 @@ int seg_model_outlier_scores(const seg_model *m, const int32_t *labels, const do
 
 void seg_outliers_write(const seg_outliers *o, wbuf *w)
 {
-    wb_u64(w, o->k);
-    wb_u64(w, o->q);
+    seg_wb_u64(w, o->k);
+    seg_wb_u64(w, o->q);
     for (size_t i = 0; i < o->k * (o->q + 1); i++)
-        wb_f64(w, o->quant[i]);
+        seg_wb_f64(w, o->quant[i]);
 }
 
 int seg_outliers_read(rbuf *r, size_t k, seg_outliers **out)
 {
-    const uint64_t rk = rb_u64(r), q = rb_u64(r);
+    const uint64_t rk = seg_rb_u64(r), q = seg_rb_u64(r);
     size_t kq;
     *out = NULL;
     if (r->bad || rk != k || q < 1 || q > 1000000 || !seg_mul_ok(k, (size_t)q + 1, &kq) ||
@@ -310,7 +310,7 @@ int seg_outliers_read(rbuf *r, size_t k, seg_outliers **out)
     o->k = k;
     o->q = (size_t)q;
     for (size_t i = 0; i < kq; i++)
-        o->quant[i] = rb_f64(r);
+        o->quant[i] = seg_rb_f64(r);
     /* Each row: all NaN (a segment without rows), or finite, >= 0 and
      * nondecreasing, which the binary search of the scores relies on. */
     for (size_t j = 0; j < k && !r->bad; j++) {

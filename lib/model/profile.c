@@ -663,39 +663,39 @@ nomem:
 void seg_profile_write(const seg_profile *p, wbuf *w)
 {
     const size_t k1 = p->k + 1;
-    wb_u64(w, p->n_cols);
+    seg_wb_u64(w, p->n_cols);
     for (size_t c = 0; c < p->n_cols; c++) {
         const pcol *pc = &p->cols[c];
-        wb_str(w, pc->name);
-        wb_u32(w, pc->categorical);
+        seg_wb_str(w, pc->name);
+        seg_wb_u32(w, pc->categorical);
         if (!pc->categorical) {
             const double *arr[4] = {pc->mean, pc->median, pc->sd, pc->missing};
             for (int a = 0; a < 4; a++)
                 for (size_t j = 0; j < k1; j++)
-                    wb_f64(w, arr[a][j]);
+                    seg_wb_f64(w, arr[a][j]);
             continue;
         }
-        wb_u64(w, pc->n_levels);
+        seg_wb_u64(w, pc->n_levels);
         for (size_t l = 0; l < pc->n_levels; l++)
-            wb_str(w, pc->levels[l]);
+            seg_wb_str(w, pc->levels[l]);
         for (size_t i = 0; i < k1 * pc->n_levels; i++)
-            wb_f64(w, pc->share[i]);
+            seg_wb_f64(w, pc->share[i]);
     }
 }
 
 static bool read_pcol(rbuf *r, size_t k, pcol *c, bool *nomem)
 {
-    c->name = rb_str(r, nomem);
-    uint32_t cat = rb_u32(r);
+    c->name = seg_rb_str(r, nomem);
+    uint32_t cat = seg_rb_u32(r);
     if (r->bad || *nomem || cat > 1)
         return false;
     c->categorical = cat;
     if (c->categorical) {
-        c->n_levels = rb_count(r, 4);
+        c->n_levels = seg_rb_count(r, 4);
         if (r->bad || !(c->levels = seg_calloc(c->n_levels ? c->n_levels : 1, sizeof *c->levels)))
             return *nomem = !r->bad, false;
         for (size_t l = 0; l < c->n_levels; l++)
-            if (!(c->levels[l] = rb_str(r, nomem)))
+            if (!(c->levels[l] = seg_rb_str(r, nomem)))
                 return false;
         /* the shares must fit in what is left before allocating them */
         if (c->n_levels > (r->len - r->pos) / 8 / (k + 1))
@@ -709,11 +709,11 @@ static bool read_pcol(rbuf *r, size_t k, pcol *c, bool *nomem)
         double *arr[4] = {c->mean, c->median, c->sd, c->missing};
         for (int a = 0; a < 4; a++)
             for (size_t j = 0; j <= k; j++)
-                arr[a][j] = rb_f64(r);
+                arr[a][j] = seg_rb_f64(r);
         return !r->bad;
     }
     for (size_t i = 0; i < (k + 1) * c->n_levels; i++)
-        c->share[i] = rb_f64(r);
+        c->share[i] = seg_rb_f64(r);
     return !r->bad;
 }
 
@@ -721,7 +721,7 @@ int seg_profile_read(rbuf *r, size_t k, seg_profile **out)
 {
     bool nomem = false;
     seg_profile *p = NULL;
-    size_t n_cols = rb_count(r, 8);
+    size_t n_cols = seg_rb_count(r, 8);
     int rc;
     if (r->bad)
         return seg_fail(SEG_ERR_FORMAT, "model file: section PROF: bad column count");
@@ -755,19 +755,19 @@ void seg_profile_write_described(const seg_profile *p, wbuf *w)
     size_t count = 0;
     for (size_t c = 0; c < p->n_cols; c++)
         count += p->cols[c].described;
-    wb_u64(w, count);
+    seg_wb_u64(w, count);
     for (size_t c = 0; c < p->n_cols; c++)
         if (p->cols[c].described)
-            wb_u64(w, c);
+            seg_wb_u64(w, c);
 }
 
 bool seg_profile_read_described(rbuf *r, seg_profile *p, bool *nomem)
 {
-    uint64_t count = rb_u64(r), last = 0;
+    uint64_t count = seg_rb_u64(r), last = 0;
     if (r->bad || count == 0 || count > p->n_cols)
         return false;
     for (uint64_t i = 0; i < count; i++) {
-        uint64_t c = rb_u64(r);
+        uint64_t c = seg_rb_u64(r);
         if (r->bad || c >= p->n_cols || (i > 0 && c <= last) || p->cols[c].described)
             return false;
         p->cols[c].described = true;

@@ -21,7 +21,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
-cflags="-std=c11 -O1 -g -D_POSIX_C_SOURCE=200809L -Wno-unknown-pragmas -I$src/include -I$src/lib"
+cflags="-std=c11 -O1 -g -D_POSIX_C_SOURCE=200809L -DSEG_HAVE_BLAS=1 -Wno-unknown-pragmas -I$src/include -I$src/lib"
 blas_cflags=$(pkg-config --cflags openblas 2>/dev/null || pkg-config --cflags cblas 2>/dev/null || true)
 blas_libs=$(pkg-config --libs openblas 2>/dev/null || pkg-config --libs cblas 2>/dev/null || echo -lcblas)
 
