@@ -301,9 +301,9 @@ static void card(FILE *f, const opts *o, const summary *s, size_t j)
     pct(f, share_of(s, j), 1);
     fprintf(f, " of all)</p>\n");
     if (seg_model_profile_withheld(m, j)) {
-        fprintf(f, "<p>Profile withheld: fewer than ");
+        fprintf(f, "<p>Profile withheld, so that no segment of fewer than ");
         num(f, (double)seg_model_min_profile_size(m), 0);
-        fprintf(f, " customers (--min-segment-size).</p>\n");
+        fprintf(f, " customers can be described (--min-segment-size).</p>\n");
     } else {
         fprintf(f, "<p>What sets it apart:</p>\n<ul>\n");
         traits(f, m, j, false, CARD_TRAITS);

@@ -311,7 +311,8 @@ void report_conversion_chart(FILE *f, const opts *o, const summary *s)
     double w = fmax(frame_width(&fr, "segment", false),
                     fr.left + fr.width + 6 + report_text_width(over, 10, false) + PAD);
     w = fmax(w, report_text_width(title, TITLE_FONT, true) + 2 * PAD);
-    svg_open(f, "chart-conversion", w, fr.top + fr.height + BELOW_FRAME + PAD, title);
+    svg_open(f, "chart-conversion", w, fr.top + fr.height + BELOW_FRAME + PAD,
+             "Conversion and lift per segment");
     text_at(f, w / 2, 18, TITLE_FONT, "middle", "font-weight=\"bold\"", title);
     axes(f, &fr, "segment", yl, false);
     for (size_t j = 0; j < units; j++) {
@@ -571,9 +572,9 @@ static tree_pos tree_node(tree_plot *t, size_t node)
         report_number(num, sizeof num, (double)count, 0);
         fprintf(t->f,
                 "<rect class=\"leaf\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"8\" "
-                "fill=\"%s\"><title>segment %d: %s</title></rect><text font-size=\"9\" "
+                "fill=\"%s\"><title>segment %d: %zu</title></rect><text font-size=\"9\" "
                 "text-anchor=\"end\" transform=\"translate(%.1f,%.1f) rotate(-90)\">%s</text>\n",
-                x - slot * 0.4, y, slot * 0.8, report_color((size_t)j), (int)j, num, x + 3, y + 12,
+                x - slot * 0.4, y, slot * 0.8, report_color((size_t)j), (int)j, count, x + 3, y + 12,
                 num);
         return (tree_pos){x, y};
     }
