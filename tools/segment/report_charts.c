@@ -574,8 +574,8 @@ static tree_pos tree_node(tree_plot *t, size_t node)
                 "<rect class=\"leaf\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"8\" "
                 "fill=\"%s\"><title>segment %d: %zu</title></rect><text font-size=\"9\" "
                 "text-anchor=\"end\" transform=\"translate(%.1f,%.1f) rotate(-90)\">%s</text>\n",
-                x - slot * 0.4, y, slot * 0.8, report_color((size_t)j), (int)j, count, x + 3, y + 12,
-                num);
+                x - slot * 0.4, y, slot * 0.8, report_color((size_t)j), (int)j, count, x + 3,
+                y + 12, num);
         return (tree_pos){x, y};
     }
     const double *m = t->z + (node - t->l) * 4;
