@@ -328,6 +328,16 @@ static void card(FILE *f, const opts *o, const summary *s, size_t j)
         pct(f, cstat(s, j, SEG_CAMPAIGN_RATE_HIGH), 1);
         fprintf(f, "), lift ");
         num(f, cstat(s, j, SEG_CAMPAIGN_LIFT), 2);
+        if (o->control) { /* against the held-out customers of the segment */
+            const double up = cstat(s, j, SEG_CAMPAIGN_UPLIFT);
+            if (isnan(up)) {
+                fprintf(f, ", no held-out customer to measure uplift against");
+            } else {
+                fprintf(f, ", uplift %s", up > 0 ? "+" : "");
+                num(f, 100 * up, 1);
+                fprintf(f, " points over the held-out customers");
+            }
+        }
         if (has_money(o)) {
             fprintf(f, ", ROI ");
             roi(f, cstat(s, j, SEG_CAMPAIGN_ROI));
