@@ -346,6 +346,10 @@ def content(d, name, report, doc, src_file, failed):
             checks.append(("card %d: conversion %s, lift, action" % (j, rate),
                            rate in c and "lift " + fmt(seg["lift"], 2) in c
                            and ("Contact" in c or "Leave out" in c)))
+            if doc["control"] and seg["uplift"] is not None:
+                up = ("+" if seg["uplift"] > 0 else "") + fmt(100 * seg["uplift"], 1)
+                checks.append(("card %d: uplift %s points" % (j, up),
+                               "uplift %s points over the held-out customers" % up in c))
     if "plan" in doc and doc["cost_per_contact"] is not None:
         best = doc["plan"]["steps"][doc["plan"]["recommended_step"]]
         roi = ("+" if best["roi"] > 0 else "") + fmt(100 * best["roi"], 0) + " %"
@@ -414,7 +418,8 @@ def analyst(d, failed):
 
     path, long, no_balance, no_job, median = missing_file(d)
     report = os.path.join(d, "gaps.html")
-    args = [path, "--target", "y", "--describe", "contact,day,month,duration", "--k", "4"]
+    args = [path, "--target", "y", "--control", "loan", "--describe", "contact,day,month,duration",
+            "--k", "4"]
     run_seg(["segment", *args, "--report", report, "--quiet"])
     doc = json.loads(run_seg(["segment", *args, "--json"]).stdout)
     total += content(d, "gaps", report, doc, path, failed)
