@@ -358,7 +358,7 @@ def content(d, name, report, doc, src_file, failed):
         profit = fmt(best["profit"], 0 if whole else 2)
         checks.append(("plan: recommended step with ROI %s and profit %s" % (roi, profit),
                        "Recommended: contact" in plan and "ROI " + roi in plan
-                       and profit in plan
+                       and profit in plan and "chart-plan" in raw
                        and all(fmt(s["contacts"], 0) in plan for s in doc["plan"]["steps"])))
     if doc["sweep"]:
         k = page_text(root, "choosing-k")

@@ -7,7 +7,8 @@
  *   segments      a card per segment: label, size, traits in the columns'
  *                 units, conversion with its interval, lift, and the action
  *                 the targeting plan recommends
- *   plan          the targeting plan, step by step, with ROI and profit
+ *   plan          the targeting plan, step by step, with ROI and profit, and
+ *                 a chart of customers called against conversions reached
  *   conversion    conversion per segment (table and chart)
  *   choosing-k    the sweep with stability, the rule, the runner-up
  *   profiles      the heatmap of standardised profiles; described columns
@@ -217,6 +218,7 @@ static void plan_section(FILE *f, const opts *o, const summary *s)
         fprintf(f, "</td></tr>\n");
     }
     fprintf(f, "</table>\n");
+    report_plan_chart(f, o, s);
     if (campaign_has_pool(s))
         fprintf(f, "<p class=\"note\">pooled: the segments whose figures are withheld "
                    "(--min-segment-size), contacted together.</p>\n");

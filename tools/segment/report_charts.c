@@ -344,6 +344,80 @@ void report_conversion_chart(FILE *f, const opts *o, const summary *s)
     fprintf(f, "</svg>\n");
 }
 
+/* ---- the targeting plan ------------------------------------------------------------ */
+
+static double pstat(const summary *s, size_t step, seg_plan_stat st)
+{
+    double v = NAN;
+    seg_campaign_plan_stat(s->camp, step, st, &v);
+    return v;
+}
+
+/* Per plan step, the share of the contacted customers it calls (grey) and
+ * the share of the conversions it reaches (blue): how much of the result
+ * the first segments bring for how much of the effort. */
+void report_plan_chart(FILE *f, const opts *o, const summary *s)
+{
+    const size_t steps = seg_campaign_plan_steps(s->camp);
+    const bool money = !isnan(o->cost) && !isnan(o->revenue);
+    const double row = 30, bar = 300;
+    char name[64], text[160], a[64], b[64], c[64];
+    double left = 0, right = 0;
+    size_t best = 0;
+    if (steps == 0)
+        return;
+    seg_campaign_plan_best(s->camp, &best);
+    for (size_t pass = 0; pass < 2; pass++) { /* measure, then draw */
+        if (pass == 1) {
+            left += PAD + 6;
+            const char *key = "customers called (grey), conversions reached (blue)";
+            const double w = fmax(left + bar + 6 + right + PAD,
+                                  left + report_text_width(key, 11, false) + PAD);
+            const double h = 10 + row * (double)steps + 24;
+            svg_open(f, "chart-plan", w, h, "Targeting plan: effort and result per step");
+            text_at(f, left, h - 8, 11, "start", "fill=\"#555\"", key);
+        }
+        for (size_t t = 0; t < steps; t++) {
+            const double seg = pstat(s, t, SEG_PLAN_SEGMENT);
+            const double called = pstat(s, t, SEG_PLAN_CONTACTS);
+            const double all = called + pstat(s, t, SEG_PLAN_CONTACTS_AVOIDED);
+            const double share = all > 0 ? called / all : 0;
+            const double reached = pstat(s, t, SEG_PLAN_CONVERSION_SHARE);
+            if (seg < 0)
+                snprintf(name, sizeof name, "step %zu: + pooled", t);
+            else
+                snprintf(name, sizeof name, "step %zu: + segment %.0f", t, seg);
+            const double got = isnan(reached) ? 0 : reached;
+            report_percent(a, sizeof a, share, share < 0.1 ? 1 : 0); /* 0.4 %, not 0 % */
+            report_percent(b, sizeof b, got, got < 0.1 ? 1 : 0);
+            snprintf(text, sizeof text, "%s called, %s reached", a, b);
+            if (money) {
+                const double r = pstat(s, t, SEG_PLAN_ROI);
+                report_percent(c, sizeof c, r, 0);
+                snprintf(text + strlen(text), sizeof text - strlen(text), ", ROI %s%s",
+                         r > 0 ? "+" : "", c);
+            }
+            if (t == best)
+                snprintf(text + strlen(text), sizeof text - strlen(text), " (recommended)");
+            if (pass == 0) {
+                left = fmax(left, report_text_width(name, LABEL_FONT, t == best));
+                right = fmax(right, report_text_width(text, 11, t == best));
+                continue;
+            }
+            const double y = 10 + row * (double)t;
+            const char *weight = t == best ? "font-weight=\"bold\"" : "";
+            text_at(f, left - 6, y + 15, LABEL_FONT, "end", weight, name);
+            fprintf(f,
+                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"10\" "
+                    "fill=\"#bab0ac\"/><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                    "height=\"10\" fill=\"#4e79a7\"/>\n",
+                    left, y + 2, bar * share, left, y + 12, bar * got);
+            text_at(f, left + bar + 6, y + 15, 11, "start", weight, text);
+        }
+    }
+    fprintf(f, "</svg>\n");
+}
+
 /* ---- heatmap of standardised profiles ---------------------------------------------- */
 
 static double max_abs_z(const seg_model *m, size_t k, size_t item)

@@ -174,6 +174,7 @@ void report_sweep_chart(FILE *f, const seg_sweep *sw, seg_sweep_stat stat, const
                         const char *id, size_t chosen);
 void report_sizes_chart(FILE *f, const summary *s);
 void report_conversion_chart(FILE *f, const opts *o, const summary *s);
+void report_plan_chart(FILE *f, const opts *o, const summary *s);
 size_t report_heatmap(FILE *f, const summary *s, bool described);
 void report_pca_map(FILE *f, const summary *s);
 void report_dendrogram(FILE *f, const summary *s);
