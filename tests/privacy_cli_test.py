@@ -161,8 +161,8 @@ class WithheldCampaign(TempDir):
         self.assertIn("pooled      %.2f %%  %5.2f .. %5.2f %%  %5.2f" %
                       (100 * x / m, 100 * lo, 100 * hi, (x / m) / overall), text)
         html = self.out["A", "kmeans", 5]["html"].decode()
-        self.assertIn("<td>%.2f %%</td><td>%.2f .. %.2f %%</td>" % (100 * x / m, 100 * lo, 100 * hi),
-                      html)
+        self.assertIn("<td class=\"n\">%.2f %%</td><td class=\"n\">%.2f %% to %.2f %%</td>"
+                      % (100 * x / m, 100 * lo, 100 * hi), html)
         self.assertIn("withheld segments 1, 2 together", html)
 
     def test_no_figure_isolates_a_withheld_segment(self):

@@ -6,6 +6,7 @@
 #ifndef SEG_TOOL_REPORT_H
 #define SEG_TOOL_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +20,24 @@ void report_head(FILE *f, const char *title, const char *subject);
 void report_escape(FILE *f, const char *s);
 /* The colour of segment j (the palette of every chart). */
 const char *report_color(size_t j);
+/* The file name of path without its folders ("standard input" for "-"):
+ * a report names the file, never where it lives on the analyst's disk. */
+const char *report_base_name(const char *path);
+
+/* The one number format of the reports: v with `decimals` decimals and a
+ * comma between thousands ("1,362.27"), never an exponent ("4e+05"), "n/a"
+ * for NaN. Writes into buf (64 bytes hold any value below 1e40 with up to
+ * 12 decimals; longer output is cut) and returns it. */
+const char *report_number(char *buf, size_t len, double v, int decimals);
+/* As report_number() with about three significant digits, whole numbers
+ * from 100 up: profiles in the columns' units ("40.9", "1,362", "0.580"). */
+const char *report_auto(char *buf, size_t len, double v);
+/* A share as a percentage: 0.1234 with 1 decimal is "12.3 %". */
+const char *report_percent(char *buf, size_t len, double share, int decimals);
+/* An upper bound of the width in pixels of s (UTF-8) set in a sans-serif
+ * font of font_size pixels: charts size their margins from it, so that
+ * every text stays inside the SVG's viewBox. */
+double report_text_width(const char *s, double font_size, bool bold);
 
 /* report_migrate.c: the migration between two snapshots (seg migrate
  * --report). files: model, old and new file names; t: k x k counts of

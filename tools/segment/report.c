@@ -1,10 +1,29 @@
 /*
  * 'seg segment --report FILE.html': one self-contained HTML file (no network,
- * no script) with inline SVG charts: the k sweep, segment sizes, a segment x
- * feature heatmap of standardised profiles, conversion and lift, and a PCA
- * map of a sample of customers. The markup is well-formed XML (every element
- * closed, attributes quoted, no named entities) so that it can be checked by
- * any XML parser.
+ * no script) that an analyst can forward to a marketing manager. Sections,
+ * each a <section> with a stable id, in reading order:
+ *
+ *   overview      the file's name (never its folders), customers, k, quality
+ *   segments      a card per segment: label, size, traits in the columns'
+ *                 units, conversion with its interval, lift, and the action
+ *                 the targeting plan recommends
+ *   plan          the targeting plan, step by step, with ROI and profit, and
+ *                 a chart of customers called against conversions reached
+ *   conversion    conversion per segment (table and chart)
+ *   choosing-k    the sweep with stability, the rule, the runner-up
+ *   profiles      the heatmap of standardised profiles; described columns
+ *   explain       (hook) explanation rules: report_explain_section, h-explain
+ *   fairness      fairness across protected groups and opt-out (report_fairness.c)
+ *   preparation   features used, described and left out (and why), missing
+ *                 values per column and how they were imputed, the scaler
+ *   ward-tree, map  the Ward dendrogram, customers on two components
+ *
+ * The charts are report_charts.c's. Profiles are the model's
+ * (seg_model_profile_numeric(), seg_model_profile_share()): already in the
+ * columns' own units, computed from the dataset before encoding, so no
+ * scaling needs undoing here. The markup is well-formed XML (every element
+ * closed, attributes quoted, no named entities) so that any XML parser can
+ * check it.
  */
 #include "segment.h"
 
@@ -15,14 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAP_SAMPLE 3000
-#define HEAT_ITEMS 24
-#define HEAT_MIN_Z 0.3
-
-/* Segments whose profile is withheld (minimum segment size) are not told apart. */
-#define WITHHELD_COLOR "#d9d9d9"
-#define MAP_COLOR(s, j)                                                                            \
-    (seg_model_profile_withheld((s)->m, (size_t)(j)) ? WITHHELD_COLOR : report_color(j))
+#define CARD_TRAITS 4
+#define CARD_DESCRIBED 2
 
 static const char *label_of(const summary *s, size_t j)
 {
@@ -35,132 +48,6 @@ static double share_of(const summary *s, size_t j)
     return (double)seg_model_segment_size(s->m, j) / (double)s->n;
 }
 
-/* A "nice" step for about n ticks over [lo, hi]. */
-static double tick_step(double lo, double hi, int n)
-{
-    double raw = (hi - lo) / n, mag = pow(10, floor(log10(raw > 0 ? raw : 1)));
-    double r = raw / mag;
-    return (r < 1.5 ? 1 : r < 3 ? 2 : r < 7 ? 5 : 10) * mag;
-}
-
-/* A plot frame: maps data to pixels inside a margin, draws axes and ticks. */
-typedef struct frame {
-    double x0, x1, y0, y1; /* data range */
-    double left, top, width, height;
-} frame;
-
-static double px(const frame *fr, double x)
-{
-    return fr->left + (x - fr->x0) / (fr->x1 - fr->x0) * fr->width;
-}
-
-static double py(const frame *fr, double y)
-{
-    return fr->top + fr->height - (y - fr->y0) / (fr->y1 - fr->y0) * fr->height;
-}
-
-static void axes(FILE *f, const frame *fr, const char *xlabel, const char *ylabel, bool xticks)
-{
-    fprintf(f,
-            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
-            "stroke=\"#888\"/>\n",
-            fr->left, fr->top, fr->width, fr->height);
-    double st = tick_step(fr->y0, fr->y1, 5);
-    for (double v = ceil(fr->y0 / st) * st; v <= fr->y1 + 1e-9 * st; v += st)
-        fprintf(f,
-                "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
-                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%.4g</text>\n",
-                fr->left, fr->left + fr->width, py(fr, v), py(fr, v), fr->left - 4, py(fr, v) + 3,
-                fabs(v) < 1e-12 * st ? 0.0 : v);
-    if (xticks) {
-        st = tick_step(fr->x0, fr->x1, 6);
-        for (double v = ceil(fr->x0 / st) * st; v <= fr->x1 + 1e-9 * st; v += st)
-            fprintf(f,
-                    "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
-                    "text-anchor=\"middle\">%.4g</text>\n",
-                    px(fr, v), fr->top + fr->height + 14, fabs(v) < 1e-12 * st ? 0.0 : v);
-    }
-    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\">",
-            fr->left + fr->width / 2, fr->top + fr->height + 32);
-    report_escape(f, xlabel);
-    fprintf(f,
-            "</text>\n<text transform=\"translate(%.1f,%.1f) rotate(-90)\" font-size=\"12\" "
-            "text-anchor=\"middle\">",
-            fr->left - 50, fr->top + fr->height / 2);
-    report_escape(f, ylabel);
-    fprintf(f, "</text>\n");
-}
-
-/* ---- the k sweep --------------------------------------------------------------- */
-
-static void sweep_chart(FILE *f, const seg_sweep *sw, seg_sweep_stat stat, const char *title,
-                        size_t chosen)
-{
-    const size_t n = seg_sweep_count(sw);
-    double lo = INFINITY, hi = -INFINITY, k0, k1, v;
-    for (size_t i = 0; i < n; i++) {
-        seg_sweep_get(sw, i, stat, &v);
-        lo = v < lo ? v : lo;
-        hi = v > hi ? v : hi;
-    }
-    seg_sweep_get(sw, 0, SEG_SWEEP_K, &k0);
-    seg_sweep_get(sw, n - 1, SEG_SWEEP_K, &k1);
-    double pad = (hi - lo) * 0.1 + 1e-12;
-    frame fr = {k0 - 0.5, k1 + 0.5, lo - pad, hi + pad, 70, 30, 240, 170};
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"330\" height=\"250\" "
-               "role=\"img\"><title>");
-    report_escape(f, title);
-    fprintf(f, " against k</title>\n<text x=\"165\" y=\"18\" font-size=\"13\" "
-               "text-anchor=\"middle\" font-weight=\"bold\">");
-    report_escape(f, title);
-    fprintf(f, " against k</text>\n");
-    axes(f, &fr, "k (number of segments)", title, true);
-    fprintf(f, "<polyline fill=\"none\" stroke=\"#4e79a7\" stroke-width=\"2\" points=\"");
-    for (size_t i = 0; i < n; i++) {
-        double k;
-        seg_sweep_get(sw, i, SEG_SWEEP_K, &k);
-        seg_sweep_get(sw, i, stat, &v);
-        fprintf(f, "%s%.1f,%.1f", i ? " " : "", px(&fr, k), py(&fr, v));
-    }
-    fprintf(f, "\"/>\n");
-    for (size_t i = 0; i < n; i++) {
-        double k;
-        seg_sweep_get(sw, i, SEG_SWEEP_K, &k);
-        seg_sweep_get(sw, i, stat, &v);
-        bool is = (size_t)k == chosen;
-        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" fill=\"%s\"/>\n", px(&fr, k),
-                py(&fr, v), is ? 6 : 3, is ? "#e15759" : "#4e79a7");
-    }
-    fprintf(f, "</svg>\n");
-}
-
-/* ---- per-segment bars ------------------------------------------------------------ */
-
-static void sizes_chart(FILE *f, const summary *s)
-{
-    const double row = 26, h = 40 + row * (double)s->k;
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"%.0f\" "
-               "role=\"img\"><title>Segment sizes</title>\n",
-            h);
-    double maxs = 0;
-    for (size_t j = 0; j < s->k; j++)
-        maxs = share_of(s, j) > maxs ? share_of(s, j) : maxs;
-    for (size_t j = 0; j < s->k; j++) {
-        double y = 10 + row * (double)j, w = 300 * share_of(s, j) / (maxs > 0 ? maxs : 1);
-        fprintf(f,
-                "<text x=\"70\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\">segment "
-                "%zu</text><rect x=\"76\" y=\"%.1f\" width=\"%.1f\" height=\"18\" fill=\"%s\"/>"
-                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">%zu (%.1f %%) ",
-                y + 13, j, y, w, report_color(j), 80 + w, y + 13, seg_model_segment_size(s->m, j),
-                100 * share_of(s, j));
-        report_escape(f, label_of(s, j));
-        fprintf(f, "</text>\n");
-    }
-    fprintf(f, "<text x=\"76\" y=\"%.1f\" font-size=\"11\" fill=\"#555\">customers per segment "
-               "(share of all)</text>\n</svg>\n",
-            h - 6);
-}
-
 static double cstat(const summary *s, size_t j, seg_campaign_stat st)
 {
     double v = NAN;
@@ -168,330 +55,312 @@ static double cstat(const summary *s, size_t j, seg_campaign_stat st)
     return v;
 }
 
-/* Unit j of the conversion chart: a segment, or (j = k) the pooled withheld
- * group, which withheld segments are shown only as. */
-static double unit_stat(const summary *s, size_t j, seg_campaign_stat st)
+static double pstat(const summary *s, size_t step, seg_plan_stat st)
 {
-    return j < s->k ? cstat(s, j, st) : campaign_pool_stat(s, st);
+    double v = NAN;
+    seg_campaign_plan_stat(s->camp, step, st, &v);
+    return v;
 }
 
-static void conversion_chart(FILE *f, const opts *o, const summary *s)
+static bool has_money(const opts *o)
 {
-    double hi = 0;
-    const size_t units = s->k + campaign_has_pool(s);
-    for (size_t j = 0; j < units; j++) {
-        double v = unit_stat(s, j, SEG_CAMPAIGN_RATE_HIGH);
-        hi = v > hi ? v : hi;
-    }
-    hi = hi > 0 ? hi * 1.15 : 1;
-    const double slot = 520.0 / (double)units;
-    frame fr = {0, (double)units, 0, 100 * hi, 70, 34, 520, 200};
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"290\" "
-               "role=\"img\"><title>Conversion and lift per segment</title>\n"
-               "<text x=\"330\" y=\"18\" font-size=\"13\" text-anchor=\"middle\" "
-               "font-weight=\"bold\">Conversion of '");
-    report_escape(f, o->target);
-    fprintf(f, "' per segment, 95 %% interval and lift</text>\n");
-    axes(f, &fr, "segment", "conversion rate (%)", false);
-    double overall = 100 * cstat(s, s->k, SEG_CAMPAIGN_RATE);
-    for (size_t j = 0; j < units; j++) {
-        double r = 100 * unit_stat(s, j, SEG_CAMPAIGN_RATE);
-        double lo = 100 * unit_stat(s, j, SEG_CAMPAIGN_RATE_LOW);
-        double up = 100 * unit_stat(s, j, SEG_CAMPAIGN_RATE_HIGH);
-        double x = fr.left + slot * ((double)j + 0.5);
-        char name[24];
-        if (isnan(r))
-            continue;
-        snprintf(name, sizeof name, j < s->k ? "%zu" : "pooled", j);
-        fprintf(f,
-                "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>"
-                "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#222\"/>"
-                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">%.1f %% "
-                "(lift %.2f)</text><text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
-                "text-anchor=\"middle\">%s</text>\n",
-                x - slot * 0.3, py(&fr, r), slot * 0.6, py(&fr, 0) - py(&fr, r),
-                j < s->k ? report_color(j) : WITHHELD_COLOR, x, x, py(&fr, lo), py(&fr, up), x,
-                py(&fr, up) - 4, r, unit_stat(s, j, SEG_CAMPAIGN_LIFT), x,
-                fr.top + fr.height + 14, name);
-    }
-    fprintf(f,
-            "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e15759\" "
-            "stroke-dasharray=\"5,3\"/><text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
-            "fill=\"#e15759\" text-anchor=\"start\">overall %.1f %%</text>\n</svg>\n",
-            fr.left, fr.left + fr.width, py(&fr, overall), py(&fr, overall), fr.left + 4,
-            py(&fr, overall) - 3, overall);
+    return !isnan(o->cost) && !isnan(o->revenue);
 }
 
-/* ---- heatmap of standardised profiles ---------------------------------------------- */
-
-static double max_abs_z(const seg_model *m, size_t k, size_t item)
+/* Decimals of money: none when cost and revenue are whole amounts (the
+ * profit then is too), else cents. */
+static int money_decimals(const opts *o)
 {
-    double best = 0, z;
-    for (size_t j = 0; j < k; j++)
-        if (seg_model_profile_zscore(m, j, item, &z) == 0 && fabs(z) > best)
-            best = fabs(z);
+    return o->cost == floor(o->cost) && o->revenue == floor(o->revenue) ? 0 : 2;
+}
+
+/* Number helpers writing straight to f. */
+static void num(FILE *f, double v, int decimals)
+{
+    char b[64];
+    fputs(report_number(b, sizeof b, v, decimals), f);
+}
+
+static void pct(FILE *f, double share, int decimals)
+{
+    char b[64];
+    fputs(report_percent(b, sizeof b, share, decimals), f);
+}
+
+/* A return on investment (profit per unit spent) as a signed percentage. */
+static void roi(FILE *f, double r)
+{
+    if (isnan(r)) {
+        fputs("n/a", f);
+        return;
+    }
+    fputs(r > 0 ? "+" : "", f);
+    pct(f, r, 0);
+}
+
+/* ---- the targeting plan ----------------------------------------------------------- */
+
+/* The plan step that adds segment j (s->k: the pooled withheld group), or
+ * SIZE_MAX when no step does. */
+static size_t step_of(const summary *s, size_t j)
+{
+    const size_t steps = seg_campaign_plan_steps(s->camp);
+    for (size_t t = 0; t < steps; t++) {
+        const double seg = pstat(s, t, SEG_PLAN_SEGMENT);
+        if ((seg < 0 && (j == s->k || campaign_withheld(s, j))) || (seg >= 0 && (size_t)seg == j))
+            return t;
+    }
+    return SIZE_MAX;
+}
+
+static size_t best_step(const summary *s)
+{
+    size_t best = 0;
+    seg_campaign_plan_best(s->camp, &best);
     return best;
 }
 
-/* Blue (below the population) - white - red (above), saturating at |z| = 2. */
-static void z_color(double z, char *buf, size_t len)
+/* The recommended action for segment j, in a manager's words. */
+static void action(FILE *f, const opts *o, const summary *s, size_t j)
 {
-    double t = fmin(fabs(z) / 2, 1);
-    int r = z > 0 ? 255 : (int)(255 - t * (255 - 69));
-    int g = (int)(255 - t * (255 - (z > 0 ? 87 : 117)));
-    int b = z > 0 ? (int)(255 - t * (255 - 89)) : (int)(255 - t * (255 - 180));
-    snprintf(buf, len, "#%02x%02x%02x", r, g, b);
+    const size_t t = step_of(s, j), best = best_step(s);
+    fprintf(f, "<p class=\"action\">");
+    if (t == SIZE_MAX)
+        fprintf(f, "No recommendation: no contacted customer of this segment has a known "
+                   "outcome.");
+    else if (t <= best && has_money(o))
+        fprintf(f, "Contact: step %zu of the recommended plan (the plan with the highest "
+                   "profit).",
+                t);
+    else if (t <= best)
+        fprintf(f, "Contact: converts at least as well as the average customer (plan step "
+                   "%zu).",
+                t);
+    else if (has_money(o))
+        fprintf(f, "Leave out of this campaign: adding it lowers the plan's profit.");
+    else
+        fprintf(f, "Leave out of this campaign: converts less often than the average "
+                   "customer.");
+    fprintf(f, "</p>\n");
 }
 
-/* The heatmap of the features' items, or of the described columns'. */
-static void heatmap(FILE *f, const summary *s, bool described)
+/* The segments the prefix of the plan up to step t contacts, "1, 0". */
+static void prefix_segments(FILE *f, const summary *s, size_t t)
+{
+    for (size_t u = 0; u <= t; u++) {
+        const double seg = pstat(s, u, SEG_PLAN_SEGMENT);
+        fputs(u ? ", " : "", f);
+        if (seg < 0)
+            fputs("pooled", f);
+        else
+            fprintf(f, "%.0f", seg);
+    }
+}
+
+static void plan_section(FILE *f, const opts *o, const summary *s)
+{
+    const size_t steps = seg_campaign_plan_steps(s->camp), best = best_step(s);
+    const bool money = has_money(o);
+    fprintf(f, "<section id=\"plan\">\n<h2>Targeting plan</h2>\n");
+    if (steps == 0) {
+        fprintf(f, "<p>No plan: no contacted customer has a known outcome.</p>\n</section>\n");
+        return;
+    }
+    fprintf(f, "<p>Segments are added in order of their conversion rate; each step contacts "
+               "the segments of the steps before it too. ");
+    if (money) {
+        fprintf(f, "With a cost of ");
+        num(f, o->cost, money_decimals(o));
+        fprintf(f, " per contact and a revenue of ");
+        num(f, o->revenue, money_decimals(o));
+        fprintf(f, " per conversion, the recommended step is the one with the highest profit. "
+                   "ROI is the profit per unit spent on contacts.</p>\n");
+    } else {
+        fprintf(f, "The recommended step contacts the segments that convert at least as well "
+                   "as the average customer. Give <code>--cost-per-contact</code> and "
+                   "<code>--revenue-per-conversion</code> for ROI and profit.</p>\n");
+    }
+    fprintf(f, "<p class=\"action\">Recommended: contact segment%s ", best ? "s" : "");
+    prefix_segments(f, s, best);
+    fprintf(f, ": ");
+    num(f, pstat(s, best, SEG_PLAN_CONTACTS), 0);
+    fprintf(f, " customers, reaching ");
+    pct(f, pstat(s, best, SEG_PLAN_CONVERSION_SHARE), 1);
+    fprintf(f, " of the conversions");
+    if (money) {
+        fprintf(f, ", ROI ");
+        roi(f, pstat(s, best, SEG_PLAN_ROI));
+        fprintf(f, ", profit ");
+        num(f, pstat(s, best, SEG_PLAN_PROFIT), money_decimals(o));
+    }
+    fprintf(f, ".</p>\n<table id=\"plan-table\"><tr><th>step</th><th>contact segments</th>"
+               "<th class=\"n\">customers</th><th class=\"n\">conversions</th>"
+               "<th class=\"n\">share of conversions</th><th class=\"n\">not contacted</th>%s"
+               "</tr>\n",
+            money ? "<th class=\"n\">ROI</th><th class=\"n\">profit</th>" : "");
+    for (size_t t = 0; t < steps; t++) {
+        fprintf(f, "<tr%s><td>%zu</td><td>", t == best ? " class=\"best\"" : "", t);
+        prefix_segments(f, s, t);
+        fprintf(f, "%s</td><td class=\"n\">", t == best ? " (recommended)" : "");
+        num(f, pstat(s, t, SEG_PLAN_CONTACTS), 0);
+        fprintf(f, "</td><td class=\"n\">");
+        num(f, pstat(s, t, SEG_PLAN_CONVERSIONS), 0);
+        fprintf(f, "</td><td class=\"n\">");
+        pct(f, pstat(s, t, SEG_PLAN_CONVERSION_SHARE), 1);
+        fprintf(f, "</td><td class=\"n\">");
+        num(f, pstat(s, t, SEG_PLAN_CONTACTS_AVOIDED), 0);
+        if (money) {
+            fprintf(f, "</td><td class=\"n\">");
+            roi(f, pstat(s, t, SEG_PLAN_ROI));
+            fprintf(f, "</td><td class=\"n\">");
+            num(f, pstat(s, t, SEG_PLAN_PROFIT), money_decimals(o));
+        }
+        fprintf(f, "</td></tr>\n");
+    }
+    fprintf(f, "</table>\n");
+    report_plan_chart(f, o, s);
+    if (campaign_has_pool(s))
+        fprintf(f, "<p class=\"note\">pooled: the segments whose figures are withheld "
+                   "(--min-segment-size), contacted together.</p>\n");
+    fprintf(f, "</section>\n");
+}
+
+/* ---- segment cards ---------------------------------------------------------------- */
+
+/* The first profile item of column col (items come column by column). */
+static size_t first_item(const seg_model *m, size_t col)
+{
+    size_t first = 0;
+    for (size_t c = 0; c < col; c++)
+        first += seg_model_profile_column_type(m, c) == SEG_COLUMN_CATEGORICAL
+                     ? seg_model_profile_levels(m, c)
+                     : 1;
+    return first;
+}
+
+/* One trait of segment j in the column's units: "age: mean 52.1 (all
+ * customers 40.9), median 51", or "marital = single: 43.0 % (all 28.3 %)". */
+static void trait(FILE *f, const seg_model *m, size_t j, size_t item)
+{
+    const size_t c = item_column(m, item), k = seg_model_k(m);
+    char a[64], b[64];
+    fprintf(f, "<li>");
+    report_escape(f, seg_model_profile_column_name(m, c));
+    if (seg_model_profile_column_type(m, c) == SEG_COLUMN_NUMERIC) {
+        double mean = NAN, median = NAN, all = NAN;
+        seg_model_profile_numeric(m, j, c, SEG_PROFILE_MEAN, &mean);
+        seg_model_profile_numeric(m, j, c, SEG_PROFILE_MEDIAN, &median);
+        seg_model_profile_numeric(m, k, c, SEG_PROFILE_MEAN, &all);
+        fprintf(f, ": mean <b>%s</b> (all customers %s), median ",
+                report_auto(a, sizeof a, mean), report_auto(b, sizeof b, all));
+        fputs(report_auto(a, sizeof a, median), f);
+    } else {
+        const size_t level = item - first_item(m, c);
+        double sh = NAN, all = NAN;
+        seg_model_profile_share(m, j, c, level, &sh);
+        seg_model_profile_share(m, k, c, level, &all);
+        fprintf(f, " = ");
+        report_escape(f, seg_model_profile_level(m, c, level));
+        fprintf(f, ": <b>%s</b> (all customers %s)", report_percent(a, sizeof a, sh, 1),
+                report_percent(b, sizeof b, all, 1));
+    }
+    fprintf(f, "</li>\n");
+}
+
+/* The n items of segment j that set it most apart, among the features or
+ * the described columns. */
+static void traits(FILE *f, const seg_model *m, size_t j, bool described, size_t n)
+{
+    for (size_t r = 0, shown = 0; shown < n && r < seg_model_profile_items(m); r++) {
+        size_t item;
+        if (seg_model_profile_ranked_item(m, j, r, &item) < 0)
+            break;
+        if (item_described(m, item) != described)
+            continue;
+        trait(f, m, j, item);
+        shown++;
+    }
+}
+
+static bool any_described(const seg_model *m)
+{
+    for (size_t c = 0; c < seg_model_profile_columns(m); c++)
+        if (seg_model_profile_column_described(m, c) == 1)
+            return true;
+    return false;
+}
+
+static void card(FILE *f, const opts *o, const summary *s, size_t j)
 {
     const seg_model *m = s->m;
-    const size_t n_items = seg_model_profile_items(m);
-    size_t *pick = malloc((n_items ? n_items : 1) * sizeof *pick), n = 0;
-    if (!pick)
-        return;
-    /* The items that vary most between segments, at most HEAT_ITEMS, in
-     * the order of the columns. */
-    for (size_t i = 0; i < n_items; i++)
-        if (item_described(m, i) == described && max_abs_z(m, s->k, i) >= HEAT_MIN_Z)
-            pick[n++] = i;
-    while (n > HEAT_ITEMS) {
-        size_t weakest = 0;
-        for (size_t i = 1; i < n; i++)
-            if (max_abs_z(m, s->k, pick[i]) < max_abs_z(m, s->k, pick[weakest]))
-                weakest = i;
-        memmove(pick + weakest, pick + weakest + 1, (n - weakest - 1) * sizeof *pick);
-        n--;
+    fprintf(f, "<div class=\"card\" id=\"segment-%zu\" style=\"border-left-color:%s\">\n"
+               "<h3>Segment %zu: ",
+            j, seg_model_profile_withheld(m, j) ? "#d9d9d9" : report_color(j), j);
+    report_escape(f, label_of(s, j));
+    fprintf(f, "</h3>\n<p>");
+    num(f, (double)seg_model_segment_size(m, j), 0);
+    fprintf(f, " customers (");
+    pct(f, share_of(s, j), 1);
+    fprintf(f, " of all)</p>\n");
+    if (seg_model_profile_withheld(m, j)) {
+        fprintf(f, "<p>Profile withheld, so that no segment of fewer than ");
+        num(f, (double)seg_model_min_profile_size(m), 0);
+        fprintf(f, " customers can be described (--min-segment-size).</p>\n");
+    } else {
+        fprintf(f, "<p>What sets it apart:</p>\n<ul>\n");
+        traits(f, m, j, false, CARD_TRAITS);
+        fprintf(f, "</ul>\n");
+        if (any_described(m)) {
+            fprintf(f, "<p>Described, not clustered:</p>\n<ul>\n");
+            traits(f, m, j, true, CARD_DESCRIBED);
+            fprintf(f, "</ul>\n");
+        }
     }
-    const double cw = 44, ch = 22, left = 190, top = 40;
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-               "role=\"img\"><title>Standardised profile of each segment</title>\n",
-            fmax(left + cw * (double)s->k + 20, 560), top + ch * (double)n + 50);
-    for (size_t j = 0; j < s->k; j++)
-        fprintf(f,
-                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\" "
-                "fill=\"%s\" font-weight=\"bold\">seg %zu</text>\n",
-                left + cw * ((double)j + 0.5), top - 8, report_color(j), j);
-    for (size_t r = 0; r < n; r++) {
-        double y = top + ch * (double)r;
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">",
-                left - 6, y + 15);
-        report_escape(f, seg_model_profile_item_name(m, pick[r]));
-        fprintf(f, "</text>\n");
-        for (size_t j = 0; j < s->k; j++) {
-            double z = 0;
-            char col[8];
-            if (seg_model_profile_zscore(m, j, pick[r], &z) < 0) { /* withheld */
-                fprintf(f,
-                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                        "fill=\"%s\" stroke=\"#fff\"/>\n",
-                        left + cw * (double)j, y, cw, ch, WITHHELD_COLOR);
-                continue;
+    if (s->camp && campaign_withheld(s, j)) {
+        fprintf(f, "<p>Conversion withheld: shown only pooled with the other small "
+                   "segments.</p>\n");
+    } else if (s->camp) {
+        fprintf(f, "<p>Conversion of '");
+        report_escape(f, o->target);
+        fprintf(f, "': <b>");
+        pct(f, cstat(s, j, SEG_CAMPAIGN_RATE), 1);
+        fprintf(f, "</b> (95 %% interval ");
+        pct(f, cstat(s, j, SEG_CAMPAIGN_RATE_LOW), 1);
+        fprintf(f, " to ");
+        pct(f, cstat(s, j, SEG_CAMPAIGN_RATE_HIGH), 1);
+        fprintf(f, "), lift ");
+        num(f, cstat(s, j, SEG_CAMPAIGN_LIFT), 2);
+        if (o->control) { /* against the held-out customers of the segment */
+            const double up = cstat(s, j, SEG_CAMPAIGN_UPLIFT);
+            if (isnan(up)) {
+                fprintf(f, ", no held-out customer to measure uplift against");
+            } else {
+                fprintf(f, ", uplift %s", up > 0 ? "+" : "");
+                num(f, 100 * up, 1);
+                fprintf(f, " points over the held-out customers");
             }
-            z_color(z, col, sizeof col);
-            fprintf(f,
-                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
-                    "stroke=\"#fff\"/><text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
-                    "text-anchor=\"middle\">%+.1f</text>\n",
-                    left + cw * (double)j, y, cw, ch, col, left + cw * ((double)j + 0.5), y + 15,
-                    z);
         }
-    }
-    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#555\">standardised "
-               "difference from all customers (red above, blue below)</text>\n</svg>\n",
-            10.0, top + ch * (double)n + 30);
-    free(pick);
-}
-
-/* ---- PCA map ----------------------------------------------------------------------- */
-
-static void pca_map(FILE *f, const summary *s)
-{
-    const size_t d = s->d, m = s->n < MAP_SAMPLE ? s->n : MAP_SAMPLE;
-    double *xs = malloc(m * d * sizeof *xs), *sc = malloc(m * 2 * sizeof *sc);
-    double *cent = malloc(s->k * d * sizeof *cent), axis[2 * 4096], var[2], *mean = NULL;
-    size_t *rows = malloc(m * sizeof *rows);
-    double total = 0;
-    if (!xs || !sc || !cent || !rows || d > 4096 || !(mean = malloc(d * sizeof *mean)))
-        goto done;
-    /* An even stride through the rows: the same sample every run. */
-    for (size_t i = 0; i < m; i++) {
-        rows[i] = (size_t)((double)i * (double)s->n / (double)m);
-        for (size_t j = 0; j < d; j++)
-            xs[i * d + j] = s->f32 ? (double)((const float *)s->x)[rows[i] * d + j]
-                                   : ((const double *)s->x)[rows[i] * d + j];
-    }
-    if (m < 2 || d < 2 || seg_pca_compute_f64(xs, m, d, 2, sc, axis, var, mean) < 0)
-        goto done;
-    for (size_t j = 0; j < d; j++) {
-        double mu = 0, v = 0;
-        for (size_t i = 0; i < m; i++)
-            mu += xs[i * d + j] / (double)m;
-        for (size_t i = 0; i < m; i++)
-            v += (xs[i * d + j] - mu) * (xs[i * d + j] - mu) / (double)m;
-        total += v;
-    }
-    seg_model_centroids_f64(s->m, cent, s->k * d);
-    double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
-    for (size_t i = 0; i < m; i++)
-        for (int a = 0; a < 2; a++) {
-            lo[a] = fmin(lo[a], sc[i * 2 + a]);
-            hi[a] = fmax(hi[a], sc[i * 2 + a]);
+        if (has_money(o)) {
+            fprintf(f, ", ROI ");
+            roi(f, cstat(s, j, SEG_CAMPAIGN_ROI));
         }
-    frame fr = {lo[0] - 0.05 * (hi[0] - lo[0]), hi[0] + 0.05 * (hi[0] - lo[0]),
-                lo[1] - 0.05 * (hi[1] - lo[1]), hi[1] + 0.05 * (hi[1] - lo[1]), 60, 30, 420, 400};
-    char xl[64], yl[64];
-    snprintf(xl, sizeof xl, "first principal component (%.0f %% of variance)",
-             100 * var[0] / total);
-    snprintf(yl, sizeof yl, "second principal component (%.0f %%)", 100 * var[1] / total);
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"940\" height=\"480\" "
-               "role=\"img\"><title>Customers on the first two principal components</title>\n");
-    axes(f, &fr, xl, yl, true);
-    for (size_t i = 0; i < m; i++)
-        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"%s\" fill-opacity=\"0.6\"/>\n",
-                px(&fr, sc[i * 2]), py(&fr, sc[i * 2 + 1]), MAP_COLOR(s, s->labels[rows[i]]));
-    for (size_t j = 0; j < s->k; j++) {
-        double p[2] = {0, 0};
-        /* The centre of a segment of one customer is that customer: a
-         * withheld segment is neither marked nor told apart by colour. */
-        if (seg_model_profile_withheld(s->m, j))
-            continue;
-        for (int a = 0; a < 2; a++)
-            for (size_t t = 0; t < d; t++)
-                p[a] += (cent[j * d + t] - mean[t]) * axis[a * d + t];
-        fprintf(f,
-                "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"8\" fill=\"%s\" stroke=\"#000\" "
-                "stroke-width=\"2\"/><text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
-                "text-anchor=\"middle\" fill=\"#fff\" font-weight=\"bold\">%zu</text>\n",
-                px(&fr, p[0]), py(&fr, p[1]), report_color(j), px(&fr, p[0]), py(&fr, p[1]) + 3, j);
+        fprintf(f, "</p>\n");
     }
-    /* Legend, with each segment's label. */
-    for (size_t j = 0; j < s->k; j++) {
-        double y = 40 + 22 * (double)j;
-        fprintf(f,
-                "<rect x=\"500\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/><text "
-                "x=\"517\" y=\"%.1f\" font-size=\"11\">%zu: ",
-                y, MAP_COLOR(s, j), y + 10, j);
-        report_escape(f, label_of(s, j));
-        fprintf(f, "</text>\n");
-    }
-    fprintf(f, "<text x=\"500\" y=\"%.1f\" font-size=\"10\" fill=\"#555\">%zu of %zu customers; "
-               "big dots: segment centres</text>\n</svg>\n",
-            48 + 22 * (double)s->k, m, s->n);
-done:
-    free(xs);
-    free(sc);
-    free(cent);
-    free(rows);
-    free(mean);
+    if (s->camp)
+        action(f, o, s, j);
+    fprintf(f, "</div>\n");
 }
 
-/* ---- Ward dendrogram ---------------------------------------------------------------- */
-
-#define TREE_MERGES 30
-
-/* The top of a linkage (SciPy's matrix z of l - 1 merges over l leaves):
- * merges from first on are drawn, every other node is a collapsed group. */
-typedef struct tree_plot {
-    FILE *f;
-    const frame *fr;
-    const double *z;
-    size_t l, first, slots, next;
-    const size_t *rep;        /* a leaf of each node */
-    const int32_t *seg;       /* segment of each leaf */
-} tree_plot;
-
-typedef struct tree_pos {
-    double x, y;
-} tree_pos;
-
-static tree_pos tree_node(tree_plot *t, size_t node)
-{
-    const double slot = t->fr->width / (double)t->slots;
-    if (node < t->l + t->first) {
-        const size_t count = node < t->l ? 1 : (size_t)t->z[(node - t->l) * 4 + 3];
-        const int32_t j = t->seg[t->rep[node]];
-        const double x = t->fr->left + slot * ((double)t->next++ + 0.5);
-        const double y = t->fr->top + t->fr->height;
-        fprintf(t->f,
-                "<rect class=\"leaf\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"8\" "
-                "fill=\"%s\"><title>segment %d: %zu</title></rect><text font-size=\"9\" "
-                "text-anchor=\"end\" transform=\"translate(%.1f,%.1f) rotate(-90)\">%zu</text>\n",
-                x - slot * 0.4, y, slot * 0.8, report_color((size_t)j), (int)j, count, x + 3, y + 12,
-                count);
-        return (tree_pos){x, y};
-    }
-    const double *m = t->z + (node - t->l) * 4;
-    const tree_pos a = tree_node(t, (size_t)m[0]), b = tree_node(t, (size_t)m[1]);
-    const tree_pos p = {(a.x + b.x) / 2, py(t->fr, m[2])};
-    const int32_t ja = t->seg[t->rep[(size_t)m[0]]], jb = t->seg[t->rep[(size_t)m[1]]];
-    fprintf(t->f,
-            "<path class=\"merge\" d=\"M%.1f %.1fV%.1fH%.1fV%.1f\" fill=\"none\" "
-            "stroke=\"%s\" stroke-width=\"1.5\"/>\n",
-            a.x, a.y, p.y, b.x, b.y, ja == jb ? report_color((size_t)ja) : "#555");
-    return p;
-}
-
-/* The last TREE_MERGES merges of s->tree (more when k needs them), the
- * groups below them collapsed into boxes labelled with their sizes and
- * coloured by segment, and the cut that gives the k segments. */
-static void dendrogram(FILE *f, const summary *s)
-{
-    const size_t l = seg_linkage_rows(s->tree), k = s->k;
-    double *z = malloc((l > 1 ? l - 1 : 1) * 4 * sizeof *z);
-    size_t *rep = malloc((2 * l - 1) * sizeof *rep);
-    int32_t *seg = malloc(l * sizeof *seg);
-    if (!z || !rep || !seg || l < 2 || seg_linkage_matrix(s->tree, z, (l - 1) * 4) < 0 ||
-        seg_linkage_cut_k(s->tree, k, seg, l) < 0)
-        goto done;
-    size_t drawn = l - 1 < TREE_MERGES ? l - 1 : TREE_MERGES;
-    drawn = k - 1 > drawn ? k - 1 : drawn;
-    for (size_t i = 0; i < l; i++)
-        rep[i] = i;
-    for (size_t m = 0; m + 1 < l; m++)
-        rep[l + m] = rep[(size_t)z[m * 4]];
-    const double top = z[(l - 2) * 4 + 2];
-    /* Between the highest merge kept and the lowest one undone. */
-    const double cut = k == 1  ? top * 1.03
-                       : k == l ? 0
-                                : (z[(l - k - 1) * 4 + 2] + z[(l - k) * 4 + 2]) / 2;
-    frame fr = {0, 1, 0, top > 0 ? top * 1.06 : 1, 70, 34, 800, 300};
-    tree_plot t = {f, &fr, z, l, l - 1 - drawn, drawn + 1, 0, rep, seg};
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"900\" height=\"410\" "
-               "role=\"img\"><title>Ward dendrogram with the cut</title>\n");
-    axes(f, &fr, "", "Ward merge height", false);
-    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\">%s</text>\n",
-            fr.left + fr.width / 2, fr.top + fr.height + 60,
-            l < s->n ? "groups of k-means micro-clusters (micro-clusters in each)"
-                     : "groups of customers (customers in each)");
-    tree_node(&t, 2 * l - 2);
-    fprintf(f,
-            "<line class=\"cut\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
-            "stroke=\"#e15759\" stroke-width=\"1.5\" stroke-dasharray=\"6,3\"/><text x=\"%.1f\" "
-            "y=\"%.1f\" font-size=\"11\" fill=\"#e15759\" text-anchor=\"end\">cut: k = %zu "
-            "(height %.4g)</text>\n</svg>\n",
-            fr.left, fr.left + fr.width, py(&fr, cut), py(&fr, cut), fr.left + fr.width - 4,
-            py(&fr, cut) - 4, k, cut);
-    fprintf(f, "<p>The last %zu of the %zu merges; each box at the bottom is a group merged "
-               "lower down, coloured by its segment. Cutting the tree at the dashed line "
-               "leaves the %zu segments.</p>\n",
-            drawn, l - 1, k);
-done:
-    free(z);
-    free(rep);
-    free(seg);
-}
-
-/* ---- the page ----------------------------------------------------------------------- */
+/* ---- tables ----------------------------------------------------------------------- */
 
 /* The sweep's rows with the stability, the rule's words, the runner-up and
  * the size warning of the chosen k. */
 static void sweep_table(FILE *f, const seg_sweep *sw, size_t chosen)
 {
     char buf[256];
-    fprintf(f, "<table><tr><th>k</th><th>silhouette</th><th>stability</th><th>smallest</th>"
-               "<th>largest</th></tr>\n");
+    fprintf(f, "<table id=\"sweep-table\"><tr><th>k</th><th class=\"n\">silhouette</th>"
+               "<th class=\"n\">stability</th><th class=\"n\">smallest segment</th>"
+               "<th class=\"n\">largest segment</th></tr>\n");
     for (size_t i = 0; i < seg_sweep_count(sw); i++) {
         double k = 0, sil = NAN, stab = NAN, lo = NAN, hi = NAN;
         seg_sweep_get(sw, i, SEG_SWEEP_K, &k);
@@ -500,13 +369,19 @@ static void sweep_table(FILE *f, const seg_sweep *sw, size_t chosen)
         seg_sweep_get(sw, i, SEG_SWEEP_SMALLEST_SHARE, &lo);
         seg_sweep_get(sw, i, SEG_SWEEP_LARGEST_SHARE, &hi);
         const bool is = (size_t)k == chosen;
-        fprintf(f, "<tr><td>%s%.0f%s</td><td>%.3f</td>", is ? "<b>" : "", k,
-                is ? " (chosen)</b>" : "", sil);
+        fprintf(f, "<tr%s><td>%.0f%s</td><td class=\"n\">", is ? " class=\"best\"" : "", k,
+                is ? " (chosen)" : "");
+        num(f, sil, 3);
+        fprintf(f, "</td><td class=\"n\">");
         if (isnan(stab))
-            fprintf(f, "<td>not measured</td>");
+            fprintf(f, "not measured");
         else
-            fprintf(f, "<td>%.3f</td>", stab);
-        fprintf(f, "<td>%.1f %%</td><td>%.1f %%</td></tr>\n", 100 * lo, 100 * hi);
+            num(f, stab, 3);
+        fprintf(f, "</td><td class=\"n\">");
+        pct(f, lo, 1);
+        fprintf(f, "</td><td class=\"n\">");
+        pct(f, hi, 1);
+        fprintf(f, "</td></tr>\n");
     }
     fprintf(f, "</table>\n<p>Chosen: ");
     sweep_choice(sw, buf, sizeof buf);
@@ -528,36 +403,54 @@ static void sweep_table(FILE *f, const seg_sweep *sw, size_t chosen)
 
 static void segment_table(FILE *f, const summary *s)
 {
-    fprintf(f, "<table><tr><th>segment</th><th>customers</th><th>share</th>%s<th>label</th>"
-               "</tr>\n",
-            s->camp ? "<th>conversion</th><th>95 % interval</th><th>lift</th>" : "");
+    fprintf(f, "<table id=\"segment-table\"><tr><th>segment</th><th class=\"n\">customers</th>"
+               "<th class=\"n\">share</th>%s<th>label</th></tr>\n",
+            s->camp ? "<th class=\"n\">conversion</th><th class=\"n\">95 % interval</th>"
+                      "<th class=\"n\">lift</th>"
+                    : "");
     for (size_t j = 0; j < s->k; j++) {
-        fprintf(f,
-                "<tr><td><span class=\"dot\" style=\"background:%s\"></span> %zu</td>"
-                "<td>%zu</td><td>%.1f %%</td>",
-                report_color(j), j, seg_model_segment_size(s->m, j), 100 * share_of(s, j));
-        if (s->camp && campaign_withheld(s, j))
+        fprintf(f, "<tr><td><span class=\"dot\" style=\"background:%s\"></span> %zu</td>"
+                   "<td class=\"n\">",
+                report_color(j), j);
+        num(f, (double)seg_model_segment_size(s->m, j), 0);
+        fprintf(f, "</td><td class=\"n\">");
+        pct(f, share_of(s, j), 1);
+        fprintf(f, "</td>");
+        if (s->camp && campaign_withheld(s, j)) {
             fprintf(f, "<td colspan=\"3\">withheld (pooled below)</td>");
-        else if (s->camp)
-            fprintf(f, "<td>%.2f %%</td><td>%.2f .. %.2f %%</td><td>%.2f</td>",
-                    100 * cstat(s, j, SEG_CAMPAIGN_RATE), 100 * cstat(s, j, SEG_CAMPAIGN_RATE_LOW),
-                    100 * cstat(s, j, SEG_CAMPAIGN_RATE_HIGH), cstat(s, j, SEG_CAMPAIGN_LIFT));
-        fprintf(f, "<td>");
+        } else if (s->camp) {
+            fprintf(f, "<td class=\"n\">");
+            pct(f, cstat(s, j, SEG_CAMPAIGN_RATE), 2);
+            fprintf(f, "</td><td class=\"n\">");
+            pct(f, cstat(s, j, SEG_CAMPAIGN_RATE_LOW), 2);
+            fprintf(f, " to ");
+            pct(f, cstat(s, j, SEG_CAMPAIGN_RATE_HIGH), 2);
+            fprintf(f, "</td><td class=\"n\">");
+            num(f, cstat(s, j, SEG_CAMPAIGN_LIFT), 2);
+            fprintf(f, "</td>");
+        }
+        fprintf(f, "<td class=\"lbl\">");
         report_escape(f, label_of(s, j));
         fprintf(f, "</td></tr>\n");
     }
     if (campaign_has_pool(s)) {
         size_t size = 0;
-        fprintf(f, "<tr><td><span class=\"dot\" style=\"background:%s\"></span> pooled</td>",
-                WITHHELD_COLOR);
         for (size_t j = 0; j < s->k; j++)
             size += campaign_withheld(s, j) ? seg_model_segment_size(s->m, j) : 0;
-        fprintf(f, "<td>%zu</td><td>%.1f %%</td>", size, 100.0 * (double)size / (double)s->n);
-        fprintf(f, "<td>%.2f %%</td><td>%.2f .. %.2f %%</td><td>%.2f</td><td>withheld segments",
-                100 * campaign_pool_stat(s, SEG_CAMPAIGN_RATE),
-                100 * campaign_pool_stat(s, SEG_CAMPAIGN_RATE_LOW),
-                100 * campaign_pool_stat(s, SEG_CAMPAIGN_RATE_HIGH),
-                campaign_pool_stat(s, SEG_CAMPAIGN_LIFT));
+        fprintf(f, "<tr><td><span class=\"dot\" style=\"background:#d9d9d9\"></span> pooled</td>"
+                   "<td class=\"n\">");
+        num(f, (double)size, 0);
+        fprintf(f, "</td><td class=\"n\">");
+        pct(f, (double)size / (double)s->n, 1);
+        fprintf(f, "</td><td class=\"n\">");
+        pct(f, campaign_pool_stat(s, SEG_CAMPAIGN_RATE), 2);
+        fprintf(f, "</td><td class=\"n\">");
+        pct(f, campaign_pool_stat(s, SEG_CAMPAIGN_RATE_LOW), 2);
+        fprintf(f, " to ");
+        pct(f, campaign_pool_stat(s, SEG_CAMPAIGN_RATE_HIGH), 2);
+        fprintf(f, "</td><td class=\"n\">");
+        num(f, campaign_pool_stat(s, SEG_CAMPAIGN_LIFT), 2);
+        fprintf(f, "</td><td class=\"lbl\">withheld segments");
         for (size_t j = 0, first = 1; j < s->k; j++)
             if (campaign_withheld(s, j)) {
                 fprintf(f, "%s%zu", first ? " " : ", ", j);
@@ -568,17 +461,209 @@ static void segment_table(FILE *f, const summary *s)
     fprintf(f, "</table>\n");
 }
 
-int write_report(FILE *f, const opts *o, const summary *s)
+/* ---- preparation ------------------------------------------------------------------ */
+
+static const char *scale_name(int64_t method)
+{
+    switch (method) {
+    case SEG_SCALE_NONE: return "none (values as they are)";
+    case SEG_SCALE_STANDARD: return "standard (mean 0, standard deviation 1)";
+    case SEG_SCALE_MINMAX: return "min-max (0 to 1)";
+    case SEG_SCALE_ROBUST: return "robust (median 0, interquartile range 1)";
+    default: return "unknown";
+    }
+}
+
+/* The profile column named name, or SIZE_MAX. */
+static size_t profile_column(const seg_model *m, const char *name)
+{
+    for (size_t c = 0; c < seg_model_profile_columns(m); c++)
+        if (strcmp(seg_model_profile_column_name(m, c), name) == 0)
+            return c;
+    return SIZE_MAX;
+}
+
+/* Rows with column c missing in the whole population, from the profile. */
+static double missing_share(const seg_model *m, size_t c)
+{
+    double v = NAN;
+    if (c == SIZE_MAX)
+        return NAN;
+    if (seg_model_profile_column_type(m, c) == SEG_COLUMN_NUMERIC) {
+        seg_model_profile_numeric(m, seg_model_k(m), c, SEG_PROFILE_MISSING, &v);
+        return v;
+    }
+    for (size_t l = 0; l < seg_model_profile_levels(m, c); l++)
+        if (strcmp(seg_model_profile_level(m, c, l), "(missing)") == 0)
+            seg_model_profile_share(m, seg_model_k(m), c, l, &v);
+    return isnan(v) ? 0 : v;
+}
+
+/* One row of the feature table: column, type, missing, imputation, scaling. */
+static void feature_row(FILE *f, const opts *o, const summary *s, size_t j)
+{
+    const seg_dataset *ds = s->ds;
+    const char *name = seg_dataset_column_name(ds, j);
+    const bool numeric = seg_dataset_column_type(ds, j) == SEG_COLUMN_NUMERIC;
+    const size_t missing = seg_dataset_column_missing(ds, j), pc = profile_column(s->m, name);
+    int64_t method = SEG_SCALE_STANDARD, log1p = 0, mode = SEG_IMPUTE_LEVEL;
+    fprintf(f, "<tr><td>");
+    report_escape(f, name);
+    fprintf(f, "</td><td>");
+    if (numeric) {
+        fprintf(f, "number");
+    } else {
+        fprintf(f, "category, ");
+        num(f, (double)seg_dataset_column_levels(ds, j), 0);
+        fprintf(f, " levels");
+    }
+    fprintf(f, "</td><td class=\"n\">");
+    num(f, (double)missing, 0);
+    fprintf(f, " (");
+    pct(f, s->n ? (double)missing / (double)s->n : 0, 1);
+    fprintf(f, ")</td><td>");
+    if (s->sc) {
+        seg_scaler_get_int(s->sc, SEG_SCALER_CATEGORICAL_MISSING, &mode);
+        seg_scaler_get_column_int(s->sc, name, SEG_SCALER_COLUMN_METHOD, &method);
+        seg_scaler_get_column_int(s->sc, name, SEG_SCALER_COLUMN_LOG1P, &log1p);
+    }
+    if (missing == 0) {
+        fprintf(f, "none needed");
+    } else if (numeric) {
+        double median = NAN;
+        fprintf(f, "the median of the present values");
+        /* The profile's median is the imputed value (unweighted rows only:
+         * the profile weighs rows, the scaler does not). */
+        if (!o->weight && pc != SIZE_MAX &&
+            seg_model_profile_numeric(s->m, s->k, pc, SEG_PROFILE_MEDIAN, &median) == 0 &&
+            !isnan(median)) {
+            fprintf(f, ", ");
+            num(f, median, median == floor(median) ? 0 : 2);
+        }
+    } else if (mode == SEG_IMPUTE_MODE) {
+        fprintf(f, "the most common level");
+    } else {
+        fprintf(f, "a level of its own, (missing)");
+    }
+    fprintf(f, "</td><td>");
+    if (!numeric)
+        fprintf(f, "one 0/1 feature per level");
+    else
+        fprintf(f, "%s%s", log1p ? "signed log1p, then " : "", scale_name(method));
+    fprintf(f, "</td></tr>\n");
+}
+
+/* A comma-separated option value as HTML list items with a reason. */
+static void listed(FILE *f, const char *list, const char *reason)
+{
+    const char *p = list;
+    while (p && *p) {
+        const char *e = strchr(p, ',');
+        const size_t len = e ? (size_t)(e - p) : strlen(p);
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)(len < 255 ? len : 255), p);
+        fprintf(f, "<li>");
+        report_escape(f, name);
+        fprintf(f, ": %s</li>\n", reason);
+        p = e ? e + 1 : NULL;
+    }
+}
+
+static void preparation_section(FILE *f, const opts *o, const summary *s)
+{
+    const seg_dataset *ds = s->ds;
+    int64_t order = SEG_IMPUTE_THEN_SCALE;
+    fprintf(f, "<section id=\"preparation\">\n<h2>How the data were prepared</h2>\n");
+    fprintf(f, "<h3>Clustered on</h3>\n<p>");
+    num(f, (double)seg_dataset_columns(ds), 0);
+    fprintf(f, " columns, encoded into ");
+    num(f, (double)s->d, 0);
+    fprintf(f, " features.");
+    if (o->bundled && o->describe)
+        fprintf(f, " The bundled bank data: its customer attributes are clustered, the last "
+                   "campaign contact is only described (it says how the bank called, not who "
+                   "the customer is; its duration is known only after the call).");
+    fprintf(f, "</p>\n<table id=\"features-table\"><tr><th>column</th><th>type</th>"
+               "<th class=\"n\">missing values</th><th>missing values take</th>"
+               "<th>scaling</th></tr>\n");
+    for (size_t j = 0; j < seg_dataset_columns(ds); j++)
+        feature_row(f, o, s, j);
+    fprintf(f, "</table>\n");
+    if (s->sc) {
+        seg_scaler_get_int(s->sc, SEG_SCALER_IMPUTE_ORDER, &order);
+        fprintf(f, "<p>%s</p>\n",
+                order == SEG_IMPUTE_THEN_SCALE
+                    ? "Missing numbers are imputed first, then the scaling statistics are "
+                      "computed over every row (as scikit-learn's SimpleImputer followed by "
+                      "its scaler)."
+                    : "The scaling statistics are computed on the present values only, then "
+                      "missing numbers take the median (--impute-order scale-first).");
+    }
+    if (seg_dataset_described_columns(ds)) {
+        fprintf(f, "<h3>Described, not clustered</h3>\n<p>Profiled per segment and shown "
+                   "here, never used to form the segments:</p>\n<table id=\"described-table\">"
+                   "<tr><th>column</th><th class=\"n\">missing values</th></tr>\n");
+        for (size_t c = 0; c < seg_dataset_described_columns(ds); c++) {
+            const char *name = seg_dataset_described_name(ds, c);
+            fprintf(f, "<tr><td>");
+            report_escape(f, name);
+            fprintf(f, "</td><td class=\"n\">");
+            pct(f, missing_share(s->m, profile_column(s->m, name)), 1);
+            fprintf(f, "</td></tr>\n");
+        }
+        fprintf(f, "</table>\n");
+    }
+    fprintf(f, "<h3>Left out</h3>\n<ul id=\"left-out\">\n");
+    if (o->target)
+        listed(f, o->target, "the outcome (--target): measured per segment, never clustered");
+    if (o->control)
+        listed(f, o->control, "the hold-out flag (--control)");
+    if (o->id)
+        listed(f, o->id, "the customer id (--id)");
+    if (o->weight)
+        listed(f, o->weight, "the customer weight (--weight)");
+    if (o->drop)
+        listed(f, o->drop, "left out by --drop");
+    for (size_t i = 0; s->left && i < s->left->n; i++) {
+        fprintf(f, "<li>");
+        report_escape(f, s->left->names[i]);
+        fprintf(f, ": looks like %s (--keep clusters on it)</li>\n",
+                identifier_reason(s->left->kind[i]));
+    }
+    if (o->columns)
+        fprintf(f, "<li>any other column of the file: --columns named the clustered "
+                   "ones</li>\n");
+    fprintf(f, "</ul>\n</section>\n");
+}
+
+/* ---- hooks for sections other files write ----------------------------------------- */
+
+/* Explanation rules (h-explain): one call, report_explain_section(f, o, s),
+ * writing <section id="explain">...</section>; nothing until it exists. */
+static void explain_hook(FILE *f, const opts *o, const summary *s)
+{
+    (void)f, (void)o, (void)s;
+}
+
+/* ---- the page ----------------------------------------------------------------------- */
+
+static void overview(FILE *f, const opts *o, const summary *s)
 {
     char warn[160];
-    report_head(f, "Customer segments", o->file);
-    fprintf(f, "<p>");
-    report_escape(f, o->file);
-    fprintf(f,
-            ": %zu customers, %zu features, <b>k = %zu</b>%s. Silhouette %.3f, "
-            "Davies-Bouldin %.3f, Calinski-Harabasz %.1f. libseg %s.</p>\n",
-            s->n, s->d, s->k, s->sweep ? " (chosen by the sweep: see Choosing k)" : "",
-            s->silhouette, s->davies_bouldin, s->calinski_harabasz, seg_version_string());
+    fprintf(f, "<section id=\"overview\">\n<p><b>");
+    report_escape(f, report_base_name(o->file));
+    fprintf(f, "</b>: ");
+    num(f, (double)s->n, 0);
+    fprintf(f, " customers, ");
+    num(f, (double)s->d, 0);
+    fprintf(f, " features, <b>%zu segments</b>%s. Silhouette ", s->k,
+            s->sweep ? " (chosen by the sweep: see Choosing k)" : "");
+    num(f, s->silhouette, 3);
+    fprintf(f, ", Davies-Bouldin ");
+    num(f, s->davies_bouldin, 3);
+    fprintf(f, ", Calinski-Harabasz ");
+    num(f, s->calinski_harabasz, 1);
+    fprintf(f, ". libseg %s.</p>\n", seg_version_string());
     for (size_t j = 0; j < s->k; j++)
         if (segment_warning(s, j, warn, sizeof warn)) {
             fprintf(f, "<p class=\"warn\">Warning: ");
@@ -590,44 +675,74 @@ int write_report(FILE *f, const opts *o, const summary *s)
         print_withheld(f, s->m);
         fprintf(f, "</p>\n");
     }
+    if (s->camp && !campaign_withheld(s, s->k)) {
+        fprintf(f, "<p>'");
+        report_escape(f, o->target);
+        fprintf(f, "': ");
+        num(f, cstat(s, s->k, SEG_CAMPAIGN_CONVERSIONS), 0);
+        fprintf(f, " of ");
+        num(f, cstat(s, s->k, SEG_CAMPAIGN_CONTACTS), 0);
+        fprintf(f, " contacted customers converted (");
+        pct(f, cstat(s, s->k, SEG_CAMPAIGN_RATE), 2);
+        fprintf(f, ").</p>\n");
+    }
     segment_table(f, s);
+    fprintf(f, "</section>\n");
+}
+
+int write_report(FILE *f, const opts *o, const summary *s)
+{
+    report_head(f, "Customer segments", report_base_name(o->file));
+    overview(f, o, s);
+    fprintf(f, "<section id=\"segments\">\n<h2>The segments</h2>\n<div class=\"cards\">\n");
+    for (size_t j = 0; j < s->k; j++)
+        card(f, o, s, j);
+    fprintf(f, "</div>\n</section>\n");
+    if (s->camp && !campaign_withheld(s, s->k)) {
+        plan_section(f, o, s);
+        fprintf(f, "<section id=\"conversion\">\n<h2>Conversion</h2>\n");
+        report_conversion_chart(f, o, s);
+        fprintf(f, "</section>\n");
+    }
     if (s->sweep) {
         size_t chosen = 0;
         seg_sweep_chosen(s->sweep, &chosen);
-        fprintf(f, "<h2>Choosing k</h2>\n");
+        fprintf(f, "<section id=\"choosing-k\">\n<h2>Choosing k</h2>\n");
         sweep_table(f, s->sweep, chosen);
-        fprintf(f, "<div style=\"display:flex\">\n");
-        sweep_chart(f, s->sweep, SEG_SWEEP_INERTIA, "inertia", chosen);
-        sweep_chart(f, s->sweep, SEG_SWEEP_SILHOUETTE, "silhouette", chosen);
-        fprintf(f, "</div>\n");
+        fprintf(f, "<div class=\"charts\">\n");
+        report_sweep_chart(f, s->sweep, SEG_SWEEP_SILHOUETTE, "silhouette", "chart-silhouette",
+                           chosen);
+        report_sweep_chart(f, s->sweep, SEG_SWEEP_STABILITY, "stability", "chart-stability",
+                           chosen);
+        report_sweep_chart(f, s->sweep, SEG_SWEEP_INERTIA, "inertia", "chart-inertia", chosen);
+        fprintf(f, "</div>\n</section>\n");
     }
-    fprintf(f, "<h2>Segment sizes</h2>\n");
-    sizes_chart(f, s);
+    fprintf(f, "<section id=\"sizes\">\n<h2>Segment sizes</h2>\n");
+    report_sizes_chart(f, s);
+    fprintf(f, "</section>\n");
     if (seg_model_profile_items(s->m)) {
-        fprintf(f, "<h2>What sets each segment apart</h2>\n");
-        heatmap(f, s, false);
-    }
-    if (seg_dataset_described_columns(s->ds)) {
-        fprintf(f, "<h2>Described, not clustered</h2>\n<p>Columns profiled per segment but "
-                   "left out of the clustering:");
-        for (size_t c = 0; c < seg_dataset_described_columns(s->ds); c++) {
-            fputs(c ? ", " : " ", f);
-            report_escape(f, seg_dataset_described_name(s->ds, c));
+        fprintf(f, "<section id=\"profiles\">\n<h2>What sets each segment apart</h2>\n");
+        if (report_heatmap(f, s, false) == 0)
+            fprintf(f, "<p>No feature differs between the segments by 0.3 standard deviations "
+                       "or more.</p>\n");
+        if (seg_dataset_described_columns(s->ds)) {
+            fprintf(f, "<h3 id=\"described\">Described, not clustered</h3>\n");
+            if (report_heatmap(f, s, true) == 0)
+                fprintf(f, "<p>No described column differs between the segments by 0.3 "
+                           "standard deviations or more.</p>\n");
         }
-        fprintf(f, ".</p>\n");
-        heatmap(f, s, true);
+        fprintf(f, "</section>\n");
     }
-    if (s->camp) {
-        fprintf(f, "<h2>Conversion</h2>\n");
-        conversion_chart(f, o, s);
-    }
-    if (s->tree) {
-        fprintf(f, "<h2>Ward tree</h2>\n");
-        dendrogram(f, s);
-    }
-    fprintf(f, "<h2>Customers on a map</h2>\n");
-    pca_map(f, s);
+    explain_hook(f, o, s);
     report_fairness(f, s);
-    fprintf(f, "</body>\n</html>\n");
+    preparation_section(f, o, s);
+    if (s->tree) {
+        fprintf(f, "<section id=\"ward-tree\">\n<h2>Ward tree</h2>\n");
+        report_dendrogram(f, s);
+        fprintf(f, "</section>\n");
+    }
+    fprintf(f, "<section id=\"map\">\n<h2>Customers on a map</h2>\n");
+    report_pca_map(f, s);
+    fprintf(f, "</section>\n</body>\n</html>\n");
     return ferror(f) ? -1 : 0;
 }

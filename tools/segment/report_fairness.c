@@ -128,7 +128,7 @@ void report_fairness(FILE *f, const summary *s)
     const fair_data *fd = s->fair;
     if (!fd)
         return;
-    fprintf(f, "<h2>Fairness and opt-out</h2>\n");
+    fprintf(f, "<section id=\"fairness\">\n<h2>Fairness and opt-out</h2>\n");
     if (fd->opt_out_column) {
         fprintf(f, "<p>Opt-out (column ");
         report_escape(f, fd->opt_out_column);
@@ -137,8 +137,10 @@ void report_fairness(FILE *f, const summary *s)
                 "profiles, never in a contact list or plan count.</p>\n",
                 fd->opted);
     }
-    if (fd->n_attr == 0)
+    if (fd->n_attr == 0) {
+        fprintf(f, "</section>\n");
         return;
+    }
     fprintf(f, "<p>Protected columns are never clustered; they are read only for this section. "
                "Cells: customers (share of the segment, representation ratio p(g|s)/p(g)); "
                "balance is min over groups of min(p(g|s)/p(g), p(g)/p(g|s)) (Chierichetti et "
@@ -150,4 +152,5 @@ void report_fairness(FILE *f, const summary *s)
     fprintf(f, "</p>\n");
     for (size_t a = 0; a < fd->n_attr; a++)
         attr_section(f, fd, a);
+    fprintf(f, "</section>\n");
 }

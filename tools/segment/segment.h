@@ -10,7 +10,7 @@
  *                     in-memory path
  *   ooc.c | ward.c    the --memory path, handed its settings; the Ward
  *                     branch of the in-memory path, handed the scaled data
- *   report.c          the HTML report
+ *   report.c          the HTML report (its charts: report_charts.c)
  *   summary.c         the summary on the terminal or as JSON, with profiles
  *   campaign.c | sweep.c   campaign metrics and the k sweep, and their output
  *
@@ -177,6 +177,18 @@ void report_fairness(FILE *f, const summary *s);
  * contacts (the pooled step: every withheld segment), its step and their
  * list "1, 3"; false without a plan. */
 bool campaign_plan_segments(const summary *s, uint8_t *flags, long *step, char *list, size_t len);
+
+/* report_charts.c: the report's SVG charts, each with a stable id and a
+ * viewBox that holds every text. The heatmap returns the rows it drew (0:
+ * nothing differs enough, and nothing is written). */
+void report_sweep_chart(FILE *f, const seg_sweep *sw, seg_sweep_stat stat, const char *title,
+                        const char *id, size_t chosen);
+void report_sizes_chart(FILE *f, const summary *s);
+void report_conversion_chart(FILE *f, const opts *o, const summary *s);
+void report_plan_chart(FILE *f, const opts *o, const summary *s);
+size_t report_heatmap(FILE *f, const summary *s, bool described);
+void report_pca_map(FILE *f, const summary *s);
+void report_dendrogram(FILE *f, const summary *s);
 
 /* What the command line sets, as library objects: cmd_segment.c makes them
  * for the paths it dispatches to, which never call back up for them. */
