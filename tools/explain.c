@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-void explain_number(char *buf, size_t len, double v)
+/* v with up to sig significant digits (all of its integer part). */
+static void number_sig(char *buf, size_t len, double v, int sig)
 {
     char raw[64];
     if (!isfinite(v)) {
@@ -19,7 +20,7 @@ void explain_number(char *buf, size_t len, double v)
     /* 6 significant digits, no exponent for everyday magnitudes */
     const double a = fabs(v);
     int digits = a >= 1 ? (int)floor(log10(a)) + 1 : 1;
-    int decimals = 6 - digits;
+    int decimals = sig - digits;
     if (decimals < 0)
         decimals = 0;
     if (a > 0 && a < 1e-3) {
@@ -53,6 +54,11 @@ void explain_number(char *buf, size_t len, double v)
         buf[o++] = p[i];
     }
     buf[o] = '\0';
+}
+
+void explain_number(char *buf, size_t len, double v)
+{
+    number_sig(buf, len, v, 6); /* thresholds: the digits that place them */
 }
 
 static const char *op_json(seg_tree_op op)
@@ -180,6 +186,25 @@ void explain_leaves_json(FILE *f, const seg_model *m, const size_t *customers, i
     fprintf(f, "\n%*s]", indent > 2 ? indent - 2 : 0, "");
 }
 
+int explain_fit_tree(seg_model *m, const void *x, bool f32, size_t n, size_t d,
+                     const int32_t *labels)
+{
+    seg_tree *t = NULL;
+    double *xd = NULL;
+    int rc = seg_tree_new(&t);
+    if (rc == 0 && f32) {
+        if (!(xd = malloc((n ? n : 1) * d * sizeof *xd)))
+            rc = SEG_ERR_NOMEM;
+        for (size_t i = 0; rc == 0 && i < n * d; i++)
+            xd[i] = ((const float *)x)[i];
+    }
+    if (rc == 0)
+        rc = seg_tree_fit_f64(t, m, f32 ? xd : x, n, d, labels);
+    free(xd);
+    seg_tree_free(t);
+    return rc;
+}
+
 /* ---- reason codes ---------------------------------------------------------------- */
 
 void explained_free(explained *ex)
@@ -263,12 +288,12 @@ void explain_reason_text(FILE *f, const seg_model *m, const seg_dataset *ds, siz
     if (seg_dataset_column_type(ds, j) == SEG_COLUMN_NUMERIC) {
         double v = NAN, mean = NAN;
         seg_dataset_get_f64(ds, row, j, &v);
-        explain_number(a, sizeof a, v);
+        number_sig(a, sizeof a, v, 4);
         fprintf(f, "%s %s", name, a);
         if (have_prof &&
             seg_model_profile_numeric(m, (size_t)segment, pc, SEG_PROFILE_MEAN, &mean) == 0 &&
             !isnan(mean)) {
-            explain_number(b, sizeof b, mean);
+            number_sig(b, sizeof b, mean, 4);
             fprintf(f, " vs segment mean %s", b);
         }
         return;
@@ -285,7 +310,7 @@ void explain_reason_text(FILE *f, const seg_model *m, const seg_dataset *ds, siz
         double share = NAN;
         if (lv && strlen(lv) == tl && memcmp(lv, text, tl) == 0 &&
             seg_model_profile_share(m, (size_t)segment, pc, l, &share) == 0 && !isnan(share)) {
-            explain_number(b, sizeof b, 100.0 * share);
+            number_sig(b, sizeof b, 100.0 * share, 3);
             fprintf(f, " (%s %% of the segment)", b);
         }
     }

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "out.h"
 #include "output.h"
+#include "explain.h"
 #include "ward.h"
 
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <string.h>
 
 #include "segment.h"
+#include "explain.h"
 
 static int force_categorical(void *o, const char *c)
 {
@@ -501,6 +503,9 @@ static int run_segment(opts *o, outputs *out)
 
     stage = "scoring";
     if ((rc = quality(o, &s)) < 0)
+        goto fail;
+    stage = "explaining the segments";
+    if ((rc = explain_fit_tree(m, s.x, s.f32, s.n, s.d, labels)) < 0)
         goto fail;
     stage = "campaign metrics";
     if (outcome && (rc = run_campaign(o, &s, outcome, control, &camp)) < 0)
