@@ -625,6 +625,7 @@ int write_report(FILE *f, const opts *o, const summary *s)
         fprintf(f, "<h2>Ward tree</h2>\n");
         dendrogram(f, s);
     }
+    report_explain(f, s);
     fprintf(f, "<h2>Customers on a map</h2>\n");
     pca_map(f, s);
     fprintf(f, "</body>\n</html>\n");

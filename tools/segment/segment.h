@@ -166,6 +166,8 @@ int run_campaign(const opts *o, summary *s, const int8_t *outcome, const int8_t 
 
 /* report.c: the self-contained HTML report, to f. Returns 0 or -1 (errno set). */
 int write_report(FILE *f, const opts *o, const summary *s);
+/* The report's rules section (report_explain.c); nothing without a tree. */
+void report_explain(FILE *f, const summary *s);
 
 /* What the command line sets, as library objects: cmd_segment.c makes them
  * for the paths it dispatches to, which never call back up for them. */
