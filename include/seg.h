@@ -3512,7 +3512,8 @@ SEG_API int seg_tree_fit_f64(const seg_tree *t, seg_model *m, const double *x, s
 
 /**
  * Fit the explanation tree of a model on a raw dataset: its rows are encoded
- * by the model's scaler and labelled by the model, then as seg_tree_fit_f64().
+ * by the model's scaler and labelled by the model in the model's precision
+ * (as seg_predictor_run_dataset() does), then as seg_tree_fit_f64().
  *
  * @return as seg_tree_fit_f64() and seg_scaler_transform_f64().
  */

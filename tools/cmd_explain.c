@@ -28,7 +28,7 @@ enum { EXPLAIN_LEAVES = 1, EXPLAIN_DELIMITER };
 static const cli_opt explain_opts[] = {
     {.name = "json", .help = "the rules, agreement and cost ratio as JSON on stdout",
      .field = CLI_FLAG(xopts, json)},
-    {.name = "leaves", .alias = 'L', .value = "L",
+    {.name = "leaves", .value = "L",
      .help = "fit a tree of L >= k leaves on FILE (ExKMC growth past k;\n"
              "default: the tree saved in MODEL, else k leaves)",
      .id = EXPLAIN_LEAVES},

@@ -585,25 +585,47 @@ int seg_tree_fit_f64(const seg_tree *t, seg_model *m, const double *x, size_t n,
     return fit_rows(t, m, x, n, d, labels);
 }
 
-/* The dataset's rows in the model's feature units (seg_free the result). */
-static int encode(const seg_model *m, const seg_dataset *ds, double **out, size_t *n)
+/* The dataset's rows in the model's feature units (seg_free the result), and
+ * when labels is not NULL their segments: encoded and labelled in the model's
+ * precision, as predict does, then widened to double. */
+static int encode(const seg_model *m, const seg_dataset *ds, double **out, size_t *n,
+                  int32_t *labels)
 {
     const size_t d = m->scaler ? seg_scaler_features(m->scaler) : seg_dataset_columns(ds);
+    const bool f32 = m->dtype == SEG_DTYPE_F32;
     size_t count;
     int rc;
     *n = seg_dataset_rows(ds);
+    *out = NULL;
     if (d != m->d)
         return seg_fail(SEG_ERR_MISMATCH, "dataset gives %zu features, the model has %zu", d, m->d);
     if (!seg_mul_ok(*n, d, &count))
         return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", *n, d);
-    if (!(*out = seg_malloc_array(count ? count : 1, sizeof **out)))
-        return SEG_NOMEM();
-    rc = m->scaler ? seg_scaler_transform_f64(m->scaler, ds, *out, count)
-                   : seg_dataset_copy_f64(ds, *out, count);
-    if (rc < 0) {
-        seg_free(*out);
-        *out = NULL;
+    double *x = seg_malloc_array(count ? count : 1, sizeof *x);
+    float *xf = f32 ? seg_malloc_array(count ? count : 1, sizeof *xf) : NULL;
+    if (!x || (f32 && !xf)) {
+        rc = SEG_NOMEM();
+        goto done;
     }
+    if (f32 && m->scaler) {
+        rc = seg_scaler_transform_f32(m->scaler, ds, xf, count);
+        for (size_t i = 0; rc == SEG_OK && i < count; i++)
+            x[i] = xf[i];
+    } else {
+        rc = m->scaler ? seg_scaler_transform_f64(m->scaler, ds, x, count)
+                       : seg_dataset_copy_f64(ds, x, count);
+        for (size_t i = 0; f32 && rc == SEG_OK && i < count; i++)
+            xf[i] = (float)x[i], x[i] = xf[i];
+    }
+    if (rc == SEG_OK && labels)
+        rc = f32 ? seg_model_label_rows(m, xf, true, *n, 1, labels, NULL)
+                 : seg_model_label_rows(m, x, false, *n, 1, labels, NULL);
+done:
+    seg_free(xf);
+    if (rc < 0)
+        seg_free(x);
+    else
+        *out = x;
     return rc;
 }
 
@@ -612,16 +634,15 @@ int seg_tree_fit_dataset(const seg_tree *t, seg_model *m, const seg_dataset *ds)
     SEG_ALLOC_SCOPE(m);
     double *x = NULL;
     int32_t *labels = NULL;
-    size_t n;
+    size_t n = 0;
     if (!t || !m || !ds)
         return seg_fail(SEG_ERR_INVALID_ARG, "NULL argument");
-    int rc = encode(m, ds, &x, &n);
-    if (rc < 0)
-        return rc;
-    if (!(labels = seg_malloc_array(n ? n : 1, sizeof *labels)))
+    int rc = SEG_OK;
+    if (!(labels = seg_malloc_array(seg_dataset_rows(ds) ? seg_dataset_rows(ds) : 1,
+                                    sizeof *labels)))
         rc = SEG_NOMEM();
     if (rc == SEG_OK)
-        rc = seg_model_label_rows(m, x, false, n, 1, labels, NULL);
+        rc = encode(m, ds, &x, &n, labels);
     if (rc == SEG_OK)
         rc = fit_rows(t, m, x, n, m->d, labels);
     seg_free(x);
@@ -793,9 +814,7 @@ int seg_model_tree_score_dataset(const seg_model *m, const seg_dataset *ds, int3
         return seg_fail(SEG_ERR_INVALID_ARG, "NULL argument");
     if (!m->tree)
         return seg_fail(SEG_ERR_STATE, "the model has no explanation tree");
-    int rc = encode(m, ds, &x, &n);
-    if (rc == SEG_OK)
-        rc = seg_model_label_rows(m, x, false, n, 1, labels, NULL);
+    int rc = encode(m, ds, &x, &n, labels);
     if (rc == SEG_OK)
         rc = seg_model_tree_score_f64(m, x, n, m->d, labels, leaves, agreement, cost_ratio);
     seg_free(x);
@@ -886,7 +905,7 @@ int seg_model_tree_assign_dataset(const seg_model *m, const seg_dataset *ds, int
         return seg_fail(SEG_ERR_INVALID_ARG, "NULL argument");
     if (!m->tree)
         return seg_fail(SEG_ERR_STATE, "the model has no explanation tree");
-    int rc = encode(m, ds, &x, &n);
+    int rc = encode(m, ds, &x, &n, NULL);
     if (rc == SEG_OK)
         rc = seg_model_tree_assign_f64(m, x, n, m->d, leaves);
     seg_free(x);

@@ -18,13 +18,16 @@ void report_explain(FILE *f, const summary *s)
     const size_t nl = seg_model_tree_leaves(m), n = s->n;
     if (!nl)
         return;
-    int32_t *labels = malloc((n ? n : 1) * sizeof *labels);
+    /* the fit's encoded rows and labels: nothing is encoded again */
+    double *xd = s->f32 ? malloc((n ? n : 1) * s->d * sizeof *xd) : NULL;
     int32_t *leaves = malloc((n ? n : 1) * sizeof *leaves);
     size_t *customers = calloc(nl, sizeof *customers);
     double agreement = NAN, cost_ratio = NAN;
-    const bool ok = labels && leaves && customers && n &&
-                    seg_model_tree_score_dataset(m, s->ds, labels, leaves, &agreement,
-                                                 &cost_ratio) == 0;
+    for (size_t i = 0; xd && i < n * s->d; i++)
+        xd[i] = ((const float *)s->x)[i];
+    const bool ok = (xd || !s->f32) && leaves && customers && n &&
+                    seg_model_tree_score_f64(m, s->f32 ? xd : s->x, n, s->d, s->labels, leaves,
+                                             &agreement, &cost_ratio) == 0;
     fprintf(f, "<h2>Segments as rules</h2>\n<p>A threshold tree (IMM) that sends each customer "
                "to a segment by a few thresholds on the columns, in their own units.");
     if (ok)
@@ -58,7 +61,7 @@ void report_explain(FILE *f, const summary *s)
         free(target);
     }
     fprintf(f, "</table>\n");
-    free(labels);
+    free(xd);
     free(leaves);
     free(customers);
 }
