@@ -229,6 +229,15 @@ class Explain(unittest.TestCase):
                                      "reason_3"])
         self.assertEqual(len(csv.splitlines()), len(self.rows) + 1)
 
+    def test_ward_saves_rules(self):
+        model = os.path.join(self.tmp.name, "ward.seg")
+        ok("segment", self.data, "--k", "3", "--method", "ward", "--model", model, "-q", "--json")
+        info = json.loads(ok("info", model, "--json"))
+        self.assertEqual(sorted(l["segment"] for l in info["explanation"]), [0, 1, 2])
+        ex = json.loads(ok("explain", model, self.data, "--json"))
+        self.assertEqual(ex["tree"], "saved")
+        leaves_by_rules(ex, self.rows)
+
     def test_model_files(self):
         # seg info shows the saved rules
         info = json.loads(ok("info", self.model, "--json"))
