@@ -172,6 +172,9 @@ typedef struct fit_ctx {
     /* scratch */
     struct vi *vp;     /* n (value, position) pairs of one feature */
     struct vi *cvp;    /* k (value, position) pairs of the centroids */
+    struct vi *tmp;    /* n pairs: the radix sort's other buffer */
+    size_t *gord;      /* d x n: every feature's rows in order, sorted once; NULL if too big */
+    size_t *pos;       /* n: a row's position among the node's rows, SIZE_MAX if not there */
     double *cv;        /* k centroid values, sorted */
     size_t *cidx;      /* k their centroids */
     size_t *cnt_left;  /* k: a centroid's rows left of the threshold */
@@ -186,6 +189,80 @@ static int cmp_vi(const void *a, const void *b)
         return x->v < y->v ? -1 : 1;
     /* ties by position: the order, and so the fit, is the same on every libc */
     return (x->i > y->i) - (x->i < y->i);
+}
+
+/* An unsigned key in the order of the doubles (finite; -0 just before +0). */
+static uint64_t order_key(double v)
+{
+    uint64_t b;
+    memcpy(&b, &v, sizeof b);
+    return b >> 63 ? ~b : b | (UINT64_C(1) << 63);
+}
+
+/*
+ * Sort a[0..n) by value, stable (ties keep their order, as cmp_vi's position
+ * tie-break does for pairs made in position order): least significant digit
+ * radix sort, a byte per pass, skipping the bytes all keys share (a one-hot
+ * feature's 0/1 differ in few). tmp holds n pairs.
+ */
+static void sort_vi(struct vi *a, size_t n, struct vi *tmp)
+{
+    if (n < 64) {
+        qsort(a, n, sizeof *a, cmp_vi);
+        return;
+    }
+    struct vi *src = a, *dst = tmp;
+    for (int shift = 0; shift < 64; shift += 8) {
+        size_t count[256] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[(order_key(src[i].v) >> shift) & 0xff]++;
+        if (count[(order_key(src[0].v) >> shift) & 0xff] == n)
+            continue; /* one digit for all: the order stands */
+        size_t sum = 0;
+        for (int b = 0; b < 256; b++) {
+            const size_t c = count[b];
+            count[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[count[(order_key(src[i].v) >> shift) & 0xff]++] = src[i];
+        struct vi *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, n * sizeof *a);
+}
+
+/* Mark rows[0..nr) as the node's (pos), or unmark them. */
+static void node_mark(fit_ctx *f, const size_t *rows, size_t nr, bool on)
+{
+    for (size_t i = 0; i < nr; i++)
+        f->pos[rows[i]] = on ? i : SIZE_MAX;
+}
+
+/*
+ * The node's rows (marked) ordered by feature j into f->vp as (value,
+ * position in rows). A large node takes them from the order sorted once per
+ * feature at the start (O(n)); a small one sorts its own (O(nr log nr)), so
+ * a level of the tree costs O(n d log n) at most. Ties come in row order
+ * either way (rows lists are in row order).
+ */
+static void node_sorted(fit_ctx *f, const size_t *rows, size_t nr, size_t j)
+{
+    if (f->gord && (double)nr * log2((double)nr + 2.0) > (double)f->n) {
+        const size_t *g = f->gord + j * f->n;
+        size_t o = 0;
+        for (size_t t = 0; t < f->n; t++) {
+            const size_t p = f->pos[g[t]];
+            if (p != SIZE_MAX)
+                f->vp[o++] = (struct vi){f->x[g[t] * f->d + j], p};
+        }
+        return;
+    }
+    for (size_t i = 0; i < nr; i++)
+        f->vp[i] = (struct vi){f->x[rows[i] * f->d + j], i};
+    sort_vi(f->vp, nr, f->tmp);
 }
 
 /* A threshold strictly between a and b (a < b), their midpoint when the
@@ -214,6 +291,7 @@ static bool imm_split(fit_ctx *f, const size_t *cs, size_t nc, const size_t *row
         f->cnt[cs[q]] = 0;
     for (size_t i = 0; i < nr; i++)
         f->cnt[f->labels[rows[i]]]++;
+    node_mark(f, rows, nr, true);
     for (size_t j = 0; j < f->d; j++) {
         /* centroids by value */
         double lo = INFINITY, hi = -INFINITY;
@@ -232,10 +310,7 @@ static bool imm_split(fit_ctx *f, const size_t *cs, size_t nc, const size_t *row
             cv[q] = f->cvp[q].v;
             cidx[q] = cs[f->cvp[q].i];
         }
-        /* rows by value */
-        for (size_t i = 0; i < nr; i++)
-            f->vp[i] = (struct vi){f->x[rows[i] * f->d + j], i};
-        qsort(f->vp, nr, sizeof *f->vp, cmp_vi);
+        node_sorted(f, rows, nr, j);
         size_t a = 0, b = 0, passed = 0;
         long long mist = 0;
         while (passed < nc) {
@@ -264,6 +339,7 @@ static bool imm_split(fit_ctx *f, const size_t *cs, size_t nc, const size_t *row
             }
         }
     }
+    node_mark(f, rows, nr, false);
     return best != SIZE_MAX;
 }
 
@@ -394,10 +470,9 @@ static void best_growth(fit_ctx *f, const double *D, const size_t *rows, size_t 
     double here = INFINITY;
     for (size_t c = 0; c < k; c++)
         here = tot[c] < here ? tot[c] : here;
+    node_mark(f, rows, nr, true);
     for (size_t j = 0; j < f->d; j++) {
-        for (size_t i = 0; i < nr; i++)
-            f->vp[i] = (struct vi){f->x[rows[i] * f->d + j], i};
-        qsort(f->vp, nr, sizeof *f->vp, cmp_vi);
+        node_sorted(f, rows, nr, j);
         for (size_t c = 0; c < k; c++)
             pre[c] = 0.0;
         for (size_t a = 0; a + 1 < nr; a++) {
@@ -427,6 +502,7 @@ static void best_growth(fit_ctx *f, const double *D, const size_t *rows, size_t 
             }
         }
     }
+    node_mark(f, rows, nr, false);
 }
 
 static int grow(fit_ctx *f, seg_xtree *t, size_t *cap, size_t target)
@@ -532,6 +608,26 @@ static int fit_rows(const seg_tree *tr, seg_model *m, const double *x, size_t n,
         rc = SEG_NOMEM();
         goto done;
     }
+    f.pos = seg_malloc_array(n ? n : 1, sizeof *f.pos);
+    f.tmp = seg_malloc_array(scratch ? scratch : 1, sizeof *f.tmp);
+    if (!f.pos || !f.tmp) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        f.pos[i] = SIZE_MAX;
+    /* every feature's rows sorted once (d x n positions, as many bytes as the
+     * rows); without the memory, each node sorts its own rows */
+    size_t dn;
+    if (seg_mul_ok(d, n, &dn) && n > 1 && (f.gord = seg_malloc_array(dn, sizeof *f.gord))) {
+        for (size_t j = 0; j < d; j++) {
+            for (size_t i = 0; i < n; i++)
+                f.vp[i] = (struct vi){x[i * d + j], i};
+            sort_vi(f.vp, n, f.tmp);
+            for (size_t i = 0; i < n; i++)
+                f.gord[j * n + i] = f.vp[i].i;
+        }
+    }
     if ((rc = fit_imm(&f, t, &cap)) < 0)
         goto done;
     const size_t target = tr->leaves > 0 ? (size_t)tr->leaves : m->k;
@@ -549,6 +645,9 @@ done:
     seg_free(f.c_left);
     seg_free(f.cv);
     seg_free(f.cidx);
+    seg_free(f.pos);
+    seg_free(f.tmp);
+    seg_free(f.gord);
     seg_xtree_free(t);
     return rc;
 }
