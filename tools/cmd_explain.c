@@ -106,8 +106,8 @@ static int read_rows(const xopts *o, const seg_model *m, seg_dataset **ds)
 static void print_text(const xopts *o, const seg_model *m, const size_t *customers, size_t n,
                        double agreement, double cost_ratio, bool fitted)
 {
-    printf("%s: %zu rule%s for %zu segments (%s)\n", o->model, seg_model_tree_leaves(m),
-           seg_model_tree_leaves(m) == 1 ? "" : "s", seg_model_k(m),
+    printf("%s: %zu rule%s for %zu segment%s (%s)\n", o->model, seg_model_tree_leaves(m),
+           seg_model_tree_leaves(m) == 1 ? "" : "s", seg_model_k(m), seg_model_k(m) == 1 ? "" : "s",
            fitted ? "tree fitted on FILE" : "tree saved in the model");
     explain_leaves_text(stdout, m, customers);
     printf("agreement: %.1f %% of %zu customers get their model segment from the rules\n",
@@ -172,6 +172,9 @@ int cmd_explain(int argc, char **argv)
             (rc = seg_tree_set_int(t, SEG_TREE_LEAVES, o.leaves)) < 0 ||
             (rc = seg_tree_fit_dataset(t, m, ds)) < 0)
             goto fail;
+        if (o.leaves && seg_model_tree_leaves(m) < (size_t)o.leaves)
+            fprintf(stderr, "%s: explain: %zu rules, not %lld: no further split lowers the cost\n",
+                    progname, seg_model_tree_leaves(m), (long long)o.leaves);
     }
     stage = "scoring the tree";
     labels = malloc((n ? n : 1) * sizeof *labels);
