@@ -230,8 +230,7 @@ static void test_separable(void **state)
     assert_int_equal(seg_tree_new(&t), SEG_OK);
     assert_int_equal(seg_tree_fit_dataset(t, m, ds), SEG_OK);
     double agreement, ratio;
-    assert_int_equal(seg_model_tree_score_dataset(m, ds, labels, leaf, &agreement, &ratio),
-                     SEG_OK);
+    assert_int_equal(seg_model_tree_score_dataset(m, ds, labels, leaf, &agreement, &ratio), SEG_OK);
     assert_true(agreement == 1.0);
     assert_true(fabs(ratio - 1.0) < 1e-9);
     seg_tree_free(t);
@@ -239,7 +238,6 @@ static void test_separable(void **state)
     seg_dataset_free(ds);
     free(x);
 }
-
 
 /* Mistakes of the split (feature j, threshold v) at a node: rows whose side
  * differs from their centroid's; -1 when it leaves one side without centroids. */
@@ -500,9 +498,9 @@ static void test_reasons(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_imm),          cmocka_unit_test(test_separable),
-        cmocka_unit_test(test_model_file),   cmocka_unit_test(test_settings),
-        cmocka_unit_test(test_reasons),     cmocka_unit_test(test_fewest_mistakes),
+        cmocka_unit_test(test_imm),        cmocka_unit_test(test_separable),
+        cmocka_unit_test(test_model_file), cmocka_unit_test(test_settings),
+        cmocka_unit_test(test_reasons),    cmocka_unit_test(test_fewest_mistakes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

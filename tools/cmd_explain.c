@@ -158,8 +158,8 @@ int cmd_explain(int argc, char **argv)
     if ((rc = read_rows(&o, m, &ds)) < 0)
         goto fail;
     const size_t n = seg_dataset_rows(ds);
-    const bool fit = !seg_model_has_tree(m) ||
-                     (o.leaves && (size_t)o.leaves != seg_model_tree_leaves(m));
+    const bool fit =
+        !seg_model_has_tree(m) || (o.leaves && (size_t)o.leaves != seg_model_tree_leaves(m));
     if (fit) {
         stage = "fitting the tree";
         if (o.leaves && (size_t)o.leaves < seg_model_k(m)) {

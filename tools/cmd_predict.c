@@ -363,9 +363,9 @@ int cmd_predict(int argc, char **argv)
     const csv_ctx cc = {ds, &s, seg_model_k(m)};
     if (o.output) {
         FILE *f = outputs_open(&out, o.output);
-        const bool ok = f && (o.explain ? explain_write_csv(f, &ex, m, ds, s.labels, write_plain,
-                                                            (void *)&cc)
-                                        : write_plain(f, (void *)&cc)) == 0;
+        const bool ok =
+            f && (o.explain ? explain_write_csv(f, &ex, m, ds, s.labels, write_plain, (void *)&cc)
+                            : write_plain(f, (void *)&cc)) == 0;
         if ((status = outputs_finish(&out, f, ok)) != 0)
             goto out;
     } else if (!o.json) {

@@ -41,11 +41,11 @@ int explain_fit_tree(seg_model *m, const void *x, bool f32, size_t n, size_t d,
 /* Reason codes of the rows of a dataset for seg predict --explain. */
 typedef struct explained {
     size_t n, top;
-    int32_t *leaf;       /* n, or NULL without a tree */
-    int32_t *runner_up;  /* n, or NULL for a model of one segment */
-    double *gap;         /* n */
-    int64_t *features;   /* n x top */
-    double *contrib;     /* n x top */
+    int32_t *leaf;      /* n, or NULL without a tree */
+    int32_t *runner_up; /* n, or NULL for a model of one segment */
+    double *gap;        /* n */
+    int64_t *features;  /* n x top */
+    double *contrib;    /* n x top */
 } explained;
 
 /* Fill ex for the n rows of ds (labels: their segments). 0 or a seg_status. */

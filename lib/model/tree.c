@@ -170,16 +170,16 @@ typedef struct fit_ctx {
     const double *c; /* k x d centroids */
     const int32_t *labels;
     /* scratch */
-    struct vi *vp;     /* n (value, position) pairs of one feature */
-    struct vi *cvp;    /* k (value, position) pairs of the centroids */
-    struct vi *tmp;    /* n pairs: the radix sort's other buffer */
-    size_t *gord;      /* d x n: every feature's rows in order, sorted once; NULL if too big */
-    size_t *pos;       /* n: a row's position among the node's rows, SIZE_MAX if not there */
-    double *cv;        /* k centroid values, sorted */
-    size_t *cidx;      /* k their centroids */
-    size_t *cnt_left;  /* k: a centroid's rows left of the threshold */
-    size_t *cnt;       /* k: a centroid's rows at the node */
-    bool *c_left;      /* k */
+    struct vi *vp;    /* n (value, position) pairs of one feature */
+    struct vi *cvp;   /* k (value, position) pairs of the centroids */
+    struct vi *tmp;   /* n pairs: the radix sort's other buffer */
+    size_t *gord;     /* d x n: every feature's rows in order, sorted once; NULL if too big */
+    size_t *pos;      /* n: a row's position among the node's rows, SIZE_MAX if not there */
+    double *cv;       /* k centroid values, sorted */
+    size_t *cidx;     /* k their centroids */
+    size_t *cnt_left; /* k: a centroid's rows left of the threshold */
+    size_t *cnt;      /* k: a centroid's rows at the node */
+    bool *c_left;     /* k */
 } fit_ctx;
 
 static int cmp_vi(const void *a, const void *b)
@@ -344,8 +344,8 @@ static bool imm_split(fit_ctx *f, const size_t *cs, size_t nc, const size_t *row
 }
 
 typedef struct work {
-    size_t node;    /* the leaf to fill in */
-    size_t *cs, nc; /* its centroids */
+    size_t node;      /* the leaf to fill in */
+    size_t *cs, nc;   /* its centroids */
     size_t *rows, nr; /* its rows, mistakes excluded */
 } work;
 
@@ -737,8 +737,8 @@ int seg_tree_fit_dataset(const seg_tree *t, seg_model *m, const seg_dataset *ds)
     if (!t || !m || !ds)
         return seg_fail(SEG_ERR_INVALID_ARG, "NULL argument");
     int rc = SEG_OK;
-    if (!(labels = seg_malloc_array(seg_dataset_rows(ds) ? seg_dataset_rows(ds) : 1,
-                                    sizeof *labels)))
+    if (!(labels =
+              seg_malloc_array(seg_dataset_rows(ds) ? seg_dataset_rows(ds) : 1, sizeof *labels)))
         rc = SEG_NOMEM();
     if (rc == SEG_OK)
         rc = encode(m, ds, &x, &n, labels);
@@ -773,7 +773,8 @@ size_t seg_model_tree_leaf_conditions(const seg_model *m, size_t leaf)
     if (!m || !m->tree || leaf >= m->tree->n_leaves)
         return 0;
     size_t depth = 0;
-    for (size_t v = m->tree->leaf_node[leaf]; m->tree->parent[v] != SIZE_MAX; v = m->tree->parent[v])
+    for (size_t v = m->tree->leaf_node[leaf]; m->tree->parent[v] != SIZE_MAX;
+         v = m->tree->parent[v])
         depth++;
     return depth;
 }

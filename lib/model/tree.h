@@ -11,13 +11,13 @@
 
 typedef struct seg_xtree {
     size_t n_nodes, n_leaves;
-    int64_t *feature;  /* split feature, -1 at a leaf */
-    double *threshold; /* feature units: a row goes left when x[feature] <= threshold */
+    int64_t *feature;     /* split feature, -1 at a leaf */
+    double *threshold;    /* feature units: a row goes left when x[feature] <= threshold */
     size_t *left, *right; /* children, each > the node's own index */
-    int32_t *segment;  /* a leaf's segment, -1 inside */
-    size_t *parent;    /* derived; the root's is SIZE_MAX */
-    size_t *leaf_node; /* derived: leaf index (leaves in node order) -> node */
-    size_t *node_leaf; /* derived: node -> leaf index, SIZE_MAX inside */
+    int32_t *segment;     /* a leaf's segment, -1 inside */
+    size_t *parent;       /* derived; the root's is SIZE_MAX */
+    size_t *leaf_node;    /* derived: leaf index (leaves in node order) -> node */
+    size_t *node_leaf;    /* derived: node -> leaf index, SIZE_MAX inside */
 } seg_xtree;
 
 void seg_xtree_free(seg_xtree *t);

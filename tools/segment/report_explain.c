@@ -31,8 +31,9 @@ void report_explain(FILE *f, const summary *s)
     fprintf(f, "<h2>Segments as rules</h2>\n<p>A threshold tree (IMM) that sends each customer "
                "to a segment by a few thresholds on the columns, in their own units.");
     if (ok)
-        fprintf(f, " The rules give %.1f %% of the customers their segment; the k-means cost "
-                   "of the rules' segments is %.3f times the model's.",
+        fprintf(f,
+                " The rules give %.1f %% of the customers their segment; the k-means cost "
+                "of the rules' segments is %.3f times the model's.",
                 100.0 * agreement, cost_ratio);
     fprintf(f, "</p>\n<table>\n<tr><th>rule</th><th>segment</th><th>customers</th></tr>\n");
     for (size_t i = 0; ok && i < n; i++)
