@@ -3447,6 +3447,193 @@ SEG_API int seg_model_distances_f64(const seg_model *m, const double *x, size_t 
 /** @} */
 
 /**
+ * @defgroup tree Explanation tree
+ *
+ * A threshold tree that tells the model's segments as rules: each inner node
+ * sends a row left when one feature is at most a threshold, each leaf names a
+ * segment, so a leaf's path reads "balance above 1,250 and age 35 or less ->
+ * segment 2". The tree is fitted by IMM (Dasgupta, Frost, Moshkovitz and
+ * Rashtchian, ICML 2020): every split separates the node's centroids with the
+ * fewest mistakes (rows sent away from their own centroid), giving exactly k
+ * leaves when the centroids are distinct. With SEG_TREE_LEAVES above k it
+ * then grows as ExKMC (Frost et al. 2020): the leaf whose split most lowers
+ * the surrogate cost (each side's rows measured to the centroid that suits
+ * them best) is split, until the leaves asked for are reached or no split
+ * lowers it; leaves then share segments and the tree agrees with the model on
+ * more rows. Cost: O(n d log n) per level of the tree, plus O(n d k) per
+ * grown leaf; memory n x k doubles while growing.
+ *
+ * The tree is kept in the model (seg_tree_fit_*() changes the model: not
+ * while other threads use it) and saved in its file (section TREE); files
+ * without it load without a tree, and older readers skip the section.
+ * Conditions are given in the columns' own units: a numeric threshold undoes
+ * the scaler (and log1p), a one-hot or binary feature becomes
+ * `column == level` or `column != level`. A missing value takes the value the
+ * scaler imputes (the median, or the imputed level) before the rules apply.
+ * @{
+ */
+
+/** Opaque settings of a tree fit. */
+typedef struct seg_tree seg_tree;
+
+/** Tree settings. */
+typedef enum seg_tree_param {
+    SEG_TREE_LEAVES = 100 /**< int: leaves wanted, 0 (default) = k, the IMM tree; above k grows it (0 .. 65536). */
+} seg_tree_param;
+
+/** The comparison of a condition. */
+typedef enum seg_tree_op {
+    SEG_TREE_LE = 0, /**< numeric column <= value */
+    SEG_TREE_GT = 1, /**< numeric column > value */
+    SEG_TREE_EQ = 2, /**< categorical column == level */
+    SEG_TREE_NE = 3  /**< categorical column != level */
+} seg_tree_op;
+
+/**
+ * Create tree settings (SEG_TREE_LEAVES 0).
+ *
+ * @param[out] out receives them; free with seg_tree_free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_tree_new(seg_tree **out);
+
+/** Free tree settings. Accepts NULL. @param t the settings. */
+SEG_API void seg_tree_free(seg_tree *t);
+
+/**
+ * Change a setting.
+ * @param t the settings. @param param which. @param value the new value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (unknown setting, value out of range).
+ */
+SEG_API int seg_tree_set_int(seg_tree *t, seg_tree_param param, int64_t value);
+
+/**
+ * Read a setting.
+ * @param t the settings. @param param which. @param[out] value its value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG.
+ */
+SEG_API int seg_tree_get_int(const seg_tree *t, seg_tree_param param, int64_t *value);
+
+/**
+ * The accepted range of a setting.
+ * @param param which. @param[out] lower smallest. @param[out] upper largest.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG.
+ */
+SEG_API int seg_tree_param_bounds(seg_tree_param param, double *lower, double *upper);
+
+/**
+ * Fit the explanation tree of a model on encoded rows and their labels, and
+ * keep it in the model (replacing any tree it had).
+ *
+ * @param t the settings.
+ * @param m the model (changed: one thread at a time).
+ * @param x n x d rows in feature units (row-major), borrowed; all finite.
+ * @param n rows (0 allowed: the splits then only separate the centroids).
+ * @param d features, the model's.
+ * @param labels n segments of the rows, 0 .. k - 1 (the model's labels).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, a label out of range),
+ *         SEG_ERR_MISMATCH (d), SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW,
+ *         SEG_ERR_NOMEM. On error the model is unchanged.
+ */
+SEG_API int seg_tree_fit_f64(const seg_tree *t, seg_model *m, const double *x, size_t n, size_t d,
+                             const int32_t *labels);
+
+/**
+ * Fit the explanation tree of a model on a raw dataset: its rows are encoded
+ * by the model's scaler and labelled by the model in the model's precision
+ * (as seg_predictor_run_dataset() does), then as seg_tree_fit_f64().
+ *
+ * @return as seg_tree_fit_f64() and seg_scaler_transform_f64().
+ */
+SEG_API int seg_tree_fit_dataset(const seg_tree *t, seg_model *m, const seg_dataset *ds);
+
+/** Whether the model has an explanation tree. @param m the model, or NULL. @return 1 or 0. */
+SEG_API int seg_model_has_tree(const seg_model *m);
+
+/** The tree's leaves (0 without a tree). @param m the model. @return leaves. */
+SEG_API size_t seg_model_tree_leaves(const seg_model *m);
+
+/**
+ * The segment a leaf names.
+ * @param m the model. @param leaf 0 .. leaves - 1.
+ * @return the segment, or -1 (no tree, leaf out of range).
+ */
+SEG_API int32_t seg_model_tree_leaf_segment(const seg_model *m, size_t leaf);
+
+/**
+ * The number of conditions on a leaf's path (its depth).
+ * @param m the model. @param leaf 0 .. leaves - 1. @return conditions (0 when out of range).
+ */
+SEG_API size_t seg_model_tree_leaf_conditions(const seg_model *m, size_t leaf);
+
+/**
+ * The i-th condition of a leaf's path, from the root, in the column's units.
+ *
+ * @param m the model.
+ * @param leaf 0 .. leaves - 1.
+ * @param i 0 .. seg_model_tree_leaf_conditions() - 1.
+ * @param[out] column the column's name (owned by the model), or NULL when a
+ *        model without scaler keeps no column names.
+ * @param[out] op the comparison.
+ * @param[out] value the threshold of SEG_TREE_LE / SEG_TREE_GT, NaN otherwise.
+ * @param[out] level the level of SEG_TREE_EQ / SEG_TREE_NE (owned by the
+ *        model), NULL otherwise.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL argument, no tree, leaf or i out of range).
+ */
+SEG_API int seg_model_tree_condition(const seg_model *m, size_t leaf, size_t i,
+                                     const char **column, seg_tree_op *op, double *value,
+                                     const char **level);
+
+/**
+ * The leaf each of n encoded rows reaches.
+ *
+ * @param m the model. @param x n x d rows in feature units. @param n rows.
+ * @param d features. @param[out] leaves n leaf indices.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG, SEG_ERR_STATE (no tree),
+ *         SEG_ERR_MISMATCH, SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW.
+ */
+SEG_API int seg_model_tree_assign_f64(const seg_model *m, const double *x, size_t n, size_t d,
+                                      int32_t *leaves);
+
+/**
+ * The leaf each row of a raw dataset reaches (encoded by the model's scaler).
+ * @param m the model. @param ds the dataset. @param[out] leaves seg_dataset_rows(ds) leaves.
+ * @return as seg_model_tree_assign_f64() and seg_scaler_transform_f64().
+ */
+SEG_API int seg_model_tree_assign_dataset(const seg_model *m, const seg_dataset *ds,
+                                          int32_t *leaves);
+
+/**
+ * How well the tree tells the model's segments on n encoded rows: agreement,
+ * the share of rows whose leaf names their model segment, and cost ratio, the
+ * k-means cost of the tree's partition (each row to the mean of the rows the
+ * tree gives its segment) over the model's (each row to its centroid).
+ *
+ * @param m the model. @param x n x d rows in feature units. @param n rows (>= 1).
+ * @param d features. @param labels n model segments of the rows.
+ * @param[out] leaves n leaves reached, or NULL.
+ * @param[out] agreement 0 .. 1. @param[out] cost_ratio >= 0 (1 when both costs are 0).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG, SEG_ERR_STATE (no tree), SEG_ERR_EMPTY
+ *         (n is 0), SEG_ERR_MISMATCH, SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_tree_score_f64(const seg_model *m, const double *x, size_t n, size_t d,
+                                     const int32_t *labels, int32_t *leaves, double *agreement,
+                                     double *cost_ratio);
+
+/**
+ * seg_model_tree_score_f64() on a raw dataset, which the model also labels.
+ * @param m the model. @param ds the dataset.
+ * @param[out] labels seg_dataset_rows(ds) model segments.
+ * @param[out] leaves as many leaves, or NULL.
+ * @param[out] agreement see seg_model_tree_score_f64(). @param[out] cost_ratio idem.
+ * @return as seg_model_tree_score_f64() and seg_scaler_transform_f64().
+ */
+SEG_API int seg_model_tree_score_dataset(const seg_model *m, const seg_dataset *ds,
+                                         int32_t *labels, int32_t *leaves, double *agreement,
+                                         double *cost_ratio);
+/** @} */
+
+/**
  * @defgroup predict Predict
  *
  * A predictor scores new rows against a model, reusing its scratch memory
@@ -3586,6 +3773,68 @@ SEG_API int seg_predictor_run_f64(seg_predictor *p, const double *x, size_t n, s
  */
 SEG_API int seg_predictor_run_dataset(seg_predictor *p, const seg_dataset *ds, int32_t *labels,
                                       double *distances);
+
+/**
+ * @name Reason codes
+ *
+ * Why a row went to its segment and not to the next nearest one: the
+ * difference of squared distances d(x, runner-up)^2 - d(x, assigned)^2 (in
+ * feature units, >= 0 for a row labelled by predict) split into one term per
+ * column, sum over the column's features of (x_f - r_f)^2 - (x_f - a_f)^2.
+ * The terms of all columns add up to the difference (up to rounding in
+ * double); a one-hot column's features count as one column. The largest
+ * terms are the columns that most separate the two segments for this row.
+ * @{
+ */
+
+/**
+ * The columns reason codes are given for: the scaler's training columns, or
+ * the model's features when it has no scaler.
+ *
+ * @param p the predictor, or NULL (0).
+ * @return the number of columns.
+ */
+SEG_API size_t seg_predictor_explain_columns(const seg_predictor *p);
+
+/**
+ * Reason codes of n rows in feature units, computed in double.
+ *
+ * @param p the predictor (one thread at a time).
+ * @param x n x d rows (row-major), d = the model's features; borrowed.
+ * @param n rows.
+ * @param d features.
+ * @param labels n assigned segments, e.g. from seg_predictor_run_f64().
+ * @param top columns reported per row (e.g. 3; seg_predictor_explain_columns()
+ *        gives them all, whose terms then sum to the gap).
+ * @param[out] runner_up n: each row's nearest segment other than its own.
+ * @param[out] gap n: d(x, runner-up)^2 - d(x, assigned)^2.
+ * @param[out] features n x top: per row, its columns by decreasing term, each
+ *        named by its first feature (seg_scaler_feature_column() gives the
+ *        column's name); -1 past the last column.
+ * @param[out] contributions n x top: the terms of those columns; NaN past the
+ *        last column.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, a label outside
+ *         0 .. k - 1), SEG_ERR_MISMATCH (d is not the model's),
+ *         SEG_ERR_STATE (the model has one segment), SEG_ERR_NONFINITE,
+ *         SEG_ERR_NOMEM.
+ */
+SEG_API int seg_predictor_explain_f64(seg_predictor *p, const double *x, size_t n, size_t d,
+                                      const int32_t *labels, size_t top, int32_t *runner_up,
+                                      double *gap, int64_t *features, double *contributions);
+
+/**
+ * Reason codes of the rows of a raw dataset, encoded by the model's scaler as
+ * seg_predictor_run_dataset() does; outputs as seg_predictor_explain_f64()
+ * with n = seg_dataset_rows(ds).
+ *
+ * @return as seg_predictor_explain_f64() and seg_scaler_transform_f64();
+ *         also SEG_ERR_MISMATCH when ds gives another number of features.
+ */
+SEG_API int seg_predictor_explain_dataset(seg_predictor *p, const seg_dataset *ds,
+                                          const int32_t *labels, size_t top, int32_t *runner_up,
+                                          double *gap, int64_t *features,
+                                          double *contributions);
+/** @} */
 /** @} */
 
 /**

@@ -486,7 +486,8 @@ class Options(unittest.TestCase):
     """The option tables: every option in --help, short forms, '--',
     --name=VALUE, and the usage errors."""
 
-    COMMANDS = ("segment", "rfm", "predict", "info", "drift", "migrate", "fairness")
+    COMMANDS = ("segment", "rfm", "predict", "info", "drift", "migrate",
+                "fairness", "explain")
 
     @classmethod
     def setUpClass(cls):

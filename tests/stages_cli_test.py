@@ -56,7 +56,10 @@ for name, res, args in (
         ("seg_minibatch_fit_dataset", I, [P, P, P, I32P, PP]),
         ("seg_model_set_outlier_reference", I, [P, I32P, DP, S]),
         ("seg_model_set_metric", I, [P, I, D]),
-        ("seg_model_get_metric", D, [P, I])):
+        ("seg_model_get_metric", D, [P, I]),
+        ("seg_tree_new", I, [PP]),
+        ("seg_tree_free", None, [P]),
+        ("seg_tree_fit_dataset", I, [P, P, P])):
     fn = getattr(lib, name)
     fn.restype, fn.argtypes = res, args
 
@@ -137,6 +140,11 @@ def old_path(path, drop, k, dtype, minibatch, loaded_cli_model):
     pl = (ctypes.c_int32 * n)(*plabels)
     pd = (D * n)(*dist)
     check(lib.seg_model_set_outlier_reference(model._handle, pl, pd, n))
+    # The explanation tree (issue 17), fitted on the same rows and labels.
+    tree = P()
+    check(lib.seg_tree_new(ctypes.byref(tree)))
+    check(lib.seg_tree_fit_dataset(tree, model._handle, ds._handle))
+    lib.seg_tree_free(tree)
     for metric in METRICS:  # computed by the program from the labels
         check(lib.seg_model_set_metric(model._handle, metric,
                                        lib.seg_model_get_metric(loaded_cli_model._handle,

@@ -176,11 +176,13 @@ void cli_help(FILE *f, const cli_command *c);
 extern const cli_command cli_segment, cli_rfm, cli_predict, cli_info, cli_drift, cli_migrate;
 extern const cli_command cli_fairness;
 int cmd_fairness(int argc, char **argv);
+extern const cli_command cli_explain;
 int cmd_segment(int argc, char **argv);
 int cmd_rfm(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_drift(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 
 #endif

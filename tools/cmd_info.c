@@ -4,6 +4,7 @@
 #include <seg.h>
 
 #include "cli.h"
+#include "explain.h"
 #include "out.h"
 
 #include <math.h>
@@ -63,7 +64,12 @@ static void info_json(const char *path, const seg_model *m)
         json_string(stdout, label ? label : "");
         printf(", \"profile_withheld\": %s}", seg_model_profile_withheld(m, j) ? "true" : "false");
     }
-    printf("\n  ]\n}\n");
+    printf("\n  ],\n  \"explanation\": ");
+    if (seg_model_has_tree(m))
+        explain_leaves_json(stdout, m, NULL, 4);
+    else
+        printf("null");
+    printf("\n}\n");
 }
 
 static void info_text(const char *path, const seg_model *m)
@@ -95,6 +101,10 @@ static void info_text(const char *path, const seg_model *m)
                label ? label : "");
     }
     print_withheld(stdout, m);
+    if (seg_model_has_tree(m)) {
+        printf("\nexplanation rules (%zu, see 'seg explain'):\n", seg_model_tree_leaves(m));
+        explain_leaves_text(stdout, m, NULL);
+    }
 }
 
 /* The command line: the MODEL operand and the switches the parser keeps. */

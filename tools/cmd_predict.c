@@ -4,6 +4,7 @@
 #include <seg.h>
 
 #include "cli.h"
+#include "explain.h"
 #include "out.h"
 #include "output.h"
 
@@ -17,6 +18,7 @@ typedef struct popts {
     const char *model, *file, *output, *id, *id_key;
     const char *opt_out; /* --opt-out COL */
     bool json, all, quiet, flag;
+    bool explain; /* --explain: leaf path and reason codes per customer */
     int delimiter;
     int64_t threads;
     double threshold;
@@ -55,6 +57,10 @@ static const cli_opt predict_opts[] = {
      .help = "yes/no column: add opted_out (1 = yes/true/1/y: never\n"
              "to be contacted) to the output",
      .field = CLI_TEXT(popts, opt_out)},
+    {.name = "explain",
+     .help = "add each customer's rule (leaf of the model's tree), the\n"
+             "runner-up segment and the 3 columns that most separate them",
+     .field = CLI_FLAG(popts, explain)},
     {.name = "quiet", .alias = 'q', .help = "no notes on stderr", .field = CLI_FLAG(popts, quiet)},
     CLI_OPT_HELP,
     {0},
@@ -188,7 +194,8 @@ static void scores_free(scores *s)
     free(s->opted);
 }
 
-static void print_json(const popts *o, const seg_model *m, const seg_dataset *ds, const scores *s)
+static void print_json(const popts *o, const seg_model *m, const seg_dataset *ds, const scores *s,
+                       const explained *ex)
 {
     const int32_t *labels = s->labels;
     const double *dist = s->dist, *all = s->all, *score = s->score;
@@ -252,6 +259,8 @@ static void print_json(const popts *o, const seg_model *m, const seg_dataset *ds
             }
             if (s->opted)
                 printf(", \"opted_out\": %d", (int)s->opted[i]);
+            if (ex)
+                explain_row_json(stdout, ex, m, ds, labels, i);
             printf("}");
         }
         printf("\n  ]");
@@ -301,12 +310,27 @@ static int score_rows(const popts *o, const seg_model *m, const seg_dataset *ds,
     return seg_model_outlier_scores(m, s->labels, s->dist, n, o->threshold, s->score, s->flag);
 }
 
+/* predict's own CSV, for explain_write_csv() to add the explanation to. */
+typedef struct csv_ctx {
+    const seg_dataset *ds;
+    const scores *s;
+    size_t k;
+} csv_ctx;
+
+static int write_plain(FILE *f, void *ctx)
+{
+    const csv_ctx *c = ctx;
+    return write_assignments_marked(f, c->ds, c->s->labels, c->s->dist, c->s->n, c->s->all, c->k,
+                                    c->s->score, c->s->flag, c->s->opted);
+}
+
 int cmd_predict(int argc, char **argv)
 {
     popts o = {.threads = 1, .threshold = SEG_OUTLIER_THRESHOLD_DEFAULT};
     seg_model *m = NULL;
     seg_dataset *ds = NULL;
     scores s = {0};
+    explained ex = {0};
     const char *stage = "loading the model";
     bool retype;
     outputs out;
@@ -352,20 +376,24 @@ int cmd_predict(int argc, char **argv)
     stage = "scoring";
     if ((rc = score_rows(&o, m, ds, &s)) < 0)
         goto fail;
+    stage = "explaining";
+    if (o.explain && (rc = explain_rows(&ex, m, ds, s.labels, o.threads)) < 0)
+        goto fail;
+    const csv_ctx cc = {ds, &s, seg_model_k(m)};
     if (o.output) {
         FILE *f = outputs_open(&out, o.output);
-        const bool ok = f && write_assignments_marked(f, ds, s.labels, s.dist, s.n, s.all,
-                                                      seg_model_k(m), s.score, s.flag,
-                                                      s.opted) == 0;
+        const bool ok =
+            f && (o.explain ? explain_write_csv(f, &ex, m, ds, s.labels, write_plain, (void *)&cc)
+                            : write_plain(f, (void *)&cc)) == 0;
         if ((status = outputs_finish(&out, f, ok)) != 0)
             goto out;
     } else if (!o.json) {
         /* Standard output: a failed write is reported by outputs_commit(). */
-        (void)write_assignments_marked(stdout, ds, s.labels, s.dist, s.n, s.all, seg_model_k(m),
-                                       s.score, s.flag, s.opted);
+        (void)(o.explain ? explain_write_csv(stdout, &ex, m, ds, s.labels, write_plain, (void *)&cc)
+                         : write_plain(stdout, (void *)&cc));
     }
     if (o.json)
-        print_json(&o, m, ds, &s);
+        print_json(&o, m, ds, &s, o.explain ? &ex : NULL);
     status = outputs_commit(&out);
     goto out;
 fail:
@@ -375,5 +403,6 @@ out:
     seg_dataset_free(ds);
     seg_model_free(m);
     scores_free(&s);
+    explained_free(&ex);
     return status;
 }

@@ -19,7 +19,8 @@
 /* The commands, in the order of the help; each cmd_*.c defines its own. */
 static const cli_command *const commands[] = {&cli_segment, &cli_rfm,   &cli_predict,
                                               &cli_info,    &cli_drift, &cli_migrate,
-                                              &cli_fairness};
+                                              &cli_fairness,
+                                              &cli_explain};
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -5,6 +5,7 @@
 #include "kernel/distance.h"
 #include "model/profile.h"
 #include "model/outlier.h"
+#include "model/tree.h"
 
 #include <string.h>
 
@@ -58,6 +59,7 @@ void seg_model_free(seg_model *m)
     seg_free(m->written_by);
     seg_profile_free(m->profile);
     seg_outliers_free(m->outliers);
+    seg_xtree_free(m->tree);
     seg_free(m);
 }
 

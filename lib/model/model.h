@@ -27,6 +27,7 @@ struct seg_model {
     char *written_by;       /* library version of a loaded model file, or NULL */
     struct seg_profile *profile; /* per-segment statistics (profile.h), or NULL */
     struct seg_outliers *outliers; /* training distance quantiles (outlier.h), or NULL */
+    struct seg_xtree *tree; /* explanation tree (tree.h), or NULL */
 };
 
 /*

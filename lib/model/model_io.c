@@ -8,6 +8,7 @@
 #include "model/model.h"
 #include "model/outlier.h"
 #include "model/profile.h"
+#include "model/tree.h"
 #include "prepare/scaler.h"
 
 #include <errno.h>
@@ -175,6 +176,11 @@ static int serialize(const seg_model *m, wbuf *w)
     if (m->outliers) {
         at = section_begin(w, "OUTL");
         seg_outliers_write(m->outliers, w);
+        section_end(w, at);
+    }
+    if (m->tree) {
+        at = section_begin(w, "TREE");
+        seg_xtree_write(m->tree, w);
         section_end(w, at);
     }
     at = section_begin(w, "END ");
@@ -650,6 +656,12 @@ int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
             if (m->outliers)
                 goto malformed;
             if ((rc = seg_outliers_read(&s, h.k, &m->outliers)) < 0)
+                goto fail;
+        } else if (strcmp(tag, "TREE") == 0) {
+            /* once; an older reader skips it and has no explanation tree */
+            if (m->tree)
+                goto malformed;
+            if ((rc = seg_xtree_read(&s, h.k, h.d, &m->tree)) < 0)
                 goto fail;
         } else if (strcmp(tag, "END ") == 0) {
             end = true;

@@ -7,6 +7,7 @@
 #include "data/data.h"
 #include "kernel/distance.h"
 #include "core/params.h"
+#include "prepare/scaler.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -265,4 +266,124 @@ int seg_model_distances_f64(const seg_model *m, const double *x, size_t n, size_
     if (bad)
         return nonfinite_row(x, false, n, d, NULL);
     return SEG_OK;
+}
+
+/* ---- reason codes ------------------------------------------------------------------- */
+
+/* The columns the model's features come from: the scaler's training columns
+ * (a one-hot column's features count as one), or the features themselves. */
+size_t seg_predictor_explain_columns(const seg_predictor *p)
+{
+    if (!p)
+        return 0;
+    const scaler_fit *f = p->m->scaler ? seg_scaler_fitted_state(p->m->scaler) : NULL;
+    return f ? f->n_cols : p->m->d;
+}
+
+int seg_predictor_explain_f64(seg_predictor *p, const double *x, size_t n, size_t d,
+                              const int32_t *labels, size_t top, int32_t *runner_up, double *gap,
+                              int64_t *features, double *contributions)
+{
+    SEG_ALLOC_SCOPE(p);
+    int rc = check_run(p, x, n, d, labels);
+    if (rc < 0)
+        return rc;
+    if (n && (!runner_up || !gap || (top && (!features || !contributions))))
+        return seg_fail(SEG_ERR_INVALID_ARG, "NULL argument");
+    const seg_model *m = p->m;
+    if (m->k < 2)
+        return seg_fail(SEG_ERR_STATE, "a model of one segment has no runner-up segment");
+    const scaler_fit *f = m->scaler ? seg_scaler_fitted_state(m->scaler) : NULL;
+    const size_t nc = f ? f->n_cols : d;
+    double *col = seg_malloc_array(nc ? nc : 1, sizeof *col);
+    bool *used = seg_malloc_array(nc ? nc : 1, sizeof *used);
+    if (!col || !used) {
+        seg_free(col);
+        seg_free(used);
+        return SEG_NOMEM();
+    }
+    for (size_t i = 0; i < n; i++) {
+        const double *row = x + i * d;
+        const size_t a = (size_t)labels[i];
+        if (labels[i] < 0 || a >= m->k) {
+            rc = seg_fail(SEG_ERR_INVALID_ARG, "label %d of row %zu is outside 0 .. %zu",
+                          (int)labels[i], i + 1, m->k - 1);
+            break;
+        }
+        /* the runner-up: the nearest other centroid, in double */
+        size_t r = SIZE_MAX;
+        double best = INFINITY;
+        for (size_t c = 0; c < m->k; c++) {
+            if (c == a)
+                continue;
+            double s = 0.0;
+            for (size_t j = 0; j < d; j++) {
+                const double e = row[j] - m->centroids[c * d + j];
+                s += e * e;
+            }
+            if (r == SIZE_MAX || s < best)
+                best = s, r = c;
+        }
+        if (!isfinite(best)) {
+            rc = seg_fail(SEG_ERR_NONFINITE, "row %zu: its distances are not finite", i + 1);
+            break;
+        }
+        /* each column's share of d(x, runner-up)^2 - d(x, assigned)^2 */
+        double sum = 0.0;
+        for (size_t c = 0; c < nc; c++)
+            col[c] = 0.0, used[c] = false;
+        for (size_t j = 0; j < d; j++) {
+            const double er = row[j] - m->centroids[r * d + j];
+            const double ea = row[j] - m->centroids[a * d + j];
+            const double v = er * er - ea * ea;
+            col[f ? f->feature_col[j] : j] += v;
+            sum += v;
+        }
+        runner_up[i] = (int32_t)r;
+        gap[i] = sum;
+        for (size_t q = 0; q < top; q++) {
+            size_t pick = SIZE_MAX;
+            for (size_t c = 0; c < nc; c++)
+                if (!used[c] && (pick == SIZE_MAX || col[c] > col[pick]))
+                    pick = c;
+            if (pick == SIZE_MAX) {
+                features[i * top + q] = -1;
+                contributions[i * top + q] = NAN;
+                continue;
+            }
+            used[pick] = true;
+            features[i * top + q] = (int64_t)(f ? f->cols[pick].offset : pick);
+            contributions[i * top + q] = col[pick];
+        }
+    }
+    seg_free(col);
+    seg_free(used);
+    return rc;
+}
+
+int seg_predictor_explain_dataset(seg_predictor *p, const seg_dataset *ds, const int32_t *labels,
+                                  size_t top, int32_t *runner_up, double *gap, int64_t *features,
+                                  double *contributions)
+{
+    SEG_ALLOC_SCOPE(p);
+    if (!p || !ds)
+        return seg_fail(SEG_ERR_INVALID_ARG, "NULL argument");
+    const seg_scaler *sc = p->m->scaler;
+    const size_t n = seg_dataset_rows(ds);
+    const size_t d = sc ? seg_scaler_features(sc) : seg_dataset_columns(ds);
+    size_t count;
+    if (d != p->m->d)
+        return seg_fail(SEG_ERR_MISMATCH, "dataset gives %zu features, the model has %zu", d,
+                        p->m->d);
+    if (!seg_mul_ok(n, d, &count))
+        return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", n, d);
+    double *x = seg_malloc_array(count ? count : 1, sizeof *x);
+    if (!x)
+        return SEG_NOMEM();
+    int rc = sc ? seg_scaler_transform_f64(sc, ds, x, count) : seg_dataset_copy_f64(ds, x, count);
+    if (rc == SEG_OK)
+        rc = seg_predictor_explain_f64(p, x, n, d, labels, top, runner_up, gap, features,
+                                       contributions);
+    seg_free(x);
+    return rc;
 }

@@ -12,6 +12,7 @@
 #include "fairness.h"
 #include "out.h"
 #include "output.h"
+#include "explain.h"
 #include "ward.h"
 
 #include <errno.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 
 #include "segment.h"
+#include "explain.h"
 
 static int force_categorical(void *o, const char *c)
 {
@@ -513,6 +515,9 @@ static int run_segment(opts *o, outputs *out)
 
     stage = "scoring";
     if ((rc = quality(o, &s)) < 0)
+        goto fail;
+    stage = "explaining the segments";
+    if ((rc = explain_fit_tree(m, s.x, s.f32, s.n, s.d, labels)) < 0)
         goto fail;
     stage = "campaign metrics";
     if (outcome && (rc = run_campaign(o, &s, outcome, control, &camp)) < 0)

@@ -12,7 +12,7 @@
  *   conversion    conversion per segment (table and chart)
  *   choosing-k    the sweep with stability, the rule, the runner-up
  *   profiles      the heatmap of standardised profiles; described columns
- *   explain       (hook) explanation rules: report_explain_section, h-explain
+ *   explain       the segments as threshold rules (report_explain.c)
  *   fairness      fairness across protected groups and opt-out (report_fairness.c)
  *   preparation   features used, described and left out (and why), missing
  *                 values per column and how they were imputed, the scaler
@@ -636,15 +636,6 @@ static void preparation_section(FILE *f, const opts *o, const summary *s)
     fprintf(f, "</ul>\n</section>\n");
 }
 
-/* ---- hooks for sections other files write ----------------------------------------- */
-
-/* Explanation rules (h-explain): one call, report_explain_section(f, o, s),
- * writing <section id="explain">...</section>; nothing until it exists. */
-static void explain_hook(FILE *f, const opts *o, const summary *s)
-{
-    (void)f, (void)o, (void)s;
-}
-
 /* ---- the page ----------------------------------------------------------------------- */
 
 static void overview(FILE *f, const opts *o, const summary *s)
@@ -733,7 +724,7 @@ int write_report(FILE *f, const opts *o, const summary *s)
         }
         fprintf(f, "</section>\n");
     }
-    explain_hook(f, o, s);
+    report_explain(f, s);
     report_fairness(f, s);
     preparation_section(f, o, s);
     if (s->tree) {

@@ -190,6 +190,9 @@ size_t report_heatmap(FILE *f, const summary *s, bool described);
 void report_pca_map(FILE *f, const summary *s);
 void report_dendrogram(FILE *f, const summary *s);
 
+/* The report's rules section (report_explain.c); nothing without a tree. */
+void report_explain(FILE *f, const summary *s);
+
 /* What the command line sets, as library objects: cmd_segment.c makes them
  * for the paths it dispatches to, which never call back up for them. */
 typedef struct segment_settings {

@@ -10,6 +10,7 @@
 #include "out.h"
 #include "output.h"
 #include "ward.h"
+#include "explain.h"
 
 #include <errno.h>
 #include <math.h>
@@ -261,6 +262,9 @@ int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler 
         (rc = seg_model_set_metric(m, SEG_MODEL_SILHOUETTE, s.silhouette)) < 0 ||
         (rc = seg_model_set_metric(m, SEG_MODEL_DAVIES_BOULDIN, s.davies_bouldin)) < 0 ||
         (rc = seg_model_set_metric(m, SEG_MODEL_CALINSKI_HARABASZ, s.calinski_harabasz)) < 0)
+        goto fail;
+    stage = "explaining the segments";
+    if ((rc = explain_fit_tree(m, s.x, false, s.n, s.d, s.labels)) < 0)
         goto fail;
     summary rs = {.n = s.n, .d = s.d, .k = s.k, .silhouette = s.silhouette,
                   .davies_bouldin = s.davies_bouldin, .calinski_harabasz = s.calinski_harabasz,
