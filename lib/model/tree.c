@@ -925,19 +925,19 @@ int seg_model_tree_score_dataset(const seg_model *m, const seg_dataset *ds, int3
 
 void seg_xtree_write(const seg_xtree *t, wbuf *w)
 {
-    wb_u64(w, t->n_nodes);
+    seg_wb_u64(w, t->n_nodes);
     for (size_t i = 0; i < t->n_nodes; i++) {
-        wb_u64(w, (uint64_t)t->feature[i]);
-        wb_f64(w, t->threshold[i]);
-        wb_u64(w, t->left[i]);
-        wb_u64(w, t->right[i]);
-        wb_u64(w, (uint64_t)(int64_t)t->segment[i]);
+        seg_wb_u64(w, (uint64_t)t->feature[i]);
+        seg_wb_f64(w, t->threshold[i]);
+        seg_wb_u64(w, t->left[i]);
+        seg_wb_u64(w, t->right[i]);
+        seg_wb_u64(w, (uint64_t)(int64_t)t->segment[i]);
     }
 }
 
 int seg_xtree_read(rbuf *r, size_t k, size_t d, seg_xtree **out)
 {
-    const size_t nn = rb_count(r, 40);
+    const size_t nn = seg_rb_count(r, 40);
     seg_xtree *t = seg_calloc(1, sizeof *t);
     size_t cap = 0;
     bool *seen = NULL;
@@ -948,10 +948,10 @@ int seg_xtree_read(rbuf *r, size_t k, size_t d, seg_xtree **out)
     if (!xtree_reserve(t, &cap, nn) || !(seen = seg_calloc(nn, sizeof *seen)))
         goto nomem;
     for (size_t i = 0; i < nn; i++) {
-        const int64_t feat = (int64_t)rb_u64(r);
-        const double thr = rb_f64(r);
-        const uint64_t l = rb_u64(r), rr = rb_u64(r);
-        const int64_t sg = (int64_t)rb_u64(r);
+        const int64_t feat = (int64_t)seg_rb_u64(r);
+        const double thr = seg_rb_f64(r);
+        const uint64_t l = seg_rb_u64(r), rr = seg_rb_u64(r);
+        const int64_t sg = (int64_t)seg_rb_u64(r);
         if (r->bad)
             goto bad;
         t->feature[i] = feat;
