@@ -15,6 +15,7 @@ Run by meson as: python3 cli_utf8_test.py SEG_BINARY
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -84,7 +85,34 @@ class Utf8Json(unittest.TestCase):
         _, err = self.segment_json()
         warnings = [l for l in err.splitlines() if "not valid UTF-8" in l]
         self.assertEqual(len(warnings), 1, err)  # once a run
-        self.assertIn(self.csv + ": line 1, byte 4:", warnings[0])
+        m = re.search(re.escape(self.csv) + r": line (\d+), byte (\d+): text is not valid "
+                      r'UTF-8: "([^"]*)"', warnings[0])
+        self.assertIsNotNone(m, warnings[0])
+        with open(self.csv, "rb") as f:
+            line = f.read().split(b"\n")[int(m.group(1)) - 1]
+        at = int(m.group(2)) - 1
+        with self.assertRaises(UnicodeDecodeError) as cm:  # the byte named is invalid
+            line[at:].decode("utf-8")
+        self.assertEqual(cm.exception.start, 0)
+        # ... and it is the named text's: the level of "city=level", or a header name
+        shown = m.group(3).encode().decode("unicode_escape").encode("latin-1")
+        level = shown.split(b"=", 1)[-1]
+        self.assertTrue(line.find(level) <= at < line.find(level) + len(level), (line, at, shown))
+
+    def test_rfm_rules_names_their_file(self):
+        log = os.path.join(self.tmp.name, "log.csv")
+        rules = os.path.join(self.tmp.name, "rules.txt")
+        with open(log, "wb") as f:
+            f.write(b"id,date,amount\n" + b"".join(b"%s,2010-12-0%d,%d\n" % (c, i % 9 + 1, i)
+                    for i, c in enumerate([b"Jos\xe9", b"Ren\xc3\xa9e", b"Bj\xf6rn"] * 3)))
+        with open(rules, "wb") as f:
+            f.write(b"Caf\xe9 cr\xe8me,*,*,*\n")
+        rc, out, err = run("rfm", log, "--customer", "id", "--date", "date", "--amount", "amount",
+                           "--rules", rules, "--json")
+        self.assertEqual(rc, 0, err)
+        names = [s["name"] for s in json.loads(out)["segments"]]
+        self.assertIn(text(b"Caf\xe9 cr\xe8me"), names)
+        self.assertIn(rules + ": line 1, byte 4: text is not valid UTF-8", err)
 
     def test_info_of_model_parses(self):
         model = os.path.join(self.tmp.name, "m.seg")

@@ -66,9 +66,19 @@ void json_source(const char *path)
         json_sources[json_nsources++] = path;
 }
 
-/* The line and byte (1-based) of the first byte of path that is not UTF-8;
+/* The offset of the first invalid UTF-8 byte of p[0..len), or len. */
+static size_t invalid_at(const unsigned char *p, size_t len)
+{
+    size_t at = 0, n, bad;
+    while (at < len && (n = utf8_sequence(p + at, p + len, &bad)))
+        at += n;
+    return at;
+}
+
+/* The line and byte (1-based) in path of the text's first invalid byte where
+ * the text occurs as it is (text NULL: of the file's first invalid byte);
  * false when there is none or path cannot be read (standard input). */
-static bool first_invalid(const char *path, size_t *line_no, size_t *byte_no)
+static bool find_invalid(const char *path, const char *text, size_t *line_no, size_t *byte_no)
 {
     if (!strcmp(path, "-"))
         return false;
@@ -80,33 +90,40 @@ static bool first_invalid(const char *path, size_t *line_no, size_t *byte_no)
     ssize_t len;
     bool found = false;
     while (!found && (len = getline(&line, &cap, in)) > 0) {
-        const unsigned char *p = (const unsigned char *)line, *end = p + len;
         no++;
-        for (size_t n, bad; p < end; p += n)
-            if (!(n = utf8_sequence(p, end, &bad))) {
-                *line_no = no;
-                *byte_no = (size_t)(p - (const unsigned char *)line) + 1;
-                found = true;
-                break;
-            }
+        const char *hit = text ? strstr(line, text) : line;
+        if (!hit)
+            continue;
+        const size_t rest = (size_t)len - (size_t)(hit - line);
+        const size_t at = invalid_at((const unsigned char *)hit, text ? strlen(text) : rest);
+        if (at < (text ? strlen(text) : rest)) {
+            *line_no = no;
+            *byte_no = (size_t)(hit - line) + at + 1;
+            found = true;
+        }
     }
     free(line);
     fclose(in);
     return found;
 }
 
-/* Once a run: say which text is not UTF-8, and where in the input it is. */
+/* Once a run: say which text is not UTF-8, and where in the input it is: where
+ * the text itself occurs, or the level of a feature name "col=level" (not in
+ * the file as it is), else the first invalid byte of the inputs. */
 static void warn_invalid(const char *s)
 {
     if (json_warned)
         return;
     json_warned = true;
     fprintf(stderr, "%s: warning: ", progname);
+    /* The text as it is; the level of a feature name "col=level"; any. */
+    const char *eq = strchr(s, '='), *look[3] = {s, eq && eq[1] ? eq + 1 : NULL, NULL};
     size_t line, byte;
     bool where = false;
-    for (size_t i = 0; i < json_nsources && !where; i++)
-        if ((where = first_invalid(json_sources[i], &line, &byte)))
-            fprintf(stderr, "%s: line %zu, byte %zu: ", json_sources[i], line, byte);
+    for (int pass = 0; pass < 3 && !where; pass++)
+        for (size_t i = 0; i < json_nsources && !where && (look[pass] || pass == 2); i++)
+            if ((where = find_invalid(json_sources[i], look[pass], &line, &byte)))
+                fprintf(stderr, "%s: line %zu, byte %zu: ", json_sources[i], line, byte);
     fputs("text is not valid UTF-8: \"", stderr);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
         fprintf(stderr, *p < 0x20 || *p >= 0x7F ? "\\x%02X" : "%c", *p);
