@@ -77,7 +77,8 @@ static size_t invalid_at(const unsigned char *p, size_t len)
 
 /* The line and byte (1-based) in path of the text's first invalid byte where
  * the text occurs as it is (text NULL: of the file's first invalid byte);
- * false when there is none or path cannot be read (standard input). */
+ * false when there is none in the first 256 MiB or path cannot be read
+ * (standard input). */
 static bool find_invalid(const char *path, const char *text, size_t *line_no, size_t *byte_no)
 {
     if (!strcmp(path, "-"))
@@ -89,8 +90,11 @@ static bool find_invalid(const char *path, const char *text, size_t *line_no, si
     size_t cap = 0, no = 0;
     ssize_t len;
     bool found = false;
-    while (!found && (len = getline(&line, &cap, in)) > 0) {
+    /* A warning is not worth minutes: look at the first 256 MiB only. */
+    size_t seen = 0;
+    while (!found && seen < ((size_t)256 << 20) && (len = getline(&line, &cap, in)) > 0) {
         no++;
+        seen += (size_t)len;
         const char *hit = text ? strstr(line, text) : line;
         if (!hit)
             continue;
