@@ -60,6 +60,46 @@ extern "C" {
  * incompatible change, before or after 1.0, comes with a new soname
  * (libseg.so.N), so a program never loads a library it cannot use. See
  * docs/abi.md.
+ *
+ * Example:
+ * @code{.c}
+ * #include <seg.h>
+ * #include <stdio.h>
+ * #include <stdlib.h>
+ *
+ * // A caller allocator that counts the library's allocations.
+ * static void *counting_alloc(void *user, size_t size)
+ * {
+ *     ++*(size_t *)user;
+ *     return malloc(size);
+ * }
+ *
+ * static void counting_free(void *user, void *ptr)
+ * {
+ *     (void)user;
+ *     free(ptr);
+ * }
+ *
+ * int main(void)
+ * {
+ *     size_t calls = 0;
+ *     seg_allocator *a = NULL;
+ *     seg_kmeans *km = NULL;
+ *     if (seg_version_number() / 10000 != SEG_VERSION_MAJOR)
+ *         return 1; // built against another major version
+ *     int rc = seg_allocator_new(&a, counting_alloc, counting_free, &calls);
+ *     if (rc == SEG_OK)
+ *         rc = seg_kmeans_new_with_allocator(&km, a);
+ *     if (rc == SEG_OK)
+ *         rc = seg_kmeans_set_int(km, SEG_KMEANS_K, 0); // out of bounds: fails
+ *     if (rc < 0) // the fixed code's name, then this thread's detail
+ *         printf("%s: %s\n", seg_strerror(rc), seg_last_error());
+ *     seg_kmeans_free(km);
+ *     seg_allocator_free(a); // released once its last object is gone
+ *     printf("libseg %s, %zu allocations\n", seg_version_string(), calls);
+ *     return rc != SEG_ERR_INVALID_ARG;
+ * }
+ * @endcode
  * @{
  */
 
@@ -271,6 +311,30 @@ SEG_API void seg_allocator_free(seg_allocator *a);
  * limits and forced column types. The same options serve
  * seg_dataset_read_csv(), seg_dataset_read_csv_memory() and
  * seg_csv_chunker_open().
+ *
+ * Example:
+ * @code{.c}
+ * // A comma-separated export where "unknown" and "n/a" mean missing and the
+ * // day of the month is a category, not a number.
+ * seg_csv_options *opts = NULL;
+ * seg_dataset *ds = NULL;
+ * int rc = seg_csv_options_new(&opts);
+ * if (rc == SEG_OK)
+ *     rc = seg_csv_options_set_int(opts, SEG_CSV_DELIMITER, ',');
+ * if (rc == SEG_OK)
+ *     rc = seg_csv_options_add_missing(opts, "unknown");
+ * if (rc == SEG_OK)
+ *     rc = seg_csv_options_add_missing(opts, "n/a");
+ * if (rc == SEG_OK)
+ *     rc = seg_csv_options_set_column_type(opts, "day", SEG_COLUMN_CATEGORICAL);
+ * if (rc == SEG_OK)
+ *     rc = seg_dataset_read_csv(&ds, "bank.csv", opts);
+ * if (rc < 0)
+ *     fprintf(stderr, "%s\n", seg_last_error()); // bank.csv:LINE:FIELD: ...
+ * seg_csv_options_free(opts); // the dataset keeps nothing of it
+ * seg_dataset_free(ds);
+ * return rc < 0;
+ * @endcode
  * @{
  */
 
@@ -412,6 +476,32 @@ SEG_API int seg_csv_options_set_column_type(seg_csv_options *opts, const char *c
  * recorded separately). One column may be set aside as the row id and one as
  * the row weight, and any number as described columns (profiled per
  * segment); none of them is ever a feature.
+ *
+ * Example:
+ * @code{.c}
+ * seg_dataset *ds = NULL;
+ * const char *leave_out[] = {"y", "duration"};
+ * int rc = seg_dataset_read_csv(&ds, "bank.csv", NULL);
+ * if (rc == SEG_OK)
+ *     rc = seg_dataset_drop(ds, leave_out, 2);
+ * if (rc < 0) {
+ *     fprintf(stderr, "%s: %s\n", seg_strerror(rc), seg_last_error());
+ *     return 1;
+ * }
+ * for (size_t j = 0; j < seg_dataset_columns(ds); j++)
+ *     printf("%-10s %s, %zu missing\n", seg_dataset_column_name(ds, j),
+ *            seg_dataset_column_type(ds, j) == SEG_COLUMN_NUMERIC ? "numeric" : "categorical",
+ *            seg_dataset_column_missing(ds, j));
+ * printf("%zu rows\n", seg_dataset_rows(ds));
+ * seg_dataset_free(ds);
+ *
+ * // Arrays work too: 3 customers, 2 named numeric columns (copied).
+ * const double x[] = {35, 1200, 52, 300, 41, 8000};
+ * const char *names[] = {"age", "balance"};
+ * rc = seg_dataset_from_f64(&ds, x, 3, 2, names);
+ * seg_dataset_free(ds);
+ * return rc < 0;
+ * @endcode
  * @{
  */
 
@@ -989,6 +1079,50 @@ SEG_API const double *seg_dataset_matrix_f64(const seg_dataset *ds);
  *   the sketch's rank error); they have no segment profiles.
  *
  * Objects belong to one thread at a time. Rows are unweighted.
+ *
+ * Example:
+ * @code{.c}
+ * // Fit the scaler, then exact k-means, with one chunk of 100 rows in memory.
+ * seg_csv_chunker *ch = NULL;
+ * seg_scaler *sc = NULL;
+ * seg_scaler_stream *ss = NULL;
+ * seg_kmeans *km = NULL;
+ * seg_model *m = NULL;
+ * seg_dataset *chunk = NULL;
+ * const char *leave_out[] = {"y"};
+ * int rc = seg_csv_chunker_open(&ch, "bank.csv", NULL);
+ * if (rc == SEG_OK)
+ *     rc = seg_csv_chunker_set_int(ch, SEG_CHUNKER_ROWS, 100);
+ * if (rc == SEG_OK)
+ *     rc = seg_csv_chunker_drop(ch, leave_out, 1);
+ * if (rc == SEG_OK)
+ *     rc = seg_scaler_new(&sc);
+ * if (rc == SEG_OK)
+ *     rc = seg_scaler_stream_begin(&ss, sc);
+ * while (rc == SEG_OK && (rc = seg_csv_chunker_next(ch, &chunk)) == 1) {
+ *     rc = seg_scaler_stream_add(ss, chunk);
+ *     seg_dataset_free(chunk);
+ * }
+ * if (rc == 0) // the end of the file
+ *     rc = seg_scaler_stream_finish(ss, sc);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_new(&km);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_set_int(km, SEG_KMEANS_K, 4);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_fit_chunks(km, ch, sc, 200, &m);
+ * if (rc == SEG_OK)
+ *     printf("inertia %g after %d passes\n", seg_model_inertia(m),
+ *            (int)seg_model_iterations(m));
+ * else
+ *     fprintf(stderr, "%s\n", seg_last_error());
+ * seg_model_free(m);
+ * seg_kmeans_free(km);
+ * seg_scaler_stream_free(ss);
+ * seg_scaler_free(sc);
+ * seg_csv_chunker_free(ch);
+ * return rc < 0;
+ * @endcode
  * @{
  */
 
@@ -1187,6 +1321,36 @@ SEG_API int seg_csv_chunker_rewind(seg_csv_chunker *ch);
  *  - A categorical column with one level gives one feature (none with
  *    drop-first); drop-first never applies to two-level columns.
  *  - The scaler keeps statistics and level names only, never rows.
+ *
+ * Example:
+ * @code{.c}
+ * // Learn the encoding on the training customers, then apply it.
+ * seg_dataset *ds = NULL;
+ * seg_scaler *sc = NULL;
+ * double *x = NULL;
+ * int rc = seg_dataset_read_csv(&ds, "bank.csv", NULL);
+ * if (rc == SEG_OK)
+ *     rc = seg_scaler_new(&sc);
+ * if (rc == SEG_OK)
+ *     rc = seg_scaler_set_int(sc, SEG_SCALER_METHOD, SEG_SCALE_ROBUST);
+ * if (rc == SEG_OK)
+ *     rc = seg_scaler_set_column_int(sc, "balance", SEG_SCALER_COLUMN_LOG1P, 1);
+ * if (rc == SEG_OK)
+ *     rc = seg_scaler_fit(sc, ds);
+ * if (rc == SEG_OK) {
+ *     const size_t n = seg_dataset_rows(ds), d = seg_scaler_features(sc);
+ *     if (!(x = malloc(n * d * sizeof *x)))
+ *         rc = SEG_ERR_NOMEM;
+ *     else
+ *         rc = seg_scaler_transform_f64(sc, ds, x, n * d);
+ *     for (size_t j = 0; rc == SEG_OK && j < 3; j++) // "age", "job=admin.", ...
+ *         printf("%s = %g\n", seg_scaler_feature_name(sc, j), x[j]);
+ * }
+ * free(x);
+ * seg_scaler_free(sc);
+ * seg_dataset_free(ds);
+ * return rc < 0;
+ * @endcode
  * @{
  */
 
@@ -1628,6 +1792,30 @@ SEG_API void seg_scaler_stream_free(seg_scaler_stream *ss);
  * library thread and OpenBLAS threads each GEMM instead. The library never
  * calls openblas_set_num_threads(). Other CBLAS libraries are assumed to run
  * each call on the calling thread. See docs/api.md.
+ *
+ * Example:
+ * @code{.c}
+ * // Two obvious groups of three customers, two features each.
+ * const double x[] = {1, 1, 1.2, 0.8, 0.9, 1.1, 8, 9, 8.2, 9.1, 7.9, 8.8};
+ * int32_t labels[6];
+ * seg_kmeans *km = NULL;
+ * seg_model *m = NULL;
+ * int rc = seg_kmeans_new(&km);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_set_int(km, SEG_KMEANS_K, 2);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, 4);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_set_int(km, SEG_KMEANS_SEED, 7);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_fit_f64(km, x, 6, 2, NULL, labels, &m);
+ * if (rc == SEG_OK)
+ *     printf("labels %d %d %d %d %d %d, inertia %.3f\n", labels[0], labels[1],
+ *            labels[2], labels[3], labels[4], labels[5], seg_model_inertia(m));
+ * seg_model_free(m);
+ * seg_kmeans_free(km);
+ * return rc < 0 || labels[0] == labels[3];
+ * @endcode
  * @{
  */
 
@@ -2176,6 +2364,33 @@ SEG_API int seg_kmeans_fit_chunks(seg_kmeans *km, seg_csv_chunker *ch, const seg
  * section "Mini-batch k-means in float and with weights". Results depend only on the rows, the settings
  * and the seed, never on SEG_MINIBATCH_THREADS. A seg_minibatch belongs to
  * one thread at a time.
+ *
+ * Example:
+ * @code{.c}
+ * // Fit on 2,000 customers, then fold 100 new ones in: a new model.
+ * enum { N = 2000, NEW = 100, D = 2 };
+ * static double x[N * D];
+ * for (size_t i = 0; i < N * D; i++)
+ *     x[i] = (double)((i * 7919) % 1000) / 100 + (i % 4 < 2 ? 0 : 20);
+ * seg_minibatch *mb = NULL;
+ * seg_model *m = NULL, *updated = NULL;
+ * int rc = seg_minibatch_new(&mb);
+ * if (rc == SEG_OK)
+ *     rc = seg_minibatch_set_int(mb, SEG_MINIBATCH_K, 3);
+ * if (rc == SEG_OK)
+ *     rc = seg_minibatch_set_int(mb, SEG_MINIBATCH_BATCH_SIZE, 256);
+ * if (rc == SEG_OK)
+ *     rc = seg_minibatch_fit_f64(mb, x, N, D, NULL, &m);
+ * if (rc == SEG_OK) // m stays usable (immutable) while the update runs
+ *     rc = seg_minibatch_partial_fit_f64(mb, m, x, NEW, D, &updated);
+ * if (rc == SEG_OK)
+ *     printf("inertia %g before the update, %g after\n", seg_model_inertia(m),
+ *            seg_model_inertia(updated));
+ * seg_model_free(updated);
+ * seg_model_free(m);
+ * seg_minibatch_free(mb);
+ * return rc < 0;
+ * @endcode
  * @{
  */
 
@@ -2566,6 +2781,24 @@ SEG_API int seg_minibatch_fit_chunks(seg_minibatch *mb, seg_csv_chunker *ch, con
  * Runs on the calling thread (BLAS may use its own threads for the kernel's
  * calls). A seg_linkage is immutable: any number of threads may read and cut
  * it at once.
+ *
+ * Example:
+ * @code{.c}
+ * const double x[] = {0, 0, 0, 1, 5, 5, 5, 6, 20, 20};
+ * double merges[4 * 4]; // n - 1 merges of SciPy's form: a, b, height, size
+ * int32_t labels[5];
+ * seg_linkage *tree = NULL;
+ * int rc = seg_linkage_fit_ward_f64(x, 5, 2, NULL, &tree);
+ * if (rc == SEG_OK)
+ *     rc = seg_linkage_matrix(tree, merges, 16);
+ * if (rc == SEG_OK)
+ *     rc = seg_linkage_cut_k(tree, 3, labels, 5);
+ * if (rc == SEG_OK)
+ *     printf("last merge at height %.3f; labels %d %d %d %d %d\n", merges[14],
+ *            labels[0], labels[1], labels[2], labels[3], labels[4]);
+ * seg_linkage_free(tree);
+ * return rc < 0;
+ * @endcode
  * @{
  */
 
@@ -2703,6 +2936,42 @@ SEG_API int seg_linkage_cut_height(const seg_linkage *l, double height, int32_t 
  *
  * A fitted model: centroids in feature space, fit statistics, and the scaler
  * it was fitted through (if any). Immutable; safe to share between threads.
+ *
+ * Example:
+ * @code{.c}
+ * // Fit, save, load again and describe each segment.
+ * seg_dataset *ds = NULL;
+ * seg_scaler *sc = NULL;
+ * seg_kmeans *km = NULL;
+ * seg_model *m = NULL, *again = NULL;
+ * const char *leave_out[] = {"y", "duration"};
+ * int rc = seg_dataset_read_csv(&ds, "bank.csv", NULL);
+ * if (rc == SEG_OK)
+ *     rc = seg_dataset_drop(ds, leave_out, 2);
+ * if (rc == SEG_OK)
+ *     rc = seg_scaler_new(&sc);
+ * if (rc == SEG_OK)
+ *     rc = seg_scaler_fit(sc, ds);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_new(&km);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_set_int(km, SEG_KMEANS_K, 3);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_fit_dataset(km, ds, sc, NULL, &m);
+ * if (rc == SEG_OK)
+ *     rc = seg_model_save(m, "bank.seg"); // no customer row or id inside
+ * if (rc == SEG_OK)
+ *     rc = seg_model_load(&again, "bank.seg");
+ * for (size_t j = 0; rc == SEG_OK && j < seg_model_k(again); j++)
+ *     printf("segment %zu: %zu customers, \"%s\"\n", j, seg_model_segment_size(again, j),
+ *            seg_model_segment_label(again, j));
+ * seg_model_free(again);
+ * seg_model_free(m);
+ * seg_kmeans_free(km);
+ * seg_scaler_free(sc);
+ * seg_dataset_free(ds);
+ * return rc < 0;
+ * @endcode
  * @{
  */
 
@@ -3644,6 +3913,34 @@ SEG_API int seg_model_tree_score_dataset(const seg_model *m, const seg_dataset *
  * (default 1, 0 = all cores), with the same blocks and BLAS rules as the fit
  * (see the K-means group). Each row's label depends only on the row and the
  * model, never on the thread count.
+ *
+ * Example:
+ * @code{.c}
+ * // Score new rows against a model (here fitted on the spot; usually loaded
+ * // with seg_model_load()). One predictor per thread; the model is shared.
+ * const double train[] = {0, 0, 0, 1, 10, 10, 10, 11};
+ * const double fresh[] = {0.2, 0.4, 9.5, 10.5, 30, 30};
+ * int32_t labels[3];
+ * double dist[3];
+ * seg_kmeans *km = NULL;
+ * seg_model *m = NULL;
+ * seg_predictor *p = NULL;
+ * int rc = seg_kmeans_new(&km);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_set_int(km, SEG_KMEANS_K, 2);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_fit_f64(km, train, 4, 2, NULL, NULL, &m);
+ * if (rc == SEG_OK)
+ *     rc = seg_predictor_new(&p, m); // borrows m: free p first
+ * if (rc == SEG_OK)
+ *     rc = seg_predictor_run_f64(p, fresh, 3, 2, labels, dist);
+ * for (size_t i = 0; rc == SEG_OK && i < 3; i++)
+ *     printf("row %zu: segment %d at distance %.2f\n", i, labels[i], dist[i]);
+ * seg_predictor_free(p);
+ * seg_model_free(m);
+ * seg_kmeans_free(km);
+ * return rc < 0;
+ * @endcode
  * @{
  */
 
@@ -3842,6 +4139,24 @@ SEG_API int seg_predictor_explain_dataset(seg_predictor *p, const seg_dataset *d
  *
  * Quality measures of a labelling of a feature matrix, computed in double
  * precision. Weights, when given, count each row as that many customers.
+ *
+ * Example:
+ * @code{.c}
+ * const double x[] = {0, 0, 0, 1, 1, 0, 9, 9, 9, 10, 10, 9};
+ * const int32_t labels[] = {0, 0, 0, 1, 1, 1};
+ * double silhouette, davies_bouldin, adjusted_rand;
+ * int rc = seg_metrics_silhouette_f64(x, 6, 2, labels, 2, NULL, 0, 0, &silhouette);
+ * if (rc == SEG_OK)
+ *     rc = seg_metrics_davies_bouldin_f64(x, 6, 2, labels, 2, NULL, &davies_bouldin);
+ * if (rc == SEG_OK) { // the same partition numbered the other way round
+ *     const int32_t swapped[] = {1, 1, 1, 0, 0, 0};
+ *     rc = seg_metrics_adjusted_rand(labels, swapped, 6, &adjusted_rand);
+ * }
+ * if (rc == SEG_OK)
+ *     printf("silhouette %.3f, Davies-Bouldin %.3f, ARI %.1f\n", silhouette,
+ *            davies_bouldin, adjusted_rand);
+ * return rc < 0;
+ * @endcode
  * @{
  */
 
@@ -4060,6 +4375,41 @@ SEG_API int seg_metrics_adjusted_rand(const int32_t *a, const int32_t *b, size_t
  * them. seg_sweep_runner_up() names the k ranked next and why it lost.
  *
  * A sweep object is mutable: one thread at a time.
+ *
+ * Example:
+ * @code{.c}
+ * // Try k = 2 .. 5 on 300 rows drawn around three centres.
+ * enum { N = 300, D = 2 };
+ * static double x[N * D];
+ * for (size_t i = 0; i < N; i++) {
+ *     x[2 * i] = (double)(i % 3) * 10 + (double)(i * 37 % 100) / 50;
+ *     x[2 * i + 1] = (double)(i % 3) * 5 + (double)(i * 53 % 100) / 50;
+ * }
+ * seg_kmeans *km = NULL;
+ * seg_sweep *s = NULL;
+ * size_t k = 0;
+ * int rc = seg_kmeans_new(&km);
+ * if (rc == SEG_OK)
+ *     rc = seg_sweep_new(&s);
+ * if (rc == SEG_OK)
+ *     rc = seg_sweep_set_int(s, SEG_SWEEP_K_MAX, 5);
+ * if (rc == SEG_OK)
+ *     rc = seg_sweep_run_f64(s, km, x, N, D, NULL);
+ * for (size_t i = 0; rc == SEG_OK && i < seg_sweep_count(s); i++) {
+ *     double kk, silhouette, stability;
+ *     seg_sweep_get(s, i, SEG_SWEEP_K, &kk);
+ *     seg_sweep_get(s, i, SEG_SWEEP_SILHOUETTE, &silhouette);
+ *     seg_sweep_get(s, i, SEG_SWEEP_STABILITY, &stability);
+ *     printf("k = %.0f: silhouette %.3f, stability %.2f\n", kk, silhouette, stability);
+ * }
+ * if (rc == SEG_OK)
+ *     rc = seg_sweep_chosen(s, &k);
+ * if (rc == SEG_OK)
+ *     printf("chosen: k = %zu\n", k);
+ * seg_sweep_free(s);
+ * seg_kmeans_free(km);
+ * return rc < 0 || k != 3;
+ * @endcode
  * @{
  */
 
@@ -4278,6 +4628,65 @@ SEG_API int seg_sweep_runner_up(const seg_sweep *s, size_t *k, seg_sweep_reason 
  *
  * A campaign object is mutable (one thread at a time); once computed, its
  * getters only read it.
+ *
+ * Example:
+ * @code{.c}
+ * // Conversion of the outcome column y per segment, and whom to call first.
+ * seg_dataset *ds = NULL;
+ * seg_scaler *sc = NULL;
+ * seg_kmeans *km = NULL;
+ * seg_model *m = NULL;
+ * seg_campaign *c = NULL;
+ * int8_t *y = NULL;
+ * int32_t *labels = NULL;
+ * const char *outcome[] = {"y"};
+ * size_t n = 0, best = 0;
+ * int rc = seg_dataset_read_csv(&ds, "bank.csv", NULL);
+ * if (rc == SEG_OK) {
+ *     n = seg_dataset_rows(ds);
+ *     y = malloc(n * sizeof *y);
+ *     labels = malloc(n * sizeof *labels);
+ *     rc = y && labels ? seg_dataset_get_outcome(ds, "y", y, n) : SEG_ERR_NOMEM;
+ * }
+ * if (rc == SEG_OK) // the outcome is measured, never clustered on
+ *     rc = seg_dataset_drop(ds, outcome, 1);
+ * if (rc == SEG_OK)
+ *     rc = seg_scaler_new(&sc);
+ * if (rc == SEG_OK)
+ *     rc = seg_scaler_fit(sc, ds);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_new(&km);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_set_int(km, SEG_KMEANS_K, 3);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_fit_dataset(km, ds, sc, labels, &m);
+ * if (rc == SEG_OK)
+ *     rc = seg_campaign_new(&c);
+ * if (rc == SEG_OK)
+ *     rc = seg_campaign_set_double(c, SEG_CAMPAIGN_COST_PER_CONTACT, 5);
+ * if (rc == SEG_OK)
+ *     rc = seg_campaign_set_double(c, SEG_CAMPAIGN_REVENUE_PER_CONVERSION, 50);
+ * if (rc == SEG_OK)
+ *     rc = seg_campaign_compute(c, labels, n, seg_model_k(m), y, NULL);
+ * for (size_t j = 0; rc == SEG_OK && j < seg_model_k(m); j++) {
+ *     double rate, lift;
+ *     seg_campaign_segment_stat(c, j, SEG_CAMPAIGN_RATE, &rate);
+ *     seg_campaign_segment_stat(c, j, SEG_CAMPAIGN_LIFT, &lift);
+ *     printf("segment %zu: %.1f %% converted, lift %.2f\n", j, 100 * rate, lift);
+ * }
+ * if (rc == SEG_OK)
+ *     rc = seg_campaign_plan_best(c, &best);
+ * if (rc == SEG_OK)
+ *     printf("best plan: the first %zu segment(s) by rate\n", best + 1);
+ * seg_campaign_free(c);
+ * seg_model_free(m);
+ * seg_kmeans_free(km);
+ * seg_scaler_free(sc);
+ * seg_dataset_free(ds);
+ * free(labels);
+ * free(y);
+ * return rc < 0;
+ * @endcode
  * @{
  */
 
@@ -4761,6 +5170,40 @@ SEG_API int seg_fairness_fisher_exact(uint64_t a, uint64_t b, uint64_t c, uint64
  *
  * Threads: a seg_rfm belongs to one thread at a time; once finished, its
  * accessors only read it and may be called from several threads at once.
+ *
+ * Example:
+ * @code{.c}
+ * seg_rfm *r = NULL;
+ * int rc = seg_rfm_new(&r);
+ * if (rc == SEG_OK)
+ *     rc = seg_rfm_set_string(r, SEG_RFM_CUSTOMER_COLUMN, "CustomerID");
+ * if (rc == SEG_OK)
+ *     rc = seg_rfm_set_string(r, SEG_RFM_DATE_COLUMN, "InvoiceDate");
+ * if (rc == SEG_OK)
+ *     rc = seg_rfm_set_string(r, SEG_RFM_QUANTITY_COLUMN, "Quantity");
+ * if (rc == SEG_OK)
+ *     rc = seg_rfm_set_string(r, SEG_RFM_PRICE_COLUMN, "UnitPrice");
+ * if (rc == SEG_OK)
+ *     rc = seg_rfm_set_string(r, SEG_RFM_INVOICE_COLUMN, "InvoiceNo");
+ * if (rc == SEG_OK)
+ *     rc = seg_rfm_read_csv(r, "sales.csv"); // or seg_rfm_add() row by row
+ * if (rc == SEG_OK)
+ *     rc = seg_rfm_finish(r);
+ * for (size_t i = 0; rc == SEG_OK && i < seg_rfm_customers(r); i++) {
+ *     int64_t recency, frequency;
+ *     double monetary;
+ *     int32_t score[3];
+ *     size_t segment;
+ *     seg_rfm_get(r, i, &recency, &frequency, &monetary, score, &segment);
+ *     printf("%s: %lld days, %lld invoices, %.2f: R%d F%d M%d %s\n", seg_rfm_customer(r, i),
+ *            (long long)recency, (long long)frequency, monetary, (int)score[0],
+ *            (int)score[1], (int)score[2], seg_rfm_segment_name(r, segment));
+ * }
+ * if (rc < 0)
+ *     fprintf(stderr, "%s\n", seg_last_error());
+ * seg_rfm_free(r);
+ * return rc < 0;
+ * @endcode
  * @{
  */
 
@@ -5139,6 +5582,35 @@ SEG_API const char *seg_rfm_warning(const seg_rfm *r, size_t i, seg_rfm_warning_
  * one-to-one matching of segments that minimises the summed distance
  * (Hungarian algorithm). `seg drift OLD.seg NEW.seg` reports it with shifts
  * in the columns' units.
+ *
+ * Example:
+ * @code{.c}
+ * // Which segment of this month's model is which of last month's?
+ * const double before[] = {0, 0, 0, 1, 10, 10, 10, 11};
+ * const double after[] = {10.5, 10, 10, 11.5, 0, 0.5, 0, 1.5};
+ * seg_kmeans *km = NULL;
+ * seg_model *old = NULL, *cur = NULL;
+ * double dist[2 * 2], total;
+ * int32_t match[2];
+ * int rc = seg_kmeans_new(&km);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_set_int(km, SEG_KMEANS_K, 2);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_fit_f64(km, before, 4, 2, NULL, NULL, &old);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_fit_f64(km, after, 4, 2, NULL, NULL, &cur);
+ * if (rc == SEG_OK)
+ *     rc = seg_model_centroid_distances(old, cur, dist, 4);
+ * if (rc == SEG_OK)
+ *     rc = seg_drift_match_f64(dist, 2, 2, match, &total);
+ * for (size_t i = 0; rc == SEG_OK && i < 2; i++)
+ *     printf("old segment %zu is new segment %d (moved %.2f)\n", i, match[i],
+ *            dist[i * 2 + (size_t)match[i]]);
+ * seg_model_free(cur);
+ * seg_model_free(old);
+ * seg_kmeans_free(km);
+ * return rc < 0;
+ * @endcode
  * @{
  */
 
@@ -5196,6 +5668,18 @@ SEG_API int seg_model_centroid_distances(const seg_model *old, const seg_model *
 
 /**
  * @defgroup pca Principal components
+ *
+ * Example:
+ * @code{.c}
+ * // Two components of 4 rows in 3 dimensions, for a scatter plot.
+ * const double x[] = {1, 2, 0, 2, 4, 0.1, 3, 6, 0, 4, 8, 0.1};
+ * double scores[4 * 2], variance[2];
+ * int rc = seg_pca_compute_f64(x, 4, 3, 2, scores, NULL, variance, NULL);
+ * if (rc == SEG_OK)
+ *     printf("variance %.3f and %.5f; row 0 at (%.3f, %.3f)\n", variance[0], variance[1],
+ *            scores[0], scores[1]);
+ * return rc < 0;
+ * @endcode
  * @{
  */
 
@@ -5255,6 +5739,18 @@ SEG_API int seg_pca_f64(const double *x, size_t n, size_t d, size_t c, double *s
  * Pseudonymous identifiers for outputs that leave the bank: a keyed hash, so
  * the same customer gets the same pseudonym under the same key, and nobody
  * without the key can recompute or reverse it.
+ *
+ * Example:
+ * @code{.c}
+ * // The same id under the same key always gives the same 64 hex characters.
+ * static const char key[] = "a secret of at least 16 bytes";
+ * char pseudonym[65];
+ * int rc = seg_privacy_pseudonymize_id(key, sizeof key - 1, "CUST-000123", 11, pseudonym,
+ *                                      sizeof pseudonym);
+ * if (rc == SEG_OK)
+ *     printf("%s\n", pseudonym);
+ * return rc < 0;
+ * @endcode
  * @{
  */
 

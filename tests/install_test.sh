@@ -55,6 +55,14 @@ else
     MANWIDTH=80 man -l "$datadir/man/man1/seg.1" 2>/dev/null | sed 's/.\x08//g' |
         grep -q -- '--min-segment-size N' || { echo "man -l seg.1 lacks --min-segment-size"; exit 1; }
 fi
+# The HTML reference, when this build made it (-Ddocs=auto with Doxygen, or
+# enabled): the groups and the pages pulled in from docs/*.md.
+if [ -f "$build/docs/html/index.html" ]; then
+    for f in index.html group__dataset.html group__model.html md_docs_guide.html \
+             md_docs_limits.html md_docs_model_format.html md_docs_out_of_core.html; do
+        test -s "$datadir/doc/libseg/html/$f" || { echo "share/doc/libseg/html/$f was not installed"; exit 1; }
+    done
+fi
 echo "ok: manual pages, completions and documents installed"
 
 # No path of the source or build tree is compiled into what is installed:

@@ -3,6 +3,7 @@
 # indirectly lost block, fails. (Blocks still reachable at exit, such as the
 # OpenMP and OpenBLAS thread pools, are not leaks of ours.)
 # Usage: memcheck.sh PROGRAM... [-- SEG_BINARY DATA.csv]
+# (meson runs it once a program, side by side: tests/meson.build.)
 set -eu
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "valgrind not installed: skipped"
@@ -11,13 +12,16 @@ fi
 vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
 status=0
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do
-    if $vg "$1" > /dev/null 2> "$1.memcheck.log"; then
+    # A log of its own: several runs of one program (shards) may overlap.
+    log=$(mktemp)
+    if $vg "$1" > /dev/null 2> "$log"; then
         echo "ok: $(basename "$1")"
     else
-        cat "$1.memcheck.log"
+        cat "$log"
         echo "FAIL: $(basename "$1")"
         status=1
     fi
+    rm -f "$log"
     shift
 done
 if [ $# -gt 0 ]; then

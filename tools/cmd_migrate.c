@@ -210,6 +210,8 @@ int cmd_migrate(int argc, char **argv)
     outputs_input(&out, "MODEL", files[0]);
     outputs_input(&out, "OLD.csv", files[1]);
     outputs_input(&out, "NEW.csv", files[2]);
+    json_source(files[1]);
+    json_source(files[2]);
     if ((rc = outputs_check(&out)) != 0)
         return rc;
 

@@ -344,6 +344,7 @@ int cmd_predict(int argc, char **argv)
     outputs_add(&out, "--output", o.output, false);
     outputs_input(&out, "MODEL", o.model);
     outputs_input(&out, "FILE", o.file);
+    json_source(o.file);
     outputs_input(&out, "--pseudonymize-key", o.id_key);
     if ((status = outputs_check(&out)) != 0)
         return status;

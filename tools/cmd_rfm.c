@@ -617,6 +617,8 @@ int cmd_rfm(int argc, char **argv)
     outputs_init(&out, "rfm ");
     outputs_add(&out, "--output", o.output, false);
     outputs_input(&out, "FILE", o.file);
+    json_source(o.file);
+    json_source(o.rules);
     outputs_input(&out, "--rules", o.rules);
     outputs_input(&out, "--pseudonymize-key", o.id_key);
     if ((status = outputs_check(&out)) != 0)

@@ -3,6 +3,8 @@
  */
 #include "out.h"
 
+#include "cli.h"
+
 #include <seg.h>
 
 #include <errno.h>
@@ -10,10 +12,145 @@
 #include <stdlib.h>
 #include <string.h>
 
+size_t utf8_sequence(const unsigned char *p, const unsigned char *end, size_t *bad)
+{
+    /* RFC 3629, table 3-7 of the Unicode standard: the range the second
+     * byte must fall in depends on the first (no overlong form, no
+     * surrogate U+D800..U+DFFF, nothing above U+10FFFF). */
+    const unsigned char c = p[0];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else {
+        *bad = 1;
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if (p + i >= end || p[i] < lo || p[i] > hi) {
+            /* The maximal subpart (the bytes read so far) is one U+FFFD, as
+             * Python's errors="replace" and the WHATWG decoder do. */
+            *bad = i;
+            return 0;
+        }
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    return len;
+}
+
+/* The input files text in JSON output comes from (json_source()), searched
+ * for the first byte that is not UTF-8 when the first such text is written. */
+#define JSON_SOURCES 4
+static const char *json_sources[JSON_SOURCES];
+static size_t json_nsources;
+static bool json_warned;
+
+void json_source(const char *path)
+{
+    if (path && json_nsources < JSON_SOURCES)
+        json_sources[json_nsources++] = path;
+}
+
+/* The offset of the first invalid UTF-8 byte of p[0..len), or len. */
+static size_t invalid_at(const unsigned char *p, size_t len)
+{
+    size_t at = 0, n, bad;
+    while (at < len && (n = utf8_sequence(p + at, p + len, &bad)))
+        at += n;
+    return at;
+}
+
+/* The line and byte (1-based) in path of the text's first invalid byte where
+ * the text occurs as it is (text NULL: of the file's first invalid byte);
+ * false when there is none in the first 256 MiB or path cannot be read
+ * (standard input). */
+static bool find_invalid(const char *path, const char *text, size_t *line_no, size_t *byte_no)
+{
+    if (!strcmp(path, "-"))
+        return false;
+    FILE *in = fopen(path, "rb");
+    if (!in)
+        return false;
+    char *line = NULL;
+    size_t cap = 0, no = 0;
+    ssize_t len;
+    bool found = false;
+    /* A warning is not worth minutes: look at the first 256 MiB only. */
+    size_t seen = 0;
+    while (!found && seen < ((size_t)256 << 20) && (len = getline(&line, &cap, in)) > 0) {
+        no++;
+        seen += (size_t)len;
+        const char *hit = text ? strstr(line, text) : line;
+        if (!hit)
+            continue;
+        const size_t rest = (size_t)len - (size_t)(hit - line);
+        const size_t at = invalid_at((const unsigned char *)hit, text ? strlen(text) : rest);
+        if (at < (text ? strlen(text) : rest)) {
+            *line_no = no;
+            *byte_no = (size_t)(hit - line) + at + 1;
+            found = true;
+        }
+    }
+    free(line);
+    fclose(in);
+    return found;
+}
+
+/* Once a run: say which text is not UTF-8, and where in the input it is: where
+ * the text itself occurs, or the level of a feature name "col=level" (not in
+ * the file as it is), else the first invalid byte of the inputs. */
+static void warn_invalid(const char *s)
+{
+    if (json_warned)
+        return;
+    json_warned = true;
+    fprintf(stderr, "%s: warning: ", progname);
+    /* The text as it is; the level of a feature name "col=level"; any. */
+    const char *eq = strchr(s, '='), *look[3] = {s, eq && eq[1] ? eq + 1 : NULL, NULL};
+    size_t line, byte;
+    bool where = false;
+    for (int pass = 0; pass < 3 && !where; pass++)
+        for (size_t i = 0; i < json_nsources && !where && (look[pass] || pass == 2); i++)
+            if ((where = find_invalid(json_sources[i], look[pass], &line, &byte)))
+                fprintf(stderr, "%s: line %zu, byte %zu: ", json_sources[i], line, byte);
+    fputs("text is not valid UTF-8: \"", stderr);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        fprintf(stderr, *p < 0x20 || *p >= 0x7F ? "\\x%02X" : "%c", *p);
+    fputs("\"; seg reads text as UTF-8, and JSON output shows each invalid sequence as "
+          "U+FFFD (convert the input first, e.g. iconv -f LATIN1 -t UTF-8)\n",
+          stderr);
+}
+
 void json_string(FILE *f, const char *s)
 {
+    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
     fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (size_t n, bad; p < end; p += n) {
+        if (!(n = utf8_sequence(p, end, &bad))) {
+            warn_invalid(s);
+            fputs("\xEF\xBF\xBD", f);
+            n = bad;
+            continue;
+        }
+        if (n > 1) {
+            fwrite(p, 1, n, f);
+            continue;
+        }
         switch (*p) {
         case '"':
             fputs("\\\"", f);

@@ -11,8 +11,20 @@
 
 #include <seg.h>
 
-/* A JSON string literal with the required escapes. */
+/* A JSON string literal with the required escapes (", \\ and every control
+ * character below 0x20). Text is read as UTF-8: each invalid sequence
+ * (overlong form, surrogate, above U+10FFFF, truncated, stray byte) is
+ * written as U+FFFD, one per maximal subpart as Python's errors="replace",
+ * so the output is always valid JSON; the first in a run is a warning on
+ * stderr naming the text and, when an input file given to json_source()
+ * holds it, its line and byte. */
 void json_string(FILE *f, const char *s);
+/* Name an input file whose text may reach JSON output (up to 4 a run;
+ * "-" is standard input, which is not searched). */
+void json_source(const char *path);
+/* The length of the valid UTF-8 sequence at p (p < end), or 0 when there is
+ * none there; *bad then gets the number of bytes to replace by one U+FFFD. */
+size_t utf8_sequence(const unsigned char *p, const unsigned char *end, size_t *bad);
 /* A JSON number; non-finite values become null. */
 void json_number(FILE *f, double v);
 

@@ -857,6 +857,7 @@ int cmd_segment(int argc, char **argv)
     outputs_add(&out, "--features", o.features, false);
     outputs_add(&out, "--report", o.report, false);
     outputs_input(&out, "FILE", o.file);
+    json_source(o.file);
     outputs_input(&out, "--init", ends_with(o.init, ".npy") ? o.init : NULL);
     outputs_input(&out, "--pseudonymize-key", o.id_key);
     if ((rc = outputs_check(&out)) != 0)
