@@ -3226,15 +3226,18 @@ SEG_API int seg_model_profile_ranked_item(const seg_model *m, size_t segment, si
 
 /**
  * A short plain-language label of a segment, such as
- * "high balance, mostly job retired, no loan".
+ * "younger, higher balance, mostly management (job)".
  *
  * Rule (docs/guide.md, "How labels are made"): the items in the order of
- * seg_model_profile_ranked_item(), at most one per column, while
- * that difference is at least 0.5, at most three. A numeric column reads
- * "high NAME" or "low NAME"; a yes/no level "with NAME" or "no NAME"; another
- * level "mostly NAME LEVEL" (held by half the segment or more), "more NAME
- * LEVEL" or "few NAME LEVEL". A segment with no such item is
- * "close to average".
+ * seg_model_profile_ranked_item(), at most one per column, described
+ * columns never, while the absolute standardised difference is at least 0.5
+ * (half the population's standard deviation, Cohen's "medium" effect), at
+ * most three. A numeric column reads "higher NAME" or "lower NAME" ("older" or
+ * "younger" for a column named age, in any case); a yes/no level "with NAME"
+ * or "no NAME"; another level "mostly LEVEL (NAME)" (held by half the
+ * segment or more), "more LEVEL (NAME)" or "few LEVEL (NAME)". A segment with
+ * no such item is "close to average". seg_model_segment_trait() gives each
+ * phrase with its item.
  *
  * @param m the model, or NULL.
  * @param segment 0 .. k-1.
@@ -3242,6 +3245,36 @@ SEG_API int seg_model_profile_ranked_item(const seg_model *m, size_t segment, si
  *         segment is out of range.
  */
 SEG_API const char *seg_model_segment_label(const seg_model *m, size_t segment);
+
+/**
+ * Number of traits (phrases) in a segment's label: 0 for "close to
+ * average", a withheld profile, no profile or a segment out of range; at
+ * most 3.
+ *
+ * @param m the model, or NULL.
+ * @param segment 0 .. k-1.
+ * @return the number of traits.
+ */
+SEG_API size_t seg_model_segment_traits(const seg_model *m, size_t segment);
+
+/**
+ * One trait of a segment's label: the profile item it names and its phrase,
+ * so that a caller can show why the label says so (the item's standardised
+ * difference from seg_model_profile_zscore(), its values in the data's units
+ * from seg_model_profile_numeric() or seg_model_profile_share(), for the
+ * segment and for the population, index k). Traits come in the label's order.
+ *
+ * @param m the model.
+ * @param segment 0 .. k-1.
+ * @param t 0 .. seg_model_segment_traits() - 1.
+ * @param[out] item receives the item index (seg_model_profile_item_name()).
+ * @param[out] phrase receives the phrase, e.g. "younger" or "mostly
+ *        management (job)", owned by the model.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL argument, no profile, index
+ *         out of range).
+ */
+SEG_API int seg_model_segment_trait(const seg_model *m, size_t segment, size_t t, size_t *item,
+                                    const char **phrase);
 /** @} */
 
 /**
