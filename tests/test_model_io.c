@@ -484,6 +484,49 @@ static void test_profile_values(void **state)
     fitted_free(&f);
 }
 
+/* The scaler's settings survive a save and load (the PREP section), so that
+ * seg info reports what the fit was told, not the defaults. */
+static void test_preparation_recorded(void **state)
+{
+    (void)state;
+    const char *csv = "a,b,c\n1,x,5\n2,y,\n3,z,7\n10,x,8\n11,y,9\n12,z,1\n";
+    seg_dataset *ds = NULL;
+    seg_scaler *sc = NULL;
+    seg_kmeans *km = NULL;
+    seg_model *m = NULL, *back = NULL;
+    assert_int_equal(seg_dataset_read_csv_memory(&ds, csv, strlen(csv), NULL), SEG_OK);
+    assert_int_equal(seg_scaler_new(&sc), SEG_OK);
+    assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_METHOD, SEG_SCALE_ROBUST), SEG_OK);
+    assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_IMPUTE_ORDER, SEG_SCALE_THEN_IMPUTE),
+                     SEG_OK);
+    assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_DROP_FIRST, 1), SEG_OK);
+    assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_CATEGORICAL_MISSING, SEG_IMPUTE_MODE),
+                     SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_OK);
+    assert_int_equal(seg_kmeans_new(&km), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_K, 2), SEG_OK);
+    assert_int_equal(seg_kmeans_fit_dataset(km, ds, sc, NULL, &m), SEG_OK);
+    size_t len = 0;
+    uint8_t *buf = save(m, &len);
+    assert_int_equal(seg_model_load_mem(&back, buf, len), SEG_OK);
+    const seg_scaler *got = seg_model_scaler(back);
+    int64_t v = -1;
+    assert_int_equal(seg_scaler_get_int(got, SEG_SCALER_METHOD, &v), SEG_OK);
+    assert_int_equal(v, SEG_SCALE_ROBUST);
+    assert_int_equal(seg_scaler_get_int(got, SEG_SCALER_IMPUTE_ORDER, &v), SEG_OK);
+    assert_int_equal(v, SEG_SCALE_THEN_IMPUTE);
+    assert_int_equal(seg_scaler_get_int(got, SEG_SCALER_DROP_FIRST, &v), SEG_OK);
+    assert_int_equal(v, 1);
+    assert_int_equal(seg_scaler_get_int(got, SEG_SCALER_CATEGORICAL_MISSING, &v), SEG_OK);
+    assert_int_equal(v, SEG_IMPUTE_MODE);
+    free(buf);
+    seg_model_free(back);
+    seg_model_free(m);
+    seg_kmeans_free(km);
+    seg_scaler_free(sc);
+    seg_dataset_free(ds);
+}
+
 /* A label is built from yes/no and level phrases by the documented rule. */
 static void test_label_rule(void **state)
 {
@@ -642,6 +685,7 @@ int main(void)
         cmocka_unit_test(test_failed_save_keeps_previous),
         cmocka_unit_test(test_profile_values),
         cmocka_unit_test(test_label_rule),
+        cmocka_unit_test(test_preparation_recorded),
         cmocka_unit_test(test_described_columns),
         cmocka_unit_test(test_all_distances),
     };
