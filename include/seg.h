@@ -3804,16 +3804,36 @@ SEG_API int seg_metrics_adjusted_rand(const int32_t *a, const int32_t *b, size_t
  * 0 resamples, or a k larger than the number of distinct rows of a
  * subsample, gives NaN.
  *
- * The chosen k (seg_sweep_chosen()): among the k whose stability is at least
- * SEG_SWEEP_STABILITY_THRESHOLD (0.8), the best silhouette; when no k
- * reaches the threshold, among the most stable k; without stability (0
- * resamples), among all k. Ties go to the smaller k. Stability comes first
- * because a segmentation that changes when 20 % of the customers are left
- * out cannot be acted on however well separated it looks; silhouette then
- * prefers the clearest split. Segment sizes do not exclude a k:
+ * Worst-segment stability (after Tibshirani and Walther's prediction
+ * strength, 2005): for a pair of refits and each segment of one of them with
+ * two shared rows or more, the share of that segment's pairs of shared rows
+ * the other refit also puts in one segment; the smallest share, taken both
+ * ways round (the smaller of the two); the mean over all pairs of refits.
+ * The mean adjusted Rand index averages over segments, so one segment cut
+ * differently from refit to refit hides behind the others; this measure is
+ * as low as the least reproducible segment.
+ *
+ * The chosen k (seg_sweep_chosen()), by SEG_SWEEP_RULE:
+ *  - SEG_SWEEP_RULE_LARGEST_STABLE (default): the largest k that holds up,
+ *    i.e. whose stability and worst-segment stability are both at least
+ *    SEG_SWEEP_STABILITY_THRESHOLD (0.8): the most segments a team gets that
+ *    come out the same, each of them, when 20 % of the customers are left
+ *    out (Ben-Hur, Elisseeff and Guyon 2002 choose the largest k before
+ *    stability breaks down; Tibshirani and Walther the largest k whose
+ *    prediction strength reaches 0.8). When no k holds up, or stability is
+ *    not measured, the silhouette rule below.
+ *  - SEG_SWEEP_RULE_SILHOUETTE: among the k whose stability is at least the
+ *    threshold, the best silhouette; when no k reaches it, among the most
+ *    stable k; without stability (0 resamples), among all k. Ties go to the
+ *    smaller k. Silhouette prefers the top-level split: with three groups
+ *    two of which lie close together it picks 2 even when 3 is as stable.
+ * Segment sizes do not exclude a k:
  * SEG_SWEEP_MIN_SHARE (5 %) and SEG_SWEEP_MAX_SHARE (60 %) are the bounds a
  * caller warns about (seg does) when the chosen k has a segment outside
- * them. seg_sweep_runner_up() names the k ranked next and why it lost.
+ * them. seg_sweep_runner_up() names the k ranked next and why it lost:
+ * under the default rule the next largest k that holds up
+ * (SEG_SWEEP_LOST_FEWER) or, when only the chosen k does, the k of the
+ * highest worst-segment stability among the others (SEG_SWEEP_LOST_STABILITY).
  *
  * A sweep object is mutable: one thread at a time.
  * @{
@@ -3831,6 +3851,7 @@ typedef enum seg_sweep_param {
     SEG_SWEEP_STABILITY_RESAMPLES = 104, /**< int: subsamples refitted per k for the stability (default 5; 0 = no stability, else 2 .. 1000). */
     SEG_SWEEP_STABILITY_N_INIT = 105,  /**< int: runs per stability refit (default 1; 0 = the k-means object's SEG_KMEANS_N_INIT; .. 10^6). */
     SEG_SWEEP_STABILITY_SAMPLE = 106,  /**< int: rows the stability subsamples are drawn from (default 5000; 0 = all). */
+    SEG_SWEEP_RULE = 107,              /**< int: seg_sweep_rule, how k is chosen (default SEG_SWEEP_RULE_LARGEST_STABLE). */
     SEG_SWEEP_MIN_SHARE = 200,         /**< double: smallest segment share a caller warns about (default 0.05; 0 .. 1). */
     SEG_SWEEP_MAX_SHARE = 201,         /**< double: largest segment share a caller warns about (default 0.60; 0 .. 1). */
     SEG_SWEEP_STABILITY_FRACTION = 202, /**< double: share of the rows in each stability subsample (default 0.8; 0.01 .. 1). */
@@ -3847,15 +3868,28 @@ typedef enum seg_sweep_stat {
     SEG_SWEEP_SMALLEST_SHARE = 105,    /**< Weight share of the smallest segment. */
     SEG_SWEEP_ITERATIONS = 106,        /**< Lloyd iterations of the kept run. */
     SEG_SWEEP_LARGEST_SHARE = 107,     /**< Weight share of the largest segment. */
-    SEG_SWEEP_STABILITY = 108          /**< Mean adjusted Rand index between refits on subsamples (NaN: not measured). */
+    SEG_SWEEP_STABILITY = 108,         /**< Mean adjusted Rand index between refits on subsamples (NaN: not measured). */
+    SEG_SWEEP_WORST_STABILITY = 109    /**< Worst-segment stability: mean over pairs of refits of the smallest share of a segment's pairs of customers the other refit keeps together (NaN: not measured). */
 } seg_sweep_stat;
 
 /** Why the runner-up of a sweep lost to the chosen k (seg_sweep_runner_up()). */
 typedef enum seg_sweep_reason {
     SEG_SWEEP_LOST_STABILITY = 1,  /**< Its stability is below the bar the chosen k meets. */
     SEG_SWEEP_LOST_SILHOUETTE = 2, /**< Stable enough, but a lower silhouette. */
-    SEG_SWEEP_LOST_TIE = 3         /**< The same silhouette: the smaller k goes first. */
+    SEG_SWEEP_LOST_TIE = 3,        /**< The same silhouette: the smaller k goes first. */
+    SEG_SWEEP_LOST_FEWER = 4       /**< It holds up too, but the chosen k is larger (SEG_SWEEP_RULE_LARGEST_STABLE). */
 } seg_sweep_reason;
+
+/** How the sweep chooses k (SEG_SWEEP_RULE). */
+typedef enum seg_sweep_rule {
+    /** The largest k whose stability and worst-segment stability both reach
+     *  SEG_SWEEP_STABILITY_THRESHOLD; when none does, SEG_SWEEP_RULE_SILHOUETTE.
+     *  The default. */
+    SEG_SWEEP_RULE_LARGEST_STABLE = 0,
+    /** The best silhouette among the k whose stability reaches the threshold
+     *  (libseg 0.2's first rule; see the group). */
+    SEG_SWEEP_RULE_SILHOUETTE = 1
+} seg_sweep_rule;
 
 /**
  * Create a sweep with default settings.
