@@ -2862,6 +2862,48 @@ SEG_API int seg_model_set_metric(seg_model *m, seg_model_metric which, double va
 SEG_API double seg_model_get_metric(const seg_model *m, seg_model_metric which);
 
 /**
+ * Record a column of the input that the model was not fitted on, and why
+ * ("the outcome (--target), measured per segment", "dropped by --drop",
+ * "an id ..."), so that whoever reads the model later (seg info) knows what
+ * was left out. Names and reasons only, never values; saved with the model.
+ * Like seg_model_set_metric(), a change made after the fit and before the
+ * model is shared between threads.
+ *
+ * @param m the model (changed; no other thread may use it during the call).
+ * @param column the column's name (copied).
+ * @param reason why it was left out (copied).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, more than 100000
+ *         columns), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_add_left_out(seg_model *m, const char *column, const char *reason);
+
+/**
+ * Number of left-out columns recorded (seg_model_add_left_out()).
+ *
+ * @param m the model, or NULL.
+ * @return the count; 0 for NULL m.
+ */
+SEG_API size_t seg_model_left_out_columns(const seg_model *m);
+
+/**
+ * Name of left-out column i, in the order recorded.
+ *
+ * @param m the model, or NULL.
+ * @param i 0 .. seg_model_left_out_columns() - 1.
+ * @return the name, owned by the model; NULL when i is out of range.
+ */
+SEG_API const char *seg_model_left_out_name(const seg_model *m, size_t i);
+
+/**
+ * Why left-out column i was left out.
+ *
+ * @param m the model, or NULL.
+ * @param i 0 .. seg_model_left_out_columns() - 1.
+ * @return the reason, owned by the model; NULL when i is out of range.
+ */
+SEG_API const char *seg_model_left_out_reason(const seg_model *m, size_t i);
+
+/**
  * Version of the library that fitted the model: for a loaded model, the one
  * that wrote the file; otherwise seg_version_string().
  *

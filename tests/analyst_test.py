@@ -161,6 +161,8 @@ class Models(Base):
         self.assertEqual(prep["scale"], "robust")
         self.assertEqual(prep["impute_order"], "scale-first")
         self.assertEqual(prep["described"], ["campaign"])
+        left = {c["column"]: c["reason"] for c in prep["left_out"]}
+        self.assertEqual(left, {"y": "dropped (--drop)", "duration": "dropped (--drop)"})
         labels = [int(r["segment"]) for r in read_csv(assign)]
         rows = read_csv(HEAD)
         for g in info["segments"]:
@@ -193,6 +195,7 @@ class Models(Base):
         self.assertIn("described, not clustered (profiled per segment, never in a label): campaign",
                       text)
         self.assertIn("all customers (500)", text)
+        self.assertIn("  left out: y, dropped (--drop)", text)
         # seg segment prints the same profiles as seg info.
         code, seg_text, err = run("segment", HEAD, "--drop", "y,duration", "--k", "4", "--seed",
                                   "2", "--scale", "robust", "--impute-order", "scale-first",

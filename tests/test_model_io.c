@@ -506,9 +506,20 @@ static void test_preparation_recorded(void **state)
     assert_int_equal(seg_kmeans_new(&km), SEG_OK);
     assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_K, 2), SEG_OK);
     assert_int_equal(seg_kmeans_fit_dataset(km, ds, sc, NULL, &m), SEG_OK);
+    /* Left-out columns travel with the model, names and reasons only. */
+    assert_int_equal(seg_model_add_left_out(m, "y", "the outcome"), SEG_OK);
+    assert_int_equal(seg_model_add_left_out(m, "d", "dropped"), SEG_OK);
+    assert_int_equal(seg_model_add_left_out(m, NULL, "x"), SEG_ERR_INVALID_ARG);
     size_t len = 0;
     uint8_t *buf = save(m, &len);
     assert_int_equal(seg_model_load_mem(&back, buf, len), SEG_OK);
+    assert_int_equal(seg_model_left_out_columns(back), 2);
+    assert_string_equal(seg_model_left_out_name(back, 0), "y");
+    assert_string_equal(seg_model_left_out_reason(back, 0), "the outcome");
+    assert_string_equal(seg_model_left_out_name(back, 1), "d");
+    assert_string_equal(seg_model_left_out_reason(back, 1), "dropped");
+    assert_null(seg_model_left_out_name(back, 2));
+    assert_int_equal(seg_model_left_out_columns(NULL), 0);
     const seg_scaler *got = seg_model_scaler(back);
     int64_t v = -1;
     assert_int_equal(seg_scaler_get_int(got, SEG_SCALER_METHOD, &v), SEG_OK);

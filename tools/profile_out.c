@@ -134,6 +134,9 @@ void preparation_text(FILE *f, const seg_model *m)
                 fprintf(f, "%s %s", shown++ ? "," : "", seg_model_profile_column_name(m, c));
         fputc('\n', f);
     }
+    for (size_t i = 0; i < seg_model_left_out_columns(m); i++)
+        fprintf(f, "  left out: %s, %s\n", seg_model_left_out_name(m, i),
+                seg_model_left_out_reason(m, i));
 }
 
 void preparation_json(FILE *f, const seg_model *m)
@@ -157,6 +160,14 @@ void preparation_json(FILE *f, const seg_model *m)
             fputs(shown++ ? ", " : "", f);
             json_string(f, seg_model_profile_column_name(m, c));
         }
+    fputs("], \"left_out\": [", f);
+    for (size_t i = 0; i < seg_model_left_out_columns(m); i++) {
+        fprintf(f, "%s{\"column\": ", i ? ", " : "");
+        json_string(f, seg_model_left_out_name(m, i));
+        fprintf(f, ", \"reason\": ");
+        json_string(f, seg_model_left_out_reason(m, i));
+        fputc('}', f);
+    }
     fputs("]}", f);
 }
 

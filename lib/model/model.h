@@ -27,6 +27,9 @@ struct seg_model {
     char *written_by;       /* library version of a loaded model file, or NULL */
     struct seg_profile *profile; /* per-segment statistics (profile.h), or NULL */
     struct seg_outliers *outliers; /* training distance quantiles (outlier.h), or NULL */
+    /* columns of the input not in the model, and why (seg_model_add_left_out) */
+    size_t n_left;
+    char **left_name, **left_reason;
 };
 
 /*

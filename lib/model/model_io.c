@@ -179,6 +179,15 @@ static int serialize(const seg_model *m, wbuf *w)
         write_prep(w, m->scaler);
         section_end(w, at);
     }
+    if (m->n_left > 0) {
+        at = section_begin(w, "LEFT");
+        wb_u64(w, m->n_left);
+        for (size_t i = 0; i < m->n_left; i++) {
+            wb_str(w, m->left_name[i]);
+            wb_str(w, m->left_reason[i]);
+        }
+        section_end(w, at);
+    }
     if (m->profile && m->profile->min_size > 0) {
         at = section_begin(w, "KANO");
         wb_u64(w, m->profile->min_size);
@@ -409,6 +418,26 @@ static bool read_prep(rbuf *r, seg_scaler *sc)
                 return false;
     }
     return r->pos == r->len;
+}
+
+/* The LEFT section: u64 count (>= 1), then count pairs of strings. */
+static int read_left(rbuf *r, seg_model *m)
+{
+    bool nomem = false;
+    size_t count = rb_count(r, 16);
+    if (r->bad || count == 0)
+        return bad_section("LEFT", "bad column count");
+    for (size_t i = 0; i < count; i++) {
+        char *name = rb_str(r, &nomem), *reason = name ? rb_str(r, &nomem) : NULL;
+        int rc = name && reason ? seg_model_add_left_out(m, name, reason)
+                 : nomem        ? SEG_NOMEM()
+                                : bad_section("LEFT", "malformed column");
+        seg_free(name);
+        seg_free(reason);
+        if (rc < 0)
+            return rc;
+    }
+    return r->pos == r->len ? SEG_OK : bad_section("LEFT", "bytes after the columns");
 }
 
 static int read_scaler(rbuf *r, size_t d, seg_scaler **out)
@@ -673,6 +702,12 @@ int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
             if (!m->scaler || have_othr || !read_folded(&s, m->scaler))
                 goto malformed;
             have_othr = true;
+        } else if (strcmp(tag, "LEFT") == 0) {
+            /* once; an older reader skips it */
+            if (m->n_left > 0)
+                goto malformed;
+            if ((rc = read_left(&s, m)) < 0)
+                goto fail;
         } else if (strcmp(tag, "PREP") == 0) {
             /* after SCAL, once; an older reader skips it */
             if (!m->scaler || have_prep || !read_prep(&s, m->scaler))
