@@ -3159,6 +3159,48 @@ SEG_API int seg_model_set_metric(seg_model *m, seg_model_metric which, double va
 SEG_API double seg_model_get_metric(const seg_model *m, seg_model_metric which);
 
 /**
+ * Record a column of the input that the model was not fitted on, and why
+ * ("the outcome (--target), measured per segment", "dropped by --drop",
+ * "an id ..."), so that whoever reads the model later (seg info) knows what
+ * was left out. Names and reasons only, never values; saved with the model.
+ * Like seg_model_set_metric(), a change made after the fit and before the
+ * model is shared between threads.
+ *
+ * @param m the model (changed; no other thread may use it during the call).
+ * @param column the column's name (copied).
+ * @param reason why it was left out (copied).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, more than 100000
+ *         columns), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_add_left_out(seg_model *m, const char *column, const char *reason);
+
+/**
+ * Number of left-out columns recorded (seg_model_add_left_out()).
+ *
+ * @param m the model, or NULL.
+ * @return the count; 0 for NULL m.
+ */
+SEG_API size_t seg_model_left_out_columns(const seg_model *m);
+
+/**
+ * Name of left-out column i, in the order recorded.
+ *
+ * @param m the model, or NULL.
+ * @param i 0 .. seg_model_left_out_columns() - 1.
+ * @return the name, owned by the model; NULL when i is out of range.
+ */
+SEG_API const char *seg_model_left_out_name(const seg_model *m, size_t i);
+
+/**
+ * Why left-out column i was left out.
+ *
+ * @param m the model, or NULL.
+ * @param i 0 .. seg_model_left_out_columns() - 1.
+ * @return the reason, owned by the model; NULL when i is out of range.
+ */
+SEG_API const char *seg_model_left_out_reason(const seg_model *m, size_t i);
+
+/**
  * Version of the library that fitted the model: for a loaded model, the one
  * that wrote the file; otherwise seg_version_string().
  *
@@ -3523,15 +3565,18 @@ SEG_API int seg_model_profile_ranked_item(const seg_model *m, size_t segment, si
 
 /**
  * A short plain-language label of a segment, such as
- * "high balance, mostly job retired, no loan".
+ * "younger, higher balance, mostly management (job)".
  *
  * Rule (docs/guide.md, "How labels are made"): the items in the order of
- * seg_model_profile_ranked_item(), at most one per column, while
- * that difference is at least 0.5, at most three. A numeric column reads
- * "high NAME" or "low NAME"; a yes/no level "with NAME" or "no NAME"; another
- * level "mostly NAME LEVEL" (held by half the segment or more), "more NAME
- * LEVEL" or "few NAME LEVEL". A segment with no such item is
- * "close to average".
+ * seg_model_profile_ranked_item(), at most one per column, described
+ * columns never, while the absolute standardised difference is at least 0.5
+ * (half the population's standard deviation, Cohen's "medium" effect), at
+ * most three. A numeric column reads "higher NAME" or "lower NAME" ("older" or
+ * "younger" for a column named age, in any case); a yes/no level "with NAME"
+ * or "no NAME"; another level "mostly LEVEL (NAME)" (held by half the
+ * segment or more), "more LEVEL (NAME)" or "few LEVEL (NAME)". A segment with
+ * no such item is "close to average". seg_model_segment_trait() gives each
+ * phrase with its item.
  *
  * @param m the model, or NULL.
  * @param segment 0 .. k-1.
@@ -3539,6 +3584,36 @@ SEG_API int seg_model_profile_ranked_item(const seg_model *m, size_t segment, si
  *         segment is out of range.
  */
 SEG_API const char *seg_model_segment_label(const seg_model *m, size_t segment);
+
+/**
+ * Number of traits (phrases) in a segment's label: 0 for "close to
+ * average", a withheld profile, no profile or a segment out of range; at
+ * most 3.
+ *
+ * @param m the model, or NULL.
+ * @param segment 0 .. k-1.
+ * @return the number of traits.
+ */
+SEG_API size_t seg_model_segment_traits(const seg_model *m, size_t segment);
+
+/**
+ * One trait of a segment's label: the profile item it names and its phrase,
+ * so that a caller can show why the label says so (the item's standardised
+ * difference from seg_model_profile_zscore(), its values in the data's units
+ * from seg_model_profile_numeric() or seg_model_profile_share(), for the
+ * segment and for the population, index k). Traits come in the label's order.
+ *
+ * @param m the model.
+ * @param segment 0 .. k-1.
+ * @param t 0 .. seg_model_segment_traits() - 1.
+ * @param[out] item receives the item index (seg_model_profile_item_name()).
+ * @param[out] phrase receives the phrase, e.g. "younger" or "mostly
+ *        management (job)", owned by the model.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL argument, no profile, index
+ *         out of range).
+ */
+SEG_API int seg_model_segment_trait(const seg_model *m, size_t segment, size_t t, size_t *item,
+                                    const char **phrase);
 /** @} */
 
 /**
@@ -4363,16 +4438,36 @@ SEG_API int seg_metrics_adjusted_rand(const int32_t *a, const int32_t *b, size_t
  * 0 resamples, or a k larger than the number of distinct rows of a
  * subsample, gives NaN.
  *
- * The chosen k (seg_sweep_chosen()): among the k whose stability is at least
- * SEG_SWEEP_STABILITY_THRESHOLD (0.8), the best silhouette; when no k
- * reaches the threshold, among the most stable k; without stability (0
- * resamples), among all k. Ties go to the smaller k. Stability comes first
- * because a segmentation that changes when 20 % of the customers are left
- * out cannot be acted on however well separated it looks; silhouette then
- * prefers the clearest split. Segment sizes do not exclude a k:
+ * Worst-segment stability (after Tibshirani and Walther's prediction
+ * strength, 2005): for a pair of refits and each segment of one of them with
+ * two shared rows or more, the share of that segment's pairs of shared rows
+ * the other refit also puts in one segment; the smallest share, taken both
+ * ways round (the smaller of the two); the mean over all pairs of refits.
+ * The mean adjusted Rand index averages over segments, so one segment cut
+ * differently from refit to refit hides behind the others; this measure is
+ * as low as the least reproducible segment.
+ *
+ * The chosen k (seg_sweep_chosen()), by SEG_SWEEP_RULE:
+ *  - SEG_SWEEP_RULE_LARGEST_STABLE (default): the largest k that holds up,
+ *    i.e. whose stability and worst-segment stability are both at least
+ *    SEG_SWEEP_STABILITY_THRESHOLD (0.8): the most segments a team gets that
+ *    come out the same, each of them, when 20 % of the customers are left
+ *    out (Ben-Hur, Elisseeff and Guyon 2002 choose the largest k before
+ *    stability breaks down; Tibshirani and Walther the largest k whose
+ *    prediction strength reaches 0.8). When no k holds up, or stability is
+ *    not measured, the silhouette rule below.
+ *  - SEG_SWEEP_RULE_SILHOUETTE: among the k whose stability is at least the
+ *    threshold, the best silhouette; when no k reaches it, among the most
+ *    stable k; without stability (0 resamples), among all k. Ties go to the
+ *    smaller k. Silhouette prefers the top-level split: with three groups
+ *    two of which lie close together it picks 2 even when 3 is as stable.
+ * Segment sizes do not exclude a k:
  * SEG_SWEEP_MIN_SHARE (5 %) and SEG_SWEEP_MAX_SHARE (60 %) are the bounds a
  * caller warns about (seg does) when the chosen k has a segment outside
- * them. seg_sweep_runner_up() names the k ranked next and why it lost.
+ * them. seg_sweep_runner_up() names the k ranked next and why it lost:
+ * under the default rule the next largest k that holds up
+ * (SEG_SWEEP_LOST_FEWER) or, when only the chosen k does, the k of the
+ * highest worst-segment stability among the others (SEG_SWEEP_LOST_STABILITY).
  *
  * A sweep object is mutable: one thread at a time.
  *
@@ -4425,6 +4520,7 @@ typedef enum seg_sweep_param {
     SEG_SWEEP_STABILITY_RESAMPLES = 104, /**< int: subsamples refitted per k for the stability (default 5; 0 = no stability, else 2 .. 1000). */
     SEG_SWEEP_STABILITY_N_INIT = 105,  /**< int: runs per stability refit (default 1; 0 = the k-means object's SEG_KMEANS_N_INIT; .. 10^6). */
     SEG_SWEEP_STABILITY_SAMPLE = 106,  /**< int: rows the stability subsamples are drawn from (default 5000; 0 = all). */
+    SEG_SWEEP_RULE = 107,              /**< int: seg_sweep_rule, how k is chosen (default SEG_SWEEP_RULE_LARGEST_STABLE). */
     SEG_SWEEP_MIN_SHARE = 200,         /**< double: smallest segment share a caller warns about (default 0.05; 0 .. 1). */
     SEG_SWEEP_MAX_SHARE = 201,         /**< double: largest segment share a caller warns about (default 0.60; 0 .. 1). */
     SEG_SWEEP_STABILITY_FRACTION = 202, /**< double: share of the rows in each stability subsample (default 0.8; 0.01 .. 1). */
@@ -4441,15 +4537,28 @@ typedef enum seg_sweep_stat {
     SEG_SWEEP_SMALLEST_SHARE = 105,    /**< Weight share of the smallest segment. */
     SEG_SWEEP_ITERATIONS = 106,        /**< Lloyd iterations of the kept run. */
     SEG_SWEEP_LARGEST_SHARE = 107,     /**< Weight share of the largest segment. */
-    SEG_SWEEP_STABILITY = 108          /**< Mean adjusted Rand index between refits on subsamples (NaN: not measured). */
+    SEG_SWEEP_STABILITY = 108,         /**< Mean adjusted Rand index between refits on subsamples (NaN: not measured). */
+    SEG_SWEEP_WORST_STABILITY = 109    /**< Worst-segment stability: mean over pairs of refits of the smallest share of a segment's pairs of customers the other refit keeps together (NaN: not measured). */
 } seg_sweep_stat;
 
 /** Why the runner-up of a sweep lost to the chosen k (seg_sweep_runner_up()). */
 typedef enum seg_sweep_reason {
     SEG_SWEEP_LOST_STABILITY = 1,  /**< Its stability is below the bar the chosen k meets. */
     SEG_SWEEP_LOST_SILHOUETTE = 2, /**< Stable enough, but a lower silhouette. */
-    SEG_SWEEP_LOST_TIE = 3         /**< The same silhouette: the smaller k goes first. */
+    SEG_SWEEP_LOST_TIE = 3,        /**< The same silhouette: the smaller k goes first. */
+    SEG_SWEEP_LOST_FEWER = 4       /**< It holds up too, but the chosen k is larger (SEG_SWEEP_RULE_LARGEST_STABLE). */
 } seg_sweep_reason;
+
+/** How the sweep chooses k (SEG_SWEEP_RULE). */
+typedef enum seg_sweep_rule {
+    /** The largest k whose stability and worst-segment stability both reach
+     *  SEG_SWEEP_STABILITY_THRESHOLD; when none does, SEG_SWEEP_RULE_SILHOUETTE.
+     *  The default. */
+    SEG_SWEEP_RULE_LARGEST_STABLE = 0,
+    /** The best silhouette among the k whose stability reaches the threshold
+     *  (libseg 0.2's first rule; see the group). */
+    SEG_SWEEP_RULE_SILHOUETTE = 1
+} seg_sweep_rule;
 
 /**
  * Create a sweep with default settings.

@@ -149,6 +149,60 @@ class Models(Base):
         self.assertEqual(code, 0, err)
         self.assertIn("k = 4 segments", text)
 
+    def test_info_profiles_and_preparation(self):
+        """seg info shows the preparation the fit was told (kept in the model
+        file) and the profiles in the data's units, the same as seg segment."""
+        model, assign = self.fit("--scale", "robust", "--impute-order", "scale-first",
+                                 "--describe", "campaign")
+        code, text, err = run("info", model, "--json")
+        self.assertEqual(code, 0, err)
+        info = json.loads(text)
+        prep = info["preparation"]
+        self.assertEqual(prep["scale"], "robust")
+        self.assertEqual(prep["impute_order"], "scale-first")
+        self.assertEqual(prep["described"], ["campaign"])
+        left = {c["column"]: c["reason"] for c in prep["left_out"]}
+        self.assertEqual(left, {"y": "dropped (--drop)", "duration": "dropped (--drop)"})
+        labels = [int(r["segment"]) for r in read_csv(assign)]
+        rows = read_csv(HEAD)
+        for g in info["segments"]:
+            mine = [r for r, l in zip(rows, labels) if l == g["id"]]
+            num = {p["column"]: p for p in g["profile"]["numeric"]}
+            self.assertAlmostEqual(num["balance"]["mean"],
+                                   sum(float(r["balance"]) for r in mine) / len(mine), places=6)
+            self.assertAlmostEqual(num["balance"]["population_mean"],
+                                   sum(float(r["balance"]) for r in rows) / len(rows), places=6)
+            cat = {p["column"]: p for p in g["profile"]["categorical"]}
+            top = cat["job"]["top"][0]
+            share = sum(r["job"] == top["level"] for r in mine) / len(mine)
+            self.assertAlmostEqual(top["share"], share, places=12)
+            self.assertGreaterEqual(top["share"], max(
+                sum(r["job"] == lv for r in mine) / len(mine) for lv in {r["job"] for r in rows}))
+            desc = {p["column"] for p in g["profile"]["described"]["numeric"]}
+            self.assertEqual(desc, {"campaign"})
+            # Each trait of the label: its phrase in the label, at least half
+            # a population standard deviation, never a described column.
+            self.assertLessEqual(len(g["profile"]["traits"]), 3)
+            for t in g["profile"]["traits"]:
+                self.assertIn(t["phrase"], g["label"])
+                self.assertGreaterEqual(abs(t["z"]), 0.5)
+                self.assertNotEqual(t["column"], "campaign")
+            if not g["profile"]["traits"]:
+                self.assertEqual(g["label"], "close to average")
+        code, text, err = run("info", model)
+        self.assertEqual(code, 0, err)
+        self.assertIn("after the scaling statistics (scale-first); scaling robust", text)
+        self.assertIn("described, not clustered (profiled per segment, never in a label): campaign",
+                      text)
+        self.assertIn("all customers (500)", text)
+        self.assertIn("  left out: y, dropped (--drop)", text)
+        # seg segment prints the same profiles as seg info.
+        code, seg_text, err = run("segment", HEAD, "--drop", "y,duration", "--k", "4", "--seed",
+                                  "2", "--scale", "robust", "--impute-order", "scale-first",
+                                  "--describe", "campaign")
+        self.assertEqual(code, 0, err)
+        self.assertIn(text[text.index("preparation:"):], seg_text)
+
     def test_corrupt_model_rejected(self):
         model, _ = self.fit()
         with open(model, "rb") as f:
@@ -272,19 +326,30 @@ class Sweep(Base):
         self.assertEqual([r["k"] for r in s["sweep"]], [2, 3, 4, 5])
         for r in s["sweep"]:
             for key in ("inertia", "silhouette", "davies_bouldin", "calinski_harabasz",
-                        "smallest_share", "largest_share", "stability"):
+                        "smallest_share", "largest_share", "stability",
+                        "worst_segment_stability"):
                 self.assertIn(key, r)
             self.assertTrue(-1 <= r["stability"] <= 1)
-        # The rule of docs/guide.md: the best silhouette among the k with
-        # stability >= 0.8 (or, if none, the most stable); sizes only warn.
+        # The rule of docs/guide.md: the largest k whose stability and
+        # worst-segment stability both reach 0.8; when none does, the best
+        # silhouette among the k with stability >= 0.8 (or, if none, the most
+        # stable); sizes only warn.
         rows = s["sweep"]
-        top = max(r["stability"] for r in rows)
-        bar = 0.8 if top >= 0.8 else top
-        ranked = sorted(rows, key=lambda r: (r["stability"] < bar, -r["silhouette"], r["k"]))
+        held = sorted((r for r in rows if r["stability"] >= 0.8
+                       and r["worst_segment_stability"] >= 0.8), key=lambda r: -r["k"])
+        if held:
+            others = sorted((r for r in rows if r not in held),
+                            key=lambda r: (-r["worst_segment_stability"], r["k"]))
+            ranked = held + others
+            lost = "fewer" if len(held) >= 2 else "stability"
+        else:
+            top = max(r["stability"] for r in rows)
+            bar = 0.8 if top >= 0.8 else top
+            ranked = sorted(rows, key=lambda r: (r["stability"] < bar, -r["silhouette"], r["k"]))
+            lost = "stability" if ranked[1]["stability"] < bar else "silhouette"
         self.assertEqual(s["k"], ranked[0]["k"])
         up = s["runner_up"]
         self.assertEqual(up["k"], ranked[1]["k"])
-        lost = "stability" if ranked[1]["stability"] < bar else "silhouette"
         self.assertEqual(up["lost_on"], lost)
         self.assertIn("k = %d" % up["k"], up["why"])
         self.assertIn("k = %d" % s["k"], s["choice"])

@@ -149,6 +149,16 @@ def old_path(path, drop, k, dtype, minibatch, loaded_cli_model):
         check(lib.seg_model_set_metric(model._handle, metric,
                                        lib.seg_model_get_metric(loaded_cli_model._handle,
                                                                 metric)))
+    # The columns the program records as left out, names and reasons.
+    lib.seg_model_left_out_columns.restype = ctypes.c_size_t
+    for fn in (lib.seg_model_left_out_name, lib.seg_model_left_out_reason):
+        fn.restype = ctypes.c_char_p
+        fn.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    lib.seg_model_add_left_out.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]
+    cli = loaded_cli_model._handle
+    for i in range(lib.seg_model_left_out_columns(cli)):
+        check(lib.seg_model_add_left_out(model._handle, lib.seg_model_left_out_name(cli, i),
+                                         lib.seg_model_left_out_reason(cli, i)))
     return model.to_bytes(), list(plabels), list(dist)
 
 

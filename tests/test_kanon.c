@@ -130,7 +130,7 @@ static void assert_group_a(const seg_model *m, size_t a)
     assert_true(fabs(v - sqrt(35.0 / 12.0)) < 1e-12);
     assert_int_equal(seg_model_profile_share(m, a, 1, 0, &v), SEG_OK); /* level "a" */
     assert_true(v == 1.0);
-    assert_non_null(strstr(seg_model_segment_label(m, a), "kind a"));
+    assert_non_null(strstr(seg_model_segment_label(m, a), "a (kind)"));
 }
 
 static void test_small_segment_and_partner_withheld(void **state)

@@ -508,6 +508,60 @@ static void test_profile_values(void **state)
     fitted_free(&f);
 }
 
+/* The scaler's settings survive a save and load (the PREP section), so that
+ * seg info reports what the fit was told, not the defaults. */
+static void test_preparation_recorded(void **state)
+{
+    (void)state;
+    const char *csv = "a,b,c\n1,x,5\n2,y,\n3,z,7\n10,x,8\n11,y,9\n12,z,1\n";
+    seg_dataset *ds = NULL;
+    seg_scaler *sc = NULL;
+    seg_kmeans *km = NULL;
+    seg_model *m = NULL, *back = NULL;
+    assert_int_equal(seg_dataset_read_csv_memory(&ds, csv, strlen(csv), NULL), SEG_OK);
+    assert_int_equal(seg_scaler_new(&sc), SEG_OK);
+    assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_METHOD, SEG_SCALE_ROBUST), SEG_OK);
+    assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_IMPUTE_ORDER, SEG_SCALE_THEN_IMPUTE),
+                     SEG_OK);
+    assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_DROP_FIRST, 1), SEG_OK);
+    assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_CATEGORICAL_MISSING, SEG_IMPUTE_MODE),
+                     SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_OK);
+    assert_int_equal(seg_kmeans_new(&km), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_K, 2), SEG_OK);
+    assert_int_equal(seg_kmeans_fit_dataset(km, ds, sc, NULL, &m), SEG_OK);
+    /* Left-out columns travel with the model, names and reasons only. */
+    assert_int_equal(seg_model_add_left_out(m, "y", "the outcome"), SEG_OK);
+    assert_int_equal(seg_model_add_left_out(m, "d", "dropped"), SEG_OK);
+    assert_int_equal(seg_model_add_left_out(m, NULL, "x"), SEG_ERR_INVALID_ARG);
+    size_t len = 0;
+    uint8_t *buf = save(m, &len);
+    assert_int_equal(seg_model_load_mem(&back, buf, len), SEG_OK);
+    assert_int_equal(seg_model_left_out_columns(back), 2);
+    assert_string_equal(seg_model_left_out_name(back, 0), "y");
+    assert_string_equal(seg_model_left_out_reason(back, 0), "the outcome");
+    assert_string_equal(seg_model_left_out_name(back, 1), "d");
+    assert_string_equal(seg_model_left_out_reason(back, 1), "dropped");
+    assert_null(seg_model_left_out_name(back, 2));
+    assert_int_equal(seg_model_left_out_columns(NULL), 0);
+    const seg_scaler *got = seg_model_scaler(back);
+    int64_t v = -1;
+    assert_int_equal(seg_scaler_get_int(got, SEG_SCALER_METHOD, &v), SEG_OK);
+    assert_int_equal(v, SEG_SCALE_ROBUST);
+    assert_int_equal(seg_scaler_get_int(got, SEG_SCALER_IMPUTE_ORDER, &v), SEG_OK);
+    assert_int_equal(v, SEG_SCALE_THEN_IMPUTE);
+    assert_int_equal(seg_scaler_get_int(got, SEG_SCALER_DROP_FIRST, &v), SEG_OK);
+    assert_int_equal(v, 1);
+    assert_int_equal(seg_scaler_get_int(got, SEG_SCALER_CATEGORICAL_MISSING, &v), SEG_OK);
+    assert_int_equal(v, SEG_IMPUTE_MODE);
+    free(buf);
+    seg_model_free(back);
+    seg_model_free(m);
+    seg_kmeans_free(km);
+    seg_scaler_free(sc);
+    seg_dataset_free(ds);
+}
+
 /* A label is built from yes/no and level phrases by the documented rule. */
 static void test_label_rule(void **state)
 {
@@ -531,12 +585,12 @@ static void test_label_rule(void **state)
     assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_K, 2), SEG_OK);
     assert_int_equal(seg_kmeans_fit_dataset(km, ds, sc, NULL, &m), SEG_OK);
     const char *a = seg_model_segment_label(m, 0), *b = seg_model_segment_label(m, 1);
-    if (strstr(a, "low"))
+    if (strstr(a, "younger"))
         a = seg_model_segment_label(m, 1), b = seg_model_segment_label(m, 0);
     /* |z| = 1 for the levels of job and loan (shares 1 against 1/2), just
      * under 1 for age (within-group spread): on ties, positive first. */
-    assert_string_equal(a, "mostly job retired, no loan, high age");
-    assert_string_equal(b, "mostly job student, with loan, low age");
+    assert_string_equal(a, "mostly retired (job), no loan, older");
+    assert_string_equal(b, "mostly student (job), with loan, younger");
     seg_model_free(m);
     seg_kmeans_free(km);
     seg_scaler_free(sc);
@@ -592,7 +646,7 @@ static void test_described_columns(void **state)
         assert_int_equal(seg_model_profile_column_described(mm, 4), 0);
         assert_int_equal(seg_model_profile_column_described(NULL, 0), 0);
         /* calls is 9 in the old group, 1 in the young: per-segment means. */
-        size_t old = strstr(seg_model_segment_label(mm, 0), "high age") ? 0 : 1;
+        size_t old = strstr(seg_model_segment_label(mm, 0), "older") ? 0 : 1;
         double mean;
         assert_int_equal(seg_model_profile_numeric(mm, old, 2, SEG_PROFILE_MEAN, &mean), SEG_OK);
         assert_float_equal(mean, 9.0, 0);
@@ -601,8 +655,8 @@ static void test_described_columns(void **state)
         assert_float_equal(mean, 1.0, 0);
         /* |z| of calls and channel is 1, larger than age's, yet the labels
          * name only the features. */
-        assert_string_equal(seg_model_segment_label(mm, old), "no loan, high age");
-        assert_string_equal(seg_model_segment_label(mm, 1 - old), "with loan, low age");
+        assert_string_equal(seg_model_segment_label(mm, old), "no loan, older");
+        assert_string_equal(seg_model_segment_label(mm, 1 - old), "with loan, younger");
         if (!pass) {
             size_t len = 0;
             assert_int_equal(seg_model_save_mem(m, NULL, 0, &len), SEG_OK);
@@ -669,6 +723,7 @@ int main(void)
         cmocka_unit_test(test_failed_save_keeps_previous),
         cmocka_unit_test(test_profile_values),
         cmocka_unit_test(test_label_rule),
+        cmocka_unit_test(test_preparation_recorded),
         cmocka_unit_test(test_described_columns),
         cmocka_unit_test(test_all_distances),
     };

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -137,6 +138,79 @@ static void errors(void **state)
     seg_dataset_free(ds);
 }
 
+/*
+ * The label's wording and its traits (issue 16): two groups of three
+ * customers, constant within each, so every item's |z| is exactly 1. The
+ * tie puts what a segment has more of first, then the column order. A
+ * numeric column reads higher / lower NAME, one called age in any case
+ * older / younger, a level "mostly LEVEL (NAME)"; each trait names its item.
+ */
+static void label_words_and_traits(void **state)
+{
+    (void)state;
+    const char *csv = "income,AGE,job\n"
+                      "900,25,student\n900,25,student\n900,25,student\n"
+                      "100,60,retired\n100,60,retired\n100,60,retired\n";
+    const int32_t lab[] = {0, 0, 0, 1, 1, 1};
+    seg_dataset *ds = NULL;
+    seg_model *m = NULL;
+    seg_scaler *sc = NULL;
+    assert_int_equal(seg_dataset_read_csv_memory(&ds, csv, strlen(csv), NULL), SEG_OK);
+    assert_int_equal(seg_scaler_new(&sc), SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_OK);
+    assert_int_equal(seg_model_from_labels(ds, sc, lab, 2, &m), SEG_OK);
+    assert_string_equal(seg_model_segment_label(m, 0),
+                        "higher income, mostly student (job), younger");
+    assert_string_equal(seg_model_segment_label(m, 1),
+                        "older, mostly retired (job), lower income");
+    /* Items: income, AGE, job=student, job=retired (levels in order of
+     * appearance). */
+    static const char *const phrase0[] = {"higher income", "mostly student (job)", "younger"};
+    static const char *const item0[] = {"income", "job=student", "AGE"};
+    assert_int_equal(seg_model_segment_traits(m, 0), 3);
+    for (size_t t = 0; t < 3; t++) {
+        size_t item = 99;
+        const char *ph = NULL;
+        double z = 0;
+        assert_int_equal(seg_model_segment_trait(m, 0, t, &item, &ph), SEG_OK);
+        assert_string_equal(ph, phrase0[t]);
+        assert_string_equal(seg_model_profile_item_name(m, item), item0[t]);
+        assert_int_equal(seg_model_profile_zscore(m, 0, item, &z), SEG_OK);
+        assert_near(fabs(z), 1, 1e-12);
+    }
+    size_t item;
+    const char *ph;
+    assert_int_equal(seg_model_segment_trait(m, 0, 3, &item, &ph), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_model_segment_trait(m, 2, 0, &item, &ph), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_model_segment_trait(m, 0, 0, NULL, &ph), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_model_segment_traits(m, 2), 0);
+    assert_int_equal(seg_model_segment_traits(NULL, 0), 0);
+    seg_model_free(m);
+    seg_scaler_free(sc);
+    seg_dataset_free(ds);
+}
+
+/* Below the documented threshold (|z| < 0.5) no trait: "close to average". */
+static void label_threshold(void **state)
+{
+    (void)state;
+    /* x: segment 0 holds 0, 1, 2, 3 and 4 + e, segment 1 the rest of a
+     * spread whose population sd is large against the segments' difference. */
+    const double x[] = {0, 10, 20, 30, 40, 1, 11, 21, 31, 41};
+    const int32_t lab[] = {0, 0, 0, 0, 0, 1, 1, 1, 1, 1};
+    seg_dataset *ds = NULL;
+    seg_model *m = NULL;
+    assert_int_equal(seg_dataset_from_f64(&ds, x, 10, 1, NULL), SEG_OK);
+    assert_int_equal(seg_model_from_labels(ds, NULL, lab, 2, &m), SEG_OK);
+    double z;
+    assert_int_equal(seg_model_profile_zscore(m, 0, 0, &z), SEG_OK);
+    assert_true(fabs(z) < 0.5 && fabs(z) > 0);
+    assert_string_equal(seg_model_segment_label(m, 0), "close to average");
+    assert_int_equal(seg_model_segment_traits(m, 0), 0);
+    seg_model_free(m);
+    seg_dataset_free(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -144,6 +218,8 @@ int main(void)
         cmocka_unit_test(weighted_by_hand),
         cmocka_unit_test(scaled_means),
         cmocka_unit_test(errors),
+        cmocka_unit_test(label_words_and_traits),
+        cmocka_unit_test(label_threshold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

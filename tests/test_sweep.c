@@ -18,6 +18,10 @@
 #include "seg.h"
 #include "testutil.h"
 
+#ifndef SEEDS
+#define SEEDS 4
+#endif
+
 static seg_kmeans *kmeans(void)
 {
     seg_kmeans *km = NULL;
@@ -117,6 +121,93 @@ static void test_small_segment_rule(void **state)
     seg_kmeans_free(km);
 }
 
+/*
+ * Well-separated blobs of unequal sizes: `blobs` centres drawn uniformly in
+ * a cube of side 30 in 5 dimensions, each at least 7 from the others (unit
+ * spread: no two blobs overlap, but some lie much closer together than
+ * others, as real groups do), 100 to 500 points each. Returns n.
+ */
+static size_t unequal_blobs(double *x, size_t blobs, uint64_t seed)
+{
+    enum { D = 5 };
+    double c[8][D];
+    seg_rng r;
+    uint64_t noise = seed * 7919 + 1;
+    seg_rng_seed(&r, seed);
+    for (size_t b = 0; b < blobs; b++) {
+        bool ok;
+        do {
+            for (size_t t = 0; t < D; t++)
+                c[b][t] = 30 * seg_rng_uniform(&r);
+            ok = true;
+            for (size_t e = 0; e < b && ok; e++) {
+                double d2 = 0;
+                for (size_t t = 0; t < D; t++)
+                    d2 += (c[b][t] - c[e][t]) * (c[b][t] - c[e][t]);
+                ok = d2 >= 49;
+            }
+        } while (!ok);
+    }
+    size_t n = 0;
+    for (size_t b = 0; b < blobs; b++) {
+        const size_t size = 100 + (size_t)seg_rng_below(&r, 401);
+        for (size_t i = 0; i < size; i++, n++)
+            for (size_t t = 0; t < D; t++)
+                x[n * D + t] = c[b][t] + tu_normal(&noise);
+    }
+    return n;
+}
+
+/* The default rule finds the planted number of blobs, 3, 4 and 6, on
+ * every seed here; the silhouette rule (0.2's first) does not on all. */
+static void test_planted_k(void **state)
+{
+    (void)state;
+    const size_t planted[] = {3, 4, 6};
+    double *x = malloc(6 * 500 * 5 * sizeof *x);
+    int old_right = 0, cases = 0;
+    for (size_t p = 0; p < 3; p++)
+        for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+            const size_t n = unequal_blobs(x, planted[p], seed);
+            seg_kmeans *km = kmeans();
+            seg_sweep *s = NULL;
+            size_t k = 0, k_old = 0, r = 0;
+            seg_sweep_reason why = 0;
+            assert_int_equal(seg_sweep_new(&s), SEG_OK);
+            assert_int_equal(seg_sweep_set_int(s, SEG_SWEEP_K_MAX, 8), SEG_OK);
+            assert_int_equal(seg_sweep_run_f64(s, km, x, n, 5, NULL), SEG_OK);
+            assert_int_equal(seg_sweep_chosen(s, &k), SEG_OK);
+            assert_int_equal(seg_sweep_runner_up(s, &r, &why), SEG_OK);
+            assert_int_equal(seg_sweep_set_int(s, SEG_SWEEP_RULE, SEG_SWEEP_RULE_SILHOUETTE),
+                             SEG_OK);
+            assert_int_equal(seg_sweep_chosen(s, &k_old), SEG_OK);
+            printf("planted %zu, seed %llu: chosen %zu (runner-up %zu, reason %d), "
+                   "silhouette rule %zu\n",
+                   planted[p], (unsigned long long)seed, k, r, (int)why, k_old);
+            assert_int_equal(k, planted[p]);
+            /* The runner-up is a smaller k that also holds up, or, when
+             * none does, one that did not hold up. */
+            assert_true(r != k && r >= 2 && r <= 8);
+            assert_true(why == (r < k ? SEG_SWEEP_LOST_FEWER : SEG_SWEEP_LOST_STABILITY) ||
+                        why == SEG_SWEEP_LOST_STABILITY);
+            double st = get(s, r - 2, SEG_SWEEP_STABILITY), w = get(s, r - 2,
+                                                                     SEG_SWEEP_WORST_STABILITY);
+            if (why == SEG_SWEEP_LOST_FEWER)
+                assert_true(r < k && st >= 0.8 && w >= 0.8);
+            else
+                assert_true(st < 0.8 || w < 0.8);
+            /* k + 1 splits a blob: its worst segment does not hold up. */
+            if (k < 8)
+                assert_true(get(s, k - 1, SEG_SWEEP_WORST_STABILITY) < 0.8);
+            old_right += k_old == planted[p];
+            cases++;
+            seg_sweep_free(s);
+            seg_kmeans_free(km);
+        }
+    printf("silhouette rule right on %d of %d\n", old_right, cases);
+    free(x);
+}
+
 /* The rule on constructed rows (k = 2, 3, ...). */
 static void test_pick_rule(void **state)
 {
@@ -172,6 +263,35 @@ static void test_pick_rule(void **state)
     assert_int_equal(c, 0);
     assert_int_equal(r, SIZE_MAX);
     assert_int_equal(why, 0);
+
+    /* The default rule: the largest k holding up on both measures (k = 4,
+     * although k = 2 has the best silhouette); the next largest that holds
+     * up is the runner-up (k = 2, fewer). k = 5 is stable on average but
+     * its worst segment is not. */
+    const double sil7[] = {0.40, 0.30, 0.35, 0.33}, stab7[] = {0.95, 0.70, 0.90, 0.92},
+                 worst7[] = {0.90, 0.60, 0.85, 0.55};
+    seg_sweep_pick_stable(sil7, stab7, worst7, 1, 4, 0.8, &c, &r, &why);
+    assert_int_equal(c, 2);
+    assert_int_equal(r, 0);
+    assert_int_equal(why, SEG_SWEEP_LOST_FEWER);
+    /* Only one holds up: the runner-up is the highest worst-segment
+     * stability among the others (k = 3 over k = 5), lost on stability. */
+    const double worst8[] = {0.90, 0.60, 0.50, 0.55};
+    seg_sweep_pick_stable(sil7, stab7, worst8, 1, 4, 0.8, &c, &r, &why);
+    assert_int_equal(c, 0);
+    assert_int_equal(r, 1);
+    assert_int_equal(why, SEG_SWEEP_LOST_STABILITY);
+    /* None holds up, or not measured: the silhouette rule. */
+    const double worst9[] = {0.70, 0.60, 0.50, 0.55};
+    size_t c2, r2;
+    int why2;
+    seg_sweep_pick_stable(sil7, stab7, worst9, 1, 4, 0.8, &c, &r, &why);
+    seg_sweep_pick(sil7, stab7, 1, 4, 0.8, &c2, &r2, &why2);
+    assert_int_equal(c, c2);
+    assert_int_equal(r, r2);
+    assert_int_equal(why, why2);
+    seg_sweep_pick_stable(sil5, stab5, NULL, 1, 4, 0.8, &c, &r, &why);
+    assert_int_equal(c, 1);
 }
 
 /* The index by counting pairs of rows (no contingency table). */
@@ -416,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_blobs_and_values),
         cmocka_unit_test(test_small_segment_rule),
         cmocka_unit_test(test_pick_rule),
+        cmocka_unit_test(test_planted_k),
         cmocka_unit_test(test_stability_reference),
         cmocka_unit_test(test_stability_properties),
         cmocka_unit_test(test_stability_few_distinct),

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "explain.h"
 #include "out.h"
+#include "profile_out.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -52,7 +53,9 @@ static void info_json(const char *path, const seg_model *m)
         fputs(j ? ", " : "", stdout);
         json_string(stdout, seg_scaler_feature_name(sc, j));
     }
-    printf("],\n  \"segments\": [");
+    printf("]");
+    preparation_json(stdout, m);
+    printf(",\n  \"segments\": [");
     for (size_t j = 0; j < k; j++) {
         const char *label = seg_model_segment_label(m, j);
         printf("%s\n    {\"id\": %zu, \"size\": %zu, \"share\": ", j ? "," : "", j,
@@ -62,7 +65,13 @@ static void info_json(const char *path, const seg_model *m)
         json_number(stdout, seg_model_segment_weight(m, j));
         printf(", \"label\": ");
         json_string(stdout, label ? label : "");
-        printf(", \"profile_withheld\": %s}", seg_model_profile_withheld(m, j) ? "true" : "false");
+        printf(", \"profile_withheld\": %s,\n     \"profile\": ",
+               seg_model_profile_withheld(m, j) ? "true" : "false");
+        if (seg_model_profile_withheld(m, j) || seg_model_profile_columns(m) == 0)
+            printf("null");
+        else
+            profile_json(stdout, m, j);
+        printf("}");
     }
     printf("\n  ],\n  \"explanation\": ");
     if (seg_model_has_tree(m))
@@ -101,6 +110,9 @@ static void info_text(const char *path, const seg_model *m)
                label ? label : "");
     }
     print_withheld(stdout, m);
+    putchar('\n');
+    preparation_text(stdout, m);
+    profiles_text(stdout, m);
     if (seg_model_has_tree(m)) {
         printf("\nexplanation rules (%zu, see 'seg explain'):\n", seg_model_tree_leaves(m));
         explain_leaves_text(stdout, m, NULL);
@@ -127,7 +139,9 @@ const cli_command cli_info = {
     .summary = "describe a saved model",
     .synopsis = "MODEL [options]",
     .description = "Describe a model saved by 'seg segment --model': size, quality,\n"
-                   "columns, features and segments with their labels.",
+                   "columns, features, the preparation (scaling, imputation, described\n"
+                   "columns) and the segments with their labels and profiles in the\n"
+                   "data's units.",
     .opts = info_opts,
     .operands = {CLI_TEXT(info_args, path)},
     .run = cmd_info,

@@ -19,6 +19,7 @@ enum {
     COL_LARGEST,
     COL_ITER,
     COL_STAB,
+    COL_WORST,
     N_COLS
 };
 
@@ -26,6 +27,7 @@ struct seg_sweep {
     int64_t k_min, k_max, sample, seed;
     int64_t resamples, stab_n_init, stab_sample;
     double min_share, max_share, fraction, threshold;
+    int64_t rule;
     seg_progress_fn progress;
     void *user;
     size_t count;   /* rows recorded by the last run */
@@ -84,6 +86,8 @@ static const seg_param sweep_rows[] = {
     SEG_PARAM_INT(SEG_SWEEP_STABILITY_SAMPLE, 0, SEG_PARAM_INT64_MAX, seg_sweep, stab_sample, NULL),
     SEG_PARAM_REAL(SEG_SWEEP_STABILITY_FRACTION, 0.01, 1, seg_sweep, fraction, NULL),
     SEG_PARAM_REAL(SEG_SWEEP_STABILITY_THRESHOLD, 0, 1, seg_sweep, threshold, NULL),
+    SEG_PARAM_INT(SEG_SWEEP_RULE, SEG_SWEEP_RULE_LARGEST_STABLE, SEG_SWEEP_RULE_SILHOUETTE,
+                  seg_sweep, rule, NULL),
 };
 static const seg_param_table sweep_params = SEG_PARAM_TABLE("sweep", sweep_rows, NULL);
 
@@ -148,6 +152,7 @@ typedef struct stability {
     int32_t *fitted;  /* m labels of one refit */
     int32_t *labels;  /* r x n: refit j's label of each row, -1 where not drawn */
     int32_t *pa, *pb; /* the shared rows' labels of two refits */
+    double *tab;      /* k_max x k_max contingency table of two refits */
 } stability;
 
 static void stability_free(stability *st)
@@ -159,6 +164,7 @@ static void stability_free(stability *st)
     seg_free(st->labels);
     seg_free(st->pa);
     seg_free(st->pb);
+    seg_free(st->tab);
 }
 
 static int stability_alloc(const seg_sweep *s, stability *st, bool f32, size_t n, size_t d,
@@ -179,7 +185,8 @@ static int stability_alloc(const seg_sweep *s, stability *st, bool f32, size_t n
         !(st->fitted = seg_malloc_array(st->m, sizeof *st->fitted)) ||
         !(st->labels = seg_malloc_array(st->r, n * sizeof *st->labels)) ||
         !(st->pa = seg_malloc_array(st->m, sizeof *st->pa)) ||
-        !(st->pb = seg_malloc_array(st->m, sizeof *st->pb))) {
+        !(st->pb = seg_malloc_array(st->m, sizeof *st->pb)) ||
+        !(st->tab = seg_malloc_array((size_t)s->k_max, (size_t)s->k_max * sizeof *st->tab))) {
         stability_free(st);
         return SEG_NOMEM();
     }
@@ -216,16 +223,47 @@ static void draw(const seg_sweep *s, const stability *st, size_t j, const void *
     }
 }
 
+/*
+ * How well the worst segment of labelling a (k labels, n rows) holds
+ * together in labelling b: for each segment of a with two rows or more, the
+ * share of its pairs of rows that b also puts in one segment; the smallest
+ * of these (Tibshirani and Walther's prediction strength, 2005, on two
+ * refits instead of a fit and a prediction). NaN when no segment of a has
+ * two rows. tab: k x k scratch.
+ */
+static double worst_segment(const int32_t *a, const int32_t *b, size_t n, size_t k, double *tab)
+{
+    double worst = NAN;
+    memset(tab, 0, k * k * sizeof *tab);
+    for (size_t i = 0; i < n; i++)
+        tab[(size_t)a[i] * k + (size_t)b[i]] += 1;
+    for (size_t c = 0; c < k; c++) {
+        double rows = 0, together = 0;
+        for (size_t e = 0; e < k; e++) {
+            const double v = tab[c * k + e];
+            rows += v;
+            together += v * (v - 1) / 2;
+        }
+        if (rows < 2)
+            continue;
+        const double share = together / (rows * (rows - 1) / 2);
+        if (isnan(worst) || share < worst)
+            worst = share;
+    }
+    return worst;
+}
+
 /* Mean adjusted Rand index between the refits of k on every pair of
- * subsamples, on the rows each pair shares. km's k, seed and n_init are set
- * here; the caller restores them. */
+ * subsamples, on the rows each pair shares, into *out; and the mean over
+ * the pairs of the smaller of worst_segment() both ways, into *worst. km's k,
+ * seed and n_init are set here; the caller restores them. */
 static int measure_stability(const seg_sweep *s, const stability *st, seg_kmeans *km, size_t k,
                              int64_t seed, const void *x, bool f32, size_t d, const double *w,
-                             double *out)
+                             double *out, double *worst)
 {
     const size_t n = st->base;
     int rc;
-    *out = NAN;
+    *out = *worst = NAN;
     if (st->r < 2 || k > st->m)
         return SEG_OK;
     for (size_t j = 0; j < st->r; j++) {
@@ -247,8 +285,8 @@ static int measure_stability(const seg_sweep *s, const stability *st, seg_kmeans
             if (lab[i] == 0)
                 lab[i] = st->fitted[got++];
     }
-    double sum = 0;
-    size_t pairs = 0;
+    double sum = 0, wsum = 0;
+    size_t pairs = 0, wpairs = 0;
     for (size_t a = 0; a < st->r; a++)
         for (size_t b = a + 1; b < st->r; b++) {
             const int32_t *la = st->labels + a * n, *lb = st->labels + b * n;
@@ -265,9 +303,18 @@ static int measure_stability(const seg_sweep *s, const stability *st, seg_kmeans
                 return rc;
             sum += ari;
             pairs++;
+            const double wa = worst_segment(st->pa, st->pb, shared, k, st->tab),
+                         wb = worst_segment(st->pb, st->pa, shared, k, st->tab);
+            const double wab = isnan(wa) ? wb : isnan(wb) ? wa : wa < wb ? wa : wb;
+            if (!isnan(wab)) {
+                wsum += wab;
+                wpairs++;
+            }
         }
     if (pairs)
         *out = sum / (double)pairs;
+    if (wpairs)
+        *worst = wsum / (double)wpairs;
     return SEG_OK;
 }
 
@@ -340,7 +387,8 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const void *x, bool f32, size
              (rc = seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, s->stab_n_init)) < 0) ||
             (rc = seg_kmeans_set_int(km, SEG_KMEANS_THREADS, 1)) < 0)
             goto done;
-        rc = measure_stability(s, &st, km, k, saved_seed, x, f32, d, w, &row[COL_STAB]);
+        rc = measure_stability(s, &st, km, k, saved_seed, x, f32, d, w, &row[COL_STAB],
+                               &row[COL_WORST]);
         seg_kmeans_set_int(km, SEG_KMEANS_SEED, saved_seed);
         seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, saved_n_init);
         seg_kmeans_set_int(km, SEG_KMEANS_THREADS, saved_threads);
@@ -398,6 +446,7 @@ int seg_sweep_get(const seg_sweep *s, size_t i, seg_sweep_stat stat, double *out
     case SEG_SWEEP_STABILITY:
         *out = row[COL_STAB];
         break;
+    case SEG_SWEEP_WORST_STABILITY: *out = row[COL_WORST]; break;
     default: return seg_fail(SEG_ERR_INVALID_ARG, "unknown sweep statistic %d", (int)stat);
     }
     return SEG_OK;
@@ -454,12 +503,63 @@ void seg_sweep_pick(const double *sil, const double *stab, size_t stride, size_t
         *why = SEG_SWEEP_LOST_SILHOUETTE;
 }
 
+/* Is row i ahead of row j under the largest-stable rule? Rows that hold up
+ * (both measures at the bar) first, the larger k first among them; then
+ * the others by the higher worst-segment stability (NaN last), then the
+ * smaller k. */
+static bool ahead_stable(const double *stab, const double *worst, size_t stride, double bar,
+                         size_t i, size_t j)
+{
+    const double si = stab[i * stride], sj = stab[j * stride];
+    const double wi = worst[i * stride], wj = worst[j * stride];
+    const bool ei = si >= bar && wi >= bar, ej = sj >= bar && wj >= bar;
+    if (ei != ej)
+        return ei;
+    if (ei)
+        return i > j;
+    const bool ni = isnan(wi), nj = isnan(wj);
+    if (ni != nj)
+        return nj;
+    if (!ni && wi != wj)
+        return wi > wj;
+    return i < j;
+}
+
+void seg_sweep_pick_stable(const double *sil, const double *stab, const double *worst,
+                           size_t stride, size_t count, double threshold, size_t *chosen,
+                           size_t *runner_up, int *why)
+{
+    size_t held = 0;
+    for (size_t i = 0; worst && i < count; i++)
+        held += stab[i * stride] >= threshold && worst[i * stride] >= threshold;
+    if (held == 0) { /* nothing holds up, or nothing measured: the silhouette rule */
+        seg_sweep_pick(sil, stab, stride, count, threshold, chosen, runner_up, why);
+        return;
+    }
+    size_t first = 0, second = SIZE_MAX;
+    for (size_t i = 1; i < count; i++) {
+        if (ahead_stable(stab, worst, stride, threshold, i, first)) {
+            second = first;
+            first = i;
+        } else if (second == SIZE_MAX || ahead_stable(stab, worst, stride, threshold, i, second)) {
+            second = i;
+        }
+    }
+    *chosen = first;
+    *runner_up = second;
+    *why = second == SIZE_MAX ? 0 : held >= 2 ? SEG_SWEEP_LOST_FEWER : SEG_SWEEP_LOST_STABILITY;
+}
+
 static int pick(const seg_sweep *s, size_t *chosen, size_t *runner_up, int *why)
 {
     if (s->count == 0)
         return seg_fail(SEG_ERR_STATE, "the sweep has not run");
-    seg_sweep_pick(s->values + COL_SIL, s->values + COL_STAB, N_COLS, s->count, s->threshold,
-                   chosen, runner_up, why);
+    if (s->rule == SEG_SWEEP_RULE_SILHOUETTE)
+        seg_sweep_pick(s->values + COL_SIL, s->values + COL_STAB, N_COLS, s->count, s->threshold,
+                       chosen, runner_up, why);
+    else
+        seg_sweep_pick_stable(s->values + COL_SIL, s->values + COL_STAB, s->values + COL_WORST,
+                              N_COLS, s->count, s->threshold, chosen, runner_up, why);
     return SEG_OK;
 }
 

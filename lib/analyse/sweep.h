@@ -18,4 +18,16 @@
 void seg_sweep_pick(const double *silhouette, const double *stability, size_t stride, size_t count,
                     double threshold, size_t *chosen, size_t *runner_up, int *why);
 
+/*
+ * The default rule (SEG_SWEEP_RULE_LARGEST_STABLE, seg.h): a row holds up when both its stability
+ * and its worst-segment stability (worst, same stride) reach threshold; the chosen row is the
+ * largest k that holds up, the runner-up the next largest that does (*why SEG_SWEEP_LOST_FEWER)
+ * or, when only one does, the row of the highest worst-segment stability among the others (NaN
+ * last, then the smaller k; SEG_SWEEP_LOST_STABILITY). When no row holds up (or worst is NULL),
+ * seg_sweep_pick(). count >= 1.
+ */
+void seg_sweep_pick_stable(const double *silhouette, const double *stability, const double *worst,
+                           size_t stride, size_t count, double threshold, size_t *chosen,
+                           size_t *runner_up, int *why);
+
 #endif

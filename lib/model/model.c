@@ -60,6 +60,12 @@ void seg_model_free(seg_model *m)
     seg_profile_free(m->profile);
     seg_outliers_free(m->outliers);
     seg_xtree_free(m->tree);
+    for (size_t i = 0; i < m->n_left; i++) {
+        seg_free(m->left_name[i]);
+        seg_free(m->left_reason[i]);
+    }
+    seg_free(m->left_name);
+    seg_free(m->left_reason);
     seg_free(m);
 }
 
@@ -145,6 +151,46 @@ int seg_model_set_metric(seg_model *m, seg_model_metric which, double value)
                         (int)which);
     m->metric[i] = value;
     return SEG_OK;
+}
+
+int seg_model_add_left_out(seg_model *m, const char *column, const char *reason)
+{
+    if (!m || !column || !reason)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_model_add_left_out: NULL argument");
+    if (m->n_left >= 100000)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_model_add_left_out: more than 100000 columns");
+    char **names = seg_realloc(m->left_name, (m->n_left + 1) * sizeof *names);
+    if (!names)
+        return SEG_NOMEM();
+    m->left_name = names;
+    char **reasons = seg_realloc(m->left_reason, (m->n_left + 1) * sizeof *reasons);
+    if (!reasons)
+        return SEG_NOMEM();
+    m->left_reason = reasons;
+    char *a = seg_strdup(column), *b = seg_strdup(reason);
+    if (!a || !b) {
+        seg_free(a);
+        seg_free(b);
+        return SEG_NOMEM();
+    }
+    m->left_name[m->n_left] = a;
+    m->left_reason[m->n_left++] = b;
+    return SEG_OK;
+}
+
+size_t seg_model_left_out_columns(const seg_model *m)
+{
+    return m ? m->n_left : 0;
+}
+
+const char *seg_model_left_out_name(const seg_model *m, size_t i)
+{
+    return m && i < m->n_left ? m->left_name[i] : NULL;
+}
+
+const char *seg_model_left_out_reason(const seg_model *m, size_t i)
+{
+    return m && i < m->n_left ? m->left_reason[i] : NULL;
 }
 
 double seg_model_get_metric(const seg_model *m, seg_model_metric which)

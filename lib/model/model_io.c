@@ -70,6 +70,25 @@ static void write_scaler(wbuf *w, const scaler_fit *f)
     }
 }
 
+/* The scaler settings a PREP section records: what the fit was told, for
+ * a reader of the model (seg info), never needed to transform. */
+static const seg_scaler_param prep_params[] = {
+    SEG_SCALER_METHOD,          SEG_SCALER_DROP_FIRST,      SEG_SCALER_CATEGORICAL_MISSING,
+    SEG_SCALER_MAX_LEVELS,      SEG_SCALER_MIN_LEVEL_COUNT, SEG_SCALER_IMPUTE_ORDER,
+};
+#define N_PREP (sizeof prep_params / sizeof prep_params[0])
+
+static void write_prep(wbuf *w, const seg_scaler *sc)
+{
+    wb_u32(w, (uint32_t)N_PREP);
+    for (size_t i = 0; i < N_PREP; i++) {
+        int64_t v = 0;
+        seg_scaler_get_int(sc, prep_params[i], &v);
+        wb_u32(w, (uint32_t)prep_params[i]);
+        wb_u64(w, (uint64_t)v);
+    }
+}
+
 /* OTHR: the columns whose rare levels SEG_SCALER_MIN_LEVEL_COUNT folded, as
  * (column, level of "(other)") pairs; written only when there is one. */
 static size_t folded_columns(const scaler_fit *f)
@@ -157,6 +176,18 @@ static int serialize(const seg_model *m, wbuf *w)
             write_folded(w, f);
             section_end(w, at);
         }
+        at = section_begin(w, "PREP");
+        write_prep(w, m->scaler);
+        section_end(w, at);
+    }
+    if (m->n_left > 0) {
+        at = section_begin(w, "LEFT");
+        wb_u64(w, m->n_left);
+        for (size_t i = 0; i < m->n_left; i++) {
+            wb_str(w, m->left_name[i]);
+            wb_str(w, m->left_reason[i]);
+        }
+        section_end(w, at);
     }
     if (m->profile && m->profile->min_size > 0) {
         at = section_begin(w, "KANO");
@@ -376,6 +407,45 @@ static bool read_scol(rbuf *r, scol *s, size_t offset, bool *nomem)
     return first <= 1 && first <= s->n_levels && n_out == s->n_levels - first;
 }
 
+/* Settings of a known id must be in range; unknown ids (a newer writer's)
+ * are skipped. */
+static bool read_prep(rbuf *r, seg_scaler *sc)
+{
+    uint32_t count = rb_u32(r);
+    if (r->bad || count > (r->len - r->pos) / 12)
+        return false;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t id = rb_u32(r);
+        int64_t v = (int64_t)rb_u64(r);
+        if (r->bad)
+            return false;
+        for (size_t j = 0; j < N_PREP; j++)
+            if ((uint32_t)prep_params[j] == id && seg_scaler_set_int(sc, prep_params[j], v) < 0)
+                return false;
+    }
+    return r->pos == r->len;
+}
+
+/* The LEFT section: u64 count (>= 1), then count pairs of strings. */
+static int read_left(rbuf *r, seg_model *m)
+{
+    bool nomem = false;
+    size_t count = rb_count(r, 16);
+    if (r->bad || count == 0)
+        return bad_section("LEFT", "bad column count");
+    for (size_t i = 0; i < count; i++) {
+        char *name = rb_str(r, &nomem), *reason = name ? rb_str(r, &nomem) : NULL;
+        int rc = name && reason ? seg_model_add_left_out(m, name, reason)
+                 : nomem        ? SEG_NOMEM()
+                                : bad_section("LEFT", "malformed column");
+        seg_free(name);
+        seg_free(reason);
+        if (rc < 0)
+            return rc;
+    }
+    return r->pos == r->len ? SEG_OK : bad_section("LEFT", "bytes after the columns");
+}
+
 static int read_scaler(rbuf *r, size_t d, seg_scaler **out)
 {
     bool nomem = false;
@@ -559,7 +629,7 @@ int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
     head h = {0};
     seg_model *m = NULL;
     double *cent = NULL;
-    bool nomem = false, have_segs = false, have_othr = false;
+    bool nomem = false, have_segs = false, have_othr = false, have_prep = false;
     uint64_t min_profile_size = 0; /* KANO: 0 = no k-anonymity threshold */
     int rc;
 
@@ -638,6 +708,17 @@ int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
             if (!m->scaler || have_othr || !read_folded(&s, m->scaler))
                 goto malformed;
             have_othr = true;
+        } else if (strcmp(tag, "LEFT") == 0) {
+            /* once; an older reader skips it */
+            if (m->n_left > 0)
+                goto malformed;
+            if ((rc = read_left(&s, m)) < 0)
+                goto fail;
+        } else if (strcmp(tag, "PREP") == 0) {
+            /* after SCAL, once; an older reader skips it */
+            if (!m->scaler || have_prep || !read_prep(&s, m->scaler))
+                goto malformed;
+            have_prep = true;
         } else if (strcmp(tag, "KANO") == 0) {
             if (min_profile_size || plen != 8 || !(min_profile_size = seg_rb_u64(&s)) ||
                 min_profile_size > SIZE_MAX)

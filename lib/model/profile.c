@@ -20,10 +20,6 @@
 #define MISSING_LEVEL "(missing)"
 #define OTHER_LEVEL "(other)"
 
-/* Items whose |z| is below this never make it into a label (half a
- * population standard deviation: smaller differences are not worth naming). */
-#define LABEL_MIN_Z 0.5
-#define LABEL_MAX_PHRASES 3
 
 /* ---- lifetime ----------------------------------------------------------------- */
 
@@ -49,6 +45,15 @@ static void derived_clear(seg_profile *p)
     if (p->labels)
         for (size_t j = 0; j < p->k; j++)
             seg_free(p->labels[j]);
+    if (p->trait_text)
+        for (size_t t = 0; t < p->k * LABEL_MAX_PHRASES; t++)
+            seg_free(p->trait_text[t]);
+    seg_free(p->n_traits);
+    seg_free(p->trait_item);
+    seg_free(p->trait_text);
+    p->n_traits = NULL;
+    p->trait_item = NULL;
+    p->trait_text = NULL;
     seg_free(p->items);
     seg_free(p->z);
     seg_free(p->order);
@@ -519,6 +524,18 @@ static double item_z(const seg_profile *p, size_t j, const pitem *it)
     return isfinite(z) ? z : 0;
 }
 
+/* strcmp ignoring ASCII case (no locale: a label must not depend on one). */
+static int seg_ascii_casecmp(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        int x = (unsigned char)*a, y = (unsigned char)*b;
+        x += x >= 'A' && x <= 'Z' ? 'a' - 'A' : 0;
+        y += y >= 'A' && y <= 'Z' ? 'a' - 'A' : 0;
+        if (x != y || x == 0)
+            return x - y;
+    }
+}
+
 /* The phrase of one item for a segment, into buf (see docs/guide.md,
  * "How labels are made"). */
 static void phrase(const seg_profile *p, size_t j, const pitem *it, double z, char *buf,
@@ -526,7 +543,11 @@ static void phrase(const seg_profile *p, size_t j, const pitem *it, double z, ch
 {
     const pcol *c = &p->cols[it->col];
     if (!c->categorical) {
-        snprintf(buf, len, "%s %s", z > 0 ? "high" : "low", c->name);
+        /* Age reads as people say it; any other column as higher / lower. */
+        if (seg_ascii_casecmp(c->name, "age") == 0)
+            snprintf(buf, len, "%s", z > 0 ? "older" : "younger");
+        else
+            snprintf(buf, len, "%s %s", z > 0 ? "higher" : "lower", c->name);
         return;
     }
     const char *level = c->levels[it->level];
@@ -536,7 +557,7 @@ static void phrase(const seg_profile *p, size_t j, const pitem *it, double z, ch
         return;
     }
     double s = c->share[j * c->n_levels + it->level];
-    snprintf(buf, len, "%s %s %s", z < 0 ? "few" : s >= 0.5 ? "mostly" : "more", c->name, level);
+    snprintf(buf, len, "%s %s (%s)", z < 0 ? "few" : s >= 0.5 ? "mostly" : "more", level, c->name);
 }
 
 static int make_label(const seg_profile *p, size_t j, char **out)
@@ -569,6 +590,13 @@ static int make_label(const seg_profile *p, size_t j, char **out)
             continue;
         taken[p->items[i].col] = true;
         phrase(p, j, &p->items[i], z, part, sizeof part);
+        const size_t at = j * LABEL_MAX_PHRASES + phrases;
+        if (!(p->trait_text[at] = seg_strdup(part))) {
+            seg_free(taken);
+            return SEG_NOMEM();
+        }
+        p->trait_item[at] = i;
+        p->n_traits[j] = phrases + 1;
         int w = snprintf(text + used, sizeof text - used, "%s%s", phrases ? ", " : "", part);
         if (w < 0 || (size_t)w >= sizeof text - used)
             break;
@@ -623,8 +651,12 @@ int seg_profile_finish(seg_profile *p)
     p->z = seg_malloc_array(cells, sizeof *p->z);
     p->order = seg_malloc_array(cells, sizeof *p->order);
     p->labels = seg_calloc(k, sizeof *p->labels);
+    p->n_traits = seg_calloc(k ? k : 1, sizeof *p->n_traits);
+    p->trait_item = seg_calloc(k ? k * LABEL_MAX_PHRASES : 1, sizeof *p->trait_item);
+    p->trait_text = seg_calloc(k ? k * LABEL_MAX_PHRASES : 1, sizeof *p->trait_text);
     keys = seg_malloc_array(n ? n : 1, sizeof *keys);
-    if (!p->items || !p->z || !p->order || !p->labels || !keys)
+    if (!p->items || !p->z || !p->order || !p->labels || !p->n_traits || !p->trait_item ||
+        !p->trait_text || !keys)
         goto nomem;
     for (size_t c = 0; c < p->n_cols; c++) {
         const pcol *pc = &p->cols[c];
@@ -940,6 +972,25 @@ int seg_model_profile_ranked_item(const seg_model *m, size_t segment, size_t ran
 const char *seg_model_segment_label(const seg_model *m, size_t segment)
 {
     return m && m->profile && segment < m->k ? m->profile->labels[segment] : NULL;
+}
+
+size_t seg_model_segment_traits(const seg_model *m, size_t segment)
+{
+    return m && m->profile && segment < m->k ? m->profile->n_traits[segment] : 0;
+}
+
+int seg_model_segment_trait(const seg_model *m, size_t segment, size_t t, size_t *item,
+                            const char **phrase)
+{
+    if (!item || !phrase || t >= seg_model_segment_traits(m, segment))
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "seg_model_segment_trait: NULL argument, no profile, or segment %zu / "
+                        "trait %zu out of range",
+                        segment, t);
+    const size_t at = segment * LABEL_MAX_PHRASES + t;
+    *item = m->profile->trait_item[at];
+    *phrase = m->profile->trait_text[at];
+    return SEG_OK;
 }
 
 int seg_model_describe(seg_model *m, const seg_dataset *ds, const seg_scaler *sc,

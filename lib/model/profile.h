@@ -28,6 +28,12 @@ typedef struct pcol {
     double *share;
 } pcol;
 
+/* Items whose |z| is below this never make it into a label: half a
+ * population standard deviation, Cohen's (1988) "medium" effect; smaller
+ * differences are not worth naming. At most LABEL_MAX_PHRASES phrases. */
+#define LABEL_MIN_Z 0.5
+#define LABEL_MAX_PHRASES 3
+
 /* Why a profile is withheld (seg_model_profile_withheld()'s values). */
 enum { WITHHELD_SMALL = 1, WITHHELD_PARTNER = 2 };
 
@@ -47,6 +53,11 @@ typedef struct seg_profile {
     double *z;      /* k x n_items standardised differences */
     size_t *order;  /* k x n_items: items of segment j by decreasing |z| */
     char **labels;  /* k plain-language labels */
+    /* the label's traits (make_label): segment j's t-th phrase names item
+     * trait_item[j x LABEL_MAX_PHRASES + t] and reads trait_text[same] */
+    size_t *n_traits;   /* k */
+    size_t *trait_item; /* k x LABEL_MAX_PHRASES */
+    char **trait_text;  /* k x LABEL_MAX_PHRASES, NULL past n_traits[j] */
     /* k-anonymity (seg_profile_withhold): segments, and the population at
      * index k, whose statistics are withheld (all NaN); NULL when none is */
     size_t min_size;

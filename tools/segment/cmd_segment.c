@@ -83,6 +83,65 @@ static int load(const opts *o, seg_dataset **ds)
     return rc;
 }
 
+/* The input's column names before any role takes one (freed by the caller). */
+static char **column_names(const seg_dataset *ds, size_t *n)
+{
+    *n = seg_dataset_columns(ds);
+    char **v = calloc(*n ? *n : 1, sizeof *v);
+    for (size_t j = 0; v && j < *n; j++)
+        if (!(v[j] = strdup(seg_dataset_column_name(ds, j)))) {
+            while (j-- > 0)
+                free(v[j]);
+            free(v);
+            return NULL;
+        }
+    return v;
+}
+
+/* Why an input column is not among the model's profiled columns. */
+static const char *left_out_reason(const opts *o, const left_out *lo, const char *name,
+                                   char *buf, size_t len)
+{
+    for (size_t i = 0; lo && i < lo->n; i++)
+        if (strcmp(lo->names[i], name) == 0) {
+            snprintf(buf, len, "looks like %s (--keep clusters on it)",
+                     identifier_reason(lo->kind[i]));
+            return buf;
+        }
+    if (o->id && strcmp(o->id, name) == 0)
+        return "the row id (--id)";
+    if (o->weight && strcmp(o->weight, name) == 0)
+        return "the row weight (--weight)";
+    if (o->target && strcmp(o->target, name) == 0)
+        return "the outcome (--target): measured per segment, never clustered";
+    if (o->control && strcmp(o->control, name) == 0)
+        return "the control-group flag (--control)";
+    if (o->columns && !list_contains(o->columns, name))
+        return "not named in --columns";
+    return "dropped (--drop)";
+}
+
+/* Record in m every input column it was not fitted on, with the reason,
+ * so that seg info can say what was left out and why. */
+static int record_left_out(const opts *o, const left_out *lo, char *const *names, size_t n,
+                           seg_model *m)
+{
+    const size_t cols = seg_model_profile_columns(m);
+    char buf[160];
+    for (size_t j = 0; j < n; j++) {
+        bool kept = false;
+        for (size_t c = 0; c < cols && !kept; c++)
+            kept = strcmp(seg_model_profile_column_name(m, c), names[j]) == 0;
+        if (kept)
+            continue;
+        int rc = seg_model_add_left_out(m, names[j], left_out_reason(o, lo, names[j], buf,
+                                                                     sizeof buf));
+        if (rc < 0)
+            return rc;
+    }
+    return SEG_OK;
+}
+
 /* Read a yes/no column into *out (n values) and take it out of the features. */
 static int take_outcome(seg_dataset *ds, const char *name, int8_t **out)
 {
@@ -425,12 +484,18 @@ static int run_segment(opts *o, outputs *out)
     left_out left = {0};
     fair_data fair = {0};
     uint8_t *plan = NULL;
+    char **input_names = NULL;
+    size_t n_input = 0;
     const bool f32 = strcmp(o->dtype, "f32") == 0;
     int rc, status = EXIT_DATA;
     const char *stage = "reading data";
 
     if ((rc = load(o, &ds)) < 0)
         goto fail;
+    if (!(input_names = column_names(ds, &n_input))) {
+        rc = SEG_ERR_NOMEM;
+        goto fail;
+    }
     stage = "choosing columns";
     if ((rc = shape_columns(o, ds, &outcome, &control, &fair)) < 0)
         goto fail;
@@ -512,6 +577,8 @@ static int run_segment(opts *o, outputs *out)
         goto fail;
     s.m = m;
     s.k = seg_model_k(m);
+    if ((rc = record_left_out(o, &left, input_names, n_input, m)) < 0)
+        goto fail;
 
     stage = "scoring";
     if ((rc = quality(o, &s)) < 0)
@@ -560,6 +627,9 @@ out:
     left_out_free(&left);
     fair_free(&fair);
     free(plan);
+    for (size_t j = 0; input_names && j < n_input; j++)
+        free(input_names[j]);
+    free(input_names);
     return status;
 }
 

@@ -7,13 +7,12 @@
 #include "cli.h"
 #include "fairness.h"
 #include "out.h"
+#include "profile_out.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define TOP_LEVELS 3
-#define TOP_ITEMS 5
 
 static double share_of(const summary *s, size_t j)
 {
@@ -114,83 +113,6 @@ void roles_json(FILE *f, const seg_dataset *ds)
     fputc(']', f);
 }
 
-/* The numeric and categorical members of segment j's profile, for the
- * features or for the described columns. */
-static void profile_columns_json(FILE *f, const seg_model *m, size_t j, bool described)
-{
-    const size_t cols = seg_model_profile_columns(m), k = seg_model_k(m);
-    fprintf(f, "\"numeric\": [");
-    for (size_t c = 0, first = 1; c < cols; c++) {
-        if (seg_model_profile_column_type(m, c) != SEG_COLUMN_NUMERIC ||
-            seg_model_profile_column_described(m, c) != described)
-            continue;
-        double mean, median, all;
-        seg_model_profile_numeric(m, j, c, SEG_PROFILE_MEAN, &mean);
-        seg_model_profile_numeric(m, j, c, SEG_PROFILE_MEDIAN, &median);
-        seg_model_profile_numeric(m, k, c, SEG_PROFILE_MEAN, &all);
-        fprintf(f, "%s{\"column\": ", first ? "" : ", ");
-        json_string(f, seg_model_profile_column_name(m, c));
-        fprintf(f, ", \"mean\": ");
-        json_number(f, mean);
-        fprintf(f, ", \"median\": ");
-        json_number(f, median);
-        fprintf(f, ", \"population_mean\": ");
-        json_number(f, all);
-        fprintf(f, "}");
-        first = 0;
-    }
-    fprintf(f, "], \"categorical\": [");
-    for (size_t c = 0, first = 1; c < cols; c++) {
-        size_t lv[TOP_LEVELS], n;
-        if (seg_model_profile_column_type(m, c) != SEG_COLUMN_CATEGORICAL ||
-            seg_model_profile_column_described(m, c) != described)
-            continue;
-        n = top_levels(m, j, c, lv, TOP_LEVELS);
-        fprintf(f, "%s{\"column\": ", first ? "" : ", ");
-        json_string(f, seg_model_profile_column_name(m, c));
-        fprintf(f, ", \"top\": [");
-        for (size_t t = 0; t < n; t++) {
-            double sh, all;
-            seg_model_profile_share(m, j, c, lv[t], &sh);
-            seg_model_profile_share(m, k, c, lv[t], &all);
-            fprintf(f, "%s{\"level\": ", t ? ", " : "");
-            json_string(f, seg_model_profile_level(m, c, lv[t]));
-            fprintf(f, ", \"share\": ");
-            json_number(f, sh);
-            fprintf(f, ", \"population_share\": ");
-            json_number(f, all);
-            fprintf(f, "}");
-        }
-        fprintf(f, "]}");
-        first = 0;
-    }
-    fprintf(f, "]");
-}
-
-static void profile_json(FILE *f, const seg_model *m, size_t j)
-{
-    fputc('{', f);
-    profile_columns_json(f, m, j, false);
-    /* Ranked among the features only, as the label is. */
-    fprintf(f, ", \"distinguishing\": [");
-    for (size_t r = 0, shown = 0; shown < TOP_ITEMS && r < seg_model_profile_items(m); r++) {
-        size_t item;
-        double z;
-        seg_model_profile_ranked_item(m, j, r, &item);
-        if (item_described(m, item))
-            continue;
-        seg_model_profile_zscore(m, j, item, &z);
-        fprintf(f, "%s{\"item\": ", shown++ ? ", " : "");
-        json_string(f, seg_model_profile_item_name(m, item));
-        fprintf(f, ", \"z\": ");
-        json_number(f, z);
-        fprintf(f, "}");
-    }
-    fprintf(f, "], \"described\": {");
-    profile_columns_json(f, m, j, true);
-    fprintf(f, "}}");
-}
-
 /* The most common level of categorical column c in the whole population. */
 static size_t population_top_level(const seg_model *m, size_t c)
 {
@@ -266,6 +188,7 @@ void print_json(const opts *o, const summary *s)
                  s->calinski_harabasz, s->sc, s->d);
     roles_json(f, s->ds);
     left_out_json(f, s->left);
+    preparation_json(f, m);
     fprintf(f, ",\n  \"sweep\": ");
     sweep_json(f, s->sweep);
     sweep_choice_json(f, s->sweep);
@@ -339,6 +262,9 @@ void print_text(const opts *o, const summary *s)
     for (size_t j = 0; j < s->k; j++)
         if (segment_warning(s, j, buf, sizeof buf))
             printf("warning: %s\n", buf);
+    putchar('\n');
+    preparation_text(stdout, m);
+    profiles_text(stdout, m);
     print_withheld(stdout, m);
     if (s->camp)
         campaign_text(o, s);

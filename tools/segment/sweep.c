@@ -96,6 +96,7 @@ static const struct {
     {SEG_SWEEP_SMALLEST_SHARE, "smallest_share", "smallest", 6, 1, '%'},
     {SEG_SWEEP_LARGEST_SHARE, "largest_share", "largest", 6, 1, '%'},
     {SEG_SWEEP_STABILITY, "stability", "stability", 9, 3, 'f'},
+    {SEG_SWEEP_WORST_STABILITY, "worst_segment_stability", "worst seg", 9, 3, 'f'},
 };
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 
@@ -114,8 +115,16 @@ void sweep_choice(const seg_sweep *sw, char *buf, size_t len)
     seg_sweep_chosen(sw, &chosen);
     seg_sweep_get_double(sw, SEG_SWEEP_STABILITY_THRESHOLD, &bar);
     i = chosen - (size_t)get(sw, 0, SEG_SWEEP_K);
-    const double sil = get(sw, i, SEG_SWEEP_SILHOUETTE), stab = get(sw, i, SEG_SWEEP_STABILITY);
-    if (isnan(stab))
+    const double sil = get(sw, i, SEG_SWEEP_SILHOUETTE), stab = get(sw, i, SEG_SWEEP_STABILITY),
+                 worst = get(sw, i, SEG_SWEEP_WORST_STABILITY);
+    int64_t rule = SEG_SWEEP_RULE_LARGEST_STABLE;
+    seg_sweep_get_int(sw, SEG_SWEEP_RULE, &rule);
+    if (rule == SEG_SWEEP_RULE_LARGEST_STABLE && stab >= bar && worst >= bar)
+        snprintf(buf, len,
+                 "k = %zu, the largest k whose segments hold up across refits (stability %.3f, "
+                 "worst segment %.3f, both >= %.2f; silhouette %.3f)",
+                 chosen, stab, worst, bar, sil);
+    else if (isnan(stab))
         snprintf(buf, len, "k = %zu, the best silhouette (%.3f); stability not measured", chosen,
                  sil);
     else if (stab >= bar)
@@ -146,7 +155,19 @@ void sweep_runner_up(const seg_sweep *sw, char *buf, size_t len)
                  stab = get(sw, k - k0, SEG_SWEEP_STABILITY);
     const double csil = get(sw, chosen - k0, SEG_SWEEP_SILHOUETTE),
                  cstab = get(sw, chosen - k0, SEG_SWEEP_STABILITY);
-    if (why == SEG_SWEEP_LOST_STABILITY)
+    const double worst = get(sw, k - k0, SEG_SWEEP_WORST_STABILITY);
+    if (why == SEG_SWEEP_LOST_FEWER)
+        snprintf(buf, len,
+                 "k = %zu, silhouette %.3f (k = %zu: %.3f), holds up too but has fewer segments "
+                 "than k = %zu",
+                 k, sil, chosen, csil, chosen);
+    else if (why == SEG_SWEEP_LOST_STABILITY && !isnan(worst) && (stab >= bar || worst < bar))
+        snprintf(buf, len,
+                 "k = %zu, silhouette %.3f, lost on stability: %.3f, worst segment %.3f, "
+                 "%s the bar of %.2f that k = %zu meets",
+                 k, sil, stab, worst, stab < bar ? "both below" : "its worst segment below", bar,
+                 chosen);
+    else if (why == SEG_SWEEP_LOST_STABILITY)
         snprintf(buf, len,
                  "k = %zu, silhouette %.3f, lost on stability: %.3f, below the bar of "
                  "%.3f that k = %zu meets",
@@ -210,7 +231,7 @@ void sweep_choice_json(FILE *f, const seg_sweep *sw)
     char buf[256];
     size_t k = 0;
     seg_sweep_reason why = 0;
-    static const char *const reason[] = {"", "stability", "silhouette", "tie"};
+    static const char *const reason[] = {"", "stability", "silhouette", "tie", "fewer"};
     fprintf(f, ",\n  \"choice\": ");
     if (!sw) {
         fputs("null", f);
@@ -224,7 +245,7 @@ void sweep_choice_json(FILE *f, const seg_sweep *sw)
     } else {
         sweep_runner_up(sw, buf, sizeof buf);
         fprintf(f, "{\"k\": %zu, \"lost_on\": \"%s\", \"why\": ", k,
-                why >= 1 && why <= 3 ? reason[why] : "");
+                why >= 1 && why <= 4 ? reason[why] : "");
         json_string(f, buf);
         fputc('}', f);
     }
