@@ -80,12 +80,12 @@ static const seg_scaler_param prep_params[] = {
 
 static void write_prep(wbuf *w, const seg_scaler *sc)
 {
-    wb_u32(w, (uint32_t)N_PREP);
+    seg_wb_u32(w, (uint32_t)N_PREP);
     for (size_t i = 0; i < N_PREP; i++) {
         int64_t v = 0;
         seg_scaler_get_int(sc, prep_params[i], &v);
-        wb_u32(w, (uint32_t)prep_params[i]);
-        wb_u64(w, (uint64_t)v);
+        seg_wb_u32(w, (uint32_t)prep_params[i]);
+        seg_wb_u64(w, (uint64_t)v);
     }
 }
 
@@ -182,10 +182,10 @@ static int serialize(const seg_model *m, wbuf *w)
     }
     if (m->n_left > 0) {
         at = section_begin(w, "LEFT");
-        wb_u64(w, m->n_left);
+        seg_wb_u64(w, m->n_left);
         for (size_t i = 0; i < m->n_left; i++) {
-            wb_str(w, m->left_name[i]);
-            wb_str(w, m->left_reason[i]);
+            seg_wb_str(w, m->left_name[i]);
+            seg_wb_str(w, m->left_reason[i]);
         }
         section_end(w, at);
     }
@@ -411,12 +411,12 @@ static bool read_scol(rbuf *r, scol *s, size_t offset, bool *nomem)
  * are skipped. */
 static bool read_prep(rbuf *r, seg_scaler *sc)
 {
-    uint32_t count = rb_u32(r);
+    uint32_t count = seg_rb_u32(r);
     if (r->bad || count > (r->len - r->pos) / 12)
         return false;
     for (uint32_t i = 0; i < count; i++) {
-        uint32_t id = rb_u32(r);
-        int64_t v = (int64_t)rb_u64(r);
+        uint32_t id = seg_rb_u32(r);
+        int64_t v = (int64_t)seg_rb_u64(r);
         if (r->bad)
             return false;
         for (size_t j = 0; j < N_PREP; j++)
@@ -430,11 +430,11 @@ static bool read_prep(rbuf *r, seg_scaler *sc)
 static int read_left(rbuf *r, seg_model *m)
 {
     bool nomem = false;
-    size_t count = rb_count(r, 16);
+    size_t count = seg_rb_count(r, 16);
     if (r->bad || count == 0)
         return bad_section("LEFT", "bad column count");
     for (size_t i = 0; i < count; i++) {
-        char *name = rb_str(r, &nomem), *reason = name ? rb_str(r, &nomem) : NULL;
+        char *name = seg_rb_str(r, &nomem), *reason = name ? seg_rb_str(r, &nomem) : NULL;
         int rc = name && reason ? seg_model_add_left_out(m, name, reason)
                  : nomem        ? SEG_NOMEM()
                                 : bad_section("LEFT", "malformed column");
