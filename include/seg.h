@@ -3814,6 +3814,52 @@ SEG_API int seg_model_distances_f64(const seg_model *m, const double *x, size_t 
  * the scaler (and log1p), a one-hot or binary feature becomes
  * `column == level` or `column != level`. A missing value takes the value the
  * scaler imputes (the median, or the imputed level) before the rules apply.
+ *
+ * Example:
+ * @code{.c}
+ * // Fit four segments, then print each leaf of the tree as its rule.
+ * seg_dataset *ds = NULL;
+ * seg_scaler *sc = NULL;
+ * seg_kmeans *km = NULL;
+ * seg_model *m = NULL;
+ * seg_tree *t = NULL;
+ * int rc = seg_dataset_read_csv(&ds, "bank.csv", NULL);
+ * if (rc == SEG_OK)
+ *     rc = seg_scaler_new(&sc);
+ * if (rc == SEG_OK)
+ *     rc = seg_scaler_fit(sc, ds);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_new(&km);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_set_int(km, SEG_KMEANS_K, 4);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_fit_dataset(km, ds, sc, NULL, &m);
+ * if (rc == SEG_OK)
+ *     rc = seg_tree_new(&t);
+ * if (rc == SEG_OK)
+ *     rc = seg_tree_fit_dataset(t, m, ds);
+ * for (size_t l = 0; rc == SEG_OK && l < seg_model_tree_leaves(m); l++) {
+ *     for (size_t i = 0; rc == SEG_OK && i < seg_model_tree_leaf_conditions(m, l); i++) {
+ *         const char *column, *level;
+ *         seg_tree_op op;
+ *         double value;
+ *         rc = seg_model_tree_condition(m, l, i, &column, &op, &value, &level);
+ *         if (rc == SEG_OK && level)
+ *             printf("%s%s %s %s", i ? " and " : "", column, op == SEG_TREE_EQ ? "==" : "!=",
+ *                    level);
+ *         else if (rc == SEG_OK)
+ *             printf("%s%s %s %g", i ? " and " : "", column, op == SEG_TREE_LE ? "<=" : ">",
+ *                    value);
+ *     }
+ *     printf(" -> segment %d\n", (int)seg_model_tree_leaf_segment(m, l));
+ * }
+ * seg_tree_free(t);
+ * seg_model_free(m);
+ * seg_kmeans_free(km);
+ * seg_scaler_free(sc);
+ * seg_dataset_free(ds);
+ * return rc < 0;
+ * @endcode
  * @{
  */
 
@@ -3887,6 +3933,9 @@ SEG_API int seg_tree_fit_f64(const seg_tree *t, seg_model *m, const double *x, s
  * by the model's scaler and labelled by the model in the model's precision
  * (as seg_predictor_run_dataset() does), then as seg_tree_fit_f64().
  *
+ * @param t the settings.
+ * @param m the model (changed: one thread at a time).
+ * @param ds the raw rows, with the columns the model was fitted on.
  * @return as seg_tree_fit_f64() and seg_scaler_transform_f64().
  */
 SEG_API int seg_tree_fit_dataset(const seg_tree *t, seg_model *m, const seg_dataset *ds);
@@ -4199,6 +4248,14 @@ SEG_API int seg_predictor_explain_f64(seg_predictor *p, const double *x, size_t 
  * seg_predictor_run_dataset() does; outputs as seg_predictor_explain_f64()
  * with n = seg_dataset_rows(ds).
  *
+ * @param p the predictor.
+ * @param ds the raw rows, with the columns the model was fitted on.
+ * @param labels the rows' segments, as for seg_predictor_explain_f64().
+ * @param top columns per row, as for seg_predictor_explain_f64().
+ * @param[out] runner_up as for seg_predictor_explain_f64().
+ * @param[out] gap as for seg_predictor_explain_f64().
+ * @param[out] features as for seg_predictor_explain_f64().
+ * @param[out] contributions as for seg_predictor_explain_f64().
  * @return as seg_predictor_explain_f64() and seg_scaler_transform_f64();
  *         also SEG_ERR_MISMATCH when ds gives another number of features.
  */
@@ -5065,6 +5122,31 @@ SEG_API int seg_campaign_withheld_stat(const seg_campaign *c, seg_campaign_stat 
  * mutable (one thread at a time); once computed, its getters only read it.
  * The Fisher test calls lgamma(), which in glibc also writes the global
  * signgam.
+ *
+ * Example:
+ * @code{.c}
+ * // Six customers in two segments, two groups (one customer's unknown);
+ * // the plan selects segment 0.
+ * const int32_t labels[] = {0, 0, 0, 1, 1, 1};
+ * const int32_t groups[] = {0, 1, 0, 1, 1, -1};
+ * const uint8_t selected[] = {1, 1, 1, 0, 0, 0};
+ * seg_fairness *f = NULL;
+ * double balance = 0, impact = 0, nmi = 0;
+ * int rc = seg_fairness_new(&f);
+ * if (rc == SEG_OK)
+ *     rc = seg_fairness_compute(f, labels, groups, 6, 2, 2, selected);
+ * if (rc == SEG_OK)
+ *     rc = seg_fairness_stat(f, SEG_FAIRNESS_OVERALL_BALANCE, &balance);
+ * if (rc == SEG_OK)
+ *     rc = seg_fairness_stat(f, SEG_FAIRNESS_ADVERSE_IMPACT_RATIO, &impact);
+ * if (rc == SEG_OK)
+ *     rc = seg_fairness_stat(f, SEG_FAIRNESS_NMI, &nmi);
+ * if (rc == SEG_OK)
+ *     printf("balance %.3f, adverse impact ratio %.3f%s, NMI %.3f\n", balance, impact,
+ *            impact < 0.8 ? " (below 0.8)" : "", nmi);
+ * seg_fairness_free(f);
+ * return rc < 0;
+ * @endcode
  * @{
  */
 
