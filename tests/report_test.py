@@ -364,6 +364,8 @@ def content(d, name, report, doc, src_file, failed):
         k = page_text(root, "choosing-k")
         checks.append(("choice of k: stability of every k, the rule, the runner-up",
                        all(fmt(r["stability"], 3) in k for r in doc["sweep"])
+                       and all(fmt(r["worst_segment_stability"], 3) in k
+                               for r in doc["sweep"])
                        and "Chosen: k = %d" % doc["k"] in k
                        and (doc["runner_up"] is None
                             or "Runner-up: k = %d" % doc["runner_up"]["k"] in k)))

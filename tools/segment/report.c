@@ -359,13 +359,15 @@ static void sweep_table(FILE *f, const seg_sweep *sw, size_t chosen)
 {
     char buf[256];
     fprintf(f, "<table id=\"sweep-table\"><tr><th>k</th><th class=\"n\">silhouette</th>"
-               "<th class=\"n\">stability</th><th class=\"n\">smallest segment</th>"
+               "<th class=\"n\">stability</th><th class=\"n\">worst segment</th>"
+               "<th class=\"n\">smallest segment</th>"
                "<th class=\"n\">largest segment</th></tr>\n");
     for (size_t i = 0; i < seg_sweep_count(sw); i++) {
-        double k = 0, sil = NAN, stab = NAN, lo = NAN, hi = NAN;
+        double k = 0, sil = NAN, stab = NAN, worst = NAN, lo = NAN, hi = NAN;
         seg_sweep_get(sw, i, SEG_SWEEP_K, &k);
         seg_sweep_get(sw, i, SEG_SWEEP_SILHOUETTE, &sil);
         seg_sweep_get(sw, i, SEG_SWEEP_STABILITY, &stab);
+        seg_sweep_get(sw, i, SEG_SWEEP_WORST_STABILITY, &worst);
         seg_sweep_get(sw, i, SEG_SWEEP_SMALLEST_SHARE, &lo);
         seg_sweep_get(sw, i, SEG_SWEEP_LARGEST_SHARE, &hi);
         const bool is = (size_t)k == chosen;
@@ -378,6 +380,11 @@ static void sweep_table(FILE *f, const seg_sweep *sw, size_t chosen)
         else
             num(f, stab, 3);
         fprintf(f, "</td><td class=\"n\">");
+        if (isnan(worst))
+            fprintf(f, "not measured");
+        else
+            num(f, worst, 3);
+        fprintf(f, "</td><td class=\"n\">");
         pct(f, lo, 1);
         fprintf(f, "</td><td class=\"n\">");
         pct(f, hi, 1);
@@ -387,7 +394,10 @@ static void sweep_table(FILE *f, const seg_sweep *sw, size_t chosen)
     sweep_choice(sw, buf, sizeof buf);
     report_escape(f, buf);
     fprintf(f, ". Stability is the mean adjusted Rand index between refits on 80 %% "
-               "subsamples: 1 means the same segments whichever customers are left out.</p>\n");
+               "subsamples: 1 means the same segments whichever customers are left out. "
+               "Worst segment: of the segment each refit keeps least together, the share "
+               "of its pairs of customers the other refit also puts together (prediction "
+               "strength, Tibshirani and Walther 2005).</p>\n");
     sweep_runner_up(sw, buf, sizeof buf);
     if (buf[0]) {
         fprintf(f, "<p>Runner-up: ");
