@@ -417,6 +417,20 @@ def analyst(d, failed):
     total += content(d, "bundled", report, doc,
                      os.path.join(SRC, "examples", "data", "bank-full.csv"), failed)
     total += layout(d, "bundled", report, failed)
+    # Issue 17's run: the fairness and rules sections must fit too.
+    report = os.path.join(d, "protected.html")
+    run_seg(["segment", *money, "--protected", "age,marital", "--report", report, "--quiet"],
+            env)
+    root = ET.parse(report).getroot()
+    checks = [("protected: fairness section names both columns",
+               all(c in page_text(root, "fairness") for c in ("age", "marital"))),
+              ("protected: rules section with agreement",
+               "give" in page_text(root, "explain"))]
+    for check, ok in checks:
+        print(("ok   " if ok else "FAIL ") + check)
+        if not ok:
+            failed.append(check)
+    total += len(checks) + layout(d, "protected", report, failed, (800, 2200))
 
     path, long, no_balance, no_job, median = missing_file(d)
     report = os.path.join(d, "gaps.html")
