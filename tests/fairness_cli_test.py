@@ -297,6 +297,13 @@ class FairnessCli(unittest.TestCase):
         self.assertIn("<h3>grp</h3>", section)
         self.assertIn("Adverse impact ratio", section)
         self.assertEqual(sorted(doc["columns"]), ["x", "z"])  # never features
+        # the model says why they were left out (seg info)
+        rc, out, err = run("info", self.path("m.seg"), "--json")
+        self.assertEqual(rc, 0, err)
+        left = {c["column"]: c["reason"] for c in json.loads(out)["preparation"]["left_out"]}
+        for col in ("grp", "age"):
+            self.assertTrue(left[col].startswith("protected (--protected)"), left)
+        self.assertTrue(left["optout"].startswith("the opt-out flag"), left)
         with open(self.path("a.csv")) as f:
             seg = {r["id"]: int(r["segment"]) for r in csv.DictReader(f)}
         labels = [seg[r["cid"]] for r in rows]

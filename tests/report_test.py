@@ -424,6 +424,8 @@ def analyst(d, failed):
     root = ET.parse(report).getroot()
     checks = [("protected: fairness section names both columns",
                all(c in page_text(root, "fairness") for c in ("age", "marital"))),
+              ("protected: both columns listed as left out, protected",
+               all("%s: protected" % c in page_text(root, "left-out") for c in ("age", "marital"))),
               ("protected: rules section with agreement",
                "give" in page_text(root, "explain"))]
     for check, ok in checks:

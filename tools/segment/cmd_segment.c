@@ -116,6 +116,10 @@ static const char *left_out_reason(const opts *o, const left_out *lo, const char
         return "the outcome (--target): measured per segment, never clustered";
     if (o->control && strcmp(o->control, name) == 0)
         return "the control-group flag (--control)";
+    if (o->protected_cols && list_contains(o->protected_cols, name))
+        return "protected (--protected): read only for the fairness report, never clustered";
+    if (o->opt_out && strcmp(o->opt_out, name) == 0)
+        return "the opt-out flag (--opt-out)";
     if (o->columns && !list_contains(o->columns, name))
         return "not named in --columns";
     return "dropped (--drop)";

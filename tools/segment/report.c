@@ -634,6 +634,11 @@ static void preparation_section(FILE *f, const opts *o, const summary *s)
         listed(f, o->weight, "the customer weight (--weight)");
     if (o->drop)
         listed(f, o->drop, "left out by --drop");
+    if (o->protected_cols)
+        listed(f, o->protected_cols,
+               "protected (--protected): read only for the fairness report, never clustered");
+    if (o->opt_out)
+        listed(f, o->opt_out, "the opt-out flag (--opt-out)");
     for (size_t i = 0; s->left && i < s->left->n; i++) {
         fprintf(f, "<li>");
         report_escape(f, s->left->names[i]);
