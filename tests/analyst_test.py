@@ -426,8 +426,10 @@ class Report(Base):
         doc = json.loads(out)
         self.assertIn("<th class=\"n\">stability</th>", text)
         for r in doc["sweep"]:
-            self.assertIn("<td class=\"n\">%.3f</td><td class=\"n\">%.1f %%</td>"
-                          % (r["stability"], 100 * r["smallest_share"]), text)
+            self.assertIn("<td class=\"n\">%.3f</td><td class=\"n\">%.3f</td>"
+                          "<td class=\"n\">%.1f %%</td>"
+                          % (r["stability"], r["worst_segment_stability"],
+                             100 * r["smallest_share"]), text)
         self.assertIn("Runner-up: k = %d" % doc["runner_up"]["k"], text)
         for bad in ("src=\"http", "href=\"http", "url("):
             self.assertNotIn(bad, text)

@@ -96,8 +96,8 @@ class Explain(unittest.TestCase):
         write_customers(cls.data)
         cls.rows = read_rows(cls.data)
         cls.model = os.path.join(cls.tmp.name, "m.seg")
-        ok("segment", cls.data, "--k", "4", "--log1p", "balance", "--model", cls.model, "-q",
-           "--json")
+        cls.segment_json = json.loads(ok("segment", cls.data, "--k", "4", "--log1p", "balance",
+                                         "--model", cls.model, "-q", "--json"))
 
     @classmethod
     def tearDownClass(cls):
@@ -133,6 +133,22 @@ class Explain(unittest.TestCase):
         text = ok("explain", self.model, self.data)
         self.assertIn("agreement:", text)
         self.assertEqual(sum("-> segment" in line for line in text.splitlines()), 4)
+
+    def test_segment_shows_the_rules(self):
+        """seg segment gives the saved tree's rules, counts, agreement and cost
+        ratio, as seg explain finds them on the same file."""
+        ex = json.loads(ok("explain", self.model, self.data, "--json"))
+        mine = self.segment_json["explanation"]
+        self.assertEqual([l["text"] for l in mine["leaves"]], [l["text"] for l in ex["leaves"]])
+        self.assertEqual([l["customers"] for l in mine["leaves"]],
+                         [l["customers"] for l in ex["leaves"]])
+        self.assertAlmostEqual(mine["agreement"], ex["agreement"], places=12)
+        self.assertAlmostEqual(mine["cost_ratio"], ex["cost_ratio"], places=9)
+        text = ok("segment", self.data, "--k", "4", "--log1p", "balance")
+        part = text[text.index("the segments as rules"):]
+        for l in ex["leaves"]:
+            self.assertIn(l["text"], part)
+        self.assertIn("agreement: %.1f %%" % (100 * ex["agreement"]), part)
 
     def xy_model(self):
         """Overlapping numeric segments, unscaled: features are the raw values."""

@@ -12,22 +12,37 @@
 #include <math.h>
 #include <stdlib.h>
 
+/* The customers each leaf matches and how well the rules agree with the
+ * segments, on the fit's encoded rows and labels: nothing is encoded again.
+ * customers: nl zeroed counts. false when any of it could not be computed. */
+bool explain_score_fit(const summary *s, size_t *customers, double *agreement,
+                       double *cost_ratio)
+{
+    const seg_model *m = s->m;
+    const size_t n = s->n;
+    double *xd = s->f32 ? malloc((n ? n : 1) * s->d * sizeof *xd) : NULL;
+    int32_t *leaves = malloc((n ? n : 1) * sizeof *leaves);
+    for (size_t i = 0; xd && i < n * s->d; i++)
+        xd[i] = ((const float *)s->x)[i];
+    const bool ok = (xd || !s->f32) && leaves && n &&
+                    seg_model_tree_score_f64(m, s->f32 ? xd : s->x, n, s->d, s->labels, leaves,
+                                             agreement, cost_ratio) == 0;
+    for (size_t i = 0; ok && i < n; i++)
+        customers[leaves[i]]++;
+    free(xd);
+    free(leaves);
+    return ok;
+}
+
 void report_explain(FILE *f, const summary *s)
 {
     const seg_model *m = s->m;
-    const size_t nl = seg_model_tree_leaves(m), n = s->n;
+    const size_t nl = seg_model_tree_leaves(m);
     if (!nl)
         return;
-    /* the fit's encoded rows and labels: nothing is encoded again */
-    double *xd = s->f32 ? malloc((n ? n : 1) * s->d * sizeof *xd) : NULL;
-    int32_t *leaves = malloc((n ? n : 1) * sizeof *leaves);
     size_t *customers = calloc(nl, sizeof *customers);
     double agreement = NAN, cost_ratio = NAN;
-    for (size_t i = 0; xd && i < n * s->d; i++)
-        xd[i] = ((const float *)s->x)[i];
-    const bool ok = (xd || !s->f32) && leaves && customers && n &&
-                    seg_model_tree_score_f64(m, s->f32 ? xd : s->x, n, s->d, s->labels, leaves,
-                                             &agreement, &cost_ratio) == 0;
+    const bool ok = customers && explain_score_fit(s, customers, &agreement, &cost_ratio);
     fprintf(f, "<section id=\"explain\">\n<h2>Segments as rules</h2>\n<p>A threshold tree (IMM) that sends each customer "
                "to a segment by a few thresholds on the columns, in their own units.");
     if (ok)
@@ -36,8 +51,6 @@ void report_explain(FILE *f, const summary *s)
                 "of the rules' segments is %.3f times the model's.",
                 100.0 * agreement, cost_ratio);
     fprintf(f, "</p>\n<table>\n<tr><th>rule</th><th>segment</th><th>customers</th></tr>\n");
-    for (size_t i = 0; ok && i < n; i++)
-        customers[leaves[i]]++;
     for (size_t l = 0; l < nl; l++) {
         char *rule = NULL, *target = NULL;
         size_t len = 0;
@@ -65,7 +78,5 @@ void report_explain(FILE *f, const summary *s)
         free(target);
     }
     fprintf(f, "</table>\n</section>\n");
-    free(xd);
-    free(leaves);
     free(customers);
 }

@@ -192,6 +192,11 @@ void report_dendrogram(FILE *f, const summary *s);
 
 /* The report's rules section (report_explain.c); nothing without a tree. */
 void report_explain(FILE *f, const summary *s);
+/* The customers each leaf of the model's tree matches (nl zeroed counts),
+ * the rules' agreement and cost ratio, on the fit's encoded rows; false when
+ * they could not be computed (report_explain.c). */
+bool explain_score_fit(const summary *s, size_t *customers, double *agreement,
+                       double *cost_ratio);
 
 /* What the command line sets, as library objects: cmd_segment.c makes them
  * for the paths it dispatches to, which never call back up for them. */

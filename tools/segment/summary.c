@@ -5,6 +5,7 @@
 #include "segment.h"
 
 #include "cli.h"
+#include "explain.h"
 #include "fairness.h"
 #include "out.h"
 #include "profile_out.h"
@@ -162,6 +163,48 @@ static void described_text(const summary *s)
     }
 }
 
+/* The segments as rules (the model's threshold tree), with the customers
+ * each matches and how well they agree with the segments. */
+static void rules_text(const summary *s)
+{
+    const size_t nl = seg_model_tree_leaves(s->m);
+    size_t *customers = nl ? calloc(nl, sizeof *customers) : NULL;
+    double agreement = NAN, cost_ratio = NAN;
+    if (!customers)
+        return;
+    const bool ok = explain_score_fit(s, customers, &agreement, &cost_ratio);
+    printf("\nthe segments as rules (threshold tree, IMM; 'seg explain' for more):\n");
+    explain_leaves_text(stdout, s->m, ok ? customers : NULL);
+    if (ok)
+        printf("agreement: %.1f %% of the customers get their segment from the rules; "
+               "cost ratio %.3f\n",
+               100.0 * agreement, cost_ratio);
+    free(customers);
+}
+
+/* "explanation": {"agreement", "cost_ratio", "leaves"} as seg explain
+ * gives them, or null without a tree. */
+static void rules_json(FILE *f, const summary *s)
+{
+    const size_t nl = seg_model_tree_leaves(s->m);
+    size_t *customers = nl ? calloc(nl, sizeof *customers) : NULL;
+    double agreement = NAN, cost_ratio = NAN;
+    fprintf(f, ",\n  \"explanation\": ");
+    if (!customers) {
+        fprintf(f, "null");
+        return;
+    }
+    const bool ok = explain_score_fit(s, customers, &agreement, &cost_ratio);
+    fprintf(f, "{\"agreement\": ");
+    json_number(f, agreement);
+    fprintf(f, ", \"cost_ratio\": ");
+    json_number(f, cost_ratio);
+    fprintf(f, ",\n    \"leaves\": ");
+    explain_leaves_json(f, s->m, ok ? customers : NULL, 6);
+    fprintf(f, "}");
+    free(customers);
+}
+
 void print_json(const opts *o, const summary *s)
 {
     FILE *f = stdout;
@@ -223,6 +266,7 @@ void print_json(const opts *o, const summary *s)
     fprintf(f, "]");
     campaign_json(f, o, s);
     fair_json(f, s->fair);
+    rules_json(f, s);
     fprintf(f, "\n}\n");
 }
 
@@ -265,6 +309,7 @@ void print_text(const opts *o, const summary *s)
     putchar('\n');
     preparation_text(stdout, m);
     profiles_text(stdout, m);
+    rules_text(s);
     print_withheld(stdout, m);
     if (s->camp)
         campaign_text(o, s);
