@@ -48,33 +48,76 @@ int seg_pca_have_lapack(void)
  * Van Loan, Matrix Computations, 4th ed., section 8.3.1), Q = H_0 ... H_{d-3},
  * H_k = I - tau[k] v v^T acting on entries k + 1 .. d - 1. On return diag and
  * off hold T's diagonal and superdiagonal, and row k of a, from column k + 1
- * on, holds v (whose first entry is 1). Each step is one SYMV and one SYR2 on
- * the trailing block; p is scratch of d values.
+ * on, holds v (whose first entry is 1).
+ *
+ * Blocked as LAPACK's dsytrd is (Dongarra, Hammarling & Sorensen 1989): the
+ * reflections of a panel of TRD_BLOCK rows update the trailing matrix only
+ * at the panel's end, as A - V W^T - W V^T (one SYR2K); within the panel a
+ * row is brought up to date before its reflection is formed, and A v is
+ * corrected by the pending V and W. Each step then reads the trailing
+ * matrix once (its SYMV) instead of three times (SYMV, then SYR2's read and
+ * write). vt and wt are TRD_BLOCK x d scratch (V^T and W^T, row-major), p
+ * d values of scratch.
  */
-static void tridiagonalise(double *a, size_t d, double *diag, double *off, double *tau, double *p)
+#define TRD_BLOCK 32
+
+static void tridiagonalise(double *a, size_t d, double *diag, double *off, double *tau,
+                           double *vt, double *wt, double *p)
 {
-    for (size_t k = 0; k + 2 < d; k++) {
-        double *x = a + k * d + k + 1; /* row k right of the diagonal = column k below it */
-        const int m = (int)(d - k - 1);
-        const double alpha = x[0], tail = cblas_dnrm2(m - 1, x + 1, 1);
-        diag[k] = a[k * d + k];
-        if (tail == 0) { /* already reduced: H_k = I */
-            tau[k] = 0;
-            off[k] = alpha;
-            continue;
+    const int ld = (int)d;
+    double small[2 * TRD_BLOCK];
+    size_t k = 0;
+    while (k + 2 < d) {
+        const size_t k0 = k, nb = d - 2 - k0 < TRD_BLOCK ? d - 2 - k0 : TRD_BLOCK;
+        for (size_t j = 0; j < nb; j++, k++) {
+            double *row = a + k * d + k; /* a[k][k..d-1] */
+            const int len = (int)(d - k), m = len - 1, jn = (int)j;
+            if (j > 0) { /* row k -= V[k,:] W[k:,:]^T + W[k,:] V[k:,:]^T */
+                cblas_dgemv(CblasRowMajor, CblasTrans, jn, len, -1.0, wt + k, ld, vt + k, ld, 1.0,
+                            row, 1);
+                cblas_dgemv(CblasRowMajor, CblasTrans, jn, len, -1.0, vt + k, ld, wt + k, ld, 1.0,
+                            row, 1);
+            }
+            double *x = row + 1, *v = vt + j * d, *w = wt + j * d;
+            const double alpha = x[0], tail = cblas_dnrm2(m - 1, x + 1, 1);
+            diag[k] = row[0];
+            memset(v, 0, d * sizeof *v);
+            memset(w, 0, d * sizeof *w);
+            if (tail == 0) { /* already reduced: H_k = I, nothing pending */
+                tau[k] = 0;
+                off[k] = alpha;
+                continue;
+            }
+            /* H x = beta e_1 with |beta| = |x|, its sign opposite to
+             * alpha's so that alpha - beta does not cancel. */
+            const double beta = -copysign(hypot(alpha, tail), alpha);
+            tau[k] = (beta - alpha) / beta;
+            cblas_dscal(m - 1, 1 / (alpha - beta), x + 1, 1);
+            x[0] = 1;
+            off[k] = beta;
+            memcpy(v + k + 1, x, (size_t)m * sizeof *v);
+            /* p = tau (A - V W^T - W V^T) v on the trailing block. */
+            cblas_dsymv(CblasRowMajor, CblasUpper, m, 1.0, a + (k + 1) * d + k + 1, ld, x, 1,
+                        0.0, p, 1);
+            if (j > 0) {
+                cblas_dgemv(CblasRowMajor, CblasNoTrans, jn, m, 1.0, wt + k + 1, ld, x, 1, 0.0,
+                            small, 1);
+                cblas_dgemv(CblasRowMajor, CblasNoTrans, jn, m, 1.0, vt + k + 1, ld, x, 1, 0.0,
+                            small + TRD_BLOCK, 1);
+                cblas_dgemv(CblasRowMajor, CblasTrans, jn, m, -1.0, vt + k + 1, ld, small, 1, 1.0,
+                            p, 1);
+                cblas_dgemv(CblasRowMajor, CblasTrans, jn, m, -1.0, wt + k + 1, ld,
+                            small + TRD_BLOCK, 1, 1.0, p, 1);
+            }
+            cblas_dscal(m, tau[k], p, 1);
+            /* w = p - (tau / 2)(p.v) v, so that H A H = A - v w^T - w v^T. */
+            cblas_daxpy(m, -0.5 * tau[k] * cblas_ddot(m, p, 1, x, 1), x, 1, p, 1);
+            memcpy(w + k + 1, p, (size_t)m * sizeof *w);
         }
-        /* H x = beta e_1 with |beta| = |x|, its sign opposite to alpha's so
-         * that alpha - beta does not cancel. */
-        const double beta = -copysign(hypot(alpha, tail), alpha);
-        tau[k] = (beta - alpha) / beta;
-        cblas_dscal(m - 1, 1 / (alpha - beta), x + 1, 1);
-        x[0] = 1;
-        off[k] = beta;
-        /* B <- H B H = B - v w^T - w v^T, w = p - (tau / 2)(p.v) v, p = tau B v. */
-        double *b = a + (k + 1) * d + k + 1;
-        cblas_dsymv(CblasRowMajor, CblasUpper, m, tau[k], b, (int)d, x, 1, 0.0, p, 1);
-        cblas_daxpy(m, -0.5 * tau[k] * cblas_ddot(m, p, 1, x, 1), x, 1, p, 1);
-        cblas_dsyr2(CblasRowMajor, CblasUpper, m, -1.0, x, 1, p, 1, b, (int)d);
+        /* The panel's pending update of the trailing block, in one SYR2K. */
+        const int rest = (int)(d - k);
+        cblas_dsyr2k(CblasRowMajor, CblasUpper, CblasTrans, rest, (int)nb, -1.0, vt + k, ld, wt + k,
+                     ld, 1.0, a + k * d + k, ld);
     }
     if (d >= 2) {
         diag[d - 2] = a[(d - 2) * d + d - 2];
@@ -319,8 +362,9 @@ static int eigen_builtin(const double *a0, size_t d, size_t c, double *values, d
     double *y = seg_malloc_array(c * d, sizeof *y);
     unsigned char *swap = seg_malloc_array(d, 1);
     eig_key *keys = seg_malloc_array(d, sizeof *keys);
+    double *panel = seg_malloc_array(d, 2 * TRD_BLOCK * sizeof *panel);
     int rc = SEG_OK;
-    if (!a || !buf || !y || !swap || !keys) {
+    if (!a || !buf || !y || !swap || !keys || !panel) {
         rc = SEG_NOMEM();
         goto done;
     }
@@ -331,7 +375,7 @@ static int eigen_builtin(const double *a0, size_t d, size_t c, double *values, d
         a[i] = ldexp(a0[i], -ex);
     tau[0] = 0;
     off[d - 1] = 0;
-    tridiagonalise(a, d, diag, off, tau, p);
+    tridiagonalise(a, d, diag, off, tau, panel, panel + TRD_BLOCK * d, p);
     double tnorm = 0;
     for (size_t i = 0; i < d; i++)
         tnorm = fmax(tnorm, fabs(diag[i]) + (i ? fabs(off[i - 1]) : 0) + (i + 1 < d ? fabs(off[i]) : 0));
