@@ -4753,8 +4753,8 @@ SEG_API int seg_model_centroid_distances(const seg_model *old, const seg_model *
  * equal the axes are any orthonormal basis of their space, which may differ
  * between solvers. Cost: O(n d^2) for the covariance, O(d^3) for the
  * tridiagonal form (both on the BLAS), O(d^2 c) for the axes: at d = 4096
- * 12 to 17 s of CPU (bench/README.md), where the Jacobi sweep of 0.1 took
- * well over 20 minutes.
+ * 8 to 17 s of CPU (bench/README.md), where the Jacobi sweep of 0.1 took
+ * 26 minutes of CPU at d = 2048 and hours at 4096.
  *
  * Runs on the calling thread (BLAS may use its own threads); only reads x.
  *
