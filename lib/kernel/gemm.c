@@ -31,6 +31,46 @@ void seg_syrk_tn_f64(size_t d, size_t n, double alpha, const double *x, double *
                 0.0, c, (blasint)d);
 }
 
+void seg_gemv_f64(int trans, size_t m, size_t n, double alpha, const double *a, size_t lda,
+                  const double *x, size_t incx, double beta, double *y)
+{
+    cblas_dgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, (blasint)m, (blasint)n, alpha,
+                a, (blasint)lda, x, (blasint)incx, beta, y, 1);
+}
+
+void seg_symv_up_f64(size_t n, double alpha, const double *a, size_t lda, const double *x,
+                     double beta, double *y)
+{
+    cblas_dsymv(CblasRowMajor, CblasUpper, (blasint)n, alpha, a, (blasint)lda, x, 1, beta, y, 1);
+}
+
+void seg_syr2k_tn_f64(size_t n, size_t k, double alpha, const double *a, size_t lda,
+                      const double *b, size_t ldb, double beta, double *c, size_t ldc)
+{
+    cblas_dsyr2k(CblasRowMajor, CblasUpper, CblasTrans, (blasint)n, (blasint)k, alpha, a,
+                 (blasint)lda, b, (blasint)ldb, beta, c, (blasint)ldc);
+}
+
+double seg_nrm2_f64(size_t n, const double *x)
+{
+    return cblas_dnrm2((blasint)n, x, 1);
+}
+
+double seg_dot_f64(size_t n, const double *x, const double *y)
+{
+    return cblas_ddot((blasint)n, x, 1, y, 1);
+}
+
+void seg_scal_f64(size_t n, double alpha, double *x)
+{
+    cblas_dscal((blasint)n, alpha, x, 1);
+}
+
+void seg_axpy_f64(size_t n, double alpha, const double *x, double *y)
+{
+    cblas_daxpy((blasint)n, alpha, x, 1, y, 1);
+}
+
 #else
 
 /*
@@ -85,6 +125,95 @@ void seg_syrk_tn_f64(size_t d, size_t n, double alpha, const double *x, double *
     for (size_t p = 0; p < d; p++)
         for (size_t q = p; q < d; q++)
             c[p * d + q] *= alpha;
+}
+
+void seg_gemv_f64(int trans, size_t m, size_t n, double alpha, const double *a, size_t lda,
+                  const double *x, size_t incx, double beta, double *y)
+{
+    const size_t ny = trans ? n : m;
+    for (size_t i = 0; i < ny; i++) /* beta 0: y is not read (it may hold NaN) */
+        y[i] = beta == 0 ? 0 : beta * y[i];
+    for (size_t i = 0; i < m; i++) {
+        const double *r = a + i * lda;
+        if (trans) {
+            const double v = alpha * x[i * incx];
+            for (size_t j = 0; j < n; j++)
+                y[j] += v * r[j];
+        } else {
+            double s = 0;
+            for (size_t j = 0; j < n; j++)
+                s += r[j] * x[j * incx];
+            y[i] += alpha * s;
+        }
+    }
+}
+
+void seg_symv_up_f64(size_t n, double alpha, const double *a, size_t lda, const double *x,
+                     double beta, double *y)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = beta == 0 ? 0 : beta * y[i];
+    /* Row i's upper part serves as row i (j >= i) and as column i (j > i). */
+    for (size_t i = 0; i < n; i++) {
+        const double *r = a + i * lda;
+        double s = r[i] * x[i];
+        const double xi = alpha * x[i];
+        for (size_t j = i + 1; j < n; j++) {
+            s += r[j] * x[j];
+            y[j] += xi * r[j];
+        }
+        y[i] += alpha * s;
+    }
+}
+
+void seg_syr2k_tn_f64(size_t n, size_t k, double alpha, const double *a, size_t lda,
+                      const double *b, size_t ldb, double beta, double *c, size_t ldc)
+{
+    for (size_t p = 0; p < n; p++)
+        for (size_t q = p; q < n; q++)
+            c[p * ldc + q] = beta == 0 ? 0 : beta * c[p * ldc + q];
+    for (size_t l = 0; l < k; l++) {
+        const double *ar = a + l * lda, *br = b + l * ldb;
+        for (size_t p = 0; p < n; p++) {
+            const double ap = alpha * ar[p], bp = alpha * br[p];
+            double *cp = c + p * ldc;
+            for (size_t q = p; q < n; q++)
+                cp[q] += ap * br[q] + bp * ar[q];
+        }
+    }
+}
+
+double seg_nrm2_f64(size_t n, const double *x)
+{
+    /* Scaled by the largest magnitude, so no square overflows or underflows. */
+    double big = 0, s = 0;
+    for (size_t i = 0; i < n; i++)
+        big = fabs(x[i]) > big ? fabs(x[i]) : big;
+    if (big == 0 || !isfinite(big))
+        return big;
+    for (size_t i = 0; i < n; i++)
+        s += (x[i] / big) * (x[i] / big);
+    return big * sqrt(s);
+}
+
+double seg_dot_f64(size_t n, const double *x, const double *y)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += x[i] * y[i];
+    return s;
+}
+
+void seg_scal_f64(size_t n, double alpha, double *x)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] *= alpha;
+}
+
+void seg_axpy_f64(size_t n, double alpha, const double *x, double *y)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] += alpha * x[i];
 }
 
 #endif
