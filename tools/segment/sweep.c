@@ -161,6 +161,11 @@ void sweep_runner_up(const seg_sweep *sw, char *buf, size_t len)
                  "k = %zu, silhouette %.3f (k = %zu: %.3f), holds up too but has fewer segments "
                  "than k = %zu",
                  k, sil, chosen, csil, chosen);
+    else if (why == SEG_SWEEP_LOST_STABILITY && cstab < bar) /* no k met the bar */
+        snprintf(buf, len,
+                 "k = %zu, silhouette %.3f, lost on stability: %.3f against %.3f for k = %zu "
+                 "(no k reached %.2f)",
+                 k, sil, stab, cstab, chosen, bar);
     else if (why == SEG_SWEEP_LOST_STABILITY && !isnan(worst) && (stab >= bar || worst < bar))
         snprintf(buf, len,
                  "k = %zu, silhouette %.3f, lost on stability: %.3f, worst segment %.3f, "
