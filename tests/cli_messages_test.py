@@ -122,6 +122,15 @@ class Messages(unittest.TestCase):
             self.assert_fails(["segment", path, "-k", "2", "--delimiter", ","] + extra,
                               path + ":1:1:", "the delimiter looks like ';' (use --delimiter ';')")
 
+    def test_id_typo_names_the_column_as_the_user_gave_it(self):
+        path = self.write("c.csv", self.customers(","))
+        for extra in ([], ["--memory", "64M"]):
+            code, _, err = run("segment", path, "-k", "2", "--id", "CUST_IDD", "--quiet", *extra)
+            self.assertEqual(code, 1, err)
+            self.assertIn('found no column named "CUST_IDD" (named in the options)', err)
+            self.assertIn("did you mean 'CUST_ID'?", err)
+            self.assertNotIn("forced", err)
+
     def test_rfm_wrong_delimiter_hint(self):
         path = self.write("t.csv", "cust;date;amount\n1;2020-01-01;3\n")
         self.assert_fails(["rfm", "--customer", "cust", "--date", "date", "--amount", "amount",

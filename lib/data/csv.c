@@ -401,7 +401,7 @@ static int read_csv(seg_dataset **out, const char *buf, size_t size, const char 
             char hint[320];
             rc = csv_fail(
                 SEG_ERR_NOT_FOUND, &r, header_line, 1,
-                "found no column named \"%.64s\" (given a forced type), expected "
+                "found no column named \"%.64s\" (named in the options), expected "
                 "one of the %zu column names%s",
                 fname, n_cols,
                 seg_name_hint(fname, strtab_name_at, &names, n_cols, r.t.delim, hint, sizeof hint));

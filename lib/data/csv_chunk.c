@@ -248,8 +248,8 @@ static int schema_pass(seg_csv_chunker *ch, const seg_csv_options *o)
         if (j == ch->n_cols) {
             char hint[320];
             rc = seg_fail(SEG_ERR_NOT_FOUND,
-                          "%.300s:%zu:1: found no column named \"%.64s\" (given a forced "
-                          "type), expected one of the %zu column names%s",
+                          "%.300s:%zu:1: found no column named \"%.64s\" (named in the "
+                          "options), expected one of the %zu column names%s",
                           ch->path, s->record_line, o->forced[k].name, ch->n_cols,
                           seg_name_hint(o->forced[k].name, chunker_name_at, ch, ch->n_cols,
                                         ch->delim, hint, sizeof hint));
