@@ -149,6 +149,19 @@ class Models(Base):
         self.assertEqual(code, 0, err)
         self.assertIn("k = 4 segments", text)
 
+    def test_ward_model_records_what_was_left_out(self):
+        """A Ward model says what it left out and why, as a k-means one does."""
+        model = self.path("w.seg")
+        code, _, err = run("segment", HEAD, "--method", "ward", "--k", "3", "--drop", "duration",
+                           "--target", "y", "--model", model, "--quiet")
+        self.assertEqual(code, 0, err)
+        code, text, err = run("info", model, "--json")
+        self.assertEqual(code, 0, err)
+        left = {c["column"]: c["reason"] for c in json.loads(text)["preparation"]["left_out"]}
+        self.assertEqual(left["duration"], "dropped (--drop)")
+        self.assertTrue(left["y"].startswith("the outcome (--target)"), left)
+        self.assertEqual(set(left), {"duration", "y"})
+
     def test_info_profiles_and_preparation(self):
         """seg info shows the preparation the fit was told (kept in the model
         file) and the profiles in the data's units, the same as seg segment."""

@@ -125,10 +125,8 @@ static const char *left_out_reason(const opts *o, const left_out *lo, const char
     return "dropped (--drop)";
 }
 
-/* Record in m every input column it was not fitted on, with the reason,
- * so that seg info can say what was left out and why. */
-static int record_left_out(const opts *o, const left_out *lo, char *const *names, size_t n,
-                           seg_model *m)
+int record_left_out(const opts *o, const left_out *lo, char *const *names, size_t n,
+                    seg_model *m)
 {
     const size_t cols = seg_model_profile_columns(m);
     char buf[160];
@@ -516,7 +514,7 @@ static int run_segment(opts *o, outputs *out)
     if (strcmp(o->method, "ward") == 0) {
         const ward_request wr = {o->file, o->k, o->pre_cluster, o->seed, o->threads,
                                  o->silhouette_sample, o->assignments, o->features, o->json,
-                                 o, outcome, control, out, &left};
+                                 o, outcome, control, out, &left, input_names, n_input};
         status = segment_ward(&wr, ds, sc);
         goto out;
     }

@@ -119,6 +119,11 @@ typedef struct left_out {
 const char *identifier_reason(seg_identifier_kind kind);
 /* "left_out": [{"column": ..., "reason": ...}] as a JSON member. */
 void left_out_json(FILE *f, const left_out *lo);
+/* Record in m every one of the n input columns it was not fitted on, with
+ * the reason (cmd_segment.c), so that seg info can say what was left out
+ * and why. 0 or a seg_status. */
+int record_left_out(const opts *o, const left_out *lo, char *const *names, size_t n,
+                    seg_model *m);
 
 /* summary.c */
 void print_json(const opts *o, const summary *s);

@@ -261,7 +261,8 @@ int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler 
                                                 (size_t)r->o->min_segment_size, &m)) < 0 ||
         (rc = seg_model_set_metric(m, SEG_MODEL_SILHOUETTE, s.silhouette)) < 0 ||
         (rc = seg_model_set_metric(m, SEG_MODEL_DAVIES_BOULDIN, s.davies_bouldin)) < 0 ||
-        (rc = seg_model_set_metric(m, SEG_MODEL_CALINSKI_HARABASZ, s.calinski_harabasz)) < 0)
+        (rc = seg_model_set_metric(m, SEG_MODEL_CALINSKI_HARABASZ, s.calinski_harabasz)) < 0 ||
+        (rc = record_left_out(r->o, r->left, r->input_names, r->n_input, m)) < 0)
         goto fail;
     stage = "explaining the segments";
     if ((rc = explain_fit_tree(m, s.x, false, s.n, s.d, s.labels)) < 0)

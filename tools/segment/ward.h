@@ -22,6 +22,8 @@ typedef struct ward_request {
     const int8_t *outcome, *control; /* --target / --control columns, or NULL */
     struct outputs *out;             /* where the files go (../output.h) */
     const left_out *left;            /* identifier-like columns left out */
+    char *const *input_names;        /* the file's columns, for the model's */
+    size_t n_input;                  /* record of what was left out and why */
 } ward_request;
 
 /* Ward on the scaled features of ds, cut into r->k segments, metrics and the
