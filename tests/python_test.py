@@ -825,6 +825,56 @@ class Analysis(unittest.TestCase):
         with self.assertRaises(ValueError):
             libseg.campaign(labels, ["maybe"] * 6)
 
+    def test_fairness_against_the_definitions(self):
+        """libseg.fairness on a seeded partition against the definitions,
+        computed here in plain Python (absent groups, unknown rows)."""
+        import random
+        rng = random.Random(17)
+        n, k, g = 400, 3, 4  # group 3 never occurs: an absent group
+        labels = [rng.randrange(k) for _ in range(n)]
+        groups = [None if rng.random() < 0.05 else rng.choice([0, 0, 1, 2]) for _ in range(n)]
+        selected = [lab == 1 for lab in labels]
+        f = libseg.fairness(labels, groups, n_groups=g, selected=selected)
+        known = [(lab, grp) for lab, grp in zip(labels, groups) if grp is not None]
+        pg = [sum(1 for _, x in known if x == j) / len(known) for j in range(g)]
+        self.assertEqual(f["overall"]["rows"], len(known))
+        self.assertEqual(f["overall"]["unknown"], n - len(known))
+        worst = 1.0
+        for s in range(k):
+            seg = [x for lab, x in known if lab == s]
+            share = [seg.count(j) / len(seg) for j in range(g)]
+            for j in range(g):
+                self.assertEqual(f["cells"][s][j]["count"], seg.count(j))
+                self.assertAlmostEqual(f["cells"][s][j]["share"], share[j], places=12)
+            tvd = 0.5 * sum(abs(share[j] - pg[j]) for j in range(g))
+            self.assertAlmostEqual(f["segments"][s]["tvd"], tvd, places=12)
+            bal = min(min(share[j] / pg[j], pg[j] / share[j]) if share[j] else 0.0
+                      for j in range(g) if pg[j] > 0)
+            self.assertAlmostEqual(f["segments"][s]["balance"], bal, places=12)
+            worst = min(worst, bal)
+        self.assertAlmostEqual(f["overall"]["overall_balance"], worst, places=12)
+        rates = []
+        for j in range(g):
+            rows = [sel for sel, grp in zip(selected, groups) if grp == j]
+            if rows:
+                rates.append(sum(rows) / len(rows))
+                self.assertAlmostEqual(f["groups"][j]["selection_rate"], rates[-1], places=12)
+        self.assertAlmostEqual(f["overall"]["adverse_impact_ratio"], min(rates) / max(rates),
+                               places=12)
+        if HAVE_SKLEARN:
+            from sklearn.metrics import normalized_mutual_info_score
+            want = normalized_mutual_info_score([a for a, _ in known], [b for _, b in known],
+                                                average_method="arithmetic")
+            self.assertAlmostEqual(f["overall"]["nmi"], want, places=10)
+        # Fisher's tea-tasting table (R: fisher.test, p = 0.4857)
+        self.assertAlmostEqual(libseg.fisher_exact(3, 1, 1, 3), 0.4857142857, places=9)
+        with self.assertRaises(ValueError):
+            libseg.fisher_exact(-1, 1, 1, 1)
+        with self.assertRaises(TypeError):
+            libseg.fairness([0, 1], [0, "x"])
+        with self.assertRaises(ValueError):
+            libseg.fairness([0, 1], [0, 1], selected=[1, None])
+
     def test_pseudonymize_is_hmac_sha256(self):
         import hashlib
         import hmac

@@ -27,9 +27,9 @@ from ._native import (STATUS, SegError, Dataset, Scaler, KMeansConfig, Model, ve
                       threads_count)
 from .estimator import KMeans, NotFittedError
 from .analysis import (SweepResult, sweep, campaign, Ward, MiniBatchKMeans, pca, drift, migration,
-                       pseudonymize, rfm)
+                       pseudonymize, rfm, fairness, fisher_exact)
 from .segmenter import Segmenter
 
 __all__ = ["SegError", "NotFittedError", "Dataset", "Scaler", "KMeansConfig", "KMeans", "Model",
            "Segmenter", "SweepResult", "sweep", "campaign", "Ward", "MiniBatchKMeans", "pca",
-           "drift", "migration", "pseudonymize", "rfm", "version", "threads_count", "STATUS"]
+           "drift", "migration", "pseudonymize", "rfm", "fairness", "fisher_exact", "version", "threads_count", "STATUS"]

@@ -8,7 +8,7 @@ import ctypes
 from . import _native as N
 from ._native import (_Progress, _lib, check, check_int, check_float, cstr, new, proto, Matrix, out_array,
                       to_matrix_out, _P, _S, _I, _I64, _D, _PP, _DP, _FP, _I32P, _I8P, _SP,
-                      PROGRESS_FN)
+                      PROGRESS_FN, _U8P)
 
 _sweep_new = proto("seg_sweep_new", _I, [_PP])
 _sweep_free = proto("seg_sweep_free", None, [_P])
@@ -42,11 +42,22 @@ _mb_set_int = proto("seg_minibatch_set_int", _I, [_P, _I, _I64])
 _mb_fit_f64 = proto("seg_minibatch_fit_f64", _I, [_P, _DP, _S, _S, _I32P, _PP])
 _mb_partial_f64 = proto("seg_minibatch_partial_fit_f64", _I, [_P, _P, _DP, _S, _S, _PP])
 
+_fair_new = proto("seg_fairness_new", _I, [_PP])
+_fair_free = proto("seg_fairness_free", None, [_P])
+_fair_compute = proto("seg_fairness_compute", _I, [_P, _I32P, _I32P, _S, _S, _S, _U8P])
+_fair_cell = proto("seg_fairness_cell_stat", _I, [_P, _S, _S, _I, _DP])
+_fair_segment = proto("seg_fairness_segment_stat", _I, [_P, _S, _I, _DP])
+_fair_group = proto("seg_fairness_group_stat", _I, [_P, _S, _I, _DP])
+_fair_stat = proto("seg_fairness_stat", _I, [_P, _I, _DP])
+_fisher = proto("seg_fairness_fisher_exact", _I, [ctypes.c_uint64, ctypes.c_uint64,
+                                                   ctypes.c_uint64, ctypes.c_uint64, _DP])
+
 _SWEEP_PARAM = {"k_min": 100, "k_max": 101, "silhouette_sample": 102, "seed": 103,
                 "stability_resamples": 104}
 _SWEEP_STATS = {"k": 100, "inertia": 101, "silhouette": 102, "davies_bouldin": 103,
                 "calinski_harabasz": 104, "smallest_share": 105, "iterations": 106,
-                "largest_share": 107, "stability": 108}
+                "largest_share": 107, "stability": 108,
+                "worst_segment_stability": 109}
 _CAMPAIGN_STATS = {"contacts": 100, "conversions": 101, "rate": 102, "rate_low": 103,
                    "rate_high": 104, "lift": 105, "held_out": 106, "held_out_conversions": 107,
                    "held_out_rate": 108, "uplift": 109, "roi": 110}
@@ -146,6 +157,78 @@ def campaign(labels, outcome, n_clusters=None, control=None, cost_per_contact=No
         return out
     finally:
         _campaign_free(c)
+
+
+_FAIR_CELL = {"count": 100, "share": 101, "representation": 102}
+_FAIR_SEGMENT = {"size": 200, "tvd": 201, "balance": 202}
+_FAIR_GROUP = {"size": 300, "selected": 301, "selection_rate": 302, "impact_ratio": 303,
+               "fisher_p": 304}
+_FAIR_ALL = {"rows": 400, "unknown": 401, "overall_balance": 402, "max_tvd": 403,
+             "adverse_impact_ratio": 404, "mutual_information": 405, "nmi": 406}
+
+
+def fairness(labels, groups, n_clusters=None, n_groups=None, selected=None):
+    """How the groups of a protected attribute fall across the segments of
+    any partition (C: seg_fairness_*; definitions in docs/guide.md section 9).
+
+    labels: segment per row (0 .. k-1); groups: group code per row (0 ..
+    g-1; -1 or None for unknown); selected: optional yes/no per row (e.g.
+    in a campaign's contact list), for selection rates, the adverse impact
+    ratio and Fisher's exact test of each group against the rest.
+    Returns a dict: "cells" (k + 1 rows, the last for everyone, of g dicts:
+    count, share, representation), "segments" (k + 1 dicts: size, tvd,
+    balance), "groups" (g dicts: size, selected, selection_rate,
+    impact_ratio, fisher_p; NaN without selected) and "overall" (rows,
+    unknown, overall_balance, max_tvd, adverse_impact_ratio,
+    mutual_information, nmi). Undefined figures are NaN."""
+    n = len(labels)
+    lk, lp = N.int32_vector(labels, n, "labels")
+    codes = []
+    for i, v in enumerate(list(groups)):
+        if v is None or (isinstance(v, float) and v != v):
+            codes.append(-1)
+        else:
+            codes.append(check_int("groups[%d]" % i, v, -1, (1 << 31) - 1))
+    if len(codes) != n:
+        raise ValueError("groups: %d values for %d labels" % (len(codes), n))
+    gk, gp = N.int32_vector(codes, n, "groups")
+    k = (int(max(lk)) + 1 if n else 1) if n_clusters is None else check_int("n_clusters",
+                                                                          n_clusters, 1)
+    g = (max(codes) + 1 if n and max(codes) >= 0 else 1) if n_groups is None else \
+        check_int("n_groups", n_groups, 1)
+    sel = None
+    if selected is not None:
+        flags, _ = _flags(selected, n, "selected")
+        if any(f < 0 for f in flags[:n]):
+            raise ValueError("selected: every row must be yes or no")
+        sel = (ctypes.c_uint8 * max(n, 1))(*[int(f) for f in flags[:n]])
+    f = new(_fair_new)
+    try:
+        check(_fair_compute(f, lp, gp, n, k, g, ctypes.cast(sel, _U8P) if sel else None))
+        v = ctypes.c_double()
+
+        def get(fn, *args):
+            return v.value if fn(f, *args, ctypes.byref(v)) >= 0 else float("nan")
+        return {
+            "cells": [[{name: get(_fair_cell, s, grp, key) for name, key in _FAIR_CELL.items()}
+                       for grp in range(g)] for s in range(k + 1)],
+            "segments": [{name: get(_fair_segment, s, key) for name, key in _FAIR_SEGMENT.items()}
+                         for s in range(k + 1)],
+            "groups": [{name: get(_fair_group, grp, key) for name, key in _FAIR_GROUP.items()}
+                       for grp in range(g)],
+            "overall": {name: get(_fair_stat, key) for name, key in _FAIR_ALL.items()},
+        }
+    finally:
+        _fair_free(f)
+
+
+def fisher_exact(a, b, c, d):
+    """Two-sided p-value of Fisher's exact test on the 2 x 2 table
+    [[a, b], [c, d]] (C: seg_fairness_fisher_exact)."""
+    args = [check_int(name, x, 0, (1 << 63) - 1) for name, x in zip("abcd", (a, b, c, d))]
+    p = ctypes.c_double()
+    check(_fisher(*args, ctypes.byref(p)))
+    return p.value
 
 
 def _flags(values, n, what):
