@@ -13,6 +13,7 @@ import array
 import ctypes
 import functools
 import io
+import json
 import math
 import os
 import random
@@ -874,6 +875,42 @@ class Analysis(unittest.TestCase):
             libseg.fairness([0, 1], [0, "x"])
         with self.assertRaises(ValueError):
             libseg.fairness([0, 1], [0, 1], selected=[1, None])
+
+    @unittest.skipUnless(SEG, "the seg program was not given")
+    def test_rules_and_reason_codes_equal_the_cli(self):
+        """Model.rules() and Model.reason_codes() on a model from `seg
+        segment` give what `seg explain` and `seg predict --explain` give."""
+        import tempfile
+        data = os.path.join(SRC, "tests", "data", "bank-plain-head.csv")
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "m.seg")
+            run_seg("segment", data, "--k", "4", "--drop", "y,duration", "--model", path, "-q")
+            model = libseg.Model.load(path)
+            cli = json.loads(run_seg("explain", path, data, "--json"))
+            rows = json.loads(run_seg("predict", path, data, "--explain", "--json"))["rows"]
+        rules = model.rules()
+        self.assertEqual(len(rules), 4)
+        self.assertEqual([r["segment"] for r in rules], [l["segment"] for l in cli["leaves"]])
+        for mine, theirs in zip(rules, cli["leaves"]):
+            self.assertEqual(len(mine["conditions"]), len(theirs["conditions"]))
+            for a, b in zip(mine["conditions"], theirs["conditions"]):
+                self.assertEqual((a["column"], a["op"]), (b["column"], b["op"]))
+                if "value" in a:
+                    self.assertAlmostEqual(a["value"], b["value"], places=9)
+                else:
+                    self.assertEqual(a["level"], b["value"])
+        with libseg.Dataset.read_csv(data) as ds:
+            rc = model.reason_codes(ds, top=3)
+            full = model.reason_codes(ds, top=1000)
+        self.assertEqual([int(x) for x in rc["labels"]], [r["segment"] for r in rows])
+        self.assertEqual([int(x) for x in rc["runner_up"]], [r["runner_up"] for r in rows])
+        for i, r in enumerate(rows):
+            self.assertAlmostEqual(rc["gap"][i], r["gap"], places=9)
+            self.assertEqual([c for c, _ in rc["reasons"][i]], [x["column"] for x in r["reasons"]])
+            for (_, t), x in zip(rc["reasons"][i], r["reasons"]):
+                self.assertAlmostEqual(t, x["contribution"], places=9)
+            # every column's term: they add up to the gap
+            self.assertAlmostEqual(sum(t for _, t in full["reasons"][i]), full["gap"][i], places=9)
 
     def test_pseudonymize_is_hmac_sha256(self):
         import hashlib

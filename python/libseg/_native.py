@@ -994,6 +994,87 @@ class Model(_Object):
     def __reduce__(self):
         return (Model.from_bytes, (self.to_bytes(),))
 
+    def rules(self):
+        """The segments as rules: the leaves of the model's threshold tree
+        (IMM; `seg explain`), each {"leaf", "segment", "conditions"}, a
+        condition being {"column", "op", "value"} ("<=" or ">", in the
+        column's units) or {"column", "op", "level"} ("==" or "!=").
+        Empty when the model has no tree."""
+        h = self._handle
+        out = []
+        col, lvl = ctypes.c_char_p(), ctypes.c_char_p()
+        op, val = ctypes.c_int(), ctypes.c_double()
+        for leaf in range(_tree_leaves(h)):
+            conds = []
+            for i in range(_tree_leaf_conditions(h, leaf)):
+                check(_tree_condition(h, leaf, i, ctypes.byref(col), ctypes.byref(op),
+                                      ctypes.byref(val), ctypes.byref(lvl)))
+                c = {"column": col.value.decode() if col.value else None,
+                     "op": _TREE_OPS[op.value]}
+                if op.value in (0, 1):
+                    c["value"] = val.value
+                else:
+                    c["level"] = lvl.value.decode() if lvl.value is not None else None
+                conds.append(c)
+            out.append({"leaf": leaf, "segment": int(_tree_leaf_segment(h, leaf)),
+                        "conditions": conds})
+        return out
+
+    def reason_codes(self, data, top=3, threads=1, encoded=None):
+        """Why each row went to its segment and not the runner-up (as `seg
+        predict --explain`): a dict of "labels", "runner_up", "gap" (squared
+        distance to the runner-up minus to the assigned segment) and
+        "reasons", per row a list of up to top (column, term) pairs by
+        decreasing term; the terms of all columns sum to the gap. data as for
+        predict()."""
+        if _is_dataframe(data):
+            with Dataset.from_dataframe(data) as ds:
+                return self.reason_codes(ds, top=top, threads=threads)
+        top = check_int("top", top, 1, 1 << 20)
+        labels, _ = self.predict(data, threads=threads, encoded=encoded)
+        n = len(labels)
+        lk, lp = int32_vector(labels, n, "labels")
+        p = new(_lib.seg_predictor_new, self._handle)
+        try:
+            runner, rp = out_array("i", n)
+            gap, gp = out_array("d", n)
+            feats = (ctypes.c_int64 * max(n * top, 1))()
+            terms = (ctypes.c_double * max(n * top, 1))()
+            if isinstance(data, Dataset):
+                check(_explain_dataset(p, data._handle, lp, top, rp, gp, feats, terms))
+            else:
+                m = self._numbers(data, None, encoded, "data").as_f64()
+                check(_explain_f64(p, m.ptr, m.n, m.d, lp, top, rp, gp, feats, terms))
+        finally:
+            _lib.seg_predictor_free(p)
+        sc = _lib.seg_model_scaler(self._handle)
+        reasons = []
+        for i in range(n):
+            row = []
+            for t in range(top):
+                f = feats[i * top + t]
+                if f < 0:
+                    break
+                name = _feature_column(sc, f) if sc else None
+                row.append((name.decode() if name else "feature %d" % f, terms[i * top + t]))
+            reasons.append(row)
+        return {"labels": labels, "runner_up": runner, "gap": gap, "reasons": reasons}
+
+
+_TREE_OPS = {0: "<=", 1: ">", 2: "==", 3: "!="}
+_tree_leaves = proto("seg_model_tree_leaves", _S, [_P])
+_tree_leaf_segment = proto("seg_model_tree_leaf_segment", ctypes.c_int32, [_P, _S])
+_tree_leaf_conditions = proto("seg_model_tree_leaf_conditions", _S, [_P, _S])
+_tree_condition = proto("seg_model_tree_condition", _I,
+                        [_P, _S, _S, ctypes.POINTER(ctypes.c_char_p),
+                         ctypes.POINTER(ctypes.c_int), _DP, ctypes.POINTER(ctypes.c_char_p)])
+_explain_f64 = proto("seg_predictor_explain_f64", _I,
+                     [_P, _DP, _S, _S, _I32P, _S, _I32P, _DP,
+                      ctypes.POINTER(ctypes.c_int64), _DP])
+_explain_dataset = proto("seg_predictor_explain_dataset", _I,
+                         [_P, _P, _I32P, _S, _I32P, _DP, ctypes.POINTER(ctypes.c_int64), _DP])
+_feature_column = proto("seg_scaler_feature_column", ctypes.c_char_p, [_P, _S])
+
 
 def _is_dataframe(x):
     return type(x).__name__ == "DataFrame" and hasattr(x, "columns") and hasattr(x, "dtypes")
