@@ -28,7 +28,7 @@ void format_value(char *buf, size_t len, double v)
 
 /* Levels of categorical column col in segment j, most common first (top n;
  * on equal shares the earlier level). */
-static size_t top_levels(const seg_model *m, size_t j, size_t col, size_t *lv, size_t n)
+size_t profile_top_levels(const seg_model *m, size_t j, size_t col, size_t *lv, size_t n)
 {
     size_t L = seg_model_profile_levels(m, col), got = 0;
     for (size_t l = 0; l < L; l++) {
@@ -208,7 +208,7 @@ static void column_line(FILE *f, const seg_model *m, size_t j, size_t c)
         }
     } else {
         size_t lv[PROFILE_TOP_LEVELS];
-        const size_t n = top_levels(m, j, c, lv, PROFILE_TOP_LEVELS);
+        const size_t n = profile_top_levels(m, j, c, lv, PROFILE_TOP_LEVELS);
         for (size_t t = 0; t < n; t++) {
             double sh = NAN, all = NAN;
             seg_model_profile_share(m, j, c, lv[t], &sh);
@@ -293,7 +293,7 @@ static void profile_columns_json(FILE *f, const seg_model *m, size_t j, bool des
         if (seg_model_profile_column_type(m, c) != SEG_COLUMN_CATEGORICAL ||
             seg_model_profile_column_described(m, c) != described)
             continue;
-        n = top_levels(m, j, c, lv, PROFILE_TOP_LEVELS);
+        n = profile_top_levels(m, j, c, lv, PROFILE_TOP_LEVELS);
         fprintf(f, "%s{\"column\": ", first ? "" : ", ");
         json_string(f, seg_model_profile_column_name(m, c));
         fprintf(f, ", \"top\": [");

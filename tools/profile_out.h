@@ -29,6 +29,11 @@ void profiles_text(FILE *f, const seg_model *m);
  * "distinguishing", "traits" and "described". */
 void profile_json(FILE *f, const seg_model *m, size_t j);
 
+/* Levels of categorical column col in segment j (k: everyone), most common
+ * first: the top n into lv (on equal shares the earlier level). Returns how
+ * many were written. */
+size_t profile_top_levels(const seg_model *m, size_t j, size_t col, size_t *lv, size_t n);
+
 /* A value in the data's units for a person to read: no exponent, fewer
  * decimals the larger it is, "-" for NaN. */
 void format_value(char *buf, size_t len, double v);

@@ -34,29 +34,6 @@ const char *segment_warning(const summary *s, size_t j, char *buf, size_t len)
     return buf;
 }
 
-/* Levels of a categorical column in segment j, most common first (top n). */
-static size_t top_levels(const seg_model *m, size_t j, size_t col, size_t *lv, size_t n)
-{
-    size_t L = seg_model_profile_levels(m, col), got = 0;
-    for (size_t l = 0; l < L; l++) {
-        double sl;
-        seg_model_profile_share(m, j, col, l, &sl);
-        size_t at = got < n ? got++ : n;
-        while (at > 0) {
-            double sp;
-            seg_model_profile_share(m, j, col, lv[at - 1], &sp);
-            if (sp >= sl)
-                break;
-            if (at < n)
-                lv[at] = lv[at - 1];
-            at--;
-        }
-        if (at < n)
-            lv[at] = l;
-    }
-    return got;
-}
-
 size_t item_column(const seg_model *m, size_t item)
 {
     const size_t cols = seg_model_profile_columns(m);
@@ -118,7 +95,7 @@ void roles_json(FILE *f, const seg_dataset *ds)
 static size_t population_top_level(const seg_model *m, size_t c)
 {
     size_t lv = 0;
-    top_levels(m, seg_model_k(m), c, &lv, 1);
+    profile_top_levels(m, seg_model_k(m), c, &lv, 1);
     return lv;
 }
 
