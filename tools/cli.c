@@ -250,6 +250,28 @@ int read_table_csv(seg_dataset **ds, const char *path, const seg_csv_options *co
     return seg_dataset_read_csv_memory(ds, stdin_text, stdin_size, co);
 }
 
+int read_table_for_model(seg_dataset **ds, const char *path, int delimiter, const char *id,
+                         const seg_model *m)
+{
+    seg_csv_options *co = NULL;
+    int rc = seg_csv_options_new(&co);
+    if (rc == 0 && delimiter)
+        rc = seg_csv_options_set_int(co, SEG_CSV_DELIMITER, delimiter);
+    if (rc == 0 && id)
+        rc = seg_csv_options_set_column_type(co, id, SEG_COLUMN_CATEGORICAL);
+    for (size_t c = 0; m && rc == 0 && c < seg_model_profile_columns(m); c++)
+        rc = seg_csv_options_set_column_type(co, seg_model_profile_column_name(m, c),
+                                             seg_model_profile_column_type(m, c));
+    if (rc == 0)
+        rc = seg_csv_options_set_int(co, SEG_CSV_HEADER, 1);
+    if (rc == 0)
+        rc = read_table_csv(ds, path, co);
+    else
+        *ds = NULL;
+    seg_csv_options_free(co);
+    return rc;
+}
+
 const char *stream_path(const char *path)
 {
     if (!is_stdio(path))

@@ -40,6 +40,13 @@ bool stdin_has_data(void);
 struct seg_dataset;
 struct seg_csv_options;
 int read_table_csv(struct seg_dataset **ds, const char *path, const struct seg_csv_options *co);
+/* As read_table_csv(), for rows a model scores: a header row, delimiter
+ * (0: detected), the id column (or NULL) read as text and, with m, every
+ * column the model was trained on read as the type it had (a small file
+ * may hold only digits in a column that was categorical). */
+struct seg_model;
+int read_table_for_model(struct seg_dataset **ds, const char *path, int delimiter, const char *id,
+                         const struct seg_model *m);
 /* The path to give a library call that reads its file once, front to back
  * (seg_rfm_read_csv): "/dev/stdin" for "-". */
 const char *stream_path(const char *path);

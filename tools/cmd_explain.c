@@ -85,24 +85,6 @@ static int parse_explain(int argc, char **argv, xopts *o)
     return 0;
 }
 
-/* FILE with every training column given its training type. */
-static int read_rows(const xopts *o, const seg_model *m, seg_dataset **ds)
-{
-    seg_csv_options *co = NULL;
-    int rc = seg_csv_options_new(&co);
-    if (rc == 0 && o->delimiter)
-        rc = seg_csv_options_set_int(co, SEG_CSV_DELIMITER, o->delimiter);
-    for (size_t c = 0; rc == 0 && c < seg_model_profile_columns(m); c++)
-        rc = seg_csv_options_set_column_type(co, seg_model_profile_column_name(m, c),
-                                             seg_model_profile_column_type(m, c));
-    if (rc == 0)
-        rc = seg_csv_options_set_int(co, SEG_CSV_HEADER, 1);
-    if (rc == 0)
-        rc = read_table_csv(ds, o->file, co);
-    seg_csv_options_free(co);
-    return rc;
-}
-
 static void print_text(const xopts *o, const seg_model *m, const size_t *customers, size_t n,
                        double agreement, double cost_ratio, bool fitted)
 {
@@ -155,7 +137,7 @@ int cmd_explain(int argc, char **argv)
     if ((rc = seg_model_load(&m, o.model)) < 0)
         goto fail;
     stage = "reading data";
-    if ((rc = read_rows(&o, m, &ds)) < 0)
+    if ((rc = read_table_for_model(&ds, o.file, o.delimiter, NULL, m)) < 0)
         goto fail;
     const size_t n = seg_dataset_rows(ds);
     const bool fit =

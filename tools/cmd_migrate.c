@@ -33,19 +33,10 @@ static int by_id(const void *a, const void *b)
 static int score(const seg_model *m, const char *file, const char *id, keyed **rows, size_t *n,
                  seg_dataset **keep)
 {
-    seg_csv_options *co = NULL;
     seg_dataset *ds = NULL;
     seg_predictor *p = NULL;
     int32_t *lab = NULL;
-    int rc = seg_csv_options_new(&co);
-    if (rc == 0)
-        rc = seg_csv_options_set_column_type(co, id, SEG_COLUMN_CATEGORICAL);
-    for (size_t c = 0; rc == 0 && c < seg_model_profile_columns(m); c++)
-        rc = seg_csv_options_set_column_type(co, seg_model_profile_column_name(m, c),
-                                             seg_model_profile_column_type(m, c));
-    if (rc == 0)
-        rc = read_table_csv(&ds, file, co);
-    seg_csv_options_free(co);
+    int rc = read_table_for_model(&ds, file, 0, id, m);
     if (rc == 0)
         rc = seg_dataset_set_id_column(ds, id);
     *n = rc == 0 ? seg_dataset_rows(ds) : 0;

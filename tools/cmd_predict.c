@@ -113,25 +113,11 @@ static int parse_predict(int argc, char **argv, popts *o)
     return o->id_key ? use_id_key(o->id_key) : 0;
 }
 
+/* force: the second read, with every training column given its training
+ * type (after check_columns() found a column typed otherwise). */
 static int read_rows(const popts *o, const seg_model *m, bool force, seg_dataset **ds)
 {
-    seg_csv_options *co = NULL;
-    int rc = seg_csv_options_new(&co);
-    if (rc == 0 && o->delimiter)
-        rc = seg_csv_options_set_int(co, SEG_CSV_DELIMITER, o->delimiter);
-    if (rc == 0 && o->id)
-        rc = seg_csv_options_set_column_type(co, o->id, SEG_COLUMN_CATEGORICAL);
-    /* Second read: give every training column its training type (a small
-     * file may hold only digits in a column that was categorical). */
-    for (size_t c = 0; force && rc == 0 && c < seg_model_profile_columns(m); c++)
-        rc = seg_csv_options_set_column_type(co, seg_model_profile_column_name(m, c),
-                                             seg_model_profile_column_type(m, c));
-    if (rc == 0)
-        rc = seg_csv_options_set_int(co, SEG_CSV_HEADER, 1);
-    if (rc == 0)
-        rc = read_table_csv(ds, o->file, co);
-    seg_csv_options_free(co);
-    return rc;
+    return read_table_for_model(ds, o->file, o->delimiter, o->id, force ? m : NULL);
 }
 
 /* Every training column must be in the file: name all that are not. Sets
