@@ -394,6 +394,8 @@ done:
     seg_free(buf);
     seg_free(y);
     seg_free(swap);
+    seg_free(keys);
+    seg_free(panel);
     return rc;
 }
 
