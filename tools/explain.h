@@ -33,8 +33,12 @@ void explain_leaves_text(FILE *f, const seg_model *m, const size_t *customers);
  * when customers is not NULL, customers. indent: spaces before each leaf. */
 void explain_leaves_json(FILE *f, const seg_model *m, const size_t *customers, int indent);
 
+/* Rows the tree of seg segment is fitted on, at most (evenly spaced). */
+#define EXPLAIN_FIT_ROWS 20000
+
 /* Fit the model's explanation tree (k leaves) on the fit's encoded rows x
- * (float when f32) and labels, and keep it in the model. 0 or a seg_status. */
+ * (float when f32) and labels, at most EXPLAIN_FIT_ROWS of them, and keep it
+ * in the model. 0 or a seg_status. */
 int explain_fit_tree(seg_model *m, const void *x, bool f32, size_t n, size_t d,
                      const int32_t *labels);
 
