@@ -190,8 +190,10 @@ int explain_fit_tree(seg_model *m, const void *x, bool f32, size_t n, size_t d,
                      const int32_t *labels)
 {
     /* At most EXPLAIN_FIT_ROWS rows, evenly spaced (row i n / s of s): the
-     * fit's cost grows as n d log n a level, and a sample this large finds
-     * the same splits; agreement and cost ratio are measured on every row. */
+     * fit's cost grows as n d log n a level, while each split is chosen to
+     * separate the centroids and the rows only count its mistakes, which a
+     * sample this large estimates closely. Agreement and cost ratio are
+     * measured on every row (explain_score_fit()). */
     const size_t s = n > EXPLAIN_FIT_ROWS ? EXPLAIN_FIT_ROWS : n;
     const bool sample = s < n, copy = f32 || sample;
     seg_tree *t = NULL;
