@@ -59,7 +59,10 @@ for name, res, args in (
         ("seg_model_get_metric", D, [P, I]),
         ("seg_tree_new", I, [PP]),
         ("seg_tree_free", None, [P]),
-        ("seg_tree_fit_dataset", I, [P, P, P])):
+        ("seg_tree_fit_f64", I, [P, P, DP, S, S, I32P]),
+        ("seg_scaler_features", S, [P]),
+        ("seg_scaler_transform_f64", I, [P, P, DP, S]),
+        ("seg_scaler_transform_f32", I, [P, P, ctypes.POINTER(ctypes.c_float), S])):
     fn = getattr(lib, name)
     fn.restype, fn.argtypes = res, args
 
@@ -140,10 +143,22 @@ def old_path(path, drop, k, dtype, minibatch, loaded_cli_model):
     pl = (ctypes.c_int32 * n)(*plabels)
     pd = (D * n)(*dist)
     check(lib.seg_model_set_outlier_reference(model._handle, pl, pd, n))
-    # The explanation tree (issue 17), fitted on the same rows and labels.
+    # The explanation tree (issue 17), fitted as seg segment fits it: on the
+    # fit's encoded rows (in its precision) and labels, at most 20,000 of
+    # them evenly spaced (tools/explain.h, EXPLAIN_FIT_ROWS).
+    d = lib.seg_scaler_features(sc._handle)
+    enc = ((ctypes.c_float if f32 else D) * (n * d))()
+    if f32:
+        check(lib.seg_scaler_transform_f32(sc._handle, ds._handle, enc, n * d))
+    else:
+        check(lib.seg_scaler_transform_f64(sc._handle, ds._handle, enc, n * d))
+    s = min(n, 20000)
+    rows = [i * n // s for i in range(s)]
+    xs = (D * (s * d))(*[float(enc[r * d + j]) for r in rows for j in range(d)])
+    ls = (ctypes.c_int32 * s)(*[labels[r] for r in rows])
     tree = P()
     check(lib.seg_tree_new(ctypes.byref(tree)))
-    check(lib.seg_tree_fit_dataset(tree, model._handle, ds._handle))
+    check(lib.seg_tree_fit_f64(tree, model._handle, xs, s, d, ls))
     lib.seg_tree_free(tree)
     for metric in METRICS:  # computed by the program from the labels
         check(lib.seg_model_set_metric(model._handle, metric,
