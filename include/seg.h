@@ -2932,6 +2932,233 @@ SEG_API int seg_linkage_cut_height(const seg_linkage *l, double height, int32_t 
 /** @} */
 
 /**
+ * @defgroup kprototypes K-prototypes (mixed numeric and categorical data)
+ *
+ * K-prototypes (Huang 1997, 1998) segments rows that mix numeric and
+ * categorical columns without one-hot k-means's weighting of a category
+ * change by its number of levels. The cost of a row against a segment is
+ *
+ *     sum over numeric features of (x - mean)^2
+ *       + gamma x (number of categorical columns whose level differs from the mode)
+ *
+ * on the rows encoded by a scaler: numeric columns scaled as for k-means,
+ * each categorical column's level read off its 0/1 block (never clustered as
+ * one-hot numbers). Each segment's prototype is the weighted mean of its
+ * rows' numeric features and, per categorical column, the level of largest
+ * weight (ties: the first level in the scaler's order).
+ *
+ * gamma is SEG_KPROTOTYPES_GAMMA when set (>= 0), else the rule of the
+ * `kmodes` package: 0.5 x the mean over numeric features of their population
+ * standard deviation (unweighted, over the fitted rows as scaled; about 0.5
+ * after standard scaling); 1 when there is no numeric feature.
+ *
+ * Initialisation (SEG_KPROTOTYPES_INIT): Huang's draws, for each segment,
+ * every column's level at random with the levels' weighted frequencies, and
+ * takes the first not yet chosen row closest to it in mismatches as the
+ * prototype (numbers and levels); Cao's is deterministic: the row of highest
+ * density (mean frequency of its levels) first, then each time the row that
+ * maximises density x cost to the nearest chosen prototype. Then batch
+ * iterations (every row assigned, then every prototype updated) until no
+ * label changes or SEG_KPROTOTYPES_MAX_ITER; a segment left empty is
+ * re-seeded with the row of largest cost. The best of SEG_KPROTOTYPES_N_INIT
+ * runs (lowest total weighted cost) is kept; Cao runs once.
+ *
+ * Segments are numbered as k-means numbers them (decreasing weight). The
+ * model has centroids in the scaler's feature space (means, and a 1 at each
+ * mode's feature) so that profiles and reports read it as any model;
+ * predict scores rows by the cost above and reports the square root of the
+ * least cost as the distance; seg_model_inertia() is the total cost.
+ *
+ * Threads: rows are cut into at most 256 ranges that depend only on n; up to
+ * SEG_KPROTOTYPES_THREADS library threads run them and their partial sums
+ * are added in range order, so results are identical for any thread count.
+ *
+ * Example:
+ * @code{.c}
+ * // Four customers: a number and a category each; two obvious groups.
+ * const char *csv = "spend,plan\n1.0,basic\n1.2,basic\n9.0,gold\n9.5,gold\n";
+ * seg_dataset *ds = NULL;
+ * seg_scaler *sc = NULL;
+ * seg_kprototypes *kp = NULL;
+ * seg_model *m = NULL;
+ * int32_t labels[4];
+ * int rc = seg_dataset_read_csv_memory(&ds, csv, strlen(csv), NULL);
+ * if (rc == SEG_OK)
+ *     rc = seg_scaler_new(&sc);
+ * if (rc == SEG_OK)
+ *     rc = seg_scaler_fit(sc, ds);
+ * if (rc == SEG_OK)
+ *     rc = seg_kprototypes_new(&kp);
+ * if (rc == SEG_OK)
+ *     rc = seg_kprototypes_set_int(kp, SEG_KPROTOTYPES_K, 2);
+ * if (rc == SEG_OK)
+ *     rc = seg_kprototypes_fit_dataset(kp, ds, sc, labels, &m);
+ * if (rc == SEG_OK)
+ *     printf("labels %d %d %d %d, gamma %.2f, cost %.3f\n", labels[0], labels[1],
+ *            labels[2], labels[3], seg_model_kprototypes_gamma(m), seg_model_inertia(m));
+ * seg_model_free(m);
+ * seg_kprototypes_free(kp);
+ * seg_scaler_free(sc);
+ * seg_dataset_free(ds);
+ * return rc < 0 || labels[0] != labels[1] || labels[0] == labels[2];
+ * @endcode
+ * @{
+ */
+
+/** Opaque k-prototypes settings. */
+typedef struct seg_kprototypes seg_kprototypes;
+
+/** Initialisation methods of k-prototypes (SEG_KPROTOTYPES_INIT). */
+typedef enum seg_kprototypes_init {
+    SEG_KPROTOTYPES_INIT_HUANG = 0, /**< random levels by frequency, nearest rows (default). */
+    SEG_KPROTOTYPES_INIT_CAO = 1    /**< density-based, deterministic (Cao et al. 2009). */
+} seg_kprototypes_init;
+
+/** K-prototypes settings: integers through seg_kprototypes_set_int(), reals
+ *  through seg_kprototypes_set_double(). */
+typedef enum seg_kprototypes_param {
+    SEG_KPROTOTYPES_K = 100,        /**< int: number of segments (default 8; 1 .. 1000000). */
+    SEG_KPROTOTYPES_MAX_ITER = 101, /**< int: most iterations per run (default 100; 1 .. 10^9). */
+    SEG_KPROTOTYPES_N_INIT = 102,   /**< int: runs from different starts (default 1; 1 .. 10^6). */
+    SEG_KPROTOTYPES_INIT = 103,     /**< int: seg_kprototypes_init (default HUANG). */
+    SEG_KPROTOTYPES_SEED = 104,     /**< int: random seed (default 0; any int64). */
+    SEG_KPROTOTYPES_THREADS = 105,  /**< int: worker threads, 0 = all cores (default 0; 0 .. 4096). */
+    /** int: withhold the profiles of segments of fewer rows (default 0 = off;
+     *  0 .. 10^12), as SEG_KMEANS_MIN_PROFILE_SIZE. */
+    SEG_KPROTOTYPES_MIN_PROFILE_SIZE = 110,
+    /** double: weight of one categorical mismatch; -1 (default) = the kmodes
+     *  rule above; -1 or 0 .. 1e12. */
+    SEG_KPROTOTYPES_GAMMA = 200
+} seg_kprototypes_param;
+
+/**
+ * Create k-prototypes settings with the defaults above.
+ *
+ * @param[out] out receives the object; NULL on failure. Free it with
+ *        seg_kprototypes_free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL out), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_kprototypes_new(seg_kprototypes **out);
+
+/**
+ * Free k-prototypes settings. Accepts NULL.
+ *
+ * @param kp the object, or NULL.
+ */
+SEG_API void seg_kprototypes_free(seg_kprototypes *kp);
+
+/**
+ * Change an integer setting.
+ *
+ * @param kp the object (one thread at a time).
+ * @param param which setting.
+ * @param value its new value, within seg_kprototypes_param_bounds().
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL kp, unknown or real param,
+ *         value out of range).
+ */
+SEG_API int seg_kprototypes_set_int(seg_kprototypes *kp, seg_kprototypes_param param,
+                                    int64_t value);
+
+/**
+ * Change a real setting (SEG_KPROTOTYPES_GAMMA).
+ *
+ * @param kp the object (one thread at a time).
+ * @param param which setting.
+ * @param value its new value: -1 (the automatic rule) or 0 .. 1e12.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL kp, unknown or integer param,
+ *         value out of range or strictly between -1 and 0).
+ */
+SEG_API int seg_kprototypes_set_double(seg_kprototypes *kp, seg_kprototypes_param param,
+                                       double value);
+
+/**
+ * Read an integer setting.
+ *
+ * @param kp the object.
+ * @param param which setting.
+ * @param[out] value receives it.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL argument, unknown param).
+ */
+SEG_API int seg_kprototypes_get_int(const seg_kprototypes *kp, seg_kprototypes_param param,
+                                    int64_t *value);
+
+/**
+ * Read a real setting.
+ *
+ * @param kp the object.
+ * @param param which setting.
+ * @param[out] value receives it.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL argument, unknown param).
+ */
+SEG_API int seg_kprototypes_get_double(const seg_kprototypes *kp, seg_kprototypes_param param,
+                                       double *value);
+
+/**
+ * The accepted range of a setting. Thread-safe; needs no object.
+ *
+ * @param param any seg_kprototypes_param.
+ * @param[out] lower receives the smallest accepted value.
+ * @param[out] upper receives the largest accepted value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (unknown param, NULL lower or upper).
+ */
+SEG_API int seg_kprototypes_param_bounds(seg_kprototypes_param param, double *lower,
+                                         double *upper);
+
+/**
+ * Fit k-prototypes to a dataset encoded by a fitted scaler: the model with
+ * the scaler's copy, the profiles of ds and an outlier reference, as
+ * seg_kmeans_fit_dataset() gives, and the rows' labels.
+ *
+ * Uses ds's weights when it has some. Reads ds and sc only.
+ *
+ * @param kp the settings (read; one thread at a time).
+ * @param ds the rows.
+ * @param sc a scaler fitted on ds's columns; required (it says which
+ *        features are categorical).
+ * @param[out] labels if not NULL, receives seg_dataset_rows(ds) segments.
+ * @param[out] out receives the model; NULL on failure.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL kp, ds, sc or out; no
+ *         categorical column, or k above the number of rows),
+ *         SEG_ERR_STATE (sc not fitted), SEG_ERR_EMPTY (no rows),
+ *         SEG_ERR_NONFINITE (a value too large for the encoding), the
+ *         transform's errors, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_kprototypes_fit_dataset(seg_kprototypes *kp, const seg_dataset *ds,
+                                        const seg_scaler *sc, int32_t *labels, seg_model **out);
+
+/**
+ * seg_kprototypes_fit_dataset() on rows the caller holds encoded: x must be
+ * what seg_scaler_transform_f64(sc, ds, x, n * d) writes; it is read instead
+ * of encoding ds again, and the model is the same.
+ *
+ * @param kp the settings.
+ * @param ds the dataset x encodes (profiles, weights).
+ * @param sc the fitted scaler that encoded x.
+ * @param x n * d doubles, row-major; borrowed for the call.
+ * @param n rows: seg_dataset_rows(ds).
+ * @param d features: seg_scaler_features(sc).
+ * @param[out] labels if not NULL, receives n segments.
+ * @param[out] dist if not NULL, receives each row's distance: the square root
+ *        of its cost, what a predictor of the model gives for the row.
+ * @param[out] out receives the model; NULL on failure.
+ * @return as seg_kprototypes_fit_dataset(); SEG_ERR_MISMATCH when n or d is
+ *         not ds's through sc.
+ */
+SEG_API int seg_kprototypes_fit_encoded_f64(seg_kprototypes *kp, const seg_dataset *ds,
+                                            const seg_scaler *sc, const double *x, size_t n,
+                                            size_t d, int32_t *labels, double *dist,
+                                            seg_model **out);
+
+/**
+ * The gamma a k-prototypes model was fitted with (and predicts with).
+ *
+ * @param m a model, or NULL.
+ * @return gamma (>= 0); NaN when m is NULL or not a k-prototypes model.
+ */
+SEG_API double seg_model_kprototypes_gamma(const seg_model *m);
+/** @} */
+
+/**
  * @defgroup model Model
  *
  * A fitted model: centroids in feature space, fit statistics, and the scaler

@@ -34,6 +34,10 @@ static void info_json(const char *path, const seg_model *m)
            "  \"converged\": %s,\n  \"inertia\": ",
            k, d, n, (long long)seg_model_iterations(m), seg_model_converged(m) ? "true" : "false");
     json_number(stdout, seg_model_inertia(m));
+    if (!isnan(seg_model_kprototypes_gamma(m))) { /* k-prototypes: inertia is its cost */
+        printf(",\n  \"method\": \"kprototypes\",\n  \"gamma\": ");
+        json_number(stdout, seg_model_kprototypes_gamma(m));
+    }
     for (size_t i = 0; i < N_METRICS; i++) {
         printf(",\n  \"%s\": ", metrics[i].key);
         json_number(stdout, seg_model_get_metric(m, metrics[i].id));
@@ -87,6 +91,10 @@ static void info_text(const char *path, const seg_model *m)
     const size_t k = seg_model_k(m), d = seg_model_dim(m), n = seg_model_rows(m);
     printf("%s: libseg model written by libseg %s\n", path, seg_model_library_version(m));
     printf("k = %zu segments, d = %zu features, fitted on %zu customers\n", k, d, n);
+    if (!isnan(seg_model_kprototypes_gamma(m)))
+        printf("k-prototypes: gamma = %.6g; predict scores rows by squared distance on the "
+               "numeric features + gamma x categorical mismatches (inertia: that cost)\n",
+               seg_model_kprototypes_gamma(m));
     printf("inertia = %.6g, iterations = %lld (%s)\n", seg_model_inertia(m),
            (long long)seg_model_iterations(m),
            seg_model_converged(m) ? "converged" : "max-iter reached");

@@ -8,6 +8,8 @@
 
 #include "core/core.h"
 
+typedef struct seg_kproto seg_kproto;
+
 struct seg_model {
     size_t k, d, n_rows;
     seg_dtype dtype;        /* precision the model was fitted (and predicts) in */
@@ -28,6 +30,7 @@ struct seg_model {
     struct seg_profile *profile; /* per-segment statistics (profile.h), or NULL */
     struct seg_outliers *outliers; /* training distance quantiles (outlier.h), or NULL */
     struct seg_xtree *tree; /* explanation tree (tree.h), or NULL */
+    struct seg_kproto *kproto; /* k-prototypes means and modes (kproto.h), or NULL */
     /* columns of the input not in the model, and why (seg_model_add_left_out) */
     size_t n_left;
     char **left_name, **left_reason;

@@ -5,6 +5,7 @@
  * its reference implementation. No training row or id is ever written.
  */
 #include "core/bytes.h"
+#include "model/kproto.h"
 #include "model/model.h"
 #include "model/outlier.h"
 #include "model/profile.h"
@@ -19,7 +20,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define FORMAT_VERSION 1u
+/* The newest format version read. Version 1 is written unless the model
+ * needs a section an older reader must not skip: a k-prototypes model (KPRO)
+ * is written as version 2, so that a reader of version 1 refuses it instead
+ * of scoring by squared distances to its centroids. */
+#define FORMAT_VERSION 2u
 #define HEADER_BYTES 24u /* magic, version, flags, total length */
 /* The largest model file read (docs/limits.md): 4 GiB, a million centroids
  * of 500 features in double with their profiles. */
@@ -129,7 +134,7 @@ static int serialize(const seg_model *m, wbuf *w)
     size_t at;
 
     seg_wb_bytes(w, magic, sizeof magic);
-    seg_wb_u32(w, FORMAT_VERSION);
+    seg_wb_u32(w, m->kproto ? 2u : 1u);
     seg_wb_u32(w, 0); /* flags: none defined in version 1 */
     seg_wb_u64(w, 0); /* total length, patched below */
 
@@ -207,6 +212,11 @@ static int serialize(const seg_model *m, wbuf *w)
     if (m->outliers) {
         at = section_begin(w, "OUTL");
         seg_outliers_write(m->outliers, w);
+        section_end(w, at);
+    }
+    if (m->kproto) {
+        at = section_begin(w, "KPRO");
+        seg_kproto_write(m->kproto, k, w);
         section_end(w, at);
     }
     if (m->tree) {
@@ -579,10 +589,21 @@ static int check_consistency(const seg_model *m)
         return seg_fail(SEG_ERR_FORMAT,
                         "model file: SEGS sizes add up to %zu, HEAD says %zu training rows", total,
                         m->n_rows);
+    const scaler_fit *f = m->scaler ? seg_scaler_fitted_state(m->scaler) : NULL;
+    /* each k-prototypes block is one categorical column of the scaler */
+    for (size_t b = 0; f && m->kproto && b < m->kproto->q; b++) {
+        bool found = false;
+        for (size_t c = 0; c < f->n_cols && !found; c++)
+            found = f->cols[c].kind != SCOL_NUMERIC && f->cols[c].offset == m->kproto->offset[b] &&
+                    f->cols[c].n_out == m->kproto->width[b];
+        if (!found)
+            return seg_fail(SEG_ERR_FORMAT,
+                            "model file: KPRO block %zu is not a categorical column of SCAL",
+                            b + 1);
+    }
     const seg_profile *p = m->profile;
     if (!p)
         return SEG_OK;
-    const scaler_fit *f = m->scaler ? seg_scaler_fitted_state(m->scaler) : NULL;
     if (!f) {
         if (p->n_cols != m->d)
             return seg_fail(SEG_ERR_FORMAT,
@@ -737,6 +758,12 @@ int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
             if (m->outliers)
                 goto malformed;
             if ((rc = seg_outliers_read(&s, h.k, &m->outliers)) < 0)
+                goto fail;
+        } else if (strcmp(tag, "KPRO") == 0) {
+            /* once, after CENT: the k-prototypes part (format version 2) */
+            if (m->kproto)
+                goto malformed;
+            if ((rc = seg_kproto_read(&s, h.k, h.d, m->centroids, &m->kproto)) < 0)
                 goto fail;
         } else if (strcmp(tag, "TREE") == 0) {
             /* once; an older reader skips it and has no explanation tree */

@@ -4,6 +4,7 @@
  * rows get the fit's labels).
  */
 #include "model/model.h"
+#include "model/kproto.h"
 #include "data/data.h"
 #include "kernel/distance.h"
 #include "core/params.h"
@@ -122,9 +123,22 @@ static bool nearest(const seg_model *m, const void *x, bool f32, size_t n, int64
                                       distances);
 }
 
+/* A k-prototypes model scores by its own cost (model/kproto.h), in double. */
+static int kproto_rows(const seg_model *m, const void *x, bool f32, size_t n, int64_t threads,
+                       int32_t *labels, double *distances, const seg_dataset *ds)
+{
+    if (f32)
+        return seg_fail(SEG_ERR_TYPE, "a k-prototypes model scores double rows only "
+                                      "(seg_predictor_run_f64 or a dataset)");
+    int rc = seg_kproto_label_rows(m, x, n, threads, labels, distances);
+    return rc == SEG_ERR_NONFINITE ? nonfinite_row(x, false, n, m->d, ds) : rc;
+}
+
 int seg_model_label_rows(const seg_model *m, const void *x, bool f32, size_t n, int64_t setting,
                          int32_t *labels, double *distances)
 {
+    if (m->kproto)
+        return kproto_rows(m, x, f32, n, seg_threads_resolve(setting), labels, distances, NULL);
     /* resolved once: a setting of 0 follows the affinity mask and cgroup
      * quota, which may change between sizing the scratch and using it */
     const int64_t threads = seg_threads_resolve(setting);
@@ -161,6 +175,8 @@ static int run_rows(seg_predictor *p, const void *x, bool f32, size_t n, size_t 
         return rc;
     const size_t elem = f32 ? sizeof(float) : sizeof(double);
     const int64_t threads = seg_threads_resolve(p->threads); /* once: see seg_model_label_rows */
+    if (p->m->kproto)
+        return kproto_rows(p->m, x, f32, n, threads, labels, distances, ds);
     if ((rc = ensure_scratch(p, seg_nearest_scratch(n, p->m->k, d, elem, threads))) < 0)
         return rc;
     return nearest(p->m, x, f32, n, threads, p->scratch, labels, distances)
@@ -235,6 +251,28 @@ int seg_predictor_run_dataset(seg_predictor *p, const seg_dataset *ds, int32_t *
     return run_rows(p, p->matrix, f32, n, d, labels, distances, ds);
 }
 
+/* The square root of each row's k-prototypes cost to every segment. */
+static int kproto_distances(const seg_model *m, const double *x, size_t n, double *out)
+{
+    const seg_kproto *kp = m->kproto;
+    uint32_t *code = seg_malloc_array(kp->q ? kp->q : 1, sizeof *code);
+    if (!code)
+        return SEG_NOMEM();
+    bool bad = false;
+    for (size_t i = 0; i < n; i++) {
+        const double *row = x + i * m->d;
+        seg_kproto_codes(kp, row, code);
+        for (size_t j = 0; j < m->k; j++) {
+            const double c = seg_kproto_cost(row, kp->num, kp->p, kp->means + j * kp->p, code,
+                                             kp->modes + j * kp->q, kp->q, kp->gamma);
+            bad = bad || !isfinite(c);
+            out[i * m->k + j] = sqrt(c);
+        }
+    }
+    seg_free(code);
+    return bad ? nonfinite_row(x, false, n, m->d, NULL) : SEG_OK;
+}
+
 int seg_model_distances_f64(const seg_model *m, const double *x, size_t n, size_t d, double *out,
                             size_t len)
 {
@@ -247,6 +285,8 @@ int seg_model_distances_f64(const seg_model *m, const double *x, size_t n, size_
         return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu distances overflow", n, m->k);
     if (len < nk)
         return seg_fail(SEG_ERR_MISMATCH, "output holds %zu values, %zu needed", len, nk);
+    if (m->kproto)
+        return kproto_distances(m, x, n, out);
     const size_t block = seg_gemm_plan(m->k, d, sizeof(double)).block;
     double *xnorm = seg_malloc_array(block, sizeof *xnorm);
     if (!xnorm)
@@ -293,6 +333,8 @@ int seg_predictor_explain_f64(seg_predictor *p, const double *x, size_t n, size_
     const seg_model *m = p->m;
     if (m->k < 2)
         return seg_fail(SEG_ERR_STATE, "a model of one segment has no runner-up segment");
+    if (m->kproto)
+        return seg_fail(SEG_ERR_STATE, "reason codes are not available for a k-prototypes model");
     const scaler_fit *f = m->scaler ? seg_scaler_fitted_state(m->scaler) : NULL;
     const size_t nc = f ? f->n_cols : d;
     double *col = seg_malloc_array(nc ? nc : 1, sizeof *col);

@@ -14,6 +14,7 @@
 #include "output.h"
 #include "explain.h"
 #include "ward.h"
+#include "kproto.h"
 
 #include <errno.h>
 #include <math.h>
@@ -309,7 +310,7 @@ static int algorithm_code(const char *s)
 static int configure_kmeans(const opts *o, seg_kmeans *km)
 {
     int rc = 0;
-    if (strcmp(o->init, "kmeans++") == 0 || strcmp(o->init, "random") == 0) {
+    if (strcmp(o->init, "kmeans++") == 0 || strcmp(o->init, "random") == 0 || kproto_wanted(o)) {
         rc = seg_kmeans_set_int(km, SEG_KMEANS_INIT,
                                 o->init[0] == 'r' ? SEG_INIT_RANDOM : SEG_INIT_KMEANSPP);
         if (rc == 0)
@@ -563,14 +564,21 @@ static int run_segment(opts *o, outputs *out)
     if (!o->k_given && !ends_with(o->init, ".npy")) {
         size_t k;
         stage = "choosing k";
-        if ((rc = run_sweep(o, km, &s, &sweep, &k)) < 0 ||
+        if (kproto_wanted(o) ? (rc = kproto_sweep(o, &s, &k)) < 0 ||
+                                   (rc = seg_kmeans_set_int(km, SEG_KMEANS_K, (int64_t)k)) < 0
+                             : (rc = run_sweep(o, km, &s, &sweep, &k)) < 0 ||
             (rc = seg_kmeans_set_int(km, SEG_KMEANS_K, (int64_t)k)) < 0)
             goto fail;
         s.sweep = sweep;
     }
     stage = "fitting k-means";
     show_fit_progress(o, km);
-    if (strcmp(o->method, "minibatch") == 0)
+    if (kproto_wanted(o)) {
+        int64_t k = 0;
+        stage = "fitting k-prototypes";
+        if ((rc = seg_kmeans_get_int(km, SEG_KMEANS_K, &k)) == 0)
+            rc = kproto_fit(o, &s, (size_t)k, labels, dist, &m);
+    } else if (strcmp(o->method, "minibatch") == 0)
         rc = fit_minibatch(o, km, &s, labels, dist, &m);
     else
         rc = f32 ? seg_kmeans_fit_encoded_f32(km, ds, sc, s.x, s.n, s.d, labels, dist, &m)
@@ -583,7 +591,20 @@ static int run_segment(opts *o, outputs *out)
         goto fail;
 
     stage = "scoring";
-    if ((rc = quality(o, &s)) < 0)
+    if (kproto_wanted(o)) { /* measured in the k-prototypes geometry */
+        const void *encoded = s.x;
+        double *geo = kproto_geometry(&s);
+        if (!geo) {
+            rc = SEG_ERR_NOMEM;
+            goto fail;
+        }
+        s.x = geo;
+        rc = quality(o, &s);
+        s.x = encoded;
+        free(geo);
+    } else
+        rc = quality(o, &s);
+    if (rc < 0)
         goto fail;
     stage = "explaining the segments";
     if ((rc = explain_fit_tree(m, s.x, s.f32, s.n, s.d, labels)) < 0)
@@ -752,16 +773,19 @@ static int parse_segment(int argc, char **argv, opts *o)
             break;
         case SEGMENT_INIT:
             if (strcmp(val, "kmeans++") != 0 && strcmp(val, "random") != 0 &&
-                !ends_with(val, ".npy"))
+                strcmp(val, "huang") != 0 && strcmp(val, "cao") != 0 && !ends_with(val, ".npy"))
                 return usage_error("segment ",
-                                   "--init takes kmeans++, random or a FILE.npy, not '%s'", val);
+                                   "--init takes kmeans++, random or a FILE.npy (kprototypes: "
+                                   "huang or cao), not '%s'",
+                                   val);
             o->init = val;
             break;
         case SEGMENT_METHOD:
             if (strcmp(val, "kmeans") != 0 && strcmp(val, "ward") != 0 &&
-                strcmp(val, "minibatch") != 0)
+                strcmp(val, "minibatch") != 0 && strcmp(val, "kprototypes") != 0)
                 return usage_error("segment ",
-                                   "--method takes kmeans, ward or minibatch, not '%s'", val);
+                                   "--method takes kmeans, ward, minibatch or kprototypes, not '%s'",
+                                   val);
             o->method = val;
             break;
         case SEGMENT_MEMORY:
@@ -786,6 +810,11 @@ static int parse_segment(int argc, char **argv, opts *o)
             if (!parse_int(val, 0, 1000000, &o->pre_cluster))
                 return usage_error("segment ",
                                    "--pre-cluster takes a whole number from 0 to 1000000, not '%s'",
+                                   val);
+            break;
+        case SEGMENT_GAMMA:
+            if (!parse_real(val, &o->gamma) || !(o->gamma >= 0 && o->gamma <= 1e12))
+                return usage_error("segment ", "--gamma takes a number from 0 to 1e12, not '%s'",
                                    val);
             break;
         case SEGMENT_DELIMITER:
@@ -850,6 +879,7 @@ int cmd_segment(int argc, char **argv)
         .stability_resamples = 5,
         .method = "kmeans",
         .batch_size = 1024,
+        .gamma = NAN,
     };
     int rc;
 
@@ -902,6 +932,8 @@ int cmd_segment(int argc, char **argv)
             fprintf(stderr, ",\n  except the --protected %s, read only to report", o.protected_cols);
         fputc('\n', stderr);
     }
+    if ((rc = kproto_check(&o)) != 0)
+        return rc;
     if (o.exact && !o.memory)
         return usage_error("segment ", "%s", "--exact goes with --memory");
     if ((o.protected_cols || o.opt_out) && (o.memory || strcmp(o.method, "ward") == 0))

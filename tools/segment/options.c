@@ -64,7 +64,9 @@ static const cli_opt segment_opts[] = {
     {.name = "k-max", .value = "B", .help = "largest k of the sweep (default 10)",
      .id = SEGMENT_K_MAX},
     {.name = "init", .value = "METHOD",
-     .help = "kmeans++|random|FILE.npy (k x d starting centroids)", .id = SEGMENT_INIT},
+     .help = "kmeans++|random|FILE.npy (k x d starting centroids);\n"
+             "kprototypes: huang (default) or cao",
+     .id = SEGMENT_INIT},
     {.name = "n-init", .value = "N", .help = "runs from different starts, best kept (default 1)",
      .id = SEGMENT_N_INIT},
     {.name = "max-iter", .value = "N", .help = "iterations per run (default 300)",
@@ -77,15 +79,22 @@ static const cli_opt segment_opts[] = {
     {.name = "algorithm", .value = "A",
      .help = "lloyd|hamerly|elkan|yinyang|auto, same result (default auto)",
      .id = SEGMENT_ALGORITHM},
-    {.name = "method", .value = "kmeans|ward|minibatch",
+    {.name = "method", .value = "kmeans|ward|minibatch|kprototypes",
      .help = "ward: Ward hierarchical clustering cut at --k;\n"
-             "minibatch: mini-batch k-means (default kmeans)",
+             "minibatch: mini-batch k-means;\n"
+             "kprototypes: numeric and categorical columns, the\n"
+             "latter as levels, not one-hot (default kmeans)",
      .id = SEGMENT_METHOD},
     {.name = "batch-size", .value = "B", .help = "minibatch: rows per batch (default 1024)",
      .id = SEGMENT_BATCH_SIZE},
     {.name = "pre-cluster", .value = "M",
      .help = "ward: k-means to M micro-clusters first, then weighted Ward",
      .id = SEGMENT_PRE_CLUSTER},
+    {.name = "gamma", .value = "G",
+     .help = "kprototypes: cost of one categorical mismatch (default:\n"
+             "0.5 x the mean standard deviation of the scaled numeric\n"
+             "features, the kmodes package's rule)",
+     .id = SEGMENT_GAMMA},
 
     {.name = "memory", .value = "BYTES",
      .help = "read FILE.csv in chunks, never whole, holding about BYTES\n"

@@ -57,6 +57,7 @@ typedef struct opts {
     bool exact;               /* --exact: streamed Lloyd instead of mini-batch */
     const char *protected_cols, *protected_bins; /* --protected, --protected-bins */
     const char *opt_out;                         /* --opt-out COL */
+    double gamma;             /* --gamma (kprototypes): NaN unless given */
 } opts;
 
 /* The options parse_segment() checks itself (the others are kept in opts by
@@ -85,6 +86,7 @@ enum {
     SEGMENT_SILHOUETTE_SAMPLE,
     SEGMENT_IMPUTE_ORDER,
     SEGMENT_STABILITY_RESAMPLES,
+    SEGMENT_GAMMA,
 };
 
 /* Segments under / over these shares of the customers get a warning. */

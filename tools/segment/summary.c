@@ -3,6 +3,7 @@
  * with each segment's profile and label.
  */
 #include "segment.h"
+#include "kproto.h"
 
 #include "cli.h"
 #include "explain.h"
@@ -193,7 +194,7 @@ void print_json(const opts *o, const summary *s)
     json_string(f, o->file);
     fprintf(f, ",\n  \"n\": %zu,\n  \"d\": %zu,\n  \"k\": %zu,\n  \"k_chosen_by\": \"%s\",\n"
                "  \"dtype\": ",
-            s->n, s->d, s->k, s->sweep ? "sweep" : "given");
+            s->n, s->d, s->k, s->sweep || kproto_swept() ? "sweep" : "given");
     json_string(f, o->dtype);
     fprintf(f, ",\n  \"seed\": %lld,\n  \"n_init\": %lld,\n  \"threads\": %d,\n  \"inertia\": ",
             (long long)o->seed, (long long)o->n_init, seg_threads_count(o->threads));
@@ -204,6 +205,7 @@ void print_json(const opts *o, const summary *s)
     fprintf(f, ",\n  \"init_seconds\": ");
     json_number(f, seg_model_init_seconds(m));
     fprintf(f, ",\n  \"min_segment_size\": %zu", seg_model_min_profile_size(m));
+    kproto_json(f, o, s);
     json_quality(f, s->silhouette, o->silhouette_sample, s->n, s->davies_bouldin,
                  s->calinski_harabasz, s->sc, s->d);
     roles_json(f, s->ds);
@@ -251,8 +253,9 @@ void print_text(const opts *o, const summary *s)
 {
     const seg_model *m = s->m;
     char buf[160];
-    printf("libseg %s: k-means on %zu customers x %zu features (%s)\n", seg_version_string(), s->n,
-           s->d, o->file);
+    printf("libseg %s: %s on %zu customers x %zu features (%s)\n", seg_version_string(),
+           kproto_wanted(o) ? "k-prototypes" : "k-means", s->n, s->d, o->file);
+    kproto_text(o, s);
     if (s->sweep)
         sweep_text(s->sweep);
     printf("k = %zu%s, inertia = %.6g, iterations = %lld (%s), fit %.3f s\n", s->k,
