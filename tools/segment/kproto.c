@@ -21,6 +21,7 @@ typedef struct kp_row {
 } kp_row;
 static kp_row *sweep_rows;
 static size_t sweep_n, sweep_chosen;
+static bool sweep_bounded; /* the chosen k keeps every segment within the bounds */
 
 bool kproto_wanted(const opts *o)
 {
@@ -183,6 +184,8 @@ int kproto_sweep(const opts *o, const summary *s, size_t *k)
     if (best == SIZE_MAX)
         best = 0;
     sweep_chosen = best;
+    sweep_bounded = sweep_rows[best].min_share >= SMALL_SEGMENT &&
+                    sweep_rows[best].max_share <= LARGE_SEGMENT;
     *k = sweep_rows[best].k;
     return 0;
 }
@@ -217,6 +220,9 @@ void kproto_json(FILE *f, const opts *o, const summary *s)
         fprintf(f, ", \"chosen\": %s}", i == sweep_chosen ? "true" : "false");
     }
     fprintf(f, "%s]", sweep_n ? "\n  " : "");
+    if (sweep_n)
+        fprintf(f, ",\n  \"kprototypes_sweep_within_size_bounds\": %s",
+                sweep_bounded ? "true" : "false");
 }
 
 void kproto_text(const opts *o, const summary *s)
@@ -231,8 +237,40 @@ void kproto_text(const opts *o, const summary *s)
             printf("%4zu  %12.6g  %10.4f  %7.1f %%  %6.1f %%%s\n", r->k, r->cost, r->silhouette,
                    100 * r->min_share, 100 * r->max_share, i == sweep_chosen ? "  <- chosen" : "");
         }
+        printf("chosen: the best silhouette %s\n",
+               sweep_bounded ? "among the k whose segments all hold 5 % .. 60 % of the customers"
+                             : "overall (no k keeps every segment within 5 % .. 60 %)");
     }
     printf("k-prototypes: gamma = %.6g (%s), cost = %.6g, init %s\n",
            seg_model_kprototypes_gamma(s->m), isnan(o->gamma) ? "kmodes rule" : "given",
            seg_model_inertia(s->m), strcmp(o->init, "cao") == 0 ? "cao" : "huang");
+}
+
+void report_kproto(FILE *f, const opts *o, const summary *s)
+{
+    if (!kproto_wanted(o))
+        return;
+    fprintf(f, "<section id=\"kprototypes\">\n<h2>K-prototypes</h2>\n"
+               "<p>Segmented by k-prototypes: squared distance on the scaled numeric columns "
+               "plus gamma = %.4g (%s) for each categorical column whose level differs from "
+               "the segment's most common one; the categorical columns are compared as levels, "
+               "not as one-hot numbers. Total cost %.6g; init %s. The quality measures are "
+               "computed in that geometry.</p>\n",
+            seg_model_kprototypes_gamma(s->m),
+            isnan(o->gamma) ? "0.5 x the mean standard deviation of the scaled numeric columns"
+                            : "given",
+            seg_model_inertia(s->m), strcmp(o->init, "cao") == 0 ? "Cao" : "Huang");
+    if (sweep_n) {
+        fprintf(f, "<table>\n<tr><th>k</th><th>cost</th><th>silhouette</th>"
+                   "<th>smallest</th><th>largest</th></tr>\n");
+        for (size_t i = 0; i < sweep_n; i++) {
+            const kp_row *r = &sweep_rows[i];
+            fprintf(f, "<tr%s><td>%zu</td><td>%.6g</td><td>%.4f</td><td>%.1f %%</td>"
+                       "<td>%.1f %%</td></tr>\n",
+                    i == sweep_chosen ? " class=\"chosen\"" : "", r->k, r->cost, r->silhouette,
+                    100 * r->min_share, 100 * r->max_share);
+        }
+        fprintf(f, "</table>\n");
+    }
+    fprintf(f, "</section>\n");
 }

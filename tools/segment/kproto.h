@@ -24,5 +24,7 @@ double *kproto_geometry(const summary *s);
 bool kproto_swept(void);
 void kproto_json(FILE *f, const opts *o, const summary *s);
 void kproto_text(const opts *o, const summary *s);
+/* The report's k-prototypes section (nothing for other methods). */
+void report_kproto(FILE *f, const opts *o, const summary *s);
 
 #endif

@@ -26,6 +26,7 @@
  * check it.
  */
 #include "segment.h"
+#include "kproto.h"
 
 #include "out.h"
 #include "report.h"
@@ -741,6 +742,7 @@ int write_report(FILE *f, const opts *o, const summary *s)
     }
     report_explain(f, s);
     report_fairness(f, s);
+    report_kproto(f, o, s);
     preparation_section(f, o, s);
     if (s->tree) {
         fprintf(f, "<section id=\"ward-tree\">\n<h2>Ward tree</h2>\n");
