@@ -300,6 +300,44 @@ static void model_round_trip(void **state)
     free(csv);
 }
 
+/* A row of weight 2 counts as two rows: the same prototypes and cost as the
+ * table with the row repeated (means and modes are weighted). */
+static void weights_count_as_rows(void **state)
+{
+    (void)state;
+    seg_dataset *dw, *dd;
+    seg_scaler *sw, *sd;
+    seg_model *mw = NULL, *md = NULL;
+    const char *weighted = "x,c,w\n0,a,1\n1,a,1\n3,b,1\n10,b,3\n12,a,1\n13,c,2\n";
+    const char *repeated = "x,c\n0,a\n1,a\n3,b\n10,b\n10,b\n10,b\n12,a\n13,c\n13,c\n";
+    assert_int_equal(seg_dataset_read_csv_memory(&dw, weighted, strlen(weighted), NULL), SEG_OK);
+    assert_int_equal(seg_dataset_set_weight_column(dw, "w"), SEG_OK);
+    assert_int_equal(seg_scaler_new(&sw), SEG_OK);
+    assert_int_equal(seg_scaler_set_int(sw, SEG_SCALER_METHOD, SEG_SCALE_NONE), SEG_OK);
+    assert_int_equal(seg_scaler_fit(sw, dw), SEG_OK);
+    load(repeated, SEG_SCALE_NONE, &dd, &sd);
+    seg_kprototypes *kp = settings(2, SEG_KPROTOTYPES_INIT_CAO, 4.0, 1);
+    assert_int_equal(seg_kprototypes_fit_dataset(kp, dw, sw, NULL, &mw), SEG_OK);
+    assert_int_equal(seg_kprototypes_fit_dataset(kp, dd, sd, NULL, &md), SEG_OK);
+    assert_float_equal(seg_model_inertia(mw), seg_model_inertia(md), 1e-9);
+    double cw[8], cd[8];
+    assert_int_equal(seg_model_dim(mw), 4);
+    assert_int_equal(seg_model_centroids_f64(mw, cw, 8), SEG_OK);
+    assert_int_equal(seg_model_centroids_f64(md, cd, 8), SEG_OK);
+    for (int i = 0; i < 8; i++)
+        assert_float_equal(cw[i], cd[i], 1e-12);
+    /* {10 b x3, 12 a, 13 c x2}: mean 68 / 6, mode b (weight 3) */
+    assert_float_equal(cw[0], 68.0 / 6, 1e-12);
+    assert_float_equal(cw[2], 1, 0);
+    seg_model_free(mw);
+    seg_model_free(md);
+    seg_kprototypes_free(kp);
+    seg_scaler_free(sw);
+    seg_scaler_free(sd);
+    seg_dataset_free(dw);
+    seg_dataset_free(dd);
+}
+
 static void errors(void **state)
 {
     (void)state;
@@ -342,6 +380,7 @@ int main(void)
         cmocka_unit_test(planted_clusters_recovered),
         cmocka_unit_test(same_on_any_threads),
         cmocka_unit_test(model_round_trip),
+        cmocka_unit_test(weights_count_as_rows),
         cmocka_unit_test(errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
