@@ -2968,6 +2968,9 @@ SEG_API int seg_linkage_cut_height(const seg_linkage *l, double height, int32_t 
  * mode's feature) so that profiles and reports read it as any model;
  * predict scores rows by the cost above and reports the square root of the
  * least cost as the distance; seg_model_inertia() is the total cost.
+ * Float rows (seg_predictor_run_f32()) are refused with SEG_ERR_TYPE, reason
+ * codes (seg_predictor_explain_*) and mini-batch updates
+ * (seg_minibatch_partial_fit_*) with SEG_ERR_STATE.
  *
  * Threads: rows are cut into at most 256 ranges that depend only on n; up to
  * SEG_KPROTOTYPES_THREADS library threads run them and their partial sums

@@ -167,18 +167,30 @@ int seg_minibatch_fit_rows(seg_minibatch *mb, const void *x, bool f32, size_t n,
                : fit_f64(mb, x, n, d, w, labels, dist, out);
 }
 
+/* Mini-batch updates move centroids as means: a k-prototypes model's modes
+ * would silently become one-hot averages. */
+static int not_kprototypes(const seg_model *old)
+{
+    return old && old->kproto
+               ? seg_fail(SEG_ERR_STATE, "a k-prototypes model cannot be updated by mini-batch "
+                                         "k-means: refit it with seg_kprototypes_*")
+               : SEG_OK;
+}
+
 int seg_minibatch_partial_fit_f64(seg_minibatch *mb, const seg_model *old, const double *x,
                                   size_t n, size_t d, seg_model **out)
 {
     SEG_ALLOC_SCOPE(mb);
-    return partial_f64(mb, old, x, n, d, NULL, out);
+    int rc = not_kprototypes(old);
+    return rc < 0 ? rc : partial_f64(mb, old, x, n, d, NULL, out);
 }
 
 int seg_minibatch_partial_fit_f32(seg_minibatch *mb, const seg_model *old, const float *x,
                                   size_t n, size_t d, seg_model **out)
 {
     SEG_ALLOC_SCOPE(mb);
-    return partial_f32(mb, old, x, n, d, NULL, out);
+    int rc = not_kprototypes(old);
+    return rc < 0 ? rc : partial_f32(mb, old, x, n, d, NULL, out);
 }
 
 int seg_minibatch_partial_fit_weighted_f64(seg_minibatch *mb, const seg_model *old,
@@ -186,7 +198,8 @@ int seg_minibatch_partial_fit_weighted_f64(seg_minibatch *mb, const seg_model *o
                                            const double *weights, seg_model **out)
 {
     SEG_ALLOC_SCOPE(mb);
-    return partial_f64(mb, old, x, n, d, weights, out);
+    int rc = not_kprototypes(old);
+    return rc < 0 ? rc : partial_f64(mb, old, x, n, d, weights, out);
 }
 
 int seg_minibatch_partial_fit_weighted_f32(seg_minibatch *mb, const seg_model *old,
@@ -194,5 +207,6 @@ int seg_minibatch_partial_fit_weighted_f32(seg_minibatch *mb, const seg_model *o
                                            const double *weights, seg_model **out)
 {
     SEG_ALLOC_SCOPE(mb);
-    return partial_f32(mb, old, x, n, d, weights, out);
+    int rc = not_kprototypes(old);
+    return rc < 0 ? rc : partial_f32(mb, old, x, n, d, weights, out);
 }
