@@ -100,6 +100,11 @@ class KPrototypesCli(unittest.TestCase):
             head = f.read(12)
         self.assertEqual(int.from_bytes(head[8:12], "little"), 2,
                          "a k-prototypes model is format version 2: older readers refuse it")
+        # a k-means model of the same data stays version 1, readable by older libseg
+        km = self.path("km.seg")
+        ok("segment", self.csv, "--id", "id", "--k", "3", "--model", km, "-q")
+        with open(km, "rb") as f:
+            self.assertEqual(int.from_bytes(f.read(12)[8:12], "little"), 1)
         info = json.loads(ok("info", model, "--json"))
         self.assertEqual(info["method"], "kprototypes")
         self.assertEqual(info["gamma"], out["gamma"])

@@ -51,8 +51,7 @@ static void hand_computed_cost_and_modes(void **state)
         seg_scaler *sc;
         int32_t labels[5];
         load(csv[t], SEG_SCALE_NONE, &ds, &sc);
-        for (int64_t init = SEG_KPROTOTYPES_INIT_HUANG; init <= SEG_KPROTOTYPES_INIT_CAO;
-             init++) {
+        for (int64_t init = SEG_KPROTOTYPES_INIT_HUANG; init <= SEG_KPROTOTYPES_INIT_CAO; init++) {
             seg_model *m = NULL;
             seg_kprototypes *kp = settings(2, init, 1.0, 1);
             assert_int_equal(seg_kprototypes_set_int(kp, SEG_KPROTOTYPES_N_INIT, 4), SEG_OK);
@@ -172,9 +171,9 @@ static char *planted(size_t n, int32_t *truth, uint64_t seed)
         char lev[3];
         for (int c = 0; c < 3; c++)
             lev[c] = (char)('a' + (tu_uniform(&s) < 0.85 ? g : (int)(tu_next(&s) % 4)));
-        len += (size_t)snprintf(csv + len, cap - len, "%.6f,%.6f,%c,%c,%c\n",
-                                2.5 * g + tu_normal(&s), -2.5 * g + tu_normal(&s), lev[0], lev[1],
-                                lev[2]);
+        len +=
+            (size_t)snprintf(csv + len, cap - len, "%.6f,%.6f,%c,%c,%c\n", 2.5 * g + tu_normal(&s),
+                             -2.5 * g + tu_normal(&s), lev[0], lev[1], lev[2]);
     }
     return csv;
 }

@@ -222,8 +222,8 @@ static void level_freq(const kdata *D, double *freq)
 
 /* Huang: for each segment, levels drawn with their frequencies, then the
  * first row not yet chosen with the fewest mismatches to them. */
-static void init_huang(const kdata *D, kstate *S, const double *freq, seg_rng *rng,
-                       uint32_t *want, uint8_t *used)
+static void init_huang(const kdata *D, kstate *S, const double *freq, seg_rng *rng, uint32_t *want,
+                       uint8_t *used)
 {
     const size_t q = D->q;
     double total = 0;

@@ -105,8 +105,8 @@ int seg_kproto_new(size_t k, size_t d, const double *centroids, size_t q, const 
             if (!is_level(c + offset[b], width[b])) {
                 seg_kproto_free(kp);
                 return seg_fail(SEG_ERR_FORMAT,
-                                "%s: segment %zu's categorical block %zu is not one level", what,
-                                j, b + 1);
+                                "%s: segment %zu's categorical block %zu is not one level", what, j,
+                                b + 1);
             }
         seg_kproto_codes(kp, c, kp->modes + j * q);
     }
@@ -138,7 +138,8 @@ int seg_kproto_label_rows(const seg_model *m, const double *x, size_t n, int64_t
 #endif
     for (size_t blk = 0; blk < blocks; blk++) {
         uint32_t *code = codes + (size_t)SEG_THREAD_ID() * (q ? q : 1);
-        const size_t end = n - blk * LABEL_BLOCK > LABEL_BLOCK ? blk * LABEL_BLOCK + LABEL_BLOCK : n;
+        const size_t end =
+            n - blk * LABEL_BLOCK > LABEL_BLOCK ? blk * LABEL_BLOCK + LABEL_BLOCK : n;
         for (size_t i = blk * LABEL_BLOCK; i < end; i++) {
             const double *row = x + i * d;
             bool finite = true;

@@ -53,8 +53,8 @@ void seg_kproto_codes(const seg_kproto *kp, const double *x, uint32_t *codes);
  * The fit and predict both score through it, in this order of operations,
  * so a training row gets the fit's cost bit for bit. */
 static inline double seg_kproto_cost(const double *x, const size_t *idx, size_t p,
-                                     const double *mean, const uint32_t *code,
-                                     const uint32_t *mode, size_t q, double gamma)
+                                     const double *mean, const uint32_t *code, const uint32_t *mode,
+                                     size_t q, double gamma)
 {
     double s = 0.0;
     for (size_t f = 0; f < p; f++) {

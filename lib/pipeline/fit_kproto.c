@@ -44,8 +44,8 @@ static int fit_encoded(seg_kprototypes *kp, const seg_dataset *ds, const seg_sca
     }
     if ((rc = blocks_of(sc, &q, &offset, &width)) < 0)
         goto done;
-    rc = seg_kprototypes_fit_rows(kp, x, n, d, q, offset, width, seg_dataset_weights(ds), lab,
-                                  dst, out);
+    rc = seg_kprototypes_fit_rows(kp, x, n, d, q, offset, width, seg_dataset_weights(ds), lab, dst,
+                                  out);
     if (rc == SEG_OK)
         rc = seg_kprototypes_get_int(kp, SEG_KPROTOTYPES_MIN_PROFILE_SIZE, &min_size);
     if (rc == SEG_OK)

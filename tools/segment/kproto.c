@@ -41,7 +41,8 @@ int kproto_check(const opts *o)
     if (o->memory)
         return usage_error("segment ", "%s", "--method kprototypes reads FILE whole (no --memory)");
     if (strcmp(o->dtype, "f64") != 0)
-        return usage_error("segment ", "%s", "--method kprototypes computes in double (--dtype f64)");
+        return usage_error("segment ", "%s",
+                           "--method kprototypes computes in double (--dtype f64)");
     if (!kp_init && strcmp(o->init, "kmeans++") != 0)
         return usage_error("segment ", "--method kprototypes takes --init huang or cao, not '%s'",
                            o->init);
@@ -184,8 +185,8 @@ int kproto_sweep(const opts *o, const summary *s, size_t *k)
     if (best == SIZE_MAX)
         best = 0;
     sweep_chosen = best;
-    sweep_bounded = sweep_rows[best].min_share >= SMALL_SEGMENT &&
-                    sweep_rows[best].max_share <= LARGE_SEGMENT;
+    sweep_bounded =
+        sweep_rows[best].min_share >= SMALL_SEGMENT && sweep_rows[best].max_share <= LARGE_SEGMENT;
     *k = sweep_rows[best].k;
     return 0;
 }
@@ -250,12 +251,13 @@ void report_kproto(FILE *f, const opts *o, const summary *s)
 {
     if (!kproto_wanted(o))
         return;
-    fprintf(f, "<section id=\"kprototypes\">\n<h2>K-prototypes</h2>\n"
-               "<p>Segmented by k-prototypes: squared distance on the scaled numeric columns "
-               "plus gamma = %.4g (%s) for each categorical column whose level differs from "
-               "the segment's most common one; the categorical columns are compared as levels, "
-               "not as one-hot numbers. Total cost %.6g; init %s. The quality measures are "
-               "computed in that geometry.</p>\n",
+    fprintf(f,
+            "<section id=\"kprototypes\">\n<h2>K-prototypes</h2>\n"
+            "<p>Segmented by k-prototypes: squared distance on the scaled numeric columns "
+            "plus gamma = %.4g (%s) for each categorical column whose level differs from "
+            "the segment's most common one; the categorical columns are compared as levels, "
+            "not as one-hot numbers. Total cost %.6g; init %s. The quality measures are "
+            "computed in that geometry.</p>\n",
             seg_model_kprototypes_gamma(s->m),
             isnan(o->gamma) ? "0.5 x the mean standard deviation of the scaled numeric columns"
                             : "given",
@@ -265,8 +267,9 @@ void report_kproto(FILE *f, const opts *o, const summary *s)
                    "<th>smallest</th><th>largest</th></tr>\n");
         for (size_t i = 0; i < sweep_n; i++) {
             const kp_row *r = &sweep_rows[i];
-            fprintf(f, "<tr%s><td>%zu</td><td>%.6g</td><td>%.4f</td><td>%.1f %%</td>"
-                       "<td>%.1f %%</td></tr>\n",
+            fprintf(f,
+                    "<tr%s><td>%zu</td><td>%.6g</td><td>%.4f</td><td>%.1f %%</td>"
+                    "<td>%.1f %%</td></tr>\n",
                     i == sweep_chosen ? " class=\"chosen\"" : "", r->k, r->cost, r->silhouette,
                     100 * r->min_share, 100 * r->max_share);
         }
