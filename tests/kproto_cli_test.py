@@ -115,6 +115,56 @@ class KPrototypesCli(unittest.TestCase):
         self.assertEqual(plabels, labels)
         self.assertEqual(pdist, dist)
 
+    def test_cao_matches_an_independent_run(self):
+        """Categorical columns only (k-modes, gamma 1): Cao's start (densest
+        row, then the row maximising density x distance to the nearest chosen
+        one) and batch iterations, computed here in plain Python, give the
+        cost and segment sizes of seg's run."""
+        rnd = random.Random(1)
+        rows = []
+        for _ in range(300):
+            g = rnd.randrange(3)
+            rows.append(["xyz"[g] if rnd.random() < 0.8 else rnd.choice("xyzw")
+                         for _ in range(3)])
+        path = self.path("cat.csv")
+        with open(path, "w") as f:
+            f.write("a,b,c\n" + "".join(",".join(r) + "\n" for r in rows))
+        k, n = 3, len(rows)
+        freq = [{} for _ in range(3)]
+        for r in rows:
+            for a, v in enumerate(r):
+                freq[a][v] = freq[a].get(v, 0) + 1
+        dens = [sum(freq[a][v] for a, v in enumerate(r)) for r in rows]
+        mism = lambda r, m: sum(x != y for x, y in zip(r, m))
+        chosen = [max(range(n), key=lambda i: (dens[i], -i))]
+        near = [float("inf")] * n
+        for _ in range(1, k):
+            last = rows[chosen[-1]]
+            near = [min(near[i], mism(rows[i], last)) for i in range(n)]
+            chosen.append(max(range(n), key=lambda i: (dens[i] * near[i], -i)))
+        modes = [list(rows[i]) for i in chosen]
+        labels = None
+        while True:
+            cost_row = [min((mism(r, m), j) for j, m in enumerate(modes)) for r in rows]
+            new = [j for _, j in cost_row]
+            if new == labels:
+                break
+            labels = new
+            for j in range(k):
+                members = [r for r, l in zip(rows, labels) if l == j]
+                for a in range(3):
+                    counts = {}
+                    for r in members:
+                        counts[r[a]] = counts.get(r[a], 0) + 1
+                    modes[j][a] = min(counts, key=lambda v: (-counts[v], v))
+        cost = sum(c for c, _ in cost_row)
+        sizes = sorted((labels.count(j) for j in range(k)), reverse=True)
+        out = json.loads(ok("segment", path, "--method", "kprototypes", "--k", "3",
+                            "--init", "cao", "--json", "-q"))
+        self.assertEqual(out["gamma"], 1)
+        self.assertEqual(out["cost"], cost)
+        self.assertEqual([s["size"] for s in out["segments"]], sizes)
+
     def test_gamma_given_and_init_cao(self):
         out = json.loads(ok("segment", self.csv, "--id", "id", "--method", "kprototypes",
                             "--k", "3", "--gamma", "2.5", "--init", "cao", "--json"))
