@@ -63,9 +63,10 @@ static const cli_opt predict_opts[] = {
              "runner-up segment and the 3 columns that most separate them",
      .field = CLI_FLAG(popts, explain)},
     {.name = "respect-capacity",
-     .help = "a model fitted with size bounds (--min-size, --max-size,\n"
-             "--capacity): assign the batch under those bounds (an exact\n"
-             "transportation problem) instead of to the nearest centroid",
+     .help = "a model fitted with size bounds ('seg segment' with\n"
+             "minimum or maximum sizes): assign the batch under those\n"
+             "bounds (an exact transportation problem) instead of to\n"
+             "the nearest centroid",
      .field = CLI_FLAG(popts, capacity)},
     {.name = "quiet", .alias = 'q', .help = "no notes on stderr", .field = CLI_FLAG(popts, quiet)},
     CLI_OPT_HELP,
