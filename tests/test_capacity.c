@@ -247,9 +247,9 @@ static void test_fit_per_segment(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hand_max),       cmocka_unit_test(test_hand_min),
-        cmocka_unit_test(test_hand_chain),     cmocka_unit_test(test_ties),
-        cmocka_unit_test(test_infeasible),     cmocka_unit_test(test_fit_line),
+        cmocka_unit_test(test_hand_max),        cmocka_unit_test(test_hand_min),
+        cmocka_unit_test(test_hand_chain),      cmocka_unit_test(test_ties),
+        cmocka_unit_test(test_infeasible),      cmocka_unit_test(test_fit_line),
         cmocka_unit_test(test_fit_per_segment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

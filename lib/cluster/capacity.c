@@ -102,15 +102,15 @@ static void heap_pop(cap_heap *h)
 typedef struct cap_solver {
     const double *cost;
     size_t n, k;
-    cap_heap *heap;   /* k x k, [u * k + v]: rows of u keyed by c(r,v) - c(r,u) */
-    int32_t *label;   /* n: segment, -1 before insertion */
-    uint32_t *stamp;  /* n: moves of each row */
-    int64_t *size;    /* k */
-    double *pot;      /* k: potentials */
-    double *dist;     /* k: reduced distances of this search */
-    int32_t *pred;    /* k: previous segment on the path, -1 = the new row */
-    int32_t *via;     /* k: the row moved along the arc into it */
-    bool *done;       /* k */
+    cap_heap *heap;  /* k x k, [u * k + v]: rows of u keyed by c(r,v) - c(r,u) */
+    int32_t *label;  /* n: segment, -1 before insertion */
+    uint32_t *stamp; /* n: moves of each row */
+    int64_t *size;   /* k */
+    double *pot;     /* k: potentials */
+    double *dist;    /* k: reduced distances of this search */
+    int32_t *pred;   /* k: previous segment on the path, -1 = the new row */
+    int32_t *via;    /* k: the row moved along the arc into it */
+    bool *done;      /* k */
 } cap_solver;
 
 static void solver_free(cap_solver *S)
@@ -160,9 +160,8 @@ static int place(cap_solver *S, size_t r, size_t j)
     S->label[r] = (int32_t)j;
     S->stamp[r]++;
     for (size_t v = 0; v < k; v++)
-        if (v != j &&
-            (rc = heap_push(&S->heap[j * k + v],
-                            (cap_entry){c[v] - c[j], (int32_t)r, S->stamp[r]})) < 0)
+        if (v != j && (rc = heap_push(&S->heap[j * k + v],
+                                      (cap_entry){c[v] - c[j], (int32_t)r, S->stamp[r]})) < 0)
             return rc;
     return SEG_OK;
 }
@@ -355,8 +354,7 @@ int seg_capacity_assign_f64(const double *cost, size_t n, size_t k, const int64_
  * ||x||^2 - 2 x.c + ||c||^2, clamped at 0), in blocks that keep each GEMM on
  * the calling thread. */
 static void sqdist_matrix(const void *x, bool f32, const void *xnorm, size_t n, size_t d,
-                          const double *c, size_t k, void *ct, void *cnorm, double *sq,
-                          void *tile)
+                          const double *c, size_t k, void *ct, void *cnorm, double *sq, void *tile)
 {
     const size_t elem = f32 ? sizeof(float) : sizeof(double);
     const size_t block = seg_gemm_plan(k, d, elem).block;
@@ -371,13 +369,13 @@ static void sqdist_matrix(const void *x, bool f32, const void *xnorm, size_t n, 
     for (size_t i0 = 0; i0 < n; i0 += block) {
         size_t b = n - i0 < block ? n - i0 : block;
         if (f32) {
-            seg_sqdist_tile_f32((const float *)x + i0 * d, b, d, (const float *)xnorm + i0, ct,
-                                k, cnorm, tile);
+            seg_sqdist_tile_f32((const float *)x + i0 * d, b, d, (const float *)xnorm + i0, ct, k,
+                                cnorm, tile);
             for (size_t t = 0; t < b * k; t++)
                 sq[i0 * k + t] = ((float *)tile)[t];
         } else {
-            seg_sqdist_tile_f64((const double *)x + i0 * d, b, d, (const double *)xnorm + i0,
-                                ct, k, cnorm, sq + i0 * k);
+            seg_sqdist_tile_f64((const double *)x + i0 * d, b, d, (const double *)xnorm + i0, ct, k,
+                                cnorm, sq + i0 * k);
         }
     }
 }
@@ -387,16 +385,16 @@ static double row_sqdist(const void *x, bool f32, size_t i, size_t d, const doub
 {
     double s = 0;
     for (size_t f = 0; f < d; f++) {
-        double v = (f32 ? (double)((const float *)x)[i * d + f] : ((const double *)x)[i * d + f]) -
-                   c[f];
+        double v =
+            (f32 ? (double)((const float *)x)[i * d + f] : ((const double *)x)[i * d + f]) - c[f];
         s += v * v;
     }
     return s;
 }
 
 /* Centroids := (weighted) means of their rows, in row order. */
-static void update_centroids(const void *x, bool f32, const double *w, size_t n, size_t d,
-                             size_t k, const int32_t *labels, double *c, double *wsum)
+static void update_centroids(const void *x, bool f32, const double *w, size_t n, size_t d, size_t k,
+                             const int32_t *labels, double *c, double *wsum)
 {
     memset(c, 0, k * d * sizeof *c);
     memset(wsum, 0, k * sizeof *wsum);
@@ -405,8 +403,8 @@ static void update_centroids(const void *x, bool f32, const double *w, size_t n,
         double wi = w ? w[i] : 1.0;
         wsum[j] += wi;
         for (size_t f = 0; f < d; f++)
-            c[j * d + f] += wi * (f32 ? (double)((const float *)x)[i * d + f]
-                                      : ((const double *)x)[i * d + f]);
+            c[j * d + f] +=
+                wi * (f32 ? (double)((const float *)x)[i * d + f] : ((const double *)x)[i * d + f]);
     }
     for (size_t j = 0; j < k; j++)
         for (size_t f = 0; f < d; f++)
@@ -459,9 +457,8 @@ static int cap_run(cap_fit *F, const void *x, bool f32, const double *w, size_t 
         }
         update_centroids(x, f32, w, n, d, k, F->lab, F->c, F->wsum);
         memcpy(F->prev, F->lab, n * sizeof *F->lab);
-        if (V->progress &&
-            V->progress(V->progress_user, run * (size_t)V->max_iter + (size_t)it,
-                        (size_t)V->n_init * (size_t)V->max_iter) != 0)
+        if (V->progress && V->progress(V->progress_user, run * (size_t)V->max_iter + (size_t)it,
+                                       (size_t)V->n_init * (size_t)V->max_iter) != 0)
             return seg_fail(SEG_ERR_CANCELLED, "the progress callback stopped the fit");
     }
     double s = 0;

@@ -108,8 +108,8 @@ static int capacity_load(opts *o)
             break;
         }
         if (hi > 0 && lo > hi) {
-            fprintf(stderr, "%s: %s:%zu:1: minimum size %lld exceeds maximum size %lld\n",
-                    progname, o->capacity, lineno, (long long)lo, (long long)hi);
+            fprintf(stderr, "%s: %s:%zu:1: minimum size %lld exceeds maximum size %lld\n", progname,
+                    o->capacity, lineno, (long long)lo, (long long)hi);
             rc = EXIT_DATA;
             break;
         }
@@ -137,8 +137,8 @@ static int capacity_load(opts *o)
     }
     fclose(f);
     if (rc == 0 && k == 0) {
-        fprintf(stderr, "%s: --capacity %s: no segment lines (expected MAX or MIN,MAX)\n",
-                progname, o->capacity);
+        fprintf(stderr, "%s: --capacity %s: no segment lines (expected MAX or MIN,MAX)\n", progname,
+                o->capacity);
         rc = EXIT_DATA;
     }
     o->cap_k = k;
@@ -170,8 +170,8 @@ int capacity_prepare(opts *o)
         if (o->k_given && (size_t)o->k != o->cap_k) {
             char buf[64];
             snprintf(buf, sizeof buf, "%lld", (long long)o->k);
-            return usage_error("segment ",
-                               "--k %s differs from the number of lines of --capacity", buf);
+            return usage_error("segment ", "--k %s differs from the number of lines of --capacity",
+                               buf);
         }
         o->k = (int64_t)o->cap_k;
         o->k_given = true;
@@ -224,8 +224,8 @@ void capacity_text(const summary *s)
     printf("\nsize bounds (size-constrained k-means; 'seg predict --respect-capacity' keeps "
            "them):\nsegment  customers      min      max\n");
     for (size_t j = 0; j < s->k; j++)
-        printf("%7zu  %9zu  %7lld  %7lld\n", j, seg_model_segment_size(s->m, j),
-               (long long)lo[j], (long long)hi[j]);
+        printf("%7zu  %9zu  %7lld  %7lld\n", j, seg_model_segment_size(s->m, j), (long long)lo[j],
+               (long long)hi[j]);
     free(lo);
     free(hi);
 }
@@ -243,8 +243,8 @@ void capacity_json(FILE *f, const summary *s)
     for (size_t j = 0; j < s->k; j++) {
         size_t size = seg_model_segment_size(s->m, j);
         within = within && (int64_t)size >= lo[j] && (int64_t)size <= hi[j];
-        fprintf(f, "%s{\"id\": %zu, \"min\": %lld, \"max\": %lld, \"size\": %zu}", j ? ", " : "",
-                j, (long long)lo[j], (long long)hi[j], size);
+        fprintf(f, "%s{\"id\": %zu, \"min\": %lld, \"max\": %lld, \"size\": %zu}", j ? ", " : "", j,
+                (long long)lo[j], (long long)hi[j], size);
     }
     fprintf(f, "], \"within_bounds\": %s}", within ? "true" : "false");
     free(lo);
