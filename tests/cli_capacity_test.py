@@ -149,6 +149,18 @@ with tempfile.TemporaryDirectory() as tmp:
     p = seg("segment", data, "-q", "--capacity", capf)
     check(p.returncode == 1 and "minimum size 60 exceeds maximum size 50" in p.stderr,
           "capacity line with min > max")
+    # starting centroids from a .npy give k: no --k needed
+    npy = os.path.join(tmp, "start.npy")
+    import struct
+    head = "{'descr': '<f8', 'fortran_order': False, 'shape': (4, 2), }"
+    head += " " * (63 - (10 + len(head)) % 64) + "\n"
+    with open(npy, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(head)) + head.encode())
+        f.write(struct.pack("<8d", 0, 0, 1, 1, 6, 6, 0, 8))
+    p = seg("segment", data, "--id", "id", "-q", "--scale", "none", "--init", npy,
+            "--max-size", "60", "--json")
+    check(p.returncode == 0 and json.loads(p.stdout)["capacity"]["within_bounds"],
+          "--init FILE.npy sets k for the bounds: %s" % p.stderr.strip())
     p = seg("segment", *base, "--max-size", "0")
     check(p.returncode == 2, "--max-size 0 refused")
 

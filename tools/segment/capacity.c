@@ -176,7 +176,8 @@ int capacity_prepare(opts *o)
         o->k = (int64_t)o->cap_k;
         o->k_given = true;
     }
-    if (!o->k_given)
+    const size_t len = strlen(o->init);
+    if (!o->k_given && !(len > 4 && strcmp(o->init + len - 4, ".npy") == 0))
         return usage_error("segment ", "%s",
                            "--min-size and --max-size need --k (the sweep over k does not "
                            "take size bounds)");
