@@ -15,7 +15,19 @@
 
 #include <cmocka.h>
 
+#include "core/bytes.h"
 #include "testutil.h"
+
+/* Store a little-endian u64 at `at` and fix the trailing CRC: a file whose
+ * checksum is right but whose CAPB says something else. */
+static void patch_u64(uint8_t *buf, size_t len, size_t at, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        buf[at + (size_t)i] = (uint8_t)(v >> (8 * i));
+    uint32_t crc = seg_crc32(buf, len - 4);
+    for (int i = 0; i < 4; i++)
+        buf[len - 4 + (size_t)i] = (uint8_t)(crc >> (8 * i));
+}
 
 #define assert_near(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
 
@@ -183,6 +195,25 @@ static void test_fit_line(void **state)
     assert_int_equal(lo[1], 1);
     assert_int_equal(hi[1], 3);
     seg_model_free(again);
+    /* CAPB pairs outside 1 <= min <= max <= rows are malformed, behind a
+     * valid checksum */
+    size_t at = 0;
+    for (size_t i = 0; i + 4 <= size; i++)
+        if (memcmp((uint8_t *)buf + i, "CAPB", 4) == 0)
+            at = i + 12; /* tag, u64 length */
+    assert_true(at > 0);
+    const uint64_t bad[][2] = {{0, 3}, {4, 3}, {1, 7}};
+    for (size_t t = 0; t < 3; t++) {
+        uint8_t *copy = malloc(size);
+        assert_non_null(copy);
+        memcpy(copy, buf, size);
+        patch_u64(copy, size, at, bad[t][0]);
+        patch_u64(copy, size, at + 8, bad[t][1]);
+        again = NULL;
+        assert_int_equal(seg_model_load_mem(&again, copy, size), SEG_ERR_FORMAT);
+        assert_null(again);
+        free(copy);
+    }
     free(buf);
     /* a batch of new rows under the same bounds: all four are nearest the
      * centroid 0.1, which may take three; moving 0.3 to the centroid 3.57
