@@ -161,6 +161,11 @@ with tempfile.TemporaryDirectory() as tmp:
             "--max-size", "60", "--json")
     check(p.returncode == 0 and json.loads(p.stdout)["capacity"]["within_bounds"],
           "--init FILE.npy sets k for the bounds: %s" % p.stderr.strip())
+    with open(capf, "w") as f:
+        f.write("100\n5,0\n")
+    p = seg("segment", data, "-q", "--capacity", capf)
+    check(p.returncode == 1 and "cap.txt:2:3: a maximum of 0 customers" in p.stderr,
+          "capacity line with a maximum of 0: %s" % p.stderr.strip())
     p = seg("segment", *base, "--max-size", "0")
     check(p.returncode == 2, "--max-size 0 refused")
 

@@ -85,7 +85,7 @@ static int capacity_load(opts *o)
             continue;
         const char *comma = strchr(line, ',');
         int64_t lo = 0, hi = 0;
-        bool ok;
+        bool ok, no_max = false;
         size_t col = 1;
         if (!comma) {
             ok = field_int(line, line + len, &hi);
@@ -96,7 +96,8 @@ static int capacity_load(opts *o)
                 while (*q == ' ')
                     q++;
                 col = (size_t)(comma - line) + 2;
-                ok = *q == '\0' || (!strchr(q, ',') && field_int(q, line + len, &hi));
+                no_max = *q == '\0';
+                ok = no_max || (!strchr(q, ',') && field_int(q, line + len, &hi));
             }
         }
         if (!ok) {
@@ -104,6 +105,14 @@ static int capacity_load(opts *o)
                     "%s: %s:%zu:%zu: expected MAX or MIN,MAX (whole numbers of customers), "
                     "found '%s'\n",
                     progname, o->capacity, lineno, col, line);
+            rc = EXIT_DATA;
+            break;
+        }
+        if (ok && hi == 0 && !no_max) {
+            fprintf(stderr,
+                    "%s: %s:%zu:%zu: a maximum of 0 customers: every segment holds at least one "
+                    "(leave MAX empty, as in '%lld,', for no maximum)\n",
+                    progname, o->capacity, lineno, col, (long long)lo);
             rc = EXIT_DATA;
             break;
         }
