@@ -2028,6 +2028,12 @@ SEG_API int seg_kmeans_set_progress(seg_kmeans *km, seg_progress_fn fn, void *us
  * SEG_KMEANS_ALGORITHM and SEG_KMEANS_TOL are not used. The fit runs on
  * the calling thread (a BLAS GEMM per block of rows), so SEG_KMEANS_THREADS
  * does not change it. Ties go to the lower row, then the lower segment.
+ * Bounds that cannot hold the n rows (maxima adding up to fewer than n,
+ * minima to more, a minimum above its maximum) fail the fit with
+ * SEG_ERR_INVALID_ARG and seg_last_error() says which; per-segment bounds
+ * whose count is not SEG_KMEANS_K fail it with SEG_ERR_MISMATCH. With float
+ * rows (seg_kmeans_fit_f32()) the squared distances of the assignment
+ * problem come from the float kernel.
  *
  * The model keeps the bounds (seg_model_capacity()), permuted with its
  * segments, which are numbered as every fit's (decreasing weight). The fit's
