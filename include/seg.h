@@ -1870,6 +1870,13 @@ typedef enum seg_kmeans_param {
     /** int: withhold the profiles of segments of fewer rows (default 0 = off;
      *  0 .. 10^12; see seg_model_profile_withheld()). */
     SEG_KMEANS_MIN_PROFILE_SIZE = 110,
+    /** int: every segment holds at least this many rows (default 0 = no
+     *  bound; 0 .. 10^15). Any size bound makes the fit size-constrained:
+     *  see "Segments sized to capacity" below. */
+    SEG_KMEANS_MIN_SIZE = 111,
+    /** int: no segment holds more than this many rows (default 0 = no
+     *  bound; 0 .. 10^15). */
+    SEG_KMEANS_MAX_SIZE = 112,
     SEG_KMEANS_TOL = 200       /**< double: relative tolerance (default 1e-4; 0 .. 1e6). */
 } seg_kmeans_param;
 
@@ -1998,6 +2005,141 @@ SEG_API int seg_kmeans_set_init_centroids_f64(seg_kmeans *km, const double *cent
  * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL km).
  */
 SEG_API int seg_kmeans_set_progress(seg_kmeans *km, seg_progress_fn fn, void *user);
+/** @} */
+
+/**
+ * @name Segments sized to capacity
+ *
+ * A campaign that can contact at most N customers per segment, or needs at
+ * least N, sets size bounds: SEG_KMEANS_MIN_SIZE and SEG_KMEANS_MAX_SIZE for
+ * every segment alike, or seg_kmeans_set_capacity() for one pair per
+ * segment. The fit is then size-constrained k-means (Bradley, Bennett and
+ * Demiriz 2000): each assignment step solves exactly the transportation
+ * problem "each row to one segment, segment j holding between its minimum
+ * and maximum rows, least total squared distance" (each row's squared
+ * distance times its weight when weights are given; the bounds count rows,
+ * not weights), then each centroid moves to the (weighted) mean of its rows;
+ * the fit stops when an assignment repeats the previous one (converged) or
+ * after SEG_KMEANS_MAX_ITER assignments. Every segment holds at least one
+ * row. The solver is successive shortest paths on the k-node graph of
+ * segments (seg_capacity_assign_f64()); the start is the usual one
+ * (SEG_KMEANS_INIT; run r of SEG_KMEANS_N_INIT starts as seg_kmeans_init_f64()
+ * with SEG_KMEANS_SEED + r), the best run is the one of least cost.
+ * SEG_KMEANS_ALGORITHM and SEG_KMEANS_TOL are not used. The fit runs on
+ * the calling thread (a BLAS GEMM per block of rows), so SEG_KMEANS_THREADS
+ * does not change it. Ties go to the lower row, then the lower segment.
+ * Bounds that cannot hold the n rows (maxima adding up to fewer than n,
+ * minima to more, a minimum above its maximum) fail the fit with
+ * SEG_ERR_INVALID_ARG and seg_last_error() says which; per-segment bounds
+ * whose count is not SEG_KMEANS_K fail it with SEG_ERR_MISMATCH. With float
+ * rows (seg_kmeans_fit_f32()) the squared distances of the assignment
+ * problem come from the float kernel.
+ *
+ * The model keeps the bounds (seg_model_capacity()), permuted with its
+ * segments, which are numbered as every fit's (decreasing weight). The fit's
+ * labels and distances are its constrained assignment; seg_predictor_run_*()
+ * on the model gives each row its nearest centroid, and
+ * seg_capacity_predict_f64() solves the same transportation problem for a
+ * batch of new rows.
+ *
+ * Memory: the n x k cost matrix and about (k - 1) x 16 bytes per row of
+ * heaps. Time per assignment: O(n k^2) plus O(k log n) per row moved.
+ *
+ * Example:
+ * @code{.c}
+ * // Five customers near 0 and one near 10: at most three per segment.
+ * const double x[] = {0, 0.1, 0.2, 0.3, 0.4, 10};
+ * int32_t labels[6];
+ * int64_t lo[2], hi[2];
+ * seg_kmeans *km = NULL;
+ * seg_model *m = NULL;
+ * int rc = seg_kmeans_new(&km);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_set_int(km, SEG_KMEANS_K, 2);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_set_int(km, SEG_KMEANS_MAX_SIZE, 3);
+ * if (rc == SEG_OK)
+ *     rc = seg_kmeans_fit_f64(km, x, 6, 1, NULL, labels, &m);
+ * if (rc == SEG_OK)
+ *     rc = seg_model_capacity(m, lo, hi, 2);
+ * if (rc == SEG_OK)
+ *     printf("sizes %zu %zu (at most %lld), labels %d %d %d %d %d %d\n",
+ *            seg_model_segment_size(m, 0), seg_model_segment_size(m, 1), (long long)hi[0],
+ *            labels[0], labels[1], labels[2], labels[3], labels[4], labels[5]);
+ * seg_model_free(m);
+ * seg_kmeans_free(km);
+ * return rc < 0 || labels[5] != labels[4] || labels[0] == labels[5];
+ * @endcode
+ * @{
+ */
+
+/**
+ * Set one pair of size bounds per segment (and SEG_KMEANS_K = k), or, with
+ * k = 0, remove them. Per-segment bounds take the place of
+ * SEG_KMEANS_MIN_SIZE and SEG_KMEANS_MAX_SIZE. Segments have no identity
+ * before the fit: the pairs are a multiset the fit hands out, and the model
+ * says which segment got which (seg_model_capacity()).
+ *
+ * @param km the k-means object.
+ * @param min_size k minimum sizes >= 0, or NULL for none; copied.
+ * @param max_size k maximum sizes >= 0 (0 = no bound), or NULL for none; copied.
+ * @param k number of segments (0 .. 1000000).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL km, k > 1000000, a negative
+ *         bound, a minimum above its maximum), SEG_ERR_NOMEM. Whether n rows
+ *         fit the bounds is checked by the fit (SEG_ERR_INVALID_ARG, with
+ *         the reason in seg_last_error()).
+ */
+SEG_API int seg_kmeans_set_capacity(seg_kmeans *km, const int64_t *min_size,
+                                    const int64_t *max_size, size_t k);
+
+/**
+ * Solve the transportation problem alone: assign n rows to k segments,
+ * segment j holding min_size[j] .. max_size[j] rows, at least total cost,
+ * cost[i * k + j] being row i's cost in segment j. Exact (successive
+ * shortest paths on the k-node segment graph, with potentials), up to
+ * floating-point rounding in comparisons of sums of costs; deterministic,
+ * ties to the lower row, then the lower segment.
+ *
+ * Thread-safe: keeps no state.
+ *
+ * @param cost n x k finite costs, row-major; borrowed.
+ * @param n rows (>= 1, < 2^31).
+ * @param k segments (>= 1).
+ * @param min_size k minimum sizes >= 0, or NULL for none; borrowed.
+ * @param max_size k maximum sizes (0 = no bound), or NULL for none; borrowed.
+ * @param[out] labels receives n segments in 0 .. k-1.
+ * @param[out] total if not NULL, receives the total cost.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL cost or labels; bounds that
+ *         cannot hold n rows: a minimum above its maximum, maxima adding up
+ *         to fewer than n, minima adding up to more; seg_last_error() says
+ *         which), SEG_ERR_EMPTY (n or k is 0), SEG_ERR_NONFINITE (a cost),
+ *         SEG_ERR_LIMIT (n >= 2^31), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_capacity_assign_f64(const double *cost, size_t n, size_t k,
+                                    const int64_t *min_size, const int64_t *max_size,
+                                    int32_t *labels, double *total);
+
+/**
+ * Assign a batch of encoded rows to the segments of a capacity model under
+ * the model's size bounds: the transportation problem of the fit's
+ * assignment step, against the model's centroids (nothing is refitted).
+ * The bounds are the model's as they are (counts of rows): a batch they
+ * cannot hold fails.
+ *
+ * @param m a model fitted with size bounds.
+ * @param x n x d row-major values (d = seg_model_dim()), encoded as the
+ *        model's training rows; borrowed.
+ * @param n rows.
+ * @param d features.
+ * @param weights n weights > 0 multiplying each row's squared distance, or NULL.
+ * @param[out] labels receives n segments.
+ * @param[out] distances if not NULL, receives each row's Euclidean distance
+ *        to its segment's centroid.
+ * @return SEG_OK, SEG_ERR_STATE (a model without size bounds), and those of
+ *         seg_capacity_assign_f64(); SEG_ERR_MISMATCH (d).
+ */
+SEG_API int seg_capacity_predict_f64(const seg_model *m, const double *x, size_t n, size_t d,
+                                     const double *weights, int32_t *labels, double *distances);
 /** @} */
 
 /**
@@ -3315,6 +3457,22 @@ SEG_API size_t seg_model_segment_size(const seg_model *m, size_t j);
  *         is out of range or m is NULL.
  */
 SEG_API double seg_model_segment_weight(const seg_model *m, size_t j);
+
+/**
+ * The size bounds a model was fitted under (see "Segments sized to
+ * capacity" in the K-means group), in the model's segment numbering.
+ *
+ * @param m the model.
+ * @param[out] min_size if not NULL, receives k minimum sizes (at least 1:
+ *        every segment holds a row).
+ * @param[out] max_size if not NULL, receives k maximum sizes (the number of
+ *        training rows where no maximum was set).
+ * @param k the length of each array: seg_model_k().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m), SEG_ERR_MISMATCH (k),
+ *         SEG_ERR_STATE (the model was fitted without size bounds).
+ */
+SEG_API int seg_model_capacity(const seg_model *m, int64_t *min_size, int64_t *max_size,
+                               size_t k);
 
 /**
  * Seconds the fit took (wall clock, whole fit including initialisation).

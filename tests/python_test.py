@@ -105,6 +105,20 @@ class Binding(unittest.TestCase):
         self.assertEqual(m.segment_sizes, [2, 2])
         self.assertTrue(m.converged)
 
+    def test_size_bounds(self):
+        # Five rows near 0 and one at 10, at most three a segment: the split
+        # of least cost on a line is {0, .1, .2} and {.3, .4, 10}.
+        rows = [[0], [0.1], [0.2], [0.3], [0.4], [10]]
+        m = libseg.KMeansConfig(k=2, max_size=3, n_init=3).fit(rows)
+        self.assertEqual(m.segment_sizes, [3, 3])
+        lab = list(m.labels)
+        self.assertEqual(len(set(lab[:3])), 1)
+        self.assertEqual(lab[3], lab[5])
+        self.assertNotEqual(lab[0], lab[5])
+        with self.assertRaises(libseg.SegError) as e:
+            libseg.KMeansConfig(k=2, max_size=2).fit(rows)
+        self.assertIn("k x max-size < n", str(e.exception))
+
     def test_blobs_against_plain_python(self):
         rows, truth = blobs(300, 4, 3, seed=5)
         m = libseg.KMeansConfig(k=3, seed=3, n_init=2).fit(rows)

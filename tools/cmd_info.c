@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct {
@@ -21,6 +22,31 @@ static const struct {
     {SEG_MODEL_CALINSKI_HARABASZ, "calinski_harabasz", "Calinski-Harabasz"},
 };
 #define N_METRICS (sizeof metrics / sizeof metrics[0])
+
+/* The size bounds of a capacity model ("capacity": null without), as JSON
+ * or as a line per segment. */
+static void capacity_info(const seg_model *m, bool json)
+{
+    const size_t k = seg_model_k(m);
+    int64_t *lo = malloc(k * sizeof *lo), *hi = malloc(k * sizeof *hi);
+    bool has = lo && hi && seg_model_capacity(m, lo, hi, k) == SEG_OK;
+    if (json)
+        printf(",\n  \"capacity\": %s", has ? "[" : "null");
+    else if (has)
+        printf("size bounds (size-constrained k-means):\n");
+    for (size_t j = 0; has && j < k; j++) {
+        if (json)
+            printf("%s{\"id\": %zu, \"min\": %lld, \"max\": %lld}", j ? ", " : "", j,
+                   (long long)lo[j], (long long)hi[j]);
+        else
+            printf("  segment %zu: %lld .. %lld customers\n", j, (long long)lo[j],
+                   (long long)hi[j]);
+    }
+    if (json && has)
+        printf("]");
+    free(lo);
+    free(hi);
+}
 
 static void info_json(const char *path, const seg_model *m)
 {
@@ -43,6 +69,7 @@ static void info_json(const char *path, const seg_model *m)
         json_number(stdout, seg_model_get_metric(m, metrics[i].id));
     }
     printf(",\n  \"min_segment_size\": %zu", seg_model_min_profile_size(m));
+    capacity_info(m, true);
     printf(",\n  \"columns\": [");
     for (size_t c = 0; c < seg_model_profile_columns(m); c++) {
         printf("%s{\"name\": ", c ? ", " : "");
@@ -118,6 +145,7 @@ static void info_text(const char *path, const seg_model *m)
                label ? label : "");
     }
     print_withheld(stdout, m);
+    capacity_info(m, false);
     putchar('\n');
     preparation_text(stdout, m);
     profiles_text(stdout, m);

@@ -19,6 +19,7 @@ typedef struct popts {
     const char *opt_out; /* --opt-out COL */
     bool json, all, quiet, flag;
     bool explain; /* --explain: leaf path and reason codes per customer */
+    bool capacity; /* --respect-capacity: the model's size bounds hold for the batch */
     int delimiter;
     int64_t threads;
     double threshold;
@@ -61,6 +62,12 @@ static const cli_opt predict_opts[] = {
      .help = "add each customer's rule (leaf of the model's tree), the\n"
              "runner-up segment and the 3 columns that most separate them",
      .field = CLI_FLAG(popts, explain)},
+    {.name = "respect-capacity",
+     .help = "a model fitted with size bounds ('seg segment' with\n"
+             "minimum or maximum sizes): assign the batch under those\n"
+             "bounds (an exact transportation problem) instead of to\n"
+             "the nearest centroid",
+     .field = CLI_FLAG(popts, capacity)},
     {.name = "quiet", .alias = 'q', .help = "no notes on stderr", .field = CLI_FLAG(popts, quiet)},
     CLI_OPT_HELP,
     {0},
@@ -271,6 +278,23 @@ static int all_distances(const seg_model *m, const seg_dataset *ds, size_t n, do
     return rc;
 }
 
+/* --respect-capacity: the batch under the model's size bounds, replacing
+ * the nearest-centroid labels and distances (0 or a seg_status). */
+static int capacity_rows(const seg_model *m, const seg_dataset *ds, size_t n, int32_t *labels,
+                         double *dist)
+{
+    const seg_scaler *sc = seg_model_scaler(m);
+    const size_t d = seg_model_dim(m);
+    double *x = malloc((n ? n : 1) * d * sizeof *x);
+    int rc = x ? 0 : SEG_ERR_NOMEM;
+    if (rc == 0)
+        rc = sc ? seg_scaler_transform_f64(sc, ds, x, n * d) : seg_dataset_copy_f64(ds, x, n * d);
+    if (rc == 0)
+        rc = seg_capacity_predict_f64(m, x, n, d, seg_dataset_weights(ds), labels, dist);
+    free(x);
+    return rc;
+}
+
 /* Assign the rows of ds (0 or a seg_status). */
 static int score_rows(const popts *o, const seg_model *m, const seg_dataset *ds, scores *s)
 {
@@ -285,6 +309,8 @@ static int score_rows(const popts *o, const seg_model *m, const seg_dataset *ds,
         (rc = seg_predictor_set_int(p, SEG_PREDICTOR_THREADS, o->threads)) == 0)
         rc = seg_predictor_run_dataset(p, ds, s->labels, s->dist);
     seg_predictor_free(p);
+    if (rc == 0 && o->capacity)
+        rc = capacity_rows(m, ds, n, s->labels, s->dist);
     if (rc == 0 && o->all)
         rc = all_distances(m, ds, n, &s->all);
     if (rc < 0 || !o->flag)

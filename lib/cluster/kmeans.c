@@ -3,6 +3,7 @@
  * over the data are in kmeans_tmpl.h, instantiated for float and double.
  */
 #include "cluster/kmeans.h"
+#include "cluster/capacity.h"
 #include "core/params.h"
 #include "kernel/distance.h"
 
@@ -12,7 +13,10 @@
 
 struct seg_kmeans {
     int64_t k, max_iter, n_init, init, seed, threads, dtype, algorithm, min_profile_size;
+    int64_t min_size, max_size; /* SEG_KMEANS_MIN_SIZE, _MAX_SIZE (0 = none) */
     double tol;
+    int64_t *cap_lo, *cap_hi;   /* seg_kmeans_set_capacity: cap_k bounds, or NULL */
+    size_t cap_k;
     double *given; /* SEG_INIT_GIVEN centroids, given_k x given_d */
     size_t given_k, given_d;
     seg_progress_fn progress; /* called after each iteration, or NULL */
@@ -50,6 +54,8 @@ static const seg_param kmeans_rows[] = {
                   algorithm, NULL),
     SEG_PARAM_INT(SEG_KMEANS_MIN_PROFILE_SIZE, 0, 1e12, seg_kmeans, min_profile_size, NULL),
     SEG_PARAM_REAL(SEG_KMEANS_TOL, 0, 1e6, seg_kmeans, tol, NULL),
+    SEG_PARAM_INT(SEG_KMEANS_MIN_SIZE, 0, 1e15, seg_kmeans, min_size, NULL),
+    SEG_PARAM_INT(SEG_KMEANS_MAX_SIZE, 0, 1e15, seg_kmeans, max_size, NULL),
 };
 static const seg_param_table kmeans_params = SEG_PARAM_TABLE("k-means", kmeans_rows, NULL);
 
@@ -75,7 +81,59 @@ void seg_kmeans_free(seg_kmeans *km)
     if (!km)
         return;
     seg_free(km->given);
+    seg_free(km->cap_lo);
+    seg_free(km->cap_hi);
     seg_free(km);
+}
+
+int seg_kmeans_set_capacity(seg_kmeans *km, const int64_t *min_size, const int64_t *max_size,
+                            size_t k)
+{
+    SEG_ALLOC_SCOPE(km);
+    if (!km)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_kmeans_set_capacity: km is NULL");
+    if (k == 0) {
+        seg_free(km->cap_lo);
+        seg_free(km->cap_hi);
+        km->cap_lo = km->cap_hi = NULL;
+        km->cap_k = 0;
+        return SEG_OK;
+    }
+    if (k > 1000000)
+        return seg_fail(SEG_ERR_INVALID_ARG, "k = %zu exceeds 1000000", k);
+    for (size_t j = 0; j < k; j++) {
+        int64_t lo = min_size ? min_size[j] : 0, hi = max_size ? max_size[j] : 0;
+        if (lo < 0 || hi < 0)
+            return seg_fail(SEG_ERR_INVALID_ARG, "segment %zu: a size bound is negative", j + 1);
+        if (hi > 0 && lo > hi)
+            return seg_fail(SEG_ERR_INVALID_ARG,
+                            "segment %zu: minimum size %lld exceeds maximum size %lld", j + 1,
+                            (long long)lo, (long long)hi);
+    }
+    int64_t *lo = seg_malloc_array(k, sizeof *lo), *hi = seg_malloc_array(k, sizeof *hi);
+    if (!lo || !hi) {
+        seg_free(lo);
+        seg_free(hi);
+        return SEG_NOMEM();
+    }
+    for (size_t j = 0; j < k; j++) {
+        lo[j] = min_size ? min_size[j] : 0;
+        hi[j] = max_size ? max_size[j] : 0;
+    }
+    seg_free(km->cap_lo);
+    seg_free(km->cap_hi);
+    km->cap_lo = lo;
+    km->cap_hi = hi;
+    km->cap_k = k;
+    km->k = (int64_t)k;
+    return SEG_OK;
+}
+
+seg_kmeans_view seg_kmeans_view_of(const seg_kmeans *km)
+{
+    return (seg_kmeans_view){(size_t)km->k, km->max_iter, km->n_init, km->seed, km->init,
+                             km->threads, km->min_size, km->max_size, km->cap_lo, km->cap_hi,
+                             km->cap_k, km->progress, km->progress_user};
 }
 
 int seg_kmeans_param_bounds(seg_kmeans_param param, double *lower, double *upper)
@@ -593,6 +651,9 @@ int seg_kmeans_fit_rows(seg_kmeans *km, const void *x, bool f32, size_t n, size_
 
     if ((rc = check_fit_args(km, x, n, d, w, out)) < 0)
         return rc;
+    /* Size bounds make every assignment a transportation problem. */
+    if (km->cap_k || km->min_size || km->max_size)
+        return seg_capacity_fit_rows(km, x, f32, n, d, w, labels_out, dist_out, out);
     k = (size_t)km->k;
     if ((rc = kjob_prepare(&J, km, x, f32, n, d, w)) < 0)
         goto done;
@@ -704,6 +765,14 @@ static int init_matrix(const seg_kmeans *km, const void *x, bool f32, size_t n, 
     }
     kjob_free(&J);
     return rc;
+}
+
+int seg_kmeans_start(const seg_kmeans *km, int64_t seed, const void *x, bool f32, size_t n,
+                     size_t d, const double *w, double *c)
+{
+    seg_kmeans copy = *km;
+    copy.seed = seed;
+    return init_matrix(&copy, x, f32, n, d, w, c, (size_t)km->k * d);
 }
 
 int seg_kmeans_init_f32(const seg_kmeans *km, const float *x, size_t n, size_t d,

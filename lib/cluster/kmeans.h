@@ -125,4 +125,25 @@ typedef struct seg_rank_key {
 
 int seg_rank_cmp(const void *a, const void *b);
 
+/* What the capacity fit (capacity.c) reads of a k-means object: its
+ * settings, and the size bounds (cap_lo and cap_hi: cap_k per-segment
+ * bounds from seg_kmeans_set_capacity, or NULL; min_size and max_size:
+ * SEG_KMEANS_MIN_SIZE and _MAX_SIZE, 0 = none). */
+typedef struct seg_kmeans_view {
+    size_t k;
+    int64_t max_iter, n_init, seed, init, threads;
+    int64_t min_size, max_size;
+    const int64_t *cap_lo, *cap_hi;
+    size_t cap_k;
+    seg_progress_fn progress;
+    void *progress_user;
+} seg_kmeans_view;
+
+seg_kmeans_view seg_kmeans_view_of(const seg_kmeans *km);
+
+/* The starting centroids (k x d) of a run seeded with seed: those of
+ * seg_kmeans_init_f32/_f64 with SEG_KMEANS_SEED = seed. */
+int seg_kmeans_start(const seg_kmeans *km, int64_t seed, const void *x, bool f32, size_t n,
+                     size_t d, const double *w, double *c);
+
 #endif

@@ -68,6 +68,8 @@ void seg_model_free(seg_model *m)
     }
     seg_free(m->left_name);
     seg_free(m->left_reason);
+    seg_free(m->cap_min);
+    seg_free(m->cap_max);
     seg_free(m);
 }
 
@@ -206,4 +208,21 @@ const char *seg_model_library_version(const seg_model *m)
     if (!m)
         return NULL;
     return m->written_by ? m->written_by : seg_version_string();
+}
+
+int seg_model_capacity(const seg_model *m, int64_t *min_size, int64_t *max_size, size_t k)
+{
+    if (!m)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_model_capacity: m is NULL");
+    if (k != m->k)
+        return seg_fail(SEG_ERR_MISMATCH, "the model has %zu segments, not %zu", m->k, k);
+    if (!m->cap_min)
+        return seg_fail(SEG_ERR_STATE, "the model was fitted without size bounds");
+    for (size_t j = 0; j < k; j++) {
+        if (min_size)
+            min_size[j] = m->cap_min[j];
+        if (max_size)
+            max_size[j] = m->cap_max[j];
+    }
+    return SEG_OK;
 }

@@ -34,6 +34,8 @@ struct seg_model {
     /* columns of the input not in the model, and why (seg_model_add_left_out) */
     size_t n_left;
     char **left_name, **left_reason;
+    /* size bounds of a capacity fit (cluster/capacity.c), k each, or NULL */
+    int64_t *cap_min, *cap_max;
 };
 
 /*

@@ -224,6 +224,17 @@ static int serialize(const seg_model *m, wbuf *w)
         seg_xtree_write(m->tree, w);
         section_end(w, at);
     }
+    if (m->cap_min) {
+        /* size bounds of a capacity fit: k (min, max) pairs; an older
+         * reader skips them and predicts the nearest centroid, as this one
+         * does by default */
+        at = section_begin(w, "CAPB");
+        for (size_t j = 0; j < k; j++) {
+            seg_wb_u64(w, (uint64_t)m->cap_min[j]);
+            seg_wb_u64(w, (uint64_t)m->cap_max[j]);
+        }
+        section_end(w, at);
+    }
     at = section_begin(w, "END ");
     section_end(w, at);
 
@@ -771,6 +782,19 @@ int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
                 goto malformed;
             if ((rc = seg_xtree_read(&s, h.k, h.d, &m->tree)) < 0)
                 goto fail;
+        } else if (strcmp(tag, "CAPB") == 0) {
+            if (m->cap_min || plen != (uint64_t)h.k * 16)
+                goto malformed;
+            if (!(m->cap_min = seg_malloc_array(h.k, sizeof *m->cap_min)) ||
+                !(m->cap_max = seg_malloc_array(h.k, sizeof *m->cap_max)))
+                goto nomem;
+            for (size_t j = 0; j < h.k; j++) {
+                uint64_t a = seg_rb_u64(&s), b = seg_rb_u64(&s);
+                if (a < 1 || a > b || b > h.n_rows)
+                    goto malformed;
+                m->cap_min[j] = (int64_t)a;
+                m->cap_max[j] = (int64_t)b;
+            }
         } else if (strcmp(tag, "END ") == 0) {
             end = true;
             if (plen != 0 || r.pos != r.len)

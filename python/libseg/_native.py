@@ -40,7 +40,8 @@ _SCALER_IMPUTE_ORDER = 106
 _IMPUTE_ORDER = {"impute-first": 0, "scale-first": 1}
 _SCALER_COLUMN_METHOD, _SCALER_COLUMN_LOG1P = 200, 201
 _KM = {"k": 100, "max_iter": 101, "n_init": 102, "init": 103, "seed": 104, "threads": 105,
-       "dtype": 106, "algorithm": 107, "min_profile_size": 110}
+       "dtype": 106, "algorithm": 107, "min_profile_size": 110, "min_size": 111,
+       "max_size": 112}
 _KMEANS_TOL = 200
 _INIT_GIVEN = 2
 _PREDICTOR_THREADS = 100
@@ -765,8 +766,11 @@ class KMeansConfig(_Object):
     _free = _lib.seg_kmeans_free
 
     def __init__(self, k=8, seed=0, n_init=1, max_iter=300, tol=1e-4, threads=0,
-                 init="k-means++", dtype="f64", algorithm="auto", min_profile_size=0):
-        """init: "k-means++", "random", or k rows of starting centroids."""
+                 init="k-means++", dtype="f64", algorithm="auto", min_profile_size=0,
+                 min_size=0, max_size=0):
+        """init: "k-means++", "random", or k rows of starting centroids.
+        min_size, max_size: size bounds on every segment (0 = none): the fit
+        is then size-constrained k-means (docs/guide.md section 10)."""
         super().__init__(new(_lib.seg_kmeans_new))
         h = self._h
         if dtype not in _DTYPE:
@@ -774,7 +778,8 @@ class KMeansConfig(_Object):
         if algorithm not in _ALGORITHM:
             raise ValueError("algorithm must be one of %s" % ", ".join(_ALGORITHM))
         for key, value in (("k", k), ("seed", seed), ("n_init", n_init), ("max_iter", max_iter),
-                           ("threads", threads), ("min_profile_size", min_profile_size)):
+                           ("threads", threads), ("min_profile_size", min_profile_size),
+                           ("min_size", min_size), ("max_size", max_size)):
             check(_lib.seg_kmeans_set_int(h, _KM[key], check_int(key, value)))
         check(_lib.seg_kmeans_set_int(h, _KM["dtype"], _DTYPE[dtype]))
         check(_lib.seg_kmeans_set_int(h, _KM["algorithm"], _ALGORITHM[algorithm]))

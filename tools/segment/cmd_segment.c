@@ -353,6 +353,8 @@ static int configure_kmeans(const opts *o, seg_kmeans *km)
     if (rc == 0)
         rc = seg_kmeans_set_int(km, SEG_KMEANS_DTYPE,
                                 strcmp(o->dtype, "f32") == 0 ? SEG_DTYPE_F32 : SEG_DTYPE_F64);
+    if (rc == 0)
+        rc = capacity_configure(o, km);
     return rc;
 }
 
@@ -817,6 +819,11 @@ static int parse_segment(int argc, char **argv, opts *o)
                 return usage_error("segment ", "--gamma takes a number from 0 to 1e12, not '%s'",
                                    val);
             break;
+        case SEGMENT_MIN_SIZE:
+        case SEGMENT_MAX_SIZE:
+            if (capacity_option(id, val, o) != 0)
+                return EXIT_USAGE;
+            break;
         case SEGMENT_DELIMITER:
             if (!parse_delimiter(val, &o->delimiter))
                 return usage_error("segment ", "--delimiter takes one character, not '%s'", val);
@@ -945,6 +952,10 @@ int cmd_segment(int argc, char **argv)
         return usage_error("segment ", "%s", "--protected-bins needs --protected");
     if ((rc = protected_roles(&o)) != 0)
         return rc;
+    if ((rc = capacity_prepare(&o)) != 0) {
+        capacity_free(&o);
+        return rc;
+    }
     /* The chunked reader passes over the file more than once: a pipe cannot
      * be read again, and spooling it to disk is the user's call. */
     if (o.memory && is_stdio(o.file))
@@ -968,5 +979,6 @@ int cmd_segment(int argc, char **argv)
         return rc;
     rc = o.memory ? run_chunked(&o, &out) : run_segment(&o, &out);
     outputs_abort(&out);
+    capacity_free(&o);
     return rc;
 }

@@ -96,6 +96,20 @@ static const cli_opt segment_opts[] = {
              "features, the kmodes package's rule)",
      .id = SEGMENT_GAMMA},
 
+    {.name = "min-size", .value = "N",
+     .help = "every segment holds at least N customers (size-constrained\n"
+             "k-means: each assignment is an exact transportation\n"
+             "problem; needs --k)",
+     .section = "Capacity", .id = SEGMENT_MIN_SIZE},
+    {.name = "max-size", .value = "N",
+     .help = "no segment holds more than N customers (e.g. the calls a\n"
+             "team can make; needs --k)",
+     .id = SEGMENT_MAX_SIZE},
+    {.name = "capacity", .value = "FILE",
+     .help = "one line per segment, MAX or MIN,MAX (an empty MAX: no\n"
+             "maximum; '#' comments); its lines set k",
+     .field = CLI_TEXT(opts, capacity)},
+
     {.name = "memory", .value = "BYTES",
      .help = "read FILE.csv in chunks, never whole, holding about BYTES\n"
              "of data (suffix K, M, G, T = powers of 1024; e.g. 512M):\n"

@@ -743,6 +743,7 @@ int write_report(FILE *f, const opts *o, const summary *s)
     report_explain(f, s);
     report_fairness(f, s);
     report_kproto(f, o, s);
+    report_capacity(f, s);
     preparation_section(f, o, s);
     if (s->tree) {
         fprintf(f, "<section id=\"ward-tree\">\n<h2>Ward tree</h2>\n");

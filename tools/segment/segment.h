@@ -58,6 +58,10 @@ typedef struct opts {
     const char *protected_cols, *protected_bins; /* --protected, --protected-bins */
     const char *opt_out;                         /* --opt-out COL */
     double gamma;             /* --gamma (kprototypes): NaN unless given */
+    int64_t min_size, max_size; /* --min-size, --max-size: 0 = none (capacity.c) */
+    const char *capacity;       /* --capacity FILE */
+    int64_t *cap_lo, *cap_hi;   /* its bounds, cap_k of each */
+    size_t cap_k;
 } opts;
 
 /* The options parse_segment() checks itself (the others are kept in opts by
@@ -87,6 +91,8 @@ enum {
     SEGMENT_IMPUTE_ORDER,
     SEGMENT_STABILITY_RESAMPLES,
     SEGMENT_GAMMA,
+    SEGMENT_MIN_SIZE,
+    SEGMENT_MAX_SIZE,
 };
 
 /* Segments under / over these shares of the customers get a warning. */
@@ -220,5 +226,20 @@ typedef struct segment_settings {
 int segment_ooc_check(const opts *o);
 struct outputs;
 int run_segment_ooc(const opts *o, const segment_settings *st, struct outputs *out);
+
+/* capacity.c: --min-size, --max-size, --capacity (size-constrained
+ * k-means). capacity_option() parses one of the two sizes; capacity_prepare()
+ * checks the options together and reads the capacity file (0, or an exit
+ * status after saying why); capacity_configure() sets km (0 or a
+ * seg_status); the others show the model's bounds and achieved sizes
+ * (nothing, or "capacity": null, for a model without bounds). */
+int capacity_option(int id, const char *val, opts *o);
+bool capacity_wanted(const opts *o);
+int capacity_prepare(opts *o);
+void capacity_free(opts *o);
+int capacity_configure(const opts *o, seg_kmeans *km);
+void capacity_text(const summary *s);
+void capacity_json(FILE *f, const summary *s);
+void report_capacity(FILE *f, const summary *s);
 
 #endif

@@ -246,6 +246,7 @@ void print_json(const opts *o, const summary *s)
     campaign_json(f, o, s);
     fair_json(f, s->fair);
     rules_json(f, s);
+    capacity_json(f, s);
     fprintf(f, "\n}\n");
 }
 
@@ -282,6 +283,7 @@ void print_text(const opts *o, const summary *s)
         }
         printf("  %s\n", label ? label : "");
     }
+    capacity_text(s);
     described_text(s);
     for (size_t j = 0; j < s->k; j++)
         if (segment_warning(s, j, buf, sizeof buf))
