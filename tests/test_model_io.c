@@ -251,9 +251,9 @@ static void test_corruption_rejected(void **state)
     assert_int_equal(seg_model_load_mem(&m, c, len), SEG_ERR_BAD_MAGIC);
     assert_non_null(strstr(seg_last_error(), "magic"));
     memcpy(c, buf, len);
-    patch_u32(c, len, 8, 2);
+    patch_u32(c, len, 8, 3);
     assert_int_equal(seg_model_load_mem(&m, c, len), SEG_ERR_VERSION);
-    assert_non_null(strstr(seg_last_error(), "version 2"));
+    assert_non_null(strstr(seg_last_error(), "version 3"));
     memcpy(c, buf, len);
     c[len] = 0;
     assert_int_equal(seg_model_load_mem(&m, c, len + 1), SEG_ERR_FORMAT);

@@ -6,6 +6,7 @@
 #include "model/profile.h"
 #include "model/outlier.h"
 #include "model/tree.h"
+#include "model/mixture.h"
 
 #include <string.h>
 
@@ -60,6 +61,7 @@ void seg_model_free(seg_model *m)
     seg_profile_free(m->profile);
     seg_outliers_free(m->outliers);
     seg_xtree_free(m->tree);
+    seg_mixture_free(m->mixture);
     for (size_t i = 0; i < m->n_left; i++) {
         seg_free(m->left_name[i]);
         seg_free(m->left_reason[i]);

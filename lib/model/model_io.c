@@ -9,6 +9,7 @@
 #include "model/outlier.h"
 #include "model/profile.h"
 #include "model/tree.h"
+#include "model/mixture.h"
 #include "prepare/scaler.h"
 
 #include <errno.h>
@@ -19,7 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define FORMAT_VERSION 1u
+/* Version 2 is written only for a model a version-1 reader must not take
+ * for a k-means model: one with a Gaussian mixture (GMIX), which labels by
+ * probability. Every other model is written as version 1, as before. */
+#define FORMAT_VERSION 2u
 #define HEADER_BYTES 24u /* magic, version, flags, total length */
 /* The largest model file read (docs/limits.md): 4 GiB, a million centroids
  * of 500 features in double with their profiles. */
@@ -129,8 +133,8 @@ static int serialize(const seg_model *m, wbuf *w)
     size_t at;
 
     seg_wb_bytes(w, magic, sizeof magic);
-    seg_wb_u32(w, FORMAT_VERSION);
-    seg_wb_u32(w, 0); /* flags: none defined in version 1 */
+    seg_wb_u32(w, m->mixture ? 2u : 1u);
+    seg_wb_u32(w, 0); /* flags: none defined */
     seg_wb_u64(w, 0); /* total length, patched below */
 
     at = section_begin(w, "HEAD");
@@ -212,6 +216,11 @@ static int serialize(const seg_model *m, wbuf *w)
     if (m->tree) {
         at = section_begin(w, "TREE");
         seg_xtree_write(m->tree, w);
+        section_end(w, at);
+    }
+    if (m->mixture) {
+        at = section_begin(w, "GMIX");
+        seg_mixture_write(w, m->mixture);
         section_end(w, at);
     }
     at = section_begin(w, "END ");
@@ -743,6 +752,13 @@ int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
             if (m->tree)
                 goto malformed;
             if ((rc = seg_xtree_read(&s, h.k, h.d, &m->tree)) < 0)
+                goto fail;
+        } else if (strcmp(tag, "GMIX") == 0) {
+            /* once, in a version-2 file; a version-1 reader refuses the
+             * file by its version rather than predict by nearest mean */
+            if (m->mixture || m->dtype != SEG_DTYPE_F64)
+                goto malformed;
+            if ((rc = seg_mixture_read(&s, h.k, h.d, m->centroids, &m->mixture)) < 0)
                 goto fail;
         } else if (strcmp(tag, "END ") == 0) {
             end = true;
