@@ -14,6 +14,7 @@
 #include "output.h"
 #include "explain.h"
 #include "ward.h"
+#include "gmm.h"
 
 #include <errno.h>
 #include <math.h>
@@ -560,7 +561,7 @@ static int run_segment(opts *o, outputs *out)
         s.x = x;
     }
     s.labels = labels;
-    if (!o->k_given && !ends_with(o->init, ".npy")) {
+    if (!o->k_given && !ends_with(o->init, ".npy") && strcmp(o->method, "gmm") != 0) {
         size_t k;
         stage = "choosing k";
         if ((rc = run_sweep(o, km, &s, &sweep, &k)) < 0 ||
@@ -572,6 +573,8 @@ static int run_segment(opts *o, outputs *out)
     show_fit_progress(o, km);
     if (strcmp(o->method, "minibatch") == 0)
         rc = fit_minibatch(o, km, &s, labels, dist, &m);
+    else if (strcmp(o->method, "gmm") == 0 && (stage = "fitting the Gaussian mixture"))
+        rc = segment_gmm_fit(o, &s, labels, dist, &m);
     else
         rc = f32 ? seg_kmeans_fit_encoded_f32(km, ds, sc, s.x, s.n, s.d, labels, dist, &m)
                  : seg_kmeans_fit_encoded_f64(km, ds, sc, s.x, s.n, s.d, labels, dist, &m);
@@ -617,6 +620,7 @@ fail:
 out:
     seg_campaign_free(camp);
     seg_sweep_free(sweep);
+    gmm_sweep_free(&s);
     seg_model_free(m);
     seg_kmeans_free(km);
     seg_scaler_free(sc);
@@ -699,6 +703,7 @@ static int parse_segment(int argc, char **argv, opts *o)
             if (!parse_int(val, 1, 1000000000, &o->max_iter))
                 return usage_error("segment ", "--max-iter takes a whole number >= 1, not '%s'",
                                    val);
+            o->max_iter_given = true;
             break;
         case SEGMENT_SEED:
             if (!parse_int(val, INT64_MIN, INT64_MAX, &o->seed))
@@ -724,6 +729,7 @@ static int parse_segment(int argc, char **argv, opts *o)
         case SEGMENT_TOL:
             if (!parse_real(val, &o->tol) || !(o->tol >= 0 && o->tol <= 1e6))
                 return usage_error("segment ", "--tol takes a number from 0 to 1e6, not '%s'", val);
+            o->tol_given = true;
             break;
         case SEGMENT_SCALE:
             if (scale_method(val) < 0)
@@ -757,11 +763,16 @@ static int parse_segment(int argc, char **argv, opts *o)
                                    "--init takes kmeans++, random or a FILE.npy, not '%s'", val);
             o->init = val;
             break;
+        case SEGMENT_COVARIANCE:
+        case SEGMENT_REG_COVAR:
+            if (gmm_option(o, id, val) != 0)
+                return EXIT_USAGE;
+            break;
         case SEGMENT_METHOD:
             if (strcmp(val, "kmeans") != 0 && strcmp(val, "ward") != 0 &&
-                strcmp(val, "minibatch") != 0)
+                strcmp(val, "minibatch") != 0 && strcmp(val, "gmm") != 0)
                 return usage_error("segment ",
-                                   "--method takes kmeans, ward or minibatch, not '%s'", val);
+                                   "--method takes kmeans, ward, minibatch or gmm, not '%s'", val);
             o->method = val;
             break;
         case SEGMENT_MEMORY:
@@ -902,6 +913,8 @@ int cmd_segment(int argc, char **argv)
             fprintf(stderr, ",\n  except the --protected %s, read only to report", o.protected_cols);
         fputc('\n', stderr);
     }
+    if ((rc = gmm_check(&o)) != 0)
+        return rc;
     if (o.exact && !o.memory)
         return usage_error("segment ", "%s", "--exact goes with --memory");
     if ((o.protected_cols || o.opt_out) && (o.memory || strcmp(o.method, "ward") == 0))

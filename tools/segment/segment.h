@@ -57,6 +57,9 @@ typedef struct opts {
     bool exact;               /* --exact: streamed Lloyd instead of mini-batch */
     const char *protected_cols, *protected_bins; /* --protected, --protected-bins */
     const char *opt_out;                         /* --opt-out COL */
+    const char *covariance;   /* --covariance (gmm.c), or NULL */
+    double reg_covar;         /* --reg-covar */
+    bool reg_covar_given, tol_given, max_iter_given; /* gmm has its own defaults */
 } opts;
 
 /* The options parse_segment() checks itself (the others are kept in opts by
@@ -85,6 +88,8 @@ enum {
     SEGMENT_SILHOUETTE_SAMPLE,
     SEGMENT_IMPUTE_ORDER,
     SEGMENT_STABILITY_RESAMPLES,
+    SEGMENT_COVARIANCE, /* gmm.c */
+    SEGMENT_REG_COVAR,  /* gmm.c */
 };
 
 /* Segments under / over these shares of the customers get a warning. */
@@ -105,6 +110,7 @@ typedef struct summary {
     const seg_linkage *tree;     /* Ward: the tree cut into k segments, or NULL */
     const struct left_out *left; /* identifier-like columns left out, or NULL */
     struct fair_data *fair;      /* --protected, --opt-out (../fairness.h), or NULL */
+    const struct gmm_sweep *gmm; /* --method gmm's BIC sweep (gmm.h), or NULL */
 } summary;
 
 /* Columns left out of the features because they look like identifiers

@@ -3,6 +3,7 @@
  * with each segment's profile and label.
  */
 #include "segment.h"
+#include "gmm.h"
 
 #include "cli.h"
 #include "explain.h"
@@ -193,7 +194,7 @@ void print_json(const opts *o, const summary *s)
     json_string(f, o->file);
     fprintf(f, ",\n  \"n\": %zu,\n  \"d\": %zu,\n  \"k\": %zu,\n  \"k_chosen_by\": \"%s\",\n"
                "  \"dtype\": ",
-            s->n, s->d, s->k, s->sweep ? "sweep" : "given");
+            s->n, s->d, s->k, s->sweep ? "sweep" : s->gmm ? "bic" : "given");
     json_string(f, o->dtype);
     fprintf(f, ",\n  \"seed\": %lld,\n  \"n_init\": %lld,\n  \"threads\": %d,\n  \"inertia\": ",
             (long long)o->seed, (long long)o->n_init, seg_threads_count(o->threads));
@@ -206,6 +207,7 @@ void print_json(const opts *o, const summary *s)
     fprintf(f, ",\n  \"min_segment_size\": %zu", seg_model_min_profile_size(m));
     json_quality(f, s->silhouette, o->silhouette_sample, s->n, s->davies_bouldin,
                  s->calinski_harabasz, s->sc, s->d);
+    gmm_json(f, s);
     roles_json(f, s->ds);
     left_out_json(f, s->left);
     preparation_json(f, m);
@@ -251,14 +253,16 @@ void print_text(const opts *o, const summary *s)
 {
     const seg_model *m = s->m;
     char buf[160];
-    printf("libseg %s: k-means on %zu customers x %zu features (%s)\n", seg_version_string(), s->n,
-           s->d, o->file);
+    printf("libseg %s: %s on %zu customers x %zu features (%s)\n", seg_version_string(),
+           seg_model_gmm_covariance(s->m) >= 0 ? "Gaussian mixture" : "k-means", s->n, s->d,
+           o->file);
     if (s->sweep)
         sweep_text(s->sweep);
     printf("k = %zu%s, inertia = %.6g, iterations = %lld (%s), fit %.3f s\n", s->k,
            s->sweep ? " (chosen by the sweep)" : "", seg_model_inertia(m),
            (long long)seg_model_iterations(m),
            seg_model_converged(m) ? "converged" : "max-iter reached", seg_model_fit_seconds(m));
+    gmm_text(s);
     printf("silhouette = %.4f, Davies-Bouldin = %.4f, Calinski-Harabasz = %.1f\n\n", s->silhouette,
            s->davies_bouldin, s->calinski_harabasz);
     if (s->camp)
