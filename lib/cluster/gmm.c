@@ -23,7 +23,6 @@
 #include <float.h>
 #include <string.h>
 
-#define BLOCK 256
 #define CHUNK_ROWS 4096
 #define MAX_CHUNKS 64
 
@@ -136,6 +135,7 @@ typedef struct em {
     size_t n, d, k;
     int cov;
     double *center;        /* d: mean of the rows, the origin of the sums */
+    size_t block;          /* rows per block: seg_mixture_block_rows() */
     size_t chunks, chunk_rows, stat_len;
     double *stats;         /* chunks x stat_len partial sums */
     double *scratch;       /* threads x per */
@@ -151,13 +151,13 @@ static size_t second_len(int cov, size_t k, size_t d)
     return cov == SEG_GMM_FULL ? k * d * d : cov == SEG_GMM_TIED ? 0 : k * d;
 }
 
-/* Scratch of a block: centred rows (b d), responsibilities (b k), the
- * mixture's own scratch, a weighted copy (b d) and a d x d product. */
+/* Scratch of a block of B rows: centred rows (B d), responsibilities
+ * (B k), weighted copies (B k d), the centred rows transposed (B d), a
+ * product (k d x d) and the mixture's own scratch. */
 static size_t block_scratch(const em *e, const struct seg_mixture *mx)
 {
-    size_t s = BLOCK * e->d * 2 + BLOCK * e->k + e->d * e->d;
-    size_t t = mx ? seg_mixture_block_scratch(mx, BLOCK) : 0;
-    return s + (t > BLOCK * e->d * 2 ? t : BLOCK * e->d * 2);
+    const size_t B = e->block, k = e->k, d = e->d;
+    return B * d + B * k + B * k * d + B * d + k * d * d + seg_mixture_block_scratch(mx, B);
 }
 
 /*
@@ -179,8 +179,9 @@ static bool pass(em *e, const struct seg_mixture *mx, const int32_t *labels, boo
     for (size_t ci = 0; ci < e->chunks; ci++) {
         double *st = e->stats + ci * sl;
         double *s = e->scratch + (size_t)SEG_THREAD_ID() * e->per;
-        double *xc = s, *r = xc + BLOCK * d, *wz = r + BLOCK * k, *prod = wz + BLOCK * d,
-               *ms = prod + d * d;
+        const size_t BLOCK = e->block;
+        double *xc = s, *r = xc + BLOCK * d, *wz = r + BLOCK * k, *xt = wz + BLOCK * k * d,
+               *prod = xt + BLOCK * d, *ms = prod + k * d * d;
         memset(st, 0, sl * sizeof *st);
         const size_t r0 = ci * e->chunk_rows;
         const size_t r1 = r0 + e->chunk_rows < e->n ? r0 + e->chunk_rows : e->n;
@@ -222,39 +223,46 @@ static bool pass(em *e, const struct seg_mixture *mx, const int32_t *labels, boo
                     t += r[i * k + j];
                 nk[j] += t;
             }
-            /* sx += r^T xc: the transposes as gemm_nt operands */
-            for (size_t i = 0; i < b; i++)
-                for (size_t c = 0; c < d; c++)
-                    wz[c * b + i] = xc[i * d + c];
-            for (size_t j = 0; j < k; j++)
-                for (size_t c = 0; c < d; c++) {
-                    double t = 0;
-                    const double *col = wz + c * b;
-                    for (size_t i = 0; i < b; i++)
-                        t += r[i * k + j] * col[i];
-                    sx[j * d + c] += t;
-                }
-            if (e->cov == SEG_GMM_FULL) {
+            /* sx += r^T xc, row by row (contiguous in the features) */
+            for (size_t i = 0; i < b; i++) {
+                const double *xi = xc + i * d;
                 for (size_t j = 0; j < k; j++) {
-                    for (size_t i = 0; i < b; i++) {
-                        const double w = sqrt(r[i * k + j]);
-                        for (size_t c = 0; c < d; c++)
-                            wz[i * d + c] = w * xc[i * d + c];
+                    const double rij = r[i * k + j];
+                    double *sj = sx + j * d;
+                    for (size_t c = 0; c < d; c++)
+                        sj[c] += rij * xi[c];
+                }
+            }
+            if (e->cov == SEG_GMM_FULL) {
+                /* every component's scatter in one GEMM: the rows weighted
+                 * by each component (k d x b) times the rows (d x b) */
+                for (size_t q = 0; q < d; q++)
+                    for (size_t i = 0; i < b; i++)
+                        xt[q * b + i] = xc[i * d + q];
+                for (size_t j = 0; j < k; j++)
+                    for (size_t q = 0; q < d; q++) {
+                        double *wr = wz + (j * d + q) * b;
+                        const double *xr = xt + q * b;
+                        for (size_t i = 0; i < b; i++)
+                            wr[i] = r[i * k + j] * xr[i];
                     }
-                    seg_syrk_tn_f64(d, b, 1.0, wz, prod);
-                    double *sj = sq + j * d * d;
+                seg_gemm_nt_f64(k * d, d, b, 1.0, wz, xt, prod);
+                for (size_t j = 0; j < k; j++)
                     for (size_t p = 0; p < d; p++)
                         for (size_t q = p; q < d; q++)
-                            sj[p * d + q] += prod[p * d + q];
-                }
+                            sq[j * d * d + p * d + q] += prod[(j * d + p) * d + q];
             } else if (e->cov != SEG_GMM_TIED) {
-                for (size_t j = 0; j < k; j++)
-                    for (size_t c = 0; c < d; c++) {
-                        double t = 0;
-                        for (size_t i = 0; i < b; i++)
-                            t += r[i * k + j] * xc[i * d + c] * xc[i * d + c];
-                        sq[j * d + c] += t;
+                for (size_t i = 0; i < b; i++) {
+                    double *x2 = wz; /* the row's squares */
+                    for (size_t c = 0; c < d; c++)
+                        x2[c] = xc[i * d + c] * xc[i * d + c];
+                    for (size_t j = 0; j < k; j++) {
+                        const double rij = r[i * k + j];
+                        double *qj = sq + j * d;
+                        for (size_t c = 0; c < d; c++)
+                            qj[c] += rij * x2[c];
                     }
+                }
             }
         }
     }
@@ -273,6 +281,7 @@ static bool pass(em *e, const struct seg_mixture *mx, const int32_t *labels, boo
 static void scatter(const em *e, double *out)
 {
     const size_t d = e->d;
+    const size_t BLOCK = e->block;
     double *xc = e->scratch, *prod = xc + BLOCK * d;
     memset(out, 0, d * d * sizeof *out);
     for (size_t b0 = 0; b0 < e->n; b0 += BLOCK) {
@@ -427,7 +436,8 @@ int seg_gmm_fit_rows(seg_gmm *g, const double *x, size_t n, size_t d, double *pr
     while (e.chunks > 1 && e.chunks * e.stat_len > ((size_t)1 << 24))
         e.chunks /= 2;
     e.chunk_rows = (n + e.chunks - 1) / e.chunks;
-    e.chunk_rows = (e.chunk_rows + BLOCK - 1) / BLOCK * BLOCK;
+    e.block = seg_mixture_block_rows(e.cov, k, d);
+    e.chunk_rows = (e.chunk_rows + e.block - 1) / e.block * e.block;
     e.chunks = (n + e.chunk_rows - 1) / e.chunk_rows;
     if ((rc = seg_mixture_new(&mx, e.cov, k, d)) < 0 ||
         (rc = seg_mixture_new(&best, e.cov, k, d)) < 0)

@@ -18,7 +18,19 @@
 #include <string.h>
 
 #define LOG_2PI 1.8378770664093454836
-#define BLOCK 256 /* rows per block of the labelling pass */
+/* OpenBLAS runs a GEMM of at most 65536 x 4 multiply-adds on the calling
+ * thread (OPENBLAS_GEMM_MULTITHREAD_THRESHOLD's default): blocks stay under
+ * it, so the library's threads never start BLAS threads of their own. */
+#define GEMM_ONE_THREAD ((size_t)65536 * 4)
+
+size_t seg_mixture_block_rows(int cov, size_t k, size_t d)
+{
+    const size_t per_row = cov == SEG_GMM_FULL   ? k * d * d
+                           : cov == SEG_GMM_TIED ? d * d
+                                                 : 2 * k * d;
+    size_t b = per_row ? GEMM_ONE_THREAD / per_row : 256;
+    return b < 16 ? 16 : b > 256 ? 256 : b;
+}
 
 size_t seg_mixture_cov_len(int cov, size_t k, size_t d)
 {
@@ -221,8 +233,9 @@ int seg_mixture_prepare(struct seg_mixture *mx, const double *means)
 
 size_t seg_mixture_block_scratch(const struct seg_mixture *mx, size_t b)
 {
-    /* full, tied: the whitened block (b x d); diag, spherical: [x^2, x] (b x 2d) */
-    return b * mx->d * 2;
+    /* full: the block whitened by every component (b x k d); tied: by the
+     * one (b x d); diag, spherical: [x^2, x] (b x 2d) */
+    return mx->cov == SEG_GMM_FULL ? b * mx->k * mx->d : b * mx->d * 2;
 }
 
 void seg_mixture_log_block(const struct seg_mixture *mx, const double *x, size_t b,
@@ -230,21 +243,21 @@ void seg_mixture_log_block(const struct seg_mixture *mx, const double *x, size_t
 {
     const size_t k = mx->k, d = mx->d;
     if (mx->cov == SEG_GMM_FULL || mx->cov == SEG_GMM_TIED) {
+        /* full: the k factors stacked are one (k d) x d matrix, one GEMM */
         double *y = scratch;
-        for (size_t j = 0; j < k; j++) {
-            if (mx->cov == SEG_GMM_FULL || j == 0)
-                seg_gemm_nt_f64(b, d, d, 1.0, x, mx->linv + (mx->cov == SEG_GMM_FULL ? j * d * d : 0),
-                                y);
-            const double *wm = mx->wmean + j * d;
-            for (size_t i = 0; i < b; i++) {
+        const size_t w = mx->cov == SEG_GMM_FULL ? k * d : d;
+        seg_gemm_nt_f64(b, w, d, 1.0, x, mx->linv, y);
+        for (size_t i = 0; i < b; i++)
+            for (size_t j = 0; j < k; j++) {
+                const double *yi = y + i * w + (mx->cov == SEG_GMM_FULL ? j * d : 0);
+                const double *wm = mx->wmean + j * d;
                 double s = 0;
                 for (size_t c = 0; c < d; c++) {
-                    const double t = y[i * d + c] - wm[c];
+                    const double t = yi[c] - wm[c];
                     s += t * t;
                 }
                 out[i * k + j] = mx->lognorm[j] - 0.5 * s;
             }
-        }
         return;
     }
     double *z = scratch;
@@ -270,17 +283,18 @@ double seg_mixture_normalise(double *lp, size_t k)
             mx = lp[j];
     double s = 0;
     for (size_t j = 0; j < k; j++)
-        s += exp(lp[j] - mx);
-    const double norm = mx + log(s);
+        s += lp[j] = exp(lp[j] - mx);
+    const double inv = 1.0 / s;
     for (size_t j = 0; j < k; j++)
-        lp[j] = exp(lp[j] - norm);
-    return norm;
+        lp[j] *= inv;
+    return mx + log(s);
 }
 
 int seg_mixture_predict(const struct seg_mixture *mx, const double *means, const double *x,
                         size_t n, int64_t threads, double *proba, int32_t *labels,
                         double *distances)
 {
+    const size_t BLOCK = seg_mixture_block_rows(mx->cov, mx->k, mx->d);
     const size_t k = mx->k, d = mx->d, blocks = (n + BLOCK - 1) / BLOCK;
     int nt = seg_threads_resolve(threads);
     if ((size_t)nt > blocks)

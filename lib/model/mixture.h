@@ -44,6 +44,9 @@ int seg_mixture_copy(const struct seg_mixture *mx, struct seg_mixture **out);
  * covariance is not positive definite (reg_covar too small for the data). */
 int seg_mixture_prepare(struct seg_mixture *mx, const double *means);
 
+/* Rows per block of the density's GEMMs: a function of cov, k and d only,
+ * small enough that each GEMM stays on the calling thread. */
+size_t seg_mixture_block_rows(int cov, size_t k, size_t d);
 /* Scratch doubles seg_mixture_log_block() needs for a block of b rows. */
 size_t seg_mixture_block_scratch(const struct seg_mixture *mx, size_t b);
 /* out[i k + j] = log (w_j N(x_i | mu_j, Sigma_j)) for the b rows of x. */
