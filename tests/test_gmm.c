@@ -243,6 +243,61 @@ static void test_round_trip_and_predict(void **state)
     free(l2);
 }
 
+/* CRC-32/ISO-HDLC, bit by bit (the model file's checksum). */
+static uint32_t crc32(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int b = 0; b < 8; b++)
+            c = c & 1 ? (c >> 1) ^ 0xEDB88320u : c >> 1;
+    }
+    return c ^ 0xFFFFFFFFu;
+}
+
+/* Store 8 bytes at `at` and fix the checksum: a file whose checksum is
+ * right but whose GMIX says something else. */
+static void patch(uint8_t *buf, size_t len, size_t at, const void *v, size_t n)
+{
+    memcpy(buf + at, v, n);
+    const uint32_t c = crc32(buf, len - 4);
+    for (int i = 0; i < 4; i++)
+        buf[len - 4 + (size_t)i] = (uint8_t)(c >> (8 * i));
+}
+
+static void test_malformed_mixture(void **state)
+{
+    (void)state;
+    const size_t n = 500, d = 3;
+    double *x = correlated(n, 4);
+    seg_model *m = fit(x, n, d, 2, SEG_GMM_DIAG, 1, NULL, NULL), *back = NULL;
+    size_t len;
+    uint8_t *good = tu_model_bytes(m, &len), *bad = malloc(len);
+    const size_t at = (size_t)(tu_find(good, len, "GMIX", 4) - good) + 12; /* the payload */
+    const uint32_t cov = 7;
+    memcpy(bad, good, len);
+    patch(bad, len, at, &cov, 4);
+    assert_int_equal(seg_model_load_mem(&back, bad, len), SEG_ERR_FORMAT);
+    assert_non_null(strstr(seg_last_error(), "GMIX covariance type 7"));
+    const double w = 0.75; /* first weight: the two no longer add up to 1 */
+    memcpy(bad, good, len);
+    patch(bad, len, at + 4 + 4 * 8, &w, 8);
+    assert_int_equal(seg_model_load_mem(&back, bad, len), SEG_ERR_FORMAT);
+    assert_non_null(strstr(seg_last_error(), "add up"));
+    const double neg = -1; /* a variance */
+    memcpy(bad, good, len);
+    patch(bad, len, at + 4 + 4 * 8 + 2 * 8, &neg, 8);
+    assert_int_equal(seg_model_load_mem(&back, bad, len), SEG_ERR_FORMAT);
+    assert_non_null(strstr(seg_last_error(), "positive definite"));
+    assert_null(back);
+    assert_int_equal(seg_model_load_mem(&back, good, len), SEG_OK);
+    seg_model_free(back);
+    seg_model_free(m);
+    free(good);
+    free(bad);
+    free(x);
+}
+
 static void test_constant_column(void **state)
 {
     (void)state;
@@ -315,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_one_component_is_the_gaussian_fit),
         cmocka_unit_test(test_probabilities_and_threads),
         cmocka_unit_test(test_round_trip_and_predict),
+        cmocka_unit_test(test_malformed_mixture),
         cmocka_unit_test(test_constant_column),
         cmocka_unit_test(test_settings),
     };
