@@ -152,12 +152,14 @@ static size_t second_len(int cov, size_t k, size_t d)
 }
 
 /* Scratch of a block of B rows: centred rows (B d), responsibilities
- * (B k), weighted copies (B k d), the centred rows transposed (B d), a
- * product (k d x d) and the mixture's own scratch. */
+ * (B k) and transposed (B k), weighted copies (B k d), the centred rows and
+ * their squares transposed (2 B d), a product (k d x d, at least k x 2d)
+ * and the mixture's own scratch. */
 static size_t block_scratch(const em *e, const struct seg_mixture *mx)
 {
     const size_t B = e->block, k = e->k, d = e->d;
-    return B * d + B * k + B * k * d + B * d + k * d * d + seg_mixture_block_scratch(mx, B);
+    return B * d + 2 * B * k + B * k * d + 2 * B * d + k * d * (d > 2 ? d : 2) +
+           seg_mixture_block_scratch(mx, B);
 }
 
 /*
@@ -180,8 +182,9 @@ static bool pass(em *e, const struct seg_mixture *mx, const int32_t *labels, boo
         double *st = e->stats + ci * sl;
         double *s = e->scratch + (size_t)SEG_THREAD_ID() * e->per;
         const size_t BLOCK = e->block;
-        double *xc = s, *r = xc + BLOCK * d, *wz = r + BLOCK * k, *xt = wz + BLOCK * k * d,
-               *prod = xt + BLOCK * d, *ms = prod + k * d * d;
+        double *xc = s, *r = xc + BLOCK * d, *rt = r + BLOCK * k, *wz = rt + BLOCK * k,
+               *xt = wz + BLOCK * k * d, *prod = xt + 2 * BLOCK * d,
+               *ms = prod + k * d * (d > 2 ? d : 2);
         memset(st, 0, sl * sizeof *st);
         const size_t r0 = ci * e->chunk_rows;
         const size_t r1 = r0 + e->chunk_rows < e->n ? r0 + e->chunk_rows : e->n;
@@ -223,22 +226,30 @@ static bool pass(em *e, const struct seg_mixture *mx, const int32_t *labels, boo
                     t += r[i * k + j];
                 nk[j] += t;
             }
-            /* sx += r^T xc, row by row (contiguous in the features) */
-            for (size_t i = 0; i < b; i++) {
-                const double *xi = xc + i * d;
-                for (size_t j = 0; j < k; j++) {
-                    const double rij = r[i * k + j];
-                    double *sj = sx + j * d;
-                    for (size_t c = 0; c < d; c++)
-                        sj[c] += rij * xi[c];
+            /* sx += r^T xc (and diag, spherical: sq += r^T xc^2) in one
+             * GEMM of the transposes: k x b times (d or 2d) x b */
+            const bool squares = e->cov == SEG_GMM_DIAG || e->cov == SEG_GMM_SPHERICAL;
+            const size_t w2 = squares ? 2 * d : d;
+            for (size_t i = 0; i < b; i++)
+                for (size_t j = 0; j < k; j++)
+                    rt[j * b + i] = r[i * k + j];
+            for (size_t q = 0; q < d; q++)
+                for (size_t i = 0; i < b; i++) {
+                    const double v = xc[i * d + q];
+                    xt[q * b + i] = v;
+                    if (squares)
+                        xt[(d + q) * b + i] = v * v;
                 }
-            }
+            seg_gemm_nt_f64(k, w2, b, 1.0, rt, xt, prod);
+            for (size_t j = 0; j < k; j++)
+                for (size_t c = 0; c < d; c++) {
+                    sx[j * d + c] += prod[j * w2 + c];
+                    if (squares)
+                        sq[j * d + c] += prod[j * w2 + d + c];
+                }
             if (e->cov == SEG_GMM_FULL) {
                 /* every component's scatter in one GEMM: the rows weighted
                  * by each component (k d x b) times the rows (d x b) */
-                for (size_t q = 0; q < d; q++)
-                    for (size_t i = 0; i < b; i++)
-                        xt[q * b + i] = xc[i * d + q];
                 for (size_t j = 0; j < k; j++)
                     for (size_t q = 0; q < d; q++) {
                         double *wr = wz + (j * d + q) * b;
@@ -251,18 +262,6 @@ static bool pass(em *e, const struct seg_mixture *mx, const int32_t *labels, boo
                     for (size_t p = 0; p < d; p++)
                         for (size_t q = p; q < d; q++)
                             sq[j * d * d + p * d + q] += prod[(j * d + p) * d + q];
-            } else if (e->cov != SEG_GMM_TIED) {
-                for (size_t i = 0; i < b; i++) {
-                    double *x2 = wz; /* the row's squares */
-                    for (size_t c = 0; c < d; c++)
-                        x2[c] = xc[i * d + c] * xc[i * d + c];
-                    for (size_t j = 0; j < k; j++) {
-                        const double rij = r[i * k + j];
-                        double *qj = sq + j * d;
-                        for (size_t c = 0; c < d; c++)
-                            qj[c] += rij * x2[c];
-                    }
-                }
             }
         }
     }
