@@ -12,6 +12,7 @@
  */
 #include "model/mixture.h"
 #include "kernel/gemm.h"
+#include "model/model.h"
 
 #include <seg.h>
 #include <stdio.h>
@@ -397,8 +398,6 @@ int seg_mixture_read(rbuf *r, size_t k, size_t d, const double *means, struct se
 }
 
 /* ---- the public accessors of a mixture model ------------------------------------ */
-
-#include "model/model.h"
 
 int seg_model_gmm_covariance(const seg_model *m)
 {
