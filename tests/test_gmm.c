@@ -99,8 +99,8 @@ static void test_one_component_is_the_gaussian_fit(void **state)
         double mean_var = (s[0] + s[4] + s[8]) / 3 + 1e-6;
         for (size_t i = 0; i < d; i++)
             for (size_t j = 0; j < d; j++)
-                want[i * d + j] = cov <= SEG_GMM_TIED ? s[i * d + j] + (i == j) * 1e-6
-                                  : i != j             ? 0
+                want[i * d + j] = cov <= SEG_GMM_TIED   ? s[i * d + j] + (i == j) * 1e-6
+                                  : i != j              ? 0
                                   : cov == SEG_GMM_DIAG ? s[i * d + i] + 1e-6
                                                         : mean_var;
         seg_model *m = fit(x, n, d, 1, cov, 1, NULL, NULL);

@@ -107,8 +107,8 @@ int seg_gmm_set_init_means_f64(seg_gmm *g, const double *means, size_t k, size_t
         return SEG_OK;
     }
     if (k == 0 || d == 0 || k > 100000)
-        return seg_fail(SEG_ERR_INVALID_ARG, "initial means: %zu x %zu (k must be 1 .. 100000)",
-                        k, d);
+        return seg_fail(SEG_ERR_INVALID_ARG, "initial means: %zu x %zu (k must be 1 .. 100000)", k,
+                        d);
     if (!seg_mul_ok(k, d, &kd))
         return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu means overflow", k, d);
     for (size_t i = 0; i < kd; i++)
@@ -134,11 +134,11 @@ typedef struct em {
     const double *x;
     size_t n, d, k;
     int cov;
-    double *center;        /* d: mean of the rows, the origin of the sums */
-    size_t block;          /* rows per block: seg_mixture_block_rows() */
+    double *center; /* d: mean of the rows, the origin of the sums */
+    size_t block;   /* rows per block: seg_mixture_block_rows() */
     size_t chunks, chunk_rows, stat_len;
-    double *stats;         /* chunks x stat_len partial sums */
-    double *scratch;       /* threads x per */
+    double *stats;   /* chunks x stat_len partial sums */
+    double *scratch; /* threads x per */
     size_t per;
     int threads;
 } em;
@@ -378,8 +378,8 @@ static int check_fit(const seg_gmm *g, const double *x, size_t n, size_t d, seg_
         return seg_fail(SEG_ERR_MISMATCH, "%zu initial means, SEG_GMM_K is %lld", g->given_k,
                         (long long)g->k);
     if ((size_t)g->k > n)
-        return seg_fail(SEG_ERR_TOO_FEW_POINTS, "k = %lld components for %zu rows",
-                        (long long)g->k, n);
+        return seg_fail(SEG_ERR_TOO_FEW_POINTS, "k = %lld components for %zu rows", (long long)g->k,
+                        n);
     for (size_t i = 0; i < n * d; i++)
         if (!isfinite(x[i]))
             return seg_fail(SEG_ERR_NONFINITE, "row %zu, feature %zu: the value is not finite",

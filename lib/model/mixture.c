@@ -239,8 +239,8 @@ size_t seg_mixture_block_scratch(const struct seg_mixture *mx, size_t b)
     return mx->cov == SEG_GMM_FULL ? b * mx->k * mx->d : b * mx->d * 2;
 }
 
-void seg_mixture_log_block(const struct seg_mixture *mx, const double *x, size_t b,
-                           double *scratch, double *out)
+void seg_mixture_log_block(const struct seg_mixture *mx, const double *x, size_t b, double *scratch,
+                           double *out)
 {
     const size_t k = mx->k, d = mx->d;
     if (mx->cov == SEG_GMM_FULL || mx->cov == SEG_GMM_TIED) {
@@ -419,11 +419,21 @@ int seg_model_gmm_stat(const seg_model *m, seg_gmm_stat what, double *value)
         return seg_fail(SEG_ERR_INVALID_ARG, "value is NULL");
     const struct seg_mixture *mx = m->mixture;
     switch (what) {
-    case SEG_GMM_LOG_LIKELIHOOD: *value = mx->log_likelihood; return SEG_OK;
-    case SEG_GMM_BIC: *value = mx->bic; return SEG_OK;
-    case SEG_GMM_AIC: *value = mx->aic; return SEG_OK;
-    case SEG_GMM_N_PARAMETERS: *value = (double)mx->n_params; return SEG_OK;
-    case SEG_GMM_REG_COVAR_USED: *value = mx->reg_covar; return SEG_OK;
+    case SEG_GMM_LOG_LIKELIHOOD:
+        *value = mx->log_likelihood;
+        return SEG_OK;
+    case SEG_GMM_BIC:
+        *value = mx->bic;
+        return SEG_OK;
+    case SEG_GMM_AIC:
+        *value = mx->aic;
+        return SEG_OK;
+    case SEG_GMM_N_PARAMETERS:
+        *value = (double)mx->n_params;
+        return SEG_OK;
+    case SEG_GMM_REG_COVAR_USED:
+        *value = mx->reg_covar;
+        return SEG_OK;
     }
     return seg_fail(SEG_ERR_INVALID_ARG, "unknown seg_gmm_stat %d", (int)what);
 }

@@ -14,17 +14,17 @@
 struct seg_mixture {
     int cov; /* seg_gmm_covariance */
     size_t k, d;
-    double *weights;     /* k, sum 1 */
-    double *covariances; /* full k d d, tied d d, diag k d, spherical k */
-    double reg_covar;    /* added to the diagonal by the fit (recorded) */
+    double *weights;                 /* k, sum 1 */
+    double *covariances;             /* full k d d, tied d d, diag k d, spherical k */
+    double reg_covar;                /* added to the diagonal by the fit (recorded) */
     double log_likelihood, bic, aic; /* mean per training row; NaN if unknown */
     int64_t n_params;
     /* derived by seg_mixture_prepare() from the above and the means */
-    double *linv;  /* full, tied: per component (tied: once) L^-1 (d x d, row-major),
-                      L the lower Cholesky factor of the covariance */
-    double *wmean; /* full, tied: k x d, L^-1 mu_j */
-    double *coef;  /* diag, spherical: k x 2d, [1/var, -2 mu/var] */
-    double *cst;   /* diag, spherical: k, sum mu^2/var */
+    double *linv;    /* full, tied: per component (tied: once) L^-1 (d x d, row-major),
+                        L the lower Cholesky factor of the covariance */
+    double *wmean;   /* full, tied: k x d, L^-1 mu_j */
+    double *coef;    /* diag, spherical: k x 2d, [1/var, -2 mu/var] */
+    double *cst;     /* diag, spherical: k, sum mu^2/var */
     double *lognorm; /* k: log w_j - log det(L_j) - d/2 log(2 pi) */
 };
 
@@ -50,8 +50,8 @@ size_t seg_mixture_block_rows(int cov, size_t k, size_t d);
 /* Scratch doubles seg_mixture_log_block() needs for a block of b rows. */
 size_t seg_mixture_block_scratch(const struct seg_mixture *mx, size_t b);
 /* out[i k + j] = log (w_j N(x_i | mu_j, Sigma_j)) for the b rows of x. */
-void seg_mixture_log_block(const struct seg_mixture *mx, const double *x, size_t b,
-                           double *scratch, double *out);
+void seg_mixture_log_block(const struct seg_mixture *mx, const double *x, size_t b, double *scratch,
+                           double *out);
 /* Turn one row's k log weighted densities into probabilities (in place, by
  * log-sum-exp) and return the row's log density. */
 double seg_mixture_normalise(double *lp, size_t k);

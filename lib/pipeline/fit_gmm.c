@@ -43,8 +43,8 @@ done:
     return rc;
 }
 
-int seg_gmm_fit_f64(seg_gmm *g, const double *x, size_t n, size_t d, double *proba,
-                    int32_t *labels, seg_model **out)
+int seg_gmm_fit_f64(seg_gmm *g, const double *x, size_t n, size_t d, double *proba, int32_t *labels,
+                    seg_model **out)
 {
     return fit_and_describe(g, NULL, NULL, x, n, d, proba, labels, NULL, out);
 }

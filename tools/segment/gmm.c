@@ -28,8 +28,9 @@ int gmm_option(opts *o, int id, const char *val)
 {
     if (id == SEGMENT_COVARIANCE) {
         if (covariance_code(val) < 0)
-            return usage_error("segment ", "--covariance takes full, tied, diag or spherical, "
-                                           "not '%s'",
+            return usage_error("segment ",
+                               "--covariance takes full, tied, diag or spherical, "
+                               "not '%s'",
                                val);
         o->covariance = val;
     } else {
@@ -56,7 +57,8 @@ int gmm_check(const opts *o)
                            "--method gmm takes no row weights (--weight): scikit-learn's "
                            "GaussianMixture has none either");
     if (strcmp(o->dtype, "f64") != 0)
-        return usage_error("segment ", "%s", "--method gmm fits in double precision: no --dtype f32");
+        return usage_error("segment ", "%s",
+                           "--method gmm fits in double precision: no --dtype f32");
     if (strcmp(o->init, "random") == 0)
         return usage_error("segment ", "%s",
                            "--method gmm starts from k-means (default) or --init FILE.npy means, "
