@@ -282,9 +282,14 @@ double seg_mixture_normalise(double *lp, size_t k)
     for (size_t j = 0; j < k; j++)
         if (lp[j] > mx)
             mx = lp[j];
+    /* A component 50 nats below the most probable one weighs under 2e-22
+     * of it: its probability is 0 (the sum, at least 1, cannot tell the
+     * difference even for 10^5 such components), and its exp() is saved. */
     double s = 0;
-    for (size_t j = 0; j < k; j++)
-        s += lp[j] = exp(lp[j] - mx);
+    for (size_t j = 0; j < k; j++) {
+        const double t = lp[j] - mx;
+        s += lp[j] = t < -50 ? 0.0 : exp(t);
+    }
     const double inv = 1.0 / s;
     for (size_t j = 0; j < k; j++)
         lp[j] *= inv;
