@@ -76,6 +76,15 @@ def main():
                   "sweep's k = %d figures are those of --k %d" % (e["k"], e["k"]))
         check(js["bic"] == min(e["bic"] for e in sweep), "the model's BIC is the sweep's lowest")
 
+        report = os.path.join(tmp, "r.html")
+        r = seg("segment", data, "--method", "gmm", "--covariance", "diag", "--k-max", "5",
+                "-q", "--report", report)
+        html = open(report).read() if r.returncode == 0 else ""
+        check('id="mixture"' in html and "%d (chosen)" % best in html,
+              "the report has the mixture section and the sweep's choice")
+        r = seg("segment", data, "--k", "3", "-q", "--report", report)
+        check(r.returncode == 0 and 'id="mixture"' not in open(report).read(),
+              "a k-means report has no mixture section")
         with open(model, "rb") as f:
             head = f.read(12)
         check(head[8] == 2, "a mixture model file is format version 2")

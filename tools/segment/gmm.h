@@ -28,5 +28,7 @@ void gmm_sweep_free(const summary *s);
 void gmm_json(FILE *f, const summary *s);
 /* The mixture's lines of the text summary (nothing for other models). */
 void gmm_text(const summary *s);
+/* report_gmm.c: the HTML report's mixture section (nothing for other models). */
+void report_gmm(FILE *f, const summary *s);
 
 #endif

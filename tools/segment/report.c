@@ -26,6 +26,7 @@
  * check it.
  */
 #include "segment.h"
+#include "gmm.h"
 
 #include "out.h"
 #include "report.h"
@@ -740,6 +741,7 @@ int write_report(FILE *f, const opts *o, const summary *s)
         fprintf(f, "</section>\n");
     }
     report_explain(f, s);
+    report_gmm(f, s);
     report_fairness(f, s);
     preparation_section(f, o, s);
     if (s->tree) {
