@@ -3304,6 +3304,274 @@ SEG_API double seg_model_kprototypes_gamma(const seg_model *m);
 /** @} */
 
 /**
+ * @defgroup gmm Gaussian mixtures (soft segments)
+ *
+ * Gaussian mixture models fitted by EM, as scikit-learn's GaussianMixture
+ * defines them: each customer gets the probability of each segment, and
+ * the segment of highest probability as its label.
+ *
+ * Covariance types (SEG_GMM_COVARIANCE, seg_gmm_covariance): full (one
+ * d x d matrix per component), tied (one matrix for all), diag (one
+ * variance per component and feature), spherical (one variance per
+ * component). SEG_GMM_REG_COVAR (default 1e-6) is added to every variance,
+ * so a constant column does not make a covariance singular. The fit stops
+ * when the mean log-likelihood lower bound changes by less than SEG_GMM_TOL
+ * (default 1e-3) between iterations, or after SEG_GMM_MAX_ITER (default
+ * 100); of SEG_GMM_N_INIT runs (default 1) the one with the highest lower
+ * bound is kept.
+ *
+ * Start: responsibilities one-hot from a k-means fit (seed SEG_GMM_SEED + r
+ * for run r; scikit-learn's init_params='kmeans'), or, after
+ * seg_gmm_set_init_means_f64(), one-hot from the nearest given mean, with
+ * the means kept as given for the first M-step (scikit-learn's means_init,
+ * with weights_init and precisions_init from the same responsibilities).
+ *
+ * The E-step is computed in log space (log-sum-exp of the weighted
+ * log-densities), the Mahalanobis distances through the GEMM of each block
+ * of rows by the inverse Cholesky factor of each covariance (diag and
+ * spherical: by the k x 2d coefficients). Rows are cut into chunks that
+ * depend only on n, k and d, summed in chunk order: results do not depend
+ * on SEG_GMM_THREADS. The model's log-likelihood is the mean per row under
+ * the final parameters (scikit-learn's score()); BIC = -2 n LL + p ln n and
+ * AIC = -2 n LL + 2 p, with p scikit-learn's _n_parameters (k d means,
+ * k - 1 weights, and k d (d + 1) / 2, d (d + 1) / 2, k d or k covariance
+ * values). A mixture model labels new rows by highest probability
+ * (seg_predictor_run_f64()); seg_predictor_proba_f64() gives the
+ * probabilities. Row weights are not supported. Double precision only.
+ *
+ * Example:
+ * @code{.c}
+ * // Two groups of four customers, two features; probabilities per row.
+ * const double x[] = {1, 1, 1.2, 0.8, 0.9, 1.1, 1.1, 1.0,
+ *                     8, 9, 8.2, 9.1, 7.9, 8.8, 8.1, 9.2};
+ * double proba[8 * 2], ll = 0, bic = 0;
+ * int32_t labels[8];
+ * seg_gmm *g = NULL;
+ * seg_model *m = NULL;
+ * int rc = seg_gmm_new(&g);
+ * if (rc == SEG_OK)
+ *     rc = seg_gmm_set_int(g, SEG_GMM_K, 2);
+ * if (rc == SEG_OK)
+ *     rc = seg_gmm_set_int(g, SEG_GMM_COVARIANCE, SEG_GMM_DIAG);
+ * if (rc == SEG_OK)
+ *     rc = seg_gmm_fit_f64(g, x, 8, 2, proba, labels, &m);
+ * if (rc == SEG_OK)
+ *     rc = seg_model_gmm_stat(m, SEG_GMM_LOG_LIKELIHOOD, &ll);
+ * if (rc == SEG_OK)
+ *     rc = seg_model_gmm_stat(m, SEG_GMM_BIC, &bic);
+ * if (rc == SEG_OK)
+ *     printf("row 1: %.3f %.3f; log-likelihood %.3f, BIC %.2f\n", proba[0], proba[1], ll, bic);
+ * seg_model_free(m);
+ * seg_gmm_free(g);
+ * return rc < 0 || labels[0] == labels[4];
+ * @endcode
+ * @{
+ */
+
+/** Opaque Gaussian mixture settings. */
+typedef struct seg_gmm seg_gmm;
+
+/** Covariance types (SEG_GMM_COVARIANCE), as scikit-learn's covariance_type. */
+typedef enum seg_gmm_covariance {
+    SEG_GMM_FULL = 0,     /**< each component its own full covariance (default). */
+    SEG_GMM_TIED = 1,     /**< one full covariance shared by all components. */
+    SEG_GMM_DIAG = 2,     /**< each component its own diagonal covariance. */
+    SEG_GMM_SPHERICAL = 3 /**< each component a single variance. */
+} seg_gmm_covariance;
+
+/** GMM settings: integers through seg_gmm_set_int(), reals through seg_gmm_set_double(). */
+typedef enum seg_gmm_param {
+    SEG_GMM_K = 100,          /**< int: components (default 8; 1 .. 100000). */
+    SEG_GMM_COVARIANCE = 101, /**< int: seg_gmm_covariance (default SEG_GMM_FULL). */
+    SEG_GMM_MAX_ITER = 102,   /**< int: most EM iterations per run (default 100; 1 .. 10^9). */
+    SEG_GMM_N_INIT = 103,     /**< int: runs from different k-means starts (default 1; 1 .. 10^6). */
+    SEG_GMM_SEED = 104,       /**< int: seed of the k-means starts (default 0; any int64). */
+    SEG_GMM_THREADS = 105,    /**< int: library threads, 0 = all usable (default 0; 0 .. 4096). */
+    SEG_GMM_REG_COVAR = 200,  /**< double: added to each variance (default 1e-6; 0 .. 1e6). */
+    SEG_GMM_TOL = 201         /**< double: stop when the lower bound changes less (default 1e-3; 0 .. 1e6). */
+} seg_gmm_param;
+
+/** What seg_model_gmm_stat() reports of a mixture model. */
+typedef enum seg_gmm_stat {
+    SEG_GMM_LOG_LIKELIHOOD = 0, /**< mean log-likelihood per training row. */
+    SEG_GMM_BIC = 1,            /**< Bayesian information criterion (lower is better). */
+    SEG_GMM_AIC = 2,            /**< Akaike information criterion (lower is better). */
+    SEG_GMM_N_PARAMETERS = 3,   /**< free parameters (scikit-learn's _n_parameters). */
+    SEG_GMM_REG_COVAR_USED = 4  /**< the reg_covar the fit added. */
+} seg_gmm_stat;
+
+/**
+ * Create a GMM settings object with the defaults above.
+ *
+ * @param[out] out receives the object; NULL on failure. Free with seg_gmm_free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (out is NULL), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_gmm_new(seg_gmm **out);
+
+/**
+ * Free a GMM settings object. Accepts NULL. Models it fitted stay valid.
+ *
+ * @param g the object, or NULL.
+ */
+SEG_API void seg_gmm_free(seg_gmm *g);
+
+/**
+ * Change an integer setting.
+ *
+ * @param g the object (one thread at a time).
+ * @param param an integer seg_gmm_param.
+ * @param value within seg_gmm_param_bounds().
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL g, unknown or real param, out of range).
+ */
+SEG_API int seg_gmm_set_int(seg_gmm *g, seg_gmm_param param, int64_t value);
+
+/**
+ * Change a real setting (SEG_GMM_REG_COVAR, SEG_GMM_TOL).
+ *
+ * @param g the object (one thread at a time).
+ * @param param a real seg_gmm_param.
+ * @param value within seg_gmm_param_bounds() (NaN is refused).
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL g, unknown or integer param, out of range).
+ */
+SEG_API int seg_gmm_set_double(seg_gmm *g, seg_gmm_param param, double value);
+
+/**
+ * Read an integer setting.
+ *
+ * @param g the object.
+ * @param param an integer seg_gmm_param.
+ * @param[out] value receives it.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL g or value, unknown or real param).
+ */
+SEG_API int seg_gmm_get_int(const seg_gmm *g, seg_gmm_param param, int64_t *value);
+
+/**
+ * Read a real setting.
+ *
+ * @param g the object.
+ * @param param a real seg_gmm_param.
+ * @param[out] value receives it.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (NULL g or value, unknown or integer param).
+ */
+SEG_API int seg_gmm_get_double(const seg_gmm *g, seg_gmm_param param, double *value);
+
+/**
+ * The accepted range of a setting. Thread-safe.
+ *
+ * @param param any seg_gmm_param.
+ * @param[out] lower smallest accepted value.
+ * @param[out] upper largest accepted value.
+ * @return SEG_OK or SEG_ERR_INVALID_ARG (unknown param, NULL lower or upper).
+ */
+SEG_API int seg_gmm_param_bounds(seg_gmm_param param, double *lower, double *upper);
+
+/**
+ * Start from given means (and set SEG_GMM_K = k); k = d = 0 (means NULL)
+ * goes back to the k-means start. N_INIT is then treated as 1.
+ *
+ * @param g the object (one thread at a time).
+ * @param means k * d finite values, row-major; copied.
+ * @param k number of components (1 .. 100000).
+ * @param d features; a fit on rows of another dimension fails with SEG_ERR_MISMATCH.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG, SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_gmm_set_init_means_f64(seg_gmm *g, const double *means, size_t k, size_t d);
+
+/**
+ * Fit a Gaussian mixture to a row-major n x d double matrix.
+ *
+ * The model's centroids are the component means, its sizes count the rows
+ * labelled to each component, its inertia is the sum of squared distances
+ * of the rows to their label's mean, and it carries an outlier reference of
+ * those distances (no scaler, no profiles).
+ *
+ * @param g settings (one thread at a time).
+ * @param x n * d finite values; borrowed for the call.
+ * @param n rows (>= SEG_GMM_K).
+ * @param d features.
+ * @param[out] proba if not NULL, n * k values: row i's probability of
+ *        component j at [i * k + j], each row summing to 1.
+ * @param[out] labels if not NULL, n labels: the most probable component.
+ * @param[out] out receives the model; NULL on failure. Free with seg_model_free().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL g, x or out), SEG_ERR_EMPTY (n
+ *         or d is 0), SEG_ERR_NONFINITE (a value, or a density that
+ *         underflows to zero for every component), SEG_ERR_TOO_FEW_POINTS
+ *         (k > n, or a covariance not positive definite even with
+ *         SEG_GMM_REG_COVAR: the message names the component),
+ *         SEG_ERR_MISMATCH (given means of another k or d), SEG_ERR_LIMIT,
+ *         SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_gmm_fit_f64(seg_gmm *g, const double *x, size_t n, size_t d, double *proba,
+                            int32_t *labels, seg_model **out);
+
+/**
+ * As seg_gmm_fit_f64(), on rows already encoded from ds by sc (as
+ * seg_kmeans_fit_encoded_f64()): the model also gets a copy of sc and the
+ * per-segment profiles of ds by the labels, as a k-means model does.
+ *
+ * @param g settings (one thread at a time).
+ * @param ds the dataset the rows were encoded from (no weight column).
+ * @param sc the fitted scaler that encoded them, or NULL (ds numeric as is).
+ * @param x n * d encoded rows; borrowed.
+ * @param n rows: seg_dataset_rows(ds).
+ * @param d features: seg_scaler_features(sc) (or the dataset's columns).
+ * @param[out] proba NULL, or n * k probabilities.
+ * @param[out] labels NULL, or n labels.
+ * @param[out] distances NULL, or n distances of each row to its label's mean.
+ * @param[out] out receives the model.
+ * @return as seg_gmm_fit_f64(); also SEG_ERR_STATE (sc not fitted),
+ *         SEG_ERR_MISMATCH (n or d not those of ds), SEG_ERR_INVALID_ARG
+ *         (ds has row weights).
+ */
+SEG_API int seg_gmm_fit_encoded_f64(seg_gmm *g, const seg_dataset *ds, const seg_scaler *sc,
+                                    const double *x, size_t n, size_t d, double *proba,
+                                    int32_t *labels, double *distances, seg_model **out);
+
+/**
+ * The covariance type of a mixture model.
+ *
+ * @param m a model.
+ * @return its seg_gmm_covariance, or -1 when m is NULL or not a mixture.
+ */
+SEG_API int seg_model_gmm_covariance(const seg_model *m);
+
+/**
+ * A figure of a mixture model (see seg_gmm_stat).
+ *
+ * @param m a mixture model.
+ * @param what the figure.
+ * @param[out] value receives it.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m or value, unknown what),
+ *         SEG_ERR_STATE (m is not a mixture).
+ */
+SEG_API int seg_model_gmm_stat(const seg_model *m, seg_gmm_stat what, double *value);
+
+/**
+ * The mixture weights of the k components (they sum to 1).
+ *
+ * @param m a mixture model.
+ * @param[out] out k values.
+ * @param len the length of out: seg_model_k(m).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL), SEG_ERR_STATE (not a
+ *         mixture), SEG_ERR_MISMATCH (len).
+ */
+SEG_API int seg_model_gmm_weights(const seg_model *m, double *out, size_t len);
+
+/**
+ * The covariances in feature (scaled) units, as scikit-learn's covariances_
+ * flattened: full k x d x d, tied d x d, diag k x d, spherical k.
+ *
+ * @param m a mixture model.
+ * @param[out] out the values, or NULL to ask only for their number.
+ * @param len the length of out.
+ * @return the number of values (> 0), or SEG_ERR_INVALID_ARG (NULL m),
+ *         SEG_ERR_STATE (not a mixture), SEG_ERR_MISMATCH (out given and
+ *         len differs).
+ */
+SEG_API int64_t seg_model_gmm_covariances(const seg_model *m, double *out, size_t len);
+/** @} */
+
+/**
  * @defgroup model Model
  *
  * A fitted model: centroids in feature space, fit statistics, and the scaler
@@ -4582,6 +4850,38 @@ SEG_API int seg_predictor_run_f64(seg_predictor *p, const double *x, size_t n, s
  */
 SEG_API int seg_predictor_run_dataset(seg_predictor *p, const seg_dataset *ds, int32_t *labels,
                                       double *distances);
+
+/**
+ * The probability of each component for rows in feature (scaled) units,
+ * under a Gaussian mixture model (seg_gmm_fit_f64()). For such a model,
+ * seg_predictor_run_f64() labels each row by its most probable component
+ * (and seg_predictor_run_f32() is refused with SEG_ERR_TYPE).
+ *
+ * @param p a predictor of a mixture model (one thread at a time).
+ * @param x n * d finite rows; borrowed.
+ * @param n rows.
+ * @param d features (the model's).
+ * @param[out] proba n * k values, [i * k + j]; each row sums to 1.
+ * @param len the length of proba: n * seg_model_k().
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL), SEG_ERR_STATE (the model is
+ *         not a mixture), SEG_ERR_MISMATCH (d or len), SEG_ERR_NONFINITE,
+ *         SEG_ERR_NOMEM.
+ */
+SEG_API int seg_predictor_proba_f64(seg_predictor *p, const double *x, size_t n, size_t d,
+                                    double *proba, size_t len);
+
+/**
+ * As seg_predictor_proba_f64(), for the rows of a raw dataset, encoded by
+ * the model's scaler as seg_predictor_run_dataset() encodes them.
+ *
+ * @param p a predictor of a mixture model (one thread at a time).
+ * @param ds the dataset.
+ * @param[out] proba seg_dataset_rows(ds) * k values.
+ * @param len the length of proba.
+ * @return as seg_predictor_proba_f64() and seg_predictor_run_dataset().
+ */
+SEG_API int seg_predictor_proba_dataset(seg_predictor *p, const seg_dataset *ds, double *proba,
+                                        size_t len);
 
 /**
  * @name Reason codes

@@ -3,6 +3,7 @@
  */
 #include <seg.h>
 
+#include "predict_proba.h"
 #include "cli.h"
 #include "explain.h"
 #include "out.h"
@@ -68,6 +69,7 @@ static void info_json(const char *path, const seg_model *m)
         printf(",\n  \"%s\": ", metrics[i].key);
         json_number(stdout, seg_model_get_metric(m, metrics[i].id));
     }
+    gmm_info_json(m);
     printf(",\n  \"min_segment_size\": %zu", seg_model_min_profile_size(m));
     capacity_info(m, true);
     printf(",\n  \"columns\": [");
@@ -125,6 +127,7 @@ static void info_text(const char *path, const seg_model *m)
     printf("inertia = %.6g, iterations = %lld (%s)\n", seg_model_inertia(m),
            (long long)seg_model_iterations(m),
            seg_model_converged(m) ? "converged" : "max-iter reached");
+    gmm_info_text(m);
     for (size_t i = 0; i < N_METRICS; i++) {
         double v = seg_model_get_metric(m, metrics[i].id);
         if (!isnan(v))

@@ -7,6 +7,7 @@
 #include "explain.h"
 #include "out.h"
 #include "output.h"
+#include "predict_proba.h"
 
 #include <errno.h>
 #include <math.h>
@@ -20,6 +21,7 @@ typedef struct popts {
     bool json, all, quiet, flag;
     bool explain; /* --explain: leaf path and reason codes per customer */
     bool capacity; /* --respect-capacity: the model's size bounds hold for the batch */
+    bool proba;   /* --proba: each segment's probability (predict_proba.c) */
     int delimiter;
     int64_t threads;
     double threshold;
@@ -68,6 +70,10 @@ static const cli_opt predict_opts[] = {
              "bounds (an exact transportation problem) instead of to\n"
              "the nearest centroid",
      .field = CLI_FLAG(popts, capacity)},
+    {.name = "proba",
+     .help = "Gaussian mixture models (seg segment --method gmm):\n"
+             "write id,segment,p_0..p_k-1, each segment's probability",
+     .field = CLI_FLAG(popts, proba)},
     {.name = "quiet", .alias = 'q', .help = "no notes on stderr", .field = CLI_FLAG(popts, quiet)},
     CLI_OPT_HELP,
     {0},
@@ -363,6 +369,18 @@ int cmd_predict(int argc, char **argv)
     status = EXIT_DATA;
     if ((rc = seg_model_load(&m, o.model)) < 0)
         goto fail;
+    if (o.proba && (o.json || o.all || o.flag || o.explain || o.opt_out)) {
+        status = usage_error("predict ", "%s",
+                             "--proba writes its own CSV: it does not go with --json, "
+                             "--all-distances, --flag-outliers, --explain or --opt-out");
+        goto out;
+    }
+    if (o.proba && seg_model_gmm_covariance(m) < 0) {
+        fprintf(stderr, "%s: --proba needs a Gaussian mixture model ('seg segment --method gmm "
+                        "--model FILE'); %s is not one: its segments have no probabilities\n",
+                progname, o.model);
+        goto out;
+    }
     if (o.flag && !seg_model_has_outlier_reference(m)) {
         fprintf(stderr, "%s: %s has no outlier reference (saved by an older version): "
                         "fit it again to use --flag-outliers\n", progname, o.model);
@@ -389,6 +407,18 @@ int cmd_predict(int argc, char **argv)
     stage = "scoring";
     if ((rc = score_rows(&o, m, ds, &s)) < 0)
         goto fail;
+    double *proba = NULL;
+    if (o.proba && (rc = predict_proba(m, ds, o.threads, &proba)) < 0)
+        goto fail;
+    if (proba) {
+        FILE *f = o.output ? outputs_open(&out, o.output) : stdout;
+        const bool ok = f && write_proba_csv(f, ds, s.labels, proba, s.n, seg_model_k(m)) == 0;
+        free(proba);
+        if (o.output && (status = outputs_finish(&out, f, ok)) != 0)
+            goto out;
+        status = outputs_commit(&out);
+        goto out;
+    }
     stage = "explaining";
     if (o.explain && (rc = explain_rows(&ex, m, ds, s.labels, o.threads)) < 0)
         goto fail;

@@ -7,6 +7,7 @@
 #include "model/outlier.h"
 #include "model/tree.h"
 #include "model/kproto.h"
+#include "model/mixture.h"
 
 #include <string.h>
 
@@ -62,6 +63,7 @@ void seg_model_free(seg_model *m)
     seg_outliers_free(m->outliers);
     seg_xtree_free(m->tree);
     seg_kproto_free(m->kproto);
+    seg_mixture_free(m->mixture);
     for (size_t i = 0; i < m->n_left; i++) {
         seg_free(m->left_name[i]);
         seg_free(m->left_reason[i]);

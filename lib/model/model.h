@@ -31,6 +31,7 @@ struct seg_model {
     struct seg_outliers *outliers; /* training distance quantiles (outlier.h), or NULL */
     struct seg_xtree *tree; /* explanation tree (tree.h), or NULL */
     struct seg_kproto *kproto; /* k-prototypes means and modes (kproto.h), or NULL */
+    struct seg_mixture *mixture; /* Gaussian mixture (mixture.h): labels by probability; or NULL */
     /* columns of the input not in the model, and why (seg_model_add_left_out) */
     size_t n_left;
     char **left_name, **left_reason;

@@ -10,6 +10,7 @@
 #include "model/outlier.h"
 #include "model/profile.h"
 #include "model/tree.h"
+#include "model/mixture.h"
 #include "prepare/scaler.h"
 
 #include <errno.h>
@@ -22,8 +23,9 @@
 
 /* The newest format version read. Version 1 is written unless the model
  * needs a section an older reader must not skip: a k-prototypes model (KPRO)
- * is written as version 2, so that a reader of version 1 refuses it instead
- * of scoring by squared distances to its centroids. */
+ * or a Gaussian mixture (GMIX, which labels by probability) is written as
+ * version 2, so that a reader of version 1 refuses it instead of scoring by
+ * squared distances to its centroids. */
 #define FORMAT_VERSION 2u
 #define HEADER_BYTES 24u /* magic, version, flags, total length */
 /* The largest model file read (docs/limits.md): 4 GiB, a million centroids
@@ -134,8 +136,8 @@ static int serialize(const seg_model *m, wbuf *w)
     size_t at;
 
     seg_wb_bytes(w, magic, sizeof magic);
-    seg_wb_u32(w, m->kproto ? 2u : 1u);
-    seg_wb_u32(w, 0); /* flags: none defined in version 1 */
+    seg_wb_u32(w, m->kproto || m->mixture ? 2u : 1u);
+    seg_wb_u32(w, 0); /* flags: none defined */
     seg_wb_u64(w, 0); /* total length, patched below */
 
     at = section_begin(w, "HEAD");
@@ -233,6 +235,11 @@ static int serialize(const seg_model *m, wbuf *w)
             seg_wb_u64(w, (uint64_t)m->cap_min[j]);
             seg_wb_u64(w, (uint64_t)m->cap_max[j]);
         }
+        section_end(w, at);
+    }
+    if (m->mixture) {
+        at = section_begin(w, "GMIX");
+        seg_mixture_write(w, m->mixture);
         section_end(w, at);
     }
     at = section_begin(w, "END ");
@@ -795,6 +802,13 @@ int seg_model_load_mem(seg_model **out, const void *buf, size_t len)
                 m->cap_min[j] = (int64_t)a;
                 m->cap_max[j] = (int64_t)b;
             }
+        } else if (strcmp(tag, "GMIX") == 0) {
+            /* once, in a version-2 file; a version-1 reader refuses the
+             * file by its version rather than predict by nearest mean */
+            if (m->mixture || m->dtype != SEG_DTYPE_F64)
+                goto malformed;
+            if ((rc = seg_mixture_read(&s, h.k, h.d, m->centroids, &m->mixture)) < 0)
+                goto fail;
         } else if (strcmp(tag, "END ") == 0) {
             end = true;
             if (plen != 0 || r.pos != r.len)

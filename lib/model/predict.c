@@ -9,6 +9,7 @@
 #include "kernel/distance.h"
 #include "core/params.h"
 #include "prepare/scaler.h"
+#include "model/mixture.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -142,6 +143,9 @@ int seg_model_label_rows(const seg_model *m, const void *x, bool f32, size_t n, 
     /* resolved once: a setting of 0 follows the affinity mask and cgroup
      * quota, which may change between sizing the scratch and using it */
     const int64_t threads = seg_threads_resolve(setting);
+    if (m->mixture) /* f64 only: a mixture model is fitted in double */
+        return seg_mixture_predict(m->mixture, m->centroids, x, n, threads, NULL, labels,
+                                   distances);
     const size_t bytes =
         seg_nearest_scratch(n, m->k, m->d, f32 ? sizeof(float) : sizeof(double), threads);
     if (n == 0)
@@ -177,6 +181,13 @@ static int run_rows(seg_predictor *p, const void *x, bool f32, size_t n, size_t 
     const int64_t threads = seg_threads_resolve(p->threads); /* once: see seg_model_label_rows */
     if (p->m->kproto)
         return kproto_rows(p->m, x, f32, n, threads, labels, distances, ds);
+    if (p->m->mixture) {
+        if (f32)
+            return seg_fail(SEG_ERR_TYPE, "a Gaussian mixture model predicts double rows "
+                                          "(seg_predictor_run_f64)");
+        return seg_mixture_predict(p->m->mixture, p->m->centroids, x, n, threads, NULL, labels,
+                                   distances);
+    }
     if ((rc = ensure_scratch(p, seg_nearest_scratch(n, p->m->k, d, elem, threads))) < 0)
         return rc;
     return nearest(p->m, x, f32, n, threads, p->scratch, labels, distances)
@@ -198,19 +209,14 @@ int seg_predictor_run_f64(seg_predictor *p, const double *x, size_t n, size_t d,
     return run_rows(p, x, false, n, d, labels, distances, NULL);
 }
 
-int seg_predictor_run_dataset(seg_predictor *p, const seg_dataset *ds, int32_t *labels,
-                              double *distances)
+/* The rows of ds encoded as the model's features into p->matrix. */
+static int encode_dataset(seg_predictor *p, const seg_dataset *ds, bool f32, size_t *n_out)
 {
-    SEG_ALLOC_SCOPE(p);
-    const seg_scaler *sc;
-    const bool f32 = p && p->m->dtype == SEG_DTYPE_F32;
+    const seg_scaler *sc = p->m->scaler;
     const size_t elem = f32 ? sizeof(float) : sizeof(double);
     size_t n, d, count, bytes;
     int rc;
 
-    if (!p || !ds)
-        return seg_fail(SEG_ERR_INVALID_ARG, "NULL argument");
-    sc = p->m->scaler;
     n = seg_dataset_rows(ds);
     d = sc ? seg_scaler_features(sc) : seg_dataset_columns(ds);
     if (d != p->m->d)
@@ -246,9 +252,66 @@ int seg_predictor_run_dataset(seg_predictor *p, const seg_dataset *ds, int32_t *
     } else {
         rc = seg_dataset_copy_f64(ds, p->matrix, count);
     }
+    *n_out = n;
+    return rc;
+}
+
+int seg_predictor_run_dataset(seg_predictor *p, const seg_dataset *ds, int32_t *labels,
+                              double *distances)
+{
+    SEG_ALLOC_SCOPE(p);
+    size_t n = 0;
+    if (!p || !ds)
+        return seg_fail(SEG_ERR_INVALID_ARG, "NULL argument");
+    const bool f32 = p->m->dtype == SEG_DTYPE_F32;
+    int rc = encode_dataset(p, ds, f32, &n);
     if (rc < 0)
         return rc;
-    return run_rows(p, p->matrix, f32, n, d, labels, distances, ds);
+    return run_rows(p, p->matrix, f32, n, p->m->d, labels, distances, ds);
+}
+
+static int proba_rows(seg_predictor *p, const double *x, size_t n, size_t d, double *proba,
+                      size_t len)
+{
+    const seg_model *m = p->m;
+    if (!m->mixture)
+        return seg_fail(SEG_ERR_STATE, "the model is not a Gaussian mixture: it has no "
+                                       "probabilities (fit it with seg_gmm_fit_f64)");
+    if (d != m->d)
+        return seg_fail(SEG_ERR_MISMATCH, "rows have %zu features, the model %zu", d, m->d);
+    size_t need;
+    if (!seg_mul_ok(n, m->k, &need) || len != need)
+        return seg_fail(SEG_ERR_MISMATCH, "the probabilities need %zu x %zu values, len is %zu",
+                        n, m->k, len);
+    if (n == 0)
+        return SEG_OK;
+    if (!x || !proba)
+        return seg_fail(SEG_ERR_INVALID_ARG, "NULL argument");
+    return seg_mixture_predict(m->mixture, m->centroids, x, n, p->threads, proba, NULL, NULL);
+}
+
+int seg_predictor_proba_f64(seg_predictor *p, const double *x, size_t n, size_t d, double *proba,
+                            size_t len)
+{
+    SEG_ALLOC_SCOPE(p);
+    if (!p)
+        return seg_fail(SEG_ERR_INVALID_ARG, "NULL argument");
+    return proba_rows(p, x, n, d, proba, len);
+}
+
+int seg_predictor_proba_dataset(seg_predictor *p, const seg_dataset *ds, double *proba,
+                                size_t len)
+{
+    SEG_ALLOC_SCOPE(p);
+    size_t n = 0;
+    if (!p || !ds)
+        return seg_fail(SEG_ERR_INVALID_ARG, "NULL argument");
+    if (!p->m->mixture)
+        return proba_rows(p, NULL, 0, p->m->d, proba, len);
+    int rc = encode_dataset(p, ds, false, &n);
+    if (rc < 0)
+        return rc;
+    return proba_rows(p, p->matrix, n, p->m->d, proba, len);
 }
 
 /* The square root of each row's k-prototypes cost to every segment. */

@@ -29,7 +29,9 @@ from .estimator import KMeans, NotFittedError
 from .analysis import (SweepResult, sweep, campaign, Ward, MiniBatchKMeans, pca, drift, migration,
                        pseudonymize, rfm, fairness, fisher_exact)
 from .segmenter import Segmenter
+from .mixture import GaussianMixture
 
 __all__ = ["SegError", "NotFittedError", "Dataset", "Scaler", "KMeansConfig", "KMeans", "Model",
            "Segmenter", "SweepResult", "sweep", "campaign", "Ward", "MiniBatchKMeans", "pca",
-           "drift", "migration", "pseudonymize", "rfm", "fairness", "fisher_exact", "version", "threads_count", "STATUS"]
+           "drift", "migration", "pseudonymize", "rfm", "fairness", "fisher_exact", "version", "threads_count", "STATUS",
+           "GaussianMixture"]

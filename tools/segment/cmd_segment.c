@@ -15,6 +15,7 @@
 #include "explain.h"
 #include "ward.h"
 #include "kproto.h"
+#include "gmm.h"
 
 #include <errno.h>
 #include <math.h>
@@ -563,7 +564,7 @@ static int run_segment(opts *o, outputs *out)
         s.x = x;
     }
     s.labels = labels;
-    if (!o->k_given && !ends_with(o->init, ".npy")) {
+    if (!o->k_given && !ends_with(o->init, ".npy") && strcmp(o->method, "gmm") != 0) {
         size_t k;
         stage = "choosing k";
         if (kproto_wanted(o) ? (rc = kproto_sweep(o, &s, &k)) < 0 ||
@@ -582,6 +583,8 @@ static int run_segment(opts *o, outputs *out)
             rc = kproto_fit(o, &s, (size_t)k, labels, dist, &m);
     } else if (strcmp(o->method, "minibatch") == 0)
         rc = fit_minibatch(o, km, &s, labels, dist, &m);
+    else if (strcmp(o->method, "gmm") == 0 && (stage = "fitting the Gaussian mixture"))
+        rc = segment_gmm_fit(o, &s, labels, dist, &m);
     else
         rc = f32 ? seg_kmeans_fit_encoded_f32(km, ds, sc, s.x, s.n, s.d, labels, dist, &m)
                  : seg_kmeans_fit_encoded_f64(km, ds, sc, s.x, s.n, s.d, labels, dist, &m);
@@ -640,6 +643,7 @@ fail:
 out:
     seg_campaign_free(camp);
     seg_sweep_free(sweep);
+    gmm_sweep_free(&s);
     seg_model_free(m);
     seg_kmeans_free(km);
     seg_scaler_free(sc);
@@ -722,6 +726,7 @@ static int parse_segment(int argc, char **argv, opts *o)
             if (!parse_int(val, 1, 1000000000, &o->max_iter))
                 return usage_error("segment ", "--max-iter takes a whole number >= 1, not '%s'",
                                    val);
+            o->max_iter_given = true;
             break;
         case SEGMENT_SEED:
             if (!parse_int(val, INT64_MIN, INT64_MAX, &o->seed))
@@ -747,6 +752,7 @@ static int parse_segment(int argc, char **argv, opts *o)
         case SEGMENT_TOL:
             if (!parse_real(val, &o->tol) || !(o->tol >= 0 && o->tol <= 1e6))
                 return usage_error("segment ", "--tol takes a number from 0 to 1e6, not '%s'", val);
+            o->tol_given = true;
             break;
         case SEGMENT_SCALE:
             if (scale_method(val) < 0)
@@ -782,11 +788,18 @@ static int parse_segment(int argc, char **argv, opts *o)
                                    val);
             o->init = val;
             break;
+        case SEGMENT_COVARIANCE:
+        case SEGMENT_REG_COVAR:
+            if (gmm_option(o, id, val) != 0)
+                return EXIT_USAGE;
+            break;
         case SEGMENT_METHOD:
             if (strcmp(val, "kmeans") != 0 && strcmp(val, "ward") != 0 &&
-                strcmp(val, "minibatch") != 0 && strcmp(val, "kprototypes") != 0)
+                strcmp(val, "minibatch") != 0 && strcmp(val, "kprototypes") != 0 &&
+                strcmp(val, "gmm") != 0)
                 return usage_error("segment ",
-                                   "--method takes kmeans, ward, minibatch or kprototypes, not '%s'",
+                                   "--method takes kmeans, ward, minibatch, kprototypes or gmm, "
+                                   "not '%s'",
                                    val);
             o->method = val;
             break;
@@ -939,7 +952,7 @@ int cmd_segment(int argc, char **argv)
             fprintf(stderr, ",\n  except the --protected %s, read only to report", o.protected_cols);
         fputc('\n', stderr);
     }
-    if ((rc = kproto_check(&o)) != 0)
+    if ((rc = kproto_check(&o)) != 0 || (rc = gmm_check(&o)) != 0)
         return rc;
     if (o.exact && !o.memory)
         return usage_error("segment ", "%s", "--exact goes with --memory");

@@ -79,11 +79,12 @@ static const cli_opt segment_opts[] = {
     {.name = "algorithm", .value = "A",
      .help = "lloyd|hamerly|elkan|yinyang|auto, same result (default auto)",
      .id = SEGMENT_ALGORITHM},
-    {.name = "method", .value = "kmeans|ward|minibatch|kprototypes",
+    {.name = "method", .value = "kmeans|ward|minibatch|kprototypes|gmm",
      .help = "ward: Ward hierarchical clustering cut at --k;\n"
              "minibatch: mini-batch k-means;\n"
              "kprototypes: numeric and categorical columns, the\n"
-             "latter as levels, not one-hot (default kmeans)",
+             "latter as levels, not one-hot; gmm: Gaussian\n"
+             "mixture, soft segments (default kmeans)",
      .id = SEGMENT_METHOD},
     {.name = "batch-size", .value = "B", .help = "minibatch: rows per batch (default 1024)",
      .id = SEGMENT_BATCH_SIZE},
@@ -109,6 +110,13 @@ static const cli_opt segment_opts[] = {
      .help = "one line per segment, MAX or MIN,MAX (an empty MAX: no\n"
              "maximum; '#' comments); its lines set k",
      .field = CLI_TEXT(opts, capacity)},
+    {.name = "covariance", .value = "TYPE",
+     .help = "gmm: full|tied|diag|spherical (default full); gmm's\n"
+             "defaults: --max-iter 100, --tol 1e-3 (on the mean\n"
+             "log-likelihood), and without --k the k of lowest BIC",
+     .id = SEGMENT_COVARIANCE},
+    {.name = "reg-covar", .value = "X", .help = "gmm: added to each variance (default 1e-6)",
+     .id = SEGMENT_REG_COVAR},
 
     {.name = "memory", .value = "BYTES",
      .help = "read FILE.csv in chunks, never whole, holding about BYTES\n"

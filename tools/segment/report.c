@@ -27,6 +27,7 @@
  */
 #include "segment.h"
 #include "kproto.h"
+#include "gmm.h"
 
 #include "out.h"
 #include "report.h"
@@ -741,6 +742,7 @@ int write_report(FILE *f, const opts *o, const summary *s)
         fprintf(f, "</section>\n");
     }
     report_explain(f, s);
+    report_gmm(f, s);
     report_fairness(f, s);
     report_kproto(f, o, s);
     report_capacity(f, s);

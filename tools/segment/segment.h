@@ -62,6 +62,9 @@ typedef struct opts {
     const char *capacity;       /* --capacity FILE */
     int64_t *cap_lo, *cap_hi;   /* its bounds, cap_k of each */
     size_t cap_k;
+    const char *covariance;   /* --covariance (gmm.c), or NULL */
+    double reg_covar;         /* --reg-covar */
+    bool reg_covar_given, tol_given, max_iter_given; /* gmm has its own defaults */
 } opts;
 
 /* The options parse_segment() checks itself (the others are kept in opts by
@@ -93,6 +96,8 @@ enum {
     SEGMENT_GAMMA,
     SEGMENT_MIN_SIZE,
     SEGMENT_MAX_SIZE,
+    SEGMENT_COVARIANCE, /* gmm.c */
+    SEGMENT_REG_COVAR,  /* gmm.c */
 };
 
 /* Segments under / over these shares of the customers get a warning. */
@@ -113,6 +118,7 @@ typedef struct summary {
     const seg_linkage *tree;     /* Ward: the tree cut into k segments, or NULL */
     const struct left_out *left; /* identifier-like columns left out, or NULL */
     struct fair_data *fair;      /* --protected, --opt-out (../fairness.h), or NULL */
+    const struct gmm_sweep *gmm; /* --method gmm's BIC sweep (gmm.h), or NULL */
 } summary;
 
 /* Columns left out of the features because they look like identifiers

@@ -4,6 +4,7 @@
  */
 #include "segment.h"
 #include "kproto.h"
+#include "gmm.h"
 
 #include "cli.h"
 #include "explain.h"
@@ -194,7 +195,7 @@ void print_json(const opts *o, const summary *s)
     json_string(f, o->file);
     fprintf(f, ",\n  \"n\": %zu,\n  \"d\": %zu,\n  \"k\": %zu,\n  \"k_chosen_by\": \"%s\",\n"
                "  \"dtype\": ",
-            s->n, s->d, s->k, s->sweep || kproto_swept() ? "sweep" : "given");
+            s->n, s->d, s->k, s->sweep || kproto_swept() ? "sweep" : s->gmm ? "bic" : "given");
     json_string(f, o->dtype);
     fprintf(f, ",\n  \"seed\": %lld,\n  \"n_init\": %lld,\n  \"threads\": %d,\n  \"inertia\": ",
             (long long)o->seed, (long long)o->n_init, seg_threads_count(o->threads));
@@ -208,6 +209,7 @@ void print_json(const opts *o, const summary *s)
     kproto_json(f, o, s);
     json_quality(f, s->silhouette, o->silhouette_sample, s->n, s->davies_bouldin,
                  s->calinski_harabasz, s->sc, s->d);
+    gmm_json(f, s);
     roles_json(f, s->ds);
     left_out_json(f, s->left);
     preparation_json(f, m);
@@ -255,7 +257,10 @@ void print_text(const opts *o, const summary *s)
     const seg_model *m = s->m;
     char buf[160];
     printf("libseg %s: %s on %zu customers x %zu features (%s)\n", seg_version_string(),
-           kproto_wanted(o) ? "k-prototypes" : "k-means", s->n, s->d, o->file);
+           kproto_wanted(o)                    ? "k-prototypes"
+           : seg_model_gmm_covariance(s->m) >= 0 ? "Gaussian mixture"
+                                                 : "k-means",
+           s->n, s->d, o->file);
     kproto_text(o, s);
     if (s->sweep)
         sweep_text(s->sweep);
@@ -263,6 +268,7 @@ void print_text(const opts *o, const summary *s)
            s->sweep ? " (chosen by the sweep)" : "", seg_model_inertia(m),
            (long long)seg_model_iterations(m),
            seg_model_converged(m) ? "converged" : "max-iter reached", seg_model_fit_seconds(m));
+    gmm_text(s);
     printf("silhouette = %.4f, Davies-Bouldin = %.4f, Calinski-Harabasz = %.1f\n\n", s->silhouette,
            s->davies_bouldin, s->calinski_harabasz);
     if (s->camp)
