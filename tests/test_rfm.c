@@ -605,6 +605,49 @@ static void test_far_reference(void **state)
     seg_rfm_free(r);
 }
 
+static int64_t frequency_of(const seg_rfm *r, const char *id)
+{
+    int64_t rec, freq;
+    double mon;
+    int32_t sc[3];
+    size_t seg;
+    assert_int_equal(seg_rfm_get(r, find(r, id), &rec, &freq, &mon, sc, &seg), SEG_OK);
+    return freq;
+}
+
+/*
+ * Invoices that are plain numbers are counted by value, others by text: a
+ * text with a leading zero, more than 18 digits or any other byte is never
+ * the same invoice as the number it reads as, and a number is counted once
+ * per customer however often it comes back, also after its table grows.
+ */
+static void test_invoice_numbers(void **state)
+{
+    static const char *const a_inv[] = {"7", "007", "7", "07", "7x", "0", "00", "7",
+                                        "123456789012345678", "1234567890123456789",
+                                        "123456789012345678", "007", "0"};
+    seg_rfm *r = NULL;
+    char inv[32];
+    (void)state;
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    for (size_t i = 0; i < sizeof a_inv / sizeof *a_inv; i++) {
+        assert_int_equal(seg_rfm_add(r, "a", a_inv[i], "2011-01-01", 1.0), SEG_OK);
+        assert_int_equal(seg_rfm_add(r, "b", i % 2 ? "7" : "8", "2011-01-01", 1.0), SEG_OK);
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < 5000; i++) {
+            snprintf(inv, sizeof inv, "%d", 1000 + i);
+            assert_int_equal(seg_rfm_add(r, "c", inv, "2011-01-02", 1.0), SEG_OK);
+        }
+    assert_int_equal(seg_rfm_finish(r), SEG_OK);
+    /* a: 7, 007, 07, 7x, 0, 00, the 18-digit number, the 19-digit text. */
+    assert_int_equal(frequency_of(r, "a"), 8);
+    assert_int_equal(frequency_of(r, "b"), 2);
+    assert_int_equal(frequency_of(r, "c"), 5000);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_INVOICES), 5010);
+    seg_rfm_free(r);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -686,6 +729,7 @@ int main(void)
         cmocka_unit_test(test_rules),           cmocka_unit_test(test_dates),
         cmocka_unit_test(test_stream_chunks),   cmocka_unit_test(test_errors),
         cmocka_unit_test(test_frequency_cuts),  cmocka_unit_test(test_far_reference),
+        cmocka_unit_test(test_invoice_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

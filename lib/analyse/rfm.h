@@ -57,6 +57,12 @@ struct seg_rfm {
     rfm_cust *c;
     size_t c_cap;
     seg_strtab inv; /* keys: 4-byte customer index + invoice text */
+    /* Invoices written as plain decimal numbers: (customer index, number)
+     * pairs in an open-addressing table (inum_cust 0 = empty, else index + 1),
+     * no string kept. */
+    uint64_t *inum;
+    uint64_t *inum_cust;
+    size_t inum_cap, inum_used;
     char *key;      /* scratch for invoice keys */
     size_t key_cap;
     int64_t max_day;
