@@ -648,6 +648,57 @@ static void test_invoice_numbers(void **state)
     seg_rfm_free(r);
 }
 
+/*
+ * Timestamps "YYYY-MM-DD HH:MM:SS" of a day already seen skip the date
+ * parser: the same verdict as the parser on every one, the clock checked
+ * (hour <= 23, minute <= 59, second <= 60), 'T' as the separator, and other
+ * forms of the same day still parsed whole.
+ */
+static void test_iso_timestamps(void **state)
+{
+    (void)state;
+    seg_rfm *r = NULL;
+    char path[] = "/tmp/seg_rfm_isoXXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "cust,date,amount\n"
+               "A,2011-03-04 10:00:00,1\n"  /* parsed: the day is remembered */
+               "A,2011-03-04 24:00:00,1\n"  /* bad hour */
+               "A,2011-03-04 12:60:00,1\n"  /* bad minute */
+               "A,2011-03-04 12:00:61,1\n"  /* bad second */
+               "A,2011-03-04 23:59:60,1\n"  /* a leap second: accepted */
+               "A,2011-03-04T08:15:00,1\n"  /* 'T' */
+               "A,2011-03-04 8:15:00,1\n"   /* one-digit hour: parsed whole, accepted */
+               "A,2011-03-04 08:15:00x,1\n" /* trailing text: parsed whole, refused */
+               "B,2011-03-07 09:00:00,1\n"
+               "B,2011-02-30 09:00:00,1\n"  /* no such day */
+               "B,2011-02-30 09:30:00,1\n"
+               "B,2011-03-07 09:99:00,1\n");
+    fclose(f);
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_CUSTOMER_COLUMN, "cust"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_DATE_COLUMN, "date"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_AMOUNT_COLUMN, "amount"), SEG_OK);
+    assert_int_equal(seg_rfm_set_int(r, SEG_RFM_SKIP_BAD_ROWS, 1), SEG_OK);
+    assert_int_equal(seg_rfm_read_csv(r, path), SEG_OK);
+    assert_int_equal(seg_rfm_finish(r), SEG_OK);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_ROWS), 12);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_BAD_ROWS), 7);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_PURCHASES), 5);
+    int64_t rec, freq;
+    double mon;
+    int32_t sc[3];
+    size_t seg;
+    assert_int_equal(seg_rfm_get(r, find(r, "A"), &rec, &freq, &mon, sc, &seg), SEG_OK);
+    assert_int_equal(rec, 4); /* reference 2011-03-08 */
+    assert_int_equal(freq, 4);
+    assert_int_equal(seg_rfm_get(r, find(r, "B"), &rec, &freq, &mon, sc, &seg), SEG_OK);
+    assert_int_equal(rec, 1);
+    assert_int_equal(freq, 1);
+    seg_rfm_free(r);
+    remove(path);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -730,6 +781,7 @@ int main(void)
         cmocka_unit_test(test_stream_chunks),   cmocka_unit_test(test_errors),
         cmocka_unit_test(test_frequency_cuts),  cmocka_unit_test(test_far_reference),
         cmocka_unit_test(test_invoice_numbers),
+        cmocka_unit_test(test_iso_timestamps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,7 +53,6 @@ void seg_rfm_free(seg_rfm *r)
     seg_strtab_free(&r->cust);
     seg_strtab_free(&r->inv);
     seg_free(r->inum);
-    seg_free(r->inum_cust);
     seg_free(r->c);
     seg_free(r->key);
     seg_free(r->who);
@@ -250,7 +249,7 @@ static size_t inum_slot(const seg_rfm *r, uint64_t num, uint64_t cust1)
 {
     uint64_t h = (num ^ (cust1 << 41) ^ (cust1 >> 23)) * 0x9E3779B97F4A7C15u;
     size_t mask = r->inum_cap - 1, s = (size_t)(h >> 24) & mask;
-    while (r->inum_cust[s] && (r->inum_cust[s] != cust1 || r->inum[s] != num))
+    while (r->inum[s].cust1 && (r->inum[s].cust1 != cust1 || r->inum[s].num != num))
         s = (s + 1) & mask;
     return s;
 }
@@ -261,30 +260,21 @@ static int count_invoice_number(seg_rfm *r, size_t ci, uint64_t num)
     const uint64_t cust1 = (uint64_t)ci + 1;
     if (2 * (r->inum_used + 1) > r->inum_cap) {
         size_t cap = r->inum_cap ? 2 * r->inum_cap : 4096, old = r->inum_cap;
-        uint64_t *k = seg_calloc(cap, sizeof *k), *c = seg_calloc(cap, sizeof *c);
-        uint64_t *ok = r->inum, *oc = r->inum_cust;
-        if (!k || !c) {
-            seg_free(k);
-            seg_free(c);
+        struct rfm_inum *t = seg_calloc(cap, sizeof *t), *o = r->inum;
+        if (!t)
             return SEG_NOMEM();
-        }
-        r->inum = k;
-        r->inum_cust = c;
+        r->inum = t;
         r->inum_cap = cap;
         for (size_t i = 0; i < old; i++)
-            if (oc[i]) {
-                size_t s = inum_slot(r, ok[i], oc[i]);
-                k[s] = ok[i];
-                c[s] = oc[i];
-            }
-        seg_free(ok);
-        seg_free(oc);
+            if (o[i].cust1)
+                t[inum_slot(r, o[i].num, o[i].cust1)] = o[i];
+        seg_free(o);
     }
     size_t s = inum_slot(r, num, cust1);
-    if (r->inum_cust[s])
+    if (r->inum[s].cust1)
         return 0;
-    r->inum[s] = num;
-    r->inum_cust[s] = cust1;
+    r->inum[s].num = num;
+    r->inum[s].cust1 = cust1;
     r->inum_used++;
     return 1;
 }
@@ -563,16 +553,59 @@ static int number(rfm_csv *x, size_t k, double *v, const csv_span **bad)
     return rc;
 }
 
-/* Date of a row, through the one-entry cache of the previous row's text. */
+/* Text of the exact form "YYYY-MM-DD HH:MM:SS" (or a 'T' between), 19 bytes:
+ * for it, seg_date_parse_auto() reads the day from the first 10 bytes and
+ * accepts the text when that date is valid and the clock is at most
+ * 23:59:60. */
+static bool iso_shape(const char *p)
+{
+    static const char form[] = "dddd-dd-dd?dd:dd:dd";
+    for (size_t i = 0; i < 19; i++) {
+        const char c = form[i];
+        if (c == 'd' ? (unsigned)(p[i] - '0') > 9 : c == '?' ? p[i] != ' ' && p[i] != 'T' : p[i] != c)
+            return false;
+    }
+    return true;
+}
+
+static bool iso_clock_ok(const char *p)
+{
+    const int h = (p[11] - '0') * 10 + (p[12] - '0'), m = (p[14] - '0') * 10 + (p[15] - '0'),
+              s = (p[17] - '0') * 10 + (p[18] - '0');
+    return h <= 23 && m <= 59 && s <= 60;
+}
+
+/* Date of a row, through the one-entry cache of the previous row's text,
+ * and for timestamps of the ISO form above (without a date format) through a
+ * table of the dates already parsed: rows of a day seen before, at any
+ * time, skip the parser, with the same verdict. */
 static bool row_day(seg_rfm *r, const csv_span *f, int64_t *day)
 {
+    const bool iso = !r->date_format && f->len == 19 && iso_shape(f->p);
+    struct rfm_iso *e = NULL;
+    if (iso) {
+        const char *p = f->p;
+        const int m = (p[5] - '0') * 10 + (p[6] - '0'), d = (p[8] - '0') * 10 + (p[9] - '0');
+        e = &r->iso[(size_t)(m * 31 + d + (p[3] - '0') * 373) & 511];
+        if (e->valid && same_text(p, e->date, 10)) {
+            if (!iso_clock_ok(p))
+                return false;
+            *day = e->day;
+            return true;
+        }
+    }
     if (f->len == r->date_len && f->len <= sizeof r->date_text &&
-        memcmp(f->p, r->date_text, f->len) == 0) {
+        same_text(f->p, r->date_text, f->len)) {
         *day = r->date_day;
         return true;
     }
     if (!parse_day(r, f->p, f->len, day))
         return false;
+    if (e) {
+        memcpy(e->date, f->p, 10);
+        e->valid = true;
+        e->day = *day;
+    }
     if (f->len <= sizeof r->date_text) {
         memcpy(r->date_text, f->p, f->len);
         r->date_len = f->len;
