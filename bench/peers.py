@@ -211,9 +211,12 @@ def main():
     if want("W7") and a.bank and "W7_end_to_end_seconds" in L:
         t = bank_pipeline(a.bank)
         r = t / L["W7_end_to_end_seconds"]
-        row("W7 bank end to end s (pandas+sklearn)", L["W7_end_to_end_seconds"], t, r, ">=10x", r >= 10)
-        row("W7 CSV MB/s", L["W7_csv_mb_per_second"], 150, L["W7_csv_mb_per_second"] / 150, ">=150",
-            L["W7_csv_mb_per_second"] >= 150)
+        row("W7 bank end to end s (pandas+sklearn)", L["W7_end_to_end_seconds"], t, r, ">=15x", r >= 15)
+        row("W7 CSV MB/s, median of 7 (wall)", L["W7_csv_mb_per_second"], 200,
+            L["W7_csv_mb_per_second"] / 200, ">=200", L["W7_csv_mb_per_second"] >= 200)
+        if "W7_csv_mb_per_cpu_second" in L:
+            row("W7 CSV MB per CPU s, median of 7", L["W7_csv_mb_per_cpu_second"], 200,
+                L["W7_csv_mb_per_cpu_second"] / 200, "-", True)
 
     print("\n%-40s %14s %14s %10s %14s  %s" % ("workload", "libseg", "peer/ref", "ratio", "target", ""))
     for name, ours, peer, ratio, target, met in rows:

@@ -2553,7 +2553,8 @@ typedef enum seg_minibatch_param {
     SEG_MINIBATCH_THREADS = 107,     /**< int: library threads of the final labelling pass, 0 = all cores (default 1); results do not depend on it. */
     SEG_MINIBATCH_MIN_PROFILE_SIZE = 108, /**< int: seg_minibatch_fit_dataset() withholds profiles of smaller segments, as SEG_KMEANS_MIN_PROFILE_SIZE (default 0 = off). */
     SEG_MINIBATCH_DTYPE = 109,       /**< int: seg_dtype of seg_minibatch_fit_dataset() (default SEG_DTYPE_F64). */
-    SEG_MINIBATCH_TOL = 202          /**< double: stop when the smoothed mean squared centroid shift per batch falls below tol times the data's total variance (default 1e-7; 0 = never; 0 .. 1). */
+    SEG_MINIBATCH_TOL = 202,         /**< double: stop when the smoothed mean squared centroid shift per batch falls below tol times the data's total variance (default 1e-7; 0 = never; 0 .. 1). */
+    SEG_MINIBATCH_FINAL_STEPS = 110  /**< int: Lloyd steps on all rows after the batches, each moving every centroid to the mean of its rows, which never raises the inertia; each costs one labelling pass (default 1; 0 = none, the centroids of the last batch; 0 .. 100). In-memory fits only: the chunked fit of `seg segment --memory` runs them on its first chunk, not on the whole file. Since 0.2. */
 } seg_minibatch_param;
 
 /**

@@ -78,6 +78,63 @@ static seg_csv_options *new_opts(void)
 
 /* ---- options --------------------------------------------------------------------- */
 
+/*
+ * The tokenizer finds delimiters, line ends and quotes 64 bytes at a time
+ * (csv_shared.h): a first field of 1 to 135 bytes moves every later byte of
+ * the text across the 16-, 32- and 64-byte block edges, so each of a
+ * delimiter, CR, LF, an opening quote, a quoted delimiter, a quoted CRLF and
+ * a doubled quote falls at each offset of a block once.
+ */
+static void block_boundaries(void **state)
+{
+    char pad[136], padz[137], buf[1024], longf[71];
+    (void)state;
+    memset(longf, 'l', 70);
+    longf[70] = '\0';
+    for (size_t len = 1; len <= 135; len++) {
+        memset(pad, 'p', len);
+        pad[len] = '\0';
+        snprintf(padz, sizeof padz, "%sz", pad);
+        int w = snprintf(buf, sizeof buf,
+                         "a,b,c\r\n%s,7,\"q,\r\n\"\"x\"\r\nu,-1.5,w\r\n%s,,\"\"\r\n%s,3,t", pad,
+                         padz, longf);
+        assert_true(w > 0 && (size_t)w < sizeof buf);
+        seg_dataset *ds = read_text(buf, NULL);
+        assert_int_equal(seg_dataset_rows(ds), 4);
+        assert_int_equal(seg_dataset_column_type(ds, 1), SEG_COLUMN_NUMERIC);
+        assert_string_equal(text(ds, 0, 0), pad);
+        assert_true(num(ds, 0, 1) == 7.0);
+        assert_string_equal(text(ds, 0, 2), "q,\r\n\"x");
+        assert_string_equal(text(ds, 1, 0), "u");
+        assert_true(num(ds, 1, 1) == -1.5);
+        assert_string_equal(text(ds, 1, 2), "w");
+        assert_string_equal(text(ds, 2, 0), padz);
+        assert_true(isnan(num(ds, 2, 1)));
+        assert_null(text(ds, 2, 2));
+        assert_string_equal(text(ds, 3, 0), longf);
+        assert_true(num(ds, 3, 1) == 3.0);
+        assert_string_equal(text(ds, 3, 2), "t");
+        seg_dataset_free(ds);
+    }
+}
+
+/*
+ * The reader remembers recent levels of a column by their length, first,
+ * middle and last bytes: texts that agree on those and differ elsewhere are
+ * still different levels, in order of first appearance.
+ */
+static void similar_levels(void **state)
+{
+    const char *csv = "k,n\nabcde,1\nabcxe,2\nabcde,3\naxcde,4\nabcxe,5\nabcde,6\n";
+    seg_dataset *ds = read_text(csv, NULL);
+    (void)state;
+    assert_int_equal(seg_dataset_column_levels(ds, 0), 3);
+    const char *want[] = {"abcde", "abcxe", "abcde", "axcde", "abcxe", "abcde"};
+    for (size_t i = 0; i < 6; i++)
+        assert_string_equal(text(ds, i, 0), want[i]);
+    seg_dataset_free(ds);
+}
+
 static void options_defaults_and_ranges(void **state)
 {
     seg_csv_options *o = new_opts();
@@ -810,6 +867,8 @@ int main(void)
         cmocka_unit_test(file_fixture),
         cmocka_unit_test(bank_head_layouts_equal),
         cmocka_unit_test(bank_full_layouts_equal),
+        cmocka_unit_test(block_boundaries),
+        cmocka_unit_test(similar_levels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

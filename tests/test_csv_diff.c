@@ -228,6 +228,30 @@ static void record_limit_same_place(void **state)
 
 /* ---- seeded random inputs --------------------------------------------------------------- */
 
+/* Quotes, CRLF and delimiters at every offset of the tokenizer's 64-byte
+ * blocks, whole and through windows that end inside and just past a block:
+ * both readers agree. */
+static void block_boundaries_agree(void **state)
+{
+    static const size_t windows[] = {63, 64, 65, 100, 128};
+    char buf[1024];
+    (void)state;
+    for (size_t len = 1; len <= 135; len++) {
+        int w = snprintf(buf, sizeof buf,
+                         "a,b,c\r\n%.*s,7,\"q,\r\n\"\"x\"\r\nu,-1.5,w\r\n%.*sz,,\"\"\r\n%.*s,3,t\n",
+                         (int)len,
+                         "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+                         "ppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp",
+                         (int)len,
+                         "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq"
+                         "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq",
+                         70, "llllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllll");
+        assert_true(w > 0 && (size_t)w < sizeof buf);
+        for (size_t k = 0; k < sizeof windows / sizeof *windows; k++)
+            expect_same(buf, (size_t)w, NULL, windows[k], "block boundaries");
+    }
+}
+
 static void random_inputs_agree(void **state)
 {
     char buf[8192];
@@ -292,6 +316,7 @@ int main(void)
         cmocka_unit_test(record_limit_same_place),
         cmocka_unit_test(blanks_before_a_quote),
         cmocka_unit_test(random_inputs_agree),
+        cmocka_unit_test(block_boundaries_agree),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -403,6 +403,56 @@ static void test_starved_centroid_reseeded(void **state)
     seg_model_free(m);
 }
 
+/*
+ * The final Lloyd steps (SEG_MINIBATCH_FINAL_STEPS, default 1): after one,
+ * every centroid is the mean of the rows labelled to it by the centroids of
+ * the batches, so the model's inertia is at most that of the batches'
+ * centroids (0 steps), and a second step lowers it no further than Lloyd
+ * would. Overlapping blobs, so the batches' centroids are noisy.
+ */
+static void test_final_steps(void **state)
+{
+    (void)state;
+    enum { N = 20000, D = 4, K = 6 };
+    double *x = malloc((size_t)N * D * sizeof *x), c0[K * D], c1[K * D], mean[K * D] = {0};
+    double cnt[K] = {0};
+    int32_t *truth = malloc(N * sizeof *truth), *lab0 = malloc(N * sizeof *lab0);
+    tu_blobs(x, truth, N, D, K, 2);
+    seg_minibatch *mb = settings(256, 0);
+    seg_model *m0 = NULL, *m1 = NULL, *m2 = NULL;
+    int64_t v = -1;
+    assert_int_equal(seg_minibatch_get_int(mb, SEG_MINIBATCH_FINAL_STEPS, &v), SEG_OK);
+    assert_int_equal(v, 1);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_K, K), SEG_OK);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_SEED, 3), SEG_OK);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_FINAL_STEPS, 0), SEG_OK);
+    assert_int_equal(seg_minibatch_fit_f64(mb, x, N, D, lab0, &m0), SEG_OK);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_FINAL_STEPS, 1), SEG_OK);
+    assert_int_equal(seg_minibatch_fit_f64(mb, x, N, D, NULL, &m1), SEG_OK);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_FINAL_STEPS, 2), SEG_OK);
+    assert_int_equal(seg_minibatch_fit_f64(mb, x, N, D, NULL, &m2), SEG_OK);
+    assert_int_equal(seg_model_centroids_f64(m0, c0, K * D), SEG_OK);
+    assert_int_equal(seg_model_centroids_f64(m1, c1, K * D), SEG_OK);
+    for (size_t i = 0; i < N; i++) {
+        for (size_t t = 0; t < D; t++)
+            mean[(size_t)lab0[i] * D + t] += x[i * D + t];
+        cnt[lab0[i]]++;
+    }
+    for (size_t j = 0; j < K; j++)
+        for (size_t t = 0; t < D; t++)
+            assert_true(fabs(c1[j * D + t] - mean[j * D + t] / cnt[j]) <= 1e-9 * (1 + fabs(c1[j * D + t])));
+    assert_true(seg_model_inertia(m1) < seg_model_inertia(m0));
+    assert_true(seg_model_inertia(m2) <= seg_model_inertia(m1));
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_FINAL_STEPS, 101), SEG_ERR_INVALID_ARG);
+    seg_model_free(m0);
+    seg_model_free(m1);
+    seg_model_free(m2);
+    seg_minibatch_free(mb);
+    free(x);
+    free(truth);
+    free(lab0);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -471,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_early_stopping),
         cmocka_unit_test(test_starved_centroid_reseeded),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_final_steps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

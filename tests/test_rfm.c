@@ -605,6 +605,100 @@ static void test_far_reference(void **state)
     seg_rfm_free(r);
 }
 
+static int64_t frequency_of(const seg_rfm *r, const char *id)
+{
+    int64_t rec, freq;
+    double mon;
+    int32_t sc[3];
+    size_t seg;
+    assert_int_equal(seg_rfm_get(r, find(r, id), &rec, &freq, &mon, sc, &seg), SEG_OK);
+    return freq;
+}
+
+/*
+ * Invoices that are plain numbers are counted by value, others by text: a
+ * text with a leading zero, more than 18 digits or any other byte is never
+ * the same invoice as the number it reads as, and a number is counted once
+ * per customer however often it comes back, also after its table grows.
+ */
+static void test_invoice_numbers(void **state)
+{
+    static const char *const a_inv[] = {"7", "007", "7", "07", "7x", "0", "00", "7",
+                                        "123456789012345678", "1234567890123456789",
+                                        "123456789012345678", "007", "0"};
+    seg_rfm *r = NULL;
+    char inv[32];
+    (void)state;
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    for (size_t i = 0; i < sizeof a_inv / sizeof *a_inv; i++) {
+        assert_int_equal(seg_rfm_add(r, "a", a_inv[i], "2011-01-01", 1.0), SEG_OK);
+        assert_int_equal(seg_rfm_add(r, "b", i % 2 ? "7" : "8", "2011-01-01", 1.0), SEG_OK);
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < 5000; i++) {
+            snprintf(inv, sizeof inv, "%d", 1000 + i);
+            assert_int_equal(seg_rfm_add(r, "c", inv, "2011-01-02", 1.0), SEG_OK);
+        }
+    assert_int_equal(seg_rfm_finish(r), SEG_OK);
+    /* a: 7, 007, 07, 7x, 0, 00, the 18-digit number, the 19-digit text. */
+    assert_int_equal(frequency_of(r, "a"), 8);
+    assert_int_equal(frequency_of(r, "b"), 2);
+    assert_int_equal(frequency_of(r, "c"), 5000);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_INVOICES), 5010);
+    seg_rfm_free(r);
+}
+
+/*
+ * Timestamps "YYYY-MM-DD HH:MM:SS" of a day already seen skip the date
+ * parser: the same verdict as the parser on every one, the clock checked
+ * (hour <= 23, minute <= 59, second <= 60), 'T' as the separator, and other
+ * forms of the same day still parsed whole.
+ */
+static void test_iso_timestamps(void **state)
+{
+    (void)state;
+    seg_rfm *r = NULL;
+    char path[] = "/tmp/seg_rfm_isoXXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "cust,date,amount\n"
+               "A,2011-03-04 10:00:00,1\n"  /* parsed: the day is remembered */
+               "A,2011-03-04 24:00:00,1\n"  /* bad hour */
+               "A,2011-03-04 12:60:00,1\n"  /* bad minute */
+               "A,2011-03-04 12:00:61,1\n"  /* bad second */
+               "A,2011-03-04 23:59:60,1\n"  /* a leap second: accepted */
+               "A,2011-03-04T08:15:00,1\n"  /* 'T' */
+               "A,2011-03-04 8:15:00,1\n"   /* one-digit hour: parsed whole, accepted */
+               "A,2011-03-04 08:15:00x,1\n" /* trailing text: parsed whole, refused */
+               "B,2011-03-07 09:00:00,1\n"
+               "B,2011-02-30 09:00:00,1\n"  /* no such day */
+               "B,2011-02-30 09:30:00,1\n"
+               "B,2011-03-07 09:99:00,1\n");
+    fclose(f);
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_CUSTOMER_COLUMN, "cust"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_DATE_COLUMN, "date"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_AMOUNT_COLUMN, "amount"), SEG_OK);
+    assert_int_equal(seg_rfm_set_int(r, SEG_RFM_SKIP_BAD_ROWS, 1), SEG_OK);
+    assert_int_equal(seg_rfm_read_csv(r, path), SEG_OK);
+    assert_int_equal(seg_rfm_finish(r), SEG_OK);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_ROWS), 12);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_BAD_ROWS), 7);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_PURCHASES), 5);
+    int64_t rec, freq;
+    double mon;
+    int32_t sc[3];
+    size_t seg;
+    assert_int_equal(seg_rfm_get(r, find(r, "A"), &rec, &freq, &mon, sc, &seg), SEG_OK);
+    assert_int_equal(rec, 4); /* reference 2011-03-08 */
+    assert_int_equal(freq, 4);
+    assert_int_equal(seg_rfm_get(r, find(r, "B"), &rec, &freq, &mon, sc, &seg), SEG_OK);
+    assert_int_equal(rec, 1);
+    assert_int_equal(freq, 1);
+    seg_rfm_free(r);
+    remove(path);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -686,6 +780,8 @@ int main(void)
         cmocka_unit_test(test_rules),           cmocka_unit_test(test_dates),
         cmocka_unit_test(test_stream_chunks),   cmocka_unit_test(test_errors),
         cmocka_unit_test(test_frequency_cuts),  cmocka_unit_test(test_far_reference),
+        cmocka_unit_test(test_invoice_numbers),
+        cmocka_unit_test(test_iso_timestamps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,6 +52,7 @@ void seg_rfm_free(seg_rfm *r)
     seg_rfm_free_rules(r);
     seg_strtab_free(&r->cust);
     seg_strtab_free(&r->inv);
+    seg_free(r->inum);
     seg_free(r->c);
     seg_free(r->key);
     seg_free(r->who);
@@ -190,11 +191,20 @@ int seg_rfm_set_rules(seg_rfm *r, const char *text)
     return seg_rfm_parse_rules(r, text);
 }
 
+/* Short texts compare faster in a loop than through a call to memcmp. */
+static inline bool same_text(const char *a, const char *b, size_t len)
+{
+    size_t i = 0;
+    while (i < len && a[i] == b[i])
+        i++;
+    return i == len;
+}
+
 /* Index of a customer id, added with an empty record when new. */
 static int customer_index(seg_rfm *r, const char *p, size_t len, size_t *idx)
 {
     if (r->last_cust != SIZE_MAX && len == r->last_cust_len &&
-        memcmp(seg_strtab_str(&r->cust, r->last_cust), p, len) == 0) {
+        same_text(seg_strtab_str(&r->cust, r->last_cust), p, len)) {
         *idx = r->last_cust;
         return 0;
     }
@@ -217,16 +227,73 @@ static int customer_index(seg_rfm *r, const char *p, size_t len, size_t *idx)
     return 0;
 }
 
-/* Count a purchase invoice once per customer. Keys are the customer index's
- * 4 bytes then the invoice text (the table compares by length, so NUL bytes
- * in the index are fine). Rows of one invoice are usually consecutive: the
- * previous row's key is checked first. */
+/* The number an invoice text is when it is 1 to 18 decimal digits without a
+ * leading zero (or "0"): such texts and numbers correspond one to one, so
+ * counting numbers counts texts. false for any other text. */
+static bool invoice_number(const char *p, size_t len, uint64_t *num)
+{
+    if (len == 0 || len > 18 || (p[0] == '0' && len > 1))
+        return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned dg = (unsigned)(unsigned char)p[i] - '0';
+        if (dg > 9)
+            return false;
+        v = v * 10 + dg;
+    }
+    *num = v;
+    return true;
+}
+
+static size_t inum_slot(const seg_rfm *r, uint64_t num, uint64_t cust1)
+{
+    uint64_t h = (num ^ (cust1 << 41) ^ (cust1 >> 23)) * 0x9E3779B97F4A7C15u;
+    size_t mask = r->inum_cap - 1, s = (size_t)(h >> 24) & mask;
+    while (r->inum[s].cust1 && (r->inum[s].cust1 != cust1 || r->inum[s].num != num))
+        s = (s + 1) & mask;
+    return s;
+}
+
+/* 1 when the pair (customer ci, invoice number num) is new, 0 when seen. */
+static int count_invoice_number(seg_rfm *r, size_t ci, uint64_t num)
+{
+    const uint64_t cust1 = (uint64_t)ci + 1;
+    if (2 * (r->inum_used + 1) > r->inum_cap) {
+        size_t cap = r->inum_cap ? 2 * r->inum_cap : 4096, old = r->inum_cap;
+        struct rfm_inum *t = seg_calloc(cap, sizeof *t), *o = r->inum;
+        if (!t)
+            return SEG_NOMEM();
+        r->inum = t;
+        r->inum_cap = cap;
+        for (size_t i = 0; i < old; i++)
+            if (o[i].cust1)
+                t[inum_slot(r, o[i].num, o[i].cust1)] = o[i];
+        seg_free(o);
+    }
+    size_t s = inum_slot(r, num, cust1);
+    if (r->inum[s].cust1)
+        return 0;
+    r->inum[s].num = num;
+    r->inum[s].cust1 = cust1;
+    r->inum_used++;
+    return 1;
+}
+
+/* Count a purchase invoice once per customer. Invoices that are plain
+ * numbers go to a table of (customer, number) pairs; other texts to a string
+ * table whose keys are the customer index's 4 bytes then the invoice text
+ * (the table compares by length, so NUL bytes in the index are fine). A text
+ * always takes the same one of the two, so each distinct text is counted
+ * once. Rows of one invoice are usually consecutive: the previous row's
+ * invoice is checked first. */
 static int count_invoice(seg_rfm *r, size_t ci, const char *p, size_t len)
 {
     const uint32_t idx = (uint32_t)ci;
     const size_t klen = len + sizeof idx;
+    uint64_t num;
+    int rc;
     if (r->last_key != SIZE_MAX && klen == r->last_key_len && ci == r->last_key_cust &&
-        memcmp(seg_strtab_str(&r->inv, r->last_key) + sizeof idx, p, len) == 0)
+        same_text(r->key + sizeof idx, p, len))
         return 0;
     if (klen > r->key_cap) {
         char *k = seg_realloc(r->key, klen + 64);
@@ -237,11 +304,16 @@ static int count_invoice(seg_rfm *r, size_t ci, const char *p, size_t len)
     }
     memcpy(r->key, &idx, sizeof idx);
     memcpy(r->key + sizeof idx, p, len);
-    size_t at;
-    int rc = seg_strtab_intern(&r->inv, r->key, klen, &at);
+    if (invoice_number(p, len, &num)) {
+        rc = count_invoice_number(r, ci, num);
+    } else {
+        size_t at;
+        rc = seg_strtab_intern(&r->inv, r->key, klen, &at);
+    }
     if (rc < 0)
         return rc;
-    r->last_key = at;
+    /* r->key keeps this invoice's text for the check above. */
+    r->last_key = 0;
     r->last_key_len = klen;
     r->last_key_cust = ci;
     if (rc == 1) {
@@ -481,16 +553,59 @@ static int number(rfm_csv *x, size_t k, double *v, const csv_span **bad)
     return rc;
 }
 
-/* Date of a row, through the one-entry cache of the previous row's text. */
+/* Text of the exact form "YYYY-MM-DD HH:MM:SS" (or a 'T' between), 19 bytes:
+ * for it, seg_date_parse_auto() reads the day from the first 10 bytes and
+ * accepts the text when that date is valid and the clock is at most
+ * 23:59:60. */
+static bool iso_shape(const char *p)
+{
+    static const char form[] = "dddd-dd-dd?dd:dd:dd";
+    for (size_t i = 0; i < 19; i++) {
+        const char c = form[i];
+        if (c == 'd' ? (unsigned)(p[i] - '0') > 9 : c == '?' ? p[i] != ' ' && p[i] != 'T' : p[i] != c)
+            return false;
+    }
+    return true;
+}
+
+static bool iso_clock_ok(const char *p)
+{
+    const int h = (p[11] - '0') * 10 + (p[12] - '0'), m = (p[14] - '0') * 10 + (p[15] - '0'),
+              s = (p[17] - '0') * 10 + (p[18] - '0');
+    return h <= 23 && m <= 59 && s <= 60;
+}
+
+/* Date of a row, through the one-entry cache of the previous row's text,
+ * and for timestamps of the ISO form above (without a date format) through a
+ * table of the dates already parsed: rows of a day seen before, at any
+ * time, skip the parser, with the same verdict. */
 static bool row_day(seg_rfm *r, const csv_span *f, int64_t *day)
 {
+    const bool iso = !r->date_format && f->len == 19 && iso_shape(f->p);
+    struct rfm_iso *e = NULL;
+    if (iso) {
+        const char *p = f->p;
+        const int m = (p[5] - '0') * 10 + (p[6] - '0'), d = (p[8] - '0') * 10 + (p[9] - '0');
+        e = &r->iso[(size_t)(m * 31 + d + (p[3] - '0') * 373) & 511];
+        if (e->valid && same_text(p, e->date, 10)) {
+            if (!iso_clock_ok(p))
+                return false;
+            *day = e->day;
+            return true;
+        }
+    }
     if (f->len == r->date_len && f->len <= sizeof r->date_text &&
-        memcmp(f->p, r->date_text, f->len) == 0) {
+        same_text(f->p, r->date_text, f->len)) {
         *day = r->date_day;
         return true;
     }
     if (!parse_day(r, f->p, f->len, day))
         return false;
+    if (e) {
+        memcpy(e->date, f->p, 10);
+        e->valid = true;
+        e->day = *day;
+    }
     if (f->len <= sizeof r->date_text) {
         memcpy(r->date_text, f->p, f->len);
         r->date_len = f->len;

@@ -57,6 +57,13 @@ struct seg_rfm {
     rfm_cust *c;
     size_t c_cap;
     seg_strtab inv; /* keys: 4-byte customer index + invoice text */
+    /* Invoices written as plain decimal numbers: (customer index, number)
+     * pairs in an open-addressing table (cust1 0 = empty, else index + 1),
+     * no string kept. */
+    struct rfm_inum {
+        uint64_t num, cust1;
+    } *inum; /* one cache line holds a whole slot */
+    size_t inum_cap, inum_used;
     char *key;      /* scratch for invoice keys */
     size_t key_cap;
     int64_t max_day;
@@ -66,6 +73,13 @@ struct seg_rfm {
     char date_text[40]; /* cache: the previous row's date text and its day */
     size_t date_len;
     int64_t date_day;
+    /* cache: "YYYY-MM-DD" of timestamps parsed, by month and day (and the
+     * year's last digit): every day of a year has its own entry */
+    struct rfm_iso {
+        char date[10];
+        bool valid;
+        int64_t day;
+    } iso[512];
     /* Dates of the rows that set max_day, for the far reference check:
      * an open-addressing table day -> rows (key INT64_MIN: empty slot). */
     int64_t *day_key, *day_rows;

@@ -17,7 +17,13 @@
  *
  * A fit stops early when the batches stop improving (see mb_stop), and
  * otherwise costs its batches plus one pass that labels every row (whose
- * labels and distances the later stages reuse: lib/pipeline). The
+ * labels and distances the later stages reuse: lib/pipeline). Before that
+ * pass, SEG_MINIBATCH_FINAL_STEPS Lloyd steps (default 1) move each centroid
+ * to the mean of all its rows: the batches leave every centroid a noisy
+ * estimate of that mean (scikit-learn's fits end the same way, and on
+ * overlapping blobs were 0.07 % below at the same optimum because they drew
+ * more batches); one step over all rows removes the noise for the price of
+ * one more labelling pass, and never raises the inertia. The
  * bodies that read rows are in minibatch_tmpl.h, for float and double;
  * assignment is the distance kernel's (lib/distance.h), block by block.
  */
@@ -31,6 +37,7 @@
 
 struct seg_minibatch {
     int64_t k, batch, steps, seed, init_sample, n_init, patience, threads, min_profile_size, dtype;
+    int64_t final_steps;
     double forget, reassign, tol;
 };
 
@@ -49,6 +56,7 @@ int seg_minibatch_new(seg_minibatch **out)
     mb->dtype = SEG_DTYPE_F64;
     mb->reassign = 0.01;
     mb->tol = 1e-7;
+    mb->final_steps = 1;
     *out = mb;
     return SEG_OK;
 }
@@ -71,6 +79,7 @@ static const seg_param minibatch_rows[] = {
     SEG_PARAM_INT(SEG_MINIBATCH_THREADS, 0, 4096, seg_minibatch, threads, NULL),
     SEG_PARAM_INT(SEG_MINIBATCH_MIN_PROFILE_SIZE, 0, 1e12, seg_minibatch, min_profile_size, NULL),
     SEG_PARAM_INT(SEG_MINIBATCH_DTYPE, SEG_DTYPE_F64, SEG_DTYPE_F32, seg_minibatch, dtype, NULL),
+    SEG_PARAM_INT(SEG_MINIBATCH_FINAL_STEPS, 0, 100, seg_minibatch, final_steps, NULL),
     /* below 1: a factor of 1 would forget every count */
     SEG_PARAM_REAL(SEG_MINIBATCH_FORGET, 0, 0x1.fffffffffffffp-1, seg_minibatch, forget, NULL),
     SEG_PARAM_REAL(SEG_MINIBATCH_REASSIGN_RATIO, 0, 1, seg_minibatch, reassign, NULL),

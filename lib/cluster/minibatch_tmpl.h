@@ -366,6 +366,40 @@ static int FN(finish)(const seg_minibatch *mb, const double *c, const T *x, cons
     return SEG_OK;
 }
 
+/* One Lloyd step on all n rows: label them against c (lab and dist are
+ * scratch here), then move each centroid that has rows to their weighted
+ * mean, summed in double in row order (the same bits whatever the threads
+ * of the labelling). sum and cnt: k x d and k scratch. */
+static int FN(lloyd_step)(const seg_minibatch *mb, double *c, const T *x, const double *w,
+                          size_t n, size_t d, int32_t *lab, double *dist, double *sum,
+                          double *cnt)
+{
+    const size_t k = (size_t)mb->k;
+    seg_model *m = NULL;
+    const seg_dtype dt = SEG_T_IS_F32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64;
+    int rc = seg_model_create(&m, k, d, dt, c);
+    if (rc == SEG_OK)
+        rc = seg_model_label_rows(m, x, SEG_T_IS_F32, n, mb->threads, lab, dist);
+    seg_model_free(m);
+    if (rc < 0)
+        return rc;
+    memset(sum, 0, k * d * sizeof *sum);
+    memset(cnt, 0, k * sizeof *cnt);
+    for (size_t i = 0; i < n; i++) {
+        const double wi = w ? w[i] : 1.0;
+        double *sj = sum + (size_t)lab[i] * d;
+        const T *xi = x + i * d;
+        for (size_t t = 0; t < d; t++)
+            sj[t] += wi * (double)xi[t];
+        cnt[lab[i]] += wi;
+    }
+    for (size_t j = 0; j < k; j++)
+        if (cnt[j] > 0)
+            for (size_t t = 0; t < d; t++)
+                c[j * d + t] = sum[j * d + t] / cnt[j];
+    return SEG_OK;
+}
+
 static int FN(fit)(seg_minibatch *mb, const T *x, size_t n, size_t d, const double *w,
                    int32_t *labels, double *dist, seg_model **out)
 {
@@ -430,6 +464,9 @@ static int FN(fit)(seg_minibatch *mb, const T *x, size_t n, size_t d, const doub
             break;
         }
     }
+    for (int64_t p = 0; p < mb->final_steps; p++)
+        if ((rc = FN(lloyd_step)(mb, s.c, x, w, n, d, labels, dist, s.sum, s.cnt)) < 0)
+            goto done;
     if ((rc = FN(finish)(mb, s.c, x, w, n, d, labels, dist, out)) == SEG_OK) {
         (*out)->iterations = t;
         (*out)->init_seconds = t_init;

@@ -13,12 +13,16 @@
  * recurrence SciPy applies to its distance matrix. |A| is the cluster's
  * weight (its number of rows when unweighted).
  *
- * Nearest-neighbour searches: the squared distances from the chain's tip to
- * every active centroid come from the shared GEMM kernel (distance.c) in one
- * call on the compact block of active centroids; only the O(d) height of each
- * merge and the merged centroid are computed here, once per merge. Data are
- * centred on their weighted mean first (Ward is translation-invariant) so the
- * ||x||^2 - 2 x.c + ||c||^2 form loses little to cancellation.
+ * Nearest-neighbour searches: the chain's tip is compared with every active
+ * centroid by the difference form sum_t (c_j[t] - c_a[t])^2, not through the
+ * shared GEMM kernel: one row against m centroids is a matrix-vector product
+ * whose packing costs more than its arithmetic (OpenBLAS packed the whole
+ * centroid block on every call, four fifths of the time), and the difference
+ * form has no cancellation. Centroids are stored feature-major (one array of
+ * n values per feature, compact over the m active slots) so the loop runs
+ * across clusters with full-width vectors, compiled for AVX-512, AVX2 and the
+ * baseline (SEG_HOT_CLONES). Data are centred on their weighted mean first
+ * (Ward is translation-invariant), which keeps merged centroids small.
  */
 #include "kernel/distance.h"
 #include "core/core.h"
@@ -34,14 +38,13 @@ struct seg_linkage {
 /* The active clusters, compact in slots 0 .. m-1. */
 typedef struct ward_state {
     size_t n, d, m;
-    double *c;               /* m x d centroids */
-    double *cn;              /* m squared norms */
+    double *c;               /* d x n: feature t of slot j at c[t * n + j] */
     double *w;               /* m weights */
     size_t *rep;             /* slot -> representative row (SciPy keeps the larger index) */
     size_t *pos;             /* representative -> slot */
     unsigned char *in_chain; /* by representative */
     size_t *chain;           /* representatives */
-    double *tile;            /* m squared distances from the tip */
+    double *tip;             /* d: the tip's centroid */
 } ward_state;
 
 /* One merge before sorting: two representatives and the height. */
@@ -53,13 +56,12 @@ typedef struct ward_merge {
 static void state_free(ward_state *s)
 {
     seg_free(s->c);
-    seg_free(s->cn);
     seg_free(s->w);
     seg_free(s->rep);
     seg_free(s->pos);
     seg_free(s->in_chain);
     seg_free(s->chain);
-    seg_free(s->tile);
+    seg_free(s->tip);
 }
 
 static double pair_factor(double wa, double wb)
@@ -70,13 +72,40 @@ static double pair_factor(double wa, double wb)
 /* Exact squared Ward distance of two slots (used once per merge). */
 static double ward_sq(const ward_state *s, size_t i, size_t j)
 {
-    const double *a = s->c + i * s->d, *b = s->c + j * s->d;
     double acc = 0;
     for (size_t t = 0; t < s->d; t++) {
-        double v = a[t] - b[t];
+        double v = s->c[t * s->n + j] - s->c[t * s->n + i];
         acc += v * v;
     }
     return pair_factor(s->w[i], s->w[j]) * acc;
+}
+
+/* Clusters per block of the search: its distances stay in L1. */
+#define WARD_BLOCK 256
+
+/*
+ * Ward's squared distances (2 w_a w_j / (w_a + w_j)) ||c_j - tip||^2 of slots
+ * j0 .. j0 + len - 1 to the tip of weight wa, into v. The sum over features
+ * runs in feature order for every j, as ward_sq() does, so a distance is the
+ * same bits whichever clone runs.
+ */
+SEG_HOT_CLONES
+static void block_dist(const double *c, size_t n, size_t d, const double *tip, double wa,
+                       const double *w, size_t j0, size_t len, double *v)
+{
+    for (size_t j = 0; j < len; j++) {
+        double e = c[j0 + j] - tip[0];
+        v[j] = e * e;
+    }
+    for (size_t t = 1; t < d; t++) {
+        const double *ct = c + t * n + j0, a = tip[t];
+        for (size_t j = 0; j < len; j++) {
+            double e = ct[j] - a;
+            v[j] += e * e;
+        }
+    }
+    for (size_t j = 0; j < len; j++)
+        v[j] *= 2.0 * wa * w[j0 + j] / (wa + w[j0 + j]);
 }
 
 /*
@@ -87,18 +116,27 @@ static double ward_sq(const ward_state *s, size_t i, size_t j)
  */
 static size_t nearest(ward_state *s, size_t a, size_t prev)
 {
-    seg_sqdist_tile_f64(s->c + a * s->d, 1, s->d, s->cn + a, s->c, s->m, s->cn, s->tile);
-    size_t best = prev;
-    double bv = prev != SIZE_MAX ? pair_factor(s->w[a], s->w[prev]) * s->tile[prev] : INFINITY;
+    const size_t n = s->n, d = s->d, m = s->m;
     const double wa = s->w[a];
-    for (size_t j = 0; j < s->m; j++) {
-        if (j == a || s->in_chain[s->rep[j]])
-            continue;
-        double v = pair_factor(wa, s->w[j]) * s->tile[j];
-        if (best == SIZE_MAX || v < bv ||
-            (v == bv && best != prev && s->rep[j] < s->rep[best])) {
-            bv = v;
-            best = j;
+    double v[WARD_BLOCK];
+    for (size_t t = 0; t < d; t++)
+        s->tip[t] = s->c[t * n + a];
+    size_t best = prev;
+    double bv = prev != SIZE_MAX ? ward_sq(s, a, prev) : INFINITY;
+    for (size_t j0 = 0; j0 < m; j0 += WARD_BLOCK) {
+        size_t len = m - j0 < WARD_BLOCK ? m - j0 : WARD_BLOCK;
+        block_dist(s->c, n, d, s->tip, wa, s->w, j0, len, v);
+        for (size_t jj = 0; jj < len; jj++) {
+            if (!(v[jj] <= bv))
+                continue;
+            size_t j = j0 + jj;
+            if (j == a || s->in_chain[s->rep[j]])
+                continue;
+            if (best == SIZE_MAX || v[jj] < bv ||
+                (best != prev && s->rep[j] < s->rep[best])) {
+                bv = v[jj];
+                best = j;
+            }
         }
     }
     return best;
@@ -118,18 +156,14 @@ static ward_merge merge(ward_state *s, size_t i, size_t j)
     mg.a = s->rep[i];
     mg.b = s->rep[j];
     double wi = s->w[i], wj = s->w[j], wt = wi + wj;
-    double *ci = s->c + i * d, *cj = s->c + j * d, nrm = 0;
+    const size_t n = s->n, last = --s->m;
     for (size_t t = 0; t < d; t++) {
-        cj[t] = (wi * ci[t] + wj * cj[t]) / wt;
-        nrm += cj[t] * cj[t];
+        double *ct = s->c + t * n;
+        ct[j] = (wi * ct[i] + wj * ct[j]) / wt;
+        ct[i] = ct[last]; /* slot i is freed: the last active cluster moves in */
     }
     s->w[j] = wt;
-    s->cn[j] = nrm;
-    /* Slot i is freed: the last active cluster moves into it. */
-    size_t last = --s->m;
     if (i != last) {
-        memcpy(ci, s->c + last * d, d * sizeof *ci);
-        s->cn[i] = s->cn[last];
         s->w[i] = s->w[last];
         s->rep[i] = s->rep[last];
         s->pos[s->rep[i]] = i;
@@ -147,14 +181,13 @@ static int state_init(ward_state *s, const double *x, const float *xf, size_t n,
     if (!seg_mul_ok(n, d, &nd))
         return seg_fail(SEG_ERR_OVERFLOW, "ward: %zu x %zu values overflow", n, d);
     s->c = seg_malloc_array(nd, sizeof *s->c);
-    s->cn = seg_malloc_array(n, sizeof *s->cn);
     s->w = seg_malloc_array(n, sizeof *s->w);
     s->rep = seg_malloc_array(n, sizeof *s->rep);
     s->pos = seg_malloc_array(n, sizeof *s->pos);
     s->in_chain = seg_calloc(n, 1);
     s->chain = seg_malloc_array(n, sizeof *s->chain);
-    s->tile = seg_malloc_array(n, sizeof *s->tile);
-    if (!s->c || !s->cn || !s->w || !s->rep || !s->pos || !s->in_chain || !s->chain || !s->tile)
+    s->tip = seg_malloc_array(d, sizeof *s->tip);
+    if (!s->c || !s->w || !s->rep || !s->pos || !s->in_chain || !s->chain || !s->tip)
         return SEG_NOMEM();
     double total = 0;
     for (size_t i = 0; i < n; i++) {
@@ -169,19 +202,19 @@ static int state_init(ward_state *s, const double *x, const float *xf, size_t n,
             if (!isfinite(v))
                 return seg_fail(SEG_ERR_NONFINITE, "ward: row %zu, feature %zu is not finite", i,
                                 t);
-            s->c[i * d + t] = v;
+            s->c[t * n + i] = v;
         }
     }
     /* Centre on the weighted mean (see the top of the file). */
     for (size_t t = 0; t < d; t++) {
         double mean = 0;
+        double *ct = s->c + t * n;
         for (size_t i = 0; i < n; i++)
-            mean += s->w[i] * s->c[i * d + t];
+            mean += s->w[i] * ct[i];
         mean /= total;
         for (size_t i = 0; i < n; i++)
-            s->c[i * d + t] -= mean;
+            ct[i] -= mean;
     }
-    seg_row_norms_f64(s->c, n, d, s->cn);
     return 0;
 }
 

@@ -125,6 +125,8 @@ static inline bool is_missing(const csv_reader *r, const char *p, size_t len)
 
 /* ---- the reader --------------------------------------------------------------- */
 
+#define LEVEL_CACHE 32
+
 typedef struct csv_col {
     seg_column_type type; /* forced, or AUTO until pass 1 decides */
     size_t n_num, n_other, n_missing;
@@ -132,7 +134,42 @@ typedef struct csv_col {
     const char *bad_p;
     size_t bad_len;
     seg_strtab levels; /* zeroed: an empty table */
+    /* Recently seen levels, direct-mapped by level_slot(): entry + 1 and
+     * length (0: empty). A column holds few levels and they repeat, so most
+     * fields are found here by one memcmp instead of a hash of the text. */
+    uint32_t hit_index[LEVEL_CACHE], hit_len[LEVEL_CACHE];
 } csv_col;
+
+static inline size_t level_slot(const char *p, size_t len)
+{
+    return (len * 7u + (unsigned char)p[0] * 3u + (unsigned char)p[len - 1] +
+            (unsigned char)p[len / 2]) &
+           (LEVEL_CACHE - 1);
+}
+
+/* The level number of a field's text (not missing, len > 0) in its column,
+ * interning it when new. */
+static inline int level_of(csv_col *c, const char *p, size_t len, size_t *index)
+{
+    size_t h = level_slot(p, len);
+    if (c->hit_len[h] == len && c->hit_index[h]) {
+        /* Levels are short: a byte loop beats a call to memcmp. */
+        const char *l = seg_strtab_str(&c->levels, c->hit_index[h] - 1);
+        size_t i = 0;
+        while (i < len && l[i] == p[i])
+            i++;
+        if (i == len) {
+            *index = c->hit_index[h] - 1;
+            return 0;
+        }
+    }
+    int rc = seg_strtab_intern(&c->levels, p, len, index);
+    if (rc >= 0 && len <= UINT32_MAX && *index < UINT32_MAX) {
+        c->hit_index[h] = (uint32_t)(*index + 1);
+        c->hit_len[h] = (uint32_t)len;
+    }
+    return rc;
+}
 
 static int reader_init(csv_reader *r, const char *buf, size_t size, const char *name,
                        const seg_csv_options *o)
@@ -221,6 +258,12 @@ static int stray_error(const csv_reader *r, const csv_col *c, size_t j, const ch
                     name, show(c->bad_p, c->bad_len, shown), c->n_num, c->n_num + c->n_other);
 }
 
+static const bool number_start[256] = {
+    ['+'] = true, ['-'] = true, ['.'] = true, ['0'] = true, ['1'] = true, ['2'] = true,
+    ['3'] = true, ['4'] = true, ['5'] = true, ['6'] = true, ['7'] = true, ['8'] = true,
+    ['9'] = true,
+};
+
 /* Count a field of pass 1: SEG_OK, 1 for a value that is not a number in a
  * column forced numeric, or < 0. */
 static int classify(csv_reader *r, csv_col *c, const csv_field *f)
@@ -237,7 +280,11 @@ static int classify(csv_reader *r, csv_col *c, const csv_field *f)
     }
     if (c->type == SEG_COLUMN_CATEGORICAL)
         return SEG_OK;
-    if ((rc = f->escaped ? 0 : seg_parse_number(&r->num, p, len, &v)) < 0)
+    /* A number starts with a sign, a digit or a point (seg_parse_number):
+     * text fields of a column still AUTO skip the call. */
+    if ((rc = f->escaped || !number_start[(unsigned char)p[0]]
+                  ? 0
+                  : seg_parse_number(&r->num, p, len, &v)) < 0)
         return rc;
     if (rc) {
         c->n_num++;
@@ -317,7 +364,7 @@ static int pass_values(csv_reader *r, csv_col *cols, seg_dataset *ds)
             } else if (is_missing(r, p, len)) {
                 c->codes[i] = -1;
             } else {
-                if ((rc = seg_strtab_intern(&cols[j].levels, p, len, &index)) < 0)
+                if ((rc = level_of(&cols[j], p, len, &index)) < 0)
                     return rc == SEG_ERR_LIMIT
                                ? csv_fail(rc, r, f.line, j + 1,
                                           "found more than %d levels in column \"%.64s\"",

@@ -186,6 +186,7 @@ void seg_csv_tok_set_delimiter(seg_csv_tok *t, unsigned char d)
     memset(t->stop, 0, sizeof t->stop);
     memset(t->lead, 0, sizeof t->lead);
     t->delim = d;
+    t->mask_buf = NULL; /* the cached stop mask was for another delimiter */
     t->stop[d] = t->stop['\n'] = t->stop['\r'] = t->stop['\0'] = true;
     t->lead[' '] = d != ' ';
     t->lead['\t'] = d != '\t';

@@ -12,6 +12,11 @@
 #include <locale.h>
 #include <string.h>
 
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#define SEG_CSV_SSE2 1
+#endif
+
 /* Scratch of the parser's slow path; a zeroed struct is ready to use. */
 typedef struct seg_number_parser {
     char *buf;
@@ -80,6 +85,12 @@ typedef struct seg_csv_tok {
     bool stop[256];  /* bytes that end an unquoted field */
     bool qstop[256]; /* bytes that stop the scan of a quoted field */
     bool lead[256];  /* bytes that need a look at the start of a field */
+    /* The stop bytes of the 64 bytes at mask_p, bit i for mask_p[i]: fields
+     * average a few bytes, so one block answers a dozen field scans. Valid
+     * while buf and base are those it was computed under (a refill moves the
+     * text and changes base; bytes already known never change). */
+    const char *mask_p, *mask_buf;
+    uint64_t mask, mask_base;
 } seg_csv_tok;
 
 typedef struct seg_csv_field {
@@ -107,12 +118,51 @@ int seg_csv_tok_record(seg_csv_tok *t);
  * SEG_ERR_LIMIT with the detail set. */
 int seg_csv_tok_field_any(seg_csv_tok *t, size_t field, seg_csv_field *f);
 
-/* First byte at or after q that ends an unquoted field (delimiter, LF, CR,
- * NUL), or end. Eight bytes at a time where the byte order allows: the lowest
- * flagged byte of the "has zero byte" test is exact, later ones may not be. */
-static inline const char *seg_csv_scan_unquoted(const seg_csv_tok *t, const char *q,
-                                                const char *end)
+#ifdef SEG_CSV_SSE2
+/* Bit i set when q[i] is the delimiter, LF, CR or NUL, for 64 bytes. */
+static inline uint64_t seg_csv_stop_mask(const char *q, unsigned char delim)
 {
+    const __m128i vd = _mm_set1_epi8((char)delim), vn = _mm_set1_epi8('\n'),
+                  vc = _mm_set1_epi8('\r'), vz = _mm_setzero_si128();
+    uint64_t m = 0;
+    for (int k = 0; k < 4; k++) {
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(q + 16 * k));
+        __m128i h = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, vd), _mm_cmpeq_epi8(w, vn)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(w, vc), _mm_cmpeq_epi8(w, vz)));
+        m |= (uint64_t)(uint16_t)_mm_movemask_epi8(h) << (16 * k);
+    }
+    return m;
+}
+#endif
+
+/* First byte at or after q that ends an unquoted field (delimiter, LF, CR,
+ * NUL), or end. With SSE2 (every x86-64) from a cached 64-byte stop mask;
+ * else, and for the last bytes of the text, eight bytes at a time where the
+ * byte order allows: the lowest flagged byte of the "has zero byte" test is
+ * exact, later ones may not be. */
+static inline const char *seg_csv_scan_unquoted(seg_csv_tok *t, const char *q, const char *end)
+{
+#ifdef SEG_CSV_SSE2
+    if (t->mask_buf == t->buf && t->mask_base == t->base && end - t->mask_p >= 64) {
+        size_t off = (size_t)(q - t->mask_p); /* huge when q is before the block */
+        if (off < 64) {
+            uint64_t m = t->mask >> off;
+            if (m)
+                return q + __builtin_ctzll(m);
+            q = t->mask_p + 64;
+        }
+    }
+    while (end - q >= 64) {
+        uint64_t m = seg_csv_stop_mask(q, t->delim);
+        t->mask_p = q;
+        t->mask = m;
+        t->mask_buf = t->buf;
+        t->mask_base = t->base;
+        if (m)
+            return q + __builtin_ctzll(m);
+        q += 64;
+    }
+#endif
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
     const uint64_t dmask = ones * t->delim, nmask = ones * '\n', cmask = ones * '\r';
