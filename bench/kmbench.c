@@ -9,6 +9,8 @@
 #define _DEFAULT_SOURCE /* wait4() */
 #include <seg.h>
 
+#include "fmapeak.h"
+
 #include <cblas.h>
 #include <errno.h>
 #include <math.h>
@@ -35,6 +37,8 @@ typedef struct cfg {
 } cfg;
 
 static FILE *js; /* the JSON summary */
+static double fma_peak;  /* GFLOP/s, the best of the peak probe's runs so far */
+static double fma_peak_cpu; /* GFLOP per CPU second, likewise */
 static const char *const alg_names[] = {"lloyd", "hamerly", "elkan", "yinyang", "auto"};
 static bool first_key = true;
 
@@ -42,6 +46,14 @@ static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* CPU seconds of the whole process (all its threads). */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -160,6 +172,7 @@ static seg_kmeans *kmeans(const double *init, size_t k, size_t d, int64_t max_it
 
 typedef struct fitres {
     double seconds, inertia, init_seconds;
+    double cpu; /* the least CPU seconds of the repeats */
     int64_t iterations;
 } fitres;
 
@@ -167,34 +180,40 @@ typedef struct fitres {
 static fitres fit(const void *x, bool f32, size_t n, size_t d, const double *init, size_t k,
                   int64_t max_iter, double tol, int64_t threads, int64_t algorithm, int reps)
 {
-    fitres best = {INFINITY, 0, 0, 0};
+    fitres best = {INFINITY, 0, 0, INFINITY, 0};
+    double best_cpu = INFINITY;
     for (int r = 0; r < reps; r++) {
         seg_kmeans *km = kmeans(init, k, d, max_iter, tol, threads, algorithm);
         seg_model *m;
-        double t0 = now();
+        double t0 = now(), c0 = cpu_now();
         int rc = f32 ? seg_kmeans_fit_f32(km, x, n, d, NULL, NULL, &m)
                      : seg_kmeans_fit_f64(km, x, n, d, NULL, NULL, &m);
         double t = now() - t0;
+        best_cpu = fmin(best_cpu, cpu_now() - c0);
         if (rc < 0)
             die("fit", rc);
         if (t < best.seconds)
-            best = (fitres){t, seg_model_inertia(m), seg_model_init_seconds(m),
+            best = (fitres){t, seg_model_inertia(m), seg_model_init_seconds(m), 0,
                             seg_model_iterations(m)};
         seg_model_free(m);
         seg_kmeans_free(km);
     }
+    best.cpu = best_cpu;
     return best;
 }
 
 /* Seconds of one Lloyd iteration: difference of a 1- and a (1+m)-iteration fit,
- * so the per-fit work (checks, norms) cancels. */
+ * so the per-fit work (checks, norms) cancels. *cpu (unless NULL): the same
+ * difference in the process's CPU seconds. */
 static double iteration_seconds(const void *x, bool f32, size_t n, size_t d, const double *init,
-                                size_t k, int m, int64_t threads)
+                                size_t k, int m, int64_t threads, double *cpu)
 {
     fitres a = fit(x, f32, n, d, init, k, 1, 0, threads, SEG_ALGORITHM_LLOYD, 3);
-    fitres b = fit(x, f32, n, d, init, k, 1 + m, 0, threads, SEG_ALGORITHM_LLOYD, 2);
+    fitres b = fit(x, f32, n, d, init, k, 1 + m, 0, threads, SEG_ALGORITHM_LLOYD, 3);
     if (b.iterations <= a.iterations)
         return NAN;
+    if (cpu)
+        *cpu = (b.cpu - a.cpu) / (double)(b.iterations - a.iterations);
     return (b.seconds - a.seconds) / (double)(b.iterations - a.iterations);
 }
 
@@ -242,6 +261,30 @@ static void gemm_peak(const cfg *c)
     free(dc);
 }
 
+/* The float32 FMA peak of this process on all CPUs (fmapeak.c), per width;
+ * `when` names the measurement (before / after W1). */
+static void fma_probe(const char *when)
+{
+    fmapeak p;
+    char key[96];
+    if (fmapeak_measure(0, 0.15, &p) < 0)
+        return;
+    for (int i = 0; i < 4; i++) {
+        if (p.width[i].gflops <= 0)
+            continue;
+        snprintf(key, sizeof key, "peak_fma_%s_%s_gflops", p.width[i].name, when);
+        put(key, p.width[i].gflops);
+    }
+    snprintf(key, sizeof key, "peak_fma_threads");
+    put(key, p.threads);
+    snprintf(key, sizeof key, "peak_fma_per_cpu_second_%s_gflops", when);
+    put(key, p.best_gflops_per_cpu);
+    if (p.best_gflops > fma_peak)
+        fma_peak = p.best_gflops;
+    if (p.best_gflops_per_cpu > fma_peak_cpu)
+        fma_peak_cpu = p.best_gflops_per_cpu;
+}
+
 /* The k-means shape as one large sgemm: n x k x d. */
 static void gemm_kmeans_shape(const float *x, size_t n, size_t d, const double *init, size_t k)
 {
@@ -266,18 +309,30 @@ static void w1_w2_w4_w6(const cfg *c, const float *x, const double *init)
     const double flop = 2.0 * (double)n * (double)k * (double)d;
 
     if (wanted(c, "W1") || wanted(c, "W4")) {
-        double t = iteration_seconds(x, true, n, d, init, k, c->iters, 0);
+        double cpu = NAN;
+        double t = iteration_seconds(x, true, n, d, init, k, c->iters, 0, &cpu);
         put("W1_f32_iter_seconds", t);
         put("W1_f32_gflops", flop / t * 1e-9);
+        put("W1_f32_iter_cpu_seconds", cpu);
+        put("W1_f32_gflops_per_cpu_second", flop / cpu * 1e-9);
+        fma_probe("after");
+        if (fma_peak > 0) {
+            /* Wall: against what all threads got in this run. CPU: against
+             * one core's rate while it runs, which load affects less. */
+            put("peak_fma_gflops", fma_peak);
+            put("W1_f32_share_of_fma_peak", flop / t * 1e-9 / fma_peak);
+            put("peak_fma_per_cpu_second_gflops", fma_peak_cpu);
+            put("W1_f32_share_of_fma_peak_cpu", flop / cpu * 1e-9 / fma_peak_cpu);
+        }
         if (wanted(c, "W4")) {
-            double t1 = iteration_seconds(x, true, n, d, init, k, c->iters, 1);
+            double t1 = iteration_seconds(x, true, n, d, init, k, c->iters, 1, NULL);
             put("W4_f32_iter_seconds_1thread", t1);
             put("W4_speedup_2_vs_1", t1 / t);
         }
     }
     if (wanted(c, "W1")) {
         double *x64 = to_f64(x, n * d);
-        double t = iteration_seconds(x64, false, n, d, init, k, c->iters, 0);
+        double t = iteration_seconds(x64, false, n, d, init, k, c->iters, 0, NULL);
         put("W1_f64_iter_seconds", t);
         put("W1_f64_gflops", flop / t * 1e-9);
         free(x64);
@@ -500,7 +555,7 @@ int main(int argc, char **argv)
         } else {
             fprintf(stderr,
                     "usage: %s [--quick] [--out DIR] [--bank bank-full.csv] [--rows N]\n"
-                    "          [--only W1,W2,W2b,W3,W4,W5,W6,W7]\n",
+                    "          [--only peak,W1,W2,W2b,W3,W4,W5,W6,W7]\n",
                     argv[0]);
             return 2;
         }
@@ -524,6 +579,8 @@ int main(int argc, char **argv)
         write_npy(c.out, "W1_x.npy", x, true, c.n1, 32);
         write_npy(c.out, "W1_init.npy", init, false, 64, 32);
         gemm_kmeans_shape(x, c.n1, 32, init, 64);
+        if (wanted(&c, "W1") || wanted(&c, "peak"))
+            fma_probe("before");
         w1_w2_w4_w6(&c, x, init);
         free(x);
         free(init);
