@@ -31,6 +31,7 @@ typedef struct cfg {
     int gemm;        /* square GEMM size for the peak */
     int iters;       /* extra Lloyd iterations timed in W1 */
     int grid_iter;   /* max_iter in W5 */
+    int rounds;      /* W5 rounds (best of) */
     const char *out; /* directory for .npy and JSON */
     const char *bank;
     const char *only;
@@ -397,10 +398,19 @@ static void w1_w2_w4_w6(const cfg *c, const float *x, const double *init)
     }
 }
 
+/* The fixed rule AUTO followed before the cost model (register kernel), to
+ * give its worst ratio from the same run. */
+static int old_auto(size_t d, size_t k)
+{
+    return (d >= 64 && k >= 16) || (d >= 32 && k >= 128) ? SEG_ALGORITHM_HAMERLY
+                                                         : SEG_ALGORITHM_LLOYD;
+}
+
 static void w5(const cfg *c)
 {
     static const size_t ds[] = {2, 8, 32, 128}, ks[] = {4, 16, 64, 256};
     const size_t n = c->n5;
+    double worst = 0, worst_cpu = 0, worst_old = 0, worst_old_cpu = 0;
     for (size_t a = 0; a < 4; a++)
         for (size_t b = 0; b < 4; b++) {
             const size_t d = ds[a], k = ks[b];
@@ -411,31 +421,49 @@ static void w5(const cfg *c)
             write_npy(c->out, name, x, true, n, d);
             snprintf(name, sizeof name, "W5_d%zu_k%zu_init.npy", d, k);
             write_npy(c->out, name, init, false, k, d);
-            /* Best of 7 rounds, each round running every algorithm once, so
+            /* Best of --rounds (default 7) rounds, each round running every algorithm once, so
              * that a burst of load on the machine hits all of them alike.
              * Each round runs them in another order (start r, stride 1 + r
              * mod 4 over the five): a fit's speed depends a little on what
              * the one before it left in the allocator and caches, so no
              * algorithm should always follow the same one. */
-            enum { ROUNDS = 7, ALGS = SEG_ALGORITHM_AUTO - SEG_ALGORITHM_LLOYD + 1 };
+            enum { ALGS = SEG_ALGORITHM_AUTO - SEG_ALGORITHM_LLOYD + 1 };
             fitres best[SEG_ALGORITHM_AUTO + 1];
-            for (int round = 0; round < ROUNDS; round++)
+            double best_cpu[SEG_ALGORITHM_AUTO + 1];
+            for (int round = 0; round < c->rounds; round++)
                 for (int j = 0; j < ALGS; j++) {
                     const int alg = SEG_ALGORITHM_LLOYD + (round + j * (1 + round % 4)) % ALGS;
                     fitres r = fit(x, true, n, d, init, k, c->grid_iter, 1e-4, 0, alg, 1);
                     if (round == 0 || r.seconds < best[alg].seconds)
                         best[alg] = r;
+                    if (round == 0 || r.cpu < best_cpu[alg])
+                        best_cpu[alg] = r.cpu;
                 }
             for (int alg = SEG_ALGORITHM_LLOYD; alg <= SEG_ALGORITHM_AUTO; alg++) {
                 const fitres r = best[alg];
                 snprintf(key, sizeof key, "W5_d%zu_k%zu_%s_seconds", d, k, alg_names[alg]);
                 put(key, r.seconds);
+                snprintf(key, sizeof key, "W5_d%zu_k%zu_%s_cpu_seconds", d, k, alg_names[alg]);
+                put(key, best_cpu[alg]);
                 snprintf(key, sizeof key, "W5_d%zu_k%zu_%s_inertia", d, k, alg_names[alg]);
                 put(key, r.inertia);
             }
+            double bw = INFINITY, bc = INFINITY;
+            for (int alg = SEG_ALGORITHM_LLOYD; alg < SEG_ALGORITHM_AUTO; alg++) {
+                bw = fmin(bw, best[alg].seconds);
+                bc = fmin(bc, best_cpu[alg]);
+            }
+            worst = fmax(worst, best[SEG_ALGORITHM_AUTO].seconds / bw);
+            worst_cpu = fmax(worst_cpu, best_cpu[SEG_ALGORITHM_AUTO] / bc);
+            worst_old = fmax(worst_old, best[old_auto(d, k)].seconds / bw);
+            worst_old_cpu = fmax(worst_old_cpu, best_cpu[old_auto(d, k)] / bc);
             free(x);
             free(init);
         }
+    put("W5_worst_auto_over_best", worst);
+    put("W5_worst_auto_over_best_cpu", worst_cpu);
+    put("W5_worst_old_rule_over_best", worst_old);
+    put("W5_worst_old_rule_over_best_cpu", worst_old_cpu);
 }
 
 static void w7(const cfg *c)
@@ -530,7 +558,7 @@ static void w3(const cfg *c)
 
 int main(int argc, char **argv)
 {
-    cfg c = {1000000, 200000, 2048, 5, 100, "bench-out", NULL, NULL};
+    cfg c = {1000000, 200000, 2048, 5, 100, 7, "bench-out", NULL, NULL};
     char path[4096];
 
     if (argc == 4 && strcmp(argv[1], "--child-w3") == 0) {
@@ -550,11 +578,18 @@ int main(int argc, char **argv)
             c.bank = argv[++i];
         } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
             c.only = argv[++i];
+        } else if (strcmp(argv[i], "--grid-rows") == 0 && i + 1 < argc) {
+            c.n5 = (size_t)strtoull(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
+            c.rounds = atoi(argv[++i]);
+            if (c.rounds < 1)
+                c.rounds = 1;
         } else if (strcmp(argv[i], "--rows") == 0 && i + 1 < argc) {
             c.n1 = (size_t)strtoull(argv[++i], NULL, 10);
         } else {
             fprintf(stderr,
                     "usage: %s [--quick] [--out DIR] [--bank bank-full.csv] [--rows N]\n"
+                    "          [--grid-rows N] [--rounds R]\n"
                     "          [--only peak,W1,W2,W2b,W3,W4,W5,W6,W7]\n",
                     argv[0]);
             return 2;
