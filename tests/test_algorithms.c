@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <cmocka.h>
 
 #include "kernel/distance.h"
@@ -206,6 +207,19 @@ static void test_machine_parse(void **state)
     assert_true(m.madd_ns > 0 && m.stream_ns > 0);
 }
 
+/* SEG_MACHINE, when set, is the machine the process uses (meson runs this
+ * binary a second time with it: algorithms_machine_env). */
+static void test_machine_env(void **state)
+{
+    (void)state;
+    seg_machine want;
+    if (!seg_machine_parse(getenv("SEG_MACHINE"), &want))
+        skip();
+    const seg_machine m = seg_machine_get();
+    assert_true(m.madd_ns == want.madd_ns && m.stream_ns == want.stream_ns &&
+                m.source == want.source);
+}
+
 /*
  * AUTO's decisions follow the machine's measured properties, not one CPU's
  * thresholds: synthetic machines, not this one's timings.
@@ -330,6 +344,7 @@ int main(void)
         EACH_KERNEL(test_many_and_one_centroid),
         cmocka_unit_test(test_algorithm_setting),
         cmocka_unit_test(test_machine_parse),
+        cmocka_unit_test(test_machine_env),
         cmocka_unit_test(test_auto_rule),
         cmocka_unit_test(test_init_only),
     };
