@@ -218,6 +218,11 @@ static void test_machine_env(void **state)
     const seg_machine m = seg_machine_get();
     assert_true(m.madd_ns == want.madd_ns && m.stream_ns == want.stream_ns &&
                 m.source == want.source);
+    /* ... and the one AUTO's fits decide on (test_all_agree's shape). */
+    for (size_t k = 2; k <= 256; k *= 2)
+        assert_int_equal(seg_kmeans_algorithm_for(SEG_ALGORITHM_AUTO, 4000, 6, k),
+                         seg_kmeans_auto_rule(&want, seg_regkernel_ok(6, sizeof(float)), 4000,
+                                              6, k));
 }
 
 /*
