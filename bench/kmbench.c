@@ -9,6 +9,8 @@
 #define _DEFAULT_SOURCE /* wait4() */
 #include <seg.h>
 
+#include "fmapeak.h"
+
 #include <cblas.h>
 #include <errno.h>
 #include <math.h>
@@ -29,12 +31,15 @@ typedef struct cfg {
     int gemm;        /* square GEMM size for the peak */
     int iters;       /* extra Lloyd iterations timed in W1 */
     int grid_iter;   /* max_iter in W5 */
+    int rounds;      /* W5 rounds (best of) */
     const char *out; /* directory for .npy and JSON */
     const char *bank;
     const char *only;
 } cfg;
 
 static FILE *js; /* the JSON summary */
+static double fma_peak;  /* GFLOP/s, the best of the peak probe's runs so far */
+static double fma_peak_cpu; /* GFLOP per CPU second, likewise */
 static const char *const alg_names[] = {"lloyd", "hamerly", "elkan", "yinyang", "auto"};
 static bool first_key = true;
 
@@ -174,6 +179,7 @@ static seg_kmeans *kmeans(const double *init, size_t k, size_t d, int64_t max_it
 
 typedef struct fitres {
     double seconds, inertia, init_seconds;
+    double cpu; /* the least CPU seconds of the repeats */
     int64_t iterations;
 } fitres;
 
@@ -181,34 +187,40 @@ typedef struct fitres {
 static fitres fit(const void *x, bool f32, size_t n, size_t d, const double *init, size_t k,
                   int64_t max_iter, double tol, int64_t threads, int64_t algorithm, int reps)
 {
-    fitres best = {INFINITY, 0, 0, 0};
+    fitres best = {INFINITY, 0, 0, INFINITY, 0};
+    double best_cpu = INFINITY;
     for (int r = 0; r < reps; r++) {
         seg_kmeans *km = kmeans(init, k, d, max_iter, tol, threads, algorithm);
         seg_model *m;
-        double t0 = now();
+        double t0 = now(), c0 = cpu_now();
         int rc = f32 ? seg_kmeans_fit_f32(km, x, n, d, NULL, NULL, &m)
                      : seg_kmeans_fit_f64(km, x, n, d, NULL, NULL, &m);
         double t = now() - t0;
+        best_cpu = fmin(best_cpu, cpu_now() - c0);
         if (rc < 0)
             die("fit", rc);
         if (t < best.seconds)
-            best = (fitres){t, seg_model_inertia(m), seg_model_init_seconds(m),
+            best = (fitres){t, seg_model_inertia(m), seg_model_init_seconds(m), 0,
                             seg_model_iterations(m)};
         seg_model_free(m);
         seg_kmeans_free(km);
     }
+    best.cpu = best_cpu;
     return best;
 }
 
 /* Seconds of one Lloyd iteration: difference of a 1- and a (1+m)-iteration fit,
- * so the per-fit work (checks, norms) cancels. */
+ * so the per-fit work (checks, norms) cancels. *cpu (unless NULL): the same
+ * difference in the process's CPU seconds. */
 static double iteration_seconds(const void *x, bool f32, size_t n, size_t d, const double *init,
-                                size_t k, int m, int64_t threads)
+                                size_t k, int m, int64_t threads, double *cpu)
 {
     fitres a = fit(x, f32, n, d, init, k, 1, 0, threads, SEG_ALGORITHM_LLOYD, 3);
-    fitres b = fit(x, f32, n, d, init, k, 1 + m, 0, threads, SEG_ALGORITHM_LLOYD, 2);
+    fitres b = fit(x, f32, n, d, init, k, 1 + m, 0, threads, SEG_ALGORITHM_LLOYD, 3);
     if (b.iterations <= a.iterations)
         return NAN;
+    if (cpu)
+        *cpu = (b.cpu - a.cpu) / (double)(b.iterations - a.iterations);
     return (b.seconds - a.seconds) / (double)(b.iterations - a.iterations);
 }
 
@@ -256,6 +268,30 @@ static void gemm_peak(const cfg *c)
     free(dc);
 }
 
+/* The float32 FMA peak of this process on all CPUs (fmapeak.c), per width;
+ * `when` names the measurement (before / after W1). */
+static void fma_probe(const char *when)
+{
+    fmapeak p;
+    char key[96];
+    if (fmapeak_measure(0, 0.15, &p) < 0)
+        return;
+    for (int i = 0; i < 4; i++) {
+        if (p.width[i].gflops <= 0)
+            continue;
+        snprintf(key, sizeof key, "peak_fma_%s_%s_gflops", p.width[i].name, when);
+        put(key, p.width[i].gflops);
+    }
+    snprintf(key, sizeof key, "peak_fma_threads");
+    put(key, p.threads);
+    snprintf(key, sizeof key, "peak_fma_per_cpu_second_%s_gflops", when);
+    put(key, p.best_gflops_per_cpu);
+    if (p.best_gflops > fma_peak)
+        fma_peak = p.best_gflops;
+    if (p.best_gflops_per_cpu > fma_peak_cpu)
+        fma_peak_cpu = p.best_gflops_per_cpu;
+}
+
 /* The k-means shape as one large sgemm: n x k x d. */
 static void gemm_kmeans_shape(const float *x, size_t n, size_t d, const double *init, size_t k)
 {
@@ -280,18 +316,30 @@ static void w1_w2_w4_w6(const cfg *c, const float *x, const double *init)
     const double flop = 2.0 * (double)n * (double)k * (double)d;
 
     if (wanted(c, "W1") || wanted(c, "W4")) {
-        double t = iteration_seconds(x, true, n, d, init, k, c->iters, 0);
+        double cpu = NAN;
+        double t = iteration_seconds(x, true, n, d, init, k, c->iters, 0, &cpu);
         put("W1_f32_iter_seconds", t);
         put("W1_f32_gflops", flop / t * 1e-9);
+        put("W1_f32_iter_cpu_seconds", cpu);
+        put("W1_f32_gflops_per_cpu_second", flop / cpu * 1e-9);
+        fma_probe("after");
+        if (fma_peak > 0) {
+            /* Wall: against what all threads got in this run. CPU: against
+             * one core's rate while it runs, which load affects less. */
+            put("peak_fma_gflops", fma_peak);
+            put("W1_f32_share_of_fma_peak", flop / t * 1e-9 / fma_peak);
+            put("peak_fma_per_cpu_second_gflops", fma_peak_cpu);
+            put("W1_f32_share_of_fma_peak_cpu", flop / cpu * 1e-9 / fma_peak_cpu);
+        }
         if (wanted(c, "W4")) {
-            double t1 = iteration_seconds(x, true, n, d, init, k, c->iters, 1);
+            double t1 = iteration_seconds(x, true, n, d, init, k, c->iters, 1, NULL);
             put("W4_f32_iter_seconds_1thread", t1);
             put("W4_speedup_2_vs_1", t1 / t);
         }
     }
     if (wanted(c, "W1")) {
         double *x64 = to_f64(x, n * d);
-        double t = iteration_seconds(x64, false, n, d, init, k, c->iters, 0);
+        double t = iteration_seconds(x64, false, n, d, init, k, c->iters, 0, NULL);
         put("W1_f64_iter_seconds", t);
         put("W1_f64_gflops", flop / t * 1e-9);
         free(x64);
@@ -356,10 +404,19 @@ static void w1_w2_w4_w6(const cfg *c, const float *x, const double *init)
     }
 }
 
+/* The fixed rule AUTO followed before the cost model (register kernel), to
+ * give its worst ratio from the same run. */
+static int old_auto(size_t d, size_t k)
+{
+    return (d >= 64 && k >= 16) || (d >= 32 && k >= 128) ? SEG_ALGORITHM_HAMERLY
+                                                         : SEG_ALGORITHM_LLOYD;
+}
+
 static void w5(const cfg *c)
 {
     static const size_t ds[] = {2, 8, 32, 128}, ks[] = {4, 16, 64, 256};
     const size_t n = c->n5;
+    double worst = 0, worst_cpu = 0, worst_old = 0, worst_old_cpu = 0;
     for (size_t a = 0; a < 4; a++)
         for (size_t b = 0; b < 4; b++) {
             const size_t d = ds[a], k = ks[b];
@@ -370,31 +427,49 @@ static void w5(const cfg *c)
             write_npy(c->out, name, x, true, n, d);
             snprintf(name, sizeof name, "W5_d%zu_k%zu_init.npy", d, k);
             write_npy(c->out, name, init, false, k, d);
-            /* Best of 7 rounds, each round running every algorithm once, so
+            /* Best of --rounds (default 7) rounds, each round running every algorithm once, so
              * that a burst of load on the machine hits all of them alike.
              * Each round runs them in another order (start r, stride 1 + r
              * mod 4 over the five): a fit's speed depends a little on what
              * the one before it left in the allocator and caches, so no
              * algorithm should always follow the same one. */
-            enum { ROUNDS = 7, ALGS = SEG_ALGORITHM_AUTO - SEG_ALGORITHM_LLOYD + 1 };
+            enum { ALGS = SEG_ALGORITHM_AUTO - SEG_ALGORITHM_LLOYD + 1 };
             fitres best[SEG_ALGORITHM_AUTO + 1];
-            for (int round = 0; round < ROUNDS; round++)
+            double best_cpu[SEG_ALGORITHM_AUTO + 1];
+            for (int round = 0; round < c->rounds; round++)
                 for (int j = 0; j < ALGS; j++) {
                     const int alg = SEG_ALGORITHM_LLOYD + (round + j * (1 + round % 4)) % ALGS;
                     fitres r = fit(x, true, n, d, init, k, c->grid_iter, 1e-4, 0, alg, 1);
                     if (round == 0 || r.seconds < best[alg].seconds)
                         best[alg] = r;
+                    if (round == 0 || r.cpu < best_cpu[alg])
+                        best_cpu[alg] = r.cpu;
                 }
             for (int alg = SEG_ALGORITHM_LLOYD; alg <= SEG_ALGORITHM_AUTO; alg++) {
                 const fitres r = best[alg];
                 snprintf(key, sizeof key, "W5_d%zu_k%zu_%s_seconds", d, k, alg_names[alg]);
                 put(key, r.seconds);
+                snprintf(key, sizeof key, "W5_d%zu_k%zu_%s_cpu_seconds", d, k, alg_names[alg]);
+                put(key, best_cpu[alg]);
                 snprintf(key, sizeof key, "W5_d%zu_k%zu_%s_inertia", d, k, alg_names[alg]);
                 put(key, r.inertia);
             }
+            double bw = INFINITY, bc = INFINITY;
+            for (int alg = SEG_ALGORITHM_LLOYD; alg < SEG_ALGORITHM_AUTO; alg++) {
+                bw = fmin(bw, best[alg].seconds);
+                bc = fmin(bc, best_cpu[alg]);
+            }
+            worst = fmax(worst, best[SEG_ALGORITHM_AUTO].seconds / bw);
+            worst_cpu = fmax(worst_cpu, best_cpu[SEG_ALGORITHM_AUTO] / bc);
+            worst_old = fmax(worst_old, best[old_auto(d, k)].seconds / bw);
+            worst_old_cpu = fmax(worst_old_cpu, best_cpu[old_auto(d, k)] / bc);
             free(x);
             free(init);
         }
+    put("W5_worst_auto_over_best", worst);
+    put("W5_worst_auto_over_best_cpu", worst_cpu);
+    put("W5_worst_old_rule_over_best", worst_old);
+    put("W5_worst_old_rule_over_best_cpu", worst_old_cpu);
 }
 
 static void w7(const cfg *c)
@@ -504,7 +579,7 @@ static void w3(const cfg *c)
 
 int main(int argc, char **argv)
 {
-    cfg c = {1000000, 200000, 2048, 5, 100, "bench-out", NULL, NULL};
+    cfg c = {1000000, 200000, 2048, 5, 100, 7, "bench-out", NULL, NULL};
     char path[4096];
 
     if (argc == 4 && strcmp(argv[1], "--child-w3") == 0) {
@@ -524,12 +599,19 @@ int main(int argc, char **argv)
             c.bank = argv[++i];
         } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
             c.only = argv[++i];
+        } else if (strcmp(argv[i], "--grid-rows") == 0 && i + 1 < argc) {
+            c.n5 = (size_t)strtoull(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
+            c.rounds = atoi(argv[++i]);
+            if (c.rounds < 1)
+                c.rounds = 1;
         } else if (strcmp(argv[i], "--rows") == 0 && i + 1 < argc) {
             c.n1 = (size_t)strtoull(argv[++i], NULL, 10);
         } else {
             fprintf(stderr,
                     "usage: %s [--quick] [--out DIR] [--bank bank-full.csv] [--rows N]\n"
-                    "          [--only W1,W2,W2b,W3,W4,W5,W6,W7]\n",
+                    "          [--grid-rows N] [--rounds R]\n"
+                    "          [--only peak,W1,W2,W2b,W3,W4,W5,W6,W7]\n",
                     argv[0]);
             return 2;
         }
@@ -553,6 +635,8 @@ int main(int argc, char **argv)
         write_npy(c.out, "W1_x.npy", x, true, c.n1, 32);
         write_npy(c.out, "W1_init.npy", init, false, 64, 32);
         gemm_kmeans_shape(x, c.n1, 32, init, 64);
+        if (wanted(&c, "W1") || wanted(&c, "peak"))
+            fma_probe("before");
         w1_w2_w4_w6(&c, x, init);
         free(x);
         free(init);

@@ -3,11 +3,13 @@
  * Lloyd's labels, centroids and inertia from the same start, for any thread
  * count, including near-tie data and empty segments; the init-only API.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <cmocka.h>
 
 #include "kernel/distance.h"
@@ -181,6 +183,101 @@ static void test_algorithm_setting(void **state)
     assert_true(seg_kmeans_algorithm_for(SEG_ALGORITHM_AUTO, 100, 2, 64) != SEG_ALGORITHM_AUTO);
 }
 
+/* SEG_MACHINE's syntax: two positive finite numbers, or "reference". */
+static void test_machine_parse(void **state)
+{
+    (void)state;
+    seg_machine m = {7, 9, -1};
+    assert_true(seg_machine_parse("0.02,0.5", &m));
+    assert_true(m.madd_ns == 0.02 && m.stream_ns == 0.5 && m.source == SEG_MACHINE_ENV);
+    assert_true(seg_machine_parse("reference", &m));
+    seg_machine ref = seg_machine_reference();
+    assert_true(m.madd_ns == ref.madd_ns && m.stream_ns == ref.stream_ns &&
+                m.source == SEG_MACHINE_REFERENCE);
+    static const char *const bad[] = {"", "abc", "0.02", "0.02,", ",0.5", "-1,2", "0,1",
+                                      "1,2,3", "nan,1", "1,inf", "1;2", "1,2x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        m = (seg_machine){7, 9, -1};
+        assert_false(seg_machine_parse(bad[i], &m));
+        assert_true(m.madd_ns == 7 && m.stream_ns == 9 && m.source == -1); /* unchanged */
+    }
+    assert_false(seg_machine_parse(NULL, &m));
+    /* The process's machine is measured or given, and usable by the rule. */
+    m = seg_machine_get();
+    assert_true(m.madd_ns > 0 && m.stream_ns > 0);
+}
+
+/* SEG_MACHINE, when set, is the machine the process uses (meson runs this
+ * binary a second time with it: algorithms_machine_env). */
+static void test_machine_env(void **state)
+{
+    (void)state;
+    seg_machine want;
+    if (!seg_machine_parse(getenv("SEG_MACHINE"), &want))
+        skip();
+    const seg_machine m = seg_machine_get();
+    assert_true(m.madd_ns == want.madd_ns && m.stream_ns == want.stream_ns &&
+                m.source == want.source);
+    /* ... and the one AUTO's fits decide on (test_all_agree's shape). */
+    for (size_t k = 2; k <= 256; k *= 2)
+        assert_int_equal(seg_kmeans_algorithm_for(SEG_ALGORITHM_AUTO, 4000, 6, k),
+                         seg_kmeans_auto_rule(&want, seg_regkernel_ok(6, sizeof(float)), 4000,
+                                              6, k));
+}
+
+/*
+ * AUTO's decisions follow the machine's measured properties, not one CPU's
+ * thresholds: synthetic machines, not this one's timings.
+ */
+static void test_auto_rule(void **state)
+{
+    (void)state;
+    const seg_machine ref = seg_machine_reference();
+    /* Two 512-bit FMA units: multiply-adds at half the cost, same memory. */
+    const seg_machine two_fma = {ref.madd_ns / 2, ref.stream_ns, SEG_MACHINE_ENV};
+    /* AVX2 only, one 256-bit FMA a cycle: twice the cost. */
+    const seg_machine avx2 = {ref.madd_ns * 2, ref.stream_ns, SEG_MACHINE_ENV};
+    /* Slower memory by as much as slower FMAs: the same choices. */
+    const seg_machine slow_all = {ref.madd_ns * 3, ref.stream_ns * 3, SEG_MACHINE_ENV};
+    static const size_t ds[] = {2, 3, 8, 16, 32, 64, 128, 256};
+    for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++) {
+        const size_t d = ds[i];
+        const double kr = seg_kmeans_auto_break_even(&ref, d);
+        assert_true(kr > 1);
+        /* The break-even k scales with madd / stream, inversely. */
+        assert_true(fabs(seg_kmeans_auto_break_even(&two_fma, d) / kr - 2) < 1e-9);
+        assert_true(fabs(seg_kmeans_auto_break_even(&avx2, d) / kr - 0.5) < 1e-9);
+        assert_true(fabs(seg_kmeans_auto_break_even(&slow_all, d) / kr - 1) < 1e-9);
+        /* More features never make the bounds pay later. */
+        if (i > 0)
+            assert_true(kr <= seg_kmeans_auto_break_even(&ref, ds[i - 1]) * (1 + 1e-12));
+        /* Monotone in k: Lloyd below the break-even, Hamerly from it. */
+        for (size_t k = 1; k <= 4096; k *= 2) {
+            const seg_algorithm a = seg_kmeans_auto_rule(&ref, true, 100000, d, k);
+            assert_int_equal(a, (double)k >= kr ? SEG_ALGORITHM_HAMERLY : SEG_ALGORITHM_LLOYD);
+            /* A machine whose FMAs are dearer switches no later. */
+            if (a == SEG_ALGORITHM_HAMERLY)
+                assert_int_equal(seg_kmeans_auto_rule(&avx2, true, 100000, d, k),
+                                 SEG_ALGORITHM_HAMERLY);
+            else
+                assert_int_equal(seg_kmeans_auto_rule(&two_fma, true, 100000, d, k),
+                                 SEG_ALGORITHM_LLOYD);
+        }
+    }
+    /* In two dimensions the bookkeeping always outweighs the distances. */
+    assert_int_equal(seg_kmeans_auto_rule(&avx2, true, 100000, 2, 1 << 20), SEG_ALGORITHM_LLOYD);
+    /* A machine at the break-even of a cell: the k where the reference
+     * switches is where a machine with the same ratio switches. */
+    const size_t kb = (size_t)ceil(seg_kmeans_auto_break_even(&ref, 32));
+    assert_int_equal(seg_kmeans_auto_rule(&slow_all, true, 100000, 32, kb), SEG_ALGORITHM_HAMERLY);
+    assert_int_equal(seg_kmeans_auto_rule(&slow_all, true, 100000, 32, kb - 1),
+                     SEG_ALGORITHM_LLOYD);
+    /* Through BLAS the machine does not enter (not calibrated). */
+    for (size_t k = 1; k <= 512; k *= 2)
+        assert_int_equal(seg_kmeans_auto_rule(&two_fma, false, 1000, 300, k),
+                         seg_kmeans_auto_rule(&avx2, false, 1000, 300, k));
+}
+
 /* Initialisation alone: given centroids come back as given; k-means++ with
  * k = n picks every (distinct) row once. */
 static void test_init_only(void **state)
@@ -251,6 +348,9 @@ int main(void)
         EACH_KERNEL(test_empty_segment_agrees),
         EACH_KERNEL(test_many_and_one_centroid),
         cmocka_unit_test(test_algorithm_setting),
+        cmocka_unit_test(test_machine_parse),
+        cmocka_unit_test(test_machine_env),
+        cmocka_unit_test(test_auto_rule),
         cmocka_unit_test(test_init_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -565,24 +565,6 @@ static int bounds_alloc(bounds_ws *H, const kjob *J, size_t groups, size_t elem)
     return SEG_OK;
 }
 
-seg_algorithm seg_kmeans_algorithm_for(int64_t setting, size_t n, size_t d, size_t k)
-{
-    (void)n;
-    if (setting != SEG_ALGORITHM_AUTO)
-        return (seg_algorithm)setting;
-    /* From the W5 grid of bench/ (see bench/README.md). With the register
-     * kernel a Lloyd pass costs little more than reading the rows: below
-     * d = 32 the bounds' bookkeeping and gathering cost more than the
-     * distances they save (2-4x more at d <= 8); at d = 32 Hamerly gains
-     * from k = 256 (7 %), at d = 128 from k = 16 (30-55 %). Through BLAS
-     * (small GEMMs with their call and packing costs), Hamerly's bounds pay
-     * once k >= 64, or from k = 16 in very few dimensions. */
-    if (seg_regkernel_ok(d, sizeof(float)))
-        return (d >= 64 && k >= 16) || (d >= 32 && k >= 128) ? SEG_ALGORITHM_HAMERLY
-                                                             : SEG_ALGORITHM_LLOYD;
-    return k >= 64 || (d <= 2 && k >= 16) ? SEG_ALGORITHM_HAMERLY : SEG_ALGORITHM_LLOYD;
-}
-
 /*
  * Check the data of a fit and set up its workspace J (n, d, k, partitions,
  * threads, buffers). On failure J may hold partial buffers: kjob_free() it.

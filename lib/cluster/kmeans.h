@@ -7,6 +7,7 @@
 
 #include "model/model.h"
 #include "prepare/qsketch.h"
+#include "kernel/machine.h"
 
 /*
  * The k-means fit of n x d rows x (float when f32, else double; weights w or
@@ -57,8 +58,22 @@ typedef struct seg_parts {
 
 seg_parts seg_parts_plan(size_t n, size_t k, size_t d, size_t elem);
 
-/* The algorithm a fit runs for SEG_KMEANS_ALGORITHM = setting (AUTO resolved). */
+/* The algorithm a fit runs for SEG_KMEANS_ALGORITHM = setting (AUTO resolved
+ * by seg_kmeans_auto_rule on this process's seg_machine_get()). */
 seg_algorithm seg_kmeans_algorithm_for(int64_t setting, size_t n, size_t d, size_t k);
+
+/*
+ * AUTO's choice on machine m (see kmeans.c): Hamerly when k reaches the
+ * break-even k for d, Lloyd below; regkernel: whether the register kernel
+ * serves d. A function of its arguments only, for tests with synthetic
+ * machines. Every choice gives the same results (docs/api.md, Algorithms).
+ */
+seg_algorithm seg_kmeans_auto_rule(const seg_machine *m, bool regkernel, size_t n, size_t d,
+                                   size_t k);
+
+/* The least k at which AUTO picks Hamerly for d features on machine m
+ * (register kernel). */
+double seg_kmeans_auto_break_even(const seg_machine *m, size_t d);
 
 /*
  * The statistics one assignment pass produces over a set of rows: per-segment

@@ -267,24 +267,38 @@ SEG_RK_TARGET static void RK(panels)(const T *x, size_t n, size_t d, T *xt)
 }
 
 /* The panel of rows p0 .. p0 + rows - 1: from the caller's panel-major copy,
- * or transposed into buf. The rows of the panel after next (below b) are
- * prefetched: the hardware alone left a pass over rows from memory
- * latency-bound (4.3 GB/s on a machine that reads 20 GB/s; 18.5 GB/s with
- * this, at d = 32 and 7 centroids). */
+ * or transposed into buf. *pf and *pf_bytes: the rows of the panel after next
+ * (below b; 0 bytes when none), which the caller prefetches a slice per chunk
+ * of centroids (RK(prefetch_slice)). The hardware alone left a pass over rows
+ * from memory latency-bound (4.3 GB/s on a machine that reads 20 GB/s; 18.5
+ * GB/s with prefetching, at d = 32 and 7 centroids); prefetching a whole
+ * panel at once filled the core's miss buffers and stalled the transposes. */
 SEG_RK_TARGET static inline const T *RK(panel)(const T *x, const T *xp, size_t p0, size_t rows,
-                                            size_t b, size_t d, T *buf)
+                                            size_t b, size_t d, T *buf, const char **pf,
+                                            size_t *pf_bytes)
 {
+    *pf_bytes = 0;
     if (p0 + 2 * PANEL < b) {
         const size_t next = b - p0 - 2 * PANEL < PANEL ? b - p0 - 2 * PANEL : PANEL;
-        const char *q = (const char *)((xp ? xp : x) + (p0 + 2 * PANEL) * d);
-        const size_t bytes = next * d * sizeof(T);
-        for (size_t o = 0; o < bytes; o += 64)
-            __builtin_prefetch(q + o, 0, 3);
+        *pf = (const char *)((xp ? xp : x) + (p0 + 2 * PANEL) * d);
+        *pf_bytes = next * d * sizeof(T);
     }
     if (xp)
         return xp + p0 * d;
     RK(transpose_panel)(x + p0 * d, rows, d, buf);
     return buf;
+}
+
+/* Prefetch slice `part` of `parts` of the bytes [q, q + bytes). */
+static inline __attribute__((always_inline)) void RK(prefetch_slice)(const char *q, size_t bytes,
+                                                                     size_t part, size_t parts)
+{
+    if (!bytes)
+        return;
+    const size_t lines = (bytes + 63) / 64 + 1; /* q need not start a line */
+    const size_t l1 = lines * (part + 1) / parts;
+    for (size_t l = lines * part / parts; l < l1; l++)
+        __builtin_prefetch(q + (l * 64 < bytes ? l * 64 : bytes - 1), 0, 3);
 }
 
 SEG_RK_TARGET static void RK(assign)(const T *x, const T *xp, size_t b, size_t d,
@@ -295,12 +309,15 @@ SEG_RK_TARGET static void RK(assign)(const T *x, const T *xp, size_t b, size_t d
     const size_t chunks = (k + RMAX - 1) / RMAX;
     for (size_t p0 = 0; p0 < b; p0 += PANEL) {
         const size_t rows = b - p0 < PANEL ? b - p0 : PANEL;
-        const T *xt = RK(panel)(x, xp, p0, rows, b, d, buf);
+        const char *pf = NULL;
+        size_t pf_bytes;
+        const T *xt = RK(panel)(x, xp, p0, rows, b, d, buf, &pf, &pf_bytes);
         V best0 = VSET1((T)INFINITY), best1 = best0, lab0 = VZERO(), lab1 = lab0;
         for (size_t q = 0, t0 = 0; q < chunks; q++) {
             /* chunks of near-equal size: k = 64 is 11+11+11+11+10+10, not 12 x 5 + 4 */
             const size_t t1 = k * (q + 1) / chunks;
             const int R = (int)(t1 - t0);
+            RK(prefetch_slice)(pf, pf_bytes, q, chunks);
 #define FOLD(r) RK(fold_chunk)(xt, d, c, cnorm, t0, r, &best0, &best1, &lab0, &lab1)
             SEG_RK_SWITCH_W(R, FOLD)
 #undef FOLD
@@ -326,10 +343,13 @@ SEG_RK_TARGET static void RK(tile)(const T *x, const T *xp, size_t b, size_t d, 
     const size_t chunks = (k + RMAX - 1) / RMAX;
     for (size_t p0 = 0; p0 < b; p0 += PANEL) {
         const size_t rows = b - p0 < PANEL ? b - p0 : PANEL;
-        const T *xt = RK(panel)(x, xp, p0, rows, b, d, buf);
+        const char *pf = NULL;
+        size_t pf_bytes;
+        const T *xt = RK(panel)(x, xp, p0, rows, b, d, buf, &pf, &pf_bytes);
         for (size_t q = 0, t0 = 0; q < chunks; q++) {
             const size_t t1 = k * (q + 1) / chunks;
             const int R = (int)(t1 - t0);
+            RK(prefetch_slice)(pf, pf_bytes, q, chunks);
 #define TILE(r) RK(tile_chunk)(xt, d, c, t0, r, rows, tt, b, p0)
             SEG_RK_SWITCH_W(R, TILE)
 #undef TILE
