@@ -118,6 +118,17 @@ SEG_MPI_API int seg_mpi_predict(MPI_Comm comm, const seg_model *m, const double 
 SEG_MPI_API int seg_mpi_agree(MPI_Comm comm, int rc);
 
 /**
+ * As seg_mpi_agree(), with the failing rank's message given (a caller's own
+ * error, not one of libseg's).
+ *
+ * @param comm the communicator.
+ * @param rc this rank's status.
+ * @param text the message when rc is negative, or NULL.
+ * @return the agreed status.
+ */
+SEG_MPI_API int seg_mpi_agree_text(MPI_Comm comm, int rc, const char *text);
+
+/**
  * The message of the last failure a seg_mpi_ call of this thread agreed on:
  * the same on every rank. Never NULL.
  */

@@ -112,6 +112,11 @@ int seg_mpi_agree(MPI_Comm comm, int rc)
     return agree_msg(comm, rc, rc < 0 ? seg_last_error() : "");
 }
 
+int seg_mpi_agree_text(MPI_Comm comm, int rc, const char *text)
+{
+    return agree_msg(comm, rc, rc < 0 && text ? text : "");
+}
+
 static int mpi_ok(int mrc)
 {
     if (mrc == MPI_SUCCESS)

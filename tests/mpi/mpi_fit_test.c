@@ -113,7 +113,7 @@ static int compare(const char *what, seg_kmeans *km, const double *x, size_t n, 
 
 static int run(void)
 {
-    const size_t n = 30011, d = 9;
+    const size_t n = 12011, d = 9;
     double *x = malloc(n * d * sizeof *x), *w = malloc(n * sizeof *w);
     seg_kmeans *km = NULL;
     CHECK(x && w && seg_kmeans_new(&km) == SEG_OK, "setup");

@@ -11,6 +11,8 @@ counts=$2
 shift 2
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
 export OMPI_MCA_rmaps_base_oversubscribe=1
+# ranks that wait give the cores up (more ranks than cores here)
+export OMPI_MCA_mpi_yield_when_idle=1
 root=
 [ "$(id -u)" = 0 ] && root=--allow-run-as-root
 status=0
