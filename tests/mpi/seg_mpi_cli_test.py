@@ -9,6 +9,7 @@ row, within a timeout (no hang).
 
     seg_mpi_cli_test.py MPIRUN SEG SEG_MPI
 """
+import json
 import os
 import random
 import struct
@@ -37,6 +38,15 @@ def save_npy(path, rows, fmt):
 def run_mpi(ranks, args, timeout=240):
     cmd = [mpirun] + root + ['--oversubscribe', '-n', str(ranks), seg_mpi, 'segment'] + args
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def fit_figures(model):
+    """The model's inertia, iterations and segment sizes and weights, exactly."""
+    p = subprocess.run([seg, 'info', '--json', model], capture_output=True, text=True,
+                       timeout=120)
+    j = json.loads(p.stdout)
+    return (j['inertia'], j['iterations'], j['n'],
+            [(s['size'], s['weight']) for s in j['segments']])
 
 
 def read(path):
@@ -72,9 +82,11 @@ with tempfile.TemporaryDirectory() as tmp:
     }
     for name, opts in cases.items():
         serial = subprocess.run([seg, 'segment', 'x.npy', '--scale', 'none', '--assignments',
-                                 'serial.csv'] + opts, capture_output=True, text=True, timeout=240)
+                                 'serial.csv', '--model', 'serial.model'] + opts,
+                                capture_output=True, text=True, timeout=240)
         check(serial.returncode == 0, '%s: serial seg segment: %s' % (name, serial.stderr))
         want = read('serial.csv')
+        want_fit = fit_figures('serial.model')
         for ranks in (1, 2, 3, 4):
             out = 'mpi%d.csv' % ranks
             p = run_mpi(ranks, ['x.npy', '--assignments', out, '--model', 'm%d.model' % ranks,
@@ -83,6 +95,10 @@ with tempfile.TemporaryDirectory() as tmp:
                                                                      p.stderr))
             check(p.returncode != 0 or read(out) == want,
                   '%s, %d ranks: assignments differ from seg segment' % (name, ranks))
+            # the inertia is a sum over all rows: its last bits show the order
+            check(p.returncode != 0 or fit_figures('m%d.model' % ranks) == want_fit,
+                  '%s, %d ranks: inertia, sizes or weights differ from seg segment\'s' %
+                  (name, ranks))
             check(p.stdout.count('"ranks": %d' % ranks) == 1,
                   '%s, %d ranks: one JSON summary expected, got %r' % (name, ranks, p.stdout))
         # the model seg-mpi wrote is one seg predict reads and scores alike

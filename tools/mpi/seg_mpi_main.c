@@ -27,7 +27,7 @@
 #include <string.h>
 
 typedef struct mopts {
-    const char *file, *k, *init, *seed, *n_init, *max_iter, *tol, *dtype, *scale;
+    const char *file, *k, *init, *seed, *n_init, *max_iter, *tol, *dtype, *scale, *threads;
     const char *model, *assignments;
     bool json, quiet;
 } mopts;
@@ -47,6 +47,8 @@ static const cli_opt segment_opts[] = {
      .field = CLI_TEXT(mopts, tol)},
     {.name = "dtype", .value = "f32|f64", .help = "precision (default f64)",
      .field = CLI_TEXT(mopts, dtype)},
+    {.name = "threads", .value = "N", .help = "library threads per rank (default 0: all cores)",
+     .field = CLI_TEXT(mopts, threads)},
     {.name = "scale", .value = "none",
      .help = "only none: the rows are fitted as they are (the scaler over ranks is not done)",
      .field = CLI_TEXT(mopts, scale)},
@@ -176,6 +178,7 @@ static int configure(const mopts *o, seg_kmeans *km, char *why, size_t len)
     OPT_INT(o->seed, INT64_MIN, INT64_MAX, SEG_KMEANS_SEED)
     OPT_INT(o->n_init, 1, 1000000, SEG_KMEANS_N_INIT)
     OPT_INT(o->max_iter, 1, 1000000000, SEG_KMEANS_MAX_ITER)
+    OPT_INT(o->threads, 0, 4096, SEG_KMEANS_THREADS)
 #undef OPT_INT
     if (rc == SEG_OK && o->tol) {
         if (!parse_real(o->tol, &t) || !(t >= 0)) {
@@ -284,7 +287,22 @@ static void send_lines(const char *mine, size_t len)
     }
 }
 
-static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, double seconds)
+/* This process's peak resident set in KiB (Linux: VmHWM), or -1. */
+static long peak_rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kib = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, double seconds,
+                    double fit_seconds, const long *rss)
 {
     const size_t k = seg_model_k(m);
     if (o->json) {
@@ -296,7 +314,12 @@ static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, do
         printf(", \"iterations\": %" PRId64 ", \"converged\": %s, \"seconds\": ",
                seg_model_iterations(m), seg_model_converged(m) ? "true" : "false");
         json_number(stdout, seconds);
-        printf(", \"sizes\": [");
+        printf(", \"fit_seconds\": ");
+        json_number(stdout, fit_seconds);
+        printf(", \"peak_rss_kib\": [");
+        for (int r = 0; r < ranks; r++)
+            printf("%s%ld", r ? ", " : "", rss ? rss[r] : -1L);
+        printf("], \"sizes\": [");
         for (size_t j = 0; j < k; j++)
             printf("%s%" PRId64, j ? ", " : "", sizes[j]);
         printf("]}\n");
@@ -381,9 +404,11 @@ static int run(int argc, char **argv)
     labels = malloc(rows * sizeof *labels + 1);
     dist = malloc(rows * sizeof *dist + 1);
     rc = labels && dist ? SEG_OK : SEG_ERR_NOMEM;
+    const double t_fit = MPI_Wtime();
     if (rc == SEG_OK)
         rc = f32 ? seg_mpi_kmeans_fit_f32(MPI_COMM_WORLD, km, x, rows, d, NULL, labels, &m)
                  : seg_mpi_kmeans_fit_f64(MPI_COMM_WORLD, km, x, rows, d, NULL, labels, &m);
+    const double fit_seconds = MPI_Wtime() - t_fit;
     if (rc < 0) { /* agreed already: every rank is here */
         if (rank == 0)
             fprintf(stderr, "%s: fitting k-means: %s\n", progname, seg_mpi_last_error());
@@ -413,6 +438,10 @@ static int run(int argc, char **argv)
             goto out;
     }
 
+    /* Peak memory of every rank, for the summary (bench/README-mpi.md). */
+    long rss_mine = peak_rss_kib(), *rss = rank == 0 ? malloc((size_t)ranks * sizeof *rss) : NULL;
+    MPI_Gather(&rss_mine, 1, MPI_LONG, rss, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+
     /* Rank 0 writes every output, all or nothing (output.c). */
     if (rank == 0) {
         outputs out;
@@ -435,7 +464,8 @@ static int run(int argc, char **argv)
         else
             outputs_abort(&out);
         if (status == 0 && !o.quiet)
-            summary(&o, m, sizes, MPI_Wtime() - t0);
+            summary(&o, m, sizes, MPI_Wtime() - t0, fit_seconds, rss);
+        free(rss);
     } else {
         int go = 0;
         MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
