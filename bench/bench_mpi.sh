@@ -52,7 +52,7 @@ GEN
 cc -O2 -o "$tmp/gen" "$tmp/gen.c"
 "$tmp/gen" "$n" "$d" "$k" > "$tmp/x.npy"
 echo "data: $n x $d float32 ($(($(stat -c %s "$tmp/x.npy") / 1048576)) MiB), k = $k, $iters iterations"
-echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "CPU: $(lscpu | sed -n "s/^Model name: *//p"), $(OMP_NUM_THREADS= nproc --all) cores; load: $(cut -d" " -f1-3 /proc/loadavg)"
 
 for r in 1 2; do
     mpirun $root --oversubscribe -n $r "$build/mpi/seg-mpi" segment "$tmp/x.npy" --k "$k" \

@@ -121,41 +121,54 @@ static int npy_header(FILE *f, const char *path, size_t *n, size_t *d, size_t *e
         snprintf(why, len, "%s: seg-mpi reads 2-D C-order little-endian float32/float64 .npy", path);
         return rc;
     }
+    if (b == 0 || b > 1000000 || a == 0 || a > SIZE_MAX / 8 / b) {
+        snprintf(why, len, "%s: a shape of (%llu, %llu) rows and columns is out of range (1 to "
+                 "1,000,000 columns, some rows, n x d x 8 bytes within size_t)", path, a, b);
+        return SEG_ERR_LIMIT;
+    }
     *n = (size_t)a;
     *d = (size_t)b;
     *data = (long)(skip + hlen);
     return SEG_OK;
 }
 
-/* Rows [first, first + rows) of the file, as f32 or f64. */
+/* Rows [first, first + rows) of the file, as f32 or f64: read straight into
+ * the matrix when the file has that precision (no second copy), else a
+ * block at a time through a small buffer. */
 static int npy_rows(FILE *f, const char *path, long data, size_t d, size_t elem, size_t first,
                     size_t rows, bool f32, void **out, char *why, size_t len)
 {
-    const size_t count = rows * d;
-    void *raw = malloc(count * elem + 1);
-    void *x = malloc(count * (f32 ? sizeof(float) : sizeof(double)) + 1);
-    if (!raw || !x) {
+    const size_t count = rows * d, want = f32 ? sizeof(float) : sizeof(double);
+    const size_t step = 65536;
+    void *x = malloc(count * want + 1);
+    void *raw = elem == want ? NULL : malloc(step * elem);
+    if (!x || (elem != want && !raw)) {
         free(raw);
         free(x);
         snprintf(why, len, "out of memory for %zu rows", rows);
         return SEG_ERR_NOMEM;
     }
-    if (fseeko(f, (off_t)data + (off_t)(first * d * elem), SEEK_SET) != 0 ||
-        fread(raw, elem, count, f) != count) {
-        free(raw);
+    bool ok = fseeko(f, (off_t)data + (off_t)(first * d * elem), SEEK_SET) == 0;
+    if (ok && elem == want)
+        ok = fread(x, elem, count, f) == count;
+    for (size_t at = 0; ok && elem != want && at < count; at += step) {
+        const size_t m = count - at < step ? count - at : step;
+        ok = fread(raw, elem, m, f) == m;
+        for (size_t i = 0; ok && i < m; i++) {
+            double v = elem == 4 ? (double)((const float *)raw)[i] : ((const double *)raw)[i];
+            if (f32)
+                ((float *)x)[at + i] = (float)v;
+            else
+                ((double *)x)[at + i] = v;
+        }
+    }
+    free(raw);
+    if (!ok) {
         free(x);
         snprintf(why, len, "%s: cannot read rows %zu to %zu (%s)", path, first + 1, first + rows,
                  ferror(f) ? strerror(errno) : "the file is shorter than its header says");
         return SEG_ERR_IO;
     }
-    for (size_t i = 0; i < count; i++) {
-        double v = elem == 4 ? (double)((const float *)raw)[i] : ((const double *)raw)[i];
-        if (f32)
-            ((float *)x)[i] = (float)v;
-        else
-            ((double *)x)[i] = v;
-    }
-    free(raw);
     *out = x;
     return SEG_OK;
 }
