@@ -25,6 +25,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct mopts {
     const char *file, *k, *init, *seed, *n_init, *max_iter, *tol, *dtype, *scale, *threads;
@@ -315,7 +316,7 @@ static long peak_rss_kib(void)
 }
 
 static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, double seconds,
-                    double fit_seconds, const long *rss)
+                    double fit_seconds, const long *rss, const double *cpu)
 {
     const size_t k = seg_model_k(m);
     if (o->json) {
@@ -329,9 +330,16 @@ static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, do
         json_number(stdout, seconds);
         printf(", \"fit_seconds\": ");
         json_number(stdout, fit_seconds);
+        printf(", \"init_seconds\": "); /* the start (k-means++), rank 0's clock */
+        json_number(stdout, seg_model_init_seconds(m));
         printf(", \"peak_rss_kib\": [");
         for (int r = 0; r < ranks; r++)
             printf("%s%ld", r ? ", " : "", rss ? rss[r] : -1L);
+        printf("], \"fit_cpu_seconds\": [");
+        for (int r = 0; r < ranks; r++) {
+            printf("%s", r ? ", " : "");
+            json_number(stdout, cpu ? cpu[r] : NAN);
+        }
         printf("], \"sizes\": [");
         for (size_t j = 0; j < k; j++)
             printf("%s%" PRId64, j ? ", " : "", sizes[j]);
@@ -418,10 +426,13 @@ static int run(int argc, char **argv)
     dist = malloc(rows * sizeof *dist + 1);
     rc = labels && dist ? SEG_OK : SEG_ERR_NOMEM;
     const double t_fit = MPI_Wtime();
+    const clock_t c_fit = clock();
     if (rc == SEG_OK)
         rc = f32 ? seg_mpi_kmeans_fit_f32(MPI_COMM_WORLD, km, x, rows, d, NULL, labels, &m)
                  : seg_mpi_kmeans_fit_f64(MPI_COMM_WORLD, km, x, rows, d, NULL, labels, &m);
     const double fit_seconds = MPI_Wtime() - t_fit;
+    /* CPU time of the fit: on a shared machine, the work each rank did */
+    double cpu_mine = (double)(clock() - c_fit) / CLOCKS_PER_SEC;
     if (rc < 0) { /* agreed already: every rank is here */
         if (rank == 0)
             fprintf(stderr, "%s: fitting k-means: %s\n", progname, seg_mpi_last_error());
@@ -454,6 +465,8 @@ static int run(int argc, char **argv)
     /* Peak memory of every rank, for the summary (bench/README-mpi.md). */
     long rss_mine = peak_rss_kib(), *rss = rank == 0 ? malloc((size_t)ranks * sizeof *rss) : NULL;
     MPI_Gather(&rss_mine, 1, MPI_LONG, rss, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+    double *cpu = rank == 0 ? malloc((size_t)ranks * sizeof *cpu) : NULL;
+    MPI_Gather(&cpu_mine, 1, MPI_DOUBLE, cpu, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
 
     /* Rank 0 writes every output, all or nothing (output.c). */
     if (rank == 0) {
@@ -477,8 +490,9 @@ static int run(int argc, char **argv)
         else
             outputs_abort(&out);
         if (status == 0 && !o.quiet)
-            summary(&o, m, sizes, MPI_Wtime() - t0, fit_seconds, rss);
+            summary(&o, m, sizes, MPI_Wtime() - t0, fit_seconds, rss, cpu);
         free(rss);
+        free(cpu);
     } else {
         int go = 0;
         MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
