@@ -44,8 +44,11 @@ static size_t FN(first_new_row)(kjob *J, const double *C, size_t m)
     /* the first over the shards: the smallest row (SIZE_MAX as -1 sums) */
     const size_t P = J->parts.count;
     double *slot = seg_malloc_array(P, sizeof *slot);
-    if (!slot) /* this shard only: agreed after the start (shard_agree) */
+    /* agreed before the gather, so that no shard waits for one that failed */
+    if (shard_agree(J, slot ? SEG_OK : SEG_NOMEM()) < 0) {
+        seg_free(slot);
         return SIZE_MAX;
+    }
     for (size_t p = 0; p < P; p++)
         slot[p] = -1;
     slot[J->part_lo] = found == SIZE_MAX ? -1 : (double)found;
@@ -260,16 +263,16 @@ static int FN(init_kmeanspp)(kjob *J, seg_rng *rng, double *C)
     T *cnorm = seg_malloc_array(L + 1, sizeof *cnorm);
     double *part = seg_malloc_array(J->parts.count * L, sizeof *part);
     double *row = seg_malloc_array(d, sizeof *row);
+    int64_t *all = seg_malloc_array(J->parts.count, sizeof *all);
     bool fresh[64];
     double pots[SEG_PP_MAX_TRIALS];
     bool pending = false;
     size_t first;
     int rc = SEG_OK;
 
-    if (!cand || !cnorm || !part || !row) {
-        rc = SEG_NOMEM();
+    /* sharded, every shard learns of a failure here before any exchange */
+    if ((rc = shard_agree(J, !cand || !cnorm || !part || !row || !all ? SEG_NOMEM() : SEG_OK)) < 0)
         goto done;
-    }
     if (J->w) {
         /* Sharded, the running total travels in row order: each shard's
          * start is the sum of the weights before it, as the serial loop's. */
@@ -293,11 +296,6 @@ static int FN(init_kmeanspp)(kjob *J, seg_rng *rng, double *C)
         if (J->shard) {
             int64_t mine[2] = {first == SIZE_MAX ? 0 : 1, 0};
             /* the first shard that found one: the smallest row found */
-            int64_t *all = seg_malloc_array(J->parts.count, sizeof *all);
-            if (!all) {
-                rc = SEG_NOMEM();
-                goto done;
-            }
             for (size_t p = 0; p < J->parts.count; p++)
                 all[p] = -1;
             all[J->part_lo] = mine[0] ? (int64_t)first : -1;
@@ -306,7 +304,6 @@ static int FN(init_kmeanspp)(kjob *J, seg_rng *rng, double *C)
             for (size_t p = 0; p < J->parts.count && first == SIZE_MAX; p++)
                 if (all[p] >= 0)
                     first = (size_t)all[p];
-            seg_free(all);
         }
         if (first == SIZE_MAX)
             first = J->n_total - 1;
@@ -370,6 +367,7 @@ done:
     seg_free(cnorm);
     seg_free(part);
     seg_free(row);
+    seg_free(all);
     return rc;
 }
 
@@ -379,8 +377,11 @@ static int FN(init_random)(kjob *J, seg_rng *rng, double *C)
     const size_t k = J->k, d = J->d;
     size_t chosen = 0, attempts = 0, scan = 0;
     double *row = seg_malloc_array(d, sizeof *row);
-    if (!row)
-        return SEG_NOMEM();
+    int rc = shard_agree(J, row ? SEG_OK : SEG_NOMEM());
+    if (rc < 0) {
+        seg_free(row);
+        return rc;
+    }
     while (chosen < k) {
         size_t i;
         if (attempts < 64 * k) {

@@ -90,8 +90,13 @@ static int FN(shard_distinct)(kjob *J, const T *x, size_t n, size_t d, size_t k,
     }
     const size_t slot = 1 + (k - 1) * d, P = J->parts.count;
     double *all = seg_calloc(P * slot, sizeof *all);
-    if (!all)
-        return SEG_NOMEM(); /* on one shard: the others wait in the gather */
+    double *u = seg_malloc_array(k * d, sizeof *u);
+    int rc = shard_agree(J, all && u ? SEG_OK : SEG_NOMEM()); /* before the gather */
+    if (rc < 0) {
+        seg_free(all);
+        seg_free(u);
+        return rc;
+    }
     double *mine = all + J->part_lo * slot;
     size_t m = 0;
     for (size_t i = 0; i < n && m + 1 < k; i++) {
@@ -105,12 +110,7 @@ static int FN(shard_distinct)(kjob *J, const T *x, size_t n, size_t d, size_t k,
     mine[0] = (double)m;
     shard_call(J, SEG_SHARD_GATHER, all, slot * sizeof *all, 0);
     /* the union, in partition order, into the first slot's space */
-    double *u = seg_malloc_array(k * d, sizeof *u);
     size_t seen = 0;
-    if (!u) {
-        seg_free(all);
-        return SEG_NOMEM();
-    }
     for (size_t p = 0; p < P && seen < k; p++) {
         const double *s = all + p * slot;
         for (size_t i = 0; i < (size_t)s[0] && seen < k; i++) {
@@ -447,8 +447,11 @@ static int FN(relocate_empty)(kjob *J)
     double *cand = NULL, *row = NULL;
     if (J->shard) {
         cand = seg_malloc_array(2 * P + d + 1, sizeof *cand);
-        if (!cand)
-            return SEG_NOMEM();
+        int rc = shard_agree(J, cand ? SEG_OK : SEG_NOMEM());
+        if (rc < 0) {
+            seg_free(cand);
+            return rc;
+        }
         row = cand + 2 * P;
     }
 
