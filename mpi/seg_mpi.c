@@ -155,8 +155,8 @@ static int exchange(void *user, int op, void *buf, size_t size, size_t part)
             c->counts[r] = (int)((c->first[r + 1] - c->first[r]) * size);
             c->displs[r] = (int)(c->first[r] * size);
         }
-        return mpi_ok(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, c->counts,
-                                     c->displs, MPI_BYTE, c->comm));
+        return mpi_ok(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, c->counts, c->displs,
+                                     MPI_BYTE, c->comm));
     case SEG_SHARD_BCAST: {
         int root = 0;
         while (root + 1 < c->size && c->first[root + 1] <= part)
@@ -164,8 +164,8 @@ static int exchange(void *user, int op, void *buf, size_t size, size_t part)
         return mpi_ok(MPI_Bcast(buf, (int)size, MPI_BYTE, root, c->comm));
     }
     case SEG_SHARD_SUM_I64:
-        return mpi_ok(MPI_Allreduce(MPI_IN_PLACE, buf, (int)(size / sizeof(int64_t)),
-                                    MPI_INT64_T, MPI_SUM, c->comm));
+        return mpi_ok(MPI_Allreduce(MPI_IN_PLACE, buf, (int)(size / sizeof(int64_t)), MPI_INT64_T,
+                                    MPI_SUM, c->comm));
     case SEG_SHARD_AGREE: {
         int32_t st;
         memcpy(&st, buf, sizeof st);

@@ -73,8 +73,8 @@ static int compare(const char *what, seg_kmeans *km, const double *x, size_t n, 
                    const double *w, int f32)
 {
     size_t first, rows;
-    int rc = seg_mpi_share(MPI_COMM_WORLD, km, n, d, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64, &first,
-                           &rows);
+    int rc =
+        seg_mpi_share(MPI_COMM_WORLD, km, n, d, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64, &first, &rows);
     CHECK(rc == SEG_OK, "%s: share: %s", what, seg_mpi_last_error());
     int32_t *all = malloc(n * sizeof *all), *mine = malloc((rows ? rows : 1) * sizeof *mine);
     float *xf = malloc(n * d * sizeof *xf);
@@ -164,8 +164,8 @@ static int run(void)
     /* and a rank whose rows are not its share is refused on every rank
      * (with one rank, any rows are its share) */
     if (size > 1)
-        rc = seg_mpi_kmeans_fit_f64(MPI_COMM_WORLD, km, x, rank == 0 ? rows + 1 : rows, d, NULL, NULL,
-                                &m);
+        rc = seg_mpi_kmeans_fit_f64(MPI_COMM_WORLD, km, x, rank == 0 ? rows + 1 : rows, d, NULL,
+                                    NULL, &m);
     CHECK(size == 1 || (rc == SEG_ERR_MISMATCH && strstr(seg_mpi_last_error(), "rank 0 holds")),
           "wrong share: rc %d, '%s'", rc, seg_mpi_last_error());
     seg_kmeans_free(km);

@@ -33,29 +33,54 @@ typedef struct mopts {
     bool json, quiet;
 } mopts;
 
-static const cli_opt segment_opts[] = {
-    {.name = "k", .alias = 'k', .value = "K", .help = "number of segments (needed unless --init FILE.npy)",
-     .section = "Fit (as seg segment)", .field = CLI_TEXT(mopts, k)},
-    {.name = "init", .value = "kmeans++|random|FILE.npy",
+static const cli_opt mpi_segment_opts[] = {
+    {.name = "k",
+     .alias = 'k',
+     .value = "K",
+     .help = "number of segments (needed unless --init FILE.npy)",
+     .section = "Fit (as seg segment)",
+     .field = CLI_TEXT(mopts, k)},
+    {.name = "init",
+     .value = "kmeans++|random|FILE.npy",
      .help = "start: k-means++ (default), random rows or the centroids in FILE.npy",
      .field = CLI_TEXT(mopts, init)},
-    {.name = "seed", .value = "S", .help = "random seed (default 0)", .field = CLI_TEXT(mopts, seed)},
-    {.name = "n-init", .value = "N", .help = "runs from different starts (default 1)",
+    {.name = "seed",
+     .value = "S",
+     .help = "random seed (default 0)",
+     .field = CLI_TEXT(mopts, seed)},
+    {.name = "n-init",
+     .value = "N",
+     .help = "runs from different starts (default 1)",
      .field = CLI_TEXT(mopts, n_init)},
-    {.name = "max-iter", .value = "N", .help = "most iterations (default 300)",
+    {.name = "max-iter",
+     .value = "N",
+     .help = "most iterations (default 300)",
      .field = CLI_TEXT(mopts, max_iter)},
-    {.name = "tol", .value = "X", .help = "relative tolerance (default 1e-4)",
+    {.name = "tol",
+     .value = "X",
+     .help = "relative tolerance (default 1e-4)",
      .field = CLI_TEXT(mopts, tol)},
-    {.name = "dtype", .value = "f32|f64", .help = "precision (default f64)",
+    {.name = "dtype",
+     .value = "f32|f64",
+     .help = "precision (default f64)",
      .field = CLI_TEXT(mopts, dtype)},
-    {.name = "threads", .value = "N", .help = "library threads per rank (default 0: all cores)",
+    {.name = "threads",
+     .value = "N",
+     .help = "library threads per rank (default 0: all cores)",
      .field = CLI_TEXT(mopts, threads)},
-    {.name = "scale", .value = "none",
+    {.name = "scale",
+     .value = "none",
      .help = "only none: the rows are fitted as they are (the scaler over ranks is not done)",
      .field = CLI_TEXT(mopts, scale)},
-    {.name = "model", .alias = 'o', .value = "FILE", .help = "write the model (seg predict reads it)",
-     .section = "Outputs (rank 0 writes them)", .field = CLI_TEXT(mopts, model)},
-    {.name = "assignments", .value = "FILE.csv", .help = "id,segment,distance per row, in row order",
+    {.name = "model",
+     .alias = 'o',
+     .value = "FILE",
+     .help = "write the model (seg predict reads it)",
+     .section = "Outputs (rank 0 writes them)",
+     .field = CLI_TEXT(mopts, model)},
+    {.name = "assignments",
+     .value = "FILE.csv",
+     .help = "id,segment,distance per row, in row order",
      .field = CLI_TEXT(mopts, assignments)},
     {.name = "json", .help = "the summary as JSON", .field = CLI_FLAG(mopts, json)},
     {.name = "quiet", .alias = 'q', .help = "no summary", .field = CLI_FLAG(mopts, quiet)},
@@ -63,14 +88,14 @@ static const cli_opt segment_opts[] = {
     {0},
 };
 
-static const cli_command cli_mpi_segment = {
+static const cli_command mpi_segment_command = {
     .name = "segment",
     .summary = "segment the rows of a .npy over MPI ranks",
     .synopsis = "FILE.npy [options]",
     .description = "Run under mpirun: each rank reads its share of the rows, the ranks fit "
                    "k-means together, and the result is the single-process seg segment's "
                    "(--scale none) bit for bit, for any number of ranks.",
-    .opts = segment_opts,
+    .opts = mpi_segment_opts,
     .operands = {CLI_TEXT(mopts, file), 0},
 };
 
@@ -119,12 +144,15 @@ static int npy_header(FILE *f, const char *path, size_t *n, size_t *d, size_t *e
         rc = SEG_ERR_TYPE;
     free(h);
     if (rc < 0) {
-        snprintf(why, len, "%s: seg-mpi reads 2-D C-order little-endian float32/float64 .npy", path);
+        snprintf(why, len, "%s: seg-mpi reads 2-D C-order little-endian float32/float64 .npy",
+                 path);
         return rc;
     }
     if (b == 0 || b > 1000000 || a == 0 || a > SIZE_MAX / 8 / b) {
-        snprintf(why, len, "%s: a shape of (%llu, %llu) rows and columns is out of range (1 to "
-                 "1,000,000 columns, some rows, n x d x 8 bytes within size_t)", path, a, b);
+        snprintf(why, len,
+                 "%s: a shape of (%llu, %llu) rows and columns is out of range (1 to "
+                 "1,000,000 columns, some rows, n x d x 8 bytes within size_t)",
+                 path, a, b);
         return SEG_ERR_LIMIT;
     }
     *n = (size_t)a;
@@ -183,7 +211,7 @@ static int configure(const mopts *o, seg_kmeans *km, char *why, size_t len)
 #define OPT_INT(text, lo, hi, param)                                                               \
     if (rc == SEG_OK && (text)) {                                                                  \
         if (!parse_int((text), (lo), (hi), &v)) {                                                  \
-            snprintf(why, len, "--%s takes a whole number, not '%s'", #param, (text));            \
+            snprintf(why, len, "--%s takes a whole number, not '%s'", #param, (text));             \
             return USAGE_CONFLICT;                                                                 \
         }                                                                                          \
         rc = seg_kmeans_set_int(km, param, v);                                                     \
@@ -250,8 +278,8 @@ static char *format_lines(const int32_t *labels, const double *dist, size_t firs
     size_t cap = rows * 40 + 1, used = 0;
     char *s = malloc(cap);
     for (size_t i = 0; s && i < rows; i++) {
-        int w = snprintf(s + used, cap - used, "%zu,%d,%.9g\n", first + i + 1, (int)labels[i],
-                         dist[i]);
+        int w =
+            snprintf(s + used, cap - used, "%zu,%d,%.9g\n", first + i + 1, (int)labels[i], dist[i]);
         if (w < 0 || (size_t)w >= cap - used) {
             free(s);
             return NULL;
@@ -322,8 +350,8 @@ static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, do
     if (o->json) {
         printf("{\"file\": ");
         json_string(stdout, o->file);
-        printf(", \"ranks\": %d, \"rows\": %zu, \"features\": %zu, \"k\": %zu, \"inertia\": ", ranks,
-               seg_model_rows(m), seg_model_dim(m), k);
+        printf(", \"ranks\": %d, \"rows\": %zu, \"features\": %zu, \"k\": %zu, \"inertia\": ",
+               ranks, seg_model_rows(m), seg_model_dim(m), k);
         json_number(stdout, seg_model_inertia(m));
         printf(", \"iterations\": %" PRId64 ", \"converged\": %s, \"seconds\": ",
                seg_model_iterations(m), seg_model_converged(m) ? "true" : "false");
@@ -393,7 +421,7 @@ static int run(int argc, char **argv)
     int status, rc;
     const double t0 = MPI_Wtime();
 
-    rc = cli_parse_all(&cli_mpi_segment, argc, argv, &o);
+    rc = cli_parse_all(&mpi_segment_command, argc, argv, &o);
     if (rc != 0)
         return rc == CLI_HELP ? 0 : rc;
     if (!o.file)
