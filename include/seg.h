@@ -2346,6 +2346,126 @@ SEG_API int seg_kmeans_init_f64(const seg_kmeans *km, const double *x, size_t n,
 /** @} */
 
 /**
+ * @name Fitting rows spread over several processes (shards)
+ *
+ * The hook a distributed engine (libseg-mpi, docs/mpi.md) runs a fit
+ * through: each process (a shard) holds the rows of a contiguous range of
+ * the fit's row partitions, whose boundaries depend on n, k, d and the
+ * element type only (seg_kmeans_partitions()). The fit calls back for the
+ * few exchanges it needs, and its partial sums are combined in partition
+ * order across the shards, so the model and labels are bit for bit those
+ * of seg_kmeans_fit_f32() on all the rows, for any number of shards.
+ * The fit always runs Lloyd's passes (the bounded variants give the same
+ * labels and centroids, see SEG_KMEANS_ALGORITHM).
+ * @{
+ */
+
+/** The exchanges of a sharded fit (the op of a seg_shard_fn). Shards are
+ * numbered in the order of their partitions; every shard makes the same
+ * calls in the same order. */
+typedef enum seg_shard_op {
+    /** buf holds size bytes of doubles: replace them by the running fold
+     * the shard before this one passed on (the first shard keeps buf). */
+    SEG_SHARD_FOLD_BEGIN = 1,
+    /** buf holds size bytes: pass them on to the next shard, then replace
+     * them, on every shard, by the last shard's buf. */
+    SEG_SHARD_FOLD_END = 2,
+    /** buf holds one slot of size bytes per partition (partitions x size):
+     * fill the slots of the other shards' partitions from theirs. */
+    SEG_SHARD_GATHER = 3,
+    /** buf holds size bytes: replace them by those of the shard that holds
+     * partition part. */
+    SEG_SHARD_BCAST = 4,
+    /** buf holds size / 8 int64_t: replace each by its sum over shards. */
+    SEG_SHARD_SUM_I64 = 5,
+    /** buf holds an int32_t status (0 or a negative SEG_ERR_ code) then a
+     * NUL-terminated message, size bytes in all: replace them, on every
+     * shard, by those of the first shard whose status is negative. */
+    SEG_SHARD_AGREE = 6
+} seg_shard_op;
+
+/**
+ * The exchange callback of a sharded fit.
+ *
+ * @param user the pointer given to the fit.
+ * @param op what to exchange (seg_shard_op).
+ * @param buf the buffer, read and written in place.
+ * @param size bytes of buf (for SEG_SHARD_GATHER: of one partition's slot).
+ * @param part the partition whose shard sends, for SEG_SHARD_BCAST.
+ * @return 0, or a negative SEG_ERR_ code that ends the fit.
+ */
+typedef int (*seg_shard_fn)(void *user, int op, void *buf, size_t size, size_t part);
+
+/**
+ * The row partitions a fit of n rows x d features with the settings of km
+ * (SEG_KMEANS_K) uses: partition p holds rows [p * rows, min((p + 1) * rows, n)).
+ *
+ * @param km k-means settings.
+ * @param n rows in all (over every shard).
+ * @param d features.
+ * @param dtype SEG_DTYPE_F32 or SEG_DTYPE_F64: the rows' element type.
+ * @param[out] rows rows per partition (the last may hold fewer).
+ * @param[out] parts number of partitions (at most 64).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL pointer, n or d zero, bad dtype).
+ */
+SEG_API int seg_kmeans_partitions(const seg_kmeans *km, size_t n, size_t d, int dtype,
+                                  size_t *rows, size_t *parts);
+
+/**
+ * Fit k-means on the rows of partitions [part_first, part_first +
+ * part_count) of n_total float rows, in a process that is one shard of a
+ * fit whose other shards hold the other partitions; fn carries the
+ * exchanges. Every shard gets the same model (the one seg_kmeans_fit_f32()
+ * gives on all the rows, with n_rows = n_total) and the labels of its rows.
+ * A failure on one shard (a non-finite value in its rows, say) is agreed:
+ * every shard returns the same code with the same message.
+ *
+ * Thread rules: as seg_kmeans_fit_f32(); fn is called from the calling thread.
+ *
+ * @param km k-means settings, the same on every shard.
+ * @param x the shard's rows, n * d row-major (not copied).
+ * @param n the shard's rows: exactly those of its partitions.
+ * @param d features.
+ * @param weights n weights > 0, or NULL for unit weights (on every shard).
+ * @param n_total rows over all shards.
+ * @param part_first first partition of this shard (seg_kmeans_partitions()).
+ * @param part_count partitions of this shard, at least 1.
+ * @param fn exchange callback.
+ * @param user passed to fn.
+ * @param[out] labels n labels of the shard's rows, or NULL.
+ * @param[out] out the model (the caller frees it), NULL on failure.
+ * @return as seg_kmeans_fit_f32(), and SEG_ERR_INVALID_ARG for a partition
+ *         range that does not match n, or a code fn returned.
+ */
+SEG_API int seg_kmeans_fit_shard_f32(seg_kmeans *km, const float *x, size_t n, size_t d,
+                                     const double *weights, size_t n_total, size_t part_first,
+                                     size_t part_count, seg_shard_fn fn, void *user,
+                                     int32_t *labels, seg_model **out);
+
+/**
+ * As seg_kmeans_fit_shard_f32(), for double rows.
+ *
+ * @param km k-means settings, the same on every shard.
+ * @param x the shard's rows, n * d row-major (not copied).
+ * @param n the shard's rows.
+ * @param d features.
+ * @param weights n weights > 0, or NULL.
+ * @param n_total rows over all shards.
+ * @param part_first first partition of this shard.
+ * @param part_count partitions of this shard, at least 1.
+ * @param fn exchange callback.
+ * @param user passed to fn.
+ * @param[out] labels n labels, or NULL.
+ * @param[out] out the model, NULL on failure.
+ * @return as seg_kmeans_fit_shard_f32().
+ */
+SEG_API int seg_kmeans_fit_shard_f64(seg_kmeans *km, const double *x, size_t n, size_t d,
+                                     const double *weights, size_t n_total, size_t part_first,
+                                     size_t part_count, seg_shard_fn fn, void *user,
+                                     int32_t *labels, seg_model **out);
+/** @} */
+
+/**
  * @name Fitting a file read in chunks
  *
  * Exact Lloyd k-means over a file read in chunks (see the Chunked CSV reading

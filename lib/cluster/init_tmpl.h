@@ -17,20 +17,48 @@ static bool FN(is_chosen)(const T *r, const double *C, size_t m, size_t d)
     return false;
 }
 
-static void FN(take_row)(const kjob *J, size_t i, double *dst)
+/* Row i (of all rows) into dst as doubles; sharded, its shard sends it. */
+static void FN(take_row)(kjob *J, size_t i, double *dst)
 {
-    const T *r = (const T *)J->x + i * J->d;
-    for (size_t j = 0; j < J->d; j++)
-        dst[j] = (double)r[j];
+    const size_t p = i / J->parts.rows;
+    if (p >= J->part_lo && p < J->part_hi) {
+        const T *r = (const T *)J->x + (i - J->row0) * J->d;
+        for (size_t j = 0; j < J->d; j++)
+            dst[j] = (double)r[j];
+    }
+    if (J->shard)
+        shard_call(J, SEG_SHARD_BCAST, dst, J->d * sizeof *dst, p);
 }
 
 /* First row (in order) that is none of the first m centroids, or SIZE_MAX. */
-static size_t FN(first_new_row)(const kjob *J, const double *C, size_t m)
+static size_t FN(first_new_row)(kjob *J, const double *C, size_t m)
 {
+    size_t found = SIZE_MAX;
     for (size_t i = 0; i < J->n; i++)
-        if (!FN(is_chosen)((const T *)J->x + i * J->d, C, m, J->d))
-            return i;
-    return SIZE_MAX;
+        if (!FN(is_chosen)((const T *)J->x + i * J->d, C, m, J->d)) {
+            found = J->row0 + i;
+            break;
+        }
+    if (!J->shard)
+        return found;
+    /* the first over the shards: the smallest row (SIZE_MAX as -1 sums) */
+    const size_t P = J->parts.count;
+    double *slot = seg_malloc_array(P, sizeof *slot);
+    /* agreed before the gather, so that no shard waits for one that failed */
+    if (shard_agree(J, slot ? SEG_OK : SEG_NOMEM()) < 0) {
+        seg_free(slot);
+        return SIZE_MAX;
+    }
+    for (size_t p = 0; p < P; p++)
+        slot[p] = -1;
+    slot[J->part_lo] = found == SIZE_MAX ? -1 : (double)found;
+    shard_call(J, SEG_SHARD_GATHER, slot, sizeof *slot, 0);
+    found = SIZE_MAX;
+    for (size_t p = 0; p < P && found == SIZE_MAX; p++)
+        if (slot[p] >= 0)
+            found = (size_t)slot[p];
+    seg_free(slot);
+    return found;
 }
 
 /*
@@ -49,9 +77,10 @@ static void FN(pp_update_closest)(kjob *J, const T *c1, const T *c1norm, bool in
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
 #endif
-    for (size_t p = 0; p < P.count; p++) {
+    for (size_t p = J->part_lo; p < J->part_hi; p++) {
         T *tile = (T *)J->tiles + (size_t)SEG_THREAD_ID() * J->tile_len;
-        size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
+        size_t r0, r1;
+        kjob_rows(J, p, &r0, &r1);
         double pot = 0;
         for (size_t b0 = r0; b0 < r1; b0 += P.block) {
             size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
@@ -67,6 +96,8 @@ static void FN(pp_update_closest)(kjob *J, const T *c1, const T *c1norm, bool in
         }
         J->ppot[p] = pot;
     }
+    if (J->shard)
+        shard_call(J, SEG_SHARD_GATHER, J->ppot, sizeof *J->ppot, 0);
 }
 
 /*
@@ -118,10 +149,11 @@ static void FN(pp_candidate_pots)(kjob *J, const T *cand, const T *cnorm, size_t
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
 #endif
-    for (size_t p = 0; p < P.count; p++) {
+    for (size_t p = J->part_lo; p < J->part_hi; p++) {
         T *tile = (T *)J->tiles + (size_t)SEG_THREAD_ID() * J->tile_len;
         double acc[SEG_PP_MAX_TRIALS] = {0};
-        size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
+        size_t r0, r1;
+        kjob_rows(J, p, &r0, &r1);
         for (size_t b0 = r0; b0 < r1; b0 += P.block) {
             size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
             FN(seg_sqdist_cm)(x + b0 * J->d, FN(panels_at)(J, b0), b, J->d, xnorm + b0, cand, m,
@@ -136,6 +168,8 @@ static void FN(pp_candidate_pots)(kjob *J, const T *cand, const T *cnorm, size_t
         }
         memcpy(part + p * L, acc, L * sizeof *acc);
     }
+    if (J->shard)
+        shard_call(J, SEG_SHARD_GATHER, part, L * sizeof *part, 0);
     for (size_t t = 0; t < L; t++)
         pots[t] = 0;
     for (size_t p = 0; p < P.count; p++)
@@ -149,7 +183,8 @@ static void FN(pp_refresh)(kjob *J, size_t p, const T *c1, const T *c1norm)
     const seg_parts P = J->parts;
     T *closest = J->mind;
     T *tile = J->tiles; /* called outside parallel regions: thread 0's tile */
-    size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
+    size_t r0, r1;
+    kjob_rows(J, p, &r0, &r1);
     for (size_t b0 = r0; b0 < r1; b0 += P.block) {
         size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
         FN(seg_sqdist_cm)((const T *)J->x + b0 * J->d, FN(panels_at)(J, b0), b, J->d,
@@ -178,20 +213,38 @@ static size_t FN(pp_locate)(kjob *J, double u, const T *pend, const T *pendnorm,
             acc += J->ppot[p];
             continue;
         }
-        if (pend && !fresh[p]) {
-            FN(pp_refresh)(J, p, pend, pendnorm);
-            fresh[p] = true;
+        const bool here = p >= J->part_lo && p < J->part_hi;
+        /* sharded, the shard of partition p scans it and sends on
+         * (found, row, acc, last); rows as doubles, exact below 2^53 */
+        double msg[4] = {0, 0, 0, -1};
+        if (here) {
+            if (pend && !fresh[p])
+                FN(pp_refresh)(J, p, pend, pendnorm);
+            size_t r0, r1;
+            kjob_rows(J, p, &r0, &r1);
+            for (size_t i = r0; i < r1; i++) {
+                double m = (J->w ? J->w[i] : 1.0) * (double)closest[i];
+                if (m <= 0)
+                    continue;
+                acc += m;
+                last = J->row0 + i;
+                if (acc > u) {
+                    msg[0] = 1;
+                    msg[1] = (double)last;
+                    break;
+                }
+            }
+            msg[2] = acc;
+            msg[3] = last == SIZE_MAX ? -1 : (double)last;
         }
-        size_t r0 = p * P.rows, r1 = r0 + P.rows < J->n ? r0 + P.rows : J->n;
-        for (size_t i = r0; i < r1; i++) {
-            double m = (J->w ? J->w[i] : 1.0) * (double)closest[i];
-            if (m <= 0)
-                continue;
-            acc += m;
-            last = i;
-            if (acc > u)
-                return i;
+        fresh[p] = true;
+        if (J->shard) {
+            shard_call(J, SEG_SHARD_BCAST, msg, sizeof msg, p);
+            acc = msg[2];
+            last = msg[3] < 0 ? SIZE_MAX : (size_t)msg[3];
         }
+        if (msg[0] != 0)
+            return (size_t)msg[1];
     }
     return last; /* rounding left u at the very end: the last row with mass */
 }
@@ -209,31 +262,53 @@ static int FN(init_kmeanspp)(kjob *J, seg_rng *rng, double *C)
     T *cand = seg_malloc_array((L + 1) * d, sizeof *cand); /* pending centroid, then trials */
     T *cnorm = seg_malloc_array(L + 1, sizeof *cnorm);
     double *part = seg_malloc_array(J->parts.count * L, sizeof *part);
+    double *row = seg_malloc_array(d, sizeof *row);
+    int64_t *all = seg_malloc_array(J->parts.count, sizeof *all);
     bool fresh[64];
     double pots[SEG_PP_MAX_TRIALS];
     bool pending = false;
     size_t first;
     int rc = SEG_OK;
 
-    if (!cand || !cnorm || !part) {
-        rc = SEG_NOMEM();
+    /* sharded, every shard learns of a failure here before any exchange */
+    if ((rc = shard_agree(J, !cand || !cnorm || !part || !row || !all ? SEG_NOMEM() : SEG_OK)) < 0)
         goto done;
-    }
     if (J->w) {
+        /* Sharded, the running total travels in row order: each shard's
+         * start is the sum of the weights before it, as the serial loop's. */
         double total = 0, acc = 0;
+        if (J->shard)
+            shard_call(J, SEG_SHARD_FOLD_BEGIN, &total, sizeof total, 0);
+        acc = total;
         for (size_t i = 0; i < J->n; i++)
             total += J->w[i];
+        if (J->shard)
+            shard_call(J, SEG_SHARD_FOLD_END, &total, sizeof total, 0);
         double u = seg_rng_uniform(rng) * total;
-        first = J->n - 1;
+        first = SIZE_MAX;
         for (size_t i = 0; i < J->n; i++) {
             acc += J->w[i];
             if (acc > u) {
-                first = i;
+                first = J->row0 + i;
                 break;
             }
         }
+        if (J->shard) {
+            int64_t mine[2] = {first == SIZE_MAX ? 0 : 1, 0};
+            /* the first shard that found one: the smallest row found */
+            for (size_t p = 0; p < J->parts.count; p++)
+                all[p] = -1;
+            all[J->part_lo] = mine[0] ? (int64_t)first : -1;
+            shard_call(J, SEG_SHARD_GATHER, all, sizeof *all, 0);
+            first = SIZE_MAX;
+            for (size_t p = 0; p < J->parts.count && first == SIZE_MAX; p++)
+                if (all[p] >= 0)
+                    first = (size_t)all[p];
+        }
+        if (first == SIZE_MAX)
+            first = J->n_total - 1;
     } else {
-        first = (size_t)seg_rng_below(rng, J->n);
+        first = (size_t)seg_rng_below(rng, J->n_total);
     }
     FN(take_row)(J, first, C);
     FN(load_centroids)(C, 1, d, cand, cnorm);
@@ -250,7 +325,10 @@ static int FN(init_kmeanspp)(kjob *J, seg_rng *rng, double *C)
             for (size_t t = 0; t < L; t++) {
                 size_t i = FN(pp_locate)(J, seg_rng_uniform(rng) * pot, pending ? cand : NULL,
                                          cnorm, fresh);
-                memcpy(cand + (pending + t) * d, (const T *)J->x + i * d, d * sizeof(T));
+                /* the trial row, through doubles (exact) when it is sent */
+                FN(take_row)(J, i, row);
+                for (size_t j = 0; j < d; j++)
+                    cand[(pending + t) * d + j] = (T)row[j];
                 J->pp_idx[t] = i;
             }
             FN(seg_row_norms)(cand + pending * d, L, d, cnorm + pending);
@@ -260,6 +338,8 @@ static int FN(init_kmeanspp)(kjob *J, seg_rng *rng, double *C)
                 if (pots[t] < pots[best])
                     best = t;
             chosen = J->pp_idx[best];
+            for (size_t j = 0; j < d; j++) /* take_row's values, held in cand */
+                C[c * d + j] = (double)cand[(pending + best) * d + j];
             for (size_t p = 0; p < J->parts.count; p++)
                 J->ppot[p] = part[p * L + best];
         } else {
@@ -272,8 +352,8 @@ static int FN(init_kmeanspp)(kjob *J, seg_rng *rng, double *C)
                 rc = seg_fail(SEG_ERR_TOO_FEW_POINTS, "fewer than %zu distinct rows", k);
                 goto done;
             }
+            FN(take_row)(J, chosen, C + c * d);
         }
-        FN(take_row)(J, chosen, C + c * d);
         FN(load_centroids)(C + c * d, 1, d, cand, cnorm);
         if (pot > 0) {
             pending = true;
@@ -286,6 +366,8 @@ done:
     seg_free(cand);
     seg_free(cnorm);
     seg_free(part);
+    seg_free(row);
+    seg_free(all);
     return rc;
 }
 
@@ -294,18 +376,30 @@ static int FN(init_random)(kjob *J, seg_rng *rng, double *C)
 {
     const size_t k = J->k, d = J->d;
     size_t chosen = 0, attempts = 0, scan = 0;
+    double *row = seg_malloc_array(d, sizeof *row);
+    int rc = shard_agree(J, row ? SEG_OK : SEG_NOMEM());
+    if (rc < 0) {
+        seg_free(row);
+        return rc;
+    }
     while (chosen < k) {
         size_t i;
         if (attempts < 64 * k) {
-            i = (size_t)seg_rng_below(rng, J->n);
+            i = (size_t)seg_rng_below(rng, J->n_total);
             attempts++;
-        } else if (scan < J->n) {
+        } else if (scan < J->n_total) {
             i = scan++;
         } else {
+            seg_free(row);
             return seg_fail(SEG_ERR_TOO_FEW_POINTS, "fewer than %zu distinct rows", k);
         }
-        if (!FN(is_chosen)((const T *)J->x + i * d, C, chosen, d))
-            FN(take_row)(J, i, C + chosen++ * d);
+        FN(take_row)(J, i, row);
+        size_t c = 0; /* is_chosen's test, in double: -0 equals 0 */
+        while (c < chosen && !seg_rows_equal_f64(row, C + c * d, d))
+            c++;
+        if (c == chosen)
+            memcpy(C + chosen++ * d, row, d * sizeof *row);
     }
+    seg_free(row);
     return SEG_OK;
 }

@@ -8,6 +8,7 @@
 #include "kernel/distance.h"
 
 #include <float.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -240,6 +241,16 @@ typedef struct kjob {
 
     void *ct, *cnorm;  /* k x d and k, in T */
     double *c, *c_new; /* k x d */
+
+    /* A sharded fit (seg_kmeans_fit_shard_*): x holds the rows of partitions
+     * [part_lo, part_hi) of n_total rows, its row 0 being row row0 of all;
+     * n counts the local rows. Without a shard: all partitions, row0 = 0. */
+    seg_shard_fn shard;
+    void *shard_user;
+    size_t part_lo, part_hi, row0, n_total;
+    int shard_rc;  /* the first error fn returned */
+    double *fold;  /* k x d + k + 1: the running fold of sums, weights, inertia */
+    int64_t *ifold; /* k + 1: counts and changes */
 } kjob;
 
 /* State of the bounds across the passes of one run (see bounds_tmpl.h). */
@@ -307,9 +318,98 @@ static seg_kstats kjob_part(const kjob *J, size_t p, bool accumulate)
     return s;
 }
 
+/* Whether two double rows are equal value by value (-0 equals 0). */
+static bool seg_rows_equal_f64(const double *a, const double *b, size_t d)
+{
+    for (size_t j = 0; j < d; j++)
+        if (a[j] != b[j])
+            return false;
+    return true;
+}
+
+/* Local rows [*r0, *r1) of partition p. */
+static inline void kjob_rows(const kjob *J, size_t p, size_t *r0, size_t *r1)
+{
+    const size_t a = p * J->parts.rows;
+    const size_t b = J->n_total - a > J->parts.rows ? a + J->parts.rows : J->n_total;
+    *r0 = a - J->row0;
+    *r1 = b - J->row0;
+}
+
+/* One exchange of a sharded fit; the first failure is kept in shard_rc (the
+ * calls go on, so that every shard makes the same calls). */
+static void shard_call(kjob *J, int op, void *buf, size_t size, size_t part)
+{
+    int rc = J->shard(J->shard_user, op, buf, size, part);
+    if (rc < 0 && J->shard_rc == 0)
+        J->shard_rc = rc;
+}
+
+/* The status every shard agrees on: the first failing shard's, with its
+ * message. Without shards, rc. */
+static int shard_agree(kjob *J, int rc)
+{
+    if (!J->shard)
+        return rc;
+    char buf[4 + 480] = {0};
+    int32_t st = rc < 0 ? rc : 0;
+    memcpy(buf, &st, sizeof st);
+    if (rc < 0)
+        snprintf(buf + 4, sizeof buf - 4, "%s", seg_last_error());
+    if (J->shard_rc < 0)
+        return J->shard_rc;
+    shard_call(J, SEG_SHARD_AGREE, buf, sizeof buf, 0);
+    if (J->shard_rc < 0)
+        return J->shard_rc;
+    memcpy(&st, buf, sizeof st);
+    buf[sizeof buf - 1] = 0;
+    return st < 0 ? seg_fail(st, "%s", buf + 4) : SEG_OK;
+}
+
+/* The combination of a sharded fit: the running fold of the partitions'
+ * sums, weights and inertia travels from shard to shard in partition order,
+ * each adding its partitions as kjob_combine adds them, so the bits are
+ * those of the single-process fit; counts and changes are integers, summed
+ * in any order. */
+static void shard_combine(kjob *J, bool acc)
+{
+    const size_t k = J->k, kd = k * J->d, m = acc ? 1 + kd + k : 1;
+    double *f = J->fold;
+    int64_t *c = J->ifold;
+    memset(f, 0, m * sizeof *f);
+    memset(c, 0, (k + 1) * sizeof *c);
+    shard_call(J, SEG_SHARD_FOLD_BEGIN, f, m * sizeof *f, 0);
+    for (size_t p = J->part_lo; p < J->part_hi; p++) {
+        f[0] += J->pinertia[p];
+        c[0] += J->pchanged[p];
+        if (!acc)
+            continue;
+        const double *S = J->psum + p * kd, *W = J->pweight + p * k;
+        for (size_t i = 0; i < kd; i++)
+            f[1 + i] += S[i];
+        for (size_t j = 0; j < k; j++) {
+            f[1 + kd + j] += W[j];
+            c[1 + j] += J->pcount[p * k + j];
+        }
+    }
+    shard_call(J, SEG_SHARD_FOLD_END, f, m * sizeof *f, 0);
+    shard_call(J, SEG_SHARD_SUM_I64, c, (acc ? k + 1 : 1) * sizeof *c, 0);
+    J->inertia = f[0];
+    J->changed = c[0];
+    if (acc) {
+        memcpy(J->sum, f + 1, kd * sizeof *f);
+        memcpy(J->weight, f + 1 + kd, k * sizeof *f);
+        memcpy(J->count, c + 1, k * sizeof *c);
+    }
+}
+
 /* Combine the per-partition partial results in partition order. */
 static void kjob_combine(kjob *J, bool accumulate)
 {
+    if (J->shard) {
+        shard_combine(J, accumulate);
+        return;
+    }
     seg_kstats total = {NULL, NULL, NULL, 0, 0};
     if (accumulate)
         total = (seg_kstats){J->sum, J->weight, J->count, 0, 0};
@@ -401,6 +501,8 @@ static void kjob_free(kjob *J)
     seg_free(J->cnorm);
     seg_free(J->c);
     seg_free(J->c_new);
+    seg_free(J->fold);
+    seg_free(J->ifold);
 }
 
 static int kjob_alloc(kjob *J, size_t elem)
@@ -429,6 +531,10 @@ static int kjob_alloc(kjob *J, size_t elem)
     J->cnorm = seg_malloc_array(k, elem);
     J->c = seg_malloc_array(kd, sizeof(double));
     J->c_new = seg_malloc_array(kd, sizeof(double));
+    J->fold = seg_malloc_array(kd + k + 1, sizeof(double));
+    J->ifold = seg_malloc_array(k + 1, sizeof(int64_t));
+    if (!J->fold || !J->ifold)
+        return SEG_NOMEM();
     if (!J->xnorm || !J->mind || !J->labels || !J->tiles || !J->block_labels || !J->psum ||
         !J->pweight || !J->pcount || !J->pinertia || !J->pchanged || !J->ppot || !J->sum ||
         !J->weight || !J->count || !J->ct || !J->cnorm || !J->c || !J->c_new)
@@ -565,43 +671,77 @@ static int bounds_alloc(bounds_ws *H, const kjob *J, size_t groups, size_t elem)
     return SEG_OK;
 }
 
+/* Where a shard's rows lie among all rows (seg_kmeans_fit_shard_*). */
+typedef struct shard_spec {
+    seg_shard_fn fn;
+    void *user;
+    size_t n_total, part_first, part_count;
+} shard_spec;
+
 /*
  * Check the data of a fit and set up its workspace J (n, d, k, partitions,
  * threads, buffers). On failure J may hold partial buffers: kjob_free() it.
+ * Sharded (sh not NULL), every shard returns the same status: the checks
+ * of the local rows are agreed before the shards exchange anything.
  */
 static int kjob_prepare(kjob *J, const seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
-                        const double *w)
+                        const double *w, const shard_spec *sh)
 {
     const size_t elem = f32 ? sizeof(float) : sizeof(double);
     size_t k = (size_t)km->k, count, distinct = 0;
-    int rc;
+    int rc = SEG_OK;
 
-    if (!seg_mul_ok(n, d, &count) || count > SIZE_MAX / elem)
-        return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", n, d);
-    for (size_t i = 0; i < count; i++) {
-        double v = f32 ? (double)((const float *)x)[i] : ((const double *)x)[i];
-        if (!isfinite(v))
-            return seg_fail(SEG_ERR_NONFINITE, "row %zu, feature %zu is not finite", i / d + 1,
-                            i % d + 1);
-    }
-    rc =
-        f32 ? count_distinct_f32(x, n, d, k, &distinct) : count_distinct_f64(x, n, d, k, &distinct);
-    if (rc < 0)
-        return rc;
-    if (distinct < k)
-        return seg_fail(SEG_ERR_TOO_FEW_POINTS,
-                        "k = %zu segments asked, but the data has only %zu distinct rows", k,
-                        distinct);
     J->x = x;
     J->w = w;
     J->n = n;
     J->d = d;
     J->k = k;
-    J->parts = seg_parts_plan(n, k, d, elem);
+    J->n_total = sh ? sh->n_total : n;
+    J->parts = seg_parts_plan(J->n_total, k, d, elem);
+    J->part_lo = 0;
+    J->part_hi = J->parts.count;
+    if (sh) {
+        J->shard = sh->fn;
+        J->shard_user = sh->user;
+        J->part_lo = sh->part_first;
+        J->part_hi = sh->part_first + sh->part_count;
+        J->row0 = J->part_lo * J->parts.rows;
+        size_t end = J->part_hi * J->parts.rows;
+        if (end > J->n_total)
+            end = J->n_total;
+        if (sh->part_count == 0 || J->part_hi > J->parts.count || sh->n_total < n)
+            rc = seg_fail(SEG_ERR_INVALID_ARG,
+                          "shard partitions [%zu, %zu) are not within the fit's %zu partitions",
+                          J->part_lo, J->part_hi, J->parts.count);
+        else if (end - J->row0 != n)
+            rc = seg_fail(SEG_ERR_INVALID_ARG,
+                          "the shard holds %zu rows, but its partitions [%zu, %zu) hold %zu", n,
+                          J->part_lo, J->part_hi, end - J->row0);
+    }
+    if (rc == SEG_OK && (!seg_mul_ok(n, d, &count) || count > SIZE_MAX / elem))
+        rc = seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", n, d);
+    for (size_t i = 0; rc == SEG_OK && i < count; i++) {
+        double v = f32 ? (double)((const float *)x)[i] : ((const double *)x)[i];
+        if (!isfinite(v))
+            rc = seg_fail(SEG_ERR_NONFINITE, "row %zu, feature %zu is not finite",
+                          J->row0 + i / d + 1, i % d + 1);
+    }
+    if (rc == SEG_OK)
+        rc = f32 ? count_distinct_f32(x, n, d, k, &distinct)
+                 : count_distinct_f64(x, n, d, k, &distinct);
+    if ((rc = shard_agree(J, rc)) < 0)
+        return rc;
+    if (sh && (rc = shard_agree(J, f32 ? shard_distinct_f32(J, x, n, d, k, distinct, &distinct)
+                                       : shard_distinct_f64(J, x, n, d, k, distinct, &distinct))) < 0)
+        return rc;
+    if (distinct < k)
+        return seg_fail(SEG_ERR_TOO_FEW_POINTS,
+                        "k = %zu segments asked, but the data has only %zu distinct rows", k,
+                        distinct);
     J->threads = seg_pass_threads((seg_blocking){J->parts.block, J->parts.threaded}, km->threads);
-    if ((size_t)J->threads > J->parts.count)
-        J->threads = (int)J->parts.count;
-    return kjob_alloc(J, elem);
+    if ((size_t)J->threads > J->part_hi - J->part_lo)
+        J->threads = (int)(J->part_hi - J->part_lo);
+    return shard_agree(J, kjob_alloc(J, elem));
 }
 
 /*
@@ -615,8 +755,9 @@ static bool last_pass_is_predict(const kresult *R, size_t d, size_t elem)
     return R->exact && seg_regkernel_ok(d, elem);
 }
 
-int seg_kmeans_fit_rows(seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
-                        const double *w, int32_t *labels_out, double *dist_out, seg_model **out)
+/* The fit, of all rows (sh NULL) or of one shard's. */
+static int fit_rows(seg_kmeans *km, const void *x, bool f32, size_t n, size_t d, const double *w,
+                    const shard_spec *sh, int32_t *labels_out, double *dist_out, seg_model **out)
 {
     const double t0 = seg_now_seconds();
     const size_t elem = f32 ? sizeof(float) : sizeof(double);
@@ -631,13 +772,19 @@ int seg_kmeans_fit_rows(seg_kmeans *km, const void *x, bool f32, size_t n, size_
     int32_t *relabel = NULL;
     int rc;
 
-    if ((rc = check_fit_args(km, x, n, d, w, out)) < 0)
+    rc = check_fit_args(km, x, n, d, w, out);
+    if (sh) { /* agreed, so that no shard waits for one that gave up */
+        J.shard = sh->fn;
+        J.shard_user = sh->user;
+        rc = shard_agree(&J, rc);
+    }
+    if (rc < 0)
         return rc;
     /* Size bounds make every assignment a transportation problem. */
     if (km->cap_k || km->min_size || km->max_size)
         return seg_capacity_fit_rows(km, x, f32, n, d, w, labels_out, dist_out, out);
     k = (size_t)km->k;
-    if ((rc = kjob_prepare(&J, km, x, f32, n, d, w)) < 0)
+    if ((rc = kjob_prepare(&J, km, x, f32, n, d, w, sh)) < 0)
         goto done;
     R.sizes = seg_calloc(k, sizeof *R.sizes);
     R.weights = seg_calloc(k, sizeof *R.weights);
@@ -650,7 +797,7 @@ int seg_kmeans_fit_rows(seg_kmeans *km, const void *x, bool f32, size_t n, size_
         goto done;
     }
     {
-        seg_algorithm alg = seg_kmeans_algorithm_for(km->algorithm, n, d, k);
+        seg_algorithm alg = sh ? SEG_ALGORITHM_LLOYD : seg_kmeans_algorithm_for(km->algorithm, n, d, k);
         size_t groups = alg == SEG_ALGORITHM_LLOYD ? 0 : bounds_groups(alg, n, d, k, elem);
         if (groups > 0 && (rc = bounds_alloc(&H, &J, groups, elem)) < 0)
             goto done;
@@ -685,7 +832,7 @@ int seg_kmeans_fit_rows(seg_kmeans *km, const void *x, bool f32, size_t n, size_
     if (dist_out && !last_pass_is_predict(&R, d, elem) &&
         (rc = seg_model_label_rows(m, x, f32, n, km->threads, best_labels, dist_out)) < 0)
         goto done;
-    m->n_rows = n;
+    m->n_rows = J.n_total;
     m->inertia = R.inertia;
     m->iterations = R.iterations;
     m->converged = R.converged;
@@ -705,6 +852,59 @@ done:
     seg_free(keys);
     seg_free(relabel);
     return rc;
+}
+
+int seg_kmeans_fit_rows(seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
+                        const double *w, int32_t *labels_out, double *dist_out, seg_model **out)
+{
+    return fit_rows(km, x, f32, n, d, w, NULL, labels_out, dist_out, out);
+}
+
+int seg_kmeans_partitions(const seg_kmeans *km, size_t n, size_t d, int dtype, size_t *rows,
+                          size_t *parts)
+{
+    if (!km || !rows || !parts || n == 0 || d == 0 ||
+        (dtype != SEG_DTYPE_F32 && dtype != SEG_DTYPE_F64))
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "seg_kmeans_partitions needs km, rows, parts, n, d >= 1 and a dtype");
+    seg_parts P = seg_parts_plan(n, (size_t)km->k, d,
+                                 dtype == SEG_DTYPE_F32 ? sizeof(float) : sizeof(double));
+    *rows = P.rows;
+    *parts = P.count;
+    return SEG_OK;
+}
+
+static int fit_shard(seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
+                     const double *weights, size_t n_total, size_t part_first, size_t part_count,
+                     seg_shard_fn fn, void *user, int32_t *labels, seg_model **out)
+{
+    if (!fn) {
+        if (out)
+            *out = NULL;
+        return seg_fail(SEG_ERR_INVALID_ARG, "the shard exchange callback is NULL");
+    }
+    shard_spec sh = {fn, user, n_total, part_first, part_count};
+    return fit_rows(km, x, f32, n, d, weights, &sh, labels, NULL, out);
+}
+
+int seg_kmeans_fit_shard_f32(seg_kmeans *km, const float *x, size_t n, size_t d,
+                             const double *weights, size_t n_total, size_t part_first,
+                             size_t part_count, seg_shard_fn fn, void *user, int32_t *labels,
+                             seg_model **out)
+{
+    SEG_ALLOC_SCOPE(km);
+    return fit_shard(km, x, true, n, d, weights, n_total, part_first, part_count, fn, user,
+                     labels, out);
+}
+
+int seg_kmeans_fit_shard_f64(seg_kmeans *km, const double *x, size_t n, size_t d,
+                             const double *weights, size_t n_total, size_t part_first,
+                             size_t part_count, seg_shard_fn fn, void *user, int32_t *labels,
+                             seg_model **out)
+{
+    SEG_ALLOC_SCOPE(km);
+    return fit_shard(km, x, false, n, d, weights, n_total, part_first, part_count, fn, user,
+                     labels, out);
 }
 
 int seg_kmeans_fit_f32(seg_kmeans *km, const float *x, size_t n, size_t d, const double *weights,
@@ -736,7 +936,7 @@ static int init_matrix(const seg_kmeans *km, const void *x, bool f32, size_t n, 
     if (len / d < (size_t)km->k)
         return seg_fail(SEG_ERR_INVALID_ARG, "centroids holds %zu values; %lld x %zu needed", len,
                         (long long)km->k, d);
-    if ((rc = kjob_prepare(&J, km, x, f32, n, d, w)) == SEG_OK) {
+    if ((rc = kjob_prepare(&J, km, x, f32, n, d, w, NULL)) == SEG_OK) {
         if (f32)
             seg_row_norms_f32(x, n, d, J.xnorm);
         else

@@ -13,6 +13,19 @@ static bool FN(rows_equal)(const T *a, const T *b, size_t d)
     return true;
 }
 
+/* Whether row r equals one of the m double rows of C. */
+static bool FN(is_seen)(const T *r, const double *C, size_t m, size_t d)
+{
+    for (size_t c = 0; c < m; c++) {
+        size_t j = 0;
+        while (j < d && (double)r[j] == C[c * d + j])
+            j++;
+        if (j == d)
+            return true;
+    }
+    return false;
+}
+
 /* Hash of a row's values, with -0.0 folded into 0.0 so equal rows hash alike. */
 static uint64_t FN(row_hash)(const T *r, size_t d)
 {
@@ -61,24 +74,87 @@ static int FN(count_distinct)(const T *x, size_t n, size_t d, size_t k, size_t *
     return SEG_OK;
 }
 
+/*
+ * Whether the rows of all shards hold at least k distinct rows: each shard
+ * that holds fewer than k sends its distinct rows (in one slot of the
+ * gather), and every shard counts the union.
+ */
+static int FN(shard_distinct)(kjob *J, const T *x, size_t n, size_t d, size_t k, size_t local,
+                              size_t *found)
+{
+    int64_t enough = local >= k;
+    shard_call(J, SEG_SHARD_SUM_I64, &enough, sizeof enough, 0);
+    if (enough > 0 || J->shard_rc < 0) {
+        *found = k;
+        return J->shard_rc;
+    }
+    const size_t slot = 1 + (k - 1) * d, P = J->parts.count;
+    double *all = seg_calloc(P * slot, sizeof *all);
+    double *u = seg_malloc_array(k * d, sizeof *u);
+    int rc = shard_agree(J, all && u ? SEG_OK : SEG_NOMEM()); /* before the gather */
+    if (rc < 0) {
+        seg_free(all);
+        seg_free(u);
+        return rc;
+    }
+    double *mine = all + J->part_lo * slot;
+    size_t m = 0;
+    for (size_t i = 0; i < n && m + 1 < k; i++) {
+        const T *r = x + i * d;
+        if (!FN(is_seen)(r, mine + 1, m, d)) {
+            for (size_t j = 0; j < d; j++)
+                mine[1 + m * d + j] = (double)r[j];
+            m++;
+        }
+    }
+    mine[0] = (double)m;
+    shard_call(J, SEG_SHARD_GATHER, all, slot * sizeof *all, 0);
+    /* the union, in partition order, into the first slot's space */
+    size_t seen = 0;
+    for (size_t p = 0; p < P && seen < k; p++) {
+        const double *s = all + p * slot;
+        for (size_t i = 0; i < (size_t)s[0] && seen < k; i++) {
+            size_t c = 0;
+            while (c < seen && !seg_rows_equal_f64(u + c * d, s + 1 + i * d, d))
+                c++;
+            if (c == seen)
+                memcpy(u + seen++ * d, s + 1 + i * d, d * sizeof *u);
+        }
+    }
+    seg_free(u);
+    seg_free(all);
+    *found = seen;
+    return J->shard_rc;
+}
+
 /* Mean over features of the population variance, for the tolerance. Two
  * row-major passes (means, then squared deviations), so X streams through
  * the cache twice. mean and ss are d doubles of scratch. */
-static double FN(mean_variance)(const T *x, size_t n, size_t d, double *mean, double *ss)
+static double FN(mean_variance)(kjob *J, const T *x, size_t n, size_t d, double *mean, double *ss)
 {
     double total = 0;
     for (size_t j = 0; j < d; j++)
         mean[j] = ss[j] = 0;
+    /* Shards continue the sums of the shards before them: the row order. */
+    if (J->shard)
+        shard_call(J, SEG_SHARD_FOLD_BEGIN, mean, d * sizeof *mean, 0);
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < d; j++)
             mean[j] += (double)x[i * d + j];
+    if (J->shard)
+        shard_call(J, SEG_SHARD_FOLD_END, mean, d * sizeof *mean, 0);
+    n = J->n_total;
     for (size_t j = 0; j < d; j++)
         mean[j] /= (double)n;
-    for (size_t i = 0; i < n; i++)
+    if (J->shard)
+        shard_call(J, SEG_SHARD_FOLD_BEGIN, ss, d * sizeof *ss, 0);
+    for (size_t i = 0; i < J->n; i++)
         for (size_t j = 0; j < d; j++) {
             double v = (double)x[i * d + j] - mean[j];
             ss[j] += v * v;
         }
+    if (J->shard)
+        shard_call(J, SEG_SHARD_FOLD_END, ss, d * sizeof *ss, 0);
     for (size_t j = 0; j < d; j++)
         total += ss[j] / (double)n;
     return total / (double)d;
@@ -314,7 +390,7 @@ static void FN(lloyd_pass)(kjob *J, const T *ct, const T *cnorm, bool accumulate
 {
     const T *x = J->x;
     const T *xnorm = J->xnorm;
-    const size_t k = J->k, d = J->d, n = J->n;
+    const size_t k = J->k, d = J->d;
     const seg_parts P = J->parts;
 
     const int nt = seg_threads_startable(J->threads);
@@ -322,7 +398,7 @@ static void FN(lloyd_pass)(kjob *J, const T *ct, const T *cnorm, bool accumulate
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
 #endif
-    for (size_t p = 0; p < P.count; p++) {
+    for (size_t p = J->part_lo; p < J->part_hi; p++) {
         const int tid = SEG_THREAD_ID();
         T *tile = (T *)J->tiles + (size_t)tid * J->tile_len;
         int32_t *lab = J->block_labels + (size_t)tid * P.block;
@@ -331,7 +407,8 @@ static void FN(lloyd_pass)(kjob *J, const T *ct, const T *cnorm, bool accumulate
         int64_t *C = J->pcount + p * k;
         double inertia = 0;
         int64_t changed = 0;
-        size_t r0 = p * P.rows, r1 = r0 + P.rows < n ? r0 + P.rows : n;
+        size_t r0, r1;
+        kjob_rows(J, p, &r0, &r1);
 
         const bool moves = accumulate && part_incremental(J, p, r1 - r0);
         if (accumulate && !moves) {
@@ -364,42 +441,106 @@ static int FN(relocate_empty)(kjob *J)
 {
     const T *x = J->x;
     T *mind = J->mind;
-    const size_t k = J->k, d = J->d;
+    const size_t k = J->k, d = J->d, P = J->parts.count;
+    /* Sharded: each partition's candidate (distance, row) is gathered, and
+     * the shard of the farthest sends the row (weight, then values). */
+    double *cand = NULL, *row = NULL;
+    if (J->shard) {
+        cand = seg_malloc_array(2 * P + d + 1, sizeof *cand);
+        int rc = shard_agree(J, cand ? SEG_OK : SEG_NOMEM());
+        if (rc < 0) {
+            seg_free(cand);
+            return rc;
+        }
+        row = cand + 2 * P;
+    }
 
     for (size_t j = 0; j < k; j++) {
         if (J->count[j] != 0)
             continue;
-        size_t i = SIZE_MAX;
+        size_t i = SIZE_MAX, gi = SIZE_MAX;
+        double wi, mi;
+        const T *xr = NULL;
         for (size_t r = 0; r < J->n; r++)
             if (mind[r] > 0 && J->count[J->labels[r]] > 1 && (i == SIZE_MAX || mind[r] > mind[i]))
                 i = r;
-        if (i == SIZE_MAX)
+        if (J->shard) {
+            for (size_t p = 0; p < P; p++)
+                cand[2 * p] = cand[2 * p + 1] = -1;
+            if (i != SIZE_MAX) {
+                cand[2 * J->part_lo] = (double)mind[i];
+                cand[2 * J->part_lo + 1] = (double)(J->row0 + i);
+            }
+            shard_call(J, SEG_SHARD_GATHER, cand, 2 * sizeof *cand, 0);
+            size_t best = SIZE_MAX;
+            for (size_t p = 0; p < P; p++)
+                if (cand[2 * p + 1] >= 0 && (best == SIZE_MAX || cand[2 * p] > cand[2 * best]))
+                    best = p;
+            if (best != SIZE_MAX) {
+                gi = (size_t)cand[2 * best + 1];
+                mi = cand[2 * best];
+                if (best == J->part_lo) {
+                    row[0] = J->w ? J->w[i] : 1.0;
+                    for (size_t c = 0; c < d; c++)
+                        row[1 + c] = (double)x[i * d + c];
+                }
+                shard_call(J, SEG_SHARD_BCAST, row, (d + 1) * sizeof *row, best);
+                if (best != J->part_lo)
+                    i = SIZE_MAX; /* not here */
+            }
+        } else if (i != SIZE_MAX) {
+            gi = i;
+            mi = (double)mind[i];
+        }
+        if (gi == SIZE_MAX) {
+            seg_free(cand);
             return seg_fail(SEG_ERR_TOO_FEW_POINTS,
                             "segment %zu is empty and no row can re-seed it", j);
-        const double wi = J->w ? J->w[i] : 1.0;
-        const size_t old = (size_t)J->labels[i];
-        const T *xr = x + i * d;
+        }
+        if (!J->shard) {
+            row = NULL;
+            wi = J->w ? J->w[i] : 1.0;
+            xr = x + i * d;
+        } else {
+            wi = row[0];
+        }
+        /* the old segment: sent with the row when sharded */
+        size_t old;
+        if (J->shard) {
+            double o = i != SIZE_MAX ? (double)J->labels[i] : 0;
+            int64_t ol = (int64_t)o;
+            shard_call(J, SEG_SHARD_SUM_I64, &ol, sizeof ol, 0);
+            old = (size_t)ol;
+        } else {
+            old = (size_t)J->labels[i];
+        }
         for (size_t c = 0; c < d; c++) {
-            J->sum[old * d + c] -= wi * (double)xr[c];
-            J->sum[j * d + c] = wi * (double)xr[c];
+            const double v = xr ? (double)xr[c] : row[1 + c];
+            J->sum[old * d + c] -= wi * v;
+            J->sum[j * d + c] = wi * v;
         }
         J->weight[old] -= wi;
         J->count[old]--;
         J->weight[j] = wi;
         J->count[j] = 1;
-        J->labels[i] = (int32_t)j;
-        J->inertia -= wi * (double)mind[i];
-        mind[i] = 0; /* now its own centroid */
+        J->inertia -= wi * mi;
+        if (i != SIZE_MAX) {
+            J->labels[i] = (int32_t)j;
+            mind[i] = 0; /* now its own centroid */
+        }
         J->sums_valid = false; /* the partitions' sums miss this move */
     }
+    seg_free(cand);
     return SEG_OK;
 }
 
 /* Exact inertia of the current labels and double centroids (rare paths only). */
-static double FN(direct_inertia)(const kjob *J)
+static double FN(direct_inertia)(kjob *J)
 {
     const T *x = J->x;
     double s = 0;
+    if (J->shard)
+        shard_call(J, SEG_SHARD_FOLD_BEGIN, &s, sizeof s, 0);
     for (size_t i = 0; i < J->n; i++) {
         const double *c = J->c + (size_t)J->labels[i] * J->d;
         double r = 0;
@@ -409,6 +550,8 @@ static double FN(direct_inertia)(const kjob *J)
         }
         s += (J->w ? J->w[i] : 1.0) * r;
     }
+    if (J->shard)
+        shard_call(J, SEG_SHARD_FOLD_END, &s, sizeof s, 0);
     return s;
 }
 
@@ -441,6 +584,8 @@ static int FN(run)(kjob *J, bounds_ws *H, double tol_abs, int64_t max_iter, int6
             FN(bounds_pass)(J, H);
         else
             FN(lloyd_pass)(J, J->ct, J->cnorm, true);
+        if (J->shard_rc < 0)
+            return J->shard_rc;
         bool empty = false;
         for (size_t j = 0; j < k; j++)
             empty |= J->count[j] == 0;
@@ -526,19 +671,25 @@ static int FN(fit_runs)(kjob *J, const seg_kmeans *km, bounds_ws *H, double *bes
     /* Finite values whose squares overflow this precision (|x| ~ 1e19 in
      * float) would make every distance infinite: refuse rather than return
      * a meaningless partition. */
-    for (size_t i = 0; i < J->n; i++)
+    rc = SEG_OK;
+    for (size_t i = 0; i < J->n && rc == SEG_OK; i++)
         if (!isfinite((double)((const T *)J->xnorm)[i]))
-            return seg_fail(SEG_ERR_NONFINITE,
-                            "row %zu: its squared norm overflows %s; scale the features or fit "
-                            "in double precision",
-                            i + 1, SEG_T_IS_F32 ? "float" : "double");
-    if (km->tol > 0) {
-        double *mean = seg_malloc_array(d, 2 * sizeof *mean);
-        if (!mean)
-            return SEG_NOMEM();
-        tol_abs = km->tol * FN(mean_variance)(J->x, J->n, d, mean, mean + d);
+            rc = seg_fail(SEG_ERR_NONFINITE,
+                          "row %zu: its squared norm overflows %s; scale the features or fit "
+                          "in double precision",
+                          J->row0 + i + 1, SEG_T_IS_F32 ? "float" : "double");
+    double *mean = seg_malloc_array(d, 2 * sizeof *mean);
+    if (!mean && rc == SEG_OK)
+        rc = SEG_NOMEM();
+    if ((rc = shard_agree(J, rc)) < 0) {
         seg_free(mean);
+        return rc;
     }
+    if (km->tol > 0)
+        tol_abs = km->tol * FN(mean_variance)(J, J->x, J->n, d, mean, mean + d);
+    seg_free(mean);
+    if (J->shard_rc < 0)
+        return J->shard_rc;
     res->inertia = INFINITY;
     for (int64_t r = 0; r < n_init; r++) {
         int64_t iters = 0;
@@ -546,10 +697,11 @@ static int FN(fit_runs)(kjob *J, const seg_kmeans *km, bounds_ws *H, double *bes
         double t0 = seg_now_seconds();
 
         J->progress_base = (size_t)r * (size_t)km->max_iter;
-        if ((rc = FN(start)(J, km, r)) < 0)
+        if ((rc = shard_agree(J, FN(start)(J, km, r))) < 0)
             return rc;
         res->init_seconds += seg_now_seconds() - t0;
-        if ((rc = FN(run)(J, H, tol_abs, km->max_iter, &iters, &converged, &exact)) < 0)
+        if ((rc = shard_agree(J, FN(run)(J, H, tol_abs, km->max_iter, &iters, &converged,
+                                         &exact))) < 0)
             return rc;
         if (J->inertia < res->inertia) {
             res->inertia = J->inertia;

@@ -1,0 +1,141 @@
+/**
+ * @file seg-mpi.h
+ * @brief libseg-mpi: the k-means fit of libseg over the ranks of an MPI
+ * communicator (a companion library, as FFTW's libfftw3_mpi; libseg itself
+ * never links MPI).
+ *
+ * Each rank holds a contiguous share of the rows (seg_mpi_share() says
+ * which); the fit exchanges only per-segment sums, weights and counts
+ * (O(k * d) bytes a rank per iteration, independent of the rows) and gives
+ * every rank the model seg_kmeans_fit_f32() gives on all the rows, bit for
+ * bit, for any number of ranks. docs/mpi.md says how and at what cost.
+ *
+ * Errors: the calls are collective; a failure on one rank (a non-finite
+ * value in its rows, say) is agreed, so every rank returns the same code,
+ * and seg_mpi_last_error() gives every rank the same message.
+ */
+#ifndef SEG_MPI_H
+#define SEG_MPI_H
+
+#include <mpi.h>
+#include <seg.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define SEG_MPI_API __attribute__((visibility("default")))
+#else
+#define SEG_MPI_API
+#endif
+
+/**
+ * The rows this rank holds in a fit of n rows x d features with the
+ * settings of km: the row partitions of the fit (seg_kmeans_partitions())
+ * dealt out in order, about as many to each rank. Collective only in the
+ * sense that every rank must pass the same arguments (no communication).
+ *
+ * @param comm the communicator of the fit.
+ * @param km k-means settings (SEG_KMEANS_K matters).
+ * @param n rows over all ranks.
+ * @param d features.
+ * @param dtype SEG_DTYPE_F32 or SEG_DTYPE_F64.
+ * @param[out] row_first the rank's first row.
+ * @param[out] rows the rank's number of rows.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL pointer, n or d zero),
+ *         SEG_ERR_LIMIT (more ranks than the fit has row partitions, at most
+ *         64: docs/mpi.md).
+ */
+SEG_MPI_API int seg_mpi_share(MPI_Comm comm, const seg_kmeans *km, size_t n, size_t d, int dtype,
+                              size_t *row_first, size_t *rows);
+
+/**
+ * Fit k-means over the rows of all ranks (collective). x holds this rank's
+ * share (seg_mpi_share()); every rank gets the same model, equal bit for
+ * bit to what seg_kmeans_fit_f32() gives on all the rows in rank order
+ * (Lloyd's passes; k-means++, random or given start), and its rows' labels.
+ *
+ * @param comm the communicator.
+ * @param km settings, the same on every rank.
+ * @param x the rank's rows, n * d row-major (not copied).
+ * @param n the rank's rows.
+ * @param d features.
+ * @param weights n weights, or NULL on every rank.
+ * @param[out] labels n labels, or NULL.
+ * @param[out] out the model (the caller frees it with seg_model_free()).
+ * @return as seg_kmeans_fit_f32(); SEG_ERR_MISMATCH when the ranks' rows are
+ *         not the shares of seg_mpi_share(); SEG_ERR_IO for an MPI failure.
+ */
+SEG_MPI_API int seg_mpi_kmeans_fit_f32(MPI_Comm comm, seg_kmeans *km, const float *x, size_t n,
+                                       size_t d, const double *weights, int32_t *labels,
+                                       seg_model **out);
+
+/**
+ * As seg_mpi_kmeans_fit_f32(), for double rows.
+ *
+ * @param comm the communicator.
+ * @param km settings, the same on every rank.
+ * @param x the rank's rows, n * d row-major.
+ * @param n the rank's rows.
+ * @param d features.
+ * @param weights n weights, or NULL on every rank.
+ * @param[out] labels n labels, or NULL.
+ * @param[out] out the model.
+ * @return as seg_mpi_kmeans_fit_f32().
+ */
+SEG_MPI_API int seg_mpi_kmeans_fit_f64(MPI_Comm comm, seg_kmeans *km, const double *x, size_t n,
+                                       size_t d, const double *weights, int32_t *labels,
+                                       seg_model **out);
+
+/**
+ * Label each rank's rows with a model (collective), and count the rows of
+ * each segment over all ranks.
+ *
+ * @param comm the communicator.
+ * @param m the model, the same on every rank.
+ * @param x the rank's rows, n * d doubles (already scaled, as for
+ *        seg_predictor_run_f64()); any share.
+ * @param n the rank's rows (0 allowed).
+ * @param d features.
+ * @param[out] labels n labels.
+ * @param[out] distances n distances, or NULL.
+ * @param[out] sizes seg_model_k() counts over all ranks, or NULL.
+ * @return as seg_predictor_run_f64(), agreed over the ranks.
+ */
+SEG_MPI_API int seg_mpi_predict(MPI_Comm comm, const seg_model *m, const double *x, size_t n,
+                                size_t d, int32_t *labels, double *distances, int64_t *sizes);
+
+/**
+ * Agree on a status (collective): every rank returns the status of the
+ * lowest rank whose rc is negative (or SEG_OK), and seg_mpi_last_error()
+ * gives every rank that rank's message (seg_last_error() there).
+ *
+ * @param comm the communicator.
+ * @param rc this rank's status.
+ * @return the agreed status.
+ */
+SEG_MPI_API int seg_mpi_agree(MPI_Comm comm, int rc);
+
+/**
+ * As seg_mpi_agree(), with the failing rank's message given (a caller's own
+ * error, not one of libseg's).
+ *
+ * @param comm the communicator.
+ * @param rc this rank's status.
+ * @param text the message when rc is negative, or NULL.
+ * @return the agreed status.
+ */
+SEG_MPI_API int seg_mpi_agree_text(MPI_Comm comm, int rc, const char *text);
+
+/**
+ * The message of the last failure a seg_mpi_ call of this thread agreed on:
+ * the same on every rank. Never NULL.
+ */
+SEG_MPI_API const char *seg_mpi_last_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SEG_MPI_H */

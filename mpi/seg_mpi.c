@@ -1,0 +1,283 @@
+/*
+ * libseg-mpi: libseg's sharded k-means fit (seg_kmeans_fit_shard_*) over an
+ * MPI communicator. The fit tells us what to exchange (seg_shard_op); this
+ * file maps each exchange onto MPI:
+ *
+ *   FOLD_BEGIN / FOLD_END  a chain: rank r receives the running fold of the
+ *                          partition sums from rank r - 1, adds its own
+ *                          partitions in order, sends it to rank r + 1; the
+ *                          last rank's fold is then broadcast. It is the left
+ *                          fold the single-process fit makes over its
+ *                          partitions, so the bits are the same (an
+ *                          MPI_Allreduce may add in any order and bracketing).
+ *   GATHER                 MPI_Allgatherv of per-partition slots
+ *   BCAST                  MPI_Bcast from the rank holding a partition
+ *   SUM_I64                MPI_Allreduce of integers (exact in any order)
+ *   AGREE                  the lowest failing rank's status and message
+ */
+#include "seg-mpi.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SEG_MPI_MSG 480
+
+static _Thread_local char last_msg[SEG_MPI_MSG];
+
+const char *seg_mpi_last_error(void)
+{
+    return last_msg;
+}
+
+/* Keep a message of libseg-mpi's own (seg_last_error() is libseg's). */
+static int own_fail(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_msg, sizeof last_msg, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+typedef struct share_ctx {
+    MPI_Comm comm;
+    int rank, size;
+    size_t parts;
+    size_t *first; /* size + 1: rank r holds partitions [first[r], first[r + 1]) */
+    int *counts, *displs;
+} share_ctx;
+
+/* Partitions dealt out in order: rank r gets [r * P / R, (r + 1) * P / R). */
+static size_t part_first(size_t parts, int size, int r)
+{
+    return (size_t)r * parts / (size_t)size;
+}
+
+int seg_mpi_share(MPI_Comm comm, const seg_kmeans *km, size_t n, size_t d, int dtype,
+                  size_t *row_first, size_t *rows)
+{
+    int rank, size;
+    size_t prow, parts;
+    if (!row_first || !rows)
+        return own_fail(SEG_ERR_INVALID_ARG, "seg_mpi_share: row_first or rows is NULL");
+    if (seg_kmeans_partitions(km, n, d, dtype, &prow, &parts) < 0)
+        return own_fail(SEG_ERR_INVALID_ARG, "%s", seg_last_error());
+    if (MPI_Comm_rank(comm, &rank) != MPI_SUCCESS || MPI_Comm_size(comm, &size) != MPI_SUCCESS)
+        return own_fail(SEG_ERR_IO, "MPI_Comm_rank or MPI_Comm_size failed");
+    if ((size_t)size > parts)
+        return own_fail(SEG_ERR_LIMIT,
+                        "%d ranks, but a fit of %zu rows has only %zu row partitions: run at "
+                        "most %zu ranks (docs/mpi.md)",
+                        size, n, parts, parts);
+    size_t a = part_first(parts, size, rank) * prow, b = part_first(parts, size, rank + 1) * prow;
+    if (b > n)
+        b = n;
+    *row_first = a;
+    *rows = b - a;
+    return SEG_OK;
+}
+
+/* The lowest failing rank's status and message (msg: this rank's). */
+static int agree_msg(MPI_Comm comm, int rc, const char *msg)
+{
+    int rank, size, failing, first;
+    char buf[4 + SEG_MPI_MSG] = {0};
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    failing = rc < 0 ? rank : size;
+    if (MPI_Allreduce(&failing, &first, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS)
+        return own_fail(SEG_ERR_IO, "MPI_Allreduce failed while agreeing on a status");
+    if (first == size)
+        return rc < 0 ? rc : SEG_OK;
+    if (rank == first) {
+        int32_t st = rc;
+        memcpy(buf, &st, sizeof st);
+        snprintf(buf + 4, SEG_MPI_MSG, "%s", msg);
+    }
+    if (MPI_Bcast(buf, (int)sizeof buf, MPI_BYTE, first, comm) != MPI_SUCCESS)
+        return own_fail(SEG_ERR_IO, "MPI_Bcast failed while agreeing on a status");
+    int32_t st;
+    memcpy(&st, buf, sizeof st);
+    buf[sizeof buf - 1] = 0;
+    snprintf(last_msg, sizeof last_msg, "%s", buf + 4);
+    return st;
+}
+
+int seg_mpi_agree(MPI_Comm comm, int rc)
+{
+    return agree_msg(comm, rc, rc < 0 ? seg_last_error() : "");
+}
+
+int seg_mpi_agree_text(MPI_Comm comm, int rc, const char *text)
+{
+    return agree_msg(comm, rc, rc < 0 && text ? text : "");
+}
+
+static int mpi_ok(int mrc)
+{
+    if (mrc == MPI_SUCCESS)
+        return SEG_OK;
+    char s[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    MPI_Error_string(mrc, s, &len);
+    return own_fail(SEG_ERR_IO, "MPI: %.*s", len, s);
+}
+
+/* The exchanges of the fit (seg_shard_fn). */
+static int exchange(void *user, int op, void *buf, size_t size, size_t part)
+{
+    share_ctx *c = user;
+    const int tag = 0x5e9;
+    if (size > INT_MAX)
+        return own_fail(SEG_ERR_LIMIT, "an exchange of %zu bytes exceeds MPI's int count", size);
+    switch (op) {
+    case SEG_SHARD_FOLD_BEGIN:
+        if (c->rank == 0)
+            return SEG_OK;
+        return mpi_ok(
+            MPI_Recv(buf, (int)size, MPI_BYTE, c->rank - 1, tag, c->comm, MPI_STATUS_IGNORE));
+    case SEG_SHARD_FOLD_END:
+        if (c->rank + 1 < c->size) {
+            int rc = mpi_ok(MPI_Send(buf, (int)size, MPI_BYTE, c->rank + 1, tag, c->comm));
+            if (rc < 0)
+                return rc;
+        }
+        return mpi_ok(MPI_Bcast(buf, (int)size, MPI_BYTE, c->size - 1, c->comm));
+    case SEG_SHARD_GATHER:
+        if (size * c->parts > INT_MAX)
+            return own_fail(SEG_ERR_LIMIT, "a gather of %zu bytes exceeds MPI's int count",
+                            size * c->parts);
+        for (int r = 0; r < c->size; r++) {
+            c->counts[r] = (int)((c->first[r + 1] - c->first[r]) * size);
+            c->displs[r] = (int)(c->first[r] * size);
+        }
+        return mpi_ok(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, c->counts, c->displs,
+                                     MPI_BYTE, c->comm));
+    case SEG_SHARD_BCAST: {
+        int root = 0;
+        while (root + 1 < c->size && c->first[root + 1] <= part)
+            root++;
+        return mpi_ok(MPI_Bcast(buf, (int)size, MPI_BYTE, root, c->comm));
+    }
+    case SEG_SHARD_SUM_I64:
+        return mpi_ok(MPI_Allreduce(MPI_IN_PLACE, buf, (int)(size / sizeof(int64_t)), MPI_INT64_T,
+                                    MPI_SUM, c->comm));
+    case SEG_SHARD_AGREE: {
+        int32_t st;
+        memcpy(&st, buf, sizeof st);
+        ((char *)buf)[size - 1] = 0;
+        int rc = agree_msg(c->comm, st, (const char *)buf + 4);
+        st = rc;
+        memcpy(buf, &st, sizeof st);
+        snprintf((char *)buf + 4, size - 4, "%s", last_msg);
+        return SEG_OK;
+    }
+    default:
+        return own_fail(SEG_ERR_INVALID_ARG, "unknown shard exchange %d", op);
+    }
+}
+
+static int fit(MPI_Comm comm, seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
+               const double *w, int32_t *labels, seg_model **out)
+{
+    share_ctx c = {0};
+    size_t prow = 0, first = 0, rows = 0;
+    uint64_t local[2] = {n, d}, total[2] = {0, 0}, dmax = 0;
+    int rc = SEG_OK;
+    const int dtype = f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64;
+    last_msg[0] = 0;
+
+    if (out)
+        *out = NULL;
+    /* A communicator of our own: no message of ours meets one of the caller's. */
+    if (MPI_Comm_dup(comm, &c.comm) != MPI_SUCCESS)
+        return own_fail(SEG_ERR_IO, "MPI_Comm_dup failed");
+    MPI_Comm_set_errhandler(c.comm, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(c.comm, &c.rank);
+    MPI_Comm_size(c.comm, &c.size);
+    if ((rc = mpi_ok(MPI_Allreduce(local, total, 1, MPI_UINT64_T, MPI_SUM, c.comm))) < 0 ||
+        (rc = mpi_ok(MPI_Allreduce(&local[1], &dmax, 1, MPI_UINT64_T, MPI_MAX, c.comm))) < 0)
+        goto done;
+    const char *msg = "";
+    if (dmax != d) {
+        rc = own_fail(SEG_ERR_MISMATCH, "rank %d has %zu features, another rank %llu", c.rank, d,
+                      (unsigned long long)dmax);
+        msg = last_msg;
+    } else if (!km) {
+        rc = own_fail(SEG_ERR_INVALID_ARG, "km is NULL");
+        msg = last_msg;
+    } else if ((rc = seg_mpi_share(c.comm, km, (size_t)total[0], d, dtype, &first, &rows)) < 0) {
+        msg = last_msg;
+    } else if (rows != n) {
+        rc = own_fail(SEG_ERR_MISMATCH,
+                      "rank %d holds %zu rows, but its share of the %llu rows is rows %zu to %zu "
+                      "(seg_mpi_share)",
+                      c.rank, n, (unsigned long long)total[0], first + 1, first + rows);
+        msg = last_msg;
+    }
+    if ((rc = agree_msg(c.comm, rc, msg)) < 0)
+        goto done;
+    seg_kmeans_partitions(km, (size_t)total[0], d, dtype, &prow, &c.parts);
+    c.first = malloc(((size_t)c.size + 1) * sizeof *c.first);
+    c.counts = malloc((size_t)c.size * sizeof *c.counts);
+    c.displs = malloc((size_t)c.size * sizeof *c.displs);
+    rc = c.first && c.counts && c.displs ? SEG_OK : own_fail(SEG_ERR_NOMEM, "out of memory");
+    if ((rc = agree_msg(c.comm, rc, last_msg)) < 0)
+        goto done;
+    for (int r = 0; r <= c.size; r++)
+        c.first[r] = part_first(c.parts, c.size, r);
+    const size_t p0 = c.first[c.rank], pc = c.first[c.rank + 1] - p0;
+    rc = f32 ? seg_kmeans_fit_shard_f32(km, x, n, d, w, (size_t)total[0], p0, pc, exchange, &c,
+                                        labels, out)
+             : seg_kmeans_fit_shard_f64(km, x, n, d, w, (size_t)total[0], p0, pc, exchange, &c,
+                                        labels, out);
+    /* The fit agrees on its failures; what fails after its last exchange
+     * (the model's allocation) is agreed here. */
+    rc = agree_msg(c.comm, rc, rc < 0 ? seg_last_error() : "");
+    if (rc < 0 && out && *out) {
+        seg_model_free(*out);
+        *out = NULL;
+    }
+done:
+    free(c.first);
+    free(c.counts);
+    free(c.displs);
+    MPI_Comm_free(&c.comm);
+    return rc;
+}
+
+int seg_mpi_kmeans_fit_f32(MPI_Comm comm, seg_kmeans *km, const float *x, size_t n, size_t d,
+                           const double *weights, int32_t *labels, seg_model **out)
+{
+    return fit(comm, km, x, true, n, d, weights, labels, out);
+}
+
+int seg_mpi_kmeans_fit_f64(MPI_Comm comm, seg_kmeans *km, const double *x, size_t n, size_t d,
+                           const double *weights, int32_t *labels, seg_model **out)
+{
+    return fit(comm, km, x, false, n, d, weights, labels, out);
+}
+
+int seg_mpi_predict(MPI_Comm comm, const seg_model *m, const double *x, size_t n, size_t d,
+                    int32_t *labels, double *distances, int64_t *sizes)
+{
+    seg_predictor *p = NULL;
+    int rc = seg_predictor_new(&p, m);
+    if (rc == SEG_OK)
+        rc = seg_predictor_run_f64(p, x, n, d, labels, distances);
+    seg_predictor_free(p);
+    if ((rc = seg_mpi_agree(comm, rc)) < 0 || !sizes)
+        return rc;
+    const size_t k = seg_model_k(m);
+    if (k > INT_MAX)
+        return own_fail(SEG_ERR_LIMIT, "k = %zu exceeds MPI's int count", k);
+    for (size_t j = 0; j < k; j++)
+        sizes[j] = 0;
+    for (size_t i = 0; i < n; i++)
+        sizes[labels[i]]++;
+    return mpi_ok(MPI_Allreduce(MPI_IN_PLACE, sizes, (int)k, MPI_INT64_T, MPI_SUM, comm));
+}

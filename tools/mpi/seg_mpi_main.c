@@ -1,0 +1,566 @@
+/*
+ * seg-mpi: `seg segment` over MPI ranks (docs/mpi.md), run as
+ *
+ *     mpirun -n R seg-mpi segment FILE.npy --k K [options]
+ *
+ * Each rank reads only its share of the rows of FILE.npy (seg_mpi_share():
+ * whole row partitions of the fit, so the fit gives the single-process bits),
+ * the ranks fit k-means together (libseg-mpi), and rank 0 writes the summary,
+ * the model and the assignments, in row order, receiving the other ranks'
+ * lines one rank at a time. Every failure is agreed over the ranks: all exit
+ * with the same status, and rank 0 prints the one message.
+ *
+ * It reuses the seg tool's option parser and messages (cli.c) and its
+ * all-or-nothing outputs (output.c); the rows' reader is its own, as the
+ * library reads a .npy whole.
+ */
+#include "cli.h"
+#include "out.h"
+#include "output.h"
+
+#include <seg-mpi.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct mopts {
+    const char *file, *k, *init, *seed, *n_init, *max_iter, *tol, *dtype, *scale, *threads;
+    const char *model, *assignments;
+    bool json, quiet;
+} mopts;
+
+static const cli_opt mpi_segment_opts[] = {
+    {.name = "k",
+     .alias = 'k',
+     .value = "K",
+     .help = "number of segments (needed unless --init FILE.npy)",
+     .section = "Fit (as seg segment)",
+     .field = CLI_TEXT(mopts, k)},
+    {.name = "init",
+     .value = "kmeans++|random|FILE.npy",
+     .help = "start: k-means++ (default), random rows or the centroids in FILE.npy",
+     .field = CLI_TEXT(mopts, init)},
+    {.name = "seed",
+     .value = "S",
+     .help = "random seed (default 0)",
+     .field = CLI_TEXT(mopts, seed)},
+    {.name = "n-init",
+     .value = "N",
+     .help = "runs from different starts (default 1)",
+     .field = CLI_TEXT(mopts, n_init)},
+    {.name = "max-iter",
+     .value = "N",
+     .help = "most iterations (default 300)",
+     .field = CLI_TEXT(mopts, max_iter)},
+    {.name = "tol",
+     .value = "X",
+     .help = "relative tolerance (default 1e-4)",
+     .field = CLI_TEXT(mopts, tol)},
+    {.name = "dtype",
+     .value = "f32|f64",
+     .help = "precision (default f64)",
+     .field = CLI_TEXT(mopts, dtype)},
+    {.name = "threads",
+     .value = "N",
+     .help = "library threads per rank (default 0: all cores)",
+     .field = CLI_TEXT(mopts, threads)},
+    {.name = "scale",
+     .value = "none",
+     .help = "only none: the rows are fitted as they are (the scaler over ranks is not done)",
+     .field = CLI_TEXT(mopts, scale)},
+    {.name = "model",
+     .alias = 'o',
+     .value = "FILE",
+     .help = "write the model (seg predict reads it)",
+     .section = "Outputs (rank 0 writes them)",
+     .field = CLI_TEXT(mopts, model)},
+    {.name = "assignments",
+     .value = "FILE.csv",
+     .help = "id,segment,distance per row, in row order",
+     .field = CLI_TEXT(mopts, assignments)},
+    {.name = "json", .help = "the summary as JSON", .field = CLI_FLAG(mopts, json)},
+    {.name = "quiet", .alias = 'q', .help = "no summary", .field = CLI_FLAG(mopts, quiet)},
+    CLI_OPT_HELP,
+    {0},
+};
+
+static const cli_command mpi_segment_command = {
+    .name = "segment",
+    .summary = "segment the rows of a .npy over MPI ranks",
+    .synopsis = "FILE.npy [options]",
+    .description = "Run under mpirun: each rank reads its share of the rows, the ranks fit "
+                   "k-means together, and the result is the single-process seg segment's "
+                   "(--scale none) bit for bit, for any number of ranks.",
+    .opts = mpi_segment_opts,
+    .operands = {CLI_TEXT(mopts, file), 0},
+};
+
+static int rank, ranks;
+
+/* The header of a 2-D C-order little-endian float .npy: rows, columns,
+ * element size and where the data start. 0, or a seg_status with the
+ * reason in *why. */
+static int npy_header(FILE *f, const char *path, size_t *n, size_t *d, size_t *elem, long *data,
+                      char *why, size_t len)
+{
+    unsigned char pre[10];
+    if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6) != 0) {
+        snprintf(why, len, "%s: not a .npy file", path);
+        return SEG_ERR_PARSE;
+    }
+    size_t hlen = pre[8] | (size_t)pre[9] << 8, skip = 10;
+    if (pre[6] >= 2) {
+        unsigned char more[2];
+        if (fread(more, 1, 2, f) != 2) {
+            snprintf(why, len, "%s: truncated header", path);
+            return SEG_ERR_PARSE;
+        }
+        hlen |= (size_t)more[0] << 16 | (size_t)more[1] << 24;
+        skip = 12;
+    }
+    char *h = hlen < 1 << 20 ? malloc(hlen + 1) : NULL;
+    if (!h || fread(h, 1, hlen, f) != hlen) {
+        free(h);
+        snprintf(why, len, "%s: truncated header", path);
+        return SEG_ERR_PARSE;
+    }
+    h[hlen] = 0;
+    int rc = SEG_OK;
+    unsigned long long a = 0, b = 0;
+    const char *shape = strstr(h, "'shape':");
+    if (strstr(h, "'<f4'"))
+        *elem = 4;
+    else if (strstr(h, "'<f8'"))
+        *elem = 8;
+    else
+        rc = SEG_ERR_TYPE;
+    if (rc == SEG_OK && !strstr(h, "'fortran_order': False"))
+        rc = SEG_ERR_TYPE;
+    if (rc == SEG_OK && (!shape || sscanf(shape, "'shape': (%llu, %llu)", &a, &b) != 2))
+        rc = SEG_ERR_TYPE;
+    free(h);
+    if (rc < 0) {
+        snprintf(why, len, "%s: seg-mpi reads 2-D C-order little-endian float32/float64 .npy",
+                 path);
+        return rc;
+    }
+    if (b == 0 || b > 1000000 || a == 0 || a > SIZE_MAX / 8 / b) {
+        snprintf(why, len,
+                 "%s: a shape of (%llu, %llu) rows and columns is out of range (1 to "
+                 "1,000,000 columns, some rows, n x d x 8 bytes within size_t)",
+                 path, a, b);
+        return SEG_ERR_LIMIT;
+    }
+    *n = (size_t)a;
+    *d = (size_t)b;
+    *data = (long)(skip + hlen);
+    return SEG_OK;
+}
+
+/* Rows [first, first + rows) of the file, as f32 or f64: read straight into
+ * the matrix when the file has that precision (no second copy), else a
+ * block at a time through a small buffer. */
+static int npy_rows(FILE *f, const char *path, long data, size_t d, size_t elem, size_t first,
+                    size_t rows, bool f32, void **out, char *why, size_t len)
+{
+    const size_t count = rows * d, want = f32 ? sizeof(float) : sizeof(double);
+    const size_t step = 65536;
+    void *x = malloc(count * want + 1);
+    void *raw = elem == want ? NULL : malloc(step * elem);
+    if (!x || (elem != want && !raw)) {
+        free(raw);
+        free(x);
+        snprintf(why, len, "out of memory for %zu rows", rows);
+        return SEG_ERR_NOMEM;
+    }
+    bool ok = fseeko(f, (off_t)data + (off_t)(first * d * elem), SEEK_SET) == 0;
+    if (ok && elem == want)
+        ok = fread(x, elem, count, f) == count;
+    for (size_t at = 0; ok && elem != want && at < count; at += step) {
+        const size_t m = count - at < step ? count - at : step;
+        ok = fread(raw, elem, m, f) == m;
+        for (size_t i = 0; ok && i < m; i++) {
+            double v = elem == 4 ? (double)((const float *)raw)[i] : ((const double *)raw)[i];
+            if (f32)
+                ((float *)x)[at + i] = (float)v;
+            else
+                ((double *)x)[at + i] = v;
+        }
+    }
+    free(raw);
+    if (!ok) {
+        free(x);
+        snprintf(why, len, "%s: cannot read rows %zu to %zu (%s)", path, first + 1, first + rows,
+                 ferror(f) ? strerror(errno) : "the file is shorter than its header says");
+        return SEG_ERR_IO;
+    }
+    *out = x;
+    return SEG_OK;
+}
+
+/* Settings of the fit from the options, as seg segment sets them. */
+static int configure(const mopts *o, seg_kmeans *km, char *why, size_t len)
+{
+    int64_t v;
+    double t;
+    int rc = SEG_OK;
+#define OPT_INT(text, lo, hi, param)                                                               \
+    if (rc == SEG_OK && (text)) {                                                                  \
+        if (!parse_int((text), (lo), (hi), &v)) {                                                  \
+            snprintf(why, len, "--%s takes a whole number, not '%s'", #param, (text));             \
+            return USAGE_CONFLICT;                                                                 \
+        }                                                                                          \
+        rc = seg_kmeans_set_int(km, param, v);                                                     \
+    }
+    OPT_INT(o->k, 1, 1000000, SEG_KMEANS_K)
+    OPT_INT(o->seed, INT64_MIN, INT64_MAX, SEG_KMEANS_SEED)
+    OPT_INT(o->n_init, 1, 1000000, SEG_KMEANS_N_INIT)
+    OPT_INT(o->max_iter, 1, 1000000000, SEG_KMEANS_MAX_ITER)
+    OPT_INT(o->threads, 0, 4096, SEG_KMEANS_THREADS)
+#undef OPT_INT
+    if (rc == SEG_OK && o->tol) {
+        if (!parse_real(o->tol, &t) || !(t >= 0)) {
+            snprintf(why, len, "--tol takes a number >= 0, not '%s'", o->tol);
+            return USAGE_CONFLICT;
+        }
+        rc = seg_kmeans_set_double(km, SEG_KMEANS_TOL, t);
+    }
+    if (rc == SEG_OK && o->dtype && strcmp(o->dtype, "f32") && strcmp(o->dtype, "f64")) {
+        snprintf(why, len, "--dtype takes f32 or f64, not '%s'", o->dtype);
+        return USAGE_CONFLICT;
+    }
+    if (rc == SEG_OK && o->scale && strcmp(o->scale, "none") != 0) {
+        snprintf(why, len, "seg-mpi fits the rows as they are: --scale none only, not '%s'",
+                 o->scale);
+        return USAGE_CONFLICT;
+    }
+    const char *init = o->init ? o->init : "kmeans++";
+    if (rc == SEG_OK && (!strcmp(init, "kmeans++") || !strcmp(init, "random"))) {
+        if (!o->k) {
+            snprintf(why, len, "needs --k K (or --init FILE.npy)");
+            return USAGE_CONFLICT;
+        }
+        rc = seg_kmeans_set_int(km, SEG_KMEANS_INIT,
+                                init[0] == 'r' ? SEG_INIT_RANDOM : SEG_INIT_KMEANSPP);
+    } else if (rc == SEG_OK && ends_with(init, ".npy")) {
+        seg_dataset *c = NULL;
+        double *buf = NULL;
+        if ((rc = seg_dataset_read_npy(&c, init)) == SEG_OK) {
+            size_t k = seg_dataset_rows(c), cd = seg_dataset_columns(c);
+            buf = malloc(k * cd * sizeof *buf + 1);
+            rc = buf ? seg_dataset_copy_f64(c, buf, k * cd) : SEG_ERR_NOMEM;
+            if (rc == SEG_OK && o->k && strtoll(o->k, NULL, 10) != (long long)k) {
+                snprintf(why, len, "--k %s but %s holds %zu centroids", o->k, init, k);
+                rc = USAGE_CONFLICT;
+            } else if (rc == SEG_OK) {
+                rc = seg_kmeans_set_init_centroids_f64(km, buf, k, cd);
+            }
+        }
+        free(buf);
+        seg_dataset_free(c);
+    } else if (rc == SEG_OK) {
+        snprintf(why, len, "--init takes kmeans++, random or a FILE.npy, not '%s'", init);
+        return USAGE_CONFLICT;
+    }
+    if (rc < 0)
+        snprintf(why, len, "%s", seg_last_error());
+    return rc;
+}
+
+/* Rank r's assignment lines ("row,segment,distance\n", rows from first). */
+static char *format_lines(const int32_t *labels, const double *dist, size_t first, size_t rows,
+                          size_t *len)
+{
+    size_t cap = rows * 40 + 1, used = 0;
+    char *s = malloc(cap);
+    for (size_t i = 0; s && i < rows; i++) {
+        int w =
+            snprintf(s + used, cap - used, "%zu,%d,%.9g\n", first + i + 1, (int)labels[i], dist[i]);
+        if (w < 0 || (size_t)w >= cap - used) {
+            free(s);
+            return NULL;
+        }
+        used += (size_t)w;
+    }
+    *len = used;
+    return s;
+}
+
+/* Write the assignments on rank 0, each rank's lines in rank order. */
+static bool write_lines(FILE *f, const char *mine, size_t len)
+{
+    bool ok = f && fputs("id,segment,distance\n", f) >= 0 && fwrite(mine, 1, len, f) == len;
+    for (int r = 1; r < ranks; r++) {
+        uint64_t n = 0;
+        MPI_Recv(&n, 1, MPI_UINT64_T, r, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        char *buf = malloc(n + 1);
+        int64_t want = buf ? (int64_t)n : -1;
+        MPI_Send(&want, 1, MPI_INT64_T, r, 2, MPI_COMM_WORLD);
+        if (!buf) {
+            ok = false;
+            continue;
+        }
+        for (uint64_t off = 0; off < n;) {
+            int part = n - off > (1u << 30) ? 1 << 30 : (int)(n - off);
+            MPI_Recv(buf + off, part, MPI_BYTE, r, 3, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            off += (uint64_t)part;
+        }
+        ok = ok && fwrite(buf, 1, n, f) == n;
+        free(buf);
+    }
+    return ok;
+}
+
+/* The other ranks' side of write_lines. */
+static void send_lines(const char *mine, size_t len)
+{
+    uint64_t n = len;
+    int64_t go = 0;
+    MPI_Send(&n, 1, MPI_UINT64_T, 0, 1, MPI_COMM_WORLD);
+    MPI_Recv(&go, 1, MPI_INT64_T, 0, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    for (uint64_t off = 0; go >= 0 && off < n;) {
+        int part = n - off > (1u << 30) ? 1 << 30 : (int)(n - off);
+        MPI_Send(mine + off, part, MPI_BYTE, 0, 3, MPI_COMM_WORLD);
+        off += (uint64_t)part;
+    }
+}
+
+/* This process's peak resident set in KiB (Linux: VmHWM), or -1. */
+static long peak_rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kib = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, double seconds,
+                    double fit_seconds, const long *rss, const double *cpu)
+{
+    const size_t k = seg_model_k(m);
+    if (o->json) {
+        printf("{\"file\": ");
+        json_string(stdout, o->file);
+        printf(", \"ranks\": %d, \"rows\": %zu, \"features\": %zu, \"k\": %zu, \"inertia\": ",
+               ranks, seg_model_rows(m), seg_model_dim(m), k);
+        json_number(stdout, seg_model_inertia(m));
+        printf(", \"iterations\": %" PRId64 ", \"converged\": %s, \"seconds\": ",
+               seg_model_iterations(m), seg_model_converged(m) ? "true" : "false");
+        json_number(stdout, seconds);
+        printf(", \"fit_seconds\": ");
+        json_number(stdout, fit_seconds);
+        printf(", \"init_seconds\": "); /* the start (k-means++), rank 0's clock */
+        json_number(stdout, seg_model_init_seconds(m));
+        printf(", \"peak_rss_kib\": [");
+        for (int r = 0; r < ranks; r++)
+            printf("%s%ld", r ? ", " : "", rss ? rss[r] : -1L);
+        printf("], \"fit_cpu_seconds\": [");
+        for (int r = 0; r < ranks; r++) {
+            printf("%s", r ? ", " : "");
+            json_number(stdout, cpu ? cpu[r] : NAN);
+        }
+        printf("], \"sizes\": [");
+        for (size_t j = 0; j < k; j++)
+            printf("%s%" PRId64, j ? ", " : "", sizes[j]);
+        printf("]}\n");
+        return;
+    }
+    printf("%zu rows x %zu features over %d rank(s): %zu segments, inertia %.9g, %" PRId64
+           " iterations%s, %.3f s\n",
+           seg_model_rows(m), seg_model_dim(m), ranks, k, seg_model_inertia(m),
+           seg_model_iterations(m), seg_model_converged(m) ? "" : " (not converged)", seconds);
+    for (size_t j = 0; j < k; j++)
+        printf("  segment %zu: %" PRId64 " rows (%.1f%%)\n", j, sizes[j],
+               100.0 * (double)sizes[j] / (double)seg_model_rows(m));
+}
+
+/* The agreed status of one step; rank 0 prints the message of a failure. */
+static int step(const char *stage, int rc, const char *why)
+{
+    int usage = rc == USAGE_CONFLICT;
+    int any_usage = 0;
+    MPI_Allreduce(&usage, &any_usage, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (any_usage) {
+        if (rank == 0 && usage)
+            usage_error("segment ", "%s", why);
+        return EXIT_USAGE;
+    }
+    rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, why[0] ? why : seg_last_error());
+    if (rc < 0) {
+        if (rank == 0)
+            fprintf(stderr, "%s: %s: %s\n", progname, stage, seg_mpi_last_error());
+        return EXIT_DATA;
+    }
+    return 0;
+}
+
+static int run(int argc, char **argv)
+{
+    mopts o = {0};
+    char why[512] = "";
+    FILE *f = NULL;
+    void *x = NULL;
+    int32_t *labels = NULL;
+    double *dist = NULL;
+    int64_t *sizes = NULL;
+    seg_kmeans *km = NULL;
+    seg_model *m = NULL;
+    seg_predictor *pr = NULL;
+    char *lines = NULL;
+    size_t n = 0, d = 0, elem = 0, first = 0, rows = 0, len = 0;
+    long data = 0;
+    int status, rc;
+    const double t0 = MPI_Wtime();
+
+    rc = cli_parse_all(&mpi_segment_command, argc, argv, &o);
+    if (rc != 0)
+        return rc == CLI_HELP ? 0 : rc;
+    if (!o.file)
+        return usage_error("segment ", "%s", "needs a FILE.npy");
+    const bool f32 = o.dtype && !strcmp(o.dtype, "f32");
+
+    /* Every rank checks the same options and reads the header itself. */
+    rc = seg_kmeans_new(&km);
+    if (rc == SEG_OK)
+        rc = configure(&o, km, why, sizeof why);
+    if ((status = step("setting up k-means", rc, why)) != 0)
+        goto out;
+    if (!(f = fopen(o.file, "rb"))) {
+        snprintf(why, sizeof why, "%s: %s", o.file, strerror(errno));
+        rc = SEG_ERR_IO;
+    } else {
+        rc = npy_header(f, o.file, &n, &d, &elem, &data, why, sizeof why);
+    }
+    if (rc == SEG_OK)
+        rc = seg_mpi_share(MPI_COMM_WORLD, km, n, d, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64, &first,
+                           &rows);
+    if (rc == SEG_OK)
+        rc = npy_rows(f, o.file, data, d, elem, first, rows, f32, &x, why, sizeof why);
+    else if (rc == SEG_ERR_LIMIT)
+        snprintf(why, sizeof why, "%s", seg_mpi_last_error());
+    if ((status = step("reading data", rc, why)) != 0)
+        goto out;
+
+    labels = malloc(rows * sizeof *labels + 1);
+    dist = malloc(rows * sizeof *dist + 1);
+    rc = labels && dist ? SEG_OK : SEG_ERR_NOMEM;
+    const double t_fit = MPI_Wtime();
+    const clock_t c_fit = clock();
+    if (rc == SEG_OK)
+        rc = f32 ? seg_mpi_kmeans_fit_f32(MPI_COMM_WORLD, km, x, rows, d, NULL, labels, &m)
+                 : seg_mpi_kmeans_fit_f64(MPI_COMM_WORLD, km, x, rows, d, NULL, labels, &m);
+    const double fit_seconds = MPI_Wtime() - t_fit;
+    /* CPU time of the fit: on a shared machine, the work each rank did */
+    double cpu_mine = (double)(clock() - c_fit) / CLOCKS_PER_SEC;
+    if (rc < 0) { /* agreed already: every rank is here */
+        if (rank == 0)
+            fprintf(stderr, "%s: fitting k-means: %s\n", progname, seg_mpi_last_error());
+        status = EXIT_DATA;
+        goto out;
+    }
+    /* predict's distances, as seg segment writes them (the fit's labels) */
+    {
+        int32_t *lab = malloc(rows * sizeof *lab + 1);
+        rc = lab && (rc = seg_predictor_new(&pr, m)) == SEG_OK
+                 ? (f32 ? seg_predictor_run_f32(pr, x, rows, d, lab, dist)
+                        : seg_predictor_run_f64(pr, x, rows, d, lab, dist))
+                 : SEG_ERR_NOMEM;
+        free(lab);
+        sizes = calloc(seg_model_k(m), sizeof *sizes);
+        if (rc == SEG_OK && !sizes)
+            rc = SEG_ERR_NOMEM;
+        for (size_t i = 0; rc == SEG_OK && i < rows; i++)
+            sizes[labels[i]]++;
+        if (rc == SEG_OK)
+            MPI_Allreduce(MPI_IN_PLACE, sizes, (int)seg_model_k(m), MPI_INT64_T, MPI_SUM,
+                          MPI_COMM_WORLD);
+        if (rc == SEG_OK && o.assignments &&
+            !(lines = format_lines(labels, dist, first, rows, &len)))
+            rc = SEG_ERR_NOMEM;
+        if ((status = step("scoring", rc, "out of memory")) != 0)
+            goto out;
+    }
+
+    /* Peak memory of every rank, for the summary (bench/README-mpi.md). */
+    long rss_mine = peak_rss_kib(), *rss = rank == 0 ? malloc((size_t)ranks * sizeof *rss) : NULL;
+    MPI_Gather(&rss_mine, 1, MPI_LONG, rss, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+    double *cpu = rank == 0 ? malloc((size_t)ranks * sizeof *cpu) : NULL;
+    MPI_Gather(&cpu_mine, 1, MPI_DOUBLE, cpu, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+
+    /* Rank 0 writes every output, all or nothing (output.c). */
+    if (rank == 0) {
+        outputs out;
+        outputs_init(&out, "segment ");
+        outputs_add(&out, "--model", o.model, true);
+        outputs_add(&out, "--assignments", o.assignments, false);
+        outputs_input(&out, "FILE", o.file);
+        status = outputs_check(&out);
+        int go = status == 0;
+        MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        if (go && o.assignments) {
+            FILE *a = outputs_open(&out, o.assignments);
+            bool ok = write_lines(a, lines, len);
+            status = a ? outputs_finish(&out, a, ok) : EXIT_DATA;
+        }
+        if (status == 0 && o.model)
+            status = outputs_write_model(&out, o.model, m);
+        if (status == 0)
+            status = outputs_commit(&out);
+        else
+            outputs_abort(&out);
+        if (status == 0 && !o.quiet)
+            summary(&o, m, sizes, MPI_Wtime() - t0, fit_seconds, rss, cpu);
+        free(rss);
+        free(cpu);
+    } else {
+        int go = 0;
+        MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        if (go && o.assignments)
+            send_lines(lines, len);
+    }
+    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+out:
+    if (f)
+        fclose(f);
+    free(x);
+    free(labels);
+    free(dist);
+    free(sizes);
+    free(lines);
+    seg_predictor_free(pr);
+    seg_model_free(m);
+    seg_kmeans_free(km);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    progname = "seg-mpi";
+    /* One voice: rank 0 prints; the others' messages would repeat it. */
+    if (rank != 0 && (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)))
+        MPI_Abort(MPI_COMM_WORLD, EXIT_DATA);
+    int status;
+    if (argc >= 2 && strcmp(argv[1], "segment") == 0) {
+        status = run(argc - 2, argv + 2);
+    } else {
+        if (rank == 0)
+            fprintf(stderr, "Usage: %s segment FILE.npy [options] (under mpirun)\n", progname);
+        status = argc >= 2 && !strcmp(argv[1], "--help") ? 0 : EXIT_USAGE;
+    }
+    if (rank == 0)
+        status = close_stdout(status);
+    MPI_Finalize();
+    return status;
+}
