@@ -812,7 +812,8 @@ SEG_API int seg_dataset_get_text(const seg_dataset *ds, size_t row, size_t j,
  * @param len length of out.
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_NOT_FOUND (no
  *         such column), SEG_ERR_MISMATCH (len too small), SEG_ERR_PARSE (a
- *         value that is not yes/no; the detail names the row and value).
+ *         value that is not yes/no; the detail names FILE:LINE:FIELD for a
+ *         CSV file, else the row and column, and the value).
  */
 SEG_API int seg_dataset_get_outcome(const seg_dataset *ds, const char *name, int8_t *out,
                                     size_t len);
