@@ -4015,6 +4015,21 @@ SEG_API int seg_model_tree_score_f64(const seg_model *m, const double *x, size_t
                                      double *cost_ratio);
 
 /**
+ * seg_model_tree_score_f64() on float rows, with the same results as on
+ * their values widened to double (sums run in double); rows are widened a
+ * block at a time, never as a whole double copy.
+ *
+ * @param m the model. @param x n x d rows in feature units. @param n rows (>= 1).
+ * @param d features. @param labels n model segments of the rows.
+ * @param[out] leaves n leaves reached, or NULL.
+ * @param[out] agreement 0 .. 1. @param[out] cost_ratio >= 0 (1 when both costs are 0).
+ * @return as seg_model_tree_score_f64().
+ */
+SEG_API int seg_model_tree_score_f32(const seg_model *m, const float *x, size_t n, size_t d,
+                                     const int32_t *labels, int32_t *leaves, double *agreement,
+                                     double *cost_ratio);
+
+/**
  * seg_model_tree_score_f64() on a raw dataset, which the model also labels.
  * @param m the model. @param ds the dataset.
  * @param[out] labels seg_dataset_rows(ds) model segments.
