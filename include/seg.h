@@ -106,7 +106,7 @@ extern "C" {
 /** Major version: raised on an incompatible API or ABI change. */
 #define SEG_VERSION_MAJOR 0
 /** Minor version: raised when functions or enum values are added. */
-#define SEG_VERSION_MINOR 1
+#define SEG_VERSION_MINOR 2
 /** Patch version: raised for fixes only. */
 #define SEG_VERSION_PATCH 0
 /** The version as one number: MAJOR * 10000 + MINOR * 100 + PATCH. */
@@ -119,7 +119,7 @@ extern "C" {
  * Compare with SEG_VERSION_NUMBER to detect a header/library mismatch.
  * Thread-safe.
  *
- * @return MAJOR * 10000 + MINOR * 100 + PATCH of the loaded library (100 for 0.1.0).
+ * @return MAJOR * 10000 + MINOR * 100 + PATCH of the loaded library (200 for 0.2.0).
  */
 SEG_API unsigned seg_version_number(void);
 
