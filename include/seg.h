@@ -106,7 +106,7 @@ extern "C" {
 /** Major version: raised on an incompatible API or ABI change. */
 #define SEG_VERSION_MAJOR 0
 /** Minor version: raised when functions or enum values are added. */
-#define SEG_VERSION_MINOR 1
+#define SEG_VERSION_MINOR 2
 /** Patch version: raised for fixes only. */
 #define SEG_VERSION_PATCH 0
 /** The version as one number: MAJOR * 10000 + MINOR * 100 + PATCH. */
@@ -119,7 +119,7 @@ extern "C" {
  * Compare with SEG_VERSION_NUMBER to detect a header/library mismatch.
  * Thread-safe.
  *
- * @return MAJOR * 10000 + MINOR * 100 + PATCH of the loaded library (100 for 0.1.0).
+ * @return MAJOR * 10000 + MINOR * 100 + PATCH of the loaded library (200 for 0.2.0).
  */
 SEG_API unsigned seg_version_number(void);
 
@@ -812,7 +812,8 @@ SEG_API int seg_dataset_get_text(const seg_dataset *ds, size_t row, size_t j,
  * @param len length of out.
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_NOT_FOUND (no
  *         such column), SEG_ERR_MISMATCH (len too small), SEG_ERR_PARSE (a
- *         value that is not yes/no; the detail names the row and value).
+ *         value that is not yes/no; the detail names FILE:LINE:FIELD for a
+ *         CSV file, else the row and column, and the value).
  */
 SEG_API int seg_dataset_get_outcome(const seg_dataset *ds, const char *name, int8_t *out,
                                     size_t len);
@@ -4787,6 +4788,21 @@ SEG_API int seg_model_tree_assign_dataset(const seg_model *m, const seg_dataset 
  *         (n is 0), SEG_ERR_MISMATCH, SEG_ERR_NONFINITE, SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
  */
 SEG_API int seg_model_tree_score_f64(const seg_model *m, const double *x, size_t n, size_t d,
+                                     const int32_t *labels, int32_t *leaves, double *agreement,
+                                     double *cost_ratio);
+
+/**
+ * seg_model_tree_score_f64() on float rows, with the same results as on
+ * their values widened to double (sums run in double); rows are widened a
+ * block at a time, never as a whole double copy.
+ *
+ * @param m the model. @param x n x d rows in feature units. @param n rows (>= 1).
+ * @param d features. @param labels n model segments of the rows.
+ * @param[out] leaves n leaves reached, or NULL.
+ * @param[out] agreement 0 .. 1. @param[out] cost_ratio >= 0 (1 when both costs are 0).
+ * @return as seg_model_tree_score_f64().
+ */
+SEG_API int seg_model_tree_score_f32(const seg_model *m, const float *x, size_t n, size_t d,
                                      const int32_t *labels, int32_t *leaves, double *agreement,
                                      double *cost_ratio);
 

@@ -160,6 +160,35 @@ test -f "$(pkg-config --variable=includedir seg)/seg.h" ||
     { echo "seg.pc includedir $(pkg-config --variable=includedir seg) has no seg.h"; exit 1; }
 echo "ok: every library seg.pc names exists; includedir has seg.h"
 
+# URL (issue 21): the address a packager gives with -Dhomepage, and no line
+# at all without one (the project has published none: nothing is invented).
+# seg.pc is written at configure time: a setup checks the given address
+# without a build, and a bad one is refused.
+homepage=$(meson introspect "$build" --buildoptions |
+      /usr/bin/python3 -c 'import json, sys
+print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "homepage"))')
+if [ -z "$homepage" ]; then
+    ! grep -q '^URL' "$pcdir/seg.pc" || { echo "seg.pc has a URL line without -Dhomepage"; exit 1; }
+else
+    grep -qx "URL: $homepage" "$pcdir/seg.pc" || { echo "seg.pc lacks 'URL: $homepage'"; exit 1; }
+fi
+pkg-config --validate seg || { echo "pkg-config --validate seg failed"; exit 1; }
+url=https://libseg.example.invalid/releases
+meson setup "$stage/homepage" "$src" -Dhomepage="$url" -Dtests=false -Dbench=false \
+    -Ddocs=disabled >"$stage/homepage.log" 2>&1 || { cat "$stage/homepage.log"; echo "setup -Dhomepage=$url failed"; exit 1; }
+test "$(grep -c '^URL' "$stage/homepage/pkgconfig/seg.pc")" = 1 &&
+    grep -qx "URL: $url" "$stage/homepage/pkgconfig/seg.pc" ||
+    { cat "$stage/homepage/pkgconfig/seg.pc"; echo "-Dhomepage=$url: seg.pc lacks 'URL: $url'"; exit 1; }
+PKG_CONFIG_PATH="$stage/homepage/pkgconfig" pkg-config --validate seg ||
+    { echo "pkg-config --validate refused seg.pc with a URL"; exit 1; }
+if meson setup "$stage/homepage-bad" "$src" -Dhomepage='https://x.invalid/a b' -Dtests=false \
+    -Dbench=false -Ddocs=disabled >"$stage/homepage-bad.log" 2>&1 ||
+   ! grep -q 'no spaces' "$stage/homepage-bad.log"; then
+    cat "$stage/homepage-bad.log"; echo "-Dhomepage with a space was not refused clearly"; exit 1
+fi
+rm -rf "$stage/homepage" "$stage/homepage-bad"
+echo "ok: seg.pc URL: '${homepage:-none}' here, '$url' with -Dhomepage, a bad address refused"
+
 cc=${CC:-cc}
 # A sanitized library needs sanitized programs: reuse the build's setting.
 san=$(meson introspect "$build" --buildoptions |

@@ -92,6 +92,9 @@ class Binding(unittest.TestCase):
         text = open(os.path.join(SRC, "meson.build")).read()
         want = re.search(r"version\s*:\s*'([0-9.]+)'", text).group(1)
         self.assertEqual(libseg.version(), want)
+        # The package pip installs says the same version as the library.
+        pyproject = open(os.path.join(SRC, "python", "pyproject.toml")).read()
+        self.assertEqual(re.search(r'^version = "([0-9.]+)"', pyproject, re.M).group(1), want)
 
     def test_fit_known_answer(self):
         # Two pairs one apart: centroids are the pair midpoints, inertia 4 x 0.25.

@@ -213,6 +213,65 @@ static void test_imm(void **state)
     seg_dataset_free(ds);
 }
 
+/* seg_model_tree_score_f32(): float rows give exactly what their widened
+ * copy gives seg_model_tree_score_f64(), over several row blocks (the rows
+ * tiled three times: 2,700 rows, blocks of 1,024 that do not align with the
+ * copies), and the tiling leaves agreement and cost ratio as on one copy. */
+static void test_score_f32(void **state)
+{
+    (void)state;
+    enum { T = 3 };
+    seg_dataset *ds = customers(5);
+    int32_t labels[N];
+    seg_model *m = fit(ds, 4, labels);
+    seg_tree *t = NULL;
+    assert_int_equal(seg_tree_new(&t), SEG_OK);
+    assert_int_equal(seg_tree_fit_dataset(t, m, ds), SEG_OK);
+    const size_t d = seg_model_dim(m), n = N * T;
+    double *x = malloc(N * d * sizeof *x), *xw = malloc(n * d * sizeof *xw);
+    float *xf = malloc(n * d * sizeof *xf);
+    int32_t *lab = malloc(n * sizeof *lab), *l32 = malloc(n * sizeof *l32),
+            *l64 = malloc(n * sizeof *l64);
+    assert_int_equal(seg_scaler_transform_f64(seg_model_scaler(m), ds, x, N * d), SEG_OK);
+    for (size_t i = 0; i < n; i++) {
+        lab[i] = labels[i % N];
+        for (size_t j = 0; j < d; j++) {
+            xf[i * d + j] = (float)x[(i % N) * d + j];
+            xw[i * d + j] = (double)xf[i * d + j];
+        }
+    }
+    double a32, r32, a64, r64, a1, r1;
+    assert_int_equal(seg_model_tree_score_f32(m, xf, n, d, lab, l32, &a32, &r32), SEG_OK);
+    assert_int_equal(seg_model_tree_score_f64(m, xw, n, d, lab, l64, &a64, &r64), SEG_OK);
+    assert_memory_equal(l32, l64, n * sizeof *l32);
+    assert_true(a32 == a64);
+    assert_true(r32 == r64);
+    assert_int_equal(seg_model_tree_score_f64(m, xw, N, d, lab, NULL, &a1, &r1), SEG_OK);
+    assert_true(a32 == a1);
+    assert_true(fabs(r32 - r1) < 1e-12 * r1);
+    assert_true(a1 < 1.0 && r1 > 1.0); /* the tree makes mistakes: not vacuous */
+    /* as the double call: a non-finite value, a wrong width, a bad label */
+    xf[5 * d + 1] = NAN;
+    assert_int_equal(seg_model_tree_score_f32(m, xf, n, d, lab, NULL, &a32, &r32),
+                     SEG_ERR_NONFINITE);
+    assert_int_equal(seg_model_tree_score_f32(m, xf, n, d + 1, lab, NULL, &a32, &r32),
+                     SEG_ERR_MISMATCH);
+    xf[5 * d + 1] = 0;
+    lab[7] = 4;
+    assert_int_equal(seg_model_tree_score_f32(m, xf, n, d, lab, NULL, &a32, &r32),
+                     SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_model_tree_score_f32(m, xf, 0, d, lab, NULL, &a32, &r32), SEG_ERR_EMPTY);
+    free(x);
+    free(xw);
+    free(xf);
+    free(lab);
+    free(l32);
+    free(l64);
+    seg_tree_free(t);
+    seg_model_free(m);
+    seg_dataset_free(ds);
+}
+
 /* Well separated blobs: the IMM tree gives every row its k-means segment. */
 static void test_separable(void **state)
 {
@@ -501,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_imm),        cmocka_unit_test(test_separable),
         cmocka_unit_test(test_model_file), cmocka_unit_test(test_settings),
         cmocka_unit_test(test_reasons),    cmocka_unit_test(test_fewest_mistakes),
+        cmocka_unit_test(test_score_f32),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,9 +47,31 @@ fi
 
 cflags="-std=c11 -O1 -g -fsanitize=thread -fno-omit-frame-pointer -Wall -Wno-unknown-pragmas \
 -D_POSIX_C_SOURCE=200809L -DSEG_BUILDING_LIBRARY -DSEG_HAVE_BLAS=1 -I$src/include -I$src/lib $blas_cflags"
-# Two compilers at a time: the machine is shared.
-ls "$src"/lib/*/*.c "$src/tests/tsan_threads.c" |
-    xargs -P 2 -I{} sh -c '$0 $1 -c "{}" -o "$2/$(basename "{}" .c).o"' "$cc" "$cflags" "$out"
+# Two compilers at a time: the machine is shared. The objects are kept in
+# BUILDDIR/tsan: a source is compiled again only when it, a header of lib/
+# or include/, or the flags changed since (a second run is incremental).
+stamp="$($cc --version | head -n 1) $cflags"
+if [ "$(cat "$out/flags" 2>/dev/null)" != "$stamp" ]; then
+    rm -f "$out"/*.o
+    printf '%s\n' "$stamp" > "$out/flags"
+fi
+for c in "$src"/lib/*/*.c "$src/tests/tsan_threads.c"; do
+    o="$out/$(basename "$c" .c).o"
+    if [ "$o" -nt "$c" ] &&
+       [ -z "$(find "$src/lib" "$src/include" -name '*.h' -newer "$o" | head -n 1)" ]; then
+        continue
+    fi
+    rm -f "$o"
+    echo "$c"
+done | xargs -r -P 2 -I{} sh -c 'o="$2/$(basename "{}" .c).o"; $0 $1 -c "{}" -o "$o.tmp" && mv "$o.tmp" "$o"' \
+    "$cc" "$cflags" "$out"
+# A source removed from lib/ leaves no stale object in the link.
+for o in "$out"/*.o; do
+    b=$(basename "$o" .o)
+    [ "$b" = tsan_threads ] && continue
+    set -- "$src"/lib/*/"$b.c"
+    [ -e "$1" ] || rm -f "$o"
+done
 rm -f "$out/probe"
 $cc -fsanitize=thread -o "$out/tsan_threads" "$out"/*.o $blas_libs -lm -lpthread
 

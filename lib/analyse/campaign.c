@@ -439,78 +439,60 @@ int seg_campaign_plan_best(const seg_campaign *c, size_t *step)
 
 /* ---- reading an outcome column ----------------------------------------------------- */
 
-int seg_dataset_get_flag(const seg_dataset *ds, const char *name, uint8_t *out, size_t len)
+/* The one reader of yes/no columns: seg_dataset_get_outcome() (missing = -1,
+ * into s8) and seg_dataset_get_flag() (missing = 0, into u8) differ only in
+ * the code of a missing value and the output type; exactly one of s8 and u8
+ * is given. fn names the public call in the NULL-argument message. */
+static int read_yes_no(const seg_dataset *ds, const char *name, const char *fn, int8_t missing,
+                       int8_t *s8, uint8_t *u8, size_t len)
 {
     size_t j;
     int rc;
     char where[400];
-    if (!ds || !name || (!out && ds->n_rows))
-        return seg_fail(SEG_ERR_INVALID_ARG, "seg_dataset_get_flag: NULL argument");
+    if (!ds || !name || (!s8 && !u8 && ds->n_rows))
+        return seg_fail(SEG_ERR_INVALID_ARG, "%s: NULL argument", fn);
     if ((rc = seg_dataset_column_index(ds, name, &j)) < 0)
         return rc;
     if (len < ds->n_rows)
         return seg_fail(SEG_ERR_MISMATCH, "output holds %zu values, %zu needed", len, ds->n_rows);
     const seg_column *c = &ds->cols[j];
     for (size_t i = 0; i < ds->n_rows; i++) {
+        int8_t v;
         if (c->type == SEG_COLUMN_NUMERIC) {
-            double v = seg_column_value(c, i);
-            if (isnan(v) || v == 0 || v == 1) {
-                out[i] = v == 1;
-                continue;
-            }
-            return seg_fail(SEG_ERR_PARSE, "%s: column '%s': %g is not yes/no, true/false, y/n "
-                                           "or 1/0",
-                            seg_dataset_where(ds, i, c, where, sizeof where), name, v);
+            double x = seg_column_value(c, i);
+            if (isnan(x))
+                v = missing;
+            else if (x == 0 || x == 1)
+                v = (int8_t)x;
+            else
+                return seg_fail(SEG_ERR_PARSE,
+                                "%s: column '%s': %g is not yes/no, true/false, y/n or 1/0",
+                                seg_dataset_where(ds, i, c, where, sizeof where), name, x);
+        } else if (c->codes[i] < 0) {
+            v = missing;
+        } else {
+            const char *t = c->levels[c->codes[i]];
+            int yn = seg_yes_no(t);
+            if (yn == 0)
+                return seg_fail(SEG_ERR_PARSE,
+                                "%s: column '%s': '%.64s' is not yes/no, true/false, y/n or 1/0",
+                                seg_dataset_where(ds, i, c, where, sizeof where), name, t);
+            v = yn > 0;
         }
-        if (c->codes[i] < 0) {
-            out[i] = 0;
-            continue;
-        }
-        const char *t = c->levels[c->codes[i]];
-        int yn = seg_yes_no(t);
-        if (yn == 0)
-            return seg_fail(SEG_ERR_PARSE,
-                            "%s: column '%s': '%.64s' is not yes/no, true/false, y/n or 1/0",
-                            seg_dataset_where(ds, i, c, where, sizeof where), name, t);
-        out[i] = yn > 0;
+        if (s8)
+            s8[i] = v;
+        else
+            u8[i] = (uint8_t)v;
     }
     return SEG_OK;
 }
 
+int seg_dataset_get_flag(const seg_dataset *ds, const char *name, uint8_t *out, size_t len)
+{
+    return read_yes_no(ds, name, "seg_dataset_get_flag", 0, NULL, out, len);
+}
+
 int seg_dataset_get_outcome(const seg_dataset *ds, const char *name, int8_t *out, size_t len)
 {
-    size_t j;
-    int rc;
-    if (!ds || !name || (!out && ds->n_rows))
-        return seg_fail(SEG_ERR_INVALID_ARG, "seg_dataset_get_outcome: NULL argument");
-    if ((rc = seg_dataset_column_index(ds, name, &j)) < 0)
-        return rc;
-    if (len < ds->n_rows)
-        return seg_fail(SEG_ERR_MISMATCH, "output holds %zu values, %zu needed", len, ds->n_rows);
-    const seg_column *c = &ds->cols[j];
-    for (size_t i = 0; i < ds->n_rows; i++) {
-        if (c->type == SEG_COLUMN_NUMERIC) {
-            double v = seg_column_value(c, i);
-            if (isnan(v))
-                out[i] = -1;
-            else if (v == 0 || v == 1)
-                out[i] = (int8_t)v;
-            else
-                return seg_fail(SEG_ERR_PARSE, "column '%s', row %zu: %g is not 0 or 1", name,
-                                i + 1, v);
-            continue;
-        }
-        if (c->codes[i] < 0) {
-            out[i] = -1;
-            continue;
-        }
-        const char *t = c->levels[c->codes[i]];
-        int yn = seg_yes_no(t);
-        out[i] = (int8_t)(yn > 0);
-        if (yn == 0)
-            return seg_fail(SEG_ERR_PARSE,
-                            "column '%s', row %zu: '%.64s' is not yes/no, true/false or 1/0",
-                            name, i + 1, t);
-    }
-    return SEG_OK;
+    return read_yes_no(ds, name, "seg_dataset_get_outcome", -1, out, NULL, len);
 }

@@ -652,7 +652,8 @@ done:
     return rc;
 }
 
-static int check_rows(const seg_model *m, const void *x, size_t n, size_t d, const int32_t *labels)
+static int check_rows_of(const seg_model *m, const void *x, bool f32, size_t n, size_t d,
+                         const int32_t *labels)
 {
     if (!m || (n && !x))
         return seg_fail(SEG_ERR_INVALID_ARG, "NULL argument");
@@ -666,10 +667,16 @@ static int check_rows(const seg_model *m, const void *x, size_t n, size_t d, con
     if (!seg_mul_ok(n, d, &nd))
         return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", n, d);
     for (size_t i = 0; i < nd; i++)
-        if (!isfinite(((const double *)x)[i]))
+        if (!isfinite(f32 ? (double)((const float *)x)[i] : ((const double *)x)[i]))
             return seg_fail(SEG_ERR_NONFINITE, "row %zu, feature %zu: the value is not finite",
                             i / d + 1, i % d + 1);
     return SEG_OK;
+}
+
+static int check_rows(const seg_model *m, const double *x, size_t n, size_t d,
+                      const int32_t *labels)
+{
+    return check_rows_of(m, x, false, n, d, labels);
 }
 
 int seg_tree_fit_f64(const seg_tree *t, seg_model *m, const double *x, size_t n, size_t d,
@@ -847,61 +854,107 @@ int seg_model_tree_assign_f64(const seg_model *m, const double *x, size_t n, siz
     return SEG_OK;
 }
 
-int seg_model_tree_score_f64(const seg_model *m, const double *x, size_t n, size_t d,
-                             const int32_t *labels, int32_t *leaves, double *agreement,
-                             double *cost_ratio)
+/* Rows i0 .. i0 + b - 1 of x as doubles: float rows are converted into buf
+ * (b x d), double rows are used in place. */
+static const double *row_block(const void *x, bool f32, size_t i0, size_t b, size_t d,
+                               double *buf)
 {
-    SEG_ALLOC_SCOPE(m);
+    if (!f32)
+        return (const double *)x + i0 * d;
+    const float *xf = (const float *)x + i0 * d;
+    for (size_t q = 0; q < b * d; q++)
+        buf[q] = xf[q];
+    return buf;
+}
+
+/* The one scoring of the tree, for float and double rows. Two passes over
+ * the rows, a block at a time (float rows are widened one block at a time:
+ * no double copy of the matrix): the tree's segments, their sums and the
+ * model's cost, then the cost about the tree segments' means. Sums run in
+ * double in row order, so float rows give what their widened copy would. */
+static int tree_score(const seg_model *m, const void *x, bool f32, size_t n, size_t d,
+                      const int32_t *labels, int32_t *leaves, double *agreement,
+                      double *cost_ratio)
+{
+    enum { BLOCK = 1024 };
     if (!m || !labels || !agreement || !cost_ratio)
         return seg_fail(SEG_ERR_INVALID_ARG, "NULL argument");
     if (!m->tree)
         return seg_fail(SEG_ERR_STATE, "the model has no explanation tree");
     if (n == 0)
         return seg_fail(SEG_ERR_EMPTY, "no rows to score the tree on");
-    int rc = check_rows(m, x, n, d, labels);
+    int rc = check_rows_of(m, x, f32, n, d, labels);
     if (rc < 0)
         return rc;
     const size_t k = m->k;
-    size_t kd;
-    if (!seg_mul_ok(k, d, &kd))
-        return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", k, d);
-    double *mean = seg_calloc(kd, sizeof *mean);
+    size_t kd, bd;
+    if (!seg_mul_ok(k, d, &kd) || !seg_mul_ok(BLOCK, d, &bd))
+        return seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", k > BLOCK ? k : BLOCK, d);
+    double *mean = seg_calloc(kd ? kd : 1, sizeof *mean);
     size_t *cnt = seg_calloc(k, sizeof *cnt);
     int32_t *seg = seg_malloc_array(n, sizeof *seg);
-    if (!mean || !cnt || !seg) {
+    double *buf = f32 ? seg_malloc_array(bd ? bd : 1, sizeof *buf) : NULL;
+    if (!mean || !cnt || !seg || (f32 && !buf)) {
         rc = SEG_NOMEM();
         goto done;
     }
     size_t agree = 0;
     double model_cost = 0.0, tree_cost = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        const size_t v = route(m->tree, x + i * d);
-        if (leaves)
-            leaves[i] = (int32_t)m->tree->node_leaf[v];
-        seg[i] = m->tree->segment[v];
-        agree += seg[i] == labels[i];
-        cnt[seg[i]]++;
-        for (size_t j = 0; j < d; j++) {
-            mean[(size_t)seg[i] * d + j] += x[i * d + j];
-            const double e = x[i * d + j] - m->centroids[(size_t)labels[i] * d + j];
-            model_cost += e * e;
+    for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
+        const size_t b = n - i0 < BLOCK ? n - i0 : BLOCK;
+        const double *xb = row_block(x, f32, i0, b, d, buf);
+        for (size_t r = 0; r < b; r++) {
+            const size_t i = i0 + r;
+            const double *row = xb + r * d;
+            const size_t v = route(m->tree, row);
+            if (leaves)
+                leaves[i] = (int32_t)m->tree->node_leaf[v];
+            seg[i] = m->tree->segment[v];
+            agree += seg[i] == labels[i];
+            cnt[seg[i]]++;
+            for (size_t j = 0; j < d; j++) {
+                mean[(size_t)seg[i] * d + j] += row[j];
+                const double e = row[j] - m->centroids[(size_t)labels[i] * d + j];
+                model_cost += e * e;
+            }
         }
     }
     for (size_t c = 0; c < k; c++)
         for (size_t j = 0; cnt[c] && j < d; j++)
             mean[c * d + j] /= (double)cnt[c];
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < d; j++) {
-            const double e = x[i * d + j] - mean[(size_t)seg[i] * d + j];
-            tree_cost += e * e;
-        }
+    for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
+        const size_t b = n - i0 < BLOCK ? n - i0 : BLOCK;
+        const double *xb = row_block(x, f32, i0, b, d, buf);
+        for (size_t r = 0; r < b; r++)
+            for (size_t j = 0; j < d; j++) {
+                const double e = xb[r * d + j] - mean[(size_t)seg[i0 + r] * d + j];
+                tree_cost += e * e;
+            }
+    }
     *agreement = (double)agree / (double)n;
     *cost_ratio = model_cost > 0 ? tree_cost / model_cost : (tree_cost > 0 ? INFINITY : 1.0);
 done:
     seg_free(mean);
     seg_free(cnt);
     seg_free(seg);
+    seg_free(buf);
     return rc;
+}
+
+int seg_model_tree_score_f64(const seg_model *m, const double *x, size_t n, size_t d,
+                             const int32_t *labels, int32_t *leaves, double *agreement,
+                             double *cost_ratio)
+{
+    SEG_ALLOC_SCOPE(m);
+    return tree_score(m, x, false, n, d, labels, leaves, agreement, cost_ratio);
+}
+
+int seg_model_tree_score_f32(const seg_model *m, const float *x, size_t n, size_t d,
+                             const int32_t *labels, int32_t *leaves, double *agreement,
+                             double *cost_ratio)
+{
+    SEG_ALLOC_SCOPE(m);
+    return tree_score(m, x, true, n, d, labels, leaves, agreement, cost_ratio);
 }
 
 int seg_model_tree_score_dataset(const seg_model *m, const seg_dataset *ds, int32_t *labels,

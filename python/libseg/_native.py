@@ -208,7 +208,7 @@ def proto(name, res, args):
 
 
 def version():
-    """The loaded library's version string, e.g. "0.1.0"."""
+    """The loaded library's version string, e.g. "0.2.0"."""
     return _lib.seg_version_string().decode()
 
 

@@ -9,6 +9,9 @@
 #
 # Usage: run.sh SOURCE_ROOT [TARGET...]
 #   (targets: csv csv_diff npy rfm rules model; default all)
+# SEG_FUZZ_BUILD names a directory that keeps the instrumented library's
+# objects between runs (tests/meson.build gives BUILD_ROOT/fuzz-objects): a
+# second run compiles only the files changed since, as ninja would.
 set -eu
 src=$1
 shift
@@ -31,19 +34,47 @@ blas_cflags=$(pkg-config --cflags openblas 2>/dev/null || pkg-config --cflags cb
 blas_libs=$(pkg-config --libs openblas 2>/dev/null || pkg-config --libs cblas 2>/dev/null || echo -lcblas)
 
 # The library once, instrumented for coverage and the sanitizers; up to
-# $jobs compilers at a time.
+# $jobs compilers at a time. With SEG_FUZZ_BUILD, an object is compiled
+# again only when its source or a header of lib/ or include/ is newer, or
+# the flags or the compiler changed (then all are).
+objs=$work/objects
+if [ -n "${SEG_FUZZ_BUILD:-}" ]; then
+    objs=$SEG_FUZZ_BUILD
+    mkdir -p "$objs"
+    stamp="$(clang --version | head -n 1) $cflags $blas_cflags $san"
+    if [ "$(cat "$objs/flags" 2>/dev/null)" != "$stamp" ]; then
+        rm -f "$objs"/*.o
+        printf '%s\n' "$stamp" > "$objs/flags"
+    fi
+else
+    mkdir -p "$objs"
+fi
+rm -f "$objs/build-failed"
 n=0
 for c in "$src"/lib/*/*.c; do
-    clang $cflags $blas_cflags $san -fsanitize=fuzzer-no-link -c "$c" \
-        -o "$work/$(basename "$c" .c).o" || touch "$work/build-failed" &
+    o="$objs/$(basename "$c" .c).o"
+    if [ "$o" -nt "$c" ] &&
+       [ -z "$(find "$src/lib" "$src/include" -name '*.h' -newer "$o" | head -n 1)" ]; then
+        continue
+    fi
+    rm -f "$o"
+    { clang $cflags $blas_cflags $san -fsanitize=fuzzer-no-link -c "$c" -o "$o.tmp" &&
+      mv "$o.tmp" "$o"; } || touch "$objs/build-failed" &
     n=$((n + 1))
     if [ "$n" -ge "$jobs" ]; then wait; n=0; fi
 done
 wait
-if [ -e "$work/build-failed" ]; then echo "FAIL: the instrumented library does not build"; exit 1; fi
+if [ -e "$objs/build-failed" ]; then echo "FAIL: the instrumented library does not build"; exit 1; fi
+# A source removed from lib/ leaves no stale object in the link.
+for o in "$objs"/*.o; do
+    [ -e "$o" ] || continue
+    b=$(basename "$o" .o)
+    set -- "$src"/lib/*/"$b.c"
+    [ -e "$1" ] || rm -f "$o"
+done
 
 for t in $targets; do
-    clang $cflags $san -fsanitize=fuzzer "$src/tests/fuzz/fuzz_$t.c" "$work"/*.o \
+    clang $cflags $san -fsanitize=fuzzer "$src/tests/fuzz/fuzz_$t.c" "$objs"/*.o \
         $blas_libs -lm -o "$work/fuzz_$t"
     # 1. Regressions: every input that ever crashed runs once.
     regs=$(find "$src/tests/fuzz/regressions/$t" -type f ! -name .keep | sort)
