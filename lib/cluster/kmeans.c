@@ -475,8 +475,13 @@ static int bounds_alloc(bounds_ws *H, const kjob *J, size_t groups, size_t elem)
     const size_t n = J->n, k = J->k, d = J->d, block = J->parts.block;
     const size_t kd = k * d; /* checked by kjob_alloc */
     size_t len, lower_len;
-    /* gathered rows, 3 + groups T arrays, 3 int32 arrays, one size_t array, per block row */
-    if (!seg_mul_ok(block, d * elem + (3 + groups) * elem + 3 * sizeof(int32_t) + sizeof(size_t),
+    /* gathered rows, 4 + 3 groups T arrays, 3 int32 arrays, two size_t arrays and
+     * 2 groups bytes, per block row (the register kernel's pass uses 3 + 3 groups T
+     * arrays, the other 4 + groups) */
+    if (groups > (SIZE_MAX / 8 - 64) / 4 ||
+        !seg_mul_ok(block,
+                    d * elem + (4 + 3 * groups) * elem + 3 * sizeof(int32_t) +
+                        2 * sizeof(size_t) + 2 * groups,
                     &len) ||
         !seg_mul_ok(n, groups, &lower_len))
         return seg_fail(SEG_ERR_OVERFLOW, "bounds workspace overflows");
