@@ -5,18 +5,24 @@
  * other centroid of the group: with one group this is Hamerly's algorithm
  * (Hamerly 2010), with one group per centroid Elkan's (Elkan 2003), with
  * about k/10 groups Yinyang's (Ding et al. 2015; groups here are ranges of
- * centroid indices, not clusters of the initial centroids). A row failing
- * its bounds has all its distances recomputed (one GEMM per gathered block),
- * so the groups only decide which rows are skipped.
+ * centroid indices, not clusters of the initial centroids). Through the
+ * register kernel (bounds_pass_rk) the rows failing their bounds are
+ * gathered and only the centroid groups they need are computed (Yinyang's
+ * group filter); through BLAS a failing row has all its distances
+ * recomputed (one GEMM per gathered block), so there the groups only decide
+ * which rows are skipped.
  *
  * Exactness: every label equals the one Lloyd's pass (seg_assign_block on
  * the same block) would give. A row keeps its label without any distance
  * computation only when its bounds prove, with a margin 2 delta covering the
  * rounding of the GEMM distance (delta = (4d + 16) eps (||x||^2 + max ||c||^2),
  * Higham's bound for a dot product, doubled), that Lloyd's rounded argmin
- * cannot pick another centroid. Other rows are recomputed through the same
- * kernel on a gathered block; a recomputed row whose two smallest distances
- * lie within the margin takes its label from Lloyd's own GEMM of its block.
+ * cannot pick another centroid, and a group is skipped only under the same
+ * proof for its centroids. Other rows are recomputed through the same
+ * kernel on a gathered block. The register kernel gives each row and
+ * centroid Lloyd's value bit for bit in any panel; through BLAS a
+ * recomputed row whose two smallest distances lie within the margin takes
+ * its label from Lloyd's own GEMM of its block.
  * The bounds are on true Euclidean distances to the working-precision
  * centroids ct, with rounding margins, so they never exclude Lloyd's label.
  */
@@ -178,8 +184,17 @@ static void FN(order_by_need)(const kjob *J, const bounds_ws *H, size_t b0, cons
  * (Yinyang's group filter; a panel of rows computes a group when one of its
  * rows needs it), so the label is Lloyd's without any fallback.
  */
-static void FN(bounds_pass_rk)(kjob *J, bounds_ws *H)
+/* What the register kernel's bounded pass shares across partitions. */
+typedef struct FN(bounds_ctx) {
+    kjob *J;
+    bounds_ws *H;
+} FN(bounds_ctx);
+
+static void FN(bounds_part_rk)(void *ctx, size_t p, int tid)
 {
+    const FN(bounds_ctx) *X = ctx;
+    kjob *J = X->J;
+    bounds_ws *H = X->H;
     const T *x = J->x;
     const T *xnorm = J->xnorm;
     const T *ct = J->ct, *cnorm = J->cnorm;
@@ -187,14 +202,7 @@ static void FN(bounds_pass_rk)(kjob *J, bounds_ws *H)
     const seg_parts P = J->parts;
     const double gam = (4.0 * (double)d + 16) * (SEG_T_IS_F32 ? 0x1p-24 : 0x1p-53);
     const size_t G = H->groups;
-
-    const int nt = seg_threads_startable(J->threads);
-    (void)nt;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-#endif
-    for (size_t p = 0; p < P.count; p++) {
-        const int tid = SEG_THREAD_ID();
+    {
         char *ws = (char *)H->scratch + (size_t)tid * H->scratch_len;
         T *xg = (T *)(void *)ws;              /* block x d gathered rows */
         T *xng = xg + P.block * d;            /* block: their norms */
@@ -271,6 +279,12 @@ static void FN(bounds_pass_rk)(kjob *J, bounds_ws *H)
         J->pinertia[p] = inertia;
         J->pchanged[p] = changed;
     }
+}
+
+static void FN(bounds_pass_rk)(kjob *J, bounds_ws *H)
+{
+    FN(bounds_ctx) X = {J, H};
+    seg_pool_run(J->pool, J->parts.count, kjob_pass_threads(J), FN(bounds_part_rk), &X);
 }
 
 /* One bounded pass with accumulation; see lloyd_pass for the statistics.

@@ -152,6 +152,7 @@ typedef struct kjob {
     size_t n, d, k;
     int threads;
     seg_parts parts;
+    seg_pool *pool; /* the fit's threads (NULL: the caller's only) */
 
     void *xnorm;           /* n: squared row norms */
     void *mind;            /* n: squared distance to the assigned centroid / k-means++ closest */
@@ -295,6 +296,18 @@ static double kjob_update(kjob *J)
 static bool part_incremental(const kjob *J, size_t p, size_t rows)
 {
     return J->sums_valid && (size_t)J->pchanged[p] * 4 <= rows;
+}
+
+/* Multiply-adds of distance work below which a pass stays on the calling
+ * thread: waking the pool costs tens of microseconds, as much as ~10^6
+ * multiply-adds on one core. */
+#define SEG_PASS_GRAIN ((double)(1u << 20))
+
+/* Threads for one pass of J: all of the pool's, or 1 under the grain. */
+static int kjob_pass_threads(const kjob *J)
+{
+    const double work = (double)J->n * (double)J->k * (double)J->d;
+    return work < SEG_PASS_GRAIN ? 1 : seg_pool_threads(J->pool);
 }
 
 #define SEG_TMPL "cluster/kmeans_tmpl.h"
@@ -617,6 +630,9 @@ int seg_kmeans_fit_rows(seg_kmeans *km, const void *x, bool f32, size_t n, size_
         if (groups > 0 && (rc = bounds_alloc(&H, &J, groups, elem)) < 0)
             goto done;
     }
+    /* One set of threads for all passes of all runs (issue 20, item 5). */
+    if (J.threads > 1 && (rc = seg_pool_start(&J.pool, J.threads)) < 0)
+        goto done;
     J.progress = km->progress;
     J.progress_user = km->progress_user;
     J.progress_total = (size_t)(km->init == SEG_INIT_GIVEN ? 1 : km->n_init) * (size_t)km->max_iter;
@@ -658,6 +674,7 @@ int seg_kmeans_fit_rows(seg_kmeans *km, const void *x, bool f32, size_t n, size_
 done:
     seg_model_free(m);
     bounds_free(&H);
+    seg_pool_stop(J.pool);
     kjob_free(&J);
     seg_free(R.sizes);
     seg_free(R.weights);
