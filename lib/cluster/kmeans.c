@@ -630,9 +630,13 @@ int seg_kmeans_fit_rows(seg_kmeans *km, const void *x, bool f32, size_t n, size_
         if (groups > 0 && (rc = bounds_alloc(&H, &J, groups, elem)) < 0)
             goto done;
     }
-    /* One set of threads for all passes of all runs (issue 20, item 5). */
+    /* One set of threads for all passes of all runs (issue 20, item 5). A
+     * build without OpenMP keeps every pass on the calling thread, as
+     * docs/api.md says. */
+#ifdef _OPENMP
     if (J.threads > 1 && (rc = seg_pool_start(&J.pool, J.threads)) < 0)
         goto done;
+#endif
     J.progress = km->progress;
     J.progress_user = km->progress_user;
     J.progress_total = (size_t)(km->init == SEG_INIT_GIVEN ? 1 : km->n_init) * (size_t)km->max_iter;
