@@ -337,6 +337,8 @@ seg_parts seg_parts_plan(size_t n, size_t k, size_t d, size_t elem)
 
 static void kjob_free(kjob *J)
 {
+    seg_pool_stop(J->pool);
+    J->pool = NULL;
     seg_free(J->xnorm);
     seg_free(J->mind);
     seg_free(J->labels);
@@ -579,7 +581,15 @@ static int kjob_prepare(kjob *J, const seg_kmeans *km, const void *x, bool f32, 
     J->threads = seg_pass_threads((seg_blocking){J->parts.block, J->parts.threaded}, km->threads);
     if ((size_t)J->threads > J->parts.count)
         J->threads = (int)J->parts.count;
-    return kjob_alloc(J, elem);
+    rc = kjob_alloc(J, elem);
+    /* One set of threads for all passes of all runs, k-means++ included
+     * (issue 20, item 5). A build without OpenMP keeps every pass on the
+     * calling thread, as docs/api.md says. */
+#ifdef _OPENMP
+    if (rc == SEG_OK && J->threads > 1)
+        rc = seg_pool_start(&J->pool, J->threads);
+#endif
+    return rc;
 }
 
 /*
@@ -630,13 +640,6 @@ int seg_kmeans_fit_rows(seg_kmeans *km, const void *x, bool f32, size_t n, size_
         if (groups > 0 && (rc = bounds_alloc(&H, &J, groups, elem)) < 0)
             goto done;
     }
-    /* One set of threads for all passes of all runs (issue 20, item 5). A
-     * build without OpenMP keeps every pass on the calling thread, as
-     * docs/api.md says. */
-#ifdef _OPENMP
-    if (J.threads > 1 && (rc = seg_pool_start(&J.pool, J.threads)) < 0)
-        goto done;
-#endif
     J.progress = km->progress;
     J.progress_user = km->progress_user;
     J.progress_total = (size_t)(km->init == SEG_INIT_GIVEN ? 1 : km->n_init) * (size_t)km->max_iter;
@@ -678,7 +681,6 @@ int seg_kmeans_fit_rows(seg_kmeans *km, const void *x, bool f32, size_t n, size_
 done:
     seg_model_free(m);
     bounds_free(&H);
-    seg_pool_stop(J.pool);
     kjob_free(&J);
     seg_free(R.sizes);
     seg_free(R.weights);
