@@ -202,83 +202,81 @@ static void FN(bounds_part_rk)(void *ctx, size_t p, int tid)
     const seg_parts P = J->parts;
     const double gam = (4.0 * (double)d + 16) * (SEG_T_IS_F32 ? 0x1p-24 : 0x1p-53);
     const size_t G = H->groups;
-    {
-        char *ws = (char *)H->scratch + (size_t)tid * H->scratch_len;
-        T *xg = (T *)(void *)ws;              /* block x d gathered rows */
-        T *xng = xg + P.block * d;            /* block: their norms */
-        T *gm = xng + P.block;                /* block: their nearest squared distance */
-        T *gb = gm + P.block;                 /* G x block: smallest value of each group */
-        T *gs = gb + G * P.block;             /* G x block: second smallest */
-        T *gid = gs + G * P.block;            /* G x block: index of the smallest */
-        int32_t *glab = (int32_t *)(void *)(gid + G * P.block);
-        int32_t *lab = glab + P.block;        /* block: this pass's labels */
-        size_t *gi = (size_t *)(void *)(lab + P.block);
-        size_t *ord = gi + P.block;           /* block: gathered rows, kernel order */
-        uint8_t *need = (uint8_t *)(void *)(ord + P.block); /* block x G, gather order */
-        uint8_t *kneed = need + P.block * G;  /* block x G, kernel order */
-        double *S = J->psum + p * k * d;
-        double *W = J->pweight + p * k;
-        int64_t *C = J->pcount + p * k;
-        double inertia = 0;
-        int64_t changed = 0;
-        size_t r0 = p * P.rows, r1 = r0 + P.rows < n ? r0 + P.rows : n;
+    char *ws = (char *)H->scratch + (size_t)tid * H->scratch_len;
+    T *xg = (T *)(void *)ws;   /* block x d gathered rows */
+    T *xng = xg + P.block * d; /* block: their norms */
+    T *gm = xng + P.block;     /* block: their nearest squared distance */
+    T *gb = gm + P.block;      /* G x block: smallest value of each group */
+    T *gs = gb + G * P.block;  /* G x block: second smallest */
+    T *gid = gs + G * P.block; /* G x block: index of the smallest */
+    int32_t *glab = (int32_t *)(void *)(gid + G * P.block);
+    int32_t *lab = glab + P.block; /* block: this pass's labels */
+    size_t *gi = (size_t *)(void *)(lab + P.block);
+    size_t *ord = gi + P.block;                         /* block: gathered rows, kernel order */
+    uint8_t *need = (uint8_t *)(void *)(ord + P.block); /* block x G, gather order */
+    uint8_t *kneed = need + P.block * G;                /* block x G, kernel order */
+    double *S = J->psum + p * k * d;
+    double *W = J->pweight + p * k;
+    int64_t *C = J->pcount + p * k;
+    double inertia = 0;
+    int64_t changed = 0;
+    size_t r0 = p * P.rows, r1 = r0 + P.rows < n ? r0 + P.rows : n;
 
-        const bool moves = part_incremental(J, p, r1 - r0);
-        if (!moves) {
-            memset(S, 0, k * d * sizeof *S);
-            memset(W, 0, k * sizeof *W);
-            memset(C, 0, k * sizeof *C);
-        }
-        for (size_t b0 = r0; b0 < r1; b0 += P.block) {
-            const size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
-            size_t ng = 0;
-            for (size_t i = 0; i < b; i++) {
-                if (FN(row_proven)(J, H, b0 + i, gam, need + ng * G)) {
-                    lab[i] = J->labels[b0 + i];
-                    continue;
-                }
-                gi[ng++] = i;
-            }
-            const size_t *kgi = gi; /* the gathered rows in kernel order */
-            if (ng == b) {
-                FN(seg_regkernel_assign_groups)(x + b0 * d, FN(panels_at)(J, b0), b, d, xnorm + b0,
-                                                ct, k, cnorm, H->gstart, H->group, G, need, glab,
-                                                gm, gb, gs, gid);
-            } else if (ng > 0) {
-                FN(order_by_need)(J, H, b0, gi, need, ng, ord, kneed);
-                kgi = ord;
-                for (size_t g = 0; g < ng; g++) {
-                    memcpy(xg + g * d, x + (b0 + kgi[g]) * d, d * sizeof(T));
-                    xng[g] = xnorm[b0 + kgi[g]];
-                }
-                FN(seg_regkernel_assign_groups)(xg, NULL, ng, d, xng, ct, k, cnorm, H->gstart,
-                                                H->group, G, kneed, glab, gm, gb, gs, gid);
-            }
-            for (size_t g = 0; g < ng; g++) {
-                const size_t row = b0 + kgi[g];
-                const double delta = gam * ((double)xnorm[row] + H->cnmax);
-                const T xn = xnorm[row];
-                const int32_t l = glab[g];
-                float *lr = H->lower + row * G;
-                for (size_t q = 0; q < G; q++) {
-                    const T id = gid[q * ng + g];
-                    if (id < 0)
-                        continue; /* not computed: the decayed bound stands */
-                    const T v = ((int32_t)id == l ? gs[q * ng + g] : gb[q * ng + g]) + xn;
-                    const double vd = v > 0 ? (double)v : 0;
-                    lr[q] = FN(float_below)(vd > delta ? sqrt(vd - delta) : 0);
-                }
-                lab[kgi[g]] = l;
-                ((T *)J->mind)[row] = gm[g];
-                H->upper[row] = sqrt((double)gm[g] + delta) * (1 + 1e-12);
-            }
-            changed += FN(take_labels)(J, b0, b, lab, moves, S, W, C);
-            FN(accumulate)(x + b0 * d, J->w ? J->w + b0 : NULL, b, d, k, lab, (T *)J->mind + b0,
-                           !moves, S, W, C, &inertia);
-        }
-        J->pinertia[p] = inertia;
-        J->pchanged[p] = changed;
+    const bool moves = part_incremental(J, p, r1 - r0);
+    if (!moves) {
+        memset(S, 0, k * d * sizeof *S);
+        memset(W, 0, k * sizeof *W);
+        memset(C, 0, k * sizeof *C);
     }
+    for (size_t b0 = r0; b0 < r1; b0 += P.block) {
+        const size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
+        size_t ng = 0;
+        for (size_t i = 0; i < b; i++) {
+            if (FN(row_proven)(J, H, b0 + i, gam, need + ng * G)) {
+                lab[i] = J->labels[b0 + i];
+                continue;
+            }
+            gi[ng++] = i;
+        }
+        const size_t *kgi = gi; /* the gathered rows in kernel order */
+        if (ng == b) {
+            FN(seg_regkernel_assign_groups)(x + b0 * d, FN(panels_at)(J, b0), b, d, xnorm + b0,
+                                            ct, k, cnorm, H->gstart, H->group, G, need, glab,
+                                            gm, gb, gs, gid);
+        } else if (ng > 0) {
+            FN(order_by_need)(J, H, b0, gi, need, ng, ord, kneed);
+            kgi = ord;
+            for (size_t g = 0; g < ng; g++) {
+                memcpy(xg + g * d, x + (b0 + kgi[g]) * d, d * sizeof(T));
+                xng[g] = xnorm[b0 + kgi[g]];
+            }
+            FN(seg_regkernel_assign_groups)(xg, NULL, ng, d, xng, ct, k, cnorm, H->gstart,
+                                            H->group, G, kneed, glab, gm, gb, gs, gid);
+        }
+        for (size_t g = 0; g < ng; g++) {
+            const size_t row = b0 + kgi[g];
+            const double delta = gam * ((double)xnorm[row] + H->cnmax);
+            const T xn = xnorm[row];
+            const int32_t l = glab[g];
+            float *lr = H->lower + row * G;
+            for (size_t q = 0; q < G; q++) {
+                const T id = gid[q * ng + g];
+                if (id < 0)
+                    continue; /* not computed: the decayed bound stands */
+                const T v = ((int32_t)id == l ? gs[q * ng + g] : gb[q * ng + g]) + xn;
+                const double vd = v > 0 ? (double)v : 0;
+                lr[q] = FN(float_below)(vd > delta ? sqrt(vd - delta) : 0);
+            }
+            lab[kgi[g]] = l;
+            ((T *)J->mind)[row] = gm[g];
+            H->upper[row] = sqrt((double)gm[g] + delta) * (1 + 1e-12);
+        }
+        changed += FN(take_labels)(J, b0, b, lab, moves, S, W, C);
+        FN(accumulate)(x + b0 * d, J->w ? J->w + b0 : NULL, b, d, k, lab, (T *)J->mind + b0,
+                       !moves, S, W, C, &inertia);
+    }
+    J->pinertia[p] = inertia;
+    J->pchanged[p] = changed;
 }
 
 static void FN(bounds_pass_rk)(kjob *J, bounds_ws *H)
