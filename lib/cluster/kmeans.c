@@ -584,9 +584,10 @@ static int kjob_prepare(kjob *J, const seg_kmeans *km, const void *x, bool f32, 
     rc = kjob_alloc(J, elem);
     /* One set of threads for all passes of all runs, k-means++ included
      * (issue 20, item 5). A build without OpenMP keeps every pass on the
-     * calling thread, as docs/api.md says. */
+     * calling thread, as docs/api.md says, and so does a fit called from
+     * inside an OpenMP parallel region (as OpenMP without nesting would). */
 #ifdef _OPENMP
-    if (rc == SEG_OK && J->threads > 1)
+    if (rc == SEG_OK && J->threads > 1 && !omp_in_parallel())
         rc = seg_pool_start(&J->pool, J->threads);
 #endif
     return rc;
