@@ -224,6 +224,108 @@ static double iteration_seconds(const void *x, bool f32, size_t n, size_t d, con
     return (b.seconds - a.seconds) / (double)(b.iterations - a.iterations);
 }
 
+/* Per-iteration times of one fit: the progress callback stamps the end of
+ * each iteration (its assignment pass and update). */
+typedef struct stamps {
+    double t[512];
+    size_t n;
+} stamps;
+
+/* CPU seconds of the calling thread: on a loaded machine the steadier
+ * measure of a one-thread fit's work than the wall clock. */
+static double thread_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int stamp(void *user, size_t done, size_t total)
+{
+    stamps *s = user;
+    (void)done;
+    (void)total;
+    if (s->n < sizeof s->t / sizeof s->t[0])
+        s->t[s->n++] = thread_cpu();
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of v[lo .. hi) (sorted in place). */
+static double median_of(double *v, size_t lo, size_t hi)
+{
+    if (hi <= lo)
+        return NAN;
+    qsort(v + lo, hi - lo, sizeof *v, cmp_double);
+    const size_t m = hi - lo;
+    return m % 2 ? v[lo + m / 2] : 0.5 * (v[lo + m / 2 - 1] + v[lo + m / 2]);
+}
+
+/*
+ * W2i: W2's fit with each algorithm on one thread, timing every iteration in
+ * CPU seconds of that thread (the work, which a loaded machine's wall clock
+ * hides); prints the median of iterations 2-5 (early: many rows move) and of
+ * the last 10 (late: almost none move) of each algorithm, the late ones
+ * against Lloyd's, and each whole fit's CPU seconds against Lloyd's.
+ * reps fits per algorithm, interleaved; medians over all of their iterations.
+ */
+static void w2_iterations(const float *x, size_t n, size_t d, const double *init, size_t k,
+                          int reps)
+{
+    static double early[5][4 * 16], late[5][10 * 16];
+    size_t ne[5] = {0}, nl[5] = {0};
+    double total[5][16];
+    int64_t iters[5] = {0};
+    for (int r = 0; r < reps && r < 16; r++)
+        for (int a = SEG_ALGORITHM_LLOYD; a <= SEG_ALGORITHM_YINYANG; a++) {
+            seg_kmeans *km = kmeans(init, k, d, 300, 1e-4, 1, a);
+            stamps s = {{0}, 0};
+            seg_model *m;
+            int rc = seg_kmeans_set_progress(km, stamp, &s);
+            if (rc < 0)
+                die("progress", rc);
+            double t0 = thread_cpu();
+            if ((rc = seg_kmeans_fit_f32(km, x, n, d, NULL, NULL, &m)) < 0)
+                die("fit", rc);
+            total[a][r] = thread_cpu() - t0;
+            iters[a] = seg_model_iterations(m);
+            seg_model_free(m);
+            seg_kmeans_free(km);
+            for (size_t i = 1; i < s.n && i <= 4; i++)
+                early[a][ne[a]++] = s.t[i] - s.t[i - 1];
+            for (size_t i = s.n > 11 ? s.n - 10 : 1; i < s.n; i++)
+                late[a][nl[a]++] = s.t[i] - s.t[i - 1];
+        }
+    double lloyd_late = 0, lloyd_fit = 0;
+    for (int a = SEG_ALGORITHM_LLOYD; a <= SEG_ALGORITHM_YINYANG; a++) {
+        char key[64];
+        const double e = median_of(early[a], 0, ne[a]), l = median_of(late[a], 0, nl[a]);
+        const int nr = reps < 16 ? reps : 16;
+        if (a == SEG_ALGORITHM_LLOYD)
+            lloyd_late = l;
+        snprintf(key, sizeof key, "W2i_%s_iterations", alg_names[a]);
+        put(key, (double)iters[a]);
+        const double f = median_of(total[a], 0, (size_t)nr);
+        if (a == SEG_ALGORITHM_LLOYD)
+            lloyd_fit = f;
+        snprintf(key, sizeof key, "W2i_%s_fit_cpu_seconds", alg_names[a]);
+        put(key, f);
+        snprintf(key, sizeof key, "W2i_%s_fit_vs_lloyd", alg_names[a]);
+        put(key, f / lloyd_fit);
+        snprintf(key, sizeof key, "W2i_%s_early_iter_cpu_seconds", alg_names[a]);
+        put(key, e);
+        snprintf(key, sizeof key, "W2i_%s_late_iter_cpu_seconds", alg_names[a]);
+        put(key, l);
+        snprintf(key, sizeof key, "W2i_%s_late_vs_lloyd", alg_names[a]);
+        put(key, l / lloyd_late);
+    }
+}
+
 static double *to_f64(const float *x, size_t count)
 {
     double *y = xmalloc(count * sizeof *y);
@@ -238,8 +340,11 @@ static bool wanted(const cfg *c, const char *w)
 {
     if (!c->only)
         return true;
-    const char *p = strstr(c->only, w);
-    return p && (p[strlen(w)] == ',' || p[strlen(w)] == '\0');
+    const size_t len = strlen(w);
+    for (const char *p = c->only; (p = strstr(p, w)) != NULL; p += len)
+        if ((p == c->only || p[-1] == ',') && (p[len] == ',' || p[len] == '\0'))
+            return true;
+    return false;
 }
 
 static void gemm_peak(const cfg *c)
@@ -358,6 +463,8 @@ static void w1_w2_w4_w6(const cfg *c, const float *x, const double *init)
             put(key, r.inertia);
         }
     }
+    if (wanted(c, "W2i"))
+        w2_iterations(x, n, d, init, k, 3);
     if (wanted(c, "W2b")) {
         seg_kmeans *km;
         int rc;
@@ -611,7 +718,7 @@ int main(int argc, char **argv)
             fprintf(stderr,
                     "usage: %s [--quick] [--out DIR] [--bank bank-full.csv] [--rows N]\n"
                     "          [--grid-rows N] [--rounds R]\n"
-                    "          [--only peak,W1,W2,W2b,W3,W4,W5,W6,W7]\n",
+                    "          [--only peak,W1,W2,W2i,W2b,W3,W4,W5,W6,W7]\n",
                     argv[0]);
             return 2;
         }
@@ -628,15 +735,17 @@ int main(int argc, char **argv)
     put("grid_max_iter", c.grid_iter);
     if (wanted(&c, "W3"))
         w3(&c); /* first: children must not inherit warm thread pools */
-    gemm_peak(&c);
+    if (wanted(&c, "W1") || wanted(&c, "peak"))
+        gemm_peak(&c);
     {
         float *x = blobs(c.n1, 32, 64, 1);
         double *init = rows_as_init(x, c.n1, 32, 64);
         write_npy(c.out, "W1_x.npy", x, true, c.n1, 32);
         write_npy(c.out, "W1_init.npy", init, false, 64, 32);
-        gemm_kmeans_shape(x, c.n1, 32, init, 64);
-        if (wanted(&c, "W1") || wanted(&c, "peak"))
+        if (wanted(&c, "W1") || wanted(&c, "peak")) {
+            gemm_kmeans_shape(x, c.n1, 32, init, 64);
             fma_probe("before");
+        }
         w1_w2_w4_w6(&c, x, init);
         free(x);
         free(init);

@@ -67,7 +67,8 @@ static void check_all_agree(const double *x, size_t n, size_t d, const double *w
         int64_t alg, threads;
     } runs[] = {{SEG_ALGORITHM_HAMERLY, 1}, {SEG_ALGORITHM_ELKAN, 1}, {SEG_ALGORITHM_YINYANG, 1},
                 {SEG_ALGORITHM_AUTO, 1},    {SEG_ALGORITHM_LLOYD, 2}, {SEG_ALGORITHM_LLOYD, 4},
-                {SEG_ALGORITHM_HAMERLY, 2}, {SEG_ALGORITHM_YINYANG, 4}};
+                {SEG_ALGORITHM_HAMERLY, 2}, {SEG_ALGORITHM_YINYANG, 4}, {SEG_ALGORITHM_ELKAN, 2},
+                {SEG_ALGORITHM_YINYANG, 2}};
     for (int f32 = 0; f32 <= 1; f32++) {
         fit_out ref = fit(x, f32, n, d, w, c0, k, SEG_ALGORITHM_LLOYD, 1);
         for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
@@ -143,6 +144,39 @@ static void test_empty_segment_agrees(void **state)
         c0[4 * d + j] = 1e4;
     check_all_agree(x, n, d, NULL, c0, k);
     free(x);
+}
+
+/*
+ * Well-separated blobs in 12 dimensions with k = 40 (Yinyang: 4 groups):
+ * after the first passes almost every row is proven by its bounds, so only
+ * a few rows per block are gathered and computed, and of those most need
+ * only their own group of centroids (the group filter); with weights.
+ * Starting centroids are rows of the blobs 0, 0, 1, 1, ... so that two
+ * centroids share a blob and the boundary between them keeps moving.
+ */
+static void test_few_rows_fail_agree(void **state)
+{
+    (void)state;
+    const size_t n = 6000, d = 12, k = 40, blobs = 30;
+    double *x = malloc(n * d * sizeof *x), *w = malloc(n * sizeof *w),
+           *c0 = malloc(k * d * sizeof *c0), *centre = malloc(blobs * d * sizeof *centre);
+    uint64_t s = 5;
+    for (size_t i = 0; i < blobs * d; i++)
+        centre[i] = 40.0 * tu_uniform(&s);
+    for (size_t i = 0; i < n; i++) {
+        const size_t b = i % blobs;
+        for (size_t j = 0; j < d; j++)
+            x[i * d + j] = centre[b * d + j] + tu_normal(&s);
+        w[i] = 0.5 + (double)(tu_next(&s) % 3);
+    }
+    for (size_t j = 0; j < k; j++) /* rows j / 2 + blobs * (j % 2): blobs 0, 0, 1, 1, ... */
+        memcpy(c0 + j * d, x + ((j / 2) % blobs + blobs * (j % 2)) * d, d * sizeof *c0);
+    check_all_agree(x, n, d, NULL, c0, k);
+    check_all_agree(x, n, d, w, c0, k);
+    free(x);
+    free(w);
+    free(c0);
+    free(centre);
 }
 
 /* Many centroids in few dimensions (Hamerly's best case) and k = 1. */
@@ -345,6 +379,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         EACH_KERNEL(test_blobs_agree),
         EACH_KERNEL(test_ties_and_weights_agree),
+        EACH_KERNEL(test_few_rows_fail_agree),
         EACH_KERNEL(test_empty_segment_agrees),
         EACH_KERNEL(test_many_and_one_centroid),
         cmocka_unit_test(test_algorithm_setting),

@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -183,6 +184,74 @@ static void startable_under_address_limit(void **state)
     assert_int_equal(seg_threads_startable(0), 1);
 }
 
+/* ---- the fit's pool ---------------------------------------------------- */
+
+typedef struct pool_probe {
+    int hits[1000];
+    int max_thread;
+} pool_probe;
+
+static void pool_count(void *ctx, size_t item, int thread)
+{
+    pool_probe *pp = ctx;
+    __atomic_add_fetch(&pp->hits[item], 1, __ATOMIC_RELAXED);
+    int m = __atomic_load_n(&pp->max_thread, __ATOMIC_RELAXED);
+    while (thread > m && !__atomic_compare_exchange_n(&pp->max_thread, &m, thread, false,
+                                                      __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
+}
+
+/* Every item runs exactly once, on a thread number below the pool's count,
+ * pass after pass; threads = 1 and a NULL pool run on the caller. */
+static void pool_runs_every_item_once(void **state)
+{
+    (void)state;
+    static pool_probe pp;
+    for (int threads = 1; threads <= 4; threads++) {
+        seg_pool *p = NULL;
+        assert_int_equal(seg_pool_start(&p, threads), SEG_OK);
+        assert_true(seg_pool_threads(p) >= 1 && seg_pool_threads(p) <= threads);
+        for (int pass = 0; pass < 50; pass++) {
+            memset(&pp, 0, sizeof pp);
+            seg_pool_run(p, 1000, threads, pool_count, &pp);
+            for (size_t i = 0; i < 1000; i++)
+                assert_int_equal(pp.hits[i], 1);
+            assert_true(pp.max_thread < seg_pool_threads(p));
+        }
+        seg_pool_stop(p);
+    }
+    memset(&pp, 0, sizeof pp);
+    seg_pool_run(NULL, 10, 4, pool_count, &pp);
+    for (size_t i = 0; i < 10; i++)
+        assert_int_equal(pp.hits[i], 1);
+    assert_int_equal(pp.max_thread, 0);
+}
+
+static double process_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Between passes the pool's idle threads block: a process whose pool of 4
+ * waits 200 ms uses (almost) no CPU meanwhile. Spinning threads would use
+ * up to 3 x 200 ms. */
+static void pool_waits_passively(void **state)
+{
+    (void)state;
+    static pool_probe pp;
+    seg_pool *p = NULL;
+    assert_int_equal(seg_pool_start(&p, 4), SEG_OK);
+    seg_pool_run(p, 1000, 4, pool_count, &pp);
+    const double c0 = process_cpu();
+    struct timespec pause = {0, 200 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    const double used = process_cpu() - c0;
+    seg_pool_stop(p);
+    assert_true(used < 0.02);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +260,8 @@ int main(void)
         cmocka_unit_test(settings),
         cmocka_unit_test(affinity_of_one_cpu),
         cmocka_unit_test(startable_under_address_limit),
+        cmocka_unit_test(pool_runs_every_item_once),
+        cmocka_unit_test(pool_waits_passively),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,18 +5,24 @@
  * other centroid of the group: with one group this is Hamerly's algorithm
  * (Hamerly 2010), with one group per centroid Elkan's (Elkan 2003), with
  * about k/10 groups Yinyang's (Ding et al. 2015; groups here are ranges of
- * centroid indices, not clusters of the initial centroids). A row failing
- * its bounds has all its distances recomputed (one GEMM per gathered block),
- * so the groups only decide which rows are skipped.
+ * centroid indices, not clusters of the initial centroids). Through the
+ * register kernel (bounds_pass_rk) the rows failing their bounds are
+ * gathered and only the centroid groups they need are computed (Yinyang's
+ * group filter); through BLAS a failing row has all its distances
+ * recomputed (one GEMM per gathered block), so there the groups only decide
+ * which rows are skipped.
  *
  * Exactness: every label equals the one Lloyd's pass (seg_assign_block on
  * the same block) would give. A row keeps its label without any distance
  * computation only when its bounds prove, with a margin 2 delta covering the
  * rounding of the GEMM distance (delta = (4d + 16) eps (||x||^2 + max ||c||^2),
  * Higham's bound for a dot product, doubled), that Lloyd's rounded argmin
- * cannot pick another centroid. Other rows are recomputed through the same
- * kernel on a gathered block; a recomputed row whose two smallest distances
- * lie within the margin takes its label from Lloyd's own GEMM of its block.
+ * cannot pick another centroid, and a group is skipped only under the same
+ * proof for its centroids. Other rows are recomputed through the same
+ * kernel on a gathered block. The register kernel gives each row and
+ * centroid Lloyd's value bit for bit in any panel; through BLAS a
+ * recomputed row whose two smallest distances lie within the margin takes
+ * its label from Lloyd's own GEMM of its block.
  * The bounds are on true Euclidean distances to the working-precision
  * centroids ct, with rounding margins, so they never exclude Lloyd's label.
  */
@@ -84,6 +90,201 @@ static float FN(float_below)(double v)
     return (double)f <= v ? f : 0;
 }
 
+/*
+ * Decay row's bounds by this pass's centroid moves and test whether they
+ * prove its label (Lloyd's rounded argmin cannot pick another centroid).
+ * When they do not and need is not NULL, need[g] (G bytes) says which
+ * groups may hold a centroid Lloyd's pass could pick instead of the own
+ * one: the own group, and those whose lower bound does not clear the upper
+ * bound by the rounding margin. (Hamerly's tightening of the upper bound to
+ * the distance to the own centroid was tried: on W2 of bench/ it rescued
+ * few rows and its read of every such row cost more than it saved.)
+ */
+static bool FN(row_proven)(const kjob *J, bounds_ws *H, size_t row, double gam, uint8_t *need)
+{
+    const size_t G = H->groups;
+    const int32_t a = J->labels[row];
+    if (!H->valid || a < 0) {
+        if (need)
+            memset(need, 1, G);
+        return false;
+    }
+    const double u = H->upper[row] + H->move[a];
+    const double delta = gam * ((double)((const T *)J->xnorm)[row] + H->cnmax);
+    float *lr = H->lower + row * G;
+    double l = INFINITY;
+    for (size_t g = 0; g < G; g++) {
+        double lg = (double)lr[g] - H->gmove[g];
+        lg = lg > 0 ? lg : 0;
+        lr[g] = FN(float_below)(lg);
+        l = lg < l ? lg : l;
+    }
+    double m = 2 * H->half[a] - u;
+    m = m > l ? m : l;
+    H->upper[row] = u;
+    if (m > 0 && u * u + 2 * delta < m * m)
+        return true;
+    if (need) {
+        const double lim = u * u + 2 * delta;
+        for (size_t g = 0; g < G; g++) {
+            const double lg = (double)lr[g];
+            need[g] = g == H->group[a] || !(lg > 0 && lim < lg * lg);
+        }
+    }
+    return false;
+}
+
+/* The sort key of gathered row g: its own group when that is the only
+ * group it needs, else G. */
+static inline size_t FN(need_key)(const kjob *J, const bounds_ws *H, size_t row,
+                                  const uint8_t *need)
+{
+    const size_t G = H->groups;
+    const int32_t a = J->labels[row];
+    size_t cnt = 0;
+    for (size_t q = 0; q < G; q++)
+        cnt += need[q];
+    return cnt == 1 && a >= 0 ? H->group[a] : G;
+}
+
+/*
+ * The kernel order of ng gathered rows gi (block offsets, in row order):
+ * into kgi and their needs into kneed, rows that need only their own group
+ * first, by that group, then the others, each key in row order. A panel
+ * computes every group one of its rows needs, so rows that need the same
+ * group go side by side. A row's values do not depend on its panel, and the
+ * results are taken back by row, so the order changes no result.
+ */
+static void FN(order_by_need)(const kjob *J, const bounds_ws *H, size_t b0, const size_t *gi,
+                              const uint8_t *need, size_t ng, size_t *kgi, uint8_t *kneed)
+{
+    enum { KEYS = 64 };
+    const size_t G = H->groups;
+    size_t start[KEYS + 1] = {0};
+    if (G == 1 || G >= KEYS) {
+        memcpy(kgi, gi, ng * sizeof *kgi);
+        memcpy(kneed, need, ng * G);
+        return;
+    }
+    for (size_t g = 0; g < ng; g++)
+        start[FN(need_key)(J, H, b0 + gi[g], need + g * G) + 1]++;
+    for (size_t q = 0; q < G; q++)
+        start[q + 1] += start[q];
+    for (size_t g = 0; g < ng; g++) {
+        const size_t pos = start[FN(need_key)(J, H, b0 + gi[g], need + g * G)]++;
+        kgi[pos] = gi[g];
+        memcpy(kneed + pos * G, need + g * G, G);
+    }
+}
+
+/*
+ * The bounded pass through the register kernel, whose every value equals
+ * Lloyd's for its row and centroid wherever the row is computed: rows whose
+ * bounds fail are gathered, and only the groups they need are computed
+ * (Yinyang's group filter; a panel of rows computes a group when one of its
+ * rows needs it), so the label is Lloyd's without any fallback.
+ */
+/* What the register kernel's bounded pass shares across partitions. */
+typedef struct FN(bounds_ctx) {
+    kjob *J;
+    bounds_ws *H;
+} FN(bounds_ctx);
+
+static void FN(bounds_part_rk)(void *ctx, size_t p, int tid)
+{
+    const FN(bounds_ctx) *X = ctx;
+    kjob *J = X->J;
+    bounds_ws *H = X->H;
+    const T *x = J->x;
+    const T *xnorm = J->xnorm;
+    const T *ct = J->ct, *cnorm = J->cnorm;
+    const size_t k = J->k, d = J->d, n = J->n;
+    const seg_parts P = J->parts;
+    const double gam = (4.0 * (double)d + 16) * (SEG_T_IS_F32 ? 0x1p-24 : 0x1p-53);
+    const size_t G = H->groups;
+    char *ws = (char *)H->scratch + (size_t)tid * H->scratch_len;
+    T *xg = (T *)(void *)ws;   /* block x d gathered rows */
+    T *xng = xg + P.block * d; /* block: their norms */
+    T *gm = xng + P.block;     /* block: their nearest squared distance */
+    T *gb = gm + P.block;      /* G x block: smallest value of each group */
+    T *gs = gb + G * P.block;  /* G x block: second smallest */
+    T *gid = gs + G * P.block; /* G x block: index of the smallest */
+    int32_t *glab = (int32_t *)(void *)(gid + G * P.block);
+    int32_t *lab = glab + P.block; /* block: this pass's labels */
+    size_t *gi = (size_t *)(void *)(lab + P.block);
+    size_t *ord = gi + P.block;                         /* block: gathered rows, kernel order */
+    uint8_t *need = (uint8_t *)(void *)(ord + P.block); /* block x G, gather order */
+    uint8_t *kneed = need + P.block * G;                /* block x G, kernel order */
+    double *S = J->psum + p * k * d;
+    double *W = J->pweight + p * k;
+    int64_t *C = J->pcount + p * k;
+    double inertia = 0;
+    int64_t changed = 0;
+    size_t r0 = p * P.rows, r1 = r0 + P.rows < n ? r0 + P.rows : n;
+
+    const bool moves = part_incremental(J, p, r1 - r0);
+    if (!moves) {
+        memset(S, 0, k * d * sizeof *S);
+        memset(W, 0, k * sizeof *W);
+        memset(C, 0, k * sizeof *C);
+    }
+    for (size_t b0 = r0; b0 < r1; b0 += P.block) {
+        const size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
+        size_t ng = 0;
+        for (size_t i = 0; i < b; i++) {
+            if (FN(row_proven)(J, H, b0 + i, gam, need + ng * G)) {
+                lab[i] = J->labels[b0 + i];
+                continue;
+            }
+            gi[ng++] = i;
+        }
+        const size_t *kgi = gi; /* the gathered rows in kernel order */
+        if (ng == b) {
+            FN(seg_regkernel_assign_groups)(x + b0 * d, FN(panels_at)(J, b0), b, d, xnorm + b0,
+                                            ct, k, cnorm, H->gstart, H->group, G, need, glab,
+                                            gm, gb, gs, gid);
+        } else if (ng > 0) {
+            FN(order_by_need)(J, H, b0, gi, need, ng, ord, kneed);
+            kgi = ord;
+            for (size_t g = 0; g < ng; g++) {
+                memcpy(xg + g * d, x + (b0 + kgi[g]) * d, d * sizeof(T));
+                xng[g] = xnorm[b0 + kgi[g]];
+            }
+            FN(seg_regkernel_assign_groups)(xg, NULL, ng, d, xng, ct, k, cnorm, H->gstart,
+                                            H->group, G, kneed, glab, gm, gb, gs, gid);
+        }
+        for (size_t g = 0; g < ng; g++) {
+            const size_t row = b0 + kgi[g];
+            const double delta = gam * ((double)xnorm[row] + H->cnmax);
+            const T xn = xnorm[row];
+            const int32_t l = glab[g];
+            float *lr = H->lower + row * G;
+            for (size_t q = 0; q < G; q++) {
+                const T id = gid[q * ng + g];
+                if (id < 0)
+                    continue; /* not computed: the decayed bound stands */
+                const T v = ((int32_t)id == l ? gs[q * ng + g] : gb[q * ng + g]) + xn;
+                const double vd = v > 0 ? (double)v : 0;
+                lr[q] = FN(float_below)(vd > delta ? sqrt(vd - delta) : 0);
+            }
+            lab[kgi[g]] = l;
+            ((T *)J->mind)[row] = gm[g];
+            H->upper[row] = sqrt((double)gm[g] + delta) * (1 + 1e-12);
+        }
+        changed += FN(take_labels)(J, b0, b, lab, moves, S, W, C);
+        FN(accumulate)(x + b0 * d, J->w ? J->w + b0 : NULL, b, d, k, lab, (T *)J->mind + b0,
+                       !moves, S, W, C, &inertia);
+    }
+    J->pinertia[p] = inertia;
+    J->pchanged[p] = changed;
+}
+
+static void FN(bounds_pass_rk)(kjob *J, bounds_ws *H)
+{
+    FN(bounds_ctx) X = {J, H};
+    seg_pool_run(J->pool, J->parts.count, kjob_pass_threads(J), FN(bounds_part_rk), &X);
+}
+
 /* One bounded pass with accumulation; see lloyd_pass for the statistics.
  * J->mind is exact only for recomputed rows (the caller recomputes the
  * inertia with a Lloyd pass when it needs it). */
@@ -98,6 +299,10 @@ static void FN(bounds_pass)(kjob *J, bounds_ws *H)
     const size_t G = H->groups;
 
     FN(bounds_prepare)(J, H);
+    if (seg_regkernel_ok(d, sizeof(T))) {
+        FN(bounds_pass_rk)(J, H);
+        goto done;
+    }
     const int nt = seg_threads_startable(J->threads);
     (void)nt;
 #ifdef _OPENMP
@@ -134,26 +339,9 @@ static void FN(bounds_pass)(kjob *J, bounds_ws *H)
             size_t ng = 0;
             bool lloyd_done = false;
             for (size_t i = 0; i < b; i++) {
-                const size_t row = b0 + i;
-                const int32_t a = J->labels[row];
-                if (H->valid && a >= 0) {
-                    const double u = H->upper[row] + H->move[a];
-                    const double delta = gam * ((double)xnorm[row] + H->cnmax);
-                    float *lr = H->lower + row * G;
-                    double l = INFINITY;
-                    for (size_t g = 0; g < G; g++) {
-                        double lg = (double)lr[g] - H->gmove[g];
-                        lg = lg > 0 ? lg : 0;
-                        lr[g] = FN(float_below)(lg);
-                        l = lg < l ? lg : l;
-                    }
-                    double m = 2 * H->half[a] - u;
-                    m = m > l ? m : l;
-                    H->upper[row] = u;
-                    if (m > 0 && u * u + 2 * delta < m * m) {
-                        lab[i] = a;
-                        continue;
-                    }
+                if (FN(row_proven)(J, H, b0 + i, gam, NULL)) {
+                    lab[i] = J->labels[b0 + i];
+                    continue;
                 }
                 gi[ng++] = i;
             }
@@ -208,6 +396,7 @@ static void FN(bounds_pass)(kjob *J, bounds_ws *H)
         J->pinertia[p] = inertia;
         J->pchanged[p] = changed;
     }
+done:
     memcpy(H->prev, H->cur, k * d * sizeof *H->prev);
     H->valid = true;
     J->sums_valid = true;

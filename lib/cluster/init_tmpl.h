@@ -65,37 +65,45 @@ static size_t FN(first_new_row)(kjob *J, const double *C, size_t m)
  * closest[i] = (init ? d2 : min(closest[i], d2)) with d2 the squared distance
  * of row i to one centroid c1; ppot[p] = weighted sum of closest over partition p.
  */
-static void FN(pp_update_closest)(kjob *J, const T *c1, const T *c1norm, bool init)
+typedef struct FN(closest_ctx) {
+    kjob *J;
+    const T *c1, *c1norm;
+    bool init;
+} FN(closest_ctx);
+
+static void FN(pp_closest_part)(void *ctx, size_t p, int tid)
 {
+    const FN(closest_ctx) *X = ctx;
+    kjob *J = X->J;
     const T *x = J->x;
     const T *xnorm = J->xnorm;
     T *closest = J->mind;
     const seg_parts P = J->parts;
-
-    const int nt = seg_threads_startable(J->threads);
-    (void)nt;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-#endif
-    for (size_t p = J->part_lo; p < J->part_hi; p++) {
-        T *tile = (T *)J->tiles + (size_t)SEG_THREAD_ID() * J->tile_len;
-        size_t r0, r1;
-        kjob_rows(J, p, &r0, &r1);
-        double pot = 0;
-        for (size_t b0 = r0; b0 < r1; b0 += P.block) {
-            size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
-            FN(seg_sqdist_cm)(x + b0 * J->d, FN(panels_at)(J, b0), b, J->d, xnorm + b0, c1, 1,
-                              c1norm, tile);
-            for (size_t i = 0; i < b; i++) {
-                T v = tile[i];
-                if (!init && closest[b0 + i] < v)
-                    v = closest[b0 + i];
-                closest[b0 + i] = v;
-                pot += (J->w ? J->w[b0 + i] : 1.0) * (double)v;
-            }
+    T *tile = (T *)J->tiles + (size_t)tid * J->tile_len;
+    size_t r0, r1;
+    p += J->part_lo; /* the pool numbers this shard's partitions from 0 */
+    kjob_rows(J, p, &r0, &r1);
+    double pot = 0;
+    for (size_t b0 = r0; b0 < r1; b0 += P.block) {
+        size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
+        FN(seg_sqdist_cm)(x + b0 * J->d, FN(panels_at)(J, b0), b, J->d, xnorm + b0, X->c1, 1,
+                          X->c1norm, tile);
+        for (size_t i = 0; i < b; i++) {
+            T v = tile[i];
+            if (!X->init && closest[b0 + i] < v)
+                v = closest[b0 + i];
+            closest[b0 + i] = v;
+            pot += (J->w ? J->w[b0 + i] : 1.0) * (double)v;
         }
-        J->ppot[p] = pot;
     }
+    J->ppot[p] = pot;
+}
+
+static void FN(pp_update_closest)(kjob *J, const T *c1, const T *c1norm, bool init)
+{
+    FN(closest_ctx) X = {J, c1, c1norm, init};
+    seg_pool_run(J->pool, J->part_hi - J->part_lo, kjob_pass_threads(J), FN(pp_closest_part),
+                 &X);
     if (J->shard)
         shard_call(J, SEG_SHARD_GATHER, J->ppot, sizeof *J->ppot, 0);
 }
@@ -135,39 +143,51 @@ SEG_HOT_CLONES static double FN(pot_sum)(const T *restrict v, const T *restrict 
  * the chosen candidate's partition potentials need no further pass; pots are
  * those combined over partitions in order.
  */
-static void FN(pp_candidate_pots)(kjob *J, const T *cand, const T *cnorm, size_t L, bool pending,
-                                  double *part, double *pots)
+typedef struct FN(pots_ctx) {
+    kjob *J;
+    const T *cand, *cnorm;
+    size_t L;
+    bool pending;
+    double *part;
+} FN(pots_ctx);
+
+static void FN(pp_pots_part)(void *ctx, size_t p, int tid)
 {
+    const FN(pots_ctx) *X = ctx;
+    kjob *J = X->J;
     const T *x = J->x;
     const T *xnorm = J->xnorm;
     T *closest = J->mind;
     const seg_parts P = J->parts;
+    const size_t L = X->L;
+    const bool pending = X->pending;
     const size_t m = L + pending;
-
-    const int nt = seg_threads_startable(J->threads);
-    (void)nt;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-#endif
-    for (size_t p = J->part_lo; p < J->part_hi; p++) {
-        T *tile = (T *)J->tiles + (size_t)SEG_THREAD_ID() * J->tile_len;
-        double acc[SEG_PP_MAX_TRIALS] = {0};
-        size_t r0, r1;
-        kjob_rows(J, p, &r0, &r1);
-        for (size_t b0 = r0; b0 < r1; b0 += P.block) {
-            size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
-            FN(seg_sqdist_cm)(x + b0 * J->d, FN(panels_at)(J, b0), b, J->d, xnorm + b0, cand, m,
-                              cnorm, tile);
-            T *cl = closest + b0;
-            if (pending)
-                for (size_t i = 0; i < b; i++)
-                    cl[i] = tile[i] < cl[i] ? tile[i] : cl[i];
-            const T *cols = tile + (pending ? b : 0); /* candidate t: cols[t * b + i] */
-            for (size_t t = 0; t < L; t++)
-                acc[t] += FN(pot_sum)(cols + t * b, cl, J->w ? J->w + b0 : NULL, b);
-        }
-        memcpy(part + p * L, acc, L * sizeof *acc);
+    T *tile = (T *)J->tiles + (size_t)tid * J->tile_len;
+    double acc[SEG_PP_MAX_TRIALS] = {0};
+    size_t r0, r1;
+    p += J->part_lo; /* the pool numbers this shard's partitions from 0 */
+    kjob_rows(J, p, &r0, &r1);
+    for (size_t b0 = r0; b0 < r1; b0 += P.block) {
+        size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
+        FN(seg_sqdist_cm)(x + b0 * J->d, FN(panels_at)(J, b0), b, J->d, xnorm + b0, X->cand, m,
+                          X->cnorm, tile);
+        T *cl = closest + b0;
+        if (pending)
+            for (size_t i = 0; i < b; i++)
+                cl[i] = tile[i] < cl[i] ? tile[i] : cl[i];
+        const T *cols = tile + (pending ? b : 0); /* candidate t: cols[t * b + i] */
+        for (size_t t = 0; t < L; t++)
+            acc[t] += FN(pot_sum)(cols + t * b, cl, J->w ? J->w + b0 : NULL, b);
     }
+    memcpy(X->part + p * L, acc, L * sizeof *acc);
+}
+
+static void FN(pp_candidate_pots)(kjob *J, const T *cand, const T *cnorm, size_t L, bool pending,
+                                  double *part, double *pots)
+{
+    const seg_parts P = J->parts;
+    FN(pots_ctx) X = {J, cand, cnorm, L, pending, part};
+    seg_pool_run(J->pool, J->part_hi - J->part_lo, kjob_pass_threads(J), FN(pp_pots_part), &X);
     if (J->shard)
         shard_call(J, SEG_SHARD_GATHER, part, L * sizeof *part, 0);
     for (size_t t = 0; t < L; t++)

@@ -211,6 +211,7 @@ typedef struct kjob {
     size_t n, d, k;
     int threads;
     seg_parts parts;
+    seg_pool *pool; /* the fit's threads (NULL: the caller's only) */
 
     void *xnorm;           /* n: squared row norms */
     void *mind;            /* n: squared distance to the assigned centroid / k-means++ closest */
@@ -455,6 +456,18 @@ static bool part_incremental(const kjob *J, size_t p, size_t rows)
     return J->sums_valid && (size_t)J->pchanged[p] * 4 <= rows;
 }
 
+/* Multiply-adds of distance work below which a pass stays on the calling
+ * thread: waking the pool costs tens of microseconds, as much as ~10^6
+ * multiply-adds on one core. */
+#define SEG_PASS_GRAIN ((double)(1u << 20))
+
+/* Threads for one pass of J: all of the pool's, or 1 under the grain. */
+static int kjob_pass_threads(const kjob *J)
+{
+    const double work = (double)J->n * (double)J->k * (double)J->d;
+    return work < SEG_PASS_GRAIN ? 1 : seg_pool_threads(J->pool);
+}
+
 #define SEG_TMPL "cluster/kmeans_tmpl.h"
 #include "core/instantiate.h"
 
@@ -482,6 +495,8 @@ seg_parts seg_parts_plan(size_t n, size_t k, size_t d, size_t elem)
 
 static void kjob_free(kjob *J)
 {
+    seg_pool_stop(J->pool);
+    J->pool = NULL;
     seg_free(J->xnorm);
     seg_free(J->mind);
     seg_free(J->labels);
@@ -639,8 +654,13 @@ static int bounds_alloc(bounds_ws *H, const kjob *J, size_t groups, size_t elem)
     const size_t n = J->n, k = J->k, d = J->d, block = J->parts.block;
     const size_t kd = k * d; /* checked by kjob_alloc */
     size_t len, lower_len;
-    /* gathered rows, 3 + groups T arrays, 3 int32 arrays, one size_t array, per block row */
-    if (!seg_mul_ok(block, d * elem + (3 + groups) * elem + 3 * sizeof(int32_t) + sizeof(size_t),
+    /* gathered rows, 4 + 3 groups T arrays, 3 int32 arrays, two size_t arrays and
+     * 2 groups bytes, per block row (the register kernel's pass uses 3 + 3 groups T
+     * arrays, the other 4 + groups) */
+    if (groups > (SIZE_MAX / 8 - 64) / 4 ||
+        !seg_mul_ok(block,
+                    d * elem + (4 + 3 * groups) * elem + 3 * sizeof(int32_t) +
+                        2 * sizeof(size_t) + 2 * groups,
                     &len) ||
         !seg_mul_ok(n, groups, &lower_len))
         return seg_fail(SEG_ERR_OVERFLOW, "bounds workspace overflows");
@@ -741,7 +761,16 @@ static int kjob_prepare(kjob *J, const seg_kmeans *km, const void *x, bool f32, 
     J->threads = seg_pass_threads((seg_blocking){J->parts.block, J->parts.threaded}, km->threads);
     if ((size_t)J->threads > J->part_hi - J->part_lo)
         J->threads = (int)(J->part_hi - J->part_lo);
-    return shard_agree(J, kjob_alloc(J, elem));
+    rc = kjob_alloc(J, elem);
+    /* One set of threads for all passes of all runs, k-means++ included
+     * (issue 20, item 5). A build without OpenMP keeps every pass on the
+     * calling thread, as docs/api.md says, and so does a fit called from
+     * inside an OpenMP parallel region (as OpenMP without nesting would). */
+#ifdef _OPENMP
+    if (rc == SEG_OK && J->threads > 1 && !omp_in_parallel())
+        rc = seg_pool_start(&J->pool, J->threads);
+#endif
+    return shard_agree(J, rc);
 }
 
 /*

@@ -381,53 +381,64 @@ static int64_t FN(take_labels)(kjob *J, size_t b0, size_t b, const int32_t *rest
     return changed;
 }
 
+/* What a pass's partitions share: the job and this pass's centroids. */
+typedef struct FN(pass_ctx) {
+    kjob *J;
+    const T *ct, *cnorm;
+    bool accumulate;
+} FN(pass_ctx);
+
+/* Lloyd's pass over partition p, on pool thread tid (its scratch). */
+static void FN(lloyd_part)(void *ctx, size_t p, int tid)
+{
+    const FN(pass_ctx) *X = ctx;
+    kjob *J = X->J;
+    const T *x = J->x;
+    const T *xnorm = J->xnorm;
+    const T *ct = X->ct, *cnorm = X->cnorm;
+    const bool accumulate = X->accumulate;
+    const size_t k = J->k, d = J->d;
+    const seg_parts P = J->parts;
+    p += J->part_lo; /* the pool numbers this shard's partitions from 0 */
+    T *tile = (T *)J->tiles + (size_t)tid * J->tile_len;
+    int32_t *lab = J->block_labels + (size_t)tid * P.block;
+    double *S = J->psum + p * k * d;
+    double *W = J->pweight + p * k;
+    int64_t *C = J->pcount + p * k;
+    double inertia = 0;
+    int64_t changed = 0;
+    size_t r0, r1;
+    kjob_rows(J, p, &r0, &r1);
+
+    const bool moves = accumulate && part_incremental(J, p, r1 - r0);
+    if (accumulate && !moves) {
+        memset(S, 0, k * d * sizeof *S);
+        memset(W, 0, k * sizeof *W);
+        memset(C, 0, k * sizeof *C);
+    }
+    for (size_t b0 = r0; b0 < r1; b0 += P.block) {
+        size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
+        T *mind = (T *)J->mind + b0;
+        FN(seg_assign_block_xp)(x + b0 * d, FN(panels_at)(J, b0), b, d, xnorm + b0, ct, k, cnorm,
+                                tile, lab, mind);
+        changed += FN(take_labels)(J, b0, b, lab, moves, S, W, C);
+        FN(accumulate)(x + b0 * d, J->w ? J->w + b0 : NULL, b, d, k, lab, mind,
+                       accumulate && !moves, S, W, C, &inertia);
+    }
+    J->pinertia[p] = inertia;
+    J->pchanged[p] = changed;
+}
+
 /*
  * One assignment pass over all rows with centroids ct: labels, squared
  * distances and, when accumulate is set, per-segment sums, weights and counts.
  * Partial results are kept per partition and combined in partition order.
+ * The partitions run on the fit's pool (kjob_pass_threads of them).
  */
 static void FN(lloyd_pass)(kjob *J, const T *ct, const T *cnorm, bool accumulate)
 {
-    const T *x = J->x;
-    const T *xnorm = J->xnorm;
-    const size_t k = J->k, d = J->d;
-    const seg_parts P = J->parts;
-
-    const int nt = seg_threads_startable(J->threads);
-    (void)nt;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-#endif
-    for (size_t p = J->part_lo; p < J->part_hi; p++) {
-        const int tid = SEG_THREAD_ID();
-        T *tile = (T *)J->tiles + (size_t)tid * J->tile_len;
-        int32_t *lab = J->block_labels + (size_t)tid * P.block;
-        double *S = J->psum + p * k * d;
-        double *W = J->pweight + p * k;
-        int64_t *C = J->pcount + p * k;
-        double inertia = 0;
-        int64_t changed = 0;
-        size_t r0, r1;
-        kjob_rows(J, p, &r0, &r1);
-
-        const bool moves = accumulate && part_incremental(J, p, r1 - r0);
-        if (accumulate && !moves) {
-            memset(S, 0, k * d * sizeof *S);
-            memset(W, 0, k * sizeof *W);
-            memset(C, 0, k * sizeof *C);
-        }
-        for (size_t b0 = r0; b0 < r1; b0 += P.block) {
-            size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
-            T *mind = (T *)J->mind + b0;
-            FN(seg_assign_block_xp)(x + b0 * d, FN(panels_at)(J, b0), b, d, xnorm + b0, ct, k,
-                                    cnorm, tile, lab, mind);
-            changed += FN(take_labels)(J, b0, b, lab, moves, S, W, C);
-            FN(accumulate)(x + b0 * d, J->w ? J->w + b0 : NULL, b, d, k, lab, mind,
-                           accumulate && !moves, S, W, C, &inertia);
-        }
-        J->pinertia[p] = inertia;
-        J->pchanged[p] = changed;
-    }
+    FN(pass_ctx) X = {J, ct, cnorm, accumulate};
+    seg_pool_run(J->pool, J->part_hi - J->part_lo, kjob_pass_threads(J), FN(lloyd_part), &X);
     J->sums_valid = accumulate;
     kjob_combine(J, accumulate);
 }

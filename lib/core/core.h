@@ -129,6 +129,24 @@ int seg_cgroup_cpu_limit(const char *proc_cgroup, const char *root);
  * when the calling thread's previous region was no smaller. */
 int seg_threads_startable(int want);
 
+/*
+ * A pool of threads for the passes of one fit (pool.c): started once,
+ * woken for each pass; idle threads block on a condition variable rather
+ * than spin, so they take no core from other processes between passes.
+ * seg_pool_start starts threads - 1 workers (fewer when some cannot be
+ * started: seg_pool_threads tells how many run, the caller included).
+ * seg_pool_run calls fn(ctx, item, thread) for item = 0 .. count - 1, on
+ * the caller and at most threads - 1 workers (thread: 0 .. threads - 1,
+ * for per-thread scratch), and returns when all are done; with p NULL or
+ * threads <= 1 the caller runs them all. fn must not call the pool.
+ */
+typedef struct seg_pool seg_pool;
+typedef void (*seg_pool_fn)(void *ctx, size_t item, int thread);
+int seg_pool_start(seg_pool **out, int threads);
+int seg_pool_threads(const seg_pool *p);
+void seg_pool_run(seg_pool *p, size_t count, int threads, seg_pool_fn fn, void *ctx);
+void seg_pool_stop(seg_pool *p);
+
 /* The calling OpenMP thread's number (0 outside a parallel region or
  * without OpenMP). */
 #ifdef _OPENMP

@@ -185,6 +185,32 @@ void seg_regkernel_assign_f64(const double *x, const double *xp, size_t b, size_
                               const double *xnorm, const double *c, size_t k,
                               const double *cnorm, int32_t *labels, double *mind);
 
+/*
+ * seg_regkernel_assign (the same labels and mind, bit for bit) that also
+ * keeps, for each group g of centroids gstart[g] .. gstart[g + 1] - 1
+ * (group[j]: the group of centroid j), the smallest value
+ * v = -2 x.c + |c|^2 of the group in gb[g * b + i], the second smallest in
+ * gs[g * b + i] and the index of the smallest, as T, in gid[g * b + i]. need
+ * (b x groups bytes, or NULL for all) says which groups row i needs: a
+ * panel of rows computes a group when any of its rows needs it, and a
+ * group it skips gets gid = -1 (gb, gs = +inf). The label is the nearest
+ * centroid among the computed ones: the caller must mark a row's own group
+ * and every group that could hold a centroid nearer than its own as needed.
+ * Each computed value equals Lloyd's for that row and centroid, bit for bit.
+ */
+void seg_regkernel_assign_groups_f32(const float *x, const float *xp, size_t b, size_t d,
+                                     const float *xnorm, const float *c, size_t k,
+                                     const float *cnorm, const size_t *gstart,
+                                     const size_t *group, size_t groups, const uint8_t *need,
+                                     int32_t *labels, float *mind, float *gb, float *gs,
+                                     float *gid);
+void seg_regkernel_assign_groups_f64(const double *x, const double *xp, size_t b, size_t d,
+                                     const double *xnorm, const double *c, size_t k,
+                                     const double *cnorm, const size_t *gstart,
+                                     const size_t *group, size_t groups, const uint8_t *need,
+                                     int32_t *labels, double *mind, double *gb, double *gs,
+                                     double *gid);
+
 /* tt[j * b + i] = -2 x_i . c_j: the centroid-major tile of seg_assign_block. */
 void seg_regkernel_tile_f32(const float *x, const float *xp, size_t b, size_t d, const float *c,
                             size_t k, float *tt);

@@ -130,6 +130,18 @@ size_t seg_regkernel_panel_rows(size_t elem)
             tile_avx512_##SFX(x, xp, b, d, c, k, tt);                                              \
         else                                                                                       \
             tile_avx2_##SFX(x, xp, b, d, c, k, tt);                                                \
+    }                                                                                              \
+    void seg_regkernel_assign_groups_##SFX(                                                        \
+        const T *x, const T *xp, size_t b, size_t d, const T *xnorm, const T *c, size_t k,         \
+        const T *cnorm, const size_t *gstart, const size_t *group, size_t G,                       \
+        const uint8_t *need, int32_t *labels, T *mind, T *gb, T *gs, T *gid)                       \
+    {                                                                                              \
+        if (isa() == SEG_RK_AVX512)                                                                \
+            assign_groups_avx512_##SFX(x, xp, b, d, xnorm, c, k, cnorm, gstart, group, G, need,    \
+                                       labels, mind, gb, gs, gid);                                 \
+        else                                                                                       \
+            assign_groups_avx2_##SFX(x, xp, b, d, xnorm, c, k, cnorm, gstart, group, G, need,      \
+                                     labels, mind, gb, gs, gid);                                   \
     }
 
 #else
@@ -151,6 +163,15 @@ size_t seg_regkernel_panel_rows(size_t elem)
                                   size_t k, T *tt)                                                 \
     {                                                                                              \
         (void)x, (void)xp, (void)b, (void)d, (void)c, (void)k, (void)tt;                           \
+    }                                                                                              \
+    void seg_regkernel_assign_groups_##SFX(                                                        \
+        const T *x, const T *xp, size_t b, size_t d, const T *xnorm, const T *c, size_t k,         \
+        const T *cnorm, const size_t *gstart, const size_t *group, size_t G,                       \
+        const uint8_t *need, int32_t *labels, T *mind, T *gb, T *gs, T *gid)                       \
+    {                                                                                              \
+        (void)x, (void)xp, (void)b, (void)d, (void)xnorm, (void)c, (void)k, (void)cnorm,           \
+            (void)gstart, (void)group, (void)G, (void)need, (void)labels, (void)mind, (void)gb,    \
+            (void)gs, (void)gid;                                                                   \
     }
 #endif
 

@@ -31,6 +31,7 @@
 #define VMUL(a, b) _mm512_mul_ps(a, b)
 #define VADD(a, b) _mm512_add_ps(a, b)
 #define VMAX(a, b) _mm512_max_ps(a, b)
+#define VMIN(a, b) _mm512_min_ps(a, b)
 #define VLT(a, b) _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ)
 #define VBLEND(a, m, b) _mm512_mask_mov_ps(a, m, b)
 #elif SEG_RK_W == 512
@@ -49,6 +50,7 @@
 #define VMUL(a, b) _mm512_mul_pd(a, b)
 #define VADD(a, b) _mm512_add_pd(a, b)
 #define VMAX(a, b) _mm512_max_pd(a, b)
+#define VMIN(a, b) _mm512_min_pd(a, b)
 #define VLT(a, b) _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ)
 #define VBLEND(a, m, b) _mm512_mask_mov_pd(a, m, b)
 #elif SEG_T_IS_F32
@@ -67,6 +69,7 @@
 #define VMUL(a, b) _mm256_mul_ps(a, b)
 #define VADD(a, b) _mm256_add_ps(a, b)
 #define VMAX(a, b) _mm256_max_ps(a, b)
+#define VMIN(a, b) _mm256_min_ps(a, b)
 #define VLT(a, b) _mm256_cmp_ps(a, b, _CMP_LT_OQ)
 #define VBLEND(a, m, b) _mm256_blendv_ps(a, b, m)
 #else
@@ -85,6 +88,7 @@
 #define VMUL(a, b) _mm256_mul_pd(a, b)
 #define VADD(a, b) _mm256_add_pd(a, b)
 #define VMAX(a, b) _mm256_max_pd(a, b)
+#define VMIN(a, b) _mm256_min_pd(a, b)
 #define VLT(a, b) _mm256_cmp_pd(a, b, _CMP_LT_OQ)
 #define VBLEND(a, m, b) _mm256_blendv_pd(a, b, m)
 #endif
@@ -336,6 +340,139 @@ SEG_RK_TARGET static void RK(assign)(const T *x, const T *xp, size_t b, size_t d
     }
 }
 
+/* The running state of one centroid group over a panel's two row vectors:
+ * the smallest value, the second smallest and the (first) index of the
+ * smallest, as T. */
+typedef struct RK(gstate) {
+    V b0, b1, s0, s1, i0, i1;
+} RK(gstate);
+
+/* Group g's state for rows p0 .. p0 + rows - 1 into gb, gs, gid (G x ld). */
+SEG_RK_TARGET static inline __attribute__((always_inline)) void
+RK(gstore)(const RK(gstate) *st, size_t g, size_t ld, size_t p0, MK k0, MK k1, T *gb, T *gs,
+           T *gid)
+{
+    const size_t o = g * ld + p0;
+    VSTOREM(gb + o, k0, st->b0);
+    VSTOREM(gb + o + LANES, k1, st->b1);
+    VSTOREM(gs + o, k0, st->s0);
+    VSTOREM(gs + o + LANES, k1, st->s1);
+    VSTOREM(gid + o, k0, st->i0);
+    VSTOREM(gid + o + LANES, k1, st->i1);
+}
+
+/*
+ * As fold_chunk for centroids t0 .. t0+R-1, also folding each value into the
+ * state of its centroid's group (group[j]); a centroid that starts a group
+ * (j == *gnext) first stores the open group's state and opens its own.
+ */
+SEG_RK_TARGET static inline __attribute__((always_inline)) void
+RK(fold_groups_chunk)(const T *restrict xt, size_t d, const T *restrict c,
+                      const T *restrict cnorm, size_t t0, const int R, const size_t *gstart,
+                      const size_t *group, size_t *gcur, size_t *gnext, RK(gstate) *st,
+                      size_t ld, size_t p0, MK k0, MK k1, T *gb, T *gs, T *gid, V *best0,
+                      V *best1, V *lab0, V *lab1)
+{
+    V acc0[RMAX], acc1[RMAX];
+    RK(dots)(xt, d, c + t0 * d, R, acc0, acc1);
+    const V m2 = VSET1((T)-2), inf = VSET1((T)INFINITY);
+    for (int t = 0; t < R; t++) {
+        const size_t j = t0 + (size_t)t;
+        if (j == *gnext) {
+            if (*gcur != SIZE_MAX)
+                RK(gstore)(st, *gcur, ld, p0, k0, k1, gb, gs, gid);
+            *gcur = group[j];
+            *gnext = gstart[*gcur + 1];
+            st->b0 = st->b1 = st->s0 = st->s1 = inf;
+            st->i0 = st->i1 = VSET1((T)-1);
+        }
+        const V cn = VSET1(cnorm[j]), id = VSET1((T)j);
+        const V v0 = VFMA(acc0[t], m2, cn), v1 = VFMA(acc1[t], m2, cn);
+        const CM lt0 = VLT(v0, *best0), lt1 = VLT(v1, *best1);
+        *best0 = VBLEND(*best0, lt0, v0);
+        *lab0 = VBLEND(*lab0, lt0, id);
+        *best1 = VBLEND(*best1, lt1, v1);
+        *lab1 = VBLEND(*lab1, lt1, id);
+        /* second := min(second, max(v, smallest)) before the smallest moves */
+        st->s0 = VMIN(st->s0, VMAX(v0, st->b0));
+        st->s1 = VMIN(st->s1, VMAX(v1, st->b1));
+        const CM g0 = VLT(v0, st->b0), g1 = VLT(v1, st->b1);
+        st->b0 = VBLEND(st->b0, g0, v0);
+        st->i0 = VBLEND(st->i0, g0, id);
+        st->b1 = VBLEND(st->b1, g1, v1);
+        st->i1 = VBLEND(st->i1, g1, id);
+    }
+}
+
+/* Whether any of the panel's rows r < rows needs group g (need: b x G). */
+static inline bool RK(panel_needs)(const uint8_t *need, size_t G, size_t p0, size_t rows,
+                                   size_t g)
+{
+    if (!need)
+        return true;
+    for (size_t r = 0; r < rows; r++)
+        if (need[(p0 + r) * G + g])
+            return true;
+    return false;
+}
+
+SEG_RK_TARGET static void RK(assign_groups)(const T *x, const T *xp, size_t b, size_t d,
+                                            const T *xnorm, const T *c, size_t k,
+                                            const T *cnorm, const size_t *gstart,
+                                            const size_t *group, size_t G, const uint8_t *need,
+                                            int32_t *labels, T *mind, T *gb, T *gs, T *gid)
+{
+    _Alignas(64) T buf[SEG_RK_DMAX * PANEL];
+    (void)k;
+    for (size_t p0 = 0; p0 < b; p0 += PANEL) {
+        const size_t rows = b - p0 < PANEL ? b - p0 : PANEL;
+        const T *xt = RK(panel)(x, xp, p0, rows, b, d, buf);
+        const MK k0 = RK(lanes)(rows), k1 = RK(lanes)(rows > LANES ? rows - LANES : 0);
+        V best0 = VSET1((T)INFINITY), best1 = best0, lab0 = VZERO(), lab1 = lab0;
+        RK(gstate) st;
+        st.b0 = st.b1 = st.s0 = st.s1 = best0;
+        st.i0 = st.i1 = VSET1((T)-1);
+        for (size_t g = 0; g < G;) {
+            if (!RK(panel_needs)(need, G, p0, rows, g)) {
+                RK(gstore)(&st, g, b, p0, k0, k1, gb, gs, gid); /* st is the empty state here */
+                g++;
+                continue;
+            }
+            size_t h = g + 1;
+            while (h < G && RK(panel_needs)(need, G, p0, rows, h))
+                h++;
+            /* centroids of groups g .. h-1, in near-equal chunks */
+            const size_t j0 = gstart[g], j1 = gstart[h];
+            const size_t chunks = (j1 - j0 + RMAX - 1) / RMAX;
+            size_t gcur = SIZE_MAX, gnext = j0;
+            for (size_t q = 0, t0 = j0; q < chunks; q++) {
+                const size_t t1 = j0 + (j1 - j0) * (q + 1) / chunks;
+                const int R = (int)(t1 - t0);
+#define FOLDG(r)                                                                                   \
+    RK(fold_groups_chunk)(xt, d, c, cnorm, t0, r, gstart, group, &gcur, &gnext, &st, b, p0, k0,   \
+                          k1, gb, gs, gid, &best0, &best1, &lab0, &lab1)
+                SEG_RK_SWITCH_W(R, FOLDG)
+#undef FOLDG
+                t0 = t1;
+            }
+            if (gcur != SIZE_MAX)
+                RK(gstore)(&st, gcur, b, p0, k0, k1, gb, gs, gid);
+            st.b0 = st.b1 = st.s0 = st.s1 = VSET1((T)INFINITY);
+            st.i0 = st.i1 = VSET1((T)-1);
+            g = h;
+        }
+        const V zero = VZERO();
+        V xn0 = VLOADM(k0, xnorm + p0), xn1 = VLOADM(k1, xnorm + p0 + LANES);
+        VSTOREM(mind + p0, k0, VMAX(VADD(best0, xn0), zero));
+        VSTOREM(mind + p0 + LANES, k1, VMAX(VADD(best1, xn1), zero));
+        _Alignas(64) T lab[PANEL];
+        VSTORE(lab, lab0);
+        VSTORE(lab + LANES, lab1);
+        for (size_t r = 0; r < rows; r++)
+            labels[p0 + r] = (int32_t)lab[r];
+    }
+}
+
 SEG_RK_TARGET static void RK(tile)(const T *x, const T *xp, size_t b, size_t d, const T *c,
                                        size_t k, T *tt)
 {
@@ -376,5 +513,6 @@ SEG_RK_TARGET static void RK(tile)(const T *x, const T *xp, size_t b, size_t d, 
 #undef VMUL
 #undef VADD
 #undef VMAX
+#undef VMIN
 #undef VLT
 #undef VBLEND
