@@ -250,12 +250,6 @@ static int stamp(void *user, size_t done, size_t total)
     return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Median of v[lo .. hi) (sorted in place). */
 static double median_of(double *v, size_t lo, size_t hi)
 {

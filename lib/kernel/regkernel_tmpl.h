@@ -426,7 +426,10 @@ SEG_RK_TARGET static void RK(assign_groups)(const T *x, const T *xp, size_t b, s
     (void)k;
     for (size_t p0 = 0; p0 < b; p0 += PANEL) {
         const size_t rows = b - p0 < PANEL ? b - p0 : PANEL;
-        const T *xt = RK(panel)(x, xp, p0, rows, b, d, buf);
+        const char *pf = NULL;
+        size_t pf_bytes;
+        const T *xt = RK(panel)(x, xp, p0, rows, b, d, buf, &pf, &pf_bytes);
+        RK(prefetch_slice)(pf, pf_bytes, 0, 1); /* the panel after next, at once */
         const MK k0 = RK(lanes)(rows), k1 = RK(lanes)(rows > LANES ? rows - LANES : 0);
         V best0 = VSET1((T)INFINITY), best1 = best0, lab0 = VZERO(), lab1 = lab0;
         RK(gstate) st;
