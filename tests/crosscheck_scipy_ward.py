@@ -174,7 +174,7 @@ if SEG and SRC:
               "--pre-cluster 60 --k 3 = SciPy's 3 segments on separated blobs")
         p = subprocess.run([SEG, "segment", data, "--method", "centroid"],
                            capture_output=True, text=True)
-        check(p.returncode == 2 and "--method takes kmeans, ward or minibatch" in p.stderr,
+        check(p.returncode == 2 and "--method takes kmeans, ward, minibatch, kprototypes or gmm" in p.stderr,
               "unknown --method is a usage error")
 
 print("%d passed, %d failed" % (passed, failed))
