@@ -16,6 +16,7 @@
 #include "cluster/kmeans.h"
 #include "data/data.h"
 #include "model/profile.h"
+#include "pipeline/compose.h"
 
 #include <string.h>
 
@@ -35,15 +36,7 @@ static int check_encoded(fitter f, const seg_dataset *ds, const seg_scaler *sc, 
     *out = NULL;
     if ((!f.km && !f.mb) || !ds || !x)
         return seg_fail(SEG_ERR_INVALID_ARG, "settings, dataset or encoded rows are NULL");
-    if (sc && !seg_scaler_is_fitted(sc))
-        return seg_fail(SEG_ERR_STATE, "the scaler is not fitted");
-    const size_t rows = seg_dataset_rows(ds);
-    const size_t features = sc ? seg_scaler_features(sc) : seg_dataset_columns(ds);
-    if (n != rows || d != features)
-        return seg_fail(SEG_ERR_MISMATCH,
-                        "the encoded rows are %zu x %zu; the dataset encodes to %zu x %zu", n, d,
-                        rows, features);
-    return SEG_OK;
+    return seg_fit_check_encoded(ds, sc, n, d);
 }
 
 /* The fit of the rows x (float when f32), its labels and distances. */
@@ -56,26 +49,29 @@ static int fit_rows(fitter f, const void *x, bool f32, size_t n, size_t d, const
 
 /* The model stage after a fit: the outlier reference of the fit's labels
  * and distances; with ds, the profiles of its columns and a copy of sc. */
-static int describe(fitter f, seg_model *m, const seg_dataset *ds, const seg_scaler *sc,
-                    const int32_t *labels, const double *dist, size_t n)
+/* Describe the model f fitted (compose.h), with f's minimum profile size and
+ * threads. */
+static int describe(fitter f, seg_model **m, const seg_dataset *ds, const seg_scaler *sc,
+                    const fit_outputs *r, size_t n)
 {
     int64_t min_size = 0, threads = 0;
-    int rc = seg_model_set_outlier_reference(m, labels, dist, n);
-    if (rc < 0 || !ds)
-        return rc;
+    int rc = SEG_OK;
     /* The profiles run on the fit's threads (they do not depend on them). */
-    if (f.km) {
+    if (ds && f.km) {
         rc = seg_kmeans_get_int(f.km, SEG_KMEANS_MIN_PROFILE_SIZE, &min_size);
         if (rc == SEG_OK)
             rc = seg_kmeans_get_int(f.km, SEG_KMEANS_THREADS, &threads);
-    } else {
+    } else if (ds) {
         rc = seg_minibatch_get_int(f.mb, SEG_MINIBATCH_MIN_PROFILE_SIZE, &min_size);
         if (rc == SEG_OK)
             rc = seg_minibatch_get_int(f.mb, SEG_MINIBATCH_THREADS, &threads);
     }
-    if (rc == SEG_OK)
-        rc = seg_model_describe(m, ds, sc, labels, (size_t)min_size, (int)threads);
-    return rc;
+    if (rc < 0) {
+        seg_model_free(*m);
+        *m = NULL;
+        return rc;
+    }
+    return seg_fit_describe(m, r, n, ds, sc, (size_t)min_size, (int)threads);
 }
 
 /*
@@ -87,31 +83,16 @@ static int fit_and_describe(fitter f, const seg_dataset *ds, const seg_scaler *s
                             bool f32, size_t n, size_t d, const double *w, int32_t *labels,
                             double *dist, seg_model **out)
 {
-    int32_t *lab = labels;
-    double *dst = dist;
+    fit_outputs r = {labels, dist, labels, dist};
     int rc;
     /* Buffers only for a call the fit will not refuse outright, so that its
      * own errors (a NULL argument, no rows) come before SEG_ERR_NOMEM. */
-    if (out && x && n > 0 && (f.km || f.mb)) {
-        if (!lab)
-            lab = seg_malloc_array(n, sizeof *lab);
-        if (!dst)
-            dst = seg_malloc_array(n, sizeof *dst);
-        if (!lab || !dst) {
-            rc = SEG_NOMEM();
-            goto done;
-        }
-    }
-    if ((rc = fit_rows(f, x, f32, n, d, w, lab, dst, out)) == SEG_OK &&
-        (rc = describe(f, *out, ds, sc, lab, dst, n)) < 0) {
-        seg_model_free(*out);
-        *out = NULL;
-    }
+    if (out && x && n > 0 && (f.km || f.mb) && (rc = seg_fit_rows_begin(&r, labels, dist, n)) < 0)
+        goto done;
+    if ((rc = fit_rows(f, x, f32, n, d, w, r.labels, r.dist, out)) == SEG_OK)
+        rc = describe(f, out, ds, sc, &r, n);
 done:
-    if (lab != labels)
-        seg_free(lab);
-    if (dst != dist)
-        seg_free(dst);
+    seg_fit_rows_done(&r);
     return rc;
 }
 

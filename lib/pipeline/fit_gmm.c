@@ -7,39 +7,27 @@
 #include "cluster/gmm.h"
 #include "data/data.h"
 #include "model/profile.h"
+#include "pipeline/compose.h"
 
 static int fit_and_describe(seg_gmm *g, const seg_dataset *ds, const seg_scaler *sc,
                             const double *x, size_t n, size_t d, double *proba, int32_t *labels,
                             double *dist, seg_model **out)
 {
-    int32_t *lab = labels;
-    double *dst = dist;
+    fit_outputs r = {labels, dist, labels, dist};
     int64_t threads = 0;
     int rc;
-    if (out && g && x && n > 0) {
-        if (!lab)
-            lab = seg_malloc_array(n, sizeof *lab);
-        if (!dst)
-            dst = seg_malloc_array(n, sizeof *dst);
-        if (!lab || !dst) {
-            rc = SEG_NOMEM();
-            goto done;
-        }
-    }
-    if ((rc = seg_gmm_fit_rows(g, x, n, d, proba, lab, dst, out)) < 0)
+    if (out && g && x && n > 0 && (rc = seg_fit_rows_begin(&r, labels, dist, n)) < 0)
         goto done;
-    rc = seg_model_set_outlier_reference(*out, lab, dst, n);
-    if (rc == SEG_OK && ds && (rc = seg_gmm_get_int(g, SEG_GMM_THREADS, &threads)) == SEG_OK)
-        rc = seg_model_describe(*out, ds, sc, lab, 0, (int)threads);
-    if (rc < 0) {
+    if ((rc = seg_gmm_fit_rows(g, x, n, d, proba, r.labels, r.dist, out)) < 0)
+        goto done;
+    if (ds && (rc = seg_gmm_get_int(g, SEG_GMM_THREADS, &threads)) < 0) {
         seg_model_free(*out);
         *out = NULL;
+        goto done;
     }
+    rc = seg_fit_describe(out, &r, n, ds, sc, 0, (int)threads);
 done:
-    if (lab != labels)
-        seg_free(lab);
-    if (dst != dist)
-        seg_free(dst);
+    seg_fit_rows_done(&r);
     return rc;
 }
 
@@ -58,14 +46,9 @@ int seg_gmm_fit_encoded_f64(seg_gmm *g, const seg_dataset *ds, const seg_scaler 
     *out = NULL;
     if (!g || !ds || !x)
         return seg_fail(SEG_ERR_INVALID_ARG, "GMM object, dataset or encoded rows are NULL");
-    if (sc && !seg_scaler_is_fitted(sc))
-        return seg_fail(SEG_ERR_STATE, "the scaler is not fitted");
-    const size_t rows = seg_dataset_rows(ds);
-    const size_t features = sc ? seg_scaler_features(sc) : seg_dataset_columns(ds);
-    if (n != rows || d != features)
-        return seg_fail(SEG_ERR_MISMATCH,
-                        "the encoded rows are %zu x %zu; the dataset encodes to %zu x %zu", n, d,
-                        rows, features);
+    int rc = seg_fit_check_encoded(ds, sc, n, d);
+    if (rc < 0)
+        return rc;
     if (seg_dataset_weights(ds))
         return seg_fail(SEG_ERR_INVALID_ARG, "the Gaussian mixture fit takes no row weights "
                                              "(the dataset has a weight column)");

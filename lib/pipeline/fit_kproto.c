@@ -6,6 +6,7 @@
  */
 #include "cluster/kprototypes.h"
 #include "model/profile.h"
+#include "pipeline/compose.h"
 #include "prepare/scaler.h"
 
 #include <math.h>
@@ -33,36 +34,26 @@ static int fit_encoded(seg_kprototypes *kp, const seg_dataset *ds, const seg_sca
                        seg_model **out)
 {
     size_t q = 0, *offset = NULL, *width = NULL;
-    int32_t *lab = labels;
-    double *dst = dist;
+    fit_outputs r;
     int64_t min_size = 0, threads = 0;
     int rc;
-    if (!(lab || (lab = seg_malloc_array(n, sizeof *lab))) ||
-        !(dst || (dst = seg_malloc_array(n, sizeof *dst)))) {
-        rc = SEG_NOMEM();
+    if ((rc = seg_fit_rows_begin(&r, labels, dist, n)) < 0 ||
+        (rc = blocks_of(sc, &q, &offset, &width)) < 0)
         goto done;
-    }
-    if ((rc = blocks_of(sc, &q, &offset, &width)) < 0)
-        goto done;
-    rc = seg_kprototypes_fit_rows(kp, x, n, d, q, offset, width, seg_dataset_weights(ds), lab, dst,
-                                  out);
+    rc = seg_kprototypes_fit_rows(kp, x, n, d, q, offset, width, seg_dataset_weights(ds), r.labels,
+                                  r.dist, out);
     if (rc == SEG_OK)
         rc = seg_kprototypes_get_int(kp, SEG_KPROTOTYPES_MIN_PROFILE_SIZE, &min_size);
     if (rc == SEG_OK)
         rc = seg_kprototypes_get_int(kp, SEG_KPROTOTYPES_THREADS, &threads);
     if (rc == SEG_OK)
-        rc = seg_model_set_outlier_reference(*out, lab, dst, n);
-    if (rc == SEG_OK)
-        rc = seg_model_describe(*out, ds, sc, lab, (size_t)min_size, (int)threads);
-    if (rc < 0) {
+        rc = seg_fit_describe(out, &r, n, ds, sc, (size_t)min_size, (int)threads);
+    else if (*out) {
         seg_model_free(*out);
         *out = NULL;
     }
 done:
-    if (lab != labels)
-        seg_free(lab);
-    if (dst != dist)
-        seg_free(dst);
+    seg_fit_rows_done(&r);
     seg_free(offset);
     seg_free(width);
     return rc;
@@ -93,10 +84,8 @@ int seg_kprototypes_fit_encoded_f64(seg_kprototypes *kp, const seg_dataset *ds,
         return rc;
     if (!x)
         return seg_fail(SEG_ERR_INVALID_ARG, "encoded rows are NULL");
-    if (n != seg_dataset_rows(ds) || d != seg_scaler_features(sc))
-        return seg_fail(SEG_ERR_MISMATCH,
-                        "the encoded rows are %zu x %zu; the dataset encodes to %zu x %zu", n, d,
-                        seg_dataset_rows(ds), seg_scaler_features(sc));
+    if ((rc = seg_fit_check_encoded(ds, sc, n, d)) < 0)
+        return rc;
     if (n == 0 || d == 0)
         return seg_fail(SEG_ERR_EMPTY, "dataset has %zu rows and %zu features", n, d);
     return fit_encoded(kp, ds, sc, x, n, d, labels, dist, out);
