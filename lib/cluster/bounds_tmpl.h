@@ -198,7 +198,7 @@ static void FN(bounds_part_rk)(void *ctx, size_t p, int tid)
     const T *x = J->x;
     const T *xnorm = J->xnorm;
     const T *ct = J->ct, *cnorm = J->cnorm;
-    const size_t k = J->k, d = J->d, n = J->n;
+    const size_t k = J->k, d = J->d;
     const seg_parts P = J->parts;
     const double gam = (4.0 * (double)d + 16) * (SEG_T_IS_F32 ? 0x1p-24 : 0x1p-53);
     const size_t G = H->groups;
@@ -215,19 +215,13 @@ static void FN(bounds_part_rk)(void *ctx, size_t p, int tid)
     size_t *ord = gi + P.block;                         /* block: gathered rows, kernel order */
     uint8_t *need = (uint8_t *)(void *)(ord + P.block); /* block x G, gather order */
     uint8_t *kneed = need + P.block * G;                /* block x G, kernel order */
-    double *S = J->psum + p * k * d;
-    double *W = J->pweight + p * k;
-    int64_t *C = J->pcount + p * k;
+    const part_acc a = kjob_part_begin(J, p, true);
+    double *S = a.S, *W = a.W;
+    int64_t *C = a.C;
+    const bool moves = a.moves;
+    const size_t r0 = a.r0, r1 = a.r1;
     double inertia = 0;
     int64_t changed = 0;
-    size_t r0 = p * P.rows, r1 = r0 + P.rows < n ? r0 + P.rows : n;
-
-    const bool moves = part_incremental(J, p, r1 - r0);
-    if (!moves) {
-        memset(S, 0, k * d * sizeof *S);
-        memset(W, 0, k * sizeof *W);
-        memset(C, 0, k * sizeof *C);
-    }
     for (size_t b0 = r0; b0 < r1; b0 += P.block) {
         const size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
         size_t ng = 0;
@@ -293,7 +287,7 @@ static void FN(bounds_pass)(kjob *J, bounds_ws *H)
     const T *x = J->x;
     const T *xnorm = J->xnorm;
     const T *ct = J->ct, *cnorm = J->cnorm;
-    const size_t k = J->k, d = J->d, n = J->n;
+    const size_t k = J->k, d = J->d;
     const seg_parts P = J->parts;
     const double gam = (4.0 * (double)d + 16) * (SEG_T_IS_F32 ? 0x1p-24 : 0x1p-53);
     const size_t G = H->groups;
@@ -321,19 +315,13 @@ static void FN(bounds_pass)(kjob *J, bounds_ws *H)
         int32_t *flab = glab + P.block;       /* block: Lloyd's labels for the block */
         int32_t *lab = flab + P.block;        /* block: this pass's labels */
         size_t *gi = (size_t *)(void *)(lab + P.block);
-        double *S = J->psum + p * k * d;
-        double *W = J->pweight + p * k;
-        int64_t *C = J->pcount + p * k;
+        const part_acc a = kjob_part_begin(J, p, true);
+        double *S = a.S, *W = a.W;
+        int64_t *C = a.C;
+        const bool moves = a.moves;
+        const size_t r0 = a.r0, r1 = a.r1;
         double inertia = 0;
         int64_t changed = 0;
-        size_t r0 = p * P.rows, r1 = r0 + P.rows < n ? r0 + P.rows : n;
-
-        const bool moves = part_incremental(J, p, r1 - r0);
-        if (!moves) {
-            memset(S, 0, k * d * sizeof *S);
-            memset(W, 0, k * sizeof *W);
-            memset(C, 0, k * sizeof *C);
-        }
         for (size_t b0 = r0; b0 < r1; b0 += P.block) {
             const size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
             size_t ng = 0;

@@ -456,6 +456,31 @@ static bool part_incremental(const kjob *J, size_t p, size_t rows)
     return J->sums_valid && (size_t)J->pchanged[p] * 4 <= rows;
 }
 
+/* Partition p's share of a pass: its partial sums, weights and counts, its
+ * local rows [r0, r1), and whether the pass moves rows between the sums
+ * incrementally (part_incremental); when it does not and the pass
+ * accumulates, the sums are cleared here. */
+typedef struct part_acc {
+    double *S, *W;
+    int64_t *C;
+    size_t r0, r1;
+    bool moves;
+} part_acc;
+
+static part_acc kjob_part_begin(kjob *J, size_t p, bool accumulate)
+{
+    const size_t k = J->k, d = J->d;
+    part_acc a = {J->psum + p * k * d, J->pweight + p * k, J->pcount + p * k, 0, 0, false};
+    kjob_rows(J, p, &a.r0, &a.r1);
+    a.moves = accumulate && part_incremental(J, p, a.r1 - a.r0);
+    if (accumulate && !a.moves) {
+        memset(a.S, 0, k * d * sizeof *a.S);
+        memset(a.W, 0, k * sizeof *a.W);
+        memset(a.C, 0, k * sizeof *a.C);
+    }
+    return a;
+}
+
 /* Multiply-adds of distance work below which a pass stays on the calling
  * thread: waking the pool costs tens of microseconds, as much as ~10^6
  * multiply-adds on one core. */

@@ -402,20 +402,13 @@ static void FN(lloyd_part)(void *ctx, size_t p, int tid)
     p += J->part_lo; /* the pool numbers this shard's partitions from 0 */
     T *tile = (T *)J->tiles + (size_t)tid * J->tile_len;
     int32_t *lab = J->block_labels + (size_t)tid * P.block;
-    double *S = J->psum + p * k * d;
-    double *W = J->pweight + p * k;
-    int64_t *C = J->pcount + p * k;
+    const part_acc a = kjob_part_begin(J, p, accumulate);
+    double *S = a.S, *W = a.W;
+    int64_t *C = a.C;
+    const bool moves = a.moves;
+    const size_t r0 = a.r0, r1 = a.r1;
     double inertia = 0;
     int64_t changed = 0;
-    size_t r0, r1;
-    kjob_rows(J, p, &r0, &r1);
-
-    const bool moves = accumulate && part_incremental(J, p, r1 - r0);
-    if (accumulate && !moves) {
-        memset(S, 0, k * d * sizeof *S);
-        memset(W, 0, k * sizeof *W);
-        memset(C, 0, k * sizeof *C);
-    }
     for (size_t b0 = r0; b0 < r1; b0 += P.block) {
         size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
         T *mind = (T *)J->mind + b0;
