@@ -6,6 +6,7 @@ Usage: python_kproto_test.py LIBSEG_SO SRCDIR SEG. Skipped (77) without
 NumPy, pandas or scikit-learn."""
 import csv
 import os
+import pickle
 import subprocess
 import sys
 import tempfile
@@ -94,6 +95,19 @@ for seed, init, gamma in ((5, "huang", None), (9, "huang", 0.8), (0, "cao", None
     check((seg_labels(flat_path, *args) == py.labels_).all(),
           "unstructured data, seed %d, init %s, gamma %s: labels equal to seg segment"
           % (seed, init, gamma))
+# Missing values (imputed as Segmenter's) and a weight column, from the frame.
+holes = flat.copy()
+holes["w"] = np.round(rng.uniform(0.5, 3, 400), 4)
+holes.loc[rng.random(400) < 0.1, "a"] = np.nan
+holes.loc[rng.random(400) < 0.1, "c"] = None
+holes_path = os.path.join(tmp.name, "holes.csv")
+holes.to_csv(holes_path, index=False)
+py = libseg.KPrototypes(4, random_state=3, weight_column="w").fit(holes)
+check((seg_labels(holes_path, "--k", "4", "--seed", "3", "--weight", "w") == py.labels_).all(),
+      "missing values and a weight column: labels equal to seg segment --weight")
+unweighted = libseg.KPrototypes(4, random_state=3, drop="w").fit(holes)
+check(unweighted.cost_ != py.cost_, "the weight column is used (cost %.6g weighted, %.6g not)"
+      % (py.cost_, unweighted.cost_))
 other = libseg.KPrototypes(5, random_state=6).fit(flat)
 check(not (other.labels_ == libseg.KPrototypes(5, random_state=5).fit(flat).labels_).all(),
       "on that data another seed gives other labels (the comparison can fail)")
@@ -138,6 +152,9 @@ if p.returncode == 0:
     check((seg_pred == kp.labels_).all(), "seg predict on the saved model gives labels_")
 else:
     check(False, "seg predict on the saved model: %s" % p.stderr.strip())
+again = pickle.loads(pickle.dumps(kp))
+check((again.predict(df) == kp.labels_).all() and again.gamma_ == kp.gamma_,
+      "a pickled KPrototypes predicts the same segments")
 km_model = os.path.join(tmp.name, "km.seg")
 libseg.Segmenter(2).fit(df.drop(columns="id")).save(km_model)
 try:
