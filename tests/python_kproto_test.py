@@ -123,6 +123,15 @@ check(np.allclose(dist, kp.distances_, rtol=0, atol=1e-12) and
 check((kp.predict(df[df.columns[::-1]]) == kp.labels_).all(),
       "predict takes the columns by name, in any order")
 
+prof = kp.profiles()
+sizes = np.bincount(kp.labels_, minlength=3)
+check(list(prof["size"]) == list(sizes) and len(kp.segment_labels_) == 3,
+      "profiles(): one row per segment, sizes as labels_ counts")
+top = [prof.loc[j, ["plan=a", "plan=b", "plan=c"]].max() for j in range(3)]
+check(min(top) >= 0.8 and abs(prof["spend"].to_numpy() @ sizes / 600 - df["spend"].mean()) < 1e-9,
+      "profiles(): each segment's main plan holds >= 80 %% (%s), spend means in raw units"
+      % ", ".join("%.2f" % t for t in top))
+
 # 4. The default gamma: 0.5 x the mean population sd of the scaled numbers.
 num = df[["spend", "visits"]].to_numpy(dtype=float)
 for scale, scaled in (("standard", (num - num.mean(0)) / num.std(0)),

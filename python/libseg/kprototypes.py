@@ -67,6 +67,8 @@ class KPrototypes:
     cluster_centers_ : k x features, the prototypes in the scaler's feature
         space (numeric means; a 1 at each mode's one-hot feature)
     feature_names_ : the encoded feature names ("age", "plan=gold", ...)
+    segment_labels_ : each segment's plain-words label; profiles() gives
+        sizes, numeric means and level shares per segment
     n_iter_, converged_, n_clusters_
     model_ : libseg.Model (save(); `seg predict` and `seg info` read it)
     """
@@ -202,6 +204,13 @@ class KPrototypes:
         self.cluster_centers_ = m.centroid_array()
         self.n_iter_ = int(m.iterations)
         self.converged_ = bool(m.converged)
+        self.segment_labels_ = [m.segment_label(j) for j in range(m.k)]
+
+    def profiles(self):
+        """One row per segment: size, label, the mean of every numeric column
+        and the share of every categorical level (as Segmenter.profiles())."""
+        from .segmenter import Segmenter
+        return Segmenter.profiles(self)
 
     def fit_predict(self, data, y=None):
         """fit(data) and return labels_."""
