@@ -30,8 +30,9 @@ from .analysis import (SweepResult, sweep, campaign, Ward, MiniBatchKMeans, pca,
                        pseudonymize, rfm, fairness, fisher_exact)
 from .segmenter import Segmenter
 from .mixture import GaussianMixture
+from .kprototypes import KPrototypes
 
 __all__ = ["SegError", "NotFittedError", "Dataset", "Scaler", "KMeansConfig", "KMeans", "Model",
            "Segmenter", "SweepResult", "sweep", "campaign", "Ward", "MiniBatchKMeans", "pca",
            "drift", "migration", "pseudonymize", "rfm", "fairness", "fisher_exact", "version", "threads_count", "STATUS",
-           "GaussianMixture"]
+           "GaussianMixture", "KPrototypes"]
