@@ -100,6 +100,23 @@ def main():
         r = seg("predict", km, data, "--proba")
         check(r.returncode == 1 and "needs a Gaussian mixture model" in r.stderr and not r.stdout,
               "--proba refused for a k-means model, nothing written")
+
+        # categorical columns: the likelihood of their 0/1 features is said
+        # to favour splits by category; numeric columns alone draw no warning
+        r = seg("segment", data, "--method", "gmm", "--k", "2")
+        check(r.returncode == 0 and "categorical" not in r.stderr,
+              "numeric columns: no warning about categorical features")
+        mixed = os.path.join(tmp, "m.csv")
+        with open(mixed, "w") as f:
+            f.write("a,b,plan\n")
+            for i in range(300):
+                c = (i % 3) * 4.0
+                f.write("%r,%r,%s\n" % (c + rnd.gauss(0, 1), rnd.gauss(0, 1), "xyz"[i % 3]))
+        r = seg("segment", mixed, "--method", "gmm", "--k", "3")
+        check(r.returncode == 0 and "3 features of categorical columns" in r.stderr
+              and "--reg-covar" in r.stderr, "categorical features: the warning says how many")
+        r = seg("segment", mixed, "--method", "gmm", "--k", "3", "-q")
+        check(r.returncode == 0 and "warning" not in r.stderr, "-q silences it")
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

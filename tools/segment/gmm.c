@@ -135,8 +135,35 @@ void gmm_sweep_free(const summary *s)
     free(sw);
 }
 
+/* How many of the scaler's features encode a categorical column. */
+static size_t categorical_features(const seg_dataset *ds, const seg_scaler *sc)
+{
+    size_t count = 0;
+    for (size_t j = 0; sc && j < seg_scaler_features(sc); j++) {
+        const char *col = seg_scaler_feature_column(sc, j);
+        for (size_t c = 0; col && c < seg_dataset_columns(ds); c++)
+            if (strcmp(seg_dataset_column_name(ds, c), col) == 0) {
+                count += seg_dataset_column_type(ds, c) == SEG_COLUMN_CATEGORICAL;
+                break;
+            }
+    }
+    return count;
+}
+
 int segment_gmm_fit(const opts *o, summary *s, int32_t *labels, double *dist, seg_model **out)
 {
+    /* A category constant within a component leaves its 0/1 feature a
+     * variance of reg_covar only: the density, and with it the BIC, then
+     * rewards splitting by category. Say so rather than let a sweep over k
+     * look like a finding (docs/guide.md section 11). */
+    const size_t onehot = categorical_features(s->ds, s->sc);
+    if (onehot > 0 && !o->quiet)
+        fprintf(stderr,
+                "%s: warning: the mixture is fitted on %zu features of categorical columns; a "
+                "category constant within a segment leaves its feature a variance of --reg-covar "
+                "only, so the likelihood%s favours splits by category; cluster on numeric "
+                "columns (--columns) or raise --reg-covar (docs/guide.md section 11)\n",
+                progname, onehot, o->k_given ? "" : " and the BIC sweep over k");
     seg_gmm *g = NULL;
     seg_model *m = NULL;
     int64_t k = o->k;
