@@ -124,13 +124,23 @@ with tempfile.TemporaryDirectory() as tmp:
                                 capture_output=True, text=True, timeout=240)
         check(serial.returncode == 0, '%s: serial seg segment: %s' % (name, serial.stderr))
         want = read('serial.csv')
+        # the inertia (%.17g) sums over all scaled rows: its last bits show
+        # a scaler that differs in the last bit
+        sj = json.loads(serial.stdout) if serial.returncode == 0 else {}
+        want_fit = (sj.get('inertia'), sj.get('iterations'),
+                    [s['size'] for s in sj.get('segments', [])])
         for ranks in (1, 2, 3, 4):
             out = 'mpi%d.csv' % ranks
-            p = run_mpi(ranks, opts + ['--assignments', out, '--quiet'])
+            p = run_mpi(ranks, opts + ['--assignments', out, '--json'])
             check(p.returncode == 0, '%s, %d ranks: exit %d: %s' % (name, ranks, p.returncode,
                                                                      p.stderr))
             check(p.returncode != 0 or read(out) == want,
                   '%s, %d ranks: assignments differ from seg segment' % (name, ranks))
+            mj = json.loads(p.stdout) if p.returncode == 0 else {}
+            got_fit = (mj.get('inertia'), mj.get('iterations'), mj.get('sizes'))
+            check(p.returncode != 0 or got_fit == want_fit,
+                  '%s, %d ranks: inertia, iterations, sizes %r, seg segment %r' %
+                  (name, ranks, got_fit, want_fit))
     # robust is refused, and so is a model without its scaler
     for extra, msg in ((['--scale', 'robust'], 'robust is not done over MPI ranks'),
                        (['--model', 'scaled.model'], 'the model seg-mpi writes holds no scaler')):
