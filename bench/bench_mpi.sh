@@ -58,7 +58,7 @@ echo "CPU: $(lscpu | sed -n "s/^Model name: *//p"), $(OMP_NUM_THREADS= nproc --a
 
 for r in 1 2; do
     mpirun $root --oversubscribe -n $r "$build/mpi/seg-mpi" segment "$tmp/x.npy" --k "$k" \
-        --dtype f32 --tol 0 --max-iter "$iters" --threads 1 --json > "$tmp/r$r.json"
+        --dtype f32 --scale none --tol 0 --max-iter "$iters" --threads 1 --json > "$tmp/r$r.json"
     python3 -c "
 import json; j = json.load(open('$tmp/r$r.json'))
 print('ranks %d: fit %.2f s (start %.2f s, then %.3f s an iteration), whole run %.2f s, iterations %d, peak RSS per rank (MiB): %s' % (

@@ -107,6 +107,33 @@ SEG_MPI_API int seg_mpi_predict(MPI_Comm comm, const seg_model *m, const double 
                                 size_t d, int32_t *labels, double *distances, int64_t *sizes);
 
 /**
+ * Fit the numeric scaling of the rows of all ranks (collective): every rank
+ * gets, per feature, the center and scale the single-process scaler
+ * (seg_scaler_fit() with SEG_SCALER_METHOD method) gives on all the rows in
+ * rank order, bit for bit: the mean and population standard deviation are
+ * summed in row order along a chain over the ranks, as the serial scaler
+ * sums them (docs/mpi.md). A feature is then scaled as (x - center) / scale
+ * in double.
+ *
+ * @param comm the communicator.
+ * @param method SEG_SCALE_STANDARD, SEG_SCALE_MINMAX or SEG_SCALE_NONE (0 and 1);
+ *        SEG_SCALE_ROBUST is refused (SEG_ERR_INVALID_ARG): exact quartiles
+ *        over ranks are not done.
+ * @param x the rank's rows, n * d doubles, row-major, all finite (no
+ *        missing values: nothing is imputed).
+ * @param n the rank's rows (0 allowed).
+ * @param d features, the same on every rank.
+ * @param[out] center d centers.
+ * @param[out] scale d scales (never 0: a constant feature gets 1).
+ * @return SEG_OK; SEG_ERR_NONFINITE (a NaN or infinite value, named by its
+ *         row among all rows and its column; or a spread that overflows),
+ *         SEG_ERR_EMPTY (no rows on any rank), SEG_ERR_INVALID_ARG,
+ *         SEG_ERR_NOMEM, SEG_ERR_IO: agreed, the same on every rank.
+ */
+SEG_MPI_API int seg_mpi_scaler_fit(MPI_Comm comm, seg_scale_method method, const double *x,
+                                   size_t n, size_t d, double *center, double *scale);
+
+/**
  * Agree on a status (collective): every rank returns the status of the
  * lowest rank whose rc is negative (or SEG_OK), and seg_mpi_last_error()
  * gives every rank that rank's message (seg_last_error() there).

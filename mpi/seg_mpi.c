@@ -18,6 +18,7 @@
 #include "seg-mpi.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -280,4 +281,179 @@ int seg_mpi_predict(MPI_Comm comm, const seg_model *m, const double *x, size_t n
     for (size_t i = 0; i < n; i++)
         sizes[labels[i]]++;
     return mpi_ok(MPI_Allreduce(MPI_IN_PLACE, sizes, (int)k, MPI_INT64_T, MPI_SUM, comm));
+}
+
+/* ---- the standard scaler over ranks ------------------------------------- */
+
+/* A chain over the ranks in order: rank r receives v (len doubles) from
+ * rank r - 1, adds its rows with add(), sends to rank r + 1; the last rank's
+ * result is broadcast. The additions are the serial loop's, in row order. */
+static int chain_recv(MPI_Comm comm, int rank, double *v, size_t len)
+{
+    if (rank == 0)
+        return SEG_OK;
+    return mpi_ok(MPI_Recv(v, (int)len, MPI_DOUBLE, rank - 1, 0x5ea, comm, MPI_STATUS_IGNORE));
+}
+
+static int chain_send(MPI_Comm comm, int rank, int size, double *v, size_t len)
+{
+    if (rank + 1 < size) {
+        int rc = mpi_ok(MPI_Send(v, (int)len, MPI_DOUBLE, rank + 1, 0x5ea, comm));
+        if (rc < 0)
+            return rc;
+    }
+    return mpi_ok(MPI_Bcast(v, (int)len, MPI_DOUBLE, size - 1, comm));
+}
+
+/* Agree on rc with this rank's own message (last_msg) when it failed. */
+static int agree_own(MPI_Comm comm, int rc)
+{
+    char mine[SEG_MPI_MSG];
+    snprintf(mine, sizeof mine, "%s", rc < 0 ? last_msg : "");
+    return agree_msg(comm, rc, mine);
+}
+
+int seg_mpi_scaler_fit(MPI_Comm comm, seg_scale_method method, const double *x, size_t n, size_t d,
+                       double *center, double *scale)
+{
+    int rank, size, rc = SEG_OK;
+    double *lo = NULL, *hi = NULL, *acc = NULL, *mu = NULL;
+    int *ex = NULL;
+    unsigned long long mine = n, before = 0, total = 0;
+    if (MPI_Comm_rank(comm, &rank) != MPI_SUCCESS || MPI_Comm_size(comm, &size) != MPI_SUCCESS)
+        return own_fail(SEG_ERR_IO, "MPI_Comm_rank or MPI_Comm_size failed");
+    /* Arguments: every rank checks its own, then all agree. */
+    if (!center || !scale || (n > 0 && !x) || d == 0)
+        rc = own_fail(SEG_ERR_INVALID_ARG, "seg_mpi_scaler_fit: NULL argument or no features");
+    else if (method == SEG_SCALE_ROBUST)
+        rc = own_fail(SEG_ERR_INVALID_ARG,
+                      "the robust scaling (median and quartiles) is not done over MPI ranks: "
+                      "only none, standard and minmax give the single-process values exactly "
+                      "(docs/mpi.md)");
+    else if (method != SEG_SCALE_NONE && method != SEG_SCALE_STANDARD && method != SEG_SCALE_MINMAX)
+        rc = own_fail(SEG_ERR_INVALID_ARG, "seg_mpi_scaler_fit: unknown method %d", (int)method);
+    else if (d > INT_MAX / 2)
+        rc = own_fail(SEG_ERR_LIMIT, "%zu features exceed MPI's int count", d);
+    if (rc == SEG_OK) {
+        lo = malloc(d * sizeof *lo);
+        hi = malloc(d * sizeof *hi);
+        acc = malloc(2 * d * sizeof *acc);
+        mu = malloc(d * sizeof *mu);
+        ex = malloc(d * sizeof *ex);
+        if (!lo || !hi || !acc || !mu || !ex)
+            rc = own_fail(SEG_ERR_NOMEM, "out of memory for the scaler of %zu features", d);
+    }
+    if ((rc = agree_own(comm, rc)) < 0)
+        goto done;
+    /* Rows before this rank's, to name a row among all rows. */
+    if ((rc = mpi_ok(MPI_Exscan(&mine, &before, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, comm))) ==
+            SEG_OK &&
+        (rc = mpi_ok(MPI_Allreduce(&mine, &total, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, comm))) ==
+            SEG_OK &&
+        rank == 0)
+        before = 0; /* MPI_Exscan leaves rank 0's undefined */
+    for (size_t i = 0; rc == SEG_OK && i < n; i++)
+        for (size_t j = 0; j < d; j++)
+            if (!isfinite(x[i * d + j])) {
+                rc = own_fail(SEG_ERR_NONFINITE,
+                              "row %llu, feature %zu is not finite (%s; the scaler over MPI "
+                              "ranks imputes no missing values)",
+                              before + i + 1, j + 1, isnan(x[i * d + j]) ? "NaN" : "infinite");
+                break;
+            }
+    if (rc == SEG_OK && total == 0)
+        rc = own_fail(SEG_ERR_EMPTY, "no rows to scale");
+    if ((rc = agree_own(comm, rc)) < 0)
+        goto done;
+    if (method == SEG_SCALE_NONE) {
+        for (size_t j = 0; j < d; j++) {
+            center[j] = 0.0;
+            scale[j] = 1.0;
+        }
+        goto done;
+    }
+    /* The range: min and max are exact in any order. */
+    for (size_t j = 0; j < d; j++) {
+        lo[j] = n ? x[j] : INFINITY;
+        hi[j] = n ? x[j] : -INFINITY;
+    }
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = 0; j < d; j++) {
+            lo[j] = fmin(lo[j], x[i * d + j]);
+            hi[j] = fmax(hi[j], x[i * d + j]);
+        }
+    if ((rc = mpi_ok(MPI_Allreduce(MPI_IN_PLACE, lo, (int)d, MPI_DOUBLE, MPI_MIN, comm))) < 0 ||
+        (rc = mpi_ok(MPI_Allreduce(MPI_IN_PLACE, hi, (int)d, MPI_DOUBLE, MPI_MAX, comm))) < 0)
+        goto done;
+    const double m = (double)total;
+    if (method == SEG_SCALE_STANDARD) {
+        /* The mean and population standard deviation as the single-process
+         * scaler computes them (lib/prepare/scaler_numeric.c, mean_std): a
+         * sum in row order, then the deviations scaled by 2^-e summed with
+         * the Chan-Golub-LeVeque correction, both passes chained over the
+         * ranks so the additions are the serial ones in the serial order. */
+        for (size_t j = 0; j < d; j++)
+            acc[j] = 0.0;
+        if ((rc = chain_recv(comm, rank, acc, d)) < 0)
+            goto done;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < d; j++)
+                acc[j] += x[i * d + j];
+        if ((rc = chain_send(comm, rank, size, acc, d)) < 0)
+            goto done;
+        for (size_t j = 0; j < d; j++)
+            mu[j] = acc[j] / m;
+        for (size_t j = 0; j < d; j++) {
+            double dmax = fmax(hi[j] - mu[j], mu[j] - lo[j]);
+            ex[j] = 0;
+            if (lo[j] < hi[j] && isfinite(dmax))
+                frexp(dmax, &ex[j]);
+            acc[2 * j] = acc[2 * j + 1] = 0.0;
+        }
+        if ((rc = chain_recv(comm, rank, acc, 2 * d)) < 0)
+            goto done;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < d; j++) {
+                const int e = ex[j];
+                const double down1 = ldexp(1.0, -e / 2), down2 = ldexp(1.0, -e - -e / 2);
+                double dv = (x[i * d + j] - mu[j]) * down1 * down2;
+                acc[2 * j] += dv;
+                acc[2 * j + 1] += dv * dv;
+            }
+        if ((rc = chain_send(comm, rank, size, acc, 2 * d)) < 0)
+            goto done;
+    }
+    for (size_t j = 0; j < d && rc == SEG_OK; j++) {
+        double c = lo[j], s = 1.0;
+        if (method == SEG_SCALE_MINMAX) {
+            s = hi[j] - lo[j];
+        } else if (lo[j] < hi[j]) { /* standard; a constant column: lo, 1 */
+            const double dmax = fmax(hi[j] - mu[j], mu[j] - lo[j]);
+            if (!isfinite(dmax)) {
+                c = mu[j];
+                s = INFINITY;
+            } else {
+                const double s1 = acc[2 * j], s2 = acc[2 * j + 1];
+                const double var = (s2 - s1 * s1 / m) / m;
+                c = mu[j] + ldexp(s1 / m, ex[j]);
+                s = ldexp(sqrt(var > 0.0 ? var : 0.0), ex[j]);
+            }
+        }
+        if (!isfinite(c) || !isfinite(s)) {
+            rc = own_fail(SEG_ERR_NONFINITE,
+                          "column %zu: values from %g to %g are too large to scale (the spread "
+                          "of the column overflows a double)",
+                          j + 1, lo[j], hi[j]);
+            break;
+        }
+        center[j] = c;
+        scale[j] = s == 0.0 ? 1.0 : s;
+    }
+done:
+    free(lo);
+    free(hi);
+    free(acc);
+    free(mu);
+    free(ex);
+    return rc;
 }

@@ -120,6 +120,15 @@ int seg_scol_fit_numeric(const seg_dataset *ds, const seg_column *c, seg_scale_m
      * robust center stays this median: copies of a set's median leave its
      * median where it is). */
     const double median = quantile(buf, m, 0.5);
+    /* The selection reordered buf. The standard scaler's sums run over the
+     * present values in row order (then the imputed ones): a fixed order,
+     * which the fit over MPI ranks reproduces bit for bit (docs/mpi.md). */
+    if (method == SEG_SCALE_STANDARD)
+        for (size_t i = 0, j = 0; i < n; i++) {
+            double x = seg_column_value(c, i);
+            if (!isnan(x))
+                buf[j++] = log1p ? seg_signed_log1p(x) : x;
+        }
     if (impute_first) {
         for (size_t i = m; i < n; i++)
             buf[i] = median;

@@ -111,6 +111,56 @@ static int compare(const char *what, seg_kmeans *km, const double *x, size_t n, 
     return 0;
 }
 
+/* The scaler over the ranks against seg_scaler_fit() on all the rows: the
+ * centers and scales bit for bit, then the k-means fit of the scaled rows
+ * (f32, as seg segment --dtype f32 scales then rounds). */
+static int compare_scaler(const char *what, seg_kmeans *km, const double *x, size_t n, size_t d,
+                          seg_scale_method method)
+{
+    size_t first, rows;
+    CHECK(seg_mpi_share(MPI_COMM_WORLD, km, n, d, SEG_DTYPE_F32, &first, &rows) == SEG_OK,
+          "%s: share", what);
+    seg_dataset *ds = NULL;
+    seg_scaler *sc = NULL;
+    CHECK(seg_dataset_from_f64(&ds, x, n, d, NULL) == SEG_OK && seg_scaler_new(&sc) == SEG_OK &&
+              seg_scaler_set_int(sc, SEG_SCALER_METHOD, method) == SEG_OK &&
+              seg_scaler_fit(sc, ds) == SEG_OK,
+          "%s: serial scaler: %s", what, seg_last_error());
+    double *c = malloc(2 * d * sizeof *c), *sd = c + d;
+    float *all = malloc(n * d * sizeof *all), *mine = malloc((rows ? rows : 1) * d * sizeof *mine);
+    CHECK(c && all && mine, "out of memory");
+    int rc = seg_mpi_scaler_fit(MPI_COMM_WORLD, method, x + first * d, rows, d, c, sd);
+    CHECK(rc == SEG_OK, "%s: MPI scaler: %s", what, seg_mpi_last_error());
+    for (size_t j = 0; j < d; j++) {
+        double c0, s0;
+        CHECK(seg_scaler_feature_affine(sc, j, &c0, &s0) == SEG_OK, "%s: affine", what);
+        CHECK(memcmp(&c0, &c[j], sizeof c0) == 0 && memcmp(&s0, &sd[j], sizeof s0) == 0,
+              "%s: feature %zu: center %.17g scale %.17g, serial %.17g %.17g", what, j, c[j], sd[j],
+              c0, s0);
+    }
+    CHECK(seg_scaler_transform_f32(sc, ds, all, n * d) == SEG_OK, "%s: transform", what);
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < d; j++)
+            mine[i * d + j] = (float)((x[(first + i) * d + j] - c[j]) / sd[j]);
+    CHECK(memcmp(mine, all + first * d, rows * d * sizeof *mine) == 0, "%s: scaled rows differ",
+          what);
+    seg_model *serial = NULL, *spread = NULL;
+    CHECK(seg_kmeans_fit_f32(km, all, n, d, NULL, NULL, &serial) == SEG_OK, "%s: serial fit: %s",
+          what, seg_last_error());
+    rc = seg_mpi_kmeans_fit_f32(MPI_COMM_WORLD, km, mine, rows, d, NULL, NULL, &spread);
+    CHECK(rc == SEG_OK, "%s: MPI fit: %s", what, seg_mpi_last_error());
+    if (same_model(serial, spread, what))
+        return 1;
+    seg_model_free(serial);
+    seg_model_free(spread);
+    seg_scaler_free(sc);
+    seg_dataset_free(ds);
+    free(c);
+    free(all);
+    free(mine);
+    return 0;
+}
+
 static int run(void)
 {
     const size_t n = 12011, d = 9;
@@ -149,8 +199,36 @@ static int run(void)
     if (compare("f64 given start, empty segment re-seeded", km, x, n, d, NULL, 0))
         return 1;
 
-    /* A NaN in the last rank's share: every rank fails alike. */
+    /* The scaler: columns far from 0 with a small spread (the sums' order
+     * shows in the last bits), one constant column. */
     seg_kmeans_set_int(km, SEG_KMEANS_INIT, SEG_INIT_KMEANSPP);
+    seg_kmeans_set_int(km, SEG_KMEANS_K, 6);
+    double *xs = malloc(n * d * sizeof *xs);
+    CHECK(xs, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        for (size_t f = 0; f < d; f++)
+            xs[i * d + f] = f == 4 ? 2.5 : x[i * d + f] * (double)(f + 1) + 1e5 * (double)f + 0.1;
+    if (compare_scaler("standard scaler", km, xs, n, d, SEG_SCALE_STANDARD) ||
+        compare_scaler("minmax scaler", km, xs, n, d, SEG_SCALE_MINMAX))
+        return 1;
+    {
+        double c[9], sd[9];
+        int rc = seg_mpi_scaler_fit(MPI_COMM_WORLD, SEG_SCALE_ROBUST, xs, 1, d, c, sd);
+        CHECK(rc == SEG_ERR_INVALID_ARG && strstr(seg_mpi_last_error(), "robust"),
+              "robust: rc %d, '%s'", rc, seg_mpi_last_error());
+        /* a NaN in the last rank's share: the scaler fails alike everywhere */
+        size_t f0, r0, bad = n - 3;
+        CHECK(seg_mpi_share(MPI_COMM_WORLD, km, n, d, SEG_DTYPE_F32, &f0, &r0) == SEG_OK, "share");
+        xs[bad * d + 6] = NAN;
+        rc = seg_mpi_scaler_fit(MPI_COMM_WORLD, SEG_SCALE_STANDARD, xs + f0 * d, r0, d, c, sd);
+        char want[64];
+        snprintf(want, sizeof want, "row %zu, feature 7 is not finite (NaN;", bad + 1);
+        CHECK(rc == SEG_ERR_NONFINITE && strncmp(seg_mpi_last_error(), want, strlen(want)) == 0,
+              "scaler, bad share: rc %d, '%s'", rc, seg_mpi_last_error());
+    }
+    free(xs);
+
+    /* A NaN in the last rank's share: every rank fails alike. */
     size_t first, rows, bad = n - 5;
     CHECK(seg_mpi_share(MPI_COMM_WORLD, km, n, d, SEG_DTYPE_F64, &first, &rows) == SEG_OK, "share");
     x[bad * d + 2] = NAN;

@@ -89,8 +89,8 @@ with tempfile.TemporaryDirectory() as tmp:
         want_fit = fit_figures('serial.model')
         for ranks in (1, 2, 3, 4):
             out = 'mpi%d.csv' % ranks
-            p = run_mpi(ranks, ['x.npy', '--assignments', out, '--model', 'm%d.model' % ranks,
-                                '--json'] + opts)
+            p = run_mpi(ranks, ['x.npy', '--scale', 'none', '--assignments', out, '--model',
+                                'm%d.model' % ranks, '--json'] + opts)
             check(p.returncode == 0, '%s, %d ranks: exit %d: %s' % (name, ranks, p.returncode,
                                                                      p.stderr))
             check(p.returncode != 0 or read(out) == want,
@@ -107,12 +107,56 @@ with tempfile.TemporaryDirectory() as tmp:
         check(pr.returncode == 0 and read('p.csv') == want,
               '%s: seg predict with the 3-rank model: %s' % (name, pr.stderr))
 
+    # The default scaling (standard, as seg segment's for a .npy) and minmax:
+    # columns far from 0 with small spreads (the order of the sums shows in
+    # the last bits) and one constant column.
+    srows = [[v * (j + 1) + 1e5 * j + 0.1 if j != 4 else 2.5 for j, v in enumerate(row)]
+             for row in rows]
+    save_npy('s.npy', srows, 'f8')
+    save_npy('s4.npy', srows, 'f4')
+    scases = {
+        'standard f32': ['s.npy', '--k', str(k), '--seed', '5', '--dtype', 'f32'],
+        'standard f64, f4 file': ['s4.npy', '--k', str(k), '--seed', '2'],
+        'minmax f64': ['s.npy', '--k', str(k), '--seed', '1', '--scale', 'minmax'],
+    }
+    for name, opts in scases.items():
+        serial = subprocess.run([seg, 'segment', '--assignments', 'serial.csv', '--json'] + opts,
+                                capture_output=True, text=True, timeout=240)
+        check(serial.returncode == 0, '%s: serial seg segment: %s' % (name, serial.stderr))
+        want = read('serial.csv')
+        # the inertia (%.17g) sums over all scaled rows: its last bits show
+        # a scaler that differs in the last bit
+        sj = json.loads(serial.stdout) if serial.returncode == 0 else {}
+        want_fit = (sj.get('inertia'), sj.get('iterations'),
+                    [s['size'] for s in sj.get('segments', [])])
+        for ranks in (1, 2, 3, 4):
+            out = 'mpi%d.csv' % ranks
+            p = run_mpi(ranks, opts + ['--assignments', out, '--json'])
+            check(p.returncode == 0, '%s, %d ranks: exit %d: %s' % (name, ranks, p.returncode,
+                                                                     p.stderr))
+            check(p.returncode != 0 or read(out) == want,
+                  '%s, %d ranks: assignments differ from seg segment' % (name, ranks))
+            mj = json.loads(p.stdout) if p.returncode == 0 else {}
+            got_fit = (mj.get('inertia'), mj.get('iterations'), mj.get('sizes'))
+            check(p.returncode != 0 or got_fit == want_fit,
+                  '%s, %d ranks: inertia, iterations, sizes %r, seg segment %r' %
+                  (name, ranks, got_fit, want_fit))
+    # robust is refused, and so is a model without its scaler
+    for extra, msg in ((['--scale', 'robust'], 'robust is not done over MPI ranks'),
+                       (['--model', 'scaled.model'], 'the model seg-mpi writes holds no scaler')):
+        p = run_mpi(2, ['s.npy', '--k', str(k)] + extra, timeout=120)
+        check(p.returncode == 2 and p.stderr.count(msg) == 1,
+              '%s: want exit 2 and %r once, got %d %r' % (extra, msg, p.returncode, p.stderr))
+        check(not os.path.exists('scaled.model'), '%s: wrote a model' % extra)
+
     # A NaN in the last rows (the last rank's share): every rank stops, one message.
     rows[n - 2][4] = float('nan')
     save_npy('bad.npy', rows, 'f4')
-    for ranks in (1, 3, 4):
+    # (the default scaling meets it first; --scale none, the fit)
+    for ranks, scale in ((1, []), (3, []), (4, []), (3, ['--scale', 'none'])):
         try:
-            p = run_mpi(ranks, ['bad.npy', '--k', str(k), '--assignments', 'bad.csv'], timeout=120)
+            p = run_mpi(ranks, ['bad.npy', '--k', str(k), '--assignments', 'bad.csv'] + scale,
+                        timeout=120)
         except subprocess.TimeoutExpired:
             check(False, 'bad share, %d ranks: hung' % ranks)
             continue

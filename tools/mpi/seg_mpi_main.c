@@ -69,8 +69,8 @@ static const cli_opt mpi_segment_opts[] = {
      .help = "library threads per rank (default 0: all cores)",
      .field = CLI_TEXT(mopts, threads)},
     {.name = "scale",
-     .value = "none",
-     .help = "only none: the rows are fitted as they are (the scaler over ranks is not done)",
+     .value = "standard|minmax|none",
+     .help = "as seg segment (default standard; robust is not done over ranks)",
      .field = CLI_TEXT(mopts, scale)},
     {.name = "model",
      .alias = 'o',
@@ -94,7 +94,7 @@ static const cli_command mpi_segment_command = {
     .synopsis = "FILE.npy [options]",
     .description = "Run under mpirun: each rank reads its share of the rows, the ranks fit "
                    "k-means together, and the result is the single-process seg segment's "
-                   "(--scale none) bit for bit, for any number of ranks.",
+                   "bit for bit, for any number of ranks.",
     .opts = mpi_segment_opts,
     .operands = {CLI_TEXT(mopts, file), 0},
 };
@@ -202,6 +202,51 @@ static int npy_rows(FILE *f, const char *path, long data, size_t d, size_t elem,
     return SEG_OK;
 }
 
+/* The scaling (seg segment's default for a .npy: standard). */
+static seg_scale_method scale_of(const mopts *o)
+{
+    if (!o->scale || strcmp(o->scale, "standard") == 0)
+        return SEG_SCALE_STANDARD;
+    return strcmp(o->scale, "minmax") == 0 ? SEG_SCALE_MINMAX : SEG_SCALE_NONE;
+}
+
+/* Scale this rank's rows (doubles, x64) with the scaler agreed over the
+ * ranks, into the fit's precision: (x - center) / scale in double, then
+ * rounded to float for f32, as seg_scaler_transform_f32() does. x64 is
+ * freed; *out the scaled rows. */
+static int scale_rows(const mopts *o, double *x64, size_t rows, size_t d, bool f32, void **out,
+                      char *why, size_t len)
+{
+    double *c = malloc(d * sizeof *c), *s = malloc(d * sizeof *s);
+    float *x32 = f32 ? malloc(rows * d * sizeof *x32 + 1) : NULL;
+    int rc = c && s && (!f32 || x32) ? SEG_OK : SEG_ERR_NOMEM;
+    rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory for the scaled rows");
+    if (rc == SEG_OK)
+        rc = seg_mpi_scaler_fit(MPI_COMM_WORLD, scale_of(o), x64, rows, d, c, s);
+    if (rc < 0)
+        snprintf(why, len, "%s", seg_mpi_last_error());
+    for (size_t i = 0; rc == SEG_OK && i < rows; i++)
+        for (size_t j = 0; j < d; j++) {
+            const double v = (x64[i * d + j] - c[j]) / s[j];
+            if (f32)
+                x32[i * d + j] = (float)v;
+            else
+                x64[i * d + j] = v;
+        }
+    free(c);
+    free(s);
+    if (rc < 0 || f32) {
+        free(x64);
+        x64 = NULL;
+    }
+    if (rc < 0) {
+        free(x32);
+        return rc;
+    }
+    *out = f32 ? (void *)x32 : (void *)x64;
+    return SEG_OK;
+}
+
 /* Settings of the fit from the options, as seg segment sets them. */
 static int configure(const mopts *o, seg_kmeans *km, char *why, size_t len)
 {
@@ -233,9 +278,22 @@ static int configure(const mopts *o, seg_kmeans *km, char *why, size_t len)
         snprintf(why, len, "--dtype takes f32 or f64, not '%s'", o->dtype);
         return USAGE_CONFLICT;
     }
-    if (rc == SEG_OK && o->scale && strcmp(o->scale, "none") != 0) {
-        snprintf(why, len, "seg-mpi fits the rows as they are: --scale none only, not '%s'",
+    if (rc == SEG_OK && o->scale && strcmp(o->scale, "none") != 0 &&
+        strcmp(o->scale, "standard") != 0 && strcmp(o->scale, "minmax") != 0) {
+        snprintf(why, len,
+                 strcmp(o->scale, "robust") == 0
+                     ? "--scale robust is not done over MPI ranks (exact quartiles over ranks "
+                       "are not): use standard, minmax or none (docs/mpi.md)"
+                     : "--scale takes standard, minmax or none, not '%s'",
                  o->scale);
+        return USAGE_CONFLICT;
+    }
+    if (rc == SEG_OK && o->model && scale_of(o) != SEG_SCALE_NONE) {
+        snprintf(why, len,
+                 "--model with --scale %s: the model seg-mpi writes holds no scaler, so seg "
+                 "predict would score raw rows against scaled centroids; use --scale none "
+                 "for a model (docs/mpi.md)",
+                 o->scale ? o->scale : "standard");
         return USAGE_CONFLICT;
     }
     const char *init = o->init ? o->init : "kmeans++";
@@ -443,12 +501,25 @@ static int run(int argc, char **argv)
     if (rc == SEG_OK)
         rc = seg_mpi_share(MPI_COMM_WORLD, km, n, d, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64, &first,
                            &rows);
+    /* Scaled rows are read as doubles (the serial scaler's precision) */
+    const bool scaled = scale_of(&o) != SEG_SCALE_NONE;
     if (rc == SEG_OK)
-        rc = npy_rows(f, o.file, data, d, elem, first, rows, f32, &x, why, sizeof why);
+        rc = npy_rows(f, o.file, data, d, elem, first, rows, f32 && !scaled, &x, why, sizeof why);
     else if (rc == SEG_ERR_LIMIT)
         snprintf(why, sizeof why, "%s", seg_mpi_last_error());
     if ((status = step("reading data", rc, why)) != 0)
         goto out;
+    if (scaled) { /* collective; the status is agreed inside */
+        void *xs = NULL;
+        rc = scale_rows(&o, x, rows, d, f32, &xs, why, sizeof why);
+        x = rc == SEG_OK ? xs : NULL;
+        if (rc < 0) {
+            if (rank == 0)
+                fprintf(stderr, "%s: scaling: %s\n", progname, why);
+            status = EXIT_DATA;
+            goto out;
+        }
+    }
 
     labels = malloc(rows * sizeof *labels + 1);
     dist = malloc(rows * sizeof *dist + 1);
