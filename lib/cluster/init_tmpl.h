@@ -4,19 +4,6 @@
  * and random distinct rows. Potentials are summed over fixed row partitions
  * in order, so the choice is the same for any number of threads.
  */
-/* Whether row r equals one of the first m centroids in C (double copies of rows). */
-static bool FN(is_chosen)(const T *r, const double *C, size_t m, size_t d)
-{
-    for (size_t c = 0; c < m; c++) {
-        size_t j = 0;
-        while (j < d && (double)r[j] == C[c * d + j])
-            j++;
-        if (j == d)
-            return true;
-    }
-    return false;
-}
-
 /* Row i (of all rows) into dst as doubles; sharded, its shard sends it. */
 static void FN(take_row)(kjob *J, size_t i, double *dst)
 {
@@ -35,7 +22,7 @@ static size_t FN(first_new_row)(kjob *J, const double *C, size_t m)
 {
     size_t found = SIZE_MAX;
     for (size_t i = 0; i < J->n; i++)
-        if (!FN(is_chosen)((const T *)J->x + i * J->d, C, m, J->d)) {
+        if (!FN(is_seen)((const T *)J->x + i * J->d, C, m, J->d)) {
             found = J->row0 + i;
             break;
         }
@@ -414,7 +401,7 @@ static int FN(init_random)(kjob *J, seg_rng *rng, double *C)
             return seg_fail(SEG_ERR_TOO_FEW_POINTS, "fewer than %zu distinct rows", k);
         }
         FN(take_row)(J, i, row);
-        size_t c = 0; /* is_chosen's test, in double: -0 equals 0 */
+        size_t c = 0; /* is_seen's test, in double: -0 equals 0 */
         while (c < chosen && !seg_rows_equal_f64(row, C + c * d, d))
             c++;
         if (c == chosen)

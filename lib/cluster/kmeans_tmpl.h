@@ -13,7 +13,8 @@ static bool FN(rows_equal)(const T *a, const T *b, size_t d)
     return true;
 }
 
-/* Whether row r equals one of the m double rows of C. */
+/* Whether row r equals one of the m double rows of C (double copies of rows;
+ * also the k-means++ and random starts' distinctness test, init_tmpl.h). */
 static bool FN(is_seen)(const T *r, const double *C, size_t m, size_t d)
 {
     for (size_t c = 0; c < m; c++) {
