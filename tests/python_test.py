@@ -620,6 +620,31 @@ class Estimator(unittest.TestCase):
         self.assertEqual(libseg.KMeans(k=5).fit(X).cluster_centers_.shape, (5, 3))
 
     @unittest.skipUnless(HAVE_SKLEARN, "scikit-learn is not installed")
+    def test_other_estimators_parameters(self):
+        """Segmenter, KPrototypes, GaussianMixture, Ward and MiniBatchKMeans
+        share one get_params/set_params (the constructor's arguments, so
+        clone() works) and one not-fitted error."""
+        import inspect
+        from sklearn.base import clone
+        for cls in (libseg.Segmenter, libseg.KPrototypes, libseg.GaussianMixture, libseg.Ward,
+                    libseg.MiniBatchKMeans):
+            names = sorted(n for n in inspect.signature(cls.__init__).parameters if n != "self")
+            est = cls()
+            self.assertEqual(sorted(est.get_params()), names, cls.__name__)
+            first = names[0]
+            self.assertIs(est.set_params(**{first: 3}), est)
+            self.assertEqual(getattr(est, first), 3)
+            self.assertEqual(clone(est).get_params(), est.get_params(), cls.__name__)
+            with self.assertRaisesRegex(ValueError, "Invalid parameter 'nope' for %s" % cls.__name__):
+                est.set_params(nope=1)
+        X = numpy_blobs(60, 2, 3, seed=2)
+        for est in (libseg.Segmenter(), libseg.KPrototypes(), libseg.GaussianMixture(),
+                    libseg.MiniBatchKMeans()):
+            with self.assertRaisesRegex(libseg.NotFittedError,
+                                        "This %s is not fitted yet" % type(est).__name__):
+                est.predict(X)
+
+    @unittest.skipUnless(HAVE_SKLEARN, "scikit-learn is not installed")
     def test_check_estimator(self):
         import warnings
         from sklearn.utils import estimator_checks as ec

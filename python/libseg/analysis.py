@@ -6,6 +6,7 @@ Inputs are checked in Python before any C call; matrices cross as float64
 import ctypes
 
 from . import _native as N
+from ._base import Estimator
 from ._native import (_Progress, _lib, check, check_int, check_float, cstr, new, proto, Matrix, out_array,
                       to_matrix_out, _P, _S, _I, _I64, _D, _PP, _DP, _FP, _I32P, _I8P, _SP,
                       PROGRESS_FN, _U8P)
@@ -253,27 +254,13 @@ def _flags(values, n, what):
     return out, ctypes.cast(out, _I8P)
 
 
-class Ward:
+class Ward(Estimator):
     """Ward hierarchical clustering (as scipy's linkage(X, "ward")), cut
     into n_clusters. After fit: labels_, linkage_ (SciPy's (n-1) x 4
     matrix)."""
 
-    _estimator_type = "clusterer"
-
     def __init__(self, n_clusters=2):
         self.n_clusters = n_clusters
-
-    def get_params(self, deep=True):
-        """{"n_clusters": ...}"""
-        return {"n_clusters": self.n_clusters}
-
-    def set_params(self, **params):
-        """Set n_clusters."""
-        for key, value in params.items():
-            if key != "n_clusters":
-                raise ValueError("Invalid parameter %r for Ward" % key)
-            self.n_clusters = value
-        return self
 
     def fit(self, X, y=None, sample_weight=None):
         """Build the tree of X (n x d) and cut it; returns self."""
@@ -366,11 +353,9 @@ def pseudonymize(ids, key):
     return out[0] if single else out
 
 
-class MiniBatchKMeans:
+class MiniBatchKMeans(Estimator):
     """Mini-batch k-means, with partial_fit() to update a fitted model with
     new rows. After fit: labels_, cluster_centers_, inertia_, model_."""
-
-    _estimator_type = "clusterer"
 
     def __init__(self, n_clusters=8, *, batch_size=1024, max_steps=0, random_state=None,
                  n_init=3, n_threads=None):
@@ -380,19 +365,6 @@ class MiniBatchKMeans:
         self.random_state = random_state
         self.n_init = n_init
         self.n_threads = n_threads
-
-    def get_params(self, deep=True):
-        """The constructor parameters."""
-        return {k: getattr(self, k) for k in ("batch_size", "max_steps", "n_clusters",
-                                               "n_init", "n_threads", "random_state")}
-
-    def set_params(self, **params):
-        """Set constructor parameters."""
-        for key, value in params.items():
-            if key not in self.get_params():
-                raise ValueError("Invalid parameter %r for MiniBatchKMeans" % key)
-            setattr(self, key, value)
-        return self
 
     def _config(self):
         mb = new(_mb_new)
@@ -450,9 +422,7 @@ class MiniBatchKMeans:
 
     def predict(self, X):
         """Nearest centre of each row."""
-        if not hasattr(self, "model_"):
-            raise ValueError("MiniBatchKMeans is not fitted yet")
-        return self.model_.predict(X)[0]
+        return self._fitted().predict(X)[0]
 
 
 _rfm_new = proto("seg_rfm_new", _I, [_PP])

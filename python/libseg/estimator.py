@@ -9,13 +9,9 @@ import warnings
 
 from . import _native as N
 from ._native import _lib, check, check_int, check_float, Matrix, out_array
+from ._base import NotFittedError
 
 _ALGORITHMS = ("auto", "lloyd", "elkan", "hamerly", "yinyang")
-
-
-class NotFittedError(ValueError, AttributeError):
-    """An estimator was used before fit() (a ValueError and an
-    AttributeError, as scikit-learn's)."""
 
 
 def _seed(random_state):

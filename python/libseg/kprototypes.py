@@ -11,6 +11,7 @@ import os
 from . import _native as N
 from ._native import (check, check_int, check_float, new, proto, out_array, Model, Scaler,
                       _P, _I, _I64, _D, _PP, _S, _DP, _I32P)
+from ._base import Estimator
 
 _kp_new = proto("seg_kprototypes_new", _I, [_PP])
 _kp_free = proto("seg_kprototypes_free", None, [_P])
@@ -30,7 +31,7 @@ def _is_kprototypes(model):
     return g == g  # NaN for any other model
 
 
-class KPrototypes:
+class KPrototypes(Estimator):
     """K-prototypes segments of a table of numeric and categorical columns.
 
     The cost of a row against a segment is the squared distance of its
@@ -73,10 +74,7 @@ class KPrototypes:
     model_ : libseg.Model (save(); `seg predict` and `seg info` read it)
     """
 
-    _estimator_type = "clusterer"
-    _PARAMS = ("categorical_missing", "columns", "drop", "drop_first", "gamma", "id_column",
-               "impute_order", "init", "log1p", "max_iter", "min_profile_size", "n_clusters",
-               "n_init", "n_threads", "random_state", "scale", "weight_column")
+    _fit_hint = "call fit() or load()"
 
     def __init__(self, n_clusters=8, *, gamma=None, init="huang", n_init=1, max_iter=300,
                  random_state=None, n_threads=None, columns=None, drop=None, id_column=None,
@@ -100,18 +98,6 @@ class KPrototypes:
         self.categorical_missing = categorical_missing
         self.impute_order = impute_order
         self.min_profile_size = min_profile_size
-
-    def get_params(self, deep=True):
-        """The constructor parameters."""
-        return {k: getattr(self, k) for k in self._PARAMS}
-
-    def set_params(self, **params):
-        """Set constructor parameters; unknown names raise ValueError."""
-        for key, value in params.items():
-            if key not in self._PARAMS:
-                raise ValueError("Invalid parameter %r for KPrototypes" % key)
-            setattr(self, key, value)
-        return self
 
     def _config(self):
         if self.init not in _INITS:
@@ -212,34 +198,18 @@ class KPrototypes:
         from .segmenter import Segmenter
         return Segmenter.profiles(self)
 
-    def fit_predict(self, data, y=None):
-        """fit(data) and return labels_."""
-        return self.fit(data).labels_
-
-    def _fitted(self):
-        if not hasattr(self, "model_"):
-            from .estimator import NotFittedError
-            raise NotFittedError("This KPrototypes is not fitted yet: call fit() or load()")
-        return self.model_
-
     def predict(self, data, return_distance=False, n_threads=1):
         """Segments of rows given as raw columns (a DataFrame, a CSV path or a
         Dataset; the training columns by name, extra ones ignored), by the
         k-prototypes cost, as `seg predict` does. Returns labels, or
         (labels, distances) with distance = sqrt(cost)."""
-        from .segmenter import _dataset
+        from .segmenter import _predict_raw
         model = self._fitted()
         if not (N._is_dataframe(data) or isinstance(data, (str, bytes, os.PathLike,
                                                            N.Dataset))):
             raise TypeError("KPrototypes.predict takes raw columns (a pandas DataFrame, a CSV "
                             "path or a libseg.Dataset), got %s" % type(data).__name__)
-        ds, owned = _dataset(data, model=model)
-        try:
-            labels, dist = model.predict(ds, threads=n_threads)
-        finally:
-            if owned:
-                ds.close()
-        return (labels, dist) if return_distance else labels
+        return _predict_raw(model, data, return_distance, n_threads)
 
     def save(self, path):
         """Write the model file (`seg predict MODEL` and `seg info` read it)."""

@@ -6,6 +6,7 @@ import ctypes
 from . import _native as N
 from ._native import (check, check_int, check_float, new, proto, Matrix, out_array,
                       to_matrix_out, _P, _S, _I, _I64, _D, _PP, _DP, _I32P)
+from ._base import Estimator
 
 _gmm_new = proto("seg_gmm_new", _I, [_PP])
 _gmm_free = proto("seg_gmm_free", None, [_P])
@@ -24,7 +25,7 @@ _pred_proba = proto("seg_predictor_proba_f64", _I, [_P, _DP, _S, _S, _DP, _S])
 _COV = {"full": 0, "tied": 1, "diag": 2, "spherical": 3}
 
 
-class GaussianMixture:
+class GaussianMixture(Estimator):
     """A Gaussian mixture fitted by EM as scikit-learn's GaussianMixture
     (covariance_type, tol, reg_covar, max_iter, n_init, k-means start or
     means_init). After fit: weights_, means_, covariances_ (scikit-learn's
@@ -32,9 +33,6 @@ class GaussianMixture:
     score(X) of the training rows), bic_, aic_, n_iter_, converged_,
     labels_, model_ (a libseg Model: save it, seg predict --proba)."""
 
-    _estimator_type = "clusterer"
-    _PARAMS = ("covariance_type", "max_iter", "means_init", "n_components", "n_init",
-               "n_threads", "random_state", "reg_covar", "tol")
 
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
                  max_iter=100, n_init=1, means_init=None, random_state=None, n_threads=None):
@@ -47,18 +45,6 @@ class GaussianMixture:
         self.means_init = means_init
         self.random_state = random_state
         self.n_threads = n_threads
-
-    def get_params(self, deep=True):
-        """The constructor parameters."""
-        return {k: getattr(self, k) for k in self._PARAMS}
-
-    def set_params(self, **params):
-        """Set constructor parameters."""
-        for key, value in params.items():
-            if key not in self._PARAMS:
-                raise ValueError("Invalid parameter %r for GaussianMixture" % key)
-            setattr(self, key, value)
-        return self
 
     def _config(self, d):
         if self.covariance_type not in _COV:
@@ -127,14 +113,6 @@ class GaussianMixture:
         self.labels_ = labels
         self.n_features_in_ = d
         return self
-
-    def fit_predict(self, X, y=None):
-        """fit(X) and return labels_ (the most probable component per row)."""
-        return self.fit(X).labels_
-
-    def _fitted(self):
-        if not hasattr(self, "model_"):
-            raise ValueError("This GaussianMixture instance is not fitted yet")
 
     def predict(self, X):
         """The most probable component of each row of X."""

@@ -9,6 +9,7 @@ import os
 from . import _native as N
 from . import analysis
 from ._native import _lib, check, check_int, out_array, Dataset, Model, Scaler
+from ._base import Estimator
 
 _PROFILE_MEAN = 100
 _weights = N.proto("seg_dataset_weights", N._DP, [N._P])
@@ -51,6 +52,18 @@ def _readable(df, column, model):
     return isinstance(column, str)
 
 
+def _predict_raw(model, data, return_distance, n_threads):
+    """Labels (and distances) of raw rows by a model with a scaler, as `seg
+    predict` does; data is a DataFrame, a CSV path or a Dataset."""
+    ds, owned = _dataset(data, model=model)
+    try:
+        labels, dist = model.predict(ds, threads=n_threads)
+    finally:
+        if owned:
+            ds.close()
+    return (labels, dist) if return_distance else labels
+
+
 def _names(value, what):
     if value is None:
         return []
@@ -63,7 +76,7 @@ def _names(value, what):
     return names
 
 
-class Segmenter:
+class Segmenter(Estimator):
     """Segment customers from raw columns, as `seg segment` does.
 
     Parameters
@@ -97,6 +110,8 @@ class Segmenter:
     outlier_scores_, campaign_ (list of dicts, or None without target).
     """
 
+    _fit_hint = "call fit() or load()"
+
     def __init__(self, n_clusters=None, *, k_min=2, k_max=10, columns=None, drop=None,
                  describe=None, id_column=None, weight_column=None, target=None, control=None,
                  scale="standard", log1p=None, drop_first=False, categorical_missing="level",
@@ -127,21 +142,6 @@ class Segmenter:
         self.min_profile_size = min_profile_size
         self.stability_resamples = stability_resamples
         self.silhouette_sample = silhouette_sample
-
-    def get_params(self, deep=True):
-        """The constructor parameters."""
-        import inspect
-        names = [p for p in inspect.signature(Segmenter.__init__).parameters if p != "self"]
-        return {n: getattr(self, n) for n in names}
-
-    def set_params(self, **params):
-        """Set constructor parameters; unknown names raise ValueError."""
-        valid = self.get_params()
-        for key, value in params.items():
-            if key not in valid:
-                raise ValueError("Invalid parameter %r for Segmenter" % key)
-            setattr(self, key, value)
-        return self
 
     # ---- fitting ----
 
@@ -236,17 +236,7 @@ class Segmenter:
             if owned:
                 ds.close()
 
-    def fit_predict(self, data, y=None):
-        """fit(data) and return labels_."""
-        return self.fit(data).labels_
-
     # ---- using the model ----
-
-    def _fitted(self):
-        if not hasattr(self, "model_"):
-            from .estimator import NotFittedError
-            raise NotFittedError("This Segmenter is not fitted yet: call fit() or load()")
-        return self.model_
 
     def predict(self, data, return_distance=False, n_threads=1):
         """Segments of new customers given as raw columns (a DataFrame, a CSV
@@ -254,14 +244,7 @@ class Segmenter:
         predict` does: the training columns must be there (extra columns
         are ignored); a missing column or one of another type raises.
         Returns labels, or (labels, distances)."""
-        model = self._fitted()
-        ds, owned = _dataset(data, model=model)
-        try:
-            labels, dist = model.predict(ds, threads=n_threads)
-        finally:
-            if owned:
-                ds.close()
-        return (labels, dist) if return_distance else labels
+        return _predict_raw(self._fitted(), data, return_distance, n_threads)
 
     def predict_encoded(self, X, return_distance=False):
         """Segments of rows of already encoded features (transform() output):
