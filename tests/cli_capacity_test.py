@@ -14,18 +14,15 @@ import os
 import random
 import subprocess
 import sys
+
+from checks import Tally  # noqa: E402
 import tempfile
 from collections import Counter
 
 SEG = sys.argv[1]
-passed = failed = 0
+check = Tally()
 
 
-def check(ok, what):
-    global passed, failed
-    print(("ok: " if ok else "FAIL: ") + what)
-    passed += bool(ok)
-    failed += not ok
 
 
 def seg(*args):
@@ -169,5 +166,4 @@ with tempfile.TemporaryDirectory() as tmp:
     p = seg("segment", *base, "--max-size", "0")
     check(p.returncode == 2, "--max-size 0 refused")
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+sys.exit(check.summary())

@@ -10,20 +10,17 @@ import json
 import os
 import subprocess
 import sys
+
+from checks import Tally  # noqa: E402
 import tempfile
 
 SEG, SRC = sys.argv[1], sys.argv[2]
 FIXTURE = os.path.join(SRC, "tests", "data", "rfm_log.csv")
 BASE = ["--customer", "CustomerID", "--date", "InvoiceDate", "--quantity", "Quantity",
         "--price", "UnitPrice"]
-passed = failed = 0
+check = Tally()
 
 
-def check(ok, what):
-    global passed, failed
-    print(("ok: " if ok else "FAIL: ") + what)
-    passed += bool(ok)
-    failed += not ok
 
 
 def seg(*args):
@@ -175,5 +172,4 @@ with tempfile.TemporaryDirectory() as tmp:
     p = seg(FIXTURE, *BASE, "--date-format", "%d %Q")
     check(p.returncode == 1 and "other than" in p.stderr, "unsupported --date-format")
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+sys.exit(check.summary())

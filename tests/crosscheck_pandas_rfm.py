@@ -20,6 +20,8 @@ import json
 import os
 import subprocess
 import sys
+
+from checks import Tally  # noqa: E402
 import tempfile
 
 try:
@@ -30,14 +32,9 @@ except ImportError as e:
     sys.exit(77)
 
 SEG = sys.argv[1]
-passed = failed = 0
+check = Tally()
 
 
-def check(ok, what):
-    global passed, failed
-    print(("ok: " if ok else "FAIL: ") + what)
-    passed += bool(ok)
-    failed += not ok
 
 
 def spell(t, k):
@@ -156,5 +153,4 @@ with tempfile.TemporaryDirectory() as tmp:
     compare("as-of 2011-06-30", got, js, want, counts)
     check(js["definitions"]["reference_date"] == "2011-06-30", "reference date = --as-of")
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+sys.exit(check.summary())

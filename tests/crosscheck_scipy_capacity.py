@@ -26,6 +26,8 @@ Exit 77 (skipped) when numpy or scipy is missing.
 import ctypes
 import sys
 
+from checks import Tally  # noqa: E402
+
 try:
     import numpy as np
     from scipy.optimize import linear_sum_assignment
@@ -53,14 +55,9 @@ LIB.seg_capacity_predict_f64.argtypes = [P, P, SZ, SZ, P, P, P]
 K_, MAX_ITER, N_INIT, SEED, THREADS = 100, 101, 102, 104, 105
 MIN_SIZE, MAX_SIZE = 111, 112
 
-passed = failed = 0
+check = Tally()
 
 
-def check(ok, what):
-    global passed, failed
-    print(("ok: " if ok else "FAIL: ") + what)
-    passed += bool(ok)
-    failed += not ok
 
 
 def ptr(a):
@@ -235,5 +232,4 @@ rc, *_ = fit(np.arange(20.0).reshape(10, 2), 3, hi=3)
 msg = LIB.seg_last_error().decode()
 check(rc == -2 and "k x max-size < n" in msg, "fit refuses k x max-size < n: %s" % msg)
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+sys.exit(check.summary())

@@ -20,6 +20,8 @@ import json
 import os
 import subprocess
 import sys
+
+from checks import Tally  # noqa: E402
 import tempfile
 
 try:
@@ -32,7 +34,7 @@ except ImportError as e:
 LIB = ctypes.CDLL(sys.argv[1])
 SEG = sys.argv[2] if len(sys.argv) > 2 else None
 SRC = sys.argv[3] if len(sys.argv) > 3 else None
-passed = failed = 0
+check = Tally()
 P = ctypes.c_void_p
 SZ = ctypes.c_size_t
 LIB.seg_linkage_fit_ward_f64.argtypes = [P, SZ, SZ, P, ctypes.POINTER(P)]
@@ -41,11 +43,6 @@ LIB.seg_linkage_cut_k.argtypes = [P, SZ, P, SZ]
 LIB.seg_linkage_free.argtypes = [P]
 
 
-def check(ok, what):
-    global passed, failed
-    print(("ok: " if ok else "FAIL: ") + what)
-    passed += bool(ok)
-    failed += not ok
 
 
 def ari(a, b):
@@ -177,5 +174,4 @@ if SEG and SRC:
         check(p.returncode == 2 and "--method takes kmeans, ward, minibatch, kprototypes or gmm" in p.stderr,
               "unknown --method is a usage error")
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+sys.exit(check.summary())

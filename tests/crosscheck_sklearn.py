@@ -18,6 +18,8 @@ import json
 import os
 import subprocess
 import sys
+
+from checks import Tally  # noqa: E402
 import tempfile
 
 try:
@@ -32,14 +34,9 @@ except ImportError as e:
 SEG, SRC = sys.argv[1], sys.argv[2]
 BANK = os.path.join(SRC, "examples", "data", "bank-full.csv")
 HEAD = os.path.join(SRC, "tests", "data", "bank-plain-head.csv")
-passed = failed = 0
+check = Tally()
 
 
-def check(ok, what):
-    global passed, failed
-    print(("ok: " if ok else "FAIL: ") + what)
-    passed += bool(ok)
-    failed += not ok
 
 
 def seg(*args):
@@ -103,5 +100,4 @@ with tempfile.TemporaryDirectory() as tmp:
         err = np.max(np.abs(Xs[:, j] - (v - v.mean()) / sd))
         check(err <= 1e-12, "standard scaling of %s (max error %.1e)" % (col, err))
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+sys.exit(check.summary())

@@ -21,6 +21,8 @@ import json
 import os
 import subprocess
 import sys
+
+from checks import Tally  # noqa: E402
 import tempfile
 
 try:
@@ -31,16 +33,9 @@ except ImportError as e:
     sys.exit(77)
 
 SEG = sys.argv[1]
-passed = failed = 0
+check = Tally()
 
 
-def check(ok, what):
-    global passed, failed
-    print(("ok: " if ok else "FAIL: ") + what)
-    if ok:
-        passed += 1
-    else:
-        failed += 1
 
 
 def run(args):
@@ -132,8 +127,7 @@ def main():
             js2, proba2, _ = outs["2"]
             same = all(js[key] == js2[key] for key in ("log_likelihood", "bic", "aic", "inertia"))
             check(same and proba == proba2, "%s: 1 and 2 threads give identical results" % cov)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ Exit 77 (skipped) when numpy or scikit-learn is missing.
 import os
 import subprocess
 import sys
+
+from checks import Tally  # noqa: E402
 import tempfile
 
 try:
@@ -26,14 +28,9 @@ except ImportError as e:
     sys.exit(77)
 
 SEG = sys.argv[1]
-passed = failed = 0
+check = Tally()
 
 
-def check(ok, what):
-    global passed, failed
-    print(("ok: " if ok else "FAIL: ") + what)
-    passed += bool(ok)
-    failed += not ok
 
 
 def features(path, *args):
@@ -83,5 +80,4 @@ with tempfile.TemporaryDirectory() as tmp:
           "scale-first differs from scikit-learn's pipeline (max %.3f)"
           % np.max(np.abs(got - sk)))
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+sys.exit(check.summary())

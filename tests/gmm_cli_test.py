@@ -8,19 +8,14 @@ import os
 import random
 import subprocess
 import sys
+
+from checks import Tally  # noqa: E402
 import tempfile
 
 SEG = sys.argv[1]
-passed = failed = 0
+check = Tally()
 
 
-def check(ok, what):
-    global passed, failed
-    print(("ok: " if ok else "FAIL: ") + what)
-    if ok:
-        passed += 1
-    else:
-        failed += 1
 
 
 def seg(*args):
@@ -117,8 +112,7 @@ def main():
               and "--reg-covar" in r.stderr, "categorical features: the warning says how many")
         r = seg("segment", mixed, "--method", "gmm", "--k", "3", "-q")
         check(r.returncode == 0 and "warning" not in r.stderr, "-q silences it")
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ scikit-learn."""
 import os
 import sys
 
+from checks import Tally  # noqa: E402
+
 LIB, SRC = sys.argv[1], sys.argv[2]
 os.environ["LIBSEG_PATH"] = LIB
 sys.path.insert(0, os.path.join(SRC, "python"))
@@ -19,13 +21,9 @@ except ImportError as e:
 import libseg  # noqa: E402
 from crosscheck_sklearn_gmm import start_from  # noqa: E402
 
-failed = 0
+check = Tally()
 
 
-def check(ok, what):
-    global failed
-    print(("ok: " if ok else "FAIL: ") + what)
-    failed += not ok
 
 
 rng = np.random.default_rng(3)
@@ -59,4 +57,4 @@ try:
     check(False, "unfitted predict refused")
 except ValueError:
     check(True, "unfitted predict refused")
-sys.exit(1 if failed else 0)
+sys.exit(check.summary())

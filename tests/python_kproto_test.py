@@ -9,6 +9,8 @@ import os
 import pickle
 import subprocess
 import sys
+
+from checks import Tally  # noqa: E402
 import tempfile
 
 LIB, SRC, SEG = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -23,13 +25,9 @@ except ImportError as e:
     sys.exit(77)
 import libseg  # noqa: E402
 
-failed = 0
+check = Tally()
 
 
-def check(ok, what):
-    global failed
-    print(("ok: " if ok else "FAIL: ") + what)
-    failed += not ok
 
 
 def seg_labels(path, *args):
@@ -199,4 +197,4 @@ try:
 except TypeError as e:
     check("raw columns" in str(e), "predict on a NumPy array refused (%s)" % e)
 tmp.cleanup()
-sys.exit(1 if failed else 0)
+sys.exit(check.summary())
