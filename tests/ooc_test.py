@@ -208,6 +208,23 @@ class OutOfCore(unittest.TestCase):
         for x, y in zip(ra, rb):
             self.assertAlmostEqual(float(x["distance"]), float(y["distance"]), delta=1e-6)
 
+    def test_model_records_what_was_left_out(self):
+        # The streamed run's model says which columns it did not use and
+        # why, as an in-memory one does (seg info's "left out" lines).
+        import json
+        model = self.path("left.seg")
+        for choice, want in ((["--drop", "e"], {"e": "dropped (--drop)"}),
+                             (["--columns", "a,b,c,region"],
+                              {"d": "not named in --columns", "e": "not named in --columns"})):
+            code, _, err, _ = run(["segment", self.path("tiny.csv"), "--id", "id", "--k", "4",
+                                   "--memory", "8M", "--exact", *choice, "--model", model,
+                                   "--quiet"])
+            self.assertEqual(code, 0, err)
+            code, out, err, _ = run(["info", model, "--json"])
+            self.assertEqual(code, 0, err)
+            left = {c["column"]: c["reason"] for c in json.loads(out)["preparation"]["left_out"]}
+            self.assertEqual(left, {"id": "the row id (--id)", **want})
+
     def test_budget_too_small(self):
         code, _, err, _ = run(["segment", self.big, "--id", "id", "--k", "4", "--memory", "1M"])
         self.assertEqual(code, 2)

@@ -314,6 +314,33 @@ static void print_summary(const opts *o, const seg_model *m, const seg_scaler *s
     }
 }
 
+/* The file's columns the fit did not use (the id, those dropped or not named
+ * in --columns), recorded in the model with why, as the in-memory run does. */
+static int record_unused_columns(const opts *o, const seg_csv_chunker *ch, const seg_scaler *sc,
+                                 seg_model *m)
+{
+    int64_t cols = 0;
+    int rc = seg_csv_chunker_get_int(ch, SEG_CHUNKER_COLUMNS, &cols);
+    if (rc < 0)
+        return rc;
+    char **unused = malloc((cols ? (size_t)cols : 1) * sizeof *unused);
+    if (!unused)
+        return SEG_ERR_NOMEM;
+    const size_t d = seg_scaler_features(sc);
+    size_t n = 0;
+    for (size_t j = 0; j < (size_t)cols; j++) {
+        const char *name = seg_csv_chunker_column_name(ch, j);
+        size_t f = 0;
+        while (f < d && strcmp(seg_scaler_feature_column(sc, f), name) != 0)
+            f++;
+        if (f == d)
+            unused[n++] = (char *)name;
+    }
+    rc = record_left_out(o, NULL, unused, n, m);
+    free(unused);
+    return rc;
+}
+
 int run_segment_ooc(const opts *o, const segment_settings *st, outputs *out)
 {
     seg_csv_chunker *ch = NULL;
@@ -381,6 +408,8 @@ int run_segment_ooc(const opts *o, const segment_settings *st, outputs *out)
     if (rc < 0)
         goto fail;
     phase_done(&pc, o->exact ? "sample and Lloyd iterations" : "sample, mini-batches and sizes");
+    if ((rc = record_unused_columns(o, ch, sc, m)) < 0)
+        goto fail;
     if (o->model && (status = outputs_write_model(out, o->model, m)) != 0)
         goto out;
     status = EXIT_DATA;
