@@ -561,14 +561,45 @@ static int read_argument(cli_parser *p, const cli_opt **opt, const char **value)
 }
 
 /* Keep v in field (CLI_FIELD_) of p->fields: true in a bool for a switch,
- * else v itself. */
-static void keep(cli_parser *p, size_t field, const char *v)
+ * v itself for text, its number or its character. False after a usage error
+ * for a value the field cannot take. */
+static bool keep(cli_parser *p, const cli_opt *o, size_t field, const char *v)
 {
-    char *member = (char *)p->fields + (field - 2) / 2;
-    if (field % 2)
-        *(const char **)member = v;
-    else
+    char *member = (char *)p->fields + (field - 4) / 4;
+    switch (field % 4) {
+    case 0:
         *(bool *)member = true;
+        return true;
+    case 1:
+        *(const char **)member = v;
+        return true;
+    case 2: {
+        const bool any = o->lo == 0 && o->hi == 0;
+        const int64_t lo = any ? INT64_MIN : o->lo, hi = any ? INT64_MAX : o->hi;
+        if (parse_int(v, lo, hi, (int64_t *)member))
+            return true;
+        if (any)
+            return parse_error(p->cmd, "--%s takes a whole number, not '%s'", o->name, v), false;
+        return parse_error(p->cmd, "--%s takes a whole number from %lld to %lld, not '%s'",
+                           o->name, (long long)lo, (long long)hi, v),
+               false;
+    }
+    default:
+        if (parse_delimiter(v, (int *)member))
+            return true;
+        return parse_error(p->cmd, "--%s takes one character, not '%s'", o->name, v), false;
+    }
+}
+
+/* The end of argv: the command's stdin operand is "-" if it alone is
+ * missing and standard input has something to read. */
+static void default_to_stdin(cli_parser *p)
+{
+    const int i = p->cmd->stdin_operand - 1;
+    if (i >= 0 && p->operands == i && stdin_has_data()) {
+        const size_t field = p->cmd->operands[i];
+        *(const char **)((char *)p->fields + (field - 4) / 4) = "-";
+    }
 }
 
 cli_parser cli_start(const cli_command *c, int argc, char **argv, void *fields)
@@ -583,13 +614,14 @@ bool cli_next(cli_parser *p, int *id, const char **value)
         const char *v = NULL;
         switch (read_argument(p, &o, &v)) {
         case ARG_END:
+            default_to_stdin(p);
             p->status = 0;
             return false;
         case ARG_ERROR:
             p->status = EXIT_USAGE;
             return false;
         case ARG_OPERAND:
-            keep(p, p->cmd->operands[p->operands++], v);
+            keep(p, NULL, p->cmd->operands[p->operands++], v);
             continue;
         }
         if (o->id == CLI_HELP) {
@@ -602,7 +634,10 @@ bool cli_next(cli_parser *p, int *id, const char **value)
             *value = v;
             return true;
         }
-        keep(p, o->field, v);
+        if (!keep(p, o, o->field, v)) {
+            p->status = EXIT_USAGE;
+            return false;
+        }
     }
 }
 

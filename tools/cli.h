@@ -100,21 +100,29 @@ typedef struct cli_opt {
     const char *help;    /* what it does; '\n' starts another line */
     const char *section; /* heading of the group of options this one opens, or NULL */
     int id;              /* what cli_next() hands the command (> 0; CLI_HELP for --help) */
-    size_t field;        /* CLI_FLAG() or CLI_TEXT(): where cli_next() keeps the
-                            option itself instead of handing it over; or 0 */
+    size_t field;        /* CLI_FLAG(), CLI_TEXT(), CLI_INT() or CLI_DELIMITER():
+                            where cli_next() keeps the option itself instead of
+                            handing it over; or 0 */
+    int64_t lo, hi;      /* CLI_INT(): the values allowed (both 0: any int64) */
 } cli_opt;
 
 /* An entry's field: the member of the struct the command gives
  * cli_start() that cli_next() sets itself: a bool to true for a switch
- * (CLI_FLAG), or a const char * to the value (CLI_TEXT). The member's type is
- * checked at compile time: another type makes an array of negative size. */
+ * (CLI_FLAG), a const char * to the value (CLI_TEXT), an int64_t to the
+ * whole number the value is, within the entry's lo..hi (CLI_INT), or an int
+ * to the one character a --delimiter value is (CLI_DELIMITER). A value
+ * CLI_INT or CLI_DELIMITER cannot take is a usage error naming the option.
+ * The member's type is checked at compile time: another type makes an
+ * array of negative size. */
 #define CLI_FIELD_(type, member, ctype, kind)                                                      \
-    (2 * (offsetof(type, member) +                                                                 \
+    (4 * (offsetof(type, member) +                                                                 \
           0 * sizeof(char[_Generic(((type *)0)->member, ctype : 1, default                         \
                                    : -1)])) +                                                      \
-     2 + (kind))
+     4 + (kind))
 #define CLI_FLAG(type, member) CLI_FIELD_(type, member, bool, 0)
 #define CLI_TEXT(type, member) CLI_FIELD_(type, member, const char *, 1)
+#define CLI_INT(type, member) CLI_FIELD_(type, member, int64_t, 2)
+#define CLI_DELIMITER(type, member) CLI_FIELD_(type, member, int, 3)
 
 /* The id of --help. */
 #define CLI_HELP (-1)
@@ -136,6 +144,10 @@ typedef struct cli_command {
     /* CLI_TEXT() fields the operands (arguments that are no option) go to, in
      * order, up to a 0; more operands are a usage error. */
     size_t operands[CLI_MAX_OPERANDS];
+    /* The operand (1 for the first) that is "-", standard input, when it
+     * and only it is missing and something is piped or redirected to
+     * standard input (stdin_has_data()); 0: none. */
+    int stdin_operand;
     int (*run)(int argc, char **argv);
 } cli_command;
 

@@ -22,7 +22,6 @@ typedef struct xopts {
     int delimiter;
 } xopts;
 
-enum { EXPLAIN_LEAVES = 1, EXPLAIN_DELIMITER };
 
 /* clang-format off */
 static const cli_opt explain_opts[] = {
@@ -31,12 +30,12 @@ static const cli_opt explain_opts[] = {
     {.name = "leaves", .value = "L",
      .help = "fit a tree of L >= k leaves on FILE (ExKMC growth past k;\n"
              "default: the tree saved in MODEL, else k leaves)",
-     .id = EXPLAIN_LEAVES},
+     .field = CLI_INT(xopts, leaves), .lo = 1, .hi = 65536},
     {.name = "model-out", .value = "FILE",
      .help = "save MODEL with the tree fitted here (for predict --explain)",
      .field = CLI_TEXT(xopts, model_out)},
     {.name = "delimiter", .value = "C", .help = "field delimiter (default: detect , ; or tab)",
-     .id = EXPLAIN_DELIMITER},
+     .field = CLI_DELIMITER(xopts, delimiter)},
     CLI_OPT_HELP,
     {0},
 };
@@ -56,30 +55,15 @@ const cli_command cli_explain = {
         "model's).",
     .opts = explain_opts,
     .operands = {CLI_TEXT(xopts, model), CLI_TEXT(xopts, file)},
+    .stdin_operand = 2,
     .run = cmd_explain,
 };
 
 static int parse_explain(int argc, char **argv, xopts *o)
 {
-    cli_parser p = cli_start(&cli_explain, argc, argv, o);
-    const char *v;
-    int id;
-    while (cli_next(&p, &id, &v)) {
-        switch (id) {
-        case EXPLAIN_LEAVES:
-            if (!parse_int(v, 1, 65536, &o->leaves))
-                return usage_error("explain ", "--leaves takes 1 to 65536, not '%s'", v);
-            break;
-        case EXPLAIN_DELIMITER:
-            if (!parse_delimiter(v, &o->delimiter))
-                return usage_error("explain ", "--delimiter takes one character, not '%s'", v);
-            break;
-        }
-    }
-    if (p.status)
-        return p.status;
-    if (o->model && !o->file && stdin_has_data())
-        o->file = "-";
+    int status = cli_parse_all(&cli_explain, argc, argv, o);
+    if (status)
+        return status;
     if (!o->file)
         return usage_error("explain ", "%s", "needs a MODEL and a FILE");
     return 0;

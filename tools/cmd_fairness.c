@@ -25,7 +25,6 @@ typedef struct fopts {
     int64_t min_cell;
 } fopts;
 
-enum { FAIRNESS_DELIMITER = 1, FAIRNESS_MIN_SEGMENT_SIZE };
 
 /* clang-format off */
 static const cli_opt fairness_opts[] = {
@@ -43,9 +42,9 @@ static const cli_opt fairness_opts[] = {
      .field = CLI_TEXT(fopts, bins)},
     {.name = "min-segment-size", .value = "N",
      .help = "show cells of 1 .. N-1 customers as '< N' (default 0 = off)",
-     .id = FAIRNESS_MIN_SEGMENT_SIZE},
+     .field = CLI_INT(fopts, min_cell), .lo = 0, .hi = 1000000000000},
     {.name = "delimiter", .value = "C", .help = "field delimiter of DATA (default: detect)",
-     .id = FAIRNESS_DELIMITER},
+     .field = CLI_DELIMITER(fopts, delimiter)},
     {.name = "json", .help = "the report as JSON on stdout", .field = CLI_FLAG(fopts, json)},
     {.name = "quiet", .alias = 'q', .help = "no notes on stderr", .field = CLI_FLAG(fopts, quiet)},
     CLI_OPT_HELP,
@@ -70,26 +69,9 @@ const cli_command cli_fairness = {
 
 static int parse_fairness(int argc, char **argv, fopts *o)
 {
-    cli_parser p = cli_start(&cli_fairness, argc, argv, o);
-    const char *v;
-    int id;
-    while (cli_next(&p, &id, &v)) {
-        switch (id) {
-        case FAIRNESS_DELIMITER:
-            if (!parse_delimiter(v, &o->delimiter))
-                return usage_error("fairness ", "--delimiter takes one character, not '%s'", v);
-            break;
-        case FAIRNESS_MIN_SEGMENT_SIZE:
-            if (!parse_int(v, 0, 1000000000000, &o->min_cell))
-                return usage_error("fairness ",
-                                   "--min-segment-size takes a whole number from 0 to 10^12, "
-                                   "not '%s'",
-                                   v);
-            break;
-        }
-    }
-    if (p.status)
-        return p.status;
+    int status = cli_parse_all(&cli_fairness, argc, argv, o);
+    if (status)
+        return status;
     if (!o->data)
         return usage_error("fairness ", "%s", "needs ASSIGNMENTS.csv and DATA.csv");
     if (!o->protected_cols)

@@ -27,7 +27,7 @@ typedef struct popts {
     double threshold;
 } popts;
 
-enum { PREDICT_DELIMITER = 1, PREDICT_THREADS, PREDICT_OUTLIER_THRESHOLD };
+enum { PREDICT_OUTLIER_THRESHOLD = 1 };
 
 /* clang-format off */
 static const cli_opt predict_opts[] = {
@@ -46,9 +46,9 @@ static const cli_opt predict_opts[] = {
      .help = "write ids as keyed pseudonyms (HMAC-SHA-256, key >= 16 bytes)",
      .field = CLI_TEXT(popts, id_key)},
     {.name = "delimiter", .value = "C", .help = "field delimiter (default: detect , ; or tab)",
-     .id = PREDICT_DELIMITER},
+     .field = CLI_DELIMITER(popts, delimiter)},
     {.name = "threads", .value = "T", .help = "threads, 0 = all cores (default 1)",
-     .id = PREDICT_THREADS},
+     .field = CLI_INT(popts, threads), .lo = 0, .hi = 4096},
     {.name = "flag-outliers",
      .help = "add outlier_score (position of the distance among the\n"
              "segment's training distances, 0..1) and flag columns",
@@ -89,6 +89,7 @@ const cli_command cli_predict = {
                    "FILE '-', or no FILE with a pipe or file on standard input: standard input.",
     .opts = predict_opts,
     .operands = {CLI_TEXT(popts, model), CLI_TEXT(popts, file)},
+    .stdin_operand = 2,
     .run = cmd_predict,
 };
 
@@ -97,29 +98,13 @@ static int parse_predict(int argc, char **argv, popts *o)
     cli_parser p = cli_start(&cli_predict, argc, argv, o);
     const char *v;
     int id;
-    while (cli_next(&p, &id, &v)) {
-        switch (id) {
-        case PREDICT_OUTLIER_THRESHOLD:
-            if (!parse_real(v, &o->threshold) || !(o->threshold >= 0 && o->threshold <= 1))
-                return usage_error("predict ", "%s",
-                                   "--outlier-threshold takes a number in [0, 1]");
-            o->flag = true;
-            break;
-        case PREDICT_THREADS:
-            if (!parse_int(v, 0, 4096, &o->threads))
-                return usage_error("predict ", "--threads takes 0 to 4096, not '%s'", v);
-            break;
-        case PREDICT_DELIMITER:
-            if (!parse_delimiter(v, &o->delimiter))
-                return usage_error("predict ", "--delimiter takes one character, not '%s'", v);
-            break;
-        }
+    while (cli_next(&p, &id, &v)) { /* only --outlier-threshold */
+        if (!parse_real(v, &o->threshold) || !(o->threshold >= 0 && o->threshold <= 1))
+            return usage_error("predict ", "%s", "--outlier-threshold takes a number in [0, 1]");
+        o->flag = true;
     }
     if (p.status)
         return p.status;
-    /* No FILE: what is piped or redirected to standard input, if anything. */
-    if (o->model && !o->file && stdin_has_data())
-        o->file = "-";
     if (!o->file)
         return usage_error("predict ", "%s", "needs a MODEL and a FILE");
     /* Read once the command line is known to be right. */

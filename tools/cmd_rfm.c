@@ -22,10 +22,10 @@ typedef struct rfm_opts {
     const char *cuts[3];
     int64_t bins, k, seed, frequency_cuts;
     int delimiter;
-    bool skip_bad, json, quiet, bins_given, frequency_cuts_given;
+    bool skip_bad, json, quiet, frequency_cuts_given;
 } rfm_opts;
 
-enum { RFM_DELIMITER = 1, RFM_RETURNS, RFM_BINS, RFM_CUTS, RFM_FREQUENCY_CUTS, RFM_K, RFM_SEED };
+enum { RFM_RETURNS = 1, RFM_CUTS, RFM_FREQUENCY_CUTS };
 
 /* Names of seg_rfm_cuts, by value. */
 static const char *const cuts_names[4] = {"auto", "quantile", "fixed", "user"};
@@ -48,7 +48,7 @@ static const cli_opt rfm_table[] = {
              "with 'C' are cancellations",
      .field = CLI_TEXT(rfm_opts, col[5])},
     {.name = "delimiter", .value = "C", .help = "field delimiter (default: detect , ; or tab)",
-     .id = RFM_DELIMITER},
+     .field = CLI_DELIMITER(rfm_opts, delimiter)},
 
     {.name = "as-of", .value = "DATE",
      .help = "reference date (default: the day after the latest date)", .section = "Policy",
@@ -65,7 +65,7 @@ static const cli_opt rfm_table[] = {
      .id = RFM_RETURNS},
 
     {.name = "bins", .value = "N", .help = "score levels by rank (default 5)",
-     .section = "Scores and segments", .id = RFM_BINS},
+     .section = "Scores and segments", .field = CLI_INT(rfm_opts, bins), .lo = 2, .hi = 100},
     {.name = "cuts", .value = "DIM=V,V,...",
      .help = "cut points for r, f or m instead of ranks (repeatable)", .id = RFM_CUTS},
     {.name = "frequency-cuts", .value = "auto|quantile|fixed",
@@ -76,8 +76,9 @@ static const cli_opt rfm_table[] = {
      .help = "segment rules, one 'name,R,F,M' per line (R: *, N or N-M)",
      .field = CLI_TEXT(rfm_opts, rules)},
     {.name = "k", .alias = 'k', .value = "K", .help = "also k-means on log1p-standardised R, F, M",
-     .id = RFM_K},
-    {.name = "seed", .value = "S", .help = "k-means seed (default 0)", .id = RFM_SEED},
+     .field = CLI_INT(rfm_opts, k), .lo = 1, .hi = 1000},
+    {.name = "seed", .value = "S", .help = "k-means seed (default 0)",
+     .field = CLI_INT(rfm_opts, seed)},
 
     {.name = "output", .alias = 'o', .value = "FILE.csv",
      .help = "customer,recency,frequency,monetary,r,f,m,segment[,cluster]\n"
@@ -104,6 +105,7 @@ const cli_command cli_rfm = {
                    "FILE '-', or no FILE with a pipe or file on standard input: standard input.",
     .opts = rfm_table,
     .operands = {CLI_TEXT(rfm_opts, file)},
+    .stdin_operand = 1,
     .run = cmd_rfm,
 };
 
@@ -118,20 +120,6 @@ static int parse_rfm(int argc, char **argv, rfm_opts *o)
             if (strcmp(v, "exclude") != 0 && strcmp(v, "subtract") != 0)
                 return usage_error("rfm ", "--returns takes exclude or subtract, not '%s'", v);
             o->returns = v;
-            break;
-        case RFM_BINS:
-            if (!parse_int(v, 2, 100, &o->bins))
-                return usage_error("rfm ", "--bins takes a whole number from 2 to 100, not '%s'",
-                                   v);
-            o->bins_given = true;
-            break;
-        case RFM_K:
-            if (!parse_int(v, 1, 1000, &o->k))
-                return usage_error("rfm ", "--k takes a whole number from 1 to 1000, not '%s'", v);
-            break;
-        case RFM_SEED:
-            if (!parse_int(v, INT64_MIN, INT64_MAX, &o->seed))
-                return usage_error("rfm ", "--seed takes a whole number, not '%s'", v);
             break;
         case RFM_CUTS: {
             const char *dims = "rfm", *d = v[0] ? strchr(dims, v[0]) : NULL;
@@ -149,23 +137,17 @@ static int parse_rfm(int argc, char **argv, rfm_opts *o)
                                    "--frequency-cuts takes auto, quantile or fixed, not '%s'", v);
             o->frequency_cuts_given = true;
             break;
-        case RFM_DELIMITER:
-            if (!parse_delimiter(v, &o->delimiter))
-                return usage_error("rfm ", "--delimiter takes one character, not '%s'", v);
-            break;
         }
     }
     if (p.status)
         return p.status;
-    if (!o->file && stdin_has_data())
-        o->file = "-";
     if (!o->file)
         return usage_error("rfm ", "%sa transaction FILE is needed", "");
     if (!o->col[0] || !o->col[1])
         return usage_error("rfm ", "%s--customer and --date are needed", "");
     if (!o->col[2] == !(o->col[3] && o->col[4]) || (o->col[2] && (o->col[3] || o->col[4])))
         return usage_error("rfm ", "%sgive --amount, or both --quantity and --price", "");
-    if (o->bins_given && (o->cuts[0] || o->cuts[1] || o->cuts[2]))
+    if (o->bins && (o->cuts[0] || o->cuts[1] || o->cuts[2]))
         return usage_error("rfm ", "%s--bins and --cuts exclude each other", "");
     if (o->frequency_cuts_given && o->cuts[1])
         return usage_error("rfm ", "%s--frequency-cuts and --cuts f=... exclude each other", "");
@@ -262,7 +244,7 @@ static int configure(const rfm_opts *o, seg_rfm *r)
         rc = seg_rfm_set_int(r, SEG_RFM_RETURNS, strcmp(o->returns, "subtract") == 0);
     if (rc == 0)
         rc = seg_rfm_set_int(r, SEG_RFM_FREQUENCY_CUTS, o->frequency_cuts);
-    if (rc == 0 && o->bins_given)
+    if (rc == 0 && o->bins) /* 0: not given */
         rc = seg_rfm_set_int(r, SEG_RFM_BINS, o->bins);
     for (int d = 0; d < 3 && rc == 0; d++)
         if (o->cuts[d])
