@@ -102,6 +102,25 @@ class Messages(unittest.TestCase):
                           "lacks 2 columns of the model: age (did you mean 'AGE'?), "
                           "job (did you mean 'jb'?)")
 
+    def test_option_values_out_of_range_name_the_option(self):
+        # Whole numbers and delimiters are checked by the option table, the
+        # option named and its range given, before any file is read.
+        for args, message in (
+                (["predict", "m.seg", "f.csv", "--threads", "9999"],
+                 "--threads takes a whole number from 0 to 4096, not '9999'"),
+                (["predict", "m.seg", "f.csv", "--threads=2x"],
+                 "--threads takes a whole number from 0 to 4096, not '2x'"),
+                (["explain", "m.seg", "f.csv", "--delimiter", ";;"],
+                 "--delimiter takes one character, not ';;'"),
+                (["rfm", "t.csv", "--bins", "1"],
+                 "--bins takes a whole number from 2 to 100, not '1'"),
+                (["rfm", "t.csv", "--seed", "1.5"], "--seed takes a whole number, not '1.5'"),
+                (["fairness", "a.csv", "b.csv", "--protected", "x", "--min-segment-size", "-1"],
+                 "--min-segment-size takes a whole number from 0 to 1000000000000, not '-1'")):
+            code, _, err = run(*args)
+            self.assertEqual(code, 2, args)
+            self.assertIn(message, err)
+
     def test_predict_extreme_row_names_file_and_line(self):
         model = self.train()
         path = self.write("new.csv", "age,balance,job\n30,100,a\n\n1e308,100,a\n")
