@@ -413,6 +413,20 @@ static void sweep_table(FILE *f, const seg_sweep *sw, size_t chosen)
     }
 }
 
+/* A segment table's conversion, its 95 % interval and lift: three cells. */
+static void conversion_cells(FILE *f, double rate, double low, double high, double lift)
+{
+    fprintf(f, "<td class=\"n\">");
+    pct(f, rate, 2);
+    fprintf(f, "</td><td class=\"n\">");
+    pct(f, low, 2);
+    fprintf(f, " to ");
+    pct(f, high, 2);
+    fprintf(f, "</td><td class=\"n\">");
+    num(f, lift, 2);
+    fprintf(f, "</td>");
+}
+
 static void segment_table(FILE *f, const summary *s)
 {
     fprintf(f, "<table id=\"segment-table\"><tr><th>segment</th><th class=\"n\">customers</th>"
@@ -431,15 +445,8 @@ static void segment_table(FILE *f, const summary *s)
         if (s->camp && campaign_withheld(s, j)) {
             fprintf(f, "<td colspan=\"3\">withheld (pooled below)</td>");
         } else if (s->camp) {
-            fprintf(f, "<td class=\"n\">");
-            pct(f, cstat(s, j, SEG_CAMPAIGN_RATE), 2);
-            fprintf(f, "</td><td class=\"n\">");
-            pct(f, cstat(s, j, SEG_CAMPAIGN_RATE_LOW), 2);
-            fprintf(f, " to ");
-            pct(f, cstat(s, j, SEG_CAMPAIGN_RATE_HIGH), 2);
-            fprintf(f, "</td><td class=\"n\">");
-            num(f, cstat(s, j, SEG_CAMPAIGN_LIFT), 2);
-            fprintf(f, "</td>");
+            conversion_cells(f, cstat(s, j, SEG_CAMPAIGN_RATE), cstat(s, j, SEG_CAMPAIGN_RATE_LOW),
+                             cstat(s, j, SEG_CAMPAIGN_RATE_HIGH), cstat(s, j, SEG_CAMPAIGN_LIFT));
         }
         fprintf(f, "<td class=\"lbl\">");
         report_escape(f, label_of(s, j));
@@ -454,15 +461,12 @@ static void segment_table(FILE *f, const summary *s)
         num(f, (double)size, 0);
         fprintf(f, "</td><td class=\"n\">");
         pct(f, (double)size / (double)s->n, 1);
-        fprintf(f, "</td><td class=\"n\">");
-        pct(f, campaign_pool_stat(s, SEG_CAMPAIGN_RATE), 2);
-        fprintf(f, "</td><td class=\"n\">");
-        pct(f, campaign_pool_stat(s, SEG_CAMPAIGN_RATE_LOW), 2);
-        fprintf(f, " to ");
-        pct(f, campaign_pool_stat(s, SEG_CAMPAIGN_RATE_HIGH), 2);
-        fprintf(f, "</td><td class=\"n\">");
-        num(f, campaign_pool_stat(s, SEG_CAMPAIGN_LIFT), 2);
-        fprintf(f, "</td><td class=\"lbl\">withheld segments");
+        fprintf(f, "</td>");
+        conversion_cells(f, campaign_pool_stat(s, SEG_CAMPAIGN_RATE),
+                         campaign_pool_stat(s, SEG_CAMPAIGN_RATE_LOW),
+                         campaign_pool_stat(s, SEG_CAMPAIGN_RATE_HIGH),
+                         campaign_pool_stat(s, SEG_CAMPAIGN_LIFT));
+        fprintf(f, "<td class=\"lbl\">withheld segments");
         for (size_t j = 0, first = 1; j < s->k; j++)
             if (campaign_withheld(s, j)) {
                 fprintf(f, "%s%zu", first ? " " : ", ", j);
