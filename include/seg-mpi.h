@@ -112,13 +112,13 @@ SEG_MPI_API int seg_mpi_predict(MPI_Comm comm, const seg_model *m, const double 
  * (seg_scaler_fit() with SEG_SCALER_METHOD method) gives on all the rows in
  * rank order, bit for bit: the mean and population standard deviation are
  * summed in row order along a chain over the ranks, as the serial scaler
- * sums them (docs/mpi.md). A feature is then scaled as (x - center) / scale
- * in double.
+ * sums them (docs/mpi.md); the robust scaler's quartiles are exact order
+ * statistics over the ranks (a radix selection, eight exchanges of
+ * counts). A feature is then scaled as (x - center) / scale in double.
  *
  * @param comm the communicator.
- * @param method SEG_SCALE_STANDARD, SEG_SCALE_MINMAX or SEG_SCALE_NONE (0 and 1);
- *        SEG_SCALE_ROBUST is refused (SEG_ERR_INVALID_ARG): exact quartiles
- *        over ranks are not done.
+ * @param method SEG_SCALE_STANDARD, SEG_SCALE_MINMAX, SEG_SCALE_ROBUST
+ *        or SEG_SCALE_NONE.
  * @param x the rank's rows, n * d doubles, row-major, all finite (no
  *        missing values: nothing is imputed).
  * @param n the rank's rows (0 allowed).

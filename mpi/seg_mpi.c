@@ -16,6 +16,7 @@
  *   AGREE                  the lowest failing rank's status and message
  */
 #include "seg-mpi.h"
+#include "select.h"
 
 #include <limits.h>
 #include <math.h>
@@ -313,6 +314,60 @@ static int agree_own(MPI_Comm comm, int rc)
     return agree_msg(comm, rc, mine);
 }
 
+/* The robust scaling: center the median, scale the interquartile range,
+ * each quartile numpy's 'linear' one from the order statistics at
+ * floor((m - 1) q) and the next, interpolated by the single-process
+ * scaler's formula (lib/prepare/scaler_numeric.c, quantile()). The order
+ * statistics are exact (select.c), so the values are the serial ones. */
+static int robust_fit(MPI_Comm comm, const double *x, size_t n, size_t d, unsigned long long m,
+                      double *center, double *scale)
+{
+    static const double qs[3] = {0.25, 0.5, 0.75};
+    uint64_t want[6];
+    double t[3];
+    for (int i = 0; i < 3; i++) {
+        const double pos = (double)(m - 1) * qs[i];
+        const uint64_t k = (uint64_t)pos;
+        t[i] = pos - (double)k;
+        want[2 * i] = k;
+        want[2 * i + 1] = k + 1 < m ? k + 1 : k;
+    }
+    double *v = malloc(d * 6 * sizeof *v);
+    int rc = agree_own(comm, v ? SEG_OK : own_fail(SEG_ERR_NOMEM, "out of memory for quartiles"));
+    if (rc < 0) {
+        free(v);
+        return rc;
+    }
+    rc = seg_mpi_order_stats(comm, x, n, d, want, 6, v);
+    if (rc == SEG_ERR_NOMEM)
+        rc = own_fail(rc, "out of memory for the quartiles of %zu features", d);
+    else if (rc == SEG_ERR_LIMIT)
+        rc = own_fail(rc, "%zu features exceed MPI's int count for the quartiles", d);
+    else if (rc < 0)
+        rc = own_fail(rc, "MPI failed while selecting the quartiles");
+    for (size_t j = 0; j < d && rc == SEG_OK; j++) {
+        double q[3];
+        for (int i = 0; i < 3; i++) {
+            const double a = v[j * 6 + 2 * i], b = v[j * 6 + 2 * i + 1], dd = b - a;
+            q[i] = t[i] == 0.0 || want[2 * i] + 1 >= m ? a
+                   : t[i] >= 0.5                        ? b - dd * (1.0 - t[i])
+                                                        : a + dd * t[i];
+        }
+        const double s = q[2] - q[0];
+        if (!isfinite(q[1]) || !isfinite(s)) {
+            rc = own_fail(SEG_ERR_NONFINITE,
+                          "column %zu: quartiles %g and %g are too far apart to scale (their "
+                          "difference overflows a double)",
+                          j + 1, q[0], q[2]);
+            break;
+        }
+        center[j] = q[1];
+        scale[j] = s == 0.0 ? 1.0 : s;
+    }
+    free(v);
+    return rc;
+}
+
 int seg_mpi_scaler_fit(MPI_Comm comm, seg_scale_method method, const double *x, size_t n, size_t d,
                        double *center, double *scale)
 {
@@ -325,12 +380,8 @@ int seg_mpi_scaler_fit(MPI_Comm comm, seg_scale_method method, const double *x, 
     /* Arguments: every rank checks its own, then all agree. */
     if (!center || !scale || (n > 0 && !x) || d == 0)
         rc = own_fail(SEG_ERR_INVALID_ARG, "seg_mpi_scaler_fit: NULL argument or no features");
-    else if (method == SEG_SCALE_ROBUST)
-        rc = own_fail(SEG_ERR_INVALID_ARG,
-                      "the robust scaling (median and quartiles) is not done over MPI ranks: "
-                      "only none, standard and minmax give the single-process values exactly "
-                      "(docs/mpi.md)");
-    else if (method != SEG_SCALE_NONE && method != SEG_SCALE_STANDARD && method != SEG_SCALE_MINMAX)
+    else if (method != SEG_SCALE_NONE && method != SEG_SCALE_STANDARD &&
+             method != SEG_SCALE_MINMAX && method != SEG_SCALE_ROBUST)
         rc = own_fail(SEG_ERR_INVALID_ARG, "seg_mpi_scaler_fit: unknown method %d", (int)method);
     else if (d > INT_MAX / 2)
         rc = own_fail(SEG_ERR_LIMIT, "%zu features exceed MPI's int count", d);
@@ -370,6 +421,10 @@ int seg_mpi_scaler_fit(MPI_Comm comm, seg_scale_method method, const double *x, 
             center[j] = 0.0;
             scale[j] = 1.0;
         }
+        goto done;
+    }
+    if (method == SEG_SCALE_ROBUST) {
+        rc = agree_own(comm, robust_fit(comm, x, n, d, total, center, scale));
         goto done;
     }
     /* The range: min and max are exact in any order. */

@@ -209,13 +209,33 @@ static int run(void)
         for (size_t f = 0; f < d; f++)
             xs[i * d + f] = f == 4 ? 2.5 : x[i * d + f] * (double)(f + 1) + 1e5 * (double)f + 0.1;
     if (compare_scaler("standard scaler", km, xs, n, d, SEG_SCALE_STANDARD) ||
-        compare_scaler("minmax scaler", km, xs, n, d, SEG_SCALE_MINMAX))
+        compare_scaler("minmax scaler", km, xs, n, d, SEG_SCALE_MINMAX) ||
+        compare_scaler("robust scaler", km, xs, n, d, SEG_SCALE_ROBUST))
         return 1;
+    /* Quartiles among ties and of negative values, the interpolation's
+     * both branches (n - 1 = 12010: q1 and q3 at t = 0.5, the median at an
+     * order statistic; with n - 1 rows t = 0.25 and 0.75): whole numbers from -7 to 7, halves, a column of
+     * one value, one with a single outlier. */
+    {
+        double *xt = malloc(n * d * sizeof *xt);
+        CHECK(xt, "out of memory");
+        for (size_t i = 0; i < n; i++)
+            for (size_t f = 0; f < d; f++)
+                xt[i * d + f] = f == 0   ? floor(x[i * d] * 3)
+                                : f == 1 ? -(double)((i * 7) % 15)
+                                : f == 2 ? floor(x[i * d + 2] * 2) / 2 - 0.25
+                                : f == 3 ? -3.5
+                                : f == 4 ? (i == 17 ? 1e6 : 1.0)
+                                         : x[i * d + f] * 1e-300;
+        /* and n - 1 rows: q1 at t = 0.25 and q3 at t = 0.75 */
+        if (compare_scaler("robust scaler, ties", km, xt, n, d, SEG_SCALE_ROBUST) ||
+            compare_scaler("robust scaler, ties, n - 1 rows", km, xt, n - 1, d, SEG_SCALE_ROBUST))
+            return 1;
+        free(xt);
+    }
     {
         double c[9], sd[9];
-        int rc = seg_mpi_scaler_fit(MPI_COMM_WORLD, SEG_SCALE_ROBUST, xs, 1, d, c, sd);
-        CHECK(rc == SEG_ERR_INVALID_ARG && strstr(seg_mpi_last_error(), "robust"),
-              "robust: rc %d, '%s'", rc, seg_mpi_last_error());
+        int rc;
         /* a NaN in the last rank's share: the scaler fails alike everywhere */
         size_t f0, r0, bad = n - 3;
         CHECK(seg_mpi_share(MPI_COMM_WORLD, km, n, d, SEG_DTYPE_F32, &f0, &r0) == SEG_OK, "share");

@@ -118,6 +118,8 @@ with tempfile.TemporaryDirectory() as tmp:
         'standard f32': ['s.npy', '--k', str(k), '--seed', '5', '--dtype', 'f32'],
         'standard f64, f4 file': ['s4.npy', '--k', str(k), '--seed', '2'],
         'minmax f64': ['s.npy', '--k', str(k), '--seed', '1', '--scale', 'minmax'],
+        'robust f32': ['s.npy', '--k', str(k), '--seed', '3', '--scale', 'robust',
+                       '--dtype', 'f32'],
     }
     for name, opts in scases.items():
         serial = subprocess.run([seg, 'segment', '--assignments', 'serial.csv', '--json'] + opts,
@@ -141,9 +143,8 @@ with tempfile.TemporaryDirectory() as tmp:
             check(p.returncode != 0 or got_fit == want_fit,
                   '%s, %d ranks: inertia, iterations, sizes %r, seg segment %r' %
                   (name, ranks, got_fit, want_fit))
-    # robust is refused, and so is a model without its scaler
-    for extra, msg in ((['--scale', 'robust'], 'robust is not done over MPI ranks'),
-                       (['--model', 'scaled.model'], 'the model seg-mpi writes holds no scaler')):
+    # a model without its scaler is refused
+    for extra, msg in ((['--model', 'scaled.model'], 'the model seg-mpi writes holds no scaler'),):
         p = run_mpi(2, ['s.npy', '--k', str(k)] + extra, timeout=120)
         check(p.returncode == 2 and p.stderr.count(msg) == 1,
               '%s: want exit 2 and %r once, got %d %r' % (extra, msg, p.returncode, p.stderr))

@@ -69,8 +69,8 @@ static const cli_opt mpi_segment_opts[] = {
      .help = "library threads per rank (default 0: all cores)",
      .field = CLI_TEXT(mopts, threads)},
     {.name = "scale",
-     .value = "standard|minmax|none",
-     .help = "as seg segment (default standard; robust is not done over ranks)",
+     .value = "standard|minmax|robust|none",
+     .help = "as seg segment (default standard)",
      .field = CLI_TEXT(mopts, scale)},
     {.name = "model",
      .alias = 'o',
@@ -207,6 +207,8 @@ static seg_scale_method scale_of(const mopts *o)
 {
     if (!o->scale || strcmp(o->scale, "standard") == 0)
         return SEG_SCALE_STANDARD;
+    if (strcmp(o->scale, "robust") == 0)
+        return SEG_SCALE_ROBUST;
     return strcmp(o->scale, "minmax") == 0 ? SEG_SCALE_MINMAX : SEG_SCALE_NONE;
 }
 
@@ -279,13 +281,9 @@ static int configure(const mopts *o, seg_kmeans *km, char *why, size_t len)
         return USAGE_CONFLICT;
     }
     if (rc == SEG_OK && o->scale && strcmp(o->scale, "none") != 0 &&
-        strcmp(o->scale, "standard") != 0 && strcmp(o->scale, "minmax") != 0) {
-        snprintf(why, len,
-                 strcmp(o->scale, "robust") == 0
-                     ? "--scale robust is not done over MPI ranks (exact quartiles over ranks "
-                       "are not): use standard, minmax or none (docs/mpi.md)"
-                     : "--scale takes standard, minmax or none, not '%s'",
-                 o->scale);
+        strcmp(o->scale, "standard") != 0 && strcmp(o->scale, "minmax") != 0 &&
+        strcmp(o->scale, "robust") != 0) {
+        snprintf(why, len, "--scale takes standard, minmax, robust or none, not '%s'", o->scale);
         return USAGE_CONFLICT;
     }
     if (rc == SEG_OK && o->model && scale_of(o) != SEG_SCALE_NONE) {
