@@ -107,6 +107,29 @@ SEG_MPI_API int seg_mpi_predict(MPI_Comm comm, const seg_model *m, const double 
                                 size_t d, int32_t *labels, double *distances, int64_t *sizes);
 
 /**
+ * The median of each feature over the rows of all ranks (collective), as the
+ * single-process scaler takes it to impute a missing value: NaN values are
+ * missing and skipped; the median of the present values by linear
+ * interpolation between the order statistics around position (m - 1) / 2
+ * (numpy's default), bit for bit, for any number of ranks: the order
+ * statistics are found exactly by a radix selection (eight exchanges of
+ * 256 counts per feature, no value moved; docs/mpi.md). A feature with no
+ * value on any rank gets 0, as the serial scaler imputes.
+ *
+ * @param comm the communicator.
+ * @param x the rank's rows, n * d doubles, row-major; NaN is missing; an
+ *        infinite value fails every rank.
+ * @param n the rank's rows (0 allowed).
+ * @param d features, the same on every rank.
+ * @param[out] median d medians, the same on every rank.
+ * @return SEG_OK; SEG_ERR_NONFINITE (an infinite value, named by its row
+ *         among all rows and its feature), SEG_ERR_INVALID_ARG,
+ *         SEG_ERR_LIMIT, SEG_ERR_NOMEM, SEG_ERR_IO: agreed over the ranks.
+ */
+SEG_MPI_API int seg_mpi_median(MPI_Comm comm, const double *x, size_t n, size_t d,
+                               double *median);
+
+/**
  * Fit the numeric scaling of the rows of all ranks (collective): every rank
  * gets, per feature, the center and scale the single-process scaler
  * (seg_scaler_fit() with SEG_SCALER_METHOD method) gives on all the rows in

@@ -314,57 +314,124 @@ static int agree_own(MPI_Comm comm, int rc)
     return agree_msg(comm, rc, mine);
 }
 
-/* The robust scaling: center the median, scale the interquartile range,
- * each quartile numpy's 'linear' one from the order statistics at
- * floor((m - 1) q) and the next, interpolated by the single-process
- * scaler's formula (lib/prepare/scaler_numeric.c, quantile()). The order
- * statistics are exact (select.c), so the values are the serial ones. */
+/* Quantiles qs[0..nq) of each feature j's m[j] present values over all
+ * ranks (plus copies[j] values extra[j], or NULL): numpy's 'linear' ones
+ * from the order statistics at floor((m - 1) q) and the next, interpolated
+ * by the single-process scaler's formula (lib/prepare/scaler_numeric.c,
+ * quantile()). The order statistics are exact (select.c), so the values are
+ * the serial ones. A feature without values gets 0. out: d x nq. Collective;
+ * the status is agreed. */
+static int linear_quantiles(MPI_Comm comm, const double *x, size_t n, size_t d,
+                            const uint64_t *m, const double *qs, size_t nq, const double *extra,
+                            const uint64_t *copies, double *out)
+{
+    uint64_t *want = malloc(d * 2 * nq * sizeof *want);
+    double *t = malloc(d * nq * sizeof *t), *v = malloc(d * 2 * nq * sizeof *v);
+    int rc = agree_own(comm, want && t && v
+                                 ? SEG_OK
+                                 : own_fail(SEG_ERR_NOMEM, "out of memory for the quantiles"));
+    for (size_t j = 0; j < d && rc == SEG_OK; j++)
+        for (size_t i = 0; i < nq; i++) {
+            const uint64_t mj = m[j] + (copies ? copies[j] : 0);
+            const double pos = mj ? (double)(mj - 1) * qs[i] : 0.0;
+            const uint64_t k = (uint64_t)pos;
+            t[j * nq + i] = pos - (double)k;
+            want[(j * nq + i) * 2] = k;
+            want[(j * nq + i) * 2 + 1] = k + 1 < mj ? k + 1 : k;
+        }
+    if (rc == SEG_OK) {
+        rc = seg_mpi_order_stats_with(comm, x, n, d, want, 2 * nq, extra, copies, v);
+        if (rc == SEG_ERR_NOMEM)
+            rc = own_fail(rc, "out of memory for the quantiles of %zu features", d);
+        else if (rc == SEG_ERR_LIMIT)
+            rc = own_fail(rc, "%zu features exceed MPI's int count for the quantiles", d);
+        else if (rc < 0)
+            rc = own_fail(rc, "MPI failed while selecting the quantiles");
+        rc = agree_own(comm, rc);
+    }
+    for (size_t j = 0; j < d && rc == SEG_OK; j++)
+        for (size_t i = 0; i < nq; i++) {
+            const size_t s = j * nq + i;
+            const uint64_t mj = m[j] + (copies ? copies[j] : 0);
+            const double a = v[2 * s], b = v[2 * s + 1], dd = b - a, ti = t[s];
+            out[s] = mj == 0                               ? 0.0
+                     : ti == 0.0 || want[2 * s] + 1 >= mj ? a
+                     : ti >= 0.5                           ? b - dd * (1.0 - ti)
+                                                           : a + dd * ti;
+        }
+    free(want);
+    free(t);
+    free(v);
+    return rc;
+}
+
+/* The robust scaling: center the median, scale the interquartile range. */
 static int robust_fit(MPI_Comm comm, const double *x, size_t n, size_t d, unsigned long long m,
                       double *center, double *scale)
 {
     static const double qs[3] = {0.25, 0.5, 0.75};
-    uint64_t want[6];
-    double t[3];
-    for (int i = 0; i < 3; i++) {
-        const double pos = (double)(m - 1) * qs[i];
-        const uint64_t k = (uint64_t)pos;
-        t[i] = pos - (double)k;
-        want[2 * i] = k;
-        want[2 * i + 1] = k + 1 < m ? k + 1 : k;
-    }
-    double *v = malloc(d * 6 * sizeof *v);
-    int rc = agree_own(comm, v ? SEG_OK : own_fail(SEG_ERR_NOMEM, "out of memory for quartiles"));
-    if (rc < 0) {
-        free(v);
-        return rc;
-    }
-    rc = seg_mpi_order_stats(comm, x, n, d, want, 6, v);
-    if (rc == SEG_ERR_NOMEM)
-        rc = own_fail(rc, "out of memory for the quartiles of %zu features", d);
-    else if (rc == SEG_ERR_LIMIT)
-        rc = own_fail(rc, "%zu features exceed MPI's int count for the quartiles", d);
-    else if (rc < 0)
-        rc = own_fail(rc, "MPI failed while selecting the quartiles");
+    uint64_t *mm = malloc(d * sizeof *mm);
+    double *q = malloc(d * 3 * sizeof *q);
+    int rc = agree_own(comm, mm && q ? SEG_OK
+                                     : own_fail(SEG_ERR_NOMEM, "out of memory for quartiles"));
+    for (size_t j = 0; rc == SEG_OK && j < d; j++)
+        mm[j] = m;
+    if (rc == SEG_OK)
+        rc = linear_quantiles(comm, x, n, d, mm, qs, 3, NULL, NULL, q);
     for (size_t j = 0; j < d && rc == SEG_OK; j++) {
-        double q[3];
-        for (int i = 0; i < 3; i++) {
-            const double a = v[j * 6 + 2 * i], b = v[j * 6 + 2 * i + 1], dd = b - a;
-            q[i] = t[i] == 0.0 || want[2 * i] + 1 >= m ? a
-                   : t[i] >= 0.5                        ? b - dd * (1.0 - t[i])
-                                                        : a + dd * t[i];
-        }
-        const double s = q[2] - q[0];
-        if (!isfinite(q[1]) || !isfinite(s)) {
+        const double s = q[3 * j + 2] - q[3 * j];
+        if (!isfinite(q[3 * j + 1]) || !isfinite(s)) {
             rc = own_fail(SEG_ERR_NONFINITE,
                           "column %zu: quartiles %g and %g are too far apart to scale (their "
                           "difference overflows a double)",
-                          j + 1, q[0], q[2]);
+                          j + 1, q[3 * j], q[3 * j + 2]);
             break;
         }
-        center[j] = q[1];
+        center[j] = q[3 * j + 1];
         scale[j] = s == 0.0 ? 1.0 : s;
     }
-    free(v);
+    free(mm);
+    free(q);
+    return rc;
+}
+
+int seg_mpi_median(MPI_Comm comm, const double *x, size_t n, size_t d, double *median)
+{
+    static const double half = 0.5;
+    int rank, rc = SEG_OK;
+    unsigned long long mine = n, before = 0;
+    uint64_t *m = NULL;
+    if (MPI_Comm_rank(comm, &rank) != MPI_SUCCESS)
+        return own_fail(SEG_ERR_IO, "MPI_Comm_rank failed");
+    if (!median || (n > 0 && !x) || d == 0)
+        rc = own_fail(SEG_ERR_INVALID_ARG, "seg_mpi_median: NULL argument or no features");
+    else if (d > INT_MAX)
+        rc = own_fail(SEG_ERR_LIMIT, "%zu features exceed MPI's int count", d);
+    else if (!(m = calloc(d, sizeof *m)))
+        rc = own_fail(SEG_ERR_NOMEM, "out of memory for %zu features", d);
+    if ((rc = agree_own(comm, rc)) < 0)
+        goto done;
+    if ((rc = mpi_ok(MPI_Exscan(&mine, &before, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, comm))) ==
+            SEG_OK &&
+        rank == 0)
+        before = 0;
+    for (size_t i = 0; rc == SEG_OK && i < n; i++)
+        for (size_t j = 0; j < d; j++) {
+            const double v = x[i * d + j];
+            if (isinf(v)) {
+                rc = own_fail(SEG_ERR_NONFINITE, "row %llu, feature %zu is infinite",
+                              before + i + 1, j + 1);
+                break;
+            }
+            m[j] += !isnan(v);
+        }
+    if ((rc = agree_own(comm, rc)) < 0 ||
+        (rc = agree_own(comm, mpi_ok(MPI_Allreduce(MPI_IN_PLACE, m, (int)d, MPI_UINT64_T,
+                                                   MPI_SUM, comm)))) < 0)
+        goto done;
+    rc = linear_quantiles(comm, x, n, d, m, &half, 1, NULL, NULL, median);
+done:
+    free(m);
     return rc;
 }
 

@@ -11,6 +11,7 @@
 #include "select.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,13 @@ static double value_of(uint64_t k)
 int seg_mpi_order_stats(MPI_Comm comm, const double *x, size_t n, size_t d, const uint64_t *want,
                         size_t nw, double *out)
 {
+    return seg_mpi_order_stats_with(comm, x, n, d, want, nw, NULL, NULL, out);
+}
+
+int seg_mpi_order_stats_with(MPI_Comm comm, const double *x, size_t n, size_t d,
+                             const uint64_t *want, size_t nw, const double *extra,
+                             const uint64_t *copies, double *out)
+{
     const size_t slots = d * nw;
     if (slots == 0)
         return SEG_OK;
@@ -58,7 +66,12 @@ int seg_mpi_order_stats(MPI_Comm comm, const double *x, size_t n, size_t d, cons
         goto done;
     }
     for (size_t s = 0; s < slots; s++)
-        rank[s] = want[s % nw];
+        rank[s] = want[s];
+    int me = 0;
+    if (MPI_Comm_rank(comm, &me) != MPI_SUCCESS) {
+        rc = SEG_ERR_IO;
+        goto done;
+    }
     for (int round = 0; round < ROUNDS; round++) {
         const int shift = 64 - DIGIT * (round + 1);
         /* The bits fixed so far: none in the first round. */
@@ -74,6 +87,8 @@ int seg_mpi_order_stats(MPI_Comm comm, const double *x, size_t n, size_t d, cons
         memset(hist, 0, slots * BUCKETS * sizeof *hist);
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < d; j++) {
+                if (isnan(x[i * d + j]))
+                    continue;
                 const uint64_t k = key_of(x[i * d + j]);
                 const size_t b = (size_t)(k >> shift) & (BUCKETS - 1);
                 for (size_t w = 0; w < nw; w++) {
@@ -82,6 +97,17 @@ int seg_mpi_order_stats(MPI_Comm comm, const double *x, size_t n, size_t d, cons
                         hist[s * BUCKETS + b]++;
                 }
             }
+        /* The added copies count once, on rank 0. */
+        for (size_t j = 0; extra && me == 0 && j < d; j++) {
+            if (!copies[j])
+                continue;
+            const uint64_t k = key_of(extra[j]);
+            for (size_t w = 0; w < nw; w++) {
+                const size_t s = j * nw + w;
+                if (alias[s] == s && ((k ^ prefix[s]) & fixed) == 0)
+                    hist[s * BUCKETS + ((size_t)(k >> shift) & (BUCKETS - 1))] += copies[j];
+            }
+        }
         if (MPI_Allreduce(MPI_IN_PLACE, hist, (int)(slots * BUCKETS), MPI_UINT64_T, MPI_SUM,
                           comm) != MPI_SUCCESS) {
             rc = SEG_ERR_IO;

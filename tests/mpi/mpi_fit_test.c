@@ -114,6 +114,12 @@ static int compare(const char *what, seg_kmeans *km, const double *x, size_t n, 
 /* The scaler over the ranks against seg_scaler_fit() on all the rows: the
  * centers and scales bit for bit, then the k-means fit of the scaled rows
  * (f32, as seg segment --dtype f32 scales then rounds). */
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 static int compare_scaler(const char *what, seg_kmeans *km, const double *x, size_t n, size_t d,
                           seg_scale_method method)
 {
@@ -232,6 +238,69 @@ static int run(void)
             compare_scaler("robust scaler, ties, n - 1 rows", km, xt, n - 1, d, SEG_SCALE_ROBUST))
             return 1;
         free(xt);
+    }
+    /* The median over ranks with missing values: NaN in every column but
+     * the first, a column all missing (0), one of ties, one of a single
+     * present value; against the present values sorted and numpy's linear
+     * interpolation written as the serial scaler writes it; the first column
+     * (nothing missing) also against the serial robust scaler's center. */
+    {
+        double *xm = malloc(n * d * sizeof *xm), *col = malloc(n * sizeof *col), med[9];
+        CHECK(xm && col, "out of memory");
+        for (size_t i = 0; i < n; i++)
+            for (size_t f = 0; f < d; f++) {
+                double v = f == 1 ? floor(x[i * d + 1] * 2) : x[i * d + f] * (double)(f + 1);
+                if ((f == 3) || (f == 4 && i != 5) || (f != 0 && (i * 13 + f) % 7 == 0))
+                    v = i % 2 ? NAN : -NAN; /* either sign: both are missing */
+                xm[i * d + f] = v;
+            }
+        size_t f0, r0;
+        CHECK(seg_mpi_share(MPI_COMM_WORLD, km, n, d, SEG_DTYPE_F64, &f0, &r0) == SEG_OK, "share");
+        int rc = seg_mpi_median(MPI_COMM_WORLD, xm + f0 * d, r0, d, med);
+        CHECK(rc == SEG_OK, "median: %s", seg_mpi_last_error());
+        for (size_t f = 0; f < d; f++) {
+            size_t m = 0;
+            for (size_t i = 0; i < n; i++)
+                if (!isnan(xm[i * d + f]))
+                    col[m++] = xm[i * d + f];
+            qsort(col, m, sizeof *col, cmp_double);
+            double want = 0.0;
+            if (m) {
+                const double pos = (double)(m - 1) * 0.5, t = pos - (double)(size_t)pos;
+                const double a = col[(size_t)pos], b = (size_t)pos + 1 < m ? col[(size_t)pos + 1] : a;
+                want = t == 0.0 ? a : t >= 0.5 ? b - (b - a) * (1.0 - t) : a + (b - a) * t;
+            }
+            CHECK(memcmp(&want, &med[f], sizeof want) == 0, "median of feature %zu: %.17g, want %.17g",
+                  f, med[f], want);
+        }
+        CHECK(med[3] == 0.0 && med[4] == x[5 * d + 4] * 5, "median: all missing %g, one value %g",
+              med[3], med[4]);
+        {
+            seg_dataset *ds = NULL;
+            seg_scaler *sc = NULL;
+            double c0, s0;
+            for (size_t i = 0; i < n; i++)
+                col[i] = xm[i * d];
+            CHECK(seg_dataset_from_f64(&ds, col, n, 1, NULL) == SEG_OK &&
+                      seg_scaler_new(&sc) == SEG_OK &&
+                      seg_scaler_set_int(sc, SEG_SCALER_METHOD, SEG_SCALE_ROBUST) == SEG_OK &&
+                      seg_scaler_fit(sc, ds) == SEG_OK &&
+                      seg_scaler_feature_affine(sc, 0, &c0, &s0) == SEG_OK,
+                  "median: serial scaler: %s", seg_last_error());
+            CHECK(memcmp(&c0, &med[0], sizeof c0) == 0, "median: %.17g, the serial scaler's %.17g",
+                  med[0], c0);
+            seg_scaler_free(sc);
+            seg_dataset_free(ds);
+        }
+        /* an infinite value in the last share fails every rank alike */
+        xm[(n - 2) * d + 2] = -INFINITY;
+        rc = seg_mpi_median(MPI_COMM_WORLD, xm + f0 * d, r0, d, med);
+        char want[64];
+        snprintf(want, sizeof want, "row %zu, feature 3 is infinite", n - 1);
+        CHECK(rc == SEG_ERR_NONFINITE && strcmp(seg_mpi_last_error(), want) == 0,
+              "median, infinite: rc %d, '%s'", rc, seg_mpi_last_error());
+        free(xm);
+        free(col);
     }
     {
         double c[9], sd[9];
