@@ -55,6 +55,15 @@ static void FN(bounds_prepare)(kjob *J, bounds_ws *H)
         if (nn > H->cnmax)
             H->cnmax = nn;
     }
+    /* Each group's move as a float no smaller, repeated SEG_BOUNDS_PAT_ROWS
+     * times: the pattern FN(decay_lower) subtracts from a run of rows. */
+    for (size_t g = 0; g < H->groups; g++) {
+        float f = (float)H->gmove[g];
+        if ((double)f < H->gmove[g])
+            f = nextafterf(f, INFINITY);
+        for (size_t r = 0; r < SEG_BOUNDS_PAT_ROWS; r++)
+            H->gpat[r * H->groups + g] = f;
+    }
     if (!H->pair) {
         for (size_t j = 0; j < k; j++)
             H->half[j] = 0;
@@ -91,16 +100,45 @@ static float FN(float_below)(double v)
 }
 
 /*
- * Decay row's bounds by this pass's centroid moves and test whether they
- * prove its label (Lloyd's rounded argmin cannot pick another centroid).
- * When they do not and need is not NULL, need[g] (G bytes) says which
- * groups may hold a centroid Lloyd's pass could pick instead of the own
- * one: the own group, and those whose lower bound does not clear the upper
- * bound by the rounding margin. (Hamerly's tightening of the upper bound to
- * the distance to the own centroid was tried: on W2 of bench/ it rescued
- * few rows and its read of every such row cost more than it saved.)
+ * Decay the lower bounds lr[0 .. count) of a run of whole rows (count a
+ * multiple of G, the run starting a row) by their groups' moves, in float:
+ * lr - move, shrunk by 2^-22 and then rounded, is below the exact
+ * difference (one rounding of the subtraction and one of the product each
+ * gain at most 2^-24), and results under FLT_MIN, where rounding is no
+ * longer relative, become 0. The moves are a pattern of SEG_BOUNDS_PAT_ROWS
+ * rows (H->gpat) so that the loop runs over contiguous floats and
+ * vectorises; before, each row decayed its G bounds one by one in double,
+ * the largest cost of a pass whose rows mostly pass their bounds.
  */
-static bool FN(row_proven)(const kjob *J, bounds_ws *H, size_t row, double gam, uint8_t *need)
+SEG_HOT_CLONES static void FN(decay_lower)(float *restrict lr, size_t count,
+                                           const float *restrict pat, size_t plen)
+{
+    const float shrink = 1 - 0x1p-22f;
+    size_t i = 0;
+    for (; i + plen <= count; i += plen)
+        for (size_t q = 0; q < plen; q++) {
+            const float v = (lr[i + q] - pat[q]) * shrink;
+            lr[i + q] = v >= FLT_MIN ? v : 0;
+        }
+    for (size_t q = 0; i + q < count; q++) {
+        const float v = (lr[i + q] - pat[q]) * shrink;
+        lr[i + q] = v >= FLT_MIN ? v : 0;
+    }
+}
+
+/*
+ * Decay row's upper bound by its centroid's move and test whether its
+ * bounds (the lower ones already decayed by FN(decay_lower)) prove its
+ * label (Lloyd's rounded argmin cannot pick another centroid). When they do
+ * not and need is not NULL, need[g] (G bytes) says which groups may hold a
+ * centroid Lloyd's pass could pick instead of the own one: the own group,
+ * and those whose lower bound does not clear the upper bound by the rounding
+ * margin. (Hamerly's tightening of the upper bound to the distance to the
+ * own centroid was tried: on W2 of bench/ it rescued few rows and its read
+ * of every such row cost more than it saved.)
+ */
+static inline bool FN(row_proven)(const kjob *J, bounds_ws *H, size_t row, double gam,
+                                  uint8_t *need)
 {
     const size_t G = H->groups;
     const int32_t a = J->labels[row];
@@ -110,17 +148,13 @@ static bool FN(row_proven)(const kjob *J, bounds_ws *H, size_t row, double gam, 
         return false;
     }
     const double u = H->upper[row] + H->move[a];
+    const float *lr = H->lower + row * G;
+    float lf = lr[0];
+    for (size_t g = 1; g < G; g++)
+        lf = lr[g] < lf ? lr[g] : lf;
     const double delta = gam * ((double)((const T *)J->xnorm)[row] + H->cnmax);
-    float *lr = H->lower + row * G;
-    double l = INFINITY;
-    for (size_t g = 0; g < G; g++) {
-        double lg = (double)lr[g] - H->gmove[g];
-        lg = lg > 0 ? lg : 0;
-        lr[g] = FN(float_below)(lg);
-        l = lg < l ? lg : l;
-    }
     double m = 2 * H->half[a] - u;
-    m = m > l ? m : l;
+    m = m > (double)lf ? m : (double)lf;
     H->upper[row] = u;
     if (m > 0 && u * u + 2 * delta < m * m)
         return true;
@@ -132,6 +166,59 @@ static bool FN(row_proven)(const kjob *J, bounds_ws *H, size_t row, double gam, 
         }
     }
     return false;
+}
+
+/* Decay the lower bounds of rows [b0, b0 + b) (see FN(decay_lower)). */
+static inline void FN(decay_block)(bounds_ws *H, size_t b0, size_t b)
+{
+    if (H->valid)
+        FN(decay_lower)(H->lower + b0 * H->groups, b * H->groups, H->gpat,
+                        SEG_BOUNDS_PAT_ROWS * H->groups);
+}
+
+/*
+ * New bounds of ng recomputed rows from the register kernel's group minima
+ * (gb, gs, gid: G x ng), their labels and norms xn: into lo (G x ng) each
+ * group's lower bound, -1 for a group not computed (its decayed bound
+ * stands), and into up each row's upper bound. Contiguous in the row index,
+ * so it vectorises (it was a scalar square root per row and group).
+ */
+#undef sqrt_T
+#if SEG_T_IS_F32
+#define sqrt_T sqrtf
+#else
+#define sqrt_T sqrt
+#endif
+SEG_HOT_CLONES static void FN(bounds_from_groups)(size_t ng, size_t G, const T *restrict gb,
+                                                  const T *restrict gs, const T *restrict gid,
+                                                  const int32_t *restrict glab,
+                                                  const T *restrict gm, const T *restrict xn,
+                                                  double gam, double cnmax, float *restrict lo,
+                                                  double *restrict up)
+{
+    for (size_t g = 0; g < ng; g++) {
+        const double delta = gam * ((double)xn[g] + cnmax);
+        up[g] = sqrt((double)gm[g] + delta) * (1 + 1e-12);
+    }
+    /* In T: v - delta rounded up (delta's factor gains 2^-40 over its own
+     * rounding), its square root and the product by 1 - 8 eps each gain at
+     * most eps (T's unit roundoff), so the result stays below the exact
+     * sqrt(v - delta); the conversion to float of a double then shrinks by
+     * 2^-22 first. Values under FLT_MIN, where rounding is no longer
+     * relative, become 0. */
+    const T shrink = SEG_T_IS_F32 ? (T)(1 - 0x1p-21) : (T)(1 - 0x1p-50);
+    const double gup = gam * (1 + 0x1p-40);
+    for (size_t q = 0; q < G; q++)
+        for (size_t g = 0; g < ng; g++) {
+            const size_t o = q * ng + g;
+            const T id = gid[o];
+            const T v = (id == (T)glab[g] ? gs[o] : gb[o]) + xn[g];
+            const T delta = (T)(gup * ((double)xn[g] + cnmax) * (1 + 0x1p-22));
+            const T t = v - delta;
+            const T r = (t >= (T)FLT_MIN ? sqrt_T(t) : 0) * shrink;
+            const T rr = SEG_T_IS_F32 ? r : r * (T)(1 - 0x1p-22);
+            lo[o] = id < 0 ? -1.0f : rr >= (T)FLT_MIN ? (float)rr : 0;
+        }
 }
 
 /* The sort key of gathered row g: its own group when that is the only
@@ -173,7 +260,8 @@ static void FN(order_by_need)(const kjob *J, const bounds_ws *H, size_t b0, cons
     for (size_t g = 0; g < ng; g++) {
         const size_t pos = start[FN(need_key)(J, H, b0 + gi[g], need + g * G)]++;
         kgi[pos] = gi[g];
-        memcpy(kneed + pos * G, need + g * G, G);
+        for (size_t q = 0; q < G; q++) /* a few bytes: no library call */
+            kneed[pos * G + q] = need[g * G + q];
     }
 }
 
@@ -215,6 +303,8 @@ static void FN(bounds_part_rk)(void *ctx, size_t p, int tid)
     size_t *ord = gi + P.block;                         /* block: gathered rows, kernel order */
     uint8_t *need = (uint8_t *)(void *)(ord + P.block); /* block x G, gather order */
     uint8_t *kneed = need + P.block * G;                /* block x G, kernel order */
+    double *up = (double *)(void *)(((uintptr_t)(kneed + P.block * G) + 7) & ~(uintptr_t)7);
+    float *lo = (float *)(void *)(up + P.block); /* G x block: new lower bounds */
     const part_acc a = kjob_part_begin(J, p, true);
     double *S = a.S, *W = a.W;
     int64_t *C = a.C;
@@ -225,6 +315,7 @@ static void FN(bounds_part_rk)(void *ctx, size_t p, int tid)
     for (size_t b0 = r0; b0 < r1; b0 += P.block) {
         const size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
         size_t ng = 0;
+        FN(decay_block)(H, b0, b);
         for (size_t i = 0; i < b; i++) {
             if (FN(row_proven)(J, H, b0 + i, gam, need + ng * G)) {
                 lab[i] = J->labels[b0 + i];
@@ -232,38 +323,51 @@ static void FN(bounds_part_rk)(void *ctx, size_t p, int tid)
             }
             gi[ng++] = i;
         }
-        const size_t *kgi = gi; /* the gathered rows in kernel order */
-        if (ng == b) {
+        /* Most rows failing: the kernel runs over the block where it lies
+         * (its panel-major copy, no gather and no transpose), the rows that
+         * passed needing no group; on W2 of bench/ gathering 90 % of a block
+         * cost more than computing all of it. Else the failing rows are
+         * gathered. kr[g]: failing row g's index among the kernel's rows. */
+        const bool inplace = ng * 4 >= b * 3;
+        const size_t *kgi = gi; /* the failing rows, kernel order when gathered */
+        const size_t m = inplace ? b : ng;
+        if (ng > 0 && inplace) {
+            const uint8_t *bneed = need;
+            if (ng < b) {
+                memset(kneed, 0, b * G);
+                for (size_t g = 0; g < ng; g++)
+                    for (size_t q = 0; q < G; q++)
+                        kneed[gi[g] * G + q] = need[g * G + q];
+                bneed = kneed;
+            }
             FN(seg_regkernel_assign_groups)(x + b0 * d, FN(panels_at)(J, b0), b, d, xnorm + b0,
-                                            ct, k, cnorm, H->gstart, H->group, G, need, glab,
+                                            ct, k, cnorm, H->gstart, H->group, G, bneed, glab,
                                             gm, gb, gs, gid);
         } else if (ng > 0) {
             FN(order_by_need)(J, H, b0, gi, need, ng, ord, kneed);
             kgi = ord;
             for (size_t g = 0; g < ng; g++) {
-                memcpy(xg + g * d, x + (b0 + kgi[g]) * d, d * sizeof(T));
+                const T *restrict src = x + (b0 + kgi[g]) * d;
+                T *restrict dst = xg + g * d;
+                for (size_t f = 0; f < d; f++) /* a short row: no library call */
+                    dst[f] = src[f];
                 xng[g] = xnorm[b0 + kgi[g]];
             }
             FN(seg_regkernel_assign_groups)(xg, NULL, ng, d, xng, ct, k, cnorm, H->gstart,
                                             H->group, G, kneed, glab, gm, gb, gs, gid);
         }
+        if (ng > 0)
+            FN(bounds_from_groups)(m, G, gb, gs, gid, glab, gm, inplace ? xnorm + b0 : xng, gam,
+                                   H->cnmax, lo, up);
         for (size_t g = 0; g < ng; g++) {
-            const size_t row = b0 + kgi[g];
-            const double delta = gam * ((double)xnorm[row] + H->cnmax);
-            const T xn = xnorm[row];
-            const int32_t l = glab[g];
+            const size_t i = kgi[g], r = inplace ? i : g, row = b0 + i;
             float *lr = H->lower + row * G;
-            for (size_t q = 0; q < G; q++) {
-                const T id = gid[q * ng + g];
-                if (id < 0)
-                    continue; /* not computed: the decayed bound stands */
-                const T v = ((int32_t)id == l ? gs[q * ng + g] : gb[q * ng + g]) + xn;
-                const double vd = v > 0 ? (double)v : 0;
-                lr[q] = FN(float_below)(vd > delta ? sqrt(vd - delta) : 0);
-            }
-            lab[kgi[g]] = l;
-            ((T *)J->mind)[row] = gm[g];
-            H->upper[row] = sqrt((double)gm[g] + delta) * (1 + 1e-12);
+            for (size_t q = 0; q < G; q++)
+                if (lo[q * m + r] >= 0)
+                    lr[q] = lo[q * m + r];
+            lab[i] = glab[r];
+            ((T *)J->mind)[row] = gm[r];
+            H->upper[row] = up[r];
         }
         changed += FN(take_labels)(J, b0, b, lab, moves, S, W, C);
         FN(accumulate)(x + b0 * d, J->w ? J->w + b0 : NULL, b, d, k, lab, (T *)J->mind + b0,
@@ -277,6 +381,30 @@ static void FN(bounds_pass_rk)(kjob *J, bounds_ws *H)
 {
     FN(bounds_ctx) X = {J, H};
     seg_pool_run(J->pool, J->parts.count, kjob_pass_threads(J), FN(bounds_part_rk), &X);
+}
+
+/*
+ * The first pass of a run: Lloyd's own pass, then each row's upper bound
+ * from its distance and every lower bound 0. A bounded first pass had to
+ * compute every distance anyway and track each group's two smallest on top
+ * (on W2 of bench/ it cost 2.2 Lloyd passes), while its lower bounds were
+ * of no use to the second pass, whose rows all failed them after the first
+ * update's large moves. With lower bounds 0 the second pass still proves
+ * the rows within half the gap to their nearest other centroid.
+ */
+static void FN(bounds_start)(kjob *J, bounds_ws *H)
+{
+    const size_t n = J->n, G = H->groups, d = J->d;
+    const T *xnorm = J->xnorm, *mind = J->mind;
+    const double gam = (4.0 * (double)d + 16) * (SEG_T_IS_F32 ? 0x1p-24 : 0x1p-53);
+    FN(lloyd_pass)(J, J->ct, J->cnorm, true);
+    for (size_t i = 0; i < n; i++) {
+        const double delta = gam * ((double)xnorm[i] + H->cnmax);
+        H->upper[i] = sqrt((double)mind[i] + delta) * (1 + 1e-12);
+    }
+    memset(H->lower, 0, n * G * sizeof *H->lower);
+    memcpy(H->prev, H->cur, J->k * d * sizeof *H->prev);
+    H->valid = true;
 }
 
 /* One bounded pass with accumulation; see lloyd_pass for the statistics.
@@ -293,6 +421,10 @@ static void FN(bounds_pass)(kjob *J, bounds_ws *H)
     const size_t G = H->groups;
 
     FN(bounds_prepare)(J, H);
+    if (!H->valid) {
+        FN(bounds_start)(J, H);
+        return;
+    }
     if (seg_regkernel_ok(d, sizeof(T))) {
         FN(bounds_pass_rk)(J, H);
         goto done;
@@ -326,6 +458,7 @@ static void FN(bounds_pass)(kjob *J, bounds_ws *H)
             const size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
             size_t ng = 0;
             bool lloyd_done = false;
+            FN(decay_block)(H, b0, b);
             for (size_t i = 0; i < b; i++) {
                 if (FN(row_proven)(J, H, b0 + i, gam, NULL)) {
                     lab[i] = J->labels[b0 + i];

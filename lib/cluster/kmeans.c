@@ -254,6 +254,10 @@ typedef struct kjob {
     int64_t *ifold; /* k + 1: counts and changes */
 } kjob;
 
+/* Rows of the pattern of group moves that a bounded pass subtracts from a
+ * run of rows' lower bounds (bounds_tmpl.h, decay_lower). */
+#define SEG_BOUNDS_PAT_ROWS 16
+
 /* State of the bounds across the passes of one run (see bounds_tmpl.h). */
 typedef struct bounds_ws {
     size_t groups;               /* 1: Hamerly, k: Elkan, about k / 10: Yinyang */
@@ -263,6 +267,7 @@ typedef struct bounds_ws {
     float *lower;                /* n x groups: bounds on the nearest other of each group */
     double *move, *half, *cnorm; /* k */
     double *gmove;               /* groups: largest move in each group */
+    float *gpat;                 /* SEG_BOUNDS_PAT_ROWS x groups: gmove as floats, rounded up */
     double *prev, *cur;          /* k x d: centroids of the last and of this pass */
     double *pair;                /* k x k squared centroid distances, NULL when k is large */
     void *scratch;               /* threads x scratch_len bytes */
@@ -646,6 +651,7 @@ static void bounds_free(bounds_ws *H)
     seg_free(H->half);
     seg_free(H->cnorm);
     seg_free(H->gmove);
+    seg_free(H->gpat);
     seg_free(H->prev);
     seg_free(H->cur);
     seg_free(H->pair);
@@ -679,18 +685,21 @@ static int bounds_alloc(bounds_ws *H, const kjob *J, size_t groups, size_t elem)
     const size_t n = J->n, k = J->k, d = J->d, block = J->parts.block;
     const size_t kd = k * d; /* checked by kjob_alloc */
     size_t len, lower_len;
-    /* gathered rows, 4 + 3 groups T arrays, 3 int32 arrays, two size_t arrays and
-     * 2 groups bytes, per block row (the register kernel's pass uses 3 + 3 groups T
-     * arrays, the other 4 + groups) */
-    if (groups > (SIZE_MAX / 8 - 64) / 4 ||
+    /* gathered rows, 4 + 3 groups T arrays, 3 int32 arrays, two size_t arrays,
+     * 2 groups bytes, a double and groups floats (new bounds) per block row, and
+     * 8 bytes to align the doubles (the register kernel's pass uses 3 + 3 groups
+     * T arrays, the other 4 + groups) */
+    if (groups > (SIZE_MAX / 16 - 64) / 4 ||
         !seg_mul_ok(block,
                     d * elem + (4 + 3 * groups) * elem + 3 * sizeof(int32_t) +
-                        2 * sizeof(size_t) + 2 * groups,
+                        2 * sizeof(size_t) + 2 * groups + sizeof(double) +
+                        groups * sizeof(float),
                     &len) ||
+        len > SIZE_MAX - 128 ||
         !seg_mul_ok(n, groups, &lower_len))
         return seg_fail(SEG_ERR_OVERFLOW, "bounds workspace overflows");
     H->groups = groups;
-    H->scratch_len = (len + 63) & ~(size_t)63;
+    H->scratch_len = (len + 8 + 63) & ~(size_t)63;
     H->gstart = seg_malloc_array(groups + 1, sizeof *H->gstart);
     H->group = seg_malloc_array(k, sizeof *H->group);
     H->upper = seg_malloc_array(n, sizeof *H->upper);
@@ -699,12 +708,13 @@ static int bounds_alloc(bounds_ws *H, const kjob *J, size_t groups, size_t elem)
     H->half = seg_malloc_array(k, sizeof(double));
     H->cnorm = seg_malloc_array(k, sizeof(double));
     H->gmove = seg_malloc_array(groups, sizeof(double));
+    H->gpat = seg_malloc_array(groups, SEG_BOUNDS_PAT_ROWS * sizeof(float));
     H->prev = seg_malloc_array(kd, sizeof(double));
     H->cur = seg_malloc_array(kd, sizeof(double));
     H->pair = k <= SEG_BOUNDS_PAIR_MAX_K ? seg_malloc_array(k * k, sizeof(double)) : NULL;
     H->scratch = seg_malloc_array((size_t)J->threads, H->scratch_len);
     if (!H->gstart || !H->group || !H->upper || !H->lower || !H->move || !H->half ||
-        !H->cnorm || !H->gmove || !H->prev || !H->cur ||
+        !H->cnorm || !H->gmove || !H->gpat || !H->prev || !H->cur ||
         (k <= SEG_BOUNDS_PAIR_MAX_K && !H->pair) || !H->scratch)
         return SEG_NOMEM();
     /* Groups are equal ranges of centroid indices. */

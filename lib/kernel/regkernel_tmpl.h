@@ -340,67 +340,59 @@ SEG_RK_TARGET static void RK(assign)(const T *x, const T *xp, size_t b, size_t d
     }
 }
 
-/* The running state of one centroid group over a panel's two row vectors:
- * the smallest value, the second smallest and the (first) index of the
- * smallest, as T. */
-typedef struct RK(gstate) {
-    V b0, b1, s0, s1, i0, i1;
-} RK(gstate);
-
-/* Group g's state for rows p0 .. p0 + rows - 1 into gb, gs, gid (G x ld). */
-SEG_RK_TARGET static inline __attribute__((always_inline)) void
-RK(gstore)(const RK(gstate) *st, size_t g, size_t ld, size_t p0, MK k0, MK k1, T *gb, T *gs,
-           T *gid)
-{
-    const size_t o = g * ld + p0;
-    VSTOREM(gb + o, k0, st->b0);
-    VSTOREM(gb + o + LANES, k1, st->b1);
-    VSTOREM(gs + o, k0, st->s0);
-    VSTOREM(gs + o + LANES, k1, st->s1);
-    VSTOREM(gid + o, k0, st->i0);
-    VSTOREM(gid + o + LANES, k1, st->i1);
-}
-
 /*
- * As fold_chunk for centroids t0 .. t0+R-1, also folding each value into the
- * state of its centroid's group (group[j]); a centroid that starts a group
- * (j == *gnext) first stores the open group's state and opens its own.
+ * Fold centroids t0 .. t0+R-1, all of one group, into that group's state st:
+ * the values and the order of the strict comparisons are fold_chunk's, so
+ * the group's smallest value and its (first) index are those Lloyd's fold
+ * would see among these centroids. The row's nearest centroid is taken from
+ * the groups afterwards (RK(fold_groups_best)). A group boundary inside a
+ * chunk (stores of the open state from within the unrolled loop) made the
+ * compiler keep the state in memory; chunks never cross groups now.
  */
 SEG_RK_TARGET static inline __attribute__((always_inline)) void
-RK(fold_groups_chunk)(const T *restrict xt, size_t d, const T *restrict c,
-                      const T *restrict cnorm, size_t t0, const int R, const size_t *gstart,
-                      const size_t *group, size_t *gcur, size_t *gnext, RK(gstate) *st,
-                      size_t ld, size_t p0, MK k0, MK k1, T *gb, T *gs, T *gid, V *best0,
-                      V *best1, V *lab0, V *lab1)
+RK(fold_group_chunk)(const T *restrict xt, size_t d, const T *restrict c,
+                     const T *restrict cnorm, size_t t0, const int R, V *b0, V *b1, V *s0,
+                     V *s1, V *i0, V *i1)
 {
     V acc0[RMAX], acc1[RMAX];
     RK(dots)(xt, d, c + t0 * d, R, acc0, acc1);
-    const V m2 = VSET1((T)-2), inf = VSET1((T)INFINITY);
+    const V m2 = VSET1((T)-2);
+#pragma GCC unroll 16
     for (int t = 0; t < R; t++) {
         const size_t j = t0 + (size_t)t;
-        if (j == *gnext) {
-            if (*gcur != SIZE_MAX)
-                RK(gstore)(st, *gcur, ld, p0, k0, k1, gb, gs, gid);
-            *gcur = group[j];
-            *gnext = gstart[*gcur + 1];
-            st->b0 = st->b1 = st->s0 = st->s1 = inf;
-            st->i0 = st->i1 = VSET1((T)-1);
-        }
         const V cn = VSET1(cnorm[j]), id = VSET1((T)j);
         const V v0 = VFMA(acc0[t], m2, cn), v1 = VFMA(acc1[t], m2, cn);
-        const CM lt0 = VLT(v0, *best0), lt1 = VLT(v1, *best1);
-        *best0 = VBLEND(*best0, lt0, v0);
-        *lab0 = VBLEND(*lab0, lt0, id);
-        *best1 = VBLEND(*best1, lt1, v1);
-        *lab1 = VBLEND(*lab1, lt1, id);
         /* second := min(second, max(v, smallest)) before the smallest moves */
-        st->s0 = VMIN(st->s0, VMAX(v0, st->b0));
-        st->s1 = VMIN(st->s1, VMAX(v1, st->b1));
-        const CM g0 = VLT(v0, st->b0), g1 = VLT(v1, st->b1);
-        st->b0 = VBLEND(st->b0, g0, v0);
-        st->i0 = VBLEND(st->i0, g0, id);
-        st->b1 = VBLEND(st->b1, g1, v1);
-        st->i1 = VBLEND(st->i1, g1, id);
+        *s0 = VMIN(*s0, VMAX(v0, *b0));
+        *s1 = VMIN(*s1, VMAX(v1, *b1));
+        const CM g0 = VLT(v0, *b0), g1 = VLT(v1, *b1);
+        *b0 = VBLEND(*b0, g0, v0);
+        *i0 = VBLEND(*i0, g0, id);
+        *b1 = VBLEND(*b1, g1, v1);
+        *i1 = VBLEND(*i1, g1, id);
+    }
+}
+
+/*
+ * The nearest centroid of the panel's rows from the stored group states, in
+ * group order with a strict comparison: groups are ascending ranges of
+ * centroid indices, so this is the first index of the smallest value among
+ * the computed groups, as a fold over those centroids in index order gives.
+ * Groups not computed hold +inf and never win; with none smaller than +inf
+ * the label is 0, as in RK(assign).
+ */
+SEG_RK_TARGET static inline __attribute__((always_inline)) void
+RK(fold_groups_best)(size_t G, size_t ld, size_t p0, MK k0, MK k1, const T *gb, const T *gid,
+                     V *best0, V *best1, V *lab0, V *lab1)
+{
+    for (size_t g = 0; g < G; g++) {
+        const size_t o = g * ld + p0;
+        const V b0 = VLOADM(k0, gb + o), b1 = VLOADM(k1, gb + o + LANES);
+        const CM lt0 = VLT(b0, *best0), lt1 = VLT(b1, *best1);
+        *best0 = VBLEND(*best0, lt0, b0);
+        *lab0 = VBLEND(*lab0, lt0, VLOADM(k0, gid + o));
+        *best1 = VBLEND(*best1, lt1, b1);
+        *lab1 = VBLEND(*lab1, lt1, VLOADM(k1, gid + o + LANES));
     }
 }
 
@@ -423,47 +415,44 @@ SEG_RK_TARGET static void RK(assign_groups)(const T *x, const T *xp, size_t b, s
                                             int32_t *labels, T *mind, T *gb, T *gs, T *gid)
 {
     _Alignas(64) T buf[SEG_RK_DMAX * PANEL];
-    (void)k;
+    (void)k, (void)group; /* groups are the ranges gstart gives */
     for (size_t p0 = 0; p0 < b; p0 += PANEL) {
         const size_t rows = b - p0 < PANEL ? b - p0 : PANEL;
         const char *pf = NULL;
         size_t pf_bytes;
         const T *xt = RK(panel)(x, xp, p0, rows, b, d, buf, &pf, &pf_bytes);
-        RK(prefetch_slice)(pf, pf_bytes, 0, 1); /* the panel after next, at once */
         const MK k0 = RK(lanes)(rows), k1 = RK(lanes)(rows > LANES ? rows - LANES : 0);
         V best0 = VSET1((T)INFINITY), best1 = best0, lab0 = VZERO(), lab1 = lab0;
-        RK(gstate) st;
-        st.b0 = st.b1 = st.s0 = st.s1 = best0;
-        st.i0 = st.i1 = VSET1((T)-1);
-        for (size_t g = 0; g < G;) {
-            if (!RK(panel_needs)(need, G, p0, rows, g)) {
-                RK(gstore)(&st, g, b, p0, k0, k1, gb, gs, gid); /* st is the empty state here */
-                g++;
-                continue;
-            }
-            size_t h = g + 1;
-            while (h < G && RK(panel_needs)(need, G, p0, rows, h))
-                h++;
-            /* centroids of groups g .. h-1, in near-equal chunks */
-            const size_t j0 = gstart[g], j1 = gstart[h];
-            const size_t chunks = (j1 - j0 + RMAX - 1) / RMAX;
-            size_t gcur = SIZE_MAX, gnext = j0;
-            for (size_t q = 0, t0 = j0; q < chunks; q++) {
-                const size_t t1 = j0 + (j1 - j0) * (q + 1) / chunks;
-                const int R = (int)(t1 - t0);
-#define FOLDG(r)                                                                                   \
-    RK(fold_groups_chunk)(xt, d, c, cnorm, t0, r, gstart, group, &gcur, &gnext, &st, b, p0, k0,   \
-                          k1, gb, gs, gid, &best0, &best1, &lab0, &lab1)
-                SEG_RK_SWITCH_W(R, FOLDG)
+        for (size_t g = 0; g < G; g++) {
+            V b0 = VSET1((T)INFINITY), b1 = b0, s0 = b0, s1 = b0;
+            V i0 = VSET1((T)-1), i1 = i0;
+            /* the panel after next, a slice per group (as RK(assign) does per
+             * chunk): all at once left the transposes waiting */
+            RK(prefetch_slice)(pf, pf_bytes, g, G);
+            if (RK(panel_needs)(need, G, p0, rows, g)) {
+                /* the group's centroids in near-equal chunks; one
+                 * accumulator pair fewer than RK(assign): the group's state
+                 * takes their registers */
+                const size_t j0 = gstart[g], j1 = gstart[g + 1];
+                const size_t chunks = (j1 - j0 + RMAX - 2) / (RMAX - 1);
+                for (size_t q = 0, t0 = j0; q < chunks; q++) {
+                    const size_t t1 = j0 + (j1 - j0) * (q + 1) / chunks;
+                    const int R = (int)(t1 - t0);
+#define FOLDG(r) RK(fold_group_chunk)(xt, d, c, cnorm, t0, r, &b0, &b1, &s0, &s1, &i0, &i1)
+                    SEG_RK_SWITCH_W(R, FOLDG)
 #undef FOLDG
-                t0 = t1;
+                    t0 = t1;
+                }
             }
-            if (gcur != SIZE_MAX)
-                RK(gstore)(&st, gcur, b, p0, k0, k1, gb, gs, gid);
-            st.b0 = st.b1 = st.s0 = st.s1 = VSET1((T)INFINITY);
-            st.i0 = st.i1 = VSET1((T)-1);
-            g = h;
+            const size_t o = g * b + p0;
+            VSTOREM(gb + o, k0, b0);
+            VSTOREM(gb + o + LANES, k1, b1);
+            VSTOREM(gs + o, k0, s0);
+            VSTOREM(gs + o + LANES, k1, s1);
+            VSTOREM(gid + o, k0, i0);
+            VSTOREM(gid + o + LANES, k1, i1);
         }
+        RK(fold_groups_best)(G, b, p0, k0, k1, gb, gid, &best0, &best1, &lab0, &lab1);
         const V zero = VZERO();
         V xn0 = VLOADM(k0, xnorm + p0), xn1 = VLOADM(k1, xnorm + p0 + LANES);
         VSTOREM(mind + p0, k0, VMAX(VADD(best0, xn0), zero));
