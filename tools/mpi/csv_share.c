@@ -25,7 +25,7 @@
 /* ---- identifier-like columns, as seg_dataset_column_identifier() decides
  * on all rows ---------------------------------------------------------------- */
 
-enum { ID_NONE, ID_ROWNUM, ID_INCREASING, ID_TEXT, ID_UNSURE };
+enum { ID_NONE, ID_ROWNUM, ID_INCREASING, ID_TEXT, ID_UNSURE, ID_NOMEM };
 
 static bool is_whole(double v)
 {
@@ -54,8 +54,10 @@ static int numeric_identifier(const seg_dataset *ds, size_t j, size_t n_all, int
         mine[8] = fmax(mine[8], v);
     }
     double *all = malloc((size_t)R * sizeof mine);
-    if (!all)
-        return ID_UNSURE;
+    if (seg_mpi_agree_text(MPI_COMM_WORLD, all ? SEG_OK : SEG_ERR_NOMEM, "out of memory") < 0) {
+        free(all);
+        return ID_NOMEM; /* on every rank */
+    }
     MPI_Allgather(mine, 9, MPI_DOUBLE, all, 9, MPI_DOUBLE, MPI_COMM_WORLD);
     bool whole = true, up = true, down = true, step = true, seen = false;
     double last = 0, lo = INFINITY, hi = -INFINITY;
@@ -367,6 +369,11 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
                           : ID_NONE;
         else
             kind[j] = miss ? ID_NONE : numeric_identifier(ds, j, n_all, R);
+        if (kind[j] == ID_NOMEM) {
+            snprintf(why, len, "out of memory");
+            rc = SEG_ERR_NOMEM;
+            goto fail;
+        }
         if (kind[j] == ID_UNSURE) {
             snprintf(why, len,
                      "column '%s' holds %zu distinct-looking whole numbers spanning %zu: seg "
@@ -473,7 +480,14 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
         snprintf(why, len, "%s", seg_mpi_last_error());
         goto fail;
     }
-    if ((rc = redistribute(feat, row0, nr, *first, *rows, dd, R, &dealt)) < 0) {
+    /* Rows already where the fit wants them (one rank, or cuts that fell
+     * so) stay: no second copy of the features. */
+    int here = row0 == *first && nr == *rows, all_here = 0;
+    MPI_Allreduce(&here, &all_here, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);
+    if (all_here) {
+        dealt = feat;
+        feat = NULL;
+    } else if ((rc = redistribute(feat, row0, nr, *first, *rows, dd, R, &dealt)) < 0) {
         snprintf(why, len, "%s", seg_mpi_last_error());
         goto fail;
     }
