@@ -57,8 +57,8 @@ def rows_text(n, eol, seed=5):
             code = '7'
         if i in (n - 3, n - 5, n - 7):
             code = 'vip'
-        out.append('%d,%s,%.2f,%s,%s,%d,%s' % (
-            r.randint(18, 90), r.choice(jobs), r.gauss(1500, 900), note,
+        out.append('%d,%d,%s,%.2f,%s,%s,%d,%s' % (
+            i + 1, r.randint(18, 90), r.choice(jobs), r.gauss(1500, 900), note,
             r.choice(['yes', 'no']), r.randint(1, 31), code))
     return out
 
@@ -85,7 +85,9 @@ def quoted_newline_ahead(text):
 def make_csv(path, n, eol, final=True):
     """Pad the first note until every cut of 2, 3 and 4 ranks falls in a
     quoted field before a line end; the file's text."""
-    head = 'age,job,balance,note,housing,day,code' + eol
+    # "rowno" (1, 2, ...): seg segment leaves it out as row numbers, and so
+    # must seg-mpi, deciding over all ranks
+    head = 'rowno,age,job,balance,note,housing,day,code' + eol
     body = rows_text(n, eol)
     first = body[0]
     rest = eol.join(body[1:]) + (eol if final else '')
@@ -127,6 +129,7 @@ def same_as_serial(csv, ranks, extra, tag):
                    ('iterations', got.get('iterations'), want.get('iterations')),
                    ('rows', got.get('rows'), want.get('n')),
                    ('features', got.get('features'), want.get('d')),
+                   ('left out', 'rowno' in p.stderr, 'rowno' in s.stderr),
                    ('sizes', got.get('sizes'), [sg['size'] for sg in want['segments']])]
         for key, a, b in figures:
             check(a is not None and a == b, '%s, %d ranks: %s %r, serial %r' % (tag, R, key, a, b))
@@ -175,13 +178,30 @@ with tempfile.TemporaryDirectory() as tmp:
     # seg-mpi refuses, naming the option.
     after = text[end + 5:]
     with open('miss.csv', 'w', newline='') as f:
-        f.write(text[:end + 5] + after[after.index(','):])
+        i1 = after.index(',')
+        f.write(text[:end + 5] + after[:i1 + 1] + after[after.index(',', i1 + 1):])
     check(run_seg(['miss.csv', '--k', '5']).returncode == 0, 'seg segment refused miss.csv')
     for R in (2, 4):
         p = run_mpi(R, ['miss.csv', '--k', '5', '--assignments', 'm_miss.csv'])
         check(p.returncode == 1 and 'impute-order' in p.stderr and
               not os.path.exists('m_miss.csv'),
               'missing number, %d ranks: exit %d: %s' % (R, p.returncode, p.stderr))
+
+    # Row numbers in another order: seg segment leaves the column out;
+    # seg-mpi cannot tell without all values in one place and refuses.
+    perm = list(range(1, n + 1))
+    random.Random(1).shuffle(perm)
+    with open('perm.csv', 'w') as f:
+        f.write('p,a\n' + ''.join('%d,%d\n' % (v, (v * 7919) % 1000) for v in perm))
+    check(run_seg(['perm.csv', '--k', '3']).returncode == 0, 'seg segment refused perm.csv')
+    p = run_mpi(2, ['perm.csv', '--k', '3', '--assignments', 'm_perm.csv'])
+    check(p.returncode == 1 and "column 'p'" in p.stderr and not os.path.exists('m_perm.csv'),
+          'shuffled row numbers: exit %d: %s' % (p.returncode, p.stderr))
+
+    # --model with a CSV: refused (the model would hold no encoding).
+    p = run_mpi(2, ['bank.csv', '--k', '5', '--model', 'm.seg'])
+    check(p.returncode == 2 and '--model' in p.stderr and not os.path.exists('m.seg'),
+          '--model with a CSV: exit %d: %s' % (p.returncode, p.stderr))
 
     # More ranks than records: one clear message, no hang.
     with open('tiny.csv', 'w') as f:

@@ -496,7 +496,14 @@ static int run(int argc, char **argv)
     /* A file not named .npy is CSV (tools/mpi/csv_share.c): read, encoded
      * and scaled over the ranks, then dealt out to the fit's shares. */
     const bool csv = !ends_with(o.file, ".npy");
-    if (csv) {
+    if (csv && o.model) {
+        /* The model would hold no encoding of the columns (not done), so
+         * seg predict could not score a CSV with it. */
+        snprintf(why, sizeof why, "--model: a model of CSV input is not written yet (it would "
+                                  "hold no scaler or encoding); leave --model out");
+        if ((status = step("reading data", USAGE_CONFLICT, why)) != 0)
+            goto out;
+    } else if (csv) {
         rc = csv_share_rows(o.file, km, scale_of(&o), f32, o.quiet, progname, &x, &n, &d, &first,
                             &rows, why, sizeof why);
         if ((status = step("reading data", rc, why)) != 0)
