@@ -356,8 +356,9 @@ int seg_mpi_read_csv(MPI_Comm comm, const char *path, const seg_csv_options *opt
         rows_before = 0;
     if (rows_all == 0) {
         /* As the serial reader: at the end of the input, field 1. */
-        snprintf(msg, MSG, "%.200s:%llu:1: found end of input, expected a data row after the header",
-                 path, (unsigned long long)(total_ends + 1));
+        snprintf(msg, MSG,
+                 "%.200s:%llu:1: found end of input, expected a data row after the header", path,
+                 (unsigned long long)(total_ends + 1));
         rc = seg_mpi_agree_text(comm, SEG_ERR_EMPTY, msg);
         goto done;
     }
@@ -370,8 +371,8 @@ int seg_mpi_read_csv(MPI_Comm comm, const char *path, const seg_csv_options *opt
      * record. */
     for (size_t j = 0; j < n_cols; j++)
         types[j] = SEG_COLUMN_CATEGORICAL;
-    rc = seg_dataset_read_csv_share(&names, hdr, header_len, header_len, head[2], path, opts,
-                                    types, n_cols, NULL, NULL);
+    rc = seg_dataset_read_csv_share(&names, hdr, header_len, header_len, head[2], path, opts, types,
+                                    n_cols, NULL, NULL);
     if (rc < 0)
         lib_fail(rc, msg);
     if ((rc = agree(comm, rc, msg)) < 0)
@@ -495,8 +496,7 @@ int seg_mpi_read_csv(MPI_Comm comm, const char *path, const seg_csv_options *opt
             free(n_local);
             goto done;
         }
-        MPI_Allgather(n_local, (int)n_cols, MPI_UINT64_T, n_each, (int)n_cols, MPI_UINT64_T,
-                      comm);
+        MPI_Allgather(n_local, (int)n_cols, MPI_UINT64_T, n_each, (int)n_cols, MPI_UINT64_T, comm);
         free(n_local);
         /* Merge: rank 0's columns, rank 1's, ... each list in its order. */
         sets = calloc(n_cols, sizeof *sets);
@@ -538,8 +538,8 @@ int seg_mpi_read_csv(MPI_Comm comm, const char *path, const seg_csv_options *opt
             goto done;
         seg_dataset_free(ds);
         ds = NULL;
-        if ((rc = seg_dataset_read_csv_share(&ds, text, len, pre, line0, path, opts, types,
-                                             n_cols, glevels, n_glevels)) < 0)
+        if ((rc = seg_dataset_read_csv_share(&ds, text, len, pre, line0, path, opts, types, n_cols,
+                                             glevels, n_glevels)) < 0)
             lib_fail(rc, msg);
         if ((rc = agree(comm, rc, msg)) < 0)
             goto done;

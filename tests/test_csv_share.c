@@ -21,8 +21,7 @@ static void test_head(void **state)
     (void)state;
     const char text[] = "a,b\r\n1,x\r\n2,y\r\n";
     size_t n_cols = 0, head[3] = {0};
-    assert_int_equal(seg_csv_share_head(text, strlen(text), "f.csv", NULL, &n_cols, head),
-                     SEG_OK);
+    assert_int_equal(seg_csv_share_head(text, strlen(text), "f.csv", NULL, &n_cols, head), SEG_OK);
     assert_int_equal(n_cols, 2);
     assert_int_equal(head[0], 5);  /* after "a,b\r\n" */
     assert_int_equal(head[1], 2);  /* the line there */
@@ -135,8 +134,8 @@ static void test_bad_arguments(void **state)
     assert_int_equal(seg_dataset_read_csv_share(&ds, share, strlen(share), 4, 3, "f.csv", NULL,
                                                 NULL, 2, NULL, NULL),
                      SEG_ERR_INVALID_ARG);
-    assert_int_equal(seg_dataset_read_csv_share(&ds, share, strlen(share), 4, 3, "f.csv", NULL,
-                                                bad, 2, NULL, NULL),
+    assert_int_equal(seg_dataset_read_csv_share(&ds, share, strlen(share), 4, 3, "f.csv", NULL, bad,
+                                                2, NULL, NULL),
                      SEG_ERR_INVALID_ARG);
     assert_int_equal(seg_csv_share_scan(NULL, 3, 0, 0, "f.csv", NULL, 2, st, &rows),
                      SEG_ERR_INVALID_ARG);

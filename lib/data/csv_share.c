@@ -18,8 +18,8 @@ static int check_text(const void *text, size_t size, const char *name)
     return SEG_OK;
 }
 
-int seg_csv_share_head(const void *text, size_t size, const char *name,
-                       const seg_csv_options *opts, size_t *n_cols, size_t head[3])
+int seg_csv_share_head(const void *text, size_t size, const char *name, const seg_csv_options *opts,
+                       size_t *n_cols, size_t head[3])
 {
     int rc = check_text(text, size, name);
     if (rc < 0)
@@ -28,15 +28,15 @@ int seg_csv_share_head(const void *text, size_t size, const char *name,
         return seg_fail(SEG_ERR_INVALID_ARG, "n_cols or head is NULL");
     csv_share sh = {.first = true, .head_only = true, .head = head, .n_cols_out = n_cols};
     seg_dataset *ds = NULL;
-    rc = seg_csv_read_share(&ds, text ? text : "", size, name, opts ? opts : &seg_csv_defaults,
-                            &sh);
+    rc =
+        seg_csv_read_share(&ds, text ? text : "", size, name, opts ? opts : &seg_csv_defaults, &sh);
     seg_dataset_free(ds);
     return rc < 0 ? rc : SEG_OK;
 }
 
 int seg_csv_share_scan(const void *text, size_t size, size_t header_len, uint64_t first_line,
-                       const char *name, const seg_csv_options *opts, size_t n_cols,
-                       int64_t *stats, size_t *n_rows)
+                       const char *name, const seg_csv_options *opts, size_t n_cols, int64_t *stats,
+                       size_t *n_rows)
 {
     int rc = check_text(text, size, name);
     if (rc < 0)
@@ -50,16 +50,16 @@ int seg_csv_share_scan(const void *text, size_t size, size_t header_len, uint64_
                     .stats = stats,
                     .n_rows = n_rows};
     seg_dataset *ds = NULL;
-    rc = seg_csv_read_share(&ds, text ? text : "", size, name, opts ? opts : &seg_csv_defaults,
-                            &sh);
+    rc =
+        seg_csv_read_share(&ds, text ? text : "", size, name, opts ? opts : &seg_csv_defaults, &sh);
     seg_dataset_free(ds);
     return rc;
 }
 
-int seg_dataset_read_csv_share(seg_dataset **out, const void *text, size_t size,
-                               size_t header_len, uint64_t first_line, const char *name,
-                               const seg_csv_options *opts, const seg_column_type *types,
-                               size_t n_cols, const char *const *levels, const size_t *n_levels)
+int seg_dataset_read_csv_share(seg_dataset **out, const void *text, size_t size, size_t header_len,
+                               uint64_t first_line, const char *name, const seg_csv_options *opts,
+                               const seg_column_type *types, size_t n_cols,
+                               const char *const *levels, const size_t *n_levels)
 {
     int rc = check_text(text, size, name);
     if (rc < 0)
@@ -78,6 +78,6 @@ int seg_dataset_read_csv_share(seg_dataset **out, const void *text, size_t size,
                     .types = types,
                     .levels = levels,
                     .n_levels = levels ? n_levels : NULL};
-    return seg_csv_read_share(out, text ? text : "", size, name,
-                              opts ? opts : &seg_csv_defaults, &sh);
+    return seg_csv_read_share(out, text ? text : "", size, name, opts ? opts : &seg_csv_defaults,
+                              &sh);
 }

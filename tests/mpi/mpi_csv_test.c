@@ -87,8 +87,7 @@ static const char *jobs[] = {"admin.", "blue-collar", "technician", "services", 
  * a yes/no column, and "code": mostly missing, a few numbers early and as
  * many text values in the last rows (categorical, decided by the last
  * share). pad bytes in the first note move every later byte. */
-static void mixed(text *t, size_t rows, size_t pad, int crlf, int final_newline,
-                  int stray)
+static void mixed(text *t, size_t rows, size_t pad, int crlf, int final_newline, int stray)
 {
     const char *eol = crlf ? "\r\n" : "\n";
     char line[512];
@@ -107,8 +106,8 @@ static void mixed(text *t, size_t rows, size_t pad, int crlf, int final_newline,
             code = "\"ab\"";
         char note[200];
         if (i % 3 == 0)
-            snprintf(note, sizeof note, "\"said %s, then%s%swaited\"",
-                     i == 0 ? "" : "no", eol, i % 2 ? "" : "called, ");
+            snprintf(note, sizeof note, "\"said %s, then%s%swaited\"", i == 0 ? "" : "no", eol,
+                     i % 2 ? "" : "called, ");
         else
             snprintf(note, sizeof note, "%s", i % 2 ? "x" : "y");
         snprintf(line, sizeof line, "%d,%s,%.2f,%s,%s,%s", 18 + (int)(s % 70), jobs[s % 5],
@@ -160,8 +159,8 @@ static int compare(const char *name, const text *t)
     CHECK(got == want, "%s: status %d, the serial reader's %d (%s / %s)", name, got, want,
           got < 0 ? seg_mpi_last_error() : "", serial_msg);
     if (want < 0) {
-        CHECK(strcmp(seg_mpi_last_error(), serial_msg) == 0, "%s: message\n  %s\nnot\n  %s",
-              name, seg_mpi_last_error(), serial_msg);
+        CHECK(strcmp(seg_mpi_last_error(), serial_msg) == 0, "%s: message\n  %s\nnot\n  %s", name,
+              seg_mpi_last_error(), serial_msg);
         seg_dataset_free(whole);
         return 0;
     }
@@ -176,12 +175,11 @@ static int compare(const char *name, const text *t)
     /* The ranks hold every row once, in order. */
     unsigned long long mine[2] = {first, n}, *all = malloc(2 * (size_t)ranks * sizeof *all);
     CHECK(all, "out of memory");
-    MPI_Allgather(mine, 2, MPI_UNSIGNED_LONG_LONG, all, 2, MPI_UNSIGNED_LONG_LONG,
-                  MPI_COMM_WORLD);
+    MPI_Allgather(mine, 2, MPI_UNSIGNED_LONG_LONG, all, 2, MPI_UNSIGNED_LONG_LONG, MPI_COMM_WORLD);
     unsigned long long next = 0;
     for (int r = 0; r < ranks; r++) {
-        CHECK(all[2 * r] == next, "%s: rank %d starts at row %llu, not %llu", name, r,
-              all[2 * r], next);
+        CHECK(all[2 * r] == next, "%s: rank %d starts at row %llu, not %llu", name, r, all[2 * r],
+              next);
         next += all[2 * r + 1];
     }
     free(all);
@@ -205,8 +203,8 @@ static int same_rows(const char *name, const seg_dataset *whole, const seg_datas
         CHECK(seg_dataset_column_type(part, j) == seg_dataset_column_type(whole, j),
               "%s: column %s: type", name, seg_dataset_column_name(whole, j));
         size_t nl = seg_dataset_column_levels(whole, j);
-        CHECK(seg_dataset_column_levels(part, j) == nl, "%s: column %s: %zu levels, not %zu",
-              name, seg_dataset_column_name(whole, j), seg_dataset_column_levels(part, j), nl);
+        CHECK(seg_dataset_column_levels(part, j) == nl, "%s: column %s: %zu levels, not %zu", name,
+              seg_dataset_column_name(whole, j), seg_dataset_column_levels(part, j), nl);
         for (size_t l = 0; l < nl; l++)
             CHECK(strcmp(seg_dataset_column_level(part, j, l),
                          seg_dataset_column_level(whole, j, l)) == 0,

@@ -292,8 +292,7 @@ static int redistribute(const double *x, size_t row0, size_t nr, size_t first, s
 {
     uint64_t mine[4] = {row0, nr, first, rows};
     uint64_t *all = malloc((size_t)R * sizeof mine);
-    int *sc = malloc(4 * (size_t)R * sizeof *sc), *sd = sc + R, *rcn = sc + 2 * R,
-        *rd = sc + 3 * R;
+    int *sc = malloc(4 * (size_t)R * sizeof *sc), *sd = sc + R, *rcn = sc + 2 * R, *rd = sc + 3 * R;
     double *y = malloc((rows ? rows : 1) * d * sizeof *y);
     int rc = all && sc && y && rows <= INT32_MAX && nr <= INT32_MAX ? SEG_OK : SEG_ERR_NOMEM;
     rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory to deal the rows out");
@@ -307,7 +306,8 @@ static int redistribute(const double *x, size_t row0, size_t nr, size_t first, s
     for (int r = 0; r < R; r++) {
         const uint64_t *a = all + 4 * r;
         /* what I send to r: my CSV rows within r's fit share */
-        uint64_t lo = row0 > a[2] ? row0 : a[2], hi = row0 + nr < a[2] + a[3] ? row0 + nr : a[2] + a[3];
+        uint64_t lo = row0 > a[2] ? row0 : a[2],
+                 hi = row0 + nr < a[2] + a[3] ? row0 + nr : a[2] + a[3];
         sc[r] = hi > lo ? (int)(hi - lo) : 0;
         sd[r] = hi > lo ? (int)(lo - row0) : 0;
         /* what I receive from r: r's CSV rows within my fit share */
@@ -327,9 +327,9 @@ static int redistribute(const double *x, size_t row0, size_t nr, size_t first, s
     return SEG_OK;
 }
 
-int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bool f32,
-                   bool quiet, const char *progname, void **x, size_t *n, size_t *d,
-                   size_t *first, size_t *rows, char *why, size_t len)
+int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bool f32, bool quiet,
+                   const char *progname, void **x, size_t *n, size_t *d, size_t *first,
+                   size_t *rows, char *why, size_t len)
 {
     int rank = 0, R = 1, rc;
     seg_dataset *ds = NULL;
@@ -363,10 +363,11 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
         if (n_all < IDENTIFIER_MIN_ROWS)
             kind[j] = ID_NONE;
         else if (seg_dataset_column_type(ds, j) == SEG_COLUMN_CATEGORICAL)
-            kind[j] = n_all - miss >= IDENTIFIER_MIN_ROWS &&
-                              (double)seg_dataset_column_levels(ds, j) >= 0.9 * (double)(n_all - miss)
-                          ? ID_TEXT
-                          : ID_NONE;
+            kind[j] =
+                n_all - miss >= IDENTIFIER_MIN_ROWS &&
+                        (double)seg_dataset_column_levels(ds, j) >= 0.9 * (double)(n_all - miss)
+                    ? ID_TEXT
+                    : ID_NONE;
         else
             kind[j] = miss ? ID_NONE : numeric_identifier(ds, j, n_all, R);
         if (kind[j] == ID_NOMEM) {
