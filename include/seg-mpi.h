@@ -146,15 +146,17 @@ SEG_MPI_API int seg_mpi_scaler_fit(MPI_Comm comm, seg_scale_method method, const
  *
  * @param comm the communicator.
  * @param path a regular file every rank can read.
- * @param opts CSV options, or NULL for the defaults; not retained.
+ * @param opts CSV options, or NULL for the defaults; not retained. The file
+ *        must have a header row (SEG_CSV_HEADER 0 is SEG_ERR_INVALID_ARG).
  * @param[out] out the rank's dataset (it may hold no row: more ranks than
  *        records, or a record longer than a range); free with
  *        seg_dataset_free().
  * @param[out] first_row the number of rows on the ranks before this one.
  * @param[out] n_total the rows of all ranks.
  * @return SEG_OK or the error of seg_dataset_read_csv() on the whole file
- *         (the first in file order), SEG_ERR_IO, SEG_ERR_NOMEM: agreed, the
- *         same status and seg_mpi_last_error() on every rank.
+ *         (the first in file order), SEG_ERR_IO, SEG_ERR_NOMEM,
+ *         SEG_ERR_INVALID_ARG: agreed, the same status and
+ *         seg_mpi_last_error() on every rank.
  */
 SEG_MPI_API int seg_mpi_read_csv(MPI_Comm comm, const char *path, const seg_csv_options *opts,
                                  seg_dataset **out, size_t *first_row, size_t *n_total);

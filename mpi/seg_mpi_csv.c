@@ -193,6 +193,11 @@ int seg_mpi_read_csv(MPI_Comm comm, const char *path, const seg_csv_options *opt
     *out = NULL;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &R);
+    int64_t header = 1;
+    if (opts && seg_csv_options_get_int(opts, SEG_CSV_HEADER, &header) == SEG_OK && !header)
+        return seg_mpi_agree_text(comm, SEG_ERR_INVALID_ARG,
+                                  "seg_mpi_read_csv: a file without a header row "
+                                  "(SEG_CSV_HEADER 0) is not read over ranks yet");
 
     struct stat st;
     if (!(f = fopen(path, "rb"))) {
