@@ -263,6 +263,25 @@ static int run(void)
     /* "code": 4 numbers, 3 texts in the last rows: the serial reader's stray
      * error, naming the first text's line, on every rank. */
     rc |= mixed_cut(&t, rows, 0, 1, 1) || compare("stray.csv", &t);
+    /* A byte order mark, CRLF, and the first cut between a CR and its LF
+     * (outside quotes): the LF opens the next share, the lines still count
+     * once. */
+    if (ranks > 1) {
+        int found = 0;
+        text bom = {0};
+        for (size_t pad = 0; pad < 400 && !found; pad++) {
+            mixed(&t, rows, pad, 1, 1, 0);
+            bom.n = 0;
+            put(&bom, "\xef\xbb\xbf");
+            put(&bom, t.p);
+            size_t at = bom.n / (size_t)ranks;
+            found = at > first_record_end(bom.p, bom.n) && bom.p[at - 1] == '\r' &&
+                    bom.p[at] == '\n' && !cut_in_quoted_newline(bom.p, bom.n, at);
+        }
+        CHECK(found, "no padding puts the first cut between a CR and its LF");
+        rc |= compare("crcut.csv", &bom);
+        free(bom.p);
+    }
     /* A ragged row in the last share: the same message everywhere. */
     mixed(&t, rows, 0, 0, 1, 0);
     t.n--; /* the last row loses its last field */
@@ -307,8 +326,8 @@ int main(int argc, char **argv)
     MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     MPI_Barrier(MPI_COMM_WORLD);
     if (rank == 0 && dir[0]) {
-        const char *names[] = {"mixed.csv", "crlf.csv", "stray.csv", "ragged.csv",
-                               "two.csv",   "long.csv", "empty.csv"};
+        const char *names[] = {"mixed.csv", "crlf.csv", "stray.csv", "ragged.csv", "two.csv",
+                               "long.csv",  "empty.csv", "crcut.csv"};
         char p[128];
         for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
             snprintf(p, sizeof p, "%s/%s", dir, names[i]);
