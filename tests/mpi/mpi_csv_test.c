@@ -326,8 +326,8 @@ int main(int argc, char **argv)
     MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     MPI_Barrier(MPI_COMM_WORLD);
     if (rank == 0 && dir[0]) {
-        const char *names[] = {"mixed.csv", "crlf.csv", "stray.csv", "ragged.csv", "two.csv",
-                               "long.csv",  "empty.csv", "crcut.csv"};
+        const char *names[] = {"mixed.csv", "crlf.csv", "stray.csv", "ragged.csv",
+                               "two.csv",   "long.csv", "empty.csv", "crcut.csv"};
         char p[128];
         for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
             snprintf(p, sizeof p, "%s/%s", dir, names[i]);
