@@ -157,6 +157,34 @@ SEG_MPI_API int seg_mpi_scaler_fit(MPI_Comm comm, seg_scale_method method, const
                                    size_t n, size_t d, double *center, double *scale);
 
 /**
+ * Read a CSV file over the ranks (collective): each rank reads about
+ * size / R bytes of it, cut at record boundaries (quoted line ends
+ * included: the quote state at each cut comes from a scan over the ranks),
+ * and gets a dataset of the records that start in its range, in file order
+ * over the ranks. The column types are those seg_dataset_read_csv() chooses
+ * on the whole file (counted over all ranks), and each categorical column's
+ * levels are the whole file's in the serial reader's order (first
+ * appearance), so row i of rank r's dataset is row first_row + i of the
+ * serial dataset, codes included. Messages name the file's line and field.
+ *
+ * @param comm the communicator.
+ * @param path a regular file every rank can read.
+ * @param opts CSV options, or NULL for the defaults; not retained. The file
+ *        must have a header row (SEG_CSV_HEADER 0 is SEG_ERR_INVALID_ARG).
+ * @param[out] out the rank's dataset (it may hold no row: more ranks than
+ *        records, or a record longer than a range); free with
+ *        seg_dataset_free().
+ * @param[out] first_row the number of rows on the ranks before this one.
+ * @param[out] n_total the rows of all ranks.
+ * @return SEG_OK or the error of seg_dataset_read_csv() on the whole file
+ *         (the first in file order), SEG_ERR_IO, SEG_ERR_NOMEM,
+ *         SEG_ERR_INVALID_ARG: agreed, the same status and
+ *         seg_mpi_last_error() on every rank.
+ */
+SEG_MPI_API int seg_mpi_read_csv(MPI_Comm comm, const char *path, const seg_csv_options *opts,
+                                 seg_dataset **out, size_t *first_row, size_t *n_total);
+
+/**
  * Agree on a status (collective): every rank returns the status of the
  * lowest rank whose rc is negative (or SEG_OK), and seg_mpi_last_error()
  * gives every rank that rank's message (seg_last_error() there).

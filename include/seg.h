@@ -581,6 +581,81 @@ SEG_API int seg_dataset_read_csv(seg_dataset **out, const char *path,
 SEG_API int seg_dataset_read_csv_memory(seg_dataset **out, const void *data, size_t size,
                                         const seg_csv_options *opts);
 
+/** Counts per column seg_csv_share_scan() gives: numbers, other text,
+ *  missing values, then the first other text's line, byte offset in the
+ *  share's text and length (0 when there is none). */
+#define SEG_CSV_SHARE_STATS 6
+
+/**
+ * Where the header and the first data record of CSV text end, for a reader
+ * that splits a file among processes (libseg-mpi): the file's first bytes in,
+ * the offsets a share of the file is cut by out.
+ *
+ * @param text the file's first bytes (at least the header and the first data
+ *        record, or the whole file); borrowed for the call.
+ * @param size their length.
+ * @param name the file's name, for messages.
+ * @param opts options, or NULL for the defaults; not retained.
+ * @param[out] n_cols the header's width.
+ * @param[out] head head[0] the byte where the header record ends, head[1]
+ *        the physical line (1-based) there, head[2] where the first data
+ *        record ends (head[0] when there is none). A record that reaches
+ *        size may go on in the bytes not given.
+ * @return SEG_OK, or the errors of seg_dataset_read_csv_memory() for the
+ *         header and the first record, naming name.
+ */
+SEG_API int seg_csv_share_head(const void *text, size_t size, const char *name,
+                               const seg_csv_options *opts, size_t *n_cols, size_t head[3]);
+
+/**
+ * Count, per column, the values of a share of a CSV file that are numbers,
+ * other text and missing, as seg_dataset_read_csv() does to choose the
+ * column types: summed over all shares, they give its choice (numeric when
+ * no other text, categorical when numbers are at most half of the present
+ * values, else an error naming the first other text).
+ *
+ * @param text the share: the file's header record (header_len bytes), then
+ *        whole records of the file; borrowed for the call.
+ * @param size its length.
+ * @param header_len where the records start; with first_line 0 the text is
+ *        the file's start (header_len is then not checked).
+ * @param first_line the physical line (1-based) of text[header_len] in the
+ *        file, so messages name the file's line; 0 for the file's start.
+ * @param name the file's name, for messages.
+ * @param opts options, or NULL for the defaults (forced types apply).
+ * @param n_cols the header's width (seg_csv_share_head()).
+ * @param[out] stats n_cols x SEG_CSV_SHARE_STATS counts.
+ * @param[out] n_rows the records of the share (0 is not an error).
+ * @return SEG_OK, or the errors of seg_dataset_read_csv_memory() for the
+ *         share's records (line and field of the file), SEG_ERR_MISMATCH
+ *         (another width), SEG_ERR_INVALID_ARG.
+ */
+SEG_API int seg_csv_share_scan(const void *text, size_t size, size_t header_len,
+                               uint64_t first_line, const char *name,
+                               const seg_csv_options *opts, size_t n_cols, int64_t *stats,
+                               size_t *n_rows);
+
+/**
+ * Read a share of a CSV file (as seg_csv_share_scan() takes it) into a
+ * dataset with the column types and levels agreed for the whole file: the
+ * rows are those seg_dataset_read_csv() gives for the share's records.
+ *
+ * @param[out] out the new dataset; NULL on failure.
+ * @param text, size, header_len, first_line, name, opts as seg_csv_share_scan().
+ * @param types every column's type (numeric or categorical).
+ * @param n_cols their number: the header's width.
+ * @param levels NULL, or the levels of every column in the order the codes
+ *        are to follow (n_levels[j] for column j, the lists one after the
+ *        other): interned first, so codes are the same in every share.
+ * @param n_levels the list lengths (with levels).
+ * @return as seg_csv_share_scan(); SEG_ERR_EMPTY for a share of no record.
+ */
+SEG_API int seg_dataset_read_csv_share(seg_dataset **out, const void *text, size_t size,
+                                       size_t header_len, uint64_t first_line,
+                                       const char *name, const seg_csv_options *opts,
+                                       const seg_column_type *types, size_t n_cols,
+                                       const char *const *levels, const size_t *n_levels);
+
 /**
  * Read a NumPy .npy file (format version 1.0, 2.0 or 3.0; one or two
  * dimensions) into a new all-numeric dataset with columns "x0", "x1", ...
@@ -763,6 +838,19 @@ SEG_API size_t seg_dataset_column_missing(const seg_dataset *ds, size_t j);
  *         or ds is NULL.
  */
 SEG_API size_t seg_dataset_column_levels(const seg_dataset *ds, size_t j);
+
+/**
+ * One level of categorical column j, by its code (levels are numbered in
+ * order of first appearance in the file, or in the order a share reader was
+ * given: seg_dataset_read_csv_share()).
+ *
+ * @param ds the dataset.
+ * @param j feature column index (0-based).
+ * @param level 0 .. seg_dataset_column_levels() - 1.
+ * @return the level's text, owned by the dataset (valid until it is changed
+ *         or freed); NULL for a numeric column or an index out of range.
+ */
+SEG_API const char *seg_dataset_column_level(const seg_dataset *ds, size_t j, size_t level);
 
 /**
  * Find a feature column by name.

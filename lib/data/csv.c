@@ -15,6 +15,7 @@
 #include "data/csv_shared.h"
 #include "data/data.h"
 #include "data/csv_options.h"
+#include "data/csv_share.h"
 #include "core/strtab.h"
 
 #include <errno.h>
@@ -300,7 +301,7 @@ static int classify(csv_reader *r, csv_col *c, const csv_field *f)
 
 /* Pass 1: structure, row count and column types. */
 static int pass_structure(csv_reader *r, csv_col *cols, const seg_strtab *names, bool header,
-                          size_t *n_rows)
+                          bool decide, size_t *n_rows)
 {
     size_t n_cols = seg_strtab_size(names), rows = 0;
     csv_field f;
@@ -328,7 +329,7 @@ static int pass_structure(csv_reader *r, csv_col *cols, const seg_strtab *names,
                             j == 1 ? "" : "s", n_cols, header ? "the header" : "the first row");
         rows++;
     }
-    for (size_t j = 0; j < n_cols; j++) {
+    for (size_t j = 0; decide && j < n_cols; j++) {
         csv_col *c = &cols[j];
         if (c->type != SEG_COLUMN_AUTO)
             continue;
@@ -410,8 +411,74 @@ static int one_column_check(const csv_reader *r, const seg_strtab *names, size_t
     return csv_fail(SEG_ERR_PARSE, r, header_line, 1, "%s", msg);
 }
 
-static int read_csv(seg_dataset **out, const char *buf, size_t size, const char *name,
-                    const seg_csv_options *o)
+/* ---- a share of a file (csv_share.h) ------------------------------------------ */
+
+/* After the header of a share's text: its records start at header_len, on
+ * physical line first_line of the file. *sh->n_cols reports the width. */
+static int share_start(csv_reader *r, const csv_share *sh, size_t n_cols)
+{
+    if (sh->n_cols_out)
+        *sh->n_cols_out = n_cols;
+    if (sh->head_only) { /* where the header and the first data record end */
+        csv_field f;
+        int last = 0;
+        sh->head[0] = r->t.pos;
+        sh->head[1] = r->t.line;
+        if (at_record(r))
+            for (size_t j = 0; !last; j++)
+                if ((last = next_field(r, &f, j + 1)) < 0)
+                    return last;
+        sh->head[2] = r->t.pos;
+        return 1; /* stop: not an error */
+    }
+    if (sh->first_line) {
+        if (r->t.pos != sh->header_len)
+            return seg_fail(SEG_ERR_INVALID_ARG,
+                            "%.200s: the share's header ends at byte %zu, not at %zu", r->name,
+                            r->t.pos, sh->header_len);
+        r->t.line = (size_t)sh->first_line;
+    }
+    if (sh->n_cols != 0 && sh->n_cols != n_cols)
+        return seg_fail(SEG_ERR_MISMATCH, "%.200s: the share's header has %zu columns, not %zu",
+                        r->name, n_cols, sh->n_cols);
+    return SEG_OK;
+}
+
+/* The agreed types and levels of a share's columns: the levels are interned
+ * first, in their agreed order, so the codes are those of the whole file. */
+static int share_columns(const csv_share *sh, csv_col *cols, size_t n_cols)
+{
+    const char *const *lv = sh->levels;
+    size_t index;
+    for (size_t j = 0; sh->types && j < n_cols; j++) {
+        cols[j].type = sh->types[j];
+        for (size_t l = 0; sh->n_levels && l < sh->n_levels[j]; l++) {
+            int rc = seg_strtab_intern(&cols[j].levels, *lv, strlen(*lv), &index);
+            if (rc < 0)
+                return rc;
+            lv++;
+        }
+    }
+    return SEG_OK;
+}
+
+static void share_stats(const csv_share *sh, const csv_col *cols, size_t n_cols, const char *buf,
+                        size_t n_rows)
+{
+    for (size_t j = 0; j < n_cols; j++) {
+        int64_t *s = sh->stats + j * SEG_CSV_SHARE_STATS;
+        s[0] = (int64_t)cols[j].n_num;
+        s[1] = (int64_t)cols[j].n_other;
+        s[2] = (int64_t)cols[j].n_missing;
+        s[3] = cols[j].n_other ? (int64_t)cols[j].bad_line : 0;
+        s[4] = cols[j].n_other ? (int64_t)(cols[j].bad_p - buf) : 0;
+        s[5] = cols[j].n_other ? (int64_t)cols[j].bad_len : 0;
+    }
+    *sh->n_rows = n_rows;
+}
+
+int seg_csv_read_share(seg_dataset **out, const char *buf, size_t size, const char *name,
+                       const seg_csv_options *o, const csv_share *sh)
 {
     csv_reader r;
     seg_strtab names;
@@ -437,6 +504,8 @@ static int read_csv(seg_dataset **out, const char *buf, size_t size, const char 
     if ((rc = read_names(&r, o, &names)) < 0)
         goto fail;
     n_cols = seg_strtab_size(&names);
+    if (sh && (rc = share_start(&r, sh, n_cols)) != SEG_OK)
+        goto fail;
     if (!(cols = seg_calloc(n_cols, sizeof *cols))) {
         rc = SEG_NOMEM();
         goto fail;
@@ -456,16 +525,22 @@ static int read_csv(seg_dataset **out, const char *buf, size_t size, const char 
         }
         cols[j].type = o->forced[k].type;
     }
+    if (sh && (rc = share_columns(sh, cols, n_cols)) < 0)
+        goto fail;
     /* After the forced types, as the chunker, which sees the first data
      * row only after looking them up (tests/test_csv_diff.c). */
-    if (o->header && n_cols == 1 &&
+    if (o->header && n_cols == 1 && (!sh || sh->first) &&
         (rc = one_column_check(&r, &names, header_pos, header_line)) < 0)
         goto fail;
     data_pos = r.t.pos;
     data_line = r.t.line;
-    if ((rc = pass_structure(&r, cols, &names, o->header != 0, &n_rows)) < 0)
+    if ((rc = pass_structure(&r, cols, &names, o->header != 0, !sh || !sh->stats, &n_rows)) < 0)
         goto fail;
-    if (n_rows == 0) {
+    if (sh && sh->stats) { /* the counts only: the ranks decide the types together */
+        share_stats(sh, cols, n_cols, buf, n_rows);
+        goto fail; /* rc is SEG_OK: frees the scratch */
+    }
+    if (n_rows == 0 && !sh) { /* a share may hold no record */
         rc = csv_fail(SEG_ERR_EMPTY, &r, r.t.line, 1,
                       "found end of input, expected a data row after the header");
         goto fail;
@@ -477,7 +552,7 @@ static int read_csv(seg_dataset **out, const char *buf, size_t size, const char 
         ds->cols[j].name = col_names[j];
     seg_free(col_names);
     ds->source = seg_strdup(name);
-    ds->row_line = seg_malloc_array(n_rows, sizeof *ds->row_line);
+    ds->row_line = seg_malloc_array(n_rows + !n_rows, sizeof *ds->row_line);
     if (!ds->source || !ds->row_line) {
         rc = SEG_NOMEM();
         goto fail;
@@ -488,11 +563,11 @@ static int read_csv(seg_dataset **out, const char *buf, size_t size, const char 
         c->type = cols[j].type;
         c->n_missing = cols[j].n_missing;
         if (c->type == SEG_COLUMN_NUMERIC) {
-            c->num_owned = seg_malloc_array(n_rows, sizeof *c->num_owned);
+            c->num_owned = seg_malloc_array(n_rows + !n_rows, sizeof *c->num_owned);
             c->num = c->num_owned;
             c->stride = 1;
         } else {
-            c->codes = seg_malloc_array(n_rows, sizeof *c->codes);
+            c->codes = seg_malloc_array(n_rows + !n_rows, sizeof *c->codes);
         }
         if (!c->num_owned && !c->codes) {
             rc = SEG_NOMEM();
@@ -518,6 +593,12 @@ fail:
     seg_free(r.scratch);
     seg_number_parser_free(&r.num);
     return rc;
+}
+
+static int read_csv(seg_dataset **out, const char *buf, size_t size, const char *name,
+                    const seg_csv_options *o)
+{
+    return seg_csv_read_share(out, buf, size, name, o, NULL);
 }
 
 int seg_dataset_read_csv_memory(seg_dataset **out, const void *data, size_t size,

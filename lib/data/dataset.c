@@ -227,6 +227,13 @@ size_t seg_dataset_column_levels(const seg_dataset *ds, size_t j)
     return c && c->type == SEG_COLUMN_CATEGORICAL ? c->n_levels : 0;
 }
 
+const char *seg_dataset_column_level(const seg_dataset *ds, size_t j, size_t level)
+{
+    const seg_column *c = column_at(ds, j);
+    return c && c->type == SEG_COLUMN_CATEGORICAL && level < c->n_levels ? c->levels[level]
+                                                                          : NULL;
+}
+
 /* Index of a column by name, or SIZE_MAX. */
 static size_t find_column(const seg_dataset *ds, const char *name)
 {

@@ -19,6 +19,7 @@
 #include "output.h"
 
 #include <seg-mpi.h>
+#include "mpi/csv_share.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -490,20 +491,35 @@ static int run(int argc, char **argv)
         rc = configure(&o, km, why, sizeof why);
     if ((status = step("setting up k-means", rc, why)) != 0)
         goto out;
-    if (!(f = fopen(o.file, "rb"))) {
+    /* A file not named .npy is CSV (tools/mpi/csv_share.c): read, encoded
+     * and scaled over the ranks, then dealt out to the fit's shares. */
+    const bool csv = !ends_with(o.file, ".npy");
+    if (csv && o.model) {
+        /* The model would hold no encoding of the columns (not done), so
+         * seg predict could not score a CSV with it. */
+        snprintf(why, sizeof why, "--model: a model of CSV input is not written yet (it would "
+                                  "hold no scaler or encoding); leave --model out");
+        if ((status = step("reading data", USAGE_CONFLICT, why)) != 0)
+            goto out;
+    } else if (csv) {
+        rc = csv_share_rows(o.file, km, scale_of(&o), f32, o.quiet, progname, &x, &n, &d, &first,
+                            &rows, why, sizeof why);
+        if ((status = step("reading data", rc, why)) != 0)
+            goto out;
+    } else if (!(f = fopen(o.file, "rb"))) {
         snprintf(why, sizeof why, "%s: %s", o.file, strerror(errno));
         rc = SEG_ERR_IO;
     } else {
         rc = npy_header(f, o.file, &n, &d, &elem, &data, why, sizeof why);
     }
-    if (rc == SEG_OK)
+    if (rc == SEG_OK && !csv)
         rc = seg_mpi_share(MPI_COMM_WORLD, km, n, d, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64, &first,
                            &rows);
     /* Scaled rows are read as doubles (the serial scaler's precision) */
-    const bool scaled = scale_of(&o) != SEG_SCALE_NONE;
-    if (rc == SEG_OK)
+    const bool scaled = !csv && scale_of(&o) != SEG_SCALE_NONE;
+    if (rc == SEG_OK && !csv)
         rc = npy_rows(f, o.file, data, d, elem, first, rows, f32 && !scaled, &x, why, sizeof why);
-    else if (rc == SEG_ERR_LIMIT)
+    else if (rc == SEG_ERR_LIMIT && !csv)
         snprintf(why, sizeof why, "%s", seg_mpi_last_error());
     if ((status = step("reading data", rc, why)) != 0)
         goto out;

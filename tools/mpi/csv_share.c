@@ -1,0 +1,528 @@
+/*
+ * The CSV input of seg-mpi segment (docs/mpi.md): the file read by the ranks
+ * (seg_mpi_read_csv()), the columns seg segment clusters on by default
+ * chosen the same way over all rows, encoded and scaled as seg segment's
+ * scaler does with its defaults (one-hot or 0/1 columns of the sorted
+ * levels, the missing level, standard/minmax scaling agreed exactly), then
+ * dealt out to the fit's shares (seg_mpi_share()).
+ *
+ * What needs the whole column in one place (the median of a column with
+ * missing numbers, row numbers in another order) is refused with the
+ * reason, never answered differently.
+ */
+#include "mpi/csv_share.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MISSING_LEVEL "(missing)"
+#define IDENTIFIER_MIN_ROWS 20
+#define MAX_LEVELS 1000
+
+/* ---- identifier-like columns, as seg_dataset_column_identifier() decides
+ * on all rows ---------------------------------------------------------------- */
+
+enum { ID_NONE, ID_ROWNUM, ID_INCREASING, ID_TEXT, ID_UNSURE, ID_NOMEM };
+
+static bool is_whole(double v)
+{
+    return v == floor(v) && fabs(v) <= 9007199254740992.0;
+}
+
+/* Per rank: whole, up, down, step (ANDs), rows, first, last, min, max. */
+static int numeric_identifier(const seg_dataset *ds, size_t j, size_t n_all, int R)
+{
+    const size_t nr = seg_dataset_rows(ds);
+    double mine[9] = {1, 1, 1, 1, (double)nr, 0, 0, INFINITY, -INFINITY};
+    for (size_t i = 0; i < nr; i++) {
+        double v = 0, p = 0;
+        seg_dataset_get_f64(ds, i, j, &v);
+        if (!is_whole(v))
+            mine[0] = 0;
+        if (i > 0) {
+            seg_dataset_get_f64(ds, i - 1, j, &p);
+            mine[1] = mine[1] && v > p;
+            mine[2] = mine[2] && v < p;
+            mine[3] = mine[3] && fabs(v - p) == 1.0;
+        } else
+            mine[5] = v;
+        mine[6] = v;
+        mine[7] = fmin(mine[7], v);
+        mine[8] = fmax(mine[8], v);
+    }
+    double *all = malloc((size_t)R * sizeof mine);
+    if (seg_mpi_agree_text(MPI_COMM_WORLD, all ? SEG_OK : SEG_ERR_NOMEM, "out of memory") < 0) {
+        free(all);
+        return ID_NOMEM; /* on every rank */
+    }
+    MPI_Allgather(mine, 9, MPI_DOUBLE, all, 9, MPI_DOUBLE, MPI_COMM_WORLD);
+    bool whole = true, up = true, down = true, step = true, seen = false;
+    double last = 0, lo = INFINITY, hi = -INFINITY;
+    for (int r = 0; r < R; r++) {
+        const double *a = all + 9 * r;
+        if (a[4] == 0)
+            continue;
+        whole = whole && a[0] != 0;
+        up = up && a[1] != 0 && (!seen || a[5] > last);
+        down = down && a[2] != 0 && (!seen || a[5] < last);
+        step = step && a[3] != 0 && (!seen || fabs(a[5] - last) == 1.0);
+        last = a[6];
+        seen = true;
+        lo = fmin(lo, a[7]);
+        hi = fmax(hi, a[8]);
+    }
+    free(all);
+    if (!whole)
+        return ID_NONE;
+    if (up || down)
+        return step ? ID_ROWNUM : ID_INCREASING;
+    /* Row numbers in another order need every value to tell: refused. */
+    return hi - lo == (double)(n_all - 1) ? ID_UNSURE : ID_NONE;
+}
+
+static const char *identifier_text(int kind)
+{
+    switch (kind) {
+    case ID_ROWNUM:
+        return "row numbers";
+    case ID_INCREASING:
+        return "an increasing id";
+    default:
+        return "an id (a different text in almost every row)";
+    }
+}
+
+/* ---- categorical columns, as the scaler encodes them --------------------- */
+
+typedef struct level_n {
+    const char *s;
+    int64_t count;
+    size_t global; /* index among the dataset's levels, SIZE_MAX: missing */
+} level_n;
+
+static int cmp_level(const void *a, const void *b)
+{
+    return strcmp(((const level_n *)a)->s, ((const level_n *)b)->s);
+}
+
+static bool eq_nocase(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+        x = x >= 'A' && x <= 'Z' ? (unsigned char)(x - 'A' + 'a') : x;
+        y = y >= 'A' && y <= 'Z' ? (unsigned char)(y - 'A' + 'a') : y;
+        if (x != y)
+            return false;
+        if (!x)
+            return true;
+    }
+}
+
+/* The scaler's choice of the level a binary feature marks 1 (sorted pair). */
+static size_t binary_one(const char *a, const char *b)
+{
+    static const char *const pairs[][2] = {
+        {"yes", "no"}, {"true", "false"}, {"y", "n"}, {"t", "f"}, {"1", "0"},
+    };
+    for (size_t p = 0; p < sizeof pairs / sizeof pairs[0]; p++) {
+        if (eq_nocase(a, pairs[p][0]) && eq_nocase(b, pairs[p][1]))
+            return 0;
+        if (eq_nocase(a, pairs[p][1]) && eq_nocase(b, pairs[p][0]))
+            return 1;
+    }
+    return 1;
+}
+
+typedef struct cat_plan {
+    size_t n_out;
+    int32_t *slot; /* dataset level + 1 (0: missing) -> feature, -1: none */
+} cat_plan;
+
+/* Code of each row (level index, -1 missing): the dataset's levels are the
+ * file's, in the same order on every rank, so a pointer comparison after
+ * one lookup table per column. */
+static int row_codes(const seg_dataset *ds, size_t j, int32_t *codes)
+{
+    const size_t nl = seg_dataset_column_levels(ds, j), nr = seg_dataset_rows(ds);
+    /* texts are the dataset's own level strings: find them by address */
+    const char **lv = malloc((nl + 1) * sizeof *lv);
+    size_t *order = malloc((nl + 1) * sizeof *order);
+    if (!lv || !order) {
+        free(lv);
+        free(order);
+        return SEG_ERR_NOMEM;
+    }
+    for (size_t l = 0; l < nl; l++)
+        lv[l] = seg_dataset_column_level(ds, j, l);
+    /* sort indices by address for a binary search */
+    for (size_t l = 0; l < nl; l++)
+        order[l] = l;
+    for (size_t a = 1; a < nl; a++) { /* insertion sort is fine for <= 1000s */
+        size_t v = order[a], b = a;
+        while (b > 0 && (uintptr_t)lv[order[b - 1]] > (uintptr_t)lv[v]) {
+            order[b] = order[b - 1];
+            b--;
+        }
+        order[b] = v;
+    }
+    int rc = SEG_OK;
+    for (size_t i = 0; i < nr && rc == SEG_OK; i++) {
+        const char *t = NULL;
+        seg_dataset_get_text(ds, i, j, &t);
+        codes[i] = -1;
+        if (!t)
+            continue;
+        size_t lo = 0, hi = nl;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if ((uintptr_t)lv[order[mid]] < (uintptr_t)t)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < nl && lv[order[lo]] == t)
+            codes[i] = (int32_t)order[lo];
+        else
+            rc = SEG_ERR_INVALID_ARG;
+    }
+    free(lv);
+    free(order);
+    return rc;
+}
+
+/* The encoding of column j from the level counts of all rows, as
+ * seg_scol_levels_finish() (SEG_IMPUTE_LEVEL, no drop-first, no folding). */
+static int plan_categorical(const seg_dataset *ds, size_t j, const int32_t *codes, size_t n_all,
+                            cat_plan *cp, char *why, size_t len)
+{
+    const size_t nl = seg_dataset_column_levels(ds, j), nr = seg_dataset_rows(ds);
+    const char *name = seg_dataset_column_name(ds, j);
+    int64_t *counts = calloc(nl + 1, sizeof *counts); /* [nl]: missing */
+    level_n *tab = malloc((nl + 1) * sizeof *tab);
+    cp->slot = malloc((nl + 1) * sizeof *cp->slot);
+    if (!counts || !tab || !cp->slot) {
+        free(counts);
+        free(tab);
+        snprintf(why, len, "out of memory");
+        return SEG_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < nr; i++)
+        counts[codes[i] < 0 ? nl : (size_t)codes[i]]++;
+    MPI_Allreduce(MPI_IN_PLACE, counts, (int)(nl + 1), MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    size_t m = 0;
+    for (size_t l = 0; l < nl; l++)
+        if (counts[l] > 0)
+            tab[m++] = (level_n){seg_dataset_column_level(ds, j, l), counts[l], l};
+    if (counts[nl] > 0)
+        tab[m++] = (level_n){MISSING_LEVEL, counts[nl], SIZE_MAX};
+    qsort(tab, m, sizeof *tab, cmp_level);
+    /* A level spelt "(missing)" is the missing level: one feature. */
+    size_t w = 0;
+    size_t *feature_of = malloc((m + 1) * sizeof *feature_of); /* tab entry -> merged index */
+    if (!feature_of) {
+        free(counts);
+        free(tab);
+        return SEG_ERR_NOMEM;
+    }
+    for (size_t r = 0; r < m; r++) {
+        if (w > 0 && strcmp(tab[w - 1].s, tab[r].s) == 0) {
+            tab[w - 1].count += tab[r].count;
+        } else
+            w++;
+        feature_of[r] = w - 1;
+    }
+    /* tab[r].global stays with entry r: map before merging the rows */
+    for (size_t l = 0; l <= nl; l++)
+        cp->slot[l] = -1;
+    int rc = SEG_OK;
+    if (counts[nl] == 0 && n_all >= IDENTIFIER_MIN_ROWS && w == n_all) {
+        snprintf(why, len,
+                 "column '%s' has a different value in each of its %zu rows: it identifies "
+                 "customers and its values would be stored in the model; set it as the id "
+                 "column, drop it, or allow it with SEG_SCALER_ALLOW_IDENTIFIERS",
+                 name, w);
+        rc = SEG_ERR_PRIVACY;
+    } else if (w > MAX_LEVELS) {
+        snprintf(why, len, "column '%s' has %zu levels, more than the limit %d", name, w,
+                 MAX_LEVELS);
+        rc = SEG_ERR_LIMIT;
+    }
+    if (rc == SEG_OK) {
+        /* merged levels' texts, sorted: the first entry of each run */
+        size_t one = 0;
+        if (w == 2) {
+            const char *a = NULL, *b = NULL;
+            for (size_t r = 0; r < m; r++) {
+                if (feature_of[r] == 0 && !a)
+                    a = tab[r].s;
+                if (feature_of[r] == 1 && !b)
+                    b = tab[r].s;
+            }
+            one = binary_one(a, b);
+            cp->n_out = 1;
+        } else
+            cp->n_out = w;
+        for (size_t r = 0; r < m; r++) {
+            size_t f = feature_of[r];
+            int32_t slot = w == 2 ? (f == one ? 0 : -1) : (int32_t)f;
+            if (tab[r].global == SIZE_MAX)
+                cp->slot[0] = slot;
+            else
+                cp->slot[tab[r].global + 1] = slot;
+        }
+        /* a real level spelt "(missing)" takes the missing rows too */
+        for (size_t r = 0; r < m; r++)
+            if (tab[r].global != SIZE_MAX && strcmp(tab[r].s, MISSING_LEVEL) == 0 &&
+                counts[nl] == 0)
+                cp->slot[0] = cp->slot[tab[r].global + 1];
+    }
+    free(feature_of);
+    free(counts);
+    free(tab);
+    return rc;
+}
+
+/* ---- dealing the rows out to the fit's shares ----------------------------- */
+
+static int redistribute(const double *x, size_t row0, size_t nr, size_t first, size_t rows,
+                        size_t d, int R, double **out)
+{
+    uint64_t mine[4] = {row0, nr, first, rows};
+    uint64_t *all = malloc((size_t)R * sizeof mine);
+    int *sc = malloc(4 * (size_t)R * sizeof *sc), *sd = sc + R, *rcn = sc + 2 * R, *rd = sc + 3 * R;
+    double *y = malloc((rows ? rows : 1) * d * sizeof *y);
+    int rc = all && sc && y && rows <= INT32_MAX && nr <= INT32_MAX ? SEG_OK : SEG_ERR_NOMEM;
+    rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory to deal the rows out");
+    if (rc < 0) {
+        free(all);
+        free(sc);
+        free(y);
+        return rc;
+    }
+    MPI_Allgather(mine, 4, MPI_UINT64_T, all, 4, MPI_UINT64_T, MPI_COMM_WORLD);
+    for (int r = 0; r < R; r++) {
+        const uint64_t *a = all + 4 * r;
+        /* what I send to r: my CSV rows within r's fit share */
+        uint64_t lo = row0 > a[2] ? row0 : a[2],
+                 hi = row0 + nr < a[2] + a[3] ? row0 + nr : a[2] + a[3];
+        sc[r] = hi > lo ? (int)(hi - lo) : 0;
+        sd[r] = hi > lo ? (int)(lo - row0) : 0;
+        /* what I receive from r: r's CSV rows within my fit share */
+        lo = a[0] > first ? a[0] : first;
+        hi = a[0] + a[1] < first + rows ? a[0] + a[1] : first + rows;
+        rcn[r] = hi > lo ? (int)(hi - lo) : 0;
+        rd[r] = hi > lo ? (int)(lo - first) : 0;
+    }
+    MPI_Datatype row;
+    MPI_Type_contiguous((int)d, MPI_DOUBLE, &row);
+    MPI_Type_commit(&row);
+    MPI_Alltoallv(x, sc, sd, row, y, rcn, rd, row, MPI_COMM_WORLD);
+    MPI_Type_free(&row);
+    free(all);
+    free(sc);
+    *out = y;
+    return SEG_OK;
+}
+
+int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bool f32, bool quiet,
+                   const char *progname, void **x, size_t *n, size_t *d, size_t *first,
+                   size_t *rows, char *why, size_t len)
+{
+    int rank = 0, R = 1, rc;
+    seg_dataset *ds = NULL;
+    size_t row0 = 0, n_all = 0, nr = 0, nc = 0, dn = 0, dd = 0;
+    int *kind = NULL;
+    int32_t *codes = NULL;
+    cat_plan *plans = NULL;
+    double *num = NULL, *center = NULL, *scale = NULL, *feat = NULL, *dealt = NULL;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &R);
+
+    if ((rc = seg_mpi_read_csv(MPI_COMM_WORLD, file, NULL, &ds, &row0, &n_all)) < 0) {
+        snprintf(why, len, "%s", seg_mpi_last_error());
+        return rc;
+    }
+    nr = seg_dataset_rows(ds);
+    nc = seg_dataset_columns(ds);
+    kind = calloc(nc, sizeof *kind);
+    plans = calloc(nc, sizeof *plans);
+    codes = malloc((nr ? nr : 1) * sizeof *codes);
+    rc = kind && plans && codes ? SEG_OK : SEG_ERR_NOMEM;
+    if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory")) < 0)
+        goto fail;
+
+    /* The columns seg segment leaves out as identifiers, decided on all
+     * rows; then no numeric feature may miss a value (the median). */
+    size_t left = 0;
+    for (size_t j = 0; j < nc; j++) {
+        uint64_t miss = seg_dataset_column_missing(ds, j);
+        MPI_Allreduce(MPI_IN_PLACE, &miss, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+        if (n_all < IDENTIFIER_MIN_ROWS)
+            kind[j] = ID_NONE;
+        else if (seg_dataset_column_type(ds, j) == SEG_COLUMN_CATEGORICAL)
+            kind[j] =
+                n_all - miss >= IDENTIFIER_MIN_ROWS &&
+                        (double)seg_dataset_column_levels(ds, j) >= 0.9 * (double)(n_all - miss)
+                    ? ID_TEXT
+                    : ID_NONE;
+        else
+            kind[j] = miss ? ID_NONE : numeric_identifier(ds, j, n_all, R);
+        if (kind[j] == ID_NOMEM) {
+            snprintf(why, len, "out of memory");
+            rc = SEG_ERR_NOMEM;
+            goto fail;
+        }
+        if (kind[j] == ID_UNSURE) {
+            snprintf(why, len,
+                     "column '%s' holds %zu distinct-looking whole numbers spanning %zu: seg "
+                     "segment leaves it out if they are row numbers in another order, which "
+                     "seg-mpi cannot tell without every value in one place; drop the column",
+                     seg_dataset_column_name(ds, j), n_all, n_all);
+            rc = SEG_ERR_LIMIT;
+            goto fail;
+        }
+        if (kind[j] != ID_NONE) {
+            left++;
+            if (rank == 0 && !quiet)
+                fprintf(stderr,
+                        "%s: warning: left out column '%s', which looks like %s; seg segment's "
+                        "--keep %s clusters on it\n",
+                        progname, seg_dataset_column_name(ds, j), identifier_text(kind[j]),
+                        seg_dataset_column_name(ds, j));
+            continue;
+        }
+        if (seg_dataset_column_type(ds, j) == SEG_COLUMN_NUMERIC) {
+            if (miss) {
+                snprintf(why, len,
+                         "column '%s' misses %llu values: seg segment fills them with the "
+                         "column's median (--impute-order impute-first), which seg-mpi does not "
+                         "compute over ranks yet; fill or drop them first",
+                         seg_dataset_column_name(ds, j), (unsigned long long)miss);
+                rc = SEG_ERR_NONFINITE;
+                goto fail;
+            }
+            dn++;
+        }
+    }
+    if (left == nc) {
+        snprintf(why, len, "every column looks like an identifier (row numbers or ids)");
+        rc = SEG_ERR_EMPTY;
+        goto fail;
+    }
+
+    /* Numeric columns scaled over all rows; categorical ones planned. */
+    num = malloc((nr ? nr : 1) * (dn ? dn : 1) * sizeof *num);
+    center = malloc((dn ? dn : 1) * sizeof *center);
+    scale = malloc((dn ? dn : 1) * sizeof *scale);
+    rc = num && center && scale ? SEG_OK : SEG_ERR_NOMEM;
+    if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory")) < 0)
+        goto fail;
+    for (size_t j = 0, k = 0; j < nc; j++) {
+        if (kind[j] != ID_NONE)
+            continue;
+        if (seg_dataset_column_type(ds, j) == SEG_COLUMN_NUMERIC) {
+            for (size_t i = 0; i < nr; i++)
+                seg_dataset_get_f64(ds, i, j, &num[i * dn + k]);
+            k++;
+            dd++;
+            continue;
+        }
+        rc = row_codes(ds, j, codes);
+        rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "a level not among the column's levels");
+        if (rc == SEG_OK) {
+            rc = plan_categorical(ds, j, codes, n_all, &plans[j], why, len);
+            rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, why);
+        }
+        if (rc < 0)
+            goto fail;
+        dd += plans[j].n_out;
+    }
+    if (dn && (rc = seg_mpi_scaler_fit(MPI_COMM_WORLD, method, num, nr, dn, center, scale)) < 0) {
+        snprintf(why, len, "%s", seg_mpi_last_error());
+        goto fail;
+    }
+
+    /* The features in the scaler's order: the columns in the file's order. */
+    feat = malloc((nr ? nr : 1) * dd * sizeof *feat);
+    rc = feat ? SEG_OK : SEG_ERR_NOMEM;
+    if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory for the features")) < 0)
+        goto fail;
+    memset(feat, 0, (nr ? nr : 1) * dd * sizeof *feat);
+    for (size_t j = 0, k = 0, off = 0; j < nc; j++) {
+        if (kind[j] != ID_NONE)
+            continue;
+        if (seg_dataset_column_type(ds, j) == SEG_COLUMN_NUMERIC) {
+            for (size_t i = 0; i < nr; i++)
+                feat[i * dd + off] = (num[i * dn + k] - center[k]) / scale[k];
+            k++;
+            off++;
+            continue;
+        }
+        row_codes(ds, j, codes);
+        for (size_t i = 0; i < nr; i++) {
+            int32_t s = plans[j].slot[codes[i] + 1];
+            if (s >= 0)
+                feat[i * dd + off + (size_t)s] = 1.0;
+        }
+        off += plans[j].n_out;
+    }
+    free(num);
+    num = NULL;
+    seg_dataset_free(ds);
+    ds = NULL;
+
+    /* Dealt out to the fit's shares. */
+    rc = seg_mpi_share(MPI_COMM_WORLD, km, n_all, dd, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64, first,
+                       rows);
+    if (rc < 0) {
+        snprintf(why, len, "%s", seg_mpi_last_error());
+        goto fail;
+    }
+    /* Rows already where the fit wants them (one rank, or cuts that fell
+     * so) stay: no second copy of the features. */
+    int here = row0 == *first && nr == *rows, all_here = 0;
+    MPI_Allreduce(&here, &all_here, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);
+    if (all_here) {
+        dealt = feat;
+        feat = NULL;
+    } else if ((rc = redistribute(feat, row0, nr, *first, *rows, dd, R, &dealt)) < 0) {
+        snprintf(why, len, "%s", seg_mpi_last_error());
+        goto fail;
+    }
+    free(feat);
+    feat = NULL;
+    if (f32) {
+        float *y = malloc((*rows ? *rows : 1) * dd * sizeof *y);
+        rc = seg_mpi_agree_text(MPI_COMM_WORLD, y ? SEG_OK : SEG_ERR_NOMEM, "out of memory");
+        if (rc < 0) {
+            free(y);
+            snprintf(why, len, "%s", seg_mpi_last_error());
+            goto fail;
+        }
+        for (size_t i = 0; i < *rows * dd; i++)
+            y[i] = (float)dealt[i];
+        free(dealt);
+        *x = y;
+    } else
+        *x = dealt;
+    dealt = NULL;
+    *n = n_all;
+    *d = dd;
+    rc = SEG_OK;
+fail:
+    for (size_t j = 0; plans && j < nc; j++)
+        free(plans[j].slot);
+    free(plans);
+    free(kind);
+    free(codes);
+    free(num);
+    free(center);
+    free(scale);
+    free(feat);
+    free(dealt);
+    seg_dataset_free(ds);
+    return rc;
+}

@@ -1,0 +1,23 @@
+/*
+ * seg-mpi segment's CSV input (csv_share.c): the file read over the ranks,
+ * its columns chosen, encoded and scaled as seg segment does by default,
+ * and the rows dealt out to the fit's shares.
+ */
+#ifndef SEG_MPI_CSV_SHARE_H
+#define SEG_MPI_CSV_SHARE_H
+
+#include <seg-mpi.h>
+
+#include <stdbool.h>
+
+/*
+ * Collective. *x gets this rank's rows [*first, *first + *rows) of the n x d
+ * encoded, scaled matrix (float for f32, else double; free()), in the
+ * shares seg_mpi_share() gives km. On failure (agreed: every rank returns
+ * the same status) why holds the message.
+ */
+int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bool f32, bool quiet,
+                   const char *progname, void **x, size_t *n, size_t *d, size_t *first,
+                   size_t *rows, char *why, size_t len);
+
+#endif
