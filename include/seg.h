@@ -1832,7 +1832,15 @@ typedef struct seg_lloyd_pass seg_lloyd_pass;
 typedef enum seg_init {
     SEG_INIT_KMEANSPP = 0, /**< Greedy k-means++ (default). */
     SEG_INIT_RANDOM = 1,   /**< k distinct rows chosen uniformly at random. */
-    SEG_INIT_GIVEN = 2     /**< Centroids from seg_kmeans_set_init_centroids_f64(). */
+    SEG_INIT_GIVEN = 2,    /**< Centroids from seg_kmeans_set_init_centroids_f64(). */
+    /** k-means|| (Bahmani et al. 2012, as Spark MLlib): SEG_KMEANS_INIT_ROUNDS
+     *  rounds each sampling about 2k rows with probability proportional to
+     *  their weighted squared distance to the candidates so far, then greedy
+     *  k-means++ on the candidates weighted by the rows nearest each. A row's
+     *  draw depends only on (seed, run, round, row number), so a sharded fit
+     *  (seg_kmeans_fit_shard_*, libseg-mpi) gives the same start for any
+     *  number of shards. Rows at most 2^48. */
+    SEG_INIT_KMEANS_PARALLEL = 3
 } seg_init;
 
 /** Numeric precision of a dataset fit. */
@@ -1878,6 +1886,10 @@ typedef enum seg_kmeans_param {
     /** int: no segment holds more than this many rows (default 0 = no
      *  bound; 0 .. 10^15). */
     SEG_KMEANS_MAX_SIZE = 112,
+    /** int: sampling rounds of SEG_INIT_KMEANS_PARALLEL (default 2, as Spark
+     *  MLlib; the paper used 5; 1 .. 100). More rounds are run while fewer
+     *  than k candidates were drawn. */
+    SEG_KMEANS_INIT_ROUNDS = 118,
     SEG_KMEANS_TOL = 200       /**< double: relative tolerance (default 1e-4; 0 .. 1e6). */
 } seg_kmeans_param;
 

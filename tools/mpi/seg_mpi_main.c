@@ -41,8 +41,9 @@ static const cli_opt mpi_segment_opts[] = {
      .section = "Fit (as seg segment)",
      .field = CLI_TEXT(mopts, k)},
     {.name = "init",
-     .value = "kmeans++|random|FILE.npy",
-     .help = "start: k-means++ (default), random rows or the centroids in FILE.npy",
+     .value = "kmeans++|kmeans|||random|FILE.npy",
+     .help = "start: k-means++ (default), k-means|| (the same for any number of ranks), "
+             "random rows or the centroids in FILE.npy",
      .field = CLI_TEXT(mopts, init)},
     {.name = "seed",
      .value = "S",
@@ -297,13 +298,16 @@ static int configure(const mopts *o, seg_kmeans *km, char *why, size_t len)
         return USAGE_CONFLICT;
     }
     const char *init = o->init ? o->init : "kmeans++";
-    if (rc == SEG_OK && (!strcmp(init, "kmeans++") || !strcmp(init, "random"))) {
+    if (rc == SEG_OK &&
+        (!strcmp(init, "kmeans++") || !strcmp(init, "random") || !strcmp(init, "kmeans||"))) {
         if (!o->k) {
             snprintf(why, len, "needs --k K (or --init FILE.npy)");
             return USAGE_CONFLICT;
         }
         rc = seg_kmeans_set_int(km, SEG_KMEANS_INIT,
-                                init[0] == 'r' ? SEG_INIT_RANDOM : SEG_INIT_KMEANSPP);
+                                init[0] == 'r'                 ? SEG_INIT_RANDOM
+                                : !strcmp(init, "kmeans||") ? SEG_INIT_KMEANS_PARALLEL
+                                                            : SEG_INIT_KMEANSPP);
     } else if (rc == SEG_OK && ends_with(init, ".npy")) {
         seg_dataset *c = NULL;
         double *buf = NULL;
@@ -321,7 +325,7 @@ static int configure(const mopts *o, seg_kmeans *km, char *why, size_t len)
         free(buf);
         seg_dataset_free(c);
     } else if (rc == SEG_OK) {
-        snprintf(why, len, "--init takes kmeans++, random or a FILE.npy, not '%s'", init);
+        snprintf(why, len, "--init takes kmeans++, kmeans||, random or a FILE.npy, not '%s'", init);
         return USAGE_CONFLICT;
     }
     if (rc < 0)
