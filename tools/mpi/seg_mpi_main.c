@@ -216,7 +216,7 @@ static seg_scale_method scale_of(const mopts *o)
  * rounded to float for f32, as seg_scaler_transform_f32() does. x64 is
  * freed; *out the scaled rows. */
 static int scale_rows(const mopts *o, double *x64, size_t rows, size_t d, bool f32, void **out,
-                      char *why, size_t len)
+                      double **keep, char *why, size_t len)
 {
     double *c = malloc(d * sizeof *c), *s = malloc(d * sizeof *s);
     float *x32 = f32 ? malloc(rows * d * sizeof *x32 + 1) : NULL;
@@ -234,6 +234,11 @@ static int scale_rows(const mopts *o, double *x64, size_t rows, size_t d, bool f
             else
                 x64[i * d + j] = v;
         }
+    if (rc == SEG_OK) { /* the center and scale, for the model (keep[0], keep[1]) */
+        keep[0] = c;
+        keep[1] = s;
+        c = s = NULL;
+    }
     free(c);
     free(s);
     if (rc < 0 || f32) {
@@ -287,14 +292,6 @@ static int configure(const mopts *o, seg_kmeans *km, char *why, size_t len)
                        "are not): use standard, minmax or none (docs/mpi.md)"
                      : "--scale takes standard, minmax or none, not '%s'",
                  o->scale);
-        return USAGE_CONFLICT;
-    }
-    if (rc == SEG_OK && o->model && scale_of(o) != SEG_SCALE_NONE) {
-        snprintf(why, len,
-                 "--model with --scale %s: the model seg-mpi writes holds no scaler, so seg "
-                 "predict would score raw rows against scaled centroids; use --scale none "
-                 "for a model (docs/mpi.md)",
-                 o->scale ? o->scale : "standard");
         return USAGE_CONFLICT;
     }
     const char *init = o->init ? o->init : "kmeans++";
@@ -474,6 +471,7 @@ static int run(int argc, char **argv)
     int32_t *labels = NULL;
     double *dist = NULL;
     int64_t *sizes = NULL;
+    double *affine[2] = {NULL, NULL}; /* the scaling's center and scale, for the model */
     seg_kmeans *km = NULL;
     seg_model *m = NULL;
     seg_predictor *pr = NULL;
@@ -515,7 +513,7 @@ static int run(int argc, char **argv)
         goto out;
     if (scaled) { /* collective; the status is agreed inside */
         void *xs = NULL;
-        rc = scale_rows(&o, x, rows, d, f32, &xs, why, sizeof why);
+        rc = scale_rows(&o, x, rows, d, f32, &xs, affine, why, sizeof why);
         x = rc == SEG_OK ? xs : NULL;
         if (rc < 0) {
             if (rank == 0)
@@ -579,6 +577,13 @@ static int run(int argc, char **argv)
         outputs_add(&out, "--assignments", o.assignments, false);
         outputs_input(&out, "FILE", o.file);
         status = outputs_check(&out);
+        /* the model holds the scaling, so seg predict scales raw rows alike */
+        if (status == 0 && o.model && scaled &&
+            seg_model_set_numeric_scaling(m, scale_of(&o), affine[0], affine[1], d) < 0)
+        {
+            fprintf(stderr, "%s: writing the model: %s\n", progname, seg_last_error());
+            status = EXIT_DATA;
+        }
         int go = status == 0;
         MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
         if (go && o.assignments) {
@@ -614,6 +619,8 @@ out:
     seg_predictor_free(pr);
     seg_model_free(m);
     seg_kmeans_free(km);
+    free(affine[0]);
+    free(affine[1]);
     return status;
 }
 
