@@ -30,6 +30,7 @@
 typedef struct mopts {
     const char *file, *k, *init, *seed, *n_init, *max_iter, *tol, *dtype, *scale, *threads;
     const char *model, *assignments;
+    const char *id_key; /* --pseudonymize-key */
     bool json, quiet;
 } mopts;
 
@@ -85,6 +86,10 @@ static const cli_opt mpi_segment_opts[] = {
      .field = CLI_TEXT(mopts, assignments)},
     {.name = "json", .help = "the summary as JSON", .field = CLI_FLAG(mopts, json)},
     {.name = "quiet", .alias = 'q', .help = "no summary", .field = CLI_FLAG(mopts, quiet)},
+    {.name = "pseudonymize-key", .value = "FILE",
+     .help = "as seg segment: ids as keyed pseudonyms (a .npy's ids are row numbers, "
+             "written as they are, as seg segment writes them); the key is checked",
+     .field = CLI_TEXT(mopts, id_key)},
     CLI_OPT_HELP,
     {0},
 };
@@ -487,6 +492,12 @@ static int run(int argc, char **argv)
     if (!o.file)
         return usage_error("segment ", "%s", "needs a FILE.npy");
     const bool f32 = o.dtype && !strcmp(o.dtype, "f32");
+    if (o.id_key) { /* every rank loads the key; rank 0 says why one cannot */
+        int bad = rank == 0 ? use_id_key(o.id_key) : (id_key_load(o.id_key) == 0 ? 0 : EXIT_DATA);
+        MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        if (bad)
+            return EXIT_DATA;
+    }
 
     /* Every rank checks the same options and reads the header itself. */
     rc = seg_kmeans_new(&km);
@@ -576,6 +587,7 @@ static int run(int argc, char **argv)
         outputs_add(&out, "--model", o.model, true);
         outputs_add(&out, "--assignments", o.assignments, false);
         outputs_input(&out, "FILE", o.file);
+        outputs_input(&out, "--pseudonymize-key", o.id_key);
         status = outputs_check(&out);
         /* the model holds the scaling, so seg predict scales raw rows alike */
         if (status == 0 && o.model && scaled &&
