@@ -1839,7 +1839,8 @@ typedef enum seg_init {
      *  k-means++ on the candidates weighted by the rows nearest each. A row's
      *  draw depends only on (seed, run, round, row number), so a sharded fit
      *  (seg_kmeans_fit_shard_*, libseg-mpi) gives the same start for any
-     *  number of shards. Rows at most 2^48. */
+     *  number of shards. (Beyond 2^48 rows the draws of a row in two
+     *  rounds are no longer independent: docs/limits.md.) */
     SEG_INIT_KMEANS_PARALLEL = 3
 } seg_init;
 
