@@ -1920,7 +1920,16 @@ typedef struct seg_lloyd_pass seg_lloyd_pass;
 typedef enum seg_init {
     SEG_INIT_KMEANSPP = 0, /**< Greedy k-means++ (default). */
     SEG_INIT_RANDOM = 1,   /**< k distinct rows chosen uniformly at random. */
-    SEG_INIT_GIVEN = 2     /**< Centroids from seg_kmeans_set_init_centroids_f64(). */
+    SEG_INIT_GIVEN = 2,    /**< Centroids from seg_kmeans_set_init_centroids_f64(). */
+    /** k-means|| (Bahmani et al. 2012, as Spark MLlib): SEG_KMEANS_INIT_ROUNDS
+     *  rounds each sampling about 2k rows with probability proportional to
+     *  their weighted squared distance to the candidates so far, then greedy
+     *  k-means++ on the candidates weighted by the rows nearest each. A row's
+     *  draw depends only on (seed, run, round, row number), so a sharded fit
+     *  (seg_kmeans_fit_shard_*, libseg-mpi) gives the same start for any
+     *  number of shards. (Beyond 2^48 rows the draws of a row in two
+     *  rounds are no longer independent: docs/limits.md.) */
+    SEG_INIT_KMEANS_PARALLEL = 3
 } seg_init;
 
 /** Numeric precision of a dataset fit. */
@@ -1966,6 +1975,10 @@ typedef enum seg_kmeans_param {
     /** int: no segment holds more than this many rows (default 0 = no
      *  bound; 0 .. 10^15). */
     SEG_KMEANS_MAX_SIZE = 112,
+    /** int: sampling rounds of SEG_INIT_KMEANS_PARALLEL (default 2, as Spark
+     *  MLlib; the paper used 5; 1 .. 100). More rounds are run while fewer
+     *  than k candidates were drawn. */
+    SEG_KMEANS_INIT_ROUNDS = 118,
     SEG_KMEANS_TOL = 200       /**< double: relative tolerance (default 1e-4; 0 .. 1e6). */
 } seg_kmeans_param;
 
@@ -4023,6 +4036,29 @@ SEG_API int seg_model_set_metric(seg_model *m, seg_model_metric which, double va
  * @return the value; NaN when it was never set, for an unknown measure or NULL m.
  */
 SEG_API double seg_model_get_metric(const seg_model *m, seg_model_metric which);
+
+/**
+ * Give a model without a scaler the numeric scaling its rows were fitted
+ * with, feature j scaled as (x - center[j]) / scale[j]: the scaler
+ * seg_scaler_fit() makes of a .npy file's columns (named x0, x1, ...; no
+ * log1p; a missing value would take the center). It is saved with the model,
+ * and predict on raw rows then scales them as the fit did. For a scaling
+ * computed elsewhere, e.g. over MPI ranks (seg_mpi_scaler_fit()).
+ *
+ * Like seg_model_set_metric(), a change made before the model is shared.
+ *
+ * @param m the model (changed; no other thread may use it during the call).
+ * @param method the seg_scale_method the values come from (recorded).
+ * @param center d centers.
+ * @param scale d scales, finite and not 0.
+ * @param d features: the model's.
+ * @return SEG_OK; SEG_ERR_INVALID_ARG (NULL argument, unknown method, a
+ *         center or scale not finite or a scale 0), SEG_ERR_MISMATCH (d is
+ *         not the model's), SEG_ERR_STATE (the model holds a scaler
+ *         already), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_set_numeric_scaling(seg_model *m, seg_scale_method method,
+                                          const double *center, const double *scale, size_t d);
 
 /**
  * Record a column of the input that the model was not fitted on, and why

@@ -181,19 +181,20 @@ static void test_kmeans(void **state)
         {SEG_KMEANS_K, false, 1, 1e6},
         {SEG_KMEANS_MAX_ITER, false, 1, 1e9},
         {SEG_KMEANS_N_INIT, false, 1, 1e6},
-        {SEG_KMEANS_INIT, false, SEG_INIT_KMEANSPP, SEG_INIT_GIVEN},
+        {SEG_KMEANS_INIT, false, SEG_INIT_KMEANSPP, SEG_INIT_KMEANS_PARALLEL},
         {SEG_KMEANS_SEED, false, I64_LO, I64_HI},
         {SEG_KMEANS_THREADS, false, 0, 4096},
         {SEG_KMEANS_DTYPE, false, SEG_DTYPE_F64, SEG_DTYPE_F32},
         {SEG_KMEANS_ALGORITHM, false, SEG_ALGORITHM_LLOYD, SEG_ALGORITHM_AUTO},
         {SEG_KMEANS_MIN_PROFILE_SIZE, false, 0, 1e12},
+        {SEG_KMEANS_INIT_ROUNDS, false, 1, 100},
         {SEG_KMEANS_TOL, true, 0, 1e6},
     };
     const double c[] = {1, 2};
     seg_kmeans *km = NULL;
     int64_t v;
     assert_int_equal(seg_kmeans_new(&km), SEG_OK);
-    /* SEG_INIT_GIVEN, the upper end of SEG_KMEANS_INIT, needs centroids. */
+    /* SEG_INIT_GIVEN needs centroids. */
     assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_INIT, SEG_INIT_GIVEN), SEG_ERR_INVALID_ARG);
     assert_non_null(strstr(seg_last_error(), "seg_kmeans_set_init_centroids_f64() first"));
     assert_int_equal(seg_kmeans_get_int(km, SEG_KMEANS_INIT, &v), SEG_OK);

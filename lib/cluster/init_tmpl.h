@@ -256,30 +256,11 @@ static size_t FN(pp_locate)(kjob *J, double u, const T *pend, const T *pendnorm,
     return last; /* rounding left u at the very end: the last row with mass */
 }
 
-/*
- * Greedy k-means++ (Arthur & Vassilvitskii 2007, with 2 + ln k trials per
- * step, as scikit-learn). Each step is one fused pass over X: the centroid
- * chosen in the previous step is folded into the running minimum while the
- * new trials' potentials are computed (pp_candidate_pots).
- */
-static int FN(init_kmeanspp)(kjob *J, seg_rng *rng, double *C)
+/* The first centre of k-means++ and k-means||: a row drawn uniformly, or
+ * in proportion to its weight (all: parts scratch int64 slots). */
+static size_t FN(pp_first)(kjob *J, seg_rng *rng, int64_t *all)
 {
-    const size_t k = J->k, d = J->d;
-    const size_t L = 2 + (size_t)floor(log((double)k));
-    T *cand = seg_malloc_array((L + 1) * d, sizeof *cand); /* pending centroid, then trials */
-    T *cnorm = seg_malloc_array(L + 1, sizeof *cnorm);
-    double *part = seg_malloc_array(J->parts.count * L, sizeof *part);
-    double *row = seg_malloc_array(d, sizeof *row);
-    int64_t *all = seg_malloc_array(J->parts.count, sizeof *all);
-    bool fresh[64];
-    double pots[SEG_PP_MAX_TRIALS];
-    bool pending = false;
     size_t first;
-    int rc = SEG_OK;
-
-    /* sharded, every shard learns of a failure here before any exchange */
-    if ((rc = shard_agree(J, !cand || !cnorm || !part || !row || !all ? SEG_NOMEM() : SEG_OK)) < 0)
-        goto done;
     if (J->w) {
         /* Sharded, the running total travels in row order: each shard's
          * start is the sum of the weights before it, as the serial loop's. */
@@ -317,6 +298,34 @@ static int FN(init_kmeanspp)(kjob *J, seg_rng *rng, double *C)
     } else {
         first = (size_t)seg_rng_below(rng, J->n_total);
     }
+    return first;
+}
+
+/*
+ * Greedy k-means++ (Arthur & Vassilvitskii 2007, with 2 + ln k trials per
+ * step, as scikit-learn). Each step is one fused pass over X: the centroid
+ * chosen in the previous step is folded into the running minimum while the
+ * new trials' potentials are computed (pp_candidate_pots).
+ */
+static int FN(init_kmeanspp)(kjob *J, seg_rng *rng, double *C)
+{
+    const size_t k = J->k, d = J->d;
+    const size_t L = 2 + (size_t)floor(log((double)k));
+    T *cand = seg_malloc_array((L + 1) * d, sizeof *cand); /* pending centroid, then trials */
+    T *cnorm = seg_malloc_array(L + 1, sizeof *cnorm);
+    double *part = seg_malloc_array(J->parts.count * L, sizeof *part);
+    double *row = seg_malloc_array(d, sizeof *row);
+    int64_t *all = seg_malloc_array(J->parts.count, sizeof *all);
+    bool fresh[64];
+    double pots[SEG_PP_MAX_TRIALS];
+    bool pending = false;
+    size_t first;
+    int rc = SEG_OK;
+
+    /* sharded, every shard learns of a failure here before any exchange */
+    if ((rc = shard_agree(J, !cand || !cnorm || !part || !row || !all ? SEG_NOMEM() : SEG_OK)) < 0)
+        goto done;
+    first = FN(pp_first)(J, rng, all);
     FN(take_row)(J, first, C);
     FN(load_centroids)(C, 1, d, cand, cnorm);
     FN(pp_update_closest)(J, cand, cnorm, true);
@@ -409,4 +418,328 @@ static int FN(init_random)(kjob *J, seg_rng *rng, double *C)
     }
     seg_free(row);
     return SEG_OK;
+}
+
+/* ---- k-means|| (Bahmani, Moseley, Vattani, Kumar, Vassilvitskii 2012) ---- */
+
+/*
+ * closest[i] = min(closest[i], d2 to candidate t) over the m candidates cand
+ * (numbered base, base + 1, ...), labels[i] = the number of the candidate
+ * that made it strictly smaller (so ties keep the earlier candidate), and
+ * ppot[p] = the weighted sum of closest over partition p in row order. The
+ * candidates go through the tile in chunks whose size depends on k alone.
+ */
+typedef struct FN(kpar_ctx) {
+    kjob *J;
+    const T *cand, *cnorm;
+    size_t m;
+    size_t base;
+} FN(kpar_ctx);
+
+static void FN(kpar_update_part)(void *ctx, size_t p, int tid)
+{
+    const FN(kpar_ctx) *X = ctx;
+    kjob *J = X->J;
+    const T *x = J->x;
+    const T *xnorm = J->xnorm;
+    T *closest = J->mind;
+    int32_t *owner = J->labels;
+    const seg_parts P = J->parts;
+    const size_t chunk = J->tile_len / P.block;
+    T *tile = (T *)J->tiles + (size_t)tid * J->tile_len;
+    size_t r0, r1;
+    p += J->part_lo;
+    kjob_rows(J, p, &r0, &r1);
+    double pot = 0;
+    for (size_t b0 = r0; b0 < r1; b0 += P.block) {
+        size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
+        for (size_t t0 = 0; t0 < X->m; t0 += chunk) {
+            size_t mc = X->m - t0 < chunk ? X->m - t0 : chunk;
+            FN(seg_sqdist_cm)(x + b0 * J->d, FN(panels_at)(J, b0), b, J->d, xnorm + b0,
+                              X->cand + t0 * J->d, mc, X->cnorm + t0, tile);
+            for (size_t t = 0; t < mc; t++)
+                for (size_t i = 0; i < b; i++)
+                    if (tile[t * b + i] < closest[b0 + i]) {
+                        closest[b0 + i] = tile[t * b + i];
+                        owner[b0 + i] = (int32_t)(X->base + t0 + t);
+                    }
+        }
+        for (size_t i = 0; i < b; i++)
+            pot += (J->w ? J->w[b0 + i] : 1.0) * (double)closest[b0 + i];
+    }
+    J->ppot[p] = pot;
+}
+
+/* Fold candidates [base, base + m) of cand (T copies, norms) into closest;
+ * returns the potential over all rows, summed over partitions in order. */
+static double FN(kpar_update)(kjob *J, const T *cand, const T *cnorm, size_t m, size_t base)
+{
+    FN(kpar_ctx) X = {J, cand + base * J->d, cnorm + base, m, base};
+    seg_pool_run(J->pool, J->part_hi - J->part_lo, kjob_pass_threads(J), FN(kpar_update_part),
+                 &X);
+    if (J->shard)
+        shard_call(J, SEG_SHARD_GATHER, J->ppot, sizeof *J->ppot, 0);
+    double cost = 0;
+    for (size_t p = 0; p < J->parts.count; p++)
+        cost += J->ppot[p];
+    return cost;
+}
+
+/* Squared distance of two double rows, summed in feature order. */
+static double FN(kpar_sqd)(const double *a, const double *b, size_t d)
+{
+    double s = 0;
+    for (size_t j = 0; j < d; j++)
+        s += (a[j] - b[j]) * (a[j] - b[j]);
+    return s;
+}
+
+/*
+ * Greedy weighted k-means++ on the M candidates (every shard the same: the
+ * candidates, weights and rng are), into C. When no candidate adds to the
+ * potential before k are chosen, the first candidate not yet chosen, then the
+ * first new row of all rows (as k-means++ does).
+ */
+static int FN(kpar_reduce)(kjob *J, seg_rng *rng, const double *cand, const double *cw, size_t M,
+                           double *C)
+{
+    const size_t k = J->k, d = J->d;
+    const size_t L = 2 + (size_t)floor(log((double)k));
+    double *dist = seg_malloc_array(M, sizeof *dist);
+    int rc = shard_agree(J, dist ? SEG_OK : SEG_NOMEM());
+    if (rc < 0) {
+        seg_free(dist);
+        return rc;
+    }
+    double total = 0, acc = 0;
+    for (size_t j = 0; j < M; j++)
+        total += cw[j];
+    double u = seg_rng_uniform(rng) * total;
+    size_t first = 0;
+    for (size_t j = 0; j < M; j++) {
+        acc += cw[j];
+        if (cw[j] > 0)
+            first = j;
+        if (acc > u)
+            break;
+    }
+    memcpy(C, cand + first * d, d * sizeof *C);
+    for (size_t j = 0; j < M; j++)
+        dist[j] = FN(kpar_sqd)(cand + j * d, C, d);
+    for (size_t c = 1; c < k; c++) {
+        double pot = 0;
+        size_t chosen = SIZE_MAX;
+        for (size_t j = 0; j < M; j++)
+            pot += cw[j] * dist[j];
+        if (pot > 0) {
+            double best_pot = INFINITY;
+            for (size_t t = 0; t < L; t++) {
+                double v = seg_rng_uniform(rng) * pot, a = 0;
+                size_t i = SIZE_MAX;
+                for (size_t j = 0; j < M; j++) {
+                    double m = cw[j] * dist[j];
+                    if (m <= 0)
+                        continue;
+                    a += m;
+                    i = j;
+                    if (a > v)
+                        break;
+                }
+                double tp = 0;
+                for (size_t j = 0; j < M; j++) {
+                    double e = FN(kpar_sqd)(cand + j * d, cand + i * d, d);
+                    tp += cw[j] * (e < dist[j] ? e : dist[j]);
+                }
+                if (tp < best_pot) {
+                    best_pot = tp;
+                    chosen = i;
+                }
+            }
+            memcpy(C + c * d, cand + chosen * d, d * sizeof *C);
+        } else {
+            for (size_t j = 0; j < M && chosen == SIZE_MAX; j++) {
+                size_t q = 0;
+                while (q < c && !seg_rows_equal_f64(cand + j * d, C + q * d, d))
+                    q++;
+                if (q == c)
+                    chosen = j;
+            }
+            if (chosen != SIZE_MAX) {
+                memcpy(C + c * d, cand + chosen * d, d * sizeof *C);
+            } else {
+                size_t i = FN(first_new_row)(J, C, c);
+                if (J->shard_rc < 0) {
+                    rc = J->shard_rc;
+                    break;
+                }
+                if (i == SIZE_MAX) {
+                    rc = seg_fail(SEG_ERR_TOO_FEW_POINTS, "fewer than %zu distinct rows", k);
+                    break;
+                }
+                FN(take_row)(J, i, C + c * d);
+            }
+        }
+        for (size_t j = 0; j < M; j++) {
+            double e = FN(kpar_sqd)(cand + j * d, C + c * d, d);
+            if (e < dist[j])
+                dist[j] = e;
+        }
+    }
+    seg_free(dist);
+    return rc;
+}
+
+/* Room for m more candidates (doubles, T copies, norms). */
+static int FN(kpar_grow)(double **cd, T **ct, T **cn, size_t *cap, size_t need, size_t d)
+{
+    if (need <= *cap)
+        return SEG_OK;
+    size_t cap2 = *cap * 2 > need ? *cap * 2 : need;
+    size_t bytes;
+    if (!seg_mul_ok(cap2, d * sizeof(double), &bytes))
+        return SEG_NOMEM();
+    double *a = seg_realloc(*cd, bytes);
+    if (!a)
+        return SEG_NOMEM();
+    *cd = a;
+    T *b = seg_realloc(*ct, cap2 * d * sizeof(T));
+    if (!b)
+        return SEG_NOMEM();
+    *ct = b;
+    T *c = seg_realloc(*cn, cap2 * sizeof(T));
+    if (!c)
+        return SEG_NOMEM();
+    *cn = c;
+    *cap = cap2;
+    return SEG_OK;
+}
+
+/*
+ * k-means|| as Spark MLlib runs it: a first centre as k-means++ draws it;
+ * then `rounds` rounds, each taking row i with probability
+ * min(1, l w_i closest_i / cost), l = 2k, closest the squared distance to
+ * the candidates so far and cost its weighted sum; the candidates weighted
+ * by the rows nearest each; greedy k-means++ on them. Sharded, every draw is
+ * fixed by (key, round, row) (seg_kpar_draw), the cost is the fold over
+ * partitions in order, and the round's rows travel partition by partition
+ * in row order, so any number of shards gives the serial start.
+ */
+static int FN(init_kmeans_parallel)(kjob *J, const seg_kmeans *km, seg_rng *rng, double *C)
+{
+    const size_t k = J->k, d = J->d, P = J->parts.count;
+    const double l = 2.0 * (double)k;
+    T *closest = J->mind;
+    double *cd = NULL, *cw = NULL, *partw = NULL;
+    T *ct = NULL, *cn = NULL;
+    size_t *sel = NULL, nsel = 0, selcap = 0, cap = 0, M = 0;
+    int64_t *cnt = seg_malloc_array(P, sizeof *cnt);
+    int rc = shard_agree(J, cnt ? FN(kpar_grow)(&cd, &ct, &cn, &cap, 2 * k + 1, d) : SEG_NOMEM());
+    if (rc < 0)
+        goto done;
+    size_t first = FN(pp_first)(J, rng, cnt);
+    const uint64_t key = seg_rng_next(rng);
+    FN(take_row)(J, first, cd);
+    FN(load_centroids)(cd, 1, d, ct, cn);
+    for (size_t i = 0; i < J->n; i++) {
+        closest[i] = (T)INFINITY;
+        J->labels[i] = 0;
+    }
+    M = 1;
+    double cost = FN(kpar_update)(J, ct, cn, 1, 0);
+    const size_t rounds = (size_t)km->init_rounds;
+    for (size_t round = 0; k > 1 && cost > 0 && (round < rounds || (M < k && round < rounds + 64));
+         round++) {
+        /* this shard's draws, partition by partition, in row order */
+        nsel = 0;
+        for (size_t p = 0; p < P; p++)
+            cnt[p] = 0;
+        for (size_t p = J->part_lo; p < J->part_hi && rc == SEG_OK; p++) {
+            size_t r0, r1;
+            kjob_rows(J, p, &r0, &r1);
+            for (size_t i = r0; i < r1; i++) {
+                double m = (J->w ? J->w[i] : 1.0) * (double)closest[i];
+                if (m <= 0 || seg_kpar_draw(key, round, J->row0 + i) >= l * m / cost)
+                    continue;
+                if (nsel == selcap) {
+                    size_t c2 = selcap ? 2 * selcap : 256;
+                    size_t *s2 = seg_realloc(sel, c2 * sizeof *sel);
+                    if (!s2) {
+                        rc = SEG_NOMEM();
+                        break;
+                    }
+                    sel = s2;
+                    selcap = c2;
+                }
+                sel[nsel++] = i;
+                cnt[p]++;
+            }
+        }
+        if ((rc = shard_agree(J, rc)) < 0)
+            goto done;
+        if (J->shard)
+            shard_call(J, SEG_SHARD_GATHER, cnt, sizeof *cnt, 0);
+        size_t added = 0;
+        for (size_t p = 0; p < P; p++)
+            added += (size_t)cnt[p];
+        if ((rc = shard_agree(J, FN(kpar_grow)(&cd, &ct, &cn, &cap, M + added, d))) < 0)
+            goto done;
+        size_t at = M, s = 0;
+        for (size_t p = 0; p < P; p++) {
+            if (cnt[p] == 0)
+                continue;
+            if (p >= J->part_lo && p < J->part_hi)
+                for (int64_t q = 0; q < cnt[p]; q++, s++) {
+                    const T *r = (const T *)J->x + sel[s] * d;
+                    for (size_t j = 0; j < d; j++)
+                        cd[(at + (size_t)q) * d + j] = (double)r[j];
+                }
+            if (J->shard)
+                shard_call(J, SEG_SHARD_BCAST, cd + at * d, (size_t)cnt[p] * d * sizeof *cd, p);
+            at += (size_t)cnt[p];
+        }
+        if (J->shard_rc < 0) {
+            rc = J->shard_rc;
+            goto done;
+        }
+        if (added == 0)
+            continue;
+        for (size_t i = M * d; i < (M + added) * d; i++)
+            ct[i] = (T)cd[i];
+        FN(seg_row_norms)(ct + M * d, added, d, cn + M);
+        cost = FN(kpar_update)(J, ct, cn, added, M);
+        M += added;
+    }
+    /* the weight of each candidate: the rows nearest it, per partition in
+     * row order, combined over partitions in order */
+    cw = seg_calloc(M, sizeof *cw);
+    partw = seg_calloc(P * M, sizeof *partw);
+    if ((rc = shard_agree(J, cw && partw ? SEG_OK : SEG_NOMEM())) < 0)
+        goto done;
+    for (size_t p = J->part_lo; p < J->part_hi; p++) {
+        size_t r0, r1;
+        kjob_rows(J, p, &r0, &r1);
+        for (size_t i = r0; i < r1; i++)
+            partw[p * M + (size_t)J->labels[i]] += J->w ? J->w[i] : 1.0;
+    }
+    if (J->shard)
+        shard_call(J, SEG_SHARD_GATHER, partw, M * sizeof *partw, 0);
+    if (J->shard_rc < 0) {
+        rc = J->shard_rc;
+        goto done;
+    }
+    for (size_t p = 0; p < P; p++)
+        for (size_t j = 0; j < M; j++)
+            cw[j] += partw[p * M + j];
+    if (km->kpar_probe)
+        km->kpar_probe(km->kpar_probe_user, cd, cw, M, d, key);
+    rc = FN(kpar_reduce)(J, rng, cd, cw, M, C);
+done:
+    seg_free(cnt);
+    seg_free(cd);
+    seg_free(ct);
+    seg_free(cn);
+    seg_free(sel);
+    seg_free(cw);
+    seg_free(partw);
+    return rc;
 }

@@ -15,6 +15,7 @@
 struct seg_kmeans {
     int64_t k, max_iter, n_init, init, seed, threads, dtype, algorithm, min_profile_size;
     int64_t min_size, max_size; /* SEG_KMEANS_MIN_SIZE, _MAX_SIZE (0 = none) */
+    int64_t init_rounds;        /* SEG_KMEANS_INIT_ROUNDS */
     double tol;
     int64_t *cap_lo, *cap_hi;   /* seg_kmeans_set_capacity: cap_k bounds, or NULL */
     size_t cap_k;
@@ -22,7 +23,15 @@ struct seg_kmeans {
     size_t given_k, given_d;
     seg_progress_fn progress; /* called after each iteration, or NULL */
     void *progress_user;
+    seg_kpar_probe_fn kpar_probe; /* tests: sees k-means||'s candidates */
+    void *kpar_probe_user;
 };
+
+void seg_kmeans_set_kpar_probe(seg_kmeans *km, seg_kpar_probe_fn fn, void *user)
+{
+    km->kpar_probe = fn;
+    km->kpar_probe_user = user;
+}
 
 int seg_kmeans_set_progress(seg_kmeans *km, seg_progress_fn fn, void *user)
 {
@@ -46,7 +55,8 @@ static const seg_param kmeans_rows[] = {
     SEG_PARAM_INT(SEG_KMEANS_K, 1, 1e6, seg_kmeans, k, NULL),
     SEG_PARAM_INT(SEG_KMEANS_MAX_ITER, 1, 1e9, seg_kmeans, max_iter, NULL),
     SEG_PARAM_INT(SEG_KMEANS_N_INIT, 1, 1e6, seg_kmeans, n_init, NULL),
-    SEG_PARAM_INT(SEG_KMEANS_INIT, SEG_INIT_KMEANSPP, SEG_INIT_GIVEN, seg_kmeans, init, check_init),
+    SEG_PARAM_INT(SEG_KMEANS_INIT, SEG_INIT_KMEANSPP, SEG_INIT_KMEANS_PARALLEL, seg_kmeans, init,
+                  check_init),
     SEG_PARAM_INT(SEG_KMEANS_SEED, SEG_PARAM_INT64_MIN, SEG_PARAM_INT64_MAX, seg_kmeans, seed,
                   NULL),
     SEG_PARAM_INT(SEG_KMEANS_THREADS, 0, 4096, seg_kmeans, threads, NULL),
@@ -57,6 +67,7 @@ static const seg_param kmeans_rows[] = {
     SEG_PARAM_REAL(SEG_KMEANS_TOL, 0, 1e6, seg_kmeans, tol, NULL),
     SEG_PARAM_INT(SEG_KMEANS_MIN_SIZE, 0, 1e15, seg_kmeans, min_size, NULL),
     SEG_PARAM_INT(SEG_KMEANS_MAX_SIZE, 0, 1e15, seg_kmeans, max_size, NULL),
+    SEG_PARAM_INT(SEG_KMEANS_INIT_ROUNDS, 1, 100, seg_kmeans, init_rounds, NULL),
 };
 static const seg_param_table kmeans_params = SEG_PARAM_TABLE("k-means", kmeans_rows, NULL);
 
@@ -72,6 +83,7 @@ int seg_kmeans_new(seg_kmeans **out)
     km->max_iter = 300;
     km->n_init = 1;
     km->init = SEG_INIT_KMEANSPP;
+    km->init_rounds = 2;
     km->tol = 1e-4;
     km->algorithm = SEG_ALGORITHM_AUTO;
     return SEG_OK;
@@ -496,6 +508,13 @@ static int kjob_pass_threads(const kjob *J)
 {
     const double work = (double)J->n * (double)J->k * (double)J->d;
     return work < SEG_PASS_GRAIN ? 1 : seg_pool_threads(J->pool);
+}
+
+double seg_kpar_draw(uint64_t key, uint64_t round, uint64_t row)
+{
+    uint64_t s = (round << 48) ^ row;
+    uint64_t t = key ^ seg_splitmix64(&s);
+    return (double)(seg_splitmix64(&t) >> 11) * 0x1.0p-53;
 }
 
 #define SEG_TMPL "cluster/kmeans_tmpl.h"

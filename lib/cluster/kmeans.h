@@ -161,4 +161,22 @@ seg_kmeans_view seg_kmeans_view_of(const seg_kmeans *km);
 int seg_kmeans_start(const seg_kmeans *km, int64_t seed, const void *x, bool f32, size_t n,
                      size_t d, const double *w, double *c);
 
+/*
+ * k-means|| (SEG_INIT_KMEANS_PARALLEL): the uniform draw in [0, 1) of row
+ * `row` (among all rows) in sampling round `round` of a run keyed by key.
+ * A function of its arguments only (splitmix64's finaliser, twice), so a
+ * row's draw does not depend on the process or order that makes it:
+ *   s = (round << 48) ^ row; h = mix(s); t = key ^ h; u = (mix(t) >> 11) 2^-53
+ * with mix = seg_splitmix64 (state advanced by the golden gamma, then mixed).
+ * The row is taken when u < l w closest / cost (l = 2k oversampling).
+ */
+double seg_kpar_draw(uint64_t key, uint64_t round, uint64_t row);
+
+/* Tests: called once per k-means|| run with its candidates (m x d, in the
+ * order they were drawn: the first centre, then each round's rows in row
+ * order), their weights (rows nearest each), and the run's draw key. */
+typedef void (*seg_kpar_probe_fn)(void *user, const double *cand, const double *cw, size_t m,
+                                  size_t d, uint64_t key);
+void seg_kmeans_set_kpar_probe(seg_kmeans *km, seg_kpar_probe_fn fn, void *user);
+
 #endif

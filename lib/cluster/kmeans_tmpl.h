@@ -656,6 +656,8 @@ static int FN(start)(kjob *J, const seg_kmeans *km, int64_t r)
     }
     if (km->init == SEG_INIT_RANDOM)
         return FN(init_random)(J, &rng, J->c);
+    if (km->init == SEG_INIT_KMEANS_PARALLEL)
+        return FN(init_kmeans_parallel)(J, km, &rng, J->c);
     return FN(init_kmeanspp)(J, &rng, J->c);
 }
 

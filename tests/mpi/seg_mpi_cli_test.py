@@ -143,12 +143,6 @@ with tempfile.TemporaryDirectory() as tmp:
             check(p.returncode != 0 or got_fit == want_fit,
                   '%s, %d ranks: inertia, iterations, sizes %r, seg segment %r' %
                   (name, ranks, got_fit, want_fit))
-    # a model without its scaler is refused
-    for extra, msg in ((['--model', 'scaled.model'], 'the model seg-mpi writes holds no scaler'),):
-        p = run_mpi(2, ['s.npy', '--k', str(k)] + extra, timeout=120)
-        check(p.returncode == 2 and p.stderr.count(msg) == 1,
-              '%s: want exit 2 and %r once, got %d %r' % (extra, msg, p.returncode, p.stderr))
-        check(not os.path.exists('scaled.model'), '%s: wrote a model' % extra)
 
     # A NaN in the last rows (the last rank's share): every rank stops, one message.
     rows[n - 2][4] = float('nan')

@@ -31,6 +31,7 @@
 typedef struct mopts {
     const char *file, *k, *init, *seed, *n_init, *max_iter, *tol, *dtype, *scale, *threads;
     const char *model, *assignments;
+    const char *id_key; /* --pseudonymize-key */
     bool json, quiet;
 } mopts;
 
@@ -42,8 +43,9 @@ static const cli_opt mpi_segment_opts[] = {
      .section = "Fit (as seg segment)",
      .field = CLI_TEXT(mopts, k)},
     {.name = "init",
-     .value = "kmeans++|random|FILE.npy",
-     .help = "start: k-means++ (default), random rows or the centroids in FILE.npy",
+     .value = "kmeans++|kmeans|||random|FILE.npy",
+     .help = "start: k-means++ (default), k-means|| (the same for any number of ranks), "
+             "random rows or the centroids in FILE.npy",
      .field = CLI_TEXT(mopts, init)},
     {.name = "seed",
      .value = "S",
@@ -85,6 +87,10 @@ static const cli_opt mpi_segment_opts[] = {
      .field = CLI_TEXT(mopts, assignments)},
     {.name = "json", .help = "the summary as JSON", .field = CLI_FLAG(mopts, json)},
     {.name = "quiet", .alias = 'q', .help = "no summary", .field = CLI_FLAG(mopts, quiet)},
+    {.name = "pseudonymize-key", .value = "FILE",
+     .help = "as seg segment: ids as keyed pseudonyms (a .npy's ids are row numbers, "
+             "written as they are, as seg segment writes them); the key is checked",
+     .field = CLI_TEXT(mopts, id_key)},
     CLI_OPT_HELP,
     {0},
 };
@@ -218,7 +224,7 @@ static seg_scale_method scale_of(const mopts *o)
  * rounded to float for f32, as seg_scaler_transform_f32() does. x64 is
  * freed; *out the scaled rows. */
 static int scale_rows(const mopts *o, double *x64, size_t rows, size_t d, bool f32, void **out,
-                      char *why, size_t len)
+                      double **keep, char *why, size_t len)
 {
     double *c = malloc(d * sizeof *c), *s = malloc(d * sizeof *s);
     float *x32 = f32 ? malloc(rows * d * sizeof *x32 + 1) : NULL;
@@ -236,6 +242,11 @@ static int scale_rows(const mopts *o, double *x64, size_t rows, size_t d, bool f
             else
                 x64[i * d + j] = v;
         }
+    if (rc == SEG_OK) { /* the center and scale, for the model (keep[0], keep[1]) */
+        keep[0] = c;
+        keep[1] = s;
+        c = s = NULL;
+    }
     free(c);
     free(s);
     if (rc < 0 || f32) {
@@ -287,22 +298,17 @@ static int configure(const mopts *o, seg_kmeans *km, char *why, size_t len)
         snprintf(why, len, "--scale takes standard, minmax, robust or none, not '%s'", o->scale);
         return USAGE_CONFLICT;
     }
-    if (rc == SEG_OK && o->model && scale_of(o) != SEG_SCALE_NONE) {
-        snprintf(why, len,
-                 "--model with --scale %s: the model seg-mpi writes holds no scaler, so seg "
-                 "predict would score raw rows against scaled centroids; use --scale none "
-                 "for a model (docs/mpi.md)",
-                 o->scale ? o->scale : "standard");
-        return USAGE_CONFLICT;
-    }
     const char *init = o->init ? o->init : "kmeans++";
-    if (rc == SEG_OK && (!strcmp(init, "kmeans++") || !strcmp(init, "random"))) {
+    if (rc == SEG_OK &&
+        (!strcmp(init, "kmeans++") || !strcmp(init, "random") || !strcmp(init, "kmeans||"))) {
         if (!o->k) {
             snprintf(why, len, "needs --k K (or --init FILE.npy)");
             return USAGE_CONFLICT;
         }
         rc = seg_kmeans_set_int(km, SEG_KMEANS_INIT,
-                                init[0] == 'r' ? SEG_INIT_RANDOM : SEG_INIT_KMEANSPP);
+                                init[0] == 'r'                 ? SEG_INIT_RANDOM
+                                : !strcmp(init, "kmeans||") ? SEG_INIT_KMEANS_PARALLEL
+                                                            : SEG_INIT_KMEANSPP);
     } else if (rc == SEG_OK && ends_with(init, ".npy")) {
         seg_dataset *c = NULL;
         double *buf = NULL;
@@ -320,7 +326,7 @@ static int configure(const mopts *o, seg_kmeans *km, char *why, size_t len)
         free(buf);
         seg_dataset_free(c);
     } else if (rc == SEG_OK) {
-        snprintf(why, len, "--init takes kmeans++, random or a FILE.npy, not '%s'", init);
+        snprintf(why, len, "--init takes kmeans++, kmeans||, random or a FILE.npy, not '%s'", init);
         return USAGE_CONFLICT;
     }
     if (rc < 0)
@@ -469,6 +475,7 @@ static int run(int argc, char **argv)
     int32_t *labels = NULL;
     double *dist = NULL;
     int64_t *sizes = NULL;
+    double *affine[2] = {NULL, NULL}; /* the scaling's center and scale, for the model */
     seg_kmeans *km = NULL;
     seg_model *m = NULL;
     seg_predictor *pr = NULL;
@@ -484,6 +491,12 @@ static int run(int argc, char **argv)
     if (!o.file)
         return usage_error("segment ", "%s", "needs a FILE.npy");
     const bool f32 = o.dtype && !strcmp(o.dtype, "f32");
+    if (o.id_key) { /* every rank loads the key; rank 0 says why one cannot */
+        int bad = rank == 0 ? use_id_key(o.id_key) : (id_key_load(o.id_key) == 0 ? 0 : EXIT_DATA);
+        MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        if (bad)
+            return EXIT_DATA;
+    }
 
     /* Every rank checks the same options and reads the header itself. */
     rc = seg_kmeans_new(&km);
@@ -525,7 +538,7 @@ static int run(int argc, char **argv)
         goto out;
     if (scaled) { /* collective; the status is agreed inside */
         void *xs = NULL;
-        rc = scale_rows(&o, x, rows, d, f32, &xs, why, sizeof why);
+        rc = scale_rows(&o, x, rows, d, f32, &xs, affine, why, sizeof why);
         x = rc == SEG_OK ? xs : NULL;
         if (rc < 0) {
             if (rank == 0)
@@ -588,7 +601,15 @@ static int run(int argc, char **argv)
         outputs_add(&out, "--model", o.model, true);
         outputs_add(&out, "--assignments", o.assignments, false);
         outputs_input(&out, "FILE", o.file);
+        outputs_input(&out, "--pseudonymize-key", o.id_key);
         status = outputs_check(&out);
+        /* the model holds the scaling, so seg predict scales raw rows alike */
+        if (status == 0 && o.model && scaled &&
+            seg_model_set_numeric_scaling(m, scale_of(&o), affine[0], affine[1], d) < 0)
+        {
+            fprintf(stderr, "%s: writing the model: %s\n", progname, seg_last_error());
+            status = EXIT_DATA;
+        }
         int go = status == 0;
         MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
         if (go && o.assignments) {
@@ -624,6 +645,8 @@ out:
     seg_predictor_free(pr);
     seg_model_free(m);
     seg_kmeans_free(km);
+    free(affine[0]);
+    free(affine[1]);
     return status;
 }
 

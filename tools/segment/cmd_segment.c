@@ -311,9 +311,12 @@ static int algorithm_code(const char *s)
 static int configure_kmeans(const opts *o, seg_kmeans *km)
 {
     int rc = 0;
-    if (strcmp(o->init, "kmeans++") == 0 || strcmp(o->init, "random") == 0 || kproto_wanted(o)) {
+    if (strcmp(o->init, "kmeans++") == 0 || strcmp(o->init, "random") == 0 ||
+        strcmp(o->init, "kmeans||") == 0 || kproto_wanted(o)) {
         rc = seg_kmeans_set_int(km, SEG_KMEANS_INIT,
-                                o->init[0] == 'r' ? SEG_INIT_RANDOM : SEG_INIT_KMEANSPP);
+                                o->init[0] == 'r'                 ? SEG_INIT_RANDOM
+                                : strcmp(o->init, "kmeans||") == 0 ? SEG_INIT_KMEANS_PARALLEL
+                                                                   : SEG_INIT_KMEANSPP);
         if (rc == 0)
             rc = seg_kmeans_set_int(km, SEG_KMEANS_K, o->k);
     } else {
@@ -781,9 +784,9 @@ static int parse_segment(int argc, char **argv, opts *o)
             break;
         case SEGMENT_INIT:
             if (strcmp(val, "kmeans++") != 0 && strcmp(val, "random") != 0 &&
-                strcmp(val, "huang") != 0 && strcmp(val, "cao") != 0 && !ends_with(val, ".npy"))
+                strcmp(val, "kmeans||") != 0 && strcmp(val, "huang") != 0 && strcmp(val, "cao") != 0 && !ends_with(val, ".npy"))
                 return usage_error("segment ",
-                                   "--init takes kmeans++, random or a FILE.npy (kprototypes: "
+                                   "--init takes kmeans++, kmeans||, random or a FILE.npy (kprototypes: "
                                    "huang or cao), not '%s'",
                                    val);
             o->init = val;

@@ -59,10 +59,11 @@ int gmm_check(const opts *o)
     if (strcmp(o->dtype, "f64") != 0)
         return usage_error("segment ", "%s",
                            "--method gmm fits in double precision: no --dtype f32");
-    if (strcmp(o->init, "random") == 0)
-        return usage_error("segment ", "%s",
+    if (strcmp(o->init, "random") == 0 || strcmp(o->init, "kmeans||") == 0)
+        return usage_error("segment ",
                            "--method gmm starts from k-means (default) or --init FILE.npy means, "
-                           "not --init random");
+                           "not --init %s",
+                           o->init);
     return 0;
 }
 

@@ -64,7 +64,8 @@ static const cli_opt segment_opts[] = {
     {.name = "k-max", .value = "B", .help = "largest k of the sweep (default 10)",
      .id = SEGMENT_K_MAX},
     {.name = "init", .value = "METHOD",
-     .help = "kmeans++|random|FILE.npy (k x d starting centroids);\n"
+     .help = "kmeans++, kmeans|| (Bahmani et al.'s parallel k-means++),\n"
+             "random or FILE.npy (k x d starting centroids);\n"
              "kprototypes: huang (default) or cao",
      .id = SEGMENT_INIT},
     {.name = "n-init", .value = "N", .help = "runs from different starts, best kept (default 1)",
