@@ -4041,7 +4041,8 @@ SEG_API double seg_model_get_metric(const seg_model *m, seg_model_metric which);
  * Give a model without a scaler the numeric scaling its rows were fitted
  * with, feature j scaled as (x - center[j]) / scale[j]: the scaler
  * seg_scaler_fit() makes of a .npy file's columns (named x0, x1, ...; no
- * log1p; a missing value would take the center). It is saved with the model,
+ * log1p; a missing value takes median[j], as the serial scaler imputes). It
+ * is saved with the model,
  * and predict on raw rows then scales them as the fit did. For a scaling
  * computed elsewhere, e.g. over MPI ranks (seg_mpi_scaler_fit()).
  *
@@ -4051,14 +4052,17 @@ SEG_API double seg_model_get_metric(const seg_model *m, seg_model_metric which);
  * @param method the seg_scale_method the values come from (recorded).
  * @param center d centers.
  * @param scale d scales, finite and not 0.
+ * @param median d medians of the training values (seg_mpi_median() over MPI
+ *        ranks), the imputation value of a missing number; NULL: the centers.
  * @param d features: the model's.
  * @return SEG_OK; SEG_ERR_INVALID_ARG (NULL argument, unknown method, a
- *         center or scale not finite or a scale 0), SEG_ERR_MISMATCH (d is
+ *         center, scale or median not finite or a scale 0), SEG_ERR_MISMATCH (d is
  *         not the model's), SEG_ERR_STATE (the model holds a scaler
  *         already), SEG_ERR_NOMEM.
  */
 SEG_API int seg_model_set_numeric_scaling(seg_model *m, seg_scale_method method,
-                                          const double *center, const double *scale, size_t d);
+                                          const double *center, const double *scale,
+                                          const double *median, size_t d);
 
 /**
  * Record a column of the input that the model was not fitted on, and why

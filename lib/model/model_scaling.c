@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 int seg_model_set_numeric_scaling(seg_model *m, seg_scale_method method, const double *center,
-                                  const double *scale, size_t d)
+                                  const double *scale, const double *median, size_t d)
 {
     if (!m || !center || !scale)
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_model_set_numeric_scaling: NULL argument");
@@ -24,10 +24,11 @@ int seg_model_set_numeric_scaling(seg_model *m, seg_scale_method method, const d
         method != SEG_SCALE_ROBUST)
         return seg_fail(SEG_ERR_INVALID_ARG, "unknown scaling method %d", (int)method);
     for (size_t j = 0; j < d; j++)
-        if (!isfinite(center[j]) || !isfinite(scale[j]) || scale[j] == 0.0)
+        if (!isfinite(center[j]) || !isfinite(scale[j]) || scale[j] == 0.0 ||
+            (median && !isfinite(median[j])))
             return seg_fail(SEG_ERR_INVALID_ARG,
-                            "feature %zu: center %g, scale %g (finite, scale not 0)", j + 1,
-                            center[j], scale[j]);
+                            "feature %zu: center %g, scale %g, median %g (finite, scale not 0)",
+                            j + 1, center[j], scale[j], median ? median[j] : center[j]);
     scol *cols = seg_calloc(d, sizeof *cols);
     if (!cols)
         return SEG_NOMEM();
@@ -42,7 +43,7 @@ int seg_model_set_numeric_scaling(seg_model *m, seg_scale_method method, const d
         cols[j].offset = j;
         cols[j].n_out = 1;
         cols[j].method = method;
-        cols[j].median = center[j]; /* no missing value to impute in a .npy */
+        cols[j].median = median ? median[j] : center[j];
         cols[j].center = center[j];
         cols[j].scale = scale[j];
     }

@@ -2,7 +2,7 @@
 """A scaled seg-mpi run's model holds its scaler: seg predict on the raw rows
 gives the run's assignments byte for byte, and those of the serial model.
 
-For --scale standard and minmax, --dtype f32 and f64, 1 and 3 ranks:
+For --scale standard, minmax and robust, --dtype f32 and f64, 1 and 3 ranks:
 seg-mpi segment X.npy --model M --assignments A, then seg predict M X.csv
 (the same rows as text) must write A; and seg segment's own model predicts
 the same. Without the scaler in the model, predict would score raw rows
@@ -56,7 +56,13 @@ with tempfile.TemporaryDirectory() as tmp:
         f.write(','.join('x%d' % j for j in range(d)) + '\n')
         for r in rows:
             f.write(','.join(repr(v) for v in r) + '\n')
-    for scale in ('standard', 'minmax'):
+    # rows with missing numbers: the model imputes the training median, which
+    # seg-mpi's model must hold exactly as seg segment's does
+    with open('gaps.csv', 'w') as f:
+        f.write(','.join('x%d' % j for j in range(d)) + '\n')
+        for i, r in enumerate(rows[:600]):
+            f.write(','.join('' if (i + j) % 3 == 0 else repr(v) for j, v in enumerate(r)) + '\n')
+    for scale in ('standard', 'minmax', 'robust'):
         for dtype in ('f32', 'f64'):
             opts = ['--k', '9', '--seed', '3', '--scale', scale, '--dtype', dtype]
             s = subprocess.run([seg, 'segment', 'x.npy', '--model', 'serial.seg',
@@ -84,6 +90,13 @@ with tempfile.TemporaryDirectory() as tmp:
                 check(j['preparation']['scale'] == scale and
                       j['features'] == ['x%d' % i for i in range(d)],
                       what + ': seg info: the scaling and features')
+                g = subprocess.run([seg, 'predict', 'm.seg', 'gaps.csv', '-o', 'g.csv'],
+                                   capture_output=True, text=True, timeout=240)
+                gs = subprocess.run([seg, 'predict', 'serial.seg', 'gaps.csv', '-o', 'gs.csv'],
+                                    capture_output=True, text=True, timeout=240)
+                check(g.returncode == 0 and gs.returncode == 0 and read('g.csv') == read('gs.csv'),
+                      what + ': missing numbers imputed as the serial model imputes them: ' +
+                      g.stderr.strip() + gs.stderr.strip())
             p = subprocess.run([seg, 'predict', 'serial.seg', 'x.csv', '-o', 'ps.csv'],
                                capture_output=True, text=True, timeout=240)
             check(p.returncode == 0 and read('ps.csv') == read('serial.csv'),

@@ -227,11 +227,15 @@ static int scale_rows(const mopts *o, double *x64, size_t rows, size_t d, bool f
                       double **keep, char *why, size_t len)
 {
     double *c = malloc(d * sizeof *c), *s = malloc(d * sizeof *s);
+    double *md = o->model ? malloc(d * sizeof *md) : NULL;
     float *x32 = f32 ? malloc(rows * d * sizeof *x32 + 1) : NULL;
-    int rc = c && s && (!f32 || x32) ? SEG_OK : SEG_ERR_NOMEM;
+    int rc = c && s && (!o->model || md) && (!f32 || x32) ? SEG_OK : SEG_ERR_NOMEM;
     rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory for the scaled rows");
     if (rc == SEG_OK)
         rc = seg_mpi_scaler_fit(MPI_COMM_WORLD, scale_of(o), x64, rows, d, c, s);
+    /* the model's imputation value, as seg segment's scaler keeps it */
+    if (rc == SEG_OK && md)
+        rc = seg_mpi_median(MPI_COMM_WORLD, x64, rows, d, md);
     if (rc < 0)
         snprintf(why, len, "%s", seg_mpi_last_error());
     for (size_t i = 0; rc == SEG_OK && i < rows; i++)
@@ -242,13 +246,15 @@ static int scale_rows(const mopts *o, double *x64, size_t rows, size_t d, bool f
             else
                 x64[i * d + j] = v;
         }
-    if (rc == SEG_OK) { /* the center and scale, for the model (keep[0], keep[1]) */
+    if (rc == SEG_OK) { /* the center, scale and median, for the model */
         keep[0] = c;
         keep[1] = s;
-        c = s = NULL;
+        keep[2] = md;
+        c = s = md = NULL;
     }
     free(c);
     free(s);
+    free(md);
     if (rc < 0 || f32) {
         free(x64);
         x64 = NULL;
@@ -475,7 +481,7 @@ static int run(int argc, char **argv)
     int32_t *labels = NULL;
     double *dist = NULL;
     int64_t *sizes = NULL;
-    double *affine[2] = {NULL, NULL}; /* the scaling's center and scale, for the model */
+    double *affine[3] = {NULL, NULL, NULL}; /* the scaling's center, scale, median */
     seg_kmeans *km = NULL;
     seg_model *m = NULL;
     seg_predictor *pr = NULL;
@@ -605,7 +611,8 @@ static int run(int argc, char **argv)
         status = outputs_check(&out);
         /* the model holds the scaling, so seg predict scales raw rows alike */
         if (status == 0 && o.model && scaled &&
-            seg_model_set_numeric_scaling(m, scale_of(&o), affine[0], affine[1], d) < 0)
+            seg_model_set_numeric_scaling(m, scale_of(&o), affine[0], affine[1], affine[2], d) <
+                0)
         {
             fprintf(stderr, "%s: writing the model: %s\n", progname, seg_last_error());
             status = EXIT_DATA;
@@ -647,6 +654,7 @@ out:
     seg_kmeans_free(km);
     free(affine[0]);
     free(affine[1]);
+    free(affine[2]);
     return status;
 }
 
