@@ -163,92 +163,162 @@ static double weighted_median(const vw *a, size_t n)
     return a[n - 1].v;
 }
 
-/* One thread's working memory for numeric columns: the column's values
- * grouped by segment (v, or a with weights) and per-segment sums. */
-typedef struct scratch {
+/* Numeric columns fitted together in one pass over the rows: strided
+ * columns of a row-major block (a .npy matrix) are read a few at a time, so
+ * each row's cache line serves several of them instead of one. */
+#define GROUP_MAX 4
+
+/* One column's working memory: its values grouped by segment (v, vf for a
+ * float column, or a with weights) and per-segment sums. */
+typedef struct slot {
     double *v;
+    float *vf;
     vw *a, *tmp;
     size_t *fill;
     double *S, *W, *Q;
+} slot;
+
+/* One thread's working memory: a slot per column of a group. The value
+ * buffers hold n doubles (n floats when every grouped column is float). */
+typedef struct scratch {
+    slot s[GROUP_MAX];
+    void *buf[GROUP_MAX];
 } scratch;
 
-static void scratch_free(scratch *s)
+static void scratch_free(scratch *sc)
 {
-    seg_free(s->v);
-    seg_free(s->a);
-    seg_free(s->tmp);
-    seg_free(s->fill);
-    seg_free(s->S);
-    seg_free(s->W);
-    seg_free(s->Q);
+    for (size_t g = 0; g < GROUP_MAX; g++) {
+        slot *s = &sc->s[g];
+        seg_free(sc->buf[g]);
+        seg_free(s->a);
+        seg_free(s->tmp);
+        seg_free(s->fill);
+        seg_free(s->S);
+        seg_free(s->W);
+        seg_free(s->Q);
+    }
 }
 
-static bool scratch_alloc(scratch *s, size_t n, size_t k, bool weighted)
+static bool scratch_alloc(scratch *sc, size_t slots, size_t n, size_t k, bool weighted,
+                          size_t elem)
 {
-    memset(s, 0, sizeof *s);
-    if (weighted) {
-        s->a = seg_malloc_array(n, sizeof *s->a);
-        s->tmp = seg_malloc_array(n, sizeof *s->tmp);
-    } else {
-        s->v = seg_malloc_array(n, sizeof *s->v);
+    memset(sc, 0, sizeof *sc);
+    bool ok = true;
+    for (size_t g = 0; ok && g < slots; g++) {
+        slot *s = &sc->s[g];
+        if (weighted) {
+            s->a = seg_malloc_array(n, sizeof *s->a);
+            s->tmp = seg_malloc_array(n, sizeof *s->tmp);
+            ok = s->a && s->tmp;
+        } else {
+            ok = (sc->buf[g] = seg_malloc_array(n ? n : 1, elem)) != NULL;
+        }
+        s->fill = seg_malloc_array(k + 1, sizeof *s->fill);
+        s->S = seg_malloc_array(k + 1, sizeof *s->S);
+        s->W = seg_malloc_array(k + 1, sizeof *s->W);
+        s->Q = seg_malloc_array(k + 1, sizeof *s->Q);
+        ok = ok && s->fill && s->S && s->W && s->Q;
     }
-    s->fill = seg_malloc_array(k + 1, sizeof *s->fill);
-    s->S = seg_malloc_array(k + 1, sizeof *s->S);
-    s->W = seg_malloc_array(k + 1, sizeof *s->W);
-    s->Q = seg_malloc_array(k + 1, sizeof *s->Q);
-    return (weighted ? s->a && s->tmp : s->v != NULL) && s->fill && s->S && s->W && s->Q;
+    return ok;
 }
 
 /*
- * Mean, population standard deviation, median and share missing of one
- * numeric column per segment and for the population (index k). One pass
- * over the column groups its non-missing values by segment, rows in order
+ * Mean, population standard deviation, median and share missing of numeric
+ * columns per segment and for the population (index k). One pass over the
+ * rows groups each column's non-missing values by segment, rows in order
  * (segment j's slot begins at start[j]), and sums each segment's weights and
  * weighted values in row order; the squares about the means are then summed
  * over the grouped values, and the medians found by selection (unit
- * weights) or a stable sort (weights). Every sum has a fixed order, so the
- * result does not depend on which thread computes the column.
+ * weights) or a stable sort (weights). Every sum has a fixed order, per
+ * column, so the result does not depend on which thread computes a column
+ * nor on which columns share its pass.
  */
-static void profile_numeric(const seg_column *col, const int32_t *labels, const double *w,
-                            const double *segw, const size_t *start, size_t n, size_t k,
-                            scratch *s, pcol *c)
+static void profile_pass(const seg_column *const *cols, size_t G, const int32_t *labels,
+                         const double *w, const size_t *start, size_t n, size_t k, slot *sl,
+                         pcol *const *pc)
 {
-    double *miss = c->missing, *S = s->S, *W = s->W, *Q = s->Q;
-    size_t *fill = s->fill;
-    for (size_t j = 0; j <= k; j++) {
-        miss[j] = S[j] = W[j] = Q[j] = 0;
-        fill[j] = start[j];
+    for (size_t g = 0; g < G; g++) {
+        slot *s = &sl[g];
+        for (size_t j = 0; j <= k; j++) {
+            pc[g]->missing[j] = s->S[j] = s->W[j] = s->Q[j] = 0;
+            s->fill[j] = start[j];
+        }
     }
     for (size_t i = 0; i < n; i++) {
-        const double v = seg_column_value(col, i), wi = w ? w[i] : 1.0;
+        const double wi = w ? w[i] : 1.0;
         const int32_t l = labels[i];
-        if (isnan(v)) {
-            miss[l] += wi;
-            miss[k] += wi;
-            continue;
+        for (size_t g = 0; g < G; g++) {
+            slot *s = &sl[g];
+            const seg_column *col = cols[g];
+            if (s->vf) { /* float storage, unit weights */
+                const float v = ((const float *)col->num)[i * col->stride];
+                if (isnan(v)) {
+                    pc[g]->missing[l] += 1.0;
+                    pc[g]->missing[k] += 1.0;
+                    continue;
+                }
+                s->S[l] += (double)v;
+                s->W[l] += 1.0;
+                s->S[k] += (double)v;
+                s->W[k] += 1.0;
+                s->vf[s->fill[l]++] = v;
+                continue;
+            }
+            const double v = seg_column_value(col, i);
+            if (isnan(v)) {
+                pc[g]->missing[l] += wi;
+                pc[g]->missing[k] += wi;
+                continue;
+            }
+            s->S[l] += wi * v;
+            s->W[l] += wi;
+            s->S[k] += wi * v;
+            s->W[k] += wi;
+            if (w)
+                s->a[s->fill[l]++] = (vw){v, wi};
+            else
+                s->v[s->fill[l]++] = v;
         }
-        S[l] += wi * v;
-        W[l] += wi;
-        S[k] += wi * v;
-        W[k] += wi;
-        if (w)
-            s->a[fill[l]++] = (vw){v, wi};
-        else
-            s->v[fill[l]++] = v;
     }
+}
+
+/* The column's statistics from its grouped values (profile_pass). */
+static void profile_finish(const double *w, const double *segw, const size_t *start, size_t k,
+                           slot *s, pcol *c)
+{
+    double *miss = c->missing, *S = s->S, *W = s->W, *Q = s->Q;
+    const size_t *fill = s->fill;
     for (size_t j = 0; j <= k; j++) {
         miss[j] = segw[j] > 0 ? miss[j] / segw[j] : 0;
         c->mean[j] = W[j] > 0 ? S[j] / W[j] : NAN;
     }
+    /* The sums in registers, in the same order as through Q. */
     const double mu = c->mean[k];
+    double qk = Q[k];
     for (size_t j = 0; j < k; j++) {
         const double mj = c->mean[j];
-        for (size_t t = start[j]; t < fill[j]; t++) {
-            const double v = w ? s->a[t].v : s->v[t], wt = w ? s->a[t].w : 1.0;
-            Q[j] += wt * (v - mj) * (v - mj);
-            Q[k] += wt * (v - mu) * (v - mu);
-        }
+        double qj = Q[j];
+        if (w)
+            for (size_t t = start[j]; t < fill[j]; t++) {
+                const double v = s->a[t].v, wt = s->a[t].w;
+                qj += wt * (v - mj) * (v - mj);
+                qk += wt * (v - mu) * (v - mu);
+            }
+        else if (s->vf)
+            for (size_t t = start[j]; t < fill[j]; t++) {
+                const double v = (double)s->vf[t];
+                qj += 1.0 * (v - mj) * (v - mj);
+                qk += 1.0 * (v - mu) * (v - mu);
+            }
+        else
+            for (size_t t = start[j]; t < fill[j]; t++) {
+                const double v = s->v[t];
+                qj += 1.0 * (v - mj) * (v - mj);
+                qk += 1.0 * (v - mu) * (v - mu);
+            }
+        Q[j] = qj;
     }
+    Q[k] = qk;
     for (size_t j = 0; j <= k; j++)
         c->sd[j] = W[j] > 0 ? sqrt(Q[j] / W[j]) : NAN;
     /* medians, segment by segment, then the population's over all of them
@@ -261,6 +331,10 @@ static void profile_numeric(const seg_column *col, const int32_t *labels, const 
             c->median[j] = W[j] > 0 ? weighted_median(s->a + start[j], nj) : NAN;
             if (m != start[j])
                 memmove(s->a + m, s->a + start[j], nj * sizeof *s->a);
+        } else if (s->vf) {
+            c->median[j] = nj ? seg_select_median_f32(s->vf + start[j], nj) : NAN;
+            if (m != start[j])
+                memmove(s->vf + m, s->vf + start[j], nj * sizeof *s->vf);
         } else {
             c->median[j] = nj ? seg_select_median(s->v + start[j], nj) : NAN;
             if (m != start[j])
@@ -273,6 +347,8 @@ static void profile_numeric(const seg_column *col, const int32_t *labels, const 
     } else if (w) {
         sort_vw(s->a, m, s->tmp); /* ties in segment, then row order */
         c->median[k] = weighted_median(s->a, m);
+    } else if (s->vf) {
+        c->median[k] = seg_select_median_f32(s->vf, m);
     } else {
         c->median[k] = seg_select_median(s->v, m);
     }
@@ -340,8 +416,49 @@ static const seg_column *profile_source(const seg_dataset *ds, size_t j)
     return j < ds->n_cols ? &ds->cols[j] : &ds->described[j - ds->n_cols];
 }
 
-/* The numeric columns listed in num[0..count), spread over threads (one
- * column at a time each, with its own scratch). */
+/* A column read a few at a time (profile_pass): a strided view, so its
+ * neighbours share its cache lines. */
+static bool groupable(const seg_column *c)
+{
+    return c->stride > 1;
+}
+
+/* The numeric columns of a profile, in groups of consecutive ones (up to
+ * GROUP_MAX strided ones, else one), spread over a pool's threads. */
+typedef struct numeric_job {
+    const seg_dataset *ds;
+    const int32_t *labels;
+    const double *segw;
+    const size_t *start;
+    size_t k;
+    const size_t *num;   /* profile columns of the numeric ones */
+    const size_t *group; /* group q is num[group[q] .. group[q + 1]) */
+    scratch *sc;         /* one per thread */
+    seg_profile *p;
+} numeric_job;
+
+static void numeric_item(void *ctx, size_t q, int thread)
+{
+    const numeric_job *job = ctx;
+    const seg_column *cols[GROUP_MAX];
+    pcol *pc[GROUP_MAX];
+    const size_t first = job->group[q], G = job->group[q + 1] - first;
+    scratch *sc = &job->sc[thread];
+    const double *w = job->ds->weights;
+    for (size_t g = 0; g < G; g++) {
+        cols[g] = profile_source(job->ds, job->num[first + g]);
+        pc[g] = &job->p->cols[job->num[first + g]];
+        slot *s = &sc->s[g];
+        /* values of a float column stay floats (exact, half the memory) */
+        const bool as_f32 = !w && cols[g]->num_f32;
+        s->vf = as_f32 ? sc->buf[g] : NULL;
+        s->v = !w && !as_f32 ? sc->buf[g] : NULL;
+    }
+    profile_pass(cols, G, job->labels, w, job->start, job->ds->n_rows, job->k, sc->s, pc);
+    for (size_t g = 0; g < G; g++)
+        profile_finish(w, job->segw, job->start, job->k, &sc->s[g], pc[g]);
+}
+
 static int profile_numeric_all(const seg_dataset *ds, const int32_t *labels, const double *segw,
                                const size_t *start, size_t k, const size_t *num, size_t count,
                                int threads, seg_profile *p)
@@ -350,25 +467,50 @@ static int profile_numeric_all(const seg_dataset *ds, const int32_t *labels, con
     const double *w = ds->weights;
     if (count == 0)
         return SEG_OK;
-    if ((size_t)threads > count)
-        threads = (int)count;
-    threads = seg_threads_startable(threads); /* never more than can start */
-    scratch *sc = seg_calloc((size_t)threads, sizeof *sc);
-    bool ok = sc != NULL;
-    for (int t = 0; ok && t < threads; t++)
-        ok = scratch_alloc(&sc[t], n, k, w != NULL);
-    if (ok) {
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-#endif
-        for (size_t q = 0; q < count; q++)
-            profile_numeric(profile_source(ds, num[q]), labels, w, segw, start, n, k,
-                            &sc[SEG_THREAD_ID()], &p->cols[num[q]]);
+    size_t *group = seg_malloc_array(count + 1, sizeof *group);
+    if (!group)
+        return SEG_NOMEM();
+    /* Groups of consecutive strided columns (weights keep one column a
+     * pass: their buffers are four times larger); every double column
+     * makes the buffers doubles. */
+    size_t n_groups = 0, slots = 1, elem = sizeof(float);
+    for (size_t q = 0; q < count;) {
+        const seg_column *c = profile_source(ds, num[q]);
+        size_t G = 1;
+        if (!w && groupable(c))
+            while (G < GROUP_MAX && q + G < count && groupable(profile_source(ds, num[q + G])))
+                G++;
+        for (size_t g = 0; g < G; g++)
+            if (!profile_source(ds, num[q + g])->num_f32)
+                elem = sizeof(double);
+        slots = G > slots ? G : slots;
+        group[n_groups++] = q;
+        q += G;
     }
+    group[n_groups] = count;
+    if ((size_t)threads > n_groups)
+        threads = (int)n_groups;
+    seg_pool *pool = NULL;
+    scratch *sc = NULL;
+    int rc = seg_pool_start(&pool, threads);
+    if (rc == SEG_OK) {
+        threads = seg_pool_threads(pool);
+        sc = seg_calloc((size_t)threads, sizeof *sc);
+        rc = sc ? SEG_OK : SEG_NOMEM();
+    }
+    for (int t = 0; rc == SEG_OK && t < threads; t++)
+        if (!scratch_alloc(&sc[t], slots, n, k, w != NULL, elem))
+            rc = SEG_NOMEM();
+    if (rc == SEG_OK) {
+        numeric_job job = {ds, labels, segw, start, k, num, group, sc, p};
+        seg_pool_run(pool, n_groups, threads, numeric_item, &job);
+    }
+    seg_pool_stop(pool);
     for (int t = 0; sc && t < threads; t++)
         scratch_free(&sc[t]);
     seg_free(sc);
-    return ok ? SEG_OK : SEG_NOMEM();
+    seg_free(group);
+    return rc;
 }
 
 int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k, size_t min_size,
