@@ -163,128 +163,108 @@ static double weighted_median(const vw *a, size_t n)
     return a[n - 1].v;
 }
 
-/* Numeric columns fitted together in one pass over the rows: strided
- * columns of a row-major block (a .npy matrix) are read a few at a time, so
- * each row's cache line serves several of them instead of one. */
-#define GROUP_MAX 4
-
-/* One column's working memory: its values grouped by segment (v, vf for a
- * float column, or a with weights) and per-segment sums. */
-typedef struct slot {
+/* One thread's working memory for numeric columns: the column's values
+ * grouped by segment (v, vf for a float column, or a with weights) and
+ * per-segment sums. buf holds n doubles (n floats when every numeric column
+ * is float); v or vf points to it. */
+typedef struct scratch {
+    void *buf;
     double *v;
     float *vf;
     vw *a, *tmp;
     size_t *fill;
     double *S, *W, *Q;
-} slot;
-
-/* One thread's working memory: a slot per column of a group. The value
- * buffers hold n doubles (n floats when every grouped column is float). */
-typedef struct scratch {
-    slot s[GROUP_MAX];
-    void *buf[GROUP_MAX];
 } scratch;
 
-static void scratch_free(scratch *sc)
+static void scratch_free(scratch *s)
 {
-    for (size_t g = 0; g < GROUP_MAX; g++) {
-        slot *s = &sc->s[g];
-        seg_free(sc->buf[g]);
-        seg_free(s->a);
-        seg_free(s->tmp);
-        seg_free(s->fill);
-        seg_free(s->S);
-        seg_free(s->W);
-        seg_free(s->Q);
-    }
+    seg_free(s->buf);
+    seg_free(s->a);
+    seg_free(s->tmp);
+    seg_free(s->fill);
+    seg_free(s->S);
+    seg_free(s->W);
+    seg_free(s->Q);
 }
 
-static bool scratch_alloc(scratch *sc, size_t slots, size_t n, size_t k, bool weighted,
-                          size_t elem)
+static bool scratch_alloc(scratch *s, size_t n, size_t k, bool weighted, size_t elem)
 {
-    memset(sc, 0, sizeof *sc);
-    bool ok = true;
-    for (size_t g = 0; ok && g < slots; g++) {
-        slot *s = &sc->s[g];
-        if (weighted) {
-            s->a = seg_malloc_array(n, sizeof *s->a);
-            s->tmp = seg_malloc_array(n, sizeof *s->tmp);
-            ok = s->a && s->tmp;
-        } else {
-            ok = (sc->buf[g] = seg_malloc_array(n ? n : 1, elem)) != NULL;
-        }
-        s->fill = seg_malloc_array(k + 1, sizeof *s->fill);
-        s->S = seg_malloc_array(k + 1, sizeof *s->S);
-        s->W = seg_malloc_array(k + 1, sizeof *s->W);
-        s->Q = seg_malloc_array(k + 1, sizeof *s->Q);
-        ok = ok && s->fill && s->S && s->W && s->Q;
+    memset(s, 0, sizeof *s);
+    bool ok;
+    if (weighted) {
+        s->a = seg_malloc_array(n, sizeof *s->a);
+        s->tmp = seg_malloc_array(n, sizeof *s->tmp);
+        ok = s->a && s->tmp;
+    } else {
+        ok = (s->buf = seg_malloc_array(n ? n : 1, elem)) != NULL;
     }
-    return ok;
+    s->fill = seg_malloc_array(k + 1, sizeof *s->fill);
+    s->S = seg_malloc_array(k + 1, sizeof *s->S);
+    s->W = seg_malloc_array(k + 1, sizeof *s->W);
+    s->Q = seg_malloc_array(k + 1, sizeof *s->Q);
+    return ok && s->fill && s->S && s->W && s->Q;
 }
 
 /*
- * Mean, population standard deviation, median and share missing of numeric
- * columns per segment and for the population (index k). One pass over the
- * rows groups each column's non-missing values by segment, rows in order
+ * Mean, population standard deviation, median and share missing of one
+ * numeric column per segment and for the population (index k). One pass
+ * over the column groups its non-missing values by segment, rows in order
  * (segment j's slot begins at start[j]), and sums each segment's weights and
  * weighted values in row order; the squares about the means are then summed
- * over the grouped values, and the medians found by selection (unit
- * weights) or a stable sort (weights). Every sum has a fixed order, per
- * column, so the result does not depend on which thread computes a column
- * nor on which columns share its pass.
+ * over the grouped values (profile_finish), and the medians found by
+ * selection (unit weights) or a stable sort (weights). Every sum has a
+ * fixed order, so the result does not depend on which thread computes the
+ * column.
  */
-static void profile_pass(const seg_column *const *cols, size_t G, const int32_t *labels,
-                         const double *w, const size_t *start, size_t n, size_t k, slot *sl,
-                         pcol *const *pc)
+static void profile_pass(const seg_column *col, const int32_t *labels, const double *w,
+                         const size_t *start, size_t n, size_t k, scratch *s, pcol *c)
 {
-    for (size_t g = 0; g < G; g++) {
-        slot *s = &sl[g];
-        for (size_t j = 0; j <= k; j++) {
-            pc[g]->missing[j] = s->S[j] = s->W[j] = s->Q[j] = 0;
-            s->fill[j] = start[j];
+    double *miss = c->missing, *S = s->S, *W = s->W;
+    size_t *fill = s->fill;
+    for (size_t j = 0; j <= k; j++) {
+        miss[j] = S[j] = W[j] = s->Q[j] = 0;
+        fill[j] = start[j];
+    }
+    if (s->vf) { /* float storage, unit weights: the values stay floats */
+        const float *x = col->num;
+        for (size_t i = 0; i < n; i++) {
+            const float v = x[i * col->stride];
+            const int32_t l = labels[i];
+            if (isnan(v)) {
+                miss[l] += 1.0;
+                miss[k] += 1.0;
+                continue;
+            }
+            S[l] += (double)v;
+            W[l] += 1.0;
+            S[k] += (double)v;
+            W[k] += 1.0;
+            s->vf[fill[l]++] = v;
         }
+        return;
     }
     for (size_t i = 0; i < n; i++) {
-        const double wi = w ? w[i] : 1.0;
+        const double v = seg_column_value(col, i), wi = w ? w[i] : 1.0;
         const int32_t l = labels[i];
-        for (size_t g = 0; g < G; g++) {
-            slot *s = &sl[g];
-            const seg_column *col = cols[g];
-            if (s->vf) { /* float storage, unit weights */
-                const float v = ((const float *)col->num)[i * col->stride];
-                if (isnan(v)) {
-                    pc[g]->missing[l] += 1.0;
-                    pc[g]->missing[k] += 1.0;
-                    continue;
-                }
-                s->S[l] += (double)v;
-                s->W[l] += 1.0;
-                s->S[k] += (double)v;
-                s->W[k] += 1.0;
-                s->vf[s->fill[l]++] = v;
-                continue;
-            }
-            const double v = seg_column_value(col, i);
-            if (isnan(v)) {
-                pc[g]->missing[l] += wi;
-                pc[g]->missing[k] += wi;
-                continue;
-            }
-            s->S[l] += wi * v;
-            s->W[l] += wi;
-            s->S[k] += wi * v;
-            s->W[k] += wi;
-            if (w)
-                s->a[s->fill[l]++] = (vw){v, wi};
-            else
-                s->v[s->fill[l]++] = v;
+        if (isnan(v)) {
+            miss[l] += wi;
+            miss[k] += wi;
+            continue;
         }
+        S[l] += wi * v;
+        W[l] += wi;
+        S[k] += wi * v;
+        W[k] += wi;
+        if (w)
+            s->a[fill[l]++] = (vw){v, wi};
+        else
+            s->v[fill[l]++] = v;
     }
 }
 
 /* The column's statistics from its grouped values (profile_pass). */
 static void profile_finish(const double *w, const double *segw, const size_t *start, size_t k,
-                           slot *s, pcol *c)
+                           scratch *s, pcol *c)
 {
     double *miss = c->missing, *S = s->S, *W = s->W, *Q = s->Q;
     const size_t *fill = s->fill;
@@ -416,47 +396,31 @@ static const seg_column *profile_source(const seg_dataset *ds, size_t j)
     return j < ds->n_cols ? &ds->cols[j] : &ds->described[j - ds->n_cols];
 }
 
-/* A column read a few at a time (profile_pass): a strided view, so its
- * neighbours share its cache lines. */
-static bool groupable(const seg_column *c)
-{
-    return c->stride > 1;
-}
-
-/* The numeric columns of a profile, in groups of consecutive ones (up to
- * GROUP_MAX strided ones, else one), spread over a pool's threads. */
+/* The numeric columns of a profile, one an item on a pool's threads. */
 typedef struct numeric_job {
     const seg_dataset *ds;
     const int32_t *labels;
     const double *segw;
     const size_t *start;
     size_t k;
-    const size_t *num;   /* profile columns of the numeric ones */
-    const size_t *group; /* group q is num[group[q] .. group[q + 1]) */
-    scratch *sc;         /* one per thread */
+    const size_t *num; /* profile columns of the numeric ones */
+    scratch *sc;       /* one per thread */
     seg_profile *p;
 } numeric_job;
 
 static void numeric_item(void *ctx, size_t q, int thread)
 {
     const numeric_job *job = ctx;
-    const seg_column *cols[GROUP_MAX];
-    pcol *pc[GROUP_MAX];
-    const size_t first = job->group[q], G = job->group[q + 1] - first;
-    scratch *sc = &job->sc[thread];
+    const seg_column *col = profile_source(job->ds, job->num[q]);
+    pcol *c = &job->p->cols[job->num[q]];
+    scratch *s = &job->sc[thread];
     const double *w = job->ds->weights;
-    for (size_t g = 0; g < G; g++) {
-        cols[g] = profile_source(job->ds, job->num[first + g]);
-        pc[g] = &job->p->cols[job->num[first + g]];
-        slot *s = &sc->s[g];
-        /* values of a float column stay floats (exact, half the memory) */
-        const bool as_f32 = !w && cols[g]->num_f32;
-        s->vf = as_f32 ? sc->buf[g] : NULL;
-        s->v = !w && !as_f32 ? sc->buf[g] : NULL;
-    }
-    profile_pass(cols, G, job->labels, w, job->start, job->ds->n_rows, job->k, sc->s, pc);
-    for (size_t g = 0; g < G; g++)
-        profile_finish(w, job->segw, job->start, job->k, &sc->s[g], pc[g]);
+    /* values of a float column stay floats (exact, half the memory) */
+    const bool as_f32 = !w && col->num_f32;
+    s->vf = as_f32 ? s->buf : NULL;
+    s->v = !w && !as_f32 ? s->buf : NULL;
+    profile_pass(col, job->labels, w, job->start, job->ds->n_rows, job->k, s, c);
+    profile_finish(w, job->segw, job->start, job->k, s, c);
 }
 
 static int profile_numeric_all(const seg_dataset *ds, const int32_t *labels, const double *segw,
@@ -467,29 +431,13 @@ static int profile_numeric_all(const seg_dataset *ds, const int32_t *labels, con
     const double *w = ds->weights;
     if (count == 0)
         return SEG_OK;
-    size_t *group = seg_malloc_array(count + 1, sizeof *group);
-    if (!group)
-        return SEG_NOMEM();
-    /* Groups of consecutive strided columns (weights keep one column a
-     * pass: their buffers are four times larger); every double column
-     * makes the buffers doubles. */
-    size_t n_groups = 0, slots = 1, elem = sizeof(float);
-    for (size_t q = 0; q < count;) {
-        const seg_column *c = profile_source(ds, num[q]);
-        size_t G = 1;
-        if (!w && groupable(c))
-            while (G < GROUP_MAX && q + G < count && groupable(profile_source(ds, num[q + G])))
-                G++;
-        for (size_t g = 0; g < G; g++)
-            if (!profile_source(ds, num[q + g])->num_f32)
-                elem = sizeof(double);
-        slots = G > slots ? G : slots;
-        group[n_groups++] = q;
-        q += G;
-    }
-    group[n_groups] = count;
-    if ((size_t)threads > n_groups)
-        threads = (int)n_groups;
+    size_t elem = sizeof(float); /* doubles when any column is */
+    for (size_t q = 0; q < count; q++)
+        if (!profile_source(ds, num[q])->num_f32)
+            elem = sizeof(double);
+    if ((size_t)threads > count)
+        threads = (int)count;
+    /* the pool's idle threads wait on a condition variable, never spin */
     seg_pool *pool = NULL;
     scratch *sc = NULL;
     int rc = seg_pool_start(&pool, threads);
@@ -499,17 +447,16 @@ static int profile_numeric_all(const seg_dataset *ds, const int32_t *labels, con
         rc = sc ? SEG_OK : SEG_NOMEM();
     }
     for (int t = 0; rc == SEG_OK && t < threads; t++)
-        if (!scratch_alloc(&sc[t], slots, n, k, w != NULL, elem))
+        if (!scratch_alloc(&sc[t], n, k, w != NULL, elem))
             rc = SEG_NOMEM();
     if (rc == SEG_OK) {
-        numeric_job job = {ds, labels, segw, start, k, num, group, sc, p};
-        seg_pool_run(pool, n_groups, threads, numeric_item, &job);
+        numeric_job job = {ds, labels, segw, start, k, num, sc, p};
+        seg_pool_run(pool, count, threads, numeric_item, &job);
     }
     seg_pool_stop(pool);
     for (int t = 0; sc && t < threads; t++)
         scratch_free(&sc[t]);
     seg_free(sc);
-    seg_free(group);
     return rc;
 }
 
