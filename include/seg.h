@@ -1503,7 +1503,11 @@ typedef enum seg_scaler_param {
      *  scaling statistics (default SEG_IMPUTE_THEN_SCALE) or after
      *  (SEG_SCALE_THEN_IMPUTE). Only the fit depends on it: a fitted
      *  scaler, and a model file, hold the resulting center and scale. */
-    SEG_SCALER_IMPUTE_ORDER = 106
+    SEG_SCALER_IMPUTE_ORDER = 106,
+    /** int: threads that fit the numeric columns, one column at a time
+     *  each, 0 = the usable CPUs (default 0; 0 .. 4096). The fitted scaler
+     *  does not depend on it. */
+    SEG_SCALER_THREADS = 107
 } seg_scaler_param;
 
 /** Per-column scaler settings, for seg_scaler_set_column_int(). */

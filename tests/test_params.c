@@ -360,6 +360,7 @@ static void test_scaler(void **state)
         {SEG_SCALER_MAX_LEVELS, false, 2, 1e6},
         {SEG_SCALER_ALLOW_IDENTIFIERS, false, 0, 1},
         {SEG_SCALER_MIN_LEVEL_COUNT, false, 0, 1e12},
+        {SEG_SCALER_THREADS, false, 0, 4096},
     };
     static const row column_rows[] = {
         {SEG_SCALER_COLUMN_METHOD, false, SEG_SCALE_NONE, SEG_SCALE_ROBUST},

@@ -932,6 +932,62 @@ static void test_wide_onehot(void **state)
     seg_dataset_free(ds); /* frees the levels too */
 }
 
+/* SEG_SCALER_THREADS: numeric columns fitted on several threads give the
+ * scaler one thread gives, and a column that fails on a worker is reported
+ * from the calling thread (the first failing column, as without threads). */
+static void test_threads(void **state)
+{
+    (void)state;
+    enum { N = 40000, D = 4 };
+    static const char *names[D] = {"a", "b", "c", "d"};
+    double *v = malloc(N * sizeof *v), *t1 = malloc(N * D * sizeof *t1),
+           *t2 = malloc(N * D * sizeof *t2);
+    assert_non_null(v);
+    assert_non_null(t1);
+    assert_non_null(t2);
+    seg_dataset *ds = ds_new(N, D), *bad = ds_new(N, D);
+    uint64_t r = 12345;
+    for (size_t j = 0; j < D; j++) {
+        for (size_t i = 0; i < N; i++) {
+            r = r * 6364136223846793005u + 1442695040888963407u;
+            v[i] = (double)(r >> 11) / 9007199254740992.0 * (double)(j + 1);
+        }
+        v[N / 2] = NAN; /* imputed by the median */
+        put_num(ds, j, names[j], v);
+        if (j >= 2)
+            v[123] = INFINITY;
+        put_num(bad, j, names[j], v);
+    }
+    int64_t got = -1;
+    seg_scaler *sc = scaler_with(SEG_SCALE_ROBUST);
+    assert_int_equal(seg_scaler_get_int(sc, SEG_SCALER_THREADS, &got), SEG_OK);
+    assert_int_equal(got, 0);
+    assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_THREADS, -1), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_THREADS, 1), SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_OK);
+    assert_int_equal(seg_scaler_transform_f64(sc, ds, t1, N * D), SEG_OK);
+    assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_THREADS, 2), SEG_OK);
+    assert_int_equal(seg_scaler_fit(sc, ds), SEG_OK);
+    assert_int_equal(seg_scaler_transform_f64(sc, ds, t2, N * D), SEG_OK);
+    assert_memory_equal(t1, t2, N * D * sizeof *t1);
+    for (int64_t threads = 2; threads >= 1; threads--) {
+        assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_THREADS, threads), SEG_OK);
+        /* another message first: the fit's must replace it */
+        assert_int_equal(seg_scaler_set_int(sc, SEG_SCALER_THREADS, -1), SEG_ERR_INVALID_ARG);
+        assert_int_equal(seg_scaler_fit(sc, bad), SEG_ERR_NONFINITE);
+        assert_int_equal(seg_scaler_is_fitted(sc), 0);
+        const char *msg = seg_last_error();
+        assert_non_null(strstr(msg, "'c'"));
+        assert_non_null(strstr(msg, "row 124"));
+    }
+    seg_scaler_free(sc);
+    seg_dataset_free(ds);
+    seg_dataset_free(bad);
+    free(v);
+    free(t1);
+    free(t2);
+}
+
 static void test_clone(void **state)
 {
     (void)state;
@@ -1072,6 +1128,7 @@ int main(void)
         cmocka_unit_test(test_fit_errors),
         cmocka_unit_test(test_f32_matches_f64),
         cmocka_unit_test(test_wide_onehot),
+        cmocka_unit_test(test_threads),
         cmocka_unit_test(test_clone),
         cmocka_unit_test(test_refit),
         cmocka_unit_test(test_csv_end_to_end),

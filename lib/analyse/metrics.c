@@ -325,9 +325,61 @@ static double silhouette_score(const double *sum, size_t stride, int32_t own, do
  * form, and the same result for any thread count. Returns false, doing
  * nothing, when P would exceed SIL_SYM_MAX_BYTES or memory runs out.
  */
+typedef struct sym_job {
+    const double *S, *norms, *sw, *clw;
+    const int32_t *sl;
+    size_t d, k, m_, nc, L, per;
+    const size_t *cb;
+    const uint32_t *task;
+    double *P, *tiles, *score;
+} sym_job;
+
+/* Task t: the distances of chunk A's rows to chunk C's, summed both ways. */
+static void sym_pair(void *ctx, size_t t, int thread)
+{
+    const sym_job *j = ctx;
+    const size_t A = j->task[2 * t], C = j->task[2 * t + 1], nc = j->nc, d = j->d;
+    const size_t *cb = j->cb;
+    const size_t c0 = cb[C], ncol = cb[C + 1] - c0;
+    const double *S = j->S, *norms = j->norms, *sw = j->sw;
+    double *P = j->P;
+    double *tile = j->tiles + (size_t)thread * j->per;
+    double *rs = tile + SIL_B * j->L, *cs = rs + SIL_B;
+    memset(cs, 0, ncol * sizeof *cs);
+    for (size_t a0 = cb[A]; a0 < cb[A + 1]; a0 += SIL_B) {
+        const size_t b = cb[A + 1] - a0 < SIL_B ? cb[A + 1] - a0 : SIL_B;
+        seg_sqdist_cm_f64(S + a0 * d, NULL, b, d, norms + a0, S + c0 * d, ncol, norms + c0, tile);
+        if (A == C) /* a row's distance to itself is 0, whatever rounding says */
+            for (size_t i = 0; i < b; i++)
+                tile[(a0 + i - c0) * b + i] = 0;
+        memset(rs, 0, b * sizeof *rs);
+        tile_sums(tile, b, ncol, sw + a0, sw + c0, rs, cs);
+        for (size_t i = 0; i < b; i++)
+            P[(a0 + i) * nc + C] = rs[i];
+    }
+    if (A != C)
+        for (size_t c = 0; c < ncol; c++)
+            P[(c0 + c) * nc + A] = cs[c];
+}
+
+/* Rows of the sample a block of SIL_B an item: each row's slots added per
+ * segment in chunk order, then its score. */
+static void sym_rows(void *ctx, size_t blk, int thread)
+{
+    const sym_job *j = ctx;
+    const size_t nc = j->nc, k = j->k, m = j->m_;
+    double *sum = j->tiles + (size_t)thread * j->per;
+    for (size_t a = blk * SIL_B; a < m && a < (blk + 1) * SIL_B; a++) {
+        memset(sum, 0, k * sizeof *sum);
+        for (size_t q = 0; q < nc; q++)
+            sum[j->sl[j->cb[q]]] += j->P[a * nc + q];
+        j->score[a] = silhouette_score(sum, 1, j->sl[a], j->sw[a], j->clw, k);
+    }
+}
+
 static bool silhouette_sym(const double *S, const double *norms, const int32_t *sl,
                            const double *sw, const double *clw, size_t m, size_t d, size_t k,
-                           int threads, double *score)
+                           seg_pool *pool, int threads, double *score)
 {
     const size_t L = m / 128 > 256 ? m / 128 : 256;
     size_t nc = 0, pairs, plen;
@@ -360,53 +412,49 @@ static bool silhouette_sym(const double *S, const double *norms, const int32_t *
             task[2 * t] = (uint32_t)A;
             task[2 * t + 1] = (uint32_t)C;
         }
-    const int nt = seg_threads_startable(threads);
-    (void)nt;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-#endif
-    for (size_t t = 0; t < pairs; t++) {
-        const size_t A = task[2 * t], C = task[2 * t + 1];
-        const size_t c0 = cb[C], ncol = cb[C + 1] - c0;
-        double *tile = tiles + (size_t)SEG_THREAD_ID() * per;
-        double *rs = tile + SIL_B * L, *cs = rs + SIL_B;
-        memset(cs, 0, ncol * sizeof *cs);
-        for (size_t a0 = cb[A]; a0 < cb[A + 1]; a0 += SIL_B) {
-            const size_t b = cb[A + 1] - a0 < SIL_B ? cb[A + 1] - a0 : SIL_B;
-            seg_sqdist_cm_f64(S + a0 * d, NULL, b, d, norms + a0, S + c0 * d, ncol, norms + c0,
-                              tile);
-            if (A == C) /* a row's distance to itself is 0, whatever rounding says */
-                for (size_t i = 0; i < b; i++)
-                    tile[(a0 + i - c0) * b + i] = 0;
-            memset(rs, 0, b * sizeof *rs);
-            tile_sums(tile, b, ncol, sw + a0, sw + c0, rs, cs);
-            for (size_t i = 0; i < b; i++)
-                P[(a0 + i) * nc + C] = rs[i];
-        }
-        if (A != C)
-            for (size_t c = 0; c < ncol; c++)
-                P[(c0 + c) * nc + A] = cs[c];
-    }
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt)
-#endif
-    {
-        double *sum = tiles + (size_t)SEG_THREAD_ID() * per;
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-        for (size_t a = 0; a < m; a++) {
-            memset(sum, 0, k * sizeof *sum);
-            for (size_t q = 0; q < nc; q++)
-                sum[sl[cb[q]]] += P[a * nc + q];
-            score[a] = silhouette_score(sum, 1, sl[a], sw[a], clw, k);
-        }
-    }
+    sym_job job = {.S = S, .norms = norms, .sw = sw, .clw = clw, .sl = sl, .d = d, .k = k,
+                   .m_ = m, .nc = nc, .L = L, .per = per, .cb = cb, .task = task, .P = P,
+                   .tiles = tiles, .score = score};
+    seg_pool_run(pool, pairs, threads, sym_pair, &job);
+    seg_pool_run(pool, (m + SIL_B - 1) / SIL_B, threads, sym_rows, &job);
     seg_free(cb);
     seg_free(P);
     seg_free(tiles);
     seg_free(task);
     return true;
+}
+
+/* The one-sided form: SIL_B rows of the sample an item, their distances to
+ * all sample rows tile by tile, summed per segment while the tile is in
+ * cache. */
+typedef struct sil_job {
+    const double *S, *norms, *sw, *clw;
+    const int32_t *sl;
+    size_t m, d, k, CB;
+    double *tiles, *acc, *score;
+} sil_job;
+
+static void sil_block(void *ctx, size_t bi, int thread)
+{
+    const sil_job *j = ctx;
+    const size_t B = SIL_B, m = j->m, d = j->d, k = j->k, CB = j->CB;
+    const double *S = j->S, *norms = j->norms, *sw = j->sw;
+    const int32_t *sl = j->sl;
+    double *tile = j->tiles + (size_t)thread * B * CB;
+    double *sum = j->acc + (size_t)thread * B * k; /* sum[c * b + i] */
+    const size_t a0 = bi * B, b = m - a0 < B ? m - a0 : B;
+    memset(sum, 0, k * b * sizeof *sum);
+    for (size_t c0 = 0; c0 < m; c0 += CB) {
+        const size_t cb = m - c0 < CB ? m - c0 : CB;
+        seg_sqdist_cm_f64(S + a0 * d, NULL, b, d, norms + a0, S + c0 * d, cb, norms + c0, tile);
+        for (size_t i = 0; i < b; i++) /* a row's distance to itself is 0 */
+            if (a0 + i >= c0 && a0 + i < c0 + cb)
+                tile[(a0 + i - c0) * b + i] = 0;
+        for (size_t c = 0; c < cb; c++)
+            add_sqrt(sum + (size_t)sl[c0 + c] * b, tile + c * b, sw[c0 + c], b);
+    }
+    for (size_t i = 0; i < b; i++)
+        j->score[a0 + i] = silhouette_score(sum + i, b, sl[a0 + i], sw[a0 + i], j->clw, k);
 }
 
 /*
@@ -427,6 +475,7 @@ static int silhouette(const void *x, bool f32, size_t n, size_t d, const int32_t
     double *S = NULL, *norms = NULL, *sw = NULL, *tiles = NULL, *acc = NULL, *score = NULL;
     double *clw = NULL;
     int32_t *sl = NULL;
+    seg_pool *pool = NULL;
     int rc = check_labels(x, n, d, labels, k, w, out);
     if (rc < 0)
         return rc;
@@ -487,38 +536,20 @@ static int silhouette(const void *x, bool f32, size_t n, size_t d, const int32_t
         goto done;
     }
     seg_row_norms_f64(S, m, d, norms);
-    if (!(rk && silhouette_sym(S, norms, sl, sw, clw, m, d, k, threads, score))) {
+    /* Threads from the library's pool: idle ones wait on a condition
+     * variable instead of spinning (issue 20). */
+    int nt = 1;
+    if (threads > 1 && m > SIL_B && seg_pool_start(&pool, threads) == SEG_OK)
+        nt = seg_pool_threads(pool);
+    if (!(rk && silhouette_sym(S, norms, sl, sw, clw, m, d, k, pool, nt, score))) {
         tiles = seg_malloc_array(tile_len, sizeof *tiles);
         acc = seg_malloc_array(acc_len, sizeof *acc);
         if (!tiles || !acc) {
             rc = SEG_NOMEM();
             goto done;
         }
-        const size_t blocks = (m + B - 1) / B;
-        const int nt = seg_threads_startable(threads);
-        (void)nt;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-#endif
-        for (size_t bi = 0; bi < blocks; bi++) {
-            const int tid = SEG_THREAD_ID();
-            double *tile = tiles + (size_t)tid * B * CB;
-            double *sum = acc + (size_t)tid * B * k; /* sum[c * b + i] */
-            const size_t a0 = bi * B, b = m - a0 < B ? m - a0 : B;
-            memset(sum, 0, k * b * sizeof *sum);
-            for (size_t c0 = 0; c0 < m; c0 += CB) {
-                const size_t cb = m - c0 < CB ? m - c0 : CB;
-                seg_sqdist_cm_f64(S + a0 * d, NULL, b, d, norms + a0, S + c0 * d, cb, norms + c0,
-                                  tile);
-                for (size_t i = 0; i < b; i++) /* a row's distance to itself is 0 */
-                    if (a0 + i >= c0 && a0 + i < c0 + cb)
-                        tile[(a0 + i - c0) * b + i] = 0;
-                for (size_t c = 0; c < cb; c++)
-                    add_sqrt(sum + (size_t)sl[c0 + c] * b, tile + c * b, sw[c0 + c], b);
-            }
-            for (size_t i = 0; i < b; i++)
-                score[a0 + i] = silhouette_score(sum + i, b, sl[a0 + i], sw[a0 + i], clw, k);
-        }
+        sil_job job = {S, norms, sw, clw, sl, m, d, k, CB, tiles, acc, score};
+        seg_pool_run(pool, (m + B - 1) / B, nt, sil_block, &job);
     }
     double num = 0, den = 0;
     for (size_t a = 0; a < m; a++) {
@@ -527,6 +558,7 @@ static int silhouette(const void *x, bool f32, size_t n, size_t d, const int32_t
     }
     *out = num / den;
 done:
+    seg_pool_stop(pool);
     seg_free(idx);
     seg_free(start);
     seg_free(S);

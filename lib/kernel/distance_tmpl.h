@@ -150,34 +150,62 @@ void FN(seg_assign_groups_block)(const T *x, const T *xp, size_t b, size_t d, co
     FN(group_minima)(tile, b, xnorm, cnorm, labels, gstart, groups, gmin);
 }
 
+/* One labelling pass of seg_nearest_rows, a block of rows an item on the
+ * fit's thread pool; each thread has its own scratch and its own flag. */
+typedef struct FN(nearest_job) {
+    const T *x;
+    size_t n, d, k, block, per;
+    const T *c, *cnorm;
+    void *scratch;
+    int32_t *labels;
+    double *distances;
+    int *bad; /* one per thread */
+} FN(nearest_job);
+
+static void FN(nearest_item)(void *ctx, size_t bi, int thread)
+{
+    const FN(nearest_job) *job = ctx;
+    const size_t block = job->block, d = job->d;
+    T *xnorm = (T *)(void *)((char *)job->scratch + (size_t)thread * job->per);
+    T *mind = xnorm + block;
+    T *tile = mind + block;
+    const size_t b0 = bi * block, b = job->n - b0 < block ? job->n - b0 : block;
+    const T *xb = job->x + b0 * d;
+    FN(seg_row_norms)(xb, b, d, xnorm);
+    /* A NaN or infinity anywhere in a row makes its norm non-finite. */
+    int bad = 0;
+    for (size_t i = 0; i < b; i++)
+        bad |= !isfinite((double)xnorm[i]);
+    job->bad[thread] |= bad;
+    FN(seg_assign_block)(xb, b, d, xnorm, job->c, job->k, job->cnorm, tile, job->labels + b0, mind);
+    if (job->distances)
+        for (size_t i = 0; i < b; i++)
+            job->distances[b0 + i] = sqrt((double)mind[i]);
+}
+
 bool FN(seg_nearest_rows)(const T *x, size_t n, size_t d, const T *c, size_t k, const T *cnorm,
                           int64_t threads, void *scratch, int32_t *labels, double *distances)
 {
     size_t block;
-    /* the scratch holds nearest_threads(); fewer may start */
-    const int nt = seg_threads_startable(nearest_threads(n, k, d, sizeof(T), threads, &block));
+    /* the scratch holds nearest_threads(); fewer may start. The pool's
+     * idle threads wait on a condition variable, never spinning (issue 20). */
+    int nt = nearest_threads(n, k, d, sizeof(T), threads, &block);
     const size_t per = nearest_thread_bytes(block, k, sizeof(T));
     const size_t blocks = (n + block - 1) / block;
-    int bad = 0;
-    (void)nt;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(nt) reduction(| : bad)
-#endif
-    for (size_t bi = 0; bi < blocks; bi++) {
-        T *xnorm = (T *)(void *)((char *)scratch + (size_t)SEG_THREAD_ID() * per);
-        T *mind = xnorm + block;
-        T *tile = mind + block;
-        const size_t b0 = bi * block, b = n - b0 < block ? n - b0 : block;
-        const T *xb = x + b0 * d;
-        FN(seg_row_norms)(xb, b, d, xnorm);
-        /* A NaN or infinity anywhere in a row makes its norm non-finite. */
-        for (size_t i = 0; i < b; i++)
-            bad |= !isfinite((double)xnorm[i]);
-        FN(seg_assign_block)(xb, b, d, xnorm, c, k, cnorm, tile, labels + b0, mind);
-        if (distances)
-            for (size_t i = 0; i < b; i++)
-                distances[b0 + i] = sqrt((double)mind[i]);
-    }
-    return !bad;
+    int bad[SEG_THREADS_MAX];
+    seg_pool *pool = NULL;
+    if (nt > 1 && blocks > 1 && seg_pool_start(&pool, nt) == SEG_OK)
+        nt = seg_pool_threads(pool);
+    else
+        nt = 1;
+    for (int t = 0; t < nt; t++)
+        bad[t] = 0;
+    FN(nearest_job) job = {x, n, d, k, block, per, c, cnorm, scratch, labels, distances, bad};
+    seg_pool_run(pool, blocks, nt, FN(nearest_item), &job);
+    seg_pool_stop(pool);
+    int any = 0;
+    for (int t = 0; t < nt; t++)
+        any |= bad[t];
+    return !any;
 }
 

@@ -164,9 +164,13 @@ static double weighted_median(const vw *a, size_t n)
 }
 
 /* One thread's working memory for numeric columns: the column's values
- * grouped by segment (v, or a with weights) and per-segment sums. */
+ * grouped by segment (v, vf for a float column, or a with weights) and
+ * per-segment sums. buf holds n doubles (n floats when every numeric column
+ * is float); v or vf points to it. */
 typedef struct scratch {
+    void *buf;
     double *v;
+    float *vf;
     vw *a, *tmp;
     size_t *fill;
     double *S, *W, *Q;
@@ -174,7 +178,7 @@ typedef struct scratch {
 
 static void scratch_free(scratch *s)
 {
-    seg_free(s->v);
+    seg_free(s->buf);
     seg_free(s->a);
     seg_free(s->tmp);
     seg_free(s->fill);
@@ -183,20 +187,22 @@ static void scratch_free(scratch *s)
     seg_free(s->Q);
 }
 
-static bool scratch_alloc(scratch *s, size_t n, size_t k, bool weighted)
+static bool scratch_alloc(scratch *s, size_t n, size_t k, bool weighted, size_t elem)
 {
     memset(s, 0, sizeof *s);
+    bool ok;
     if (weighted) {
         s->a = seg_malloc_array(n, sizeof *s->a);
         s->tmp = seg_malloc_array(n, sizeof *s->tmp);
+        ok = s->a && s->tmp;
     } else {
-        s->v = seg_malloc_array(n, sizeof *s->v);
+        ok = (s->buf = seg_malloc_array(n ? n : 1, elem)) != NULL;
     }
     s->fill = seg_malloc_array(k + 1, sizeof *s->fill);
     s->S = seg_malloc_array(k + 1, sizeof *s->S);
     s->W = seg_malloc_array(k + 1, sizeof *s->W);
     s->Q = seg_malloc_array(k + 1, sizeof *s->Q);
-    return (weighted ? s->a && s->tmp : s->v != NULL) && s->fill && s->S && s->W && s->Q;
+    return ok && s->fill && s->S && s->W && s->Q;
 }
 
 /*
@@ -205,19 +211,37 @@ static bool scratch_alloc(scratch *s, size_t n, size_t k, bool weighted)
  * over the column groups its non-missing values by segment, rows in order
  * (segment j's slot begins at start[j]), and sums each segment's weights and
  * weighted values in row order; the squares about the means are then summed
- * over the grouped values, and the medians found by selection (unit
- * weights) or a stable sort (weights). Every sum has a fixed order, so the
- * result does not depend on which thread computes the column.
+ * over the grouped values (profile_finish), and the medians found by
+ * selection (unit weights) or a stable sort (weights). Every sum has a
+ * fixed order, so the result does not depend on which thread computes the
+ * column.
  */
-static void profile_numeric(const seg_column *col, const int32_t *labels, const double *w,
-                            const double *segw, const size_t *start, size_t n, size_t k,
-                            scratch *s, pcol *c)
+static void profile_pass(const seg_column *col, const int32_t *labels, const double *w,
+                         const size_t *start, size_t n, size_t k, scratch *s, pcol *c)
 {
-    double *miss = c->missing, *S = s->S, *W = s->W, *Q = s->Q;
+    double *miss = c->missing, *S = s->S, *W = s->W;
     size_t *fill = s->fill;
     for (size_t j = 0; j <= k; j++) {
-        miss[j] = S[j] = W[j] = Q[j] = 0;
+        miss[j] = S[j] = W[j] = s->Q[j] = 0;
         fill[j] = start[j];
+    }
+    if (s->vf) { /* float storage, unit weights: the values stay floats */
+        const float *x = col->num;
+        for (size_t i = 0; i < n; i++) {
+            const float v = x[i * col->stride];
+            const int32_t l = labels[i];
+            if (isnan(v)) {
+                miss[l] += 1.0;
+                miss[k] += 1.0;
+                continue;
+            }
+            S[l] += (double)v;
+            W[l] += 1.0;
+            S[k] += (double)v;
+            W[k] += 1.0;
+            s->vf[fill[l]++] = v;
+        }
+        return;
     }
     for (size_t i = 0; i < n; i++) {
         const double v = seg_column_value(col, i), wi = w ? w[i] : 1.0;
@@ -236,19 +260,45 @@ static void profile_numeric(const seg_column *col, const int32_t *labels, const 
         else
             s->v[fill[l]++] = v;
     }
+}
+
+/* The column's statistics from its grouped values (profile_pass). */
+static void profile_finish(const double *w, const double *segw, const size_t *start, size_t k,
+                           scratch *s, pcol *c)
+{
+    double *miss = c->missing, *S = s->S, *W = s->W, *Q = s->Q;
+    const size_t *fill = s->fill;
     for (size_t j = 0; j <= k; j++) {
         miss[j] = segw[j] > 0 ? miss[j] / segw[j] : 0;
         c->mean[j] = W[j] > 0 ? S[j] / W[j] : NAN;
     }
+    /* The sums in registers, in the same order as through Q. */
     const double mu = c->mean[k];
+    double qk = Q[k];
     for (size_t j = 0; j < k; j++) {
         const double mj = c->mean[j];
-        for (size_t t = start[j]; t < fill[j]; t++) {
-            const double v = w ? s->a[t].v : s->v[t], wt = w ? s->a[t].w : 1.0;
-            Q[j] += wt * (v - mj) * (v - mj);
-            Q[k] += wt * (v - mu) * (v - mu);
-        }
+        double qj = Q[j];
+        if (w)
+            for (size_t t = start[j]; t < fill[j]; t++) {
+                const double v = s->a[t].v, wt = s->a[t].w;
+                qj += wt * (v - mj) * (v - mj);
+                qk += wt * (v - mu) * (v - mu);
+            }
+        else if (s->vf)
+            for (size_t t = start[j]; t < fill[j]; t++) {
+                const double v = (double)s->vf[t];
+                qj += 1.0 * (v - mj) * (v - mj);
+                qk += 1.0 * (v - mu) * (v - mu);
+            }
+        else
+            for (size_t t = start[j]; t < fill[j]; t++) {
+                const double v = s->v[t];
+                qj += 1.0 * (v - mj) * (v - mj);
+                qk += 1.0 * (v - mu) * (v - mu);
+            }
+        Q[j] = qj;
     }
+    Q[k] = qk;
     for (size_t j = 0; j <= k; j++)
         c->sd[j] = W[j] > 0 ? sqrt(Q[j] / W[j]) : NAN;
     /* medians, segment by segment, then the population's over all of them
@@ -261,6 +311,10 @@ static void profile_numeric(const seg_column *col, const int32_t *labels, const 
             c->median[j] = W[j] > 0 ? weighted_median(s->a + start[j], nj) : NAN;
             if (m != start[j])
                 memmove(s->a + m, s->a + start[j], nj * sizeof *s->a);
+        } else if (s->vf) {
+            c->median[j] = nj ? seg_select_median_f32(s->vf + start[j], nj) : NAN;
+            if (m != start[j])
+                memmove(s->vf + m, s->vf + start[j], nj * sizeof *s->vf);
         } else {
             c->median[j] = nj ? seg_select_median(s->v + start[j], nj) : NAN;
             if (m != start[j])
@@ -273,6 +327,8 @@ static void profile_numeric(const seg_column *col, const int32_t *labels, const 
     } else if (w) {
         sort_vw(s->a, m, s->tmp); /* ties in segment, then row order */
         c->median[k] = weighted_median(s->a, m);
+    } else if (s->vf) {
+        c->median[k] = seg_select_median_f32(s->vf, m);
     } else {
         c->median[k] = seg_select_median(s->v, m);
     }
@@ -340,8 +396,33 @@ static const seg_column *profile_source(const seg_dataset *ds, size_t j)
     return j < ds->n_cols ? &ds->cols[j] : &ds->described[j - ds->n_cols];
 }
 
-/* The numeric columns listed in num[0..count), spread over threads (one
- * column at a time each, with its own scratch). */
+/* The numeric columns of a profile, one an item on a pool's threads. */
+typedef struct numeric_job {
+    const seg_dataset *ds;
+    const int32_t *labels;
+    const double *segw;
+    const size_t *start;
+    size_t k;
+    const size_t *num; /* profile columns of the numeric ones */
+    scratch *sc;       /* one per thread */
+    seg_profile *p;
+} numeric_job;
+
+static void numeric_item(void *ctx, size_t q, int thread)
+{
+    const numeric_job *job = ctx;
+    const seg_column *col = profile_source(job->ds, job->num[q]);
+    pcol *c = &job->p->cols[job->num[q]];
+    scratch *s = &job->sc[thread];
+    const double *w = job->ds->weights;
+    /* values of a float column stay floats (exact, half the memory) */
+    const bool as_f32 = !w && col->num_f32;
+    s->vf = as_f32 ? s->buf : NULL;
+    s->v = !w && !as_f32 ? s->buf : NULL;
+    profile_pass(col, job->labels, w, job->start, job->ds->n_rows, job->k, s, c);
+    profile_finish(w, job->segw, job->start, job->k, s, c);
+}
+
 static int profile_numeric_all(const seg_dataset *ds, const int32_t *labels, const double *segw,
                                const size_t *start, size_t k, const size_t *num, size_t count,
                                int threads, seg_profile *p)
@@ -350,25 +431,33 @@ static int profile_numeric_all(const seg_dataset *ds, const int32_t *labels, con
     const double *w = ds->weights;
     if (count == 0)
         return SEG_OK;
+    size_t elem = sizeof(float); /* doubles when any column is */
+    for (size_t q = 0; q < count; q++)
+        if (!profile_source(ds, num[q])->num_f32)
+            elem = sizeof(double);
     if ((size_t)threads > count)
         threads = (int)count;
-    threads = seg_threads_startable(threads); /* never more than can start */
-    scratch *sc = seg_calloc((size_t)threads, sizeof *sc);
-    bool ok = sc != NULL;
-    for (int t = 0; ok && t < threads; t++)
-        ok = scratch_alloc(&sc[t], n, k, w != NULL);
-    if (ok) {
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-#endif
-        for (size_t q = 0; q < count; q++)
-            profile_numeric(profile_source(ds, num[q]), labels, w, segw, start, n, k,
-                            &sc[SEG_THREAD_ID()], &p->cols[num[q]]);
+    /* the pool's idle threads wait on a condition variable, never spin */
+    seg_pool *pool = NULL;
+    scratch *sc = NULL;
+    int rc = seg_pool_start(&pool, threads);
+    if (rc == SEG_OK) {
+        threads = seg_pool_threads(pool);
+        sc = seg_calloc((size_t)threads, sizeof *sc);
+        rc = sc ? SEG_OK : SEG_NOMEM();
     }
+    for (int t = 0; rc == SEG_OK && t < threads; t++)
+        if (!scratch_alloc(&sc[t], n, k, w != NULL, elem))
+            rc = SEG_NOMEM();
+    if (rc == SEG_OK) {
+        numeric_job job = {ds, labels, segw, start, k, num, sc, p};
+        seg_pool_run(pool, count, threads, numeric_item, &job);
+    }
+    seg_pool_stop(pool);
     for (int t = 0; sc && t < threads; t++)
         scratch_free(&sc[t]);
     seg_free(sc);
-    return ok ? SEG_OK : SEG_NOMEM();
+    return rc;
 }
 
 int seg_profile_compute(const seg_dataset *ds, const int32_t *labels, size_t k, size_t min_size,

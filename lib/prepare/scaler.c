@@ -41,10 +41,11 @@ enum {
     OPT_ALLOW_IDS,
     OPT_MIN_LEVEL_COUNT,
     OPT_IMPUTE_ORDER,
+    OPT_THREADS,
     N_OPTS
 };
 static const int64_t opt_default[N_OPTS] = {SEG_SCALE_STANDARD, 0, SEG_IMPUTE_LEVEL, 1000, 0, 0,
-                                            SEG_IMPUTE_THEN_SCALE};
+                                            SEG_IMPUTE_THEN_SCALE, 0};
 
 /* A categorical column whose every value differs, over at least this many
  * rows, identifies customers rather than describing them (documented in seg.h). */
@@ -70,6 +71,7 @@ static const seg_param scaler_rows[] = {
     SEG_PARAM_INT(SEG_SCALER_MIN_LEVEL_COUNT, 0, 1e12, seg_scaler, opt[OPT_MIN_LEVEL_COUNT], NULL),
     SEG_PARAM_INT(SEG_SCALER_IMPUTE_ORDER, SEG_IMPUTE_THEN_SCALE, SEG_SCALE_THEN_IMPUTE, seg_scaler,
                   opt[OPT_IMPUTE_ORDER], NULL),
+    SEG_PARAM_INT(SEG_SCALER_THREADS, 0, SEG_THREADS_MAX, seg_scaler, opt[OPT_THREADS], NULL),
 };
 static const seg_param_table scaler_params = SEG_PARAM_TABLE("scaler", scaler_rows, NULL);
 
@@ -470,11 +472,79 @@ static int build_feature_table(scaler_fit *f)
     return SEG_OK;
 }
 
+/* The numeric columns of a fit, spread over a pool's threads: one column at
+ * a time each, with its own buffer of n values. Each column's result goes to
+ * its own slot (and its status to rc[q]), so the fit does not depend on
+ * which thread fits which column. */
+typedef struct numeric_job {
+    const seg_scaler *sc;
+    const seg_dataset *ds;
+    const size_t *col; /* numeric column q is ds->cols[col[q]] */
+    scol *out;         /* of all columns */
+    double **buf;      /* one per thread */
+    int *rc;           /* one per numeric column */
+} numeric_job;
+
+static int fit_numeric_column(const seg_scaler *sc, const seg_dataset *ds, size_t j, double *buf,
+                              scol *s)
+{
+    seg_scale_method method;
+    bool log1p;
+    seg_scaler_column_plan(sc, ds->cols[j].name, &method, &log1p);
+    return seg_scol_fit_numeric(ds, &ds->cols[j], method, log1p,
+                                sc->opt[OPT_IMPUTE_ORDER] == SEG_IMPUTE_THEN_SCALE, buf, s);
+}
+
+static void numeric_item(void *ctx, size_t q, int thread)
+{
+    const numeric_job *job = ctx;
+    const size_t j = job->col[q];
+    job->rc[q] = fit_numeric_column(job->sc, job->ds, j, job->buf[thread], &job->out[j]);
+}
+
+/* Below this many values in all a pool costs more than it saves. */
+#define NUMERIC_PARALLEL_MIN 65536
+
+/* Fit the numeric columns listed in col[0..count) ahead of the in-order loop
+ * of seg_scaler_fit (which reports the first failing column from the calling
+ * thread, where its message belongs). rc[q] receives each status. */
+static int fit_numeric_parallel(const seg_scaler *sc, const seg_dataset *ds, const size_t *col,
+                                size_t count, scol *out, int *rc)
+{
+    const size_t n = ds->n_rows;
+    int threads = seg_threads_resolve(sc->opt[OPT_THREADS]);
+    if ((size_t)threads > count)
+        threads = (int)count;
+    seg_pool *pool = NULL;
+    double **buf = NULL;
+    int status = seg_pool_start(&pool, threads);
+    if (status == SEG_OK) {
+        threads = seg_pool_threads(pool);
+        buf = seg_calloc((size_t)threads, sizeof *buf);
+        status = buf ? SEG_OK : SEG_NOMEM();
+    }
+    for (int t = 0; status == SEG_OK && t < threads; t++)
+        if (!(buf[t] = seg_malloc_array(n, sizeof **buf)))
+            status = SEG_NOMEM();
+    if (status == SEG_OK) {
+        numeric_job job = {sc, ds, col, out, buf, rc};
+        seg_pool_run(pool, count, threads, numeric_item, &job);
+    }
+    seg_pool_stop(pool);
+    for (int t = 0; buf && t < threads; t++)
+        seg_free(buf[t]);
+    seg_free(buf);
+    return status;
+}
+
 int seg_scaler_fit(seg_scaler *sc, const seg_dataset *ds)
 {
     SEG_ALLOC_SCOPE(sc);
     scaler_fit f = {0};
     double *buf = NULL;
+    size_t *num = NULL, n_num = 0;
+    int *num_rc = NULL;
+    bool parallel = false;
     int rc;
     if (!sc)
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_scaler_fit: scaler is NULL");
@@ -490,29 +560,42 @@ int seg_scaler_fit(seg_scaler *sc, const seg_dataset *ds)
         return rc;
 
     f.cols = seg_calloc(ds->n_cols, sizeof *f.cols);
-    if (!f.cols) {
+    num = seg_malloc_array(ds->n_cols, sizeof *num);
+    num_rc = seg_calloc(ds->n_cols, sizeof *num_rc);
+    if (!f.cols || !num || !num_rc) {
         rc = SEG_NOMEM();
         goto fail;
     }
     f.n_cols = ds->n_cols;
     for (size_t j = 0; j < ds->n_cols; j++) {
-        const seg_column *c = &ds->cols[j];
-        scol *s = &f.cols[j];
-        s->name = seg_strdup(c->name);
-        if (!s->name) {
+        if (!(f.cols[j].name = seg_strdup(ds->cols[j].name))) {
             rc = SEG_NOMEM();
             goto fail;
         }
+        if (ds->cols[j].type == SEG_COLUMN_NUMERIC)
+            num[n_num++] = j;
+    }
+    /* Numeric columns are independent of each other: with more than one,
+     * and enough values to pay for threads, they are fitted in parallel
+     * first; the loop below then takes each one's result in column order. */
+    if (n_num > 1 && ds->n_rows * n_num >= NUMERIC_PARALLEL_MIN &&
+        seg_threads_resolve(sc->opt[OPT_THREADS]) > 1) {
+        if ((rc = fit_numeric_parallel(sc, ds, num, n_num, f.cols, num_rc)) < 0)
+            goto fail;
+        parallel = true;
+    }
+    for (size_t j = 0, q = 0; j < ds->n_cols; j++) {
+        const seg_column *c = &ds->cols[j];
+        scol *s = &f.cols[j];
         if (c->type == SEG_COLUMN_NUMERIC) {
-            seg_scale_method method;
-            bool log1p;
-            seg_scaler_column_plan(sc, c->name, &method, &log1p);
-            if (!buf && !(buf = seg_malloc_array(ds->n_rows, sizeof *buf))) {
+            const bool done = parallel && num_rc[q++] == SEG_OK;
+            if (!done && !buf && !(buf = seg_malloc_array(ds->n_rows, sizeof *buf))) {
                 rc = SEG_NOMEM();
                 goto fail;
             }
-            rc = seg_scol_fit_numeric(ds, c, method, log1p,
-                                      sc->opt[OPT_IMPUTE_ORDER] == SEG_IMPUTE_THEN_SCALE, buf, s);
+            /* a column that failed on a worker is fitted again here, so its
+             * message is the calling thread's */
+            rc = done ? SEG_OK : fit_numeric_column(sc, ds, j, buf, s);
         } else if (c->type == SEG_COLUMN_CATEGORICAL) {
             rc = fit_categorical(sc, c, ds->n_rows, s);
         } else {
@@ -522,10 +605,14 @@ int seg_scaler_fit(seg_scaler *sc, const seg_dataset *ds)
             goto fail;
     }
     seg_free(buf);
+    seg_free(num);
+    seg_free(num_rc);
     return seg_scaler_install(sc, f.cols, f.n_cols);
 fail:
     fit_clear(&f);
     seg_free(buf);
+    seg_free(num);
+    seg_free(num_rc);
     return rc;
 }
 

@@ -432,6 +432,7 @@ static int segment_scaler_new(const opts *o, seg_scaler **out)
         (rc = seg_scaler_set_int(sc, SEG_SCALER_IMPUTE_ORDER,
                                  o->scale_first ? SEG_SCALE_THEN_IMPUTE
                                                 : SEG_IMPUTE_THEN_SCALE)) < 0 ||
+        (rc = seg_scaler_set_int(sc, SEG_SCALER_THREADS, o->threads)) < 0 ||
         (o->log1p && (rc = for_each_item(o->log1p, sc, set_log1p)) < 0)) {
         seg_scaler_free(sc);
         return rc;
