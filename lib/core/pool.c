@@ -31,6 +31,7 @@ struct seg_pool {
     int busy;     /* workers still in the current pass */
     atomic_size_t next;
     size_t count;
+    int active; /* threads of the current pass, the caller included: id < active */
     seg_pool_fn fn;
     void *ctx;
     pthread_t *tid;
@@ -69,8 +70,10 @@ static void *worker(void *arg)
         seg_pool_fn fn = p->fn;
         void *ctx = p->ctx;
         const size_t count = p->count;
+        const bool in = id < p->active;
         pthread_mutex_unlock(&p->mu);
-        drain(p, fn, ctx, count, id);
+        if (in)
+            drain(p, fn, ctx, count, id);
         pthread_mutex_lock(&p->mu);
         if (--p->busy == 0)
             pthread_cond_signal(&p->idle);
@@ -128,6 +131,7 @@ void seg_pool_run(seg_pool *p, size_t count, int threads, seg_pool_fn fn, void *
     p->fn = fn;
     p->ctx = ctx;
     p->count = count;
+    p->active = threads;
     atomic_store_explicit(&p->next, 0, memory_order_relaxed);
     p->busy = p->threads - 1;
     p->generation++;
