@@ -336,6 +336,44 @@ SEG_HOT_CLONES static void FN(accumulate)(const T *restrict x, const double *res
     }
 }
 
+/* The moves of take_labels: each of the m changed rows rows[0 .. m) (of
+ * block x) from segment from[r] to lab[rows[r]] in S, W and C, in row order. */
+SEG_HOT_CLONES static void FN(move_rows)(const T *restrict x, const double *restrict w, size_t d,
+                                         const uint32_t *restrict rows, size_t m,
+                                         const int32_t *restrict from,
+                                         const int32_t *restrict lab, double *restrict S,
+                                         double *restrict W, int64_t *restrict C)
+{
+    /* The pass read the rows' panel copy, not x: fetch the changed rows
+     * together first, or each move waits for its row in turn. */
+    for (size_t r = 0; r < m; r++)
+        for (size_t o = 0, bytes = d * sizeof(T); o < bytes; o += 64)
+            __builtin_prefetch((const char *)(x + (size_t)rows[r] * d) + o, 0, 3);
+    for (size_t r = 0; r < m; r++) {
+        const size_t i = rows[r];
+        const int32_t l = lab[i], o = from[r];
+        const double wi = w ? w[i] : 1.0;
+        double *restrict fs = S + (size_t)o * d, *restrict ts = S + (size_t)l * d;
+        const T *xr = x + i * d;
+        if (w) {
+            for (size_t j = 0; j < d; j++) {
+                const double v = wi * (double)xr[j];
+                fs[j] -= v;
+                ts[j] += v;
+            }
+        } else {
+            for (size_t j = 0; j < d; j++) {
+                fs[j] -= (double)xr[j];
+                ts[j] += (double)xr[j];
+            }
+        }
+        W[o] -= wi;
+        W[l] += wi;
+        C[o]--;
+        C[l]++;
+    }
+}
+
 /*
  * Store the block's new labels lab[0 .. b) for rows b0 .. b0 + b; returns
  * how many changed. With moves, each row that changes segment is also moved
@@ -347,9 +385,12 @@ static int64_t FN(take_labels)(kjob *J, size_t b0, size_t b, const int32_t *rest
                                int64_t *restrict C)
 {
     const T *x = (const T *)J->x + b0 * J->d;
-    const size_t d = J->d;
+    const double *w = J->w ? J->w + b0 : NULL;
     int32_t *old = J->labels + b0;
+    uint32_t rows[SEG_ACC_SORT_MAX_ROWS];
+    int32_t from[SEG_ACC_SORT_MAX_ROWS];
     int64_t changed = 0;
+    size_t m = 0;
     for (size_t i = 0; i < b; i++) {
         const int32_t l = lab[i], o = old[i];
         if (l == o)
@@ -358,26 +399,15 @@ static int64_t FN(take_labels)(kjob *J, size_t b0, size_t b, const int32_t *rest
         old[i] = l;
         if (!moves)
             continue;
-        const double wi = J->w ? J->w[b0 + i] : 1.0;
-        double *from = S + (size_t)o * d, *to = S + (size_t)l * d;
-        const T *xr = x + i * d;
-        if (J->w) {
-            for (size_t j = 0; j < d; j++) {
-                const double v = wi * (double)xr[j];
-                from[j] -= v;
-                to[j] += v;
-            }
-        } else {
-            for (size_t j = 0; j < d; j++) {
-                from[j] -= (double)xr[j];
-                to[j] += (double)xr[j];
-            }
+        rows[m] = (uint32_t)i;
+        from[m++] = o;
+        if (m == SEG_ACC_SORT_MAX_ROWS) {
+            FN(move_rows)(x, w, J->d, rows, m, from, lab, S, W, C);
+            m = 0;
         }
-        W[o] -= wi;
-        W[l] += wi;
-        C[o]--;
-        C[l]++;
     }
+    if (m)
+        FN(move_rows)(x, w, J->d, rows, m, from, lab, S, W, C);
     return changed;
 }
 
