@@ -233,6 +233,11 @@ typedef struct kjob {
      * summing every row again (see part_incremental). */
     bool sums_valid;
     double *ppot;      /* parts: k-means++ potential */
+    /* k-means++ and random starts' scratch: parts x SEG_PP_MAX_TRIALS
+     * potentials, a row (d doubles), parts int64 counts, then in T the
+     * pending centroid and trials ((SEG_PP_MAX_TRIALS + 1) x d) and their
+     * norms (SEG_PP_MAX_TRIALS + 1) */
+    void *iscratch;
     size_t pp_idx[SEG_PP_MAX_TRIALS]; /* k-means++ candidate rows */
 
     double *sum;    /* k x d */
@@ -499,7 +504,9 @@ static int kjob_pass_threads(const kjob *J)
 
 /* One thread's share of restarts run side by side (fit_runs_side): its own
  * workspace and bounds, and the best of the runs it made, by (inertia,
- * restart index). */
+ * restart index). Everything is allocated before the runs start: a run
+ * allocates nothing, so the caller's allocator is never called from a
+ * pool thread (docs/api.md). */
 typedef struct restart_slot {
     kjob J;
     bounds_ws H;
@@ -522,8 +529,7 @@ typedef struct restart_ctx {
     restart_slot *slot; /* one a pool thread */
     const seg_kmeans *km;
     double tol_abs;
-    seg_allocator *alloc; /* the fit's allocator, for the runs' own allocations */
-    atomic_bool failed;   /* a run failed: start no other */
+    atomic_bool failed; /* a run failed: start no other */
 } restart_ctx;
 
 /* Restarts run side by side (one a thread) when their passes are small;
@@ -578,6 +584,7 @@ static void kjob_free(kjob *J)
     seg_free(J->pinertia);
     seg_free(J->pchanged);
     seg_free(J->ppot);
+    seg_free(J->iscratch);
     seg_free(J->sum);
     seg_free(J->weight);
     seg_free(J->count);
@@ -620,6 +627,15 @@ static int kjob_alloc_run(kjob *J, size_t elem)
     J->ifold = seg_malloc_array(k + 1, sizeof(int64_t));
     if (!J->fold || !J->ifold)
         return SEG_NOMEM();
+    {
+        const size_t trials = SEG_PP_MAX_TRIALS + 1;
+        size_t cand, bytes;
+        if (!seg_mul_ok(trials, d + 1, &cand) || cand > SIZE_MAX / 8 - d - 64 * 18)
+            return seg_fail(SEG_ERR_OVERFLOW, "k-means++ workspace overflows");
+        bytes = (parts * SEG_PP_MAX_TRIALS + d + parts) * 8 + cand * elem;
+        if (!(J->iscratch = seg_malloc(bytes)))
+            return SEG_NOMEM();
+    }
     if (!J->mind || !J->labels || !J->tiles || !J->block_labels || !J->psum || !J->pweight ||
         !J->pcount || !J->pinertia || !J->pchanged || !J->ppot || !J->sum || !J->weight ||
         !J->count || !J->ct || !J->cnorm || !J->c || !J->c_new)

@@ -701,7 +701,6 @@ static void FN(restart_item)(void *ctx, size_t item, int tid)
      * run before it has started already (restarts are taken in order). */
     if (atomic_load_explicit(&X->failed, memory_order_relaxed))
         return;
-    seg_allocator *prev = seg_alloc_enter(X->alloc);
     const double t0 = seg_now_seconds();
     int rc = FN(start)(J, X->km, r);
     s->init_seconds += seg_now_seconds() - t0;
@@ -729,7 +728,6 @@ static void FN(restart_item)(void *ctx, size_t item, int tid)
         memcpy(s->weight, J->weight, k * sizeof *s->weight);
         memcpy(s->count, J->count, k * sizeof *s->count);
     }
-    seg_alloc_restore(&prev);
 }
 
 /*
@@ -742,7 +740,7 @@ static int FN(fit_runs_side)(kjob *J, const seg_kmeans *km, const bounds_ws *H, 
 {
     const size_t k = J->k, d = J->d, n = J->n;
     restart_slot *slot = seg_calloc((size_t)threads, sizeof *slot);
-    restart_ctx X = {slot, km, tol_abs, seg_alloc_owner(J->labels), false};
+    restart_ctx X = {slot, km, tol_abs, false};
     int rc = slot ? SEG_OK : SEG_NOMEM();
     for (int t = 0; t < threads && rc == SEG_OK; t++) {
         restart_slot *s = &slot[t];

@@ -35,6 +35,8 @@ struct seg_pool {
     seg_pool_fn fn;
     void *ctx;
     pthread_t *tid;
+    struct worker_arg *arg; /* threads - 1, freed by seg_pool_stop: a worker
+                               never calls the allocator (docs/api.md) */
 };
 
 typedef struct worker_arg {
@@ -59,7 +61,6 @@ static void *worker(void *arg)
     seg_pool *p = wa->p;
     const int id = wa->id;
     unsigned long seen = 0;
-    seg_free(wa);
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (!p->stop && p->generation == seen)
@@ -92,7 +93,9 @@ int seg_pool_start(seg_pool **out, int threads)
         threads = 1;
     p->threads = 1;
     atomic_init(&p->next, 0);
-    if (threads > 1 && !(p->tid = seg_malloc_array((size_t)threads - 1, sizeof *p->tid))) {
+    if (threads > 1 && (!(p->tid = seg_malloc_array((size_t)threads - 1, sizeof *p->tid)) ||
+                        !(p->arg = seg_malloc_array((size_t)threads - 1, sizeof *p->arg)))) {
+        seg_free(p->tid);
         seg_free(p);
         return SEG_NOMEM();
     }
@@ -101,14 +104,10 @@ int seg_pool_start(seg_pool **out, int threads)
     pthread_cond_init(&p->idle, NULL);
     /* A thread that cannot be started is simply not used. */
     for (int i = 1; i < threads; i++) {
-        worker_arg *wa = seg_malloc(sizeof *wa);
-        if (!wa)
-            break;
+        worker_arg *wa = &p->arg[i - 1];
         *wa = (worker_arg){p, i};
-        if (pthread_create(&p->tid[i - 1], NULL, worker, wa) != 0) {
-            seg_free(wa);
+        if (pthread_create(&p->tid[i - 1], NULL, worker, wa) != 0)
             break;
-        }
         p->threads++;
     }
     *out = p;
@@ -158,5 +157,6 @@ void seg_pool_stop(seg_pool *p)
     pthread_cond_destroy(&p->wake);
     pthread_mutex_destroy(&p->mu);
     seg_free(p->tid);
+    seg_free(p->arg);
     seg_free(p);
 }
