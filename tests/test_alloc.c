@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <pthread.h>
 
 #include "seg.h"
 
@@ -313,6 +314,92 @@ static void test_every_allocation_failure(void **state)
     }
 }
 
+/* A plain-malloc allocator (cmocka's is not thread-safe) that counts live
+ * blocks, fails call fail_at, and counts calls from other threads than
+ * `owner`. */
+typedef struct thread_counter {
+    pthread_t owner;
+    long live, calls, fail_at, foreign;
+} thread_counter;
+
+static void *thread_alloc(void *user, size_t size)
+{
+    thread_counter *c = user;
+    if (!pthread_equal(pthread_self(), c->owner)) {
+        __atomic_add_fetch(&c->foreign, 1, __ATOMIC_RELAXED);
+        return malloc(size);
+    }
+    if (c->calls++ == c->fail_at)
+        return NULL;
+    c->live++;
+    return malloc(size);
+}
+
+static void thread_free(void *user, void *ptr)
+{
+    thread_counter *c = user;
+    if (!pthread_equal(pthread_self(), c->owner))
+        __atomic_add_fetch(&c->foreign, 1, __ATOMIC_RELAXED);
+    else
+        c->live--;
+    free(ptr);
+}
+
+static int restarts_fit(thread_counter *c, const double *x, size_t n, int32_t *labels)
+{
+    seg_allocator *a = NULL;
+    seg_kmeans *km = NULL;
+    seg_model *m = NULL;
+    int rc = seg_allocator_new(&a, thread_alloc, thread_free, c);
+    if (rc == SEG_OK)
+        rc = seg_kmeans_new_with_allocator(&km, a);
+    if (rc == SEG_OK)
+        rc = seg_kmeans_set_int(km, SEG_KMEANS_K, 4);
+    if (rc == SEG_OK)
+        rc = seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, 10);
+    if (rc == SEG_OK)
+        rc = seg_kmeans_set_int(km, SEG_KMEANS_THREADS, 2);
+    if (rc == SEG_OK)
+        rc = seg_kmeans_fit_f64(km, x, n, 3, NULL, labels, &m);
+    seg_model_free(m);
+    seg_kmeans_free(km);
+    seg_allocator_free(a);
+    return rc;
+}
+
+/*
+ * Restarts run side by side on the fit's threads (small passes, n_init 10,
+ * 2 threads) call the k-means object's allocator only from the calling
+ * thread (docs/api.md), and a failure of any of its calls gives
+ * SEG_ERR_NOMEM and returns every block.
+ */
+static void test_restarts_side_by_side(void **state)
+{
+    (void)state;
+    const size_t n = 2000;
+    double *x = malloc(n * 3 * sizeof *x);
+    int32_t *labels = malloc(n * sizeof *labels);
+    for (size_t i = 0; i < n * 3; i++)
+        x[i] = (double)((i * 7919u) % 1009u) / 97.0 + (double)(i % 5);
+    thread_counter c = {pthread_self(), 0, 0, -1, 0};
+    assert_int_equal(restarts_fit(&c, x, n, labels), SEG_OK);
+    assert_int_equal(c.foreign, 0);
+    assert_int_equal(c.live, 0);
+    const long total = c.calls;
+    for (long i = 0; i < total; i++) {
+        thread_counter f = {pthread_self(), 0, 0, i, 0};
+        int rc = restarts_fit(&f, x, n, labels);
+        if (rc != SEG_ERR_NOMEM)
+            fail_msg("allocation %ld of %ld failed: got %d (%s), expected SEG_ERR_NOMEM", i, total,
+                     rc, seg_last_error());
+        assert_int_equal(f.foreign, 0);
+        if (f.live != 0)
+            fail_msg("allocation %ld failing leaked %ld blocks", i, f.live);
+    }
+    free(x);
+    free(labels);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_objects_use_their_allocator),
         cmocka_unit_test(test_dataset_creators),
         cmocka_unit_test(test_every_allocation_failure),
+        cmocka_unit_test(test_restarts_side_by_side),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

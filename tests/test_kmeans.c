@@ -459,6 +459,117 @@ static void test_progress_and_cancel(void **state)
     free(x);
 }
 
+/*
+ * The rule for restarts side by side, at its inputs: never without a pool
+ * or a second restart; always when passes are under the grain; not when a
+ * pass is large and the restarts split unevenly; not when the workspaces
+ * would outgrow the data; never more threads than restarts.
+ */
+static void test_restart_rule(void **state)
+{
+    (void)state;
+    assert_int_equal(seg_kmeans_restart_threads(1, 10, 45000, 10, 47, 8, 0, 64), 1);
+    assert_int_equal(seg_kmeans_restart_threads(2, 1, 45000, 10, 47, 8, 0, 64), 1);
+    /* passes of 12,000 multiply-adds: one thread each either way */
+    assert_int_equal(seg_kmeans_restart_threads(2, 10, 1000, 3, 4, 8, 0, 4), 2);
+    assert_int_equal(seg_kmeans_restart_threads(4, 3, 1000, 3, 4, 8, 0, 4), 3);
+    /* the bank sweep's passes (45,211 x 47, k <= 9), 10 restarts on 2 threads */
+    assert_int_equal(seg_kmeans_restart_threads(2, 10, 45211, 9, 47, 8, 0, 64), 2);
+    /* 3 restarts on 2 threads take 2 rounds: only for passes of a few grains */
+    assert_int_equal(seg_kmeans_restart_threads(2, 3, 20000, 8, 16, 8, 0, 64), 2);
+    assert_int_equal(seg_kmeans_restart_threads(2, 3, 1000000, 64, 32, 4, 0, 64), 1);
+    /* 10^6 rows of 2 float features: two workspaces outgrow a quarter of
+     * the data + 16 MiB; with bounds of 10 groups even sooner */
+    assert_int_equal(seg_kmeans_restart_threads(2, 10, 1000000, 3, 2, 4, 0, 64), 1);
+    assert_int_equal(seg_kmeans_restart_threads(2, 10, 200000, 3, 2, 4, 0, 64), 2);
+    assert_int_equal(seg_kmeans_restart_threads(2, 10, 200000, 3, 2, 4, 10, 64), 1);
+}
+
+/* One fit of x for side_by_side: labels, distances, centroids, inertia, iterations. */
+static void fit_restarts(const float *x, const double *w, size_t n, size_t d, size_t k,
+                         int64_t alg, int64_t threads, int32_t *lab, double *dist, double *c,
+                         double *inertia, int64_t *iters)
+{
+    seg_kmeans *km = new_km((int64_t)k, SEG_INIT_KMEANSPP, 7);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, 10), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_ALGORITHM, alg), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_THREADS, threads), SEG_OK);
+    seg_model *m = NULL;
+    assert_int_equal(seg_kmeans_fit_rows(km, x, true, n, d, w, lab, dist, &m), SEG_OK);
+    assert_int_equal(seg_model_centroids_f64(m, c, k * d), SEG_OK);
+    *inertia = seg_model_inertia(m);
+    *iters = seg_model_iterations(m);
+    seg_model_free(m);
+    seg_kmeans_free(km);
+}
+
+/*
+ * Restarts side by side give the results of restarts one after another
+ * (1 thread): the same labels, distances, centroids, inertia and
+ * iterations with 2 and 4 threads, for Lloyd and a bounded variant, float
+ * rows with weights. The square's corners make restarts end in different
+ * partitions of exactly equal inertia (left/right, top/bottom): the first
+ * restart's must win, whichever thread ran it.
+ */
+static void test_restarts_side_by_side(void **state)
+{
+    (void)state;
+    const size_t n = 3000, d = 5, k = 6;
+    float *x = malloc(n * d * sizeof *x);
+    double *w = malloc(n * sizeof *w), *d1 = malloc(n * sizeof *d1), *d2 = malloc(n * sizeof *d2);
+    int32_t *l1 = malloc(n * sizeof *l1), *l2 = malloc(n * sizeof *l2);
+    double c1[30], c2[30], i1, i2;
+    int64_t it1, it2;
+    uint64_t s = 19;
+    for (size_t i = 0; i < n * d; i++)
+        x[i] = (float)(tu_normal(&s) + (i % 11 == 0 ? 4 : 0));
+    for (size_t i = 0; i < n; i++)
+        w[i] = 0.5 + tu_uniform(&s);
+    const int64_t algs[] = {SEG_ALGORITHM_LLOYD, SEG_ALGORITHM_HAMERLY};
+    const int64_t threads[] = {2, 4};
+    for (size_t a = 0; a < 2; a++) {
+        fit_restarts(x, w, n, d, k, algs[a], 1, l1, d1, c1, &i1, &it1);
+        for (size_t t = 0; t < 2; t++) {
+            fit_restarts(x, w, n, d, k, algs[a], threads[t], l2, d2, c2, &i2, &it2);
+            assert_memory_equal(l1, l2, n * sizeof *l1);
+            assert_memory_equal(d1, d2, n * sizeof *d1);
+            assert_memory_equal(c1, c2, sizeof c1);
+            assert_memory_equal(&i1, &i2, sizeof i1);
+            assert_int_equal(it1, it2);
+        }
+    }
+    /* the square, each corner twice */
+    const float sq[] = {0, 0, 0, 1, 1, 0, 1, 1, 0, 0, 0, 1, 1, 0, 1, 1};
+    int32_t ls1[8], ls2[8];
+    double ds1[8], ds2[8], cs1[4], cs2[4];
+    for (int64_t seed = 0; seed < 8; seed++) {
+        seg_kmeans *km = new_km(2, SEG_INIT_KMEANSPP, seed);
+        assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, 10), SEG_OK);
+        for (int64_t th = 1; th <= 4; th *= 2) {
+            seg_model *m = NULL;
+            assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_THREADS, th), SEG_OK);
+            assert_int_equal(seg_kmeans_fit_rows(km, sq, true, 8, 2, NULL, th == 1 ? ls1 : ls2,
+                                                 th == 1 ? ds1 : ds2, &m),
+                             SEG_OK);
+            assert_int_equal(seg_model_centroids_f64(m, th == 1 ? cs1 : cs2, 4), SEG_OK);
+            assert_float_equal(seg_model_inertia(m), 2.0, 0);
+            seg_model_free(m);
+            if (th > 1) {
+                assert_memory_equal(ls1, ls2, sizeof ls1);
+                assert_memory_equal(ds1, ds2, sizeof ds1);
+                assert_memory_equal(cs1, cs2, sizeof cs1);
+            }
+        }
+        seg_kmeans_free(km);
+    }
+    free(x);
+    free(w);
+    free(d1);
+    free(d2);
+    free(l1);
+    free(l2);
+}
+
 /* Partitions depend on the data shape only, and cover every row once. */
 static void test_partition_plan(void **state)
 {
@@ -490,6 +601,8 @@ int main(void)
         cmocka_unit_test(test_extreme_magnitudes),
         cmocka_unit_test(test_progress_and_cancel),
         cmocka_unit_test(test_partition_plan),
+        cmocka_unit_test(test_restart_rule),
+        cmocka_unit_test(test_restarts_side_by_side),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

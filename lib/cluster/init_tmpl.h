@@ -311,11 +311,12 @@ static int FN(init_kmeanspp)(kjob *J, seg_rng *rng, double *C)
 {
     const size_t k = J->k, d = J->d;
     const size_t L = 2 + (size_t)floor(log((double)k));
-    T *cand = seg_malloc_array((L + 1) * d, sizeof *cand); /* pending centroid, then trials */
-    T *cnorm = seg_malloc_array(L + 1, sizeof *cnorm);
-    double *part = seg_malloc_array(J->parts.count * L, sizeof *part);
-    double *row = seg_malloc_array(d, sizeof *row);
-    int64_t *all = seg_malloc_array(J->parts.count, sizeof *all);
+    /* in the run's scratch (kjob_alloc_run): a run allocates nothing, so
+     * runs side by side never call the allocator from a pool thread */
+    double *part = J->iscratch, *row = part + J->parts.count * SEG_PP_MAX_TRIALS;
+    int64_t *all = (int64_t *)(row + d);
+    T *cand = (T *)(all + J->parts.count); /* pending centroid, then trials */
+    T *cnorm = cand + (SEG_PP_MAX_TRIALS + 1) * d;
     bool fresh[64];
     double pots[SEG_PP_MAX_TRIALS];
     bool pending = false;
@@ -379,11 +380,6 @@ static int FN(init_kmeanspp)(kjob *J, seg_rng *rng, double *C)
         }
     }
 done:
-    seg_free(cand);
-    seg_free(cnorm);
-    seg_free(part);
-    seg_free(row);
-    seg_free(all);
     return rc;
 }
 
@@ -392,12 +388,10 @@ static int FN(init_random)(kjob *J, seg_rng *rng, double *C)
 {
     const size_t k = J->k, d = J->d;
     size_t chosen = 0, attempts = 0, scan = 0;
-    double *row = seg_malloc_array(d, sizeof *row);
-    int rc = shard_agree(J, row ? SEG_OK : SEG_NOMEM());
-    if (rc < 0) {
-        seg_free(row);
+    double *row = (double *)J->iscratch + J->parts.count * SEG_PP_MAX_TRIALS;
+    int rc = shard_agree(J, SEG_OK);
+    if (rc < 0)
         return rc;
-    }
     while (chosen < k) {
         size_t i;
         if (attempts < 64 * k) {
@@ -406,7 +400,6 @@ static int FN(init_random)(kjob *J, seg_rng *rng, double *C)
         } else if (scan < J->n_total) {
             i = scan++;
         } else {
-            seg_free(row);
             return seg_fail(SEG_ERR_TOO_FEW_POINTS, "fewer than %zu distinct rows", k);
         }
         FN(take_row)(J, i, row);
@@ -416,7 +409,6 @@ static int FN(init_random)(kjob *J, seg_rng *rng, double *C)
         if (c == chosen)
             memcpy(C + chosen++ * d, row, d * sizeof *row);
     }
-    seg_free(row);
     return SEG_OK;
 }
 

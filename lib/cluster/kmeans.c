@@ -8,6 +8,7 @@
 #include "kernel/distance.h"
 
 #include <float.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +245,11 @@ typedef struct kjob {
      * summing every row again (see part_incremental). */
     bool sums_valid;
     double *ppot;      /* parts: k-means++ potential */
+    /* k-means++ and random starts' scratch: parts x SEG_PP_MAX_TRIALS
+     * potentials, a row (d doubles), parts int64 counts, then in T the
+     * pending centroid and trials ((SEG_PP_MAX_TRIALS + 1) x d) and their
+     * norms (SEG_PP_MAX_TRIALS + 1) */
+    void *iscratch;
     size_t pp_idx[SEG_PP_MAX_TRIALS]; /* k-means++ candidate rows */
 
     double *sum;    /* k x d */
@@ -264,6 +270,9 @@ typedef struct kjob {
     int shard_rc;  /* the first error fn returned */
     double *fold;  /* k x d + k + 1: the running fold of sums, weights, inertia */
     int64_t *ifold; /* k + 1: counts and changes */
+    /* xnorm and xp belong to another kjob: this one is a restart's own
+     * workspace (kjob_clone), which reads the fit's norms and panels. */
+    bool borrowed;
 } kjob;
 
 /* Rows of the pattern of group moves that a bounded pass subtracts from a
@@ -516,6 +525,43 @@ double seg_kpar_draw(uint64_t key, uint64_t round, uint64_t row)
     uint64_t t = key ^ seg_splitmix64(&s);
     return (double)(seg_splitmix64(&t) >> 11) * 0x1.0p-53;
 }
+/* One thread's share of restarts run side by side (fit_runs_side): its own
+ * workspace and bounds, and the best of the runs it made, by (inertia,
+ * restart index). Everything is allocated before the runs start: a run
+ * allocates nothing, so the caller's allocator is never called from a
+ * pool thread (docs/api.md). */
+typedef struct restart_slot {
+    kjob J;
+    bounds_ws H;
+    int64_t r; /* the best run's restart index, -1: none yet */
+    double inertia;
+    int64_t iterations;
+    bool converged, exact;
+    double *c;       /* k x d */
+    int32_t *labels; /* n */
+    void *mind;      /* n, in T; only when the caller wants distances */
+    double *weight;  /* k */
+    int64_t *count;  /* k */
+    double init_seconds;
+    int rc;          /* the first failure of this thread's runs, and its run */
+    int64_t rc_r;
+    char msg[512];
+} restart_slot;
+
+typedef struct restart_ctx {
+    restart_slot *slot; /* one a pool thread */
+    const seg_kmeans *km;
+    double tol_abs;
+    atomic_bool failed; /* a run failed: start no other */
+} restart_ctx;
+
+/* Restarts run side by side (one a thread) when their passes are small;
+ * see kjob_restart_threads. */
+static int kjob_restart_threads(const kjob *J, const bounds_ws *H, int64_t n_init, size_t elem);
+static int kjob_clone(kjob *R, const kjob *J, size_t elem);
+static void kjob_free(kjob *J);
+static int bounds_alloc(bounds_ws *H, const kjob *J, size_t groups, size_t elem);
+static void bounds_free(bounds_ws *H);
 
 #define SEG_TMPL "cluster/kmeans_tmpl.h"
 #include "core/instantiate.h"
@@ -546,18 +592,22 @@ static void kjob_free(kjob *J)
 {
     seg_pool_stop(J->pool);
     J->pool = NULL;
-    seg_free(J->xnorm);
+    if (!J->borrowed) {
+        seg_free(J->xnorm);
+        seg_free(J->xp_block);
+    }
+    J->xnorm = J->xp_block = J->xp = NULL;
     seg_free(J->mind);
     seg_free(J->labels);
     seg_free(J->tiles);
     seg_free(J->block_labels);
-    seg_free(J->xp_block);
     seg_free(J->psum);
     seg_free(J->pweight);
     seg_free(J->pcount);
     seg_free(J->pinertia);
     seg_free(J->pchanged);
     seg_free(J->ppot);
+    seg_free(J->iscratch);
     seg_free(J->sum);
     seg_free(J->weight);
     seg_free(J->count);
@@ -569,7 +619,9 @@ static void kjob_free(kjob *J)
     seg_free(J->ifold);
 }
 
-static int kjob_alloc(kjob *J, size_t elem)
+/* The buffers one run (one restart) writes: everything but the rows' norms
+ * and panel copy, which every run of a fit only reads. */
+static int kjob_alloc_run(kjob *J, size_t elem)
 {
     const size_t n = J->n, k = J->k, d = J->d, parts = J->parts.count;
     size_t kd, pkd;
@@ -577,7 +629,6 @@ static int kjob_alloc(kjob *J, size_t elem)
         !seg_mul_ok(J->parts.block, k > SEG_PP_MAX_TRIALS ? k : SEG_PP_MAX_TRIALS + 1,
                     &J->tile_len))
         return seg_fail(SEG_ERR_OVERFLOW, "k x d workspace overflows");
-    J->xnorm = seg_malloc_array(n, elem);
     J->mind = seg_malloc_array(n, elem);
     J->labels = seg_malloc_array(n, sizeof *J->labels);
     J->tiles = seg_malloc_array((size_t)J->threads, J->tile_len * elem);
@@ -599,9 +650,29 @@ static int kjob_alloc(kjob *J, size_t elem)
     J->ifold = seg_malloc_array(k + 1, sizeof(int64_t));
     if (!J->fold || !J->ifold)
         return SEG_NOMEM();
-    if (!J->xnorm || !J->mind || !J->labels || !J->tiles || !J->block_labels || !J->psum ||
-        !J->pweight || !J->pcount || !J->pinertia || !J->pchanged || !J->ppot || !J->sum ||
-        !J->weight || !J->count || !J->ct || !J->cnorm || !J->c || !J->c_new)
+    {
+        const size_t trials = SEG_PP_MAX_TRIALS + 1;
+        size_t cand, bytes;
+        if (!seg_mul_ok(trials, d + 1, &cand) || cand > SIZE_MAX / 8 - d - 64 * 18)
+            return seg_fail(SEG_ERR_OVERFLOW, "k-means++ workspace overflows");
+        bytes = (parts * SEG_PP_MAX_TRIALS + d + parts) * 8 + cand * elem;
+        if (!(J->iscratch = seg_malloc(bytes)))
+            return SEG_NOMEM();
+    }
+    if (!J->mind || !J->labels || !J->tiles || !J->block_labels || !J->psum || !J->pweight ||
+        !J->pcount || !J->pinertia || !J->pchanged || !J->ppot || !J->sum || !J->weight ||
+        !J->count || !J->ct || !J->cnorm || !J->c || !J->c_new)
+        return SEG_NOMEM();
+    return SEG_OK;
+}
+
+static int kjob_alloc(kjob *J, size_t elem)
+{
+    const size_t n = J->n, d = J->d;
+    int rc = kjob_alloc_run(J, elem);
+    if (rc < 0)
+        return rc;
+    if (!(J->xnorm = seg_malloc_array(n, elem)))
         return SEG_NOMEM();
     /* Rows that fit SEG_PANEL_COPY_MAX are transposed once for the whole fit
      * (all runs, k-means++ and every pass) instead of once per pass. */
@@ -618,6 +689,86 @@ static int kjob_alloc(kjob *J, size_t elem)
             seg_regkernel_panels_f64(J->x, n, d, J->xp);
     }
     return SEG_OK;
+}
+
+/* R := a workspace for one more run of J's fit, on one thread, reading J's
+ * row norms and panel copy. On failure R may hold partial buffers:
+ * kjob_free() it. */
+static int kjob_clone(kjob *R, const kjob *J, size_t elem)
+{
+    *R = (kjob){0};
+    R->x = J->x;
+    R->w = J->w;
+    R->n = J->n;
+    R->d = J->d;
+    R->k = J->k;
+    R->threads = 1;
+    R->parts = J->parts;
+    R->part_lo = J->part_lo;
+    R->part_hi = J->part_hi;
+    R->row0 = J->row0;
+    R->n_total = J->n_total;
+    R->xnorm = J->xnorm;
+    R->xp = J->xp;
+    R->xp_block = J->xp_block;
+    R->borrowed = true;
+    return kjob_alloc_run(R, elem);
+}
+
+/*
+ * How many restarts of a fit run side by side, each on one thread with a
+ * workspace of its own; 1: one after another, each pass on the pool.
+ *
+ * A pass on the pool pays a wake-up and a wait for the slowest thread,
+ * about SEG_PASS_GRAIN multiply-adds' worth (and more on a loaded machine),
+ * which a pass of a few million multiply-adds cannot hide; restarts side by
+ * side pay that once per fit, but run in ceil(n_init / T) rounds of whole
+ * runs, the last of which waits, on average, half a run for the slowest.
+ * With W = n k d multiply-adds a pass (the k-means++ steps cost the same
+ * order) and T threads, one pass of every run costs
+ *
+ *     side by side:  (ceil(n_init / T) + 1/2) W
+ *     on the pool:   n_init min(W, W / T + grain)   (one thread under the grain)
+ *
+ * and the restarts go side by side when the first is no larger, and when
+ * the T workspaces (labels, distances and the best run's copies, bounds,
+ * partial sums) fit in a quarter of the data's bytes + 16 MiB. No more
+ * threads than restarts are used.
+ *
+ * Results never depend on the choice: a run computes the same partitions
+ * in the same order on one thread as on many, restart r always seeds from
+ * r, and the best run is the one of least inertia, then least r, as when
+ * the runs go one after another.
+ */
+int seg_kmeans_restart_threads(int threads, int64_t n_init, size_t n, size_t k, size_t d,
+                               size_t elem, size_t groups, size_t parts)
+{
+    const int T = (int64_t)threads < n_init ? threads : (int)n_init;
+    if (T < 2)
+        return 1;
+    const double W = (double)n * (double)k * (double)d;
+    const double rounds = (double)((n_init + T - 1) / T);
+    const double pooled = W < SEG_PASS_GRAIN ? W : W / threads + SEG_PASS_GRAIN;
+    if ((rounds + 0.5) * W > (double)n_init * pooled)
+        return 1;
+    const double per_run =
+        (double)n * (2.0 * (double)elem + 8.0 + (groups ? 8.0 + 4.0 * (double)groups : 0)) +
+        (double)parts * (double)k * (double)d * 8.0;
+    const double data = (double)n * (double)d * (double)elem;
+    if ((double)T * per_run > 0.25 * data + 16.0 * 1024 * 1024)
+        return 1;
+    return T;
+}
+
+/* seg_kmeans_restart_threads for J's fit. A sharded fit exchanges with the
+ * other shards at every pass, and a progress callback is promised calls in
+ * order from the calling thread: both keep one restart at a time. */
+static int kjob_restart_threads(const kjob *J, const bounds_ws *H, int64_t n_init, size_t elem)
+{
+    if (J->shard || J->progress)
+        return 1;
+    return seg_kmeans_restart_threads(seg_pool_threads(J->pool), n_init, J->n, J->k, J->d, elem,
+                                      H && H->upper ? H->groups : 0, J->parts.count);
 }
 
 int seg_rank_cmp(const void *pa, const void *pb)
@@ -813,8 +964,15 @@ static int kjob_prepare(kjob *J, const seg_kmeans *km, const void *x, bool f32, 
                         "k = %zu segments asked, but the data has only %zu distinct rows", k,
                         distinct);
     J->threads = seg_pass_threads((seg_blocking){J->parts.block, J->parts.threaded}, km->threads);
-    if ((size_t)J->threads > J->part_hi - J->part_lo)
-        J->threads = (int)(J->part_hi - J->part_lo);
+    {
+        /* No more threads than partitions of a pass, or than restarts that
+         * may run side by side (kjob_restart_threads). */
+        const size_t runs = sh || km->progress || km->init == SEG_INIT_GIVEN ? 1
+                                                                            : (size_t)km->n_init;
+        const size_t parts = J->part_hi - J->part_lo, most = parts > runs ? parts : runs;
+        if ((size_t)J->threads > most)
+            J->threads = (int)most;
+    }
     rc = kjob_alloc(J, elem);
     /* One set of threads for all passes of all runs, k-means++ included
      * (issue 20, item 5). A build without OpenMP keeps every pass on the

@@ -76,6 +76,16 @@ seg_algorithm seg_kmeans_auto_rule(const seg_machine *m, bool regkernel, size_t 
 double seg_kmeans_auto_break_even(const seg_machine *m, size_t d);
 
 /*
+ * How many of a fit's n_init restarts run side by side, one a thread, on a
+ * pool of `threads` (1: one after another, each pass on the pool), for n
+ * rows, k centroids, d features of elem bytes, `groups` groups of bounds
+ * (0: Lloyd) and `parts` partitions (see kmeans.c). A function of its
+ * arguments only, for tests; the choice never changes a result.
+ */
+int seg_kmeans_restart_threads(int threads, int64_t n_init, size_t n, size_t k, size_t d,
+                               size_t elem, size_t groups, size_t parts);
+
+/*
  * The statistics one assignment pass produces over a set of rows: per-segment
  * weighted sums of the rows (k x d), weights and counts (k), the inertia and
  * the number of rows whose label changed. A mergeable value: merging the

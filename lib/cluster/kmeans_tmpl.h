@@ -337,6 +337,44 @@ SEG_HOT_CLONES static void FN(accumulate)(const T *restrict x, const double *res
     }
 }
 
+/* The moves of take_labels: each of the m changed rows rows[0 .. m) (of
+ * block x) from segment from[r] to lab[rows[r]] in S, W and C, in row order. */
+SEG_HOT_CLONES static void FN(move_rows)(const T *restrict x, const double *restrict w, size_t d,
+                                         const uint32_t *restrict rows, size_t m,
+                                         const int32_t *restrict from,
+                                         const int32_t *restrict lab, double *restrict S,
+                                         double *restrict W, int64_t *restrict C)
+{
+    /* The pass read the rows' panel copy, not x: fetch the changed rows
+     * together first, or each move waits for its row in turn. */
+    for (size_t r = 0; r < m; r++)
+        for (size_t o = 0, bytes = d * sizeof(T); o < bytes; o += 64)
+            __builtin_prefetch((const char *)(x + (size_t)rows[r] * d) + o, 0, 3);
+    for (size_t r = 0; r < m; r++) {
+        const size_t i = rows[r];
+        const int32_t l = lab[i], o = from[r];
+        const double wi = w ? w[i] : 1.0;
+        double *restrict fs = S + (size_t)o * d, *restrict ts = S + (size_t)l * d;
+        const T *xr = x + i * d;
+        if (w) {
+            for (size_t j = 0; j < d; j++) {
+                const double v = wi * (double)xr[j];
+                fs[j] -= v;
+                ts[j] += v;
+            }
+        } else {
+            for (size_t j = 0; j < d; j++) {
+                fs[j] -= (double)xr[j];
+                ts[j] += (double)xr[j];
+            }
+        }
+        W[o] -= wi;
+        W[l] += wi;
+        C[o]--;
+        C[l]++;
+    }
+}
+
 /*
  * Store the block's new labels lab[0 .. b) for rows b0 .. b0 + b; returns
  * how many changed. With moves, each row that changes segment is also moved
@@ -348,9 +386,12 @@ static int64_t FN(take_labels)(kjob *J, size_t b0, size_t b, const int32_t *rest
                                int64_t *restrict C)
 {
     const T *x = (const T *)J->x + b0 * J->d;
-    const size_t d = J->d;
+    const double *w = J->w ? J->w + b0 : NULL;
     int32_t *old = J->labels + b0;
+    uint32_t rows[SEG_ACC_SORT_MAX_ROWS];
+    int32_t from[SEG_ACC_SORT_MAX_ROWS];
     int64_t changed = 0;
+    size_t m = 0;
     for (size_t i = 0; i < b; i++) {
         const int32_t l = lab[i], o = old[i];
         if (l == o)
@@ -359,26 +400,15 @@ static int64_t FN(take_labels)(kjob *J, size_t b0, size_t b, const int32_t *rest
         old[i] = l;
         if (!moves)
             continue;
-        const double wi = J->w ? J->w[b0 + i] : 1.0;
-        double *from = S + (size_t)o * d, *to = S + (size_t)l * d;
-        const T *xr = x + i * d;
-        if (J->w) {
-            for (size_t j = 0; j < d; j++) {
-                const double v = wi * (double)xr[j];
-                from[j] -= v;
-                to[j] += v;
-            }
-        } else {
-            for (size_t j = 0; j < d; j++) {
-                from[j] -= (double)xr[j];
-                to[j] += (double)xr[j];
-            }
+        rows[m] = (uint32_t)i;
+        from[m++] = o;
+        if (m == SEG_ACC_SORT_MAX_ROWS) {
+            FN(move_rows)(x, w, J->d, rows, m, from, lab, S, W, C);
+            m = 0;
         }
-        W[o] -= wi;
-        W[l] += wi;
-        C[o]--;
-        C[l]++;
     }
+    if (m)
+        FN(move_rows)(x, w, J->d, rows, m, from, lab, S, W, C);
     return changed;
 }
 
@@ -661,6 +691,120 @@ static int FN(start)(kjob *J, const seg_kmeans *km, int64_t r)
     return FN(init_kmeanspp)(J, &rng, J->c);
 }
 
+/* Restart `item` of a fit run side by side, on pool thread tid's slot. */
+static void FN(restart_item)(void *ctx, size_t item, int tid)
+{
+    restart_ctx *X = ctx;
+    restart_slot *s = &X->slot[tid];
+    kjob *J = &s->J;
+    const int64_t r = (int64_t)item;
+    int64_t iters = 0;
+    bool converged = false, exact = false;
+    /* Runs after a failed one are not made, as one after another; every
+     * run before it has started already (restarts are taken in order). */
+    if (atomic_load_explicit(&X->failed, memory_order_relaxed))
+        return;
+    const double t0 = seg_now_seconds();
+    int rc = FN(start)(J, X->km, r);
+    s->init_seconds += seg_now_seconds() - t0;
+    if (rc == SEG_OK)
+        rc = FN(run)(J, s->H.upper ? &s->H : NULL, X->tol_abs, X->km->max_iter, &iters,
+                     &converged, &exact);
+    if (rc < 0) {
+        if (s->rc == SEG_OK || r < s->rc_r) {
+            s->rc = rc;
+            s->rc_r = r;
+            snprintf(s->msg, sizeof s->msg, "%s", seg_last_error());
+        }
+        atomic_store_explicit(&X->failed, true, memory_order_relaxed);
+    } else if (J->inertia < s->inertia || (s->r >= 0 && J->inertia == s->inertia && r < s->r)) {
+        const size_t k = J->k;
+        s->r = r;
+        s->inertia = J->inertia;
+        s->iterations = iters;
+        s->converged = converged;
+        s->exact = exact;
+        memcpy(s->c, J->c, k * J->d * sizeof *s->c);
+        memcpy(s->labels, J->labels, J->n * sizeof *s->labels);
+        if (s->mind)
+            memcpy(s->mind, J->mind, J->n * sizeof(T));
+        memcpy(s->weight, J->weight, k * sizeof *s->weight);
+        memcpy(s->count, J->count, k * sizeof *s->count);
+    }
+}
+
+/*
+ * The runs of fit_runs side by side, one a thread of J's pool (threads of
+ * them; kjob_restart_threads): the same results as one after another.
+ */
+static int FN(fit_runs_side)(kjob *J, const seg_kmeans *km, const bounds_ws *H, int threads,
+                             double tol_abs, int64_t n_init, double *best_c,
+                             int32_t *best_labels, double *best_dist, kresult *res)
+{
+    const size_t k = J->k, d = J->d, n = J->n;
+    restart_slot *slot = seg_calloc((size_t)threads, sizeof *slot);
+    restart_ctx X = {slot, km, tol_abs, false};
+    int rc = slot ? SEG_OK : SEG_NOMEM();
+    for (int t = 0; t < threads && rc == SEG_OK; t++) {
+        restart_slot *s = &slot[t];
+        s->r = -1;
+        s->inertia = INFINITY;
+        rc = kjob_clone(&s->J, J, sizeof(T));
+        if (rc == SEG_OK && H && H->upper)
+            rc = bounds_alloc(&s->H, &s->J, H->groups, sizeof(T));
+        if (rc < 0)
+            break;
+        s->c = seg_malloc_array(k * d, sizeof *s->c);
+        s->labels = seg_malloc_array(n, sizeof *s->labels);
+        s->mind = best_dist ? seg_malloc_array(n, sizeof(T)) : NULL;
+        s->weight = seg_malloc_array(k, sizeof *s->weight);
+        s->count = seg_malloc_array(k, sizeof *s->count);
+        if (!s->c || !s->labels || (best_dist && !s->mind) || !s->weight || !s->count)
+            rc = SEG_NOMEM();
+    }
+    if (rc == SEG_OK) {
+        seg_pool_run(J->pool, (size_t)n_init, threads, FN(restart_item), &X);
+        const restart_slot *fail = NULL, *best = NULL;
+        for (int t = 0; t < threads; t++) {
+            const restart_slot *s = &slot[t];
+            res->init_seconds += s->init_seconds;
+            if (s->rc < 0 && (!fail || s->rc_r < fail->rc_r))
+                fail = s;
+            if (s->r >= 0 && (!best || s->inertia < best->inertia ||
+                              (s->inertia == best->inertia && s->r < best->r)))
+                best = s;
+        }
+        if (fail) {
+            rc = seg_fail(fail->rc, "%s", fail->msg);
+        } else if (best) {
+            res->inertia = best->inertia;
+            res->iterations = best->iterations;
+            res->converged = best->converged;
+            res->exact = best->exact;
+            memcpy(best_c, best->c, k * d * sizeof *best_c);
+            memcpy(best_labels, best->labels, n * sizeof *best_labels);
+            for (size_t i = 0; best_dist && best->exact && i < n; i++)
+                best_dist[i] = sqrt((double)((const T *)best->mind)[i]);
+            for (size_t j = 0; j < k; j++) {
+                res->sizes[j] = (size_t)best->count[j];
+                res->weights[j] = best->weight[j];
+            }
+        }
+    }
+    for (int t = 0; slot && t < threads; t++) {
+        restart_slot *s = &slot[t];
+        kjob_free(&s->J);
+        bounds_free(&s->H);
+        seg_free(s->c);
+        seg_free(s->labels);
+        seg_free(s->mind);
+        seg_free(s->weight);
+        seg_free(s->count);
+    }
+    seg_free(slot);
+    return rc;
+}
+
 /*
  * All runs of a fit: returns the best centroids in best_c and labels in
  * best_labels, and when best_dist is not NULL and res->exact is set, each
@@ -698,6 +842,15 @@ static int FN(fit_runs)(kjob *J, const seg_kmeans *km, bounds_ws *H, double *bes
     if (J->shard_rc < 0)
         return J->shard_rc;
     res->inertia = INFINITY;
+    /* k-means|| allocates its candidates per run: those runs stay on the
+     * calling thread, so the caller's allocator is never called from a
+     * pool thread (docs/api.md). */
+    const int side = km->init == SEG_INIT_KMEANS_PARALLEL
+                         ? 1
+                         : kjob_restart_threads(J, H, n_init, sizeof(T));
+    if (side > 1)
+        return FN(fit_runs_side)(J, km, H, side, tol_abs, n_init, best_c, best_labels, best_dist,
+                                 res);
     for (int64_t r = 0; r < n_init; r++) {
         int64_t iters = 0;
         bool converged = false, exact = false;

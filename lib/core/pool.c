@@ -31,9 +31,12 @@ struct seg_pool {
     int busy;     /* workers still in the current pass */
     atomic_size_t next;
     size_t count;
+    int active; /* threads of the current pass, the caller included: id < active */
     seg_pool_fn fn;
     void *ctx;
     pthread_t *tid;
+    struct worker_arg *arg; /* threads - 1, freed by seg_pool_stop: a worker
+                               never calls the allocator (docs/api.md) */
 };
 
 typedef struct worker_arg {
@@ -58,7 +61,6 @@ static void *worker(void *arg)
     seg_pool *p = wa->p;
     const int id = wa->id;
     unsigned long seen = 0;
-    seg_free(wa);
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (!p->stop && p->generation == seen)
@@ -69,8 +71,10 @@ static void *worker(void *arg)
         seg_pool_fn fn = p->fn;
         void *ctx = p->ctx;
         const size_t count = p->count;
+        const bool in = id < p->active;
         pthread_mutex_unlock(&p->mu);
-        drain(p, fn, ctx, count, id);
+        if (in)
+            drain(p, fn, ctx, count, id);
         pthread_mutex_lock(&p->mu);
         if (--p->busy == 0)
             pthread_cond_signal(&p->idle);
@@ -89,7 +93,9 @@ int seg_pool_start(seg_pool **out, int threads)
         threads = 1;
     p->threads = 1;
     atomic_init(&p->next, 0);
-    if (threads > 1 && !(p->tid = seg_malloc_array((size_t)threads - 1, sizeof *p->tid))) {
+    if (threads > 1 && (!(p->tid = seg_malloc_array((size_t)threads - 1, sizeof *p->tid)) ||
+                        !(p->arg = seg_malloc_array((size_t)threads - 1, sizeof *p->arg)))) {
+        seg_free(p->tid);
         seg_free(p);
         return SEG_NOMEM();
     }
@@ -98,14 +104,10 @@ int seg_pool_start(seg_pool **out, int threads)
     pthread_cond_init(&p->idle, NULL);
     /* A thread that cannot be started is simply not used. */
     for (int i = 1; i < threads; i++) {
-        worker_arg *wa = seg_malloc(sizeof *wa);
-        if (!wa)
-            break;
+        worker_arg *wa = &p->arg[i - 1];
         *wa = (worker_arg){p, i};
-        if (pthread_create(&p->tid[i - 1], NULL, worker, wa) != 0) {
-            seg_free(wa);
+        if (pthread_create(&p->tid[i - 1], NULL, worker, wa) != 0)
             break;
-        }
         p->threads++;
     }
     *out = p;
@@ -128,6 +130,7 @@ void seg_pool_run(seg_pool *p, size_t count, int threads, seg_pool_fn fn, void *
     p->fn = fn;
     p->ctx = ctx;
     p->count = count;
+    p->active = threads;
     atomic_store_explicit(&p->next, 0, memory_order_relaxed);
     p->busy = p->threads - 1;
     p->generation++;
@@ -154,5 +157,6 @@ void seg_pool_stop(seg_pool *p)
     pthread_cond_destroy(&p->wake);
     pthread_mutex_destroy(&p->mu);
     seg_free(p->tid);
+    seg_free(p->arg);
     seg_free(p);
 }
