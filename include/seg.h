@@ -6240,7 +6240,7 @@ typedef enum seg_rfm_param {
     SEG_RFM_SKIP_BAD_ROWS = 102, /**< int: 1 = count and skip unparseable rows, 0 = fail (default 0). */
     SEG_RFM_DELIMITER = 103,     /**< int: CSV delimiter byte, 0 = detect ',', ';' or tab (default 0). */
     SEG_RFM_FREQUENCY_CUTS = 104, /**< int: seg_rfm_cuts, how F is scored without user cuts: SEG_RFM_CUTS_AUTO (default), _QUANTILE or _FIXED. */
-    SEG_RFM_THREADS = 105,       /**< int: threads of seg_rfm_read_csv(), which reads a regular file of more than 8 MiB in parts, one per thread at a time, merged in file order; 0 = all cores (default), 1 = one reader. Every result, error and warning is the same whatever the value. Since 0.2. */
+    SEG_RFM_THREADS = 105,       /**< int: threads of seg_rfm_read_csv(), which reads a regular file of more than 16 MiB in parts (8 to 64 MiB), one per thread at a time, merged in file order; 0 = all cores (default), 1 = one reader. Every result, error and warning is the same whatever the value. Since 0.2. */
     SEG_RFM_CUSTOMER_COLUMN = 200, /**< text: customer id column (required by seg_rfm_read_csv()). */
     SEG_RFM_DATE_COLUMN = 201,     /**< text: transaction date column (required by seg_rfm_read_csv()). */
     SEG_RFM_AMOUNT_COLUMN = 202,   /**< text: line amount column (or quantity and price). */

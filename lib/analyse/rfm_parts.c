@@ -1,6 +1,6 @@
 /*
  * seg_rfm_read_csv() on several threads: the file after its header is cut
- * into parts of about RFM_PART_BYTES, and each part is read on its own into
+ * into parts (RFM_PART_MIN .. RFM_PART_MAX), and each part is read on its own into
  * an accumulator of its own, threads parts at a time (lib/core/pool.c).
  * Merging the parts into the caller's accumulator, in file order, gives
  * every result exactly as one reader would:
@@ -23,13 +23,19 @@
  * memory), so that errors name the file's line and column as one reader
  * names them. Memory: the parts in flight (threads x (a window of 1 MiB, a
  * part's customers and invoices, 16 bytes a row of its monetary log)).
+ * Results never depend on the parts: they are one reader's.
  */
 #include "analyse/rfm.h"
 
 #include <string.h>
 #include <sys/stat.h>
 
-#define RFM_PART_BYTES ((uint64_t)8 << 20)
+/* Parts: the file shared among the threads, each part of 8 to 64 MiB. Few
+ * parts merge fewer tables (each merge counts its invoices again); the cap
+ * bounds a part's monetary log (16 bytes a row, about 22 MiB at 64 MiB of
+ * 47-byte rows). */
+#define RFM_PART_MIN ((uint64_t)8 << 20)
+#define RFM_PART_MAX ((uint64_t)64 << 20)
 
 typedef struct rfm_part {
     seg_rfm acc;              /* the part's accumulator (settings copied, texts lent) */
@@ -229,10 +235,14 @@ int seg_rfm_read_parts(seg_rfm *r, rfm_csv *x)
     struct stat st;
     uint64_t at = 0;
     size_t line = 0;
-    const uint64_t part = r->part_bytes ? r->part_bytes : RFM_PART_BYTES;
     int threads = seg_threads_resolve(r->threads), rc;
-    if (threads < 2 || stat(x->s.name, &st) != 0 || !S_ISREG(st.st_mode) ||
-        (uint64_t)st.st_size < 2 * part)
+    if (threads < 2 || stat(x->s.name, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    uint64_t part = (uint64_t)st.st_size / (uint64_t)threads + 1;
+    part = part < RFM_PART_MIN ? RFM_PART_MIN : part > RFM_PART_MAX ? RFM_PART_MAX : part;
+    if (r->part_bytes)
+        part = r->part_bytes;
+    if ((uint64_t)st.st_size < 2 * part)
         return 0;
     if ((rc = seg_csv_stream_peek(&x->s, &at, &line)) <= 0)
         return rc; /* nothing left, or an error: the caller reports it */
