@@ -2780,7 +2780,8 @@ typedef enum seg_minibatch_param {
     SEG_MINIBATCH_MIN_PROFILE_SIZE = 108, /**< int: seg_minibatch_fit_dataset() withholds profiles of smaller segments, as SEG_KMEANS_MIN_PROFILE_SIZE (default 0 = off). */
     SEG_MINIBATCH_DTYPE = 109,       /**< int: seg_dtype of seg_minibatch_fit_dataset() (default SEG_DTYPE_F64). */
     SEG_MINIBATCH_TOL = 202,         /**< double: stop when the smoothed mean squared centroid shift per batch falls below tol times the data's total variance (default 1e-7; 0 = never; 0 .. 1). */
-    SEG_MINIBATCH_FINAL_STEPS = 110  /**< int: Lloyd steps on all rows after the batches, each moving every centroid to the mean of its rows, which never raises the inertia; each costs one labelling pass (default 1; 0 = none, the centroids of the last batch; 0 .. 100). In-memory fits only: the chunked fit of `seg segment --memory` runs them on its first chunk, not on the whole file. Since 0.2. */
+    SEG_MINIBATCH_FINAL_STEPS = 110, /**< int: at most this many Lloyd steps on all rows after the batches, each moving every centroid to the mean of its rows, which never raises the inertia; they stop earlier by SEG_MINIBATCH_FINAL_TOL; each costs one labelling pass (default 100; 0 = none, the centroids of the last batch; 0 .. 100). In-memory fits only: the chunked fit of `seg segment --memory` runs them on its first chunk, not on the whole file. Since 0.2. */
+    SEG_MINIBATCH_FINAL_TOL = 203    /**< double: the final Lloyd steps stop after a step that moved the centroids by a summed squared distance of at most this times the mean variance of a feature, the rule and default of SEG_KMEANS_TOL (default 1e-4; 0 = until no label changes; 0 .. 1e6). Since 0.2. */
 } seg_minibatch_param;
 
 /**
@@ -6371,6 +6372,7 @@ typedef enum seg_rfm_param {
     SEG_RFM_SKIP_BAD_ROWS = 102, /**< int: 1 = count and skip unparseable rows, 0 = fail (default 0). */
     SEG_RFM_DELIMITER = 103,     /**< int: CSV delimiter byte, 0 = detect ',', ';' or tab (default 0). */
     SEG_RFM_FREQUENCY_CUTS = 104, /**< int: seg_rfm_cuts, how F is scored without user cuts: SEG_RFM_CUTS_AUTO (default), _QUANTILE or _FIXED. */
+    SEG_RFM_THREADS = 105,       /**< int: threads of seg_rfm_read_csv(), which reads a regular file of more than 16 MiB in parts (8 to 64 MiB), one per thread at a time, merged in file order; 0 = all cores (default), 1 = one reader. Every result, error and warning is the same whatever the value. Since 0.2. */
     SEG_RFM_CUSTOMER_COLUMN = 200, /**< text: customer id column (required by seg_rfm_read_csv()). */
     SEG_RFM_DATE_COLUMN = 201,     /**< text: transaction date column (required by seg_rfm_read_csv()). */
     SEG_RFM_AMOUNT_COLUMN = 202,   /**< text: line amount column (or quantity and price). */

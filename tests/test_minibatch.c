@@ -404,7 +404,7 @@ static void test_starved_centroid_reseeded(void **state)
 }
 
 /*
- * The final Lloyd steps (SEG_MINIBATCH_FINAL_STEPS, default 1): after one,
+ * The final Lloyd steps (SEG_MINIBATCH_FINAL_STEPS, here set to 0, 1, 2): after one,
  * every centroid is the mean of the rows labelled to it by the centroids of
  * the batches, so the model's inertia is at most that of the batches'
  * centroids (0 steps), and a second step lowers it no further than Lloyd
@@ -422,7 +422,8 @@ static void test_final_steps(void **state)
     seg_model *m0 = NULL, *m1 = NULL, *m2 = NULL;
     int64_t v = -1;
     assert_int_equal(seg_minibatch_get_int(mb, SEG_MINIBATCH_FINAL_STEPS, &v), SEG_OK);
-    assert_int_equal(v, 1);
+    assert_int_equal(v, 100);
+    assert_int_equal(seg_minibatch_set_double(mb, SEG_MINIBATCH_FINAL_TOL, 0), SEG_OK);
     assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_K, K), SEG_OK);
     assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_SEED, 3), SEG_OK);
     assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_FINAL_STEPS, 0), SEG_OK);
@@ -451,6 +452,85 @@ static void test_final_steps(void **state)
     free(x);
     free(truth);
     free(lab0);
+}
+
+/* Sum over centroids of the squared move one more Lloyd step would make:
+ * c (k x d) against the means of the rows lab gives them. */
+static double next_shift(const double *x, const int32_t *lab, size_t n, size_t d, size_t k,
+                         const double *c)
+{
+    double *sum = calloc(k * d, sizeof *sum), *cnt = calloc(k, sizeof *cnt), moved = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t t = 0; t < d; t++)
+            sum[(size_t)lab[i] * d + t] += x[i * d + t];
+        cnt[lab[i]]++;
+    }
+    for (size_t j = 0; j < k; j++)
+        for (size_t t = 0; t < d && cnt[j] > 0; t++) {
+            const double dv = sum[j * d + t] / cnt[j] - c[j * d + t];
+            moved += dv * dv;
+        }
+    free(sum);
+    free(cnt);
+    return moved;
+}
+
+/*
+ * The final Lloyd steps stop by k-means' rule (SEG_MINIBATCH_FINAL_TOL,
+ * default 1e-4 of a feature's mean variance, at most 100 steps): by default
+ * the fit ends near a Lloyd fixed point, lower than after one step on
+ * overlapping blobs; with the tolerance 0 it ends exactly at one (one more
+ * step would move nothing).
+ */
+static void test_final_tol(void **state)
+{
+    (void)state;
+    enum { N = 20000, D = 4, K = 6 };
+    double *x = malloc((size_t)N * D * sizeof *x), c[K * D], tol = -1, mean = 0, var = 0;
+    int32_t *truth = malloc(N * sizeof *truth), *lab = malloc(N * sizeof *lab);
+    tu_blobs(x, truth, N, D, K, 2);
+    for (size_t i = 0; i < N; i++) /* blob centres 1.5 apart, not 20: they overlap */
+        for (size_t t = 0; t < D; t++)
+            x[i * D + t] -= 18.5 * truth[i] * (t % 2 ? -1.0 : 1.0);
+    for (size_t t = 0; t < D; t++) {
+        double m = 0, q = 0;
+        for (size_t i = 0; i < N; i++)
+            m += x[i * D + t];
+        m /= N;
+        for (size_t i = 0; i < N; i++)
+            q += (x[i * D + t] - m) * (x[i * D + t] - m);
+        var += q / N / D;
+        mean += m;
+    }
+    seg_minibatch *mb = settings(256, 0);
+    seg_model *m1 = NULL, *md = NULL, *m0 = NULL;
+    assert_int_equal(seg_minibatch_get_double(mb, SEG_MINIBATCH_FINAL_TOL, &tol), SEG_OK);
+    assert_true(tol == 1e-4);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_K, K), SEG_OK);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_SEED, 3), SEG_OK);
+    assert_int_equal(seg_minibatch_fit_f64(mb, x, N, D, lab, &md), SEG_OK);
+    assert_int_equal(seg_model_centroids_f64(md, c, K * D), SEG_OK);
+    const double shift_default = next_shift(x, lab, N, D, K, c);
+    assert_true(shift_default <= 1e-4 * var);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_FINAL_STEPS, 1), SEG_OK);
+    assert_int_equal(seg_minibatch_fit_f64(mb, x, N, D, lab, &m1), SEG_OK);
+    assert_int_equal(seg_model_centroids_f64(m1, c, K * D), SEG_OK);
+    assert_true(next_shift(x, lab, N, D, K, c) > 1e-4 * var); /* one step is not enough here */
+    assert_true(seg_model_inertia(md) < seg_model_inertia(m1));
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_FINAL_STEPS, 100), SEG_OK);
+    assert_int_equal(seg_minibatch_set_double(mb, SEG_MINIBATCH_FINAL_TOL, 0), SEG_OK);
+    assert_int_equal(seg_minibatch_fit_f64(mb, x, N, D, lab, &m0), SEG_OK);
+    assert_int_equal(seg_model_centroids_f64(m0, c, K * D), SEG_OK);
+    assert_true(next_shift(x, lab, N, D, K, c) <= 1e-24 * (1 + fabs(mean)));
+    assert_true(seg_model_inertia(m0) <= seg_model_inertia(md));
+    assert_int_equal(seg_minibatch_set_double(mb, SEG_MINIBATCH_FINAL_TOL, -1), SEG_ERR_INVALID_ARG);
+    seg_model_free(m0);
+    seg_model_free(m1);
+    seg_model_free(md);
+    seg_minibatch_free(mb);
+    free(x);
+    free(truth);
+    free(lab);
 }
 
 static void test_errors(void **state)
@@ -522,6 +602,7 @@ int main(void)
         cmocka_unit_test(test_starved_centroid_reseeded),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_final_steps),
+        cmocka_unit_test(test_final_tol),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

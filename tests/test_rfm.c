@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "analyse/rfm.h"
 #include "data/csv_stream.h"
 #include "data/date.h"
 #include "testutil.h"
@@ -772,6 +773,114 @@ static void test_errors(void **state)
     remove(path);
 }
 
+/* Read path with the settings of the parts test: threads 1 or 2, parts
+ * of part_bytes; the status of the read and finish. */
+static int read_log(const char *path, int64_t threads, size_t part_bytes, int returns,
+                    seg_rfm **out)
+{
+    seg_rfm *r = NULL;
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_CUSTOMER_COLUMN, "cust"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_DATE_COLUMN, "date"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_QUANTITY_COLUMN, "qty"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_PRICE_COLUMN, "price"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_INVOICE_COLUMN, "inv"), SEG_OK);
+    assert_int_equal(seg_rfm_set_int(r, SEG_RFM_RETURNS, returns), SEG_OK);
+    assert_int_equal(seg_rfm_set_int(r, SEG_RFM_THREADS, threads), SEG_OK);
+    r->part_bytes = part_bytes;
+    int rc = seg_rfm_read_csv(r, path);
+    if (rc == SEG_OK)
+        rc = seg_rfm_finish(r);
+    *out = r;
+    return rc;
+}
+
+/* Every result of two reads, to the bit. */
+static void assert_same_rfm(const seg_rfm *a, const seg_rfm *b)
+{
+    assert_int_equal(seg_rfm_customers(a), seg_rfm_customers(b));
+    for (int k = 0; k < 9; k++)
+        assert_int_equal(seg_rfm_count(a, (seg_rfm_counter)k), seg_rfm_count(b, (seg_rfm_counter)k));
+    for (size_t i = 0; i < seg_rfm_customers(a); i++) {
+        int64_t ra, rb, fa, fb;
+        double ma, mb;
+        int32_t sa[3], sb[3];
+        size_t ga, gb;
+        assert_string_equal(seg_rfm_customer(a, i), seg_rfm_customer(b, i));
+        assert_int_equal(seg_rfm_get(a, i, &ra, &fa, &ma, sa, &ga), SEG_OK);
+        assert_int_equal(seg_rfm_get(b, i, &rb, &fb, &mb, sb, &gb), SEG_OK);
+        assert_int_equal(ra, rb);
+        assert_int_equal(fa, fb);
+        assert_memory_equal(&ma, &mb, sizeof ma);
+        assert_memory_equal(sa, sb, sizeof sa);
+        assert_int_equal(ga, gb);
+    }
+    assert_int_equal(seg_rfm_warnings(a), seg_rfm_warnings(b));
+    for (size_t i = 0; i < seg_rfm_warnings(a); i++)
+        assert_string_equal(seg_rfm_warning(a, i, NULL), seg_rfm_warning(b, i, NULL));
+}
+
+/*
+ * A log read in parts on two threads gives every result, to the bit, and
+ * every error, as one reader: customers across parts, invoices split over
+ * a cut, numeric and text invoices, returns subtracted (amounts whose sums
+ * depend on the order), quoted fields holding line feeds (a cut inside one
+ * is caught: that part is read again by one reader), a far-reference
+ * warning naming lines, and a bad date late in the file.
+ */
+static void test_read_in_parts(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/seg_rfm_partsXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    uint64_t s = 12345;
+    fprintf(f, "inv,note,qty,date,price,cust\n");
+    for (size_t i = 0; i < 6000; i++) {
+        s = s * 6364136223846793005u + 1442695040888963407u;
+        const unsigned v = (unsigned)(s >> 33);
+        const char *note = v % 7 == 0 ? "\"a\nquoted, \"\"note\"\"\n\"" : "plain";
+        if (v % 11 == 0)
+            fprintf(f, "C%zu,%s,-%u,2011-%02u-%02u 10:00:00,0.%02u,%u\n", i / 5, note, v % 9 + 1,
+                    v % 12 + 1, v % 28 + 1, v % 100, v % 97);
+        else
+            fprintf(f, "%s%zu,%s,%u,2011-%02u-%02u 1%u:00:00,%u.%02u,%u\n", v % 13 ? "" : "A",
+                    i / 5, note, v % 9 + 1 - (v % 17 == 0 ? 10 : 0), v % 12 + 1, v % 28 + 1,
+                    v % 10, v % 50, v % 100 / 7, v % 97);
+    }
+    fprintf(f, "9999999,late,1,2013-06-01 09:00:00,1.5,3\n");
+    fclose(f);
+    for (int returns = 0; returns < 2; returns++) {
+        seg_rfm *one = NULL, *two = NULL;
+        assert_int_equal(read_log(path, 1, 0, returns, &one), SEG_OK);
+        assert_int_equal(read_log(path, 2, 4096, returns, &two), SEG_OK);
+        assert_int_equal(one->parts_read, 0);
+        assert_true(two->parts_read > 10);
+        assert_true(seg_rfm_warnings(one) > 0);
+        assert_same_rfm(one, two);
+        seg_rfm_free(one);
+        seg_rfm_free(two);
+    }
+    /* A bad date three quarters in: the same error, naming the same line. */
+    f = fopen(path, "a");
+    fprintf(f, "1,x,1,not a date,1.0,5\n");
+    for (size_t i = 0; i < 2000; i++)
+        fprintf(f, "%zu,x,1,2011-01-01 10:00:00,1.0,%zu\n", i, i % 50);
+    fclose(f);
+    seg_rfm *one = NULL, *two = NULL;
+    char msg[512];
+    assert_int_equal(read_log(path, 1, 0, 0, &one), SEG_ERR_PARSE);
+    snprintf(msg, sizeof msg, "%s", seg_last_error());
+    assert_int_equal(read_log(path, 2, 4096, 0, &two), SEG_ERR_PARSE);
+    assert_string_equal(seg_last_error(), msg);
+    assert_non_null(strstr(msg, "not a date"));
+    assert_true(two->parts_read > 10);
+    seg_rfm_free(one);
+    seg_rfm_free(two);
+    remove(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -782,6 +891,7 @@ int main(void)
         cmocka_unit_test(test_frequency_cuts),  cmocka_unit_test(test_far_reference),
         cmocka_unit_test(test_invoice_numbers),
         cmocka_unit_test(test_iso_timestamps),
+        cmocka_unit_test(test_read_in_parts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

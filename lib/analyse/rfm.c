@@ -61,6 +61,7 @@ void seg_rfm_free(seg_rfm *r)
     seg_free(r->seg);
     seg_free(r->day_key);
     seg_free(r->day_rows);
+    seg_free(r->log);
     for (size_t i = 0; i < r->n_warnings; i++)
         seg_free(r->warning[i]);
     seg_free(r);
@@ -124,6 +125,7 @@ static const seg_param rfm_rows[] = {
     SEG_PARAM_INT(SEG_RFM_DELIMITER, 0, 255, seg_rfm, delimiter, seg_csv_delimiter_check),
     SEG_PARAM_INT(SEG_RFM_FREQUENCY_CUTS, SEG_RFM_CUTS_AUTO, SEG_RFM_CUTS_FIXED, seg_rfm,
                   frequency_cuts, NULL),
+    SEG_PARAM_INT(SEG_RFM_THREADS, 0, 4096, seg_rfm, threads, NULL),
     RFM_COLUMN(SEG_RFM_CUSTOMER_COLUMN, COL_CUSTOMER),
     RFM_COLUMN(SEG_RFM_DATE_COLUMN, COL_DATE),
     RFM_COLUMN(SEG_RFM_AMOUNT_COLUMN, COL_AMOUNT),
@@ -201,7 +203,7 @@ static inline bool same_text(const char *a, const char *b, size_t len)
 }
 
 /* Index of a customer id, added with an empty record when new. */
-static int customer_index(seg_rfm *r, const char *p, size_t len, size_t *idx)
+static inline int customer_index(seg_rfm *r, const char *p, size_t len, size_t *idx)
 {
     if (r->last_cust != SIZE_MAX && len == r->last_cust_len &&
         same_text(seg_strtab_str(&r->cust, r->last_cust), p, len)) {
@@ -255,7 +257,7 @@ static size_t inum_slot(const seg_rfm *r, uint64_t num, uint64_t cust1)
 }
 
 /* 1 when the pair (customer ci, invoice number num) is new, 0 when seen. */
-static int count_invoice_number(seg_rfm *r, size_t ci, uint64_t num)
+static inline int count_invoice_number(seg_rfm *r, size_t ci, uint64_t num)
 {
     const uint64_t cust1 = (uint64_t)ci + 1;
     if (2 * (r->inum_used + 1) > r->inum_cap) {
@@ -286,7 +288,7 @@ static int count_invoice_number(seg_rfm *r, size_t ci, uint64_t num)
  * always takes the same one of the two, so each distinct text is counted
  * once. Rows of one invoice are usually consecutive: the previous row's
  * invoice is checked first. */
-static int count_invoice(seg_rfm *r, size_t ci, const char *p, size_t len)
+static inline int count_invoice(seg_rfm *r, size_t ci, const char *p, size_t len)
 {
     const uint32_t idx = (uint32_t)ci;
     const size_t klen = len + sizeof idx;
@@ -335,7 +337,7 @@ static size_t day_find(const seg_rfm *r, int64_t day)
 /* Count one row on its day. The table grows with distinct days (at most
  * 3.65 million in years 1 .. 9999), never with rows; consecutive rows of one
  * day, the usual layout of a log, reuse the previous slot. */
-static int count_day(seg_rfm *r, int64_t day)
+static inline int count_day(seg_rfm *r, int64_t day)
 {
     if (r->day_cap && r->day_key[r->day_slot] == day) {
         r->day_rows[r->day_slot]++;
@@ -376,7 +378,7 @@ static int count_day(seg_rfm *r, int64_t day)
 }
 
 /* Keep the RFM_LATE latest rows (the first one of equal days). */
-static void keep_late(seg_rfm *r, int64_t day, const char *file, size_t line, const char *cust,
+void seg_rfm_keep_late(seg_rfm *r, int64_t day, const char *file, size_t line, const char *cust,
                       size_t clen)
 {
     size_t at = r->n_late;
@@ -389,11 +391,29 @@ static void keep_late(seg_rfm *r, int64_t day, const char *file, size_t line, co
     memmove(&r->late[at + 1], &r->late[at], (r->n_late - 1 - at) * sizeof r->late[0]);
     rfm_late *l = &r->late[at];
     l->day = day;
+    l->line = line;
     if (file)
         snprintf(l->where, sizeof l->where, "%.70s line %zu", file, line);
     else
         snprintf(l->where, sizeof l->where, "row %zu", line);
     snprintf(l->customer, sizeof l->customer, "%.*s", (int)(clen > 40 ? 40 : clen), cust);
+}
+
+/* A part's reader (rfm_parts.c) logs every change of a monetary sum, so
+ * that the merge redoes them in row order: the same sums, to the bit, as
+ * one reader's. */
+static int rfm_log_money(seg_rfm *r, size_t ci, double v)
+{
+    if (r->n_log == r->log_cap) {
+        size_t cap = r->log_cap ? 2 * r->log_cap : 4096;
+        struct rfm_money *l = seg_realloc(r->log, cap * sizeof *l);
+        if (!l)
+            return SEG_NOMEM();
+        r->log = l;
+        r->log_cap = cap;
+    }
+    r->log[r->n_log++] = (struct rfm_money){ci, v};
+    return 0;
 }
 
 /*
@@ -414,18 +434,23 @@ static int add_row(seg_rfm *r, const char *cust, size_t clen, const char *inv, s
         return rc;
     r->dated_rows++;
     if (r->n_late < RFM_LATE || day > r->late[RFM_LATE - 1].day)
-        keep_late(r, day, file, line, cust, clen);
+        seg_rfm_keep_late(r, day, file, line, cust, clen);
     if (day > r->max_day)
         r->max_day = day;
     rfm_cust *c = &r->c[ci];
     if (amount <= 0 || (inv && ilen > 0 && inv[0] == 'C')) {
         r->count[SEG_RFM_RETURNS_COUNT]++;
-        if (r->returns == SEG_RETURNS_SUBTRACT)
+        if (r->returns == SEG_RETURNS_SUBTRACT) {
             c->monetary -= fabs(amount);
+            if (r->logging && (rc = rfm_log_money(r, ci, -fabs(amount))) < 0)
+                return rc;
+        }
         return 0;
     }
     r->count[SEG_RFM_PURCHASES]++;
     c->monetary += amount;
+    if (r->logging && (rc = rfm_log_money(r, ci, amount)) < 0)
+        return rc;
     if (day > c->last_day)
         c->last_day = day;
     if (!inv) {
@@ -472,12 +497,6 @@ int seg_rfm_add(seg_rfm *r, const char *customer, const char *invoice, const cha
 
 /* ---- CSV input ------------------------------------------------------------ */
 
-typedef struct rfm_csv {
-    csv_stream s;
-    seg_number_parser num;
-    size_t col[6]; /* field index per COL_*, SIZE_MAX when not used */
-    size_t n_fields;
-} rfm_csv;
 
 static const char *header_name_at(const void *names, size_t j)
 {
@@ -614,7 +633,7 @@ static bool row_day(seg_rfm *r, const csv_span *f, int64_t *day)
     return true;
 }
 
-static int one_record(seg_rfm *r, rfm_csv *x)
+int seg_rfm_one_record(seg_rfm *r, rfm_csv *x)
 {
     const csv_span *fd = x->s.field;
     const csv_span *bad = NULL;
@@ -678,8 +697,10 @@ int seg_rfm_read_csv(seg_rfm *r, const char *path)
     if (x.col[COL_AMOUNT] != SIZE_MAX)
         x.col[COL_QUANTITY] = x.col[COL_PRICE] = SIZE_MAX;
     r->invoice_mode = x.col[COL_INVOICE] != SIZE_MAX;
+    if ((rc = seg_rfm_read_parts(r, &x)) != 0) /* 0: read it here, one record at a time */
+        goto done;
     while ((rc = seg_csv_stream_next(&x.s)) == 1)
-        if ((rc = one_record(r, &x)) < 0)
+        if ((rc = seg_rfm_one_record(r, &x)) < 0)
             break;
 done:
     seg_csv_stream_close(&x.s);
@@ -825,4 +846,24 @@ const char *seg_rfm_warning(const seg_rfm *r, size_t i, seg_rfm_warning_code *co
     if (code)
         *code = (seg_rfm_warning_code)r->warning_code[i];
     return r->warning[i];
+}
+
+int seg_rfm_customer_index(seg_rfm *r, const char *p, size_t len, size_t *idx)
+{
+    return customer_index(r, p, len, idx);
+}
+
+int seg_rfm_count_invoice_number(seg_rfm *r, size_t ci, uint64_t num)
+{
+    return count_invoice_number(r, ci, num);
+}
+
+int seg_rfm_count_day(seg_rfm *r, int64_t day)
+{
+    return count_day(r, day);
+}
+
+int seg_rfm_count_invoice(seg_rfm *r, size_t ci, const char *p, size_t len)
+{
+    return count_invoice(r, ci, p, len);
 }

@@ -20,6 +20,7 @@ typedef struct rfm_cust {
 /* One of the latest rows, kept to name them in a warning. */
 typedef struct rfm_late {
     int64_t day;
+    size_t line; /* of the file, or the row number */
     char where[96]; /* "FILE line N" or "row N" */
     char customer[41];
 } rfm_late;
@@ -36,7 +37,7 @@ enum { RFM_N_COUNTERS = 9 };
 
 struct seg_rfm {
     /* Settings. */
-    int64_t returns, bins, skip_bad, delimiter, frequency_cuts;
+    int64_t returns, bins, skip_bad, delimiter, frequency_cuts, threads;
     char *column[6]; /* customer, date, amount, quantity, price, invoice */
     char *date_format;
     char *as_of_text; /* SEG_RFM_AS_OF as given, or NULL */
@@ -87,6 +88,16 @@ struct seg_rfm {
     int64_t dated_rows;
     rfm_late late[RFM_LATE]; /* the latest rows, latest first */
     size_t n_late;
+    /* A part's reader only (rfm_parts.c): each change of a monetary sum,
+     * in row order. */
+    bool logging;
+    size_t part_bytes; /* size of a part; 0: RFM_PART_BYTES (tests set it smaller) */
+    size_t parts_read; /* parts merged (tests) */
+    struct rfm_money {
+        size_t ci;
+        double v;
+    } *log;
+    size_t n_log, log_cap;
 
     /* Result (after seg_rfm_finish). */
     int64_t ref_day;
@@ -102,6 +113,31 @@ struct seg_rfm {
     int warning_code[RFM_MAX_WARNINGS];
     size_t n_warnings;
 };
+
+/* The CSV input of seg_rfm_read_csv(). */
+#include "data/csv_stream.h"
+typedef struct rfm_csv {
+    csv_stream s;
+    seg_number_parser num;
+    size_t col[6]; /* field index per COL_*, SIZE_MAX when not used */
+    size_t n_fields;
+} rfm_csv;
+
+/* The accumulator's steps (rfm.c), shared with the reader of parts. */
+int seg_rfm_one_record(seg_rfm *r, rfm_csv *x);
+int seg_rfm_customer_index(seg_rfm *r, const char *p, size_t len, size_t *idx);
+int seg_rfm_count_invoice(seg_rfm *r, size_t ci, const char *p, size_t len);
+int seg_rfm_count_invoice_number(seg_rfm *r, size_t ci, uint64_t num);
+int seg_rfm_count_day(seg_rfm *r, int64_t day);
+void seg_rfm_keep_late(seg_rfm *r, int64_t day, const char *file, size_t line, const char *cust,
+                   size_t clen);
+
+/* Read the rest of the file x is reading (from its next record) as parts
+ * on the library's threads, each into its own accumulator, merged into r in
+ * file order so that every result is the one reader's (rfm_parts.c). 0
+ * when the file is not read so (one thread, a small or non-regular file):
+ * the caller reads on; 1 when read, or an error. */
+int seg_rfm_read_parts(seg_rfm *r, rfm_csv *x);
 
 /* Scores, thresholds and segments of the customers with a purchase
  * (rfm_score.c); r->who, r->rec filled, r->n set. */

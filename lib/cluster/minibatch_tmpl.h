@@ -369,10 +369,12 @@ static int FN(finish)(const seg_minibatch *mb, const double *c, const T *x, cons
 /* One Lloyd step on all n rows: label them against c (lab and dist are
  * scratch here), then move each centroid that has rows to their weighted
  * mean, summed in double in row order (the same bits whatever the threads
- * of the labelling). sum and cnt: k x d and k scratch. */
+ * of the labelling). sum and cnt: k x d and k scratch. *shift receives the
+ * sum over centroids of the squared distance each moved (0 exactly when no
+ * label changed since the previous step: the means are then the same bits). */
 static int FN(lloyd_step)(const seg_minibatch *mb, double *c, const T *x, const double *w,
                           size_t n, size_t d, int32_t *lab, double *dist, double *sum,
-                          double *cnt)
+                          double *cnt, double *shift)
 {
     const size_t k = (size_t)mb->k;
     seg_model *m = NULL;
@@ -393,10 +395,15 @@ static int FN(lloyd_step)(const seg_minibatch *mb, double *c, const T *x, const 
             sj[t] += wi * (double)xi[t];
         cnt[lab[i]] += wi;
     }
+    double moved = 0;
     for (size_t j = 0; j < k; j++)
         if (cnt[j] > 0)
-            for (size_t t = 0; t < d; t++)
-                c[j * d + t] = sum[j * d + t] / cnt[j];
+            for (size_t t = 0; t < d; t++) {
+                const double v = sum[j * d + t] / cnt[j], dv = v - c[j * d + t];
+                moved += dv * dv;
+                c[j * d + t] = v;
+            }
+    *shift = moved;
     return SEG_OK;
 }
 
@@ -464,9 +471,16 @@ static int FN(fit)(seg_minibatch *mb, const T *x, size_t n, size_t d, const doub
             break;
         }
     }
-    for (int64_t p = 0; p < mb->final_steps; p++)
-        if ((rc = FN(lloyd_step)(mb, s.c, x, w, n, d, labels, dist, s.sum, s.cnt)) < 0)
+    /* Lloyd from the batches' centroids, stopped by k-means' own rule
+     * (mb_final_tol): at most final_steps passes. */
+    const double tol_final = mb_final_tol(mb, d, spread);
+    for (int64_t p = 0; p < mb->final_steps; p++) {
+        double shift;
+        if ((rc = FN(lloyd_step)(mb, s.c, x, w, n, d, labels, dist, s.sum, s.cnt, &shift)) < 0)
             goto done;
+        if (shift <= tol_final)
+            break;
+    }
     if ((rc = FN(finish)(mb, s.c, x, w, n, d, labels, dist, out)) == SEG_OK) {
         (*out)->iterations = t;
         (*out)->init_seconds = t_init;

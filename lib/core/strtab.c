@@ -150,6 +150,11 @@ int seg_strtab_intern(seg_strtab *t, const char *p, size_t len, size_t *index)
     return 1;
 }
 
+size_t seg_strtab_len(const seg_strtab *t, size_t i)
+{
+    return t->key[i].len;
+}
+
 bool seg_strtab_lookup(const seg_strtab *t, const char *p, size_t len, size_t *index)
 {
     strkey k = make_key(p, len);

@@ -63,6 +63,9 @@ static inline const char *seg_strtab_str(const seg_strtab *t, size_t i)
     return t->str[i];
 }
 
+/* The length of string i (< seg_strtab_size(t)), which may hold NUL bytes. */
+size_t seg_strtab_len(const seg_strtab *t, size_t i);
+
 /*
  * Hand the strings to the caller and empty t: returns the array of the
  * seg_strtab_size(t) strings in index order (possibly NULL when t is empty)

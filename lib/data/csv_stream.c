@@ -105,6 +105,38 @@ int seg_csv_stream_open_window(csv_stream *s, const char *path, unsigned char de
     return 0;
 }
 
+int seg_csv_stream_open_at(csv_stream *s, const char *path, unsigned char delim,
+                           size_t max_field, uint64_t offset, size_t line)
+{
+    memset(s, 0, sizeof *s);
+    s->line = s->record_line = line;
+    s->max_fields = DEFAULT_MAX_FIELDS;
+    s->refuse_wider = true;
+    if (!(s->name = seg_strdup(path)) || !(s->buf = seg_malloc(CSV_STREAM_WINDOW)))
+        return SEG_NOMEM();
+    s->cap = CSV_STREAM_WINDOW;
+    seg_csv_tok_init(&s->t, s->name, max_field);
+    seg_csv_tok_set_delimiter(&s->t, delim);
+    s->t.line = line;
+    if (!(s->f = fopen(path, "rb")))
+        return seg_fail(SEG_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (offset > (uint64_t)INT64_MAX || fseeko(s->f, (off_t)offset, SEEK_SET) != 0)
+        return seg_fail(SEG_ERR_IO, "%s: cannot seek: %s", path, strerror(errno));
+    s->base = offset;
+    s->t.base = offset;
+    return 0;
+}
+
+int seg_csv_stream_peek(csv_stream *s, uint64_t *offset, size_t *line)
+{
+    int rc = to_record(s);
+    if (rc == 1) {
+        *offset = s->base + s->t.rec_pos;
+        *line = s->t.rec_line;
+    }
+    return rc;
+}
+
 void seg_csv_stream_close(csv_stream *s)
 {
     if (s->f)

@@ -62,6 +62,17 @@ int seg_csv_stream_open_window(csv_stream *s, const char *path, unsigned char de
 int seg_csv_chunker_open_window(seg_csv_chunker **out, const char *path,
                                 const seg_csv_options *opts, size_t window);
 
+/* Open path at byte offset (a record start, or blank lines before one)
+ * with the delimiter known and lines counted from line: a part of a file
+ * read on its own (rfm.c). No byte order mark is looked for. */
+int seg_csv_stream_open_at(csv_stream *s, const char *path, unsigned char delim,
+                           size_t max_field, uint64_t offset, size_t line);
+
+/* Step over blank lines to the next record without reading it: 1 with the
+ * offset in the file and the line where it starts, 0 at the end, or an
+ * error. seg_csv_stream_next() then reads that record. */
+int seg_csv_stream_peek(csv_stream *s, uint64_t *offset, size_t *line);
+
 /* Next record into s->field[0 .. s->n_field): 1, or 0 at the end of the file,
  * or SEG_ERR_PARSE / SEG_ERR_LIMIT / SEG_ERR_IO / SEG_ERR_NOMEM with the
  * detail set. */
