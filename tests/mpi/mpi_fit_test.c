@@ -8,7 +8,7 @@
  *
  * Exit 0 when every rank passes; 1 otherwise (on every rank: agreed).
  */
-#include <seg-mpi.h>
+#include "mpitest.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -16,100 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int rank, size;
+static int size;
 
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "rank %d: %s:%d: ", rank, __FILE__, __LINE__);                         \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fprintf(stderr, "\n");                                                                 \
-            return 1;                                                                              \
-        }                                                                                          \
-    } while (0)
 
-/* Blobs around k0 centres with a fixed seed (xorshift), n x d doubles. */
-static void make_data(double *x, size_t n, size_t d, size_t k0, uint64_t seed)
-{
-    uint64_t s = seed;
-    for (size_t i = 0; i < n; i++) {
-        size_t c = i % k0;
-        for (size_t j = 0; j < d; j++) {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            double u = (double)(s >> 11) / 9007199254740992.0;
-            x[i * d + j] = (double)((c * 7 + j * 3) % 11) + 2.0 * (u - 0.5);
-        }
-    }
-}
 
-static int same_model(const seg_model *a, const seg_model *b, const char *what)
-{
-    size_t k = seg_model_k(a), d = seg_model_dim(a);
-    CHECK(k == seg_model_k(b) && d == seg_model_dim(b), "%s: shapes differ", what);
-    double *ca = malloc(2 * k * d * sizeof *ca), *cb = ca + k * d;
-    CHECK(ca, "out of memory");
-    CHECK(seg_model_centroids_f64(a, ca, k * d) == SEG_OK &&
-              seg_model_centroids_f64(b, cb, k * d) == SEG_OK,
-          "%s: centroids", what);
-    int same = memcmp(ca, cb, k * d * sizeof *ca) == 0;
-    free(ca);
-    CHECK(same, "%s: centroids differ", what);
-    for (size_t j = 0; j < k; j++)
-        CHECK(seg_model_segment_size(a, j) == seg_model_segment_size(b, j),
-              "%s: size of %zu differs", what, j);
-    double ia = seg_model_inertia(a), ib = seg_model_inertia(b);
-    CHECK(memcmp(&ia, &ib, sizeof ia) == 0, "%s: inertia %.17g vs %.17g", what, ia, ib);
-    CHECK(seg_model_iterations(a) == seg_model_iterations(b), "%s: iterations %lld vs %lld", what,
-          (long long)seg_model_iterations(a), (long long)seg_model_iterations(b));
-    CHECK(seg_model_rows(a) == seg_model_rows(b), "%s: rows differ", what);
-    CHECK(seg_model_converged(a) == seg_model_converged(b), "%s: convergence differs", what);
-    return 0;
-}
-
-/* One configuration: fit over the ranks and alone, compare. */
-static int compare(const char *what, seg_kmeans *km, const double *x, size_t n, size_t d,
-                   const double *w, int f32)
-{
-    size_t first, rows;
-    int rc =
-        seg_mpi_share(MPI_COMM_WORLD, km, n, d, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64, &first, &rows);
-    CHECK(rc == SEG_OK, "%s: share: %s", what, seg_mpi_last_error());
-    int32_t *all = malloc(n * sizeof *all), *mine = malloc((rows ? rows : 1) * sizeof *mine);
-    float *xf = malloc(n * d * sizeof *xf);
-    CHECK(all && mine && xf, "out of memory");
-    for (size_t i = 0; i < n * d; i++)
-        xf[i] = (float)x[i];
-    seg_model *serial = NULL, *spread = NULL;
-    rc = f32 ? seg_kmeans_fit_f32(km, xf, n, d, w, all, &serial)
-             : seg_kmeans_fit_f64(km, x, n, d, w, all, &serial);
-    CHECK(rc == SEG_OK, "%s: serial fit: %s", what, seg_last_error());
-    rc = f32 ? seg_mpi_kmeans_fit_f32(MPI_COMM_WORLD, km, xf + first * d, rows, d,
-                                      w ? w + first : NULL, mine, &spread)
-             : seg_mpi_kmeans_fit_f64(MPI_COMM_WORLD, km, x + first * d, rows, d,
-                                      w ? w + first : NULL, mine, &spread);
-    CHECK(rc == SEG_OK, "%s: MPI fit: %s", what, seg_mpi_last_error());
-    if (same_model(serial, spread, what))
-        return 1;
-    CHECK(memcmp(all + first, mine, rows * sizeof *mine) == 0, "%s: labels differ", what);
-    /* predict over the ranks counts what the fit counted */
-    int64_t *sizes = malloc(seg_model_k(spread) * sizeof *sizes);
-    int32_t *lab = malloc((rows ? rows : 1) * sizeof *lab);
-    CHECK(sizes && lab, "out of memory");
-    rc = seg_mpi_predict(MPI_COMM_WORLD, spread, x + first * d, rows, d, lab, NULL, sizes);
-    CHECK(rc == SEG_OK, "%s: predict: %s", what, seg_mpi_last_error());
-    for (size_t j = 0; !w && j < seg_model_k(spread); j++)
-        CHECK(sizes[j] > 0, "%s: segment %zu empty in predict", what, j);
-    seg_model_free(serial);
-    seg_model_free(spread);
-    free(all);
-    free(mine);
-    free(xf);
-    free(sizes);
-    free(lab);
-    return 0;
-}
 
 /* The scaler over the ranks against seg_scaler_fit() on all the rows: the
  * centers and scales bit for bit, then the k-means fit of the scaled rows
@@ -155,7 +65,7 @@ static int compare_scaler(const char *what, seg_kmeans *km, const double *x, siz
           what, seg_last_error());
     rc = seg_mpi_kmeans_fit_f32(MPI_COMM_WORLD, km, mine, rows, d, NULL, NULL, &spread);
     CHECK(rc == SEG_OK, "%s: MPI fit: %s", what, seg_mpi_last_error());
-    if (same_model(serial, spread, what))
+    if (mpitest_same_model(serial, spread, what))
         return 1;
     seg_model_free(serial);
     seg_model_free(spread);
@@ -173,7 +83,7 @@ static int run(void)
     double *x = malloc(n * d * sizeof *x), *w = malloc(n * sizeof *w);
     seg_kmeans *km = NULL;
     CHECK(x && w && seg_kmeans_new(&km) == SEG_OK, "setup");
-    make_data(x, n, d, 6, 42);
+    mpitest_blobs(x, n, d, 6, 42, 2.0);
     for (size_t i = 0; i < n; i++)
         w[i] = 0.5 + (double)(i % 7) / 4;
 
@@ -183,17 +93,17 @@ static int run(void)
 
     seg_kmeans_set_int(km, SEG_KMEANS_K, 6);
     seg_kmeans_set_int(km, SEG_KMEANS_SEED, 7);
-    if (compare("f32 k-means++", km, x, n, d, NULL, 1))
+    if (mpitest_compare("f32 k-means++", km, x, n, d, NULL, 1))
         return 1;
     seg_kmeans_set_int(km, SEG_KMEANS_K, 9);
     seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, 2);
     seg_kmeans_set_double(km, SEG_KMEANS_TOL, 0);
-    if (compare("f64 weighted k-means++, 2 runs, tol 0", km, x, n, d, w, 0))
+    if (mpitest_compare("f64 weighted k-means++, 2 runs, tol 0", km, x, n, d, w, 0))
         return 1;
     seg_kmeans_set_int(km, SEG_KMEANS_INIT, SEG_INIT_RANDOM);
     seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, 1);
     seg_kmeans_set_double(km, SEG_KMEANS_TOL, 1e-4);
-    if (compare("f32 random start", km, x, n, d, NULL, 1))
+    if (mpitest_compare("f32 random start", km, x, n, d, NULL, 1))
         return 1;
     /* A given start with one centroid far from every row: its segment is
      * empty after the first pass and re-seeded (agreed across ranks). */
@@ -202,7 +112,7 @@ static int run(void)
         for (size_t f = 0; f < d; f++)
             c0[j * d + f] = j == 3 ? 1e3 : x[j * 101 * d + f];
     CHECK(seg_kmeans_set_init_centroids_f64(km, c0, 4, d) == SEG_OK, "given");
-    if (compare("f64 given start, empty segment re-seeded", km, x, n, d, NULL, 0))
+    if (mpitest_compare("f64 given start, empty segment re-seeded", km, x, n, d, NULL, 0))
         return 1;
 
     /* The scaler: columns far from 0 with a small spread (the sums' order

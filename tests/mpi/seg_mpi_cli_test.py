@@ -17,27 +17,9 @@ import subprocess
 import sys
 import tempfile
 
-mpirun, seg, seg_mpi = (os.path.abspath(a) for a in sys.argv[1:4])
-env = dict(os.environ, OMPI_MCA_btl_vader_single_copy_mechanism='none',
-           OMPI_MCA_mpi_yield_when_idle='1',
-           OMPI_MCA_rmaps_base_oversubscribe='1')
-root = ['--allow-run-as-root'] if os.geteuid() == 0 else []
+from mpitest import seg, read, Tally, save_npy, run_mpi  # noqa: E402
 
-
-def save_npy(path, rows, fmt):
-    n, d = len(rows), len(rows[0])
-    h = "{'descr': '<%s', 'fortran_order': False, 'shape': (%d, %d), }" % (fmt, n, d)
-    h += ' ' * (63 - (10 + len(h)) % 64) + '\n'
-    with open(path, 'wb') as f:
-        f.write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(h)) + h.encode())
-        c = 'f' if fmt == 'f4' else 'd'
-        for r in rows:
-            f.write(struct.pack('<%d%s' % (d, c), *r))
-
-
-def run_mpi(ranks, args, timeout=240):
-    cmd = [mpirun] + root + ['--oversubscribe', '-n', str(ranks), seg_mpi, 'segment'] + args
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+check = Tally()
 
 
 def fit_figures(model):
@@ -47,20 +29,6 @@ def fit_figures(model):
     j = json.loads(p.stdout)
     return (j['inertia'], j['iterations'], j['n'],
             [(s['size'], s['weight']) for s in j['segments']])
-
-
-def read(path):
-    with open(path, 'rb') as f:
-        return f.read()
-
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print('FAIL:', what)
 
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -161,5 +129,4 @@ with tempfile.TemporaryDirectory() as tmp:
               'bad share, %d ranks: want the message once, got %r' % (ranks, p.stderr))
         check(not os.path.exists('bad.csv'), 'bad share, %d ranks: wrote assignments' % ranks)
 
-print('ok' if not failures else '%d failure(s)' % len(failures))
-sys.exit(1 if failures else 0)
+sys.exit(check.summary())

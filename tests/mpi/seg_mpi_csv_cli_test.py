@@ -19,23 +19,9 @@ import subprocess
 import sys
 import tempfile
 
-mpirun, seg, seg_mpi = (os.path.abspath(a) for a in sys.argv[1:4])
-env = dict(os.environ, OMPI_MCA_btl_vader_single_copy_mechanism='none',
-           OMPI_MCA_mpi_yield_when_idle='1',
-           OMPI_MCA_rmaps_base_oversubscribe='1')
-root = ['--allow-run-as-root'] if os.geteuid() == 0 else []
-failures = []
+from mpitest import seg, read, Tally, run_mpi  # noqa: E402
 
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print('FAIL:', what)
-
-
-def run_mpi(ranks, args, timeout=300):
-    cmd = [mpirun] + root + ['--oversubscribe', '-n', str(ranks), seg_mpi, 'segment'] + args
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+check = Tally()
 
 
 def run_seg(args):
@@ -210,7 +196,4 @@ with tempfile.TemporaryDirectory() as tmp:
     check(p.returncode == 1 and p.stderr.count('seg-mpi:') == 1,
           'more ranks than records: exit %d: %s' % (p.returncode, p.stderr))
 
-if failures:
-    print('%d failure(s)' % len(failures))
-    sys.exit(1)
-print('passed')
+sys.exit(check.summary())

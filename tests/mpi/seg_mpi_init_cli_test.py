@@ -13,39 +13,13 @@ usage: seg_mpi_init_cli_test.py MPIRUN SEG SEG_MPI
 import json
 import os
 import random
-import struct
 import subprocess
 import sys
 import tempfile
 
-mpirun, seg, seg_mpi = (os.path.abspath(a) for a in sys.argv[1:4])
-env = dict(os.environ, OMPI_MCA_btl_vader_single_copy_mechanism='none',
-           OMPI_MCA_mpi_yield_when_idle='1',
-           OMPI_MCA_rmaps_base_oversubscribe='1')
-root = ['--allow-run-as-root'] if os.geteuid() == 0 else []
-failures = []
+from mpitest import mpirun, seg, seg_mpi, env, root, read, Tally, save_npy  # noqa: E402
 
-
-def check(cond, what):
-    print(('ok   ' if cond else 'FAIL ') + what)
-    if not cond:
-        failures.append(what)
-
-
-def save_npy(path, rows, fmt):
-    n, d = len(rows), len(rows[0])
-    h = "{'descr': '<%s', 'fortran_order': False, 'shape': (%d, %d), }" % (fmt, n, d)
-    h += ' ' * (63 - (10 + len(h)) % 64) + '\n'
-    with open(path, 'wb') as f:
-        f.write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(h)) + h.encode())
-        c = 'f' if fmt == 'f4' else 'd'
-        for r in rows:
-            f.write(struct.pack('<%d%s' % (d, c), *r))
-
-
-def read(path):
-    with open(path, 'rb') as f:
-        return f.read()
+check = Tally()
 
 
 def figures(js):
@@ -90,6 +64,4 @@ with tempfile.TemporaryDirectory() as tmp:
     check(g.returncode == 2 and 'not --init kmeans||' in g.stderr,
           'gmm refuses --init kmeans||: %s' % g.stderr.strip())
 
-if failures:
-    print('%d failure(s)' % len(failures))
-    sys.exit(1)
+sys.exit(check.summary())

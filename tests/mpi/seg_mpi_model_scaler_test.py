@@ -19,23 +19,9 @@ import subprocess
 import sys
 import tempfile
 
-mpirun, seg, seg_mpi = (os.path.abspath(a) for a in sys.argv[1:4])
-env = dict(os.environ, OMPI_MCA_btl_vader_single_copy_mechanism='none',
-           OMPI_MCA_mpi_yield_when_idle='1',
-           OMPI_MCA_rmaps_base_oversubscribe='1')
-root = ['--allow-run-as-root'] if os.geteuid() == 0 else []
-failures = []
+from mpitest import mpirun, seg, seg_mpi, env, root, read, Tally  # noqa: E402
 
-
-def check(cond, what):
-    print(('ok   ' if cond else 'FAIL ') + what)
-    if not cond:
-        failures.append(what)
-
-
-def read(path):
-    with open(path, 'rb') as f:
-        return f.read()
+check = Tally()
 
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -102,6 +88,4 @@ with tempfile.TemporaryDirectory() as tmp:
             check(p.returncode == 0 and read('ps.csv') == read('serial.csv'),
                   '%s %s: the serial model predicts alike' % (scale, dtype))
 
-if failures:
-    print('%d failure(s)' % len(failures))
-    sys.exit(1)
+sys.exit(check.summary())

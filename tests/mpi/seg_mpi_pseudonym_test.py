@@ -15,23 +15,9 @@ import subprocess
 import sys
 import tempfile
 
-mpirun, seg, seg_mpi = (os.path.abspath(a) for a in sys.argv[1:4])
-env = dict(os.environ, OMPI_MCA_btl_vader_single_copy_mechanism='none',
-           OMPI_MCA_mpi_yield_when_idle='1',
-           OMPI_MCA_rmaps_base_oversubscribe='1')
-root = ['--allow-run-as-root'] if os.geteuid() == 0 else []
-failures = []
+from mpitest import mpirun, seg, seg_mpi, env, root, read, Tally  # noqa: E402
 
-
-def check(cond, what):
-    print(('ok   ' if cond else 'FAIL ') + what)
-    if not cond:
-        failures.append(what)
-
-
-def read(path):
-    with open(path, 'rb') as f:
-        return f.read()
+check = Tally()
 
 
 def mpi(ranks, args):
@@ -75,6 +61,4 @@ with tempfile.TemporaryDirectory() as tmp:
                   (key, ranks, p.returncode, p.stderr, s.returncode, s.stderr))
             check(not os.path.exists('no.csv'), '%s key, %d ranks: no output' % (key, ranks))
 
-if failures:
-    print('%d failure(s)' % len(failures))
-    sys.exit(1)
+sys.exit(check.summary())

@@ -1,0 +1,40 @@
+"""What the seg-mpi tool tests share: the programs named on their command
+line (MPIRUN SEG SEG_MPI), Open MPI's settings for more ranks than cores and
+for root, running `seg-mpi segment` on R ranks, reading a file's bytes,
+writing a .npy, and the pass/fail tally of tests/checks.py."""
+import os
+import struct
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import Tally  # noqa: E402,F401
+
+mpirun, seg, seg_mpi = (os.path.abspath(a) for a in sys.argv[1:4])
+env = dict(os.environ, OMPI_MCA_btl_vader_single_copy_mechanism='none',
+           OMPI_MCA_mpi_yield_when_idle='1',
+           OMPI_MCA_rmaps_base_oversubscribe='1')
+root = ['--allow-run-as-root'] if os.geteuid() == 0 else []
+
+
+def run_mpi(ranks, args, timeout=300):
+    """seg-mpi segment ARGS on `ranks` ranks; the CompletedProcess (text)."""
+    cmd = [mpirun] + root + ['--oversubscribe', '-n', str(ranks), seg_mpi, 'segment'] + args
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def read(path):
+    with open(path, 'rb') as f:
+        return f.read()
+
+
+def save_npy(path, rows, fmt):
+    """rows (lists of numbers) as a .npy of '<f4' (fmt 'f4') or '<f8'."""
+    n, d = len(rows), len(rows[0])
+    h = "{'descr': '<%s', 'fortran_order': False, 'shape': (%d, %d), }" % (fmt, n, d)
+    h += ' ' * (63 - (10 + len(h)) % 64) + '\n'
+    with open(path, 'wb') as f:
+        f.write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(h)) + h.encode())
+        c = 'f' if fmt == 'f4' else 'd'
+        for r in rows:
+            f.write(struct.pack('<%d%s' % (d, c), *r))
