@@ -159,6 +159,38 @@ SEG_MPI_API int seg_mpi_scaler_fit(MPI_Comm comm, seg_scale_method method, const
                                    size_t n, size_t d, double *center, double *scale);
 
 /**
+ * seg_mpi_scaler_fit() for rows with missing values (collective): NaN is a
+ * missing value, imputed with the median of the feature's present values
+ * over all ranks (exact, as seg_mpi_median()), as the single-process scaler
+ * (seg segment's --impute-order) does, bit for bit. With impute_first the
+ * statistics cover the present values and one copy of the median per
+ * missing value, the copies summed after every present value (the last rank
+ * adds them along the chain, where the serial scaler appends them); without
+ * it, the present values only. A feature without any value gets center 0,
+ * scale 1 and median 0. A missing value is then scaled as
+ * (median - center) / scale.
+ *
+ * @param comm the communicator.
+ * @param method SEG_SCALE_STANDARD, SEG_SCALE_MINMAX, SEG_SCALE_ROBUST
+ *        or SEG_SCALE_NONE.
+ * @param impute_first nonzero: impute, then fit the scaling (seg segment's
+ *        default, impute-first); 0: scale-first.
+ * @param x the rank's rows, n * d doubles, row-major; NaN missing, no
+ *        infinite value.
+ * @param n the rank's rows (0 allowed).
+ * @param d features, the same on every rank.
+ * @param[out] center d centers.
+ * @param[out] scale d scales (never 0).
+ * @param[out] median d medians (the imputation values), or NULL.
+ * @return as seg_mpi_scaler_fit() (SEG_ERR_NONFINITE for an infinite
+ *         value or a spread that overflows): agreed over the ranks.
+ */
+SEG_MPI_API int seg_mpi_scaler_fit_missing(MPI_Comm comm, seg_scale_method method,
+                                           int impute_first, const double *x, size_t n,
+                                           size_t d, double *center, double *scale,
+                                           double *median);
+
+/**
  * Read a CSV file over the ranks (collective): each rank reads about
  * size / R bytes of it, cut at record boundaries (quoted line ends
  * included: the quote state at each cut comes from a scan over the ranks),

@@ -365,32 +365,31 @@ static int linear_quantiles(MPI_Comm comm, const double *x, size_t n, size_t d,
     return rc;
 }
 
-/* The robust scaling: center the median, scale the interquartile range. */
-static int robust_fit(MPI_Comm comm, const double *x, size_t n, size_t d, unsigned long long m,
+/* The robust scaling: center the median, scale the interquartile range of
+ * feature j's m[j] present values plus copies[j] values extra[j] (or NULL);
+ * with median given, the center is it (the present values' median, which the
+ * imputed copies leave the serial scaler's center). */
+static int robust_fit(MPI_Comm comm, const double *x, size_t n, size_t d, const uint64_t *m,
+                      const double *extra, const uint64_t *copies, const double *median,
                       double *center, double *scale)
 {
     static const double qs[3] = {0.25, 0.5, 0.75};
-    uint64_t *mm = malloc(d * sizeof *mm);
     double *q = malloc(d * 3 * sizeof *q);
-    int rc = agree_own(comm, mm && q ? SEG_OK
-                                     : own_fail(SEG_ERR_NOMEM, "out of memory for quartiles"));
-    for (size_t j = 0; rc == SEG_OK && j < d; j++)
-        mm[j] = m;
+    int rc = agree_own(comm, q ? SEG_OK : own_fail(SEG_ERR_NOMEM, "out of memory for quartiles"));
     if (rc == SEG_OK)
-        rc = linear_quantiles(comm, x, n, d, mm, qs, 3, NULL, NULL, q);
+        rc = linear_quantiles(comm, x, n, d, m, qs, 3, extra, copies, q);
     for (size_t j = 0; j < d && rc == SEG_OK; j++) {
-        const double s = q[3 * j + 2] - q[3 * j];
-        if (!isfinite(q[3 * j + 1]) || !isfinite(s)) {
+        const double s = q[3 * j + 2] - q[3 * j], c = median ? median[j] : q[3 * j + 1];
+        if (!isfinite(c) || !isfinite(s)) {
             rc = own_fail(SEG_ERR_NONFINITE,
                           "column %zu: quartiles %g and %g are too far apart to scale (their "
                           "difference overflows a double)",
                           j + 1, q[3 * j], q[3 * j + 2]);
             break;
         }
-        center[j] = q[3 * j + 1];
+        center[j] = c;
         scale[j] = s == 0.0 ? 1.0 : s;
     }
-    free(mm);
     free(q);
     return rc;
 }
@@ -435,12 +434,20 @@ done:
     return rc;
 }
 
-int seg_mpi_scaler_fit(MPI_Comm comm, seg_scale_method method, const double *x, size_t n, size_t d,
-                       double *center, double *scale)
+/* The scaler fit; with missing_ok, NaN is a missing value: the median of
+ * the present values imputes it, and the statistics run over the present
+ * values (scale-first) or them plus one copy of the median per missing value
+ * (impute_first), the copies added after the present values, as
+ * lib/prepare/scaler_numeric.c appends them. median: d values, or NULL. */
+static int scaler_fit(MPI_Comm comm, seg_scale_method method, bool missing_ok, bool impute_first,
+                      const double *x, size_t n, size_t d, double *center, double *scale,
+                      double *median)
 {
+    static const double half = 0.5;
     int rank, size, rc = SEG_OK;
-    double *lo = NULL, *hi = NULL, *acc = NULL, *mu = NULL;
+    double *lo = NULL, *hi = NULL, *acc = NULL, *mu = NULL, *med = NULL;
     int *ex = NULL;
+    uint64_t *cnt = NULL, *copies = NULL;
     unsigned long long mine = n, before = 0, total = 0;
     if (MPI_Comm_rank(comm, &rank) != MPI_SUCCESS || MPI_Comm_size(comm, &size) != MPI_SUCCESS)
         return own_fail(SEG_ERR_IO, "MPI_Comm_rank or MPI_Comm_size failed");
@@ -457,8 +464,11 @@ int seg_mpi_scaler_fit(MPI_Comm comm, seg_scale_method method, const double *x, 
         hi = malloc(d * sizeof *hi);
         acc = malloc(2 * d * sizeof *acc);
         mu = malloc(d * sizeof *mu);
+        med = calloc(d, sizeof *med);
         ex = malloc(d * sizeof *ex);
-        if (!lo || !hi || !acc || !mu || !ex)
+        cnt = calloc(d, sizeof *cnt);
+        copies = calloc(d, sizeof *copies);
+        if (!lo || !hi || !acc || !mu || !med || !ex || !cnt || !copies)
             rc = own_fail(SEG_ERR_NOMEM, "out of memory for the scaler of %zu features", d);
     }
     if ((rc = agree_own(comm, rc)) < 0)
@@ -471,18 +481,39 @@ int seg_mpi_scaler_fit(MPI_Comm comm, seg_scale_method method, const double *x, 
         rank == 0)
         before = 0; /* MPI_Exscan leaves rank 0's undefined */
     for (size_t i = 0; rc == SEG_OK && i < n; i++)
-        for (size_t j = 0; j < d; j++)
-            if (!isfinite(x[i * d + j])) {
-                rc = own_fail(SEG_ERR_NONFINITE,
-                              "row %llu, feature %zu is not finite (%s; the scaler over MPI "
-                              "ranks imputes no missing values)",
-                              before + i + 1, j + 1, isnan(x[i * d + j]) ? "NaN" : "infinite");
+        for (size_t j = 0; j < d; j++) {
+            const double v = x[i * d + j];
+            if (missing_ok && isnan(v))
+                continue;
+            if (!isfinite(v)) {
+                rc = missing_ok
+                         ? own_fail(SEG_ERR_NONFINITE, "row %llu, feature %zu is infinite",
+                                    before + i + 1, j + 1)
+                         : own_fail(SEG_ERR_NONFINITE,
+                                    "row %llu, feature %zu is not finite (%s; the scaler over "
+                                    "MPI ranks imputes no missing values)",
+                                    before + i + 1, j + 1, isnan(v) ? "NaN" : "infinite");
                 break;
             }
+            cnt[j]++;
+        }
     if (rc == SEG_OK && total == 0)
         rc = own_fail(SEG_ERR_EMPTY, "no rows to scale");
     if ((rc = agree_own(comm, rc)) < 0)
         goto done;
+    /* Present values per feature, their median, the imputed copies. */
+    if (missing_ok) {
+        if ((rc = agree_own(comm, mpi_ok(MPI_Allreduce(MPI_IN_PLACE, cnt, (int)d, MPI_UINT64_T,
+                                                       MPI_SUM, comm)))) < 0 ||
+            (rc = linear_quantiles(comm, x, n, d, cnt, &half, 1, NULL, NULL, med)) < 0)
+            goto done;
+        for (size_t j = 0; j < d; j++)
+            copies[j] = impute_first ? total - cnt[j] : 0;
+    } else
+        for (size_t j = 0; j < d; j++)
+            cnt[j] = total;
+    if (median)
+        memcpy(median, med, d * sizeof *med);
     if (method == SEG_SCALE_NONE) {
         for (size_t j = 0; j < d; j++) {
             center[j] = 0.0;
@@ -491,40 +522,49 @@ int seg_mpi_scaler_fit(MPI_Comm comm, seg_scale_method method, const double *x, 
         goto done;
     }
     if (method == SEG_SCALE_ROBUST) {
-        rc = agree_own(comm, robust_fit(comm, x, n, d, total, center, scale));
+        rc = agree_own(comm, robust_fit(comm, x, n, d, cnt, missing_ok ? med : NULL,
+                                        missing_ok ? copies : NULL, missing_ok ? med : NULL,
+                                        center, scale));
         goto done;
     }
-    /* The range: min and max are exact in any order. */
+    /* The range: min and max are exact in any order (the imputed median
+     * lies within the present values' range). */
     for (size_t j = 0; j < d; j++) {
-        lo[j] = n ? x[j] : INFINITY;
-        hi[j] = n ? x[j] : -INFINITY;
+        lo[j] = INFINITY;
+        hi[j] = -INFINITY;
     }
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = 0; j < d; j++) {
-            lo[j] = fmin(lo[j], x[i * d + j]);
-            hi[j] = fmax(hi[j], x[i * d + j]);
-        }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++)
+            if (!isnan(x[i * d + j])) {
+                lo[j] = fmin(lo[j], x[i * d + j]);
+                hi[j] = fmax(hi[j], x[i * d + j]);
+            }
     if ((rc = mpi_ok(MPI_Allreduce(MPI_IN_PLACE, lo, (int)d, MPI_DOUBLE, MPI_MIN, comm))) < 0 ||
         (rc = mpi_ok(MPI_Allreduce(MPI_IN_PLACE, hi, (int)d, MPI_DOUBLE, MPI_MAX, comm))) < 0)
         goto done;
-    const double m = (double)total;
+    const bool last = rank == size - 1;
     if (method == SEG_SCALE_STANDARD) {
         /* The mean and population standard deviation as the single-process
          * scaler computes them (lib/prepare/scaler_numeric.c, mean_std): a
          * sum in row order, then the deviations scaled by 2^-e summed with
          * the Chan-Golub-LeVeque correction, both passes chained over the
-         * ranks so the additions are the serial ones in the serial order. */
+         * ranks so the additions are the serial ones in the serial order;
+         * the last rank adds the imputed medians after all present values. */
         for (size_t j = 0; j < d; j++)
             acc[j] = 0.0;
         if ((rc = chain_recv(comm, rank, acc, d)) < 0)
             goto done;
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < d; j++)
-                acc[j] += x[i * d + j];
+                if (!isnan(x[i * d + j]))
+                    acc[j] += x[i * d + j];
+        for (size_t j = 0; last && j < d; j++)
+            for (uint64_t c = 0; c < copies[j]; c++)
+                acc[j] += med[j];
         if ((rc = chain_send(comm, rank, size, acc, d)) < 0)
             goto done;
         for (size_t j = 0; j < d; j++)
-            mu[j] = acc[j] / m;
+            mu[j] = acc[j] / (double)(cnt[j] + copies[j]);
         for (size_t j = 0; j < d; j++) {
             double dmax = fmax(hi[j] - mu[j], mu[j] - lo[j]);
             ex[j] = 0;
@@ -536,18 +576,32 @@ int seg_mpi_scaler_fit(MPI_Comm comm, seg_scale_method method, const double *x, 
             goto done;
         for (size_t i = 0; i < n; i++)
             for (size_t j = 0; j < d; j++) {
+                if (isnan(x[i * d + j]))
+                    continue;
                 const int e = ex[j];
                 const double down1 = ldexp(1.0, -e / 2), down2 = ldexp(1.0, -e - -e / 2);
                 double dv = (x[i * d + j] - mu[j]) * down1 * down2;
                 acc[2 * j] += dv;
                 acc[2 * j + 1] += dv * dv;
             }
+        for (size_t j = 0; last && j < d; j++) {
+            const int e = ex[j];
+            const double down1 = ldexp(1.0, -e / 2), down2 = ldexp(1.0, -e - -e / 2);
+            const double dv = (med[j] - mu[j]) * down1 * down2;
+            for (uint64_t c = 0; c < copies[j]; c++) {
+                acc[2 * j] += dv;
+                acc[2 * j + 1] += dv * dv;
+            }
+        }
         if ((rc = chain_send(comm, rank, size, acc, 2 * d)) < 0)
             goto done;
     }
     for (size_t j = 0; j < d && rc == SEG_OK; j++) {
+        const double m = (double)(cnt[j] + copies[j]);
         double c = lo[j], s = 1.0;
-        if (method == SEG_SCALE_MINMAX) {
+        if (cnt[j] == 0) { /* no value at all: imputed 0, centered 0, scaled 1 */
+            c = 0.0;
+        } else if (method == SEG_SCALE_MINMAX) {
             s = hi[j] - lo[j];
         } else if (lo[j] < hi[j]) { /* standard; a constant column: lo, 1 */
             const double dmax = fmax(hi[j] - mu[j], mu[j] - lo[j]);
@@ -576,6 +630,22 @@ done:
     free(hi);
     free(acc);
     free(mu);
+    free(med);
     free(ex);
+    free(cnt);
+    free(copies);
     return rc;
+}
+
+int seg_mpi_scaler_fit(MPI_Comm comm, seg_scale_method method, const double *x, size_t n, size_t d,
+                       double *center, double *scale)
+{
+    return scaler_fit(comm, method, false, false, x, n, d, center, scale, NULL);
+}
+
+int seg_mpi_scaler_fit_missing(MPI_Comm comm, seg_scale_method method, int impute_first,
+                               const double *x, size_t n, size_t d, double *center,
+                               double *scale, double *median)
+{
+    return scaler_fit(comm, method, true, impute_first != 0, x, n, d, center, scale, median);
 }

@@ -6,9 +6,10 @@ commas and line ends, a column that only the last rows make categorical) is
 padded so that every cut size * r / R of R = 2, 3 and 4 falls inside a
 quoted field before one of its line ends (checked here). With seg segment's
 defaults for a CSV, seg-mpi must give its assignments byte for byte and the
-same inertia, iterations and sizes, with LF and with CRLF line ends. A bad
-row in the last share, and a missing number (seg segment imputes the
-median), stop every rank with one message and no output file.
+same inertia, iterations and sizes, with LF and with CRLF line ends, and
+with missing numbers (imputed with the median before or after the scaling
+statistics, each scaling). A bad row in the last share stops every rank
+with one message and no output file.
 
     seg_mpi_csv_cli_test.py MPIRUN SEG SEG_MPI
 """
@@ -160,18 +161,28 @@ with tempfile.TemporaryDirectory() as tmp:
     s = same_failure('bad.csv', (1, 3, 4), 'ragged row')
     check(s.returncode == 1, 'seg segment took the ragged row')
 
-    # A missing number (row n - 2's age): seg segment imputes the median;
-    # seg-mpi refuses, naming the option.
-    after = text[end + 5:]
-    with open('miss.csv', 'w', newline='') as f:
-        i1 = after.index(',')
-        f.write(text[:end + 5] + after[:i1 + 1] + after[after.index(',', i1 + 1):])
-    check(run_seg(['miss.csv', '--k', '5']).returncode == 0, 'seg segment refused miss.csv')
-    for R in (2, 4):
-        p = run_mpi(R, ['miss.csv', '--k', '5', '--assignments', 'm_miss.csv'])
-        check(p.returncode == 1 and 'impute-order' in p.stderr and
-              not os.path.exists('m_miss.csv'),
-              'missing number, %d ranks: exit %d: %s' % (R, p.returncode, p.stderr))
+    # Missing numbers: seg segment imputes each numeric column's median,
+    # before the scaling statistics (impute-first, the default) or after
+    # (scale-first); seg-mpi agrees the median exactly over the ranks and
+    # sums the imputed values where the serial scaler does (after the
+    # present ones). "a" misses values in every share, "b" in every row of
+    # the last quarter (one whole share of 4 ranks), "c" everywhere.
+    r = random.Random(9)
+    m = 4000
+    with open('miss.csv', 'w') as f:
+        f.write('a,b,c,g\n')
+        for i in range(m):
+            a = '' if r.random() < 0.15 else '%.6f' % r.gauss(50, 20)
+            b = '' if i >= m * 3 // 4 or r.random() < 0.1 else '%.4f' % r.expovariate(0.01)
+            f.write('%s,%s,,%s\n' % (a, b, r.choice(['x', 'y', 'z'])))
+    for order in ('impute-first', 'scale-first'):
+        for scale in ('standard', 'minmax', 'robust'):
+            same_as_serial('miss.csv', (1, 2, 3, 4),
+                           ['--scale', scale, '--impute-order', order],
+                           'missing numbers, %s, %s' % (scale, order))
+    p = run_mpi(2, ['miss.csv', '--k', '5', '--impute-order', 'later'])
+    check(p.returncode == 2 and '--impute-order' in p.stderr,
+          '--impute-order later: exit %d: %s' % (p.returncode, p.stderr))
 
     # Row numbers in another order: seg segment leaves the column out;
     # seg-mpi cannot tell without all values in one place and refuses.

@@ -6,9 +6,11 @@
  * levels, the missing level, standard/minmax scaling agreed exactly), then
  * dealt out to the fit's shares (seg_mpi_share()).
  *
- * What needs the whole column in one place (the median of a column with
- * missing numbers, row numbers in another order) is refused with the
- * reason, never answered differently.
+ * Missing numbers take the column's median, found exactly over the ranks,
+ * before or after the scaling statistics as --impute-order says
+ * (seg_mpi_scaler_fit_missing()). What needs the whole column in one place
+ * (row numbers in another order) is refused with the reason, never
+ * answered differently.
  */
 #include "mpi/csv_share.h"
 
@@ -327,7 +329,8 @@ static int redistribute(const double *x, size_t row0, size_t nr, size_t first, s
     return SEG_OK;
 }
 
-int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bool f32, bool quiet,
+int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bool impute_first,
+                   bool f32, bool quiet,
                    const char *progname, void **x, size_t *n, size_t *d, size_t *first,
                    size_t *rows, char *why, size_t len)
 {
@@ -337,7 +340,7 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
     int *kind = NULL;
     int32_t *codes = NULL;
     cat_plan *plans = NULL;
-    double *num = NULL, *center = NULL, *scale = NULL, *feat = NULL, *dealt = NULL;
+    double *num = NULL, *center = NULL, *scale = NULL, *median = NULL, *feat = NULL, *dealt = NULL;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &R);
 
@@ -355,7 +358,7 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
         goto fail;
 
     /* The columns seg segment leaves out as identifiers, decided on all
-     * rows; then no numeric feature may miss a value (the median). */
+     * rows. */
     size_t left = 0;
     for (size_t j = 0; j < nc; j++) {
         uint64_t miss = seg_dataset_column_missing(ds, j);
@@ -395,15 +398,6 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
             continue;
         }
         if (seg_dataset_column_type(ds, j) == SEG_COLUMN_NUMERIC) {
-            if (miss) {
-                snprintf(why, len,
-                         "column '%s' misses %llu values: seg segment fills them with the "
-                         "column's median (--impute-order impute-first), which seg-mpi does not "
-                         "compute over ranks yet; fill or drop them first",
-                         seg_dataset_column_name(ds, j), (unsigned long long)miss);
-                rc = SEG_ERR_NONFINITE;
-                goto fail;
-            }
             dn++;
         }
     }
@@ -417,7 +411,8 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
     num = malloc((nr ? nr : 1) * (dn ? dn : 1) * sizeof *num);
     center = malloc((dn ? dn : 1) * sizeof *center);
     scale = malloc((dn ? dn : 1) * sizeof *scale);
-    rc = num && center && scale ? SEG_OK : SEG_ERR_NOMEM;
+    median = malloc((dn ? dn : 1) * sizeof *median);
+    rc = num && center && scale && median ? SEG_OK : SEG_ERR_NOMEM;
     if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory")) < 0)
         goto fail;
     for (size_t j = 0, k = 0; j < nc; j++) {
@@ -440,7 +435,10 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
             goto fail;
         dd += plans[j].n_out;
     }
-    if (dn && (rc = seg_mpi_scaler_fit(MPI_COMM_WORLD, method, num, nr, dn, center, scale)) < 0) {
+    /* Missing numbers (NaN) take the column's median, agreed exactly over
+     * the ranks, before or after the scaling statistics (--impute-order). */
+    if (dn && (rc = seg_mpi_scaler_fit_missing(MPI_COMM_WORLD, method, impute_first, num, nr, dn,
+                                               center, scale, median)) < 0) {
         snprintf(why, len, "%s", seg_mpi_last_error());
         goto fail;
     }
@@ -456,7 +454,9 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
             continue;
         if (seg_dataset_column_type(ds, j) == SEG_COLUMN_NUMERIC) {
             for (size_t i = 0; i < nr; i++)
-                feat[i * dd + off] = (num[i * dn + k] - center[k]) / scale[k];
+                feat[i * dd + off] =
+                    ((isnan(num[i * dn + k]) ? median[k] : num[i * dn + k]) - center[k]) /
+                    scale[k];
             k++;
             off++;
             continue;
@@ -521,6 +521,7 @@ fail:
     free(num);
     free(center);
     free(scale);
+    free(median);
     free(feat);
     free(dealt);
     seg_dataset_free(ds);

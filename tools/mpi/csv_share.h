@@ -16,7 +16,8 @@
  * shares seg_mpi_share() gives km. On failure (agreed: every rank returns
  * the same status) why holds the message.
  */
-int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bool f32, bool quiet,
+int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bool impute_first,
+                   bool f32, bool quiet,
                    const char *progname, void **x, size_t *n, size_t *d, size_t *first,
                    size_t *rows, char *why, size_t len);
 

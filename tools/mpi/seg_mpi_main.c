@@ -30,6 +30,7 @@
 
 typedef struct mopts {
     const char *file, *k, *init, *seed, *n_init, *max_iter, *tol, *dtype, *scale, *threads;
+    const char *impute_order; /* --impute-order (CSV input) */
     const char *model, *assignments;
     const char *id_key; /* --pseudonymize-key */
     bool json, quiet;
@@ -75,6 +76,11 @@ static const cli_opt mpi_segment_opts[] = {
      .value = "standard|minmax|robust|none",
      .help = "as seg segment (default standard)",
      .field = CLI_TEXT(mopts, scale)},
+    {.name = "impute-order",
+     .value = "impute-first|scale-first",
+     .help = "CSV: missing numbers take the column's median before (default) or after "
+             "the scaling statistics, as seg segment",
+     .field = CLI_TEXT(mopts, impute_order)},
     {.name = "model",
      .alias = 'o',
      .value = "FILE",
@@ -304,6 +310,12 @@ static int configure(const mopts *o, seg_kmeans *km, char *why, size_t len)
         snprintf(why, len, "--scale takes standard, minmax, robust or none, not '%s'", o->scale);
         return USAGE_CONFLICT;
     }
+    if (rc == SEG_OK && o->impute_order && strcmp(o->impute_order, "impute-first") != 0 &&
+        strcmp(o->impute_order, "scale-first") != 0) {
+        snprintf(why, len, "--impute-order takes impute-first or scale-first, not '%s'",
+                 o->impute_order);
+        return USAGE_CONFLICT;
+    }
     const char *init = o->init ? o->init : "kmeans++";
     if (rc == SEG_OK &&
         (!strcmp(init, "kmeans++") || !strcmp(init, "random") || !strcmp(init, "kmeans||"))) {
@@ -521,8 +533,9 @@ static int run(int argc, char **argv)
         if ((status = step("reading data", USAGE_CONFLICT, why)) != 0)
             goto out;
     } else if (csv) {
-        rc = csv_share_rows(o.file, km, scale_of(&o), f32, o.quiet, progname, &x, &n, &d, &first,
-                            &rows, why, sizeof why);
+        const bool impute_first = !o.impute_order || strcmp(o.impute_order, "scale-first") != 0;
+        rc = csv_share_rows(o.file, km, scale_of(&o), impute_first, f32, o.quiet, progname, &x,
+                            &n, &d, &first, &rows, why, sizeof why);
         if ((status = step("reading data", rc, why)) != 0)
             goto out;
     } else if (!(f = fopen(o.file, "rb"))) {
