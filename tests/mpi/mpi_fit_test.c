@@ -202,6 +202,68 @@ static int run(void)
             seg_scaler_free(sc);
             seg_dataset_free(ds);
         }
+        /* The scaler with the missing values imputed, against the serial
+         * scaler on all rows: each method and imputation order, the
+         * centers, scales and this rank's transformed rows bit for bit. */
+        {
+            static const seg_scale_method methods[3] = {SEG_SCALE_STANDARD, SEG_SCALE_MINMAX,
+                                                        SEG_SCALE_ROBUST};
+            seg_dataset *ds = NULL;
+            double cm[9], sm[9], mm[9];
+            float *all = malloc(n * d * sizeof *all);
+            /* the rows as CSV text, NaN an empty field, %.17g exact */
+            char *text = malloc((n + 1) * d * 28 + 1);
+            size_t len = 0;
+            CHECK(all && text && d <= 9, "out of memory");
+            for (size_t f = 0; f < d; f++)
+                len += (size_t)sprintf(text + len, "%sf%zu", f ? "," : "", f);
+            for (size_t i = 0; i < n; i++)
+                for (size_t f = 0; f < d; f++) {
+                    text[len++] = f ? ',' : '\n';
+                    if (!isnan(xm[i * d + f]))
+                        len += (size_t)sprintf(text + len, "%.17g", xm[i * d + f]);
+                }
+            text[len++] = '\n';
+            CHECK(seg_dataset_read_csv_memory(&ds, text, len, NULL) == SEG_OK,
+                  "missing: dataset: %s", seg_last_error());
+            free(text);
+            for (int mi = 0; mi < 3; mi++)
+                for (int first_imp = 0; first_imp < 2; first_imp++) {
+                    seg_scaler *sc = NULL;
+                    CHECK(seg_scaler_new(&sc) == SEG_OK &&
+                              seg_scaler_set_int(sc, SEG_SCALER_METHOD, methods[mi]) == SEG_OK &&
+                              seg_scaler_set_int(sc, SEG_SCALER_IMPUTE_ORDER,
+                                                 first_imp ? SEG_IMPUTE_THEN_SCALE
+                                                           : SEG_SCALE_THEN_IMPUTE) == SEG_OK &&
+                              seg_scaler_fit(sc, ds) == SEG_OK &&
+                              seg_scaler_transform_f32(sc, ds, all, n * d) == SEG_OK,
+                          "missing: serial scaler: %s", seg_last_error());
+                    rc = seg_mpi_scaler_fit_missing(MPI_COMM_WORLD, methods[mi], first_imp,
+                                                    xm + f0 * d, r0, d, cm, sm, mm);
+                    CHECK(rc == SEG_OK, "missing: MPI scaler: %s", seg_mpi_last_error());
+                    for (size_t f = 0; f < d; f++) {
+                        double c0, s0;
+                        CHECK(seg_scaler_feature_affine(sc, f, &c0, &s0) == SEG_OK, "affine");
+                        CHECK(memcmp(&c0, &cm[f], sizeof c0) == 0 &&
+                                  memcmp(&s0, &sm[f], sizeof s0) == 0 &&
+                                  memcmp(&mm[f], &med[f], sizeof mm[f]) == 0,
+                              "missing, method %d, impute-first %d, feature %zu: center %.17g "
+                              "scale %.17g, serial %.17g %.17g",
+                              (int)methods[mi], first_imp, f, cm[f], sm[f], c0, s0);
+                    }
+                    for (size_t i = 0; i < r0; i++)
+                        for (size_t f = 0; f < d; f++) {
+                            const double v = xm[(f0 + i) * d + f];
+                            const float y = (float)(((isnan(v) ? mm[f] : v) - cm[f]) / sm[f]);
+                            CHECK(memcmp(&y, &all[(f0 + i) * d + f], sizeof y) == 0,
+                                  "missing: row %zu, feature %zu scaled %g, serial %g", f0 + i,
+                                  f, (double)y, (double)all[(f0 + i) * d + f]);
+                        }
+                    seg_scaler_free(sc);
+                }
+            seg_dataset_free(ds);
+            free(all);
+        }
         /* an infinite value in the last share fails every rank alike */
         xm[(n - 2) * d + 2] = -INFINITY;
         rc = seg_mpi_median(MPI_COMM_WORLD, xm + f0 * d, r0, d, med);
