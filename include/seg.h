@@ -2776,12 +2776,12 @@ typedef enum seg_minibatch_param {
     SEG_MINIBATCH_REASSIGN_RATIO = 201, /**< double: re-seed centroids whose count is below this share of the largest (default 0.01; 0 = never; 0 .. 1). */
     SEG_MINIBATCH_N_INIT = 105,      /**< int: starts tried, each on its own sample, the best kept by inertia on a held-out sample (default 3; 1 .. 1000). */
     SEG_MINIBATCH_MAX_NO_IMPROVEMENT = 106, /**< int: stop after this many batches without improvement of the smoothed batch inertia (default 10; 0 = never). */
-    SEG_MINIBATCH_THREADS = 107,     /**< int: library threads of the final labelling pass, 0 = all cores (default 1); results do not depend on it. */
+    SEG_MINIBATCH_THREADS = 107,     /**< int: library threads of the final Lloyd steps and labelling pass, 0 = all cores (default 1); results do not depend on it. */
     SEG_MINIBATCH_MIN_PROFILE_SIZE = 108, /**< int: seg_minibatch_fit_dataset() withholds profiles of smaller segments, as SEG_KMEANS_MIN_PROFILE_SIZE (default 0 = off). */
     SEG_MINIBATCH_DTYPE = 109,       /**< int: seg_dtype of seg_minibatch_fit_dataset() (default SEG_DTYPE_F64). */
     SEG_MINIBATCH_TOL = 202,         /**< double: stop when the smoothed mean squared centroid shift per batch falls below tol times the data's total variance (default 1e-7; 0 = never; 0 .. 1). */
-    SEG_MINIBATCH_FINAL_STEPS = 110, /**< int: at most this many Lloyd steps on all rows after the batches, each moving every centroid to the mean of its rows, which never raises the inertia; they stop earlier by SEG_MINIBATCH_FINAL_TOL; each costs one labelling pass (default 100; 0 = none, the centroids of the last batch; 0 .. 100). In-memory fits only: the chunked fit of `seg segment --memory` runs them on its first chunk, not on the whole file. Since 0.2. */
-    SEG_MINIBATCH_FINAL_TOL = 203    /**< double: the final Lloyd steps stop after a step that moved the centroids by a summed squared distance of at most this times the mean variance of a feature, the rule and default of SEG_KMEANS_TOL (default 1e-4; 0 = until no label changes; 0 .. 1e6). Since 0.2. */
+    SEG_MINIBATCH_FINAL_STEPS = 110, /**< int: at most this many Lloyd steps on all rows after the batches, each moving every centroid to the mean of its rows (a k-means fit from the batches' centroids, on SEG_MINIBATCH_THREADS threads; an empty segment is re-seeded as k-means does), which never raises the inertia; they stop earlier by SEG_MINIBATCH_FINAL_TOL; each costs one labelling pass (default 100; 0 = none, the centroids of the last batch; 0 .. 100). In-memory fits only: the chunked fit of `seg segment --memory` runs them on its first chunk, not on the whole file. Since 0.2. */
+    SEG_MINIBATCH_FINAL_TOL = 203    /**< double: the final Lloyd steps stop after a step that moved the centroids by a summed squared distance of at most this times the mean variance of a feature, the rule and default of SEG_KMEANS_TOL, the variance over all rows (default 1e-4; 0 = until no label changes; 0 .. 1e6). Since 0.2. */
 } seg_minibatch_param;
 
 /**

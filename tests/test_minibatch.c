@@ -241,6 +241,50 @@ static void test_threads_do_not_matter(void **state)
     free(l2);
 }
 
+/*
+ * The final Lloyd steps run on the library's threads (a k-means fit from
+ * the batches' centroids): 1, 2 and 4 threads give the same bits, weighted
+ * and on overlapping blobs, so that the steps run many passes.
+ */
+static void test_final_steps_threads(void **state)
+{
+    (void)state;
+    enum { N = 60000, D = 8, K = 8 };
+    double *x = malloc((size_t)N * D * sizeof *x), *w = malloc(N * sizeof *w);
+    double c[3][K * D], inertia[3];
+    int32_t *truth = malloc(N * sizeof *truth), *lab[3];
+    tu_blobs(x, truth, N, D, K, 5);
+    for (size_t i = 0; i < N; i++) {
+        for (size_t t = 0; t < D; t++) /* centres 1.5 apart, not 20: they overlap */
+            x[i * D + t] -= 18.5 * truth[i] * (t % 2 ? -1.0 : 1.0);
+        w[i] = 1 + (double)(i % 7) / 3;
+    }
+    seg_minibatch *mb = settings(512, 0);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_K, K), SEG_OK);
+    assert_int_equal(seg_minibatch_set_double(mb, SEG_MINIBATCH_FINAL_TOL, 0), SEG_OK);
+    const int threads[3] = {1, 2, 4};
+    for (int r = 0; r < 3; r++) {
+        seg_model *m = NULL;
+        lab[r] = malloc(N * sizeof *lab[r]);
+        assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_THREADS, threads[r]), SEG_OK);
+        assert_int_equal(seg_minibatch_fit_weighted_f64(mb, x, N, D, w, lab[r], &m), SEG_OK);
+        assert_int_equal(seg_model_centroids_f64(m, c[r], K * D), SEG_OK);
+        inertia[r] = seg_model_inertia(m);
+        seg_model_free(m);
+    }
+    for (int r = 1; r < 3; r++) {
+        assert_memory_equal(c[0], c[r], sizeof c[0]);
+        assert_memory_equal(lab[0], lab[r], N * sizeof *lab[0]);
+        assert_true(inertia[0] == inertia[r]);
+    }
+    for (int r = 0; r < 3; r++)
+        free(lab[r]);
+    seg_minibatch_free(mb);
+    free(x);
+    free(w);
+    free(truth);
+}
+
 /* A weight of w in one batch moves a centroid as w copies of the row do:
  * rows {0, 3, 10, 11} weighted {1, 2, 1, 3} against the rows repeated. */
 static void test_weights_as_duplicates(void **state)
@@ -603,6 +647,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_final_steps),
         cmocka_unit_test(test_final_tol),
+        cmocka_unit_test(test_final_steps_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

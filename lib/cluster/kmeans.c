@@ -26,7 +26,13 @@ struct seg_kmeans {
     void *progress_user;
     seg_kpar_probe_fn kpar_probe; /* tests: sees k-means||'s candidates */
     void *kpar_probe_user;
+    bool keep_order; /* seg_kmeans_keep_order: number segments as given */
 };
+
+void seg_kmeans_keep_order(seg_kmeans *km)
+{
+    km->keep_order = true;
+}
 
 void seg_kmeans_set_kpar_probe(seg_kmeans *km, seg_kpar_probe_fn fn, void *user)
 {
@@ -1056,7 +1062,8 @@ static int fit_rows(seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
     /* Number segments in a stable order that does not depend on the start. */
     for (size_t j = 0; j < k; j++)
         keys[j] = (seg_rank_key){j, R.weights[j], R.sizes[j], best_c + j * d, d};
-    qsort(keys, k, sizeof *keys, seg_rank_cmp);
+    if (!km->keep_order)
+        qsort(keys, k, sizeof *keys, seg_rank_cmp);
     for (size_t j = 0; j < k; j++)
         memcpy(J.c + j * d, best_c + keys[j].old * d, d * sizeof *best_c);
     if ((rc = seg_model_create(&m, k, d, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64, J.c)) < 0)

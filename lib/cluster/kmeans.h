@@ -25,6 +25,13 @@ int seg_kmeans_fit_rows(seg_kmeans *km, const void *x, bool f32, size_t n, size_
                         const double *w, int32_t *labels, double *dist, seg_model **out);
 
 /*
+ * A fit of km numbers its segments as its SEG_INIT_GIVEN centroids are
+ * numbered, not in the segment order below (for the mini-batch fit's final
+ * Lloyd steps, which keep the batches' numbering).
+ */
+void seg_kmeans_keep_order(seg_kmeans *km);
+
+/*
  * The mini-batch fit behind seg_minibatch_fit_f32/_f64 (minibatch.c): the
  * model (sizes, weights and inertia from the final pass; no outlier
  * reference, scaler or profiles) and, when not NULL, the final pass's labels

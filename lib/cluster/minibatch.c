@@ -20,7 +20,7 @@
  * labels and distances the later stages reuse: lib/pipeline). Before that
  * pass, Lloyd steps move each centroid to the mean of all its rows until
  * they stop moving by k-means' own rule (SEG_MINIBATCH_FINAL_TOL, at most
- * SEG_MINIBATCH_FINAL_STEPS steps; mb_final_tol below): the batches leave
+ * SEG_MINIBATCH_FINAL_STEPS steps; a seg_kmeans fit, see below): the batches leave
  * every centroid a noisy estimate of that mean, near a Lloyd fixed point
  * but not at it. Each step costs one labelling pass and never raises the
  * inertia. The
@@ -169,20 +169,17 @@ static bool mb_stop_after(mb_stop *st, double inertia, double shift)
 }
 
 /*
- * The final Lloyd steps stop as seg_kmeans' Lloyd loop does (kmeans.c,
- * SEG_KMEANS_TOL; scikit-learn's KMeans rule): when a step moved the
- * centroids by a summed squared distance of at most final_tol times the mean
- * variance of a feature (spread / d). A step that changed no label moves
- * nothing, so with final_tol 0 they run until the labels are stable. The
- * mini-batch phase leaves the centroids near a Lloyd fixed point but, on
- * overlapping segments, not at it: measured on 10^6 x 16 blobs, a step
- * after the batches lowered the inertia by 6e-4 (relative), and runs that
- * the batches left in a poor local optimum escaped it within 16 steps.
+ * The final Lloyd steps are a seg_kmeans fit from the batches' centroids
+ * (FN(final_lloyd) in minibatch_tmpl.h): they stop by SEG_KMEANS_TOL's rule
+ * (scikit-learn's KMeans rule), when a step moved the centroids by a summed
+ * squared distance of at most final_tol times the mean variance of a
+ * feature over all rows, and run on k-means' thread pool and fixed row
+ * partitions. The mini-batch phase leaves the centroids near a Lloyd fixed
+ * point but, on overlapping segments, not at it: measured on 10^6 x 16
+ * blobs, a step after the batches lowered the inertia by 6e-4 (relative),
+ * and runs that the batches left in a poor local optimum escaped it within
+ * 16 steps.
  */
-static double mb_final_tol(const seg_minibatch *mb, size_t d, double spread)
-{
-    return mb->final_tol * spread / (double)d;
-}
 
 #define SEG_TMPL "cluster/minibatch_tmpl.h"
 #include "core/instantiate.h"

@@ -366,45 +366,32 @@ static int FN(finish)(const seg_minibatch *mb, const double *c, const T *x, cons
     return SEG_OK;
 }
 
-/* One Lloyd step on all n rows: label them against c (lab and dist are
- * scratch here), then move each centroid that has rows to their weighted
- * mean, summed in double in row order (the same bits whatever the threads
- * of the labelling). sum and cnt: k x d and k scratch. *shift receives the
- * sum over centroids of the squared distance each moved (0 exactly when no
- * label changed since the previous step: the means are then the same bits). */
-static int FN(lloyd_step)(const seg_minibatch *mb, double *c, const T *x, const double *w,
-                          size_t n, size_t d, int32_t *lab, double *dist, double *sum,
-                          double *cnt, double *shift)
+/*
+ * The final Lloyd steps: a k-means fit of all n rows from the batches'
+ * centroids c (SEG_INIT_GIVEN, at most final_steps iterations, tolerance
+ * final_tol by k-means' own rule), so they run on the library's threads
+ * with k-means' fixed row partitions, the same bits for any thread count.
+ * The segments keep the batches' numbering. *out, lab and dist as finish
+ * gives them. (Fewer than k distinct rows cannot reach here: the start's
+ * k-means refuses them.)
+ */
+static int FN(final_lloyd)(const seg_minibatch *mb, const double *c, const T *x,
+                           const double *w, size_t n, size_t d, int32_t *lab, double *dist,
+                           seg_model **out)
 {
-    const size_t k = (size_t)mb->k;
-    seg_model *m = NULL;
-    const seg_dtype dt = SEG_T_IS_F32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64;
-    int rc = seg_model_create(&m, k, d, dt, c);
-    if (rc == SEG_OK)
-        rc = seg_model_label_rows(m, x, SEG_T_IS_F32, n, mb->threads, lab, dist);
-    seg_model_free(m);
-    if (rc < 0)
-        return rc;
-    memset(sum, 0, k * d * sizeof *sum);
-    memset(cnt, 0, k * sizeof *cnt);
-    for (size_t i = 0; i < n; i++) {
-        const double wi = w ? w[i] : 1.0;
-        double *sj = sum + (size_t)lab[i] * d;
-        const T *xi = x + i * d;
-        for (size_t t = 0; t < d; t++)
-            sj[t] += wi * (double)xi[t];
-        cnt[lab[i]] += wi;
+    seg_kmeans *km = NULL;
+    int rc;
+    if ((rc = seg_kmeans_new(&km)) == SEG_OK &&
+        (rc = seg_kmeans_set_int(km, SEG_KMEANS_K, mb->k)) == SEG_OK &&
+        (rc = seg_kmeans_set_int(km, SEG_KMEANS_THREADS, mb->threads)) == SEG_OK &&
+        (rc = seg_kmeans_set_int(km, SEG_KMEANS_MAX_ITER, mb->final_steps)) == SEG_OK &&
+        (rc = seg_kmeans_set_double(km, SEG_KMEANS_TOL, mb->final_tol)) == SEG_OK &&
+        (rc = seg_kmeans_set_init_centroids_f64(km, c, (size_t)mb->k, d)) == SEG_OK) {
+        seg_kmeans_keep_order(km);
+        rc = seg_kmeans_fit_rows(km, x, SEG_T_IS_F32, n, d, w, lab, dist, out);
     }
-    double moved = 0;
-    for (size_t j = 0; j < k; j++)
-        if (cnt[j] > 0)
-            for (size_t t = 0; t < d; t++) {
-                const double v = sum[j * d + t] / cnt[j], dv = v - c[j * d + t];
-                moved += dv * dv;
-                c[j * d + t] = v;
-            }
-    *shift = moved;
-    return SEG_OK;
+    seg_kmeans_free(km);
+    return rc;
 }
 
 static int FN(fit)(seg_minibatch *mb, const T *x, size_t n, size_t d, const double *w,
@@ -471,18 +458,13 @@ static int FN(fit)(seg_minibatch *mb, const T *x, size_t n, size_t d, const doub
             break;
         }
     }
-    /* Lloyd from the batches' centroids, stopped by k-means' own rule
-     * (mb_final_tol): at most final_steps passes. */
-    const double tol_final = mb_final_tol(mb, d, spread);
-    for (int64_t p = 0; p < mb->final_steps; p++) {
-        double shift;
-        if ((rc = FN(lloyd_step)(mb, s.c, x, w, n, d, labels, dist, s.sum, s.cnt, &shift)) < 0)
-            goto done;
-        if (shift <= tol_final)
-            break;
-    }
-    if ((rc = FN(finish)(mb, s.c, x, w, n, d, labels, dist, out)) == SEG_OK) {
+    /* Lloyd from the batches' centroids, stopped by k-means' own rule: at
+     * most final_steps passes, then the labelling pass. */
+    rc = mb->final_steps ? FN(final_lloyd)(mb, s.c, x, w, n, d, labels, dist, out)
+                         : FN(finish)(mb, s.c, x, w, n, d, labels, dist, out);
+    if (rc == SEG_OK) {
         (*out)->iterations = t;
+        (*out)->converged = 1;
         (*out)->init_seconds = t_init;
         (*out)->fit_seconds = seg_now_seconds() - t0;
     }
