@@ -313,6 +313,9 @@ static double silhouette_score(const double *sum, size_t stride, int32_t own, do
 #define SIL_CB 512
 /* Most bytes of partial sums the symmetric form may hold. */
 #define SIL_SYM_MAX_BYTES ((size_t)64 << 20)
+/* Most bytes of distances, and of partial sums, seg_metrics_silhouettes_*
+ * hold at once. */
+#define SIL_MANY_MAX_BYTES ((size_t)256 << 20)
 
 /*
  * The symmetric form: the segment-ordered sample S (m rows) is cut into
@@ -596,6 +599,9 @@ int seg_metrics_silhouette_f64(const double *x, size_t n, size_t d, const int32_
  * (no register kernel, sums too large, fewer than two segments) is scored by
  * silhouette() itself.
  */
+/* Rows a block of the shared pass: 16 measured fastest (issue 20). */
+#define MULTI_B 16
+
 typedef struct multi_lab {
     size_t k, nc;
     size_t *pos;   /* m: sample row -> its place in the segment order */
@@ -610,61 +616,104 @@ typedef struct multi_job {
     const double *S, *norms, *w; /* w: weights in sample order */
     size_t m, d, count;
     multi_lab *lab;
-    double *rt; /* per thread 2 x SIL_B x m square roots of the distances */
-    double *tile;
+    double *rt; /* per thread 2 x MULTI_B x m square roots of the distances, 11 x SIL_B sums */
 } multi_job;
+
+/*
+ * For chunk q of one labelling (places c0 .. c1-1) and the b rows of a block:
+ * rs[i] = sum_c sw[c] T[c][i] in place order (sym_pair's row sums, when
+ * rows), and cs[i] = its eight-lane column sums over U, per block of SIL_B
+ * places (when lanes); T and U hold the block's distances both ways round,
+ * column perm[c] at T + perm[c] * b.
+ */
+SEG_HOT_CLONES static void chunk_sums(const double *restrict T, const double *restrict U, size_t b,
+                                      const size_t *restrict perm, const double *restrict sw,
+                                      size_t c0, size_t c1, bool rows, bool lanes,
+                                      double *restrict rs, double *restrict cs,
+                                      double *restrict acc /* 9 x SIL_B */)
+{
+    for (size_t i = 0; i < b; i++)
+        rs[i] = cs[i] = 0;
+    for (size_t r0 = c0; r0 < c1; r0 += SIL_B) {
+        const size_t bb = c1 - r0 < SIL_B ? c1 - r0 : SIL_B, full = bb / 8 * 8;
+        if (lanes)
+            for (size_t e = 0; e < 9; e++)
+                for (size_t i = 0; i < b; i++)
+                    acc[e * SIL_B + i] = 0;
+        for (size_t r = 0; r < bb; r++) {
+            const size_t col = perm[r0 + r] * b;
+            const double w = sw[r0 + r];
+            if (rows) {
+                const double *restrict t = T + col;
+                for (size_t i = 0; i < b; i++)
+                    rs[i] += w * t[i];
+            }
+            if (lanes) {
+                const double *restrict u = U + col;
+                double *restrict a = acc + (r < full ? r % 8 : 8) * SIL_B;
+                for (size_t i = 0; i < b; i++)
+                    a[i] += w * u[i];
+            }
+        }
+        if (lanes)
+            for (size_t i = 0; i < b; i++) {
+                const double *a = acc + i;
+                cs[i] += ((a[0 * SIL_B] + a[4 * SIL_B]) + (a[2 * SIL_B] + a[6 * SIL_B])) +
+                             ((a[1 * SIL_B] + a[5 * SIL_B]) + (a[3 * SIL_B] + a[7 * SIL_B])) +
+                         a[8 * SIL_B];
+            }
+    }
+}
+
+/* From T = -2 x_a.x_c (column c at T + c * b): T := the distances as
+ * seg_sqdist_cm computes them with the rows as x, U := with the columns as x. */
+SEG_HOT_CLONES static void both_ways(double *restrict T, double *restrict U, size_t b, size_t m,
+                                     const double *restrict na, const double *restrict norms)
+{
+    for (size_t c = 0; c < m; c++) {
+        const double nc = norms[c];
+        double *restrict t = T + c * b, *restrict u = U + c * b;
+        for (size_t i = 0; i < b; i++) {
+            const double v = t[i] + nc + na[i], w = t[i] + na[i] + nc;
+            t[i] = __builtin_sqrt(v > 0 ? v : 0);
+            u[i] = __builtin_sqrt(w > 0 ? w : 0);
+        }
+    }
+}
 
 static void multi_block(void *ctx, size_t bi, int thread)
 {
     const multi_job *j = ctx;
-    const size_t m = j->m, d = j->d, a0 = bi * SIL_B, b = m - a0 < SIL_B ? m - a0 : SIL_B;
-    double *rt = j->rt + (size_t)thread * 2 * SIL_B * m, *ru = rt + SIL_B * m, *tile = j->tile + (size_t)thread * SIL_B * SIL_CB;
+    const size_t m = j->m, d = j->d, a0 = bi * MULTI_B, b = m - a0 < MULTI_B ? m - a0 : MULTI_B;
+    double *T = j->rt + (size_t)thread * (2 * MULTI_B * m + 11 * SIL_B), *U = T + MULTI_B * m;
+    double *rs = U + MULTI_B * m, *cs = rs + SIL_B, *acc = cs + SIL_B;
+    /* -2 x_a.x_c, the same both ways round; seg_sqdist_cm adds the column's
+     * norm, then the row's, so the two orders round apart: T as sym_pair
+     * sees the pair from the row's chunk, U from the column's. */
     for (size_t c0 = 0; c0 < m; c0 += SIL_CB) {
         const size_t cb = m - c0 < SIL_CB ? m - c0 : SIL_CB;
-        /* -2 x_a.x_c, the same both ways round; seg_sqdist_cm adds the
-         * column's norm, then the row's, so the two orders round apart. */
-        seg_regkernel_tile_f64(j->S + a0 * d, NULL, b, d, j->S + c0 * d, cb, tile);
-        for (size_t c = 0; c < cb; c++) {
-            const double nc = j->norms[c0 + c];
-            for (size_t i = 0; i < b; i++) {
-                const double na = j->norms[a0 + i], t = tile[c * b + i];
-                const double v = t + nc + na, u = t + na + nc;
-                const bool self = a0 + i == c0 + c;
-                rt[i * m + c0 + c] = self ? 0 : __builtin_sqrt(v > 0 ? v : 0);
-                ru[i * m + c0 + c] = self ? 0 : __builtin_sqrt(u > 0 ? u : 0);
-            }
-        }
+        seg_regkernel_tile_f64(j->S + a0 * d, NULL, b, d, j->S + c0 * d, cb, T + c0 * b);
     }
+    both_ways(T, U, b, m, j->norms + a0, j->norms);
+    for (size_t i = 0; i < b; i++) /* a row's distance to itself is 0 */
+        T[(a0 + i) * b + i] = U[(a0 + i) * b + i] = 0;
     for (size_t l = 0; l < j->count; l++) {
         const multi_lab *L = &j->lab[l];
         if (!L->P)
             continue;
-        const size_t nc = L->nc, *cbd = L->cb, *perm = L->perm;
-        const double *sw = L->sw;
+        const size_t nc = L->nc;
+        size_t lo = SIZE_MAX, hi = 0; /* the block's rows' chunks */
         for (size_t i = 0; i < b; i++) {
-            const double *t = rt + i * m, *tu = ru + i * m;
-            const size_t p = L->pos[a0 + i], A = L->chunk[p];
-            for (size_t q = 0; q < nc; q++) {
-                double s = 0;
-                if (A <= q) { /* sym_pair's row sums */
-                    for (size_t c = cbd[q]; c < cbd[q + 1]; c++)
-                        s += sw[c] * t[perm[c]];
-                } else { /* its column sums: eight lanes per block of SIL_B */
-                    for (size_t r0 = cbd[q]; r0 < cbd[q + 1]; r0 += SIL_B) {
-                        const size_t bb = cbd[q + 1] - r0 < SIL_B ? cbd[q + 1] - r0 : SIL_B;
-                        double acc[8] = {0}, tail = 0;
-                        size_t r = 0;
-                        for (; r + 8 <= bb; r += 8)
-                            for (int e = 0; e < 8; e++)
-                                acc[e] += sw[r0 + r + e] * tu[perm[r0 + r + e]];
-                        for (; r < bb; r++)
-                            tail += sw[r0 + r] * tu[perm[r0 + r]];
-                        s += ((acc[0] + acc[4]) + (acc[2] + acc[6])) +
-                                 ((acc[1] + acc[5]) + (acc[3] + acc[7])) +
-                             tail;
-                    }
-                }
-                L->P[p * nc + q] = s;
+            const size_t A = L->chunk[L->pos[a0 + i]];
+            lo = A < lo ? A : lo;
+            hi = A > hi ? A : hi;
+        }
+        for (size_t q = 0; q < nc; q++) {
+            chunk_sums(T, U, b, L->perm, L->sw, L->cb[q], L->cb[q + 1], lo <= q, hi > q, rs, cs,
+                       acc);
+            for (size_t i = 0; i < b; i++) {
+                const size_t p = L->pos[a0 + i];
+                L->P[p * nc + q] = L->chunk[p] <= q ? rs[i] : cs[i];
             }
         }
     }
@@ -687,7 +736,7 @@ static void multi_lab_free(multi_lab *L)
 /* Lays labelling L out as silhouette() would; leaves L->P NULL when the
  * symmetric form would not be used. Returns SEG_OK or SEG_ERR_NOMEM. */
 static int multi_lab_init(multi_lab *L, const int32_t *labels, size_t k, const size_t *idx,
-                          const double *w, size_t m)
+                          const double *w, size_t m, size_t *budget)
 {
     size_t *start = seg_calloc(k + 1, sizeof *start);
     L->k = k;
@@ -727,8 +776,10 @@ static int multi_lab_init(multi_lab *L, const int32_t *labels, size_t k, const s
     }
     L->cb[nc] = m;
     L->nc = nc;
-    if (used < 2 || !seg_mul_ok(m, nc, &plen) || plen > SIL_SYM_MAX_BYTES / sizeof(double))
+    if (used < 2 || !seg_mul_ok(m, nc, &plen) || plen > SIL_SYM_MAX_BYTES / sizeof(double) ||
+        plen > *budget / sizeof(double))
         return SEG_OK;
+    *budget -= plen * sizeof(double);
     L->P = seg_malloc_array(plen, sizeof *L->P);
     return L->P ? SEG_OK : SEG_NOMEM();
 }
@@ -746,8 +797,14 @@ static int silhouette_many(const void *x, bool f32, size_t n, size_t d,
         return rc;
     size_t m = sample_size && n > sample_size ? sample_size : n, kd, rtl;
     const bool rk = seg_regkernel_ok(d, sizeof(double));
-    const int threads = seg_threads_resolve(0);
-    if (!rk || count == 1 || !seg_mul_ok(m, d, &kd) || !seg_mul_ok(2 * SIL_B, m, &rtl) ||
+    /* Each thread holds 2 x MULTI_B x m distances: at most SIL_MANY_MAX_BYTES
+     * in all, else one call per labelling. */
+    int threads = seg_threads_resolve(0);
+    const size_t per_thread = m <= SIZE_MAX / (32 * MULTI_B) ? 16 * MULTI_B * m + 88 * SIL_B : SIZE_MAX;
+    while (threads > 1 && per_thread > SIL_MANY_MAX_BYTES / (size_t)threads)
+        threads--;
+    if (!rk || count == 1 || per_thread > SIL_MANY_MAX_BYTES || !seg_mul_ok(m, d, &kd) ||
+        !seg_mul_ok(2 * MULTI_B, m, &rtl) || rtl > SIZE_MAX / 2 ||
         !seg_mul_ok(rtl, (size_t)threads, &rtl)) {
         for (size_t l = 0; l < count && rc == SEG_OK; l++)
             rc = silhouette(x, f32, n, d, labels[l], ks[l], w, sample_size, seed, &out[l]);
@@ -755,11 +812,10 @@ static int silhouette_many(const void *x, bool f32, size_t n, size_t d,
     }
     size_t *idx = seg_malloc_array(m, sizeof *idx);
     double *S = seg_malloc_array(kd, sizeof *S), *norms = seg_malloc_array(m, sizeof *norms);
-    double *rt = seg_malloc_array(rtl, sizeof *rt);
-    double *tile = seg_malloc_array((size_t)threads * SIL_B, SIL_CB * sizeof *tile);
+    double *rt = seg_malloc_array(rtl + 11 * SIL_B * (size_t)threads, sizeof *rt);
     multi_lab *lab = seg_calloc(count, sizeof *lab);
     seg_pool *pool = NULL;
-    if (!idx || !S || !norms || !rt || !tile || !lab) {
+    if (!idx || !S || !norms || !rt || !lab) {
         rc = SEG_NOMEM();
         goto done;
     }
@@ -776,8 +832,9 @@ static int silhouette_many(const void *x, bool f32, size_t n, size_t d,
             S[a * d + j] = xval(x, f32, idx[a] * d + j);
     seg_row_norms_f64(S, m, d, norms);
     bool any = false;
+    size_t budget = SIL_MANY_MAX_BYTES; /* the labellings' partial sums */
     for (size_t l = 0; l < count; l++) {
-        if ((rc = multi_lab_init(&lab[l], labels[l], ks[l], idx, w, m)) < 0)
+        if ((rc = multi_lab_init(&lab[l], labels[l], ks[l], idx, w, m, &budget)) < 0)
             goto done;
         any |= lab[l].P != NULL;
     }
@@ -786,8 +843,8 @@ static int silhouette_many(const void *x, bool f32, size_t n, size_t d,
         if (threads > 1 && m > SIL_B && seg_pool_start(&pool, threads) == SEG_OK)
             nt = seg_pool_threads(pool);
         multi_job job = {.S = S, .norms = norms, .m = m, .d = d, .count = count, .lab = lab,
-                         .rt = rt, .tile = tile};
-        seg_pool_run(pool, (m + SIL_B - 1) / SIL_B, nt, multi_block, &job);
+                         .rt = rt};
+        seg_pool_run(pool, (m + MULTI_B - 1) / MULTI_B, nt, multi_block, &job);
     }
     for (size_t l = 0; l < count; l++) {
         multi_lab *L = &lab[l];
@@ -817,7 +874,6 @@ done:
     seg_free(S);
     seg_free(norms);
     seg_free(rt);
-    seg_free(tile);
     return rc;
 }
 
