@@ -5472,7 +5472,8 @@ SEG_API int seg_metrics_adjusted_rand(const int32_t *a, const int32_t *b, size_t
  *
  * Fit every k from SEG_SWEEP_K_MIN to SEG_SWEEP_K_MAX on one feature matrix
  * and record, per k: inertia, silhouette (on the same sample of rows for
- * every k), Davies-Bouldin, Calinski-Harabasz and the share of the smallest
+ * every k, its distances computed once for all k by
+ * seg_metrics_silhouettes_f32()), Davies-Bouldin, Calinski-Harabasz and the share of the smallest
  * segment. Each fit uses the k-means object's settings (seed, n_init, init,
  * threads, ...), so the fit at the chosen k equals a later fit with that k.
  *

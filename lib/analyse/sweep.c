@@ -3,7 +3,8 @@
  * quality measures of each, and pick k by a fixed rule. Built on the public
  * fit and metrics entry points, so it shares their kernel and determinism;
  * what it shares across k is the caller's transformed matrix (transformed
- * once) and the silhouette sample (the same rows for every k).
+ * once) and the silhouette sample (the same rows for every k, their
+ * distances computed once: seg_metrics_silhouettes_*).
  */
 #include "analyse/sweep.h"
 #include "core/params.h"
