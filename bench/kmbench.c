@@ -606,21 +606,27 @@ static void w7(const cfg *c)
         die("scale", rc);
     const size_t n = seg_dataset_rows(ds), d = seg_scaler_features(sc);
     double *x = xmalloc(n * d * sizeof *x);
-    int32_t *labels = xmalloc(n * sizeof *labels);
+    /* the nine labellings, scored together on one sample (issue 20) */
+    int32_t *labels = xmalloc(9 * n * sizeof *labels), *lab[9];
+    size_t ks[9];
+    double sil[9];
     if ((rc = seg_scaler_transform_f64(sc, ds, x, n * d)) < 0)
         die("transform", rc);
     for (int64_t k = 2; k <= 10; k++) {
         seg_kmeans *km;
         seg_model *m;
-        double sil;
+        lab[k - 2] = labels + (size_t)(k - 2) * n;
+        ks[k - 2] = (size_t)k;
         if ((rc = seg_kmeans_new(&km)) < 0 || (rc = seg_kmeans_set_int(km, SEG_KMEANS_K, k)) < 0 ||
             (rc = seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, 10)) < 0 ||
-            (rc = seg_kmeans_fit_f64(km, x, n, d, NULL, labels, &m)) < 0 ||
-            (rc = seg_metrics_silhouette_f64(x, n, d, labels, (size_t)k, NULL, 10000, 0, &sil)) < 0)
+            (rc = seg_kmeans_fit_f64(km, x, n, d, NULL, lab[k - 2], &m)) < 0)
             die("sweep", rc);
         seg_model_free(m);
         seg_kmeans_free(km);
     }
+    if ((rc = seg_metrics_silhouettes_f64(x, n, d, (const int32_t *const *)lab, ks, 9, NULL, 10000,
+                                          0, sil)) < 0)
+        die("silhouette", rc);
     put("W7_end_to_end_seconds", now() - t0);
     put("W7_rows", (double)n);
     put("W7_features", (double)d);

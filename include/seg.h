@@ -5303,6 +5303,54 @@ SEG_API int seg_metrics_silhouette_f64(const double *x, size_t n, size_t d,
                                        size_t sample_size, uint64_t seed, double *out);
 
 /**
+ * The mean silhouette coefficients of several labellings of the same rows,
+ * out[l] bit for bit what seg_metrics_silhouette_f32() returns for
+ * labels[l] and k[l] with the same weights, sample_size and seed. The sample
+ * is drawn once and its pairwise distances are computed once for all
+ * labellings (a block of rows at a time, no m x m matrix): scoring k = 2 .. 10
+ * this way costs little more than one call. Memory: threads x 64 x rows used
+ * doubles, plus per labelling rows used x about (rows used / 256 + k) doubles.
+ *
+ * @param x n * d row-major values.
+ * @param n rows.
+ * @param d features.
+ * @param labels count pointers to n labels each; labels[l] in 0 .. k[l]-1.
+ * @param k count numbers of segments.
+ * @param count labellings (>= 1).
+ * @param weights n weights > 0, or NULL.
+ * @param sample_size as in seg_metrics_silhouette_f32().
+ * @param seed seed of the sample.
+ * @param[out] out count coefficients.
+ * @return as seg_metrics_silhouette_f32() (the first failing labelling's
+ *         error; out is then incomplete), and SEG_ERR_INVALID_ARG for a NULL
+ *         labels, k or out or count 0.
+ */
+SEG_API int seg_metrics_silhouettes_f32(const float *x, size_t n, size_t d,
+                                        const int32_t *const *labels, const size_t *k,
+                                        size_t count, const double *weights, size_t sample_size,
+                                        uint64_t seed, double *out);
+
+/**
+ * As seg_metrics_silhouettes_f32(), for double rows.
+ *
+ * @param x n * d row-major values.
+ * @param n rows.
+ * @param d features.
+ * @param labels count pointers to n labels each; labels[l] in 0 .. k[l]-1.
+ * @param k count numbers of segments.
+ * @param count labellings (>= 1).
+ * @param weights n weights > 0, or NULL.
+ * @param sample_size as in seg_metrics_silhouette_f32().
+ * @param seed seed of the sample.
+ * @param[out] out count coefficients.
+ * @return as seg_metrics_silhouettes_f32().
+ */
+SEG_API int seg_metrics_silhouettes_f64(const double *x, size_t n, size_t d,
+                                        const int32_t *const *labels, const size_t *k,
+                                        size_t count, const double *weights, size_t sample_size,
+                                        uint64_t seed, double *out);
+
+/**
  * Davies-Bouldin index (lower is better): mean over segments i of
  * max over j != i of (s_i + s_j) / ||c_i - c_j||, with c the weighted means of
  * the rows and s the weighted mean distance of a segment's rows to its mean.
@@ -5424,7 +5472,8 @@ SEG_API int seg_metrics_adjusted_rand(const int32_t *a, const int32_t *b, size_t
  *
  * Fit every k from SEG_SWEEP_K_MIN to SEG_SWEEP_K_MAX on one feature matrix
  * and record, per k: inertia, silhouette (on the same sample of rows for
- * every k), Davies-Bouldin, Calinski-Harabasz and the share of the smallest
+ * every k, its distances computed once for all k by
+ * seg_metrics_silhouettes_f32()), Davies-Bouldin, Calinski-Harabasz and the share of the smallest
  * segment. Each fit uses the k-means object's settings (seed, n_init, init,
  * threads, ...), so the fit at the chosen k equals a later fit with that k.
  *

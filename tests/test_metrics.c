@@ -1,6 +1,8 @@
 /*
  * Metrics against hand-computed values and an independent O(n^2) silhouette.
  */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -238,6 +240,77 @@ static void test_silhouette_uneven_segments(void **state)
     free(l);
 }
 
+/*
+ * Several labellings scored on one sample (seg_metrics_silhouettes_*) give
+ * bit for bit the values of one call per labelling: weighted or not, a
+ * sample or all rows, double and float rows, at 1 and 2 threads.
+ */
+static void test_silhouettes_equal_single_calls(void **state)
+{
+    (void)state;
+    enum { N = 2600, D = 5, COUNT = 7 };
+    double *x = malloc(N * D * sizeof *x), *w = malloc(N * sizeof *w);
+    float *xf = malloc(N * D * sizeof *xf);
+    int32_t *lab[COUNT];
+    size_t ks[COUNT];
+    uint64_t r = 5;
+    for (size_t i = 0; i < N * D; i++) {
+        x[i] = tu_normal(&r) + (double)(i % 3);
+        xf[i] = (float)x[i];
+    }
+    for (size_t i = 0; i < N; i++)
+        w[i] = 0.5 + (double)(tu_next(&r) % 5);
+    for (size_t l = 0; l < COUNT; l++) {
+        ks[l] = l + 2;
+        lab[l] = malloc(N * sizeof *lab[l]);
+        for (size_t i = 0; i < N; i++) /* skewed: segment 0 the largest */
+            lab[l][i] = (int32_t)(tu_next(&r) % 3 == 0 ? 0 : tu_next(&r) % ks[l]);
+    }
+    cpu_set_t saved, set;
+    assert_int_equal(sched_getaffinity(0, sizeof saved, &saved), 0);
+    for (int threads = 1; threads <= 2; threads++) {
+        CPU_ZERO(&set);
+        for (int c = 0, got = 0; c < CPU_SETSIZE && got < threads; c++)
+            if (CPU_ISSET(c, &saved)) {
+                CPU_SET(c, &set);
+                got++;
+            }
+        assert_int_equal(sched_setaffinity(0, sizeof set, &set), 0);
+        for (int variant = 0; variant < 6; variant++) {
+            const double *wt = variant & 1 ? w : NULL;
+            const size_t sample = variant & 2 ? 2100 : 0;
+            const bool f32 = variant & 4;
+            double many[COUNT], one;
+            int rc = f32 ? seg_metrics_silhouettes_f32(xf, N, D, (const int32_t *const *)lab, ks,
+                                                       COUNT, wt, sample, 3, many)
+                         : seg_metrics_silhouettes_f64(x, N, D, (const int32_t *const *)lab, ks,
+                                                       COUNT, wt, sample, 3, many);
+            assert_int_equal(rc, SEG_OK);
+            for (size_t l = 0; l < COUNT; l++) {
+                rc = f32 ? seg_metrics_silhouette_f32(xf, N, D, lab[l], ks[l], wt, sample, 3, &one)
+                         : seg_metrics_silhouette_f64(x, N, D, lab[l], ks[l], wt, sample, 3, &one);
+                assert_int_equal(rc, SEG_OK);
+                assert_memory_equal(&many[l], &one, sizeof one);
+            }
+        }
+    }
+    assert_int_equal(sched_setaffinity(0, sizeof saved, &saved), 0);
+    /* errors: a bad label in the second labelling, count 0 */
+    double o[2];
+    lab[1][7] = 99;
+    assert_int_equal(seg_metrics_silhouettes_f64(x, N, D, (const int32_t *const *)lab, ks, 2,
+                                                 NULL, 0, 0, o),
+                     SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_metrics_silhouettes_f64(x, N, D, (const int32_t *const *)lab, ks, 0,
+                                                 NULL, 0, 0, o),
+                     SEG_ERR_INVALID_ARG);
+    for (size_t l = 0; l < COUNT; l++)
+        free(lab[l]);
+    free(x);
+    free(xf);
+    free(w);
+}
+
 /* An allocator that fails its call number fail_at (0-based; -1: none). */
 typedef struct failing {
     long calls, fail_at, live;
@@ -441,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_calinski_harabasz_zero_within),
         cmocka_unit_test(test_silhouette_against_naive),
         cmocka_unit_test(test_silhouette_uneven_segments),
+        cmocka_unit_test(test_silhouettes_equal_single_calls),
         cmocka_unit_test(test_silhouette_allocation_failures),
         cmocka_unit_test(test_metric_errors),
         cmocka_unit_test(test_adjusted_rand_hand),

@@ -313,6 +313,9 @@ static double silhouette_score(const double *sum, size_t stride, int32_t own, do
 #define SIL_CB 512
 /* Most bytes of partial sums the symmetric form may hold. */
 #define SIL_SYM_MAX_BYTES ((size_t)64 << 20)
+/* Most bytes of distances, and of partial sums, seg_metrics_silhouettes_*
+ * hold at once. */
+#define SIL_MANY_MAX_BYTES ((size_t)256 << 20)
 
 /*
  * The symmetric form: the segment-ordered sample S (m rows) is cut into
@@ -584,6 +587,309 @@ int seg_metrics_silhouette_f64(const double *x, size_t n, size_t d, const int32_
                                double *out)
 {
     return silhouette(x, false, n, d, labels, k, weights, sample_size, seed, out);
+}
+
+/*
+ * Several labellings of the same rows scored on one sample (issue 20): the
+ * sample's distances are computed once, a block of rows at a time, and each
+ * labelling's sums are taken from them in exactly the order of the symmetric
+ * form above (its chunks, its row sums for a chunk at or after the row's, its
+ * eight-lane column sums for an earlier chunk), so each value is bit for bit
+ * what silhouette() returns. A labelling the symmetric form would not take
+ * (no register kernel, sums too large, fewer than two segments) is scored by
+ * silhouette() itself.
+ */
+/* Rows a block of the shared pass: 16 measured fastest (issue 20). */
+#define MULTI_B 16
+
+typedef struct multi_lab {
+    size_t k, nc;
+    size_t *pos;   /* m: sample row -> its place in the segment order */
+    size_t *perm;  /* m: place -> sample row */
+    size_t *cb;    /* nc + 1 chunk bounds (places) */
+    size_t *chunk; /* m: place -> its chunk */
+    int32_t *sl;   /* m: label of each place */
+    double *sw, *clw, *P, *score;
+} multi_lab;
+
+typedef struct multi_job {
+    const double *S, *norms, *w; /* w: weights in sample order */
+    size_t m, d, count;
+    multi_lab *lab;
+    double *rt; /* per thread 2 x MULTI_B x m square roots of the distances, 11 x SIL_B sums */
+} multi_job;
+
+/*
+ * For chunk q of one labelling (places c0 .. c1-1) and the b rows of a block:
+ * rs[i] = sum_c sw[c] T[c][i] in place order (sym_pair's row sums, when
+ * rows), and cs[i] = its eight-lane column sums over U, per block of SIL_B
+ * places (when lanes); T and U hold the block's distances both ways round,
+ * column perm[c] at T + perm[c] * b.
+ */
+SEG_HOT_CLONES static void chunk_sums(const double *restrict T, const double *restrict U, size_t b,
+                                      const size_t *restrict perm, const double *restrict sw,
+                                      size_t c0, size_t c1, bool rows, bool lanes,
+                                      double *restrict rs, double *restrict cs,
+                                      double *restrict acc /* 9 x SIL_B */)
+{
+    for (size_t i = 0; i < b; i++)
+        rs[i] = cs[i] = 0;
+    for (size_t r0 = c0; r0 < c1; r0 += SIL_B) {
+        const size_t bb = c1 - r0 < SIL_B ? c1 - r0 : SIL_B, full = bb / 8 * 8;
+        if (lanes)
+            for (size_t e = 0; e < 9; e++)
+                for (size_t i = 0; i < b; i++)
+                    acc[e * SIL_B + i] = 0;
+        for (size_t r = 0; r < bb; r++) {
+            const size_t col = perm[r0 + r] * b;
+            const double w = sw[r0 + r];
+            if (rows) {
+                const double *restrict t = T + col;
+                for (size_t i = 0; i < b; i++)
+                    rs[i] += w * t[i];
+            }
+            if (lanes) {
+                const double *restrict u = U + col;
+                double *restrict a = acc + (r < full ? r % 8 : 8) * SIL_B;
+                for (size_t i = 0; i < b; i++)
+                    a[i] += w * u[i];
+            }
+        }
+        if (lanes)
+            for (size_t i = 0; i < b; i++) {
+                const double *a = acc + i;
+                cs[i] += ((a[0 * SIL_B] + a[4 * SIL_B]) + (a[2 * SIL_B] + a[6 * SIL_B])) +
+                             ((a[1 * SIL_B] + a[5 * SIL_B]) + (a[3 * SIL_B] + a[7 * SIL_B])) +
+                         a[8 * SIL_B];
+            }
+    }
+}
+
+/* From T = -2 x_a.x_c (column c at T + c * b): T := the distances as
+ * seg_sqdist_cm computes them with the rows as x, U := with the columns as x. */
+SEG_HOT_CLONES static void both_ways(double *restrict T, double *restrict U, size_t b, size_t m,
+                                     const double *restrict na, const double *restrict norms)
+{
+    for (size_t c = 0; c < m; c++) {
+        const double nc = norms[c];
+        double *restrict t = T + c * b, *restrict u = U + c * b;
+        for (size_t i = 0; i < b; i++) {
+            const double v = t[i] + nc + na[i], w = t[i] + na[i] + nc;
+            t[i] = __builtin_sqrt(v > 0 ? v : 0);
+            u[i] = __builtin_sqrt(w > 0 ? w : 0);
+        }
+    }
+}
+
+static void multi_block(void *ctx, size_t bi, int thread)
+{
+    const multi_job *j = ctx;
+    const size_t m = j->m, d = j->d, a0 = bi * MULTI_B, b = m - a0 < MULTI_B ? m - a0 : MULTI_B;
+    double *T = j->rt + (size_t)thread * (2 * MULTI_B * m + 11 * SIL_B), *U = T + MULTI_B * m;
+    double *rs = U + MULTI_B * m, *cs = rs + SIL_B, *acc = cs + SIL_B;
+    /* -2 x_a.x_c, the same both ways round; seg_sqdist_cm adds the column's
+     * norm, then the row's, so the two orders round apart: T as sym_pair
+     * sees the pair from the row's chunk, U from the column's. */
+    for (size_t c0 = 0; c0 < m; c0 += SIL_CB) {
+        const size_t cb = m - c0 < SIL_CB ? m - c0 : SIL_CB;
+        seg_regkernel_tile_f64(j->S + a0 * d, NULL, b, d, j->S + c0 * d, cb, T + c0 * b);
+    }
+    both_ways(T, U, b, m, j->norms + a0, j->norms);
+    for (size_t i = 0; i < b; i++) /* a row's distance to itself is 0 */
+        T[(a0 + i) * b + i] = U[(a0 + i) * b + i] = 0;
+    for (size_t l = 0; l < j->count; l++) {
+        const multi_lab *L = &j->lab[l];
+        if (!L->P)
+            continue;
+        const size_t nc = L->nc;
+        size_t lo = SIZE_MAX, hi = 0; /* the block's rows' chunks */
+        for (size_t i = 0; i < b; i++) {
+            const size_t A = L->chunk[L->pos[a0 + i]];
+            lo = A < lo ? A : lo;
+            hi = A > hi ? A : hi;
+        }
+        for (size_t q = 0; q < nc; q++) {
+            chunk_sums(T, U, b, L->perm, L->sw, L->cb[q], L->cb[q + 1], lo <= q, hi > q, rs, cs,
+                       acc);
+            for (size_t i = 0; i < b; i++) {
+                const size_t p = L->pos[a0 + i];
+                L->P[p * nc + q] = L->chunk[p] <= q ? rs[i] : cs[i];
+            }
+        }
+    }
+}
+
+static void multi_lab_free(multi_lab *L)
+{
+    seg_free(L->pos);
+    seg_free(L->perm);
+    seg_free(L->cb);
+    seg_free(L->chunk);
+    seg_free(L->sl);
+    seg_free(L->sw);
+    seg_free(L->clw);
+    seg_free(L->P);
+    seg_free(L->score);
+    memset(L, 0, sizeof *L);
+}
+
+/* Lays labelling L out as silhouette() would; leaves L->P NULL when the
+ * symmetric form would not be used. Returns SEG_OK or SEG_ERR_NOMEM. */
+static int multi_lab_init(multi_lab *L, const int32_t *labels, size_t k, const size_t *idx,
+                          const double *w, size_t m, size_t *budget)
+{
+    size_t *start = seg_calloc(k + 1, sizeof *start);
+    L->k = k;
+    L->pos = seg_malloc_array(m, sizeof *L->pos);
+    L->perm = seg_malloc_array(m, sizeof *L->perm);
+    L->chunk = seg_malloc_array(m, sizeof *L->chunk);
+    L->sl = seg_malloc_array(m, sizeof *L->sl);
+    L->sw = seg_malloc_array(m, sizeof *L->sw);
+    L->clw = seg_calloc(k, sizeof *L->clw);
+    L->score = seg_malloc_array(m, sizeof *L->score);
+    const size_t chunk_len = m / 128 > 256 ? m / 128 : 256;
+    L->cb = seg_malloc_array(m / chunk_len + k + 2, sizeof *L->cb);
+    if (!start || !L->pos || !L->perm || !L->chunk || !L->sl || !L->sw || !L->clw || !L->score ||
+        !L->cb) {
+        seg_free(start);
+        return SEG_NOMEM();
+    }
+    for (size_t a = 0; a < m; a++)
+        start[labels[idx[a]] + 1]++;
+    for (size_t c = 0; c < k; c++)
+        start[c + 1] += start[c];
+    size_t used = 0, nc = 0, plen;
+    for (size_t a = 0; a < m; a++) {
+        const size_t at = start[labels[idx[a]]]++;
+        L->pos[a] = at;
+        L->perm[at] = a;
+        L->sl[at] = labels[idx[a]];
+        L->sw[at] = w ? w[idx[a]] : 1.0;
+    }
+    seg_free(start);
+    for (size_t a = 0; a < m; a++) {
+        used += L->clw[L->sl[a]] == 0;
+        L->clw[L->sl[a]] += L->sw[a];
+        if (a == 0 || L->sl[a] != L->sl[a - 1] || a - L->cb[nc - 1] == chunk_len)
+            L->cb[nc++] = a;
+        L->chunk[a] = nc - 1;
+    }
+    L->cb[nc] = m;
+    L->nc = nc;
+    if (used < 2 || !seg_mul_ok(m, nc, &plen) || plen > SIL_SYM_MAX_BYTES / sizeof(double) ||
+        plen > *budget / sizeof(double))
+        return SEG_OK;
+    *budget -= plen * sizeof(double);
+    L->P = seg_malloc_array(plen, sizeof *L->P);
+    return L->P ? SEG_OK : SEG_NOMEM();
+}
+
+static int silhouette_many(const void *x, bool f32, size_t n, size_t d,
+                           const int32_t *const *labels, const size_t *ks, size_t count,
+                           const double *w, size_t sample_size, uint64_t seed, double *out)
+{
+    if (!labels || !ks || !out || count == 0)
+        return seg_fail(SEG_ERR_INVALID_ARG, "silhouettes need labellings, their k and outputs");
+    int rc = SEG_OK;
+    for (size_t l = 0; l < count && rc == SEG_OK; l++)
+        rc = check_labels(x, n, d, labels[l], ks[l], w, out);
+    if (rc < 0)
+        return rc;
+    size_t m = sample_size && n > sample_size ? sample_size : n, kd, rtl;
+    const bool rk = seg_regkernel_ok(d, sizeof(double));
+    /* Each thread holds 2 x MULTI_B x m distances: at most SIL_MANY_MAX_BYTES
+     * in all, else one call per labelling. */
+    int threads = seg_threads_resolve(0);
+    const size_t per_thread = m <= SIZE_MAX / (32 * MULTI_B) ? 16 * MULTI_B * m + 88 * SIL_B : SIZE_MAX;
+    while (threads > 1 && per_thread > SIL_MANY_MAX_BYTES / (size_t)threads)
+        threads--;
+    if (!rk || count == 1 || per_thread > SIL_MANY_MAX_BYTES || !seg_mul_ok(m, d, &kd) ||
+        !seg_mul_ok(2 * MULTI_B, m, &rtl) || rtl > SIZE_MAX / 2 ||
+        !seg_mul_ok(rtl, (size_t)threads, &rtl)) {
+        for (size_t l = 0; l < count && rc == SEG_OK; l++)
+            rc = silhouette(x, f32, n, d, labels[l], ks[l], w, sample_size, seed, &out[l]);
+        return rc;
+    }
+    size_t *idx = seg_malloc_array(m, sizeof *idx);
+    double *S = seg_malloc_array(kd, sizeof *S), *norms = seg_malloc_array(m, sizeof *norms);
+    double *rt = seg_malloc_array(rtl + 11 * SIL_B * (size_t)threads, sizeof *rt);
+    multi_lab *lab = seg_calloc(count, sizeof *lab);
+    seg_pool *pool = NULL;
+    if (!idx || !S || !norms || !rt || !lab) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    if (m < n) {
+        if ((rc = sample_rows(n, m, seed, idx)) < 0)
+            goto done;
+        qsort(idx, m, sizeof *idx, cmp_size);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            idx[i] = i;
+    }
+    for (size_t a = 0; a < m; a++)
+        for (size_t j = 0; j < d; j++)
+            S[a * d + j] = xval(x, f32, idx[a] * d + j);
+    seg_row_norms_f64(S, m, d, norms);
+    bool any = false;
+    size_t budget = SIL_MANY_MAX_BYTES; /* the labellings' partial sums */
+    for (size_t l = 0; l < count; l++) {
+        if ((rc = multi_lab_init(&lab[l], labels[l], ks[l], idx, w, m, &budget)) < 0)
+            goto done;
+        any |= lab[l].P != NULL;
+    }
+    if (any) {
+        int nt = 1;
+        if (threads > 1 && m > SIL_B && seg_pool_start(&pool, threads) == SEG_OK)
+            nt = seg_pool_threads(pool);
+        multi_job job = {.S = S, .norms = norms, .m = m, .d = d, .count = count, .lab = lab,
+                         .rt = rt};
+        seg_pool_run(pool, (m + MULTI_B - 1) / MULTI_B, nt, multi_block, &job);
+    }
+    for (size_t l = 0; l < count; l++) {
+        multi_lab *L = &lab[l];
+        if (!L->P) {
+            if ((rc = silhouette(x, f32, n, d, labels[l], ks[l], w, sample_size, seed, &out[l])) < 0)
+                goto done;
+            continue;
+        }
+        /* sym_rows, then silhouette()'s mean */
+        sym_job sj = {.sw = L->sw, .clw = L->clw, .sl = L->sl, .k = L->k, .m_ = m, .nc = L->nc,
+                      .per = L->k, .cb = L->cb, .P = L->P, .tiles = rt, .score = L->score};
+        for (size_t blk = 0; blk < (m + SIL_B - 1) / SIL_B; blk++)
+            sym_rows(&sj, blk, 0);
+        double num = 0, den = 0;
+        for (size_t a = 0; a < m; a++) {
+            num += L->sw[a] * L->score[a];
+            den += L->sw[a];
+        }
+        out[l] = num / den;
+    }
+done:
+    seg_pool_stop(pool);
+    for (size_t l = 0; lab && l < count; l++)
+        multi_lab_free(&lab[l]);
+    seg_free(lab);
+    seg_free(idx);
+    seg_free(S);
+    seg_free(norms);
+    seg_free(rt);
+    return rc;
+}
+
+int seg_metrics_silhouettes_f32(const float *x, size_t n, size_t d, const int32_t *const *labels,
+                                const size_t *k, size_t count, const double *weights,
+                                size_t sample_size, uint64_t seed, double *out)
+{
+    return silhouette_many(x, true, n, d, labels, k, count, weights, sample_size, seed, out);
+}
+
+int seg_metrics_silhouettes_f64(const double *x, size_t n, size_t d,
+                                const int32_t *const *labels, const size_t *k, size_t count,
+                                const double *weights, size_t sample_size, uint64_t seed,
+                                double *out)
+{
+    return silhouette_many(x, false, n, d, labels, k, count, weights, sample_size, seed, out);
 }
 
 int seg_metrics_davies_bouldin_f32(const float *x, size_t n, size_t d, const int32_t *labels,

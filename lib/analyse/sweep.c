@@ -3,7 +3,8 @@
  * quality measures of each, and pick k by a fixed rule. Built on the public
  * fit and metrics entry points, so it shares their kernel and determinism;
  * what it shares across k is the caller's transformed matrix (transformed
- * once) and the silhouette sample (the same rows for every k).
+ * once) and the silhouette sample (the same rows for every k, their
+ * distances computed once: seg_metrics_silhouettes_*).
  */
 #include "analyse/sweep.h"
 #include "core/params.h"
@@ -125,20 +126,42 @@ int seg_sweep_set_progress(seg_sweep *s, seg_progress_fn fn, void *user)
     return SEG_OK;
 }
 
-/* Quality measures of one labelling, into row[COL_SIL .. COL_SMALLEST]. */
-static int measure(const seg_sweep *s, const void *x, bool f32, size_t n, size_t d,
-                   const double *w, const int32_t *labels, size_t k, double *row)
+/* Quality measures of one labelling but its silhouette, into row[COL_DB], row[COL_CH]. */
+static int measure(const void *x, bool f32, size_t n, size_t d, const double *w,
+                   const int32_t *labels, size_t k, double *row)
 {
-    const size_t sample = (size_t)s->sample;
-    const uint64_t seed = (uint64_t)s->seed;
-    int rc = f32 ? seg_metrics_silhouette_f32(x, n, d, labels, k, w, sample, seed, &row[COL_SIL])
-                 : seg_metrics_silhouette_f64(x, n, d, labels, k, w, sample, seed, &row[COL_SIL]);
-    if (rc == SEG_OK)
-        rc = f32 ? seg_metrics_davies_bouldin_f32(x, n, d, labels, k, w, &row[COL_DB])
+    int rc = f32 ? seg_metrics_davies_bouldin_f32(x, n, d, labels, k, w, &row[COL_DB])
                  : seg_metrics_davies_bouldin_f64(x, n, d, labels, k, w, &row[COL_DB]);
     if (rc == SEG_OK)
         rc = f32 ? seg_metrics_calinski_harabasz_f32(x, n, d, labels, k, w, &row[COL_CH])
                  : seg_metrics_calinski_harabasz_f64(x, n, d, labels, k, w, &row[COL_CH]);
+    return rc;
+}
+
+/* Most bytes of labellings held for one silhouette call. */
+#define SWEEP_LABELS_MAX_BYTES ((size_t)128 << 20)
+
+/*
+ * The silhouettes of the held labellings lab[0 .. count-1] (k = k0, k0 + 1,
+ * ...) into their rows: one sample, its distances computed once for all.
+ */
+static int measure_silhouettes(const seg_sweep *s, const void *x, bool f32, size_t n, size_t d,
+                               const double *w, int32_t *held, size_t count, size_t k0,
+                               double *rows)
+{
+    const int32_t *lab[64];
+    size_t ks[64];
+    double sil[64];
+    for (size_t i = 0; i < count; i++) {
+        lab[i] = held + i * n;
+        ks[i] = k0 + i;
+    }
+    const size_t sample = (size_t)s->sample;
+    const uint64_t seed = (uint64_t)s->seed;
+    int rc = f32 ? seg_metrics_silhouettes_f32(x, n, d, lab, ks, count, w, sample, seed, sil)
+                 : seg_metrics_silhouettes_f64(x, n, d, lab, ks, count, w, sample, seed, sil);
+    for (size_t i = 0; rc == SEG_OK && i < count; i++)
+        rows[i * N_COLS + COL_SIL] = sil[i];
     return rc;
 }
 
@@ -336,8 +359,12 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const void *x, bool f32, size
     const size_t total = (size_t)(s->k_max - s->k_min + 1);
     seg_free(s->values);
     s->count = 0;
+    /* Labellings are held (batch of them) until their silhouettes are
+     * scored together. */
+    size_t batch = SWEEP_LABELS_MAX_BYTES / sizeof *labels / n, held = 0;
+    batch = batch < 1 ? 1 : batch > 64 ? 64 : batch > total ? total : batch;
     if (!(s->values = seg_malloc_array(total, N_COLS * sizeof(double))) ||
-        !(labels = seg_malloc_array(n, sizeof *labels))) {
+        !(labels = seg_malloc_array(batch * n, sizeof *labels))) {
         seg_free(labels);
         return SEG_NOMEM();
     }
@@ -362,8 +389,9 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const void *x, bool f32, size
         }
         if ((rc = seg_kmeans_set_int(km, SEG_KMEANS_K, (int64_t)k)) < 0)
             goto done;
-        rc = f32 ? seg_kmeans_fit_f32(km, x, n, d, w, labels, &m)
-                 : seg_kmeans_fit_f64(km, x, n, d, w, labels, &m);
+        int32_t *lab = labels + held * n;
+        rc = f32 ? seg_kmeans_fit_f32(km, x, n, d, w, lab, &m)
+                 : seg_kmeans_fit_f64(km, x, n, d, w, lab, &m);
         if (rc < 0)
             goto done;
         row[COL_INERTIA] = seg_model_inertia(m);
@@ -379,7 +407,7 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const void *x, bool f32, size
         row[COL_LARGEST] = largest / all;
         seg_model_free(m);
         m = NULL;
-        if ((rc = measure(s, x, f32, n, d, w, labels, k, row)) < 0)
+        if ((rc = measure(x, f32, n, d, w, lab, k, row)) < 0)
             goto done;
         /* The refits are small (a few thousand rows): one thread each
          * spends less on waking workers than it would gain. */
@@ -394,7 +422,13 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const void *x, bool f32, size
         seg_kmeans_set_int(km, SEG_KMEANS_THREADS, saved_threads);
         if (rc < 0)
             goto done;
-        s->count++;
+        if (++held == batch || i + 1 == total) {
+            if ((rc = measure_silhouettes(s, x, f32, n, d, w, labels, held, k + 1 - held,
+                                          row - (held - 1) * N_COLS)) < 0)
+                goto done;
+            s->count += held; /* rows are readable once complete */
+            held = 0;
+        }
     }
     if (s->progress && s->progress(s->user, total, total) != 0)
         rc = seg_fail(SEG_ERR_CANCELLED, "the sweep was cancelled at its end");
