@@ -251,6 +251,21 @@ static int cmp_size(const void *a, const void *b)
     return x < y ? -1 : (x > y);
 }
 
+/* The silhouette's sample in row order: m of the n rows by sample_rows(),
+ * sorted; all rows when m >= n. */
+static int sample_sorted(size_t n, size_t m, uint64_t seed, size_t *idx)
+{
+    if (m >= n) {
+        for (size_t i = 0; i < n; i++)
+            idx[i] = i;
+        return SEG_OK;
+    }
+    int rc = sample_rows(n, m, seed, idx);
+    if (rc == SEG_OK)
+        qsort(idx, m, sizeof *idx, cmp_size);
+    return rc;
+}
+
 /* s[i] += wc * sqrt(col[i]) for i < b: the inner loop of the silhouette. */
 SEG_HOT_CLONES static void add_sqrt(double *restrict s, const double *restrict col, double wc,
                                     size_t b)
@@ -508,14 +523,8 @@ static int silhouette(const void *x, bool f32, size_t n, size_t d, const int32_t
         rc = SEG_NOMEM();
         goto done;
     }
-    if (m < n) {
-        if ((rc = sample_rows(n, m, seed, idx)) < 0)
-            goto done;
-        qsort(idx, m, sizeof *idx, cmp_size);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            idx[i] = i;
-    }
+    if ((rc = sample_sorted(n, m, seed, idx)) < 0)
+        goto done;
     /* Order the sample by segment (rows in order within one): start[c] is
      * where segment c begins once the counts are summed. */
     for (size_t a = 0; a < m; a++)
@@ -819,14 +828,8 @@ static int silhouette_many(const void *x, bool f32, size_t n, size_t d,
         rc = SEG_NOMEM();
         goto done;
     }
-    if (m < n) {
-        if ((rc = sample_rows(n, m, seed, idx)) < 0)
-            goto done;
-        qsort(idx, m, sizeof *idx, cmp_size);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            idx[i] = i;
-    }
+    if ((rc = sample_sorted(n, m, seed, idx)) < 0)
+        goto done;
     for (size_t a = 0; a < m; a++)
         for (size_t j = 0; j < d; j++)
             S[a * d + j] = xval(x, f32, idx[a] * d + j);
