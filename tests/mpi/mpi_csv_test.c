@@ -13,7 +13,7 @@
  *
  * Exit 0 when every rank passes; 1 otherwise.
  */
-#include <seg-mpi.h>
+#include "mpitest.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -22,18 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static int rank, ranks;
+static int ranks;
 static char dir[64];
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "rank %d: %s:%d: ", rank, __FILE__, __LINE__);                         \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fprintf(stderr, "\n");                                                                 \
-            return 1;                                                                              \
-        }                                                                                          \
-    } while (0)
 
 /* A growing text. */
 typedef struct text {

@@ -29,7 +29,7 @@ static int rank; /* this process's rank in MPI_COMM_WORLD, set by main */
 
 /* n x d doubles around k0 centres ((c 7 + j 3) mod 11 in each feature),
  * noise uniform in [-noise/2, noise/2) from a xorshift stream seeded by seed. */
-static void mpitest_blobs(double *x, size_t n, size_t d, size_t k0, uint64_t seed, double noise)
+static inline void mpitest_blobs(double *x, size_t n, size_t d, size_t k0, uint64_t seed, double noise)
 {
     uint64_t s = seed;
     for (size_t i = 0; i < n; i++)
@@ -42,7 +42,7 @@ static void mpitest_blobs(double *x, size_t n, size_t d, size_t k0, uint64_t see
         }
 }
 
-static int mpitest_same_model(const seg_model *a, const seg_model *b, const char *what)
+static inline int mpitest_same_model(const seg_model *a, const seg_model *b, const char *what)
 {
     size_t k = seg_model_k(a), d = seg_model_dim(a);
     CHECK(k == seg_model_k(b) && d == seg_model_dim(b), "%s: shapes differ", what);
@@ -67,7 +67,7 @@ static int mpitest_same_model(const seg_model *a, const seg_model *b, const char
 }
 
 /* One configuration: fit over the ranks and alone, compare. */
-static int mpitest_compare(const char *what, seg_kmeans *km, const double *x, size_t n, size_t d,
+static inline int mpitest_compare(const char *what, seg_kmeans *km, const double *x, size_t n, size_t d,
                    const double *w, int f32)
 {
     size_t first, rows;
