@@ -15,12 +15,7 @@ iters=${5:-10}
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-export OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1
-# a waiting rank gives its core up; ranks float (the machine is shared)
-export OMPI_MCA_mpi_yield_when_idle=1 OMPI_MCA_hwloc_base_binding_policy=none
-export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-root=
-[ "$(id -u)" = 0 ] && root=--allow-run-as-root
+. "$here/mpi_env.sh"
 
 # The data: k blobs, fixed seed, written by a small C program (no numpy needed).
 cat > "$tmp/gen.c" <<'GEN'
