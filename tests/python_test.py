@@ -561,6 +561,30 @@ class Estimator(unittest.TestCase):
         dist = km.transform(X).min(axis=1)
         numpy.testing.assert_allclose([float(r["distance"]) for r in rows], dist, atol=1e-7)
 
+    def test_kmeans_parallel_start_equals_cli(self):
+        # init="k-means||" must reach SEG_INIT_KMEANS_PARALLEL: the labels are
+        # seg segment --init kmeans||'s, and (so that the test can tell) not
+        # those of the default k-means++ start on the same data.
+        X = numpy.random.RandomState(11).uniform(-1, 1, size=(600, 3))
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "x.csv")
+            with open(path, "w") as f:
+                f.write("a,b,c\n")
+                for row in X:
+                    f.write(",".join(repr(float(v)) for v in row) + "\n")
+            common = [path, "--k", "6", "--scale", "none", "--seed", "5", "--assignments", "-",
+                      "-q"]
+            par = [int(r["segment"]) for r in seg_csv(run_seg("segment", *common,
+                                                               "--init", "kmeans||"))]
+            pp = [int(r["segment"]) for r in seg_csv(run_seg("segment", *common))]
+        self.assertNotEqual(par, pp)
+        km = libseg.KMeans(6, init="k-means||", random_state=5).fit(X)
+        self.assertEqual(km.labels_.tolist(), par)
+        cfg = libseg.KMeansConfig(k=6, seed=5, init="kmeans||")
+        self.assertEqual(flat(cfg.fit(X).labels), par)
+        with self.assertRaises(libseg.SegError):
+            libseg.KMeansConfig(k=6, init="k-means||", init_rounds=0)
+
     def test_gil_is_released_during_fit(self):
         # ctypes releases the GIL around every call through a CDLL (a PyDLL
         # would hold it): the library must be loaded as a plain CDLL.

@@ -30,7 +30,7 @@ STATUS = {
     -18: "SEG_ERR_CHECKSUM", -19: "SEG_ERR_CANCELLED", -25: "SEG_ERR_PRIVACY",
 }
 _SCALE = {"none": 0, "standard": 1, "minmax": 2, "robust": 3}
-_INIT = {"k-means++": 0, "kmeans++": 0, "random": 1}
+_INIT = {"k-means++": 0, "kmeans++": 0, "random": 1, "k-means||": 3, "kmeans||": 3}
 _ALGORITHM = {"lloyd": 0, "hamerly": 1, "elkan": 2, "yinyang": 3, "auto": 4}
 # Setting keys (enum values of seg.h).
 _CSV_DELIMITER, _CSV_HEADER, _CSV_DEFAULT_MISSING = 100, 101, 102
@@ -41,7 +41,7 @@ _IMPUTE_ORDER = {"impute-first": 0, "scale-first": 1}
 _SCALER_COLUMN_METHOD, _SCALER_COLUMN_LOG1P = 200, 201
 _KM = {"k": 100, "max_iter": 101, "n_init": 102, "init": 103, "seed": 104, "threads": 105,
        "dtype": 106, "algorithm": 107, "min_profile_size": 110, "min_size": 111,
-       "max_size": 112}
+       "max_size": 112, "init_rounds": 118}
 _KMEANS_TOL = 200
 _INIT_GIVEN = 2
 _PREDICTOR_THREADS = 100
@@ -767,8 +767,10 @@ class KMeansConfig(_Object):
 
     def __init__(self, k=8, seed=0, n_init=1, max_iter=300, tol=1e-4, threads=0,
                  init="k-means++", dtype="f64", algorithm="auto", min_profile_size=0,
-                 min_size=0, max_size=0):
-        """init: "k-means++", "random", or k rows of starting centroids.
+                 min_size=0, max_size=0, init_rounds=2):
+        """init: "k-means++", "k-means||" (Bahmani et al. 2012: init_rounds
+        rounds oversampling 2k rows, then weighted k-means++ on them), "random",
+        or k rows of starting centroids.
         min_size, max_size: size bounds on every segment (0 = none): the fit
         is then size-constrained k-means (docs/guide.md section 10)."""
         super().__init__(new(_lib.seg_kmeans_new))
@@ -779,14 +781,15 @@ class KMeansConfig(_Object):
             raise ValueError("algorithm must be one of %s" % ", ".join(_ALGORITHM))
         for key, value in (("k", k), ("seed", seed), ("n_init", n_init), ("max_iter", max_iter),
                            ("threads", threads), ("min_profile_size", min_profile_size),
-                           ("min_size", min_size), ("max_size", max_size)):
+                           ("min_size", min_size), ("max_size", max_size),
+                           ("init_rounds", init_rounds)):
             check(_lib.seg_kmeans_set_int(h, _KM[key], check_int(key, value)))
         check(_lib.seg_kmeans_set_int(h, _KM["dtype"], _DTYPE[dtype]))
         check(_lib.seg_kmeans_set_int(h, _KM["algorithm"], _ALGORITHM[algorithm]))
         check(_lib.seg_kmeans_set_double(h, _KMEANS_TOL, check_float("tol", tol)))
         if isinstance(init, str):
             if init not in _INIT:
-                raise ValueError("init must be k-means++, random or centroids")
+                raise ValueError("init must be k-means++, k-means||, random or centroids")
             check(_lib.seg_kmeans_set_int(h, _KM["init"], _INIT[init]))
         else:
             c = Matrix(init, what="init", allow_f32=False)

@@ -44,11 +44,15 @@ class KMeans:
     ----------
     n_clusters : int, default 8
         Number of segments (1 .. 10^6).
-    init : "k-means++", "random", array of shape (n_clusters, n_features),
-        or a callable init(X, n_clusters, random_state) returning such an array.
+    init : "k-means++", "k-means||", "random", array of shape
+        (n_clusters, n_features), or a callable init(X, n_clusters,
+        random_state) returning such an array. "k-means||" is Bahmani et
+        al.'s parallel start (2 rounds oversampling 2k rows, then weighted
+        k-means++ on them), as seg segment --init kmeans|| and seg-mpi use.
     n_init : int or "auto", default "auto"
         Runs from different starts, the best kept by inertia; "auto" is 1
-        for "k-means++" and 10 for "random" (as scikit-learn's).
+        for "k-means++" and "k-means||", 10 for "random" (as scikit-learn's
+        for its two).
     max_iter : int, default 300
         Most iterations per run.
     tol : float, default 1e-4
@@ -170,11 +174,11 @@ class KMeans:
             raise ValueError("dtype must be None, float64 or float32, got %r" % (self.dtype,))
         init = self.init
         if isinstance(init, str):
-            if init not in ("k-means++", "random"):
-                raise ValueError("init must be 'k-means++', 'random', an array or a callable, "
-                                 "got %r" % init)
+            if init not in ("k-means++", "k-means||", "random"):
+                raise ValueError("init must be 'k-means++', 'k-means||', 'random', an array "
+                                 "or a callable, got %r" % init)
         if self.n_init == "auto":
-            n_init = 1 if (isinstance(init, str) and init == "k-means++") else 10
+            n_init = 1 if (isinstance(init, str) and init != "random") else 10
         else:
             n_init = check_int("n_init", self.n_init, 1, 10 ** 6)
         return dict(k=k, max_iter=max_iter, tol=tol, n_init=n_init, threads=threads,
