@@ -49,23 +49,33 @@ static size_t FN(first_new_row)(kjob *J, const double *C, size_t m)
 }
 
 /*
- * closest[i] = (init ? d2 : min(closest[i], d2)) with d2 the squared distance
- * of row i to one centroid c1; ppot[p] = weighted sum of closest over partition p.
+ * Fold m candidates cand (numbered base, base + 1, ...; T copies with their
+ * norms) into each row's closest squared distance: closest[i] = min(closest[i],
+ * d2 to candidate t), where init makes the first candidate's d2 the start.
+ * owner, when not NULL, gets the number of the candidate that made closest[i]
+ * strictly smaller (ties keep the earlier one). ppot[p] = the weighted sum of
+ * closest over partition p in row order. The candidates go through the tile
+ * in chunks whose size depends on k alone. k-means++ folds one centroid at a
+ * time, k-means|| a round's candidates.
  */
 typedef struct FN(closest_ctx) {
     kjob *J;
-    const T *c1, *c1norm;
+    const T *cand, *cnorm;
+    size_t m, base;
     bool init;
+    int32_t *owner;
 } FN(closest_ctx);
 
-static void FN(pp_closest_part)(void *ctx, size_t p, int tid)
+static void FN(closest_part)(void *ctx, size_t p, int tid)
 {
     const FN(closest_ctx) *X = ctx;
     kjob *J = X->J;
     const T *x = J->x;
     const T *xnorm = J->xnorm;
     T *closest = J->mind;
+    int32_t *owner = X->owner;
     const seg_parts P = J->parts;
+    const size_t chunk = J->tile_len / P.block;
     T *tile = (T *)J->tiles + (size_t)tid * J->tile_len;
     size_t r0, r1;
     p += J->part_lo; /* the pool numbers this shard's partitions from 0 */
@@ -73,26 +83,47 @@ static void FN(pp_closest_part)(void *ctx, size_t p, int tid)
     double pot = 0;
     for (size_t b0 = r0; b0 < r1; b0 += P.block) {
         size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
-        FN(seg_sqdist_cm)(x + b0 * J->d, FN(panels_at)(J, b0), b, J->d, xnorm + b0, X->c1, 1,
-                          X->c1norm, tile);
-        for (size_t i = 0; i < b; i++) {
-            T v = tile[i];
-            if (!X->init && closest[b0 + i] < v)
-                v = closest[b0 + i];
-            closest[b0 + i] = v;
-            pot += (J->w ? J->w[b0 + i] : 1.0) * (double)v;
+        T *cl = closest + b0;
+        for (size_t t0 = 0; t0 < X->m; t0 += chunk) {
+            size_t mc = X->m - t0 < chunk ? X->m - t0 : chunk;
+            FN(seg_sqdist_cm)(x + b0 * J->d, FN(panels_at)(J, b0), b, J->d, xnorm + b0,
+                              X->cand + t0 * J->d, mc, X->cnorm + t0, tile);
+            for (size_t t = 0; t < mc; t++) {
+                const T *v = tile + t * b;
+                if (X->init && t0 + t == 0) {
+                    memcpy(cl, v, b * sizeof *cl);
+                } else if (!owner) { /* a branch-free minimum */
+                    for (size_t i = 0; i < b; i++)
+                        cl[i] = cl[i] < v[i] ? cl[i] : v[i];
+                } else {
+                    for (size_t i = 0; i < b; i++)
+                        if (v[i] < cl[i]) {
+                            cl[i] = v[i];
+                            owner[b0 + i] = (int32_t)(X->base + t0 + t);
+                        }
+                }
+            }
         }
+        for (size_t i = 0; i < b; i++)
+            pot += (J->w ? J->w[b0 + i] : 1.0) * (double)cl[i];
     }
     J->ppot[p] = pot;
 }
 
-static void FN(pp_update_closest)(kjob *J, const T *c1, const T *c1norm, bool init)
+/* closest_part over this shard's partitions; every shard gets all of ppot. */
+static void FN(closest_update)(kjob *J, const T *cand, const T *cnorm, size_t m, size_t base,
+                               bool init, int32_t *owner)
 {
-    FN(closest_ctx) X = {J, c1, c1norm, init};
-    seg_pool_run(J->pool, J->part_hi - J->part_lo, kjob_pass_threads(J), FN(pp_closest_part),
-                 &X);
+    FN(closest_ctx) X = {J, cand, cnorm, m, base, init, owner};
+    seg_pool_run(J->pool, J->part_hi - J->part_lo, kjob_pass_threads(J), FN(closest_part), &X);
     if (J->shard)
         shard_call(J, SEG_SHARD_GATHER, J->ppot, sizeof *J->ppot, 0);
+}
+
+/* k-means++: fold the one centroid c1 into closest (init: closest = its d2). */
+static void FN(pp_update_closest)(kjob *J, const T *c1, const T *c1norm, bool init)
+{
+    FN(closest_update)(J, c1, c1norm, 1, 0, init, NULL);
 }
 
 /*
@@ -414,63 +445,12 @@ static int FN(init_random)(kjob *J, seg_rng *rng, double *C)
 
 /* ---- k-means|| (Bahmani, Moseley, Vattani, Kumar, Vassilvitskii 2012) ---- */
 
-/*
- * closest[i] = min(closest[i], d2 to candidate t) over the m candidates cand
- * (numbered base, base + 1, ...), labels[i] = the number of the candidate
- * that made it strictly smaller (so ties keep the earlier candidate), and
- * ppot[p] = the weighted sum of closest over partition p in row order. The
- * candidates go through the tile in chunks whose size depends on k alone.
- */
-typedef struct FN(kpar_ctx) {
-    kjob *J;
-    const T *cand, *cnorm;
-    size_t m;
-    size_t base;
-} FN(kpar_ctx);
-
-static void FN(kpar_update_part)(void *ctx, size_t p, int tid)
-{
-    const FN(kpar_ctx) *X = ctx;
-    kjob *J = X->J;
-    const T *x = J->x;
-    const T *xnorm = J->xnorm;
-    T *closest = J->mind;
-    int32_t *owner = J->labels;
-    const seg_parts P = J->parts;
-    const size_t chunk = J->tile_len / P.block;
-    T *tile = (T *)J->tiles + (size_t)tid * J->tile_len;
-    size_t r0, r1;
-    p += J->part_lo;
-    kjob_rows(J, p, &r0, &r1);
-    double pot = 0;
-    for (size_t b0 = r0; b0 < r1; b0 += P.block) {
-        size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
-        for (size_t t0 = 0; t0 < X->m; t0 += chunk) {
-            size_t mc = X->m - t0 < chunk ? X->m - t0 : chunk;
-            FN(seg_sqdist_cm)(x + b0 * J->d, FN(panels_at)(J, b0), b, J->d, xnorm + b0,
-                              X->cand + t0 * J->d, mc, X->cnorm + t0, tile);
-            for (size_t t = 0; t < mc; t++)
-                for (size_t i = 0; i < b; i++)
-                    if (tile[t * b + i] < closest[b0 + i]) {
-                        closest[b0 + i] = tile[t * b + i];
-                        owner[b0 + i] = (int32_t)(X->base + t0 + t);
-                    }
-        }
-        for (size_t i = 0; i < b; i++)
-            pot += (J->w ? J->w[b0 + i] : 1.0) * (double)closest[b0 + i];
-    }
-    J->ppot[p] = pot;
-}
-
-/* Fold candidates [base, base + m) of cand (T copies, norms) into closest;
- * returns the potential over all rows, summed over partitions in order. */
+/* Fold candidates [base, base + m) of cand (T copies, norms) into closest,
+ * their numbers into labels; returns the potential over all rows, summed over
+ * partitions in order. */
 static double FN(kpar_update)(kjob *J, const T *cand, const T *cnorm, size_t m, size_t base)
 {
-    FN(kpar_ctx) X = {J, cand + base * J->d, cnorm + base, m, base};
-    seg_pool_run(J->pool, J->part_hi - J->part_lo, kjob_pass_threads(J), FN(kpar_update_part),
-                 &X);
-    if (J->shard)
-        shard_call(J, SEG_SHARD_GATHER, J->ppot, sizeof *J->ppot, 0);
+    FN(closest_update)(J, cand + base * J->d, cnorm + base, m, base, false, J->labels);
     double cost = 0;
     for (size_t p = 0; p < J->parts.count; p++)
         cost += J->ppot[p];
