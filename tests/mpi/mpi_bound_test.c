@@ -194,8 +194,10 @@ static int run(void)
         CHECK(seg_kmeans_fit_f64(km, x, n, d, NULL, NULL, &one) == SEG_OK, "one iteration");
         const int64_t it = seg_model_iterations(one);
         seg_model_free(one);
-        CHECK(it >= 2, "premise: %lld iteration with max_iter 1 (no segment empty after the "
-                       "first update)", (long long)it);
+        CHECK(it >= 2,
+              "premise: %lld iteration with max_iter 1 (no segment empty after the "
+              "first update)",
+              (long long)it);
         seg_kmeans_set_int(km, SEG_KMEANS_MAX_ITER, 300);
         if (compare_all("f64 given start, a segment empty in the second pass", km, &cnt, x, n, d,
                         0))

@@ -308,9 +308,8 @@ static int configure(const mopts *o, seg_kmeans *km, char *why, size_t len)
     }
     if (rc == SEG_OK && o->algorithm) {
         static const char *const names[] = {"lloyd", "hamerly", "elkan", "yinyang", "auto"};
-        static const int codes[] = {SEG_ALGORITHM_LLOYD, SEG_ALGORITHM_HAMERLY,
-                                    SEG_ALGORITHM_ELKAN, SEG_ALGORITHM_YINYANG,
-                                    SEG_ALGORITHM_AUTO};
+        static const int codes[] = {SEG_ALGORITHM_LLOYD, SEG_ALGORITHM_HAMERLY, SEG_ALGORITHM_ELKAN,
+                                    SEG_ALGORITHM_YINYANG, SEG_ALGORITHM_AUTO};
         size_t a = 0;
         while (a < 5 && strcmp(o->algorithm, names[a]) != 0)
             a++;
