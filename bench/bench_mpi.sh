@@ -3,15 +3,18 @@
 # same float32 .npy (bench/README-mpi.md), with each rank's peak memory, the
 # bytes a rank exchanges per iteration, and the ping-pong costs behind the
 # latency model of the projection.
-#   bench/bench_mpi.sh [BUILD [N [D [K [ITERS]]]]]   (defaults: build 4000000 32 64 10)
-# The fit runs exactly ITERS Lloyd iterations (--tol 0 --max-iter ITERS) so
-# both runs do the same work. Needs mpicc/mpirun (openmpi-bin, libopenmpi-dev).
+#   bench/bench_mpi.sh [BUILD [N [D [K [ITERS [ALGORITHM]]]]]]
+#   (defaults: build 4000000 32 64 10 lloyd)
+# The fit runs exactly ITERS iterations (--tol 0 --max-iter ITERS) so both
+# runs do the same work; ALGORITHM is seg-mpi's --algorithm (lloyd, hamerly,
+# elkan, yinyang, auto). Needs mpicc/mpirun (openmpi-bin, libopenmpi-dev).
 set -eu
 build=$(cd "${1:-build}" && pwd)
 n=${2:-4000000}
 d=${3:-32}
 k=${4:-64}
 iters=${5:-10}
+alg=${6:-lloyd}
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -48,12 +51,12 @@ int main(int argc, char **argv)
 GEN
 cc -O2 -o "$tmp/gen" "$tmp/gen.c"
 "$tmp/gen" "$n" "$d" "$k" > "$tmp/x.npy"
-echo "data: $n x $d float32 ($(($(stat -c %s "$tmp/x.npy") / 1048576)) MiB), k = $k, $iters iterations"
+echo "data: $n x $d float32 ($(($(stat -c %s "$tmp/x.npy") / 1048576)) MiB), k = $k, $iters iterations, --algorithm $alg"
 echo "CPU: $(lscpu | sed -n "s/^Model name: *//p"), $(OMP_NUM_THREADS= nproc --all) cores; load: $(cut -d" " -f1-3 /proc/loadavg)"
 
 for r in 1 2; do
     mpirun $root --oversubscribe -n $r "$build/mpi/seg-mpi" segment "$tmp/x.npy" --k "$k" \
-        --dtype f32 --scale none --tol 0 --max-iter "$iters" --threads 1 --json > "$tmp/r$r.json"
+        --dtype f32 --scale none --tol 0 --max-iter "$iters" --algorithm "$alg" --threads 1 --json > "$tmp/r$r.json"
     python3 -c "
 import json; j = json.load(open('$tmp/r$r.json'))
 print('ranks %d: fit %.2f s (start %.2f s, then %.3f s an iteration), whole run %.2f s, iterations %d, peak RSS per rank (MiB): %s' % (

@@ -54,7 +54,9 @@ SEG_MPI_API int seg_mpi_share(MPI_Comm comm, const seg_kmeans *km, size_t n, siz
  * Fit k-means over the rows of all ranks (collective). x holds this rank's
  * share (seg_mpi_share()); every rank gets the same model, equal bit for
  * bit to what seg_kmeans_fit_f32() gives on all the rows in rank order
- * (Lloyd's passes; k-means++, k-means|| (SEG_INIT_KMEANS_PARALLEL, whose
+ * (Lloyd's or the bounded passes, SEG_KMEANS_ALGORITHM: the same bits;
+ * AUTO decided on all rows, rank 0's choice every rank's; k-means++,
+ * k-means|| (SEG_INIT_KMEANS_PARALLEL, whose
  * draws depend on the row number among all rows only), random or given
  * start), and its rows' labels.
  *

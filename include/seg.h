@@ -2461,8 +2461,11 @@ SEG_API int seg_kmeans_init_f64(const seg_kmeans *km, const double *x, size_t n,
  * few exchanges it needs, and its partial sums are combined in partition
  * order across the shards, so the model and labels are bit for bit those
  * of seg_kmeans_fit_f32() on all the rows, for any number of shards.
- * The fit always runs Lloyd's passes (the bounded variants give the same
- * labels and centroids, see SEG_KMEANS_ALGORITHM).
+ * SEG_KMEANS_ALGORITHM is honoured: the bounded variants keep the bounds of
+ * the shard's own rows and exchange nothing more than Lloyd's passes (the
+ * centroids' moves are computed from the agreed centroids); AUTO is decided
+ * on n_total, and the first shard's choice is every shard's. Every
+ * algorithm gives Lloyd's labels and centroids, bit for bit.
  * @{
  */
 

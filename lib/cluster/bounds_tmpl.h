@@ -290,6 +290,7 @@ static void FN(bounds_part_rk)(void *ctx, size_t p, int tid)
     const seg_parts P = J->parts;
     const double gam = (4.0 * (double)d + 16) * (SEG_T_IS_F32 ? 0x1p-24 : 0x1p-53);
     const size_t G = H->groups;
+    p += J->part_lo; /* the pool numbers this shard's partitions from 0 */
     char *ws = (char *)H->scratch + (size_t)tid * H->scratch_len;
     T *xg = (T *)(void *)ws;   /* block x d gathered rows */
     T *xng = xg + P.block * d; /* block: their norms */
@@ -380,7 +381,7 @@ static void FN(bounds_part_rk)(void *ctx, size_t p, int tid)
 static void FN(bounds_pass_rk)(kjob *J, bounds_ws *H)
 {
     FN(bounds_ctx) X = {J, H};
-    seg_pool_run(J->pool, J->parts.count, kjob_pass_threads(J), FN(bounds_part_rk), &X);
+    seg_pool_run(J->pool, J->part_hi - J->part_lo, kjob_pass_threads(J), FN(bounds_part_rk), &X);
 }
 
 /*
@@ -434,7 +435,7 @@ static void FN(bounds_pass)(kjob *J, bounds_ws *H)
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
 #endif
-    for (size_t p = 0; p < P.count; p++) {
+    for (size_t p = J->part_lo; p < J->part_hi; p++) { /* a shard's partitions */
         const int tid = SEG_THREAD_ID();
         T *tile = (T *)J->tiles + (size_t)tid * J->tile_len;
         char *ws = (char *)H->scratch + (size_t)tid * H->scratch_len;

@@ -1044,9 +1044,19 @@ static int fit_rows(seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
         goto done;
     }
     {
-        seg_algorithm alg = sh ? SEG_ALGORITHM_LLOYD : seg_kmeans_algorithm_for(km->algorithm, n, d, k);
-        size_t groups = alg == SEG_ALGORITHM_LLOYD ? 0 : bounds_groups(alg, n, d, k, elem);
-        if (groups > 0 && (rc = bounds_alloc(&H, &J, groups, elem)) < 0)
+        /* Decided on all rows (n_total), never on a shard's share. */
+        seg_algorithm alg = seg_kmeans_algorithm_for(km->algorithm, J.n_total, d, k);
+        size_t groups = alg == SEG_ALGORITHM_LLOYD ? 0 : bounds_groups(alg, J.n_total, d, k, elem);
+        if (sh) {
+            /* AUTO measures this process's machine, which may differ from
+             * shard to shard: the first shard's choice is every shard's, so
+             * all run the same passes and make the same exchanges. */
+            int64_t g = (int64_t)groups;
+            shard_call(&J, SEG_SHARD_BCAST, &g, sizeof g, 0);
+            groups = g > 0 ? (size_t)g : 0;
+        }
+        rc = groups > 0 ? bounds_alloc(&H, &J, groups, elem) : SEG_OK;
+        if ((rc = shard_agree(&J, rc)) < 0)
             goto done;
     }
     J.progress = km->progress;

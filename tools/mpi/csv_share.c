@@ -287,45 +287,106 @@ static int plan_categorical(const seg_dataset *ds, size_t j, const int32_t *code
     return rc;
 }
 
-/* ---- dealing the rows out to the fit's shares ----------------------------- */
+/* ---- the rows encoded where the fit wants them -------------------------- */
 
-static int redistribute(const double *x, size_t row0, size_t nr, size_t first, size_t rows,
-                        size_t d, int R, double **out)
+/*
+ * Where this rank encodes its CSV rows (global rows [row0, row0 + nr)): the
+ * local rows [keep_lo, keep_hi) that fall in its own fit share (global rows
+ * [first, first + rows)) go straight into the share, the others, in row
+ * order, into spare, from which they are sent to the ranks whose shares
+ * they are in. The CSV cuts fall by bytes and the fit's by partitions, so
+ * spare holds only the rows between the two cuts: the features exist once.
+ */
+typedef struct dest {
+    char *share, *spare;
+    size_t row0, nr, first, rows, keep_lo, keep_hi;
+    size_t bytes; /* of one encoded row */
+    bool f32;
+} dest;
+
+static char *dest_row(const dest *t, size_t i)
 {
-    uint64_t mine[4] = {row0, nr, first, rows};
+    if (i >= t->keep_lo && i < t->keep_hi)
+        return t->share + (t->row0 + i - t->first) * t->bytes;
+    return t->spare + (i < t->keep_lo ? i : i - (t->keep_hi - t->keep_lo)) * t->bytes;
+}
+
+/* Feature f of local row i := v, in the fit's precision (f32: rounded from
+ * the double, as seg_scaler_transform_f32() does). */
+static void dest_put(const dest *t, size_t i, size_t f, double v)
+{
+    char *r = dest_row(t, i);
+    if (t->f32)
+        ((float *)(void *)r)[f] = (float)v;
+    else
+        ((double *)(void *)r)[f] = v;
+}
+
+static size_t clamp(size_t v, size_t lo, size_t hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* The share and spare buffers (zeroed: one-hot features only set their 1s). */
+static int dest_init(dest *t, size_t row0, size_t nr, size_t first, size_t rows, size_t dd,
+                     bool f32)
+{
+    *t = (dest){NULL, NULL, row0, nr, first, rows, 0, 0, dd * (f32 ? 4 : 8), f32};
+    t->keep_lo = first > row0 ? clamp(first - row0, 0, nr) : 0;
+    t->keep_hi = first + rows > row0 ? clamp(first + rows - row0, t->keep_lo, nr) : t->keep_lo;
+    const size_t spare = nr - (t->keep_hi - t->keep_lo);
+    t->share = calloc(rows ? rows : 1, t->bytes);
+    t->spare = calloc(spare ? spare : 1, t->bytes);
+    int rc = t->share && t->spare && rows <= INT32_MAX && nr <= INT32_MAX ? SEG_OK : SEG_ERR_NOMEM;
+    return seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory for the features");
+}
+
+/* The spare rows to the ranks whose shares they are in, theirs into this
+ * rank's share (one MPI_Alltoallv; the kept rows do not move). */
+static int dest_exchange(dest *t, int R, int me, size_t dd)
+{
+    uint64_t mine[4] = {t->row0, t->nr, t->first, t->rows};
     uint64_t *all = malloc((size_t)R * sizeof mine);
-    int *sc = malloc(4 * (size_t)R * sizeof *sc), *sd = sc + R, *rcn = sc + 2 * R, *rd = sc + 3 * R;
-    double *y = malloc((rows ? rows : 1) * d * sizeof *y);
-    int rc = all && sc && y && rows <= INT32_MAX && nr <= INT32_MAX ? SEG_OK : SEG_ERR_NOMEM;
-    rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory to deal the rows out");
-    if (rc < 0) {
+    int *sc = malloc(4 * (size_t)R * sizeof *sc);
+    int rc = all && sc ? SEG_OK : SEG_ERR_NOMEM;
+    if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory to deal the rows out")) < 0) {
         free(all);
         free(sc);
-        free(y);
         return rc;
     }
+    int *sd = sc + R, *rcn = sc + 2 * R, *rd = sc + 3 * R;
     MPI_Allgather(mine, 4, MPI_UINT64_T, all, 4, MPI_UINT64_T, MPI_COMM_WORLD);
+    const size_t kept = t->keep_hi - t->keep_lo;
     for (int r = 0; r < R; r++) {
         const uint64_t *a = all + 4 * r;
-        /* what I send to r: my CSV rows within r's fit share */
-        uint64_t lo = row0 > a[2] ? row0 : a[2],
-                 hi = row0 + nr < a[2] + a[3] ? row0 + nr : a[2] + a[3];
-        sc[r] = hi > lo ? (int)(hi - lo) : 0;
-        sd[r] = hi > lo ? (int)(lo - row0) : 0;
-        /* what I receive from r: r's CSV rows within my fit share */
-        lo = a[0] > first ? a[0] : first;
-        hi = a[0] + a[1] < first + rows ? a[0] + a[1] : first + rows;
-        rcn[r] = hi > lo ? (int)(hi - lo) : 0;
-        rd[r] = hi > lo ? (int)(lo - first) : 0;
+        sc[r] = sd[r] = rcn[r] = rd[r] = 0;
+        if (r == me)
+            continue;
+        /* to r: my CSV rows within r's fit share, from spare */
+        uint64_t lo = t->row0 > a[2] ? t->row0 : a[2],
+                 hi = t->row0 + t->nr < a[2] + a[3] ? t->row0 + t->nr : a[2] + a[3];
+        if (hi > lo) {
+            const size_t i = (size_t)(lo - t->row0);
+            sc[r] = (int)(hi - lo);
+            sd[r] = (int)(i < t->keep_lo ? i : i - kept);
+        }
+        /* from r: r's CSV rows within my fit share */
+        lo = a[0] > t->first ? a[0] : t->first;
+        hi = a[0] + a[1] < t->first + t->rows ? a[0] + a[1] : t->first + t->rows;
+        if (hi > lo) {
+            rcn[r] = (int)(hi - lo);
+            rd[r] = (int)(lo - t->first);
+        }
     }
     MPI_Datatype row;
-    MPI_Type_contiguous((int)d, MPI_DOUBLE, &row);
+    MPI_Type_contiguous((int)dd, t->f32 ? MPI_FLOAT : MPI_DOUBLE, &row);
     MPI_Type_commit(&row);
-    MPI_Alltoallv(x, sc, sd, row, y, rcn, rd, row, MPI_COMM_WORLD);
+    MPI_Alltoallv(t->spare, sc, sd, row, t->share, rcn, rd, row, MPI_COMM_WORLD);
     MPI_Type_free(&row);
     free(all);
     free(sc);
-    *out = y;
+    free(t->spare);
+    t->spare = NULL;
     return SEG_OK;
 }
 
@@ -340,7 +401,8 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
     int *kind = NULL;
     int32_t *codes = NULL;
     cat_plan *plans = NULL;
-    double *num = NULL, *center = NULL, *scale = NULL, *median = NULL, *feat = NULL, *dealt = NULL;
+    double *num = NULL, *center = NULL, *scale = NULL, *median = NULL;
+    dest out = {0};
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &R);
 
@@ -443,20 +505,24 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
         goto fail;
     }
 
-    /* The features in the scaler's order: the columns in the file's order. */
-    feat = malloc((nr ? nr : 1) * dd * sizeof *feat);
-    rc = feat ? SEG_OK : SEG_ERR_NOMEM;
-    if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory for the features")) < 0)
+    /* The features in the scaler's order (the columns in the file's order),
+     * encoded in the fit's precision straight into the fit's shares. */
+    rc = seg_mpi_share(MPI_COMM_WORLD, km, n_all, dd, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64, first,
+                       rows);
+    if (rc < 0) {
+        snprintf(why, len, "%s", seg_mpi_last_error());
         goto fail;
-    memset(feat, 0, (nr ? nr : 1) * dd * sizeof *feat);
+    }
+    if ((rc = dest_init(&out, row0, nr, *first, *rows, dd, f32)) < 0)
+        goto fail;
     for (size_t j = 0, k = 0, off = 0; j < nc; j++) {
         if (kind[j] != ID_NONE)
             continue;
         if (seg_dataset_column_type(ds, j) == SEG_COLUMN_NUMERIC) {
             for (size_t i = 0; i < nr; i++)
-                feat[i * dd + off] =
-                    ((isnan(num[i * dn + k]) ? median[k] : num[i * dn + k]) - center[k]) /
-                    scale[k];
+                dest_put(&out, i, off,
+                         ((isnan(num[i * dn + k]) ? median[k] : num[i * dn + k]) - center[k]) /
+                             scale[k]);
             k++;
             off++;
             continue;
@@ -465,7 +531,7 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
         for (size_t i = 0; i < nr; i++) {
             int32_t s = plans[j].slot[codes[i] + 1];
             if (s >= 0)
-                feat[i * dd + off + (size_t)s] = 1.0;
+                dest_put(&out, i, off + (size_t)s, 1.0);
         }
         off += plans[j].n_out;
     }
@@ -473,42 +539,12 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
     num = NULL;
     seg_dataset_free(ds);
     ds = NULL;
-
-    /* Dealt out to the fit's shares. */
-    rc = seg_mpi_share(MPI_COMM_WORLD, km, n_all, dd, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64, first,
-                       rows);
-    if (rc < 0) {
+    if ((rc = dest_exchange(&out, R, rank, dd)) < 0) {
         snprintf(why, len, "%s", seg_mpi_last_error());
         goto fail;
     }
-    /* Rows already where the fit wants them (one rank, or cuts that fell
-     * so) stay: no second copy of the features. */
-    int here = row0 == *first && nr == *rows, all_here = 0;
-    MPI_Allreduce(&here, &all_here, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);
-    if (all_here) {
-        dealt = feat;
-        feat = NULL;
-    } else if ((rc = redistribute(feat, row0, nr, *first, *rows, dd, R, &dealt)) < 0) {
-        snprintf(why, len, "%s", seg_mpi_last_error());
-        goto fail;
-    }
-    free(feat);
-    feat = NULL;
-    if (f32) {
-        float *y = malloc((*rows ? *rows : 1) * dd * sizeof *y);
-        rc = seg_mpi_agree_text(MPI_COMM_WORLD, y ? SEG_OK : SEG_ERR_NOMEM, "out of memory");
-        if (rc < 0) {
-            free(y);
-            snprintf(why, len, "%s", seg_mpi_last_error());
-            goto fail;
-        }
-        for (size_t i = 0; i < *rows * dd; i++)
-            y[i] = (float)dealt[i];
-        free(dealt);
-        *x = y;
-    } else
-        *x = dealt;
-    dealt = NULL;
+    *x = out.share;
+    out.share = NULL;
     *n = n_all;
     *d = dd;
     rc = SEG_OK;
@@ -522,8 +558,8 @@ fail:
     free(center);
     free(scale);
     free(median);
-    free(feat);
-    free(dealt);
+    free(out.share);
+    free(out.spare);
     seg_dataset_free(ds);
     return rc;
 }

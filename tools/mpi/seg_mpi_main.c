@@ -31,6 +31,7 @@
 typedef struct mopts {
     const char *file, *k, *init, *seed, *n_init, *max_iter, *tol, *dtype, *scale, *threads;
     const char *impute_order; /* --impute-order (CSV input) */
+    const char *algorithm;    /* --algorithm, as seg segment's */
     const char *model, *assignments;
     const char *id_key; /* --pseudonymize-key */
     bool json, quiet;
@@ -68,6 +69,11 @@ static const cli_opt mpi_segment_opts[] = {
      .value = "f32|f64",
      .help = "precision (default f64)",
      .field = CLI_TEXT(mopts, dtype)},
+    {.name = "algorithm",
+     .value = "A",
+     .help = "lloyd|hamerly|elkan|yinyang|auto, same result (default auto; auto is "
+             "decided on all rows, the same on every rank)",
+     .field = CLI_TEXT(mopts, algorithm)},
     {.name = "threads",
      .value = "N",
      .help = "library threads per rank (default 0: all cores)",
@@ -299,6 +305,20 @@ static int configure(const mopts *o, seg_kmeans *km, char *why, size_t len)
             return USAGE_CONFLICT;
         }
         rc = seg_kmeans_set_double(km, SEG_KMEANS_TOL, t);
+    }
+    if (rc == SEG_OK && o->algorithm) {
+        static const char *const names[] = {"lloyd", "hamerly", "elkan", "yinyang", "auto"};
+        static const int codes[] = {SEG_ALGORITHM_LLOYD, SEG_ALGORITHM_HAMERLY, SEG_ALGORITHM_ELKAN,
+                                    SEG_ALGORITHM_YINYANG, SEG_ALGORITHM_AUTO};
+        size_t a = 0;
+        while (a < 5 && strcmp(o->algorithm, names[a]) != 0)
+            a++;
+        if (a == 5) {
+            snprintf(why, len, "--algorithm takes lloyd, hamerly, elkan, yinyang or auto, not '%s'",
+                     o->algorithm);
+            return USAGE_CONFLICT;
+        }
+        rc = seg_kmeans_set_int(km, SEG_KMEANS_ALGORITHM, codes[a]);
     }
     if (rc == SEG_OK && o->dtype && strcmp(o->dtype, "f32") && strcmp(o->dtype, "f64")) {
         snprintf(why, len, "--dtype takes f32 or f64, not '%s'", o->dtype);
