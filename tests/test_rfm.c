@@ -700,6 +700,60 @@ static void test_iso_timestamps(void **state)
     remove(path);
 }
 
+/*
+ * The shape check of those timestamps tests eight bytes at a time: bytes
+ * just outside the digits ('/' below '0', ':' above '9', and a byte with
+ * the high bit set over a digit's low bits) in the clock of a day already
+ * seen are refused as the parser refuses them, not taken as a clock that
+ * passes the range checks ("0/" would read as -1).
+ */
+static void test_iso_timestamps_bytes(void **state)
+{
+    (void)state;
+    seg_rfm *r = NULL;
+    char path[] = "/tmp/seg_rfm_isobXXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "cust,date,amount\n"
+               "A,2011-03-04 10:00:00,1\n"    /* parsed: the day is remembered */
+               "A,2011-03-04 0/:00:00,1\n"    /* hour "0/" */
+               "A,2011-03-04 10:0/:00,1\n"    /* minute "0/" */
+               "A,2011-03-04 10:00:0/,1\n"    /* second "0/" */
+               "A,2011-03-04 10:00:0:,1\n"    /* second "0:" */
+               "A,2011-03-04 1\xb1:00:00,1\n" /* '1' | 0x80 */
+               "A,2011-03-04 10:00:00,1\n"
+               "A,2011-03-04+10:00:00,1\n"    /* separator */
+               "A,2011-03-04 10:00:00,1\n");
+    fclose(f);
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_CUSTOMER_COLUMN, "cust"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_DATE_COLUMN, "date"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_AMOUNT_COLUMN, "amount"), SEG_OK);
+    assert_int_equal(seg_rfm_set_int(r, SEG_RFM_SKIP_BAD_ROWS, 1), SEG_OK);
+    assert_int_equal(seg_rfm_read_csv(r, path), SEG_OK);
+    assert_int_equal(seg_rfm_finish(r), SEG_OK);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_ROWS), 9);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_BAD_ROWS), 6);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_PURCHASES), 3);
+    seg_rfm_free(r);
+    remove(path);
+    /* Without skipping, the first of them is an error naming its line and field. */
+    memcpy(path, "/tmp/seg_rfm_isobXXXXXX", sizeof path);
+    fd = mkstemp(path);
+    f = fdopen(fd, "w");
+    fprintf(f, "cust,date,amount\nA,2011-03-04 10:00:00,1\nA,2011-03-04 10:0/:00,1\n");
+    fclose(f);
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_CUSTOMER_COLUMN, "cust"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_DATE_COLUMN, "date"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_AMOUNT_COLUMN, "amount"), SEG_OK);
+    assert_int_equal(seg_rfm_read_csv(r, path), SEG_ERR_PARSE);
+    assert_non_null(strstr(seg_last_error(), ":3:2: found a date that is not in the expected "
+                                              "forms: '2011-03-04 10:0/:00'"));
+    seg_rfm_free(r);
+    remove(path);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -891,6 +945,7 @@ int main(void)
         cmocka_unit_test(test_frequency_cuts),  cmocka_unit_test(test_far_reference),
         cmocka_unit_test(test_invoice_numbers),
         cmocka_unit_test(test_iso_timestamps),
+        cmocka_unit_test(test_iso_timestamps_bytes),
         cmocka_unit_test(test_read_in_parts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
