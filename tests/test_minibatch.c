@@ -285,6 +285,57 @@ static void test_final_steps_threads(void **state)
     free(truth);
 }
 
+/*
+ * Fits of 2^18 rows or more take Lloyd steps on a sixteenth of the rows
+ * before those on all rows; that sample is drawn from the seed, never from
+ * the threads: 1, 2 and 4 threads give the same bits, weighted, on
+ * overlapping blobs (so that both kinds of step run several passes), and
+ * the steps end no worse than the batches' centroids.
+ */
+static void test_sample_steps_threads(void **state)
+{
+    (void)state;
+    enum { N = 1 << 18, D = 4, K = 6 };
+    double *x = malloc((size_t)N * D * sizeof *x), *w = malloc(N * sizeof *w);
+    double c[3][K * D], inertia[3];
+    int32_t *truth = malloc(N * sizeof *truth), *lab[3];
+    tu_blobs(x, truth, N, D, K, 9);
+    for (size_t i = 0; i < N; i++) {
+        for (size_t t = 0; t < D; t++) /* centres 1.5 apart: they overlap */
+            x[i * D + t] -= 18.5 * truth[i] * (t % 2 ? -1.0 : 1.0);
+        w[i] = 1 + (double)(i % 5) / 4;
+    }
+    seg_minibatch *mb = settings(256, 0);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_K, K), SEG_OK);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_SEED, 4), SEG_OK);
+    const int threads[3] = {1, 2, 4};
+    for (int r = 0; r < 3; r++) {
+        seg_model *m = NULL;
+        lab[r] = malloc(N * sizeof *lab[r]);
+        assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_THREADS, threads[r]), SEG_OK);
+        assert_int_equal(seg_minibatch_fit_weighted_f64(mb, x, N, D, w, lab[r], &m), SEG_OK);
+        assert_int_equal(seg_model_centroids_f64(m, c[r], K * D), SEG_OK);
+        inertia[r] = seg_model_inertia(m);
+        seg_model_free(m);
+    }
+    for (int r = 1; r < 3; r++) {
+        assert_memory_equal(c[0], c[r], sizeof c[0]);
+        assert_memory_equal(lab[0], lab[r], N * sizeof *lab[0]);
+        assert_true(inertia[0] == inertia[r]);
+    }
+    seg_model *m0 = NULL;
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_FINAL_STEPS, 0), SEG_OK);
+    assert_int_equal(seg_minibatch_fit_weighted_f64(mb, x, N, D, w, NULL, &m0), SEG_OK);
+    assert_true(inertia[0] <= seg_model_inertia(m0));
+    seg_model_free(m0);
+    for (int r = 0; r < 3; r++)
+        free(lab[r]);
+    seg_minibatch_free(mb);
+    free(x);
+    free(w);
+    free(truth);
+}
+
 /* A weight of w in one batch moves a centroid as w copies of the row do:
  * rows {0, 3, 10, 11} weighted {1, 2, 1, 3} against the rows repeated. */
 static void test_weights_as_duplicates(void **state)
@@ -648,6 +699,7 @@ int main(void)
         cmocka_unit_test(test_final_steps),
         cmocka_unit_test(test_final_tol),
         cmocka_unit_test(test_final_steps_threads),
+        cmocka_unit_test(test_sample_steps_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -700,6 +700,117 @@ static void test_iso_timestamps(void **state)
     remove(path);
 }
 
+/*
+ * The shape check of those timestamps tests eight bytes at a time: bytes
+ * just outside the digits ('/' below '0', ':' above '9', and a byte with
+ * the high bit set over a digit's low bits) in the clock of a day already
+ * seen are refused as the parser refuses them, not taken as a clock that
+ * passes the range checks ("0/" would read as -1).
+ */
+static void test_iso_timestamps_bytes(void **state)
+{
+    (void)state;
+    seg_rfm *r = NULL;
+    char path[] = "/tmp/seg_rfm_isobXXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "cust,date,amount\n"
+               "A,2011-03-04 10:00:00,1\n"    /* parsed: the day is remembered */
+               "A,2011-03-04 0/:00:00,1\n"    /* hour "0/" */
+               "A,2011-03-04 10:0/:00,1\n"    /* minute "0/" */
+               "A,2011-03-04 10:00:0/,1\n"    /* second "0/" */
+               "A,2011-03-04 10:00:0:,1\n"    /* second "0:" */
+               "A,2011-03-04 1\xb1:00:00,1\n" /* '1' | 0x80 */
+               "A,2011-03-04 10:00:00,1\n"
+               "A,2011-03-04+10:00:00,1\n"    /* separator */
+               "A,2011-03-04 10:00:00,1\n");
+    fclose(f);
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_CUSTOMER_COLUMN, "cust"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_DATE_COLUMN, "date"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_AMOUNT_COLUMN, "amount"), SEG_OK);
+    assert_int_equal(seg_rfm_set_int(r, SEG_RFM_SKIP_BAD_ROWS, 1), SEG_OK);
+    assert_int_equal(seg_rfm_read_csv(r, path), SEG_OK);
+    assert_int_equal(seg_rfm_finish(r), SEG_OK);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_ROWS), 9);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_BAD_ROWS), 6);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_PURCHASES), 3);
+    seg_rfm_free(r);
+    remove(path);
+    /* Without skipping, the first of them is an error naming its line and field. */
+    memcpy(path, "/tmp/seg_rfm_isobXXXXXX", sizeof path);
+    fd = mkstemp(path);
+    f = fdopen(fd, "w");
+    fprintf(f, "cust,date,amount\nA,2011-03-04 10:00:00,1\nA,2011-03-04 10:0/:00,1\n");
+    fclose(f);
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_CUSTOMER_COLUMN, "cust"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_DATE_COLUMN, "date"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_AMOUNT_COLUMN, "amount"), SEG_OK);
+    assert_int_equal(seg_rfm_read_csv(r, path), SEG_ERR_PARSE);
+    assert_non_null(strstr(seg_last_error(), ":3:2: found a date that is not in the expected "
+                                              "forms: '2011-03-04 10:0/:00'"));
+    seg_rfm_free(r);
+    remove(path);
+}
+
+/*
+ * Amounts: each customer buys once, for the amount of its text; monetary
+ * must be strtod's value of that text to the bit, whether the reader takes
+ * its short path for plain decimals ("0.29", "2.675", 15 digits) or the
+ * full parser ("1.", ".5", "+3", "1e2", 16 and 17 digits); texts that are
+ * not numbers ("1.2.3", "-", ".", "--1", "1-") are bad rows, and "-0",
+ * "-0.0" and "-2.5" returns.
+ */
+static void test_amount_texts(void **state)
+{
+    (void)state;
+    static const char *const good[] = {
+        "0.29", "2.675", "0.1", "007.50", "123456789012345", "12345678901234.5",
+        "0.000000000000001", "1.", ".5", "+3", "1e2", "1234567890123456", "9007199254740993",
+        "0.30000000000000004", "3"};
+    static const char *const bad[] = {"1.2.3", "-", ".", "--1", "1-", "1..2"};
+    static const char *const returns[] = {"-0", "-0.0", "-2.5"};
+    enum { NG = sizeof good / sizeof *good, NB = sizeof bad / sizeof *bad,
+           NR = sizeof returns / sizeof *returns };
+    seg_rfm *r = NULL;
+    char path[] = "/tmp/seg_rfm_amtXXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "cust,date,amount\n");
+    for (size_t i = 0; i < NG; i++)
+        fprintf(f, "G%zu,2011-03-04,%s\n", i, good[i]);
+    for (size_t i = 0; i < NB; i++)
+        fprintf(f, "B%zu,2011-03-04,%s\n", i, bad[i]);
+    for (size_t i = 0; i < NR; i++)
+        fprintf(f, "R%zu,2011-03-04,%s\n", i, returns[i]);
+    fclose(f);
+    assert_int_equal(seg_rfm_new(&r), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_CUSTOMER_COLUMN, "cust"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_DATE_COLUMN, "date"), SEG_OK);
+    assert_int_equal(seg_rfm_set_string(r, SEG_RFM_AMOUNT_COLUMN, "amount"), SEG_OK);
+    assert_int_equal(seg_rfm_set_int(r, SEG_RFM_SKIP_BAD_ROWS, 1), SEG_OK);
+    assert_int_equal(seg_rfm_read_csv(r, path), SEG_OK);
+    assert_int_equal(seg_rfm_finish(r), SEG_OK);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_BAD_ROWS), NB);
+    assert_int_equal(seg_rfm_count(r, SEG_RFM_RETURNS_COUNT), NR);
+    assert_int_equal(seg_rfm_customers(r), NG);
+    for (size_t i = 0; i < NG; i++) {
+        char id[16];
+        int64_t rec, freq;
+        double mon;
+        int32_t sc[3];
+        size_t seg;
+        snprintf(id, sizeof id, "G%zu", i);
+        assert_int_equal(seg_rfm_get(r, find(r, id), &rec, &freq, &mon, sc, &seg), SEG_OK);
+        const double want = strtod(good[i], NULL);
+        if (memcmp(&mon, &want, sizeof mon) != 0)
+            fail_msg("amount '%s': monetary %.17g, strtod %.17g", good[i], mon, want);
+    }
+    seg_rfm_free(r);
+    remove(path);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -891,6 +1002,8 @@ int main(void)
         cmocka_unit_test(test_frequency_cuts),  cmocka_unit_test(test_far_reference),
         cmocka_unit_test(test_invoice_numbers),
         cmocka_unit_test(test_iso_timestamps),
+        cmocka_unit_test(test_iso_timestamps_bytes),
+        cmocka_unit_test(test_amount_texts),
         cmocka_unit_test(test_read_in_parts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -181,6 +181,19 @@ static bool mb_stop_after(mb_stop *st, double inertia, double shift)
  * 16 steps.
  */
 
+/*
+ * Before the steps on all rows, fits of n >= MB_SAMPLE_MIN rows take the
+ * same Lloyd steps on n / MB_SAMPLE_DIV rows drawn at random
+ * (FN(sample_lloyd)): they cost a sixteenth of a pass each and move the
+ * centroids to the sample's Lloyd fixed point, within sampling noise of the
+ * full one, so that the steps on all rows usually stop after two. Measured
+ * on 10^6 x 16 overlapping blobs, k = 16 (seeds 0, 1, 2): full steps 6, 3,
+ * 12 before, 2, 3, 2 after; instructions of the fit (callgrind, seed 2)
+ * 2.79e9 before, 1.85e9 after; inertia within 1e-5 either way.
+ */
+#define MB_SAMPLE_DIV 16
+#define MB_SAMPLE_MIN ((size_t)1 << 18)
+
 #define SEG_TMPL "cluster/minibatch_tmpl.h"
 #include "core/instantiate.h"
 

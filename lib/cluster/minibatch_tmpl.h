@@ -394,6 +394,42 @@ static int FN(final_lloyd)(const seg_minibatch *mb, const double *c, const T *x,
     return rc;
 }
 
+/*
+ * Lloyd steps on a sample of the rows before the steps on all of them
+ * (MB_SAMPLE_DIV, MB_SAMPLE_MIN in minibatch.c): the sample's rows are drawn
+ * by the fit's generator after the batches, so they depend on the seed
+ * only, and its steps are a k-means fit as the full ones are. On a failure
+ * other than memory (a sample with fewer than k distinct rows, or holding a
+ * row that is not finite) the batches' centroids are kept: the full steps
+ * then report what is wrong with the rows themselves, by their numbers in x.
+ */
+static int FN(sample_lloyd)(const seg_minibatch *mb, FN(mbstate) *s, const T *x, const double *w,
+                            size_t n, size_t d)
+{
+    const size_t m = n / MB_SAMPLE_DIV;
+    if (n < MB_SAMPLE_MIN || m < MB_SAMPLE_DIV * s->k)
+        return SEG_OK;
+    T *xs = seg_malloc_array(m, d * sizeof *xs); /* m * d <= n * d, checked by fit */
+    double *ws = w ? seg_malloc_array(m, sizeof *ws) : NULL;
+    seg_model *sm = NULL;
+    int rc = SEG_OK;
+    if (!xs || (w && !ws)) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    FN(gather)(x, w, d, &s->rng, n, m, xs, ws);
+    rc = FN(final_lloyd)(mb, s->c, xs, ws, m, d, NULL, NULL, &sm);
+    if (rc == SEG_OK)
+        memcpy(s->c, sm->centroids, s->k * d * sizeof *s->c);
+    else if (rc != SEG_ERR_NOMEM)
+        rc = SEG_OK;
+done:
+    seg_model_free(sm);
+    seg_free(xs);
+    seg_free(ws);
+    return rc;
+}
+
 static int FN(fit)(seg_minibatch *mb, const T *x, size_t n, size_t d, const double *w,
                    int32_t *labels, double *dist, seg_model **out)
 {
@@ -459,7 +495,10 @@ static int FN(fit)(seg_minibatch *mb, const T *x, size_t n, size_t d, const doub
         }
     }
     /* Lloyd from the batches' centroids, stopped by k-means' own rule: at
-     * most final_steps passes, then the labelling pass. */
+     * most final_steps passes (after as many on a sample of a large n),
+     * then the labelling pass. */
+    if (mb->final_steps && (rc = FN(sample_lloyd)(mb, &s, x, w, n, d)) < 0)
+        goto done;
     rc = mb->final_steps ? FN(final_lloyd)(mb, s.c, x, w, n, d, labels, dist, out)
                          : FN(finish)(mb, s.c, x, w, n, d, labels, dist, out);
     if (rc == SEG_OK) {
