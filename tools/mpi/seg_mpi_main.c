@@ -122,11 +122,12 @@ static const cli_opt mpi_segment_opts[] = {
 
 static const cli_command mpi_segment_command = {
     .name = "segment",
-    .summary = "segment the rows of a .npy over MPI ranks",
-    .synopsis = "FILE.npy [options]",
+    .summary = "segment the rows of a .npy or CSV file over MPI ranks",
+    .synopsis = "FILE.npy|FILE.csv [options]",
     .description = "Run under mpirun: each rank reads its share of the rows, the ranks fit "
                    "k-means together, and the result is the single-process seg segment's "
-                   "bit for bit, for any number of ranks.",
+                   "bit for bit, for any number of ranks. Without --k, k is chosen by seg "
+                   "segment's sweep (the same table, chosen k and runner-up), then fitted.",
     .opts = mpi_segment_opts,
     .operands = {CLI_TEXT(mopts, file), 0},
 };
@@ -719,7 +720,7 @@ int main(int argc, char **argv)
         status = run(argc - 2, argv + 2);
     } else {
         if (rank == 0)
-            fprintf(stderr, "Usage: %s segment FILE.npy [options] (under mpirun)\n", progname);
+            fprintf(stderr, "Usage: %s segment FILE.npy|FILE.csv [options] (under mpirun)\n", progname);
         status = argc >= 2 && !strcmp(argv[1], "--help") ? 0 : EXIT_USAGE;
     }
     if (rank == 0)
