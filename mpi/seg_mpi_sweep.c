@@ -33,18 +33,18 @@ typedef struct sweep_ctx {
     MPI_Comm comm;
     int rank, size;
     bool f32;
-    size_t n, d, elt;   /* n: rows of all ranks */
-    const void *x;      /* the caller's rows, rows [in[rank], in[rank + 1]) */
-    const double *w;    /* their weights, or NULL */
-    size_t *in;         /* size + 1: the caller's shares */
-    size_t *kf;         /* size + 1: the last fit's shares */
-    void *kx;           /* the last fit's rows (NULL: the caller's are those) */
-    double *kw;         /* their weights */
-    int32_t *labels;    /* the last fit's labels of this rank's fit share */
-    size_t k;           /* the last fit's k */
+    size_t n, d, elt; /* n: rows of all ranks */
+    const void *x;    /* the caller's rows, rows [in[rank], in[rank + 1]) */
+    const double *w;  /* their weights, or NULL */
+    size_t *in;       /* size + 1: the caller's shares */
+    size_t *kf;       /* size + 1: the last fit's shares */
+    void *kx;         /* the last fit's rows (NULL: the caller's are those) */
+    double *kw;       /* their weights */
+    int32_t *labels;  /* the last fit's labels of this rank's fit share */
+    size_t k;         /* the last fit's k */
     int *counts, *displs;
-    MPI_Datatype row;   /* d * elt bytes */
-    char msg[480];      /* this rank's message of a failure of our own */
+    MPI_Datatype row; /* d * elt bytes */
+    char msg[480];    /* this rank's message of a failure of our own */
 } sweep_ctx;
 
 static int fail(sweep_ctx *c, int code, const char *what)
@@ -90,7 +90,7 @@ static int fit_shares(sweep_ctx *c, const seg_kmeans *km, size_t *first)
 /* Move rows (each `type`, held as shares `from`) to shares `to`: dst gets
  * this rank's rows of `to`. */
 static int move(sweep_ctx *c, const void *src, const size_t *from, void *dst, const size_t *to,
-                MPI_Datatype type, size_t bytes)
+                MPI_Datatype type)
 {
     int *sc = malloc(4 * (size_t)c->size * sizeof *sc);
     if (!sc)
@@ -113,7 +113,6 @@ static int move(sweep_ctx *c, const void *src, const size_t *from, void *dst, co
         rcn[q] = (int)(rhi - rlo);
         rd[q] = (int)(rlo - ta);
     }
-    (void)bytes;
     if (rc == SEG_OK)
         rc = mpi_ok(c, MPI_Alltoallv(src, sc, sd, type, dst, rcn, rd, type, c->comm));
     free(sc);
@@ -146,9 +145,9 @@ static int op_fit(sweep_ctx *c, seg_kmeans *km, seg_model **model)
     if ((rc = agree(c, rc)) < 0)
         return rc;
     if (!same) {
-        rc = move(c, c->x, c->in, c->kx, c->kf, c->row, c->d * c->elt);
+        rc = move(c, c->x, c->in, c->kx, c->kf, c->row);
         if (rc == SEG_OK && c->w)
-            rc = move(c, c->w, c->in, c->kw, c->kf, MPI_DOUBLE, sizeof(double));
+            rc = move(c, c->w, c->in, c->kw, c->kf, MPI_DOUBLE);
         if ((rc = agree(c, rc)) < 0)
             return rc;
     }
@@ -175,8 +174,8 @@ static int chain(sweep_ctx *c, double *v, size_t len, void (*add)(sweep_ctx *, d
     if (len > INT_MAX)
         return fail(c, SEG_ERR_LIMIT, "the sweep's sums exceed MPI's int count");
     if (c->rank > 0)
-        rc = mpi_ok(c, MPI_Recv(v, (int)len, MPI_DOUBLE, c->rank - 1, tag, c->comm,
-                                MPI_STATUS_IGNORE));
+        rc = mpi_ok(
+            c, MPI_Recv(v, (int)len, MPI_DOUBLE, c->rank - 1, tag, c->comm, MPI_STATUS_IGNORE));
     if (rc == SEG_OK)
         add(c, v);
     if (rc == SEG_OK && c->rank + 1 < c->size)
@@ -341,8 +340,8 @@ static size_t in_range(const size_t *idx, size_t count, size_t *at, size_t a, si
 
 /* Gather the entries (each `type`, `bytes` bytes; src holds this rank's rows
  * of shares `sh`) at the sorted row numbers idx, on every rank, into dst. */
-static int gather(sweep_ctx *c, const size_t *idx, size_t count, const void *src,
-                  const size_t *sh, MPI_Datatype type, size_t bytes, void *dst)
+static int gather(sweep_ctx *c, const size_t *idx, size_t count, const void *src, const size_t *sh,
+                  MPI_Datatype type, size_t bytes, void *dst)
 {
     size_t at = 0, mine = 0, off = 0;
     if (count > INT_MAX)
@@ -369,14 +368,16 @@ static int gather(sweep_ctx *c, const size_t *idx, size_t count, const void *src
     return agree(c, rc);
 }
 
-static int callback(void *user, int op, seg_kmeans *km, const size_t *rows, size_t count,
-                    void *buf, double *values, seg_model **model)
+static int callback(void *user, int op, seg_kmeans *km, const size_t *rows, size_t count, void *buf,
+                    double *values, seg_model **model)
 {
     sweep_ctx *c = user;
     c->msg[0] = 0;
     switch (op) {
-    case SEG_SWEEP_OP_FIT: return op_fit(c, km, model);
-    case SEG_SWEEP_OP_MEASURE: return op_measure(c, values);
+    case SEG_SWEEP_OP_FIT:
+        return op_fit(c, km, model);
+    case SEG_SWEEP_OP_MEASURE:
+        return op_measure(c, values);
     case SEG_SWEEP_OP_ROWS: {
         int rc = gather(c, rows, count, c->x, c->in, c->row, c->d * c->elt, buf);
         if (rc == SEG_OK && c->w && values)
@@ -385,7 +386,8 @@ static int callback(void *user, int op, seg_kmeans *km, const size_t *rows, size
     }
     case SEG_SWEEP_OP_LABELS:
         return gather(c, rows, count, c->labels, c->kf, MPI_INT32_T, sizeof(int32_t), buf);
-    default: return fail(c, SEG_ERR_INVALID_ARG, "unknown sweep operation");
+    default:
+        return fail(c, SEG_ERR_INVALID_ARG, "unknown sweep operation");
     }
 }
 
@@ -408,8 +410,8 @@ static int sweep(MPI_Comm comm, seg_sweep *s, seg_kmeans *km, const void *x, boo
         goto done;
     c.kf = c.in + c.size + 1;
     c.displs = c.counts + c.size;
-    if ((rc = mpi_ok(&c, MPI_Allgather(&mine[0], 1, MPI_UINT64_T, ns, 1, MPI_UINT64_T,
-                                       c.comm))) == SEG_OK &&
+    if ((rc = mpi_ok(&c, MPI_Allgather(&mine[0], 1, MPI_UINT64_T, ns, 1, MPI_UINT64_T, c.comm))) ==
+            SEG_OK &&
         (rc = mpi_ok(&c, MPI_Allreduce(&mine[1], &all[1], 1, MPI_UINT64_T, MPI_SUM, c.comm))) ==
             SEG_OK &&
         (rc = mpi_ok(&c, MPI_Allreduce(MPI_IN_PLACE, &dmin, 1, MPI_UINT64_T, MPI_MIN, c.comm))) ==
@@ -421,7 +423,6 @@ static int sweep(MPI_Comm comm, seg_sweep *s, seg_kmeans *km, const void *x, boo
     for (int r = 0; r < c.size; r++)
         c.in[r + 1] = c.in[r] + ns[r];
     c.n = c.in[c.size];
-    all[0] = c.n;
     if (dmin != dmax)
         rc = fail(&c, SEG_ERR_MISMATCH, "the ranks' rows have different numbers of features");
     else if (all[1] != 0 && all[1] != (uint64_t)c.size)
@@ -492,8 +493,9 @@ int seg_mpi_reshare(MPI_Comm comm, const void *x, size_t n, size_t row_bytes, si
     /* The wanted shares must tile the rows in rank order. */
     for (int r = 0; r < c.size && rc == SEG_OK; r++)
         if (c.kf[r] > c.kf[r + 1] || (r == 0 && c.kf[0] != 0))
-            rc = fail(&c, SEG_ERR_INVALID_ARG, "seg_mpi_reshare: the wanted shares do not tile "
-                                               "the rows in rank order");
+            rc = fail(&c, SEG_ERR_INVALID_ARG,
+                      "seg_mpi_reshare: the wanted shares do not tile "
+                      "the rows in rank order");
     if (rc == SEG_OK && c.kf[c.rank + 1] - c.kf[c.rank] != to_rows)
         rc = fail(&c, SEG_ERR_INVALID_ARG,
                   "seg_mpi_reshare: a rank's wanted rows do not end where the next rank's begin");
@@ -503,7 +505,7 @@ int seg_mpi_reshare(MPI_Comm comm, const void *x, size_t n, size_t row_bytes, si
         goto done;
     MPI_Type_contiguous((int)row_bytes, MPI_BYTE, &c.row);
     MPI_Type_commit(&c.row);
-    rc = agree(&c, move(&c, x, c.in, out, c.kf, c.row, row_bytes));
+    rc = agree(&c, move(&c, x, c.in, out, c.kf, c.row));
     MPI_Type_free(&c.row);
 done:
     free(all);

@@ -91,6 +91,15 @@ def main():
                 f.write('%d,%s,%s,%d\n' % (r.randint(18, 90), bal, jobs[i % 3], r.randint(1, 31)))
         compare('csv', 'c.csv', ['--k-max', '4', '--silhouette-sample', '900'])
 
+        # more ranks than the fit has row partitions: every rank stops with
+        # one message, no output, no hang (the read's shares refuse it first)
+        save_npy('small.npy', rows[:1500], 'f8')
+        p = run_mpi(3, ['small.npy', '--assignments', 'small.csv'])
+        check(p.returncode == 1 and p.stderr.count('row partitions') == 1 and
+              not os.path.exists('small.csv'),
+              'too many ranks for the sweep: exit %d, one message (%s)' % (
+                  p.returncode, p.stderr.strip()))
+
         # --k fixes k: the sweep's range conflicts with it, as in seg segment
         s = run_seg(['b.npy', '--k', '3', '--k-min', '2'])
         p = run_mpi(2, ['b.npy', '--k', '3', '--k-min', '2'])

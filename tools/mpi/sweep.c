@@ -21,10 +21,11 @@ bool mpi_sweep_options_given(const mpi_sweep_opts *o)
 static int configure(const mpi_sweep_opts *o, seg_sweep *sw, char *why, size_t len)
 {
     int64_t k_min = 2, k_max = 10, sample = 10000, resamples = 5, seed = 0;
-    if ((o->k_min && !parse_int(o->k_min, 2, 1000000, &k_min)) ||
-        (o->k_max && !parse_int(o->k_max, 2, 1000000, &k_max))) {
-        snprintf(why, len, "--k-min/--k-max take 2 to 1000000, not '%s'",
-                 o->k_min && !parse_int(o->k_min, 2, 1000000, &k_min) ? o->k_min : o->k_max);
+    const char *bad = o->k_min && !parse_int(o->k_min, 2, 1000000, &k_min)   ? o->k_min
+                      : o->k_max && !parse_int(o->k_max, 2, 1000000, &k_max) ? o->k_max
+                                                                             : NULL;
+    if (bad) {
+        snprintf(why, len, "--k-min/--k-max take 2 to 1000000, not '%s'", bad);
         return USAGE_CONFLICT;
     }
     if (k_min > k_max) {
@@ -59,8 +60,8 @@ static int configure(const mpi_sweep_opts *o, seg_sweep *sw, char *why, size_t l
     return rc;
 }
 
-int mpi_sweep_run(const mpi_sweep_opts *o, seg_kmeans *km, bool f32, void **x, size_t n,
-                  size_t d, size_t *first, size_t *rows, seg_sweep **out, char *why, size_t len)
+int mpi_sweep_run(const mpi_sweep_opts *o, seg_kmeans *km, bool f32, void **x, size_t n, size_t d,
+                  size_t *first, size_t *rows, seg_sweep **out, char *why, size_t len)
 {
     seg_sweep *sw = NULL;
     void *moved = NULL;
@@ -79,8 +80,8 @@ int mpi_sweep_run(const mpi_sweep_opts *o, seg_kmeans *km, bool f32, void **x, s
              : seg_mpi_sweep_run_f64(MPI_COMM_WORLD, sw, km, *x, *rows, d, NULL);
     if (rc == SEG_OK && (rc = seg_sweep_chosen(sw, &k)) == SEG_OK &&
         (rc = seg_kmeans_set_int(km, SEG_KMEANS_K, (int64_t)k)) == SEG_OK)
-        rc = seg_mpi_share(MPI_COMM_WORLD, km, n, d, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64,
-                           &to_first, &to_rows);
+        rc = seg_mpi_share(MPI_COMM_WORLD, km, n, d, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64, &to_first,
+                           &to_rows);
     if (rc == SEG_OK && !(moved = malloc(to_rows * d * elt + 1)))
         rc = SEG_ERR_NOMEM;
     /* every rank is here with the same status but for an allocation */

@@ -24,8 +24,8 @@ bool mpi_sweep_options_given(const mpi_sweep_opts *o);
  * to that k's shares (*x, *first, *rows updated). 0; USAGE_CONFLICT (a bad
  * option, every rank alike) or an agreed SEG_ERR_ code, with why.
  */
-int mpi_sweep_run(const mpi_sweep_opts *o, seg_kmeans *km, bool f32, void **x, size_t n,
-                  size_t d, size_t *first, size_t *rows, seg_sweep **out, char *why, size_t len);
+int mpi_sweep_run(const mpi_sweep_opts *o, seg_kmeans *km, bool f32, void **x, size_t n, size_t d,
+                  size_t *first, size_t *rows, seg_sweep **out, char *why, size_t len);
 
 /* The sweep's table and choice, as seg segment prints them (text). */
 void mpi_sweep_text(const seg_sweep *sw);
