@@ -235,9 +235,9 @@ SEG_MPI_API int seg_mpi_read_csv(MPI_Comm comm, const char *path, const seg_csv_
  * the rows on every rank).
  *
  * A progress callback of s (seg_sweep_set_progress()) must answer the same
- * on every rank. An allocation that fails inside libseg's own sweep code on
- * one rank only is not agreed (the others wait): the samples' memory is
- * small (docs/mpi.md).
+ * on every rank. Failures of the work each rank does itself (the samples'
+ * allocations, the stability refits, the silhouettes) are agreed too
+ * (SEG_SWEEP_OP_AGREE).
  *
  * @param comm the communicator.
  * @param s the sweep, with the same settings on every rank.

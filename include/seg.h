@@ -5762,7 +5762,15 @@ typedef enum seg_sweep_op {
     SEG_SWEEP_OP_ROWS = 3,
     /** rows holds count row numbers (increasing): the last fit's labels of
      * those rows into buf (count int32_t). */
-    SEG_SWEEP_OP_LABELS = 4
+    SEG_SWEEP_OP_LABELS = 4,
+    /** buf holds count bytes: an int32_t status (0 or a negative SEG_ERR_
+     * code) then a NUL-terminated message. When the rows are spread over
+     * several processes, each running the sweep, replace them, on every
+     * process, by those of the first process whose status is negative (a
+     * single process: leave them). The sweep asks after the work it does
+     * itself (its allocations, the stability refits, the silhouettes), so
+     * that a failure there stops every process alike. */
+    SEG_SWEEP_OP_AGREE = 5
 } seg_sweep_op;
 
 /**
@@ -5772,8 +5780,9 @@ typedef enum seg_sweep_op {
  * @param op a seg_sweep_op.
  * @param km the k-means settings (FIT, and for information otherwise).
  * @param rows row numbers (ROWS, LABELS), else NULL.
- * @param count entries of rows.
- * @param buf rows' values (ROWS) or labels (LABELS), else NULL.
+ * @param count entries of rows (bytes of buf for AGREE).
+ * @param buf rows' values (ROWS), labels (LABELS) or the status and
+ *        message (AGREE), else NULL.
  * @param values weights (ROWS, weighted sweeps; else NULL) or the two
  *        indices (MEASURE).
  * @param[out] model the fit's model (FIT), else NULL.

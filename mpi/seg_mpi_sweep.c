@@ -2,7 +2,8 @@
  * libseg-mpi: the k sweep (choosing k) over the ranks of a communicator.
  *
  * libseg's sweep runs through a callback (seg_sweep_run_source()) that this
- * file answers over MPI:
+ * file answers over MPI (and AGREE: the status of libseg's own work on each
+ * rank, agreed as seg_mpi_agree_text() does):
  *
  *   FIT      the rows are moved to the fit's shares for this k (the shares
  *            depend on k: seg_mpi_share()), then seg_mpi_kmeans_fit_*:
@@ -383,6 +384,17 @@ static int callback(void *user, int op, seg_kmeans *km, const size_t *rows, size
         if (rc == SEG_OK && c->w && values)
             rc = gather(c, rows, count, c->w, c->in, MPI_DOUBLE, sizeof(double), values);
         return rc;
+    }
+    case SEG_SWEEP_OP_AGREE: { /* libseg's own work on each rank (a refit, say) */
+        int32_t st;
+        if (count < 5)
+            return fail(c, SEG_ERR_INVALID_ARG, "a sweep status buffer of under 5 bytes");
+        memcpy(&st, buf, sizeof st);
+        ((char *)buf)[count - 1] = 0;
+        st = seg_mpi_agree_text(c->comm, st, (const char *)buf + 4);
+        memcpy(buf, &st, sizeof st);
+        snprintf((char *)buf + 4, count - 4, "%s", st < 0 ? seg_mpi_last_error() : "");
+        return SEG_OK;
     }
     case SEG_SWEEP_OP_LABELS:
         return gather(c, rows, count, c->labels, c->kf, MPI_INT32_T, sizeof(int32_t), buf);

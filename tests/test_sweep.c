@@ -539,6 +539,8 @@ typedef struct mem_source {
     int fail_op;     /* an op to fail with SEG_ERR_IO, or 0 */
     int bad_label;   /* give a label out of range */
     size_t rows_asked;
+    size_t agrees;      /* AGREE calls seen */
+    size_t agree_fail;  /* at this AGREE call (1-based), another process failed; 0: none */
 } mem_source;
 
 static int mem_fn(void *user, int op, seg_kmeans *km, const size_t *rows, size_t count, void *buf,
@@ -569,6 +571,17 @@ static int mem_fn(void *user, int op, seg_kmeans *km, const size_t *rows, size_t
                 values[i] = m->w[rows[i]];
         }
         return SEG_OK;
+    case SEG_SWEEP_OP_AGREE: {
+        int32_t st;
+        memcpy(&st, buf, sizeof st);
+        assert_int_equal(st, 0); /* nothing fails in this process */
+        if (++m->agrees == m->agree_fail) {
+            st = SEG_ERR_NOMEM;
+            memcpy(buf, &st, sizeof st);
+            snprintf((char *)buf + 4, count - 4, "rank 3 ran out of memory");
+        }
+        return SEG_OK;
+    }
     case SEG_SWEEP_OP_LABELS:
         for (size_t i = 0; i < count; i++)
             ((int32_t *)buf)[i] = m->bad_label ? (int32_t)m->k : m->labels[rows[i]];
@@ -596,7 +609,7 @@ static void test_source(void **state)
     for (int weighted = 0; weighted < 2; weighted++) {
         seg_kmeans *km = kmeans();
         seg_sweep *a = NULL, *b = NULL;
-        mem_source src = {x, weighted ? w : NULL, n, d, lab, 0, 0, 0, 0};
+        mem_source src = {x, weighted ? w : NULL, n, d, lab, 0, 0, 0, 0, 0, 0};
         assert_int_equal(seg_sweep_new(&a), SEG_OK);
         assert_int_equal(seg_sweep_new(&b), SEG_OK);
         for (int t = 0; t < 2; t++) {
@@ -610,6 +623,9 @@ static void test_source(void **state)
         assert_int_equal(seg_sweep_run_source(b, km, n, d, SEG_DTYPE_F64, weighted, mem_fn, &src),
                          SEG_OK);
         assert_int_equal(src.rows_asked, 300 + 500);
+        /* allocations, the two samples; per k the refits; the silhouettes */
+        const size_t points = src.agrees;
+        assert_int_equal(points, 3 + 4 + 1);
         assert_int_equal(seg_sweep_count(a), seg_sweep_count(b));
         for (size_t i = 0; i < seg_sweep_count(a); i++)
             for (size_t j = 0; j < sizeof st / sizeof st[0]; j++) {
@@ -634,6 +650,18 @@ static void test_source(void **state)
             assert_int_equal(seg_sweep_count(b), 0);
         }
         src.fail_op = 0;
+        /* another process's failure, agreed at each point the sweep asks:
+         * this one fails with its code and message */
+        for (size_t at = 1; at <= points; at++) {
+            src.agrees = 0;
+            src.agree_fail = at;
+            assert_int_equal(seg_sweep_run_source(b, km, n, d, SEG_DTYPE_F64, weighted, mem_fn,
+                                                  &src),
+                             SEG_ERR_NOMEM);
+            assert_string_equal(seg_last_error(), "rank 3 ran out of memory");
+            assert_int_equal(seg_sweep_count(b), 0);
+        }
+        src.agree_fail = 0;
         src.bad_label = 1;
         assert_int_equal(
             seg_sweep_run_source(b, km, n, d, SEG_DTYPE_F64, weighted, mem_fn, &src),

@@ -48,6 +48,28 @@ typedef struct source {
     void *user;
 } source;
 
+/*
+ * From a source: the status every process agrees on (SEG_SWEEP_OP_AGREE),
+ * so that a failure of this process's own work (an allocation, a refit)
+ * stops the others before their next exchange instead of leaving them
+ * waiting. In memory: rc.
+ */
+static int agree(const source *src, int rc)
+{
+    char buf[4 + 480];
+    int32_t st = rc < 0 ? rc : 0;
+    if (src->x)
+        return rc;
+    memcpy(buf, &st, sizeof st);
+    snprintf(buf + 4, sizeof buf - 4, "%s", rc < 0 ? seg_last_error() : "");
+    const int frc = src->fn(src->user, SEG_SWEEP_OP_AGREE, NULL, NULL, sizeof buf, buf, NULL, NULL);
+    if (frc < 0)
+        return frc;
+    memcpy(&st, buf, sizeof st);
+    buf[sizeof buf - 1] = 0;
+    return st < 0 ? seg_fail(st, "%s", buf + 4) : rc;
+}
+
 int seg_sweep_new(seg_sweep **out)
 {
     if (!out)
@@ -223,6 +245,7 @@ static int stability_alloc(const seg_sweep *s, stability *st, bool f32, size_t n
     st->r = (size_t)s->resamples;
     st->m = m < 1 ? 1 : m > (double)st->base ? st->base : (size_t)m;
     n = st->base;
+    int rc = SEG_OK;
     if (!(st->rows = seg_malloc_array(st->base, sizeof *st->rows)) ||
         !(st->xs = seg_malloc_array(st->m, d * (f32 ? sizeof(float) : sizeof(double)))) ||
         (weighted && !(st->ws = seg_malloc_array(st->m, sizeof *st->ws))) ||
@@ -231,31 +254,33 @@ static int stability_alloc(const seg_sweep *s, stability *st, bool f32, size_t n
         !(st->pa = seg_malloc_array(st->m, sizeof *st->pa)) ||
         !(st->pb = seg_malloc_array(st->m, sizeof *st->pb)) ||
         !(st->tab = seg_malloc_array((size_t)s->k_max, (size_t)s->k_max * sizeof *st->tab))) {
-        stability_free(st);
-        return SEG_NOMEM();
+        rc = SEG_NOMEM();
+    } else {
+        /* The base sample, by the same selection sampling as the subsamples
+         * (all rows when it is not smaller than n). */
+        seg_rng rng;
+        seg_rng_seed(&rng, (uint64_t)s->seed - 1);
+        for (size_t i = 0, got = 0; got < st->base; i++)
+            if (seg_rng_below(&rng, full_n - i) < st->base - got)
+                st->rows[got++] = i;
     }
-    /* The base sample, by the same selection sampling as the subsamples
-     * (all rows when it is not smaller than n). */
-    seg_rng rng;
-    seg_rng_seed(&rng, (uint64_t)s->seed - 1);
-    for (size_t i = 0, got = 0; got < st->base; i++)
-        if (seg_rng_below(&rng, full_n - i) < st->base - got)
-            st->rows[got++] = i;
     st->src = src->x;
     st->srcw = w;
-    if (src->x)
-        return SEG_OK;
+    if (src->x) {
+        if (rc < 0)
+            stability_free(st);
+        return rc;
+    }
     /* From a source: the base rows gathered once, then drawn from as the
      * rows of x are (rows[] renumbered to them). */
     const size_t elt = f32 ? sizeof(float) : sizeof(double);
-    int rc;
-    if (!(st->bx = seg_malloc_array(st->base, d * elt)) ||
-        (weighted && !(st->bw = seg_malloc_array(st->base, sizeof *st->bw)))) {
-        stability_free(st);
-        return SEG_NOMEM();
-    }
-    if ((rc = src->fn(src->user, SEG_SWEEP_OP_ROWS, NULL, st->rows, st->base, st->bx, st->bw,
-                      NULL)) < 0) {
+    if (rc == SEG_OK && (!(st->bx = seg_malloc_array(st->base, d * elt)) ||
+                         (weighted && !(st->bw = seg_malloc_array(st->base, sizeof *st->bw)))))
+        rc = SEG_NOMEM();
+    if ((rc = agree(src, rc)) == SEG_OK)
+        rc = src->fn(src->user, SEG_SWEEP_OP_ROWS, NULL, st->rows, st->base, st->bx, st->bw,
+                     NULL);
+    if (rc < 0) {
         stability_free(st);
         return rc;
     }
@@ -410,13 +435,13 @@ static int sample_gather(const seg_sweep *s, const source *src, bool f32, size_t
     sm->m = s->sample > 0 && (uint64_t)s->sample < n ? (size_t)s->sample : n;
     if (!(sm->idx = seg_malloc_array(sm->m, sizeof *sm->idx)) ||
         !(sm->x = seg_malloc_array(sm->m, d * elt)) ||
-        (src->weighted && !(sm->w = seg_malloc_array(sm->m, sizeof *sm->w)))) {
-        sample_free(sm);
-        return SEG_NOMEM();
-    }
-    if ((rc = seg_metrics_sample_rows(n, sm->m, (uint64_t)s->seed, sm->idx)) < 0 ||
-        (rc = src->fn(src->user, SEG_SWEEP_OP_ROWS, NULL, sm->idx, sm->m, sm->x, sm->w, NULL)) <
-            0)
+        (src->weighted && !(sm->w = seg_malloc_array(sm->m, sizeof *sm->w))))
+        rc = SEG_NOMEM();
+    else
+        rc = seg_metrics_sample_rows(n, sm->m, (uint64_t)s->seed, sm->idx);
+    if ((rc = agree(src, rc)) == SEG_OK)
+        rc = src->fn(src->user, SEG_SWEEP_OP_ROWS, NULL, sm->idx, sm->m, sm->x, sm->w, NULL);
+    if (rc < 0)
         sample_free(sm);
     return rc;
 }
@@ -476,13 +501,18 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const source *src, bool f32, 
      * same groups (the bits do not depend on where the rows are). */
     size_t batch = SWEEP_LABELS_MAX_BYTES / sizeof *labels / n, held = 0;
     batch = batch < 1 ? 1 : batch > 64 ? 64 : batch > total ? total : batch;
-    if (!src->x && (rc = sample_gather(s, src, f32, n, d, &sm)) < 0)
+    /* labels held per k: all rows, or the silhouette sample's */
+    const size_t per =
+        src->x || s->sample <= 0 || (uint64_t)s->sample >= n ? n : (size_t)s->sample;
+    rc = (s->values = seg_malloc_array(total, N_COLS * sizeof(double))) &&
+                 (labels = seg_malloc_array(batch * per, sizeof *labels))
+             ? SEG_OK
+             : SEG_NOMEM();
+    if ((rc = agree(src, rc)) == SEG_OK && !src->x)
+        rc = sample_gather(s, src, f32, n, d, &sm);
+    if (rc < 0) {
+        seg_free(labels);
         return rc;
-    const size_t per = src->x ? n : sm.m; /* labels held per k */
-    if (!(s->values = seg_malloc_array(total, N_COLS * sizeof(double))) ||
-        !(labels = seg_malloc_array(batch * per, sizeof *labels))) {
-        sample_free(&sm);
-        return SEG_NOMEM();
     }
     if ((rc = stability_alloc(s, &st, f32, n, d, src)) < 0) {
         sample_free(&sm);
@@ -533,7 +563,7 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const source *src, bool f32, 
         seg_kmeans_set_int(km, SEG_KMEANS_SEED, saved_seed);
         seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, saved_n_init);
         seg_kmeans_set_int(km, SEG_KMEANS_THREADS, saved_threads);
-        if (rc < 0)
+        if ((rc = agree(src, rc)) < 0)
             goto done;
         if (++held == batch || i + 1 == total) {
             /* From a source: the gathered sample is all the rows scored. */
@@ -542,7 +572,7 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const source *src, bool f32, 
                                               row - (held - 1) * N_COLS)
                         : measure_silhouettes(0, s->seed, sm.x, f32, sm.m, d, sm.w, labels,
                                               held, k + 1 - held, row - (held - 1) * N_COLS);
-            if (rc < 0)
+            if ((rc = agree(src, rc)) < 0)
                 goto done;
             s->count += held; /* rows are readable once complete */
             held = 0;
