@@ -2,7 +2,7 @@
 """seg-mpi segment FILE without --k (the k sweep) under mpirun with 1 to 4
 ranks against seg segment FILE without --k.
 
-For a .npy (f64, and --dtype f32) and a CSV (numbers, a category, a missing
+For a .npy (f64, --dtype f32, k-means|| with two runs) and a CSV (numbers, a category, a missing
 number), with seg segment's sweep options (--k-min/--k-max, a silhouette
 sample smaller than the rows, --seed): the sweep's JSON members ("sweep",
 "choice", "runner_up", "choice_warning") must equal seg segment's, the
@@ -83,6 +83,7 @@ def main():
         opts = ['--k-min', '2', '--k-max', '5', '--silhouette-sample', '700', '--seed', '3']
         compare('npy f64', 'b.npy', opts)
         compare('npy f32', 'b.npy', opts + ['--dtype', 'f32', '--stability-resamples', '3'])
+        compare('npy kmeans||', 'b.npy', ['--k-max', '4', '--init', 'kmeans||', '--n-init', '2'])
         jobs = ['admin.', 'retired', 'services']
         with open('c.csv', 'w') as f:
             f.write('age,balance,job,day\n')
