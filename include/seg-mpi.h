@@ -221,6 +221,84 @@ SEG_MPI_API int seg_mpi_read_csv(MPI_Comm comm, const char *path, const seg_csv_
                                  seg_dataset **out, size_t *first_row, size_t *n_total);
 
 /**
+ * Choose k over the rows of all ranks (collective): the sweep of
+ * seg_sweep_run_f32() (each k of SEG_SWEEP_K_MIN .. SEG_SWEEP_K_MAX fitted
+ * and measured, the silhouette on its sample, the stability refits, the
+ * rule's chosen k and runner-up), recorded in s on every rank and equal bit
+ * for bit, row by row, to seg_sweep_run_f32() on all the rows in rank
+ * order, for any number of ranks. Each k is fitted with
+ * seg_mpi_kmeans_fit_f32() after the rows move to that k's shares
+ * (seg_mpi_share() depends on k); Davies-Bouldin and Calinski-Harabasz are
+ * summed in row order along a chain over the ranks; the silhouette's sample
+ * (SEG_SWEEP_SILHOUETTE_SAMPLE rows) and the stability's base sample
+ * (SEG_SWEEP_STABILITY_SAMPLE rows) are gathered on every rank by row
+ * number, and the silhouettes and refits run on every rank alike
+ * (docs/mpi.md: what this costs, and that a sample size of 0 gathers all
+ * the rows on every rank).
+ *
+ * A progress callback of s (seg_sweep_set_progress()) must answer the same
+ * on every rank. Failures of the work each rank does itself (the samples'
+ * allocations, the stability refits, the silhouettes) are agreed too
+ * (SEG_SWEEP_OP_AGREE).
+ *
+ * @param comm the communicator.
+ * @param s the sweep, with the same settings on every rank.
+ * @param km k-means settings, the same on every rank (SEG_KMEANS_K, _SEED,
+ *        _N_INIT and _THREADS are restored after the run).
+ * @param x the rank's rows, n * d row-major (not copied): any contiguous
+ *        share, the ranks' shares in rank order making up all the rows
+ *        (seg_mpi_share()'s for any k, or a CSV's records by
+ *        seg_mpi_read_csv()).
+ * @param n the rank's rows (0 allowed).
+ * @param d features, the same on every rank.
+ * @param weights n weights, or NULL on every rank.
+ * @return as seg_sweep_run_f32() and seg_mpi_kmeans_fit_f32():
+ *         SEG_ERR_MISMATCH (ranks disagree on d or on weights),
+ *         SEG_ERR_LIMIT (more ranks than a fit of some k has row partitions),
+ *         SEG_ERR_IO (MPI), SEG_ERR_NOMEM; agreed, the same status and
+ *         seg_mpi_last_error() on every rank.
+ */
+SEG_MPI_API int seg_mpi_sweep_run_f32(MPI_Comm comm, seg_sweep *s, seg_kmeans *km, const float *x,
+                                      size_t n, size_t d, const double *weights);
+
+/**
+ * As seg_mpi_sweep_run_f32(), for double rows (seg_sweep_run_f64()).
+ *
+ * @param comm the communicator.
+ * @param s the sweep.
+ * @param km k-means settings.
+ * @param x the rank's rows, n * d row-major.
+ * @param n the rank's rows.
+ * @param d features.
+ * @param weights n weights, or NULL on every rank.
+ * @return as seg_mpi_sweep_run_f32().
+ */
+SEG_MPI_API int seg_mpi_sweep_run_f64(MPI_Comm comm, seg_sweep *s, seg_kmeans *km,
+                                      const double *x, size_t n, size_t d,
+                                      const double *weights);
+
+/**
+ * Move rows between two ways of sharing them over the ranks (collective):
+ * the ranks hold contiguous shares in rank order (n rows here), and each
+ * wants rows [to_first, to_first + to_rows) instead (the wanted shares too
+ * tile all the rows in rank order), as after a sweep chose k and the fit of
+ * that k wants seg_mpi_share()'s shares. One MPI_Alltoallv.
+ *
+ * @param comm the communicator.
+ * @param x the rank's rows, n * row_bytes bytes (not changed).
+ * @param n the rank's rows (0 allowed).
+ * @param row_bytes bytes of one row (1 .. INT_MAX).
+ * @param to_first the first row this rank wants.
+ * @param to_rows rows this rank wants.
+ * @param[out] out to_rows * row_bytes bytes, not overlapping x.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (the wanted shares do not tile the
+ *         rows, NULL buffer), SEG_ERR_LIMIT, SEG_ERR_NOMEM, SEG_ERR_IO:
+ *         agreed over the ranks.
+ */
+SEG_MPI_API int seg_mpi_reshare(MPI_Comm comm, const void *x, size_t n, size_t row_bytes,
+                                size_t to_first, size_t to_rows, void *out);
+
+/**
  * Agree on a status (collective): every rank returns the status of the
  * lowest rank whose rc is negative (or SEG_OK), and seg_mpi_last_error()
  * gives every rank that rank's message (seg_last_error() there).

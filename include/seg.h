@@ -5747,6 +5747,80 @@ SEG_API int seg_sweep_run_f32(seg_sweep *s, seg_kmeans *km, const float *x, size
 SEG_API int seg_sweep_run_f64(seg_sweep *s, seg_kmeans *km, const double *x, size_t n, size_t d,
                               const double *weights);
 
+/** What a seg_sweep_fn is asked for (seg_sweep_run_source()). */
+typedef enum seg_sweep_op {
+    /** Fit km (its SEG_KMEANS_K set to the row's k; its other settings as
+     * given) on all n rows, as seg_kmeans_fit_f32() / _f64() would, and put
+     * the model in *model (the sweep frees it). The labels of that fit are
+     * kept for the next LABELS and MEASURE calls. */
+    SEG_SWEEP_OP_FIT = 1,
+    /** Into values[0] and values[1]: the Davies-Bouldin and
+     * Calinski-Harabasz indices of the last fit's labels over all n rows, as
+     * seg_metrics_davies_bouldin_*() and seg_metrics_calinski_harabasz_*()
+     * give them; their error when they fail. */
+    SEG_SWEEP_OP_MEASURE = 2,
+    /** rows holds count row numbers (0 .. n - 1, increasing): copy those
+     * rows into buf (count x d values of the sweep's dtype, row-major) and,
+     * when the sweep is weighted, their weights into values. */
+    SEG_SWEEP_OP_ROWS = 3,
+    /** rows holds count row numbers (increasing): the last fit's labels of
+     * those rows into buf (count int32_t). */
+    SEG_SWEEP_OP_LABELS = 4,
+    /** buf holds count bytes: an int32_t status (0 or a negative SEG_ERR_
+     * code) then a NUL-terminated message. When the rows are spread over
+     * several processes, each running the sweep, replace them, on every
+     * process, by those of the first process whose status is negative (a
+     * single process: leave them). The sweep asks after the work it does
+     * itself (its allocations, the stability refits, the silhouettes), so
+     * that a failure there stops every process alike. */
+    SEG_SWEEP_OP_AGREE = 5
+} seg_sweep_op;
+
+/**
+ * The callback of seg_sweep_run_source(): where the sweep's rows are.
+ *
+ * @param user the pointer given to seg_sweep_run_source().
+ * @param op a seg_sweep_op.
+ * @param km the k-means settings (FIT, and for information otherwise).
+ * @param rows row numbers (ROWS, LABELS), else NULL.
+ * @param count entries of rows (bytes of buf for AGREE).
+ * @param buf rows' values (ROWS), labels (LABELS) or the status and
+ *        message (AGREE), else NULL.
+ * @param values weights (ROWS, weighted sweeps; else NULL) or the two
+ *        indices (MEASURE).
+ * @param[out] model the fit's model (FIT), else NULL.
+ * @return 0, or a negative SEG_ERR_ code that ends the sweep with it.
+ */
+typedef int (*seg_sweep_fn)(void *user, int op, seg_kmeans *km, const size_t *rows, size_t count,
+                            void *buf, double *values, seg_model **model);
+
+/**
+ * Run the sweep on n rows that are not in this process's memory as one
+ * matrix (rows spread over MPI ranks: libseg-mpi's seg_mpi_sweep_run_f32()):
+ * fn fits each k on all rows and measures it, and hands over the rows the
+ * samples need by their row numbers: the silhouette's sample
+ * (SEG_SWEEP_SILHOUETTE_SAMPLE rows, all n when 0) and the stability's base
+ * sample (SEG_SWEEP_STABILITY_SAMPLE rows, all n when 0), each asked for
+ * once. The draws, refits and scores are the ones seg_sweep_run_f32() /
+ * _f64() makes, so a callback whose fit and measures give the bits of the
+ * in-memory ones gives the same rows, chosen k and runner-up bit for bit.
+ *
+ * @param s the sweep.
+ * @param km k-means settings; SEG_KMEANS_K, _SEED, _N_INIT and _THREADS are
+ *        changed during the run and restored.
+ * @param n rows in all.
+ * @param d features.
+ * @param dtype SEG_DTYPE_F32 or SEG_DTYPE_F64: the type of the rows fn copies.
+ * @param weighted nonzero when the rows have weights (fn gives them).
+ * @param fn the callback.
+ * @param user passed to fn.
+ * @return as seg_sweep_run_f32(), a code fn returned, SEG_ERR_STATE (fn gave
+ *         no model or a label outside 0 .. k - 1), SEG_ERR_INVALID_ARG (NULL
+ *         fn, bad dtype).
+ */
+SEG_API int seg_sweep_run_source(seg_sweep *s, seg_kmeans *km, size_t n, size_t d, int dtype,
+                                 int weighted, seg_sweep_fn fn, void *user);
+
 /**
  * Number of k recorded by the last successful run.
  *

@@ -530,6 +530,159 @@ static void test_progress_and_cancel(void **state)
     seg_kmeans_free(km);
 }
 
+/* A seg_sweep_fn over an in-memory matrix: what libseg-mpi does over ranks. */
+typedef struct mem_source {
+    const double *x, *w;
+    size_t n, d;
+    int32_t *labels; /* the last fit's */
+    size_t k;
+    int fail_op;     /* an op to fail with SEG_ERR_IO, or 0 */
+    int bad_label;   /* give a label out of range */
+    size_t rows_asked;
+    size_t agrees;      /* AGREE calls seen */
+    size_t agree_fail;  /* at this AGREE call (1-based), another process failed; 0: none */
+} mem_source;
+
+static int mem_fn(void *user, int op, seg_kmeans *km, const size_t *rows, size_t count, void *buf,
+                  double *values, seg_model **model)
+{
+    mem_source *m = user;
+    if (op == m->fail_op)
+        return SEG_ERR_IO;
+    switch (op) {
+    case SEG_SWEEP_OP_FIT: {
+        int64_t k;
+        assert_int_equal(seg_kmeans_get_int(km, SEG_KMEANS_K, &k), SEG_OK);
+        m->k = (size_t)k;
+        return seg_kmeans_fit_f64(km, m->x, m->n, m->d, m->w, m->labels, model);
+    }
+    case SEG_SWEEP_OP_MEASURE: {
+        int rc = seg_metrics_davies_bouldin_f64(m->x, m->n, m->d, m->labels, m->k, m->w, &values[0]);
+        return rc < 0 ? rc
+                      : seg_metrics_calinski_harabasz_f64(m->x, m->n, m->d, m->labels, m->k, m->w,
+                                                          &values[1]);
+    }
+    case SEG_SWEEP_OP_ROWS:
+        m->rows_asked += count;
+        for (size_t i = 0; i < count; i++) {
+            assert_true(rows[i] < m->n && (i == 0 || rows[i] > rows[i - 1]));
+            memcpy((double *)buf + i * m->d, m->x + rows[i] * m->d, m->d * sizeof *m->x);
+            if (m->w)
+                values[i] = m->w[rows[i]];
+        }
+        return SEG_OK;
+    case SEG_SWEEP_OP_AGREE: {
+        int32_t st;
+        memcpy(&st, buf, sizeof st);
+        assert_int_equal(st, 0); /* nothing fails in this process */
+        if (++m->agrees == m->agree_fail) {
+            st = SEG_ERR_NOMEM;
+            memcpy(buf, &st, sizeof st);
+            snprintf((char *)buf + 4, count - 4, "rank 3 ran out of memory");
+        }
+        return SEG_OK;
+    }
+    case SEG_SWEEP_OP_LABELS:
+        for (size_t i = 0; i < count; i++)
+            ((int32_t *)buf)[i] = m->bad_label ? (int32_t)m->k : m->labels[rows[i]];
+        return SEG_OK;
+    default: return SEG_ERR_INVALID_ARG;
+    }
+}
+
+/* seg_sweep_run_source over memory gives seg_sweep_run_f64's sweep bit for
+ * bit (samples smaller than n, weights), asks for each sample's rows once,
+ * and fails with the callback's code or SEG_ERR_STATE for a bad label. */
+static void test_source(void **state)
+{
+    (void)state;
+    const size_t n = 900, d = 3;
+    double *x = malloc(n * d * sizeof *x), *w = malloc(n * sizeof *w);
+    int32_t *truth = malloc(n * sizeof *truth), *lab = malloc(n * sizeof *lab);
+    tu_blobs(x, truth, n, d, 3, 7);
+    for (size_t i = 0; i < n; i++)
+        w[i] = 1 + (double)(i % 4);
+    static const seg_sweep_stat st[] = {
+        SEG_SWEEP_INERTIA,        SEG_SWEEP_SILHOUETTE,     SEG_SWEEP_DAVIES_BOULDIN,
+        SEG_SWEEP_CALINSKI_HARABASZ, SEG_SWEEP_SMALLEST_SHARE, SEG_SWEEP_LARGEST_SHARE,
+        SEG_SWEEP_ITERATIONS,     SEG_SWEEP_STABILITY,      SEG_SWEEP_WORST_STABILITY};
+    for (int weighted = 0; weighted < 2; weighted++) {
+        seg_kmeans *km = kmeans();
+        seg_sweep *a = NULL, *b = NULL;
+        mem_source src = {x, weighted ? w : NULL, n, d, lab, 0, 0, 0, 0, 0, 0};
+        assert_int_equal(seg_sweep_new(&a), SEG_OK);
+        assert_int_equal(seg_sweep_new(&b), SEG_OK);
+        for (int t = 0; t < 2; t++) {
+            seg_sweep *s = t ? b : a;
+            assert_int_equal(seg_sweep_set_int(s, SEG_SWEEP_K_MAX, 5), SEG_OK);
+            assert_int_equal(seg_sweep_set_int(s, SEG_SWEEP_SILHOUETTE_SAMPLE, 300), SEG_OK);
+            assert_int_equal(seg_sweep_set_int(s, SEG_SWEEP_STABILITY_SAMPLE, 500), SEG_OK);
+            assert_int_equal(seg_sweep_set_int(s, SEG_SWEEP_SEED, 9), SEG_OK);
+        }
+        assert_int_equal(seg_sweep_run_f64(a, km, x, n, d, src.w), SEG_OK);
+        assert_int_equal(seg_sweep_run_source(b, km, n, d, SEG_DTYPE_F64, weighted, mem_fn, &src),
+                         SEG_OK);
+        assert_int_equal(src.rows_asked, 300 + 500);
+        /* allocations, the two samples; per k the refits; the silhouettes */
+        const size_t points = src.agrees;
+        assert_int_equal(points, 3 + 4 + 1);
+        assert_int_equal(seg_sweep_count(a), seg_sweep_count(b));
+        for (size_t i = 0; i < seg_sweep_count(a); i++)
+            for (size_t j = 0; j < sizeof st / sizeof st[0]; j++) {
+                double va = get(a, i, st[j]), vb = get(b, i, st[j]);
+                assert_memory_equal(&va, &vb, sizeof va);
+            }
+        size_t ka, kb, ra, rb;
+        seg_sweep_reason wa, wb;
+        assert_int_equal(seg_sweep_chosen(a, &ka), SEG_OK);
+        assert_int_equal(seg_sweep_chosen(b, &kb), SEG_OK);
+        assert_int_equal(ka, kb);
+        assert_int_equal(seg_sweep_runner_up(a, &ra, &wa), SEG_OK);
+        assert_int_equal(seg_sweep_runner_up(b, &rb, &wb), SEG_OK);
+        assert_int_equal(ra, rb);
+        assert_int_equal(wa, wb);
+        /* failures: the callback's code, a label out of range, no callback */
+        for (int op = SEG_SWEEP_OP_FIT; op <= SEG_SWEEP_OP_LABELS; op++) {
+            src.fail_op = op;
+            assert_int_equal(seg_sweep_run_source(b, km, n, d, SEG_DTYPE_F64, weighted, mem_fn,
+                                                  &src),
+                             SEG_ERR_IO);
+            assert_int_equal(seg_sweep_count(b), 0);
+        }
+        src.fail_op = 0;
+        /* another process's failure, agreed at each point the sweep asks:
+         * this one fails with its code and message */
+        for (size_t at = 1; at <= points; at++) {
+            src.agrees = 0;
+            src.agree_fail = at;
+            assert_int_equal(seg_sweep_run_source(b, km, n, d, SEG_DTYPE_F64, weighted, mem_fn,
+                                                  &src),
+                             SEG_ERR_NOMEM);
+            assert_string_equal(seg_last_error(), "rank 3 ran out of memory");
+            assert_int_equal(seg_sweep_count(b), 0);
+        }
+        src.agree_fail = 0;
+        src.bad_label = 1;
+        assert_int_equal(
+            seg_sweep_run_source(b, km, n, d, SEG_DTYPE_F64, weighted, mem_fn, &src),
+            SEG_ERR_STATE);
+        assert_int_equal(seg_sweep_run_source(b, km, n, d, SEG_DTYPE_F64, 0, NULL, NULL),
+                         SEG_ERR_INVALID_ARG);
+        assert_int_equal(seg_sweep_run_source(b, km, n, d, 7, 0, mem_fn, &src),
+                         SEG_ERR_INVALID_ARG);
+        int64_t kk;
+        assert_int_equal(seg_kmeans_get_int(km, SEG_KMEANS_K, &kk), SEG_OK);
+        assert_int_equal(kk, 8); /* restored */
+        seg_sweep_free(a);
+        seg_sweep_free(b);
+        seg_kmeans_free(km);
+    }
+    free(x);
+    free(w);
+    free(truth);
+    free(lab);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -541,6 +694,7 @@ int main(void)
         cmocka_unit_test(test_stability_properties),
         cmocka_unit_test(test_stability_few_distinct),
         cmocka_unit_test(test_progress_and_cancel),
+        cmocka_unit_test(test_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

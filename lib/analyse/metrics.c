@@ -4,6 +4,7 @@
  */
 #include "kernel/distance.h"
 #include "model/model.h"
+#include "analyse/sweep.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +265,11 @@ static int sample_sorted(size_t n, size_t m, uint64_t seed, size_t *idx)
     if (rc == SEG_OK)
         qsort(idx, m, sizeof *idx, cmp_size);
     return rc;
+}
+
+int seg_metrics_sample_rows(size_t n, size_t m, uint64_t seed, size_t *idx)
+{
+    return sample_sorted(n, m, seed, idx);
 }
 
 /* s[i] += wc * sqrt(col[i]) for i < b: the inner loop of the silhouette. */

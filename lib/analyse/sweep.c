@@ -35,6 +35,41 @@ struct seg_sweep {
     double *values; /* count x N_COLS */
 };
 
+/*
+ * Where the sweep's rows are: all of them in memory (x, w: seg_sweep_run_*),
+ * or behind a callback (x NULL: seg_sweep_run_source()) that fits, measures
+ * and hands over the few rows the samples need.
+ */
+typedef struct source {
+    const void *x;
+    const double *w;
+    bool weighted;
+    seg_sweep_fn fn;
+    void *user;
+} source;
+
+/*
+ * From a source: the status every process agrees on (SEG_SWEEP_OP_AGREE),
+ * so that a failure of this process's own work (an allocation, a refit)
+ * stops the others before their next exchange instead of leaving them
+ * waiting. In memory: rc.
+ */
+static int agree(const source *src, int rc)
+{
+    char buf[4 + 480];
+    int32_t st = rc < 0 ? rc : 0;
+    if (src->x)
+        return rc;
+    memcpy(buf, &st, sizeof st);
+    snprintf(buf + 4, sizeof buf - 4, "%s", rc < 0 ? seg_last_error() : "");
+    const int frc = src->fn(src->user, SEG_SWEEP_OP_AGREE, NULL, NULL, sizeof buf, buf, NULL, NULL);
+    if (frc < 0)
+        return frc;
+    memcpy(&st, buf, sizeof st);
+    buf[sizeof buf - 1] = 0;
+    return st < 0 ? seg_fail(st, "%s", buf + 4) : rc;
+}
+
 int seg_sweep_new(seg_sweep **out)
 {
     if (!out)
@@ -145,9 +180,9 @@ static int measure(const void *x, bool f32, size_t n, size_t d, const double *w,
  * The silhouettes of the held labellings lab[0 .. count-1] (k = k0, k0 + 1,
  * ...) into their rows: one sample, its distances computed once for all.
  */
-static int measure_silhouettes(const seg_sweep *s, const void *x, bool f32, size_t n, size_t d,
-                               const double *w, int32_t *held, size_t count, size_t k0,
-                               double *rows)
+static int measure_silhouettes(int64_t sample_size, int64_t seed_, const void *x, bool f32,
+                               size_t n, size_t d, const double *w, int32_t *held, size_t count,
+                               size_t k0, double *rows)
 {
     const int32_t *lab[64];
     size_t ks[64];
@@ -156,8 +191,8 @@ static int measure_silhouettes(const seg_sweep *s, const void *x, bool f32, size
         lab[i] = held + i * n;
         ks[i] = k0 + i;
     }
-    const size_t sample = (size_t)s->sample;
-    const uint64_t seed = (uint64_t)s->seed;
+    const size_t sample = (size_t)sample_size;
+    const uint64_t seed = (uint64_t)seed_;
     int rc = f32 ? seg_metrics_silhouettes_f32(x, n, d, lab, ks, count, w, sample, seed, sil)
                  : seg_metrics_silhouettes_f64(x, n, d, lab, ks, count, w, sample, seed, sil);
     for (size_t i = 0; rc == SEG_OK && i < count; i++)
@@ -176,6 +211,10 @@ typedef struct stability {
     int32_t *labels;  /* r x n: refit j's label of each row, -1 where not drawn */
     int32_t *pa, *pb; /* the shared rows' labels of two refits */
     double *tab;      /* k_max x k_max contingency table of two refits */
+    const void *src;  /* the matrix rows[] index: x, or bx */
+    const double *srcw; /* its weights, or NULL */
+    void *bx;         /* the base rows gathered from a source (base x d), or NULL */
+    double *bw;       /* their weights, or NULL */
 } stability;
 
 static void stability_free(stability *st)
@@ -188,11 +227,15 @@ static void stability_free(stability *st)
     seg_free(st->pa);
     seg_free(st->pb);
     seg_free(st->tab);
+    seg_free(st->bx);
+    seg_free(st->bw);
 }
 
 static int stability_alloc(const seg_sweep *s, stability *st, bool f32, size_t n, size_t d,
-                           const double *w)
+                           const source *src)
 {
+    const double *w = src->x ? src->w : NULL;
+    const bool weighted = src->x ? w != NULL : src->weighted;
     const size_t full_n = n;
     memset(st, 0, sizeof *st);
     if (s->resamples < 2)
@@ -202,33 +245,60 @@ static int stability_alloc(const seg_sweep *s, stability *st, bool f32, size_t n
     st->r = (size_t)s->resamples;
     st->m = m < 1 ? 1 : m > (double)st->base ? st->base : (size_t)m;
     n = st->base;
+    int rc = SEG_OK;
     if (!(st->rows = seg_malloc_array(st->base, sizeof *st->rows)) ||
         !(st->xs = seg_malloc_array(st->m, d * (f32 ? sizeof(float) : sizeof(double)))) ||
-        (w && !(st->ws = seg_malloc_array(st->m, sizeof *st->ws))) ||
+        (weighted && !(st->ws = seg_malloc_array(st->m, sizeof *st->ws))) ||
         !(st->fitted = seg_malloc_array(st->m, sizeof *st->fitted)) ||
         !(st->labels = seg_malloc_array(st->r, n * sizeof *st->labels)) ||
         !(st->pa = seg_malloc_array(st->m, sizeof *st->pa)) ||
         !(st->pb = seg_malloc_array(st->m, sizeof *st->pb)) ||
         !(st->tab = seg_malloc_array((size_t)s->k_max, (size_t)s->k_max * sizeof *st->tab))) {
-        stability_free(st);
-        return SEG_NOMEM();
+        rc = SEG_NOMEM();
+    } else {
+        /* The base sample, by the same selection sampling as the subsamples
+         * (all rows when it is not smaller than n). */
+        seg_rng rng;
+        seg_rng_seed(&rng, (uint64_t)s->seed - 1);
+        for (size_t i = 0, got = 0; got < st->base; i++)
+            if (seg_rng_below(&rng, full_n - i) < st->base - got)
+                st->rows[got++] = i;
     }
-    /* The base sample, by the same selection sampling as the subsamples
-     * (all rows when it is not smaller than n). */
-    seg_rng rng;
-    seg_rng_seed(&rng, (uint64_t)s->seed - 1);
-    for (size_t i = 0, got = 0; got < st->base; i++)
-        if (seg_rng_below(&rng, full_n - i) < st->base - got)
-            st->rows[got++] = i;
+    st->src = src->x;
+    st->srcw = w;
+    if (src->x) {
+        if (rc < 0)
+            stability_free(st);
+        return rc;
+    }
+    /* From a source: the base rows gathered once, then drawn from as the
+     * rows of x are (rows[] renumbered to them). */
+    const size_t elt = f32 ? sizeof(float) : sizeof(double);
+    if (rc == SEG_OK && (!(st->bx = seg_malloc_array(st->base, d * elt)) ||
+                         (weighted && !(st->bw = seg_malloc_array(st->base, sizeof *st->bw)))))
+        rc = SEG_NOMEM();
+    if ((rc = agree(src, rc)) == SEG_OK)
+        rc = src->fn(src->user, SEG_SWEEP_OP_ROWS, NULL, st->rows, st->base, st->bx, st->bw,
+                     NULL);
+    if (rc < 0) {
+        stability_free(st);
+        return rc;
+    }
+    for (size_t i = 0; i < st->base; i++)
+        st->rows[i] = i;
+    st->src = st->bx;
+    st->srcw = st->bw;
     return SEG_OK;
 }
 
 /* Subsample j of the base rows: Knuth's selection sampling (algorithm S),
  * in row order, with exact integer odds; marks the drawn base rows 0 in mark
  * (others -1) and gathers them into st->xs / st->ws. */
-static void draw(const seg_sweep *s, const stability *st, size_t j, const void *x, bool f32,
-                 size_t d, const double *w, int32_t *mark)
+static void draw(const seg_sweep *s, const stability *st, size_t j, bool f32, size_t d,
+                 int32_t *mark)
 {
+    const void *x = st->src;
+    const double *w = st->srcw;
     seg_rng rng;
     const size_t elt = f32 ? sizeof(float) : sizeof(double), n = st->base;
     seg_rng_seed(&rng, (uint64_t)s->seed + j);
@@ -281,8 +351,7 @@ static double worst_segment(const int32_t *a, const int32_t *b, size_t n, size_t
  * the pairs of the smaller of worst_segment() both ways, into *worst. km's k,
  * seed and n_init are set here; the caller restores them. */
 static int measure_stability(const seg_sweep *s, const stability *st, seg_kmeans *km, size_t k,
-                             int64_t seed, const void *x, bool f32, size_t d, const double *w,
-                             double *out, double *worst)
+                             int64_t seed, bool f32, size_t d, double *out, double *worst)
 {
     const size_t n = st->base;
     int rc;
@@ -292,7 +361,7 @@ static int measure_stability(const seg_sweep *s, const stability *st, seg_kmeans
     for (size_t j = 0; j < st->r; j++) {
         int32_t *lab = st->labels + j * n;
         seg_model *m = NULL;
-        draw(s, st, j, x, f32, d, w, lab);
+        draw(s, st, j, f32, d, lab);
         /* Wraps like the seeds of n_init's runs: any int64 seed is valid. */
         const int64_t sj = (int64_t)((uint64_t)seed + j + 1);
         if ((rc = seg_kmeans_set_int(km, SEG_KMEANS_SEED, sj)) < 0)
@@ -341,15 +410,81 @@ static int measure_stability(const seg_sweep *s, const stability *st, seg_kmeans
     return SEG_OK;
 }
 
-static int sweep_run(seg_sweep *s, seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
-                     const double *w)
+/* The silhouette sample of a source: its rows (m of them) and their
+ * weights, gathered once; each k's labels of them are asked for. */
+typedef struct sample {
+    size_t m;
+    size_t *idx;
+    void *x;
+    double *w;
+} sample;
+
+static void sample_free(sample *sm)
+{
+    seg_free(sm->idx);
+    seg_free(sm->x);
+    seg_free(sm->w);
+}
+
+static int sample_gather(const seg_sweep *s, const source *src, bool f32, size_t n, size_t d,
+                         sample *sm)
+{
+    const size_t elt = f32 ? sizeof(float) : sizeof(double);
+    int rc;
+    memset(sm, 0, sizeof *sm);
+    sm->m = s->sample > 0 && (uint64_t)s->sample < n ? (size_t)s->sample : n;
+    if (!(sm->idx = seg_malloc_array(sm->m, sizeof *sm->idx)) ||
+        !(sm->x = seg_malloc_array(sm->m, d * elt)) ||
+        (src->weighted && !(sm->w = seg_malloc_array(sm->m, sizeof *sm->w))))
+        rc = SEG_NOMEM();
+    else
+        rc = seg_metrics_sample_rows(n, sm->m, (uint64_t)s->seed, sm->idx);
+    if ((rc = agree(src, rc)) == SEG_OK)
+        rc = src->fn(src->user, SEG_SWEEP_OP_ROWS, NULL, sm->idx, sm->m, sm->x, sm->w, NULL);
+    if (rc < 0)
+        sample_free(sm);
+    return rc;
+}
+
+/* Fit k on all rows: the model, and the labels the silhouette needs (all n
+ * in memory; the sample's from a source), and the Davies-Bouldin and
+ * Calinski-Harabasz indices into row. */
+static int fit_one(const source *src, const sample *sm, seg_kmeans *km, bool f32, size_t n,
+                   size_t d, size_t k, int32_t *lab, double *row, seg_model **m)
+{
+    int rc;
+    if (src->x) {
+        rc = f32 ? seg_kmeans_fit_f32(km, src->x, n, d, src->w, lab, m)
+                 : seg_kmeans_fit_f64(km, src->x, n, d, src->w, lab, m);
+        return rc < 0 ? rc : measure(src->x, f32, n, d, src->w, lab, k, row);
+    }
+    double v[2] = {NAN, NAN};
+    if ((rc = src->fn(src->user, SEG_SWEEP_OP_FIT, km, NULL, 0, NULL, NULL, m)) < 0)
+        return rc;
+    if (!*m)
+        return seg_fail(SEG_ERR_STATE, "the sweep's source gave no model for k = %zu", k);
+    if ((rc = src->fn(src->user, SEG_SWEEP_OP_LABELS, km, sm->idx, sm->m, lab, NULL, NULL)) < 0 ||
+        (rc = src->fn(src->user, SEG_SWEEP_OP_MEASURE, km, NULL, 0, NULL, v, NULL)) < 0)
+        return rc;
+    for (size_t i = 0; i < sm->m; i++)
+        if (lab[i] < 0 || (size_t)lab[i] >= k)
+            return seg_fail(SEG_ERR_STATE, "the sweep's source gave label %d for k = %zu",
+                            (int)lab[i], k);
+    row[COL_DB] = v[0];
+    row[COL_CH] = v[1];
+    return SEG_OK;
+}
+
+static int sweep_run(seg_sweep *s, seg_kmeans *km, const source *src, bool f32, size_t n,
+                     size_t d)
 {
     int64_t saved_k, saved_seed, saved_n_init, saved_threads;
     int32_t *labels = NULL;
     seg_model *m = NULL;
     stability st = {0};
+    sample sm = {0};
     int rc;
-    if (!s || !km || !x)
+    if (!s || !km || (!src->x && !src->fn))
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_sweep_run: NULL argument");
     if (s->k_min > s->k_max)
         return seg_fail(SEG_ERR_INVALID_ARG, "sweep k_min %lld > k_max %lld",
@@ -358,17 +493,29 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const void *x, bool f32, size
         return seg_fail(SEG_ERR_EMPTY, "data has %zu rows and %zu features", n, d);
     const size_t total = (size_t)(s->k_max - s->k_min + 1);
     seg_free(s->values);
+    s->values = NULL;
     s->count = 0;
     /* Labellings are held (batch of them) until their silhouettes are
-     * scored together. */
+     * scored together; a source holds the sample's labels only, but in
+     * batches of the same size, so that the silhouettes are scored in the
+     * same groups (the bits do not depend on where the rows are). */
     size_t batch = SWEEP_LABELS_MAX_BYTES / sizeof *labels / n, held = 0;
     batch = batch < 1 ? 1 : batch > 64 ? 64 : batch > total ? total : batch;
-    if (!(s->values = seg_malloc_array(total, N_COLS * sizeof(double))) ||
-        !(labels = seg_malloc_array(batch * n, sizeof *labels))) {
+    /* labels held per k: all rows, or the silhouette sample's */
+    const size_t per =
+        src->x || s->sample <= 0 || (uint64_t)s->sample >= n ? n : (size_t)s->sample;
+    rc = (s->values = seg_malloc_array(total, N_COLS * sizeof(double))) &&
+                 (labels = seg_malloc_array(batch * per, sizeof *labels))
+             ? SEG_OK
+             : SEG_NOMEM();
+    if ((rc = agree(src, rc)) == SEG_OK && !src->x)
+        rc = sample_gather(s, src, f32, n, d, &sm);
+    if (rc < 0) {
         seg_free(labels);
-        return SEG_NOMEM();
+        return rc;
     }
-    if ((rc = stability_alloc(s, &st, f32, n, d, w)) < 0) {
+    if ((rc = stability_alloc(s, &st, f32, n, d, src)) < 0) {
+        sample_free(&sm);
         seg_free(labels);
         return rc;
     }
@@ -377,6 +524,7 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const void *x, bool f32, size
         (rc = seg_kmeans_get_int(km, SEG_KMEANS_N_INIT, &saved_n_init)) < 0 ||
         (rc = seg_kmeans_get_int(km, SEG_KMEANS_THREADS, &saved_threads)) < 0) {
         stability_free(&st);
+        sample_free(&sm);
         seg_free(labels);
         return rc;
     }
@@ -389,10 +537,7 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const void *x, bool f32, size
         }
         if ((rc = seg_kmeans_set_int(km, SEG_KMEANS_K, (int64_t)k)) < 0)
             goto done;
-        int32_t *lab = labels + held * n;
-        rc = f32 ? seg_kmeans_fit_f32(km, x, n, d, w, lab, &m)
-                 : seg_kmeans_fit_f64(km, x, n, d, w, lab, &m);
-        if (rc < 0)
+        if ((rc = fit_one(src, &sm, km, f32, n, d, k, labels + held * per, row, &m)) < 0)
             goto done;
         row[COL_INERTIA] = seg_model_inertia(m);
         row[COL_ITER] = (double)seg_model_iterations(m);
@@ -407,24 +552,27 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const void *x, bool f32, size
         row[COL_LARGEST] = largest / all;
         seg_model_free(m);
         m = NULL;
-        if ((rc = measure(x, f32, n, d, w, lab, k, row)) < 0)
-            goto done;
         /* The refits are small (a few thousand rows): one thread each
          * spends less on waking workers than it would gain. */
         if ((s->stab_n_init > 0 &&
              (rc = seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, s->stab_n_init)) < 0) ||
             (rc = seg_kmeans_set_int(km, SEG_KMEANS_THREADS, 1)) < 0)
             goto done;
-        rc = measure_stability(s, &st, km, k, saved_seed, x, f32, d, w, &row[COL_STAB],
+        rc = measure_stability(s, &st, km, k, saved_seed, f32, d, &row[COL_STAB],
                                &row[COL_WORST]);
         seg_kmeans_set_int(km, SEG_KMEANS_SEED, saved_seed);
         seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, saved_n_init);
         seg_kmeans_set_int(km, SEG_KMEANS_THREADS, saved_threads);
-        if (rc < 0)
+        if ((rc = agree(src, rc)) < 0)
             goto done;
         if (++held == batch || i + 1 == total) {
-            if ((rc = measure_silhouettes(s, x, f32, n, d, w, labels, held, k + 1 - held,
-                                          row - (held - 1) * N_COLS)) < 0)
+            /* From a source: the gathered sample is all the rows scored. */
+            rc = src->x ? measure_silhouettes(s->sample, s->seed, src->x, f32, n, d, src->w,
+                                              labels, held, k + 1 - held,
+                                              row - (held - 1) * N_COLS)
+                        : measure_silhouettes(0, s->seed, sm.x, f32, sm.m, d, sm.w, labels,
+                                              held, k + 1 - held, row - (held - 1) * N_COLS);
+            if ((rc = agree(src, rc)) < 0)
                 goto done;
             s->count += held; /* rows are readable once complete */
             held = 0;
@@ -442,19 +590,36 @@ done:
     seg_model_free(m);
     seg_free(labels);
     stability_free(&st);
+    sample_free(&sm);
     return rc;
 }
 
 int seg_sweep_run_f32(seg_sweep *s, seg_kmeans *km, const float *x, size_t n, size_t d,
                       const double *weights)
 {
-    return sweep_run(s, km, x, true, n, d, weights);
+    const source src = {x, weights, weights != NULL, NULL, NULL};
+    if (!x)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_sweep_run: NULL argument");
+    return sweep_run(s, km, &src, true, n, d);
 }
 
 int seg_sweep_run_f64(seg_sweep *s, seg_kmeans *km, const double *x, size_t n, size_t d,
                       const double *weights)
 {
-    return sweep_run(s, km, x, false, n, d, weights);
+    const source src = {x, weights, weights != NULL, NULL, NULL};
+    if (!x)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_sweep_run: NULL argument");
+    return sweep_run(s, km, &src, false, n, d);
+}
+
+int seg_sweep_run_source(seg_sweep *s, seg_kmeans *km, size_t n, size_t d, int dtype,
+                         int weighted, seg_sweep_fn fn, void *user)
+{
+    const source src = {NULL, NULL, weighted != 0, fn, user};
+    if (!fn || (dtype != SEG_DTYPE_F32 && dtype != SEG_DTYPE_F64))
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "seg_sweep_run_source needs a callback and SEG_DTYPE_F32 or _F64");
+    return sweep_run(s, km, &src, dtype == SEG_DTYPE_F32, n, d);
 }
 
 size_t seg_sweep_count(const seg_sweep *s)

@@ -30,4 +30,11 @@ void seg_sweep_pick_stable(const double *silhouette, const double *stability, co
                            size_t stride, size_t count, double threshold, size_t *chosen,
                            size_t *runner_up, int *why);
 
+/*
+ * The rows the silhouette scores when it samples m of n rows with this seed
+ * (seg_metrics_silhouette_*'s draw), in increasing order; 0 .. n - 1 when
+ * m >= n. idx holds min(m, n) entries. SEG_OK or SEG_ERR_NOMEM.
+ */
+int seg_metrics_sample_rows(size_t n, size_t m, uint64_t seed, size_t *idx);
+
 #endif

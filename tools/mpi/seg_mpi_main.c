@@ -20,6 +20,7 @@
 
 #include <seg-mpi.h>
 #include "mpi/csv_share.h"
+#include "mpi/sweep.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -35,13 +36,14 @@ typedef struct mopts {
     const char *model, *assignments;
     const char *id_key; /* --pseudonymize-key */
     bool json, quiet;
+    mpi_sweep_opts sweep; /* without --k (tools/mpi/sweep.c) */
 } mopts;
 
 static const cli_opt mpi_segment_opts[] = {
     {.name = "k",
      .alias = 'k',
      .value = "K",
-     .help = "number of segments (needed unless --init FILE.npy)",
+     .help = "number of segments (default: chosen by a sweep, as seg segment)",
      .section = "Fit (as seg segment)",
      .field = CLI_TEXT(mopts, k)},
     {.name = "init",
@@ -87,6 +89,23 @@ static const cli_opt mpi_segment_opts[] = {
      .help = "CSV: missing numbers take the column's median before (default) or after "
              "the scaling statistics, as seg segment",
      .field = CLI_TEXT(mopts, impute_order)},
+    {.name = "k-min",
+     .value = "A",
+     .help = "smallest k of the sweep (default 2)",
+     .section = "Choosing k (without --k, as seg segment)",
+     .field = CLI_TEXT(mopts, sweep.k_min)},
+    {.name = "k-max",
+     .value = "B",
+     .help = "largest k of the sweep (default 10)",
+     .field = CLI_TEXT(mopts, sweep.k_max)},
+    {.name = "silhouette-sample",
+     .value = "N",
+     .help = "rows for the silhouette (default 10000; 0 = all, gathered on every rank)",
+     .field = CLI_TEXT(mopts, sweep.silhouette_sample)},
+    {.name = "stability-resamples",
+     .value = "N",
+     .help = "80 % subsamples refitted per k (default 5; 0 = off)",
+     .field = CLI_TEXT(mopts, sweep.stability_resamples)},
     {.name = "model",
      .alias = 'o',
      .value = "FILE",
@@ -109,11 +128,12 @@ static const cli_opt mpi_segment_opts[] = {
 
 static const cli_command mpi_segment_command = {
     .name = "segment",
-    .summary = "segment the rows of a .npy over MPI ranks",
-    .synopsis = "FILE.npy [options]",
+    .summary = "segment the rows of a .npy or CSV file over MPI ranks",
+    .synopsis = "FILE.npy|FILE.csv [options]",
     .description = "Run under mpirun: each rank reads its share of the rows, the ranks fit "
                    "k-means together, and the result is the single-process seg segment's "
-                   "bit for bit, for any number of ranks.",
+                   "bit for bit, for any number of ranks. Without --k, k is chosen by seg "
+                   "segment's sweep (the same table, chosen k and runner-up), then fitted.",
     .opts = mpi_segment_opts,
     .operands = {CLI_TEXT(mopts, file), 0},
 };
@@ -339,8 +359,8 @@ static int configure(const mopts *o, seg_kmeans *km, char *why, size_t len)
     const char *init = o->init ? o->init : "kmeans++";
     if (rc == SEG_OK &&
         (!strcmp(init, "kmeans++") || !strcmp(init, "random") || !strcmp(init, "kmeans||"))) {
-        if (!o->k) {
-            snprintf(why, len, "needs --k K (or --init FILE.npy)");
+        if (o->k && mpi_sweep_options_given(&o->sweep)) {
+            snprintf(why, len, "--k fixes k; --k-min/--k-max are for the sweep");
             return USAGE_CONFLICT;
         }
         rc = seg_kmeans_set_int(km, SEG_KMEANS_INIT,
@@ -445,7 +465,7 @@ static long peak_rss_kib(void)
 }
 
 static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, double seconds,
-                    double fit_seconds, const long *rss, const double *cpu)
+                    double fit_seconds, const long *rss, const double *cpu, const seg_sweep *sw)
 {
     const size_t k = seg_model_k(m);
     if (o->json) {
@@ -472,9 +492,14 @@ static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, do
         printf("], \"sizes\": [");
         for (size_t j = 0; j < k; j++)
             printf("%s%" PRId64, j ? ", " : "", sizes[j]);
-        printf("]}\n");
+        printf("]");
+        if (sw)
+            mpi_sweep_json(stdout, sw);
+        printf("}\n");
         return;
     }
+    if (sw)
+        mpi_sweep_text(sw);
     printf("%zu rows x %zu features over %d rank(s): %zu segments, inertia %.9g, %" PRId64
            " iterations%s, %.3f s\n",
            seg_model_rows(m), seg_model_dim(m), ranks, k, seg_model_inertia(m),
@@ -516,6 +541,7 @@ static int run(int argc, char **argv)
     double *affine[3] = {NULL, NULL, NULL}; /* the scaling's center, scale, median */
     seg_kmeans *km = NULL;
     seg_model *m = NULL;
+    seg_sweep *sw = NULL;
     seg_predictor *pr = NULL;
     char *lines = NULL;
     size_t n = 0, d = 0, elem = 0, first = 0, rows = 0, len = 0;
@@ -587,6 +613,14 @@ static int run(int argc, char **argv)
         }
     }
 
+    /* Without --k (nor --init FILE.npy): choose k, and move the rows to
+     * the chosen k's shares (tools/mpi/sweep.c). */
+    if (!o.k && !(o.init && ends_with(o.init, ".npy"))) {
+        o.sweep.seed = o.seed;
+        rc = mpi_sweep_run(&o.sweep, km, f32, &x, n, d, &first, &rows, &sw, why, sizeof why);
+        if ((status = step("choosing k", rc, why)) != 0)
+            goto out;
+    }
     labels = malloc(rows * sizeof *labels + 1);
     dist = malloc(rows * sizeof *dist + 1);
     rc = labels && dist ? SEG_OK : SEG_ERR_NOMEM;
@@ -664,7 +698,7 @@ static int run(int argc, char **argv)
         else
             outputs_abort(&out);
         if (status == 0 && !o.quiet)
-            summary(&o, m, sizes, MPI_Wtime() - t0, fit_seconds, rss, cpu);
+            summary(&o, m, sizes, MPI_Wtime() - t0, fit_seconds, rss, cpu, sw);
         free(rss);
         free(cpu);
     } else {
@@ -684,6 +718,7 @@ out:
     free(lines);
     seg_predictor_free(pr);
     seg_model_free(m);
+    seg_sweep_free(sw);
     seg_kmeans_free(km);
     free(affine[0]);
     free(affine[1]);
@@ -705,7 +740,7 @@ int main(int argc, char **argv)
         status = run(argc - 2, argv + 2);
     } else {
         if (rank == 0)
-            fprintf(stderr, "Usage: %s segment FILE.npy [options] (under mpirun)\n", progname);
+            fprintf(stderr, "Usage: %s segment FILE.npy|FILE.csv [options] (under mpirun)\n", progname);
         status = argc >= 2 && !strcmp(argv[1], "--help") ? 0 : EXIT_USAGE;
     }
     if (rank == 0)
