@@ -281,20 +281,17 @@ typedef struct kjob {
     bool borrowed;
 } kjob;
 
-/* Rows of the pattern of group moves that a bounded pass subtracts from a
- * run of rows' lower bounds (bounds_tmpl.h, decay_lower). */
-#define SEG_BOUNDS_PAT_ROWS 16
-
 /* State of the bounds across the passes of one run (see bounds_tmpl.h). */
 typedef struct bounds_ws {
     size_t groups;               /* 1: Hamerly, k: Elkan, about k / 10: Yinyang */
     size_t *gstart;              /* groups + 1: first centroid of each group */
     size_t *group;               /* k: group of each centroid */
     double *upper;               /* n: bound on the distance to the own centroid */
-    float *lower;                /* n x groups: bounds on the nearest other of each group */
+    float *lower;                /* n x groups, group by group in each block (lower_of):
+                                  * bounds on the nearest other of each group */
     double *move, *half, *cnorm; /* k */
     double *gmove;               /* groups: largest move in each group */
-    float *gpat;                 /* SEG_BOUNDS_PAT_ROWS x groups: gmove as floats, rounded up */
+    float *gpat;                 /* groups: gmove as floats, rounded up */
     double *prev, *cur;          /* k x d: centroids of the last and of this pass */
     double *pair;                /* k x k squared centroid distances, NULL when k is large */
     void *scratch;               /* threads x scratch_len bytes */
@@ -884,7 +881,7 @@ static int bounds_alloc(bounds_ws *H, const kjob *J, size_t groups, size_t elem)
     H->half = seg_malloc_array(k, sizeof(double));
     H->cnorm = seg_malloc_array(k, sizeof(double));
     H->gmove = seg_malloc_array(groups, sizeof(double));
-    H->gpat = seg_malloc_array(groups, SEG_BOUNDS_PAT_ROWS * sizeof(float));
+    H->gpat = seg_malloc_array(groups, sizeof(float));
     H->prev = seg_malloc_array(kd, sizeof(double));
     H->cur = seg_malloc_array(kd, sizeof(double));
     H->pair = k <= SEG_BOUNDS_PAIR_MAX_K ? seg_malloc_array(k * k, sizeof(double)) : NULL;
