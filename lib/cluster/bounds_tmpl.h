@@ -410,11 +410,31 @@ static void FN(bounds_part_rk)(void *ctx, size_t p, int tid)
         if (ng > 0)
             FN(bounds_from_groups)(m, G, gb, gs, gid, glab, gm, inplace ? xnorm + b0 : xng, gam,
                                    H->cnmax, lo, up);
+        /* The new lower bounds of the recomputed rows, a group at a time
+         * (group-major on both sides); -1: the group was not computed and
+         * its decayed bound stands. In place, only failing rows take them:
+         * a proven row's computed group may be relative to another label. */
+        if (ng > 0 && inplace) {
+            uint8_t *fl = (uint8_t *)(void *)ord; /* unused in this path */
+            memset(fl, 0, b);
+            for (size_t g = 0; g < ng; g++)
+                fl[gi[g]] = 1;
+            for (size_t q = 0; q < G; q++) {
+                float *restrict Lq = L + q * b;
+                const float *restrict lq = lo + q * b;
+                for (size_t i = 0; i < b; i++)
+                    Lq[i] = fl[i] && lq[i] >= 0 ? lq[i] : Lq[i];
+            }
+        } else {
+            for (size_t q = 0; q < G; q++)
+                for (size_t g = 0; g < ng; g++) {
+                    const float v = lo[q * ng + g];
+                    float *l = L + q * b + kgi[g];
+                    *l = v >= 0 ? v : *l;
+                }
+        }
         for (size_t g = 0; g < ng; g++) {
             const size_t i = kgi[g], r = inplace ? i : g, row = b0 + i;
-            for (size_t q = 0; q < G; q++)
-                if (lo[q * m + r] >= 0)
-                    L[q * b + i] = lo[q * m + r];
             lab[i] = glab[r];
             ((T *)J->mind)[row] = gm[r];
             H->upper[row] = up[r];
@@ -433,30 +453,6 @@ static void FN(bounds_pass_rk)(kjob *J, bounds_ws *H)
     seg_pool_run(J->pool, J->parts.count, kjob_pass_threads(J), FN(bounds_part_rk), &X);
 }
 
-/*
- * The first pass of a run: Lloyd's own pass, then each row's upper bound
- * from its distance and every lower bound 0. A bounded first pass had to
- * compute every distance anyway and track each group's two smallest on top
- * (on W2 of bench/ it cost 2.2 Lloyd passes), while its lower bounds were
- * of no use to the second pass, whose rows all failed them after the first
- * update's large moves. With lower bounds 0 the second pass still proves
- * the rows within half the gap to their nearest other centroid.
- */
-static void FN(bounds_start)(kjob *J, bounds_ws *H)
-{
-    const size_t n = J->n, G = H->groups, d = J->d;
-    const T *xnorm = J->xnorm, *mind = J->mind;
-    const double gam = (4.0 * (double)d + 16) * (SEG_T_IS_F32 ? 0x1p-24 : 0x1p-53);
-    FN(lloyd_pass)(J, J->ct, J->cnorm, true);
-    for (size_t i = 0; i < n; i++) {
-        const double delta = gam * ((double)xnorm[i] + H->cnmax);
-        H->upper[i] = sqrt((double)mind[i] + delta) * (1 + 1e-12);
-    }
-    memset(H->lower, 0, n * G * sizeof *H->lower);
-    memcpy(H->prev, H->cur, J->k * d * sizeof *H->prev);
-    H->valid = true;
-}
-
 /* One bounded pass with accumulation; see lloyd_pass for the statistics.
  * J->mind is exact only for recomputed rows (the caller recomputes the
  * inertia with a Lloyd pass when it needs it). */
@@ -470,11 +466,10 @@ static void FN(bounds_pass)(kjob *J, bounds_ws *H)
     const double gam = (4.0 * (double)d + 16) * (SEG_T_IS_F32 ? 0x1p-24 : 0x1p-53);
     const size_t G = H->groups;
 
+    /* Invalid bounds (the first bounded pass of a run, or the first after
+     * an empty segment was re-seeded): every row fails and has all its
+     * groups computed, which gives each row its fresh bounds. */
     FN(bounds_prepare)(J, H);
-    if (!H->valid) {
-        FN(bounds_start)(J, H);
-        return;
-    }
     if (seg_regkernel_ok(d, sizeof(T))) {
         FN(bounds_pass_rk)(J, H);
         goto done;
