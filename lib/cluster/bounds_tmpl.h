@@ -207,21 +207,31 @@ SEG_HOT_CLONES static size_t FN(block_test)(const kjob *J, bounds_ws *H, size_t 
     }
     if (!need)
         return ng;
-    for (size_t g = 0; g < ng; g++) {
-        const size_t i = gi[g];
-        const int32_t a = labels[i];
-        uint8_t *nd = need + g * G;
-        if (a < 0) {
-            memset(nd, 1, G);
-            continue;
+    /* A group at a time: a row's G bounds lie a block's length apart, the
+     * same cache set for a block of 1024 floats. */
+    for (size_t g0 = 0; g0 < ng; g0 += SEG_BOUNDS_TEST_ROWS) {
+        const size_t c = ng - g0 < SEG_BOUNDS_TEST_ROWS ? ng - g0 : SEG_BOUNDS_TEST_ROWS;
+        const size_t *restrict rows = gi + g0;
+        uint8_t *restrict nd = need + g0 * G;
+        double lim[SEG_BOUNDS_TEST_ROWS];
+        for (size_t g = 0; g < c; g++) {
+            const double u = upper[rows[g]];
+            lim[g] = u * u + 2 * gam * ((double)xn[rows[g]] + cnmax);
         }
-        const double u = upper[i];
-        const double lim = u * u + 2 * gam * ((double)xn[i] + cnmax);
         for (size_t q = 0; q < G; q++) {
-            const double lg = (double)L[q * b + i];
-            nd[q] = !(lg > 0 && lim < lg * lg);
+            const float *restrict Lq = L + q * b;
+            for (size_t g = 0; g < c; g++) {
+                const double lg = (double)Lq[rows[g]];
+                nd[g * G + q] = !(lg > 0 && lim[g] < lg * lg);
+            }
         }
-        nd[H->group[a]] = 1;
+        for (size_t g = 0; g < c; g++) {
+            const int32_t a = labels[rows[g]];
+            if (a < 0)
+                memset(nd + g * G, 1, G);
+            else
+                nd[g * G + H->group[a]] = 1;
+        }
     }
     return ng;
 }
