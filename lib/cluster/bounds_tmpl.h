@@ -463,6 +463,84 @@ static void FN(bounds_pass_rk)(kjob *J, bounds_ws *H)
     seg_pool_run(J->pool, J->parts.count, kjob_pass_threads(J), FN(bounds_part_rk), &X);
 }
 
+#undef fma_T
+#if SEG_T_IS_F32
+#define fma_T fmaf
+#else
+#define fma_T fma
+#endif
+/*
+ * Lloyd's squared distance of each of the b rows x to its own centroid
+ * ct[lab[i]] into mind, bit for bit the register kernel's: the dot product
+ * by fused multiply-adds over the features in order from 0 (RK(dots)),
+ * -2 x.c + |c|^2 in one fused step, then + |x|^2 and at least 0
+ * (RK(assign)). Eight rows at a time, so the eight chains overlap.
+ */
+SEG_HOT_CLONES static void FN(own_distances)(const T *restrict x, size_t b, size_t d,
+                                             const T *restrict xn, const T *restrict ct,
+                                             const T *restrict cnorm,
+                                             const int32_t *restrict lab, T *restrict mind)
+{
+    enum { R = 8 };
+    size_t i = 0;
+    for (; i < b; i += R) {
+        const size_t m = b - i < R ? b - i : R;
+        T acc[R] = {0};
+        const T *xr[R], *cr[R];
+        for (size_t r = 0; r < R; r++) { /* rows past b repeat the last */
+            const size_t row = i + (r < m ? r : m - 1);
+            xr[r] = x + row * d;
+            cr[r] = ct + (size_t)lab[row] * d;
+        }
+        for (size_t j = 0; j < d; j++)
+            for (size_t r = 0; r < R; r++)
+                acc[r] = fma_T(xr[r][j], cr[r][j], acc[r]);
+        for (size_t r = 0; r < m; r++) {
+            const T v = fma_T(acc[r], (T)-2, cnorm[lab[i + r]]) + xn[i + r];
+            mind[i + r] = v > 0 ? v : 0;
+        }
+    }
+}
+
+/* FN(exact_pass) over partition p: its rows' distances and inertia. */
+static void FN(exact_part)(void *ctx, size_t p, int tid)
+{
+    kjob *J = ctx;
+    const size_t d = J->d, block = J->parts.block;
+    size_t r0, r1;
+    double inertia = 0;
+    (void)tid;
+    p += J->part_lo; /* the pool numbers a shard's partitions from 0 */
+    kjob_rows(J, p, &r0, &r1);
+    for (size_t b0 = r0; b0 < r1; b0 += block) {
+        const size_t b = r1 - b0 < block ? r1 - b0 : block;
+        T *mind = (T *)J->mind + b0;
+        FN(own_distances)((const T *)J->x + b0 * d, b, d, (const T *)J->xnorm + b0, J->ct,
+                          J->cnorm, J->labels + b0, mind);
+        FN(accumulate)((const T *)J->x + b0 * d, J->w ? J->w + b0 : NULL, b, d, J->k,
+                       J->labels + b0, mind, false, NULL, NULL, NULL, &inertia);
+    }
+    J->pinertia[p] = inertia;
+    J->pchanged[p] = 0;
+}
+
+/*
+ * After a run's last pass, a bounded one: Lloyd's distances and inertia for
+ * its labels (those of Lloyd's pass: the bounds are exact) and centroids,
+ * as a Lloyd pass without accumulation gives them, at the cost of one
+ * distance a row instead of k. Through BLAS, whose distances depend on the
+ * block, it is Lloyd's pass.
+ */
+static void FN(exact_pass)(kjob *J)
+{
+    if (!seg_regkernel_ok(J->d, sizeof(T))) {
+        FN(lloyd_pass)(J, J->ct, J->cnorm, false);
+        return;
+    }
+    seg_pool_run(J->pool, J->part_hi - J->part_lo, kjob_pass_threads(J), FN(exact_part), J);
+    kjob_combine(J, false);
+}
+
 /* One bounded pass with accumulation; see lloyd_pass for the statistics.
  * J->mind is exact only for recomputed rows (the caller recomputes the
  * inertia with a Lloyd pass when it needs it). */

@@ -672,7 +672,7 @@ static int FN(run)(kjob *J, bounds_ws *H, double tol_abs, int64_t max_iter, int6
     /* Lloyd's inertia and distances for the final labels (a Lloyd pass
      * last has them already) */
     if (bounded && !guarded)
-        FN(lloyd_pass)(J, J->ct, J->cnorm, false);
+        FN(exact_pass)(J);
     *iters_out = iters;
     *converged_out = converged;
     *exact_out = !guarded;
