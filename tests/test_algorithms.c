@@ -362,14 +362,14 @@ static void test_auto_rule(void **state)
         /* More features never make the bounds pay later. */
         if (i > 0)
             assert_true(kr <= seg_kmeans_auto_break_even(&ref, ds[i - 1]) * (1 + 1e-12));
-        /* Monotone in k: Lloyd below the break-even, Hamerly from it. */
+        /* Monotone in k: Lloyd below the break-even, Yinyang from it. */
         for (size_t k = 1; k <= 4096; k *= 2) {
             const seg_algorithm a = seg_kmeans_auto_rule(&ref, true, 100000, d, k);
-            assert_int_equal(a, (double)k >= kr ? SEG_ALGORITHM_HAMERLY : SEG_ALGORITHM_LLOYD);
+            assert_int_equal(a, (double)k >= kr ? SEG_ALGORITHM_YINYANG : SEG_ALGORITHM_LLOYD);
             /* A machine whose FMAs are dearer switches no later. */
-            if (a == SEG_ALGORITHM_HAMERLY)
+            if (a == SEG_ALGORITHM_YINYANG)
                 assert_int_equal(seg_kmeans_auto_rule(&avx2, true, 100000, d, k),
-                                 SEG_ALGORITHM_HAMERLY);
+                                 SEG_ALGORITHM_YINYANG);
             else
                 assert_int_equal(seg_kmeans_auto_rule(&two_fma, true, 100000, d, k),
                                  SEG_ALGORITHM_LLOYD);
@@ -380,7 +380,7 @@ static void test_auto_rule(void **state)
     /* A machine at the break-even of a cell: the k where the reference
      * switches is where a machine with the same ratio switches. */
     const size_t kb = (size_t)ceil(seg_kmeans_auto_break_even(&ref, 32));
-    assert_int_equal(seg_kmeans_auto_rule(&slow_all, true, 100000, 32, kb), SEG_ALGORITHM_HAMERLY);
+    assert_int_equal(seg_kmeans_auto_rule(&slow_all, true, 100000, 32, kb), SEG_ALGORITHM_YINYANG);
     assert_int_equal(seg_kmeans_auto_rule(&slow_all, true, 100000, 32, kb - 1),
                      SEG_ALGORITHM_LLOYD);
     /* Through BLAS the machine does not enter (not calibrated). */
