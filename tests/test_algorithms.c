@@ -179,6 +179,83 @@ static void test_few_rows_fail_agree(void **state)
     free(centre);
 }
 
+/* A fit's labels, distances and inertia through seg_kmeans_fit_rows. */
+static void fit_dist(const double *x, bool f32, size_t n, size_t d, const double *w,
+                     const double *c0, size_t k, int64_t algorithm, int64_t threads,
+                     int32_t *labels, double *dist, double *inertia)
+{
+    seg_kmeans *km = NULL;
+    seg_model *m = NULL;
+    float *xf = NULL;
+    assert_int_equal(seg_kmeans_new(&km), SEG_OK);
+    assert_int_equal(seg_kmeans_set_init_centroids_f64(km, c0, k, d), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_ALGORITHM, algorithm), SEG_OK);
+    assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_THREADS, threads), SEG_OK);
+    assert_int_equal(seg_kmeans_set_double(km, SEG_KMEANS_TOL, 0), SEG_OK);
+    if (f32) {
+        xf = malloc(n * d * sizeof *xf);
+        for (size_t i = 0; i < n * d; i++)
+            xf[i] = (float)x[i];
+    }
+    assert_int_equal(seg_kmeans_fit_rows(km, f32 ? (const void *)xf : (const void *)x, f32, n, d,
+                                         w, labels, dist, &m),
+                     SEG_OK);
+    *inertia = seg_model_inertia(m);
+    free(xf);
+    seg_model_free(m);
+    seg_kmeans_free(km);
+}
+
+/*
+ * The distances and the inertia a bounded fit ends with are Lloyd's bit for
+ * bit: its last passes prove most rows without computing their distances,
+ * and the fit then computes each row's distance to its own centroid alone
+ * (the register kernel's arithmetic), or runs Lloyd's pass through BLAS.
+ * Blobs as in test_few_rows_fail_agree, run to convergence (tol 0).
+ */
+static void test_distances_agree(void **state)
+{
+    (void)state;
+    const size_t n = 6000, d = 12, k = 40, blobs = 30;
+    double *x = malloc(n * d * sizeof *x), *w = malloc(n * sizeof *w),
+           *c0 = malloc(k * d * sizeof *c0), *centre = malloc(blobs * d * sizeof *centre);
+    double *dref = malloc(n * sizeof *dref), *dist = malloc(n * sizeof *dist);
+    int32_t *lref = malloc(n * sizeof *lref), *lab = malloc(n * sizeof *lab);
+    uint64_t s = 17;
+    for (size_t i = 0; i < blobs * d; i++)
+        centre[i] = 40.0 * tu_uniform(&s);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < d; j++)
+            x[i * d + j] = centre[(i % blobs) * d + j] + tu_normal(&s);
+        w[i] = 0.5 + (double)(tu_next(&s) % 3);
+    }
+    for (size_t j = 0; j < k; j++)
+        memcpy(c0 + j * d, x + ((j / 2) % blobs + blobs * (j % 2)) * d, d * sizeof *c0);
+    static const int64_t algs[] = {SEG_ALGORITHM_HAMERLY, SEG_ALGORITHM_ELKAN,
+                                   SEG_ALGORITHM_YINYANG};
+    for (int f32 = 0; f32 <= 1; f32++)
+        for (int wt = 0; wt <= 1; wt++) {
+            double iref, in;
+            fit_dist(x, f32, n, d, wt ? w : NULL, c0, k, SEG_ALGORITHM_LLOYD, 1, lref, dref,
+                     &iref);
+            for (size_t a = 0; a < sizeof algs / sizeof algs[0]; a++)
+                for (int64_t t = 1; t <= 2; t++) {
+                    fit_dist(x, f32, n, d, wt ? w : NULL, c0, k, algs[a], t, lab, dist, &in);
+                    assert_memory_equal(lab, lref, n * sizeof *lab);
+                    assert_memory_equal(dist, dref, n * sizeof *dist);
+                    assert_true(in == iref);
+                }
+        }
+    free(x);
+    free(w);
+    free(c0);
+    free(centre);
+    free(dref);
+    free(dist);
+    free(lref);
+    free(lab);
+}
+
 /* Many centroids in few dimensions (Hamerly's best case) and k = 1. */
 static void test_many_and_one_centroid(void **state)
 {
@@ -285,14 +362,14 @@ static void test_auto_rule(void **state)
         /* More features never make the bounds pay later. */
         if (i > 0)
             assert_true(kr <= seg_kmeans_auto_break_even(&ref, ds[i - 1]) * (1 + 1e-12));
-        /* Monotone in k: Lloyd below the break-even, Hamerly from it. */
+        /* Monotone in k: Lloyd below the break-even, Yinyang from it. */
         for (size_t k = 1; k <= 4096; k *= 2) {
             const seg_algorithm a = seg_kmeans_auto_rule(&ref, true, 100000, d, k);
-            assert_int_equal(a, (double)k >= kr ? SEG_ALGORITHM_HAMERLY : SEG_ALGORITHM_LLOYD);
+            assert_int_equal(a, (double)k >= kr ? SEG_ALGORITHM_YINYANG : SEG_ALGORITHM_LLOYD);
             /* A machine whose FMAs are dearer switches no later. */
-            if (a == SEG_ALGORITHM_HAMERLY)
+            if (a == SEG_ALGORITHM_YINYANG)
                 assert_int_equal(seg_kmeans_auto_rule(&avx2, true, 100000, d, k),
-                                 SEG_ALGORITHM_HAMERLY);
+                                 SEG_ALGORITHM_YINYANG);
             else
                 assert_int_equal(seg_kmeans_auto_rule(&two_fma, true, 100000, d, k),
                                  SEG_ALGORITHM_LLOYD);
@@ -303,7 +380,7 @@ static void test_auto_rule(void **state)
     /* A machine at the break-even of a cell: the k where the reference
      * switches is where a machine with the same ratio switches. */
     const size_t kb = (size_t)ceil(seg_kmeans_auto_break_even(&ref, 32));
-    assert_int_equal(seg_kmeans_auto_rule(&slow_all, true, 100000, 32, kb), SEG_ALGORITHM_HAMERLY);
+    assert_int_equal(seg_kmeans_auto_rule(&slow_all, true, 100000, 32, kb), SEG_ALGORITHM_YINYANG);
     assert_int_equal(seg_kmeans_auto_rule(&slow_all, true, 100000, 32, kb - 1),
                      SEG_ALGORITHM_LLOYD);
     /* Through BLAS the machine does not enter (not calibrated). */
@@ -380,6 +457,7 @@ int main(void)
         EACH_KERNEL(test_blobs_agree),
         EACH_KERNEL(test_ties_and_weights_agree),
         EACH_KERNEL(test_few_rows_fail_agree),
+        EACH_KERNEL(test_distances_agree),
         EACH_KERNEL(test_empty_segment_agrees),
         EACH_KERNEL(test_many_and_one_centroid),
         cmocka_unit_test(test_algorithm_setting),

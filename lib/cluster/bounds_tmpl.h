@@ -55,14 +55,13 @@ static void FN(bounds_prepare)(kjob *J, bounds_ws *H)
         if (nn > H->cnmax)
             H->cnmax = nn;
     }
-    /* Each group's move as a float no smaller, repeated SEG_BOUNDS_PAT_ROWS
-     * times: the pattern FN(decay_lower) subtracts from a run of rows. */
+    /* Each group's move as a float no smaller: what FN(decay_lower)
+     * subtracts from the group's run of lower bounds. */
     for (size_t g = 0; g < H->groups; g++) {
         float f = (float)H->gmove[g];
         if ((double)f < H->gmove[g])
             f = nextafterf(f, INFINITY);
-        for (size_t r = 0; r < SEG_BOUNDS_PAT_ROWS; r++)
-            H->gpat[r * H->groups + g] = f;
+        H->gpat[g] = f;
     }
     if (!H->pair) {
         for (size_t j = 0; j < k; j++)
@@ -100,80 +99,141 @@ static float FN(float_below)(double v)
 }
 
 /*
- * Decay the lower bounds lr[0 .. count) of a run of whole rows (count a
- * multiple of G, the run starting a row) by their groups' moves, in float:
- * lr - move, shrunk by 2^-22 and then rounded, is below the exact
+ * Decay a run of count lower bounds of one group by the group's move mv, in
+ * float: lr - mv, shrunk by 2^-22 and then rounded, is below the exact
  * difference (one rounding of the subtraction and one of the product each
  * gain at most 2^-24), and results under FLT_MIN, where rounding is no
- * longer relative, become 0. The moves are a pattern of SEG_BOUNDS_PAT_ROWS
- * rows (H->gpat) so that the loop runs over contiguous floats and
- * vectorises; before, each row decayed its G bounds one by one in double,
- * the largest cost of a pass whose rows mostly pass their bounds.
+ * longer relative, become 0. The bounds of a block are stored group by
+ * group (FN(lower_of)), so the run is contiguous and the loop vectorises.
  */
-SEG_HOT_CLONES static void FN(decay_lower)(float *restrict lr, size_t count,
-                                           const float *restrict pat, size_t plen)
+SEG_HOT_CLONES static void FN(decay_lower)(float *restrict lr, size_t count, float mv)
 {
     const float shrink = 1 - 0x1p-22f;
-    size_t i = 0;
-    for (; i + plen <= count; i += plen)
-        for (size_t q = 0; q < plen; q++) {
-            const float v = (lr[i + q] - pat[q]) * shrink;
-            lr[i + q] = v >= FLT_MIN ? v : 0;
-        }
-    for (size_t q = 0; i + q < count; q++) {
-        const float v = (lr[i + q] - pat[q]) * shrink;
-        lr[i + q] = v >= FLT_MIN ? v : 0;
+    for (size_t i = 0; i < count; i++) {
+        const float v = (lr[i] - mv) * shrink;
+        lr[i] = v >= FLT_MIN ? v : 0;
     }
 }
 
 /*
- * Decay row's upper bound by its centroid's move and test whether its
- * bounds (the lower ones already decayed by FN(decay_lower)) prove its
- * label (Lloyd's rounded argmin cannot pick another centroid). When they do
- * not and need is not NULL, need[g] (G bytes) says which groups may hold a
- * centroid Lloyd's pass could pick instead of the own one: the own group,
- * and those whose lower bound does not clear the upper bound by the rounding
- * margin. (Hamerly's tightening of the upper bound to the distance to the
- * own centroid was tried: on W2 of bench/ it rescued few rows and its read
- * of every such row cost more than it saved.)
+ * The lower bounds of the block of rows [b0, b0 + b) (b0 a block start, b
+ * its length: the same in every pass): G runs of b floats, group by group,
+ * so that the block's bounds are decayed and tested a group at a time over
+ * contiguous rows (structure of arrays). Row i's bound for group q is
+ * FN(lower_of)(H, b0, b)[q * b + i]. Blocks start at multiples of the block
+ * size and only the last one of the rows is shorter, so a block's place and
+ * length are fixed by the rows.
  */
-static inline bool FN(row_proven)(const kjob *J, bounds_ws *H, size_t row, double gam,
-                                  uint8_t *need)
+static inline float *FN(lower_of)(const bounds_ws *H, size_t b0, size_t b)
 {
-    const size_t G = H->groups;
-    const int32_t a = J->labels[row];
-    if (!H->valid || a < 0) {
-        if (need)
-            memset(need, 1, G);
-        return false;
-    }
-    const double u = H->upper[row] + H->move[a];
-    const float *lr = H->lower + row * G;
-    float lf = lr[0];
-    for (size_t g = 1; g < G; g++)
-        lf = lr[g] < lf ? lr[g] : lf;
-    const double delta = gam * ((double)((const T *)J->xnorm)[row] + H->cnmax);
-    double m = 2 * H->half[a] - u;
-    m = m > (double)lf ? m : (double)lf;
-    H->upper[row] = u;
-    if (m > 0 && u * u + 2 * delta < m * m)
-        return true;
-    if (need) {
-        const double lim = u * u + 2 * delta;
-        for (size_t g = 0; g < G; g++) {
-            const double lg = (double)lr[g];
-            need[g] = g == H->group[a] || !(lg > 0 && lim < lg * lg);
-        }
-    }
-    return false;
+    (void)b;
+    return H->lower + b0 * H->groups;
 }
 
-/* Decay the lower bounds of rows [b0, b0 + b) (see FN(decay_lower)). */
+/* Decay the lower bounds of the block [b0, b0 + b) (see FN(decay_lower)). */
 static inline void FN(decay_block)(bounds_ws *H, size_t b0, size_t b)
 {
-    if (H->valid)
-        FN(decay_lower)(H->lower + b0 * H->groups, b * H->groups, H->gpat,
-                        SEG_BOUNDS_PAT_ROWS * H->groups);
+    if (!H->valid)
+        return;
+    float *L = FN(lower_of)(H, b0, b);
+    for (size_t q = 0; q < H->groups; q++)
+        FN(decay_lower)(L + q * b, b, H->gpat[q]);
+}
+
+/* Rows the bound test of a block takes at a time (its scratch is on the
+ * stack). */
+#define SEG_BOUNDS_TEST_ROWS 256
+
+/*
+ * Decay the upper bounds of the block's rows [b0, b0 + b) by their
+ * centroids' moves and test which bounds (the lower ones already decayed by
+ * FN(decay_block)) prove the label (Lloyd's rounded argmin cannot pick
+ * another centroid). Returns the number ng of rows that are not proven and
+ * their block offsets in gi[0 .. ng), in row order. When need is not NULL,
+ * need[g * G + q] says whether failing row g may have a centroid in group q
+ * that Lloyd's pass could pick instead of its own: the own group, and those
+ * whose lower bound does not clear the upper bound by the rounding margin.
+ * The test runs over contiguous rows with no branch (it vectorises), the
+ * groups' list only over the failing rows; before, each row took its own
+ * branches through its G bounds, about 6 ns a row in passes where almost
+ * every row is proven. (Hamerly's tightening of the upper bound to the
+ * distance to the own centroid was tried: on W2 of bench/ it rescued few
+ * rows and its read of every such row cost more than it saved.)
+ */
+SEG_HOT_CLONES static size_t FN(block_test)(const kjob *J, bounds_ws *H, size_t b0, size_t b,
+                                            double gam, size_t *restrict gi,
+                                            uint8_t *restrict need)
+{
+    const size_t G = H->groups;
+    const float *L = FN(lower_of)(H, b0, b);
+    const int32_t *restrict labels = J->labels + b0;
+    const T *restrict xn = (const T *)J->xnorm + b0;
+    double *restrict upper = H->upper + b0;
+    const double *restrict move = H->move, *restrict half = H->half;
+    const double cnmax = H->cnmax;
+    size_t ng = 0;
+    if (!H->valid) {
+        for (size_t i = 0; i < b; i++)
+            gi[i] = i;
+        if (need)
+            memset(need, 1, b * G);
+        return b;
+    }
+    for (size_t c0 = 0; c0 < b; c0 += SEG_BOUNDS_TEST_ROWS) {
+        const size_t c = b - c0 < SEG_BOUNDS_TEST_ROWS ? b - c0 : SEG_BOUNDS_TEST_ROWS;
+        float lf[SEG_BOUNDS_TEST_ROWS];
+        uint8_t ok[SEG_BOUNDS_TEST_ROWS];
+        for (size_t i = 0; i < c; i++)
+            lf[i] = L[c0 + i];
+        for (size_t q = 1; q < G; q++)
+            for (size_t i = 0; i < c; i++) {
+                const float v = L[q * b + c0 + i];
+                lf[i] = v < lf[i] ? v : lf[i];
+            }
+        for (size_t i = 0; i < c; i++) {
+            const int32_t a = labels[c0 + i];
+            const size_t aa = a >= 0 ? (size_t)a : 0;
+            const double u = upper[c0 + i] + move[aa];
+            const double delta = gam * ((double)xn[c0 + i] + cnmax);
+            double m = 2 * half[aa] - u;
+            m = m > (double)lf[i] ? m : (double)lf[i];
+            upper[c0 + i] = u;
+            ok[i] = (uint8_t)(a >= 0 && m > 0 && u * u + 2 * delta < m * m);
+        }
+        for (size_t i = 0; i < c; i++) {
+            gi[ng] = c0 + i;
+            ng += !ok[i];
+        }
+    }
+    if (!need)
+        return ng;
+    /* A group at a time: a row's G bounds lie a block's length apart, the
+     * same cache set for a block of 1024 floats. */
+    for (size_t g0 = 0; g0 < ng; g0 += SEG_BOUNDS_TEST_ROWS) {
+        const size_t c = ng - g0 < SEG_BOUNDS_TEST_ROWS ? ng - g0 : SEG_BOUNDS_TEST_ROWS;
+        const size_t *restrict rows = gi + g0;
+        uint8_t *restrict nd = need + g0 * G;
+        double lim[SEG_BOUNDS_TEST_ROWS];
+        for (size_t g = 0; g < c; g++) {
+            const double u = upper[rows[g]];
+            lim[g] = u * u + 2 * gam * ((double)xn[rows[g]] + cnmax);
+        }
+        for (size_t q = 0; q < G; q++) {
+            const float *restrict Lq = L + q * b;
+            for (size_t g = 0; g < c; g++) {
+                const double lg = (double)Lq[rows[g]];
+                nd[g * G + q] = !(lg > 0 && lim[g] < lg * lg);
+            }
+        }
+        for (size_t g = 0; g < c; g++) {
+            const int32_t a = labels[rows[g]];
+            if (a < 0)
+                memset(nd + g * G, 1, G);
+            else
+                nd[g * G + H->group[a]] = 1;
+        }
+    }
+    return ng;
 }
 
 /*
@@ -315,15 +375,10 @@ static void FN(bounds_part_rk)(void *ctx, size_t p, int tid)
     int64_t changed = 0;
     for (size_t b0 = r0; b0 < r1; b0 += P.block) {
         const size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
-        size_t ng = 0;
         FN(decay_block)(H, b0, b);
-        for (size_t i = 0; i < b; i++) {
-            if (FN(row_proven)(J, H, b0 + i, gam, need + ng * G)) {
-                lab[i] = J->labels[b0 + i];
-                continue;
-            }
-            gi[ng++] = i;
-        }
+        const size_t ng = FN(block_test)(J, H, b0, b, gam, gi, need);
+        float *L = FN(lower_of)(H, b0, b);
+        memcpy(lab, J->labels + b0, b * sizeof *lab);
         /* Most rows failing: the kernel runs over the block where it lies
          * (its panel-major copy, no gather and no transpose), the rows that
          * passed needing no group; on W2 of bench/ gathering 90 % of a block
@@ -347,6 +402,12 @@ static void FN(bounds_part_rk)(void *ctx, size_t p, int tid)
         } else if (ng > 0) {
             FN(order_by_need)(J, H, b0, gi, need, ng, ord, kneed);
             kgi = ord;
+            /* The gathered rows come from x, which the passes do not
+             * stream (they read the panel copy): ask for them all first, or
+             * each copy waits for its row in turn. */
+            for (size_t g = 0; g < ng; g++)
+                for (size_t o = 0, bytes = d * sizeof(T); o < bytes; o += 64)
+                    __builtin_prefetch((const char *)(x + (b0 + kgi[g]) * d) + o, 0, 3);
             for (size_t g = 0; g < ng; g++) {
                 const T *restrict src = x + (b0 + kgi[g]) * d;
                 T *restrict dst = xg + g * d;
@@ -360,12 +421,31 @@ static void FN(bounds_part_rk)(void *ctx, size_t p, int tid)
         if (ng > 0)
             FN(bounds_from_groups)(m, G, gb, gs, gid, glab, gm, inplace ? xnorm + b0 : xng, gam,
                                    H->cnmax, lo, up);
+        /* The new lower bounds of the recomputed rows, a group at a time
+         * (group-major on both sides); -1: the group was not computed and
+         * its decayed bound stands. In place, only failing rows take them:
+         * a proven row's computed group may be relative to another label. */
+        if (ng > 0 && inplace) {
+            uint8_t *fl = (uint8_t *)(void *)ord; /* unused in this path */
+            memset(fl, 0, b);
+            for (size_t g = 0; g < ng; g++)
+                fl[gi[g]] = 1;
+            for (size_t q = 0; q < G; q++) {
+                float *restrict Lq = L + q * b;
+                const float *restrict lq = lo + q * b;
+                for (size_t i = 0; i < b; i++)
+                    Lq[i] = fl[i] && lq[i] >= 0 ? lq[i] : Lq[i];
+            }
+        } else {
+            for (size_t q = 0; q < G; q++)
+                for (size_t g = 0; g < ng; g++) {
+                    const float v = lo[q * ng + g];
+                    float *l = L + q * b + kgi[g];
+                    *l = v >= 0 ? v : *l;
+                }
+        }
         for (size_t g = 0; g < ng; g++) {
             const size_t i = kgi[g], r = inplace ? i : g, row = b0 + i;
-            float *lr = H->lower + row * G;
-            for (size_t q = 0; q < G; q++)
-                if (lo[q * m + r] >= 0)
-                    lr[q] = lo[q * m + r];
             lab[i] = glab[r];
             ((T *)J->mind)[row] = gm[r];
             H->upper[row] = up[r];
@@ -384,28 +464,82 @@ static void FN(bounds_pass_rk)(kjob *J, bounds_ws *H)
     seg_pool_run(J->pool, J->part_hi - J->part_lo, kjob_pass_threads(J), FN(bounds_part_rk), &X);
 }
 
+#undef fma_T
+#if SEG_T_IS_F32
+#define fma_T fmaf
+#else
+#define fma_T fma
+#endif
 /*
- * The first pass of a run: Lloyd's own pass, then each row's upper bound
- * from its distance and every lower bound 0. A bounded first pass had to
- * compute every distance anyway and track each group's two smallest on top
- * (on W2 of bench/ it cost 2.2 Lloyd passes), while its lower bounds were
- * of no use to the second pass, whose rows all failed them after the first
- * update's large moves. With lower bounds 0 the second pass still proves
- * the rows within half the gap to their nearest other centroid.
+ * Lloyd's squared distance of each of the b rows x to its own centroid
+ * ct[lab[i]] into mind, bit for bit the register kernel's: the dot product
+ * by fused multiply-adds over the features in order from 0 (RK(dots)),
+ * -2 x.c + |c|^2 in one fused step, then + |x|^2 and at least 0
+ * (RK(assign)). Eight rows at a time, so the eight chains overlap.
  */
-static void FN(bounds_start)(kjob *J, bounds_ws *H)
+SEG_HOT_CLONES static void FN(own_distances)(const T *restrict x, size_t b, size_t d,
+                                             const T *restrict xn, const T *restrict ct,
+                                             const T *restrict cnorm,
+                                             const int32_t *restrict lab, T *restrict mind)
 {
-    const size_t n = J->n, G = H->groups, d = J->d;
-    const T *xnorm = J->xnorm, *mind = J->mind;
-    const double gam = (4.0 * (double)d + 16) * (SEG_T_IS_F32 ? 0x1p-24 : 0x1p-53);
-    FN(lloyd_pass)(J, J->ct, J->cnorm, true);
-    for (size_t i = 0; i < n; i++) {
-        const double delta = gam * ((double)xnorm[i] + H->cnmax);
-        H->upper[i] = sqrt((double)mind[i] + delta) * (1 + 1e-12);
+    enum { R = 8 };
+    size_t i = 0;
+    for (; i < b; i += R) {
+        const size_t m = b - i < R ? b - i : R;
+        T acc[R] = {0};
+        const T *xr[R], *cr[R];
+        for (size_t r = 0; r < R; r++) { /* rows past b repeat the last */
+            const size_t row = i + (r < m ? r : m - 1);
+            xr[r] = x + row * d;
+            cr[r] = ct + (size_t)lab[row] * d;
+        }
+        for (size_t j = 0; j < d; j++)
+            for (size_t r = 0; r < R; r++)
+                acc[r] = fma_T(xr[r][j], cr[r][j], acc[r]);
+        for (size_t r = 0; r < m; r++) {
+            const T v = fma_T(acc[r], (T)-2, cnorm[lab[i + r]]) + xn[i + r];
+            mind[i + r] = v > 0 ? v : 0;
+        }
     }
-    memset(H->lower, 0, n * G * sizeof *H->lower);
-    memcpy(H->prev, H->cur, J->k * d * sizeof *H->prev);
-    H->valid = true;
+}
+
+/* FN(exact_pass) over partition p: its rows' distances and inertia. */
+static void FN(exact_part)(void *ctx, size_t p, int tid)
+{
+    kjob *J = ctx;
+    const size_t d = J->d, block = J->parts.block;
+    size_t r0, r1;
+    double inertia = 0;
+    (void)tid;
+    p += J->part_lo; /* the pool numbers a shard's partitions from 0 */
+    kjob_rows(J, p, &r0, &r1);
+    for (size_t b0 = r0; b0 < r1; b0 += block) {
+        const size_t b = r1 - b0 < block ? r1 - b0 : block;
+        T *mind = (T *)J->mind + b0;
+        FN(own_distances)((const T *)J->x + b0 * d, b, d, (const T *)J->xnorm + b0, J->ct,
+                          J->cnorm, J->labels + b0, mind);
+        FN(accumulate)((const T *)J->x + b0 * d, J->w ? J->w + b0 : NULL, b, d, J->k,
+                       J->labels + b0, mind, false, NULL, NULL, NULL, &inertia);
+    }
+    J->pinertia[p] = inertia;
+    J->pchanged[p] = 0;
+}
+
+/*
+ * After a run's last pass, a bounded one: Lloyd's distances and inertia for
+ * its labels (those of Lloyd's pass: the bounds are exact) and centroids,
+ * as a Lloyd pass without accumulation gives them, at the cost of one
+ * distance a row instead of k. Through BLAS, whose distances depend on the
+ * block, it is Lloyd's pass.
+ */
+static void FN(exact_pass)(kjob *J)
+{
+    if (!seg_regkernel_ok(J->d, sizeof(T))) {
+        FN(lloyd_pass)(J, J->ct, J->cnorm, false);
+        return;
+    }
+    seg_pool_run(J->pool, J->part_hi - J->part_lo, kjob_pass_threads(J), FN(exact_part), J);
+    kjob_combine(J, false);
 }
 
 /* One bounded pass with accumulation; see lloyd_pass for the statistics.
@@ -421,11 +555,10 @@ static void FN(bounds_pass)(kjob *J, bounds_ws *H)
     const double gam = (4.0 * (double)d + 16) * (SEG_T_IS_F32 ? 0x1p-24 : 0x1p-53);
     const size_t G = H->groups;
 
+    /* Invalid bounds (the first bounded pass of a run, or the first after
+     * an empty segment was re-seeded): every row fails and has all its
+     * groups computed, which gives each row its fresh bounds. */
     FN(bounds_prepare)(J, H);
-    if (!H->valid) {
-        FN(bounds_start)(J, H);
-        return;
-    }
     if (seg_regkernel_ok(d, sizeof(T))) {
         FN(bounds_pass_rk)(J, H);
         goto done;
@@ -457,16 +590,11 @@ static void FN(bounds_pass)(kjob *J, bounds_ws *H)
         int64_t changed = 0;
         for (size_t b0 = r0; b0 < r1; b0 += P.block) {
             const size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
-            size_t ng = 0;
             bool lloyd_done = false;
             FN(decay_block)(H, b0, b);
-            for (size_t i = 0; i < b; i++) {
-                if (FN(row_proven)(J, H, b0 + i, gam, NULL)) {
-                    lab[i] = J->labels[b0 + i];
-                    continue;
-                }
-                gi[ng++] = i;
-            }
+            const size_t ng = FN(block_test)(J, H, b0, b, gam, gi, NULL);
+            float *L = FN(lower_of)(H, b0, b);
+            memcpy(lab, J->labels + b0, b * sizeof *lab);
             if (ng == b) {
                 FN(seg_assign_groups_block)(x + b0 * d, FN(panels_at)(J, b0), b, d, xnorm + b0,
                                             ct, k, cnorm, tile, H->gstart, G, glab, gm, gs);
@@ -501,11 +629,11 @@ static void FN(bounds_pass)(kjob *J, bounds_ws *H)
                     d1 = (double)fm[i];
                     const float l = FN(float_below)(d2 > delta ? sqrt(d2 - delta) : 0);
                     for (size_t q = 0; q < G; q++)
-                        H->lower[row * G + q] = l;
+                        L[q * b + i] = l;
                 } else {
                     for (size_t q = 0; q < G; q++) {
                         double v = (double)gs[q * m + g];
-                        H->lower[row * G + q] = FN(float_below)(v > delta ? sqrt(v - delta) : 0);
+                        L[q * b + i] = FN(float_below)(v > delta ? sqrt(v - delta) : 0);
                     }
                 }
                 ((T *)J->mind)[row] = (T)d1;

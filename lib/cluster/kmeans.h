@@ -70,7 +70,7 @@ seg_parts seg_parts_plan(size_t n, size_t k, size_t d, size_t elem);
 seg_algorithm seg_kmeans_algorithm_for(int64_t setting, size_t n, size_t d, size_t k);
 
 /*
- * AUTO's choice on machine m (see kmeans.c): Hamerly when k reaches the
+ * AUTO's choice on machine m (see kmeans_auto.c): Yinyang when k reaches the
  * break-even k for d, Lloyd below; regkernel: whether the register kernel
  * serves d. A function of its arguments only, for tests with synthetic
  * machines. Every choice gives the same results (docs/api.md, Algorithms).
@@ -78,7 +78,7 @@ seg_algorithm seg_kmeans_algorithm_for(int64_t setting, size_t n, size_t d, size
 seg_algorithm seg_kmeans_auto_rule(const seg_machine *m, bool regkernel, size_t n, size_t d,
                                    size_t k);
 
-/* The least k at which AUTO picks Hamerly for d features on machine m
+/* The least k at which AUTO picks the bounds for d features on machine m
  * (register kernel). */
 double seg_kmeans_auto_break_even(const seg_machine *m, size_t d);
 

@@ -608,14 +608,17 @@ static int FN(run)(kjob *J, bounds_ws *H, double tol_abs, int64_t max_iter, int6
     bool tol_hit = false, converged = false, guarded = false;
     int rc;
 
+    bool bounded = false; /* the last pass was a bounded one */
     if (H)
         H->valid = false;
     for (size_t i = 0; i < J->n; i++)
         J->labels[i] = -1;
     J->sums_valid = false;
+    J->changed = (int64_t)J->n_total; /* every label is new to the first pass */
     for (;;) {
         FN(load_centroids)(J->c, k, d, J->ct, J->cnorm);
-        if (H)
+        bounded = H && bounds_take_over(J, H);
+        if (bounded)
             FN(bounds_pass)(J, H);
         else
             FN(lloyd_pass)(J, J->ct, J->cnorm, true);
@@ -624,7 +627,7 @@ static int FN(run)(kjob *J, bounds_ws *H, double tol_abs, int64_t max_iter, int6
         bool empty = false;
         for (size_t j = 0; j < k; j++)
             empty |= J->count[j] == 0;
-        if (empty && H) {
+        if (empty && bounded) {
             /* Re-seeding needs every row's distance: redo this pass as Lloyd
              * for the distances (the labels are the same) and restart the
              * bounds after it. The bounded pass's sums stand: they were built
@@ -635,8 +638,9 @@ static int FN(run)(kjob *J, bounds_ws *H, double tol_abs, int64_t max_iter, int6
              * did, the kept sums would not match the labels: re-sum them. */
             if (J->changed != 0)
                 FN(lloyd_pass)(J, J->ct, J->cnorm, true);
-            H->valid = false;
         }
+        if (empty && H)
+            H->valid = false; /* re-seeding changes labels the bounds describe */
         if (!empty) {
             const seg_lloyd_verdict v =
                 seg_lloyd_verdict_of(J->changed == 0, tol_hit, iters, max_iter);
@@ -665,8 +669,10 @@ static int FN(run)(kjob *J, bounds_ws *H, double tol_abs, int64_t max_iter, int6
                             "the progress callback stopped the fit after %lld iterations",
                             (long long)iters);
     }
-    if (H && !guarded) /* Lloyd's inertia and distances for the final labels */
-        FN(lloyd_pass)(J, J->ct, J->cnorm, false);
+    /* Lloyd's inertia and distances for the final labels (a Lloyd pass
+     * last has them already) */
+    if (bounded && !guarded)
+        FN(exact_pass)(J);
     *iters_out = iters;
     *converged_out = converged;
     *exact_out = !guarded;
