@@ -1658,6 +1658,59 @@ SEG_API int seg_scaler_column_param_bounds(seg_scaler_column_param param, double
 SEG_API int seg_scaler_fit(seg_scaler *sc, const seg_dataset *ds);
 
 /**
+ * Append to sc one numeric column fitted elsewhere, from its statistics:
+ * feature (t(x) - center) / scale, a missing value taking median, where
+ * t is the column's log1p setting (seg_scaler_set_column_int()) and the
+ * method recorded is its method setting. With seg_scaler_append_levels(),
+ * this builds the scaler seg_scaler_fit() would fit on all rows when the
+ * statistics are those of all rows, computed where no process holds them
+ * all (libseg-mpi agrees them over MPI ranks). Columns are appended in the
+ * order of the calls, which is the order of their features; the scaler is
+ * fitted after the first call, and seg_scaler_fit() replaces the whole fit.
+ *
+ * Changes sc: one thread at a time, and no transform may run on sc meanwhile.
+ *
+ * @param sc the scaler, fitted or not.
+ * @param column the column's name (copied), not one of sc's columns yet.
+ * @param center the center, in t-space (after log1p when it is set).
+ * @param scale the scale, finite and not 0.
+ * @param median the value a missing number takes, in t-space.
+ * @return SEG_OK; SEG_ERR_INVALID_ARG (NULL sc or column, a value not finite
+ *         or a scale 0, a column of that name already), SEG_ERR_NOMEM. On
+ *         failure sc is unchanged.
+ */
+SEG_API int seg_scaler_append_numeric(seg_scaler *sc, const char *column, double center,
+                                      double scale, double median);
+
+/**
+ * Append to sc one categorical column from its distinct levels and the rows
+ * holding each, encoded as seg_scaler_fit() encodes it from the same counts
+ * under sc's settings: levels sorted by bytes with a "(missing)" level (or
+ * the mode, SEG_SCALER_CATEGORICAL_MISSING), rare levels folded
+ * (SEG_SCALER_MIN_LEVEL_COUNT), a 0/1 feature for two levels, one-hot
+ * otherwise (SEG_SCALER_DROP_FIRST), and the same refusals (a column of
+ * distinct values, too many levels). Levels given twice are merged. See
+ * seg_scaler_append_numeric() for the order and the state.
+ *
+ * @param sc the scaler, fitted or not.
+ * @param column the column's name (copied), not one of sc's columns yet.
+ * @param levels n_levels level texts (copied), in any order.
+ * @param counts rows holding each level, each at least 1.
+ * @param n_levels number of levels (0: every value missing).
+ * @param n_missing rows with no value.
+ * @param n_rows all rows: n_missing plus the counts.
+ * @return SEG_OK; SEG_ERR_INVALID_ARG (NULL argument, a count 0, counts that
+ *         do not add up to n_rows, a column of that name already),
+ *         SEG_ERR_PRIVACY (a different value in every row: see
+ *         SEG_SCALER_ALLOW_IDENTIFIERS), SEG_ERR_LIMIT (more levels than
+ *         SEG_SCALER_MAX_LEVELS), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM. On failure
+ *         sc is unchanged.
+ */
+SEG_API int seg_scaler_append_levels(seg_scaler *sc, const char *column,
+                                     const char *const *levels, const uint64_t *counts,
+                                     size_t n_levels, uint64_t n_missing, uint64_t n_rows);
+
+/**
  * Whether the scaler holds a fit.
  *
  * @param sc the scaler, or NULL.
@@ -4068,6 +4121,22 @@ SEG_API double seg_model_get_metric(const seg_model *m, seg_model_metric which);
 SEG_API int seg_model_set_numeric_scaling(seg_model *m, seg_scale_method method,
                                           const double *center, const double *scale,
                                           const double *median, size_t d);
+
+/**
+ * Give a model without a scaler a copy of sc, the encoding its rows were
+ * fitted in (for a fit of rows encoded elsewhere, e.g. by a scaler built
+ * with seg_scaler_append_numeric() and seg_scaler_append_levels() over MPI
+ * ranks). It is saved with the model, and predict on raw rows then encodes
+ * them as the fit's were. Like seg_model_set_metric(), a change made before
+ * the model is shared.
+ *
+ * @param m the model (changed; no other thread may use it during the call).
+ * @param sc a fitted scaler writing the model's number of features (only read).
+ * @return SEG_OK; SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_STATE (sc not
+ *         fitted, or the model holds a scaler already), SEG_ERR_MISMATCH (sc's
+ *         features are not the model's), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_set_scaler(seg_model *m, const seg_scaler *sc);
 
 /**
  * Record a column of the input that the model was not fitted on, and why

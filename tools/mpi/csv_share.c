@@ -13,6 +13,7 @@
  * answered differently.
  */
 #include "mpi/csv_share.h"
+#include "mpi/csv_model.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -23,6 +24,14 @@
 #define MISSING_LEVEL "(missing)"
 #define IDENTIFIER_MIN_ROWS 20
 #define MAX_LEVELS 1000
+
+/* What the model records of the columns (csv_model.c), or NULL. */
+static csv_model *share_model;
+
+void csv_share_set_model(csv_model *cm)
+{
+    share_model = cm;
+}
 
 /* ---- identifier-like columns, as seg_dataset_column_identifier() decides
  * on all rows ---------------------------------------------------------------- */
@@ -195,6 +204,29 @@ static int row_codes(const seg_dataset *ds, size_t j, int32_t *codes)
     return rc;
 }
 
+/* The model's record of categorical column j: its levels seen over all
+ * rows (counts[0..nl), counts[nl] the missing rows). */
+static int csv_share_model_levels(const seg_dataset *ds, size_t j, const int64_t *counts)
+{
+    const size_t nl = seg_dataset_column_levels(ds, j);
+    const char **lv = malloc((nl + 1) * sizeof *lv);
+    uint64_t *cn = malloc((nl + 1) * sizeof *cn), total = (uint64_t)counts[nl];
+    size_t m = 0;
+    int rc = lv && cn ? SEG_OK : SEG_ERR_NOMEM;
+    for (size_t l = 0; rc == SEG_OK && l < nl; l++)
+        if (counts[l] > 0) {
+            lv[m] = seg_dataset_column_level(ds, j, l);
+            cn[m++] = (uint64_t)counts[l];
+            total += (uint64_t)counts[l];
+        }
+    if (rc == SEG_OK)
+        rc = csv_model_levels(share_model, j, seg_dataset_column_name(ds, j), lv, cn, m,
+                              (uint64_t)counts[nl], total);
+    free(lv);
+    free(cn);
+    return rc;
+}
+
 /* The encoding of column j from the level counts of all rows, as
  * seg_scol_levels_finish() (SEG_IMPUTE_LEVEL, no drop-first, no folding). */
 static int plan_categorical(const seg_dataset *ds, size_t j, const int32_t *codes, size_t n_all,
@@ -214,6 +246,12 @@ static int plan_categorical(const seg_dataset *ds, size_t j, const int32_t *code
     for (size_t i = 0; i < nr; i++)
         counts[codes[i] < 0 ? nl : (size_t)codes[i]]++;
     MPI_Allreduce(MPI_IN_PLACE, counts, (int)(nl + 1), MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    if (share_model && csv_share_model_levels(ds, j, counts) < 0) {
+        free(counts);
+        free(tab);
+        snprintf(why, len, "out of memory");
+        return SEG_ERR_NOMEM;
+    }
     size_t m = 0;
     for (size_t l = 0; l < nl; l++)
         if (counts[l] > 0)
@@ -348,6 +386,14 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
         snprintf(why, len, "%s", seg_mpi_last_error());
         return rc;
     }
+    /* --drop, and the file's columns for the model (csv_model.c) */
+    if (share_model) {
+        rc = csv_model_read(share_model, ds);
+        if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, seg_last_error())) < 0) {
+            snprintf(why, len, "%s", seg_mpi_last_error());
+            goto fail;
+        }
+    }
     nr = seg_dataset_rows(ds);
     nc = seg_dataset_columns(ds);
     kind = calloc(nc, sizeof *kind);
@@ -389,6 +435,19 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
         }
         if (kind[j] != ID_NONE) {
             left++;
+            if (share_model &&
+                csv_model_identifier(share_model, seg_dataset_column_name(ds, j),
+                                     kind[j] == ID_ROWNUM       ? SEG_IDENTIFIER_ROW_NUMBER
+                                     : kind[j] == ID_INCREASING ? SEG_IDENTIFIER_INCREASING
+                                                                : SEG_IDENTIFIER_TEXT) < 0)
+                kind[j] = ID_NOMEM;
+        }
+        if (kind[j] == ID_NOMEM) {
+            snprintf(why, len, "out of memory");
+            rc = SEG_ERR_NOMEM;
+            goto fail;
+        }
+        if (kind[j] != ID_NONE) {
             if (rank == 0 && !quiet)
                 fprintf(stderr,
                         "%s: warning: left out column '%s', which looks like %s; seg segment's "
@@ -439,6 +498,17 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
      * the ranks, before or after the scaling statistics (--impute-order). */
     if (dn && (rc = seg_mpi_scaler_fit_missing(MPI_COMM_WORLD, method, impute_first, num, nr, dn,
                                                center, scale, median)) < 0) {
+        snprintf(why, len, "%s", seg_mpi_last_error());
+        goto fail;
+    }
+
+    for (size_t j = 0, k = 0; share_model && j < nc && rc == SEG_OK; j++)
+        if (kind[j] == ID_NONE && seg_dataset_column_type(ds, j) == SEG_COLUMN_NUMERIC) {
+            rc = csv_model_numeric(share_model, j, seg_dataset_column_name(ds, j), center[k],
+                                   scale[k], median[k]);
+            k++;
+        }
+    if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory")) < 0) {
         snprintf(why, len, "%s", seg_mpi_last_error());
         goto fail;
     }

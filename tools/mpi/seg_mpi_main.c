@@ -20,6 +20,7 @@
 
 #include <seg-mpi.h>
 #include "mpi/csv_share.h"
+#include "mpi/csv_model.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -31,6 +32,7 @@
 typedef struct mopts {
     const char *file, *k, *init, *seed, *n_init, *max_iter, *tol, *dtype, *scale, *threads;
     const char *impute_order; /* --impute-order (CSV input) */
+    const char *drop;         /* --drop (CSV input) */
     const char *model, *assignments;
     const char *id_key; /* --pseudonymize-key */
     bool json, quiet;
@@ -81,6 +83,10 @@ static const cli_opt mpi_segment_opts[] = {
      .help = "CSV: missing numbers take the column's median before (default) or after "
              "the scaling statistics, as seg segment",
      .field = CLI_TEXT(mopts, impute_order)},
+    {.name = "drop",
+     .value = "COLS",
+     .help = "CSV: leave these comma-separated columns out, as seg segment --drop",
+     .field = CLI_TEXT(mopts, drop)},
     {.name = "model",
      .alias = 'o',
      .value = "FILE",
@@ -497,6 +503,7 @@ static int run(int argc, char **argv)
     seg_kmeans *km = NULL;
     seg_model *m = NULL;
     seg_predictor *pr = NULL;
+    csv_model *cm = NULL;
     char *lines = NULL;
     size_t n = 0, d = 0, elem = 0, first = 0, rows = 0, len = 0;
     long data = 0;
@@ -525,15 +532,17 @@ static int run(int argc, char **argv)
     /* A file not named .npy is CSV (tools/mpi/csv_share.c): read, encoded
      * and scaled over the ranks, then dealt out to the fit's shares. */
     const bool csv = !ends_with(o.file, ".npy");
-    if (csv && o.model) {
-        /* The model would hold no encoding of the columns (not done), so
-         * seg predict could not score a CSV with it. */
-        snprintf(why, sizeof why, "--model: a model of CSV input is not written yet (it would "
-                                  "hold no scaler or encoding); leave --model out");
+    const bool impute_first = !o.impute_order || strcmp(o.impute_order, "scale-first") != 0;
+    if (!csv && o.drop) {
+        snprintf(why, sizeof why, "--drop goes with CSV input (a .npy's columns are x0, x1, ...)");
         if ((status = step("reading data", USAGE_CONFLICT, why)) != 0)
             goto out;
     } else if (csv) {
-        const bool impute_first = !o.impute_order || strcmp(o.impute_order, "scale-first") != 0;
+        /* the columns' record for the model and --drop (csv_model.c) */
+        rc = (cm = csv_model_new(o.drop)) ? SEG_OK : SEG_ERR_NOMEM;
+        if ((status = step("reading data", rc, "out of memory")) != 0)
+            goto out;
+        csv_share_set_model(cm);
         rc = csv_share_rows(o.file, km, scale_of(&o), impute_first, f32, o.quiet, progname, &x,
                             &n, &d, &first, &rows, why, sizeof why);
         if ((status = step("reading data", rc, why)) != 0)
@@ -630,6 +639,12 @@ static int run(int argc, char **argv)
             fprintf(stderr, "%s: writing the model: %s\n", progname, seg_last_error());
             status = EXIT_DATA;
         }
+        /* a CSV's model holds seg segment's encoding and left-out columns */
+        if (status == 0 && o.model && cm &&
+            csv_model_apply(cm, scale_of(&o), impute_first, m) < 0) {
+            fprintf(stderr, "%s: writing the model: %s\n", progname, seg_last_error());
+            status = EXIT_DATA;
+        }
         int go = status == 0;
         MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
         if (go && o.assignments) {
@@ -665,6 +680,8 @@ out:
     seg_predictor_free(pr);
     seg_model_free(m);
     seg_kmeans_free(km);
+    csv_share_set_model(NULL);
+    csv_model_free(cm);
     free(affine[0]);
     free(affine[1]);
     free(affine[2]);

@@ -1,0 +1,52 @@
+/*
+ * What seg-mpi segment's model records of a CSV's columns (csv_model.c):
+ * the columns --drop leaves out, those left out as identifiers, and the
+ * encoding agreed over the ranks (level counts, numeric statistics), from
+ * which the serial scaler is rebuilt (seg_scaler_append_levels(),
+ * seg_scaler_append_numeric()) and the model's left-out columns listed as
+ * seg segment lists them. csv_share.c calls the hooks while it reads.
+ */
+#ifndef SEG_MPI_CSV_MODEL_H
+#define SEG_MPI_CSV_MODEL_H
+
+#include <seg.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct csv_model csv_model;
+
+/* A new record; drop is --drop's comma-separated list, or NULL. NULL when
+ * memory runs out. */
+csv_model *csv_model_new(const char *drop);
+void csv_model_free(csv_model *cm);
+
+/* Hooks, called by csv_share_rows() on every rank alike (the arguments are
+ * agreed over the ranks). */
+
+/* The file's columns, before any is left out; then the --drop columns
+ * dropped from ds (seg segment's message for a name that is no column). */
+int csv_model_read(csv_model *cm, seg_dataset *ds);
+/* Column `name` of the dataset is left out as an identifier of this kind. */
+int csv_model_identifier(csv_model *cm, const char *name, seg_identifier_kind kind);
+/* Column j (of the dataset after the drop) is categorical: its levels seen
+ * (count > 0) over all rows, with their counts, n_missing rows without a
+ * value, of n_rows. */
+int csv_model_levels(csv_model *cm, size_t j, const char *name, const char *const *levels,
+                     const uint64_t *counts, size_t m, uint64_t n_missing, uint64_t n_rows);
+/* Column j is numeric, scaled as (x - center) / scale, missing: median. */
+int csv_model_numeric(csv_model *cm, size_t j, const char *name, double center, double scale,
+                      double median);
+
+/* After csv_share_rows(): the scaler seg segment fits (its settings:
+ * method, --impute-order, the defaults otherwise) rebuilt from the record,
+ * in the file's order, and the left-out columns with seg segment's
+ * reasons, into m. A library status. */
+int csv_model_apply(const csv_model *cm, seg_scale_method method, bool impute_first,
+                    seg_model *m);
+
+/* The hook csv_share_rows() calls (NULL: none), set before it runs. */
+void csv_share_set_model(csv_model *cm);
+
+#endif
