@@ -219,6 +219,31 @@ SEG_MPI_API int seg_mpi_read_csv(MPI_Comm comm, const char *path, const seg_csv_
                                  seg_dataset **out, size_t *first_row, size_t *n_total);
 
 /**
+ * Append to m the per-segment profiles of the rows of all ranks
+ * (collective): every rank gets in m the profiles seg_model_describe()
+ * computes in one process on all the rows under the same labels, bit for
+ * bit (docs/mpi.md): per numeric column the mean, median, population
+ * standard deviation and share missing of each segment and of all rows,
+ * per categorical column the share of each segment's rows at each level
+ * ("(missing)" last when a value is missing); then the labels derived from
+ * them. Counts are summed exactly, sums in row order along a chain over the
+ * ranks, medians are exact order statistics over the ranks.
+ *
+ * @param comm the communicator.
+ * @param m the fitted model, the same on every rank (changed on every rank).
+ * @param ds this rank's rows, consecutive and in rank order among all rows,
+ *        with the columns the model describes (the same on every rank, with
+ *        the same levels in the same order, as seg_mpi_read_csv() gives
+ *        them); no weights, no described columns.
+ * @param labels the segment of each of ds's rows.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, a label out of range,
+ *         weights or described columns), SEG_ERR_NOMEM, SEG_ERR_IO, the
+ *         errors of seg_model_add_profile_numeric(): agreed over the ranks.
+ */
+SEG_MPI_API int seg_mpi_model_profile(MPI_Comm comm, seg_model *m, const seg_dataset *ds,
+                                      const int32_t *labels);
+
+/**
  * Agree on a status (collective): every rank returns the status of the
  * lowest rank whose rc is negative (or SEG_OK), and seg_mpi_last_error()
  * gives every rank that rank's message (seg_last_error() there).

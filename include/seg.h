@@ -4495,6 +4495,52 @@ SEG_API int seg_model_profile_share(const seg_model *m, size_t segment, size_t c
                                     double *out);
 
 /**
+ * Append to m's profiles one numeric column whose statistics were computed
+ * elsewhere (libseg-mpi computes them over MPI ranks), each an array of
+ * k + 1 values, segment by segment and then the whole population, as
+ * seg_model_profile_numeric() reads them: over the column's present values,
+ * the mean, the median, the population standard deviation, and the share
+ * of the rows' weight with no value. NaN marks a statistic of no value.
+ * The standardised differences, ranking and labels are then derived again
+ * from all the profiled columns, as after a fit or a load, so the same
+ * statistics give the same profiles and labels. Columns are profiled in
+ * the order of the calls. Like seg_model_set_metric(), a change made
+ * before the model is shared.
+ *
+ * @param m the model (changed; no other thread may use it during the call).
+ * @param column the column's name (copied), not profiled yet.
+ * @param mean k + 1 means.
+ * @param median k + 1 medians.
+ * @param sd k + 1 standard deviations.
+ * @param missing k + 1 shares within 0 and 1.
+ * @return SEG_OK; SEG_ERR_INVALID_ARG (NULL argument, a share out of range,
+ *         a column profiled already), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_add_profile_numeric(seg_model *m, const char *column, const double *mean,
+                                          const double *median, const double *sd,
+                                          const double *missing);
+
+/**
+ * Append to m's profiles one categorical column whose shares were computed
+ * elsewhere: share[j * n_levels + l] is the share of segment j's weight
+ * (j = k: the whole population) at level l, as seg_model_profile_share()
+ * reads it; the levels in the order seg_model_profile_level() gives them
+ * ("(missing)" last when some value is missing). See
+ * seg_model_add_profile_numeric() for the order and the derived parts.
+ *
+ * @param m the model (changed; no other thread may use it during the call).
+ * @param column the column's name (copied), not profiled yet.
+ * @param levels n_levels level texts (copied).
+ * @param n_levels number of levels.
+ * @param share (k + 1) x n_levels shares within 0 and 1.
+ * @return SEG_OK; SEG_ERR_INVALID_ARG (NULL argument, a share out of range,
+ *         a column profiled already), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_add_profile_levels(seg_model *m, const char *column,
+                                         const char *const *levels, size_t n_levels,
+                                         const double *share);
+
+/**
  * Number of profile items (numeric columns plus categorical levels).
  * Items come column by column in the order of the profile columns, one for
  * a numeric column and one per level (seg_model_profile_levels(), in their

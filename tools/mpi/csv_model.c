@@ -6,6 +6,7 @@
 #include "mpi/csv_model.h"
 
 #include "cli.h"
+#include <seg-mpi.h>
 #include "segment/segment.h"
 
 #include <stdlib.h>
@@ -30,6 +31,8 @@ struct csv_model {
     size_t n_id;
     col_rec *cols; /* the dataset's columns after the drop, by index */
     size_t n_cols;
+    seg_dataset *ds; /* this rank's rows (csv_model_keep), from row0 */
+    size_t row0;
 };
 
 csv_model *csv_model_new(const char *drop)
@@ -63,6 +66,7 @@ void csv_model_free(csv_model *cm)
         free(cm->cols[j].counts);
     }
     free(cm->cols);
+    seg_dataset_free(cm->ds);
     free(cm);
 }
 
@@ -188,5 +192,49 @@ int csv_model_apply(const csv_model *cm, seg_scale_method method, bool impute_fi
         rc = seg_model_add_left_out(m, name, why);
     }
     seg_scaler_free(sc);
+    return rc;
+}
+
+int csv_model_keep(csv_model *cm, seg_dataset *ds, size_t row0)
+{
+    cm->ds = ds;
+    cm->row0 = row0;
+    return cm->n_id ? seg_dataset_drop(ds, (const char *const *)cm->id_name, cm->n_id) : SEG_OK;
+}
+
+int csv_model_profile(csv_model *cm, seg_model *m, const int32_t *labels, size_t first,
+                      size_t rows)
+{
+    int R = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &R);
+    const size_t nr = cm->ds ? seg_dataset_rows(cm->ds) : 0;
+    uint64_t mine[4] = {first, rows, cm->row0, nr};
+    uint64_t *all = malloc((size_t)R * sizeof mine);
+    int *sc = malloc(4 * (size_t)R * sizeof *sc), *sd = sc + R, *rc_ = sc + 2 * R,
+        *rd = sc + 3 * R;
+    int32_t *lab = malloc((nr ? nr : 1) * sizeof *lab);
+    int rc = all && sc && lab && cm->ds ? SEG_OK : SEG_ERR_NOMEM;
+    if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory for the profiles")) < 0)
+        goto done;
+    MPI_Allgather(mine, 4, MPI_UINT64_T, all, 4, MPI_UINT64_T, MPI_COMM_WORLD);
+    for (int r = 0; r < R; r++) {
+        const uint64_t *a = all + 4 * r;
+        /* to r: my fit rows within r's dataset rows */
+        uint64_t lo = first > a[2] ? first : a[2];
+        uint64_t hi = first + rows < a[2] + a[3] ? first + rows : a[2] + a[3];
+        sc[r] = hi > lo ? (int)(hi - lo) : 0;
+        sd[r] = hi > lo ? (int)(lo - first) : 0;
+        /* from r: r's fit rows within my dataset rows */
+        lo = a[0] > cm->row0 ? a[0] : cm->row0;
+        hi = a[0] + a[1] < cm->row0 + nr ? a[0] + a[1] : cm->row0 + nr;
+        rc_[r] = hi > lo ? (int)(hi - lo) : 0;
+        rd[r] = hi > lo ? (int)(lo - cm->row0) : 0;
+    }
+    MPI_Alltoallv(labels, sc, sd, MPI_INT32_T, lab, rc_, rd, MPI_INT32_T, MPI_COMM_WORLD);
+    rc = seg_mpi_model_profile(MPI_COMM_WORLD, m, cm->ds, lab);
+done:
+    free(all);
+    free(sc);
+    free(lab);
     return rc;
 }

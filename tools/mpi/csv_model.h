@@ -39,6 +39,17 @@ int csv_model_levels(csv_model *cm, size_t j, const char *name, const char *cons
 int csv_model_numeric(csv_model *cm, size_t j, const char *name, double center, double scale,
                       double median);
 
+/* The rank's dataset (taken over whatever happens), rows from row0 of the
+ * file, kept for the profiles without the identifier columns. */
+int csv_model_keep(csv_model *cm, seg_dataset *ds, size_t row0);
+
+/* Collective, after the fit: labels of this rank's fit share (rows from
+ * first), dealt back to the rows of the kept dataset, and the profiles of
+ * all ranks' rows appended to m (seg_mpi_model_profile()). On failure the
+ * message is seg_mpi_last_error(). */
+int csv_model_profile(csv_model *cm, seg_model *m, const int32_t *labels, size_t first,
+                      size_t rows);
+
 /* After csv_share_rows(): the scaler seg segment fits (its settings:
  * method, --impute-order, the defaults otherwise) rebuilt from the record,
  * in the file's order, and the left-out columns with seg segment's

@@ -541,6 +541,14 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
     }
     free(num);
     num = NULL;
+    if (share_model) { /* the raw rows, for the model's profiles */
+        rc = csv_model_keep(share_model, ds, row0);
+        ds = NULL;
+        if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory")) < 0) {
+            snprintf(why, len, "%s", seg_mpi_last_error());
+            goto fail;
+        }
+    }
     seg_dataset_free(ds);
     ds = NULL;
 

@@ -616,6 +616,14 @@ static int run(int argc, char **argv)
             goto out;
     }
 
+    /* A CSV's model: the profiles of the raw rows, over the ranks */
+    if (cm && o.model && (rc = csv_model_profile(cm, m, labels, first, rows)) < 0) {
+        if (rank == 0)
+            fprintf(stderr, "%s: describing the segments: %s\n", progname, seg_mpi_last_error());
+        status = EXIT_DATA;
+        goto out;
+    }
+
     /* Peak memory of every rank, for the summary (bench/README-mpi.md). */
     long rss_mine = peak_rss_kib(), *rss = rank == 0 ? malloc((size_t)ranks * sizeof *rss) : NULL;
     MPI_Gather(&rss_mine, 1, MPI_LONG, rss, 1, MPI_LONG, 0, MPI_COMM_WORLD);
