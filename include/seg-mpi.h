@@ -244,6 +244,38 @@ SEG_MPI_API int seg_mpi_model_profile(MPI_Comm comm, seg_model *m, const seg_dat
                                       const int32_t *labels);
 
 /**
+ * The quality measures of a fit of the rows of all ranks (collective), the
+ * values seg_metrics_silhouette_f32(), seg_metrics_davies_bouldin_f32() and
+ * seg_metrics_calinski_harabasz_f32() give in one process on all the rows
+ * (no weights), bit for bit: the silhouette's sample rows (drawn from the
+ * row numbers and seed alone) are gathered on rank 0, which measures them;
+ * the sums of the other two run in row order along a chain over the ranks.
+ *
+ * @param comm the communicator.
+ * @param x this rank's rows, rows * d row-major, consecutive and in rank
+ *        order among all rows (as seg_mpi_share() gives them).
+ * @param rows the rank's rows (0 allowed).
+ * @param d features.
+ * @param labels the segment of each of the rank's rows.
+ * @param k number of segments, at least 2.
+ * @param sample_size the silhouette's sample (0: all rows, which rank 0
+ *        then holds all of).
+ * @param seed the sample's seed.
+ * @param[out] out the silhouette, Davies-Bouldin and Calinski-Harabasz
+ *        indexes, the same on every rank.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG, SEG_ERR_TOO_FEW_POINTS, SEG_ERR_LIMIT,
+ *         SEG_ERR_NOMEM, SEG_ERR_IO: agreed over the ranks.
+ */
+SEG_MPI_API int seg_mpi_metrics_f32(MPI_Comm comm, const float *x, size_t rows, size_t d,
+                                    const int32_t *labels, size_t k, size_t sample_size,
+                                    uint64_t seed, double out[3]);
+
+/** As seg_mpi_metrics_f32(), for double rows. @copydetails seg_mpi_metrics_f32 */
+SEG_MPI_API int seg_mpi_metrics_f64(MPI_Comm comm, const double *x, size_t rows, size_t d,
+                                    const int32_t *labels, size_t k, size_t sample_size,
+                                    uint64_t seed, double out[3]);
+
+/**
  * Agree on a status (collective): every rank returns the status of the
  * lowest rank whose rc is negative (or SEG_OK), and seg_mpi_last_error()
  * gives every rank that rank's message (seg_last_error() there).

@@ -5366,6 +5366,26 @@ SEG_API int seg_predictor_explain_dataset(seg_predictor *p, const seg_dataset *d
  */
 
 /**
+ * The rows seg_metrics_silhouette_f32() and seg_metrics_silhouette_f64()
+ * measure among n with this sample size and seed, in increasing order: all
+ * n when sample_size is 0 or at least n. The silhouette of those rows alone
+ * (gathered in this order, sample_size 0) is the sampled silhouette of all
+ * n, bit for bit: for rows spread over processes (libseg-mpi gathers the
+ * sample's rows on one rank).
+ *
+ * @param n rows.
+ * @param sample_size as for seg_metrics_silhouette_f64().
+ * @param seed as for seg_metrics_silhouette_f64().
+ * @param[out] rows receives the m row numbers (0-based); NULL to learn m only.
+ * @param cap the length of rows.
+ * @param[out] m receives the number of rows measured.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m, or rows NULL with cap > 0),
+ *         SEG_ERR_MISMATCH (cap below m), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_metrics_silhouette_rows(size_t n, size_t sample_size, uint64_t seed,
+                                        size_t *rows, size_t cap, size_t *m);
+
+/**
  * Mean silhouette coefficient (Rousseeuw 1987), weighted when weights are given:
  * per row, a = weighted mean distance to the other rows of its segment,
  * b = smallest weighted mean distance to the rows of another segment,

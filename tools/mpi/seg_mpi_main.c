@@ -624,6 +624,25 @@ static int run(int argc, char **argv)
         goto out;
     }
 
+    /* The quality measures seg segment records in its model (k >= 2) */
+    if (o.model && seg_model_k(m) >= 2) {
+        double q[3];
+        int64_t seed = 0;
+        seg_kmeans_get_int(km, SEG_KMEANS_SEED, &seed);
+        rc = f32 ? seg_mpi_metrics_f32(MPI_COMM_WORLD, x, rows, d, labels, seg_model_k(m), 10000,
+                                       (uint64_t)seed, q)
+                 : seg_mpi_metrics_f64(MPI_COMM_WORLD, x, rows, d, labels, seg_model_k(m), 10000,
+                                       (uint64_t)seed, q);
+        for (int i = 0; rc == SEG_OK && i < 3; i++)
+            rc = seg_model_set_metric(m, (seg_model_metric)(SEG_MODEL_SILHOUETTE + i), q[i]);
+        if (rc < 0) {
+            if (rank == 0)
+                fprintf(stderr, "%s: scoring: %s\n", progname, seg_mpi_last_error());
+            status = EXIT_DATA;
+            goto out;
+        }
+    }
+
     /* Peak memory of every rank, for the summary (bench/README-mpi.md). */
     long rss_mine = peak_rss_kib(), *rss = rank == 0 ? malloc((size_t)ranks * sizeof *rss) : NULL;
     MPI_Gather(&rss_mine, 1, MPI_LONG, rss, 1, MPI_LONG, 0, MPI_COMM_WORLD);
