@@ -34,7 +34,7 @@ check = Tally()
 # Sections seg-mpi's model does not hold yet, or holds with other values
 # (docs/mpi.md, "The model of a CSV"): the profiles, the outlier reference,
 # the explanation tree, and the quality measures (NaN in seg-mpi's).
-NOT_WRITTEN = {'OUTL', 'TREE'}
+NOT_WRITTEN = {'OUTL'}
 DIFFERENT = set()
 
 

@@ -635,9 +635,15 @@ static int run(int argc, char **argv)
                                        (uint64_t)seed, q);
         for (int i = 0; rc == SEG_OK && i < 3; i++)
             rc = seg_model_set_metric(m, (seg_model_metric)(SEG_MODEL_SILHOUETTE + i), q[i]);
+    }
+    /* ... and its explanation tree */
+    if (o.model) {
+        if (rc == SEG_OK)
+            rc = mpi_model_tree(m, x, f32, rows, d, labels, first, n);
         if (rc < 0) {
             if (rank == 0)
-                fprintf(stderr, "%s: scoring: %s\n", progname, seg_mpi_last_error());
+                fprintf(stderr, "%s: scoring and explaining: %s\n", progname,
+                        seg_mpi_last_error());
             status = EXIT_DATA;
             goto out;
         }
