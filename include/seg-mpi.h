@@ -276,6 +276,25 @@ SEG_MPI_API int seg_mpi_metrics_f64(MPI_Comm comm, const double *x, size_t rows,
                                     uint64_t seed, double out[3]);
 
 /**
+ * Set m's outlier reference from the labels and distances of the rows of
+ * all ranks (collective): every rank gets the reference
+ * seg_model_set_outlier_reference() computes on all the rows in one
+ * process, bit for bit (each segment's 1001 quantiles from exact order
+ * statistics over the ranks: eight exchanges of 2002 x 256 counts a
+ * segment).
+ *
+ * @param comm the communicator.
+ * @param m the model, the same on every rank (changed on every rank).
+ * @param labels the segment of each of the rank's rows.
+ * @param distances each row's distance to its centroid, finite and >= 0.
+ * @param rows the rank's rows (0 allowed).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG, SEG_ERR_LIMIT, SEG_ERR_NOMEM,
+ *         SEG_ERR_IO: agreed over the ranks.
+ */
+SEG_MPI_API int seg_mpi_model_outliers(MPI_Comm comm, seg_model *m, const int32_t *labels,
+                                       const double *distances, size_t rows);
+
+/**
  * Agree on a status (collective): every rank returns the status of the
  * lowest rank whose rc is negative (or SEG_OK), and seg_mpi_last_error()
  * gives every rank that rank's message (seg_last_error() there).

@@ -4741,6 +4741,28 @@ SEG_API size_t seg_model_min_profile_size(const seg_model *m);
 SEG_API int seg_model_set_outlier_reference(seg_model *m, const int32_t *labels,
                                             const double *distances, size_t n);
 
+/** Quantiles a segment's outlier reference holds: p = i / 1000, i = 0 .. 1000. */
+#define SEG_OUTLIER_QUANTILES 1001
+
+/**
+ * Set (or replace) the outlier reference of a model from its quantiles
+ * computed elsewhere (libseg-mpi computes them over MPI ranks): for segment
+ * j, quantiles[j * SEG_OUTLIER_QUANTILES + i] is the type-7 quantile (numpy's
+ * default) at p = i / 1000 of the distances of its training rows, as
+ * seg_model_set_outlier_reference() computes them (there raised to the one
+ * before where rounding would make them decrease); all NaN for a segment
+ * without rows. Changes the model: not while other threads use it.
+ *
+ * @param m the model.
+ * @param quantiles k * SEG_OUTLIER_QUANTILES values; copied.
+ * @param per_segment SEG_OUTLIER_QUANTILES.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, a segment's values not
+ *         finite, >= 0 and nondecreasing nor all NaN), SEG_ERR_MISMATCH
+ *         (per_segment), SEG_ERR_NOMEM. On error the model is unchanged.
+ */
+SEG_API int seg_model_set_outlier_quantiles(seg_model *m, const double *quantiles,
+                                            size_t per_segment);
+
 /**
  * Whether the model has an outlier reference.
  *

@@ -640,6 +640,9 @@ static int run(int argc, char **argv)
     if (o.model) {
         if (rc == SEG_OK)
             rc = mpi_model_tree(m, x, f32, rows, d, labels, first, n);
+        /* the outlier reference of the distances written as the run's */
+        if (rc == SEG_OK)
+            rc = seg_mpi_model_outliers(MPI_COMM_WORLD, m, labels, dist, rows);
         if (rc < 0) {
             if (rank == 0)
                 fprintf(stderr, "%s: scoring and explaining: %s\n", progname,
