@@ -15,7 +15,9 @@
  *   the population's over the values grouped by segment, segment 0's rows
  *   first, so one chain a segment, in segment order;
  * - the medians are exact order statistics over the ranks (select.c), the
- *   serial seg_select_median()'s middle value or mean of the middle two.
+ *   serial seg_select_median()'s middle value or mean of the middle two;
+ *   one selection a segment and one of all rows, each over those values
+ *   only (memory: one column's share of values at a time).
  */
 #include "select.h"
 
@@ -136,13 +138,13 @@ static int profile_numeric(MPI_Comm comm, seg_model *m, const seg_dataset *ds, s
     MPI_Comm_rank(comm, &me);
     MPI_Comm_size(comm, &R);
     double *v = malloc((n ? n : 1) * sizeof *v);
-    double *grid = malloc((n ? n : 1) * K * sizeof *grid); /* row i: its value at l and k */
+    double *grp = malloc((n ? n : 1) * sizeof *grp); /* one segment's present values */
     double *S = calloc(K, sizeof *S), *Q = calloc(K, sizeof *Q), *mean = malloc(K * sizeof *mean);
     double *sd = malloc(K * sizeof *sd), *med = malloc(K * sizeof *med);
     double *miss = malloc(K * sizeof *miss), *os = malloc(2 * K * sizeof *os);
     int64_t *cnt = calloc(2 * K, sizeof *cnt); /* present values, then missing ones */
     uint64_t *want = malloc(2 * K * sizeof *want);
-    int rc = seg_mpi_agree(comm, v && grid && S && Q && mean && sd && med && miss && os && cnt &&
+    int rc = seg_mpi_agree(comm, v && grp && S && Q && mean && sd && med && miss && os && cnt &&
                                          want
                                      ? SEG_OK
                                      : SEG_ERR_NOMEM);
@@ -154,8 +156,6 @@ static int profile_numeric(MPI_Comm comm, seg_model *m, const seg_dataset *ds, s
         const bool nan = isnan(v[i]);
         cnt[(nan ? K : 0) + l]++;
         cnt[(nan ? K : 0) + k]++;
-        for (size_t j = 0; j < K; j++)
-            grid[i * K + j] = !nan && (j == l || j == k) ? v[i] : NAN;
     }
     if (MPI_Allreduce(MPI_IN_PLACE, cnt, (int)(2 * K), MPI_INT64_T, MPI_SUM, comm) !=
         MPI_SUCCESS) {
@@ -206,7 +206,15 @@ static int profile_numeric(MPI_Comm comm, seg_model *m, const seg_dataset *ds, s
         want[2 * j] = h;
         want[2 * j + 1] = c % 2 == 0 && c ? h + 1 : h;
     }
-    rc = seg_mpi_agree(comm, seg_mpi_order_stats(comm, grid, n, K, want, 2, os));
+    /* one selection a segment (then all rows), over its values only */
+    for (size_t j = 0; j < K && rc == SEG_OK; j++) {
+        size_t m_j = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!isnan(v[i]) && (j == k || (size_t)labels[i] == j))
+                grp[m_j++] = v[i];
+        rc = seg_mpi_agree(comm, seg_mpi_order_stats(comm, grp, m_j, 1, want + 2 * j, 2,
+                                                     os + 2 * j));
+    }
     if (rc < 0)
         goto done;
     for (size_t j = 0; j < K; j++)
@@ -216,7 +224,7 @@ static int profile_numeric(MPI_Comm comm, seg_model *m, const seg_dataset *ds, s
     rc = seg_model_add_profile_numeric(m, seg_dataset_column_name(ds, col), mean, med, sd, miss);
 done:
     free(v);
-    free(grid);
+    free(grp);
     free(S);
     free(Q);
     free(mean);

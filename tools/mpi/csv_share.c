@@ -406,6 +406,7 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
     /* The columns seg segment leaves out as identifiers, decided on all
      * rows. */
     size_t left = 0;
+    int hook_rc = SEG_OK;
     for (size_t j = 0; j < nc; j++) {
         uint64_t miss = seg_dataset_column_missing(ds, j);
         MPI_Allreduce(MPI_IN_PLACE, &miss, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
@@ -435,19 +436,14 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
         }
         if (kind[j] != ID_NONE) {
             left++;
-            if (share_model &&
-                csv_model_identifier(share_model, seg_dataset_column_name(ds, j),
-                                     kind[j] == ID_ROWNUM       ? SEG_IDENTIFIER_ROW_NUMBER
-                                     : kind[j] == ID_INCREASING ? SEG_IDENTIFIER_INCREASING
-                                                                : SEG_IDENTIFIER_TEXT) < 0)
-                kind[j] = ID_NOMEM;
-        }
-        if (kind[j] == ID_NOMEM) {
-            snprintf(why, len, "out of memory");
-            rc = SEG_ERR_NOMEM;
-            goto fail;
-        }
-        if (kind[j] != ID_NONE) {
+            /* the model's record; a failure is agreed after the loop, whose
+             * identifier checks every rank must still join */
+            if (share_model && hook_rc == SEG_OK)
+                hook_rc = csv_model_identifier(
+                    share_model, seg_dataset_column_name(ds, j),
+                    kind[j] == ID_ROWNUM       ? SEG_IDENTIFIER_ROW_NUMBER
+                    : kind[j] == ID_INCREASING ? SEG_IDENTIFIER_INCREASING
+                                               : SEG_IDENTIFIER_TEXT);
             if (rank == 0 && !quiet)
                 fprintf(stderr,
                         "%s: warning: left out column '%s', which looks like %s; seg segment's "
@@ -459,6 +455,10 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
         if (seg_dataset_column_type(ds, j) == SEG_COLUMN_NUMERIC) {
             dn++;
         }
+    }
+    if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, hook_rc, "out of memory")) < 0) {
+        snprintf(why, len, "%s", seg_mpi_last_error());
+        goto fail;
     }
     if (left == nc) {
         snprintf(why, len, "every column looks like an identifier (row numbers or ids)");
