@@ -280,8 +280,8 @@ SEG_MPI_API int seg_mpi_metrics_f64(MPI_Comm comm, const double *x, size_t rows,
  * all ranks (collective): every rank gets the reference
  * seg_model_set_outlier_reference() computes on all the rows in one
  * process, bit for bit (each segment's 1001 quantiles from exact order
- * statistics over the ranks: eight exchanges of 2002 x 256 counts a
- * segment).
+ * statistics over the ranks: a sort of the rank's distances, then eight
+ * exchanges of at most 2002 x 256 counts a segment).
  *
  * @param comm the communicator.
  * @param m the model, the same on every rank (changed on every rank).
