@@ -33,11 +33,14 @@ struct csv_model {
     size_t n_cols;
     seg_dataset *ds; /* this rank's rows (csv_model_keep), from row0 */
     size_t row0;
+    bool keep_rows;
 };
 
-csv_model *csv_model_new(const char *drop)
+csv_model *csv_model_new(const char *drop, bool keep_rows)
 {
     csv_model *cm = calloc(1, sizeof *cm);
+    if (cm)
+        cm->keep_rows = keep_rows;
     if (cm && drop && !(cm->drop = strdup(drop))) {
         free(cm);
         return NULL;
@@ -197,6 +200,10 @@ int csv_model_apply(const csv_model *cm, seg_scale_method method, bool impute_fi
 
 int csv_model_keep(csv_model *cm, seg_dataset *ds, size_t row0)
 {
+    if (!cm->keep_rows) { /* no profiles to make: the memory goes to the fit */
+        seg_dataset_free(ds);
+        return SEG_OK;
+    }
     cm->ds = ds;
     cm->row0 = row0;
     return cm->n_id ? seg_dataset_drop(ds, (const char *const *)cm->id_name, cm->n_id) : SEG_OK;

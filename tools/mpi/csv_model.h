@@ -17,9 +17,10 @@
 
 typedef struct csv_model csv_model;
 
-/* A new record; drop is --drop's comma-separated list, or NULL. NULL when
- * memory runs out. */
-csv_model *csv_model_new(const char *drop);
+/* A new record; drop is --drop's comma-separated list, or NULL; keep_rows:
+ * the rank's rows are kept for the profiles (a model is written), else
+ * freed as soon as they are encoded. NULL when memory runs out. */
+csv_model *csv_model_new(const char *drop, bool keep_rows);
 void csv_model_free(csv_model *cm);
 
 /* Hooks, called by csv_share_rows() on every rank alike (the arguments are
@@ -40,7 +41,8 @@ int csv_model_numeric(csv_model *cm, size_t j, const char *name, double center, 
                       double median);
 
 /* The rank's dataset (taken over whatever happens), rows from row0 of the
- * file, kept for the profiles without the identifier columns. */
+ * file, kept for the profiles without the identifier columns (freed when
+ * the record keeps no rows). */
 int csv_model_keep(csv_model *cm, seg_dataset *ds, size_t row0);
 
 /* Collective, after the fit: labels of this rank's fit share (rows from

@@ -539,7 +539,7 @@ static int run(int argc, char **argv)
             goto out;
     } else if (csv) {
         /* the columns' record for the model and --drop (csv_model.c) */
-        rc = (cm = csv_model_new(o.drop)) ? SEG_OK : SEG_ERR_NOMEM;
+        rc = (cm = csv_model_new(o.drop, o.model != NULL)) ? SEG_OK : SEG_ERR_NOMEM;
         if ((status = step("reading data", rc, "out of memory")) != 0)
             goto out;
         csv_share_set_model(cm);
