@@ -297,6 +297,80 @@ SEG_MPI_API int seg_mpi_sweep_run_f64(MPI_Comm comm, seg_sweep *s, seg_kmeans *k
  */
 SEG_MPI_API int seg_mpi_reshare(MPI_Comm comm, const void *x, size_t n, size_t row_bytes,
                                 size_t to_first, size_t to_rows, void *out);
+ * Append to m the per-segment profiles of the rows of all ranks
+ * (collective): every rank gets in m the profiles seg_model_describe()
+ * computes in one process on all the rows under the same labels, bit for
+ * bit (docs/mpi.md): per numeric column the mean, median, population
+ * standard deviation and share missing of each segment and of all rows,
+ * per categorical column the share of each segment's rows at each level
+ * ("(missing)" last when a value is missing); then the labels derived from
+ * them. Counts are summed exactly, sums in row order along a chain over the
+ * ranks, medians are exact order statistics over the ranks.
+ *
+ * @param comm the communicator.
+ * @param m the fitted model, the same on every rank (changed on every rank).
+ * @param ds this rank's rows, consecutive and in rank order among all rows,
+ *        with the columns the model describes (the same on every rank, with
+ *        the same levels in the same order, as seg_mpi_read_csv() gives
+ *        them); no weights, no described columns.
+ * @param labels the segment of each of ds's rows.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, a label out of range,
+ *         weights or described columns), SEG_ERR_NOMEM, SEG_ERR_IO, the
+ *         errors of seg_model_add_profile_numeric(): agreed over the ranks.
+ */
+SEG_MPI_API int seg_mpi_model_profile(MPI_Comm comm, seg_model *m, const seg_dataset *ds,
+                                      const int32_t *labels);
+
+/**
+ * The quality measures of a fit of the rows of all ranks (collective), the
+ * values seg_metrics_silhouette_f32(), seg_metrics_davies_bouldin_f32() and
+ * seg_metrics_calinski_harabasz_f32() give in one process on all the rows
+ * (no weights), bit for bit: the silhouette's sample rows (drawn from the
+ * row numbers and seed alone) are gathered on rank 0, which measures them;
+ * the sums of the other two run in row order along a chain over the ranks.
+ *
+ * @param comm the communicator.
+ * @param x this rank's rows, rows * d row-major, consecutive and in rank
+ *        order among all rows (as seg_mpi_share() gives them).
+ * @param rows the rank's rows (0 allowed).
+ * @param d features.
+ * @param labels the segment of each of the rank's rows.
+ * @param k number of segments, at least 2.
+ * @param sample_size the silhouette's sample (0: all rows, which rank 0
+ *        then holds all of).
+ * @param seed the sample's seed.
+ * @param[out] out the silhouette, Davies-Bouldin and Calinski-Harabasz
+ *        indexes, the same on every rank.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG, SEG_ERR_TOO_FEW_POINTS, SEG_ERR_LIMIT,
+ *         SEG_ERR_NOMEM, SEG_ERR_IO: agreed over the ranks.
+ */
+SEG_MPI_API int seg_mpi_metrics_f32(MPI_Comm comm, const float *x, size_t rows, size_t d,
+                                    const int32_t *labels, size_t k, size_t sample_size,
+                                    uint64_t seed, double out[3]);
+
+/** As seg_mpi_metrics_f32(), for double rows. @copydetails seg_mpi_metrics_f32 */
+SEG_MPI_API int seg_mpi_metrics_f64(MPI_Comm comm, const double *x, size_t rows, size_t d,
+                                    const int32_t *labels, size_t k, size_t sample_size,
+                                    uint64_t seed, double out[3]);
+
+/**
+ * Set m's outlier reference from the labels and distances of the rows of
+ * all ranks (collective): every rank gets the reference
+ * seg_model_set_outlier_reference() computes on all the rows in one
+ * process, bit for bit (each segment's 1001 quantiles from exact order
+ * statistics over the ranks: a sort of the rank's distances, then eight
+ * exchanges of at most 2002 x 256 counts a segment).
+ *
+ * @param comm the communicator.
+ * @param m the model, the same on every rank (changed on every rank).
+ * @param labels the segment of each of the rank's rows.
+ * @param distances each row's distance to its centroid, finite and >= 0.
+ * @param rows the rank's rows (0 allowed).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG, SEG_ERR_LIMIT, SEG_ERR_NOMEM,
+ *         SEG_ERR_IO: agreed over the ranks.
+ */
+SEG_MPI_API int seg_mpi_model_outliers(MPI_Comm comm, seg_model *m, const int32_t *labels,
+                                       const double *distances, size_t rows);
 
 /**
  * Agree on a status (collective): every rank returns the status of the

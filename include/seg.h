@@ -1658,6 +1658,59 @@ SEG_API int seg_scaler_column_param_bounds(seg_scaler_column_param param, double
 SEG_API int seg_scaler_fit(seg_scaler *sc, const seg_dataset *ds);
 
 /**
+ * Append to sc one numeric column fitted elsewhere, from its statistics:
+ * feature (t(x) - center) / scale, a missing value taking median, where
+ * t is the column's log1p setting (seg_scaler_set_column_int()) and the
+ * method recorded is its method setting. With seg_scaler_append_levels(),
+ * this builds the scaler seg_scaler_fit() would fit on all rows when the
+ * statistics are those of all rows, computed where no process holds them
+ * all (libseg-mpi agrees them over MPI ranks). Columns are appended in the
+ * order of the calls, which is the order of their features; the scaler is
+ * fitted after the first call, and seg_scaler_fit() replaces the whole fit.
+ *
+ * Changes sc: one thread at a time, and no transform may run on sc meanwhile.
+ *
+ * @param sc the scaler, fitted or not.
+ * @param column the column's name (copied), not one of sc's columns yet.
+ * @param center the center, in t-space (after log1p when it is set).
+ * @param scale the scale, finite and not 0.
+ * @param median the value a missing number takes, in t-space.
+ * @return SEG_OK; SEG_ERR_INVALID_ARG (NULL sc or column, a value not finite
+ *         or a scale 0, a column of that name already), SEG_ERR_NOMEM. On
+ *         failure sc is unchanged.
+ */
+SEG_API int seg_scaler_append_numeric(seg_scaler *sc, const char *column, double center,
+                                      double scale, double median);
+
+/**
+ * Append to sc one categorical column from its distinct levels and the rows
+ * holding each, encoded as seg_scaler_fit() encodes it from the same counts
+ * under sc's settings: levels sorted by bytes with a "(missing)" level (or
+ * the mode, SEG_SCALER_CATEGORICAL_MISSING), rare levels folded
+ * (SEG_SCALER_MIN_LEVEL_COUNT), a 0/1 feature for two levels, one-hot
+ * otherwise (SEG_SCALER_DROP_FIRST), and the same refusals (a column of
+ * distinct values, too many levels). Levels given twice are merged. See
+ * seg_scaler_append_numeric() for the order and the state.
+ *
+ * @param sc the scaler, fitted or not.
+ * @param column the column's name (copied), not one of sc's columns yet.
+ * @param levels n_levels level texts (copied), in any order.
+ * @param counts rows holding each level, each at least 1.
+ * @param n_levels number of levels (0: every value missing).
+ * @param n_missing rows with no value.
+ * @param n_rows all rows: n_missing plus the counts.
+ * @return SEG_OK; SEG_ERR_INVALID_ARG (NULL argument, a count 0, counts that
+ *         do not add up to n_rows, a column of that name already),
+ *         SEG_ERR_PRIVACY (a different value in every row: see
+ *         SEG_SCALER_ALLOW_IDENTIFIERS), SEG_ERR_LIMIT (more levels than
+ *         SEG_SCALER_MAX_LEVELS), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM. On failure
+ *         sc is unchanged.
+ */
+SEG_API int seg_scaler_append_levels(seg_scaler *sc, const char *column,
+                                     const char *const *levels, const uint64_t *counts,
+                                     size_t n_levels, uint64_t n_missing, uint64_t n_rows);
+
+/**
  * Whether the scaler holds a fit.
  *
  * @param sc the scaler, or NULL.
@@ -4073,6 +4126,22 @@ SEG_API int seg_model_set_numeric_scaling(seg_model *m, seg_scale_method method,
                                           const double *median, size_t d);
 
 /**
+ * Give a model without a scaler a copy of sc, the encoding its rows were
+ * fitted in (for a fit of rows encoded elsewhere, e.g. by a scaler built
+ * with seg_scaler_append_numeric() and seg_scaler_append_levels() over MPI
+ * ranks). It is saved with the model, and predict on raw rows then encodes
+ * them as the fit's were. Like seg_model_set_metric(), a change made before
+ * the model is shared.
+ *
+ * @param m the model (changed; no other thread may use it during the call).
+ * @param sc a fitted scaler writing the model's number of features (only read).
+ * @return SEG_OK; SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_STATE (sc not
+ *         fitted, or the model holds a scaler already), SEG_ERR_MISMATCH (sc's
+ *         features are not the model's), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_set_scaler(seg_model *m, const seg_scaler *sc);
+
+/**
  * Record a column of the input that the model was not fitted on, and why
  * ("the outcome (--target), measured per segment", "dropped by --drop",
  * "an id ..."), so that whoever reads the model later (seg info) knows what
@@ -4429,6 +4498,52 @@ SEG_API int seg_model_profile_share(const seg_model *m, size_t segment, size_t c
                                     double *out);
 
 /**
+ * Append to m's profiles one numeric column whose statistics were computed
+ * elsewhere (libseg-mpi computes them over MPI ranks), each an array of
+ * k + 1 values, segment by segment and then the whole population, as
+ * seg_model_profile_numeric() reads them: over the column's present values,
+ * the mean, the median, the population standard deviation, and the share
+ * of the rows' weight with no value. NaN marks a statistic of no value.
+ * The standardised differences, ranking and labels are then derived again
+ * from all the profiled columns, as after a fit or a load, so the same
+ * statistics give the same profiles and labels. Columns are profiled in
+ * the order of the calls. Like seg_model_set_metric(), a change made
+ * before the model is shared.
+ *
+ * @param m the model (changed; no other thread may use it during the call).
+ * @param column the column's name (copied), not profiled yet.
+ * @param mean k + 1 means.
+ * @param median k + 1 medians.
+ * @param sd k + 1 standard deviations.
+ * @param missing k + 1 shares within 0 and 1.
+ * @return SEG_OK; SEG_ERR_INVALID_ARG (NULL argument, a share out of range,
+ *         a column profiled already), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_add_profile_numeric(seg_model *m, const char *column, const double *mean,
+                                          const double *median, const double *sd,
+                                          const double *missing);
+
+/**
+ * Append to m's profiles one categorical column whose shares were computed
+ * elsewhere: share[j * n_levels + l] is the share of segment j's weight
+ * (j = k: the whole population) at level l, as seg_model_profile_share()
+ * reads it; the levels in the order seg_model_profile_level() gives them
+ * ("(missing)" last when some value is missing). See
+ * seg_model_add_profile_numeric() for the order and the derived parts.
+ *
+ * @param m the model (changed; no other thread may use it during the call).
+ * @param column the column's name (copied), not profiled yet.
+ * @param levels n_levels level texts (copied).
+ * @param n_levels number of levels.
+ * @param share (k + 1) x n_levels shares within 0 and 1.
+ * @return SEG_OK; SEG_ERR_INVALID_ARG (NULL argument, a share out of range,
+ *         a column profiled already), SEG_ERR_OVERFLOW, SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_add_profile_levels(seg_model *m, const char *column,
+                                         const char *const *levels, size_t n_levels,
+                                         const double *share);
+
+/**
  * Number of profile items (numeric columns plus categorical levels).
  * Items come column by column in the order of the profile columns, one for
  * a numeric column and one per level (seg_model_profile_levels(), in their
@@ -4628,6 +4743,28 @@ SEG_API size_t seg_model_min_profile_size(const seg_model *m);
  */
 SEG_API int seg_model_set_outlier_reference(seg_model *m, const int32_t *labels,
                                             const double *distances, size_t n);
+
+/** Quantiles a segment's outlier reference holds: p = i / 1000, i = 0 .. 1000. */
+#define SEG_OUTLIER_QUANTILES 1001
+
+/**
+ * Set (or replace) the outlier reference of a model from its quantiles
+ * computed elsewhere (libseg-mpi computes them over MPI ranks): for segment
+ * j, quantiles[j * SEG_OUTLIER_QUANTILES + i] is the type-7 quantile (numpy's
+ * default) at p = i / 1000 of the distances of its training rows, as
+ * seg_model_set_outlier_reference() computes them (there raised to the one
+ * before where rounding would make them decrease); all NaN for a segment
+ * without rows. Changes the model: not while other threads use it.
+ *
+ * @param m the model.
+ * @param quantiles k * SEG_OUTLIER_QUANTILES values; copied.
+ * @param per_segment SEG_OUTLIER_QUANTILES.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, a segment's values not
+ *         finite, >= 0 and nondecreasing nor all NaN), SEG_ERR_MISMATCH
+ *         (per_segment), SEG_ERR_NOMEM. On error the model is unchanged.
+ */
+SEG_API int seg_model_set_outlier_quantiles(seg_model *m, const double *quantiles,
+                                            size_t per_segment);
 
 /**
  * Whether the model has an outlier reference.
@@ -5252,6 +5389,26 @@ SEG_API int seg_predictor_explain_dataset(seg_predictor *p, const seg_dataset *d
  * @endcode
  * @{
  */
+
+/**
+ * The rows seg_metrics_silhouette_f32() and seg_metrics_silhouette_f64()
+ * measure among n with this sample size and seed, in increasing order: all
+ * n when sample_size is 0 or at least n. The silhouette of those rows alone
+ * (gathered in this order, sample_size 0) is the sampled silhouette of all
+ * n, bit for bit: for rows spread over processes (libseg-mpi gathers the
+ * sample's rows on one rank).
+ *
+ * @param n rows.
+ * @param sample_size as for seg_metrics_silhouette_f64().
+ * @param seed as for seg_metrics_silhouette_f64().
+ * @param[out] rows receives the m row numbers (0-based); NULL to learn m only.
+ * @param cap the length of rows.
+ * @param[out] m receives the number of rows measured.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL m, or rows NULL with cap > 0),
+ *         SEG_ERR_MISMATCH (cap below m), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_metrics_silhouette_rows(size_t n, size_t sample_size, uint64_t seed,
+                                        size_t *rows, size_t cap, size_t *m);
 
 /**
  * Mean silhouette coefficient (Rousseeuw 1987), weighted when weights are given:

@@ -590,6 +590,19 @@ done:
     return rc;
 }
 
+int seg_metrics_silhouette_rows(size_t n, size_t sample_size, uint64_t seed, size_t *rows,
+                                size_t cap, size_t *m)
+{
+    if (!m || (!rows && cap))
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_metrics_silhouette_rows: NULL argument");
+    *m = sample_size && n > sample_size ? sample_size : n;
+    if (!rows)
+        return SEG_OK;
+    if (cap < *m)
+        return seg_fail(SEG_ERR_MISMATCH, "rows holds %zu, the sample is %zu rows", cap, *m);
+    return sample_sorted(n, *m, seed, rows);
+}
+
 int seg_metrics_silhouette_f32(const float *x, size_t n, size_t d, const int32_t *labels, size_t k,
                                const double *weights, size_t sample_size, uint64_t seed,
                                double *out)

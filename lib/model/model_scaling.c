@@ -56,3 +56,18 @@ int seg_model_set_numeric_scaling(seg_model *m, seg_scale_method method, const d
         m->scaler = sc;
     return rc;
 }
+
+int seg_model_set_scaler(seg_model *m, const seg_scaler *sc)
+{
+    SEG_ALLOC_SCOPE(m);
+    if (!m || !sc)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_model_set_scaler: NULL argument");
+    if (!seg_scaler_is_fitted(sc))
+        return seg_fail(SEG_ERR_STATE, "the scaler is not fitted");
+    if (seg_scaler_features(sc) != m->d)
+        return seg_fail(SEG_ERR_MISMATCH, "the scaler writes %zu features, the model has %zu",
+                        seg_scaler_features(sc), m->d);
+    if (m->scaler)
+        return seg_fail(SEG_ERR_STATE, "the model already holds a scaler");
+    return seg_scaler_clone(sc, &m->scaler);
+}

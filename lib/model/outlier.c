@@ -332,3 +332,38 @@ int seg_outliers_read(rbuf *r, size_t k, seg_outliers **out)
     *out = o;
     return SEG_OK;
 }
+
+_Static_assert(SEG_OUTLIER_QUANTILES == SEG_OUTLIER_GRID + 1, "the public grid size");
+
+int seg_model_set_outlier_quantiles(seg_model *m, const double *quantiles, size_t per_segment)
+{
+    SEG_ALLOC_SCOPE(m);
+    if (!m || !quantiles)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_model_set_outlier_quantiles: NULL argument");
+    const size_t q = SEG_OUTLIER_GRID, k = m->k;
+    if (per_segment != q + 1)
+        return seg_fail(SEG_ERR_MISMATCH, "%zu quantiles a segment; the grid has %zu",
+                        per_segment, q + 1);
+    for (size_t j = 0; j < k; j++) {
+        const double *g = quantiles + j * (q + 1);
+        const bool none = isnan(g[0]);
+        for (size_t i = 0; i <= q; i++)
+            if (none ? !isnan(g[i])
+                     : !(isfinite(g[i]) && g[i] >= 0 && (i == 0 || g[i] >= g[i - 1])))
+                return seg_fail(SEG_ERR_INVALID_ARG,
+                                "segment %zu: quantiles must be finite, >= 0 and nondecreasing "
+                                "(or all NaN for a segment without rows)",
+                                j);
+    }
+    seg_outliers *o = seg_calloc(1, sizeof *o);
+    if (!o || !(o->quant = seg_malloc_array(k * (q + 1), sizeof *o->quant))) {
+        seg_free(o);
+        return SEG_NOMEM();
+    }
+    o->k = k;
+    o->q = q;
+    memcpy(o->quant, quantiles, k * (q + 1) * sizeof *o->quant);
+    seg_outliers_free(m->outliers);
+    m->outliers = o;
+    return SEG_OK;
+}

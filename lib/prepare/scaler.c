@@ -698,7 +698,7 @@ int seg_scaler_feature_affine(const seg_scaler *sc, size_t j, double *center, do
 
 /* ---- clone ------------------------------------------------------------------ */
 
-static int scol_copy(scol *dst, const scol *src)
+int seg_scol_copy(scol *dst, const scol *src)
 {
     *dst = *src;
     dst->name = NULL;
@@ -742,7 +742,7 @@ int seg_scaler_clone(const seg_scaler *sc, seg_scaler **out)
             goto nomem;
         c->fit.n_cols = f->n_cols;
         for (size_t j = 0; j < f->n_cols; j++)
-            if ((rc = scol_copy(&c->fit.cols[j], &f->cols[j])) != SEG_OK)
+            if ((rc = seg_scol_copy(&c->fit.cols[j], &f->cols[j])) != SEG_OK)
                 goto fail;
         c->fit.n_features = f->n_features;
         if ((rc = build_feature_table(&c->fit)) != SEG_OK)

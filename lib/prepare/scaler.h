@@ -72,6 +72,11 @@ int seg_scaler_adopt(scol *cols, size_t n_cols, size_t n_features, seg_scaler **
  * that does not hold or the column was marked already. */
 bool seg_scaler_mark_other(seg_scaler *sc, size_t col, size_t level);
 
+/* Deep copy of one fitted column into dst (which then owns its name and
+ * levels, freed with the array by seg_scol_array_free even on failure).
+ * SEG_ERR_NOMEM. */
+int seg_scol_copy(scol *dst, const scol *src);
+
 /* Free cols[0..n) and what each owns (also the array itself). */
 void seg_scol_array_free(scol *cols, size_t n);
 

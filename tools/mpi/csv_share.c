@@ -13,6 +13,7 @@
  * answered differently.
  */
 #include "mpi/csv_share.h"
+#include "mpi/csv_model.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -23,6 +24,14 @@
 #define MISSING_LEVEL "(missing)"
 #define IDENTIFIER_MIN_ROWS 20
 #define MAX_LEVELS 1000
+
+/* What the model records of the columns (csv_model.c), or NULL. */
+static csv_model *share_model;
+
+void csv_share_set_model(csv_model *cm)
+{
+    share_model = cm;
+}
 
 /* ---- identifier-like columns, as seg_dataset_column_identifier() decides
  * on all rows ---------------------------------------------------------------- */
@@ -195,6 +204,29 @@ static int row_codes(const seg_dataset *ds, size_t j, int32_t *codes)
     return rc;
 }
 
+/* The model's record of categorical column j: its levels seen over all
+ * rows (counts[0..nl), counts[nl] the missing rows). */
+static int csv_share_model_levels(const seg_dataset *ds, size_t j, const int64_t *counts)
+{
+    const size_t nl = seg_dataset_column_levels(ds, j);
+    const char **lv = malloc((nl + 1) * sizeof *lv);
+    uint64_t *cn = malloc((nl + 1) * sizeof *cn), total = (uint64_t)counts[nl];
+    size_t m = 0;
+    int rc = lv && cn ? SEG_OK : SEG_ERR_NOMEM;
+    for (size_t l = 0; rc == SEG_OK && l < nl; l++)
+        if (counts[l] > 0) {
+            lv[m] = seg_dataset_column_level(ds, j, l);
+            cn[m++] = (uint64_t)counts[l];
+            total += (uint64_t)counts[l];
+        }
+    if (rc == SEG_OK)
+        rc = csv_model_levels(share_model, j, seg_dataset_column_name(ds, j), lv, cn, m,
+                              (uint64_t)counts[nl], total);
+    free(lv);
+    free(cn);
+    return rc;
+}
+
 /* The encoding of column j from the level counts of all rows, as
  * seg_scol_levels_finish() (SEG_IMPUTE_LEVEL, no drop-first, no folding). */
 static int plan_categorical(const seg_dataset *ds, size_t j, const int32_t *codes, size_t n_all,
@@ -214,6 +246,12 @@ static int plan_categorical(const seg_dataset *ds, size_t j, const int32_t *code
     for (size_t i = 0; i < nr; i++)
         counts[codes[i] < 0 ? nl : (size_t)codes[i]]++;
     MPI_Allreduce(MPI_IN_PLACE, counts, (int)(nl + 1), MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    if (share_model && csv_share_model_levels(ds, j, counts) < 0) {
+        free(counts);
+        free(tab);
+        snprintf(why, len, "out of memory");
+        return SEG_ERR_NOMEM;
+    }
     size_t m = 0;
     for (size_t l = 0; l < nl; l++)
         if (counts[l] > 0)
@@ -410,6 +448,14 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
         snprintf(why, len, "%s", seg_mpi_last_error());
         return rc;
     }
+    /* --drop, and the file's columns for the model (csv_model.c) */
+    if (share_model) {
+        rc = csv_model_read(share_model, ds);
+        if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, seg_last_error())) < 0) {
+            snprintf(why, len, "%s", seg_mpi_last_error());
+            goto fail;
+        }
+    }
     nr = seg_dataset_rows(ds);
     nc = seg_dataset_columns(ds);
     kind = calloc(nc, sizeof *kind);
@@ -422,6 +468,7 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
     /* The columns seg segment leaves out as identifiers, decided on all
      * rows. */
     size_t left = 0;
+    int hook_rc = SEG_OK;
     for (size_t j = 0; j < nc; j++) {
         uint64_t miss = seg_dataset_column_missing(ds, j);
         MPI_Allreduce(MPI_IN_PLACE, &miss, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
@@ -451,6 +498,14 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
         }
         if (kind[j] != ID_NONE) {
             left++;
+            /* the model's record; a failure is agreed after the loop, whose
+             * identifier checks every rank must still join */
+            if (share_model && hook_rc == SEG_OK)
+                hook_rc = csv_model_identifier(
+                    share_model, seg_dataset_column_name(ds, j),
+                    kind[j] == ID_ROWNUM       ? SEG_IDENTIFIER_ROW_NUMBER
+                    : kind[j] == ID_INCREASING ? SEG_IDENTIFIER_INCREASING
+                                               : SEG_IDENTIFIER_TEXT);
             if (rank == 0 && !quiet)
                 fprintf(stderr,
                         "%s: warning: left out column '%s', which looks like %s; seg segment's "
@@ -462,6 +517,10 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
         if (seg_dataset_column_type(ds, j) == SEG_COLUMN_NUMERIC) {
             dn++;
         }
+    }
+    if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, hook_rc, "out of memory")) < 0) {
+        snprintf(why, len, "%s", seg_mpi_last_error());
+        goto fail;
     }
     if (left == nc) {
         snprintf(why, len, "every column looks like an identifier (row numbers or ids)");
@@ -505,6 +564,17 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
         goto fail;
     }
 
+    for (size_t j = 0, k = 0; share_model && j < nc && rc == SEG_OK; j++)
+        if (kind[j] == ID_NONE && seg_dataset_column_type(ds, j) == SEG_COLUMN_NUMERIC) {
+            rc = csv_model_numeric(share_model, j, seg_dataset_column_name(ds, j), center[k],
+                                   scale[k], median[k]);
+            k++;
+        }
+    if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory")) < 0) {
+        snprintf(why, len, "%s", seg_mpi_last_error());
+        goto fail;
+    }
+
     /* The features in the scaler's order (the columns in the file's order),
      * encoded in the fit's precision straight into the fit's shares. */
     rc = seg_mpi_share(MPI_COMM_WORLD, km, n_all, dd, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64, first,
@@ -537,6 +607,14 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
     }
     free(num);
     num = NULL;
+    if (share_model) { /* the raw rows, for the model's profiles */
+        rc = csv_model_keep(share_model, ds, row0);
+        ds = NULL;
+        if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory")) < 0) {
+            snprintf(why, len, "%s", seg_mpi_last_error());
+            goto fail;
+        }
+    }
     seg_dataset_free(ds);
     ds = NULL;
     if ((rc = dest_exchange(&out, R, rank, dd)) < 0) {

@@ -21,6 +21,7 @@
 #include <seg-mpi.h>
 #include "mpi/csv_share.h"
 #include "mpi/sweep.h"
+#include "mpi/csv_model.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -33,6 +34,7 @@ typedef struct mopts {
     const char *file, *k, *init, *seed, *n_init, *max_iter, *tol, *dtype, *scale, *threads;
     const char *impute_order; /* --impute-order (CSV input) */
     const char *algorithm;    /* --algorithm, as seg segment's */
+    const char *drop;         /* --drop (CSV input) */
     const char *model, *assignments;
     const char *id_key; /* --pseudonymize-key */
     bool json, quiet;
@@ -89,6 +91,10 @@ static const cli_opt mpi_segment_opts[] = {
      .help = "CSV: missing numbers take the column's median before (default) or after "
              "the scaling statistics, as seg segment",
      .field = CLI_TEXT(mopts, impute_order)},
+    {.name = "drop",
+     .value = "COLS",
+     .help = "CSV: leave these comma-separated columns out, as seg segment --drop",
+     .field = CLI_TEXT(mopts, drop)},
     {.name = "k-min",
      .value = "A",
      .help = "smallest k of the sweep (default 2)",
@@ -543,6 +549,7 @@ static int run(int argc, char **argv)
     seg_model *m = NULL;
     seg_sweep *sw = NULL;
     seg_predictor *pr = NULL;
+    csv_model *cm = NULL;
     char *lines = NULL;
     size_t n = 0, d = 0, elem = 0, first = 0, rows = 0, len = 0;
     long data = 0;
@@ -571,15 +578,17 @@ static int run(int argc, char **argv)
     /* A file not named .npy is CSV (tools/mpi/csv_share.c): read, encoded
      * and scaled over the ranks, then dealt out to the fit's shares. */
     const bool csv = !ends_with(o.file, ".npy");
-    if (csv && o.model) {
-        /* The model would hold no encoding of the columns (not done), so
-         * seg predict could not score a CSV with it. */
-        snprintf(why, sizeof why, "--model: a model of CSV input is not written yet (it would "
-                                  "hold no scaler or encoding); leave --model out");
+    const bool impute_first = !o.impute_order || strcmp(o.impute_order, "scale-first") != 0;
+    if (!csv && o.drop) {
+        snprintf(why, sizeof why, "--drop goes with CSV input (a .npy's columns are x0, x1, ...)");
         if ((status = step("reading data", USAGE_CONFLICT, why)) != 0)
             goto out;
     } else if (csv) {
-        const bool impute_first = !o.impute_order || strcmp(o.impute_order, "scale-first") != 0;
+        /* the columns' record for the model and --drop (csv_model.c) */
+        rc = (cm = csv_model_new(o.drop, o.model != NULL)) ? SEG_OK : SEG_ERR_NOMEM;
+        if ((status = step("reading data", rc, "out of memory")) != 0)
+            goto out;
+        csv_share_set_model(cm);
         rc = csv_share_rows(o.file, km, scale_of(&o), impute_first, f32, o.quiet, progname, &x,
                             &n, &d, &first, &rows, why, sizeof why);
         if ((status = step("reading data", rc, why)) != 0)
@@ -661,6 +670,42 @@ static int run(int argc, char **argv)
             goto out;
     }
 
+    /* A CSV's model: the profiles of the raw rows, over the ranks */
+    if (cm && o.model && (rc = csv_model_profile(cm, m, labels, first, rows)) < 0) {
+        if (rank == 0)
+            fprintf(stderr, "%s: describing the segments: %s\n", progname, seg_mpi_last_error());
+        status = EXIT_DATA;
+        goto out;
+    }
+
+    /* The quality measures seg segment records in its model (k >= 2) */
+    if (o.model && seg_model_k(m) >= 2) {
+        double q[3];
+        int64_t seed = 0;
+        seg_kmeans_get_int(km, SEG_KMEANS_SEED, &seed);
+        rc = f32 ? seg_mpi_metrics_f32(MPI_COMM_WORLD, x, rows, d, labels, seg_model_k(m), 10000,
+                                       (uint64_t)seed, q)
+                 : seg_mpi_metrics_f64(MPI_COMM_WORLD, x, rows, d, labels, seg_model_k(m), 10000,
+                                       (uint64_t)seed, q);
+        for (int i = 0; rc == SEG_OK && i < 3; i++)
+            rc = seg_model_set_metric(m, (seg_model_metric)(SEG_MODEL_SILHOUETTE + i), q[i]);
+    }
+    /* ... and its explanation tree */
+    if (o.model) {
+        if (rc == SEG_OK)
+            rc = mpi_model_tree(m, x, f32, rows, d, labels, first, n);
+        /* the outlier reference of the distances written as the run's */
+        if (rc == SEG_OK)
+            rc = seg_mpi_model_outliers(MPI_COMM_WORLD, m, labels, dist, rows);
+        if (rc < 0) {
+            if (rank == 0)
+                fprintf(stderr, "%s: scoring and explaining: %s\n", progname,
+                        seg_mpi_last_error());
+            status = EXIT_DATA;
+            goto out;
+        }
+    }
+
     /* Peak memory of every rank, for the summary (bench/README-mpi.md). */
     long rss_mine = peak_rss_kib(), *rss = rank == 0 ? malloc((size_t)ranks * sizeof *rss) : NULL;
     MPI_Gather(&rss_mine, 1, MPI_LONG, rss, 1, MPI_LONG, 0, MPI_COMM_WORLD);
@@ -681,6 +726,12 @@ static int run(int argc, char **argv)
             seg_model_set_numeric_scaling(m, scale_of(&o), affine[0], affine[1], affine[2], d) <
                 0)
         {
+            fprintf(stderr, "%s: writing the model: %s\n", progname, seg_last_error());
+            status = EXIT_DATA;
+        }
+        /* a CSV's model holds seg segment's encoding and left-out columns */
+        if (status == 0 && o.model && cm &&
+            csv_model_apply(cm, scale_of(&o), impute_first, m) < 0) {
             fprintf(stderr, "%s: writing the model: %s\n", progname, seg_last_error());
             status = EXIT_DATA;
         }
@@ -720,6 +771,8 @@ out:
     seg_model_free(m);
     seg_sweep_free(sw);
     seg_kmeans_free(km);
+    csv_share_set_model(NULL);
+    csv_model_free(cm);
     free(affine[0]);
     free(affine[1]);
     free(affine[2]);

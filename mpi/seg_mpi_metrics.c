@@ -1,0 +1,284 @@
+/*
+ * The quality measures seg segment records in its model (silhouette,
+ * Davies-Bouldin, Calinski-Harabasz; lib/analyse/metrics.c) for rows shared
+ * over MPI ranks (seg_mpi_metrics, docs/mpi.md), bit for bit:
+ *
+ * - the silhouette reads only its sample (at most sample_size rows, drawn
+ *   from the row numbers and the seed alone: seg_metrics_silhouette_rows());
+ *   its rows are gathered on rank 0 in row order, whose silhouette of them
+ *   is the serial one, and broadcast;
+ * - Davies-Bouldin and Calinski-Harabasz sum over all rows in row order:
+ *   the segment means (taken about each segment's first row, broadcast by
+ *   the rank holding it), the scatter of each segment and the within
+ *   dispersion are summed along a chain over the ranks, as the serial loops
+ *   sum them; the rest is the serial arithmetic on k x d values, done alike
+ *   on every rank.
+ */
+#include "seg-mpi.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHAIN_TAG 7302
+
+static inline double xv(const void *x, bool f32, size_t at)
+{
+    return f32 ? (double)((const float *)x)[at] : ((const double *)x)[at];
+}
+
+static int chain_in(MPI_Comm comm, int me, double *buf, size_t len)
+{
+    if (me == 0)
+        return SEG_OK;
+    return MPI_Recv(buf, (int)len, MPI_DOUBLE, me - 1, CHAIN_TAG, comm, MPI_STATUS_IGNORE) ==
+                   MPI_SUCCESS
+               ? SEG_OK
+               : SEG_ERR_IO;
+}
+
+static int chain_out(MPI_Comm comm, int me, int R, double *buf, size_t len)
+{
+    if (me + 1 < R &&
+        MPI_Send(buf, (int)len, MPI_DOUBLE, me + 1, CHAIN_TAG, comm) != MPI_SUCCESS)
+        return SEG_ERR_IO;
+    return MPI_Bcast(buf, (int)len, MPI_DOUBLE, R - 1, comm) == MPI_SUCCESS ? SEG_OK : SEG_ERR_IO;
+}
+
+/* The silhouette of the sample's rows, gathered on rank 0 (row order). */
+static int silhouette(MPI_Comm comm, const void *x, bool f32, size_t rows, size_t d,
+                      const int32_t *labels, size_t k, size_t n, size_t first,
+                      size_t sample_size, uint64_t seed, double *out)
+{
+    int me = 0, R = 1;
+    MPI_Comm_rank(comm, &me);
+    MPI_Comm_size(comm, &R);
+    size_t m = 0, mine = 0, lo = 0;
+    int rc = seg_metrics_silhouette_rows(n, sample_size, seed, NULL, 0, &m);
+    size_t *idx = malloc((m ? m : 1) * sizeof *idx);
+    const size_t elem = f32 ? sizeof(float) : sizeof(double);
+    if (rc == SEG_OK)
+        rc = idx ? seg_metrics_silhouette_rows(n, sample_size, seed, idx, m, &m) : SEG_ERR_NOMEM;
+    /* my rows of the sample: a run of idx, as the sample is sorted */
+    while (rc == SEG_OK && lo < m && idx[lo] < first)
+        lo++;
+    while (rc == SEG_OK && lo + mine < m && idx[lo + mine] < first + rows)
+        mine++;
+    unsigned char *sx = malloc((mine ? mine : 1) * d * elem);
+    int32_t *sl = malloc((mine ? mine : 1) * sizeof *sl);
+    unsigned char *gx = me == 0 ? malloc((m ? m : 1) * d * elem) : NULL;
+    int32_t *gl = me == 0 ? malloc((m ? m : 1) * sizeof *gl) : NULL;
+    int *cnt = malloc(2 * (size_t)R * sizeof *cnt), *at = cnt ? cnt + R : NULL;
+    if (rc == SEG_OK && (!sx || !sl || !cnt || (me == 0 && (!gx || !gl))))
+        rc = SEG_ERR_NOMEM;
+    if (rc == SEG_OK && (m * d > INT32_MAX || m > INT32_MAX))
+        rc = SEG_ERR_LIMIT;
+    if ((rc = seg_mpi_agree_text(comm, rc, "silhouette: out of memory or too many rows")) < 0)
+        goto done;
+    for (size_t a = 0; a < mine; a++) {
+        const size_t r = idx[lo + a] - first;
+        memcpy(sx + a * d * elem, (const unsigned char *)x + r * d * elem, d * elem);
+        sl[a] = labels[r];
+    }
+    int c = (int)mine;
+    MPI_Gather(&c, 1, MPI_INT, cnt, 1, MPI_INT, 0, comm);
+    if (me == 0)
+        for (int r = 0, s = 0; r < R; s += cnt[r], r++)
+            at[r] = s;
+    MPI_Gatherv(sl, c, MPI_INT32_T, gl, cnt, at, MPI_INT32_T, 0, comm);
+    MPI_Datatype row;
+    MPI_Type_contiguous((int)d, f32 ? MPI_FLOAT : MPI_DOUBLE, &row);
+    MPI_Type_commit(&row);
+    MPI_Gatherv(sx, c, row, gx, cnt, at, row, 0, comm);
+    MPI_Type_free(&row);
+    if (me == 0)
+        rc = f32 ? seg_metrics_silhouette_f32((const float *)gx, m, d, gl, k, NULL, 0, seed, out)
+                 : seg_metrics_silhouette_f64((const double *)gx, m, d, gl, k, NULL, 0, seed,
+                                              out);
+    rc = seg_mpi_agree_text(comm, rc, seg_last_error());
+    MPI_Bcast(out, 1, MPI_DOUBLE, 0, comm);
+done:
+    free(idx);
+    free(sx);
+    free(sl);
+    free(gx);
+    free(gl);
+    free(cnt);
+    return rc;
+}
+
+/* Davies-Bouldin and Calinski-Harabasz, as metrics.c, over the ranks. */
+static int db_ch(MPI_Comm comm, const void *x, bool f32, size_t rows, size_t d,
+                 const int32_t *labels, size_t k, size_t first, double *db, double *ch)
+{
+    int me = 0, R = 1, rc;
+    MPI_Comm_rank(comm, &me);
+    MPI_Comm_size(comm, &R);
+    uint64_t *firstrow = malloc(k * sizeof *firstrow);
+    int *owner = malloc(k * sizeof *owner);
+    double *x0 = calloc(k * d, sizeof *x0), *acc = calloc(k * d + k, sizeof *acc);
+    double *mean = malloc(k * d * sizeof *mean), *sw = calloc(k + 1, sizeof *sw);
+    double *overall = calloc(d, sizeof *overall);
+    rc = firstrow && owner && x0 && acc && mean && sw && overall ? SEG_OK : SEG_ERR_NOMEM;
+    if ((rc = seg_mpi_agree_text(comm, rc, "out of memory for the quality measures")) < 0)
+        goto done;
+    /* each segment's first row among all rows, from the rank holding it */
+    for (size_t c = 0; c < k; c++)
+        firstrow[c] = UINT64_MAX;
+    for (size_t i = rows; i-- > 0;)
+        firstrow[labels[i]] = first + i;
+    MPI_Allreduce(MPI_IN_PLACE, firstrow, (int)k, MPI_UINT64_T, MPI_MIN, comm);
+    for (size_t c = 0; c < k; c++)
+        owner[c] = firstrow[c] >= first && firstrow[c] < first + rows ? me : -1;
+    MPI_Allreduce(MPI_IN_PLACE, owner, (int)k, MPI_INT, MPI_MAX, comm);
+    for (size_t c = 0; c < k; c++) {
+        if (owner[c] < 0)
+            continue;
+        if (owner[c] == me)
+            for (size_t j = 0; j < d; j++)
+                x0[c * d + j] = xv(x, f32, (firstrow[c] - first) * d + j);
+        MPI_Bcast(x0 + c * d, (int)d, MPI_DOUBLE, owner[c], comm);
+    }
+    /* the sums about the first rows and the weights, in row order */
+    double *wsum = acc + k * d;
+    if ((rc = chain_in(comm, me, acc, k * d + k)) < 0)
+        goto done;
+    for (size_t i = 0; i < rows; i++) {
+        const size_t l = (size_t)labels[i];
+        for (size_t j = 0; j < d; j++)
+            acc[l * d + j] += 1.0 * (xv(x, f32, i * d + j) - x0[l * d + j]);
+        wsum[l] += 1.0;
+    }
+    if ((rc = chain_out(comm, me, R, acc, k * d + k)) < 0)
+        goto done;
+    size_t used = 0;
+    for (size_t c = 0; c < k; c++) {
+        if (wsum[c] == 0)
+            continue;
+        used++;
+        for (size_t j = 0; j < d; j++)
+            mean[c * d + j] = x0[c * d + j] + acc[c * d + j] / wsum[c];
+    }
+    /* the scatter of each segment (Davies-Bouldin) and the within
+     * dispersion (Calinski-Harabasz), in row order */
+    if ((rc = chain_in(comm, me, sw, k + 1)) < 0)
+        goto done;
+    for (size_t i = 0; i < rows; i++) {
+        const double *c = mean + (size_t)labels[i] * d;
+        double s = 0;
+        for (size_t j = 0; j < d; j++) {
+            double v = xv(x, f32, i * d + j) - c[j];
+            s += v * v;
+        }
+        sw[labels[i]] += 1.0 * sqrt(s);
+        sw[k] += 1.0 * s;
+    }
+    if ((rc = chain_out(comm, me, R, sw, k + 1)) < 0)
+        goto done;
+    if (used < 2) {
+        rc = seg_mpi_agree_text(comm, SEG_ERR_TOO_FEW_POINTS,
+                                "Davies-Bouldin needs two non-empty segments");
+        goto done;
+    }
+    /* Davies-Bouldin */
+    double total = 0;
+    for (size_t a = 0; a < k; a++) {
+        if (wsum[a] == 0)
+            continue;
+        double worst = 0;
+        for (size_t b = 0; b < k; b++) {
+            if (b == a || wsum[b] == 0)
+                continue;
+            double sep = 0;
+            for (size_t j = 0; j < d; j++) {
+                double v = mean[a * d + j] - mean[b * d + j];
+                sep += v * v;
+            }
+            sep = sqrt(sep);
+            if (sep > 0) {
+                double r = (sw[a] / wsum[a] + sw[b] / wsum[b]) / sep;
+                if (r > worst)
+                    worst = r;
+            }
+        }
+        total += worst;
+    }
+    *db = total / (double)used;
+    /* Calinski-Harabasz */
+    double total_w = 0;
+    for (size_t c = 0; c < k; c++) {
+        total_w += wsum[c];
+        for (size_t j = 0; j < d; j++)
+            overall[j] += wsum[c] * mean[c * d + j];
+    }
+    for (size_t j = 0; j < d; j++)
+        overall[j] /= total_w;
+    double between = 0, within = sw[k];
+    for (size_t c = 0; c < k; c++) {
+        double s = 0;
+        for (size_t j = 0; j < d; j++) {
+            double v = mean[c * d + j] - overall[j];
+            s += v * v;
+        }
+        between += wsum[c] * s;
+    }
+    if (within == 0)
+        *ch = 1.0;
+    else if (total_w <= (double)used)
+        rc = seg_mpi_agree_text(comm, SEG_ERR_TOO_FEW_POINTS,
+                                "Calinski-Harabasz: no more rows than non-empty segments");
+    else
+        *ch = (between / (double)(used - 1)) / (within / (total_w - (double)used));
+done:
+    free(firstrow);
+    free(owner);
+    free(x0);
+    free(acc);
+    free(mean);
+    free(sw);
+    free(overall);
+    return rc;
+}
+
+static int metrics(MPI_Comm comm, const void *x, bool f32, size_t rows, size_t d,
+                   const int32_t *labels, size_t k, size_t sample_size, uint64_t seed,
+                   double out[3])
+{
+    int rc = x || !rows ? SEG_OK : SEG_ERR_INVALID_ARG;
+    if (!out || !d || k < 2 || (rows && !labels))
+        rc = SEG_ERR_INVALID_ARG;
+    for (size_t i = 0; rc == SEG_OK && i < rows; i++)
+        if (labels[i] < 0 || (size_t)labels[i] >= k)
+            rc = SEG_ERR_INVALID_ARG;
+    rc = seg_mpi_agree_text(comm, rc, "seg_mpi_metrics: NULL argument, k < 2, d 0 or a label "
+                                      "out of range");
+    if (rc < 0)
+        return rc;
+    uint64_t mine[2] = {rows, 0}, n = 0, first = 0;
+    MPI_Exscan(&mine[0], &mine[1], 1, MPI_UINT64_T, MPI_SUM, comm);
+    int me = 0;
+    MPI_Comm_rank(comm, &me);
+    first = me == 0 ? 0 : mine[1];
+    MPI_Allreduce(&mine[0], &n, 1, MPI_UINT64_T, MPI_SUM, comm);
+    out[0] = out[1] = out[2] = NAN;
+    rc = silhouette(comm, x, f32, rows, d, labels, k, (size_t)n, (size_t)first, sample_size, seed,
+                    &out[0]);
+    if (rc == SEG_OK)
+        rc = db_ch(comm, x, f32, rows, d, labels, k, (size_t)first, &out[1], &out[2]);
+    return rc;
+}
+
+int seg_mpi_metrics_f32(MPI_Comm comm, const float *x, size_t rows, size_t d,
+                        const int32_t *labels, size_t k, size_t sample_size, uint64_t seed,
+                        double out[3])
+{
+    return metrics(comm, x, true, rows, d, labels, k, sample_size, seed, out);
+}
+
+int seg_mpi_metrics_f64(MPI_Comm comm, const double *x, size_t rows, size_t d,
+                        const int32_t *labels, size_t k, size_t sample_size, uint64_t seed,
+                        double out[3])
+{
+    return metrics(comm, x, false, rows, d, labels, k, sample_size, seed, out);
+}

@@ -1,0 +1,276 @@
+/*
+ * The per-segment profiles of a dataset whose rows are shared over MPI
+ * ranks (seg_mpi_model_profile, docs/mpi.md), equal to those
+ * seg_model_describe() computes on all the rows in one process
+ * (lib/model/profile.c), bit for bit:
+ *
+ * - counts (rows per segment, missing values, rows at each level) are
+ *   integers, summed by MPI_Allreduce in any order; the shares divide them
+ *   as the serial profile divides its sums of unit weights;
+ * - the sums of values per segment and of the population are summed in row
+ *   order along a chain over the ranks (rank r receives the running sums
+ *   from r - 1, adds its rows, sends them on; the last rank's are
+ *   broadcast), as the serial pass sums them;
+ * - the squares about the means: each segment's in row order (one chain);
+ *   the population's over the values grouped by segment, segment 0's rows
+ *   first, so one chain a segment, in segment order;
+ * - the medians are exact order statistics over the ranks (select.c), the
+ *   serial seg_select_median()'s middle value or mean of the middle two;
+ *   one selection a segment and one of all rows, each over those values
+ *   only (memory: one column's share of values at a time).
+ */
+#include "select.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHAIN_TAG 7301
+
+/* The running sums buf[0..len) from the rank before (rank 0 starts them). */
+static int chain_in(MPI_Comm comm, int me, double *buf, size_t len)
+{
+    if (me == 0)
+        return SEG_OK;
+    return MPI_Recv(buf, (int)len, MPI_DOUBLE, me - 1, CHAIN_TAG, comm, MPI_STATUS_IGNORE) ==
+                   MPI_SUCCESS
+               ? SEG_OK
+               : SEG_ERR_IO;
+}
+
+/* This rank's sums on to the next rank; then every rank gets the last's. */
+static int chain_out(MPI_Comm comm, int me, int R, double *buf, size_t len)
+{
+    if (me + 1 < R &&
+        MPI_Send(buf, (int)len, MPI_DOUBLE, me + 1, CHAIN_TAG, comm) != MPI_SUCCESS)
+        return SEG_ERR_IO;
+    return MPI_Bcast(buf, (int)len, MPI_DOUBLE, R - 1, comm) == MPI_SUCCESS ? SEG_OK : SEG_ERR_IO;
+}
+
+typedef struct level_ref {
+    const char *s;
+    size_t idx;
+} level_ref;
+
+static int cmp_ref(const void *a, const void *b)
+{
+    const uintptr_t x = (uintptr_t)((const level_ref *)a)->s,
+                    y = (uintptr_t)((const level_ref *)b)->s;
+    return x < y ? -1 : x > y;
+}
+
+/* Rows at each level per segment, counts[j * (nl + 1) + l] (l = nl:
+ * missing), j = k the population; summed over the ranks. */
+static int level_counts(MPI_Comm comm, const seg_dataset *ds, size_t col, const int32_t *labels,
+                        size_t k, int64_t *counts)
+{
+    const size_t nl = seg_dataset_column_levels(ds, col), n = seg_dataset_rows(ds);
+    level_ref *ref = malloc((nl + 1) * sizeof *ref);
+    int rc = ref ? SEG_OK : SEG_ERR_NOMEM;
+    for (size_t l = 0; rc == SEG_OK && l < nl; l++)
+        ref[l] = (level_ref){seg_dataset_column_level(ds, col, l), l};
+    if (rc == SEG_OK)
+        qsort(ref, nl, sizeof *ref, cmp_ref);
+    memset(counts, 0, (k + 1) * (nl + 1) * sizeof *counts);
+    for (size_t i = 0; rc == SEG_OK && i < n; i++) {
+        const char *t = NULL;
+        seg_dataset_get_text(ds, i, col, &t);
+        size_t l = nl;
+        if (t) { /* the dataset's own level strings: found by address */
+            level_ref key = {t, 0}, *hit = bsearch(&key, ref, nl, sizeof *ref, cmp_ref);
+            if (!hit) {
+                rc = SEG_ERR_INVALID_ARG;
+                break;
+            }
+            l = hit->idx;
+        }
+        counts[(size_t)labels[i] * (nl + 1) + l]++;
+        counts[k * (nl + 1) + l]++;
+    }
+    free(ref);
+    rc = seg_mpi_agree(comm, rc);
+    if (rc == SEG_OK &&
+        MPI_Allreduce(MPI_IN_PLACE, counts, (int)((k + 1) * (nl + 1)), MPI_INT64_T, MPI_SUM,
+                      comm) != MPI_SUCCESS)
+        rc = SEG_ERR_IO;
+    return rc;
+}
+
+/* Categorical column col: the dataset's levels in order, "(missing)" last
+ * when a value is missing anywhere; the shares of each segment's rows. */
+static int profile_levels(MPI_Comm comm, seg_model *m, const seg_dataset *ds, size_t col,
+                          const int32_t *labels, size_t k, const int64_t *segn)
+{
+    const size_t nl = seg_dataset_column_levels(ds, col);
+    int64_t *counts = malloc((k + 1) * (nl + 1) * sizeof *counts);
+    const char **lv = malloc((nl + 1) * sizeof *lv);
+    double *share = malloc((k + 1) * (nl + 1) * sizeof *share);
+    int rc = seg_mpi_agree(comm, counts && lv && share ? SEG_OK : SEG_ERR_NOMEM);
+    if (rc == SEG_OK)
+        rc = level_counts(comm, ds, col, labels, k, counts);
+    if (rc == SEG_OK) {
+        const bool missing = counts[k * (nl + 1) + nl] > 0;
+        const size_t L = nl + missing;
+        for (size_t l = 0; l < nl; l++)
+            lv[l] = seg_dataset_column_level(ds, col, l);
+        if (missing)
+            lv[nl] = "(missing)";
+        for (size_t j = 0; j <= k; j++)
+            for (size_t l = 0; l < L; l++)
+                share[j * L + l] =
+                    segn[j] > 0 ? (double)counts[j * (nl + 1) + l] / (double)segn[j] : 0;
+        rc = seg_model_add_profile_levels(m, seg_dataset_column_name(ds, col), lv, L, share);
+    }
+    free(counts);
+    free(lv);
+    free(share);
+    return rc;
+}
+
+/* Numeric column col: mean, median, standard deviation and share missing
+ * per segment and of the population. */
+static int profile_numeric(MPI_Comm comm, seg_model *m, const seg_dataset *ds, size_t col,
+                           const int32_t *labels, size_t k, const int64_t *segn)
+{
+    const size_t n = seg_dataset_rows(ds), K = k + 1;
+    int me = 0, R = 1;
+    MPI_Comm_rank(comm, &me);
+    MPI_Comm_size(comm, &R);
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    double *grp = malloc((n ? n : 1) * sizeof *grp); /* one segment's present values */
+    double *S = calloc(K, sizeof *S), *Q = calloc(K, sizeof *Q), *mean = malloc(K * sizeof *mean);
+    double *sd = malloc(K * sizeof *sd), *med = malloc(K * sizeof *med);
+    double *miss = malloc(K * sizeof *miss), *os = malloc(2 * K * sizeof *os);
+    int64_t *cnt = calloc(2 * K, sizeof *cnt); /* present values, then missing ones */
+    uint64_t *want = malloc(2 * K * sizeof *want);
+    int rc = seg_mpi_agree(comm, v && grp && S && Q && mean && sd && med && miss && os && cnt &&
+                                         want
+                                     ? SEG_OK
+                                     : SEG_ERR_NOMEM);
+    if (rc < 0)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        seg_dataset_get_f64(ds, i, col, &v[i]);
+        const size_t l = (size_t)labels[i];
+        const bool nan = isnan(v[i]);
+        cnt[(nan ? K : 0) + l]++;
+        cnt[(nan ? K : 0) + k]++;
+    }
+    if (MPI_Allreduce(MPI_IN_PLACE, cnt, (int)(2 * K), MPI_INT64_T, MPI_SUM, comm) !=
+        MPI_SUCCESS) {
+        rc = SEG_ERR_IO;
+        goto done;
+    }
+    /* the sums of each segment and of the population, in row order */
+    if ((rc = chain_in(comm, me, S, K)) < 0)
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(v[i])) {
+            S[labels[i]] += 1.0 * v[i];
+            S[k] += 1.0 * v[i];
+        }
+    if ((rc = chain_out(comm, me, R, S, K)) < 0)
+        goto done;
+    for (size_t j = 0; j < K; j++) {
+        miss[j] = segn[j] > 0 ? (double)cnt[K + j] / (double)segn[j] : 0;
+        mean[j] = cnt[j] > 0 ? S[j] / (double)cnt[j] : NAN;
+    }
+    /* squares about each segment's mean, in row order */
+    if ((rc = chain_in(comm, me, Q, k)) < 0)
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(v[i])) {
+            const double e = v[i] - mean[labels[i]];
+            Q[labels[i]] += 1.0 * e * e;
+        }
+    if ((rc = chain_out(comm, me, R, Q, k)) < 0)
+        goto done;
+    /* the population's about its mean, over the values grouped by segment */
+    for (size_t j = 0; j < k; j++) {
+        if ((rc = chain_in(comm, me, &Q[k], 1)) < 0)
+            goto done;
+        for (size_t i = 0; i < n; i++)
+            if (!isnan(v[i]) && (size_t)labels[i] == j) {
+                const double e = v[i] - mean[k];
+                Q[k] += 1.0 * e * e;
+            }
+        if ((rc = chain_out(comm, me, R, &Q[k], 1)) < 0)
+            goto done;
+    }
+    for (size_t j = 0; j < K; j++)
+        sd[j] = cnt[j] > 0 ? sqrt(Q[j] / (double)cnt[j]) : NAN;
+    /* medians: the middle order statistics of each segment's values */
+    for (size_t j = 0; j < K; j++) {
+        const uint64_t c = (uint64_t)cnt[j], h = c ? (c - 1) / 2 : 0;
+        want[2 * j] = h;
+        want[2 * j + 1] = c % 2 == 0 && c ? h + 1 : h;
+    }
+    /* one selection a segment (then all rows), over its values only */
+    for (size_t j = 0; j < K && rc == SEG_OK; j++) {
+        size_t m_j = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!isnan(v[i]) && (j == k || (size_t)labels[i] == j))
+                grp[m_j++] = v[i];
+        rc = seg_mpi_agree(comm, seg_mpi_order_stats(comm, grp, m_j, 1, want + 2 * j, 2,
+                                                     os + 2 * j));
+    }
+    if (rc < 0)
+        goto done;
+    for (size_t j = 0; j < K; j++)
+        med[j] = cnt[j] == 0       ? NAN
+                 : cnt[j] % 2 == 1 ? os[2 * j]
+                                   : 0.5 * (os[2 * j] + os[2 * j + 1]);
+    rc = seg_model_add_profile_numeric(m, seg_dataset_column_name(ds, col), mean, med, sd, miss);
+done:
+    free(v);
+    free(grp);
+    free(S);
+    free(Q);
+    free(mean);
+    free(sd);
+    free(med);
+    free(miss);
+    free(os);
+    free(cnt);
+    free(want);
+    return rc;
+}
+
+int seg_mpi_model_profile(MPI_Comm comm, seg_model *m, const seg_dataset *ds,
+                          const int32_t *labels)
+{
+    if (!m || !ds || (!labels && seg_dataset_rows(ds) > 0))
+        return seg_mpi_agree_text(comm, SEG_ERR_INVALID_ARG,
+                                  "seg_mpi_model_profile: NULL model, dataset or labels");
+    const size_t k = seg_model_k(m), n = seg_dataset_rows(ds), nc = seg_dataset_columns(ds);
+    int rc = SEG_OK;
+    if (seg_dataset_weights(ds) || seg_dataset_described_columns(ds) > 0)
+        rc = SEG_ERR_INVALID_ARG;
+    for (size_t i = 0; rc == SEG_OK && i < n; i++)
+        if (labels[i] < 0 || (size_t)labels[i] >= k)
+            rc = SEG_ERR_INVALID_ARG;
+    rc = seg_mpi_agree_text(comm, rc,
+                            "seg_mpi_model_profile: a label out of range, or a dataset with "
+                            "weights or described columns (not supported over ranks)");
+    if (rc < 0)
+        return rc;
+    int64_t *segn = calloc(k + 1, sizeof *segn);
+    if ((rc = seg_mpi_agree_text(comm, segn ? SEG_OK : SEG_ERR_NOMEM, "out of memory")) < 0) {
+        free(segn);
+        return rc;
+    }
+    for (size_t i = 0; i < n; i++) {
+        segn[labels[i]]++;
+        segn[k]++;
+    }
+    MPI_Allreduce(MPI_IN_PLACE, segn, (int)(k + 1), MPI_INT64_T, MPI_SUM, comm);
+    for (size_t j = 0; rc == SEG_OK && j < nc; j++) {
+        rc = seg_dataset_column_type(ds, j) == SEG_COLUMN_CATEGORICAL
+                 ? profile_levels(comm, m, ds, j, labels, k, segn)
+                 : profile_numeric(comm, m, ds, j, labels, k, segn);
+        rc = seg_mpi_agree_text(comm, rc, seg_last_error());
+    }
+    free(segn);
+    return rc;
+}

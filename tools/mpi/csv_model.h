@@ -1,0 +1,72 @@
+/*
+ * What seg-mpi segment's model records of a CSV's columns (csv_model.c):
+ * the columns --drop leaves out, those left out as identifiers, and the
+ * encoding agreed over the ranks (level counts, numeric statistics), from
+ * which the serial scaler is rebuilt (seg_scaler_append_levels(),
+ * seg_scaler_append_numeric()) and the model's left-out columns listed as
+ * seg segment lists them. csv_share.c calls the hooks while it reads.
+ */
+#ifndef SEG_MPI_CSV_MODEL_H
+#define SEG_MPI_CSV_MODEL_H
+
+#include <seg.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct csv_model csv_model;
+
+/* A new record; drop is --drop's comma-separated list, or NULL; keep_rows:
+ * the rank's rows are kept for the profiles (a model is written), else
+ * freed as soon as they are encoded. NULL when memory runs out. */
+csv_model *csv_model_new(const char *drop, bool keep_rows);
+void csv_model_free(csv_model *cm);
+
+/* Hooks, called by csv_share_rows() on every rank alike (the arguments are
+ * agreed over the ranks). */
+
+/* The file's columns, before any is left out; then the --drop columns
+ * dropped from ds (seg segment's message for a name that is no column). */
+int csv_model_read(csv_model *cm, seg_dataset *ds);
+/* Column `name` of the dataset is left out as an identifier of this kind. */
+int csv_model_identifier(csv_model *cm, const char *name, seg_identifier_kind kind);
+/* Column j (of the dataset after the drop) is categorical: its levels seen
+ * (count > 0) over all rows, with their counts, n_missing rows without a
+ * value, of n_rows. */
+int csv_model_levels(csv_model *cm, size_t j, const char *name, const char *const *levels,
+                     const uint64_t *counts, size_t m, uint64_t n_missing, uint64_t n_rows);
+/* Column j is numeric, scaled as (x - center) / scale, missing: median. */
+int csv_model_numeric(csv_model *cm, size_t j, const char *name, double center, double scale,
+                      double median);
+
+/* The rank's dataset (taken over whatever happens), rows from row0 of the
+ * file, kept for the profiles without the identifier columns (freed when
+ * the record keeps no rows). */
+int csv_model_keep(csv_model *cm, seg_dataset *ds, size_t row0);
+
+/* Collective, after the fit: labels of this rank's fit share (rows from
+ * first), dealt back to the rows of the kept dataset, and the profiles of
+ * all ranks' rows appended to m (seg_mpi_model_profile()). On failure the
+ * message is seg_mpi_last_error(). */
+int csv_model_profile(csv_model *cm, seg_model *m, const int32_t *labels, size_t first,
+                      size_t rows);
+
+/* After csv_share_rows(): the scaler seg segment fits (its settings:
+ * method, --impute-order, the defaults otherwise) rebuilt from the record,
+ * in the file's order, and the left-out columns with seg segment's
+ * reasons, into m. A library status. */
+int csv_model_apply(const csv_model *cm, seg_scale_method method, bool impute_first,
+                    seg_model *m);
+
+/* Collective (model_tree.c): seg segment's explanation tree of the model,
+ * fitted on rank 0 on the rows explain_fit_tree() samples among all n
+ * rows, gathered from the ranks (this rank's rows [first, first + rows)
+ * of x, float when f32). On failure the message is seg_mpi_last_error(). */
+int mpi_model_tree(seg_model *m, const void *x, bool f32, size_t rows, size_t d,
+                   const int32_t *labels, size_t first, size_t n);
+
+/* The hook csv_share_rows() calls (NULL: none), set before it runs. */
+void csv_share_set_model(csv_model *cm);
+
+#endif
