@@ -297,6 +297,8 @@ SEG_MPI_API int seg_mpi_sweep_run_f64(MPI_Comm comm, seg_sweep *s, seg_kmeans *k
  */
 SEG_MPI_API int seg_mpi_reshare(MPI_Comm comm, const void *x, size_t n, size_t row_bytes,
                                 size_t to_first, size_t to_rows, void *out);
+
+/**
  * Append to m the per-segment profiles of the rows of all ranks
  * (collective): every rank gets in m the profiles seg_model_describe()
  * computes in one process on all the rows under the same labels, bit for
