@@ -343,6 +343,47 @@ static void test_threads_do_not_matter(void **state)
     free(labels);
 }
 
+/* Float columns without weights are read a group at a time (as many as
+ * leave every thread a group, up to 4): the profile of a float matrix
+ * equals, bit for bit, that of the same values as doubles
+ * (read a column at a time), for one thread (groups of 4), two and three
+ * (groups of 4 and 3) and as many threads as columns (no groups). */
+static void test_float_groups(void **state)
+{
+    (void)state;
+    enum { ROWS = 30011, COLS = 11 };
+    float *xf = malloc(ROWS * COLS * sizeof *xf);
+    double *xd = malloc(ROWS * COLS * sizeof *xd);
+    int32_t *labels = malloc(ROWS * sizeof *labels);
+    assert_true(xf && xd && labels);
+    for (size_t i = 0; i < ROWS; i++) {
+        for (size_t c = 0; c < COLS; c++) {
+            const uint64_t r = next();
+            xf[i * COLS + c] =
+                c % 2 ? (float)(r % 50) : (float)((double)(r >> 40) * 0x1p-20 - 3);
+            xd[i * COLS + c] = (double)xf[i * COLS + c];
+        }
+        labels[i] = (int32_t)(next() % K);
+    }
+    seg_dataset *df = NULL, *dd = NULL;
+    assert_int_equal(seg_dataset_from_f32(&df, xf, ROWS, COLS, NULL), SEG_OK);
+    assert_int_equal(seg_dataset_from_f64(&dd, xd, ROWS, COLS, NULL), SEG_OK);
+    seg_profile *ref = NULL, *got = NULL;
+    assert_int_equal(seg_profile_compute(dd, labels, K, 0, 1, &ref), SEG_OK);
+    static const int threads[] = {1, 2, 3, COLS, COLS + 1};
+    for (size_t t = 0; t < sizeof threads / sizeof *threads; t++) {
+        assert_int_equal(seg_profile_compute(df, labels, K, 0, threads[t], &got), SEG_OK);
+        same_profile(ref, got);
+        seg_profile_free(got);
+    }
+    seg_profile_free(ref);
+    seg_dataset_free(df);
+    seg_dataset_free(dd);
+    free(xf);
+    free(xd);
+    free(labels);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +392,7 @@ int main(void)
         cmocka_unit_test(test_profile_unweighted),
         cmocka_unit_test(test_profile_weighted),
         cmocka_unit_test(test_threads_do_not_matter),
+        cmocka_unit_test(test_float_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
