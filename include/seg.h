@@ -4919,7 +4919,8 @@ typedef struct seg_tree seg_tree;
 
 /** Tree settings. */
 typedef enum seg_tree_param {
-    SEG_TREE_LEAVES = 100 /**< int: leaves wanted, 0 (default) = k, the IMM tree; above k grows it (0 .. 65536). */
+    SEG_TREE_LEAVES = 100, /**< int: leaves wanted, 0 (default) = k, the IMM tree; above k grows it (0 .. 65536). */
+    SEG_TREE_THREADS = 101 /**< int: library threads of the IMM search (each node's features in parallel), 0 = all cores (default 0; 0 .. 4096); the tree is the same for any count. */
 } seg_tree_param;
 
 /** The comparison of a condition. */

@@ -102,6 +102,68 @@ static void test_selection_equals_sort(void **state)
     assert_true(isnan(seg_select_quantile(&none, 1, 1.5)));
 }
 
+static int cmp_f(const void *a, const void *b)
+{
+    const float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* The sampled selection of large ranges (core/select_tmpl.h, from 4096
+ * values): on every shape, at ranks at both ends, around the sample's
+ * bracket and in the middle, v[r] is the value sorting gives, v is left
+ * partitioned around it and is still a permutation of the input; the same
+ * for floats (seg_select_median_f32). */
+static void test_selection_large(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {4096, 4097, 5000, 65537, 300001};
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        const size_t n = sizes[s];
+        double *v = malloc(n * sizeof *v), *sorted = malloc(n * sizeof *v), *w = malloc(n * 8);
+        float *f = malloc(n * sizeof *f), *fs = malloc(n * sizeof *f);
+        assert_true(v && sorted && w && f && fs);
+        for (int shape = 0; shape < 8; shape++) {
+            if (shape < 6)
+                fill(v, n, shape);
+            else if (shape == 6) /* organ pipe */
+                for (size_t i = 0; i < n; i++)
+                    v[i] = (double)(i < n / 2 ? i : n - i);
+            else /* a narrow cluster amid spread values: the bracket misses often */
+                for (size_t i = 0; i < n; i++)
+                    v[i] = i % 3 ? 1.0 + (double)(next() % 7) * 1e-9 : (double)(next() % 100000);
+            memcpy(sorted, v, n * sizeof *v);
+            qsort(sorted, n, sizeof *sorted, cmp_d);
+            const size_t ranks[] = {0, 1, n / 100, n / 4, (n - 1) / 2, n / 2, n - n / 50, n - 2, n - 1};
+            for (size_t q = 0; q < sizeof ranks / sizeof *ranks; q++) {
+                const size_t r = ranks[q];
+                memcpy(w, v, n * sizeof *v);
+                seg_select_rank(w, n, r);
+                same_bits(w[r], sorted[r]);
+                for (size_t i = 0; i < n; i++)
+                    if (i < r ? !(w[i] <= w[r]) : i > r ? !(w[i] >= w[r]) : 0)
+                        fail_msg("n %zu shape %d rank %zu: w[%zu] = %g on the wrong side of %g", n,
+                                 shape, r, i, w[i], w[r]);
+                qsort(w, n, sizeof *w, cmp_d);
+                assert_memory_equal(w, sorted, n * sizeof *w);
+            }
+            for (size_t i = 0; i < n; i++)
+                f[i] = (float)v[i];
+            memcpy(fs, f, n * sizeof *f);
+            qsort(fs, n, sizeof *fs, cmp_f);
+            const double fmed = n % 2 ? (double)fs[n / 2]
+                                      : 0.5 * ((double)fs[n / 2 - 1] + (double)fs[n / 2]);
+            same_bits(seg_select_median_f32(f, n), fmed);
+            qsort(f, n, sizeof *f, cmp_f);
+            assert_memory_equal(f, fs, n * sizeof *f);
+        }
+        free(v);
+        free(sorted);
+        free(w);
+        free(f);
+        free(fs);
+    }
+}
+
 /* ---- profiles against a sort-based reference ------------------------------------ */
 
 enum { N = 2001, K = 7 };
@@ -281,13 +343,56 @@ static void test_threads_do_not_matter(void **state)
     free(labels);
 }
 
+/* Float columns without weights are read a group at a time (as many as
+ * leave every thread a group, up to 4): the profile of a float matrix
+ * equals, bit for bit, that of the same values as doubles
+ * (read a column at a time), for one thread (groups of 4), two and three
+ * (groups of 4 and 3) and as many threads as columns (no groups). */
+static void test_float_groups(void **state)
+{
+    (void)state;
+    enum { ROWS = 30011, COLS = 11 };
+    float *xf = malloc(ROWS * COLS * sizeof *xf);
+    double *xd = malloc(ROWS * COLS * sizeof *xd);
+    int32_t *labels = malloc(ROWS * sizeof *labels);
+    assert_true(xf && xd && labels);
+    for (size_t i = 0; i < ROWS; i++) {
+        for (size_t c = 0; c < COLS; c++) {
+            const uint64_t r = next();
+            xf[i * COLS + c] =
+                c % 2 ? (float)(r % 50) : (float)((double)(r >> 40) * 0x1p-20 - 3);
+            xd[i * COLS + c] = (double)xf[i * COLS + c];
+        }
+        labels[i] = (int32_t)(next() % K);
+    }
+    seg_dataset *df = NULL, *dd = NULL;
+    assert_int_equal(seg_dataset_from_f32(&df, xf, ROWS, COLS, NULL), SEG_OK);
+    assert_int_equal(seg_dataset_from_f64(&dd, xd, ROWS, COLS, NULL), SEG_OK);
+    seg_profile *ref = NULL, *got = NULL;
+    assert_int_equal(seg_profile_compute(dd, labels, K, 0, 1, &ref), SEG_OK);
+    static const int threads[] = {1, 2, 3, COLS, COLS + 1};
+    for (size_t t = 0; t < sizeof threads / sizeof *threads; t++) {
+        assert_int_equal(seg_profile_compute(df, labels, K, 0, threads[t], &got), SEG_OK);
+        same_profile(ref, got);
+        seg_profile_free(got);
+    }
+    seg_profile_free(ref);
+    seg_dataset_free(df);
+    seg_dataset_free(dd);
+    free(xf);
+    free(xd);
+    free(labels);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_selection_equals_sort),
+        cmocka_unit_test(test_selection_large),
         cmocka_unit_test(test_profile_unweighted),
         cmocka_unit_test(test_profile_weighted),
         cmocka_unit_test(test_threads_do_not_matter),
+        cmocka_unit_test(test_float_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -554,13 +554,82 @@ static void test_reasons(void **state)
     seg_dataset_free(ds);
 }
 
+/* The tree's rules as text: leaves, their segments and every condition with
+ * its threshold to the last bit. */
+static char *rules_text(const seg_model *m)
+{
+    size_t cap = 1 << 16, len = 0;
+    char *out = malloc(cap);
+    for (size_t l = 0; l < seg_model_tree_leaves(m); l++) {
+        len += (size_t)snprintf(out + len, cap - len, "leaf %zu -> %d:", l,
+                                (int)seg_model_tree_leaf_segment(m, l));
+        for (size_t c = 0; c < seg_model_tree_leaf_conditions(m, l); c++) {
+            const char *col, *level;
+            seg_tree_op op;
+            double v;
+            assert_int_equal(seg_model_tree_condition(m, l, c, &col, &op, &v, &level), SEG_OK);
+            len += (size_t)snprintf(out + len, cap - len, " %s %d %a", col, (int)op, v);
+        }
+        len += (size_t)snprintf(out + len, cap - len, "\n");
+        assert_true(len < cap);
+    }
+    return out;
+}
+
+/* SEG_TREE_THREADS: each node's features are searched in parallel, and the
+ * tree (IMM, then ExKMC growth) is the same for every thread count. Enough
+ * rows and features that the root's search runs on the pool. */
+static void test_threads(void **state)
+{
+    (void)state;
+    enum { n = 6000, d = 8, k = 12 };
+    double *x = malloc(n * d * sizeof *x), lo, hi;
+    int32_t *truth = malloc(n * sizeof *truth), *labels = malloc(n * sizeof *labels);
+    int64_t v;
+    tu_blobs(x, truth, n, d, k, 17);
+    for (size_t i = 0; i < n * d; i += 7) /* overlap, so the tree makes mistakes */
+        x[i] *= 3.0;
+    const char *names[] = {"a", "b", "c", "e", "f", "g", "h", "i"};
+    seg_dataset *ds = NULL;
+    assert_int_equal(seg_dataset_from_f64(&ds, x, n, d, names), SEG_OK);
+    seg_model *m = fit(ds, k, labels);
+    seg_tree *t = NULL;
+    assert_int_equal(seg_tree_new(&t), SEG_OK);
+    assert_int_equal(seg_tree_get_int(t, SEG_TREE_THREADS, &v), SEG_OK);
+    assert_int_equal(v, 0);
+    assert_int_equal(seg_tree_param_bounds(SEG_TREE_THREADS, &lo, &hi), SEG_OK);
+    assert_true(lo == 0 && hi == 4096);
+    assert_int_equal(seg_tree_set_int(t, SEG_TREE_THREADS, -1), SEG_ERR_INVALID_ARG);
+    for (int64_t leaves = 0; leaves <= 2 * k; leaves += 2 * k) {
+        assert_int_equal(seg_tree_set_int(t, SEG_TREE_LEAVES, leaves), SEG_OK);
+        assert_int_equal(seg_tree_set_int(t, SEG_TREE_THREADS, 1), SEG_OK);
+        assert_int_equal(seg_tree_fit_dataset(t, m, ds), SEG_OK);
+        char *one = rules_text(m);
+        static const int64_t counts[] = {2, 3, 5, 0};
+        for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
+            assert_int_equal(seg_tree_set_int(t, SEG_TREE_THREADS, counts[c]), SEG_OK);
+            assert_int_equal(seg_tree_fit_dataset(t, m, ds), SEG_OK);
+            char *many = rules_text(m);
+            assert_string_equal(many, one);
+            free(many);
+        }
+        free(one);
+    }
+    seg_tree_free(t);
+    seg_model_free(m);
+    seg_dataset_free(ds);
+    free(x);
+    free(truth);
+    free(labels);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_imm),        cmocka_unit_test(test_separable),
         cmocka_unit_test(test_model_file), cmocka_unit_test(test_settings),
         cmocka_unit_test(test_reasons),    cmocka_unit_test(test_fewest_mistakes),
-        cmocka_unit_test(test_score_f32),
+        cmocka_unit_test(test_score_f32),  cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

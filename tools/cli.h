@@ -18,6 +18,10 @@
 
 extern const char *progname;
 
+/* Stop OpenBLAS's idle pool threads spinning after start-up, when the BLAS
+ * is OpenBLAS; first thing in main() (blas_idle.c). */
+void blas_idle(void);
+
 /* Print "seg: MESSAGE" and a hint to 'seg CMD --help'; returns EXIT_USAGE.
  * fmt has one %s, filled with arg. */
 int usage_error(const char *cmd, const char *fmt, const char *arg);

@@ -187,7 +187,7 @@ void explain_leaves_json(FILE *f, const seg_model *m, const size_t *customers, i
 }
 
 int explain_fit_tree(seg_model *m, const void *x, bool f32, size_t n, size_t d,
-                     const int32_t *labels)
+                     const int32_t *labels, int64_t threads)
 {
     /* At most EXPLAIN_FIT_ROWS rows, evenly spaced (row i n / s of s): the
      * fit's cost grows as n d log n a level, while each split is chosen to
@@ -200,6 +200,8 @@ int explain_fit_tree(seg_model *m, const void *x, bool f32, size_t n, size_t d,
     double *xd = NULL;
     int32_t *ls = NULL;
     int rc = seg_tree_new(&t);
+    if (rc == 0)
+        rc = seg_tree_set_int(t, SEG_TREE_THREADS, threads);
     if (rc == 0 && copy && (!(xd = malloc((s ? s : 1) * d * sizeof *xd)) ||
                             (sample && !(ls = malloc((s ? s : 1) * sizeof *ls)))))
         rc = SEG_ERR_NOMEM;

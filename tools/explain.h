@@ -37,10 +37,11 @@ void explain_leaves_json(FILE *f, const seg_model *m, const size_t *customers, i
 #define EXPLAIN_FIT_ROWS 20000
 
 /* Fit the model's explanation tree (k leaves) on the fit's encoded rows x
- * (float when f32) and labels, at most EXPLAIN_FIT_ROWS of them, and keep it
- * in the model. 0 or a seg_status. */
+ * (float when f32) and labels, at most EXPLAIN_FIT_ROWS of them, on up to
+ * threads library threads (0: all cores), and keep it in the model. 0 or a
+ * seg_status. */
 int explain_fit_tree(seg_model *m, const void *x, bool f32, size_t n, size_t d,
-                     const int32_t *labels);
+                     const int32_t *labels, int64_t threads);
 
 /* Reason codes of the rows of a dataset for seg predict --explain. */
 typedef struct explained {

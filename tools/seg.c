@@ -130,5 +130,6 @@ int main(int argc, char **argv)
 {
     /* One place checks what every command printed: a full disk or a closed
      * pipe on stdout is a failure, not a truncated success. */
+    blas_idle();
     return close_stdout(run(argc, argv));
 }

@@ -216,15 +216,52 @@ static bool scratch_alloc(scratch *s, size_t n, size_t k, bool weighted, size_t 
  * fixed order, so the result does not depend on which thread computes the
  * column.
  */
+static void pass_init(const size_t *start, size_t k, scratch *s, pcol *c)
+{
+    for (size_t j = 0; j <= k; j++) {
+        c->missing[j] = s->S[j] = s->W[j] = s->Q[j] = 0;
+        s->fill[j] = start[j];
+    }
+}
+
+/* Up to this many float columns are grouped in one pass over the rows: the
+ * columns of a row-major matrix share cache lines, and a pass per column
+ * reads every line of the matrix for each (issue 20). */
+#define PROFILE_GROUP 4
+
+/* profile_pass for g float columns without weights at once, each into its
+ * own scratch: the same sums in the same (row) order, so the same results. */
+static void profile_pass_f32_group(const seg_column *const *cols, pcol *const *cs, size_t g,
+                                   const int32_t *labels, const size_t *start, size_t n,
+                                   size_t k, scratch *s)
+{
+    for (size_t c = 0; c < g; c++)
+        pass_init(start, k, &s[c], cs[c]);
+    for (size_t i = 0; i < n; i++) {
+        const int32_t l = labels[i];
+        for (size_t c = 0; c < g; c++) {
+            const float v = ((const float *)cols[c]->num)[i * cols[c]->stride];
+            scratch *t = &s[c];
+            if (isnan(v)) {
+                cs[c]->missing[l] += 1.0;
+                cs[c]->missing[k] += 1.0;
+                continue;
+            }
+            t->S[l] += (double)v;
+            t->W[l] += 1.0;
+            t->S[k] += (double)v;
+            t->W[k] += 1.0;
+            t->vf[t->fill[l]++] = v;
+        }
+    }
+}
+
 static void profile_pass(const seg_column *col, const int32_t *labels, const double *w,
                          const size_t *start, size_t n, size_t k, scratch *s, pcol *c)
 {
     double *miss = c->missing, *S = s->S, *W = s->W;
     size_t *fill = s->fill;
-    for (size_t j = 0; j <= k; j++) {
-        miss[j] = S[j] = W[j] = s->Q[j] = 0;
-        fill[j] = start[j];
-    }
+    pass_init(start, k, s, c);
     if (s->vf) { /* float storage, unit weights: the values stay floats */
         const float *x = col->num;
         for (size_t i = 0; i < n; i++) {
@@ -396,31 +433,46 @@ static const seg_column *profile_source(const seg_dataset *ds, size_t j)
     return j < ds->n_cols ? &ds->cols[j] : &ds->described[j - ds->n_cols];
 }
 
-/* The numeric columns of a profile, one an item on a pool's threads. */
+/* The numeric columns of a profile, a group of up to `group` of them an
+ * item on a pool's threads. */
 typedef struct numeric_job {
     const seg_dataset *ds;
     const int32_t *labels;
     const double *segw;
     const size_t *start;
-    size_t k;
+    size_t k, count, group;
     const size_t *num; /* profile columns of the numeric ones */
-    scratch *sc;       /* one per thread */
+    scratch *sc;       /* group per thread */
     seg_profile *p;
 } numeric_job;
 
 static void numeric_item(void *ctx, size_t q, int thread)
 {
     const numeric_job *job = ctx;
-    const seg_column *col = profile_source(job->ds, job->num[q]);
-    pcol *c = &job->p->cols[job->num[q]];
-    scratch *s = &job->sc[thread];
     const double *w = job->ds->weights;
-    /* values of a float column stay floats (exact, half the memory) */
-    const bool as_f32 = !w && col->num_f32;
-    s->vf = as_f32 ? s->buf : NULL;
-    s->v = !w && !as_f32 ? s->buf : NULL;
-    profile_pass(col, job->labels, w, job->start, job->ds->n_rows, job->k, s, c);
-    profile_finish(w, job->segw, job->start, job->k, s, c);
+    const size_t first = q * job->group;
+    const size_t g = job->count - first < job->group ? job->count - first : job->group;
+    scratch *s = &job->sc[(size_t)thread * job->group];
+    const seg_column *cols[PROFILE_GROUP];
+    pcol *cs[PROFILE_GROUP];
+    bool all_f32 = !w;
+    for (size_t c = 0; c < g; c++) {
+        cols[c] = profile_source(job->ds, job->num[first + c]);
+        cs[c] = &job->p->cols[job->num[first + c]];
+        /* values of a float column stay floats (exact, half the memory) */
+        const bool as_f32 = !w && cols[c]->num_f32;
+        s[c].vf = as_f32 ? s[c].buf : NULL;
+        s[c].v = !w && !as_f32 ? s[c].buf : NULL;
+        all_f32 = all_f32 && as_f32;
+    }
+    if (g > 1 && all_f32)
+        profile_pass_f32_group(cols, cs, g, job->labels, job->start, job->ds->n_rows, job->k, s);
+    for (size_t c = 0; c < g; c++) {
+        if (!(g > 1 && all_f32))
+            profile_pass(cols[c], job->labels, w, job->start, job->ds->n_rows, job->k, &s[c],
+                         cs[c]);
+        profile_finish(w, job->segw, job->start, job->k, &s[c], cs[c]);
+    }
 }
 
 static int profile_numeric_all(const seg_dataset *ds, const int32_t *labels, const double *segw,
@@ -437,24 +489,37 @@ static int profile_numeric_all(const seg_dataset *ds, const int32_t *labels, con
             elem = sizeof(double);
     if ((size_t)threads > count)
         threads = (int)count;
+    /* Float columns without weights go in groups, as long as every thread
+     * still has a group: the scratch then holds at most as many columns as
+     * there are numeric columns, never more than PROFILE_GROUP a thread. */
+    size_t group = 1;
+    if (!w && elem == sizeof(float)) {
+        group = count / (size_t)threads;
+        group = group < 1 ? 1 : group > PROFILE_GROUP ? PROFILE_GROUP : group;
+    }
+    const size_t items = (count + group - 1) / group;
+    if ((size_t)threads > items)
+        threads = (int)items;
     /* the pool's idle threads wait on a condition variable, never spin */
     seg_pool *pool = NULL;
     scratch *sc = NULL;
+    size_t n_sc = 0;
     int rc = seg_pool_start(&pool, threads);
     if (rc == SEG_OK) {
         threads = seg_pool_threads(pool);
-        sc = seg_calloc((size_t)threads, sizeof *sc);
+        n_sc = (size_t)threads * group;
+        sc = seg_calloc(n_sc, sizeof *sc);
         rc = sc ? SEG_OK : SEG_NOMEM();
     }
-    for (int t = 0; rc == SEG_OK && t < threads; t++)
+    for (size_t t = 0; rc == SEG_OK && t < n_sc; t++)
         if (!scratch_alloc(&sc[t], n, k, w != NULL, elem))
             rc = SEG_NOMEM();
     if (rc == SEG_OK) {
-        numeric_job job = {ds, labels, segw, start, k, num, sc, p};
-        seg_pool_run(pool, count, threads, numeric_item, &job);
+        numeric_job job = {ds, labels, segw, start, k, count, group, num, sc, p};
+        seg_pool_run(pool, items, threads, numeric_item, &job);
     }
     seg_pool_stop(pool);
-    for (int t = 0; sc && t < threads; t++)
+    for (size_t t = 0; sc && t < n_sc; t++)
         scratch_free(&sc[t]);
     seg_free(sc);
     return rc;

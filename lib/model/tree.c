@@ -30,7 +30,8 @@
 #include <string.h>
 
 struct seg_tree {
-    int64_t leaves; /* 0: k */
+    int64_t leaves;  /* 0: k */
+    int64_t threads; /* 0: all cores */
 };
 
 int seg_tree_new(seg_tree **out)
@@ -48,6 +49,7 @@ void seg_tree_free(seg_tree *t)
 
 static const seg_param tree_rows[] = {
     SEG_PARAM_INT(SEG_TREE_LEAVES, 0, 65536, seg_tree, leaves, NULL),
+    SEG_PARAM_INT(SEG_TREE_THREADS, 0, SEG_THREADS_MAX, seg_tree, threads, NULL),
 };
 static const seg_param_table tree_params = SEG_PARAM_TABLE("tree", tree_rows, NULL);
 
@@ -164,22 +166,35 @@ struct vi {
     size_t i;
 };
 
+/* The scratch of one thread: the features of a node are searched in
+ * parallel, one a pool item (imm_split), each with its own buffers. */
+typedef struct fit_scratch {
+    struct vi *vp;    /* n (value, position) pairs of one feature */
+    struct vi *cvp;   /* k (value, position) pairs of the centroids */
+    struct vi *tmp;   /* n pairs: the radix sort's other buffer */
+    double *cv;       /* k centroid values, sorted */
+    size_t *cidx;     /* k their centroids */
+    size_t *cnt_left; /* k: a centroid's rows left of the threshold */
+    bool *c_left;     /* k */
+} fit_scratch;
+
 typedef struct fit_ctx {
     const double *x;
     size_t n, d, k;
     const double *c; /* k x d centroids */
     const int32_t *labels;
-    /* scratch */
-    struct vi *vp;    /* n (value, position) pairs of one feature */
-    struct vi *cvp;   /* k (value, position) pairs of the centroids */
-    struct vi *tmp;   /* n pairs: the radix sort's other buffer */
-    size_t *gord;     /* d x n: every feature's rows in order, sorted once; NULL if too big */
-    size_t *pos;      /* n: a row's position among the node's rows, SIZE_MAX if not there */
-    double *cv;       /* k centroid values, sorted */
-    size_t *cidx;     /* k their centroids */
-    size_t *cnt_left; /* k: a centroid's rows left of the threshold */
-    size_t *cnt;      /* k: a centroid's rows at the node */
-    bool *c_left;     /* k */
+    /* shared, read-only while the features of a node are searched */
+    size_t *gord; /* d x n: every feature's rows in order, sorted once; NULL if too big */
+    size_t *pos;  /* n: a row's position among the node's rows, SIZE_MAX if not there */
+    size_t *cnt;  /* k: a centroid's rows at the node */
+    bool *c_left; /* k: the sides of the centroids of the split being made */
+    /* per thread; sc[0] also serves the serial parts (ExKMC growth) */
+    seg_pool *pool;
+    int threads;
+    fit_scratch *sc;
+    /* per feature: the best split's mistakes (SIZE_MAX: none) and threshold */
+    size_t *feat_mist;
+    double *feat_thr;
 } fit_ctx;
 
 static int cmp_vi(const void *a, const void *b)
@@ -242,13 +257,13 @@ static void node_mark(fit_ctx *f, const size_t *rows, size_t nr, bool on)
 }
 
 /*
- * The node's rows (marked) ordered by feature j into f->vp as (value,
+ * The node's rows (marked) ordered by feature j into s->vp as (value,
  * position in rows). A large node takes them from the order sorted once per
  * feature at the start (O(n)); a small one sorts its own (O(nr log nr)), so
  * a level of the tree costs O(n d log n) at most. Ties come in row order
  * either way (rows lists are in row order).
  */
-static void node_sorted(fit_ctx *f, const size_t *rows, size_t nr, size_t j)
+static void node_sorted(const fit_ctx *f, fit_scratch *s, const size_t *rows, size_t nr, size_t j)
 {
     if (f->gord && (double)nr * log2((double)nr + 2.0) > (double)f->n) {
         const size_t *g = f->gord + j * f->n;
@@ -256,13 +271,13 @@ static void node_sorted(fit_ctx *f, const size_t *rows, size_t nr, size_t j)
         for (size_t t = 0; t < f->n; t++) {
             const size_t p = f->pos[g[t]];
             if (p != SIZE_MAX)
-                f->vp[o++] = (struct vi){f->x[g[t] * f->d + j], p};
+                s->vp[o++] = (struct vi){f->x[g[t] * f->d + j], p};
         }
         return;
     }
     for (size_t i = 0; i < nr; i++)
-        f->vp[i] = (struct vi){f->x[rows[i] * f->d + j], i};
-    sort_vi(f->vp, nr, f->tmp);
+        s->vp[i] = (struct vi){f->x[rows[i] * f->d + j], i};
+    sort_vi(s->vp, nr, s->tmp);
 }
 
 /* A threshold strictly between a and b (a < b), their midpoint when the
@@ -275,71 +290,112 @@ static double between(double a, double b)
     return t;
 }
 
+/* The node being split, for the pool's items (one a feature). */
+typedef struct split_job {
+    fit_ctx *f;
+    const size_t *cs, *rows;
+    size_t nc, nr;
+} split_job;
+
+/*
+ * The split of feature j with the fewest mistakes, into f->feat_mist[j] and
+ * f->feat_thr[j] (SIZE_MAX when the feature does not separate two of the
+ * centroids); the lower threshold on ties. Reads the node's counts and marks
+ * (f->cnt, f->pos), writes only thread's scratch and feature j's result.
+ */
+static void imm_feature(void *ctx, size_t j, int thread)
+{
+    const split_job *job = ctx;
+    fit_ctx *f = job->f;
+    fit_scratch *s = &f->sc[thread];
+    const size_t *cs = job->cs, *rows = job->rows, nc = job->nc, nr = job->nr;
+    double *cv = s->cv;
+    size_t *cidx = s->cidx, best = SIZE_MAX;
+    double thr = 0.0;
+    /* centroids by value */
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t q = 0; q < nc; q++) {
+        const double v = f->c[cs[q] * f->d + j];
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+        s->cvp[q] = (struct vi){v, q};
+        s->cnt_left[cs[q]] = 0;
+        s->c_left[cs[q]] = false;
+    }
+    f->feat_mist[j] = SIZE_MAX;
+    if (!(lo < hi))
+        return;
+    qsort(s->cvp, nc, sizeof *s->cvp, cmp_vi);
+    for (size_t q = 0; q < nc; q++) {
+        cv[q] = s->cvp[q].v;
+        cidx[q] = cs[s->cvp[q].i];
+    }
+    node_sorted(f, s, rows, nr, j);
+    size_t a = 0, b = 0, passed = 0;
+    long long mist = 0;
+    while (passed < nc) {
+        double v = cv[b];
+        if (a < nr && s->vp[a].v < v)
+            v = s->vp[a].v;
+        for (; b < nc && cv[b] == v; b++, passed++) {
+            const size_t c = cidx[b];
+            mist += (long long)(f->cnt[c] - s->cnt_left[c]) - (long long)s->cnt_left[c];
+            s->c_left[c] = true;
+        }
+        for (; a < nr && s->vp[a].v == v; a++) {
+            const size_t c = (size_t)f->labels[rows[s->vp[a].i]];
+            s->cnt_left[c]++;
+            mist += s->c_left[c] ? -1 : 1;
+        }
+        if (passed == 0 || passed == nc)
+            continue;
+        double next = cv[b];
+        if (a < nr && s->vp[a].v < next)
+            next = s->vp[a].v;
+        if ((size_t)mist < best) {
+            best = (size_t)mist;
+            thr = between(v, next);
+        }
+    }
+    f->feat_mist[j] = best;
+    f->feat_thr[j] = thr;
+}
+
+/* Below this many row-features a node's features are searched on the
+ * calling thread: waking the pool would cost more than it saves. The result
+ * is the same either way. */
+#define SPLIT_POOL_MIN 32768
+
 /*
  * The split of a node holding centroids cs[0..nc) and rows rows[0..nr) with
  * the fewest mistakes: *feature and *threshold; false when no feature
  * separates two of the centroids. Ties go to the lower feature, then the
- * lower threshold.
+ * lower threshold: the features are searched in parallel, each for its own
+ * best, and compared here in feature order, so the split is the same for
+ * any thread count.
  */
 static bool imm_split(fit_ctx *f, const size_t *cs, size_t nc, const size_t *rows, size_t nr,
                       size_t *feature, double *threshold)
 {
     size_t best = SIZE_MAX;
-    double *cv = f->cv;
-    size_t *cidx = f->cidx;
     for (size_t q = 0; q < nc; q++)
         f->cnt[cs[q]] = 0;
     for (size_t i = 0; i < nr; i++)
         f->cnt[f->labels[rows[i]]]++;
     node_mark(f, rows, nr, true);
-    for (size_t j = 0; j < f->d; j++) {
-        /* centroids by value */
-        double lo = INFINITY, hi = -INFINITY;
-        for (size_t q = 0; q < nc; q++) {
-            const double v = f->c[cs[q] * f->d + j];
-            lo = v < lo ? v : lo;
-            hi = v > hi ? v : hi;
-            f->cvp[q] = (struct vi){v, q};
-            f->cnt_left[cs[q]] = 0;
-            f->c_left[cs[q]] = false;
-        }
-        if (!(lo < hi))
-            continue;
-        qsort(f->cvp, nc, sizeof *f->cvp, cmp_vi);
-        for (size_t q = 0; q < nc; q++) {
-            cv[q] = f->cvp[q].v;
-            cidx[q] = cs[f->cvp[q].i];
-        }
-        node_sorted(f, rows, nr, j);
-        size_t a = 0, b = 0, passed = 0;
-        long long mist = 0;
-        while (passed < nc) {
-            double v = cv[b];
-            if (a < nr && f->vp[a].v < v)
-                v = f->vp[a].v;
-            for (; b < nc && cv[b] == v; b++, passed++) {
-                const size_t c = cidx[b];
-                mist += (long long)(f->cnt[c] - f->cnt_left[c]) - (long long)f->cnt_left[c];
-                f->c_left[c] = true;
-            }
-            for (; a < nr && f->vp[a].v == v; a++) {
-                const size_t c = (size_t)f->labels[rows[f->vp[a].i]];
-                f->cnt_left[c]++;
-                mist += f->c_left[c] ? -1 : 1;
-            }
-            if (passed == 0 || passed == nc)
-                continue;
-            double next = cv[b];
-            if (a < nr && f->vp[a].v < next)
-                next = f->vp[a].v;
-            if ((size_t)mist < best) {
-                best = (size_t)mist;
-                *feature = j;
-                *threshold = between(v, next);
-            }
-        }
-    }
+    split_job job = {f, cs, rows, nc, nr};
+    if (f->pool && f->threads > 1 && (double)nr * (double)f->d >= SPLIT_POOL_MIN)
+        seg_pool_run(f->pool, f->d, f->threads, imm_feature, &job);
+    else
+        for (size_t j = 0; j < f->d; j++)
+            imm_feature(&job, j, 0);
     node_mark(f, rows, nr, false);
+    for (size_t j = 0; j < f->d; j++)
+        if (f->feat_mist[j] < best) {
+            best = f->feat_mist[j];
+            *feature = j;
+            *threshold = f->feat_thr[j];
+        }
     return best != SIZE_MAX;
 }
 
@@ -470,16 +526,17 @@ static void best_growth(fit_ctx *f, const double *D, const size_t *rows, size_t 
     double here = INFINITY;
     for (size_t c = 0; c < k; c++)
         here = tot[c] < here ? tot[c] : here;
+    fit_scratch *s = &f->sc[0];
     node_mark(f, rows, nr, true);
     for (size_t j = 0; j < f->d; j++) {
-        node_sorted(f, rows, nr, j);
+        node_sorted(f, s, rows, nr, j);
         for (size_t c = 0; c < k; c++)
             pre[c] = 0.0;
         for (size_t a = 0; a + 1 < nr; a++) {
-            const size_t row = rows[f->vp[a].i];
+            const size_t row = rows[s->vp[a].i];
             for (size_t c = 0; c < k; c++)
                 pre[c] += D[row * k + c];
-            const double v = f->vp[a].v, next = f->vp[a + 1].v;
+            const double v = s->vp[a].v, next = s->vp[a + 1].v;
             if (!(v < next))
                 continue;
             double cl = INFINITY, cr = INFINITY;
@@ -588,45 +645,88 @@ done:
 
 /* ---- fit -------------------------------------------------------------------------- */
 
+static void scratch_free(fit_scratch *s)
+{
+    seg_free(s->vp);
+    seg_free(s->cvp);
+    seg_free(s->tmp);
+    seg_free(s->cv);
+    seg_free(s->cidx);
+    seg_free(s->cnt_left);
+    seg_free(s->c_left);
+}
+
+static bool scratch_alloc(fit_scratch *s, size_t n, size_t k)
+{
+    const size_t pairs = n > k ? n : k;
+    s->vp = seg_malloc_array(pairs ? pairs : 1, sizeof *s->vp);
+    s->tmp = seg_malloc_array(pairs ? pairs : 1, sizeof *s->tmp);
+    s->cvp = seg_malloc_array(k, sizeof *s->cvp);
+    s->cv = seg_malloc_array(k, sizeof *s->cv);
+    s->cidx = seg_malloc_array(k, sizeof *s->cidx);
+    s->cnt_left = seg_malloc_array(k, sizeof *s->cnt_left);
+    s->c_left = seg_malloc_array(k, sizeof *s->c_left);
+    return s->vp && s->tmp && s->cvp && s->cv && s->cidx && s->cnt_left && s->c_left;
+}
+
+/* Feature j's rows in order of value, into gord (one pool item). */
+static void sort_feature(void *ctx, size_t j, int thread)
+{
+    fit_ctx *f = ctx;
+    fit_scratch *s = &f->sc[thread];
+    const size_t n = f->n, d = f->d;
+    for (size_t i = 0; i < n; i++)
+        s->vp[i] = (struct vi){f->x[i * d + j], i};
+    sort_vi(s->vp, n, s->tmp);
+    for (size_t i = 0; i < n; i++)
+        f->gord[j * n + i] = s->vp[i].i;
+}
+
 static int fit_rows(const seg_tree *tr, seg_model *m, const double *x, size_t n, size_t d,
                     const int32_t *labels)
 {
     fit_ctx f = {.x = x, .n = n, .d = d, .k = m->k, .c = m->centroids, .labels = labels};
     seg_xtree *t = seg_calloc(1, sizeof *t);
-    size_t cap = 0, scratch = n > m->k ? n : m->k;
+    size_t cap = 0;
     int rc;
     if (!t)
         return SEG_NOMEM();
-    f.vp = seg_malloc_array(scratch ? scratch : 1, sizeof *f.vp);
-    f.cvp = seg_malloc_array(m->k, sizeof *f.cvp);
-    f.cnt_left = seg_malloc_array(m->k, sizeof *f.cnt_left);
+    /* the pool's idle threads wait on a condition variable, never spin; with
+     * fewer features than threads the others would only wait */
+    int threads = seg_threads_resolve(tr->threads);
+    if ((size_t)threads > d)
+        threads = d ? (int)d : 1;
+    if (threads > 1 && seg_pool_start(&f.pool, threads) == SEG_OK)
+        threads = seg_pool_threads(f.pool);
+    else
+        threads = 1;
+    f.threads = threads;
+    f.sc = seg_calloc((size_t)threads, sizeof *f.sc);
     f.cnt = seg_malloc_array(m->k, sizeof *f.cnt);
     f.c_left = seg_malloc_array(m->k, sizeof *f.c_left);
-    f.cv = seg_malloc_array(m->k, sizeof *f.cv);
-    f.cidx = seg_malloc_array(m->k, sizeof *f.cidx);
-    if (!f.cv || !f.cidx || !f.vp || !f.cvp || !f.cnt_left || !f.cnt || !f.c_left) {
-        rc = SEG_NOMEM();
-        goto done;
-    }
+    f.feat_mist = seg_malloc_array(d ? d : 1, sizeof *f.feat_mist);
+    f.feat_thr = seg_malloc_array(d ? d : 1, sizeof *f.feat_thr);
     f.pos = seg_malloc_array(n ? n : 1, sizeof *f.pos);
-    f.tmp = seg_malloc_array(scratch ? scratch : 1, sizeof *f.tmp);
-    if (!f.pos || !f.tmp) {
+    if (!f.sc || !f.cnt || !f.c_left || !f.feat_mist || !f.feat_thr || !f.pos) {
         rc = SEG_NOMEM();
         goto done;
     }
+    for (int i = 0; i < threads; i++)
+        if (!scratch_alloc(&f.sc[i], n, m->k)) {
+            rc = SEG_NOMEM();
+            goto done;
+        }
     for (size_t i = 0; i < n; i++)
         f.pos[i] = SIZE_MAX;
     /* every feature's rows sorted once (d x n positions, as many bytes as the
      * rows); without the memory, each node sorts its own rows */
     size_t dn;
     if (seg_mul_ok(d, n, &dn) && n > 1 && (f.gord = seg_malloc_array(dn, sizeof *f.gord))) {
-        for (size_t j = 0; j < d; j++) {
-            for (size_t i = 0; i < n; i++)
-                f.vp[i] = (struct vi){x[i * d + j], i};
-            sort_vi(f.vp, n, f.tmp);
-            for (size_t i = 0; i < n; i++)
-                f.gord[j * n + i] = f.vp[i].i;
-        }
+        if (f.pool)
+            seg_pool_run(f.pool, d, threads, sort_feature, &f);
+        else
+            for (size_t j = 0; j < d; j++)
+                sort_feature(&f, j, 0);
     }
     if ((rc = fit_imm(&f, t, &cap)) < 0)
         goto done;
@@ -638,15 +738,15 @@ static int fit_rows(const seg_tree *tr, seg_model *m, const double *x, size_t n,
     m->tree = t;
     t = NULL;
 done:
-    seg_free(f.vp);
-    seg_free(f.cvp);
-    seg_free(f.cnt_left);
+    seg_pool_stop(f.pool);
+    for (int i = 0; f.sc && i < threads; i++)
+        scratch_free(&f.sc[i]);
+    seg_free(f.sc);
     seg_free(f.cnt);
     seg_free(f.c_left);
-    seg_free(f.cv);
-    seg_free(f.cidx);
+    seg_free(f.feat_mist);
+    seg_free(f.feat_thr);
     seg_free(f.pos);
-    seg_free(f.tmp);
     seg_free(f.gord);
     seg_xtree_free(t);
     return rc;

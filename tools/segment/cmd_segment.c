@@ -616,7 +616,7 @@ static int run_segment(opts *o, outputs *out)
     if (rc < 0)
         goto fail;
     stage = "explaining the segments";
-    if ((rc = explain_fit_tree(m, s.x, s.f32, s.n, s.d, labels)) < 0)
+    if ((rc = explain_fit_tree(m, s.x, s.f32, s.n, s.d, labels, o->threads)) < 0)
         goto fail;
     stage = "campaign metrics";
     if (outcome && (rc = run_campaign(o, &s, outcome, control, &camp)) < 0)

@@ -265,7 +265,7 @@ int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler 
         (rc = record_left_out(r->o, r->left, r->input_names, r->n_input, m)) < 0)
         goto fail;
     stage = "explaining the segments";
-    if ((rc = explain_fit_tree(m, s.x, false, s.n, s.d, s.labels)) < 0)
+    if ((rc = explain_fit_tree(m, s.x, false, s.n, s.d, s.labels, r->threads)) < 0)
         goto fail;
     summary rs = {.n = s.n, .d = s.d, .k = s.k, .silhouette = s.silhouette,
                   .davies_bouldin = s.davies_bouldin, .calinski_harabasz = s.calinski_harabasz,
