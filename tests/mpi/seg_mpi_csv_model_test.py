@@ -4,7 +4,9 @@
 A CSV with numbers, levels (one-hot, yes/no), missing numbers and missing
 levels, a customer-id column (left out as an identifier) and a column left
 out with --drop; for 1, 2, 3 and 4 ranks, with the defaults, --scale robust
---impute-order scale-first, and --dtype f32 --scale minmax --init kmeans||:
+--impute-order scale-first --silhouette-sample 3000 (the model's silhouette
+is measured on that sample, with --k too), and --dtype f32 --scale minmax
+--init kmeans||:
 
 - the assignments are seg segment's byte for byte;
 - the model file, section by section, against seg segment's: the encoding
@@ -76,7 +78,8 @@ def write_csv(path, n, rng):
 with tempfile.TemporaryDirectory() as tmp:
     os.chdir(tmp)
     write_csv('bank.csv', 12000, random.Random(5))
-    for extra in ([], ['--scale', 'robust', '--impute-order', 'scale-first'],
+    for extra in ([], ['--scale', 'robust', '--impute-order', 'scale-first',
+                       '--silhouette-sample', '3000'],
                   ['--dtype', 'f32', '--scale', 'minmax', '--init', 'kmeans||']):
         opts = ['--k', '4', '--seed', '2', '--drop', 'note'] + extra
         label = ' '.join(extra) or 'defaults'

@@ -325,6 +325,13 @@ static int configure(const mopts *o, seg_kmeans *km, char *why, size_t len)
     OPT_INT(o->max_iter, 1, 1000000000, SEG_KMEANS_MAX_ITER)
     OPT_INT(o->threads, 0, 4096, SEG_KMEANS_THREADS)
 #undef OPT_INT
+    /* with --k too: the model's silhouette is measured on this sample */
+    if (rc == SEG_OK && o->sweep.silhouette_sample &&
+        !parse_int(o->sweep.silhouette_sample, 0, INT64_MAX, &v)) {
+        snprintf(why, len, "--silhouette-sample takes a whole number >= 0, not '%s'",
+                 o->sweep.silhouette_sample);
+        return USAGE_CONFLICT;
+    }
     if (rc == SEG_OK && o->tol) {
         if (!parse_real(o->tol, &t) || !(t >= 0)) {
             snprintf(why, len, "--tol takes a number >= 0, not '%s'", o->tol);
@@ -681,12 +688,14 @@ static int run(int argc, char **argv)
     /* The quality measures seg segment records in its model (k >= 2) */
     if (o.model && seg_model_k(m) >= 2) {
         double q[3];
-        int64_t seed = 0;
+        int64_t seed = 0, sample = 10000; /* seg segment's default */
         seg_kmeans_get_int(km, SEG_KMEANS_SEED, &seed);
-        rc = f32 ? seg_mpi_metrics_f32(MPI_COMM_WORLD, x, rows, d, labels, seg_model_k(m), 10000,
-                                       (uint64_t)seed, q)
-                 : seg_mpi_metrics_f64(MPI_COMM_WORLD, x, rows, d, labels, seg_model_k(m), 10000,
-                                       (uint64_t)seed, q);
+        if (o.sweep.silhouette_sample) /* checked by configure() */
+            parse_int(o.sweep.silhouette_sample, 0, INT64_MAX, &sample);
+        rc = f32 ? seg_mpi_metrics_f32(MPI_COMM_WORLD, x, rows, d, labels, seg_model_k(m),
+                                       (size_t)sample, (uint64_t)seed, q)
+                 : seg_mpi_metrics_f64(MPI_COMM_WORLD, x, rows, d, labels, seg_model_k(m),
+                                       (size_t)sample, (uint64_t)seed, q);
         for (int i = 0; rc == SEG_OK && i < 3; i++)
             rc = seg_model_set_metric(m, (seg_model_metric)(SEG_MODEL_SILHOUETTE + i), q[i]);
     }
