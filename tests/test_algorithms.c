@@ -362,24 +362,31 @@ static void test_auto_rule(void **state)
         /* More features never make the bounds pay later. */
         if (i > 0)
             assert_true(kr <= seg_kmeans_auto_break_even(&ref, ds[i - 1]) * (1 + 1e-12));
-        /* Monotone in k: Lloyd below the break-even, Yinyang from it. */
+        /* Monotone in k: Lloyd below the break-even, bounds from it:
+         * Hamerly's one bound in few dimensions, Yinyang's groups above. */
+        const seg_algorithm bounded = d < 16 ? SEG_ALGORITHM_HAMERLY : SEG_ALGORITHM_YINYANG;
         for (size_t k = 1; k <= 4096; k *= 2) {
             const seg_algorithm a = seg_kmeans_auto_rule(&ref, true, 100000, d, k);
-            assert_int_equal(a, (double)k >= kr ? SEG_ALGORITHM_YINYANG : SEG_ALGORITHM_LLOYD);
+            assert_int_equal(a, (double)k >= kr ? bounded : SEG_ALGORITHM_LLOYD);
             /* A machine whose FMAs are dearer switches no later. */
-            if (a == SEG_ALGORITHM_YINYANG)
-                assert_int_equal(seg_kmeans_auto_rule(&avx2, true, 100000, d, k),
-                                 SEG_ALGORITHM_YINYANG);
+            if (a != SEG_ALGORITHM_LLOYD)
+                assert_int_equal(seg_kmeans_auto_rule(&avx2, true, 100000, d, k), a);
             else
                 assert_int_equal(seg_kmeans_auto_rule(&two_fma, true, 100000, d, k),
                                  SEG_ALGORITHM_LLOYD);
         }
     }
-    /* In two dimensions the bookkeeping always outweighs the distances. */
-    assert_int_equal(seg_kmeans_auto_rule(&avx2, true, 100000, 2, 1 << 20), SEG_ALGORITHM_LLOYD);
-    /* A machine at the break-even of a cell: the k where the reference
-     * switches is where a machine with the same ratio switches. */
-    const size_t kb = (size_t)ceil(seg_kmeans_auto_break_even(&ref, 32));
+    /* In two dimensions the bounds pay from a few dozen centroids (the W5
+     * grid), Hamerly's; in 32, Yinyang's from about a dozen. */
+    assert_int_equal(seg_kmeans_auto_rule(&ref, true, 100000, 2, 8), SEG_ALGORITHM_LLOYD);
+    assert_int_equal(seg_kmeans_auto_rule(&ref, true, 100000, 2, 256), SEG_ALGORITHM_HAMERLY);
+    assert_int_equal(seg_kmeans_auto_rule(&ref, true, 100000, 32, 4), SEG_ALGORITHM_LLOYD);
+    assert_int_equal(seg_kmeans_auto_rule(&ref, true, 100000, 32, 64), SEG_ALGORITHM_YINYANG);
+    /* A machine at the break-even of a cell: it switches at its break-even
+     * k (equal to the reference's within rounding, checked above; taken
+     * from this machine so that a table value on an integer cannot round
+     * to either side). */
+    const size_t kb = (size_t)ceil(seg_kmeans_auto_break_even(&slow_all, 32));
     assert_int_equal(seg_kmeans_auto_rule(&slow_all, true, 100000, 32, kb), SEG_ALGORITHM_YINYANG);
     assert_int_equal(seg_kmeans_auto_rule(&slow_all, true, 100000, 32, kb - 1),
                      SEG_ALGORITHM_LLOYD);

@@ -1,8 +1,9 @@
 /*
  * How SEG_ALGORITHM_AUTO picks the algorithm of a k-means fit: a cost model
  * of the passes on the machine's measured properties (kernel/machine.h):
- * Lloyd, or bounds (Yinyang's through the register kernel, Hamerly's
- * through BLAS) from a break-even k.
+ * Lloyd, or bounds (through the register kernel Hamerly's in few
+ * dimensions and Yinyang's in more, through BLAS Hamerly's) from a
+ * break-even k.
  * Kept apart from the fit (kmeans.c): the rule is a function of its
  * arguments, which tests drive with synthetic machines.
  */
@@ -35,12 +36,14 @@
 static const struct {
     double d, k;
 } auto_break_even[] = {
-    /* d, break-even k on the reference machine (W5 grid, n = 200,000, CPU
-     * seconds, 2026-12-07; bench/README.md) */
-    {2, 1e12},  /* never: the bookkeeping outweighs 2 multiply-adds a centroid */
-    {8, 4096},  /* none up to k = 256 (Lloyd 1.7x faster there); assumed */
-    {32, 48},   /* Lloyd 1.56x faster at k = 16, Hamerly 1.11x at 64 */
-    {128, 4},   /* a tie at k = 4 */
+    /* d, break-even k on the reference machine: the W5 grid of bench/
+     * (n = 200,000, best of 7 rounds) after the bounded passes' rework of
+     * session 9 (2026-12-07; bench/README.md), the k where Lloyd's time and
+     * the best bounded variant's cross, interpolated in log k */
+    {2, 48},   /* Lloyd 1.6x faster at k = 16, Hamerly 1.09x at 64, 1.65x at 256 */
+    {8, 24},   /* Lloyd 1.29x faster at k = 16, Hamerly 1.47x at 64 */
+    {32, 12},  /* Lloyd 1.07x faster at k = 4, a tie at 16, bounds 1.7x at 64 */
+    {128, 5},  /* Lloyd 1.11x faster at k = 4, bounds 2.5x at 16 */
 };
 
 double seg_kmeans_auto_break_even(const seg_machine *m, size_t d)
@@ -72,10 +75,16 @@ seg_algorithm seg_kmeans_auto_rule(const seg_machine *m, bool regkernel, size_t 
     /* Above the break-even the bounds are Yinyang's (about k / 10 groups;
      * one, Hamerly's, up to k = 10): on W2 of bench/ (k = 64, d = 32) its
      * fit took 0.76 of Lloyd's CPU time against Hamerly's 0.81, and on
-     * 200,000 rows of the same blobs 0.51 against 0.66 (session 9). */
-    if (regkernel)
-        return (double)k >= seg_kmeans_auto_break_even(m, d) ? SEG_ALGORITHM_YINYANG
-                                                             : SEG_ALGORITHM_LLOYD;
+     * 200,000 rows of the same blobs 0.51 against 0.66 (session 9). In few
+     * dimensions a group's bookkeeping costs about what its distances
+     * would, and Hamerly's one bound wins: on the W5 grid Yinyang took
+     * 1.13-1.51x Hamerly's time at d = 2 and 8 (k = 64, 256), and was within
+     * 3 % of the best at d = 32 and 128. */
+    if (regkernel) {
+        if ((double)k < seg_kmeans_auto_break_even(m, d))
+            return SEG_ALGORITHM_LLOYD;
+        return d < 16 ? SEG_ALGORITHM_HAMERLY : SEG_ALGORITHM_YINYANG;
+    }
     /* Through BLAS (no register kernel: d > SEG_RK_DMAX or no AVX2), small
      * GEMMs pay their call and packing costs, so Hamerly's bounds pay once
      * k >= 64, or from k = 16 in very few dimensions (W5 grid of an older
