@@ -14,7 +14,7 @@
  *   sum them; the rest is the serial arithmetic on k x d values, done alike
  *   on every rank.
  */
-#include "seg-mpi.h"
+#include "chain.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -26,24 +26,6 @@
 static inline double xv(const void *x, bool f32, size_t at)
 {
     return f32 ? (double)((const float *)x)[at] : ((const double *)x)[at];
-}
-
-static int chain_in(MPI_Comm comm, int me, double *buf, size_t len)
-{
-    if (me == 0)
-        return SEG_OK;
-    return MPI_Recv(buf, (int)len, MPI_DOUBLE, me - 1, CHAIN_TAG, comm, MPI_STATUS_IGNORE) ==
-                   MPI_SUCCESS
-               ? SEG_OK
-               : SEG_ERR_IO;
-}
-
-static int chain_out(MPI_Comm comm, int me, int R, double *buf, size_t len)
-{
-    if (me + 1 < R &&
-        MPI_Send(buf, (int)len, MPI_DOUBLE, me + 1, CHAIN_TAG, comm) != MPI_SUCCESS)
-        return SEG_ERR_IO;
-    return MPI_Bcast(buf, (int)len, MPI_DOUBLE, R - 1, comm) == MPI_SUCCESS ? SEG_OK : SEG_ERR_IO;
 }
 
 /* The silhouette of the sample's rows, gathered on rank 0 (row order). */
@@ -112,9 +94,8 @@ done:
 static int db_ch(MPI_Comm comm, const void *x, bool f32, size_t rows, size_t d,
                  const int32_t *labels, size_t k, size_t first, double *db, double *ch)
 {
-    int me = 0, R = 1, rc;
+    int me = 0, rc;
     MPI_Comm_rank(comm, &me);
-    MPI_Comm_size(comm, &R);
     uint64_t *firstrow = malloc(k * sizeof *firstrow);
     int *owner = malloc(k * sizeof *owner);
     double *x0 = calloc(k * d, sizeof *x0), *acc = calloc(k * d + k, sizeof *acc);
@@ -142,7 +123,7 @@ static int db_ch(MPI_Comm comm, const void *x, bool f32, size_t rows, size_t d,
     }
     /* the sums about the first rows and the weights, in row order */
     double *wsum = acc + k * d;
-    if ((rc = chain_in(comm, me, acc, k * d + k)) < 0)
+    if ((rc = seg_mpi_chain_in(comm, acc, k * d + k, CHAIN_TAG)) < 0)
         goto done;
     for (size_t i = 0; i < rows; i++) {
         const size_t l = (size_t)labels[i];
@@ -150,19 +131,17 @@ static int db_ch(MPI_Comm comm, const void *x, bool f32, size_t rows, size_t d,
             acc[l * d + j] += 1.0 * (xv(x, f32, i * d + j) - x0[l * d + j]);
         wsum[l] += 1.0;
     }
-    if ((rc = chain_out(comm, me, R, acc, k * d + k)) < 0)
+    if ((rc = seg_mpi_chain_out(comm, acc, k * d + k, CHAIN_TAG)) < 0)
         goto done;
-    size_t used = 0;
     for (size_t c = 0; c < k; c++) {
         if (wsum[c] == 0)
             continue;
-        used++;
         for (size_t j = 0; j < d; j++)
             mean[c * d + j] = x0[c * d + j] + acc[c * d + j] / wsum[c];
     }
     /* the scatter of each segment (Davies-Bouldin) and the within
      * dispersion (Calinski-Harabasz), in row order */
-    if ((rc = chain_in(comm, me, sw, k + 1)) < 0)
+    if ((rc = seg_mpi_chain_in(comm, sw, k + 1, CHAIN_TAG)) < 0)
         goto done;
     for (size_t i = 0; i < rows; i++) {
         const double *c = mean + (size_t)labels[i] * d;
@@ -174,62 +153,17 @@ static int db_ch(MPI_Comm comm, const void *x, bool f32, size_t rows, size_t d,
         sw[labels[i]] += 1.0 * sqrt(s);
         sw[k] += 1.0 * s;
     }
-    if ((rc = chain_out(comm, me, R, sw, k + 1)) < 0)
+    if ((rc = seg_mpi_chain_out(comm, sw, k + 1, CHAIN_TAG)) < 0)
         goto done;
-    if (used < 2) {
-        rc = seg_mpi_agree_text(comm, SEG_ERR_TOO_FEW_POINTS,
-                                "Davies-Bouldin needs two non-empty segments");
-        goto done;
+    {
+        char why[160];
+        double q[2] = {0, 0};
+        rc = seg_mpi_db_ch(k, d, mean, wsum, sw, sw[k], overall, q, why, sizeof why);
+        *db = q[0];
+        *ch = q[1];
+        if (rc < 0) /* the same sums on every rank: the same failure */
+            rc = seg_mpi_agree_text(comm, rc, why);
     }
-    /* Davies-Bouldin */
-    double total = 0;
-    for (size_t a = 0; a < k; a++) {
-        if (wsum[a] == 0)
-            continue;
-        double worst = 0;
-        for (size_t b = 0; b < k; b++) {
-            if (b == a || wsum[b] == 0)
-                continue;
-            double sep = 0;
-            for (size_t j = 0; j < d; j++) {
-                double v = mean[a * d + j] - mean[b * d + j];
-                sep += v * v;
-            }
-            sep = sqrt(sep);
-            if (sep > 0) {
-                double r = (sw[a] / wsum[a] + sw[b] / wsum[b]) / sep;
-                if (r > worst)
-                    worst = r;
-            }
-        }
-        total += worst;
-    }
-    *db = total / (double)used;
-    /* Calinski-Harabasz */
-    double total_w = 0;
-    for (size_t c = 0; c < k; c++) {
-        total_w += wsum[c];
-        for (size_t j = 0; j < d; j++)
-            overall[j] += wsum[c] * mean[c * d + j];
-    }
-    for (size_t j = 0; j < d; j++)
-        overall[j] /= total_w;
-    double between = 0, within = sw[k];
-    for (size_t c = 0; c < k; c++) {
-        double s = 0;
-        for (size_t j = 0; j < d; j++) {
-            double v = mean[c * d + j] - overall[j];
-            s += v * v;
-        }
-        between += wsum[c] * s;
-    }
-    if (within == 0)
-        *ch = 1.0;
-    else if (total_w <= (double)used)
-        rc = seg_mpi_agree_text(comm, SEG_ERR_TOO_FEW_POINTS,
-                                "Calinski-Harabasz: no more rows than non-empty segments");
-    else
-        *ch = (between / (double)(used - 1)) / (within / (total_w - (double)used));
 done:
     free(firstrow);
     free(owner);

@@ -19,6 +19,7 @@
  *   one selection a segment and one of all rows, each over those values
  *   only (memory: one column's share of values at a time).
  */
+#include "chain.h"
 #include "select.h"
 
 #include <math.h>
@@ -27,26 +28,6 @@
 #include <string.h>
 
 #define CHAIN_TAG 7301
-
-/* The running sums buf[0..len) from the rank before (rank 0 starts them). */
-static int chain_in(MPI_Comm comm, int me, double *buf, size_t len)
-{
-    if (me == 0)
-        return SEG_OK;
-    return MPI_Recv(buf, (int)len, MPI_DOUBLE, me - 1, CHAIN_TAG, comm, MPI_STATUS_IGNORE) ==
-                   MPI_SUCCESS
-               ? SEG_OK
-               : SEG_ERR_IO;
-}
-
-/* This rank's sums on to the next rank; then every rank gets the last's. */
-static int chain_out(MPI_Comm comm, int me, int R, double *buf, size_t len)
-{
-    if (me + 1 < R &&
-        MPI_Send(buf, (int)len, MPI_DOUBLE, me + 1, CHAIN_TAG, comm) != MPI_SUCCESS)
-        return SEG_ERR_IO;
-    return MPI_Bcast(buf, (int)len, MPI_DOUBLE, R - 1, comm) == MPI_SUCCESS ? SEG_OK : SEG_ERR_IO;
-}
 
 typedef struct level_ref {
     const char *s;
@@ -134,9 +115,6 @@ static int profile_numeric(MPI_Comm comm, seg_model *m, const seg_dataset *ds, s
                            const int32_t *labels, size_t k, const int64_t *segn)
 {
     const size_t n = seg_dataset_rows(ds), K = k + 1;
-    int me = 0, R = 1;
-    MPI_Comm_rank(comm, &me);
-    MPI_Comm_size(comm, &R);
     double *v = malloc((n ? n : 1) * sizeof *v);
     double *grp = malloc((n ? n : 1) * sizeof *grp); /* one segment's present values */
     double *S = calloc(K, sizeof *S), *Q = calloc(K, sizeof *Q), *mean = malloc(K * sizeof *mean);
@@ -163,39 +141,39 @@ static int profile_numeric(MPI_Comm comm, seg_model *m, const seg_dataset *ds, s
         goto done;
     }
     /* the sums of each segment and of the population, in row order */
-    if ((rc = chain_in(comm, me, S, K)) < 0)
+    if ((rc = seg_mpi_chain_in(comm, S, K, CHAIN_TAG)) < 0)
         goto done;
     for (size_t i = 0; i < n; i++)
         if (!isnan(v[i])) {
             S[labels[i]] += 1.0 * v[i];
             S[k] += 1.0 * v[i];
         }
-    if ((rc = chain_out(comm, me, R, S, K)) < 0)
+    if ((rc = seg_mpi_chain_out(comm, S, K, CHAIN_TAG)) < 0)
         goto done;
     for (size_t j = 0; j < K; j++) {
         miss[j] = segn[j] > 0 ? (double)cnt[K + j] / (double)segn[j] : 0;
         mean[j] = cnt[j] > 0 ? S[j] / (double)cnt[j] : NAN;
     }
     /* squares about each segment's mean, in row order */
-    if ((rc = chain_in(comm, me, Q, k)) < 0)
+    if ((rc = seg_mpi_chain_in(comm, Q, k, CHAIN_TAG)) < 0)
         goto done;
     for (size_t i = 0; i < n; i++)
         if (!isnan(v[i])) {
             const double e = v[i] - mean[labels[i]];
             Q[labels[i]] += 1.0 * e * e;
         }
-    if ((rc = chain_out(comm, me, R, Q, k)) < 0)
+    if ((rc = seg_mpi_chain_out(comm, Q, k, CHAIN_TAG)) < 0)
         goto done;
     /* the population's about its mean, over the values grouped by segment */
     for (size_t j = 0; j < k; j++) {
-        if ((rc = chain_in(comm, me, &Q[k], 1)) < 0)
+        if ((rc = seg_mpi_chain_in(comm, &Q[k], 1, CHAIN_TAG)) < 0)
             goto done;
         for (size_t i = 0; i < n; i++)
             if (!isnan(v[i]) && (size_t)labels[i] == j) {
                 const double e = v[i] - mean[k];
                 Q[k] += 1.0 * e * e;
             }
-        if ((rc = chain_out(comm, me, R, &Q[k], 1)) < 0)
+        if ((rc = seg_mpi_chain_out(comm, &Q[k], 1, CHAIN_TAG)) < 0)
             goto done;
     }
     for (size_t j = 0; j < K; j++)

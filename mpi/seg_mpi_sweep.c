@@ -21,7 +21,7 @@
  * every rank from the same gathered rows, so every rank records the same
  * sweep, equal to seg_sweep_run_*() on all the rows.
  */
-#include "seg-mpi.h"
+#include "chain.h"
 
 #include <limits.h>
 #include <math.h>
@@ -265,61 +265,10 @@ static int op_measure(sweep_ctx *c, double *out)
     }
     if ((rc = agree(c, chain(c, sp, k + 1 + kd, add_spread, SEG_OK))) < 0)
         goto done;
-    const double *scatter = sp;
-    double total = 0;
-    for (size_t a = 0; a < k; a++) {
-        if (wsum[a] == 0)
-            continue;
-        double worst = 0;
-        for (size_t b = 0; b < k; b++) {
-            if (b == a || wsum[b] == 0)
-                continue;
-            double sep = 0;
-            for (size_t j = 0; j < d; j++) {
-                double e = mean[a * d + j] - mean[b * d + j];
-                sep += e * e;
-            }
-            sep = sqrt(sep);
-            if (sep > 0) {
-                double r = (scatter[a] / wsum[a] + scatter[b] / wsum[b]) / sep;
-                if (r > worst)
-                    worst = r;
-            }
-        }
-        total += worst;
-    }
-    out[0] = total / (double)used;
-    /* Calinski-Harabasz: the overall mean from the segments' */
-    double total_w = 0, between = 0, *overall = v; /* v's sums are spent */
-    memset(overall, 0, d * sizeof *overall);
-    for (size_t l = 0; l < k; l++) {
-        total_w += wsum[l];
-        for (size_t j = 0; j < d; j++)
-            overall[j] += wsum[l] * mean[l * d + j];
-    }
-    for (size_t j = 0; j < d; j++)
-        overall[j] /= total_w;
-    for (size_t l = 0; l < k; l++) {
-        double s = 0;
-        for (size_t j = 0; j < d; j++) {
-            double e = mean[l * d + j] - overall[j];
-            s += e * e;
-        }
-        between += wsum[l] * s;
-    }
-    const double within = sp[k];
-    if (within == 0) {
-        out[1] = 1.0;
-    } else if (total_w <= (double)used) {
-        char m[200];
-        snprintf(m, sizeof m,
-                 "Calinski-Harabasz: the weights sum to %g, not more than the %zu non-empty "
-                 "segments",
-                 total_w, used);
-        rc = fail(c, SEG_ERR_TOO_FEW_POINTS, m);
-    } else {
-        out[1] = (between / (double)(used - 1)) / (within / (total_w - (double)used));
-    }
+    char why[200];
+    /* v's sums are spent: its first d doubles are the scratch */
+    if ((rc = seg_mpi_db_ch(k, d, mean, wsum, sp, sp[k], v, out, why, sizeof why)) < 0)
+        rc = fail(c, rc, why);
 done:
     free(v);
     free(sp);

@@ -1,0 +1,38 @@
+/*
+ * Sums in row order over MPI ranks, and the quality measures made from
+ * them (chain.c). Internal to libseg-mpi: the model's measures
+ * (seg_mpi_metrics.c), its profiles (seg_mpi_profile.c) and the sweep
+ * (seg_mpi_sweep.c) share them.
+ */
+#ifndef SEG_MPI_CHAIN_H
+#define SEG_MPI_CHAIN_H
+
+#include "seg-mpi.h"
+
+#include <stddef.h>
+
+/*
+ * One link of a chain of sums in row order (collective, the same tag on
+ * every rank): seg_mpi_chain_in() receives buf[0..len) from the rank
+ * before (rank 0 starts from what buf holds), the caller adds its rows in
+ * order, and seg_mpi_chain_out() sends buf to the next rank; then every
+ * rank gets the last rank's buf. The additions are those of one process
+ * looping over all rows, so the sums are its bits. SEG_OK, SEG_ERR_LIMIT
+ * (len above MPI's int count, the same on every rank) or SEG_ERR_IO.
+ */
+int seg_mpi_chain_in(MPI_Comm comm, double *buf, size_t len, int tag);
+int seg_mpi_chain_out(MPI_Comm comm, double *buf, size_t len, int tag);
+
+/*
+ * Davies-Bouldin (out[0]) and Calinski-Harabasz (out[1]) of k segments from
+ * their means (k x d), weights wsum (k; 0 for an empty segment), scatter
+ * (k: each segment's weighted sum of its rows' distances to its mean) and
+ * within (the weighted sum of the squared distances), by the arithmetic of
+ * lib/analyse/metrics.c, so they are its bits when the sums are. overall:
+ * d doubles of scratch. SEG_OK, or SEG_ERR_TOO_FEW_POINTS with the reason
+ * in why (every rank holds the same sums, so every rank returns the same).
+ */
+int seg_mpi_db_ch(size_t k, size_t d, const double *mean, const double *wsum, const double *scatter,
+                  double within, double *overall, double out[2], char *why, size_t len);
+
+#endif
