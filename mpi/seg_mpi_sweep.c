@@ -167,23 +167,20 @@ static inline double xval(const void *x, bool f32, size_t i)
     return f32 ? (double)((const float *)x)[i] : ((const double *)x)[i];
 }
 
-/* One link of a chain: receive v from rank - 1, add(), send to rank + 1;
- * then every rank gets the last rank's v. */
+/* One link of a chain (chain.h): receive v from rank - 1, add(), send to
+ * rank + 1; then every rank gets the last rank's v. */
 static int chain(sweep_ctx *c, double *v, size_t len, void (*add)(sweep_ctx *, double *), int rc)
 {
     const int tag = 0x5eb;
-    if (len > INT_MAX)
-        return fail(c, SEG_ERR_LIMIT, "the sweep's sums exceed MPI's int count");
-    if (c->rank > 0)
-        rc = mpi_ok(
-            c, MPI_Recv(v, (int)len, MPI_DOUBLE, c->rank - 1, tag, c->comm, MPI_STATUS_IGNORE));
+    if (rc == SEG_OK)
+        rc = seg_mpi_chain_in(c->comm, v, len, tag);
     if (rc == SEG_OK)
         add(c, v);
-    if (rc == SEG_OK && c->rank + 1 < c->size)
-        rc = mpi_ok(c, MPI_Send(v, (int)len, MPI_DOUBLE, c->rank + 1, tag, c->comm));
     if (rc == SEG_OK)
-        rc = mpi_ok(c, MPI_Bcast(v, (int)len, MPI_DOUBLE, c->size - 1, c->comm));
-    return rc;
+        rc = seg_mpi_chain_out(c->comm, v, len, tag);
+    if (rc == SEG_ERR_LIMIT)
+        return fail(c, rc, "the sweep's sums exceed MPI's int count");
+    return rc < 0 ? fail(c, rc, "an MPI exchange of the sweep failed") : rc;
 }
 
 /* The segment means' sums, as metrics.c's segment_means() adds them: about
