@@ -375,6 +375,39 @@ SEG_MPI_API int seg_mpi_model_outliers(MPI_Comm comm, seg_model *m, const int32_
                                        const double *distances, size_t rows);
 
 /**
+ * The model's explanation tree scored on the rows of all ranks
+ * (collective), as seg_model_tree_score_f64() scores them in one process,
+ * bit for bit: the rows each leaf's rule matches, the share of rows whose
+ * rule gives their segment, and the k-means cost of the rules' segments
+ * over the model's (the sums along the ranks in row order).
+ *
+ * @param comm the communicator.
+ * @param m the model, with a tree, the same on every rank.
+ * @param x the rank's rows (rows x d, row-major), in the ranks' row order.
+ * @param rows the rank's rows (0 allowed; all ranks together at least 1).
+ * @param d the model's features.
+ * @param labels the model's segment of each of the rank's rows.
+ * @param[out] leaf_rows seg_model_tree_leaves(m) counts: all ranks' rows
+ *        each leaf matches, on every rank.
+ * @param[out] agreement the share of rows whose rule gives their label.
+ * @param[out] cost_ratio the rules' cost over the model's.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG, SEG_ERR_STATE (no tree),
+ *         SEG_ERR_MISMATCH, SEG_ERR_EMPTY, SEG_ERR_LIMIT, SEG_ERR_NOMEM,
+ *         SEG_ERR_IO: agreed over the ranks.
+ */
+SEG_MPI_API int seg_mpi_model_tree_score_f64(MPI_Comm comm, const seg_model *m, const double *x,
+                                             size_t rows, size_t d, const int32_t *labels,
+                                             uint64_t *leaf_rows, double *agreement,
+                                             double *cost_ratio);
+
+/** As seg_mpi_model_tree_score_f64(), for float rows (widened as the serial
+ * score widens them). @copydetails seg_mpi_model_tree_score_f64 */
+SEG_MPI_API int seg_mpi_model_tree_score_f32(MPI_Comm comm, const seg_model *m, const float *x,
+                                             size_t rows, size_t d, const int32_t *labels,
+                                             uint64_t *leaf_rows, double *agreement,
+                                             double *cost_ratio);
+
+/**
  * Agree on a status (collective): every rank returns the status of the
  * lowest rank whose rc is negative (or SEG_OK), and seg_mpi_last_error()
  * gives every rank that rank's message (seg_last_error() there).

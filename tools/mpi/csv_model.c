@@ -156,8 +156,8 @@ static bool in_scaler(const csv_model *cm, const char *name)
     return false;
 }
 
-int csv_model_apply(const csv_model *cm, seg_scale_method method, bool impute_first,
-                    seg_model *m)
+int csv_model_scaler(const csv_model *cm, seg_scale_method method, bool impute_first,
+                     seg_scaler **out)
 {
     seg_scaler *sc = NULL;
     int rc = seg_scaler_new(&sc);
@@ -176,6 +176,19 @@ int csv_model_apply(const csv_model *cm, seg_scale_method method, bool impute_fi
             rc = seg_scaler_append_levels(sc, c->name, (const char *const *)c->levels, c->counts,
                                           c->m, c->n_missing, c->n_rows);
     }
+    if (rc < 0) {
+        seg_scaler_free(sc);
+        sc = NULL;
+    }
+    *out = sc;
+    return rc;
+}
+
+int csv_model_apply(const csv_model *cm, seg_scale_method method, bool impute_first,
+                    seg_model *m)
+{
+    seg_scaler *sc = NULL;
+    int rc = csv_model_scaler(cm, method, impute_first, &sc);
     if (rc == SEG_OK)
         rc = seg_model_set_scaler(m, sc);
     /* The input columns the model does not encode, in the file's order,
@@ -244,4 +257,24 @@ done:
     free(sc);
     free(lab);
     return rc;
+}
+
+const seg_dataset *csv_model_dataset(const csv_model *cm)
+{
+    return cm->ds;
+}
+
+size_t csv_model_levels_seen(const csv_model *cm, const char *name)
+{
+    for (size_t j = 0; j < cm->n_cols; j++)
+        if (cm->cols[j].kind == 2 && strcmp(cm->cols[j].name, name) == 0)
+            return cm->cols[j].m;
+    return 0;
+}
+
+size_t csv_model_identifiers(const csv_model *cm, char ***names, seg_identifier_kind **kinds)
+{
+    *names = cm->id_name;
+    *kinds = cm->id_kind;
+    return cm->n_id;
 }

@@ -59,6 +59,18 @@ int csv_model_profile(csv_model *cm, seg_model *m, const int32_t *labels, size_t
 int csv_model_apply(const csv_model *cm, seg_scale_method method, bool impute_first,
                     seg_model *m);
 
+/* The scaler csv_model_apply() gives the model, to *out (the caller frees
+ * it). A library status. */
+int csv_model_scaler(const csv_model *cm, seg_scale_method method, bool impute_first,
+                     seg_scaler **out);
+/* The rank's kept rows (csv_model_keep(), without the identifier columns),
+ * or NULL; the levels of categorical column `name` seen over all rows (0
+ * for another column); the columns left out as identifiers, in the file's
+ * order (the record owns both arrays). */
+const seg_dataset *csv_model_dataset(const csv_model *cm);
+size_t csv_model_levels_seen(const csv_model *cm, const char *name);
+size_t csv_model_identifiers(const csv_model *cm, char ***names, seg_identifier_kind **kinds);
+
 /* Collective (model_tree.c): seg segment's explanation tree of the model,
  * fitted on rank 0 on the rows explain_fit_tree() samples among all n
  * rows, gathered from the ranks (this rank's rows [first, first + rows)

@@ -22,6 +22,7 @@
 #include "mpi/csv_share.h"
 #include "mpi/sweep.h"
 #include "mpi/csv_model.h"
+#include "mpi/report_mpi.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -36,6 +37,7 @@ typedef struct mopts {
     const char *algorithm;    /* --algorithm, as seg segment's */
     const char *drop;         /* --drop (CSV input) */
     const char *model, *assignments;
+    const char *report; /* --report (CSV input: tools/mpi/report_mpi.c) */
     const char *id_key; /* --pseudonymize-key */
     bool json, quiet;
     mpi_sweep_opts sweep; /* without --k (tools/mpi/sweep.c) */
@@ -122,6 +124,10 @@ static const cli_opt mpi_segment_opts[] = {
      .value = "FILE.csv",
      .help = "id,segment,distance per row, in row order",
      .field = CLI_TEXT(mopts, assignments)},
+    {.name = "report",
+     .value = "FILE.html",
+     .help = "CSV input: seg segment's HTML report, byte for byte",
+     .field = CLI_TEXT(mopts, report)},
     {.name = "json", .help = "the summary as JSON", .field = CLI_FLAG(mopts, json)},
     {.name = "quiet", .alias = 'q', .help = "no summary", .field = CLI_FLAG(mopts, quiet)},
     {.name = "pseudonymize-key", .value = "FILE",
@@ -557,6 +563,9 @@ static int run(int argc, char **argv)
     seg_sweep *sw = NULL;
     seg_predictor *pr = NULL;
     csv_model *cm = NULL;
+    mpi_report *rep = NULL;
+    seg_scaler *rsc = NULL;
+    double q[3] = {NAN, NAN, NAN}; /* the quality measures (k >= 2) */
     char *lines = NULL;
     size_t n = 0, d = 0, elem = 0, first = 0, rows = 0, len = 0;
     long data = 0;
@@ -590,9 +599,14 @@ static int run(int argc, char **argv)
         snprintf(why, sizeof why, "--drop goes with CSV input (a .npy's columns are x0, x1, ...)");
         if ((status = step("reading data", USAGE_CONFLICT, why)) != 0)
             goto out;
+    } else if (!csv && o.report) {
+        snprintf(why, sizeof why,
+                 "--report goes with CSV input (seg-mpi's model of a .npy has no profiles)");
+        if ((status = step("reading data", USAGE_CONFLICT, why)) != 0)
+            goto out;
     } else if (csv) {
         /* the columns' record for the model and --drop (csv_model.c) */
-        rc = (cm = csv_model_new(o.drop, o.model != NULL)) ? SEG_OK : SEG_ERR_NOMEM;
+        rc = (cm = csv_model_new(o.drop, o.model || o.report)) ? SEG_OK : SEG_ERR_NOMEM;
         if ((status = step("reading data", rc, "out of memory")) != 0)
             goto out;
         csv_share_set_model(cm);
@@ -677,8 +691,10 @@ static int run(int argc, char **argv)
             goto out;
     }
 
-    /* A CSV's model: the profiles of the raw rows, over the ranks */
-    if (cm && o.model && (rc = csv_model_profile(cm, m, labels, first, rows)) < 0) {
+    /* A CSV's model: the profiles of the raw rows, over the ranks; the
+     * report reads the whole model, as seg segment's does */
+    const bool full = o.model || o.report;
+    if (cm && full && (rc = csv_model_profile(cm, m, labels, first, rows)) < 0) {
         if (rank == 0)
             fprintf(stderr, "%s: describing the segments: %s\n", progname, seg_mpi_last_error());
         status = EXIT_DATA;
@@ -686,8 +702,7 @@ static int run(int argc, char **argv)
     }
 
     /* The quality measures seg segment records in its model (k >= 2) */
-    if (o.model && seg_model_k(m) >= 2) {
-        double q[3];
+    if (full && seg_model_k(m) >= 2) {
         int64_t seed = 0, sample = 10000; /* seg segment's default */
         seg_kmeans_get_int(km, SEG_KMEANS_SEED, &seed);
         if (o.sweep.silhouette_sample) /* checked by configure() */
@@ -700,7 +715,7 @@ static int run(int argc, char **argv)
             rc = seg_model_set_metric(m, (seg_model_metric)(SEG_MODEL_SILHOUETTE + i), q[i]);
     }
     /* ... and its explanation tree */
-    if (o.model) {
+    if (full) {
         if (rc == SEG_OK)
             rc = mpi_model_tree(m, x, f32, rows, d, labels, first, n);
         /* the outlier reference of the distances written as the run's */
@@ -715,6 +730,26 @@ static int run(int argc, char **argv)
         }
     }
 
+    /* A CSV's model holds seg segment's encoding and left-out columns (on
+     * every rank: the report scores the tree on rank 0's model, loaded) */
+    if (full && cm) {
+        rc = seg_mpi_agree_text(MPI_COMM_WORLD, csv_model_apply(cm, scale_of(&o), impute_first, m),
+                                seg_last_error());
+        if (rc < 0) {
+            if (rank == 0)
+                fprintf(stderr, "%s: writing the model: %s\n", progname, seg_mpi_last_error());
+            status = EXIT_DATA;
+            goto out;
+        }
+    }
+    /* What the report needs from every rank's rows (report_mpi.c) */
+    if (o.report && (rc = mpi_report_gather(&rep, cm, m, x, f32, rows, d, labels, first, n)) < 0) {
+        if (rank == 0)
+            fprintf(stderr, "%s: the report: %s\n", progname, seg_mpi_last_error());
+        status = EXIT_DATA;
+        goto out;
+    }
+
     /* Peak memory of every rank, for the summary (bench/README-mpi.md). */
     long rss_mine = peak_rss_kib(), *rss = rank == 0 ? malloc((size_t)ranks * sizeof *rss) : NULL;
     MPI_Gather(&rss_mine, 1, MPI_LONG, rss, 1, MPI_LONG, 0, MPI_COMM_WORLD);
@@ -727,6 +762,7 @@ static int run(int argc, char **argv)
         outputs_init(&out, "segment ");
         outputs_add(&out, "--model", o.model, true);
         outputs_add(&out, "--assignments", o.assignments, false);
+        outputs_add(&out, "--report", o.report, false);
         outputs_input(&out, "FILE", o.file);
         outputs_input(&out, "--pseudonymize-key", o.id_key);
         status = outputs_check(&out);
@@ -735,12 +771,6 @@ static int run(int argc, char **argv)
             seg_model_set_numeric_scaling(m, scale_of(&o), affine[0], affine[1], affine[2], d) <
                 0)
         {
-            fprintf(stderr, "%s: writing the model: %s\n", progname, seg_last_error());
-            status = EXIT_DATA;
-        }
-        /* a CSV's model holds seg segment's encoding and left-out columns */
-        if (status == 0 && o.model && cm &&
-            csv_model_apply(cm, scale_of(&o), impute_first, m) < 0) {
             fprintf(stderr, "%s: writing the model: %s\n", progname, seg_last_error());
             status = EXIT_DATA;
         }
@@ -753,6 +783,20 @@ static int run(int argc, char **argv)
         }
         if (status == 0 && o.model)
             status = outputs_write_model(&out, o.model, m);
+        if (status == 0 && o.report) { /* report_mpi.c */
+            const mpi_report_run run = {o.file, o.drop, cm, m, NULL, sw,
+                                        {q[0], q[1], q[2]}, n, d, f32};
+            mpi_report_run r = run;
+            FILE *h = NULL;
+            if (csv_model_scaler(cm, scale_of(&o), impute_first, &rsc) < 0) {
+                fprintf(stderr, "%s: writing the report: %s\n", progname, seg_last_error());
+                status = EXIT_DATA;
+            } else {
+                r.sc = rsc;
+                h = outputs_open(&out, o.report);
+                status = outputs_finish(&out, h, h && mpi_report_write(h, rep, &r) == 0);
+            }
+        }
         if (status == 0)
             status = outputs_commit(&out);
         else
@@ -782,6 +826,8 @@ out:
     seg_kmeans_free(km);
     csv_share_set_model(NULL);
     csv_model_free(cm);
+    mpi_report_free(rep);
+    seg_scaler_free(rsc);
     free(affine[0]);
     free(affine[1]);
     free(affine[2]);

@@ -521,7 +521,8 @@ static void feature_row(FILE *f, const opts *o, const summary *s, size_t j)
     const seg_dataset *ds = s->ds;
     const char *name = seg_dataset_column_name(ds, j);
     const bool numeric = seg_dataset_column_type(ds, j) == SEG_COLUMN_NUMERIC;
-    const size_t missing = seg_dataset_column_missing(ds, j), pc = profile_column(s->m, name);
+    const size_t missing = s->col_missing ? s->col_missing[j] : seg_dataset_column_missing(ds, j);
+    const size_t pc = profile_column(s->m, name);
     int64_t method = SEG_SCALE_STANDARD, log1p = 0, mode = SEG_IMPUTE_LEVEL;
     fprintf(f, "<tr><td>");
     report_escape(f, name);
@@ -530,7 +531,7 @@ static void feature_row(FILE *f, const opts *o, const summary *s, size_t j)
         fprintf(f, "number");
     } else {
         fprintf(f, "category, ");
-        num(f, (double)seg_dataset_column_levels(ds, j), 0);
+        num(f, (double)(s->col_levels ? s->col_levels[j] : seg_dataset_column_levels(ds, j)), 0);
         fprintf(f, " levels");
     }
     fprintf(f, "</td><td class=\"n\">");

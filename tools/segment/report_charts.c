@@ -514,6 +514,15 @@ size_t report_heatmap(FILE *f, const summary *s, bool described)
 
 /* ---- PCA map ----------------------------------------------------------------------- */
 
+size_t report_map_rows(size_t n, size_t *rows)
+{
+    const size_t m = n < MAP_SAMPLE ? n : MAP_SAMPLE;
+    /* An even stride through the rows: the same sample every run. */
+    for (size_t i = 0; rows && i < m; i++)
+        rows[i] = (size_t)((double)i * (double)n / (double)m);
+    return m;
+}
+
 void report_pca_map(FILE *f, const summary *s)
 {
     const size_t d = s->d, m = s->n < MAP_SAMPLE ? s->n : MAP_SAMPLE;
@@ -524,13 +533,12 @@ void report_pca_map(FILE *f, const summary *s)
     double total = 0;
     if (!xs || !sc || !cent || !rows || !axis || !(mean = malloc(d * sizeof *mean)))
         goto done;
-    /* An even stride through the rows: the same sample every run. */
-    for (size_t i = 0; i < m; i++) {
-        rows[i] = (size_t)((double)i * (double)s->n / (double)m);
+    report_map_rows(s->n, rows);
+    for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < d; j++)
-            xs[i * d + j] = s->f32 ? (double)((const float *)s->x)[rows[i] * d + j]
-                                   : ((const double *)s->x)[rows[i] * d + j];
-    }
+            xs[i * d + j] = s->map_x    ? s->map_x[i * d + j]
+                            : s->f32 ? (double)((const float *)s->x)[rows[i] * d + j]
+                                     : ((const double *)s->x)[rows[i] * d + j];
     if (m < 2 || d < 2 || seg_pca_compute_f64(xs, m, d, 2, sc, axis, var, mean) < 0)
         goto done;
     for (size_t j = 0; j < d; j++) {
@@ -573,7 +581,7 @@ void report_pca_map(FILE *f, const summary *s)
     axes(f, &fr, xl, yl, true);
     for (size_t i = 0; i < m; i++)
         fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"%s\" fill-opacity=\"0.6\"/>\n",
-                px(&fr, sc[i * 2]), py(&fr, sc[i * 2 + 1]), MAP_COLOR(s, s->labels[rows[i]]));
+                px(&fr, sc[i * 2]), py(&fr, sc[i * 2 + 1]), MAP_COLOR(s, s->map_labels ? s->map_labels[i] : s->labels[rows[i]]));
     for (size_t j = 0; j < s->k; j++) {
         double p[2] = {0, 0};
         /* The centre of a segment of one customer is that customer: a

@@ -20,6 +20,13 @@ bool explain_score_fit(const summary *s, size_t *customers, double *agreement,
                        double *cost_ratio)
 {
     const size_t n = s->n;
+    if (s->tree_customers) { /* measured over seg-mpi's ranks */
+        for (size_t l = 0; l < seg_model_tree_leaves(s->m); l++)
+            customers[l] += s->tree_customers[l];
+        *agreement = s->tree_agreement;
+        *cost_ratio = s->tree_cost_ratio;
+        return true;
+    }
     int32_t *leaf = malloc((n ? n : 1) * sizeof *leaf);
     bool ok = leaf && n &&
               (s->f32 ? seg_model_tree_score_f32(s->m, s->x, n, s->d, s->labels, leaf,

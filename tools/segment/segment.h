@@ -119,6 +119,17 @@ typedef struct summary {
     const struct left_out *left; /* identifier-like columns left out, or NULL */
     struct fair_data *fair;      /* --protected, --opt-out (../fairness.h), or NULL */
     const struct gmm_sweep *gmm; /* --method gmm's BIC sweep (gmm.h), or NULL */
+    /* What seg-mpi (tools/mpi/report_mpi.c) measured over its ranks, where
+     * its rank 0 holds only its own rows (NULL: from ds, x and labels):
+     * each column's missing values and levels over all rows; the PCA map's
+     * sample rows (report_map_rows() of n, as doubles) and their labels;
+     * the customers of each leaf of the model's tree, its rules' agreement
+     * and cost ratio (tree_customers NULL: not measured). */
+    const size_t *col_missing, *col_levels;
+    const double *map_x;
+    const int32_t *map_labels;
+    const size_t *tree_customers;
+    double tree_agreement, tree_cost_ratio;
 } summary;
 
 /* Columns left out of the features because they look like identifiers
@@ -207,6 +218,9 @@ void report_conversion_chart(FILE *f, const opts *o, const summary *s);
 void report_plan_chart(FILE *f, const opts *o, const summary *s);
 size_t report_heatmap(FILE *f, const summary *s, bool described);
 void report_pca_map(FILE *f, const summary *s);
+/* The rows the PCA map draws among n: at most MAP_SAMPLE, row i n / m of m;
+ * their count (rows: room for report_map_rows(n, NULL) of them, or NULL). */
+size_t report_map_rows(size_t n, size_t *rows);
 void report_dendrogram(FILE *f, const summary *s);
 
 /* The report's rules section (report_explain.c); nothing without a tree. */

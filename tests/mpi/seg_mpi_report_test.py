@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""seg-mpi segment FILE.csv --report R.html writes seg segment's report.
+
+A CSV with numbers, levels, missing numbers and missing levels, a
+customer-id column (left out as an identifier) and a column left out with
+--drop; for 1, 2, 3 and 4 ranks the report is seg segment's byte for byte
+(it holds no timing): with --k and the defaults, with --dtype f32 --scale
+minmax, and without --k (the sweep: the choosing-k section). The report
+reads every row (the preparation's missing values per column, the map's
+sample rows, the rules' customers per leaf), so a rank that reported its
+own rows alone would differ. A .npy with --report is refused (exit 2): the
+model of a .npy that seg-mpi writes has no profiles, so neither would the
+report.
+
+usage: seg_mpi_report_test.py MPIRUN SEG SEG_MPI
+"""
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+from mpitest import seg, run_mpi, read, save_npy, Tally  # noqa: E402
+
+check = Tally()
+
+
+def write_csv(path, n, rng):
+    jobs = ['admin.', 'technician', 'services', 'management', 'retired', 'student']
+    with open(path, 'w') as f:
+        f.write('customer,age,job,balance,housing,note,score\n')
+        for i in range(n):
+            g = i % 4
+            age = '' if i % 37 == 5 else str(int(rng.gauss(30 + 12 * g, 4)))
+            job = '' if i % 53 == 7 else jobs[(g * 2 + rng.randrange(2)) % len(jobs)]
+            bal = '' if i % 41 == 3 else '%.2f' % rng.gauss(500 * g, 150)
+            housing = 'yes' if (g + rng.randrange(3)) % 2 else 'no'
+            note = rng.choice(['call back', 'vip', 'none', 'moved'])
+            score = '%.3f' % rng.gauss(g, 0.5)
+            f.write('C%06d,%s,%s,%s,%s,%s,%s\n' % (100000 + 7 * i,
+                                                  age, job, bal, housing, note, score))
+
+
+def first_difference(a, b):
+    at = next((i for i in range(min(len(a), len(b))) if a[i] != b[i]), min(len(a), len(b)))
+    return '%d bytes against %d, first difference at %d: %r / %r' % (
+        len(a), len(b), at, a[max(0, at - 60):at + 60], b[max(0, at - 60):at + 60])
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    os.chdir(tmp)
+    write_csv('bank.csv', 9000, random.Random(5))
+    write_csv('small.csv', 4200, random.Random(7))
+    cases = [('bank.csv', ['--k', '4', '--seed', '2', '--drop', 'note']),
+             ('bank.csv', ['--k', '3', '--seed', '1', '--dtype', 'f32', '--scale', 'minmax']),
+             ('small.csv', ['--seed', '3', '--k-min', '2', '--k-max', '4', '--drop', 'note'])]
+    for data, opts in cases:
+        label = data + ' ' + ' '.join(opts)
+        s = subprocess.run([seg, 'segment', data, '--report', 'serial.html', '--quiet'] + opts,
+                           capture_output=True, text=True, timeout=300)
+        if not check(s.returncode == 0, 'seg segment (%s): %s' % (label, s.stderr)):
+            continue
+        want = read('serial.html')
+        check(b'id="map"' in want and b'id="explain"' in want and b'customer' in want,
+              label + ': the serial report has the map, the rules and the left-out id')
+        if '--k' not in opts:
+            check(b'id="choosing-k"' in want, label + ': the serial report has the sweep')
+        for ranks in (1, 2, 3, 4):
+            what = '%s, %d rank(s)' % (label, ranks)
+            if os.path.exists('r.html'):
+                os.remove('r.html')
+            r = run_mpi(ranks, [data, '--report', 'r.html', '--quiet'] + opts)
+            if not check(r.returncode == 0, what + ': ran: ' + r.stderr.strip()):
+                continue
+            got = read('r.html')
+            check(got == want, what + ': the serial report byte for byte: ' +
+                  ('' if got == want else first_difference(got, want)))
+
+    # A .npy: refused, every rank agreed, no file written
+    save_npy('x.npy', [[float(i % 7), float(i % 3)] for i in range(40)], 'f8')
+    r = run_mpi(2, ['x.npy', '--k', '2', '--report', 'n.html'])
+    check(r.returncode == 2 and '--report' in r.stderr and not os.path.exists('n.html'),
+          '.npy --report: exit 2, said, nothing written: %d %s' % (r.returncode, r.stderr))
+    # An unwritable report: exit 1, one message, no other output left
+    s = subprocess.run([seg, 'segment', 'bank.csv', '--k', '2', '--report', 'nodir/r.html'],
+                       capture_output=True, text=True, timeout=300)
+    r = run_mpi(3, ['bank.csv', '--k', '2', '--report', 'nodir/r.html', '--model', 'm.seg'])
+    check(r.returncode == s.returncode != 0 and r.stderr.count('nodir/r.html') == 1 and
+          not os.path.exists('m.seg'),
+          'unwritable report: one message, no model: %d %s' % (r.returncode, r.stderr))
+
+sys.exit(check.summary())

@@ -1,0 +1,43 @@
+/*
+ * seg-mpi segment --report FILE.html (report_mpi.c): seg segment's report
+ * of a CSV, byte for byte, from rows shared over the ranks.
+ */
+#ifndef SEG_MPI_REPORT_MPI_H
+#define SEG_MPI_REPORT_MPI_H
+
+#include <seg-mpi.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct csv_model;
+typedef struct mpi_report mpi_report;
+
+/*
+ * Collective, after the model is complete (profiles, tree): what the report
+ * needs from all rows (the columns' missing values and levels, the tree's
+ * score, the map's rows on rank 0), from this rank's rows [first, first +
+ * rows) of the n x d matrix x (float when f32) and their labels. SEG_OK, or
+ * a status agreed over the ranks (the message: seg_mpi_last_error()).
+ */
+int mpi_report_gather(mpi_report **out, const struct csv_model *cm, const seg_model *m,
+                      const void *x, bool f32, size_t rows, size_t d, const int32_t *labels,
+                      size_t first, size_t n);
+void mpi_report_free(mpi_report *r);
+
+/* What rank 0 writes the report of. */
+typedef struct mpi_report_run {
+    const char *file, *drop; /* FILE and --drop, as given */
+    const struct csv_model *cm;
+    const seg_model *m;
+    const seg_scaler *sc; /* csv_model_scaler() */
+    const seg_sweep *sweep; /* NULL when k was given */
+    double quality[3];      /* silhouette, Davies-Bouldin, Calinski-Harabasz (NaN: k < 2) */
+    size_t n, d;
+    bool f32;
+} mpi_report_run;
+
+/* Rank 0: the report to f. 0, or -1 on a write error (errno set). */
+int mpi_report_write(FILE *f, const mpi_report *r, const mpi_report_run *run);
+
+#endif
