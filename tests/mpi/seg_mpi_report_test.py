@@ -5,10 +5,13 @@ A CSV with numbers, levels, missing numbers and missing levels, a
 customer-id column (left out as an identifier) and a column left out with
 --drop; for 1, 2, 3 and 4 ranks the report is seg segment's byte for byte
 (it holds no timing): with --k and the defaults, with --dtype f32 --scale
-minmax, and without --k (the sweep: the choosing-k section). The report
+minmax --init kmeans||, with --scale robust --impute-order scale-first
+--silhouette-sample 3000, and without --k (the sweep: the choosing-k section). The report
 reads every row (the preparation's missing values per column, the map's
 sample rows, the rules' customers per leaf), so a rank that reported its
-own rows alone would differ. A .npy with --report is refused (exit 2): the
+own rows alone would differ (each was seen to: the missing values not
+summed, the map drawn from rank 0's rows, the tree scored on rank 0's);
+before, seg-mpi had no --report (exit 2). A .npy with --report is refused (exit 2): the
 model of a .npy that seg-mpi writes has no profiles, so neither would the
 report.
 
@@ -52,7 +55,10 @@ with tempfile.TemporaryDirectory() as tmp:
     write_csv('bank.csv', 9000, random.Random(5))
     write_csv('small.csv', 4200, random.Random(7))
     cases = [('bank.csv', ['--k', '4', '--seed', '2', '--drop', 'note']),
-             ('bank.csv', ['--k', '3', '--seed', '1', '--dtype', 'f32', '--scale', 'minmax']),
+             ('bank.csv', ['--k', '3', '--seed', '1', '--dtype', 'f32', '--scale', 'minmax',
+                           '--init', 'kmeans||']),
+             ('bank.csv', ['--k', '5', '--scale', 'robust', '--impute-order', 'scale-first',
+                           '--silhouette-sample', '3000']),
              ('small.csv', ['--seed', '3', '--k-min', '2', '--k-max', '4', '--drop', 'note'])]
     for data, opts in cases:
         label = data + ' ' + ' '.join(opts)
