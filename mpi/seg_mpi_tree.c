@@ -24,7 +24,7 @@ static int tree_score(MPI_Comm comm, const seg_model *m, const void *x, bool f32
     const size_t k = seg_model_k(m), nl = seg_model_tree_leaves(m);
     int rc = !labels || !leaf_rows || !agreement || !cost_ratio || (rows && !x)
                  ? SEG_ERR_INVALID_ARG
-             : !nl                  ? SEG_ERR_STATE
+             : !nl                   ? SEG_ERR_STATE
              : seg_model_dim(m) != d ? SEG_ERR_MISMATCH
                                      : SEG_OK;
     double *acc = NULL, *cent = NULL, *buf = NULL;
@@ -46,10 +46,11 @@ static int tree_score(MPI_Comm comm, const seg_model *m, const void *x, bool f32
     for (size_t i = 0; rc == SEG_OK && i < rows; i++)
         if (labels[i] < 0 || (size_t)labels[i] >= k)
             rc = SEG_ERR_INVALID_ARG;
-    if ((rc = seg_mpi_agree_text(comm, rc, rc == SEG_ERR_INVALID_ARG
-                                               ? "a NULL argument or a label out of range"
-                                           : rc == SEG_ERR_STATE ? "the model has no tree"
-                                                                 : seg_last_error())) < 0)
+    if ((rc = seg_mpi_agree_text(comm, rc,
+                                 rc == SEG_ERR_INVALID_ARG
+                                     ? "a NULL argument or a label out of range"
+                                 : rc == SEG_ERR_STATE ? "the model has no tree"
+                                                       : seg_last_error())) < 0)
         goto done;
     /* The first pass: the leaves, the tree segments' sums, the model's cost. */
     if ((rc = seg_mpi_chain_in(comm, acc, k * d + 2, CHAIN_TAG)) < 0)

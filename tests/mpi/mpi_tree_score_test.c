@@ -8,8 +8,8 @@
  */
 #include "mpitest.h"
 
-static int compare(const char *what, const seg_model *m, const double *x, const float *xf,
-                   size_t n, size_t d, const int32_t *labels, int f32, int size)
+static int compare(const char *what, const seg_model *m, const double *x, const float *xf, size_t n,
+                   size_t d, const int32_t *labels, int f32, int size)
 {
     const size_t nl = seg_model_tree_leaves(m);
     int32_t *leaf = malloc(n * sizeof *leaf);
@@ -89,16 +89,16 @@ int main(int argc, char **argv)
     labels[n - 1] = (int32_t)k;
     uint64_t *cnt = malloc(seg_model_tree_leaves(m) * sizeof *cnt);
     double a, c;
-    int rc = seg_mpi_model_tree_score_f64(MPI_COMM_WORLD, m, x + first * d, rows, d,
-                                          labels + first, cnt, &a, &c);
+    int rc = seg_mpi_model_tree_score_f64(MPI_COMM_WORLD, m, x + first * d, rows, d, labels + first,
+                                          cnt, &a, &c);
     labels[n - 1] = keep;
     if (rc != SEG_ERR_INVALID_ARG || !strstr(seg_mpi_last_error(), "label")) {
         fprintf(stderr, "rank %d: a bad label: %d %s\n", rank, rc, seg_mpi_last_error());
         fails++;
     }
     /* a model without a tree */
-    rc = seg_mpi_model_tree_score_f64(MPI_COMM_WORLD, bare, x + first * d, rows, d,
-                                      labels + first, cnt, &a, &c);
+    rc = seg_mpi_model_tree_score_f64(MPI_COMM_WORLD, bare, x + first * d, rows, d, labels + first,
+                                      cnt, &a, &c);
     if (rc != SEG_ERR_STATE) {
         fprintf(stderr, "rank %d: no tree: %d %s\n", rank, rc, seg_mpi_last_error());
         fails++;

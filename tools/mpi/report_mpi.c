@@ -62,8 +62,7 @@ static int gather_map(mpi_report *r, const void *x, bool f32, size_t rows, size_
         r->map_x = malloc((s ? s : 1) * d * sizeof *r->map_x);
         r->map_labels = malloc((s ? s : 1) * sizeof *r->map_labels);
     }
-    int rc = pick && sx && sl && cnt && (me != 0 || (r->map_x && r->map_labels)) &&
-                     s * d <= INT_MAX
+    int rc = pick && sx && sl && cnt && (me != 0 || (r->map_x && r->map_labels)) && s * d <= INT_MAX
                  ? SEG_OK
                  : SEG_ERR_NOMEM;
     if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory for the map's rows")) < 0)

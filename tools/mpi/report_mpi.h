@@ -30,7 +30,7 @@ typedef struct mpi_report_run {
     const char *file, *drop; /* FILE and --drop, as given */
     const struct csv_model *cm;
     const seg_model *m;
-    const seg_scaler *sc; /* csv_model_scaler() */
+    const seg_scaler *sc;   /* csv_model_scaler() */
     const seg_sweep *sweep; /* NULL when k was given */
     double quality[3];      /* silhouette, Davies-Bouldin, Calinski-Harabasz (NaN: k < 2) */
     size_t n, d;

@@ -6,8 +6,8 @@
  * Each rank reads only its share of the rows of FILE.npy (seg_mpi_share():
  * whole row partitions of the fit, so the fit gives the single-process bits),
  * the ranks fit k-means together (libseg-mpi), and rank 0 writes the summary,
- * the model and the assignments, in row order, receiving the other ranks'
- * lines one rank at a time. Every failure is agreed over the ranks: all exit
+ * the model, the report (report_mpi.c) and the assignments, in row order,
+ * receiving the other ranks' lines one rank at a time. Every failure is agreed over the ranks: all exit
  * with the same status, and rank 0 prints the one message.
  *
  * It reuses the seg tool's option parser and messages (cli.c) and its
@@ -784,17 +784,14 @@ static int run(int argc, char **argv)
         if (status == 0 && o.model)
             status = outputs_write_model(&out, o.model, m);
         if (status == 0 && o.report) { /* report_mpi.c */
-            const mpi_report_run run = {o.file, o.drop, cm, m, NULL, sw,
-                                        {q[0], q[1], q[2]}, n, d, f32};
-            mpi_report_run r = run;
-            FILE *h = NULL;
+            mpi_report_run run = {o.file, o.drop, cm, m, NULL, sw, {q[0], q[1], q[2]}, n, d, f32};
             if (csv_model_scaler(cm, scale_of(&o), impute_first, &rsc) < 0) {
                 fprintf(stderr, "%s: writing the report: %s\n", progname, seg_last_error());
                 status = EXIT_DATA;
             } else {
-                r.sc = rsc;
-                h = outputs_open(&out, o.report);
-                status = outputs_finish(&out, h, h && mpi_report_write(h, rep, &r) == 0);
+                run.sc = rsc;
+                FILE *h = outputs_open(&out, o.report);
+                status = outputs_finish(&out, h, h && mpi_report_write(h, rep, &run) == 0);
             }
         }
         if (status == 0)

@@ -536,7 +536,7 @@ void report_pca_map(FILE *f, const summary *s)
     report_map_rows(s->n, rows);
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < d; j++)
-            xs[i * d + j] = s->map_x    ? s->map_x[i * d + j]
+            xs[i * d + j] = s->map_x ? s->map_x[i * d + j]
                             : s->f32 ? (double)((const float *)s->x)[rows[i] * d + j]
                                      : ((const double *)s->x)[rows[i] * d + j];
     if (m < 2 || d < 2 || seg_pca_compute_f64(xs, m, d, 2, sc, axis, var, mean) < 0)
@@ -579,9 +579,11 @@ void report_pca_map(FILE *f, const summary *s)
     const double h = fmax(fr.top + fr.height + BELOW_FRAME + PAD, 60 + 22 * (double)s->k);
     svg_open(f, "chart-map", w, h, "Customers on the first two principal components");
     axes(f, &fr, xl, yl, true);
-    for (size_t i = 0; i < m; i++)
+    for (size_t i = 0; i < m; i++) {
+        const int32_t lab = s->map_labels ? s->map_labels[i] : s->labels[rows[i]];
         fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"%s\" fill-opacity=\"0.6\"/>\n",
-                px(&fr, sc[i * 2]), py(&fr, sc[i * 2 + 1]), MAP_COLOR(s, s->map_labels ? s->map_labels[i] : s->labels[rows[i]]));
+                px(&fr, sc[i * 2]), py(&fr, sc[i * 2 + 1]), MAP_COLOR(s, lab));
+    }
     for (size_t j = 0; j < s->k; j++) {
         double p[2] = {0, 0};
         /* The centre of a segment of one customer is that customer: a
