@@ -89,17 +89,21 @@ static int fit_shares(sweep_ctx *c, const seg_kmeans *km, size_t *first)
 }
 
 /* Move rows (each `type`, held as shares `from`) to shares `to`: dst gets
- * this rank's rows of `to`. */
+ * this rank's rows of `to`. Agreed: a rank that cannot take part (out of
+ * memory, a count above MPI's int) fails every rank before the exchange. */
 static int move(sweep_ctx *c, const void *src, const size_t *from, void *dst, const size_t *to,
                 MPI_Datatype type)
 {
     int *sc = malloc(4 * (size_t)c->size * sizeof *sc);
-    if (!sc)
-        return fail(c, SEG_ERR_NOMEM, "out of memory for the sweep's exchange");
+    int rc =
+        agree(c, sc ? SEG_OK : fail(c, SEG_ERR_NOMEM, "out of memory for the sweep's exchange"));
+    if (rc < 0) {
+        free(sc);
+        return rc;
+    }
     int *sd = sc + c->size, *rcn = sd + c->size, *rd = rcn + c->size;
     const size_t a = from[c->rank], b = from[c->rank + 1];
     const size_t ta = to[c->rank], tb = to[c->rank + 1];
-    int rc = SEG_OK;
     for (int q = 0; q < c->size; q++) {
         size_t lo = a > to[q] ? a : to[q], hi = b < to[q + 1] ? b : to[q + 1];
         size_t rlo = ta > from[q] ? ta : from[q], rhi = tb < from[q + 1] ? tb : from[q + 1];
@@ -114,8 +118,8 @@ static int move(sweep_ctx *c, const void *src, const size_t *from, void *dst, co
         rcn[q] = (int)(rhi - rlo);
         rd[q] = (int)(rlo - ta);
     }
-    if (rc == SEG_OK)
-        rc = mpi_ok(c, MPI_Alltoallv(src, sc, sd, type, dst, rcn, rd, type, c->comm));
+    if ((rc = agree(c, rc)) == SEG_OK)
+        rc = agree(c, mpi_ok(c, MPI_Alltoallv(src, sc, sd, type, dst, rcn, rd, type, c->comm)));
     free(sc);
     return rc;
 }
