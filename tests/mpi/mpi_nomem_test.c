@@ -114,6 +114,45 @@ static int call_outliers(size_t first, size_t rows, seg_model *m)
     return rc;
 }
 
+/* A fresh model each time (a model takes its profiles once); this rank's
+ * rows as a dataset with a categorical column, the same levels in the same
+ * order on every rank, some values missing. */
+static int call_profile(size_t first, size_t rows, seg_model *m)
+{
+    static const char *const job[] = {"x", "y", "z"};
+    seg_kmeans *km = NULL;
+    seg_model *fresh = NULL;
+    seg_dataset *ds = NULL;
+    int32_t labels[N];
+    char *csv = __real_malloc(rows * 96 + 32);
+    size_t len = 0;
+    (void)m;
+    if (!csv)
+        return SEG_ERR_NOMEM;
+    len += (size_t)sprintf(csv, "a,b,c,job\n");
+    for (size_t i = 0; i < rows; i++) {
+        const double *r = x + (first + i) * D;
+        len += (size_t)sprintf(csv + len, "%.17g,%.17g,%.17g,%s\n", r[0], r[1], r[2],
+                               i % 7 == 6 ? "" : job[i % 3]);
+    }
+    int rc = seg_kmeans_new(&km);
+    if (rc == SEG_OK)
+        rc = seg_kmeans_set_int(km, SEG_KMEANS_K, 3);
+    if (rc == SEG_OK)
+        rc = seg_kmeans_fit_f64(km, x, N, D, NULL, NULL, &fresh);
+    if (rc == SEG_OK)
+        rc = seg_dataset_read_csv_memory(&ds, csv, len, NULL);
+    if (rc == SEG_OK)
+        rc = seg_mpi_predict(MPI_COMM_WORLD, fresh, x + first * D, rows, D, labels, NULL, NULL);
+    if (rc == SEG_OK)
+        rc = seg_mpi_model_profile(MPI_COMM_WORLD, fresh, ds, labels);
+    seg_dataset_free(ds);
+    seg_model_free(fresh);
+    seg_kmeans_free(km);
+    free(csv);
+    return rc;
+}
+
 /* Fail the victim's allocations one by one through call(). */
 static int check(const char *what, call_fn call, int victim, size_t first, size_t rows,
                  seg_model *m)
@@ -175,6 +214,7 @@ int main(int argc, char **argv)
         bad = bad || check("seg_mpi_reshare", call_reshare, victims[v], first, rows, m);
         bad = bad || check("seg_mpi_model_outliers", call_outliers, victims[v], first, rows, m);
         bad = bad || check("seg_mpi_sweep_run", call_sweep, victims[v], first, rows, m);
+        bad = bad || check("seg_mpi_model_profile", call_profile, victims[v], first, rows, m);
     }
     seg_model_free(m);
     seg_kmeans_free(km);
