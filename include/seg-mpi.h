@@ -356,6 +356,36 @@ SEG_MPI_API int seg_mpi_metrics_f64(MPI_Comm comm, const double *x, size_t rows,
                                     uint64_t seed, double out[3]);
 
 /**
+ * Gather the rows at the given row numbers among all ranks on rank 0, in
+ * that order, with their labels (collective): for serial work on a sample
+ * of the rows (the silhouette of seg_mpi_metrics_f64(), a tree fitted on
+ * chosen rows), which then sees the rows one process holding all of them
+ * would, bit for bit. The ranks' rows follow each other in rank order
+ * (rank r's first row is the sum of the rows of ranks 0 .. r-1), as in the
+ * other calls of libseg-mpi.
+ *
+ * @param comm the communicator.
+ * @param x the rank's rows, rows * d values of dtype, row-major.
+ * @param dtype SEG_DTYPE_F32 (float) or SEG_DTYPE_F64 (double).
+ * @param rows the rank's rows (0 allowed).
+ * @param d features, the same on every rank.
+ * @param labels the rank's rows' labels, or NULL on every rank.
+ * @param idx count row numbers among all rows (0-based), increasing, the
+ *        same on every rank.
+ * @param count how many rows to gather.
+ * @param[out] out on rank 0: count * d values of dtype (ignored elsewhere).
+ * @param[out] out_labels on rank 0: count labels when labels is given
+ *        (ignored elsewhere).
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, bad dtype, d 0,
+ *         labels given on some ranks only, row numbers not increasing or
+ *         beyond all rows), SEG_ERR_LIMIT (count or d above MPI's int
+ *         count), SEG_ERR_NOMEM, SEG_ERR_IO: agreed over the ranks.
+ */
+SEG_MPI_API int seg_mpi_gather_rows(MPI_Comm comm, const void *x, int dtype, size_t rows,
+                                    size_t d, const int32_t *labels, const size_t *idx,
+                                    size_t count, void *out, int32_t *out_labels);
+
+/**
  * Set m's outlier reference from the labels and distances of the rows of
  * all ranks (collective): every rank gets the reference
  * seg_model_set_outlier_reference() computes on all the rows in one

@@ -5605,6 +5605,82 @@ SEG_API int seg_metrics_calinski_harabasz_f64(const double *x, size_t n, size_t 
                                               const double *weights, double *out);
 
 /**
+ * The Davies-Bouldin and Calinski-Harabasz indices from a labelling's sums:
+ * the finishing arithmetic seg_metrics_davies_bouldin_f64() and
+ * seg_metrics_calinski_harabasz_f64() apply to their sums over the rows, so
+ * the same sums give their bits. For rows that are not in one array (spread
+ * over processes, read in chunks): sum them in row order, then call this.
+ *
+ * Empty segments (wsum 0) are skipped, their means and scatter never read.
+ * Runs on the calling thread; allocates d doubles when calinski_harabasz is
+ * asked for; inputs are only read.
+ *
+ * @param k number of segments.
+ * @param d features.
+ * @param mean k * d row-major weighted segment means.
+ * @param wsum k segment weights (row counts when unweighted), 0 when empty.
+ * @param scatter k weighted sums of the rows' distances (not squared) to
+ *        their segment's mean; read only when davies_bouldin is not NULL.
+ * @param within the weighted sum over rows of the squared distance to the
+ *        segment's mean; read only when calinski_harabasz is not NULL.
+ * @param[out] davies_bouldin receives the Davies-Bouldin index, or NULL.
+ * @param[out] calinski_harabasz receives the Calinski-Harabasz index, or NULL.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL mean or wsum, k or d 0, both
+ *         outputs NULL, or scatter NULL with davies_bouldin asked for),
+ *         SEG_ERR_TOO_FEW_POINTS (fewer than two non-empty segments, or
+ *         within > 0 and weights summing to no more than the non-empty
+ *         segments), SEG_ERR_NOMEM. On an error of Calinski-Harabasz,
+ *         *davies_bouldin is already set.
+ */
+SEG_API int seg_metrics_finish(size_t k, size_t d, const double *mean, const double *wsum,
+                               const double *scatter, double within, double *davies_bouldin,
+                               double *calinski_harabasz);
+
+/**
+ * Add rows to the sums seg_metrics_finish() reads: each row's Euclidean
+ * distance to its segment's mean, times its weight, to scatter[label], and
+ * the squared distance, times its weight, to *within, in row order, as
+ * seg_metrics_davies_bouldin_f32() and seg_metrics_calinski_harabasz_f32()
+ * add them. Calls on consecutive blocks of rows, in order, give the sums of
+ * one call on all of them, bit for bit (libseg-mpi adds each rank's rows to
+ * the running sums of the ranks before it).
+ *
+ * @param x n * d row-major values.
+ * @param n rows (0: nothing added).
+ * @param d features.
+ * @param labels n labels in 0 .. k-1.
+ * @param k number of segments.
+ * @param weights n weights > 0, or NULL (each row 1).
+ * @param mean k * d segment means.
+ * @param[in,out] scatter k running sums.
+ * @param[in,out] within the running sum of squares.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, d or k 0, a label
+ *         outside 0 .. k-1), SEG_ERR_NONFINITE (a weight that is not finite
+ *         and > 0); on an error nothing is added.
+ */
+SEG_API int seg_metrics_add_spread_f32(const float *x, size_t n, size_t d,
+                                       const int32_t *labels, size_t k, const double *weights,
+                                       const double *mean, double *scatter, double *within);
+
+/**
+ * As seg_metrics_add_spread_f32(), for double rows.
+ *
+ * @param x n * d row-major values.
+ * @param n rows (0: nothing added).
+ * @param d features.
+ * @param labels n labels in 0 .. k-1.
+ * @param k number of segments.
+ * @param weights n weights > 0, or NULL (each row 1).
+ * @param mean k * d segment means.
+ * @param[in,out] scatter k running sums.
+ * @param[in,out] within the running sum of squares.
+ * @return as seg_metrics_add_spread_f32().
+ */
+SEG_API int seg_metrics_add_spread_f64(const double *x, size_t n, size_t d,
+                                       const int32_t *labels, size_t k, const double *weights,
+                                       const double *mean, double *scatter, double *within);
+
+/**
  * Adjusted Rand index (Hubert and Arabie 1985) of two labellings of the same
  * n rows: the Rand index (share of row pairs the two put the same way,
  * together or apart) corrected for chance, so that 1 means the same

@@ -1,8 +1,8 @@
 /*
- * Sums in row order over MPI ranks, and the quality measures made from
- * them (chain.c). Internal to libseg-mpi: the model's measures
- * (seg_mpi_metrics.c), its profiles (seg_mpi_profile.c) and the sweep
- * (seg_mpi_sweep.c) share them.
+ * Sums in row order over MPI ranks (chain.c). Internal to libseg-mpi: the
+ * model's measures (seg_mpi_metrics.c), its profiles (seg_mpi_profile.c)
+ * and the sweep (seg_mpi_sweep.c) share them, and finish Davies-Bouldin and
+ * Calinski-Harabasz with libseg's seg_metrics_finish().
  */
 #ifndef SEG_MPI_CHAIN_H
 #define SEG_MPI_CHAIN_H
@@ -22,17 +22,5 @@
  */
 int seg_mpi_chain_in(MPI_Comm comm, double *buf, size_t len, int tag);
 int seg_mpi_chain_out(MPI_Comm comm, double *buf, size_t len, int tag);
-
-/*
- * Davies-Bouldin (out[0]) and Calinski-Harabasz (out[1]) of k segments from
- * their means (k x d), weights wsum (k; 0 for an empty segment), scatter
- * (k: each segment's weighted sum of its rows' distances to its mean) and
- * within (the weighted sum of the squared distances), by the arithmetic of
- * lib/analyse/metrics.c, so they are its bits when the sums are. overall:
- * d doubles of scratch. SEG_OK, or SEG_ERR_TOO_FEW_POINTS with the reason
- * in why (every rank holds the same sums, so every rank returns the same).
- */
-int seg_mpi_db_ch(size_t k, size_t d, const double *mean, const double *wsum, const double *scatter,
-                  double within, double *overall, double out[2], char *why, size_t len);
 
 #endif

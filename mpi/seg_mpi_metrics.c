@@ -5,14 +5,15 @@
  *
  * - the silhouette reads only its sample (at most sample_size rows, drawn
  *   from the row numbers and the seed alone: seg_metrics_silhouette_rows());
- *   its rows are gathered on rank 0 in row order, whose silhouette of them
- *   is the serial one, and broadcast;
+ *   its rows are gathered on rank 0 in row order (seg_mpi_gather_rows()),
+ *   whose silhouette of them is the serial one, and broadcast;
  * - Davies-Bouldin and Calinski-Harabasz sum over all rows in row order:
  *   the segment means (taken about each segment's first row, broadcast by
  *   the rank holding it), the scatter of each segment and the within
  *   dispersion are summed along a chain over the ranks, as the serial loops
- *   sum them; the rest is the serial arithmetic on k x d values, done alike
- *   on every rank.
+ *   sum them (the latter two by libseg's own seg_metrics_add_spread_*());
+ *   libseg's seg_metrics_finish() makes the indices of the sums on every
+ *   rank.
  */
 #include "chain.h"
 
@@ -30,50 +31,27 @@ static inline double xv(const void *x, bool f32, size_t at)
 
 /* The silhouette of the sample's rows, gathered on rank 0 (row order). */
 static int silhouette(MPI_Comm comm, const void *x, bool f32, size_t rows, size_t d,
-                      const int32_t *labels, size_t k, size_t n, size_t first,
-                      size_t sample_size, uint64_t seed, double *out)
+                      const int32_t *labels, size_t k, size_t n, size_t sample_size,
+                      uint64_t seed, double *out)
 {
-    int me = 0, R = 1;
+    int me = 0;
     MPI_Comm_rank(comm, &me);
-    MPI_Comm_size(comm, &R);
-    size_t m = 0, mine = 0, lo = 0;
+    size_t m = 0;
     int rc = seg_metrics_silhouette_rows(n, sample_size, seed, NULL, 0, &m);
     size_t *idx = malloc((m ? m : 1) * sizeof *idx);
     const size_t elem = f32 ? sizeof(float) : sizeof(double);
     if (rc == SEG_OK)
         rc = idx ? seg_metrics_silhouette_rows(n, sample_size, seed, idx, m, &m) : SEG_ERR_NOMEM;
-    /* my rows of the sample: a run of idx, as the sample is sorted */
-    while (rc == SEG_OK && lo < m && idx[lo] < first)
-        lo++;
-    while (rc == SEG_OK && lo + mine < m && idx[lo + mine] < first + rows)
-        mine++;
-    unsigned char *sx = malloc((mine ? mine : 1) * d * elem);
-    int32_t *sl = malloc((mine ? mine : 1) * sizeof *sl);
     unsigned char *gx = me == 0 ? malloc((m ? m : 1) * d * elem) : NULL;
     int32_t *gl = me == 0 ? malloc((m ? m : 1) * sizeof *gl) : NULL;
-    int *cnt = malloc(2 * (size_t)R * sizeof *cnt), *at = cnt ? cnt + R : NULL;
-    if (rc == SEG_OK && (!sx || !sl || !cnt || (me == 0 && (!gx || !gl))))
+    if (rc == SEG_OK && me == 0 && (!gx || !gl))
         rc = SEG_ERR_NOMEM;
-    if (rc == SEG_OK && (m * d > INT32_MAX || m > INT32_MAX))
-        rc = SEG_ERR_LIMIT;
-    if ((rc = seg_mpi_agree_text(comm, rc, "silhouette: out of memory or too many rows")) < 0)
+    if ((rc = seg_mpi_agree_text(comm, rc, "silhouette: out of memory")) < 0)
         goto done;
-    for (size_t a = 0; a < mine; a++) {
-        const size_t r = idx[lo + a] - first;
-        memcpy(sx + a * d * elem, (const unsigned char *)x + r * d * elem, d * elem);
-        sl[a] = labels[r];
-    }
-    int c = (int)mine;
-    MPI_Gather(&c, 1, MPI_INT, cnt, 1, MPI_INT, 0, comm);
-    if (me == 0)
-        for (int r = 0, s = 0; r < R; s += cnt[r], r++)
-            at[r] = s;
-    MPI_Gatherv(sl, c, MPI_INT32_T, gl, cnt, at, MPI_INT32_T, 0, comm);
-    MPI_Datatype row;
-    MPI_Type_contiguous((int)d, f32 ? MPI_FLOAT : MPI_DOUBLE, &row);
-    MPI_Type_commit(&row);
-    MPI_Gatherv(sx, c, row, gx, cnt, at, row, 0, comm);
-    MPI_Type_free(&row);
+    rc = seg_mpi_gather_rows(comm, x, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64, rows, d, labels, idx,
+                             m, gx, gl);
+    if (rc < 0)
+        goto done;
     if (me == 0)
         rc = f32 ? seg_metrics_silhouette_f32((const float *)gx, m, d, gl, k, NULL, 0, seed, out)
                  : seg_metrics_silhouette_f64((const double *)gx, m, d, gl, k, NULL, 0, seed,
@@ -82,11 +60,8 @@ static int silhouette(MPI_Comm comm, const void *x, bool f32, size_t rows, size_
     MPI_Bcast(out, 1, MPI_DOUBLE, 0, comm);
 done:
     free(idx);
-    free(sx);
-    free(sl);
     free(gx);
     free(gl);
-    free(cnt);
     return rc;
 }
 
@@ -100,8 +75,7 @@ static int db_ch(MPI_Comm comm, const void *x, bool f32, size_t rows, size_t d,
     int *owner = malloc(k * sizeof *owner);
     double *x0 = calloc(k * d, sizeof *x0), *acc = calloc(k * d + k, sizeof *acc);
     double *mean = malloc(k * d * sizeof *mean), *sw = calloc(k + 1, sizeof *sw);
-    double *overall = calloc(d, sizeof *overall);
-    rc = firstrow && owner && x0 && acc && mean && sw && overall ? SEG_OK : SEG_ERR_NOMEM;
+    rc = firstrow && owner && x0 && acc && mean && sw ? SEG_OK : SEG_ERR_NOMEM;
     if ((rc = seg_mpi_agree_text(comm, rc, "out of memory for the quality measures")) < 0)
         goto done;
     /* each segment's first row among all rows, from the rank holding it */
@@ -143,27 +117,16 @@ static int db_ch(MPI_Comm comm, const void *x, bool f32, size_t rows, size_t d,
      * dispersion (Calinski-Harabasz), in row order */
     if ((rc = seg_mpi_chain_in(comm, sw, k + 1, CHAIN_TAG)) < 0)
         goto done;
-    for (size_t i = 0; i < rows; i++) {
-        const double *c = mean + (size_t)labels[i] * d;
-        double s = 0;
-        for (size_t j = 0; j < d; j++) {
-            double v = xv(x, f32, i * d + j) - c[j];
-            s += v * v;
-        }
-        sw[labels[i]] += 1.0 * sqrt(s);
-        sw[k] += 1.0 * s;
-    }
+    /* the labels are checked: it cannot fail */
+    if (f32)
+        seg_metrics_add_spread_f32(x, rows, d, labels, k, NULL, mean, sw, &sw[k]);
+    else
+        seg_metrics_add_spread_f64(x, rows, d, labels, k, NULL, mean, sw, &sw[k]);
     if ((rc = seg_mpi_chain_out(comm, sw, k + 1, CHAIN_TAG)) < 0)
         goto done;
-    {
-        char why[160];
-        double q[2] = {0, 0};
-        rc = seg_mpi_db_ch(k, d, mean, wsum, sw, sw[k], overall, q, why, sizeof why);
-        *db = q[0];
-        *ch = q[1];
-        if (rc < 0) /* the same sums on every rank: the same failure */
-            rc = seg_mpi_agree_text(comm, rc, why);
-    }
+    /* libseg's own finish of the sums (metrics.c's bits); agreed on every
+     * rank, as it allocates: an out-of-memory on one rank fails all */
+    rc = seg_mpi_agree(comm, seg_metrics_finish(k, d, mean, wsum, sw, sw[k], db, ch));
 done:
     free(firstrow);
     free(owner);
@@ -171,7 +134,6 @@ done:
     free(acc);
     free(mean);
     free(sw);
-    free(overall);
     return rc;
 }
 
@@ -196,8 +158,7 @@ static int metrics(MPI_Comm comm, const void *x, bool f32, size_t rows, size_t d
     first = me == 0 ? 0 : mine[1];
     MPI_Allreduce(&mine[0], &n, 1, MPI_UINT64_T, MPI_SUM, comm);
     out[0] = out[1] = out[2] = NAN;
-    rc = silhouette(comm, x, f32, rows, d, labels, k, (size_t)n, (size_t)first, sample_size, seed,
-                    &out[0]);
+    rc = silhouette(comm, x, f32, rows, d, labels, k, (size_t)n, sample_size, seed, &out[0]);
     if (rc == SEG_OK)
         rc = db_ch(comm, x, f32, rows, d, labels, k, (size_t)first, &out[1], &out[2]);
     return rc;

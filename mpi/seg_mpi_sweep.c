@@ -89,17 +89,21 @@ static int fit_shares(sweep_ctx *c, const seg_kmeans *km, size_t *first)
 }
 
 /* Move rows (each `type`, held as shares `from`) to shares `to`: dst gets
- * this rank's rows of `to`. */
+ * this rank's rows of `to`. Agreed: a rank that cannot take part (out of
+ * memory, a count above MPI's int) fails every rank before the exchange. */
 static int move(sweep_ctx *c, const void *src, const size_t *from, void *dst, const size_t *to,
                 MPI_Datatype type)
 {
     int *sc = malloc(4 * (size_t)c->size * sizeof *sc);
-    if (!sc)
-        return fail(c, SEG_ERR_NOMEM, "out of memory for the sweep's exchange");
+    int rc =
+        agree(c, sc ? SEG_OK : fail(c, SEG_ERR_NOMEM, "out of memory for the sweep's exchange"));
+    if (rc < 0) {
+        free(sc);
+        return rc;
+    }
     int *sd = sc + c->size, *rcn = sd + c->size, *rd = rcn + c->size;
     const size_t a = from[c->rank], b = from[c->rank + 1];
     const size_t ta = to[c->rank], tb = to[c->rank + 1];
-    int rc = SEG_OK;
     for (int q = 0; q < c->size; q++) {
         size_t lo = a > to[q] ? a : to[q], hi = b < to[q + 1] ? b : to[q + 1];
         size_t rlo = ta > from[q] ? ta : from[q], rhi = tb < from[q + 1] ? tb : from[q + 1];
@@ -114,8 +118,8 @@ static int move(sweep_ctx *c, const void *src, const size_t *from, void *dst, co
         rcn[q] = (int)(rhi - rlo);
         rd[q] = (int)(rlo - ta);
     }
-    if (rc == SEG_OK)
-        rc = mpi_ok(c, MPI_Alltoallv(src, sc, sd, type, dst, rcn, rd, type, c->comm));
+    if ((rc = agree(c, rc)) == SEG_OK)
+        rc = agree(c, mpi_ok(c, MPI_Alltoallv(src, sc, sd, type, dst, rcn, rd, type, c->comm)));
     free(sc);
     return rc;
 }
@@ -207,36 +211,21 @@ static void add_means(sweep_ctx *c, double *v)
 }
 
 /* Davies-Bouldin's scatter (k) and Calinski-Harabasz's within (1), in row
- * order. v: scatter, within, then the means (k d, read only). */
+ * order, by libseg's own loop. v: scatter, within, then the means (k d,
+ * read only). The labels are the fit's: it cannot fail. */
 static void add_spread(sweep_ctx *c, double *v)
 {
     const size_t k = c->k, d = c->d, rows = c->kf[c->rank + 1] - c->kf[c->rank];
-    double *scatter = v, *within = v + k;
-    const double *mean = v + k + 1;
     const void *x = c->kx ? c->kx : c->x;
     const double *w = c->kx ? c->kw : c->w;
-    for (size_t i = 0; i < rows; i++) {
-        const double *m = mean + (size_t)c->labels[i] * d;
-        double s = 0;
-        for (size_t j = 0; j < d; j++) {
-            double e = xval(x, c->f32, i * d + j) - m[j];
-            s += e * e;
-        }
-        scatter[c->labels[i]] += (w ? w[i] : 1.0) * sqrt(s);
-    }
-    /* Calinski-Harabasz adds w s, a second loop in metrics.c: the same s. */
-    for (size_t i = 0; i < rows; i++) {
-        const double *m = mean + (size_t)c->labels[i] * d;
-        double s = 0;
-        for (size_t j = 0; j < d; j++) {
-            double e = xval(x, c->f32, i * d + j) - m[j];
-            s += e * e;
-        }
-        *within += (w ? w[i] : 1.0) * s;
-    }
+    if (c->f32)
+        seg_metrics_add_spread_f32(x, rows, d, c->labels, k, w, v + k + 1, v, v + k);
+    else
+        seg_metrics_add_spread_f64(x, rows, d, c->labels, k, w, v + k + 1, v, v + k);
 }
 
-/* metrics.c's davies_bouldin() and calinski_harabasz() from the sums. */
+/* metrics.c's davies_bouldin() and calinski_harabasz(): the sums, then
+ * seg_metrics_finish(). */
 static int op_measure(sweep_ctx *c, double *out)
 {
     const size_t k = c->k, d = c->d;
@@ -262,10 +251,9 @@ static int op_measure(sweep_ctx *c, double *out)
     }
     if ((rc = agree(c, chain(c, sp, k + 1 + kd, add_spread, SEG_OK))) < 0)
         goto done;
-    char why[200];
-    /* v's sums are spent: its first d doubles are the scratch */
-    if ((rc = seg_mpi_db_ch(k, d, mean, wsum, sp, sp[k], v, out, why, sizeof why)) < 0)
-        rc = fail(c, rc, why);
+    /* libseg's own finish of the sums: metrics.c's bits; agreed, as it
+     * allocates (an out-of-memory on one rank fails all) */
+    rc = agree(c, seg_metrics_finish(k, d, mean, wsum, sp, sp[k], &out[0], &out[1]));
 done:
     free(v);
     free(sp);

@@ -180,6 +180,26 @@ class Explain(unittest.TestCase):
         rc, _, err = run("explain", model, path, "--leaves", "2")
         self.assertEqual(rc, 2, err)
 
+    def test_threads(self):
+        """--threads sets the tree search's threads: the same rules, counts and
+        model file for 1, 2 and all cores; a count out of range is a usage error."""
+        path, model = self.xy_model()
+        outs, files = [], []
+        for t in ("1", "2", "0"):
+            out = os.path.join(self.tmp.name, f"xy7-t{t}.seg")
+            outs.append(ok("explain", model, path, "--json", "--leaves", "7", "--threads", t,
+                           "--model-out", out))
+            with open(out, "rb") as f:
+                files.append(f.read())
+        self.assertEqual(json.loads(outs[0])["tree"], "fitted")
+        self.assertEqual(outs[1], outs[0])
+        self.assertEqual(outs[2], outs[0])
+        self.assertEqual(files[1], files[0])
+        self.assertEqual(files[2], files[0])
+        rc, _, err = run("explain", model, path, "--threads", "-1")
+        self.assertEqual(rc, 2, err)
+        self.assertIn("--threads", err)
+
     def test_cost_ratio(self):
         # no scaling: the cost of the rules' segments is computed here from the file
         path, model = self.xy_model()

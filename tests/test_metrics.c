@@ -73,6 +73,140 @@ static void test_calinski_harabasz_hand(void **state)
     assert_float_equal(a, b, 1e-12);
 }
 
+/* The finish from sums alone (for rows summed elsewhere: over MPI ranks):
+ * the line's hand values, an empty segment whose mean is never read (NaN
+ * here, as an unset buffer may hold), each index alone, and the errors. */
+static void test_finish_from_sums(void **state)
+{
+    (void)state;
+    /* line_x, 3 segments, the middle one empty: means 0.5, ?, 10.5; rows 2
+     * each; scatter 2 x 0.5 = 1 each; within 4 x 0.25 = 1 */
+    const double mean[] = {0.5, NAN, 10.5}, wsum[] = {2, 0, 2}, scatter[] = {1, NAN, 1};
+    double db = -1, ch = -1;
+    assert_int_equal(seg_metrics_finish(3, 1, mean, wsum, scatter, 1.0, &db, &ch), SEG_OK);
+    assert_float_equal(db, 0.1, 1e-12);
+    assert_float_equal(ch, 200.0, 1e-9);
+    /* the same bits as the functions on the rows */
+    double a, b;
+    assert_int_equal(seg_metrics_davies_bouldin_f64(line_x, 4, 1, line_l, 2, NULL, &a), SEG_OK);
+    assert_int_equal(seg_metrics_calinski_harabasz_f64(line_x, 4, 1, line_l, 2, NULL, &b),
+                     SEG_OK);
+    assert_memory_equal(&a, &db, sizeof a);
+    assert_memory_equal(&b, &ch, sizeof b);
+    db = ch = -1;
+    assert_int_equal(seg_metrics_finish(3, 1, mean, wsum, NULL, 1.0, NULL, &ch), SEG_OK);
+    assert_float_equal(ch, 200.0, 1e-9);
+    assert_int_equal(seg_metrics_finish(3, 1, mean, wsum, scatter, 0, &db, NULL), SEG_OK);
+    assert_float_equal(db, 0.1, 1e-12);
+    /* W = 0: 1, as seg_metrics_calinski_harabasz_f64() */
+    assert_int_equal(seg_metrics_finish(3, 1, mean, wsum, NULL, 0, NULL, &ch), SEG_OK);
+    assert_float_equal(ch, 1.0, 0);
+    /* one non-empty segment; weights summing to no more than the segments */
+    const double one[] = {0, 0, 4}, tiny[] = {0.5, 0, 0.5};
+    assert_int_equal(seg_metrics_finish(3, 1, mean, one, scatter, 1.0, &db, &ch),
+                     SEG_ERR_TOO_FEW_POINTS);
+    assert_non_null(strstr(seg_last_error(), "Davies-Bouldin"));
+    assert_int_equal(seg_metrics_finish(3, 1, mean, tiny, NULL, 1.0, NULL, &ch),
+                     SEG_ERR_TOO_FEW_POINTS);
+    assert_non_null(strstr(seg_last_error(), "weights sum to 1"));
+    /* arguments */
+    assert_int_equal(seg_metrics_finish(3, 1, mean, wsum, NULL, 1.0, &db, &ch),
+                     SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_metrics_finish(3, 1, mean, wsum, scatter, 1.0, NULL, NULL),
+                     SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_metrics_finish(0, 1, mean, wsum, scatter, 1.0, &db, &ch),
+                     SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_metrics_finish(3, 0, mean, wsum, scatter, 1.0, &db, &ch),
+                     SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_metrics_finish(3, 1, NULL, wsum, scatter, 1.0, &db, &ch),
+                     SEG_ERR_INVALID_ARG);
+}
+
+/* The sums of seg_metrics_add_spread_*() over blocks of rows in order are
+ * those of one call, and finish to the bits of the functions on the rows
+ * (weighted, f32 and f64); a bad label adds nothing. */
+static void test_add_spread_blocks(void **state)
+{
+    (void)state;
+    enum { n = 9, d = 2, k = 3 };
+    double x[n * d], w[n], mean[k * d] = {0}, wsum[k] = {0};
+    float xf[n * d];
+    int32_t l[n];
+    for (size_t i = 0; i < n; i++) {
+        l[i] = (int32_t)(i % k);
+        w[i] = 1.0 + 0.1 * (double)i;
+        for (size_t j = 0; j < d; j++) {
+            x[i * d + j] = 0.3 * (double)(i * i % 7) + (double)(j * l[i]);
+            xf[i * d + j] = (float)x[i * d + j];
+        }
+    }
+    for (int f32 = 0; f32 < 2; f32++) {
+        /* weighted means about each segment's first row, as metrics.c takes them */
+        memset(mean, 0, sizeof mean);
+        memset(wsum, 0, sizeof wsum);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < d; j++) {
+                const double v = f32 ? xf[i * d + j] : x[i * d + j],
+                             r = f32 ? xf[(size_t)l[i] * d + j] : x[(size_t)l[i] * d + j];
+                mean[l[i] * d + j] += w[i] * (v - r);
+            }
+        for (size_t i = 0; i < n; i++)
+            wsum[l[i]] += w[i];
+        for (size_t c = 0; c < k; c++)
+            for (size_t j = 0; j < d; j++)
+                mean[c * d + j] = (f32 ? xf[c * d + j] : x[c * d + j]) + mean[c * d + j] / wsum[c];
+        double one[k + 1] = {0}, blocks[k + 1] = {0};
+        const size_t cut[] = {0, 2, 3, 7, n};
+        for (size_t b = 0; b < 4; b++) {
+            const size_t a = cut[b], m = cut[b + 1] - a;
+            assert_int_equal(f32 ? seg_metrics_add_spread_f32(xf + a * d, m, d, l + a, k, w + a,
+                                                               mean, blocks, &blocks[k])
+                                 : seg_metrics_add_spread_f64(x + a * d, m, d, l + a, k, w + a,
+                                                               mean, blocks, &blocks[k]),
+                             SEG_OK);
+        }
+        assert_int_equal(f32 ? seg_metrics_add_spread_f32(xf, n, d, l, k, w, mean, one, &one[k])
+                             : seg_metrics_add_spread_f64(x, n, d, l, k, w, mean, one, &one[k]),
+                         SEG_OK);
+        assert_memory_equal(one, blocks, sizeof one);
+        /* scatter of segment 0 by hand: rows 0, 3, 6 */
+        double s0 = 0, w0 = 0;
+        for (size_t i = 0; i < n; i += k) {
+            double q = 0;
+            for (size_t j = 0; j < d; j++) {
+                const double e = (f32 ? xf[i * d + j] : x[i * d + j]) - mean[j];
+                q += e * e;
+            }
+            s0 += w[i] * sqrt(q);
+            w0 += w[i] * q;
+        }
+        assert_float_equal(one[0], s0, 1e-12);
+        double db, ch, db_rows, ch_rows;
+        assert_int_equal(seg_metrics_finish(k, d, mean, wsum, one, one[k], &db, &ch), SEG_OK);
+        if (f32) {
+            assert_int_equal(seg_metrics_davies_bouldin_f32(xf, n, d, l, k, w, &db_rows), SEG_OK);
+            assert_int_equal(seg_metrics_calinski_harabasz_f32(xf, n, d, l, k, w, &ch_rows),
+                             SEG_OK);
+        } else {
+            assert_int_equal(seg_metrics_davies_bouldin_f64(x, n, d, l, k, w, &db_rows), SEG_OK);
+            assert_int_equal(seg_metrics_calinski_harabasz_f64(x, n, d, l, k, w, &ch_rows),
+                             SEG_OK);
+        }
+        assert_memory_equal(&db, &db_rows, sizeof db);
+        assert_memory_equal(&ch, &ch_rows, sizeof ch);
+    }
+    /* a label out of range: an error, nothing added */
+    const int32_t bad[] = {0, 3};
+    double sums[k + 1] = {0};
+    assert_int_equal(seg_metrics_add_spread_f64(x, 2, d, bad, k, NULL, mean, sums, &sums[k]),
+                     SEG_ERR_INVALID_ARG);
+    assert_float_equal(sums[0] + sums[k], 0, 0);
+    assert_int_equal(seg_metrics_add_spread_f64(x, 2, d, l, k, NULL, NULL, sums, &sums[k]),
+                     SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_metrics_add_spread_f64(x, 0, d, l, k, NULL, mean, sums, &sums[k]),
+                     SEG_OK);
+}
+
 /* k equal to the number of distinct rows: every row sits on its segment's
  * centre, W = 0, and the index is 1 (scikit-learn's calinski_harabasz_score
  * gives 1.0 for W = 0; it refuses k = n, which we allow). */
@@ -512,6 +646,8 @@ int main(void)
         cmocka_unit_test(test_davies_bouldin_hand),
         cmocka_unit_test(test_calinski_harabasz_hand),
         cmocka_unit_test(test_calinski_harabasz_zero_within),
+        cmocka_unit_test(test_finish_from_sums),
+        cmocka_unit_test(test_add_spread_blocks),
         cmocka_unit_test(test_silhouette_against_naive),
         cmocka_unit_test(test_silhouette_uneven_segments),
         cmocka_unit_test(test_silhouettes_equal_single_calls),

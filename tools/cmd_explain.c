@@ -19,6 +19,7 @@ typedef struct xopts {
     const char *model, *file, *model_out;
     bool json;
     int64_t leaves; /* 0: the model's tree, or k leaves */
+    int64_t threads; /* of the tree search; 0: all cores */
     int delimiter;
 } xopts;
 
@@ -36,6 +37,10 @@ static const cli_opt explain_opts[] = {
      .field = CLI_TEXT(xopts, model_out)},
     {.name = "delimiter", .value = "C", .help = "field delimiter (default: detect , ; or tab)",
      .field = CLI_DELIMITER(xopts, delimiter)},
+    {.name = "threads", .value = "T",
+     .help = "threads of the tree search, 0 = all cores (default 0;\n"
+             "the tree is the same for any count)",
+     .field = CLI_INT(xopts, threads), .lo = 0, .hi = 4096},
     CLI_OPT_HELP,
     {0},
 };
@@ -136,6 +141,7 @@ int cmd_explain(int argc, char **argv)
         }
         if ((rc = seg_tree_new(&t)) < 0 ||
             (rc = seg_tree_set_int(t, SEG_TREE_LEAVES, o.leaves)) < 0 ||
+            (rc = seg_tree_set_int(t, SEG_TREE_THREADS, o.threads)) < 0 ||
             (rc = seg_tree_fit_dataset(t, m, ds)) < 0)
             goto fail;
         if (o.leaves && seg_model_tree_leaves(m) < (size_t)o.leaves)

@@ -87,34 +87,15 @@ static int alloc_means(size_t k, size_t d, double **mean, double **wsum, size_t 
     return SEG_OK;
 }
 
-static int davies_bouldin(const void *x, bool f32, size_t n, size_t d, const int32_t *labels,
-                          size_t k, const double *w, double *out)
+/*
+ * The finishing arithmetic of Davies-Bouldin and Calinski-Harabasz, on the
+ * sums over the rows (seg_metrics_finish()): one copy, so that libseg-mpi,
+ * which sums over ranks, gets the bits of the functions below.
+ */
+static double davies_bouldin_of(size_t k, size_t d, const double *mean, const double *wsum,
+                                const double *scatter, size_t used)
 {
-    double *mean = NULL, *wsum = NULL, *scatter = NULL;
-    size_t *first = NULL;
-    int rc = check_labels(x, n, d, labels, k, w, out);
-    if (rc < 0 || (rc = alloc_means(k, d, &mean, &wsum, &first)) < 0)
-        return rc;
-    if (segment_means(x, f32, n, d, labels, k, w, mean, wsum, first) < 2) {
-        rc = seg_fail(SEG_ERR_TOO_FEW_POINTS, "Davies-Bouldin needs two non-empty segments");
-        goto done;
-    }
-    scatter = seg_calloc(k, sizeof *scatter);
-    if (!scatter) {
-        rc = SEG_NOMEM();
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const double *c = mean + (size_t)labels[i] * d;
-        double s = 0;
-        for (size_t j = 0; j < d; j++) {
-            double v = xval(x, f32, i * d + j) - c[j];
-            s += v * v;
-        }
-        scatter[labels[i]] += (w ? w[i] : 1.0) * sqrt(s);
-    }
     double total = 0;
-    size_t used = 0;
     for (size_t a = 0; a < k; a++) {
         if (wsum[a] == 0)
             continue;
@@ -136,45 +117,32 @@ static int davies_bouldin(const void *x, bool f32, size_t n, size_t d, const int
             }
         }
         total += worst;
-        used++;
     }
-    *out = total / (double)used;
-done:
-    seg_free(mean);
-    seg_free(wsum);
-    seg_free(first);
-    seg_free(scatter);
-    return rc;
+    return total / (double)used;
 }
 
-static int calinski_harabasz(const void *x, bool f32, size_t n, size_t d, const int32_t *labels,
-                             size_t k, const double *w, double *out)
+static int calinski_harabasz_of(size_t k, size_t d, const double *mean, const double *wsum,
+                                double within, size_t used, double *out)
 {
-    double *mean = NULL, *wsum = NULL, *overall = NULL;
-    size_t used, *first = NULL;
-    int rc = check_labels(x, n, d, labels, k, w, out);
-    if (rc < 0 || (rc = alloc_means(k, d, &mean, &wsum, &first)) < 0)
-        return rc;
-    used = segment_means(x, f32, n, d, labels, k, w, mean, wsum, first);
-    overall = seg_calloc(d, sizeof *overall);
-    if (!overall) {
-        rc = SEG_NOMEM();
-        goto done;
-    }
+    /* An empty segment adds 0 x its mean to the sums below: skipped, which
+     * leaves the bits alone and never reads its (unset) mean. */
+    double *overall = seg_calloc(d, sizeof *overall);
+    if (!overall)
+        return SEG_NOMEM();
     double total_w = 0;
     for (size_t c = 0; c < k; c++) {
+        if (wsum[c] == 0)
+            continue;
         total_w += wsum[c];
         for (size_t j = 0; j < d; j++)
             overall[j] += wsum[c] * mean[c * d + j];
     }
     for (size_t j = 0; j < d; j++)
         overall[j] /= total_w;
-    if (used < 2) {
-        rc = seg_fail(SEG_ERR_TOO_FEW_POINTS, "Calinski-Harabasz needs two non-empty segments");
-        goto done;
-    }
-    double between = 0, within = 0;
+    double between = 0;
     for (size_t c = 0; c < k; c++) {
+        if (wsum[c] == 0)
+            continue;
         double s = 0;
         for (size_t j = 0; j < d; j++) {
             double v = mean[c * d + j] - overall[j];
@@ -182,15 +150,7 @@ static int calinski_harabasz(const void *x, bool f32, size_t n, size_t d, const 
         }
         between += wsum[c] * s;
     }
-    for (size_t i = 0; i < n; i++) {
-        const double *c = mean + (size_t)labels[i] * d;
-        double s = 0;
-        for (size_t j = 0; j < d; j++) {
-            double v = xval(x, f32, i * d + j) - c[j];
-            s += v * v;
-        }
-        within += (w ? w[i] : 1.0) * s;
-    }
+    seg_free(overall);
     /* Every row on its segment's centre (k = the distinct rows, k = n
      * included): the index is B / 0, and we give 1, as scikit-learn's
      * calinski_harabasz_score does, rather than fail after a good fit.
@@ -199,22 +159,115 @@ static int calinski_harabasz(const void *x, bool f32, size_t n, size_t d, const 
     if (within == 0) {
         *out = 1.0;
     } else if (total_w <= (double)used) {
-        rc = seg_fail(SEG_ERR_TOO_FEW_POINTS,
-                      "Calinski-Harabasz: the weights sum to %g, not more than the %zu "
-                      "non-empty segments",
-                      total_w, used);
+        return seg_fail(SEG_ERR_TOO_FEW_POINTS,
+                        "Calinski-Harabasz: the weights sum to %g, not more than the %zu "
+                        "non-empty segments",
+                        total_w, used);
     } else {
         *out = (between / (double)(used - 1)) / (within / (total_w - (double)used));
     }
+    return SEG_OK;
+}
+
+int seg_metrics_finish(size_t k, size_t d, const double *mean, const double *wsum,
+                       const double *scatter, double within, double *davies_bouldin,
+                       double *calinski_harabasz)
+{
+    if (!mean || !wsum || !k || !d || (!davies_bouldin && !calinski_harabasz) ||
+        (davies_bouldin && !scatter))
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_metrics_finish: NULL sums, k or d 0, or no "
+                                             "output");
+    size_t used = 0;
+    for (size_t c = 0; c < k; c++)
+        used += wsum[c] != 0;
+    if (used < 2)
+        return seg_fail(SEG_ERR_TOO_FEW_POINTS, "%s needs two non-empty segments",
+                        davies_bouldin ? "Davies-Bouldin" : "Calinski-Harabasz");
+    if (davies_bouldin)
+        *davies_bouldin = davies_bouldin_of(k, d, mean, wsum, scatter, used);
+    return calinski_harabasz ? calinski_harabasz_of(k, d, mean, wsum, within, used,
+                                                    calinski_harabasz)
+                             : SEG_OK;
+}
+
+/* Each row's distance to its segment's mean, added in row order to its
+ * segment's scatter (w |x - mean|) and to within (w |x - mean|^2). */
+static void add_spread(const void *x, bool f32, size_t n, size_t d, const int32_t *labels,
+                       const double *w, const double *mean, double *scatter, double *within)
+{
+    for (size_t i = 0; i < n; i++) {
+        const double *c = mean + (size_t)labels[i] * d;
+        double s = 0;
+        for (size_t j = 0; j < d; j++) {
+            double v = xval(x, f32, i * d + j) - c[j];
+            s += v * v;
+        }
+        scatter[labels[i]] += (w ? w[i] : 1.0) * sqrt(s);
+        *within += (w ? w[i] : 1.0) * s;
+    }
+}
+
+static int add_spread_checked(const void *x, bool f32, size_t n, size_t d,
+                              const int32_t *labels, size_t k, const double *w,
+                              const double *mean, double *scatter, double *within)
+{
+    if (!mean || !scatter || !within)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_metrics_add_spread: NULL mean or sums");
+    int rc = n ? check_labels(x, n, d, labels, k, w, within) : SEG_OK;
+    if (rc == SEG_OK)
+        add_spread(x, f32, n, d, labels, w, mean, scatter, within);
+    return rc;
+}
+
+int seg_metrics_add_spread_f32(const float *x, size_t n, size_t d, const int32_t *labels,
+                               size_t k, const double *weights, const double *mean,
+                               double *scatter, double *within)
+{
+    return add_spread_checked(x, true, n, d, labels, k, weights, mean, scatter, within);
+}
+
+int seg_metrics_add_spread_f64(const double *x, size_t n, size_t d, const int32_t *labels,
+                               size_t k, const double *weights, const double *mean,
+                               double *scatter, double *within)
+{
+    return add_spread_checked(x, false, n, d, labels, k, weights, mean, scatter, within);
+}
+
+/*
+ * Davies-Bouldin (db) and/or Calinski-Harabasz (ch; either may be NULL):
+ * the segment means, then one pass over the rows for each segment's scatter
+ * (sum of w |x - mean|) and the within dispersion (sum of w |x - mean|^2),
+ * finished by seg_metrics_finish().
+ */
+static int db_ch(const void *x, bool f32, size_t n, size_t d, const int32_t *labels, size_t k,
+                 const double *w, double *db, double *ch)
+{
+    double *mean = NULL, *wsum = NULL, *scatter = NULL;
+    size_t *first = NULL;
+    int rc = check_labels(x, n, d, labels, k, w, db ? db : ch);
+    if (rc < 0 || (rc = alloc_means(k, d, &mean, &wsum, &first)) < 0)
+        return rc;
+    if (segment_means(x, f32, n, d, labels, k, w, mean, wsum, first) < 2) {
+        rc = seg_fail(SEG_ERR_TOO_FEW_POINTS, "%s needs two non-empty segments",
+                      db ? "Davies-Bouldin" : "Calinski-Harabasz");
+        goto done;
+    }
+    scatter = seg_calloc(k, sizeof *scatter);
+    if (!scatter) {
+        rc = SEG_NOMEM();
+        goto done;
+    }
+    double within = 0;
+    add_spread(x, f32, n, d, labels, w, mean, scatter, &within);
+    rc = seg_metrics_finish(k, d, mean, wsum, scatter, within, db, ch);
 done:
     seg_free(mean);
     seg_free(wsum);
     seg_free(first);
-    seg_free(overall);
+    seg_free(scatter);
     return rc;
 }
 
-/* m distinct indices of 0..n-1 (R. W. Floyd's sampling algorithm). */
 static int sample_rows(size_t n, size_t m, uint64_t seed, size_t *idx)
 {
     seg_rng rng;
@@ -917,25 +970,25 @@ int seg_metrics_silhouettes_f64(const double *x, size_t n, size_t d,
 int seg_metrics_davies_bouldin_f32(const float *x, size_t n, size_t d, const int32_t *labels,
                                    size_t k, const double *weights, double *out)
 {
-    return davies_bouldin(x, true, n, d, labels, k, weights, out);
+    return db_ch(x, true, n, d, labels, k, weights, out, NULL);
 }
 
 int seg_metrics_davies_bouldin_f64(const double *x, size_t n, size_t d, const int32_t *labels,
                                    size_t k, const double *weights, double *out)
 {
-    return davies_bouldin(x, false, n, d, labels, k, weights, out);
+    return db_ch(x, false, n, d, labels, k, weights, out, NULL);
 }
 
 int seg_metrics_calinski_harabasz_f32(const float *x, size_t n, size_t d, const int32_t *labels,
                                       size_t k, const double *weights, double *out)
 {
-    return calinski_harabasz(x, true, n, d, labels, k, weights, out);
+    return db_ch(x, true, n, d, labels, k, weights, NULL, out);
 }
 
 int seg_metrics_calinski_harabasz_f64(const double *x, size_t n, size_t d, const int32_t *labels,
                                       size_t k, const double *weights, double *out)
 {
-    return calinski_harabasz(x, false, n, d, labels, k, weights, out);
+    return db_ch(x, false, n, d, labels, k, weights, NULL, out);
 }
 
 /* ---- adjusted Rand index ---------------------------------------------------- */

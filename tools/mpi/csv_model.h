@@ -73,10 +73,11 @@ size_t csv_model_identifiers(const csv_model *cm, char ***names, seg_identifier_
 
 /* Collective (model_tree.c): seg segment's explanation tree of the model,
  * fitted on rank 0 on the rows explain_fit_tree() samples among all n
- * rows, gathered from the ranks (this rank's rows [first, first + rows)
- * of x, float when f32). On failure the message is seg_mpi_last_error(). */
+ * rows, gathered from the ranks (this rank's rows of x, float when f32;
+ * the ranks' rows in rank order). On failure the message is
+ * seg_mpi_last_error(). */
 int mpi_model_tree(seg_model *m, const void *x, bool f32, size_t rows, size_t d,
-                   const int32_t *labels, size_t first, size_t n);
+                   const int32_t *labels, size_t n);
 
 /* The hook csv_share_rows() calls (NULL: none), set before it runs. */
 void csv_share_set_model(csv_model *cm);

@@ -717,7 +717,7 @@ static int run(int argc, char **argv)
     /* ... and its explanation tree */
     if (full) {
         if (rc == SEG_OK)
-            rc = mpi_model_tree(m, x, f32, rows, d, labels, first, n);
+            rc = mpi_model_tree(m, x, f32, rows, d, labels, n);
         /* the outlier reference of the distances written as the run's */
         if (rc == SEG_OK)
             rc = seg_mpi_model_outliers(MPI_COMM_WORLD, m, labels, dist, rows);
