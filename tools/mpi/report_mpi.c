@@ -45,53 +45,32 @@ void mpi_report_free(mpi_report *r)
     free(r);
 }
 
-/* Gather the map's rows (report_map_rows() of n) to rank 0, in row order. */
+/* Gather the map's rows (report_map_rows() of n) to rank 0, in row order,
+ * widened to double as report_pca_map() widens. */
 static int gather_map(mpi_report *r, const void *x, bool f32, size_t rows, size_t d,
-                      const int32_t *labels, size_t first, size_t n, int me, int R)
+                      const int32_t *labels, size_t n, int me)
 {
-    const size_t s = report_map_rows(n, NULL);
-    size_t *pick = malloc((s ? s : 1) * sizeof *pick), mine = 0;
+    const size_t s = report_map_rows(n, NULL), es = f32 ? sizeof(float) : sizeof(double);
+    size_t *pick = malloc((s ? s : 1) * sizeof *pick);
+    void *gx = NULL;
     if (pick)
         report_map_rows(n, pick);
-    for (size_t i = 0; pick && i < s; i++)
-        mine += pick[i] >= first && pick[i] < first + rows;
-    double *sx = malloc((mine ? mine : 1) * d * sizeof *sx);
-    int32_t *sl = malloc((mine ? mine : 1) * sizeof *sl);
-    int *cnt = malloc(2 * (size_t)R * sizeof *cnt), *at = cnt ? cnt + R : NULL;
     if (me == 0) {
         r->map_x = malloc((s ? s : 1) * d * sizeof *r->map_x);
         r->map_labels = malloc((s ? s : 1) * sizeof *r->map_labels);
+        gx = f32 ? malloc((s ? s : 1) * d * es) : r->map_x;
     }
-    int rc = pick && sx && sl && cnt && (me != 0 || (r->map_x && r->map_labels)) && s * d <= INT_MAX
-                 ? SEG_OK
-                 : SEG_ERR_NOMEM;
+    int rc = pick && (me != 0 || (r->map_x && r->map_labels && gx)) ? SEG_OK : SEG_ERR_NOMEM;
     if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory for the map's rows")) < 0)
         goto done;
-    for (size_t i = 0, a = 0; i < s; i++) {
-        const size_t q = pick[i];
-        if (q < first || q >= first + rows)
-            continue;
-        for (size_t j = 0; j < d; j++) /* widened as report_pca_map() widens */
-            sx[a * d + j] = f32 ? (double)((const float *)x)[(q - first) * d + j]
-                                : ((const double *)x)[(q - first) * d + j];
-        sl[a++] = labels[q - first];
-    }
-    int c = (int)mine;
-    MPI_Gather(&c, 1, MPI_INT, cnt, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (me == 0)
-        for (int q = 0, t = 0; q < R; t += cnt[q], q++)
-            at[q] = t;
-    MPI_Gatherv(sl, c, MPI_INT32_T, r->map_labels, cnt, at, MPI_INT32_T, 0, MPI_COMM_WORLD);
-    MPI_Datatype row;
-    MPI_Type_contiguous((int)(d ? d : 1), MPI_DOUBLE, &row);
-    MPI_Type_commit(&row);
-    MPI_Gatherv(sx, c, row, r->map_x, cnt, at, row, 0, MPI_COMM_WORLD);
-    MPI_Type_free(&row);
+    rc = seg_mpi_gather_rows(MPI_COMM_WORLD, x, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64, rows, d,
+                             labels, pick, s, gx, r->map_labels);
+    for (size_t i = 0; rc == SEG_OK && me == 0 && f32 && i < s * d; i++)
+        r->map_x[i] = ((const float *)gx)[i];
 done:
+    if (f32)
+        free(gx);
     free(pick);
-    free(sx);
-    free(sl);
-    free(cnt);
     return rc;
 }
 
@@ -125,12 +104,10 @@ done:
 }
 
 int mpi_report_gather(mpi_report **out, const csv_model *cm, const seg_model *m, const void *x,
-                      bool f32, size_t rows, size_t d, const int32_t *labels, size_t first,
-                      size_t n)
+                      bool f32, size_t rows, size_t d, const int32_t *labels, size_t n)
 {
-    int me = 0, R = 1;
+    int me = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &me);
-    MPI_Comm_size(MPI_COMM_WORLD, &R);
     *out = NULL;
     const seg_dataset *ds = csv_model_dataset(cm);
     seg_model *copy = NULL;
@@ -178,7 +155,7 @@ int mpi_report_gather(mpi_report **out, const csv_model *cm, const seg_model *m,
         for (size_t l = 0; l < nl; l++)
             r->customers[l] = (size_t)cnt[l];
     }
-    if ((rc = gather_map(r, x, f32, rows, d, labels, first, n, me, R)) < 0)
+    if ((rc = gather_map(r, x, f32, rows, d, labels, n, me)) < 0)
         goto fail;
     free(cnt);
     seg_model_free(copy);

@@ -16,13 +16,13 @@ typedef struct mpi_report mpi_report;
 /*
  * Collective, after the model is complete (profiles, tree): what the report
  * needs from all rows (the columns' missing values and levels, the tree's
- * score, the map's rows on rank 0), from this rank's rows [first, first +
- * rows) of the n x d matrix x (float when f32) and their labels. SEG_OK, or
+ * score, the map's rows on rank 0), from this rank's rows (its share of the
+ * n x d matrix, in rank order; float when f32) and their labels. SEG_OK, or
  * a status agreed over the ranks (the message: seg_mpi_last_error()).
  */
 int mpi_report_gather(mpi_report **out, const struct csv_model *cm, const seg_model *m,
                       const void *x, bool f32, size_t rows, size_t d, const int32_t *labels,
-                      size_t first, size_t n);
+                      size_t n);
 void mpi_report_free(mpi_report *r);
 
 /* What rank 0 writes the report of. */

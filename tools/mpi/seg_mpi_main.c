@@ -743,7 +743,7 @@ static int run(int argc, char **argv)
         }
     }
     /* What the report needs from every rank's rows (report_mpi.c) */
-    if (o.report && (rc = mpi_report_gather(&rep, cm, m, x, f32, rows, d, labels, first, n)) < 0) {
+    if (o.report && (rc = mpi_report_gather(&rep, cm, m, x, f32, rows, d, labels, n)) < 0) {
         if (rank == 0)
             fprintf(stderr, "%s: the report: %s\n", progname, seg_mpi_last_error());
         status = EXIT_DATA;
