@@ -38,6 +38,7 @@ typedef struct csv_stream {
     size_t width;       /* fields the record has */
     size_t cap_field;
     bool *escaped; /* per field: quoted and holds "" */
+    bool plain;    /* the current record was read whole by the plain path: nothing escaped */
     /* At most max_fields fields of a record are held; with refuse_wider a
      * wider record is an error (SEG_ERR_LIMIT, SEG_CSV_MAX_COLUMNS), without
      * it the rest are only counted (width). Open sets 10,000 and refuse. */
