@@ -137,10 +137,12 @@ static inline uint64_t seg_csv_stop_mask(const char *q, unsigned char delim)
 
 /* ---- whole records: the bytes that need a look, 16 at a time ----------------
  *
- * A record of plain fields (no quote, CR or NUL) is split at its delimiters
- * up to its LF from one bit mask a 16-byte block (csv_stream.c), instead of
- * one tokenizer call a field. Bit i of the mask is set when q[i] is the
- * delimiter, '"', LF, CR or NUL. Two versions give the same bits: SSE2
+ * A record of plain fields (no CR or NUL, no field starting with a quote or
+ * a blank) is split at its delimiters up to its LF from one bit mask a
+ * 16-byte block (csv_stream.c), instead of one tokenizer call a field. Bit
+ * i of the mask is set when q[i] is the delimiter, LF, CR or NUL (a quote
+ * matters only at a field's start, which the reader looks at anyway). Two
+ * versions give the same bits: SSE2
  * (every x86-64) and one in portable C, eight bytes a word; the portable
  * one is compiled everywhere so that tests compare the two. */
 
@@ -158,9 +160,8 @@ static inline uint32_t seg_csv_special8(const unsigned char *q, unsigned char de
     uint64_t w = 0;
     for (int i = 0; i < 8; i++) /* byte i of the word is q[i], whatever the byte order */
         w |= (uint64_t)q[i] << (8 * i);
-    uint64_t hit = seg_csv_zero_bytes(w ^ (ones * delim)) | seg_csv_zero_bytes(w ^ (ones * '"')) |
-                   seg_csv_zero_bytes(w ^ (ones * '\n')) | seg_csv_zero_bytes(w ^ (ones * '\r')) |
-                   seg_csv_zero_bytes(w);
+    uint64_t hit = seg_csv_zero_bytes(w ^ (ones * delim)) | seg_csv_zero_bytes(w ^ (ones * '\n')) |
+                   seg_csv_zero_bytes(w ^ (ones * '\r')) | seg_csv_zero_bytes(w);
     /* bit 8i + 7 to bit i: the multiplier's partial products never overlap */
     return (uint32_t)(((hit >> 7) * 0x0102040810204080u) >> 56);
 }
@@ -175,12 +176,11 @@ static inline uint32_t seg_csv_special16_portable(const char *q, unsigned char d
 static inline uint32_t seg_csv_special16(const char *q, unsigned char delim)
 {
     const __m128i w = _mm_loadu_si128((const __m128i *)(const void *)q);
-    const __m128i h = _mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8((char)delim)),
-                     _mm_cmpeq_epi8(w, _mm_set1_epi8('"'))),
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8('\n')),
-                                  _mm_cmpeq_epi8(w, _mm_set1_epi8('\r'))),
-                     _mm_cmpeq_epi8(w, _mm_setzero_si128())));
+    const __m128i h =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8((char)delim)),
+                                  _mm_cmpeq_epi8(w, _mm_setzero_si128())),
+                     _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8('\n')),
+                                  _mm_cmpeq_epi8(w, _mm_set1_epi8('\r'))));
     return (uint32_t)_mm_movemask_epi8(h);
 }
 #else

@@ -182,13 +182,13 @@ static int add_field(csv_stream *s, const seg_csv_field *f)
     return 0;
 }
 
-/* The record at the tokenizer's position when it is plain: every field
- * unquoted, without a leading blank, within the limits, and the record
- * ended by an LF in the window with no quote, CR or NUL before it. Its
- * fields are then those seg_csv_tok_field() gives (trailing blanks dropped
- * alike), found from one mask a 16-byte block. 1 when read; 0 when not
- * plain, with the tokenizer untouched: the full path reads it from the same
- * position and gives its verdict; SEG_ERR_NOMEM. */
+/* The record at the tokenizer's position when it is plain: no field starts
+ * with a quote or a blank (a quote elsewhere is text), the record is within
+ * the field limit and ended by an LF in the window with no CR or NUL before
+ * it. Its fields are then those seg_csv_tok_field() gives (trailing blanks
+ * dropped alike), found from one mask a 16-byte block. 1 when read; 0 when
+ * not plain, with the tokenizer untouched: the full path reads it from the
+ * same position and gives its verdict; SEG_ERR_NOMEM. */
 static int plain_record(csv_stream *s)
 {
     seg_csv_tok *t = &s->t;
@@ -216,9 +216,9 @@ static int plain_record(csv_stream *s)
             const char *c = q + seg_csv_low_bit(m), *e = c;
             const unsigned char ch = (unsigned char)*c;
             if (ch != d && ch != '\n')
-                return 0; /* a quote, CR or NUL: the full path */
+                return 0; /* a CR or NUL: the full path */
             if (lead[(unsigned char)*fs])
-                return 0;
+                return 0; /* a quote or blank first: the full path */
             if (SEG_UNLIKELY(n >= room)) {
                 if (n >= hold) {
                     if (s->refuse_wider)
