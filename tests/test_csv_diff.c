@@ -505,6 +505,61 @@ static void plain_path_ends_and_limits(void **state)
     }
 }
 
+/* seg_parse_number() against strtod, bit for bit, on the short decimals
+ * of its first path ([-]digits[.digits], at most 15 bytes) and on the
+ * texts just outside it (16 bytes, '+', ".5", "1.", exponents), with the
+ * same verdict on non-numbers. */
+static void expect_number(seg_number_parser *np, const char *text)
+{
+    double got = 0, want;
+    char *end;
+    int rc = seg_parse_number(np, text, strlen(text), &got);
+    want = strtod(text, &end);
+    if (rc != 1 || *end != '\0' || end == text || memcmp(&got, &want, sizeof got) != 0)
+        fail_msg("'%s': %d %.17g, strtod %.17g", text, rc, got, want);
+}
+
+static void numbers_match_strtod(void **state)
+{
+    static const char *const fixed[] = {
+        "0", "-0", "0.0", "-0.000", "007", "1.", "-1.", ".5", "-.5", "+1", "1e5", "1.5E-3",
+        "999999999999999", "-99999999999999", "9999999999999999", "0.1", "0.3", "2.55", "3.75",
+        "9.95", "0.42", "1.25", "12345678901234.5", "1234567890123.45", "-0.00000000000001",
+        "0.000000000000001", "0.0000000000000001", "123456789.123456", "4503599627370497",
+        "9007199254740993", "-9007199254740993.5",
+    };
+    static const char *const not_numbers[] = {"", "-", ".", "-.", "1.2.3", "1-", "--1", "1 ",
+                                              " 1", "1,5", "0x10", "1e", "abc", "1.e"};
+    seg_number_parser np = {0};
+    char text[40];
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    (void)state;
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        expect_number(&np, fixed[i]);
+    for (size_t i = 0; i < sizeof not_numbers / sizeof *not_numbers; i++) {
+        double v;
+        if (seg_parse_number(&np, not_numbers[i], strlen(not_numbers[i]), &v) != 0)
+            fail_msg("'%s' read as a number", not_numbers[i]);
+    }
+    for (int k = 0; k < 200000; k++) {
+        size_t n = 0, digits;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        digits = 1 + (size_t)(x % 17);
+        if ((x >> 8) & 1)
+            text[n++] = '-';
+        size_t point = (size_t)((x >> 12) % (digits + 2)); /* digits + 1: no point */
+        for (size_t d = 0; d < digits; d++) {
+            if (d == point && d > 0)
+                text[n++] = '.';
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            text[n++] = (char)('0' + (x >> 20) % 10);
+        }
+        text[n] = '\0';
+        expect_number(&np, text);
+    }
+    seg_number_parser_free(&np);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -535,6 +590,7 @@ int main(void)
         cmocka_unit_test(special_masks_exact),
         cmocka_unit_test(plain_path_bytes_at_every_offset),
         cmocka_unit_test(plain_path_ends_and_limits),
+        cmocka_unit_test(numbers_match_strtod),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
