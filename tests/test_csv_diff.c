@@ -315,8 +315,8 @@ static void expect_masks(const unsigned char *q, unsigned char delim)
     uint32_t portable = seg_csv_special16_portable((const char *)q, delim);
     uint32_t used = seg_csv_special16((const char *)q, delim);
     if (portable != want || used != want)
-        fail_msg("delimiter 0x%02x: mask %04x (portable) %04x (built) want %04x", delim,
-                 portable, used, want);
+        fail_msg("delimiter 0x%02x: mask %04x (portable) %04x (built) want %04x", delim, portable,
+                 used, want);
 }
 
 /* Both versions of the mask (SSE2 where built, the portable words always)
@@ -327,8 +327,8 @@ static void special_masks_exact(void **state)
 {
     static const unsigned char delims[] = {',', ';', '\t', ' ', '|', 0x80, 0xff, 0x01};
     static const unsigned char fill[] = {'a', 0x00, 0x01, 0x7f, 0x80, 0xff, '"', '\n'};
-    static const unsigned char mix[] = {',', ';', '\t', '"', '\n', '\r', 0, 1, 0x7f, 0x80, 0x81,
-                                        0xff, 'a', ' ', 0x0b, 0x0c, '+', 0x21, 0xa2, 0x8d};
+    static const unsigned char mix[] = {',',  ';',  '\t', '"', '\n', '\r', 0,   1,    0x7f, 0x80,
+                                        0x81, 0xff, 'a',  ' ', 0x0b, 0x0c, '+', 0x21, 0xa2, 0x8d};
     unsigned char q[16];
     uint64_t x = 0x2545F4914F6CDD1Du;
     (void)state;
@@ -390,8 +390,7 @@ static void by_tokenizer(const char *text, size_t n, size_t max_field, size_t ho
                 size_t len = f.escaped ? seg_csv_unescape(v, f.p, f.len) : f.len;
                 if (!f.escaped)
                     memcpy(v, f.p, f.len);
-                rw += (size_t)snprintf(rec + rw, sizeof rec - rw, "|%zu:%.*s", f.line, (int)len,
-                                       v);
+                rw += (size_t)snprintf(rec + rw, sizeof rec - rw, "|%zu:%.*s", f.line, (int)len, v);
             }
             width++;
         }
@@ -482,11 +481,24 @@ static void plain_path_bytes_at_every_offset(void **state)
 static void plain_path_ends_and_limits(void **state)
 {
     static const char *const texts[] = {
-        "a,b\n",       "a,b",          "a,b\n\n\n",        "\n\na,b\n",       ",\n",
-        ",,,\n,,\n",   "a,b\nc,d\ne",  "a, b \n c ,d\n",   "a\t,b\t \n",      "\xEF\xBB\xBF" "a,b\n",
-        "a,b\nc,d,e,f,g\nh\n",         "abcdefghijklmnop,q\nrstuvwxyzabcdefg\n",
+        "a,b\n",
+        "a,b",
+        "a,b\n\n\n",
+        "\n\na,b\n",
+        ",\n",
+        ",,,\n,,\n",
+        "a,b\nc,d\ne",
+        "a, b \n c ,d\n",
+        "a\t,b\t \n",
+        "\xEF\xBB\xBF"
+        "a,b\n",
+        "a,b\nc,d,e,f,g\nh\n",
+        "abcdefghijklmnop,q\nrstuvwxyzabcdefg\n",
         "0123456789abcdef\n0123456789abcde\n0123456789abcdefg\n",
-        "a,b\r\nc,d\n",  "a,\"b\"\nc,d\n", "a,b\nc\0,d\n", "\xff\x80,\xc3\xa9\n\x80\n",
+        "a,b\r\nc,d\n",
+        "a,\"b\"\nc,d\n",
+        "a,b\nc\0,d\n",
+        "\xff\x80,\xc3\xa9\n\x80\n",
     };
     (void)state;
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
@@ -522,14 +534,40 @@ static void expect_number(seg_number_parser *np, const char *text)
 static void numbers_match_strtod(void **state)
 {
     static const char *const fixed[] = {
-        "0", "-0", "0.0", "-0.000", "007", "1.", "-1.", ".5", "-.5", "+1", "1e5", "1.5E-3",
-        "999999999999999", "-99999999999999", "9999999999999999", "0.1", "0.3", "2.55", "3.75",
-        "9.95", "0.42", "1.25", "12345678901234.5", "1234567890123.45", "-0.00000000000001",
-        "0.000000000000001", "0.0000000000000001", "123456789.123456", "4503599627370497",
-        "9007199254740993", "-9007199254740993.5",
+        "0",
+        "-0",
+        "0.0",
+        "-0.000",
+        "007",
+        "1.",
+        "-1.",
+        ".5",
+        "-.5",
+        "+1",
+        "1e5",
+        "1.5E-3",
+        "999999999999999",
+        "-99999999999999",
+        "9999999999999999",
+        "0.1",
+        "0.3",
+        "2.55",
+        "3.75",
+        "9.95",
+        "0.42",
+        "1.25",
+        "12345678901234.5",
+        "1234567890123.45",
+        "-0.00000000000001",
+        "0.000000000000001",
+        "0.0000000000000001",
+        "123456789.123456",
+        "4503599627370497",
+        "9007199254740993",
+        "-9007199254740993.5",
     };
-    static const char *const not_numbers[] = {"", "-", ".", "-.", "1.2.3", "1-", "--1", "1 ",
-                                              " 1", "1,5", "0x10", "1e", "abc", "1.e"};
+    static const char *const not_numbers[] = {"",   "-",  ".",   "-.",   "1.2.3", "1-",  "--1",
+                                              "1 ", " 1", "1,5", "0x10", "1e",    "abc", "1.e"};
     seg_number_parser np = {0};
     char text[40];
     uint64_t x = 0x9E3779B97F4A7C15u;

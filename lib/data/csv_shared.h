@@ -177,11 +177,10 @@ static inline uint32_t seg_csv_special16_portable(const char *q, unsigned char d
 static inline uint32_t seg_csv_special16(const char *q, unsigned char delim)
 {
     const __m128i w = _mm_loadu_si128((const __m128i *)(const void *)q);
-    const __m128i h =
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8((char)delim)),
-                                  _mm_cmpeq_epi8(w, _mm_setzero_si128())),
-                     _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8('\n')),
-                                  _mm_cmpeq_epi8(w, _mm_set1_epi8('\r'))));
+    const __m128i h = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8((char)delim)),
+                                                _mm_cmpeq_epi8(w, _mm_setzero_si128())),
+                                   _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8('\n')),
+                                                _mm_cmpeq_epi8(w, _mm_set1_epi8('\r'))));
     return (uint32_t)_mm_movemask_epi8(h);
 }
 #else
