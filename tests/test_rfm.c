@@ -650,6 +650,39 @@ static void test_invoice_numbers(void **state)
 }
 
 /*
+ * A row's customer and invoice are compared with the previous row's by
+ * words (rfm.c same_text): ids of 1 to 20 bytes that differ in one byte at
+ * any offset, on consecutive rows, stay apart as customers and as invoices.
+ */
+static void test_similar_ids(void **state)
+{
+    static const char base[] = "0123456789abcdefghijk";
+    (void)state;
+    for (size_t len = 1; len <= 20; len++)
+        for (size_t at = 0; at < len; at++) {
+            seg_rfm *r = NULL;
+            char a[32], b[32];
+            memcpy(a, base, len);
+            a[len] = '\0';
+            memcpy(b, a, len + 1);
+            b[at] = 'Z';
+            assert_int_equal(seg_rfm_new(&r), SEG_OK);
+            assert_int_equal(seg_rfm_add(r, a, "1", "2011-01-01", 1.0), SEG_OK);
+            assert_int_equal(seg_rfm_add(r, b, "2", "2011-01-01", 2.0), SEG_OK);
+            assert_int_equal(seg_rfm_add(r, a, "3", "2011-01-01", 4.0), SEG_OK);
+            assert_int_equal(seg_rfm_add(r, "c", a, "2011-01-02", 1.0), SEG_OK);
+            assert_int_equal(seg_rfm_add(r, "c", b, "2011-01-02", 1.0), SEG_OK);
+            assert_int_equal(seg_rfm_add(r, "c", a, "2011-01-02", 1.0), SEG_OK);
+            assert_int_equal(seg_rfm_finish(r), SEG_OK);
+            assert_int_equal(seg_rfm_customers(r), 3);
+            assert_int_equal(frequency_of(r, a), 2);
+            assert_int_equal(frequency_of(r, b), 1);
+            assert_int_equal(frequency_of(r, "c"), 2);
+            seg_rfm_free(r);
+        }
+}
+
+/*
  * Timestamps "YYYY-MM-DD HH:MM:SS" of a day already seen skip the date
  * parser: the same verdict as the parser on every one, the clock checked
  * (hour <= 23, minute <= 59, second <= 60), 'T' as the separator, and other
@@ -1001,6 +1034,7 @@ int main(void)
         cmocka_unit_test(test_stream_chunks),   cmocka_unit_test(test_errors),
         cmocka_unit_test(test_frequency_cuts),  cmocka_unit_test(test_far_reference),
         cmocka_unit_test(test_invoice_numbers),
+        cmocka_unit_test(test_similar_ids),
         cmocka_unit_test(test_iso_timestamps),
         cmocka_unit_test(test_iso_timestamps_bytes),
         cmocka_unit_test(test_amount_texts),

@@ -64,6 +64,35 @@ void seg_number_parser_free(seg_number_parser *np)
  * correctly rounded operation gives what strtod gives (Clinger's fast path). */
 int seg_parse_number(seg_number_parser *np, const char *p, size_t len, double *out)
 {
+#if FLT_EVAL_METHOD == 0
+    /* The common form first (quantities, prices): [-]digits[.digits] in at
+     * most 15 bytes has at most 15 digits, so m < 10^15 < 2^53 and the value
+     * is the one correctly rounded operation of the general path below
+     * (m / 10^fraction digits, or m itself), sign applied the same way. */
+    if (len <= 15) {
+        const char *q = p, *stop = p + len;
+        uint64_t mm = 0;
+        const bool minus = q < stop && *q == '-';
+        q += minus;
+        const char *first = q;
+        while (q < stop && (unsigned)(*q - '0') < 10)
+            mm = mm * 10 + (uint64_t)(*q++ - '0');
+        if (q > first) {
+            size_t frac = 0;
+            if (q < stop && *q == '.') {
+                const char *f0 = ++q;
+                while (q < stop && (unsigned)(*q - '0') < 10)
+                    mm = mm * 10 + (uint64_t)(*q++ - '0');
+                frac = (size_t)(q - f0);
+            }
+            if (q == stop) {
+                const double v = (double)mm / pow10_exact[frac];
+                *out = minus ? -v : v;
+                return 1;
+            }
+        }
+    }
+#endif
     const char *s = p, *end = p + len;
     uint64_t m = 0;
     int64_t exp10 = 0, e = 0;

@@ -12,7 +12,8 @@
 #include <locale.h>
 #include <string.h>
 
-#if defined(__SSE2__) && defined(__GNUC__)
+/* SEG_CSV_PORTABLE: build the portable scans on x86-64 too (to test them). */
+#if defined(__SSE2__) && defined(__GNUC__) && !defined(SEG_CSV_PORTABLE)
 #include <emmintrin.h>
 #define SEG_CSV_SSE2 1
 #endif
@@ -134,6 +135,75 @@ static inline uint64_t seg_csv_stop_mask(const char *q, unsigned char delim)
     return m;
 }
 #endif
+
+/* ---- whole records: the bytes that need a look, 16 at a time ----------------
+ *
+ * A record of plain fields (no CR or NUL, no field starting with a quote or
+ * a blank) is split at its delimiters up to its LF from one bit mask a
+ * 16-byte block (csv_stream.c), instead of one tokenizer call a field. Bit
+ * i of the mask is set when q[i] is the delimiter, LF, CR or NUL (a quote
+ * matters only at a field's start, which the reader looks at anyway). Two
+ * versions give the same bits: SSE2
+ * (every x86-64) and one in portable C, eight bytes a word; the portable
+ * one is compiled everywhere so that tests compare the two. */
+
+/* 0x80 in each byte of x that is zero, exactly: (x & 0x7f) + 0x7f stays
+ * within its byte, so no borrow or carry reaches a neighbour. */
+static inline uint64_t seg_csv_zero_bytes(uint64_t x)
+{
+    const uint64_t low7 = 0x7F7F7F7F7F7F7F7Fu;
+    return ~(((x & low7) + low7) | x) & ~low7;
+}
+
+static inline uint32_t seg_csv_special8(const unsigned char *q, unsigned char delim)
+{
+    const uint64_t ones = 0x0101010101010101u;
+    uint64_t w = 0;
+    for (int i = 0; i < 8; i++) /* byte i of the word is q[i], whatever the byte order */
+        w |= (uint64_t)q[i] << (8 * i);
+    uint64_t hit = seg_csv_zero_bytes(w ^ (ones * delim)) | seg_csv_zero_bytes(w ^ (ones * '\n')) |
+                   seg_csv_zero_bytes(w ^ (ones * '\r')) | seg_csv_zero_bytes(w);
+    /* bit 8i + 7 to bit i: the multiplier's partial products never overlap */
+    return (uint32_t)(((hit >> 7) * 0x0102040810204080u) >> 56);
+}
+
+static inline uint32_t seg_csv_special16_portable(const char *q, unsigned char delim)
+{
+    const unsigned char *u = (const unsigned char *)q;
+    return seg_csv_special8(u, delim) | seg_csv_special8(u + 8, delim) << 8;
+}
+
+#ifdef SEG_CSV_SSE2
+static inline uint32_t seg_csv_special16(const char *q, unsigned char delim)
+{
+    const __m128i w = _mm_loadu_si128((const __m128i *)(const void *)q);
+    const __m128i h = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8((char)delim)),
+                                                _mm_cmpeq_epi8(w, _mm_setzero_si128())),
+                                   _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8('\n')),
+                                                _mm_cmpeq_epi8(w, _mm_set1_epi8('\r'))));
+    return (uint32_t)_mm_movemask_epi8(h);
+}
+#else
+static inline uint32_t seg_csv_special16(const char *q, unsigned char delim)
+{
+    return seg_csv_special16_portable(q, delim);
+}
+#endif
+
+/* Index of the lowest set bit of m (m != 0). */
+static inline unsigned seg_csv_low_bit(uint32_t m)
+{
+#ifdef __GNUC__
+    return (unsigned)__builtin_ctz(m);
+#else
+    unsigned i = 0;
+    while (!(m & 1u)) {
+        m >>= 1;
+        i++;
+    }
+    return i;
+#endif
+}
 
 /* First byte at or after q that ends an unquoted field (delimiter, LF, CR,
  * NUL), or end. With SSE2 (every x86-64) from a cached 64-byte stop mask;

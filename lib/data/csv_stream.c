@@ -148,6 +148,21 @@ void seg_csv_stream_close(csv_stream *s)
     memset(s, 0, sizeof *s);
 }
 
+static int grow_fields(csv_stream *s)
+{
+    size_t cap = s->cap_field ? 2 * s->cap_field : 16;
+    csv_span *fs = seg_realloc(s->field, cap * sizeof *fs);
+    if (!fs)
+        return SEG_NOMEM();
+    s->field = fs;
+    bool *e = seg_realloc(s->escaped, cap * sizeof *e);
+    if (!e)
+        return SEG_NOMEM();
+    s->escaped = e;
+    s->cap_field = cap;
+    return 0;
+}
+
 static int add_field(csv_stream *s, const seg_csv_field *f)
 {
     if (s->n_field == s->cap_field) {
@@ -167,15 +182,100 @@ static int add_field(csv_stream *s, const seg_csv_field *f)
     return 0;
 }
 
+/* The record at the tokenizer's position when it is plain: no field starts
+ * with a quote or a blank (a quote elsewhere is text), the record is within
+ * the field limit and ended by an LF in the window with no CR or NUL before
+ * it. Its fields are then those seg_csv_tok_field() gives (trailing blanks
+ * dropped alike), found from one mask a 16-byte block. 1 when read; 0 when
+ * not plain, with the tokenizer untouched: the full path reads it from the
+ * same position and gives its verdict; SEG_ERR_NOMEM. */
+static int plain_record(csv_stream *s)
+{
+    seg_csv_tok *t = &s->t;
+    const char *const b = t->buf, *const end = b + t->end;
+    const char *q = b + t->pos, *fs = q; /* the block, the field's start */
+    const unsigned char d = t->delim;
+    const bool *const lead = t->lead;
+    /* Locals: the field stores below could alias s and t as far as the
+     * compiler knows, which would reload these on every field. */
+    const size_t line = t->line, max_field = t->max_field, hold = s->max_fields;
+    csv_span *field = s->field;
+    bool *escaped = s->escaped;
+    size_t n = 0, room = s->cap_field < hold ? s->cap_field : hold;
+    for (; q < end; q += 16) {
+        uint32_t m;
+        if (SEG_LIKELY(end - q >= 16)) {
+            m = seg_csv_special16(q, d);
+        } else { /* the window's last bytes, padded with a byte no mask flags */
+            char tail[16];
+            memset(tail, 'x', sizeof tail);
+            memcpy(tail, q, (size_t)(end - q));
+            m = seg_csv_special16(tail, d) & ((1u << (end - q)) - 1);
+        }
+        for (; m; m &= m - 1) {
+            const char *c = q + seg_csv_low_bit(m), *e = c;
+            const unsigned char ch = (unsigned char)*c;
+            if (ch != d && ch != '\n')
+                return 0; /* a CR or NUL: the full path */
+            if (lead[(unsigned char)*fs])
+                return 0; /* a quote or blank first: the full path */
+            if (SEG_UNLIKELY(n >= room)) {
+                if (n >= hold) {
+                    if (s->refuse_wider)
+                        return 0; /* the full path names the field */
+                    goto counted;
+                }
+                if (grow_fields(s) < 0)
+                    return SEG_NOMEM();
+                field = s->field;
+                escaped = s->escaped;
+                room = s->cap_field < hold ? s->cap_field : hold;
+            }
+            while (e > fs && (e[-1] == ' ' || e[-1] == '\t'))
+                e--;
+            field[n] = (csv_span){fs, (size_t)(e - fs), line};
+            escaped[n] = false;
+        counted:
+            n++;
+            fs = c + 1;
+            if (ch == '\n') {
+                /* No field is longer than its record: a record within the
+                 * field limit needs no look at each field's length; a longer
+                 * one (rare: 1 MiB by default) takes the full path. */
+                const size_t len = (size_t)(c - b) - t->rec_pos;
+                if (len > max_field || len > t->max_record)
+                    return 0;
+                s->width = n;
+                s->n_field = n < hold ? n : hold;
+                t->pos = (size_t)(fs - b);
+                t->line = line + 1;
+                return 1;
+            }
+        }
+    }
+    return 0; /* no LF in the window: the full path asks for more */
+}
+
 /* One attempt at the record starting at the tokenizer's position: REC_OK
  * (1), 0 at the end, SEG_CSV_MORE or an error. */
 static int parse_record(csv_stream *s)
 {
     seg_csv_field f;
-    int rc = seg_csv_tok_record(&s->t), last = 0;
+    seg_csv_tok *t = &s->t;
+    int rc, last = 0;
     s->n_field = s->width = 0;
-    if (rc != 1)
+    if (SEG_LIKELY(t->pos < t->end && t->buf[t->pos] != '\n' && t->buf[t->pos] != '\r')) {
+        t->rec_pos = t->pos; /* no blank line to step over: seg_csv_tok_record() in short */
+        t->rec_line = t->line;
+    } else if ((rc = seg_csv_tok_record(t)) != 1) {
         return rc;
+    }
+    if ((rc = plain_record(s)) != 0) {
+        s->plain = true;
+        return rc;
+    }
+    s->n_field = s->width = 0;
+    s->plain = false;
     while (!last) {
         if ((last = seg_csv_tok_field(&s->t, s->width + 1, &f)) < 0 || last == SEG_CSV_MORE) {
             if (last == SEG_CSV_MORE) {
@@ -214,7 +314,8 @@ int seg_csv_stream_next(csv_stream *s)
         if (rc == 1) {
             s->record_line = s->t.rec_line;
             s->line = s->t.line;
-            unescape(s);
+            if (!s->plain)
+                unescape(s);
             return 1;
         }
         if (rc == 0) {

@@ -8,7 +8,10 @@
  * Syntax, numbers and delimiter guess are those of csv.c: both use the
  * tokenizer and parser of csv_shared.h, so both give the same verdict, error
  * position and values on the same bytes. Errors name the file, the physical
- * line and the field.
+ * line and the field. A plain record (no CR or NUL, no field starting with a
+ * quote or blank) is split whole from 16-byte masks (csv_stream.c
+ * plain_record), with the fields the tokenizer would give; any other takes
+ * the tokenizer.
  */
 #ifndef SEG_CSV_STREAM_H
 #define SEG_CSV_STREAM_H
@@ -38,6 +41,7 @@ typedef struct csv_stream {
     size_t width;       /* fields the record has */
     size_t cap_field;
     bool *escaped; /* per field: quoted and holds "" */
+    bool plain;    /* the current record was read whole by the plain path: nothing escaped */
     /* At most max_fields fields of a record are held; with refuse_wider a
      * wider record is an error (SEG_ERR_LIMIT, SEG_CSV_MAX_COLUMNS), without
      * it the rest are only counted (width). Open sets 10,000 and refuse. */
