@@ -465,6 +465,91 @@ SEG_RK_TARGET static void RK(assign_groups)(const T *x, const T *xp, size_t b, s
     }
 }
 
+/* xt[j * PANEL + r] = row[sel[r]]'s feature j (x + row[sel[r]] * d) for r <
+ * rows, 0 for rows <= r < PANEL: RK(transpose_panel) of listed rows. */
+SEG_RK_TARGET static void RK(transpose_rows)(const T *x, size_t d, const size_t *row,
+                                             const uint32_t *sel, size_t rows, T *xt)
+{
+    for (size_t h = 0; h < 2; h++)
+        for (size_t j0 = 0; j0 < d; j0 += LANES) {
+            const size_t w = d - j0 < LANES ? d - j0 : LANES;
+            const MK cols = RK(lanes)(w);
+            V v[LANES];
+            for (size_t r = 0; r < LANES; r++) {
+                const size_t i = h * LANES + r;
+                v[r] = i < rows ? VLOADM(cols, x + row[sel[i]] * d + j0) : VZERO();
+            }
+            RK(transpose)(v);
+            for (size_t c = 0; c < w; c++)
+                VSTOREA(xt + (j0 + c) * PANEL + h * LANES, v[c]);
+        }
+}
+
+/*
+ * One group of centroids j0 .. j1-1 for the m listed rows only: row
+ * x + row[sel[r]] * d, its group state (RK(assign_groups)'s gb, gs, gid for
+ * this group) into slot sel[r] of gb, gs, gid. Each value and the order of
+ * the comparisons are RK(fold_group_chunk)'s, so a row's state does not
+ * depend on which rows share its panel.
+ */
+SEG_RK_TARGET static void RK(group_rows)(const T *x, size_t d, const size_t *row,
+                                         const uint32_t *sel, size_t m, const T *c,
+                                         const T *cnorm, size_t j0, size_t j1, T *gb, T *gs,
+                                         T *gid)
+{
+    _Alignas(64) T buf[SEG_RK_DMAX * PANEL];
+    _Alignas(64) T ob[PANEL], os[PANEL], oi[PANEL];
+    const size_t chunks = (j1 - j0 + RMAX - 2) / (RMAX - 1);
+    for (size_t p0 = 0; p0 < m; p0 += PANEL) {
+        const size_t rows = m - p0 < PANEL ? m - p0 : PANEL;
+        RK(transpose_rows)(x, d, row, sel + p0, rows, buf);
+        V b0 = VSET1((T)INFINITY), b1 = b0, s0 = b0, s1 = b0;
+        V i0 = VSET1((T)-1), i1 = i0;
+        for (size_t q = 0, t0 = j0; q < chunks; q++) {
+            const size_t t1 = j0 + (j1 - j0) * (q + 1) / chunks;
+            const int R = (int)(t1 - t0);
+#define FOLDG(r) RK(fold_group_chunk)(buf, d, c, cnorm, t0, r, &b0, &b1, &s0, &s1, &i0, &i1)
+            SEG_RK_SWITCH_W(R, FOLDG)
+#undef FOLDG
+            t0 = t1;
+        }
+        VSTOREA(ob, b0);
+        VSTOREA(ob + LANES, b1);
+        VSTOREA(os, s0);
+        VSTOREA(os + LANES, s1);
+        VSTOREA(oi, i0);
+        VSTOREA(oi + LANES, i1);
+        for (size_t r = 0; r < rows; r++) {
+            const uint32_t o = sel[p0 + r];
+            gb[o] = ob[r];
+            gs[o] = os[r];
+            gid[o] = oi[r];
+        }
+    }
+}
+
+/* The labels and mind of m rows from their group states (gb, gid: G x m),
+ * as RK(assign_groups) takes them (RK(fold_groups_best)). */
+SEG_RK_TARGET static void RK(groups_best)(size_t m, size_t G, const T *xnorm, const T *gb,
+                                          const T *gid, int32_t *labels, T *mind)
+{
+    for (size_t p0 = 0; p0 < m; p0 += PANEL) {
+        const size_t rows = m - p0 < PANEL ? m - p0 : PANEL;
+        const MK k0 = RK(lanes)(rows), k1 = RK(lanes)(rows > LANES ? rows - LANES : 0);
+        V best0 = VSET1((T)INFINITY), best1 = best0, lab0 = VZERO(), lab1 = lab0;
+        RK(fold_groups_best)(G, m, p0, k0, k1, gb, gid, &best0, &best1, &lab0, &lab1);
+        const V zero = VZERO();
+        V xn0 = VLOADM(k0, xnorm + p0), xn1 = VLOADM(k1, xnorm + p0 + LANES);
+        VSTOREM(mind + p0, k0, VMAX(VADD(best0, xn0), zero));
+        VSTOREM(mind + p0 + LANES, k1, VMAX(VADD(best1, xn1), zero));
+        _Alignas(64) T lab[PANEL];
+        VSTORE(lab, lab0);
+        VSTORE(lab + LANES, lab1);
+        for (size_t r = 0; r < rows; r++)
+            labels[p0 + r] = (int32_t)lab[r];
+    }
+}
+
 SEG_RK_TARGET static void RK(tile)(const T *x, const T *xp, size_t b, size_t d, const T *c,
                                        size_t k, T *tt)
 {
