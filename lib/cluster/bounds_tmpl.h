@@ -325,92 +325,6 @@ static void FN(order_by_need)(const kjob *J, const bounds_ws *H, size_t b0, cons
     }
 }
 
-/* The kernel's cost of transposing a panel of rows, in centroids computed
- * for a panel (a 16 x 16 transpose is about 64 shuffles; a centroid is d
- * fused multiply-adds per half panel). */
-#define SEG_BOUNDS_TRANSPOSE_COST(d) (((d) + 7) / 8)
-
-/* Centroids computed for panels when the m rows with needs nd (m x G) fill
- * the kernel's panels in that order, each panel computing the union of its
- * rows' groups, plus a transpose per panel when transposed. */
-static size_t FN(cost_by_panel)(const bounds_ws *H, const uint8_t *nd, size_t m, size_t d,
-                                bool transposed)
-{
-    const size_t G = H->groups, P = seg_regkernel_panel_rows(sizeof(T));
-    size_t cost = 0;
-    for (size_t p0 = 0; p0 < m; p0 += P) {
-        const size_t rows = m - p0 < P ? m - p0 : P;
-        bool any = false;
-        for (size_t q = 0; q < G; q++) {
-            uint8_t u = 0;
-            for (size_t r = 0; r < rows; r++)
-                u |= nd[(p0 + r) * G + q];
-            any |= u != 0;
-            cost += u ? H->gstart[q + 1] - H->gstart[q] : 0;
-        }
-        cost += any && transposed ? SEG_BOUNDS_TRANSPOSE_COST(d) : 0;
-    }
-    return cost;
-}
-
-/* The same for FN(groups_by_need): each group's panels hold only the rows
- * that need the group, each panel transposed. */
-static size_t FN(cost_by_group)(const bounds_ws *H, const uint8_t *need, size_t ng, size_t d)
-{
-    const size_t G = H->groups, P = seg_regkernel_panel_rows(sizeof(T));
-    size_t cost = 0;
-    for (size_t q = 0; q < G; q++) {
-        size_t cnt = 0;
-        for (size_t g = 0; g < ng; g++)
-            cnt += need[g * G + q] != 0;
-        cost += (cnt + P - 1) / P * (H->gstart[q + 1] - H->gstart[q] + SEG_BOUNDS_TRANSPOSE_COST(d));
-    }
-    return cost;
-}
-
-/*
- * The ng failing rows gi (block offsets from b0, in row order) with their
- * needs (ng x G), computed a group at a time: each group's centroids only
- * for the rows that need that group, packed into the kernel's panels in row
- * order (sel: ng uint32 of scratch). A panel of rows that computes the
- * union of its rows' needs did 3.2-5.1 of W2's 7 groups for rows that needed
- * 1.3-1.6 (bench/README.md). Into glab, gm the rows' labels and nearest
- * squared distances, into gb, gs, gid (G x ng) their group states (gid -1
- * for a group not computed), and their norms into xng. A row's values do
- * not depend on the rows that share its panels, so they are Lloyd's.
- */
-static void FN(groups_by_need)(const kjob *J, const bounds_ws *H, size_t b0, const size_t *gi,
-                               const uint8_t *need, size_t ng, uint32_t *sel, T *xng,
-                               int32_t *glab, T *gm, T *gb, T *gs, T *gid)
-{
-    const size_t G = H->groups, d = J->d;
-    const T *x = (const T *)J->x + b0 * d;
-    const T *xnorm = (const T *)J->xnorm + b0;
-    /* The rows come from x, which the passes do not stream (they read the
-     * panel copy): ask for them all first, or each load waits in turn. */
-    for (size_t g = 0; g < ng; g++)
-        for (size_t o = 0, bytes = d * sizeof(T); o < bytes; o += 64)
-            __builtin_prefetch((const char *)(x + gi[g] * d) + o, 0, 3);
-    for (size_t g = 0; g < ng; g++)
-        xng[g] = xnorm[gi[g]];
-    for (size_t o = 0; o < G * ng; o++) {
-        gb[o] = gs[o] = (T)INFINITY;
-        gid[o] = (T)-1;
-    }
-    for (size_t q = 0; q < G; q++) {
-        size_t cnt = 0;
-        for (size_t g = 0; g < ng; g++) {
-            sel[cnt] = (uint32_t)g;
-            cnt += need[g * G + q] != 0;
-        }
-        if (cnt)
-            FN(seg_regkernel_group_rows)(x, d, gi, sel, cnt, J->ct, J->cnorm, H->gstart[q],
-                                         H->gstart[q + 1], gb + q * ng, gs + q * ng,
-                                         gid + q * ng);
-    }
-    FN(seg_regkernel_groups_best)(ng, G, xng, gb, gid, glab, gm);
-}
-
 /*
  * The bounded pass through the register kernel, whose every value equals
  * Lloyd's for its row and centroid wherever the row is computed: rows whose
@@ -470,39 +384,24 @@ static void FN(bounds_part_rk)(void *ctx, size_t p, int tid)
          * passed needing no group; on W2 of bench/ gathering 90 % of a block
          * cost more than computing all of it. Else the failing rows are
          * gathered. kr[g]: failing row g's index among the kernel's rows. */
-        bool inplace = ng * 4 >= b * 3;
+        const bool inplace = ng * 4 >= b * 3;
         const size_t *kgi = gi; /* the failing rows, kernel order when gathered */
-        const uint8_t *bneed = need; /* the kernel's rows' needs, its order */
-        if (ng > 0 && inplace && ng < b) {
-            memset(kneed, 0, b * G);
-            for (size_t g = 0; g < ng; g++)
-                for (size_t q = 0; q < G; q++)
-                    kneed[gi[g] * G + q] = need[g * G + q];
-            bneed = kneed;
-        } else if (ng > 0 && !inplace) {
-            FN(order_by_need)(J, H, b0, gi, need, ng, ord, kneed);
-            kgi = ord;
-            bneed = kneed;
-        }
-        /* A group at a time for the rows that need it, when that computes
-         * fewer centroids for panels than the panels of the kernel's rows
-         * computing the union of their needs (each way's transposes
-         * counted). */
-        const bool bygroup =
-            ng > 0 && G > 1 &&
-            FN(cost_by_group)(H, need, ng, d) <
-                FN(cost_by_panel)(H, bneed, inplace ? b : ng, d,
-                                  !inplace || !FN(panels_at)(J, b0));
-        if (bygroup) {
-            inplace = false;
-            kgi = gi;
-            FN(groups_by_need)(J, H, b0, gi, need, ng, (uint32_t *)(void *)xg, xng, glab, gm,
-                               gb, gs, gid);
-        } else if (ng > 0 && inplace) {
+        const size_t m = inplace ? b : ng;
+        if (ng > 0 && inplace) {
+            const uint8_t *bneed = need;
+            if (ng < b) {
+                memset(kneed, 0, b * G);
+                for (size_t g = 0; g < ng; g++)
+                    for (size_t q = 0; q < G; q++)
+                        kneed[gi[g] * G + q] = need[g * G + q];
+                bneed = kneed;
+            }
             FN(seg_regkernel_assign_groups)(x + b0 * d, FN(panels_at)(J, b0), b, d, xnorm + b0,
                                             ct, k, cnorm, H->gstart, H->group, G, bneed, glab,
                                             gm, gb, gs, gid);
         } else if (ng > 0) {
+            FN(order_by_need)(J, H, b0, gi, need, ng, ord, kneed);
+            kgi = ord;
             /* The gathered rows come from x, which the passes do not
              * stream (they read the panel copy): ask for them all first, or
              * each copy waits for its row in turn. */
@@ -519,7 +418,6 @@ static void FN(bounds_part_rk)(void *ctx, size_t p, int tid)
             FN(seg_regkernel_assign_groups)(xg, NULL, ng, d, xng, ct, k, cnorm, H->gstart,
                                             H->group, G, kneed, glab, gm, gb, gs, gid);
         }
-        const size_t m = inplace ? b : ng;
         if (ng > 0)
             FN(bounds_from_groups)(m, G, gb, gs, gid, glab, gm, inplace ? xnorm + b0 : xng, gam,
                                    H->cnmax, lo, up);

@@ -211,35 +211,6 @@ void seg_regkernel_assign_groups_f64(const double *x, const double *xp, size_t b
                                      int32_t *labels, double *mind, double *gb, double *gs,
                                      double *gid);
 
-/*
- * One group of centroids j0 .. j1 - 1 for listed rows only: for r < m, the
- * row x + row[sel[r]] * d gets the group's state of
- * seg_regkernel_assign_groups (smallest value, second smallest, index of the
- * smallest) in gb[sel[r]], gs[sel[r]], gid[sel[r]]. Rows are packed into
- * panels by the list, so a group is computed only for the rows that need
- * it; each value is Lloyd's for its row and centroid, bit for bit, whatever
- * rows share its panel.
- */
-void seg_regkernel_group_rows_f32(const float *x, size_t d, const size_t *row,
-                                  const uint32_t *sel, size_t m, const float *c,
-                                  const float *cnorm, size_t j0, size_t j1, float *gb, float *gs,
-                                  float *gid);
-void seg_regkernel_group_rows_f64(const double *x, size_t d, const size_t *row,
-                                  const uint32_t *sel, size_t m, const double *c,
-                                  const double *cnorm, size_t j0, size_t j1, double *gb,
-                                  double *gs, double *gid);
-
-/*
- * Labels and mind of m rows from their group states (gb, gid: groups x m,
- * gid = -1 and gb = +inf for a group not computed), exactly as
- * seg_regkernel_assign_groups takes them from its own.
- */
-void seg_regkernel_groups_best_f32(size_t m, size_t groups, const float *xnorm, const float *gb,
-                                   const float *gid, int32_t *labels, float *mind);
-void seg_regkernel_groups_best_f64(size_t m, size_t groups, const double *xnorm,
-                                   const double *gb, const double *gid, int32_t *labels,
-                                   double *mind);
-
 /* tt[j * b + i] = -2 x_i . c_j: the centroid-major tile of seg_assign_block. */
 void seg_regkernel_tile_f32(const float *x, const float *xp, size_t b, size_t d, const float *c,
                             size_t k, float *tt);

@@ -142,24 +142,6 @@ size_t seg_regkernel_panel_rows(size_t elem)
         else                                                                                       \
             assign_groups_avx2_##SFX(x, xp, b, d, xnorm, c, k, cnorm, gstart, group, G, need,      \
                                      labels, mind, gb, gs, gid);                                   \
-    }                                                                                              \
-    void seg_regkernel_group_rows_##SFX(const T *x, size_t d, const size_t *row,                   \
-                                        const uint32_t *sel, size_t m, const T *c,                 \
-                                        const T *cnorm, size_t j0, size_t j1, T *gb, T *gs,        \
-                                        T *gid)                                                    \
-    {                                                                                              \
-        if (isa() == SEG_RK_AVX512)                                                                \
-            group_rows_avx512_##SFX(x, d, row, sel, m, c, cnorm, j0, j1, gb, gs, gid);             \
-        else                                                                                       \
-            group_rows_avx2_##SFX(x, d, row, sel, m, c, cnorm, j0, j1, gb, gs, gid);               \
-    }                                                                                              \
-    void seg_regkernel_groups_best_##SFX(size_t m, size_t G, const T *xnorm, const T *gb,          \
-                                         const T *gid, int32_t *labels, T *mind)                   \
-    {                                                                                              \
-        if (isa() == SEG_RK_AVX512)                                                                \
-            groups_best_avx512_##SFX(m, G, xnorm, gb, gid, labels, mind);                          \
-        else                                                                                       \
-            groups_best_avx2_##SFX(m, G, xnorm, gb, gid, labels, mind);                            \
     }
 
 #else
@@ -190,19 +172,6 @@ size_t seg_regkernel_panel_rows(size_t elem)
         (void)x, (void)xp, (void)b, (void)d, (void)xnorm, (void)c, (void)k, (void)cnorm,           \
             (void)gstart, (void)group, (void)G, (void)need, (void)labels, (void)mind, (void)gb,    \
             (void)gs, (void)gid;                                                                   \
-    }                                                                                              \
-    void seg_regkernel_group_rows_##SFX(const T *x, size_t d, const size_t *row,                   \
-                                        const uint32_t *sel, size_t m, const T *c,                 \
-                                        const T *cnorm, size_t j0, size_t j1, T *gb, T *gs,        \
-                                        T *gid)                                                    \
-    {                                                                                              \
-        (void)x, (void)d, (void)row, (void)sel, (void)m, (void)c, (void)cnorm, (void)j0,           \
-            (void)j1, (void)gb, (void)gs, (void)gid;                                               \
-    }                                                                                              \
-    void seg_regkernel_groups_best_##SFX(size_t m, size_t G, const T *xnorm, const T *gb,          \
-                                         const T *gid, int32_t *labels, T *mind)                   \
-    {                                                                                              \
-        (void)m, (void)G, (void)xnorm, (void)gb, (void)gid, (void)labels, (void)mind;              \
     }
 #endif
 
