@@ -179,6 +179,34 @@ static void test_few_rows_fail_agree(void **state)
     free(centre);
 }
 
+/*
+ * k = 23 (Yinyang: 3 groups of 7, 8 and 8 centroids, so k is not a multiple
+ * of the group count) in 5 dimensions (not a multiple of a vector), blobs
+ * of very different sizes: in late passes a block has a few failing rows,
+ * some alone in their panel, most needing only their own group; in early
+ * passes a centroid crosses between blobs and most rows need every group.
+ */
+static void test_uneven_groups_agree(void **state)
+{
+    (void)state;
+    const size_t n = 7000, d = 5, k = 23, blobs = 12;
+    double *x = malloc(n * d * sizeof *x), *c0 = malloc(k * d * sizeof *c0),
+           *centre = malloc(blobs * d * sizeof *centre);
+    uint64_t s = 41;
+    for (size_t i = 0; i < blobs * d; i++)
+        centre[i] = 30.0 * tu_uniform(&s);
+    for (size_t i = 0; i < n; i++) {
+        const size_t b = (i * i) % 97 % blobs; /* uneven blob sizes */
+        for (size_t j = 0; j < d; j++)
+            x[i * d + j] = centre[b * d + j] + (0.3 + (double)(b % 3)) * tu_normal(&s);
+    }
+    first_rows(x, 3, d, k, c0); /* rows 0, 3, ..., 66: several centroids per blob */
+    check_all_agree(x, n, d, NULL, c0, k);
+    free(x);
+    free(c0);
+    free(centre);
+}
+
 /* A fit's labels, distances and inertia through seg_kmeans_fit_rows. */
 static void fit_dist(const double *x, bool f32, size_t n, size_t d, const double *w,
                      const double *c0, size_t k, int64_t algorithm, int64_t threads,
@@ -464,6 +492,7 @@ int main(void)
         EACH_KERNEL(test_blobs_agree),
         EACH_KERNEL(test_ties_and_weights_agree),
         EACH_KERNEL(test_few_rows_fail_agree),
+        EACH_KERNEL(test_uneven_groups_agree),
         EACH_KERNEL(test_distances_agree),
         EACH_KERNEL(test_empty_segment_agrees),
         EACH_KERNEL(test_many_and_one_centroid),

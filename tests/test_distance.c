@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <cmocka.h>
 
 #include "kernel/distance.h"
@@ -271,6 +272,48 @@ static void limits(void **state)
     assert_true(p.block >= 16 && p.block % 16 == 0);
 }
 
+/*
+ * Row norms are each row's sum of squares in double over its features in
+ * order (the fit's distances add them, so any other order would change the
+ * labels' bits): row counts around the interleave of 8, f32 and f64, and
+ * values whose products are inexact in double.
+ */
+static void row_norms_in_order(void **state)
+{
+    (void)state;
+    static const size_t ns[] = {1, 7, 8, 9, 17, 100};
+    for (size_t a = 0; a < N_OF(ns); a++)
+        for (size_t b = 0; b < N_OF(d_list); b++) {
+            const size_t n = ns[a], d = d_list[b];
+            double *x = malloc(n * d * sizeof *x), *xn = malloc(n * sizeof *xn);
+            float *xf = malloc(n * d * sizeof *xf), *xnf = malloc(n * sizeof *xnf);
+            uint64_t s = 31 + n * 7 + d;
+            fill(x, n * d, &s);
+            for (size_t i = 0; i < n * d; i++) {
+                x[i] *= 1 + 1e-9 * (double)(i % 13); /* many significant bits */
+                xf[i] = (float)x[i];
+            }
+            seg_row_norms_f64(x, n, d, xn);
+            seg_row_norms_f32(xf, n, d, xnf);
+            for (size_t i = 0; i < n; i++) {
+                volatile double r = 0, rf = 0; /* one rounding per step, in order */
+                for (size_t j = 0; j < d; j++) {
+                    volatile double p = x[i * d + j] * x[i * d + j];
+                    volatile double pf = (double)xf[i * d + j] * (double)xf[i * d + j];
+                    r = r + p;
+                    rf = rf + pf;
+                }
+                assert_memory_equal(&xn[i], (const void *)&r, sizeof r);
+                const float want = (float)rf;
+                assert_memory_equal(&xnf[i], &want, sizeof want);
+            }
+            free(x);
+            free(xn);
+            free(xf);
+            free(xnf);
+        }
+}
+
 /* Each test runs with the AVX-512 kernel, then the AVX2 one, where the CPU has them. */
 static int use_avx512(void **state)
 {
@@ -304,6 +347,7 @@ int main(void)
         BOTH(agrees_with_blas),
         BOTH(ties_go_to_lowest_index),
         BOTH(limits),
+        cmocka_unit_test(row_norms_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -584,6 +584,37 @@ static void test_partition_plan(void **state)
     }
 }
 
+/*
+ * A value that is not finite past the first chunks of the check (which
+ * tests 4096 values at a time): the error names the first such value's row
+ * and feature, in float and double, with a later one also present.
+ */
+static void test_nonfinite_far_in(void **state)
+{
+    (void)state;
+    const size_t n = 3000, d = 3;
+    double *x = malloc(n * d * sizeof *x);
+    float *xf = malloc(n * d * sizeof *xf);
+    for (size_t i = 0; i < n * d; i++) {
+        x[i] = (double)(i % 17);
+        xf[i] = (float)x[i];
+    }
+    x[2000 * d + 1] = INFINITY; /* row 2001, feature 2 */
+    x[2900 * d] = NAN;
+    xf[1500 * d + 2] = NAN; /* row 1501, feature 3 */
+    xf[2999 * d + 2] = -INFINITY;
+    seg_kmeans *km = new_km(3, SEG_INIT_KMEANSPP, 1);
+    seg_model *m = NULL;
+    assert_int_equal(seg_kmeans_fit_f64(km, x, n, d, NULL, NULL, &m), SEG_ERR_NONFINITE);
+    assert_non_null(strstr(seg_last_error(), "row 2001, feature 2 "));
+    assert_int_equal(seg_kmeans_fit_f32(km, xf, n, d, NULL, NULL, &m), SEG_ERR_NONFINITE);
+    assert_non_null(strstr(seg_last_error(), "row 1501, feature 3 "));
+    assert_null(m);
+    seg_kmeans_free(km);
+    free(x);
+    free(xf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -603,6 +634,7 @@ int main(void)
         cmocka_unit_test(test_partition_plan),
         cmocka_unit_test(test_restart_rule),
         cmocka_unit_test(test_restarts_side_by_side),
+        cmocka_unit_test(test_nonfinite_far_in),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -997,11 +997,24 @@ static int kjob_prepare(kjob *J, const seg_kmeans *km, const void *x, bool f32, 
     }
     if (rc == SEG_OK && (!seg_mul_ok(n, d, &count) || count > SIZE_MAX / elem))
         rc = seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", n, d);
-    for (size_t i = 0; rc == SEG_OK && i < count; i++) {
-        double v = f32 ? (double)((const float *)x)[i] : ((const double *)x)[i];
-        if (!isfinite(v))
-            rc = seg_fail(SEG_ERR_NONFINITE, "row %zu, feature %zu is not finite",
-                          J->row0 + i / d + 1, i % d + 1);
+    /* A chunk at a time without an early exit, so that the test vectorises
+     * (a tenth of a 10^6 x 32 fit's set-up when it did not); the first
+     * value that is not finite is looked for only in a chunk that has one. */
+    for (size_t c0 = 0; rc == SEG_OK && c0 < count; c0 += 4096) {
+        const size_t c1 = count - c0 < 4096 ? count : c0 + 4096;
+        int bad = 0;
+        if (f32)
+            for (size_t i = c0; i < c1; i++)
+                bad |= !(fabsf(((const float *)x)[i]) <= FLT_MAX);
+        else
+            for (size_t i = c0; i < c1; i++)
+                bad |= !(fabs(((const double *)x)[i]) <= DBL_MAX);
+        for (size_t i = c0; bad && rc == SEG_OK && i < c1; i++) {
+            double v = f32 ? (double)((const float *)x)[i] : ((const double *)x)[i];
+            if (!isfinite(v))
+                rc = seg_fail(SEG_ERR_NONFINITE, "row %zu, feature %zu is not finite",
+                              J->row0 + i / d + 1, i % d + 1);
+        }
     }
     if (rc == SEG_OK)
         rc = f32 ? count_distinct_f32(x, n, d, k, &distinct)
