@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""seg-mpi segment FILE.npy --model M writes seg segment FILE.npy's model.
+
+A float64 and a float32 .npy of clustered rows; for 1, 2, 3 and 4 ranks,
+with the defaults (standard scaling), --dtype f32 --scale minmax --init
+kmeans||, --scale robust, --scale none, and without --k (the sweep, which
+moves the rows to other shares than the ones read):
+
+- seg info --json of the model is seg segment's but for the file's name
+  (the columns x0, x1, ... and their profiles, the scaler, the tree);
+- the model file is seg segment's byte for byte but for the two HEAD
+  timings and the checksum that covers them.
+
+Before, the .npy model had no profiles and no column record (seg info:
+"columns": []), so both failed.
+
+usage: seg_mpi_npy_model_test.py MPIRUN SEG SEG_MPI
+"""
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+from mpitest import seg, run_mpi, read, save_npy, Tally  # noqa: E402
+
+check = Tally()
+
+
+def blank_timings(data):
+    """The model's bytes with HEAD's fit and start seconds and the checksum zeroed."""
+    b = bytearray(data)
+    at = b.find(b'HEAD') + 12 + 48
+    b[at:at + 16] = bytes(16)
+    b[-4:] = bytes(4)
+    return bytes(b)
+
+
+def info(path):
+    p = subprocess.run([seg, 'info', '--json', path], capture_output=True, text=True,
+                       timeout=120)
+    if p.returncode != 0:
+        return {'error': p.stderr}
+    j = json.loads(p.stdout)
+    j['model'] = None  # the file's own name
+    return j
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    os.chdir(tmp)
+    rng = random.Random(11)
+    centres = [[rng.gauss(0, 5), rng.gauss(10, 3), rng.gauss(-4, 2)] for _ in range(5)]
+    rows = [[c + rng.gauss(0, 1) for c in centres[i % 5]] for i in range(5000)]
+    save_npy('x8.npy', rows, 'f8')
+    save_npy('x4.npy', rows, 'f4')
+    cases = [('x8.npy', ['--k', '4', '--seed', '2']),
+             ('x4.npy', ['--k', '3', '--seed', '1', '--dtype', 'f32', '--scale', 'minmax',
+                         '--init', 'kmeans||']),
+             ('x8.npy', ['--k', '5', '--scale', 'robust', '--silhouette-sample', '1000']),
+             ('x4.npy', ['--k', '4', '--scale', 'none']),
+             ('x8.npy', ['--seed', '3', '--k-min', '2', '--k-max', '4'])]
+    for data, opts in cases:
+        label = data + ' ' + ' '.join(opts)
+        s = subprocess.run([seg, 'segment', data, '--model', 'serial.seg', '--quiet'] + opts,
+                           capture_output=True, text=True, timeout=300)
+        if not check(s.returncode == 0, 'seg segment (%s): %s' % (label, s.stderr)):
+            continue
+        want, want_info = read('serial.seg'), info('serial.seg')
+        check(want_info.get('columns') and 'error' not in want_info,
+              label + ': the serial model lists its columns')
+        for ranks in (1, 2, 3, 4):
+            what = '%s, %d rank(s)' % (label, ranks)
+            if os.path.exists('m.seg'):
+                os.remove('m.seg')
+            r = run_mpi(ranks, [data, '--model', 'm.seg', '--quiet'] + opts)
+            if not check(r.returncode == 0, what + ': ran: ' + r.stderr.strip()):
+                continue
+            got_info = info('m.seg')
+            check(got_info == want_info, what + ': seg info is the serial one: %s' % (
+                '' if got_info == want_info else
+                [k for k in set(got_info) | set(want_info)
+                 if got_info.get(k) != want_info.get(k)]))
+            check(blank_timings(read('m.seg')) == blank_timings(want),
+                  what + ': the file is the serial one but for the timings and checksum')
+
+sys.exit(check.summary())
