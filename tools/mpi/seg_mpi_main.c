@@ -566,6 +566,7 @@ static int run(int argc, char **argv)
     csv_model *cm = NULL;
     mpi_report *rep = NULL;
     seg_scaler *rsc = NULL;
+    int *idk = NULL; /* a .npy: each column's seg_identifier_kind (npy_model.c) */
     double q[3] = {NAN, NAN, NAN}; /* the quality measures (k >= 2) */
     char *lines = NULL;
     size_t n = 0, d = 0, elem = 0, first = 0, rows = 0, len = 0;
@@ -630,16 +631,37 @@ static int run(int argc, char **argv)
     /* A .npy's model and report: the raw rows and columns x0, x1, ... in
      * the CSV's record (npy_model.c), so both take the CSV's path */
     const bool full = o.model || o.report;
+    const size_t d_all = d;
+    bool finite = true;
+    if (!csv) { /* the columns seg segment leaves out as identifiers */
+        size_t left = 0;
+        rc = (idk = calloc(d, sizeof *idk)) ? SEG_OK : SEG_ERR_NOMEM;
+        rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory");
+        if (rc == SEG_OK)
+            rc = npy_identifiers(x, f32 && !scaled, rows, d, n, o.quiet, idk, &left, &finite, why,
+                                 sizeof why);
+        if ((status = step("choosing columns", rc, why)) != 0)
+            goto out;
+    }
     if (!csv && full) {
         rc = (cm = csv_model_new(NULL, true)) ? SEG_OK : SEG_ERR_NOMEM;
         if ((status = step("reading data", rc, "out of memory")) != 0)
             goto out;
-        if ((rc = npy_model_rows(cm, x, f32 && !scaled, rows, d, first)) < 0) {
+        if (finite && (rc = npy_model_rows(cm, x, f32 && !scaled, rows, d, first, idk)) < 0) {
             if (rank == 0)
                 fprintf(stderr, "%s: reading data: %s\n", progname, seg_mpi_last_error());
             status = EXIT_DATA;
             goto out;
         }
+    }
+    if (!csv &&
+        (rc = npy_drop_identifiers(&x, f32 && !scaled, idk, d_all, n, km, f32, &first, &rows, &d)) <
+            0)
+    {
+        if (rank == 0)
+            fprintf(stderr, "%s: choosing columns: %s\n", progname, seg_mpi_last_error());
+        status = EXIT_DATA;
+        goto out;
     }
     if (scaled) { /* collective; the status is agreed inside */
         void *xs = NULL;
@@ -652,7 +674,8 @@ static int run(int argc, char **argv)
             goto out;
         }
     }
-    if (!csv && full && (rc = npy_model_scaling(cm, d, affine[0], affine[1], affine[2])) < 0) {
+    if (!csv && full &&
+        (rc = npy_model_scaling(cm, idk, d_all, d, affine[0], affine[1], affine[2])) < 0) {
         if (rank == 0)
             fprintf(stderr, "%s: scaling: %s\n", progname, seg_mpi_last_error());
         status = EXIT_DATA;
@@ -832,6 +855,7 @@ out:
     csv_model_free(cm);
     mpi_report_free(rep);
     seg_scaler_free(rsc);
+    free(idk);
     free(affine[0]);
     free(affine[1]);
     free(affine[2]);
