@@ -17,7 +17,8 @@ silent difference):
 
 Before, the .npy model had no profiles and no column record (seg info:
 "columns": []), so both failed. A .npy whose every column looks like an
-identifier is refused as seg-mpi refuses such a CSV (exit 1, one message).
+identifier is refused as seg-mpi refuses such a CSV (exit 1, one message),
+and so is a column of the whole numbers 0 to n - 1 out of order.
 
 usage: seg_mpi_npy_model_test.py MPIRUN SEG SEG_MPI
 """
@@ -104,5 +105,15 @@ with tempfile.TemporaryDirectory() as tmp:
     check(r.returncode == 1 and r.stderr.count('identifier') == 1 and
           not os.path.exists('n.seg'),
           'all identifiers: exit 1, one message: %d %s' % (r.returncode, r.stderr))
+
+    # whole numbers 0..n-1 shuffled: seg segment leaves them out only if they
+    # are row numbers in another order, which the ranks cannot tell: refused
+    perm = list(range(5000))
+    random.Random(4).shuffle(perm)
+    save_npy('perm.npy', [[float(p), r[0]] for p, r in zip(perm, rows)], 'f8')
+    r = run_mpi(2, ['perm.npy', '--k', '2', '-o', 'n.seg'])
+    check(r.returncode == 1 and r.stderr.count("column 'x0'") == 1 and
+          not os.path.exists('n.seg'),
+          'row numbers out of order: exit 1, one message: %d %s' % (r.returncode, r.stderr))
 
 sys.exit(check.summary())
