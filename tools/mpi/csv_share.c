@@ -94,6 +94,24 @@ static int numeric_identifier(const seg_dataset *ds, size_t j, size_t n_all, int
     return hi - lo == (double)(n_all - 1) ? ID_UNSURE : ID_NONE;
 }
 
+int csv_share_numeric_identifier(const seg_dataset *ds, size_t j, size_t n_all)
+{
+    int R = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &R);
+    switch (n_all < IDENTIFIER_MIN_ROWS ? ID_NONE : numeric_identifier(ds, j, n_all, R)) {
+    case ID_ROWNUM:
+        return SEG_IDENTIFIER_ROW_NUMBER;
+    case ID_INCREASING:
+        return SEG_IDENTIFIER_INCREASING;
+    case ID_UNSURE:
+        return SEG_ERR_LIMIT;
+    case ID_NOMEM:
+        return SEG_ERR_NOMEM;
+    default:
+        return SEG_IDENTIFIER_NONE;
+    }
+}
+
 static const char *identifier_text(int kind)
 {
     switch (kind) {

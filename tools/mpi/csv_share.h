@@ -21,4 +21,12 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
                    const char *progname, void **x, size_t *n, size_t *d, size_t *first,
                    size_t *rows, char *why, size_t len);
 
+/* Collective: whether numeric column j of ds (this rank's rows, in rank
+ * order, of n_all rows over the ranks; no missing value) looks like an
+ * identifier, as seg_dataset_column_identifier() decides on all rows: a
+ * seg_identifier_kind; SEG_ERR_LIMIT when only every value in one place
+ * could tell (row numbers in another order); SEG_ERR_NOMEM. The same on
+ * every rank. */
+int csv_share_numeric_identifier(const seg_dataset *ds, size_t j, size_t n_all);
+
 #endif

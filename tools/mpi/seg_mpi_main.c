@@ -23,6 +23,7 @@
 #include "mpi/sweep.h"
 #include "mpi/csv_model.h"
 #include "mpi/report_mpi.h"
+#include "mpi/npy_model.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -37,7 +38,7 @@ typedef struct mopts {
     const char *algorithm;    /* --algorithm, as seg segment's */
     const char *drop;         /* --drop (CSV input) */
     const char *model, *assignments;
-    const char *report; /* --report (CSV input: tools/mpi/report_mpi.c) */
+    const char *report; /* --report (tools/mpi/report_mpi.c) */
     const char *id_key; /* --pseudonymize-key */
     bool json, quiet;
     mpi_sweep_opts sweep; /* without --k (tools/mpi/sweep.c) */
@@ -126,7 +127,7 @@ static const cli_opt mpi_segment_opts[] = {
      .field = CLI_TEXT(mopts, assignments)},
     {.name = "report",
      .value = "FILE.html",
-     .help = "CSV input: seg segment's HTML report, byte for byte",
+     .help = "seg segment's HTML report, byte for byte",
      .field = CLI_TEXT(mopts, report)},
     {.name = "json", .help = "the summary as JSON", .field = CLI_FLAG(mopts, json)},
     {.name = "quiet", .alias = 'q', .help = "no summary", .field = CLI_FLAG(mopts, quiet)},
@@ -271,9 +272,9 @@ static int scale_rows(const mopts *o, double *x64, size_t rows, size_t d, bool f
                       double **keep, char *why, size_t len)
 {
     double *c = malloc(d * sizeof *c), *s = malloc(d * sizeof *s);
-    double *md = o->model ? malloc(d * sizeof *md) : NULL;
+    double *md = o->model || o->report ? malloc(d * sizeof *md) : NULL;
     float *x32 = f32 ? malloc(rows * d * sizeof *x32 + 1) : NULL;
-    int rc = c && s && (!o->model || md) && (!f32 || x32) ? SEG_OK : SEG_ERR_NOMEM;
+    int rc = c && s && (!(o->model || o->report) || md) && (!f32 || x32) ? SEG_OK : SEG_ERR_NOMEM;
     rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory for the scaled rows");
     if (rc == SEG_OK)
         rc = seg_mpi_scaler_fit(MPI_COMM_WORLD, scale_of(o), x64, rows, d, c, s);
@@ -565,6 +566,7 @@ static int run(int argc, char **argv)
     csv_model *cm = NULL;
     mpi_report *rep = NULL;
     seg_scaler *rsc = NULL;
+    int *idk = NULL; /* a .npy: each column's seg_identifier_kind (npy_model.c) */
     double q[3] = {NAN, NAN, NAN}; /* the quality measures (k >= 2) */
     char *lines = NULL;
     size_t n = 0, d = 0, elem = 0, first = 0, rows = 0, len = 0;
@@ -599,11 +601,6 @@ static int run(int argc, char **argv)
         snprintf(why, sizeof why, "--drop goes with CSV input (a .npy's columns are x0, x1, ...)");
         if ((status = step("reading data", USAGE_CONFLICT, why)) != 0)
             goto out;
-    } else if (!csv && o.report) {
-        snprintf(why, sizeof why,
-                 "--report goes with CSV input (seg-mpi's model of a .npy has no profiles)");
-        if ((status = step("reading data", USAGE_CONFLICT, why)) != 0)
-            goto out;
     } else if (csv) {
         /* the columns' record for the model and --drop (csv_model.c) */
         rc = (cm = csv_model_new(o.drop, o.model || o.report)) ? SEG_OK : SEG_ERR_NOMEM;
@@ -631,6 +628,41 @@ static int run(int argc, char **argv)
         snprintf(why, sizeof why, "%s", seg_mpi_last_error());
     if ((status = step("reading data", rc, why)) != 0)
         goto out;
+    /* A .npy's model and report: the raw rows and columns x0, x1, ... in
+     * the CSV's record (npy_model.c), so both take the CSV's path */
+    const bool full = o.model || o.report;
+    const size_t d_all = d;
+    bool finite = true;
+    if (!csv) { /* the columns seg segment leaves out as identifiers */
+        size_t left = 0;
+        rc = (idk = calloc(d, sizeof *idk)) ? SEG_OK : SEG_ERR_NOMEM;
+        rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory");
+        if (rc == SEG_OK)
+            rc = npy_identifiers(x, f32 && !scaled, rows, d, n, o.quiet, idk, &left, &finite, why,
+                                 sizeof why);
+        if ((status = step("choosing columns", rc, why)) != 0)
+            goto out;
+    }
+    if (!csv && full) {
+        rc = (cm = csv_model_new(NULL, true)) ? SEG_OK : SEG_ERR_NOMEM;
+        if ((status = step("reading data", rc, "out of memory")) != 0)
+            goto out;
+        if (finite && (rc = npy_model_rows(cm, x, f32 && !scaled, rows, d, first, idk)) < 0) {
+            if (rank == 0)
+                fprintf(stderr, "%s: reading data: %s\n", progname, seg_mpi_last_error());
+            status = EXIT_DATA;
+            goto out;
+        }
+    }
+    if (!csv &&
+        (rc = npy_drop_identifiers(&x, f32 && !scaled, idk, d_all, n, km, f32, &first, &rows, &d)) <
+            0)
+    {
+        if (rank == 0)
+            fprintf(stderr, "%s: choosing columns: %s\n", progname, seg_mpi_last_error());
+        status = EXIT_DATA;
+        goto out;
+    }
     if (scaled) { /* collective; the status is agreed inside */
         void *xs = NULL;
         rc = scale_rows(&o, x, rows, d, f32, &xs, affine, why, sizeof why);
@@ -641,6 +673,13 @@ static int run(int argc, char **argv)
             status = EXIT_DATA;
             goto out;
         }
+    }
+    if (!csv && full &&
+        (rc = npy_model_scaling(cm, idk, d_all, d, affine[0], affine[1], affine[2])) < 0) {
+        if (rank == 0)
+            fprintf(stderr, "%s: scaling: %s\n", progname, seg_mpi_last_error());
+        status = EXIT_DATA;
+        goto out;
     }
 
     /* Without --k (nor --init FILE.npy): choose k, and move the rows to
@@ -691,9 +730,8 @@ static int run(int argc, char **argv)
             goto out;
     }
 
-    /* A CSV's model: the profiles of the raw rows, over the ranks; the
-     * report reads the whole model, as seg segment's does */
-    const bool full = o.model || o.report;
+    /* The model's profiles of the raw rows, over the ranks; the report
+     * reads the whole model, as seg segment's does */
     if (cm && full && (rc = csv_model_profile(cm, m, labels, first, rows)) < 0) {
         if (rank == 0)
             fprintf(stderr, "%s: describing the segments: %s\n", progname, seg_mpi_last_error());
@@ -730,7 +768,7 @@ static int run(int argc, char **argv)
         }
     }
 
-    /* A CSV's model holds seg segment's encoding and left-out columns (on
+    /* The model holds seg segment's encoding and left-out columns (on
      * every rank: the report scores the tree on rank 0's model, loaded) */
     if (full && cm) {
         rc = seg_mpi_agree_text(MPI_COMM_WORLD, csv_model_apply(cm, scale_of(&o), impute_first, m),
@@ -766,14 +804,6 @@ static int run(int argc, char **argv)
         outputs_input(&out, "FILE", o.file);
         outputs_input(&out, "--pseudonymize-key", o.id_key);
         status = outputs_check(&out);
-        /* the model holds the scaling, so seg predict scales raw rows alike */
-        if (status == 0 && o.model && scaled &&
-            seg_model_set_numeric_scaling(m, scale_of(&o), affine[0], affine[1], affine[2], d) <
-                0)
-        {
-            fprintf(stderr, "%s: writing the model: %s\n", progname, seg_last_error());
-            status = EXIT_DATA;
-        }
         int go = status == 0;
         MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
         if (go && o.assignments) {
@@ -825,6 +855,7 @@ out:
     csv_model_free(cm);
     mpi_report_free(rep);
     seg_scaler_free(rsc);
+    free(idk);
     free(affine[0]);
     free(affine[1]);
     free(affine[2]);
