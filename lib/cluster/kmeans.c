@@ -731,14 +731,44 @@ static int kjob_alloc(kjob *J, size_t elem)
         if (!(J->xp_block = seg_malloc_array(rows * d + 64 / elem, elem)))
             return SEG_NOMEM();
         advise_huge(J->xp_block, (rows * d + 64 / elem) * elem);
-        /* on a cache line, as the kernel's loads of a panel row */
+        /* on a cache line, as the kernel's loads of a panel row; filled by
+         * kjob_fill_panels once the pool runs */
         J->xp = (char *)J->xp_block + (64 - (uintptr_t)J->xp_block % 64) % 64;
-        if (elem == sizeof(float))
-            seg_regkernel_panels_f32(J->x, n, d, J->xp);
-        else
-            seg_regkernel_panels_f64(J->x, n, d, J->xp);
     }
     return SEG_OK;
+}
+
+/* The panel-major copy of partition p's rows: a partition holds whole
+ * blocks, and a block whole panels (seg_block_plan), so each partition's
+ * panels start at its first row's offset. */
+typedef struct panels_ctx {
+    const kjob *J;
+    bool f32;
+} panels_ctx;
+
+static void panels_part(void *ctx, size_t p, int tid)
+{
+    const panels_ctx *X = ctx;
+    const kjob *J = X->J;
+    const size_t elem = X->f32 ? sizeof(float) : sizeof(double);
+    size_t r0, r1;
+    (void)tid;
+    kjob_rows(J, p + J->part_lo, &r0, &r1);
+    const char *x = (const char *)J->x + r0 * J->d * elem;
+    char *xp = (char *)J->xp + r0 * J->d * elem;
+    if (X->f32)
+        seg_regkernel_panels_f32((const float *)x, r1 - r0, J->d, (float *)xp);
+    else
+        seg_regkernel_panels_f64((const double *)x, r1 - r0, J->d, (double *)xp);
+}
+
+/* The panel copy, partition by partition on the fit's pool (a copy: the
+ * same bytes for any thread count). */
+static void kjob_fill_panels(kjob *J, size_t elem)
+{
+    panels_ctx X = {J, elem == sizeof(float)};
+    if (J->xp)
+        seg_pool_run(J->pool, J->part_hi - J->part_lo, kjob_pass_threads(J), panels_part, &X);
 }
 
 /* R := a workspace for one more run of J's fit, on one thread, reading J's
@@ -1092,6 +1122,8 @@ static int kjob_prepare(kjob *J, const seg_kmeans *km, const void *x, bool f32, 
     if (rc == SEG_OK && J->threads > 1 && !omp_in_parallel())
         rc = seg_pool_start(&J->pool, J->threads);
 #endif
+    if (rc == SEG_OK)
+        kjob_fill_panels(J, elem);
     return shard_agree(J, rc);
 }
 
