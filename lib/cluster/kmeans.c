@@ -657,6 +657,8 @@ static int kjob_alloc_run(kjob *J, size_t elem)
         return seg_fail(SEG_ERR_OVERFLOW, "k x d workspace overflows");
     J->mind = seg_malloc_array(n, elem);
     J->labels = seg_malloc_array(n, sizeof *J->labels);
+    seg_advise_huge(J->mind, n * elem);
+    seg_advise_huge(J->labels, n * sizeof *J->labels);
     J->tiles = seg_malloc_array((size_t)J->threads, J->tile_len * elem);
     J->block_labels = seg_malloc_array((size_t)J->threads * J->parts.block, sizeof(int32_t));
     J->psum = seg_malloc_array(pkd, sizeof(double));
@@ -692,28 +694,6 @@ static int kjob_alloc_run(kjob *J, size_t elem)
     return SEG_OK;
 }
 
-/*
- * Ask for huge pages for a large per-fit array (Linux; a no-op elsewhere and
- * for memory the kernel cannot back so). The fit writes each such array
- * first in one pass: with 4 KiB pages W2 of bench/ (10^6 x 32 float32,
- * Yinyang) took ~45,000 page faults a fit (the panel copy, the bounds), a
- * tenth of the fit's time on a loaded virtual machine.
- */
-static void advise_huge(void *p, size_t bytes)
-{
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    const uintptr_t page = 4096;
-    if (!p || bytes < ((size_t)4 << 20))
-        return;
-    const uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1);
-    const uintptr_t e = ((uintptr_t)p + bytes) & ~(page - 1);
-    if (e > a)
-        (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)bytes;
-#endif
-}
 
 static int kjob_alloc(kjob *J, size_t elem)
 {
@@ -723,6 +703,7 @@ static int kjob_alloc(kjob *J, size_t elem)
         return rc;
     if (!(J->xnorm = seg_malloc_array(n, elem)))
         return SEG_NOMEM();
+    seg_advise_huge(J->xnorm, n * elem);
     /* Rows that fit SEG_PANEL_COPY_MAX are transposed once for the whole fit
      * (all runs, k-means++ and every pass) instead of once per pass. */
     const size_t panel = seg_regkernel_panel_rows(elem), bytes = n * d * elem;
@@ -730,7 +711,7 @@ static int kjob_alloc(kjob *J, size_t elem)
         const size_t rows = (n + panel - 1) / panel * panel;
         if (!(J->xp_block = seg_malloc_array(rows * d + 64 / elem, elem)))
             return SEG_NOMEM();
-        advise_huge(J->xp_block, (rows * d + 64 / elem) * elem);
+        seg_advise_huge(J->xp_block, (rows * d + 64 / elem) * elem);
         /* on a cache line, as the kernel's loads of a panel row; filled by
          * kjob_fill_panels once the pool runs */
         J->xp = (char *)J->xp_block + (64 - (uintptr_t)J->xp_block % 64) % 64;
@@ -963,8 +944,8 @@ static int bounds_alloc(bounds_ws *H, const kjob *J, size_t groups, size_t elem)
     H->cur = seg_malloc_array(kd, sizeof(double));
     H->pair = k <= SEG_BOUNDS_PAIR_MAX_K ? seg_malloc_array(k * k, sizeof(double)) : NULL;
     H->scratch = seg_malloc_array((size_t)J->threads, H->scratch_len);
-    advise_huge(H->upper, n * sizeof *H->upper);
-    advise_huge(H->lower, lower_len * sizeof *H->lower);
+    seg_advise_huge(H->upper, n * sizeof *H->upper);
+    seg_advise_huge(H->lower, lower_len * sizeof *H->lower);
     if (!H->gstart || !H->group || !H->upper || !H->lower || !H->move || !H->half ||
         !H->cnorm || !H->gmove || !H->gpat || !H->prev || !H->cur ||
         (k <= SEG_BOUNDS_PAIR_MAX_K && !H->pair) || !H->scratch)

@@ -171,6 +171,7 @@ int seg_outliers_set_reference(seg_model *m, const int32_t *labels, const double
         rc = SEG_NOMEM();
         goto done;
     }
+    seg_advise_huge(sorted, n * sizeof *sorted);
     o->k = k;
     o->q = q;
     /* Counting sort by segment, then each segment's slice by distance. */

@@ -15,6 +15,10 @@ int seg_fit_rows_begin(fit_outputs *r, int32_t *labels, double *dist, size_t n)
     r->given_dist = dist;
     r->labels = labels ? labels : seg_malloc_array(n, sizeof *r->labels);
     r->dist = dist ? dist : seg_malloc_array(n, sizeof *r->dist);
+    if (!labels)
+        seg_advise_huge(r->labels, n * sizeof *r->labels);
+    if (!dist)
+        seg_advise_huge(r->dist, n * sizeof *r->dist);
     return r->labels && r->dist ? SEG_OK : SEG_NOMEM();
 }
 
