@@ -2832,7 +2832,7 @@ typedef enum seg_minibatch_param {
     SEG_MINIBATCH_REASSIGN_RATIO = 201, /**< double: re-seed centroids whose count is below this share of the largest (default 0.01; 0 = never; 0 .. 1). */
     SEG_MINIBATCH_N_INIT = 105,      /**< int: starts tried, each on its own sample, the best kept by inertia on a held-out sample (default 3; 1 .. 1000). */
     SEG_MINIBATCH_MAX_NO_IMPROVEMENT = 106, /**< int: stop after this many batches without improvement of the smoothed batch inertia (default 10; 0 = never). */
-    SEG_MINIBATCH_THREADS = 107,     /**< int: library threads of the final Lloyd steps and labelling pass, 0 = all cores (default 1); results do not depend on it. */
+    SEG_MINIBATCH_THREADS = 107,     /**< int: library threads of the final Lloyd steps, the labelling pass and the outlier reference, 0 = all cores (default 1); results do not depend on it. */
     SEG_MINIBATCH_MIN_PROFILE_SIZE = 108, /**< int: seg_minibatch_fit_dataset() withholds profiles of smaller segments, as SEG_KMEANS_MIN_PROFILE_SIZE (default 0 = off). */
     SEG_MINIBATCH_DTYPE = 109,       /**< int: seg_dtype of seg_minibatch_fit_dataset() (default SEG_DTYPE_F64). */
     SEG_MINIBATCH_TOL = 202,         /**< double: stop when the smoothed mean squared centroid shift per batch falls below tol times the data's total variance (default 1e-7; 0 = never; 0 .. 1). */

@@ -10,8 +10,10 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "seg.h"
@@ -683,6 +685,114 @@ static void test_errors(void **state)
     seg_model_free(m);
 }
 
+/* Section tag of a model file (its layout: docs/format.md), or NULL. */
+static const uint8_t *model_section(const uint8_t *p, size_t len, const char *tag,
+                                    uint64_t *size)
+{
+    for (size_t at = 24; at + 12 <= len;) {
+        uint64_t sz = 0;
+        for (int i = 7; i >= 0; i--)
+            sz = sz << 8 | p[at + 4 + (size_t)i];
+        if (memcmp(p + at, tag, 4) == 0) {
+            *size = sz;
+            return p + at + 12;
+        }
+        at += 12 + (size_t)sz;
+    }
+    return NULL;
+}
+
+/* What a fit gives, to compare across thread counts. */
+typedef struct fit_bits {
+    int32_t *labels;
+    double *grid; /* k x SEG_OUTLIER_QUANTILES */
+    uint8_t *bytes;
+    size_t len;
+    double inertia;
+    int64_t iterations;
+} fit_bits;
+
+static fit_bits fit_on(seg_minibatch *mb, const void *x, bool f32, size_t n, size_t d,
+                       size_t k, int64_t threads)
+{
+    fit_bits f = {malloc(n * sizeof *f.labels), malloc(k * SEG_OUTLIER_QUANTILES * sizeof *f.grid),
+                  NULL, 0, 0, 0};
+    seg_model *m = NULL;
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_THREADS, threads), SEG_OK);
+    assert_int_equal(f32 ? seg_minibatch_fit_f32(mb, x, n, d, f.labels, &m)
+                         : seg_minibatch_fit_f64(mb, x, n, d, f.labels, &m),
+                     SEG_OK);
+    for (size_t j = 0; j < k; j++)
+        for (size_t i = 0; i < SEG_OUTLIER_QUANTILES; i++)
+            assert_int_equal(seg_model_outlier_quantile(m, j, (double)i / 1000.0,
+                                                        &f.grid[j * SEG_OUTLIER_QUANTILES + i]),
+                             SEG_OK);
+    f.bytes = tu_model_bytes(m, &f.len);
+    assert_non_null(f.bytes);
+    f.inertia = seg_model_inertia(m);
+    f.iterations = seg_model_iterations(m);
+    seg_model_free(m);
+    return f;
+}
+
+/*
+ * The set-up around the final steps runs on the fit's threads too: the row
+ * norms and the tolerance's mean variance by the fit's partitions, the
+ * outlier reference's sorts by segment. 1, 2 and 4 threads give the same
+ * labels, inertia, steps, outlier grid and model sections (centroids,
+ * segments, outlier reference), in double and in float, with an odd
+ * number of features (a pair of features and one alone) and a tolerance.
+ */
+static void test_model_bits_across_threads(void **state)
+{
+    (void)state;
+    enum { N = 1 << 18, D = 5, K = 6 };
+    double *x = malloc((size_t)N * D * sizeof *x);
+    float *xf = malloc((size_t)N * D * sizeof *xf);
+    int32_t *truth = malloc(N * sizeof *truth);
+    tu_blobs(x, truth, N, D, K, 12);
+    for (size_t i = 0; i < N; i++)
+        for (size_t t = 0; t < D; t++) /* centres 1.5 apart: they overlap */
+            x[i * D + t] -= 18.5 * truth[i] * (t % 2 ? -1.0 : 1.0);
+    for (size_t i = 0; i < (size_t)N * D; i++)
+        xf[i] = (float)x[i];
+    seg_minibatch *mb = settings(256, 0);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_K, K), SEG_OK);
+    assert_int_equal(seg_minibatch_set_int(mb, SEG_MINIBATCH_SEED, 7), SEG_OK);
+    assert_int_equal(seg_minibatch_set_double(mb, SEG_MINIBATCH_FINAL_TOL, 1e-3), SEG_OK);
+    static const char *const tags[] = {"CENT", "SEGS", "OUTL"};
+    const int64_t threads[3] = {1, 2, 4};
+    for (int f32 = 0; f32 < 2; f32++) {
+        fit_bits f[3];
+        for (int r = 0; r < 3; r++)
+            f[r] = fit_on(mb, f32 ? (const void *)xf : x, f32, N, D, K, threads[r]);
+        for (int r = 1; r < 3; r++) {
+            assert_memory_equal(f[0].labels, f[r].labels, N * sizeof *f[0].labels);
+            assert_memory_equal(f[0].grid, f[r].grid, K * SEG_OUTLIER_QUANTILES * sizeof(double));
+            assert_true(f[0].inertia == f[r].inertia);
+            assert_int_equal(f[0].iterations, f[r].iterations);
+            for (size_t t = 0; t < 3; t++) {
+                uint64_t sa = 0, sb = 0;
+                const uint8_t *a = model_section(f[0].bytes, f[0].len, tags[t], &sa);
+                const uint8_t *b = model_section(f[r].bytes, f[r].len, tags[t], &sb);
+                assert_non_null(a);
+                assert_non_null(b);
+                assert_int_equal(sa, sb);
+                assert_memory_equal(a, b, (size_t)sa);
+            }
+        }
+        for (int r = 0; r < 3; r++) {
+            free(f[r].labels);
+            free(f[r].grid);
+            free(f[r].bytes);
+        }
+    }
+    seg_minibatch_free(mb);
+    free(x);
+    free(xf);
+    free(truth);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -700,6 +810,7 @@ int main(void)
         cmocka_unit_test(test_final_tol),
         cmocka_unit_test(test_final_steps_threads),
         cmocka_unit_test(test_sample_steps_threads),
+        cmocka_unit_test(test_model_bits_across_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -657,6 +657,8 @@ static int kjob_alloc_run(kjob *J, size_t elem)
         return seg_fail(SEG_ERR_OVERFLOW, "k x d workspace overflows");
     J->mind = seg_malloc_array(n, elem);
     J->labels = seg_malloc_array(n, sizeof *J->labels);
+    seg_advise_huge(J->mind, n * elem);
+    seg_advise_huge(J->labels, n * sizeof *J->labels);
     J->tiles = seg_malloc_array((size_t)J->threads, J->tile_len * elem);
     J->block_labels = seg_malloc_array((size_t)J->threads * J->parts.block, sizeof(int32_t));
     J->psum = seg_malloc_array(pkd, sizeof(double));
@@ -692,28 +694,6 @@ static int kjob_alloc_run(kjob *J, size_t elem)
     return SEG_OK;
 }
 
-/*
- * Ask for huge pages for a large per-fit array (Linux; a no-op elsewhere and
- * for memory the kernel cannot back so). The fit writes each such array
- * first in one pass: with 4 KiB pages W2 of bench/ (10^6 x 32 float32,
- * Yinyang) took ~45,000 page faults a fit (the panel copy, the bounds), a
- * tenth of the fit's time on a loaded virtual machine.
- */
-static void advise_huge(void *p, size_t bytes)
-{
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    const uintptr_t page = 4096;
-    if (!p || bytes < ((size_t)4 << 20))
-        return;
-    const uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1);
-    const uintptr_t e = ((uintptr_t)p + bytes) & ~(page - 1);
-    if (e > a)
-        (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)bytes;
-#endif
-}
 
 static int kjob_alloc(kjob *J, size_t elem)
 {
@@ -723,6 +703,7 @@ static int kjob_alloc(kjob *J, size_t elem)
         return rc;
     if (!(J->xnorm = seg_malloc_array(n, elem)))
         return SEG_NOMEM();
+    seg_advise_huge(J->xnorm, n * elem);
     /* Rows that fit SEG_PANEL_COPY_MAX are transposed once for the whole fit
      * (all runs, k-means++ and every pass) instead of once per pass. */
     const size_t panel = seg_regkernel_panel_rows(elem), bytes = n * d * elem;
@@ -730,15 +711,45 @@ static int kjob_alloc(kjob *J, size_t elem)
         const size_t rows = (n + panel - 1) / panel * panel;
         if (!(J->xp_block = seg_malloc_array(rows * d + 64 / elem, elem)))
             return SEG_NOMEM();
-        advise_huge(J->xp_block, (rows * d + 64 / elem) * elem);
-        /* on a cache line, as the kernel's loads of a panel row */
+        seg_advise_huge(J->xp_block, (rows * d + 64 / elem) * elem);
+        /* on a cache line, as the kernel's loads of a panel row; filled by
+         * kjob_fill_panels once the pool runs */
         J->xp = (char *)J->xp_block + (64 - (uintptr_t)J->xp_block % 64) % 64;
-        if (elem == sizeof(float))
-            seg_regkernel_panels_f32(J->x, n, d, J->xp);
-        else
-            seg_regkernel_panels_f64(J->x, n, d, J->xp);
     }
     return SEG_OK;
+}
+
+/* The panel-major copy of partition p's rows: a partition holds whole
+ * blocks, and a block whole panels (seg_block_plan), so each partition's
+ * panels start at its first row's offset. */
+typedef struct panels_ctx {
+    const kjob *J;
+    bool f32;
+} panels_ctx;
+
+static void panels_part(void *ctx, size_t p, int tid)
+{
+    const panels_ctx *X = ctx;
+    const kjob *J = X->J;
+    const size_t elem = X->f32 ? sizeof(float) : sizeof(double);
+    size_t r0, r1;
+    (void)tid;
+    kjob_rows(J, p + J->part_lo, &r0, &r1);
+    const char *x = (const char *)J->x + r0 * J->d * elem;
+    char *xp = (char *)J->xp + r0 * J->d * elem;
+    if (X->f32)
+        seg_regkernel_panels_f32((const float *)x, r1 - r0, J->d, (float *)xp);
+    else
+        seg_regkernel_panels_f64((const double *)x, r1 - r0, J->d, (double *)xp);
+}
+
+/* The panel copy, partition by partition on the fit's pool (a copy: the
+ * same bytes for any thread count). */
+static void kjob_fill_panels(kjob *J, size_t elem)
+{
+    panels_ctx X = {J, elem == sizeof(float)};
+    if (J->xp)
+        seg_pool_run(J->pool, J->part_hi - J->part_lo, kjob_pass_threads(J), panels_part, &X);
 }
 
 /* R := a workspace for one more run of J's fit, on one thread, reading J's
@@ -933,8 +944,8 @@ static int bounds_alloc(bounds_ws *H, const kjob *J, size_t groups, size_t elem)
     H->cur = seg_malloc_array(kd, sizeof(double));
     H->pair = k <= SEG_BOUNDS_PAIR_MAX_K ? seg_malloc_array(k * k, sizeof(double)) : NULL;
     H->scratch = seg_malloc_array((size_t)J->threads, H->scratch_len);
-    advise_huge(H->upper, n * sizeof *H->upper);
-    advise_huge(H->lower, lower_len * sizeof *H->lower);
+    seg_advise_huge(H->upper, n * sizeof *H->upper);
+    seg_advise_huge(H->lower, lower_len * sizeof *H->lower);
     if (!H->gstart || !H->group || !H->upper || !H->lower || !H->move || !H->half ||
         !H->cnorm || !H->gmove || !H->gpat || !H->prev || !H->cur ||
         (k <= SEG_BOUNDS_PAIR_MAX_K && !H->pair) || !H->scratch)
@@ -954,6 +965,64 @@ typedef struct shard_spec {
     void *user;
     size_t n_total, part_first, part_count;
 } shard_spec;
+
+/* Whether x[0..n) holds a value that is not finite, without a branch per
+ * value: v - v is +0 for a finite v and NaN otherwise, and the NaN stays in
+ * the lane sums (two-lane vectors, which every x86-64 and AArch64 has; a
+ * fit checks every value of its rows before anything else). */
+typedef double seg_v2d __attribute__((vector_size(16)));
+typedef float seg_v4f __attribute__((vector_size(16)));
+
+static bool any_nonfinite_f64(const double *x, size_t n)
+{
+    seg_v2d a = {0, 0}, b = {0, 0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        seg_v2d u, v;
+        memcpy(&u, x + i, sizeof u);
+        memcpy(&v, x + i + 2, sizeof v);
+        a += u - u;
+        b += v - v;
+    }
+    double z = a[0] + a[1] + b[0] + b[1];
+    for (; i < n; i++)
+        z += x[i] - x[i];
+    return z != 0;
+}
+
+static bool any_nonfinite_f32(const float *x, size_t n)
+{
+    seg_v4f a = {0, 0, 0, 0}, b = {0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        seg_v4f u, v;
+        memcpy(&u, x + i, sizeof u);
+        memcpy(&v, x + i + 4, sizeof v);
+        a += u - u;
+        b += v - v;
+    }
+    float z = a[0] + a[1] + a[2] + a[3] + b[0] + b[1] + b[2] + b[3];
+    for (; i < n; i++)
+        z += x[i] - x[i];
+    return z != 0;
+}
+
+/* The index of the first value of x[0..count) that is not finite, or
+ * count: blocks are checked, and the first one with a bad value scanned. */
+static size_t first_nonfinite(const void *x, bool f32, size_t count)
+{
+    enum { BLOCK = 4096 };
+    for (size_t i0 = 0; i0 < count; i0 += BLOCK) {
+        const size_t m = count - i0 < BLOCK ? count - i0 : BLOCK;
+        if (!(f32 ? any_nonfinite_f32((const float *)x + i0, m)
+                  : any_nonfinite_f64((const double *)x + i0, m)))
+            continue;
+        for (size_t i = i0; i < i0 + m; i++)
+            if (!isfinite(f32 ? (double)((const float *)x)[i] : ((const double *)x)[i]))
+                return i;
+    }
+    return count;
+}
 
 /*
  * Check the data of a fit and set up its workspace J (n, d, k, partitions,
@@ -997,24 +1066,11 @@ static int kjob_prepare(kjob *J, const seg_kmeans *km, const void *x, bool f32, 
     }
     if (rc == SEG_OK && (!seg_mul_ok(n, d, &count) || count > SIZE_MAX / elem))
         rc = seg_fail(SEG_ERR_OVERFLOW, "%zu x %zu values overflow", n, d);
-    /* A chunk at a time without an early exit, so that the test vectorises
-     * (a tenth of a 10^6 x 32 fit's set-up when it did not); the first
-     * value that is not finite is looked for only in a chunk that has one. */
-    for (size_t c0 = 0; rc == SEG_OK && c0 < count; c0 += 4096) {
-        const size_t c1 = count - c0 < 4096 ? count : c0 + 4096;
-        int bad = 0;
-        if (f32)
-            for (size_t i = c0; i < c1; i++)
-                bad |= !(fabsf(((const float *)x)[i]) <= FLT_MAX);
-        else
-            for (size_t i = c0; i < c1; i++)
-                bad |= !(fabs(((const double *)x)[i]) <= DBL_MAX);
-        for (size_t i = c0; bad && rc == SEG_OK && i < c1; i++) {
-            double v = f32 ? (double)((const float *)x)[i] : ((const double *)x)[i];
-            if (!isfinite(v))
-                rc = seg_fail(SEG_ERR_NONFINITE, "row %zu, feature %zu is not finite",
-                              J->row0 + i / d + 1, i % d + 1);
-        }
+    if (rc == SEG_OK) {
+        const size_t i = first_nonfinite(x, f32, count);
+        if (i < count)
+            rc = seg_fail(SEG_ERR_NONFINITE, "row %zu, feature %zu is not finite",
+                          J->row0 + i / d + 1, i % d + 1);
     }
     if (rc == SEG_OK)
         rc = f32 ? count_distinct_f32(x, n, d, k, &distinct)
@@ -1047,6 +1103,8 @@ static int kjob_prepare(kjob *J, const seg_kmeans *km, const void *x, bool f32, 
     if (rc == SEG_OK && J->threads > 1 && !omp_in_parallel())
         rc = seg_pool_start(&J->pool, J->threads);
 #endif
+    if (rc == SEG_OK)
+        kjob_fill_panels(J, elem);
     return shard_agree(J, rc);
 }
 

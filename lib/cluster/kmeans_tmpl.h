@@ -128,36 +128,127 @@ static int FN(shard_distinct)(kjob *J, const T *x, size_t n, size_t d, size_t k,
     return J->shard_rc;
 }
 
-/* Mean over features of the population variance, for the tolerance. Two
- * row-major passes (means, then squared deviations), so X streams through
- * the cache twice. mean and ss are d doubles of scratch. */
-static double FN(mean_variance)(kjob *J, const T *x, size_t n, size_t d, double *mean, double *ss)
+/* What the set-up passes over the rows share (FN(norms_part),
+ * FN(moments_part)): the job, and per partition d sums (psum[p * d ...])
+ * about mean (NULL: the plain sums). */
+typedef struct FN(setup_ctx) {
+    kjob *J;
+    double *psum;
+    const double *mean;
+} FN(setup_ctx);
+
+/* Row norms of partition p's rows into J->xnorm. */
+static void FN(norms_part)(void *ctx, size_t p, int tid)
 {
-    double total = 0;
+    const FN(setup_ctx) *X = ctx;
+    const kjob *J = X->J;
+    size_t r0, r1;
+    (void)tid;
+    kjob_rows(J, p + J->part_lo, &r0, &r1);
+    FN(seg_row_norms)((const T *)J->x + r0 * J->d, r1 - r0, J->d, (T *)J->xnorm + r0);
+}
+
+/* Two features of row x as doubles. */
+typedef double FN(v2d) __attribute__((vector_size(16)));
+static inline FN(v2d) FN(load2)(const T *x)
+{
+#if SEG_T_IS_F32
+    float f[2];
+    memcpy(f, x, sizeof f);
+    return (FN(v2d)){f[0], f[1]};
+#else
+    FN(v2d) v;
+    memcpy(&v, x, sizeof v);
+    return v;
+#endif
+}
+
+/* Partition p's sums over its rows, in row order: of the values, or with
+ * X->mean of the squared deviations from it. Rows go by blocks that stay in
+ * the first-level cache; within one, each pair of features is summed in
+ * two lanes of a register, row after row, so that every feature's sum
+ * takes its rows in order (the bits of a plain loop over the rows). */
+static void FN(moments_part)(void *ctx, size_t p, int tid)
+{
+    enum { ROWS = 64 };
+    const FN(setup_ctx) *X = ctx;
+    const kjob *J = X->J;
+    const size_t d = J->d;
+    const T *x = J->x;
+    const double *mean = X->mean;
+    double *s = X->psum + p * d;
+    size_t r0, r1;
+    (void)tid;
+    kjob_rows(J, p + J->part_lo, &r0, &r1);
     for (size_t j = 0; j < d; j++)
-        mean[j] = ss[j] = 0;
-    /* Shards continue the sums of the shards before them: the row order. */
-    if (J->shard)
-        shard_call(J, SEG_SHARD_FOLD_BEGIN, mean, d * sizeof *mean, 0);
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < d; j++)
-            mean[j] += (double)x[i * d + j];
-    if (J->shard)
-        shard_call(J, SEG_SHARD_FOLD_END, mean, d * sizeof *mean, 0);
-    n = J->n_total;
-    for (size_t j = 0; j < d; j++)
-        mean[j] /= (double)n;
-    if (J->shard)
-        shard_call(J, SEG_SHARD_FOLD_BEGIN, ss, d * sizeof *ss, 0);
-    for (size_t i = 0; i < J->n; i++)
-        for (size_t j = 0; j < d; j++) {
-            double v = (double)x[i * d + j] - mean[j];
-            ss[j] += v * v;
+        s[j] = 0;
+    for (size_t b0 = r0; b0 < r1; b0 += ROWS) {
+        const size_t b1 = r1 - b0 < ROWS ? r1 : b0 + ROWS;
+        size_t j = 0;
+        for (; j + 2 <= d; j += 2) {
+            FN(v2d) a = {s[j], s[j + 1]};
+            if (!mean)
+                for (size_t i = b0; i < b1; i++)
+                    a += FN(load2)(x + i * d + j);
+            else {
+                const FN(v2d) m = {mean[j], mean[j + 1]};
+                for (size_t i = b0; i < b1; i++) {
+                    const FN(v2d) v = FN(load2)(x + i * d + j) - m;
+                    a += v * v;
+                }
+            }
+            s[j] = a[0];
+            s[j + 1] = a[1];
         }
-    if (J->shard)
-        shard_call(J, SEG_SHARD_FOLD_END, ss, d * sizeof *ss, 0);
+        if (j < d) {
+            double a = s[j];
+            for (size_t i = b0; i < b1; i++) {
+                const double v = mean ? (double)x[i * d + j] - mean[j] : (double)x[i * d + j];
+                a += mean ? v * v : v;
+            }
+            s[j] = a;
+        }
+    }
+}
+
+/* Sums of all rows from the partitions' sums, in partition order; a shard
+ * continues the sums of the shards before it. */
+static void FN(moments_fold)(kjob *J, double *out, const double *psum, size_t parts)
+{
+    const size_t d = J->d;
     for (size_t j = 0; j < d; j++)
-        total += ss[j] / (double)n;
+        out[j] = 0;
+    if (J->shard)
+        shard_call(J, SEG_SHARD_FOLD_BEGIN, out, d * sizeof *out, 0);
+    for (size_t p = 0; p < parts; p++)
+        for (size_t j = 0; j < d; j++)
+            out[j] += psum[p * d + j];
+    if (J->shard)
+        shard_call(J, SEG_SHARD_FOLD_END, out, d * sizeof *out, 0);
+}
+
+/* Mean over features of the population variance, for the tolerance. Two
+ * passes (means, then squared deviations), each summing every partition
+ * on the fit's pool, in row order within it, and the partitions in their
+ * order: the partitions are fixed by the data's shape, so the result is the
+ * same for any thread count and for the shards of a sharded fit. mean and
+ * ss are d doubles of scratch, psum the partitions' d each. */
+static double FN(mean_variance)(kjob *J, double *mean, double *ss, double *psum)
+{
+    const size_t d = J->d, parts = J->part_hi - J->part_lo;
+    const double n = (double)J->n_total;
+    const int threads = kjob_pass_threads(J);
+    double total = 0;
+    FN(setup_ctx) X = {J, psum, NULL};
+    seg_pool_run(J->pool, parts, threads, FN(moments_part), &X);
+    FN(moments_fold)(J, mean, psum, parts);
+    for (size_t j = 0; j < d; j++)
+        mean[j] /= n;
+    X.mean = mean;
+    seg_pool_run(J->pool, parts, threads, FN(moments_part), &X);
+    FN(moments_fold)(J, ss, psum, parts);
+    for (size_t j = 0; j < d; j++)
+        total += ss[j] / n;
     return total / (double)d;
 }
 
@@ -824,7 +915,12 @@ static int FN(fit_runs)(kjob *J, const seg_kmeans *km, bounds_ws *H, double *bes
     double tol_abs = 0;
     int rc;
 
-    FN(seg_row_norms)(J->x, J->n, d, J->xnorm);
+    {
+        /* The norms, partition by partition on the fit's pool. */
+        FN(setup_ctx) X = {J, NULL, NULL};
+        seg_pool_run(J->pool, J->part_hi - J->part_lo, kjob_pass_threads(J), FN(norms_part),
+                     &X);
+    }
     /* Finite values whose squares overflow this precision (|x| ~ 1e19 in
      * float) would make every distance infinite: refuse rather than return
      * a meaningless partition. */
@@ -835,7 +931,8 @@ static int FN(fit_runs)(kjob *J, const seg_kmeans *km, bounds_ws *H, double *bes
                           "row %zu: its squared norm overflows %s; scale the features or fit "
                           "in double precision",
                           J->row0 + i + 1, SEG_T_IS_F32 ? "float" : "double");
-    double *mean = seg_malloc_array(d, 2 * sizeof *mean);
+    const size_t parts = J->part_hi - J->part_lo;
+    double *mean = seg_malloc_array(parts + 2, d * sizeof *mean);
     if (!mean && rc == SEG_OK)
         rc = SEG_NOMEM();
     if ((rc = shard_agree(J, rc)) < 0) {
@@ -843,7 +940,7 @@ static int FN(fit_runs)(kjob *J, const seg_kmeans *km, bounds_ws *H, double *bes
         return rc;
     }
     if (km->tol > 0)
-        tol_abs = km->tol * FN(mean_variance)(J, J->x, J->n, d, mean, mean + d);
+        tol_abs = km->tol * FN(mean_variance)(J, mean, mean + d, mean + 2 * d);
     seg_free(mean);
     if (J->shard_rc < 0)
         return J->shard_rc;

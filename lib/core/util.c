@@ -1,9 +1,14 @@
 /*
- * Version and clock helpers.
+ * Version, clock and memory-advice helpers.
  */
+#define _DEFAULT_SOURCE /* madvise's MADV_HUGEPAGE */
 #include "core/core.h"
 
+#include <stdint.h>
 #include <time.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #define SEG_STR2(x) #x
 #define SEG_STR(x) SEG_STR2(x)
@@ -58,4 +63,20 @@ int seg_weights_check(const double *w, size_t n)
                 return seg_fail(SEG_ERR_NONFINITE,
                                 "row %zu: weight %g; weights must be finite and > 0", i + 1, w[i]);
     return SEG_OK;
+}
+
+void seg_advise_huge(void *p, size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const uintptr_t page = 4096;
+    if (!p || bytes < ((size_t)4 << 20))
+        return;
+    const uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1);
+    const uintptr_t e = ((uintptr_t)p + bytes) & ~(page - 1);
+    if (e > a)
+        (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
 }

@@ -123,12 +123,29 @@ static void grid_quantiles(const double *v, size_t n, size_t q, double *out)
     }
 }
 
-int seg_model_set_outlier_reference(seg_model *m, const int32_t *labels, const double *distances,
-                                    size_t n)
+/* The segments' slices to sort and grid, one pool item each; tmp holds a
+ * scratch of `largest` values per pool thread. */
+typedef struct grid_job {
+    double *sorted, *tmp, *quant;
+    const size_t *start;
+    size_t largest, q;
+} grid_job;
+
+static void grid_item(void *ctx, size_t j, int tid)
+{
+    const grid_job *g = ctx;
+    const size_t nj = g->start[j + 1] - g->start[j];
+    sort_nonneg(g->sorted + g->start[j], nj, g->tmp + (size_t)tid * g->largest);
+    grid_quantiles(g->sorted + g->start[j], nj, g->q, g->quant + j * (g->q + 1));
+}
+
+int seg_outliers_set_reference(seg_model *m, const int32_t *labels, const double *distances,
+                               size_t n, int threads)
 {
     SEG_ALLOC_SCOPE(m);
     seg_outliers *o = NULL;
-    size_t *start = NULL, *fill = NULL, kq, nq;
+    seg_pool *pool = NULL;
+    size_t *start = NULL, *fill = NULL, kq, nq, scratch;
     double *sorted = NULL, *tmp = NULL;
     int rc = SEG_OK;
 
@@ -154,6 +171,7 @@ int seg_model_set_outlier_reference(seg_model *m, const int32_t *labels, const d
         rc = SEG_NOMEM();
         goto done;
     }
+    seg_advise_huge(sorted, n * sizeof *sorted);
     o->k = k;
     o->q = q;
     /* Counting sort by segment, then each segment's slice by distance. */
@@ -166,25 +184,42 @@ int seg_model_set_outlier_reference(seg_model *m, const int32_t *labels, const d
     size_t largest = 0;
     for (size_t j = 0; j < k; j++)
         largest = fill[j] > largest ? fill[j] : largest;
-    if (!(tmp = seg_malloc_array(largest ? largest : 1, sizeof *tmp))) {
+    largest = largest ? largest : 1;
+    /* Each segment is sorted on its own: the same grid on any number of
+     * threads. More threads than segments, or a thread for fewer rows
+     * than a pool's wake-up costs, would not help. */
+    threads = seg_threads_resolve(threads);
+    if ((size_t)threads > k)
+        threads = (int)k;
+    if (n < SEG_OUTLIER_THREAD_ROWS)
+        threads = 1;
+    if (threads > 1 && (rc = seg_pool_start(&pool, threads)) < 0)
+        goto done;
+    threads = pool ? seg_pool_threads(pool) : 1;
+    if (!seg_mul_ok(largest, (size_t)threads, &scratch) ||
+        !(tmp = seg_malloc_array(scratch, sizeof *tmp))) {
         rc = SEG_NOMEM();
         goto done;
     }
-    for (size_t j = 0; j < k; j++) {
-        const size_t nj = start[j + 1] - start[j];
-        sort_nonneg(sorted + start[j], nj, tmp);
-        grid_quantiles(sorted + start[j], nj, q, o->quant + j * (q + 1));
-    }
+    grid_job g = {sorted, tmp, o->quant, start, largest, q};
+    seg_pool_run(pool, k, threads, grid_item, &g);
     seg_outliers_free(m->outliers);
     m->outliers = o;
     o = NULL;
 done:
+    seg_pool_stop(pool);
     seg_outliers_free(o);
     seg_free(start);
     seg_free(fill);
     seg_free(sorted);
     seg_free(tmp);
     return rc;
+}
+
+int seg_model_set_outlier_reference(seg_model *m, const int32_t *labels, const double *distances,
+                                    size_t n)
+{
+    return seg_outliers_set_reference(m, labels, distances, n, 1);
 }
 
 int seg_outliers_from_sketches(seg_model *m, seg_qsketch *sk)

@@ -28,6 +28,14 @@ int seg_outliers_clone(const seg_outliers *o, seg_outliers **out);
  * in-memory reference's). Replaces m's reference. SEG_ERR_NOMEM. */
 int seg_outliers_from_sketches(seg_model *m, seg_qsketch *sk);
 
+/* seg_model_set_outlier_reference() with the segments sorted on up to
+ * `threads` threads (a THREADS setting: 0 = all cores); the reference does
+ * not depend on it. Fits of fewer than SEG_OUTLIER_THREAD_ROWS rows use
+ * one thread. */
+#define SEG_OUTLIER_THREAD_ROWS ((size_t)1 << 16)
+int seg_outliers_set_reference(seg_model *m, const int32_t *labels, const double *distances,
+                               size_t n, int threads);
+
 /* The OUTL section's payload, and its reader. */
 void seg_outliers_write(const seg_outliers *o, wbuf *w);
 int seg_outliers_read(rbuf *r, size_t k, seg_outliers **out);

@@ -5,6 +5,7 @@
 #include "pipeline/compose.h"
 
 #include "core/core.h"
+#include "model/outlier.h"
 #include "model/profile.h"
 #include "prepare/scaler.h"
 
@@ -14,6 +15,10 @@ int seg_fit_rows_begin(fit_outputs *r, int32_t *labels, double *dist, size_t n)
     r->given_dist = dist;
     r->labels = labels ? labels : seg_malloc_array(n, sizeof *r->labels);
     r->dist = dist ? dist : seg_malloc_array(n, sizeof *r->dist);
+    if (!labels)
+        seg_advise_huge(r->labels, n * sizeof *r->labels);
+    if (!dist)
+        seg_advise_huge(r->dist, n * sizeof *r->dist);
     return r->labels && r->dist ? SEG_OK : SEG_NOMEM();
 }
 
@@ -43,7 +48,7 @@ int seg_fit_check_encoded(const seg_dataset *ds, const seg_scaler *sc, size_t n,
 int seg_fit_describe(seg_model **m, const fit_outputs *r, size_t n, const seg_dataset *ds,
                      const seg_scaler *sc, size_t min_size, int threads)
 {
-    int rc = seg_model_set_outlier_reference(*m, r->labels, r->dist, n);
+    int rc = seg_outliers_set_reference(*m, r->labels, r->dist, n, threads);
     if (rc == SEG_OK && ds)
         rc = seg_model_describe(*m, ds, sc, r->labels, min_size, threads);
     if (rc < 0) {

@@ -36,8 +36,9 @@ int seg_fit_check_encoded(const seg_dataset *ds, const seg_scaler *sc, size_t n,
 
 /* Describe *m, fitted on n rows with r's labels and distances: its outlier
  * reference and, when ds is given, the profiles of ds and a copy of sc
- * (segments under min_size rows withheld; the profiles run on threads
- * threads, which does not change them). On failure *m is freed and NULL. */
+ * (segments under min_size rows withheld). Both run on threads threads (a
+ * THREADS setting), which does not change them. On failure *m is freed and
+ * NULL. */
 int seg_fit_describe(seg_model **m, const fit_outputs *r, size_t n, const seg_dataset *ds,
                      const seg_scaler *sc, size_t min_size, int threads);
 

@@ -56,12 +56,13 @@ static int describe(fitter f, seg_model **m, const seg_dataset *ds, const seg_sc
 {
     int64_t min_size = 0, threads = 0;
     int rc = SEG_OK;
-    /* The profiles run on the fit's threads (they do not depend on them). */
-    if (ds && f.km) {
+    /* The outlier reference and the profiles run on the fit's threads
+     * (they do not depend on them). */
+    if (f.km) {
         rc = seg_kmeans_get_int(f.km, SEG_KMEANS_MIN_PROFILE_SIZE, &min_size);
         if (rc == SEG_OK)
             rc = seg_kmeans_get_int(f.km, SEG_KMEANS_THREADS, &threads);
-    } else if (ds) {
+    } else {
         rc = seg_minibatch_get_int(f.mb, SEG_MINIBATCH_MIN_PROFILE_SIZE, &min_size);
         if (rc == SEG_OK)
             rc = seg_minibatch_get_int(f.mb, SEG_MINIBATCH_THREADS, &threads);

@@ -20,7 +20,7 @@ static int fit_and_describe(seg_gmm *g, const seg_dataset *ds, const seg_scaler 
         goto done;
     if ((rc = seg_gmm_fit_rows(g, x, n, d, proba, r.labels, r.dist, out)) < 0)
         goto done;
-    if (ds && (rc = seg_gmm_get_int(g, SEG_GMM_THREADS, &threads)) < 0) {
+    if ((rc = seg_gmm_get_int(g, SEG_GMM_THREADS, &threads)) < 0) {
         seg_model_free(*out);
         *out = NULL;
         goto done;
