@@ -25,25 +25,41 @@ static double raw_at(const void *x, bool f32, size_t d, size_t i, size_t j)
 int npy_identifiers(const void *x, bool f32, size_t rows, size_t d, size_t n, bool quiet, int *kind,
                     size_t *left, bool *finite, char *why, size_t len)
 {
-    int me = 0;
+    int me = 0, rc = SEG_OK;
     MPI_Comm_rank(MPI_COMM_WORLD, &me);
-    double *col = malloc((rows ? rows : 1) * sizeof *col);
-    int rc = seg_mpi_agree_text(MPI_COMM_WORLD, col ? SEG_OK : SEG_ERR_NOMEM, "out of memory");
+    double *col = NULL;
     *left = 0;
     *finite = true;
     for (size_t j = 0; rc == SEG_OK && j < d; j++) {
         seg_dataset *cds = NULL;
-        int bad = 0;
-        for (size_t i = 0; i < rows; i++)
-            bad |= !isfinite(col[i] = raw_at(x, f32, d, i, j));
+        /* {a value not finite, a value not whole} over all ranks */
+        int flags[2] = {0, 0};
+        for (size_t i = 0; i < rows; i++) {
+            const double v = raw_at(x, f32, d, i, j);
+            flags[0] |= !isfinite(v);
+            flags[1] |= !(v == floor(v) && fabs(v) <= 9007199254740992.0);
+        }
+        MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        kind[j] = SEG_IDENTIFIER_NONE;
         /* a value that is not finite: refused later, by the scaling or the
          * fit, with its row; the column is no identifier */
-        MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-        kind[j] = SEG_IDENTIFIER_NONE;
-        if (bad) {
+        if (flags[0]) {
             *finite = false;
             continue;
         }
+        /* only whole numbers can be row numbers or ids: the other columns
+         * (most of a .npy's) need no copy */
+        if (flags[1])
+            continue;
+        if (!col)
+            col = malloc((rows ? rows : 1) * sizeof *col);
+        if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, col ? SEG_OK : SEG_ERR_NOMEM,
+                                     "out of memory")) < 0) {
+            snprintf(why, len, "out of memory");
+            break;
+        }
+        for (size_t i = 0; i < rows; i++)
+            col[i] = raw_at(x, f32, d, i, j);
         /* one column at a time, as the CSV path reads it */
         rc = seg_mpi_agree_text(MPI_COMM_WORLD, seg_dataset_from_f64(&cds, col, rows, 1, NULL),
                                 seg_last_error());
