@@ -165,18 +165,9 @@ static int grow_fields(csv_stream *s)
 
 static int add_field(csv_stream *s, const seg_csv_field *f)
 {
-    if (s->n_field == s->cap_field) {
-        size_t cap = s->cap_field ? 2 * s->cap_field : 16;
-        csv_span *fs = seg_realloc(s->field, cap * sizeof *fs);
-        if (!fs)
-            return SEG_NOMEM();
-        s->field = fs;
-        bool *e = seg_realloc(s->escaped, cap * sizeof *e);
-        if (!e)
-            return SEG_NOMEM();
-        s->escaped = e;
-        s->cap_field = cap;
-    }
+    int rc;
+    if (s->n_field == s->cap_field && (rc = grow_fields(s)) < 0)
+        return rc;
     s->field[s->n_field] = (csv_span){f->p, f->len, f->line};
     s->escaped[s->n_field++] = f->escaped;
     return 0;
