@@ -685,23 +685,6 @@ static void test_errors(void **state)
     seg_model_free(m);
 }
 
-/* Section tag of a model file (its layout: docs/format.md), or NULL. */
-static const uint8_t *model_section(const uint8_t *p, size_t len, const char *tag,
-                                    uint64_t *size)
-{
-    for (size_t at = 24; at + 12 <= len;) {
-        uint64_t sz = 0;
-        for (int i = 7; i >= 0; i--)
-            sz = sz << 8 | p[at + 4 + (size_t)i];
-        if (memcmp(p + at, tag, 4) == 0) {
-            *size = sz;
-            return p + at + 12;
-        }
-        at += 12 + (size_t)sz;
-    }
-    return NULL;
-}
-
 /* What a fit gives, to compare across thread counts. */
 typedef struct fit_bits {
     int32_t *labels;
@@ -773,8 +756,8 @@ static void test_model_bits_across_threads(void **state)
             assert_int_equal(f[0].iterations, f[r].iterations);
             for (size_t t = 0; t < 3; t++) {
                 uint64_t sa = 0, sb = 0;
-                const uint8_t *a = model_section(f[0].bytes, f[0].len, tags[t], &sa);
-                const uint8_t *b = model_section(f[r].bytes, f[r].len, tags[t], &sb);
+                const uint8_t *a = tu_model_section(f[0].bytes, f[0].len, tags[t], &sa);
+                const uint8_t *b = tu_model_section(f[r].bytes, f[r].len, tags[t], &sb);
                 assert_non_null(a);
                 assert_non_null(b);
                 assert_int_equal(sa, sb);

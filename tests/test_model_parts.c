@@ -129,22 +129,6 @@ static void test_scaler_append(void **state)
     seg_dataset_free(ds);
 }
 
-/* The payload of section tag in a model file's bytes, or NULL. */
-static const uint8_t *section(const uint8_t *p, size_t len, const char *tag, uint64_t *size)
-{
-    for (size_t at = 24; at + 12 <= len;) {
-        uint64_t sz = 0;
-        for (int i = 7; i >= 0; i--)
-            sz = sz << 8 | p[at + 4 + (size_t)i];
-        if (memcmp(p + at, tag, 4) == 0) {
-            *size = sz;
-            return p + at + 12;
-        }
-        at += 12 + (size_t)sz;
-    }
-    return NULL;
-}
-
 static void test_model_parts(void **state)
 {
     (void)state;
@@ -223,7 +207,8 @@ static void test_model_parts(void **state)
     static const char *const tags[] = {"SCAL", "PREP", "PROF", "OUTL", "CENT", "SEGS"};
     for (size_t t = 0; t < sizeof tags / sizeof *tags; t++) {
         uint64_t sa = 0, sb = 0;
-        const uint8_t *qa = section(pa, na, tags[t], &sa), *qb = section(pb, nb, tags[t], &sb);
+        const uint8_t *qa = tu_model_section(pa, na, tags[t], &sa);
+        const uint8_t *qb = tu_model_section(pb, nb, tags[t], &sb);
         assert_non_null(qa);
         assert_non_null(qb);
         assert_int_equal(sa, sb);

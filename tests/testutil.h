@@ -149,6 +149,24 @@ static inline uint8_t *tu_model_bytes(const seg_model *m, size_t *len)
 
 /* First occurrence of n bytes in buf[0..len), or NULL: a search of saved
  * bytes for what must not be there. */
+/* The payload of section tag in a model file's bytes (its layout:
+ * docs/format.md), its size in *size; NULL when the file has none. */
+static inline const uint8_t *tu_model_section(const uint8_t *p, size_t len, const char *tag,
+                                              uint64_t *size)
+{
+    for (size_t at = 24; at + 12 <= len;) {
+        uint64_t sz = 0;
+        for (int i = 7; i >= 0; i--)
+            sz = sz << 8 | p[at + 4 + (size_t)i];
+        if (memcmp(p + at, tag, 4) == 0) {
+            *size = sz;
+            return p + at + 12;
+        }
+        at += 12 + (size_t)sz;
+    }
+    return NULL;
+}
+
 static inline uint8_t *tu_find(uint8_t *buf, size_t len, const void *what, size_t n)
 {
     for (size_t i = 0; i + n <= len; i++)

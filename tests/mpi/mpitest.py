@@ -38,3 +38,21 @@ def save_npy(path, rows, fmt):
         c = 'f' if fmt == 'f4' else 'd'
         for r in rows:
             f.write(struct.pack('<%d%s' % (d, c), *r))
+
+
+def write_customers_csv(path, n, rng):
+    """n customers in 4 groups: numbers, levels, gaps, an id-like column
+    (customer) and a free-text one (note), drawn from rng."""
+    jobs = ['admin.', 'technician', 'services', 'management', 'retired', 'student']
+    with open(path, 'w') as f:
+        f.write('customer,age,job,balance,housing,note,score\n')
+        for i in range(n):
+            g = i % 4
+            age = '' if i % 37 == 5 else str(int(rng.gauss(30 + 12 * g, 4)))
+            job = '' if i % 53 == 7 else jobs[(g * 2 + rng.randrange(2)) % len(jobs)]
+            bal = '' if i % 41 == 3 else '%.2f' % rng.gauss(500 * g, 150)
+            housing = 'yes' if (g + rng.randrange(3)) % 2 else 'no'
+            note = rng.choice(['call back', 'vip', 'none', 'moved'])
+            score = '%.3f' % rng.gauss(g, 0.5)
+            f.write('C%06d,%s,%s,%s,%s,%s,%s\n' % (100000 + 7 * i,
+                                                  age, job, bal, housing, note, score))

@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 
-from mpitest import seg, run_mpi, read, Tally  # noqa: E402
+from mpitest import seg, run_mpi, read, Tally, write_customers_csv  # noqa: E402
 
 check = Tally()
 
@@ -59,25 +59,9 @@ def head_without_timings(payload):
     return payload[:48] + payload[64:]
 
 
-def write_csv(path, n, rng):
-    jobs = ['admin.', 'technician', 'services', 'management', 'retired', 'student']
-    with open(path, 'w') as f:
-        f.write('customer,age,job,balance,housing,note,score\n')
-        for i in range(n):
-            g = i % 4
-            age = '' if i % 37 == 5 else str(int(rng.gauss(30 + 12 * g, 4)))
-            job = '' if i % 53 == 7 else jobs[(g * 2 + rng.randrange(2)) % len(jobs)]
-            bal = '' if i % 41 == 3 else '%.2f' % rng.gauss(500 * g, 150)
-            housing = 'yes' if (g + rng.randrange(3)) % 2 else 'no'
-            note = rng.choice(['call back', 'vip', 'none', 'moved'])
-            score = '%.3f' % rng.gauss(g, 0.5)
-            f.write('C%06d,%s,%s,%s,%s,%s,%s\n' % (100000 + 7 * i,
-                                                  age, job, bal, housing, note, score))
-
-
 with tempfile.TemporaryDirectory() as tmp:
     os.chdir(tmp)
-    write_csv('bank.csv', 12000, random.Random(5))
+    write_customers_csv('bank.csv', 12000, random.Random(5))
     for extra in ([], ['--scale', 'robust', '--impute-order', 'scale-first',
                        '--silhouette-sample', '3000'],
                   ['--dtype', 'f32', '--scale', 'minmax', '--init', 'kmeans||']):

@@ -24,25 +24,9 @@ import subprocess
 import sys
 import tempfile
 
-from mpitest import seg, run_mpi, read, save_npy, Tally  # noqa: E402
+from mpitest import seg, run_mpi, read, save_npy, Tally, write_customers_csv  # noqa: E402
 
 check = Tally()
-
-
-def write_csv(path, n, rng):
-    jobs = ['admin.', 'technician', 'services', 'management', 'retired', 'student']
-    with open(path, 'w') as f:
-        f.write('customer,age,job,balance,housing,note,score\n')
-        for i in range(n):
-            g = i % 4
-            age = '' if i % 37 == 5 else str(int(rng.gauss(30 + 12 * g, 4)))
-            job = '' if i % 53 == 7 else jobs[(g * 2 + rng.randrange(2)) % len(jobs)]
-            bal = '' if i % 41 == 3 else '%.2f' % rng.gauss(500 * g, 150)
-            housing = 'yes' if (g + rng.randrange(3)) % 2 else 'no'
-            note = rng.choice(['call back', 'vip', 'none', 'moved'])
-            score = '%.3f' % rng.gauss(g, 0.5)
-            f.write('C%06d,%s,%s,%s,%s,%s,%s\n' % (100000 + 7 * i,
-                                                  age, job, bal, housing, note, score))
 
 
 def first_difference(a, b):
@@ -53,8 +37,8 @@ def first_difference(a, b):
 
 with tempfile.TemporaryDirectory() as tmp:
     os.chdir(tmp)
-    write_csv('bank.csv', 9000, random.Random(5))
-    write_csv('small.csv', 4200, random.Random(7))
+    write_customers_csv('bank.csv', 9000, random.Random(5))
+    write_customers_csv('small.csv', 4200, random.Random(7))
     rng = random.Random(9)
     centres = [[rng.gauss(0, 5), rng.gauss(10, 3), rng.gauss(-4, 2)] for _ in range(4)]
     rows = [[c + rng.gauss(0, 1) for c in centres[i % 4]] for i in range(5000)]
