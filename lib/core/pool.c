@@ -24,12 +24,14 @@
 struct seg_pool {
     pthread_mutex_t mu;
     pthread_cond_t wake; /* workers: a new pass, or stop */
-    pthread_cond_t idle; /* caller: the last worker left the pass */
+    pthread_cond_t idle; /* caller: the pass's last item is done */
     unsigned long generation;
     bool stop;
-    int threads;  /* started, the caller included */
-    int busy;     /* workers still in the current pass */
-    atomic_size_t next;
+    int threads; /* started, the caller included */
+    /* The current pass: its number in the high 32 bits, the next item to
+     * take in the low 32 (see claim()); the items done. */
+    atomic_uint_fast64_t ticket;
+    atomic_size_t done;
     size_t count;
     int active; /* threads of the current pass, the caller included: id < active */
     seg_pool_fn fn;
@@ -44,14 +46,39 @@ typedef struct worker_arg {
     int id;
 } worker_arg;
 
-/* Take items until none is left. */
-static void drain(seg_pool *p, seg_pool_fn fn, void *ctx, size_t count, int id)
+#define PASS_SHIFT 32
+#define ITEM_MASK ((UINT64_C(1) << PASS_SHIFT) - 1)
+
+/* Take the next item of pass `pass`: false when none is left or the pass
+ * is over. A worker the scheduler wakes late may still hold an earlier
+ * pass's fn and ctx: its pass number no longer matches the ticket's, so it
+ * takes nothing (and never touches that ctx, which may be gone). */
+static bool claim(seg_pool *p, uint64_t pass, size_t count, size_t *item)
 {
+    uint_fast64_t t = atomic_load_explicit(&p->ticket, memory_order_acquire);
     for (;;) {
-        const size_t item = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed);
-        if (item >= count)
-            return;
+        if (t >> PASS_SHIFT != pass || (t & ITEM_MASK) >= count)
+            return false;
+        if (atomic_compare_exchange_weak_explicit(&p->ticket, &t, t + 1, memory_order_acq_rel,
+                                                  memory_order_acquire)) {
+            *item = (size_t)(t & ITEM_MASK);
+            return true;
+        }
+    }
+}
+
+/* Take items of the pass until none is left; the thread that finishes the
+ * last one wakes the caller if it waits. */
+static void drain(seg_pool *p, uint64_t pass, seg_pool_fn fn, void *ctx, size_t count, int id)
+{
+    size_t item;
+    while (claim(p, pass, count, &item)) {
         fn(ctx, item, id);
+        if (atomic_fetch_add_explicit(&p->done, 1, memory_order_acq_rel) + 1 == count && id != 0) {
+            pthread_mutex_lock(&p->mu);
+            pthread_cond_signal(&p->idle);
+            pthread_mutex_unlock(&p->mu);
+        }
     }
 }
 
@@ -74,10 +101,8 @@ static void *worker(void *arg)
         const bool in = id < p->active;
         pthread_mutex_unlock(&p->mu);
         if (in)
-            drain(p, fn, ctx, count, id);
+            drain(p, (uint64_t)(uint32_t)seen, fn, ctx, count, id);
         pthread_mutex_lock(&p->mu);
-        if (--p->busy == 0)
-            pthread_cond_signal(&p->idle);
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -92,7 +117,8 @@ int seg_pool_start(seg_pool **out, int threads)
     if (threads < 1)
         threads = 1;
     p->threads = 1;
-    atomic_init(&p->next, 0);
+    atomic_init(&p->ticket, 0);
+    atomic_init(&p->done, 0);
     if (threads > 1 && (!(p->tid = seg_malloc_array((size_t)threads - 1, sizeof *p->tid)) ||
                         !(p->arg = seg_malloc_array((size_t)threads - 1, sizeof *p->arg)))) {
         seg_free(p->tid);
@@ -121,7 +147,7 @@ int seg_pool_threads(const seg_pool *p)
 
 void seg_pool_run(seg_pool *p, size_t count, int threads, seg_pool_fn fn, void *ctx)
 {
-    if (!p || p->threads == 1 || threads <= 1 || count <= 1) {
+    if (!p || p->threads == 1 || threads <= 1 || count <= 1 || count > ITEM_MASK) {
         for (size_t i = 0; i < count; i++)
             fn(ctx, i, 0);
         return;
@@ -131,16 +157,23 @@ void seg_pool_run(seg_pool *p, size_t count, int threads, seg_pool_fn fn, void *
     p->ctx = ctx;
     p->count = count;
     p->active = threads;
-    atomic_store_explicit(&p->next, 0, memory_order_relaxed);
-    p->busy = p->threads - 1;
     p->generation++;
+    const uint64_t pass = (uint64_t)(uint32_t)p->generation;
+    atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+    atomic_store_explicit(&p->ticket, pass << PASS_SHIFT, memory_order_release);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
-    drain(p, fn, ctx, count, 0);
-    pthread_mutex_lock(&p->mu);
-    while (p->busy > 0)
-        pthread_cond_wait(&p->idle, &p->mu);
-    pthread_mutex_unlock(&p->mu);
+    drain(p, pass, fn, ctx, count, 0);
+    /* Wait for the items other threads took, not for the threads: a worker
+     * the scheduler has not run yet (the cores busy with other processes)
+     * finds nothing left when it runs, and the caller does not wait a time
+     * slice for it (issue 20, under load). */
+    if (atomic_load_explicit(&p->done, memory_order_acquire) < count) {
+        pthread_mutex_lock(&p->mu);
+        while (atomic_load_explicit(&p->done, memory_order_acquire) < count)
+            pthread_cond_wait(&p->idle, &p->mu);
+        pthread_mutex_unlock(&p->mu);
+    }
 }
 
 void seg_pool_stop(seg_pool *p)
