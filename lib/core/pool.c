@@ -12,9 +12,11 @@
  * it, before the runtime starts; this pool needs nobody's help.
  *
  * A pass hands the pool `count` items (the fit's partitions); the caller
- * and the workers take the next item from one atomic counter, so a thread
- * delayed by the scheduler simply takes fewer items. Which thread runs an
- * item never changes a result: items write to slots of their own.
+ * and the workers take the next item from one atomic ticket, so a thread
+ * delayed by the scheduler simply takes fewer items, and the caller waits
+ * only for items taken, never for a thread that took none (on a loaded
+ * machine a woken worker may not run for a time slice). Which thread runs
+ * an item never changes a result: items write to slots of their own.
  */
 #include "core/core.h"
 
