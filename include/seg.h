@@ -5471,6 +5471,8 @@ SEG_API int seg_metrics_silhouette_f64(const double *x, size_t n, size_t d,
  * labellings (a block of rows at a time, no m x m matrix): scoring k = 2 .. 10
  * this way costs little more than one call. Memory: threads x 64 x rows used
  * doubles, plus per labelling rows used x about (rows used / 256 + k) doubles.
+ * Runs on all cores (library threads); seg_metrics_silhouettes_threads_f32()
+ * takes a thread count.
  *
  * @param x n * d row-major values.
  * @param n rows.
@@ -5510,6 +5512,54 @@ SEG_API int seg_metrics_silhouettes_f64(const double *x, size_t n, size_t d,
                                         const int32_t *const *labels, const size_t *k,
                                         size_t count, const double *weights, size_t sample_size,
                                         uint64_t seed, double *out);
+
+/**
+ * seg_metrics_silhouettes_f32() on at most threads library threads (0 = all
+ * cores, as SEG_KMEANS_THREADS), so that a caller held to one thread (`seg
+ * segment --threads 1`, a job given one core) uses one. The coefficients do
+ * not depend on threads. Since 0.2.
+ *
+ * @param x n * d row-major values.
+ * @param n rows.
+ * @param d features.
+ * @param labels count pointers to n labels each; labels[l] in 0 .. k[l]-1.
+ * @param k count numbers of segments.
+ * @param count labellings (>= 1).
+ * @param weights n weights > 0, or NULL.
+ * @param sample_size as in seg_metrics_silhouette_f32().
+ * @param seed seed of the sample.
+ * @param threads library threads, 0 = all cores (0 .. 4096).
+ * @param[out] out count coefficients.
+ * @return as seg_metrics_silhouettes_f32(), and SEG_ERR_INVALID_ARG for
+ *         threads outside 0 .. 4096.
+ */
+SEG_API int seg_metrics_silhouettes_threads_f32(const float *x, size_t n, size_t d,
+                                                const int32_t *const *labels, const size_t *k,
+                                                size_t count, const double *weights,
+                                                size_t sample_size, uint64_t seed, int64_t threads,
+                                                double *out);
+
+/**
+ * As seg_metrics_silhouettes_threads_f32(), for double rows.
+ *
+ * @param x n * d row-major values.
+ * @param n rows.
+ * @param d features.
+ * @param labels count pointers to n labels each; labels[l] in 0 .. k[l]-1.
+ * @param k count numbers of segments.
+ * @param count labellings (>= 1).
+ * @param weights n weights > 0, or NULL.
+ * @param sample_size as in seg_metrics_silhouette_f32().
+ * @param seed seed of the sample.
+ * @param threads library threads, 0 = all cores (0 .. 4096).
+ * @param[out] out count coefficients.
+ * @return as seg_metrics_silhouettes_threads_f32().
+ */
+SEG_API int seg_metrics_silhouettes_threads_f64(const double *x, size_t n, size_t d,
+                                                const int32_t *const *labels, const size_t *k,
+                                                size_t count, const double *weights,
+                                                size_t sample_size, uint64_t seed, int64_t threads,
+                                                double *out);
 
 /**
  * Davies-Bouldin index (lower is better): mean over segments i of
@@ -5710,9 +5760,10 @@ SEG_API int seg_metrics_adjusted_rand(const int32_t *a, const int32_t *b, size_t
  * Fit every k from SEG_SWEEP_K_MIN to SEG_SWEEP_K_MAX on one feature matrix
  * and record, per k: inertia, silhouette (on the same sample of rows for
  * every k, its distances computed once for all k by
- * seg_metrics_silhouettes_f32()), Davies-Bouldin, Calinski-Harabasz and the share of the smallest
- * segment. Each fit uses the k-means object's settings (seed, n_init, init,
- * threads, ...), so the fit at the chosen k equals a later fit with that k.
+ * seg_metrics_silhouettes_threads_f32(), on SEG_KMEANS_THREADS threads), Davies-Bouldin,
+ * Calinski-Harabasz and the share of the smallest segment. Each fit uses the
+ * k-means object's settings (seed, n_init, init, threads, ...), so the fit at
+ * the chosen k equals a later fit with that k.
  *
  * Stability (Ben-Hur, Elisseeff and Guyon 2002; Lange et al. 2004): per k,
  * SEG_SWEEP_STABILITY_RESAMPLES (5) subsamples of SEG_SWEEP_STABILITY_FRACTION

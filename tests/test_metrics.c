@@ -2,8 +2,13 @@
  * Metrics against hand-computed values and an independent O(n^2) silhouette.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -57,8 +62,7 @@ static void test_calinski_harabasz_hand(void **state)
     (void)state;
     double s;
     /* Overall mean 5.5: B = 4 * 25 = 100, W = 4 * 0.25 = 1; (100/1) / (1/2) = 200. */
-    assert_int_equal(seg_metrics_calinski_harabasz_f64(line_x, 4, 1, line_l, 2, NULL, &s),
-                     SEG_OK);
+    assert_int_equal(seg_metrics_calinski_harabasz_f64(line_x, 4, 1, line_l, 2, NULL, &s), SEG_OK);
     assert_float_equal(s, 200.0, 1e-9);
     /* Integer weights are repeated rows: weight 2 on row 0 equals appending 0. */
     const double w[] = {2, 1, 1, 1};
@@ -89,8 +93,7 @@ static void test_finish_from_sums(void **state)
     /* the same bits as the functions on the rows */
     double a, b;
     assert_int_equal(seg_metrics_davies_bouldin_f64(line_x, 4, 1, line_l, 2, NULL, &a), SEG_OK);
-    assert_int_equal(seg_metrics_calinski_harabasz_f64(line_x, 4, 1, line_l, 2, NULL, &b),
-                     SEG_OK);
+    assert_int_equal(seg_metrics_calinski_harabasz_f64(line_x, 4, 1, line_l, 2, NULL, &b), SEG_OK);
     assert_memory_equal(&a, &db, sizeof a);
     assert_memory_equal(&b, &ch, sizeof b);
     db = ch = -1;
@@ -160,9 +163,9 @@ static void test_add_spread_blocks(void **state)
         for (size_t b = 0; b < 4; b++) {
             const size_t a = cut[b], m = cut[b + 1] - a;
             assert_int_equal(f32 ? seg_metrics_add_spread_f32(xf + a * d, m, d, l + a, k, w + a,
-                                                               mean, blocks, &blocks[k])
+                                                              mean, blocks, &blocks[k])
                                  : seg_metrics_add_spread_f64(x + a * d, m, d, l + a, k, w + a,
-                                                               mean, blocks, &blocks[k]),
+                                                              mean, blocks, &blocks[k]),
                              SEG_OK);
         }
         assert_int_equal(f32 ? seg_metrics_add_spread_f32(xf, n, d, l, k, w, mean, one, &one[k])
@@ -189,8 +192,7 @@ static void test_add_spread_blocks(void **state)
                              SEG_OK);
         } else {
             assert_int_equal(seg_metrics_davies_bouldin_f64(x, n, d, l, k, w, &db_rows), SEG_OK);
-            assert_int_equal(seg_metrics_calinski_harabasz_f64(x, n, d, l, k, w, &ch_rows),
-                             SEG_OK);
+            assert_int_equal(seg_metrics_calinski_harabasz_f64(x, n, d, l, k, w, &ch_rows), SEG_OK);
         }
         assert_memory_equal(&db, &db_rows, sizeof db);
         assert_memory_equal(&ch, &ch_rows, sizeof ch);
@@ -203,8 +205,7 @@ static void test_add_spread_blocks(void **state)
     assert_float_equal(sums[0] + sums[k], 0, 0);
     assert_int_equal(seg_metrics_add_spread_f64(x, 2, d, l, k, NULL, NULL, sums, &sums[k]),
                      SEG_ERR_INVALID_ARG);
-    assert_int_equal(seg_metrics_add_spread_f64(x, 0, d, l, k, NULL, mean, sums, &sums[k]),
-                     SEG_OK);
+    assert_int_equal(seg_metrics_add_spread_f64(x, 0, d, l, k, NULL, mean, sums, &sums[k]), SEG_OK);
 }
 
 /* k equal to the number of distinct rows: every row sits on its segment's
@@ -415,10 +416,12 @@ static void test_silhouettes_equal_single_calls(void **state)
             const size_t sample = variant & 2 ? 2100 : 0;
             const bool f32 = variant & 4;
             double many[COUNT], one;
-            int rc = f32 ? seg_metrics_silhouettes_f32(xf, N, D, (const int32_t *const *)lab, ks,
-                                                       COUNT, wt, sample, 3, many)
-                         : seg_metrics_silhouettes_f64(x, N, D, (const int32_t *const *)lab, ks,
-                                                       COUNT, wt, sample, 3, many);
+            const int64_t nt = variant % 3; /* library threads: 0 (all), 1, 2 */
+            int rc =
+                f32 ? seg_metrics_silhouettes_threads_f32(xf, N, D, (const int32_t *const *)lab, ks,
+                                                          COUNT, wt, sample, 3, nt, many)
+                    : seg_metrics_silhouettes_threads_f64(x, N, D, (const int32_t *const *)lab, ks,
+                                                          COUNT, wt, sample, 3, nt, many);
             assert_int_equal(rc, SEG_OK);
             for (size_t l = 0; l < COUNT; l++) {
                 rc = f32 ? seg_metrics_silhouette_f32(xf, N, D, lab[l], ks[l], wt, sample, 3, &one)
@@ -432,11 +435,15 @@ static void test_silhouettes_equal_single_calls(void **state)
     /* errors: a bad label in the second labelling, count 0 */
     double o[2];
     lab[1][7] = 99;
-    assert_int_equal(seg_metrics_silhouettes_f64(x, N, D, (const int32_t *const *)lab, ks, 2,
-                                                 NULL, 0, 0, o),
-                     SEG_ERR_INVALID_ARG);
-    assert_int_equal(seg_metrics_silhouettes_f64(x, N, D, (const int32_t *const *)lab, ks, 0,
-                                                 NULL, 0, 0, o),
+    assert_int_equal(
+        seg_metrics_silhouettes_f64(x, N, D, (const int32_t *const *)lab, ks, 2, NULL, 0, 0, o),
+        SEG_ERR_INVALID_ARG);
+    assert_int_equal(
+        seg_metrics_silhouettes_f64(x, N, D, (const int32_t *const *)lab, ks, 0, NULL, 0, 0, o),
+        SEG_ERR_INVALID_ARG);
+    lab[1][7] = 0;
+    assert_int_equal(seg_metrics_silhouettes_threads_f64(x, N, D, (const int32_t *const *)lab, ks,
+                                                         2, NULL, 0, 0, -1, o),
                      SEG_ERR_INVALID_ARG);
     for (size_t l = 0; l < COUNT; l++)
         free(lab[l]);
@@ -468,8 +475,8 @@ static void failing_free(void *user, void *ptr)
 }
 
 /* The silhouette with every allocation it makes failing at call f->fail_at. */
-static int silhouette_failing_at(failing *f, const double *x, size_t n, size_t d,
-                                 const int32_t *l, size_t k, double *s)
+static int silhouette_failing_at(failing *f, const double *x, size_t n, size_t d, const int32_t *l,
+                                 size_t k, double *s)
 {
     seg_allocator *a;
     const long fail_at = f->fail_at;
@@ -638,6 +645,84 @@ static void test_adjusted_rand_errors(void **state)
     assert_int_equal(seg_metrics_adjusted_rand(a, a, 2, NULL), SEG_ERR_INVALID_ARG);
 }
 
+/* The threads of this process, from /proc/self/status (0 if unknown). */
+static int process_threads(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    int t = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Threads: %d", &t) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return t;
+}
+
+typedef struct watch {
+    atomic_int stop, most;
+} watch;
+
+static void *watcher(void *arg)
+{
+    watch *w = arg;
+    while (!atomic_load(&w->stop)) {
+        const int t = process_threads();
+        if (t > atomic_load(&w->most))
+            atomic_store(&w->most, t);
+        const struct timespec pause = {0, 100 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    return NULL;
+}
+
+/* The most threads this process ran while the silhouettes of one labelling
+ * were scored on `threads` library threads. */
+static int most_threads(const double *x, size_t n, size_t d, const int32_t *lab, size_t k,
+                        int64_t threads)
+{
+    watch w;
+    atomic_init(&w.stop, 0);
+    atomic_init(&w.most, 0);
+    pthread_t tid;
+    const int before = process_threads();
+    assert_int_equal(pthread_create(&tid, NULL, watcher, &w), 0);
+    double out;
+    const int32_t *const labs[1] = {lab};
+    assert_int_equal(
+        seg_metrics_silhouettes_threads_f64(x, n, d, labs, &k, 1, NULL, 0, 0, threads, &out),
+        SEG_OK);
+    atomic_store(&w.stop, 1);
+    pthread_join(tid, NULL);
+    return atomic_load(&w.most) - before; /* the watcher counts one */
+}
+
+/* seg segment --threads 1 scores its silhouette on one thread: the
+ * threads argument is honoured (no pool is started), and 2 does start one
+ * (which shows the watcher sees a pool's thread). */
+static void test_silhouettes_honour_threads(void **state)
+{
+    (void)state;
+    const size_t n = 6000, d = 8, k = 4;
+    double *x = malloc(n * d * sizeof *x);
+    int32_t *lab = malloc(n * sizeof *lab);
+    uint64_t r = 11;
+    for (size_t i = 0; i < n; i++) {
+        lab[i] = (int32_t)(i % k);
+        for (size_t j = 0; j < d; j++)
+            x[i * d + j] = (double)lab[i] * 3 + (double)(tu_next(&r) % 1000) / 1000.0;
+    }
+    if (!seg_regkernel_ok(d, sizeof(double))) { /* through BLAS: one library thread */
+        free(x);
+        free(lab);
+        skip();
+    }
+    assert_int_equal(most_threads(x, n, d, lab, k, 1), 1);
+    assert_true(most_threads(x, n, d, lab, k, 2) >= 2);
+    free(x);
+    free(lab);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -653,6 +738,7 @@ int main(void)
         cmocka_unit_test(test_silhouettes_equal_single_calls),
         cmocka_unit_test(test_silhouette_allocation_failures),
         cmocka_unit_test(test_metric_errors),
+        cmocka_unit_test(test_silhouettes_honour_threads),
         cmocka_unit_test(test_adjusted_rand_hand),
         cmocka_unit_test(test_adjusted_rand_against_pairs),
         cmocka_unit_test(test_adjusted_rand_errors),

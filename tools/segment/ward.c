@@ -199,8 +199,10 @@ static int metrics(const ward_request *r, const double *w, ward_result *s)
     s->silhouette = s->davies_bouldin = s->calinski_harabasz = NAN;
     if (s->k < 2)
         return 0;
-    rc = seg_metrics_silhouette_f64(x, s->n, s->d, labels, s->k, w, (size_t)r->silhouette_sample,
-                                    (uint64_t)r->seed, &s->silhouette);
+    const int32_t *const labs[1] = {labels};
+    rc = seg_metrics_silhouettes_threads_f64(x, s->n, s->d, labs, &s->k, 1, w,
+                                             (size_t)r->silhouette_sample, (uint64_t)r->seed,
+                                             r->threads, &s->silhouette);
     if (rc == 0)
         rc = seg_metrics_davies_bouldin_f64(x, s->n, s->d, labels, s->k, w, &s->davies_bouldin);
     if (rc == 0)
@@ -267,9 +269,18 @@ int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler 
     stage = "explaining the segments";
     if ((rc = explain_fit_tree(m, s.x, false, s.n, s.d, s.labels, r->threads)) < 0)
         goto fail;
-    summary rs = {.n = s.n, .d = s.d, .k = s.k, .silhouette = s.silhouette,
-                  .davies_bouldin = s.davies_bouldin, .calinski_harabasz = s.calinski_harabasz,
-                  .ds = ds, .sc = sc, .m = m, .x = s.x, .labels = s.labels, .tree = s.tree,
+    summary rs = {.n = s.n,
+                  .d = s.d,
+                  .k = s.k,
+                  .silhouette = s.silhouette,
+                  .davies_bouldin = s.davies_bouldin,
+                  .calinski_harabasz = s.calinski_harabasz,
+                  .ds = ds,
+                  .sc = sc,
+                  .m = m,
+                  .x = s.x,
+                  .labels = s.labels,
+                  .tree = s.tree,
                   .left = r->left};
     stage = "campaign metrics";
     if (r->outcome && (rc = run_campaign(r->o, &rs, r->outcome, r->control, &camp)) < 0)
