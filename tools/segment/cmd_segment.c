@@ -47,7 +47,7 @@ static int set_log1p(void *o, const char *c)
     return seg_scaler_set_column_int(o, c, SEG_SCALER_COLUMN_LOG1P, 1);
 }
 
-static int segment_csv_options(const opts *o, seg_csv_options **out)
+int segment_csv_options(const opts *o, seg_csv_options **out)
 {
     seg_csv_options *co = NULL;
     int rc;
@@ -197,6 +197,12 @@ static int shape_columns(const opts *o, seg_dataset *ds, int8_t **outcome, int8_
         return rc;
     if (o->describe && (rc = for_each_item(o->describe, ds, describe_column)) < 0)
         return rc;
+    return segment_select_columns(o, ds);
+}
+
+int segment_select_columns(const opts *o, seg_dataset *ds)
+{
+    int rc = 0;
     const char *lists[2] = {o->drop, o->columns};
     for (int which = 0; which < 2 && rc == 0; which++) {
         size_t n, kept = 0;
@@ -235,13 +241,8 @@ static void left_out_free(left_out *lo)
     free(lo->kind);
 }
 
-/* Leave out the feature columns that look like identifiers (row numbers,
- * ids) unless --keep names them, saying so on stderr (not with --quiet);
- * their names and kinds go to *lo for --json. 0, a library error, or
- * USAGE_CONFLICT after saying why. */
-static int leave_out_identifiers(const opts *o, seg_dataset *ds, left_out *lo)
+int segment_keep_check(const opts *o, const seg_dataset *ds)
 {
-    const size_t d = seg_dataset_columns(ds);
     size_t n;
     char **keep = o->keep ? split_list(o->keep, &n) : NULL;
     if (o->keep && !keep)
@@ -256,6 +257,34 @@ static int leave_out_identifiers(const opts *o, seg_dataset *ds, left_out *lo)
         }
     }
     free(keep);
+    return 0;
+}
+
+int segment_all_identifiers(void)
+{
+    fprintf(stderr, "%s: every column looks like an identifier (row numbers or ids): name "
+                    "the ones to cluster on with --keep\n",
+            progname);
+    return USAGE_CONFLICT;
+}
+
+void segment_identifier_warning(const char *name, seg_identifier_kind kind)
+{
+    fprintf(stderr,
+            "%s: warning: left out column '%s', which looks like %s; --keep %s clusters on it\n",
+            progname, name, identifier_reason(kind), name);
+}
+
+/* Leave out the feature columns that look like identifiers (row numbers,
+ * ids) unless --keep names them, saying so on stderr (not with --quiet);
+ * their names and kinds go to *lo for --json. 0, a library error, or
+ * USAGE_CONFLICT after saying why. */
+static int leave_out_identifiers(const opts *o, seg_dataset *ds, left_out *lo)
+{
+    const size_t d = seg_dataset_columns(ds);
+    int rc = segment_keep_check(o, ds);
+    if (rc != 0)
+        return rc;
     if (!(lo->names = calloc(d ? d : 1, sizeof *lo->names)) ||
         !(lo->kind = calloc(d ? d : 1, sizeof *lo->kind)))
         return SEG_ERR_NOMEM;
@@ -270,17 +299,10 @@ static int leave_out_identifiers(const opts *o, seg_dataset *ds, left_out *lo)
     }
     if (lo->n == 0)
         return 0;
-    if (lo->n == d) {
-        fprintf(stderr, "%s: every column looks like an identifier (row numbers or ids): name "
-                        "the ones to cluster on with --keep\n",
-                progname);
-        return USAGE_CONFLICT;
-    }
+    if (lo->n == d)
+        return segment_all_identifiers();
     for (size_t i = 0; i < lo->n && !o->quiet; i++)
-        fprintf(stderr,
-                "%s: warning: left out column '%s', which looks like %s; --keep %s clusters on "
-                "it\n",
-                progname, lo->names[i], identifier_reason(lo->kind[i]), lo->names[i]);
+        segment_identifier_warning(lo->names[i], lo->kind[i]);
     return seg_dataset_drop(ds, (const char *const *)lo->names, lo->n);
 }
 
@@ -419,7 +441,7 @@ static int fit_minibatch(const opts *o, const seg_kmeans *km, const summary *s, 
     return rc;
 }
 
-static int segment_scaler_new(const opts *o, seg_scaler **out)
+int segment_scaler_new(const opts *o, seg_scaler **out)
 {
     seg_scaler *sc = NULL;
     int rc;
