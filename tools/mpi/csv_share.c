@@ -480,6 +480,15 @@ static int lib_failure(int rc, const char *detail, const char *what, const char 
     return rc;
 }
 
+/* Whether rc is a usage error (said by rank 0) on any rank: the ranks see
+ * the same header, so they agree but for a failure of memory on one. */
+static bool any_usage(int rc)
+{
+    int usage = rc == USAGE_CONFLICT;
+    MPI_Allreduce(MPI_IN_PLACE, &usage, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return usage != 0;
+}
+
 /* Whether name is a numeric column of ds that is not left out (kind). */
 static bool numeric_feature(const seg_dataset *ds, const int *kind, const char *name)
 {
@@ -519,17 +528,21 @@ int csv_share_rows(const char *file, const opts *so, seg_kmeans *km, seg_scale_m
         return rc;
     }
     /* --drop and --columns, and the file's columns for the model
-     * (csv_model.c); every rank has the same header, so a usage error
-     * (said by rank 0, the others' stderr is closed) is every rank's */
+     * (csv_model.c); a usage error is said by rank 0 (the others' stderr
+     * is closed) */
     *stage = "choosing columns";
     rc = share_model ? csv_model_read(share_model, ds) : SEG_ERR_INVALID_ARG;
-    if (rc == USAGE_CONFLICT)
+    if (any_usage(rc)) {
+        rc = USAGE_CONFLICT;
         goto fail;
+    }
     if ((rc = lib_failure(rc, seg_last_error(), "choosing columns", stage, why, len)) < 0)
         goto fail;
     /* --keep names feature columns, as seg segment checks */
-    if ((rc = segment_keep_check(so, ds)) == USAGE_CONFLICT)
+    if (any_usage(rc = segment_keep_check(so, ds))) {
+        rc = USAGE_CONFLICT;
         goto fail;
+    }
     if ((rc = lib_failure(rc, "out of memory", "choosing columns", stage, why, len)) < 0)
         goto fail;
     nr = seg_dataset_rows(ds);
