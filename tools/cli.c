@@ -51,7 +51,7 @@ static const char *const stdin_aliases[] = {"<memory>", "/dev/stdin"};
 
 /* The scaler's refusal of an identifier column speaks C (its setting's
  * name); say it in the command's terms. false when detail is not that. */
-static bool identifier_refusal(const char *what, int rc, const char *detail)
+bool identifier_refusal(const char *what, int rc, const char *detail)
 {
     const char *at = rc == SEG_ERR_PRIVACY ? strstr(detail, "column '") : NULL;
     const char *end = at ? strstr(at + 8, "' has a different value in each") : NULL;

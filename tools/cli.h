@@ -26,6 +26,10 @@ void blas_idle(void);
  * fmt has one %s, filled with arg. */
 int usage_error(const char *cmd, const char *fmt, const char *arg);
 
+/* A library refusal of an identifier-like column (SEG_ERR_PRIVACY) in
+ * the command's words (--id, --drop), printed as "seg: WHAT: ..."; false
+ * (nothing printed) for any other failure. lib_error() says it so. */
+bool identifier_refusal(const char *what, int rc, const char *detail);
 /* Print "seg: WHAT: STATUS: DETAIL" for a failed library call; returns EXIT_DATA. */
 int lib_error(const char *what, int rc);
 

@@ -185,9 +185,9 @@ int seg_metrics_finish(size_t k, size_t d, const double *mean, const double *wsu
                         davies_bouldin ? "Davies-Bouldin" : "Calinski-Harabasz");
     if (davies_bouldin)
         *davies_bouldin = davies_bouldin_of(k, d, mean, wsum, scatter, used);
-    return calinski_harabasz
-               ? calinski_harabasz_of(k, d, mean, wsum, within, used, calinski_harabasz)
-               : SEG_OK;
+    return calinski_harabasz ? calinski_harabasz_of(k, d, mean, wsum, within, used,
+                                                    calinski_harabasz)
+                             : SEG_OK;
 }
 
 /* Each row's distance to its segment's mean, added in row order to its
@@ -207,9 +207,9 @@ static void add_spread(const void *x, bool f32, size_t n, size_t d, const int32_
     }
 }
 
-static int add_spread_checked(const void *x, bool f32, size_t n, size_t d, const int32_t *labels,
-                              size_t k, const double *w, const double *mean, double *scatter,
-                              double *within)
+static int add_spread_checked(const void *x, bool f32, size_t n, size_t d,
+                              const int32_t *labels, size_t k, const double *w,
+                              const double *mean, double *scatter, double *within)
 {
     if (!mean || !scatter || !within)
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_metrics_add_spread: NULL mean or sums");
@@ -219,16 +219,16 @@ static int add_spread_checked(const void *x, bool f32, size_t n, size_t d, const
     return rc;
 }
 
-int seg_metrics_add_spread_f32(const float *x, size_t n, size_t d, const int32_t *labels, size_t k,
-                               const double *weights, const double *mean, double *scatter,
-                               double *within)
+int seg_metrics_add_spread_f32(const float *x, size_t n, size_t d, const int32_t *labels,
+                               size_t k, const double *weights, const double *mean,
+                               double *scatter, double *within)
 {
     return add_spread_checked(x, true, n, d, labels, k, weights, mean, scatter, within);
 }
 
-int seg_metrics_add_spread_f64(const double *x, size_t n, size_t d, const int32_t *labels, size_t k,
-                               const double *weights, const double *mean, double *scatter,
-                               double *within)
+int seg_metrics_add_spread_f64(const double *x, size_t n, size_t d, const int32_t *labels,
+                               size_t k, const double *weights, const double *mean,
+                               double *scatter, double *within)
 {
     return add_spread_checked(x, false, n, d, labels, k, weights, mean, scatter, within);
 }
@@ -489,22 +489,9 @@ static bool silhouette_sym(const double *S, const double *norms, const int32_t *
             task[2 * t] = (uint32_t)A;
             task[2 * t + 1] = (uint32_t)C;
         }
-    sym_job job = {.S = S,
-                   .norms = norms,
-                   .sw = sw,
-                   .clw = clw,
-                   .sl = sl,
-                   .d = d,
-                   .k = k,
-                   .m_ = m,
-                   .nc = nc,
-                   .L = L,
-                   .per = per,
-                   .cb = cb,
-                   .task = task,
-                   .P = P,
-                   .tiles = tiles,
-                   .score = score};
+    sym_job job = {.S = S, .norms = norms, .sw = sw, .clw = clw, .sl = sl, .d = d, .k = k,
+                   .m_ = m, .nc = nc, .L = L, .per = per, .cb = cb, .task = task, .P = P,
+                   .tiles = tiles, .score = score};
     seg_pool_run(pool, pairs, threads, sym_pair, &job);
     seg_pool_run(pool, (m + SIL_B - 1) / SIL_B, threads, sym_rows, &job);
     seg_free(cb);
@@ -558,9 +545,9 @@ static void sil_block(void *ctx, size_t bi, int thread)
  * computed in a fixed order, so the result does not depend on the thread
  * count.
  */
-static int silhouette(const void *x, bool f32, size_t n, size_t d, const int32_t *labels, size_t k,
-                      const double *w, size_t sample_size, uint64_t seed, int64_t threads_setting,
-                      double *out)
+static int silhouette(const void *x, bool f32, size_t n, size_t d, const int32_t *labels,
+                      size_t k, const double *w, size_t sample_size, uint64_t seed,
+                      int64_t threads_setting, double *out)
 {
     size_t m = n, *idx = NULL, *start = NULL, kd;
     double *S = NULL, *norms = NULL, *sw = NULL, *tiles = NULL, *acc = NULL, *score = NULL;
@@ -677,8 +664,8 @@ int seg_metrics_silhouette_f32(const float *x, size_t n, size_t d, const int32_t
     return silhouette(x, true, n, d, labels, k, weights, sample_size, seed, 0, out);
 }
 
-int seg_metrics_silhouette_f64(const double *x, size_t n, size_t d, const int32_t *labels, size_t k,
-                               const double *weights, size_t sample_size, uint64_t seed,
+int seg_metrics_silhouette_f64(const double *x, size_t n, size_t d, const int32_t *labels,
+                               size_t k, const double *weights, size_t sample_size, uint64_t seed,
                                double *out)
 {
     return silhouette(x, false, n, d, labels, k, weights, sample_size, seed, 0, out);
@@ -754,7 +741,7 @@ SEG_HOT_CLONES static void chunk_sums(const double *restrict T, const double *re
             for (size_t i = 0; i < b; i++) {
                 const double *a = acc + i;
                 cs[i] += ((a[0 * SIL_B] + a[4 * SIL_B]) + (a[2 * SIL_B] + a[6 * SIL_B])) +
-                         ((a[1 * SIL_B] + a[5 * SIL_B]) + (a[3 * SIL_B] + a[7 * SIL_B])) +
+                             ((a[1 * SIL_B] + a[5 * SIL_B]) + (a[3 * SIL_B] + a[7 * SIL_B])) +
                          a[8 * SIL_B];
             }
     }
@@ -899,8 +886,7 @@ static int silhouette_many(const void *x, bool f32, size_t n, size_t d,
     /* Each thread holds 2 x MULTI_B x m distances: at most SIL_MANY_MAX_BYTES
      * in all, else one call per labelling. */
     int threads = seg_threads_resolve(threads_setting);
-    const size_t per_thread =
-        m <= SIZE_MAX / (32 * MULTI_B) ? 16 * MULTI_B * m + 88 * SIL_B : SIZE_MAX;
+    const size_t per_thread = m <= SIZE_MAX / (32 * MULTI_B) ? 16 * MULTI_B * m + 88 * SIL_B : SIZE_MAX;
     while (threads > 1 && per_thread > SIL_MANY_MAX_BYTES / (size_t)threads)
         threads--;
     if (!rk || count == 1 || per_thread > SIL_MANY_MAX_BYTES || !seg_mul_ok(m, d, &kd) ||
@@ -937,8 +923,8 @@ static int silhouette_many(const void *x, bool f32, size_t n, size_t d,
         int nt = 1;
         if (threads > 1 && m > SIL_B && seg_pool_start(&pool, threads) == SEG_OK)
             nt = seg_pool_threads(pool);
-        multi_job job = {
-            .S = S, .norms = norms, .m = m, .d = d, .count = count, .lab = lab, .rt = rt};
+        multi_job job = {.S = S, .norms = norms, .m = m, .d = d, .count = count, .lab = lab,
+                         .rt = rt};
         seg_pool_run(pool, (m + MULTI_B - 1) / MULTI_B, nt, multi_block, &job);
     }
     for (size_t l = 0; l < count; l++) {
@@ -950,17 +936,8 @@ static int silhouette_many(const void *x, bool f32, size_t n, size_t d,
             continue;
         }
         /* sym_rows, then silhouette()'s mean */
-        sym_job sj = {.sw = L->sw,
-                      .clw = L->clw,
-                      .sl = L->sl,
-                      .k = L->k,
-                      .m_ = m,
-                      .nc = L->nc,
-                      .per = L->k,
-                      .cb = L->cb,
-                      .P = L->P,
-                      .tiles = rt,
-                      .score = L->score};
+        sym_job sj = {.sw = L->sw, .clw = L->clw, .sl = L->sl, .k = L->k, .m_ = m, .nc = L->nc,
+                      .per = L->k, .cb = L->cb, .P = L->P, .tiles = rt, .score = L->score};
         for (size_t blk = 0; blk < (m + SIL_B - 1) / SIL_B; blk++)
             sym_rows(&sj, blk, 0);
         double num = 0, den = 0;
@@ -989,26 +966,27 @@ int seg_metrics_silhouettes_f32(const float *x, size_t n, size_t d, const int32_
     return silhouette_many(x, true, n, d, labels, k, count, weights, sample_size, seed, 0, out);
 }
 
-int seg_metrics_silhouettes_f64(const double *x, size_t n, size_t d, const int32_t *const *labels,
-                                const size_t *k, size_t count, const double *weights,
-                                size_t sample_size, uint64_t seed, double *out)
+int seg_metrics_silhouettes_f64(const double *x, size_t n, size_t d,
+                                const int32_t *const *labels, const size_t *k, size_t count,
+                                const double *weights, size_t sample_size, uint64_t seed,
+                                double *out)
 {
     return silhouette_many(x, false, n, d, labels, k, count, weights, sample_size, seed, 0, out);
 }
 
 int seg_metrics_silhouettes_threads_f32(const float *x, size_t n, size_t d,
-                                        const int32_t *const *labels, const size_t *k, size_t count,
-                                        const double *weights, size_t sample_size, uint64_t seed,
-                                        int64_t threads, double *out)
+                                        const int32_t *const *labels, const size_t *k,
+                                        size_t count, const double *weights, size_t sample_size,
+                                        uint64_t seed, int64_t threads, double *out)
 {
     return silhouette_many(x, true, n, d, labels, k, count, weights, sample_size, seed, threads,
                            out);
 }
 
 int seg_metrics_silhouettes_threads_f64(const double *x, size_t n, size_t d,
-                                        const int32_t *const *labels, const size_t *k, size_t count,
-                                        const double *weights, size_t sample_size, uint64_t seed,
-                                        int64_t threads, double *out)
+                                        const int32_t *const *labels, const size_t *k,
+                                        size_t count, const double *weights, size_t sample_size,
+                                        uint64_t seed, int64_t threads, double *out)
 {
     return silhouette_many(x, false, n, d, labels, k, count, weights, sample_size, seed, threads,
                            out);

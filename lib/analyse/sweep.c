@@ -204,19 +204,19 @@ static int measure_silhouettes(int64_t sample_size, int64_t seed_, const void *x
 
 /* Scratch of the stability refits, allocated once for all k. */
 typedef struct stability {
-    size_t r, m;        /* subsamples, rows in each */
-    size_t base;        /* rows the subsamples are drawn from */
-    size_t *rows;       /* those rows (base of them) */
-    void *xs;           /* m x d rows of the current subsample */
-    double *ws;         /* their weights, or NULL */
-    int32_t *fitted;    /* m labels of one refit */
-    int32_t *labels;    /* r x n: refit j's label of each row, -1 where not drawn */
-    int32_t *pa, *pb;   /* the shared rows' labels of two refits */
-    double *tab;        /* k_max x k_max contingency table of two refits */
-    const void *src;    /* the matrix rows[] index: x, or bx */
+    size_t r, m;      /* subsamples, rows in each */
+    size_t base;      /* rows the subsamples are drawn from */
+    size_t *rows;     /* those rows (base of them) */
+    void *xs;         /* m x d rows of the current subsample */
+    double *ws;       /* their weights, or NULL */
+    int32_t *fitted;  /* m labels of one refit */
+    int32_t *labels;  /* r x n: refit j's label of each row, -1 where not drawn */
+    int32_t *pa, *pb; /* the shared rows' labels of two refits */
+    double *tab;      /* k_max x k_max contingency table of two refits */
+    const void *src;  /* the matrix rows[] index: x, or bx */
     const double *srcw; /* its weights, or NULL */
-    void *bx;           /* the base rows gathered from a source (base x d), or NULL */
-    double *bw;         /* their weights, or NULL */
+    void *bx;         /* the base rows gathered from a source (base x d), or NULL */
+    double *bw;       /* their weights, or NULL */
 } stability;
 
 static void stability_free(stability *st)
@@ -280,7 +280,8 @@ static int stability_alloc(const seg_sweep *s, stability *st, bool f32, size_t n
                          (weighted && !(st->bw = seg_malloc_array(st->base, sizeof *st->bw)))))
         rc = SEG_NOMEM();
     if ((rc = agree(src, rc)) == SEG_OK)
-        rc = src->fn(src->user, SEG_SWEEP_OP_ROWS, NULL, st->rows, st->base, st->bx, st->bw, NULL);
+        rc = src->fn(src->user, SEG_SWEEP_OP_ROWS, NULL, st->rows, st->base, st->bx, st->bw,
+                     NULL);
     if (rc < 0) {
         stability_free(st);
         return rc;
@@ -476,7 +477,8 @@ static int fit_one(const source *src, const sample *sm, seg_kmeans *km, bool f32
     return SEG_OK;
 }
 
-static int sweep_run(seg_sweep *s, seg_kmeans *km, const source *src, bool f32, size_t n, size_t d)
+static int sweep_run(seg_sweep *s, seg_kmeans *km, const source *src, bool f32, size_t n,
+                     size_t d)
 {
     int64_t saved_k, saved_seed, saved_n_init, saved_threads;
     int32_t *labels = NULL;
@@ -487,8 +489,8 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const source *src, bool f32, 
     if (!s || !km || (!src->x && !src->fn))
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_sweep_run: NULL argument");
     if (s->k_min > s->k_max)
-        return seg_fail(SEG_ERR_INVALID_ARG, "sweep k_min %lld > k_max %lld", (long long)s->k_min,
-                        (long long)s->k_max);
+        return seg_fail(SEG_ERR_INVALID_ARG, "sweep k_min %lld > k_max %lld",
+                        (long long)s->k_min, (long long)s->k_max);
     if (n == 0 || d == 0)
         return seg_fail(SEG_ERR_EMPTY, "data has %zu rows and %zu features", n, d);
     const size_t total = (size_t)(s->k_max - s->k_min + 1);
@@ -502,7 +504,8 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const source *src, bool f32, 
     size_t batch = SWEEP_LABELS_MAX_BYTES / sizeof *labels / n, held = 0;
     batch = batch < 1 ? 1 : batch > 64 ? 64 : batch > total ? total : batch;
     /* labels held per k: all rows, or the silhouette sample's */
-    const size_t per = src->x || s->sample <= 0 || (uint64_t)s->sample >= n ? n : (size_t)s->sample;
+    const size_t per =
+        src->x || s->sample <= 0 || (uint64_t)s->sample >= n ? n : (size_t)s->sample;
     rc = (s->values = seg_malloc_array(total, N_COLS * sizeof(double))) &&
                  (labels = seg_malloc_array(batch * per, sizeof *labels))
              ? SEG_OK
@@ -557,7 +560,8 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const source *src, bool f32, 
              (rc = seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, s->stab_n_init)) < 0) ||
             (rc = seg_kmeans_set_int(km, SEG_KMEANS_THREADS, 1)) < 0)
             goto done;
-        rc = measure_stability(s, &st, km, k, saved_seed, f32, d, &row[COL_STAB], &row[COL_WORST]);
+        rc = measure_stability(s, &st, km, k, saved_seed, f32, d, &row[COL_STAB],
+                               &row[COL_WORST]);
         seg_kmeans_set_int(km, SEG_KMEANS_SEED, saved_seed);
         seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, saved_n_init);
         seg_kmeans_set_int(km, SEG_KMEANS_THREADS, saved_threads);
@@ -566,12 +570,12 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const source *src, bool f32, 
         if (++held == batch || i + 1 == total) {
             /* From a source: the gathered sample is all the rows scored.
              * On the fit's threads (SEG_KMEANS_THREADS). */
-            rc = src->x
-                     ? measure_silhouettes(s->sample, s->seed, src->x, f32, n, d, src->w, labels,
-                                           held, k + 1 - held, saved_threads,
-                                           row - (held - 1) * N_COLS)
-                     : measure_silhouettes(0, s->seed, sm.x, f32, sm.m, d, sm.w, labels, held,
-                                           k + 1 - held, saved_threads, row - (held - 1) * N_COLS);
+            rc = src->x ? measure_silhouettes(s->sample, s->seed, src->x, f32, n, d, src->w,
+                                              labels, held, k + 1 - held, saved_threads,
+                                              row - (held - 1) * N_COLS)
+                        : measure_silhouettes(0, s->seed, sm.x, f32, sm.m, d, sm.w, labels,
+                                              held, k + 1 - held, saved_threads,
+                                              row - (held - 1) * N_COLS);
             if ((rc = agree(src, rc)) < 0)
                 goto done;
             s->count += held; /* rows are readable once complete */
@@ -612,8 +616,8 @@ int seg_sweep_run_f64(seg_sweep *s, seg_kmeans *km, const double *x, size_t n, s
     return sweep_run(s, km, &src, false, n, d);
 }
 
-int seg_sweep_run_source(seg_sweep *s, seg_kmeans *km, size_t n, size_t d, int dtype, int weighted,
-                         seg_sweep_fn fn, void *user)
+int seg_sweep_run_source(seg_sweep *s, seg_kmeans *km, size_t n, size_t d, int dtype,
+                         int weighted, seg_sweep_fn fn, void *user)
 {
     const source src = {NULL, NULL, weighted != 0, fn, user};
     if (!fn || (dtype != SEG_DTYPE_F32 && dtype != SEG_DTYPE_F64))
@@ -634,38 +638,19 @@ int seg_sweep_get(const seg_sweep *s, size_t i, seg_sweep_stat stat, double *out
                         s ? s->count : 0);
     const double *row = s->values + i * N_COLS;
     switch (stat) {
-    case SEG_SWEEP_K:
-        *out = (double)(s->k_min + (int64_t)i);
-        break;
-    case SEG_SWEEP_INERTIA:
-        *out = row[COL_INERTIA];
-        break;
-    case SEG_SWEEP_SILHOUETTE:
-        *out = row[COL_SIL];
-        break;
-    case SEG_SWEEP_DAVIES_BOULDIN:
-        *out = row[COL_DB];
-        break;
-    case SEG_SWEEP_CALINSKI_HARABASZ:
-        *out = row[COL_CH];
-        break;
-    case SEG_SWEEP_SMALLEST_SHARE:
-        *out = row[COL_SMALLEST];
-        break;
-    case SEG_SWEEP_ITERATIONS:
-        *out = row[COL_ITER];
-        break;
-    case SEG_SWEEP_LARGEST_SHARE:
-        *out = row[COL_LARGEST];
-        break;
+    case SEG_SWEEP_K: *out = (double)(s->k_min + (int64_t)i); break;
+    case SEG_SWEEP_INERTIA: *out = row[COL_INERTIA]; break;
+    case SEG_SWEEP_SILHOUETTE: *out = row[COL_SIL]; break;
+    case SEG_SWEEP_DAVIES_BOULDIN: *out = row[COL_DB]; break;
+    case SEG_SWEEP_CALINSKI_HARABASZ: *out = row[COL_CH]; break;
+    case SEG_SWEEP_SMALLEST_SHARE: *out = row[COL_SMALLEST]; break;
+    case SEG_SWEEP_ITERATIONS: *out = row[COL_ITER]; break;
+    case SEG_SWEEP_LARGEST_SHARE: *out = row[COL_LARGEST]; break;
     case SEG_SWEEP_STABILITY:
         *out = row[COL_STAB];
         break;
-    case SEG_SWEEP_WORST_STABILITY:
-        *out = row[COL_WORST];
-        break;
-    default:
-        return seg_fail(SEG_ERR_INVALID_ARG, "unknown sweep statistic %d", (int)stat);
+    case SEG_SWEEP_WORST_STABILITY: *out = row[COL_WORST]; break;
+    default: return seg_fail(SEG_ERR_INVALID_ARG, "unknown sweep statistic %d", (int)stat);
     }
     return SEG_OK;
 }

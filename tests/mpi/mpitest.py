@@ -1,7 +1,8 @@
 """What the seg-mpi tool tests share: the programs named on their command
 line (MPIRUN SEG SEG_MPI), Open MPI's settings for more ranks than cores and
 for root, running `seg-mpi segment` on R ranks, reading a file's bytes,
-writing a .npy, and the pass/fail tally of tests/checks.py."""
+writing a .npy, a CSV whose rank cuts fall inside quoted line ends, a model
+file without its timings, and the pass/fail tally of tests/checks.py."""
 import os
 import struct
 import subprocess
@@ -56,3 +57,61 @@ def write_customers_csv(path, n, rng):
             score = '%.3f' % rng.gauss(g, 0.5)
             f.write('C%06d,%s,%s,%s,%s,%s,%s\n' % (100000 + 7 * i,
                                                   age, job, bal, housing, note, score))
+
+
+def quoted_newline_ahead(text):
+    """inq[i]: byte i is inside quotes with a line end before the closing quote."""
+    state = bytearray(len(text) + 1)
+    inq = False
+    for i, ch in enumerate(text):
+        state[i] = inq
+        if ch == '"':
+            inq = not inq
+    ahead = bytearray(len(text) + 1)
+    nl = False
+    for i in range(len(text) - 1, -1, -1):
+        if text[i] == '"':
+            nl = False
+        elif text[i] == '\n':
+            nl = True
+        ahead[i] = state[i] and nl
+    return ahead
+
+
+def write_cuts_in_quotes(path, head, body, eol, marker, final=True):
+    """head, then the rows of body joined by eol, written to path with
+    body[0] padded after its first `marker` (inside a quoted field that has
+    a line end further on) until every cut size * r / R of R = 2, 3 and 4
+    ranks falls inside a quoted field before one of its line ends; the
+    file's text. Most bytes must lie in such fields for some padding to do."""
+    first = body[0]
+    rest = eol.join(body[1:]) + (eol if final else '')
+    at = first.index(marker) + len(marker)
+    base = head + first + eol + rest
+    ahead = quoted_newline_ahead(base)
+    start = len(head) + at  # padding goes here: later bytes move by pad
+    for pad in range(5000):
+        size = len(base) + pad
+        ok = True
+        for R in (2, 3, 4):
+            for r in range(1, R):
+                c = size * r // R - pad  # the cut, in the unpadded text
+                ok = ok and c > start + 200 and ahead[c]
+        if ok:
+            text = head + first[:at] + 'p' * pad + first[at:] + eol + rest
+            with open(path, 'w', newline='') as f:
+                f.write(text)
+            return text
+    raise SystemExit('no padding puts every cut inside a quoted line end')
+
+
+def model_without_timings(data):
+    """A model file's bytes with the two HEAD timings (fit and start
+    seconds, which no two runs share) and the checksum over them zeroed."""
+    b = bytearray(data)
+    at = b.find(b'HEAD') + 12 + 48  # past k, d, dtype, converged, rows, iterations, inertia
+    if at < 60:
+        return bytes(b)
+    b[at:at + 16] = bytes(16)
+    b[-4:] = bytes(4)
+    return bytes(b)

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 
-from mpitest import seg, read, Tally, run_mpi  # noqa: E402
+from mpitest import seg, read, Tally, run_mpi, write_cuts_in_quotes  # noqa: E402
 
 check = Tally()
 
@@ -50,51 +50,13 @@ def rows_text(n, eol, seed=5):
     return out
 
 
-def quoted_newline_ahead(text):
-    """inq[i]: byte i is inside quotes with a line end before the closing quote."""
-    state = bytearray(len(text) + 1)
-    inq = False
-    for i, ch in enumerate(text):
-        state[i] = inq
-        if ch == '"':
-            inq = not inq
-    ahead = bytearray(len(text) + 1)
-    nl = False
-    for i in range(len(text) - 1, -1, -1):
-        if text[i] == '"':
-            nl = False
-        elif text[i] == '\n':
-            nl = True
-        ahead[i] = state[i] and nl
-    return ahead
-
-
 def make_csv(path, n, eol, final=True):
     """Pad the first note until every cut of 2, 3 and 4 ranks falls in a
     quoted field before a line end; the file's text."""
     # "rowno" (1, 2, ...): seg segment leaves it out as row numbers, and so
     # must seg-mpi, deciding over all ranks
     head = 'rowno,age,job,balance,note,housing,day,code' + eol
-    body = rows_text(n, eol)
-    first = body[0]
-    rest = eol.join(body[1:]) + (eol if final else '')
-    at = first.index('called, ') + len('called, ')
-    base = head + first + eol + rest
-    ahead = quoted_newline_ahead(base)
-    start = len(head) + at  # padding goes here: later bytes move by pad
-    for pad in range(5000):
-        size = len(base) + pad
-        ok = True
-        for R in (2, 3, 4):
-            for r in range(1, R):
-                c = size * r // R - pad  # the cut, in the unpadded text
-                ok = ok and c > start + 200 and ahead[c]
-        if ok:
-            text = head + first[:at] + 'p' * pad + first[at:] + eol + rest
-            with open(path, 'w', newline='') as f:
-                f.write(text)
-            return text
-    raise SystemExit('no padding puts every cut inside a quoted line end')
+    return write_cuts_in_quotes(path, head, rows_text(n, eol), eol, 'called, ', final)
 
 
 def same_as_serial(csv, ranks, extra, tag):

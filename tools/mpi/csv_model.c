@@ -23,7 +23,7 @@ typedef struct col_rec {
 } col_rec;
 
 struct csv_model {
-    char *drop;
+    opts so; /* seg segment's options (strings borrowed) */
     char **input; /* the file's column names, in order */
     size_t n_input;
     char **id_name; /* identifiers left out, with their kind */
@@ -36,14 +36,15 @@ struct csv_model {
     bool keep_rows;
 };
 
-csv_model *csv_model_new(const char *drop, bool keep_rows)
+csv_model *csv_model_new(const opts *so, bool keep_rows)
 {
     csv_model *cm = calloc(1, sizeof *cm);
-    if (cm)
+    if (cm) {
         cm->keep_rows = keep_rows;
-    if (cm && drop && !(cm->drop = strdup(drop))) {
-        free(cm);
-        return NULL;
+        if (so)
+            cm->so = *so;
+        else
+            cm->so = (opts){.scale = "standard"};
     }
     return cm;
 }
@@ -59,7 +60,6 @@ void csv_model_free(csv_model *cm)
 {
     if (!cm)
         return;
-    free(cm->drop);
     free_strings(cm->input, cm->n_input);
     free_strings(cm->id_name, cm->n_id);
     free(cm->id_kind);
@@ -81,16 +81,9 @@ int csv_model_read(csv_model *cm, seg_dataset *ds)
     for (; cm->n_input < nc; cm->n_input++)
         if (!(cm->input[cm->n_input] = strdup(seg_dataset_column_name(ds, cm->n_input))))
             return SEG_ERR_NOMEM;
-    if (cm->drop) { /* as seg segment's --drop: seg_dataset_drop() */
-        size_t n = 0;
-        char **v = split_list(cm->drop, &n);
-        if (!v)
-            return SEG_ERR_NOMEM;
-        int rc = n ? seg_dataset_drop(ds, (const char *const *)v, n) : SEG_OK;
-        free(v);
-        if (rc < 0)
-            return rc;
-    }
+    int rc = segment_select_columns(&cm->so, ds); /* --drop, --columns */
+    if (rc != 0)
+        return rc;
     cm->n_cols = seg_dataset_columns(ds);
     return (cm->cols = calloc(cm->n_cols ? cm->n_cols : 1, sizeof *cm->cols)) ? SEG_OK
                                                                                : SEG_ERR_NOMEM;
@@ -147,27 +140,12 @@ int csv_model_numeric(csv_model *cm, size_t j, const char *name, double center, 
     return SEG_OK;
 }
 
-/* Whether the scaler holds a column called name. */
-static bool in_scaler(const csv_model *cm, const char *name)
-{
-    for (size_t j = 0; j < cm->n_cols; j++)
-        if (cm->cols[j].kind && strcmp(cm->cols[j].name, name) == 0)
-            return true;
-    return false;
-}
-
-int csv_model_scaler(const csv_model *cm, seg_scale_method method, bool impute_first,
-                     seg_scaler **out)
+int csv_model_scaler(const csv_model *cm, seg_scaler **out)
 {
     seg_scaler *sc = NULL;
-    int rc = seg_scaler_new(&sc);
-    /* seg segment's scaler settings (segment_scaler_new() in cmd_segment.c),
-     * which the model's PREP section records */
-    if (rc == SEG_OK)
-        rc = seg_scaler_set_int(sc, SEG_SCALER_METHOD, method);
-    if (rc == SEG_OK)
-        rc = seg_scaler_set_int(sc, SEG_SCALER_IMPUTE_ORDER,
-                                impute_first ? SEG_IMPUTE_THEN_SCALE : SEG_SCALE_THEN_IMPUTE);
+    /* seg segment's scaler and its settings (the model's PREP section
+     * records them), the columns appended with what the ranks agreed */
+    int rc = segment_scaler_new(&cm->so, &sc);
     for (size_t j = 0; rc == SEG_OK && j < cm->n_cols; j++) {
         const col_rec *c = &cm->cols[j];
         if (c->kind == 1)
@@ -184,29 +162,17 @@ int csv_model_scaler(const csv_model *cm, seg_scale_method method, bool impute_f
     return rc;
 }
 
-int csv_model_apply(const csv_model *cm, seg_scale_method method, bool impute_first,
-                    seg_model *m)
+int csv_model_apply(const csv_model *cm, seg_model *m)
 {
     seg_scaler *sc = NULL;
-    int rc = csv_model_scaler(cm, method, impute_first, &sc);
+    int rc = csv_model_scaler(cm, &sc);
     if (rc == SEG_OK)
         rc = seg_model_set_scaler(m, sc);
     /* The input columns the model does not encode, in the file's order,
-     * with seg segment's reasons (record_left_out() in cmd_segment.c). */
-    for (size_t i = 0; rc == SEG_OK && i < cm->n_input; i++) {
-        const char *name = cm->input[i];
-        if (in_scaler(cm, name))
-            continue;
-        char buf[160];
-        const char *why = "dropped (--drop)";
-        for (size_t q = 0; q < cm->n_id; q++)
-            if (strcmp(cm->id_name[q], name) == 0) {
-                snprintf(buf, sizeof buf, "looks like %s (--keep clusters on it)",
-                         identifier_reason(cm->id_kind[q]));
-                why = buf;
-            }
-        rc = seg_model_add_left_out(m, name, why);
-    }
+     * with seg segment's reasons (its own record_left_out()). */
+    left_out lo = {cm->n_id, cm->id_name, cm->id_kind};
+    if (rc == SEG_OK)
+        rc = record_left_out(&cm->so, &lo, cm->input, cm->n_input, m);
     seg_scaler_free(sc);
     return rc;
 }

@@ -17,17 +17,21 @@
 
 typedef struct csv_model csv_model;
 
-/* A new record; drop is --drop's comma-separated list, or NULL; keep_rows:
- * the rank's rows are kept for the profiles (a model is written), else
- * freed as soon as they are encoded. NULL when memory runs out. */
-csv_model *csv_model_new(const char *drop, bool keep_rows);
+/* A new record; so: seg segment's options (csv_options.h; copied, its
+ * strings borrowed for the record's life), NULL for a .npy (its defaults);
+ * keep_rows: the rank's rows are kept for the profiles (a model is
+ * written), else freed as soon as they are encoded. NULL when memory runs
+ * out. */
+struct opts;
+csv_model *csv_model_new(const struct opts *so, bool keep_rows);
 void csv_model_free(csv_model *cm);
 
 /* Hooks, called by csv_share_rows() on every rank alike (the arguments are
  * agreed over the ranks). */
 
-/* The file's columns, before any is left out; then the --drop columns
- * dropped from ds (seg segment's message for a name that is no column). */
+/* The file's columns, before any is left out; then --drop and --columns
+ * applied to ds as seg segment applies them (segment_select_columns():
+ * a seg_status, or USAGE_CONFLICT after saying why). */
 int csv_model_read(csv_model *cm, seg_dataset *ds);
 /* Column `name` of the dataset is left out as an identifier of this kind. */
 int csv_model_identifier(csv_model *cm, const char *name, seg_identifier_kind kind);
@@ -52,17 +56,15 @@ int csv_model_keep(csv_model *cm, seg_dataset *ds, size_t row0);
 int csv_model_profile(csv_model *cm, seg_model *m, const int32_t *labels, size_t first,
                       size_t rows);
 
-/* After csv_share_rows(): the scaler seg segment fits (its settings:
- * method, --impute-order, the defaults otherwise) rebuilt from the record,
- * in the file's order, and the left-out columns with seg segment's
- * reasons, into m. A library status. */
-int csv_model_apply(const csv_model *cm, seg_scale_method method, bool impute_first,
-                    seg_model *m);
+/* After csv_share_rows() and csv_model_profile(): the scaler seg segment
+ * fits (segment_scaler_new() of the record's options) rebuilt from the
+ * record, in the file's order, and the left-out columns with seg segment's
+ * reasons (record_left_out()), into m. A library status. */
+int csv_model_apply(const csv_model *cm, seg_model *m);
 
 /* The scaler csv_model_apply() gives the model, to *out (the caller frees
  * it). A library status. */
-int csv_model_scaler(const csv_model *cm, seg_scale_method method, bool impute_first,
-                     seg_scaler **out);
+int csv_model_scaler(const csv_model *cm, seg_scaler **out);
 /* The rank's kept rows (csv_model_keep(), without the identifier columns),
  * or NULL; the levels of categorical column `name` seen over all rows (0
  * for another column); the columns left out as identifiers, in the file's

@@ -1,10 +1,12 @@
 /*
  * The CSV input of seg-mpi segment (docs/mpi.md): the file read by the ranks
- * (seg_mpi_read_csv()), the columns seg segment clusters on by default
- * chosen the same way over all rows, encoded and scaled as seg segment's
- * scaler does with its defaults (one-hot or 0/1 columns of the sorted
- * levels, the missing level, standard/minmax scaling agreed exactly), then
- * dealt out to the fit's shares (seg_mpi_share()).
+ * (seg_mpi_read_csv(), with seg segment's reader options), the columns seg
+ * segment clusters on (--drop, --columns, --keep, identifiers) chosen the
+ * same way over all rows, encoded and scaled as seg segment's scaler does
+ * with its settings (one-hot or 0/1 columns of the sorted levels, the
+ * missing level or --impute-mode's mode, --drop-first, --log1p, the
+ * scaling agreed exactly), then dealt out to the fit's shares
+ * (seg_mpi_share()).
  *
  * Missing numbers take the column's median, found exactly over the ranks,
  * before or after the scaling statistics as --impute-order says
@@ -14,6 +16,8 @@
  */
 #include "mpi/csv_share.h"
 #include "mpi/csv_model.h"
+#include "cli.h"
+#include "segment/segment.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -109,18 +113,6 @@ int csv_share_numeric_identifier(const seg_dataset *ds, size_t j, size_t n_all)
         return SEG_ERR_NOMEM;
     default:
         return SEG_IDENTIFIER_NONE;
-    }
-}
-
-static const char *identifier_text(int kind)
-{
-    switch (kind) {
-    case ID_ROWNUM:
-        return "row numbers";
-    case ID_INCREASING:
-        return "an increasing id";
-    default:
-        return "an id (a different text in almost every row)";
     }
 }
 
@@ -246,9 +238,12 @@ static int csv_share_model_levels(const seg_dataset *ds, size_t j, const int64_t
 }
 
 /* The encoding of column j from the level counts of all rows, as
- * seg_scol_levels_finish() (SEG_IMPUTE_LEVEL, no drop-first, no folding). */
+ * seg_scol_levels_finish() (no folding): missing values a level of their
+ * own, or with mode (--impute-mode) the most common level, ties to the
+ * first in byte order; drop_first (--drop-first): a one-hot column without
+ * its first level. */
 static int plan_categorical(const seg_dataset *ds, size_t j, const int32_t *codes, size_t n_all,
-                            cat_plan *cp, char *why, size_t len)
+                            bool mode, bool drop_first, cat_plan *cp, char *why, size_t len)
 {
     const size_t nl = seg_dataset_column_levels(ds, j), nr = seg_dataset_rows(ds);
     const char *name = seg_dataset_column_name(ds, j);
@@ -274,7 +269,10 @@ static int plan_categorical(const seg_dataset *ds, size_t j, const int32_t *code
     for (size_t l = 0; l < nl; l++)
         if (counts[l] > 0)
             tab[m++] = (level_n){seg_dataset_column_level(ds, j, l), counts[l], l};
-    if (counts[nl] > 0)
+    /* under mode imputation the missing rows have no level, unless no value
+     * is present (then there is no mode) */
+    const bool missing_level = counts[nl] > 0 && (!mode || m == 0);
+    if (missing_level)
         tab[m++] = (level_n){MISSING_LEVEL, counts[nl], SIZE_MAX};
     qsort(tab, m, sizeof *tab, cmp_level);
     /* A level spelt "(missing)" is the missing level: one feature. */
@@ -322,10 +320,11 @@ static int plan_categorical(const seg_dataset *ds, size_t j, const int32_t *code
             one = binary_one(a, b);
             cp->n_out = 1;
         } else
-            cp->n_out = w;
+            cp->n_out = drop_first ? w - 1 : w;
+        const size_t skip = w != 2 && drop_first ? 1 : 0;
         for (size_t r = 0; r < m; r++) {
             size_t f = feature_of[r];
-            int32_t slot = w == 2 ? (f == one ? 0 : -1) : (int32_t)f;
+            int32_t slot = w == 2 ? (f == one ? 0 : -1) : f < skip ? -1 : (int32_t)(f - skip);
             if (tab[r].global == SIZE_MAX)
                 cp->slot[0] = slot;
             else
@@ -336,6 +335,28 @@ static int plan_categorical(const seg_dataset *ds, size_t j, const int32_t *code
             if (tab[r].global != SIZE_MAX && strcmp(tab[r].s, MISSING_LEVEL) == 0 &&
                 counts[nl] == 0)
                 cp->slot[0] = cp->slot[tab[r].global + 1];
+        /* --impute-mode: the missing rows take the most common level's
+         * feature (counts of the merged levels; the first in byte order on
+         * a tie, as the scaler) */
+        if (counts[nl] > 0 && !missing_level) {
+            size_t best = 0;
+            int64_t best_n = -1;
+            for (size_t f = 0; f < w; f++) {
+                int64_t c = 0;
+                for (size_t r = 0; r < m; r++)
+                    if (feature_of[r] == f)
+                        c += counts[tab[r].global];
+                if (c > best_n) {
+                    best_n = c;
+                    best = f;
+                }
+            }
+            for (size_t r = 0; r < m; r++)
+                if (feature_of[r] == best) {
+                    cp->slot[0] = cp->slot[tab[r].global + 1];
+                    break;
+                }
+        }
     }
     free(feature_of);
     free(counts);
@@ -446,12 +467,43 @@ static int dest_exchange(dest *t, int R, int me, size_t dd)
     return SEG_OK;
 }
 
-int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bool impute_first,
-                   bool f32, bool quiet,
-                   const char *progname, void **x, size_t *n, size_t *d, size_t *first,
-                   size_t *rows, char *why, size_t len)
+/* A library failure rc of the stage what, agreed over the ranks, as seg
+ * segment's lib_error() words it: "STATUS: DETAIL". */
+static int lib_failure(int rc, const char *detail, const char *what, const char **stage, char *why,
+                       size_t len)
+{
+    rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, detail);
+    if (rc < 0) {
+        *stage = what;
+        snprintf(why, len, "%s: %s", seg_strerror(rc), seg_mpi_last_error());
+    }
+    return rc;
+}
+
+/* Whether rc is a usage error (said by rank 0) on any rank: the ranks see
+ * the same header, so they agree but for a failure of memory on one. */
+static bool any_usage(int rc)
+{
+    int usage = rc == USAGE_CONFLICT;
+    MPI_Allreduce(MPI_IN_PLACE, &usage, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return usage != 0;
+}
+
+/* Whether name is a numeric column of ds that is not left out (kind). */
+static bool numeric_feature(const seg_dataset *ds, const int *kind, const char *name)
+{
+    size_t j;
+    return seg_dataset_column_index(ds, name, &j) == SEG_OK && kind[j] == ID_NONE &&
+           seg_dataset_column_type(ds, j) == SEG_COLUMN_NUMERIC;
+}
+
+int csv_share_rows(const char *file, const opts *so, seg_kmeans *km, seg_scale_method method,
+                   bool f32, void **x, size_t *n, size_t *d, size_t *first, size_t *rows,
+                   const char **stage, char *why, size_t len)
 {
     int rank = 0, R = 1, rc;
+    const bool impute_first = !so->scale_first, quiet = so->quiet;
+    seg_csv_options *co = NULL;
     seg_dataset *ds = NULL;
     size_t row0 = 0, n_all = 0, nr = 0, nc = 0, dn = 0, dd = 0;
     int *kind = NULL;
@@ -462,18 +514,37 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &R);
 
-    if ((rc = seg_mpi_read_csv(MPI_COMM_WORLD, file, NULL, &ds, &row0, &n_all)) < 0) {
-        snprintf(why, len, "%s", seg_mpi_last_error());
+    why[0] = '\0';
+    *stage = "reading data";
+    /* seg segment's reader options: --delimiter, --missing, --categorical,
+     * --numeric (the same on every rank) */
+    rc = segment_csv_options(so, &co);
+    if ((rc = lib_failure(rc, seg_last_error(), "reading data", stage, why, len)) < 0)
+        return rc;
+    rc = seg_mpi_read_csv(MPI_COMM_WORLD, file, co, &ds, &row0, &n_all);
+    seg_csv_options_free(co);
+    if (rc < 0) {
+        snprintf(why, len, "%s: %s", seg_strerror(rc), seg_mpi_last_error());
         return rc;
     }
-    /* --drop, and the file's columns for the model (csv_model.c) */
-    if (share_model) {
-        rc = csv_model_read(share_model, ds);
-        if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, seg_last_error())) < 0) {
-            snprintf(why, len, "%s", seg_mpi_last_error());
-            goto fail;
-        }
+    /* --drop and --columns, and the file's columns for the model
+     * (csv_model.c); a usage error is said by rank 0 (the others' stderr
+     * is closed) */
+    *stage = "choosing columns";
+    rc = share_model ? csv_model_read(share_model, ds) : SEG_ERR_INVALID_ARG;
+    if (any_usage(rc)) {
+        rc = USAGE_CONFLICT;
+        goto fail;
     }
+    if ((rc = lib_failure(rc, seg_last_error(), "choosing columns", stage, why, len)) < 0)
+        goto fail;
+    /* --keep names feature columns, as seg segment checks */
+    if (any_usage(rc = segment_keep_check(so, ds))) {
+        rc = USAGE_CONFLICT;
+        goto fail;
+    }
+    if ((rc = lib_failure(rc, "out of memory", "choosing columns", stage, why, len)) < 0)
+        goto fail;
     nr = seg_dataset_rows(ds);
     nc = seg_dataset_columns(ds);
     kind = calloc(nc, sizeof *kind);
@@ -490,7 +561,7 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
     for (size_t j = 0; j < nc; j++) {
         uint64_t miss = seg_dataset_column_missing(ds, j);
         MPI_Allreduce(MPI_IN_PLACE, &miss, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
-        if (n_all < IDENTIFIER_MIN_ROWS)
+        if (n_all < IDENTIFIER_MIN_ROWS || list_contains(so->keep, seg_dataset_column_name(ds, j)))
             kind[j] = ID_NONE;
         else if (seg_dataset_column_type(ds, j) == SEG_COLUMN_CATEGORICAL)
             kind[j] =
@@ -525,11 +596,10 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
                     : kind[j] == ID_INCREASING ? SEG_IDENTIFIER_INCREASING
                                                : SEG_IDENTIFIER_TEXT);
             if (rank == 0 && !quiet)
-                fprintf(stderr,
-                        "%s: warning: left out column '%s', which looks like %s; seg segment's "
-                        "--keep %s clusters on it\n",
-                        progname, seg_dataset_column_name(ds, j), identifier_text(kind[j]),
-                        seg_dataset_column_name(ds, j));
+                segment_identifier_warning(seg_dataset_column_name(ds, j),
+                                           kind[j] == ID_ROWNUM       ? SEG_IDENTIFIER_ROW_NUMBER
+                                           : kind[j] == ID_INCREASING ? SEG_IDENTIFIER_INCREASING
+                                                                      : SEG_IDENTIFIER_TEXT);
             continue;
         }
         if (seg_dataset_column_type(ds, j) == SEG_COLUMN_NUMERIC) {
@@ -540,11 +610,28 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
         snprintf(why, len, "%s", seg_mpi_last_error());
         goto fail;
     }
-    if (left == nc) {
-        snprintf(why, len, "every column looks like an identifier (row numbers or ids)");
-        rc = SEG_ERR_EMPTY;
+    if (left == nc) { /* seg segment's usage error, said by rank 0 */
+        rc = rank == 0 ? segment_all_identifiers() : USAGE_CONFLICT;
         goto fail;
     }
+    /* --log1p names numeric feature columns: seg_scaler_fit()'s check */
+    {
+        size_t nl = 0;
+        char **lp = so->log1p ? split_list(so->log1p, &nl) : NULL;
+        rc = so->log1p && !lp ? SEG_ERR_NOMEM : SEG_OK;
+        for (size_t i = 0; rc == SEG_OK && i < nl; i++)
+            if (!numeric_feature(ds, kind, lp[i])) {
+                snprintf(why, len,
+                         "a per-column setting names '%s', not a numeric column of the dataset",
+                         lp[i]);
+                rc = SEG_ERR_NOT_FOUND;
+            }
+        free(lp);
+        if ((rc = lib_failure(rc, rc == SEG_ERR_NOMEM ? "out of memory" : why,
+                              "fitting the scaler", stage, why, len)) < 0)
+            goto fail;
+    }
+    *stage = "reading data";
 
     /* Numeric columns scaled over all rows; categorical ones planned. */
     num = malloc((nr ? nr : 1) * (dn ? dn : 1) * sizeof *num);
@@ -558,8 +645,13 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
         if (kind[j] != ID_NONE)
             continue;
         if (seg_dataset_column_type(ds, j) == SEG_COLUMN_NUMERIC) {
-            for (size_t i = 0; i < nr; i++)
-                seg_dataset_get_f64(ds, i, j, &num[i * dn + k]);
+            /* --log1p: the scaler works on sign(x) log(1 + |x|) */
+            const bool lg = list_contains(so->log1p, seg_dataset_column_name(ds, j));
+            for (size_t i = 0; i < nr; i++) {
+                double v = NAN;
+                seg_dataset_get_f64(ds, i, j, &v);
+                num[i * dn + k] = lg ? copysign(log1p(fabs(v)), v) : v;
+            }
             k++;
             dd++;
             continue;
@@ -567,8 +659,9 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
         rc = row_codes(ds, j, codes);
         rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "a level not among the column's levels");
         if (rc == SEG_OK) {
-            rc = plan_categorical(ds, j, codes, n_all, &plans[j], why, len);
-            rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, why);
+            rc = plan_categorical(ds, j, codes, n_all, so->impute_mode, so->drop_first, &plans[j],
+                                  why, len);
+            rc = lib_failure(rc, why, "fitting the scaler", stage, why, len);
         }
         if (rc < 0)
             goto fail;

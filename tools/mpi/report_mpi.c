@@ -176,16 +176,9 @@ int mpi_report_write(FILE *f, const mpi_report *r, const mpi_report_run *run)
     left.n = csv_model_identifiers(run->cm, &names, &kinds);
     left.names = names;
     left.kind = kinds;
-    opts o = {
-        .file = run->file,
-        .drop = run->drop,
-        .method = "kmeans",
-        .scale = "standard",
-        .dtype = run->f32 ? "f32" : "f64",
-        .cost = NAN,
-        .revenue = NAN,
-        .gamma = NAN,
-    };
+    opts o = *run->so; /* seg segment's options (csv_options.c) */
+    o.file = run->file;
+    o.dtype = run->f32 ? "f32" : "f64";
     const seg_model *m = run->m;
     summary s = {
         .n = run->n,

@@ -27,7 +27,8 @@ void mpi_report_free(mpi_report *r);
 
 /* What rank 0 writes the report of. */
 typedef struct mpi_report_run {
-    const char *file, *drop; /* FILE and --drop, as given */
+    const char *file;
+    const struct opts *so; /* seg segment's options (csv_options.h): --drop, --columns, ... */
     const struct csv_model *cm;
     const seg_model *m;
     const seg_scaler *sc;   /* csv_model_scaler() */

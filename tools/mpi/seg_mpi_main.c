@@ -24,6 +24,7 @@
 #include "mpi/csv_model.h"
 #include "mpi/report_mpi.h"
 #include "mpi/npy_model.h"
+#include "mpi/csv_options.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -37,6 +38,7 @@ typedef struct mopts {
     const char *impute_order; /* --impute-order (CSV input) */
     const char *algorithm;    /* --algorithm, as seg segment's */
     const char *drop;         /* --drop (CSV input) */
+    mpi_csv_opts csv;         /* seg segment's CSV options (csv_options.h) */
     const char *model, *assignments;
     const char *report; /* --report (tools/mpi/report_mpi.c) */
     const char *id_key; /* --pseudonymize-key */
@@ -98,6 +100,7 @@ static const cli_opt mpi_segment_opts[] = {
      .value = "COLS",
      .help = "CSV: leave these comma-separated columns out, as seg segment --drop",
      .field = CLI_TEXT(mopts, drop)},
+    MPI_CSV_OPTIONS(mopts, csv),
     {.name = "k-min",
      .value = "A",
      .help = "smallest k of the sweep (default 2)",
@@ -536,13 +539,13 @@ static int step(const char *stage, int rc, const char *why)
     int any_usage = 0;
     MPI_Allreduce(&usage, &any_usage, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     if (any_usage) {
-        if (rank == 0 && usage)
+        if (rank == 0 && usage && why[0]) /* empty: said already */
             usage_error("segment ", "%s", why);
         return EXIT_USAGE;
     }
     rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, why[0] ? why : seg_last_error());
     if (rc < 0) {
-        if (rank == 0)
+        if (rank == 0 && !identifier_refusal(stage, rc, seg_mpi_last_error()))
             fprintf(stderr, "%s: %s: %s\n", progname, stage, seg_mpi_last_error());
         return EXIT_DATA;
     }
@@ -564,6 +567,7 @@ static int run(int argc, char **argv)
     seg_sweep *sw = NULL;
     seg_predictor *pr = NULL;
     csv_model *cm = NULL;
+    struct opts *so = NULL; /* seg segment's options (csv_options.h) */
     mpi_report *rep = NULL;
     seg_scaler *rsc = NULL;
     int *idk = NULL; /* a .npy: each column's seg_identifier_kind (npy_model.c) */
@@ -597,19 +601,23 @@ static int run(int argc, char **argv)
      * and scaled over the ranks, then dealt out to the fit's shares. */
     const bool csv = !ends_with(o.file, ".npy");
     const bool impute_first = !o.impute_order || strcmp(o.impute_order, "scale-first") != 0;
-    if (!csv && o.drop) {
-        snprintf(why, sizeof why, "--drop goes with CSV input (a .npy's columns are x0, x1, ...)");
-        if ((status = step("reading data", USAGE_CONFLICT, why)) != 0)
+    /* seg segment's options as seg segment's own code reads them */
+    so = mpi_csv_options_segment(&o.csv, o.drop, o.scale, impute_first, o.quiet);
+    if ((status = step("reading data", so ? SEG_OK : SEG_ERR_NOMEM, "out of memory")) != 0)
+        goto out;
+    if (!csv && (rc = mpi_csv_options_npy(&o.csv, o.drop, why, sizeof why)) != 0) {
+        if ((status = step("reading data", rc, why)) != 0)
             goto out;
     } else if (csv) {
-        /* the columns' record for the model and --drop (csv_model.c) */
-        rc = (cm = csv_model_new(o.drop, o.model || o.report)) ? SEG_OK : SEG_ERR_NOMEM;
+        /* the columns' record for the model, --drop and --columns (csv_model.c) */
+        rc = (cm = csv_model_new(so, o.model || o.report)) ? SEG_OK : SEG_ERR_NOMEM;
         if ((status = step("reading data", rc, "out of memory")) != 0)
             goto out;
         csv_share_set_model(cm);
-        rc = csv_share_rows(o.file, km, scale_of(&o), impute_first, f32, o.quiet, progname, &x,
-                            &n, &d, &first, &rows, why, sizeof why);
-        if ((status = step("reading data", rc, why)) != 0)
+        const char *stage = "reading data";
+        rc = csv_share_rows(o.file, so, km, scale_of(&o), f32, &x, &n, &d, &first, &rows, &stage,
+                            why, sizeof why);
+        if ((status = step(stage, rc, why)) != 0)
             goto out;
     } else if (!(f = fopen(o.file, "rb"))) {
         snprintf(why, sizeof why, "%s: %s", o.file, strerror(errno));
@@ -644,7 +652,7 @@ static int run(int argc, char **argv)
             goto out;
     }
     if (!csv && full) {
-        rc = (cm = csv_model_new(NULL, true)) ? SEG_OK : SEG_ERR_NOMEM;
+        rc = (cm = csv_model_new(so, true)) ? SEG_OK : SEG_ERR_NOMEM;
         if ((status = step("reading data", rc, "out of memory")) != 0)
             goto out;
         if (finite && (rc = npy_model_rows(cm, x, f32 && !scaled, rows, d, first, idk)) < 0) {
@@ -771,8 +779,7 @@ static int run(int argc, char **argv)
     /* The model holds seg segment's encoding and left-out columns (on
      * every rank: the report scores the tree on rank 0's model, loaded) */
     if (full && cm) {
-        rc = seg_mpi_agree_text(MPI_COMM_WORLD, csv_model_apply(cm, scale_of(&o), impute_first, m),
-                                seg_last_error());
+        rc = seg_mpi_agree_text(MPI_COMM_WORLD, csv_model_apply(cm, m), seg_last_error());
         if (rc < 0) {
             if (rank == 0)
                 fprintf(stderr, "%s: writing the model: %s\n", progname, seg_mpi_last_error());
@@ -814,8 +821,16 @@ static int run(int argc, char **argv)
         if (status == 0 && o.model)
             status = outputs_write_model(&out, o.model, m);
         if (status == 0 && o.report) { /* report_mpi.c */
-            mpi_report_run run = {o.file, o.drop, cm, m, NULL, sw, {q[0], q[1], q[2]}, n, d, f32};
-            if (csv_model_scaler(cm, scale_of(&o), impute_first, &rsc) < 0) {
+            mpi_report_run run = {.file = o.file,
+                                  .so = so,
+                                  .cm = cm,
+                                  .m = m,
+                                  .sweep = sw,
+                                  .quality = {q[0], q[1], q[2]},
+                                  .n = n,
+                                  .d = d,
+                                  .f32 = f32};
+            if (csv_model_scaler(cm, &rsc) < 0) {
                 fprintf(stderr, "%s: writing the report: %s\n", progname, seg_last_error());
                 status = EXIT_DATA;
             } else {
@@ -853,6 +868,7 @@ out:
     seg_kmeans_free(km);
     csv_share_set_model(NULL);
     csv_model_free(cm);
+    free(so);
     mpi_report_free(rep);
     seg_scaler_free(rsc);
     free(idk);

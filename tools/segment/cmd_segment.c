@@ -47,7 +47,7 @@ static int set_log1p(void *o, const char *c)
     return seg_scaler_set_column_int(o, c, SEG_SCALER_COLUMN_LOG1P, 1);
 }
 
-static int segment_csv_options(const opts *o, seg_csv_options **out)
+int segment_csv_options(const opts *o, seg_csv_options **out)
 {
     seg_csv_options *co = NULL;
     int rc;
@@ -101,8 +101,8 @@ static char **column_names(const seg_dataset *ds, size_t *n)
 }
 
 /* Why an input column is not among the model's profiled columns. */
-static const char *left_out_reason(const opts *o, const left_out *lo, const char *name, char *buf,
-                                   size_t len)
+static const char *left_out_reason(const opts *o, const left_out *lo, const char *name,
+                                   char *buf, size_t len)
 {
     for (size_t i = 0; lo && i < lo->n; i++)
         if (strcmp(lo->names[i], name) == 0) {
@@ -127,7 +127,8 @@ static const char *left_out_reason(const opts *o, const left_out *lo, const char
     return "dropped (--drop)";
 }
 
-int record_left_out(const opts *o, const left_out *lo, char *const *names, size_t n, seg_model *m)
+int record_left_out(const opts *o, const left_out *lo, char *const *names, size_t n,
+                    seg_model *m)
 {
     const size_t cols = seg_model_profile_columns(m);
     char buf[160];
@@ -137,8 +138,8 @@ int record_left_out(const opts *o, const left_out *lo, char *const *names, size_
             kept = strcmp(seg_model_profile_column_name(m, c), names[j]) == 0;
         if (kept)
             continue;
-        int rc =
-            seg_model_add_left_out(m, names[j], left_out_reason(o, lo, names[j], buf, sizeof buf));
+        int rc = seg_model_add_left_out(m, names[j], left_out_reason(o, lo, names[j], buf,
+                                                                     sizeof buf));
         if (rc < 0)
             return rc;
     }
@@ -196,6 +197,12 @@ static int shape_columns(const opts *o, seg_dataset *ds, int8_t **outcome, int8_
         return rc;
     if (o->describe && (rc = for_each_item(o->describe, ds, describe_column)) < 0)
         return rc;
+    return segment_select_columns(o, ds);
+}
+
+int segment_select_columns(const opts *o, seg_dataset *ds)
+{
+    int rc = 0;
     const char *lists[2] = {o->drop, o->columns};
     for (int which = 0; which < 2 && rc == 0; which++) {
         size_t n, kept = 0;
@@ -213,9 +220,8 @@ static int shape_columns(const opts *o, seg_dataset *ds, int8_t **outcome, int8_
                 v[kept++] = v[i];
         if (which == 1 && kept == 0) {
             free(v);
-            fprintf(stderr,
-                    "%s: --columns names no column to cluster on, only columns in other "
-                    "roles (--id, --weight, --target, --control, --describe)\n",
+            fprintf(stderr, "%s: --columns names no column to cluster on, only columns in other "
+                            "roles (--id, --weight, --target, --control, --describe)\n",
                     progname);
             return USAGE_CONFLICT;
         }
@@ -235,13 +241,8 @@ static void left_out_free(left_out *lo)
     free(lo->kind);
 }
 
-/* Leave out the feature columns that look like identifiers (row numbers,
- * ids) unless --keep names them, saying so on stderr (not with --quiet);
- * their names and kinds go to *lo for --json. 0, a library error, or
- * USAGE_CONFLICT after saying why. */
-static int leave_out_identifiers(const opts *o, seg_dataset *ds, left_out *lo)
+int segment_keep_check(const opts *o, const seg_dataset *ds)
 {
-    const size_t d = seg_dataset_columns(ds);
     size_t n;
     char **keep = o->keep ? split_list(o->keep, &n) : NULL;
     if (o->keep && !keep)
@@ -256,6 +257,34 @@ static int leave_out_identifiers(const opts *o, seg_dataset *ds, left_out *lo)
         }
     }
     free(keep);
+    return 0;
+}
+
+int segment_all_identifiers(void)
+{
+    fprintf(stderr, "%s: every column looks like an identifier (row numbers or ids): name "
+                    "the ones to cluster on with --keep\n",
+            progname);
+    return USAGE_CONFLICT;
+}
+
+void segment_identifier_warning(const char *name, seg_identifier_kind kind)
+{
+    fprintf(stderr,
+            "%s: warning: left out column '%s', which looks like %s; --keep %s clusters on it\n",
+            progname, name, identifier_reason(kind), name);
+}
+
+/* Leave out the feature columns that look like identifiers (row numbers,
+ * ids) unless --keep names them, saying so on stderr (not with --quiet);
+ * their names and kinds go to *lo for --json. 0, a library error, or
+ * USAGE_CONFLICT after saying why. */
+static int leave_out_identifiers(const opts *o, seg_dataset *ds, left_out *lo)
+{
+    const size_t d = seg_dataset_columns(ds);
+    int rc = segment_keep_check(o, ds);
+    if (rc != 0)
+        return rc;
     if (!(lo->names = calloc(d ? d : 1, sizeof *lo->names)) ||
         !(lo->kind = calloc(d ? d : 1, sizeof *lo->kind)))
         return SEG_ERR_NOMEM;
@@ -270,18 +299,10 @@ static int leave_out_identifiers(const opts *o, seg_dataset *ds, left_out *lo)
     }
     if (lo->n == 0)
         return 0;
-    if (lo->n == d) {
-        fprintf(stderr,
-                "%s: every column looks like an identifier (row numbers or ids): name "
-                "the ones to cluster on with --keep\n",
-                progname);
-        return USAGE_CONFLICT;
-    }
+    if (lo->n == d)
+        return segment_all_identifiers();
     for (size_t i = 0; i < lo->n && !o->quiet; i++)
-        fprintf(stderr,
-                "%s: warning: left out column '%s', which looks like %s; --keep %s clusters on "
-                "it\n",
-                progname, lo->names[i], identifier_reason(lo->kind[i]), lo->names[i]);
+        segment_identifier_warning(lo->names[i], lo->kind[i]);
     return seg_dataset_drop(ds, (const char *const *)lo->names, lo->n);
 }
 
@@ -315,7 +336,7 @@ static int configure_kmeans(const opts *o, seg_kmeans *km)
     if (strcmp(o->init, "kmeans++") == 0 || strcmp(o->init, "random") == 0 ||
         strcmp(o->init, "kmeans||") == 0 || kproto_wanted(o)) {
         rc = seg_kmeans_set_int(km, SEG_KMEANS_INIT,
-                                o->init[0] == 'r'                  ? SEG_INIT_RANDOM
+                                o->init[0] == 'r'                 ? SEG_INIT_RANDOM
                                 : strcmp(o->init, "kmeans||") == 0 ? SEG_INIT_KMEANS_PARALLEL
                                                                    : SEG_INIT_KMEANSPP);
         if (rc == 0)
@@ -374,18 +395,20 @@ static int quality(const opts *o, summary *s)
         return 0;
     /* on --threads threads (seg_metrics_silhouette_* would take all cores) */
     const int32_t *const labs[1] = {lab};
-    rc = s->f32
-             ? seg_metrics_silhouettes_threads_f32(s->x, n, d, labs, &k, 1, w, ss,
-                                                   (uint64_t)o->seed, o->threads, &s->silhouette)
-             : seg_metrics_silhouettes_threads_f64(s->x, n, d, labs, &k, 1, w, ss,
-                                                   (uint64_t)o->seed, o->threads, &s->silhouette);
+    rc = s->f32 ? seg_metrics_silhouettes_threads_f32(s->x, n, d, labs, &k, 1, w, ss,
+                                                      (uint64_t)o->seed, o->threads,
+                                                      &s->silhouette)
+                : seg_metrics_silhouettes_threads_f64(s->x, n, d, labs, &k, 1, w, ss,
+                                                      (uint64_t)o->seed, o->threads,
+                                                      &s->silhouette);
     if (rc == 0)
         rc = s->f32 ? seg_metrics_davies_bouldin_f32(s->x, n, d, lab, k, w, &s->davies_bouldin)
                     : seg_metrics_davies_bouldin_f64(s->x, n, d, lab, k, w, &s->davies_bouldin);
     if (rc == 0)
-        rc = s->f32
-                 ? seg_metrics_calinski_harabasz_f32(s->x, n, d, lab, k, w, &s->calinski_harabasz)
-                 : seg_metrics_calinski_harabasz_f64(s->x, n, d, lab, k, w, &s->calinski_harabasz);
+        rc = s->f32 ? seg_metrics_calinski_harabasz_f32(s->x, n, d, lab, k, w,
+                                                        &s->calinski_harabasz)
+                    : seg_metrics_calinski_harabasz_f64(s->x, n, d, lab, k, w,
+                                                        &s->calinski_harabasz);
     return rc;
 }
 
@@ -422,7 +445,7 @@ static int fit_minibatch(const opts *o, const seg_kmeans *km, const summary *s, 
     return rc;
 }
 
-static int segment_scaler_new(const opts *o, seg_scaler **out)
+int segment_scaler_new(const opts *o, seg_scaler **out)
 {
     seg_scaler *sc = NULL;
     int rc;
@@ -433,8 +456,8 @@ static int segment_scaler_new(const opts *o, seg_scaler **out)
         (rc = seg_scaler_set_int(sc, SEG_SCALER_CATEGORICAL_MISSING,
                                  o->impute_mode ? SEG_IMPUTE_MODE : SEG_IMPUTE_LEVEL)) < 0 ||
         (rc = seg_scaler_set_int(sc, SEG_SCALER_IMPUTE_ORDER,
-                                 o->scale_first ? SEG_SCALE_THEN_IMPUTE : SEG_IMPUTE_THEN_SCALE)) <
-            0 ||
+                                 o->scale_first ? SEG_SCALE_THEN_IMPUTE
+                                                : SEG_IMPUTE_THEN_SCALE)) < 0 ||
         (rc = seg_scaler_set_int(sc, SEG_SCALER_THREADS, o->threads)) < 0 ||
         (o->log1p && (rc = for_each_item(o->log1p, sc, set_log1p)) < 0)) {
         seg_scaler_free(sc);
@@ -512,7 +535,8 @@ static int run_segment(opts *o, outputs *out)
     stage = "choosing columns";
     if ((rc = shape_columns(o, ds, &outcome, &control, &fair)) < 0)
         goto fail;
-    if (rc == USAGE_CONFLICT || (rc = leave_out_identifiers(o, ds, &left)) == USAGE_CONFLICT) {
+    if (rc == USAGE_CONFLICT ||
+        (rc = leave_out_identifiers(o, ds, &left)) == USAGE_CONFLICT) {
         status = EXIT_USAGE;
         goto out;
     }
@@ -522,22 +546,9 @@ static int run_segment(opts *o, outputs *out)
     if ((rc = segment_scaler_new(o, &sc)) < 0 || (rc = seg_scaler_fit(sc, ds)) < 0)
         goto fail;
     if (strcmp(o->method, "ward") == 0) {
-        const ward_request wr = {o->file,
-                                 o->k,
-                                 o->pre_cluster,
-                                 o->seed,
-                                 o->threads,
-                                 o->silhouette_sample,
-                                 o->assignments,
-                                 o->features,
-                                 o->json,
-                                 o,
-                                 outcome,
-                                 control,
-                                 out,
-                                 &left,
-                                 input_names,
-                                 n_input};
+        const ward_request wr = {o->file, o->k, o->pre_cluster, o->seed, o->threads,
+                                 o->silhouette_sample, o->assignments, o->features, o->json,
+                                 o, outcome, control, out, &left, input_names, n_input};
         status = segment_ward(&wr, ds, sc);
         goto out;
     }
@@ -589,7 +600,7 @@ static int run_segment(opts *o, outputs *out)
         if (kproto_wanted(o) ? (rc = kproto_sweep(o, &s, &k)) < 0 ||
                                    (rc = seg_kmeans_set_int(km, SEG_KMEANS_K, (int64_t)k)) < 0
                              : (rc = run_sweep(o, km, &s, &sweep, &k)) < 0 ||
-                                   (rc = seg_kmeans_set_int(km, SEG_KMEANS_K, (int64_t)k)) < 0)
+            (rc = seg_kmeans_set_int(km, SEG_KMEANS_K, (int64_t)k)) < 0)
             goto fail;
         s.sweep = sweep;
     }
@@ -642,12 +653,12 @@ static int run_segment(opts *o, outputs *out)
         rc = SEG_ERR_NOMEM;
         goto fail;
     }
-    if (s.fair &&
-        (rc = fair_compute(&fair, labels, s.k,
-                           campaign_plan_segments(&s, plan, &fair.plan_step, fair.plan_segments,
-                                                  sizeof fair.plan_segments)
-                               ? plan
-                               : NULL)) < 0)
+    if (s.fair && (rc = fair_compute(&fair, labels, s.k,
+                                     campaign_plan_segments(&s, plan, &fair.plan_step,
+                                                            fair.plan_segments,
+                                                            sizeof fair.plan_segments)
+                                         ? plan
+                                         : NULL)) < 0)
         goto fail;
 
     stage = "saving the model";
@@ -725,14 +736,16 @@ static int parse_segment(int argc, char **argv, opts *o)
         case SEGMENT_K_MIN:
         case SEGMENT_K_MAX:
             if (!parse_int(val, 2, 1000000, id == SEGMENT_K_MIN ? &o->k_min : &o->k_max))
-                return usage_error("segment ", "--k-min/--k-max take 2 to 1000000, not '%s'", val);
+                return usage_error("segment ", "--k-min/--k-max take 2 to 1000000, not '%s'",
+                                   val);
             o->range_given = true;
             break;
         case SEGMENT_COST:
         case SEGMENT_REVENUE: {
             double *slot = id == SEGMENT_COST ? &o->cost : &o->revenue;
             if (!parse_real(val, slot) || !(*slot >= 0) || !isfinite(*slot))
-                return usage_error("segment ", "money options take a number >= 0, not '%s'", val);
+                return usage_error("segment ", "money options take a number >= 0, not '%s'",
+                                   val);
             break;
         }
         case SEGMENT_N_INIT:
@@ -779,8 +792,9 @@ static int parse_segment(int argc, char **argv, opts *o)
             break;
         case SEGMENT_IMPUTE_ORDER:
             if (strcmp(val, "impute-first") != 0 && strcmp(val, "scale-first") != 0)
-                return usage_error(
-                    "segment ", "--impute-order takes impute-first or scale-first, not '%s'", val);
+                return usage_error("segment ",
+                                   "--impute-order takes impute-first or scale-first, not '%s'",
+                                   val);
             o->scale_first = val[0] == 's';
             break;
         case SEGMENT_DTYPE:
@@ -792,19 +806,16 @@ static int parse_segment(int argc, char **argv, opts *o)
             if (algorithm_code(val) < 0)
                 return usage_error("segment ",
                                    "--algorithm takes lloyd, hamerly, elkan, yinyang or auto, "
-                                   "not '%s'",
-                                   val);
+                                   "not '%s'", val);
             o->algorithm = val;
             break;
         case SEGMENT_INIT:
             if (strcmp(val, "kmeans++") != 0 && strcmp(val, "random") != 0 &&
-                strcmp(val, "kmeans||") != 0 && strcmp(val, "huang") != 0 &&
-                strcmp(val, "cao") != 0 && !ends_with(val, ".npy"))
-                return usage_error(
-                    "segment ",
-                    "--init takes kmeans++, kmeans||, random or a FILE.npy (kprototypes: "
-                    "huang or cao), not '%s'",
-                    val);
+                strcmp(val, "kmeans||") != 0 && strcmp(val, "huang") != 0 && strcmp(val, "cao") != 0 && !ends_with(val, ".npy"))
+                return usage_error("segment ",
+                                   "--init takes kmeans++, kmeans||, random or a FILE.npy (kprototypes: "
+                                   "huang or cao), not '%s'",
+                                   val);
             o->init = val;
             break;
         case SEGMENT_COVARIANCE:
@@ -968,8 +979,7 @@ int cmd_segment(int argc, char **argv)
                     BANK_CONTACT_COLUMNS,
                     o.target ? "" : ",\n  leaving out the outcome y (--target y measures it)");
         if (o.protected_cols)
-            fprintf(stderr, ",\n  except the --protected %s, read only to report",
-                    o.protected_cols);
+            fprintf(stderr, ",\n  except the --protected %s, read only to report", o.protected_cols);
         fputc('\n', stderr);
     }
     if ((rc = kproto_check(&o)) != 0 || (rc = gmm_check(&o)) != 0)

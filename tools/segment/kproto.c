@@ -162,9 +162,10 @@ int kproto_sweep(const opts *o, const summary *s, size_t *k)
             r->max_share = sh > r->max_share ? sh : r->max_share;
         }
         const int32_t *const labs[1] = {labels};
-        rc = seg_metrics_silhouettes_threads_f64(
-            x, s->n, s->d, labs, &kk, 1, seg_dataset_weights(s->ds), (size_t)o->silhouette_sample,
-            (uint64_t)o->seed, o->threads, &r->silhouette);
+        rc = seg_metrics_silhouettes_threads_f64(x, s->n, s->d, labs, &kk, 1,
+                                                 seg_dataset_weights(s->ds),
+                                                 (size_t)o->silhouette_sample, (uint64_t)o->seed,
+                                                 o->threads, &r->silhouette);
         seg_model_free(m);
         sweep_n++;
     }

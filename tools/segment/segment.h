@@ -150,6 +150,22 @@ void left_out_json(FILE *f, const left_out *lo);
 int record_left_out(const opts *o, const left_out *lo, char *const *names, size_t n,
                     seg_model *m);
 
+/* Pieces of seg segment's reading and preparation (cmd_segment.c) that
+ * seg-mpi (tools/mpi) reuses, so both decide alike: the CSV reader's
+ * options (--delimiter, --categorical, --numeric, --missing, the --id
+ * column's type); the scaler's settings (--scale, --drop-first,
+ * --impute-mode, --impute-order, --log1p, ...); --drop then --columns on
+ * ds (0, a seg_status, or USAGE_CONFLICT after saying why); every --keep
+ * name a column of ds (0, SEG_ERR_NOMEM, or USAGE_CONFLICT after saying
+ * which); the message when every column looks like an identifier
+ * (returns USAGE_CONFLICT); the warning for one left out. */
+int segment_csv_options(const opts *o, seg_csv_options **out);
+int segment_scaler_new(const opts *o, seg_scaler **out);
+int segment_select_columns(const opts *o, seg_dataset *ds);
+int segment_keep_check(const opts *o, const seg_dataset *ds);
+int segment_all_identifiers(void);
+void segment_identifier_warning(const char *name, seg_identifier_kind kind);
+
 /* summary.c */
 void print_json(const opts *o, const summary *s);
 /* The column roles of ds as JSON members: "columns" (clustered) and

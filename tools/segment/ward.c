@@ -269,18 +269,9 @@ int segment_ward(const ward_request *r, const seg_dataset *ds, const seg_scaler 
     stage = "explaining the segments";
     if ((rc = explain_fit_tree(m, s.x, false, s.n, s.d, s.labels, r->threads)) < 0)
         goto fail;
-    summary rs = {.n = s.n,
-                  .d = s.d,
-                  .k = s.k,
-                  .silhouette = s.silhouette,
-                  .davies_bouldin = s.davies_bouldin,
-                  .calinski_harabasz = s.calinski_harabasz,
-                  .ds = ds,
-                  .sc = sc,
-                  .m = m,
-                  .x = s.x,
-                  .labels = s.labels,
-                  .tree = s.tree,
+    summary rs = {.n = s.n, .d = s.d, .k = s.k, .silhouette = s.silhouette,
+                  .davies_bouldin = s.davies_bouldin, .calinski_harabasz = s.calinski_harabasz,
+                  .ds = ds, .sc = sc, .m = m, .x = s.x, .labels = s.labels, .tree = s.tree,
                   .left = r->left};
     stage = "campaign metrics";
     if (r->outcome && (rc = run_campaign(r->o, &rs, r->outcome, r->control, &camp)) < 0)
