@@ -25,6 +25,7 @@
 #include "mpi/report_mpi.h"
 #include "mpi/npy_model.h"
 #include "mpi/csv_options.h"
+#include "mpi/serial_only.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -39,6 +40,7 @@ typedef struct mopts {
     const char *algorithm;    /* --algorithm, as seg segment's */
     const char *drop;         /* --drop (CSV input) */
     mpi_csv_opts csv;         /* seg segment's CSV options (csv_options.h) */
+    mpi_serial_only serial;   /* seg segment's, refused (serial_only.h) */
     const char *model, *assignments;
     const char *report; /* --report (tools/mpi/report_mpi.c) */
     const char *id_key; /* --pseudonymize-key */
@@ -138,6 +140,7 @@ static const cli_opt mpi_segment_opts[] = {
      .help = "as seg segment: ids as keyed pseudonyms (a .npy's ids are row numbers, "
              "written as they are, as seg segment writes them); the key is checked",
      .field = CLI_TEXT(mopts, id_key)},
+    MPI_SERIAL_ONLY_OPTIONS(mopts, serial),
     CLI_OPT_HELP,
     {0},
 };
@@ -320,7 +323,9 @@ static int configure(const mopts *o, seg_kmeans *km, char *why, size_t len)
 {
     int64_t v;
     double t;
-    int rc = SEG_OK;
+    int rc = mpi_serial_only_check(&o->serial, why, len);
+    if (rc != 0)
+        return rc;
 #define OPT_INT(text, lo, hi, param)                                                               \
     if (rc == SEG_OK && (text)) {                                                                  \
         if (!parse_int((text), (lo), (hi), &v)) {                                                  \
