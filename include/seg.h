@@ -4697,6 +4697,29 @@ SEG_API int seg_model_profile_withheld(const seg_model *m, size_t segment);
  *         0 when it was off, the model has no profile or m is NULL.
  */
 SEG_API size_t seg_model_min_profile_size(const seg_model *m);
+
+/**
+ * Withhold the profiles of the segments of fewer than min_size rows (and of
+ * the smallest others until the withheld rows number min_size), as a fit
+ * with SEG_KMEANS_MIN_PROFILE_SIZE withholds its profiles, for a model whose profiles are appended column by column
+ * (seg_model_add_profile_numeric(), seg_model_add_profile_levels()), as
+ * libseg-mpi makes them. May be called before the columns are appended
+ * (they are withheld alike as they come: a model with no profile gets an
+ * empty one) or after; seg_model_profile_withheld() and
+ * seg_model_min_profile_size() answer from the segment sizes at once, and
+ * the model file records the threshold. Whoever computes the appended
+ * statistics folds a categorical column's levels of fewer than min_size
+ * rows into "(other)" as the fit does (seg_model_min_profile_size() tells
+ * it the threshold). Like seg_model_set_metric(), a change made before the
+ * model is shared.
+ *
+ * @param m the model (changed; no other thread may use it during the call).
+ * @param min_size 1 .. 10^12 rows.
+ * @return SEG_OK; SEG_ERR_INVALID_ARG (NULL m, min_size out of range),
+ *         SEG_ERR_STATE (a threshold is set already: withholding is not
+ *         undone), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_set_min_profile_size(seg_model *m, size_t min_size);
 /** @} */
 
 /**
