@@ -157,3 +157,17 @@ int seg_model_add_profile_levels(seg_model *m, const char *column, const char *c
         ok = (c->levels[l] = seg_strdup(levels[l])) != NULL;
     return commit(m, ok && copy_values(&c->share, share, cells));
 }
+
+int seg_model_set_profile_described(seg_model *m, const char *column)
+{
+    SEG_ALLOC_SCOPE(m);
+    if (!m || !column)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_model_set_profile_described: NULL argument");
+    seg_profile *p = m->profile;
+    for (size_t c = 0; p && c < p->n_cols; c++)
+        if (strcmp(p->cols[c].name, column) == 0) {
+            p->cols[c].described = true;
+            return seg_profile_finish(p);
+        }
+    return seg_fail(SEG_ERR_NOT_FOUND, "no profiled column named '%s'", column);
+}
