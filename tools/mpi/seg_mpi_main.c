@@ -25,6 +25,8 @@
 #include "mpi/csv_aside.h"
 #include "mpi/report_mpi.h"
 #include "mpi/npy_model.h"
+#include "mpi/campaign_mpi.h"
+#include "mpi/csv_aside.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -44,6 +46,7 @@ typedef struct mopts {
     const char *id_key; /* --pseudonymize-key */
     bool json, quiet;
     mpi_sweep_opts sweep; /* without --k (tools/mpi/sweep.c) */
+    mpi_campaign camp;    /* --target ... (tools/mpi/campaign_mpi.c) */
 } mopts;
 
 static const cli_opt mpi_segment_opts[] = {
@@ -108,6 +111,20 @@ static const cli_opt mpi_segment_opts[] = {
      "clustered", .field = CLI_TEXT(mopts, describe)},
     {.name = "weight", .value = "COL", .help = "CSV: numeric customer weights (> 0), moved with "
      "the rows; needs --k, and no --model or --report yet", .field = CLI_TEXT(mopts, weight)},
+    /* clang-format on */
+    /* the campaign (campaign_mpi.c), one entry a line or two */
+    /* clang-format off */
+    {.name = "target", .value = "COL", .help = "CSV: yes/no outcome, kept aside, never a feature: "
+     "conversion, lift, plan per segment", .section = "Campaign and privacy (as seg segment)",
+     .field = CLI_TEXT(mopts, camp.target)},
+    {.name = "control", .value = "COL", .help = "CSV: yes/no, 1 = held out of the campaign "
+     "(uplift)", .field = CLI_TEXT(mopts, camp.control)},
+    {.name = "cost-per-contact", .value = "C", .help = "with --revenue-per-conversion: ROI, the "
+     "most profitable plan step", .field = CLI_TEXT(mopts, camp.cost)},
+    {.name = "revenue-per-conversion", .value = "R", .help = "with --cost-per-contact",
+     .field = CLI_TEXT(mopts, camp.revenue)},
+    {.name = "min-segment-size", .value = "N", .help = "profiles of smaller segments withheld, "
+     "their figures pooled, rarer levels '(other)'", .field = CLI_TEXT(mopts, camp.min_size)},
     /* clang-format on */
     {.name = "k-min",
      .value = "A",
@@ -554,6 +571,7 @@ static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, do
             csv_model_roles_json(cm, stdout);
         if (sw)
             mpi_sweep_json(stdout, sw);
+        mpi_campaign_json(stdout, &o->camp, m);
         printf("}\n");
         return;
     }
@@ -566,6 +584,7 @@ static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, do
     for (size_t j = 0; j < k; j++)
         printf("  segment %zu: %" PRId64 " rows (%.1f%%)\n", j, sizes[j],
                100.0 * (double)sizes[j] / (double)seg_model_rows(m));
+    mpi_campaign_text(&o->camp, m); /* seg segment's campaign lines */
 }
 
 /* The agreed status of one step; rank 0 prints the message of a failure. */
@@ -626,15 +645,17 @@ static int run(int argc, char **argv)
             return EXIT_DATA;
     }
 
+    /* A file not named .npy is CSV (tools/mpi/csv_share.c): read, encoded
+     * and scaled over the ranks, then dealt out to the fit's shares. */
+    const bool csv = !ends_with(o.file, ".npy");
     /* Every rank checks the same options and reads the header itself. */
     rc = seg_kmeans_new(&km);
     if (rc == SEG_OK)
         rc = configure(&o, km, why, sizeof why);
+    if (rc == SEG_OK)
+        rc = mpi_campaign_check(&o.camp, csv, why, sizeof why);
     if ((status = step("setting up k-means", rc, why)) != 0)
         goto out;
-    /* A file not named .npy is CSV (tools/mpi/csv_share.c): read, encoded
-     * and scaled over the ranks, then dealt out to the fit's shares. */
-    const bool csv = !ends_with(o.file, ".npy");
     const bool impute_first = !o.impute_order || strcmp(o.impute_order, "scale-first") != 0;
     const char *named = o.drop ? "--drop" : o.id ? "--id" : o.describe ? "--describe"
                                                       : o.weight   ? "--weight"
@@ -663,6 +684,8 @@ static int run(int argc, char **argv)
             rc = csv_aside_add(cm, o.id, CSV_ASIDE_ID, "the row id (--id)");
         if (rc == SEG_OK && o.weight)
             rc = csv_aside_add(cm, o.weight, CSV_ASIDE_WEIGHT, "the row weight (--weight)");
+        if (rc == SEG_OK) /* the yes/no columns (campaign_mpi.c), in seg segment's order */
+            rc = mpi_campaign_aside(&o.camp, cm);
         if (rc == SEG_OK && o.describe) {
             size_t nd = 0;
             char **v = split_list(o.describe, &nd);
@@ -677,6 +700,9 @@ static int run(int argc, char **argv)
         rc = csv_share_rows(o.file, km, scale_of(&o), impute_first, f32, o.quiet, progname, &x,
                             &n, &d, &first, &rows, why, sizeof why);
         if ((status = step("reading data", rc, why)) != 0)
+            goto out;
+        rc = mpi_campaign_read(&o.camp, cm, why, sizeof why);
+        if ((status = step("choosing columns", rc, why)) != 0)
             goto out;
     } else if (!(f = fopen(o.file, "rb"))) {
         snprintf(why, sizeof why, "%s: %s", o.file, strerror(errno));
@@ -714,6 +740,7 @@ static int run(int argc, char **argv)
         rc = (cm = csv_model_new(NULL, true)) ? SEG_OK : SEG_ERR_NOMEM;
         if ((status = step("reading data", rc, "out of memory")) != 0)
             goto out;
+        csv_model_set_min_count(cm, o.camp.min_size_v); /* recorded in the model's scaler */
         if (finite && (rc = npy_model_rows(cm, x, f32 && !scaled, rows, d, first, idk)) < 0) {
             if (rank == 0)
                 fprintf(stderr, "%s: reading data: %s\n", progname, seg_mpi_last_error());
@@ -775,6 +802,10 @@ static int run(int argc, char **argv)
         status = EXIT_DATA;
         goto out;
     }
+    /* --min-segment-size: the small segments' profiles withheld, before any */
+    rc = mpi_campaign_withhold(&o.camp, m);
+    if ((status = step("fitting k-means", rc, "")) != 0)
+        goto out;
     /* predict's distances, as seg segment writes them (the fit's labels) */
     {
         int32_t *lab = malloc(rows * sizeof *lab + 1);
@@ -799,7 +830,7 @@ static int run(int argc, char **argv)
     }
     /* The labels back to the ranks that read the rows (csv_aside.h): the
      * ids' lines are written there */
-    if (csv && (o.id || o.describe || o.weight)) {
+    if (csv && (o.id || o.describe || o.weight || o.camp.target)) {
         rc = csv_aside_labels(cm, labels, dist, first, rows);
         if (rc == SEG_OK && o.assignments && o.id && !(lines = format_id_lines(cm, &len)))
             rc = SEG_ERR_NOMEM;
@@ -816,6 +847,11 @@ static int run(int argc, char **argv)
         status = EXIT_DATA;
         goto out;
     }
+
+    /* The campaign of all rows, with the model's withheld segments */
+    rc = mpi_campaign_compute(&o.camp, cm, m, why, sizeof why);
+    if ((status = step("campaign metrics", rc, why)) != 0)
+        goto out;
 
     /* The quality measures seg segment records in its model (k >= 2) */
     if (full && seg_model_k(m) >= 2) {
@@ -893,7 +929,8 @@ static int run(int argc, char **argv)
             status = outputs_write_model(&out, o.model, m);
         if (status == 0 && o.report) { /* report_mpi.c */
             mpi_report_run run = {o.file, o.drop, o.id, o.weight, o.describe,
-                                  cm, NULL, m, NULL, sw, {q[0], q[1], q[2]}, n, d, f32};
+                                  cm, NULL, m, NULL, sw, {q[0], q[1], q[2]}, n, d, f32,
+                                  &o.camp}; /* the campaign section (campaign_mpi.c) */
             /* seg segment's dataset: the described columns apart (the last
              * use of the rows on rank 0) */
             run.ds = csv_model_report_dataset(cm);
@@ -935,6 +972,7 @@ out:
     seg_kmeans_free(km);
     csv_share_set_model(NULL);
     csv_model_free(cm);
+    mpi_campaign_free(&o.camp);
     mpi_report_free(rep);
     seg_scaler_free(rsc);
     free(idk);
