@@ -223,7 +223,9 @@ with tempfile.TemporaryDirectory() as tmp:
                         ('bank.csv', ['--describe', 'spend', '--drop', 'spend']),
                         ('bank.csv', ['--weight', 'nosuch']),
                         ('bank.csv', ['--weight', 'job']),
-                        ('bad.csv', ['--weight', 'w'])):
+                        ('bad.csv', ['--weight', 'w']),
+                        ('bank.csv', ['--id', 'customer', '--describe',
+                                      'age,job,balance,housing,note,score,contact,spend,w'])):
         args = [data, '--k', '3', '--assignments', 'no.csv'] + extra
         s = run_seg(args)
         want = s.stderr.strip().splitlines()[-1] if s.stderr.strip() else ''
