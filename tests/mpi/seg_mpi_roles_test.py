@@ -15,6 +15,10 @@ the serial seg segment with the same options:
 - the same with --pseudonymize-key (the ids as keyed pseudonyms);
 - --weight with --k: the assignments byte for byte, the JSON summary's
   inertia and sizes seg segment's (the fit weighs the rows);
+- --features (.npy and .csv) for a CSV with roles, a CSV with --dtype f32
+  --scale robust, a .npy whose first column is left out as row numbers,
+  and a .npy without --k (the sweep moves the rows): seg segment's file
+  byte for byte; an unwritable --features leaves no output (seg segment's exit status);
 - errors: an --id, --describe or --weight column that does not exist, a
   categorical or non-positive weight column, a column described twice or
   in two roles: exit 1 and seg segment's message (once, every rank agreed),
@@ -171,6 +175,41 @@ with tempfile.TemporaryDirectory() as tmp:
                   '--weight, %d rank(s): inertia %r sizes %r, serial %r' %
                   (R, got['inertia'], got['sizes'], want['inertia']))
 
+    # --features: the encoded, scaled matrix, .npy or CSV, in row order
+    save_npy('x.npy', [[float(i), (i % 4) * 3.0 + random.Random(i).gauss(0, 1), i % 7 * 0.5]
+                       for i in range(5000)], 'f8')
+    for data, extra in (('bank.csv', ['--k', '4', '--id', 'customer', '--describe', 'spend',
+                                      '--drop', 'w']),
+                        ('bank.csv', ['--k', '3', '--dtype', 'f32', '--scale', 'robust']),
+                        ('x.npy', ['--k', '3']),
+                        ('x.npy', ['--dtype', 'f32', '--k-max', '4',
+                                   '--stability-resamples', '0'])):
+        for ext in ('npy', 'csv'):
+            label = '--features .%s, %s %s' % (ext, data, ' '.join(extra))
+            clean('s.' + ext)
+            s = run_seg([data, '--features', 's.' + ext, '--quiet'] + extra)
+            if not check(s.returncode == 0 and os.path.getsize('s.' + ext) > 1000,
+                         label + ': seg segment: ' + s.stderr):
+                continue
+            for R in RANKS:
+                clean('m.' + ext)
+                r = run_mpi(R, [data, '--features', 'm.' + ext, '--quiet'] + extra)
+                check(r.returncode == 0 and read('m.' + ext) == read('s.' + ext),
+                      '%s, %d rank(s): the serial file: %s' % (label, R, r.stderr.strip()))
+    # all or nothing: an unwritable --features leaves no assignments, with
+    # seg segment's exit status (2: checked before anything is written)
+    clean('m.csv')
+    s = run_seg(['bank.csv', '--k', '3', '--assignments', 'm.csv', '--features', 'nodir/f.npy'])
+    check(s.returncode == 2 and not os.path.exists('m.csv'), 'seg segment: nodir/f.npy')
+    for R in (1, 3):
+        clean('m.csv')
+        r = run_mpi(R, ['bank.csv', '--k', '3', '--assignments', 'm.csv', '--features',
+                        'nodir/f.npy', '--quiet'])
+        check(r.returncode == s.returncode and not os.path.exists('m.csv') and
+              r.stderr.count('seg-mpi:') == 1 and 'nodir' in r.stderr,
+              '--features nodir/f.npy, %d rank(s): exit %d, no output: %s' %
+              (R, r.returncode, r.stderr.strip()))
+
     # failures: seg segment's message, once, exit 1, no output
     with open('bad.csv', 'w') as f:
         with open('bank.csv') as g:
@@ -184,7 +223,9 @@ with tempfile.TemporaryDirectory() as tmp:
                         ('bank.csv', ['--describe', 'spend', '--drop', 'spend']),
                         ('bank.csv', ['--weight', 'nosuch']),
                         ('bank.csv', ['--weight', 'job']),
-                        ('bad.csv', ['--weight', 'w'])):
+                        ('bad.csv', ['--weight', 'w']),
+                        ('bank.csv', ['--id', 'customer', '--describe',
+                                      'age,job,balance,housing,note,score,contact,spend,w'])):
         args = [data, '--k', '3', '--assignments', 'no.csv'] + extra
         s = run_seg(args)
         want = s.stderr.strip().splitlines()[-1] if s.stderr.strip() else ''
@@ -198,7 +239,6 @@ with tempfile.TemporaryDirectory() as tmp:
             check(len(lines) == 1 and lines[0].endswith(want),
                   '%s: %r, serial %r' % (what, lines, want))
             check(not os.path.exists('no.csv'), what + ': no output')
-    save_npy('x.npy', [[float(i % 7), float(i % 5)] for i in range(400)], 'f8')
     for args in (['x.npy', '--k', '2', '--id', 'x0'], ['x.npy', '--k', '2', '--describe', 'x1'],
                  ['x.npy', '--k', '2', '--weight', 'x1'], ['bank.csv', '--weight', 'w'],
                  ['bank.csv', '--k', '3', '--weight', 'w', '--model', 'no.seg']):

@@ -657,9 +657,10 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
         goto fail;
     }
     if (left + aside == nc) {
-        snprintf(why, len,
-                 left ? "every column looks like an identifier (row numbers or ids)"
-                      : "no column left to cluster on: every one has a role");
+        if (left) /* seg segment: --keep names the ones to cluster on */
+            snprintf(why, len, "every column looks like an identifier (row numbers or ids)");
+        else /* every column in a role: seg segment's scaler has nothing to fit */
+            snprintf(why, len, "seg_scaler_fit: the dataset has %zu rows and 0 columns", n_all);
         rc = SEG_ERR_EMPTY;
         goto fail;
     }

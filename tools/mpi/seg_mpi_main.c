@@ -42,6 +42,7 @@ typedef struct mopts {
     const char *drop;         /* --drop (CSV input) */
     const char *id, *describe, *weight; /* the columns' roles (CSV input, csv_aside.h) */
     const char *model, *assignments;
+    const char *features; /* --features FILE.npy|FILE.csv */
     const char *report; /* --report (tools/mpi/report_mpi.c) */
     const char *id_key; /* --pseudonymize-key */
     bool json, quiet;
@@ -153,6 +154,10 @@ static const cli_opt mpi_segment_opts[] = {
      .value = "FILE.csv",
      .help = "id,segment,distance per row, in row order",
      .field = CLI_TEXT(mopts, assignments)},
+    {.name = "features",
+     .value = "FILE",
+     .help = "the encoded, scaled matrix (.npy or .csv by extension), in row order",
+     .field = CLI_TEXT(mopts, features)},
     {.name = "report",
      .value = "FILE.html",
      .help = "seg segment's HTML report, byte for byte",
@@ -484,10 +489,73 @@ static char *format_id_lines(const csv_model *cm, size_t *len)
     return s;
 }
 
-/* Write the assignments on rank 0, each rank's lines in rank order. */
-static bool write_lines(FILE *f, const char *mine, size_t len)
+/* This rank's rows of the matrix for --features: their raw values (a
+ * .npy) or CSV lines, as write_features() writes them. */
+static int feature_rows(const void *x, bool f32, size_t rows, size_t d, bool npy, char **out,
+                        size_t *len)
 {
-    bool ok = f && fputs("id,segment,distance\n", f) >= 0 && fwrite(mine, 1, len, f) == len;
+    if (npy) {
+        const size_t bytes = rows * d * (f32 ? sizeof(float) : sizeof(double));
+        if (!(*out = malloc(bytes + 1)))
+            return SEG_ERR_NOMEM;
+        if (bytes)
+            memcpy(*out, x, bytes);
+        *len = bytes;
+        return SEG_OK;
+    }
+    FILE *f = open_memstream(out, len);
+    if (!f)
+        return SEG_ERR_NOMEM;
+    int bad = csv_write_rows(f, x, f32, rows, d);
+    if (fclose(f) != 0 || bad) {
+        free(*out);
+        *out = NULL;
+        return SEG_ERR_NOMEM;
+    }
+    return SEG_OK;
+}
+
+/* Rank 0: the head of the --features file: a .npy's header (n x d), or
+ * the CSV header of the scaler's feature names (a CSV's scaler rebuilt
+ * from the record; a .npy's columns x0, x1, ... not left out). */
+static int feature_head(const mopts *o, const csv_model *cm, const int *idk, size_t d_all,
+                        seg_scale_method method, bool impute_first, bool f32, size_t n,
+                        size_t d, bool npy, char **out, size_t *len)
+{
+    seg_scaler *sc = NULL;
+    int rc = !npy && cm && !idk ? csv_model_scaler(cm, method, impute_first, &sc) : SEG_OK;
+    FILE *f = rc == SEG_OK ? open_memstream(out, len) : NULL;
+    if (rc == SEG_OK && !f)
+        rc = SEG_ERR_NOMEM;
+    if (f && npy && npy_write_header(f, f32, n, d) < 0)
+        rc = SEG_ERR_NOMEM;
+    for (size_t j = 0, c = 0; f && !npy && rc == SEG_OK && j < (sc ? d : d_all); j++) {
+        char name[32];
+        if (!sc && idk[j] != SEG_IDENTIFIER_NONE)
+            continue;
+        snprintf(name, sizeof name, "x%zu", j);
+        fputs(c++ ? "," : "", f);
+        csv_field(f, sc ? seg_scaler_feature_name(sc, j) : name);
+    }
+    if (f && !npy)
+        fputc('\n', f);
+    if (f && fclose(f) != 0)
+        rc = SEG_ERR_NOMEM;
+    if (rc < 0 && f) {
+        free(*out);
+        *out = NULL;
+    }
+    seg_scaler_free(sc);
+    (void)o;
+    return rc;
+}
+
+/* Write head, then rank 0's bytes, then each other rank's, in rank order
+ * (the assignments' lines, the features' rows). With f NULL the other
+ * ranks' bytes are still taken, so none waits. */
+static bool write_lines(FILE *f, const char *head, size_t hlen, const char *mine, size_t len)
+{
+    bool ok = f && fwrite(head, 1, hlen, f) == hlen && fwrite(mine, 1, len, f) == len;
     for (int r = 1; r < ranks; r++) {
         uint64_t n = 0;
         MPI_Recv(&n, 1, MPI_UINT64_T, r, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
@@ -626,7 +694,8 @@ static int run(int argc, char **argv)
     seg_scaler *rsc = NULL;
     int *idk = NULL; /* a .npy: each column's seg_identifier_kind (npy_model.c) */
     double q[3] = {NAN, NAN, NAN}; /* the quality measures (k >= 2) */
-    char *lines = NULL;
+    char *lines = NULL, *feat = NULL, *fhead = NULL; /* --assignments, --features */
+    size_t flen = 0, fhlen = 0;
     size_t n = 0, d = 0, elem = 0, first = 0, rows = 0, len = 0;
     long data = 0;
     int status, rc;
@@ -839,6 +908,19 @@ static int run(int argc, char **argv)
             goto out;
     }
 
+    /* --features: this rank's rows of the matrix as the file holds them
+     * (raw values for a .npy, CSV lines), and on rank 0 the file's head */
+    const bool feat_npy = o.features && ends_with(o.features, ".npy");
+    if (o.features) {
+        rc = feature_rows(x, f32, rows, d, feat_npy, &feat, &flen);
+        if (rc == SEG_OK && rank == 0)
+            rc = feature_head(&o, cm, idk, d_all, scale_of(&o), impute_first, f32, n, d,
+                              feat_npy, &fhead, &fhlen);
+        if ((status = step("writing the features", rc,
+                           rc == SEG_ERR_NOMEM ? "out of memory" : seg_last_error())) != 0)
+            goto out;
+    }
+
     /* The model's profiles of the raw rows, over the ranks; the report
      * reads the whole model, as seg segment's does */
     if (cm && full && (rc = csv_model_profile(cm, m, labels, first, rows)) < 0) {
@@ -914,6 +996,7 @@ static int run(int argc, char **argv)
         outputs_init(&out, "segment ");
         outputs_add(&out, "--model", o.model, true);
         outputs_add(&out, "--assignments", o.assignments, false);
+        outputs_add(&out, "--features", o.features, false);
         outputs_add(&out, "--report", o.report, false);
         outputs_input(&out, "FILE", o.file);
         outputs_input(&out, "--pseudonymize-key", o.id_key);
@@ -922,8 +1005,14 @@ static int run(int argc, char **argv)
         MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
         if (go && o.assignments) {
             FILE *a = outputs_open(&out, o.assignments);
-            bool ok = write_lines(a, lines, len);
+            bool ok = write_lines(a, "id,segment,distance\n", 20, lines, len);
             status = a ? outputs_finish(&out, a, ok) : EXIT_DATA;
+        }
+        if (go && o.features) { /* every rank's rows taken, whatever the status */
+            FILE *ff = status == 0 ? outputs_open(&out, o.features) : NULL;
+            bool ok = write_lines(ff, fhead, fhlen, feat, flen);
+            if (status == 0)
+                status = ff ? outputs_finish(&out, ff, ok) : EXIT_DATA;
         }
         if (status == 0 && o.model)
             status = outputs_write_model(&out, o.model, m);
@@ -956,6 +1045,8 @@ static int run(int argc, char **argv)
         MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
         if (go && o.assignments)
             send_lines(lines, len);
+        if (go && o.features)
+            send_lines(feat, flen);
     }
     MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
 out:
@@ -966,6 +1057,8 @@ out:
     free(dist);
     free(sizes);
     free(lines);
+    free(feat);
+    free(fhead);
     seg_predictor_free(pr);
     seg_model_free(m);
     seg_sweep_free(sw);
