@@ -62,4 +62,13 @@ struct opts;
 struct opts *mpi_csv_options_segment(const mpi_csv_opts *c, const char *drop, const char *scale,
                                      bool impute_first, bool quiet);
 
+/* The columns' roles and the campaign's options into so (seg segment's
+ * names for them), so that seg segment's functions treat them as there:
+ * --drop and --columns (a column in a role), the --id column read as text,
+ * the model's LEFT reasons, --min-segment-size in the scaler, the report.
+ * Strings borrowed. */
+struct mpi_campaign;
+void mpi_csv_options_roles(struct opts *so, const char *id, const char *weight,
+                           const char *describe, const struct mpi_campaign *camp);
+
 #endif
