@@ -379,6 +379,28 @@ SEG_MPI_API int seg_mpi_model_profile(MPI_Comm comm, seg_model *m, const seg_dat
                                       const int32_t *labels);
 
 /**
+ * seg_mpi_model_profile() of chosen columns of ds, in the order given, the
+ * last n_described of them marked described
+ * (seg_model_set_profile_described()), as seg_model_describe() profiles a
+ * dataset whose described columns (seg_dataset_set_described_column())
+ * follow its features: so a rank's rows can keep other columns (an id, an
+ * outcome) that are not profiled, and the described ones stay readable.
+ *
+ * @param comm the communicator.
+ * @param m the fitted model, the same on every rank (changed on every rank).
+ * @param ds this rank's rows, as for seg_mpi_model_profile().
+ * @param labels the segment of each of ds's rows.
+ * @param cols n_cols column indices of ds, the same on every rank.
+ * @param n_cols how many.
+ * @param n_described how many of the last are described (<= n_cols).
+ * @return as seg_mpi_model_profile(); SEG_ERR_INVALID_ARG also for a column
+ *         out of range; agreed over the ranks.
+ */
+SEG_MPI_API int seg_mpi_model_profile_columns(MPI_Comm comm, seg_model *m, const seg_dataset *ds,
+                                              const int32_t *labels, const size_t *cols,
+                                              size_t n_cols, size_t n_described);
+
+/**
  * The quality measures of a fit of the rows of all ranks (collective), the
  * values seg_metrics_silhouette_f32(), seg_metrics_davies_bouldin_f32() and
  * seg_metrics_calinski_harabasz_f32() give in one process on all the rows

@@ -4544,6 +4544,23 @@ SEG_API int seg_model_add_profile_levels(seg_model *m, const char *column,
                                          const double *share);
 
 /**
+ * Mark a profiled column as described (seg_dataset_set_described_column()):
+ * as a model fitted on a dataset with that column described marks it, so
+ * seg_model_profile_column_described() reports it and no segment label
+ * names it; the derived parts (standardised differences, ranking, labels)
+ * are made again. For profiles appended column by column
+ * (seg_model_add_profile_numeric(), seg_model_add_profile_levels()), as
+ * libseg-mpi does; a model fitted on a dataset marks its own. Like
+ * seg_model_set_metric(), a change made before the model is shared.
+ *
+ * @param m the model (changed; no other thread may use it during the call).
+ * @param column the name of a profiled column.
+ * @return SEG_OK; SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_NOT_FOUND (no
+ *         profiled column of that name), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_set_profile_described(seg_model *m, const char *column);
+
+/**
  * Number of profile items (numeric columns plus categorical levels).
  * Items come column by column in the order of the profile columns, one for
  * a numeric column and one per level (seg_model_profile_levels(), in their

@@ -71,9 +71,8 @@ static int level_counts(MPI_Comm comm, const seg_dataset *ds, size_t col, const 
     }
     free(ref);
     rc = seg_mpi_agree(comm, rc);
-    if (rc == SEG_OK &&
-        MPI_Allreduce(MPI_IN_PLACE, counts, (int)((k + 1) * (nl + 1)), MPI_INT64_T, MPI_SUM,
-                      comm) != MPI_SUCCESS)
+    if (rc == SEG_OK && MPI_Allreduce(MPI_IN_PLACE, counts, (int)((k + 1) * (nl + 1)), MPI_INT64_T,
+                                      MPI_SUM, comm) != MPI_SUCCESS)
         rc = SEG_ERR_IO;
     return rc;
 }
@@ -122,10 +121,9 @@ static int profile_numeric(MPI_Comm comm, seg_model *m, const seg_dataset *ds, s
     double *miss = malloc(K * sizeof *miss), *os = malloc(2 * K * sizeof *os);
     int64_t *cnt = calloc(2 * K, sizeof *cnt); /* present values, then missing ones */
     uint64_t *want = malloc(2 * K * sizeof *want);
-    int rc = seg_mpi_agree(comm, v && grp && S && Q && mean && sd && med && miss && os && cnt &&
-                                         want
-                                     ? SEG_OK
-                                     : SEG_ERR_NOMEM);
+    int rc = seg_mpi_agree(
+        comm, v && grp && S && Q && mean && sd && med && miss && os && cnt && want ? SEG_OK
+                                                                                   : SEG_ERR_NOMEM);
     if (rc < 0)
         goto done;
     for (size_t i = 0; i < n; i++) {
@@ -135,8 +133,7 @@ static int profile_numeric(MPI_Comm comm, seg_model *m, const seg_dataset *ds, s
         cnt[(nan ? K : 0) + l]++;
         cnt[(nan ? K : 0) + k]++;
     }
-    if (MPI_Allreduce(MPI_IN_PLACE, cnt, (int)(2 * K), MPI_INT64_T, MPI_SUM, comm) !=
-        MPI_SUCCESS) {
+    if (MPI_Allreduce(MPI_IN_PLACE, cnt, (int)(2 * K), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS) {
         rc = SEG_ERR_IO;
         goto done;
     }
@@ -190,8 +187,8 @@ static int profile_numeric(MPI_Comm comm, seg_model *m, const seg_dataset *ds, s
         for (size_t i = 0; i < n; i++)
             if (!isnan(v[i]) && (j == k || (size_t)labels[i] == j))
                 grp[m_j++] = v[i];
-        rc = seg_mpi_agree(comm, seg_mpi_order_stats(comm, grp, m_j, 1, want + 2 * j, 2,
-                                                     os + 2 * j));
+        rc = seg_mpi_agree(comm,
+                           seg_mpi_order_stats(comm, grp, m_j, 1, want + 2 * j, 2, os + 2 * j));
     }
     if (rc < 0)
         goto done;
@@ -215,22 +212,25 @@ done:
     return rc;
 }
 
-int seg_mpi_model_profile(MPI_Comm comm, seg_model *m, const seg_dataset *ds,
-                          const int32_t *labels)
+/* Profile columns cols[0..n_cols) of ds, in that order, the last
+ * n_described of them marked described. */
+static int profile_columns(MPI_Comm comm, seg_model *m, const seg_dataset *ds,
+                           const int32_t *labels, const size_t *cols, size_t n_cols,
+                           size_t n_described)
 {
-    if (!m || !ds || (!labels && seg_dataset_rows(ds) > 0))
-        return seg_mpi_agree_text(comm, SEG_ERR_INVALID_ARG,
-                                  "seg_mpi_model_profile: NULL model, dataset or labels");
     const size_t k = seg_model_k(m), n = seg_dataset_rows(ds), nc = seg_dataset_columns(ds);
     int rc = SEG_OK;
-    if (seg_dataset_weights(ds) || seg_dataset_described_columns(ds) > 0)
+    if (seg_dataset_weights(ds) || seg_dataset_described_columns(ds) > 0 || n_described > n_cols)
         rc = SEG_ERR_INVALID_ARG;
     for (size_t i = 0; rc == SEG_OK && i < n; i++)
         if (labels[i] < 0 || (size_t)labels[i] >= k)
             rc = SEG_ERR_INVALID_ARG;
+    for (size_t c = 0; rc == SEG_OK && cols && c < n_cols; c++)
+        if (cols[c] >= nc)
+            rc = SEG_ERR_INVALID_ARG;
     rc = seg_mpi_agree_text(comm, rc,
-                            "seg_mpi_model_profile: a label out of range, or a dataset with "
-                            "weights or described columns (not supported over ranks)");
+                            "seg_mpi_model_profile: a label or column out of range, or a dataset "
+                            "with weights or described columns (not supported over ranks)");
     if (rc < 0)
         return rc;
     int64_t *segn = calloc(k + 1, sizeof *segn);
@@ -243,12 +243,33 @@ int seg_mpi_model_profile(MPI_Comm comm, seg_model *m, const seg_dataset *ds,
         segn[k]++;
     }
     MPI_Allreduce(MPI_IN_PLACE, segn, (int)(k + 1), MPI_INT64_T, MPI_SUM, comm);
-    for (size_t j = 0; rc == SEG_OK && j < nc; j++) {
+    for (size_t c = 0; rc == SEG_OK && c < n_cols; c++) {
+        const size_t j = cols ? cols[c] : c;
         rc = seg_dataset_column_type(ds, j) == SEG_COLUMN_CATEGORICAL
                  ? profile_levels(comm, m, ds, j, labels, k, segn)
                  : profile_numeric(comm, m, ds, j, labels, k, segn);
+        if (rc == SEG_OK && c >= n_cols - n_described)
+            rc = seg_model_set_profile_described(m, seg_dataset_column_name(ds, j));
         rc = seg_mpi_agree_text(comm, rc, seg_last_error());
     }
     free(segn);
     return rc;
+}
+
+int seg_mpi_model_profile(MPI_Comm comm, seg_model *m, const seg_dataset *ds, const int32_t *labels)
+{
+    if (!m || !ds || (!labels && seg_dataset_rows(ds) > 0))
+        return seg_mpi_agree_text(comm, SEG_ERR_INVALID_ARG,
+                                  "seg_mpi_model_profile: NULL model, dataset or labels");
+    return profile_columns(comm, m, ds, labels, NULL, seg_dataset_columns(ds), 0);
+}
+
+int seg_mpi_model_profile_columns(MPI_Comm comm, seg_model *m, const seg_dataset *ds,
+                                  const int32_t *labels, const size_t *cols, size_t n_cols,
+                                  size_t n_described)
+{
+    if (!m || !ds || (!labels && seg_dataset_rows(ds) > 0) || (!cols && n_cols > 0))
+        return seg_mpi_agree_text(comm, SEG_ERR_INVALID_ARG,
+                                  "seg_mpi_model_profile_columns: NULL argument");
+    return profile_columns(comm, m, ds, labels, cols, n_cols, n_described);
 }

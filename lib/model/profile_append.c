@@ -85,8 +85,9 @@ int seg_model_add_profile_numeric(seg_model *m, const char *column, const double
     const size_t n = m->k + 1;
     for (size_t j = 0; j < n; j++)
         if (!(missing[j] >= 0 && missing[j] <= 1))
-            return seg_fail(SEG_ERR_INVALID_ARG, "column '%s': missing share %g of segment %zu "
-                                                 "is not within 0 to 1",
+            return seg_fail(SEG_ERR_INVALID_ARG,
+                            "column '%s': missing share %g of segment %zu "
+                            "is not within 0 to 1",
                             column, missing[j], j);
     pcol *c = NULL;
     int rc = new_column(m, column, &c);
@@ -121,4 +122,18 @@ int seg_model_add_profile_levels(seg_model *m, const char *column, const char *c
     for (size_t l = 0; ok && l < n_levels; l++, c->n_levels++)
         ok = (c->levels[l] = seg_strdup(levels[l])) != NULL;
     return commit(m, ok && copy_values(&c->share, share, cells));
+}
+
+int seg_model_set_profile_described(seg_model *m, const char *column)
+{
+    SEG_ALLOC_SCOPE(m);
+    if (!m || !column)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_model_set_profile_described: NULL argument");
+    seg_profile *p = m->profile;
+    for (size_t c = 0; p && c < p->n_cols; c++)
+        if (strcmp(p->cols[c].name, column) == 0) {
+            p->cols[c].described = true;
+            return seg_profile_finish(p);
+        }
+    return seg_fail(SEG_ERR_NOT_FOUND, "no profiled column named '%s'", column);
 }

@@ -14,6 +14,7 @@
  */
 #include "mpi/csv_share.h"
 #include "mpi/csv_model.h"
+#include "mpi/csv_aside.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -36,7 +37,9 @@ void csv_share_set_model(csv_model *cm)
 /* ---- identifier-like columns, as seg_dataset_column_identifier() decides
  * on all rows ---------------------------------------------------------------- */
 
-enum { ID_NONE, ID_ROWNUM, ID_INCREASING, ID_TEXT, ID_UNSURE, ID_NOMEM };
+enum { ID_NONE, ID_ROWNUM, ID_INCREASING, ID_TEXT, ID_UNSURE, ID_NOMEM, ID_ASIDE };
+/* ID_ASIDE: a column kept aside in a role (csv_aside.h): no feature, no
+ * identifier check, as seg segment's roles leave before both. */
 
 static bool is_whole(double v)
 {
@@ -355,6 +358,7 @@ static int plan_categorical(const seg_dataset *ds, size_t j, const int32_t *code
  */
 typedef struct dest {
     char *share, *spare;
+    double *share_w, *spare_w; /* the rows' weights (--weight), or NULL */
     size_t row0, nr, first, rows, keep_lo, keep_hi;
     size_t bytes; /* of one encoded row */
     bool f32;
@@ -387,7 +391,7 @@ static size_t clamp(size_t v, size_t lo, size_t hi)
 static int dest_init(dest *t, size_t row0, size_t nr, size_t first, size_t rows, size_t dd,
                      bool f32)
 {
-    *t = (dest){NULL, NULL, row0, nr, first, rows, 0, 0, dd * (f32 ? 4 : 8), f32};
+    *t = (dest){NULL, NULL, NULL, NULL, row0, nr, first, rows, 0, 0, dd * (f32 ? 4 : 8), f32};
     t->keep_lo = first > row0 ? clamp(first - row0, 0, nr) : 0;
     t->keep_hi = first + rows > row0 ? clamp(first + rows - row0, t->keep_lo, nr) : t->keep_lo;
     const size_t spare = nr - (t->keep_hi - t->keep_lo);
@@ -397,8 +401,26 @@ static int dest_init(dest *t, size_t row0, size_t nr, size_t first, size_t rows,
     return seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory for the features");
 }
 
+/* The weights of the rank's CSV rows w (nr of them) where their rows go:
+ * the kept ones into share_w, the others into spare_w, as dest_row(). */
+static int dest_weights(dest *t, const double *w)
+{
+    const size_t spare = t->nr - (t->keep_hi - t->keep_lo);
+    t->share_w = malloc((t->rows ? t->rows : 1) * sizeof *t->share_w);
+    t->spare_w = malloc((spare ? spare : 1) * sizeof *t->spare_w);
+    int rc = t->share_w && t->spare_w ? SEG_OK : SEG_ERR_NOMEM;
+    for (size_t i = 0; rc == SEG_OK && i < t->nr; i++) {
+        if (i >= t->keep_lo && i < t->keep_hi)
+            t->share_w[t->row0 + i - t->first] = w[i];
+        else
+            t->spare_w[i < t->keep_lo ? i : i - (t->keep_hi - t->keep_lo)] = w[i];
+    }
+    return seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory for the weights");
+}
+
 /* The spare rows to the ranks whose shares they are in, theirs into this
- * rank's share (one MPI_Alltoallv; the kept rows do not move). */
+ * rank's share (one MPI_Alltoallv; the kept rows do not move); their
+ * weights alike when there are some. */
 static int dest_exchange(dest *t, int R, int me, size_t dd)
 {
     uint64_t mine[4] = {t->row0, t->nr, t->first, t->rows};
@@ -439,6 +461,11 @@ static int dest_exchange(dest *t, int R, int me, size_t dd)
     MPI_Type_commit(&row);
     MPI_Alltoallv(t->spare, sc, sd, row, t->share, rcn, rd, row, MPI_COMM_WORLD);
     MPI_Type_free(&row);
+    if (t->share_w)
+        MPI_Alltoallv(t->spare_w, sc, sd, MPI_DOUBLE, t->share_w, rcn, rd, MPI_DOUBLE,
+                      MPI_COMM_WORLD);
+    free(t->spare_w);
+    t->spare_w = NULL;
     free(all);
     free(sc);
     free(t->spare);
@@ -447,9 +474,8 @@ static int dest_exchange(dest *t, int R, int me, size_t dd)
 }
 
 int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bool impute_first,
-                   bool f32, bool quiet,
-                   const char *progname, void **x, size_t *n, size_t *d, size_t *first,
-                   size_t *rows, char *why, size_t len)
+                   bool f32, bool quiet, const char *progname, void **x, size_t *n, size_t *d,
+                   size_t *first, size_t *rows, char *why, size_t len)
 {
     int rank = 0, R = 1, rc;
     seg_dataset *ds = NULL;
@@ -462,14 +488,27 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &R);
 
-    if ((rc = seg_mpi_read_csv(MPI_COMM_WORLD, file, NULL, &ds, &row0, &n_all)) < 0) {
+    /* Ids keep their spelling ("007"), as seg segment reads them. */
+    const char *id = csv_aside_name(share_model, CSV_ASIDE_ID);
+    seg_csv_options *co = NULL;
+    if (id && ((rc = seg_csv_options_new(&co)) < 0 ||
+               (rc = seg_csv_options_set_column_type(co, id, SEG_COLUMN_CATEGORICAL)) < 0)) {
+        seg_csv_options_free(co);
+        snprintf(why, len, "%s", seg_last_error());
+        return rc;
+    }
+    rc = seg_mpi_read_csv(MPI_COMM_WORLD, file, co, &ds, &row0, &n_all);
+    seg_csv_options_free(co);
+    if (rc < 0) {
         snprintf(why, len, "%s", seg_mpi_last_error());
         return rc;
     }
-    /* --drop, and the file's columns for the model (csv_model.c) */
+    /* The roles (csv_aside.h), --drop, and the file's columns for the model
+     * (csv_model.c) */
     if (share_model) {
-        rc = csv_model_read(share_model, ds);
-        if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, seg_last_error())) < 0) {
+        char msg[512];
+        rc = csv_model_read(share_model, ds, msg, sizeof msg);
+        if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, msg[0] ? msg : seg_last_error())) < 0) {
             snprintf(why, len, "%s", seg_mpi_last_error());
             goto fail;
         }
@@ -485,9 +524,14 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
 
     /* The columns seg segment leaves out as identifiers, decided on all
      * rows. */
-    size_t left = 0;
+    size_t left = 0, aside = 0;
     int hook_rc = SEG_OK;
     for (size_t j = 0; j < nc; j++) {
+        if (csv_aside_has(share_model, seg_dataset_column_name(ds, j))) {
+            kind[j] = ID_ASIDE; /* the same on every rank: no collective skipped */
+            aside++;
+            continue;
+        }
         uint64_t miss = seg_dataset_column_missing(ds, j);
         MPI_Allreduce(MPI_IN_PLACE, &miss, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
         if (n_all < IDENTIFIER_MIN_ROWS)
@@ -519,11 +563,11 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
             /* the model's record; a failure is agreed after the loop, whose
              * identifier checks every rank must still join */
             if (share_model && hook_rc == SEG_OK)
-                hook_rc = csv_model_identifier(
-                    share_model, seg_dataset_column_name(ds, j),
-                    kind[j] == ID_ROWNUM       ? SEG_IDENTIFIER_ROW_NUMBER
-                    : kind[j] == ID_INCREASING ? SEG_IDENTIFIER_INCREASING
-                                               : SEG_IDENTIFIER_TEXT);
+                hook_rc =
+                    csv_model_identifier(share_model, seg_dataset_column_name(ds, j),
+                                         kind[j] == ID_ROWNUM       ? SEG_IDENTIFIER_ROW_NUMBER
+                                         : kind[j] == ID_INCREASING ? SEG_IDENTIFIER_INCREASING
+                                                                    : SEG_IDENTIFIER_TEXT);
             if (rank == 0 && !quiet)
                 fprintf(stderr,
                         "%s: warning: left out column '%s', which looks like %s; seg segment's "
@@ -540,8 +584,10 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
         snprintf(why, len, "%s", seg_mpi_last_error());
         goto fail;
     }
-    if (left == nc) {
-        snprintf(why, len, "every column looks like an identifier (row numbers or ids)");
+    if (left + aside == nc) {
+        snprintf(why, len,
+                 left ? "every column looks like an identifier (row numbers or ids)"
+                      : "no column left to cluster on: every one has a role");
         rc = SEG_ERR_EMPTY;
         goto fail;
     }
@@ -603,6 +649,13 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
     }
     if ((rc = dest_init(&out, row0, nr, *first, *rows, dd, f32)) < 0)
         goto fail;
+    /* --weight: the weights travel with the rows to the fit's shares */
+    int weighted = seg_dataset_weights(ds) != NULL, all_weighted = 0;
+    MPI_Allreduce(&weighted, &all_weighted, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (all_weighted && (rc = dest_weights(&out, seg_dataset_weights(ds))) < 0) {
+        snprintf(why, len, "%s", seg_mpi_last_error());
+        goto fail;
+    }
     for (size_t j = 0, k = 0, off = 0; j < nc; j++) {
         if (kind[j] != ID_NONE)
             continue;
@@ -641,6 +694,10 @@ int csv_share_rows(const char *file, seg_kmeans *km, seg_scale_method method, bo
     }
     *x = out.share;
     out.share = NULL;
+    if (share_model && out.share_w) {
+        csv_model_set_weights(share_model, out.share_w);
+        out.share_w = NULL;
+    }
     *n = n_all;
     *d = dd;
     rc = SEG_OK;
@@ -656,6 +713,8 @@ fail:
     free(median);
     free(out.share);
     free(out.spare);
+    free(out.share_w);
+    free(out.spare_w);
     seg_dataset_free(ds);
     return rc;
 }

@@ -22,6 +22,7 @@
 #include "mpi/csv_share.h"
 #include "mpi/sweep.h"
 #include "mpi/csv_model.h"
+#include "mpi/csv_aside.h"
 #include "mpi/report_mpi.h"
 #include "mpi/npy_model.h"
 
@@ -37,6 +38,7 @@ typedef struct mopts {
     const char *impute_order; /* --impute-order (CSV input) */
     const char *algorithm;    /* --algorithm, as seg segment's */
     const char *drop;         /* --drop (CSV input) */
+    const char *id, *describe, *weight; /* the columns' roles (CSV input, csv_aside.h) */
     const char *model, *assignments;
     const char *report; /* --report (tools/mpi/report_mpi.c) */
     const char *id_key; /* --pseudonymize-key */
@@ -98,6 +100,15 @@ static const cli_opt mpi_segment_opts[] = {
      .value = "COLS",
      .help = "CSV: leave these comma-separated columns out, as seg segment --drop",
      .field = CLI_TEXT(mopts, drop)},
+    /* clang-format off: the columns' roles, one entry a line or two */
+    {.name = "id", .value = "COL", .help = "CSV: the row id, kept aside, never a feature; the "
+     "assignments' first column (as seg segment)", .section = "Columns' roles (CSV, as seg segment)",
+     .field = CLI_TEXT(mopts, id)},
+    {.name = "describe", .value = "COL[,COL]", .help = "CSV: profiled per segment, never "
+     "clustered", .field = CLI_TEXT(mopts, describe)},
+    {.name = "weight", .value = "COL", .help = "CSV: numeric customer weights (> 0), moved with "
+     "the rows; needs --k, and no --model or --report yet", .field = CLI_TEXT(mopts, weight)},
+    /* clang-format on */
     {.name = "k-min",
      .value = "A",
      .help = "smallest k of the sweep (default 2)",
@@ -431,6 +442,31 @@ static char *format_lines(const int32_t *labels, const double *dist, size_t firs
     return s;
 }
 
+/* The assignment lines of this rank's CSV rows with --id: the id (its
+ * keyed pseudonym with --pseudonymize-key; write_id() as seg segment's),
+ * segment and distance, from the labels sent back (csv_aside_labels()). */
+static char *format_id_lines(const csv_model *cm, size_t *len)
+{
+    const seg_dataset *ds = csv_aside_dataset(cm);
+    const int32_t *lab = csv_aside_row_labels(cm);
+    const double *dist = csv_aside_row_distances(cm);
+    const size_t nr = ds ? seg_dataset_rows(ds) : 0;
+    char *s = NULL;
+    FILE *f = open_memstream(&s, len);
+    if (!f)
+        return NULL;
+    for (size_t i = 0; i < nr; i++) {
+        const char *id = seg_dataset_id(ds, i);
+        write_id(f, id ? id : "");
+        fprintf(f, ",%d,%.9g\n", (int)lab[i], dist[i]);
+    }
+    if (fclose(f) != 0 || !s) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
 /* Write the assignments on rank 0, each rank's lines in rank order. */
 static bool write_lines(FILE *f, const char *mine, size_t len)
 {
@@ -485,7 +521,8 @@ static long peak_rss_kib(void)
 }
 
 static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, double seconds,
-                    double fit_seconds, const long *rss, const double *cpu, const seg_sweep *sw)
+                    double fit_seconds, const long *rss, const double *cpu, const seg_sweep *sw,
+                    const csv_model *cm)
 {
     const size_t k = seg_model_k(m);
     if (o->json) {
@@ -513,6 +550,8 @@ static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, do
         for (size_t j = 0; j < k; j++)
             printf("%s%" PRId64, j ? ", " : "", sizes[j]);
         printf("]");
+        if (cm && !ends_with(o->file, ".npy")) /* the columns' roles, as seg segment's */
+            csv_model_roles_json(cm, stdout);
         if (sw)
             mpi_sweep_json(stdout, sw);
         printf("}\n");
@@ -597,13 +636,41 @@ static int run(int argc, char **argv)
      * and scaled over the ranks, then dealt out to the fit's shares. */
     const bool csv = !ends_with(o.file, ".npy");
     const bool impute_first = !o.impute_order || strcmp(o.impute_order, "scale-first") != 0;
-    if (!csv && o.drop) {
-        snprintf(why, sizeof why, "--drop goes with CSV input (a .npy's columns are x0, x1, ...)");
+    const char *named = o.drop ? "--drop" : o.id ? "--id" : o.describe ? "--describe"
+                                                      : o.weight   ? "--weight"
+                                                                   : NULL;
+    if (o.weight && (!o.k && !(o.init && ends_with(o.init, ".npy")))) {
+        snprintf(why, sizeof why, "--weight needs --k: the sweep over ranks takes no weights");
+        rc = USAGE_CONFLICT;
+    } else if (o.weight && (o.model || o.report)) {
+        snprintf(why, sizeof why, "--weight with --model or --report: the weighted profiles and "
+                                  "quality measures are not made over ranks yet");
+        rc = USAGE_CONFLICT;
+    }
+    if (rc == USAGE_CONFLICT && (status = step("reading data", rc, why)) != 0)
+        goto out;
+    if (!csv && named) {
+        snprintf(why, sizeof why, "%s goes with CSV input (a .npy's columns are x0, x1, ...)",
+                 named);
         if ((status = step("reading data", USAGE_CONFLICT, why)) != 0)
             goto out;
     } else if (csv) {
-        /* the columns' record for the model and --drop (csv_model.c) */
+        /* the columns' record for the model and --drop (csv_model.c), and
+         * the roles' columns kept aside (csv_aside.h), in seg segment's
+         * order: id, weight, then the described ones */
         rc = (cm = csv_model_new(o.drop, o.model || o.report)) ? SEG_OK : SEG_ERR_NOMEM;
+        if (rc == SEG_OK && o.id)
+            rc = csv_aside_add(cm, o.id, CSV_ASIDE_ID, "the row id (--id)");
+        if (rc == SEG_OK && o.weight)
+            rc = csv_aside_add(cm, o.weight, CSV_ASIDE_WEIGHT, "the row weight (--weight)");
+        if (rc == SEG_OK && o.describe) {
+            size_t nd = 0;
+            char **v = split_list(o.describe, &nd);
+            rc = v ? SEG_OK : SEG_ERR_NOMEM;
+            for (size_t i = 0; rc == SEG_OK && i < nd; i++)
+                rc = csv_aside_add(cm, v[i], CSV_ASIDE_DESCRIBE, NULL);
+            free(v);
+        }
         if ((status = step("reading data", rc, "out of memory")) != 0)
             goto out;
         csv_share_set_model(cm);
@@ -695,9 +762,10 @@ static int run(int argc, char **argv)
     rc = labels && dist ? SEG_OK : SEG_ERR_NOMEM;
     const double t_fit = MPI_Wtime();
     const clock_t c_fit = clock();
+    const double *w = csv_model_weights(cm); /* --weight: with the rows (csv_share.c) */
     if (rc == SEG_OK)
-        rc = f32 ? seg_mpi_kmeans_fit_f32(MPI_COMM_WORLD, km, x, rows, d, NULL, labels, &m)
-                 : seg_mpi_kmeans_fit_f64(MPI_COMM_WORLD, km, x, rows, d, NULL, labels, &m);
+        rc = f32 ? seg_mpi_kmeans_fit_f32(MPI_COMM_WORLD, km, x, rows, d, w, labels, &m)
+                 : seg_mpi_kmeans_fit_f64(MPI_COMM_WORLD, km, x, rows, d, w, labels, &m);
     const double fit_seconds = MPI_Wtime() - t_fit;
     /* CPU time of the fit: on a shared machine, the work each rank did */
     double cpu_mine = (double)(clock() - c_fit) / CLOCKS_PER_SEC;
@@ -723,10 +791,20 @@ static int run(int argc, char **argv)
         if (rc == SEG_OK)
             MPI_Allreduce(MPI_IN_PLACE, sizes, (int)seg_model_k(m), MPI_INT64_T, MPI_SUM,
                           MPI_COMM_WORLD);
-        if (rc == SEG_OK && o.assignments &&
+        if (rc == SEG_OK && o.assignments && !o.id &&
             !(lines = format_lines(labels, dist, first, rows, &len)))
             rc = SEG_ERR_NOMEM;
         if ((status = step("scoring", rc, "out of memory")) != 0)
+            goto out;
+    }
+    /* The labels back to the ranks that read the rows (csv_aside.h): the
+     * ids' lines are written there */
+    if (csv && (o.id || o.describe || o.weight)) {
+        rc = csv_aside_labels(cm, labels, dist, first, rows);
+        if (rc == SEG_OK && o.assignments && o.id && !(lines = format_id_lines(cm, &len)))
+            rc = SEG_ERR_NOMEM;
+        if ((status = step("scoring", rc, rc == SEG_ERR_NOMEM ? "out of memory"
+                                                               : seg_mpi_last_error())) != 0)
             goto out;
     }
 
@@ -814,8 +892,12 @@ static int run(int argc, char **argv)
         if (status == 0 && o.model)
             status = outputs_write_model(&out, o.model, m);
         if (status == 0 && o.report) { /* report_mpi.c */
-            mpi_report_run run = {o.file, o.drop, cm, m, NULL, sw, {q[0], q[1], q[2]}, n, d, f32};
-            if (csv_model_scaler(cm, scale_of(&o), impute_first, &rsc) < 0) {
+            mpi_report_run run = {o.file, o.drop, o.id, o.weight, o.describe,
+                                  cm, NULL, m, NULL, sw, {q[0], q[1], q[2]}, n, d, f32};
+            /* seg segment's dataset: the described columns apart (the last
+             * use of the rows on rank 0) */
+            run.ds = csv_model_report_dataset(cm);
+            if (!run.ds || csv_model_scaler(cm, scale_of(&o), impute_first, &rsc) < 0) {
                 fprintf(stderr, "%s: writing the report: %s\n", progname, seg_last_error());
                 status = EXIT_DATA;
             } else {
@@ -829,7 +911,7 @@ static int run(int argc, char **argv)
         else
             outputs_abort(&out);
         if (status == 0 && !o.quiet)
-            summary(&o, m, sizes, MPI_Wtime() - t0, fit_seconds, rss, cpu, sw);
+            summary(&o, m, sizes, MPI_Wtime() - t0, fit_seconds, rss, cpu, sw, cm);
         free(rss);
         free(cpu);
     } else {
