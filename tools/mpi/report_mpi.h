@@ -27,8 +27,10 @@ void mpi_report_free(mpi_report *r);
 
 /* What rank 0 writes the report of. */
 typedef struct mpi_report_run {
-    const char *file, *drop;            /* FILE and --drop, as given */
-    const char *id, *weight, *describe; /* the columns' roles, as given */
+    const char *file, *drop;              /* FILE and --drop, as given */
+    const char *id, *weight, *describe;   /* the columns' roles, as given */
+    const char *protected_cols, *opt_out; /* --protected, --opt-out, as given */
+    struct fair_data *fair;               /* their report (../fairness.h), or NULL */
     const struct csv_model *cm;
     const seg_dataset *ds; /* csv_model_report_dataset() */
     const seg_model *m;

@@ -25,6 +25,7 @@
 #include "mpi/csv_aside.h"
 #include "mpi/report_mpi.h"
 #include "mpi/npy_model.h"
+#include "mpi/fair_mpi.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -42,6 +43,8 @@ typedef struct mopts {
     const char *model, *assignments;
     const char *report; /* --report (tools/mpi/report_mpi.c) */
     const char *id_key; /* --pseudonymize-key */
+    /* CSV: the fairness report's columns (fair_mpi.c) */
+    const char *protected_cols, *protected_bins, *opt_out;
     bool json, quiet;
     mpi_sweep_opts sweep; /* without --k (tools/mpi/sweep.c) */
 } mopts;
@@ -108,6 +111,15 @@ static const cli_opt mpi_segment_opts[] = {
      "clustered", .field = CLI_TEXT(mopts, describe)},
     {.name = "weight", .value = "COL", .help = "CSV: numeric customer weights (> 0), moved with "
      "the rows; needs --k, and no --model or --report yet", .field = CLI_TEXT(mopts, weight)},
+    {.name = "protected", .value = "COL[,COL]", .section = "Fairness (CSV, as seg segment)",
+     .help = "never clustered; the fairness report per segment and group",
+     .field = CLI_TEXT(mopts, protected_cols)},
+    {.name = "protected-bins", .value = "COL=E1,E2,...[;COL=...]",
+     .help = "numeric protected column's bins (default: its quartiles; at most 10 "
+             "distinct values: one group each)",
+     .field = CLI_TEXT(mopts, protected_bins)},
+    {.name = "opt-out", .value = "COL", .help = "yes/no column: opted out of campaigns",
+     .field = CLI_TEXT(mopts, opt_out)},
     /* clang-format on */
     {.name = "k-min",
      .value = "A",
@@ -522,7 +534,7 @@ static long peak_rss_kib(void)
 
 static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, double seconds,
                     double fit_seconds, const long *rss, const double *cpu, const seg_sweep *sw,
-                    const csv_model *cm)
+                    const csv_model *cm, const fair_data *fair)
 {
     const size_t k = seg_model_k(m);
     if (o->json) {
@@ -554,6 +566,7 @@ static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, do
             csv_model_roles_json(cm, stdout);
         if (sw)
             mpi_sweep_json(stdout, sw);
+        fair_json(stdout, fair); /* seg segment's member, byte for byte */
         printf("}\n");
         return;
     }
@@ -566,6 +579,7 @@ static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, do
     for (size_t j = 0; j < k; j++)
         printf("  segment %zu: %" PRId64 " rows (%.1f%%)\n", j, sizes[j],
                100.0 * (double)sizes[j] / (double)seg_model_rows(m));
+    fair_text(stdout, fair); /* seg segment's lines, byte for byte */
 }
 
 /* The agreed status of one step; rank 0 prints the message of a failure. */
@@ -588,6 +602,33 @@ static int step(const char *stage, int rc, const char *why)
     return 0;
 }
 
+/* A protected or opt-out column has no other role, as seg segment's
+ * protected_roles() says: 0, or EXIT_USAGE after saying which clashes. */
+static int protected_roles(const mopts *o)
+{
+    const char *single[] = {o->id, o->weight};
+    size_t n = 0;
+    char **v = o->protected_cols ? split_list(o->protected_cols, &n) : NULL;
+    int rc = o->protected_cols && !v ? EXIT_DATA : 0;
+    for (size_t i = 0; v && i < n && rc == 0; i++) {
+        bool clash = list_contains(o->describe, v[i]);
+        for (size_t r = 0; r < sizeof single / sizeof single[0]; r++)
+            clash = clash || (single[r] && strcmp(single[r], v[i]) == 0);
+        if (clash)
+            rc = usage_error("segment ",
+                             "--protected %s: that column already has a role (--id, --weight, "
+                             "--target, --control or --describe)",
+                             v[i]);
+    }
+    free(v);
+    for (size_t r = 0; rc == 0 && o->opt_out && r <= sizeof single / sizeof single[0]; r++)
+        if (r == sizeof single / sizeof single[0] ? list_contains(o->describe, o->opt_out)
+                                                  : single[r] && strcmp(single[r], o->opt_out) == 0)
+            rc = usage_error("segment ", "--opt-out %s: that column already has another role",
+                             o->opt_out);
+    return rc;
+}
+
 static int run(int argc, char **argv)
 {
     mopts o = {0};
@@ -607,17 +648,26 @@ static int run(int argc, char **argv)
     seg_scaler *rsc = NULL;
     int *idk = NULL; /* a .npy: each column's seg_identifier_kind (npy_model.c) */
     double q[3] = {NAN, NAN, NAN}; /* the quality measures (k >= 2) */
+    fair_data fair = {0};          /* --protected, --opt-out (fair_mpi.c) */
+    fair_mpi fair_ctx = {MPI_COMM_WORLD, why, sizeof why};
+    fair_reach reach;
     char *lines = NULL;
     size_t n = 0, d = 0, elem = 0, first = 0, rows = 0, len = 0;
     long data = 0;
     int status, rc;
     const double t0 = MPI_Wtime();
 
+    fair_mpi_reach(&reach, &fair_ctx);
     rc = cli_parse_all(&mpi_segment_command, argc, argv, &o);
     if (rc != 0)
         return rc == CLI_HELP ? 0 : rc;
     if (!o.file)
         return usage_error("segment ", "%s", "needs a FILE.npy");
+    if (o.protected_bins && !o.protected_cols)
+        return usage_error("segment ", "%s", "--protected-bins needs --protected");
+    const bool fairness = o.protected_cols || o.opt_out;
+    if (fairness && (rc = protected_roles(&o)) != 0)
+        return rc;
     const bool f32 = o.dtype && !strcmp(o.dtype, "f32");
     if (o.id_key) { /* every rank loads the key; rank 0 says why one cannot */
         int bad = rank == 0 ? use_id_key(o.id_key) : (id_key_load(o.id_key) == 0 ? 0 : EXIT_DATA);
@@ -636,9 +686,13 @@ static int run(int argc, char **argv)
      * and scaled over the ranks, then dealt out to the fit's shares. */
     const bool csv = !ends_with(o.file, ".npy");
     const bool impute_first = !o.impute_order || strcmp(o.impute_order, "scale-first") != 0;
-    const char *named = o.drop ? "--drop" : o.id ? "--id" : o.describe ? "--describe"
-                                                      : o.weight   ? "--weight"
-                                                                   : NULL;
+    const char *named = o.drop             ? "--drop"
+                        : o.id             ? "--id"
+                        : o.describe       ? "--describe"
+                        : o.weight         ? "--weight"
+                        : o.protected_cols ? "--protected"
+                        : o.opt_out        ? "--opt-out"
+                                           : NULL;
     if (o.weight && (!o.k && !(o.init && ends_with(o.init, ".npy")))) {
         snprintf(why, sizeof why, "--weight needs --k: the sweep over ranks takes no weights");
         rc = USAGE_CONFLICT;
@@ -663,6 +717,8 @@ static int run(int argc, char **argv)
             rc = csv_aside_add(cm, o.id, CSV_ASIDE_ID, "the row id (--id)");
         if (rc == SEG_OK && o.weight)
             rc = csv_aside_add(cm, o.weight, CSV_ASIDE_WEIGHT, "the row weight (--weight)");
+        if (rc == SEG_OK && fairness) /* fair_mpi.c */
+            rc = fair_mpi_aside(cm, o.protected_cols, o.opt_out);
         if (rc == SEG_OK && o.describe) {
             size_t nd = 0;
             char **v = split_list(o.describe, &nd);
@@ -678,6 +734,23 @@ static int run(int argc, char **argv)
                             &n, &d, &first, &rows, why, sizeof why);
         if ((status = step("reading data", rc, why)) != 0)
             goto out;
+        /* The protected columns' groups and the opt-out flags of the rows
+         * this rank read, the groups decided over all rows (fair_mpi.c).
+         * fair_take_shared() says why it refuses a usage itself. */
+        if (fairness) {
+            rc = csv_aside_dataset(cm) ? SEG_OK : SEG_ERR_STATE;
+            if ((status = step("choosing columns", rc, "no rows kept aside")) != 0)
+                goto out;
+            /* drop false: the columns are only read */
+            rc = fair_take_shared(&fair, (seg_dataset *)csv_aside_dataset(cm), o.protected_cols,
+                                  o.protected_bins, o.opt_out, 0, false, &reach);
+            if (rc == USAGE_CONFLICT) {
+                status = EXIT_USAGE;
+                goto out;
+            }
+            if ((status = step("choosing columns", rc, why[0] ? why : seg_last_error())) != 0)
+                goto out;
+        }
     } else if (!(f = fopen(o.file, "rb"))) {
         snprintf(why, sizeof why, "%s: %s", o.file, strerror(errno));
         rc = SEG_ERR_IO;
@@ -799,12 +872,19 @@ static int run(int argc, char **argv)
     }
     /* The labels back to the ranks that read the rows (csv_aside.h): the
      * ids' lines are written there */
-    if (csv && (o.id || o.describe || o.weight)) {
+    if (csv && (o.id || o.describe || o.weight || fairness)) {
         rc = csv_aside_labels(cm, labels, dist, first, rows);
         if (rc == SEG_OK && o.assignments && o.id && !(lines = format_id_lines(cm, &len)))
             rc = SEG_ERR_NOMEM;
         if ((status = step("scoring", rc, rc == SEG_ERR_NOMEM ? "out of memory"
                                                                : seg_mpi_last_error())) != 0)
+            goto out;
+    }
+    /* The fairness figures from the counts of all ranks' rows */
+    if (csv && fairness) {
+        why[0] = 0;
+        rc = fair_compute(&fair, csv_aside_row_labels(cm), seg_model_k(m), NULL);
+        if ((status = step("fairness figures", rc, why[0] ? why : seg_last_error())) != 0)
             goto out;
     }
 
@@ -893,6 +973,7 @@ static int run(int argc, char **argv)
             status = outputs_write_model(&out, o.model, m);
         if (status == 0 && o.report) { /* report_mpi.c */
             mpi_report_run run = {o.file, o.drop, o.id, o.weight, o.describe,
+                                  o.protected_cols, o.opt_out, fairness ? &fair : NULL,
                                   cm, NULL, m, NULL, sw, {q[0], q[1], q[2]}, n, d, f32};
             /* seg segment's dataset: the described columns apart (the last
              * use of the rows on rank 0) */
@@ -911,7 +992,8 @@ static int run(int argc, char **argv)
         else
             outputs_abort(&out);
         if (status == 0 && !o.quiet)
-            summary(&o, m, sizes, MPI_Wtime() - t0, fit_seconds, rss, cpu, sw, cm);
+            summary(&o, m, sizes, MPI_Wtime() - t0, fit_seconds, rss, cpu, sw, cm,
+                    fairness ? &fair : NULL);
         free(rss);
         free(cpu);
     } else {
@@ -938,6 +1020,7 @@ out:
     mpi_report_free(rep);
     seg_scaler_free(rsc);
     free(idk);
+    fair_free(&fair);
     free(affine[0]);
     free(affine[1]);
     free(affine[2]);
