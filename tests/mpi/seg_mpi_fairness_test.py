@@ -22,7 +22,8 @@ seg segment with the same options:
 
 Each rank reads only its rows' protected values: a rank that binned or
 grouped its own rows, or counted only them, would differ (the quartile
-cuts, the group order of marital, the counts).
+cuts, the group order of marital, the counts; kids = 5 is in the last
+rows only, so a rank's own distinct values are not all rows').
 
 Errors, with seg segment's exit status and message: a --protected column
 that is not there, bins on a categorical column, bins not increasing, bins
@@ -57,6 +58,8 @@ def write_fair_csv(path, n, rng):
             housing = 'yes' if (g + rng.randrange(3)) % 2 else 'no'
             mar = '' if i % 29 == 2 else marital[(g + rng.randrange(2)) % 3]
             kids = '' if i % 31 == 9 else str(min(4, max(0, int(rng.gauss(g, 1)))))
+            if i >= n - n // 10 and i % 7 == 0:  # a value only the last rows hold
+                kids = '5'
             income = '%.1f' % rng.gauss(20000 + 8000 * g, 5000)
             score = '%.3f' % rng.gauss(g, 0.5)
             opt = rng.choice(['yes', 'no', 'no', 'no', ''])
