@@ -25,12 +25,17 @@ grouped its own rows, or counted only them, would differ (the quartile
 cuts, the group order of marital, the counts; kids = 5 is in the last
 rows only, so a rank's own distinct values are not all rows').
 
+A fourth case mixes in the roles seg-mpi keeps aside too (--id,
+--describe) and a --drop naming a protected column (satisfied, as in seg
+segment).
+
 Errors, with seg segment's exit status and message: a --protected column
 that is not there, bins on a categorical column, bins not increasing, bins
 of a column that is not protected, --protected-bins without --protected, a
 column named twice, more than 100 groups, an opt-out column that is not
-yes/no, and --protected or --opt-out with a .npy (seg-mpi's own usage
-error, as --drop's).
+yes/no, a protected or opt-out column in another role (--describe, --id),
+and --protected or --opt-out with a .npy (seg-mpi's own usage error, as
+--drop's).
 
 usage: seg_mpi_fairness_test.py MPIRUN SEG SEG_MPI
 """
@@ -136,6 +141,10 @@ with tempfile.TemporaryDirectory() as tmp:
         ['--k', '3', '--seed', '1', '--dtype', 'f32', '--scale', 'minmax',
          '--protected', 'age,marital', '--protected-bins', 'age=30,40,50', '--drop', 'score'],
         ['--k', '5', '--seed', '4', '--opt-out', 'optout'],
+        # with the other roles kept aside, and a --drop naming a protected
+        # column (satisfied, as in seg segment)
+        ['--k', '3', '--seed', '5', '--id', 'customer', '--describe', 'score',
+         '--protected', 'kids,marital', '--opt-out', 'optout', '--drop', 'kids,housing'],
     ]
     for opts in cases:
         label = ' '.join(opts)
@@ -185,6 +194,8 @@ with tempfile.TemporaryDirectory() as tmp:
         (['--protected', 'age', '--opt-out', 'age'], 2),
         (['--protected', 'customer'], 2),
         (['--opt-out', 'job'], 1),
+        (['--protected', 'marital', '--describe', 'marital'], 2),
+        (['--opt-out', 'optout', '--id', 'optout'], 2),
     ]
     for extra, status in errors:
         args = ['fair.csv', '--k', '3', '--quiet'] + extra
