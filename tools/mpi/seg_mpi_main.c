@@ -629,6 +629,17 @@ static int protected_roles(const mopts *o)
     return rc;
 }
 
+/* Whether option --name is among the arguments (before "--"). */
+static bool option_given(int argc, char **argv, const char *name)
+{
+    const size_t len = strlen(name);
+    for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strncmp(argv[i], "--", 2) == 0 && strncmp(argv[i] + 2, name, len) == 0 &&
+            (argv[i][2 + len] == '\0' || argv[i][2 + len] == '='))
+            return true;
+    return false;
+}
+
 static int run(int argc, char **argv)
 {
     mopts o = {0};
@@ -658,6 +669,16 @@ static int run(int argc, char **argv)
     const double t0 = MPI_Wtime();
 
     fair_mpi_reach(&reach, &fair_ctx);
+    /* The fairness report under a plan (its selection rates, adverse impact
+     * ratio and Fisher tests; the opt-out's effect on the plan) is not made
+     * over ranks yet: refused before the options are read, so that it stays
+     * refused when --target is a seg-mpi option (docs/mpi.md). */
+    if (option_given(argc, argv, "target") &&
+        (option_given(argc, argv, "protected") || option_given(argc, argv, "opt-out")))
+        return usage_error("segment ", "%s",
+                           "--protected and --opt-out with --target: the plan's selection rates, "
+                           "adverse impact ratio and Fisher tests, and the opt-out's effect on "
+                           "the plan, are not computed over ranks yet (run seg segment for them)");
     rc = cli_parse_all(&mpi_segment_command, argc, argv, &o);
     if (rc != 0)
         return rc == CLI_HELP ? 0 : rc;
