@@ -362,7 +362,11 @@ SEG_MPI_API int seg_mpi_reshare(MPI_Comm comm, const void *x, size_t n, size_t r
  * per categorical column the share of each segment's rows at each level
  * ("(missing)" last when a value is missing); then the labels derived from
  * them. Counts are summed exactly, sums in row order along a chain over the
- * ranks, medians are exact order statistics over the ranks.
+ * ranks, medians are exact order statistics over the ranks. A model given a
+ * minimum profile size first (seg_model_set_min_profile_size(), on every
+ * rank) gets seg_model_describe()'s profiles under that size: a level of
+ * fewer rows over all ranks folded into "(other)", the small segments'
+ * statistics withheld.
  *
  * @param comm the communicator.
  * @param m the fitted model, the same on every rank (changed on every rank).

@@ -77,33 +77,66 @@ static int level_counts(MPI_Comm comm, const seg_dataset *ds, size_t col, const 
     return rc;
 }
 
-/* Categorical column col: the dataset's levels in order, "(missing)" last
- * when a value is missing anywhere; the shares of each segment's rows. */
+/* Categorical column col: the dataset's levels in order, then "(other)"
+ * for those of fewer rows over all ranks than the model's minimum profile
+ * size (seg_model_set_min_profile_size(); and one spelt so), then
+ * "(missing)" when a value is missing anywhere, as the serial profile
+ * (lib/model/profile.c); the shares of each segment's rows. */
 static int profile_levels(MPI_Comm comm, seg_model *m, const seg_dataset *ds, size_t col,
                           const int32_t *labels, size_t k, const int64_t *segn)
 {
-    const size_t nl = seg_dataset_column_levels(ds, col);
+    const size_t nl = seg_dataset_column_levels(ds, col), min = seg_model_min_profile_size(m);
     int64_t *counts = malloc((k + 1) * (nl + 1) * sizeof *counts);
-    const char **lv = malloc((nl + 1) * sizeof *lv);
-    double *share = malloc((k + 1) * (nl + 1) * sizeof *share);
-    int rc = seg_mpi_agree(comm, counts && lv && share ? SEG_OK : SEG_ERR_NOMEM);
+    const char **lv = malloc((nl + 2) * sizeof *lv);
+    size_t *to = malloc((nl + 1) * sizeof *to); /* dataset level -> profile level */
+    double *share = malloc((k + 1) * (nl + 2) * sizeof *share);
+    int rc = seg_mpi_agree(comm, counts && lv && to && share ? SEG_OK : SEG_ERR_NOMEM);
     if (rc == SEG_OK)
         rc = level_counts(comm, ds, col, labels, k, counts);
     if (rc == SEG_OK) {
         const bool missing = counts[k * (nl + 1) + nl] > 0;
-        const size_t L = nl + missing;
-        for (size_t l = 0; l < nl; l++)
-            lv[l] = seg_dataset_column_level(ds, col, l);
+        size_t kept = 0;
+        bool other = false;
+        for (size_t l = 0; l < nl; l++) {
+            const char *name = seg_dataset_column_level(ds, col, l);
+            const bool fold = min > 0 && ((uint64_t)counts[k * (nl + 1) + l] < (uint64_t)min ||
+                                          strcmp(name, "(other)") == 0);
+            to[l] = fold ? SIZE_MAX : kept;
+            if (!fold)
+                lv[kept++] = name;
+            other = other || fold;
+        }
+        if (other)
+            lv[kept] = "(other)";
+        const size_t L = kept + other + missing;
         if (missing)
-            lv[nl] = "(missing)";
-        for (size_t j = 0; j <= k; j++)
+            lv[L - 1] = "(missing)";
+        for (size_t l = 0; l < nl; l++)
+            to[l] = to[l] == SIZE_MAX ? kept : to[l];
+        to[nl] = L - 1;
+        for (size_t j = 0; j <= k; j++) {
+            int64_t *row = counts + j * (nl + 1);
             for (size_t l = 0; l < L; l++)
-                share[j * L + l] =
-                    segn[j] > 0 ? (double)counts[j * (nl + 1) + l] / (double)segn[j] : 0;
-        rc = seg_model_add_profile_levels(m, seg_dataset_column_name(ds, col), lv, L, share);
+                share[j * L + l] = 0;
+            /* folded levels summed first (integers), then divided once */
+            int64_t *sum = calloc(L ? L : 1, sizeof *sum);
+            if (!sum) {
+                rc = SEG_ERR_NOMEM;
+                break;
+            }
+            for (size_t l = 0; l <= nl; l++)
+                if (l < nl || missing)
+                    sum[to[l]] += row[l];
+            for (size_t l = 0; l < L; l++)
+                share[j * L + l] = segn[j] > 0 ? (double)sum[l] / (double)segn[j] : 0;
+            free(sum);
+        }
+        if (rc == SEG_OK)
+            rc = seg_model_add_profile_levels(m, seg_dataset_column_name(ds, col), lv, L, share);
     }
     free(counts);
     free(lv);
+    free(to);
     free(share);
     return rc;
 }

@@ -73,7 +73,10 @@ static int commit(seg_model *m, bool ok)
         return SEG_NOMEM();
     }
     p->n_cols++;
-    return seg_profile_finish(p);
+    /* a threshold set before (seg_model_set_min_profile_size) withholds the
+     * new column's small segments too */
+    int rc = p->min_size ? seg_profile_withhold(p, m->sizes, m->n_rows, p->min_size) : SEG_OK;
+    return rc < 0 ? rc : seg_profile_finish(p);
 }
 
 int seg_model_add_profile_numeric(seg_model *m, const char *column, const double *mean,
@@ -95,6 +98,37 @@ int seg_model_add_profile_numeric(seg_model *m, const char *column, const double
         return rc;
     return commit(m, copy_values(&c->mean, mean, n) && copy_values(&c->median, median, n) &&
                          copy_values(&c->sd, sd, n) && copy_values(&c->missing, missing, n));
+}
+
+int seg_model_set_min_profile_size(seg_model *m, size_t min_size)
+{
+    SEG_ALLOC_SCOPE(m);
+    if (!m || min_size == 0 || (uint64_t)min_size > UINT64_C(1000000000000))
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "seg_model_set_min_profile_size: NULL model or a size out of 1 .. 10^12");
+    seg_profile *p = m->profile;
+    if (p && p->min_size)
+        return seg_fail(SEG_ERR_STATE, "the model withholds profiles under %zu rows already",
+                        p->min_size);
+    bool made = false;
+    if (!p) { /* an empty profile: its columns come later */
+        if (!(p = seg_calloc(1, sizeof *p)))
+            return SEG_NOMEM();
+        p->k = m->k;
+        made = true;
+    }
+    int rc = seg_profile_withhold(p, m->sizes, m->n_rows, min_size);
+    if (rc == SEG_OK)
+        rc = seg_profile_finish(p);
+    if (rc < 0) {
+        if (made)
+            seg_profile_free(p);
+        else /* leave no half-made threshold */
+            seg_profile_withhold(p, m->sizes, m->n_rows, 0);
+        return rc;
+    }
+    m->profile = p;
+    return SEG_OK;
 }
 
 int seg_model_add_profile_levels(seg_model *m, const char *column, const char *const *levels,

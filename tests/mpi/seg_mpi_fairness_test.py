@@ -27,7 +27,11 @@ rows only, so a rank's own distinct values are not all rows').
 
 A fourth case mixes in the roles seg-mpi keeps aside too (--id,
 --describe) and a --drop naming a protected column (satisfied, as in seg
-segment).
+segment). Two more run under a campaign plan (--target, with money, and
+--min-segment-size hiding small cells): the report then holds each group's
+selection rate under the plan's best step, the impact ratios, the adverse
+impact ratio and Fisher's exact tests, and the opted-out customers are in
+no plan count (the campaign's figures change with --opt-out).
 
 Errors, with seg segment's exit status and message: a --protected column
 that is not there, bins on a categorical column, bins not increasing, bins
@@ -35,8 +39,7 @@ of a column that is not protected, --protected-bins without --protected, a
 column named twice, more than 100 groups, an opt-out column that is not
 yes/no, a protected or opt-out column in another role (--describe, --id),
 and --protected or --opt-out with a .npy (seg-mpi's own usage error, as
---drop's); with --target (the plan's selection figures are not made over
-ranks yet: refused, exit 2).
+--drop's).
 
 usage: seg_mpi_fairness_test.py MPIRUN SEG SEG_MPI
 """
@@ -146,6 +149,11 @@ with tempfile.TemporaryDirectory() as tmp:
         # column (satisfied, as in seg segment)
         ['--k', '3', '--seed', '5', '--id', 'customer', '--describe', 'score',
          '--protected', 'kids,marital', '--opt-out', 'optout', '--drop', 'kids,housing'],
+        # under a plan: the selection figures, the opt-out out of the plan
+        ['--k', '4', '--seed', '2', '--target', 'housing', '--protected', 'marital,age',
+         '--opt-out', 'optout', '--cost-per-contact', '2', '--revenue-per-conversion', '9'],
+        ['--k', '5', '--seed', '3', '--target', 'housing', '--protected', 'kids,income',
+         '--protected-bins', 'income=25000', '--min-segment-size', '40', '--opt-out', 'optout'],
     ]
     for opts in cases:
         label = ' '.join(opts)
@@ -171,6 +179,11 @@ with tempfile.TemporaryDirectory() as tmp:
             got = json_member(r.stdout, 'fairness')
             check(got == want_json, what + ': JSON fairness member byte for byte: ' +
                   first_difference(got or '', want_json))
+            if '--target' in opts:  # the plan's counts leave the opted-out out
+                want_plan = json_member(s_json.stdout, 'plan')
+                got = json_member(r.stdout, 'plan')
+                check(want_plan and got == want_plan, what + ': JSON plan byte for byte: ' +
+                      first_difference(got or '', want_plan or ''))
             check(blank_timings(read('m.seg')) == blank_timings(read('serial.seg')),
                   what + ': the model file but for the timings: ' +
                   first_difference(blank_timings(read('m.seg')),
@@ -222,12 +235,5 @@ with tempfile.TemporaryDirectory() as tmp:
         check(r.returncode == 2 and 'CSV input' in r.stderr and r.stderr.count('seg-mpi:') == 1,
               '.npy with %s: exit 2, CSV only: %d %s' % (' '.join(opt), r.returncode, r.stderr))
 
-    # With --target, the plan's side of the report is not made over ranks
-    # yet: refused, naming why, rather than written without it.
-    for opt in (['--protected', 'age'], ['--opt-out=optout']):
-        r = run_mpi(2, ['fair.csv', '--k', '2', '--target', 'optout'] + opt)
-        check(r.returncode == 2 and 'not computed over ranks yet' in r.stderr and
-              r.stderr.count('seg-mpi:') == 1,
-              '--target with %s: exit 2, why: %d %s' % (' '.join(opt), r.returncode, r.stderr))
 
 sys.exit(check.summary())

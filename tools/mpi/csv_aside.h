@@ -63,7 +63,10 @@ typedef enum csv_aside_role {
  * what the model's left-out list says of it (LEFT section, as seg
  * segment's record_left_out()), NULL for a profiled (DESCRIBE) column.
  * Names are checked when the file is read: a name that is no column is
- * refused with seg segment's message. SEG_OK or SEG_ERR_NOMEM. */
+ * refused with seg segment's message; a KEEP name is checked by the code
+ * that reads the column after csv_share_rows() (seg segment's stage,
+ * "choosing columns", and its message with the did-you-mean hint, as
+ * campaign_mpi.c does). SEG_OK or SEG_ERR_NOMEM. */
 int csv_aside_add(csv_model *cm, const char *name, csv_aside_role role, const char *reason);
 
 /* Whether column `name` is kept aside (any role); the first column added

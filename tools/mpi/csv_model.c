@@ -47,6 +47,7 @@ struct csv_model {
     seg_dataset *ds; /* this rank's rows (csv_model_keep), from row0 */
     size_t row0;
     bool keep_rows;
+    uint64_t min_count; /* --min-segment-size: rarer levels fold into (other) */
 };
 
 csv_model *csv_model_new(const char *drop, bool keep_rows)
@@ -127,7 +128,8 @@ static int take_roles(csv_model *cm, seg_dataset *ds, char *why, size_t len)
         if (again == CSV_ASIDE_DESCRIBE && a->role == CSV_ASIDE_DESCRIBE) {
             snprintf(why, len, "column '%s' is described already", a->name);
             rc = SEG_ERR_STATE;
-        } else if (again >= 0 || seg_dataset_column_index(ds, a->name, &j) < 0) {
+        } else if (again >= 0 || (a->role != CSV_ASIDE_KEEP && /* a KEEP column's reader */
+                                  seg_dataset_column_index(ds, a->name, &j) < 0)) { /* says */
             snprintf(why, len, "no column named '%s'%s", a->name,
                      a->role == CSV_ASIDE_DESCRIBE ? " to describe" : "");
             rc = SEG_ERR_NOT_FOUND;
@@ -244,6 +246,8 @@ int csv_model_scaler(const csv_model *cm, seg_scale_method method, bool impute_f
     if (rc == SEG_OK)
         rc = seg_scaler_set_int(sc, SEG_SCALER_IMPUTE_ORDER,
                                 impute_first ? SEG_IMPUTE_THEN_SCALE : SEG_SCALE_THEN_IMPUTE);
+    if (rc == SEG_OK)
+        rc = seg_scaler_set_int(sc, SEG_SCALER_MIN_LEVEL_COUNT, (int64_t)cm->min_count);
     for (size_t j = 0; rc == SEG_OK && j < cm->n_cols; j++) {
         const col_rec *c = &cm->cols[j];
         if (c->kind == 1)
@@ -520,6 +524,16 @@ void csv_model_set_weights(csv_model *cm, double *w)
 const double *csv_model_weights(const csv_model *cm)
 {
     return cm ? cm->w : NULL;
+}
+
+void csv_model_set_min_count(csv_model *cm, uint64_t n)
+{
+    cm->min_count = n;
+}
+
+uint64_t csv_model_min_count(const csv_model *cm)
+{
+    return cm->min_count;
 }
 
 const seg_dataset *csv_model_dataset(const csv_model *cm)

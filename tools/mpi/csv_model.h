@@ -63,6 +63,12 @@ int csv_model_profile(csv_model *cm, seg_model *m, const int32_t *labels, size_t
  * reasons, into m. A library status. */
 int csv_model_apply(const csv_model *cm, seg_scale_method method, bool impute_first, seg_model *m);
 
+/* --min-segment-size N (0: none), set before csv_share_rows(): levels of
+ * fewer than N rows over all ranks fold into "(other)" in the encoding and
+ * the scaler, as seg segment's SEG_SCALER_MIN_LEVEL_COUNT. */
+void csv_model_set_min_count(csv_model *cm, uint64_t n);
+uint64_t csv_model_min_count(const csv_model *cm);
+
 /* The scaler csv_model_apply() gives the model, to *out (the caller frees
  * it). A library status. */
 int csv_model_scaler(const csv_model *cm, seg_scale_method method, bool impute_first,

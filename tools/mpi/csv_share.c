@@ -23,6 +23,7 @@
 #include <string.h>
 
 #define MISSING_LEVEL "(missing)"
+#define OTHER_LEVEL "(other)"
 #define IDENTIFIER_MIN_ROWS 20
 #define MAX_LEVELS 1000
 
@@ -248,6 +249,79 @@ static int csv_share_model_levels(const seg_dataset *ds, size_t j, const int64_t
     return rc;
 }
 
+/* The --min-segment-size threshold of the record (0: none). */
+static uint64_t share_min_count(void)
+{
+    return share_model ? csv_model_min_count(share_model) : 0;
+}
+
+/*
+ * Fold the merged levels (tab[0..m) sorted, feature_of[r] the merged index
+ * of entry r, *w of them) counted fewer than min_count times, and a level
+ * spelt "(other)", into one "(other)" (the missing level stays), as the
+ * scaler's fold_rare_levels(): feature_of and *w are renumbered in the
+ * sorted order of the levels left. pair receives the first two levels'
+ * texts (for a 0/1 feature).
+ */
+static int fold_rare(const level_n *tab, size_t m, size_t *feature_of, size_t *w,
+                     uint64_t min_count, const char *pair[2])
+{
+    const size_t n = *w;
+    const char **text = malloc((n + 1) * sizeof *text);
+    uint64_t *count = calloc(n + 1, sizeof *count);
+    size_t *to = malloc((n + 1) * sizeof *to), *order = malloc((n + 1) * sizeof *order);
+    if (!text || !count || !to || !order) {
+        free(text);
+        free(count);
+        free(to);
+        free(order);
+        return SEG_ERR_NOMEM;
+    }
+    for (size_t r = 0; r < m; r++) { /* a run's text: its first entry's */
+        if (count[feature_of[r]] == 0 && (r == 0 || feature_of[r - 1] != feature_of[r]))
+            text[feature_of[r]] = tab[r].s;
+        count[feature_of[r]] += (uint64_t)tab[r].count;
+    }
+    size_t kept = 0;
+    bool other = false;
+    for (size_t f = 0; f < n; f++) {
+        const bool fold = min_count > 0 && strcmp(text[f], MISSING_LEVEL) != 0 &&
+                          (count[f] < min_count || strcmp(text[f], OTHER_LEVEL) == 0);
+        to[f] = fold ? SIZE_MAX : kept;
+        if (!fold)
+            text[kept++] = text[f]; /* kept < f or equal: in place */
+        other = other || fold;
+    }
+    if (other)
+        text[kept++] = OTHER_LEVEL;
+    /* the levels left in byte order: "(other)" takes its sorted place */
+    for (size_t i = 0; i < kept; i++)
+        order[i] = i;
+    for (size_t a = 1; a < kept; a++) {
+        size_t v = order[a], b = a;
+        while (b > 0 && strcmp(text[order[b - 1]], text[v]) > 0) {
+            order[b] = order[b - 1];
+            b--;
+        }
+        order[b] = v;
+    }
+    size_t *rank = count; /* reused: old kept index -> sorted index */
+    for (size_t i = 0; i < kept; i++)
+        rank[order[i]] = i;
+    for (size_t r = 0; r < m; r++) {
+        const size_t f = to[feature_of[r]];
+        feature_of[r] = rank[f == SIZE_MAX ? kept - 1 : f];
+    }
+    pair[0] = kept > 0 ? text[order[0]] : NULL;
+    pair[1] = kept > 1 ? text[order[1]] : NULL;
+    *w = kept;
+    free(text);
+    free(count);
+    free(to);
+    free(order);
+    return SEG_OK;
+}
+
 /* The encoding of column j from the level counts of all rows, as
  * seg_scol_levels_finish() (SEG_IMPUTE_LEVEL, no drop-first, no folding). */
 static int plan_categorical(const seg_dataset *ds, size_t j, const int32_t *codes, size_t n_all,
@@ -306,23 +380,21 @@ static int plan_categorical(const seg_dataset *ds, size_t j, const int32_t *code
                  "column, drop it, or allow it with SEG_SCALER_ALLOW_IDENTIFIERS",
                  name, w);
         rc = SEG_ERR_PRIVACY;
-    } else if (w > MAX_LEVELS) {
+    }
+    /* --min-segment-size: levels of fewer rows than it, over all ranks,
+     * fold into one "(other)", as the scaler's SEG_SCALER_MIN_LEVEL_COUNT */
+    const char *pair[2] = {NULL, NULL};
+    if (rc == SEG_OK && (rc = fold_rare(tab, m, feature_of, &w, share_min_count(), pair)) < 0)
+        snprintf(why, len, "out of memory");
+    if (rc == SEG_OK && w > MAX_LEVELS) {
         snprintf(why, len, "column '%s' has %zu levels, more than the limit %d", name, w,
                  MAX_LEVELS);
         rc = SEG_ERR_LIMIT;
     }
     if (rc == SEG_OK) {
-        /* merged levels' texts, sorted: the first entry of each run */
         size_t one = 0;
         if (w == 2) {
-            const char *a = NULL, *b = NULL;
-            for (size_t r = 0; r < m; r++) {
-                if (feature_of[r] == 0 && !a)
-                    a = tab[r].s;
-                if (feature_of[r] == 1 && !b)
-                    b = tab[r].s;
-            }
-            one = binary_one(a, b);
+            one = binary_one(pair[0], pair[1]);
             cp->n_out = 1;
         } else
             cp->n_out = w;

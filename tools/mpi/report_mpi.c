@@ -17,6 +17,7 @@
  */
 #include "mpi/report_mpi.h"
 
+#include "mpi/campaign_mpi.h"
 #include "mpi/csv_model.h"
 #include "segment/segment.h"
 
@@ -197,6 +198,12 @@ int mpi_report_write(FILE *f, const mpi_report *r, const mpi_report_run *run)
         .revenue = NAN,
         .gamma = NAN,
     };
+    if (run->camp && run->camp->camp) { /* the campaign section, as seg segment's */
+        o.target = run->camp->target;
+        o.control = run->camp->control;
+        o.cost = run->camp->cost_v;
+        o.revenue = run->camp->revenue_v;
+    }
     const seg_model *m = run->m;
     summary s = {
         .n = run->n,
@@ -219,6 +226,7 @@ int mpi_report_write(FILE *f, const mpi_report *r, const mpi_report_run *run)
         .tree_customers = r->customers,
         .tree_agreement = r->agreement,
         .tree_cost_ratio = r->cost_ratio,
+        .camp = run->camp ? run->camp->camp : NULL,
     };
     return write_report(f, &o, &s);
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 struct csv_model;
+struct mpi_campaign;
 typedef struct mpi_report mpi_report;
 
 /*
@@ -39,6 +40,7 @@ typedef struct mpi_report_run {
     double quality[3];      /* silhouette, Davies-Bouldin, Calinski-Harabasz (NaN: k < 2) */
     size_t n, d;
     bool f32;
+    const struct mpi_campaign *camp; /* --target ... (campaign_mpi.h), or NULL */
 } mpi_report_run;
 
 /* Rank 0: the report to f. 0, or -1 on a write error (errno set). */

@@ -26,6 +26,7 @@
 #include "mpi/report_mpi.h"
 #include "mpi/npy_model.h"
 #include "mpi/fair_mpi.h"
+#include "mpi/campaign_mpi.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -47,6 +48,7 @@ typedef struct mopts {
     const char *protected_cols, *protected_bins, *opt_out;
     bool json, quiet;
     mpi_sweep_opts sweep; /* without --k (tools/mpi/sweep.c) */
+    mpi_campaign camp;    /* --target ... (tools/mpi/campaign_mpi.c) */
 } mopts;
 
 static const cli_opt mpi_segment_opts[] = {
@@ -120,6 +122,20 @@ static const cli_opt mpi_segment_opts[] = {
      .field = CLI_TEXT(mopts, protected_bins)},
     {.name = "opt-out", .value = "COL", .help = "yes/no column: opted out of campaigns",
      .field = CLI_TEXT(mopts, opt_out)},
+    /* clang-format on */
+    /* the campaign (campaign_mpi.c), one entry a line or two */
+    /* clang-format off */
+    {.name = "target", .value = "COL", .help = "CSV: yes/no outcome, kept aside, never a feature: "
+     "conversion, lift, plan per segment", .section = "Campaign and privacy (as seg segment)",
+     .field = CLI_TEXT(mopts, camp.target)},
+    {.name = "control", .value = "COL", .help = "CSV: yes/no, 1 = held out of the campaign "
+     "(uplift)", .field = CLI_TEXT(mopts, camp.control)},
+    {.name = "cost-per-contact", .value = "C", .help = "with --revenue-per-conversion: ROI, the "
+     "most profitable plan step", .field = CLI_TEXT(mopts, camp.cost)},
+    {.name = "revenue-per-conversion", .value = "R", .help = "with --cost-per-contact",
+     .field = CLI_TEXT(mopts, camp.revenue)},
+    {.name = "min-segment-size", .value = "N", .help = "profiles of smaller segments withheld, "
+     "their figures pooled, rarer levels '(other)'", .field = CLI_TEXT(mopts, camp.min_size)},
     /* clang-format on */
     {.name = "k-min",
      .value = "A",
@@ -566,6 +582,7 @@ static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, do
             csv_model_roles_json(cm, stdout);
         if (sw)
             mpi_sweep_json(stdout, sw);
+        mpi_campaign_json(stdout, &o->camp, m);
         fair_json(stdout, fair); /* seg segment's member, byte for byte */
         printf("}\n");
         return;
@@ -579,6 +596,7 @@ static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, do
     for (size_t j = 0; j < k; j++)
         printf("  segment %zu: %" PRId64 " rows (%.1f%%)\n", j, sizes[j],
                100.0 * (double)sizes[j] / (double)seg_model_rows(m));
+    mpi_campaign_text(&o->camp, m); /* seg segment's campaign lines */
     fair_text(stdout, fair); /* seg segment's lines, byte for byte */
 }
 
@@ -629,17 +647,6 @@ static int protected_roles(const mopts *o)
     return rc;
 }
 
-/* Whether option --name is among the arguments (before "--"). */
-static bool option_given(int argc, char **argv, const char *name)
-{
-    const size_t len = strlen(name);
-    for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
-        if (strncmp(argv[i], "--", 2) == 0 && strncmp(argv[i] + 2, name, len) == 0 &&
-            (argv[i][2 + len] == '\0' || argv[i][2 + len] == '='))
-            return true;
-    return false;
-}
-
 static int run(int argc, char **argv)
 {
     mopts o = {0};
@@ -669,16 +676,6 @@ static int run(int argc, char **argv)
     const double t0 = MPI_Wtime();
 
     fair_mpi_reach(&reach, &fair_ctx);
-    /* The fairness report under a plan (its selection rates, adverse impact
-     * ratio and Fisher tests; the opt-out's effect on the plan) is not made
-     * over ranks yet: refused before the options are read, so that it stays
-     * refused when --target is a seg-mpi option (docs/mpi.md). */
-    if (option_given(argc, argv, "target") &&
-        (option_given(argc, argv, "protected") || option_given(argc, argv, "opt-out")))
-        return usage_error("segment ", "%s",
-                           "--protected and --opt-out with --target: the plan's selection rates, "
-                           "adverse impact ratio and Fisher tests, and the opt-out's effect on "
-                           "the plan, are not computed over ranks yet (run seg segment for them)");
     rc = cli_parse_all(&mpi_segment_command, argc, argv, &o);
     if (rc != 0)
         return rc == CLI_HELP ? 0 : rc;
@@ -697,15 +694,17 @@ static int run(int argc, char **argv)
             return EXIT_DATA;
     }
 
+    /* A file not named .npy is CSV (tools/mpi/csv_share.c): read, encoded
+     * and scaled over the ranks, then dealt out to the fit's shares. */
+    const bool csv = !ends_with(o.file, ".npy");
     /* Every rank checks the same options and reads the header itself. */
     rc = seg_kmeans_new(&km);
     if (rc == SEG_OK)
         rc = configure(&o, km, why, sizeof why);
+    if (rc == SEG_OK)
+        rc = mpi_campaign_check(&o.camp, csv, why, sizeof why);
     if ((status = step("setting up k-means", rc, why)) != 0)
         goto out;
-    /* A file not named .npy is CSV (tools/mpi/csv_share.c): read, encoded
-     * and scaled over the ranks, then dealt out to the fit's shares. */
-    const bool csv = !ends_with(o.file, ".npy");
     const bool impute_first = !o.impute_order || strcmp(o.impute_order, "scale-first") != 0;
     const char *named = o.drop             ? "--drop"
                         : o.id             ? "--id"
@@ -738,6 +737,8 @@ static int run(int argc, char **argv)
             rc = csv_aside_add(cm, o.id, CSV_ASIDE_ID, "the row id (--id)");
         if (rc == SEG_OK && o.weight)
             rc = csv_aside_add(cm, o.weight, CSV_ASIDE_WEIGHT, "the row weight (--weight)");
+        if (rc == SEG_OK) /* the yes/no columns (campaign_mpi.c), in seg segment's order */
+            rc = mpi_campaign_aside(&o.camp, cm);
         if (rc == SEG_OK && fairness) /* fair_mpi.c */
             rc = fair_mpi_aside(cm, o.protected_cols, o.opt_out);
         if (rc == SEG_OK && o.describe) {
@@ -755,6 +756,9 @@ static int run(int argc, char **argv)
                             &n, &d, &first, &rows, why, sizeof why);
         if ((status = step("reading data", rc, why)) != 0)
             goto out;
+        rc = mpi_campaign_read(&o.camp, cm, why, sizeof why);
+        if ((status = step("choosing columns", rc, why)) != 0)
+            goto out;
         /* The protected columns' groups and the opt-out flags of the rows
          * this rank read, the groups decided over all rows (fair_mpi.c).
          * fair_take_shared() says why it refuses a usage itself. */
@@ -764,7 +768,8 @@ static int run(int argc, char **argv)
                 goto out;
             /* drop false: the columns are only read */
             rc = fair_take_shared(&fair, (seg_dataset *)csv_aside_dataset(cm), o.protected_cols,
-                                  o.protected_bins, o.opt_out, 0, false, &reach);
+                                  o.protected_bins, o.opt_out, (int64_t)o.camp.min_size_v, false,
+                                  &reach);
             if (rc == USAGE_CONFLICT) {
                 status = EXIT_USAGE;
                 goto out;
@@ -808,6 +813,7 @@ static int run(int argc, char **argv)
         rc = (cm = csv_model_new(NULL, true)) ? SEG_OK : SEG_ERR_NOMEM;
         if ((status = step("reading data", rc, "out of memory")) != 0)
             goto out;
+        csv_model_set_min_count(cm, o.camp.min_size_v); /* recorded in the model's scaler */
         if (finite && (rc = npy_model_rows(cm, x, f32 && !scaled, rows, d, first, idk)) < 0) {
             if (rank == 0)
                 fprintf(stderr, "%s: reading data: %s\n", progname, seg_mpi_last_error());
@@ -869,6 +875,10 @@ static int run(int argc, char **argv)
         status = EXIT_DATA;
         goto out;
     }
+    /* --min-segment-size: the small segments' profiles withheld, before any */
+    rc = mpi_campaign_withhold(&o.camp, m);
+    if ((status = step("fitting k-means", rc, "")) != 0)
+        goto out;
     /* predict's distances, as seg segment writes them (the fit's labels) */
     {
         int32_t *lab = malloc(rows * sizeof *lab + 1);
@@ -893,19 +903,12 @@ static int run(int argc, char **argv)
     }
     /* The labels back to the ranks that read the rows (csv_aside.h): the
      * ids' lines are written there */
-    if (csv && (o.id || o.describe || o.weight || fairness)) {
+    if (csv && (o.id || o.describe || o.weight || o.camp.target || fairness)) {
         rc = csv_aside_labels(cm, labels, dist, first, rows);
         if (rc == SEG_OK && o.assignments && o.id && !(lines = format_id_lines(cm, &len)))
             rc = SEG_ERR_NOMEM;
         if ((status = step("scoring", rc, rc == SEG_ERR_NOMEM ? "out of memory"
                                                                : seg_mpi_last_error())) != 0)
-            goto out;
-    }
-    /* The fairness figures from the counts of all ranks' rows */
-    if (csv && fairness) {
-        why[0] = 0;
-        rc = fair_compute(&fair, csv_aside_row_labels(cm), seg_model_k(m), NULL);
-        if ((status = step("fairness figures", rc, why[0] ? why : seg_last_error())) != 0)
             goto out;
     }
 
@@ -916,6 +919,31 @@ static int run(int argc, char **argv)
             fprintf(stderr, "%s: describing the segments: %s\n", progname, seg_mpi_last_error());
         status = EXIT_DATA;
         goto out;
+    }
+
+    /* The campaign of all rows, with the model's withheld segments; the
+     * opted-out rows of this rank (fair_take_shared()) never in its counts */
+    o.camp.opted_out = fair.opted_out;
+    rc = mpi_campaign_compute(&o.camp, cm, m, why, sizeof why);
+    if ((status = step("campaign metrics", rc, why)) != 0)
+        goto out;
+    /* The fairness figures from the counts of all ranks' rows, and under
+     * the plan's best step with --target (seg segment's campaign_plan_segments()) */
+    if (csv && fairness) {
+        uint8_t *plan = malloc(seg_model_k(m));
+        bool planned = false;
+        why[0] = 0;
+        rc = plan ? SEG_OK : SEG_ERR_NOMEM;
+        if (rc == SEG_OK)
+            planned = mpi_campaign_plan(&o.camp, m, plan, &fair.plan_step, fair.plan_segments,
+                                        sizeof fair.plan_segments);
+        rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory");
+        if (rc == SEG_OK)
+            rc = fair_compute(&fair, csv_aside_row_labels(cm), seg_model_k(m),
+                              planned ? plan : NULL);
+        free(plan);
+        if ((status = step("fairness figures", rc, why[0] ? why : seg_last_error())) != 0)
+            goto out;
     }
 
     /* The quality measures seg segment records in its model (k >= 2) */
@@ -995,7 +1023,8 @@ static int run(int argc, char **argv)
         if (status == 0 && o.report) { /* report_mpi.c */
             mpi_report_run run = {o.file, o.drop, o.id, o.weight, o.describe,
                                   o.protected_cols, o.opt_out, fairness ? &fair : NULL,
-                                  cm, NULL, m, NULL, sw, {q[0], q[1], q[2]}, n, d, f32};
+                                  cm, NULL, m, NULL, sw, {q[0], q[1], q[2]}, n, d, f32,
+                                  &o.camp}; /* the campaign section (campaign_mpi.c) */
             /* seg segment's dataset: the described columns apart (the last
              * use of the rows on rank 0) */
             run.ds = csv_model_report_dataset(cm);
@@ -1038,6 +1067,7 @@ out:
     seg_kmeans_free(km);
     csv_share_set_model(NULL);
     csv_model_free(cm);
+    mpi_campaign_free(&o.camp);
     mpi_report_free(rep);
     seg_scaler_free(rsc);
     free(idk);

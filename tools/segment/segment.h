@@ -193,7 +193,10 @@ void sweep_choice(const seg_sweep *sw, char *buf, size_t len);
 void sweep_runner_up(const seg_sweep *sw, char *buf, size_t len);
 const char *sweep_size_warning(const seg_sweep *sw, char *buf, size_t len);
 
-/* campaign.c: campaign metrics of s's labels (--target, --cost, --revenue). */
+/* campaign.c: a campaign with the money of o and the withheld segments of
+ * m, not computed yet (seg-mpi computes it from counts summed over ranks);
+ * campaign metrics of s's labels (--target, --cost, --revenue). */
+int campaign_new(const opts *o, const seg_model *m, seg_campaign **out);
 int run_campaign(const opts *o, summary *s, const int8_t *outcome, const int8_t *control,
                  seg_campaign **out);
 
