@@ -114,13 +114,14 @@ static const cli_opt mpi_segment_opts[] = {
     {.name = "weight", .value = "COL", .help = "CSV: numeric customer weights (> 0), moved with "
      "the rows; needs --k, and no --model or --report yet", .field = CLI_TEXT(mopts, weight)},
     {.name = "protected", .value = "COL[,COL]", .section = "Fairness (CSV, as seg segment)",
-     .help = "never clustered; the fairness report per segment and group",
+     .help = "never clustered; the fairness report per segment and group (with --target: "
+             "selection rates, adverse impact ratio, Fisher tests)",
      .field = CLI_TEXT(mopts, protected_cols)},
     {.name = "protected-bins", .value = "COL=E1,E2,...[;COL=...]",
      .help = "numeric protected column's bins (default: its quartiles; at most 10 "
              "distinct values: one group each)",
      .field = CLI_TEXT(mopts, protected_bins)},
-    {.name = "opt-out", .value = "COL", .help = "yes/no column: opted out of campaigns",
+    {.name = "opt-out", .value = "COL", .help = "yes/no column: opted out, in no plan count",
      .field = CLI_TEXT(mopts, opt_out)},
     /* clang-format on */
     /* the campaign (campaign_mpi.c), one entry a line or two */
