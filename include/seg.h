@@ -6700,6 +6700,30 @@ SEG_API int seg_fairness_compute(seg_fairness *f, const int32_t *labels, const i
                                  size_t n, size_t k, size_t g, const uint8_t *selected);
 
 /**
+ * Set the figures from counts made elsewhere, as seg_fairness_compute()
+ * would from the rows they count: the same figures, bit for bit (every
+ * figure is a function of these counts). For counts added up over
+ * processes (libseg-mpi's seg_mpi_fairness_compute()) or kept by a
+ * stream. Replaces the results of an earlier call.
+ *
+ * @param f the object (one thread at a time).
+ * @param counts k * g counts, segment-major: counts[s * g + c] rows of
+ *        group c in segment s; borrowed for the call.
+ * @param k segments (1 .. 10^6).
+ * @param g groups (1 .. 10^6).
+ * @param unknown rows with an unknown group.
+ * @param selected g counts: the selected rows of each group (at most its
+ *        rows); or NULL, and then the selection figures fail with
+ *        SEG_ERR_STATE.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL f or counts; k or g out of
+ *         range; more than 2^50 rows in all; a group with more selected
+ *         rows than rows, the detail naming it), SEG_ERR_NOMEM (the object
+ *         is then empty).
+ */
+SEG_API int seg_fairness_compute_counts(seg_fairness *f, const uint64_t *counts, size_t k,
+                                        size_t g, uint64_t unknown, const uint64_t *selected);
+
+/**
  * A figure of one group in one segment.
  *
  * @param f the object.

@@ -141,8 +141,9 @@ int mpi_campaign_compute(mpi_campaign *mc, const struct csv_model *cm, const seg
     int rc = counts && (labels || mc->rows == 0) ? SEG_OK : SEG_ERR_NOMEM;
     if (rc == SEG_OK)
         rc = seg_campaign_new(&part);
-    /* --opt-out (h-fair) goes here: this rank's rows' flags, then
-     * seg_campaign_set_opted_out(part, flags, mc->rows) */
+    /* --opt-out: this rank's rows never in a contact list or plan count */
+    if (rc == SEG_OK && mc->opted_out)
+        rc = seg_campaign_set_opted_out(part, mc->opted_out, mc->rows);
     if (rc == SEG_OK)
         rc = seg_campaign_count(part, labels, mc->rows, k, mc->outcome, mc->held, counts, len_c);
     seg_campaign_free(part);
@@ -164,6 +165,15 @@ int mpi_campaign_compute(mpi_campaign *mc, const struct csv_model *cm, const seg
 static summary campaign_summary(const mpi_campaign *mc, const seg_model *m)
 {
     return (summary){.k = seg_model_k(m), .n = seg_model_rows(m), .m = m, .camp = mc->camp};
+}
+
+bool mpi_campaign_plan(const mpi_campaign *mc, const seg_model *m, uint8_t *flags, long *step,
+                       char *list, size_t len)
+{
+    if (!mc->camp)
+        return false;
+    const summary s = campaign_summary(mc, m);
+    return campaign_plan_segments(&s, flags, step, list, len);
 }
 
 void mpi_campaign_text(const mpi_campaign *mc, const seg_model *m)

@@ -28,6 +28,7 @@ typedef struct mpi_campaign {
     int8_t *outcome, *held;       /* this rank's CSV rows (mpi_campaign_read()) */
     size_t rows;                  /* how many */
     seg_campaign *camp;           /* mpi_campaign_compute(): every rank's alike */
+    const uint8_t *opted_out;     /* --opt-out: this rank's CSV rows' flags, or NULL */
 } mpi_campaign;
 
 /* Every rank alike, before anything is read: seg segment's checks of the
@@ -65,6 +66,12 @@ int mpi_campaign_compute(mpi_campaign *mc, const struct csv_model *cm, const seg
  * and "segments", each segment's id, size and campaign figures. */
 void mpi_campaign_text(const mpi_campaign *mc, const seg_model *m);
 void mpi_campaign_json(FILE *f, const mpi_campaign *mc, const seg_model *m);
+
+/* Every rank: the segments of the plan's best step (seg segment's
+ * campaign_plan_segments(): k flags, the step, the list "1, 3"); false
+ * without a plan. */
+bool mpi_campaign_plan(const mpi_campaign *mc, const seg_model *m, uint8_t *flags, long *step,
+                       char *list, size_t len);
 
 void mpi_campaign_free(mpi_campaign *mc);
 

@@ -64,12 +64,14 @@ opts *mpi_csv_options_segment(const mpi_csv_opts *c, const char *drop, const cha
     return out;
 }
 
-void mpi_csv_options_roles(opts *so, const char *id, const char *weight, const char *describe,
-                           const mpi_campaign *camp)
+void mpi_csv_options_roles(opts *so, const mpi_roles *r, const mpi_campaign *camp)
 {
-    so->id = id;
-    so->weight = weight;
-    so->describe = describe;
+    so->id = r->id;
+    so->weight = r->weight;
+    so->describe = r->describe;
+    so->protected_cols = r->protected_cols;
+    so->protected_bins = r->protected_bins;
+    so->opt_out = r->opt_out;
     so->target = camp->target;
     so->control = camp->control;
     so->cost = camp->cost_v;

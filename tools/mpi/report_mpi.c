@@ -200,6 +200,7 @@ int mpi_report_write(FILE *f, const mpi_report *r, const mpi_report_run *run)
         .f32 = run->f32,
         .sweep = run->sweep,
         .left = &left,
+        .fair = run->fair,
         .col_missing = r->missing,
         .col_levels = r->levels,
         .map_x = r->map_x,

@@ -29,7 +29,8 @@ void mpi_report_free(mpi_report *r);
 /* What rank 0 writes the report of. */
 typedef struct mpi_report_run {
     const char *file;
-    const struct opts *so; /* seg segment's options (csv_options.h): --drop, roles, money ... */
+    const struct opts *so;  /* seg segment's options (csv_options.h): --drop, roles, money ... */
+    struct fair_data *fair; /* --protected, --opt-out: their report (../fairness.h), or NULL */
     const struct csv_model *cm;
     const seg_dataset *ds; /* csv_model_report_dataset() */
     const seg_model *m;

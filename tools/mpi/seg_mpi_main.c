@@ -26,6 +26,7 @@
 #include "mpi/report_mpi.h"
 #include "mpi/npy_model.h"
 #include "mpi/csv_options.h"
+#include "mpi/fair_mpi.h"
 #include "mpi/campaign_mpi.h"
 
 #include <errno.h>
@@ -46,6 +47,8 @@ typedef struct mopts {
     const char *features; /* --features FILE.npy|FILE.csv */
     const char *report;   /* --report (tools/mpi/report_mpi.c) */
     const char *id_key;   /* --pseudonymize-key */
+    /* CSV: the fairness report's columns (fair_mpi.c) */
+    const char *protected_cols, *protected_bins, *opt_out;
     bool json, quiet;
     mpi_sweep_opts sweep; /* without --k (tools/mpi/sweep.c) */
     mpi_campaign camp;    /* --target ... (tools/mpi/campaign_mpi.c) */
@@ -113,16 +116,20 @@ static const cli_opt mpi_segment_opts[] = {
              "assignments' first column (as seg segment)",
      .section = "Columns' roles (CSV, as seg segment)",
      .field = CLI_TEXT(mopts, id)},
-    {.name = "describe",
-     .value = "COL[,COL]",
-     .help = "CSV: profiled per segment, never "
-             "clustered",
-     .field = CLI_TEXT(mopts, describe)},
-    {.name = "weight",
-     .value = "COL",
-     .help = "CSV: numeric customer weights (> 0), moved with "
-             "the rows; needs --k, and no --model or --report yet",
-     .field = CLI_TEXT(mopts, weight)},
+    {.name = "describe", .value = "COL[,COL]", .help = "CSV: profiled per segment, never "
+     "clustered", .field = CLI_TEXT(mopts, describe)},
+    {.name = "weight", .value = "COL", .help = "CSV: numeric customer weights (> 0), moved with "
+     "the rows; needs --k, and no --model or --report yet", .field = CLI_TEXT(mopts, weight)},
+    {.name = "protected", .value = "COL[,COL]", .section = "Fairness (CSV, as seg segment)",
+     .help = "never clustered; the fairness report per segment and group (with --target: "
+             "selection rates, adverse impact ratio, Fisher tests)",
+     .field = CLI_TEXT(mopts, protected_cols)},
+    {.name = "protected-bins", .value = "COL=E1,E2,...[;COL=...]",
+     .help = "numeric protected column's bins (default: its quartiles; at most 10 "
+             "distinct values: one group each)",
+     .field = CLI_TEXT(mopts, protected_bins)},
+    {.name = "opt-out", .value = "COL", .help = "yes/no column: opted out, in no plan count",
+     .field = CLI_TEXT(mopts, opt_out)},
     /* clang-format on */
     /* the campaign (campaign_mpi.c), one entry a line or two */
     /* clang-format off */
@@ -618,7 +625,7 @@ static long peak_rss_kib(void)
 
 static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, double seconds,
                     double fit_seconds, const long *rss, const double *cpu, const seg_sweep *sw,
-                    const csv_model *cm)
+                    const csv_model *cm, const fair_data *fair)
 {
     const size_t k = seg_model_k(m);
     if (o->json) {
@@ -651,6 +658,7 @@ static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, do
         if (sw)
             mpi_sweep_json(stdout, sw);
         mpi_campaign_json(stdout, &o->camp, m);
+        fair_json(stdout, fair); /* seg segment's member, byte for byte */
         printf("}\n");
         return;
     }
@@ -664,6 +672,7 @@ static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, do
         printf("  segment %zu: %" PRId64 " rows (%.1f%%)\n", j, sizes[j],
                100.0 * (double)sizes[j] / (double)seg_model_rows(m));
     mpi_campaign_text(&o->camp, m); /* seg segment's campaign lines */
+    fair_text(stdout, fair); /* seg segment's lines, byte for byte */
 }
 
 /* The agreed status of one step; rank 0 prints the message of a failure. */
@@ -706,6 +715,9 @@ static int run(int argc, char **argv)
     seg_scaler *rsc = NULL;
     int *idk = NULL;               /* a .npy: each column's seg_identifier_kind (npy_model.c) */
     double q[3] = {NAN, NAN, NAN}; /* the quality measures (k >= 2) */
+    fair_data fair = {0}; /* --protected, --opt-out (fair_mpi.c) */
+    fair_mpi fair_ctx = {MPI_COMM_WORLD, why, sizeof why};
+    fair_reach reach;
     char *lines = NULL, *feat = NULL, *fhead = NULL; /* --assignments, --features */
     size_t flen = 0, fhlen = 0;
     size_t n = 0, d = 0, elem = 0, first = 0, rows = 0, len = 0;
@@ -713,11 +725,15 @@ static int run(int argc, char **argv)
     int status, rc;
     const double t0 = MPI_Wtime();
 
+    fair_mpi_reach(&reach, &fair_ctx);
     rc = cli_parse_all(&mpi_segment_command, argc, argv, &o);
     if (rc != 0)
         return rc == CLI_HELP ? 0 : rc;
     if (!o.file)
         return usage_error("segment ", "%s", "needs a FILE.npy");
+    if (o.protected_bins && !o.protected_cols)
+        return usage_error("segment ", "%s", "--protected-bins needs --protected");
+    const bool fairness = o.protected_cols || o.opt_out;
     const bool f32 = o.dtype && !strcmp(o.dtype, "f32");
     if (o.id_key) { /* every rank loads the key; rank 0 says why one cannot */
         int bad = rank == 0 ? use_id_key(o.id_key) : (id_key_load(o.id_key) == 0 ? 0 : EXIT_DATA);
@@ -745,8 +761,18 @@ static int run(int argc, char **argv)
     so = mpi_csv_options_segment(&o.csv, o.drop, o.scale, impute_first, o.quiet);
     if ((status = step("reading data", so ? SEG_OK : SEG_ERR_NOMEM, "out of memory")) != 0)
         goto out;
-    mpi_csv_options_roles(so, o.id, o.weight, o.describe, &o.camp);
-    const char *named = o.id ? "--id" : o.describe ? "--describe" : o.weight ? "--weight" : NULL;
+    mpi_csv_options_roles(so, &(mpi_roles){o.id, o.weight, o.describe, o.protected_cols,
+                                            o.protected_bins, o.opt_out},
+                          &o.camp);
+    /* a protected or opt-out column in no other role: seg segment's check */
+    if (fairness && (status = segment_protected_roles(so)) != 0)
+        goto out;
+    const char *named = o.id               ? "--id"
+                        : o.describe       ? "--describe"
+                        : o.weight         ? "--weight"
+                        : o.protected_cols ? "--protected"
+                        : o.opt_out        ? "--opt-out"
+                                           : NULL;
     if (o.weight && (!o.k && !(o.init && ends_with(o.init, ".npy")))) {
         snprintf(why, sizeof why, "--weight needs --k: the sweep over ranks takes no weights");
         rc = USAGE_CONFLICT;
@@ -778,6 +804,8 @@ static int run(int argc, char **argv)
             rc = csv_aside_add(cm, o.weight, CSV_ASIDE_WEIGHT, "the row weight (--weight)");
         if (rc == SEG_OK) /* the yes/no columns (campaign_mpi.c), in seg segment's order */
             rc = mpi_campaign_aside(&o.camp, cm);
+        if (rc == SEG_OK && fairness) /* fair_mpi.c */
+            rc = fair_mpi_aside(cm, o.protected_cols, o.opt_out);
         if (rc == SEG_OK && o.describe) {
             size_t nd = 0;
             char **v = split_list(o.describe, &nd);
@@ -797,6 +825,24 @@ static int run(int argc, char **argv)
         rc = mpi_campaign_read(&o.camp, cm, why, sizeof why);
         if ((status = step("choosing columns", rc, why)) != 0)
             goto out;
+        /* The protected columns' groups and the opt-out flags of the rows
+         * this rank read, the groups decided over all rows (fair_mpi.c).
+         * fair_take_shared() says why it refuses a usage itself. */
+        if (fairness) {
+            rc = csv_aside_dataset(cm) ? SEG_OK : SEG_ERR_STATE;
+            if ((status = step("choosing columns", rc, "no rows kept aside")) != 0)
+                goto out;
+            /* drop false: the columns are only read */
+            rc = fair_take_shared(&fair, (seg_dataset *)csv_aside_dataset(cm), o.protected_cols,
+                                  o.protected_bins, o.opt_out, (int64_t)o.camp.min_size_v, false,
+                                  &reach);
+            if (rc == USAGE_CONFLICT) {
+                status = EXIT_USAGE;
+                goto out;
+            }
+            if ((status = step("choosing columns", rc, why[0] ? why : seg_last_error())) != 0)
+                goto out;
+        }
     } else if (!(f = fopen(o.file, "rb"))) {
         snprintf(why, sizeof why, "%s: %s", o.file, strerror(errno));
         rc = SEG_ERR_IO;
@@ -920,7 +966,7 @@ static int run(int argc, char **argv)
     }
     /* The labels back to the ranks that read the rows (csv_aside.h): the
      * ids' lines are written there */
-    if (csv && (o.id || o.describe || o.weight || o.camp.target)) {
+    if (csv && (o.id || o.describe || o.weight || o.camp.target || fairness)) {
         rc = csv_aside_labels(cm, labels, dist, first, rows);
         if (rc == SEG_OK && o.assignments && o.id && !(lines = format_id_lines(cm, &len)))
             rc = SEG_ERR_NOMEM;
@@ -950,10 +996,30 @@ static int run(int argc, char **argv)
         goto out;
     }
 
-    /* The campaign of all rows, with the model's withheld segments */
+    /* The campaign of all rows, with the model's withheld segments; the
+     * opted-out rows of this rank (fair_take_shared()) never in its counts */
+    o.camp.opted_out = fair.opted_out;
     rc = mpi_campaign_compute(&o.camp, cm, m, why, sizeof why);
     if ((status = step("campaign metrics", rc, why)) != 0)
         goto out;
+    /* The fairness figures from the counts of all ranks' rows, and under
+     * the plan's best step with --target (seg segment's campaign_plan_segments()) */
+    if (csv && fairness) {
+        uint8_t *plan = malloc(seg_model_k(m));
+        bool planned = false;
+        why[0] = 0;
+        rc = plan ? SEG_OK : SEG_ERR_NOMEM;
+        if (rc == SEG_OK)
+            planned = mpi_campaign_plan(&o.camp, m, plan, &fair.plan_step, fair.plan_segments,
+                                        sizeof fair.plan_segments);
+        rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory");
+        if (rc == SEG_OK)
+            rc = fair_compute(&fair, csv_aside_row_labels(cm), seg_model_k(m),
+                              planned ? plan : NULL);
+        free(plan);
+        if ((status = step("fairness figures", rc, why[0] ? why : seg_last_error())) != 0)
+            goto out;
+    }
 
     /* The quality measures seg segment records in its model (k >= 2) */
     if (full && seg_model_k(m) >= 2) {
@@ -1044,6 +1110,7 @@ static int run(int argc, char **argv)
                                   .n = n,
                                   .d = d,
                                   .f32 = f32,
+                                  .fair = fairness ? &fair : NULL,
                                   .camp = &o.camp}; /* the campaign section (campaign_mpi.c) */
             /* seg segment's dataset: the described columns apart (the last
              * use of the rows on rank 0) */
@@ -1062,7 +1129,8 @@ static int run(int argc, char **argv)
         else
             outputs_abort(&out);
         if (status == 0 && !o.quiet)
-            summary(&o, m, sizes, MPI_Wtime() - t0, fit_seconds, rss, cpu, sw, cm);
+            summary(&o, m, sizes, MPI_Wtime() - t0, fit_seconds, rss, cpu, sw, cm,
+                    fairness ? &fair : NULL);
         free(rss);
         free(cpu);
     } else {
@@ -1095,6 +1163,7 @@ out:
     mpi_report_free(rep);
     seg_scaler_free(rsc);
     free(idk);
+    fair_free(&fair);
     free(affine[0]);
     free(affine[1]);
     free(affine[2]);

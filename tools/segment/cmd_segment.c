@@ -888,9 +888,7 @@ static int parse_segment(int argc, char **argv, opts *o)
     return p.status;
 }
 
-/* A protected or opt-out column has no other role (it is read only to
- * report): 0, or EXIT_USAGE after saying which clashes. */
-static int protected_roles(const opts *o)
+int segment_protected_roles(const opts *o)
 {
     const char *single[] = {o->id, o->weight, o->target, o->control};
     size_t n;
@@ -1005,7 +1003,7 @@ int cmd_segment(int argc, char **argv)
                            "on the --assignments file");
     if (o.protected_bins && !o.protected_cols)
         return usage_error("segment ", "%s", "--protected-bins needs --protected");
-    if ((rc = protected_roles(&o)) != 0)
+    if ((rc = segment_protected_roles(&o)) != 0)
         return rc;
     if ((rc = capacity_prepare(&o)) != 0) {
         capacity_free(&o);

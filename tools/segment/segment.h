@@ -167,6 +167,9 @@ int segment_select_columns(const opts *o, seg_dataset *ds, const char *const *st
                            size_t n_stay);
 int segment_keep_check(const opts *o, const seg_dataset *ds);
 int segment_all_identifiers(void);
+/* A protected or opt-out column has no other role (it is read only to
+ * report): 0, or EXIT_USAGE after saying which clashes. */
+int segment_protected_roles(const opts *o);
 void segment_identifier_warning(const char *name, seg_identifier_kind kind);
 
 /* summary.c */
