@@ -134,6 +134,61 @@ SEG_MPI_API int seg_mpi_median(MPI_Comm comm, const double *x, size_t n, size_t 
                                double *median);
 
 /**
+ * Order statistics of each feature over the rows of all ranks
+ * (collective): the values at given ranks of the present values in
+ * ascending order, found exactly by the radix selection of
+ * seg_mpi_median() (no value moved), so a value of the data, the same on
+ * every rank and for any number of ranks. NaN values are missing and
+ * skipped; infinite values take their place in the order; -0.0 comes just
+ * before +0.0. E.g. the nearest-rank quartile q of m present values is the
+ * value at rank ceil(q m) - 1.
+ *
+ * @param comm the communicator.
+ * @param x the rank's rows, n * d doubles, row-major; NaN is missing.
+ * @param n the rank's rows (0 allowed).
+ * @param d features, the same on every rank.
+ * @param want d * nw 0-based ranks, the same on every rank:
+ *        want[j * nw + w] among the present values of feature j over all
+ *        ranks (below their number).
+ * @param nw ranks wanted per feature (0: nothing to do but the checks).
+ * @param[out] out d * nw values, out[j * nw + w] the value at rank
+ *        want[j * nw + w], the same on every rank.
+ * @return SEG_OK; SEG_ERR_INVALID_ARG (NULL argument, d 0, a wanted rank
+ *         not below its feature's number of present values), SEG_ERR_LIMIT,
+ *         SEG_ERR_NOMEM, SEG_ERR_IO: agreed over the ranks.
+ */
+SEG_MPI_API int seg_mpi_select(MPI_Comm comm, const double *x, size_t n, size_t d,
+                               const uint64_t *want, size_t nw, double *out);
+
+/**
+ * The fairness figures of a partition of the rows of all ranks on one
+ * protected attribute (collective): each rank counts its rows per segment
+ * and group (and the selected ones per group), the counts are added over
+ * the ranks (integers: exact in any order), and every rank gets in f the
+ * figures seg_fairness_compute() gives on all the rows in one process,
+ * bit for bit (seg_fairness_compute_counts()).
+ *
+ * @param comm the communicator.
+ * @param f the rank's fairness object.
+ * @param labels n segment labels in 0 .. k-1 of the rank's rows.
+ * @param groups n group codes in 0 .. g-1, or -1 for an unknown group.
+ * @param n the rank's rows (0 allowed).
+ * @param k segments, the same on every rank (1 .. 10^6).
+ * @param g groups, the same on every rank (1 .. 10^6).
+ * @param selected n flags of the rank's rows (nonzero: selected), or NULL
+ *        on every rank (no selection figures).
+ * @return SEG_OK; as seg_fairness_compute() (a label or code out of range
+ *         names the row among all rows); SEG_ERR_MISMATCH (the ranks
+ *         disagree on k, g or whether a selection is given); SEG_ERR_LIMIT
+ *         ((k + 1) * g counts above MPI's int count); SEG_ERR_NOMEM,
+ *         SEG_ERR_IO: agreed, the same status and seg_mpi_last_error() on
+ *         every rank.
+ */
+SEG_MPI_API int seg_mpi_fairness_compute(MPI_Comm comm, seg_fairness *f, const int32_t *labels,
+                                         const int32_t *groups, size_t n, size_t k, size_t g,
+                                         const uint8_t *selected);
+
+/**
  * Fit the numeric scaling of the rows of all ranks (collective): every rank
  * gets, per feature, the center and scale the single-process scaler
  * (seg_scaler_fit() with SEG_SCALER_METHOD method) gives on all the rows in
@@ -307,7 +362,11 @@ SEG_MPI_API int seg_mpi_reshare(MPI_Comm comm, const void *x, size_t n, size_t r
  * per categorical column the share of each segment's rows at each level
  * ("(missing)" last when a value is missing); then the labels derived from
  * them. Counts are summed exactly, sums in row order along a chain over the
- * ranks, medians are exact order statistics over the ranks.
+ * ranks, medians are exact order statistics over the ranks. A model given a
+ * minimum profile size first (seg_model_set_min_profile_size(), on every
+ * rank) gets seg_model_describe()'s profiles under that size: a level of
+ * fewer rows over all ranks folded into "(other)", the small segments'
+ * statistics withheld.
  *
  * @param comm the communicator.
  * @param m the fitted model, the same on every rank (changed on every rank).
@@ -322,6 +381,28 @@ SEG_MPI_API int seg_mpi_reshare(MPI_Comm comm, const void *x, size_t n, size_t r
  */
 SEG_MPI_API int seg_mpi_model_profile(MPI_Comm comm, seg_model *m, const seg_dataset *ds,
                                       const int32_t *labels);
+
+/**
+ * seg_mpi_model_profile() of chosen columns of ds, in the order given, the
+ * last n_described of them marked described
+ * (seg_model_set_profile_described()), as seg_model_describe() profiles a
+ * dataset whose described columns (seg_dataset_set_described_column())
+ * follow its features: so a rank's rows can keep other columns (an id, an
+ * outcome) that are not profiled, and the described ones stay readable.
+ *
+ * @param comm the communicator.
+ * @param m the fitted model, the same on every rank (changed on every rank).
+ * @param ds this rank's rows, as for seg_mpi_model_profile().
+ * @param labels the segment of each of ds's rows.
+ * @param cols n_cols column indices of ds, the same on every rank.
+ * @param n_cols how many.
+ * @param n_described how many of the last are described (<= n_cols).
+ * @return as seg_mpi_model_profile(); SEG_ERR_INVALID_ARG also for a column
+ *         out of range; agreed over the ranks.
+ */
+SEG_MPI_API int seg_mpi_model_profile_columns(MPI_Comm comm, seg_model *m, const seg_dataset *ds,
+                                              const int32_t *labels, const size_t *cols,
+                                              size_t n_cols, size_t n_described);
 
 /**
  * The quality measures of a fit of the rows of all ranks (collective), the

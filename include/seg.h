@@ -4544,6 +4544,23 @@ SEG_API int seg_model_add_profile_levels(seg_model *m, const char *column,
                                          const double *share);
 
 /**
+ * Mark a profiled column as described (seg_dataset_set_described_column()):
+ * as a model fitted on a dataset with that column described marks it, so
+ * seg_model_profile_column_described() reports it and no segment label
+ * names it; the derived parts (standardised differences, ranking, labels)
+ * are made again. For profiles appended column by column
+ * (seg_model_add_profile_numeric(), seg_model_add_profile_levels()), as
+ * libseg-mpi does; a model fitted on a dataset marks its own. Like
+ * seg_model_set_metric(), a change made before the model is shared.
+ *
+ * @param m the model (changed; no other thread may use it during the call).
+ * @param column the name of a profiled column.
+ * @return SEG_OK; SEG_ERR_INVALID_ARG (NULL argument), SEG_ERR_NOT_FOUND (no
+ *         profiled column of that name), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_set_profile_described(seg_model *m, const char *column);
+
+/**
  * Number of profile items (numeric columns plus categorical levels).
  * Items come column by column in the order of the profile columns, one for
  * a numeric column and one per level (seg_model_profile_levels(), in their
@@ -4697,6 +4714,29 @@ SEG_API int seg_model_profile_withheld(const seg_model *m, size_t segment);
  *         0 when it was off, the model has no profile or m is NULL.
  */
 SEG_API size_t seg_model_min_profile_size(const seg_model *m);
+
+/**
+ * Withhold the profiles of the segments of fewer than min_size rows (and of
+ * the smallest others until the withheld rows number min_size), as a fit
+ * with SEG_KMEANS_MIN_PROFILE_SIZE withholds its profiles, for a model whose profiles are appended column by column
+ * (seg_model_add_profile_numeric(), seg_model_add_profile_levels()), as
+ * libseg-mpi makes them. May be called before the columns are appended
+ * (they are withheld alike as they come: a model with no profile gets an
+ * empty one) or after; seg_model_profile_withheld() and
+ * seg_model_min_profile_size() answer from the segment sizes at once, and
+ * the model file records the threshold. Whoever computes the appended
+ * statistics folds a categorical column's levels of fewer than min_size
+ * rows into "(other)" as the fit does (seg_model_min_profile_size() tells
+ * it the threshold). Like seg_model_set_metric(), a change made before the
+ * model is shared.
+ *
+ * @param m the model (changed; no other thread may use it during the call).
+ * @param min_size 1 .. 10^12 rows.
+ * @return SEG_OK; SEG_ERR_INVALID_ARG (NULL m, min_size out of range),
+ *         SEG_ERR_STATE (a threshold is set already: withholding is not
+ *         undone), SEG_ERR_NOMEM.
+ */
+SEG_API int seg_model_set_min_profile_size(seg_model *m, size_t min_size);
 /** @} */
 
 /**
@@ -6335,6 +6375,72 @@ SEG_API int seg_campaign_param_bounds(seg_campaign_param param, double *lower, d
 SEG_API int seg_campaign_compute(seg_campaign *c, const int32_t *labels, size_t n, size_t k,
                                  const int8_t *outcome, const int8_t *control);
 
+/** Where each count of a segment sits in the counts of seg_campaign_count()
+ * and seg_campaign_compute_counts(): segment j's count f is
+ * counts[j * SEG_CAMPAIGN_COUNT_FIELDS + f]. */
+typedef enum seg_campaign_count_field {
+    SEG_CAMPAIGN_COUNT_CONTACTS = 0,                /**< Contacted rows with a known outcome (SEG_CAMPAIGN_CONTACTS). */
+    SEG_CAMPAIGN_COUNT_CONVERSIONS = 1,             /**< Of them, outcome 1 (SEG_CAMPAIGN_CONVERSIONS). */
+    SEG_CAMPAIGN_COUNT_HELD_OUT = 2,                /**< Held-out rows with a known outcome (SEG_CAMPAIGN_HELD_OUT). */
+    SEG_CAMPAIGN_COUNT_HELD_OUT_CONVERSIONS = 3,    /**< Of them, outcome 1 (SEG_CAMPAIGN_HELD_OUT_CONVERSIONS). */
+    SEG_CAMPAIGN_COUNT_OPTED_OUT = 4,               /**< Opted-out rows (SEG_CAMPAIGN_OPTED_OUT). */
+    SEG_CAMPAIGN_COUNT_FIELDS = 5                   /**< Counts per segment. */
+} seg_campaign_count_field;
+
+/**
+ * Count the outcomes of some rows per segment, added to counts: the first
+ * half of seg_campaign_compute(), for rows held in parts (MPI ranks, chunks
+ * of a file). The counts are integers, so parts summed in any order give
+ * the counts of all rows exactly; seg_campaign_compute_counts() then gives
+ * the figures and plan seg_campaign_compute() gives on all rows at once
+ * (which is how seg_campaign_compute() itself works).
+ *
+ * Rows count as in seg_campaign_compute(): a row opted out (the flags of
+ * seg_campaign_set_opted_out(), which then describe these n rows) only in
+ * SEG_CAMPAIGN_COUNT_OPTED_OUT; a row with an unknown outcome or group
+ * nowhere; a held-out row (control 1) in the held-out counts, any other in
+ * the contacts. Nothing is added unless every row is valid.
+ *
+ * @param c the campaign; only its opt-out flags are read.
+ * @param labels n segment labels in 0 .. k-1; borrowed for the call.
+ * @param n rows.
+ * @param k segments.
+ * @param outcome n values: 1 converted, 0 not, -1 unknown.
+ * @param control n values: 1 held out, 0 contacted, -1 unknown; or NULL.
+ * @param[in,out] counts k x SEG_CAMPAIGN_COUNT_FIELDS counts, added to
+ *        (zero them before the first part).
+ * @param len the length of counts: k x SEG_CAMPAIGN_COUNT_FIELDS.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c or counts; NULL labels or
+ *         outcome with n > 0; k is 0 or above 10^6; a label, outcome or
+ *         control value out of range, the detail naming the row),
+ *         SEG_ERR_MISMATCH (len is not k x SEG_CAMPAIGN_COUNT_FIELDS;
+ *         opt-out flags set for another number of rows).
+ */
+SEG_API int seg_campaign_count(const seg_campaign *c, const int32_t *labels, size_t n, size_t k,
+                               const int8_t *outcome, const int8_t *control, uint64_t *counts,
+                               size_t len);
+
+/**
+ * Build the figures and the targeting plan from per-segment counts (of
+ * seg_campaign_count(), summed over the parts of the rows). Replaces the
+ * results of an earlier compute; the withheld flags
+ * (seg_campaign_set_withheld()), cost and revenue apply as for
+ * seg_campaign_compute(); opt-out flags are not read (the counts hold the
+ * opted-out rows already).
+ *
+ * @param c the campaign (one thread at a time).
+ * @param counts k x SEG_CAMPAIGN_COUNT_FIELDS counts (see
+ *        seg_campaign_count_field); copied.
+ * @param k segments.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL c or counts; k is 0 or above
+ *         10^6; a segment with more conversions than contacts, or more
+ *         held-out conversions than held-out rows; a count or a total above
+ *         2^53, past which a double is not exact), SEG_ERR_MISMATCH
+ *         (withheld flags set for another k), SEG_ERR_NOMEM. On failure the
+ *         campaign is left not computed.
+ */
+SEG_API int seg_campaign_compute_counts(seg_campaign *c, const uint64_t *counts, size_t k);
+
 /**
  * Mark the rows whose customers opted out of personalised campaigns. The
  * next seg_campaign_compute() counts them only in SEG_CAMPAIGN_OPTED_OUT:
@@ -6592,6 +6698,30 @@ SEG_API void seg_fairness_free(seg_fairness *f);
  */
 SEG_API int seg_fairness_compute(seg_fairness *f, const int32_t *labels, const int32_t *groups,
                                  size_t n, size_t k, size_t g, const uint8_t *selected);
+
+/**
+ * Set the figures from counts made elsewhere, as seg_fairness_compute()
+ * would from the rows they count: the same figures, bit for bit (every
+ * figure is a function of these counts). For counts added up over
+ * processes (libseg-mpi's seg_mpi_fairness_compute()) or kept by a
+ * stream. Replaces the results of an earlier call.
+ *
+ * @param f the object (one thread at a time).
+ * @param counts k * g counts, segment-major: counts[s * g + c] rows of
+ *        group c in segment s; borrowed for the call.
+ * @param k segments (1 .. 10^6).
+ * @param g groups (1 .. 10^6).
+ * @param unknown rows with an unknown group.
+ * @param selected g counts: the selected rows of each group (at most its
+ *        rows); or NULL, and then the selection figures fail with
+ *        SEG_ERR_STATE.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL f or counts; k or g out of
+ *         range; more than 2^50 rows in all; a group with more selected
+ *         rows than rows, the detail naming it), SEG_ERR_NOMEM (the object
+ *         is then empty).
+ */
+SEG_API int seg_fairness_compute_counts(seg_fairness *f, const uint64_t *counts, size_t k,
+                                        size_t g, uint64_t unknown, const uint64_t *selected);
 
 /**
  * A figure of one group in one segment.

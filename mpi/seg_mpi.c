@@ -434,6 +434,46 @@ done:
     return rc;
 }
 
+int seg_mpi_select(MPI_Comm comm, const double *x, size_t n, size_t d, const uint64_t *want,
+                   size_t nw, double *out)
+{
+    int rc = SEG_OK;
+    uint64_t *m = NULL;
+    if ((n > 0 && !x) || d == 0 || (nw > 0 && (!want || !out)))
+        rc = own_fail(SEG_ERR_INVALID_ARG, "seg_mpi_select: NULL argument or no features");
+    else if (d > INT_MAX || nw > INT_MAX / d)
+        rc = own_fail(SEG_ERR_LIMIT, "%zu features x %zu ranks exceed MPI's int count", d, nw);
+    else if (!(m = calloc(d, sizeof *m)))
+        rc = own_fail(SEG_ERR_NOMEM, "out of memory for %zu features", d);
+    if ((rc = agree_own(comm, rc)) < 0)
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++)
+            m[j] += !isnan(x[i * d + j]);
+    if ((rc = agree_own(comm, mpi_ok(MPI_Allreduce(MPI_IN_PLACE, m, (int)d, MPI_UINT64_T,
+                                                   MPI_SUM, comm)))) < 0)
+        goto done;
+    for (size_t j = 0; rc == SEG_OK && j < d; j++)
+        for (size_t w = 0; w < nw; w++)
+            if (want[j * nw + w] >= m[j]) {
+                rc = own_fail(SEG_ERR_INVALID_ARG,
+                              "seg_mpi_select: rank %llu of feature %zu, which has %llu values",
+                              (unsigned long long)want[j * nw + w], j + 1,
+                              (unsigned long long)m[j]);
+                break;
+            }
+    if ((rc = agree_own(comm, rc)) < 0)
+        goto done;
+    if ((rc = seg_mpi_order_stats(comm, x, n, d, want, nw, out)) < 0)
+        rc = own_fail(rc, rc == SEG_ERR_NOMEM   ? "out of memory for the selection"
+                          : rc == SEG_ERR_LIMIT ? "too many values wanted for one exchange"
+                                                : "MPI failed during the selection");
+    rc = agree_own(comm, rc);
+done:
+    free(m);
+    return rc;
+}
+
 /* The scaler fit; with missing_ok, NaN is a missing value: the median of
  * the present values imputes it, and the statistics run over the present
  * values (scale-first) or them plus one copy of the median per missing value

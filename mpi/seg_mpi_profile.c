@@ -71,40 +71,72 @@ static int level_counts(MPI_Comm comm, const seg_dataset *ds, size_t col, const 
     }
     free(ref);
     rc = seg_mpi_agree(comm, rc);
-    if (rc == SEG_OK &&
-        MPI_Allreduce(MPI_IN_PLACE, counts, (int)((k + 1) * (nl + 1)), MPI_INT64_T, MPI_SUM,
-                      comm) != MPI_SUCCESS)
+    if (rc == SEG_OK && MPI_Allreduce(MPI_IN_PLACE, counts, (int)((k + 1) * (nl + 1)), MPI_INT64_T,
+                                      MPI_SUM, comm) != MPI_SUCCESS)
         rc = SEG_ERR_IO;
     return rc;
 }
 
-/* Categorical column col: the dataset's levels in order, "(missing)" last
- * when a value is missing anywhere; the shares of each segment's rows. */
+/* Categorical column col: the dataset's levels in order, then "(other)"
+ * for those of fewer rows over all ranks than the model's minimum profile
+ * size (seg_model_set_min_profile_size(); and one spelt so), then
+ * "(missing)" when a value is missing anywhere, as the serial profile
+ * (lib/model/profile.c); the shares of each segment's rows. */
 static int profile_levels(MPI_Comm comm, seg_model *m, const seg_dataset *ds, size_t col,
                           const int32_t *labels, size_t k, const int64_t *segn)
 {
-    const size_t nl = seg_dataset_column_levels(ds, col);
+    const size_t nl = seg_dataset_column_levels(ds, col), min = seg_model_min_profile_size(m);
     int64_t *counts = malloc((k + 1) * (nl + 1) * sizeof *counts);
-    const char **lv = malloc((nl + 1) * sizeof *lv);
-    double *share = malloc((k + 1) * (nl + 1) * sizeof *share);
-    int rc = seg_mpi_agree(comm, counts && lv && share ? SEG_OK : SEG_ERR_NOMEM);
+    const char **lv = malloc((nl + 2) * sizeof *lv);
+    size_t *to = malloc((nl + 1) * sizeof *to); /* dataset level -> profile level */
+    double *share = malloc((k + 1) * (nl + 2) * sizeof *share);
+    int rc = seg_mpi_agree(comm, counts && lv && to && share ? SEG_OK : SEG_ERR_NOMEM);
     if (rc == SEG_OK)
         rc = level_counts(comm, ds, col, labels, k, counts);
     if (rc == SEG_OK) {
         const bool missing = counts[k * (nl + 1) + nl] > 0;
-        const size_t L = nl + missing;
-        for (size_t l = 0; l < nl; l++)
-            lv[l] = seg_dataset_column_level(ds, col, l);
+        size_t kept = 0;
+        bool other = false;
+        for (size_t l = 0; l < nl; l++) {
+            const char *name = seg_dataset_column_level(ds, col, l);
+            const bool fold = min > 0 && ((uint64_t)counts[k * (nl + 1) + l] < (uint64_t)min ||
+                                          strcmp(name, "(other)") == 0);
+            to[l] = fold ? SIZE_MAX : kept;
+            if (!fold)
+                lv[kept++] = name;
+            other = other || fold;
+        }
+        if (other)
+            lv[kept] = "(other)";
+        const size_t L = kept + other + missing;
         if (missing)
-            lv[nl] = "(missing)";
-        for (size_t j = 0; j <= k; j++)
+            lv[L - 1] = "(missing)";
+        for (size_t l = 0; l < nl; l++)
+            to[l] = to[l] == SIZE_MAX ? kept : to[l];
+        to[nl] = L - 1;
+        for (size_t j = 0; j <= k; j++) {
+            int64_t *row = counts + j * (nl + 1);
             for (size_t l = 0; l < L; l++)
-                share[j * L + l] =
-                    segn[j] > 0 ? (double)counts[j * (nl + 1) + l] / (double)segn[j] : 0;
-        rc = seg_model_add_profile_levels(m, seg_dataset_column_name(ds, col), lv, L, share);
+                share[j * L + l] = 0;
+            /* folded levels summed first (integers), then divided once */
+            int64_t *sum = calloc(L ? L : 1, sizeof *sum);
+            if (!sum) {
+                rc = SEG_ERR_NOMEM;
+                break;
+            }
+            for (size_t l = 0; l <= nl; l++)
+                if (l < nl || missing)
+                    sum[to[l]] += row[l];
+            for (size_t l = 0; l < L; l++)
+                share[j * L + l] = segn[j] > 0 ? (double)sum[l] / (double)segn[j] : 0;
+            free(sum);
+        }
+        if (rc == SEG_OK)
+            rc = seg_model_add_profile_levels(m, seg_dataset_column_name(ds, col), lv, L, share);
     }
     free(counts);
     free(lv);
+    free(to);
     free(share);
     return rc;
 }
@@ -122,10 +154,9 @@ static int profile_numeric(MPI_Comm comm, seg_model *m, const seg_dataset *ds, s
     double *miss = malloc(K * sizeof *miss), *os = malloc(2 * K * sizeof *os);
     int64_t *cnt = calloc(2 * K, sizeof *cnt); /* present values, then missing ones */
     uint64_t *want = malloc(2 * K * sizeof *want);
-    int rc = seg_mpi_agree(comm, v && grp && S && Q && mean && sd && med && miss && os && cnt &&
-                                         want
-                                     ? SEG_OK
-                                     : SEG_ERR_NOMEM);
+    int rc = seg_mpi_agree(
+        comm, v && grp && S && Q && mean && sd && med && miss && os && cnt && want ? SEG_OK
+                                                                                   : SEG_ERR_NOMEM);
     if (rc < 0)
         goto done;
     for (size_t i = 0; i < n; i++) {
@@ -135,8 +166,7 @@ static int profile_numeric(MPI_Comm comm, seg_model *m, const seg_dataset *ds, s
         cnt[(nan ? K : 0) + l]++;
         cnt[(nan ? K : 0) + k]++;
     }
-    if (MPI_Allreduce(MPI_IN_PLACE, cnt, (int)(2 * K), MPI_INT64_T, MPI_SUM, comm) !=
-        MPI_SUCCESS) {
+    if (MPI_Allreduce(MPI_IN_PLACE, cnt, (int)(2 * K), MPI_INT64_T, MPI_SUM, comm) != MPI_SUCCESS) {
         rc = SEG_ERR_IO;
         goto done;
     }
@@ -190,8 +220,8 @@ static int profile_numeric(MPI_Comm comm, seg_model *m, const seg_dataset *ds, s
         for (size_t i = 0; i < n; i++)
             if (!isnan(v[i]) && (j == k || (size_t)labels[i] == j))
                 grp[m_j++] = v[i];
-        rc = seg_mpi_agree(comm, seg_mpi_order_stats(comm, grp, m_j, 1, want + 2 * j, 2,
-                                                     os + 2 * j));
+        rc = seg_mpi_agree(comm,
+                           seg_mpi_order_stats(comm, grp, m_j, 1, want + 2 * j, 2, os + 2 * j));
     }
     if (rc < 0)
         goto done;
@@ -215,22 +245,25 @@ done:
     return rc;
 }
 
-int seg_mpi_model_profile(MPI_Comm comm, seg_model *m, const seg_dataset *ds,
-                          const int32_t *labels)
+/* Profile columns cols[0..n_cols) of ds, in that order, the last
+ * n_described of them marked described. */
+static int profile_columns(MPI_Comm comm, seg_model *m, const seg_dataset *ds,
+                           const int32_t *labels, const size_t *cols, size_t n_cols,
+                           size_t n_described)
 {
-    if (!m || !ds || (!labels && seg_dataset_rows(ds) > 0))
-        return seg_mpi_agree_text(comm, SEG_ERR_INVALID_ARG,
-                                  "seg_mpi_model_profile: NULL model, dataset or labels");
     const size_t k = seg_model_k(m), n = seg_dataset_rows(ds), nc = seg_dataset_columns(ds);
     int rc = SEG_OK;
-    if (seg_dataset_weights(ds) || seg_dataset_described_columns(ds) > 0)
+    if (seg_dataset_weights(ds) || seg_dataset_described_columns(ds) > 0 || n_described > n_cols)
         rc = SEG_ERR_INVALID_ARG;
     for (size_t i = 0; rc == SEG_OK && i < n; i++)
         if (labels[i] < 0 || (size_t)labels[i] >= k)
             rc = SEG_ERR_INVALID_ARG;
+    for (size_t c = 0; rc == SEG_OK && cols && c < n_cols; c++)
+        if (cols[c] >= nc)
+            rc = SEG_ERR_INVALID_ARG;
     rc = seg_mpi_agree_text(comm, rc,
-                            "seg_mpi_model_profile: a label out of range, or a dataset with "
-                            "weights or described columns (not supported over ranks)");
+                            "seg_mpi_model_profile: a label or column out of range, or a dataset "
+                            "with weights or described columns (not supported over ranks)");
     if (rc < 0)
         return rc;
     int64_t *segn = calloc(k + 1, sizeof *segn);
@@ -243,12 +276,33 @@ int seg_mpi_model_profile(MPI_Comm comm, seg_model *m, const seg_dataset *ds,
         segn[k]++;
     }
     MPI_Allreduce(MPI_IN_PLACE, segn, (int)(k + 1), MPI_INT64_T, MPI_SUM, comm);
-    for (size_t j = 0; rc == SEG_OK && j < nc; j++) {
+    for (size_t c = 0; rc == SEG_OK && c < n_cols; c++) {
+        const size_t j = cols ? cols[c] : c;
         rc = seg_dataset_column_type(ds, j) == SEG_COLUMN_CATEGORICAL
                  ? profile_levels(comm, m, ds, j, labels, k, segn)
                  : profile_numeric(comm, m, ds, j, labels, k, segn);
+        if (rc == SEG_OK && c >= n_cols - n_described)
+            rc = seg_model_set_profile_described(m, seg_dataset_column_name(ds, j));
         rc = seg_mpi_agree_text(comm, rc, seg_last_error());
     }
     free(segn);
     return rc;
+}
+
+int seg_mpi_model_profile(MPI_Comm comm, seg_model *m, const seg_dataset *ds, const int32_t *labels)
+{
+    if (!m || !ds || (!labels && seg_dataset_rows(ds) > 0))
+        return seg_mpi_agree_text(comm, SEG_ERR_INVALID_ARG,
+                                  "seg_mpi_model_profile: NULL model, dataset or labels");
+    return profile_columns(comm, m, ds, labels, NULL, seg_dataset_columns(ds), 0);
+}
+
+int seg_mpi_model_profile_columns(MPI_Comm comm, seg_model *m, const seg_dataset *ds,
+                                  const int32_t *labels, const size_t *cols, size_t n_cols,
+                                  size_t n_described)
+{
+    if (!m || !ds || (!labels && seg_dataset_rows(ds) > 0) || (!cols && n_cols > 0))
+        return seg_mpi_agree_text(comm, SEG_ERR_INVALID_ARG,
+                                  "seg_mpi_model_profile_columns: NULL argument");
+    return profile_columns(comm, m, ds, labels, cols, n_cols, n_described);
 }

@@ -403,6 +403,163 @@ static void test_opted_out(void **state)
     seg_campaign_free(c);
 }
 
+/* Bits of a double, for comparisons that hold for NaN too. */
+static uint64_t bits(double v)
+{
+    uint64_t b;
+    memcpy(&b, &v, sizeof b);
+    return b;
+}
+
+/* Every figure of b equals a's, bit for bit: each segment's and everyone's
+ * statistics (or the same refusal), the pool's, every plan step's, the
+ * recommended step. */
+static void assert_same_campaign(const seg_campaign *a, const seg_campaign *b, size_t k)
+{
+    for (size_t j = 0; j <= k; j++)
+        for (int st = SEG_CAMPAIGN_CONTACTS; st <= SEG_CAMPAIGN_OPTED_OUT; st++) {
+            double va = 0, vb = 0;
+            int ra = seg_campaign_segment_stat(a, j, (seg_campaign_stat)st, &va);
+            assert_int_equal(seg_campaign_segment_stat(b, j, (seg_campaign_stat)st, &vb), ra);
+            if (ra == SEG_OK)
+                assert_true(bits(va) == bits(vb));
+            ra = seg_campaign_withheld_stat(a, (seg_campaign_stat)st, &va);
+            assert_int_equal(seg_campaign_withheld_stat(b, (seg_campaign_stat)st, &vb), ra);
+            if (ra == SEG_OK)
+                assert_true(bits(va) == bits(vb));
+        }
+    const size_t steps = seg_campaign_plan_steps(a);
+    assert_int_equal(seg_campaign_plan_steps(b), steps);
+    for (size_t t = 0; t < steps; t++)
+        for (int st = SEG_PLAN_SEGMENT; st <= SEG_PLAN_PROFIT; st++)
+            assert_true(bits(plan(a, t, (seg_plan_stat)st)) ==
+                        bits(plan(b, t, (seg_plan_stat)st)));
+    size_t ba = 99, bb = 98;
+    int ra = seg_campaign_plan_best(a, &ba);
+    assert_int_equal(seg_campaign_plan_best(b, &bb), ra);
+    if (ra == SEG_OK)
+        assert_int_equal(ba, bb);
+}
+
+/* seg_campaign_count() on the rows split into R parts (as MPI ranks hold
+ * them: uneven, one of them empty from R = 3 on, each with its own opt-out
+ * flags), the counts summed last part first, then
+ * seg_campaign_compute_counts(): the figures and plan of
+ * seg_campaign_compute() on all rows, bit for bit, with and without
+ * withheld segments, money and a control group. */
+static void test_counts_in_parts(void **state)
+{
+    (void)state;
+    enum { N = 997, K = 6 };
+    static int32_t lab[N];
+    static int8_t y[N], h[N];
+    static uint8_t out[N];
+    uint64_t rng = 12345;
+    for (size_t i = 0; i < N; i++) {
+        rng = rng * 6364136223846793005u + 1442695040888963407u;
+        const unsigned r = (unsigned)(rng >> 33);
+        lab[i] = (int32_t)(r % 97 < 4 ? 5 : r % K); /* segment 5 is small */
+        y[i] = (int8_t)((r >> 8) % 10 < (unsigned)lab[i] + 1 ? 1 : (r >> 12) % 31 == 0 ? -1 : 0);
+        h[i] = (int8_t)((r >> 16) % 5 == 0 ? 1 : (r >> 20) % 41 == 0 ? -1 : 0);
+        out[i] = (uint8_t)((r >> 24) % 13 == 0);
+    }
+    const uint8_t withheld[K + 1] = {0, 0, 1, 0, 0, 1, 0};
+    for (int variant = 0; variant < 4; variant++) {
+        const bool pool = variant & 1, money = variant & 2;
+        seg_campaign *whole = NULL;
+        assert_int_equal(seg_campaign_new(&whole), SEG_OK);
+        if (pool)
+            assert_int_equal(seg_campaign_set_withheld(whole, withheld, K + 1), SEG_OK);
+        if (money) {
+            assert_int_equal(seg_campaign_set_double(whole, SEG_CAMPAIGN_COST_PER_CONTACT, 3),
+                             SEG_OK);
+            assert_int_equal(
+                seg_campaign_set_double(whole, SEG_CAMPAIGN_REVENUE_PER_CONVERSION, 17.5),
+                SEG_OK);
+        }
+        assert_int_equal(seg_campaign_set_opted_out(whole, out, N), SEG_OK);
+        assert_int_equal(seg_campaign_compute(whole, lab, N, K, y, variant ? h : NULL), SEG_OK);
+        for (size_t R = 1; R <= 4; R++) {
+            uint64_t parts[4][K * SEG_CAMPAIGN_COUNT_FIELDS] = {{0}};
+            uint64_t sum[K * SEG_CAMPAIGN_COUNT_FIELDS] = {0};
+            for (size_t r = 0; r < R; r++) {
+                /* part r: rows [lo, hi); from R = 3 on, part 1 is empty */
+                size_t lo = r * N / R, hi = (r + 1) * N / R;
+                if (R >= 3 && r == 1)
+                    hi = lo;
+                if (R >= 3 && r == 2)
+                    lo = 1 * N / R;
+                seg_campaign *part = NULL;
+                assert_int_equal(seg_campaign_new(&part), SEG_OK);
+                assert_int_equal(seg_campaign_set_opted_out(part, out + lo, hi - lo), SEG_OK);
+                assert_int_equal(seg_campaign_count(part, lab + lo, hi - lo, K, y + lo,
+                                                    variant ? h + lo : NULL, parts[r],
+                                                    K * SEG_CAMPAIGN_COUNT_FIELDS),
+                                 SEG_OK);
+                seg_campaign_free(part);
+            }
+            for (size_t r = R; r-- > 0;)
+                for (size_t f = 0; f < K * SEG_CAMPAIGN_COUNT_FIELDS; f++)
+                    sum[f] += parts[r][f];
+            seg_campaign *c = NULL;
+            assert_int_equal(seg_campaign_new(&c), SEG_OK);
+            if (pool)
+                assert_int_equal(seg_campaign_set_withheld(c, withheld, K + 1), SEG_OK);
+            if (money) {
+                assert_int_equal(seg_campaign_set_double(c, SEG_CAMPAIGN_COST_PER_CONTACT, 3),
+                                 SEG_OK);
+                assert_int_equal(
+                    seg_campaign_set_double(c, SEG_CAMPAIGN_REVENUE_PER_CONVERSION, 17.5),
+                    SEG_OK);
+            }
+            assert_int_equal(seg_campaign_compute_counts(c, sum, K), SEG_OK);
+            assert_same_campaign(whole, c, K);
+            seg_campaign_free(c);
+        }
+        seg_campaign_free(whole);
+    }
+}
+
+/* The counts entry points' refusals: a wrong length, rows out of range
+ * (nothing added), counts that cannot be, counts past exact doubles. */
+static void test_counts_errors(void **state)
+{
+    (void)state;
+    int32_t lab[3] = {0, 1, 1};
+    int8_t y[3] = {1, 0, 1}, h[3] = {0, 0, 0};
+    uint64_t counts[2 * SEG_CAMPAIGN_COUNT_FIELDS] = {0};
+    seg_campaign *c = NULL;
+    assert_int_equal(seg_campaign_new(&c), SEG_OK);
+    assert_int_equal(seg_campaign_count(c, lab, 3, 2, y, h, counts, 9), SEG_ERR_MISMATCH);
+    assert_int_equal(seg_campaign_count(c, lab, 3, 2, y, h, NULL, 10), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_campaign_count(c, lab, 3, 0, y, h, counts, 0), SEG_ERR_INVALID_ARG);
+    y[2] = 2;
+    assert_int_equal(seg_campaign_count(c, lab, 3, 2, y, h, counts, 10), SEG_ERR_INVALID_ARG);
+    assert_non_null(strstr(seg_last_error(), "row 3"));
+    for (size_t f = 0; f < 10; f++)
+        assert_int_equal(counts[f], 0); /* all or nothing */
+    y[2] = 1;
+    assert_int_equal(seg_campaign_count(c, lab, 3, 2, y, h, counts, 10), SEG_OK);
+    assert_int_equal(counts[SEG_CAMPAIGN_COUNT_FIELDS + SEG_CAMPAIGN_COUNT_CONTACTS], 2);
+    assert_int_equal(counts[SEG_CAMPAIGN_COUNT_FIELDS + SEG_CAMPAIGN_COUNT_CONVERSIONS], 1);
+    assert_int_equal(seg_campaign_compute_counts(c, counts, 2), SEG_OK);
+    assert_float_equal(stat(c, 2, SEG_CAMPAIGN_CONTACTS), 3, 0);
+    counts[SEG_CAMPAIGN_COUNT_CONVERSIONS] = 5; /* 5 of 1 converted */
+    assert_int_equal(seg_campaign_compute_counts(c, counts, 2), SEG_ERR_INVALID_ARG);
+    double v;
+    assert_int_equal(seg_campaign_segment_stat(c, 0, SEG_CAMPAIGN_RATE, &v), SEG_ERR_STATE);
+    counts[SEG_CAMPAIGN_COUNT_CONVERSIONS] = 1;
+    counts[SEG_CAMPAIGN_COUNT_OPTED_OUT] = UINT64_C(1) << 53;
+    counts[SEG_CAMPAIGN_COUNT_FIELDS + SEG_CAMPAIGN_COUNT_OPTED_OUT] = 1; /* total 2^53 + 1 */
+    assert_int_equal(seg_campaign_compute_counts(c, counts, 2), SEG_ERR_INVALID_ARG);
+    const uint8_t wh[3] = {1, 0, 0};
+    assert_int_equal(seg_campaign_set_withheld(c, wh, 3), SEG_OK);
+    counts[SEG_CAMPAIGN_COUNT_OPTED_OUT] = 0;
+    assert_int_equal(seg_campaign_compute_counts(c, counts, 1), SEG_ERR_MISMATCH);
+    assert_int_equal(seg_campaign_compute_counts(NULL, counts, 2), SEG_ERR_INVALID_ARG);
+    seg_campaign_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,6 +570,8 @@ int main(void)
         cmocka_unit_test(test_withheld_cannot_be_recovered),
         cmocka_unit_test(test_withheld_everyone_and_errors),
         cmocka_unit_test(test_opted_out),
+        cmocka_unit_test(test_counts_in_parts),
+        cmocka_unit_test(test_counts_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

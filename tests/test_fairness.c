@@ -200,12 +200,84 @@ static void test_errors(void **state)
     seg_fairness_free(NULL);
 }
 
+/* Every figure of one object, in a fixed order, as bits (NaN included). */
+static size_t all_figures(const seg_fairness *f, size_t k, size_t g, bool selection, double *out)
+{
+    size_t w = 0;
+    for (size_t s = 0; s <= k; s++)
+        for (size_t c = 0; c < g; c++)
+            for (int st = SEG_FAIRNESS_COUNT; st <= SEG_FAIRNESS_REPRESENTATION; st++)
+                out[w++] = cell(f, s, c, (seg_fairness_cell_figure)st);
+    for (size_t s = 0; s <= k; s++)
+        for (int st = SEG_FAIRNESS_SIZE; st <= SEG_FAIRNESS_BALANCE; st++)
+            out[w++] = seg_fig(f, s, (seg_fairness_segment_figure)st);
+    for (size_t c = 0; selection && c < g; c++)
+        for (int st = SEG_FAIRNESS_GROUP_SIZE; st <= SEG_FAIRNESS_FISHER_P; st++)
+            out[w++] = group_fig(f, c, (seg_fairness_group_figure)st);
+    for (int st = SEG_FAIRNESS_ROWS; st <= SEG_FAIRNESS_NMI; st++)
+        if (selection || st != SEG_FAIRNESS_ADVERSE_IMPACT_RATIO)
+            out[w++] = all_fig(f, (seg_fairness_figure)st);
+    return w;
+}
+
+/* The counts of the hand case (counted here from its rows, independently of
+ * the library) give the per-row figures bit for bit, with and without the
+ * selection; bad counts are refused. */
+static void test_counts(void **state)
+{
+    (void)state;
+    seg_fairness *rows = NULL, *counted = NULL;
+    uint64_t counts[2 * 3] = {0}, selected[3] = {0}, unknown = 0;
+    double a[128], b[128];
+    for (size_t i = 0; i < HAND_N; i++) {
+        if (hand_groups[i] < 0) {
+            unknown++;
+            continue;
+        }
+        counts[hand_labels[i] * 3 + hand_groups[i]]++;
+        selected[hand_groups[i]] += hand_selected[i];
+    }
+    assert_int_equal(seg_fairness_new(&rows), SEG_OK);
+    assert_int_equal(seg_fairness_new(&counted), SEG_OK);
+    for (int with = 0; with < 2; with++) {
+        assert_int_equal(seg_fairness_compute(rows, hand_labels, hand_groups, HAND_N, 2, 3,
+                                              with ? hand_selected : NULL),
+                         SEG_OK);
+        assert_int_equal(
+            seg_fairness_compute_counts(counted, counts, 2, 3, unknown, with ? selected : NULL),
+            SEG_OK);
+        const size_t na = all_figures(rows, 2, 3, with, a),
+                     nb = all_figures(counted, 2, 3, with, b);
+        assert_int_equal(na, nb);
+        assert_memory_equal(a, b, na * sizeof *a);
+        double v;
+        assert_int_equal(seg_fairness_stat(counted, SEG_FAIRNESS_ADVERSE_IMPACT_RATIO, &v),
+                         with ? SEG_OK : SEG_ERR_STATE);
+    }
+    assert_float_equal(all_fig(counted, SEG_FAIRNESS_UNKNOWN), 1, 0);
+    assert_float_equal(group_fig(counted, 1, SEG_FAIRNESS_SELECTED), 3, 0);
+    /* group 2 has 2 rows: 3 selected is refused, and so is no table */
+    selected[2] = 3;
+    assert_int_equal(seg_fairness_compute_counts(counted, counts, 2, 3, 0, selected),
+                     SEG_ERR_INVALID_ARG);
+    assert_non_null(strstr(seg_last_error(), "group 2"));
+    assert_int_equal(seg_fairness_compute_counts(counted, NULL, 2, 3, 0, NULL),
+                     SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_fairness_compute_counts(counted, counts, 0, 3, 0, NULL),
+                     SEG_ERR_INVALID_ARG);
+    counts[0] = (UINT64_C(1) << 50) + 1;
+    assert_int_equal(seg_fairness_compute_counts(counted, counts, 2, 3, 0, NULL),
+                     SEG_ERR_INVALID_ARG);
+    seg_fairness_free(rows);
+    seg_fairness_free(counted);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_case),      cmocka_unit_test(test_balance_both_sides),
         cmocka_unit_test(test_adverse_impact), cmocka_unit_test(test_fisher_published),
-        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_errors),         cmocka_unit_test(test_counts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

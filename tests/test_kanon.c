@@ -432,10 +432,46 @@ static void test_ward_threshold_bounds(void **state)
     seg_dataset_free(ds);
 }
 
+/* seg_model_set_min_profile_size() on a model described without a threshold
+ * gives the model described with it: the same file, byte for byte (numeric
+ * columns: no level to fold). Its refusals. */
+static void test_set_min_profile_size(void **state)
+{
+    (void)state;
+    seg_dataset *num = NULL;
+    int32_t lab[12] = {0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2};
+    const char *text = "spend\n1\n2\n3\n4\n5\n6\n101\n102\n103\n104\n1000\n1002\n";
+    seg_model *a = NULL, *b = NULL;
+    assert_int_equal(seg_dataset_read_csv_memory(&num, text, strlen(text), NULL), SEG_OK);
+    assert_int_equal(seg_model_from_labels_min_profile(num, NULL, lab, 3, 3, &a), SEG_OK);
+    assert_int_equal(seg_model_from_labels(num, NULL, lab, 3, &b), SEG_OK);
+    assert_int_equal(seg_model_profile_withheld(b, 2), 0);
+    assert_int_equal(seg_model_set_min_profile_size(b, 0), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_model_set_min_profile_size(NULL, 3), SEG_ERR_INVALID_ARG);
+    assert_int_equal(seg_model_set_min_profile_size(b, 3), SEG_OK);
+    assert_int_equal(seg_model_set_min_profile_size(b, 4), SEG_ERR_STATE);
+    assert_int_equal(seg_model_min_profile_size(b), 3);
+    assert_int_equal(seg_model_profile_withheld(b, 2), 1);
+    assert_int_equal(seg_model_profile_withheld(b, 1), 2);
+    double v = 0;
+    assert_int_equal(seg_model_profile_numeric(b, 2, 0, SEG_PROFILE_MEAN, &v), SEG_ERR_STATE);
+    assert_int_equal(seg_model_profile_numeric(b, 0, 0, SEG_PROFILE_MEAN, &v), SEG_OK);
+    assert_true(fabs(v - 3.5) < 1e-12);
+    size_t la = 0, lb = 0;
+    uint8_t *ba = save(a, &la), *bb = save(b, &lb);
+    assert_true(la == lb && memcmp(ba, bb, la) == 0);
+    free(ba);
+    free(bb);
+    seg_model_free(a);
+    seg_model_free(b);
+    seg_dataset_free(num);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_segment_and_partner_withheld),
+        cmocka_unit_test(test_set_min_profile_size),
         cmocka_unit_test(test_small_segments_cover_each_other),
         cmocka_unit_test(test_threshold_zero_unchanged),
         cmocka_unit_test(test_withheld_after_save_load),

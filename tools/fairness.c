@@ -186,49 +186,96 @@ static int bin_names(fair_attr *a)
     return rc;
 }
 
+/* A categorical column of a share of the rows: the groups are the
+ * dataset's levels, which are all rows' in the order they first appear
+ * (seg_mpi_read_csv()), so the serial read_categorical()'s. */
+static int read_levels(fair_attr *a, const seg_dataset *ds, size_t j, size_t n)
+{
+    const size_t nl = seg_dataset_column_levels(ds, j);
+    int rc = 0;
+    if (nl > FAIR_MAX_GROUPS)
+        return too_many_groups(a);
+    for (size_t l = 0; l < nl && rc == 0; l++)
+        rc = add_name(a, seg_dataset_column_level(ds, j, l));
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *t = NULL;
+        if ((rc = seg_dataset_get_text(ds, i, j, &t)) < 0)
+            break;
+        a->codes[i] = -1;
+        for (size_t l = 0; t && l < nl && a->codes[i] < 0; l++) {
+            const char *lv = seg_dataset_column_level(ds, j, l);
+            if (lv == t || strcmp(lv, t) == 0)
+                a->codes[i] = (int32_t)l;
+        }
+    }
+    return rc;
+}
+
+/* The distinct values of sorted[0..m) into few (at most FAIR_FEW_VALUES;
+ * *n_few = FAIR_FEW_VALUES + 1 when there are more). */
+static void few_values(const double *sorted, size_t m, double *few, size_t *n_few)
+{
+    *n_few = 0;
+    for (size_t i = 0; i < m && *n_few <= FAIR_FEW_VALUES; i++)
+        if (i == 0 || sorted[i] != sorted[i - 1]) {
+            if (*n_few < FAIR_FEW_VALUES)
+                few[*n_few] = sorted[i];
+            ++*n_few;
+        }
+}
+
+/* The groups of a numeric column (edges: --protected-bins', or NULL) from
+ * what is known of all rows, and the codes of this share's values v. */
 static int read_numeric(fair_attr *a, const seg_dataset *ds, size_t j, size_t n, double *edges,
-                        size_t n_edges)
+                        size_t n_edges, const fair_reach *reach)
 {
     double *v = malloc((n ? n : 1) * sizeof *v), *sorted = malloc((n ? n : 1) * sizeof *sorted);
-    size_t m = 0, distinct = 0;
+    double few[FAIR_FEW_VALUES];
+    size_t m = 0, n_few = 0;
+    uint64_t m_all = 0;
     int rc = v && sorted ? 0 : SEG_ERR_NOMEM;
     for (size_t i = 0; i < n && rc == 0; i++)
         if ((rc = seg_dataset_get_f64(ds, i, j, &v[i])) == 0 && !isnan(v[i]))
             sorted[m++] = v[i];
-    if (rc == 0) {
+    if (rc == 0)
         qsort(sorted, m, sizeof *sorted, cmp_double);
-        for (size_t i = 0; i < m; i++)
-            distinct += i == 0 || sorted[i] != sorted[i - 1];
+    if (reach) {
+        rc = reach->numeric(reach->ctx, rc, sorted, m, few, &n_few, &m_all);
+    } else if (rc == 0) {
+        few_values(sorted, m, few, &n_few);
+        m_all = m;
     }
-    if (rc == 0 && !edges && distinct <= FAIR_FEW_VALUES) { /* one group per value */
+    if (rc == 0 && !edges && n_few <= FAIR_FEW_VALUES) { /* one group per value */
         char buf[32];
-        for (size_t i = 0; i < m && rc == 0; i++)
-            if (i == 0 || sorted[i] != sorted[i - 1]) {
-                number_name(sorted[i], buf, sizeof buf);
-                rc = add_name(a, buf);
-            }
+        for (size_t c = 0; c < n_few && rc == 0; c++) {
+            number_name(few[c], buf, sizeof buf);
+            rc = add_name(a, buf);
+        }
         for (size_t i = 0; i < n && rc == 0; i++) {
             a->codes[i] = -1;
-            for (size_t c = 0, seen = 0; !isnan(v[i]) && c < m; c++)
-                if (c == 0 || sorted[c] != sorted[c - 1]) {
-                    if (sorted[c] == v[i]) {
-                        a->codes[i] = (int32_t)seen;
-                        break;
-                    }
-                    seen++;
-                }
+            for (size_t c = 0; !isnan(v[i]) && c < n_few && a->codes[i] < 0; c++)
+                if (few[c] == v[i])
+                    a->codes[i] = (int32_t)c;
         }
-        free(edges);
         goto done;
     }
-    if (rc == 0 && !edges) { /* quartiles, nearest rank */
+    if (rc == 0 && !edges) { /* quartiles, nearest rank: the minimum, then each */
         static const double q[3] = {0.25, 0.5, 0.75};
-        if (!(edges = malloc(3 * sizeof *edges)))
+        uint64_t want[4] = {0, 0, 0, 0};
+        double at[4];
+        for (size_t t = 0; t < 3; t++) {
+            const uint64_t r = (uint64_t)ceil(q[t] * (double)m_all);
+            want[t + 1] = r ? r - 1 : 0;
+        }
+        if (reach)
+            rc = reach->select(reach->ctx, sorted, m, want, 4, at);
+        for (size_t t = 0; !reach && t < 4; t++)
+            at[t] = sorted[want[t]];
+        if (rc == 0 && !(edges = malloc(3 * sizeof *edges)))
             rc = SEG_ERR_NOMEM;
-        for (size_t t = 0; rc == 0 && t < 3; t++) {
-            size_t r = (size_t)ceil(q[t] * (double)m);
-            const double e = sorted[r ? r - 1 : 0];
-            if (e > sorted[0] && (n_edges == 0 || e > edges[n_edges - 1]))
+        for (size_t t = 1; rc == 0 && t < 4; t++) {
+            const double e = at[t];
+            if (e > at[0] && (n_edges == 0 || e > edges[n_edges - 1]))
                 edges[n_edges++] = e;
         }
         a->default_bins = true;
@@ -245,8 +292,8 @@ static int read_numeric(fair_attr *a, const seg_dataset *ds, size_t j, size_t n,
             a->codes[i] = isnan(v[i]) ? -1 : (int32_t)b;
         }
     }
-    free(edges);
 done:
+    free(edges);
     free(v);
     free(sorted);
     return rc;
@@ -254,6 +301,12 @@ done:
 
 int fair_take(fair_data *fd, seg_dataset *ds, const char *protected_cols, const char *bins,
               const char *opt_out, int64_t min_cell, bool drop)
+{
+    return fair_take_shared(fd, ds, protected_cols, bins, opt_out, min_cell, drop, NULL);
+}
+
+int fair_take_shared(fair_data *fd, seg_dataset *ds, const char *protected_cols, const char *bins,
+                     const char *opt_out, int64_t min_cell, bool drop, const fair_reach *reach)
 {
     const size_t n = seg_dataset_rows(ds);
     size_t count = 0;
@@ -263,10 +316,15 @@ int fair_take(fair_data *fd, seg_dataset *ds, const char *protected_cols, const 
     fd->n = n;
     fd->min_cell = min_cell > 0 ? (size_t)min_cell : 0;
     fd->plan_step = -1;
+    fd->reach = reach;
     if (bins && (rc = check_bins(bins, protected_cols)) != 0)
         return rc;
     if (protected_cols && !(names = split_list(protected_cols, &count)))
-        return SEG_ERR_NOMEM;
+        rc = SEG_ERR_NOMEM;
+    if (reach)
+        rc = reach->agree(reach->ctx, rc);
+    if (rc != 0)
+        return rc;
     for (size_t a = 0; a < count; a++) {
         bool twice = opt_out && strcmp(names[a], opt_out) == 0;
         for (size_t b = a + 1; b < count; b++)
@@ -278,33 +336,44 @@ int fair_take(fair_data *fd, seg_dataset *ds, const char *protected_cols, const 
             return USAGE_CONFLICT;
         }
     }
-    if (count && !(fd->attr = calloc(count, sizeof *fd->attr))) {
-        free(names);
-        return SEG_ERR_NOMEM;
-    }
+    if (count && !(fd->attr = calloc(count, sizeof *fd->attr)))
+        rc = SEG_ERR_NOMEM;
+    if (reach)
+        rc = reach->agree(reach->ctx, rc);
+    /* Each column's groups are decided over all rows: with reach, every
+     * sharer leaves the loop at the same column. */
     for (size_t a = 0; a < count && rc == 0; a++) {
         fair_attr *at = &fd->attr[fd->n_attr++];
         size_t j;
-        double *edges;
-        size_t n_edges;
+        double *edges = NULL;
+        size_t n_edges = 0;
+        bool numeric = false;
         if (!(at->column = dup_text(names[a])) ||
-            !(at->codes = malloc((n ? n : 1) * sizeof *at->codes))) {
+            !(at->codes = malloc((n ? n : 1) * sizeof *at->codes)))
             rc = SEG_ERR_NOMEM;
+        else if ((rc = seg_dataset_column_index(ds, names[a], &j)) == 0 &&
+                 (rc = bins_for(bins, names[a], &edges, &n_edges)) == 1)
+            rc = 0; /* edges given */
+        if (rc == 0)
+            numeric = seg_dataset_column_type(ds, j) == SEG_COLUMN_NUMERIC;
+        if (reach)
+            rc = reach->agree(reach->ctx, rc);
+        if (rc != 0) {
+            free(edges);
             break;
         }
-        if ((rc = seg_dataset_column_index(ds, names[a], &j)) < 0 ||
-            (rc = bins_for(bins, names[a], &edges, &n_edges)) < 0 || rc == USAGE_CONFLICT)
-            break;
-        if (seg_dataset_column_type(ds, j) == SEG_COLUMN_NUMERIC) {
-            rc = read_numeric(at, ds, j, n, edges, n_edges);
+        if (numeric) {
+            rc = read_numeric(at, ds, j, n, edges, n_edges, reach);
         } else if (edges) {
             free(edges);
             fprintf(stderr, "%s: --protected-bins %s: '%s' is categorical; bins are for numbers\n",
                     progname, names[a], names[a]);
             rc = USAGE_CONFLICT;
         } else {
-            rc = read_categorical(at, ds, j, n);
+            rc = reach ? read_levels(at, ds, j, n) : read_categorical(at, ds, j, n);
         }
+        if (reach)
+            rc = reach->agree(reach->ctx, rc);
         if (rc == 0 && at->g == 0) {
             fprintf(stderr, "%s: --protected %s: the column holds no value\n", progname, names[a]);
             rc = USAGE_CONFLICT;
@@ -317,32 +386,45 @@ int fair_take(fair_data *fd, seg_dataset *ds, const char *protected_cols, const 
         else if ((rc = seg_dataset_get_flag(ds, opt_out, fd->opted_out, n)) == 0)
             for (size_t i = 0; i < n; i++)
                 fd->opted += fd->opted_out[i];
+        if (reach && (rc = reach->agree(reach->ctx, rc)) == 0) {
+            uint64_t all = fd->opted;
+            if ((rc = reach->sum(reach->ctx, &all, 1)) == 0)
+                fd->opted = (size_t)all;
+        }
     }
     if (rc == 0 && count && drop)
         rc = seg_dataset_drop(ds, (const char *const *)names, count);
     if (rc == 0 && opt_out && drop)
         rc = seg_dataset_drop(ds, &opt_out, 1);
+    if (reach && rc <= 0)
+        rc = reach->agree(reach->ctx, rc);
     free(names);
     return rc;
 }
 
 int fair_compute(fair_data *fd, const int32_t *labels, size_t k, const uint8_t *selected_segments)
 {
+    const fair_reach *reach = fd->reach;
     uint8_t *sel = NULL;
     int rc = 0;
     fd->k = k;
     fd->selection = selected_segments != NULL;
     if (selected_segments) {
-        if (!(sel = malloc(fd->n ? fd->n : 1)))
-            return SEG_ERR_NOMEM;
-        for (size_t i = 0; i < fd->n; i++)
-            sel[i] = selected_segments[labels[i]] && !(fd->opted_out && fd->opted_out[i]);
+        if ((sel = malloc(fd->n ? fd->n : 1)))
+            for (size_t i = 0; i < fd->n; i++)
+                sel[i] = selected_segments[labels[i]] && !(fd->opted_out && fd->opted_out[i]);
+        else
+            rc = SEG_ERR_NOMEM;
     }
+    for (size_t a = 0; a < fd->n_attr && rc == 0; a++)
+        if (!fd->attr[a].fair)
+            rc = seg_fairness_new(&fd->attr[a].fair);
+    if (reach)
+        rc = reach->agree(reach->ctx, rc);
     for (size_t a = 0; a < fd->n_attr && rc == 0; a++) {
         fair_attr *at = &fd->attr[a];
-        if (!at->fair && (rc = seg_fairness_new(&at->fair)) < 0)
-            break;
-        rc = seg_fairness_compute(at->fair, labels, at->codes, fd->n, k, at->g, sel);
+        rc = reach ? reach->compute(reach->ctx, at->fair, labels, at->codes, fd->n, k, at->g, sel)
+                   : seg_fairness_compute(at->fair, labels, at->codes, fd->n, k, at->g, sel);
     }
     free(sel);
     return rc;

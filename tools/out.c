@@ -226,7 +226,7 @@ static bool little_endian(void)
     return b == 1;
 }
 
-int npy_write(FILE *f, const void *x, bool f32, size_t n, size_t d)
+int npy_write_header(FILE *f, bool f32, size_t n, size_t d)
 {
     char header[128];
     int len = snprintf(header, sizeof header,
@@ -248,18 +248,19 @@ int npy_write(FILE *f, const void *x, bool f32, size_t n, size_t d)
     for (size_t i = 0; i < pad; i++)
         fputc(' ', f);
     fputc('\n', f);
+    return ferror(f) ? -1 : 0;
+}
+
+int npy_write(FILE *f, const void *x, bool f32, size_t n, size_t d)
+{
+    if (npy_write_header(f, f32, n, d) < 0)
+        return -1;
     fwrite(x, f32 ? 4 : 8, n * d, f);
     return ferror(f) ? -1 : 0;
 }
 
-int csv_write_matrix(FILE *f, const void *x, bool f32, size_t n, size_t d, const char *const *names)
+int csv_write_rows(FILE *f, const void *x, bool f32, size_t n, size_t d)
 {
-    for (size_t j = 0; j < d; j++) {
-        if (j)
-            fputc(',', f);
-        csv_field(f, names[j]);
-    }
-    fputc('\n', f);
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < d; j++) {
             /* Enough digits to read back the same value. */
@@ -271,6 +272,17 @@ int csv_write_matrix(FILE *f, const void *x, bool f32, size_t n, size_t d, const
         fputc('\n', f);
     }
     return ferror(f) ? -1 : 0;
+}
+
+int csv_write_matrix(FILE *f, const void *x, bool f32, size_t n, size_t d, const char *const *names)
+{
+    for (size_t j = 0; j < d; j++) {
+        if (j)
+            fputc(',', f);
+        csv_field(f, names[j]);
+    }
+    fputc('\n', f);
+    return csv_write_rows(f, x, f32, n, d);
 }
 
 int write_features(FILE *f, const char *path, const void *x, bool f32, size_t n, size_t d,

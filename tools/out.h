@@ -45,10 +45,14 @@ void csv_field(FILE *f, const char *s);
  *
  * An n x d matrix as a .npy (format 1.0, '<f4' or '<f8', C order). */
 int npy_write(FILE *f, const void *x, bool f32, size_t n, size_t d);
+/* Its header alone (the n x d values follow, written by the caller). */
+int npy_write_header(FILE *f, bool f32, size_t n, size_t d);
 
 /* An n x d matrix as CSV with a header of column names. */
 int csv_write_matrix(FILE *f, const void *x, bool f32, size_t n, size_t d,
                      const char *const *names);
+/* Its rows alone, without the header. */
+int csv_write_rows(FILE *f, const void *x, bool f32, size_t n, size_t d);
 
 /* The encoded, scaled feature matrix: .npy when path (the output's name)
  * ends so, else CSV with the scaler's feature names as header. */

@@ -168,6 +168,117 @@ static int build_plan(seg_campaign *c)
     return SEG_OK;
 }
 
+/* Counts exact in a double: at most 2^53. */
+#define EXACT_MAX (UINT64_C(1) << 53)
+#define FIELDS SEG_CAMPAIGN_COUNT_FIELDS
+
+int seg_campaign_count(const seg_campaign *c, const int32_t *labels, size_t n, size_t k,
+                       const int8_t *outcome, const int8_t *control, uint64_t *counts, size_t len)
+{
+    if (!c || !counts || (n && (!labels || !outcome)))
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_campaign_count: NULL argument");
+    if (k == 0 || k > 1000000)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_campaign_count: k = %zu", k);
+    if (len != k * FIELDS)
+        return seg_fail(SEG_ERR_MISMATCH,
+                        "seg_campaign_count: %zu counts for k = %zu (k x %d needed)", len, k,
+                        FIELDS);
+    if (c->opted_out && c->olen != n)
+        return seg_fail(SEG_ERR_MISMATCH,
+                        "seg_campaign_compute: %zu opt-out flags were set for %zu rows", c->olen,
+                        n);
+    /* every row is checked before any is added: all or nothing */
+    for (size_t i = 0; i < n; i++) {
+        int32_t j = labels[i];
+        int8_t y = outcome[i], h = control ? control[i] : 0;
+        if (j < 0 || (size_t)j >= k || y < -1 || y > 1 || h < -1 || h > 1)
+            return seg_fail(SEG_ERR_INVALID_ARG,
+                            "row %zu: label %d, outcome %d, control %d out of range", i + 1, (int)j,
+                            (int)y, (int)h);
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t *seg = counts + (size_t)labels[i] * FIELDS;
+        int8_t y = outcome[i], h = control ? control[i] : 0;
+        if (c->opted_out && c->opted_out[i]) { /* never contacted, never in a figure */
+            seg[SEG_CAMPAIGN_COUNT_OPTED_OUT]++;
+            continue;
+        }
+        if (y < 0 || h < 0)
+            continue; /* unknown outcome or group: counted nowhere */
+        seg[h ? SEG_CAMPAIGN_COUNT_HELD_OUT : SEG_CAMPAIGN_COUNT_CONTACTS]++;
+        seg[h ? SEG_CAMPAIGN_COUNT_HELD_OUT_CONVERSIONS : SEG_CAMPAIGN_COUNT_CONVERSIONS] +=
+            (uint64_t)y;
+    }
+    return SEG_OK;
+}
+
+/* Whether the counts are consistent and exact as doubles, totals included. */
+static int check_counts(const uint64_t *counts, size_t k)
+{
+    uint64_t total[FIELDS] = {0};
+    for (size_t j = 0; j < k; j++) {
+        const uint64_t *seg = counts + j * FIELDS;
+        if (seg[SEG_CAMPAIGN_COUNT_CONVERSIONS] > seg[SEG_CAMPAIGN_COUNT_CONTACTS] ||
+            seg[SEG_CAMPAIGN_COUNT_HELD_OUT_CONVERSIONS] > seg[SEG_CAMPAIGN_COUNT_HELD_OUT])
+            return seg_fail(SEG_ERR_INVALID_ARG,
+                            "segment %zu: more conversions than contacted or held-out rows", j);
+        for (size_t f = 0; f < FIELDS; f++) {
+            if (seg[f] > EXACT_MAX || total[f] > EXACT_MAX - seg[f])
+                return seg_fail(SEG_ERR_INVALID_ARG,
+                                "segment %zu: counts above 2^53 are not exact as doubles", j);
+            total[f] += seg[f];
+        }
+    }
+    return SEG_OK;
+}
+
+int seg_campaign_compute_counts(seg_campaign *c, const uint64_t *counts, size_t k)
+{
+    int rc;
+    if (!c || !counts)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_campaign_compute_counts: NULL argument");
+    if (k == 0 || k > 1000000)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_campaign_compute: k = %zu", k);
+    if (c->withheld && c->wlen != k + 1)
+        return seg_fail(SEG_ERR_MISMATCH,
+                        "seg_campaign_compute: %zu withheld flags were set for k = %zu (k + 1 "
+                        "needed)",
+                        c->wlen, k);
+    campaign_clear(c);
+    if ((rc = check_counts(counts, k)) < 0)
+        return rc;
+    c->k = k;
+    c->contacts = seg_calloc(k + 2, sizeof(double));
+    c->conversions = seg_calloc(k + 2, sizeof(double));
+    c->held = seg_calloc(k + 2, sizeof(double));
+    c->held_conversions = seg_calloc(k + 2, sizeof(double));
+    c->order = seg_calloc(k + 1, sizeof *c->order);
+    c->cum_contacts = seg_calloc(k + 1, sizeof(double));
+    c->cum_conversions = seg_calloc(k + 1, sizeof(double));
+    c->opted = seg_calloc(k + 2, sizeof(double));
+    if (!c->opted || !c->contacts || !c->conversions || !c->held || !c->held_conversions ||
+        !c->order || !c->cum_contacts || !c->cum_conversions) {
+        campaign_clear(c);
+        return SEG_NOMEM();
+    }
+    /* everyone (index k): the segments' sums, exact below 2^53 */
+    double *const dst[FIELDS] = {c->contacts, c->conversions, c->held, c->held_conversions,
+                                 c->opted};
+    for (size_t j = 0; j < k; j++)
+        for (size_t f = 0; f < FIELDS; f++) {
+            dst[f][j] = (double)counts[j * FIELDS + f];
+            dst[f][k] += dst[f][j];
+        }
+    if ((rc = build_plan(c)) < 0) {
+        campaign_clear(c);
+        return rc;
+    }
+    c->computed = true;
+    return SEG_OK;
+}
+
+/* The rows counted once (seg_campaign_count), then planned from the counts:
+ * the one path, whether the rows come at once or in parts. */
 int seg_campaign_compute(seg_campaign *c, const int32_t *labels, size_t n, size_t k,
                          const int8_t *outcome, const int8_t *control)
 {
@@ -185,49 +296,18 @@ int seg_campaign_compute(seg_campaign *c, const int32_t *labels, size_t n, size_
                         "seg_campaign_compute: %zu withheld flags were set for k = %zu (k + 1 "
                         "needed)",
                         c->wlen, k);
-    campaign_clear(c);
-    c->k = k;
-    c->contacts = seg_calloc(k + 2, sizeof(double));
-    c->conversions = seg_calloc(k + 2, sizeof(double));
-    c->held = seg_calloc(k + 2, sizeof(double));
-    c->held_conversions = seg_calloc(k + 2, sizeof(double));
-    c->order = seg_calloc(k + 1, sizeof *c->order);
-    c->cum_contacts = seg_calloc(k + 1, sizeof(double));
-    c->cum_conversions = seg_calloc(k + 1, sizeof(double));
-    c->opted = seg_calloc(k + 2, sizeof(double));
-    if (!c->opted || !c->contacts || !c->conversions || !c->held || !c->held_conversions || !c->order ||
-        !c->cum_contacts || !c->cum_conversions) {
+    uint64_t *counts = seg_calloc(k * FIELDS, sizeof *counts);
+    if (!counts) {
         campaign_clear(c);
         return SEG_NOMEM();
     }
-    for (size_t i = 0; i < n; i++) {
-        int32_t j = labels[i];
-        int8_t y = outcome[i], h = control ? control[i] : 0;
-        if (j < 0 || (size_t)j >= k || y < -1 || y > 1 || h < -1 || h > 1) {
-            campaign_clear(c);
-            return seg_fail(SEG_ERR_INVALID_ARG,
-                            "row %zu: label %d, outcome %d, control %d out of range", i + 1,
-                            (int)j, (int)y, (int)h);
-        }
-        if (c->opted_out && c->opted_out[i]) { /* never contacted, never in a figure */
-            c->opted[j] += 1;
-            c->opted[k] += 1;
-            continue;
-        }
-        if (y < 0 || h < 0)
-            continue; /* unknown outcome or group: counted nowhere */
-        double *cnt = h ? c->held : c->contacts, *conv = h ? c->held_conversions : c->conversions;
-        cnt[j] += 1;
-        cnt[k] += 1;
-        conv[j] += y;
-        conv[k] += y;
-    }
-    if ((rc = build_plan(c)) < 0) {
+    rc = seg_campaign_count(c, labels, n, k, outcome, control, counts, k * FIELDS);
+    if (rc < 0)
         campaign_clear(c);
-        return rc;
-    }
-    c->computed = true;
-    return SEG_OK;
+    else
+        rc = seg_campaign_compute_counts(c, counts, k);
+    seg_free(counts);
+    return rc;
 }
 
 int seg_campaign_set_withheld(seg_campaign *c, const uint8_t *withheld, size_t len)

@@ -61,22 +61,11 @@ void seg_fairness_free(seg_fairness *f)
     seg_free(f);
 }
 
-int seg_fairness_compute(seg_fairness *f, const int32_t *labels, const int32_t *groups, size_t n,
-                         size_t k, size_t g, const uint8_t *selected)
+/* Empty k x g tables of f (k and g in range). */
+static int fairness_start(seg_fairness *f, size_t k, size_t g, const char *fn)
 {
-    if (!f || (n && (!labels || !groups)))
-        return seg_fail(SEG_ERR_INVALID_ARG, "seg_fairness_compute: NULL argument");
-    if (k == 0 || k > 1000000 || g == 0 || g > 1000000)
-        return seg_fail(SEG_ERR_INVALID_ARG,
-                        "seg_fairness_compute: k = %zu and g = %zu must be 1 .. 10^6", k, g);
     if ((k + 1) > SIZE_MAX / g / sizeof(double))
-        return seg_fail(SEG_ERR_INVALID_ARG, "seg_fairness_compute: k x g too large");
-    for (size_t i = 0; i < n; i++)
-        if (labels[i] < 0 || (size_t)labels[i] >= k || groups[i] < -1 ||
-            (groups[i] >= 0 && (size_t)groups[i] >= g))
-            return seg_fail(SEG_ERR_INVALID_ARG,
-                            "row %zu: label %d (0 .. %zu) or group %d (-1 .. %zu) out of range",
-                            i + 1, (int)labels[i], k - 1, (int)groups[i], g - 1);
+        return seg_fail(SEG_ERR_INVALID_ARG, "%s: k x g too large", fn);
     fairness_clear(f);
     f->cell = seg_calloc((k + 1) * g, sizeof(double));
     f->size = seg_calloc(k + 1, sizeof(double));
@@ -87,21 +76,87 @@ int seg_fairness_compute(seg_fairness *f, const int32_t *labels, const int32_t *
     }
     f->k = k;
     f->g = g;
+    return SEG_OK;
+}
+
+/* Group c has m more rows in segment s, sel of them selected. */
+static void fairness_add(seg_fairness *f, size_t s, size_t c, double m, double sel)
+{
+    f->cell[s * f->g + c] += m;
+    f->cell[f->k * f->g + c] += m;
+    f->size[s] += m;
+    f->size[f->k] += m;
+    f->selected[c] += sel;
+    f->selected_all += sel;
+}
+
+int seg_fairness_compute(seg_fairness *f, const int32_t *labels, const int32_t *groups, size_t n,
+                         size_t k, size_t g, const uint8_t *selected)
+{
+    if (!f || (n && (!labels || !groups)))
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_fairness_compute: NULL argument");
+    if (k == 0 || k > 1000000 || g == 0 || g > 1000000)
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "seg_fairness_compute: k = %zu and g = %zu must be 1 .. 10^6", k, g);
+    for (size_t i = 0; i < n; i++)
+        if (labels[i] < 0 || (size_t)labels[i] >= k || groups[i] < -1 ||
+            (groups[i] >= 0 && (size_t)groups[i] >= g))
+            return seg_fail(SEG_ERR_INVALID_ARG,
+                            "row %zu: label %d (0 .. %zu) or group %d (-1 .. %zu) out of range",
+                            i + 1, (int)labels[i], k - 1, (int)groups[i], g - 1);
+    int rc = fairness_start(f, k, g, "seg_fairness_compute");
+    if (rc < 0)
+        return rc;
     for (size_t i = 0; i < n; i++) {
-        if (groups[i] < 0) {
+        if (groups[i] < 0)
             f->unknown += 1;
-            continue;
-        }
-        const size_t s = (size_t)labels[i], c = (size_t)groups[i];
-        f->cell[s * g + c] += 1;
-        f->cell[k * g + c] += 1;
-        f->size[s] += 1;
-        f->size[k] += 1;
-        if (selected && selected[i]) {
-            f->selected[c] += 1;
-            f->selected_all += 1;
-        }
+        else
+            fairness_add(f, (size_t)labels[i], (size_t)groups[i], 1,
+                         selected && selected[i] ? 1 : 0);
     }
+    f->rows = f->size[k];
+    f->has_selection = selected != NULL;
+    f->computed = true;
+    return SEG_OK;
+}
+
+int seg_fairness_compute_counts(seg_fairness *f, const uint64_t *counts, size_t k, size_t g,
+                                uint64_t unknown, const uint64_t *selected)
+{
+    if (!f || !counts)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_fairness_compute_counts: NULL argument");
+    if (k == 0 || k > 1000000 || g == 0 || g > 1000000)
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "seg_fairness_compute_counts: k = %zu and g = %zu must be 1 .. 10^6", k, g);
+    /* Every total must stay an exact double: at most 2^50 rows in all. */
+    const uint64_t limit = UINT64_C(1) << 50;
+    uint64_t total = unknown;
+    for (size_t c = 0; c < g; c++) {
+        uint64_t m = 0;
+        for (size_t s = 0; s < k; s++) {
+            const uint64_t v = counts[s * g + c];
+            if (v > limit || m > limit - v || total > limit - v)
+                return seg_fail(SEG_ERR_INVALID_ARG,
+                                "seg_fairness_compute_counts: more than 2^50 rows");
+            m += v;
+            total += v;
+        }
+        if (selected && selected[c] > m)
+            return seg_fail(SEG_ERR_INVALID_ARG,
+                            "seg_fairness_compute_counts: group %zu has %llu selected rows of %llu",
+                            c, (unsigned long long)selected[c], (unsigned long long)m);
+    }
+    int rc = fairness_start(f, k, g, "seg_fairness_compute_counts");
+    if (rc < 0)
+        return rc;
+    for (size_t s = 0; s < k; s++)
+        for (size_t c = 0; c < g; c++)
+            fairness_add(f, s, c, (double)counts[s * g + c], 0);
+    for (size_t c = 0; selected && c < g; c++) {
+        f->selected[c] = (double)selected[c];
+        f->selected_all += (double)selected[c];
+    }
+    f->unknown = (double)unknown;
     f->rows = f->size[k];
     f->has_selection = selected != NULL;
     f->computed = true;

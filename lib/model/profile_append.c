@@ -73,7 +73,10 @@ static int commit(seg_model *m, bool ok)
         return SEG_NOMEM();
     }
     p->n_cols++;
-    return seg_profile_finish(p);
+    /* a threshold set before (seg_model_set_min_profile_size) withholds the
+     * new column's small segments too */
+    int rc = p->min_size ? seg_profile_withhold(p, m->sizes, m->n_rows, p->min_size) : SEG_OK;
+    return rc < 0 ? rc : seg_profile_finish(p);
 }
 
 int seg_model_add_profile_numeric(seg_model *m, const char *column, const double *mean,
@@ -85,8 +88,9 @@ int seg_model_add_profile_numeric(seg_model *m, const char *column, const double
     const size_t n = m->k + 1;
     for (size_t j = 0; j < n; j++)
         if (!(missing[j] >= 0 && missing[j] <= 1))
-            return seg_fail(SEG_ERR_INVALID_ARG, "column '%s': missing share %g of segment %zu "
-                                                 "is not within 0 to 1",
+            return seg_fail(SEG_ERR_INVALID_ARG,
+                            "column '%s': missing share %g of segment %zu "
+                            "is not within 0 to 1",
                             column, missing[j], j);
     pcol *c = NULL;
     int rc = new_column(m, column, &c);
@@ -94,6 +98,37 @@ int seg_model_add_profile_numeric(seg_model *m, const char *column, const double
         return rc;
     return commit(m, copy_values(&c->mean, mean, n) && copy_values(&c->median, median, n) &&
                          copy_values(&c->sd, sd, n) && copy_values(&c->missing, missing, n));
+}
+
+int seg_model_set_min_profile_size(seg_model *m, size_t min_size)
+{
+    SEG_ALLOC_SCOPE(m);
+    if (!m || min_size == 0 || (uint64_t)min_size > UINT64_C(1000000000000))
+        return seg_fail(SEG_ERR_INVALID_ARG,
+                        "seg_model_set_min_profile_size: NULL model or a size out of 1 .. 10^12");
+    seg_profile *p = m->profile;
+    if (p && p->min_size)
+        return seg_fail(SEG_ERR_STATE, "the model withholds profiles under %zu rows already",
+                        p->min_size);
+    bool made = false;
+    if (!p) { /* an empty profile: its columns come later */
+        if (!(p = seg_calloc(1, sizeof *p)))
+            return SEG_NOMEM();
+        p->k = m->k;
+        made = true;
+    }
+    int rc = seg_profile_withhold(p, m->sizes, m->n_rows, min_size);
+    if (rc == SEG_OK)
+        rc = seg_profile_finish(p);
+    if (rc < 0) {
+        if (made)
+            seg_profile_free(p);
+        else /* leave no half-made threshold */
+            seg_profile_withhold(p, m->sizes, m->n_rows, 0);
+        return rc;
+    }
+    m->profile = p;
+    return SEG_OK;
 }
 
 int seg_model_add_profile_levels(seg_model *m, const char *column, const char *const *levels,
@@ -121,4 +156,18 @@ int seg_model_add_profile_levels(seg_model *m, const char *column, const char *c
     for (size_t l = 0; ok && l < n_levels; l++, c->n_levels++)
         ok = (c->levels[l] = seg_strdup(levels[l])) != NULL;
     return commit(m, ok && copy_values(&c->share, share, cells));
+}
+
+int seg_model_set_profile_described(seg_model *m, const char *column)
+{
+    SEG_ALLOC_SCOPE(m);
+    if (!m || !column)
+        return seg_fail(SEG_ERR_INVALID_ARG, "seg_model_set_profile_described: NULL argument");
+    seg_profile *p = m->profile;
+    for (size_t c = 0; p && c < p->n_cols; c++)
+        if (strcmp(p->cols[c].name, column) == 0) {
+            p->cols[c].described = true;
+            return seg_profile_finish(p);
+        }
+    return seg_fail(SEG_ERR_NOT_FOUND, "no profiled column named '%s'", column);
 }

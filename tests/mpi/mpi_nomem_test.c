@@ -153,6 +153,30 @@ static int call_profile(size_t first, size_t rows, seg_model *m)
     return rc;
 }
 
+/* The fairness counts of this rank's rows, and order statistics of x's
+ * first feature over the ranks. */
+static int call_fairness(size_t first, size_t rows, seg_model *m)
+{
+    int32_t labels[N], groups[N];
+    uint8_t selected[N];
+    seg_fairness *f = NULL;
+    int rc = seg_mpi_predict(MPI_COMM_WORLD, m, x + first * D, rows, D, labels, NULL, NULL);
+    for (size_t i = 0; i < rows; i++) {
+        groups[i] = (first + i) % 5 == 4 ? -1 : (int32_t)((first + i) % 3);
+        selected[i] = labels[i] == 1;
+    }
+    if (rc == SEG_OK) /* libseg's allocation: not wrapped, agreed alike */
+        rc = seg_mpi_agree(MPI_COMM_WORLD, seg_fairness_new(&f));
+    if (rc == SEG_OK)
+        rc = seg_mpi_fairness_compute(MPI_COMM_WORLD, f, labels, groups, rows, 3, 3, selected);
+    seg_fairness_free(f);
+    const uint64_t want[3] = {0, N / 2, N - 1};
+    double out[3];
+    if (rc == SEG_OK)
+        rc = seg_mpi_select(MPI_COMM_WORLD, x + first * D, rows, D, want, 1, out);
+    return rc;
+}
+
 /* Fail the victim's allocations one by one through call(). */
 static int check(const char *what, call_fn call, int victim, size_t first, size_t rows,
                  seg_model *m)
@@ -215,6 +239,8 @@ int main(int argc, char **argv)
         bad = bad || check("seg_mpi_model_outliers", call_outliers, victims[v], first, rows, m);
         bad = bad || check("seg_mpi_sweep_run", call_sweep, victims[v], first, rows, m);
         bad = bad || check("seg_mpi_model_profile", call_profile, victims[v], first, rows, m);
+        bad = bad || check("seg_mpi_fairness_compute, seg_mpi_select", call_fairness, victims[v],
+                           first, rows, m);
     }
     seg_model_free(m);
     seg_kmeans_free(km);

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct csv_model csv_model;
 
@@ -29,10 +30,13 @@ void csv_model_free(csv_model *cm);
 /* Hooks, called by csv_share_rows() on every rank alike (the arguments are
  * agreed over the ranks). */
 
-/* The file's columns, before any is left out; then --drop and --columns
- * applied to ds as seg segment applies them (segment_select_columns():
- * a seg_status, or USAGE_CONFLICT after saying why). */
-int csv_model_read(csv_model *cm, seg_dataset *ds);
+/* The file's columns, before any is left out; then the roles taken
+ * (csv_aside.h: the id and weights set on ds, the other aside columns
+ * checked), then --drop and --columns applied to ds as seg segment applies
+ * them (segment_select_columns(), the aside columns staying): a
+ * seg_status (seg segment's message in why, else seg_last_error()), or
+ * USAGE_CONFLICT after saying why. */
+int csv_model_read(csv_model *cm, seg_dataset *ds, char *why, size_t len);
 /* Column `name` of the dataset is left out as an identifier of this kind. */
 int csv_model_identifier(csv_model *cm, const char *name, seg_identifier_kind kind);
 /* Column j (of the dataset after the drop) is categorical: its levels seen
@@ -45,14 +49,16 @@ int csv_model_numeric(csv_model *cm, size_t j, const char *name, double center, 
                       double median);
 
 /* The rank's dataset (taken over whatever happens), rows from row0 of the
- * file, kept for the profiles without the identifier columns (freed when
- * the record keeps no rows). */
+ * file, kept for the profiles and the aside columns (csv_aside.h) without
+ * the identifier columns (freed when the record keeps no rows and no
+ * column is aside; only the aside columns kept when it keeps no rows). */
 int csv_model_keep(csv_model *cm, seg_dataset *ds, size_t row0);
 
 /* Collective, after the fit: labels of this rank's fit share (rows from
- * first), dealt back to the rows of the kept dataset, and the profiles of
- * all ranks' rows appended to m (seg_mpi_model_profile()). On failure the
- * message is seg_mpi_last_error(). */
+ * first), dealt back to the rows of the kept dataset (csv_aside_labels(),
+ * unless done already), and the profiles of all ranks' rows appended to m
+ * (seg_mpi_model_profile_columns(): the features, then the described
+ * columns). On failure the message is seg_mpi_last_error(). */
 int csv_model_profile(csv_model *cm, seg_model *m, const int32_t *labels, size_t first,
                       size_t rows);
 
@@ -61,6 +67,11 @@ int csv_model_profile(csv_model *cm, seg_model *m, const int32_t *labels, size_t
  * record, in the file's order, and the left-out columns with seg segment's
  * reasons (record_left_out()), into m. A library status. */
 int csv_model_apply(const csv_model *cm, seg_model *m);
+
+/* --min-segment-size N of the record's options (0: none): levels of fewer
+ * than N rows over all ranks fold into "(other)" in the encoding and the
+ * scaler, as seg segment's SEG_SCALER_MIN_LEVEL_COUNT. */
+uint64_t csv_model_min_count(const csv_model *cm);
 
 /* The scaler csv_model_apply() gives the model, to *out (the caller frees
  * it). A library status. */
@@ -80,6 +91,25 @@ size_t csv_model_identifiers(const csv_model *cm, char ***names, seg_identifier_
  * seg_mpi_last_error(). */
 int mpi_model_tree(seg_model *m, const void *x, bool f32, size_t rows, size_t d,
                    const int32_t *labels, size_t n);
+
+/* The feature columns of the kept dataset (not aside), their indices to
+ * idx (NULL: only counted): the count. */
+size_t csv_model_features(const csv_model *cm, size_t *idx);
+
+/* Rank 0, once before writing the report: the kept dataset shaped as seg
+ * segment's (the described columns set aside as described, the other
+ * aside columns dropped); NULL on failure. */
+seg_dataset *csv_model_report_dataset(csv_model *cm);
+
+/* The fit share's row weights (--weight), moved with the rows by
+ * csv_share_rows() (taken; NULL: none), and read back. */
+void csv_model_set_weights(csv_model *cm, double *w);
+const double *csv_model_weights(const csv_model *cm);
+
+/* Rank 0, for --json: `, "columns": [...], "described": [...]`, the
+ * encoded columns in the file's order and the described ones, as seg
+ * segment's summary lists them. */
+void csv_model_roles_json(const csv_model *cm, FILE *f);
 
 /* The hook csv_share_rows() calls (NULL: none), set before it runs. */
 void csv_share_set_model(csv_model *cm);

@@ -3,6 +3,7 @@
  * and seg segment's opts filled from them for the serial functions.
  */
 #include "mpi/csv_options.h"
+#include "mpi/campaign_mpi.h"
 #include "segment/segment.h"
 
 #include <math.h>
@@ -61,4 +62,19 @@ opts *mpi_csv_options_segment(const mpi_csv_opts *c, const char *drop, const cha
         .quiet = quiet,
     };
     return out;
+}
+
+void mpi_csv_options_roles(opts *so, const mpi_roles *r, const mpi_campaign *camp)
+{
+    so->id = r->id;
+    so->weight = r->weight;
+    so->describe = r->describe;
+    so->protected_cols = r->protected_cols;
+    so->protected_bins = r->protected_bins;
+    so->opt_out = r->opt_out;
+    so->target = camp->target;
+    so->control = camp->control;
+    so->cost = camp->cost_v;
+    so->revenue = camp->revenue_v;
+    so->min_segment_size = (int64_t)camp->min_size_v;
 }

@@ -62,4 +62,22 @@ struct opts;
 struct opts *mpi_csv_options_segment(const mpi_csv_opts *c, const char *drop, const char *scale,
                                      bool impute_first, bool quiet);
 
+/* The columns' roles (--id, --weight, --describe, --protected,
+ * --protected-bins, --opt-out, as given or NULL). */
+typedef struct mpi_roles {
+    const char *id, *weight, *describe, *protected_cols, *protected_bins, *opt_out;
+} mpi_roles;
+
+/* The columns' roles and the campaign's options into so (seg segment's
+ * names for them), so that seg segment's functions treat them as there:
+ * --drop and --columns (a column in a role), the --id column read as text,
+ * the model's LEFT reasons, --min-segment-size in the scaler, the report.
+ * Strings borrowed. */
+struct mpi_campaign;
+void mpi_csv_options_roles(struct opts *so, const mpi_roles *r, const struct mpi_campaign *camp);
+
+/* seg segment's check that a protected or opt-out column has no other
+ * role (segment.h): 0, or EXIT_USAGE after saying which clashes. */
+int segment_protected_roles(const struct opts *o);
+
 #endif

@@ -16,6 +16,7 @@
  */
 #include "mpi/csv_share.h"
 #include "mpi/csv_model.h"
+#include "mpi/csv_aside.h"
 #include "cli.h"
 #include "segment/segment.h"
 
@@ -26,6 +27,7 @@
 #include <string.h>
 
 #define MISSING_LEVEL "(missing)"
+#define OTHER_LEVEL "(other)"
 #define IDENTIFIER_MIN_ROWS 20
 #define MAX_LEVELS 1000
 
@@ -40,7 +42,9 @@ void csv_share_set_model(csv_model *cm)
 /* ---- identifier-like columns, as seg_dataset_column_identifier() decides
  * on all rows ---------------------------------------------------------------- */
 
-enum { ID_NONE, ID_ROWNUM, ID_INCREASING, ID_TEXT, ID_UNSURE, ID_NOMEM };
+enum { ID_NONE, ID_ROWNUM, ID_INCREASING, ID_TEXT, ID_UNSURE, ID_NOMEM, ID_ASIDE };
+/* ID_ASIDE: a column kept aside in a role (csv_aside.h): no feature, no
+ * identifier check, as seg segment's roles leave before both. */
 
 static bool is_whole(double v)
 {
@@ -237,6 +241,79 @@ static int csv_share_model_levels(const seg_dataset *ds, size_t j, const int64_t
     return rc;
 }
 
+/* The --min-segment-size threshold of the record (0: none). */
+static uint64_t share_min_count(void)
+{
+    return share_model ? csv_model_min_count(share_model) : 0;
+}
+
+/*
+ * Fold the merged levels (tab[0..m) sorted, feature_of[r] the merged index
+ * of entry r, *w of them) counted fewer than min_count times, and a level
+ * spelt "(other)", into one "(other)" (the missing level stays), as the
+ * scaler's fold_rare_levels(): feature_of and *w are renumbered in the
+ * sorted order of the levels left. pair receives the first two levels'
+ * texts (for a 0/1 feature).
+ */
+static int fold_rare(const level_n *tab, size_t m, size_t *feature_of, size_t *w,
+                     uint64_t min_count, const char *pair[2])
+{
+    const size_t n = *w;
+    const char **text = malloc((n + 1) * sizeof *text);
+    uint64_t *count = calloc(n + 1, sizeof *count);
+    size_t *to = malloc((n + 1) * sizeof *to), *order = malloc((n + 1) * sizeof *order);
+    if (!text || !count || !to || !order) {
+        free(text);
+        free(count);
+        free(to);
+        free(order);
+        return SEG_ERR_NOMEM;
+    }
+    for (size_t r = 0; r < m; r++) { /* a run's text: its first entry's */
+        if (count[feature_of[r]] == 0 && (r == 0 || feature_of[r - 1] != feature_of[r]))
+            text[feature_of[r]] = tab[r].s;
+        count[feature_of[r]] += (uint64_t)tab[r].count;
+    }
+    size_t kept = 0;
+    bool other = false;
+    for (size_t f = 0; f < n; f++) {
+        const bool fold = min_count > 0 && strcmp(text[f], MISSING_LEVEL) != 0 &&
+                          (count[f] < min_count || strcmp(text[f], OTHER_LEVEL) == 0);
+        to[f] = fold ? SIZE_MAX : kept;
+        if (!fold)
+            text[kept++] = text[f]; /* kept < f or equal: in place */
+        other = other || fold;
+    }
+    if (other)
+        text[kept++] = OTHER_LEVEL;
+    /* the levels left in byte order: "(other)" takes its sorted place */
+    for (size_t i = 0; i < kept; i++)
+        order[i] = i;
+    for (size_t a = 1; a < kept; a++) {
+        size_t v = order[a], b = a;
+        while (b > 0 && strcmp(text[order[b - 1]], text[v]) > 0) {
+            order[b] = order[b - 1];
+            b--;
+        }
+        order[b] = v;
+    }
+    size_t *rank = count; /* reused: old kept index -> sorted index */
+    for (size_t i = 0; i < kept; i++)
+        rank[order[i]] = i;
+    for (size_t r = 0; r < m; r++) {
+        const size_t f = to[feature_of[r]];
+        feature_of[r] = rank[f == SIZE_MAX ? kept - 1 : f];
+    }
+    pair[0] = kept > 0 ? text[order[0]] : NULL;
+    pair[1] = kept > 1 ? text[order[1]] : NULL;
+    *w = kept;
+    free(text);
+    free(count);
+    free(to);
+    free(order);
+    return SEG_OK;
+}
+
 /* The encoding of column j from the level counts of all rows, as
  * seg_scol_levels_finish() (no folding): missing values a level of their
  * own, or with mode (--impute-mode) the most common level, ties to the
@@ -301,23 +378,21 @@ static int plan_categorical(const seg_dataset *ds, size_t j, const int32_t *code
                  "column, drop it, or allow it with SEG_SCALER_ALLOW_IDENTIFIERS",
                  name, w);
         rc = SEG_ERR_PRIVACY;
-    } else if (w > MAX_LEVELS) {
+    }
+    /* --min-segment-size: levels of fewer rows than it, over all ranks,
+     * fold into one "(other)", as the scaler's SEG_SCALER_MIN_LEVEL_COUNT */
+    const char *pair[2] = {NULL, NULL};
+    if (rc == SEG_OK && (rc = fold_rare(tab, m, feature_of, &w, share_min_count(), pair)) < 0)
+        snprintf(why, len, "out of memory");
+    if (rc == SEG_OK && w > MAX_LEVELS) {
         snprintf(why, len, "column '%s' has %zu levels, more than the limit %d", name, w,
                  MAX_LEVELS);
         rc = SEG_ERR_LIMIT;
     }
     if (rc == SEG_OK) {
-        /* merged levels' texts, sorted: the first entry of each run */
         size_t one = 0;
         if (w == 2) {
-            const char *a = NULL, *b = NULL;
-            for (size_t r = 0; r < m; r++) {
-                if (feature_of[r] == 0 && !a)
-                    a = tab[r].s;
-                if (feature_of[r] == 1 && !b)
-                    b = tab[r].s;
-            }
-            one = binary_one(a, b);
+            one = binary_one(pair[0], pair[1]);
             cp->n_out = 1;
         } else
             cp->n_out = drop_first ? w - 1 : w;
@@ -376,6 +451,7 @@ static int plan_categorical(const seg_dataset *ds, size_t j, const int32_t *code
  */
 typedef struct dest {
     char *share, *spare;
+    double *share_w, *spare_w; /* the rows' weights (--weight), or NULL */
     size_t row0, nr, first, rows, keep_lo, keep_hi;
     size_t bytes; /* of one encoded row */
     bool f32;
@@ -408,7 +484,7 @@ static size_t clamp(size_t v, size_t lo, size_t hi)
 static int dest_init(dest *t, size_t row0, size_t nr, size_t first, size_t rows, size_t dd,
                      bool f32)
 {
-    *t = (dest){NULL, NULL, row0, nr, first, rows, 0, 0, dd * (f32 ? 4 : 8), f32};
+    *t = (dest){NULL, NULL, NULL, NULL, row0, nr, first, rows, 0, 0, dd * (f32 ? 4 : 8), f32};
     t->keep_lo = first > row0 ? clamp(first - row0, 0, nr) : 0;
     t->keep_hi = first + rows > row0 ? clamp(first + rows - row0, t->keep_lo, nr) : t->keep_lo;
     const size_t spare = nr - (t->keep_hi - t->keep_lo);
@@ -418,8 +494,26 @@ static int dest_init(dest *t, size_t row0, size_t nr, size_t first, size_t rows,
     return seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory for the features");
 }
 
+/* The weights of the rank's CSV rows w (nr of them) where their rows go:
+ * the kept ones into share_w, the others into spare_w, as dest_row(). */
+static int dest_weights(dest *t, const double *w)
+{
+    const size_t spare = t->nr - (t->keep_hi - t->keep_lo);
+    t->share_w = malloc((t->rows ? t->rows : 1) * sizeof *t->share_w);
+    t->spare_w = malloc((spare ? spare : 1) * sizeof *t->spare_w);
+    int rc = t->share_w && t->spare_w ? SEG_OK : SEG_ERR_NOMEM;
+    for (size_t i = 0; rc == SEG_OK && i < t->nr; i++) {
+        if (i >= t->keep_lo && i < t->keep_hi)
+            t->share_w[t->row0 + i - t->first] = w[i];
+        else
+            t->spare_w[i < t->keep_lo ? i : i - (t->keep_hi - t->keep_lo)] = w[i];
+    }
+    return seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory for the weights");
+}
+
 /* The spare rows to the ranks whose shares they are in, theirs into this
- * rank's share (one MPI_Alltoallv; the kept rows do not move). */
+ * rank's share (one MPI_Alltoallv; the kept rows do not move); their
+ * weights alike when there are some. */
 static int dest_exchange(dest *t, int R, int me, size_t dd)
 {
     uint64_t mine[4] = {t->row0, t->nr, t->first, t->rows};
@@ -460,6 +554,11 @@ static int dest_exchange(dest *t, int R, int me, size_t dd)
     MPI_Type_commit(&row);
     MPI_Alltoallv(t->spare, sc, sd, row, t->share, rcn, rd, row, MPI_COMM_WORLD);
     MPI_Type_free(&row);
+    if (t->share_w)
+        MPI_Alltoallv(t->spare_w, sc, sd, MPI_DOUBLE, t->share_w, rcn, rd, MPI_DOUBLE,
+                      MPI_COMM_WORLD);
+    free(t->spare_w);
+    t->spare_w = NULL;
     free(all);
     free(sc);
     free(t->spare);
@@ -531,12 +630,14 @@ int csv_share_rows(const char *file, const opts *so, seg_kmeans *km, seg_scale_m
      * (csv_model.c); a usage error is said by rank 0 (the others' stderr
      * is closed) */
     *stage = "choosing columns";
-    rc = share_model ? csv_model_read(share_model, ds) : SEG_ERR_INVALID_ARG;
+    char msg[512] = "";
+    rc = share_model ? csv_model_read(share_model, ds, msg, sizeof msg) : SEG_ERR_INVALID_ARG;
     if (any_usage(rc)) {
         rc = USAGE_CONFLICT;
         goto fail;
     }
-    if ((rc = lib_failure(rc, seg_last_error(), "choosing columns", stage, why, len)) < 0)
+    if ((rc = lib_failure(rc, msg[0] ? msg : seg_last_error(), "choosing columns", stage, why,
+                          len)) < 0)
         goto fail;
     /* --keep names feature columns, as seg segment checks */
     if (any_usage(rc = segment_keep_check(so, ds))) {
@@ -556,9 +657,14 @@ int csv_share_rows(const char *file, const opts *so, seg_kmeans *km, seg_scale_m
 
     /* The columns seg segment leaves out as identifiers, decided on all
      * rows. */
-    size_t left = 0;
+    size_t left = 0, aside = 0;
     int hook_rc = SEG_OK;
     for (size_t j = 0; j < nc; j++) {
+        if (csv_aside_has(share_model, seg_dataset_column_name(ds, j))) {
+            kind[j] = ID_ASIDE; /* the same on every rank: no collective skipped */
+            aside++;
+            continue;
+        }
         uint64_t miss = seg_dataset_column_missing(ds, j);
         MPI_Allreduce(MPI_IN_PLACE, &miss, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
         if (n_all < IDENTIFIER_MIN_ROWS || list_contains(so->keep, seg_dataset_column_name(ds, j)))
@@ -590,11 +696,11 @@ int csv_share_rows(const char *file, const opts *so, seg_kmeans *km, seg_scale_m
             /* the model's record; a failure is agreed after the loop, whose
              * identifier checks every rank must still join */
             if (share_model && hook_rc == SEG_OK)
-                hook_rc = csv_model_identifier(
-                    share_model, seg_dataset_column_name(ds, j),
-                    kind[j] == ID_ROWNUM       ? SEG_IDENTIFIER_ROW_NUMBER
-                    : kind[j] == ID_INCREASING ? SEG_IDENTIFIER_INCREASING
-                                               : SEG_IDENTIFIER_TEXT);
+                hook_rc =
+                    csv_model_identifier(share_model, seg_dataset_column_name(ds, j),
+                                         kind[j] == ID_ROWNUM       ? SEG_IDENTIFIER_ROW_NUMBER
+                                         : kind[j] == ID_INCREASING ? SEG_IDENTIFIER_INCREASING
+                                                                    : SEG_IDENTIFIER_TEXT);
             if (rank == 0 && !quiet)
                 segment_identifier_warning(seg_dataset_column_name(ds, j),
                                            kind[j] == ID_ROWNUM       ? SEG_IDENTIFIER_ROW_NUMBER
@@ -610,8 +716,15 @@ int csv_share_rows(const char *file, const opts *so, seg_kmeans *km, seg_scale_m
         snprintf(why, len, "%s", seg_mpi_last_error());
         goto fail;
     }
-    if (left == nc) { /* seg segment's usage error, said by rank 0 */
+    if (left + aside == nc && left) { /* seg segment's usage error, said by rank 0 */
         rc = rank == 0 ? segment_all_identifiers() : USAGE_CONFLICT;
+        goto fail;
+    }
+    if (aside == nc) { /* every column in a role: seg segment's scaler has nothing to fit */
+        rc = SEG_ERR_EMPTY;
+        *stage = "fitting the scaler";
+        snprintf(why, len, "%s: seg_scaler_fit: the dataset has %zu rows and 0 columns",
+                 seg_strerror(rc), n_all);
         goto fail;
     }
     /* --log1p names numeric feature columns: seg_scaler_fit()'s check */
@@ -627,8 +740,8 @@ int csv_share_rows(const char *file, const opts *so, seg_kmeans *km, seg_scale_m
                 rc = SEG_ERR_NOT_FOUND;
             }
         free(lp);
-        if ((rc = lib_failure(rc, rc == SEG_ERR_NOMEM ? "out of memory" : why,
-                              "fitting the scaler", stage, why, len)) < 0)
+        if ((rc = lib_failure(rc, rc == SEG_ERR_NOMEM ? "out of memory" : why, "fitting the scaler",
+                              stage, why, len)) < 0)
             goto fail;
     }
     *stage = "reading data";
@@ -696,6 +809,13 @@ int csv_share_rows(const char *file, const opts *so, seg_kmeans *km, seg_scale_m
     }
     if ((rc = dest_init(&out, row0, nr, *first, *rows, dd, f32)) < 0)
         goto fail;
+    /* --weight: the weights travel with the rows to the fit's shares */
+    int weighted = seg_dataset_weights(ds) != NULL, all_weighted = 0;
+    MPI_Allreduce(&weighted, &all_weighted, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (all_weighted && (rc = dest_weights(&out, seg_dataset_weights(ds))) < 0) {
+        snprintf(why, len, "%s", seg_mpi_last_error());
+        goto fail;
+    }
     for (size_t j = 0, k = 0, off = 0; j < nc; j++) {
         if (kind[j] != ID_NONE)
             continue;
@@ -734,6 +854,10 @@ int csv_share_rows(const char *file, const opts *so, seg_kmeans *km, seg_scale_m
     }
     *x = out.share;
     out.share = NULL;
+    if (share_model && out.share_w) {
+        csv_model_set_weights(share_model, out.share_w);
+        out.share_w = NULL;
+    }
     *n = n_all;
     *d = dd;
     rc = SEG_OK;
@@ -749,6 +873,8 @@ fail:
     free(median);
     free(out.share);
     free(out.spare);
+    free(out.share_w);
+    free(out.spare_w);
     seg_dataset_free(ds);
     return rc;
 }

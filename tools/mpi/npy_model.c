@@ -151,7 +151,8 @@ int npy_model_rows(csv_model *cm, const void *x, bool f32, size_t rows, size_t d
             snprintf(name, sizeof name, "x%zu", j);
             rc = csv_model_identifier(cm, name, (seg_identifier_kind)kind[j]);
         }
-    if (rc == SEG_OK && (rc = csv_model_read(cm, ds)) < 0) {
+    char msg[256];
+    if (rc == SEG_OK && (rc = csv_model_read(cm, ds, msg, sizeof msg)) < 0) {
         seg_dataset_free(ds);
         ds = NULL;
     }

@@ -17,6 +17,7 @@
  */
 #include "mpi/report_mpi.h"
 
+#include "mpi/campaign_mpi.h"
 #include "mpi/csv_model.h"
 #include "segment/segment.h"
 
@@ -116,10 +117,13 @@ int mpi_report_gather(mpi_report **out, const csv_model *cm, const seg_model *m,
         return rc;
     if (copy)
         m = copy;
-    const size_t nc = ds ? seg_dataset_columns(ds) : 0, nl = seg_model_tree_leaves(m);
+    /* the features (the columns kept aside are not: csv_aside.h) */
+    const size_t nl = seg_model_tree_leaves(m), nall = ds ? seg_dataset_columns(ds) : 0;
+    size_t *fj = malloc((nall ? nall : 1) * sizeof *fj);
+    const size_t nc = fj ? csv_model_features(cm, fj) : 0;
     mpi_report *r = calloc(1, sizeof *r);
     uint64_t *cnt = malloc((nc + nl + 1) * sizeof *cnt);
-    rc = r && cnt && ds ? SEG_OK : SEG_ERR_NOMEM;
+    rc = r && cnt && ds && fj ? SEG_OK : SEG_ERR_NOMEM;
     if (rc == SEG_OK) {
         r->missing = malloc((nc ? nc : 1) * sizeof *r->missing);
         r->levels = malloc((nc ? nc : 1) * sizeof *r->levels);
@@ -135,9 +139,10 @@ int mpi_report_gather(mpi_report **out, const csv_model *cm, const seg_model *m,
     if ((rc = seg_mpi_agree_text(MPI_COMM_WORLD, agreed[0] == agreed[1] ? SEG_OK : SEG_ERR_MISMATCH,
                                  "the ranks read different columns")) < 0)
         goto fail;
-    for (size_t j = 0; j < nc; j++) {
-        cnt[j] = seg_dataset_column_missing(ds, j);
-        r->levels[j] = seg_dataset_column_type(ds, j) == SEG_COLUMN_CATEGORICAL
+    for (size_t c = 0; c < nc; c++) {
+        const size_t j = fj[c];
+        cnt[c] = seg_dataset_column_missing(ds, j);
+        r->levels[c] = seg_dataset_column_type(ds, j) == SEG_COLUMN_CATEGORICAL
                            ? csv_model_levels_seen(cm, seg_dataset_column_name(ds, j))
                            : 0;
     }
@@ -158,11 +163,13 @@ int mpi_report_gather(mpi_report **out, const csv_model *cm, const seg_model *m,
     if ((rc = gather_map(r, x, f32, rows, d, labels, n, me)) < 0)
         goto fail;
     free(cnt);
+    free(fj);
     seg_model_free(copy);
     *out = r;
     return SEG_OK;
 fail:
     free(cnt);
+    free(fj);
     seg_model_free(copy);
     mpi_report_free(r);
     return rc;
@@ -187,12 +194,13 @@ int mpi_report_write(FILE *f, const mpi_report *r, const mpi_report_run *run)
         .silhouette = run->quality[0],
         .davies_bouldin = run->quality[1],
         .calinski_harabasz = run->quality[2],
-        .ds = csv_model_dataset(run->cm),
+        .ds = run->ds,
         .sc = run->sc,
         .m = m,
         .f32 = run->f32,
         .sweep = run->sweep,
         .left = &left,
+        .fair = run->fair,
         .col_missing = r->missing,
         .col_levels = r->levels,
         .map_x = r->map_x,
@@ -200,6 +208,7 @@ int mpi_report_write(FILE *f, const mpi_report *r, const mpi_report_run *run)
         .tree_customers = r->customers,
         .tree_agreement = r->agreement,
         .tree_cost_ratio = r->cost_ratio,
+        .camp = run->camp ? run->camp->camp : NULL,
     };
     return write_report(f, &o, &s);
 }

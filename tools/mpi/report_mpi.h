@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 struct csv_model;
+struct mpi_campaign;
 typedef struct mpi_report mpi_report;
 
 /*
@@ -28,14 +29,17 @@ void mpi_report_free(mpi_report *r);
 /* What rank 0 writes the report of. */
 typedef struct mpi_report_run {
     const char *file;
-    const struct opts *so; /* seg segment's options (csv_options.h): --drop, --columns, ... */
+    const struct opts *so;  /* seg segment's options (csv_options.h): --drop, roles, money ... */
+    struct fair_data *fair; /* --protected, --opt-out: their report (../fairness.h), or NULL */
     const struct csv_model *cm;
+    const seg_dataset *ds; /* csv_model_report_dataset() */
     const seg_model *m;
     const seg_scaler *sc;   /* csv_model_scaler() */
     const seg_sweep *sweep; /* NULL when k was given */
     double quality[3];      /* silhouette, Davies-Bouldin, Calinski-Harabasz (NaN: k < 2) */
     size_t n, d;
     bool f32;
+    const struct mpi_campaign *camp; /* --target ... (campaign_mpi.h), or NULL */
 } mpi_report_run;
 
 /* Rank 0: the report to f. 0, or -1 on a write error (errno set). */

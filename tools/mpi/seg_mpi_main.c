@@ -7,8 +7,8 @@
  * whole row partitions of the fit, so the fit gives the single-process bits),
  * the ranks fit k-means together (libseg-mpi), and rank 0 writes the summary,
  * the model, the report (report_mpi.c) and the assignments, in row order,
- * receiving the other ranks' lines one rank at a time. Every failure is agreed over the ranks: all exit
- * with the same status, and rank 0 prints the one message.
+ * receiving the other ranks' lines one rank at a time. Every failure is agreed over the ranks: all
+ * exit with the same status, and rank 0 prints the one message.
  *
  * It reuses the seg tool's option parser and messages (cli.c) and its
  * all-or-nothing outputs (output.c); the rows' reader is its own, as the
@@ -22,10 +22,13 @@
 #include "mpi/csv_share.h"
 #include "mpi/sweep.h"
 #include "mpi/csv_model.h"
+#include "mpi/csv_aside.h"
 #include "mpi/report_mpi.h"
 #include "mpi/npy_model.h"
 #include "mpi/csv_options.h"
 #include "mpi/serial_only.h"
+#include "mpi/fair_mpi.h"
+#include "mpi/campaign_mpi.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -36,16 +39,21 @@
 
 typedef struct mopts {
     const char *file, *k, *init, *seed, *n_init, *max_iter, *tol, *dtype, *scale, *threads;
-    const char *impute_order; /* --impute-order (CSV input) */
-    const char *algorithm;    /* --algorithm, as seg segment's */
-    const char *drop;         /* --drop (CSV input) */
-    mpi_csv_opts csv;         /* seg segment's CSV options (csv_options.h) */
-    mpi_serial_only serial;   /* seg segment's, refused (serial_only.h) */
+    const char *impute_order;           /* --impute-order (CSV input) */
+    const char *algorithm;              /* --algorithm, as seg segment's */
+    const char *drop;                   /* --drop (CSV input) */
+    mpi_csv_opts csv;                   /* seg segment's CSV options (csv_options.h) */
+    const char *id, *describe, *weight; /* the columns' roles (CSV input, csv_aside.h) */
+    mpi_serial_only serial;             /* seg segment's, refused (serial_only.h) */
     const char *model, *assignments;
-    const char *report; /* --report (tools/mpi/report_mpi.c) */
-    const char *id_key; /* --pseudonymize-key */
+    const char *features; /* --features FILE.npy|FILE.csv */
+    const char *report;   /* --report (tools/mpi/report_mpi.c) */
+    const char *id_key;   /* --pseudonymize-key */
+    /* CSV: the fairness report's columns (fair_mpi.c) */
+    const char *protected_cols, *protected_bins, *opt_out;
     bool json, quiet;
     mpi_sweep_opts sweep; /* without --k (tools/mpi/sweep.c) */
+    mpi_campaign camp;    /* --target ... (tools/mpi/campaign_mpi.c) */
 } mopts;
 
 static const cli_opt mpi_segment_opts[] = {
@@ -103,6 +111,42 @@ static const cli_opt mpi_segment_opts[] = {
      .help = "CSV: leave these comma-separated columns out, as seg segment --drop",
      .field = CLI_TEXT(mopts, drop)},
     MPI_CSV_OPTIONS(mopts, csv),
+    /* clang-format off: the columns' roles, one entry a line or two */
+    {.name = "id",
+     .value = "COL",
+     .help = "CSV: the row id, kept aside, never a feature; the "
+             "assignments' first column (as seg segment)",
+     .section = "Columns' roles (CSV, as seg segment)",
+     .field = CLI_TEXT(mopts, id)},
+    {.name = "describe", .value = "COL[,COL]", .help = "CSV: profiled per segment, never "
+     "clustered", .field = CLI_TEXT(mopts, describe)},
+    {.name = "weight", .value = "COL", .help = "CSV: numeric customer weights (> 0), moved with "
+     "the rows; needs --k, and no --model or --report yet", .field = CLI_TEXT(mopts, weight)},
+    {.name = "protected", .value = "COL[,COL]", .section = "Fairness (CSV, as seg segment)",
+     .help = "never clustered; the fairness report per segment and group (with --target: "
+             "selection rates, adverse impact ratio, Fisher tests)",
+     .field = CLI_TEXT(mopts, protected_cols)},
+    {.name = "protected-bins", .value = "COL=E1,E2,...[;COL=...]",
+     .help = "numeric protected column's bins (default: its quartiles; at most 10 "
+             "distinct values: one group each)",
+     .field = CLI_TEXT(mopts, protected_bins)},
+    {.name = "opt-out", .value = "COL", .help = "yes/no column: opted out, in no plan count",
+     .field = CLI_TEXT(mopts, opt_out)},
+    /* clang-format on */
+    /* the campaign (campaign_mpi.c), one entry a line or two */
+    /* clang-format off */
+    {.name = "target", .value = "COL", .help = "CSV: yes/no outcome, kept aside, never a feature: "
+     "conversion, lift, plan per segment", .section = "Campaign and privacy (as seg segment)",
+     .field = CLI_TEXT(mopts, camp.target)},
+    {.name = "control", .value = "COL", .help = "CSV: yes/no, 1 = held out of the campaign "
+     "(uplift)", .field = CLI_TEXT(mopts, camp.control)},
+    {.name = "cost-per-contact", .value = "C", .help = "with --revenue-per-conversion: ROI, the "
+     "most profitable plan step", .field = CLI_TEXT(mopts, camp.cost)},
+    {.name = "revenue-per-conversion", .value = "R", .help = "with --cost-per-contact",
+     .field = CLI_TEXT(mopts, camp.revenue)},
+    {.name = "min-segment-size", .value = "N", .help = "profiles of smaller segments withheld, "
+     "their figures pooled, rarer levels '(other)'", .field = CLI_TEXT(mopts, camp.min_size)},
+    /* clang-format on */
     {.name = "k-min",
      .value = "A",
      .help = "smallest k of the sweep (default 2)",
@@ -130,13 +174,18 @@ static const cli_opt mpi_segment_opts[] = {
      .value = "FILE.csv",
      .help = "id,segment,distance per row, in row order",
      .field = CLI_TEXT(mopts, assignments)},
+    {.name = "features",
+     .value = "FILE",
+     .help = "the encoded, scaled matrix (.npy or .csv by extension), in row order",
+     .field = CLI_TEXT(mopts, features)},
     {.name = "report",
      .value = "FILE.html",
      .help = "seg segment's HTML report, byte for byte",
      .field = CLI_TEXT(mopts, report)},
     {.name = "json", .help = "the summary as JSON", .field = CLI_FLAG(mopts, json)},
     {.name = "quiet", .alias = 'q', .help = "no summary", .field = CLI_FLAG(mopts, quiet)},
-    {.name = "pseudonymize-key", .value = "FILE",
+    {.name = "pseudonymize-key",
+     .value = "FILE",
      .help = "as seg segment: ids as keyed pseudonyms (a .npy's ids are row numbers, "
              "written as they are, as seg segment writes them); the key is checked",
      .field = CLI_TEXT(mopts, id_key)},
@@ -392,7 +441,7 @@ static int configure(const mopts *o, seg_kmeans *km, char *why, size_t len)
             return USAGE_CONFLICT;
         }
         rc = seg_kmeans_set_int(km, SEG_KMEANS_INIT,
-                                init[0] == 'r'                 ? SEG_INIT_RANDOM
+                                init[0] == 'r'              ? SEG_INIT_RANDOM
                                 : !strcmp(init, "kmeans||") ? SEG_INIT_KMEANS_PARALLEL
                                                             : SEG_INIT_KMEANSPP);
     } else if (rc == SEG_OK && ends_with(init, ".npy")) {
@@ -439,10 +488,97 @@ static char *format_lines(const int32_t *labels, const double *dist, size_t firs
     return s;
 }
 
-/* Write the assignments on rank 0, each rank's lines in rank order. */
-static bool write_lines(FILE *f, const char *mine, size_t len)
+/* The assignment lines of this rank's CSV rows with --id: the id (its
+ * keyed pseudonym with --pseudonymize-key; write_id() as seg segment's),
+ * segment and distance, from the labels sent back (csv_aside_labels()). */
+static char *format_id_lines(const csv_model *cm, size_t *len)
 {
-    bool ok = f && fputs("id,segment,distance\n", f) >= 0 && fwrite(mine, 1, len, f) == len;
+    const seg_dataset *ds = csv_aside_dataset(cm);
+    const int32_t *lab = csv_aside_row_labels(cm);
+    const double *dist = csv_aside_row_distances(cm);
+    const size_t nr = ds ? seg_dataset_rows(ds) : 0;
+    char *s = NULL;
+    FILE *f = open_memstream(&s, len);
+    if (!f)
+        return NULL;
+    for (size_t i = 0; i < nr; i++) {
+        const char *id = seg_dataset_id(ds, i);
+        write_id(f, id ? id : "");
+        fprintf(f, ",%d,%.9g\n", (int)lab[i], dist[i]);
+    }
+    if (fclose(f) != 0 || !s) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* This rank's rows of the matrix for --features: their raw values (a
+ * .npy) or CSV lines, as write_features() writes them. */
+static int feature_rows(const void *x, bool f32, size_t rows, size_t d, bool npy, char **out,
+                        size_t *len)
+{
+    if (npy) {
+        const size_t bytes = rows * d * (f32 ? sizeof(float) : sizeof(double));
+        if (!(*out = malloc(bytes + 1)))
+            return SEG_ERR_NOMEM;
+        if (bytes)
+            memcpy(*out, x, bytes);
+        *len = bytes;
+        return SEG_OK;
+    }
+    FILE *f = open_memstream(out, len);
+    if (!f)
+        return SEG_ERR_NOMEM;
+    int bad = csv_write_rows(f, x, f32, rows, d);
+    if (fclose(f) != 0 || bad) {
+        free(*out);
+        *out = NULL;
+        return SEG_ERR_NOMEM;
+    }
+    return SEG_OK;
+}
+
+/* Rank 0: the head of the --features file: a .npy's header (n x d), or
+ * the CSV header of the scaler's feature names (a CSV's scaler rebuilt
+ * from the record; a .npy's columns x0, x1, ... not left out). */
+static int feature_head(const mopts *o, const csv_model *cm, const int *idk, size_t d_all, bool f32,
+                        size_t n, size_t d, bool npy, char **out, size_t *len)
+{
+    seg_scaler *sc = NULL;
+    int rc = !npy && cm && !idk ? csv_model_scaler(cm, &sc) : SEG_OK;
+    FILE *f = rc == SEG_OK ? open_memstream(out, len) : NULL;
+    if (rc == SEG_OK && !f)
+        rc = SEG_ERR_NOMEM;
+    if (f && npy && npy_write_header(f, f32, n, d) < 0)
+        rc = SEG_ERR_NOMEM;
+    for (size_t j = 0, c = 0; f && !npy && rc == SEG_OK && j < (sc ? d : d_all); j++) {
+        char name[32];
+        if (!sc && idk[j] != SEG_IDENTIFIER_NONE)
+            continue;
+        snprintf(name, sizeof name, "x%zu", j);
+        fputs(c++ ? "," : "", f);
+        csv_field(f, sc ? seg_scaler_feature_name(sc, j) : name);
+    }
+    if (f && !npy)
+        fputc('\n', f);
+    if (f && fclose(f) != 0)
+        rc = SEG_ERR_NOMEM;
+    if (rc < 0 && f) {
+        free(*out);
+        *out = NULL;
+    }
+    seg_scaler_free(sc);
+    (void)o;
+    return rc;
+}
+
+/* Write head, then rank 0's bytes, then each other rank's, in rank order
+ * (the assignments' lines, the features' rows). With f NULL the other
+ * ranks' bytes are still taken, so none waits. */
+static bool write_lines(FILE *f, const char *head, size_t hlen, const char *mine, size_t len)
+{
+    bool ok = f && fwrite(head, 1, hlen, f) == hlen && fwrite(mine, 1, len, f) == len;
     for (int r = 1; r < ranks; r++) {
         uint64_t n = 0;
         MPI_Recv(&n, 1, MPI_UINT64_T, r, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
@@ -493,7 +629,8 @@ static long peak_rss_kib(void)
 }
 
 static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, double seconds,
-                    double fit_seconds, const long *rss, const double *cpu, const seg_sweep *sw)
+                    double fit_seconds, const long *rss, const double *cpu, const seg_sweep *sw,
+                    const csv_model *cm, const fair_data *fair)
 {
     const size_t k = seg_model_k(m);
     if (o->json) {
@@ -521,8 +658,12 @@ static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, do
         for (size_t j = 0; j < k; j++)
             printf("%s%" PRId64, j ? ", " : "", sizes[j]);
         printf("]");
+        if (cm && !ends_with(o->file, ".npy")) /* the columns' roles, as seg segment's */
+            csv_model_roles_json(cm, stdout);
         if (sw)
             mpi_sweep_json(stdout, sw);
+        mpi_campaign_json(stdout, &o->camp, m);
+        fair_json(stdout, fair); /* seg segment's member, byte for byte */
         printf("}\n");
         return;
     }
@@ -535,6 +676,8 @@ static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, do
     for (size_t j = 0; j < k; j++)
         printf("  segment %zu: %" PRId64 " rows (%.1f%%)\n", j, sizes[j],
                100.0 * (double)sizes[j] / (double)seg_model_rows(m));
+    mpi_campaign_text(&o->camp, m); /* seg segment's campaign lines */
+    fair_text(stdout, fair); /* seg segment's lines, byte for byte */
 }
 
 /* The agreed status of one step; rank 0 prints the message of a failure. */
@@ -575,19 +718,27 @@ static int run(int argc, char **argv)
     struct opts *so = NULL; /* seg segment's options (csv_options.h) */
     mpi_report *rep = NULL;
     seg_scaler *rsc = NULL;
-    int *idk = NULL; /* a .npy: each column's seg_identifier_kind (npy_model.c) */
+    int *idk = NULL;               /* a .npy: each column's seg_identifier_kind (npy_model.c) */
     double q[3] = {NAN, NAN, NAN}; /* the quality measures (k >= 2) */
-    char *lines = NULL;
+    fair_data fair = {0}; /* --protected, --opt-out (fair_mpi.c) */
+    fair_mpi fair_ctx = {MPI_COMM_WORLD, why, sizeof why};
+    fair_reach reach;
+    char *lines = NULL, *feat = NULL, *fhead = NULL; /* --assignments, --features */
+    size_t flen = 0, fhlen = 0;
     size_t n = 0, d = 0, elem = 0, first = 0, rows = 0, len = 0;
     long data = 0;
     int status, rc;
     const double t0 = MPI_Wtime();
 
+    fair_mpi_reach(&reach, &fair_ctx);
     rc = cli_parse_all(&mpi_segment_command, argc, argv, &o);
     if (rc != 0)
         return rc == CLI_HELP ? 0 : rc;
     if (!o.file)
         return usage_error("segment ", "%s", "needs a FILE.npy");
+    if (o.protected_bins && !o.protected_cols)
+        return usage_error("segment ", "%s", "--protected-bins needs --protected");
+    const bool fairness = o.protected_cols || o.opt_out;
     const bool f32 = o.dtype && !strcmp(o.dtype, "f32");
     if (o.id_key) { /* every rank loads the key; rank 0 says why one cannot */
         int bad = rank == 0 ? use_id_key(o.id_key) : (id_key_load(o.id_key) == 0 ? 0 : EXIT_DATA);
@@ -596,26 +747,78 @@ static int run(int argc, char **argv)
             return EXIT_DATA;
     }
 
+    /* A file not named .npy is CSV (tools/mpi/csv_share.c): read, encoded
+     * and scaled over the ranks, then dealt out to the fit's shares. */
+    const bool csv = !ends_with(o.file, ".npy");
     /* Every rank checks the same options and reads the header itself. */
     rc = seg_kmeans_new(&km);
     if (rc == SEG_OK)
         rc = configure(&o, km, why, sizeof why);
+    if (rc == SEG_OK)
+        rc = mpi_campaign_check(&o.camp, csv, why, sizeof why);
     if ((status = step("setting up k-means", rc, why)) != 0)
         goto out;
-    /* A file not named .npy is CSV (tools/mpi/csv_share.c): read, encoded
-     * and scaled over the ranks, then dealt out to the fit's shares. */
-    const bool csv = !ends_with(o.file, ".npy");
     const bool impute_first = !o.impute_order || strcmp(o.impute_order, "scale-first") != 0;
-    /* seg segment's options as seg segment's own code reads them */
+    /* seg segment's options as seg segment's own code reads them: the CSV
+     * options, the columns' roles and the campaign's (record_left_out()'s
+     * reasons, segment_select_columns()'s role-aware --drop and --columns,
+     * the --id column read as categorical, the report's options) */
     so = mpi_csv_options_segment(&o.csv, o.drop, o.scale, impute_first, o.quiet);
     if ((status = step("reading data", so ? SEG_OK : SEG_ERR_NOMEM, "out of memory")) != 0)
+        goto out;
+    mpi_csv_options_roles(so, &(mpi_roles){o.id, o.weight, o.describe, o.protected_cols,
+                                            o.protected_bins, o.opt_out},
+                          &o.camp);
+    /* a protected or opt-out column in no other role: seg segment's check */
+    if (fairness && (status = segment_protected_roles(so)) != 0)
+        goto out;
+    const char *named = o.id               ? "--id"
+                        : o.describe       ? "--describe"
+                        : o.weight         ? "--weight"
+                        : o.protected_cols ? "--protected"
+                        : o.opt_out        ? "--opt-out"
+                                           : NULL;
+    if (o.weight && (!o.k && !(o.init && ends_with(o.init, ".npy")))) {
+        snprintf(why, sizeof why, "--weight needs --k: the sweep over ranks takes no weights");
+        rc = USAGE_CONFLICT;
+    } else if (o.weight && (o.model || o.report)) {
+        snprintf(why, sizeof why,
+                 "--weight with --model or --report: the weighted profiles and "
+                 "quality measures are not made over ranks yet");
+        rc = USAGE_CONFLICT;
+    }
+    if (rc == USAGE_CONFLICT && (status = step("reading data", rc, why)) != 0)
         goto out;
     if (!csv && (rc = mpi_csv_options_npy(&o.csv, o.drop, why, sizeof why)) != 0) {
         if ((status = step("reading data", rc, why)) != 0)
             goto out;
+    } else if (!csv && named) {
+        snprintf(why, sizeof why, "%s goes with CSV input (a .npy's columns are x0, x1, ...)",
+                 named);
+        if ((status = step("reading data", USAGE_CONFLICT, why)) != 0)
+            goto out;
     } else if (csv) {
-        /* the columns' record for the model, --drop and --columns (csv_model.c) */
+        /* the columns' record for the model, --drop and --columns
+         * (csv_model.c), and the roles' columns kept aside (csv_aside.h), in
+         * seg segment's order: id, weight, the yes/no columns, then the
+         * described ones */
         rc = (cm = csv_model_new(so, o.model || o.report)) ? SEG_OK : SEG_ERR_NOMEM;
+        if (rc == SEG_OK && o.id)
+            rc = csv_aside_add(cm, o.id, CSV_ASIDE_ID, "the row id (--id)");
+        if (rc == SEG_OK && o.weight)
+            rc = csv_aside_add(cm, o.weight, CSV_ASIDE_WEIGHT, "the row weight (--weight)");
+        if (rc == SEG_OK) /* the yes/no columns (campaign_mpi.c), in seg segment's order */
+            rc = mpi_campaign_aside(&o.camp, cm);
+        if (rc == SEG_OK && fairness) /* fair_mpi.c */
+            rc = fair_mpi_aside(cm, o.protected_cols, o.opt_out);
+        if (rc == SEG_OK && o.describe) {
+            size_t nd = 0;
+            char **v = split_list(o.describe, &nd);
+            rc = v ? SEG_OK : SEG_ERR_NOMEM;
+            for (size_t i = 0; rc == SEG_OK && i < nd; i++)
+                rc = csv_aside_add(cm, v[i], CSV_ASIDE_DESCRIBE, NULL);
+            free(v);
+        }
         if ((status = step("reading data", rc, "out of memory")) != 0)
             goto out;
         csv_share_set_model(cm);
@@ -624,6 +827,27 @@ static int run(int argc, char **argv)
                             why, sizeof why);
         if ((status = step(stage, rc, why)) != 0)
             goto out;
+        rc = mpi_campaign_read(&o.camp, cm, why, sizeof why);
+        if ((status = step("choosing columns", rc, why)) != 0)
+            goto out;
+        /* The protected columns' groups and the opt-out flags of the rows
+         * this rank read, the groups decided over all rows (fair_mpi.c).
+         * fair_take_shared() says why it refuses a usage itself. */
+        if (fairness) {
+            rc = csv_aside_dataset(cm) ? SEG_OK : SEG_ERR_STATE;
+            if ((status = step("choosing columns", rc, "no rows kept aside")) != 0)
+                goto out;
+            /* drop false: the columns are only read */
+            rc = fair_take_shared(&fair, (seg_dataset *)csv_aside_dataset(cm), o.protected_cols,
+                                  o.protected_bins, o.opt_out, (int64_t)o.camp.min_size_v, false,
+                                  &reach);
+            if (rc == USAGE_CONFLICT) {
+                status = EXIT_USAGE;
+                goto out;
+            }
+            if ((status = step("choosing columns", rc, why[0] ? why : seg_last_error())) != 0)
+                goto out;
+        }
     } else if (!(f = fopen(o.file, "rb"))) {
         snprintf(why, sizeof why, "%s: %s", o.file, strerror(errno));
         rc = SEG_ERR_IO;
@@ -667,10 +891,8 @@ static int run(int argc, char **argv)
             goto out;
         }
     }
-    if (!csv &&
-        (rc = npy_drop_identifiers(&x, f32 && !scaled, idk, d_all, n, km, f32, &first, &rows, &d)) <
-            0)
-    {
+    if (!csv && (rc = npy_drop_identifiers(&x, f32 && !scaled, idk, d_all, n, km, f32, &first,
+                                           &rows, &d)) < 0) {
         if (rank == 0)
             fprintf(stderr, "%s: choosing columns: %s\n", progname, seg_mpi_last_error());
         status = EXIT_DATA;
@@ -708,9 +930,10 @@ static int run(int argc, char **argv)
     rc = labels && dist ? SEG_OK : SEG_ERR_NOMEM;
     const double t_fit = MPI_Wtime();
     const clock_t c_fit = clock();
+    const double *w = csv_model_weights(cm); /* --weight: with the rows (csv_share.c) */
     if (rc == SEG_OK)
-        rc = f32 ? seg_mpi_kmeans_fit_f32(MPI_COMM_WORLD, km, x, rows, d, NULL, labels, &m)
-                 : seg_mpi_kmeans_fit_f64(MPI_COMM_WORLD, km, x, rows, d, NULL, labels, &m);
+        rc = f32 ? seg_mpi_kmeans_fit_f32(MPI_COMM_WORLD, km, x, rows, d, w, labels, &m)
+                 : seg_mpi_kmeans_fit_f64(MPI_COMM_WORLD, km, x, rows, d, w, labels, &m);
     const double fit_seconds = MPI_Wtime() - t_fit;
     /* CPU time of the fit: on a shared machine, the work each rank did */
     double cpu_mine = (double)(clock() - c_fit) / CLOCKS_PER_SEC;
@@ -720,6 +943,10 @@ static int run(int argc, char **argv)
         status = EXIT_DATA;
         goto out;
     }
+    /* --min-segment-size: the small segments' profiles withheld, before any */
+    rc = mpi_campaign_withhold(&o.camp, m);
+    if ((status = step("fitting k-means", rc, "")) != 0)
+        goto out;
     /* predict's distances, as seg segment writes them (the fit's labels) */
     {
         int32_t *lab = malloc(rows * sizeof *lab + 1);
@@ -736,10 +963,32 @@ static int run(int argc, char **argv)
         if (rc == SEG_OK)
             MPI_Allreduce(MPI_IN_PLACE, sizes, (int)seg_model_k(m), MPI_INT64_T, MPI_SUM,
                           MPI_COMM_WORLD);
-        if (rc == SEG_OK && o.assignments &&
+        if (rc == SEG_OK && o.assignments && !o.id &&
             !(lines = format_lines(labels, dist, first, rows, &len)))
             rc = SEG_ERR_NOMEM;
         if ((status = step("scoring", rc, "out of memory")) != 0)
+            goto out;
+    }
+    /* The labels back to the ranks that read the rows (csv_aside.h): the
+     * ids' lines are written there */
+    if (csv && (o.id || o.describe || o.weight || o.camp.target || fairness)) {
+        rc = csv_aside_labels(cm, labels, dist, first, rows);
+        if (rc == SEG_OK && o.assignments && o.id && !(lines = format_id_lines(cm, &len)))
+            rc = SEG_ERR_NOMEM;
+        if ((status = step("scoring", rc,
+                           rc == SEG_ERR_NOMEM ? "out of memory" : seg_mpi_last_error())) != 0)
+            goto out;
+    }
+
+    /* --features: this rank's rows of the matrix as the file holds them
+     * (raw values for a .npy, CSV lines), and on rank 0 the file's head */
+    const bool feat_npy = o.features && ends_with(o.features, ".npy");
+    if (o.features) {
+        rc = feature_rows(x, f32, rows, d, feat_npy, &feat, &flen);
+        if (rc == SEG_OK && rank == 0)
+            rc = feature_head(&o, cm, idk, d_all, f32, n, d, feat_npy, &fhead, &fhlen);
+        if ((status = step("writing the features", rc,
+                           rc == SEG_ERR_NOMEM ? "out of memory" : seg_last_error())) != 0)
             goto out;
     }
 
@@ -750,6 +999,31 @@ static int run(int argc, char **argv)
             fprintf(stderr, "%s: describing the segments: %s\n", progname, seg_mpi_last_error());
         status = EXIT_DATA;
         goto out;
+    }
+
+    /* The campaign of all rows, with the model's withheld segments; the
+     * opted-out rows of this rank (fair_take_shared()) never in its counts */
+    o.camp.opted_out = fair.opted_out;
+    rc = mpi_campaign_compute(&o.camp, cm, m, why, sizeof why);
+    if ((status = step("campaign metrics", rc, why)) != 0)
+        goto out;
+    /* The fairness figures from the counts of all ranks' rows, and under
+     * the plan's best step with --target (seg segment's campaign_plan_segments()) */
+    if (csv && fairness) {
+        uint8_t *plan = malloc(seg_model_k(m));
+        bool planned = false;
+        why[0] = 0;
+        rc = plan ? SEG_OK : SEG_ERR_NOMEM;
+        if (rc == SEG_OK)
+            planned = mpi_campaign_plan(&o.camp, m, plan, &fair.plan_step, fair.plan_segments,
+                                        sizeof fair.plan_segments);
+        rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory");
+        if (rc == SEG_OK)
+            rc = fair_compute(&fair, csv_aside_row_labels(cm), seg_model_k(m),
+                              planned ? plan : NULL);
+        free(plan);
+        if ((status = step("fairness figures", rc, why[0] ? why : seg_last_error())) != 0)
+            goto out;
     }
 
     /* The quality measures seg segment records in its model (k >= 2) */
@@ -774,8 +1048,7 @@ static int run(int argc, char **argv)
             rc = seg_mpi_model_outliers(MPI_COMM_WORLD, m, labels, dist, rows);
         if (rc < 0) {
             if (rank == 0)
-                fprintf(stderr, "%s: scoring and explaining: %s\n", progname,
-                        seg_mpi_last_error());
+                fprintf(stderr, "%s: scoring and explaining: %s\n", progname, seg_mpi_last_error());
             status = EXIT_DATA;
             goto out;
         }
@@ -812,6 +1085,7 @@ static int run(int argc, char **argv)
         outputs_init(&out, "segment ");
         outputs_add(&out, "--model", o.model, true);
         outputs_add(&out, "--assignments", o.assignments, false);
+        outputs_add(&out, "--features", o.features, false);
         outputs_add(&out, "--report", o.report, false);
         outputs_input(&out, "FILE", o.file);
         outputs_input(&out, "--pseudonymize-key", o.id_key);
@@ -820,8 +1094,14 @@ static int run(int argc, char **argv)
         MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
         if (go && o.assignments) {
             FILE *a = outputs_open(&out, o.assignments);
-            bool ok = write_lines(a, lines, len);
+            bool ok = write_lines(a, "id,segment,distance\n", 20, lines, len);
             status = a ? outputs_finish(&out, a, ok) : EXIT_DATA;
+        }
+        if (go && o.features) { /* every rank's rows taken, whatever the status */
+            FILE *ff = status == 0 ? outputs_open(&out, o.features) : NULL;
+            bool ok = write_lines(ff, fhead, fhlen, feat, flen);
+            if (status == 0)
+                status = ff ? outputs_finish(&out, ff, ok) : EXIT_DATA;
         }
         if (status == 0 && o.model)
             status = outputs_write_model(&out, o.model, m);
@@ -834,8 +1114,13 @@ static int run(int argc, char **argv)
                                   .quality = {q[0], q[1], q[2]},
                                   .n = n,
                                   .d = d,
-                                  .f32 = f32};
-            if (csv_model_scaler(cm, &rsc) < 0) {
+                                  .f32 = f32,
+                                  .fair = fairness ? &fair : NULL,
+                                  .camp = &o.camp}; /* the campaign section (campaign_mpi.c) */
+            /* seg segment's dataset: the described columns apart (the last
+             * use of the rows on rank 0) */
+            run.ds = csv_model_report_dataset(cm);
+            if (!run.ds || csv_model_scaler(cm, &rsc) < 0) {
                 fprintf(stderr, "%s: writing the report: %s\n", progname, seg_last_error());
                 status = EXIT_DATA;
             } else {
@@ -849,7 +1134,8 @@ static int run(int argc, char **argv)
         else
             outputs_abort(&out);
         if (status == 0 && !o.quiet)
-            summary(&o, m, sizes, MPI_Wtime() - t0, fit_seconds, rss, cpu, sw);
+            summary(&o, m, sizes, MPI_Wtime() - t0, fit_seconds, rss, cpu, sw, cm,
+                    fairness ? &fair : NULL);
         free(rss);
         free(cpu);
     } else {
@@ -857,6 +1143,8 @@ static int run(int argc, char **argv)
         MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
         if (go && o.assignments)
             send_lines(lines, len);
+        if (go && o.features)
+            send_lines(feat, flen);
     }
     MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
 out:
@@ -867,6 +1155,8 @@ out:
     free(dist);
     free(sizes);
     free(lines);
+    free(feat);
+    free(fhead);
     seg_predictor_free(pr);
     seg_model_free(m);
     seg_sweep_free(sw);
@@ -874,9 +1164,11 @@ out:
     csv_share_set_model(NULL);
     csv_model_free(cm);
     free(so);
+    mpi_campaign_free(&o.camp);
     mpi_report_free(rep);
     seg_scaler_free(rsc);
     free(idk);
+    fair_free(&fair);
     free(affine[0]);
     free(affine[1]);
     free(affine[2]);
@@ -897,7 +1189,8 @@ int main(int argc, char **argv)
         status = run(argc - 2, argv + 2);
     } else {
         if (rank == 0)
-            fprintf(stderr, "Usage: %s segment FILE.npy|FILE.csv [options] (under mpirun)\n", progname);
+            fprintf(stderr, "Usage: %s segment FILE.npy|FILE.csv [options] (under mpirun)\n",
+                    progname);
         status = argc >= 2 && !strcmp(argv[1], "--help") ? 0 : EXIT_USAGE;
     }
     if (rank == 0)

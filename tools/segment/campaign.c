@@ -28,18 +28,24 @@ static int withhold_like_model(seg_campaign *c, const seg_model *m, size_t k)
     return rc;
 }
 
-int run_campaign(const opts *o, summary *s, const int8_t *outcome, const int8_t *control,
-                 seg_campaign **out)
+int campaign_new(const opts *o, const seg_model *m, seg_campaign **out)
 {
     int rc = seg_campaign_new(out);
-    if (rc == 0 && s->fair && s->fair->opted_out)
-        rc = seg_campaign_set_opted_out(*out, s->fair->opted_out, s->n);
     if (rc == 0 && !isnan(o->cost))
         rc = seg_campaign_set_double(*out, SEG_CAMPAIGN_COST_PER_CONTACT, o->cost);
     if (rc == 0 && !isnan(o->revenue))
         rc = seg_campaign_set_double(*out, SEG_CAMPAIGN_REVENUE_PER_CONVERSION, o->revenue);
     if (rc == 0)
-        rc = withhold_like_model(*out, s->m, s->k);
+        rc = withhold_like_model(*out, m, seg_model_k(m));
+    return rc;
+}
+
+int run_campaign(const opts *o, summary *s, const int8_t *outcome, const int8_t *control,
+                 seg_campaign **out)
+{
+    int rc = campaign_new(o, s->m, out);
+    if (rc == 0 && s->fair && s->fair->opted_out)
+        rc = seg_campaign_set_opted_out(*out, s->fair->opted_out, s->n);
     if (rc == 0)
         rc = seg_campaign_compute(*out, s->labels, s->n, s->k, outcome, control);
     return rc;

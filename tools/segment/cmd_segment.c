@@ -197,10 +197,11 @@ static int shape_columns(const opts *o, seg_dataset *ds, int8_t **outcome, int8_
         return rc;
     if (o->describe && (rc = for_each_item(o->describe, ds, describe_column)) < 0)
         return rc;
-    return segment_select_columns(o, ds);
+    return segment_select_columns(o, ds, NULL, 0);
 }
 
-int segment_select_columns(const opts *o, seg_dataset *ds)
+int segment_select_columns(const opts *o, seg_dataset *ds, const char *const *stay,
+                           size_t n_stay)
 {
     int rc = 0;
     const char *lists[2] = {o->drop, o->columns};
@@ -225,9 +226,20 @@ int segment_select_columns(const opts *o, seg_dataset *ds)
                     progname);
             return USAGE_CONFLICT;
         }
+        const char **sel = (const char **)v;
+        if (which == 1 && n_stay) { /* the named columns, then the ones that stay */
+            if (!(sel = malloc((kept + n_stay) * sizeof *sel))) {
+                free(v);
+                return SEG_ERR_NOMEM;
+            }
+            for (size_t i = 0; i < kept + n_stay; i++)
+                sel[i] = i < kept ? v[i] : stay[i - kept];
+            kept += n_stay;
+        }
         if (kept)
-            rc = which == 0 ? seg_dataset_drop(ds, (const char *const *)v, kept)
-                            : seg_dataset_select(ds, (const char *const *)v, kept);
+            rc = which == 0 ? seg_dataset_drop(ds, sel, kept) : seg_dataset_select(ds, sel, kept);
+        if (sel != (const char **)v)
+            free(sel);
         free(v);
     }
     return rc;
@@ -876,9 +888,7 @@ static int parse_segment(int argc, char **argv, opts *o)
     return p.status;
 }
 
-/* A protected or opt-out column has no other role (it is read only to
- * report): 0, or EXIT_USAGE after saying which clashes. */
-static int protected_roles(const opts *o)
+int segment_protected_roles(const opts *o)
 {
     const char *single[] = {o->id, o->weight, o->target, o->control};
     size_t n;
@@ -993,7 +1003,7 @@ int cmd_segment(int argc, char **argv)
                            "on the --assignments file");
     if (o.protected_bins && !o.protected_cols)
         return usage_error("segment ", "%s", "--protected-bins needs --protected");
-    if ((rc = protected_roles(&o)) != 0)
+    if ((rc = segment_protected_roles(&o)) != 0)
         return rc;
     if ((rc = capacity_prepare(&o)) != 0) {
         capacity_free(&o);

@@ -155,15 +155,21 @@ int record_left_out(const opts *o, const left_out *lo, char *const *names, size_
  * options (--delimiter, --categorical, --numeric, --missing, the --id
  * column's type); the scaler's settings (--scale, --drop-first,
  * --impute-mode, --impute-order, --log1p, ...); --drop then --columns on
- * ds (0, a seg_status, or USAGE_CONFLICT after saying why); every --keep
- * name a column of ds (0, SEG_ERR_NOMEM, or USAGE_CONFLICT after saying
- * which); the message when every column looks like an identifier
- * (returns USAGE_CONFLICT); the warning for one left out. */
+ * ds, --columns keeping the n_stay columns too (seg-mpi's columns in a
+ * role, which stay in its ds) (0, a seg_status, or USAGE_CONFLICT after
+ * saying why); every --keep name a column of ds (0, SEG_ERR_NOMEM, or
+ * USAGE_CONFLICT after saying which); the message when every column
+ * looks like an identifier (returns USAGE_CONFLICT); the warning for one
+ * left out. */
 int segment_csv_options(const opts *o, seg_csv_options **out);
 int segment_scaler_new(const opts *o, seg_scaler **out);
-int segment_select_columns(const opts *o, seg_dataset *ds);
+int segment_select_columns(const opts *o, seg_dataset *ds, const char *const *stay,
+                           size_t n_stay);
 int segment_keep_check(const opts *o, const seg_dataset *ds);
 int segment_all_identifiers(void);
+/* A protected or opt-out column has no other role (it is read only to
+ * report): 0, or EXIT_USAGE after saying which clashes. */
+int segment_protected_roles(const opts *o);
 void segment_identifier_warning(const char *name, seg_identifier_kind kind);
 
 /* summary.c */
@@ -209,7 +215,10 @@ void sweep_choice(const seg_sweep *sw, char *buf, size_t len);
 void sweep_runner_up(const seg_sweep *sw, char *buf, size_t len);
 const char *sweep_size_warning(const seg_sweep *sw, char *buf, size_t len);
 
-/* campaign.c: campaign metrics of s's labels (--target, --cost, --revenue). */
+/* campaign.c: a campaign with the money of o and the withheld segments of
+ * m, not computed yet (seg-mpi computes it from counts summed over ranks);
+ * campaign metrics of s's labels (--target, --cost, --revenue). */
+int campaign_new(const opts *o, const seg_model *m, seg_campaign **out);
 int run_campaign(const opts *o, summary *s, const int8_t *outcome, const int8_t *control,
                  seg_campaign **out);
 
