@@ -596,6 +596,25 @@ static bool numeric_feature(const seg_dataset *ds, const int *kind, const char *
            seg_dataset_column_type(ds, j) == SEG_COLUMN_NUMERIC;
 }
 
+/* seg segment's refusal of a --keep naming a column in a role (the id,
+ * weights, target, ...: no feature there), or 0; SEG_ERR_NOMEM. */
+static int keep_aside(const opts *so)
+{
+    size_t n;
+    char **keep = so->keep ? split_list(so->keep, &n) : NULL;
+    if (so->keep && !keep)
+        return SEG_ERR_NOMEM;
+    int rc = 0;
+    for (size_t i = 0; keep && i < n && rc == 0; i++)
+        if (csv_aside_has(share_model, keep[i])) {
+            fprintf(stderr, "%s: --keep %s: no feature column named '%s'\n", progname, keep[i],
+                    keep[i]);
+            rc = USAGE_CONFLICT;
+        }
+    free(keep);
+    return rc;
+}
+
 int csv_share_rows(const char *file, const opts *so, seg_kmeans *km, seg_scale_method method,
                    bool f32, void **x, size_t *n, size_t *d, size_t *first, size_t *rows,
                    const char **stage, char *why, size_t len)
@@ -639,8 +658,12 @@ int csv_share_rows(const char *file, const opts *so, seg_kmeans *km, seg_scale_m
     if ((rc = lib_failure(rc, msg[0] ? msg : seg_last_error(), "choosing columns", stage, why,
                           len)) < 0)
         goto fail;
-    /* --keep names feature columns, as seg segment checks */
-    if (any_usage(rc = segment_keep_check(so, ds))) {
+    /* --keep names feature columns, as seg segment checks; a column in a
+     * role stays in ds here (csv_aside.h) but is no feature there */
+    rc = keep_aside(so);
+    if (rc == 0)
+        rc = segment_keep_check(so, ds);
+    if (any_usage(rc)) {
         rc = USAGE_CONFLICT;
         goto fail;
     }
