@@ -6399,7 +6399,9 @@ typedef enum seg_campaign_count_field {
  * seg_campaign_set_opted_out(), which then describe these n rows) only in
  * SEG_CAMPAIGN_COUNT_OPTED_OUT; a row with an unknown outcome or group
  * nowhere; a held-out row (control 1) in the held-out counts, any other in
- * the contacts. Nothing is added unless every row is valid.
+ * the contacts. Nothing is added unless every row is valid. c is only
+ * read: several threads may count their parts of the rows with one
+ * campaign at once, each into counts of its own.
  *
  * @param c the campaign; only its opt-out flags are read.
  * @param labels n segment labels in 0 .. k-1; borrowed for the call.

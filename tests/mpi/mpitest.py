@@ -2,7 +2,7 @@
 line (MPIRUN SEG SEG_MPI), Open MPI's settings for more ranks than cores and
 for root, running `seg-mpi segment` on R ranks, reading a file's bytes,
 writing a .npy, a CSV whose rank cuts fall inside quoted line ends, a model
-file without its timings, and the pass/fail tally of tests/checks.py."""
+file's sections and its bytes without its timings, and the pass/fail tally of tests/checks.py."""
 import os
 import struct
 import subprocess
@@ -103,6 +103,19 @@ def write_cuts_in_quotes(path, head, body, eol, marker, final=True):
                 f.write(text)
             return text
     raise SystemExit('no padding puts every cut inside a quoted line end')
+
+
+def sections(data):
+    """A model file's sections: a list of (tag, payload)."""
+    out, at = [], 24
+    while at + 12 <= len(data) - 4:
+        tag = data[at:at + 4].decode('latin-1')
+        size = struct.unpack('<Q', data[at + 4:at + 12])[0]
+        out.append((tag, data[at + 12:at + 12 + size]))
+        at += 12 + size
+        if tag == 'END ':
+            break
+    return out
 
 
 def model_without_timings(data):

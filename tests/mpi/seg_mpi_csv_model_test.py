@@ -24,12 +24,11 @@ usage: seg_mpi_csv_model_test.py MPIRUN SEG SEG_MPI
 """
 import os
 import random
-import struct
 import subprocess
 import sys
 import tempfile
 
-from mpitest import seg, run_mpi, read, Tally, write_customers_csv  # noqa: E402
+from mpitest import seg, run_mpi, read, sections, Tally, write_customers_csv  # noqa: E402
 
 check = Tally()
 
@@ -38,19 +37,6 @@ check = Tally()
 # the explanation tree, and the quality measures (NaN in seg-mpi's).
 NOT_WRITTEN = set()
 DIFFERENT = set()
-
-
-def sections(data):
-    """The model file's sections: a list of (tag, payload)."""
-    out, at = [], 24
-    while at + 12 <= len(data) - 4:
-        tag = data[at:at + 4].decode('latin-1')
-        size = struct.unpack('<Q', data[at + 4:at + 12])[0]
-        out.append((tag, data[at + 12:at + 12 + size]))
-        at += 12 + size
-        if tag == 'END ':
-            break
-    return out
 
 
 def head_without_timings(payload):

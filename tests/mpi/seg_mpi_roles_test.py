@@ -39,7 +39,7 @@ import sys
 import tempfile
 
 from mpitest import (seg, run_mpi, read, save_npy, Tally, write_customers_csv,  # noqa: E402
-                     model_without_timings)
+                     model_without_timings, sections)
 
 check = Tally()
 RANKS = (1, 2, 3, 4)
@@ -67,19 +67,6 @@ def with_roles(src, dst, rng):
         out.append(','.join(fields + [contact, spend, w]))
     with open(dst, 'w') as f:
         f.write('\n'.join(out) + '\n')
-
-
-def sections(data):
-    import struct
-    out, at = [], 24
-    while at + 12 <= len(data) - 4:
-        tag = data[at:at + 4].decode('latin-1')
-        size = struct.unpack('<Q', data[at + 4:at + 12])[0]
-        out.append((tag, data[at + 12:at + 12 + size]))
-        at += 12 + size
-        if tag == 'END ':
-            break
-    return out
 
 
 def info_json(path):
