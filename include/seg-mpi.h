@@ -373,10 +373,13 @@ SEG_MPI_API int seg_mpi_reshare(MPI_Comm comm, const void *x, size_t n, size_t r
  * @param ds this rank's rows, consecutive and in rank order among all rows,
  *        with the columns the model describes (the same on every rank, with
  *        the same levels in the same order, as seg_mpi_read_csv() gives
- *        them); no weights, no described columns.
+ *        them), with its row weights if any (seg_dataset_weights(): then
+ *        the weighted profiles, each weighted median found on the values
+ *        sorted over the ranks, each rank holding its own count of them);
+ *        no described columns.
  * @param labels the segment of each of ds's rows.
  * @return SEG_OK, SEG_ERR_INVALID_ARG (NULL argument, a label out of range,
- *         weights or described columns), SEG_ERR_NOMEM, SEG_ERR_IO, the
+ *         described columns), SEG_ERR_NOMEM, SEG_ERR_LIMIT, SEG_ERR_IO, the
  *         errors of seg_model_add_profile_numeric(): agreed over the ranks.
  */
 SEG_MPI_API int seg_mpi_model_profile(MPI_Comm comm, seg_model *m, const seg_dataset *ds,
@@ -435,6 +438,51 @@ SEG_MPI_API int seg_mpi_metrics_f32(MPI_Comm comm, const float *x, size_t rows, 
 SEG_MPI_API int seg_mpi_metrics_f64(MPI_Comm comm, const double *x, size_t rows, size_t d,
                                     const int32_t *labels, size_t k, size_t sample_size,
                                     uint64_t seed, double out[3]);
+
+/**
+ * The quality measures of a fit of the weighted rows of all ranks on the
+ * caller's threads (collective): the values
+ * seg_metrics_silhouettes_threads_f32() (one labelling),
+ * seg_metrics_davies_bouldin_f32() and seg_metrics_calinski_harabasz_f32()
+ * give in one process on all the rows with these weights, bit for bit, as
+ * seg segment records them. The silhouette's sample rows and their weights
+ * (drawn from the row numbers and seed alone) are gathered on rank 0, which
+ * measures them on `threads` threads; the weighted sums of the other two
+ * run in row order along a chain over the ranks. seg_mpi_metrics_f32() is
+ * this call without weights on every core.
+ *
+ * @param comm the communicator.
+ * @param x this rank's rows, rows * d row-major, consecutive and in rank
+ *        order among all rows (as seg_mpi_share() gives them).
+ * @param rows the rank's rows (0 allowed).
+ * @param d features.
+ * @param labels the segment of each of the rank's rows.
+ * @param k number of segments, at least 2.
+ * @param weights the rank's rows' weights (finite, > 0), or NULL on every
+ *        rank (a rank without rows may give NULL either way).
+ * @param sample_size the silhouette's sample (0: all rows, which rank 0
+ *        then holds all of).
+ * @param seed the sample's seed.
+ * @param threads rank 0's threads for the silhouette (0: all cores; at
+ *        most 4096), as SEG_KMEANS_THREADS.
+ * @param[out] out the silhouette, Davies-Bouldin and Calinski-Harabasz
+ *        indexes, the same on every rank.
+ * @return SEG_OK, SEG_ERR_INVALID_ARG (also a weight not finite and > 0, or
+ *         threads out of range), SEG_ERR_MISMATCH (weights on some ranks
+ *         only), SEG_ERR_TOO_FEW_POINTS, SEG_ERR_LIMIT, SEG_ERR_NOMEM,
+ *         SEG_ERR_IO: agreed over the ranks.
+ */
+SEG_MPI_API int seg_mpi_metrics_threads_f32(MPI_Comm comm, const float *x, size_t rows, size_t d,
+                                            const int32_t *labels, size_t k,
+                                            const double *weights, size_t sample_size,
+                                            uint64_t seed, int64_t threads, double out[3]);
+
+/** As seg_mpi_metrics_threads_f32(), for double rows.
+ *  @copydetails seg_mpi_metrics_threads_f32 */
+SEG_MPI_API int seg_mpi_metrics_threads_f64(MPI_Comm comm, const double *x, size_t rows,
+                                            size_t d, const int32_t *labels, size_t k,
+                                            const double *weights, size_t sample_size,
+                                            uint64_t seed, int64_t threads, double out[3]);
 
 /**
  * Gather the rows at the given row numbers among all ranks on rank 0, in

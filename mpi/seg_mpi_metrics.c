@@ -1,12 +1,14 @@
 /*
  * The quality measures seg segment records in its model (silhouette,
  * Davies-Bouldin, Calinski-Harabasz; lib/analyse/metrics.c) for rows shared
- * over MPI ranks (seg_mpi_metrics, docs/mpi.md), bit for bit:
+ * over MPI ranks (seg_mpi_metrics, docs/mpi.md), bit for bit, with or
+ * without row weights:
  *
  * - the silhouette reads only its sample (at most sample_size rows, drawn
  *   from the row numbers and the seed alone: seg_metrics_silhouette_rows());
- *   its rows are gathered on rank 0 in row order (seg_mpi_gather_rows()),
- *   whose silhouette of them is the serial one, and broadcast;
+ *   its rows (and their weights) are gathered on rank 0 in row order
+ *   (seg_mpi_gather_rows()), whose silhouette of them on the caller's
+ *   threads is the serial one, and broadcast;
  * - Davies-Bouldin and Calinski-Harabasz sum over all rows in row order:
  *   the segment means (taken about each segment's first row, broadcast by
  *   the rank holding it), the scatter of each segment and the within
@@ -31,8 +33,8 @@ static inline double xv(const void *x, bool f32, size_t at)
 
 /* The silhouette of the sample's rows, gathered on rank 0 (row order). */
 static int silhouette(MPI_Comm comm, const void *x, bool f32, size_t rows, size_t d,
-                      const int32_t *labels, size_t k, size_t n, size_t sample_size,
-                      uint64_t seed, double *out)
+                      const int32_t *labels, const double *w, size_t k, size_t n,
+                      size_t sample_size, uint64_t seed, int64_t threads, double *out)
 {
     int me = 0;
     MPI_Comm_rank(comm, &me);
@@ -44,30 +46,38 @@ static int silhouette(MPI_Comm comm, const void *x, bool f32, size_t rows, size_
         rc = idx ? seg_metrics_silhouette_rows(n, sample_size, seed, idx, m, &m) : SEG_ERR_NOMEM;
     unsigned char *gx = me == 0 ? malloc((m ? m : 1) * d * elem) : NULL;
     int32_t *gl = me == 0 ? malloc((m ? m : 1) * sizeof *gl) : NULL;
-    if (rc == SEG_OK && me == 0 && (!gx || !gl))
+    double *gw = me == 0 && w ? malloc((m ? m : 1) * sizeof *gw) : NULL;
+    if (rc == SEG_OK && me == 0 && (!gx || !gl || (w && !gw)))
         rc = SEG_ERR_NOMEM;
     if ((rc = seg_mpi_agree_text(comm, rc, "silhouette: out of memory")) < 0)
         goto done;
-    rc = seg_mpi_gather_rows(comm, x, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64, rows, d, labels, idx,
-                             m, gx, gl);
+    rc = seg_mpi_gather_rows(comm, x, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64, rows, d, labels, idx, m,
+                             gx, gl);
+    /* the sample's weights, in its order, as a column of doubles */
+    if (rc == SEG_OK && w)
+        rc = seg_mpi_gather_rows(comm, w, SEG_DTYPE_F64, rows, 1, NULL, idx, m, gw, NULL);
     if (rc < 0)
         goto done;
+    const int32_t *const labs[1] = {gl};
     if (me == 0)
-        rc = f32 ? seg_metrics_silhouette_f32((const float *)gx, m, d, gl, k, NULL, 0, seed, out)
-                 : seg_metrics_silhouette_f64((const double *)gx, m, d, gl, k, NULL, 0, seed,
-                                              out);
+        rc = f32 ? seg_metrics_silhouettes_threads_f32((const float *)gx, m, d, labs, &k, 1, gw, 0,
+                                                       seed, threads, out)
+                 : seg_metrics_silhouettes_threads_f64((const double *)gx, m, d, labs, &k, 1, gw, 0,
+                                                       seed, threads, out);
     rc = seg_mpi_agree_text(comm, rc, seg_last_error());
     MPI_Bcast(out, 1, MPI_DOUBLE, 0, comm);
 done:
     free(idx);
     free(gx);
     free(gl);
+    free(gw);
     return rc;
 }
 
 /* Davies-Bouldin and Calinski-Harabasz, as metrics.c, over the ranks. */
 static int db_ch(MPI_Comm comm, const void *x, bool f32, size_t rows, size_t d,
-                 const int32_t *labels, size_t k, size_t first, double *db, double *ch)
+                 const int32_t *labels, const double *w, size_t k, size_t first, double *db,
+                 double *ch)
 {
     int me = 0, rc;
     MPI_Comm_rank(comm, &me);
@@ -101,9 +111,10 @@ static int db_ch(MPI_Comm comm, const void *x, bool f32, size_t rows, size_t d,
         goto done;
     for (size_t i = 0; i < rows; i++) {
         const size_t l = (size_t)labels[i];
+        const double wi = w ? w[i] : 1.0;
         for (size_t j = 0; j < d; j++)
-            acc[l * d + j] += 1.0 * (xv(x, f32, i * d + j) - x0[l * d + j]);
-        wsum[l] += 1.0;
+            acc[l * d + j] += wi * (xv(x, f32, i * d + j) - x0[l * d + j]);
+        wsum[l] += wi;
     }
     if ((rc = seg_mpi_chain_out(comm, acc, k * d + k, CHAIN_TAG)) < 0)
         goto done;
@@ -119,9 +130,9 @@ static int db_ch(MPI_Comm comm, const void *x, bool f32, size_t rows, size_t d,
         goto done;
     /* the labels are checked: it cannot fail */
     if (f32)
-        seg_metrics_add_spread_f32(x, rows, d, labels, k, NULL, mean, sw, &sw[k]);
+        seg_metrics_add_spread_f32(x, rows, d, labels, k, w, mean, sw, &sw[k]);
     else
-        seg_metrics_add_spread_f64(x, rows, d, labels, k, NULL, mean, sw, &sw[k]);
+        seg_metrics_add_spread_f64(x, rows, d, labels, k, w, mean, sw, &sw[k]);
     if ((rc = seg_mpi_chain_out(comm, sw, k + 1, CHAIN_TAG)) < 0)
         goto done;
     /* libseg's own finish of the sums (metrics.c's bits); agreed on every
@@ -138,19 +149,32 @@ done:
 }
 
 static int metrics(MPI_Comm comm, const void *x, bool f32, size_t rows, size_t d,
-                   const int32_t *labels, size_t k, size_t sample_size, uint64_t seed,
-                   double out[3])
+                   const int32_t *labels, size_t k, const double *w, size_t sample_size,
+                   uint64_t seed, int64_t threads, double out[3])
 {
     int rc = x || !rows ? SEG_OK : SEG_ERR_INVALID_ARG;
-    if (!out || !d || k < 2 || (rows && !labels))
+    if (!out || !d || k < 2 || (rows && !labels) || threads < 0 || threads > 4096)
         rc = SEG_ERR_INVALID_ARG;
     for (size_t i = 0; rc == SEG_OK && i < rows; i++)
-        if (labels[i] < 0 || (size_t)labels[i] >= k)
+        if (labels[i] < 0 || (size_t)labels[i] >= k || (w && !(w[i] > 0 && isfinite(w[i]))))
             rc = SEG_ERR_INVALID_ARG;
-    rc = seg_mpi_agree_text(comm, rc, "seg_mpi_metrics: NULL argument, k < 2, d 0 or a label "
-                                      "out of range");
+    rc = seg_mpi_agree_text(comm, rc,
+                            "seg_mpi_metrics: NULL argument, k < 2, d 0, threads "
+                            "outside 0 .. 4096, a label out of range or a weight not "
+                            "finite and > 0");
     if (rc < 0)
         return rc;
+    /* weights on every rank with rows or on none (a rank without rows may
+     * give none) */
+    int weighted = w != NULL, all = 0, any = 0, ok = rows == 0 || w != NULL;
+    static const double none = 1.0;
+    MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, comm);
+    MPI_Allreduce(&weighted, &any, 1, MPI_INT, MPI_MAX, comm);
+    if (any && !all)
+        return seg_mpi_agree_text(comm, SEG_ERR_MISMATCH,
+                                  "seg_mpi_metrics: weights on some ranks only");
+    if (any && !w)
+        w = &none;
     uint64_t mine[2] = {rows, 0}, n = 0, first = 0;
     MPI_Exscan(&mine[0], &mine[1], 1, MPI_UINT64_T, MPI_SUM, comm);
     int me = 0;
@@ -158,22 +182,38 @@ static int metrics(MPI_Comm comm, const void *x, bool f32, size_t rows, size_t d
     first = me == 0 ? 0 : mine[1];
     MPI_Allreduce(&mine[0], &n, 1, MPI_UINT64_T, MPI_SUM, comm);
     out[0] = out[1] = out[2] = NAN;
-    rc = silhouette(comm, x, f32, rows, d, labels, k, (size_t)n, sample_size, seed, &out[0]);
+    rc = silhouette(comm, x, f32, rows, d, labels, w, k, (size_t)n, sample_size, seed, threads,
+                    &out[0]);
     if (rc == SEG_OK)
-        rc = db_ch(comm, x, f32, rows, d, labels, k, (size_t)first, &out[1], &out[2]);
+        rc = db_ch(comm, x, f32, rows, d, labels, w, k, (size_t)first, &out[1], &out[2]);
     return rc;
 }
 
-int seg_mpi_metrics_f32(MPI_Comm comm, const float *x, size_t rows, size_t d,
-                        const int32_t *labels, size_t k, size_t sample_size, uint64_t seed,
-                        double out[3])
+int seg_mpi_metrics_threads_f32(MPI_Comm comm, const float *x, size_t rows, size_t d,
+                                const int32_t *labels, size_t k, const double *weights,
+                                size_t sample_size, uint64_t seed, int64_t threads, double out[3])
 {
-    return metrics(comm, x, true, rows, d, labels, k, sample_size, seed, out);
+    return metrics(comm, x, true, rows, d, labels, k, weights, sample_size, seed, threads, out);
+}
+
+int seg_mpi_metrics_threads_f64(MPI_Comm comm, const double *x, size_t rows, size_t d,
+                                const int32_t *labels, size_t k, const double *weights,
+                                size_t sample_size, uint64_t seed, int64_t threads, double out[3])
+{
+    return metrics(comm, x, false, rows, d, labels, k, weights, sample_size, seed, threads, out);
+}
+
+int seg_mpi_metrics_f32(MPI_Comm comm, const float *x, size_t rows, size_t d, const int32_t *labels,
+                        size_t k, size_t sample_size, uint64_t seed, double out[3])
+{
+    return seg_mpi_metrics_threads_f32(comm, x, rows, d, labels, k, NULL, sample_size, seed, 0,
+                                       out);
 }
 
 int seg_mpi_metrics_f64(MPI_Comm comm, const double *x, size_t rows, size_t d,
                         const int32_t *labels, size_t k, size_t sample_size, uint64_t seed,
                         double out[3])
 {
-    return metrics(comm, x, false, rows, d, labels, k, sample_size, seed, out);
+    return seg_mpi_metrics_threads_f64(comm, x, rows, d, labels, k, NULL, sample_size, seed, 0,
+                                       out);
 }

@@ -44,7 +44,7 @@ static int cmp_ref(const void *a, const void *b)
 /* Rows at each level per segment, counts[j * (nl + 1) + l] (l = nl:
  * missing), j = k the population; summed over the ranks. */
 static int level_counts(MPI_Comm comm, const seg_dataset *ds, size_t col, const int32_t *labels,
-                        size_t k, int64_t *counts)
+                        size_t k, int64_t *counts, size_t *lev)
 {
     const size_t nl = seg_dataset_column_levels(ds, col), n = seg_dataset_rows(ds);
     level_ref *ref = malloc((nl + 1) * sizeof *ref);
@@ -66,6 +66,8 @@ static int level_counts(MPI_Comm comm, const seg_dataset *ds, size_t col, const 
             }
             l = hit->idx;
         }
+        if (lev)
+            lev[i] = l;
         counts[(size_t)labels[i] * (nl + 1) + l]++;
         counts[k * (nl + 1) + l]++;
     }
@@ -83,16 +85,20 @@ static int level_counts(MPI_Comm comm, const seg_dataset *ds, size_t col, const 
  * "(missing)" when a value is missing anywhere, as the serial profile
  * (lib/model/profile.c); the shares of each segment's rows. */
 static int profile_levels(MPI_Comm comm, seg_model *m, const seg_dataset *ds, size_t col,
-                          const int32_t *labels, size_t k, const int64_t *segn)
+                          const int32_t *labels, size_t k, const int64_t *segn, const double *w,
+                          const double *segw)
 {
     const size_t nl = seg_dataset_column_levels(ds, col), min = seg_model_min_profile_size(m);
+    const size_t n = seg_dataset_rows(ds);
+    size_t *lev = w ? malloc((n ? n : 1) * sizeof *lev) : NULL;
     int64_t *counts = malloc((k + 1) * (nl + 1) * sizeof *counts);
     const char **lv = malloc((nl + 2) * sizeof *lv);
     size_t *to = malloc((nl + 1) * sizeof *to); /* dataset level -> profile level */
     double *share = malloc((k + 1) * (nl + 2) * sizeof *share);
-    int rc = seg_mpi_agree(comm, counts && lv && to && share ? SEG_OK : SEG_ERR_NOMEM);
+    int rc =
+        seg_mpi_agree(comm, counts && lv && to && share && (!w || lev) ? SEG_OK : SEG_ERR_NOMEM);
     if (rc == SEG_OK)
-        rc = level_counts(comm, ds, col, labels, k, counts);
+        rc = level_counts(comm, ds, col, labels, k, counts, lev);
     if (rc == SEG_OK) {
         const bool missing = counts[k * (nl + 1) + nl] > 0;
         size_t kept = 0;
@@ -114,7 +120,23 @@ static int profile_levels(MPI_Comm comm, seg_model *m, const seg_dataset *ds, si
         for (size_t l = 0; l < nl; l++)
             to[l] = to[l] == SIZE_MAX ? kept : to[l];
         to[nl] = L - 1;
-        for (size_t j = 0; j <= k; j++) {
+        /* weights: each row's weight added to its profile level's slot
+         * (folded levels share one) in row order, as the serial profile */
+        if (w) {
+            for (size_t q = 0; q < (k + 1) * L; q++)
+                share[q] = 0;
+            rc = seg_mpi_chain_in(comm, share, (k + 1) * L, CHAIN_TAG);
+            for (size_t i = 0; rc == SEG_OK && i < n; i++) {
+                share[(size_t)labels[i] * L + to[lev[i]]] += w[i];
+                share[k * L + to[lev[i]]] += w[i];
+            }
+            if (rc == SEG_OK)
+                rc = seg_mpi_chain_out(comm, share, (k + 1) * L, CHAIN_TAG);
+            for (size_t j = 0; rc == SEG_OK && j <= k; j++)
+                for (size_t l = 0; l < L; l++)
+                    share[j * L + l] = segw[j] > 0 ? share[j * L + l] / segw[j] : 0;
+        }
+        for (size_t j = 0; !w && j <= k; j++) {
             int64_t *row = counts + j * (nl + 1);
             for (size_t l = 0; l < L; l++)
                 share[j * L + l] = 0;
@@ -138,6 +160,7 @@ static int profile_levels(MPI_Comm comm, seg_model *m, const seg_dataset *ds, si
     free(lv);
     free(to);
     free(share);
+    free(lev);
     return rc;
 }
 
@@ -245,6 +268,82 @@ done:
     return rc;
 }
 
+/* Numeric column col with row weights w, as the serial profile weighs it:
+ * the sums of weights and weighted values (present and missing) of each
+ * segment and of the population in row order, the squares about the means
+ * in its order (one chain, then one a segment), the weighted medians over
+ * the ranks (wmedian.c). */
+static int profile_numeric_w(MPI_Comm comm, seg_model *m, const seg_dataset *ds, size_t col,
+                             const int32_t *labels, size_t k, const double *w, const double *segw,
+                             uint64_t row0, uint64_t rows_all)
+{
+    const size_t n = seg_dataset_rows(ds), K = k + 1;
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    double *acc = calloc(3 * K, sizeof *acc), *S = acc, *W = acc + K, *miss = acc + 2 * K;
+    double *Q = calloc(K, sizeof *Q), *mean = malloc(K * sizeof *mean);
+    double *sd = malloc(K * sizeof *sd), *med = malloc(K * sizeof *med);
+    int rc = seg_mpi_agree(comm, v && acc && Q && mean && sd && med ? SEG_OK : SEG_ERR_NOMEM);
+    if (rc < 0)
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        seg_dataset_get_f64(ds, i, col, &v[i]);
+    if ((rc = seg_mpi_chain_in(comm, acc, 3 * K, CHAIN_TAG)) < 0)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        const size_t l = (size_t)labels[i];
+        if (isnan(v[i])) {
+            miss[l] += w[i];
+            miss[k] += w[i];
+            continue;
+        }
+        S[l] += w[i] * v[i];
+        W[l] += w[i];
+        S[k] += w[i] * v[i];
+        W[k] += w[i];
+    }
+    if ((rc = seg_mpi_chain_out(comm, acc, 3 * K, CHAIN_TAG)) < 0)
+        goto done;
+    for (size_t j = 0; j < K; j++) {
+        miss[j] = segw[j] > 0 ? miss[j] / segw[j] : 0;
+        mean[j] = W[j] > 0 ? S[j] / W[j] : NAN;
+    }
+    if ((rc = seg_mpi_chain_in(comm, Q, k, CHAIN_TAG)) < 0)
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(v[i])) {
+            const double mj = mean[labels[i]];
+            Q[labels[i]] += w[i] * (v[i] - mj) * (v[i] - mj);
+        }
+    if ((rc = seg_mpi_chain_out(comm, Q, k, CHAIN_TAG)) < 0)
+        goto done;
+    for (size_t j = 0; j < k; j++) {
+        if ((rc = seg_mpi_chain_in(comm, &Q[k], 1, CHAIN_TAG)) < 0)
+            goto done;
+        const double mu = mean[k];
+        for (size_t i = 0; i < n; i++)
+            if (!isnan(v[i]) && (size_t)labels[i] == j)
+                Q[k] += w[i] * (v[i] - mu) * (v[i] - mu);
+        if ((rc = seg_mpi_chain_out(comm, &Q[k], 1, CHAIN_TAG)) < 0)
+            goto done;
+    }
+    for (size_t j = 0; j < K; j++)
+        sd[j] = W[j] > 0 ? sqrt(Q[j] / W[j]) : NAN;
+    if ((rc = seg_mpi_weighted_medians(comm, v, labels, w, n, row0, rows_all, k, med)) < 0)
+        goto done;
+    for (size_t j = 0; j < K; j++) /* the serial profile's: no median without weight */
+        if (!(W[j] > 0))
+            med[j] = NAN;
+    rc = seg_model_add_profile_numeric(m, seg_dataset_column_name(ds, col), mean, med, sd, miss);
+done:
+    free(v);
+    free(acc);
+    free(Q);
+    free(mean);
+    free(sd);
+    free(med);
+    return rc;
+}
+
 /* Profile columns cols[0..n_cols) of ds, in that order, the last
  * n_described of them marked described. */
 static int profile_columns(MPI_Comm comm, seg_model *m, const seg_dataset *ds,
@@ -252,9 +351,19 @@ static int profile_columns(MPI_Comm comm, seg_model *m, const seg_dataset *ds,
                            size_t n_described)
 {
     const size_t k = seg_model_k(m), n = seg_dataset_rows(ds), nc = seg_dataset_columns(ds);
+    const double *w = seg_dataset_weights(ds);
     int rc = SEG_OK;
-    if (seg_dataset_weights(ds) || seg_dataset_described_columns(ds) > 0 || n_described > n_cols)
+    if (seg_dataset_described_columns(ds) > 0 || n_described > n_cols)
         rc = SEG_ERR_INVALID_ARG;
+    /* weights on every rank with rows, or on none: a rank without rows
+     * takes the weighted path too */
+    int has = w != NULL, any = 0;
+    static const double none = 1.0;
+    MPI_Allreduce(&has, &any, 1, MPI_INT, MPI_MAX, comm);
+    if (any && !w && n > 0)
+        rc = SEG_ERR_INVALID_ARG;
+    if (any && !w)
+        w = &none;
     for (size_t i = 0; rc == SEG_OK && i < n; i++)
         if (labels[i] < 0 || (size_t)labels[i] >= k)
             rc = SEG_ERR_INVALID_ARG;
@@ -262,13 +371,17 @@ static int profile_columns(MPI_Comm comm, seg_model *m, const seg_dataset *ds,
         if (cols[c] >= nc)
             rc = SEG_ERR_INVALID_ARG;
     rc = seg_mpi_agree_text(comm, rc,
-                            "seg_mpi_model_profile: a label or column out of range, or a dataset "
-                            "with weights or described columns (not supported over ranks)");
+                            "seg_mpi_model_profile: a label or column out of range, weights on "
+                            "some ranks only, or a dataset with described columns (not "
+                            "supported over ranks)");
     if (rc < 0)
         return rc;
     int64_t *segn = calloc(k + 1, sizeof *segn);
-    if ((rc = seg_mpi_agree_text(comm, segn ? SEG_OK : SEG_ERR_NOMEM, "out of memory")) < 0) {
+    double *segw = calloc(k + 1, sizeof *segw);
+    if ((rc = seg_mpi_agree_text(comm, segn && segw ? SEG_OK : SEG_ERR_NOMEM, "out of memory")) <
+        0) {
         free(segn);
+        free(segw);
         return rc;
     }
     for (size_t i = 0; i < n; i++) {
@@ -276,16 +389,34 @@ static int profile_columns(MPI_Comm comm, seg_model *m, const seg_dataset *ds,
         segn[k]++;
     }
     MPI_Allreduce(MPI_IN_PLACE, segn, (int)(k + 1), MPI_INT64_T, MPI_SUM, comm);
+    /* with weights: each segment's and the population's, in row order; and
+     * where this rank's rows begin among all */
+    uint64_t row0 = 0, mine = n;
+    if (w) {
+        MPI_Exscan(&mine, &row0, 1, MPI_UINT64_T, MPI_SUM, comm);
+        int me = 0;
+        MPI_Comm_rank(comm, &me);
+        row0 = me == 0 ? 0 : row0;
+        rc = seg_mpi_chain_in(comm, segw, k + 1, CHAIN_TAG);
+        for (size_t i = 0; rc == SEG_OK && i < n; i++) {
+            segw[labels[i]] += w[i];
+            segw[k] += w[i];
+        }
+        if (rc == SEG_OK)
+            rc = seg_mpi_chain_out(comm, segw, k + 1, CHAIN_TAG);
+    }
     for (size_t c = 0; rc == SEG_OK && c < n_cols; c++) {
         const size_t j = cols ? cols[c] : c;
         rc = seg_dataset_column_type(ds, j) == SEG_COLUMN_CATEGORICAL
-                 ? profile_levels(comm, m, ds, j, labels, k, segn)
+                 ? profile_levels(comm, m, ds, j, labels, k, segn, w, segw)
+             : w ? profile_numeric_w(comm, m, ds, j, labels, k, w, segw, row0, (uint64_t)segn[k])
                  : profile_numeric(comm, m, ds, j, labels, k, segn);
         if (rc == SEG_OK && c >= n_cols - n_described)
             rc = seg_model_set_profile_described(m, seg_dataset_column_name(ds, j));
         rc = seg_mpi_agree_text(comm, rc, seg_last_error());
     }
     free(segn);
+    free(segw);
     return rc;
 }
 

@@ -29,4 +29,17 @@ int seg_mpi_order_stats_with(MPI_Comm comm, const double *x, size_t n, size_t d,
                              const uint64_t *want, size_t nw, const double *extra,
                              const uint64_t *copies, double *out);
 
+/*
+ * Collective. The weighted medians of the serial profile
+ * (lib/model/profile.c's weighted_median()) of the values v[0..n) of this
+ * rank (NaN: missing, skipped), whose rows are rows row0 .. row0 + n - 1 of
+ * rows_all in rank order, with segments labels[i] < k and weights w[i] > 0:
+ * med[j] of segment j's values for j < k and med[k] of all, NaN where there
+ * are none; the same on every rank, bit for bit (wmedian.c). SEG_OK,
+ * SEG_ERR_NOMEM, SEG_ERR_LIMIT or SEG_ERR_IO, agreed over the ranks.
+ */
+int seg_mpi_weighted_medians(MPI_Comm comm, const double *v, const int32_t *labels,
+                             const double *w, size_t n, uint64_t row0, uint64_t rows_all,
+                             size_t k, double *med);
+
 #endif

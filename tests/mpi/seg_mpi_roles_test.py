@@ -24,8 +24,8 @@ the serial seg segment with the same options:
 - errors: an --id, --describe or --weight column that does not exist, a
   categorical or non-positive weight column, a column described twice or
   in two roles: exit 1 and seg segment's message (once, every rank agreed),
-  no output; --id, --describe or --weight with a .npy, --weight without
-  --k (the sweep over ranks takes no weights) and with --model: exit 2.
+  no output; --id, --describe or --weight with a .npy: exit 2 (--weight
+  without --k, with --model and --report: seg_mpi_weight_test.py).
 
 Before, seg-mpi had none of these options (exit 2).
 
@@ -223,9 +223,9 @@ with tempfile.TemporaryDirectory() as tmp:
             check(len(lines) == 1 and lines[0].endswith(want),
                   '%s: %r, serial %r' % (what, lines, want))
             check(not os.path.exists('no.csv'), what + ': no output')
+    # (--weight without --k, with --model or --report: seg_mpi_weight_test.py)
     for args in (['x.npy', '--k', '2', '--id', 'x0'], ['x.npy', '--k', '2', '--describe', 'x1'],
-                 ['x.npy', '--k', '2', '--weight', 'x1'], ['bank.csv', '--weight', 'w'],
-                 ['bank.csv', '--k', '3', '--weight', 'w', '--model', 'no.seg']):
+                 ['x.npy', '--k', '2', '--weight', 'x1']):
         for R in (1, 2):
             r = run_mpi(R, args)
             check(r.returncode == 2 and r.stderr.count('seg-mpi') >= 1 and

@@ -121,7 +121,7 @@ static const cli_opt mpi_segment_opts[] = {
     {.name = "describe", .value = "COL[,COL]", .help = "CSV: profiled per segment, never "
      "clustered", .field = CLI_TEXT(mopts, describe)},
     {.name = "weight", .value = "COL", .help = "CSV: numeric customer weights (> 0), moved with "
-     "the rows; needs --k, and no --model or --report yet", .field = CLI_TEXT(mopts, weight)},
+     "the rows (fit, sweep, profiles, quality measures)", .field = CLI_TEXT(mopts, weight)},
     {.name = "protected", .value = "COL[,COL]", .section = "Fairness (CSV, as seg segment)",
      .help = "never clustered; the fairness report per segment and group (with --target: "
              "selection rates, adverse impact ratio, Fisher tests)",
@@ -778,17 +778,6 @@ static int run(int argc, char **argv)
                         : o.protected_cols ? "--protected"
                         : o.opt_out        ? "--opt-out"
                                            : NULL;
-    if (o.weight && (!o.k && !(o.init && ends_with(o.init, ".npy")))) {
-        snprintf(why, sizeof why, "--weight needs --k: the sweep over ranks takes no weights");
-        rc = USAGE_CONFLICT;
-    } else if (o.weight && (o.model || o.report)) {
-        snprintf(why, sizeof why,
-                 "--weight with --model or --report: the weighted profiles and "
-                 "quality measures are not made over ranks yet");
-        rc = USAGE_CONFLICT;
-    }
-    if (rc == USAGE_CONFLICT && (status = step("reading data", rc, why)) != 0)
-        goto out;
     if (!csv && (rc = mpi_csv_options_npy(&o.csv, o.drop, why, sizeof why)) != 0) {
         if ((status = step("reading data", rc, why)) != 0)
             goto out;
@@ -921,7 +910,11 @@ static int run(int argc, char **argv)
      * the chosen k's shares (tools/mpi/sweep.c). */
     if (!o.k && !(o.init && ends_with(o.init, ".npy"))) {
         o.sweep.seed = o.seed;
-        rc = mpi_sweep_run(&o.sweep, km, f32, &x, n, d, &first, &rows, &sw, why, sizeof why);
+        double *wm = NULL; /* --weight: the weights move with the rows */
+        rc = mpi_sweep_run(&o.sweep, km, f32, &x, n, d, &first, &rows, csv_model_weights(cm),
+                           &wm, &sw, why, sizeof why);
+        if (rc == SEG_OK && wm)
+            csv_model_set_weights(cm, wm);
         if ((status = step("choosing k", rc, why)) != 0)
             goto out;
     }
@@ -1028,14 +1021,16 @@ static int run(int argc, char **argv)
 
     /* The quality measures seg segment records in its model (k >= 2) */
     if (full && seg_model_k(m) >= 2) {
-        int64_t seed = 0, sample = 10000; /* seg segment's default */
+        int64_t seed = 0, sample = 10000, threads = 0; /* seg segment's defaults */
         seg_kmeans_get_int(km, SEG_KMEANS_SEED, &seed);
+        seg_kmeans_get_int(km, SEG_KMEANS_THREADS, &threads);
         if (o.sweep.silhouette_sample) /* checked by configure() */
             parse_int(o.sweep.silhouette_sample, 0, INT64_MAX, &sample);
-        rc = f32 ? seg_mpi_metrics_f32(MPI_COMM_WORLD, x, rows, d, labels, seg_model_k(m),
-                                       (size_t)sample, (uint64_t)seed, q)
-                 : seg_mpi_metrics_f64(MPI_COMM_WORLD, x, rows, d, labels, seg_model_k(m),
-                                       (size_t)sample, (uint64_t)seed, q);
+        /* weighted with --weight, on --threads threads, as seg segment's quality() */
+        rc = f32 ? seg_mpi_metrics_threads_f32(MPI_COMM_WORLD, x, rows, d, labels, seg_model_k(m),
+                                               w, (size_t)sample, (uint64_t)seed, threads, q)
+                 : seg_mpi_metrics_threads_f64(MPI_COMM_WORLD, x, rows, d, labels, seg_model_k(m),
+                                               w, (size_t)sample, (uint64_t)seed, threads, q);
         for (int i = 0; rc == SEG_OK && i < 3; i++)
             rc = seg_model_set_metric(m, (seg_model_metric)(SEG_MODEL_SILHOUETTE + i), q[i]);
     }

@@ -61,10 +61,12 @@ static int configure(const mpi_sweep_opts *o, seg_sweep *sw, char *why, size_t l
 }
 
 int mpi_sweep_run(const mpi_sweep_opts *o, seg_kmeans *km, bool f32, void **x, size_t n, size_t d,
-                  size_t *first, size_t *rows, seg_sweep **out, char *why, size_t len)
+                  size_t *first, size_t *rows, const double *w, double **w_moved, seg_sweep **out,
+                  char *why, size_t len)
 {
     seg_sweep *sw = NULL;
     void *moved = NULL;
+    double *wm = NULL;
     size_t k = 0, to_first = 0, to_rows = 0;
     const size_t elt = f32 ? sizeof(float) : sizeof(double);
     int rc = seg_sweep_new(&sw);
@@ -76,13 +78,17 @@ int mpi_sweep_run(const mpi_sweep_opts *o, seg_kmeans *km, bool f32, void **x, s
         seg_sweep_free(sw);
         return rc;
     }
-    rc = f32 ? seg_mpi_sweep_run_f32(MPI_COMM_WORLD, sw, km, *x, *rows, d, NULL)
-             : seg_mpi_sweep_run_f64(MPI_COMM_WORLD, sw, km, *x, *rows, d, NULL);
+    /* --weight: seg segment's sweep takes the rows' weights
+     * (seg_sweep_run_*(), tools/segment/sweep.c), and they move with the rows */
+    rc = f32 ? seg_mpi_sweep_run_f32(MPI_COMM_WORLD, sw, km, *x, *rows, d, w)
+             : seg_mpi_sweep_run_f64(MPI_COMM_WORLD, sw, km, *x, *rows, d, w);
     if (rc == SEG_OK && (rc = seg_sweep_chosen(sw, &k)) == SEG_OK &&
         (rc = seg_kmeans_set_int(km, SEG_KMEANS_K, (int64_t)k)) == SEG_OK)
         rc = seg_mpi_share(MPI_COMM_WORLD, km, n, d, f32 ? SEG_DTYPE_F32 : SEG_DTYPE_F64, &to_first,
                            &to_rows);
     if (rc == SEG_OK && !(moved = malloc(to_rows * d * elt + 1)))
+        rc = SEG_ERR_NOMEM;
+    if (rc == SEG_OK && w && !(wm = malloc(to_rows * sizeof *wm + 1)))
         rc = SEG_ERR_NOMEM;
     /* every rank is here with the same status but for an allocation */
     rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc,
@@ -90,12 +96,19 @@ int mpi_sweep_run(const mpi_sweep_opts *o, seg_kmeans *km, bool f32, void **x, s
                                                 : seg_mpi_last_error());
     if (rc == SEG_OK)
         rc = seg_mpi_reshare(MPI_COMM_WORLD, *x, *rows, d * elt, to_first, to_rows, moved);
+    if (rc == SEG_OK && w) /* weights on every rank (seg_mpi_sweep_run_*() agreed it) */
+        rc = seg_mpi_reshare(MPI_COMM_WORLD, w, *rows, sizeof *w, to_first, to_rows, wm);
     if (rc < 0) {
         snprintf(why, len, "%s", seg_mpi_last_error());
         free(moved);
+        free(wm);
         seg_sweep_free(sw);
         return rc;
     }
+    if (w_moved)
+        *w_moved = wm;
+    else
+        free(wm);
     free(*x);
     *x = moved;
     *first = to_first;

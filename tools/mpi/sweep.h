@@ -21,11 +21,15 @@ bool mpi_sweep_options_given(const mpi_sweep_opts *o);
  * Collective. Sweep k over the rows (this rank's x: rows [*first, *first +
  * *rows) of n x d, float for f32 else double), record it in *out (free with
  * seg_sweep_free()), set km's SEG_KMEANS_K to the chosen k and move the rows
- * to that k's shares (*x, *first, *rows updated). 0; USAGE_CONFLICT (a bad
- * option, every rank alike) or an agreed SEG_ERR_ code, with why.
+ * to that k's shares (*x, *first, *rows updated). With the rows' weights w
+ * (--weight; NULL on every rank or on none) the sweep is weighted, as seg
+ * segment's, and *w_moved receives the weights of the new share (free()).
+ * 0; USAGE_CONFLICT (a bad option, every rank alike) or an agreed SEG_ERR_
+ * code, with why.
  */
 int mpi_sweep_run(const mpi_sweep_opts *o, seg_kmeans *km, bool f32, void **x, size_t n, size_t d,
-                  size_t *first, size_t *rows, seg_sweep **out, char *why, size_t len);
+                  size_t *first, size_t *rows, const double *w, double **w_moved,
+                  seg_sweep **out, char *why, size_t len);
 
 /* The sweep's table and choice, as seg segment prints them (text). */
 void mpi_sweep_text(const seg_sweep *sw);
