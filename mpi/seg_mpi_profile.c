@@ -17,7 +17,12 @@
  * - the medians are exact order statistics over the ranks (select.c), the
  *   serial seg_select_median()'s middle value or mean of the middle two;
  *   one selection a segment and one of all rows, each over those values
- *   only (memory: one column's share of values at a time).
+ *   only (memory: one column's share of values at a time);
+ * - with row weights (seg_dataset_weights()), every sum above is weighted
+ *   as the serial profile weighs it, in the same orders, the shares divide
+ *   weights by the segments' weights (summed in row order), and the
+ *   weighted medians are found on the values sorted over the ranks
+ *   (wmedian.c), whose running weight sums are the serial ones.
  */
 #include "chain.h"
 #include "select.h"
