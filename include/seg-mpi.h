@@ -473,16 +473,16 @@ SEG_MPI_API int seg_mpi_metrics_f64(MPI_Comm comm, const double *x, size_t rows,
  *         SEG_ERR_IO: agreed over the ranks.
  */
 SEG_MPI_API int seg_mpi_metrics_threads_f32(MPI_Comm comm, const float *x, size_t rows, size_t d,
-                                            const int32_t *labels, size_t k,
-                                            const double *weights, size_t sample_size,
-                                            uint64_t seed, int64_t threads, double out[3]);
+                                            const int32_t *labels, size_t k, const double *weights,
+                                            size_t sample_size, uint64_t seed, int64_t threads,
+                                            double out[3]);
 
 /** As seg_mpi_metrics_threads_f32(), for double rows.
  *  @copydetails seg_mpi_metrics_threads_f32 */
-SEG_MPI_API int seg_mpi_metrics_threads_f64(MPI_Comm comm, const double *x, size_t rows,
-                                            size_t d, const int32_t *labels, size_t k,
-                                            const double *weights, size_t sample_size,
-                                            uint64_t seed, int64_t threads, double out[3]);
+SEG_MPI_API int seg_mpi_metrics_threads_f64(MPI_Comm comm, const double *x, size_t rows, size_t d,
+                                            const int32_t *labels, size_t k, const double *weights,
+                                            size_t sample_size, uint64_t seed, int64_t threads,
+                                            double out[3]);
 
 /**
  * Gather the rows at the given row numbers among all ranks on rank 0, in

@@ -38,8 +38,7 @@ int seg_mpi_order_stats_with(MPI_Comm comm, const double *x, size_t n, size_t d,
  * are none; the same on every rank, bit for bit (wmedian.c). SEG_OK,
  * SEG_ERR_NOMEM, SEG_ERR_LIMIT or SEG_ERR_IO, agreed over the ranks.
  */
-int seg_mpi_weighted_medians(MPI_Comm comm, const double *v, const int32_t *labels,
-                             const double *w, size_t n, uint64_t row0, uint64_t rows_all,
-                             size_t k, double *med);
+int seg_mpi_weighted_medians(MPI_Comm comm, const double *v, const int32_t *labels, const double *w,
+                             size_t n, uint64_t row0, uint64_t rows_all, size_t k, double *med);
 
 #endif

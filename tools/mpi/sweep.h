@@ -28,8 +28,8 @@ bool mpi_sweep_options_given(const mpi_sweep_opts *o);
  * code, with why.
  */
 int mpi_sweep_run(const mpi_sweep_opts *o, seg_kmeans *km, bool f32, void **x, size_t n, size_t d,
-                  size_t *first, size_t *rows, const double *w, double **w_moved,
-                  seg_sweep **out, char *why, size_t len);
+                  size_t *first, size_t *rows, const double *w, double **w_moved, seg_sweep **out,
+                  char *why, size_t len);
 
 /* The sweep's table and choice, as seg segment prints them (text). */
 void mpi_sweep_text(const seg_sweep *sw);
