@@ -65,6 +65,21 @@ static int call_metrics(size_t first, size_t rows, seg_model *m)
     return seg_mpi_metrics_f64(MPI_COMM_WORLD, x + first * D, rows, D, labels, 3, 60, 7, q);
 }
 
+/* The same with weights and one thread (seg_mpi_metrics_threads_f64()):
+ * the sample's weights gathered too. */
+static int call_metrics_weighted(size_t first, size_t rows, seg_model *m)
+{
+    int32_t labels[N];
+    double q[3], w[N];
+    for (size_t i = 0; i < rows; i++) {
+        labels[i] = (int32_t)((first + i) % 3);
+        w[i] = 0.5 + (double)((first + i) % 7) * 0.3;
+    }
+    (void)m;
+    return seg_mpi_metrics_threads_f64(MPI_COMM_WORLD, x + first * D, rows, D, labels, 3, w, 60, 7,
+                                       1, q);
+}
+
 static int call_sweep(size_t first, size_t rows, seg_model *m)
 {
     seg_sweep *s = NULL;
@@ -117,6 +132,8 @@ static int call_outliers(size_t first, size_t rows, seg_model *m)
 /* A fresh model each time (a model takes its profiles once); this rank's
  * rows as a dataset with a categorical column, the same levels in the same
  * order on every rank, some values missing. */
+static bool profile_weighted;
+
 static int call_profile(size_t first, size_t rows, seg_model *m)
 {
     static const char *const job[] = {"x", "y", "z"};
@@ -129,11 +146,11 @@ static int call_profile(size_t first, size_t rows, seg_model *m)
     (void)m;
     if (!csv)
         return SEG_ERR_NOMEM;
-    len += (size_t)sprintf(csv, "a,b,c,job\n");
+    len += (size_t)sprintf(csv, "a,b,c,job,w\n");
     for (size_t i = 0; i < rows; i++) {
         const double *r = x + (first + i) * D;
-        len += (size_t)sprintf(csv + len, "%.17g,%.17g,%.17g,%s\n", r[0], r[1], r[2],
-                               i % 7 == 6 ? "" : job[i % 3]);
+        len += (size_t)sprintf(csv + len, "%.17g,%.17g,%.17g,%s,%.17g\n", r[0], r[1], r[2],
+                               i % 7 == 6 ? "" : job[i % 3], 0.25 + (double)(i % 5) * 0.7);
     }
     int rc = seg_kmeans_new(&km);
     if (rc == SEG_OK)
@@ -142,6 +159,10 @@ static int call_profile(size_t first, size_t rows, seg_model *m)
         rc = seg_kmeans_fit_f64(km, x, N, D, NULL, NULL, &fresh);
     if (rc == SEG_OK)
         rc = seg_dataset_read_csv_memory(&ds, csv, len, NULL);
+    /* with weights: the weighted profiles and medians (wmedian.c); without,
+     * the weight column is one more numeric column */
+    if (rc == SEG_OK && profile_weighted)
+        rc = seg_dataset_set_weight_column(ds, "w");
     if (rc == SEG_OK)
         rc = seg_mpi_predict(MPI_COMM_WORLD, fresh, x + first * D, rows, D, labels, NULL, NULL);
     if (rc == SEG_OK)
@@ -238,7 +259,13 @@ int main(int argc, char **argv)
         bad = bad || check("seg_mpi_reshare", call_reshare, victims[v], first, rows, m);
         bad = bad || check("seg_mpi_model_outliers", call_outliers, victims[v], first, rows, m);
         bad = bad || check("seg_mpi_sweep_run", call_sweep, victims[v], first, rows, m);
+        bad = bad || check("seg_mpi_metrics_threads (weights)", call_metrics_weighted, victims[v],
+                           first, rows, m);
         bad = bad || check("seg_mpi_model_profile", call_profile, victims[v], first, rows, m);
+        profile_weighted = true;
+        bad = bad ||
+              check("seg_mpi_model_profile (weights)", call_profile, victims[v], first, rows, m);
+        profile_weighted = false;
         bad = bad || check("seg_mpi_fairness_compute, seg_mpi_select", call_fairness, victims[v],
                            first, rows, m);
     }
