@@ -56,21 +56,23 @@ echo "CPU: $(lscpu | sed -n "s/^Model name: *//p"), $(OMP_NUM_THREADS= nproc --a
 
 for r in 1 2; do
     mpirun $root --oversubscribe -n $r "$build/mpi/seg-mpi" segment "$tmp/x.npy" --k "$k" \
-        --dtype f32 --scale none --tol 0 --max-iter "$iters" --algorithm "$alg" --threads 1 --json > "$tmp/r$r.json"
+        --dtype f32 --scale none --tol 0 --max-iter "$iters" --algorithm "$alg" --threads 1 --json -q --mpi-stats > "$tmp/r$r.json" 2> "$tmp/s$r.json"
     python3 -c "
-import json; j = json.load(open('$tmp/r$r.json'))
+import json; j = json.load(open('$tmp/r$r.json')); s = json.load(open('$tmp/s$r.json'))
 print('ranks %d: fit %.2f s (start %.2f s, then %.3f s an iteration), whole run %.2f s, iterations %d, peak RSS per rank (MiB): %s' % (
-    j['ranks'], j['fit_seconds'], j['init_seconds'],
-    (j['fit_seconds'] - j['init_seconds']) / j['iterations'], j['seconds'], j['iterations'],
-    ', '.join('%.0f' % (v / 1024) for v in j['peak_rss_kib'])))
-print('         fit CPU seconds per rank: %s' % ', '.join('%.2f' % v for v in j['fit_cpu_seconds']))"
+    s['ranks'], s['fit_seconds'], s['init_seconds'],
+    (s['fit_seconds'] - s['init_seconds']) / j['iterations'], s['seconds'], j['iterations'],
+    ', '.join('%.0f' % (v / 1024) for v in s['peak_rss_kib'])))
+print('         fit CPU seconds per rank: %s' % ', '.join('%.2f' % v for v in s['fit_cpu_seconds']))"
 done
 python3 -c "
 import json
 a = json.load(open('$tmp/r1.json')); b = json.load(open('$tmp/r2.json'))
+sa = json.load(open('$tmp/s1.json')); sb = json.load(open('$tmp/s2.json'))
 print('speed-up of the fit, 2 ranks vs 1: %.2fx wall; %.2fx by CPU time (1 rank / busiest of 2)' % (
-    a['fit_seconds'] / b['fit_seconds'], a['fit_cpu_seconds'][0] / max(b['fit_cpu_seconds'])))
-print('same model: %s' % (a['inertia'] == b['inertia'] and a['sizes'] == b['sizes']))"
+    sa['fit_seconds'] / sb['fit_seconds'], sa['fit_cpu_seconds'][0] / max(sb['fit_cpu_seconds'])))
+sizes = lambda j: [s['size'] for s in j['segments']]
+print('same model: %s' % (a['inertia'] == b['inertia'] and sizes(a) == sizes(b)))"
 
 # Bytes a rank exchanges per Lloyd iteration: the fold of k x d sums, k
 # weights and the inertia (doubles) received from the rank before and sent

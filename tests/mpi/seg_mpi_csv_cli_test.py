@@ -76,10 +76,11 @@ def same_as_serial(csv, ranks, extra, tag):
             check(f.read() == serial, '%s, %d ranks: assignments differ' % (tag, R))
         figures = [('inertia', got.get('inertia'), want.get('inertia')),
                    ('iterations', got.get('iterations'), want.get('iterations')),
-                   ('rows', got.get('rows'), want.get('n')),
-                   ('features', got.get('features'), want.get('d')),
+                   ('rows', got.get('n'), want.get('n')),
+                   ('features', got.get('d'), want.get('d')),
                    ('left out', 'rowno' in p.stderr, 'rowno' in s.stderr),
-                   ('sizes', got.get('sizes'), [sg['size'] for sg in want['segments']])]
+                   ('sizes', [sg['size'] for sg in got.get('segments', [])],
+                    [sg['size'] for sg in want['segments']])]
         for key, a, b in figures:
             check(a is not None and a == b, '%s, %d ranks: %s %r, serial %r' % (tag, R, key, a, b))
         os.unlink('m.csv')

@@ -117,11 +117,12 @@ def same_run(data, opts, label):
         if not check(p.returncode == 0, '%s: exit %d: %s' % (what, p.returncode, p.stderr)):
             continue
         got = json.loads(p.stdout)
-        for key, a, b in [('rows', got.get('rows'), want.get('n')),
-                          ('features', got.get('features'), want.get('d')),
+        for key, a, b in [('rows', got.get('n'), want.get('n')),
+                          ('features', got.get('d'), want.get('d')),
                           ('inertia', got.get('inertia'), want.get('inertia')),
                           ('iterations', got.get('iterations'), want.get('iterations')),
-                          ('sizes', got.get('sizes'), [g['size'] for g in want['segments']])]:
+                          ('sizes', [g['size'] for g in got.get('segments', [])],
+                           [g['size'] for g in want['segments']])]:
             check(a is not None and a == b, '%s: --json %s %r, serial %r' % (what, key, a, b))
         check(read('mpi/a.csv') == read('serial/a.csv'), what + ': the serial assignments')
         check(model_without_timings(read('mpi/x.seg')) ==

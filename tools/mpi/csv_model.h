@@ -96,9 +96,9 @@ int mpi_model_tree(seg_model *m, const void *x, bool f32, size_t rows, size_t d,
  * idx (NULL: only counted): the count. */
 size_t csv_model_features(const csv_model *cm, size_t *idx);
 
-/* Rank 0, once before writing the report: the kept dataset shaped as seg
- * segment's (the described columns set aside as described, the other
- * aside columns dropped); NULL on failure. */
+/* Rank 0, once before writing the summary and the report: the kept
+ * dataset shaped as seg segment's (the described columns set aside as
+ * described, the other aside columns dropped); NULL on failure. */
 seg_dataset *csv_model_report_dataset(csv_model *cm);
 
 /* The fit share's row weights (--weight), moved with the rows by

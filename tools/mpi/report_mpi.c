@@ -105,7 +105,7 @@ done:
 }
 
 int mpi_report_gather(mpi_report **out, const csv_model *cm, const seg_model *m, const void *x,
-                      bool f32, size_t rows, size_t d, const int32_t *labels, size_t n)
+                      bool f32, size_t rows, size_t d, const int32_t *labels, size_t n, bool map)
 {
     int me = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &me);
@@ -160,7 +160,7 @@ int mpi_report_gather(mpi_report **out, const csv_model *cm, const seg_model *m,
         for (size_t l = 0; l < nl; l++)
             r->customers[l] = (size_t)cnt[l];
     }
-    if ((rc = gather_map(r, x, f32, rows, d, labels, n, me)) < 0)
+    if (map && (rc = gather_map(r, x, f32, rows, d, labels, n, me)) < 0)
         goto fail;
     free(cnt);
     free(fj);
@@ -175,19 +175,20 @@ fail:
     return rc;
 }
 
-int mpi_report_write(FILE *f, const mpi_report *r, const mpi_report_run *run)
+void mpi_report_summary(const mpi_report *r, const mpi_report_run *run, opts *o, summary *s,
+                        left_out *left)
 {
-    left_out left = {0};
     char **names = NULL;
     seg_identifier_kind *kinds = NULL;
-    left.n = csv_model_identifiers(run->cm, &names, &kinds);
-    left.names = names;
-    left.kind = kinds;
-    opts o = *run->so; /* seg segment's options (csv_options.c) */
-    o.file = run->file;
-    o.dtype = run->f32 ? "f32" : "f64";
+    *left = (left_out){0};
+    left->n = csv_model_identifiers(run->cm, &names, &kinds);
+    left->names = names;
+    left->kind = kinds;
+    *o = *run->so; /* seg segment's options (csv_options.c) */
+    o->file = run->file;
+    o->dtype = run->f32 ? "f32" : "f64";
     const seg_model *m = run->m;
-    summary s = {
+    *s = (summary){
         .n = run->n,
         .d = run->d,
         .k = seg_model_k(m),
@@ -199,7 +200,7 @@ int mpi_report_write(FILE *f, const mpi_report *r, const mpi_report_run *run)
         .m = m,
         .f32 = run->f32,
         .sweep = run->sweep,
-        .left = &left,
+        .left = left,
         .fair = run->fair,
         .col_missing = r->missing,
         .col_levels = r->levels,
@@ -210,5 +211,13 @@ int mpi_report_write(FILE *f, const mpi_report *r, const mpi_report_run *run)
         .tree_cost_ratio = r->cost_ratio,
         .camp = run->camp ? run->camp->camp : NULL,
     };
+}
+
+int mpi_report_write(FILE *f, const mpi_report *r, const mpi_report_run *run)
+{
+    opts o;
+    summary s;
+    left_out left;
+    mpi_report_summary(r, run, &o, &s, &left);
     return write_report(f, &o, &s);
 }

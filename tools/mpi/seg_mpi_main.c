@@ -29,6 +29,7 @@
 #include "mpi/serial_only.h"
 #include "mpi/fair_mpi.h"
 #include "mpi/campaign_mpi.h"
+#include "mpi/summary_mpi.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -52,6 +53,7 @@ typedef struct mopts {
     /* CSV: the fairness report's columns (fair_mpi.c) */
     const char *protected_cols, *protected_bins, *opt_out;
     bool json, quiet;
+    bool mpi_stats;       /* --mpi-stats (summary_mpi.h) */
     mpi_sweep_opts sweep; /* without --k (tools/mpi/sweep.c) */
     mpi_campaign camp;    /* --target ... (tools/mpi/campaign_mpi.c) */
 } mopts;
@@ -183,7 +185,11 @@ static const cli_opt mpi_segment_opts[] = {
      .help = "seg segment's HTML report, byte for byte",
      .field = CLI_TEXT(mopts, report)},
     {.name = "json", .help = "the summary as JSON", .field = CLI_FLAG(mopts, json)},
-    {.name = "quiet", .alias = 'q', .help = "no summary", .field = CLI_FLAG(mopts, quiet)},
+    {.name = "quiet", .alias = 'q', .help = "no notes on stderr", .field = CLI_FLAG(mopts, quiet)},
+    {.name = "mpi-stats",
+     .help = "also the run's ranks, wall and fit seconds, and peak memory and fit CPU seconds "
+             "per rank, as one JSON line on stderr",
+     .field = CLI_FLAG(mopts, mpi_stats)},
     {.name = "pseudonymize-key",
      .value = "FILE",
      .help = "as seg segment: ids as keyed pseudonyms (a .npy's ids are row numbers, "
@@ -309,6 +315,16 @@ static int npy_rows(FILE *f, const char *path, long data, size_t d, size_t elem,
     return SEG_OK;
 }
 
+/* Whether the run describes its segments: seg segment's summary, model
+ * and report read the model's profiles, quality measures and tree, made
+ * over the ranks. With --weight, whose weighted profiles and quality
+ * measures are not made over ranks yet, seg-mpi prints its own short
+ * summary instead (and refuses --model and --report). */
+static bool describes(const mopts *o)
+{
+    return !o->weight;
+}
+
 /* The scaling (seg segment's default for a .npy: standard). */
 static seg_scale_method scale_of(const mopts *o)
 {
@@ -327,9 +343,9 @@ static int scale_rows(const mopts *o, double *x64, size_t rows, size_t d, bool f
                       double **keep, char *why, size_t len)
 {
     double *c = malloc(d * sizeof *c), *s = malloc(d * sizeof *s);
-    double *md = o->model || o->report ? malloc(d * sizeof *md) : NULL;
+    double *md = describes(o) ? malloc(d * sizeof *md) : NULL;
     float *x32 = f32 ? malloc(rows * d * sizeof *x32 + 1) : NULL;
-    int rc = c && s && (!(o->model || o->report) || md) && (!f32 || x32) ? SEG_OK : SEG_ERR_NOMEM;
+    int rc = c && s && (!describes(o) || md) && (!f32 || x32) ? SEG_OK : SEG_ERR_NOMEM;
     rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory for the scaled rows");
     if (rc == SEG_OK)
         rc = seg_mpi_scaler_fit(MPI_COMM_WORLD, scale_of(o), x64, rows, d, c, s);
@@ -375,19 +391,21 @@ static int configure(const mopts *o, seg_kmeans *km, char *why, size_t len)
     int rc = mpi_serial_only_check(&o->serial, why, len);
     if (rc != 0)
         return rc;
-#define OPT_INT(text, lo, hi, param)                                                               \
+#define OPT_INT(text, lo, hi, param, say)                                                          \
     if (rc == SEG_OK && (text)) {                                                                  \
         if (!parse_int((text), (lo), (hi), &v)) {                                                  \
-            snprintf(why, len, "--%s takes a whole number, not '%s'", #param, (text));             \
+            snprintf(why, len, "%s, not '%s'", (say), (text));                                     \
             return USAGE_CONFLICT;                                                                 \
         }                                                                                          \
         rc = seg_kmeans_set_int(km, param, v);                                                     \
     }
-    OPT_INT(o->k, 1, 1000000, SEG_KMEANS_K)
-    OPT_INT(o->seed, INT64_MIN, INT64_MAX, SEG_KMEANS_SEED)
-    OPT_INT(o->n_init, 1, 1000000, SEG_KMEANS_N_INIT)
-    OPT_INT(o->max_iter, 1, 1000000000, SEG_KMEANS_MAX_ITER)
-    OPT_INT(o->threads, 0, 4096, SEG_KMEANS_THREADS)
+    /* seg segment's messages (cmd_segment.c) */
+    OPT_INT(o->k, 1, 1000000, SEG_KMEANS_K, "--k takes a whole number from 1 to 1000000")
+    OPT_INT(o->seed, INT64_MIN, INT64_MAX, SEG_KMEANS_SEED, "--seed takes a whole number")
+    OPT_INT(o->n_init, 1, 1000000, SEG_KMEANS_N_INIT, "--n-init takes a whole number >= 1")
+    OPT_INT(o->max_iter, 1, 1000000000, SEG_KMEANS_MAX_ITER, "--max-iter takes a whole number >= 1")
+    OPT_INT(o->threads, 0, 4096, SEG_KMEANS_THREADS,
+            "--threads takes a whole number from 0 to 4096")
 #undef OPT_INT
     /* with --k too: the model's silhouette is measured on this sample */
     if (rc == SEG_OK && o->sweep.silhouette_sample &&
@@ -766,6 +784,13 @@ static int run(int argc, char **argv)
     so = mpi_csv_options_segment(&o.csv, o.drop, o.scale, impute_first, o.quiet);
     if ((status = step("reading data", so ? SEG_OK : SEG_ERR_NOMEM, "out of memory")) != 0)
         goto out;
+    /* the fit's settings, as seg segment's JSON summary names them */
+    {
+        int64_t sample = 10000; /* seg segment's default; checked by configure() */
+        if (o.sweep.silhouette_sample)
+            parse_int(o.sweep.silhouette_sample, 0, INT64_MAX, &sample);
+        mpi_summary_options(so, km, sample);
+    }
     mpi_csv_options_roles(so, &(mpi_roles){o.id, o.weight, o.describe, o.protected_cols,
                                             o.protected_bins, o.opt_out},
                           &o.camp);
@@ -791,7 +816,7 @@ static int run(int argc, char **argv)
          * (csv_model.c), and the roles' columns kept aside (csv_aside.h), in
          * seg segment's order: id, weight, the yes/no columns, then the
          * described ones */
-        rc = (cm = csv_model_new(so, o.model || o.report)) ? SEG_OK : SEG_ERR_NOMEM;
+        rc = (cm = csv_model_new(so, describes(&o))) ? SEG_OK : SEG_ERR_NOMEM;
         if (rc == SEG_OK && o.id)
             rc = csv_aside_add(cm, o.id, CSV_ASIDE_ID, "the row id (--id)");
         if (rc == SEG_OK && o.weight)
@@ -856,7 +881,7 @@ static int run(int argc, char **argv)
         goto out;
     /* A .npy's model and report: the raw rows and columns x0, x1, ... in
      * the CSV's record (npy_model.c), so both take the CSV's path */
-    const bool full = o.model || o.report;
+    const bool full = describes(&o);
     const size_t d_all = d;
     bool finite = true;
     if (!csv) { /* the columns seg segment leaves out as identifiers */
@@ -1060,10 +1085,10 @@ static int run(int argc, char **argv)
             goto out;
         }
     }
-    /* What the report needs from every rank's rows (report_mpi.c) */
-    if (o.report && (rc = mpi_report_gather(&rep, cm, m, x, f32, rows, d, labels, n)) < 0) {
+    /* What the summary and the report need from every rank's rows (report_mpi.c) */
+    if (full && (rc = mpi_report_gather(&rep, cm, m, x, f32, rows, d, labels, n, o.report)) < 0) {
         if (rank == 0)
-            fprintf(stderr, "%s: the report: %s\n", progname, seg_mpi_last_error());
+            fprintf(stderr, "%s: describing the segments: %s\n", progname, seg_mpi_last_error());
         status = EXIT_DATA;
         goto out;
     }
@@ -1100,37 +1125,46 @@ static int run(int argc, char **argv)
         }
         if (status == 0 && o.model)
             status = outputs_write_model(&out, o.model, m);
-        if (status == 0 && o.report) { /* report_mpi.c */
-            mpi_report_run run = {.file = o.file,
-                                  .so = so,
-                                  .cm = cm,
-                                  .m = m,
-                                  .sweep = sw,
-                                  .quality = {q[0], q[1], q[2]},
-                                  .n = n,
-                                  .d = d,
-                                  .f32 = f32,
-                                  .fair = fairness ? &fair : NULL,
-                                  .camp = &o.camp}; /* the campaign section (campaign_mpi.c) */
+        /* What seg segment's report and summary read (report_mpi.c) */
+        mpi_report_run run = {.file = o.file,
+                              .so = so,
+                              .cm = cm,
+                              .m = m,
+                              .sweep = sw,
+                              .quality = {q[0], q[1], q[2]},
+                              .n = n,
+                              .d = d,
+                              .f32 = f32,
+                              .fair = fairness ? &fair : NULL,
+                              .camp = &o.camp}; /* the campaign section (campaign_mpi.c) */
+        if (status == 0 && full) {
             /* seg segment's dataset: the described columns apart (the last
              * use of the rows on rank 0) */
             run.ds = csv_model_report_dataset(cm);
             if (!run.ds || csv_model_scaler(cm, &rsc) < 0) {
-                fprintf(stderr, "%s: writing the report: %s\n", progname, seg_last_error());
+                fprintf(stderr, "%s: describing the segments: %s\n", progname, seg_last_error());
                 status = EXIT_DATA;
-            } else {
-                run.sc = rsc;
-                FILE *h = outputs_open(&out, o.report);
-                status = outputs_finish(&out, h, h && mpi_report_write(h, rep, &run) == 0);
             }
+            run.sc = rsc;
         }
+        if (status == 0 && o.report) {
+            FILE *h = outputs_open(&out, o.report);
+            status = outputs_finish(&out, h, h && mpi_report_write(h, rep, &run) == 0);
+        }
+        /* seg segment's summary (summary_mpi.c), before the outputs are
+         * committed, on stderr when one of them is standard output */
+        if (status == 0 && full)
+            mpi_summary_print(rep, &run, o.json, outputs_to_stdout(&out));
         if (status == 0)
             status = outputs_commit(&out);
         else
             outputs_abort(&out);
-        if (status == 0 && !o.quiet)
+        if (status == 0 && !full && !o.quiet) /* --weight: seg-mpi's own summary */
             summary(&o, m, sizes, MPI_Wtime() - t0, fit_seconds, rss, cpu, sw, cm,
                     fairness ? &fair : NULL);
+        if (status == 0 && o.mpi_stats)
+            mpi_summary_stats(stderr, &(mpi_run_stats){ranks, MPI_Wtime() - t0, fit_seconds,
+                                                       seg_model_init_seconds(m), rss, cpu});
         free(rss);
         free(cpu);
     } else {
