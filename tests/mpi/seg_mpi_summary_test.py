@@ -107,6 +107,11 @@ with tempfile.TemporaryDirectory() as tmp:
     os.chdir(tmp)
     rng = random.Random(18)
     write_csv('c.csv', 6000, rng)
+    # the same customers with uneven weights (--weight: the weighted
+    # profiles, medians and quality measures of the summary)
+    with open('c.csv') as f, open('w.csv', 'w') as g:
+        for i, line in enumerate(f):
+            g.write(line.rstrip('\n') + (',w\n' if i == 0 else ',%g\n' % (0.25 + (i * 7919 % 13) / 4)))
     base = ['c.csv', '--seed', '3', '--drop', 'subscribed,held,optout,region']
     cases = [
         ('text, --k 4', base + ['--k', '4'], True),
@@ -131,6 +136,13 @@ with tempfile.TemporaryDirectory() as tmp:
           'region', '--opt-out', 'optout'], True),
         ('--json --protected', ['c.csv', '--k', '3', '--drop', 'held,subscribed,optout',
                                 '--protected', 'region', '--json'], True),
+        ('--weight, --k 4', ['w.csv', '--seed', '3', '--k', '4', '--weight', 'w', '--drop',
+                             'subscribed,held,optout,region'], True),
+        ('--json --weight, the sweep', ['w.csv', '--k-max', '4', '--weight', 'w', '--drop',
+                                        'subscribed,held,optout,region', '--json'], True),
+        ('--weight --target --describe', ['w.csv', '--k', '3', '--weight', 'w', '--drop',
+                                          'held,optout,region', '--target', 'subscribed',
+                                          '--describe', 'spend'], True),
     ]
     rows = [[rng.gauss(3 * (i % 3), 1), rng.gauss(-2 * (i % 3), 1.5), float(i)]
             for i in range(5000)]

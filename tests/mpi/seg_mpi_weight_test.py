@@ -98,13 +98,15 @@ def compare(what, data, opts):
             for key in sinfo or {}:
                 if (minfo or {}).get(key) != sinfo[key]:
                     print('  %s: %r, serial %r' % (key, (minfo or {}).get(key), sinfo[key]))
-        check(got['inertia'] == want['inertia'] and
-              got['sizes'] == [sg['size'] for sg in want['segments']],
-              '%s: inertia %r sizes %r, serial %r' % (tag, got['inertia'], got['sizes'],
-                                                      want['inertia']))
-        for key in ('sweep', 'choice', 'runner_up', 'choice_warning') if want['sweep'] else ():
-            check(got.get(key) == want.get(key), '%s: JSON %s %r, serial %r' %
-                  (tag, key, got.get(key), want.get(key)))
+        # seg segment's whole JSON document but for its timings (and the
+        # library threads, which mpirun's core binding may lower)
+        for j in (got, want):
+            for key in ('fit_seconds', 'init_seconds', 'threads'):
+                j.pop(key, None)
+        if not check(got == want, tag + ': the JSON document is seg segment\'s'):
+            for key in want:
+                if got.get(key) != want[key]:
+                    print('  %s: %r, serial %r' % (key, got.get(key), want[key]))
 
 
 with tempfile.TemporaryDirectory() as tmp:

@@ -176,32 +176,6 @@ bool mpi_campaign_plan(const mpi_campaign *mc, const seg_model *m, uint8_t *flag
     return campaign_plan_segments(&s, flags, step, list, len);
 }
 
-void mpi_campaign_text(const mpi_campaign *mc, const seg_model *m)
-{
-    if (!mc->camp)
-        return;
-    const opts o = campaign_opts(mc);
-    const summary s = campaign_summary(mc, m);
-    campaign_text(&o, &s);
-}
-
-void mpi_campaign_json(FILE *f, const mpi_campaign *mc, const seg_model *m)
-{
-    if (!mc->camp)
-        return;
-    const opts o = campaign_opts(mc);
-    const summary s = campaign_summary(mc, m);
-    fprintf(f, ",\n  \"segments\": [");
-    for (size_t j = 0; j < s.k; j++) {
-        fprintf(f, "%s\n    {\"id\": %zu, \"size\": %zu", j ? "," : "", j,
-                seg_model_segment_size(m, j));
-        campaign_json_segment(f, &s, j);
-        fputc('}', f);
-    }
-    fprintf(f, "\n  ]");
-    campaign_json(f, &o, &s);
-}
-
 void mpi_campaign_free(mpi_campaign *mc)
 {
     free(mc->outcome);

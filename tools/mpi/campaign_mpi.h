@@ -61,12 +61,6 @@ int mpi_campaign_withhold(const mpi_campaign *mc, seg_model *m);
 int mpi_campaign_compute(mpi_campaign *mc, const struct csv_model *cm, const seg_model *m,
                          char *why, size_t len);
 
-/* Rank 0: seg segment's campaign lines (the figures and the plan), and its
- * JSON members: the campaign members of its document ("target" ... "plan")
- * and "segments", each segment's id, size and campaign figures. */
-void mpi_campaign_text(const mpi_campaign *mc, const seg_model *m);
-void mpi_campaign_json(FILE *f, const mpi_campaign *mc, const seg_model *m);
-
 /* Every rank: the segments of the plan's best step (seg segment's
  * campaign_plan_segments(): k flags, the step, the list "1, 3"); false
  * without a plan. */

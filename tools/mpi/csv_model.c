@@ -363,23 +363,6 @@ seg_dataset *csv_model_report_dataset(csv_model *cm)
     return ds;
 }
 
-void csv_model_roles_json(const csv_model *cm, FILE *f)
-{
-    fprintf(f, ", \"columns\": [");
-    for (size_t j = 0, shown = 0; j < cm->n_cols; j++)
-        if (cm->cols[j].kind) {
-            fputs(shown++ ? ", " : "", f);
-            json_string(f, cm->cols[j].name);
-        }
-    fprintf(f, "], \"described\": [");
-    for (size_t i = 0, shown = 0; i < cm->n_aside; i++)
-        if (cm->aside[i].role == CSV_ASIDE_DESCRIBE) {
-            fputs(shown++ ? ", " : "", f);
-            json_string(f, cm->aside[i].name);
-        }
-    fputc(']', f);
-}
-
 /* ---- columns kept aside (csv_aside.h) ----------------------------------- */
 
 int csv_aside_add(csv_model *cm, const char *name, csv_aside_role role, const char *reason)

@@ -106,11 +106,6 @@ seg_dataset *csv_model_report_dataset(csv_model *cm);
 void csv_model_set_weights(csv_model *cm, double *w);
 const double *csv_model_weights(const csv_model *cm);
 
-/* Rank 0, for --json: `, "columns": [...], "described": [...]`, the
- * encoded columns in the file's order and the described ones, as seg
- * segment's summary lists them. */
-void csv_model_roles_json(const csv_model *cm, FILE *f);
-
 /* The hook csv_share_rows() calls (NULL: none), set before it runs. */
 void csv_share_set_model(csv_model *cm);
 

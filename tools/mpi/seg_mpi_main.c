@@ -315,16 +315,6 @@ static int npy_rows(FILE *f, const char *path, long data, size_t d, size_t elem,
     return SEG_OK;
 }
 
-/* Whether the run describes its segments: seg segment's summary, model
- * and report read the model's profiles, quality measures and tree, made
- * over the ranks. With --weight, whose weighted profiles and quality
- * measures are not made over ranks yet, seg-mpi prints its own short
- * summary instead (and refuses --model and --report). */
-static bool describes(const mopts *o)
-{
-    return !o->weight;
-}
-
 /* The scaling (seg segment's default for a .npy: standard). */
 static seg_scale_method scale_of(const mopts *o)
 {
@@ -343,9 +333,9 @@ static int scale_rows(const mopts *o, double *x64, size_t rows, size_t d, bool f
                       double **keep, char *why, size_t len)
 {
     double *c = malloc(d * sizeof *c), *s = malloc(d * sizeof *s);
-    double *md = describes(o) ? malloc(d * sizeof *md) : NULL;
+    double *md = malloc(d * sizeof *md);
     float *x32 = f32 ? malloc(rows * d * sizeof *x32 + 1) : NULL;
-    int rc = c && s && (!describes(o) || md) && (!f32 || x32) ? SEG_OK : SEG_ERR_NOMEM;
+    int rc = c && s && md && (!f32 || x32) ? SEG_OK : SEG_ERR_NOMEM;
     rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory for the scaled rows");
     if (rc == SEG_OK)
         rc = seg_mpi_scaler_fit(MPI_COMM_WORLD, scale_of(o), x64, rows, d, c, s);
@@ -646,58 +636,6 @@ static long peak_rss_kib(void)
     return kib;
 }
 
-static void summary(const mopts *o, const seg_model *m, const int64_t *sizes, double seconds,
-                    double fit_seconds, const long *rss, const double *cpu, const seg_sweep *sw,
-                    const csv_model *cm, const fair_data *fair)
-{
-    const size_t k = seg_model_k(m);
-    if (o->json) {
-        printf("{\"file\": ");
-        json_string(stdout, o->file);
-        printf(", \"ranks\": %d, \"rows\": %zu, \"features\": %zu, \"k\": %zu, \"inertia\": ",
-               ranks, seg_model_rows(m), seg_model_dim(m), k);
-        json_number(stdout, seg_model_inertia(m));
-        printf(", \"iterations\": %" PRId64 ", \"converged\": %s, \"seconds\": ",
-               seg_model_iterations(m), seg_model_converged(m) ? "true" : "false");
-        json_number(stdout, seconds);
-        printf(", \"fit_seconds\": ");
-        json_number(stdout, fit_seconds);
-        printf(", \"init_seconds\": "); /* the start (k-means++), rank 0's clock */
-        json_number(stdout, seg_model_init_seconds(m));
-        printf(", \"peak_rss_kib\": [");
-        for (int r = 0; r < ranks; r++)
-            printf("%s%ld", r ? ", " : "", rss ? rss[r] : -1L);
-        printf("], \"fit_cpu_seconds\": [");
-        for (int r = 0; r < ranks; r++) {
-            printf("%s", r ? ", " : "");
-            json_number(stdout, cpu ? cpu[r] : NAN);
-        }
-        printf("], \"sizes\": [");
-        for (size_t j = 0; j < k; j++)
-            printf("%s%" PRId64, j ? ", " : "", sizes[j]);
-        printf("]");
-        if (cm && !ends_with(o->file, ".npy")) /* the columns' roles, as seg segment's */
-            csv_model_roles_json(cm, stdout);
-        if (sw)
-            mpi_sweep_json(stdout, sw);
-        mpi_campaign_json(stdout, &o->camp, m);
-        fair_json(stdout, fair); /* seg segment's member, byte for byte */
-        printf("}\n");
-        return;
-    }
-    if (sw)
-        mpi_sweep_text(sw);
-    printf("%zu rows x %zu features over %d rank(s): %zu segments, inertia %.9g, %" PRId64
-           " iterations%s, %.3f s\n",
-           seg_model_rows(m), seg_model_dim(m), ranks, k, seg_model_inertia(m),
-           seg_model_iterations(m), seg_model_converged(m) ? "" : " (not converged)", seconds);
-    for (size_t j = 0; j < k; j++)
-        printf("  segment %zu: %" PRId64 " rows (%.1f%%)\n", j, sizes[j],
-               100.0 * (double)sizes[j] / (double)seg_model_rows(m));
-    mpi_campaign_text(&o->camp, m); /* seg segment's campaign lines */
-    fair_text(stdout, fair); /* seg segment's lines, byte for byte */
-}
-
 /* The agreed status of one step; rank 0 prints the message of a failure. */
 static int step(const char *stage, int rc, const char *why)
 {
@@ -816,7 +754,7 @@ static int run(int argc, char **argv)
          * (csv_model.c), and the roles' columns kept aside (csv_aside.h), in
          * seg segment's order: id, weight, the yes/no columns, then the
          * described ones */
-        rc = (cm = csv_model_new(so, describes(&o))) ? SEG_OK : SEG_ERR_NOMEM;
+        rc = (cm = csv_model_new(so, true)) ? SEG_OK : SEG_ERR_NOMEM;
         if (rc == SEG_OK && o.id)
             rc = csv_aside_add(cm, o.id, CSV_ASIDE_ID, "the row id (--id)");
         if (rc == SEG_OK && o.weight)
@@ -881,7 +819,6 @@ static int run(int argc, char **argv)
         goto out;
     /* A .npy's model and report: the raw rows and columns x0, x1, ... in
      * the CSV's record (npy_model.c), so both take the CSV's path */
-    const bool full = describes(&o);
     const size_t d_all = d;
     bool finite = true;
     if (!csv) { /* the columns seg segment leaves out as identifiers */
@@ -894,7 +831,7 @@ static int run(int argc, char **argv)
         if ((status = step("choosing columns", rc, why)) != 0)
             goto out;
     }
-    if (!csv && full) {
+    if (!csv) {
         rc = (cm = csv_model_new(so, true)) ? SEG_OK : SEG_ERR_NOMEM;
         if ((status = step("reading data", rc, "out of memory")) != 0)
             goto out;
@@ -923,7 +860,7 @@ static int run(int argc, char **argv)
             goto out;
         }
     }
-    if (!csv && full &&
+    if (!csv &&
         (rc = npy_model_scaling(cm, idk, d_all, d, affine[0], affine[1], affine[2])) < 0) {
         if (rank == 0)
             fprintf(stderr, "%s: scaling: %s\n", progname, seg_mpi_last_error());
@@ -1012,7 +949,7 @@ static int run(int argc, char **argv)
 
     /* The model's profiles of the raw rows, over the ranks; the report
      * reads the whole model, as seg segment's does */
-    if (cm && full && (rc = csv_model_profile(cm, m, labels, first, rows)) < 0) {
+    if (cm && (rc = csv_model_profile(cm, m, labels, first, rows)) < 0) {
         if (rank == 0)
             fprintf(stderr, "%s: describing the segments: %s\n", progname, seg_mpi_last_error());
         status = EXIT_DATA;
@@ -1045,7 +982,7 @@ static int run(int argc, char **argv)
     }
 
     /* The quality measures seg segment records in its model (k >= 2) */
-    if (full && seg_model_k(m) >= 2) {
+    if (seg_model_k(m) >= 2) {
         int64_t seed = 0, sample = 10000, threads = 0; /* seg segment's defaults */
         seg_kmeans_get_int(km, SEG_KMEANS_SEED, &seed);
         seg_kmeans_get_int(km, SEG_KMEANS_THREADS, &threads);
@@ -1060,23 +997,21 @@ static int run(int argc, char **argv)
             rc = seg_model_set_metric(m, (seg_model_metric)(SEG_MODEL_SILHOUETTE + i), q[i]);
     }
     /* ... and its explanation tree */
-    if (full) {
-        if (rc == SEG_OK)
-            rc = mpi_model_tree(m, x, f32, rows, d, labels, n);
-        /* the outlier reference of the distances written as the run's */
-        if (rc == SEG_OK)
-            rc = seg_mpi_model_outliers(MPI_COMM_WORLD, m, labels, dist, rows);
-        if (rc < 0) {
-            if (rank == 0)
-                fprintf(stderr, "%s: scoring and explaining: %s\n", progname, seg_mpi_last_error());
-            status = EXIT_DATA;
-            goto out;
-        }
+    if (rc == SEG_OK)
+        rc = mpi_model_tree(m, x, f32, rows, d, labels, n);
+    /* the outlier reference of the distances written as the run's */
+    if (rc == SEG_OK)
+        rc = seg_mpi_model_outliers(MPI_COMM_WORLD, m, labels, dist, rows);
+    if (rc < 0) {
+        if (rank == 0)
+            fprintf(stderr, "%s: scoring and explaining: %s\n", progname, seg_mpi_last_error());
+        status = EXIT_DATA;
+        goto out;
     }
 
     /* The model holds seg segment's encoding and left-out columns (on
      * every rank: the report scores the tree on rank 0's model, loaded) */
-    if (full && cm) {
+    if (cm) {
         rc = seg_mpi_agree_text(MPI_COMM_WORLD, csv_model_apply(cm, m), seg_last_error());
         if (rc < 0) {
             if (rank == 0)
@@ -1086,7 +1021,7 @@ static int run(int argc, char **argv)
         }
     }
     /* What the summary and the report need from every rank's rows (report_mpi.c) */
-    if (full && (rc = mpi_report_gather(&rep, cm, m, x, f32, rows, d, labels, n, o.report)) < 0) {
+    if ((rc = mpi_report_gather(&rep, cm, m, x, f32, rows, d, labels, n, o.report)) < 0) {
         if (rank == 0)
             fprintf(stderr, "%s: describing the segments: %s\n", progname, seg_mpi_last_error());
         status = EXIT_DATA;
@@ -1137,7 +1072,7 @@ static int run(int argc, char **argv)
                               .f32 = f32,
                               .fair = fairness ? &fair : NULL,
                               .camp = &o.camp}; /* the campaign section (campaign_mpi.c) */
-        if (status == 0 && full) {
+        if (status == 0) {
             /* seg segment's dataset: the described columns apart (the last
              * use of the rows on rank 0) */
             run.ds = csv_model_report_dataset(cm);
@@ -1153,15 +1088,12 @@ static int run(int argc, char **argv)
         }
         /* seg segment's summary (summary_mpi.c), before the outputs are
          * committed, on stderr when one of them is standard output */
-        if (status == 0 && full)
+        if (status == 0)
             mpi_summary_print(rep, &run, o.json, outputs_to_stdout(&out));
         if (status == 0)
             status = outputs_commit(&out);
         else
             outputs_abort(&out);
-        if (status == 0 && !full && !o.quiet) /* --weight: seg-mpi's own summary */
-            summary(&o, m, sizes, MPI_Wtime() - t0, fit_seconds, rss, cpu, sw, cm,
-                    fairness ? &fair : NULL);
         if (status == 0 && o.mpi_stats)
             mpi_summary_stats(stderr, &(mpi_run_stats){ranks, MPI_Wtime() - t0, fit_seconds,
                                                        seg_model_init_seconds(m), rss, cpu});

@@ -117,14 +117,3 @@ int mpi_sweep_run(const mpi_sweep_opts *o, seg_kmeans *km, bool f32, void **x, s
     return SEG_OK;
 }
 
-void mpi_sweep_text(const seg_sweep *sw)
-{
-    sweep_text(sw);
-}
-
-void mpi_sweep_json(FILE *f, const seg_sweep *sw)
-{
-    fprintf(f, ",\n  \"sweep\": ");
-    sweep_json(f, sw);
-    sweep_choice_json(f, sw);
-}

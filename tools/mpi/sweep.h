@@ -31,11 +31,4 @@ int mpi_sweep_run(const mpi_sweep_opts *o, seg_kmeans *km, bool f32, void **x, s
                   size_t *first, size_t *rows, const double *w, double **w_moved, seg_sweep **out,
                   char *why, size_t len);
 
-/* The sweep's table and choice, as seg segment prints them (text). */
-void mpi_sweep_text(const seg_sweep *sw);
-
-/* ", "sweep": [...], "choice": ..., "runner_up": ..., "choice_warning": ..."
- * as seg segment writes them. */
-void mpi_sweep_json(FILE *f, const seg_sweep *sw);
-
 #endif
