@@ -256,7 +256,8 @@ typedef struct kjob {
     bool sums_valid;
     double *ppot;      /* parts: k-means++ potential */
     /* k-means++ and random starts' scratch: parts x SEG_PP_MAX_TRIALS
-     * potentials, a row (d doubles), parts int64 counts, then in T the
+     * potentials, a row (d doubles), parts int64 counts, parts x
+     * SEG_PP_MAX_TRIALS x 4 doubles (the trials' scans), then in T the
      * pending centroid and trials ((SEG_PP_MAX_TRIALS + 1) x d) and their
      * norms (SEG_PP_MAX_TRIALS + 1) */
     void *iscratch;
@@ -681,9 +682,9 @@ static int kjob_alloc_run(kjob *J, size_t elem)
     {
         const size_t trials = SEG_PP_MAX_TRIALS + 1;
         size_t cand, bytes;
-        if (!seg_mul_ok(trials, d + 1, &cand) || cand > SIZE_MAX / 8 - d - 64 * 18)
+        if (!seg_mul_ok(trials, d + 1, &cand) || cand > SIZE_MAX / 8 - d - 64 * 82)
             return seg_fail(SEG_ERR_OVERFLOW, "k-means++ workspace overflows");
-        bytes = (parts * SEG_PP_MAX_TRIALS + d + parts) * 8 + cand * elem;
+        bytes = (parts * SEG_PP_MAX_TRIALS * 5 + d + parts) * 8 + cand * elem;
         if (!(J->iscratch = seg_malloc(bytes)))
             return SEG_NOMEM();
     }
