@@ -242,6 +242,64 @@ static void test_empty_segment_reseeded(void **state)
     seg_kmeans_free(km);
 }
 
+/*
+ * A fit of one run that is asked for no distances keeps Lloyd's distances a
+ * block at a time and its labels in the caller's array; one asked for them
+ * keeps every row's distance in an array of its own. Both must give the
+ * same model and labels, bit for bit, also when empty segments are
+ * re-seeded (which needs every row's distance: the pass is made again).
+ */
+static void test_one_run_without_distances(void **state)
+{
+    (void)state;
+    const size_t n = 3000, d = 4, k = 7;
+    float *x = malloc(n * d * sizeof *x);
+    int32_t *la = malloc(n * sizeof *la), *lb = malloc(n * sizeof *lb);
+    double *dist = malloc(n * sizeof *dist);
+    assert_non_null(x);
+    assert_non_null(la);
+    assert_non_null(lb);
+    assert_non_null(dist);
+    uint64_t s = 11;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++)
+            x[i * d + j] = (float)((double)(i % 5) * 10 + tu_normal(&s));
+    /* five blobs, seven starting centroids: two far away, left empty */
+    double c0[7 * 4];
+    for (size_t c = 0; c < k; c++)
+        for (size_t j = 0; j < d; j++)
+            c0[c * d + j] = c < 5 ? (double)x[c * d + j] : 1e4 * (double)(c + j);
+    for (int variant = 0; variant < 3; variant++) {
+        seg_kmeans *km = new_km((int64_t)k, SEG_INIT_KMEANSPP, 5);
+        assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_ALGORITHM, SEG_ALGORITHM_LLOYD),
+                         SEG_OK);
+        if (variant == 0)
+            assert_int_equal(seg_kmeans_set_init_centroids_f64(km, c0, k, d), SEG_OK);
+        if (variant == 2)
+            assert_int_equal(seg_kmeans_set_int(km, SEG_KMEANS_THREADS, 2), SEG_OK);
+        seg_model *a = NULL, *b = NULL;
+        assert_int_equal(seg_kmeans_fit_rows(km, x, true, n, d, NULL, la, NULL, &a), SEG_OK);
+        assert_int_equal(seg_kmeans_fit_rows(km, x, true, n, d, NULL, lb, dist, &b), SEG_OK);
+        assert_memory_equal(la, lb, n * sizeof *la);
+        double ca[7 * 4], cb[7 * 4];
+        seg_model_centroids_f64(a, ca, k * d);
+        seg_model_centroids_f64(b, cb, k * d);
+        assert_memory_equal(ca, cb, sizeof ca);
+        const double ia = seg_model_inertia(a), ib = seg_model_inertia(b);
+        assert_memory_equal(&ia, &ib, sizeof ia);
+        assert_int_equal(seg_model_iterations(a), seg_model_iterations(b));
+        for (size_t j = 0; j < k; j++)
+            assert_true(seg_model_segment_size(a, j) > 0);
+        seg_model_free(a);
+        seg_model_free(b);
+        seg_kmeans_free(km);
+    }
+    free(x);
+    free(la);
+    free(lb);
+    free(dist);
+}
+
 /* Segment ids follow decreasing size, whatever the start. */
 static void test_stable_numbering(void **state)
 {
@@ -625,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_f32_matches_f64),
         cmocka_unit_test(test_weight_equals_duplicate),
         cmocka_unit_test(test_empty_segment_reseeded),
+        cmocka_unit_test(test_one_run_without_distances),
         cmocka_unit_test(test_stable_numbering),
         cmocka_unit_test(test_distinct_rows),
         cmocka_unit_test(test_max_iter_reported),

@@ -215,76 +215,160 @@ static void FN(pp_candidate_pots)(kjob *J, const T *cand, const T *cnorm, size_t
             pots[t] += part[p * L + t];
 }
 
-/* Fold centroid c1 into closest for the rows of partition p only. */
-static void FN(pp_refresh)(kjob *J, size_t p, const T *c1, const T *c1norm)
+/*
+ * The scan of partition p (this shard's) for the thresholds u[o[0]] <=
+ * u[o[1]] <= ... (m of them): the running sum acc of w * closest goes on
+ * row by row, and a threshold's row is the first where the sum passes it,
+ * as one scan per threshold would find it. When pend is set, closest still
+ * lacks that centroid in the rows of p past done[p] (counted from the
+ * partition's first row): each block is brought up to date as the scan
+ * reaches it, which gives the values a refresh of the whole partition
+ * would give, block by block, for only the blocks scanned. rec[o[j]] =
+ * {found, row, running sum, last row with mass (-1: none)}, rows as doubles
+ * (exact below 2^53); rows and last count from the first row of all.
+ */
+static void FN(pp_scan)(kjob *J, size_t p, int tid, const T *pend, const T *pendnorm, size_t *done,
+                        double acc, size_t last, const double *u, const size_t *o, size_t m,
+                        double (*rec)[4])
 {
     const seg_parts P = J->parts;
     T *closest = J->mind;
-    T *tile = J->tiles; /* called outside parallel regions: thread 0's tile */
-    size_t r0, r1;
+    T *tile = (T *)J->tiles + (size_t)tid * J->tile_len;
+    size_t r0, r1, j = 0;
     kjob_rows(J, p, &r0, &r1);
-    for (size_t b0 = r0; b0 < r1; b0 += P.block) {
-        size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
-        FN(seg_sqdist_cm)((const T *)J->x + b0 * J->d, FN(panels_at)(J, b0), b, J->d,
-                          (const T *)J->xnorm + b0, c1, 1,
-                            c1norm, tile);
-        for (size_t i = 0; i < b; i++)
-            if (tile[i] < closest[b0 + i])
-                closest[b0 + i] = tile[i];
+    for (size_t b0 = r0; b0 < r1 && j < m; b0 += P.block) {
+        const size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
+        if (pend && b0 - r0 >= done[p]) {
+            FN(seg_sqdist_cm)((const T *)J->x + b0 * J->d, FN(panels_at)(J, b0), b, J->d,
+                              (const T *)J->xnorm + b0, pend, 1, pendnorm, tile);
+            for (size_t i = 0; i < b; i++)
+                if (tile[i] < closest[b0 + i])
+                    closest[b0 + i] = tile[i];
+            done[p] = b0 + b - r0;
+        }
+        for (size_t i = b0; i < b0 + b; i++) {
+            double mass = (J->w ? J->w[i] : 1.0) * (double)closest[i];
+            if (mass <= 0)
+                continue;
+            acc += mass;
+            last = J->row0 + i;
+            for (; j < m && acc > u[o[j]]; j++) {
+                rec[o[j]][0] = 1;
+                rec[o[j]][1] = (double)last;
+            }
+            if (j == m)
+                break;
+        }
+    }
+    for (j = 0; j < m; j++) {
+        if (rec[o[j]][0] == 0)
+            rec[o[j]][1] = 0;
+        rec[o[j]][2] = acc;
+        rec[o[j]][3] = last == SIZE_MAX ? -1 : (double)last;
     }
 }
 
 /*
- * Row drawn with probability proportional to w * closest, from u in [0, total).
- * When pend is set, closest still lacks that centroid except in the
- * partitions marked fresh: the partition drawn is brought up to date first
- * (its potential ppot[p] already counts it).
+ * The trials of one k-means++ step, all at once: trial t's row is drawn
+ * with probability proportional to w * closest from u[t] in [0, total).
+ * Every shard knows the partitions' potentials ppot, so every shard knows
+ * in which partition each trial's scan starts: the first whose running
+ * potential passes u[t]. Each shard scans its own partitions for their
+ * trials (one scan a partition, on the pool's threads), and one gather
+ * gives every shard every trial's result. Rounding can leave a trial's
+ * threshold past the rows' own running sum at its partition's end: that
+ * trial's scan goes on partition by partition from there, as the serial
+ * loop does (its owner scans, then sends on the running sum), rare enough to
+ * be made one at a time. When pend is set, closest lacks that centroid
+ * beyond done[] (pp_scan). The row numbers go to idx.
  */
-static size_t FN(pp_locate)(kjob *J, double u, const T *pend, const T *pendnorm, bool *fresh)
+typedef struct FN(draw_ctx) {
+    kjob *J;
+    const T *pend, *pendnorm;
+    size_t *done;
+    const double *u, *acc0;
+    const size_t *start, *list;
+    size_t L;
+    double (*rec)[4];
+} FN(draw_ctx);
+
+static void FN(pp_draw_part)(void *ctx, size_t item, int tid)
 {
-    const T *closest = J->mind;
-    const seg_parts P = J->parts;
-    double acc = 0;
-    size_t last = SIZE_MAX;
-    for (size_t p = 0; p < P.count; p++) {
-        if (acc + J->ppot[p] <= u && p + 1 < P.count) {
-            acc += J->ppot[p];
+    const FN(draw_ctx) *X = ctx;
+    const size_t p = X->list[item];
+    size_t o[SEG_PP_MAX_TRIALS], m = 0, first = SIZE_MAX;
+    for (size_t t = 0; t < X->L; t++) {
+        if (X->start[t] != p)
             continue;
-        }
-        const bool here = p >= J->part_lo && p < J->part_hi;
-        /* sharded, the shard of partition p scans it and sends on
-         * (found, row, acc, last); rows as doubles, exact below 2^53 */
-        double msg[4] = {0, 0, 0, -1};
-        if (here) {
-            if (pend && !fresh[p])
-                FN(pp_refresh)(J, p, pend, pendnorm);
-            size_t r0, r1;
-            kjob_rows(J, p, &r0, &r1);
-            for (size_t i = r0; i < r1; i++) {
-                double m = (J->w ? J->w[i] : 1.0) * (double)closest[i];
-                if (m <= 0)
-                    continue;
-                acc += m;
-                last = J->row0 + i;
-                if (acc > u) {
-                    msg[0] = 1;
-                    msg[1] = (double)last;
-                    break;
-                }
+        if (first == SIZE_MAX)
+            first = t;
+        X->rec[t][0] = 0;
+        size_t j = m++; /* by threshold, ties in trial order */
+        for (; j > 0 && X->u[o[j - 1]] > X->u[t]; j--)
+            o[j] = o[j - 1];
+        o[j] = t;
+    }
+    /* the trials starting in p share the running sum before it */
+    const double acc = X->acc0[first];
+    FN(pp_scan)(X->J, p, tid, X->pend, X->pendnorm, X->done, acc, SIZE_MAX, X->u, o, m, X->rec);
+}
+
+static void FN(pp_draw)(kjob *J, const double *u, size_t L, const T *pend, const T *pendnorm,
+                        size_t *done, double *slots, size_t *idx)
+{
+    const size_t P = J->parts.count;
+    size_t start[SEG_PP_MAX_TRIALS], list[64], nl = 0;
+    double acc0[SEG_PP_MAX_TRIALS], rec[SEG_PP_MAX_TRIALS][4];
+    for (size_t t = 0; t < L; t++) {
+        double acc = 0;
+        size_t p = 0;
+        for (; acc + J->ppot[p] <= u[t] && p + 1 < P; p++)
+            acc += J->ppot[p];
+        start[t] = p;
+        acc0[t] = acc;
+    }
+    for (size_t p = J->part_lo; p < J->part_hi; p++) {
+        size_t t = 0;
+        while (t < L && start[t] != p)
+            t++;
+        if (t < L)
+            list[nl++] = p;
+    }
+    FN(draw_ctx) X = {J, pend, pendnorm, done, u, acc0, start, list, L, rec};
+    if (nl > 0)
+        seg_pool_run(J->pool, nl, nl > 1 ? kjob_pass_threads(J) : 1, FN(pp_draw_part), &X);
+    if (J->shard) {
+        /* slot p: the records of the trials that start in partition p */
+        memset(slots + J->part_lo * L * 4, 0, (J->part_hi - J->part_lo) * L * 4 * sizeof *slots);
+        for (size_t t = 0; t < L; t++)
+            if (start[t] >= J->part_lo && start[t] < J->part_hi)
+                memcpy(slots + (start[t] * L + t) * 4, rec[t], sizeof rec[t]);
+        shard_call(J, SEG_SHARD_GATHER, slots, L * 4 * sizeof *slots, 0);
+        for (size_t t = 0; t < L; t++)
+            memcpy(rec[t], slots + (start[t] * L + t) * 4, sizeof rec[t]);
+    }
+    for (size_t t = 0; t < L; t++) {
+        double acc = rec[t][2];
+        size_t last = rec[t][3] < 0 ? SIZE_MAX : (size_t)rec[t][3];
+        for (size_t p = start[t] + 1; rec[t][0] == 0 && p < P; p++) {
+            if (acc + J->ppot[p] <= u[t] && p + 1 < P) {
+                acc += J->ppot[p];
+                continue;
             }
-            msg[2] = acc;
-            msg[3] = last == SIZE_MAX ? -1 : (double)last;
-        }
-        fresh[p] = true;
-        if (J->shard) {
-            shard_call(J, SEG_SHARD_BCAST, msg, sizeof msg, p);
+            double msg[4] = {0, 0, 0, -1};
+            if (p >= J->part_lo && p < J->part_hi) {
+                size_t o = 0;
+                FN(pp_scan)(J, p, 0, pend, pendnorm, done, acc, last, u + t, &o, 1, &msg);
+            }
+            if (J->shard)
+                shard_call(J, SEG_SHARD_BCAST, msg, sizeof msg, p);
             acc = msg[2];
             last = msg[3] < 0 ? SIZE_MAX : (size_t)msg[3];
+            memcpy(rec[t], msg, sizeof msg);
         }
-        if (msg[0] != 0)
-            return (size_t)msg[1];
+        /* found, or rounding left u at the very end: the last row with mass */
+        idx[t] = rec[t][0] != 0 ? (size_t)rec[t][1] : last;
     }
-    return last; /* rounding left u at the very end: the last row with mass */
 }
 
 /* The first centre of k-means++ and k-means||: a row drawn uniformly, or
@@ -346,10 +430,11 @@ static int FN(init_kmeanspp)(kjob *J, seg_rng *rng, double *C)
      * runs side by side never call the allocator from a pool thread */
     double *part = J->iscratch, *row = part + J->parts.count * SEG_PP_MAX_TRIALS;
     int64_t *all = (int64_t *)(row + d);
-    T *cand = (T *)(all + J->parts.count); /* pending centroid, then trials */
+    double *slots = (double *)(all + J->parts.count);                /* pp_draw's gather */
+    T *cand = (T *)(slots + J->parts.count * SEG_PP_MAX_TRIALS * 4); /* pending, then trials */
     T *cnorm = cand + (SEG_PP_MAX_TRIALS + 1) * d;
-    bool fresh[64];
-    double pots[SEG_PP_MAX_TRIALS];
+    size_t done[64]; /* rows of each partition that closest has the pending centroid for */
+    double pots[SEG_PP_MAX_TRIALS], u[SEG_PP_MAX_TRIALS];
     bool pending = false;
     size_t first;
     int rc = SEG_OK;
@@ -367,17 +452,18 @@ static int FN(init_kmeanspp)(kjob *J, seg_rng *rng, double *C)
         size_t chosen;
         for (size_t p = 0; p < J->parts.count; p++) {
             pot += J->ppot[p];
-            fresh[p] = false;
+            done[p] = 0;
         }
         if (pot > 0) {
+            /* the draws use the rng alone: all of them first, then the rows */
+            for (size_t t = 0; t < L; t++)
+                u[t] = seg_rng_uniform(rng) * pot;
+            FN(pp_draw)(J, u, L, pending ? cand : NULL, cnorm, done, slots, J->pp_idx);
             for (size_t t = 0; t < L; t++) {
-                size_t i = FN(pp_locate)(J, seg_rng_uniform(rng) * pot, pending ? cand : NULL,
-                                         cnorm, fresh);
                 /* the trial row, through doubles (exact) when it is sent */
-                FN(take_row)(J, i, row);
+                FN(take_row)(J, J->pp_idx[t], row);
                 for (size_t j = 0; j < d; j++)
                     cand[(pending + t) * d + j] = (T)row[j];
-                J->pp_idx[t] = i;
             }
             FN(seg_row_norms)(cand + pending * d, L, d, cnorm + pending);
             FN(pp_candidate_pots)(J, cand, cnorm, L, pending, part, pots);

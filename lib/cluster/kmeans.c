@@ -242,8 +242,17 @@ typedef struct kjob {
     void *tiles;           /* threads x tile_len */
     size_t tile_len;       /* block x max(k, SEG_PP_MAX_TRIALS + 1) */
     int32_t *block_labels; /* threads x block */
+    void *block_mind;      /* threads x block: a Lloyd pass's distances while mind is dropped */
     void *xp;              /* NULL, or the rows' panel-major copy (seg_regkernel_panels) */
     void *xp_block;        /* its allocation */
+    /* One run (fit_rows): the labels are kept in the caller's array
+     * (labels_given) rather than in a copy of their own. With no distances
+     * asked and no bounds either (drop_mind), mind is freed once the start
+     * is made: Lloyd's passes keep the distances a block at a time
+     * (block_mind), all that they read, and an empty segment's re-seeding
+     * makes them whole again first (relocate_empty). */
+    int32_t *labels_given;
+    bool drop_mind;
 
     double *psum;      /* parts x k x d */
     double *pweight;   /* parts x k */
@@ -256,7 +265,8 @@ typedef struct kjob {
     bool sums_valid;
     double *ppot;      /* parts: k-means++ potential */
     /* k-means++ and random starts' scratch: parts x SEG_PP_MAX_TRIALS
-     * potentials, a row (d doubles), parts int64 counts, then in T the
+     * potentials, a row (d doubles), parts int64 counts, parts x
+     * SEG_PP_MAX_TRIALS x 4 doubles (the trials' scans), then in T the
      * pending centroid and trials ((SEG_PP_MAX_TRIALS + 1) x d) and their
      * norms (SEG_PP_MAX_TRIALS + 1) */
     void *iscratch;
@@ -624,9 +634,11 @@ static void kjob_free(kjob *J)
     }
     J->xnorm = J->xp_block = J->xp = NULL;
     seg_free(J->mind);
-    seg_free(J->labels);
+    if (J->labels != J->labels_given)
+        seg_free(J->labels);
     seg_free(J->tiles);
     seg_free(J->block_labels);
+    seg_free(J->block_mind);
     seg_free(J->psum);
     seg_free(J->pweight);
     seg_free(J->pcount);
@@ -656,11 +668,13 @@ static int kjob_alloc_run(kjob *J, size_t elem)
                     &J->tile_len))
         return seg_fail(SEG_ERR_OVERFLOW, "k x d workspace overflows");
     J->mind = seg_malloc_array(n, elem);
-    J->labels = seg_malloc_array(n, sizeof *J->labels);
+    J->labels = J->labels_given ? J->labels_given : seg_malloc_array(n, sizeof *J->labels);
     seg_advise_huge(J->mind, n * elem);
-    seg_advise_huge(J->labels, n * sizeof *J->labels);
+    if (!J->labels_given)
+        seg_advise_huge(J->labels, n * sizeof *J->labels);
     J->tiles = seg_malloc_array((size_t)J->threads, J->tile_len * elem);
     J->block_labels = seg_malloc_array((size_t)J->threads * J->parts.block, sizeof(int32_t));
+    J->block_mind = seg_malloc_array((size_t)J->threads * J->parts.block, elem);
     J->psum = seg_malloc_array(pkd, sizeof(double));
     J->pweight = seg_malloc_array(parts * k, sizeof(double));
     J->pcount = seg_malloc_array(parts * k, sizeof(int64_t));
@@ -681,15 +695,15 @@ static int kjob_alloc_run(kjob *J, size_t elem)
     {
         const size_t trials = SEG_PP_MAX_TRIALS + 1;
         size_t cand, bytes;
-        if (!seg_mul_ok(trials, d + 1, &cand) || cand > SIZE_MAX / 8 - d - 64 * 18)
+        if (!seg_mul_ok(trials, d + 1, &cand) || cand > SIZE_MAX / 8 - d - 64 * 82)
             return seg_fail(SEG_ERR_OVERFLOW, "k-means++ workspace overflows");
-        bytes = (parts * SEG_PP_MAX_TRIALS + d + parts) * 8 + cand * elem;
+        bytes = (parts * SEG_PP_MAX_TRIALS * 5 + d + parts) * 8 + cand * elem;
         if (!(J->iscratch = seg_malloc(bytes)))
             return SEG_NOMEM();
     }
-    if (!J->mind || !J->labels || !J->tiles || !J->block_labels || !J->psum || !J->pweight ||
-        !J->pcount || !J->pinertia || !J->pchanged || !J->ppot || !J->sum || !J->weight ||
-        !J->count || !J->ct || !J->cnorm || !J->c || !J->c_new)
+    if (!J->mind || !J->labels || !J->tiles || !J->block_labels || !J->block_mind || !J->psum ||
+        !J->pweight || !J->pcount || !J->pinertia || !J->pchanged || !J->ppot || !J->sum ||
+        !J->weight || !J->count || !J->ct || !J->cnorm || !J->c || !J->c_new)
         return SEG_NOMEM();
     return SEG_OK;
 }
@@ -1148,12 +1162,16 @@ static int fit_rows(seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
     if (km->cap_k || km->min_size || km->max_size)
         return seg_capacity_fit_rows(km, x, f32, n, d, w, labels_out, dist_out, out);
     k = (size_t)km->k;
+    best_labels = labels_out ? labels_out : seg_malloc_array(n, sizeof *best_labels);
+    /* one run: its labels are the best run's, kept where they are wanted */
+    const bool one_run = km->init == SEG_INIT_GIVEN || km->n_init == 1;
+    if (one_run)
+        J.labels_given = best_labels;
     if ((rc = kjob_prepare(&J, km, x, f32, n, d, w, sh)) < 0)
         goto done;
     R.sizes = seg_calloc(k, sizeof *R.sizes);
     R.weights = seg_calloc(k, sizeof *R.weights);
     best_c = seg_malloc_array(k * d, sizeof *best_c);
-    best_labels = labels_out ? labels_out : seg_malloc_array(n, sizeof *best_labels);
     keys = seg_malloc_array(k, sizeof *keys);
     relabel = seg_malloc_array(k, sizeof *relabel);
     if (!R.sizes || !R.weights || !best_c || !best_labels || !keys || !relabel) {
@@ -1175,6 +1193,8 @@ static int fit_rows(seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
         rc = groups > 0 ? bounds_alloc(&H, &J, groups, elem) : SEG_OK;
         if ((rc = shard_agree(&J, rc)) < 0)
             goto done;
+        /* the same on every shard: groups, n_init and dist_out (NULL) are */
+        J.drop_mind = one_run && !dist_out && groups == 0;
     }
     J.progress = km->progress;
     J.progress_user = km->progress_user;

@@ -533,7 +533,7 @@ static void FN(lloyd_part)(void *ctx, size_t p, int tid)
     int64_t changed = 0;
     for (size_t b0 = r0; b0 < r1; b0 += P.block) {
         size_t b = r1 - b0 < P.block ? r1 - b0 : P.block;
-        T *mind = (T *)J->mind + b0;
+        T *mind = J->mind ? (T *)J->mind + b0 : (T *)J->block_mind + (size_t)tid * P.block;
         FN(seg_assign_block_xp)(x + b0 * d, FN(panels_at)(J, b0), b, d, xnorm + b0, ct, k, cnorm,
                                 tile, lab, mind);
         changed += FN(take_labels)(J, b0, b, lab, moves, S, W, C);
@@ -566,8 +566,23 @@ static void FN(lloyd_pass)(kjob *J, const T *ct, const T *cnorm, bool accumulate
 static int FN(relocate_empty)(kjob *J)
 {
     const T *x = J->x;
-    T *mind = J->mind;
     const size_t k = J->k, d = J->d, P = J->parts.count;
+    if (!J->mind) {
+        /* The pass kept its distances a block at a time (drop_mind): make
+         * it again with the same centroids, keeping every row's; the labels,
+         * distances and inertia are the same, and so is the changes' count
+         * the verdict reads. From here on the run keeps them whole. */
+        J->mind = seg_malloc_array(J->n, sizeof(T));
+        int rc = shard_agree(J, J->mind ? SEG_OK : SEG_NOMEM());
+        if (rc < 0)
+            return rc;
+        const int64_t changed = J->changed;
+        FN(lloyd_pass)(J, J->ct, J->cnorm, false);
+        if (J->shard_rc < 0)
+            return J->shard_rc;
+        J->changed = changed;
+    }
+    T *mind = J->mind;
     /* Sharded: each partition's candidate (distance, row) is gathered, and
      * the shard of the farthest sends the row (weight, then values). */
     double *cand = NULL, *row = NULL;
@@ -962,6 +977,10 @@ static int FN(fit_runs)(kjob *J, const seg_kmeans *km, bounds_ws *H, double *bes
         J->progress_base = (size_t)r * (size_t)km->max_iter;
         if ((rc = shard_agree(J, FN(start)(J, km, r))) < 0)
             return rc;
+        if (J->drop_mind) { /* the start's closest distances: Lloyd needs no more */
+            seg_free(J->mind);
+            J->mind = NULL;
+        }
         res->init_seconds += seg_now_seconds() - t0;
         if ((rc = shard_agree(J, FN(run)(J, H, tol_abs, km->max_iter, &iters, &converged,
                                          &exact))) < 0)
@@ -972,7 +991,8 @@ static int FN(fit_runs)(kjob *J, const seg_kmeans *km, bounds_ws *H, double *bes
             res->converged = converged;
             res->exact = exact;
             memcpy(best_c, J->c, k * d * sizeof *best_c);
-            memcpy(best_labels, J->labels, J->n * sizeof *best_labels);
+            if (best_labels != J->labels)
+                memcpy(best_labels, J->labels, J->n * sizeof *best_labels);
             /* predict's distances: sqrt of the kernel's squared distance */
             for (size_t i = 0; best_dist && exact && i < J->n; i++)
                 best_dist[i] = sqrt((double)((const T *)J->mind)[i]);

@@ -95,6 +95,22 @@ static int run(void)
     seg_kmeans_set_int(km, SEG_KMEANS_SEED, 7);
     if (mpitest_compare("f32 k-means++", km, x, n, d, NULL, 1))
         return 1;
+    /* More trials than partitions: k = 200 draws 2 + floor(ln 200) = 7
+     * trials a step over the few partitions of 1000 rows, so trials share a
+     * partition (one scan serves them, in the order of their draws), and
+     * with 2 to 4 ranks the partitions drawn lie on different ranks, whose
+     * results one gather brings together. */
+    {
+        const size_t n2 = 1000, trials = 7;
+        seg_kmeans_set_int(km, SEG_KMEANS_K, 200);
+        CHECK(seg_kmeans_partitions(km, n2, d, SEG_DTYPE_F32, &prow, &parts) == SEG_OK,
+              "partitions");
+        CHECK(parts >= 2 && parts < trials,
+              "%zu partitions of 1000 rows: the test needs 2 to %zu", parts, trials - 1);
+        if (mpitest_compare("f32 k-means++, k = 200 on 1000 rows", km, x, n2, d, NULL, 1) ||
+            mpitest_compare("f32 weighted k-means++, k = 200 on 1000 rows", km, x, n2, d, w, 1))
+            return 1;
+    }
     seg_kmeans_set_int(km, SEG_KMEANS_K, 9);
     seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, 2);
     seg_kmeans_set_double(km, SEG_KMEANS_TOL, 0);

@@ -13,7 +13,8 @@ silent difference):
 - seg info --json of the model is seg segment's but for the file's name
   (the columns x0, x1, ... and their profiles, the scaler, the tree);
 - the model file is seg segment's byte for byte but for the two HEAD
-  timings and the checksum that covers them.
+  timings and the checksum that covers them, also with --model alone (no
+  --assignments: the outlier reference still gets predict's distances).
 
 Before, the .npy model had no profiles and no column record (seg info:
 "columns": []), so both failed. A .npy whose every column looks like an
@@ -98,6 +99,21 @@ with tempfile.TemporaryDirectory() as tmp:
                  if got_info.get(k) != want_info.get(k)]))
             check(blank_timings(read('m.seg')) == blank_timings(want),
                   what + ': the file is the serial one but for the timings and checksum')
+
+    # --model without --assignments: the model's outlier reference reads
+    # predict's distances, which seg-mpi computes only when an output reads
+    # them; the model is still seg segment's
+    s = subprocess.run([seg, 'segment', 'x4.npy', '--model', 'serial.seg', '--quiet', '--k', '4',
+                        '--dtype', 'f32', '--scale', 'none'],
+                       capture_output=True, text=True, timeout=300)
+    if check(s.returncode == 0, 'seg segment --model alone: %s' % s.stderr):
+        for ranks in (1, 2):
+            what = '--model alone, %d rank(s)' % ranks
+            r = run_mpi(ranks, ['x4.npy', '--model', 'm.seg', '--quiet', '--k', '4', '--dtype',
+                                'f32', '--scale', 'none'])
+            if check(r.returncode == 0, what + ': ran: ' + r.stderr.strip()):
+                check(blank_timings(read('m.seg')) == blank_timings(read('serial.seg')),
+                      what + ': the file is the serial one but for the timings and checksum')
 
     # every column an identifier: refused, one message, nothing written
     save_npy('ids.npy', [[float(i), 2.0 * i] for i in range(5000)], 'f8')

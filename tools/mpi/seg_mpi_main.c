@@ -880,9 +880,14 @@ static int run(int argc, char **argv)
         if ((status = step("choosing k", rc, why)) != 0)
             goto out;
     }
+    /* predict's distances are written (--assignments), described (the
+     * model's outlier reference) or sent with the labels (csv_aside.h);
+     * otherwise no pass computes them, and no rank holds them */
+    const bool want_dist = o.assignments || full ||
+                           (csv && (o.id || o.describe || o.weight || o.camp.target || fairness));
     labels = malloc(rows * sizeof *labels + 1);
-    dist = malloc(rows * sizeof *dist + 1);
-    rc = labels && dist ? SEG_OK : SEG_ERR_NOMEM;
+    dist = want_dist ? malloc(rows * sizeof *dist + 1) : NULL;
+    rc = labels && (dist || !want_dist) ? SEG_OK : SEG_ERR_NOMEM;
     const double t_fit = MPI_Wtime();
     const clock_t c_fit = clock();
     const double *w = csv_model_weights(cm); /* --weight: with the rows (csv_share.c) */
@@ -904,12 +909,15 @@ static int run(int argc, char **argv)
         goto out;
     /* predict's distances, as seg segment writes them (the fit's labels) */
     {
-        int32_t *lab = malloc(rows * sizeof *lab + 1);
-        rc = lab && (rc = seg_predictor_new(&pr, m)) == SEG_OK
-                 ? (f32 ? seg_predictor_run_f32(pr, x, rows, d, lab, dist)
-                        : seg_predictor_run_f64(pr, x, rows, d, lab, dist))
-                 : SEG_ERR_NOMEM;
-        free(lab);
+        rc = SEG_OK;
+        if (want_dist) {
+            int32_t *lab = malloc(rows * sizeof *lab + 1);
+            rc = lab && (rc = seg_predictor_new(&pr, m)) == SEG_OK
+                     ? (f32 ? seg_predictor_run_f32(pr, x, rows, d, lab, dist)
+                            : seg_predictor_run_f64(pr, x, rows, d, lab, dist))
+                     : SEG_ERR_NOMEM;
+            free(lab);
+        }
         sizes = calloc(seg_model_k(m), sizeof *sizes);
         if (rc == SEG_OK && !sizes)
             rc = SEG_ERR_NOMEM;
