@@ -880,14 +880,11 @@ static int run(int argc, char **argv)
         if ((status = step("choosing k", rc, why)) != 0)
             goto out;
     }
-    /* predict's distances are written (--assignments), described (the
-     * model's outlier reference) or sent with the labels (csv_aside.h);
-     * otherwise no pass computes them, and no rank holds them */
-    const bool want_dist = o.assignments || full ||
-                           (csv && (o.id || o.describe || o.weight || o.camp.target || fairness));
+    /* the fit writes its labels here; predict's distances (the model's
+     * outlier reference, --assignments, the labels sent back) next */
     labels = malloc(rows * sizeof *labels + 1);
-    dist = want_dist ? malloc(rows * sizeof *dist + 1) : NULL;
-    rc = labels && (dist || !want_dist) ? SEG_OK : SEG_ERR_NOMEM;
+    dist = malloc(rows * sizeof *dist + 1);
+    rc = labels && dist ? SEG_OK : SEG_ERR_NOMEM;
     const double t_fit = MPI_Wtime();
     const clock_t c_fit = clock();
     const double *w = csv_model_weights(cm); /* --weight: with the rows (csv_share.c) */
@@ -910,14 +907,18 @@ static int run(int argc, char **argv)
     /* predict's distances, as seg segment writes them (the fit's labels) */
     {
         rc = SEG_OK;
-        if (want_dist) {
-            int32_t *lab = malloc(rows * sizeof *lab + 1);
-            rc = lab && (rc = seg_predictor_new(&pr, m)) == SEG_OK
-                     ? (f32 ? seg_predictor_run_f32(pr, x, rows, d, lab, dist)
-                            : seg_predictor_run_f64(pr, x, rows, d, lab, dist))
-                     : SEG_ERR_NOMEM;
-            free(lab);
+        /* in blocks: predict's own labels (the fit's are kept) need no
+         * array of the rows' length; a row's distance does not depend on
+         * the rows beside it */
+        enum { PREDICT_BLOCK = 65536 };
+        int32_t *lab = malloc((rows < PREDICT_BLOCK ? rows : PREDICT_BLOCK) * sizeof *lab + 1);
+        rc = lab ? seg_predictor_new(&pr, m) : SEG_ERR_NOMEM;
+        for (size_t i0 = 0; rc == SEG_OK && i0 < rows; i0 += PREDICT_BLOCK) {
+            const size_t b = rows - i0 < PREDICT_BLOCK ? rows - i0 : PREDICT_BLOCK;
+            rc = f32 ? seg_predictor_run_f32(pr, (const float *)x + i0 * d, b, d, lab, dist + i0)
+                     : seg_predictor_run_f64(pr, (const double *)x + i0 * d, b, d, lab, dist + i0);
         }
+        free(lab);
         sizes = calloc(seg_model_k(m), sizeof *sizes);
         if (rc == SEG_OK && !sizes)
             rc = SEG_ERR_NOMEM;
