@@ -177,16 +177,18 @@ int npy_model_scaling(csv_model *cm, const int *kind, size_t d_all, size_t d, co
         c0 = malloc(d * sizeof *c0);
         s0 = malloc(d * sizeof *s0);
         m0 = malloc(d * sizeof *m0);
-        raw = malloc((nr ? nr : 1) * d * sizeof *raw);
+        /* one column at a time: the rows are in the kept dataset already,
+         * and a copy of all of them would double this rank's memory */
+        raw = malloc((nr ? nr : 1) * sizeof *raw);
         rc = c0 && s0 && m0 && raw ? SEG_OK : SEG_ERR_NOMEM;
-        for (size_t i = 0; rc == SEG_OK && i < nr; i++)
-            for (size_t j = 0; j < d; j++)
-                seg_dataset_get_f64(ds, i, j, &raw[i * d + j]);
         rc = seg_mpi_agree_text(MPI_COMM_WORLD, rc, "out of memory for the model's scaling");
-        if (rc == SEG_OK)
-            rc = seg_mpi_scaler_fit(MPI_COMM_WORLD, SEG_SCALE_NONE, raw, nr, d, c0, s0);
-        if (rc == SEG_OK)
-            rc = seg_mpi_median(MPI_COMM_WORLD, raw, nr, d, m0);
+        for (size_t j = 0; rc == SEG_OK && j < d; j++) {
+            for (size_t i = 0; i < nr; i++)
+                seg_dataset_get_f64(ds, i, j, &raw[i]);
+            rc = seg_mpi_scaler_fit(MPI_COMM_WORLD, SEG_SCALE_NONE, raw, nr, 1, &c0[j], &s0[j]);
+            if (rc == SEG_OK)
+                rc = seg_mpi_median(MPI_COMM_WORLD, raw, nr, 1, &m0[j]);
+        }
         center = c0;
         scale = s0;
         median = m0;
