@@ -287,8 +287,9 @@ SEG_MPI_API int seg_mpi_read_csv(MPI_Comm comm, const char *path, const seg_csv_
  * summed in row order along a chain over the ranks; the silhouette's sample
  * (SEG_SWEEP_SILHOUETTE_SAMPLE rows) and the stability's base sample
  * (SEG_SWEEP_STABILITY_SAMPLE rows) are gathered on every rank by row
- * number, and the silhouettes and refits run on every rank alike
- * (docs/mpi.md: what this costs, and that a sample size of 0 gathers all
+ * number, and the silhouettes and refits are shared by the ranks, each
+ * computing its pieces (SEG_SWEEP_OP_PROCESSES, SEG_SWEEP_OP_SHARE;
+ * docs/mpi.md: what this costs, and that a sample size of 0 gathers all
  * the rows on every rank).
  *
  * A progress callback of s (seg_sweep_set_progress()) must answer the same

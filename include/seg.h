@@ -6098,7 +6098,23 @@ typedef enum seg_sweep_op {
      * single process: leave them). The sweep asks after the work it does
      * itself (its allocations, the stability refits, the silhouettes), so
      * that a failure there stops every process alike. */
-    SEG_SWEEP_OP_AGREE = 5
+    SEG_SWEEP_OP_AGREE = 5,
+    /** Asked once, after the first AGREE. buf holds two size_t, preset to
+     * 0 and 1: set them to this process's index and the number of
+     * processes (0 .. P - 1 and P, the same P on every process, each index
+     * on one process) to share the samples' work: the stability refits and
+     * the silhouettes' rows are then cut into pieces, each process computes
+     * its own pieces (by a rule of the sweep's, from the index and P) and
+     * SHARE hands every process the others' results. Left as preset (a
+     * single process), or on every process (each then computes every
+     * piece, as before this op), the sweep records the same rows. */
+    SEG_SWEEP_OP_PROCESSES = 6,
+    /** Only when PROCESSES gave P > 1. rows holds count = P + 1 increasing
+     * offsets into values: process p has filled values[rows[p] ..
+     * rows[p + 1]) with the results of its pieces; copy each process's
+     * range into every other process's values (an all-gather in place).
+     * The sweep agrees (AGREE) on the pieces' failures first. */
+    SEG_SWEEP_OP_SHARE = 7
 } seg_sweep_op;
 
 /**
@@ -6107,12 +6123,13 @@ typedef enum seg_sweep_op {
  * @param user the pointer given to seg_sweep_run_source().
  * @param op a seg_sweep_op.
  * @param km the k-means settings (FIT, and for information otherwise).
- * @param rows row numbers (ROWS, LABELS), else NULL.
- * @param count entries of rows (bytes of buf for AGREE).
- * @param buf rows' values (ROWS), labels (LABELS) or the status and
- *        message (AGREE), else NULL.
- * @param values weights (ROWS, weighted sweeps; else NULL) or the two
- *        indices (MEASURE).
+ * @param rows row numbers (ROWS, LABELS), offsets (SHARE), else NULL.
+ * @param count entries of rows (bytes of buf for AGREE, 2 for PROCESSES).
+ * @param buf rows' values (ROWS), labels (LABELS), the status and
+ *        message (AGREE) or the index and the number of processes
+ *        (PROCESSES, two size_t), else NULL.
+ * @param values weights (ROWS, weighted sweeps; else NULL), the two
+ *        indices (MEASURE) or the pieces' results (SHARE).
  * @param[out] model the fit's model (FIT), else NULL.
  * @return 0, or a negative SEG_ERR_ code that ends the sweep with it.
  */
@@ -6129,6 +6146,19 @@ typedef int (*seg_sweep_fn)(void *user, int op, seg_kmeans *km, const size_t *ro
  * once. The draws, refits and scores are the ones seg_sweep_run_f32() /
  * _f64() makes, so a callback whose fit and measures give the bits of the
  * in-memory ones gives the same rows, chosen k and runner-up bit for bit.
+ *
+ * When the callback runs on several processes, each running this sweep
+ * (SEG_SWEEP_OP_PROCESSES), the samples' work is shared instead of repeated:
+ * the stability refits of each k (refit j of the i-th k on process
+ * (i r + j) mod P, r = SEG_SWEEP_STABILITY_RESAMPLES; its labels are
+ * shared) and, when several k's silhouettes are scored together (the usual
+ * case, below 2^25 rows), the sample's rows, cut into P contiguous runs of
+ * blocks of 16 (their scores are shared). Each piece is computed exactly
+ * as a single process computes it (same draws, seeds, code and thread
+ * count), so the rows are the same bits for any P. What stays on every
+ * process: the draws of the samples, the pairs compared by the stability,
+ * and a silhouette scored alone (a batch of one k, or d beyond the
+ * register kernel).
  *
  * @param s the sweep.
  * @param km k-means settings; SEG_KMEANS_K, _SEED, _N_INIT and _THREADS are

@@ -303,6 +303,23 @@ static int gather(sweep_ctx *c, const size_t *idx, size_t count, const void *src
     return agree(c, rc);
 }
 
+/* Every rank's results (values[offs[r] .. offs[r + 1]), rank r's) to every
+ * rank, in place. libseg agreed on the work before; the offsets are alike
+ * on every rank, so the limit check fails all alike. */
+static int share(sweep_ctx *c, const size_t *offs, size_t count, double *values)
+{
+    if (count != (size_t)c->size + 1)
+        return agree(c, fail(c, SEG_ERR_STATE, "the sweep shared results over another count"));
+    for (int r = 0; r < c->size; r++) {
+        if (offs[r + 1] < offs[r] || offs[r + 1] - offs[r] > INT_MAX || offs[r] > INT_MAX)
+            return agree(c, fail(c, SEG_ERR_LIMIT, "the sweep's shared results exceed MPI's int"));
+        c->counts[r] = (int)(offs[r + 1] - offs[r]);
+        c->displs[r] = (int)offs[r];
+    }
+    return agree(c, mpi_ok(c, MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, values, c->counts,
+                                             c->displs, MPI_DOUBLE, c->comm)));
+}
+
 static int callback(void *user, int op, seg_kmeans *km, const size_t *rows, size_t count, void *buf,
                     double *values, seg_model **model)
 {
@@ -332,6 +349,12 @@ static int callback(void *user, int op, seg_kmeans *km, const size_t *rows, size
     }
     case SEG_SWEEP_OP_LABELS:
         return gather(c, rows, count, c->labels, c->kf, MPI_INT32_T, sizeof(int32_t), buf);
+    case SEG_SWEEP_OP_PROCESSES: /* the samples' work is shared by the ranks */
+        ((size_t *)buf)[0] = (size_t)c->rank;
+        ((size_t *)buf)[1] = (size_t)c->size;
+        return SEG_OK;
+    case SEG_SWEEP_OP_SHARE:
+        return share(c, rows, count, values);
     default:
         return fail(c, SEG_ERR_INVALID_ARG, "unknown sweep operation");
     }

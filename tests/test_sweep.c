@@ -586,7 +586,13 @@ static int mem_fn(void *user, int op, seg_kmeans *km, const size_t *rows, size_t
         for (size_t i = 0; i < count; i++)
             ((int32_t *)buf)[i] = m->bad_label ? (int32_t)m->k : m->labels[rows[i]];
         return SEG_OK;
-    default: return SEG_ERR_INVALID_ARG;
+    case SEG_SWEEP_OP_PROCESSES: /* one process: left as the sweep preset it */
+        assert_int_equal(count, 2);
+        assert_int_equal(((size_t *)buf)[0], 0);
+        assert_int_equal(((size_t *)buf)[1], 1);
+        return SEG_OK;
+    default:
+        return SEG_ERR_INVALID_ARG; /* SHARE too: never asked of one process */
     }
 }
 
@@ -642,7 +648,9 @@ static void test_source(void **state)
         assert_int_equal(ra, rb);
         assert_int_equal(wa, wb);
         /* failures: the callback's code, a label out of range, no callback */
-        for (int op = SEG_SWEEP_OP_FIT; op <= SEG_SWEEP_OP_LABELS; op++) {
+        for (int op = SEG_SWEEP_OP_FIT; op <= SEG_SWEEP_OP_PROCESSES; op++) {
+            if (op == SEG_SWEEP_OP_AGREE)
+                continue; /* AGREE's failures: below */
             src.fail_op = op;
             assert_int_equal(seg_sweep_run_source(b, km, n, d, SEG_DTYPE_F64, weighted, mem_fn,
                                                   &src),

@@ -697,6 +697,7 @@ typedef struct multi_lab {
 typedef struct multi_job {
     const double *S, *norms, *w; /* w: weights in sample order */
     size_t m, d, count;
+    size_t first; /* the first block of this process's share */
     multi_lab *lab;
     double *rt; /* per thread 2 x MULTI_B x m square roots of the distances, 11 x SIL_B sums */
 } multi_job;
@@ -766,7 +767,8 @@ SEG_HOT_CLONES static void both_ways(double *restrict T, double *restrict U, siz
 static void multi_block(void *ctx, size_t bi, int thread)
 {
     const multi_job *j = ctx;
-    const size_t m = j->m, d = j->d, a0 = bi * MULTI_B, b = m - a0 < MULTI_B ? m - a0 : MULTI_B;
+    const size_t m = j->m, d = j->d, a0 = (j->first + bi) * MULTI_B;
+    const size_t b = m - a0 < MULTI_B ? m - a0 : MULTI_B;
     double *T = j->rt + (size_t)thread * (2 * MULTI_B * m + 11 * SIL_B), *U = T + MULTI_B * m;
     double *rs = U + MULTI_B * m, *cs = rs + SIL_B, *acc = cs + SIL_B;
     /* -2 x_a.x_c, the same both ways round; seg_sqdist_cm adds the column's
@@ -866,22 +868,48 @@ static int multi_lab_init(multi_lab *L, const int32_t *labels, size_t k, const s
     return L->P ? SEG_OK : SEG_NOMEM();
 }
 
+/* The score of place p of labelling L (sym_rows' sum and score). sum: k. */
+static double multi_score(const multi_lab *L, size_t p, double *sum)
+{
+    memset(sum, 0, L->k * sizeof *sum);
+    for (size_t q = 0; q < L->nc; q++)
+        sum[L->sl[L->cb[q]]] += L->P[p * L->nc + q];
+    return silhouette_score(sum, 1, L->sl[p], L->sw[p], L->clw, L->k);
+}
+
+/* Blocks [*b0, *b1) of nb: those of process `index` of `processes`. */
+static void spread_share(size_t nb, const seg_spread *sp, size_t *b0, size_t *b1)
+{
+    *b0 = sp ? seg_spread_first(nb, sp->index, sp->processes) : 0;
+    *b1 = sp ? seg_spread_first(nb, sp->index + 1, sp->processes) : nb;
+}
+
+/*
+ * Shared over processes (sp, P > 1): every process lays the sample out, then
+ * runs its own run of blocks (spread_share()) and scores those blocks' rows;
+ * the scores are shared (sp->share, after sp->agree), and every process adds
+ * up the same scores in the same order. Whether the shared pass is taken at
+ * all (the register kernel is the CPU's) is shared first, so processes that
+ * would differ fail alike instead of waiting for each other.
+ */
 static int silhouette_many(const void *x, bool f32, size_t n, size_t d,
                            const int32_t *const *labels, const size_t *ks, size_t count,
                            const double *w, size_t sample_size, uint64_t seed,
-                           int64_t threads_setting, double *out)
+                           int64_t threads_setting, const seg_spread *sp, double *out)
 {
     if (!labels || !ks || !out || count == 0)
         return seg_fail(SEG_ERR_INVALID_ARG, "silhouettes need labellings, their k and outputs");
     if (threads_setting < 0 || threads_setting > 4096)
         return seg_fail(SEG_ERR_INVALID_ARG, "silhouettes: threads %lld is outside 0 .. 4096",
                         (long long)threads_setting);
+    if (sp && sp->processes < 2)
+        sp = NULL;
     int rc = SEG_OK;
     for (size_t l = 0; l < count && rc == SEG_OK; l++)
         rc = check_labels(x, n, d, labels[l], ks[l], w, out);
     if (rc < 0)
         return rc;
-    size_t m = sample_size && n > sample_size ? sample_size : n, kd, rtl;
+    size_t m = sample_size && n > sample_size ? sample_size : n, kd = 0, rtl = 0;
     const bool rk = seg_regkernel_ok(d, sizeof(double));
     /* Each thread holds 2 x MULTI_B x m distances: at most SIL_MANY_MAX_BYTES
      * in all, else one call per labelling. */
@@ -889,81 +917,157 @@ static int silhouette_many(const void *x, bool f32, size_t n, size_t d,
     const size_t per_thread = m <= SIZE_MAX / (32 * MULTI_B) ? 16 * MULTI_B * m + 88 * SIL_B : SIZE_MAX;
     while (threads > 1 && per_thread > SIL_MANY_MAX_BYTES / (size_t)threads)
         threads--;
-    if (!rk || count == 1 || per_thread > SIL_MANY_MAX_BYTES || !seg_mul_ok(m, d, &kd) ||
-        !seg_mul_ok(2 * MULTI_B, m, &rtl) || rtl > SIZE_MAX / 2 ||
-        !seg_mul_ok(rtl, (size_t)threads, &rtl)) {
+    bool one_by_one = !rk || count == 1 || per_thread > SIL_MANY_MAX_BYTES ||
+                      !seg_mul_ok(m, d, &kd) || !seg_mul_ok(2 * MULTI_B, m, &rtl) ||
+                      rtl > SIZE_MAX / 2 || !seg_mul_ok(rtl, (size_t)threads, &rtl);
+    if (sp && count > 1) { /* one_by_one, on each process */
+        double *ways = seg_malloc_array(sp->processes, sizeof *ways);
+        size_t *offs = seg_malloc_array(sp->processes + 1, sizeof *offs);
+        size_t alike = 0;
+        rc = ways && offs ? SEG_OK : SEG_NOMEM();
+        if ((rc = sp->agree(sp->ctx, rc)) == SEG_OK) {
+            for (size_t p = 0; p <= sp->processes; p++)
+                offs[p] = p;
+            ways[sp->index] = one_by_one;
+            rc = sp->share(sp->ctx, ways, offs);
+        }
+        for (size_t p = 0; rc == SEG_OK && p < sp->processes; p++)
+            alike += ways[p] == ways[0];
+        if (rc == SEG_OK && alike != sp->processes)
+            rc = seg_fail(SEG_ERR_STATE, "the processes sharing the silhouettes differ in their "
+                                         "CPUs' distance kernel, so their scores would differ");
+        one_by_one = rc == SEG_OK && ways[0] != 0;
+        seg_free(ways);
+        seg_free(offs);
+        if (rc < 0)
+            return rc;
+    }
+    if (one_by_one) { /* on every process */
         for (size_t l = 0; l < count && rc == SEG_OK; l++)
             rc = silhouette(x, f32, n, d, labels[l], ks[l], w, sample_size, seed, threads_setting,
                             &out[l]);
         return rc;
     }
-    size_t *idx = seg_malloc_array(m, sizeof *idx);
+    size_t *idx = seg_malloc_array(m, sizeof *idx), *offs = NULL;
     double *S = seg_malloc_array(kd, sizeof *S), *norms = seg_malloc_array(m, sizeof *norms);
     double *rt = seg_malloc_array(rtl + 11 * SIL_B * (size_t)threads, sizeof *rt);
+    double *shared = NULL, *sum = NULL;
     multi_lab *lab = seg_calloc(count, sizeof *lab);
     seg_pool *pool = NULL;
-    if (!idx || !S || !norms || !rt || !lab) {
+    size_t kmax = 0, sym = 0; /* labellings scored by the shared pass */
+    const size_t nb = (m + MULTI_B - 1) / MULTI_B;
+    size_t b0, b1;
+    spread_share(nb, sp, &b0, &b1);
+    const size_t a0 = b0 * MULTI_B, a1 = b1 * MULTI_B < m ? b1 * MULTI_B : m;
+    for (size_t l = 0; l < count; l++)
+        kmax = ks[l] > kmax ? ks[l] : kmax;
+    /* Shared, a failure here reaches the agreement below: no return before it. */
+    if (!idx || !S || !norms || !rt || !lab || !(sum = seg_malloc_array(kmax, sizeof *sum)))
         rc = SEG_NOMEM();
-        goto done;
+    if (rc == SEG_OK && (rc = sample_sorted(n, m, seed, idx)) == SEG_OK) {
+        for (size_t a = 0; a < m; a++)
+            for (size_t j = 0; j < d; j++)
+                S[a * d + j] = xval(x, f32, idx[a] * d + j);
+        seg_row_norms_f64(S, m, d, norms);
     }
-    if ((rc = sample_sorted(n, m, seed, idx)) < 0)
-        goto done;
-    for (size_t a = 0; a < m; a++)
-        for (size_t j = 0; j < d; j++)
-            S[a * d + j] = xval(x, f32, idx[a] * d + j);
-    seg_row_norms_f64(S, m, d, norms);
-    bool any = false;
     size_t budget = SIL_MANY_MAX_BYTES; /* the labellings' partial sums */
-    for (size_t l = 0; l < count; l++) {
-        if ((rc = multi_lab_init(&lab[l], labels[l], ks[l], idx, w, m, &budget)) < 0)
-            goto done;
-        any |= lab[l].P != NULL;
-    }
-    if (any) {
+    for (size_t l = 0; rc == SEG_OK && l < count; l++)
+        if ((rc = multi_lab_init(&lab[l], labels[l], ks[l], idx, w, m, &budget)) == SEG_OK)
+            sym += lab[l].P != NULL;
+    /* This process's blocks, and its rows' scores (shared: sample row a's
+     * scores at shared[a * sym ...], one a labelling of the shared pass). */
+    if (rc == SEG_OK && sym && b1 > b0) {
         int nt = 1;
         if (threads > 1 && m > SIL_B && seg_pool_start(&pool, threads) == SEG_OK)
             nt = seg_pool_threads(pool);
-        multi_job job = {.S = S, .norms = norms, .m = m, .d = d, .count = count, .lab = lab,
+        multi_job job = {.S = S,
+                         .norms = norms,
+                         .m = m,
+                         .d = d,
+                         .count = count,
+                         .first = b0,
+                         .lab = lab,
                          .rt = rt};
-        seg_pool_run(pool, (m + MULTI_B - 1) / MULTI_B, nt, multi_block, &job);
+        seg_pool_run(pool, b1 - b0, nt, multi_block, &job);
     }
-    for (size_t l = 0; l < count; l++) {
+    size_t len = 0;
+    if (rc == SEG_OK && sp && sym &&
+        (!seg_mul_ok(m, sym, &len) || !(shared = seg_malloc_array(len, sizeof *shared)) ||
+         !(offs = seg_malloc_array(sp->processes + 1, sizeof *offs))))
+        rc = SEG_NOMEM();
+    for (size_t l = 0, s = 0; rc == SEG_OK && l < count; l++) {
         multi_lab *L = &lab[l];
-        if (!L->P) {
-            if ((rc = silhouette(x, f32, n, d, labels[l], ks[l], w, sample_size, seed,
-                                 threads_setting, &out[l])) < 0)
-                goto done;
+        if (!L->P) { /* on every process */
+            rc = silhouette(x, f32, n, d, labels[l], ks[l], w, sample_size, seed, threads_setting,
+                            &out[l]);
             continue;
         }
-        /* sym_rows, then silhouette()'s mean */
-        sym_job sj = {.sw = L->sw, .clw = L->clw, .sl = L->sl, .k = L->k, .m_ = m, .nc = L->nc,
-                      .per = L->k, .cb = L->cb, .P = L->P, .tiles = rt, .score = L->score};
-        for (size_t blk = 0; blk < (m + SIL_B - 1) / SIL_B; blk++)
-            sym_rows(&sj, blk, 0);
-        double num = 0, den = 0;
+        for (size_t a = a0; a < a1; a++) {
+            const size_t p = L->pos[a];
+            L->score[p] = multi_score(L, p, sum);
+            if (shared)
+                shared[a * sym + s] = L->score[p];
+        }
+        s++;
+    }
+    if (sp) { /* sym is alike on every process once rc is agreed */
+        if ((rc = sp->agree(sp->ctx, rc)) < 0 || !sym)
+            goto fail;
+        for (size_t p = 0; p <= sp->processes; p++) {
+            const size_t f = seg_spread_first(nb, p, sp->processes) * MULTI_B;
+            offs[p] = (f < m ? f : m) * sym;
+        }
+        if ((rc = sp->share(sp->ctx, shared, offs)) < 0)
+            goto fail;
+        for (size_t l = 0, s = 0; l < count; l++) {
+            multi_lab *L = &lab[l];
+            if (!L->P)
+                continue;
+            for (size_t a = 0; a < m; a++)
+                L->score[L->pos[a]] = shared[a * sym + s];
+            s++;
+        }
+    }
+    for (size_t l = 0; rc == SEG_OK && l < count; l++) {
+        const multi_lab *L = &lab[l];
+        if (!L->P)
+            continue;
+        double num = 0, den = 0; /* silhouette()'s mean */
         for (size_t a = 0; a < m; a++) {
             num += L->sw[a] * L->score[a];
             den += L->sw[a];
         }
         out[l] = num / den;
     }
-done:
+fail:
     seg_pool_stop(pool);
     for (size_t l = 0; lab && l < count; l++)
         multi_lab_free(&lab[l]);
     seg_free(lab);
     seg_free(idx);
+    seg_free(offs);
     seg_free(S);
     seg_free(norms);
     seg_free(rt);
+    seg_free(sum);
+    seg_free(shared);
     return rc;
+}
+
+int seg_metrics_silhouettes_spread(const void *x, bool f32, size_t n, size_t d,
+                                   const int32_t *const *labels, const size_t *ks, size_t count,
+                                   const double *w, size_t sample_size, uint64_t seed,
+                                   int64_t threads, const seg_spread *sp, double *out)
+{
+    return silhouette_many(x, f32, n, d, labels, ks, count, w, sample_size, seed, threads, sp, out);
 }
 
 int seg_metrics_silhouettes_f32(const float *x, size_t n, size_t d, const int32_t *const *labels,
                                 const size_t *k, size_t count, const double *weights,
                                 size_t sample_size, uint64_t seed, double *out)
 {
-    return silhouette_many(x, true, n, d, labels, k, count, weights, sample_size, seed, 0, out);
+    return silhouette_many(x, true, n, d, labels, k, count, weights, sample_size, seed, 0, NULL,
+                           out);
 }
 
 int seg_metrics_silhouettes_f64(const double *x, size_t n, size_t d,
@@ -971,7 +1075,8 @@ int seg_metrics_silhouettes_f64(const double *x, size_t n, size_t d,
                                 const double *weights, size_t sample_size, uint64_t seed,
                                 double *out)
 {
-    return silhouette_many(x, false, n, d, labels, k, count, weights, sample_size, seed, 0, out);
+    return silhouette_many(x, false, n, d, labels, k, count, weights, sample_size, seed, 0, NULL,
+                           out);
 }
 
 int seg_metrics_silhouettes_threads_f32(const float *x, size_t n, size_t d,
@@ -980,7 +1085,7 @@ int seg_metrics_silhouettes_threads_f32(const float *x, size_t n, size_t d,
                                         uint64_t seed, int64_t threads, double *out)
 {
     return silhouette_many(x, true, n, d, labels, k, count, weights, sample_size, seed, threads,
-                           out);
+                           NULL, out);
 }
 
 int seg_metrics_silhouettes_threads_f64(const double *x, size_t n, size_t d,
@@ -989,7 +1094,7 @@ int seg_metrics_silhouettes_threads_f64(const double *x, size_t n, size_t d,
                                         uint64_t seed, int64_t threads, double *out)
 {
     return silhouette_many(x, false, n, d, labels, k, count, weights, sample_size, seed, threads,
-                           out);
+                           NULL, out);
 }
 
 int seg_metrics_davies_bouldin_f32(const float *x, size_t n, size_t d, const int32_t *labels,

@@ -46,6 +46,7 @@ typedef struct source {
     bool weighted;
     seg_sweep_fn fn;
     void *user;
+    seg_spread sp; /* the processes that share the samples' work (one: alone) */
 } source;
 
 /*
@@ -68,6 +69,33 @@ static int agree(const source *src, int rc)
     memcpy(&st, buf, sizeof st);
     buf[sizeof buf - 1] = 0;
     return st < 0 ? seg_fail(st, "%s", buf + 4) : rc;
+}
+
+static int spread_agree(void *ctx, int rc)
+{
+    return agree(ctx, rc);
+}
+
+static int spread_share(void *ctx, double *values, const size_t *offsets)
+{
+    const source *src = ctx;
+    return src->fn(src->user, SEG_SWEEP_OP_SHARE, NULL, offsets, src->sp.processes + 1, NULL,
+                   values, NULL);
+}
+
+/* Which of the processes running this sweep this one is (PROCESSES). A
+ * callback that leaves the answer alone runs the sweep as one process. */
+static int ask_processes(source *src)
+{
+    size_t who[2] = {0, 1};
+    int rc = src->fn(src->user, SEG_SWEEP_OP_PROCESSES, NULL, NULL, 2, who, NULL, NULL);
+    if (rc < 0)
+        return rc;
+    if (who[1] == 0 || who[0] >= who[1])
+        return seg_fail(SEG_ERR_STATE, "the sweep's source gave process %zu of %zu", who[0],
+                        who[1]);
+    src->sp = (seg_spread){who[0], who[1], spread_agree, spread_share, src};
+    return SEG_OK;
 }
 
 int seg_sweep_new(seg_sweep **out)
@@ -182,7 +210,7 @@ static int measure(const void *x, bool f32, size_t n, size_t d, const double *w,
  */
 static int measure_silhouettes(int64_t sample_size, int64_t seed_, const void *x, bool f32,
                                size_t n, size_t d, const double *w, int32_t *held, size_t count,
-                               size_t k0, int64_t threads, double *rows)
+                               size_t k0, int64_t threads, const seg_spread *sp, double *rows)
 {
     const int32_t *lab[64];
     size_t ks[64];
@@ -193,10 +221,8 @@ static int measure_silhouettes(int64_t sample_size, int64_t seed_, const void *x
     }
     const size_t sample = (size_t)sample_size;
     const uint64_t seed = (uint64_t)seed_;
-    int rc = f32 ? seg_metrics_silhouettes_threads_f32(x, n, d, lab, ks, count, w, sample, seed,
-                                                       threads, sil)
-                 : seg_metrics_silhouettes_threads_f64(x, n, d, lab, ks, count, w, sample, seed,
-                                                       threads, sil);
+    int rc = seg_metrics_silhouettes_spread(x, f32, n, d, lab, ks, count, w, sample, seed, threads,
+                                            sp, sil);
     for (size_t i = 0; rc == SEG_OK && i < count; i++)
         rows[i * N_COLS + COL_SIL] = sil[i];
     return rc;
@@ -204,19 +230,22 @@ static int measure_silhouettes(int64_t sample_size, int64_t seed_, const void *x
 
 /* Scratch of the stability refits, allocated once for all k. */
 typedef struct stability {
-    size_t r, m;      /* subsamples, rows in each */
-    size_t base;      /* rows the subsamples are drawn from */
-    size_t *rows;     /* those rows (base of them) */
-    void *xs;         /* m x d rows of the current subsample */
-    double *ws;       /* their weights, or NULL */
-    int32_t *fitted;  /* m labels of one refit */
-    int32_t *labels;  /* r x n: refit j's label of each row, -1 where not drawn */
-    int32_t *pa, *pb; /* the shared rows' labels of two refits */
-    double *tab;      /* k_max x k_max contingency table of two refits */
-    const void *src;  /* the matrix rows[] index: x, or bx */
-    const double *srcw; /* its weights, or NULL */
-    void *bx;         /* the base rows gathered from a source (base x d), or NULL */
-    double *bw;       /* their weights, or NULL */
+    size_t r, m;          /* subsamples, rows in each */
+    size_t base;          /* rows the subsamples are drawn from */
+    size_t *rows;         /* those rows (base of them) */
+    void *xs;             /* m x d rows of the current subsample */
+    double *ws;           /* their weights, or NULL */
+    int32_t *fitted;      /* m labels of one refit */
+    int32_t *labels;      /* r x n: refit j's label of each row, -1 where not drawn */
+    int32_t *pa, *pb;     /* the shared rows' labels of two refits */
+    double *tab;          /* k_max x k_max contingency table of two refits */
+    const void *src;      /* the matrix rows[] index: x, or bx */
+    const double *srcw;   /* its weights, or NULL */
+    void *bx;             /* the base rows gathered from a source (base x d), or NULL */
+    double *bw;           /* their weights, or NULL */
+    const seg_spread *sp; /* processes sharing the refits, or NULL: this one does all */
+    double *xch;          /* shared: r x (1 + base), each refit's status then labels, by process */
+    size_t *offs;         /* processes + 1 offsets into xch */
 } stability;
 
 static void stability_free(stability *st)
@@ -231,6 +260,8 @@ static void stability_free(stability *st)
     seg_free(st->tab);
     seg_free(st->bx);
     seg_free(st->bw);
+    seg_free(st->xch);
+    seg_free(st->offs);
 }
 
 static int stability_alloc(const seg_sweep *s, stability *st, bool f32, size_t n, size_t d,
@@ -279,6 +310,13 @@ static int stability_alloc(const seg_sweep *s, stability *st, bool f32, size_t n
     if (rc == SEG_OK && (!(st->bx = seg_malloc_array(st->base, d * elt)) ||
                          (weighted && !(st->bw = seg_malloc_array(st->base, sizeof *st->bw)))))
         rc = SEG_NOMEM();
+    if (rc == SEG_OK && src->sp.processes > 1) {
+        st->sp = &src->sp;
+        if (st->base == SIZE_MAX ||
+            !(st->xch = seg_malloc_array(st->r, (st->base + 1) * sizeof *st->xch)) ||
+            !(st->offs = seg_malloc_array(src->sp.processes + 1, sizeof *st->offs)))
+            rc = SEG_NOMEM();
+    }
     if ((rc = agree(src, rc)) == SEG_OK)
         rc = src->fn(src->user, SEG_SWEEP_OP_ROWS, NULL, st->rows, st->base, st->bx, st->bw,
                      NULL);
@@ -348,37 +386,113 @@ static double worst_segment(const int32_t *a, const int32_t *b, size_t n, size_t
     return worst;
 }
 
-/* Mean adjusted Rand index between the refits of k on every pair of
- * subsamples, on the rows each pair shares, into *out; and the mean over
- * the pairs of the smaller of worst_segment() both ways, into *worst. km's k,
- * seed and n_init are set here; the caller restores them. */
-static int measure_stability(const seg_sweep *s, const stability *st, seg_kmeans *km, size_t k,
-                             int64_t seed, bool f32, size_t d, double *out, double *worst)
+/* Refit j of k: draw subsample j, fit it with its seed, and record its
+ * labels of the base rows (-1 where not drawn) in row j of st->labels. */
+static int refit(const seg_sweep *s, const stability *st, seg_kmeans *km, size_t j, int64_t seed,
+                 bool f32, size_t d)
 {
     const size_t n = st->base;
-    int rc;
+    int32_t *lab = st->labels + j * n;
+    seg_model *m = NULL;
+    draw(s, st, j, f32, d, lab);
+    /* Wraps like the seeds of n_init's runs: any int64 seed is valid. */
+    const int64_t sj = (int64_t)((uint64_t)seed + j + 1);
+    int rc = seg_kmeans_set_int(km, SEG_KMEANS_SEED, sj);
+    if (rc < 0)
+        return rc;
+    rc = f32 ? seg_kmeans_fit_f32(km, st->xs, st->m, d, st->ws, st->fitted, &m)
+             : seg_kmeans_fit_f64(km, st->xs, st->m, d, st->ws, st->fitted, &m);
+    seg_model_free(m);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0, got = 0; i < n; i++)
+        if (lab[i] == 0)
+            lab[i] = st->fitted[got++];
+    return SEG_OK;
+}
+
+/* The process that makes refit j of the ki-th k: dealt round, continuing
+ * from one k to the next, so that the refits of all k spread evenly. */
+static size_t refit_owner(const stability *st, size_t ki, size_t j)
+{
+    return (ki * st->r + j) % st->sp->processes;
+}
+
+/* Shared refits: after agreeing on hard failures (rc), every process's
+ * refits (a status, 0 or 1 when it drew fewer distinct rows than k or
+ * stopped after one that did, then the labels) go to every process; *few
+ * is then whether any refit drew too few. Refit j of this process has been
+ * made when j < made. */
+static int share_refits(const stability *st, size_t ki, size_t made, int rc, bool *few)
+{
+    const seg_spread *sp = st->sp;
+    const size_t n = st->base, row = n + 1, P = sp->processes;
+    if ((rc = sp->agree(sp->ctx, rc)) < 0)
+        return rc;
+    size_t at = 0;
+    for (size_t p = 0; p < P; p++) {
+        st->offs[p] = at * row;
+        for (size_t j = 0; j < st->r; j++) {
+            if (refit_owner(st, ki, j) != p)
+                continue;
+            double *e = st->xch + at++ * row;
+            if (p != sp->index)
+                continue;
+            e[0] = j < made ? 0 : 1;
+            for (size_t i = 0; j < made && i < n; i++)
+                e[1 + i] = st->labels[j * n + i];
+        }
+    }
+    st->offs[P] = at * row;
+    if ((rc = sp->share(sp->ctx, st->xch, st->offs)) < 0)
+        return rc;
+    at = 0;
+    for (size_t p = 0; p < P; p++)
+        for (size_t j = 0; j < st->r; j++) {
+            if (refit_owner(st, ki, j) != p)
+                continue;
+            const double *e = st->xch + at++ * row;
+            if (e[0] != 0)
+                *few = true;
+            else if (p != sp->index)
+                for (size_t i = 0; i < n; i++)
+                    st->labels[j * n + i] = (int32_t)e[1 + i];
+        }
+    return SEG_OK;
+}
+
+/* Mean adjusted Rand index between the refits of k (the ki-th k swept) on
+ * every pair of subsamples, on the rows each pair shares, into *out; and
+ * the mean over the pairs of the smaller of worst_segment() both ways, into
+ * *worst. km's k, seed and n_init are set here; the caller restores them.
+ * With processes sharing the refits (st->sp), each makes its own and they
+ * are shared before the pairs are compared. */
+static int measure_stability(const seg_sweep *s, const stability *st, seg_kmeans *km, size_t ki,
+                             size_t k, int64_t seed, bool f32, size_t d, double *out, double *worst)
+{
+    const size_t n = st->base;
+    int rc = SEG_OK;
+    bool few = false;
+    size_t made = st->r;
     *out = *worst = NAN;
     if (st->r < 2 || k > st->m)
         return SEG_OK;
     for (size_t j = 0; j < st->r; j++) {
-        int32_t *lab = st->labels + j * n;
-        seg_model *m = NULL;
-        draw(s, st, j, f32, d, lab);
-        /* Wraps like the seeds of n_init's runs: any int64 seed is valid. */
-        const int64_t sj = (int64_t)((uint64_t)seed + j + 1);
-        if ((rc = seg_kmeans_set_int(km, SEG_KMEANS_SEED, sj)) < 0)
-            return rc;
-        rc = f32 ? seg_kmeans_fit_f32(km, st->xs, st->m, d, st->ws, st->fitted, &m)
-                 : seg_kmeans_fit_f64(km, st->xs, st->m, d, st->ws, st->fitted, &m);
-        seg_model_free(m);
-        if (rc == SEG_ERR_TOO_FEW_POINTS) /* fewer distinct rows than k drawn */
-            return SEG_OK;
-        if (rc < 0)
-            return rc;
-        for (size_t i = 0, got = 0; i < n; i++)
-            if (lab[i] == 0)
-                lab[i] = st->fitted[got++];
+        if (st->sp && refit_owner(st, ki, j) != st->sp->index)
+            continue;
+        if ((rc = refit(s, st, km, j, seed, f32, d)) == SEG_ERR_TOO_FEW_POINTS) {
+            few = true; /* fewer distinct rows than k drawn */
+            rc = SEG_OK;
+        }
+        if (few || rc < 0) {
+            made = j;
+            break;
+        }
     }
+    if (st->sp)
+        rc = share_refits(st, ki, made, rc, &few);
+    if (rc < 0 || few)
+        return rc;
     double sum = 0, wsum = 0;
     size_t pairs = 0, wpairs = 0;
     for (size_t a = 0; a < st->r; a++)
@@ -429,7 +543,7 @@ static void sample_free(sample *sm)
 }
 
 static int sample_gather(const seg_sweep *s, const source *src, bool f32, size_t n, size_t d,
-                         sample *sm)
+                         int rc_in, sample *sm)
 {
     const size_t elt = f32 ? sizeof(float) : sizeof(double);
     int rc;
@@ -441,7 +555,7 @@ static int sample_gather(const seg_sweep *s, const source *src, bool f32, size_t
         rc = SEG_NOMEM();
     else
         rc = seg_metrics_sample_rows(n, sm->m, (uint64_t)s->seed, sm->idx);
-    if ((rc = agree(src, rc)) == SEG_OK)
+    if ((rc = agree(src, rc_in < 0 ? rc_in : rc)) == SEG_OK)
         rc = src->fn(src->user, SEG_SWEEP_OP_ROWS, NULL, sm->idx, sm->m, sm->x, sm->w, NULL);
     if (rc < 0)
         sample_free(sm);
@@ -477,8 +591,7 @@ static int fit_one(const source *src, const sample *sm, seg_kmeans *km, bool f32
     return SEG_OK;
 }
 
-static int sweep_run(seg_sweep *s, seg_kmeans *km, const source *src, bool f32, size_t n,
-                     size_t d)
+static int sweep_run(seg_sweep *s, seg_kmeans *km, source *src, bool f32, size_t n, size_t d)
 {
     int64_t saved_k, saved_seed, saved_n_init, saved_threads;
     int32_t *labels = NULL;
@@ -510,8 +623,13 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const source *src, bool f32, 
                  (labels = seg_malloc_array(batch * per, sizeof *labels))
              ? SEG_OK
              : SEG_NOMEM();
-    if ((rc = agree(src, rc)) == SEG_OK && !src->x)
-        rc = sample_gather(s, src, f32, n, d, &sm);
+    if ((rc = agree(src, rc)) == SEG_OK && !src->x) {
+        /* A callback's own failure ends the sweep with it; a bad answer is
+         * agreed, with the samples' allocations. */
+        rc = ask_processes(src);
+        if (rc == SEG_OK || rc == SEG_ERR_STATE)
+            rc = sample_gather(s, src, f32, n, d, rc, &sm);
+    }
     if (rc < 0) {
         seg_free(labels);
         return rc;
@@ -560,7 +678,7 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const source *src, bool f32, 
              (rc = seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, s->stab_n_init)) < 0) ||
             (rc = seg_kmeans_set_int(km, SEG_KMEANS_THREADS, 1)) < 0)
             goto done;
-        rc = measure_stability(s, &st, km, k, saved_seed, f32, d, &row[COL_STAB],
+        rc = measure_stability(s, &st, km, i, k, saved_seed, f32, d, &row[COL_STAB],
                                &row[COL_WORST]);
         seg_kmeans_set_int(km, SEG_KMEANS_SEED, saved_seed);
         seg_kmeans_set_int(km, SEG_KMEANS_N_INIT, saved_n_init);
@@ -570,11 +688,11 @@ static int sweep_run(seg_sweep *s, seg_kmeans *km, const source *src, bool f32, 
         if (++held == batch || i + 1 == total) {
             /* From a source: the gathered sample is all the rows scored.
              * On the fit's threads (SEG_KMEANS_THREADS). */
-            rc = src->x ? measure_silhouettes(s->sample, s->seed, src->x, f32, n, d, src->w,
-                                              labels, held, k + 1 - held, saved_threads,
+            rc = src->x ? measure_silhouettes(s->sample, s->seed, src->x, f32, n, d, src->w, labels,
+                                              held, k + 1 - held, saved_threads, NULL,
                                               row - (held - 1) * N_COLS)
-                        : measure_silhouettes(0, s->seed, sm.x, f32, sm.m, d, sm.w, labels,
-                                              held, k + 1 - held, saved_threads,
+                        : measure_silhouettes(0, s->seed, sm.x, f32, sm.m, d, sm.w, labels, held,
+                                              k + 1 - held, saved_threads, &src->sp,
                                               row - (held - 1) * N_COLS);
             if ((rc = agree(src, rc)) < 0)
                 goto done;
@@ -601,7 +719,7 @@ done:
 int seg_sweep_run_f32(seg_sweep *s, seg_kmeans *km, const float *x, size_t n, size_t d,
                       const double *weights)
 {
-    const source src = {x, weights, weights != NULL, NULL, NULL};
+    source src = {x, weights, weights != NULL, NULL, NULL, {0, 1, NULL, NULL, NULL}};
     if (!x)
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_sweep_run: NULL argument");
     return sweep_run(s, km, &src, true, n, d);
@@ -610,7 +728,7 @@ int seg_sweep_run_f32(seg_sweep *s, seg_kmeans *km, const float *x, size_t n, si
 int seg_sweep_run_f64(seg_sweep *s, seg_kmeans *km, const double *x, size_t n, size_t d,
                       const double *weights)
 {
-    const source src = {x, weights, weights != NULL, NULL, NULL};
+    source src = {x, weights, weights != NULL, NULL, NULL, {0, 1, NULL, NULL, NULL}};
     if (!x)
         return seg_fail(SEG_ERR_INVALID_ARG, "seg_sweep_run: NULL argument");
     return sweep_run(s, km, &src, false, n, d);
@@ -619,7 +737,7 @@ int seg_sweep_run_f64(seg_sweep *s, seg_kmeans *km, const double *x, size_t n, s
 int seg_sweep_run_source(seg_sweep *s, seg_kmeans *km, size_t n, size_t d, int dtype,
                          int weighted, seg_sweep_fn fn, void *user)
 {
-    const source src = {NULL, NULL, weighted != 0, fn, user};
+    source src = {NULL, NULL, weighted != 0, fn, user, {0, 1, NULL, NULL, NULL}};
     if (!fn || (dtype != SEG_DTYPE_F32 && dtype != SEG_DTYPE_F64))
         return seg_fail(SEG_ERR_INVALID_ARG,
                         "seg_sweep_run_source needs a callback and SEG_DTYPE_F32 or _F64");

@@ -37,4 +37,39 @@ void seg_sweep_pick_stable(const double *silhouette, const double *stability, co
  */
 int seg_metrics_sample_rows(size_t n, size_t m, uint64_t seed, size_t *idx);
 
+/*
+ * The processes that run one sweep together (seg_sweep_run_source() with
+ * SEG_SWEEP_OP_PROCESSES), as the samples' work sees them: this process's
+ * index of `processes`; agree() returns the status every process agrees on
+ * (SEG_SWEEP_OP_AGREE), share() fills in every process's range
+ * values[offsets[p] .. offsets[p + 1]) from the process that computed it
+ * (SEG_SWEEP_OP_SHARE). Every process must make the same calls.
+ */
+typedef struct seg_spread {
+    size_t index, processes;
+    int (*agree)(void *ctx, int rc);
+    int (*share)(void *ctx, double *values, const size_t *offsets);
+    void *ctx;
+} seg_spread;
+
+/* The first of count pieces that process p of `processes` computes (its
+ * pieces run to the next process's first): contiguous runs, as even as
+ * they can be. p == processes gives count. */
+static inline size_t seg_spread_first(size_t count, size_t p, size_t processes)
+{
+    return count / processes * p + count % processes * p / processes;
+}
+
+/*
+ * seg_metrics_silhouettes_threads_*() (f32: x is float), shared by the
+ * processes of sp when it is not NULL and has more than one: each scores
+ * its run of the sample's blocks (seg_spread_first()), the scores are
+ * shared, and every process gets the single-process bits. Collective over
+ * sp's processes: every one calls it with the same arguments but sp->index.
+ */
+int seg_metrics_silhouettes_spread(const void *x, bool f32, size_t n, size_t d,
+                                   const int32_t *const *labels, const size_t *ks, size_t count,
+                                   const double *w, size_t sample_size, uint64_t seed,
+                                   int64_t threads, const seg_spread *sp, double *out);
+
 #endif
