@@ -1174,10 +1174,12 @@ static int fit_rows(seg_kmeans *km, const void *x, bool f32, size_t n, size_t d,
     best_c = seg_malloc_array(k * d, sizeof *best_c);
     keys = seg_malloc_array(k, sizeof *keys);
     relabel = seg_malloc_array(k, sizeof *relabel);
-    if (!R.sizes || !R.weights || !best_c || !best_labels || !keys || !relabel) {
-        rc = SEG_NOMEM();
+    const bool have = R.sizes && R.weights && best_c && best_labels && keys && relabel;
+    rc = have ? SEG_OK : SEG_NOMEM();
+    /* agreed, or the other shards would wait in the exchange below for
+     * one that gave up */
+    if ((rc = shard_agree(&J, rc)) < 0)
         goto done;
-    }
     {
         /* Decided on all rows (n_total), never on a shard's share. */
         seg_algorithm alg = seg_kmeans_algorithm_for(km->algorithm, J.n_total, d, k);
